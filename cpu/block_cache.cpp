@@ -1,0 +1,68 @@
+#include "cpu/block_cache.h"
+
+#include <algorithm>
+
+namespace jitpc::cpu {
+
+Block* BlockCache::insert(std::unique_ptr<Block> b) {
+    Block* raw = b.get();
+    auto link = [&](uint32_t page) {
+        auto& list = by_page_[page];
+        list.push_back(raw);
+        if (!pm_.holds_code(page << 12)) {
+            pm_.set_holds_code(page << 12, true);
+            if (on_new_code_page) on_new_code_page(ctx, page << 12);
+        }
+    };
+    link(raw->phys >> 12);
+    if (raw->page2 != 1) link(raw->page2 >> 12);
+    // A block with this key may exist already if invalidation raced a decode; replace it.
+    if (auto it = map_.find(raw->key); it != map_.end()) remove(it->second.get());
+    map_[raw->key] = std::move(b);
+    return raw;
+}
+
+void BlockCache::unlink_page(uint32_t page, Block* b) {
+    auto it = by_page_.find(page);
+    if (it == by_page_.end()) return;
+    auto& list = it->second;
+    list.erase(std::remove(list.begin(), list.end(), b), list.end());
+    if (list.empty()) {
+        by_page_.erase(it);
+        pm_.set_holds_code(page << 12, false);
+    }
+}
+
+void BlockCache::remove(Block* b) {
+    unlink_page(b->phys >> 12, b);
+    if (b->page2 != 1) unlink_page(b->page2 >> 12, b);
+    Block*& slot = fast_[(b->key ^ (b->key >> 32)) & (FAST_SIZE - 1)];
+    if (slot == b) slot = nullptr;
+    if (b == running && running_hit) *running_hit = 1;
+    auto it = map_.find(b->key);
+    graveyard_.push_back(std::move(it->second));
+    map_.erase(it);
+}
+
+void BlockCache::invalidate(uint32_t paddr, uint32_t len) {
+    auto it = by_page_.find(paddr >> 12);
+    if (it == by_page_.end()) return;
+    const uint64_t lo = paddr, hi = uint64_t(paddr) + len;
+    // Copy: remove() edits the list.
+    const std::vector<Block*> list = it->second;
+    for (Block* b : list) {
+        const bool straddles = b->page2 != 1;
+        // A block that straddles into this page covers its first bytes; otherwise compare ranges.
+        const uint64_t start = b->phys, end = uint64_t(b->phys) + b->bytes;
+        const bool overlap = (straddles && (b->phys >> 12) != (paddr >> 12))
+                                 ? lo < (uint64_t(b->page2) + ((end - 1) & 0xFFF) + 1)
+                                 : (lo < end && hi > start);
+        if (overlap) remove(b);
+    }
+}
+
+void BlockCache::flush() {
+    while (!map_.empty()) remove(map_.begin()->second.get());
+}
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,72 @@
+// Decoded code blocks, keyed by the physical address of their first byte and the default
+// operand size they were decoded with. A block runs from its entry to a control transfer, a
+// page end or a size cap; an instruction that straddles two pages registers the block on both.
+//
+// Any write to a physical page holding blocks (CPU store through any alias, loader, DMA)
+// reaches invalidate() before the bytes change. Removed blocks are parked until the dispatcher
+// is back at a block boundary, so the block that is running stays valid until it stops, and
+// stops right after the store that hit it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "cpu/insn.h"
+#include "memory/physmem.h"
+
+namespace jitpc::cpu {
+
+struct Block {
+    uint64_t key;        // physical address | code32 << 32
+    uint32_t phys;       // physical address of the first byte
+    uint32_t bytes;      // length in bytes of all its instructions
+    uint32_t page2;      // second physical page when the last instruction straddles, else 1
+    std::vector<Insn> insns;
+};
+
+class BlockCache {
+public:
+    explicit BlockCache(memory::PhysMemory& pm) : pm_(pm) { fast_.fill(nullptr); }
+
+    static uint64_t key(uint32_t phys, bool code32) { return phys | (uint64_t(code32) << 32); }
+
+    Block* find(uint64_t k) {
+        Block*& slot = fast_[(k ^ (k >> 32)) & (FAST_SIZE - 1)];
+        if (slot && slot->key == k) return slot;
+        auto it = map_.find(k);
+        if (it == map_.end()) return nullptr;
+        slot = it->second.get();
+        return slot;
+    }
+    Block* insert(std::unique_ptr<Block> b);
+
+    // Removes every block that overlaps [paddr, paddr + len). Sets *hit_running when the
+    // running block is among them.
+    void invalidate(uint32_t paddr, uint32_t len);
+    void flush();
+    // Frees removed blocks; only from the dispatcher, between blocks.
+    void collect() { graveyard_.clear(); }
+
+    Block* running = nullptr;       // block the interpreter is executing
+    uint8_t* running_hit = nullptr; // flag to raise when `running` is invalidated
+    // Called when a page first holds code (the MMU then routes its writes to the slow path).
+    void (*on_new_code_page)(void* ctx, uint32_t phys) = nullptr;
+    void* ctx = nullptr;
+    size_t size() const { return map_.size(); }
+
+private:
+    static constexpr size_t FAST_SIZE = 4096;
+    void remove(Block* b);
+    void unlink_page(uint32_t page, Block* b);
+
+    memory::PhysMemory& pm_;
+    std::unordered_map<uint64_t, std::unique_ptr<Block>> map_;
+    std::unordered_map<uint32_t, std::vector<Block*>> by_page_;
+    std::array<Block*, FAST_SIZE> fast_;
+    std::vector<std::unique_ptr<Block>> graveyard_;
+};
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,23 @@
+// What the CPU sees of the machine around it. The platform (devices/, the front end, tests)
+// implements it; the CPU core never includes a device header.
+#pragma once
+
+#include <cstdint>
+
+namespace jitpc::cpu {
+
+class Bus {
+public:
+    virtual ~Bus() = default;
+    virtual uint32_t io_read(uint16_t port, unsigned size) = 0;
+    virtual void io_write(uint16_t port, unsigned size, uint32_t value) = 0;
+    // INTR line of the interrupt controller, and the INTA cycle that returns the vector.
+    virtual bool intr_pending() { return false; }
+    virtual uint8_t intr_ack() { return 0; }
+    // The CPU shut down (triple fault) or asked for a reset; the platform decides what follows.
+    virtual void cpu_reset_request(const char* why) = 0;
+    // FERR# asserted by an unmasked x87 exception while CR0.NE=0 (PC wiring: IRQ 13).
+    virtual void ferr(bool) {}
+};
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,156 @@
+// The processor: architectural state plus the services instruction semantics call (segmented
+// memory access, stack, I/O, exception and interrupt delivery, segment loads).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cpu/block_cache.h"
+#include "cpu/bus.h"
+#include "cpu/fault.h"
+#include "cpu/fpu/fpu_state.h"
+#include "cpu/insn.h"
+#include "cpu/state.h"
+#include "memory/physmem.h"
+#include "memory/softmmu.h"
+
+namespace jitpc::cpu {
+
+// How an event enters the IDT/IVT: decides EIP pushed, gate DPL checks and error codes.
+enum class EventKind : uint8_t {
+    Exception,    // fault or trap raised by the CPU (GuestFault, #DB, #BP via INT3 is Soft)
+    Hardware,     // external interrupt (INTR/NMI)
+    Software,     // INT n, INT3, INTO: gate DPL is checked against CPL
+    Icebp,        // INT1 (F1): like a trap exception, no DPL check
+};
+
+class Cpu : public CpuState {
+public:
+    Cpu(memory::PhysMemory& pm, Bus& bus);
+
+    memory::PhysMemory& mem;
+    Bus& bus;
+    memory::Mmu mmu;
+    BlockCache code;
+    FpuState fpu;
+
+    // Architectural reset (power-on or INIT-like): real mode at F000:FFF0.
+    void reset();
+
+    // ---- addressing -------------------------------------------------------------------
+    uint32_t ea(const Insn& i) const {
+        const uint32_t a = gpr[i.base] + (gpr[i.index] << i.scale) + i.disp;
+        return i.asize == 4 ? a : (a & 0xFFFF);
+    }
+    bool user() const { return cpl == 3; }
+
+    // Segment limit/rights check; returns the linear address or raises #GP(0)/#SS(0).
+    uint32_t linear(unsigned sr, uint32_t off, unsigned size, bool write) {
+        const SegCache& s = seg[sr];
+        const uint64_t end = uint64_t(off) + size - 1;
+        if (off < s.lo || end > s.hi || !(s.rights & (write ? SegCache::W : SegCache::R)))
+            seg_fault(sr);
+        const uint32_t lin = s.base + off;
+        if ((lin & (size - 1)) && alignment_check_on()) raise_fault(VEC_AC, 0);
+        return lin;
+    }
+    bool alignment_check_on() const {
+        return cpl == 3 && (cr0 & cr0::AM) && (flags.bits & EFLAGS_AC);
+    }
+
+    template <typename T> T read(unsigned sr, uint32_t off) {
+        return mmu.read<T>(linear(sr, off, sizeof(T), false), user());
+    }
+    template <typename T> void write(unsigned sr, uint32_t off, T v) {
+        mmu.write<T>(linear(sr, off, sizeof(T), true), v, user());
+    }
+    // Read-modify-write operands: check writability before reading so the instruction either
+    // completes or faults with nothing changed.
+    template <typename T> T read_for_write(unsigned sr, uint32_t off, uint32_t& lin) {
+        lin = linear(sr, off, sizeof(T), true);
+        mmu.probe_write(lin, sizeof(T), user());
+        return mmu.read<T>(lin, user());
+    }
+    template <typename T> void write_linear(uint32_t lin, T v) { mmu.write<T>(lin, v, user()); }
+
+    // Implicit supervisor accesses (descriptor tables, TSS, IDT) at any CPL.
+    template <typename T> T sys_read(uint32_t lin) { return mmu.read<T>(lin, false); }
+    template <typename T> void sys_write(uint32_t lin, T v) { mmu.write<T>(lin, v, false); }
+
+    // ---- operand helpers ----------------------------------------------------------------
+    template <typename T> T rm_read(const Insn& i) {
+        return (i.flags & IF_MEM) ? read<T>(i.seg, ea(i)) : reg<T>(i.r0);
+    }
+
+    // ---- stack ----------------------------------------------------------------------------
+    uint32_t sp_mask() const { return stack32() ? 0xFFFFFFFFu : 0xFFFFu; }
+    // Pushes without committing ESP until the store succeeded.
+    template <typename T> void push(T v) {
+        const uint32_t m = sp_mask();
+        const uint32_t nsp = (gpr[ESP] - sizeof(T)) & m;
+        write<T>(SS, nsp, v);
+        gpr[ESP] = (gpr[ESP] & ~m) | nsp;
+    }
+    template <typename T> T pop() {
+        const uint32_t m = sp_mask();
+        const T v = read<T>(SS, gpr[ESP] & m);
+        gpr[ESP] = (gpr[ESP] & ~m) | ((gpr[ESP] + sizeof(T)) & m);
+        return v;
+    }
+    // Reads the stack at ESP + `offset` without popping.
+    template <typename T> T peek_stack(uint32_t offset) {
+        return read<T>(SS, (gpr[ESP] + offset) & sp_mask());
+    }
+
+    // ---- control transfer -----------------------------------------------------------------
+    // Near jump to `target` for the given operand size (16-bit targets wrap to 16 bits).
+    void jump_near(uint32_t target, unsigned osize) {
+        if (osize == 2) target &= 0xFFFF;
+        if (target < seg[CS].lo || target > seg[CS].hi) raise_gp(0);
+        next_eip = target;
+    }
+
+    // ---- segments --------------------------------------------------------------------------
+    // Loads a segment register the way MOV/POP/LxS do in the current mode (all checks).
+    void load_seg(unsigned sr, uint16_t sel);
+    // Real-mode and v86 load: base = sel << 4, limit and rights kept (hidden cache semantics).
+    void load_seg_real(unsigned sr, uint16_t sel);
+    // Protected-mode load with every descriptor check (#GP/#SS/#NP with selector error codes).
+    void load_seg_protected(unsigned sr, uint16_t sel);
+    void set_cpl(uint8_t new_cpl);
+    [[noreturn]] void seg_fault(unsigned sr) {
+        raise_fault(sr == SS ? VEC_SS : VEC_GP, 0);
+    }
+
+    // ---- events ----------------------------------------------------------------------------
+    // Delivers an interrupt or exception through the IVT/IDT. `return_eip` is the EIP pushed
+    // (the faulting instruction for faults, the next instruction for traps and INT n). Raises
+    // #DF and signals shutdown (triple fault) as the architecture says.
+    void deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
+                 uint32_t error_code);
+    // Entry point for a GuestFault caught at an instruction boundary.
+    void deliver_fault(const GuestFault& f);
+    void deliver_real(uint8_t vector, uint32_t return_eip);
+    // Protected and virtual-8086 mode: IDT gates, privilege and stack switches, task gates.
+    void deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
+                           uint32_t error_code);
+
+    // ---- I/O -------------------------------------------------------------------------------
+    // Checks IOPL and the TSS permission bitmap (#GP(0) when denied).
+    void check_io(uint16_t port, unsigned size);
+
+    // ---- misc -------------------------------------------------------------------------------
+    uint64_t tsc() const { return icount + tsc_offset; }
+    // Raised by semantics that change what later code means (CR0, CR4, EFLAGS.TF …): ends the
+    // block after the current instruction.
+    void request_exit() { exit_request = 1; }
+    // State to compare in tests and traces.
+    std::string describe();
+
+    // Nesting depth of deliver() while an exception is being delivered (for #DF/triple fault).
+    uint8_t delivering = 0;
+    uint8_t first_fault_vector = 0;
+    bool shutdown = false;  // triple fault seen; the platform resets or stops
+};
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,160 @@
+#include "cpu/decode.h"
+
+#include "cpu/cpu.h"
+#include "cpu/ops/groups.h"
+
+namespace jitpc::cpu {
+
+Binder Decoder::table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
+
+void handler_ud(Cpu&, const Insn&) { raise_ud(); }
+void handler_gp0(Cpu&, const Insn&) { raise_gp(0); }
+
+namespace {
+
+void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw) {
+    ZydisDecoderInit(&d, mode, sw);
+    // Zydis 4.0 decodes these extensions by default; on a P6 the encodings mean something else
+    // (F3 0F BC is BSF, F2-prefixed branches are plain branches, 0F 1C/1E are hint NOPs).
+    for (auto m : {ZYDIS_DECODER_MODE_MPX, ZYDIS_DECODER_MODE_CET, ZYDIS_DECODER_MODE_LZCNT,
+                   ZYDIS_DECODER_MODE_TZCNT, ZYDIS_DECODER_MODE_CLDEMOTE,
+                   ZYDIS_DECODER_MODE_WBNOINVD})
+        ZydisDecoderEnableMode(&d, m, ZYAN_FALSE);
+}
+
+struct RegisterTableInit {
+    RegisterTableInit() { register_all_groups(Decoder::table); }
+};
+
+uint8_t seg_index(ZydisRegister r) {
+    switch (r) {
+    case ZYDIS_REGISTER_ES: return ES;
+    case ZYDIS_REGISTER_CS: return CS;
+    case ZYDIS_REGISTER_SS: return SS;
+    case ZYDIS_REGISTER_DS: return DS;
+    case ZYDIS_REGISTER_FS: return FS;
+    case ZYDIS_REGISTER_GS: return GS;
+    default: return SEG_NONE;
+    }
+}
+
+// Register number within its class: GPRs in encoding order (AH..BH are 4..7), segment
+// registers as SegReg, control/debug/x87 registers by index.
+uint8_t reg_index(ZydisRegister r) {
+    if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_SEGMENT) return seg_index(r);
+    return static_cast<uint8_t>(ZydisRegisterGetId(r));
+}
+
+uint8_t gpr_or_none(ZydisRegister r) {
+    return r == ZYDIS_REGISTER_NONE ? NO_REG : static_cast<uint8_t>(ZydisRegisterGetId(r));
+}
+
+}  // namespace
+
+Decoder::Decoder() {
+    static RegisterTableInit once;
+    init_decoder(dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
+    init_decoder(dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+}
+
+Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32, Insn& out) const {
+    ZydisDecodedInstruction zi;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    out = Insn{};
+    out.base = out.index = NO_REG;
+    out.seg = DS;
+    const ZyanStatus st = ZydisDecoderDecodeFull(code32 ? &dec32_ : &dec16_, bytes, avail, &zi, ops);
+    if (st == ZYDIS_STATUS_NO_MORE_DATA) {
+        if (avail < 15) return Status::NeedMoreBytes;
+        out.fn = handler_gp0;
+        out.len = 15;
+        out.flags = IF_END_BLOCK;
+        return Status::Ok;
+    }
+    if (st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG) {
+        out.fn = handler_gp0;
+        out.len = 15;
+        out.flags = IF_END_BLOCK;
+        return Status::Ok;
+    }
+    if (!ZYAN_SUCCESS(st)) {
+        out.fn = handler_ud;
+        out.len = 1;
+        out.flags = IF_END_BLOCK;
+        return Status::Ok;
+    }
+
+    out.len = zi.length;
+    out.mnemonic = static_cast<uint16_t>(zi.mnemonic);
+    out.osize = static_cast<uint8_t>(zi.operand_width / 8);
+    out.asize = static_cast<uint8_t>(zi.address_width / 8);
+    const auto a = zi.attributes;
+    if (a & ZYDIS_ATTRIB_HAS_LOCK) out.prefix |= PFX_LOCK;
+    if (a & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE)) out.prefix |= PFX_REP;
+    if (a & ZYDIS_ATTRIB_HAS_REPNE) out.prefix |= PFX_REPNE;
+    if (a & ZYDIS_ATTRIB_HAS_SEGMENT) out.prefix |= PFX_SEG;
+    if (a & ZYDIS_ATTRIB_HAS_OPERANDSIZE) out.prefix |= PFX_OPSIZE;
+    if (a & ZYDIS_ATTRIB_HAS_ADDRESSSIZE) out.prefix |= PFX_ADDRSIZE;
+    // String instructions take their source segment from an override too; remember it even
+    // though their memory operands are implicit.
+    if (a & ZYDIS_ATTRIB_HAS_SEGMENT_CS) out.seg = CS;
+    else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_SS) out.seg = SS;
+    else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_ES) out.seg = ES;
+    else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_FS) out.seg = FS;
+    else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_GS) out.seg = GS;
+
+    unsigned nregs = 0, nimms = 0;
+    for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
+        const ZydisDecodedOperand& op = ops[n];
+        switch (op.type) {
+        case ZYDIS_OPERAND_TYPE_REGISTER:
+            if (nregs == 0) out.r0 = reg_index(op.reg.value);
+            else out.r1 = reg_index(op.reg.value);
+            ++nregs;
+            break;
+        case ZYDIS_OPERAND_TYPE_MEMORY:
+            out.flags |= IF_MEM;
+            out.base = gpr_or_none(op.mem.base);
+            out.index = gpr_or_none(op.mem.index);
+            out.scale = op.mem.scale == 8 ? 3 : op.mem.scale == 4 ? 2 : op.mem.scale == 2 ? 1 : 0;
+            out.disp = static_cast<uint32_t>(op.mem.disp.value);
+            if (op.mem.segment != ZYDIS_REGISTER_NONE) out.seg = seg_index(op.mem.segment);
+            break;
+        case ZYDIS_OPERAND_TYPE_POINTER:
+            out.imm = op.ptr.offset;
+            out.imm2 = op.ptr.segment;
+            break;
+        case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+            if (nimms++ == 0) out.imm = static_cast<uint32_t>(op.imm.value.u);
+            else out.imm2 = static_cast<uint16_t>(op.imm.value.u);
+            break;
+        default: break;
+        }
+    }
+
+    switch (zi.meta.category) {
+    case ZYDIS_CATEGORY_COND_BR:
+    case ZYDIS_CATEGORY_UNCOND_BR:
+    case ZYDIS_CATEGORY_CALL:
+    case ZYDIS_CATEGORY_RET:
+    case ZYDIS_CATEGORY_INTERRUPT:
+    case ZYDIS_CATEGORY_SYSCALL:
+    case ZYDIS_CATEGORY_SYSRET:
+        out.flags |= IF_END_BLOCK;
+        break;
+    default: break;
+    }
+
+    const Binder bind = table[zi.mnemonic];
+    const DecodeCtx ctx{zi, ops, zi.operand_count_visible, code32};
+    Handler h = bind ? bind(ctx, out) : nullptr;
+    if (!h) {
+        out.fn = handler_ud;
+        out.flags |= IF_END_BLOCK;
+    } else {
+        out.fn = h;
+    }
+    return Status::Ok;
+}
+
+}  // namespace jitpc::cpu

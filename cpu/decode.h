@@ -1,0 +1,51 @@
+// Zydis → Insn. Zydis runs once per instruction when a block is first decoded; execution never
+// calls it again. Each mnemonic has a binder (cpu/ops/) that picks the handler specialised for
+// the instruction's operand forms and sizes; a mnemonic without a binder is not part of the
+// emulated CPU and decodes to a #UD.
+#pragma once
+
+#include <Zydis/Zydis.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "cpu/insn.h"
+
+namespace jitpc::cpu {
+
+struct DecodeCtx {
+    const ZydisDecodedInstruction& zi;
+    const ZydisDecodedOperand* ops;  // visible operands only
+    unsigned nops;
+    bool code32;
+
+    bool is_reg(unsigned n) const { return n < nops && ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER; }
+    bool is_mem(unsigned n) const { return n < nops && ops[n].type == ZYDIS_OPERAND_TYPE_MEMORY; }
+    bool is_imm(unsigned n) const { return n < nops && ops[n].type == ZYDIS_OPERAND_TYPE_IMMEDIATE; }
+    unsigned size(unsigned n) const { return ops[n].size / 8; }  // operand n's size in bytes
+};
+
+// Fills `insn` (all fields but fn) and returns the handler, or nullptr for #UD.
+using Binder = Handler (*)(const DecodeCtx&, Insn&);
+
+class Decoder {
+public:
+    Decoder();
+    enum class Status { Ok, NeedMoreBytes };
+    // Decodes the instruction at `bytes` (`avail` of them readable). Invalid encodings, LOCK
+    // misuse and instructions outside the CPU table decode to a handler raising #UD; an
+    // instruction longer than 15 bytes to one raising #GP(0).
+    Status decode(const uint8_t* bytes, size_t avail, bool code32, Insn& out) const;
+
+    // Registration: each group in cpu/ops/ fills the slots of the mnemonics it implements.
+    static Binder table[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+
+private:
+    ZydisDecoder dec16_, dec32_;
+};
+
+// Handlers shared by the decoder and binders.
+void handler_ud(Cpu&, const Insn&);
+void handler_gp0(Cpu&, const Insn&);
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,142 @@
+// EFLAGS with lazily evaluated arithmetic flags.
+//
+// The ALU ops that run most (ADD/SUB/CMP/logic/INC/DEC and friends) record their operands and
+// result instead of computing six flags nobody may read; the flags are derived when an
+// instruction reads them. Every other flag writer stores eagerly with set_arith(). Undefined
+// flags always get the value from the fixed table documented in docs/ARCHITECTURE.md, never
+// whatever the host produces.
+#pragma once
+
+#include <cstdint>
+
+namespace jitpc::cpu {
+
+constexpr uint32_t EFLAGS_CF = 1u << 0, EFLAGS_FIXED1 = 1u << 1, EFLAGS_PF = 1u << 2,
+                   EFLAGS_AF = 1u << 4, EFLAGS_ZF = 1u << 6, EFLAGS_SF = 1u << 7,
+                   EFLAGS_TF = 1u << 8, EFLAGS_IF = 1u << 9, EFLAGS_DF = 1u << 10,
+                   EFLAGS_OF = 1u << 11, EFLAGS_IOPL = 3u << 12, EFLAGS_NT = 1u << 14,
+                   EFLAGS_RF = 1u << 16, EFLAGS_VM = 1u << 17, EFLAGS_AC = 1u << 18,
+                   EFLAGS_VIF = 1u << 19, EFLAGS_VIP = 1u << 20, EFLAGS_ID = 1u << 21;
+constexpr uint32_t EFLAGS_ARITH =
+    EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | EFLAGS_OF;
+// Bits a P6 lets software change at all (the rest read as 0, bit 1 reads as 1).
+constexpr uint32_t EFLAGS_WRITABLE = EFLAGS_ARITH | EFLAGS_TF | EFLAGS_IF | EFLAGS_DF |
+                                     EFLAGS_IOPL | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM |
+                                     EFLAGS_AC | EFLAGS_VIF | EFLAGS_VIP | EFLAGS_ID;
+
+// Condition codes in the encoding of Jcc/SETcc/CMOVcc (low nibble of the opcode).
+enum Cond : uint8_t { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A,
+                      CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G };
+
+enum class FlagOp : uint8_t {
+    None,   // arithmetic bits are current in `bits`
+    Add,    // res = a + b
+    Adc1,   // res = a + b + 1 (ADC with carry in; ADC without carry is Add)
+    Sub,    // res = a - b (CMP, NEG with a = 0)
+    Sbb1,   // res = a - b - 1
+    Logic,  // AND/OR/XOR/TEST: CF=OF=0, AF=0 (undefined: fixed 0)
+    Inc,    // res = a + 1, CF kept in `bits`
+    Dec,    // res = a - 1, CF kept in `bits`
+};
+
+inline bool parity_even(uint32_t v) { return !__builtin_parity(v & 0xFF); }
+
+struct Flags {
+    uint32_t bits = EFLAGS_FIXED1;
+    uint32_t res = 0, a = 0, b = 0;
+    FlagOp op = FlagOp::None;
+    uint8_t size = 4;  // operand size in bytes of the lazy op
+
+    void set_lazy(FlagOp o, unsigned sz, uint32_t r, uint32_t x, uint32_t y) {
+        op = o;
+        size = static_cast<uint8_t>(sz);
+        res = r;
+        a = x;
+        b = y;
+    }
+    // INC/DEC keep CF: freeze its current value before recording the new op.
+    void set_incdec(FlagOp o, unsigned sz, uint32_t r, uint32_t x) {
+        bits = (bits & ~EFLAGS_CF) | (cf() ? EFLAGS_CF : 0);
+        set_lazy(o, sz, r, x, 1);
+    }
+    // Eagerly replace the arithmetic flags selected by `mask` with `values`.
+    void set_arith(uint32_t mask, uint32_t values) {
+        materialize();
+        bits = (bits & ~mask) | (values & mask);
+    }
+
+    uint32_t mask() const { return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1; }
+    uint32_t sign() const { return 1u << (size * 8 - 1); }
+
+    bool cf() const {
+        const uint32_t m = mask();
+        switch (op) {
+        case FlagOp::None: case FlagOp::Inc: case FlagOp::Dec: return bits & EFLAGS_CF;
+        case FlagOp::Add: return (res & m) < (a & m);
+        case FlagOp::Adc1: return (res & m) <= (a & m);
+        case FlagOp::Sub: return (a & m) < (b & m);
+        case FlagOp::Sbb1: return (a & m) <= (b & m);
+        case FlagOp::Logic: return false;
+        }
+        return false;
+    }
+    bool zf() const { return op == FlagOp::None ? bits & EFLAGS_ZF : (res & mask()) == 0; }
+    bool sf() const { return op == FlagOp::None ? bits & EFLAGS_SF : res & sign(); }
+    bool pf() const { return op == FlagOp::None ? bits & EFLAGS_PF : parity_even(res); }
+    bool af() const {
+        if (op == FlagOp::None) return bits & EFLAGS_AF;
+        if (op == FlagOp::Logic) return false;
+        return (a ^ b ^ res) & 0x10;
+    }
+    bool of() const {
+        switch (op) {
+        case FlagOp::None: return bits & EFLAGS_OF;
+        case FlagOp::Add: case FlagOp::Adc1: case FlagOp::Inc:
+            return ((a ^ res) & (b ^ res)) & sign();
+        case FlagOp::Sub: case FlagOp::Sbb1: case FlagOp::Dec:
+            return ((a ^ b) & (a ^ res)) & sign();
+        case FlagOp::Logic: return false;
+        }
+        return false;
+    }
+
+    void materialize() {
+        if (op == FlagOp::None) return;
+        uint32_t f = 0;
+        if (cf()) f |= EFLAGS_CF;
+        if (pf()) f |= EFLAGS_PF;
+        if (af()) f |= EFLAGS_AF;
+        if (zf()) f |= EFLAGS_ZF;
+        if (sf()) f |= EFLAGS_SF;
+        if (of()) f |= EFLAGS_OF;
+        bits = (bits & ~EFLAGS_ARITH) | f;
+        op = FlagOp::None;
+    }
+    // Full EFLAGS image as PUSHF would store it.
+    uint32_t get() {
+        materialize();
+        return bits;
+    }
+    // Loads EFLAGS bits selected by `mask` (the caller decides which bits the mode allows).
+    void set(uint32_t value, uint32_t mask) {
+        materialize();
+        bits = ((bits & ~mask) | (value & mask) | EFLAGS_FIXED1) & (EFLAGS_WRITABLE | EFLAGS_FIXED1);
+    }
+
+    bool cond(unsigned cc) const {
+        bool r;
+        switch (cc >> 1) {
+        case 0: r = of(); break;
+        case 1: r = cf(); break;
+        case 2: r = zf(); break;
+        case 3: r = cf() || zf(); break;
+        case 4: r = sf(); break;
+        case 5: r = pf(); break;
+        case 6: r = sf() != of(); break;
+        default: r = zf() || (sf() != of()); break;
+        }
+        return r != (cc & 1);
+    }
+};
+
+}  // namespace jitpc::cpu

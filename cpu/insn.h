@@ -1,0 +1,41 @@
+// The project's decoded-instruction form, produced once per instruction by cpu/decode.cpp from
+// Zydis's output and cached with the code block. The interpreter calls `fn`; the JIT reads the
+// same fields to emit host code. 32 bytes, so a block of them stays in a few cache lines.
+#pragma once
+
+#include <cstdint>
+
+namespace jitpc::cpu {
+
+class Cpu;
+struct Insn;
+using Handler = void (*)(Cpu&, const Insn&);
+
+constexpr uint8_t NO_REG = 8;  // CpuState::gpr[8] is always zero, so EA math needs no branches
+
+// Insn::prefix bits.
+constexpr uint8_t PFX_LOCK = 1, PFX_REP = 2, PFX_REPNE = 4, PFX_SEG = 8, PFX_OPSIZE = 16,
+                  PFX_ADDRSIZE = 32;
+// Insn::flags bits.
+constexpr uint8_t IF_END_BLOCK = 1;  // control transfer or state change: the block ends here
+constexpr uint8_t IF_MEM = 2;        // has a memory operand (base/index/scale/disp/seg valid)
+
+struct Insn {
+    Handler fn;
+    uint32_t disp;   // memory operand displacement (also the moffs of MOV AL, [moffs])
+    uint32_t imm;    // first immediate, or a relative branch target offset from next EIP
+    uint16_t imm2;   // second immediate: ENTER nesting level, far pointer selector
+    uint16_t mnemonic;  // ZydisMnemonic, for traces and the JIT
+    uint8_t len;
+    uint8_t osize;   // operand size in bytes (1, 2 or 4) as the binder resolved it
+    uint8_t asize;   // address size in bytes (2 or 4)
+    uint8_t seg;     // segment of the memory operand, override applied (SegReg)
+    uint8_t base, index, scale;  // memory operand; NO_REG when absent
+    uint8_t r0, r1;  // explicit register operands in operand order (first, second register)
+    uint8_t prefix;  // PFX_* bits
+    uint8_t flags;   // IF_* bits
+    uint8_t aux;     // binder-specific: condition code, sub-operation, FPU stack index…
+};
+static_assert(sizeof(Insn) <= 32);
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,128 @@
+#include "cpu/interp.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace jitpc::cpu {
+
+namespace {
+constexpr unsigned MAX_BLOCK_INSNS = 64;
+}
+
+Interpreter::Interpreter(Cpu& cpu) : cpu_(cpu) {}
+
+Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
+    auto b = std::make_unique<Block>();
+    const bool code32 = cpu_.code32();
+    b->key = BlockCache::key(phys, code32);
+    b->phys = phys;
+    b->page2 = 1;
+    b->bytes = 0;
+    uint32_t off = phys & 0xFFF;
+    const uint32_t page = phys & memory::PAGE_MASK;
+    while (b->insns.size() < MAX_BLOCK_INSNS) {
+        uint8_t buf[16];
+        const uint32_t in_page = std::min<uint32_t>(15, memory::PAGE_SIZE - off);
+        cpu_.mem.read_bytes(page | off, buf, in_page);
+        Insn insn;
+        size_t avail = in_page;
+        uint32_t page2 = 1;
+        if (dec_.decode(buf, avail, code32, insn) == Decoder::Status::NeedMoreBytes) {
+            // The instruction continues on the next linear page: fetch it only now that the
+            // bytes are needed, so a fault there names the second page in CR2.
+            const uint32_t next_lin = (lin & memory::PAGE_MASK) + memory::PAGE_SIZE;
+            try {
+                page2 = cpu_.mmu.translate(next_lin, memory::ACC_EXEC, cpu_.user()) &
+                        memory::PAGE_MASK;
+            } catch (const GuestFault&) {
+                if (b->insns.empty()) throw;
+                break;  // the fault belongs to that instruction, raised when it starts a block
+            }
+            cpu_.mem.read_bytes(page2, buf + in_page, 15 - in_page);
+            avail = 15;
+            dec_.decode(buf, avail, code32, insn);
+        }
+        b->insns.push_back(insn);
+        b->bytes += insn.len;
+        off += insn.len;
+        if (page2 != 1 && off > memory::PAGE_SIZE) {
+            b->page2 = page2;
+            break;
+        }
+        if ((insn.flags & IF_END_BLOCK) || off >= memory::PAGE_SIZE) break;
+    }
+    return cpu_.code.insert(std::move(b));
+}
+
+Block* Interpreter::block_at_eip() {
+    const uint32_t lin = cpu_.seg[CS].base + cpu_.eip;
+    const uint32_t phys = cpu_.mmu.translate(lin, memory::ACC_EXEC, cpu_.user());
+    if (Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.code32()))) return b;
+    return decode_block(lin, phys);
+}
+
+bool Interpreter::take_interrupt() {
+    if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.bus.intr_pending())
+        return false;
+    cpu_.halted = 0;
+    const uint8_t vec = cpu_.bus.intr_ack();
+    cpu_.deliver(vec, EventKind::Hardware, cpu_.eip, false, 0);
+    return true;
+}
+
+template <bool Careful>
+void Interpreter::run_block(Block* b, uint64_t until) {
+    Cpu& c = cpu_;
+    const uint32_t ip_mask = c.code32() ? 0xFFFFFFFFu : 0xFFFFu;
+    // Shadowed instructions (after MOV SS/STI) and traced runs retire one at a time so the
+    // platform can look in between.
+    const size_t n = (Careful && (c.irq_shadow || trace)) ? 1 : b->insns.size();
+    for (size_t k = 0; k < n; ++k) {
+        const Insn& i = b->insns[k];
+        if constexpr (Careful) {
+            if (uint64_t(c.eip) + i.len - 1 > c.seg[CS].hi) raise_gp(0);
+            if (trace) trace(c, i);
+        }
+        c.next_eip = (c.eip + i.len) & ip_mask;
+        i.fn(c, i);
+        c.eip = c.next_eip;
+        ++c.icount;
+        if (c.exit_request || c.icount >= until) break;
+    }
+}
+
+StopReason Interpreter::run(uint64_t until) {
+    Cpu& c = cpu_;
+    c.code.running_hit = &c.exit_request;
+    while (c.icount < until) {
+        c.code.collect();
+        if (stop_request) {
+            stop_request = false;
+            return StopReason::Request;
+        }
+        if (c.shutdown) return StopReason::Shutdown;
+        try {
+            if (take_interrupt()) continue;
+            if (c.halted) return StopReason::Halted;
+            const bool shadow = c.irq_shadow;
+            Block* b = block_at_eip();
+            c.code.running = b;
+            c.exit_request = 0;
+            const bool careful = shadow || trace ||
+                                 uint64_t(c.eip) + b->bytes - 1 > c.seg[CS].hi ||
+                                 (c.flags.bits & EFLAGS_TF);
+            if (careful)
+                run_block<true>(b, until);
+            else
+                run_block<false>(b, until);
+            if (shadow) c.irq_shadow = 0;
+        } catch (const GuestFault& f) {
+            c.irq_shadow = 0;
+            c.deliver_fault(f);
+        }
+        c.code.running = nullptr;
+    }
+    return StopReason::Budget;
+}
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,48 @@
+// The reference interpreter: runs decoded blocks instruction by instruction. It is the oracle
+// the tests compare against, the single-step engine for tracing and debugging, and the fallback
+// engine. One instruction retires when its handler returns without a fault.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+
+namespace jitpc::cpu {
+
+enum class StopReason : uint8_t {
+    Budget,    // reached the instruction count it was asked to stop at
+    Halted,    // HLT with nothing to deliver: the platform advances time or gives up
+    Shutdown,  // triple fault: the platform resets or exits
+    Request,   // the platform asked to stop (stop_request)
+};
+
+class Interpreter {
+public:
+    explicit Interpreter(Cpu& cpu);
+
+    // Runs until `icount` reaches `until`, or the CPU halts, shuts down or is asked to stop.
+    StopReason run(uint64_t until);
+    // Retires exactly one instruction (or delivers one event).
+    StopReason step() { return run(cpu_.icount + 1); }
+
+    // Called before every instruction when set (instruction trace); slows the loop down.
+    std::function<void(Cpu&, const Insn&)> trace;
+    // Set from outside (signal handler, device) to make run() return at the next boundary.
+    volatile bool stop_request = false;
+
+    const Decoder& decoder() const { return dec_; }
+    // The block starting at CS:EIP, decoded now if needed (raises fetch faults).
+    Block* block_at_eip();
+
+private:
+    template <bool Careful> void run_block(Block* b, uint64_t until);
+    bool take_interrupt();
+    Block* decode_block(uint32_t lin, uint32_t phys);
+
+    Cpu& cpu_;
+    Decoder dec_;
+};
+
+}  // namespace jitpc::cpu

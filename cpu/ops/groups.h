@@ -1,0 +1,34 @@
+// Instruction groups. Each cpu/ops/*.cpp file implements one group and registers a binder for
+// every mnemonic it owns; together they define the emulated CPU's instruction table.
+#pragma once
+
+#include "cpu/decode.h"
+
+namespace jitpc::cpu {
+
+#define JITPC_OP_GROUPS(X) \
+    X(arith)               \
+    X(shift)               \
+    X(muldiv)              \
+    X(bcd)                 \
+    X(bits)                \
+    X(datamov)             \
+    X(stack)               \
+    X(control)             \
+    X(string)              \
+    X(flagops)             \
+    X(io)                  \
+    X(system)              \
+    X(fpu)
+
+#define JITPC_DECLARE_GROUP(name) void register_##name(Binder* table);
+JITPC_OP_GROUPS(JITPC_DECLARE_GROUP)
+#undef JITPC_DECLARE_GROUP
+
+inline void register_all_groups(Binder* table) {
+#define JITPC_CALL_GROUP(name) register_##name(table);
+    JITPC_OP_GROUPS(JITPC_CALL_GROUP)
+#undef JITPC_CALL_GROUP
+}
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,84 @@
+// Operand access for handler templates. A handler is instantiated per operand size and per
+// operand location, so the run-time work is only the access itself.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+
+namespace jitpc::cpu::ops {
+
+// Where an operand lives: first/second explicit register, the memory operand, the immediate.
+enum Loc : uint8_t { R0, R1, M, I };
+
+template <unsigned Bytes> using uint_t =
+    std::conditional_t<Bytes == 1, uint8_t, std::conditional_t<Bytes == 2, uint16_t, uint32_t>>;
+template <typename T> using sint_t = std::make_signed_t<T>;
+template <typename T> constexpr T sign_bit = T(T(1) << (sizeof(T) * 8 - 1));
+
+template <typename T, Loc L> inline T get(Cpu& c, const Insn& i) {
+    if constexpr (L == R0) return c.reg<T>(i.r0);
+    else if constexpr (L == R1) return c.reg<T>(i.r1);
+    else if constexpr (L == M) return c.read<T>(i.seg, c.ea(i));
+    else return static_cast<T>(i.imm);
+}
+template <typename T, Loc L> inline void put(Cpu& c, const Insn& i, T v) {
+    if constexpr (L == R0) c.set_reg<T>(i.r0, v);
+    else if constexpr (L == R1) c.set_reg<T>(i.r1, v);
+    else c.write<T>(i.seg, c.ea(i), v);
+}
+
+// A read-modify-write destination: faults (including the write check) happen in load(), so
+// nothing is committed unless store() can succeed.
+template <typename T, Loc L> struct Rmw {
+    uint32_t lin = 0;
+    T load(Cpu& c, const Insn& i) {
+        if constexpr (L == M) return c.read_for_write<T>(i.seg, c.ea(i), lin);
+        else return get<T, L>(c, i);
+    }
+    void store(Cpu& c, const Insn& i, T v) {
+        if constexpr (L == M) c.write_linear<T>(lin, v);
+        else put<T, L>(c, i, v);
+    }
+};
+
+// Instantiates H<T, Dst, Src>::run for the operand forms of a "dst, src" instruction
+// (reg,reg / reg,mem / mem,reg / reg,imm / mem,imm) and the size of operand 0.
+template <template <typename, Loc, Loc> class H>
+Handler pick_dst_src(const DecodeCtx& ctx) {
+    auto sized = [&]<Loc D, Loc S>() -> Handler {
+        switch (ctx.size(0)) {
+        case 1: return &H<uint8_t, D, S>::run;
+        case 2: return &H<uint16_t, D, S>::run;
+        case 4: return &H<uint32_t, D, S>::run;
+        default: return nullptr;
+        }
+    };
+    const bool dmem = ctx.is_mem(0);
+    if (ctx.is_imm(1)) return dmem ? sized.template operator()<M, I>() : sized.template operator()<R0, I>();
+    if (ctx.is_mem(1)) return sized.template operator()<R0, M>();
+    if (dmem) return sized.template operator()<M, R0>();
+    return sized.template operator()<R0, R1>();
+}
+
+// Same for single-operand instructions (reg or mem), sized by operand 0.
+template <template <typename, Loc> class H>
+Handler pick_rm(const DecodeCtx& ctx) {
+    const bool mem = ctx.is_mem(0);
+    switch (ctx.size(0)) {
+    case 1: return mem ? &H<uint8_t, M>::run : &H<uint8_t, R0>::run;
+    case 2: return mem ? &H<uint16_t, M>::run : &H<uint16_t, R0>::run;
+    case 4: return mem ? &H<uint32_t, M>::run : &H<uint32_t, R0>::run;
+    default: return nullptr;
+    }
+}
+
+// Relative branch target: next EIP + displacement, wrapped to the operand size.
+inline uint32_t rel_target(const Cpu& c, const Insn& i) {
+    const uint32_t t = c.next_eip + i.imm;
+    return i.osize == 2 ? (t & 0xFFFF) : t;
+}
+
+}  // namespace jitpc::cpu::ops

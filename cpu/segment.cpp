@@ -1,0 +1,36 @@
+// Segment register loads and privilege level changes.
+#include "cpu/cpu.h"
+
+namespace jitpc::cpu {
+
+void Cpu::load_seg_real(unsigned sr, uint16_t sel) {
+    SegCache& s = seg[sr];
+    s.sel = sel;
+    s.base = uint32_t(sel) << 4;
+    if (vm86()) {
+        // Virtual-8086 mode reloads the whole cache: 64 KiB, writable data, DPL 3.
+        s.limit = 0xFFFF;
+        s.attrs = attr::P | attr::S | attr::WRITABLE | attr::ACCESSED | (3 << attr::DPL_SHIFT);
+        if (sr == CS) s.attrs |= attr::CODE | attr::READABLE;
+        s.refresh();
+    }
+    // Real mode keeps limit and attributes (the "unreal mode" that BIOSes and GRUB rely on)
+    // and checks no types.
+    s.rights = SegCache::R | SegCache::W;
+}
+
+void Cpu::load_seg(unsigned sr, uint16_t sel) {
+    if (!protected_mode()) {
+        load_seg_real(sr, sel);
+        if (sr == SS) irq_shadow = 1, request_exit();
+        return;
+    }
+    load_seg_protected(sr, sel);
+}
+
+void Cpu::set_cpl(uint8_t new_cpl) {
+    cpl = new_cpl;
+    request_exit();
+}
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,118 @@
+// Architectural state of the emulated IA-32 processor. Plain data with fixed offsets: the JIT
+// addresses these fields directly from generated code, so keep hot fields first.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/flags.h"
+
+namespace jitpc::cpu {
+
+enum Gpr : uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
+// Intel's segment register encoding order (MOV Sreg, ModRM.reg).
+enum SegReg : uint8_t { ES, CS, SS, DS, FS, GS, SEG_NONE = 0xFF };
+
+// Descriptor-cache attribute bits: bits 8..23 of a descriptor's high dword, shifted down by 8.
+namespace attr {
+constexpr uint16_t TYPE = 0x000F;
+constexpr uint16_t ACCESSED = 0x0001;  // code/data segments
+constexpr uint16_t S = 0x0010;         // code/data (1) vs system (0)
+constexpr uint16_t DPL_SHIFT = 5;
+constexpr uint16_t P = 0x0080;
+constexpr uint16_t AVL = 0x1000;
+constexpr uint16_t DB = 0x4000;
+constexpr uint16_t G = 0x8000;
+// Code/data type bits when S=1.
+constexpr uint16_t CODE = 0x0008;
+constexpr uint16_t CONFORMING = 0x0004;  // code
+constexpr uint16_t READABLE = 0x0002;    // code
+constexpr uint16_t EXPAND_DOWN = 0x0004; // data
+constexpr uint16_t WRITABLE = 0x0002;    // data
+}  // namespace attr
+
+// Hidden part of a segment register. `lo`/`hi` are the valid offset range derived from limit,
+// granularity and expand-down once, when the descriptor is loaded, so access checks are two
+// compares. `rights` caches what the current descriptor allows (null selectors allow nothing).
+struct SegCache {
+    uint32_t base = 0;
+    uint32_t limit = 0xFFFF;  // byte-granular effective limit
+    uint32_t lo = 0;          // lowest valid offset
+    uint32_t hi = 0xFFFF;     // highest valid offset
+    uint16_t sel = 0;
+    uint16_t attrs = attr::P | attr::S | attr::WRITABLE | attr::ACCESSED;
+    uint8_t rights = 3;       // bit 0 readable, bit 1 writable
+    uint8_t pad[3] = {};
+
+    static constexpr uint8_t R = 1, W = 2;
+    unsigned dpl() const { return (attrs >> attr::DPL_SHIFT) & 3; }
+    bool big() const { return attrs & attr::DB; }
+    // Recomputes lo/hi/rights from base/limit/attrs; call after writing those fields.
+    void refresh();
+};
+
+struct TableReg {
+    uint32_t base = 0;
+    uint16_t limit = 0xFFFF;
+};
+
+// CR0/CR4 bits the core looks at.
+namespace cr0 {
+constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 1u << 4,
+                   NE = 1u << 5, WP = 1u << 16, AM = 1u << 18, NW = 1u << 29, CD = 1u << 30,
+                   PG = 1u << 31;
+}
+namespace cr4 {
+constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
+                   PGE = 1u << 7;
+}
+
+struct CpuState {
+    // gpr[8] is a permanent zero so effective-address math can index it for absent registers.
+    uint32_t gpr[9] = {};
+    uint32_t eip = 0;
+    // EIP of the instruction after the executing one; a control transfer overwrites it. The run
+    // loop copies it into `eip` once the instruction retires.
+    uint32_t next_eip = 0;
+    Flags flags;
+    SegCache seg[6];
+    TableReg gdtr, idtr;
+    SegCache ldtr, tr;
+    uint32_t cr0 = cr0::ET | cr0::CD | cr0::NW;
+    uint32_t cr2 = 0, cr3 = 0, cr4 = 0;
+    uint32_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};
+    uint8_t cpl = 0;
+    // Set when something changed that the run loop must look at before the next instruction
+    // (a pending interrupt, a mode change, invalidated code under the running block).
+    uint8_t exit_request = 0;
+    // Interrupts (and single-step/data-breakpoint traps) are held off until after the next
+    // instruction retires: set by MOV SS, POP SS and STI.
+    uint8_t irq_shadow = 0;
+    uint8_t halted = 0;
+    uint8_t a20 = 1;
+
+    uint64_t icount = 0;  // retired instructions (the virtual clock's source)
+    uint64_t tsc_offset = 0;
+    uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
+    uint32_t debugctl = 0;
+
+    bool pe() const { return cr0 & cr0::PE; }
+    bool vm86() const { return flags.bits & EFLAGS_VM; }
+    bool protected_mode() const { return pe() && !vm86(); }
+    bool code32() const { return seg[CS].big(); }
+    bool stack32() const { return seg[SS].big(); }
+
+    uint8_t& reg8(unsigned i) { return reinterpret_cast<uint8_t*>(&gpr[i & 3])[i >> 2]; }
+    uint16_t& reg16(unsigned i) { return *reinterpret_cast<uint16_t*>(&gpr[i]); }
+    uint32_t& reg32(unsigned i) { return gpr[i]; }
+    template <typename T> T reg(unsigned i);
+    template <typename T> void set_reg(unsigned i, T v);
+};
+
+template <> inline uint8_t CpuState::reg<uint8_t>(unsigned i) { return reg8(i); }
+template <> inline uint16_t CpuState::reg<uint16_t>(unsigned i) { return reg16(i); }
+template <> inline uint32_t CpuState::reg<uint32_t>(unsigned i) { return gpr[i]; }
+template <> inline void CpuState::set_reg<uint8_t>(unsigned i, uint8_t v) { reg8(i) = v; }
+template <> inline void CpuState::set_reg<uint16_t>(unsigned i, uint16_t v) { reg16(i) = v; }
+template <> inline void CpuState::set_reg<uint32_t>(unsigned i, uint32_t v) { gpr[i] = v; }
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,18 @@
+#include "devices/debug_ports.h"
+
+namespace jitpc::devices {
+
+void DebugConsole::port_write(uint16_t, unsigned, uint32_t value) {
+    if (!out_) return;
+    std::fputc(int(value & 0xFF), out_);
+    if ((value & 0xFF) == '\n') std::fflush(out_);
+}
+
+void DebugExit::port_write(uint16_t, unsigned, uint32_t value) {
+    bus_.exit_requested = true;
+    bus_.exit_status = int(((value & 0xFF) << 1) | 1);  // QEMU truncates to the exit byte
+    bus_.exit_reason = "debug-exit port";
+    bus_.request_stop();
+}
+
+}  // namespace jitpc::devices

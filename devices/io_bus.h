@@ -1,0 +1,46 @@
+// Port I/O dispatch. Devices claim port ranges; unclaimed ports read as all-ones and are
+// logged once each, never an error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cpu/bus.h"
+
+namespace jitpc::devices {
+
+class PortDevice {
+public:
+    virtual ~PortDevice() = default;
+    virtual uint32_t port_read(uint16_t port, unsigned size) = 0;
+    virtual void port_write(uint16_t port, unsigned size, uint32_t value) = 0;
+};
+
+class IoBus : public cpu::Bus {
+public:
+    IoBus();
+    void claim(uint16_t first, uint16_t count, PortDevice* dev);
+
+    uint32_t io_read(uint16_t port, unsigned size) override;
+    void io_write(uint16_t port, unsigned size, uint32_t value) override;
+    void cpu_reset_request(const char* why) override;
+
+    // Set when the guest asked the machine to stop (debug-exit port, shutdown, power-off).
+    // Makes the running engine return at the next instruction boundary.
+    void request_stop() {
+        if (stop_flag) *stop_flag = true;
+    }
+    volatile bool* stop_flag = nullptr;
+    bool exit_requested = false;
+    int exit_status = 0;
+    std::string exit_reason;
+
+private:
+    std::vector<PortDevice*> ports_;
+    std::vector<bool> logged_;
+};
+
+}  // namespace jitpc::devices

@@ -1,0 +1,78 @@
+#include "machine/machine.h"
+
+#include <Zydis/Zydis.h>
+
+#include <stdexcept>
+
+#include "bios/firmware.h"
+#include "bios/multiboot.h"
+
+namespace jitpc::machine {
+
+Machine::Machine(const Config& cfg)
+    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), cfg_(cfg), debugcon_(cfg.debugcon),
+      debug_exit_(bus) {
+    bus.stop_flag = &interp.stop_request;
+    bus.claim(0xE9, 1, &debugcon_);
+    bus.claim(0xF4, 1, &debug_exit_);
+    if (!cfg.bios_path.empty()) bios::load_firmware(mem, cfg.bios_path);
+    if (!cfg.kernel_path.empty())
+        bios::load_multiboot(mem, cpu, cfg.kernel_path, cfg.append, cfg.initrd_path);
+    else if (cfg.bios_path.empty())
+        throw std::runtime_error("nothing to boot: give -kernel or -bios");
+    if (cfg.trace) attach_trace(cfg.trace);
+}
+
+void Machine::attach_trace(std::FILE* out) {
+    interp.trace = [this, out](cpu::Cpu& c, const cpu::Insn&) {
+        uint8_t bytes[16] = {};
+        const uint32_t lin = c.seg[cpu::CS].base + c.eip;
+        uint32_t phys;
+        char text[96] = "??";
+        if (cpu.mmu.peek(lin, phys)) {
+            mem.read_bytes(phys, bytes, sizeof bytes);
+            ZydisDisassembledInstruction d;
+            const auto mode = c.code32() ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
+            if (ZYAN_SUCCESS(ZydisDisassembleIntel(mode, c.eip, bytes, sizeof bytes, &d)))
+                std::snprintf(text, sizeof text, "%s", d.text);
+        }
+        std::fprintf(out, "%04x:%08x  %-40s EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x EFL=%08x\n",
+                     c.seg[cpu::CS].sel, c.eip, text, c.gpr[0], c.gpr[3], c.gpr[1], c.gpr[2],
+                     c.gpr[6], c.gpr[7], c.gpr[5], c.gpr[4], c.flags.get());
+    };
+}
+
+int Machine::run() {
+    for (;;) {
+        const uint64_t until = cfg_.max_instructions ? cfg_.max_instructions : UINT64_MAX;
+        const cpu::StopReason r = interp.run(until);
+        if (bus.exit_requested) {
+            if (bus.exit_reason == "triple fault") {
+                if (cfg_.no_reboot) return 0;
+                bus.exit_requested = false;
+                cpu.reset();
+                continue;
+            }
+            return bus.exit_status;
+        }
+        switch (r) {
+        case cpu::StopReason::Halted:
+            // Nothing in this machine can raise an interrupt yet, so a halted CPU stays halted.
+            std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
+                         cpu.seg[cpu::CS].sel, cpu.eip,
+                         (cpu.flags.bits & cpu::EFLAGS_IF) ? "no interrupt source" : "interrupts disabled");
+            return EXIT_HALTED;
+        case cpu::StopReason::Budget:
+            std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
+                         cpu.seg[cpu::CS].sel, cpu.eip);
+            return EXIT_INSN_LIMIT;
+        case cpu::StopReason::Shutdown:
+            if (cfg_.no_reboot) return 0;
+            cpu.reset();
+            continue;
+        case cpu::StopReason::Request: continue;
+        }
+    }
+}
+
+}  // namespace jitpc::machine

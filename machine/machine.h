@@ -1,0 +1,50 @@
+// A PC assembled from its parts: memory, CPU, I/O bus and devices, firmware or a direct kernel
+// load, and the loop that runs the engine and reacts to halts, resets and exit requests.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cpu/cpu.h"
+#include "cpu/interp.h"
+#include "devices/debug_ports.h"
+#include "devices/io_bus.h"
+#include "memory/physmem.h"
+
+namespace jitpc::machine {
+
+struct Config {
+    uint64_t ram_bytes = 128ull << 20;
+    std::string bios_path;
+    std::string kernel_path, append, initrd_path;
+    std::FILE* debugcon = stdout;
+    std::FILE* trace = nullptr;  // instruction trace destination, or none
+    bool no_reboot = false;
+    uint64_t max_instructions = 0;  // 0: unlimited
+};
+
+// Exit statuses, shared with the front end and documented in the README.
+constexpr int EXIT_HOST_ERROR = 1;
+constexpr int EXIT_HALTED = 2;        // HLT that nothing can ever wake
+constexpr int EXIT_INSN_LIMIT = 3;    // -max-insns reached
+
+class Machine {
+public:
+    explicit Machine(const Config& cfg);  // throws std::runtime_error with a user-facing message
+    int run();
+
+    memory::PhysMemory mem;
+    devices::IoBus bus;
+    cpu::Cpu cpu;
+    cpu::Interpreter interp;
+
+private:
+    void attach_trace(std::FILE* out);
+
+    Config cfg_;
+    devices::DebugConsole debugcon_;
+    devices::DebugExit debug_exit_;
+};
+
+}  // namespace jitpc::machine

@@ -1,0 +1,125 @@
+#include "memory/physmem.h"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace jitpc::memory {
+
+PhysMemory::PhysMemory(uint64_t ram_bytes)
+    : ram_bytes_(ram_bytes), pages_(new Page[NUM_PAGES]), code_(NUM_PAGES, false) {
+    if (ram_bytes == 0 || ram_bytes > 0xE0000000ull || ram_bytes % PAGE_SIZE)
+        throw std::invalid_argument("RAM size must be a multiple of 4 KiB between 4 KiB and 3.5 GiB");
+    // Anonymous mappings start zeroed, which the determinism rules require, and cost nothing
+    // until touched.
+    ram_map_bytes_ = ram_bytes;
+    void* p = mmap(nullptr, ram_map_bytes_, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    ram_ = static_cast<uint8_t*>(p);
+    for (uint32_t i = 0; i < ram_bytes / PAGE_SIZE; ++i) {
+        pages_[i].host = ram_ + size_t(i) * PAGE_SIZE;
+        pages_[i].kind = Kind::Ram;
+    }
+}
+
+PhysMemory::~PhysMemory() { munmap(ram_, ram_map_bytes_); }
+
+void PhysMemory::map_rom(uint32_t base, std::span<const uint8_t> data) {
+    if (base % PAGE_SIZE || data.size() % PAGE_SIZE || data.empty() ||
+        uint64_t(base) + data.size() > (1ull << 32))
+        throw std::invalid_argument("ROM region must be page-aligned and inside 4 GiB");
+    auto buf = std::make_unique<uint8_t[]>(data.size());
+    std::memcpy(buf.get(), data.data(), data.size());
+    for (size_t off = 0; off < data.size(); off += PAGE_SIZE) {
+        Page& pg = pages_[(base + off) >> 12];
+        pg = Page{buf.get() + off, nullptr, 0, Kind::Rom};
+    }
+    roms_.push_back(std::move(buf));
+}
+
+void PhysMemory::map_mmio(uint32_t base, uint32_t size, MmioDevice* dev) {
+    if (base % PAGE_SIZE || size % PAGE_SIZE || size == 0 || uint64_t(base) + size > (1ull << 32))
+        throw std::invalid_argument("MMIO region must be page-aligned and inside 4 GiB");
+    for (uint32_t off = 0; off < size; off += PAGE_SIZE)
+        pages_[(base + off) >> 12] = Page{nullptr, dev, base, Kind::Mmio};
+}
+
+void PhysMemory::log_unmapped(uint32_t paddr, bool write) {
+    const uint32_t page = paddr & PAGE_MASK;
+    if (std::find(logged_unmapped_.begin(), logged_unmapped_.end(), page) != logged_unmapped_.end())
+        return;
+    if (logged_unmapped_.size() < 64) logged_unmapped_.push_back(page);
+    std::fprintf(stderr, "jitpc: %s of unmapped physical address 0x%08x (logged once per page)\n",
+                 write ? "write" : "read", paddr);
+}
+
+uint32_t PhysMemory::read(uint32_t paddr, unsigned size) {
+    const Page& pg = pages_[paddr >> 12];
+    switch (pg.kind) {
+    case Kind::Ram:
+    case Kind::Rom: {
+        uint32_t v = 0;
+        std::memcpy(&v, pg.host + (paddr & 0xFFF), size);
+        return v;
+    }
+    case Kind::Mmio: return pg.mmio->mmio_read(paddr - pg.mmio_base, size);
+    case Kind::Unmapped: break;
+    }
+    log_unmapped(paddr, false);
+    return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+}
+
+void PhysMemory::write(uint32_t paddr, unsigned size, uint32_t value) {
+    const Page& pg = pages_[paddr >> 12];
+    switch (pg.kind) {
+    case Kind::Ram:
+        touch_code(paddr, size);
+        std::memcpy(pg.host + (paddr & 0xFFF), &value, size);
+        return;
+    case Kind::Rom: return;  // writes to ROM are ignored, as on a real board without shadowing
+    case Kind::Mmio: pg.mmio->mmio_write(paddr - pg.mmio_base, size, value); return;
+    case Kind::Unmapped: log_unmapped(paddr, true); return;
+    }
+}
+
+void PhysMemory::read_bytes(uint32_t paddr, void* dst, size_t n) {
+    auto* out = static_cast<uint8_t*>(dst);
+    while (n) {
+        const size_t chunk = std::min<size_t>(n, PAGE_SIZE - (paddr & 0xFFF));
+        const Page& pg = pages_[paddr >> 12];
+        if (pg.host)
+            std::memcpy(out, pg.host + (paddr & 0xFFF), chunk);
+        else
+            for (size_t i = 0; i < chunk; ++i) out[i] = uint8_t(read(paddr + uint32_t(i), 1));
+        out += chunk;
+        paddr += uint32_t(chunk);
+        n -= chunk;
+    }
+}
+
+void PhysMemory::copy(uint32_t paddr, const void* src, size_t n, bool allow_rom) {
+    auto* in = static_cast<const uint8_t*>(src);
+    while (n) {
+        const size_t chunk = std::min<size_t>(n, PAGE_SIZE - (paddr & 0xFFF));
+        const Page& pg = pages_[paddr >> 12];
+        if (pg.kind == Kind::Ram || (pg.kind == Kind::Rom && allow_rom)) {
+            touch_code(paddr, uint32_t(chunk));
+            std::memcpy(pg.host + (paddr & 0xFFF), in, chunk);
+        } else if (pg.kind != Kind::Rom) {
+            for (size_t i = 0; i < chunk; ++i) write(paddr + uint32_t(i), 1, in[i]);
+        }
+        in += chunk;
+        paddr += uint32_t(chunk);
+        n -= chunk;
+    }
+}
+
+void PhysMemory::write_bytes(uint32_t paddr, const void* src, size_t n) { copy(paddr, src, n, false); }
+void PhysMemory::load_bytes(uint32_t paddr, const void* src, size_t n) { copy(paddr, src, n, true); }
+
+}  // namespace jitpc::memory

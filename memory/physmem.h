@@ -1,0 +1,89 @@
+// Guest physical address space: RAM, ROM and MMIO regions at 4 KiB granularity.
+//
+// Every write that does not come through a TLB fast-path hit (the CPU slow path, loaders, BIOS
+// services, DMA) goes through write()/write_bytes(), which notice pages holding decoded code and
+// tell the code cache before the bytes change.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace jitpc::memory {
+
+constexpr uint32_t PAGE_SIZE = 4096;
+constexpr uint32_t PAGE_MASK = ~(PAGE_SIZE - 1);
+constexpr uint32_t NUM_PAGES = 1u << 20;
+
+class MmioDevice {
+public:
+    virtual ~MmioDevice() = default;
+    // `offset` is relative to the region's base; size is 1, 2 or 4.
+    virtual uint32_t mmio_read(uint32_t offset, unsigned size) = 0;
+    virtual void mmio_write(uint32_t offset, unsigned size, uint32_t value) = 0;
+};
+
+class PhysMemory {
+public:
+    // RAM occupies [0, ram_bytes) except where ROM or MMIO regions are mapped over it later.
+    explicit PhysMemory(uint64_t ram_bytes);
+    ~PhysMemory();
+    PhysMemory(const PhysMemory&) = delete;
+    PhysMemory& operator=(const PhysMemory&) = delete;
+
+    uint64_t ram_size() const { return ram_bytes_; }
+    uint8_t* ram() { return ram_; }
+
+    // Maps a copy of `data` read-only at [base, base + size). Size must be page-aligned.
+    void map_rom(uint32_t base, std::span<const uint8_t> data);
+    // Maps an MMIO region (page-aligned); the device outlives this object's use of it.
+    void map_mmio(uint32_t base, uint32_t size, MmioDevice* dev);
+
+    // Host pointer to the page holding `paddr` when it is RAM or ROM, else nullptr.
+    uint8_t* host_page(uint32_t paddr) const { return pages_[paddr >> 12].host; }
+    bool is_rom(uint32_t paddr) const { return pages_[paddr >> 12].kind == Kind::Rom; }
+    bool is_ram(uint32_t paddr) const { return pages_[paddr >> 12].kind == Kind::Ram; }
+
+    // Slow-path accesses: any kind of page, size 1/2/4, must not cross a page.
+    uint32_t read(uint32_t paddr, unsigned size);
+    void write(uint32_t paddr, unsigned size, uint32_t value);
+    // Bulk copies for loaders and DMA; may cross pages. Writes to ROM are dropped, reads of
+    // unmapped space give 0xFF bytes.
+    void read_bytes(uint32_t paddr, void* dst, size_t n);
+    void write_bytes(uint32_t paddr, const void* src, size_t n);
+    // Writes that may also change ROM (firmware loading and the BIOS's own data areas).
+    void load_bytes(uint32_t paddr, const void* src, size_t n);
+
+    // Decoded-code tracking, per physical page.
+    bool holds_code(uint32_t paddr) const { return code_[paddr >> 12]; }
+    void set_holds_code(uint32_t paddr, bool v) { code_[paddr >> 12] = v; }
+    // Called before bytes of a code page change: (paddr, length), never crossing a page.
+    std::function<void(uint32_t, uint32_t)> on_code_write;
+
+private:
+    enum class Kind : uint8_t { Unmapped, Ram, Rom, Mmio };
+    struct Page {
+        uint8_t* host = nullptr;
+        MmioDevice* mmio = nullptr;
+        uint32_t mmio_base = 0;
+        Kind kind = Kind::Unmapped;
+    };
+    void touch_code(uint32_t paddr, uint32_t n) {
+        if (code_[paddr >> 12] && on_code_write) on_code_write(paddr, n);
+    }
+    void copy(uint32_t paddr, const void* src, size_t n, bool allow_rom);
+    void log_unmapped(uint32_t paddr, bool write);
+
+    uint64_t ram_bytes_;
+    uint8_t* ram_ = nullptr;
+    size_t ram_map_bytes_ = 0;
+    std::unique_ptr<Page[]> pages_;
+    std::vector<bool> code_;
+    std::vector<std::unique_ptr<uint8_t[]>> roms_;
+    std::vector<uint32_t> logged_unmapped_;
+};
+
+}  // namespace jitpc::memory

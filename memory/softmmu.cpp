@@ -1,0 +1,206 @@
+#include "memory/softmmu.h"
+
+#include "cpu/fault.h"
+
+namespace jitpc::memory {
+
+using cpu::GuestFault;
+
+namespace pte {
+constexpr uint32_t P = 1, W = 2, U = 4, A = 0x20, D = 0x40, PS = 0x80, G = 0x100;
+// 4 MiB PDE bits 21:13 are reserved on a CPU without PSE-36.
+constexpr uint32_t LARGE_RSVD = 0x003FE000;
+}  // namespace pte
+
+Mmu::Mmu(cpu::CpuState& st, PhysMemory& pm) : st_(st), pm_(pm) { flush_all(); }
+
+uint32_t Mmu::pte_read(uint32_t paddr) { return pm_.read(a20(paddr), 4); }
+void Mmu::pte_write(uint32_t paddr, uint32_t v) { pm_.write(a20(paddr), 4, v); }
+
+Mmu::Walk Mmu::walk(uint32_t lin, Access acc, bool user) {
+    if (!(st_.cr0 & cpu::cr0::PG))
+        return Walk{a20(lin & PAGE_MASK), 1, true, true, false};
+
+    const bool is_write = acc == ACC_WRITE;
+    const uint32_t err_base = (is_write ? cpu::pf::W : 0) | (user ? cpu::pf::U : 0);
+    auto fault = [&](uint32_t err) -> Walk {
+        st_.cr2 = lin;
+        throw GuestFault{cpu::VEC_PF, err | err_base};
+    };
+
+    const uint32_t pde_addr = (st_.cr3 & PAGE_MASK) + ((lin >> 22) << 2);
+    uint32_t pde = pte_read(pde_addr);
+    if (!(pde & pte::P)) return fault(0);
+
+    const bool wp = st_.cr0 & cpu::cr0::WP;
+    auto allowed = [&](uint32_t bits) {
+        if (user && !(bits & pte::U)) return false;
+        if (is_write && !(bits & pte::W) && (user || wp)) return false;
+        return true;
+    };
+
+    if ((pde & pte::PS) && (st_.cr4 & cpu::cr4::PSE)) {
+        if (pde & pte::LARGE_RSVD) return fault(cpu::pf::P | cpu::pf::RSVD);
+        if (!allowed(pde)) return fault(cpu::pf::P);
+        const uint32_t want = pte::A | (is_write ? pte::D : 0);
+        if ((pde & want) != want) pte_write(pde_addr, pde |= want);
+        const uint32_t base = pde & 0xFFC00000;
+        const bool writable = (user ? (pde & pte::W) : ((pde & pte::W) || !wp));
+        return Walk{a20(base | (lin & 0x003FF000)), base, writable, bool(pde & pte::D),
+                    (pde & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+    }
+
+    const uint32_t pte_addr = (pde & PAGE_MASK) + (((lin >> 12) & 0x3FF) << 2);
+    uint32_t entry = pte_read(pte_addr);
+    if (!(entry & pte::P)) return fault(0);
+    const uint32_t combined = entry & (pde | ~(pte::U | pte::W));
+    if (!allowed(combined)) return fault(cpu::pf::P);
+    if (!(pde & pte::A)) pte_write(pde_addr, pde | pte::A);
+    const uint32_t want = pte::A | (is_write ? pte::D : 0);
+    if ((entry & want) != want) pte_write(pte_addr, entry |= want);
+    const bool writable = user ? (combined & pte::W) : ((combined & pte::W) || !wp);
+    return Walk{a20(entry & PAGE_MASK), 1, writable, bool(entry & pte::D),
+                (entry & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+}
+
+TlbEntry& Mmu::lookup(uint32_t lin, Access acc, bool user) {
+    TlbEntry& e = tlb[user][index(lin)];
+    const uint32_t page = lin & PAGE_MASK;
+    if (!(e.tag[acc] & TLB_INVALID) && (e.tag[acc] & PAGE_MASK) == page) return e;
+
+    Walk w;
+    try {
+        w = walk(lin, acc, user);
+    } catch (const GuestFault&) {
+        // A fault drops whatever the TLB held for this page (Linux relies on it after making
+        // a PTE writable without INVLPG).
+        if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page)
+            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+        throw;
+    }
+    uint8_t* host = pm_.host_page(w.phys);
+    const bool rom = pm_.is_rom(w.phys);
+    e.phys = w.phys;
+    e.large_base = w.large_base;
+    e.global = w.global;
+    if (w.large_base != 1) have_large_ = true;
+    e.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
+    const uint32_t rd = page | (host ? 0 : TLB_SLOW);
+    e.tag[ACC_READ] = rd;
+    e.tag[ACC_EXEC] = rd;
+    if (w.writable && w.dirty)
+        e.tag[ACC_WRITE] = page | ((host && !rom) ? 0 : TLB_SLOW) |
+                           (pm_.holds_code(w.phys) ? TLB_CODE : 0);
+    else
+        e.tag[ACC_WRITE] = TLB_INVALID;
+    return e;
+}
+
+uint32_t Mmu::translate(uint32_t lin, Access acc, bool user) {
+    return lookup(lin, acc, user).phys | (lin & 0xFFF);
+}
+
+bool Mmu::peek(uint32_t lin, uint32_t& phys) const {
+    if (!(st_.cr0 & cpu::cr0::PG)) {
+        phys = a20(lin);
+        return true;
+    }
+    auto rd = [&](uint32_t a) { return const_cast<PhysMemory&>(pm_).read(a20(a), 4); };
+    const uint32_t pde = rd((st_.cr3 & PAGE_MASK) + ((lin >> 22) << 2));
+    if (!(pde & pte::P)) return false;
+    if ((pde & pte::PS) && (st_.cr4 & cpu::cr4::PSE)) {
+        phys = a20((pde & 0xFFC00000) | (lin & 0x003FFFFF));
+        return true;
+    }
+    const uint32_t entry = rd((pde & PAGE_MASK) + (((lin >> 12) & 0x3FF) << 2));
+    if (!(entry & pte::P)) return false;
+    phys = a20((entry & PAGE_MASK) | (lin & 0xFFF));
+    return true;
+}
+
+void Mmu::probe_write(uint32_t lin, unsigned size, bool user) {
+    lookup(lin, ACC_WRITE, user);
+    if ((lin & 0xFFF) + size > PAGE_SIZE) lookup((lin & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, user);
+}
+
+uint32_t Mmu::read_slow(uint32_t lin, unsigned size, bool user, Access acc) {
+    if ((lin & 0xFFF) + size > PAGE_SIZE) {
+        // Translate both pages before reading either, so a fault on the second page leaves
+        // no side effect of the first (MMIO reads can have side effects).
+        const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
+        const uint32_t p1 = translate(lin, acc, user);
+        const uint32_t p2 = translate(lin + n1, acc, user);
+        uint32_t v = 0;
+        for (unsigned i = 0; i < size; ++i) {
+            const uint32_t pa = i < n1 ? p1 + i : p2 + (i - n1);
+            v |= pm_.read(pa, 1) << (8 * i);
+        }
+        return v;
+    }
+    TlbEntry& e = lookup(lin, acc, user);
+    if (!(e.tag[acc] & TLB_SLOW)) {
+        uint32_t v = 0;
+        std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), size);
+        return v;
+    }
+    return pm_.read(e.phys | (lin & 0xFFF), size);
+}
+
+void Mmu::write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+    if ((lin & 0xFFF) + size > PAGE_SIZE) {
+        const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
+        const uint32_t p1 = translate(lin, ACC_WRITE, user);
+        const uint32_t p2 = translate(lin + n1, ACC_WRITE, user);
+        for (unsigned i = 0; i < size; ++i) {
+            const uint32_t pa = i < n1 ? p1 + i : p2 + (i - n1);
+            pm_.write(pa, 1, (v >> (8 * i)) & 0xFF);
+        }
+        return;
+    }
+    TlbEntry& e = lookup(lin, ACC_WRITE, user);
+    const uint32_t pa = e.phys | (lin & 0xFFF);
+    pm_.write(pa, size, v);  // tells the code cache when the page holds code
+    if ((e.tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
+        e.tag[ACC_WRITE] &= ~TLB_CODE;
+}
+
+void Mmu::flush_all() {
+    for (auto& t : tlb)
+        for (auto& e : t) {
+            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+            e.global = 0;
+            e.large_base = 1;
+        }
+    have_large_ = false;
+}
+
+void Mmu::flush_nonglobal() {
+    for (auto& t : tlb)
+        for (auto& e : t)
+            if (!e.global) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+}
+
+void Mmu::invlpg(uint32_t lin) {
+    const uint32_t page = lin & PAGE_MASK;
+    for (auto& t : tlb) {
+        TlbEntry& e = t[index(lin)];
+        if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page ||
+            (e.tag[ACC_EXEC] & PAGE_MASK) == page)
+            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+    }
+    if (!have_large_) return;
+    const uint32_t large = lin & 0xFFC00000;
+    for (auto& t : tlb)
+        for (auto& e : t)
+            if (e.large_base == large) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+}
+
+void Mmu::page_became_code(uint32_t phys) {
+    const uint32_t page = phys & PAGE_MASK;
+    for (auto& t : tlb)
+        for (auto& e : t)
+            if (e.phys == page && !(e.tag[ACC_WRITE] & TLB_INVALID))
+                e.tag[ACC_WRITE] |= TLB_CODE;
+}
+
+}  // namespace jitpc::memory

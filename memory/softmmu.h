@@ -1,0 +1,107 @@
+// softMMU: linear → physical translation with a software TLB that behaves like a real one.
+//
+// The TLB is direct-mapped, one table per privilege class (supervisor, user), each entry carrying
+// one tag per access kind (read, write, fetch). A tag is the page-aligned linear address when the
+// access may go straight to host memory at `addend + linear`; any flag in the low bits sends the
+// access to the slow path (MMIO/ROM writes, writes to pages holding decoded code, invalid). That
+// makes the hit path one load, one compare and one page-crossing test, which the JIT can emit
+// inline. Rules kept from real TLBs (BRINGUP.md): not-present entries are never cached, a #PF
+// drops the entry, writable entries are cached only once the dirty bit is set, A/D are set by the
+// walk, global entries survive CR3 loads, INVLPG drops every piece of a 4 MiB page.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "cpu/state.h"
+#include "memory/physmem.h"
+
+namespace jitpc::memory {
+
+enum Access : uint8_t { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+constexpr uint32_t TLB_INVALID = 1;  // no translation cached for this access kind
+constexpr uint32_t TLB_SLOW = 2;     // MMIO, or a write to ROM: handled by the physical map
+constexpr uint32_t TLB_CODE = 4;     // write tag of a page holding decoded code
+constexpr uint32_t TLB_FLAGS = 0xFFF;
+
+constexpr unsigned TLB_BITS = 10;
+constexpr unsigned TLB_SIZE = 1u << TLB_BITS;
+
+struct TlbEntry {
+    uint32_t tag[3];     // by Access
+    uint32_t phys;       // physical page address
+    uintptr_t addend;    // host pointer = addend + linear address
+    uint32_t large_base; // base of the 4 MiB page this entry came from, or 1 if 4 KiB
+    uint8_t global;
+    uint8_t pad[3];
+};
+static_assert(sizeof(TlbEntry) == 32, "the JIT indexes the TLB by shifting");
+
+class Mmu {
+public:
+    Mmu(cpu::CpuState& st, PhysMemory& pm);
+
+    static unsigned index(uint32_t lin) { return (lin >> 12) & (TLB_SIZE - 1); }
+
+    template <typename T> T read(uint32_t lin, bool user) {
+        const TlbEntry& e = tlb[user][index(lin)];
+        if (e.tag[ACC_READ] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+            T v;
+            std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), sizeof(T));
+            return v;
+        }
+        return static_cast<T>(read_slow(lin, sizeof(T), user, ACC_READ));
+    }
+    template <typename T> void write(uint32_t lin, T v, bool user) {
+        const TlbEntry& e = tlb[user][index(lin)];
+        if (e.tag[ACC_WRITE] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+            std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, sizeof(T));
+            return;
+        }
+        write_slow(lin, sizeof(T), v, user);
+    }
+    // Code fetch of bytes that the decoder needs.
+    uint8_t fetch8(uint32_t lin, bool user) {
+        return static_cast<uint8_t>(read_slow(lin, 1, user, ACC_EXEC));
+    }
+
+    // Translates or faults (#PF with CR2 set); returns the physical address.
+    uint32_t translate(uint32_t lin, Access acc, bool user);
+    // Like translate() but never faults and never changes A/D bits: for debuggers and traces.
+    bool peek(uint32_t lin, uint32_t& phys) const;
+    // Checks that [lin, lin+size) is writable before a multi-part store commits anything.
+    void probe_write(uint32_t lin, unsigned size, bool user);
+
+    uint32_t read_slow(uint32_t lin, unsigned size, bool user, Access acc);
+    void write_slow(uint32_t lin, unsigned size, uint32_t v, bool user);
+
+    void flush_all();
+    void flush_nonglobal();  // MOV CR3
+    void invlpg(uint32_t lin);
+    // The code cache started holding decoded code from this physical page: send writes through
+    // the slow path so they can invalidate it.
+    void page_became_code(uint32_t phys);
+
+    TlbEntry tlb[2][TLB_SIZE];
+
+private:
+    struct Walk {
+        uint32_t phys;  // physical page
+        uint32_t large_base;
+        bool writable;  // for this access's privilege, CR0.WP applied
+        bool dirty;
+        bool global;
+    };
+    Walk walk(uint32_t lin, Access acc, bool user);
+    TlbEntry& lookup(uint32_t lin, Access acc, bool user);
+    uint32_t pte_read(uint32_t paddr);
+    void pte_write(uint32_t paddr, uint32_t v);
+    uint32_t a20(uint32_t paddr) const { return st_.a20 ? paddr : paddr & ~(1u << 20); }
+
+    cpu::CpuState& st_;
+    PhysMemory& pm_;
+    bool have_large_ = false;
+};
+
+}  // namespace jitpc::memory
