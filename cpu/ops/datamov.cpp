@@ -20,11 +20,17 @@ Handler bind_mov(const DecodeCtx& ctx, Insn&) {
     return pick_dst_src<MovH>(ctx);
 }
 
+// NOP, including the 0F 1F /0 and 0F 18-1F hint forms a P6 executes as no-ops.
+void nop(Cpu&, const Insn&) {}
+
 }  // namespace
 }  // namespace jitpc::cpu::ops
 
 namespace jitpc::cpu {
 
-void register_datamov(Binder* t) { t[ZYDIS_MNEMONIC_MOV] = ops::bind_mov; }
+void register_datamov(Binder* t) {
+    t[ZYDIS_MNEMONIC_MOV] = ops::bind_mov;
+    t[ZYDIS_MNEMONIC_NOP] = [](const DecodeCtx&, Insn&) -> Handler { return ops::nop; };
+}
 
 }  // namespace jitpc::cpu
