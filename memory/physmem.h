@@ -62,6 +62,8 @@ public:
     void set_holds_code(uint32_t paddr, bool v) { code_[paddr >> 12] = v; }
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
     std::function<void(uint32_t, uint32_t)> on_code_write;
+    // Accesses to unmapped space are logged once per page unless this is off (fuzzing).
+    bool log_unmapped_accesses = true;
 
 private:
     enum class Kind : uint8_t { Unmapped, Ram, Rom, Mmio };
