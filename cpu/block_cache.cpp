@@ -4,15 +4,20 @@
 
 namespace jitpc::cpu {
 
+// The chunks of `page` that block `b` covers.
+uint64_t BlockCache::chunks_on(const Block* b, uint32_t page) {
+    const uint32_t first_page_bytes = std::min<uint32_t>(b->bytes, memory::PAGE_SIZE - (b->phys & 0xFFF));
+    if (page == (b->phys >> 12)) return memory::PhysMemory::chunk_bits(b->phys, first_page_bytes);
+    return memory::PhysMemory::chunk_bits(b->page2, b->bytes - first_page_bytes);
+}
+
 Block* BlockCache::insert(std::unique_ptr<Block> b) {
     Block* raw = b.get();
     auto link = [&](uint32_t page) {
-        auto& list = by_page_[page];
-        list.push_back(raw);
-        if (!pm_.holds_code(page << 12)) {
-            pm_.set_holds_code(page << 12, true);
-            if (on_new_code_page) on_new_code_page(ctx, page << 12);
-        }
+        by_page_[page].push_back(raw);
+        const uint64_t old = pm_.code_mask(page << 12);
+        pm_.set_code_mask(page << 12, old | chunks_on(raw, page));
+        if (!old && on_new_code_page) on_new_code_page(ctx, page << 12);
     };
     link(raw->phys >> 12);
     if (raw->page2 != 1) link(raw->page2 >> 12);
@@ -27,10 +32,10 @@ void BlockCache::unlink_page(uint32_t page, Block* b) {
     if (it == by_page_.end()) return;
     auto& list = it->second;
     list.erase(std::remove(list.begin(), list.end(), b), list.end());
-    if (list.empty()) {
-        by_page_.erase(it);
-        pm_.set_holds_code(page << 12, false);
-    }
+    uint64_t mask = 0;
+    for (const Block* other : list) mask |= chunks_on(other, page);
+    pm_.set_code_mask(page << 12, mask);
+    if (list.empty()) by_page_.erase(it);
 }
 
 void BlockCache::remove(Block* b) {

@@ -60,6 +60,7 @@ public:
 private:
     static constexpr size_t FAST_SIZE = 4096;
     void remove(Block* b);
+    static uint64_t chunks_on(const Block* b, uint32_t page);
     void unlink_page(uint32_t page, Block* b);
 
     memory::PhysMemory& pm_;

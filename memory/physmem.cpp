@@ -11,7 +11,7 @@
 namespace jitpc::memory {
 
 PhysMemory::PhysMemory(uint64_t ram_bytes)
-    : ram_bytes_(ram_bytes), pages_(new Page[NUM_PAGES]), code_(NUM_PAGES, false) {
+    : ram_bytes_(ram_bytes), pages_(new Page[NUM_PAGES]), code_(NUM_PAGES, 0) {
     if (ram_bytes == 0 || ram_bytes > 0xE0000000ull || ram_bytes % PAGE_SIZE)
         throw std::invalid_argument("RAM size must be a multiple of 4 KiB between 4 KiB and 3.5 GiB");
     // Anonymous mappings start zeroed, which the determinism rules require, and cost nothing

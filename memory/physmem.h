@@ -57,9 +57,18 @@ public:
     // Writes that may also change ROM (firmware loading and the BIOS's own data areas).
     void load_bytes(uint32_t paddr, const void* src, size_t n);
 
-    // Decoded-code tracking, per physical page.
-    bool holds_code(uint32_t paddr) const { return code_[paddr >> 12]; }
-    void set_holds_code(uint32_t paddr, bool v) { code_[paddr >> 12] = v; }
+    // Decoded-code tracking in 64-byte chunks (one bit each, 64 per page), so stores to data
+    // that shares a page with code do not invalidate it.
+    static constexpr unsigned CHUNK_SHIFT = 6;
+    static uint64_t chunk_bits(uint32_t paddr, uint32_t len) {
+        const unsigned first = (paddr & 0xFFF) >> CHUNK_SHIFT;
+        const unsigned last = ((paddr & 0xFFF) + len - 1) >> CHUNK_SHIFT;  // same page
+        const uint64_t upto = last == 63 ? ~0ull : (1ull << (last + 1)) - 1;
+        return upto & ~((1ull << first) - 1);
+    }
+    bool holds_code(uint32_t paddr) const { return code_[paddr >> 12] != 0; }
+    uint64_t code_mask(uint32_t paddr) const { return code_[paddr >> 12]; }
+    void set_code_mask(uint32_t paddr, uint64_t mask) { code_[paddr >> 12] = mask; }
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
     std::function<void(uint32_t, uint32_t)> on_code_write;
     // Accesses to unmapped space are logged once per page unless this is off (fuzzing).
@@ -74,7 +83,7 @@ private:
         Kind kind = Kind::Unmapped;
     };
     void touch_code(uint32_t paddr, uint32_t n) {
-        if (code_[paddr >> 12] && on_code_write) on_code_write(paddr, n);
+        if ((code_[paddr >> 12] & chunk_bits(paddr, n)) && on_code_write) on_code_write(paddr, n);
     }
     void copy(uint32_t paddr, const void* src, size_t n, bool allow_rom);
     void log_unmapped(uint32_t paddr, bool write);
@@ -83,7 +92,7 @@ private:
     uint8_t* ram_ = nullptr;
     size_t ram_map_bytes_ = 0;
     std::unique_ptr<Page[]> pages_;
-    std::vector<bool> code_;
+    std::vector<uint64_t> code_;
     std::vector<std::unique_ptr<uint8_t[]>> roms_;
     std::vector<uint32_t> logged_unmapped_;
 };

@@ -19,5 +19,6 @@ start:
     PASS
 
 section .bss
+alignb 4096          ; data on its own page, as in compiled programs
 buffer: resd 1
 bss_end:
