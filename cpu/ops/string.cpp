@@ -1,8 +1,161 @@
 // MOVS CMPS SCAS LODS STOS INS OUTS with REP/REPE/REPNE.
+//
+// Each operation's semantics is one functor doing one iteration; a single driver template adds
+// the pointer stepping, the REP count and the REPE/REPNE termination for all of them.
+//
+// Flags: CMPS and SCAS set all six arithmetic flags exactly as CMP does (none undefined); the
+// other string instructions leave EFLAGS unchanged. Fixed choices where the SDM leaves room:
+//   - F2 (REPNE) on MOVS/LODS/STOS/INS/OUTS repeats like F3 (what P6 hardware does).
+//   - A REP instruction runs at most REP_CHUNK iterations per execution, then re-executes
+//     itself (EIP unchanged) so interrupts, exit requests and the budget are seen in between.
 #include "cpu/ops/operands.h"
+
+namespace jitpc::cpu::ops {
+namespace {
+
+// Iterations one execution of a REP instruction may run before it yields to the run loop.
+constexpr unsigned REP_CHUNK = 64;
+
+enum Rep : uint8_t { NOREP, REPE, REPNE };
+
+// exec<T>(c, i, si, di) performs one iteration: it raises any fault before committing anything.
+// `si`/`di` say which pointers the operation advances; `compares` enables REPE/REPNE ending.
+struct Movs {
+    static constexpr bool si = true, di = true, compares = false;
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t d) {
+        c.write<T>(ES, d, c.read<T>(i.seg, s));
+    }
+};
+struct Cmps {
+    static constexpr bool si = true, di = true, compares = true;
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t d) {
+        const T a = c.read<T>(i.seg, s);
+        const T b = c.read<T>(ES, d);
+        c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(a - b), a, b);
+    }
+};
+struct Scas {
+    static constexpr bool si = false, di = true, compares = true;
+    template <typename T> static void exec(Cpu& c, const Insn&, uint32_t, uint32_t d) {
+        const T a = c.reg<T>(EAX);
+        const T b = c.read<T>(ES, d);
+        c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(a - b), a, b);
+    }
+};
+struct Lods {
+    static constexpr bool si = true, di = false, compares = false;
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t) {
+        c.set_reg<T>(EAX, c.read<T>(i.seg, s));
+    }
+};
+struct Stos {
+    static constexpr bool si = false, di = true, compares = false;
+    template <typename T> static void exec(Cpu& c, const Insn&, uint32_t, uint32_t d) {
+        c.write<T>(ES, d, c.reg<T>(EAX));
+    }
+};
+struct Ins {
+    static constexpr bool si = false, di = true, compares = false;
+    template <typename T> static void exec(Cpu& c, const Insn&, uint32_t, uint32_t d) {
+        const uint16_t port = c.reg16(EDX);
+        c.check_io(port, sizeof(T));
+        // Check the destination before the port read: a read can have side effects, so a
+        // faulting store must not have consumed the device's data.
+        const uint32_t lin = c.linear(ES, d, sizeof(T), true);
+        c.mmu.probe_write(lin, sizeof(T), c.user());
+        c.write_linear<T>(lin, static_cast<T>(c.bus.io_read(port, sizeof(T))));
+    }
+};
+struct Outs {
+    static constexpr bool si = true, di = false, compares = false;
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t) {
+        const uint16_t port = c.reg16(EDX);
+        c.check_io(port, sizeof(T));
+        c.bus.io_write(port, sizeof(T), c.read<T>(i.seg, s));
+        // A port write can raise an interrupt line or stop the machine: look before going on.
+        c.request_exit();
+    }
+};
+
+// A = uint16_t or uint32_t: the address size, selecting SI/DI/CX or ESI/EDI/ECX.
+template <typename Op, typename T, typename A> void iterate(Cpu& c, const Insn& i) {
+    Op::template exec<T>(c, i, c.reg<A>(ESI), c.reg<A>(EDI));
+    const A step = (c.flags.bits & EFLAGS_DF) ? A(0 - sizeof(T)) : A(sizeof(T));
+    if constexpr (Op::si) c.set_reg<A>(ESI, A(c.reg<A>(ESI) + step));
+    if constexpr (Op::di) c.set_reg<A>(EDI, A(c.reg<A>(EDI) + step));
+}
+
+template <typename Op, typename T, typename A, Rep R> struct StringH {
+    static void run(Cpu& c, const Insn& i) {
+        if constexpr (R == NOREP) {
+            iterate<Op, T, A>(c, i);
+        } else {
+            // Single-stepping traps after every iteration, so then run one per execution.
+            const unsigned chunk = (c.flags.bits & EFLAGS_TF) ? 1 : REP_CHUNK;
+            for (unsigned n = 0; c.reg<A>(ECX) != 0; ++n) {
+                if (n == chunk || (n && c.exit_request)) {
+                    c.next_eip = c.eip;  // iterations remain: re-execute this instruction
+                    return;
+                }
+                // One tick per completed iteration: the run loop adds the last one when the
+                // handler returns, and a fault in this iteration leaves exactly the completed
+                // ones counted.
+                if (n) ++c.icount;
+                iterate<Op, T, A>(c, i);
+                c.set_reg<A>(ECX, A(c.reg<A>(ECX) - 1));
+                if constexpr (Op::compares)
+                    if (c.flags.zf() != (R == REPE)) return;
+            }
+        }
+    }
+};
+
+template <typename Op, typename T, typename A> Handler pick_rep(Rep r) {
+    switch (r) {
+    case NOREP: return &StringH<Op, T, A, NOREP>::run;
+    case REPE: return &StringH<Op, T, A, REPE>::run;
+    case REPNE: return &StringH<Op, T, A, REPNE>::run;
+    }
+    return nullptr;
+}
+
+template <typename Op, typename T> Handler bind(const DecodeCtx&, Insn& i) {
+    Rep r = (i.prefix & PFX_REPNE) ? REPNE : (i.prefix & PFX_REP) ? REPE : NOREP;
+    if (!Op::compares && r == REPNE) r = REPE;
+    // A REP instruction may re-execute itself, so it must end its block.
+    if (r != NOREP) i.flags |= IF_END_BLOCK;
+    if constexpr (std::is_same_v<Op, Outs>) i.flags |= IF_END_BLOCK;
+    return i.asize == 4 ? pick_rep<Op, T, uint32_t>(r) : pick_rep<Op, T, uint16_t>(r);
+}
+
+}  // namespace
+}  // namespace jitpc::cpu::ops
 
 namespace jitpc::cpu {
 
-void register_string(Binder*) {}
+void register_string(Binder* t) {
+    using namespace ops;
+    t[ZYDIS_MNEMONIC_MOVSB] = bind<Movs, uint8_t>;
+    t[ZYDIS_MNEMONIC_MOVSW] = bind<Movs, uint16_t>;
+    t[ZYDIS_MNEMONIC_MOVSD] = bind<Movs, uint32_t>;
+    t[ZYDIS_MNEMONIC_CMPSB] = bind<Cmps, uint8_t>;
+    t[ZYDIS_MNEMONIC_CMPSW] = bind<Cmps, uint16_t>;
+    t[ZYDIS_MNEMONIC_CMPSD] = bind<Cmps, uint32_t>;
+    t[ZYDIS_MNEMONIC_SCASB] = bind<Scas, uint8_t>;
+    t[ZYDIS_MNEMONIC_SCASW] = bind<Scas, uint16_t>;
+    t[ZYDIS_MNEMONIC_SCASD] = bind<Scas, uint32_t>;
+    t[ZYDIS_MNEMONIC_LODSB] = bind<Lods, uint8_t>;
+    t[ZYDIS_MNEMONIC_LODSW] = bind<Lods, uint16_t>;
+    t[ZYDIS_MNEMONIC_LODSD] = bind<Lods, uint32_t>;
+    t[ZYDIS_MNEMONIC_STOSB] = bind<Stos, uint8_t>;
+    t[ZYDIS_MNEMONIC_STOSW] = bind<Stos, uint16_t>;
+    t[ZYDIS_MNEMONIC_STOSD] = bind<Stos, uint32_t>;
+    t[ZYDIS_MNEMONIC_INSB] = bind<Ins, uint8_t>;
+    t[ZYDIS_MNEMONIC_INSW] = bind<Ins, uint16_t>;
+    t[ZYDIS_MNEMONIC_INSD] = bind<Ins, uint32_t>;
+    t[ZYDIS_MNEMONIC_OUTSB] = bind<Outs, uint8_t>;
+    t[ZYDIS_MNEMONIC_OUTSW] = bind<Outs, uint16_t>;
+    t[ZYDIS_MNEMONIC_OUTSD] = bind<Outs, uint32_t>;
+}
 
 }  // namespace jitpc::cpu

@@ -1,0 +1,195 @@
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+#include "tests/unit/cpu_fixture.h"
+
+using namespace jitpc;
+using namespace jitpc::cpu;
+
+namespace {
+constexpr uint8_t HLT = 0xF4;
+uint8_t rd8(test::CpuFixture& f, uint32_t a) {
+    uint8_t v;
+    f.mem.read_bytes(a, &v, 1);
+    return v;
+}
+}  // namespace
+
+TEST_CASE_FIXTURE(test::CpuFixture, "rep movsd copies across several chunks, one tick per iteration") {
+    flat32();
+    for (uint32_t k = 0; k < 100; ++k) wr32(0x20000 + 4 * k, 0xA0000000 + k);
+    load({0xF3, 0xA5, HLT});  // rep movsd
+    reg(ESI) = 0x20000;
+    reg(EDI) = 0x30000;
+    reg(ECX) = 100;
+    // A small budget stops between iterations with the instruction still pending.
+    run(10);
+    CHECK(reg(ECX) == 100 - 64);
+    CHECK(cpu.eip == CODE);
+    CHECK(cpu.icount == 64);
+    CHECK(run(1000) == StopReason::Halted);
+    CHECK(reg(ECX) == 0);
+    CHECK(reg(ESI) == 0x20000 + 400);
+    CHECK(reg(EDI) == 0x30000 + 400);
+    CHECK(rd32(0x30000) == 0xA0000000);
+    CHECK(rd32(0x30000 + 4 * 99) == 0xA0000000 + 99);
+    CHECK(rd32(0x30000 + 400) == 0);
+    CHECK(cpu.icount == 100 + 1);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "DF=1 walks downwards") {
+    flat32();
+    mem.write_bytes(0x20000, "wxyz", 4);
+    load({0xF3, 0xA4, HLT});  // rep movsb
+    cpu.flags.bits |= EFLAGS_DF;
+    reg(ESI) = 0x20003;
+    reg(EDI) = 0x30003;
+    reg(ECX) = 3;
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(reg(ESI) == 0x20000);
+    CHECK(reg(EDI) == 0x30000);
+    CHECK(rd8(*this, 0x30000) == 0);  // only the top three bytes moved
+    CHECK(rd8(*this, 0x30001) == 'x');
+    CHECK(rd8(*this, 0x30003) == 'z');
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "repne scasb stops after the matching byte, past a chunk boundary") {
+    flat32();
+    for (uint32_t k = 0; k < 100; ++k) mem.write_bytes(0x20000 + k, "\x11", 1);
+    mem.write_bytes(0x20000 + 80, "\x42", 1);
+    load({0xF2, 0xAE, HLT});  // repne scasb
+    reg(EAX) = 0x42;
+    reg(EDI) = 0x20000;
+    reg(ECX) = 100;
+    CHECK(run(1000) == StopReason::Halted);
+    CHECK(reg(EDI) == 0x20000 + 81);
+    CHECK(reg(ECX) == 100 - 81);
+    CHECK((flags() & EFLAGS_ZF) != 0);
+    CHECK(cpu.icount == 81 + 1);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "repe cmpsb stops at the first difference with CMP's flags") {
+    flat32();
+    mem.write_bytes(0x20000, "abcdXf", 6);
+    mem.write_bytes(0x30000, "abcdYf", 6);
+    load({0xF3, 0xA6, HLT});  // repe cmpsb
+    reg(ESI) = 0x20000;
+    reg(EDI) = 0x30000;
+    reg(ECX) = 6;
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(reg(ESI) == 0x20005);
+    CHECK(reg(EDI) == 0x30005);
+    CHECK(reg(ECX) == 1);
+    const uint32_t f = flags();
+    CHECK((f & EFLAGS_ZF) == 0);
+    CHECK((f & EFLAGS_CF) != 0);  // 'X' - 'Y' borrows
+    CHECK((f & EFLAGS_SF) != 0);
+    CHECK((f & EFLAGS_OF) == 0);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "repe cmpsd over equal data runs out the count with ZF set") {
+    flat32();
+    wr32(0x20000, 7);
+    wr32(0x30000, 7);
+    load({0xF3, 0xA7, HLT});  // repe cmpsd
+    reg(ESI) = 0x20000;
+    reg(EDI) = 0x30000;
+    reg(ECX) = 1;
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(reg(ECX) == 0);
+    CHECK((flags() & EFLAGS_ZF) != 0);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "16-bit addressing wraps SI/DI at 0xFFFF and keeps the high halves") {
+    real16();
+    cpu.load_seg_real(DS, 0x2000);
+    cpu.load_seg_real(ES, 0x3000);
+    mem.write_bytes(0x2FFFF, "\x11", 1);
+    mem.write_bytes(0x20000, "\x22", 1);
+    load({0xF3, 0xA4, HLT});  // rep movsb (address size 16)
+    reg(ESI) = 0x5555FFFF;
+    reg(EDI) = 0x0000FFFF;
+    reg(ECX) = 0xAAAA0002;
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(reg(ESI) == 0x55550001);
+    CHECK(reg(EDI) == 0x00000001);
+    CHECK(reg(ECX) == 0xAAAA0000);
+    CHECK(rd8(*this, 0x3FFFF) == 0x11);
+    CHECK(rd8(*this, 0x30000) == 0x22);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "rep stosd with ECX=0 does nothing") {
+    flat32();
+    load({0xF3, 0xAB, HLT});  // rep stosd
+    reg(EAX) = 0xDEADBEEF;
+    reg(EDI) = 0x30000;
+    reg(ECX) = 0;
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(reg(EDI) == 0x30000);
+    CHECK(rd32(0x30000) == 0);
+    CHECK(cpu.icount == 2);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "stosw and lodsd: single iteration, segment override on the source") {
+    flat32();
+    cpu.seg[FS].base = 0x1000;
+    wr32(0x21000, 0xCAFEF00D);
+    load({0x66, 0xAB,         // stosw
+          0x64, 0xAD, HLT});  // lods dword fs:[esi]
+    reg(EAX) = 0x12345678;
+    reg(EDI) = 0x30000;
+    reg(ESI) = 0x20000;
+    reg(ECX) = 5;
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(rd32(0x30000) == 0x5678);
+    CHECK(reg(EDI) == 0x30002);
+    CHECK(reg(EAX) == 0xCAFEF00D);
+    CHECK(reg(ESI) == 0x20004);
+    CHECK(reg(ECX) == 5);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "rep outsb and rep insw move data through the port") {
+    flat32();
+    mem.write_bytes(0x20000, "ok!", 3);
+    load({0xF3, 0x6E,         // rep outsb
+          0xBF, 0x00, 0x00, 0x03, 0x00,  // mov edi, 0x30000
+          0xB9, 0x02, 0x00, 0x00, 0x00,  // mov ecx, 2
+          0x66, 0xF3, 0x6D, HLT});       // rep insw
+    bus.port_value = 0xBEEF;
+    reg(EDX) = 0xE9;
+    reg(ESI) = 0x20000;
+    reg(ECX) = 3;
+    CHECK(run(100) == StopReason::Halted);
+    REQUIRE(bus.writes.size() == 3);
+    CHECK(bus.writes[0].port == 0xE9);
+    CHECK(bus.writes[0].size == 1);
+    CHECK(bus.writes[0].value == 'o');
+    CHECK(bus.writes[2].value == '!');
+    CHECK(reg(ESI) == 0x20003);
+    CHECK(rd32(0x30000) == 0xBEEFBEEF);
+    CHECK(reg(EDI) == 0x30004);
+    CHECK(reg(ECX) == 0);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "a limit fault mid-copy leaves the completed iterations committed") {
+    real16();
+    cpu.load_seg_real(DS, 0x2000);
+    cpu.load_seg_real(ES, 0x3000);
+    // IVT entry 13 (#GP) -> 0000:0500 where a HLT waits.
+    wr32(13 * 4, 0x00000500);
+    mem.write_bytes(0x500, "\xF4", 1);
+    load({0xF3, 0xA5, HLT});  // rep movsw
+    reg(ESI) = 0xFFF9;        // the fourth word straddles the 64 KiB limit
+    reg(EDI) = 0x100;
+    reg(ECX) = 10;
+    run(100);
+    CHECK(cpu.eip == 0x501);
+    CHECK(reg(ECX) == 7);
+    CHECK(reg(ESI) == 0xFFFF);
+    CHECK(reg(EDI) == 0x106);
+    uint16_t frame[3];
+    mem.read_bytes(0x8000 - 6, frame, 6);
+    CHECK(frame[0] == 0);  // IP of the REP MOVSW, so it restarts
+    CHECK(cpu.icount == 3 + 1);
+}
