@@ -1,8 +1,527 @@
-// x87 FPU instructions.
+// x87 FPU instructions: control, loads and stores, arithmetic, compares.
+// IEEE operations run on the host x87 (host_x87.h); this file does the stack, tags, exception
+// masking, device-not-available checks and the instruction/data pointers.
+//
+// Fixed choices where the SDM leaves C0..C3 undefined: they keep their previous value, except
+// C1 after arithmetic, which is the host x87's round-up indication.
+// Unmasked overflow/underflow with a register destination keeps the masked (rounded) result.
+#include "cpu/fpu/host_x87.h"
+#include <cstring>
+#include <utility>
+
 #include "cpu/ops/operands.h"
+
+namespace jitpc::cpu::ops {
+namespace {
+
+namespace sw {
+constexpr uint16_t IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, SF = 0x40, ES = 0x80,
+                   C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, B = 0x8000,
+                   EXC = 0x3F, CC = C0 | C1 | C2 | C3;
+}
+constexpr Float80 INDEFINITE{0xC000000000000000ull, 0xFFFF};
+constexpr unsigned TAG_VALID = 0, TAG_ZERO = 1, TAG_SPECIAL = 2, TAG_EMPTY = 3;
+
+unsigned tag_of(const Float80& v) {
+    const unsigned e = v.sexp & 0x7FFF;
+    if (e == 0x7FFF) return TAG_SPECIAL;
+    if (e == 0) return v.mant ? TAG_SPECIAL : TAG_ZERO;
+    return (v.mant >> 63) ? TAG_VALID : TAG_SPECIAL;
+}
+
+// Stack and exception bookkeeping over FpuState.
+struct Stack {
+    FpuState& f;
+    unsigned phys(unsigned i) const { return (f.top() + i) & 7; }
+    bool empty(unsigned i) const { return ((f.ftw >> (2 * phys(i))) & 3) == TAG_EMPTY; }
+    Float80& st(unsigned i) { return f.st[phys(i)]; }
+    void set_tag(unsigned p, unsigned t) { f.ftw = uint16_t((f.ftw & ~(3u << (2 * p))) | (t << (2 * p))); }
+    void set_top(unsigned t) { f.fsw = uint16_t((f.fsw & ~0x3800) | ((t & 7) << 11)); }
+    void write(unsigned i, const Float80& v) {
+        st(i) = v;
+        set_tag(phys(i), tag_of(v));
+    }
+    void pop() {
+        set_tag(phys(0), TAG_EMPTY);
+        set_top(f.top() + 1);
+    }
+    void push(const Float80& v) {
+        set_top(f.top() - 1);
+        write(0, v);
+    }
+    // Records exceptions; returns false when one of `blocking` is unmasked (no result is
+    // written then). An unmasked exception sets ES and B for the next waiting instruction.
+    bool signal(uint16_t exc, uint16_t blocking = sw::IE | sw::DE | sw::ZE) {
+        f.fsw |= exc & (sw::EXC | sw::SF);
+        const uint16_t unmasked = exc & ~f.fcw & sw::EXC;
+        if (unmasked) f.fsw |= sw::ES | sw::B;
+        return !(unmasked & blocking);
+    }
+    void set_cc(uint16_t cc, uint16_t mask = sw::CC) {
+        f.fsw = uint16_t((f.fsw & ~mask) | (cc & mask));
+    }
+    // Stack underflow (C1=0) or overflow (C1=1): returns whether the masked response applies.
+    bool stack_fault(bool overflow) {
+        set_cc(overflow ? sw::C1 : 0, sw::C1);
+        return signal(sw::IE | sw::SF);
+    }
+    // Pushes v, or the indefinite on overflow when masked.
+    void push_checked(const Float80& v) {
+        if (!empty(7)) {
+            if (stack_fault(true)) push(INDEFINITE);
+            return;
+        }
+        push(v);
+    }
+};
+
+// Which pre-checks an instruction makes: the no-wait control forms skip pending exceptions.
+enum class Kind : uint8_t { Compute, NoWait, Wait };
+
+void pending_check(Cpu& c) {
+    if (!(c.fpu.fsw & sw::ES)) return;
+    if (c.cr0 & cr0::NE) raise_fault(VEC_MF);
+    c.bus.ferr(true);
+}
+
+template <void (*F)(Cpu&, const Insn&), Kind K> void guarded(Cpu& c, const Insn& i) {
+    if constexpr (K == Kind::Wait) {
+        if ((c.cr0 & (cr0::TS | cr0::MP)) == (cr0::TS | cr0::MP)) raise_fault(VEC_NM);
+        pending_check(c);
+        return;
+    } else {
+        if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
+        if constexpr (K == Kind::Compute) pending_check(c);
+        F(c, i);
+        if constexpr (K == Kind::Compute) {
+            FpuState& f = c.fpu;
+            f.fip = c.eip;
+            f.fcs = c.seg[CS].sel;
+            f.fop = i.imm2;
+            if (i.flags & IF_MEM) {
+                f.fdp = c.ea(i);
+                f.fds = c.seg[i.seg].sel;
+            }
+        }
+    }
+}
+
+// ---- memory operands ---------------------------------------------------------------------
+uint64_t read64(Cpu& c, const Insn& i) {
+    const uint32_t off = c.ea(i);
+    c.linear(i.seg, off, 8, false);
+    const uint64_t lo = c.read<uint32_t>(i.seg, off);
+    return lo | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
+}
+Float80 read80(Cpu& c, const Insn& i) {
+    const uint32_t off = c.ea(i);
+    c.linear(i.seg, off, 10, false);
+    Float80 v;
+    v.mant = c.read<uint32_t>(i.seg, off) | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
+    v.sexp = c.read<uint16_t>(i.seg, off + 8);
+    return v;
+}
+// Checks the whole destination before storing any part of it.
+void write_bytes(Cpu& c, const Insn& i, const void* p, unsigned n) {
+    const uint32_t lin = c.linear(i.seg, c.ea(i), n, true);
+    c.mmu.probe_write(lin, n, c.user());
+    const uint8_t* b = static_cast<const uint8_t*>(p);
+    for (unsigned k = 0; k + 4 <= n; k += 4) {
+        uint32_t w;
+        std::memcpy(&w, b + k, 4);
+        c.write_linear<uint32_t>(lin + k, w);
+    }
+    if (n & 2) {
+        uint16_t h;
+        std::memcpy(&h, b + (n & ~3u), 2);
+        c.write_linear<uint16_t>(lin + (n & ~3u), h);
+    }
+}
+
+// Source operand kinds of loads and arithmetic.
+enum class Src : uint8_t { StI, F32, F64, F80, I16, I32, I64 };
+
+// Reads and converts a memory source; false when an unmasked exception stops the instruction.
+template <Src S> bool load_mem(Cpu& c, const Insn& i, Stack& s, Float80& out) {
+    if constexpr (S == Src::F80) out = read80(c, i);
+    else if constexpr (S == Src::I16) out = x87::from_int(int16_t(c.read<uint16_t>(i.seg, c.ea(i))));
+    else if constexpr (S == Src::I32) out = x87::from_int(int32_t(c.read<uint32_t>(i.seg, c.ea(i))));
+    else if constexpr (S == Src::I64) out = x87::from_int(int64_t(read64(c, i)));
+    else {
+        const x87::Result r = S == Src::F32 ? x87::from_f32(c.read<uint32_t>(i.seg, c.ea(i)), c.fpu.fcw)
+                                            : x87::from_f64(read64(c, i), c.fpu.fcw);
+        out = r.v;
+        return s.signal(r.sw & sw::EXC);
+    }
+    return true;
+}
+
+// ---- control -----------------------------------------------------------------------------
+void fninit(Cpu& c, const Insn&) {
+    FpuState& f = c.fpu;
+    f.fcw = 0x037F;
+    f.fsw = 0;
+    f.ftw = 0xFFFF;
+    f.fop = 0;
+    f.fip = f.fdp = 0;
+    f.fcs = f.fds = 0;
+    c.bus.ferr(false);
+}
+void fnclex(Cpu& c, const Insn&) {
+    c.fpu.fsw &= uint16_t(~(sw::EXC | sw::SF | sw::ES | sw::B));
+    c.bus.ferr(false);
+}
+void fnstsw(Cpu& c, const Insn& i) {
+    if (i.flags & IF_MEM) c.write<uint16_t>(i.seg, c.ea(i), c.fpu.fsw);
+    else c.reg16(EAX) = c.fpu.fsw;
+}
+void fnstcw(Cpu& c, const Insn& i) { c.write<uint16_t>(i.seg, c.ea(i), c.fpu.fcw); }
+void fldcw(Cpu& c, const Insn& i) {
+    FpuState& f = c.fpu;
+    f.fcw = uint16_t(c.read<uint16_t>(i.seg, c.ea(i)) | 0x40);
+    // Unmasking a recorded exception makes it pending, as on the P6.
+    if (f.fsw & ~f.fcw & sw::EXC) f.fsw |= sw::ES | sw::B;
+    else f.fsw &= uint16_t(~(sw::ES | sw::B));
+}
+void fnop(Cpu&, const Insn&) {}
+
+// ---- loads and stores ------------------------------------------------------------------------
+template <Src S> void fld(Cpu& c, const Insn& i) {
+    Stack s{c.fpu};
+    Float80 v;
+    if constexpr (S == Src::StI) {
+        if (s.empty(i.r0)) {
+            if (s.stack_fault(false)) s.push_checked(INDEFINITE);
+            return;
+        }
+        v = s.st(i.r0);
+    } else if (!load_mem<S>(c, i, s, v)) {
+        return;
+    }
+    s.push_checked(v);
+}
+
+template <x87::Const K> void fldconst(Cpu& c, const Insn&) {
+    Stack s{c.fpu};
+    s.push_checked(x87::constant(K, c.fpu.fcw).v);
+}
+
+// FST/FSTP/FIST/FISTP. `Pop` pops after a successful (or masked-fault) store.
+template <Src D, bool Pop> void fst(Cpu& c, const Insn& i) {
+    Stack s{c.fpu};
+    s.set_cc(0, sw::C1);
+    const bool underflow = s.empty(0);
+    if (underflow && !s.stack_fault(false)) return;
+    const Float80 v = underflow ? INDEFINITE : s.st(0);
+    if constexpr (D == Src::StI) {
+        s.write(i.r0, v);
+    } else if constexpr (D == Src::F80) {
+        write_bytes(c, i, &v, 10);
+    } else {
+        x87::Stored out;
+        if constexpr (D == Src::F32) out = x87::to_f32(v, c.fpu.fcw);
+        else if constexpr (D == Src::F64) out = x87::to_f64(v, c.fpu.fcw);
+        else out = x87::to_int(v, D == Src::I16 ? 2 : D == Src::I32 ? 4 : 8, c.fpu.fcw);
+        constexpr unsigned bytes = D == Src::F32 || D == Src::I32 ? 4 : D == Src::I16 ? 2 : 8;
+        // Check the destination first so a fault leaves the status word unchanged.
+        c.mmu.probe_write(c.linear(i.seg, c.ea(i), bytes, true), bytes, c.user());
+        if (!s.signal(out.sw & sw::EXC, sw::IE | sw::OE | sw::UE)) return;
+        s.set_cc(out.sw & sw::C1, sw::C1);
+        write_bytes(c, i, &out.bits, bytes);
+    }
+    if constexpr (Pop) s.pop();
+}
+
+void fxch(Cpu& c, const Insn& i) {
+    Stack s{c.fpu};
+    s.set_cc(0, sw::C1);
+    if (s.empty(0) || s.empty(i.r0)) {
+        if (!s.stack_fault(false)) return;
+        if (s.empty(0)) s.write(0, INDEFINITE);
+        if (s.empty(i.r0)) s.write(i.r0, INDEFINITE);
+    }
+    const Float80 a = s.st(0);
+    s.write(0, s.st(i.r0));
+    s.write(i.r0, a);
+}
+
+// FCHS and FABS touch only the sign and raise nothing but stack underflow.
+template <bool Abs> void fsign(Cpu& c, const Insn&) {
+    Stack s{c.fpu};
+    s.set_cc(0, sw::C1);
+    if (s.empty(0)) {
+        if (s.stack_fault(false)) s.write(0, INDEFINITE);
+        return;
+    }
+    Float80 v = s.st(0);
+    v.sexp = uint16_t(Abs ? v.sexp & 0x7FFF : v.sexp ^ 0x8000);
+    s.write(0, v);
+}
+
+template <x87::UnOp Op> void funary(Cpu& c, const Insn&) {
+    Stack s{c.fpu};
+    s.set_cc(0, sw::C1);
+    if (s.empty(0)) {
+        if (s.stack_fault(false)) s.write(0, INDEFINITE);
+        return;
+    }
+    const x87::Result r = x87::unary(Op, s.st(0), c.fpu.fcw);
+    if (!s.signal(r.sw & sw::EXC)) return;
+    s.set_cc(r.sw & sw::C1, sw::C1);
+    s.write(0, r.v);
+}
+
+// ---- arithmetic ----------------------------------------------------------------------------
+enum class Arith : uint8_t { Add, Sub, Subr, Mul, Div, Divr };
+
+// ST(r0) = ST(r0) op source; the source is ST(r1) or the memory operand (then r0 = 0).
+template <Arith Op, Src S, bool Pop> void farith(Cpu& c, const Insn& i) {
+    Stack s{c.fpu};
+    const unsigned d = S == Src::StI ? i.r0 : 0;
+    Float80 b;
+    if constexpr (S != Src::StI) {
+        if (!load_mem<S>(c, i, s, b)) return;
+    }
+    s.set_cc(0, sw::C1);
+    if (s.empty(d) || (S == Src::StI && s.empty(i.r1))) {
+        if (!s.stack_fault(false)) return;
+        s.write(d, INDEFINITE);
+        if constexpr (Pop) s.pop();
+        return;
+    }
+    if constexpr (S == Src::StI) b = s.st(i.r1);
+    Float80 a = s.st(d);
+    constexpr bool reversed = Op == Arith::Subr || Op == Arith::Divr;
+    if (reversed) std::swap(a, b);
+    constexpr x87::BinOp op = Op == Arith::Add ? x87::BinOp::Add
+                              : Op == Arith::Mul ? x87::BinOp::Mul
+                              : (Op == Arith::Sub || Op == Arith::Subr) ? x87::BinOp::Sub
+                                                                        : x87::BinOp::Div;
+    const x87::Result r = x87::binary(op, a, b, c.fpu.fcw);
+    if (!s.signal(r.sw & sw::EXC)) return;
+    s.set_cc(r.sw & sw::C1, sw::C1);
+    s.write(d, r.v);
+    if constexpr (Pop) s.pop();
+}
+
+// ---- compares ------------------------------------------------------------------------------
+// Compares ST(0) with ST(r1) or memory; `Pops` is 0, 1 or 2; `Eflags` selects FCOMI forms.
+template <Src S, bool Unordered, unsigned Pops, bool Eflags> void fcom(Cpu& c, const Insn& i) {
+    Stack s{c.fpu};
+    Float80 b{};
+    if constexpr (S != Src::StI) {
+        if (!load_mem<S>(c, i, s, b)) return;
+    }
+    const unsigned src = S == Src::StI ? i.r1 : 0;
+    uint16_t cc;
+    if (s.empty(0) || (S == Src::StI && s.empty(src))) {
+        if (!s.stack_fault(false)) return;
+        cc = sw::C0 | sw::C2 | sw::C3;
+    } else {
+        if constexpr (S == Src::StI) b = s.st(src);
+        const uint16_t r = x87::compare(s.st(0), b, c.fpu.fcw, Unordered);
+        if (!s.signal(r & sw::EXC, sw::IE | sw::DE)) return;
+        cc = r & (sw::C0 | sw::C2 | sw::C3);
+    }
+    if constexpr (Eflags) {
+        s.set_cc(0, sw::C1);
+        c.flags.set_arith(EFLAGS_ARITH, (cc & sw::C0 ? EFLAGS_CF : 0) | (cc & sw::C2 ? EFLAGS_PF : 0) |
+                                            (cc & sw::C3 ? EFLAGS_ZF : 0));
+    } else {
+        s.set_cc(cc);
+    }
+    for (unsigned n = 0; n < Pops; ++n) s.pop();
+}
+
+void ftst(Cpu& c, const Insn&) {
+    Stack s{c.fpu};
+    if (s.empty(0)) {
+        if (s.stack_fault(false)) s.set_cc(sw::C0 | sw::C2 | sw::C3);
+        return;
+    }
+    const uint16_t r = x87::compare(s.st(0), Float80{}, c.fpu.fcw, false);
+    if (!s.signal(r & sw::EXC, sw::IE | sw::DE)) return;
+    s.set_cc(r & (sw::C0 | sw::C2 | sw::C3));
+}
+
+// Class in C3,C2,C0 and the sign in C1; raises nothing, even for an empty register.
+void fxam(Cpu& c, const Insn&) {
+    Stack s{c.fpu};
+    const Float80& v = s.st(0);
+    const unsigned e = v.sexp & 0x7FFF;
+    const bool integer = v.mant >> 63, frac = v.mant << 1;
+    uint16_t cls;
+    if (s.empty(0)) cls = sw::C3 | sw::C0;
+    else if (e == 0x7FFF) cls = !integer ? 0 : frac ? sw::C0 : sw::C2 | sw::C0;  // unsupported, NaN, inf
+    else if (e == 0) cls = v.mant ? sw::C3 | sw::C2 : sw::C3;                    // denormal, zero
+    else cls = integer ? sw::C2 : 0;                                            // normal, unnormal
+    s.set_cc(cls | (v.sexp & 0x8000 ? sw::C1 : 0));
+}
+
+// FCMOVcc: `i.aux` holds the EFLAGS condition code.
+void fcmov(Cpu& c, const Insn& i) {
+    Stack s{c.fpu};
+    s.set_cc(0, sw::C1);
+    if (s.empty(0) || s.empty(i.r1)) {
+        if (s.stack_fault(false)) s.write(0, INDEFINITE);
+        return;
+    }
+    if (c.flags.cond(i.aux)) s.write(0, s.st(i.r1));
+}
+
+void ffree(Cpu& c, const Insn& i) {
+    Stack s{c.fpu};
+    s.set_tag(s.phys(i.r0), TAG_EMPTY);
+}
+template <int D> void fstp_move(Cpu& c, const Insn&) {
+    Stack s{c.fpu};
+    s.set_cc(0, sw::C1);
+    s.set_top(c.fpu.top() + D);
+}
+
+// ---- binders -------------------------------------------------------------------------------
+// The 11-bit FOP: low three bits of the escape opcode, then the ModRM byte.
+void note_fop(const DecodeCtx& ctx, Insn& i) {
+    const auto& m = ctx.zi.raw.modrm;
+    i.imm2 = uint16_t(((ctx.zi.opcode & 7) << 8) | (m.mod << 6) | (m.reg << 3) | m.rm);
+}
+
+template <void (*F)(Cpu&, const Insn&), Kind K = Kind::Compute>
+Handler bind_fixed(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    return &guarded<F, K>;
+}
+
+template <template <Src> class H> Handler by_source(const DecodeCtx& ctx, unsigned n, bool integer) {
+    if (!ctx.is_mem(n)) return H<Src::StI>::fn;
+    switch (ctx.size(n)) {
+    case 2: return integer ? H<Src::I16>::fn : nullptr;
+    case 4: return integer ? H<Src::I32>::fn : H<Src::F32>::fn;
+    case 8: return integer ? H<Src::I64>::fn : H<Src::F64>::fn;
+    case 10: return integer ? nullptr : H<Src::F80>::fn;
+    default: return nullptr;
+    }
+}
+
+template <Src S> struct FldH { static constexpr Handler fn = &guarded<fld<S>, Kind::Compute>; };
+template <bool Integer> Handler bind_fld(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    return by_source<FldH>(ctx, 0, Integer);
+}
+template <bool Pop> struct FstSel {
+    template <Src S> struct H { static constexpr Handler fn = &guarded<fst<S, Pop>, Kind::Compute>; };
+};
+template <bool Integer, bool Pop> Handler bind_fst(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    // FST m80 and FIST m64 exist only in popping forms.
+    if (!Pop && ctx.is_mem(0) && ctx.size(0) == (Integer ? 8u : 10u)) return nullptr;
+    return by_source<FstSel<Pop>::template H>(ctx, 0, Integer);
+}
+
+template <Arith Op, bool Pop> struct ArithSel {
+    template <Src S> struct H { static constexpr Handler fn = &guarded<farith<Op, S, Pop>, Kind::Compute>; };
+};
+template <Arith Op, bool Pop, bool Integer> Handler bind_arith(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    const unsigned n = ctx.nops > 1 && ctx.is_mem(1) ? 1 : 0;
+    if (ctx.is_mem(n) && ctx.size(n) > 8) return nullptr;
+    return by_source<ArithSel<Op, Pop>::template H>(ctx, n, Integer);
+}
+
+template <bool Unordered, unsigned Pops, bool Eflags> struct ComSel {
+    template <Src S> struct H { static constexpr Handler fn = &guarded<fcom<S, Unordered, Pops, Eflags>, Kind::Compute>; };
+};
+template <bool Unordered, unsigned Pops, bool Eflags, bool Integer = false>
+Handler bind_com(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    const unsigned n = ctx.nops > 1 && ctx.is_mem(1) ? 1 : 0;
+    if (ctx.is_mem(n) && ctx.size(n) > 8) return nullptr;
+    if (!ctx.is_mem(n) && ctx.nops < 2) i.r1 = 1;  // FCOMPP, FUCOMPP: ST(1)
+    return by_source<ComSel<Unordered, Pops, Eflags>::template H>(ctx, n, Integer);
+}
+
+template <uint8_t Cc> Handler bind_fcmov(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    i.aux = Cc;
+    return &guarded<fcmov, Kind::Compute>;
+}
+
+}  // namespace
+}  // namespace jitpc::cpu::ops
 
 namespace jitpc::cpu {
 
-void register_fpu(Binder*) {}
+void register_fpu(Binder* t) {
+    using namespace ops;
+    using x87::Const;
+    t[ZYDIS_MNEMONIC_FNINIT] = bind_fixed<fninit, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FNCLEX] = bind_fixed<fnclex, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FNSTSW] = bind_fixed<fnstsw, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FNSTCW] = bind_fixed<fnstcw, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FLDCW] = bind_fixed<fldcw, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FWAIT] = bind_fixed<fnop, Kind::Wait>;
+    t[ZYDIS_MNEMONIC_FNOP] = bind_fixed<fnop>;
+    t[ZYDIS_MNEMONIC_FLD] = bind_fld<false>;
+    t[ZYDIS_MNEMONIC_FILD] = bind_fld<true>;
+    t[ZYDIS_MNEMONIC_FST] = bind_fst<false, false>;
+    t[ZYDIS_MNEMONIC_FSTP] = bind_fst<false, true>;
+    t[ZYDIS_MNEMONIC_FIST] = bind_fst<true, false>;
+    t[ZYDIS_MNEMONIC_FISTP] = bind_fst<true, true>;
+    t[ZYDIS_MNEMONIC_FLD1] = bind_fixed<fldconst<Const::One>>;
+    t[ZYDIS_MNEMONIC_FLDZ] = bind_fixed<fldconst<Const::Zero>>;
+    t[ZYDIS_MNEMONIC_FLDPI] = bind_fixed<fldconst<Const::Pi>>;
+    t[ZYDIS_MNEMONIC_FLDL2E] = bind_fixed<fldconst<Const::L2e>>;
+    t[ZYDIS_MNEMONIC_FLDL2T] = bind_fixed<fldconst<Const::L2t>>;
+    t[ZYDIS_MNEMONIC_FLDLG2] = bind_fixed<fldconst<Const::Lg2>>;
+    t[ZYDIS_MNEMONIC_FLDLN2] = bind_fixed<fldconst<Const::Ln2>>;
+    t[ZYDIS_MNEMONIC_FXCH] = bind_fixed<fxch>;
+    t[ZYDIS_MNEMONIC_FCHS] = bind_fixed<fsign<false>>;
+    t[ZYDIS_MNEMONIC_FABS] = bind_fixed<fsign<true>>;
+    t[ZYDIS_MNEMONIC_FSQRT] = bind_fixed<funary<x87::UnOp::Sqrt>>;
+    t[ZYDIS_MNEMONIC_FRNDINT] = bind_fixed<funary<x87::UnOp::Rndint>>;
+    t[ZYDIS_MNEMONIC_FADD] = bind_arith<Arith::Add, false, false>;
+    t[ZYDIS_MNEMONIC_FADDP] = bind_arith<Arith::Add, true, false>;
+    t[ZYDIS_MNEMONIC_FIADD] = bind_arith<Arith::Add, false, true>;
+    t[ZYDIS_MNEMONIC_FSUB] = bind_arith<Arith::Sub, false, false>;
+    t[ZYDIS_MNEMONIC_FSUBP] = bind_arith<Arith::Sub, true, false>;
+    t[ZYDIS_MNEMONIC_FISUB] = bind_arith<Arith::Sub, false, true>;
+    t[ZYDIS_MNEMONIC_FSUBR] = bind_arith<Arith::Subr, false, false>;
+    t[ZYDIS_MNEMONIC_FSUBRP] = bind_arith<Arith::Subr, true, false>;
+    t[ZYDIS_MNEMONIC_FISUBR] = bind_arith<Arith::Subr, false, true>;
+    t[ZYDIS_MNEMONIC_FMUL] = bind_arith<Arith::Mul, false, false>;
+    t[ZYDIS_MNEMONIC_FMULP] = bind_arith<Arith::Mul, true, false>;
+    t[ZYDIS_MNEMONIC_FIMUL] = bind_arith<Arith::Mul, false, true>;
+    t[ZYDIS_MNEMONIC_FDIV] = bind_arith<Arith::Div, false, false>;
+    t[ZYDIS_MNEMONIC_FDIVP] = bind_arith<Arith::Div, true, false>;
+    t[ZYDIS_MNEMONIC_FIDIV] = bind_arith<Arith::Div, false, true>;
+    t[ZYDIS_MNEMONIC_FDIVR] = bind_arith<Arith::Divr, false, false>;
+    t[ZYDIS_MNEMONIC_FDIVRP] = bind_arith<Arith::Divr, true, false>;
+    t[ZYDIS_MNEMONIC_FIDIVR] = bind_arith<Arith::Divr, false, true>;
+    t[ZYDIS_MNEMONIC_FCOM] = bind_com<false, 0, false>;
+    t[ZYDIS_MNEMONIC_FCOMP] = bind_com<false, 1, false>;
+    t[ZYDIS_MNEMONIC_FCOMPP] = bind_com<false, 2, false>;
+    t[ZYDIS_MNEMONIC_FICOM] = bind_com<false, 0, false, true>;
+    t[ZYDIS_MNEMONIC_FICOMP] = bind_com<false, 1, false, true>;
+    t[ZYDIS_MNEMONIC_FUCOM] = bind_com<true, 0, false>;
+    t[ZYDIS_MNEMONIC_FUCOMP] = bind_com<true, 1, false>;
+    t[ZYDIS_MNEMONIC_FUCOMPP] = bind_com<true, 2, false>;
+    t[ZYDIS_MNEMONIC_FCOMI] = bind_com<false, 0, true>;
+    t[ZYDIS_MNEMONIC_FCOMIP] = bind_com<false, 1, true>;
+    t[ZYDIS_MNEMONIC_FUCOMI] = bind_com<true, 0, true>;
+    t[ZYDIS_MNEMONIC_FUCOMIP] = bind_com<true, 1, true>;
+    t[ZYDIS_MNEMONIC_FTST] = bind_fixed<ftst>;
+    t[ZYDIS_MNEMONIC_FXAM] = bind_fixed<fxam>;
+    t[ZYDIS_MNEMONIC_FCMOVB] = bind_fcmov<0x2>;
+    t[ZYDIS_MNEMONIC_FCMOVNB] = bind_fcmov<0x3>;
+    t[ZYDIS_MNEMONIC_FCMOVE] = bind_fcmov<0x4>;
+    t[ZYDIS_MNEMONIC_FCMOVNE] = bind_fcmov<0x5>;
+    t[ZYDIS_MNEMONIC_FCMOVBE] = bind_fcmov<0x6>;
+    t[ZYDIS_MNEMONIC_FCMOVNBE] = bind_fcmov<0x7>;
+    t[ZYDIS_MNEMONIC_FCMOVU] = bind_fcmov<0xA>;
+    t[ZYDIS_MNEMONIC_FCMOVNU] = bind_fcmov<0xB>;
+    t[ZYDIS_MNEMONIC_FFREE] = bind_fixed<ffree>;
+    t[ZYDIS_MNEMONIC_FINCSTP] = bind_fixed<fstp_move<1>>;
+    t[ZYDIS_MNEMONIC_FDECSTP] = bind_fixed<fstp_move<-1>>;
+}
 
 }  // namespace jitpc::cpu

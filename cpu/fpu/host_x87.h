@@ -1,0 +1,43 @@
+// IEEE operations on 80-bit extended values computed by the host's x87 unit under the guest's
+// precision and rounding control. The host x87 is the same arithmetic the guest's x87 defines,
+// so results, rounding (C1) and exception flags are bit-exact without a soft-float library.
+// Every call runs with all host exceptions masked and leaves the host status word clear; the
+// returned `sw` holds the host status (exception flags 0..5, C0..C3) for the caller to merge.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/fpu/fpu_state.h"
+
+namespace jitpc::cpu::x87 {
+
+struct Result {
+    Float80 v;
+    uint16_t sw;
+};
+
+enum class BinOp : uint8_t { Add, Sub, Mul, Div };
+enum class UnOp : uint8_t { Sqrt, Rndint };
+enum class Const : uint8_t { One, Zero, Pi, L2e, L2t, Lg2, Ln2 };
+
+Result binary(BinOp op, const Float80& a, const Float80& b, uint16_t cw);
+Result unary(UnOp op, const Float80& a, uint16_t cw);
+Result constant(Const k, uint16_t cw);
+// FCOM (unordered=false) or FUCOM of a against b; C0/C2/C3 and IE/DE in the result's sw.
+uint16_t compare(const Float80& a, const Float80& b, uint16_t cw, bool unordered);
+
+Result from_f32(uint32_t bits, uint16_t cw);
+Result from_f64(uint64_t bits, uint16_t cw);
+Float80 from_int(int64_t v);  // exact for every int16/int32/int64
+
+struct Stored {
+    uint64_t bits;
+    uint16_t sw;
+};
+Stored to_f32(const Float80& a, uint16_t cw);
+Stored to_f64(const Float80& a, uint16_t cw);
+// FIST to an integer of `bytes` bytes: rounds by RC; out of range or NaN gives the integer
+// indefinite (the most negative value) with IE.
+Stored to_int(const Float80& a, unsigned bytes, uint16_t cw);
+
+}  // namespace jitpc::cpu::x87
