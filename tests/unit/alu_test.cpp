@@ -1,0 +1,151 @@
+// Shift/rotate, multiply/divide, bit and BCD instructions: results, defined flags, the fixed
+// values of undefined flags (docs/undefined.md) and #DE delivery.
+#include <doctest/doctest.h>
+
+#include "tests/unit/cpu_fixture.h"
+
+using namespace jitpc;
+using namespace jitpc::cpu;
+
+namespace {
+
+constexpr uint32_t CF = EFLAGS_CF, PF = EFLAGS_PF, AF = EFLAGS_AF, ZF = EFLAGS_ZF,
+                   SF = EFLAGS_SF, OF = EFLAGS_OF;
+
+struct Alu : test::CpuFixture {
+    // Runs `code` (followed by HLT) in flat 32-bit mode with EFLAGS arithmetic bits `f0`.
+    void exec(std::initializer_list<uint8_t> code, uint32_t f0 = 0) {
+        std::vector<uint8_t> v(code);
+        v.push_back(0xF4);
+        flat32();
+        cpu.flags.set(f0, EFLAGS_ARITH);
+        cpu.code.flush();  // a test runs several snippets at the same address
+        cpu.halted = 0;
+        load(v);
+        REQUIRE(run(100) == StopReason::Halted);
+    }
+    uint32_t arith() { return flags() & EFLAGS_ARITH; }
+    // Real mode with IVT entry 0 -> 0000:0500 (a HLT): #DE ends at EIP 0x501.
+    void exec_de(std::initializer_list<uint8_t> code) {
+        real16();
+        wr32(0, 0x00000500);
+        mem.write_bytes(0x500, "\xF4", 1);
+        std::vector<uint8_t> v(code);
+        v.push_back(0xF4);
+        cpu.code.flush();
+        cpu.halted = 0;
+        load(v);
+        run(100);
+    }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Alu, "SHL by 1 sets CF from the old MSB and OF from the sign change") {
+    reg(EAX) = 0x40000001;
+    exec({0xD1, 0xE0});  // shl eax, 1
+    CHECK(reg(EAX) == 0x80000002);
+    CHECK(arith() == (SF | OF));
+    reg(EAX) = 0x80;
+    exec({0xD0, 0xE0});  // shl al, 1
+    CHECK((reg(EAX) & 0xFF) == 0);
+    CHECK(arith() == (CF | ZF | PF | OF));
+}
+
+TEST_CASE_FIXTURE(Alu, "a masked count of 0 changes no flags") {
+    reg(EAX) = 0x12345678;
+    reg(ECX) = 32;
+    exec({0xD3, 0xE0}, CF | OF | AF);  // shl eax, cl
+    CHECK(reg(EAX) == 0x12345678);
+    CHECK(arith() == (CF | OF | AF));
+}
+
+TEST_CASE_FIXTURE(Alu, "SHR/SAR by an immediate") {
+    reg(EAX) = 0x80000003;
+    exec({0xC1, 0xE8, 0x02});  // shr eax, 2
+    CHECK(reg(EAX) == 0x20000000);
+    CHECK(arith() == (CF | OF | PF));  // OF for count != 1: MSB of the original (fixed)
+    reg(EAX) = 0x80000003;
+    exec({0xC1, 0xF8, 0x02});  // sar eax, 2
+    CHECK(reg(EAX) == 0xE0000000);
+    CHECK(arith() == (CF | SF | PF));
+}
+
+TEST_CASE_FIXTURE(Alu, "SHL of a byte by more than its width leaves 0 and CF = 0") {
+    reg(EAX) = 0xFF;
+    reg(ECX) = 9;
+    exec({0xD2, 0xE0});  // shl al, cl
+    CHECK((reg(EAX) & 0xFF) == 0);
+    CHECK(arith() == (ZF | PF));
+    reg(EAX) = 0x01;
+    reg(ECX) = 8;
+    exec({0xD2, 0xE0});  // shl al, cl: CF = last bit out = old bit 0
+    CHECK(arith() == (ZF | PF | CF | OF));
+}
+
+TEST_CASE_FIXTURE(Alu, "ROL/ROR touch only CF and OF") {
+    reg(EAX) = 0x81;
+    exec({0xD0, 0xC0}, ZF | SF);  // rol al, 1
+    CHECK((reg(EAX) & 0xFF) == 0x03);
+    CHECK(arith() == (ZF | SF | CF | OF));
+    reg(EAX) = 0x01;
+    exec({0xD0, 0xC8});  // ror al, 1
+    CHECK((reg(EAX) & 0xFF) == 0x80);
+    CHECK(arith() == (CF | OF));
+    reg(EAX) = 0x01;
+    reg(ECX) = 8;
+    exec({0xD2, 0xC0});  // rol al, 8: unchanged value, CF = bit 0
+    CHECK((reg(EAX) & 0xFF) == 0x01);
+    CHECK(arith() == (CF | OF));
+}
+
+TEST_CASE_FIXTURE(Alu, "RCL/RCR rotate through CF, narrow counts mod width + 1") {
+    reg(EAX) = 0x80;
+    exec({0xD0, 0xD0}, 0);  // rcl al, 1
+    CHECK((reg(EAX) & 0xFF) == 0x00);
+    CHECK(arith() == (CF | OF));
+    reg(EAX) = 0x00;
+    exec({0xD0, 0xD8}, CF);  // rcr al, 1
+    CHECK((reg(EAX) & 0xFF) == 0x80);
+    CHECK(arith() == OF);
+    reg(EAX) = 0x55;
+    reg(ECX) = 9;
+    exec({0xD2, 0xD0}, OF);  // rcl al, 9 == rotate by 0: nothing changes
+    CHECK((reg(EAX) & 0xFF) == 0x55);
+    CHECK(arith() == OF);
+    reg(EAX) = 0x00000001;
+    reg(ECX) = 31;
+    exec({0xD3, 0xD8}, CF);  // rcr eax, 31 (33-bit rotate)
+    CHECK(reg(EAX) == 0x00000006);  // == rotate left by 2 through CF
+    CHECK(arith() == 0);
+}
+
+TEST_CASE_FIXTURE(Alu, "SHLD/SHRD shift in bits of the source") {
+    reg(EAX) = 0x12345678;
+    reg(EBX) = 0x9ABCDEF0;
+    exec({0x0F, 0xA4, 0xD8, 0x08});  // shld eax, ebx, 8
+    CHECK(reg(EAX) == 0x3456789A);
+    CHECK(arith() == (PF));
+    reg(EAX) = 0x12345678;
+    reg(EBX) = 0x9ABCDEF0;
+    reg(ECX) = 4;
+    exec({0x0F, 0xAD, 0xD8});  // shrd eax, ebx, cl
+    CHECK(reg(EAX) == 0x01234567);
+    CHECK(arith() == CF);
+    // 16-bit count above 16: fixed result from the dst:src:dst pattern.
+    reg(EAX) = 0x1234;
+    reg(EBX) = 0xABCD;
+    exec({0x66, 0x0F, 0xA4, 0xD8, 20});  // shld ax, bx, 20
+    CHECK((reg(EAX) & 0xFFFF) == 0xBCD1);
+}
+
+TEST_CASE_FIXTURE(Alu, "a shift of memory by a zero count still faults like the RMW access") {
+    flat32();
+    cpu.seg[DS].limit = 0xFFF;  // [0x2000] lies beyond the DS limit
+    cpu.seg[DS].attrs &= ~attr::G;
+    cpu.seg[DS].refresh();
+    reg(ECX) = 0;
+    load({0xD3, 0x25, 0x00, 0x20, 0x00, 0x00, 0xF4});  // shl dword [0x2000], cl
+    run(10);
+    CHECK(cpu.eip != CODE + 7);  // never reached the HLT: #GP escalated
+}
