@@ -149,3 +149,84 @@ TEST_CASE_FIXTURE(Alu, "a shift of memory by a zero count still faults like the 
     run(10);
     CHECK(cpu.eip != CODE + 7);  // never reached the HLT: #GP escalated
 }
+
+TEST_CASE_FIXTURE(Alu, "MUL and one-operand IMUL fill the accumulator pair") {
+    reg(EAX) = 0x80000000;
+    reg(EBX) = 4;
+    exec({0xF7, 0xE3});  // mul ebx
+    CHECK(reg(EAX) == 0);
+    CHECK(reg(EDX) == 2);
+    CHECK(arith() == (CF | OF | ZF | PF));
+    reg(EAX) = 0x00F0;
+    reg(EBX) = 0xFE;
+    exec({0xF6, 0xEB});  // imul bl: -16 * -2 = 32
+    CHECK((reg(EAX) & 0xFFFF) == 0x0020);
+    CHECK(arith() == 0);
+    reg(EAX) = 0x0040;
+    reg(EBX) = 0x04;
+    exec({0xF6, 0xEB});  // imul bl: 64 * 4 = 256 overflows a byte
+    CHECK((reg(EAX) & 0xFFFF) == 0x0100);
+    CHECK(arith() == (CF | OF | ZF | PF));
+}
+
+TEST_CASE_FIXTURE(Alu, "two- and three-operand IMUL truncate and flag overflow") {
+    reg(EAX) = 0x10000;
+    reg(EBX) = 0x10000;
+    exec({0x0F, 0xAF, 0xC3});  // imul eax, ebx
+    CHECK(reg(EAX) == 0);
+    CHECK(arith() == (CF | OF | ZF | PF));
+    reg(EBX) = 7;
+    exec({0x6B, 0xC3, 0xFD});  // imul eax, ebx, -3
+    CHECK(reg(EAX) == uint32_t(-21));
+    CHECK(arith() == (SF | PF));
+    reg(EBX) = 0x1234;
+    exec({0x66, 0x69, 0xC3, 0x10, 0x00});  // imul ax, bx, 16
+    CHECK((reg(EAX) & 0xFFFF) == 0x2340);
+    CHECK(arith() == (CF | OF));
+}
+
+TEST_CASE_FIXTURE(Alu, "DIV and IDIV leave quotient and remainder, flags unchanged") {
+    reg(EDX) = 1;
+    reg(EAX) = 5;
+    reg(EBX) = 2;
+    exec({0xF7, 0xF3}, SF | CF);  // div ebx: 0x100000005 / 2
+    CHECK(reg(EAX) == 0x80000002);
+    CHECK(reg(EDX) == 1);
+    CHECK(arith() == (SF | CF));
+    reg(EAX) = uint32_t(-7);
+    reg(EDX) = 0xFFFFFFFF;
+    reg(EBX) = 2;
+    exec({0xF7, 0xFB});  // idiv ebx: -7 / 2 = -3 rem -1
+    CHECK(reg(EAX) == uint32_t(-3));
+    CHECK(reg(EDX) == uint32_t(-1));
+    reg(EAX) = 0xFF9C;  // -100
+    reg(EBX) = 7;
+    exec({0xF6, 0xFB});  // idiv bl
+    CHECK((reg(EAX) & 0xFF) == uint8_t(-14));
+    CHECK(((reg(EAX) >> 8) & 0xFF) == uint8_t(-2));
+}
+
+TEST_CASE_FIXTURE(Alu, "divide by zero raises #DE without writing the accumulator") {
+    reg(EAX) = 0x1234;
+    reg(EBX) = 0;
+    exec_de({0xF6, 0xF3});  // div bl
+    CHECK(cpu.eip == 0x501);
+    CHECK((reg(EAX) & 0xFFFF) == 0x1234);
+    uint16_t frame[3];
+    mem.read_bytes(0x8000 - 6, frame, 6);
+    CHECK(frame[0] == 0);  // IP of the DIV: #DE is a fault
+}
+
+TEST_CASE_FIXTURE(Alu, "quotient overflow raises #DE") {
+    reg(EAX) = 0x1000;
+    reg(EBX) = 0x10;
+    exec_de({0xF6, 0xF3});  // div bl: 0x100 does not fit AL
+    CHECK(cpu.eip == 0x501);
+    CHECK((reg(EAX) & 0xFFFF) == 0x1000);
+    reg(EAX) = 0;
+    reg(EDX) = 0x80000000;
+    reg(EBX) = 0xFFFFFFFF;
+    exec_de({0x66, 0xF7, 0xFB});  // idiv ebx: INT64_MIN / -1
+    CHECK(cpu.eip == 0x501);
+    CHECK(reg(EDX) == 0x80000000);
+}
