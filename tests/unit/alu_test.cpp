@@ -230,3 +230,46 @@ TEST_CASE_FIXTURE(Alu, "quotient overflow raises #DE") {
     CHECK(cpu.eip == 0x501);
     CHECK(reg(EDX) == 0x80000000);
 }
+
+TEST_CASE_FIXTURE(Alu, "BT/BTS/BTR/BTC on registers copy the bit to CF") {
+    reg(EAX) = 0x00000010;
+    exec({0x0F, 0xBA, 0xE8, 0x24}, ZF | OF);  // bts eax, 36 (mod 32 = 4)
+    CHECK(reg(EAX) == 0x10);
+    CHECK(arith() == (CF | ZF | OF));
+    reg(EBX) = 4;
+    exec({0x0F, 0xB3, 0xD8});  // btr eax, ebx
+    CHECK(reg(EAX) == 0);
+    CHECK(arith() == CF);
+    reg(EBX) = 31;
+    exec({0x0F, 0xBB, 0xD8}, CF);  // btc eax, ebx
+    CHECK(reg(EAX) == 0x80000000);
+    CHECK(arith() == 0);
+}
+
+TEST_CASE_FIXTURE(Alu, "a register bit offset reaches memory beyond the operand, both ways") {
+    wr32(0x2000, 0);
+    wr32(0x2008, 0);
+    reg(EBX) = 65;  // dword at +8, bit 1
+    exec({0x0F, 0xAB, 0x1D, 0x00, 0x20, 0x00, 0x00});  // bts [0x2000], ebx
+    CHECK(rd32(0x2008) == 2);
+    CHECK(rd32(0x2000) == 0);
+    CHECK(arith() == 0);
+    wr32(0x1FFC, 0x80000000);
+    reg(EBX) = uint32_t(-1);  // dword at -4, bit 31
+    exec({0x0F, 0xA3, 0x1D, 0x00, 0x20, 0x00, 0x00});  // bt [0x2000], ebx
+    CHECK(arith() == CF);
+}
+
+TEST_CASE_FIXTURE(Alu, "BSF/BSR find the lowest/highest set bit; zero leaves the destination") {
+    reg(EBX) = 0x00F00100;
+    exec({0x0F, 0xBC, 0xC3}, ZF);  // bsf eax, ebx
+    CHECK(reg(EAX) == 8);
+    CHECK(arith() == 0);
+    exec({0x0F, 0xBD, 0xC3});  // bsr eax, ebx
+    CHECK(reg(EAX) == 23);
+    reg(EAX) = 0x5555;
+    reg(EBX) = 0;
+    exec({0x0F, 0xBD, 0xC3}, CF);  // bsr eax, ebx
+    CHECK(reg(EAX) == 0x5555);
+    CHECK(arith() == (ZF | CF));
+}
