@@ -27,6 +27,7 @@ struct Alu : test::CpuFixture {
     uint32_t arith() { return flags() & EFLAGS_ARITH; }
     // Real mode with IVT entry 0 -> 0000:0500 (a HLT): #DE ends at EIP 0x501.
     void exec_de(std::initializer_list<uint8_t> code) {
+        cpu.cr0 &= ~cr0::PE;  // the test may have run flat32() snippets first
         real16();
         wr32(0, 0x00000500);
         mem.write_bytes(0x500, "\xF4", 1);
@@ -272,4 +273,41 @@ TEST_CASE_FIXTURE(Alu, "BSF/BSR find the lowest/highest set bit; zero leaves the
     exec({0x0F, 0xBD, 0xC3}, CF);  // bsr eax, ebx
     CHECK(reg(EAX) == 0x5555);
     CHECK(arith() == (ZF | CF));
+}
+
+TEST_CASE_FIXTURE(Alu, "DAA/DAS adjust packed BCD") {
+    reg(EAX) = 0x79 + 0x35;  // 79 + 35 in BCD gives 0xAE before adjustment
+    exec({0x27});            // daa
+    CHECK((reg(EAX) & 0xFF) == 0x14);
+    CHECK(arith() == (CF | AF | PF));
+    reg(EAX) = 0x35 - 0x47 + 0x100;  // 0xEE with a borrow
+    exec({0x2F}, CF);                 // das
+    CHECK((reg(EAX) & 0xFF) == 0x88);
+    CHECK(arith() == (CF | AF | SF | PF));
+}
+
+TEST_CASE_FIXTURE(Alu, "AAA/AAS adjust unpacked BCD through AH") {
+    reg(EAX) = 0x0008 + 0x0009;  // AL = 0x11, AF from the add
+    exec({0x37}, AF);            // aaa
+    CHECK((reg(EAX) & 0xFFFF) == 0x0107);
+    CHECK(arith() == (CF | AF));
+    reg(EAX) = 0x01FF;  // 0x100 - 1 after a borrow
+    exec({0x3F}, AF);   // aas
+    CHECK((reg(EAX) & 0xFFFF) == 0x0009);
+    CHECK(arith() == (CF | AF | PF));
+}
+
+TEST_CASE_FIXTURE(Alu, "AAM/AAD with any base; AAM 0 raises #DE") {
+    reg(EAX) = 63;
+    exec({0xD4, 0x0A});  // aam
+    CHECK((reg(EAX) & 0xFFFF) == 0x0603);
+    CHECK(arith() == PF);
+    reg(EAX) = 0x0203;
+    exec({0xD5, 0x10});  // aad 16
+    CHECK((reg(EAX) & 0xFFFF) == 0x0023);
+    CHECK(arith() == 0);
+    reg(EAX) = 0x1234;
+    exec_de({0xD4, 0x00});  // aam 0
+    CHECK(cpu.eip == 0x501);
+    CHECK((reg(EAX) & 0xFFFF) == 0x1234);
 }
