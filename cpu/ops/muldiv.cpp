@@ -1,8 +1,130 @@
 // MUL IMUL DIV IDIV.
+//
+// The one-operand forms work on the accumulator pair: AX / DX:AX / EDX:EAX holds the double
+// width product or dividend, and the low/high halves (AL:AH, AX:DX, EAX:EDX) receive product
+// low/high or quotient/remainder. Division checks divide-by-zero and quotient overflow and
+// raises #DE before writing anything. Undefined flags (docs/undefined.md):
+//   MUL/IMUL: SF, ZF, PF from the low half of the product (the destination for 2/3-operand IMUL),
+//             AF = 0.
+//   DIV/IDIV: all arithmetic flags unchanged.
+#include <limits>
+
 #include "cpu/ops/operands.h"
+
+namespace jitpc::cpu::ops {
+namespace {
+
+template <typename T> constexpr unsigned width = sizeof(T) * 8;
+
+struct Halves {
+    uint32_t lo, hi;
+    bool overflow;  // MUL/IMUL: the high half carries significant bits (CF = OF)
+};
+
+struct Mul {
+    template <typename T> static Halves exec(T a, T b) {
+        const uint64_t p = uint64_t(a) * b;
+        return {T(p), T(p >> width<T>), T(p >> width<T>) != 0};
+    }
+};
+struct Imul {
+    template <typename T> static Halves exec(T a, T b) {
+        const int64_t p = int64_t(sint_t<T>(a)) * sint_t<T>(b);
+        return {T(p), T(uint64_t(p) >> width<T>), p != sint_t<T>(T(p))};
+    }
+};
+struct Div {
+    template <typename T> static Halves exec(uint64_t dividend, T d) {
+        if (d == 0) raise_fault(VEC_DE);
+        const uint64_t q = dividend / d;
+        if (q > T(~T(0))) raise_fault(VEC_DE);
+        return {T(q), T(dividend % d), false};
+    }
+};
+struct Idiv {
+    template <typename T> static Halves exec(uint64_t dividend, T d) {
+        using S = sint_t<T>;
+        if (d == 0) raise_fault(VEC_DE);
+        // Sign-extend the 2w-bit dividend; 128-bit math keeps INT64_MIN / -1 defined.
+        const int64_t n = int64_t(dividend << (64 - 2 * width<T>)) >> (64 - 2 * width<T>);
+        const __int128 q = __int128(n) / S(d);
+        if (q < std::numeric_limits<S>::min() || q > std::numeric_limits<S>::max())
+            raise_fault(VEC_DE);
+        return {T(q), T(__int128(n) % S(d)), false};
+    }
+};
+
+// The double-width accumulator: AX, DX:AX or EDX:EAX.
+template <typename T> uint64_t acc_wide(Cpu& c) {
+    if constexpr (sizeof(T) == 1) return c.reg<uint16_t>(EAX);
+    else return uint64_t(c.reg<T>(EDX)) << width<T> | c.reg<T>(EAX);
+}
+template <typename T> void acc_put(Cpu& c, const Halves& h) {
+    c.set_reg<T>(EAX, T(h.lo));
+    c.set_reg<T>(sizeof(T) == 1 ? 4 : EDX, T(h.hi));  // AH is byte register 4
+}
+
+template <typename T> void mul_flags(Flags& f, T lo, bool overflow) {
+    f.set_arith(EFLAGS_ARITH, (overflow ? EFLAGS_CF | EFLAGS_OF : 0) |
+                                  (lo & sign_bit<T> ? EFLAGS_SF : 0) | (lo == 0 ? EFLAGS_ZF : 0) |
+                                  (parity_even(lo) ? EFLAGS_PF : 0));
+}
+
+template <typename Op> struct MulAcc {
+    template <typename T, Loc L> struct H {
+        static void run(Cpu& c, const Insn& i) {
+            const Halves h = Op::template exec<T>(c.reg<T>(EAX), get<T, L>(c, i));
+            acc_put<T>(c, h);
+            mul_flags<T>(c.flags, T(h.lo), h.overflow);
+        }
+    };
+};
+template <typename Op> struct DivAcc {
+    template <typename T, Loc L> struct H {
+        static void run(Cpu& c, const Insn& i) {
+            acc_put<T>(c, Op::template exec<T>(acc_wide<T>(c), get<T, L>(c, i)));
+        }
+    };
+    static Handler bind(const DecodeCtx& ctx, Insn&) { return pick_rm<H>(ctx); }
+};
+
+// IMUL r, r/m (factor: the destination) and IMUL r, r/m, imm (factor: the immediate).
+template <typename T, Loc S, bool Imm> struct ImulRegH {
+    static void run(Cpu& c, const Insn& i) {
+        const T a = Imm ? T(i.imm) : c.reg<T>(i.r0);
+        const Halves h = Imul::exec<T>(a, get<T, S>(c, i));
+        c.set_reg<T>(i.r0, T(h.lo));
+        mul_flags<T>(c.flags, T(h.lo), h.overflow);
+    }
+};
+
+Handler bind_mul(const DecodeCtx& ctx, Insn&) { return pick_rm<MulAcc<Mul>::H>(ctx); }
+
+Handler bind_imul(const DecodeCtx& ctx, Insn&) {
+    if (ctx.nops == 1) return pick_rm<MulAcc<Imul>::H>(ctx);
+    auto form = [&]<typename T>() -> Handler {
+        const bool mem = ctx.is_mem(1);
+        if (ctx.nops == 3) return mem ? &ImulRegH<T, M, true>::run : &ImulRegH<T, R1, true>::run;
+        return mem ? &ImulRegH<T, M, false>::run : &ImulRegH<T, R1, false>::run;
+    };
+    switch (ctx.size(0)) {
+    case 2: return form.template operator()<uint16_t>();
+    case 4: return form.template operator()<uint32_t>();
+    default: return nullptr;
+    }
+}
+
+}  // namespace
+}  // namespace jitpc::cpu::ops
 
 namespace jitpc::cpu {
 
-void register_muldiv(Binder*) {}
+void register_muldiv(Binder* t) {
+    using namespace ops;
+    t[ZYDIS_MNEMONIC_MUL] = bind_mul;
+    t[ZYDIS_MNEMONIC_IMUL] = bind_imul;
+    t[ZYDIS_MNEMONIC_DIV] = DivAcc<Div>::bind;
+    t[ZYDIS_MNEMONIC_IDIV] = DivAcc<Idiv>::bind;
+}
 
 }  // namespace jitpc::cpu
