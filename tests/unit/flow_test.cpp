@@ -1,0 +1,148 @@
+// Stack, near control transfer, data movement and flag instructions, run as machine code.
+#include <doctest/doctest.h>
+
+#include "tests/unit/cpu_fixture.h"
+
+using namespace jitpc;
+using namespace jitpc::cpu;
+
+namespace {
+constexpr uint8_t HLT = 0xF4;
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "PUSH/POP registers, immediates and memory") {
+    flat32();
+    reg(EAX) = 0x11223344;
+    load({0x50,                          // push eax
+          0x6A, 0xFE,                    // push -2
+          0x66, 0x68, 0x34, 0x12,        // push word 0x1234
+          0x66, 0x5B,                    // pop bx
+          0x59,                          // pop ecx
+          0x8F, 0x05, 0, 0x20, 0, 0,     // pop dword [0x2000]
+          HLT});
+    run(100);
+    CHECK(reg(EBX) == 0x1234);
+    CHECK(reg(ECX) == 0xFFFFFFFE);
+    CHECK(rd32(0x2000) == 0x11223344);
+    CHECK(reg(ESP) == 0x80000);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "PUSH ESP pushes the old value; POP [ESP] uses the new ESP") {
+    flat32();
+    load({0x54,                    // push esp
+          0x8F, 0x04, 0x24,        // pop dword [esp]
+          0x5B,                    // pop ebx
+          HLT});
+    wr32(0x80000, 0xAAAAAAAA);
+    run(100);
+    // push esp stored 0x80000 at 0x7FFFC; pop [esp] read it, ESP=0x80000, stored at 0x80000.
+    CHECK(rd32(0x80000) == 0x80000);
+    CHECK(reg(EBX) == 0x80000);
+    CHECK(reg(ESP) == 0x80004);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "POP ESP loads the popped value") {
+    flat32();
+    wr32(0x80000, 0x12345678);
+    load({0x5C, HLT});
+    run(1);
+    CHECK(reg(ESP) == 0x12345678);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "PUSHA/POPA round trip and ESP slot") {
+    flat32();
+    for (unsigned r = 0; r < 8; ++r)
+        if (r != ESP) reg(r) = 0x100 * (r + 1);
+    load({0x60,                         // pushad
+          0x31, 0xC0, 0x31, 0xDB,       // xor eax,eax; xor ebx,ebx
+          0x31, 0xFF,                   // xor edi,edi
+          0x61, HLT});                  // popad
+    run(100);
+    CHECK(rd32(0x80000 - 20) == 0x80000);  // ESP slot holds the original ESP
+    CHECK(reg(EAX) == 0x100);
+    CHECK(reg(EBX) == 0x400);
+    CHECK(reg(EDI) == 0x800);
+    CHECK(reg(ESP) == 0x80000);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "PUSHF clears VM/RF in the image; POPF at CPL 0 loads IOPL and IF") {
+    flat32();
+    wr32(0x80000 - 4, 0);
+    load({0x68, 0xD5, 0x32, 0x01, 0x00,  // push 0x132D5 (RF, IOPL=3, IF, arith flags)
+          0x9D,                          // popfd
+          0x9C,                          // pushfd
+          0x5B, HLT});                   // pop ebx
+    run(100);
+    CHECK((reg(EBX) & EFLAGS_IOPL) == EFLAGS_IOPL);
+    CHECK((reg(EBX) & EFLAGS_IF) != 0);
+    CHECK((reg(EBX) & EFLAGS_RF) == 0);
+    CHECK((reg(EBX) & EFLAGS_ARITH) == (0xD5 & EFLAGS_ARITH));
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "POPF at CPL 3 keeps IF and IOPL") {
+    flat32();
+    cpu.cpl = 3;
+    cpu.flags.bits |= EFLAGS_IF;  // IOPL 0
+    load({0x6A, 0x00,   // push 0
+          0x9D, HLT});  // popfd
+    run(2);
+    CHECK((flags() & EFLAGS_IF) != 0);
+    CHECK((flags() & EFLAGS_IOPL) == 0);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "real-mode POPF 16 loads the low word only") {
+    real16();
+    load({0x68, 0x01, 0x72,   // push 0x7201 (NT, IOPL=3, IF, CF)
+          0x9D, HLT});        // popf
+    run(2);
+    CHECK((flags() & 0xFFFF) == 0x7203);
+    CHECK(reg(ESP) == 0x8000);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "PUSH/POP segment registers in real mode") {
+    real16();
+    cpu.load_seg_real(ES, 0x1234);
+    load({0x06,         // push es
+          0x1F,         // pop ds
+          0x16,         // push ss
+          0x17,         // pop ss
+          HLT});
+    run(4);
+    CHECK(cpu.seg[DS].sel == 0x1234);
+    CHECK(cpu.seg[DS].base == 0x12340);
+    CHECK(reg(ESP) == 0x8000);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "ENTER with nesting level and LEAVE") {
+    flat32();
+    reg(EBP) = 0x80100;
+    wr32(0x80100 - 4, 0xCAFE0001);
+    load({0xC8, 0x10, 0x00, 0x02,   // enter 16, 2
+          HLT});
+    run(1);
+    // push ebp (0x7FFFC), copy [ebp-4] (0x7FFF8), push frame (0x7FFF4), sub 16.
+    CHECK(rd32(0x7FFFC) == 0x80100);
+    CHECK(rd32(0x7FFF8) == 0xCAFE0001);
+    CHECK(rd32(0x7FFF4) == 0x7FFFC);
+    CHECK(reg(EBP) == 0x7FFFC);
+    CHECK(reg(ESP) == 0x7FFF4 - 16);
+    cpu.eip = cpu.next_eip;
+    load({0xC9, HLT});  // leave
+    run(1);
+    CHECK(reg(ESP) == 0x80000);
+    CHECK(reg(EBP) == 0x80100);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "a POP to memory that faults restores ESP") {
+    real16();
+    wr32(13 * 4, 0x00000500);  // #GP -> 0000:0500
+    mem.write_bytes(0x500, "\xF4", 1);
+    load({0x66, 0x8F, 0x06, 0xFE, 0xFF,  // pop dword [0xFFFE]: crosses the DS limit
+          HLT});
+    run(3);
+    CHECK(cpu.eip == 0x501);
+    CHECK(reg(ESP) == 0x8000 - 6);  // only the exception frame was pushed
+    uint16_t frame[1];
+    mem.read_bytes(0x8000 - 6, frame, 2);
+    CHECK(frame[0] == 0);
+}
