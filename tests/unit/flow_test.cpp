@@ -146,3 +146,81 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a POP to memory that faults restores ESP") 
     mem.read_bytes(0x8000 - 6, frame, 2);
     CHECK(frame[0] == 0);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "near CALL rel and indirect, RET") {
+    flat32();
+    reg(EDX) = CODE + 0x20;
+    std::vector<uint8_t> code(0x40, 0x90);
+    const uint8_t main[] = {0xE8, 0x0B, 0, 0, 0,   // call +11 -> 0x10010
+                            0xFF, 0xD2,            // call edx -> 0x10020
+                            HLT};
+    const uint8_t f1[] = {0x41, 0xC3};               // inc ecx; ret
+    const uint8_t f3[] = {0x43, 0xC2, 0x00, 0x00};   // inc ebx; ret 0
+    std::copy(std::begin(main), std::end(main), code.begin());
+    std::copy(std::begin(f1), std::end(f1), code.begin() + 0x10);
+    std::copy(std::begin(f3), std::end(f3), code.begin() + 0x20);
+    load(code);
+    run(100);
+    CHECK(reg(ECX) == 1);
+    CHECK(reg(EBX) == 1);
+    CHECK(reg(ESP) == 0x80000);
+    CHECK(cpu.eip == CODE + 8);
+    CHECK(rd32(0x80000 - 4) == CODE + 7);  // the return address of the second call
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "RET imm16 releases the arguments") {
+    flat32();
+    std::vector<uint8_t> code(0x20, 0x90);
+    const uint8_t main[] = {0x6A, 0x01, 0x6A, 0x02,  // push 1; push 2
+                            0xE8, 0x07, 0, 0, 0,     // call 0x10010
+                            HLT};
+    const uint8_t f[] = {0xC2, 0x08, 0x00};          // ret 8
+    std::copy(std::begin(main), std::end(main), code.begin());
+    std::copy(std::begin(f), std::end(f), code.begin() + 0x10);
+    load(code);
+    run(100);
+    CHECK(reg(ESP) == 0x80000);
+    CHECK(cpu.eip == CODE + 10);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "LOOP uses CX with a 16-bit address size") {
+    flat32();
+    reg(ECX) = 0xABCD0003;
+    load({0x40,               // inc eax
+          0x67, 0xE2, 0xFC,   // loop (cx) -4
+          HLT});
+    run(100);
+    CHECK(reg(EAX) == 3);
+    CHECK(reg(ECX) == 0xABCD0000);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "LOOPE stops on ZF=0, LOOPNE on ZF=1, JECXZ tests ECX") {
+    flat32();
+    reg(ECX) = 10;
+    reg(EAX) = reg(EDX) = 0;
+    load({0x40,               // inc eax
+          0x83, 0xF8, 0x04,   // cmp eax, 4
+          0xE0, 0xFA,         // loopne -6
+          0x31, 0xDB,         // xor ebx, ebx (ZF=1)
+          0xE1, 0x02,         // loope +2 (taken: ECX 6 -> 5)
+          0x43, 0x43,         // inc ebx; inc ebx (skipped)
+          0x31, 0xC9,         // xor ecx, ecx
+          0xE3, 0x01,         // jecxz +1
+          0x42,               // inc edx (skipped)
+          HLT});
+    run(100);
+    CHECK(reg(EAX) == 4);
+    CHECK(reg(EBX) == 0);
+    CHECK(reg(EDX) == 0);
+    CHECK(cpu.eip == CODE + 18);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "a CALL outside the CS limit faults before pushing") {
+    real16();
+    wr32(13 * 4, 0x00000500);
+    mem.write_bytes(0x500, "\xF4", 1);
+    load({0x66, 0xE8, 0x00, 0x00, 0x01, 0x00});  // call near32 to 0x10006 (> 0xFFFF)
+    run(3);
+    CHECK(cpu.eip == 0x501);
+    CHECK(reg(ESP) == 0x8000 - 6);
+}
