@@ -224,3 +224,116 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a CALL outside the CS limit faults before p
     CHECK(cpu.eip == 0x501);
     CHECK(reg(ESP) == 0x8000 - 6);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "MOVZX/MOVSX, LEA, CBW/CWDE/CWD/CDQ") {
+    flat32();
+    reg(EBX) = 0x1234F680;
+    reg(ESI) = 0x100;
+    load({0x0F, 0xB6, 0xC3,          // movzx eax, bl
+          0x0F, 0xBF, 0xCB,          // movsx ecx, bx
+          0x66, 0x0F, 0xBE, 0xD3,    // movsx dx, bl
+          0x8D, 0x7C, 0xB6, 0x05,    // lea edi, [esi+esi*4+5]
+          0x67, 0x8D, 0x68, 0xFF,    // lea ebp, [bx+si-1] (16-bit address)
+          HLT});
+    reg(EDX) = 0xAAAAAAAA;
+    run(5);
+    CHECK(reg(EAX) == 0x80);
+    CHECK(reg(ECX) == 0xFFFFF680);
+    CHECK(reg(EDX) == 0xAAAAFF80);
+    CHECK(reg(EDI) == 0x505);
+    CHECK(reg(EBP) == ((0xF680 + 0x100 - 1) & 0xFFFF));
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "sign-extension of the accumulator") {
+    flat32();
+    reg(EAX) = 0x12348000;
+    load({0x98,          // cwde
+          0x99,          // cdq
+          0x66, 0x98,    // cbw (AL=0 -> AX=0)
+          0x66, 0x99,    // cwd
+          HLT});
+    run(2);
+    CHECK(reg(EAX) == 0xFFFF8000);
+    CHECK(reg(EDX) == 0xFFFFFFFF);
+    run(2);
+    CHECK(reg(EAX) == 0xFFFF0000);
+    CHECK(reg(EDX) == 0xFFFF0000);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "XCHG with memory, XLAT, BSWAP") {
+    flat32();
+    wr32(0x2000, 0x11111111);
+    wr32(0x3000, 0x00C0FFEE);
+    reg(EAX) = 0x22222222;
+    reg(EBX) = 0x3000;
+    reg(ECX) = 0x01020304;
+    reg(EDX) = 0x5566AABB;
+    load({0x87, 0x05, 0, 0x20, 0, 0,   // xchg [0x2000], eax
+          0xB0, 0x01,                  // mov al, 1
+          0xD7,                        // xlat -> [0x3001] = 0xFF
+          0x0F, 0xC9,                  // bswap ecx
+          0x66, 0x0F, 0xCA,            // bswap dx (fixed: low word 0)
+          HLT});
+    run(5);
+    CHECK(rd32(0x2000) == 0x22222222);
+    CHECK(reg(EAX) == 0x111111FF);
+    CHECK(reg(ECX) == 0x04030201);
+    CHECK(reg(EDX) == 0x55660000);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "CMOVcc reads memory even when false; SETcc") {
+    real16();
+    wr32(13 * 4, 0x00000500);
+    mem.write_bytes(0x500, "\xF4", 1);
+    reg(EAX) = 1;
+    load({0x39, 0xC0,                    // cmp ax, ax (ZF=1)
+          0x0F, 0x94, 0xC3,              // sete bl
+          0x0F, 0x95, 0xC7,              // setne bh
+          0x0F, 0x44, 0xC8,              // cmove cx, ax
+          0x0F, 0x45, 0x16, 0xFF, 0xFF,  // cmovne dx, [0xFFFF]: crosses the limit -> #GP
+          HLT});
+    reg(ECX) = 0;
+    run(6);
+    CHECK((reg(EBX) & 0xFFFF) == 0x0001);
+    CHECK((reg(ECX) & 0xFFFF) == 1);
+    CHECK(cpu.eip == 0x501);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "CMPXCHG writes back on mismatch; XADD; CMPXCHG8B") {
+    flat32();
+    wr32(0x2000, 5);
+    wr32(0x3000, 0x11);
+    wr32(0x3004, 0x22);
+    reg(EAX) = 4;
+    reg(ECX) = 9;
+    load({0x0F, 0xB1, 0x0D, 0, 0x20, 0, 0,   // cmpxchg [0x2000], ecx (4 != 5)
+          0x0F, 0xB1, 0x0D, 0, 0x20, 0, 0,   // again: now EAX=5, equal
+          HLT});
+    run(1);
+    CHECK(reg(EAX) == 5);
+    CHECK(rd32(0x2000) == 5);
+    CHECK((flags() & EFLAGS_ZF) == 0);
+    CHECK((flags() & EFLAGS_CF) != 0);  // 4 - 5 borrows
+    run(1);
+    CHECK(rd32(0x2000) == 9);
+    CHECK((flags() & EFLAGS_ZF) != 0);
+
+    cpu.eip = 0;
+    load({0x0F, 0xC1, 0xD9,               // xadd ecx, ebx
+          0x0F, 0xC7, 0x0D, 0, 0x30, 0, 0,  // cmpxchg8b [0x3000]
+          HLT});
+    reg(ECX) = 0xFFFFFFFF;
+    reg(EBX) = 2;
+    reg(EAX) = 0x11;
+    reg(EDX) = 0x22;
+    run(1);
+    CHECK(reg(ECX) == 1);
+    CHECK(reg(EBX) == 0xFFFFFFFF);
+    CHECK((flags() & EFLAGS_CF) != 0);
+    reg(ECX) = 0xBB;
+    reg(EBX) = 0xAA;
+    run(1);
+    CHECK(rd32(0x3000) == 0xAA);
+    CHECK(rd32(0x3004) == 0xBB);
+    CHECK((flags() & EFLAGS_ZF) != 0);
+}
