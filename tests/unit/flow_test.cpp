@@ -337,3 +337,28 @@ TEST_CASE_FIXTURE(test::CpuFixture, "CMPXCHG writes back on mismatch; XADD; CMPX
     CHECK(rd32(0x3004) == 0xBB);
     CHECK((flags() & EFLAGS_ZF) != 0);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "CLC/STC/CMC/CLD/STD, LAHF/SAHF, SALC") {
+    flat32();
+    reg(EAX) = 0;
+    load({0xF9,          // stc
+          0xD6,          // salc -> AL = FF
+          0xF5,          // cmc
+          0x88, 0xC3,    // mov bl, al
+          0xD6,          // salc -> AL = 0
+          0xFD,          // std
+          0xB4, 0xC1,    // mov ah, 0xC1 (SF ZF CF)
+          0x9E,          // sahf
+          0xF8,          // clc
+          0x9F,          // lahf
+          0xFC,          // cld
+          HLT});
+    run(6);
+    CHECK((reg(EBX) & 0xFF) == 0xFF);
+    CHECK((reg(EAX) & 0xFF) == 0);
+    CHECK((flags() & EFLAGS_DF) != 0);
+    run(6);
+    CHECK(((reg(EAX) >> 8) & 0xFF) == 0xC2);
+    CHECK((flags() & EFLAGS_DF) == 0);
+    CHECK((flags() & (EFLAGS_SF | EFLAGS_ZF)) == (EFLAGS_SF | EFLAGS_ZF));
+}
