@@ -3,18 +3,19 @@
 // Fixed choices where the SDM leaves a result open:
 //   PUSH Sreg with a 32-bit operand size  pushes the selector zero-extended to 32 bits.
 //   PUSHF (32-bit)                        stores VM and RF as 0, as the SDM specifies.
-// Every form computes the new ESP on the side and commits it (and any other register) only
-// after all its stack accesses succeeded, so a fault leaves the instruction restartable.
+// Every form commits ESP (and any other register) only after all its accesses succeeded (POP
+// to memory puts ESP back when its store faults), so a fault leaves the instruction
+// restartable; at most stack bytes below ESP may have been written.
 #include "cpu/ops/operands.h"
 
 namespace jitpc::cpu::ops {
 namespace {
 
-// Moves ESP (or SP on a 16-bit stack) by `delta` bytes.
-void move_sp(Cpu& c, uint32_t delta) {
-    const uint32_t m = c.sp_mask();
+// Moves ESP (or SP when `m` is 0xFFFF) by `delta` bytes.
+void move_sp(Cpu& c, uint32_t delta, uint32_t m) {
     c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + delta) & m);
 }
+void move_sp(Cpu& c, uint32_t delta) { move_sp(c, delta, c.sp_mask()); }
 
 // PUSH ESP stores the value ESP had before the instruction: get() reads it before push().
 template <typename T, Loc L> struct PushH {
@@ -47,9 +48,11 @@ template <typename T> struct PushSeg {
 };
 template <typename T> struct PopSeg {
     static void run(Cpu& c, const Insn& i) {
+        // The stack size in effect before POP SS reloads SS decides how ESP moves.
+        const uint32_t m = c.sp_mask();
         const T v = c.peek_stack<T>(0);
         c.load_seg(i.r0, uint16_t(v));
-        move_sp(c, sizeof(T));
+        move_sp(c, sizeof(T), m);
         if (i.r0 == SS) {
             c.irq_shadow = 1;
             c.request_exit();
