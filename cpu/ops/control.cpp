@@ -1,4 +1,7 @@
-// Near JMP and Jcc (relative and indirect).
+// Near JMP, Jcc, CALL, RET, LOOP/LOOPE/LOOPNE and JCXZ/JECXZ. Far forms belong to the system
+// group. Every transfer checks the target against CS's limit (jump_near) before the stack or
+// the count register is committed, so a #GP leaves the instruction restartable.
+#include "cpu/ops/cond_family.h"
 #include "cpu/ops/operands.h"
 
 namespace jitpc::cpu::ops {
@@ -12,16 +15,72 @@ void jcc(Cpu& c, const Insn& i) {
     if (c.flags.cond(i.aux)) c.jump_near(rel_target(c, i), i.osize);
 }
 
+// The return address is taken before jump_near replaces next_eip; push() commits ESP last.
+template <typename T> void call_to(Cpu& c, uint32_t target) {
+    const T ret = T(c.next_eip);
+    c.jump_near(target, sizeof(T));
+    c.push<T>(ret);
+}
+template <typename T> struct CallRel {
+    static void run(Cpu& c, const Insn& i) { call_to<T>(c, rel_target(c, i)); }
+};
+template <typename T, Loc L> struct CallIndirect {
+    static void run(Cpu& c, const Insn& i) { call_to<T>(c, get<T, L>(c, i)); }
+};
+
+// RET and RET imm16 (imm is 0 for the plain form).
+template <typename T> struct Ret {
+    static void run(Cpu& c, const Insn& i) {
+        c.jump_near(c.peek_stack<T>(0), sizeof(T));
+        const uint32_t m = c.sp_mask();
+        c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + sizeof(T) + (i.imm & 0xFFFF)) & m);
+    }
+};
+
+// LOOP family: the address size picks CX or ECX. aux says which test applies.
+enum LoopKind : uint8_t { LOOP, LOOPE, LOOPNE, JCXZ };
+template <typename C> struct Loop {
+    static void run(Cpu& c, const Insn& i) {
+        const C old = c.reg<C>(ECX);
+        const C n = i.aux == JCXZ ? old : C(old - 1);
+        bool taken = i.aux == JCXZ ? n == 0 : n != 0;
+        if (i.aux == LOOPE) taken = taken && c.flags.zf();
+        if (i.aux == LOOPNE) taken = taken && !c.flags.zf();
+        if (taken) c.jump_near(rel_target(c, i), i.osize);
+        c.set_reg<C>(ECX, n);
+    }
+};
+
+bool is_far(const DecodeCtx& ctx) {
+    return ctx.ops[0].type == ZYDIS_OPERAND_TYPE_POINTER || (ctx.is_mem(0) && ctx.size(0) > 4);
+}
+
 Handler bind_jmp(const DecodeCtx& ctx, Insn&) {
     if (ctx.is_imm(0)) return jmp_rel;
-    if (ctx.ops[0].type == ZYDIS_OPERAND_TYPE_POINTER) return nullptr;  // far: system group
-    if (ctx.is_mem(0) && ctx.size(0) > 4) return nullptr;                // far indirect
+    if (is_far(ctx)) return nullptr;
     return pick_rm<JmpIndirect>(ctx);
 }
 
-template <Cond C> Handler bind_jcc(const DecodeCtx&, Insn& i) {
-    i.aux = C;
+Handler bind_jcc(const DecodeCtx& ctx, Insn& i) {
+    i.aux = cond_of(JCC, ctx.zi.mnemonic);
     return jcc;
+}
+
+Handler bind_call(const DecodeCtx& ctx, Insn& i) {
+    const bool w = i.osize == 2;
+    if (ctx.is_imm(0)) return w ? &CallRel<uint16_t>::run : &CallRel<uint32_t>::run;
+    if (is_far(ctx)) return nullptr;
+    if (ctx.is_mem(0)) return w ? &CallIndirect<uint16_t, M>::run : &CallIndirect<uint32_t, M>::run;
+    return w ? &CallIndirect<uint16_t, R0>::run : &CallIndirect<uint32_t, R0>::run;
+}
+
+Handler bind_ret(const DecodeCtx&, Insn& i) {
+    return i.osize == 2 ? &Ret<uint16_t>::run : &Ret<uint32_t>::run;
+}
+
+template <LoopKind K> Handler bind_loop(const DecodeCtx&, Insn& i) {
+    i.aux = K;
+    return i.asize == 2 ? &Loop<uint16_t>::run : &Loop<uint32_t>::run;
 }
 
 }  // namespace
@@ -32,22 +91,14 @@ namespace jitpc::cpu {
 void register_control(Binder* t) {
     using namespace ops;
     t[ZYDIS_MNEMONIC_JMP] = bind_jmp;
-    t[ZYDIS_MNEMONIC_JO] = bind_jcc<CC_O>;
-    t[ZYDIS_MNEMONIC_JNO] = bind_jcc<CC_NO>;
-    t[ZYDIS_MNEMONIC_JB] = bind_jcc<CC_B>;
-    t[ZYDIS_MNEMONIC_JNB] = bind_jcc<CC_AE>;
-    t[ZYDIS_MNEMONIC_JZ] = bind_jcc<CC_E>;
-    t[ZYDIS_MNEMONIC_JNZ] = bind_jcc<CC_NE>;
-    t[ZYDIS_MNEMONIC_JBE] = bind_jcc<CC_BE>;
-    t[ZYDIS_MNEMONIC_JNBE] = bind_jcc<CC_A>;
-    t[ZYDIS_MNEMONIC_JS] = bind_jcc<CC_S>;
-    t[ZYDIS_MNEMONIC_JNS] = bind_jcc<CC_NS>;
-    t[ZYDIS_MNEMONIC_JP] = bind_jcc<CC_P>;
-    t[ZYDIS_MNEMONIC_JNP] = bind_jcc<CC_NP>;
-    t[ZYDIS_MNEMONIC_JL] = bind_jcc<CC_L>;
-    t[ZYDIS_MNEMONIC_JNL] = bind_jcc<CC_GE>;
-    t[ZYDIS_MNEMONIC_JLE] = bind_jcc<CC_LE>;
-    t[ZYDIS_MNEMONIC_JNLE] = bind_jcc<CC_G>;
+    register_family(t, JCC, bind_jcc);
+    t[ZYDIS_MNEMONIC_CALL] = bind_call;
+    t[ZYDIS_MNEMONIC_RET] = bind_ret;
+    t[ZYDIS_MNEMONIC_LOOP] = bind_loop<LOOP>;
+    t[ZYDIS_MNEMONIC_LOOPE] = bind_loop<LOOPE>;
+    t[ZYDIS_MNEMONIC_LOOPNE] = bind_loop<LOOPNE>;
+    t[ZYDIS_MNEMONIC_JCXZ] = bind_loop<JCXZ>;
+    t[ZYDIS_MNEMONIC_JECXZ] = bind_loop<JCXZ>;
 }
 
 }  // namespace jitpc::cpu

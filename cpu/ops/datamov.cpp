@@ -1,4 +1,12 @@
-// MOV and the other data-movement instructions that touch no flags.
+// MOV, MOVZX/MOVSX, XCHG, LEA, CBW/CWDE/CWD/CDQ, XLAT, CMOVcc, SETcc, CMPXCHG, XADD,
+// CMPXCHG8B, BSWAP and NOP.
+//
+// Fixed choices where the SDM leaves a result open:
+//   BSWAP r16        the low word of the register becomes 0 (what P6-class parts and Bochs do);
+//                    the upper half is kept.
+//   CMOVcc           a memory source is read (and may fault) even when the condition is false.
+//   CMPXCHG/8B       the destination is always written: the old value when the compare fails.
+#include "cpu/ops/cond_family.h"
 #include "cpu/ops/operands.h"
 
 namespace jitpc::cpu::ops {
@@ -20,6 +28,156 @@ Handler bind_mov(const DecodeCtx& ctx, Insn&) {
     return pick_dst_src<MovH>(ctx);
 }
 
+// Location of the register source when operand 0 is at L (r/m, reg forms).
+template <Loc L> constexpr Loc reg_src = L == M ? R0 : R1;
+
+template <typename T> T sign_extend_half(uint32_t v) {
+    using H = uint_t<sizeof(T) / 2>;
+    return T(sint_t<H>(H(v)));
+}
+
+// MOVZX/MOVSX: destination register of size D, source of size S in a register or memory.
+template <bool Signed> struct Extend {
+    template <typename D, typename S, Loc L> static void run(Cpu& c, const Insn& i) {
+        const S v = get<S, L>(c, i);
+        c.set_reg<D>(i.r0, Signed ? D(sint_t<S>(v)) : D(v));
+    }
+    template <typename D, typename S> static Handler from(const DecodeCtx& ctx) {
+        return ctx.is_mem(1) ? &run<D, S, M> : &run<D, S, R1>;
+    }
+    static Handler bind(const DecodeCtx& ctx, Insn&) {
+        const unsigned d = ctx.size(0), s = ctx.size(1);
+        if (d == 2 && s == 1) return from<uint16_t, uint8_t>(ctx);
+        if (d == 2 && s == 2) return from<uint16_t, uint16_t>(ctx);
+        if (d == 4 && s == 1) return from<uint32_t, uint8_t>(ctx);
+        if (d == 4 && s == 2) return from<uint32_t, uint16_t>(ctx);
+        return nullptr;
+    }
+};
+
+// XCHG: operand A (register or memory) with register B. The memory form is a locked RMW.
+template <typename T, Loc A, Loc B> struct XchgH {
+    static void run(Cpu& c, const Insn& i) {
+        Rmw<T, A> a;
+        const T x = a.load(c, i);
+        const T y = get<T, B>(c, i);
+        a.store(c, i, y);
+        put<T, B>(c, i, x);
+    }
+};
+template <typename T> Handler xchg_form(const DecodeCtx& ctx) {
+    if (ctx.is_mem(0) || ctx.is_mem(1)) return &XchgH<T, M, R0>::run;
+    return &XchgH<T, R0, R1>::run;
+}
+Handler bind_xchg(const DecodeCtx& ctx, Insn&) {
+    switch (ctx.size(0)) {
+    case 1: return xchg_form<uint8_t>(ctx);
+    case 2: return xchg_form<uint16_t>(ctx);
+    case 4: return xchg_form<uint32_t>(ctx);
+    default: return nullptr;
+    }
+}
+
+// LEA: the effective address (already wrapped to the address size), truncated to the operand
+// size.
+template <typename T> void lea(Cpu& c, const Insn& i) { c.set_reg<T>(i.r0, T(c.ea(i))); }
+Handler bind_lea(const DecodeCtx& ctx, Insn& i) {
+    if (!ctx.is_mem(1)) return nullptr;
+    return i.osize == 2 ? lea<uint16_t> : lea<uint32_t>;
+}
+
+// CBW/CWDE: sign-extend the low half of the accumulator into all of it.
+template <typename T> void widen_acc(Cpu& c, const Insn&) {
+    c.set_reg<T>(EAX, sign_extend_half<T>(c.gpr[EAX]));
+}
+// CWD/CDQ: (E)DX becomes the sign of (E)AX.
+template <typename T> void sign_to_dx(Cpu& c, const Insn&) {
+    c.set_reg<T>(EDX, (c.reg<T>(EAX) & sign_bit<T>) ? T(~T(0)) : T(0));
+}
+template <void (*F16)(Cpu&, const Insn&), void (*F32)(Cpu&, const Insn&)>
+Handler bind_by_osize(const DecodeCtx&, Insn& i) {
+    return i.osize == 2 ? F16 : F32;
+}
+
+void xlat(Cpu& c, const Insn& i) {
+    const uint32_t off = c.gpr[EBX] + c.reg8(EAX);
+    c.reg8(EAX) = c.read<uint8_t>(i.seg, i.asize == 2 ? off & 0xFFFF : off);
+}
+
+template <typename T, Loc L> struct CmovH {
+    static void run(Cpu& c, const Insn& i) {
+        const T v = get<T, L>(c, i);
+        if (c.flags.cond(i.aux)) c.set_reg<T>(i.r0, v);
+    }
+};
+Handler bind_cmov(const DecodeCtx& ctx, Insn& i) {
+    i.aux = cond_of(CMOVCC, ctx.zi.mnemonic);
+    const bool mem = ctx.is_mem(1);
+    switch (ctx.size(0)) {
+    case 2: return mem ? &CmovH<uint16_t, M>::run : &CmovH<uint16_t, R1>::run;
+    case 4: return mem ? &CmovH<uint32_t, M>::run : &CmovH<uint32_t, R1>::run;
+    default: return nullptr;
+    }
+}
+
+template <typename T, Loc L> struct SetH {
+    static void run(Cpu& c, const Insn& i) { put<T, L>(c, i, T(c.flags.cond(i.aux))); }
+};
+Handler bind_setcc(const DecodeCtx& ctx, Insn& i) {
+    i.aux = cond_of(SETCC, ctx.zi.mnemonic);
+    return pick_rm<SetH>(ctx);
+}
+
+// CMPXCHG compares the accumulator with the destination (flags as CMP acc, dest).
+template <typename T, Loc L> struct CmpxchgH {
+    static void run(Cpu& c, const Insn& i) {
+        Rmw<T, L> d;
+        const T old = d.load(c, i);
+        const T src = get<T, reg_src<L>>(c, i);
+        const T acc = c.reg<T>(EAX);
+        d.store(c, i, acc == old ? src : old);
+        if (acc != old) c.set_reg<T>(EAX, old);
+        c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(acc - old), acc, old);
+    }
+};
+
+// XADD: dest <- dest + src, src <- old dest; with one register as both, the sum wins.
+template <typename T, Loc L> struct XaddH {
+    static void run(Cpu& c, const Insn& i) {
+        Rmw<T, L> d;
+        const T a = d.load(c, i);
+        const T b = get<T, reg_src<L>>(c, i);
+        put<T, reg_src<L>>(c, i, a);
+        d.store(c, i, T(a + b));
+        c.flags.set_lazy(FlagOp::Add, sizeof(T), T(a + b), a, b);
+    }
+};
+
+template <template <typename, Loc> class H> Handler bind_rm_reg(const DecodeCtx& ctx, Insn&) {
+    return pick_rm<H>(ctx);
+}
+
+void cmpxchg8b(Cpu& c, const Insn& i) {
+    const uint32_t lin = c.linear(i.seg, c.ea(i), 8, true);
+    c.mmu.probe_write(lin, 8, c.user());
+    const uint32_t lo = c.mmu.read<uint32_t>(lin, c.user());
+    const uint32_t hi = c.mmu.read<uint32_t>(lin + 4, c.user());
+    const bool eq = lo == c.gpr[EAX] && hi == c.gpr[EDX];
+    c.write_linear<uint32_t>(lin, eq ? c.gpr[EBX] : lo);
+    c.write_linear<uint32_t>(lin + 4, eq ? c.gpr[ECX] : hi);
+    if (!eq) {
+        c.gpr[EAX] = lo;
+        c.gpr[EDX] = hi;
+    }
+    c.flags.set_arith(EFLAGS_ZF, eq ? EFLAGS_ZF : 0);
+}
+Handler bind_cmpxchg8b(const DecodeCtx& ctx, Insn&) {
+    return ctx.is_mem(0) ? cmpxchg8b : nullptr;
+}
+
+void bswap32(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap32(c.gpr[i.r0]); }
+void bswap16(Cpu& c, const Insn& i) { c.reg16(i.r0) = 0; }
+
 // NOP, including the 0F 1F /0 and 0F 18-1F hint forms a P6 executes as no-ops.
 void nop(Cpu&, const Insn&) {}
 
@@ -29,8 +187,24 @@ void nop(Cpu&, const Insn&) {}
 namespace jitpc::cpu {
 
 void register_datamov(Binder* t) {
-    t[ZYDIS_MNEMONIC_MOV] = ops::bind_mov;
-    t[ZYDIS_MNEMONIC_NOP] = [](const DecodeCtx&, Insn&) -> Handler { return ops::nop; };
+    using namespace ops;
+    t[ZYDIS_MNEMONIC_MOV] = bind_mov;
+    t[ZYDIS_MNEMONIC_NOP] = [](const DecodeCtx&, Insn&) -> Handler { return nop; };
+    t[ZYDIS_MNEMONIC_MOVZX] = Extend<false>::bind;
+    t[ZYDIS_MNEMONIC_MOVSX] = Extend<true>::bind;
+    t[ZYDIS_MNEMONIC_XCHG] = bind_xchg;
+    t[ZYDIS_MNEMONIC_LEA] = bind_lea;
+    t[ZYDIS_MNEMONIC_CBW] = bind_by_osize<widen_acc<uint16_t>, widen_acc<uint32_t>>;
+    t[ZYDIS_MNEMONIC_CWDE] = bind_by_osize<widen_acc<uint16_t>, widen_acc<uint32_t>>;
+    t[ZYDIS_MNEMONIC_CWD] = bind_by_osize<sign_to_dx<uint16_t>, sign_to_dx<uint32_t>>;
+    t[ZYDIS_MNEMONIC_CDQ] = bind_by_osize<sign_to_dx<uint16_t>, sign_to_dx<uint32_t>>;
+    t[ZYDIS_MNEMONIC_XLAT] = [](const DecodeCtx&, Insn&) -> Handler { return xlat; };
+    register_family(t, CMOVCC, bind_cmov);
+    register_family(t, SETCC, bind_setcc);
+    t[ZYDIS_MNEMONIC_CMPXCHG] = bind_rm_reg<CmpxchgH>;
+    t[ZYDIS_MNEMONIC_XADD] = bind_rm_reg<XaddH>;
+    t[ZYDIS_MNEMONIC_CMPXCHG8B] = bind_cmpxchg8b;
+    t[ZYDIS_MNEMONIC_BSWAP] = bind_by_osize<bswap16, bswap32>;
 }
 
 }  // namespace jitpc::cpu
