@@ -43,10 +43,10 @@ std::vector<uint8_t> entry64() {
 // 32-bit prologue: flat data segments, EFLAGS, then the GPRs (ESP last).
 std::vector<uint8_t> prologue(const State& in) {
     Emitter e;
+    e.u8(0xBC); e.u32(RES_STACK);  // mov esp, scratch: the 64-bit RSP truncated is unmapped
     for (uint8_t pop : {0x1F, 0x07, 0x17}) {  // pop ds / es / ss
         e.u8(0x6A); e.u8(USER_DS); e.u8(pop);
     }
-    e.u8(0xBC); e.u32(RES_STACK);                // mov esp, scratch
     e.u8(0x68); e.u32(in.eflags); e.u8(0x9D);    // push imm32; popfd
     for (unsigned r = 0; r < 8; ++r) {
         if (r == 4) continue;
