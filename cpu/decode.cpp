@@ -108,8 +108,9 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
         const ZydisDecodedOperand& op = ops[n];
         switch (op.type) {
         case ZYDIS_OPERAND_TYPE_REGISTER:
+            // Third register operands (SHLD/SHRD's CL) are implied by the handler.
             if (nregs == 0) out.r0 = reg_index(op.reg.value);
-            else out.r1 = reg_index(op.reg.value);
+            else if (nregs == 1) out.r1 = reg_index(op.reg.value);
             ++nregs;
             break;
         case ZYDIS_OPERAND_TYPE_MEMORY:

@@ -51,15 +51,17 @@ struct CpuFixture {
     }
     void real16() {
         using namespace cpu;
+        cpu.cr0 &= ~cr0::PE;
         for (unsigned sr = 0; sr < 6; ++sr) cpu.load_seg_real(sr, 0);
         cpu.load_seg_real(CS, CODE >> 4);
         cpu.gpr[ESP] = 0x8000;
     }
-    // Copies code to CODE and points EIP at it.
+    // Copies code to CODE (replacing any decoded copy) and points EIP at it, un-halted.
     void load(std::initializer_list<uint8_t> bytes) { load(std::vector<uint8_t>(bytes)); }
     void load(const std::vector<uint8_t>& bytes) {
         mem.write_bytes(CODE, bytes.data(), bytes.size());
         cpu.eip = CODE - cpu.seg[cpu::CS].base;
+        cpu.halted = 0;
     }
     // Runs n instructions (fewer if the CPU halts or shuts down).
     cpu::StopReason run(uint64_t n) { return interp.run(cpu.icount + n); }

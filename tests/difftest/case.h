@@ -1,0 +1,57 @@
+// One differential test case: code bytes, the input state, and what each side produced.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jitpc::difftest {
+
+// Fixed linear addresses, identical in the host child and in the emulated machine. They sit
+// below 4 GiB (reachable from 32-bit code) and above mmap_min_addr and the usual PIE ranges.
+constexpr uint32_t CODE = 0x00800000;   // prologue, then the random code, then the trailer
+constexpr uint32_t CODE_SIZE = 0x4000;
+constexpr uint32_t DATA = 0x00804000;   // the 4 KiB buffer memory operands point into
+constexpr uint32_t STACK = 0x00805000;  // one page; ESP starts in its middle
+constexpr uint32_t STACK_TOP = STACK + 0x800;
+constexpr uint32_t RESULT = 0x00806000;  // the trailer's register dump (host side only)
+constexpr uint32_t REGION_SIZE = 0x7000;
+constexpr unsigned PAGE = 4096;
+
+// Arithmetic flags plus DF: what the generator randomises and the comparison looks at.
+constexpr uint32_t FLAGS_COMPARED = 0x0CD5;  // OF DF SF ZF AF PF CF
+
+struct State {
+    std::array<uint32_t, 8> gpr{};
+    uint32_t eflags = 0x202;
+    std::array<uint8_t, PAGE> data{};
+    std::array<uint8_t, PAGE> stack{};
+    bool operator==(const State&) const = default;
+};
+
+// How a run ended: completed, or the fault class (host signal <-> guest exception vector).
+enum class Outcome : uint8_t { Completed, SegvClass, FpeClass, IllClass, BusClass, TrapClass, Other };
+const char* outcome_name(Outcome o);
+
+struct Insn {
+    std::vector<uint8_t> bytes;
+    std::string text;          // mnemonic and form, for reports
+    std::string coverage_key;  // mnemonic x size x reg/mem x prefixes
+    uint32_t writes_flags = 0;     // arithmetic flags the instruction defines
+    uint32_t undefined_flags = 0;  // arithmetic flags the SDM leaves undefined
+};
+
+struct Case {
+    std::vector<Insn> insns;
+    State in;
+};
+
+struct Result {
+    Outcome outcome = Outcome::Completed;
+    State out;
+};
+
+std::vector<uint8_t> code_bytes(const std::vector<Insn>& insns);
+
+}  // namespace jitpc::difftest

@@ -1,0 +1,13 @@
+// Runs a case on jitpc's reference interpreter: flat 32-bit protected mode, paging off, the
+// same bytes at the same linear addresses as the host child.
+#pragma once
+
+#include "tests/difftest/case.h"
+
+namespace jitpc::difftest {
+
+constexpr uint32_t CODE_START = CODE + 0x100;  // where the random code begins on both sides
+
+Result run_emulated(const std::vector<uint8_t>& code, size_t insn_count, const State& in);
+
+}  // namespace jitpc::difftest

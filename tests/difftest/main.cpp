@@ -1,0 +1,182 @@
+// jitpc-difftest: runs random instruction sequences natively (32-bit user mode in a seccomp'd
+// child) and on the reference interpreter, and compares the results.
+//
+// Not compared (documented so a mismatch there is not mistaken for a bug):
+//   - flags the SDM leaves undefined after an instruction (per-instruction mask, carried along
+//     the sequence until a later instruction defines them again), and TF/IF/IOPL/AC/ID bits;
+//   - registers after a fault (the host child dies; only the fault class and memory count);
+//   - the exact vector: host signals group them (SIGSEGV ~ #GP/#SS/#NP/#PF, SIGFPE ~ #DE/#MF,
+//     SIGILL ~ #UD, SIGBUS ~ #AC, SIGTRAP ~ #DB/#BP);
+//   - never generated: CPUID, RDTSC, SYSCALL/INT 0x80, far transfers, SGDT/SIDT/SMSW/STR (UMIP),
+//     setting AC, TZCNT/LZCNT/POPCNT (host extensions), 67-prefixed and 16-bit code segments.
+// The host runs at CPL 3, the emulator at CPL 0: the generated forms do not depend on CPL.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "tests/difftest/emu.h"
+#include "tests/difftest/gen.h"
+#include "tests/difftest/native.h"
+
+using namespace jitpc::difftest;
+
+namespace jitpc::difftest {
+const char* outcome_name(Outcome o) {
+    static const char* names[] = {"completed", "SIGSEGV-class", "SIGFPE-class", "SIGILL-class",
+                                  "SIGBUS-class", "SIGTRAP-class", "other"};
+    return names[unsigned(o)];
+}
+}  // namespace jitpc::difftest
+
+namespace {
+
+const char* kRegs[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+
+// Flags left undefined at the end of the sequence.
+uint32_t undefined_after(const std::vector<Insn>& insns) {
+    uint32_t u = 0;
+    for (const auto& i : insns) u = (u & ~i.writes_flags) | i.undefined_flags;
+    return u;
+}
+
+// Empty when the results agree, otherwise a description of every difference.
+std::string compare(const Result& host, const Result& emu, uint32_t flag_mask) {
+    std::ostringstream d;
+    if (host.outcome != emu.outcome)
+        d << "outcome: host " << outcome_name(host.outcome) << ", jitpc " << outcome_name(emu.outcome) << "\n";
+    if (host.outcome == Outcome::Completed && emu.outcome == Outcome::Completed) {
+        for (unsigned r = 0; r < 8; ++r)
+            if (host.out.gpr[r] != emu.out.gpr[r]) {
+                char buf[96];
+                std::snprintf(buf, sizeof buf, "%s: host %08x, jitpc %08x\n", kRegs[r],
+                              host.out.gpr[r], emu.out.gpr[r]);
+                d << buf;
+            }
+        if ((host.out.eflags ^ emu.out.eflags) & flag_mask) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "eflags (mask %04x): host %08x, jitpc %08x\n", flag_mask,
+                          host.out.eflags, emu.out.eflags);
+            d << buf;
+        }
+    }
+    for (unsigned k = 0; k < PAGE; ++k) {
+        const auto diff = [&](const char* what, uint32_t base, uint8_t a, uint8_t b) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%s byte %08x: host %02x, jitpc %02x\n", what, base + k, a, b);
+            d << buf;
+        };
+        if (host.out.data[k] != emu.out.data[k]) diff("data", DATA, host.out.data[k], emu.out.data[k]);
+        if (host.out.stack[k] != emu.out.stack[k]) diff("stack", STACK, host.out.stack[k], emu.out.stack[k]);
+    }
+    return d.str();
+}
+
+struct Runner {
+    NativeRunner native;
+    std::string check(const std::vector<Insn>& insns, const State& in) {
+        const auto code = code_bytes(insns);
+        const Result h = native.run(code, in);
+        const Result e = run_emulated(code, insns.size(), in);
+        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns));
+    }
+};
+
+void write_failure(const std::string& dir, uint64_t seed, unsigned index, const Insn& insn,
+                   const State& in, const std::string& diff) {
+    std::filesystem::create_directories(dir);
+    std::ofstream f(dir + "/seed" + std::to_string(seed) + "-case" + std::to_string(index) + ".txt");
+    f << "instruction: " << insn.text << "\nbytes:";
+    char buf[64];
+    for (uint8_t b : insn.bytes) { std::snprintf(buf, sizeof buf, " %02x", b); f << buf; }
+    f << "\ncode address: " << std::hex << CODE_START << "\ninput:\n";
+    for (unsigned r = 0; r < 8; ++r) {
+        std::snprintf(buf, sizeof buf, "  %s=%08x\n", kRegs[r], in.gpr[r]);
+        f << buf;
+    }
+    std::snprintf(buf, sizeof buf, "  eflags=%08x\n", in.eflags);
+    f << buf << "differences:\n" << diff;
+    const auto dump = [&](const char* name, uint32_t base, const std::array<uint8_t, PAGE>& m) {
+        f << name << ":\n";
+        for (unsigned k = 0; k < PAGE; k += 32) {
+            std::snprintf(buf, sizeof buf, "  %08x:", base + k);
+            f << buf;
+            for (unsigned j = 0; j < 32; ++j) { std::snprintf(buf, sizeof buf, " %02x", m[k + j]); f << buf; }
+            f << "\n";
+        }
+    };
+    dump("input data", DATA, in.data);
+    dump("input stack", STACK, in.stack);
+}
+
+// Reduces a failing sequence to its first instruction that fails on its own, run from the
+// state the emulator reached just before it.
+void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir, uint64_t seed,
+              unsigned index) {
+    State st = c.in;
+    for (size_t k = 0; k < c.insns.size(); ++k) {
+        const std::vector<Insn> one{c.insns[k]};
+        const std::string d = r.check(one, st);
+        if (!d.empty()) {
+            write_failure(dir, seed, index, c.insns[k], st, d);
+            std::printf("FAIL case %u: %s\n%s", index, c.insns[k].text.c_str(), d.c_str());
+            return;
+        }
+        const Result e = run_emulated(code_bytes(one), 1, st);
+        if (e.outcome != Outcome::Completed) break;
+        st = e.out;
+    }
+    // No single instruction fails alone: keep the whole sequence.
+    Insn all;
+    all.bytes = code_bytes(c.insns);
+    for (const auto& i : c.insns) all.text += i.text + "; ";
+    write_failure(dir, seed, index, all, c.in, diff);
+    std::printf("FAIL case %u (sequence): %s\n%s", index, all.text.c_str(), diff.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    unsigned cases = 1000, max_insns = 6;
+    uint64_t seed = 1;
+    std::string ops = "arith,mov", dir = "difftest-failures";
+    for (int a = 1; a < argc; ++a) {
+        const std::string k = argv[a];
+        const char* v = a + 1 < argc ? argv[a + 1] : nullptr;
+        if (!v) { std::fprintf(stderr, "difftest: %s needs a value\n", k.c_str()); return 2; }
+        if (k == "--cases") cases = unsigned(std::strtoul(v, nullptr, 0));
+        else if (k == "--seed") seed = std::strtoull(v, nullptr, 0);
+        else if (k == "--ops") ops = v;
+        else if (k == "--failures") dir = v;
+        else if (k == "--max-insns") max_insns = unsigned(std::strtoul(v, nullptr, 0));
+        else {
+            std::fprintf(stderr, "usage: jitpc-difftest [--cases N] [--seed S] [--ops LIST] "
+                                 "[--failures DIR] [--max-insns N]\n");
+            return 2;
+        }
+        ++a;
+    }
+    Generator gen(seed, expand_ops(ops));
+    Runner runner;
+    std::map<std::string, unsigned> coverage;
+    unsigned passed = 0, failed = 0;
+    for (unsigned i = 0; i < cases; ++i) {
+        const Case c = gen.next(max_insns);
+        for (const auto& insn : c.insns) ++coverage[insn.coverage_key];
+        const std::string d = runner.check(c.insns, c.in);
+        if (d.empty()) {
+            ++passed;
+        } else {
+            ++failed;
+            minimize(runner, c, d, dir, seed, i);
+        }
+    }
+    std::printf("%-40s %s\n", "coverage (mnemonic size reg/mem prefixes)", "count");
+    for (const auto& [key, n] : coverage) std::printf("  %-38s %u\n", key.c_str(), n);
+    std::printf("%u passed, %u failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
