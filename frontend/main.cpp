@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
         auto m = std::make_unique<machine::Machine>(o.machine);
         const int status = m->run();
         std::fflush(stdout);
+        if (o.stats)
+            std::fprintf(stderr, "jitpc: retired instructions: %llu\n",
+                         static_cast<unsigned long long>(m->cpu.icount));
         if (debugcon) std::fclose(debugcon);
         if (trace && trace != stderr) std::fclose(trace);
         return status;

@@ -39,6 +39,7 @@ const char* usage() {
            "  -no-reboot            exit with status 0 instead of resetting\n"
            "  -d trace -D FILE      write an instruction trace to FILE\n"
            "  -max-insns N          stop with status 3 after N instructions\n"
+           "  -stats                print retired instructions at exit (stderr)\n"
            "  -h, -help             this text\n";
 }
 
@@ -73,7 +74,8 @@ Options parse_options(int argc, char** argv) {
             o.machine.max_instructions = std::strtoull(v.c_str(), &end, 10);
             if (*end || v.empty() || !o.machine.max_instructions)
                 throw std::runtime_error("-max-insns: '" + v + "' is not a positive number");
-        } else if (a == "-h" || a == "-help") o.show_help = true;
+        } else if (a == "-stats") o.stats = true;
+        else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }
     if ((!o.machine.append.empty() || !o.machine.initrd_path.empty()) && o.machine.kernel_path.empty())

@@ -13,6 +13,7 @@ struct Options {
     std::string trace_file;
     bool trace = false;
     bool show_help = false;
+    bool stats = false;  // print retired instructions and virtual time at exit
 };
 
 // Parses argv; throws std::runtime_error with a message naming the bad argument.

@@ -71,7 +71,7 @@ static u32 run_bytecode(u32 n) {
     for (;;) {
         const unsigned char op = prog[pc++];
         switch (op) {
-        case OP_PUSH: stack[sp++] = (pc == 4) ? n : prog[pc]; ++pc; break;
+        case OP_PUSH: stack[sp++] = (pc == 3) ? n : prog[pc]; ++pc; break;
         case OP_ADD: --sp; stack[sp - 1] += stack[sp]; break;
         case OP_SUB: --sp; stack[sp - 1] -= stack[sp]; break;
         case OP_MUL: --sp; stack[sp - 1] *= stack[sp]; break;
