@@ -39,6 +39,7 @@ void BlockCache::unlink_page(uint32_t page, Block* b) {
 }
 
 void BlockCache::remove(Block* b) {
+    if (epoch) ++*epoch;
     unlink_page(b->phys >> 12, b);
     if (b->page2 != 1) unlink_page(b->page2 >> 12, b);
     Block*& slot = fast_[(b->key ^ (b->key >> 32)) & (FAST_SIZE - 1)];

@@ -25,6 +25,28 @@ struct Block {
     uint32_t bytes;      // length in bytes of all its instructions
     uint32_t page2;      // second physical page when the last instruction straddles, else 1
     std::vector<Insn> insns;
+
+    // Successors seen from this block, so the dispatcher can skip the fetch translation and
+    // the cache lookup. A link holds while the code epoch is unchanged (no TLB flush, no block
+    // removed) and the fetch context (linear address, CS.D, privilege class) matches.
+    struct Link {
+        Block* to = nullptr;
+        uint32_t lin = 0;
+        uint64_t epoch = 0;
+        uint8_t context = 0;
+    };
+    Link links[2];
+    uint8_t next_link = 0;
+
+    Block* follow(uint32_t lin, uint8_t context, uint64_t epoch) const {
+        for (const Link& l : links)
+            if (l.to && l.lin == lin && l.context == context && l.epoch == epoch) return l.to;
+        return nullptr;
+    }
+    void link(Block* to, uint32_t lin, uint8_t context, uint64_t epoch) {
+        links[next_link] = Link{to, lin, epoch, context};
+        next_link ^= 1;
+    }
 };
 
 class BlockCache {
@@ -47,8 +69,13 @@ public:
     // running block is among them.
     void invalidate(uint32_t paddr, uint32_t len);
     void flush();
-    // Frees removed blocks; only from the dispatcher, between blocks.
-    void collect() { graveyard_.clear(); }
+    // Frees removed blocks; only from the dispatcher, between blocks. Returns whether any were.
+    bool collect() {
+        if (graveyard_.empty()) return false;
+        graveyard_.clear();
+        return true;
+    }
+    uint64_t* epoch = nullptr;  // CpuState::code_epoch
 
     Block* running = nullptr;       // block the interpreter is executing
     uint8_t* running_hit = nullptr; // flag to raise when `running` is invalidated

@@ -94,18 +94,28 @@ void Interpreter::run_block(Block* b, uint64_t until) {
 StopReason Interpreter::run(uint64_t until) {
     Cpu& c = cpu_;
     c.code.running_hit = &c.exit_request;
+    Block* prev = nullptr;  // block that just completed, to follow its links
     while (c.icount < until) {
-        c.code.collect();
+        if (c.code.collect()) prev = nullptr;
         if (stop_request) {
             stop_request = false;
             return StopReason::Request;
         }
         if (c.shutdown) return StopReason::Shutdown;
         try {
-            if (take_interrupt()) continue;
+            if (take_interrupt()) {
+                prev = nullptr;
+                continue;
+            }
             if (c.halted) return StopReason::Halted;
             const bool shadow = c.irq_shadow;
-            Block* b = block_at_eip();
+            const uint32_t lin = c.seg[CS].base + c.eip;
+            const uint8_t context = uint8_t(c.code32() | (c.user() << 1));
+            Block* b = prev ? prev->follow(lin, context, c.code_epoch) : nullptr;
+            if (!b) {
+                b = block_at_eip();
+                if (prev) prev->link(b, lin, context, c.code_epoch);
+            }
             c.code.running = b;
             c.exit_request = 0;
             const bool careful = shadow || trace ||
@@ -116,8 +126,10 @@ StopReason Interpreter::run(uint64_t until) {
             else
                 run_block<false>(b, until);
             if (shadow) c.irq_shadow = 0;
+            prev = b;
         } catch (const GuestFault& f) {
             c.irq_shadow = 0;
+            prev = nullptr;
             c.deliver_fault(f);
         }
         c.code.running = nullptr;

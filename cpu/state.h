@@ -91,6 +91,9 @@ struct CpuState {
     uint8_t a20 = 1;
 
     uint64_t icount = 0;  // retired instructions (the virtual clock's source)
+    // Bumped whenever a linear→physical translation may change (TLB flushes, INVLPG) or a code
+    // block is removed: block-to-block links learned under an older epoch are not followed.
+    uint64_t code_epoch = 0;
     uint64_t tsc_offset = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint32_t debugctl = 0;

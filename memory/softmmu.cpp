@@ -165,6 +165,7 @@ void Mmu::write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
 }
 
 void Mmu::flush_all() {
+    ++st_.code_epoch;
     for (auto& t : tlb)
         for (auto& e : t) {
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
@@ -175,12 +176,14 @@ void Mmu::flush_all() {
 }
 
 void Mmu::flush_nonglobal() {
+    ++st_.code_epoch;
     for (auto& t : tlb)
         for (auto& e : t)
             if (!e.global) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
 }
 
 void Mmu::invlpg(uint32_t lin) {
+    ++st_.code_epoch;
     const uint32_t page = lin & PAGE_MASK;
     for (auto& t : tlb) {
         TlbEntry& e = t[index(lin)];
