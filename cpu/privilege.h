@@ -1,0 +1,22 @@
+// Privilege-changing control transfer pieces shared by interrupt delivery, IRET and far
+// CALL/JMP/RET.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/descriptor.h"
+
+namespace jitpc::cpu {
+
+// Inner stack for privilege level `dpl` from the current TSS (#TS(TR) when outside it).
+void tss_stack(Cpu& c, unsigned dpl, uint16_t& ss, uint32_t& esp);
+// Checks and builds the cache for a stack segment taken from the TSS (#TS/#SS with `ext`).
+SegCache load_inner_stack(Cpu& c, uint16_t ss, unsigned dpl, uint32_t ext);
+// Writes `n` values (vals[0] first pushed) below `esp` on the stack `ss` as the privilege
+// level `new_cpl` would, after checking the whole frame fits (#SS(fault_err) otherwise).
+void write_frame(Cpu& c, const SegCache& ss, uint32_t& esp, const uint32_t* vals, unsigned n,
+                 unsigned width, uint8_t new_cpl, uint32_t fault_err);
+// Non-null selector of a code segment (#GP(sel|ext) otherwise); returns its descriptor.
+Descriptor check_code_target(Cpu& c, uint16_t sel, uint32_t ext);
+
+}  // namespace jitpc::cpu
