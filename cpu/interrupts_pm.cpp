@@ -52,13 +52,38 @@ Descriptor check_code_target(Cpu& c, uint16_t sel, uint32_t ext) {
     return d;
 }
 
+SegCache load_outer_stack(Cpu& c, uint16_t ss, unsigned rpl) {
+    if ((ss & 0xFFFC) == 0) raise_gp(0);
+    const Descriptor d = read_descriptor(c, ss, VEC_GP);
+    if ((ss & 3) != rpl || d.dpl() != rpl || !d.writable_data()) raise_gp(ss & 0xFFFC);
+    if (!d.present()) raise_fault(VEC_SS, ss & 0xFFFC);
+    mark_accessed(c, ss, d);
+    SegCache s;
+    d.load_into(s, ss);
+    return s;
+}
+
+void drop_inner_segments(Cpu& c) {
+    for (unsigned sr : {ES, DS, FS, GS}) {
+        const SegCache& s = c.seg[sr];
+        const bool conforming = (s.attrs & attr::CODE) && (s.attrs & attr::CONFORMING);
+        if ((s.attrs & attr::S) && !conforming && s.dpl() < c.cpl) load_null(c.seg[sr], 0);
+    }
+}
+
+uint32_t stack_slot(Cpu& c, unsigned w, uint32_t offset) {
+    return w == 4 ? c.peek_stack<uint32_t>(offset) : c.peek_stack<uint16_t>(offset);
+}
+
+void release_stack(Cpu& c, unsigned bytes) {
+    const uint32_t m = c.sp_mask();
+    c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + bytes) & m);
+}
+
 void Cpu::deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
                             uint32_t error_code) {
     const uint32_t ext = (kind == EventKind::Software) ? 0 : 1;
     const uint32_t gate_err = uint32_t(vector) * 8 + 2 + ext;
-    const unsigned iopl = (flags.bits & EFLAGS_IOPL) >> 12;
-    // Without VME, INT n in virtual-8086 mode is IOPL-sensitive.
-    if (vm86() && kind == EventKind::Software && iopl < 3) raise_gp(0);
     if (uint32_t(vector) * 8 + 7 > idtr.limit) raise_gp(gate_err);
     const Descriptor gate{sys_read<uint32_t>(idtr.base + vector * 8u),
                           sys_read<uint32_t>(idtr.base + vector * 8u + 4)};

@@ -19,4 +19,15 @@ void write_frame(Cpu& c, const SegCache& ss, uint32_t& esp, const uint32_t* vals
 // Non-null selector of a code segment (#GP(sel|ext) otherwise); returns its descriptor.
 Descriptor check_code_target(Cpu& c, uint16_t sel, uint32_t ext);
 
+// Checks the stack segment a return to outer level `rpl` pops (#GP/#SS with its selector)
+// and returns its cache; sets the descriptor's accessed bit.
+SegCache load_outer_stack(Cpu& c, uint16_t ss, unsigned rpl);
+// After a return to an outer level: data segment registers more privileged than the new CPL
+// become unusable.
+void drop_inner_segments(Cpu& c);
+
+// Reads a `w`-byte value at ESP + offset without popping; drops `bytes` from the stack.
+uint32_t stack_slot(Cpu& c, unsigned w, uint32_t offset);
+void release_stack(Cpu& c, unsigned bytes);
+
 }  // namespace jitpc::cpu
