@@ -254,3 +254,53 @@ TEST_CASE_FIXTURE(SystemFixture, "CLI at CPL 3 with IOPL 0 is #GP(0)") {
     CHECK(reg(EAX) == 0);
     CHECK(rd32(RING0_STACK - 20) == USER);
 }
+
+TEST_CASE_FIXTURE(SystemFixture, "CALL through a call gate to ring 0 copies parameters; RETF n returns") {
+    const uint32_t target = HANDLERS + 0x100;
+    wr32(GDT + 0x38, (0x08u << 16) | (target & 0xFFFF));
+    wr32(GDT + 0x3C, (target & 0xFFFF0000u) | 0xEC00 | 1);  // 32-bit call gate, DPL 3, 1 param
+    cpu.gdtr.limit = 0x3F;
+    load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8, 0xCF});  // ltr ax ; iretd to ring 3
+    const uint32_t frame[] = {USER, 0x1B, 0x2, 0x6FFFC, 0x23};
+    mem.write_bytes(0x80000 - sizeof frame, frame, sizeof frame);
+    reg(ESP) = 0x80000 - sizeof frame;
+    wr32(0x6FFFC, 0xCAFE);
+    put(USER, {0x9A, 0, 0, 0, 0, 0x3B, 0x00,   // call 0x3B:0
+               0xB9, 0x05, 0, 0, 0,           // mov ecx, 5
+               0xEB, 0xFE});
+    put(target, {0x8B, 0x44, 0x24, 0x08,  // mov eax, [esp+8]
+                 0x8C, 0xD2,              // mov edx, ss
+                 0xCA, 0x04, 0x00});      // retf 4
+    run(10);
+    CHECK(reg(EAX) == 0xCAFE);
+    CHECK(reg(EDX) == 0x10);
+    CHECK(reg(ECX) == 5);
+    CHECK(cpu.cpl == 3);
+    CHECK(cpu.seg[CS].sel == 0x1B);
+    CHECK(cpu.seg[SS].sel == 0x23);
+    CHECK(reg(ESP) == 0x70000);
+    // Inner frame: EIP, CS, param, ESP, SS.
+    CHECK(rd32(RING0_STACK - 20) == USER + 7);
+    CHECK(rd32(RING0_STACK - 12) == 0xCAFE);
+    CHECK(rd32(RING0_STACK - 8) == 0x6FFFC);
+}
+
+TEST_CASE_FIXTURE(SystemFixture, "I/O bitmap in the TSS allows and denies ports at CPL 3") {
+    record_faults();
+    // TSS with limit covering a bitmap at 0x68: port 0x80 allowed, 0x81 denied.
+    wr32(GDT + 0x28, (TSS << 16) | 0x87);
+    wr32(TSS + 0x64, 0x00680000);
+    for (uint32_t k = 0; k < 0x20; k += 4) wr32(TSS + 0x68 + k, 0xFFFFFFFF);
+    wr32(TSS + 0x68 + 0x10, 0xFFFFFFFE);  // bit for port 0x80
+    load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8, 0xCF});
+    const uint32_t frame[] = {USER, 0x1B, 0x2, 0x70000, 0x23};
+    mem.write_bytes(0x80000 - sizeof frame, frame, sizeof frame);
+    reg(ESP) = 0x80000 - sizeof frame;
+    put(USER, {0xE6, 0x80,    // out 0x80, al
+               0xE6, 0x81});  // out 0x81, al -> #GP(0)
+    run(10);
+    REQUIRE(bus.writes.size() == 1);
+    CHECK(bus.writes[0].port == 0x80);
+    CHECK(reg(EBX) == 13);
+    CHECK(rd32(RING0_STACK - 20) == USER + 2);
+}
