@@ -304,3 +304,48 @@ TEST_CASE_FIXTURE(SystemFixture, "I/O bitmap in the TSS allows and denies ports 
     CHECK(reg(EBX) == 13);
     CHECK(rd32(RING0_STACK - 20) == USER + 2);
 }
+
+TEST_CASE_FIXTURE(SystemFixture, "IRETD enters v86 mode; INT n from v86 saves and zeroes segments") {
+    load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8, 0xCF});  // ltr ax ; iretd
+    const uint32_t frame[] = {0, USER >> 4, EFLAGS_VM | EFLAGS_IOPL | 2, 0x100, 0x6000,
+                              0x1111, 0x2222, 0x3333, 0x4444};
+    mem.write_bytes(0x80000 - sizeof frame, frame, sizeof frame);
+    reg(ESP) = 0x80000 - sizeof frame;
+    put(USER, {0xCD, 0x80,          // int 0x80
+               0xB9, 0x05, 0x00,    // mov cx, 5
+               0xEB, 0xFE});
+    put(HANDLERS, {0x8C, 0xD8,              // mov eax, ds
+                   0x8B, 0x54, 0x24, 0x20,  // mov edx, [esp+32]: saved GS
+                   0xCF});                  // iretd
+    gate(0x80, HANDLERS, 3);
+    run(9);
+    CHECK(cpu.vm86());
+    CHECK(cpu.cpl == 3);
+    CHECK(reg(EAX) == 0);
+    CHECK(reg(EDX) == 0x4444);
+    CHECK((reg(ECX) & 0xFFFF) == 5);
+    CHECK(cpu.seg[DS].sel == 0x2222);
+    CHECK(cpu.seg[DS].base == 0x22220);
+    CHECK(cpu.seg[GS].sel == 0x4444);
+    CHECK(cpu.seg[SS].base == 0x60000);
+    CHECK(reg(ESP) == 0x100);
+    CHECK(cpu.eip == 5);
+}
+
+TEST_CASE_FIXTURE(SystemFixture, "INT n in v86 mode with IOPL < 3 is #GP(0)") {
+    record_faults();
+    load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8, 0xCF});
+    const uint32_t frame[] = {0, USER >> 4, EFLAGS_VM | 2, 0x100, 0x6000, 0, 0, 0, 0};
+    mem.write_bytes(0x80000 - sizeof frame, frame, sizeof frame);
+    reg(ESP) = 0x80000 - sizeof frame;
+    put(USER, {0xCD, 0x80});
+    gate(0x80, HANDLERS + 0x200, 3);
+    run(10);
+    CHECK(reg(EBX) == 13);
+    CHECK(reg(EAX) == 0);
+    CHECK(!cpu.vm86());
+    // Frame: error code, EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS.
+    CHECK(rd32(RING0_STACK - 32) == (USER >> 4));
+    CHECK((rd32(RING0_STACK - 28) & EFLAGS_VM) != 0);
+    CHECK(rd32(RING0_STACK - 20) == 0x6000);
+}
