@@ -90,10 +90,17 @@ void Cpu::deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip,
     const unsigned gt = gate.type();
     const bool is_int = gt == sys_type::INT_GATE16 || gt == sys_type::INT_GATE32;
     const bool is_trap = gt == sys_type::TRAP_GATE16 || gt == sys_type::TRAP_GATE32;
-    // Task gates are not supported by this core (documented in docs/undefined.md).
-    if (gate.segment() || !(is_int || is_trap)) raise_gp(gate_err);
+    const bool is_task = gt == sys_type::TASK_GATE;
+    if (gate.segment() || !(is_int || is_trap || is_task)) raise_gp(gate_err);
     if (kind == EventKind::Software && gate.dpl() < cpl) raise_gp(gate_err);
     if (!gate.present()) raise_fault(VEC_NP, gate_err);
+    if (is_task) {
+        const uint16_t tsel = gate.gate_selector();
+        task_switch(*this, tsel, read_descriptor(*this, tsel, VEC_GP, ext), TaskSwitch::Call,
+                    return_eip);
+        if (has_error) push<uint32_t>(error_code);
+        return;
+    }
     const bool gate32 = gt & 8;
 
     const uint16_t sel = gate.gate_selector();

@@ -1,7 +1,7 @@
 // Far JMP, CALL and RET: real/v86 mode, code segments and call gates in protected mode.
 //
 // Implementation choices (docs/undefined.md, "System instructions"):
-//   Far JMP/CALL to a TSS or task gate (task switch) raises #GP(selector): no task switching.
+//   Task switches support 32-bit TSSs only; a 16-bit TSS raises #GP(selector).
 #include "cpu/descriptor.h"
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
@@ -73,10 +73,17 @@ void far_protected(Cpu& c, FarPtr p, unsigned w, bool call) {
         return enter_cs(c, p.sel, d, c.cpl, p.off);
     }
     const unsigned gt = d.type();
-    if (d.segment() || (gt != sys_type::CALL_GATE16 && gt != sys_type::CALL_GATE32))
-        raise_gp(err);
+    const bool call_gate = gt == sys_type::CALL_GATE16 || gt == sys_type::CALL_GATE32;
+    const bool task = gt == sys_type::TSS32_AVAIL || gt == sys_type::TASK_GATE;
+    if (d.segment() || !(call_gate || task)) raise_gp(err);
     if (d.dpl() < c.cpl || d.dpl() < (p.sel & 3u)) raise_gp(err);
     if (!d.present()) raise_fault(VEC_NP, err);
+    if (task) {
+        const TaskSwitch why = call ? TaskSwitch::Call : TaskSwitch::Jmp;
+        if (gt == sys_type::TSS32_AVAIL) return task_switch(c, p.sel, d, why, c.next_eip);
+        const uint16_t tsel = d.gate_selector();
+        return task_switch(c, tsel, read_descriptor(c, tsel, VEC_GP), why, c.next_eip);
+    }
     const uint16_t sel = d.gate_selector();
     const uint32_t off = gt == sys_type::CALL_GATE32 ? d.gate_offset() : d.gate_offset() & 0xFFFF;
     const Descriptor cd = check_code_target(c, sel, 0);

@@ -1,7 +1,4 @@
 // INT n, INT3, INTO, INT1 (ICEBP) and IRET/IRETD in every mode.
-//
-// Implementation choices (docs/undefined.md, "System instructions"):
-//   IRET with EFLAGS.NT set in protected mode (task return) raises #GP(0): no task switching.
 #include "cpu/descriptor.h"
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
@@ -57,7 +54,12 @@ void iret_to_v86(Cpu& c) {
 }
 
 void iret_protected(Cpu& c, unsigned w) {
-    if (c.flags.bits & EFLAGS_NT) raise_gp(0);
+    if (c.flags.bits & EFLAGS_NT) {
+        // Return to the task in the back link of the current TSS.
+        const uint16_t link = c.sys_read<uint16_t>(c.tr.base);
+        return task_switch(c, link, read_descriptor(c, link, VEC_TS), TaskSwitch::Iret,
+                           c.next_eip);
+    }
     uint32_t new_eip = slot(c, w, 0);
     const uint16_t cs_sel = static_cast<uint16_t>(slot(c, w, 1));
     const uint32_t new_flags = slot(c, w, 2);

@@ -349,3 +349,32 @@ TEST_CASE_FIXTURE(SystemFixture, "INT n in v86 mode with IOPL < 3 is #GP(0)") {
     CHECK((rd32(RING0_STACK - 28) & EFLAGS_VM) != 0);
     CHECK(rd32(RING0_STACK - 20) == 0x6000);
 }
+
+TEST_CASE_FIXTURE(SystemFixture, "far CALL to a TSS switches tasks and IRET with NT returns") {
+    constexpr uint32_t TSS_B = 0x4000;
+    wr32(GDT + 0x40, (TSS_B << 16) | 0x67);
+    wr32(GDT + 0x44, 0x00008900);
+    cpu.gdtr.limit = 0x47;
+    wr32(TSS_B + 0x20, HANDLERS + 0x300);  // EIP
+    wr32(TSS_B + 0x24, 0x2);               // EFLAGS
+    wr32(TSS_B + 0x38, 0x50000);           // ESP
+    for (unsigned sr = 0; sr < 6; ++sr) wr32(TSS_B + 0x48 + 4 * sr, sr == CS ? 0x08 : 0x10);
+    put(HANDLERS + 0x300, {0xBB, 0x77, 0, 0, 0,  // mov ebx, 0x77
+                           0xCF});               // iretd: back to the caller task
+    load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8,   // mov ax, 0x28 ; ltr ax
+          0x9A, 0, 0, 0, 0, 0x40, 0x00,             // call 0x40:0
+          0xB9, 0x09, 0, 0, 0,                      // mov ecx, 9
+          0xF4});
+    reg(EBX) = 0x11;
+    CHECK(run(20) == StopReason::Halted);
+    CHECK(reg(ECX) == 9);
+    CHECK(reg(EBX) == 0x11);                    // restored from the caller's TSS
+    CHECK(rd32(TSS_B + 0x28 + 3 * 4) == 0x77);  // the callee's EBX saved by its IRET
+    CHECK((rd32(TSS_B) & 0xFFFF) == 0x28);      // back link
+    CHECK(cpu.tr.sel == 0x28);
+    CHECK((rd32(GDT + 0x44) & 0x0200) == 0);    // callee no longer busy
+    CHECK((rd32(GDT + 0x2C) & 0x0200) != 0);    // caller busy again
+    CHECK((flags() & EFLAGS_NT) == 0);
+    CHECK((cpu.cr0 & cr0::TS) != 0);
+    CHECK(reg(ESP) == 0x80000);
+}
