@@ -19,7 +19,7 @@ void set_busy(Cpu& c, uint16_t sel, bool busy) {
     uint32_t lin;
     if (!descriptor_address(c, sel, lin)) return;
     const uint8_t access = c.sys_read<uint8_t>(lin + 5);
-    c.sys_write<uint8_t>(lin + 5, static_cast<uint8_t>(busy ? access | 2 : access & ~2)) ;
+    c.sys_write<uint8_t>(lin + 5, static_cast<uint8_t>(busy ? access | 2 : access & ~2));
 }
 
 void load_task_ldt(Cpu& c, uint16_t sel) {

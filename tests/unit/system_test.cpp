@@ -378,3 +378,53 @@ TEST_CASE_FIXTURE(SystemFixture, "far CALL to a TSS switches tasks and IRET with
     CHECK((cpu.cr0 & cr0::TS) != 0);
     CHECK(reg(ESP) == 0x80000);
 }
+
+TEST_CASE_FIXTURE(SystemFixture, "LAR, LSL, VERR, VERW and ARPL probe descriptors") {
+    load({0x0F, 0x02, 0xC1,   // lar eax, ecx
+          0x0F, 0x03, 0xD1,   // lsl edx, ecx
+          0x0F, 0x00, 0xE1,   // verr cx
+          0x0F, 0x00, 0xE9,   // verw cx
+          0x63, 0xC8,         // arpl ax, cx
+          0x0F, 0x02, 0xF7}); // lar esi, edi (null selector)
+    reg(ECX) = 0x1B;
+    reg(EDI) = 0;
+    reg(ESI) = 0x5A5A;
+    run(1);
+    CHECK(reg(EAX) == 0x00CFFA00);
+    CHECK((flags() & EFLAGS_ZF) != 0);
+    run(1);
+    CHECK(reg(EDX) == 0xFFFFFFFF);
+    run(1);
+    CHECK((flags() & EFLAGS_ZF) != 0);  // code segment 0x18 is readable
+    run(1);
+    CHECK((flags() & EFLAGS_ZF) == 0);  // but not writable
+    reg(EAX) = 0x10;
+    run(1);
+    CHECK(reg(EAX) == 0x13);
+    CHECK((flags() & EFLAGS_ZF) != 0);
+    run(1);
+    CHECK((flags() & EFLAGS_ZF) == 0);
+    CHECK(reg(ESI) == 0x5A5A);
+}
+
+TEST_CASE_FIXTURE(SystemFixture, "SYSENTER and SYSEXIT switch between flat ring 0 and ring 3") {
+    cpu.sysenter_cs = 0x08;
+    cpu.sysenter_esp = 0x60000;
+    cpu.sysenter_eip = HANDLERS + 0x400;
+    put(HANDLERS + 0x400, {0x89, 0xE6,                                  // mov esi, esp
+                           0xBA, uint8_t(USER + 2), uint8_t((USER + 2) >> 8),
+                           uint8_t((USER + 2) >> 16), 0,               // mov edx, USER+2
+                           0xB9, 0x00, 0x00, 0x07, 0x00,               // mov ecx, 0x70000
+                           0x0F, 0x35});                               // sysexit
+    put(USER, {0x0F, 0x34,  // sysenter
+               0xEB, 0xFE});
+    load({0xEB, 0xFE});
+    cpu.eip = USER;
+    run(6);
+    CHECK(reg(ESI) == 0x60000);
+    CHECK(cpu.cpl == 3);
+    CHECK(cpu.seg[CS].sel == 0x1B);
+    CHECK(cpu.seg[SS].sel == 0x23);
+    CHECK(reg(ESP) == 0x70000);
+    CHECK(cpu.eip == USER + 2);
+}
