@@ -2,7 +2,8 @@
 //
 // Implementation choices (docs/undefined.md, "System instructions"):
 //   MSRs: 0x10 TSC (WRMSR loads EAX zero-extended: a P6 clears the high half), 0x17 platform
-//   ID (reads 0, writes ignored), 0x8B BIOS_SIGN_ID (reads 0, writes ignored), 0x174-0x176
+//   ID (reads 0, writes ignored), 0x8B BIOS_SIGN_ID (microcode revision MICROCODE_REV in EDX,
+//   EAX 0; writes ignored), 0x174-0x176
 //   SYSENTER_CS/ESP/EIP, 0x1D9 DEBUGCTL (bits 0-6 kept). Every other MSR raises #GP(0).
 #include "cpu/cpuid.h"
 #include "cpu/ops/operands.h"
@@ -26,6 +27,8 @@ void rdtsc(Cpu& c, const Insn&) {
     c.gpr[EDX] = static_cast<uint32_t>(t >> 32);
 }
 
+constexpr uint32_t MICROCODE_REV = 1;
+
 enum Msr : uint32_t {
     MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSENTER_CS = 0x174,
     MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176, MSR_DEBUGCTL = 0x1D9,
@@ -40,7 +43,8 @@ void rdmsr(Cpu& c, const Insn&) {
     uint64_t v;
     switch (c.gpr[ECX]) {
     case MSR_TSC: v = c.tsc(); break;
-    case MSR_PLATFORM_ID: case MSR_BIOS_SIGN_ID: v = 0; break;
+    case MSR_PLATFORM_ID: v = 0; break;
+    case MSR_BIOS_SIGN_ID: v = uint64_t(MICROCODE_REV) << 32; break;
     case MSR_SYSENTER_CS: v = c.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c.sysenter_eip; break;

@@ -190,6 +190,17 @@ TEST_CASE_FIXTURE(SystemFixture, "CPUID reports a family 6 model 3 GenuineIntel"
     CHECK(cpuid(0x80000000).eax == cpuid(2).eax);
 }
 
+TEST_CASE_FIXTURE(SystemFixture, "the microcode signature MSR reads the revision in EDX") {
+    load({0x0F, 0x30,          // wrmsr (ignored)
+          0x0F, 0x32});        // rdmsr
+    reg(ECX) = 0x8B;
+    reg(EAX) = 0x1234;
+    reg(EDX) = 0x5678;
+    run(2);
+    CHECK(reg(EAX) == 0);
+    CHECK(reg(EDX) == 1);
+}
+
 TEST_CASE_FIXTURE(SystemFixture, "MSRs: SYSENTER_CS round trip, unknown MSR #GP(0)") {
     record_faults();
     load({0xB9, 0x74, 0x01, 0, 0,        // mov ecx, 0x174
