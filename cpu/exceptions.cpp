@@ -38,6 +38,9 @@ void Cpu::deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_
         else
             deliver_real(vector, return_eip);
     } catch (const GuestFault& g) {
+        // A fault while INT n/INT3/INTO/INT1 starts belongs to that instruction: the run loop
+        // delivers it with EIP still naming it.
+        if (kind == EventKind::Software || kind == EventKind::Icebp) throw;
         if (kind == EventKind::Exception && vector == VEC_DF) {
             shutdown = true;
             bus.cpu_reset_request("triple fault");

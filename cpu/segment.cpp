@@ -20,12 +20,11 @@ void Cpu::load_seg_real(unsigned sr, uint16_t sel) {
 }
 
 void Cpu::load_seg(unsigned sr, uint16_t sel) {
-    if (!protected_mode()) {
+    if (!protected_mode())
         load_seg_real(sr, sel);
-        if (sr == SS) irq_shadow = 1, request_exit();
-        return;
-    }
-    load_seg_protected(sr, sel);
+    else
+        load_seg_protected(sr, sel);
+    if (sr == SS) irq_shadow = 1, request_exit();
 }
 
 void Cpu::set_cpl(uint8_t new_cpl) {

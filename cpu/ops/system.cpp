@@ -1,13 +1,231 @@
-// HLT, CLI/STI and the other privileged and system instructions.
+// HLT, CLI/STI, control/debug registers, descriptor-table registers and cache/TLB control.
+//
+// Implementation choices (see docs/undefined.md, "System instructions"):
+//   SGDT/SIDT with 16-bit operand size store the full 32-bit base (as 32-bit operand size).
+//   SLDT/STR/SMSW to a 32-bit register zero-extend (SMSW stores all of CR0).
+//   MOV to CR0 ignores writes to reserved bits and keeps ET = 1.
+//   CR4 accepts TSD, DE, PSE, PGE and PCE; any other bit raises #GP(0).
+#include <vector>
+
+#include "cpu/descriptor.h"
 #include "cpu/ops/operands.h"
+#include "cpu/ops/system_parts.h"
 
 namespace jitpc::cpu::ops {
 namespace {
 
+constexpr uint32_t CR0_WRITABLE = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::NE | cr0::WP |
+                                  cr0::AM | cr0::NW | cr0::CD | cr0::PG;
+constexpr uint32_t CR4_PCE = 1u << 8;
+constexpr uint32_t CR4_VALID = cr4::TSD | cr4::DE | cr4::PSE | cr4::PGE | CR4_PCE;
+
+
+// CPL 0 only; in virtual-8086 mode CPL is 3, so these raise #GP(0) there too.
+void require_cpl0(const Cpu& c) {
+    if (c.pe() && c.cpl != 0) raise_gp(0);
+}
+// Instructions that do not exist outside protected mode (#UD in real and v86 mode).
+void require_protected(const Cpu& c) {
+    if (!c.protected_mode()) raise_ud();
+}
+
 void hlt(Cpu& c, const Insn&) {
-    if (c.cpl != 0) raise_gp(0);
+    require_cpl0(c);
     c.halted = 1;
     c.request_exit();
+}
+
+// CLI/STI: allowed when CPL <= IOPL (v86: IOPL 3); real mode always.
+void check_if_change(const Cpu& c) {
+    if (!c.pe()) return;
+    if (c.vm86() ? iopl(c) != 3 : c.cpl > iopl(c)) raise_gp(0);
+}
+void cli(Cpu& c, const Insn&) {
+    check_if_change(c);
+    c.flags.bits &= ~EFLAGS_IF;
+}
+void sti(Cpu& c, const Insn&) {
+    check_if_change(c);
+    // Interrupts stay blocked for one more instruction only when STI actually enables them.
+    if (!(c.flags.bits & EFLAGS_IF)) c.irq_shadow = 1;
+    c.flags.bits |= EFLAGS_IF;
+    c.request_exit();
+}
+
+void write_cr0(Cpu& c, uint32_t v) {
+    v = (v & CR0_WRITABLE) | cr0::ET;
+    if ((v & cr0::PG) && !(v & cr0::PE)) raise_gp(0);
+    if ((v & cr0::NW) && !(v & cr0::CD)) raise_gp(0);
+    const uint32_t changed = c.cr0 ^ v;
+    c.cr0 = v;
+    if (changed & (cr0::PG | cr0::WP | cr0::PE)) c.mmu.flush_all();
+}
+void write_cr4(Cpu& c, uint32_t v) {
+    if (v & ~CR4_VALID) raise_gp(0);
+    const uint32_t changed = c.cr4 ^ v;
+    c.cr4 = v;
+    if (changed & (cr4::PSE | cr4::PGE)) c.mmu.flush_all();
+}
+
+// MOV CRn, r32 (aux = n, r1 = source) and MOV r32, CRn (aux = n, r0 = destination).
+template <bool ToCr> void mov_cr(Cpu& c, const Insn& i) {
+    require_cpl0(c);
+    if constexpr (ToCr) {
+        const uint32_t v = c.gpr[i.r1];
+        switch (i.aux) {
+        case 0: write_cr0(c, v); break;
+        case 2: c.cr2 = v; break;
+        case 3: c.cr3 = v & 0xFFFFF018u; c.mmu.flush_nonglobal(); break;
+        default: write_cr4(c, v); break;
+        }
+        c.request_exit();
+    } else {
+        const uint32_t vals[5] = {c.cr0, 0, c.cr2, c.cr3, c.cr4};
+        c.gpr[i.r0] = vals[i.aux];
+    }
+}
+
+// DR4/DR5 alias DR6/DR7 unless CR4.DE makes them undefined (#UD).
+unsigned dr_index(const Cpu& c, unsigned n) {
+    if (n == 4 || n == 5) {
+        if (c.cr4 & cr4::DE) raise_ud();
+        return n + 2;
+    }
+    return n;
+}
+template <bool ToDr> void mov_dr(Cpu& c, const Insn& i) {
+    require_cpl0(c);
+    const unsigned n = dr_index(c, i.aux);
+    if constexpr (ToDr) {
+        uint32_t v = c.gpr[i.r1];
+        if (n == 6) v = (v & 0xE00F) | 0xFFFF0FF0u;
+        if (n == 7) v = (v & 0xFFFF23FFu) | 0x400;
+        c.dr[n] = v;
+        c.request_exit();
+    } else {
+        c.gpr[i.r0] = c.dr[n];
+    }
+}
+
+Handler bind_mov_system(const DecodeCtx& ctx, Insn& i) {
+    if (!ctx.is_reg(0) || !ctx.is_reg(1)) return nullptr;
+    const ZydisRegister a = ctx.ops[0].reg.value, b = ctx.ops[1].reg.value;
+    const auto ca = ZydisRegisterGetClass(a), cb = ZydisRegisterGetClass(b);
+    if (ca == ZYDIS_REGCLASS_CONTROL || cb == ZYDIS_REGCLASS_CONTROL) {
+        const bool to = ca == ZYDIS_REGCLASS_CONTROL;
+        i.aux = static_cast<uint8_t>(ZydisRegisterGetId(to ? a : b));
+        if (i.aux == 1 || i.aux > 4) return nullptr;
+        i.flags |= IF_END_BLOCK;
+        return to ? mov_cr<true> : mov_cr<false>;
+    }
+    if (ca == ZYDIS_REGCLASS_DEBUG || cb == ZYDIS_REGCLASS_DEBUG) {
+        const bool to = ca == ZYDIS_REGCLASS_DEBUG;
+        i.aux = static_cast<uint8_t>(ZydisRegisterGetId(to ? a : b));
+        i.flags |= IF_END_BLOCK;
+        return to ? mov_dr<true> : mov_dr<false>;
+    }
+    return nullptr;
+}
+
+void clts(Cpu& c, const Insn&) {
+    require_cpl0(c);
+    c.cr0 &= ~cr0::TS;
+    c.request_exit();
+}
+// LMSW loads PE, MP, EM, TS; it can set PE but never clear it.
+template <Loc L> void lmsw(Cpu& c, const Insn& i) {
+    require_cpl0(c);
+    const uint32_t v = get<uint16_t, L>(c, i) & 0xF;
+    write_cr0(c, (c.cr0 & ~0xEu) | v | (c.cr0 & cr0::PE));
+    c.request_exit();
+}
+template <typename T, Loc L> struct Smsw {
+    static void run(Cpu& c, const Insn& i) { put<T, L>(c, i, static_cast<T>(c.cr0)); }
+};
+
+void invlpg(Cpu& c, const Insn& i) {
+    require_cpl0(c);
+    c.mmu.invlpg(c.seg[i.seg].base + c.ea(i));
+    c.request_exit();
+}
+void wbinvd(Cpu& c, const Insn&) { require_cpl0(c); }
+
+// LGDT/LIDT (Idt selects the register); a 16-bit operand size keeps 24 bits of base.
+template <bool Idt> void lgdt(Cpu& c, const Insn& i) {
+    require_cpl0(c);
+    const uint32_t off = c.ea(i);
+    const uint16_t limit = c.read<uint16_t>(i.seg, off);
+    uint32_t base = c.read<uint32_t>(i.seg, off + 2);
+    if (i.osize == 2) base &= 0xFFFFFF;
+    TableReg& r = Idt ? c.idtr : c.gdtr;
+    r.base = base;
+    r.limit = limit;
+}
+template <bool Idt> void sgdt(Cpu& c, const Insn& i) {
+    const TableReg& r = Idt ? c.idtr : c.gdtr;
+    const uint32_t off = c.ea(i);
+    // Probe both parts first so a fault in the second leaves memory untouched.
+    uint32_t lin;
+    c.read_for_write<uint16_t>(i.seg, off, lin);
+    c.read_for_write<uint32_t>(i.seg, off + 2, lin);
+    c.write<uint16_t>(i.seg, off, r.limit);
+    c.write<uint32_t>(i.seg, off + 2, r.base);
+}
+
+template <Loc L> void lldt(Cpu& c, const Insn& i) {
+    require_protected(c);
+    require_cpl0(c);
+    const uint16_t sel = get<uint16_t, L>(c, i);
+    if ((sel & 0xFFFC) == 0) {
+        load_null(c.ldtr, sel);
+        return;
+    }
+    if (sel & 4) raise_gp(sel & 0xFFFC);
+    const Descriptor d = read_descriptor(c, sel, VEC_GP);
+    if (d.segment() || d.type() != sys_type::LDT) raise_gp(sel & 0xFFFC);
+    if (!d.present()) raise_fault(VEC_NP, sel & 0xFFFC);
+    d.load_into(c.ldtr, sel);
+}
+template <Loc L> void ltr(Cpu& c, const Insn& i) {
+    require_protected(c);
+    require_cpl0(c);
+    const uint16_t sel = get<uint16_t, L>(c, i);
+    if ((sel & 0xFFFC) == 0) raise_gp(0);
+    if (sel & 4) raise_gp(sel & 0xFFFC);
+    const Descriptor d = read_descriptor(c, sel, VEC_GP);
+    if (d.segment() || (d.type() != sys_type::TSS16_AVAIL && d.type() != sys_type::TSS32_AVAIL))
+        raise_gp(sel & 0xFFFC);
+    if (!d.present()) raise_fault(VEC_NP, sel & 0xFFFC);
+    uint32_t lin;
+    descriptor_address(c, sel, lin);
+    const uint8_t busy = static_cast<uint8_t>((d.hi >> 8) | 2);
+    c.sys_write<uint8_t>(lin + 5, busy);
+    Descriptor loaded = d;
+    loaded.hi |= 2u << 8;
+    loaded.load_into(c.tr, sel);
+}
+// SLDT/STR: Tr selects the register.
+template <bool Tr> struct StoreSel {
+    template <typename T, Loc L> struct H {
+        static void run(Cpu& c, const Insn& i) {
+            require_protected(c);
+            put<T, L>(c, i, static_cast<T>(Tr ? c.tr.sel : c.ldtr.sel));
+        }
+    };
+};
+
+template <template <Loc> class H> Handler bind_rm16(const DecodeCtx& ctx, Insn& i) {
+    i.flags |= IF_END_BLOCK;
+    return ctx.is_mem(0) ? H<M>::run : H<R0>::run;
+}
+template <Loc L> struct LmswH { static constexpr Handler run = lmsw<L>; };
+template <Loc L> struct LldtH { static constexpr Handler run = lldt<L>; };
+template <Loc L> struct LtrH { static constexpr Handler run = ltr<L>; };
+
+template <Handler H> Handler bind_mem_only(const DecodeCtx& ctx, Insn& i) {
+    if (!ctx.is_mem(0)) return nullptr;
+    i.flags |= IF_END_BLOCK;
+    return H;
 }
 
 }  // namespace
@@ -15,11 +233,51 @@ void hlt(Cpu& c, const Insn&) {
 
 namespace jitpc::cpu {
 
-void register_system(Binder* t) {
-    t[ZYDIS_MNEMONIC_HLT] = [](const DecodeCtx&, Insn& i) -> Handler {
-        i.flags |= IF_END_BLOCK;
-        return ops::hlt;
+void chain_binder(Binder* t, unsigned mnemonic, Binder mine) {
+    static std::vector<Binder> own[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+    static Binder previous[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+    if (own[mnemonic].empty()) previous[mnemonic] = t[mnemonic];
+    own[mnemonic].push_back(mine);
+    t[mnemonic] = [](const DecodeCtx& ctx, Insn& i) -> Handler {
+        const unsigned m = ctx.zi.mnemonic;
+        for (Binder b : own[m])
+            if (Handler h = b(ctx, i)) return h;
+        return previous[m] ? previous[m](ctx, i) : nullptr;
     };
+}
+
+void register_system(Binder* t) {
+    using namespace ops;
+    t[ZYDIS_MNEMONIC_HLT] = bind_end<hlt>;
+    t[ZYDIS_MNEMONIC_CLI] = bind_end<cli>;
+    t[ZYDIS_MNEMONIC_STI] = bind_end<sti>;
+    chain_binder(t, ZYDIS_MNEMONIC_MOV, bind_mov_system);
+    t[ZYDIS_MNEMONIC_CLTS] = bind_end<clts>;
+    t[ZYDIS_MNEMONIC_LMSW] = bind_rm16<LmswH>;
+    t[ZYDIS_MNEMONIC_SMSW] = [](const DecodeCtx& ctx, Insn&) { return pick_rm<Smsw>(ctx); };
+    t[ZYDIS_MNEMONIC_INVLPG] = bind_mem_only<invlpg>;
+    t[ZYDIS_MNEMONIC_WBINVD] = bind_end<wbinvd>;
+    t[ZYDIS_MNEMONIC_INVD] = bind_end<wbinvd>;
+    t[ZYDIS_MNEMONIC_LGDT] = bind_mem_only<lgdt<false>>;
+    t[ZYDIS_MNEMONIC_LIDT] = bind_mem_only<lgdt<true>>;
+    t[ZYDIS_MNEMONIC_SGDT] = [](const DecodeCtx& ctx, Insn&) -> Handler {
+        return ctx.is_mem(0) ? sgdt<false> : nullptr;
+    };
+    t[ZYDIS_MNEMONIC_SIDT] = [](const DecodeCtx& ctx, Insn&) -> Handler {
+        return ctx.is_mem(0) ? sgdt<true> : nullptr;
+    };
+    t[ZYDIS_MNEMONIC_LLDT] = bind_rm16<LldtH>;
+    t[ZYDIS_MNEMONIC_LTR] = bind_rm16<LtrH>;
+    t[ZYDIS_MNEMONIC_SLDT] = [](const DecodeCtx& ctx, Insn&) {
+        return pick_rm<StoreSel<false>::H>(ctx);
+    };
+    t[ZYDIS_MNEMONIC_STR] = [](const DecodeCtx& ctx, Insn&) {
+        return pick_rm<StoreSel<true>::H>(ctx);
+    };
+    register_system_interrupts(t);
+    register_system_far(t);
+    register_system_segments(t);
+    register_system_model(t);
 }
 
 }  // namespace jitpc::cpu

@@ -1,0 +1,127 @@
+// INT n, INT3, INTO, INT1 (ICEBP) and IRET/IRETD in every mode.
+#include "cpu/descriptor.h"
+#include "cpu/ops/operands.h"
+#include "cpu/ops/system_parts.h"
+#include "cpu/privilege.h"
+
+namespace jitpc::cpu::ops {
+namespace {
+
+
+void int_n(Cpu& c, const Insn& i) {
+    // Without CR4.VME, INT n (not INT3/INTO) in virtual-8086 mode is IOPL-sensitive.
+    if (c.vm86() && iopl(c) < 3) raise_gp(0);
+    c.deliver(static_cast<uint8_t>(i.imm), EventKind::Software, c.next_eip, false, 0);
+}
+void int3(Cpu& c, const Insn&) { c.deliver(VEC_BP, EventKind::Software, c.next_eip, false, 0); }
+void into(Cpu& c, const Insn&) {
+    if (c.flags.of()) c.deliver(VEC_OF, EventKind::Software, c.next_eip, false, 0);
+}
+void int1(Cpu& c, const Insn&) { c.deliver(VEC_DB, EventKind::Icebp, c.next_eip, false, 0); }
+
+// Slot k of an IRET frame with `w`-byte slots, read without popping.
+uint32_t slot(Cpu& c, unsigned w, unsigned k) { return stack_slot(c, w, k * w); }
+
+// EFLAGS bits IRET may load: 0x257FD5 is everything but VM/VIF/VIP and the fixed bits.
+constexpr uint32_t IRET_BASE = 0x257FD5;
+
+// Real mode and virtual-8086 mode (IOPL 3 only; IOPL itself stays).
+void iret_real(Cpu& c, unsigned w) {
+    if (c.vm86() && iopl(c) < 3) raise_gp(0);
+    const uint32_t ip = slot(c, w, 0);
+    const uint16_t cs = static_cast<uint16_t>(slot(c, w, 1));
+    const uint32_t fl = slot(c, w, 2);
+    if (ip > c.seg[CS].limit) raise_gp(0);
+    uint32_t mask = w == 4 ? IRET_BASE : 0xFFFF;
+    if (c.vm86()) mask &= ~EFLAGS_IOPL;
+    release_stack(c, 3 * w);
+    c.flags.set(fl, mask);
+    c.load_seg_real(CS, cs);
+    c.next_eip = ip;
+}
+
+void iret_to_v86(Cpu& c) {
+    uint32_t v[9];
+    for (unsigned k = 0; k < 9; ++k) v[k] = slot(c, 4, k);
+    if ((v[0] & 0xFFFF0000u) != 0) raise_gp(0);
+    c.flags.set(v[2], EFLAGS_WRITABLE);
+    const SegReg order[5] = {SS, ES, DS, FS, GS};
+    c.load_seg_real(CS, static_cast<uint16_t>(v[1]));
+    for (unsigned k = 0; k < 5; ++k) c.load_seg_real(order[k], static_cast<uint16_t>(v[4 + k]));
+    c.gpr[ESP] = v[3];
+    c.set_cpl(3);
+    c.next_eip = v[0];
+}
+
+void iret_protected(Cpu& c, unsigned w) {
+    if (c.flags.bits & EFLAGS_NT) {
+        // Return to the task in the back link of the current TSS.
+        const uint16_t link = c.sys_read<uint16_t>(c.tr.base);
+        return task_switch(c, link, read_descriptor(c, link, VEC_TS), TaskSwitch::Iret,
+                           c.next_eip);
+    }
+    uint32_t new_eip = slot(c, w, 0);
+    const uint16_t cs_sel = static_cast<uint16_t>(slot(c, w, 1));
+    const uint32_t new_flags = slot(c, w, 2);
+    if (w == 4 && (new_flags & EFLAGS_VM) && c.cpl == 0) return iret_to_v86(c);
+
+    const Descriptor cs = check_code_target(c, cs_sel, 0);
+    const unsigned rpl = cs_sel & 3;
+    const uint32_t err = cs_sel & 0xFFFC;
+    if (rpl < c.cpl) raise_gp(err);
+    if (cs.conforming() ? cs.dpl() > rpl : cs.dpl() != rpl) raise_gp(err);
+    if (!cs.present()) raise_fault(VEC_NP, err);
+    if (w == 2) new_eip &= 0xFFFF;
+    if (new_eip > cs.limit()) raise_gp(0);
+
+    const bool outer = rpl > c.cpl;
+    SegCache ss = c.seg[SS];
+    uint32_t esp = 0;
+    if (outer) {
+        esp = slot(c, w, 3);
+        ss = load_outer_stack(c, static_cast<uint16_t>(slot(c, w, 4)), rpl);
+    }
+
+    // Commit. Which EFLAGS bits load depends on the CPL the IRET ran at.
+    uint32_t mask = IRET_BASE & ~(EFLAGS_IF | EFLAGS_IOPL);
+    if (c.cpl <= iopl(c)) mask |= EFLAGS_IF;
+    if (c.cpl == 0) mask |= EFLAGS_IOPL | (w == 4 ? EFLAGS_VIF | EFLAGS_VIP : 0);
+    if (w == 2) mask &= 0xFFFF;
+    mark_accessed(c, cs_sel, cs);
+    c.flags.set(new_flags, mask);
+    cs.load_into(c.seg[CS], cs_sel);
+    if (outer) {
+        c.seg[SS] = ss;
+        const uint32_t m = ss.big() ? 0xFFFFFFFFu : 0xFFFFu;
+        c.gpr[ESP] = (c.gpr[ESP] & ~m) | (esp & m);
+        c.set_cpl(static_cast<uint8_t>(rpl));
+        drop_inner_segments(c);
+    } else {
+        release_stack(c, 3 * w);
+    }
+    c.next_eip = new_eip;
+}
+
+template <unsigned W> void iret(Cpu& c, const Insn&) {
+    if (c.protected_mode()) iret_protected(c, W);
+    else iret_real(c, W);
+    c.request_exit();
+}
+
+
+}  // namespace
+}  // namespace jitpc::cpu::ops
+
+namespace jitpc::cpu {
+
+void register_system_interrupts(Binder* t) {
+    using namespace ops;
+    t[ZYDIS_MNEMONIC_INT] = bind_end<int_n>;
+    t[ZYDIS_MNEMONIC_INT3] = bind_end<int3>;
+    t[ZYDIS_MNEMONIC_INTO] = bind_end<into>;
+    t[ZYDIS_MNEMONIC_INT1] = bind_end<int1>;
+    t[ZYDIS_MNEMONIC_IRET] = bind_end<iret<2>>;
+    t[ZYDIS_MNEMONIC_IRETD] = bind_end<iret<4>>;
+}
+
+}  // namespace jitpc::cpu

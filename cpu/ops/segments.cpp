@@ -1,0 +1,132 @@
+// MOV to/from segment registers and the descriptor probes LAR, LSL, VERR, VERW, ARPL.
+//
+// Implementation choices (docs/undefined.md, "System instructions"):
+//   MOV r32, Sreg zero-extends (the P6 behaviour the SDM names).
+#include "cpu/descriptor.h"
+#include "cpu/ops/operands.h"
+#include "cpu/ops/system_parts.h"
+
+namespace jitpc::cpu::ops {
+namespace {
+
+// MOV Sreg, r/m16 (r0 = segment register).
+template <Loc L> void mov_to_sreg(Cpu& c, const Insn& i) {
+    c.load_seg(i.r0, get<uint16_t, L>(c, i));
+}
+// MOV r16/r32, Sreg (r0 = GPR, r1 = segment register).
+template <typename T> void mov_sreg_to_reg(Cpu& c, const Insn& i) {
+    c.set_reg<T>(i.r0, c.seg[i.r1].sel);
+}
+// MOV m16, Sreg (r0 = segment register): always a 16-bit store.
+void mov_sreg_to_mem(Cpu& c, const Insn& i) { c.write<uint16_t>(i.seg, c.ea(i), c.seg[i.r0].sel); }
+
+bool is_sreg(const DecodeCtx& ctx, unsigned n) {
+    return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_SEGMENT;
+}
+
+Handler bind_mov_sreg(const DecodeCtx& ctx, Insn& i) {
+    if (is_sreg(ctx, 0)) {
+        if (i.r0 == CS) return nullptr;  // MOV CS, r/m is #UD
+        if (i.r0 == SS) i.flags |= IF_END_BLOCK;
+        return ctx.is_mem(1) ? mov_to_sreg<M> : mov_to_sreg<R1>;
+    }
+    if (is_sreg(ctx, 1)) {
+        if (ctx.is_mem(0)) return mov_sreg_to_mem;
+        return ctx.size(0) == 4 ? mov_sreg_to_reg<uint32_t> : mov_sreg_to_reg<uint16_t>;
+    }
+    return nullptr;
+}
+
+void set_zf(Cpu& c, bool z) { c.flags.set_arith(EFLAGS_ZF, z ? EFLAGS_ZF : 0); }
+
+// The descriptor a probe instruction may look at, or false (ZF = 0): null selectors, selectors
+// beyond the table and descriptors more privileged than max(CPL, RPL) (unless conforming code).
+bool probe(Cpu& c, uint16_t sel, Descriptor& d) {
+    uint32_t lin;
+    if ((sel & 0xFFFC) == 0 || !descriptor_address(c, sel, lin)) return false;
+    d = Descriptor{c.sys_read<uint32_t>(lin), c.sys_read<uint32_t>(lin + 4)};
+    if (d.conforming()) return true;
+    return d.dpl() >= c.cpl && d.dpl() >= (sel & 3u);
+}
+
+// System descriptor types LAR (and, with the TSS/LDT ones only, LSL) accept.
+bool lar_type_ok(const Descriptor& d) {
+    if (d.segment()) return true;
+    switch (d.type()) {
+    case 1: case 2: case 3: case 4: case 5: case 9: case 11: case 12: return true;
+    default: return false;
+    }
+}
+bool lsl_type_ok(const Descriptor& d) {
+    if (d.segment()) return true;
+    switch (d.type()) {
+    case 1: case 2: case 3: case 9: case 11: return true;
+    default: return false;
+    }
+}
+
+// LAR/LSL r, r/m16: Lsl selects the instruction.
+template <bool Lsl> struct LoadDesc {
+    template <typename T, Loc D, Loc S> struct H {
+        static void run(Cpu& c, const Insn& i) {
+            if (!c.protected_mode()) raise_ud();
+            Descriptor d;
+            const bool ok = probe(c, get<uint16_t, S>(c, i), d) &&
+                            (Lsl ? lsl_type_ok(d) : lar_type_ok(d));
+            if (ok) c.set_reg<T>(i.r0, static_cast<T>(Lsl ? d.limit() : d.hi & 0x00FFFF00u));
+            set_zf(c, ok);
+        }
+    };
+};
+
+// VERR/VERW r/m16: Write selects the instruction.
+template <bool Write, Loc L> void verify(Cpu& c, const Insn& i) {
+    if (!c.protected_mode()) raise_ud();
+    Descriptor d;
+    bool ok = probe(c, get<uint16_t, L>(c, i), d) && d.segment();
+    if (ok) ok = Write ? d.writable_data() : d.readable();
+    set_zf(c, ok);
+}
+
+template <Loc L> void arpl(Cpu& c, const Insn& i) {
+    if (!c.protected_mode()) raise_ud();
+    Rmw<uint16_t, L> dst;
+    const uint16_t v = dst.load(c, i);
+    const unsigned want = c.reg16(L == M ? i.r0 : i.r1) & 3;
+    const bool raise = (v & 3u) < want;
+    if (raise) dst.store(c, i, static_cast<uint16_t>((v & ~3u) | want));
+    set_zf(c, raise);
+}
+
+template <bool Lsl> Handler bind_load_desc(const DecodeCtx& ctx, Insn&) {
+    const bool mem = ctx.is_mem(1);
+    switch (ctx.size(0)) {
+    case 2: return mem ? LoadDesc<Lsl>::template H<uint16_t, R0, M>::run
+                       : LoadDesc<Lsl>::template H<uint16_t, R0, R1>::run;
+    case 4: return mem ? LoadDesc<Lsl>::template H<uint32_t, R0, M>::run
+                       : LoadDesc<Lsl>::template H<uint32_t, R0, R1>::run;
+    default: return nullptr;
+    }
+}
+template <bool Write> Handler bind_verify(const DecodeCtx& ctx, Insn&) {
+    return ctx.is_mem(0) ? verify<Write, M> : verify<Write, R0>;
+}
+
+}  // namespace
+}  // namespace jitpc::cpu::ops
+
+namespace jitpc::cpu {
+
+void register_system_segments(Binder* t) {
+    using namespace ops;
+    chain_binder(t, ZYDIS_MNEMONIC_MOV, bind_mov_sreg);
+    t[ZYDIS_MNEMONIC_LAR] = bind_load_desc<false>;
+    t[ZYDIS_MNEMONIC_LSL] = bind_load_desc<true>;
+    t[ZYDIS_MNEMONIC_VERR] = bind_verify<false>;
+    t[ZYDIS_MNEMONIC_VERW] = bind_verify<true>;
+    t[ZYDIS_MNEMONIC_ARPL] = [](const DecodeCtx& ctx, Insn&) -> Handler {
+        return ctx.is_mem(0) ? arpl<M> : arpl<R0>;
+    };
+}
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,26 @@
+// The system group is large; its files each register their part through these.
+#pragma once
+
+#include "cpu/cpu.h"
+#include "cpu/decode.h"
+
+namespace jitpc::cpu {
+
+void register_system_interrupts(Binder* t);  // INT n, INT3, INTO, INT1, IRET
+void register_system_far(Binder* t);         // far JMP, CALL, RET
+void register_system_segments(Binder* t);    // MOV Sreg, LAR, LSL, VERR, VERW, ARPL
+void register_system_model(Binder* t);       // CPUID, RDTSC, RDMSR, WRMSR, SYSENTER, SYSEXIT
+
+// Installs `mine` for `mnemonic`, keeping the group registered before as the fallback for
+// the forms `mine` does not take (it returns nullptr for those).
+void chain_binder(Binder* t, unsigned mnemonic, Binder mine);
+
+// Binder for an instruction with one form that changes what later code means.
+template <Handler H> Handler bind_end(const DecodeCtx&, Insn& i) {
+    i.flags |= IF_END_BLOCK;
+    return H;
+}
+
+inline unsigned iopl(const Cpu& c) { return (c.flags.bits & EFLAGS_IOPL) >> 12; }
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,38 @@
+// Privilege-changing control transfer pieces shared by interrupt delivery, IRET and far
+// CALL/JMP/RET.
+#pragma once
+
+#include <cstdint>
+
+#include "cpu/descriptor.h"
+
+namespace jitpc::cpu {
+
+// Inner stack for privilege level `dpl` from the current TSS (#TS(TR) when outside it).
+void tss_stack(Cpu& c, unsigned dpl, uint16_t& ss, uint32_t& esp);
+// Checks and builds the cache for a stack segment taken from the TSS (#TS/#SS with `ext`).
+SegCache load_inner_stack(Cpu& c, uint16_t ss, unsigned dpl, uint32_t ext);
+// Writes `n` values (vals[0] first pushed) below `esp` on the stack `ss` as the privilege
+// level `new_cpl` would, after checking the whole frame fits (#SS(fault_err) otherwise).
+void write_frame(Cpu& c, const SegCache& ss, uint32_t& esp, const uint32_t* vals, unsigned n,
+                 unsigned width, uint8_t new_cpl, uint32_t fault_err);
+// Non-null selector of a code segment (#GP(sel|ext) otherwise); returns its descriptor.
+Descriptor check_code_target(Cpu& c, uint16_t sel, uint32_t ext);
+
+// Checks the stack segment a return to outer level `rpl` pops (#GP/#SS with its selector)
+// and returns its cache; sets the descriptor's accessed bit.
+SegCache load_outer_stack(Cpu& c, uint16_t ss, unsigned rpl);
+// After a return to an outer level: data segment registers more privileged than the new CPL
+// become unusable.
+void drop_inner_segments(Cpu& c);
+
+// Reads a `w`-byte value at ESP + offset without popping; drops `bytes` from the stack.
+uint32_t stack_slot(Cpu& c, unsigned w, uint32_t offset);
+void release_stack(Cpu& c, unsigned bytes);
+
+enum class TaskSwitch { Jmp, Call, Iret };  // interrupts through task gates switch like Call
+// Switches to the task whose 32-bit TSS descriptor `d` was selected by `sel`, saving the current
+// task with `return_eip`. Faults after the commit point are raised in the new task's context.
+void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint32_t return_eip);
+
+}  // namespace jitpc::cpu
