@@ -87,6 +87,31 @@ static u32 run_bytecode(u32 n) {
     }
 }
 
+/* Floating point through the x87: a small Mandelbrot escape-count sum and a square-root
+ * series, with conversions between doubles and integers. */
+static u32 mandel(int size, int iters) {
+    u32 total = 0;
+    for (int py = 0; py < size; ++py)
+        for (int px = 0; px < size; ++px) {
+            const double cx = -2.0 + 2.5 * px / size, cy = -1.25 + 2.5 * py / size;
+            double x = 0, y = 0;
+            int n = 0;
+            while (n < iters && x * x + y * y <= 4.0) {
+                const double t = x * x - y * y + cx;
+                y = 2 * x * y + cy;
+                x = t;
+                ++n;
+            }
+            total += (u32)n;
+        }
+    return total;
+}
+static u32 sqrt_series(int n) {
+    double acc = 0;
+    for (int i = 1; i <= n; ++i) acc += __builtin_sqrt((double)i) / (double)(i + 1);
+    return (u32)(long long)(acc * 1e6);
+}
+
 typedef u32 (*binop)(u32, u32);
 static u32 f_add(u32 a, u32 b) { return a + b; }
 static u32 f_mix(u32 a, u32 b) { return (a ^ b) * 2654435761u; }
@@ -95,7 +120,7 @@ static u32 f_div(u32 a, u32 b) { return b ? a / b + a % b : a; }
 static binop const ops[4] = {f_add, f_mix, f_rot, f_div};
 
 void workload(unsigned rounds, void (*put_char)(char)) {
-    u32 sort_sum = 0, crc = 0, vm = 0, fp = 1;
+    u32 sort_sum = 0, crc = 0, vm = 0, fp = 1, fpu = 0;
     crc_init();
     rng_state = 42;
     for (unsigned r = 0; r < rounds; ++r) {
@@ -106,9 +131,11 @@ void workload(unsigned rounds, void (*put_char)(char)) {
         crc ^= crc32(crc_buf, sizeof crc_buf);
         vm += run_bytecode(2000 + r);
         for (int i = 0; i < 20000; ++i) fp = ops[(fp ^ (u32)i) & 3](fp, (u32)i + 1);
+        fpu += mandel(24, 64) + sqrt_series(500 + (int)r);
     }
     put_hex(put_char, "sort ", sort_sum);
     put_hex(put_char, "crc32 ", crc);
     put_hex(put_char, "vm ", vm);
     put_hex(put_char, "fnptr ", fp);
+    put_hex(put_char, "x87 ", fpu);
 }
