@@ -95,6 +95,7 @@ StopReason Interpreter::run(uint64_t until) {
     Cpu& c = cpu_;
     c.code.running_hit = &c.exit_request;
     Block* prev = nullptr;  // block that just completed, to follow its links
+    c.icount_limit = until;
     while (c.icount < until) {
         if (c.code.collect()) prev = nullptr;
         if (stop_request) {

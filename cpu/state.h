@@ -91,6 +91,9 @@ struct CpuState {
     uint8_t a20 = 1;
 
     uint64_t icount = 0;  // retired instructions (the virtual clock's source)
+    // The engine stops when icount reaches this (the next timer event or the caller's budget);
+    // instructions that retire several ticks at once (REP iterations) stop there too.
+    uint64_t icount_limit = UINT64_MAX;
     // Bumped whenever a linear→physical translation may change (TLB flushes, INVLPG) or a code
     // block is removed: block-to-block links learned under an older epoch are not followed.
     uint64_t code_epoch = 0;

@@ -93,7 +93,9 @@ template <typename Op, typename T, typename A, Rep R> struct StringH {
             // Single-stepping traps after every iteration, so then run one per execution.
             const unsigned chunk = (c.flags.bits & EFLAGS_TF) ? 1 : REP_CHUNK;
             for (unsigned n = 0; c.reg<A>(ECX) != 0; ++n) {
-                if (n == chunk || (n && c.exit_request)) {
+                // Stop between iterations when something needs the run loop or the virtual
+                // clock reached the engine's limit (c.icount + 1 ticks retired so far).
+                if (n == chunk || (n && (c.exit_request || c.icount + 1 >= c.icount_limit))) {
                     c.next_eip = c.eip;  // iterations remain: re-execute this instruction
                     return;
                 }

@@ -23,11 +23,15 @@ TEST_CASE_FIXTURE(test::CpuFixture, "rep movsd copies across several chunks, one
     reg(ESI) = 0x20000;
     reg(EDI) = 0x30000;
     reg(ECX) = 100;
-    // A small budget stops between iterations with the instruction still pending.
+    // A budget stops exactly between iterations with the instruction still pending.
     run(10);
-    CHECK(reg(ECX) == 100 - 64);
+    CHECK(reg(ECX) == 100 - 10);
     CHECK(cpu.eip == CODE);
-    CHECK(cpu.icount == 64);
+    CHECK(cpu.icount == 10);
+    // Without a budget in the way, one execution runs a chunk of 64 iterations.
+    run(64);
+    CHECK(reg(ECX) == 100 - 74);
+    CHECK(cpu.icount == 74);
     CHECK(run(1000) == StopReason::Halted);
     CHECK(reg(ECX) == 0);
     CHECK(reg(ESI) == 0x20000 + 400);
