@@ -1,5 +1,6 @@
 #include "cpu/fpu/host_x87.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace jitpc::cpu::x87 {
@@ -40,6 +41,30 @@ Result binary(BinOp op, const Float80& a, const Float80& b, uint16_t guest_cw) {
 #undef BIN
     r.sw = sw;
     return r;
+}
+
+namespace {
+// v = sign * m * 2^(e - 63) with m normalised; returns e and sets `unit` to the same significand
+// with an exponent of zero (a value in [1,2)).
+int normalise(const Float80& v, Float80& unit) {
+    const unsigned field = v.sexp & 0x7FFF;
+    const int lead = __builtin_clzll(v.mant);
+    unit = {v.mant << lead, uint16_t((v.sexp & 0x8000) | 16383)};
+    return (field ? int(field) : 1) - 16383 - lead;
+}
+}  // namespace
+
+Wide binary_wide(BinOp op, const Float80& a, const Float80& b, uint16_t cw) {
+    Float80 ua, ub;
+    const int ea = normalise(a, ua), eb = normalise(b, ub);
+    if (op == BinOp::Mul || op == BinOp::Div)
+        return {binary(op, ua, ub, cw), op == BinOp::Mul ? ea + eb : ea - eb};
+    // Align both on the larger exponent. An operand more than 100 binades below the other only
+    // acts as a sticky bit, so its distance is clamped and it stays a normal value.
+    const int top = ea > eb ? ea : eb;
+    ua.sexp = uint16_t((ua.sexp & 0x8000) | (16383 - std::min(top - ea, 100)));
+    ub.sexp = uint16_t((ub.sexp & 0x8000) | (16383 - std::min(top - eb, 100)));
+    return {binary(op, ua, ub, cw), top};
 }
 
 Result2 pair(PairOp op, const Float80& a, const Float80& b, uint16_t guest_cw) {

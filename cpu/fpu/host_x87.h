@@ -30,6 +30,15 @@ struct Result2 {
 Result2 pair(PairOp op, const Float80& st0, const Float80& st1, uint16_t cw);
 
 Result binary(BinOp op, const Float80& a, const Float80& b, uint16_t cw);
+// a op b for finite non-zero operands (normal or denormal) with an unbounded exponent, for the
+// unmasked overflow/underflow response: the significand rounded under the guest's PC/RC sits
+// in `v` (a normal value) and the true biased exponent is v's exponent plus `shift`.
+struct Wide {
+    Result r;
+    int shift;
+};
+Wide binary_wide(BinOp op, const Float80& a, const Float80& b, uint16_t cw);
+
 Result unary(UnOp op, const Float80& a, uint16_t cw);
 Result constant(Const k, uint16_t cw);
 // FCOM (unordered=false) or FUCOM of a against b; C0/C2/C3 and IE/DE in the result's sw.

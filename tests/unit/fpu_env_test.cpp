@@ -147,3 +147,34 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FBSTP out of range stores the BCD indefinit
           std::vector<uint8_t>{0, 0, 0, 0, 0, 0, 0, 0xC0, 0xFF, 0xFF});
     CHECK((cpu.fpu.fsw & 1) == 1);
 }
+
+// fldcw [DATA+0x20]; fld tbyte [DATA]; fmul st0, st0 with the value 2^(k) at DATA.
+Float80 square_unmasked(test::CpuFixture& f, uint16_t sexp, uint16_t cw) {
+    f.flat32();
+    const Float80 v{0x8000000000000000ull, sexp};
+    f.mem.write_bytes(DATA, &v.mant, 8);
+    f.mem.write_bytes(DATA + 8, &v.sexp, 2);
+    f.mem.write_bytes(DATA + 0x20, &cw, 2);
+    f.load({0xDB, 0xE3, 0xD9, 0x2D, 0x20, 0, 2, 0, 0xDB, 0x2D, 0, 0, 2, 0, 0xD8, 0xC8, 0xF4});
+    f.run(20);
+    return st0(f);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "unmasked overflow to a register biases the exponent by -24576") {
+    const Float80 r = square_unmasked(*this, 16383 + 16000, 0x0377);
+    CHECK(r.sexp == 16383 + 32000 - 24576);
+    CHECK(r.mant == 0x8000000000000000ull);
+    CHECK((cpu.fpu.fsw & 0x88) == 0x88);  // OE and ES
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "unmasked underflow to a register biases the exponent by +24576") {
+    const Float80 r = square_unmasked(*this, 16383 - 16000, 0x036F);
+    CHECK(r.sexp == 16383 - 32000 + 24576);
+    CHECK((cpu.fpu.fsw & 0x90) == 0x90);  // UE and ES
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "masked overflow gives infinity") {
+    const Float80 r = square_unmasked(*this, 16383 + 16000, 0x037F);
+    CHECK(r.sexp == 0x7FFF);
+    CHECK((cpu.fpu.fsw & 0x88) == 0x08);
+}
