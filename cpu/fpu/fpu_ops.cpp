@@ -398,9 +398,11 @@ void fcmov(Cpu& c, const Insn& i) {
     if (c.flags.cond(i.aux)) s.write(0, s.st(i.r1));
 }
 
-void ffree(Cpu& c, const Insn& i) {
+// FFREE, and FFREEP (DF C0+i, undocumented but present on the P6), which also pops.
+template <bool Pop> void ffree(Cpu& c, const Insn& i) {
     Stack s{c.fpu};
     s.set_tag(s.phys(i.r0), TAG_EMPTY);
+    if constexpr (Pop) s.set_top(c.fpu.top() + 1);
 }
 template <int D> void fstp_move(Cpu& c, const Insn&) {
     Stack s{c.fpu};
@@ -804,7 +806,13 @@ void register_fpu(Binder* t) {
     t[ZYDIS_MNEMONIC_FCMOVNBE] = bind_fcmov<0x7>;
     t[ZYDIS_MNEMONIC_FCMOVU] = bind_fcmov<0xA>;
     t[ZYDIS_MNEMONIC_FCMOVNU] = bind_fcmov<0xB>;
-    t[ZYDIS_MNEMONIC_FFREE] = bind_fixed<ffree>;
+    t[ZYDIS_MNEMONIC_FFREE] = bind_fixed<ffree<false>>;
+    t[ZYDIS_MNEMONIC_FFREEP] = bind_fixed<ffree<true>>;
+    t[ZYDIS_MNEMONIC_FSTPNCE] = bind_fst<false, true>;  // D9 D8+i: FSTP ST(i) alias
+    // The 8087/287 control opcodes (DB E0, E1, E4) do nothing on a 387 or later.
+    t[ZYDIS_MNEMONIC_FENI8087_NOP] = bind_fixed<fnop, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FDISI8087_NOP] = bind_fixed<fnop, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FSETPM287_NOP] = bind_fixed<fnop, Kind::NoWait>;
     t[ZYDIS_MNEMONIC_FINCSTP] = bind_fixed<fstp_move<1>>;
     t[ZYDIS_MNEMONIC_FDECSTP] = bind_fixed<fstp_move<-1>>;
     t[ZYDIS_MNEMONIC_FPREM] = bind_fixed<fpair<x87::PairOp::Prem>>;

@@ -178,3 +178,15 @@ TEST_CASE_FIXTURE(test::CpuFixture, "masked overflow gives infinity") {
     CHECK(r.sexp == 0x7FFF);
     CHECK((cpu.fpu.fsw & 0x88) == 0x08);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FFREEP frees and pops; FSTP alias D9 D8+i stores and pops") {
+    flat32();
+    load({0xDB, 0xE3, 0xD9, 0xE8, 0xD9, 0xEE, 0xD9, 0xEB,   // fld1; fldz; fldpi
+          0xDF, 0xC0,                                      // ffreep st0
+          0xD9, 0xD9,                                      // fstp1 st1: st1 = 0, pop
+          0xDB, 0xE0, 0xF4});                              // feni (no-op)
+    run(20);
+    CHECK(cpu.fpu.top() == 7);
+    CHECK(cpu.fpu.ftw == 0x7FFF);  // R7 holds zero (tag 01), the rest empty
+    CHECK(st0(*this).mant == 0);
+}
