@@ -190,3 +190,40 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FFREEP frees and pops; FSTP alias D9 D8+i s
     CHECK(cpu.fpu.ftw == 0x7FFF);  // R7 holds zero (tag 01), the rest empty
     CHECK(st0(*this).mant == 0);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FPREM with a large exponent gap is partial: C2 set") {
+    flat32();
+    const Float80 big{0x8000000000000000ull, 16383 + 100};
+    mem.write_bytes(DATA, &big.mant, 8);
+    mem.write_bytes(DATA + 8, &big.sexp, 2);
+    wr32(DATA + 16, 3);
+    load({0xDB, 0xE3, 0xDB, 0x05, 16, 0, 2, 0, 0xDB, 0x2D, 0, 0, 2, 0,  // fild 3; fld tbyte 2^100
+          0xD9, 0xF8, 0xDF, 0xE0, 0xF4});                              // fprem; fnstsw ax
+    run(20);
+    CHECK((reg(EAX) & 0x0400) == 0x0400);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FXAM classes: unsupported, denormal, empty") {
+    const struct { Float80 v; uint16_t cc; } cases[] = {
+        {{0x4000000000000000ull, 0x3FFF}, 0},                // unnormal: unsupported
+        {{0x0000000000000001ull, 0x8000}, 0x4400 | 0x200},   // negative denormal, C1 = sign
+        {{0xC000000000000000ull, 0x7FFF}, 0x0100},           // NaN
+        {{0x8000000000000000ull, 0x7FFF}, 0x0500},           // infinity
+    };
+    for (const auto& k : cases) {
+        flat32();
+        cpu.halted = 0;
+        mem.write_bytes(DATA, &k.v.mant, 8);
+        mem.write_bytes(DATA + 8, &k.v.sexp, 2);
+        load({0xDB, 0xE3, 0xD9, 0xE8, 0xDD, 0xD8,          // fld1; fstp st0 (R7 empty again)
+              0xDB, 0x2D, 0, 0, 2, 0, 0xD9, 0xE5,          // fld tbyte; fxam
+              0xDF, 0xE0, 0xF4});
+        run(20);
+        CHECK((reg(EAX) & 0x4700) == k.cc);
+    }
+    flat32();
+    cpu.halted = 0;
+    load({0xDB, 0xE3, 0xD9, 0xE5, 0xDF, 0xE0, 0xF4});  // fxam on an empty ST0
+    run(20);
+    CHECK((reg(EAX) & 0x4500) == 0x4100);
+}
