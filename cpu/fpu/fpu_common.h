@@ -71,8 +71,9 @@ struct Stack {
     }
 };
 
-// Which pre-checks an instruction makes: the no-wait control forms skip pending exceptions.
-enum class Kind : uint8_t { Compute, NoWait, Wait };
+// Compute: waits (checks pending exceptions) and records FIP/FCS/FOP/FDP/FDS. Control (FLDCW,
+// FLDENV, FRSTOR): waits, leaves the pointers. NoWait: the FN* forms. Wait: FWAIT itself.
+enum class Kind : uint8_t { Compute, Control, NoWait, Wait };
 
 inline void pending_check(Cpu& c) {
     if (!(c.fpu.fsw & sw::ES)) return;
@@ -87,7 +88,7 @@ template <void (*F)(Cpu&, const Insn&), Kind K> void guarded(Cpu& c, const Insn&
         return;
     } else {
         if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
-        if constexpr (K == Kind::Compute) pending_check(c);
+        if constexpr (K != Kind::NoWait) pending_check(c);
         F(c, i);
         if constexpr (K == Kind::Compute) {
             FpuState& f = c.fpu;

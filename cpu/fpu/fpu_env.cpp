@@ -150,21 +150,21 @@ void fbstp(Cpu& c, const Insn& i) {
 
 
 // The environment layout depends on the operand size, which Zydis does not report for these.
-template <void (*F)(Cpu&, const Insn&)> Handler bind_env(const DecodeCtx& ctx, Insn& i) {
+template <void (*F)(Cpu&, const Insn&), Kind K> Handler bind_env(const DecodeCtx& ctx, Insn& i) {
     if (!ctx.is_mem(0)) return nullptr;
     const bool o16 = ctx.zi.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE;
     i.osize = ctx.code32 != o16 ? 4 : 2;
     note_fop(ctx, i);
-    return &guarded<F, Kind::NoWait>;
+    return &guarded<F, K>;
 }
 
 }  // namespace
 
 void register_env(Binder* t) {
-    t[ZYDIS_MNEMONIC_FNSTENV] = bind_env<fnstenv<false>>;
-    t[ZYDIS_MNEMONIC_FNSAVE] = bind_env<fnstenv<true>>;
-    t[ZYDIS_MNEMONIC_FLDENV] = bind_env<fldenv<false>>;
-    t[ZYDIS_MNEMONIC_FRSTOR] = bind_env<fldenv<true>>;
+    t[ZYDIS_MNEMONIC_FNSTENV] = bind_env<fnstenv<false>, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FNSAVE] = bind_env<fnstenv<true>, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FLDENV] = bind_env<fldenv<false>, Kind::Control>;
+    t[ZYDIS_MNEMONIC_FRSTOR] = bind_env<fldenv<true>, Kind::Control>;
     t[ZYDIS_MNEMONIC_FBLD] = bind_fixed<fbld>;
     t[ZYDIS_MNEMONIC_FBSTP] = bind_fixed<fbstp>;
 }

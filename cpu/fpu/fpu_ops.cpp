@@ -344,7 +344,7 @@ void register_fpu(Binder* t) {
     t[ZYDIS_MNEMONIC_FNCLEX] = bind_fixed<fnclex, Kind::NoWait>;
     t[ZYDIS_MNEMONIC_FNSTSW] = bind_fixed<fnstsw, Kind::NoWait>;
     t[ZYDIS_MNEMONIC_FNSTCW] = bind_fixed<fnstcw, Kind::NoWait>;
-    t[ZYDIS_MNEMONIC_FLDCW] = bind_fixed<fldcw, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FLDCW] = bind_fixed<fldcw, Kind::Control>;
     t[ZYDIS_MNEMONIC_FWAIT] = bind_fixed<fnop, Kind::Wait>;
     t[ZYDIS_MNEMONIC_FNOP] = bind_fixed<fnop>;
     t[ZYDIS_MNEMONIC_FLD] = bind_fld<false>;

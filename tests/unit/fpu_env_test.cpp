@@ -227,3 +227,19 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FXAM classes: unsupported, denormal, empty"
     run(20);
     CHECK((reg(EAX) & 0x4500) == 0x4100);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FRSTOR waits: a pending unmasked exception raises #MF first") {
+    real16();
+    wr32(16 * 4, 0x00000500);
+    mem.write_bytes(0x500, "\xF4", 1);
+    cpu.cr0 |= cr0::NE;
+    const uint16_t cw = 0x037B;  // ZE unmasked
+    mem.write_bytes(0x3000, &cw, 2);
+    load({0xDB, 0xE3, 0xD9, 0x2E, 0, 0x30,   // fninit; fldcw [0x3000]
+          0xD9, 0xEE, 0xD9, 0xE8, 0xD8, 0xF1, // fldz; fld1; fdiv st0, st1 -> pending ZE
+          0xDD, 0x26, 0, 0x31});             // frstor [0x3100]
+    run(20);
+    CHECK(cpu.eip == 0x501);
+    CHECK((cpu.fpu.fsw & 0x84) == 0x84);  // ZE, ES still set: FRSTOR did not run
+    CHECK(cpu.fpu.top() == 6);
+}
