@@ -42,6 +42,22 @@ Float80 from_ld(long double x) {
     return f;
 }
 
+// The algorithm assumes the host x87 at 64-bit precision, round to nearest; whatever the
+// emulator's own control word is, the public entry points run under exactly that.
+class HostMode {
+public:
+    HostMode() {
+        const uint16_t cw = 0x037F;
+        asm volatile("fnstcw %0\n\tfldcw %1" : "=m"(saved_) : "m"(cw));
+    }
+    ~HostMode() { asm volatile("fldcw %0" : : "m"(saved_)); }
+    HostMode(const HostMode&) = delete;
+    HostMode& operator=(const HostMode&) = delete;
+
+private:
+    uint16_t saved_;
+};
+
 // ---- double-extended arithmetic --------------------------------------------------------------
 struct DD {
     long double hi, lo;
@@ -203,6 +219,7 @@ DD cos_series(DD r) {
 enum class Trig : uint8_t { Sin, Cos, Tan };
 
 Result trig(Trig f, const Float80& x, uint16_t cw) {
+    const HostMode mode;
     uint16_t sw = 0;
     switch (classify(x, sw)) {
     case Cls::Nan: return nan_result(x, x, cw);
@@ -283,6 +300,7 @@ Result cos(const Float80& x, uint16_t cw) { return trig(Trig::Cos, x, cw); }
 Result tan(const Float80& x, uint16_t cw) { return trig(Trig::Tan, x, cw); }
 
 Result atan2(const Float80& y, const Float80& x, uint16_t cw) {
+    const HostMode mode;
     uint16_t sw = 0;
     const Cls cy = classify(y, sw), cx = classify(x, sw);
     if (cy == Cls::Nan || cx == Cls::Nan) return nan_result(y, x, cw);
@@ -305,6 +323,7 @@ Result atan2(const Float80& y, const Float80& x, uint16_t cw) {
 }
 
 Result exp2m1(const Float80& x, uint16_t cw) {
+    const HostMode mode;
     uint16_t sw = 0;
     switch (classify(x, sw)) {
     case Cls::Nan: return nan_result(x, x, cw);
@@ -322,6 +341,7 @@ Result exp2m1(const Float80& x, uint16_t cw) {
 }
 
 Result ylog2x(const Float80& y, const Float80& x, uint16_t cw) {
+    const HostMode mode;
     uint16_t sw = 0;
     const Cls cy = classify(y, sw), cx = classify(x, sw);
     if (cy == Cls::Nan || cx == Cls::Nan) return nan_result(y, x, cw);
@@ -341,6 +361,7 @@ Result ylog2x(const Float80& y, const Float80& x, uint16_t cw) {
 }
 
 Result ylog2xp1(const Float80& y, const Float80& x, uint16_t cw) {
+    const HostMode mode;
     uint16_t sw = 0;
     const Cls cy = classify(y, sw), cx = classify(x, sw);
     if (cy == Cls::Nan || cx == Cls::Nan) return nan_result(y, x, cw);
