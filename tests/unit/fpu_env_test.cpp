@@ -243,3 +243,15 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FRSTOR waits: a pending unmasked exception 
     CHECK((cpu.fpu.fsw & 0x84) == 0x84);  // ZE, ES still set: FRSTOR did not run
     CHECK(cpu.fpu.top() == 6);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "real-mode 32-bit FNSTENV (28 bytes) splits FIP around FOP") {
+    real16();
+    load({0xDB, 0xE3, 0xD9, 0xE8,         // fninit; fld1 at CODE + 2
+          0x66, 0xD9, 0x36, 0, 0x30,      // o32 fnstenv [0x3000]
+          0xF4});
+    run(20);
+    const uint32_t lin = test::CpuFixture::CODE + 2;
+    CHECK(rd32(0x3000) == 0xFFFF037F);
+    CHECK(rd32(0x3000 + 12) == (0xFFFF0000u | (lin & 0xFFFF)));
+    CHECK(rd32(0x3000 + 16) == (((lin >> 16) << 12) | 0x1E8));
+}

@@ -106,6 +106,7 @@ TEST_CASE("transcendentals are correctly rounded on sample points") {
     const Float80 one{0x8000000000000000ull, 0x3FFF}, mone{0x8000000000000000ull, 0xBFFF};
     CHECK(x87::sin(one, 0x037F).v.mant == 0xD76AA47848677021ull);
     CHECK(x87::cos(one, 0x037F).v.mant == 0x8A51407DA8345C92ull);
+    CHECK(x87::sin(one, 0x007F).v.mant == 0xD76AA40000000000ull);  // 24-bit precision control
     const Float80 a = x87::atan2(mone, mone, 0x037F).v;
     CHECK(a.sexp == 0xC000);
     CHECK(a.mant == 0x96CBE3F9990E91A8ull);
