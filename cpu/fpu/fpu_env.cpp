@@ -68,9 +68,13 @@ void load_env(Cpu& c, EnvLayout l, const uint8_t* in) {
         f.fdp = l.wide ? w[5] : w[5] & 0xFFFF;
         f.fds = uint16_t(w[6]);
     }
-    // ES and B summarise the loaded flags against the loaded masks.
-    if (f.fsw & ~f.fcw & sw::EXC) f.fsw |= sw::ES | sw::B;
-    else f.fsw &= uint16_t(~(sw::ES | sw::B));
+    // ES and B summarise the loaded flags against the loaded masks; FERR# follows a cleared ES.
+    if (f.fsw & ~f.fcw & sw::EXC) {
+        f.fsw |= sw::ES | sw::B;
+    } else {
+        f.fsw &= uint16_t(~(sw::ES | sw::B));
+        c.bus.ferr(false);
+    }
 }
 
 // FNSTENV / FNSAVE: the environment, then (FNSAVE) ST(0)..ST(7) in stack order. FNSTENV then
