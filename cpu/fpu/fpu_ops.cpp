@@ -1,142 +1,19 @@
 // x87 FPU instructions: control, loads and stores, arithmetic, compares.
 // IEEE operations run on the host x87 (host_x87.h); this file does the stack, tags, exception
-// masking, device-not-available checks and the instruction/data pointers.
+// masking, device-not-available checks and the instruction/data pointers (shared parts in
+// fpu_common.h; memory images in fpu_env.cpp; FPREM/FSCALE/FXTRACT and transcendentals in
+// fpu_math.cpp).
 //
 // Fixed choices where the SDM leaves C0..C3 undefined: they keep their previous value, except
 // C1 after arithmetic, which is the host x87's round-up indication.
-// Unmasked overflow/underflow with a register destination keeps the masked (rounded) result.
-#include "cpu/fpu/host_x87.h"
-#include <cstring>
+// Unmasked overflow/underflow with a register destination: FADD/FSUB/FMUL/FDIV give the
+// exponent-biased result; FSCALE, FSQRT and the transcendentals keep the masked result.
 #include <utility>
 
-#include "cpu/ops/operands.h"
+#include "cpu/fpu/fpu_common.h"
 
-namespace jitpc::cpu::ops {
+namespace jitpc::cpu::ops::fpu {
 namespace {
-
-namespace sw {
-constexpr uint16_t IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, SF = 0x40, ES = 0x80,
-                   C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, B = 0x8000,
-                   EXC = 0x3F, CC = C0 | C1 | C2 | C3;
-}
-constexpr Float80 INDEFINITE{0xC000000000000000ull, 0xFFFF};
-constexpr unsigned TAG_VALID = 0, TAG_ZERO = 1, TAG_SPECIAL = 2, TAG_EMPTY = 3;
-
-unsigned tag_of(const Float80& v) {
-    const unsigned e = v.sexp & 0x7FFF;
-    if (e == 0x7FFF) return TAG_SPECIAL;
-    if (e == 0) return v.mant ? TAG_SPECIAL : TAG_ZERO;
-    return (v.mant >> 63) ? TAG_VALID : TAG_SPECIAL;
-}
-
-// Stack and exception bookkeeping over FpuState.
-struct Stack {
-    FpuState& f;
-    unsigned phys(unsigned i) const { return (f.top() + i) & 7; }
-    bool empty(unsigned i) const { return ((f.ftw >> (2 * phys(i))) & 3) == TAG_EMPTY; }
-    Float80& st(unsigned i) { return f.st[phys(i)]; }
-    void set_tag(unsigned p, unsigned t) { f.ftw = uint16_t((f.ftw & ~(3u << (2 * p))) | (t << (2 * p))); }
-    void set_top(unsigned t) { f.fsw = uint16_t((f.fsw & ~0x3800) | ((t & 7) << 11)); }
-    void write(unsigned i, const Float80& v) {
-        st(i) = v;
-        set_tag(phys(i), tag_of(v));
-    }
-    void pop() {
-        set_tag(phys(0), TAG_EMPTY);
-        set_top(f.top() + 1);
-    }
-    void push(const Float80& v) {
-        set_top(f.top() - 1);
-        write(0, v);
-    }
-    // Records exceptions; returns false when one of `blocking` is unmasked (no result is
-    // written then). An unmasked exception sets ES and B for the next waiting instruction.
-    bool signal(uint16_t exc, uint16_t blocking = sw::IE | sw::DE | sw::ZE) {
-        f.fsw |= exc & (sw::EXC | sw::SF);
-        const uint16_t unmasked = exc & ~f.fcw & sw::EXC;
-        if (unmasked) f.fsw |= sw::ES | sw::B;
-        return !(unmasked & blocking);
-    }
-    void set_cc(uint16_t cc, uint16_t mask = sw::CC) {
-        f.fsw = uint16_t((f.fsw & ~mask) | (cc & mask));
-    }
-    // Stack underflow (C1=0) or overflow (C1=1): returns whether the masked response applies.
-    bool stack_fault(bool overflow) {
-        set_cc(overflow ? sw::C1 : 0, sw::C1);
-        return signal(sw::IE | sw::SF);
-    }
-    // Pushes v, or the indefinite on overflow when masked.
-    void push_checked(const Float80& v) {
-        if (!empty(7)) {
-            if (stack_fault(true)) push(INDEFINITE);
-            return;
-        }
-        push(v);
-    }
-};
-
-// Which pre-checks an instruction makes: the no-wait control forms skip pending exceptions.
-enum class Kind : uint8_t { Compute, NoWait, Wait };
-
-void pending_check(Cpu& c) {
-    if (!(c.fpu.fsw & sw::ES)) return;
-    if (c.cr0 & cr0::NE) raise_fault(VEC_MF);
-    c.bus.ferr(true);
-}
-
-template <void (*F)(Cpu&, const Insn&), Kind K> void guarded(Cpu& c, const Insn& i) {
-    if constexpr (K == Kind::Wait) {
-        if ((c.cr0 & (cr0::TS | cr0::MP)) == (cr0::TS | cr0::MP)) raise_fault(VEC_NM);
-        pending_check(c);
-        return;
-    } else {
-        if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
-        if constexpr (K == Kind::Compute) pending_check(c);
-        F(c, i);
-        if constexpr (K == Kind::Compute) {
-            FpuState& f = c.fpu;
-            f.fip = c.eip;
-            f.fcs = c.seg[CS].sel;
-            f.fop = i.imm2;
-            if (i.flags & IF_MEM) {
-                f.fdp = c.ea(i);
-                f.fds = c.seg[i.seg].sel;
-            }
-        }
-    }
-}
-
-// ---- memory operands ---------------------------------------------------------------------
-uint64_t read64(Cpu& c, const Insn& i) {
-    const uint32_t off = c.ea(i);
-    c.linear(i.seg, off, 8, false);
-    const uint64_t lo = c.read<uint32_t>(i.seg, off);
-    return lo | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
-}
-Float80 read80(Cpu& c, const Insn& i) {
-    const uint32_t off = c.ea(i);
-    c.linear(i.seg, off, 10, false);
-    Float80 v;
-    v.mant = c.read<uint32_t>(i.seg, off) | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
-    v.sexp = c.read<uint16_t>(i.seg, off + 8);
-    return v;
-}
-// Checks the whole destination before storing any part of it.
-void write_bytes(Cpu& c, const Insn& i, const void* p, unsigned n) {
-    const uint32_t lin = c.linear(i.seg, c.ea(i), n, true);
-    c.mmu.probe_write(lin, n, c.user());
-    const uint8_t* b = static_cast<const uint8_t*>(p);
-    for (unsigned k = 0; k + 4 <= n; k += 4) {
-        uint32_t w;
-        std::memcpy(&w, b + k, 4);
-        c.write_linear<uint32_t>(lin + k, w);
-    }
-    if (n & 2) {
-        uint16_t h;
-        std::memcpy(&h, b + (n & ~3u), 2);
-        c.write_linear<uint16_t>(lin + (n & ~3u), h);
-    }
-}
 
 // Source operand kinds of loads and arithmetic.
 enum class Src : uint8_t { StI, F32, F64, F80, I16, I32, I64 };
@@ -157,16 +34,6 @@ template <Src S> bool load_mem(Cpu& c, const Insn& i, Stack& s, Float80& out) {
 }
 
 // ---- control -----------------------------------------------------------------------------
-void fninit(Cpu& c, const Insn&) {
-    FpuState& f = c.fpu;
-    f.fcw = 0x037F;
-    f.fsw = 0;
-    f.ftw = 0xFFFF;
-    f.fop = 0;
-    f.fip = f.fdp = 0;
-    f.fcs = f.fds = 0;
-    c.bus.ferr(false);
-}
 void fnclex(Cpu& c, const Insn&) {
     c.fpu.fsw &= uint16_t(~(sw::EXC | sw::SF | sw::ES | sw::B));
     c.bus.ferr(false);
@@ -272,6 +139,33 @@ template <x87::UnOp Op> void funary(Cpu& c, const Insn&) {
 }
 
 // ---- arithmetic ----------------------------------------------------------------------------
+// Unmasked overflow or underflow with a register destination (SDM 4.9.1.4/4.9.1.5): the result
+// is rounded to the destination precision with an unbounded exponent, then its exponent is
+// biased by -24576 (overflow) or +24576 (underflow). Tininess is judged after rounding.
+bool finite_nonzero(const Float80& v) {
+    const unsigned e = v.sexp & 0x7FFF;
+    return e != 0x7FFF && v.mant && (e == 0 || (v.mant >> 63));
+}
+x87::Result unbounded_response(x87::BinOp op, const Float80& a, const Float80& b, x87::Result masked,
+                               uint16_t fcw) {
+    const uint16_t trap = ~fcw & (sw::OE | sw::UE);
+    // Only a result that overflowed or came out tiny (denormal or zero) needs the wide form.
+    const bool suspect = (masked.sw & (sw::OE | sw::UE)) || !(masked.v.sexp & 0x7FFF);
+    if (!trap || !suspect || !finite_nonzero(a) || !finite_nonzero(b) || (masked.sw & sw::IE))
+        return masked;
+    const x87::Wide w = x87::binary_wide(op, a, b, fcw);
+    if (!w.r.v.mant) return masked;
+    const int e = int(w.r.v.sexp & 0x7FFF) + w.shift;
+    int bias = 0;
+    uint16_t flag = 0;
+    if (e > 0x7FFE && (trap & sw::OE)) bias = -24576, flag = sw::OE;
+    else if (e < 1 && (trap & sw::UE)) bias = 24576, flag = sw::UE;
+    if (!flag) return masked;
+    x87::Result r = w.r;
+    r.v.sexp = uint16_t((r.v.sexp & 0x8000) | ((e + bias) & 0x7FFF));
+    r.sw = uint16_t((r.sw & (sw::PE | sw::C1)) | flag);
+    return r;
+}
 enum class Arith : uint8_t { Add, Sub, Subr, Mul, Div, Divr };
 
 // ST(r0) = ST(r0) op source; the source is ST(r1) or the memory operand (then r0 = 0).
@@ -297,7 +191,7 @@ template <Arith Op, Src S, bool Pop> void farith(Cpu& c, const Insn& i) {
                               : Op == Arith::Mul ? x87::BinOp::Mul
                               : (Op == Arith::Sub || Op == Arith::Subr) ? x87::BinOp::Sub
                                                                         : x87::BinOp::Div;
-    const x87::Result r = x87::binary(op, a, b, c.fpu.fcw);
+    const x87::Result r = unbounded_response(op, a, b, x87::binary(op, a, b, c.fpu.fcw), c.fpu.fcw);
     if (!s.signal(r.sw & sw::EXC)) return;
     s.set_cc(r.sw & sw::C1, sw::C1);
     s.write(d, r.v);
@@ -369,9 +263,11 @@ void fcmov(Cpu& c, const Insn& i) {
     if (c.flags.cond(i.aux)) s.write(0, s.st(i.r1));
 }
 
-void ffree(Cpu& c, const Insn& i) {
+// FFREE, and FFREEP (DF C0+i, undocumented but present on the P6), which also pops.
+template <bool Pop> void ffree(Cpu& c, const Insn& i) {
     Stack s{c.fpu};
     s.set_tag(s.phys(i.r0), TAG_EMPTY);
+    if constexpr (Pop) s.set_top(c.fpu.top() + 1);
 }
 template <int D> void fstp_move(Cpu& c, const Insn&) {
     Stack s{c.fpu};
@@ -379,19 +275,8 @@ template <int D> void fstp_move(Cpu& c, const Insn&) {
     s.set_top(c.fpu.top() + D);
 }
 
+
 // ---- binders -------------------------------------------------------------------------------
-// The 11-bit FOP: low three bits of the escape opcode, then the ModRM byte.
-void note_fop(const DecodeCtx& ctx, Insn& i) {
-    const auto& m = ctx.zi.raw.modrm;
-    i.imm2 = uint16_t(((ctx.zi.opcode & 7) << 8) | (m.mod << 6) | (m.reg << 3) | m.rm);
-}
-
-template <void (*F)(Cpu&, const Insn&), Kind K = Kind::Compute>
-Handler bind_fixed(const DecodeCtx& ctx, Insn& i) {
-    note_fop(ctx, i);
-    return &guarded<F, K>;
-}
-
 template <template <Src> class H> Handler by_source(const DecodeCtx& ctx, unsigned n, bool integer) {
     if (!ctx.is_mem(n)) return H<Src::StI>::fn;
     switch (ctx.size(n)) {
@@ -446,19 +331,20 @@ template <uint8_t Cc> Handler bind_fcmov(const DecodeCtx& ctx, Insn& i) {
     return &guarded<fcmov, Kind::Compute>;
 }
 
+
 }  // namespace
-}  // namespace jitpc::cpu::ops
+}  // namespace jitpc::cpu::ops::fpu
 
 namespace jitpc::cpu {
 
 void register_fpu(Binder* t) {
-    using namespace ops;
+    using namespace ops::fpu;
     using x87::Const;
     t[ZYDIS_MNEMONIC_FNINIT] = bind_fixed<fninit, Kind::NoWait>;
     t[ZYDIS_MNEMONIC_FNCLEX] = bind_fixed<fnclex, Kind::NoWait>;
     t[ZYDIS_MNEMONIC_FNSTSW] = bind_fixed<fnstsw, Kind::NoWait>;
     t[ZYDIS_MNEMONIC_FNSTCW] = bind_fixed<fnstcw, Kind::NoWait>;
-    t[ZYDIS_MNEMONIC_FLDCW] = bind_fixed<fldcw, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FLDCW] = bind_fixed<fldcw, Kind::Control>;
     t[ZYDIS_MNEMONIC_FWAIT] = bind_fixed<fnop, Kind::Wait>;
     t[ZYDIS_MNEMONIC_FNOP] = bind_fixed<fnop>;
     t[ZYDIS_MNEMONIC_FLD] = bind_fld<false>;
@@ -519,7 +405,15 @@ void register_fpu(Binder* t) {
     t[ZYDIS_MNEMONIC_FCMOVNBE] = bind_fcmov<0x7>;
     t[ZYDIS_MNEMONIC_FCMOVU] = bind_fcmov<0xA>;
     t[ZYDIS_MNEMONIC_FCMOVNU] = bind_fcmov<0xB>;
-    t[ZYDIS_MNEMONIC_FFREE] = bind_fixed<ffree>;
+    register_env(t);
+    register_math(t);
+    t[ZYDIS_MNEMONIC_FFREE] = bind_fixed<ffree<false>>;
+    t[ZYDIS_MNEMONIC_FFREEP] = bind_fixed<ffree<true>>;
+    t[ZYDIS_MNEMONIC_FSTPNCE] = bind_fst<false, true>;  // D9 D8+i: FSTP ST(i) alias
+    // The 8087/287 control opcodes (DB E0, E1, E4) do nothing on a 387 or later.
+    t[ZYDIS_MNEMONIC_FENI8087_NOP] = bind_fixed<fnop, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FDISI8087_NOP] = bind_fixed<fnop, Kind::NoWait>;
+    t[ZYDIS_MNEMONIC_FSETPM287_NOP] = bind_fixed<fnop, Kind::NoWait>;
     t[ZYDIS_MNEMONIC_FINCSTP] = bind_fixed<fstp_move<1>>;
     t[ZYDIS_MNEMONIC_FDECSTP] = bind_fixed<fstp_move<-1>>;
 }

@@ -20,7 +20,25 @@ enum class BinOp : uint8_t { Add, Sub, Mul, Div };
 enum class UnOp : uint8_t { Sqrt, Rndint };
 enum class Const : uint8_t { One, Zero, Pi, L2e, L2t, Lg2, Ln2 };
 
+// Exact operations on ST(0) and ST(1): FPREM, FPREM1, FSCALE give the new ST(0) in v0 (and C0..C3
+// in sw); FXTRACT reads only ST(0) and gives the significand in v0 and the exponent in v1.
+enum class PairOp : uint8_t { Prem, Prem1, Scale, Xtract };
+struct Result2 {
+    Float80 v0, v1;
+    uint16_t sw;
+};
+Result2 pair(PairOp op, const Float80& st0, const Float80& st1, uint16_t cw);
+
 Result binary(BinOp op, const Float80& a, const Float80& b, uint16_t cw);
+// a op b for finite non-zero operands (normal or denormal) with an unbounded exponent, for the
+// unmasked overflow/underflow response: the significand rounded under the guest's PC/RC sits
+// in `v` (a normal value) and the true biased exponent is v's exponent plus `shift`.
+struct Wide {
+    Result r;
+    int shift;
+};
+Wide binary_wide(BinOp op, const Float80& a, const Float80& b, uint16_t cw);
+
 Result unary(UnOp op, const Float80& a, uint16_t cw);
 Result constant(Const k, uint16_t cw);
 // FCOM (unordered=false) or FUCOM of a against b; C0/C2/C3 and IE/DE in the result's sw.

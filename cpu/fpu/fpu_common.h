@@ -1,0 +1,176 @@
+// Shared by the x87 instruction files: status-word bits, tags, the register stack with its
+// exception bookkeeping, the device-not-available/pending-exception wrapper, memory operand
+// access and the FOP-recording binder.
+#pragma once
+
+#include <cstring>
+
+#include "cpu/fpu/host_x87.h"
+#include "cpu/ops/operands.h"
+
+namespace jitpc::cpu::ops::fpu {
+
+namespace sw {
+constexpr uint16_t IE = 1, DE = 2, ZE = 4, OE = 8, UE = 0x10, PE = 0x20, SF = 0x40, ES = 0x80,
+                   C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, B = 0x8000,
+                   EXC = 0x3F, CC = C0 | C1 | C2 | C3;
+}
+constexpr Float80 INDEFINITE{0xC000000000000000ull, 0xFFFF};
+constexpr unsigned TAG_VALID = 0, TAG_ZERO = 1, TAG_SPECIAL = 2, TAG_EMPTY = 3;
+
+inline unsigned tag_of(const Float80& v) {
+    const unsigned e = v.sexp & 0x7FFF;
+    if (e == 0x7FFF) return TAG_SPECIAL;
+    if (e == 0) return v.mant ? TAG_SPECIAL : TAG_ZERO;
+    return (v.mant >> 63) ? TAG_VALID : TAG_SPECIAL;
+}
+
+// Stack and exception bookkeeping over FpuState.
+struct Stack {
+    FpuState& f;
+    unsigned phys(unsigned i) const { return (f.top() + i) & 7; }
+    bool empty(unsigned i) const { return ((f.ftw >> (2 * phys(i))) & 3) == TAG_EMPTY; }
+    Float80& st(unsigned i) { return f.st[phys(i)]; }
+    void set_tag(unsigned p, unsigned t) { f.ftw = uint16_t((f.ftw & ~(3u << (2 * p))) | (t << (2 * p))); }
+    void set_top(unsigned t) { f.fsw = uint16_t((f.fsw & ~0x3800) | ((t & 7) << 11)); }
+    void write(unsigned i, const Float80& v) {
+        st(i) = v;
+        set_tag(phys(i), tag_of(v));
+    }
+    void pop() {
+        set_tag(phys(0), TAG_EMPTY);
+        set_top(f.top() + 1);
+    }
+    void push(const Float80& v) {
+        set_top(f.top() - 1);
+        write(0, v);
+    }
+    // Records exceptions; returns false when one of `blocking` is unmasked (no result is
+    // written then). An unmasked exception sets ES and B for the next waiting instruction.
+    bool signal(uint16_t exc, uint16_t blocking = sw::IE | sw::DE | sw::ZE) {
+        f.fsw |= exc & (sw::EXC | sw::SF);
+        const uint16_t unmasked = exc & ~f.fcw & sw::EXC;
+        if (unmasked) f.fsw |= sw::ES | sw::B;
+        return !(unmasked & blocking);
+    }
+    void set_cc(uint16_t cc, uint16_t mask = sw::CC) {
+        f.fsw = uint16_t((f.fsw & ~mask) | (cc & mask));
+    }
+    // Stack underflow (C1=0) or overflow (C1=1): returns whether the masked response applies.
+    bool stack_fault(bool overflow) {
+        set_cc(overflow ? sw::C1 : 0, sw::C1);
+        return signal(sw::IE | sw::SF);
+    }
+    // Pushes v, or the indefinite on overflow when masked.
+    void push_checked(const Float80& v) {
+        if (!empty(7)) {
+            if (stack_fault(true)) push(INDEFINITE);
+            return;
+        }
+        push(v);
+    }
+};
+
+// Compute: waits (checks pending exceptions) and records FIP/FCS/FOP/FDP/FDS. Control (FLDCW,
+// FLDENV, FRSTOR): waits, leaves the pointers. NoWait: the FN* forms. Wait: FWAIT itself.
+enum class Kind : uint8_t { Compute, Control, NoWait, Wait };
+
+inline void pending_check(Cpu& c) {
+    if (!(c.fpu.fsw & sw::ES)) return;
+    if (c.cr0 & cr0::NE) raise_fault(VEC_MF);
+    c.bus.ferr(true);
+}
+
+template <void (*F)(Cpu&, const Insn&), Kind K> void guarded(Cpu& c, const Insn& i) {
+    if constexpr (K == Kind::Wait) {
+        if ((c.cr0 & (cr0::TS | cr0::MP)) == (cr0::TS | cr0::MP)) raise_fault(VEC_NM);
+        pending_check(c);
+        return;
+    } else {
+        if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
+        if constexpr (K != Kind::NoWait) pending_check(c);
+        F(c, i);
+        if constexpr (K == Kind::Compute) {
+            FpuState& f = c.fpu;
+            f.fip = c.eip;
+            f.fcs = c.seg[CS].sel;
+            f.fop = i.imm2;
+            if (i.flags & IF_MEM) {
+                f.fdp = c.ea(i);
+                f.fds = c.seg[i.seg].sel;
+            }
+        }
+    }
+}
+
+// ---- memory operands ---------------------------------------------------------------------
+inline uint64_t read64(Cpu& c, const Insn& i) {
+    const uint32_t off = c.ea(i);
+    c.linear(i.seg, off, 8, false);
+    const uint64_t lo = c.read<uint32_t>(i.seg, off);
+    return lo | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
+}
+inline Float80 read80(Cpu& c, const Insn& i) {
+    const uint32_t off = c.ea(i);
+    c.linear(i.seg, off, 10, false);
+    Float80 v;
+    v.mant = c.read<uint32_t>(i.seg, off) | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
+    v.sexp = c.read<uint16_t>(i.seg, off + 8);
+    return v;
+}
+// Checks the whole destination before storing any part of it.
+inline void write_bytes(Cpu& c, const Insn& i, const void* p, unsigned n) {
+    const uint32_t lin = c.linear(i.seg, c.ea(i), n, true);
+    c.mmu.probe_write(lin, n, c.user());
+    const uint8_t* b = static_cast<const uint8_t*>(p);
+    for (unsigned k = 0; k + 4 <= n; k += 4) {
+        uint32_t w;
+        std::memcpy(&w, b + k, 4);
+        c.write_linear<uint32_t>(lin + k, w);
+    }
+    if (n & 2) {
+        uint16_t h;
+        std::memcpy(&h, b + (n & ~3u), 2);
+        c.write_linear<uint16_t>(lin + (n & ~3u), h);
+    }
+}
+
+// FNINIT's state, also left by FNSAVE.
+inline void fninit(Cpu& c, const Insn&) {
+    FpuState& f = c.fpu;
+    f.fcw = 0x037F;
+    f.fsw = 0;
+    f.ftw = 0xFFFF;
+    f.fop = 0;
+    f.fip = f.fdp = 0;
+    f.fcs = f.fds = 0;
+    c.bus.ferr(false);
+}
+
+// The 11-bit FOP: low three bits of the escape opcode, then the ModRM byte.
+inline void note_fop(const DecodeCtx& ctx, Insn& i) {
+    const auto& m = ctx.zi.raw.modrm;
+    i.imm2 = uint16_t(((ctx.zi.opcode & 7) << 8) | (m.mod << 6) | (m.reg << 3) | m.rm);
+}
+
+template <void (*F)(Cpu&, const Insn&), Kind K = Kind::Compute>
+Handler bind_fixed(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    return &guarded<F, K>;
+}
+
+// Reads n bytes after checking the whole source, so a fault changes nothing.
+inline void read_bytes(Cpu& c, const Insn& i, uint8_t* out, unsigned n) {
+    const uint32_t off = c.ea(i);
+    c.linear(i.seg, off, n, false);
+    for (unsigned k = 0; k < n; k += 2) {
+        const uint16_t v = c.read<uint16_t>(i.seg, off + k);
+        std::memcpy(out + k, &v, 2);
+    }
+}
+
+// Bindings of the other x87 files, called from register_fpu.
+void register_env(Binder* t);
+void register_math(Binder* t);
+
+}  // namespace jitpc::cpu::ops::fpu
