@@ -14,6 +14,7 @@
 %define L_CODE  0x408000
 %define L_CODE2 0x409000
 %define L_UNP   0x40A000
+%define L_SPLIT 0x40B000    ; present, followed by a not-present page
 %define LARGE   0x800000
 %define PTE(l)  (pt1 + (((l) >> 12) & 0x3FF) * 4)
 
@@ -108,6 +109,15 @@ start:
     CHECK e, 8
     PUTS `read-only upgraded to writable: write lands ok\n`
 
+    ; A dword store across into a not-present page faults before writing its first half.
+    MAP L_SPLIT, pg_a + (PG_P | PG_W)
+    mov dword [pg_a + 0xFFC], 0
+    TRY mov dword [L_SPLIT + 0xFFE], 0x11223344
+    EXPECT_FAULT 14, 2, 21
+    cmp dword [pg_a + 0xFFC], 0
+    CHECK e, 21
+    PUTS `page-crossing store into a not-present page: #PF, nothing written ok\n`
+
     ; User accesses (ring 3 through IRETD).
     MAP L_SUP, pg_a + (PG_P | PG_W)
     RING3 user_read_sup
@@ -166,7 +176,14 @@ start:
     mov dword [pd + 8], PG_P | PG_W | PG_PS
     READS LARGE + pg_a, 0xAAAA0001, 16
     READS LARGE + pg_b, 0xBBBB0002, 16
-    PUTS `4 MiB page maps ok\n`
+    mov eax, [pd + 8]
+    and eax, PG_A | PG_D
+    cmp eax, PG_A
+    CHECK e, 16
+    mov dword [LARGE + pg_a + 16], 0x44
+    test dword [pd + 8], PG_D
+    CHECK nz, 16
+    PUTS `4 MiB page maps, A then D set in its PDE ok\n`
     mov eax, pg_a
     shr eax, 12
     mov dword [pt2 + eax * 4], pg_b + (PG_P | PG_W)    ; the image lies below 4 MiB
@@ -193,8 +210,35 @@ start:
     cmp eax, 2
     CHECK e, 18
     PUTS `code modified through an alias runs ok\n`
+
+    ; Only the ring 3 code page stays a user page: the GDT, IDT, TSS and ring 0 stack accesses
+    ; of a ring 3 event are supervisor accesses and must not fault.
+    xor ecx, ecx
+.supervisor:
+    and dword [pt0 + ecx * 4], ~PG_U
+    inc ecx
+    cmp ecx, 1024
+    jne .supervisor
+    mov eax, user_code
+    shr eax, 12
+    or dword [pt0 + eax * 4], PG_U
+    mov eax, cr3
+    mov cr3, eax
+    RING3 user_read_ro
+    EXPECT_FAULT VEC_BACK, 0, 19
+    RING3 user_write_ro
+    EXPECT_FAULT 14, 7, 19
+    RING3 user_read_gdt
+    EXPECT_FAULT 14, 5, 20
+    EXPECT_CR2 gdt, 20
+    PUTS `ring 3 events use supervisor accesses to GDT, IDT, TSS, stack ok\n`
     PASS
 
+align 4096
+user_code:
+user_read_gdt:
+    mov eax, [gdt]
+    int VEC_BACK
 user_read_sup:
     mov eax, [L_SUP]
     int VEC_BACK
@@ -207,6 +251,7 @@ user_write_ro:
 user_write_np:
     mov dword [L_UNP], 1
     int VEC_BACK
+align 4096
 
     PM_CODE
     PM_DATA
