@@ -1,6 +1,6 @@
-; Double faults: a #NP while delivering #GP becomes #DF(0) through an interrupt gate; a #PF
-; while pushing the frame of a #PF becomes #DF(0) through a task gate to a task with its own
-; stack (the faulting task's stack is the one that is not present).
+; Double faults: a #NP while delivering #GP becomes #DF(0) through an interrupt gate, one while
+; delivering the benign #UD stays a #NP; a #PF while pushing the frame of a #PF becomes #DF(0)
+; through a task gate to a task with its own stack (the faulting task's stack is not present).
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 
@@ -18,12 +18,18 @@ start:
     EXPECT_FAULT 13, 0x7F8, 2
     PUTS `#GP alone: #GP(sel) ok\n`
 
+    and byte [idt + 6 * 8 + 5], 0x7F         ; #UD gate not present: benign, no #DF
+    TRY ud2
+    EXPECT_FAULT 11, 6 * 8 + 2 + 1, 3
+    or byte [idt + 6 * 8 + 5], 0x80
+    PUTS `#NP delivering #UD: #NP(IDT|EXT), no #DF ok\n`
+
     PAGING_INIT
     TASK SEL_DF_TSS, df_tss, df_task, df_stack_top
     TASKGATE 8, SEL_DF_TSS
     mov esp, L_NP + 0x1000                   ; the stack page is not present
     mov eax, [L_NP + 0x10]
-    FAIL 3
+    FAIL 6
 
 df_task:
     pop eax
