@@ -93,6 +93,11 @@ start:
     or eax, 0x10000
     mov cr0, eax
     PUTS `supervisor write, read-only, WP=0: done ok\n`
+    TRY mov dword [L_RO + 8], 0x67
+    EXPECT_FAULT 14, 3, 7
+    cmp dword [pg_b + 8], 0x66
+    CHECK e, 7
+    PUTS `WP set again: the write that went through faults ok\n`
 
     ; Read-only upgraded to writable without INVLPG: a first write may fault; the retry works.
     MAP L_RO, pg_b + PG_P
