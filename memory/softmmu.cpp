@@ -46,8 +46,9 @@ Mmu::Walk Mmu::walk(uint32_t lin, Access acc, bool user) {
         if ((pde & want) != want) pte_write(pde_addr, pde |= want);
         const uint32_t base = pde & 0xFFC00000;
         const bool writable = (user ? (pde & pte::W) : ((pde & pte::W) || !wp));
-        return Walk{a20(base | (lin & 0x003FF000)), base, writable, bool(pde & pte::D),
-                    (pde & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+        // INVLPG matches 4 MiB pages by their linear base.
+        return Walk{a20(base | (lin & 0x003FF000)), lin & 0xFFC00000, writable,
+                    bool(pde & pte::D), (pde & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
     }
 
     const uint32_t pte_addr = (pde & PAGE_MASK) + (((lin >> 12) & 0x3FF) << 2);

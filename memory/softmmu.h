@@ -32,7 +32,7 @@ struct TlbEntry {
     uint32_t tag[3];     // by Access
     uint32_t phys;       // physical page address
     uintptr_t addend;    // host pointer = addend + linear address
-    uint32_t large_base; // base of the 4 MiB page this entry came from, or 1 if 4 KiB
+    uint32_t large_base; // linear base of the 4 MiB page this entry came from, or 1 if 4 KiB
     uint8_t global;
     uint8_t pad[3];
 };
