@@ -119,6 +119,95 @@ start:
     cmp sp, 0x7000
     CHECK e, 30
 
+    ; The pushed IP names the first prefix of the faulting instruction.
+    mov word [es:0x1000], 0
+    mov bx, 0x1000
+    FAULTS 0, 31, div dword [es:bx]     ; 26 66 F7 37
+    SET_IVT 6, unexpected_ud            ; BOUND is a P6 instruction, never #UD
+    mov word [0x1000], 0x10
+    mov word [0x1002], 0x20
+    mov ax, 0x30
+    FAULTS 5, 32, bound ax, [0x1000]    ; #BR: 0x30 is above the upper bound
+    mov ax, 0x18
+    bound ax, [0x1000]                  ; inside the bounds: no fault
+
+; ---- more real-mode control flow and flags -------------------------------------------------
+    ; The IVT is wherever IDTR points, even in real mode.
+    mov word [0x2000 + 0x82 * 4], int80_set_cf
+    mov word [0x2000 + 0x82 * 4 + 2], ROM_SEG
+    lidt [cs:ivt_at_2000]
+    clc
+    int 0x82
+    CHECK c, 33
+    lidt [cs:ivt_at_0]
+
+    ; A BIOS-style handler that returns with RETF 2, discarding the FLAGS image.
+    SET_IVT 0x83, int83_retf2
+    int 0x83
+    cmp dx, 0x8383
+    CHECK e, 34
+    cmp sp, 0x7000
+    CHECK e, 35
+
+    ; IRETD (66 CF) pops a 32-bit frame.
+    pushfd
+    push dword ROM_SEG
+    push dword .after_iretd
+    iretd
+.after_iretd:
+    cmp sp, 0x7000
+    CHECK e, 36
+
+    ; POPF at CPL 0 in real mode: IOPL and NT are writable, bit 15 and bits 3/5 read as zero,
+    ; bit 1 as one.
+    push word 0xFEFF & ~0x0100      ; everything but TF
+    popf
+    pushf
+    pop ax
+    cmp ax, 0x7ED7 & ~0x0100
+    CHECK e, 37
+    push word 0
+    popf
+    pushf
+    pop ax
+    cmp ax, 0x0002
+    CHECK e, 38
+
+    ; INTO traps (IP after it) only with OF set.
+    SET_IVT 4, int04_count
+    xor cx, cx
+    mov al, 0x7F
+    add al, 1                       ; OF=1
+    into
+    xor al, al                      ; OF=0
+    into
+    cmp cx, 1
+    CHECK e, 39
+
+    ; LOOP with a 32-bit address size counts in ECX.
+    mov ecx, 0x00010002
+    xor edx, edx
+.loop32:
+    inc edx
+    a32 loop .loop32
+    cmp edx, 0x00010002             ; not 2, as CX alone would give
+    CHECK e, 40
+    test ecx, ecx
+    CHECK z, 41
+
+    ; A far call through memory, and RETF back.
+    mov word [0x1100], far_target
+    mov word [0x1102], ROM_SEG
+    xor dx, dx
+    call far [0x1100]
+    cmp dx, 0xFA12
+    CHECK e, 42
+    cmp sp, 0x7000
+    CHECK e, 43
+
+    ; A 66-prefixed near jump beyond the CS limit is #GP with the jump's IP.
+    FAULTS 13, 44, db 0x66, 0xE9, 0x00, 0x00, 0x01, 0x00   ; jmp near +0x10000
+
     PUTS "real mode ok", 10
     PASS
 
@@ -141,3 +230,25 @@ int81_clear_cf:
     pop ax
     pop bp
     iret
+
+int83_retf2:
+    mov dx, 0x8383
+    retf 2
+
+int04_count:
+    inc cx
+    iret
+
+far_target:
+    mov dx, 0xFA12
+    retf
+
+ivt_at_2000:
+    dw 0x3FF
+    dd 0x2000
+ivt_at_0:
+    dw 0x3FF
+    dd 0
+
+unexpected_ud:
+    FAIL 0x7F
