@@ -57,6 +57,21 @@ start:
     xor ax, ax
     mov ds, ax
 
+    ; String instructions with a 32-bit address size copy between extended-memory buffers.
+    mov dword [dword HIGH + 0x100], 0x11223344
+    mov dword [dword HIGH + 0x104], 0x55667788
+    mov esi, HIGH + 0x100
+    mov edi, HIGH + 0x400000
+    mov ecx, 2
+    cld
+    a32 rep movsd
+    cmp dword [dword HIGH + 0x400004], 0x55667788
+    CHECK e, 10
+    cmp edi, HIGH + 0x400008
+    CHECK e, 11
+    test ecx, ecx
+    CHECK z, 12
+
     ; GS was never loaded in protected mode: its limit is still 64 KiB.
     FAULTS 13, 6, mov eax, [gs:esi]
     mov ax, [gs:0xFFFE]
