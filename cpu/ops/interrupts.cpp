@@ -1,4 +1,4 @@
-// INT n, INT3, INTO, INT1 (ICEBP) and IRET/IRETD in every mode.
+// INT n, INT3, INTO, INT1 (ICEBP), BOUND and IRET/IRETD in every mode.
 #include "cpu/descriptor.h"
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
@@ -18,6 +18,21 @@ void into(Cpu& c, const Insn&) {
     if (c.flags.of()) c.deliver(VEC_OF, EventKind::Software, c.next_eip, false, 0);
 }
 void int1(Cpu& c, const Insn&) { c.deliver(VEC_DB, EventKind::Icebp, c.next_eip, false, 0); }
+
+// BOUND: a signed range check against the pair [lower, upper] in memory; #BR is a fault (the
+// pushed EIP names BOUND). The upper bound's offset is not wrapped, so a pair that straddles
+// the segment limit faults there.
+template <typename T> void bound(Cpu& c, const Insn& i) {
+    using S = sint_t<T>;
+    const uint32_t off = c.ea(i);
+    const S lower = S(c.read<T>(i.seg, off)), upper = S(c.read<T>(i.seg, off + sizeof(T)));
+    const S v = S(c.reg<T>(i.r0));
+    if (v < lower || v > upper) raise_fault(VEC_BR, 0);
+}
+Handler bind_bound(const DecodeCtx& ctx, Insn& i) {
+    if (!ctx.is_mem(1)) return nullptr;
+    return i.osize == 2 ? bound<uint16_t> : bound<uint32_t>;
+}
 
 // Slot k of an IRET frame with `w`-byte slots, read without popping.
 uint32_t slot(Cpu& c, unsigned w, unsigned k) { return stack_slot(c, w, k * w); }
@@ -120,6 +135,7 @@ void register_system_interrupts(Binder* t) {
     t[ZYDIS_MNEMONIC_INT3] = bind_end<int3>;
     t[ZYDIS_MNEMONIC_INTO] = bind_end<into>;
     t[ZYDIS_MNEMONIC_INT1] = bind_end<int1>;
+    t[ZYDIS_MNEMONIC_BOUND] = bind_bound;
     t[ZYDIS_MNEMONIC_IRET] = bind_end<iret<2>>;
     t[ZYDIS_MNEMONIC_IRETD] = bind_end<iret<4>>;
 }

@@ -1,0 +1,89 @@
+#!/bin/sh
+# run_cli_tests.sh JITPC: the front end's contract. Bad input of every kind ends with exactly one
+# "jitpc: " line on stderr and status 1 (never a crash); a guest ends the run with the status
+# its way of stopping promises (a run that hangs is killed after 30 s: status 124). Ends with
+# "N passed, M failed".
+jitpc=$1
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# Writes `file` made of the hex bytes that follow.
+bytes() {
+    bytes_file=$1; shift
+    : > "$bytes_file"
+    for b in "$@"; do printf "\\$(printf %03o "0x$b")" >> "$bytes_file"; done
+}
+# A 64 KiB firmware image whose reset vector (offset 0xFFF0) holds the given code bytes.
+rom() {
+    rom_file=$1; shift
+    head -c 65520 /dev/zero > "$rom_file"
+    bytes "$dir/vector" "$@"
+    cat "$dir/vector" >> "$rom_file"
+    head -c $((16 - $(wc -c < "$dir/vector"))) /dev/zero >> "$rom_file"
+}
+
+# expect_error NAME ARGS...: status 1 and one stderr line starting with "jitpc: ".
+expect_error() {
+    name=$1; shift
+    timeout 30 "$jitpc" "$@" > "$dir/out" 2> "$dir/err"
+    status=$?
+    lines=$(wc -l < "$dir/err")
+    if [ "$status" -ne 1 ]; then bad "$name: status $status, want 1"; cat "$dir/err"
+    elif [ "$lines" -ne 1 ]; then bad "$name: $lines lines on stderr, want 1"; cat "$dir/err"
+    elif ! grep -q '^jitpc: ' "$dir/err"; then bad "$name: stderr does not start with 'jitpc: '"; cat "$dir/err"
+    else ok; fi
+}
+
+# expect_status NAME STATUS ARGS...: the run ends with STATUS.
+expect_status() {
+    name=$1 want=$2; shift 2
+    timeout 30 "$jitpc" -debugcon none "$@" > "$dir/out" 2> "$dir/err"
+    status=$?
+    if [ "$status" -ne "$want" ]; then bad "$name: status $status, want $want"; cat "$dir/err"
+    else ok; fi
+}
+
+# ---- bad input ---------------------------------------------------------------------------
+expect_error "missing kernel" -kernel "$dir/no-such-kernel"
+head -c 4096 /dev/zero > "$dir/no_header"
+expect_error "kernel without a Multiboot header" -kernel "$dir/no_header"
+# An ELF header (i386, 32-bit LSB) announcing one program header at offset 64 that the file
+# does not contain, with a valid Multiboot header (no a.out kludge) at offset 52.
+bytes "$dir/truncated.elf" \
+    7f 45 4c 46 01 01 01 00 00 00 00 00 00 00 00 00 \
+    02 00 03 00 01 00 00 00 00 00 10 00 40 00 00 00 \
+    00 00 00 00 00 00 00 00 34 00 20 00 01 00 00 00 \
+    00 00 00 00 02 b0 ad 1b 00 00 00 00 fe 4f 52 e4 \
+    01 00 00 00
+expect_error "truncated ELF" -kernel "$dir/truncated.elf"
+head -c 1000 /dev/zero > "$dir/small.rom"
+expect_error "-bios image of the wrong size" -bios "$dir/small.rom"
+expect_error "unknown option" -frobnicate
+expect_error "-m below the minimum" -m 1M -bios "$dir/small.rom"
+expect_error "-m above the maximum" -m 8G -bios "$dir/small.rom"
+expect_error "-m absurdly large" -m 99999999999999999G -bios "$dir/small.rom"
+expect_error "option without its argument" -kernel
+expect_error "nothing to boot"
+
+# ---- how guests end a run ----------------------------------------------------------------
+rom "$dir/cli_hlt.rom" fa f4                         # cli; hlt
+expect_status "HLT with IF=0" 2 -bios "$dir/cli_hlt.rom"
+if grep -q 'f000:0000fff2' "$dir/err"; then ok; else bad "HLT message names no CS:EIP"; cat "$dir/err"; fi
+rom "$dir/spin.rom" eb fe                            # jmp $
+expect_status "-max-insns reached" 3 -bios "$dir/spin.rom" -max-insns 1000
+rom "$dir/exit5.rom" b0 05 e6 f4 f4                  # mov al, 5; out 0xF4, al; hlt
+expect_status "debug exit port" 11 -bios "$dir/exit5.rom"
+rom "$dir/exit10.rom" b0 10 e6 f4 f4
+expect_status "debug exit port (pass value)" 33 -bios "$dir/exit10.rom"
+# lidt [cs:0] loads a zero IDTR limit from the (zeroed) start of the ROM; INT3 then cannot reach
+# its vector, nor can the #GP or #DF that follow: a triple fault.
+rom "$dir/triple.rom" 2e 0f 01 1e 00 00 cc
+expect_status "triple fault with -no-reboot" 0 -bios "$dir/triple.rom" -no-reboot
+expect_status "triple fault resets without -no-reboot" 3 -bios "$dir/triple.rom" -max-insns 10000
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
