@@ -71,6 +71,35 @@ struct Stack {
     }
 };
 
+// ---- unmasked overflow/underflow to a register -------------------------------------------------
+inline bool finite_nonzero(const Float80& v) {
+    const unsigned e = v.sexp & 0x7FFF;
+    return e != 0x7FFF && v.mant && (e == 0 || (v.mant >> 63));
+}
+// SDM 4.9.1.4/4.9.1.5, 8.5.4/8.5.5: with OE or UE unmasked, a result that overflows or is tiny
+// (judged after rounding) is stored rounded with an unbounded exponent, biased by -24576 or
+// +24576. `wide()` gives that unbounded result (x87::Wide); it is only evaluated when the masked
+// result is suspect. A result still out of range after the bias (only FSCALE gets that far)
+// becomes a signed infinity or zero, inexact. Callers pass finite non-zero operands only.
+template <class WideFn> x87::Result biased_response(const x87::Result& masked, uint16_t fcw, WideFn wide) {
+    const uint16_t trap = ~fcw & (sw::OE | sw::UE);
+    const bool suspect = (masked.sw & (sw::OE | sw::UE)) || !(masked.v.sexp & 0x7FFF);
+    if (!trap || !suspect || (masked.sw & sw::IE)) return masked;
+    const x87::Wide w = wide();
+    if (!w.r.v.mant) return masked;
+    const int e = int(w.r.v.sexp & 0x7FFF) + w.shift;
+    const bool over = e > 0x7FFE && (trap & sw::OE), under = e < 1 && (trap & sw::UE);
+    if (!over && !under) return masked;
+    const int biased = e + (over ? -24576 : 24576);
+    const uint16_t sign = w.r.v.sexp & 0x8000;
+    if (biased > 0x7FFE) return {{0x8000000000000000ull, uint16_t(sign | 0x7FFF)}, uint16_t(sw::OE | sw::PE | sw::C1)};
+    if (biased < 1) return {{0, sign}, uint16_t(sw::UE | sw::PE)};
+    x87::Result r = w.r;
+    r.v.sexp = uint16_t(sign | biased);
+    r.sw = uint16_t((r.sw & (sw::PE | sw::C1)) | (over ? sw::OE : sw::UE));
+    return r;
+}
+
 // Compute: waits (checks pending exceptions) and records FIP/FCS/FOP/FDP/FDS. Control (FLDCW,
 // FLDENV, FRSTOR): waits, leaves the pointers. NoWait: the FN* forms. Wait: FWAIT itself.
 enum class Kind : uint8_t { Compute, Control, NoWait, Wait };
