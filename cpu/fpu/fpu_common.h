@@ -61,12 +61,13 @@ struct Stack {
         set_cc(overflow ? sw::C1 : 0, sw::C1);
         return signal(sw::IE | sw::SF);
     }
-    // Pushes v, or the indefinite on overflow when masked.
+    // Pushes v, or the indefinite on overflow when masked; C1 tells which (SDM FLD, FILD, FLDconst).
     void push_checked(const Float80& v) {
         if (!empty(7)) {
             if (stack_fault(true)) push(INDEFINITE);
             return;
         }
+        set_cc(0, sw::C1);
         push(v);
     }
 };

@@ -3,6 +3,8 @@
 // FCOMI. C1 is set beforehand so that clearing it is observable.
 #include <doctest/doctest.h>
 
+#include <vector>
+
 #include "tests/unit/cpu_fixture.h"
 
 using namespace jitpc;
@@ -116,4 +118,30 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FTST and FCOM on an empty ST0: unordered, I
     cpu.fpu.fsw |= C1;
     run(10);
     CHECK((reg(EAX) & (C3 | C2 | C1 | C0 | IE | SF)) == (UN | IE | SF));
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FLD, FLD1, FILD clear C1; a stack overflow sets it") {
+    wr32(DATA, 5);
+    for (const auto& load_op : {std::vector<uint8_t>{0xD9, 0xE8},                      // fld1
+                                std::vector<uint8_t>{0xD9, 0xC0},                      // fld st0
+                                std::vector<uint8_t>{0xDB, 0x05, 0, 0, 2, 0}}) {       // fild dword
+        flat32();
+        std::vector<uint8_t> code{0xDB, 0xE3, 0xD9, 0xEE};  // fninit; fldz
+        code.insert(code.end(), load_op.begin(), load_op.end());
+        code.insert(code.end(), {0xDF, 0xE0, 0xF4});
+        load(code);
+        run(2);
+        cpu.fpu.fsw |= C1;
+        run(10);
+        CHECK((reg(EAX) & (C1 | IE)) == 0);
+        // Eight more pushes: the last overflows (masked: indefinite, IE, SF, C1 = 1).
+        flat32();
+        code = {0xDB, 0xE3};
+        for (int n = 0; n < 8; ++n) code.insert(code.end(), {0xD9, 0xEE});
+        code.insert(code.end(), load_op.begin(), load_op.end());
+        code.insert(code.end(), {0xDF, 0xE0, 0xF4});
+        load(code);
+        run(20);
+        CHECK((reg(EAX) & (C1 | IE | SF)) == (C1 | IE | SF));
+    }
 }
