@@ -48,6 +48,9 @@ struct Stack {
     // Records exceptions; returns false when one of `blocking` is unmasked (no result is
     // written then). An unmasked exception sets ES and B for the next waiting instruction.
     bool signal(uint16_t exc, uint16_t blocking = sw::IE | sw::DE | sw::ZE) {
+        // An unmasked pre-computation exception stops the operation before any result exists,
+        // so the host's post-computation flags for the masked result do not apply.
+        if (exc & ~f.fcw & (sw::IE | sw::DE | sw::ZE)) exc &= uint16_t(~(sw::OE | sw::UE | sw::PE));
         f.fsw |= exc & (sw::EXC | sw::SF);
         const uint16_t unmasked = exc & ~f.fcw & sw::EXC;
         if (unmasked) f.fsw |= sw::ES | sw::B;
@@ -92,12 +95,13 @@ template <class WideFn> x87::Result biased_response(const x87::Result& masked, u
     const bool over = e > 0x7FFE && (trap & sw::OE), under = e < 1 && (trap & sw::UE);
     if (!over && !under) return masked;
     const int biased = e + (over ? -24576 : 24576);
-    const uint16_t sign = w.r.v.sexp & 0x8000;
-    if (biased > 0x7FFE) return {{0x8000000000000000ull, uint16_t(sign | 0x7FFF)}, uint16_t(sw::OE | sw::PE | sw::C1)};
-    if (biased < 1) return {{0, sign}, uint16_t(sw::UE | sw::PE)};
+    const uint16_t sign = w.r.v.sexp & 0x8000, denormal = masked.sw & sw::DE;
+    if (biased > 0x7FFE)
+        return {{0x8000000000000000ull, uint16_t(sign | 0x7FFF)}, uint16_t(denormal | sw::OE | sw::PE | sw::C1)};
+    if (biased < 1) return {{0, sign}, uint16_t(denormal | sw::UE | sw::PE)};
     x87::Result r = w.r;
     r.v.sexp = uint16_t(sign | biased);
-    r.sw = uint16_t((r.sw & (sw::PE | sw::C1)) | (over ? sw::OE : sw::UE));
+    r.sw = uint16_t(denormal | (r.sw & (sw::PE | sw::C1)) | (over ? sw::OE : sw::UE));
     return r;
 }
 

@@ -218,6 +218,17 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FSCALE unmasked underflow biases by +24576,
     CHECK((cpu.fpu.fsw & 0xBF) == 0);
 }
 
+TEST_CASE_FIXTURE(test::CpuFixture, "FSCALE of a denormal: DE kept with the biased result; unmasked DE stops it") {
+    const Float80 r = scale(*this, {1, 0}, -1, 0x036F);  // UE unmasked, DE masked
+    CHECK(r.sexp == 16383 - 16445 - 1 + 24576);
+    CHECK(r.mant == ONE_MANT);
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x92);  // DE, UE, ES
+    const Float80 d = scale(*this, {1, 0}, -1, 0x036D);  // UE and DE unmasked
+    CHECK(d.sexp == 0);
+    CHECK(d.mant == 1);  // unchanged
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x82);  // DE and ES only: no result, so no UE or PE
+}
+
 TEST_CASE_FIXTURE(test::CpuFixture, "FSCALE beyond the biased range gives a signed infinity or zero") {
     const Float80 r = scale(*this, {ONE_MANT, 0x8000 | 16383}, 1 << 20, 0x0377);
     CHECK(r.sexp == 0xFFFF);
