@@ -48,6 +48,9 @@ struct Stack {
     // Records exceptions; returns false when one of `blocking` is unmasked (no result is
     // written then). An unmasked exception sets ES and B for the next waiting instruction.
     bool signal(uint16_t exc, uint16_t blocking = sw::IE | sw::DE | sw::ZE) {
+        // An unmasked pre-computation exception stops the operation before any result exists,
+        // so the host's post-computation flags for the masked result do not apply.
+        if (exc & ~f.fcw & (sw::IE | sw::DE | sw::ZE)) exc &= uint16_t(~(sw::OE | sw::UE | sw::PE));
         f.fsw |= exc & (sw::EXC | sw::SF);
         const uint16_t unmasked = exc & ~f.fcw & sw::EXC;
         if (unmasked) f.fsw |= sw::ES | sw::B;
@@ -61,15 +64,46 @@ struct Stack {
         set_cc(overflow ? sw::C1 : 0, sw::C1);
         return signal(sw::IE | sw::SF);
     }
-    // Pushes v, or the indefinite on overflow when masked.
+    // Pushes v, or the indefinite on overflow when masked; C1 tells which (SDM FLD, FILD, FLDconst).
     void push_checked(const Float80& v) {
         if (!empty(7)) {
             if (stack_fault(true)) push(INDEFINITE);
             return;
         }
+        set_cc(0, sw::C1);
         push(v);
     }
 };
+
+// ---- unmasked overflow/underflow to a register -------------------------------------------------
+inline bool finite_nonzero(const Float80& v) {
+    const unsigned e = v.sexp & 0x7FFF;
+    return e != 0x7FFF && v.mant && (e == 0 || (v.mant >> 63));
+}
+// SDM 4.9.1.4/4.9.1.5, 8.5.4/8.5.5: with OE or UE unmasked, a result that overflows or is tiny
+// (judged after rounding) is stored rounded with an unbounded exponent, biased by -24576 or
+// +24576. `wide()` gives that unbounded result (x87::Wide); it is only evaluated when the masked
+// result is suspect. A result still out of range after the bias (only FSCALE gets that far)
+// becomes a signed infinity or zero, inexact. Callers pass finite non-zero operands only.
+template <class WideFn> x87::Result biased_response(const x87::Result& masked, uint16_t fcw, WideFn wide) {
+    const uint16_t trap = ~fcw & (sw::OE | sw::UE);
+    const bool suspect = (masked.sw & (sw::OE | sw::UE)) || !(masked.v.sexp & 0x7FFF);
+    if (!trap || !suspect || (masked.sw & sw::IE)) return masked;
+    const x87::Wide w = wide();
+    if (!w.r.v.mant) return masked;
+    const int e = int(w.r.v.sexp & 0x7FFF) + w.shift;
+    const bool over = e > 0x7FFE && (trap & sw::OE), under = e < 1 && (trap & sw::UE);
+    if (!over && !under) return masked;
+    const int biased = e + (over ? -24576 : 24576);
+    const uint16_t sign = w.r.v.sexp & 0x8000, denormal = masked.sw & sw::DE;
+    if (biased > 0x7FFE)
+        return {{0x8000000000000000ull, uint16_t(sign | 0x7FFF)}, uint16_t(denormal | sw::OE | sw::PE | sw::C1)};
+    if (biased < 1) return {{0, sign}, uint16_t(denormal | sw::UE | sw::PE)};
+    x87::Result r = w.r;
+    r.v.sexp = uint16_t(sign | biased);
+    r.sw = uint16_t(denormal | (r.sw & (sw::PE | sw::C1)) | (over ? sw::OE : sw::UE));
+    return r;
+}
 
 // Compute: waits (checks pending exceptions) and records FIP/FCS/FOP/FDP/FDS. Control (FLDCW,
 // FLDENV, FRSTOR): waits, leaves the pointers. NoWait: the FN* forms. Wait: FWAIT itself.

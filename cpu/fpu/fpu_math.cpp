@@ -6,6 +6,13 @@
 namespace jitpc::cpu::ops::fpu {
 namespace {
 
+// FSCALE's integer scale: ST(1) truncated toward zero, clamped far beyond any reachable exponent.
+int scale_of(const Float80& v) {
+    const int e = int(v.sexp & 0x7FFF) - 16383;
+    const int n = e < 0 ? 0 : e >= 30 ? 1 << 30 : int(v.mant >> (63 - e));
+    return v.sexp & 0x8000 ? -n : n;
+}
+
 // FPREM, FPREM1, FSCALE on ST(0) and ST(1); FXTRACT replaces ST(0) by its exponent and pushes
 // the significand.
 template <x87::PairOp Op> void fpair(Cpu& c, const Insn&) {
@@ -19,7 +26,16 @@ template <x87::PairOp Op> void fpair(Cpu& c, const Insn&) {
         if (pushes) s.push(INDEFINITE);
         return;
     }
-    const x87::Result2 r = x87::pair(Op, s.st(0), s.st(1), c.fpu.fcw);
+    x87::Result2 r = x87::pair(Op, s.st(0), s.st(1), c.fpu.fcw);
+    if constexpr (Op == x87::PairOp::Scale) {
+        const Float80 a = s.st(0), n = s.st(1);
+        if (finite_nonzero(a) && (n.sexp & 0x7FFF) != 0x7FFF) {
+            const x87::Result b = biased_response({r.v0, r.sw}, c.fpu.fcw,
+                                                  [&] { return x87::scale_wide(a, scale_of(n)); });
+            r.v0 = b.v;
+            r.sw = b.sw;
+        }
+    }
     if (!s.signal(r.sw & sw::EXC)) return;
     if constexpr (pushes) {
         s.write(0, r.v1);

@@ -6,8 +6,8 @@
 //
 // Fixed choices where the SDM leaves C0..C3 undefined: they keep their previous value, except
 // C1 after arithmetic, which is the host x87's round-up indication.
-// Unmasked overflow/underflow with a register destination: FADD/FSUB/FMUL/FDIV give the
-// exponent-biased result; FSCALE, FSQRT and the transcendentals keep the masked result.
+// Unmasked overflow/underflow with a register destination: FADD/FSUB/FMUL/FDIV and FSCALE give
+// the exponent-biased result (fpu_common.h); the transcendentals keep the masked result.
 #include <utility>
 
 #include "cpu/fpu/fpu_common.h"
@@ -139,33 +139,6 @@ template <x87::UnOp Op> void funary(Cpu& c, const Insn&) {
 }
 
 // ---- arithmetic ----------------------------------------------------------------------------
-// Unmasked overflow or underflow with a register destination (SDM 4.9.1.4/4.9.1.5): the result
-// is rounded to the destination precision with an unbounded exponent, then its exponent is
-// biased by -24576 (overflow) or +24576 (underflow). Tininess is judged after rounding.
-bool finite_nonzero(const Float80& v) {
-    const unsigned e = v.sexp & 0x7FFF;
-    return e != 0x7FFF && v.mant && (e == 0 || (v.mant >> 63));
-}
-x87::Result unbounded_response(x87::BinOp op, const Float80& a, const Float80& b, x87::Result masked,
-                               uint16_t fcw) {
-    const uint16_t trap = ~fcw & (sw::OE | sw::UE);
-    // Only a result that overflowed or came out tiny (denormal or zero) needs the wide form.
-    const bool suspect = (masked.sw & (sw::OE | sw::UE)) || !(masked.v.sexp & 0x7FFF);
-    if (!trap || !suspect || !finite_nonzero(a) || !finite_nonzero(b) || (masked.sw & sw::IE))
-        return masked;
-    const x87::Wide w = x87::binary_wide(op, a, b, fcw);
-    if (!w.r.v.mant) return masked;
-    const int e = int(w.r.v.sexp & 0x7FFF) + w.shift;
-    int bias = 0;
-    uint16_t flag = 0;
-    if (e > 0x7FFE && (trap & sw::OE)) bias = -24576, flag = sw::OE;
-    else if (e < 1 && (trap & sw::UE)) bias = 24576, flag = sw::UE;
-    if (!flag) return masked;
-    x87::Result r = w.r;
-    r.v.sexp = uint16_t((r.v.sexp & 0x8000) | ((e + bias) & 0x7FFF));
-    r.sw = uint16_t((r.sw & (sw::PE | sw::C1)) | flag);
-    return r;
-}
 enum class Arith : uint8_t { Add, Sub, Subr, Mul, Div, Divr };
 
 // ST(r0) = ST(r0) op source; the source is ST(r1) or the memory operand (then r0 = 0).
@@ -191,7 +164,9 @@ template <Arith Op, Src S, bool Pop> void farith(Cpu& c, const Insn& i) {
                               : Op == Arith::Mul ? x87::BinOp::Mul
                               : (Op == Arith::Sub || Op == Arith::Subr) ? x87::BinOp::Sub
                                                                         : x87::BinOp::Div;
-    const x87::Result r = unbounded_response(op, a, b, x87::binary(op, a, b, c.fpu.fcw), c.fpu.fcw);
+    x87::Result r = x87::binary(op, a, b, c.fpu.fcw);
+    if (finite_nonzero(a) && finite_nonzero(b))
+        r = biased_response(r, c.fpu.fcw, [&] { return x87::binary_wide(op, a, b, c.fpu.fcw); });
     if (!s.signal(r.sw & sw::EXC)) return;
     s.set_cc(r.sw & sw::C1, sw::C1);
     s.write(d, r.v);

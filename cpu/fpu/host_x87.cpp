@@ -67,6 +67,12 @@ Wide binary_wide(BinOp op, const Float80& a, const Float80& b, uint16_t cw) {
     return {binary(op, ua, ub, cw), top};
 }
 
+Wide scale_wide(const Float80& a, int n) {
+    Float80 ua;
+    const int ea = normalise(a, ua);
+    return {{ua, 0}, ea + n};
+}
+
 Result2 pair(PairOp op, const Float80& a, const Float80& b, uint16_t guest_cw) {
     const uint16_t cw = host_cw(guest_cw);
     uint16_t save, sw;

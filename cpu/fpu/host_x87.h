@@ -38,6 +38,8 @@ struct Wide {
     int shift;
 };
 Wide binary_wide(BinOp op, const Float80& a, const Float80& b, uint16_t cw);
+// FSCALE of a finite non-zero `a` by the integer n, in the same unbounded form (exact).
+Wide scale_wide(const Float80& a, int n);
 
 Result unary(UnOp op, const Float80& a, uint16_t cw);
 Result constant(Const k, uint16_t cw);

@@ -179,6 +179,81 @@ TEST_CASE_FIXTURE(test::CpuFixture, "masked overflow gives infinity") {
     CHECK((cpu.fpu.fsw & 0x88) == 0x08);
 }
 
+// fldcw [DATA+0x20]; fild dword [DATA+0x10] (the scale n); fld tbyte [DATA] (v); fscale.
+Float80 scale(test::CpuFixture& f, Float80 v, int32_t n, uint16_t cw) {
+    f.flat32();
+    f.mem.write_bytes(DATA, &v.mant, 8);
+    f.mem.write_bytes(DATA + 8, &v.sexp, 2);
+    f.mem.write_bytes(DATA + 0x10, &n, 4);
+    f.mem.write_bytes(DATA + 0x20, &cw, 2);
+    f.load({0xDB, 0xE3, 0xD9, 0x2D, 0x20, 0, 2, 0, 0xDB, 0x05, 0x10, 0, 2, 0,
+            0xDB, 0x2D, 0, 0, 2, 0, 0xD9, 0xFD, 0xF4});
+    f.run(20);
+    return st0(f);
+}
+constexpr uint64_t ONE_MANT = 0x8000000000000000ull;
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FSCALE unmasked overflow to a register biases the exponent by -24576") {
+    const Float80 r = scale(*this, {ONE_MANT, 16383 + 16000}, 1000, 0x0377);
+    CHECK(r.sexp == 16383 + 17000 - 24576);
+    CHECK(r.mant == ONE_MANT);
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x88);  // OE and ES only: the scaled value is exact
+    const Float80 m = scale(*this, {ONE_MANT, 16383 + 16000}, 1000, 0x037F);
+    CHECK(m.sexp == 0x7FFF);
+    CHECK(m.mant == ONE_MANT);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FSCALE unmasked underflow biases by +24576, also for an exact tiny result") {
+    const Float80 r = scale(*this, {ONE_MANT, 0x8000 | (16383 - 16000)}, -1000, 0x036F);
+    CHECK(r.sexp == (0x8000 | (16383 - 17000 + 24576)));
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x90);  // UE and ES
+    // 2^-16382 / 2 is an exact denormal: masked it raises nothing, unmasked it is tiny.
+    const Float80 t = scale(*this, {ONE_MANT, 1}, -1, 0x036F);
+    CHECK(t.sexp == 24576);
+    CHECK(t.mant == ONE_MANT);
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x90);
+    const Float80 m = scale(*this, {ONE_MANT, 1}, -1, 0x037F);
+    CHECK(m.sexp == 0);
+    CHECK(m.mant == ONE_MANT >> 1);
+    CHECK((cpu.fpu.fsw & 0xBF) == 0);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FSCALE of a denormal: DE kept with the biased result; unmasked DE stops it") {
+    const Float80 r = scale(*this, {1, 0}, -1, 0x036F);  // UE unmasked, DE masked
+    CHECK(r.sexp == 16383 - 16445 - 1 + 24576);
+    CHECK(r.mant == ONE_MANT);
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x92);  // DE, UE, ES
+    const Float80 d = scale(*this, {1, 0}, -1, 0x036D);  // UE and DE unmasked
+    CHECK(d.sexp == 0);
+    CHECK(d.mant == 1);  // unchanged
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x82);  // DE and ES only: no result, so no UE or PE
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FSCALE beyond the biased range gives a signed infinity or zero") {
+    const Float80 r = scale(*this, {ONE_MANT, 0x8000 | 16383}, 1 << 20, 0x0377);
+    CHECK(r.sexp == 0xFFFF);
+    CHECK(r.mant == ONE_MANT);
+    CHECK((cpu.fpu.fsw & 0x2A8) == 0x2A8);  // OE, PE, ES, C1 (rounded up)
+    const Float80 z = scale(*this, {ONE_MANT, 0x8000 | 16383}, -(1 << 20), 0x036F);
+    CHECK(z.sexp == 0x8000);
+    CHECK(z.mant == 0);
+    CHECK((cpu.fpu.fsw & 0xB0) == 0xB0);  // UE, PE, ES
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "FSQRT never overflows or underflows, even unmasked") {
+    // sqrt of the smallest denormal, 2^-16445, is the normal 2^-8222.5.
+    flat32();
+    const Float80 v{1, 0};
+    const uint16_t cw = 0x0367;  // OE, UE unmasked
+    mem.write_bytes(DATA, &v.mant, 8);
+    mem.write_bytes(DATA + 8, &v.sexp, 2);
+    mem.write_bytes(DATA + 0x20, &cw, 2);
+    load({0xDB, 0xE3, 0xD9, 0x2D, 0x20, 0, 2, 0, 0xDB, 0x2D, 0, 0, 2, 0, 0xD9, 0xFA, 0xF4});
+    run(20);
+    CHECK((cpu.fpu.fsw & 0xBF) == 0x22);  // DE, PE
+    CHECK((st0(*this).sexp & 0x7FFF) == 16383 - 8223);
+}
+
 TEST_CASE_FIXTURE(test::CpuFixture, "FFREEP frees and pops; FSTP alias D9 D8+i stores and pops") {
     flat32();
     load({0xDB, 0xE3, 0xD9, 0xE8, 0xD9, 0xEE, 0xD9, 0xEB,   // fld1; fldz; fldpi
