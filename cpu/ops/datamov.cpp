@@ -189,7 +189,7 @@ namespace jitpc::cpu {
 void register_datamov(Binder* t) {
     using namespace ops;
     t[ZYDIS_MNEMONIC_MOV] = bind_mov;
-    t[ZYDIS_MNEMONIC_NOP] = [](const DecodeCtx&, Insn&) -> Handler { return nop; };
+    t[ZYDIS_MNEMONIC_NOP] = bind_fixed<nop>;
     t[ZYDIS_MNEMONIC_MOVZX] = Extend<false>::bind;
     t[ZYDIS_MNEMONIC_MOVSX] = Extend<true>::bind;
     t[ZYDIS_MNEMONIC_XCHG] = bind_xchg;
@@ -198,7 +198,7 @@ void register_datamov(Binder* t) {
     t[ZYDIS_MNEMONIC_CWDE] = bind_by_osize<widen_acc<uint16_t>, widen_acc<uint32_t>>;
     t[ZYDIS_MNEMONIC_CWD] = bind_by_osize<sign_to_dx<uint16_t>, sign_to_dx<uint32_t>>;
     t[ZYDIS_MNEMONIC_CDQ] = bind_by_osize<sign_to_dx<uint16_t>, sign_to_dx<uint32_t>>;
-    t[ZYDIS_MNEMONIC_XLAT] = [](const DecodeCtx&, Insn&) -> Handler { return xlat; };
+    t[ZYDIS_MNEMONIC_XLAT] = bind_fixed<xlat>;
     register_family(t, CMOVCC, bind_cmov);
     register_family(t, SETCC, bind_setcc);
     t[ZYDIS_MNEMONIC_CMPXCHG] = bind_rm_reg<CmpxchgH>;

@@ -20,8 +20,6 @@ void sahf(Cpu& c, const Insn&) { c.flags.set_arith(AH_FLAGS, c.reg8(AH)); }
 // SALC (D6, undocumented): AL = CF ? FF : 00, flags unchanged.
 void salc(Cpu& c, const Insn&) { c.reg8(EAX) = c.flags.cf() ? 0xFF : 0; }
 
-template <Handler H> Handler fixed(const DecodeCtx&, Insn&) { return H; }
-
 }  // namespace
 }  // namespace jitpc::cpu::ops
 
@@ -29,14 +27,14 @@ namespace jitpc::cpu {
 
 void register_flagops(Binder* t) {
     using namespace ops;
-    t[ZYDIS_MNEMONIC_CLC] = fixed<clc>;
-    t[ZYDIS_MNEMONIC_STC] = fixed<stc>;
-    t[ZYDIS_MNEMONIC_CMC] = fixed<cmc>;
-    t[ZYDIS_MNEMONIC_CLD] = fixed<cld>;
-    t[ZYDIS_MNEMONIC_STD] = fixed<std_>;
-    t[ZYDIS_MNEMONIC_LAHF] = fixed<lahf>;
-    t[ZYDIS_MNEMONIC_SAHF] = fixed<sahf>;
-    t[ZYDIS_MNEMONIC_SALC] = fixed<salc>;
+    t[ZYDIS_MNEMONIC_CLC] = bind_fixed<clc>;
+    t[ZYDIS_MNEMONIC_STC] = bind_fixed<stc>;
+    t[ZYDIS_MNEMONIC_CMC] = bind_fixed<cmc>;
+    t[ZYDIS_MNEMONIC_CLD] = bind_fixed<cld>;
+    t[ZYDIS_MNEMONIC_STD] = bind_fixed<std_>;
+    t[ZYDIS_MNEMONIC_LAHF] = bind_fixed<lahf>;
+    t[ZYDIS_MNEMONIC_SAHF] = bind_fixed<sahf>;
+    t[ZYDIS_MNEMONIC_SALC] = bind_fixed<salc>;
 }
 
 }  // namespace jitpc::cpu

@@ -109,9 +109,9 @@ namespace jitpc::cpu {
 
 void register_system_model(Binder* t) {
     using namespace ops;
-    t[ZYDIS_MNEMONIC_CPUID] = [](const DecodeCtx&, Insn&) -> Handler { return cpuid_op; };
-    t[ZYDIS_MNEMONIC_RDTSC] = [](const DecodeCtx&, Insn&) -> Handler { return rdtsc; };
-    t[ZYDIS_MNEMONIC_RDMSR] = [](const DecodeCtx&, Insn&) -> Handler { return rdmsr; };
+    t[ZYDIS_MNEMONIC_CPUID] = bind_fixed<cpuid_op>;
+    t[ZYDIS_MNEMONIC_RDTSC] = bind_fixed<rdtsc>;
+    t[ZYDIS_MNEMONIC_RDMSR] = bind_fixed<rdmsr>;
     t[ZYDIS_MNEMONIC_WRMSR] = bind_end<wrmsr>;
     t[ZYDIS_MNEMONIC_SYSENTER] = bind_end<sysenter>;
     t[ZYDIS_MNEMONIC_SYSEXIT] = bind_end<sysexit>;

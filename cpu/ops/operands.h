@@ -75,6 +75,14 @@ Handler pick_rm(const DecodeCtx& ctx) {
     }
 }
 
+// Binders for instructions with a single form: the handler as is, or one that also ends the
+// block because it changes what later code means.
+template <Handler H> Handler bind_fixed(const DecodeCtx&, Insn&) { return H; }
+template <Handler H> Handler bind_end(const DecodeCtx&, Insn& i) {
+    i.flags |= IF_END_BLOCK;
+    return H;
+}
+
 // Relative branch target: next EIP + displacement, wrapped to the operand size.
 inline uint32_t rel_target(const Cpu& c, const Insn& i) {
     const uint32_t t = c.next_eip + i.imm;

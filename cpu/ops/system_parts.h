@@ -15,12 +15,6 @@ void register_system_model(Binder* t);       // CPUID, RDTSC, RDMSR, WRMSR, SYSE
 // the forms `mine` does not take (it returns nullptr for those).
 void chain_binder(Binder* t, unsigned mnemonic, Binder mine);
 
-// Binder for an instruction with one form that changes what later code means.
-template <Handler H> Handler bind_end(const DecodeCtx&, Insn& i) {
-    i.flags |= IF_END_BLOCK;
-    return H;
-}
-
 inline unsigned iopl(const Cpu& c) { return (c.flags.bits & EFLAGS_IOPL) >> 12; }
 
 }  // namespace jitpc::cpu
