@@ -194,20 +194,9 @@ void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& k
     cpu.gpr[EAX] = BOOT_MAGIC;
     cpu.gpr[EBX] = info;
     cpu.eip = k.entry;
-    cpu.cr0 = (cpu.cr0 | cr0::PE) & ~cr0::PG;
     cpu.flags.set(0, EFLAGS_WRITABLE);
     cpu.a20 = 1;
-    for (unsigned sr = 0; sr < 6; ++sr) {
-        SegCache& s = cpu.seg[sr];
-        s.sel = sr == CS ? 0x08 : 0x10;
-        s.base = 0;
-        s.limit = 0xFFFFFFFF;
-        s.attrs = attr::P | attr::S | attr::DB | attr::G | attr::ACCESSED |
-                  (sr == CS ? attr::CODE | attr::READABLE : attr::WRITABLE);
-        s.refresh();
-    }
-    cpu.cpl = 0;
-    cpu.mmu.flush_all();
+    cpu.enter_flat32();
 }
 
 }  // namespace jitpc::bios

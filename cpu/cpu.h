@@ -118,6 +118,10 @@ public:
     // Protected-mode load with every descriptor check (#GP/#SS/#NP with selector error codes).
     void load_seg_protected(unsigned sr, uint16_t sel);
     void set_cpl(uint8_t new_cpl);
+    // The state a loader hands over in flat 32-bit protected mode (Multiboot's entry state):
+    // CR0.PE set, paging off, CPL 0, every segment cache base 0 / limit 4 GiB, CS selector
+    // 0x08 and data selectors 0x10 (the GDT itself is the guest's business).
+    void enter_flat32();
     [[noreturn]] void seg_fault(unsigned sr) {
         raise_fault(sr == SS ? VEC_SS : VEC_GP, 0);
     }

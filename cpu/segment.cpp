@@ -27,6 +27,21 @@ void Cpu::load_seg(unsigned sr, uint16_t sel) {
     if (sr == SS) irq_shadow = 1, request_exit();
 }
 
+void Cpu::enter_flat32() {
+    cr0 = (cr0 | cr0::PE) & ~cr0::PG;
+    for (unsigned sr = 0; sr < 6; ++sr) {
+        SegCache& s = seg[sr];
+        s.sel = sr == CS ? 0x08 : 0x10;
+        s.base = 0;
+        s.limit = 0xFFFFFFFF;
+        s.attrs = attr::P | attr::S | attr::DB | attr::G | attr::ACCESSED |
+                  (sr == CS ? attr::CODE | attr::READABLE : attr::WRITABLE);
+        s.refresh();
+    }
+    cpl = 0;
+    mmu.flush_all();
+}
+
 void Cpu::set_cpl(uint8_t new_cpl) {
     cpl = new_cpl;
     request_exit();

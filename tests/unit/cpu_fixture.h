@@ -36,18 +36,8 @@ struct CpuFixture {
     // Flat 32-bit protected mode at CPL 0 (no IDT: any exception escalates to shutdown unless a
     // test installs one), or real mode with CS = CODE >> 4 and the other segments 0.
     void flat32() {
-        using namespace cpu;
-        cpu.cr0 |= cr0::PE;
-        for (unsigned sr = 0; sr < 6; ++sr) {
-            SegCache& s = cpu.seg[sr];
-            s.sel = sr == CS ? 0x08 : 0x10;
-            s.base = 0;
-            s.limit = 0xFFFFFFFF;
-            s.attrs = attr::P | attr::S | attr::DB | attr::G | attr::ACCESSED |
-                      (sr == CS ? attr::CODE | attr::READABLE : attr::WRITABLE);
-            s.refresh();
-        }
-        cpu.gpr[ESP] = 0x80000;
+        cpu.enter_flat32();
+        cpu.gpr[cpu::ESP] = 0x80000;
     }
     void real16() {
         using namespace cpu;
