@@ -26,6 +26,9 @@ bool becomes_double_fault(unsigned first, unsigned second) {
 }  // namespace
 
 void Cpu::deliver_fault(const GuestFault& f) {
+    // Every fault but #DB saves EFLAGS with RF set, so the handler's IRETD restarts the
+    // instruction without re-reporting an instruction breakpoint on it (SDM 17.3.1.1).
+    if (f.vector != VEC_DB) flags.bits |= EFLAGS_RF;
     deliver(f.vector, EventKind::Exception, eip, vector_has_error_code(f.vector), f.error_code);
 }
 
