@@ -170,3 +170,51 @@ TEST_CASE_FIXTURE(DebugFixture, "DR4 aliases DR6 unless CR4.DE; general detect f
     CHECK((cpu.dr[6] & dr6::BD) != 0);
     CHECK(reg(EAX) == 0x400);        // GD was cleared on entry, the retry succeeded
 }
+
+TEST_CASE_FIXTURE(DebugFixture, "stepping INT n traps at the handler's first instruction only") {
+    db_handler();
+    put(HANDLERS, {0x43, 0x43, 0xCF});  // inc ebx x2; iretd: runs with TF clear
+    gate(0x40, HANDLERS, 0);
+    cpu.flags.bits |= EFLAGS_TF;
+    load_then_stop({0xCD, 0x40,  // int 0x40
+                    0x47});      // inc edi
+    run(1000);
+    CHECK(reg(EBX) == 2);
+    CHECK(reg(EBP) == 5);  // INT, INC, PUSHFD, AND, POPFD
+    CHECK(logged_eip(1) == HANDLERS);
+    CHECK((logged_flags(1) & EFLAGS_TF) == 0);
+    CHECK(logged_eip(2) == CODE + 3);
+}
+
+TEST_CASE_FIXTURE(DebugFixture, "a data breakpoint in REP STOSB traps after the matching iteration") {
+    db_handler();
+    reg(EDI) = 0x6000;
+    reg(ECX) = 8;
+    reg(EAX) = 0xAB;
+    load({0xF3, 0xAA, 0xF4});  // rep stosb; hlt
+    cpu.dr[0] = 0x6004;
+    cpu.dr[7] = 0x00010401;    // L0, write, 1 byte
+    cpu.debug_regs_changed();
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(reg(EBP) == 1);
+    CHECK(logged_eip(1) == CODE);  // iterations remained: EIP still names the REP STOSB
+    CHECK(reg(ECX) == 0);
+    CHECK(rd32(0x6004) == 0xABABABAB);
+}
+
+TEST_CASE_FIXTURE(DebugFixture, "I/O breakpoints need CR4.DE") {
+    db_handler();
+    cpu.dr[2] = 0x80;
+    cpu.dr[7] = 0x02000410;  // L2, R/W2 = I/O, 1 byte
+    cpu.debug_regs_changed();
+    load({0xE6, 0x80, 0xF4});  // out 0x80, al; hlt
+    run(100);
+    CHECK(reg(EBP) == 0);
+    cpu.cr4 |= cr4::DE;
+    cpu.debug_regs_changed();
+    load({0xE6, 0x80, 0xF4});
+    run(100);
+    CHECK(reg(EBP) == 1);
+    CHECK(logged_eip(1) == CODE + 2);
+    CHECK((cpu.dr[6] & 4) != 0);
+}
