@@ -218,3 +218,19 @@ TEST_CASE_FIXTURE(DebugFixture, "I/O breakpoints need CR4.DE") {
     CHECK(logged_eip(1) == CODE + 2);
     CHECK((cpu.dr[6] & 4) != 0);
 }
+
+TEST_CASE_FIXTURE(DebugFixture, "a far CALL's pushes hit a stack write breakpoint; RETF reading it does not") {
+    db_handler();
+    put(HANDLERS, {0xCB});  // retf
+    cpu.dr[3] = 0x80000 - 8;
+    cpu.dr[7] = 0x10000440;  // L3, R/W3 = write, 1 byte: the pushed EIP
+    cpu.debug_regs_changed();
+    load({0x9A, uint8_t(HANDLERS), uint8_t(HANDLERS >> 8), uint8_t(HANDLERS >> 16),
+          uint8_t(HANDLERS >> 24), 0x08, 0x00,  // call 0x08:HANDLERS
+          0xF4});
+    CHECK(run(100) == StopReason::Halted);
+    // One trap, after the CALL (EIP = its target).
+    CHECK(reg(EBP) == 1);
+    CHECK(logged_eip(1) == HANDLERS);
+    CHECK((cpu.dr[6] & 8) != 0);
+}
