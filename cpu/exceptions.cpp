@@ -35,7 +35,8 @@ void Cpu::deliver_fault(const GuestFault& f) {
 void Cpu::deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
                   uint32_t error_code) {
     halted = 0;
-    // Data breakpoints do not watch the frames event delivery pushes (docs/undefined.md).
+    // Data breakpoints do not watch the frames event delivery pushes (docs/undefined.md); a
+    // task gate's T bit still asks for its trap.
     const uint32_t watched = db_pending;
     try {
         if (protected_mode() || vm86())
@@ -57,7 +58,7 @@ void Cpu::deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_
             deliver(g.vector, EventKind::Exception, return_eip, vector_has_error_code(g.vector),
                     g.error_code);
     }
-    db_pending = watched;
+    db_pending = watched | (db_pending & dr6::BT);
 }
 
 void Cpu::deliver_real(uint8_t vector, uint32_t return_eip) {

@@ -123,6 +123,15 @@ StopReason Interpreter::run(uint64_t until) {
         }
         if (c.shutdown) return StopReason::Shutdown;
         try {
+            // Traps left for an instruction boundary: a task switch into a TSS with the T bit
+            // (from either path, or through a task gate) and breakpoints held by MOV SS.
+            if (c.db_pending && !(c.irq_shadow & SHADOW_DEBUG)) {
+                const uint32_t bits = c.db_pending;
+                c.db_pending = 0;
+                c.debug_trap(bits);
+                prev = nullptr;
+                continue;
+            }
             if (take_interrupt()) {
                 prev = nullptr;
                 continue;
