@@ -151,7 +151,8 @@ public:
     void watch_io(uint16_t port, unsigned size);
     // Instruction breakpoints at CS:EIP: a #DB fault before the instruction unless EFLAGS.RF.
     void check_insn_breakpoint();
-    // Delivers the #DB trap after an instruction retired with `dr6_bits` (BS, B0-B3).
+    // Delivers the #DB trap at an instruction boundary for the conditions in db_pending plus
+    // `dr6_bits` (BS), consuming db_pending.
     void debug_trap(uint32_t dr6_bits);
 
     // ---- I/O -------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ void Cpu::check_insn_breakpoint() {
 }
 
 void Cpu::debug_trap(uint32_t dr6_bits) {
-    dr[6] |= dr6_bits;
+    dr[6] |= dr6_bits | db_pending;
+    db_pending = 0;
     dr[7] &= ~dr7::GD;
     deliver(VEC_DB, EventKind::Exception, eip, false, 0);
 }

@@ -101,9 +101,7 @@ void Interpreter::run_block(Block* b, uint64_t until) {
             // breakpoint hits stay pending in db_pending meanwhile.
             const bool held = !(shadow_before & SHADOW_DEBUG) && (c.irq_shadow & SHADOW_DEBUG);
             if ((stepping || c.db_pending) && !held) {
-                const uint32_t bits = c.db_pending | (stepping ? dr6::BS : 0);
-                c.db_pending = 0;
-                c.debug_trap(bits);
+                c.debug_trap(stepping ? dr6::BS : 0);
                 break;
             }
         }
@@ -126,9 +124,7 @@ StopReason Interpreter::run(uint64_t until) {
             // Traps left for an instruction boundary: a task switch into a TSS with the T bit
             // (from either path, or through a task gate) and breakpoints held by MOV SS.
             if (c.db_pending && !(c.irq_shadow & SHADOW_DEBUG)) {
-                const uint32_t bits = c.db_pending;
-                c.db_pending = 0;
-                c.debug_trap(bits);
+                c.debug_trap(0);
                 prev = nullptr;
                 continue;
             }

@@ -109,8 +109,9 @@ struct CpuState {
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint32_t debugctl = 0;
     // Debug-register state derived from DR7/CR4 (Cpu::debug_regs_changed): which kinds of
-    // breakpoint are armed, so unarmed code pays one flag test. `db_pending` collects the DR6
-    // B0-B3 bits of data/I/O breakpoints hit by the executing instruction (a trap after it).
+    // breakpoint are armed, so unarmed code pays one flag test. `db_pending` collects DR6 bits
+    // of traps owed at the next instruction boundary: B0-B3 of data/I/O breakpoints hit by the
+    // executing instruction, BT of a task switch into a TSS with the T bit.
     uint8_t insn_bp_armed = 0;
     uint8_t watch_armed = 0;
     uint32_t db_pending = 0;
