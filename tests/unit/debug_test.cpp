@@ -256,3 +256,21 @@ TEST_CASE_FIXTURE(DebugFixture, "a TSS with the T bit traps with BT before the t
     CHECK((cpu.dr[6] & dr6::BT) != 0);
     CHECK(cpu.eip == HANDLERS + 0x301);
 }
+
+TEST_CASE_FIXTURE(test::CpuFixture, "real mode: single-step through the IVT, IRET resumes stepping") {
+    constexpr uint16_t HANDLER = 0x0500;
+    const uint8_t handler[] = {0x45, 0xCF};  // inc bp; iret
+    mem.write_bytes(HANDLER, handler, sizeof handler);
+    wr32(1 * 4, HANDLER);  // vector 1 -> 0000:0500
+    real16();
+    cpu.flags.bits |= EFLAGS_TF;
+    load({0x47, 0x47, 0x47,   // inc di x3
+          0x9C, 0x58,         // pushf; pop ax
+          0x25, 0xFF, 0xFE,   // and ax, ~TF
+          0x50, 0x9D,         // push ax; popf
+          0xF4});
+    CHECK(run(100) == StopReason::Halted);
+    CHECK(reg(EDI) == 3);
+    CHECK(reg(EBP) == 8);
+    CHECK((cpu.flags.bits & EFLAGS_TF) == 0);
+}
