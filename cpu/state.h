@@ -74,7 +74,7 @@ namespace dr6 {
 constexpr uint32_t B0 = 1u << 0, BD = 1u << 13, BS = 1u << 14, BT = 1u << 15;
 }
 namespace dr7 {
-constexpr uint32_t GD = 1u << 13;
+constexpr uint32_t LOCAL_ENABLES = 0x55, GD = 1u << 13;
 }
 
 struct CpuState {

@@ -100,8 +100,11 @@ void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint
     loaded.hi |= 2u << 8;
     loaded.load_into(c.tr, sel);
     c.cr0 |= cr0::TS;
-    // The T bit: a #DB trap (DR6.BT) before the new task's first instruction.
+    // The T bit: a #DB trap (DR6.BT) before the new task's first instruction. Local
+    // breakpoint enables (DR7.L0-L3) belong to the old task and are cleared.
     if (debug_trap) c.db_pending |= dr6::BT;
+    c.dr[7] &= ~dr7::LOCAL_ENABLES;
+    c.debug_regs_changed();
     if (c.cr0 & cr0::PG) {
         c.cr3 = new_cr3 & 0xFFFFF018u;
         c.mmu.flush_nonglobal();

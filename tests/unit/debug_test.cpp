@@ -235,7 +235,7 @@ TEST_CASE_FIXTURE(DebugFixture, "a far CALL's pushes hit a stack write breakpoin
     CHECK((cpu.dr[6] & 8) != 0);
 }
 
-TEST_CASE_FIXTURE(DebugFixture, "a TSS with the T bit traps with BT before the task's first instruction") {
+TEST_CASE_FIXTURE(DebugFixture, "a task switch traps with BT for the T bit and clears DR7 local enables") {
     db_handler();
     constexpr uint32_t TSS_B = 0x4000;
     wr32(GDT + 0x40, (TSS_B << 16) | 0x67);
@@ -250,9 +250,13 @@ TEST_CASE_FIXTURE(DebugFixture, "a TSS with the T bit traps with BT before the t
     load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8,  // mov ax, 0x28 ; ltr ax
           0xEA, 0, 0, 0, 0, 0x40, 0x00});            // jmp 0x40:0
     cpu.dr[6] = 0xFFFF0FF0;
+    cpu.dr[0] = 0x9000;
+    cpu.dr[7] = 0x0000060B;  // L0, G0, G1 and GE (no address matches)
+    cpu.debug_regs_changed();
     CHECK(run(100) == StopReason::Halted);
     CHECK(reg(EBP) == 1);
     CHECK(logged_eip(1) == HANDLERS + 0x300);
+    CHECK(cpu.dr[7] == 0x0000060A);  // the switch cleared the local enables only
     CHECK((cpu.dr[6] & dr6::BT) != 0);
     CHECK(cpu.eip == HANDLERS + 0x301);
 }
