@@ -59,19 +59,27 @@ public:
     }
 
     template <typename T> T read(unsigned sr, uint32_t off) {
-        return mmu.read<T>(linear(sr, off, sizeof(T), false), user());
+        const uint32_t lin = linear(sr, off, sizeof(T), false);
+        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), false);
+        return mmu.read<T>(lin, user());
     }
     template <typename T> void write(unsigned sr, uint32_t off, T v) {
-        mmu.write<T>(linear(sr, off, sizeof(T), true), v, user());
+        const uint32_t lin = linear(sr, off, sizeof(T), true);
+        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
+        mmu.write<T>(lin, v, user());
     }
     // Read-modify-write operands: check writability before reading so the instruction either
     // completes or faults with nothing changed.
     template <typename T> T read_for_write(unsigned sr, uint32_t off, uint32_t& lin) {
         lin = linear(sr, off, sizeof(T), true);
+        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
         mmu.probe_write(lin, sizeof(T), user());
         return mmu.read<T>(lin, user());
     }
-    template <typename T> void write_linear(uint32_t lin, T v) { mmu.write<T>(lin, v, user()); }
+    template <typename T> void write_linear(uint32_t lin, T v) {
+        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
+        mmu.write<T>(lin, v, user());
+    }
 
     // Implicit supervisor accesses (descriptor tables, TSS, IDT) at any CPL.
     template <typename T> T sys_read(uint32_t lin) { return mmu.read<T>(lin, false); }
@@ -138,6 +146,18 @@ public:
     // Protected and virtual-8086 mode: IDT gates, privilege and stack switches, task gates.
     void deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
                            uint32_t error_code);
+
+    // ---- debug architecture (cpu/debug.cpp) ------------------------------------------------
+    // Recomputes which breakpoints are armed after a DR7 or CR4.DE change.
+    void debug_regs_changed();
+    // Data and I/O breakpoints: record matches in db_pending (a trap after the instruction).
+    void watch_data(uint32_t lin, unsigned size, bool write);
+    void watch_io(uint16_t port, unsigned size);
+    // Instruction breakpoints at CS:EIP: a #DB fault before the instruction unless EFLAGS.RF.
+    void check_insn_breakpoint();
+    // Delivers the #DB trap at an instruction boundary for the conditions in db_pending plus
+    // `dr6_bits` (BS), consuming db_pending.
+    void debug_trap(uint32_t dr6_bits);
 
     // ---- I/O -------------------------------------------------------------------------------
     // Checks IOPL and the TSS permission bitmap (#GP(0) when denied).

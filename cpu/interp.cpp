@@ -79,7 +79,16 @@ void Interpreter::run_block(Block* b, uint64_t until) {
     const size_t n = (Careful && (c.irq_shadow || trace)) ? 1 : b->insns.size();
     for (size_t k = 0; k < n; ++k) {
         const Insn& i = b->insns[k];
+        // Debug state sampled as the instruction starts: TF then decides the single-step trap
+        // (so POPF/IRET setting TF trap only after the next instruction), and RF suppresses
+        // instruction breakpoints for this instruction only.
+        [[maybe_unused]] bool stepping = false;
+        [[maybe_unused]] uint8_t shadow_before = 0;
         if constexpr (Careful) {
+            if (c.insn_bp_armed) c.check_insn_breakpoint();
+            c.flags.bits &= ~EFLAGS_RF;
+            stepping = c.flags.bits & EFLAGS_TF;
+            shadow_before = c.irq_shadow;
             if (uint64_t(c.eip) + i.len - 1 > c.seg[CS].hi) raise_gp(0);
             if (trace) trace(c, i);
         }
@@ -87,6 +96,15 @@ void Interpreter::run_block(Block* b, uint64_t until) {
         i.fn(c, i);
         c.eip = c.next_eip;
         ++c.icount;
+        if constexpr (Careful) {
+            // MOV SS/POP SS hold debug traps until the next instruction has retired; data
+            // breakpoint hits stay pending in db_pending meanwhile.
+            const bool held = !(shadow_before & SHADOW_DEBUG) && (c.irq_shadow & SHADOW_DEBUG);
+            if ((stepping || c.db_pending) && !held) {
+                c.debug_trap(stepping ? dr6::BS : 0);
+                break;
+            }
+        }
         if (c.exit_request || c.icount >= until) break;
     }
 }
@@ -104,6 +122,13 @@ StopReason Interpreter::run(uint64_t until) {
         }
         if (c.shutdown) return StopReason::Shutdown;
         try {
+            // Traps left for an instruction boundary: a task switch into a TSS with the T bit
+            // (from either path, or through a task gate) and breakpoints held by MOV SS.
+            if (c.db_pending && !(c.irq_shadow & SHADOW_DEBUG)) {
+                c.debug_trap(0);
+                prev = nullptr;
+                continue;
+            }
             if (take_interrupt()) {
                 prev = nullptr;
                 continue;
@@ -121,7 +146,8 @@ StopReason Interpreter::run(uint64_t until) {
             c.exit_request = 0;
             const bool careful = shadow || trace ||
                                  uint64_t(c.eip) + b->bytes - 1 > c.seg[CS].hi ||
-                                 (c.flags.bits & EFLAGS_TF);
+                                 (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
+                                 c.insn_bp_armed || c.watch_armed;
             if (careful)
                 run_block<true>(b, until);
             else
@@ -129,6 +155,8 @@ StopReason Interpreter::run(uint64_t until) {
             if (shadow) c.irq_shadow = 0;
             prev = b;
         } catch (const GuestFault& f) {
+            // A fault replaces the traps the instruction would have raised on completion.
+            c.db_pending = 0;
             c.irq_shadow = 0;
             prev = nullptr;
             c.deliver_fault(f);

@@ -39,6 +39,7 @@ void write_frame(Cpu& c, const SegCache& ss, uint32_t& esp, const uint32_t* vals
     if (top < ss.lo || uint64_t(top) + n * width - 1 > ss.hi) raise_fault(VEC_SS, fault_err);
     for (unsigned k = 0; k < n; ++k) {
         const uint32_t lin = ss.base + ((top + (n - 1 - k) * width) & mask);
+        if (c.watch_armed) [[unlikely]] c.watch_data(lin, width, true);
         if (width == 4) c.mmu.write<uint32_t>(lin, vals[k], new_cpl == 3);
         else c.mmu.write<uint16_t>(lin, static_cast<uint16_t>(vals[k]), new_cpl == 3);
     }

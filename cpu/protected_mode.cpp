@@ -27,6 +27,7 @@ void Cpu::load_seg_protected(unsigned sr, uint16_t sel) {
 }
 
 void Cpu::check_io(uint16_t port, unsigned size) {
+    if (watch_armed) [[unlikely]] watch_io(port, size);
     if (!pe()) return;
     if (!vm86() && cpl <= ((flags.bits & EFLAGS_IOPL) >> 12)) return;
     // Only a 32-bit TSS has a permission bitmap; its offset sits at 0x66.

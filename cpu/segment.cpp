@@ -24,7 +24,7 @@ void Cpu::load_seg(unsigned sr, uint16_t sel) {
         load_seg_real(sr, sel);
     else
         load_seg_protected(sr, sel);
-    if (sr == SS) irq_shadow = 1, request_exit();
+    if (sr == SS) irq_shadow = SHADOW_SS, request_exit();
 }
 
 void Cpu::enter_flat32() {

@@ -66,6 +66,17 @@ constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PS
                    PGE = 1u << 7;
 }
 
+// irq_shadow bits.
+constexpr uint8_t SHADOW_IRQ = 1, SHADOW_DEBUG = 2, SHADOW_SS = SHADOW_IRQ | SHADOW_DEBUG;
+
+// DR6/DR7 bits.
+namespace dr6 {
+constexpr uint32_t B0 = 1u << 0, BD = 1u << 13, BS = 1u << 14, BT = 1u << 15;
+}
+namespace dr7 {
+constexpr uint32_t LOCAL_ENABLES = 0x55, GD = 1u << 13;
+}
+
 struct CpuState {
     // gpr[8] is a permanent zero so effective-address math can index it for absent registers.
     uint32_t gpr[9] = {};
@@ -84,8 +95,8 @@ struct CpuState {
     // Set when something changed that the run loop must look at before the next instruction
     // (a pending interrupt, a mode change, invalidated code under the running block).
     uint8_t exit_request = 0;
-    // Interrupts (and single-step/data-breakpoint traps) are held off until after the next
-    // instruction retires: set by MOV SS, POP SS and STI.
+    // Interrupts are held off until after the next instruction retires: STI sets SHADOW_IRQ,
+    // MOV SS/POP SS set SHADOW_SS, which also holds single-step and data-breakpoint traps.
     uint8_t irq_shadow = 0;
     uint8_t halted = 0;
     uint8_t a20 = 1;
@@ -100,6 +111,13 @@ struct CpuState {
     uint64_t tsc_offset = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint32_t debugctl = 0;
+    // Debug-register state derived from DR7/CR4 (Cpu::debug_regs_changed): which kinds of
+    // breakpoint are armed, so unarmed code pays one flag test. `db_pending` collects DR6 bits
+    // of traps owed at the next instruction boundary: B0-B3 of data/I/O breakpoints hit by the
+    // executing instruction, BT of a task switch into a TSS with the T bit.
+    uint8_t insn_bp_armed = 0;
+    uint8_t watch_armed = 0;
+    uint32_t db_pending = 0;
 
     bool pe() const { return cr0 & cr0::PE; }
     bool vm86() const { return flags.bits & EFLAGS_VM; }

@@ -9,7 +9,8 @@ namespace {
 
 // 32-bit TSS layout.
 constexpr uint32_t TSS_LINK = 0x00, TSS_CR3 = 0x1C, TSS_EIP = 0x20, TSS_EFLAGS = 0x24,
-                   TSS_EAX = 0x28, TSS_ES = 0x48, TSS_LDT = 0x60, TSS32_MIN_LIMIT = 0x67;
+                   TSS_EAX = 0x28, TSS_ES = 0x48, TSS_LDT = 0x60, TSS_TRAP = 0x64,
+                   TSS32_MIN_LIMIT = 0x67;
 
 bool tss32(unsigned type) {
     return type == sys_type::TSS32_AVAIL || type == sys_type::TSS32_BUSY;
@@ -77,6 +78,7 @@ void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint
     const uint32_t new_eip = c.sys_read<uint32_t>(nb + TSS_EIP);
     uint32_t new_flags = c.sys_read<uint32_t>(nb + TSS_EFLAGS);
     const uint16_t new_ldt = c.sys_read<uint16_t>(nb + TSS_LDT);
+    const bool debug_trap = c.sys_read<uint16_t>(nb + TSS_TRAP) & 1;
 
     // Save the outgoing task.
     uint32_t old_flags = c.flags.get();
@@ -98,6 +100,11 @@ void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint
     loaded.hi |= 2u << 8;
     loaded.load_into(c.tr, sel);
     c.cr0 |= cr0::TS;
+    // The T bit: a #DB trap (DR6.BT) before the new task's first instruction. Local
+    // breakpoint enables (DR7.L0-L3) belong to the old task and are cleared.
+    if (debug_trap) c.db_pending |= dr6::BT;
+    c.dr[7] &= ~dr7::LOCAL_ENABLES;
+    c.debug_regs_changed();
     if (c.cr0 & cr0::PG) {
         c.cr3 = new_cr3 & 0xFFFFF018u;
         c.mmu.flush_nonglobal();

@@ -54,7 +54,7 @@ template <typename T> struct PopSeg {
         c.load_seg(i.r0, uint16_t(v));
         move_sp(c, sizeof(T), m);
         if (i.r0 == SS) {
-            c.irq_shadow = 1;
+            c.irq_shadow = SHADOW_SS;
             c.request_exit();
         }
     }

@@ -47,7 +47,7 @@ void cli(Cpu& c, const Insn&) {
 void sti(Cpu& c, const Insn&) {
     check_if_change(c);
     // Interrupts stay blocked for one more instruction only when STI actually enables them.
-    if (!(c.flags.bits & EFLAGS_IF)) c.irq_shadow = 1;
+    if (!(c.flags.bits & EFLAGS_IF)) c.irq_shadow = SHADOW_IRQ;
     c.flags.bits |= EFLAGS_IF;
     c.request_exit();
 }
@@ -65,6 +65,7 @@ void write_cr4(Cpu& c, uint32_t v) {
     const uint32_t changed = c.cr4 ^ v;
     c.cr4 = v;
     if (changed & (cr4::PSE | cr4::PGE)) c.mmu.flush_all();
+    if (changed & cr4::DE) c.debug_regs_changed();
 }
 
 // MOV CRn, r32 (aux = n, r1 = source) and MOV r32, CRn (aux = n, r0 = destination).
@@ -96,11 +97,19 @@ unsigned dr_index(const Cpu& c, unsigned n) {
 template <bool ToDr> void mov_dr(Cpu& c, const Insn& i) {
     require_cpl0(c);
     const unsigned n = dr_index(c, i.aux);
+    // General detect: any debug-register access while DR7.GD is set is a #DB fault with BD;
+    // the processor clears GD so the handler itself can use the registers.
+    if (c.dr[7] & dr7::GD) {
+        c.dr[6] |= dr6::BD;
+        c.dr[7] &= ~dr7::GD;
+        raise_fault(VEC_DB);
+    }
     if constexpr (ToDr) {
         uint32_t v = c.gpr[i.r1];
         if (n == 6) v = (v & 0xE00F) | 0xFFFF0FF0u;
         if (n == 7) v = (v & 0xFFFF23FFu) | 0x400;
         c.dr[n] = v;
+        if (n == 7) c.debug_regs_changed();
         c.request_exit();
     } else {
         c.gpr[i.r0] = c.dr[n];

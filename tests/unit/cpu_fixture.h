@@ -65,4 +65,54 @@ struct CpuFixture {
     void wr32(uint32_t paddr, uint32_t v) { mem.write_bytes(paddr, &v, 4); }
 };
 
+namespace pm {
+constexpr uint32_t GDT = 0x1000, IDT = 0x2000, TSS = 0x3000, USER = 0x11000, HANDLERS = 0x12000;
+constexpr uint32_t RING0_STACK = 0x90000;
+}  // namespace pm
+
+// Protected mode with a GDT, a 32-bit TSS and an IDT whose gates are added per test.
+struct SystemFixture : CpuFixture {
+    SystemFixture() {
+        using namespace cpu;
+        using namespace pm;
+        flat32();
+        const uint32_t gdt[] = {
+            0, 0,
+            0x0000FFFF, 0x00CF9A00,  // 0x08 code, DPL 0
+            0x0000FFFF, 0x00CF9200,  // 0x10 data, DPL 0
+            0x0000FFFF, 0x00CFFA00,  // 0x18 code, DPL 3
+            0x0000FFFF, 0x00CFF200,  // 0x20 data, DPL 3
+            (TSS << 16) | 0x67, 0x00008900,  // 0x28 32-bit TSS, available
+            0x0000FFFF, 0x00CF1200,  // 0x30 data, DPL 0, not present
+        };
+        mem.write_bytes(GDT, gdt, sizeof gdt);
+        cpu.gdtr = {GDT, sizeof gdt - 1};
+        cpu.idtr = {IDT, 256 * 8 - 1};
+        wr32(TSS + 4, RING0_STACK);
+        wr32(TSS + 8, 0x10);
+    }
+    // 32-bit interrupt gate (Trap: trap gate) to 0x08:off.
+    void gate(unsigned vec, uint32_t off, unsigned dpl, bool trap = false) {
+        wr32(pm::IDT + vec * 8, (0x08u << 16) | (off & 0xFFFF));
+        wr32(pm::IDT + vec * 8 + 4, (off & 0xFFFF0000u) | 0x8E00 | (trap ? 0x100 : 0) | (dpl << 13));
+    }
+    // A handler that records the error code in EAX and the vector in EBX, then halts.
+    void recording_handler(unsigned vec) {
+        const uint32_t at = pm::HANDLERS + vec * 16;
+        const uint8_t code[] = {0x8B, 0x04, 0x24,                              // mov eax, [esp]
+                                0xBB, uint8_t(vec), 0, 0, 0,                   // mov ebx, vec
+                                0xF4};                                         // hlt
+        mem.write_bytes(at, code, sizeof code);
+        gate(vec, at, 0);
+    }
+    void record_faults() {
+        for (unsigned v : {6u, 11u, 12u, 13u}) recording_handler(v);
+        reg(cpu::EBX) = 0xFFFF;
+    }
+    void put(uint32_t at, std::initializer_list<uint8_t> bytes) {
+        const std::vector<uint8_t> v(bytes);
+        mem.write_bytes(at, v.data(), v.size());
+    }
+};
+
 }  // namespace jitpc::test

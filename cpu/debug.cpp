@@ -1,0 +1,93 @@
+// The debug architecture's breakpoint side: DR7 decoding, instruction breakpoints (faults before
+// the instruction), data and I/O breakpoints (traps after it) and #DB trap delivery. Single-step
+// sequencing lives in the interpreter's careful path (cpu/interp.cpp).
+//
+// Implementation choices (see docs/undefined.md, "Debug architecture"):
+//   - LEN = 10 (undefined on the P6) watches 8 bytes, as later processors define it.
+//   - An instruction breakpoint (R/W = 00) matches the exact linear address in DRn whatever LEN.
+//   - R/W = 10 without CR4.DE (undefined) never matches; with CR4.DE it is an I/O breakpoint.
+//   - DR6 bits are never cleared by the processor: each #DB ORs in its B0-B3/BS/BD bits.
+//   - Data breakpoints watch explicit operand and stack accesses; implicit supervisor accesses
+//     (descriptor tables, TSS, IDT, frames pushed by event delivery) are not watched.
+#include "cpu/cpu.h"
+
+namespace jitpc::cpu {
+
+namespace {
+
+enum RwKind : unsigned { RW_EXEC = 0, RW_WRITE = 1, RW_IO = 2, RW_ACCESS = 3 };
+
+bool enabled(uint32_t dr7, unsigned n) { return (dr7 >> (2 * n)) & 3; }
+unsigned rw_of(uint32_t dr7, unsigned n) { return (dr7 >> (16 + 4 * n)) & 3; }
+uint32_t len_of(uint32_t dr7, unsigned n) {
+    static constexpr uint32_t bytes[4] = {1, 2, 8, 4};
+    return bytes[(dr7 >> (18 + 4 * n)) & 3];
+}
+
+// B0-B3 bits of the enabled breakpoints of one kind whose aligned range overlaps
+// [addr, addr + size).
+template <typename Match>
+uint32_t matches(const Cpu& c, uint32_t addr, unsigned size, Match kind_ok) {
+    uint32_t hits = 0;
+    for (unsigned n = 0; n < 4; ++n) {
+        if (!enabled(c.dr[7], n) || !kind_ok(rw_of(c.dr[7], n))) continue;
+        const uint32_t len = len_of(c.dr[7], n);
+        const uint32_t base = c.dr[n] & ~(len - 1);
+        if (uint64_t(addr) + size > base && addr < uint64_t(base) + len) hits |= dr6::B0 << n;
+    }
+    return hits;
+}
+
+}  // namespace
+
+void Cpu::debug_regs_changed() {
+    insn_bp_armed = watch_armed = 0;
+    for (unsigned n = 0; n < 4; ++n) {
+        if (!enabled(dr[7], n)) continue;
+        const unsigned rw = rw_of(dr[7], n);
+        if (rw == RW_EXEC) insn_bp_armed = 1;
+        else if (rw != RW_IO || (cr4 & cr4::DE)) watch_armed = 1;
+    }
+}
+
+void Cpu::watch_data(uint32_t lin, unsigned size, bool write) {
+    const uint32_t hits = matches(*this, lin, size, [write](unsigned rw) {
+        return rw == RW_ACCESS || (rw == RW_WRITE && write);
+    });
+    if (hits) {
+        db_pending |= hits;
+        // A REP string instruction yields after this iteration so the trap follows it.
+        request_exit();
+    }
+}
+
+void Cpu::watch_io(uint16_t port, unsigned size) {
+    if (!(cr4 & cr4::DE)) return;
+    const uint32_t hits = matches(*this, port, size, [](unsigned rw) { return rw == RW_IO; });
+    if (hits) {
+        db_pending |= hits;
+        request_exit();
+    }
+}
+
+void Cpu::check_insn_breakpoint() {
+    if (flags.bits & EFLAGS_RF) return;
+    const uint32_t lin = seg[CS].base + eip;
+    uint32_t hits = 0;
+    for (unsigned n = 0; n < 4; ++n)
+        if (enabled(dr[7], n) && rw_of(dr[7], n) == RW_EXEC && dr[n] == lin)
+            hits |= dr6::B0 << n;
+    if (!hits) return;
+    dr[6] |= hits;
+    dr[7] &= ~dr7::GD;
+    raise_fault(VEC_DB);
+}
+
+void Cpu::debug_trap(uint32_t dr6_bits) {
+    dr[6] |= dr6_bits | db_pending;
+    db_pending = 0;
+    dr[7] &= ~dr7::GD;
+    deliver(VEC_DB, EventKind::Exception, eip, false, 0);
+}
+
+}  // namespace jitpc::cpu
