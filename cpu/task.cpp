@@ -55,7 +55,7 @@ TaskState read_task(Cpu& c, uint32_t base, const TssLayout& l) {
         t.regs[r] = upper | read_field(c, base + l.gpr + l.width * r, l.width);
     for (unsigned sr = 0; sr < l.segs; ++sr)
         t.segs[sr] = c.sys_read<uint16_t>(base + l.seg + l.width * sr);
-    t.cr3 = l.cr3 ? c.sys_read<uint32_t>(base + l.cr3) : c.cr3;
+    if (l.cr3) t.cr3 = c.sys_read<uint32_t>(base + l.cr3);
     t.eip = read_field(c, base + l.ip, l.width);
     t.flags = read_field(c, base + l.flags, l.width);
     t.ldt = c.sys_read<uint16_t>(base + l.ldt);

@@ -70,6 +70,14 @@ struct TaskFixture : test::CpuFixture {
         put(LOW_CODE, bytes);
         cpu.eip = LOW_CODE;
     }
+    // A ring 0 handler for `vec` that halts with the error code in EAX and the vector in EBX.
+    void record(unsigned vec) {
+        const uint32_t at = HANDLERS + 0x100 + vec * 16;
+        const uint8_t code[] = {0x8B, 0x04, 0x24, 0xBB, uint8_t(vec), 0, 0, 0, 0xF4};
+        mem.write_bytes(at, code, sizeof code);
+        wr32(IDT + vec * 8, (0x08u << 16) | (at & 0xFFFF));
+        wr32(IDT + vec * 8 + 4, (at & 0xFFFF0000u) | 0x8E00);
+    }
     unsigned type_of(uint16_t sel) { return (rd32(GDT + sel + 4) >> 8) & 0xF; }
 };
 
@@ -167,10 +175,7 @@ TEST_CASE_FIXTURE(TaskFixture, "CALL between two 16-bit TSSs nests and IRET retu
 
 TEST_CASE_FIXTURE(TaskFixture, "a 16-bit TSS with a limit below 0x2B is #TS(selector)") {
     desc(SEL_A, TSS_A, 0x2A, 0x81);
-    const uint8_t handler[] = {0x8B, 0x04, 0x24, 0xBB, 10, 0, 0, 0, 0xF4};  // eax=[esp]; ebx=10
-    mem.write_bytes(HANDLERS + 0x100, handler, sizeof handler);
-    wr32(IDT + 10 * 8, (0x08u << 16) | ((HANDLERS + 0x100) & 0xFFFF));
-    wr32(IDT + 10 * 8 + 4, ((HANDLERS + 0x100) & 0xFFFF0000u) | 0x8E00);
+    record(10);
     load({0x66, 0xB8, SEL_TSS32, 0x00, 0x0F, 0x00, 0xD8,  // mov ax, 0x28 ; ltr ax
           0xEA, 0, 0, 0, 0, SEL_A, 0x00});               // jmp SEL_A:0
     CHECK(run(10) == StopReason::Halted);
@@ -244,4 +249,28 @@ TEST_CASE_FIXTURE(TaskFixture, "16-bit TSS stack fields: SPn zero-extended, #TS(
     }
     cpu.tr.limit = 0x0D;
     CHECK_NOTHROW(tss_stack(cpu, 2, ss, esp));
+}
+
+TEST_CASE_FIXTURE(TaskFixture, "JMP to a busy 16-bit TSS is #GP(selector)") {
+    desc(SEL_A, TSS_A, 0x2B, 0x83);
+    record(13);
+    load({0x66, 0xB8, SEL_TSS32, 0x00, 0x0F, 0x00, 0xD8,  // mov ax, 0x28 ; ltr ax
+          0xEA, 0, 0, 0, 0, SEL_A, 0x00});               // jmp SEL_A:0
+    CHECK(run(10) == StopReason::Halted);
+    CHECK(reg(EBX) == 13);
+    CHECK(reg(EAX) == SEL_A);
+    CHECK(cpu.tr.sel == SEL_TSS32);
+}
+
+TEST_CASE_FIXTURE(TaskFixture, "IRET with NT to a 16-bit TSS that is not busy is #TS(link)") {
+    record(10);
+    wr16(TSS32, SEL_A);  // back link to an available TSS
+    load({0x66, 0xB8, SEL_TSS32, 0x00, 0x0F, 0x00, 0xD8,  // mov ax, 0x28 ; ltr ax
+          0xCF});                                        // iretd
+    cpu.flags.set(EFLAGS_NT | EFLAGS_FIXED1, EFLAGS_WRITABLE);
+    CHECK(run(10) == StopReason::Halted);
+    CHECK(reg(EBX) == 10);
+    CHECK(reg(EAX) == SEL_A);
+    CHECK(cpu.tr.sel == SEL_TSS32);
+    CHECK(type_of(SEL_A) == sys_type::TSS16_AVAIL);
 }
