@@ -99,7 +99,11 @@ void Cpu::deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip,
         const uint16_t tsel = gate.gate_selector();
         task_switch(*this, tsel, read_descriptor(*this, tsel, VEC_GP, ext), TaskSwitch::Call,
                     return_eip);
-        if (has_error) push<uint32_t>(error_code);
+        // The error code goes on the new task's stack in the width of its TSS.
+        if (has_error) {
+            if ((tr.attrs & attr::TYPE) == sys_type::TSS32_BUSY) push<uint32_t>(error_code);
+            else push<uint16_t>(static_cast<uint16_t>(error_code));
+        }
         return;
     }
     const bool gate32 = gt & 8;

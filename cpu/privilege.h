@@ -31,8 +31,8 @@ uint32_t stack_slot(Cpu& c, unsigned w, uint32_t offset);
 void release_stack(Cpu& c, unsigned bytes);
 
 enum class TaskSwitch { Jmp, Call, Iret };  // interrupts through task gates switch like Call
-// Switches to the task whose 32-bit TSS descriptor `d` was selected by `sel`, saving the current
-// task with `return_eip`. Faults after the commit point are raised in the new task's context.
+// Switches to the task whose TSS descriptor (16- or 32-bit) `d` was selected by `sel`, saving
+// the current task in its own TSS's format with `return_eip`. Faults after the commit point are raised in the new task's context.
 void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint32_t return_eip);
 
 }  // namespace jitpc::cpu

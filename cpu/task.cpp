@@ -1,5 +1,12 @@
-// Hardware task switches (32-bit TSS): JMP/CALL to a TSS or task gate, task gates in the IDT,
-// IRET with NT set.
+// Hardware task switches: JMP/CALL to a TSS or task gate, task gates in the IDT, IRET with NT
+// set. 32-bit and 16-bit (286) TSSs share one switch procedure driven by a layout table; the
+// outgoing task is saved in its own TSS's format, the incoming one loaded from its own.
+//
+// Implementation choices (docs/undefined.md, "16-bit TSS task switches"):
+//   Loading a 16-bit TSS sets the upper 16 bits of every GPR to 0xFFFF, clears the upper word
+//   of EFLAGS (so never enters v86) and of EIP, loads null FS and GS and keeps CR3.
+//   Saving into a 16-bit TSS stores the low 16 bits of IP, FLAGS and the GPRs; FS, GS and the
+//   upper halves are not saved.
 #include "cpu/cpu.h"
 #include "cpu/privilege.h"
 
@@ -7,13 +14,63 @@ namespace jitpc::cpu {
 
 namespace {
 
-// 32-bit TSS layout.
-constexpr uint32_t TSS_LINK = 0x00, TSS_CR3 = 0x1C, TSS_EIP = 0x20, TSS_EFLAGS = 0x24,
-                   TSS_EAX = 0x28, TSS_ES = 0x48, TSS_LDT = 0x60, TSS_TRAP = 0x64,
-                   TSS32_MIN_LIMIT = 0x67;
+// Where a TSS format keeps each field; registers and selectors are `width` bytes apart.
+struct TssLayout {
+    unsigned width;
+    uint32_t cr3;  // 0: the format has no CR3 (the previous task's page tables stay)
+    uint32_t ip, flags, gpr, seg;
+    unsigned segs;  // ES CS SS DS [FS GS]
+    uint32_t ldt, min_limit;
+    uint32_t trap;  // 0: no debug-trap (T) bit in this format
+};
+constexpr TssLayout TSS32{4, 0x1C, 0x20, 0x24, 0x28, 0x48, 6, 0x60, 0x67, 0x64};
+constexpr TssLayout TSS16{2, 0, 0x0E, 0x10, 0x12, 0x22, 4, 0x2A, 0x2B, 0};
 
-bool tss32(unsigned type) {
-    return type == sys_type::TSS32_AVAIL || type == sys_type::TSS32_BUSY;
+const TssLayout* layout_of(unsigned type) {
+    switch (type) {
+    case sys_type::TSS32_AVAIL: case sys_type::TSS32_BUSY: return &TSS32;
+    case sys_type::TSS16_AVAIL: case sys_type::TSS16_BUSY: return &TSS16;
+    default: return nullptr;
+    }
+}
+
+uint32_t read_field(Cpu& c, uint32_t lin, unsigned width) {
+    return width == 4 ? c.sys_read<uint32_t>(lin) : c.sys_read<uint16_t>(lin);
+}
+void write_field(Cpu& c, uint32_t lin, unsigned width, uint32_t v) {
+    if (width == 4) c.sys_write<uint32_t>(lin, v);
+    else c.sys_write<uint16_t>(lin, static_cast<uint16_t>(v));
+}
+
+// The incoming task's state, read completely before anything changes.
+struct TaskState {
+    uint32_t regs[8], eip, flags, cr3;
+    uint16_t segs[6], ldt;
+    bool debug_trap;
+};
+
+TaskState read_task(Cpu& c, uint32_t base, const TssLayout& l) {
+    TaskState t{};
+    // A 16-bit TSS only holds the low halves; the upper ones become 0xFFFF.
+    const uint32_t upper = l.width == 4 ? 0 : 0xFFFF0000u;
+    for (unsigned r = 0; r < 8; ++r)
+        t.regs[r] = upper | read_field(c, base + l.gpr + l.width * r, l.width);
+    for (unsigned sr = 0; sr < l.segs; ++sr)
+        t.segs[sr] = c.sys_read<uint16_t>(base + l.seg + l.width * sr);
+    if (l.cr3) t.cr3 = c.sys_read<uint32_t>(base + l.cr3);
+    t.eip = read_field(c, base + l.ip, l.width);
+    t.flags = read_field(c, base + l.flags, l.width);
+    t.ldt = c.sys_read<uint16_t>(base + l.ldt);
+    t.debug_trap = l.trap && (c.sys_read<uint16_t>(base + l.trap) & 1);
+    return t;
+}
+
+void save_task(Cpu& c, uint32_t base, const TssLayout& l, uint32_t eip, uint32_t flags) {
+    write_field(c, base + l.ip, l.width, eip);
+    write_field(c, base + l.flags, l.width, flags);
+    for (unsigned r = 0; r < 8; ++r) write_field(c, base + l.gpr + l.width * r, l.width, c.gpr[r]);
+    for (unsigned sr = 0; sr < l.segs; ++sr)
+        write_field(c, base + l.seg + l.width * sr, l.width, c.seg[sr].sel);
 }
 
 void set_busy(Cpu& c, uint16_t sel, bool busy) {
@@ -61,39 +118,27 @@ void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint
     const uint32_t err = sel & 0xFFFC;
     const bool want_busy = why == TaskSwitch::Iret;
     const unsigned bad = want_busy ? VEC_TS : VEC_GP;
-    if ((sel & 4) || d.segment() || !tss32(d.type()) || ((d.type() & 2) != 0) != want_busy)
-        raise_fault(bad, err);
+    const TssLayout* nl = d.segment() ? nullptr : layout_of(d.type());
+    if ((sel & 4) || !nl || ((d.type() & 2) != 0) != want_busy) raise_fault(bad, err);
     if (!d.present()) raise_fault(VEC_NP, err);
-    if (d.limit() < TSS32_MIN_LIMIT) raise_fault(VEC_TS, err);
-    if (!tss32(c.tr.attrs & attr::TYPE) || c.tr.limit < TSS_LDT - 1)
-        raise_fault(VEC_TS, c.tr.sel & 0xFFFC);
+    if (d.limit() < nl->min_limit) raise_fault(VEC_TS, err);
+    // The outgoing TSS must hold everything up to the field before its LDT selector.
+    const TssLayout* ol = layout_of(c.tr.attrs & attr::TYPE);
+    if (!ol || c.tr.limit < ol->ldt - 1) raise_fault(VEC_TS, c.tr.sel & 0xFFFC);
 
     // Read the whole new state first: a fault here leaves the old task intact.
-    const uint32_t nb = d.base();
-    uint32_t regs[8];
-    for (unsigned r = 0; r < 8; ++r) regs[r] = c.sys_read<uint32_t>(nb + TSS_EAX + 4 * r);
-    uint16_t segs[6];
-    for (unsigned sr = 0; sr < 6; ++sr) segs[sr] = c.sys_read<uint16_t>(nb + TSS_ES + 4 * sr);
-    const uint32_t new_cr3 = c.sys_read<uint32_t>(nb + TSS_CR3);
-    const uint32_t new_eip = c.sys_read<uint32_t>(nb + TSS_EIP);
-    uint32_t new_flags = c.sys_read<uint32_t>(nb + TSS_EFLAGS);
-    const uint16_t new_ldt = c.sys_read<uint16_t>(nb + TSS_LDT);
-    const bool debug_trap = c.sys_read<uint16_t>(nb + TSS_TRAP) & 1;
+    TaskState t = read_task(c, d.base(), *nl);
 
     // Save the outgoing task.
     uint32_t old_flags = c.flags.get();
     if (why == TaskSwitch::Iret) old_flags &= ~EFLAGS_NT;
-    const uint32_t ob = c.tr.base;
-    c.sys_write<uint32_t>(ob + TSS_EIP, return_eip);
-    c.sys_write<uint32_t>(ob + TSS_EFLAGS, old_flags);
-    for (unsigned r = 0; r < 8; ++r) c.sys_write<uint32_t>(ob + TSS_EAX + 4 * r, c.gpr[r]);
-    for (unsigned sr = 0; sr < 6; ++sr) c.sys_write<uint32_t>(ob + TSS_ES + 4 * sr, c.seg[sr].sel);
+    save_task(c, c.tr.base, *ol, return_eip, old_flags);
 
     // Commit point: from here on faults belong to the new task.
     if (why == TaskSwitch::Jmp || why == TaskSwitch::Iret) set_busy(c, c.tr.sel, false);
     if (why == TaskSwitch::Call) {
-        c.sys_write<uint16_t>(nb + TSS_LINK, c.tr.sel);
-        new_flags |= EFLAGS_NT;
+        c.sys_write<uint16_t>(d.base(), c.tr.sel);
+        t.flags |= EFLAGS_NT;
     }
     if (why != TaskSwitch::Iret) set_busy(c, sel, true);
     Descriptor loaded = d;
@@ -102,21 +147,21 @@ void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint
     c.cr0 |= cr0::TS;
     // The T bit: a #DB trap (DR6.BT) before the new task's first instruction. Local
     // breakpoint enables (DR7.L0-L3) belong to the old task and are cleared.
-    if (debug_trap) c.db_pending |= dr6::BT;
+    if (t.debug_trap) c.db_pending |= dr6::BT;
     c.dr[7] &= ~dr7::LOCAL_ENABLES;
     c.debug_regs_changed();
-    if (c.cr0 & cr0::PG) {
-        c.cr3 = new_cr3 & 0xFFFFF018u;
+    if ((c.cr0 & cr0::PG) && nl->cr3) {
+        c.cr3 = t.cr3 & 0xFFFFF018u;
         c.mmu.flush_nonglobal();
     }
-    c.flags.set(new_flags, EFLAGS_WRITABLE);
-    for (unsigned r = 0; r < 8; ++r) c.gpr[r] = regs[r];
-    c.eip = c.next_eip = new_eip;
+    c.flags.set(t.flags, EFLAGS_WRITABLE);
+    for (unsigned r = 0; r < 8; ++r) c.gpr[r] = t.regs[r];
+    c.eip = c.next_eip = t.eip;
     c.request_exit();
-    load_task_ldt(c, new_ldt);
+    load_task_ldt(c, t.ldt);
     if (c.vm86()) c.set_cpl(3);
-    load_task_segments(c, segs);
-    if (new_eip > c.seg[CS].limit) raise_gp(0);
+    load_task_segments(c, t.segs);
+    if (t.eip > c.seg[CS].limit) raise_gp(0);
 }
 
 }  // namespace jitpc::cpu

@@ -1,7 +1,5 @@
-// Far JMP, CALL and RET: real/v86 mode, code segments and call gates in protected mode.
-//
-// Implementation choices (docs/undefined.md, "System instructions"):
-//   Task switches support 32-bit TSSs only; a 16-bit TSS raises #GP(selector).
+// Far JMP, CALL and RET: real/v86 mode, code segments, call gates and task switches in
+// protected mode.
 #include "cpu/descriptor.h"
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
@@ -74,13 +72,14 @@ void far_protected(Cpu& c, FarPtr p, unsigned w, bool call) {
     }
     const unsigned gt = d.type();
     const bool call_gate = gt == sys_type::CALL_GATE16 || gt == sys_type::CALL_GATE32;
-    const bool task = gt == sys_type::TSS32_AVAIL || gt == sys_type::TASK_GATE;
+    const bool tss = gt == sys_type::TSS16_AVAIL || gt == sys_type::TSS32_AVAIL;
+    const bool task = tss || gt == sys_type::TASK_GATE;
     if (d.segment() || !(call_gate || task)) raise_gp(err);
     if (d.dpl() < c.cpl || d.dpl() < (p.sel & 3u)) raise_gp(err);
     if (!d.present()) raise_fault(VEC_NP, err);
     if (task) {
         const TaskSwitch why = call ? TaskSwitch::Call : TaskSwitch::Jmp;
-        if (gt == sys_type::TSS32_AVAIL) return task_switch(c, p.sel, d, why, c.next_eip);
+        if (tss) return task_switch(c, p.sel, d, why, c.next_eip);
         const uint16_t tsel = d.gate_selector();
         return task_switch(c, tsel, read_descriptor(c, tsel, VEC_GP), why, c.next_eip);
     }
