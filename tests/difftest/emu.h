@@ -6,7 +6,6 @@
 
 namespace jitpc::difftest {
 
-constexpr uint32_t CODE_START = CODE + 0x100;  // where the random code begins on both sides
 
 Result run_emulated(const std::vector<uint8_t>& code, size_t insn_count, const State& in);
 

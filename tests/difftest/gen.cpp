@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -72,8 +73,11 @@ State Generator::random_state() {
     s.gpr[INDEX] = below(0x100);
     s.gpr[4] = STACK_TOP;
     s.eflags = 0x202 | (rand32() & (ALL_ARITH | 0x400));
-    for (auto& b : s.data) b = uint8_t(rng_());
-    for (auto& b : s.stack) b = uint8_t(rng_());
+    for (auto* page : {&s.data, &s.stack})
+        for (unsigned k = 0; k < PAGE; k += 8) {
+            const uint64_t v = rng_();
+            std::memcpy(page->data() + k, &v, 8);
+        }
     return s;
 }
 
