@@ -41,6 +41,7 @@ struct Insn {
     std::string coverage_key;  // mnemonic x size x reg/mem x prefixes
     uint32_t writes_flags = 0;     // arithmetic flags the instruction defines
     uint32_t undefined_flags = 0;  // arithmetic flags the SDM leaves undefined
+    uint32_t reads_flags = 0;      // flags whose input value the result depends on
 };
 
 struct Case {

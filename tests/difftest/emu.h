@@ -7,6 +7,6 @@
 namespace jitpc::difftest {
 
 
-Result run_emulated(const std::vector<uint8_t>& code, size_t insn_count, const State& in);
+Result run_emulated(const std::vector<uint8_t>& code, const State& in);
 
 }  // namespace jitpc::difftest

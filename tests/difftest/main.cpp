@@ -81,7 +81,7 @@ struct Runner {
     std::string check(const std::vector<Insn>& insns, const State& in) {
         const auto code = code_bytes(insns);
         const Result h = native.run(code, in);
-        const Result e = run_emulated(code, insns.size(), in);
+        const Result e = run_emulated(code, in);
         return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns));
     }
 };
@@ -126,7 +126,7 @@ void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir
             std::printf("FAIL case %u: %s\n%s", index, c.insns[k].text.c_str(), d.c_str());
             return;
         }
-        const Result e = run_emulated(code_bytes(one), 1, st);
+        const Result e = run_emulated(code_bytes(one), st);
         if (e.outcome != Outcome::Completed) break;
         st = e.out;
     }
