@@ -269,11 +269,12 @@ void Encoder::bits() {
         u8(0x0F); u8(0xBA); modrm(uint8_t(4 + k), writes); u8(uint8_t(rng_())); form_ = "rm,imm8";
         return;
     }
-    // rm,r: with memory the offset register reaches +-256 bytes around the operand.
+    // rm,r: with memory the offset register reaches +-128 bytes around the operand, which
+    // keeps the access inside the data page for every addressing form.
     uint8_t r = any_reg();
     if (mem_) {
         r = pick(kWritable32);
-        setup_mov32(r, uint32_t(int32_t(below(4096)) - 2048));
+        setup_mov32(r, uint32_t(int32_t(below(2048)) - 1024));
     }
     u8(0x0F); u8(uint8_t(0xA3 + 8 * k)); modrm(r, writes); form_ = "rm,r";
 }

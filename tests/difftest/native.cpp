@@ -35,7 +35,10 @@ constexpr uint32_t DONE_MAGIC = 0xD0E5D0E5;
 
 struct Emitter {
     std::vector<uint8_t> b;
-    Emitter& u8(std::initializer_list<uint8_t> v) { b.insert(b.end(), v); return *this; }
+    Emitter& u8(std::initializer_list<uint8_t> v) {
+        for (uint8_t x : v) b.push_back(x);
+        return *this;
+    }
     Emitter& u32(uint32_t v) {
         for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i)));
         return *this;
@@ -144,14 +147,6 @@ NativeRunner::NativeRunner() {
     std::signal(SIGPIPE, SIG_IGN);  // a child that died is seen as EOF, not as a signal
     const rlimit no_core{0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-    // Fixed parts of the region: 64-bit entry and exit, the far pointer to the prologue.
-    std::memset(region_, 0xCC, CODE_SIZE);
-    const auto e64 = entry64(), r64 = return64();
-    std::memcpy(region_, e64.data(), e64.size());
-    std::memcpy(region_ + (RETURN64 - CODE), r64.data(), r64.size());
-    const uint32_t far_off = PROLOGUE;
-    std::memcpy(region_ + (FARPTR - CODE), &far_off, 4);
-    std::memcpy(region_ + (FARPTR - CODE) + 4, &USER32_CS, 2);
 }
 
 NativeRunner::~NativeRunner() { reap(); }
@@ -184,8 +179,16 @@ void NativeRunner::reap() {
 }
 
 Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in) {
+    // The whole code page is rewritten each time: a stray store of an earlier case must not
+    // survive in the 64-bit stubs.
+    std::memset(region_, 0xCC, CODE_SIZE);
+    static const auto e64 = entry64(), r64 = return64(), tr = trailer();
+    std::memcpy(region_, e64.data(), e64.size());
+    std::memcpy(region_ + (RETURN64 - CODE), r64.data(), r64.size());
+    const uint32_t far_off = PROLOGUE;
+    std::memcpy(region_ + (FARPTR - CODE), &far_off, 4);
+    std::memcpy(region_ + (FARPTR - CODE) + 4, &USER32_CS, 2);
     const auto pro = prologue(in);
-    const auto tr = trailer();
     // Layout: [entry64][prologue][NOPs][code at CODE_START][trailer] ... [return64][farptr];
     // the emulator runs the same code at the same address and starts at CODE_START.
     uint8_t* const start = region_ + (CODE_START - CODE);
