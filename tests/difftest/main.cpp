@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -82,9 +83,63 @@ struct Runner {
         const auto code = code_bytes(insns);
         const Result h = native.run(code, in);
         const Result e = run_emulated(code, in);
+        ++outcomes[h.outcome];
         return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns));
     }
+    std::map<Outcome, unsigned> outcomes;  // host outcome of every case run
 };
+
+// Proves the oracle can fail: for random cases whose two results agree, each single-bit
+// corruption of jitpc's result (a GPR, a compared flag, a memory byte, the outcome) must be
+// reported, and flipping a flag declared undefined must not be.
+int self_test(uint64_t seed, unsigned cases) {
+    Generator gen(seed, expand_ops("all"));
+    Runner r;
+    std::mt19937_64 rng(seed);
+    unsigned missed = 0, checked = 0;
+    const auto expect = [&](bool reported, bool want, const char* what, const Case& c) {
+        ++checked;
+        if (reported == want) return;
+        ++missed;
+        std::printf("self-test: %s %s for %s\n", what, want ? "not reported" : "wrongly reported",
+                    c.insns.front().text.c_str());
+    };
+    for (unsigned i = 0; i < cases; ++i) {
+        const Case c = gen.next(6);
+        const auto code = code_bytes(c.insns);
+        const Result h = r.native.run(code, c.in);
+        const Result e = run_emulated(code, c.in);
+        const uint32_t undef = undefined_after(c.insns), mask = FLAGS_COMPARED & ~undef;
+        if (!compare(h, e, mask).empty()) continue;  // a real mismatch: the normal run reports it
+        const auto mutated = [&](auto change) {
+            Result m = e;
+            change(m);
+            return !compare(h, m, mask).empty();
+        };
+        const uint32_t bit = 1u << (rng() % 32);
+        const unsigned byte = unsigned(rng() % PAGE);
+        if (e.outcome == Outcome::Completed) {
+            expect(mutated([&](Result& m) { m.out.gpr[rng() % 8] ^= bit; }), true, "GPR bit flip", c);
+            uint32_t f;
+            do f = 1u << (rng() % 12); while (!(mask & f));
+            expect(mutated([&](Result& m) { m.out.eflags ^= f; }), true, "compared flag flip", c);
+            if (undef) {
+                uint32_t u;
+                do u = 1u << (rng() % 12); while (!(undef & u));
+                expect(mutated([&](Result& m) { m.out.eflags ^= u; }), false, "undefined flag flip", c);
+            }
+        }
+        expect(mutated([&](Result& m) { m.out.data[byte] ^= uint8_t(bit | bit >> 8 | bit >> 16 | bit >> 24); }),
+               true, "data byte flip", c);
+        expect(mutated([&](Result& m) { m.out.stack[byte] ^= 0x80; }), true, "stack byte flip", c);
+        expect(mutated([&](Result& m) {
+                   m.outcome = m.outcome == Outcome::Completed ? Outcome::SegvClass : Outcome::Completed;
+               }),
+               true, "outcome change", c);
+    }
+    std::printf("self-test: %u corruptions checked, %u missed\n", checked, missed);
+    return missed || checked == 0 ? 1 : 0;
+}
 
 void write_failure(const std::string& dir, uint64_t seed, unsigned index, const Insn& insn,
                    const State& in, const std::string& diff) {
@@ -144,8 +199,10 @@ int main(int argc, char** argv) {
     unsigned cases = 1000, max_insns = 6;
     uint64_t seed = 1;
     std::string ops = "arith,mov", dir = "difftest-failures";
+    bool selftest = false;
     for (int a = 1; a < argc; ++a) {
         const std::string k = argv[a];
+        if (k == "--self-test") { selftest = true; continue; }
         const char* v = a + 1 < argc ? argv[a + 1] : nullptr;
         if (!v) { std::fprintf(stderr, "difftest: %s needs a value\n", k.c_str()); return 2; }
         if (k == "--cases") cases = unsigned(std::strtoul(v, nullptr, 0));
@@ -155,11 +212,12 @@ int main(int argc, char** argv) {
         else if (k == "--max-insns") max_insns = unsigned(std::strtoul(v, nullptr, 0));
         else {
             std::fprintf(stderr, "usage: jitpc-difftest [--cases N] [--seed S] [--ops LIST] "
-                                 "[--failures DIR] [--max-insns N]\n");
+                                 "[--failures DIR] [--max-insns N] [--self-test]\n");
             return 2;
         }
         ++a;
     }
+    if (selftest) return self_test(seed, cases);
     Generator gen(seed, expand_ops(ops));
     Runner runner;
     std::map<std::string, unsigned> coverage;
@@ -177,6 +235,8 @@ int main(int argc, char** argv) {
     }
     std::printf("%-40s %s\n", "coverage (mnemonic size reg/mem prefixes)", "count");
     for (const auto& [key, n] : coverage) std::printf("  %-38s %u\n", key.c_str(), n);
-    std::printf("%u passed, %u failed\n", passed, failed);
+    std::printf("host outcomes:");
+    for (const auto& [o, n] : runner.outcomes) std::printf(" %s %u", outcome_name(o), n);
+    std::printf("\n%u passed, %u failed\n", passed, failed);
     return failed ? 1 : 0;
 }
