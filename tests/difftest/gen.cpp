@@ -42,6 +42,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC"}},
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
+    {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
 };
 
 // Ops that accept LOCK with a memory destination (any other use of LOCK is #UD).
@@ -91,7 +92,7 @@ private:
     }
 
     void alu(), test(), incdec(), negnot(), mov(), shift(), shld(), muldiv(), bits(), bcd(),
-        datamov(), flagops(), stack(), string();
+        datamov(), flagops(), stack(), string(), flow();
 
     std::mt19937_64& rng_;
     std::string op_;
@@ -429,6 +430,50 @@ void Encoder::string() {
     imm32_to(post_, below(0x100));
 }
 
+// Relative transfers only (the code address differs from nothing but is not known to the
+// encoder): short forward jumps over one INC, LOOPs back over one INC with ECX 1..4, and a
+// CALL to a RET that comes back to a JMP over it.
+void Encoder::flow() {
+    writes_ = 0;
+    mem_ = false;
+    seg_ok_ = false;
+    const uint8_t inc = uint8_t(0x40 + pick({0, 2, 5, 7}));  // never ECX, the loop counter
+    if (op_ == "JCC" || op_ == "JMP") {
+        const bool near = below(2);
+        if (op_ == "JCC") {
+            const uint8_t cc = uint8_t(below(16));
+            reads_ = kCondReads[cc >> 1];
+            if (near) { u8(0x0F); u8(uint8_t(0x80 + cc)); imm(4, 1); }
+            else { u8(uint8_t(0x70 + cc)); u8(1); }
+            form_ = "cc=" + std::to_string(cc) + (near ? " rel32" : " rel8");
+        } else {
+            if (near) { u8(0xE9); imm(4, 1); }
+            else { u8(0xEB); u8(1); }
+            form_ = near ? "rel32" : "rel8";
+        }
+        post_ = {inc};
+        writes_ = ALL_ARITH & ~CF;  // the skipped INC may run
+    } else if (op_ == "JECXZ") {
+        setup_mov32(ECX, below(2));
+        u8(0xE3); u8(1);
+        post_ = {inc};
+        writes_ = ALL_ARITH & ~CF;
+    } else if (op_ == "CALL" || op_ == "RET") {
+        const bool pop_imm = op_ == "RET" && below(2);
+        const uint16_t extra = uint16_t(4 * below(8));
+        u8(0xE8); imm(4, 2);            // call X
+        u8(0xEB); u8(pop_imm ? 3 : 1);  // jmp over X
+        if (pop_imm) { u8(0xC2); imm(2, extra); form_ = "imm16"; }
+        else u8(0xC3);                  // X: ret
+    } else {  // LOOP, LOOPE, LOOPNE: body INC, then the loop back over it
+        setup_mov32(ECX, 1 + below(4));
+        u8(inc);
+        u8(op_ == "LOOP" ? 0xE2 : op_ == "LOOPE" ? 0xE1 : 0xE0);
+        u8(0xFD);
+        writes_ = ALL_ARITH & ~CF;
+    }
+}
+
 Insn Encoder::make() {
     sizes({1, 2, 4});
     mem_ = below(2);
@@ -455,6 +500,8 @@ Insn Encoder::make() {
     } else if (op_ == "CMPXCHG" || op_ == "XADD" || op_ == "XCHG") datamov();
     else if (op_ == "CLC" || op_ == "STC" || op_ == "CMC" || op_ == "CLD" || op_ == "STD" ||
              op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC") { size_ = 4; flagops(); }
+    else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
+             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = 4; flow(); }
     else if (op_ == "MOVS" || op_ == "CMPS" || op_ == "STOS" || op_ == "LODS" || op_ == "SCAS") string();
     else { sizes({2, 4}); stack(); }
 

@@ -1,6 +1,7 @@
 #include "tests/difftest/native.h"
 
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -204,7 +205,10 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in) {
     char b = 'r';
     Result r;
     int status = 0;
-    if (write(cmd_, &b, 1) == 1 && read(reply_, &b, 1) == 1) {
+    pollfd wait{reply_, POLLIN, 0};
+    const bool sent = write(cmd_, &b, 1) == 1;
+    if (sent && poll(&wait, 1, 5000) == 0) kill(child_, SIGKILL);  // a runaway case
+    if (sent && read(reply_, &b, 1) == 1) {
         uint32_t sig;
         std::memcpy(&sig, region_ + (RES_SIGNAL - CODE), 4);
         r.outcome = sig ? from_signal(int(sig)) : Outcome::Completed;
