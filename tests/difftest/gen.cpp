@@ -451,13 +451,11 @@ void Encoder::flow() {
             else { u8(0xEB); u8(1); }
             form_ = near ? "rel32" : "rel8";
         }
-        post_ = {inc};
-        writes_ = ALL_ARITH & ~CF;  // the skipped INC may run
+        post_ = {inc};  // whether it runs is not known here: it defines no flag
     } else if (op_ == "JECXZ") {
         setup_mov32(ECX, below(2));
         u8(0xE3); u8(1);
         post_ = {inc};
-        writes_ = ALL_ARITH & ~CF;
     } else if (op_ == "CALL" || op_ == "RET") {
         const bool pop_imm = op_ == "RET" && below(2);
         const uint16_t extra = uint16_t(4 * below(8));
