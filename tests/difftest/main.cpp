@@ -1,15 +1,37 @@
-// jitpc-difftest: runs random instruction sequences natively (32-bit user mode in a seccomp'd
-// child) and on the reference interpreter, and compares the results.
+// jitpc-difftest: runs random instruction sequences natively (32-bit user mode in a persistent
+// seccomp'd child) and on the reference interpreter, and compares GPRs, EFLAGS, the data and
+// stack pages and the fault class. --self-test checks that corrupted results are reported.
 //
-// Not compared (documented so a mismatch there is not mistaken for a bug):
-//   - flags the SDM leaves undefined after an instruction (per-instruction mask, carried along
-//     the sequence until a later instruction defines them again), and TF/IF/IOPL/AC/ID bits;
-//   - registers after a fault (the host child dies; only the fault class and memory count);
-//   - the exact vector: host signals group them (SIGSEGV ~ #GP/#SS/#NP/#PF, SIGFPE ~ #DE/#MF,
-//     SIGILL ~ #UD, SIGBUS ~ #AC, SIGTRAP ~ #DB/#BP);
-//   - never generated: CPUID, RDTSC, SYSCALL/INT 0x80, far transfers, SGDT/SIDT/SMSW/STR (UMIP),
-//     setting AC, TZCNT/LZCNT/POPCNT (host extensions), 67-prefixed and 16-bit code segments.
+// What is not compared, and why (the one table of it):
+//   what                               | why
+//   -----------------------------------+---------------------------------------------------------
+//   flags the SDM leaves undefined     | per instruction and operand (e.g. OF only for a shift
+//                                      | count != 1, CF of SHL/SHR for count >= width, SF/ZF/AF/PF
+//                                      | after MUL); carried along the sequence until defined
+//                                      | again; an instruction that reads such a flag (ADC, SETcc,
+//                                      | LAHF, PUSHF...) is not generated while it is undefined
+//   TF, IF, IOPL, AC, ID, RF, VM       | host runs at CPL 3: never set by the generated code
+//                                      | (POPF pops only arithmetic flags and DF, with IF = 1)
+//   registers after a fault            | the host reports a signal only; memory still compared
+//   the exact vector                   | host signals group them: SIGSEGV ~ #GP/#SS/#NP/#PF,
+//                                      | SIGFPE ~ #DE/#MF, SIGILL ~ #UD, SIGBUS ~ #AC
+//   results undefined by the SDM       | not generated: 16-bit SHLD/SHRD with count > 16;
+//                                      | BSWAP o16; BSF/BSR with a zero source IS compared (the
+//                                      | destination is kept on P6 and on current hosts)
+//   never generated                    | CPUID, RDTSC, SYSCALL/INT, far transfers, segment
+//                                      | register loads/pushes (selectors differ: 0x2B vs 0x10),
+//                                      | IN/OUT/INS/OUTS, HLT, CLI/STI (CPL differs), SGDT/SIDT/
+//                                      | SMSW/STR (UMIP), memory outside the two pages (no host
+//                                      | #PF: jitpc's RAM is flat), LZCNT/TZCNT/POPCNT (host
+//                                      | extensions), indirect JMP/CALL, x87
+//   16-bit code segments, 67 prefix    | next step: an LDT 16-bit code segment and an LDT data
+//                                      | segment based at CODE (modify_ldt, checked to work on
+//                                      | this host) on both sides, so 16-bit addresses reach the
+//                                      | buffer; the flat user DS cannot: the buffer is above
+//                                      | 64 KiB (mmap_min_addr)
 // The host runs at CPL 3, the emulator at CPL 0: the generated forms do not depend on CPL.
+// When jitpc's protected-mode exception delivery ends in a triple fault, the first fault's
+// vector is recovered by replaying the faulting instruction (emu.cpp).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
