@@ -1,9 +1,11 @@
 #include "tests/difftest/emu.h"
 
 #include <memory>
+#include <set>
 
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
+#include "cpu/decode.h"
 #include "cpu/fault.h"
 #include "cpu/interp.h"
 #include "memory/physmem.h"
@@ -85,7 +87,17 @@ Outcome replay_fault(cpu::Cpu& c, cpu::Interpreter& interp) {
     return Outcome::Other;
 }
 
+std::set<uint16_t> executed;  // Zydis mnemonics the interpreter ran
+
 }  // namespace
+
+std::string unexercised_mnemonics() {
+    std::string out;
+    for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; ++m)
+        if (cpu::Decoder::table[m] && !executed.count(uint16_t(m)))
+            out += std::string(" ") + ZydisMnemonicGetString(ZydisMnemonic(m));
+    return out;
+}
 
 Result run_emulated(const std::vector<uint8_t>& code, const State& in) {
     // RAM is reused across cases (allocating it dominated the run time); everything a case
@@ -94,6 +106,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in) {
     NullBus bus;
     auto c = std::make_unique<cpu::Cpu>(mem, bus);
     cpu::Interpreter interp{*c};
+    interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
     flat32(*c);
     install_tables(*c);
     mem.write_bytes(CODE_START, code.data(), code.size());

@@ -26,14 +26,14 @@ constexpr uint32_t ALL_ARITH = CF | PF | AF | ZF | SF | OF;
 constexpr uint32_t kCondReads[8] = {OF, CF, ZF, CF | ZF, SF, PF, SF | OF, SF | OF | ZF};
 
 const std::vector<std::string> kAlu = {"ADD", "OR", "ADC", "SBB", "AND", "SUB", "XOR", "CMP"};
-const std::vector<std::string> kShift = {"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "", "SAR"};
+const std::vector<std::string> kShift = {"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "SAL", "SAR"};
 const std::vector<std::string> kMulDiv = {"", "", "", "", "MUL", "IMUL", "DIV", "IDIV"};
 
 const std::map<std::string, std::vector<std::string>> kGroups = {
     {"arith", {"ADD", "ADC", "SUB", "SBB", "CMP", "AND", "OR", "XOR", "TEST", "INC", "DEC",
                "NEG", "NOT"}},
     {"mov", {"MOV"}},
-    {"shift", {"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "SAR", "SHLD", "SHRD"}},
+    {"shift", {"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "SAL", "SAR", "SHLD", "SHRD"}},
     {"muldiv", {"MUL", "IMUL", "DIV", "IDIV"}},
     {"bits", {"BT", "BTS", "BTR", "BTC", "BSF", "BSR"}},
     {"bcd", {"DAA", "DAS", "AAA", "AAS", "AAM", "AAD"}},
@@ -205,7 +205,7 @@ void Encoder::shift() {
     if (n == 0) { writes_ = 0; return; }
     writes_ = rotate ? CF | OF : ALL_ARITH;
     undef_ = (rotate ? 0 : AF) | (n != 1 ? OF : 0);
-    if ((op_ == "SHL" || op_ == "SHR") && n >= width) undef_ |= CF;
+    if (!rotate && op_ != "SAR" && n >= width) undef_ |= CF;  // SHL, SHR, SAL (/6)
 }
 
 // 16-bit counts stay <= 16: beyond the operand size the result itself is undefined.

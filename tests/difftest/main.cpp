@@ -257,6 +257,7 @@ int main(int argc, char** argv) {
     }
     std::printf("%-40s %s\n", "coverage (mnemonic size reg/mem prefixes)", "count");
     for (const auto& [key, n] : coverage) std::printf("  %-38s %u\n", key.c_str(), n);
+    std::printf("CPU table mnemonics not executed:%s\n", unexercised_mnemonics().c_str());
     std::printf("host outcomes:");
     for (const auto& [o, n] : runner.outcomes) std::printf(" %s %u", outcome_name(o), n);
     std::printf("\n%u passed, %u failed\n", passed, failed);
