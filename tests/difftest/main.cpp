@@ -207,10 +207,31 @@ void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir
         if (e.outcome != Outcome::Completed) break;
         st = e.out;
     }
-    // No single instruction fails alone: keep the whole sequence.
+    // No single instruction fails alone: drop every instruction the failure does not need
+    // (keeping the rule that none reads a flag an earlier one left undefined).
+    std::vector<Insn> seq = c.insns;
+    const auto valid = [](const std::vector<Insn>& v) {
+        uint32_t u = 0;
+        for (const auto& i : v) {
+            if (i.reads_flags & u) return false;
+            u = (u & ~i.writes_flags) | i.undefined_flags;
+        }
+        return true;
+    };
+    for (size_t k = 0; k < seq.size() && seq.size() > 1;) {
+        std::vector<Insn> shorter = seq;
+        shorter.erase(shorter.begin() + long(k));
+        std::string d;
+        if (valid(shorter) && !(d = r.check(shorter, c.in)).empty()) {
+            seq = std::move(shorter);
+            diff = d;
+        } else {
+            ++k;
+        }
+    }
     Insn all;
-    all.bytes = code_bytes(c.insns);
-    for (const auto& i : c.insns) all.text += i.text + "; ";
+    all.bytes = code_bytes(seq);
+    for (const auto& i : seq) all.text += i.text + "; ";
     write_failure(dir, seed, index, all, c.in, diff);
     std::printf("FAIL case %u (sequence): %s\n%s", index, all.text.c_str(), diff.c_str());
 }
