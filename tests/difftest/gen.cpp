@@ -42,6 +42,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC"}},
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
+    {"x87", {"FARITH", "FUNARY", "FPAIR"}},
     {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
 };
 
@@ -92,7 +93,7 @@ private:
     }
 
     void alu(), test(), incdec(), negnot(), mov(), shift(), shld(), muldiv(), bits(), bcd(),
-        datamov(), flagops(), stack(), string(), flow();
+        datamov(), flagops(), stack(), string(), flow(), x87();
 
     std::mt19937_64& rng_;
     std::string op_;
@@ -472,6 +473,52 @@ void Encoder::flow() {
     }
 }
 
+// FNINIT, load a double from the buffer, one operation, store the double back: results are
+// compared through memory only (x87 registers and the status word are not dumped).
+void Encoder::x87() {
+    writes_ = 0;
+    mem_ = true;
+    seg_ok_ = false;
+    const auto disp = [&] { return uint8_t(8 * below(16)); };
+    pre_ = {0xDB, 0xE3, 0xDD, uint8_t(0x40 | BASE), disp()};  // fninit; fld qword [ebx+d]
+    post_ = {0xDD, uint8_t(0x58 | BASE), disp()};              // fstp qword [ebx+d]
+    if (op_ == "FARITH") {
+        const uint8_t k = uint8_t(below(8));  // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
+        u8(0xDC); u8(uint8_t(0x40 | (k << 3) | BASE)); u8(disp());
+        form_ = "m64 /" + std::to_string(k);
+        if (k == 3) pre_.insert(pre_.end(), {0xD9, 0xE8});  // fcomp pops: push 1.0 first
+    } else if (op_ == "FPAIR") {
+        // A second value in ST0 (a double, or an int32 through FILD), then one two-operand
+        // operation; the status word or EFLAGS carry compare results.
+        if (below(2)) pre_.insert(pre_.end(), {0xDD, uint8_t(0x40 | BASE), disp()});
+        else pre_.insert(pre_.end(), {0xDB, uint8_t(0x40 | BASE), disp()});
+        static const std::vector<std::vector<uint8_t>> ops = {
+            {0xDE, 0xC1}, {0xDE, 0xC9}, {0xDE, 0xE1}, {0xDE, 0xE9}, {0xDE, 0xF1}, {0xDE, 0xF9},
+            {0xD9, 0xC9}, {0xDB, 0xF1}, {0xDF, 0xF1}, {0xDB, 0xE9}, {0xDF, 0xE9},
+            {0xDA, 0xE9, 0xDF, 0xE0}, {0xD9, 0xE4, 0xDF, 0xE0}, {0xD9, 0xE5, 0xDF, 0xE0},
+            {0xDA, 0xC1}, {0xDA, 0xC9}, {0xDA, 0xD1}, {0xDA, 0xD9}, {0xDB, 0xC1}, {0xDB, 0xC9},
+            {0xDB, 0xD1}, {0xDB, 0xD9}};
+        const auto& o = ops[below(uint32_t(ops.size()))];
+        b_ = o;
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%02X %02X%s", o[0], o[1], o.size() > 2 ? " +fnstsw" : "");
+        form_ = buf;
+        static const uint32_t fcmov_reads[4] = {CF, ZF, CF | ZF, PF};  // b, e, be, u (and n*)
+        if ((o[0] == 0xDA || o[0] == 0xDB) && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
+        if (o.size() == 2 && (o[0] == 0xDB || o[0] == 0xDF) && o[1] >= 0xE8) writes_ = ALL_ARITH;  // (u)comi(p)
+        if (below(2)) post_ = {0xDB, uint8_t(0x58 | BASE), disp()};  // fistp dword
+        else post_ = {0xDD, uint8_t(0x58 | BASE), disp()};
+    } else {
+        // fchs fabs fsqrt frndint fld1 fldz fldpi fldl2t fldl2e fldlg2 fldln2
+        static const uint8_t ops[] = {0xE0, 0xE1, 0xFA, 0xFC, 0xE8, 0xEE, 0xEB, 0xE9, 0xEA, 0xEC, 0xED};
+        const uint8_t k = ops[below(sizeof ops)];
+        u8(0xD9); u8(k);
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "D9 %02X", k);
+        form_ = buf;
+    }
+}
+
 Insn Encoder::make() {
     sizes({1, 2, 4});
     mem_ = below(2);
@@ -500,6 +547,7 @@ Insn Encoder::make() {
              op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC") { size_ = 4; flagops(); }
     else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
              op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = 4; flow(); }
+    else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR") { size_ = 4; x87(); }
     else if (op_ == "MOVS" || op_ == "CMPS" || op_ == "STOS" || op_ == "LODS" || op_ == "SCAS") string();
     else { sizes({2, 4}); stack(); }
 

@@ -23,7 +23,9 @@
 //                                      | IN/OUT/INS/OUTS, HLT, CLI/STI (CPL differs), SGDT/SIDT/
 //                                      | SMSW/STR (UMIP), memory outside the two pages (no host
 //                                      | #PF: jitpc's RAM is flat), LZCNT/TZCNT/POPCNT (host
-//                                      | extensions), indirect JMP/CALL, x87
+//                                      | extensions), indirect JMP/CALL, FLDCW, FNSTENV/FSAVE;
+//                                      | x87 registers are compared only through FSTP/FISTP to
+//                                      | memory and FNSTSW AX after compares, FTST and FXAM
 //   16-bit code segments, 67 prefix    | next step: an LDT 16-bit code segment and an LDT data
 //                                      | segment based at CODE (modify_ldt, checked to work on
 //                                      | this host) on both sides, so 16-bit addresses reach the
