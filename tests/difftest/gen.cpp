@@ -484,8 +484,9 @@ void Encoder::x87() {
     post_ = {0xDD, uint8_t(0x58 | BASE), disp()};              // fstp qword [ebx+d]
     if (op_ == "FARITH") {
         const uint8_t k = uint8_t(below(8));  // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
-        u8(0xDC); u8(uint8_t(0x40 | (k << 3) | BASE)); u8(disp());
-        form_ = "m64 /" + std::to_string(k);
+        const bool int32 = below(2);  // FIADD.. m32int, or FADD.. m64
+        u8(int32 ? 0xDA : 0xDC); u8(uint8_t(0x40 | (k << 3) | BASE)); u8(disp());
+        form_ = (int32 ? "m32int /" : "m64 /") + std::to_string(k);
         if (k == 3) pre_.insert(pre_.end(), {0xD9, 0xE8});  // fcomp pops: push 1.0 first
     } else if (op_ == "FPAIR") {
         // A second value in ST0 (a double, or an int32 through FILD), then one two-operand
@@ -497,20 +498,29 @@ void Encoder::x87() {
             {0xD9, 0xC9}, {0xDB, 0xF1}, {0xDF, 0xF1}, {0xDB, 0xE9}, {0xDF, 0xE9},
             {0xDA, 0xE9, 0xDF, 0xE0}, {0xD9, 0xE4, 0xDF, 0xE0}, {0xD9, 0xE5, 0xDF, 0xE0},
             {0xDA, 0xC1}, {0xDA, 0xC9}, {0xDA, 0xD1}, {0xDA, 0xD9}, {0xDB, 0xC1}, {0xDB, 0xC9},
-            {0xDB, 0xD1}, {0xDB, 0xD9}};
+            {0xDB, 0xD1}, {0xDB, 0xD9}, {0xDD, 0xE1, 0xDF, 0xE0}, {0xDD, 0xE9, 0xDF, 0xE0},
+            {0xDE, 0xD9, 0xDF, 0xE0}, {0xDD, 0xC1}, {0xDB, 0xE2}, {0x9B}};  // fucom(p) fcompp ffree fnclex fwait
         const auto& o = ops[below(uint32_t(ops.size()))];
         b_ = o;
         char buf[24];
-        std::snprintf(buf, sizeof buf, "%02X %02X%s", o[0], o[1], o.size() > 2 ? " +fnstsw" : "");
+        std::snprintf(buf, sizeof buf, "%02X %02X%s", o[0], o.size() > 1 ? o[1] : 0, o.size() > 2 ? " +fnstsw" : "");
         form_ = buf;
         static const uint32_t fcmov_reads[4] = {CF, ZF, CF | ZF, PF};  // b, e, be, u (and n*)
-        if ((o[0] == 0xDA || o[0] == 0xDB) && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
+        if ((o[0] == 0xDA || o[0] == 0xDB) && o.size() > 1 && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
         if (o.size() == 2 && (o[0] == 0xDB || o[0] == 0xDF) && o[1] >= 0xE8) writes_ = ALL_ARITH;  // (u)comi(p)
-        if (below(2)) post_ = {0xDB, uint8_t(0x58 | BASE), disp()};  // fistp dword
-        else post_ = {0xDD, uint8_t(0x58 | BASE), disp()};
+        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, or the default fstp m64
+        switch (below(5)) {
+        case 0: post_ = {0xDB, uint8_t(0x58 | BASE), disp()}; break;
+        case 1: post_ = {0xDB, uint8_t(0x50 | BASE), disp()}; break;
+        case 2: post_ = {0xDD, uint8_t(0x50 | BASE), disp()}; break;
+        case 3: post_ = {0xD9, uint8_t(0x78 | BASE), disp()}; break;
+        default: break;
+        }
     } else {
         // fchs fabs fsqrt frndint fld1 fldz fldpi fldl2t fldl2e fldlg2 fldln2
-        static const uint8_t ops[] = {0xE0, 0xE1, 0xFA, 0xFC, 0xE8, 0xEE, 0xEB, 0xE9, 0xEA, 0xEC, 0xED};
+        // fnop fincstp fdecstp
+        static const uint8_t ops[] = {0xE0, 0xE1, 0xFA, 0xFC, 0xE8, 0xEE, 0xEB, 0xE9, 0xEA, 0xEC,
+                                      0xED, 0xD0, 0xF7, 0xF6};
         const uint8_t k = ops[below(sizeof ops)];
         u8(0xD9); u8(k);
         char buf[8];
