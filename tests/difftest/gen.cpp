@@ -104,6 +104,7 @@ private:
     std::vector<uint8_t> post_; // restore instructions
     std::string form_;
     bool seg_ok_ = true;        // a segment override is meaningful
+    std::string form_suffix_;
     uint32_t writes_ = ALL_ARITH, undef_ = 0, reads_ = 0;
 };
 
@@ -482,6 +483,14 @@ void Encoder::x87() {
     const auto disp = [&] { return uint8_t(8 * below(16)); };
     pre_ = {0xDB, 0xE3, 0xDD, uint8_t(0x40 | BASE), disp()};  // fninit; fld qword [ebx+d]
     post_ = {0xDD, uint8_t(0x58 | BASE), disp()};              // fstp qword [ebx+d]
+    if (below(2)) {
+        // A control word with random rounding and precision control, all exceptions masked:
+        // push imm32; fldcw [esp]; lea esp, [esp+4] (no flag changes).
+        const uint32_t cw = 0x7F | below(4) << 8 | below(4) << 10;
+        pre_.insert(pre_.begin() + 2, {0x68, uint8_t(cw), uint8_t(cw >> 8), 0, 0, 0xD9, 0x2C, 0x24,
+                                       0x8D, 0x64, 0x24, 0x04});
+        form_suffix_ = " cw";
+    }
     if (op_ == "FARITH") {
         const uint8_t k = uint8_t(below(8));  // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
         const bool int32 = below(2);  // FIADD.. m32int, or FADD.. m64
@@ -576,6 +585,7 @@ Insn Encoder::make() {
     }
     std::shuffle(pfx.begin(), pfx.end(), rng_);
 
+    form_ += form_suffix_;
     Insn insn;
     insn.bytes = pre_;
     insn.bytes.insert(insn.bytes.end(), pfx.begin(), pfx.end());

@@ -23,7 +23,8 @@
 //                                      | IN/OUT/INS/OUTS, HLT, CLI/STI (CPL differs), SGDT/SIDT/
 //                                      | SMSW/STR (UMIP), memory outside the two pages (no host
 //                                      | #PF: jitpc's RAM is flat), LZCNT/TZCNT/POPCNT (host
-//                                      | extensions), indirect JMP/CALL, FLDCW, FNSTENV/FSAVE;
+//                                      | extensions), indirect JMP/CALL, FNSTENV/FSAVE, unmasked
+//                                      | x87 exceptions (FLDCW loads masked control words only);
 //                                      | x87 registers are compared only through FSTP/FISTP to
 //                                      | memory and FNSTSW AX after compares, FTST and FXAM
 //   16-bit code segments, 67 prefix    | next step: an LDT 16-bit code segment and an LDT data
