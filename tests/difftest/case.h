@@ -12,6 +12,7 @@ namespace jitpc::difftest {
 // below 4 GiB (reachable from 32-bit code) and above mmap_min_addr and the usual PIE ranges.
 constexpr uint32_t CODE = 0x00800000;   // prologue, then the random code, then the trailer
 constexpr uint32_t CODE_SIZE = 0x4000;
+constexpr uint32_t CODE_START = CODE + 0x100;  // where the random code begins on both sides
 constexpr uint32_t DATA = 0x00804000;   // the 4 KiB buffer memory operands point into
 constexpr uint32_t STACK = 0x00805000;  // one page; ESP starts in its middle
 constexpr uint32_t STACK_TOP = STACK + 0x800;
@@ -40,6 +41,7 @@ struct Insn {
     std::string coverage_key;  // mnemonic x size x reg/mem x prefixes
     uint32_t writes_flags = 0;     // arithmetic flags the instruction defines
     uint32_t undefined_flags = 0;  // arithmetic flags the SDM leaves undefined
+    uint32_t reads_flags = 0;      // flags whose input value the result depends on
 };
 
 struct Case {

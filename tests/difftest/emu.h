@@ -2,12 +2,17 @@
 // same bytes at the same linear addresses as the host child.
 #pragma once
 
+#include <string>
+
 #include "tests/difftest/case.h"
 
 namespace jitpc::difftest {
 
-constexpr uint32_t CODE_START = CODE + 0x100;  // where the random code begins on both sides
 
-Result run_emulated(const std::vector<uint8_t>& code, size_t insn_count, const State& in);
+Result run_emulated(const std::vector<uint8_t>& code, const State& in);
+
+// Every (Zydis mnemonic, operand size) the interpreter has executed so far, and the list of
+// mnemonics in jitpc's CPU table (those with a binder) that none of the runs executed.
+std::string unexercised_mnemonics();
 
 }  // namespace jitpc::difftest

@@ -1,9 +1,11 @@
 #include "tests/difftest/gen.h"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
-#include <cctype>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -11,25 +13,592 @@ namespace jitpc::difftest {
 namespace {
 
 // Register conventions that keep memory operands inside the data buffer: EBX is the base
-// (DATA + 0x100..0x800), ESI a small index (0..0xFF), ESP the stack. The generator never
-// writes them, so 8-bit destinations exclude BL/BH too.
-constexpr uint8_t BASE = 3, INDEX = 6;
+// (DATA + 0x100..0x800), ESI a small index (0..0xFF), ESP the stack. Generated instructions
+// never leave them otherwise (string forms restore ESI), so 8-bit destinations exclude BL/BH.
+constexpr uint8_t ECX = 1, BASE = 3, EBP = 5, INDEX = 6, EDI = 7;
 const std::vector<uint8_t> kWritable32 = {0, 1, 2, 5, 7};
 const std::vector<uint8_t> kWritable8 = {0, 1, 2, 4, 5, 6};
 
-constexpr uint32_t ALL_ARITH = 0x08D5;
+constexpr uint32_t CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, DF = 0x400, OF = 0x800;
+constexpr uint32_t ALL_ARITH = CF | PF | AF | ZF | SF | OF;
 
-// Binary ALU ops in opcode-extension order.
+// Flags each condition code (Jcc/SETcc/CMOVcc encoding order) reads.
+constexpr uint32_t kCondReads[8] = {OF, CF, ZF, CF | ZF, SF, PF, SF | OF, SF | OF | ZF};
+
 const std::vector<std::string> kAlu = {"ADD", "OR", "ADC", "SBB", "AND", "SUB", "XOR", "CMP"};
+const std::vector<std::string> kShift = {"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "SAL", "SAR"};
+const std::vector<std::string> kMulDiv = {"", "", "", "", "MUL", "IMUL", "DIV", "IDIV"};
 
 const std::map<std::string, std::vector<std::string>> kGroups = {
     {"arith", {"ADD", "ADC", "SUB", "SBB", "CMP", "AND", "OR", "XOR", "TEST", "INC", "DEC",
                "NEG", "NOT"}},
     {"mov", {"MOV"}},
+    {"shift", {"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "SAL", "SAR", "SHLD", "SHRD"}},
+    {"muldiv", {"MUL", "IMUL", "DIV", "IDIV"}},
+    {"bits", {"BT", "BTS", "BTR", "BTC", "BSF", "BSR"}},
+    {"bcd", {"DAA", "DAS", "AAA", "AAS", "AAM", "AAD"}},
+    {"datamov", {"MOVZX", "MOVSX", "XCHG", "LEA", "CBW", "CWD", "XLAT", "CMOVCC", "SETCC",
+                 "CMPXCHG", "XADD", "CMPXCHG8B", "BSWAP"}},
+    {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC"}},
+    {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
+    {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
+    {"x87", {"FARITH", "FUNARY", "FPAIR"}},
+    {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
 };
 
-bool is_logic(const std::string& op) {
-    return op == "AND" || op == "OR" || op == "XOR" || op == "TEST";
+// Ops that accept LOCK with a memory destination (any other use of LOCK is #UD).
+const std::set<std::string> kLockable = {"ADD", "OR", "ADC", "SBB", "AND", "SUB", "XOR", "INC",
+                                         "DEC", "NEG", "NOT", "BTS", "BTR", "BTC", "XCHG",
+                                         "CMPXCHG", "XADD", "CMPXCHG8B"};
+
+template <typename T> bool in(const std::vector<T>& v, const T& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Encodes one random form of one op. Several ops need a known operand (a shift count, a bit
+// offset, string pointers): the form then starts with MOVs that set it, and `insn` holds the
+// whole group, compared as one unit.
+class Encoder {
+public:
+    Encoder(std::mt19937_64& rng, const std::string& op) : rng_(rng), op_(op) {}
+    Insn make();
+
+    uint32_t below(uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng_); }
+    uint32_t rand32() {
+        static const uint32_t special[] = {0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF,
+                                           0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFF80};
+        if (below(4) == 0) return special[below(sizeof special / sizeof *special)];
+        return uint32_t(rng_());
+    }
+
+private:
+    uint8_t pick(const std::vector<uint8_t>& v) { return v[below(uint32_t(v.size()))]; }
+    uint8_t dst_reg() { return pick(size_ == 1 ? kWritable8 : kWritable32); }
+    uint8_t any_reg() { return uint8_t(below(8)); }
+    void u8(uint8_t v) { b_.push_back(v); }
+    void imm(unsigned n, uint32_t v) {
+        for (unsigned i = 0; i < n; ++i) b_.push_back(uint8_t(v >> (8 * i)));
+    }
+    void imm(unsigned n) { imm(n, rand32()); }
+    unsigned isz() const { return size_; }
+    // A setup instruction before the op: mov r32, v.
+    void setup_mov32(uint8_t r, uint32_t v) { pre_.push_back(uint8_t(0xB8 + r)); imm32_to(pre_, v); }
+    static void imm32_to(std::vector<uint8_t>& out, uint32_t v) {
+        for (unsigned i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
+    }
+    void modrm(uint8_t reg, bool rm_dst);
+    void sizes(std::initializer_list<unsigned> allowed) {
+        const std::vector<unsigned> v(allowed);
+        size_ = v[below(uint32_t(v.size()))];
+    }
+
+    void alu(), test(), incdec(), negnot(), mov(), shift(), shld(), muldiv(), bits(), bcd(),
+        datamov(), flagops(), stack(), string(), flow(), x87();
+
+    std::mt19937_64& rng_;
+    std::string op_;
+    unsigned size_ = 4;
+    bool mem_ = false;
+    std::vector<uint8_t> pre_;  // setup instructions (no prefixes of the op apply)
+    std::vector<uint8_t> b_;    // the op itself, without its prefixes
+    std::vector<uint8_t> post_; // restore instructions
+    std::string form_;
+    bool seg_ok_ = true;        // a segment override is meaningful
+    std::string form_suffix_;
+    uint32_t writes_ = ALL_ARITH, undef_ = 0, reads_ = 0;
+};
+
+// ModRM (+SIB, disp) with `reg` in bits 5:3; `rm_dst`: a register r/m is written.
+void Encoder::modrm(uint8_t reg, bool rm_dst) {
+    if (!mem_) {
+        u8(uint8_t(0xC0 | (reg << 3) | (rm_dst ? dst_reg() : any_reg())));
+        return;
+    }
+    switch (below(5)) {
+    case 0: u8(uint8_t((reg << 3) | BASE)); break;
+    case 1: u8(uint8_t(0x40 | (reg << 3) | BASE)); u8(uint8_t(rng_())); break;
+    case 2: u8(uint8_t(0x80 | (reg << 3) | BASE)); imm(4, uint32_t(int32_t(below(0x100)) - 0x80)); break;
+    case 3:
+        u8(uint8_t(0x44 | (reg << 3)));
+        u8(uint8_t((below(3) << 6) | (INDEX << 3) | BASE));
+        u8(uint8_t(rng_()));
+        break;
+    default: u8(uint8_t(0x05 | (reg << 3))); imm(4, DATA + 0x100 + below(0xE00));
+    }
+}
+
+void Encoder::alu() {
+    const uint8_t k = uint8_t(std::find(kAlu.begin(), kAlu.end(), op_) - kAlu.begin());
+    const uint8_t w = size_ != 1;
+    const bool writes_dst = op_ != "CMP";
+    if (op_ == "ADC" || op_ == "SBB") reads_ = CF;
+    if (op_ == "AND" || op_ == "OR" || op_ == "XOR") undef_ = AF;
+    switch (below(mem_ ? 3 : 5)) {
+    case 0: u8(uint8_t(8 * k + w)); modrm(any_reg(), writes_dst); form_ = "rm,r"; break;
+    case 1: u8(uint8_t(0x80 | w)); modrm(k, writes_dst); imm(isz()); form_ = "rm,imm"; break;
+    case 2:
+        if (w && below(2)) {
+            u8(0x83); modrm(k, writes_dst); imm(1); form_ = "rm,imm8";
+            break;
+        }
+        [[fallthrough]];
+    case 4: u8(uint8_t(8 * k + 2 + w)); modrm(writes_dst ? dst_reg() : any_reg(), false); form_ = "r,rm"; break;
+    default: u8(uint8_t(8 * k + 4 + w)); imm(isz()); form_ = "acc,imm";
+    }
+}
+
+void Encoder::test() {
+    const uint8_t w = size_ != 1;
+    undef_ = AF;
+    switch (below(mem_ ? 2 : 3)) {
+    case 0: u8(uint8_t(0x84 | w)); modrm(any_reg(), false); form_ = "rm,r"; break;
+    case 1: u8(uint8_t(0xF6 | w)); modrm(0, false); imm(isz()); form_ = "rm,imm"; break;
+    default: u8(uint8_t(0xA8 | w)); imm(isz()); form_ = "acc,imm";
+    }
+}
+
+void Encoder::incdec() {
+    writes_ = ALL_ARITH & ~CF;
+    const uint8_t ext = op_ == "DEC";
+    if (!mem_ && size_ != 1 && below(2)) {
+        u8(uint8_t(0x40 + 8 * ext + dst_reg())); form_ = "r (short)";
+    } else {
+        u8(uint8_t(0xFE | (size_ != 1))); modrm(ext, true); form_ = "rm";
+    }
+}
+
+void Encoder::negnot() {
+    if (op_ == "NOT") writes_ = 0;
+    u8(uint8_t(0xF6 | (size_ != 1))); modrm(op_ == "NEG" ? 3 : 2, true); form_ = "rm";
+}
+
+void Encoder::mov() {
+    writes_ = 0;
+    const uint8_t w = size_ != 1;
+    switch (below(3)) {
+    case 0: u8(uint8_t(0x88 | w)); modrm(any_reg(), true); form_ = "rm,r"; break;
+    case 1: u8(uint8_t(0x8A | w)); modrm(dst_reg(), false); form_ = "r,rm"; break;
+    default:
+        if (mem_) {
+            u8(uint8_t(0xC6 | w)); modrm(0, true); imm(isz()); form_ = "rm,imm";
+        } else {
+            u8(uint8_t((w ? 0xB8 : 0xB0) + dst_reg())); imm(isz()); form_ = "r,imm";
+        }
+    }
+}
+
+// Counts 0..40 (and sometimes any byte) so masking, count >= width and RCL/RCR's mod 9/17
+// all occur; the count is known, so the undefined flags are exact.
+void Encoder::shift() {
+    const uint8_t ext = uint8_t(std::find(kShift.begin(), kShift.end(), op_) - kShift.begin());
+    const uint8_t w = size_ != 1;
+    const unsigned count = below(8) ? below(41) : below(256);
+    switch (below(3)) {
+    case 0: u8(uint8_t(0xC0 | w)); modrm(ext, true); u8(uint8_t(count)); form_ = "rm,imm8"; break;
+    case 1:
+        pre_ = {0xB1, uint8_t(count)};  // mov cl, count
+        u8(uint8_t(0xD2 | w)); modrm(ext, true); form_ = "rm,CL";
+        break;
+    default: u8(uint8_t(0xD0 | w)); modrm(ext, true); form_ = "rm,1";
+    }
+    const unsigned n = form_ == "rm,1" ? 1 : count & 31, width = 8 * size_;
+    const bool rotate = ext < 4, through_cf = ext == 2 || ext == 3;
+    if (through_cf) reads_ = CF;
+    if (n == 0) { writes_ = 0; return; }
+    writes_ = rotate ? CF | OF : ALL_ARITH;
+    undef_ = (rotate ? 0 : AF) | (n != 1 ? OF : 0);
+    if (!rotate && op_ != "SAR" && n >= width) undef_ |= CF;  // SHL, SHR, SAL (/6)
+}
+
+// 16-bit counts stay <= 16: beyond the operand size the result itself is undefined.
+void Encoder::shld() {
+    const uint8_t base = op_ == "SHLD" ? 0xA4 : 0xAC;
+    const unsigned count = size_ == 2 ? below(17) + 32 * below(2) : below(41);
+    if (below(2)) {
+        u8(0x0F); u8(base); modrm(any_reg(), true); u8(uint8_t(count)); form_ = "rm,r,imm8";
+    } else {
+        pre_ = {0xB1, uint8_t(count)};
+        u8(0x0F); u8(base + 1); modrm(any_reg(), true); form_ = "rm,r,CL";
+    }
+    const unsigned n = count & 31;
+    if (n == 0) { writes_ = 0; return; }
+    undef_ = AF | (n != 1 ? OF : 0);
+}
+
+// DIV/IDIV: half of the forms first clear (sign-extend) the high half of the dividend so the
+// quotient usually fits; the rest mostly raise #DE.
+void Encoder::muldiv() {
+    const bool div = op_ == "DIV" || op_ == "IDIV";
+    undef_ = div ? ALL_ARITH : SF | ZF | AF | PF;
+    if (op_ == "IMUL" && size_ != 1 && below(2)) {
+        if (below(2)) {
+            u8(0x0F); u8(0xAF); modrm(dst_reg(), false); form_ = "r,rm";
+        } else if (below(2)) {
+            u8(0x6B); modrm(dst_reg(), false); imm(1); form_ = "r,rm,imm8";
+        } else {
+            u8(0x69); modrm(dst_reg(), false); imm(isz()); form_ = "r,rm,imm";
+        }
+        return;
+    }
+    const uint8_t ext = uint8_t(std::find(kMulDiv.begin(), kMulDiv.end(), op_) - kMulDiv.begin());
+    if (div && below(2)) {
+        if (op_ == "IDIV") {
+            if (size_ == 1) pre_ = {0x66, 0x98};  // cbw
+            else if (size_ == 2) pre_ = {0x66, 0x99};  // cwd
+            else pre_ = {0x99};  // cdq
+        } else {
+            if (size_ == 1) pre_ = {0xB4, 0x00};  // mov ah, 0
+            else if (size_ == 2) pre_ = {0x66, 0xBA, 0x00, 0x00};
+            else pre_ = {0xBA, 0, 0, 0, 0};
+        }
+        form_ = "rm (small dividend)";
+    } else {
+        form_ = "rm";
+    }
+    u8(uint8_t(0xF6 | (size_ != 1))); modrm(ext, false);
+}
+
+void Encoder::bits() {
+    if (op_ == "BSF" || op_ == "BSR") {
+        undef_ = CF | OF | SF | AF | PF;
+        u8(0x0F); u8(op_ == "BSF" ? 0xBC : 0xBD); modrm(dst_reg(), false); form_ = "r,rm";
+        return;
+    }
+    writes_ = CF | OF | SF | AF | PF;
+    undef_ = OF | SF | AF | PF;
+    const uint8_t k = op_ == "BT" ? 0 : op_ == "BTS" ? 1 : op_ == "BTR" ? 2 : 3;
+    const bool writes = k != 0;
+    if (below(2)) {
+        u8(0x0F); u8(0xBA); modrm(uint8_t(4 + k), writes); u8(uint8_t(rng_())); form_ = "rm,imm8";
+        return;
+    }
+    // rm,r: with memory the offset register reaches +-128 bytes around the operand, which
+    // keeps the access inside the data page for every addressing form.
+    uint8_t r = any_reg();
+    if (mem_) {
+        r = pick(kWritable32);
+        setup_mov32(r, uint32_t(int32_t(below(2048)) - 1024));
+    }
+    u8(0x0F); u8(uint8_t(0xA3 + 8 * k)); modrm(r, writes); form_ = "rm,r";
+}
+
+void Encoder::bcd() {
+    seg_ok_ = false;
+    mem_ = false;
+    const std::map<std::string, std::pair<uint8_t, uint32_t>> enc = {
+        {"DAA", {0x27, OF}}, {"DAS", {0x2F, OF}}, {"AAA", {0x37, OF | SF | ZF | PF}},
+        {"AAS", {0x3F, OF | SF | ZF | PF}}, {"AAM", {0xD4, OF | AF | CF}}, {"AAD", {0xD5, OF | AF | CF}}};
+    const auto& [opc, undef] = enc.at(op_);
+    undef_ = undef;
+    u8(opc);
+    if (opc == 0xD4 || opc == 0xD5) {
+        const unsigned pickb = below(8);
+        u8(uint8_t(pickb < 5 ? 10 : pickb < 7 ? rng_() : 0));  // AAM 0 raises #DE
+    } else {
+        reads_ = opc == 0x27 || opc == 0x2F ? CF | AF : AF;
+    }
+    form_ = "";
+}
+
+void Encoder::datamov() {
+    writes_ = 0;
+    const uint8_t w = size_ != 1;
+    if (op_ == "MOVZX" || op_ == "MOVSX") {
+        const bool word_src = below(2);
+        u8(0x0F); u8(uint8_t((op_ == "MOVZX" ? 0xB6 : 0xBE) + word_src));
+        const unsigned dsz = size_;
+        size_ = 4;
+        modrm(dst_reg(), false);
+        size_ = dsz;
+        form_ = word_src ? "r,rm16" : "r,rm8";
+    } else if (op_ == "XCHG") {
+        if (!mem_ && w && below(3) == 0) {
+            u8(uint8_t(0x90 + dst_reg())); form_ = "acc,r";
+        } else {
+            u8(uint8_t(0x86 | w)); modrm(dst_reg(), true); form_ = "rm,r";
+        }
+    } else if (op_ == "LEA") {
+        u8(0x8D); modrm(dst_reg(), false); form_ = "r,m";
+    } else if (op_ == "CBW" || op_ == "CWD") {
+        u8(op_ == "CBW" ? 0x98 : 0x99);
+    } else if (op_ == "XLAT") {
+        u8(0xD7);
+    } else if (op_ == "CMOVCC" || op_ == "SETCC") {
+        const uint8_t cc = uint8_t(below(16));
+        reads_ = kCondReads[cc >> 1];
+        u8(0x0F);
+        if (op_ == "CMOVCC") { u8(uint8_t(0x40 + cc)); modrm(dst_reg(), false); }
+        else { u8(uint8_t(0x90 + cc)); modrm(0, true); }
+        form_ = "cc=" + std::to_string(cc);
+    } else if (op_ == "CMPXCHG" || op_ == "XADD") {
+        writes_ = ALL_ARITH;
+        u8(0x0F); u8(uint8_t((op_ == "CMPXCHG" ? 0xB0 : 0xC0) | w));
+        modrm(op_ == "XADD" ? dst_reg() : any_reg(), true);
+        form_ = "rm,r";
+    } else if (op_ == "CMPXCHG8B") {
+        writes_ = ZF;
+        u8(0x0F); u8(0xC7); modrm(1, false); form_ = "m64";
+    } else {  // BSWAP
+        u8(0x0F); u8(uint8_t(0xC8 + dst_reg()));
+    }
+}
+
+void Encoder::flagops() {
+    seg_ok_ = false;
+    mem_ = false;
+    const std::map<std::string, std::array<uint32_t, 3>> enc = {  // opcode, writes, reads
+        {"CLC", {0xF8, CF, 0}}, {"STC", {0xF9, CF, 0}}, {"CMC", {0xF5, CF, CF}},
+        {"CLD", {0xFC, DF, 0}}, {"STD", {0xFD, DF, 0}}, {"LAHF", {0x9F, 0, SF | ZF | AF | PF | CF}},
+        {"SAHF", {0x9E, SF | ZF | AF | PF | CF, 0}}, {"SALC", {0xD6, 0, CF}}};
+    const auto& e = enc.at(op_);
+    u8(uint8_t(e[0]));
+    writes_ = e[1];
+    reads_ = e[2];
+}
+
+// POP, POPA and POPF pop values pushed just before (POPA needs a valid base and index, POPF
+// must not set TF or AC); ENTER and LEAVE get an EBP inside the stack page.
+void Encoder::stack() {
+    writes_ = 0;
+    const uint8_t o16 = size_ == 2 ? 0x66 : 0;
+    const auto push_imm = [&](uint32_t v) {
+        if (o16) pre_.push_back(o16);
+        pre_.push_back(0x68);
+        for (unsigned i = 0; i < size_; ++i) pre_.push_back(uint8_t(v >> (8 * i)));
+    };
+    if (op_ == "PUSH") {
+        switch (below(mem_ ? 1 : 3)) {
+        case 0: if (mem_) { u8(0xFF); modrm(6, false); form_ = "m"; break; }
+                u8(uint8_t(0x50 + any_reg())); form_ = "r"; break;
+        case 1: u8(0x6A); imm(1); form_ = "imm8"; break;
+        default: u8(0x68); imm(isz()); form_ = "imm";
+        }
+    } else if (op_ == "POP") {
+        if (mem_) { u8(0x8F); modrm(0, true); form_ = "m"; }
+        else { u8(uint8_t(0x58 + dst_reg())); form_ = "r"; }
+    } else if (op_ == "PUSHA") {
+        mem_ = false;
+        u8(0x60);
+    } else if (op_ == "POPA") {
+        mem_ = false;
+        // Pushed in register order, so POPA (EDI first) gets them back in place.
+        for (unsigned r = 0; r < 8; ++r)
+            push_imm(r == BASE ? DATA + 0x100 + below(0x700) : r == INDEX ? below(0x100) : rand32());
+        u8(0x61);
+        form_ = "after 8 pushes";
+    } else if (op_ == "PUSHF") {
+        mem_ = false;
+        reads_ = ALL_ARITH;
+        u8(0x9C);
+    } else if (op_ == "POPF") {
+        mem_ = false;
+        writes_ = ALL_ARITH | DF;
+        push_imm(0x202 | (rand32() & (ALL_ARITH | DF)));
+        u8(0x9D);
+        form_ = "after push";
+    } else {  // ENTER, LEAVE
+        mem_ = false;
+        setup_mov32(EBP, STACK + 0x600 + 4 * below(0x100));
+        if (op_ == "ENTER") {
+            u8(0xC8); imm(2, below(0x40)); u8(uint8_t(below(8) ? below(5) : rng_()));
+            form_ = "imm16,imm8";
+        } else {
+            u8(0xC9);
+        }
+    }
+}
+
+// Short counts (0..8), both directions (DF comes from the random state), ES = DS flat.
+void Encoder::string() {
+    mem_ = true;
+    const std::map<std::string, uint8_t> enc = {
+        {"MOVS", 0xA4}, {"CMPS", 0xA6}, {"STOS", 0xAA}, {"LODS", 0xAC}, {"SCAS", 0xAE}};
+    const uint8_t opc = enc.at(op_);
+    const bool compares = op_ == "CMPS" || op_ == "SCAS";
+    const unsigned count = below(9);
+    setup_mov32(INDEX, DATA + 0x400 + below(0x800));
+    setup_mov32(EDI, DATA + 0x400 + below(0x800));
+    setup_mov32(ECX, count);
+    reads_ = DF;
+    writes_ = compares ? ALL_ARITH : 0;
+    seg_ok_ = op_ != "STOS" && op_ != "SCAS";  // ES:EDI cannot be overridden
+    switch (below(3)) {
+    case 0: form_ = "single"; break;
+    case 1: u8(0xF3); form_ = compares ? "REPE" : "REP"; if (count == 0) writes_ = 0; break;
+    default: u8(0xF2); form_ = compares ? "REPNE" : "REP(F2)"; if (count == 0) writes_ = 0;
+    }
+    u8(uint8_t(opc | (size_ != 1)));
+    post_.push_back(uint8_t(0xB8 + INDEX));
+    imm32_to(post_, below(0x100));
+}
+
+// Relative transfers only (the code address differs from nothing but is not known to the
+// encoder): short forward jumps over one INC, LOOPs back over one INC with ECX 1..4, and a
+// CALL to a RET that comes back to a JMP over it.
+void Encoder::flow() {
+    writes_ = 0;
+    mem_ = false;
+    seg_ok_ = false;
+    const uint8_t inc = uint8_t(0x40 + pick({0, 2, 5, 7}));  // never ECX, the loop counter
+    if (op_ == "JCC" || op_ == "JMP") {
+        const bool near = below(2);
+        if (op_ == "JCC") {
+            const uint8_t cc = uint8_t(below(16));
+            reads_ = kCondReads[cc >> 1];
+            if (near) { u8(0x0F); u8(uint8_t(0x80 + cc)); imm(4, 1); }
+            else { u8(uint8_t(0x70 + cc)); u8(1); }
+            form_ = "cc=" + std::to_string(cc) + (near ? " rel32" : " rel8");
+        } else {
+            if (near) { u8(0xE9); imm(4, 1); }
+            else { u8(0xEB); u8(1); }
+            form_ = near ? "rel32" : "rel8";
+        }
+        post_ = {inc};  // whether it runs is not known here: it defines no flag
+    } else if (op_ == "JECXZ") {
+        setup_mov32(ECX, below(2));
+        u8(0xE3); u8(1);
+        post_ = {inc};
+    } else if (op_ == "CALL" || op_ == "RET") {
+        const bool pop_imm = op_ == "RET" && below(2);
+        const uint16_t extra = uint16_t(4 * below(8));
+        u8(0xE8); imm(4, 2);            // call X
+        u8(0xEB); u8(pop_imm ? 3 : 1);  // jmp over X
+        if (pop_imm) { u8(0xC2); imm(2, extra); form_ = "imm16"; }
+        else u8(0xC3);                  // X: ret
+    } else {  // LOOP, LOOPE, LOOPNE: body INC, then the loop back over it
+        setup_mov32(ECX, 1 + below(4));
+        u8(inc);
+        u8(op_ == "LOOP" ? 0xE2 : op_ == "LOOPE" ? 0xE1 : 0xE0);
+        u8(0xFD);
+        writes_ = ALL_ARITH & ~CF;
+    }
+}
+
+// FNINIT, load a double from the buffer, one operation, store the double back: results are
+// compared through memory only (x87 registers and the status word are not dumped).
+void Encoder::x87() {
+    writes_ = 0;
+    mem_ = true;
+    seg_ok_ = false;
+    const auto disp = [&] { return uint8_t(8 * below(16)); };
+    pre_ = {0xDB, 0xE3, 0xDD, uint8_t(0x40 | BASE), disp()};  // fninit; fld qword [ebx+d]
+    post_ = {0xDD, uint8_t(0x58 | BASE), disp()};              // fstp qword [ebx+d]
+    if (below(2)) {
+        // A control word with random rounding and precision control, all exceptions masked:
+        // push imm32; fldcw [esp]; lea esp, [esp+4] (no flag changes).
+        const uint32_t cw = 0x7F | below(4) << 8 | below(4) << 10;
+        pre_.insert(pre_.begin() + 2, {0x68, uint8_t(cw), uint8_t(cw >> 8), 0, 0, 0xD9, 0x2C, 0x24,
+                                       0x8D, 0x64, 0x24, 0x04});
+        form_suffix_ = " cw";
+    }
+    if (op_ == "FARITH") {
+        const uint8_t k = uint8_t(below(8));  // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
+        const bool int32 = below(2);  // FIADD.. m32int, or FADD.. m64
+        u8(int32 ? 0xDA : 0xDC); u8(uint8_t(0x40 | (k << 3) | BASE)); u8(disp());
+        form_ = (int32 ? "m32int /" : "m64 /") + std::to_string(k);
+        if (k == 3) pre_.insert(pre_.end(), {0xD9, 0xE8});  // fcomp pops: push 1.0 first
+    } else if (op_ == "FPAIR") {
+        // A second value in ST0 (a double, or an int32 through FILD), then one two-operand
+        // operation; the status word or EFLAGS carry compare results.
+        if (below(2)) pre_.insert(pre_.end(), {0xDD, uint8_t(0x40 | BASE), disp()});
+        else pre_.insert(pre_.end(), {0xDB, uint8_t(0x40 | BASE), disp()});
+        static const std::vector<std::vector<uint8_t>> ops = {
+            {0xDE, 0xC1}, {0xDE, 0xC9}, {0xDE, 0xE1}, {0xDE, 0xE9}, {0xDE, 0xF1}, {0xDE, 0xF9},
+            {0xD9, 0xC9}, {0xDB, 0xF1}, {0xDF, 0xF1}, {0xDB, 0xE9}, {0xDF, 0xE9},
+            {0xDA, 0xE9, 0xDF, 0xE0}, {0xD9, 0xE4, 0xDF, 0xE0}, {0xD9, 0xE5, 0xDF, 0xE0},
+            {0xDA, 0xC1}, {0xDA, 0xC9}, {0xDA, 0xD1}, {0xDA, 0xD9}, {0xDB, 0xC1}, {0xDB, 0xC9},
+            {0xDB, 0xD1}, {0xDB, 0xD9}, {0xDD, 0xE1, 0xDF, 0xE0}, {0xDD, 0xE9, 0xDF, 0xE0},
+            {0xDE, 0xD9, 0xDF, 0xE0}, {0xDD, 0xC1}, {0xDB, 0xE2}, {0x9B}};  // fucom(p) fcompp ffree fnclex fwait
+        const auto& o = ops[below(uint32_t(ops.size()))];
+        b_ = o;
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%02X %02X%s", o[0], o.size() > 1 ? o[1] : 0, o.size() > 2 ? " +fnstsw" : "");
+        form_ = buf;
+        static const uint32_t fcmov_reads[4] = {CF, ZF, CF | ZF, PF};  // b, e, be, u (and n*)
+        if ((o[0] == 0xDA || o[0] == 0xDB) && o.size() > 1 && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
+        if (o.size() == 2 && (o[0] == 0xDB || o[0] == 0xDF) && o[1] >= 0xE8) writes_ = ALL_ARITH;  // (u)comi(p)
+        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, or the default fstp m64
+        switch (below(5)) {
+        case 0: post_ = {0xDB, uint8_t(0x58 | BASE), disp()}; break;
+        case 1: post_ = {0xDB, uint8_t(0x50 | BASE), disp()}; break;
+        case 2: post_ = {0xDD, uint8_t(0x50 | BASE), disp()}; break;
+        case 3: post_ = {0xD9, uint8_t(0x78 | BASE), disp()}; break;
+        default: break;
+        }
+    } else {
+        // fchs fabs fsqrt frndint fld1 fldz fldpi fldl2t fldl2e fldlg2 fldln2
+        // fnop fincstp fdecstp
+        static const uint8_t ops[] = {0xE0, 0xE1, 0xFA, 0xFC, 0xE8, 0xEE, 0xEB, 0xE9, 0xEA, 0xEC,
+                                      0xED, 0xD0, 0xF7, 0xF6};
+        const uint8_t k = ops[below(sizeof ops)];
+        u8(0xD9); u8(k);
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "D9 %02X", k);
+        form_ = buf;
+    }
+}
+
+Insn Encoder::make() {
+    sizes({1, 2, 4});
+    mem_ = below(2);
+    if (in(kAlu, op_)) alu();
+    else if (op_ == "TEST") test();
+    else if (op_ == "INC" || op_ == "DEC") incdec();
+    else if (op_ == "NEG" || op_ == "NOT") negnot();
+    else if (op_ == "MOV") mov();
+    else if (op_ == "SHLD" || op_ == "SHRD") { sizes({2, 4}); shld(); }
+    else if (in(kShift, op_)) shift();
+    else if (in(kMulDiv, op_)) muldiv();
+    else if (op_.rfind("B", 0) == 0 && op_ != "BSWAP") { sizes({2, 4}); bits(); }
+    else if (op_ == "DAA" || op_ == "DAS" || op_ == "AAA" || op_ == "AAS" || op_ == "AAM" || op_ == "AAD") {
+        size_ = 1; bcd();
+    } else if (op_ == "CMPXCHG8B") { size_ = 4; mem_ = true; datamov(); }
+    else if (op_ == "LEA") { sizes({2, 4}); mem_ = true; datamov(); }
+    else if (op_ == "BSWAP") { size_ = 4; mem_ = false; datamov(); }
+    else if (op_ == "SETCC") { size_ = 1; datamov(); }
+    else if (op_ == "XLAT") { size_ = 1; mem_ = true; datamov(); }
+    else if (op_ == "MOVZX" || op_ == "MOVSX" || op_ == "CMOVCC" || op_ == "CBW" || op_ == "CWD") {
+        sizes({2, 4});
+        if (op_ == "CBW" || op_ == "CWD") mem_ = false;
+        datamov();
+    } else if (op_ == "CMPXCHG" || op_ == "XADD" || op_ == "XCHG") datamov();
+    else if (op_ == "CLC" || op_ == "STC" || op_ == "CMC" || op_ == "CLD" || op_ == "STD" ||
+             op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC") { size_ = 4; flagops(); }
+    else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
+             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = 4; flow(); }
+    else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR") { size_ = 4; x87(); }
+    else if (op_ == "MOVS" || op_ == "CMPS" || op_ == "STOS" || op_ == "LODS" || op_ == "SCAS") string();
+    else { sizes({2, 4}); stack(); }
+
+    // Prefixes of the op: operand size, segment override, LOCK (valid only on a memory
+    // destination of a lockable op; elsewhere it must raise #UD on both sides).
+    std::vector<uint8_t> pfx;
+    std::string pre_key;
+    if (size_ == 2) { pfx.push_back(0x66); pre_key += "66 "; }
+    if (mem_ && seg_ok_ && below(4) == 0) {
+        pfx.push_back(std::vector<uint8_t>{0x26, 0x36, 0x3E}[below(3)]);
+        pre_key += "seg ";
+    }
+    if (kLockable.count(op_) && below(6) == 0) {
+        pfx.push_back(0xF0);
+        pre_key += "lock ";
+    }
+    std::shuffle(pfx.begin(), pfx.end(), rng_);
+
+    form_ += form_suffix_;
+    Insn insn;
+    insn.bytes = pre_;
+    insn.bytes.insert(insn.bytes.end(), pfx.begin(), pfx.end());
+    insn.bytes.insert(insn.bytes.end(), b_.begin(), b_.end());
+    insn.bytes.insert(insn.bytes.end(), post_.begin(), post_.end());
+    insn.writes_flags = writes_ | undef_;
+    insn.undefined_flags = undef_;
+    insn.reads_flags = reads_;
+    const std::string where = mem_ ? " mem" : " reg";
+    insn.text = op_ + (form_.empty() ? "" : " " + form_) + " o" + std::to_string(size_ * 8) + where;
+    insn.coverage_key = op_ + (form_.empty() ? "" : " " + form_) + " " + std::to_string(size_ * 8) +
+                        where + " " + (pre_key.empty() ? "-" : pre_key);
+    return insn;
 }
 
 }  // namespace
@@ -44,7 +613,9 @@ std::set<std::string> expand_ops(const std::string& list) {
         std::string name = list.substr(pos, comma - pos);
         pos = comma + 1;
         if (name.empty()) continue;
-        if (auto g = kGroups.find(name); g != kGroups.end()) {
+        if (name == "all") {
+            out.insert(all.begin(), all.end());
+        } else if (auto g = kGroups.find(name); g != kGroups.end()) {
             out.insert(g->second.begin(), g->second.end());
         } else {
             for (auto& ch : name) ch = char(std::toupper(ch));
@@ -58,144 +629,49 @@ std::set<std::string> expand_ops(const std::string& list) {
     return out;
 }
 
-uint32_t Generator::rand32() {
-    static const uint32_t special[] = {0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF,
-                                       0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFF80};
-    if (below(4) == 0) return special[below(sizeof special / sizeof *special)];
-    return uint32_t(rng_());
-}
-
 State Generator::random_state() {
+    Encoder e(rng_, "");
     State s;
-    for (auto& r : s.gpr) r = rand32();
-    s.gpr[BASE] = DATA + 0x100 + below(0x700);
-    s.gpr[INDEX] = below(0x100);
+    for (auto& r : s.gpr) r = e.rand32();
+    s.gpr[BASE] = DATA + 0x100 + e.below(0x700);
+    s.gpr[INDEX] = e.below(0x100);
     s.gpr[4] = STACK_TOP;
-    s.eflags = 0x202 | (rand32() & (ALL_ARITH | 0x400));
-    for (auto& b : s.data) b = uint8_t(rng_());
-    for (auto& b : s.stack) b = uint8_t(rng_());
+    s.eflags = 0x202 | (e.rand32() & (ALL_ARITH | DF));
+    for (auto* page : {&s.data, &s.stack})
+        for (unsigned k = 0; k < PAGE; k += 8) {
+            const uint64_t v = rng_();
+            std::memcpy(page->data() + k, &v, 8);
+        }
     return s;
 }
 
-// Encodes one random form of `op`: operand size, register or memory operand, prefixes.
-Insn Generator::make(const std::string& op) {
-    const unsigned size = std::vector<unsigned>{1, 2, 4}[below(3)];
-    const bool wide = size != 1;
-    const bool mem = below(2);
-    std::vector<uint8_t> pre;
-    std::string pre_key;
-    if (size == 2) { pre.push_back(0x66); pre_key += "66 "; }
-    if (mem && below(4) == 0) {
-        pre.push_back(std::vector<uint8_t>{0x26, 0x36, 0x3E}[below(3)]);
-        pre_key += "seg ";
-    }
-    const auto pick = [&](const std::vector<uint8_t>& v) { return v[below(uint32_t(v.size()))]; };
-    const auto any_reg = [&] { return uint8_t(below(8)); };
-    const auto dst_reg = [&] { return pick(wide ? kWritable32 : kWritable8); };
-    const auto imm = [&](unsigned n, std::vector<uint8_t>& out) {
-        const uint32_t v = rand32();
-        for (unsigned i = 0; i < n; ++i) out.push_back(uint8_t(v >> (8 * i)));
-    };
-    // ModRM (+SIB, disp) with `reg` in bits 5:3; `rm_dst`: a register r/m is written.
-    const auto modrm = [&](uint8_t reg, bool rm_dst, std::vector<uint8_t>& out) {
-        if (!mem) {
-            out.push_back(uint8_t(0xC0 | (reg << 3) | (rm_dst ? dst_reg() : any_reg())));
-            return;
-        }
-        switch (below(5)) {
-        case 0: out.push_back(uint8_t((reg << 3) | BASE)); break;
-        case 1: out.push_back(uint8_t(0x40 | (reg << 3) | BASE)); out.push_back(uint8_t(rng_())); break;
-        case 2: {
-            out.push_back(uint8_t(0x80 | (reg << 3) | BASE));
-            const uint32_t d = uint32_t(int32_t(below(0x100)) - 0x80);
-            for (unsigned i = 0; i < 4; ++i) out.push_back(uint8_t(d >> (8 * i)));
-            break;
-        }
-        case 3:
-            out.push_back(uint8_t(0x44 | (reg << 3)));
-            out.push_back(uint8_t((below(3) << 6) | (INDEX << 3) | BASE));
-            out.push_back(uint8_t(rng_()));
-            break;
-        default: {
-            out.push_back(uint8_t(0x05 | (reg << 3)));
-            const uint32_t a = DATA + below(PAGE - 4);
-            for (unsigned i = 0; i < 4; ++i) out.push_back(uint8_t(a >> (8 * i)));
-        }
-        }
-    };
-
-    Insn in;
-    std::vector<uint8_t>& b = in.bytes;
-    std::string form;
-    const uint8_t w = wide ? 1 : 0;
-    const unsigned isz = size == 1 ? 1 : size;
-    uint32_t writes = ALL_ARITH;
-    if (auto alu = std::find(kAlu.begin(), kAlu.end(), op); alu != kAlu.end()) {
-        const uint8_t k = uint8_t(alu - kAlu.begin());
-        const bool writes_dst = op != "CMP";
-        switch (below(mem ? 3 : 5)) {
-        case 0: b.push_back(uint8_t(8 * k + w)); modrm(any_reg(), writes_dst, b); form = "rm,r"; break;
-        case 1: b.push_back(uint8_t(0x80 | w)); modrm(k, writes_dst, b); imm(isz, b); form = "rm,imm"; break;
-        case 2:
-            if (wide && below(2)) {
-                b.push_back(0x83); modrm(k, writes_dst, b); imm(1, b); form = "rm,imm8";
-            } else {
-                b.push_back(uint8_t(8 * k + 2 + w));
-                modrm(writes_dst ? dst_reg() : any_reg(), false, b);
-                form = "r,rm";
-            }
-            break;
-        case 3: b.push_back(uint8_t(8 * k + 4 + w)); imm(isz, b); form = "acc,imm"; break;
-        default:
-            b.push_back(uint8_t(8 * k + 2 + w));
-            modrm(writes_dst ? dst_reg() : any_reg(), false, b);
-            form = "r,rm";
-        }
-    } else if (op == "TEST") {
-        switch (below(mem ? 2 : 3)) {
-        case 0: b.push_back(uint8_t(0x84 | w)); modrm(any_reg(), false, b); form = "rm,r"; break;
-        case 1: b.push_back(uint8_t(0xF6 | w)); modrm(0, false, b); imm(isz, b); form = "rm,imm"; break;
-        default: b.push_back(uint8_t(0xA8 | w)); imm(isz, b); form = "acc,imm";
-        }
-    } else if (op == "INC" || op == "DEC") {
-        writes = ALL_ARITH & ~1u;
-        const uint8_t ext = op == "DEC";
-        if (!mem && wide && below(2)) {
-            b.push_back(uint8_t(0x40 + 8 * ext + dst_reg())); form = "r (short)";
-        } else {
-            b.push_back(uint8_t(0xFE | w)); modrm(ext, true, b); form = "rm";
-        }
-    } else if (op == "NEG" || op == "NOT") {
-        if (op == "NOT") writes = 0;
-        b.push_back(uint8_t(0xF6 | w)); modrm(op == "NEG" ? 3 : 2, true, b); form = "rm";
-    } else {  // MOV
-        writes = 0;
-        switch (below(3)) {
-        case 0: b.push_back(uint8_t(0x88 | w)); modrm(any_reg(), true, b); form = "rm,r"; break;
-        case 1: b.push_back(uint8_t(0x8A | w)); modrm(dst_reg(), false, b); form = "r,rm"; break;
-        default:
-            if (mem) {
-                b.push_back(uint8_t(0xC6 | w)); modrm(0, true, b); imm(isz, b); form = "rm,imm";
-            } else {
-                b.push_back(uint8_t((wide ? 0xB8 : 0xB0) + dst_reg())); imm(isz, b); form = "r,imm";
-            }
-        }
-    }
-    b.insert(b.begin(), pre.begin(), pre.end());
-    in.writes_flags = writes;
-    in.undefined_flags = is_logic(op) ? 0x10u : 0u;  // AF after AND/OR/XOR/TEST
-    in.text = op + " " + form + " o" + std::to_string(size * 8) + (mem ? " mem" : " reg");
-    in.coverage_key = op + " " + std::to_string(size * 8) + (mem ? " mem " : " reg ") +
-                      (pre_key.empty() ? "-" : pre_key);
-    return in;
-}
-
+// An instruction whose result depends on a flag an earlier one left undefined is drawn again;
+// if that keeps happening, a CMP defines all arithmetic flags first.
 Case Generator::next(unsigned max_insns) {
     Case c;
     c.in = random_state();
     const std::vector<std::string> ops(ops_.begin(), ops_.end());
-    const unsigned n = 1 + below(max_insns);
-    for (unsigned i = 0; i < n; ++i) c.insns.push_back(make(ops[below(uint32_t(ops.size()))]));
+    const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
+    uint32_t undefined = 0;
+    for (unsigned i = 0; i < n; ++i) {
+        Insn insn;
+        for (unsigned tries = 0;; ++tries) {
+            Encoder e(rng_, ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)]);
+            insn = e.make();
+            if (!(insn.reads_flags & undefined)) break;
+            if (tries == 8) {
+                Insn cmp;
+                cmp.bytes = {0x39, 0xC8};  // cmp eax, ecx
+                cmp.text = cmp.coverage_key = "CMP (flag reset)";
+                cmp.writes_flags = ALL_ARITH;
+                c.insns.push_back(cmp);
+                undefined = 0;
+                break;
+            }
+        }
+        undefined = (undefined & ~insn.writes_flags) | insn.undefined_flags;
+        c.insns.push_back(insn);
+    }
     return c;
 }
 

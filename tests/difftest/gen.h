@@ -18,9 +18,6 @@ public:
     Case next(unsigned max_insns);
 
 private:
-    uint32_t rand32();
-    uint32_t below(uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng_); }
-    Insn make(const std::string& op);
     State random_state();
 
     std::mt19937_64 rng_;

@@ -1,9 +1,13 @@
 #include "tests/difftest/native.h"
 
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -14,60 +18,77 @@
 namespace jitpc::difftest {
 namespace {
 
-// Linux's flat user segments: 32-bit code, data.
+// Linux's user segments: 32-bit code, data, 64-bit code.
 constexpr uint16_t USER32_CS = 0x23;
 constexpr uint16_t USER_DS = 0x2B;
+constexpr uint16_t USER64_CS = 0x33;
 
-// RESULT layout: gpr[8], eflags, done marker.
+// RESULT layout: gpr[8], eflags, done marker, signal number, the child's saved 64-bit RSP.
 constexpr uint32_t RES_EFLAGS = RESULT + 32;
 constexpr uint32_t RES_DONE = RESULT + 36;
+constexpr uint32_t RES_SIGNAL = RESULT + 40;
+constexpr uint32_t RES_RSP = RESULT + 48;
 constexpr uint32_t RES_STACK = RESULT + PAGE;  // trailer's own stack (grows down into RESULT page)
 constexpr uint32_t FARPTR = CODE + CODE_SIZE - 8;  // m16:32 used by the 64-bit entry jump
+constexpr uint32_t RETURN64 = CODE + CODE_SIZE - 0x40;  // 64-bit exit stub
+constexpr uint32_t PROLOGUE = CODE + 0x30;
 constexpr uint32_t DONE_MAGIC = 0xD0E5D0E5;
 
 struct Emitter {
     std::vector<uint8_t> b;
-    void u8(uint8_t v) { b.push_back(v); }
-    void u32(uint32_t v) {
+    Emitter& u8(std::initializer_list<uint8_t> v) {
+        for (uint8_t x : v) b.push_back(x);
+        return *this;
+    }
+    Emitter& u32(uint32_t v) {
         for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i)));
+        return *this;
     }
 };
 
-// 64-bit entry: jmp far [FARPTR] (to USER32_CS:prologue).
+// 64-bit entry, called as a function: save the callee-saved registers and RSP, serialize (the
+// parent rewrote the code), then jmp far [FARPTR] to USER32_CS:prologue.
 std::vector<uint8_t> entry64() {
     Emitter e;
-    e.u8(0xFF); e.u8(0x2C); e.u8(0x25); e.u32(FARPTR);
+    e.u8({0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57});  // push rbx rbp r12-r15
+    e.u8({0x48, 0x89, 0x24, 0x25}).u32(RES_RSP);                          // mov [RES_RSP], rsp
+    e.u8({0x31, 0xC0, 0x0F, 0xA2});                                       // xor eax,eax; cpuid
+    e.u8({0xFF, 0x2C, 0x25}).u32(FARPTR);
+    return e.b;
+}
+
+// 64-bit exit, reached by the trailer's far jump or by the signal handler: back to the caller.
+std::vector<uint8_t> return64() {
+    Emitter e;
+    e.u8({0x48, 0x8B, 0x24, 0x25}).u32(RES_RSP);                          // mov rsp, [RES_RSP]
+    e.u8({0x41, 0x5F, 0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5D, 0x5B});  // pop r15-r12 rbp rbx
+    e.u8({0xC3});
     return e.b;
 }
 
 // 32-bit prologue: flat data segments, EFLAGS, then the GPRs (ESP last).
 std::vector<uint8_t> prologue(const State& in) {
     Emitter e;
-    e.u8(0xBC); e.u32(RES_STACK);  // mov esp, scratch: the 64-bit RSP truncated is unmapped
-    for (uint8_t pop : {0x1F, 0x07, 0x17}) {  // pop ds / es / ss
-        e.u8(0x6A); e.u8(USER_DS); e.u8(pop);
-    }
-    e.u8(0x68); e.u32(in.eflags); e.u8(0x9D);    // push imm32; popfd
-    for (unsigned r = 0; r < 8; ++r) {
-        if (r == 4) continue;
-        e.u8(uint8_t(0xB8 + r)); e.u32(in.gpr[r]);
-    }
-    e.u8(0xBC); e.u32(in.gpr[4]);
+    e.u8({0xBC}).u32(RES_STACK);  // mov esp, scratch: the 64-bit RSP truncated is unmapped
+    for (uint8_t pop : {0x1F, 0x07, 0x17}) e.u8({0x6A, uint8_t(USER_DS), pop});  // pop ds/es/ss
+    e.u8({0x68}).u32(in.eflags).u8({0x9D});  // push imm32; popfd
+    for (unsigned r = 0; r < 8; ++r)
+        if (r != 4) e.u8({uint8_t(0xB8 + r)}).u32(in.gpr[r]);
+    e.u8({0xBC}).u32(in.gpr[4]);
     return e.b;
 }
 
-// 32-bit trailer: dump GPRs and EFLAGS to RESULT, set the done marker, then HLT (SIGSEGV at
-// CPL 3), which ends the child; seccomp strict mode allows no cleaner exit from compat mode.
+// 32-bit trailer: dump GPRs and EFLAGS to RESULT, set the done marker, restore the flags the
+// 64-bit ABI expects (DF = 0) and jump far back to 64-bit code.
 std::vector<uint8_t> trailer() {
     Emitter e;
-    for (unsigned r = 0; r < 8; ++r) {
-        e.u8(0x89); e.u8(uint8_t(0x05 | (r << 3))); e.u32(RESULT + 4 * r);  // mov [abs], r32
-    }
-    e.u8(0xBC); e.u32(RES_STACK);                       // mov esp, scratch
-    e.u8(0x9C); e.u8(0x58);                             // pushfd; pop eax
-    e.u8(0xA3); e.u32(RES_EFLAGS);                      // mov [abs], eax
-    e.u8(0xC7); e.u8(0x05); e.u32(RES_DONE); e.u32(DONE_MAGIC);
-    e.u8(0xF4);
+    for (unsigned r = 0; r < 8; ++r) e.u8({0x89, uint8_t(0x05 | (r << 3))}).u32(RESULT + 4 * r);
+    e.u8({0xBC}).u32(RES_STACK);                      // mov esp, scratch
+    e.u8({0x9C, 0x58});                               // pushfd; pop eax
+    e.u8({0xA3}).u32(RES_EFLAGS);                     // mov [abs], eax
+    e.u8({0x68}).u32(0x202).u8({0x9D});               // push 0x202; popfd
+    e.u8({0xC7, 0x05}).u32(RES_DONE).u32(DONE_MAGIC);
+    e.u8({0xEA}).u32(RETURN64).u8({uint8_t(USER64_CS), 0});  // jmp far 0x33:RETURN64
     return e.b;
 }
 
@@ -82,6 +103,37 @@ Outcome from_signal(int sig) {
     }
 }
 
+// In the child: a fault in the test code records its signal and resumes at the 64-bit exit stub
+// (rt_sigreturn is one of the four syscalls strict mode allows), so the child survives it.
+void on_fault(int sig, siginfo_t*, void* ucv) {
+    auto* uc = static_cast<ucontext_t*>(ucv);
+    *reinterpret_cast<volatile uint32_t*>(uintptr_t(RES_SIGNAL)) = uint32_t(sig);
+    auto& g = uc->uc_mcontext.gregs;
+    g[REG_RIP] = RETURN64;
+    g[REG_CSGSFS] = (g[REG_CSGSFS] & ~0xFFFFll) | USER64_CS;
+    g[REG_EFL] = 0x202;
+}
+
+[[noreturn]] void child_loop(int cmd, int reply) {
+    static uint8_t altstack[64 * 1024];
+    stack_t ss{};
+    ss.ss_sp = altstack;
+    ss.ss_size = sizeof altstack;
+    sigaltstack(&ss, nullptr);
+    struct sigaction sa {};
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP}) sigaction(sig, &sa, nullptr);
+    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT);
+    const auto entry = reinterpret_cast<void (*)()>(uintptr_t(CODE));
+    for (;;) {
+        char b;
+        if (read(cmd, &b, 1) != 1) syscall(SYS_exit, 0);
+        entry();
+        if (write(reply, &b, 1) != 1) syscall(SYS_exit, 0);
+    }
+}
+
 }  // namespace
 
 NativeRunner::NativeRunner() {
@@ -93,47 +145,87 @@ NativeRunner::NativeRunner() {
         std::exit(2);
     }
     region_ = static_cast<uint8_t*>(p);
+    std::signal(SIGPIPE, SIG_IGN);  // a child that died is seen as EOF, not as a signal
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+}
+
+NativeRunner::~NativeRunner() { reap(); }
+
+void NativeRunner::spawn() {
+    int to_child[2], from_child[2];
+    if (pipe(to_child) || pipe(from_child)) {
+        std::perror("difftest: pipe");
+        std::exit(2);
+    }
+    std::fflush(nullptr);
+    child_ = fork();
+    if (child_ == 0) {
+        close(to_child[1]);
+        close(from_child[0]);
+        child_loop(to_child[0], from_child[1]);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    cmd_ = to_child[1];
+    reply_ = from_child[0];
+}
+
+void NativeRunner::reap() {
+    if (child_ < 0) return;
+    close(cmd_);
+    close(reply_);
+    waitpid(child_, nullptr, 0);
+    child_ = -1;
 }
 
 Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in) {
+    // The whole code page is rewritten each time: a stray store of an earlier case must not
+    // survive in the 64-bit stubs.
     std::memset(region_, 0xCC, CODE_SIZE);
-    const auto e64 = entry64();
-    const auto pro = prologue(in);
-    const auto tr = trailer();
-    // Layout: [entry64][prologue][code at CODE + 0x100][trailer]; the emulator runs the same
-    // code at the same address and starts at CODE + 0x100.
+    static const auto e64 = entry64(), r64 = return64(), tr = trailer();
     std::memcpy(region_, e64.data(), e64.size());
-    std::memcpy(region_ + 0x20, pro.data(), pro.size());
-    // The prologue must fall through to the code: pad with NOPs.
-    std::memset(region_ + 0x20 + pro.size(), 0x90, 0x100 - 0x20 - pro.size());
-    std::memcpy(region_ + 0x100, code.data(), code.size());
-    std::memcpy(region_ + 0x100 + code.size(), tr.data(), tr.size());
-    const uint32_t far_off = CODE + 0x20;
+    std::memcpy(region_ + (RETURN64 - CODE), r64.data(), r64.size());
+    const uint32_t far_off = PROLOGUE;
     std::memcpy(region_ + (FARPTR - CODE), &far_off, 4);
     std::memcpy(region_ + (FARPTR - CODE) + 4, &USER32_CS, 2);
+    const auto pro = prologue(in);
+    // Layout: [entry64][prologue][NOPs][code at CODE_START][trailer] ... [return64][farptr];
+    // the emulator runs the same code at the same address and starts at CODE_START.
+    uint8_t* const start = region_ + (CODE_START - CODE);
+    std::memcpy(region_ + (PROLOGUE - CODE), pro.data(), pro.size());
+    std::memset(region_ + (PROLOGUE - CODE) + pro.size(), 0x90, CODE_START - PROLOGUE - pro.size());
+    std::memcpy(start, code.data(), code.size());
+    std::memcpy(start + code.size(), tr.data(), tr.size());
     std::memcpy(region_ + (DATA - CODE), in.data.data(), PAGE);
     std::memcpy(region_ + (STACK - CODE), in.stack.data(), PAGE);
-    std::memset(region_ + (RESULT - CODE), 0, PAGE);
+    std::memset(region_ + (RESULT - CODE), 0, 64);
 
-    std::fflush(nullptr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT);
-        reinterpret_cast<void (*)()>(uintptr_t(CODE))();
-        _exit(0);  // unreachable: the trailer or a fault ends the child
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-
+    if (child_ < 0) spawn();
+    char b = 'r';
     Result r;
+    int status = 0;
+    pollfd wait{reply_, POLLIN, 0};
+    const bool sent = write(cmd_, &b, 1) == 1;
+    if (sent && poll(&wait, 1, 5000) == 0) kill(child_, SIGKILL);  // a runaway case
+    if (sent && read(reply_, &b, 1) == 1) {
+        uint32_t sig;
+        std::memcpy(&sig, region_ + (RES_SIGNAL - CODE), 4);
+        r.outcome = sig ? from_signal(int(sig)) : Outcome::Completed;
+    } else {  // the child died: killed by seccomp or an unhandled signal
+        close(cmd_);
+        close(reply_);
+        waitpid(child_, &status, 0);
+        child_ = -1;
+        r.outcome = WIFSIGNALED(status) ? from_signal(WTERMSIG(status)) : Outcome::Other;
+    }
     uint32_t done;
     std::memcpy(&done, region_ + (RES_DONE - CODE), 4);
-    if (done == DONE_MAGIC) {
-        r.outcome = Outcome::Completed;
+    if (r.outcome == Outcome::Completed && done != DONE_MAGIC) r.outcome = Outcome::Other;
+    if (r.outcome == Outcome::Completed) {
         std::memcpy(r.out.gpr.data(), region_ + (RESULT - CODE), 32);
         std::memcpy(&r.out.eflags, region_ + (RES_EFLAGS - CODE), 4);
     } else {
-        r.outcome = WIFSIGNALED(status) ? from_signal(WTERMSIG(status)) : Outcome::Other;
         r.out.gpr = in.gpr;
         r.out.eflags = in.eflags;
     }

@@ -1,6 +1,8 @@
-// Runs a case as real IA-32 code on the host CPU: a forked child under seccomp strict mode
+// Runs a case as real IA-32 code on the host CPU: a persistent child under seccomp strict mode
 // switches to the 32-bit user code segment and executes the bytes at the fixed addresses.
 #pragma once
+
+#include <sys/types.h>
 
 #include "tests/difftest/case.h"
 
@@ -9,10 +11,17 @@ namespace jitpc::difftest {
 class NativeRunner {
 public:
     NativeRunner();  // maps the shared region at its fixed address (exits on failure)
+    ~NativeRunner();
     Result run(const std::vector<uint8_t>& code, const State& in);
 
 private:
+    void spawn();
+    void reap();
+
     uint8_t* region_;
+    pid_t child_ = -1;
+    int cmd_ = -1;    // parent -> child: "run the case now in the region"
+    int reply_ = -1;  // child -> parent: "done" (EOF when the child died)
 };
 
 }  // namespace jitpc::difftest
