@@ -20,43 +20,59 @@ public:
     void cpu_reset_request(const char*) override {}
 };
 
-// Exception handlers: one HLT per vector at HANDLERS + vector, reached through an IDT of
-// 32-bit interrupt gates, so the halted EIP names the vector.
+// The case runs at CPL 3 like the host process. Exceptions reach one HLT per vector at
+// HANDLERS + vector through 32-bit interrupt gates and switch to a ring-0 stack from the TSS,
+// so delivery leaves the case's own stack untouched (as the host kernel does), and the halted
+// EIP names the vector.
 constexpr uint32_t GDT = 0x00700000;
 constexpr uint32_t IDT = GDT + 0x100;
+constexpr uint32_t TSS = GDT + 0x400;
 constexpr uint32_t HANDLERS = GDT + 0x1000;
+constexpr uint32_t RING0_STACK_TOP = GDT + 0x3000;
 constexpr unsigned VECTORS = 32;
+constexpr uint16_t USER_CS = 0x1B, USER_DS = 0x23, TSS_SEL = 0x28;
 
 void put64(memory::PhysMemory& m, uint32_t at, uint64_t v) { m.write_bytes(at, &v, 8); }
+void put32(memory::PhysMemory& m, uint32_t at, uint32_t v) { m.write_bytes(at, &v, 4); }
 
 void install_tables(cpu::Cpu& c) {
     auto& m = c.mem;
     put64(m, GDT + 0x08, 0x00CF9B000000FFFFull);  // flat 32-bit code, DPL 0
     put64(m, GDT + 0x10, 0x00CF93000000FFFFull);  // flat data, DPL 0
+    put64(m, GDT + 0x18, 0x00CFFB000000FFFFull);  // flat 32-bit code, DPL 3
+    put64(m, GDT + 0x20, 0x00CFF3000000FFFFull);  // flat data, DPL 3
+    put64(m, GDT + TSS_SEL, 0x67 | (uint64_t(TSS & 0xFFFFFF) << 16) | (0x8Bull << 40) |
+                                (uint64_t(TSS >> 24) << 56));  // busy 32-bit TSS
+    put32(m, TSS + 4, RING0_STACK_TOP);  // ESP0
+    put32(m, TSS + 8, 0x10);             // SS0
     for (unsigned v = 0; v < VECTORS; ++v) {
         const uint32_t h = HANDLERS + v;
-        const uint64_t gate = (h & 0xFFFFull) | (0x08ull << 16) | (0x8Eull << 40) |
+        // Vector 3 is reachable from ring 3: the INT3 after the case marks its end.
+        const uint64_t type = v == 3 ? 0xEE : 0x8E;
+        const uint64_t gate = (h & 0xFFFFull) | (0x08ull << 16) | (type << 40) |
                               (uint64_t(h >> 16) << 48);
         put64(m, IDT + 8 * v, gate);
         const uint8_t hlt = 0xF4;
         m.write_bytes(h, &hlt, 1);
     }
-    c.gdtr = {GDT, 0x17};
+    c.gdtr = {GDT, 0x2F};
     c.idtr = {IDT, VECTORS * 8 - 1};
+    c.tr.sel = TSS_SEL;
+    c.tr.base = TSS;
+    c.tr.limit = 0x67;
+    c.tr.attrs = cpu::attr::P | 0xB;
 }
 
-void flat32(cpu::Cpu& c) {
+void enter_ring3(cpu::Cpu& c) {
     using namespace cpu;
-    c.cr0 |= cr0::PE;
+    c.enter_flat32();
     for (unsigned sr = 0; sr < 6; ++sr) {
         SegCache& s = c.seg[sr];
-        s.sel = sr == CS ? 0x08 : 0x10;
-        s.base = 0;
-        s.limit = 0xFFFFFFFF;
-        s.attrs = attr::P | attr::S | attr::DB | attr::G | attr::ACCESSED |
-                  (sr == CS ? attr::CODE | attr::READABLE : attr::WRITABLE);
+        s.sel = sr == CS ? USER_CS : USER_DS;
+        s.attrs |= 3 << attr::DPL_SHIFT;
         s.refresh();
     }
+    c.cpl = 3;
 }
 
 // Exception vector -> the signal class Linux turns it into for a user process.
@@ -68,23 +84,6 @@ Outcome from_vector(unsigned v) {
     case 1: case 3: return Outcome::TrapClass;
     default: return Outcome::SegvClass;  // #GP, #SS, #NP, #PF, #OF, #BR (all SIGSEGV)
     }
-}
-
-// Protected-mode exception delivery may still end in a triple fault; then the vector of the
-// first fault is recovered by running the instruction at EIP once more (faults are precise,
-// so the state is still the one it faulted from) and catching what it raises.
-Outcome replay_fault(cpu::Cpu& c, cpu::Interpreter& interp) {
-    c.shutdown = false;
-    c.delivering = 0;
-    try {
-        cpu::Block* b = interp.block_at_eip();
-        const cpu::Insn& i = b->insns[0];
-        c.next_eip = c.eip + i.len;
-        i.fn(c, i);
-    } catch (const cpu::GuestFault& f) {
-        return from_vector(f.vector);
-    }
-    return Outcome::Other;
 }
 
 std::set<uint16_t> executed;  // Zydis mnemonics the interpreter ran
@@ -107,30 +106,34 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in) {
     auto c = std::make_unique<cpu::Cpu>(mem, bus);
     cpu::Interpreter interp{*c};
     interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
-    flat32(*c);
+    enter_ring3(*c);
     install_tables(*c);
     mem.write_bytes(CODE_START, code.data(), code.size());
-    const uint8_t hlt = 0xF4;  // stands for the host trailer: a stray run past the end stops
-    mem.write_bytes(CODE_START + uint32_t(code.size()), &hlt, 1);
+    const uint8_t int3 = 0xCC;  // stands for the host trailer: ends the case at ring 0
+    mem.write_bytes(CODE_START + uint32_t(code.size()), &int3, 1);
     mem.write_bytes(DATA, in.data.data(), PAGE);
     mem.write_bytes(STACK, in.stack.data(), PAGE);
     for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
     c->eip = CODE_START;
 
-    // Run to the HLT after the code (REP iterations make instruction counts unsuitable); the
+    // Run to the INT3 after the code (REP iterations make instruction counts unsuitable); the
     // budget only stops a run that went astray.
     const cpu::StopReason why = interp.run(c->icount + 100000);
     Result r;
     const uint32_t end = CODE_START + uint32_t(code.size());
-    if (why == cpu::StopReason::Halted && c->eip == end + 1) {
+    // The ring-0 frame of the INT3: EIP, CS, EFLAGS, ESP, SS of the case's last state.
+    uint32_t frame[5];
+    mem.read_bytes(RING0_STACK_TOP - sizeof frame, frame, sizeof frame);
+    if (why == cpu::StopReason::Halted && c->eip == HANDLERS + 3 + 1 && frame[0] == end + 1) {
         r.outcome = Outcome::Completed;
         for (unsigned reg = 0; reg < 8; ++reg) r.out.gpr[reg] = c->gpr[reg];
-        r.out.eflags = c->flags.get();
+        r.out.gpr[cpu::ESP] = frame[3];
+        r.out.eflags = frame[2];
     } else if (c->eip > HANDLERS && c->eip <= HANDLERS + VECTORS) {
         r.outcome = from_vector(c->eip - HANDLERS - 1);
     } else {
-        r.outcome = why == cpu::StopReason::Shutdown ? replay_fault(*c, interp) : Outcome::Other;
+        r.outcome = Outcome::Other;  // shutdown or a runaway: never what the host does
     }
     if (r.outcome != Outcome::Completed) {
         r.out.gpr = in.gpr;

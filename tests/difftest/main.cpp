@@ -32,9 +32,8 @@
 //                                      | this host) on both sides, so 16-bit addresses reach the
 //                                      | buffer; the flat user DS cannot: the buffer is above
 //                                      | 64 KiB (mmap_min_addr)
-// The host runs at CPL 3, the emulator at CPL 0: the generated forms do not depend on CPL.
-// When jitpc's protected-mode exception delivery ends in a triple fault, the first fault's
-// vector is recovered by replaying the faulting instruction (emu.cpp).
+// Both sides run the case at CPL 3; jitpc delivers exceptions through its IDT onto a ring-0
+// stack, so the case's own stack sees no frame (as with the host kernel) (emu.cpp).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
