@@ -195,7 +195,7 @@ void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& k
     cpu.gpr[EBX] = info;
     cpu.eip = k.entry;
     cpu.flags.set(0, EFLAGS_WRITABLE);
-    cpu.a20 = 1;
+    cpu.set_a20(true);
     cpu.enter_flat32();
 }
 

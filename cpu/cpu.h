@@ -163,6 +163,16 @@ public:
     // Checks IOPL and the TSS permission bitmap (#GP(0) when denied).
     void check_io(uint16_t port, unsigned size);
 
+    // ---- platform hooks ---------------------------------------------------------------------
+    // The A20 gate (port 0x92, the 8042 output port): masked, physical address bit 20 reads as
+    // 0 (8086 wrap-around). Changing it changes every translation, so the TLB is flushed.
+    void set_a20(bool enabled) {
+        if (a20 == enabled) return;
+        a20 = enabled;
+        mmu.flush_all();
+        request_exit();
+    }
+
     // ---- misc -------------------------------------------------------------------------------
     uint64_t tsc() const { return icount + tsc_offset; }
     // Raised by semantics that change what later code means (CR0, CR4, EFLAGS.TF …): ends the

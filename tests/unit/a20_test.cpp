@@ -1,6 +1,6 @@
 // The A20 gate: with it masked, real-mode addresses past 1 MiB wrap to the bottom of memory
-// (FFFF:0010 is 0:0000), as on an 8086; the platform does not drive it yet, so only a unit test
-// can reach it.
+// (FFFF:0010 is 0:0000), as on an 8086. Cpu::set_a20 is the hook the platform drives (port
+// 0x92, the 8042 output port); until those devices exist only a unit test reaches it.
 #include <doctest/doctest.h>
 
 #include "tests/unit/cpu_fixture.h"
@@ -16,8 +16,7 @@ uint16_t read_ffff_0010(test::CpuFixture& f, uint8_t a20) {
     const uint16_t low = 0x1234, high = 0xBEEF;
     f.mem.write_bytes(0x000000, &low, 2);
     f.mem.write_bytes(0x100000, &high, 2);
-    f.cpu.a20 = a20;
-    f.cpu.mmu.flush_all();
+    f.cpu.set_a20(a20);
     f.cpu.load_seg_real(DS, 0xFFFF);
     f.load({0xA1, 0x10, 0x00,   // mov ax, [0x0010]
             0xF4});             // hlt
