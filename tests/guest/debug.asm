@@ -2,25 +2,12 @@
 ; DR0 data write breakpoint and checks the trap comes after the store with DR6.B0 and the EIP
 ; of the following instruction.
 %include "lib/multiboot.inc"
+%include "lib/flat.inc"
 
 start:
     mov esp, stack_top
-    lgdt [gdt_desc]
-    jmp 0x08:.reload
-.reload:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov fs, ax
-    mov gs, ax
-    mov ss, ax
-    mov eax, db_handler
-    mov [idt + 1 * 8], ax
-    mov word [idt + 1 * 8 + 2], 0x08
-    mov word [idt + 1 * 8 + 4], 0x8E00
-    shr eax, 16
-    mov [idt + 1 * 8 + 6], ax
-    lidt [idt_desc]
+    FLAT_INIT
+    FLAT_GATE 1, db_handler
 
     ; Single-step: POPFD sets TF, so the first trap follows the first NOP. Four NOPs, then
     ; PUSHFD, AND and the POPFD that clears TF: seven traps.
@@ -71,25 +58,13 @@ db_handler:
     pop eax
     iretd
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF   ; 0x08 flat code
-    dq 0x00CF92000000FFFF   ; 0x10 flat data
-gdt_desc:
-    dw $ - gdt - 1
-    dd gdt
-idt_desc:
-    dw 256 * 8 - 1
-    dd idt
+FLAT_TABLES
 db_count: dd 0
 db_eip: dd 0
 watched: dd 0
 
 section .bss
-align 8
-idt:
-    resb 256 * 8
+FLAT_IDT
     resb 4096
 stack_top:
 bss_end:

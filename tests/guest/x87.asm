@@ -4,19 +4,11 @@
 ; in the 32-bit protected-mode layout, the lazy-FPU #NM pattern (CR0.TS, CLTS, re-execution)
 ; and #MF delivery with CR0.NE=1 versus the FERR# path with CR0.NE=0.
 %include "lib/multiboot.inc"
+%include "lib/flat.inc"
 
 %define CR0_MP 0x02
 %define CR0_TS 0x08
 %define CR0_NE 0x20
-
-; Interrupt gate for `vec` to `handler` in the current CS (selector in CX).
-%macro SETGATE 2
-    mov eax, %2
-    mov [idt + %1 * 8 + 4], eax
-    mov [idt + %1 * 8], ax
-    mov [idt + %1 * 8 + 2], cx
-    mov word [idt + %1 * 8 + 4], 0x8E00
-%endmacro
 
 ; Pops ST(0) to memory and fails with `code` unless its 80-bit image equals `expected`.
 %macro CHECK80 2
@@ -45,19 +37,9 @@
 start:
     mov esp, stack_top
     cld
-    lgdt [gdt_desc]
-    jmp 0x08:.reload
-.reload:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov fs, ax
-    mov gs, ax
-    mov ss, ax
-    mov cx, cs
-    SETGATE 7, nm_handler
-    SETGATE 16, mf_handler
-    lidt [idt_desc]
+    FLAT_INIT
+    FLAT_GATE 7, nm_handler
+    FLAT_GATE 16, mf_handler
     mov eax, cr0
     and eax, ~(CR0_TS | 0x04)           ; EM = 0, TS = 0
     or eax, CR0_MP | CR0_NE
@@ -269,17 +251,7 @@ mf_handler:
     fnclex
     iretd
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF   ; 0x08 flat code
-    dq 0x00CF92000000FFFF   ; 0x10 flat data
-gdt_desc:
-    dw $ - gdt - 1
-    dd gdt
-idt_desc:
-    dw 256 * 8 - 1
-    dd idt
+FLAT_TABLES
 
 ; Expected values, as produced by a real x87.
 third24:      dq 0xAAAAAB0000000000
@@ -318,7 +290,7 @@ align 16
 tmp80:  resb 16
 save1:  resb 108
 save2:  resb 108
-idt:    resb 256 * 8
+FLAT_IDT
         resb 4096
 stack_top:
 bss_end:
