@@ -20,11 +20,7 @@
 %endmacro
 
 start:
-    cli
-    xor ax, ax
-    mov ss, ax
-    mov sp, 0x7000
-    mov ds, ax
+    ROM_INIT
     lgdt [cs:rom_gdt_ptr]
     mov di, 3                   ; round trips
 

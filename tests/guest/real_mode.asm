@@ -6,12 +6,7 @@
 %define HANDLER_FLAGS 0x620 ; int81_clear_cf records the FLAGS it runs with here
 
 start:
-    cli
-    xor ax, ax
-    mov ss, ax
-    mov sp, 0x7000
-    mov ds, ax
-    mov es, ax
+    ROM_INIT
 
 ; ---- 16-bit ALU ----------------------------------------------------------------------------
     mov ax, 0x1234

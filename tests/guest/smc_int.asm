@@ -8,11 +8,7 @@
 %define SCRATCH_SEG 0x0900  ; a routine that is run, overwritten, and run again
 
 start:
-    cli
-    xor ax, ax
-    mov ss, ax
-    mov sp, 0x7000
-    mov ds, ax
+    ROM_INIT
     SET_IVT 0x40, vec40
     SET_IVT 0x41, vec41
     SET_IVT 0x42, vec42

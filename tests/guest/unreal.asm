@@ -9,11 +9,7 @@
 %define HIGH 0x00200000     ; 2 MiB: beyond anything a 20-bit address reaches
 
 start:
-    cli
-    xor ax, ax
-    mov ss, ax
-    mov sp, 0x7000
-    mov ds, ax
+    ROM_INIT
     mov gs, ax
 
     lgdt [cs:rom_gdt_ptr]
