@@ -5,7 +5,7 @@
 %include "lib/pm.inc"
 
 %define SEL_IOTSS 0x30
-%define MAP_BYTES 32                ; ports 0-0xFF; a 0xFF byte follows, as the SDM asks
+%define MAP_BYTES 33                ; ports 0-0x107; the TSS limit is the last one's offset
 %define IOPL3     0x3000
 
 ; ALLOW port: clear the port's bit in the bitmap.
@@ -20,7 +20,7 @@ start:
     mov ecx, 104 / 4
     rep stosd
     mov al, 0xFF
-    mov ecx, MAP_BYTES + 1
+    mov ecx, MAP_BYTES
     rep stosb
     mov dword [io_tss + 4], stack_top
     mov dword [io_tss + 8], SEL_DATA0
@@ -29,7 +29,8 @@ start:
     ALLOW 0x84
     ALLOW 0x85
     ALLOW 0x87
-    SETDESC SEL_IOTSS, io_tss, 104 + MAP_BYTES, 0x89
+    ALLOW 0x100                     ; in the last byte: still refused, two bytes are read
+    SETDESC SEL_IOTSS, io_tss, 104 + MAP_BYTES - 1, 0x89
     mov ax, SEL_IOTSS
     ltr ax
 
@@ -49,6 +50,9 @@ start:
     RING3 u_past_limit
     EXPECT_FAULT 13, 0, 5
     PUTS `port past the TSS limit: #GP(0) ok\n`
+    RING3 u_last_byte
+    EXPECT_FAULT 13, 0, 9
+    PUTS `allowed port in the map's last byte: #GP(0), the byte after is past the limit ok\n`
     mov word [io_tss + 0x66], 0x2000
     RING3 u_e9
     EXPECT_FAULT 13, 0, 6
@@ -83,6 +87,10 @@ u_span_byte:
     in ax, 0x87                 ; 0x88 denied, in the next bitmap byte
     int VEC_BACK
 u_past_limit:
+    mov dx, 0x108
+    in al, dx
+    int VEC_BACK
+u_last_byte:
     mov dx, 0x100
     in al, dx
     int VEC_BACK
@@ -105,5 +113,5 @@ u_iopl3:
     PM_CODE
     PM_DATA
     PM_BSS
-io_tss: resb 104 + MAP_BYTES + 1
+io_tss: resb 104 + MAP_BYTES
 bss_end:
