@@ -55,6 +55,10 @@ start:
     cpuid
     REGS_ARE 0x03020101, 0, 0, 0x0C040843, 3
     PUTS `CPUID 2: one iteration of cache and TLB descriptors ok\n`
+    mov eax, 0x80000000
+    cpuid
+    REGS_ARE 0x03020101, 0, 0, 0x0C040843, 15
+    PUTS `CPUID 0x80000000: past the highest leaf, leaf 2's data ok\n`
 
     WRMSR_ MSR_TSC, 5, 0x1000
     rdtsc
@@ -93,7 +97,10 @@ start:
     PUTS `unknown MSR: #GP(0) ok\n`
     RING3 u_rdmsr
     EXPECT_FAULT 13, 0, 8
-    PUTS `RDMSR at CPL 3: #GP(0) ok\n`
+    RING3 u_wrmsr
+    EXPECT_FAULT 13, 0, 8
+    RDMSR_IS MSR_SYSENTER_ESP, 0, 0x89ABCDEF, 8
+    PUTS `RDMSR, WRMSR at CPL 3: #GP(0), nothing written ok\n`
 
     RING3 u_rdtsc
     EXPECT_FAULT VEC_BACK, 0, 9
@@ -158,6 +165,12 @@ start:
 u_rdmsr:
     mov ecx, MSR_TSC
     rdmsr
+    int VEC_BACK
+u_wrmsr:
+    mov ecx, MSR_SYSENTER_ESP
+    xor edx, edx
+    xor eax, eax
+    wrmsr
     int VEC_BACK
 u_rdtsc:
     rdtsc
