@@ -75,7 +75,7 @@ void Uart16550::write_reg(unsigned reg, uint8_t v) {
             return;
         }
         if (mcr_ & MCR_LOOP)
-            receive(v);
+            push_rx(v);
         else
             sink_(v);
         thri_pending_ = true;  // sent at once: the THR is empty again
@@ -164,7 +164,17 @@ uint8_t Uart16550::read_rbr() {
     return b;
 }
 
+// In loopback the serial input is disconnected from the line: a host byte is lost, which is
+// why can_receive() holds input back meanwhile.
 void Uart16550::receive(uint8_t byte) {
+    if (!(mcr_ & MCR_LOOP)) push_rx(byte);
+}
+
+bool Uart16550::can_receive() const {
+    return !(mcr_ & MCR_LOOP) && rx_.size() < rx_capacity();
+}
+
+void Uart16550::push_rx(uint8_t byte) {
     if (rx_.size() < rx_capacity())
         rx_.push_back(byte);
     else {

@@ -30,7 +30,7 @@ public:
     // Host side: a byte arrives on the serial line. can_receive() says whether it would fit
     // (the front end holds input back instead of overrunning the guest).
     void receive(uint8_t byte);
-    bool can_receive() const { return rx_.size() < rx_capacity(); }
+    bool can_receive() const;
 
 private:
     uint8_t read_reg(unsigned reg);
@@ -41,6 +41,7 @@ private:
     void set_mcr(uint8_t v);
     void write_fcr(uint8_t v);
     uint8_t read_rbr();
+    void push_rx(uint8_t byte);
     size_t rx_capacity() const { return fifo_enabled() ? 16 : 1; }
     bool fifo_enabled() const { return fcr_ & 0x01; }
     unsigned rx_trigger() const;

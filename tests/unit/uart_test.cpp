@@ -204,4 +204,9 @@ TEST_CASE_FIXTURE(UartFixture, "UART: loopback TX comes back as RX") {
     CHECK(in(5) == 0x61);
     CHECK(in(0) == 'q');
     CHECK(in(5) == 0x60);
+    CHECK_FALSE(uart.can_receive());  // the line is disconnected: host input waits
+    uart.receive('h');
+    CHECK(in(5) == 0x60);
+    out(4, 0x00);
+    CHECK(uart.can_receive());
 }
