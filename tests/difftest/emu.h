@@ -9,7 +9,7 @@
 namespace jitpc::difftest {
 
 
-Result run_emulated(const std::vector<uint8_t>& code, const State& in);
+Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode);
 
 // Every (Zydis mnemonic, operand size) the interpreter has executed so far, and the list of
 // mnemonics in jitpc's CPU table (those with a binder) that none of the runs executed.

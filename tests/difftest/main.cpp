@@ -103,10 +103,10 @@ std::string compare(const Result& host, const Result& emu, uint32_t flag_mask) {
 
 struct Runner {
     NativeRunner native;
-    std::string check(const std::vector<Insn>& insns, const State& in) {
+    std::string check(const std::vector<Insn>& insns, const State& in, Mode mode) {
         const auto code = code_bytes(insns);
-        const Result h = native.run(code, in);
-        const Result e = run_emulated(code, in);
+        const Result h = native.run(code, in, mode);
+        const Result e = run_emulated(code, in, mode);
         ++outcomes[h.outcome];
         return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns));
     }
@@ -131,8 +131,8 @@ int self_test(uint64_t seed, unsigned cases) {
     for (unsigned i = 0; i < cases; ++i) {
         const Case c = gen.next(6);
         const auto code = code_bytes(c.insns);
-        const Result h = r.native.run(code, c.in);
-        const Result e = run_emulated(code, c.in);
+        const Result h = r.native.run(code, c.in, c.mode);
+        const Result e = run_emulated(code, c.in, c.mode);
         const uint32_t undef = undefined_after(c.insns), mask = FLAGS_COMPARED & ~undef;
         if (!compare(h, e, mask).empty()) continue;  // a real mismatch: the normal run reports it
         const auto mutated = [&](auto change) {
@@ -166,13 +166,17 @@ int self_test(uint64_t seed, unsigned cases) {
 }
 
 void write_failure(const std::string& dir, uint64_t seed, unsigned index, const Insn& insn,
-                   const State& in, const std::string& diff) {
+                   const State& in, Mode mode, const std::string& diff) {
     std::filesystem::create_directories(dir);
     std::ofstream f(dir + "/seed" + std::to_string(seed) + "-case" + std::to_string(index) + ".txt");
     f << "instruction: " << insn.text << "\nbytes:";
     char buf[64];
     for (uint8_t b : insn.bytes) { std::snprintf(buf, sizeof buf, " %02x", b); f << buf; }
-    f << "\ncode address: " << std::hex << CODE_START << "\ninput:\n";
+    static const char* modes[] = {"32-bit code, flat data segments",
+                                  "32-bit code, DS/ES/SS LDT 32-bit data segment based at code area",
+                                  "16-bit LDT code segment, DS/ES/SS LDT 16-bit data segment, both based at code area"};
+    f << "\nmode: " << modes[unsigned(mode)] << "\ncode address (linear): " << std::hex << CODE_START
+      << "\ninput (offsets relative to segment base " << seg_base(mode) << "):\n";
     for (unsigned r = 0; r < 8; ++r) {
         std::snprintf(buf, sizeof buf, "  %s=%08x\n", kRegs[r], in.gpr[r]);
         f << buf;
@@ -199,13 +203,13 @@ void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir
     State st = c.in;
     for (size_t k = 0; k < c.insns.size(); ++k) {
         const std::vector<Insn> one{c.insns[k]};
-        const std::string d = r.check(one, st);
+        const std::string d = r.check(one, st, c.mode);
         if (!d.empty()) {
-            write_failure(dir, seed, index, c.insns[k], st, d);
+            write_failure(dir, seed, index, c.insns[k], st, c.mode, d);
             std::printf("FAIL case %u: %s\n%s", index, c.insns[k].text.c_str(), d.c_str());
             return;
         }
-        const Result e = run_emulated(code_bytes(one), st);
+        const Result e = run_emulated(code_bytes(one), st, c.mode);
         if (e.outcome != Outcome::Completed) break;
         st = e.out;
     }
@@ -224,7 +228,7 @@ void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir
         std::vector<Insn> shorter = seq;
         shorter.erase(shorter.begin() + long(k));
         std::string d;
-        if (valid(shorter) && !(d = r.check(shorter, c.in)).empty()) {
+        if (valid(shorter) && !(d = r.check(shorter, c.in, c.mode)).empty()) {
             seq = std::move(shorter);
             diff = d;
         } else {
@@ -234,7 +238,7 @@ void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir
     Insn all;
     all.bytes = code_bytes(seq);
     for (const auto& i : seq) all.text += i.text + "; ";
-    write_failure(dir, seed, index, all, c.in, diff);
+    write_failure(dir, seed, index, all, c.in, c.mode, diff);
     std::printf("FAIL case %u (sequence): %s\n%s", index, all.text.c_str(), diff.c_str());
 }
 
@@ -270,7 +274,7 @@ int main(int argc, char** argv) {
     for (unsigned i = 0; i < cases; ++i) {
         const Case c = gen.next(max_insns);
         for (const auto& insn : c.insns) ++coverage[insn.coverage_key];
-        const std::string d = runner.check(c.insns, c.in);
+        const std::string d = runner.check(c.insns, c.in, c.mode);
         if (d.empty()) {
             ++passed;
         } else {

@@ -10,9 +10,11 @@ namespace jitpc::difftest {
 
 class NativeRunner {
 public:
-    NativeRunner();  // maps the shared region at its fixed address (exits on failure)
+    // Maps the shared region at its fixed address and installs the LDT descriptors (exits on
+    // failure); the child inherits the LDT.
+    NativeRunner();
     ~NativeRunner();
-    Result run(const std::vector<uint8_t>& code, const State& in);
+    Result run(const std::vector<uint8_t>& code, const State& in, Mode mode);
 
 private:
     void spawn();
