@@ -42,7 +42,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC"}},
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
-    {"x87", {"FARITH", "FUNARY", "FPAIR"}},
+    {"x87", {"FARITH", "FUNARY", "FPAIR", "FENV"}},
     {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
 };
 
@@ -553,7 +553,9 @@ void Encoder::x87() {
             {0xDA, 0xE9, 0xDF, 0xE0}, {0xD9, 0xE4, 0xDF, 0xE0}, {0xD9, 0xE5, 0xDF, 0xE0},
             {0xDA, 0xC1}, {0xDA, 0xC9}, {0xDA, 0xD1}, {0xDA, 0xD9}, {0xDB, 0xC1}, {0xDB, 0xC9},
             {0xDB, 0xD1}, {0xDB, 0xD9}, {0xDD, 0xE1, 0xDF, 0xE0}, {0xDD, 0xE9, 0xDF, 0xE0},
-            {0xDE, 0xD9, 0xDF, 0xE0}, {0xDD, 0xC1}, {0xDB, 0xE2}, {0x9B}};  // fucom(p) fcompp ffree fnclex fwait
+            {0xDE, 0xD9, 0xDF, 0xE0}, {0xDD, 0xC1}, {0xDB, 0xE2}, {0x9B},  // fucom(p) fcompp ffree fnclex fwait
+            {0xD9, 0xFD}, {0xD9, 0xF4}, {0xD9, 0xF8}, {0xD9, 0xF5}, {0xDF, 0xC1}, {0xD9, 0xD9},
+            {0xDB, 0xE0}, {0xDB, 0xE1}, {0xDB, 0xE4}};  // fscale fxtract fprem fprem1 ffreep fstp(nce) 8087/287 nops
         const auto& o = ops[below(uint32_t(ops.size()))];
         b_ = o;
         char buf[24];
@@ -562,14 +564,44 @@ void Encoder::x87() {
         static const uint32_t fcmov_reads[4] = {CF, ZF, CF | ZF, PF};  // b, e, be, u (and n*)
         if ((o[0] == 0xDA || o[0] == 0xDB) && o.size() > 1 && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
         if (o.size() == 2 && (o[0] == 0xDB || o[0] == 0xDF) && o[1] >= 0xE8) writes_ = ALL_ARITH;  // (u)comi(p)
-        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, or the default fstp m64
-        switch (below(5)) {
+        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, fbstp m80 then fbld of it, or
+        // the default fstp m64
+        switch (below(6)) {
+        case 4: {
+            const uint8_t d = disp();
+            post_ = {0xDF, bxd(6), d, 0xDF, bxd(4), d, 0xDD, bxd(3), disp()};
+            break;
+        }
         case 0: post_ = {0xDB, bxd(3), disp()}; break;
         case 1: post_ = {0xDB, bxd(2), disp()}; break;
         case 2: post_ = {0xDD, bxd(2), disp()}; break;
         case 3: post_ = {0xD9, bxd(7), disp()}; break;
         default: break;
         }
+    } else if (op_ == "FENV") {
+        // FNSTENV or FNSAVE, then FLDENV or FRSTOR of that image. Zeroed in between: the
+        // instruction pointer, code selector, opcode and data pointer fields (the selectors
+        // differ between host and jitpc) and the empty registers ST1-ST7 of an FNSAVE image
+        // (FNINIT leaves stale contents there: the host's come from earlier cases). The rest is
+        // compared through memory.
+        const uint8_t d = uint8_t(8 * below(8));
+        const bool save = below(2);
+        u8(save ? 0xDD : 0xD9); u8(bxd(6)); u8(d);
+        const unsigned env = c16_ ? 14 : 28;
+        const auto zero = [&](unsigned from, unsigned to) {
+            for (unsigned k = from; k < to; k += 4) {  // mov dword [ebx/bx + d + k], 0
+                auto z = opsz(4, {0xC7, uint8_t(c16_ ? 0x87 : 0x83)});
+                imm32_to(z, d + k);
+                z.resize(z.size() - (c16_ ? 2 : 0));
+                z.insert(z.end(), {0, 0, 0, 0});
+                post_.insert(post_.end() - 3, z.begin(), z.end());
+            }
+        };
+        zero(c16_ ? 6 : 12, env);
+        if (save) zero(env + 10, env + 80);
+        const std::vector<uint8_t> load = {uint8_t(save ? 0xDD : 0xD9), bxd(4), d};
+        post_.insert(post_.end() - 3, load.begin(), load.end());
+        form_ = save ? "fnsave/frstor" : "fnstenv/fldenv";
     } else {
         // fchs fabs fsqrt frndint fld1 fldz fldpi fldl2t fldl2e fldlg2 fldln2
         // fnop fincstp fdecstp
@@ -613,7 +645,7 @@ Insn Encoder::make() {
              op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC") { size_ = dsz(); flagops(); }
     else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
              op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = dsz(); flow(); }
-    else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR") { size_ = dsz(); x87(); }
+    else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV") { size_ = dsz(); x87(); }
     else if (op_ == "MOVS" || op_ == "CMPS" || op_ == "STOS" || op_ == "LODS" || op_ == "SCAS") string();
     else { sizes({2, 4}); stack(); }
 

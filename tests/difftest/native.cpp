@@ -118,7 +118,7 @@ void install_ldt() {
         d.limit = SEG_LIMIT;
         d.seg_32bit = big;
         d.contents = code ? MODIFY_LDT_CONTENTS_CODE : MODIFY_LDT_CONTENTS_DATA;
-        d.useable = 1;
+        d.useable = 0;  // AVL clear, as in the emulated LDT (LAR returns it)
         if (syscall(SYS_modify_ldt, 1, &d, sizeof d) != 0) {
             std::perror("difftest: modify_ldt");
             std::exit(2);
