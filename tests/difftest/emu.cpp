@@ -55,6 +55,7 @@ void install_tables(cpu::Cpu& c) {
     put64(m, LDT + (LDT_DATA32 & ~7), desc(CODE, SEG_LIMIT, 0xF3, 0x4));
     put32(m, TSS + 4, RING0_STACK_TOP);  // ESP0
     put32(m, TSS + 8, 0x10);             // SS0
+    put32(m, TSS + 0x64, 0x68u << 16);   // no I/O bitmap: IN/OUT at CPL 3 raise #GP, as on the host
     for (unsigned v = 0; v < VECTORS; ++v) {
         const uint32_t h = HANDLERS + v;
         // Vector 3 is reachable from ring 3: the INT3 after the case marks its end.

@@ -44,6 +44,8 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
     {"x87", {"FARITH", "FUNARY", "FPAIR", "FENV"}},
     {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
+    {"system", {"ARPL", "BOUND", "INTO", "INT1", "INT", "IRET", "LAR", "LSL", "VERR", "VERW",
+                "PRIV"}},
 };
 
 // Ops that accept LOCK with a memory destination (any other use of LOCK is #UD).
@@ -108,7 +110,7 @@ private:
     }
 
     void alu(), test(), incdec(), negnot(), mov(), shift(), shld(), muldiv(), bits(), bcd(),
-        datamov(), flagops(), stack(), string(), flow(), x87();
+        datamov(), flagops(), stack(), string(), flow(), x87(), system();
 
     std::mt19937_64& rng_;
     std::string op_;
@@ -514,6 +516,75 @@ void Encoder::flow() {
     }
 }
 
+// Instructions of protection and interrupts that behave the same at CPL 3 on both sides:
+// selector checks on the LDT selectors (the two LDTs are identical; GDT selectors are not),
+// ARPL, BOUND, INTO/INT n/INT1 faults, IRET within the 16-bit code segment (its selector is
+// the same on both sides), and privileged or I/O instructions, which must raise #GP.
+void Encoder::system() {
+    seg_ok_ = false;
+    if (op_ == "ARPL") {  // r/m16, r16 whatever the operand size
+        writes_ = ZF;
+        u8(0x63); modrm(any_reg(), true); form_ = "rm16,r16";
+    } else if (op_ == "BOUND") {  // #BR (SIGSEGV) when out of the random bounds
+        mem_ = true;
+        writes_ = 0;
+        u8(0x62); modrm(any_reg(), false); form_ = "r,m";
+    } else if (op_ == "INTO") {
+        writes_ = 0;
+        reads_ = OF;
+        mem_ = false;
+        u8(0xCE);
+    } else if (op_ == "INT1" || op_ == "INT") {  // #DB; or #GP through a DPL 0 gate, #BP for 3
+        writes_ = 0;
+        mem_ = false;
+        if (op_ == "INT1") {
+            u8(0xF1);
+        } else {
+            static const uint8_t vec[] = {0, 1, 3, 4, 5, 6, 13, 14, 0x21, 0x81, 0xFF};
+            const uint8_t v = vec[below(sizeof vec)];
+            u8(0xCD); u8(v);
+            form_ = std::to_string(v);
+        }
+    } else if (op_ == "IRET") {  // pushf; push LDT_CODE16; call X; jmp over X; X: iret
+        writes_ = 0;
+        reads_ = ALL_ARITH;  // the pushed image stays in the stack page
+        mem_ = false;
+        const bool o32 = size_ == 4;
+        for (auto v : {opsz(size_, {0x9C}), opsz(size_, {0x6A, uint8_t(LDT_CODE16)}),
+                       opsz(size_, {0xE8})})
+            b_.insert(b_.end(), v.begin(), v.end());
+        imm(size_, 2);
+        u8(0xEB); u8(o32 ? 2 : 1);
+        if (o32) u8(0x66);
+        u8(0xCF);
+    } else if (op_ == "PRIV") {
+        writes_ = 0;
+        mem_ = false;
+        static const std::vector<std::vector<uint8_t>> ops = {
+            {0xFA}, {0xFB}, {0xF4}, {0x0F, 0x06}, {0x0F, 0x08}, {0x0F, 0x09}, {0x0F, 0x30},
+            {0x0F, 0x32}, {0x0F, 0x01, 0x57, 0x10}, {0x0F, 0x01, 0x5F, 0x10},
+            {0x0F, 0x00, 0xD0}, {0x0F, 0x00, 0xD8}, {0x0F, 0x01, 0xF0}, {0x0F, 0x01, 0x7F, 0x10},
+            {0xE4, 0x60}, {0xE5, 0x60}, {0xE6, 0x80}, {0xE7, 0x80}, {0xEC}, {0xED}, {0xEE},
+            {0xEF}, {0x6C}, {0x6D}, {0x6E}, {0x6F}};  // cli sti hlt clts invd wbinvd wrmsr rdmsr
+                // lgdt lidt lldt ltr lmsw invlpg ([bx+0x10] / [edi+0x10]) in out ins outs
+        b_ = ops[below(uint32_t(ops.size()))];
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%02X %02X", b_[0], b_.size() > 1 ? b_[1] : 0);
+        form_ = buf;
+    } else {  // LAR LSL VERR VERW on an LDT selector (0x1F is past the LDT's limit)
+        writes_ = ZF;
+        mem_ = false;
+        static const uint8_t sels[] = {0, 0x04, LDT_CODE16, LDT_DATA16, LDT_DATA32, 0x1F, 0x0E};
+        const uint8_t r = pick(kWritable32);
+        setup_mov32(r, sels[below(sizeof sels)] | (below(4) == 0 ? rand32() << 16 : 0));
+        if (op_ == "LAR" || op_ == "LSL") {
+            u8(0x0F); u8(op_ == "LAR" ? 0x02 : 0x03); u8(uint8_t(0xC0 | dst_reg() << 3 | r));
+        } else {
+            u8(0x0F); u8(0x00); u8(uint8_t(0xC0 | (op_ == "VERR" ? 4 : 5) << 3 | r));
+        }
+    }
+}
+
 // FNINIT, load a double from the buffer, one operation, store the double back: results are
 // compared through memory only (x87 registers and the status word are not dumped).
 void Encoder::x87() {
@@ -628,7 +699,7 @@ Insn Encoder::make() {
     else if (op_ == "SHLD" || op_ == "SHRD") { sizes({2, 4}); shld(); }
     else if (in(kShift, op_)) shift();
     else if (in(kMulDiv, op_)) muldiv();
-    else if (op_.rfind("B", 0) == 0 && op_ != "BSWAP") { sizes({2, 4}); bits(); }
+    else if (op_.rfind("B", 0) == 0 && op_ != "BSWAP" && op_ != "BOUND") { sizes({2, 4}); bits(); }
     else if (op_ == "DAA" || op_ == "DAS" || op_ == "AAA" || op_ == "AAS" || op_ == "AAM" || op_ == "AAD") {
         size_ = 1; bcd();
     } else if (op_ == "CMPXCHG8B") { size_ = dsz(); mem_ = true; datamov(); }
@@ -646,6 +717,9 @@ Insn Encoder::make() {
     else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
              op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = dsz(); flow(); }
     else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV") { size_ = dsz(); x87(); }
+    else if (op_ == "ARPL" || op_ == "INTO" || op_ == "INT1" || op_ == "INT" || op_ == "PRIV" ||
+             op_ == "VERR" || op_ == "VERW") { size_ = dsz(); system(); }
+    else if (op_ == "IRET" || op_ == "BOUND" || op_ == "LAR" || op_ == "LSL") { sizes({2, 4}); system(); }
     else if (op_ == "MOVS" || op_ == "CMPS" || op_ == "STOS" || op_ == "LODS" || op_ == "SCAS") string();
     else { sizes({2, 4}); stack(); }
 
@@ -730,7 +804,10 @@ State Generator::random_state(Mode mode) {
 // if that keeps happening, a CMP defines all arithmetic flags first.
 Case Generator::next(unsigned max_insns) {
     Case c;
-    c.mode = Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
+    // IRET is generated in 16-bit code only: there the pushed code selector is the same on
+    // both sides.
+    const bool only_iret = ops_.size() == 1 && ops_.count("IRET");
+    c.mode = only_iret ? Mode::Code16 : Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
     c.in = random_state(c.mode);
     const std::vector<std::string> ops(ops_.begin(), ops_.end());
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
@@ -738,7 +815,10 @@ Case Generator::next(unsigned max_insns) {
     for (unsigned i = 0; i < n; ++i) {
         Insn insn;
         for (unsigned tries = 0;; ++tries) {
-            Encoder e(rng_, ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)], c.mode);
+            std::string op;
+            do op = ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)];
+            while (op == "IRET" && c.mode != Mode::Code16);
+            Encoder e(rng_, op, c.mode);
             insn = e.make();
             if (!(insn.reads_flags & undefined)) break;
             if (tries == 8) {
