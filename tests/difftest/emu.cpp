@@ -115,11 +115,11 @@ std::set<uint16_t> executed;  // Zydis mnemonics the interpreter ran
 
 }  // namespace
 
-std::string unexercised_mnemonics() {
-    std::string out;
+std::vector<std::string> unexercised_mnemonics() {
+    std::vector<std::string> out;
     for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; ++m)
         if (cpu::Decoder::table[m] && !executed.count(uint16_t(m)))
-            out += std::string(" ") + ZydisMnemonicGetString(ZydisMnemonic(m));
+            out.emplace_back(ZydisMnemonicGetString(ZydisMnemonic(m)));
     return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "tests/difftest/case.h"
 
@@ -13,6 +14,6 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
 
 // Every (Zydis mnemonic, operand size) the interpreter has executed so far, and the list of
 // mnemonics in jitpc's CPU table (those with a binder) that none of the runs executed.
-std::string unexercised_mnemonics();
+std::vector<std::string> unexercised_mnemonics();
 
 }  // namespace jitpc::difftest

@@ -60,6 +60,21 @@ const char* outcome_name(Outcome o) {
 
 namespace {
 
+// Mnemonics of jitpc's CPU table the oracle cannot compare with the host, and why. Every other
+// mnemonic of the table must show up as executed in a long enough run (`--ops all`).
+const std::map<std::string, const char*> kNotComparable = {
+    {"cpuid", "host and emulated CPU identify differently"},
+    {"rdtsc", "time stamps differ"},
+    {"sysenter", "the AMD host raises #UD in compatibility mode; a P6 raises #GP with no MSRs"},
+    {"sysexit", "privileged; differs like SYSENTER on the AMD host"},
+    {"sgdt", "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"},
+    {"sidt", "as SGDT"}, {"sldt", "as SGDT"}, {"smsw", "as SGDT"}, {"str", "as SGDT"},
+    {"f2xm1", "x87 transcendental: jitpc's software algorithm differs from the host's microcode "
+              "in the last bits by design"},
+    {"fcos", "as F2XM1"}, {"fsin", "as F2XM1"}, {"fsincos", "as F2XM1"}, {"fptan", "as F2XM1"},
+    {"fpatan", "as F2XM1"}, {"fyl2x", "as F2XM1"}, {"fyl2xp1", "as F2XM1"},
+};
+
 const char* kRegs[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
 
 // Flags left undefined at the end of the sequence.
@@ -284,7 +299,10 @@ int main(int argc, char** argv) {
     }
     std::printf("%-40s %s\n", "coverage (mnemonic size reg/mem prefixes)", "count");
     for (const auto& [key, n] : coverage) std::printf("  %-38s %u\n", key.c_str(), n);
-    std::printf("CPU table mnemonics not executed:%s\n", unexercised_mnemonics().c_str());
+    std::string missing, excluded;
+    for (const auto& m : unexercised_mnemonics()) (kNotComparable.count(m) ? excluded : missing) += " " + m;
+    std::printf("CPU table mnemonics not executed:%s\n", missing.empty() ? " none" : missing.c_str());
+    std::printf("CPU table mnemonics not comparable (see kNotComparable):%s\n", excluded.c_str());
     std::printf("host outcomes:");
     for (const auto& [o, n] : runner.outcomes) std::printf(" %s %u", outcome_name(o), n);
     std::printf("\n%u passed, %u failed\n", passed, failed);
