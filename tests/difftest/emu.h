@@ -1,5 +1,6 @@
-// Runs a case on jitpc's reference interpreter: flat 32-bit protected mode, paging off, the
-// same bytes at the same linear addresses as the host child.
+// Runs a case on jitpc's reference interpreter: protected mode at CPL 3, paging off, the same
+// bytes at the same linear addresses and the same segments (GDT flat ones or the LDT ones of
+// the case's mode) as the host child.
 #pragma once
 
 #include <string>

@@ -13,7 +13,8 @@ namespace jitpc::difftest {
 namespace {
 
 // Register conventions that keep memory operands inside the data buffer: EBX is the base
-// (DATA + 0x100..0x800), ESI a small index (0..0xFF), ESP the stack. Generated instructions
+// (DATA + 0x100..0x800, as an offset from the data segment's base), ESI a small index (0..0xFF),
+// ESP the stack; 16-bit addressing uses BX, SI and a BP set just before. Generated instructions
 // never leave them otherwise (string forms restore ESI), so 8-bit destinations exclude BL/BH.
 constexpr uint8_t ECX = 1, BASE = 3, EBP = 5, INDEX = 6, EDI = 7;
 const std::vector<uint8_t> kWritable32 = {0, 1, 2, 5, 7};

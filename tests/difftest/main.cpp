@@ -18,20 +18,33 @@
 //   results undefined by the SDM       | not generated: 16-bit SHLD/SHRD with count > 16;
 //                                      | BSWAP o16; BSF/BSR with a zero source IS compared (the
 //                                      | destination is kept on P6 and on current hosts)
-//   never generated                    | CPUID, RDTSC, SYSCALL/INT, far transfers, segment
-//                                      | register loads/pushes (selectors differ: 0x2B vs 0x10),
-//                                      | IN/OUT/INS/OUTS, HLT, CLI/STI (CPL differs), SGDT/SIDT/
-//                                      | SMSW/STR (UMIP), memory outside the two pages (no host
-//                                      | #PF: jitpc's RAM is flat), LZCNT/TZCNT/POPCNT (host
-//                                      | extensions), indirect JMP/CALL, FNSTENV/FSAVE, unmasked
-//                                      | x87 exceptions (FLDCW loads masked control words only);
-//                                      | x87 registers are compared only through FSTP/FISTP to
-//                                      | memory and FNSTSW AX after compares, FTST and FXAM
-//   16-bit code segments, 67 prefix    | next step: an LDT 16-bit code segment and an LDT data
-//                                      | segment based at CODE (modify_ldt, checked to work on
-//                                      | this host) on both sides, so 16-bit addresses reach the
-//                                      | buffer; the flat user DS cannot: the buffer is above
-//                                      | 64 KiB (mmap_min_addr)
+//   never generated                    | far JMP/CALL/RET, segment register loads/pushes and
+//                                      | indirect JMP/CALL (GDT selectors differ: 0x23 vs 0x1B;
+//                                      | IRET only in 16-bit code, whose LDT selector is the same),
+//                                      | memory outside the two pages (no host #PF: jitpc's RAM is
+//                                      | flat), LZCNT/TZCNT/POPCNT (host extensions), unmasked x87
+//                                      | exceptions (FLDCW loads masked control words only), INT
+//                                      | 0x80 (a syscall), LAR/LSL/VERR/VERW on GDT selectors
+//   not comparable (kNotComparable)    | CPUID, RDTSC, SYSENTER/SYSEXIT, SGDT/SIDT/SLDT/SMSW/STR
+//                                      | (UMIP), x87 transcendentals (F2XM1 FSIN FCOS FSINCOS
+//                                      | FPTAN FPATAN FYL2X FYL2XP1: jitpc's software algorithm is
+//                                      | not the host's microcode, by design)
+//   x87 state                          | compared only through FSTP/FIST(P)/FBSTP/FNSTCW to memory,
+//                                      | FNSTSW AX after compares, FTST and FXAM, and FNSTENV/
+//                                      | FNSAVE images with FIP/FCS/opcode/FDP/FDS and the empty
+//                                      | registers ST1-ST7 zeroed (selectors differ; FNINIT leaves
+//                                      | stale register contents)
+//   privileged and I/O instructions    | compared as faults only: at CPL 3 with IOPL 0 and no I/O
+//                                      | bitmap both sides raise #GP (SIGSEGV)
+//   fault classes of INT n/INTO/INT1   | host gates other than 3, 4, 0x80 have DPL 0: #GP; jitpc's
+//                                      | IDT has DPL 0 gates except 3 (the end marker) and only 32
+//                                      | vectors: INT 4 and INTO are #GP there but SIGSEGV on both
+// Modes (Case::mode, per case): 32-bit code with flat data segments; 32-bit code with DS/ES/SS an
+// LDT 32-bit data segment based at CODE (16-bit offsets reach the buffer, so 67 forms are
+// generated); 16-bit LDT code segment with DS/ES/SS an LDT 16-bit (B=0) data segment, both based
+// at CODE (16-bit default operand and address size; 66/67 select the 32-bit forms; 16-bit stack).
+// The host installs the LDT with modify_ldt before forking the child; jitpc gets identical
+// descriptors in an LDT loaded in LDTR. The coverage keys end in cs16/cs32 and a16/a32.
 // Both sides run the case at CPL 3; jitpc delivers exceptions through its IDT onto a ring-0
 // stack, so the case's own stack sees no frame (as with the host kernel) (emu.cpp).
 #include <cstdio>
