@@ -20,6 +20,16 @@ constexpr uint32_t RESULT = 0x00806000;  // the trailer's register dump (host si
 constexpr uint32_t REGION_SIZE = 0x7000;
 constexpr unsigned PAGE = 4096;
 
+// How the case runs. Flat32: CS/DS/ES/SS flat (base 0). Based32: 32-bit code, DS/ES/SS an LDT
+// data segment based at CODE (so 16-bit offsets reach the buffer and 67 forms are generated).
+// Code16: CS an LDT 16-bit code segment and DS/ES/SS an LDT 16-bit (B=0) data segment, both
+// based at CODE. Register values and addresses in the case are offsets in the data segment.
+enum class Mode : uint8_t { Flat32, Based32, Code16 };
+// LDT descriptors identical on both sides: base CODE, byte limit SEG_LIMIT, DPL 3.
+constexpr uint16_t LDT_CODE16 = 0x07, LDT_DATA16 = 0x0F, LDT_DATA32 = 0x17;
+constexpr uint32_t SEG_LIMIT = 0xFFFF;
+constexpr uint32_t seg_base(Mode m) { return m == Mode::Flat32 ? 0 : CODE; }
+
 // Arithmetic flags plus DF: what the generator randomises and the comparison looks at.
 constexpr uint32_t FLAGS_COMPARED = 0x0CD5;  // OF DF SF ZF AF PF CF
 
@@ -45,6 +55,7 @@ struct Insn {
 };
 
 struct Case {
+    Mode mode = Mode::Flat32;
     std::vector<Insn> insns;
     State in;
 };

@@ -30,7 +30,8 @@ constexpr uint32_t TSS = GDT + 0x400;
 constexpr uint32_t HANDLERS = GDT + 0x1000;
 constexpr uint32_t RING0_STACK_TOP = GDT + 0x3000;
 constexpr unsigned VECTORS = 32;
-constexpr uint16_t USER_CS = 0x1B, USER_DS = 0x23, TSS_SEL = 0x28;
+constexpr uint32_t LDT = GDT + 0x200;
+constexpr uint16_t USER_CS = 0x1B, USER_DS = 0x23, TSS_SEL = 0x28, LDT_SEL = 0x30;
 
 void put64(memory::PhysMemory& m, uint32_t at, uint64_t v) { m.write_bytes(at, &v, 8); }
 void put32(memory::PhysMemory& m, uint32_t at, uint32_t v) { m.write_bytes(at, &v, 4); }
@@ -43,8 +44,18 @@ void install_tables(cpu::Cpu& c) {
     put64(m, GDT + 0x20, 0x00CFF3000000FFFFull);  // flat data, DPL 3
     put64(m, GDT + TSS_SEL, 0x67 | (uint64_t(TSS & 0xFFFFFF) << 16) | (0x8Bull << 40) |
                                 (uint64_t(TSS >> 24) << 56));  // busy 32-bit TSS
+    // The host's LDT (modify_ldt): base CODE, byte limit SEG_LIMIT, DPL 3, accessed.
+    const auto desc = [](uint32_t base, uint32_t limit, uint64_t access, uint64_t flags) {
+        return (limit & 0xFFFFull) | (uint64_t(base & 0xFFFFFF) << 16) | (access << 40) |
+               (uint64_t(limit >> 16) << 48) | (flags << 52) | (uint64_t(base >> 24) << 56);
+    };
+    put64(m, GDT + LDT_SEL, desc(LDT, 0x17, 0x82, 0));
+    put64(m, LDT + (LDT_CODE16 & ~7), desc(CODE, SEG_LIMIT, 0xFB, 0));
+    put64(m, LDT + (LDT_DATA16 & ~7), desc(CODE, SEG_LIMIT, 0xF3, 0));
+    put64(m, LDT + (LDT_DATA32 & ~7), desc(CODE, SEG_LIMIT, 0xF3, 0x4));
     put32(m, TSS + 4, RING0_STACK_TOP);  // ESP0
     put32(m, TSS + 8, 0x10);             // SS0
+    put32(m, TSS + 0x64, 0x68u << 16);   // no I/O bitmap: IN/OUT at CPL 3 raise #GP, as on the host
     for (unsigned v = 0; v < VECTORS; ++v) {
         const uint32_t h = HANDLERS + v;
         // Vector 3 is reachable from ring 3: the INT3 after the case marks its end.
@@ -55,7 +66,11 @@ void install_tables(cpu::Cpu& c) {
         const uint8_t hlt = 0xF4;
         m.write_bytes(h, &hlt, 1);
     }
-    c.gdtr = {GDT, 0x2F};
+    c.gdtr = {GDT, 0x37};
+    c.ldtr.sel = LDT_SEL;
+    c.ldtr.base = LDT;
+    c.ldtr.limit = 0x17;
+    c.ldtr.attrs = cpu::attr::P | 0x2;
     c.idtr = {IDT, VECTORS * 8 - 1};
     c.tr.sel = TSS_SEL;
     c.tr.base = TSS;
@@ -63,13 +78,23 @@ void install_tables(cpu::Cpu& c) {
     c.tr.attrs = cpu::attr::P | 0xB;
 }
 
-void enter_ring3(cpu::Cpu& c) {
+// Segment caches as the host's loads leave them: flat GDT segments, or the LDT ones of the
+// mode for CS (Code16) and DS/ES/SS (FS/GS stay flat: never used).
+void enter_ring3(cpu::Cpu& c, Mode mode) {
     using namespace cpu;
     c.enter_flat32();
     for (unsigned sr = 0; sr < 6; ++sr) {
         SegCache& s = c.seg[sr];
         s.sel = sr == CS ? USER_CS : USER_DS;
         s.attrs |= 3 << attr::DPL_SHIFT;
+        const bool ldt_code = sr == CS && mode == Mode::Code16;
+        const bool ldt_data = (sr == DS || sr == ES || sr == SS) && mode != Mode::Flat32;
+        if (ldt_code || ldt_data) {
+            s.sel = ldt_code ? LDT_CODE16 : mode == Mode::Code16 ? LDT_DATA16 : LDT_DATA32;
+            s.base = CODE;
+            s.limit = SEG_LIMIT;
+            s.attrs &= uint16_t(~(attr::G | (ldt_code || mode == Mode::Code16 ? attr::DB : 0)));
+        }
         s.refresh();
     }
     c.cpl = 3;
@@ -90,15 +115,15 @@ std::set<uint16_t> executed;  // Zydis mnemonics the interpreter ran
 
 }  // namespace
 
-std::string unexercised_mnemonics() {
-    std::string out;
+std::vector<std::string> unexercised_mnemonics() {
+    std::vector<std::string> out;
     for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; ++m)
         if (cpu::Decoder::table[m] && !executed.count(uint16_t(m)))
-            out += std::string(" ") + ZydisMnemonicGetString(ZydisMnemonic(m));
+            out.emplace_back(ZydisMnemonicGetString(ZydisMnemonic(m)));
     return out;
 }
 
-Result run_emulated(const std::vector<uint8_t>& code, const State& in) {
+Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode) {
     // RAM is reused across cases (allocating it dominated the run time); everything a case
     // reads is rewritten below and the CPU is built fresh.
     static memory::PhysMemory mem{16u << 20};
@@ -106,7 +131,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in) {
     auto c = std::make_unique<cpu::Cpu>(mem, bus);
     cpu::Interpreter interp{*c};
     interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
-    enter_ring3(*c);
+    enter_ring3(*c, mode);
     install_tables(*c);
     mem.write_bytes(CODE_START, code.data(), code.size());
     const uint8_t int3 = 0xCC;  // stands for the host trailer: ends the case at ring 0
@@ -115,13 +140,14 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in) {
     mem.write_bytes(STACK, in.stack.data(), PAGE);
     for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
-    c->eip = CODE_START;
+    const uint32_t cs_base = mode == Mode::Code16 ? CODE : 0;
+    c->eip = CODE_START - cs_base;
 
     // Run to the INT3 after the code (REP iterations make instruction counts unsuitable); the
     // budget only stops a run that went astray.
     const cpu::StopReason why = interp.run(c->icount + 100000);
     Result r;
-    const uint32_t end = CODE_START + uint32_t(code.size());
+    const uint32_t end = CODE_START - cs_base + uint32_t(code.size());
     // The ring-0 frame of the INT3: EIP, CS, EFLAGS, ESP, SS of the case's last state.
     uint32_t frame[5];
     mem.read_bytes(RING0_STACK_TOP - sizeof frame, frame, sizeof frame);

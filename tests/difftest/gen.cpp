@@ -13,7 +13,8 @@ namespace jitpc::difftest {
 namespace {
 
 // Register conventions that keep memory operands inside the data buffer: EBX is the base
-// (DATA + 0x100..0x800), ESI a small index (0..0xFF), ESP the stack. Generated instructions
+// (DATA + 0x100..0x800, as an offset from the data segment's base), ESI a small index (0..0xFF),
+// ESP the stack; 16-bit addressing uses BX, SI and a BP set just before. Generated instructions
 // never leave them otherwise (string forms restore ESI), so 8-bit destinations exclude BL/BH.
 constexpr uint8_t ECX = 1, BASE = 3, EBP = 5, INDEX = 6, EDI = 7;
 const std::vector<uint8_t> kWritable32 = {0, 1, 2, 5, 7};
@@ -42,8 +43,10 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC"}},
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
-    {"x87", {"FARITH", "FUNARY", "FPAIR"}},
+    {"x87", {"FARITH", "FUNARY", "FPAIR", "FENV"}},
     {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
+    {"system", {"ARPL", "BOUND", "INTO", "INT1", "INT", "IRET", "LAR", "LSL", "VERR", "VERW",
+                "PRIV"}},
 };
 
 // Ops that accept LOCK with a memory destination (any other use of LOCK is #UD).
@@ -60,7 +63,8 @@ template <typename T> bool in(const std::vector<T>& v, const T& x) {
 // whole group, compared as one unit.
 class Encoder {
 public:
-    Encoder(std::mt19937_64& rng, const std::string& op) : rng_(rng), op_(op) {}
+    Encoder(std::mt19937_64& rng, const std::string& op, Mode mode)
+        : rng_(rng), op_(op), mode_(mode), base_(seg_base(mode)), c16_(mode == Mode::Code16) {}
     Insn make();
 
     uint32_t below(uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng_); }
@@ -81,8 +85,22 @@ private:
     }
     void imm(unsigned n) { imm(n, rand32()); }
     unsigned isz() const { return size_; }
+    unsigned dsz() const { return c16_ ? 2 : 4; }  // the code segment's operand size
+    // The operand-size prefix a `sz`-byte form needs in this code segment, then `rest`.
+    std::vector<uint8_t> opsz(unsigned sz, std::initializer_list<uint8_t> rest) const {
+        std::vector<uint8_t> v;
+        if (sz != 1 && sz != dsz()) v.push_back(0x66);
+        v.insert(v.end(), rest);
+        return v;
+    }
+    // ModRM of [ebx+d8] ([bx+d8] in 16-bit code) for fixed setup/readback sequences.
+    uint8_t bxd(uint8_t reg) const { return uint8_t((c16_ ? 0x47 : 0x43) | (reg << 3)); }
     // A setup instruction before the op: mov r32, v.
-    void setup_mov32(uint8_t r, uint32_t v) { pre_.push_back(uint8_t(0xB8 + r)); imm32_to(pre_, v); }
+    void setup_mov32(uint8_t r, uint32_t v) {
+        if (c16_) pre_.push_back(0x66);
+        pre_.push_back(uint8_t(0xB8 + r));
+        imm32_to(pre_, v);
+    }
     static void imm32_to(std::vector<uint8_t>& out, uint32_t v) {
         for (unsigned i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
     }
@@ -93,10 +111,16 @@ private:
     }
 
     void alu(), test(), incdec(), negnot(), mov(), shift(), shld(), muldiv(), bits(), bcd(),
-        datamov(), flagops(), stack(), string(), flow(), x87();
+        datamov(), flagops(), stack(), string(), flow(), x87(), system();
 
     std::mt19937_64& rng_;
     std::string op_;
+    Mode mode_;
+    uint32_t base_;             // data segment base: register values and addresses are offsets
+    bool c16_;                  // 16-bit code segment
+    bool addr67_ = false;       // the op gets a 67 prefix when it addresses memory
+    bool a16_ = false;          // the op's address size is 16
+    bool uses_addr_ = false;    // the op's encoding depends on the address size
     unsigned size_ = 4;
     bool mem_ = false;
     std::vector<uint8_t> pre_;  // setup instructions (no prefixes of the op apply)
@@ -114,6 +138,21 @@ void Encoder::modrm(uint8_t reg, bool rm_dst) {
         u8(uint8_t(0xC0 | (reg << 3) | (rm_dst ? dst_reg() : any_reg())));
         return;
     }
+    uses_addr_ = true;
+    if (a16_) {  // [bx+si] [bx] [bx+si+d8] [bx+d16] [bp+si+d8] (BP set first) [d16]
+        switch (below(6)) {
+        case 0: u8(uint8_t(reg << 3)); break;
+        case 1: u8(uint8_t(reg << 3 | 7)); break;
+        case 2: u8(uint8_t(0x40 | reg << 3)); u8(uint8_t(rng_())); break;
+        case 3: u8(uint8_t(0x80 | reg << 3 | 7)); imm(2, uint32_t(int32_t(below(0x100)) - 0x80)); break;
+        case 4:
+            setup_mov32(EBP, DATA - base_ + 0x100 + below(0x700));
+            u8(uint8_t(0x40 | reg << 3 | 2)); u8(uint8_t(rng_()));
+            break;
+        default: u8(uint8_t(reg << 3 | 6)); imm(2, DATA - base_ + 0x100 + below(0xE00));
+        }
+        return;
+    }
     switch (below(5)) {
     case 0: u8(uint8_t((reg << 3) | BASE)); break;
     case 1: u8(uint8_t(0x40 | (reg << 3) | BASE)); u8(uint8_t(rng_())); break;
@@ -123,7 +162,7 @@ void Encoder::modrm(uint8_t reg, bool rm_dst) {
         u8(uint8_t((below(3) << 6) | (INDEX << 3) | BASE));
         u8(uint8_t(rng_()));
         break;
-    default: u8(uint8_t(0x05 | (reg << 3))); imm(4, DATA + 0x100 + below(0xE00));
+    default: u8(uint8_t(0x05 | (reg << 3))); imm(4, DATA - base_ + 0x100 + below(0xE00));
     }
 }
 
@@ -243,13 +282,13 @@ void Encoder::muldiv() {
     const uint8_t ext = uint8_t(std::find(kMulDiv.begin(), kMulDiv.end(), op_) - kMulDiv.begin());
     if (div && below(2)) {
         if (op_ == "IDIV") {
-            if (size_ == 1) pre_ = {0x66, 0x98};  // cbw
-            else if (size_ == 2) pre_ = {0x66, 0x99};  // cwd
-            else pre_ = {0x99};  // cdq
+            if (size_ == 1) pre_ = opsz(2, {0x98});  // cbw
+            else if (size_ == 2) pre_ = opsz(2, {0x99});  // cwd
+            else pre_ = opsz(4, {0x99});  // cdq
         } else {
             if (size_ == 1) pre_ = {0xB4, 0x00};  // mov ah, 0
-            else if (size_ == 2) pre_ = {0x66, 0xBA, 0x00, 0x00};
-            else pre_ = {0xBA, 0, 0, 0, 0};
+            else if (size_ == 2) pre_ = opsz(2, {0xBA, 0x00, 0x00});
+            else pre_ = opsz(4, {0xBA, 0, 0, 0, 0});
         }
         form_ = "rm (small dividend)";
     } else {
@@ -322,6 +361,7 @@ void Encoder::datamov() {
     } else if (op_ == "CBW" || op_ == "CWD") {
         u8(op_ == "CBW" ? 0x98 : 0x99);
     } else if (op_ == "XLAT") {
+        uses_addr_ = true;
         u8(0xD7);
     } else if (op_ == "CMOVCC" || op_ == "SETCC") {
         const uint8_t cc = uint8_t(below(16));
@@ -360,10 +400,9 @@ void Encoder::flagops() {
 // must not set TF or AC); ENTER and LEAVE get an EBP inside the stack page.
 void Encoder::stack() {
     writes_ = 0;
-    const uint8_t o16 = size_ == 2 ? 0x66 : 0;
     const auto push_imm = [&](uint32_t v) {
-        if (o16) pre_.push_back(o16);
-        pre_.push_back(0x68);
+        const auto op = opsz(size_, {0x68});
+        pre_.insert(pre_.end(), op.begin(), op.end());
         for (unsigned i = 0; i < size_; ++i) pre_.push_back(uint8_t(v >> (8 * i)));
     };
     if (op_ == "PUSH") {
@@ -383,7 +422,7 @@ void Encoder::stack() {
         mem_ = false;
         // Pushed in register order, so POPA (EDI first) gets them back in place.
         for (unsigned r = 0; r < 8; ++r)
-            push_imm(r == BASE ? DATA + 0x100 + below(0x700) : r == INDEX ? below(0x100) : rand32());
+            push_imm(r == BASE ? DATA - base_ + 0x100 + below(0x700) : r == INDEX ? below(0x100) : rand32());
         u8(0x61);
         form_ = "after 8 pushes";
     } else if (op_ == "PUSHF") {
@@ -398,7 +437,7 @@ void Encoder::stack() {
         form_ = "after push";
     } else {  // ENTER, LEAVE
         mem_ = false;
-        setup_mov32(EBP, STACK + 0x600 + 4 * below(0x100));
+        setup_mov32(EBP, STACK - base_ + 0x600 + 4 * below(0x100));
         if (op_ == "ENTER") {
             u8(0xC8); imm(2, below(0x40)); u8(uint8_t(below(8) ? below(5) : rng_()));
             form_ = "imm16,imm8";
@@ -411,13 +450,14 @@ void Encoder::stack() {
 // Short counts (0..8), both directions (DF comes from the random state), ES = DS flat.
 void Encoder::string() {
     mem_ = true;
+    uses_addr_ = true;
     const std::map<std::string, uint8_t> enc = {
         {"MOVS", 0xA4}, {"CMPS", 0xA6}, {"STOS", 0xAA}, {"LODS", 0xAC}, {"SCAS", 0xAE}};
     const uint8_t opc = enc.at(op_);
     const bool compares = op_ == "CMPS" || op_ == "SCAS";
     const unsigned count = below(9);
-    setup_mov32(INDEX, DATA + 0x400 + below(0x800));
-    setup_mov32(EDI, DATA + 0x400 + below(0x800));
+    setup_mov32(INDEX, DATA - base_ + 0x400 + below(0x800));
+    setup_mov32(EDI, DATA - base_ + 0x400 + below(0x800));
     setup_mov32(ECX, count);
     reads_ = DF;
     writes_ = compares ? ALL_ARITH : 0;
@@ -428,6 +468,7 @@ void Encoder::string() {
     default: u8(0xF2); form_ = compares ? "REPNE" : "REP(F2)"; if (count == 0) writes_ = 0;
     }
     u8(uint8_t(opc | (size_ != 1)));
+    if (c16_) post_.push_back(0x66);
     post_.push_back(uint8_t(0xB8 + INDEX));
     imm32_to(post_, below(0x100));
 }
@@ -445,32 +486,103 @@ void Encoder::flow() {
         if (op_ == "JCC") {
             const uint8_t cc = uint8_t(below(16));
             reads_ = kCondReads[cc >> 1];
-            if (near) { u8(0x0F); u8(uint8_t(0x80 + cc)); imm(4, 1); }
+            if (near) { u8(0x0F); u8(uint8_t(0x80 + cc)); imm(dsz(), 1); }
             else { u8(uint8_t(0x70 + cc)); u8(1); }
             form_ = "cc=" + std::to_string(cc) + (near ? " rel32" : " rel8");
         } else {
-            if (near) { u8(0xE9); imm(4, 1); }
+            if (near) { u8(0xE9); imm(dsz(), 1); }
             else { u8(0xEB); u8(1); }
             form_ = near ? "rel32" : "rel8";
         }
         post_ = {inc};  // whether it runs is not known here: it defines no flag
     } else if (op_ == "JECXZ") {
-        setup_mov32(ECX, below(2));
+        setup_mov32(ECX, below(2) ? below(2) : 0x10000 * (1 + below(4)));  // CX 0 with ECX != 0
+        uses_addr_ = true;  // JCXZ or JECXZ
         u8(0xE3); u8(1);
         post_ = {inc};
     } else if (op_ == "CALL" || op_ == "RET") {
         const bool pop_imm = op_ == "RET" && below(2);
         const uint16_t extra = uint16_t(4 * below(8));
-        u8(0xE8); imm(4, 2);            // call X
+        u8(0xE8); imm(dsz(), 2);        // call X
         u8(0xEB); u8(pop_imm ? 3 : 1);  // jmp over X
         if (pop_imm) { u8(0xC2); imm(2, extra); form_ = "imm16"; }
         else u8(0xC3);                  // X: ret
     } else {  // LOOP, LOOPE, LOOPNE: body INC, then the loop back over it
         setup_mov32(ECX, 1 + below(4));
+        uses_addr_ = true;  // CX or ECX counts
         u8(inc);
         u8(op_ == "LOOP" ? 0xE2 : op_ == "LOOPE" ? 0xE1 : 0xE0);
         u8(0xFD);
         writes_ = ALL_ARITH & ~CF;
+    }
+}
+
+// Instructions of protection and interrupts that behave the same at CPL 3 on both sides:
+// selector checks on the LDT selectors (the two LDTs are identical; GDT selectors are not),
+// ARPL, BOUND, INTO/INT n/INT1 faults, IRET within the 16-bit code segment (its selector is
+// the same on both sides), and privileged or I/O instructions, which must raise #GP.
+void Encoder::system() {
+    seg_ok_ = false;
+    if (op_ == "ARPL") {  // r/m16, r16 whatever the operand size
+        writes_ = ZF;
+        u8(0x63); modrm(any_reg(), true); form_ = "rm16,r16";
+    } else if (op_ == "BOUND") {  // #BR (SIGSEGV) when out of the random bounds
+        mem_ = true;
+        writes_ = 0;
+        u8(0x62); modrm(any_reg(), false); form_ = "r,m";
+    } else if (op_ == "INTO") {
+        writes_ = 0;
+        reads_ = OF;
+        mem_ = false;
+        u8(0xCE);
+    } else if (op_ == "INT1" || op_ == "INT") {  // #DB; or #GP through a DPL 0 gate, #BP for 3
+        writes_ = 0;
+        mem_ = false;
+        if (op_ == "INT1") {
+            u8(0xF1);
+        } else {
+            static const uint8_t vec[] = {0, 1, 3, 4, 5, 6, 13, 14, 0x21, 0x81, 0xFF};
+            const uint8_t v = vec[below(sizeof vec)];
+            u8(0xCD); u8(v);
+            form_ = std::to_string(v);
+        }
+    } else if (op_ == "IRET") {  // pushf; push LDT_CODE16; call X; jmp over X; X: iret
+        writes_ = 0;
+        reads_ = ALL_ARITH;  // the pushed image stays in the stack page
+        mem_ = false;
+        const bool o32 = size_ == 4;
+        for (auto v : {opsz(size_, {0x9C}), opsz(size_, {0x6A, uint8_t(LDT_CODE16)}),
+                       opsz(size_, {0xE8})})
+            b_.insert(b_.end(), v.begin(), v.end());
+        imm(size_, 2);
+        u8(0xEB); u8(o32 ? 2 : 1);
+        if (o32) u8(0x66);
+        u8(0xCF);
+    } else if (op_ == "PRIV") {
+        writes_ = 0;
+        mem_ = false;
+        static const std::vector<std::vector<uint8_t>> ops = {
+            {0xFA}, {0xFB}, {0xF4}, {0x0F, 0x06}, {0x0F, 0x08}, {0x0F, 0x09}, {0x0F, 0x30},
+            {0x0F, 0x32}, {0x0F, 0x01, 0x57, 0x10}, {0x0F, 0x01, 0x5F, 0x10},
+            {0x0F, 0x00, 0xD0}, {0x0F, 0x00, 0xD8}, {0x0F, 0x01, 0xF0}, {0x0F, 0x01, 0x7F, 0x10},
+            {0xE4, 0x60}, {0xE5, 0x60}, {0xE6, 0x80}, {0xE7, 0x80}, {0xEC}, {0xED}, {0xEE},
+            {0xEF}, {0x6C}, {0x6D}, {0x6E}, {0x6F}};  // cli sti hlt clts invd wbinvd wrmsr rdmsr
+                // lgdt lidt lldt ltr lmsw invlpg ([bx+0x10] / [edi+0x10]) in out ins outs
+        b_ = ops[below(uint32_t(ops.size()))];
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%02X %02X", b_[0], b_.size() > 1 ? b_[1] : 0);
+        form_ = buf;
+    } else {  // LAR LSL VERR VERW on an LDT selector (0x1F is past the LDT's limit)
+        writes_ = ZF;
+        mem_ = false;
+        static const uint8_t sels[] = {0, 0x04, LDT_CODE16, LDT_DATA16, LDT_DATA32, 0x1F, 0x0E};
+        const uint8_t r = pick(kWritable32);
+        setup_mov32(r, sels[below(sizeof sels)] | (below(4) == 0 ? rand32() << 16 : 0));
+        if (op_ == "LAR" || op_ == "LSL") {
+            u8(0x0F); u8(op_ == "LAR" ? 0x02 : 0x03); u8(uint8_t(0xC0 | dst_reg() << 3 | r));
+        } else {
+            u8(0x0F); u8(0x00); u8(uint8_t(0xC0 | (op_ == "VERR" ? 4 : 5) << 3 | r));
+        }
     }
 }
 
@@ -481,34 +593,41 @@ void Encoder::x87() {
     mem_ = true;
     seg_ok_ = false;
     const auto disp = [&] { return uint8_t(8 * below(16)); };
-    pre_ = {0xDB, 0xE3, 0xDD, uint8_t(0x40 | BASE), disp()};  // fninit; fld qword [ebx+d]
-    post_ = {0xDD, uint8_t(0x58 | BASE), disp()};              // fstp qword [ebx+d]
+    pre_ = {0xDB, 0xE3, 0xDD, bxd(0), disp()};  // fninit; fld qword [ebx+d]
+    post_ = {0xDD, bxd(3), disp()};              // fstp qword [ebx+d]
     if (below(2)) {
         // A control word with random rounding and precision control, all exceptions masked:
         // push imm32; fldcw [esp]; lea esp, [esp+4] (no flag changes).
         const uint32_t cw = 0x7F | below(4) << 8 | below(4) << 10;
-        pre_.insert(pre_.begin() + 2, {0x68, uint8_t(cw), uint8_t(cw >> 8), 0, 0, 0xD9, 0x2C, 0x24,
-                                       0x8D, 0x64, 0x24, 0x04});
+        std::vector<uint8_t> s = opsz(4, {0x68, uint8_t(cw), uint8_t(cw >> 8), 0, 0});
+        if (c16_) s.push_back(0x67);
+        s.insert(s.end(), {0xD9, 0x2C, 0x24});
+        const auto lea = opsz(4, {0x8D, 0x64, 0x24, 0x04});
+        if (c16_) s.push_back(0x67);
+        s.insert(s.end(), lea.begin(), lea.end());
+        pre_.insert(pre_.begin() + 2, s.begin(), s.end());
         form_suffix_ = " cw";
     }
     if (op_ == "FARITH") {
         const uint8_t k = uint8_t(below(8));  // fadd fmul fcom fcomp fsub fsubr fdiv fdivr
         const bool int32 = below(2);  // FIADD.. m32int, or FADD.. m64
-        u8(int32 ? 0xDA : 0xDC); u8(uint8_t(0x40 | (k << 3) | BASE)); u8(disp());
+        u8(int32 ? 0xDA : 0xDC); u8(bxd(k)); u8(disp());
         form_ = (int32 ? "m32int /" : "m64 /") + std::to_string(k);
         if (k == 3) pre_.insert(pre_.end(), {0xD9, 0xE8});  // fcomp pops: push 1.0 first
     } else if (op_ == "FPAIR") {
         // A second value in ST0 (a double, or an int32 through FILD), then one two-operand
         // operation; the status word or EFLAGS carry compare results.
-        if (below(2)) pre_.insert(pre_.end(), {0xDD, uint8_t(0x40 | BASE), disp()});
-        else pre_.insert(pre_.end(), {0xDB, uint8_t(0x40 | BASE), disp()});
+        if (below(2)) pre_.insert(pre_.end(), {0xDD, bxd(0), disp()});
+        else pre_.insert(pre_.end(), {0xDB, bxd(0), disp()});
         static const std::vector<std::vector<uint8_t>> ops = {
             {0xDE, 0xC1}, {0xDE, 0xC9}, {0xDE, 0xE1}, {0xDE, 0xE9}, {0xDE, 0xF1}, {0xDE, 0xF9},
             {0xD9, 0xC9}, {0xDB, 0xF1}, {0xDF, 0xF1}, {0xDB, 0xE9}, {0xDF, 0xE9},
             {0xDA, 0xE9, 0xDF, 0xE0}, {0xD9, 0xE4, 0xDF, 0xE0}, {0xD9, 0xE5, 0xDF, 0xE0},
             {0xDA, 0xC1}, {0xDA, 0xC9}, {0xDA, 0xD1}, {0xDA, 0xD9}, {0xDB, 0xC1}, {0xDB, 0xC9},
             {0xDB, 0xD1}, {0xDB, 0xD9}, {0xDD, 0xE1, 0xDF, 0xE0}, {0xDD, 0xE9, 0xDF, 0xE0},
-            {0xDE, 0xD9, 0xDF, 0xE0}, {0xDD, 0xC1}, {0xDB, 0xE2}, {0x9B}};  // fucom(p) fcompp ffree fnclex fwait
+            {0xDE, 0xD9, 0xDF, 0xE0}, {0xDD, 0xC1}, {0xDB, 0xE2}, {0x9B},  // fucom(p) fcompp ffree fnclex fwait
+            {0xD9, 0xFD}, {0xD9, 0xF4}, {0xD9, 0xF8}, {0xD9, 0xF5}, {0xDF, 0xC1}, {0xD9, 0xD9},
+            {0xDB, 0xE0}, {0xDB, 0xE1}, {0xDB, 0xE4}};  // fscale fxtract fprem fprem1 ffreep fstp(nce) 8087/287 nops
         const auto& o = ops[below(uint32_t(ops.size()))];
         b_ = o;
         char buf[24];
@@ -517,14 +636,44 @@ void Encoder::x87() {
         static const uint32_t fcmov_reads[4] = {CF, ZF, CF | ZF, PF};  // b, e, be, u (and n*)
         if ((o[0] == 0xDA || o[0] == 0xDB) && o.size() > 1 && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
         if (o.size() == 2 && (o[0] == 0xDB || o[0] == 0xDF) && o[1] >= 0xE8) writes_ = ALL_ARITH;  // (u)comi(p)
-        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, or the default fstp m64
-        switch (below(5)) {
-        case 0: post_ = {0xDB, uint8_t(0x58 | BASE), disp()}; break;
-        case 1: post_ = {0xDB, uint8_t(0x50 | BASE), disp()}; break;
-        case 2: post_ = {0xDD, uint8_t(0x50 | BASE), disp()}; break;
-        case 3: post_ = {0xD9, uint8_t(0x78 | BASE), disp()}; break;
+        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, fbstp m80 then fbld of it, or
+        // the default fstp m64
+        switch (below(6)) {
+        case 4: {
+            const uint8_t d = disp();
+            post_ = {0xDF, bxd(6), d, 0xDF, bxd(4), d, 0xDD, bxd(3), disp()};
+            break;
+        }
+        case 0: post_ = {0xDB, bxd(3), disp()}; break;
+        case 1: post_ = {0xDB, bxd(2), disp()}; break;
+        case 2: post_ = {0xDD, bxd(2), disp()}; break;
+        case 3: post_ = {0xD9, bxd(7), disp()}; break;
         default: break;
         }
+    } else if (op_ == "FENV") {
+        // FNSTENV or FNSAVE, then FLDENV or FRSTOR of that image. Zeroed in between: the
+        // instruction pointer, code selector, opcode and data pointer fields (the selectors
+        // differ between host and jitpc) and the empty registers ST1-ST7 of an FNSAVE image
+        // (FNINIT leaves stale contents there: the host's come from earlier cases). The rest is
+        // compared through memory.
+        const uint8_t d = uint8_t(8 * below(8));
+        const bool save = below(2);
+        u8(save ? 0xDD : 0xD9); u8(bxd(6)); u8(d);
+        const unsigned env = c16_ ? 14 : 28;
+        const auto zero = [&](unsigned from, unsigned to) {
+            for (unsigned k = from; k < to; k += 4) {  // mov dword [ebx/bx + d + k], 0
+                auto z = opsz(4, {0xC7, uint8_t(c16_ ? 0x87 : 0x83)});
+                imm32_to(z, d + k);
+                z.resize(z.size() - (c16_ ? 2 : 0));
+                z.insert(z.end(), {0, 0, 0, 0});
+                post_.insert(post_.end() - 3, z.begin(), z.end());
+            }
+        };
+        zero(c16_ ? 6 : 12, env);
+        if (save) zero(env + 10, env + 80);
+        const std::vector<uint8_t> load = {uint8_t(save ? 0xDD : 0xD9), bxd(4), d};
+        post_.insert(post_.end() - 3, load.begin(), load.end());
+        form_ = save ? "fnsave/frstor" : "fnstenv/fldenv";
     } else {
         // fchs fabs fsqrt frndint fld1 fldz fldpi fldl2t fldl2e fldlg2 fldln2
         // fnop fincstp fdecstp
@@ -541,6 +690,8 @@ void Encoder::x87() {
 Insn Encoder::make() {
     sizes({1, 2, 4});
     mem_ = below(2);
+    addr67_ = mode_ != Mode::Flat32 && below(4) == 0;
+    a16_ = c16_ != addr67_;
     if (in(kAlu, op_)) alu();
     else if (op_ == "TEST") test();
     else if (op_ == "INC" || op_ == "DEC") incdec();
@@ -549,10 +700,10 @@ Insn Encoder::make() {
     else if (op_ == "SHLD" || op_ == "SHRD") { sizes({2, 4}); shld(); }
     else if (in(kShift, op_)) shift();
     else if (in(kMulDiv, op_)) muldiv();
-    else if (op_.rfind("B", 0) == 0 && op_ != "BSWAP") { sizes({2, 4}); bits(); }
+    else if (op_.rfind("B", 0) == 0 && op_ != "BSWAP" && op_ != "BOUND") { sizes({2, 4}); bits(); }
     else if (op_ == "DAA" || op_ == "DAS" || op_ == "AAA" || op_ == "AAS" || op_ == "AAM" || op_ == "AAD") {
         size_ = 1; bcd();
-    } else if (op_ == "CMPXCHG8B") { size_ = 4; mem_ = true; datamov(); }
+    } else if (op_ == "CMPXCHG8B") { size_ = dsz(); mem_ = true; datamov(); }
     else if (op_ == "LEA") { sizes({2, 4}); mem_ = true; datamov(); }
     else if (op_ == "BSWAP") { size_ = 4; mem_ = false; datamov(); }
     else if (op_ == "SETCC") { size_ = 1; datamov(); }
@@ -563,10 +714,13 @@ Insn Encoder::make() {
         datamov();
     } else if (op_ == "CMPXCHG" || op_ == "XADD" || op_ == "XCHG") datamov();
     else if (op_ == "CLC" || op_ == "STC" || op_ == "CMC" || op_ == "CLD" || op_ == "STD" ||
-             op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC") { size_ = 4; flagops(); }
+             op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC") { size_ = dsz(); flagops(); }
     else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
-             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = 4; flow(); }
-    else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR") { size_ = 4; x87(); }
+             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = dsz(); flow(); }
+    else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV") { size_ = dsz(); x87(); }
+    else if (op_ == "ARPL" || op_ == "INTO" || op_ == "INT1" || op_ == "INT" || op_ == "PRIV" ||
+             op_ == "VERR" || op_ == "VERW") { size_ = dsz(); system(); }
+    else if (op_ == "IRET" || op_ == "BOUND" || op_ == "LAR" || op_ == "LSL") { sizes({2, 4}); system(); }
     else if (op_ == "MOVS" || op_ == "CMPS" || op_ == "STOS" || op_ == "LODS" || op_ == "SCAS") string();
     else { sizes({2, 4}); stack(); }
 
@@ -574,7 +728,8 @@ Insn Encoder::make() {
     // destination of a lockable op; elsewhere it must raise #UD on both sides).
     std::vector<uint8_t> pfx;
     std::string pre_key;
-    if (size_ == 2) { pfx.push_back(0x66); pre_key += "66 "; }
+    if (size_ != 1 && size_ != dsz()) { pfx.push_back(0x66); pre_key += "66 "; }
+    if (addr67_ && uses_addr_) { pfx.push_back(0x67); pre_key += "67 "; }
     if (mem_ && seg_ok_ && below(4) == 0) {
         pfx.push_back(std::vector<uint8_t>{0x26, 0x36, 0x3E}[below(3)]);
         pre_key += "seg ";
@@ -597,7 +752,8 @@ Insn Encoder::make() {
     const std::string where = mem_ ? " mem" : " reg";
     insn.text = op_ + (form_.empty() ? "" : " " + form_) + " o" + std::to_string(size_ * 8) + where;
     insn.coverage_key = op_ + (form_.empty() ? "" : " " + form_) + " " + std::to_string(size_ * 8) +
-                        where + " " + (pre_key.empty() ? "-" : pre_key);
+                        where + " " + (pre_key.empty() ? "- " : pre_key) + (c16_ ? "cs16" : "cs32") +
+                        (!uses_addr_ ? "" : a16_ ? " a16" : " a32");
     return insn;
 }
 
@@ -629,13 +785,13 @@ std::set<std::string> expand_ops(const std::string& list) {
     return out;
 }
 
-State Generator::random_state() {
-    Encoder e(rng_, "");
+State Generator::random_state(Mode mode) {
+    Encoder e(rng_, "", mode);
     State s;
     for (auto& r : s.gpr) r = e.rand32();
-    s.gpr[BASE] = DATA + 0x100 + e.below(0x700);
+    s.gpr[BASE] = DATA - seg_base(mode) + 0x100 + e.below(0x700);
     s.gpr[INDEX] = e.below(0x100);
-    s.gpr[4] = STACK_TOP;
+    s.gpr[4] = STACK_TOP - seg_base(mode);
     s.eflags = 0x202 | (e.rand32() & (ALL_ARITH | DF));
     for (auto* page : {&s.data, &s.stack})
         for (unsigned k = 0; k < PAGE; k += 8) {
@@ -649,14 +805,21 @@ State Generator::random_state() {
 // if that keeps happening, a CMP defines all arithmetic flags first.
 Case Generator::next(unsigned max_insns) {
     Case c;
-    c.in = random_state();
+    // IRET is generated in 16-bit code only: there the pushed code selector is the same on
+    // both sides.
+    const bool only_iret = ops_.size() == 1 && ops_.count("IRET");
+    c.mode = only_iret ? Mode::Code16 : Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
+    c.in = random_state(c.mode);
     const std::vector<std::string> ops(ops_.begin(), ops_.end());
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
     uint32_t undefined = 0;
     for (unsigned i = 0; i < n; ++i) {
         Insn insn;
         for (unsigned tries = 0;; ++tries) {
-            Encoder e(rng_, ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)]);
+            std::string op;
+            do op = ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)];
+            while (op == "IRET" && c.mode != Mode::Code16);
+            Encoder e(rng_, op, c.mode);
             insn = e.make();
             if (!(insn.reads_flags & undefined)) break;
             if (tries == 8) {

@@ -18,7 +18,7 @@ public:
     Case next(unsigned max_insns);
 
 private:
-    State random_state();
+    State random_state(Mode mode);
 
     std::mt19937_64 rng_;
     std::set<std::string> ops_;

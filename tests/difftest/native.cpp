@@ -1,5 +1,6 @@
 #include "tests/difftest/native.h"
 
+#include <asm/ldt.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -57,39 +58,75 @@ std::vector<uint8_t> entry64() {
     return e.b;
 }
 
-// 64-bit exit, reached by the trailer's far jump or by the signal handler: back to the caller.
+// 64-bit exit, reached by the trailer's far jump or by the signal handler: back to the caller
+// with the flat data selectors the C code expects (a case may leave LDT ones loaded).
 std::vector<uint8_t> return64() {
     Emitter e;
+    e.u8({0xB8}).u32(USER_DS);
+    e.u8({0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xD0});  // mov ds/es/ss, eax
     e.u8({0x48, 0x8B, 0x24, 0x25}).u32(RES_RSP);                          // mov rsp, [RES_RSP]
     e.u8({0x41, 0x5F, 0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5D, 0x5B});  // pop r15-r12 rbp rbx
     e.u8({0xC3});
     return e.b;
 }
 
-// 32-bit prologue: flat data segments, EFLAGS, then the GPRs (ESP last).
-std::vector<uint8_t> prologue(const State& in) {
+uint16_t data_selector(Mode m) {
+    return m == Mode::Flat32 ? USER_DS : m == Mode::Based32 ? LDT_DATA32 : LDT_DATA16;
+}
+
+// 32-bit prologue: the mode's data segments, EFLAGS, the GPRs (ESP last), then a far jump to
+// the case in the mode's code segment.
+std::vector<uint8_t> prologue(const State& in, Mode m) {
     Emitter e;
+    const uint8_t ds = uint8_t(data_selector(m));
     e.u8({0xBC}).u32(RES_STACK);  // mov esp, scratch: the 64-bit RSP truncated is unmapped
-    for (uint8_t pop : {0x1F, 0x07, 0x17}) e.u8({0x6A, uint8_t(USER_DS), pop});  // pop ds/es/ss
+    for (uint8_t pop : {0x1F, 0x07, 0x17}) e.u8({0x6A, ds, pop});  // pop ds/es/ss
+    e.u8({0xBC}).u32(RES_STACK - seg_base(m));  // the same scratch stack through SS
     e.u8({0x68}).u32(in.eflags).u8({0x9D});  // push imm32; popfd
     for (unsigned r = 0; r < 8; ++r)
         if (r != 4) e.u8({uint8_t(0xB8 + r)}).u32(in.gpr[r]);
     e.u8({0xBC}).u32(in.gpr[4]);
+    if (m == Mode::Code16) e.u8({0xEA}).u32(CODE_START - CODE).u8({uint8_t(LDT_CODE16), 0});
+    else e.u8({0xEA}).u32(CODE_START).u8({uint8_t(USER32_CS), 0});
     return e.b;
 }
 
-// 32-bit trailer: dump GPRs and EFLAGS to RESULT, set the done marker, restore the flags the
-// 64-bit ABI expects (DF = 0) and jump far back to 64-bit code.
-std::vector<uint8_t> trailer() {
+// 32-bit trailer: dump GPRs and EFLAGS to RESULT (through DS), set the done marker, restore the
+// flags the 64-bit ABI expects (DF = 0) and jump far back to 64-bit code. 16-bit cases reach it
+// through an o32 far jump to USER32_CS first.
+std::vector<uint8_t> trailer(Mode m) {
     Emitter e;
-    for (unsigned r = 0; r < 8; ++r) e.u8({0x89, uint8_t(0x05 | (r << 3))}).u32(RESULT + 4 * r);
-    e.u8({0xBC}).u32(RES_STACK);                      // mov esp, scratch
+    const uint32_t b = seg_base(m);
+    if (m == Mode::Code16) e.u8({0x66, 0xEA}).u32(0).u8({uint8_t(USER32_CS), 0});  // patched below
+    const size_t jump_end = e.b.size();
+    for (unsigned r = 0; r < 8; ++r) e.u8({0x89, uint8_t(0x05 | (r << 3))}).u32(RESULT - b + 4 * r);
+    e.u8({0xBC}).u32(RES_STACK - b);                  // mov esp, scratch
     e.u8({0x9C, 0x58});                               // pushfd; pop eax
-    e.u8({0xA3}).u32(RES_EFLAGS);                     // mov [abs], eax
+    e.u8({0xA3}).u32(RES_EFLAGS - b);                 // mov [abs], eax
     e.u8({0x68}).u32(0x202).u8({0x9D});               // push 0x202; popfd
-    e.u8({0xC7, 0x05}).u32(RES_DONE).u32(DONE_MAGIC);
+    e.u8({0xC7, 0x05}).u32(RES_DONE - b).u32(DONE_MAGIC);
     e.u8({0xEA}).u32(RETURN64).u8({uint8_t(USER64_CS), 0});  // jmp far 0x33:RETURN64
+    if (m == Mode::Code16) e.b[2] = uint8_t(jump_end);  // offset from the trailer's start
     return e.b;
+}
+
+void install_ldt() {
+    const auto set = [](unsigned entry, bool code, bool big) {
+        user_desc d{};
+        d.entry_number = entry;
+        d.base_addr = CODE;
+        d.limit = SEG_LIMIT;
+        d.seg_32bit = big;
+        d.contents = code ? MODIFY_LDT_CONTENTS_CODE : MODIFY_LDT_CONTENTS_DATA;
+        d.useable = 0;  // AVL clear, as in the emulated LDT (LAR returns it)
+        if (syscall(SYS_modify_ldt, 1, &d, sizeof d) != 0) {
+            std::perror("difftest: modify_ldt");
+            std::exit(2);
+        }
+    };
+    set(LDT_CODE16 >> 3, true, false);
+    set(LDT_DATA16 >> 3, false, false);
+    set(LDT_DATA32 >> 3, false, true);
 }
 
 Outcome from_signal(int sig) {
@@ -110,7 +147,7 @@ void on_fault(int sig, siginfo_t*, void* ucv) {
     *reinterpret_cast<volatile uint32_t*>(uintptr_t(RES_SIGNAL)) = uint32_t(sig);
     auto& g = uc->uc_mcontext.gregs;
     g[REG_RIP] = RETURN64;
-    g[REG_CSGSFS] = (g[REG_CSGSFS] & ~0xFFFFll) | USER64_CS;
+    g[REG_CSGSFS] = (g[REG_CSGSFS] & ~0xFFFF00000000FFFFll) | USER64_CS | (int64_t(USER_DS) << 48);  // CS, SS
     g[REG_EFL] = 0x202;
 }
 
@@ -145,6 +182,7 @@ NativeRunner::NativeRunner() {
         std::exit(2);
     }
     region_ = static_cast<uint8_t*>(p);
+    install_ldt();
     std::signal(SIGPIPE, SIG_IGN);  // a child that died is seen as EOF, not as a signal
     const rlimit no_core{0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
@@ -179,17 +217,24 @@ void NativeRunner::reap() {
     child_ = -1;
 }
 
-Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in) {
+Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode mode) {
     // The whole code page is rewritten each time: a stray store of an earlier case must not
     // survive in the 64-bit stubs.
     std::memset(region_, 0xCC, CODE_SIZE);
-    static const auto e64 = entry64(), r64 = return64(), tr = trailer();
+    static const auto e64 = entry64(), r64 = return64();
+    static const std::vector<uint8_t> trailers[] = {trailer(Mode::Flat32), trailer(Mode::Based32),
+                                                    trailer(Mode::Code16)};
+    auto tr = trailers[unsigned(mode)];
+    if (mode == Mode::Code16) {  // the o32 far jump's target: the trailer's 32-bit part
+        const uint32_t at = CODE_START + uint32_t(code.size()) + tr[2];
+        std::memcpy(tr.data() + 2, &at, 4);
+    }
     std::memcpy(region_, e64.data(), e64.size());
     std::memcpy(region_ + (RETURN64 - CODE), r64.data(), r64.size());
     const uint32_t far_off = PROLOGUE;
     std::memcpy(region_ + (FARPTR - CODE), &far_off, 4);
     std::memcpy(region_ + (FARPTR - CODE) + 4, &USER32_CS, 2);
-    const auto pro = prologue(in);
+    const auto pro = prologue(in, mode);
     // Layout: [entry64][prologue][NOPs][code at CODE_START][trailer] ... [return64][farptr];
     // the emulator runs the same code at the same address and starts at CODE_START.
     uint8_t* const start = region_ + (CODE_START - CODE);

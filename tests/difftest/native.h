@@ -1,5 +1,6 @@
 // Runs a case as real IA-32 code on the host CPU: a persistent child under seccomp strict mode
-// switches to the 32-bit user code segment and executes the bytes at the fixed addresses.
+// switches to the 32-bit user code segment (and for 16-bit cases on to an LDT 16-bit code
+// segment) and executes the bytes at the fixed addresses.
 #pragma once
 
 #include <sys/types.h>
@@ -10,9 +11,11 @@ namespace jitpc::difftest {
 
 class NativeRunner {
 public:
-    NativeRunner();  // maps the shared region at its fixed address (exits on failure)
+    // Maps the shared region at its fixed address and installs the LDT descriptors (exits on
+    // failure); the child inherits the LDT.
+    NativeRunner();
     ~NativeRunner();
-    Result run(const std::vector<uint8_t>& code, const State& in);
+    Result run(const std::vector<uint8_t>& code, const State& in, Mode mode);
 
 private:
     void spawn();
