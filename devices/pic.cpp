@@ -67,15 +67,9 @@ void Pic::log_once(unsigned what, const char* msg) {
 }
 
 void Pic::update_cascade() {
-    Chip& m = chip_[0];
-    const uint8_t bit = 1u << CASCADE_IRQ;
-    if (chip_[1].output() >= 0) {
-        m.irr |= bit;
-        m.lines |= bit;
-    } else {
-        m.irr &= uint8_t(~bit);
-        m.lines &= uint8_t(~bit);
-    }
+    // IR2 is an edge input like any other: the slave's INT rising latches the request, so a
+    // slave request that vanishes before INTA still reaches the slave as spurious IRQ 15.
+    chip_[0].set_line(CASCADE_IRQ, chip_[1].output() >= 0);
 }
 
 void Pic::set_irq(unsigned line, bool level) {

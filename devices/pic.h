@@ -7,7 +7,8 @@
 //     INTA cycle (or until the line is re-edged after dropping); a new edge counts only after
 //     the source dropped its line. Level-triggered inputs (ELCR) make IRR follow the line, so a
 //     request that vanishes before INTA yields the spurious vector (IRQ 7, or 15 on the slave).
-//   - The cascade input IR2 of the master follows the slave's INT output as a level.
+//   - The master's IR2 is edge-triggered on the slave's INT output, which drops while the
+//     slave's request is blocked by its own in-service level.
 //   - Priority rotation (OCW2 R=1), set-priority and poll commands and 8080 mode are not
 //     modelled: the EOI part of a rotate command is performed, the rest is logged once.
 #pragma once
