@@ -11,7 +11,7 @@
 namespace jitpc::machine {
 
 Machine::Machine(const Config& cfg)
-    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount), pit(clock, pic), cfg_(cfg),
+    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount, &cpu.icount_limit), pit(clock, pic), cfg_(cfg),
       debugcon_(cfg.debugcon), debug_exit_(bus) {
     bus.stop_flag = &interp.stop_request;
     bus.pic = &pic;

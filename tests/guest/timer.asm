@@ -2,7 +2,8 @@
 ; 0x20/0x28) to an IDT handler that counts IRQ 0 and sends EOI. The main loop only HLTs, so
 ; every wake-up must be an interrupt (exactly 100 loop turns for 100 ticks), and the TSC must
 ; have advanced by 100 PIT periods: 100 * 1193 PIT clocks = 99,984,767 ns, within one period
-; of 100 ms. It retires about 1600 instructions because HLT moves the clock to the next event.
+; of 100 ms. Then a mode 0 one-shot armed mid-run must interrupt the spinning CPU on time.
+; It retires a few thousand instructions: HLT moves the clock to the next event.
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 
@@ -72,6 +73,28 @@ start:
     CHECK be, 4
     cmp esi, 100
     CHECK e, 5
+
+    ; A one-shot armed while the CPU runs (no HLT): mode 0 with 10 PIT clocks is due long before
+    ; the mode 2 event the engine was running towards, so the engine must stop early for it.
+    sti
+    mov al, 0x30                    ; channel 0, lo/hi, mode 0
+    out 0x43, al
+    mov al, 10
+    out 0x40, al
+    rdtsc
+    mov [t0], eax
+    mov al, 0
+    out 0x40, al                    ; loaded at the next PIT clock, OUT rises 10 clocks later
+.spin:
+    cmp dword [ticks], 101
+    jb .spin
+    cli
+    rdtsc
+    sub eax, [t0]
+    cmp eax, 10 * 838
+    CHECK ae, 7
+    cmp eax, 11 * 839 + 100
+    CHECK be, 8
     PUTS `100 timer ticks in 100 ms\n`
     PASS
 
