@@ -174,6 +174,7 @@ uint8_t Pit::Channel::status_byte(uint64_t e) const {
 }
 
 Pit::Pit(machine::Clock& clock, Pic& pic) : clock_(clock), pic_(pic) {
+    ch_[2].gate = false;  // port 0x61 bit 0 starts clear
     timer_ = clock_.add_timer([this](uint64_t) { update_irq0(); });
 }
 

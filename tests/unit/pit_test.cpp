@@ -107,6 +107,7 @@ TEST_CASE_FIXTURE(PitFixture, "mode 3 square wave counts by two") {
 }
 
 TEST_CASE_FIXTURE(PitFixture, "mode 0 one-shot: OUT rises at terminal count and stays; the counter wraps") {
+    out(0x61, 0x01);    // gate 2 high
     at(5);
     program(2, 0, 50);  // loaded at edge 6
     CHECK_FALSE(pit.out(2));
@@ -132,6 +133,7 @@ TEST_CASE_FIXTURE(PitFixture, "a latched count holds through later reads until b
 }
 
 TEST_CASE_FIXTURE(PitFixture, "read-back latches status then count") {
+    out(0x61, 0x01);
     at(7);
     program(2, 0, 0x1234);
     out(0x43, 0xC8);  // read-back channel 2, count and status
@@ -176,8 +178,7 @@ TEST_CASE_FIXTURE(PitFixture, "port 0x61: gate 2, OUT 2 and the refresh toggle")
     CHECK((in(0x61) & 0x10) == 0x10);
     at(36);
     CHECK((in(0x61) & 0x10) == 0);
-    out(0x61, 0x00);       // gate low
-    program(2, 0, 10);
+    program(2, 0, 10);     // gate 2 is low from reset
     CHECK(count_at(2, 100) == 10);  // not counting
     out(0x61, 0x03);       // gate high, speaker on
     CHECK((in(0x61) & 0x0F) == 0x03);
@@ -185,4 +186,42 @@ TEST_CASE_FIXTURE(PitFixture, "port 0x61: gate 2, OUT 2 and the refresh toggle")
     CHECK((in(0x61) & 0x20) == 0);
     at(110);
     CHECK((in(0x61) & 0x20) == 0x20);
+}
+
+TEST_CASE_FIXTURE(PitFixture, "mode 1 starts on the gate's rising edge; mode 2 restarts on it") {
+    out(0x43, 0xB2);  // channel 2, lo/hi, mode 1
+    write_count(2, 20);
+    at(10);
+    CHECK(pit.out(2));
+    out(0x61, 0x01);  // trigger: loaded at edge 11
+    CHECK(count_at(2, 11) == 20);
+    CHECK_FALSE(pit.out(2));
+    CHECK(count_at(2, 16) == 15);
+    at(31);
+    CHECK(pit.out(2));
+    at(40);
+    program(2, 2, 100);  // gate high: loaded at edge 41
+    CHECK(count_at(2, 71) == 70);
+    out(0x61, 0x00);     // gate low holds the count with OUT high
+    CHECK(count_at(2, 90) == 70);
+    CHECK(pit.out(2));
+    out(0x61, 0x01);     // rising edge reloads at the next clock
+    CHECK(count_at(2, 91) == 100);
+    CHECK(count_at(2, 95) == 96);
+}
+
+TEST_CASE_FIXTURE(PitFixture, "lo-only and hi-only access") {
+    out(0x43, 0x50);  // channel 1, lo only, mode 0
+    out(0x41, 0x50);
+    at(1 + 0x10);
+    CHECK(in(0x41) == 0x40);
+    CHECK(in(0x41) == 0x40);  // no flip-flop: the low byte every time
+    out(0x43, 0x60);  // channel 1, hi only, mode 0
+    out(0x41, 0x02);  // 0x200, loaded at edge 18
+    at(18 + 0x100);
+    CHECK(in(0x41) == 0x01);
+    out(0x43, 0x40);  // latch: one read releases it
+    at(18 + 0x180);
+    CHECK(in(0x41) == 0x01);
+    CHECK(in(0x41) == 0x00);
 }
