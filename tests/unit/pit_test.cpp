@@ -225,3 +225,18 @@ TEST_CASE_FIXTURE(PitFixture, "lo-only and hi-only access") {
     CHECK(in(0x41) == 0x01);
     CHECK(in(0x41) == 0x00);
 }
+
+TEST_CASE_FIXTURE(PitFixture, "mode 3 reprogrammed mid-count switches at the end of the half-period") {
+    program(0, 3, 10);  // loaded at edge 1: high for edges 1-5
+    at(3);
+    write_count(0, 6);
+    CHECK(count_at(0, 4) == 4);  // the current half goes on with the old count
+    CHECK(pit.out(0));
+    CHECK(count_at(0, 6) == 6);  // the low half runs with the new count
+    CHECK_FALSE(pit.out(0));
+    CHECK(count_at(0, 8) == 2);
+    CHECK(clock.next_due() == tick_of(9));
+    CHECK(count_at(0, 9) == 6);
+    CHECK(pit.out(0));
+    CHECK(clock.next_due() == tick_of(12));
+}
