@@ -29,6 +29,8 @@ public:
     // INTR to the CPU, and the INTA cycle returning the vector.
     bool intr() const { return chip_[0].output() >= 0; }
     uint8_t ack();
+    // Every line is masked: nothing a device does can interrupt a halted CPU.
+    bool all_masked() const { return (chip_[0].imr | (chip_[1].imr == 0xFF ? 0x04 : 0)) == 0xFF; }
 
     uint32_t port_read(uint16_t port, unsigned size) override;
     void port_write(uint16_t port, unsigned size, uint32_t value) override;

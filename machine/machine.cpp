@@ -68,10 +68,11 @@ int Machine::run() {
             return bus.exit_status;
         }
         switch (r) {
-        case cpu::StopReason::Halted:
+        case cpu::StopReason::Halted: {
             // A halted CPU with interrupts enabled waits for the next event: the clock jumps
             // there without executing anything.
-            if ((cpu.flags.bits & cpu::EFLAGS_IF) && clock.next_due() != Clock::NEVER) {
+            const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
+            if (can_wake && clock.next_due() != Clock::NEVER) {
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;
@@ -79,8 +80,11 @@ int Machine::run() {
             }
             std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
                          cpu.seg[cpu::CS].sel, cpu.eip,
-                         (cpu.flags.bits & cpu::EFLAGS_IF) ? "no interrupt source" : "interrupts disabled");
+                         !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"
+                         : pic.all_masked()                   ? "every IRQ masked at the PIC"
+                                                              : "no interrupt source");
             return EXIT_HALTED;
+        }
         case cpu::StopReason::Shutdown:
             if (cfg_.no_reboot) return 0;
             cpu.reset();
