@@ -4,8 +4,8 @@
 //
 // Choices where hardware differs or is vague:
 //   - Edge-triggered inputs latch their request in IRR on the rising edge and keep it until the
-//     INTA cycle (or until the line is re-edged after dropping); a new edge counts only after
-//     the source dropped its line. Level-triggered inputs (ELCR) make IRR follow the line, so a
+//     INTA cycle even if the line drops meanwhile (as QEMU does; a real 8259A would forget it);
+//     a new edge counts only after the source dropped its line. Level-triggered inputs (ELCR) make IRR follow the line, so a
 //     request that vanishes before INTA yields the spurious vector (IRQ 7, or 15 on the slave).
 //   - The master's IR2 is edge-triggered on the slave's INT output, which drops while the
 //     slave's request is blocked by its own in-service level.

@@ -17,6 +17,8 @@
 //     period, in mode 3 at the end of the current half-period, in modes 0 and 4 at the next
 //     clock edge, in modes 1 and 5 at the next gate trigger.
 //   - Channels 0 and 1 have their gates tied high, as in a PC.
+//   - Writing the first byte of a two-byte count does not stop a mode 0 count; the count
+//     restarts when the second byte arrives.
 //   - Port 0x61 bit 4 toggles every 18 PIT clocks (the 15.09 µs DRAM refresh of channel 1's
 //     BIOS setting), bits 6 and 7 (parity/channel check) read 0.
 #pragma once
