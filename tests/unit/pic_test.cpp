@@ -115,3 +115,17 @@ TEST_CASE_FIXTURE(PicFixture, "ICW1 resets IMR and ISR; auto-EOI leaves ISR clea
     CHECK(pic.ack() == 0x46);
     CHECK(isr(0x20) == 0);
 }
+
+TEST_CASE_FIXTURE(PicFixture, "special mask mode lets lower priorities past a masked in-service level") {
+    pic.set_irq(1, true);
+    CHECK(pic.ack() == 0x21);
+    pic.set_irq(3, true);
+    CHECK_FALSE(pic.intr());
+    out(0x21, 0x02);  // mask IRQ 1 while it is in service
+    CHECK_FALSE(pic.intr());
+    out(0x20, 0x68);  // OCW3: set special mask mode
+    CHECK(pic.intr());
+    CHECK(pic.ack() == 0x23);
+    out(0x20, 0x48);  // reset special mask mode: IRQ 1 and 3 in service, nothing else passes
+    CHECK(isr(0x20) == 0x0A);
+}
