@@ -71,7 +71,7 @@ bool Interpreter::take_interrupt() {
 }
 
 template <bool Careful>
-void Interpreter::run_block(Block* b, uint64_t until) {
+void Interpreter::run_block(Block* b) {
     Cpu& c = cpu_;
     const uint32_t ip_mask = c.code32() ? 0xFFFFFFFFu : 0xFFFFu;
     // Shadowed instructions (after MOV SS/STI) and traced runs retire one at a time so the
@@ -105,7 +105,7 @@ void Interpreter::run_block(Block* b, uint64_t until) {
                 break;
             }
         }
-        if (c.exit_request || c.icount >= until) break;
+        if (c.exit_request || c.icount >= c.icount_limit) break;
     }
 }
 
@@ -113,8 +113,9 @@ StopReason Interpreter::run(uint64_t until) {
     Cpu& c = cpu_;
     c.code.running_hit = &c.exit_request;
     Block* prev = nullptr;  // block that just completed, to follow its links
+    // A device armed during the run (a port write) may lower icount_limit to its event.
     c.icount_limit = until;
-    while (c.icount < until) {
+    while (c.icount < c.icount_limit) {
         if (c.code.collect()) prev = nullptr;
         if (stop_request) {
             stop_request = false;
@@ -149,9 +150,9 @@ StopReason Interpreter::run(uint64_t until) {
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
                                  c.insn_bp_armed || c.watch_armed;
             if (careful)
-                run_block<true>(b, until);
+                run_block<true>(b);
             else
-                run_block<false>(b, until);
+                run_block<false>(b);
             if (shadow) c.irq_shadow = 0;
             prev = b;
         } catch (const GuestFault& f) {

@@ -22,7 +22,8 @@ class Interpreter {
 public:
     explicit Interpreter(Cpu& cpu);
 
-    // Runs until `icount` reaches `until`, or the CPU halts, shuts down or is asked to stop.
+    // Runs until `icount` reaches `until` (or a lower CpuState::icount_limit set meanwhile), or
+    // the CPU halts, shuts down or is asked to stop.
     StopReason run(uint64_t until);
     // Retires exactly one instruction (or delivers one event).
     StopReason step() { return run(cpu_.icount + 1); }
@@ -37,7 +38,7 @@ public:
     Block* block_at_eip();
 
 private:
-    template <bool Careful> void run_block(Block* b, uint64_t until);
+    template <bool Careful> void run_block(Block* b);
     bool take_interrupt();
     Block* decode_block(uint32_t lin, uint32_t phys);
 

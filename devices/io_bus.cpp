@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "devices/pic.h"
+
 namespace jitpc::devices {
 
 IoBus::IoBus() : ports_(65536, nullptr), logged_(65536, false) {}
@@ -27,9 +29,12 @@ void IoBus::io_write(uint16_t port, unsigned size, uint32_t value) {
     }
 }
 
-void IoBus::cpu_reset_request(const char* why) {
-    exit_requested = true;
-    exit_reason = why;
+bool IoBus::intr_pending() { return pic && pic->intr(); }
+
+uint8_t IoBus::intr_ack() { return pic->ack(); }
+
+void IoBus::cpu_reset_request(const char*) {
+    reset_requested = true;
     request_stop();
 }
 

@@ -12,6 +12,8 @@
 
 namespace jitpc::devices {
 
+class Pic;
+
 class PortDevice {
 public:
     virtual ~PortDevice() = default;
@@ -27,6 +29,10 @@ public:
     uint32_t io_read(uint16_t port, unsigned size) override;
     void io_write(uint16_t port, unsigned size, uint32_t value) override;
     void cpu_reset_request(const char* why) override;
+    // The CPU's INTR line and INTA cycle go to the interrupt controller, when there is one.
+    bool intr_pending() override;
+    uint8_t intr_ack() override;
+    Pic* pic = nullptr;
 
     // Set when the guest asked the machine to stop (debug-exit port, shutdown, power-off).
     // Makes the running engine return at the next instruction boundary.
@@ -34,6 +40,9 @@ public:
         if (stop_flag) *stop_flag = true;
     }
     volatile bool* stop_flag = nullptr;
+    // A reset was asked for (triple fault, port 0x92, …): the machine resets or, with
+    // -no-reboot, exits.
+    bool reset_requested = false;
     bool exit_requested = false;
     int exit_status = 0;
     std::string exit_reason;

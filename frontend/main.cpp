@@ -33,8 +33,10 @@ int main(int argc, char** argv) {
         const int status = m->run();
         std::fflush(stdout);
         if (o.stats)
-            std::fprintf(stderr, "jitpc: retired instructions: %llu\n",
-                         static_cast<unsigned long long>(m->cpu.icount));
+            std::fprintf(stderr, "jitpc: retired instructions: %llu\njitpc: virtual time: %llu ns (%llu ns halted)\n",
+                         static_cast<unsigned long long>(m->cpu.icount - m->idle_ticks),
+                         static_cast<unsigned long long>(m->cpu.icount),
+                         static_cast<unsigned long long>(m->idle_ticks));
         if (debugcon) std::fclose(debugcon);
         if (trace && trace != stderr) std::fclose(trace);
         return status;

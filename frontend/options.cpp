@@ -39,7 +39,7 @@ const char* usage() {
            "  -no-reboot            exit with status 0 instead of resetting\n"
            "  -d trace -D FILE      write an instruction trace to FILE\n"
            "  -max-insns N          stop with status 3 after N instructions\n"
-           "  -stats                print retired instructions at exit (stderr)\n"
+           "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
 

@@ -33,7 +33,10 @@ public:
 
     // The clock reads the CPU's retired-instruction counter: during an instruction (a port
     // read, RDTSC) it is that instruction's own tick.
-    explicit Clock(const uint64_t& icount) : icount_(icount) {}
+    // `engine_limit` (CpuState::icount_limit) is where the running engine will stop: arming a
+    // timer earlier than it, from a port write in the middle of a run, pulls it in.
+    explicit Clock(const uint64_t& icount, uint64_t* engine_limit = nullptr)
+        : icount_(icount), engine_limit_(engine_limit) {}
     uint64_t now() const { return icount_; }
 
     // Timers are created once, in a fixed order at machine construction; that order breaks
@@ -43,7 +46,10 @@ public:
         return static_cast<int>(timers_.size() - 1);
     }
     // Arms (or re-arms) a timer to fire when the clock reaches `at`; NEVER disarms it.
-    void arm(int timer, uint64_t at) { timers_[timer].due = at; }
+    void arm(int timer, uint64_t at) {
+        timers_[timer].due = at;
+        if (engine_limit_ && at < *engine_limit_) *engine_limit_ = at;
+    }
     void disarm(int timer) { timers_[timer].due = NEVER; }
     bool armed(int timer) const { return timers_[timer].due != NEVER; }
 
@@ -73,6 +79,7 @@ private:
         uint64_t due;
     };
     const uint64_t& icount_;
+    uint64_t* engine_limit_;
     std::vector<Timer> timers_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <Zydis/Zydis.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "bios/firmware.h"
@@ -10,9 +11,14 @@
 namespace jitpc::machine {
 
 Machine::Machine(const Config& cfg)
-    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), cfg_(cfg), debugcon_(cfg.debugcon),
-      debug_exit_(bus) {
+    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount, &cpu.icount_limit), pit(clock, pic), cfg_(cfg),
+      debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;
+    bus.pic = &pic;
+    pic.claim(bus);
+    pit.claim(bus);
+    io_delay_.claim(bus);
+    bus.claim(0x92, 1, &system_control_);
     bus.claim(0xE9, 1, &debugcon_);
     bus.claim(0xF4, 1, &debug_exit_);
     if (!cfg.bios_path.empty()) bios::load_firmware(mem, cfg.bios_path);
@@ -43,33 +49,43 @@ void Machine::attach_trace(std::FILE* out) {
 }
 
 int Machine::run() {
+    const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : Clock::NEVER;
     for (;;) {
-        const uint64_t until = cfg_.max_instructions ? cfg_.max_instructions : UINT64_MAX;
-        const cpu::StopReason r = interp.run(until);
-        if (bus.exit_requested) {
-            if (bus.exit_reason == "triple fault") {
-                if (cfg_.no_reboot) return 0;
-                bus.exit_requested = false;
-                cpu.reset();
-                continue;
-            }
-            return bus.exit_status;
-        }
-        switch (r) {
-        case cpu::StopReason::Halted:
-            // Nothing in this machine can raise an interrupt yet, so a halted CPU stays halted.
-            std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
-                         cpu.seg[cpu::CS].sel, cpu.eip,
-                         (cpu.flags.bits & cpu::EFLAGS_IF) ? "no interrupt source" : "interrupts disabled");
-            return EXIT_HALTED;
-        case cpu::StopReason::Budget:
+        // Events due now are delivered before the next instruction.
+        clock.fire_due(cpu.icount);
+        if (cpu.icount >= budget) {
             std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
                          cpu.seg[cpu::CS].sel, cpu.eip);
             return EXIT_INSN_LIMIT;
-        case cpu::StopReason::Shutdown:
+        }
+        const cpu::StopReason r = interp.run(std::min(clock.next_due(), budget));
+        if (bus.exit_requested) return bus.exit_status;
+        if (bus.reset_requested || r == cpu::StopReason::Shutdown) {
             if (cfg_.no_reboot) return 0;
+            bus.reset_requested = false;
             cpu.reset();
             continue;
+        }
+        switch (r) {
+        case cpu::StopReason::Halted: {
+            // A halted CPU with interrupts enabled waits for the next event: the clock jumps
+            // there without executing anything.
+            const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
+            if (can_wake && clock.next_due() != Clock::NEVER) {
+                const uint64_t to = std::min(clock.next_due(), budget);
+                idle_ticks += to - cpu.icount;
+                cpu.icount = to;
+                continue;
+            }
+            std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
+                         cpu.seg[cpu::CS].sel, cpu.eip,
+                         !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"
+                         : pic.all_masked()                   ? "every IRQ masked at the PIC"
+                                                              : "no interrupt source");
+            return EXIT_HALTED;
+        }
+        case cpu::StopReason::Shutdown:  // handled above
+        case cpu::StopReason::Budget:
         case cpu::StopReason::Request: continue;
         }
     }

@@ -10,6 +10,11 @@
 #include "cpu/interp.h"
 #include "devices/debug_ports.h"
 #include "devices/io_bus.h"
+#include "devices/io_delay.h"
+#include "devices/pic.h"
+#include "devices/pit.h"
+#include "devices/system_control.h"
+#include "machine/clock.h"
 #include "memory/physmem.h"
 
 namespace jitpc::machine {
@@ -38,6 +43,11 @@ public:
     devices::IoBus bus;
     cpu::Cpu cpu;
     cpu::Interpreter interp;
+    Clock clock;
+    devices::Pic pic;
+    devices::Pit pit;
+    // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
+    uint64_t idle_ticks = 0;
 
 private:
     void attach_trace(std::FILE* out);
@@ -45,6 +55,8 @@ private:
     Config cfg_;
     devices::DebugConsole debugcon_;
     devices::DebugExit debug_exit_;
+    devices::IoDelay io_delay_;
+    devices::SystemControlA system_control_;
 };
 
 }  // namespace jitpc::machine

@@ -73,6 +73,15 @@ expect_error "nothing to boot"
 rom "$dir/cli_hlt.rom" fa f4                         # cli; hlt
 expect_status "HLT with IF=0" 2 -bios "$dir/cli_hlt.rom"
 if grep -q 'f000:0000fff2' "$dir/err"; then ok; else bad "HLT message names no CS:EIP"; cat "$dir/err"; fi
+rom "$dir/sti_hlt.rom" fb f4                         # sti; hlt: every IRQ masked from reset
+expect_status "HLT with IF=1 and every IRQ masked" 2 -bios "$dir/sti_hlt.rom"
+if grep -q 'every IRQ masked' "$dir/err"; then ok; else bad "HLT message names no cause"; cat "$dir/err"; fi
+# PIT channel 0 in mode 0 with count 0x3030; only IRQ 1 (no source) unmasked, so the CPU can
+# wake in principle: it jumps to the one-shot's edge (PIT edge 1 + 0x3030 = tick 10,339,583),
+# which wakes nothing, and then nothing is left to wait for.
+rom "$dir/oneshot.rom" b0 30 e6 43 e6 40 e6 40 b0 fd e6 21 fb f4  # PIT mode 0; IMR=0xFD; sti; hlt
+expect_status "HLT skips to the PIT event" 2 -bios "$dir/oneshot.rom" -stats
+if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "HLT did not skip to the PIT edge"; cat "$dir/err"; fi
 rom "$dir/spin.rom" eb fe                            # jmp $
 expect_status "-max-insns reached" 3 -bios "$dir/spin.rom" -max-insns 1000
 rom "$dir/exit5.rom" b0 05 e6 f4 f4                  # mov al, 5; out 0xF4, al; hlt
