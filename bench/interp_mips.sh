@@ -21,5 +21,5 @@ awk -v n="$n" -v s="$s" 'BEGIN{printf "%-22s %14d %10.3f %10.1f\n", "alu_loop (i
 n=$( { build/jitpc -kernel build/bench/mixed.elf -stats 2>&1 >/dev/null || true; } | awk '/retired instructions/{print $NF}')
 s=$(best_of_3 build/jitpc -kernel build/bench/mixed.elf)
 awk -v n="$n" -v s="$s" 'BEGIN{printf "%-22s %14d %10.3f %10.1f\n", "mixed C (interp)", n, s, n/s/1e6}'
-s=$(best_of_3 build/bench/mixed-native 200)
-awk -v s="$s" 'BEGIN{printf "%-22s %14s %10.3f\n", "mixed C (native i686)", "-", s}'
+s=$(best_of_3 build/bench/mixed-native-bench 200)
+awk -v s="$s" 'BEGIN{printf "%-22s %14s %10.3f\n", "mixed C (native, same code -m32)", "-", s}'
