@@ -140,6 +140,14 @@ TEST_CASE_FIXTURE(PciFixture, "byte and word accesses at CONFIG_DATA offsets 1-3
     CHECK(isa.pirq_irq(3) == -1);
 }
 
+TEST_CASE_FIXTURE(PciFixture, "an access reaching past 0xCFF reads 0xFF there and drops the rest") {
+    out(0xCF8, 4, address(0, 0, 0x00));
+    CHECK(in(0xCFF, 2) == 0xFF12u);  // device ID high byte, then nothing
+    out(0xCF8, 4, address(1, 1, 0x3C));
+    out(0xCFF, 2, 0xFFFF);
+    CHECK(cfg_read(1, 1, 0x3C) == 0u);
+}
+
 TEST_CASE_FIXTURE(PciFixture, "PIRQ routing registers reset to 0x80 and drop reserved bits") {
     CHECK(cfg_read(1, 0, 0x60) == 0x80808080u);
     cfg_write(1, 0, 0x60, 4, 0xFFFFFFFFu);
