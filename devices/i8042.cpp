@@ -10,6 +10,10 @@ constexpr uint8_t OUT_RESET = 0x01, OUT_A20 = 0x02, OUT_KBD_OBF = 0x10, OUT_AUX_
 // Input port: keyboard not inhibited (bit 7), no manufacturing jumper (bit 5), colour display.
 constexpr uint8_t INPUT_PORT = 0xA0;
 
+// The keyboard's own buffer: host bytes beyond it, while the guest keeps the port disabled or
+// does not read, are lost as on a real keyboard.
+constexpr size_t KBD_BUFFER = 16;
+
 constexpr uint8_t KBD_ACK = 0xFA, KBD_RESEND = 0xFE, KBD_BAT_OK = 0xAA, KBD_ECHO = 0xEE;
 
 // The controller's set-2 to set-1 translation for the non-ACK bytes a keyboard sends in its
@@ -193,7 +197,7 @@ void I8042::keyboard_reply(uint8_t value) {
 }
 
 void I8042::key_scancode(uint8_t byte) {
-    if (!scanning_) return;
+    if (!scanning_ || keyboard_q_.size() >= KBD_BUFFER) return;
     keyboard_q_.push_back(Byte{byte, false, false});
     refill();
     update_irq();

@@ -48,7 +48,9 @@ public:
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
 
     // Host keyboard: one set-1 byte (make, break or 0xE0 prefix), dropped while the keyboard
-    // is not scanning.
+    // is not scanning or its 16-byte buffer is full. It reaches the guest as is, so a guest
+    // that turns translation off and decodes set 2 misreads host keys (BIOSes and Linux keep
+    // translation on).
     void key_scancode(uint8_t byte);
     // The keyboard's LED state as last set by the guest (bit 0 scroll, 1 num, 2 caps lock).
     uint8_t leds() const { return leds_; }

@@ -32,7 +32,7 @@ struct KbcFixture {
     // Reads every byte waiting, as a polling driver does: OBF must be set before each.
     std::vector<uint8_t> drain() {
         std::vector<uint8_t> bytes;
-        for (int i = 0; i < 16 && (status() & I8042::ST_OBF); ++i) bytes.push_back(data());
+        for (int i = 0; i < 32 && (status() & I8042::ST_OBF); ++i) bytes.push_back(data());
         return bytes;
     }
     uint8_t command_reply(uint8_t c) {
@@ -184,6 +184,13 @@ TEST_CASE_FIXTURE(KbcFixture, "i8042: host scancodes, scanning and the keyboard-
     CHECK(command_reply(0x20) == 0x55);  // controller replies still come
     cmd(0xAE);
     CHECK(drain() == Bytes{0x1E});
+    cmd(0xAD);
+    for (uint8_t i = 0; i < 20; ++i) kbc.key_scancode(0x10 + i);
+    cmd(0xAE);
+    const Bytes held = drain();
+    REQUIRE(held.size() == 16);  // the keyboard's buffer
+    CHECK(held.front() == 0x10);
+    CHECK(held.back() == 0x1F);
     out(0xF5);
     kbc.key_scancode(0x1E);
     CHECK(drain() == Bytes{0xFA});
