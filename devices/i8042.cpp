@@ -1,5 +1,8 @@
 #include "devices/i8042.h"
 
+#include <cstddef>
+#include <utility>
+
 namespace jitpc::devices {
 
 namespace {
@@ -16,8 +19,8 @@ constexpr size_t KBD_BUFFER = 16;
 
 constexpr uint8_t KBD_ACK = 0xFA, KBD_RESEND = 0xFE, KBD_BAT_OK = 0xAA, KBD_ECHO = 0xEE;
 
-// The controller's set-2 to set-1 translation for the non-ACK bytes a keyboard sends in its
-// replies: the identify byte 0x83 and the scancode set numbers. Bytes from 0x84 up pass.
+// The controller's set-2 to set-1 translation of the bytes a keyboard's replies contain below
+// 0x84: the identify byte 0x83 and the scancode set numbers. Bytes from 0x84 up pass as is.
 uint8_t translate(uint8_t b) {
     switch (b) {
     case 0x01: return 0x43;
