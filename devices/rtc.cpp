@@ -22,18 +22,6 @@ constexpr uint64_t CRYSTAL_HZ = 32'768;
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// Days since 1970-01-01 in the proleptic Gregorian calendar, counted in 400-year eras of
-// 146097 days from a year that starts in March (so the leap day ends the year). Out-of-range
-// months and days carry into the next field.
-int64_t days_from_date(int64_t y, int64_t m, int64_t d) {
-    y += floor_div(m - 1, 12);
-    m -= 12 * floor_div(m - 1, 12);
-    if (m <= 2) --y;
-    const int64_t era = floor_div(y, 400), yoe = y - era * 400;
-    const int64_t doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
 void date_from_days(int64_t z, int64_t& y, int64_t& m, int64_t& d) {
     z += 719468;
     const int64_t era = floor_div(z, 146097), doe = z - era * 146097;
@@ -51,6 +39,15 @@ int64_t weekday(int64_t y, int64_t m, int64_t d) {
 }
 
 }  // namespace
+
+int64_t days_from_date(int64_t y, int64_t m, int64_t d) {
+    y += floor_div(m - 1, 12);
+    m -= 12 * floor_div(m - 1, 12);
+    if (m <= 2) --y;
+    const int64_t era = floor_div(y, 400), yoe = y - era * 400;
+    const int64_t doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
 
 Rtc::Rtc(machine::Clock& clock, IrqLine irq, int64_t base_seconds)
     : clock_(clock), irq_(std::move(irq)), offset_(base_seconds) {

@@ -13,6 +13,10 @@
 
 namespace jitpc::devices {
 
+// Days since 1970-01-01 in the proleptic Gregorian calendar; out-of-range months and days
+// carry into the next field. (Also used by the front end to parse -rtc base=DATE.)
+int64_t days_from_date(int64_t y, int64_t m, int64_t d);
+
 class Rtc : public PortDevice {
 public:
     using IrqLine = std::function<void(bool level)>;
