@@ -153,8 +153,10 @@ int Machine::run() {
         case cpu::StopReason::Halted: {
             // A halted CPU with interrupts enabled waits for the next event: the clock jumps
             // there without executing anything.
+            // Polling host input can wake it only once the guest opened COM1 (DTR).
             const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
-            if (can_wake && clock.next_due() != Clock::NEVER) {
+            const uint64_t wake_event = clock.next_due(com1.dtr() ? -1 : input_timer_);
+            if (can_wake && wake_event != Clock::NEVER) {
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;
