@@ -22,18 +22,6 @@ constexpr uint64_t CRYSTAL_HZ = 32'768;
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-// Days since 1970-01-01 in the proleptic Gregorian calendar, counted in 400-year eras of
-// 146097 days from a year that starts in March (so the leap day ends the year). Out-of-range
-// months and days carry into the next field.
-int64_t days_from_date(int64_t y, int64_t m, int64_t d) {
-    y += floor_div(m - 1, 12);
-    m -= 12 * floor_div(m - 1, 12);
-    if (m <= 2) --y;
-    const int64_t era = floor_div(y, 400), yoe = y - era * 400;
-    const int64_t doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
 void date_from_days(int64_t z, int64_t& y, int64_t& m, int64_t& d) {
     z += 719468;
     const int64_t era = floor_div(z, 146097), doe = z - era * 146097;
@@ -51,6 +39,15 @@ int64_t weekday(int64_t y, int64_t m, int64_t d) {
 }
 
 }  // namespace
+
+int64_t days_from_date(int64_t y, int64_t m, int64_t d) {
+    y += floor_div(m - 1, 12);
+    m -= 12 * floor_div(m - 1, 12);
+    if (m <= 2) --y;
+    const int64_t era = floor_div(y, 400), yoe = y - era * 400;
+    const int64_t doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
 
 Rtc::Rtc(machine::Clock& clock, IrqLine irq, int64_t base_seconds)
     : clock_(clock), irq_(std::move(irq)), offset_(base_seconds) {
@@ -92,6 +89,7 @@ uint8_t Rtc::read_reg(unsigned index) {
         return static_cast<uint8_t>((regs_[REG_A] & ~A_UIP) | (uip ? A_UIP : 0));
     }
     case REG_C: {
+        latch_update();
         const bool pf = periodic_flag();
         const uint8_t b = regs_[REG_B];
         const bool irqf = (pf && (b & B_PIE)) || (af_ && (b & B_AIE)) || (uf_ && (b & B_UIE));
@@ -189,6 +187,7 @@ void Rtc::write_control(unsigned index, uint8_t v) {
     const bool was_running = running();
     const Date before = current();
     latch_periodic();
+    latch_update();
     if (index == REG_A) {
         regs_[REG_A] = v & ~A_UIP;
     } else {
@@ -229,11 +228,21 @@ void Rtc::latch_periodic() {
     pf_since_ = clock_.now();
 }
 
-// The update timer runs at every second boundary while the clock runs (UF is set whether
-// or not UIE is); the periodic timer runs only when PIE makes its edges interrupts.
+// Without the update timer (see arm_timers), UF is set when a second boundary fell, with the
+// clock running, after the last look.
+void Rtc::latch_update() {
+    const uint64_t now = clock_.now();
+    if (running() && !clock_.armed(update_timer_) && second_of(now) > second_of(uf_since_)) uf_ = true;
+    uf_since_ = now;
+}
+
+// The update timer runs at every second boundary only while UIE or AIE can make the update an
+// interrupt (alarms are matched then): an RTC nobody listens to schedules no events, so a
+// halted CPU with nothing else to wake it still ends the run. UF alone is computed lazily.
+// The periodic timer runs only when PIE makes its edges interrupts.
 void Rtc::arm_timers() {
     const uint64_t now = clock_.now();
-    if (running())
+    if (running() && (regs_[REG_B] & (B_UIE | B_AIE)))
         clock_.arm(update_timer_, (second_of(now) + 1) * SECOND);
     else
         clock_.disarm(update_timer_);

@@ -2,6 +2,8 @@
 // read computes it at the tick of the reading instruction as base + ticks / 1e9 seconds, so the
 // guest sees a date that depends only on the base and the retired-instruction count. Second
 // boundaries fall on multiples of 1e9 ticks; UIP is high during the last 244 us before each.
+// The alarm is matched only while AIE or UIE is set (AF is not raised for a guest that polls
+// register C with both off; Linux never does).
 #pragma once
 
 #include <array>
@@ -12,6 +14,10 @@
 #include "machine/clock.h"
 
 namespace jitpc::devices {
+
+// Days since 1970-01-01 in the proleptic Gregorian calendar; out-of-range months and days
+// carry into the next field. (Also used by the front end to parse -rtc base=DATE.)
+int64_t days_from_date(int64_t y, int64_t m, int64_t d);
 
 class Rtc : public PortDevice {
 public:
@@ -49,6 +55,7 @@ private:
     uint64_t periodic_edges(uint64_t tick) const;
     bool periodic_flag() const;
     void latch_periodic();
+    void latch_update();
     void arm_timers();
     void on_update();
     void update_irq();
@@ -68,6 +75,7 @@ private:
     bool nmi_masked_ = false;
     bool uf_ = false, af_ = false, pf_latched_ = false;
     uint64_t pf_since_ = 0;  // PF reports periodic edges after this tick
+    uint64_t uf_since_ = 0;  // without the update timer, UF reports boundaries after this tick
     bool irq_level_ = false;
 };
 

@@ -31,6 +31,8 @@ public:
     // (the front end holds input back instead of overrunning the guest).
     void receive(uint8_t byte);
     bool can_receive() const;
+    // MCR.DTR (Data Terminal Ready): the guest has opened the port and wants input.
+    bool dtr() const { return mcr_ & 0x01; }
 
 private:
     uint8_t read_reg(unsigned reg);

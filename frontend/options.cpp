@@ -1,6 +1,9 @@
 #include "frontend/options.h"
 
+#include "devices/rtc.h"
+
 #include <cstdlib>
+#include <ctime>
 #include <stdexcept>
 
 namespace jitpc::frontend {
@@ -24,6 +27,62 @@ uint64_t parse_size(const std::string& s) {
     return bytes & ~0xFFFull;
 }
 
+void check_serial(const std::string& s) {
+    if (s == "stdio" || s == "none" || (s.rfind("file:", 0) == 0 && s.size() > 5)) return;
+    throw std::runtime_error("-serial: '" + s + "' (stdio, file:PATH, none)");
+}
+
+// Reads exactly `digits` decimal digits at s[pos] and moves past them.
+int64_t take_number(const std::string& s, size_t& pos, size_t digits) {
+    int64_t v = 0;
+    for (size_t end = pos + digits; pos < end; ++pos) {
+        if (pos >= s.size() || s[pos] < '0' || s[pos] > '9') throw std::invalid_argument("digit");
+        v = v * 10 + (s[pos] - '0');
+    }
+    return v;
+}
+
+void take_char(const std::string& s, size_t& pos, char c) {
+    if (pos >= s.size() || s[pos] != c) throw std::invalid_argument("separator");
+    ++pos;
+}
+
+// -rtc base=utc|now|YYYY-MM-DD[THH:MM:SS]: the guest's date at the start, in seconds since
+// the Unix epoch (UTC).
+int64_t parse_rtc(const std::string& arg) {
+    const std::string bad = "-rtc: '" + arg + "' (base=utc, base=now or base=YYYY-MM-DD[THH:MM:SS])";
+    if (arg.rfind("base=", 0) != 0) throw std::runtime_error(bad);
+    const std::string v = arg.substr(5);
+    if (v == "utc") return devices::Rtc::DEFAULT_BASE;
+    if (v == "now") return int64_t(std::time(nullptr));
+    try {
+        size_t pos = 0;
+        const int64_t year = take_number(v, pos, 4);
+        take_char(v, pos, '-');
+        const int64_t month = take_number(v, pos, 2);
+        take_char(v, pos, '-');
+        const int64_t day = take_number(v, pos, 2);
+        int64_t hour = 0, min = 0, sec = 0;
+        if (pos < v.size()) {
+            take_char(v, pos, 'T');
+            hour = take_number(v, pos, 2);
+            take_char(v, pos, ':');
+            min = take_number(v, pos, 2);
+            take_char(v, pos, ':');
+            sec = take_number(v, pos, 2);
+        }
+        const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        const int month_days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        // The RTC's century byte covers 1970-2099 the way PC firmware and Linux read it.
+        if (pos != v.size() || year < 1970 || year > 2099 || month < 1 || month > 12 || day < 1 ||
+            day > month_days[month - 1] || hour > 23 || min > 59 || sec > 59)
+            throw std::invalid_argument("range");
+        return devices::days_from_date(year, month, day) * 86400 + hour * 3600 + min * 60 + sec;
+    } catch (const std::invalid_argument&) {
+        throw std::runtime_error(bad);
+    }
+}
+
 }  // namespace
 
 const char* usage() {
@@ -35,7 +94,13 @@ const char* usage() {
            "  -initrd FILE[,FILE]   Multiboot modules\n"
            "  -debugcon DEV         port 0xE9 console: stdio (default), file:PATH, none\n"
            "  -engine interp        execution engine (only the interpreter so far)\n"
-           "  -nographic            no display (the default until VGA exists)\n"
+           "  -serial DEV           next serial port (COM1, then COM2): stdio, file:PATH, none\n"
+           "                        (default: COM1 on stdio, COM2 none); Ctrl-A x quits,\n"
+           "                        Ctrl-A Ctrl-A sends Ctrl-A\n"
+           "  -nographic            no display, serial port on stdio (the default until VGA exists)\n"
+           "  -rtc base=DATE        guest date at start: YYYY-MM-DD[THH:MM:SS] (UTC); utc (the\n"
+           "                        default, 2026-01-01T00:00:00); now (the host clock: the one\n"
+           "                        choice that makes runs differ)\n"
            "  -no-reboot            exit with status 0 instead of resetting\n"
            "  -d trace -D FILE      write an instruction trace to FILE\n"
            "  -max-insns N          stop with status 3 after N instructions\n"
@@ -58,10 +123,19 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-append") o.machine.append = need(i);
         else if (a == "-initrd") o.machine.initrd_path = need(i);
         else if (a == "-debugcon") o.debugcon = need(i);
+        else if (a == "-serial") {
+            const std::string dev = need(i);
+            check_serial(dev);
+            if (o.serial.size() == 2) throw std::runtime_error("-serial: only two ports (COM1, COM2)");
+            if (dev == "stdio" && !o.serial.empty() && o.serial[0] == "stdio")
+                throw std::runtime_error("-serial: stdio can serve only one port");
+            o.serial.push_back(dev);
+        } else if (a == "-rtc") o.machine.rtc_base = parse_rtc(need(i));
         else if (a == "-engine") {
             const std::string e = need(i);
             if (e != "interp") throw std::runtime_error("-engine: '" + e + "' is not available (interp)");
         } else if (a == "-nographic") {
+            // The serial console on stdio is already the default while there is no display.
         } else if (a == "-no-reboot") o.machine.no_reboot = true;
         else if (a == "-d") {
             const std::string what = need(i);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "machine/machine.h"
 
@@ -10,6 +11,9 @@ namespace jitpc::frontend {
 struct Options {
     machine::Config machine;
     std::string debugcon = "stdio";
+    // -serial backends for COM1 then COM2 (stdio, file:PATH, none), already checked; ports not
+    // given default to stdio for COM1 (there is no display to show instead) and none for COM2.
+    std::vector<std::string> serial;
     std::string trace_file;
     bool trace = false;
     bool show_help = false;

@@ -53,9 +53,11 @@ public:
     void disarm(int timer) { timers_[timer].due = NEVER; }
     bool armed(int timer) const { return timers_[timer].due != NEVER; }
 
-    uint64_t next_due() const {
+    // The earliest armed timer, leaving out `except` if given.
+    uint64_t next_due(int except = -1) const {
         uint64_t t = NEVER;
-        for (const Timer& tm : timers_) t = tm.due < t ? tm.due : t;
+        for (size_t i = 0; i < timers_.size(); ++i)
+            if (int(i) != except && timers_[i].due < t) t = timers_[i].due;
         return t;
     }
     // Fires, in timer order, every timer due at or before `now`. A callback may re-arm timers;

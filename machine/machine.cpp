@@ -3,6 +3,7 @@
 #include <Zydis/Zydis.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "bios/firmware.h"
@@ -10,14 +11,56 @@
 
 namespace jitpc::machine {
 
+namespace {
+
+// Host input to COM1 is looked at every INPUT_POLL_TICKS of guest time (100 us, a bit more than
+// one character time at 115200 baud), one byte per look: see docs/ARCHITECTURE.md.
+constexpr uint64_t INPUT_POLL_TICKS = 100'000;
+
+devices::Uart16550::Sink serial_sink(std::FILE* out) {
+    return [out](uint8_t b) {
+        if (!out) return;
+        std::fputc(b, out);
+        if (b == '\n') std::fflush(out);
+    };
+}
+
+}  // namespace
+
+// Devices are members constructed in declaration order, which is also the order their timers
+// are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
+// the host input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
-    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount, &cpu.icount_limit), pit(clock, pic), cfg_(cfg),
+    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount, &cpu.icount_limit), pit(clock, pic),
+      rtc(clock, [this](bool level) { pic.set_irq(8, level); }, cfg.rtc_base),
+      com1(clock, [this](bool level) { pic.set_irq(4, level); }, serial_sink(cfg.serial[0])),
+      com2(clock, [this](bool level) { pic.set_irq(3, level); }, serial_sink(cfg.serial[1])),
+      kbc(devices::I8042::Wiring{[this](bool level) { pic.set_irq(1, level); },
+                                 [this](bool level) { pic.set_irq(12, level); },
+                                 [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
+                                 [this](const char* why) { bus.cpu_reset_request(why); }}),
+      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), cfg_(cfg),
       debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;
     bus.pic = &pic;
     pic.claim(bus);
     pit.claim(bus);
     io_delay_.claim(bus);
+    bus.claim(0x70, 2, &rtc);
+    bus.claim(0x3F8, 8, &com1);
+    bus.claim(0x2F8, 8, &com2);
+    // Two single ports: 0x61 between them is port B (the PIT's).
+    bus.claim(0x60, 1, &kbc);
+    bus.claim(0x64, 1, &kbc);
+    pci.attach(devices::I440fx::DEVICE, devices::I440fx::FUNCTION, &host_bridge);
+    pci.attach(devices::Piix3Isa::DEVICE, devices::Piix3Isa::FUNCTION, &isa_bridge);
+    pci.attach(devices::Piix3Ide::DEVICE, devices::Piix3Ide::FUNCTION, &ide_function);
+    bus.claim(devices::PciBus::PORT_BASE, devices::PciBus::PORT_COUNT, &pci);
+    fill_cmos();
+    if (cfg.com1_input) {
+        input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });
+        clock.arm(input_timer_, INPUT_POLL_TICKS);
+    }
     bus.claim(0x92, 1, &system_control_);
     bus.claim(0xE9, 1, &debugcon_);
     bus.claim(0xF4, 1, &debug_exit_);
@@ -27,6 +70,58 @@ Machine::Machine(const Config& cfg)
     else if (cfg.bios_path.empty())
         throw std::runtime_error("nothing to boot: give -kernel or -bios");
     if (cfg.trace) attach_trace(cfg.trace);
+}
+
+// What a PC BIOS leaves in CMOS NVRAM for the RAM size (the standard AT layout, as Linux's
+// and bootloaders' fallbacks and SeaBIOS read it).
+void Machine::fill_cmos() {
+    const uint64_t kib_above_1m = (cfg_.ram_bytes - (1u << 20)) >> 10;
+    const uint64_t ext_kib = std::min<uint64_t>(kib_above_1m, 0xFFFF);  // 64 MiB - 1 KiB at most
+    const uint64_t above_16m = cfg_.ram_bytes > (16u << 20) ? (cfg_.ram_bytes - (16u << 20)) >> 16 : 0;
+    const uint64_t above_16m_units = std::min<uint64_t>(above_16m, 0xFFFF);
+    std::array<uint8_t, 0x2E> checked{};  // 0x10-0x2D, the range the checksum covers
+    auto put = [&](uint8_t index, uint8_t v) {
+        rtc.set_nvram(index, v);
+        if (index >= 0x10 && index < 0x2E) checked[index] = v;
+    };
+    auto word = [&](uint8_t index, uint64_t v) {  // little-endian
+        put(index, uint8_t(v));
+        put(index + 1, uint8_t(v >> 8));
+    };
+    put(0x14, 0x02);      // equipment: math coprocessor, EGA/VGA display, no floppy drive
+    word(0x15, 640);      // base memory, KiB
+    word(0x17, ext_kib);  // extended memory, KiB, and its POST copy at 0x30
+    word(0x30, ext_kib);
+    word(0x34, above_16m_units);  // memory above 16 MiB, 64 KiB units
+    for (uint8_t i = 0x5B; i <= 0x5D; ++i) put(i, 0);  // memory above 4 GiB: none
+    unsigned sum = 0;
+    for (unsigned i = 0x10; i < 0x2E; ++i) sum += checked[i];
+    put(0x2E, uint8_t(sum >> 8));  // the checksum is stored big-endian
+    put(0x2F, uint8_t(sum));
+}
+
+// The deterministic input rule: at every INPUT_POLL_TICKS of guest time, while input has not
+// ended, one byte is taken from the host if the guest has raised DTR (it opened the port) and
+// the receiver has room for it. Nothing here depends on host time.
+void Machine::poll_input(uint64_t now) {
+    for (std::FILE* out : cfg_.serial)
+        if (out) std::fflush(out);
+    if (com1.dtr() && com1.can_receive()) {
+        const bool idle = cpu.halted && clock.next_due() == Clock::NEVER;
+        const SerialInput::Result r = cfg_.com1_input->next(idle);
+        switch (r.kind) {
+        case SerialInput::Kind::Byte: com1.receive(r.byte); break;
+        case SerialInput::Kind::Nothing: break;
+        case SerialInput::Kind::End: return;  // the timer stays disarmed: a halt can end the run
+        case SerialInput::Kind::Quit:
+            bus.exit_requested = true;
+            bus.exit_status = 0;
+            bus.exit_reason = "Ctrl-A x";
+            bus.request_stop();
+            return;
+        }
+    }
+    clock.arm(input_timer_, now + INPUT_POLL_TICKS);
 }
 
 void Machine::attach_trace(std::FILE* out) {
@@ -70,8 +165,10 @@ int Machine::run() {
         case cpu::StopReason::Halted: {
             // A halted CPU with interrupts enabled waits for the next event: the clock jumps
             // there without executing anything.
+            // Polling host input can wake it only once the guest opened COM1 (DTR).
             const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
-            if (can_wake && clock.next_due() != Clock::NEVER) {
+            const uint64_t wake_event = clock.next_due(com1.dtr() ? -1 : input_timer_);
+            if (can_wake && wake_event != Clock::NEVER) {
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;

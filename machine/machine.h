@@ -9,12 +9,19 @@
 #include "cpu/cpu.h"
 #include "cpu/interp.h"
 #include "devices/debug_ports.h"
+#include "devices/i440fx.h"
+#include "devices/i8042.h"
 #include "devices/io_bus.h"
+#include "devices/pci_bus.h"
+#include "devices/piix3.h"
 #include "devices/io_delay.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
+#include "devices/rtc.h"
 #include "devices/system_control.h"
+#include "devices/uart16550.h"
 #include "machine/clock.h"
+#include "machine/serial_input.h"
 #include "memory/physmem.h"
 
 namespace jitpc::machine {
@@ -27,6 +34,9 @@ struct Config {
     std::FILE* trace = nullptr;  // instruction trace destination, or none
     bool no_reboot = false;
     uint64_t max_instructions = 0;  // 0: unlimited
+    std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
+    SerialInput* com1_input = nullptr;           // host input to COM1, or none
+    int64_t rtc_base = devices::Rtc::DEFAULT_BASE;
 };
 
 // Exit statuses, shared with the front end and documented in the README.
@@ -46,17 +56,27 @@ public:
     Clock clock;
     devices::Pic pic;
     devices::Pit pit;
+    devices::Rtc rtc;
+    devices::Uart16550 com1, com2;
+    devices::I8042 kbc;
+    devices::PciBus pci;
+    devices::I440fx host_bridge;
+    devices::Piix3Isa isa_bridge;
+    devices::Piix3Ide ide_function;
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
 
 private:
     void attach_trace(std::FILE* out);
+    void fill_cmos();
+    void poll_input(uint64_t now);
 
     Config cfg_;
     devices::DebugConsole debugcon_;
     devices::DebugExit debug_exit_;
     devices::IoDelay io_delay_;
     devices::SystemControlA system_control_;
+    int input_timer_ = -1;
 };
 
 }  // namespace jitpc::machine

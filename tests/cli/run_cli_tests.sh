@@ -68,6 +68,16 @@ expect_error "-m above the maximum" -m 8G -bios "$dir/small.rom"
 expect_error "-m absurdly large" -m 99999999999999999G -bios "$dir/small.rom"
 expect_error "option without its argument" -kernel
 expect_error "nothing to boot"
+expect_error "-serial with an unknown backend" -serial tcp:1234 -bios "$dir/small.rom"
+expect_error "-serial file: without a path" -serial file: -bios "$dir/small.rom"
+expect_error "-serial given three times" -serial none -serial none -serial none -bios "$dir/small.rom"
+expect_error "-serial stdio twice" -serial stdio -serial stdio -bios "$dir/small.rom"
+expect_error "-serial file in a missing directory" -serial "file:$dir/no/such/dir/out" -bios "$dir/small.rom"
+expect_error "-rtc without base=" -rtc 2030-01-01 -bios "$dir/small.rom"
+expect_error "-rtc with a bad date" -rtc base=2030-02-30 -bios "$dir/small.rom"
+expect_error "-rtc with a bad time" -rtc base=2030-02-01T24:00:00 -bios "$dir/small.rom"
+expect_error "-rtc with trailing text" -rtc base=2030-02-01x -bios "$dir/small.rom"
+expect_error "-rtc before 1970" -rtc base=1969-12-31 -bios "$dir/small.rom"
 
 # ---- how guests end a run ----------------------------------------------------------------
 rom "$dir/cli_hlt.rom" fa f4                         # cli; hlt
@@ -93,6 +103,11 @@ expect_status "debug exit port (pass value)" 33 -bios "$dir/exit10.rom"
 rom "$dir/triple.rom" 2e 0f 01 1e 00 00 cc
 expect_status "triple fault with -no-reboot" 0 -bios "$dir/triple.rom" -no-reboot
 expect_status "triple fault resets without -no-reboot" 3 -bios "$dir/triple.rom" -max-insns 10000
+
+# Output of COM1 and COM2 to files; the guest's THR writes land in the file of their port.
+rom "$dir/com2.rom" ba f8 02 b0 4b ee b0 10 e6 f4 f4  # mov dx, 0x2F8; mov al, 'K'; out dx, al; exit
+expect_status "COM2 to a file" 33 -bios "$dir/com2.rom" -serial none -serial "file:$dir/com2.out"
+if [ "$(cat "$dir/com2.out")" = K ]; then ok; else bad "COM2 file holds '$(cat "$dir/com2.out")'"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

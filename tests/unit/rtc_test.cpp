@@ -151,7 +151,8 @@ TEST_CASE_FIXTURE(RtcFixture, "RTC: update-ended interrupt and register C cleari
     CHECK_FALSE(irq);
     CHECK(in(0x0C) == 0x00);
 
-    out(0x0B, 0x02);  // UF is set at each update even without UIE
+    out(0x0B, 0x02);  // UF is set at each update even without UIE, with no event scheduled
+    CHECK(clock.next_due() == machine::Clock::NEVER);
     advance_to(2 * SECOND);
     CHECK_FALSE(irq);
     CHECK(in(0x0C) == 0x10);

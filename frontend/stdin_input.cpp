@@ -1,0 +1,110 @@
+#include "frontend/stdin_input.h"
+
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <initializer_list>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+namespace jitpc::frontend {
+
+namespace {
+
+constexpr uint8_t CTRL_A = 0x01;
+
+// The terminal settings to put back. Global because signal handlers and atexit need them.
+struct termios saved_termios;
+volatile sig_atomic_t raw_mode = 0;
+
+void restore_terminal() {
+    if (raw_mode) tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    raw_mode = 0;
+}
+
+// A fatal signal restores the terminal, then dies of the same signal.
+void on_fatal_signal(int sig) {
+    restore_terminal();
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+void enter_raw_mode() {
+    if (tcgetattr(STDIN_FILENO, &saved_termios) != 0) return;
+    struct termios raw = saved_termios;
+    // Input bytes unprocessed and unechoed, no signal keys (Ctrl-C goes to the guest); output
+    // post-processing stays on so the host's newline handling is unchanged, as QEMU does.
+    raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    raw.c_cflag = (raw.c_cflag & ~(CSIZE | PARENB)) | CS8;
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    static bool hooks_installed = false;
+    if (!hooks_installed) {
+        std::atexit(restore_terminal);
+        for (int sig : {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL})
+            std::signal(sig, on_fatal_signal);
+        hooks_installed = true;
+    }
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) raw_mode = 1;
+}
+
+}  // namespace
+
+StdinInput::StdinInput() : terminal_(isatty(STDIN_FILENO)) {
+    if (terminal_) enter_raw_mode();
+}
+
+StdinInput::~StdinInput() { restore_terminal(); }
+
+bool StdinInput::fill(bool wait) {
+    for (;;) {
+        if (terminal_) {
+            // An idle guest waits on the host for a key; a busy one only takes what is there.
+            struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+            if (wait) std::fflush(stdout);  // the prompt the user is answering
+            const int n = poll(&p, 1, wait ? -1 : 0);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return true;
+        }
+        const ssize_t got = read(STDIN_FILENO, buf_, sizeof buf_);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return false;  // end of input, or an unreadable stdin: treated alike
+        pos_ = 0;
+        len_ = size_t(got);
+        return true;
+    }
+}
+
+machine::SerialInput::Result StdinInput::next(bool idle) {
+    while (!ended_) {
+        if (pos_ == len_) {
+            // A pipe is always read to its next byte or its end (blocking), so what arrives
+            // does not depend on when the writer wrote it.
+            if (!fill(idle || !terminal_)) {
+                ended_ = true;
+                break;
+            }
+            if (pos_ == len_) return {Kind::Nothing};
+        }
+        const uint8_t b = buf_[pos_++];
+        if (!terminal_) return {Kind::Byte, b};
+        if (escape_) {
+            escape_ = false;
+            if (b == 'x' || b == 'X') return {Kind::Quit};
+            if (b == CTRL_A) return {Kind::Byte, b};
+            continue;  // other Ctrl-A commands do not exist here: dropped
+        }
+        if (b == CTRL_A) {
+            escape_ = true;
+            continue;
+        }
+        return {Kind::Byte, b};
+    }
+    return {Kind::End};
+}
+
+}  // namespace jitpc::frontend
