@@ -57,11 +57,12 @@ struct CpuFixture {
     cpu::StopReason run(uint64_t n) { return interp.run(cpu.icount + n); }
     uint32_t& reg(unsigned r) { return cpu.gpr[r]; }
     uint32_t flags() { return cpu.flags.get(); }
-    uint32_t rd32(uint32_t paddr) {
-        uint32_t v;
-        mem.read_bytes(paddr, &v, 4);
+    template <typename T> T rd(uint32_t paddr) {
+        T v;
+        mem.read_bytes(paddr, &v, sizeof v);
         return v;
     }
+    uint32_t rd32(uint32_t paddr) { return rd<uint32_t>(paddr); }
     void wr32(uint32_t paddr, uint32_t v) { mem.write_bytes(paddr, &v, 4); }
 };
 

@@ -7,11 +7,6 @@ using namespace jitpc::cpu;
 
 namespace {
 constexpr uint32_t DATA = 0x20000;
-uint16_t rd16(test::CpuFixture& f, uint32_t a) {
-    uint16_t v;
-    f.mem.read_bytes(a, &v, 2);
-    return v;
-}
 }  // namespace
 
 TEST_CASE_FIXTURE(test::CpuFixture, "FNINIT; FNSTSW; FNSTCW give 0 and 0x037F") {
@@ -23,8 +18,8 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FNINIT; FNSTSW; FNSTCW give 0 and 0x037F") 
           0xD9, 0x3D, 2, 0, 2, 0,        // fnstcw [DATA+2]
           0xF4});
     run(10);
-    CHECK(rd16(*this, DATA) == 0);
-    CHECK(rd16(*this, DATA + 2) == 0x037F);
+    CHECK(rd<uint16_t>(DATA) == 0);
+    CHECK(rd<uint16_t>(DATA + 2) == 0x037F);
     CHECK(cpu.fpu.ftw == 0xFFFF);
 }
 
@@ -80,8 +75,8 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FIST rounds by RC") {
               0xD9, 0x05, 8, 0, 2, 0, 0xDF, 0x1D, 14, 0, 2, 0,
               0xF4});
         run(20);
-        CHECK(int16_t(rd16(*this, DATA + 12)) == k.up);
-        CHECK(int16_t(rd16(*this, DATA + 14)) == k.down);
+        CHECK(int16_t(rd<uint16_t>(DATA + 12)) == k.up);
+        CHECK(int16_t(rd<uint16_t>(DATA + 14)) == k.down);
     }
 }
 

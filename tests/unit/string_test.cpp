@@ -9,11 +9,6 @@ using namespace jitpc::cpu;
 
 namespace {
 constexpr uint8_t HLT = 0xF4;
-uint8_t rd8(test::CpuFixture& f, uint32_t a) {
-    uint8_t v;
-    f.mem.read_bytes(a, &v, 1);
-    return v;
-}
 }  // namespace
 
 TEST_CASE_FIXTURE(test::CpuFixture, "rep movsd copies across several chunks, one tick per iteration") {
@@ -53,9 +48,9 @@ TEST_CASE_FIXTURE(test::CpuFixture, "DF=1 walks downwards") {
     CHECK(run(100) == StopReason::Halted);
     CHECK(reg(ESI) == 0x20000);
     CHECK(reg(EDI) == 0x30000);
-    CHECK(rd8(*this, 0x30000) == 0);  // only the top three bytes moved
-    CHECK(rd8(*this, 0x30001) == 'x');
-    CHECK(rd8(*this, 0x30003) == 'z');
+    CHECK(rd<uint8_t>(0x30000) == 0);  // only the top three bytes moved
+    CHECK(rd<uint8_t>(0x30001) == 'x');
+    CHECK(rd<uint8_t>(0x30003) == 'z');
 }
 
 TEST_CASE_FIXTURE(test::CpuFixture, "repne scasb stops after the matching byte, past a chunk boundary") {
@@ -119,8 +114,8 @@ TEST_CASE_FIXTURE(test::CpuFixture, "16-bit addressing wraps SI/DI at 0xFFFF and
     CHECK(reg(ESI) == 0x55550001);
     CHECK(reg(EDI) == 0x00000001);
     CHECK(reg(ECX) == 0xAAAA0000);
-    CHECK(rd8(*this, 0x3FFFF) == 0x11);
-    CHECK(rd8(*this, 0x30000) == 0x22);
+    CHECK(rd<uint8_t>(0x3FFFF) == 0x11);
+    CHECK(rd<uint8_t>(0x30000) == 0x22);
 }
 
 TEST_CASE_FIXTURE(test::CpuFixture, "rep stosd with ECX=0 does nothing") {
