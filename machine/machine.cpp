@@ -39,7 +39,7 @@ Machine::Machine(const Config& cfg)
                                  [this](bool level) { pic.set_irq(12, level); },
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
-      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), cfg_(cfg),
+      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), vga(mem), cfg_(cfg),
       debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;
     bus.pic = &pic;
@@ -56,6 +56,7 @@ Machine::Machine(const Config& cfg)
     pci.attach(devices::Piix3Isa::DEVICE, devices::Piix3Isa::FUNCTION, &isa_bridge);
     pci.attach(devices::Piix3Ide::DEVICE, devices::Piix3Ide::FUNCTION, &ide_function);
     bus.claim(devices::PciBus::PORT_BASE, devices::PciBus::PORT_COUNT, &pci);
+    vga.claim_ports(bus);
     fill_cmos();
     if (cfg.com1_input) {
         input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });

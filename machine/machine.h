@@ -14,6 +14,7 @@
 #include "devices/io_bus.h"
 #include "devices/pci_bus.h"
 #include "devices/piix3.h"
+#include "devices/vga_text.h"
 #include "devices/io_delay.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
@@ -63,6 +64,7 @@ public:
     devices::I440fx host_bridge;
     devices::Piix3Isa isa_bridge;
     devices::Piix3Ide ide_function;
+    devices::VgaText vga;
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
 
