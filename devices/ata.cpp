@@ -1,0 +1,386 @@
+#include "devices/ata.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace jitpc::devices {
+
+namespace {
+
+constexpr uint32_t SECTOR = storage::DiskImage::SECTOR;
+constexpr unsigned MAX_MULTIPLE = 16;  // IDENTIFY word 47: sectors per DRQ block
+
+// ATA strings hold two characters per word, the first in the high byte; padded with spaces.
+void put_string(uint16_t* words, unsigned nwords, const char* s) {
+    size_t len = std::char_traits<char>::length(s);
+    for (unsigned i = 0; i < nwords * 2; ++i) {
+        uint8_t c = i < len ? static_cast<uint8_t>(s[i]) : ' ';
+        words[i / 2] |= static_cast<uint16_t>(i & 1 ? c : c << 8);
+    }
+}
+
+}  // namespace
+
+AtaChannel::AtaChannel(uint16_t cmd_base, uint16_t ctl_port, IrqLine irq,
+                       storage::DiskImage* master, storage::DiskImage* slave)
+    : cmd_base_(cmd_base), ctl_port_(ctl_port), irq_(std::move(irq)) {
+    disks_[0].image = master;
+    disks_[1].image = slave;
+    for (Disk& d : disks_) {
+        if (!d.image) continue;
+        // The usual translation: 16 heads, 63 sectors per track, cylinders capped at 16383
+        // (disks larger than 8.4 GB are addressed by LBA only). Tiny images still claim one
+        // cylinder; CHS addresses beyond the image fail with IDNF like any other.
+        d.heads = 16, d.spt = 63;
+        d.cylinders = static_cast<uint16_t>(
+            std::clamp<uint64_t>(d.image->sectors() / (16 * 63), 1, 16383));
+    }
+    reset();
+}
+
+void AtaChannel::reset() {
+    phase_ = Phase::Idle;
+    control_ = 0;
+    intrq_ = false;
+    for (Disk& d : disks_) {
+        if (!d.image) continue;
+        d.cur_cylinders = d.cylinders, d.cur_heads = d.heads, d.cur_spt = d.spt;
+        d.multiple = 0;
+        d.standby = false;
+        signature(d);
+    }
+    update_irq();
+}
+
+// After reset and EXECUTE DEVICE DIAGNOSTIC a disk shows its signature (count 1, LBA 1, 0, 0),
+// diagnostic code 01h (passed) and DRDY.
+void AtaChannel::signature(Disk& d) {
+    count_.cur = 1, lba_low_.cur = 1, lba_mid_.cur = 0, lba_high_.cur = 0;
+    device_ = 0;
+    d.error = 0x01;
+    d.status = DRDY | DSC;
+}
+
+void AtaChannel::update_irq() {
+    bool level = intrq_ && !(control_ & NIEN);
+    if (level != line_) {
+        line_ = level;
+        irq_(level);
+    }
+}
+
+void AtaChannel::raise_irq() {
+    intrq_ = true;
+    update_irq();
+}
+
+uint32_t AtaChannel::port_read(uint16_t port, unsigned size) {
+    if (port == ctl_port_) return present() ? selected().status : 0;  // alternate status
+    unsigned reg = port - cmd_base_;
+    if (reg == 0) {
+        uint32_t v = data_read();
+        if (size == 4) v |= static_cast<uint32_t>(data_read()) << 16;
+        return size == 1 ? v & 0xFF : v;
+    }
+    return read_reg(reg);
+}
+
+void AtaChannel::port_write(uint16_t port, unsigned size, uint32_t value) {
+    if (port == ctl_port_) return write_control(static_cast<uint8_t>(value));
+    unsigned reg = port - cmd_base_;
+    if (reg == 0) {
+        data_write(static_cast<uint16_t>(value));
+        if (size == 4) data_write(static_cast<uint16_t>(value >> 16));
+        return;
+    }
+    write_reg(reg, static_cast<uint8_t>(value));
+}
+
+uint8_t AtaChannel::read_reg(unsigned reg) {
+    bool hob = control_ & HOB;
+    auto pick = [hob](const Reg& r) { return hob ? r.prev : r.cur; };
+    switch (reg) {
+    case 1: return present() ? selected().error : 0;
+    case 2: return pick(count_);
+    case 3: return pick(lba_low_);
+    case 4: return pick(lba_mid_);
+    case 5: return pick(lba_high_);
+    case 6: return device_ | 0xA0;  // bits 7 and 5 are obsolete and read 1
+    default:
+        // An absent device 1 reads status 0, so drivers' probes give up at once.
+        if (!present()) return 0;
+        intrq_ = false;
+        update_irq();
+        return selected().status;
+    }
+}
+
+void AtaChannel::write_reg(unsigned reg, uint8_t v) {
+    control_ &= ~HOB;  // any task-file write clears HOB
+    switch (reg) {
+    case 1: feature_.write(v); break;
+    case 2: count_.write(v); break;
+    case 3: lba_low_.write(v); break;
+    case 4: lba_mid_.write(v); break;
+    case 5: lba_high_.write(v); break;
+    case 6: device_ = v & 0x5F; break;
+    default: execute(v); break;
+    }
+}
+
+// SRST is held while bit 2 is 1 (devices BSY) and the reset completes when it drops to 0.
+void AtaChannel::write_control(uint8_t v) {
+    bool was = control_ & SRST;
+    control_ = v & (HOB | SRST | NIEN);
+    if (!was && (v & SRST)) {
+        phase_ = Phase::Idle;
+        intrq_ = false;
+        for (Disk& d : disks_)
+            if (d.image) d.status = BSY;
+    } else if (was && !(v & SRST)) {
+        for (Disk& d : disks_)
+            if (d.image) signature(d);
+    }
+    update_irq();
+}
+
+void AtaChannel::execute(uint8_t cmd) {
+    if (control_ & SRST) return;
+    if (cmd == 0x90) {  // EXECUTE DEVICE DIAGNOSTIC: both devices run it, whatever DEV says
+        phase_ = Phase::Idle;
+        for (Disk& d : disks_)
+            if (d.image) signature(d);
+        if (disks_[0].image) raise_irq();
+        return;
+    }
+    if (!present()) return;  // nobody answers a command to an absent device
+    Disk& d = selected();
+    intrq_ = false;
+    update_irq();
+    phase_ = Phase::Idle;  // a new command abandons a transfer in progress
+    Addressing chs_or_lba = device_ & 0x40 ? Addressing::Lba28 : Addressing::Chs;
+    switch (cmd) {
+    case 0xEC: identify(d); break;
+    case 0x20: case 0x21: start_rw(d, chs_or_lba, false, 1); break;
+    case 0x24: start_rw(d, Addressing::Lba48, false, 1); break;
+    case 0x30: case 0x31: start_rw(d, chs_or_lba, true, 1); break;
+    case 0x34: start_rw(d, Addressing::Lba48, true, 1); break;
+    case 0xC4: case 0x29: case 0xC5: case 0x39:  // READ/WRITE MULTIPLE (EXT)
+        if (!d.multiple) return complete(d, ABRT);
+        start_rw(d, cmd & 0x20 ? Addressing::Lba48 : chs_or_lba, cmd == 0xC5 || cmd == 0x39,
+                 d.multiple);
+        break;
+    case 0xC6: set_multiple(d); break;
+    case 0xEF: set_features(d); break;
+    case 0x91: init_params(d); break;
+    case 0xE0: case 0xE2: d.standby = true, complete(d); break;   // STANDBY (IMMEDIATE)
+    case 0xE1: case 0xE3: d.standby = false, complete(d); break;  // IDLE (IMMEDIATE)
+    case 0xE5:  // CHECK POWER MODE
+        count_.cur = d.standby ? 0x00 : 0xFF;
+        complete(d);
+        break;
+    case 0xE7: case 0xEA: complete(d, d.image->flush() ? 0 : ABRT); break;  // FLUSH CACHE (EXT)
+    default: complete(d, ABRT); break;
+    }
+}
+
+void AtaChannel::complete(Disk& d, uint8_t error) {
+    phase_ = Phase::Idle;
+    d.error = error;
+    d.status = DRDY | DSC | (error ? ERR : 0);
+    raise_irq();
+}
+
+void AtaChannel::identify(Disk& d) {
+    std::array<uint16_t, 256> id{};
+    uint64_t total = d.image->sectors();
+    id[0] = 0x0040;  // fixed, non-removable ATA device
+    id[1] = d.cylinders, id[3] = d.heads, id[6] = d.spt;
+    char serial[21];
+    std::snprintf(serial, sizeof serial, "JITPC-%03X-%u", cmd_base_, unsigned(&d - &disks_[0]));
+    put_string(&id[10], 10, serial);
+    put_string(&id[23], 4, "1.0");
+    put_string(&id[27], 20, "JITPC HARDDISK");
+    id[47] = 0x8000 | MAX_MULTIPLE;
+    id[49] = 0x0200;         // LBA; no DMA (PIO only)
+    id[50] = 0x4000;
+    id[51] = 0x0200;         // PIO timing mode 2
+    id[53] = 0x0003;         // words 54-58 and 64-70 valid; 88 not (no UDMA)
+    id[54] = d.cur_cylinders, id[55] = d.cur_heads, id[56] = d.cur_spt;
+    uint32_t cur = uint32_t(d.cur_cylinders) * d.cur_heads * d.cur_spt;
+    id[57] = static_cast<uint16_t>(cur), id[58] = static_cast<uint16_t>(cur >> 16);
+    id[59] = d.multiple ? 0x0100 | d.multiple : 0;
+    uint32_t lba28 = static_cast<uint32_t>(std::min<uint64_t>(total, 0x0FFFFFFF));
+    id[60] = static_cast<uint16_t>(lba28), id[61] = static_cast<uint16_t>(lba28 >> 16);
+    id[64] = 0x0003;         // PIO modes 3 and 4
+    id[65] = id[66] = id[67] = id[68] = 120;  // cycle times (ns)
+    id[80] = 0x007E;         // ATA-1 to ATA-6
+    id[82] = 0x0000;
+    id[83] = 0x7400;         // word valid, FLUSH CACHE EXT, FLUSH CACHE, 48-bit address
+    id[84] = 0x4000;
+    id[85] = 0x0000;
+    id[86] = 0x3400;         // the same features enabled
+    id[87] = 0x4000;
+    for (int i = 0; i < 4; ++i) id[100 + i] = static_cast<uint16_t>(total >> (16 * i));
+    // Integrity word: signature A5h and a checksum making all 512 bytes sum to 0 (libata checks).
+    uint8_t sum = 0xA5;
+    for (int i = 0; i < 255; ++i) sum += static_cast<uint8_t>(id[i] + (id[i] >> 8));
+    id[255] = static_cast<uint16_t>((uint8_t(-sum) << 8) | 0xA5);
+
+    buf_.resize(SECTOR);
+    for (int i = 0; i < 256; ++i) buf_[2 * i] = uint8_t(id[i]), buf_[2 * i + 1] = uint8_t(id[i] >> 8);
+    pos_ = 0;
+    media_ = false;
+    active_ = &d;
+    phase_ = Phase::PioIn;
+    d.error = 0;
+    d.status = DRDY | DSC | DRQ;
+    raise_irq();
+}
+
+// SET FEATURES: transfer modes are accepted for PIO only (there is no DMA engine yet); cache
+// and defaults subcommands are accepted and change nothing, since writes reach the image at once.
+void AtaChannel::set_features(Disk& d) {
+    uint8_t mode = count_.cur;
+    switch (feature_.cur) {
+    case 0x03:
+        complete(d, mode <= 1 || (mode >> 3 == 1 && (mode & 7) <= 4) ? 0 : ABRT);
+        break;
+    case 0x02: case 0x82: case 0xAA: case 0x55: case 0x66: case 0xCC: complete(d); break;
+    default: complete(d, ABRT); break;
+    }
+}
+
+void AtaChannel::set_multiple(Disk& d) {
+    unsigned n = count_.cur;
+    if (n > MAX_MULTIPLE || (n & (n - 1))) return complete(d, ABRT);
+    d.multiple = static_cast<uint8_t>(n);  // 0 disables READ/WRITE MULTIPLE
+    complete(d);
+}
+
+void AtaChannel::init_params(Disk& d) {
+    unsigned spt = count_.cur, heads = (device_ & 0x0F) + 1u;
+    if (!spt) return complete(d, ABRT);
+    d.cur_spt = static_cast<uint16_t>(spt), d.cur_heads = static_cast<uint16_t>(heads);
+    d.cur_cylinders =
+        static_cast<uint16_t>(std::min<uint64_t>(d.image->sectors() / (spt * heads), 65535));
+    complete(d);
+}
+
+void AtaChannel::start_rw(Disk& d, Addressing mode, bool write, unsigned block) {
+    uint64_t count, lba;
+    if (mode == Addressing::Lba48) {
+        count = (unsigned(count_.prev) << 8 | count_.cur);
+        if (!count) count = 65536;
+        lba = uint64_t(lba_high_.prev) << 40 | uint64_t(lba_mid_.prev) << 32 |
+              uint64_t(lba_low_.prev) << 24 | uint64_t(lba_high_.cur) << 16 |
+              unsigned(lba_mid_.cur) << 8 | lba_low_.cur;
+    } else {
+        count = count_.cur ? count_.cur : 256;
+        if (mode == Addressing::Lba28) {
+            lba = uint64_t(device_ & 0x0F) << 24 | unsigned(lba_high_.cur) << 16 |
+                  unsigned(lba_mid_.cur) << 8 | lba_low_.cur;
+        } else {
+            unsigned cyl = unsigned(lba_high_.cur) << 8 | lba_mid_.cur;
+            unsigned head = device_ & 0x0F, sector = lba_low_.cur;
+            if (!sector || sector > d.cur_spt || head >= d.cur_heads) return complete(d, IDNF);
+            lba = (uint64_t(cyl) * d.cur_heads + head) * d.cur_spt + sector - 1;
+        }
+    }
+    if (write && d.image->read_only()) return complete(d, ABRT);
+    uint64_t total = d.image->sectors();
+    if (lba > total || count > total - lba) return complete(d, IDNF);
+    d.standby = false;
+    active_ = &d;
+    mode_ = mode;
+    media_ = true;
+    lba_ = lba;
+    remaining_ = count;
+    block_ = block;
+    d.error = 0;
+    if (!write) return next_block(d);
+    buf_.resize(std::min<uint64_t>(block_, remaining_) * SECTOR);
+    pos_ = 0;
+    phase_ = Phase::PioOut;
+    d.status = DRDY | DSC | DRQ;  // the first block is asked for without an interrupt
+}
+
+// The task file tracks the last sector transferred, in the command's own addressing.
+void AtaChannel::set_address(uint64_t lba) {
+    switch (mode_) {
+    case Addressing::Lba48:
+        lba_low_.prev = uint8_t(lba >> 24), lba_mid_.prev = uint8_t(lba >> 32);
+        lba_high_.prev = uint8_t(lba >> 40);
+        [[fallthrough]];
+    case Addressing::Lba28:
+        lba_low_.cur = uint8_t(lba), lba_mid_.cur = uint8_t(lba >> 8);
+        lba_high_.cur = uint8_t(lba >> 16);
+        if (mode_ == Addressing::Lba28) device_ = (device_ & 0xF0) | ((lba >> 24) & 0x0F);
+        break;
+    case Addressing::Chs: {
+        Disk& d = *active_;
+        uint64_t track = lba / d.cur_spt;
+        uint64_t cyl = track / d.cur_heads;
+        lba_low_.cur = uint8_t(lba % d.cur_spt + 1);
+        lba_mid_.cur = uint8_t(cyl), lba_high_.cur = uint8_t(cyl >> 8);
+        device_ = (device_ & 0xF0) | (track % d.cur_heads);
+        break;
+    }
+    }
+}
+
+void AtaChannel::next_block(Disk& d) {
+    uint64_t n = std::min<uint64_t>(block_, remaining_);
+    buf_.resize(n * SECTOR);
+    if (!d.image->read(lba_, n, buf_.data())) {
+        set_address(lba_);
+        return complete(d, UNC);
+    }
+    pos_ = 0;
+    phase_ = Phase::PioIn;
+    d.status = DRDY | DSC | DRQ;
+    raise_irq();
+}
+
+// The last word of a block has moved: commit a written block, then ask for or deliver the next
+// one, or finish.
+void AtaChannel::block_done(Disk& d) {
+    bool out = phase_ == Phase::PioOut;
+    if (media_) {
+        uint64_t n = buf_.size() / SECTOR;
+        if (out && !d.image->write(lba_, n, buf_.data())) {
+            set_address(lba_);
+            return complete(d, ABRT);
+        }
+        lba_ += n, remaining_ -= n;
+        set_address(lba_ - 1);
+    }
+    if (!media_ || !remaining_) {
+        phase_ = Phase::Idle;
+        d.status = DRDY | DSC;
+        if (out) raise_irq();  // a write completes with an interrupt; a read's last block did
+        return;
+    }
+    if (!out) return next_block(d);
+    buf_.resize(std::min<uint64_t>(block_, remaining_) * SECTOR);
+    pos_ = 0;
+    d.status = DRDY | DSC | DRQ;
+    raise_irq();
+}
+
+uint16_t AtaChannel::data_read() {
+    if (phase_ != Phase::PioIn) return 0xFFFF;
+    uint16_t w = static_cast<uint16_t>(buf_[pos_] | buf_[pos_ + 1] << 8);
+    pos_ += 2;
+    if (pos_ == buf_.size()) block_done(*active_);
+    return w;
+}
+
+void AtaChannel::data_write(uint16_t w) {
+    if (phase_ != Phase::PioOut) return;
+    buf_[pos_] = static_cast<uint8_t>(w), buf_[pos_ + 1] = static_cast<uint8_t>(w >> 8);
+    pos_ += 2;
+    if (pos_ == buf_.size()) block_done(*active_);
+}
+
+}  // namespace jitpc::devices

@@ -1,0 +1,112 @@
+// One ATA (IDE) channel as the PIIX3 decodes it in legacy mode: the task-file ports base..base+7,
+// the device control / alternate status port, one IRQ line, and up to two hard disks (device 0
+// "master" and device 1 "slave") in PIO mode. ATAPI devices are not modelled here.
+//
+// Commands complete immediately in virtual time: BSY is never seen after a command write; a PIO
+// read has its first block in the buffer (DRQ set, IRQ raised) when the command write returns,
+// and each block written is on the image when the write of its last word returns.
+//
+// Both devices see every task-file write, so the registers are kept once per channel; status,
+// error and the data transfer belong to the device that ran the command.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "devices/io_bus.h"
+#include "storage/disk_image.h"
+
+namespace jitpc::devices {
+
+class AtaChannel : public PortDevice {
+public:
+    using IrqLine = std::function<void(bool level)>;
+
+    // `master` / `slave` may be null (absent device); the images must outlive the channel.
+    AtaChannel(uint16_t cmd_base, uint16_t ctl_port, IrqLine irq, storage::DiskImage* master,
+               storage::DiskImage* slave);
+
+    uint32_t port_read(uint16_t port, unsigned size) override;
+    void port_write(uint16_t port, unsigned size, uint32_t value) override;
+
+    // Hardware reset (RESET-): both devices return to their power-on state with the signature
+    // in the task file.
+    void reset();
+
+    // Status bits.
+    static constexpr uint8_t BSY = 0x80, DRDY = 0x40, DF = 0x20, DSC = 0x10, DRQ = 0x08,
+                             ERR = 0x01;
+    // Error bits.
+    static constexpr uint8_t UNC = 0x40, IDNF = 0x10, ABRT = 0x04;
+    // Device control bits.
+    static constexpr uint8_t HOB = 0x80, SRST = 0x04, NIEN = 0x02;
+
+private:
+    enum class Phase { Idle, PioIn, PioOut };
+    enum class Addressing { Chs, Lba28, Lba48 };
+
+    struct Disk {
+        storage::DiskImage* image = nullptr;
+        uint8_t status = 0;
+        uint8_t error = 0;
+        // Geometry: the default one IDENTIFY reports, and the one INITIALIZE DEVICE PARAMETERS set.
+        uint16_t cylinders = 0, heads = 0, spt = 0;
+        uint16_t cur_cylinders = 0, cur_heads = 0, cur_spt = 0;
+        uint8_t multiple = 0;  // sectors per block for READ/WRITE MULTIPLE; 0 = disabled
+        bool standby = false;
+    };
+
+    // A register written twice keeps the older value as its "high order byte" (HOB) for LBA48.
+    struct Reg {
+        uint8_t cur = 0, prev = 0;
+        void write(uint8_t v) { prev = cur, cur = v; }
+    };
+
+    Disk& selected() { return disks_[(device_ >> 4) & 1]; }
+    bool present() { return selected().image != nullptr; }
+    uint8_t read_reg(unsigned reg);
+    void write_reg(unsigned reg, uint8_t v);
+    void write_control(uint8_t v);
+    void signature(Disk& d);
+    void update_irq();
+    void raise_irq();
+
+    void execute(uint8_t cmd);
+    void complete(Disk& d, uint8_t error = 0);
+    void identify(Disk& d);
+    void set_features(Disk& d);
+    void set_multiple(Disk& d);
+    void init_params(Disk& d);
+    void start_rw(Disk& d, Addressing mode, bool write, unsigned block);
+    void set_address(uint64_t lba);
+    void next_block(Disk& d);
+    void block_done(Disk& d);
+
+    uint16_t data_read();
+    void data_write(uint16_t w);
+
+    uint16_t cmd_base_, ctl_port_;
+    IrqLine irq_;
+    std::array<Disk, 2> disks_;
+
+    Reg feature_, count_, lba_low_, lba_mid_, lba_high_;
+    uint8_t device_ = 0;
+    uint8_t control_ = 0;
+    bool intrq_ = false;
+    bool line_ = false;
+
+    // The PIO transfer in progress: `buf_` holds the current block.
+    Phase phase_ = Phase::Idle;
+    Disk* active_ = nullptr;
+    Addressing mode_ = Addressing::Lba28;
+    std::vector<uint8_t> buf_;
+    size_t pos_ = 0;
+    uint64_t lba_ = 0;        // next sector to transfer
+    uint64_t remaining_ = 0;  // sectors left, including the current block
+    unsigned block_ = 1;      // sectors per DRQ block
+    bool media_ = false;      // the buffer maps to sectors (false: IDENTIFY data)
+};
+
+}  // namespace jitpc::devices
