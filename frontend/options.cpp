@@ -94,6 +94,8 @@ const char* usage() {
            "  -initrd FILE[,FILE]   Multiboot modules\n"
            "  -debugcon DEV         port 0xE9 console: stdio (default), file:PATH, none\n"
            "  -engine interp        execution engine (only the interpreter so far)\n"
+           "  -hda FILE, -hdb FILE  raw disk images on the primary IDE channel (written to!)\n"
+           "  -snapshot             keep disk writes in memory; the image files stay unchanged\n"
            "  -serial DEV           next serial port (COM1, then COM2): stdio, file:PATH, none\n"
            "                        (default: COM1 on stdio, COM2 none); Ctrl-A x quits,\n"
            "                        Ctrl-A Ctrl-A sends Ctrl-A\n"
@@ -123,6 +125,9 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-append") o.machine.append = need(i);
         else if (a == "-initrd") o.machine.initrd_path = need(i);
         else if (a == "-debugcon") o.debugcon = need(i);
+        else if (a == "-hda") o.machine.disks[0] = need(i);
+        else if (a == "-hdb") o.machine.disks[1] = need(i);
+        else if (a == "-snapshot") o.machine.snapshot = true;
         else if (a == "-serial") {
             const std::string dev = need(i);
             check_serial(dev);

@@ -25,6 +25,13 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
     };
 }
 
+std::unique_ptr<storage::DiskImage> open_disk(const std::string& path, bool snapshot) {
+    if (path.empty()) return nullptr;
+    // A disk image changes only when the user did not ask for -snapshot, as with QEMU.
+    return std::make_unique<storage::DiskImage>(
+        path, snapshot ? storage::DiskImage::Mode::Snapshot : storage::DiskImage::Mode::ReadWrite);
+}
+
 }  // namespace
 
 // Devices are members constructed in declaration order, which is also the order their timers
@@ -39,7 +46,12 @@ Machine::Machine(const Config& cfg)
                                  [this](bool level) { pic.set_irq(12, level); },
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
-      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), vga(mem), cfg_(cfg),
+      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), vga(mem),
+      disk_images{open_disk(cfg.disks[0], cfg.snapshot), open_disk(cfg.disks[1], cfg.snapshot)},
+      ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
+                  disk_images[0].get(), disk_images[1].get()),
+      ide_secondary(0x170, 0x376, [this](bool level) { pic.set_irq(15, level); }, nullptr, nullptr),
+      cfg_(cfg),
       debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;
     bus.pic = &pic;
@@ -57,6 +69,11 @@ Machine::Machine(const Config& cfg)
     pci.attach(devices::Piix3Ide::DEVICE, devices::Piix3Ide::FUNCTION, &ide_function);
     bus.claim(devices::PciBus::PORT_BASE, devices::PciBus::PORT_COUNT, &pci);
     vga.claim_ports(bus);
+    // 0x3F7 (the floppy controller's) stays out of the primary channel's control block.
+    bus.claim(0x1F0, 8, &ide_primary);
+    bus.claim(0x3F6, 1, &ide_primary);
+    bus.claim(0x170, 8, &ide_secondary);
+    bus.claim(0x376, 1, &ide_secondary);
     fill_cmos();
     if (cfg.com1_input) {
         input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });

@@ -8,6 +8,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/interp.h"
+#include "devices/ata.h"
 #include "devices/debug_ports.h"
 #include "devices/i440fx.h"
 #include "devices/i8042.h"
@@ -24,6 +25,7 @@
 #include "machine/clock.h"
 #include "machine/serial_input.h"
 #include "memory/physmem.h"
+#include "storage/disk_image.h"
 
 namespace jitpc::machine {
 
@@ -38,6 +40,8 @@ struct Config {
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
     int64_t rtc_base = devices::Rtc::DEFAULT_BASE;
+    std::string disks[2];   // -hda, -hdb: primary IDE master and slave
+    bool snapshot = false;  // -snapshot: disk writes stay in memory
 };
 
 // Exit statuses, shared with the front end and documented in the README.
@@ -65,6 +69,9 @@ public:
     devices::Piix3Isa isa_bridge;
     devices::Piix3Ide ide_function;
     devices::VgaText vga;
+    // Opened before the channels that use them (member order).
+    std::unique_ptr<storage::DiskImage> disk_images[2];
+    devices::AtaChannel ide_primary, ide_secondary;
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
 

@@ -95,6 +95,9 @@ if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok;
 rom "$dir/spin.rom" eb fe                            # jmp $
 expect_status "-max-insns reached" 3 -bios "$dir/spin.rom" -max-insns 1000
 rom "$dir/exit5.rom" b0 05 e6 f4 f4                  # mov al, 5; out 0xF4, al; hlt
+head -c 1000 /dev/zero > "$dir/odd.img"
+expect_error "disk image not a multiple of 512 bytes" -hda "$dir/odd.img" -bios "$dir/exit5.rom"
+expect_error "missing disk image" -hda "$dir/no-such-disk.img" -bios "$dir/exit5.rom"
 expect_status "debug exit port" 11 -bios "$dir/exit5.rom"
 rom "$dir/exit10.rom" b0 10 e6 f4 f4
 expect_status "debug exit port (pass value)" 33 -bios "$dir/exit10.rom"

@@ -1,0 +1,125 @@
+; The primary IDE master as a driver sees it through PIO with interrupts off (nIEN): IDENTIFY
+; capacity, READ SECTORS of two sectors, a WRITE SECTORS read back, and an absent slave that
+; reads status 0. Run with -hda ata_disk.img -snapshot (the image file is never written).
+%include "lib/multiboot.inc"
+
+%define DATA 0x1F0
+%define SECCOUNT 0x1F2
+%define LBA0 0x1F3
+%define LBA1 0x1F4
+%define LBA2 0x1F5
+%define DRIVE 0x1F6
+%define CMD 0x1F7
+%define CTL 0x3F6
+
+; Waits until BSY clears, then fails with `code` unless DRQ is set.
+%macro WAIT_DRQ 1
+    mov dx, CMD
+%%busy:
+    in al, dx
+    test al, 0x80
+    jnz %%busy
+    test al, 0x08
+    CHECK nz, %1
+%endmacro
+
+; Issues command %1 for %2 sectors at LBA %3 on the master.
+%macro ATA_CMD 3
+    mov dx, DRIVE
+    mov al, 0xE0
+    out dx, al
+    mov dx, SECCOUNT
+    mov al, %2
+    out dx, al
+    mov dx, LBA0
+    mov al, (%3) & 0xFF
+    out dx, al
+    mov dx, LBA1
+    mov al, ((%3) >> 8) & 0xFF
+    out dx, al
+    mov dx, LBA2
+    mov al, ((%3) >> 16) & 0xFF
+    out dx, al
+    mov dx, CMD
+    mov al, %1
+    out dx, al
+%endmacro
+
+; Reads one 512-byte sector from the data port to EDI.
+%macro READ_SECTOR 0
+    mov dx, DATA
+    mov ecx, 256
+    rep insw
+%endmacro
+
+start:
+    mov esp, stack_top
+    cld
+    mov dx, CTL
+    mov al, 0x02                ; nIEN: polled driver
+    out dx, al
+
+    ATA_CMD 0xEC, 0, 0          ; IDENTIFY DEVICE
+    WAIT_DRQ 1
+    mov edi, buffer
+    READ_SECTOR
+    cmp dword [buffer + 60 * 2], 2048   ; LBA28 capacity: 1 MiB
+    CHECK e, 2
+    test word [buffer + 83 * 2], 1 << 10    ; 48-bit addressing supported
+    CHECK nz, 3
+    PUTS `identify ok\n`
+
+    ATA_CMD 0x20, 2, 5          ; READ SECTORS: 5 and 6
+    mov edi, buffer
+    WAIT_DRQ 4
+    READ_SECTOR
+    WAIT_DRQ 5
+    READ_SECTOR
+    cmp dword [buffer], "SECT"
+    CHECK e, 6
+    cmp dword [buffer + 4], 5
+    CHECK e, 7
+    cmp dword [buffer + 512 + 4], 6
+    CHECK e, 8
+    PUTS `read ok\n`
+
+    ATA_CMD 0x30, 1, 7          ; WRITE SECTORS: sector 7 becomes "jitpc" + zeros
+    WAIT_DRQ 9
+    mov esi, pattern
+    mov dx, DATA
+    mov ecx, 256
+    rep outsw
+    mov dx, CMD
+.done:
+    in al, dx
+    test al, 0x80
+    jnz .done
+    test al, 0x01               ; no error
+    CHECK z, 10
+    ATA_CMD 0x20, 1, 7
+    WAIT_DRQ 11
+    mov edi, buffer
+    READ_SECTOR
+    cmp dword [buffer], "jitp"
+    CHECK e, 12
+    PUTS `write ok\n`
+
+    mov dx, DRIVE               ; the slave is absent: its status reads 0
+    mov al, 0xF0
+    out dx, al
+    mov dx, CMD
+    in al, dx
+    cmp al, 0
+    CHECK e, 13
+    PUTS `absent slave ok\n`
+    PASS
+
+pattern:
+    db "jitpc"
+    times 512 - 5 db 0
+
+section .bss
+buffer: resb 1024
+    resb 4096
+stack_top:
+bss_end:
