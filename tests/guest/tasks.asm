@@ -15,12 +15,6 @@
     CHECK %2, %3
 %endmacro
 
-%macro TS_SET 1
-    mov eax, cr0
-    test eax, 8
-    CHECK nz, %1
-%endmacro
-
 start:
     PM_INIT
     TASK SEL_B, tss_b, task_b, stack_b

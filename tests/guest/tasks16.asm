@@ -20,12 +20,6 @@
     CHECK e, %3
 %endmacro
 
-%macro TS_SET 1
-    mov eax, cr0
-    test eax, 8
-    CHECK nz, %1
-%endmacro
-
 start:
     PM_INIT
     SETDESC SEL_C16, t16_entry, 0xFFFFF, 0x9A

@@ -110,6 +110,17 @@ struct SystemFixture : CpuFixture {
         for (unsigned v : {6u, 11u, 12u, 13u}) recording_handler(v);
         reg(cpu::EBX) = 0xFFFF;
     }
+    // A second, available 32-bit TSS at `base` described by GDT selector 0x40: a flat ring-0 task
+    // that starts at `eip` with stack `esp` (the other fields are zero).
+    void second_tss(uint32_t base, uint32_t eip, uint32_t esp) {
+        wr32(pm::GDT + 0x40, (base << 16) | 0x67);
+        wr32(pm::GDT + 0x44, 0x00008900 | (base & 0xFF000000) | ((base >> 16) & 0xFF));
+        cpu.gdtr.limit = 0x47;
+        wr32(base + 0x20, eip);
+        wr32(base + 0x24, 0x2);  // EFLAGS
+        wr32(base + 0x38, esp);
+        for (unsigned sr = 0; sr < 6; ++sr) wr32(base + 0x48 + 4 * sr, sr == cpu::CS ? 0x08 : 0x10);
+    }
     void put(uint32_t at, std::initializer_list<uint8_t> bytes) {
         const std::vector<uint8_t> v(bytes);
         mem.write_bytes(at, v.data(), v.size());

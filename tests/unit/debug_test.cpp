@@ -238,14 +238,8 @@ TEST_CASE_FIXTURE(DebugFixture, "a far CALL's pushes hit a stack write breakpoin
 TEST_CASE_FIXTURE(DebugFixture, "a task switch traps with BT for the T bit and clears DR7 local enables") {
     db_handler();
     constexpr uint32_t TSS_B = 0x4000;
-    wr32(GDT + 0x40, (TSS_B << 16) | 0x67);
-    wr32(GDT + 0x44, 0x00008900);
-    cpu.gdtr.limit = 0x47;
-    wr32(TSS_B + 0x20, HANDLERS + 0x300);  // EIP
-    wr32(TSS_B + 0x24, 0x2);               // EFLAGS
-    wr32(TSS_B + 0x38, 0x50000);           // ESP
+    second_tss(TSS_B, HANDLERS + 0x300, 0x50000);
     wr32(TSS_B + 0x64, 1);                 // T
-    for (unsigned sr = 0; sr < 6; ++sr) wr32(TSS_B + 0x48 + 4 * sr, sr == CS ? 0x08 : 0x10);
     put(HANDLERS + 0x300, {0xF4});
     load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8,  // mov ax, 0x28 ; ltr ax
           0xEA, 0, 0, 0, 0, 0x40, 0x00});            // jmp 0x40:0

@@ -316,13 +316,7 @@ TEST_CASE_FIXTURE(SystemFixture, "INT n in v86 mode with IOPL < 3 is #GP(0)") {
 
 TEST_CASE_FIXTURE(SystemFixture, "far CALL to a TSS switches tasks and IRET with NT returns") {
     constexpr uint32_t TSS_B = 0x4000;
-    wr32(GDT + 0x40, (TSS_B << 16) | 0x67);
-    wr32(GDT + 0x44, 0x00008900);
-    cpu.gdtr.limit = 0x47;
-    wr32(TSS_B + 0x20, HANDLERS + 0x300);  // EIP
-    wr32(TSS_B + 0x24, 0x2);               // EFLAGS
-    wr32(TSS_B + 0x38, 0x50000);           // ESP
-    for (unsigned sr = 0; sr < 6; ++sr) wr32(TSS_B + 0x48 + 4 * sr, sr == CS ? 0x08 : 0x10);
+    second_tss(TSS_B, HANDLERS + 0x300, 0x50000);
     put(HANDLERS + 0x300, {0xBB, 0x77, 0, 0, 0,  // mov ebx, 0x77
                            0xCF});               // iretd: back to the caller task
     load({0x66, 0xB8, 0x28, 0x00, 0x0F, 0x00, 0xD8,   // mov ax, 0x28 ; ltr ax
