@@ -1,0 +1,130 @@
+#include "bios/acpi_tables.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "devices/acpi_pm.h"
+
+namespace jitpc::bios {
+
+namespace {
+
+using devices::AcpiPm;
+
+constexpr uint8_t OEM_ID[6] = {'J', 'I', 'T', 'P', 'C', ' '};
+constexpr uint8_t OEM_TABLE_ID[8] = {'J', 'I', 'T', 'P', 'C', 'A', 'C', 'P'};
+
+// FADT byte offsets (ACPI 2.0 table 5-7).
+enum FadtOffset : uint32_t {
+    F_FIRMWARE_CTRL = 36, F_DSDT = 40, F_SCI_INT = 46, F_SMI_CMD = 48,
+    F_PM1A_EVT_BLK = 56, F_PM1A_CNT_BLK = 64, F_PM1_EVT_LEN = 88, F_PM1_CNT_LEN = 89,
+    F_P_LVL2_LAT = 96, F_P_LVL3_LAT = 98, F_CENTURY = 108, F_IAPC_BOOT_ARCH = 109, F_FLAGS = 112,
+    F_RESET_REG = 116, F_RESET_VALUE = 128, F_X_FIRMWARE_CTRL = 132, F_X_DSDT = 140,
+    F_X_PM1A_EVT_BLK = 148, F_X_PM1A_CNT_BLK = 172,
+};
+constexpr uint16_t BOOT_ARCH_LEGACY_DEVICES = 1u << 0, BOOT_ARCH_8042 = 1u << 1;
+constexpr uint32_t FLAG_WBINVD = 1u << 0, FLAG_PROC_C1 = 1u << 2, FLAG_PWR_BUTTON = 1u << 4,
+                   FLAG_SLP_BUTTON = 1u << 5, FLAG_FIX_RTC = 1u << 6, FLAG_RESET_REG_SUP = 1u << 10;
+// Latencies above 100 / 1000 us mean "C2 / C3 not supported".
+constexpr uint16_t NO_C2 = 101, NO_C3 = 1001;
+constexpr uint8_t GAS_SYSTEM_IO = 1;
+
+class Writer {
+public:
+    explicit Writer(std::vector<uint8_t>& b) : b_(b) {}
+    void put(uint32_t at, uint64_t v, unsigned n) {
+        for (unsigned i = 0; i < n; ++i) b_.at(at + i) = uint8_t(v >> (8 * i));
+    }
+    void bytes(uint32_t at, std::span<const uint8_t> s) { std::copy(s.begin(), s.end(), b_.begin() + at); }
+    void gas_io(uint32_t at, uint16_t port, uint8_t bits) {
+        put(at, GAS_SYSTEM_IO, 1);
+        put(at + 1, bits, 1);
+        put(at + 4, port, 8);
+    }
+    // Standard description header; the checksum is filled in by seal().
+    void header(uint32_t at, const char (&sig)[5], uint32_t length, uint8_t revision) {
+        bytes(at, {reinterpret_cast<const uint8_t*>(sig), 4});
+        put(at + 4, length, 4);
+        put(at + 8, revision, 1);
+        bytes(at + 10, OEM_ID);
+        bytes(at + 16, OEM_TABLE_ID);
+        put(at + 24, 1, 4);  // OEM revision
+        bytes(at + 28, {reinterpret_cast<const uint8_t*>("JPC "), 4});
+        put(at + 32, 1, 4);  // creator revision
+    }
+    void seal(uint32_t at, uint32_t length, uint32_t checksum_at) {
+        b_[checksum_at] = 0;
+        b_[checksum_at] = uint8_t(-acpi_sum({b_.data() + at, length}));
+    }
+
+private:
+    std::vector<uint8_t>& b_;
+};
+
+constexpr uint32_t align16(uint32_t v) { return (v + 15) & ~15u; }
+
+}  // namespace
+
+uint8_t acpi_sum(std::span<const uint8_t> bytes) {
+    uint8_t s = 0;
+    for (uint8_t b : bytes) s = uint8_t(s + b);
+    return s;
+}
+
+AcpiTables build_acpi(uint32_t base) {
+    if (base % 64) throw std::invalid_argument("ACPI tables need a 64-byte aligned base (FACS)");
+    constexpr uint32_t RSDT_SIZE = 36 + 4;
+    constexpr uint32_t facs = 0, rsdt = align16(facs + FACS_SIZE), fadt = align16(rsdt + RSDT_SIZE),
+                       dsdt = align16(fadt + FADT_SIZE);
+    std::vector<uint8_t> b(dsdt + dsdt_aml.size());
+    Writer w(b);
+
+    w.bytes(facs, {reinterpret_cast<const uint8_t*>("FACS"), 4});
+    w.put(facs + 4, FACS_SIZE, 4);
+    w.put(facs + 32, 1, 1);  // version (ACPI 2.0)
+
+    w.header(rsdt, "RSDT", RSDT_SIZE, 1);
+    w.put(rsdt + 36, base + fadt, 4);
+    w.seal(rsdt, RSDT_SIZE, rsdt + 9);
+
+    w.header(fadt, "FACP", FADT_SIZE, 3);
+    w.put(fadt + F_FIRMWARE_CTRL, base + facs, 4);
+    w.put(fadt + F_DSDT, base + dsdt, 4);
+    w.put(fadt + F_SCI_INT, AcpiPm::SCI_IRQ, 2);
+    w.put(fadt + F_SMI_CMD, 0, 4);
+    w.put(fadt + F_PM1A_EVT_BLK, AcpiPm::EVT_PORT, 4);
+    w.put(fadt + F_PM1A_CNT_BLK, AcpiPm::CNT_PORT, 4);
+    w.put(fadt + F_PM1_EVT_LEN, AcpiPm::EVT_LEN, 1);
+    w.put(fadt + F_PM1_CNT_LEN, AcpiPm::CNT_LEN, 1);
+    w.put(fadt + F_P_LVL2_LAT, NO_C2, 2);
+    w.put(fadt + F_P_LVL3_LAT, NO_C3, 2);
+    w.put(fadt + F_CENTURY, 0x32, 1);
+    w.put(fadt + F_IAPC_BOOT_ARCH, BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042, 2);
+    w.put(fadt + F_FLAGS,
+          FLAG_WBINVD | FLAG_PROC_C1 | FLAG_PWR_BUTTON | FLAG_SLP_BUTTON | FLAG_FIX_RTC |
+              FLAG_RESET_REG_SUP,
+          4);
+    w.gas_io(fadt + F_RESET_REG, RESET_PORT, 8);
+    w.put(fadt + F_RESET_VALUE, RESET_VALUE, 1);
+    w.put(fadt + F_X_FIRMWARE_CTRL, base + facs, 8);
+    w.put(fadt + F_X_DSDT, base + dsdt, 8);
+    w.gas_io(fadt + F_X_PM1A_EVT_BLK, AcpiPm::EVT_PORT, 8 * AcpiPm::EVT_LEN);
+    w.gas_io(fadt + F_X_PM1A_CNT_BLK, AcpiPm::CNT_PORT, 8 * AcpiPm::CNT_LEN);
+    w.seal(fadt, FADT_SIZE, fadt + 9);
+
+    w.bytes(dsdt, dsdt_aml);
+    return {std::move(b), base + rsdt};
+}
+
+std::vector<uint8_t> rsdp(uint32_t rsdt_addr) {
+    std::vector<uint8_t> b(RSDP_SIZE);
+    Writer w(b);
+    w.bytes(0, {reinterpret_cast<const uint8_t*>("RSD PTR "), 8});
+    w.bytes(9, OEM_ID);
+    w.put(15, 0, 1);  // revision 0: ACPI 1.0 RSDP, RSDT only
+    w.put(16, rsdt_addr, 4);
+    w.seal(0, RSDP_SIZE, 8);
+    return b;
+}
+
+}  // namespace jitpc::bios

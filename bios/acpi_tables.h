@@ -1,0 +1,43 @@
+// The firmware's ACPI tables: FACS, RSDT, FADT and the DSDT compiled from bios/dsdt.asl, built
+// as one blob for a fixed guest address, and the RSDP that points at it.
+//
+// The FADT is revision 3 (ACPI 2.0, 244 bytes), not revision 1 or 2: ACPICA zeroes
+// IAPC_BOOT_ARCH in any FADT no longer than the revision 2 layout, and Linux honours RESET_REG
+// only from revision 2 on. Both the 32-bit and the X_ (GAS) forms of each address are filled,
+// with equal values. It describes: SCI on IRQ 9, SMI_CMD = 0 (always in ACPI mode), the PM1a
+// blocks of devices/acpi_pm.h, no PM timer and no GPE block, no C2/C3, IAPC_BOOT_ARCH =
+// LEGACY_DEVICES | 8042, CENTURY = 0x32, no fixed power or sleep button, FIX_RTC (no RTC wake
+// status), and RESET_REG = I/O port 0xCF9 written with 0x06 (PIIX3 reset control).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace jitpc::bios {
+
+// The DSDT's AML, compiled by iasl at build time.
+extern const std::span<const uint8_t> dsdt_aml;
+
+constexpr uint32_t RSDP_SIZE = 20;  // ACPI 1.0 RSDP (revision 0)
+constexpr uint32_t FADT_SIZE = 244;
+constexpr uint32_t FACS_SIZE = 64;
+constexpr uint16_t RESET_PORT = 0xCF9;
+constexpr uint8_t RESET_VALUE = 0x06;
+
+struct AcpiTables {
+    std::vector<uint8_t> bytes;  // to be copied at `base`
+    uint32_t rsdt;               // guest address of the RSDT, for the RSDP
+};
+
+// Builds the tables for guest address `base`, which must be 64-byte aligned (the FACS comes
+// first). Every pointer inside is absolute.
+AcpiTables build_acpi(uint32_t base);
+
+// The RSDP for an RSDT at `rsdt_addr`; the caller places it 16-byte aligned in E0000-FFFFF.
+std::vector<uint8_t> rsdp(uint32_t rsdt_addr);
+
+// The byte sum ACPI checksums make zero.
+uint8_t acpi_sum(std::span<const uint8_t> bytes);
+
+}  // namespace jitpc::bios
