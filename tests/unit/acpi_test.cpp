@@ -1,0 +1,185 @@
+// The firmware's ACPI tables as an OS parser reads them (checksums, the FADT fields Linux acts
+// on, the DSDT's _S5_ and PCI root bridge), and the PM1a registers they point at, driven the
+// way ACPICA powers off: SLP_TYP from _S5_, then SLP_EN.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bios/acpi_tables.h"
+#include "devices/acpi_pm.h"
+
+using namespace jitpc;
+using devices::AcpiPm;
+
+namespace {
+
+constexpr uint32_t BASE = 0x07FF0000;
+
+struct Tables {
+    bios::AcpiTables t = bios::build_acpi(BASE);
+    uint64_t get(uint32_t addr, unsigned n) const {
+        uint64_t v = 0;
+        for (unsigned i = 0; i < n; ++i) v |= uint64_t(t.bytes.at(addr - BASE + i)) << (8 * i);
+        return v;
+    }
+    std::span<const uint8_t> table(uint32_t addr) const {
+        return {t.bytes.data() + (addr - BASE), uint32_t(get(addr + 4, 4))};
+    }
+    std::string sig(uint32_t addr) const {
+        return std::string(reinterpret_cast<const char*>(t.bytes.data() + (addr - BASE)), 4);
+    }
+    uint32_t fadt() const { return uint32_t(get(t.rsdt + 36, 4)); }
+    uint32_t dsdt() const { return uint32_t(get(fadt() + 40, 4)); }
+    uint32_t facs() const { return uint32_t(get(fadt() + 36, 4)); }
+};
+
+// An EISA id as AML stores it after DWordPrefix: three 5-bit letters, then four hex digits,
+// big-endian.
+std::vector<uint8_t> eisa_id(const char* s) {
+    const unsigned v = ((s[0] - '@') << 10) | ((s[1] - '@') << 5) | (s[2] - '@');
+    const unsigned product = std::stoul(std::string(s + 3), nullptr, 16);
+    return {0x0C, uint8_t(v >> 8), uint8_t(v), uint8_t(product >> 8), uint8_t(product)};
+}
+
+bool contains(std::span<const uint8_t> hay, std::span<const uint8_t> needle) {
+    return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
+}
+
+// The first element of the DSDT's _S5_ package (SLP_TYP for PM1a), decoding the integer forms
+// iasl emits for small constants.
+unsigned s5_slp_typ(std::span<const uint8_t> dsdt) {
+    const uint8_t name[] = {'_', 'S', '5', '_'};
+    auto it = std::search(dsdt.begin(), dsdt.end(), std::begin(name), std::end(name));
+    REQUIRE(it != dsdt.end());
+    const size_t at = size_t(it - dsdt.begin()) + 4;
+    REQUIRE(dsdt[at] == 0x12);  // PackageOp
+    REQUIRE((dsdt[at + 1] & 0xC0) == 0);  // one-byte PkgLength
+    REQUIRE(dsdt[at + 2] == 4);
+    const uint8_t op = dsdt[at + 3];
+    if (op == 0x0A) return dsdt[at + 4];  // BytePrefix
+    REQUIRE((op == 0x00 || op == 0x01));  // ZeroOp / OneOp
+    return op;
+}
+
+struct PmFixture {
+    std::vector<bool> sci;
+    int power_offs = 0;
+    AcpiPm pm{AcpiPm::Wiring{[this](bool l) { sci.push_back(l); }, [this] { ++power_offs; }}};
+    uint16_t sts() { return uint16_t(pm.port_read(AcpiPm::EVT_PORT, 2)); }
+    uint16_t cnt() { return uint16_t(pm.port_read(AcpiPm::CNT_PORT, 2)); }
+};
+
+}  // namespace
+
+TEST_CASE("ACPI: RSDP is a checksummed ACPI 1.0 pointer to the RSDT") {
+    Tables t;
+    const auto r = bios::rsdp(t.t.rsdt);
+    REQUIRE(r.size() == 20);
+    CHECK(std::memcmp(r.data(), "RSD PTR ", 8) == 0);
+    CHECK(bios::acpi_sum(r) == 0);
+    CHECK(r[15] == 0);
+    CHECK((r[16] | r[17] << 8 | r[18] << 16 | uint32_t(r[19]) << 24) == t.t.rsdt);
+}
+
+TEST_CASE("ACPI: RSDT -> FADT -> DSDT/FACS chain with valid checksums") {
+    Tables t;
+    CHECK(t.sig(t.t.rsdt) == "RSDT");
+    CHECK(t.get(t.t.rsdt + 4, 4) == 40);  // exactly one entry
+    CHECK(t.sig(t.fadt()) == "FACP");
+    CHECK(t.sig(t.dsdt()) == "DSDT");
+    CHECK(t.sig(t.facs()) == "FACS");
+    for (uint32_t a : {t.t.rsdt, t.fadt(), t.dsdt()}) CHECK(bios::acpi_sum(t.table(a)) == 0);
+    CHECK(t.facs() % 64 == 0);
+    CHECK(t.get(t.facs() + 4, 4) == 64);
+    CHECK(t.dsdt() - BASE + bios::dsdt_aml.size() <= t.t.bytes.size());
+    CHECK_THROWS(bios::build_acpi(BASE + 16));
+}
+
+TEST_CASE("ACPI: FADT fields Linux acts on") {
+    Tables t;
+    const uint32_t f = t.fadt();
+    CHECK(t.get(f + 4, 4) == 244);
+    CHECK(t.get(f + 8, 1) == 3);
+    CHECK(t.get(f + 46, 2) == 9);     // SCI_INT
+    CHECK(t.get(f + 48, 4) == 0);     // SMI_CMD: no mode switch
+    CHECK(t.get(f + 56, 4) == AcpiPm::EVT_PORT);
+    CHECK(t.get(f + 64, 4) == AcpiPm::CNT_PORT);
+    CHECK(t.get(f + 76, 4) == 0);     // no PM timer
+    CHECK(t.get(f + 88, 1) == 4);
+    CHECK(t.get(f + 89, 1) == 2);
+    CHECK(t.get(f + 91, 1) == 0);
+    CHECK(t.get(f + 108, 1) == 0x32);  // CENTURY
+    CHECK(t.get(f + 109, 2) == 0x0003);  // LEGACY_DEVICES | 8042
+    const uint32_t flags = uint32_t(t.get(f + 112, 4));
+    CHECK((flags & 0x30) == 0x30);  // no fixed power / sleep buttons
+    CHECK((flags & (1u << 10)) != 0);  // RESET_REG supported
+    CHECK(t.get(f + 116, 1) == 1);  // RESET_REG: system I/O
+    CHECK(t.get(f + 117, 1) == 8);
+    CHECK(t.get(f + 120, 8) == 0xCF9);
+    CHECK(t.get(f + 128, 1) == 0x06);
+    // The X_ forms agree with the 32-bit ones.
+    CHECK(t.get(f + 132, 8) == t.facs());
+    CHECK(t.get(f + 140, 8) == t.dsdt());
+    CHECK(t.get(f + 148, 4) == 0x00002001);  // I/O, 32 bits
+    CHECK(t.get(f + 152, 8) == AcpiPm::EVT_PORT);
+    CHECK(t.get(f + 172, 4) == 0x00001001);  // I/O, 16 bits
+    CHECK(t.get(f + 176, 8) == AcpiPm::CNT_PORT);
+}
+
+TEST_CASE("ACPI: the DSDT has _S5_ and the PCI root bridge and ISA devices") {
+    const auto d = bios::dsdt_aml;
+    REQUIRE(d.size() > 36);
+    CHECK(std::memcmp(d.data(), "DSDT", 4) == 0);
+    CHECK(bios::acpi_sum(d) == 0);
+    CHECK(s5_slp_typ(d) == AcpiPm::SLP_TYP_S5);
+    for (const char* id : {"PNP0A03", "PNP0303", "PNP0501", "PNP0B00"}) {
+        INFO(id);
+        CHECK(contains(d, eisa_id(id)));
+    }
+    const uint8_t crs[] = {'_', 'C', 'R', 'S'}, pci0[] = {'P', 'C', 'I', '0'};
+    CHECK(contains(d, crs));
+    CHECK(contains(d, pci0));
+}
+
+TEST_CASE("ACPI PM: SCI_EN reads 1; writing _S5_'s SLP_TYP with SLP_EN powers off") {
+    PmFixture f;
+    CHECK(f.cnt() == AcpiPm::CNT_SCI_EN);
+    const unsigned typ = s5_slp_typ(bios::dsdt_aml);
+    // ACPICA: SLP_TYP first, then SLP_EN with it.
+    f.pm.port_write(AcpiPm::CNT_PORT, 2, (typ << 10) | 1);
+    CHECK(f.power_offs == 0);
+    CHECK(f.cnt() == ((typ << 10) | 1));
+    f.pm.port_write(AcpiPm::CNT_PORT, 2, (typ << 10) | (1u << 13) | 1);
+    CHECK(f.power_offs == 1);
+    CHECK((f.cnt() & AcpiPm::CNT_SLP_EN) == 0);  // write-only
+}
+
+TEST_CASE("ACPI PM: a byte write of PM1_CNT's high half carries SLP_TYP and SLP_EN together") {
+    PmFixture f;
+    f.pm.port_write(AcpiPm::CNT_PORT + 1, 1, (AcpiPm::SLP_TYP_S5 << 2) | 0x20);
+    CHECK(f.power_offs == 1);
+}
+
+TEST_CASE("ACPI PM: another sleep type stays awake and sets WAK_STS, cleared by writing 1") {
+    PmFixture f;
+    f.pm.port_write(AcpiPm::CNT_PORT, 2, (1u << 10) | (1u << 13));  // S1-style request
+    CHECK(f.power_offs == 0);
+    CHECK(f.sts() == AcpiPm::STS_WAK);
+    f.pm.port_write(AcpiPm::EVT_PORT, 2, 0x7FFF);  // writing 0 to WAK_STS keeps it
+    CHECK(f.sts() == AcpiPm::STS_WAK);
+    f.pm.port_write(AcpiPm::EVT_PORT + 1, 1, 0x80);
+    CHECK(f.sts() == 0);
+}
+
+TEST_CASE("ACPI PM: PM1_EN keeps its defined bits; the SCI never fires without fixed events") {
+    PmFixture f;
+    f.pm.port_write(AcpiPm::EVT_PORT, 4, 0xFFFF0000u);  // dword: STS (nothing set) and EN
+    CHECK(f.pm.port_read(AcpiPm::EVT_PORT, 4) == uint32_t(AcpiPm::EN_WRITABLE) << 16);
+    f.pm.port_write(AcpiPm::CNT_PORT, 2, (2u << 10) | (1u << 13));  // WAK_STS, not enabled
+    CHECK(f.sci.empty());
+    CHECK(f.pm.port_read(AcpiPm::CNT_PORT, 4) == 0xFFFF0000u + ((2u << 10) | 1));
+}
