@@ -47,6 +47,8 @@ Machine::Machine(const Config& cfg)
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
       pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), vga(mem),
+      acpi_pm(devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
+                                      [this] { power_off(); }}),
       disk_images{open_disk(cfg.disks[0], cfg.snapshot), open_disk(cfg.disks[1], cfg.snapshot)},
       ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
                   disk_images[0].get(), disk_images[1].get()),
@@ -69,6 +71,7 @@ Machine::Machine(const Config& cfg)
     pci.attach(devices::Piix3Ide::DEVICE, devices::Piix3Ide::FUNCTION, &ide_function);
     bus.claim(devices::PciBus::PORT_BASE, devices::PciBus::PORT_COUNT, &pci);
     vga.claim_ports(bus);
+    bus.claim(devices::AcpiPm::EVT_PORT, devices::AcpiPm::PORT_COUNT, &acpi_pm);
     // 0x3F7 (the floppy controller's) stays out of the primary channel's control block.
     bus.claim(0x1F0, 8, &ide_primary);
     bus.claim(0x3F6, 1, &ide_primary);
@@ -140,6 +143,14 @@ void Machine::poll_input(uint64_t now) {
         }
     }
     clock.arm(input_timer_, now + INPUT_POLL_TICKS);
+}
+
+// ACPI S5 (poweroff): the run ends with status 0, as QEMU exits when its guest powers off.
+void Machine::power_off() {
+    bus.exit_requested = true;
+    bus.exit_status = 0;
+    bus.exit_reason = "ACPI S5";
+    bus.request_stop();
 }
 
 void Machine::attach_trace(std::FILE* out) {

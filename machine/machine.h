@@ -8,6 +8,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/interp.h"
+#include "devices/acpi_pm.h"
 #include "devices/ata.h"
 #include "devices/debug_ports.h"
 #include "devices/i440fx.h"
@@ -69,6 +70,7 @@ public:
     devices::Piix3Isa isa_bridge;
     devices::Piix3Ide ide_function;
     devices::VgaText vga;
+    devices::AcpiPm acpi_pm;
     // Opened before the channels that use them (member order).
     std::unique_ptr<storage::DiskImage> disk_images[2];
     devices::AtaChannel ide_primary, ide_secondary;
@@ -77,6 +79,7 @@ public:
 
 private:
     void attach_trace(std::FILE* out);
+    void power_off();
     void fill_cmos();
     void poll_input(uint64_t now);
 

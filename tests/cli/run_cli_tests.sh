@@ -99,6 +99,9 @@ head -c 1000 /dev/zero > "$dir/odd.img"
 expect_error "disk image not a multiple of 512 bytes" -hda "$dir/odd.img" -bios "$dir/exit5.rom"
 expect_error "missing disk image" -hda "$dir/no-such-disk.img" -bios "$dir/exit5.rom"
 expect_status "debug exit port" 11 -bios "$dir/exit5.rom"
+# mov dx, 0x604; mov ax, 0x3400 (SLP_TYP 5 | SLP_EN); out dx, ax; then exit 5 if still running
+rom "$dir/poweroff.rom" ba 04 06 b8 00 34 ef b0 05 e6 f4 f4
+expect_status "ACPI S5 through PM1a_CNT powers off" 0 -bios "$dir/poweroff.rom"
 rom "$dir/exit10.rom" b0 10 e6 f4 f4
 expect_status "debug exit port (pass value)" 33 -bios "$dir/exit10.rom"
 # lidt [cs:0] loads a zero IDTR limit from the (zeroed) start of the ROM; INT3 then cannot reach
