@@ -11,8 +11,8 @@ public:
     virtual ~Bus() = default;
     virtual uint32_t io_read(uint16_t port, unsigned size) = 0;
     virtual void io_write(uint16_t port, unsigned size, uint32_t value) = 0;
-    // INTR line of the interrupt controller, and the INTA cycle that returns the vector.
-    virtual bool intr_pending() { return false; }
+    // The INTA cycle that returns the vector, run while the INTR line (Cpu::set_intr) is high;
+    // the controller drives the line again for what it signals next.
     virtual uint8_t intr_ack() { return 0; }
     // The CPU shut down (triple fault) or asked for a reset; the platform decides what follows.
     virtual void cpu_reset_request(const char* why) = 0;

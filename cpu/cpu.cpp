@@ -17,9 +17,12 @@ Cpu::Cpu(memory::PhysMemory& pm, Bus& b) : mem(pm), bus(b), mmu(*this, pm), code
 void Cpu::reset() {
     // The retired-instruction count is the virtual clock and the -max-insns budget: a reset
     // does not turn it back. The TSC restarts at zero, as RESET does on hardware.
+    // INTR is the interrupt controller's output, which a CPU reset does not change.
     const uint64_t clock = icount;
+    const uint8_t intr = intr_line;
     static_cast<CpuState&>(*this) = CpuState{};
     icount = clock;
+    intr_line = intr;
     tsc_offset = 0 - clock;
     // Power-on state (SDM Vol. 3 9.1.1): EDX holds the processor signature.
     gpr[EDX] = 0x00000633;

@@ -178,6 +178,12 @@ public:
     // Raised by semantics that change what later code means (CR0, CR4, EFLAGS.TF …): ends the
     // block after the current instruction.
     void request_exit() { exit_request = 1; }
+    // The platform drives the INTR pin. A rising line stops a running block at the next
+    // instruction boundary, so an IRQ raised by an instruction is taken right after it.
+    void set_intr(bool level) {
+        intr_line = level;
+        if (level) request_exit();
+    }
     // State to compare in tests and traces.
     std::string describe();
 

@@ -62,8 +62,7 @@ Block* Interpreter::block_at_eip() {
 }
 
 bool Interpreter::take_interrupt() {
-    if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.bus.intr_pending())
-        return false;
+    if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.intr_line) return false;
     cpu_.halted = 0;
     const uint8_t vec = cpu_.bus.intr_ack();
     cpu_.deliver(vec, EventKind::Hardware, cpu_.eip, false, 0);

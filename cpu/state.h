@@ -99,6 +99,9 @@ struct CpuState {
     // MOV SS/POP SS set SHADOW_SS, which also holds single-step and data-breakpoint traps.
     uint8_t irq_shadow = 0;
     uint8_t halted = 0;
+    // The interrupt controller's INTR output as it last drove it (Cpu::set_intr): an input pin,
+    // so the run loop tests a byte at block boundaries instead of asking the platform.
+    uint8_t intr_line = 0;
     uint8_t a20 = 1;
 
     uint64_t icount = 0;  // retired instructions (the virtual clock's source)

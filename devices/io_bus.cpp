@@ -29,8 +29,6 @@ void IoBus::io_write(uint16_t port, unsigned size, uint32_t value) {
     }
 }
 
-bool IoBus::intr_pending() { return pic && pic->intr(); }
-
 uint8_t IoBus::intr_ack() { return pic->ack(); }
 
 void IoBus::cpu_reset_request(const char*) {

@@ -29,8 +29,7 @@ public:
     uint32_t io_read(uint16_t port, unsigned size) override;
     void io_write(uint16_t port, unsigned size, uint32_t value) override;
     void cpu_reset_request(const char* why) override;
-    // The CPU's INTR line and INTA cycle go to the interrupt controller, when there is one.
-    bool intr_pending() override;
+    // The CPU's INTA cycle goes to the interrupt controller, the only one to raise INTR.
     uint8_t intr_ack() override;
     Pic* pic = nullptr;
 

@@ -1,6 +1,7 @@
 #include "devices/pic.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace jitpc::devices {
 
@@ -49,7 +50,7 @@ unsigned Pic::Chip::acknowledge() {
     return unsigned(irq);
 }
 
-Pic::Pic() {
+Pic::Pic(IntrOut intr_out) : intr_out_(std::move(intr_out)) {
     // Until the guest programs them, both chips keep everything masked.
     chip_[0].imr = chip_[1].imr = 0xFF;
 }
@@ -66,16 +67,20 @@ void Pic::log_once(unsigned what, const char* msg) {
     std::fprintf(stderr, "jitpc: 8259 PIC: %s is not modelled (logged once)\n", msg);
 }
 
-void Pic::update_cascade() {
+void Pic::update_outputs() {
     // IR2 is an edge input like any other: the slave's INT rising latches the request, so a
     // slave request that vanishes before INTA still reaches the slave as spurious IRQ 15.
     chip_[0].set_line(CASCADE_IRQ, chip_[1].output() >= 0);
+    const bool intr = chip_[0].output() >= 0;
+    if (intr == intr_) return;
+    intr_ = intr;
+    if (intr_out_) intr_out_(intr);
 }
 
 void Pic::set_irq(unsigned line, bool level) {
     if (line >= 16 || line == CASCADE_IRQ) return;
     chip_[line >> 3].set_line(line & 7, level);
-    update_cascade();
+    update_outputs();
 }
 
 uint8_t Pic::ack() {
@@ -89,7 +94,7 @@ uint8_t Pic::ack() {
     } else {
         vec = uint8_t(m.vector_base | irq);
     }
-    update_cascade();
+    update_outputs();
     return vec;
 }
 
@@ -158,7 +163,7 @@ void Pic::port_write(uint16_t port, unsigned, uint32_t value) {
         if (port & 1) write_data(c, v);
         else write_command(c, v);
     }
-    update_cascade();
+    update_outputs();
 }
 
 }  // namespace jitpc::devices

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "devices/io_bus.h"
 
@@ -21,13 +22,15 @@ namespace jitpc::devices {
 
 class Pic : public PortDevice {
 public:
-    Pic();
+    // Receives the INTR output each time it changes (none in unit tests).
+    using IntrOut = std::function<void(bool)>;
+    explicit Pic(IntrOut intr_out = {});
     void claim(IoBus& bus);
 
     // Drives IRQ line 0-15 to `level` (devices call this whenever their output changes).
     void set_irq(unsigned line, bool level);
-    // INTR to the CPU, and the INTA cycle returning the vector.
-    bool intr() const { return chip_[0].output() >= 0; }
+    // INTR to the CPU as last driven, and the INTA cycle returning the vector.
+    bool intr() const { return intr_; }
     uint8_t ack();
     // Every line is masked: nothing a device does can interrupt a halted CPU.
     bool all_masked() const { return (chip_[0].imr | (chip_[1].imr == 0xFF ? 0x04 : 0)) == 0xFF; }
@@ -53,10 +56,13 @@ private:
     };
     void write_command(Chip& c, uint8_t v);
     void write_data(Chip& c, uint8_t v);
-    void update_cascade();
+    // After every state change: the slave's INT into the master's IR2, then INTR.
+    void update_outputs();
     void log_once(unsigned what, const char* msg);
 
     Chip chip_[2];
+    IntrOut intr_out_;
+    bool intr_ = false;
     unsigned logged_ = 0;
 };
 

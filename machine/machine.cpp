@@ -38,7 +38,8 @@ std::unique_ptr<storage::DiskImage> open_disk(const std::string& path, bool snap
 // are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
 // the host input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
-    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount, &cpu.icount_limit), pit(clock, pic),
+    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
+      pic([this](bool level) { cpu.set_intr(level); }), pit(clock, pic),
       rtc(clock, [this](bool level) { pic.set_irq(8, level); }, cfg.rtc_base),
       com1(clock, [this](bool level) { pic.set_irq(4, level); }, serial_sink(cfg.serial[0])),
       com2(clock, [this](bool level) { pic.set_irq(3, level); }, serial_sink(cfg.serial[1])),

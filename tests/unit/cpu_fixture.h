@@ -19,6 +19,8 @@ public:
         writes.push_back({port, size, value});
     }
     void cpu_reset_request(const char*) override { reset_requested = true; }
+    uint8_t intr_ack() override { return ack_vector; }
+    uint8_t ack_vector = 0;
     struct Write { uint16_t port; unsigned size; uint32_t value; };
     std::vector<Write> writes;
     uint32_t port_value = 0xFFFFFFFF;

@@ -7,7 +7,14 @@ using namespace jitpc;
 
 namespace {
 struct PicFixture {
-    devices::Pic pic;
+    // The INTR line as the PIC drove it, and how many times it changed.
+    bool line = false;
+    unsigned edges = 0;
+    devices::Pic pic{[this](bool level) {
+        CHECK(level != line);  // driven only when the output changes
+        line = level;
+        ++edges;
+    }};
     PicFixture() {
         // What a BIOS or Linux does: vectors 0x20/0x28, cascade on IR2, 8086 mode, all unmasked.
         for (uint8_t v : {0x11, 0x20, 0x04, 0x01}) out(v == 0x11 ? 0x20 : 0x21, v);
@@ -128,4 +135,30 @@ TEST_CASE_FIXTURE(PicFixture, "special mask mode lets lower priorities past a ma
     CHECK(pic.ack() == 0x23);
     out(0x20, 0x48);  // reset special mask mode: IRQ 1 and 3 in service, nothing else passes
     CHECK(isr(0x20) == 0x0A);
+}
+
+TEST_CASE_FIXTURE(PicFixture, "INTR is driven whenever the output changes: IRQ, IMR, INTA, EOI, ELCR") {
+    CHECK(edges == 0);  // programming alone raises nothing
+    pic.set_irq(3, true);
+    CHECK(line);
+    out(0x21, 0x08);  // masking drops it
+    CHECK_FALSE(line);
+    out(0x21, 0x00);
+    CHECK(line);
+    CHECK(pic.ack() == 0x23);  // INTA drops it: IRQ 3 is in service
+    CHECK_FALSE(line);
+    pic.set_irq(3, false);
+    pic.set_irq(3, true);  // a new edge waits behind the in-service level
+    CHECK_FALSE(line);
+    out(0x20, 0x20);  // EOI lets it through
+    CHECK(line);
+    CHECK(pic.ack() == 0x23);
+    out(0x20, 0x20);
+    CHECK_FALSE(line);
+    out(0x4D0, 0x08);  // IRQ 3 turned level-triggered while its line is high
+    CHECK(line);
+    pic.set_irq(3, false);
+    CHECK_FALSE(line);
+    CHECK(edges == 8);
+    CHECK(pic.intr() == line);
 }
