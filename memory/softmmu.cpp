@@ -119,7 +119,7 @@ bool Mmu::peek(uint32_t lin, uint32_t& phys) const {
     return true;
 }
 
-void Mmu::probe_write(uint32_t lin, unsigned size, bool user) {
+void Mmu::probe_write_slow(uint32_t lin, unsigned size, bool user) {
     lookup(lin, ACC_WRITE, user);
     if ((lin & 0xFFF) + size > PAGE_SIZE) lookup((lin & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, user);
 }

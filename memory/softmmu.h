@@ -70,8 +70,14 @@ public:
     uint32_t translate(uint32_t lin, Access acc, bool user);
     // Like translate() but never faults and never changes A/D bits: for debuggers and traces.
     bool peek(uint32_t lin, uint32_t& phys) const;
-    // Checks that [lin, lin+size) is writable before a multi-part store commits anything.
-    void probe_write(uint32_t lin, unsigned size, bool user);
+    // Checks that [lin, lin+size) is writable before a multi-part store commits anything. A
+    // write-tag hit already proves it (fills set every tag of an entry together).
+    void probe_write(uint32_t lin, unsigned size, bool user) {
+        const TlbEntry& e = tlb[user][index(lin)];
+        if (e.tag[ACC_WRITE] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - size) return;
+        probe_write_slow(lin, size, user);
+    }
+    void probe_write_slow(uint32_t lin, unsigned size, bool user);
 
     uint32_t read_slow(uint32_t lin, unsigned size, bool user, Access acc);
     void write_slow(uint32_t lin, unsigned size, uint32_t v, bool user);

@@ -64,11 +64,9 @@ template <typename Op> struct Binary {
                 Rmw<T, D> dst;
                 const T a = dst.load(c, i);
                 const T b = get<T, S>(c, i);
-                // Compute into a scratch copy so a faulting store leaves the flags untouched.
-                Flags f = c.flags;
-                const T r = Op::template exec<T>(f, a, b);
-                dst.store(c, i, r);
-                c.flags = f;
+                // load() already proved the destination writable, so the store cannot fault
+                // and the flags may be recorded first.
+                dst.store(c, i, Op::template exec<T>(c.flags, a, b));
             } else {
                 const T a = get<T, D>(c, i);
                 const T b = get<T, S>(c, i);
