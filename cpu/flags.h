@@ -41,6 +41,13 @@ enum class FlagOp : uint8_t {
 
 inline bool parity_even(uint32_t v) { return !__builtin_parity(v & 0xFF); }
 
+// SF, ZF and PF of a `bytes`-wide result, for the eager flag writers.
+inline uint32_t szp_flags(uint32_t r, unsigned bytes) {
+    const uint32_t sign = 1u << (bytes * 8 - 1), mask = sign | (sign - 1);
+    return (r & sign ? EFLAGS_SF : 0) | ((r & mask) == 0 ? EFLAGS_ZF : 0) |
+           (parity_even(r) ? EFLAGS_PF : 0);
+}
+
 struct Flags {
     uint32_t bits = EFLAGS_FIXED1;
     uint32_t res = 0, a = 0, b = 0;

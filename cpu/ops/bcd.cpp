@@ -65,9 +65,7 @@ template <typename Op> struct Adjust {
     static void run(Cpu& c, const Insn& i) {
         const uint32_t ca = Op::exec(c, uint8_t(i.imm));
         const uint8_t al = c.reg<uint8_t>(EAX);
-        c.flags.set_arith(EFLAGS_ARITH, ca | (al & 0x80 ? EFLAGS_SF : 0) |
-                                            (al == 0 ? EFLAGS_ZF : 0) |
-                                            (parity_even(al) ? EFLAGS_PF : 0));
+        c.flags.set_arith(EFLAGS_ARITH, ca | szp_flags(al, 1));
     }
     static Handler bind(const DecodeCtx& ctx, Insn& i) {
         // AAM/AAD carry their base as imm8 (10 in the usual encoding).

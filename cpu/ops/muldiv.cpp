@@ -65,9 +65,7 @@ template <typename T> void acc_put(Cpu& c, const Halves& h) {
 }
 
 template <typename T> void mul_flags(Flags& f, T lo, bool overflow) {
-    f.set_arith(EFLAGS_ARITH, (overflow ? EFLAGS_CF | EFLAGS_OF : 0) |
-                                  (lo & sign_bit<T> ? EFLAGS_SF : 0) | (lo == 0 ? EFLAGS_ZF : 0) |
-                                  (parity_even(lo) ? EFLAGS_PF : 0));
+    f.set_arith(EFLAGS_ARITH, (overflow ? EFLAGS_CF | EFLAGS_OF : 0) | szp_flags(lo, sizeof(T)));
 }
 
 template <typename Op> struct MulAcc {

@@ -102,10 +102,8 @@ template <typename Op, typename T> unsigned effective(unsigned masked) {
 void commit_flags(Flags& f, bool szp, unsigned bytes, uint32_t r, bool cf, bool of) {
     uint32_t mask = EFLAGS_CF | EFLAGS_OF, v = (cf ? EFLAGS_CF : 0) | (of ? EFLAGS_OF : 0);
     if (szp) {
-        const uint32_t sign = 1u << (bytes * 8 - 1), m = sign | (sign - 1);
         mask |= EFLAGS_SF | EFLAGS_ZF | EFLAGS_PF | EFLAGS_AF;
-        v |= (r & sign ? EFLAGS_SF : 0) | ((r & m) == 0 ? EFLAGS_ZF : 0) |
-             (parity_even(r) ? EFLAGS_PF : 0);
+        v |= szp_flags(r, bytes);
     }
     f.set_arith(mask, v);
 }
