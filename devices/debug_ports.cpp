@@ -11,7 +11,6 @@ void DebugConsole::port_write(uint16_t, unsigned, uint32_t value) {
 void DebugExit::port_write(uint16_t, unsigned, uint32_t value) {
     bus_.exit_requested = true;
     bus_.exit_status = int(((value & 0xFF) << 1) | 1);  // QEMU truncates to the exit byte
-    bus_.exit_reason = "debug-exit port";
     bus_.request_stop();
 }
 

@@ -44,7 +44,6 @@ public:
     bool reset_requested = false;
     bool exit_requested = false;
     int exit_status = 0;
-    std::string exit_reason;
 
 private:
     std::vector<PortDevice*> ports_;

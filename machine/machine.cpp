@@ -138,7 +138,6 @@ void Machine::poll_input(uint64_t now) {
         case SerialInput::Kind::Quit:
             bus.exit_requested = true;
             bus.exit_status = 0;
-            bus.exit_reason = "Ctrl-A x";
             bus.request_stop();
             return;
         }
@@ -150,7 +149,6 @@ void Machine::poll_input(uint64_t now) {
 void Machine::power_off() {
     bus.exit_requested = true;
     bus.exit_status = 0;
-    bus.exit_reason = "ACPI S5";
     bus.request_stop();
 }
 
