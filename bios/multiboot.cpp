@@ -118,17 +118,24 @@ struct InfoArea {
     void put32(uint32_t addr, uint32_t v) { mem.write_bytes(addr, &v, 4); }
 };
 
+// The header must lie, 4-byte aligned, in the first 8 KiB; SIZE_MAX when there is none.
+size_t find_header(const std::vector<uint8_t>& f) {
+    for (size_t off = 0; off + 12 <= f.size() && off < 8192; off += 4)
+        if (rd32(f, off) == HEADER_MAGIC && rd32(f, off) + rd32(f, off + 4) + rd32(f, off + 8) == 0)
+            return off;
+    return SIZE_MAX;
+}
+
 }  // namespace
+
+bool is_multiboot(const std::string& kernel) {
+    return find_header(read_file(kernel, "kernel", 512ull << 20)) != SIZE_MAX;
+}
 
 void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& kernel,
                     const std::string& cmdline, const std::string& initrd) {
     const auto f = read_file(kernel, "kernel", 512ull << 20);
-    size_t hdr = SIZE_MAX;
-    for (size_t off = 0; off + 12 <= f.size() && off < 8192; off += 4)
-        if (rd32(f, off) == HEADER_MAGIC && rd32(f, off) + rd32(f, off + 4) + rd32(f, off + 8) == 0) {
-            hdr = off;
-            break;
-        }
+    const size_t hdr = find_header(f);
     if (hdr == SIZE_MAX) throw bad(kernel, "no Multiboot header in its first 8 KiB");
     const uint32_t flags = rd32(f, hdr + 4);
     const uint32_t known = FLAG_PAGE_ALIGN | FLAG_MEMINFO | FLAG_VIDEO;

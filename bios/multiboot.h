@@ -9,6 +9,10 @@
 
 namespace jitpc::bios {
 
+// Whether `kernel` carries a Multiboot header (else -kernel takes it for a Linux bzImage).
+// Throws std::runtime_error with a user-facing message when it cannot be read.
+bool is_multiboot(const std::string& kernel);
+
 // Loads the kernel and modules, builds the Multiboot information structure and puts the CPU in
 // the state the specification promises at entry (EAX=0x2BADB002, EBX=info, flat 32-bit
 // protected mode, paging and interrupts off). `initrd` may list several modules separated by

@@ -125,8 +125,8 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-append") o.machine.append = need(i);
         else if (a == "-initrd") o.machine.initrd_path = need(i);
         else if (a == "-debugcon") o.debugcon = need(i);
-        else if (a == "-hda") o.machine.disks[0] = need(i);
-        else if (a == "-hdb") o.machine.disks[1] = need(i);
+        else if (a == "-hda") o.machine.drives.push_back({need(i), {}, false, 0, false});
+        else if (a == "-hdb") o.machine.drives.push_back({need(i), {}, false, 1, false});
         else if (a == "-snapshot") o.machine.snapshot = true;
         else if (a == "-serial") {
             const std::string dev = need(i);

@@ -25,13 +25,6 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
     };
 }
 
-std::unique_ptr<storage::DiskImage> open_disk(const std::string& path, bool snapshot) {
-    if (path.empty()) return nullptr;
-    // A disk image changes only when the user did not ask for -snapshot, as with QEMU.
-    return std::make_unique<storage::DiskImage>(
-        path, snapshot ? storage::DiskImage::Mode::Snapshot : storage::DiskImage::Mode::ReadWrite);
-}
-
 }  // namespace
 
 // Devices are members constructed in declaration order, which is also the order their timers
@@ -50,10 +43,11 @@ Machine::Machine(const Config& cfg)
       pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), vga(mem),
       acpi_pm(devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
                                       [this] { power_off(); }}),
-      disk_images{open_disk(cfg.disks[0], cfg.snapshot), open_disk(cfg.disks[1], cfg.snapshot)},
+      drives(open_drives(cfg)),
       ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
-                  disk_images[0].get(), disk_images[1].get()),
-      ide_secondary(0x170, 0x376, [this](bool level) { pic.set_irq(15, level); }, nullptr, nullptr),
+                  drives.ide[0].get(), drives.ide[1].get()),
+      ide_secondary(0x170, 0x376, [this](bool level) { pic.set_irq(15, level); },
+                    drives.ide[2].get(), drives.ide[3].get()),
       cfg_(cfg),
       debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;
@@ -86,12 +80,64 @@ Machine::Machine(const Config& cfg)
     bus.claim(0x92, 1, &system_control_);
     bus.claim(0xE9, 1, &debugcon_);
     bus.claim(0xF4, 1, &debug_exit_);
-    if (!cfg.bios_path.empty()) bios::load_firmware(mem, cfg.bios_path);
-    if (!cfg.kernel_path.empty())
-        bios::load_multiboot(mem, cpu, cfg.kernel_path, cfg.append, cfg.initrd_path);
-    else if (cfg.bios_path.empty())
-        throw std::runtime_error("nothing to boot: give -kernel or -bios");
+    start_firmware();
     if (cfg.trace) attach_trace(cfg.trace);
+}
+
+// QEMU's -drive rules: a drive without an index takes the next free slot of its interface;
+// -hda/-hdb/-cdrom/-fda arrive here with their fixed indexes. Images are written only when the
+// user did not ask for a snapshot, and CD-ROMs never.
+Machine::Drives Machine::open_drives(const Config& cfg) {
+    Drives d;
+    for (const DriveConfig& dc : cfg.drives) {
+        const bool floppy = dc.iface == DriveConfig::Interface::Floppy;
+        std::unique_ptr<storage::DiskImage>* slots = floppy ? d.floppy : d.ide;
+        const int count = floppy ? 2 : 4;
+        int index = dc.index;
+        if (index < 0)
+            for (index = 0; index < count && slots[index]; ++index) {}
+        if (index >= count)
+            throw std::runtime_error("drive '" + dc.path + "': no free " +
+                                     (floppy ? "floppy" : "IDE") + " slot left");
+        if (slots[index])
+            throw std::runtime_error("drive '" + dc.path + "': its slot is already taken");
+        const auto mode = dc.cdrom                      ? storage::DiskImage::Mode::ReadOnly
+                          : (cfg.snapshot || dc.snapshot) ? storage::DiskImage::Mode::Snapshot
+                                                          : storage::DiskImage::Mode::ReadWrite;
+        slots[index] = std::make_unique<storage::DiskImage>(dc.path, mode);
+        if (!floppy) d.ide_cdrom[index] = dc.cdrom;
+    }
+    return d;
+}
+
+// -bios runs the given ROM; a Multiboot -kernel starts directly in the state its specification
+// promises; everything else boots through the built-in BIOS, which starts a bzImage -kernel
+// through the Linux 16-bit boot protocol or a boot sector from the boot order's first drive.
+void Machine::start_firmware() {
+    if (!cfg_.bios_path.empty()) {
+        if (!cfg_.kernel_path.empty()) throw std::runtime_error("-kernel cannot be used with -bios");
+        bios::load_firmware(mem, cfg_.bios_path);
+        return;
+    }
+    if (!cfg_.kernel_path.empty() && bios::is_multiboot(cfg_.kernel_path)) {
+        bios::load_multiboot(mem, cpu, cfg_.kernel_path, cfg_.append, cfg_.initrd_path);
+        return;
+    }
+    bios::BiosConfig bc;
+    bc.ram_bytes = cfg_.ram_bytes;
+    bc.boot_order = cfg_.boot_order;
+    bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append};
+    int hard = 0;
+    for (int i = 0; i < 4; ++i) {
+        if (!drives.ide[i]) continue;
+        if (drives.ide_cdrom[i]) {
+            if (!bc.drives.cdrom) bc.drives.cdrom = drives.ide[i].get();
+        } else if (hard < 2) {
+            bc.drives.hard[hard++] = drives.ide[i].get();
+        }
+    }
+    for (int i = 0; i < 2; ++i) bc.drives.floppy[i] = drives.floppy[i].get();
+    bios = std::make_unique<bios::Bios>(cpu, mem, bus, std::move(bc));
 }
 
 // What a PC BIOS leaves in CMOS NVRAM for the RAM size (the standard AT layout, as Linux's

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cpu/cpu.h"
 #include "cpu/interp.h"
@@ -25,10 +26,22 @@
 #include "devices/uart16550.h"
 #include "machine/clock.h"
 #include "machine/serial_input.h"
+#include "bios/bios.h"
 #include "memory/physmem.h"
 #include "storage/disk_image.h"
 
 namespace jitpc::machine {
+
+// One -drive (or -hda/-hdb/-cdrom/-fda, which are shorthands for it).
+struct DriveConfig {
+    enum class Interface { Ide, Floppy };
+    std::string path;
+    Interface iface = Interface::Ide;
+    bool cdrom = false;     // an ATAPI CD-ROM (read-only, 2048-byte sectors)
+    int index = -1;         // IDE 0-3 (primary master, primary slave, secondary master, slave)
+                            // or floppy 0-1; -1 takes the next free one
+    bool snapshot = false;  // writes stay in memory even without -snapshot
+};
 
 struct Config {
     uint64_t ram_bytes = 128ull << 20;
@@ -41,8 +54,9 @@ struct Config {
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
     int64_t rtc_base = devices::Rtc::DEFAULT_BASE;
-    std::string disks[2];   // -hda, -hdb: primary IDE master and slave
+    std::vector<DriveConfig> drives;
     bool snapshot = false;  // -snapshot: disk writes stay in memory
+    std::string boot_order = "cad";  // -boot: 'a' floppy, 'c' hard disk, 'd' CD-ROM
 };
 
 // Exit statuses, shared with the front end and documented in the README.
@@ -71,14 +85,22 @@ public:
     devices::Piix3Ide ide_function;
     devices::VgaText vga;
     devices::AcpiPm acpi_pm;
-    // Opened before the channels that use them (member order).
-    std::unique_ptr<storage::DiskImage> disk_images[2];
+    // The images of IDE slots 0-3 and floppy drives A and B; opened before the channels and
+    // the BIOS that use them (member order).
+    struct Drives {
+        std::unique_ptr<storage::DiskImage> ide[4], floppy[2];
+        bool ide_cdrom[4] = {};
+    };
+    Drives drives;
     devices::AtaChannel ide_primary, ide_secondary;
+    std::unique_ptr<bios::Bios> bios;  // built-in firmware, unless -bios or a Multiboot kernel
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
 
 private:
     void attach_trace(std::FILE* out);
+    static Drives open_drives(const Config& cfg);
+    void start_firmware();
     void power_off();
     void fill_cmos();
     void poll_input(uint64_t now);

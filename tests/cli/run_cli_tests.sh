@@ -67,7 +67,7 @@ expect_error "-m below the minimum" -m 1M -bios "$dir/small.rom"
 expect_error "-m above the maximum" -m 8G -bios "$dir/small.rom"
 expect_error "-m absurdly large" -m 99999999999999999G -bios "$dir/small.rom"
 expect_error "option without its argument" -kernel
-expect_error "nothing to boot"
+expect_status "no bootable device" 2 -nographic
 expect_error "-serial with an unknown backend" -serial tcp:1234 -bios "$dir/small.rom"
 expect_error "-serial file: without a path" -serial file: -bios "$dir/small.rom"
 expect_error "-serial given three times" -serial none -serial none -serial none -bios "$dir/small.rom"

@@ -1,0 +1,166 @@
+// jitpc's PC BIOS. The ROM (bios/rom/*.asm, assembled at build time) holds the reset vector,
+// the interrupt vector table's handlers, the IRQ handlers and the boot path in real-mode code;
+// services whose work is bookkeeping over host-side data (disk images, the memory map, ACPI
+// tables) are ROM stubs that trap into this class:
+//
+//     push word SERVICE      ; which service (bios/rom/services.inc)
+//     out TRAP_PORT, al      ; the host performs it, then pops the service word
+//     iret                   ; back to the caller with the results in its registers
+//
+// The host sees the caller's registers as they were at the INT (the stub changes nothing but
+// the stack), reads and edits them, and returns CF/ZF by editing the FLAGS image of the INT
+// frame, so the caller's IF and TF are untouched. A trap from anywhere but the ROM's code, or
+// outside real mode, is ignored and logged once: a guest cannot reach the host through it.
+//
+// Memory the services read or write goes through PhysMemory with the A20 gate applied, so a
+// BIOS write over decoded code invalidates it like any DMA.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bios/e820.h"
+#include "bios/linux_boot.h"
+#include "cpu/cpu.h"
+#include "devices/io_bus.h"
+#include "memory/physmem.h"
+#include "storage/disk_image.h"
+
+namespace jitpc::bios {
+
+// The service numbers the ROM pushes (bios/services.def, shared with the ROM source).
+enum class Service : uint16_t {
+#define SERVICE(name, number) name = number,
+#include "bios/services.def"
+#undef SERVICE
+};
+
+// The drives the BIOS knows, numbered as INT 13h numbers them.
+struct Drives {
+    storage::DiskImage* floppy[2] = {};  // 0x00, 0x01
+    storage::DiskImage* hard[2] = {};    // 0x80, 0x81: the IDE disks in channel order
+    storage::DiskImage* cdrom = nullptr;  // 0xE0 once booted from it (El Torito, no emulation)
+};
+
+// A Linux kernel to start instead of a boot sector (-kernel with a bzImage).
+struct LinuxKernel {
+    std::string path, initrd_path, cmdline;
+};
+
+struct BiosConfig {
+    uint64_t ram_bytes = 0;
+    Drives drives;
+    // Boot devices in order: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped.
+    std::string boot_order = "cad";
+    LinuxKernel kernel;  // used when kernel.path is set
+};
+
+// The caller of a trapped service, as it sees itself: registers, its FLAGS image on the stack,
+// and real-mode memory.
+class RealModeCall {
+public:
+    RealModeCall(cpu::Cpu& c, memory::PhysMemory& mem) : c_(c), mem_(mem) {}
+    cpu::Cpu& cpu() { return c_; }
+
+    uint8_t ah() const { return uint8_t(c_.gpr[cpu::EAX] >> 8); }
+    uint8_t al() const { return uint8_t(c_.gpr[cpu::EAX]); }
+    uint16_t reg16(cpu::Gpr r) const { return uint16_t(c_.gpr[r]); }
+    uint32_t reg32(cpu::Gpr r) const { return c_.gpr[r]; }
+    uint8_t reg8(unsigned r8) { return c_.reg8(r8); }  // 0-3 low bytes AL..BL, 4-7 AH..BH
+    void set_reg8(unsigned r8, uint8_t v) { c_.reg8(r8) = v; }
+    void set_reg16(cpu::Gpr r, uint16_t v) { c_.reg16(r) = v; }
+    void set_reg32(cpu::Gpr r, uint32_t v) { c_.gpr[r] = v; }
+    void set_ah(uint8_t v) { set_reg8(4, v); }
+    void set_al(uint8_t v) { set_reg8(0, v); }
+    uint16_t sreg(cpu::SegReg s) const { return c_.seg[s].sel; }
+
+    // The caller's FLAGS as it will be after IRET.
+    void set_cf(bool on) { edit_flags(cpu::EFLAGS_CF, on); }
+    void set_zf(bool on) { edit_flags(cpu::EFLAGS_ZF, on); }
+    bool caller_if() const;
+    // Success/failure in the usual INT 13h/15h shape: CF, and AH = status.
+    void ok() { set_cf(false); }
+    void fail(uint8_t ah_status) {
+        set_ah(ah_status);
+        set_cf(true);
+    }
+
+    // Asks the stub to halt until the next interrupt and repeat the call (a blocking service
+    // with nothing to return yet, such as INT 16h AH=00h on an empty buffer).
+    void retry_after_interrupt();
+
+    // Real-mode addresses (segment * 16 + offset, wrapped by the A20 gate).
+    uint32_t linear(uint16_t seg, uint32_t off) const;
+    void read(uint16_t seg, uint32_t off, void* dst, size_t n);
+    void write(uint16_t seg, uint32_t off, const void* src, size_t n);
+    template <typename T> T read(uint16_t seg, uint32_t off) {
+        T v;
+        read(seg, off, &v, sizeof v);
+        return v;
+    }
+    template <typename T> void write(uint16_t seg, uint32_t off, T v) { write(seg, off, &v, sizeof v); }
+
+    // Makes the service's IRET land at seg:off with the given FLAGS instead of returning to
+    // the caller (boot: INT 19h never returns).
+    void redirect(uint16_t seg, uint16_t off);
+
+private:
+    void edit_flags(uint32_t bit, bool on);
+    cpu::Cpu& c_;
+    memory::PhysMemory& mem_;
+};
+
+class Bios : public devices::PortDevice {
+public:
+    static constexpr uint16_t TRAP_PORT = 0xEF;
+    static constexpr uint32_t ROM_BASE = 0xF0000;
+    static constexpr uint32_t ROM_SIZE = 0x10000;
+    // BIOS data areas (addresses the PC has always used).
+    static constexpr uint32_t BDA = 0x400;
+    static constexpr uint32_t EBDA = 0x9FC00;  // 1 KiB just below 640 KiB
+    static constexpr uint16_t EBDA_KIB = 1;
+
+    // Maps the ROM at 0xF0000 and below 4 GiB and claims TRAP_PORT. `devices` is the port bus
+    // the services use to reach hardware (RTC, keyboard controller, VGA, PCI).
+    Bios(cpu::Cpu& cpu, memory::PhysMemory& mem, devices::IoBus& bus, BiosConfig cfg);
+
+    uint32_t port_read(uint16_t port, unsigned size) override;
+    void port_write(uint16_t port, unsigned size, uint32_t value) override;
+
+    // The memory map INT 15h E820 reports (built by POST).
+    const E820Map& memory_map() const { return e820_; }
+
+private:
+    void dispatch(Service s, RealModeCall& call);
+    // A call this BIOS does not provide: logged once per (vector, AH), then failed the way the
+    // vector's convention says (CF=1 and AH = `status`, e.g. 86h for INT 15h, 01h for INT 13h).
+    void unsupported(RealModeCall& call, uint8_t vector, uint8_t status);
+
+    // One per service; each lives in the file named after it.
+    void post(RealModeCall& call);                // post.cpp
+    void video(RealModeCall& call);               // int10_video.cpp
+    void equipment(RealModeCall& call);           // post.cpp (BDA equipment word)
+    void memory_size(RealModeCall& call);         // post.cpp (BDA base memory)
+    void disk(RealModeCall& call);                // int13_disk.cpp
+    void system(RealModeCall& call);              // int15_system.cpp
+    void keyboard(RealModeCall& call);            // int16_keyboard.cpp
+    void keyboard_irq(RealModeCall& call);        // int16_keyboard.cpp
+    void no_boot_device(RealModeCall& call);      // boot.cpp
+    void boot(RealModeCall& call);                // boot.cpp
+    void clock(RealModeCall& call);               // int1a_clock.cpp
+    void start_linux(RealModeCall& call);         // boot.cpp
+
+    cpu::Cpu& cpu_;
+    memory::PhysMemory& mem_;
+    devices::IoBus& bus_;
+    BiosConfig cfg_;
+    E820Map e820_;
+    std::optional<LinuxKernel16> kernel_;
+    bool logged_bad_trap_ = false;
+    std::vector<bool> logged_unsupported_ = std::vector<bool>(256 * 256);
+};
+
+}  // namespace jitpc::bios

@@ -1,0 +1,29 @@
+// The physical memory map INT 15h E820 reports: sorted, non-overlapping ranges.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace jitpc::bios {
+
+struct E820Entry {
+    uint64_t base, length;
+    uint32_t type;
+};
+
+namespace e820 {
+constexpr uint32_t RAM = 1, RESERVED = 2, ACPI = 3, NVS = 4;
+}
+
+class E820Map {
+public:
+    // Adds a range. A later range wins where it overlaps earlier ones, so a map is built as
+    // "all RAM" first, then the holes punched into it. Neighbours of the same type merge.
+    void add(uint64_t base, uint64_t length, uint32_t type);
+    const std::vector<E820Entry>& entries() const { return entries_; }
+
+private:
+    std::vector<E820Entry> entries_;
+};
+
+}  // namespace jitpc::bios
