@@ -178,7 +178,8 @@ Handler bind_cmpxchg8b(const DecodeCtx& ctx, Insn&) {
 void bswap32(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap32(c.gpr[i.r0]); }
 void bswap16(Cpu& c, const Insn& i) { c.reg16(i.r0) = 0; }
 
-// NOP, including the 0F 1F /0 and 0F 18-1F hint forms a P6 executes as no-ops.
+// NOP, including the 0F 1F /0 and 0F 18-1F hint forms a P6 executes as no-ops, and PAUSE
+// (F3 90, which every IA-32 processor runs as REP NOP; Linux spins on it).
 void nop(Cpu&, const Insn&) {}
 
 }  // namespace
@@ -190,6 +191,7 @@ void register_datamov(Binder* t) {
     using namespace ops;
     t[ZYDIS_MNEMONIC_MOV] = bind_mov;
     t[ZYDIS_MNEMONIC_NOP] = bind_fixed<nop>;
+    t[ZYDIS_MNEMONIC_PAUSE] = bind_fixed<nop>;
     t[ZYDIS_MNEMONIC_MOVZX] = Extend<false>::bind;
     t[ZYDIS_MNEMONIC_MOVSX] = Extend<true>::bind;
     t[ZYDIS_MNEMONIC_XCHG] = bind_xchg;

@@ -40,7 +40,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"bcd", {"DAA", "DAS", "AAA", "AAS", "AAM", "AAD"}},
     {"datamov", {"MOVZX", "MOVSX", "XCHG", "LEA", "CBW", "CWD", "XLAT", "CMOVCC", "SETCC",
                  "CMPXCHG", "XADD", "CMPXCHG8B", "BSWAP"}},
-    {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC"}},
+    {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC", "PAUSE"}},
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
     {"x87", {"FARITH", "FUNARY", "FPAIR", "FENV"}},
@@ -389,8 +389,10 @@ void Encoder::flagops() {
     const std::map<std::string, std::array<uint32_t, 3>> enc = {  // opcode, writes, reads
         {"CLC", {0xF8, CF, 0}}, {"STC", {0xF9, CF, 0}}, {"CMC", {0xF5, CF, CF}},
         {"CLD", {0xFC, DF, 0}}, {"STD", {0xFD, DF, 0}}, {"LAHF", {0x9F, 0, SF | ZF | AF | PF | CF}},
-        {"SAHF", {0x9E, SF | ZF | AF | PF | CF, 0}}, {"SALC", {0xD6, 0, CF}}};
+        {"SAHF", {0x9E, SF | ZF | AF | PF | CF, 0}}, {"SALC", {0xD6, 0, CF}},
+        {"PAUSE", {0xF390, 0, 0}}};
     const auto& e = enc.at(op_);
+    if (e[0] > 0xFF) u8(uint8_t(e[0] >> 8));  // a mandatory prefix
     u8(uint8_t(e[0]));
     writes_ = e[1];
     reads_ = e[2];
@@ -714,7 +716,7 @@ Insn Encoder::make() {
         datamov();
     } else if (op_ == "CMPXCHG" || op_ == "XADD" || op_ == "XCHG") datamov();
     else if (op_ == "CLC" || op_ == "STC" || op_ == "CMC" || op_ == "CLD" || op_ == "STD" ||
-             op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC") { size_ = dsz(); flagops(); }
+             op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC" || op_ == "PAUSE") { size_ = dsz(); flagops(); }
     else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
              op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = dsz(); flow(); }
     else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV") { size_ = dsz(); x87(); }
