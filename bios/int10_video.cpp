@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
+#include <vector>
 
 #include "bios/bda.h"
 #include "bios/bios.h"
@@ -162,9 +163,10 @@ void set_text_mode(RealModeCall& call, devices::IoBus& bus, uint8_t mode, bool c
     put8(bda::EGA_MISC, uint8_t(clear ? 0x60 : 0xE0));  // 256 KiB; bit 7: buffer kept
     put8(bda::VGA_FLAGS, 0x11);                         // 400 scan lines, VGA active
     for (uint8_t p = 0; p < PAGES; ++p) put16(uint16_t(bda::CURSOR_POS + 2 * p), 0);
-    if (clear)
-        for (uint32_t off = 0; off < PAGES * PAGE_BYTES; off += 2)
-            call.write<uint16_t>(TEXT_SEGMENT, off, uint16_t(BLANK << 8 | ' '));
+    if (clear) {
+        const std::vector<uint16_t> blank(PAGES * PAGE_BYTES / 2, uint16_t(BLANK << 8 | ' '));
+        call.write(TEXT_SEGMENT, 0, blank.data(), PAGES * PAGE_BYTES);
+    }
     select_page(call, bus, 0);
     Screen s(call, bus, 0);
     set_cursor_shape(call, s, DEFAULT_CURSOR_SHAPE);

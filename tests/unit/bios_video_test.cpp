@@ -146,3 +146,23 @@ TEST_CASE("INT 10h graphics modes are refused without effect") {
     CHECK(b.result(0) == 0x5003);
     CHECK(cell(b, 0, 0).ch == 'k');
 }
+
+TEST_CASE("INT 10h page select moves the CRTC start address and each page keeps its cursor") {
+    Asm16 a;
+    teletype(a, "0");
+    a.mov(Asm16::AX, 0x0501).intr(0x10);
+    a.mov(Asm16::AX, 0x0E50).mov(Asm16::BH, 1).intr(0x10);  // 'P' on page 1
+    a.mov(Asm16::AH, 0x0F).intr(0x10).store(slot(0), Asm16::BX);
+    a.mov(Asm16::AX, 0x1003).mov(Asm16::BL, 0).intr(0x10);  // bright backgrounds, not blink
+    a.exit();
+    BootSectorMachine b(a);
+    REQUIRE(b.run() == BootSectorMachine::PASSED);
+    CHECK(cell(b, 0, 0).ch == 'P');
+    CHECK(b.rd<uint8_t>(0xB8000) == '0');
+    CHECK((b.result(0) >> 8) == 1);
+    CHECK(b.rd<uint16_t>(0x44E) == 0x1000);
+    CHECK(b.rd<uint16_t>(0x450) == 0x0001);  // page 0's cursor
+    CHECK(b.rd<uint16_t>(0x452) == 0x0001);  // page 1's
+    CHECK(b.m->vga.cursor().col == 1);
+    CHECK((b.rd<uint8_t>(0x465) & 0x20) == 0);
+}
