@@ -72,3 +72,17 @@ TEST_CASE("INT 1Ah reads the RTC's date and time in BCD and sets them") {
     CHECK((b.result(9) >> 8) == 0x86);
     CHECK((b.result(10) & cpu::EFLAGS_CF) != 0);
 }
+
+TEST_CASE("INT 1Ah AH=02h during an RTC update waits for it and reads the new second") {
+    Asm16 a;
+    a.sti();
+    for (int i = 0; i < 17; ++i) a.hlt();  // about 0.93 s of virtual time
+    // Poll register A until UIP: the last 244 us before the first second boundary.
+    a.bytes({0xB0, 0x0A, 0xE6, 0x70, 0xE4, 0x71, 0xA8, 0x80, 0x74, 0xF6});
+    a.mov(Asm16::AH, 0x02).intr(0x1A).store(slot(0), Asm16::DX).store_flags(slot(1));
+    a.exit();
+    BootSectorMachine b(a);
+    REQUIRE(b.run() == BootSectorMachine::PASSED);
+    CHECK((b.result(0) >> 8) == 0x01);
+    CHECK((b.result(1) & cpu::EFLAGS_CF) == 0);
+}
