@@ -7,6 +7,7 @@
 // e.g. AX=4F00h stays 4F00h, not 004Fh).
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -45,14 +46,21 @@ public:
         return {uint8_t(v >> 8), uint8_t(v)};
     }
     void set_cursor(Pos p) {
-        call_.write<uint16_t>(bda::SEGMENT, bda::CURSOR_POS + 2 * page_, uint16_t(p.row << 8 | p.col));
+        call_.write<uint16_t>(bda::SEGMENT, bda::CURSOR_POS + 2 * page_,
+                              uint16_t(p.row << 8 | p.col));
         if (page_ == active_page())
             crtc_word(CR_CURSOR_HI, uint16_t(page_ * PAGE_BYTES / 2 + p.row * COLUMNS + p.col));
     }
 
-    uint16_t cell(uint8_t row, uint8_t col) { return call_.read<uint16_t>(TEXT_SEGMENT, offset(row, col)); }
-    void put(uint8_t row, uint8_t col, uint16_t cell) { call_.write<uint16_t>(TEXT_SEGMENT, offset(row, col), cell); }
-    void put_char(uint8_t row, uint8_t col, uint8_t ch) { call_.write<uint8_t>(TEXT_SEGMENT, offset(row, col), ch); }
+    uint16_t cell(uint8_t row, uint8_t col) {
+        return call_.read<uint16_t>(TEXT_SEGMENT, offset(row, col));
+    }
+    void put(uint8_t row, uint8_t col, uint16_t cell) {
+        call_.write<uint16_t>(TEXT_SEGMENT, offset(row, col), cell);
+    }
+    void put_char(uint8_t row, uint8_t col, uint8_t ch) {
+        call_.write<uint8_t>(TEXT_SEGMENT, offset(row, col), ch);
+    }
 
     // Moves the window's rows up (n > 0) or down (n < 0) by |n|, filling the uncovered rows
     // with blanks in `attr`; n = 0 or |n| > the window's height blanks the whole window.
@@ -76,9 +84,10 @@ public:
             for (int row = bottom; row >= top; --row) move_row(row);
     }
 
-    // Teletype output: control characters move the cursor, others are written with the cell's
-    // attribute kept; the screen scrolls up at the bottom with the attribute under the cursor.
-    void teletype(uint8_t ch) {
+    // Teletype output: control characters move the cursor, others are written in `attr` or,
+    // without one, keeping the cell's; the screen scrolls up at the bottom with the attribute
+    // under the cursor.
+    void teletype(uint8_t ch, std::optional<uint8_t> attr = std::nullopt) {
         Pos p = cursor();
         switch (ch) {
         case '\a': return;
@@ -88,7 +97,10 @@ public:
         case '\r': p.col = 0; break;
         case '\n': ++p.row; break;
         default:
-            put_char(p.row, p.col, ch);
+            if (attr)
+                put(p.row, p.col, uint16_t(*attr << 8 | ch));
+            else
+                put_char(p.row, p.col, ch);
             if (++p.col == COLUMNS) {
                 p.col = 0;
                 ++p.row;
@@ -112,7 +124,9 @@ public:
     }
 
 private:
-    uint32_t offset(uint8_t row, uint8_t col) const { return page_ * PAGE_BYTES + (row * COLUMNS + col) * 2; }
+    uint32_t offset(uint8_t row, uint8_t col) const {
+        return page_ * PAGE_BYTES + (row * COLUMNS + col) * 2;
+    }
 
     RealModeCall& call_;
     devices::IoBus& bus_;
@@ -196,9 +210,7 @@ void write_string(RealModeCall& call, Screen& s) {
         const uint16_t at = uint16_t(bp + (pairs ? 2 * i : i));
         const uint8_t ch = call.read<uint8_t>(es, at);
         const uint8_t a = pairs ? call.read<uint8_t>(es, uint16_t(at + 1)) : attr;
-        const Screen::Pos p = s.cursor();
-        if (ch != '\a' && ch != '\b' && ch != '\r' && ch != '\n') s.put(p.row, p.col, uint16_t(a << 8 | ch));
-        s.teletype(ch);
+        s.teletype(ch, a);
     }
     if (!(mode & 1)) s.set_cursor(saved);
 }
@@ -250,8 +262,8 @@ void Bios::video(RealModeCall& call) {
     }
     case 0x0E: return page.teletype(call.al());
     case 0x0F:
-        call.set_reg16(cpu::EAX, uint16_t(call.read<uint8_t>(bda::SEGMENT, bda::VIDEO_COLUMNS) << 8 |
-                                          call.read<uint8_t>(bda::SEGMENT, bda::VIDEO_MODE)));
+        call.set_ah(call.read<uint8_t>(bda::SEGMENT, bda::VIDEO_COLUMNS));
+        call.set_al(call.read<uint8_t>(bda::SEGMENT, bda::VIDEO_MODE));
         call.set_reg8(7, active.page());
         return;
     case 0x10:

@@ -55,7 +55,9 @@ public:
     }
 
 private:
-    bool inside(uint16_t off) const { return off >= start_ && off < end_ && (off - start_) % 2 == 0; }
+    bool inside(uint16_t off) const {
+        return off >= start_ && off < end_ && (off - start_) % 2 == 0;
+    }
     uint16_t next(uint16_t off) const { return off + 2 == end_ ? start_ : uint16_t(off + 2); }
     uint16_t get(uint16_t off) const { return call_.read<uint16_t>(bda::SEGMENT, off); }
     void set(uint16_t off, uint16_t v) { call_.write<uint16_t>(bda::SEGMENT, off, v); }
@@ -114,7 +116,9 @@ void Bios::keyboard_irq(RealModeCall& call) {
         if (make == 0x45) f3 &= uint8_t(~LAST_E1);
         return store();
     }
-    auto hold = [down](uint8_t& flags, uint8_t bit) { flags = down ? (flags | bit) : (flags & ~bit); };
+    auto hold = [down](uint8_t& flags, uint8_t bit) {
+        flags = down ? (flags | bit) : (flags & ~bit);
+    };
     // A lock key toggles on its first make only (typematic repeats keep its down bit set).
     auto lock = [&](uint8_t bit) {
         if (down && !(f2 & bit)) f1 ^= bit;
@@ -186,7 +190,8 @@ void Bios::keyboard(RealModeCall& call) {
                                      (f3 & (RIGHT_CTRL_DOWN | RIGHT_ALT_DOWN)) |
                                      (f2 & (SCROLL_LOCK | NUM_LOCK | CAPS_LOCK)) |
                                      ((f2 & SYSREQ_DOWN) ? 0x80 : 0));
-        call.set_reg16(cpu::EAX, uint16_t(held << 8 | call.read<uint8_t>(bda::SEGMENT, bda::KBD_FLAGS1)));
+        call.set_ah(held);
+        call.set_al(call.read<uint8_t>(bda::SEGMENT, bda::KBD_FLAGS1));
         return;
     }
     case 0x03: return;  // the typematic rate is the keyboard's; the host repeats keys itself

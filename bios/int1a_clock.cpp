@@ -106,7 +106,8 @@ void Bios::clock(RealModeCall& call) {
     case 0x03: {
         Rtc rtc(bus_);
         rtc.set_dst(call.reg8(2) & 1);
-        rtc.set({{RTC_HOURS, call.reg8(5)}, {RTC_MINUTES, call.reg8(1)}, {RTC_SECONDS, call.reg8(6)}});
+        rtc.set({{RTC_HOURS, call.reg8(5)}, {RTC_MINUTES, call.reg8(1)},
+                 {RTC_SECONDS, call.reg8(6)}});
         return call.ok();
     }
     case 0x05:
