@@ -67,3 +67,14 @@ TEST_CASE("INT 16h peeks without consuming, converts grey keys for AH=00h, repor
     CHECK(b.result(6) == 0x4800);
     CHECK(b.rd<uint16_t>(0x41A) == b.rd<uint16_t>(0x41C));  // the ring is empty again
 }
+
+TEST_CASE("INT 16h AH=12h tells the left and right Ctrl and Alt apart") {
+    Asm16 a;
+    a.sti().hlt();
+    int16(a, 0x12, 0);
+    a.exit();
+    BootSectorMachine b(a);
+    b.keys({0x1D, 0xE0, 0x38});  // left Ctrl and right Alt held
+    REQUIRE(b.run() == BootSectorMachine::PASSED);
+    CHECK(b.result(0) == 0x090C);
+}
