@@ -91,8 +91,19 @@ post:
     out 0x40, al
     out 0x40, al
 
+    ; Keyboard controller: scancodes translated to set 1, an interrupt per keyboard byte, the
+    ; absent mouse's port off (CCB 0x65).
+    mov al, 0x60
+    out 0x64, al
+    mov al, 0x65
+    out 0x60, al
+
     push word SVC_Post
     out TRAP_PORT, al
+
+    ; The video BIOS's own POST: 80x25 colour text, screen cleared.
+    mov ax, 0x0003
+    int 0x10
 
     sti
     int 0x19
