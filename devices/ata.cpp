@@ -65,7 +65,7 @@ void AtaChannel::reset() {
         if (d.cdrom) d.cdrom->reset();
         signature(d);
     }
-    device_ = 0;
+    reset_task_file();
     update_irq();
 }
 
@@ -73,11 +73,16 @@ void AtaChannel::reset() {
 // 0, 0 for a disk or 14h, EBh for a packet device) and diagnostic code 01h (passed); a disk sets
 // DRDY, a packet device leaves the status at 00h.
 void AtaChannel::signature(Disk& d) {
-    count_.cur = signature_reg(d, 2), lba_low_.cur = signature_reg(d, 3);
-    lba_mid_.cur = signature_reg(d, 4), lba_high_.cur = signature_reg(d, 5);
     d.signature = true;
     d.error = 0x01;
     d.status = d.cdrom ? 0 : DRDY | DSC;
+}
+
+// The shared registers after a reset hold a disk's signature: what an absent device 1 shows (with
+// status and error 00h), which libata takes for "no device".
+void AtaChannel::reset_task_file() {
+    count_.cur = 1, lba_low_.cur = 1, lba_mid_.cur = 0, lba_high_.cur = 0;
+    device_ = 0;
 }
 
 uint8_t AtaChannel::signature_reg(const Disk& d, unsigned reg) const {
@@ -171,7 +176,7 @@ void AtaChannel::write_control(uint8_t v) {
     } else if (was && !(v & SRST)) {
         for (Disk& d : disks_)
             if (d.image) signature(d);
-        device_ = 0;
+        reset_task_file();
     }
     update_irq();
 }
@@ -182,7 +187,7 @@ void AtaChannel::execute(uint8_t cmd) {
         phase_ = Phase::Idle;
         for (Disk& d : disks_)
             if (d.image) signature(d);
-        device_ = 0;
+        reset_task_file();
         if (disks_[0].image) raise_irq();
         return;
     }
@@ -191,7 +196,11 @@ void AtaChannel::execute(uint8_t cmd) {
     intrq_ = false;
     update_irq();
     phase_ = Phase::Idle;  // a new command abandons a transfer in progress
-    d.signature = false;
+    if (d.signature) {  // the command starts from the device's own registers
+        count_.cur = signature_reg(d, 2), lba_low_.cur = signature_reg(d, 3);
+        lba_mid_.cur = signature_reg(d, 4), lba_high_.cur = signature_reg(d, 5);
+        d.signature = false;
+    }
     switch (cmd) {  // the commands disks and packet devices share
     case 0xEF: return set_features(d);
     case 0xE0: case 0xE2: d.standby = true; return complete(d);   // STANDBY (IMMEDIATE)

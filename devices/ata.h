@@ -11,7 +11,8 @@
 // Both devices see every task-file write, so the registers are kept once per channel; status,
 // error and the data transfer belong to the device that ran the command. The one exception is
 // the signature a reset leaves: each device shows its own until the next task-file write, so a
-// disk and a CD-ROM on one channel are told apart.
+// disk and a CD-ROM on one channel are told apart, while an absent device 1 shows a disk's
+// signature with status and error 00h, which drivers take for "no device".
 //
 // A packet device (CD-ROM) differs from a disk in what the task file says: its signature is
 // LBA mid/high 14h/EBh with DRDY clear (the ATA/ATAPI rule for packet devices after a reset),
@@ -92,6 +93,7 @@ private:
     void write_reg(unsigned reg, uint8_t v);
     void write_control(uint8_t v);
     void signature(Disk& d);
+    void reset_task_file();
     uint8_t signature_reg(const Disk& d, unsigned reg) const;
     static uint8_t ready(const Disk& d) { return d.cdrom ? DRDY : DRDY | DSC; }
     void update_irq();

@@ -129,6 +129,13 @@ TEST_CASE_FIXTURE(AtapiFixture, "ATAPI: packet-device signature after power on, 
         CHECK(in(7) == 0x00);  // DRDY clear for a packet device
     };
     check();
+    out(6, 0xB0);  // the absent device 1: not a second CD-ROM
+    CHECK(in(4) == 0x00);
+    CHECK(in(5) == 0x00);
+    CHECK(in(1) == 0x00);
+    CHECK(in(7) == 0x00);
+    out(6, 0xA0);
+    check();
     out(2, 0x55), out(3, 0xAA);  // a driver's register test overwrites it
     CHECK(in(2) == 0x55);
     ata->port_write(CTL, 1, AtaChannel::SRST);
