@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "devices/ata.h"
+#include "machine/machine.h"
 #include "tests/unit/temp_file.h"
 
 using namespace jitpc;
@@ -373,4 +374,27 @@ TEST_CASE("ATAPI: a CD-ROM image must be whole 2048-byte blocks") {
     CHECK_THROWS_AS(AtaChannel(BASE, CTL, [](bool) {}, {&image, true}, nullptr),
                     std::runtime_error);
     CHECK_NOTHROW(AtaChannel(BASE, CTL, [](bool) {}, {&image, false}, nullptr));
+}
+
+TEST_CASE("ATAPI: the machine puts a -drive media=cdrom in its IDE slot") {
+    CdImage file;
+    machine::Config cfg;
+    cfg.ram_bytes = 4 << 20;
+    cfg.debugcon = nullptr;
+    cfg.drives.push_back({file.path, machine::DriveConfig::Interface::Ide, true, 2, false});
+    machine::Machine m(cfg);
+    // Secondary master: the packet signature; the primary channel is empty.
+    CHECK(m.bus.io_read(0x174, 1) == 0x14);
+    CHECK(m.bus.io_read(0x175, 1) == 0xEB);
+    CHECK(m.bus.io_read(0x1F7, 1) == 0x00);
+    m.bus.io_write(0x176, 1, 0xA0);
+    m.bus.io_write(0x177, 1, 0xA1);  // IDENTIFY PACKET DEVICE
+    CHECK(m.bus.io_read(0x177, 1) == (AtaChannel::DRDY | AtaChannel::DRQ));
+    CHECK(m.bus.io_read(0x170, 2) == 0x85C0);
+
+    CdImage odd(2048 * 2 + 1024);
+    cfg.drives[0].path = odd.path;
+    CHECK_THROWS_WITH_AS(machine::Machine{cfg},
+                         doctest::Contains("not a positive whole number of 2048-byte blocks"),
+                         std::runtime_error);
 }
