@@ -235,7 +235,7 @@ bool AtapiCdrom::get_configuration(const uint8_t* cdb) {
         d.insert(d.end(), body);
     };
     feature(0x0000, {0x00, uint8_t(PROFILE_CDROM), 0x01, 0x00});  // the profile, current
-    feature(0x0001, {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00});  // ATAPI
+    feature(0x0001, {0x00, 0x00, 0x00, 0x02});  // physical interface standard: ATAPI
     put32(&d[0], uint32_t(d.size() - 4));
     return reply(std::move(d), be16(cdb + 7));
 }

@@ -346,14 +346,16 @@ TEST_CASE_FIXTURE(AtapiFixture, "ATAPI: READ TOC, GET CONFIGURATION, event statu
     CHECK(data[1] == 18);
 
     CHECK(packet({0x46, 0, 0, 0, 0, 0, 0, 0, 255}, data) == AtaChannel::DRDY);
-    REQUIRE(data.size() == 8 + 8 + 12);
-    CHECK(data[3] == 24);
+    REQUIRE(data.size() == 8 + 8 + 8);
+    CHECK(data[3] == 20);
     CHECK(data[7] == 0x08);  // current profile CD-ROM
     // The profile list: feature 0000h, current and persistent, one descriptor (0008h, current).
     CHECK(std::vector<uint8_t>(data.begin() + 8, data.begin() + 16) ==
           bytes({0, 0, 0x03, 4, 0, 0x08, 0x01, 0}));
     CHECK(packet({0x46, 2, 0, 0x20, 0, 0, 0, 0, 255}, data) == AtaChannel::DRDY);
     CHECK(data.size() == 8);  // random writable: absent
+    CHECK(packet({0x46, 2, 0, 0x01, 0, 0, 0, 0, 255}, data) == AtaChannel::DRDY);
+    CHECK(data == bytes({0, 0, 0, 12, 0, 0, 0, 0x08, 0, 0x01, 0x03, 4, 0, 0, 0, 2}));  // core: ATAPI
 
     CHECK(packet({0x4A, 1, 0, 0, 0x10, 0, 0, 0, 8}, data) == AtaChannel::DRDY);
     CHECK(data == std::vector<uint8_t>{0, 6, 0x04, 0x10, 0, 0x02, 0, 0});
