@@ -391,6 +391,8 @@ TEST_CASE("ATAPI: the machine puts a -drive media=cdrom in its IDE slot") {
     CHECK(m.bus.io_read(0x1F7, 1) == 0x00);
     m.bus.io_write(0x176, 1, 0xA0);
     m.bus.io_write(0x177, 1, 0xA1);  // IDENTIFY PACKET DEVICE
+    m.bus.io_write(0xA0, 1, 0x0A);   // OCW3: read the slave 8259's IRR
+    CHECK((m.bus.io_read(0xA0, 1) & 0x80) != 0);  // IRQ 15
     CHECK(m.bus.io_read(0x177, 1) == (AtaChannel::DRDY | AtaChannel::DRQ));
     CHECK(m.bus.io_read(0x170, 2) == 0x85C0);
 
