@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 namespace jitpc::devices {
 
@@ -19,12 +20,17 @@ void put_string(uint16_t* words, unsigned nwords, const char* s) {
     }
 }
 
+// The serial number of a device: its channel and position (IDENTIFY, and INQUIRY page 80h).
+std::string serial_number(uint16_t cmd_base, unsigned device) {
+    char serial[21];
+    std::snprintf(serial, sizeof serial, "JITPC-%03X-%u", cmd_base, device);
+    return serial;
+}
+
 // Serial number, firmware revision and model, shared by both IDENTIFY commands.
 void put_identity(std::array<uint16_t, 256>& id, uint16_t cmd_base, unsigned device,
                   const char* model) {
-    char serial[21];
-    std::snprintf(serial, sizeof serial, "JITPC-%03X-%u", cmd_base, device);
-    put_string(&id[10], 10, serial);
+    put_string(&id[10], 10, serial_number(cmd_base, device).c_str());
     put_string(&id[23], 4, "1.0");
     put_string(&id[27], 20, model);
 }
@@ -40,7 +46,7 @@ AtaChannel::AtaChannel(uint16_t cmd_base, uint16_t ctl_port, IrqLine irq, Slot m
         d.image = slots[i].image;
         if (!d.image) continue;
         if (slots[i].cdrom) {
-            d.cdrom = std::make_unique<AtapiCdrom>(*d.image);
+            d.cdrom = std::make_unique<AtapiCdrom>(*d.image, serial_number(cmd_base, i));
             continue;
         }
         // The usual translation: 16 heads, 63 sectors per track, cylinders capped at 16383

@@ -35,8 +35,8 @@ void put_text(uint8_t* p, size_t n, const char* s) {
 
 }  // namespace
 
-AtapiCdrom::AtapiCdrom(storage::DiskImage& image)
-    : image_(image), blocks_(static_cast<uint32_t>(image.sectors() / SECTORS_PER_BLOCK)) {
+AtapiCdrom::AtapiCdrom(storage::DiskImage& image, std::string serial)
+    : image_(image), serial_(std::move(serial)), blocks_(static_cast<uint32_t>(image.sectors() / SECTORS_PER_BLOCK)) {
     if (!image.sectors() || image.sectors() % SECTORS_PER_BLOCK)
         throw std::runtime_error("CD-ROM image '" + image.path() + "' is " +
                                  std::to_string(image.sectors() * storage::DiskImage::SECTOR) +
@@ -127,9 +127,9 @@ bool AtapiCdrom::inquiry(const uint8_t* cdb) {
     switch (cdb[2]) {
     case 0x00: return reply({0x05, 0x00, 0x00, 0x02, 0x00, 0x80}, alloc);
     case 0x80: {
-        std::vector<uint8_t> d(4 + 8);
-        d[0] = 0x05, d[1] = 0x80, d[3] = 8;
-        put_text(&d[4], 8, "JITPC-CD");
+        std::vector<uint8_t> d(4 + serial_.size());
+        d[0] = 0x05, d[1] = 0x80, d[3] = uint8_t(serial_.size());
+        put_text(&d[4], serial_.size(), serial_.c_str());
         return reply(std::move(d), alloc);
     }
     default: return invalid_field();

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "storage/disk_image.h"
@@ -26,8 +27,8 @@ public:
     static constexpr size_t PACKET_SIZE = 12;
 
     // Throws std::runtime_error naming the file when the image is not a whole number of blocks.
-    // The image must outlive the drive.
-    explicit AtapiCdrom(storage::DiskImage& image);
+    // The image must outlive the drive; `serial` is reported in INQUIRY page 80h.
+    AtapiCdrom(storage::DiskImage& image, std::string serial);
 
     // Power-on or reset state: no pending data, sense cleared, medium removal allowed.
     void reset();
@@ -70,6 +71,7 @@ private:
     bool mechanism_status(const uint8_t* cdb);
 
     storage::DiskImage& image_;
+    std::string serial_;
     uint32_t blocks_;
     Sense sense_;
     bool prevent_ = false;  // PREVENT ALLOW MEDIUM REMOVAL state (reported in page 2Ah)

@@ -304,7 +304,8 @@ TEST_CASE_FIXTURE(AtapiFixture, "ATAPI: INQUIRY, READ CAPACITY, MODE SENSE(10), 
     CHECK(packet({0x12, 1, 0x00, 0, 255}, data) == AtaChannel::DRDY);
     CHECK(data == std::vector<uint8_t>{0x05, 0, 0, 2, 0x00, 0x80});
     CHECK(packet({0x12, 1, 0x80, 0, 255}, data) == AtaChannel::DRDY);
-    CHECK(data.size() == 12);
+    CHECK(std::string(data.begin() + 4, data.end()) == "JITPC-170-0");  // IDENTIFY's serial
+    CHECK(data[3] == 11);
 
     CHECK(packet({0x25}, data) == AtaChannel::DRDY);
     CHECK(data == std::vector<uint8_t>{0, 0, 0, BLOCKS - 1, 0, 0, 0x08, 0});
