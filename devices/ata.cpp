@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 namespace jitpc::devices {
 
@@ -19,15 +20,35 @@ void put_string(uint16_t* words, unsigned nwords, const char* s) {
     }
 }
 
+// The serial number of a device: its channel and position (IDENTIFY, and INQUIRY page 80h).
+std::string serial_number(uint16_t cmd_base, unsigned device) {
+    char serial[21];
+    std::snprintf(serial, sizeof serial, "JITPC-%03X-%u", cmd_base, device);
+    return serial;
+}
+
+// Serial number, firmware revision and model, shared by both IDENTIFY commands.
+void put_identity(std::array<uint16_t, 256>& id, uint16_t cmd_base, unsigned device,
+                  const char* model) {
+    put_string(&id[10], 10, serial_number(cmd_base, device).c_str());
+    put_string(&id[23], 4, "1.0");
+    put_string(&id[27], 20, model);
+}
+
 }  // namespace
 
-AtaChannel::AtaChannel(uint16_t cmd_base, uint16_t ctl_port, IrqLine irq,
-                       storage::DiskImage* master, storage::DiskImage* slave)
+AtaChannel::AtaChannel(uint16_t cmd_base, uint16_t ctl_port, IrqLine irq, Slot master,
+                       Slot slave)
     : cmd_base_(cmd_base), ctl_port_(ctl_port), irq_(std::move(irq)) {
-    disks_[0].image = master;
-    disks_[1].image = slave;
-    for (Disk& d : disks_) {
+    const Slot slots[2] = {master, slave};
+    for (int i = 0; i < 2; ++i) {
+        Disk& d = disks_[i];
+        d.image = slots[i].image;
         if (!d.image) continue;
+        if (slots[i].cdrom) {
+            d.cdrom = std::make_unique<AtapiCdrom>(*d.image, serial_number(cmd_base, i));
+            continue;
+        }
         // The usual translation: 16 heads, 63 sectors per track, cylinders capped at 16383
         // (disks larger than 8.4 GB are addressed by LBA only). Tiny images still claim one
         // cylinder; CHS addresses beyond the image fail with IDNF like any other.
@@ -47,18 +68,35 @@ void AtaChannel::reset() {
         d.cur_cylinders = d.cylinders, d.cur_heads = d.heads, d.cur_spt = d.spt;
         d.multiple = 0;
         d.standby = false;
+        if (d.cdrom) d.cdrom->reset();
         signature(d);
     }
+    reset_task_file();
     update_irq();
 }
 
-// After reset and EXECUTE DEVICE DIAGNOSTIC a disk shows its signature (count 1, LBA 1, 0, 0),
-// diagnostic code 01h (passed) and DRDY.
+// After a reset and EXECUTE DEVICE DIAGNOSTIC a device shows its signature (count 1, LBA 1, then
+// 0, 0 for a disk or 14h, EBh for a packet device) and diagnostic code 01h (passed); a disk sets
+// DRDY, a packet device leaves the status at 00h.
 void AtaChannel::signature(Disk& d) {
+    d.signature = true;
+    d.error = 0x01;
+    d.status = d.cdrom ? 0 : DRDY | DSC;
+}
+
+// The shared registers after a reset hold a disk's signature: what an absent device 1 shows (with
+// status and error 00h), which libata takes for "no device".
+void AtaChannel::reset_task_file() {
     count_.cur = 1, lba_low_.cur = 1, lba_mid_.cur = 0, lba_high_.cur = 0;
     device_ = 0;
-    d.error = 0x01;
-    d.status = DRDY | DSC;
+}
+
+uint8_t AtaChannel::signature_reg(const Disk& d, unsigned reg) const {
+    switch (reg) {
+    case 2: case 3: return 1;
+    case 4: return d.cdrom ? 0x14 : 0;
+    default: return d.cdrom ? 0xEB : 0;
+    }
 }
 
 void AtaChannel::update_irq() {
@@ -99,6 +137,8 @@ void AtaChannel::port_write(uint16_t port, unsigned size, uint32_t value) {
 uint8_t AtaChannel::read_reg(unsigned reg) {
     bool hob = control_ & HOB;
     auto pick = [hob](const Reg& r) { return hob ? r.prev : r.cur; };
+    if (reg >= 2 && reg <= 5 && !hob && present() && selected().signature)
+        return signature_reg(selected(), reg);
     switch (reg) {
     case 1: return present() ? selected().error : 0;
     case 2: return pick(count_);
@@ -117,6 +157,8 @@ uint8_t AtaChannel::read_reg(unsigned reg) {
 
 void AtaChannel::write_reg(unsigned reg, uint8_t v) {
     control_ &= ~HOB;  // any task-file write clears HOB
+    if (reg >= 1 && reg <= 5)
+        for (Disk& d : disks_) d.signature = false;
     switch (reg) {
     case 1: feature_.write(v); break;
     case 2: count_.write(v); break;
@@ -140,6 +182,7 @@ void AtaChannel::write_control(uint8_t v) {
     } else if (was && !(v & SRST)) {
         for (Disk& d : disks_)
             if (d.image) signature(d);
+        reset_task_file();
     }
     update_irq();
 }
@@ -150,6 +193,7 @@ void AtaChannel::execute(uint8_t cmd) {
         phase_ = Phase::Idle;
         for (Disk& d : disks_)
             if (d.image) signature(d);
+        reset_task_file();
         if (disks_[0].image) raise_irq();
         return;
     }
@@ -158,6 +202,20 @@ void AtaChannel::execute(uint8_t cmd) {
     intrq_ = false;
     update_irq();
     phase_ = Phase::Idle;  // a new command abandons a transfer in progress
+    if (d.signature) {  // the command starts from the device's own registers
+        count_.cur = signature_reg(d, 2), lba_low_.cur = signature_reg(d, 3);
+        lba_mid_.cur = signature_reg(d, 4), lba_high_.cur = signature_reg(d, 5);
+        d.signature = false;
+    }
+    switch (cmd) {  // the commands disks and packet devices share
+    case 0xEF: return set_features(d);
+    case 0xE0: case 0xE2: d.standby = true; return complete(d);   // STANDBY (IMMEDIATE)
+    case 0xE1: case 0xE3: d.standby = false; return complete(d);  // IDLE (IMMEDIATE)
+    case 0xE5:  // CHECK POWER MODE
+        count_.cur = d.standby ? 0x00 : 0xFF;
+        return complete(d);
+    }
+    if (d.cdrom) return packet_device_command(d, cmd);
     Addressing chs_or_lba = device_ & 0x40 ? Addressing::Lba28 : Addressing::Chs;
     switch (cmd) {
     case 0xEC: identify(d); break;
@@ -171,14 +229,7 @@ void AtaChannel::execute(uint8_t cmd) {
                  d.multiple);
         break;
     case 0xC6: set_multiple(d); break;
-    case 0xEF: set_features(d); break;
     case 0x91: init_params(d); break;
-    case 0xE0: case 0xE2: d.standby = true, complete(d); break;   // STANDBY (IMMEDIATE)
-    case 0xE1: case 0xE3: d.standby = false, complete(d); break;  // IDLE (IMMEDIATE)
-    case 0xE5:  // CHECK POWER MODE
-        count_.cur = d.standby ? 0x00 : 0xFF;
-        complete(d);
-        break;
     case 0xE7: case 0xEA: complete(d, d.image->flush() ? 0 : ABRT); break;  // FLUSH CACHE (EXT)
     default: complete(d, ABRT); break;
     }
@@ -187,7 +238,7 @@ void AtaChannel::execute(uint8_t cmd) {
 void AtaChannel::complete(Disk& d, uint8_t error) {
     phase_ = Phase::Idle;
     d.error = error;
-    d.status = DRDY | DSC | (error ? ERR : 0);
+    d.status = ready(d) | (error ? ERR : 0);
     raise_irq();
 }
 
@@ -196,11 +247,7 @@ void AtaChannel::identify(Disk& d) {
     uint64_t total = d.image->sectors();
     id[0] = 0x0040;  // fixed, non-removable ATA device
     id[1] = d.cylinders, id[3] = d.heads, id[6] = d.spt;
-    char serial[21];
-    std::snprintf(serial, sizeof serial, "JITPC-%03X-%u", cmd_base_, unsigned(&d - &disks_[0]));
-    put_string(&id[10], 10, serial);
-    put_string(&id[23], 4, "1.0");
-    put_string(&id[27], 20, "JITPC HARDDISK");
+    put_identity(id, cmd_base_, unsigned(&d - &disks_[0]), "JITPC HARDDISK");
     id[47] = 0x8000 | MAX_MULTIPLE;
     id[49] = 0x0200;         // LBA; no DMA (PIO only)
     id[50] = 0x4000;
@@ -222,6 +269,32 @@ void AtaChannel::identify(Disk& d) {
     id[86] = 0x3400;         // the same features enabled
     id[87] = 0x4000;
     for (int i = 0; i < 4; ++i) id[100 + i] = static_cast<uint16_t>(total >> (16 * i));
+    send_identify(d, id);
+}
+
+// IDENTIFY PACKET DEVICE: a removable CD-ROM taking 12-byte packets, DRQ for the packet within
+// 50 µs, PIO only (no DMA in words 49, 63 and 88), PACKET, DEVICE RESET and power management.
+void AtaChannel::identify_packet(Disk& d) {
+    std::array<uint16_t, 256> id{};
+    id[0] = 0x85C0;          // ATAPI, type 5 (CD-ROM), removable, DRQ within 50 µs, 12 bytes
+    put_identity(id, cmd_base_, unsigned(&d - &disks_[0]), "JITPC CD-ROM");
+    id[49] = 0x0200;         // LBA (required for ATAPI); no DMA
+    id[50] = 0x4000;
+    id[51] = 0x0200;         // PIO timing mode 2
+    id[53] = 0x0002;         // words 64-70 valid; 88 not (no UDMA)
+    id[64] = 0x0003;         // PIO modes 3 and 4
+    id[65] = id[66] = id[67] = id[68] = 120;  // cycle times (ns)
+    id[80] = 0x0070;         // ATA/ATAPI-4 to -6
+    id[82] = 0x0218;         // DEVICE RESET, PACKET, power management
+    id[83] = 0x4000;
+    id[84] = 0x4000;
+    id[85] = 0x0218;         // the same enabled
+    id[87] = 0x4000;
+    send_identify(d, id);
+}
+
+// Completes either IDENTIFY: the integrity word, then the 512 bytes as one PIO data-in block.
+void AtaChannel::send_identify(Disk& d, std::array<uint16_t, 256>& id) {
     // Integrity word: signature A5h and a checksum making all 512 bytes sum to 0 (libata checks).
     uint8_t sum = 0xA5;
     for (int i = 0; i < 255; ++i) sum += static_cast<uint8_t>(id[i] + (id[i] >> 8));
@@ -234,7 +307,7 @@ void AtaChannel::identify(Disk& d) {
     active_ = &d;
     phase_ = Phase::PioIn;
     d.error = 0;
-    d.status = DRDY | DSC | DRQ;
+    d.status = ready(d) | DRQ;
     raise_irq();
 }
 
@@ -345,6 +418,7 @@ void AtaChannel::next_block(Disk& d) {
 // The last word of a block has moved: commit a written block, then ask for or deliver the next
 // one, or finish.
 void AtaChannel::block_done(Disk& d) {
+    if (phase_ == Phase::PacketCdb || phase_ == Phase::PacketIn) return packet_block_done(d);
     bool out = phase_ == Phase::PioOut;
     if (media_) {
         uint64_t n = buf_.size() / SECTOR;
@@ -357,7 +431,7 @@ void AtaChannel::block_done(Disk& d) {
     }
     if (!media_ || !remaining_) {
         phase_ = Phase::Idle;
-        d.status = DRDY | DSC;
+        d.status = ready(d);
         if (out) raise_irq();  // a write completes with an interrupt; a read's last block did
         return;
     }
@@ -369,7 +443,7 @@ void AtaChannel::block_done(Disk& d) {
 }
 
 uint16_t AtaChannel::data_read() {
-    if (phase_ != Phase::PioIn) return 0xFFFF;
+    if (phase_ != Phase::PioIn && phase_ != Phase::PacketIn) return 0xFFFF;
     uint16_t w = static_cast<uint16_t>(buf_[pos_] | buf_[pos_ + 1] << 8);
     pos_ += 2;
     if (pos_ == buf_.size()) block_done(*active_);
@@ -377,10 +451,77 @@ uint16_t AtaChannel::data_read() {
 }
 
 void AtaChannel::data_write(uint16_t w) {
-    if (phase_ != Phase::PioOut) return;
+    if (phase_ != Phase::PioOut && phase_ != Phase::PacketCdb) return;
     buf_[pos_] = static_cast<uint8_t>(w), buf_[pos_ + 1] = static_cast<uint8_t>(w >> 8);
     pos_ += 2;
     if (pos_ == buf_.size()) block_done(*active_);
+}
+
+// The ATA commands a packet device adds or treats differently from a disk; any other command,
+// including every media access command, is aborted.
+void AtaChannel::packet_device_command(Disk& d, uint8_t cmd) {
+    switch (cmd) {
+    case 0xA0: return start_packet(d);
+    case 0xA1: return identify_packet(d);
+    case 0xEC:  // IDENTIFY DEVICE: aborted, with the signature telling the driver what we are
+        signature(d);
+        return complete(d, ABRT);
+    case 0x08:  // DEVICE RESET: the device alone, no interrupt, DEV left as it is
+        d.cdrom->reset();
+        d.standby = false;
+        return signature(d);
+    default: return complete(d, ABRT);
+    }
+}
+
+// PACKET: PIO only (a DMA or overlapped request is aborted). The byte count limit in LBA mid/high
+// caps each DRQ data block; it is used rounded down to even, and 0 (what drivers give commands
+// without data) stands for the largest, FFFEh. The packet itself is asked for without an
+// interrupt, as IDENTIFY PACKET DEVICE word 0 promises.
+void AtaChannel::start_packet(Disk& d) {
+    if (feature_.cur & 0x03) return complete(d, ABRT);
+    unsigned limit = unsigned(lba_high_.cur) << 8 | lba_mid_.cur;
+    byte_limit_ = static_cast<uint16_t>(limit ? std::max(2u, limit & ~1u) : 0xFFFE);
+    d.standby = false;
+    active_ = &d;
+    buf_.assign(AtapiCdrom::PACKET_SIZE, 0);
+    pos_ = 0;
+    phase_ = Phase::PacketCdb;
+    count_.cur = COD;
+    d.error = 0;
+    d.status = DRDY | DRQ;
+}
+
+// The last word of the packet or of a data block has moved.
+void AtaChannel::packet_block_done(Disk& d) {
+    if (phase_ == Phase::PacketCdb && !d.cdrom->command(buf_.data())) return packet_status(d);
+    packet_data(d);
+}
+
+// The next data-in block: at most the byte count limit, its size in LBA mid/high (an odd size
+// ends with a padded word), interrupt reason I/O; or, with no data left, the status phase.
+void AtaChannel::packet_data(Disk& d) {
+    size_t n = std::min<size_t>(d.cdrom->pending(), byte_limit_);
+    if (!n) return packet_status(d);
+    buf_.assign(n + (n & 1), 0);
+    if (!d.cdrom->transfer(buf_.data(), n)) return packet_status(d);
+    pos_ = 0;
+    phase_ = Phase::PacketIn;
+    count_.cur = IO;
+    lba_mid_.cur = uint8_t(n), lba_high_.cur = uint8_t(n >> 8);
+    d.status = DRDY | DRQ;
+    raise_irq();
+}
+
+// The status phase: interrupt reason I/O + C/D; CHECK CONDITION shows as ERR with the sense key
+// in the error register's high nibble.
+void AtaChannel::packet_status(Disk& d) {
+    phase_ = Phase::Idle;
+    count_.cur = IO | COD;
+    uint8_t key = d.cdrom->sense_key();
+    d.error = static_cast<uint8_t>(key << 4);
+    d.status = DRDY | (key ? ERR : 0);
+    raise_irq();
 }
 
 }  // namespace jitpc::devices

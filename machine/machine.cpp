@@ -45,9 +45,11 @@ Machine::Machine(const Config& cfg)
                                       [this] { power_off(); }}),
       drives(open_drives(cfg)),
       ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
-                  drives.ide[0].get(), drives.ide[1].get()),
+                  {drives.ide[0].get(), drives.ide_cdrom[0]},
+                  {drives.ide[1].get(), drives.ide_cdrom[1]}),
       ide_secondary(0x170, 0x376, [this](bool level) { pic.set_irq(15, level); },
-                    drives.ide[2].get(), drives.ide[3].get()),
+                    {drives.ide[2].get(), drives.ide_cdrom[2]},
+                    {drives.ide[3].get(), drives.ide_cdrom[3]}),
       cfg_(cfg),
       debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;

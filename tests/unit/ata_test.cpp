@@ -1,8 +1,6 @@
 // The ATA channel and raw disk images, driven through the ports the way libata's PIO path does.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "devices/ata.h"
+#include "tests/unit/temp_file.h"
 
 using namespace jitpc;
 using devices::AtaChannel;
@@ -22,23 +21,10 @@ constexpr uint16_t BASE = 0x1F0, CTL = 0x3F6;
 constexpr uint64_t SECTORS = 2048;
 
 // A temporary image whose sector i holds bytes (i * 7 + j) & 0xFF at offset j.
-struct TempImage {
-    std::string path;
-    explicit TempImage(uint64_t bytes = SECTORS * 512) {
-        char tmpl[] = "/tmp/jitpc-ata-XXXXXX";
-        int fd = mkstemp(tmpl);
-        REQUIRE(fd >= 0);
-        close(fd);
-        path = tmpl;
-        std::ofstream f(path, std::ios::binary);
-        for (uint64_t i = 0; i < bytes; ++i) f.put(static_cast<char>(expected(i / 512, i % 512)));
-    }
-    ~TempImage() { std::remove(path.c_str()); }
+struct TempImage : test::TempFile {
+    explicit TempImage(uint64_t bytes = SECTORS * 512)
+        : TempFile(bytes, [](uint64_t i) { return expected(i / 512, i % 512); }) {}
     static uint8_t expected(uint64_t lba, unsigned j) { return uint8_t(lba * 7 + j); }
-    std::vector<uint8_t> contents() const {
-        std::ifstream f(path, std::ios::binary);
-        return {std::istreambuf_iterator<char>(f), {}};
-    }
 };
 
 struct AtaFixture {
