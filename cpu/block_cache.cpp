@@ -40,6 +40,7 @@ void BlockCache::unlink_page(uint32_t page, Block* b) {
 
 void BlockCache::remove(Block* b) {
     if (epoch) ++*epoch;
+    if (on_remove) on_remove(remove_ctx, b);
     unlink_page(b->phys >> 12, b);
     if (b->page2 != 1) unlink_page(b->page2 >> 12, b);
     Block*& slot = fast_[(b->key ^ (b->key >> 32)) & (FAST_SIZE - 1)];

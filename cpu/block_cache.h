@@ -37,6 +37,8 @@ struct Block {
     };
     Link links[2];
     uint8_t next_link = 0;
+    // The JIT's translations of this block (opaque here; jit/ owns it).
+    void* native = nullptr;
 
     Block* follow(uint32_t lin, uint8_t context, uint64_t epoch) const {
         for (const Link& l : links)
@@ -79,6 +81,9 @@ public:
 
     Block* running = nullptr;       // block the interpreter is executing
     uint8_t* running_hit = nullptr; // flag to raise when `running` is invalidated
+    // Called before a block is removed (the JIT unlinks jumps into its translation).
+    void (*on_remove)(void* ctx, Block* b) = nullptr;
+    void* remove_ctx = nullptr;
     // Called when a page first holds code (the MMU then routes its writes to the slow path).
     void (*on_new_code_page)(void* ctx, uint32_t phys) = nullptr;
     void* ctx = nullptr;

@@ -10,8 +10,6 @@ Binder Decoder::table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
 void handler_ud(Cpu&, const Insn&) { raise_ud(); }
 void handler_gp0(Cpu&, const Insn&) { raise_gp(0); }
 
-namespace {
-
 void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw) {
     ZydisDecoderInit(&d, mode, sw);
     // Zydis 4.0 decodes these extensions by default; on a P6 the encodings mean something else
@@ -21,6 +19,8 @@ void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw) {
                    ZYDIS_DECODER_MODE_WBNOINVD})
         ZydisDecoderEnableMode(&d, m, ZYAN_FALSE);
 }
+
+namespace {
 
 struct RegisterTableInit {
     RegisterTableInit() { register_all_groups(Decoder::table); }

@@ -45,6 +45,9 @@ private:
 };
 
 // Handlers shared by the decoder and binders.
+// A Zydis decoder for the emulated P6: the extensions Zydis enables by default but a P6 does
+// not have are off (the JIT decodes again with the same settings).
+void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw);
 void handler_ud(Cpu&, const Insn&);
 void handler_gp0(Cpu&, const Insn&);
 

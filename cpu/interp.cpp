@@ -148,12 +148,16 @@ StopReason Interpreter::run(uint64_t until) {
                                  uint64_t(c.eip) + b->bytes - 1 > c.seg[CS].hi ||
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
                                  c.insn_bp_armed || c.watch_armed;
-            if (careful)
+            if (careful) {
                 run_block<true>(b);
-            else
+                prev = b;
+            } else if (native && native->run_block(*b)) {
+                prev = nullptr;  // it may have run further blocks
+            } else {
                 run_block<false>(b);
+                prev = b;
+            }
             if (shadow) c.irq_shadow = 0;
-            prev = b;
         } catch (const GuestFault& f) {
             // A fault replaces the traps the instruction would have raised on completion.
             c.db_pending = 0;

@@ -18,6 +18,15 @@ enum class StopReason : uint8_t {
     Request,   // the platform asked to stop (stop_request)
 };
 
+// A faster way to run a decoded block (the JIT). run_block() returns false, having done
+// nothing, when it cannot run this block now; the interpreter then runs it. It may run further
+// blocks after it, and raises a guest fault as GuestFault once back outside generated code.
+class NativeRunner {
+public:
+    virtual ~NativeRunner() = default;
+    virtual bool run_block(Block& b) = 0;
+};
+
 class Interpreter {
 public:
     explicit Interpreter(Cpu& cpu);
@@ -30,6 +39,8 @@ public:
 
     // Called before every instruction when set (instruction trace); slows the loop down.
     std::function<void(Cpu&, const Insn&)> trace;
+    // Runs blocks that need no instruction-by-instruction care, when set.
+    NativeRunner* native = nullptr;
     // Set from outside (signal handler, device) to make run() return at the next boundary.
     volatile bool stop_request = false;
 

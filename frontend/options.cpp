@@ -93,7 +93,7 @@ const char* usage() {
            "  -append CMDLINE       kernel command line\n"
            "  -initrd FILE[,FILE]   Multiboot modules\n"
            "  -debugcon DEV         port 0xE9 console: stdio (default), file:PATH, none\n"
-           "  -engine interp        execution engine (only the interpreter so far)\n"
+           "  -engine jit|interp    execution engine: the JIT, or the reference interpreter\n"
            "  -hda FILE, -hdb FILE  raw disk images on the primary IDE channel (written to!)\n"
            "  -snapshot             keep disk writes in memory; the image files stay unchanged\n"
            "  -serial DEV           next serial port (COM1, then COM2): stdio, file:PATH, none\n"
@@ -138,7 +138,9 @@ Options parse_options(int argc, char** argv) {
         } else if (a == "-rtc") o.machine.rtc_base = parse_rtc(need(i));
         else if (a == "-engine") {
             const std::string e = need(i);
-            if (e != "interp") throw std::runtime_error("-engine: '" + e + "' is not available (interp)");
+            if (e != "interp" && e != "jit")
+                throw std::runtime_error("-engine: '" + e + "' is not an engine (jit, interp)");
+            o.machine.jit = e == "jit";
         } else if (a == "-nographic") {
             // The serial console on stdio is already the default while there is no display.
         } else if (a == "-no-reboot") o.machine.no_reboot = true;

@@ -53,6 +53,10 @@ Machine::Machine(const Config& cfg)
       cfg_(cfg),
       debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;
+    if (cfg.jit) {
+        jit = std::make_unique<jit::Engine>(cpu);
+        interp.native = jit.get();
+    }
     bus.pic = &pic;
     pic.claim(bus);
     pit.claim(bus);

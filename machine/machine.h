@@ -9,6 +9,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/interp.h"
+#include "jit/engine.h"
 #include "devices/acpi_pm.h"
 #include "devices/ata.h"
 #include "devices/debug_ports.h"
@@ -51,6 +52,7 @@ struct Config {
     std::FILE* trace = nullptr;  // instruction trace destination, or none
     bool no_reboot = false;
     uint64_t max_instructions = 0;  // 0: unlimited
+    bool jit = false;               // -engine jit: translated blocks where the JIT can run them
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
     int64_t rtc_base = devices::Rtc::DEFAULT_BASE;
@@ -73,6 +75,7 @@ public:
     devices::IoBus bus;
     cpu::Cpu cpu;
     cpu::Interpreter interp;
+    std::unique_ptr<jit::Engine> jit;  // -engine jit
     Clock clock;
     devices::Pic pic;
     devices::Pit pit;

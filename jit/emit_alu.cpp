@@ -1,0 +1,78 @@
+// Integer ALU instructions emitted as the same host instruction on the host registers that
+// hold the guest's: the host's EFLAGS then are the guest's (translator.h, FlagKind).
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+// Where the source operand of a two-operand op is: a guest register, an immediate, or memory
+// loaded into eax (sized like the destination).
+bool source(Translator& t, const ZydisDecodedOperand& s, const x::Gp& dst, asmjit::Operand& out) {
+    switch (s.type) {
+    case ZYDIS_OPERAND_TYPE_REGISTER: {
+        auto r = Translator::guest_reg(s.reg.value);
+        if (!r) return false;
+        out = *r;
+        return true;
+    }
+    case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+        out = asmjit::imm(int64_t(s.imm.value.s));
+        return true;
+    case ZYDIS_OPERAND_TYPE_MEMORY:
+        if (!t.effective_address(s)) return false;
+        t.load(dst.size(), t.insn().seg);
+        out = x::gpd(x::Gp::kIdAx).cloneAs(dst);
+        return true;
+    default: return false;
+    }
+}
+
+template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
+bool binary(Translator& t) {
+    const auto& d = t.op(0);
+    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto dst = Translator::guest_reg(d.reg.value);
+    if (!dst) return false;
+    asmjit::Operand src;
+    if (!source(t, t.op(1), *dst, src)) return false;
+    if (ReadsCarry) t.flags_to_host();
+    t.a.emit(Op, *dst, src);
+    t.flags_produced(Kind);
+    return true;
+}
+
+// INC and DEC keep CF, so the guest's CF must be in the host's flags first; NEG and NOT have
+// no such input (NOT writes no flags at all).
+template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translator& t) {
+    const auto& d = t.op(0);
+    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto dst = Translator::guest_reg(d.reg.value);
+    if (!dst) return false;
+    if (KeepsCarry) t.flags_to_host();
+    t.a.emit(Op, *dst);
+    if (WritesFlags) t.flags_produced(FlagKind::Exact);
+    return true;
+}
+
+}  // namespace
+
+void register_alu_emitters(Emitter* e) {
+    e[ZYDIS_MNEMONIC_ADD] = binary<x::Inst::kIdAdd, FlagKind::Exact, false>;
+    e[ZYDIS_MNEMONIC_SUB] = binary<x::Inst::kIdSub, FlagKind::Exact, false>;
+    e[ZYDIS_MNEMONIC_ADC] = binary<x::Inst::kIdAdc, FlagKind::Exact, true>;
+    e[ZYDIS_MNEMONIC_SBB] = binary<x::Inst::kIdSbb, FlagKind::Exact, true>;
+    e[ZYDIS_MNEMONIC_CMP] = binary<x::Inst::kIdCmp, FlagKind::Exact, false>;
+    e[ZYDIS_MNEMONIC_AND] = binary<x::Inst::kIdAnd, FlagKind::Logic, false>;
+    e[ZYDIS_MNEMONIC_OR] = binary<x::Inst::kIdOr, FlagKind::Logic, false>;
+    e[ZYDIS_MNEMONIC_XOR] = binary<x::Inst::kIdXor, FlagKind::Logic, false>;
+    e[ZYDIS_MNEMONIC_TEST] = binary<x::Inst::kIdTest, FlagKind::Logic, false>;
+    e[ZYDIS_MNEMONIC_INC] = unary<x::Inst::kIdInc, true, true>;
+    e[ZYDIS_MNEMONIC_DEC] = unary<x::Inst::kIdDec, true, true>;
+    e[ZYDIS_MNEMONIC_NEG] = unary<x::Inst::kIdNeg, false, true>;
+    e[ZYDIS_MNEMONIC_NOT] = unary<x::Inst::kIdNot, false, false>;
+}
+
+}  // namespace jitpc::jit

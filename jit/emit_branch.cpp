@@ -1,0 +1,78 @@
+// Control transfers that end a block: direct jumps and calls (linked block to block when the
+// target is in the same physical page) and returns (back to the dispatcher).
+#include "cpu/state.h"
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+const x::Gp ESP = x::r12d;
+
+// The target as an offset from the block's first byte; 32-bit operand size only (a 16-bit one
+// truncates EIP).
+bool relative_target(Translator& t, int64_t& target) {
+    const auto& o = t.op(0);
+    if (o.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !o.imm.is_relative || t.insn().osize != 4) return false;
+    target = int64_t(t.next_offset()) + o.imm.value.s;
+    return true;
+}
+
+bool jmp(Translator& t) {
+    int64_t target;
+    if (!relative_target(t, target)) return false;
+    t.exit_to(target);
+    return true;
+}
+
+// In condition-code order (the low nibble of the Jcc opcode).
+constexpr ZydisMnemonic JCC[16] = {
+    ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB,  ZYDIS_MNEMONIC_JNB,
+    ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ, ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE,
+    ZYDIS_MNEMONIC_JS, ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP,  ZYDIS_MNEMONIC_JNP,
+    ZYDIS_MNEMONIC_JL, ZYDIS_MNEMONIC_JNL, ZYDIS_MNEMONIC_JLE, ZYDIS_MNEMONIC_JNLE};
+
+bool jcc(Translator& t) {
+    int64_t target;
+    if (!relative_target(t, target)) return false;
+    unsigned cc = 0;
+    while (JCC[cc] != t.zi().mnemonic) ++cc;
+    t.branch(cc, target, t.next_offset());
+    return true;
+}
+
+bool call(Translator& t) {
+    int64_t target;
+    if (!t.stack32() || !relative_target(t, target)) return false;
+    t.next_eip_to_eax();
+    t.a.lea(x::esi, x::ptr(ESP.r64(), -4));
+    t.store(4, cpu::SS);
+    t.a.lea(ESP, x::ptr(ESP.r64(), -4));
+    t.exit_to(target);
+    return true;
+}
+
+bool ret(Translator& t) {
+    if (!t.stack32() || t.insn().osize != 4) return false;
+    const auto& o = t.op(0);
+    const uint32_t release = o.type == ZYDIS_OPERAND_TYPE_IMMEDIATE ? uint32_t(o.imm.value.u) : 0;
+    t.clobber_flags();
+    t.a.mov(x::esi, ESP);
+    t.load(4, cpu::SS);
+    t.a.lea(ESP, x::ptr(ESP.r64(), int32_t(4 + release)));
+    t.exit_indirect();
+    return true;
+}
+
+}  // namespace
+
+void register_branch_emitters(Emitter* e) {
+    e[ZYDIS_MNEMONIC_JMP] = jmp;
+    for (ZydisMnemonic m : JCC) e[m] = jcc;
+    e[ZYDIS_MNEMONIC_CALL] = call;
+    e[ZYDIS_MNEMONIC_RET] = ret;
+}
+
+}  // namespace jitpc::jit

@@ -1,0 +1,132 @@
+// Data movement: MOV, MOVZX/MOVSX, LEA, PUSH and POP on the host registers holding the
+// guest's. None of these touch the flags.
+#include "cpu/state.h"
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+const x::Gp ESP = x::r12d;  // guest ESP (Translator::guest_reg mapping)
+
+bool mov(Translator& t) {
+    const auto& d = t.op(0);
+    const auto& s = t.op(1);
+    if (d.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        auto dst = Translator::guest_reg(d.reg.value);
+        if (!dst) return false;
+        if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            auto src = Translator::guest_reg(s.reg.value);
+            if (!src) return false;
+            t.a.mov(*dst, *src);
+        } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            t.a.mov(*dst, asmjit::imm(int64_t(s.imm.value.s)));
+        } else if (s.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            if (!t.effective_address(s)) return false;
+            t.load(dst->size(), t.insn().seg);
+            t.a.mov(*dst, x::eax.cloneAs(*dst));
+        } else {
+            return false;
+        }
+        return true;
+    }
+    if (d.type != ZYDIS_OPERAND_TYPE_MEMORY) return false;
+    const unsigned size = d.size / 8;
+    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        auto src = Translator::guest_reg(s.reg.value);
+        if (!src || !t.effective_address(d)) return false;
+        if (src->size() == 4)
+            t.a.mov(x::eax, *src);
+        else
+            t.a.movzx(x::eax, *src);
+    } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        if (!t.effective_address(d)) return false;
+        t.a.mov(x::eax, uint32_t(s.imm.value.u));
+    } else {
+        return false;
+    }
+    t.store(size, t.insn().seg);
+    return true;
+}
+
+template <bool Signed> bool extend(Translator& t) {
+    const auto& d = t.op(0);
+    const auto& s = t.op(1);
+    auto dst = Translator::guest_reg(d.reg.value);
+    if (!dst) return false;
+    x::Gp src;
+    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        auto r = Translator::guest_reg(s.reg.value);
+        if (!r) return false;
+        src = *r;
+    } else if (s.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+        if (!t.effective_address(s)) return false;
+        const unsigned size = s.size / 8;
+        t.load(size, t.insn().seg);
+        if (size == 1)
+            src = x::al;
+        else
+            src = x::ax;
+    } else {
+        return false;
+    }
+    if (Signed)
+        t.a.movsx(*dst, src);
+    else
+        t.a.movzx(*dst, src);
+    return true;
+}
+
+bool lea(Translator& t) {
+    auto dst = Translator::guest_reg(t.op(0).reg.value);
+    if (!dst || dst->size() != 4 || !t.effective_address(t.op(1))) return false;
+    t.a.mov(*dst, x::esi);
+    return true;
+}
+
+// PUSH and POP with a 32-bit stack (the variant) and a 32-bit operand: the memory access comes
+// first, so a fault leaves ESP unchanged.
+bool push(Translator& t) {
+    const auto& s = t.op(0);
+    if (!t.stack32() || t.insn().osize != 4) return false;
+    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        auto r = Translator::guest_reg(s.reg.value);
+        if (!r || r->size() != 4) return false;
+        t.a.mov(x::eax, *r);
+    } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        t.a.mov(x::eax, uint32_t(s.imm.value.u));
+    } else {
+        return false;
+    }
+    t.a.lea(x::esi, x::ptr(ESP.r64(), -4));
+    t.store(4, cpu::SS);
+    t.a.lea(ESP, x::ptr(ESP.r64(), -4));
+    return true;
+}
+
+bool pop(Translator& t) {
+    const auto& d = t.op(0);
+    if (!t.stack32() || t.insn().osize != 4 || d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto r = Translator::guest_reg(d.reg.value);
+    if (!r || r->size() != 4) return false;
+    t.a.mov(x::esi, ESP);
+    t.load(4, cpu::SS);
+    t.a.lea(ESP, x::ptr(ESP.r64(), 4));
+    t.a.mov(*r, x::eax);  // POP ESP keeps the value read
+    return true;
+}
+
+}  // namespace
+
+void register_move_emitters(Emitter* e) {
+    e[ZYDIS_MNEMONIC_MOV] = mov;
+    e[ZYDIS_MNEMONIC_MOVZX] = extend<false>;
+    e[ZYDIS_MNEMONIC_MOVSX] = extend<true>;
+    e[ZYDIS_MNEMONIC_LEA] = lea;
+    e[ZYDIS_MNEMONIC_PUSH] = push;
+    e[ZYDIS_MNEMONIC_POP] = pop;
+}
+
+}  // namespace jitpc::jit

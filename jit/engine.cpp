@@ -1,0 +1,157 @@
+#include "jit/engine.h"
+
+#include <asmjit/x86.h>
+
+#include <cstddef>
+#include <cstring>
+#include <stdexcept>
+
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+constexpr int32_t GPR = offsetof(cpu::CpuState, gpr);
+
+// Assembles `build`'s code into the buffer and returns where it starts.
+template <typename F> uint8_t* assemble(CodeBuffer& buf, F build) {
+    asmjit::CodeHolder code;
+    code.init(asmjit::Environment::host());
+    x::Assembler a(&code);
+    build(a);
+    code.flatten();
+    code.resolveUnresolvedLinks();
+    uint8_t* rx = buf.alloc(code.codeSize());
+    if (!rx || code.relocateToBase(reinterpret_cast<uint64_t>(rx)) != asmjit::kErrorOk)
+        throw std::logic_error("JIT: cannot place the entry stubs");
+    code.copyFlattenedData(buf.writable(rx), code.codeSize());
+    return rx;
+}
+
+const x::Gp SAVED[] = {x::rbx, x::rbp, x::r12, x::r13, x::r14, x::r15};
+
+}  // namespace
+
+Engine::Engine(cpu::Cpu& c, size_t cache_bytes) : cpu(c), buf_(cache_bytes) {
+    // exit: guest registers back to CpuState, host callee-saved registers restored; rax (the
+    // ChainSite to link, or null) is the return value.
+    exit_stub_ = assemble(buf_, [](x::Assembler& a) {
+        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(x::rbx, GPR + 4 * r), x::gpd(8 + r));
+        a.add(x::rsp, 8);
+        for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
+        a.ret();
+    });
+    // enter(engine rdi, cpu rsi, code rdx): the stack stays 16-byte aligned for helper calls.
+    enter_ = reinterpret_cast<EnterFn>(assemble(buf_, [](x::Assembler& a) {
+        for (const x::Gp& r : SAVED) a.push(r);
+        a.sub(x::rsp, 8);
+        a.mov(x::rbp, x::rdi);
+        a.mov(x::rbx, x::rsi);
+        for (int r = 0; r < 8; ++r) a.mov(x::gpd(8 + r), x::dword_ptr(x::rbx, GPR + 4 * r));
+        a.jmp(x::rdx);
+    }));
+    buf_.reserve_prefix();
+    cpu.code.on_remove = [](void* ctx, cpu::Block* b) { static_cast<Engine*>(ctx)->forget(b); };
+    cpu.code.remove_ctx = this;
+}
+
+Engine::~Engine() {
+    cpu.code.on_remove = nullptr;
+    for (cpu::Block* b : translated_) {
+        delete static_cast<Translation*>(b->native);
+        b->native = nullptr;
+    }
+}
+
+bool Engine::run_block(cpu::Block& b) {
+    cpu::Cpu& c = cpu;
+    // Generated code assumes 32-bit code in a flat CS (so EIP arithmetic never wraps or leaves
+    // the segment) and a block that fits before the count limit.
+    const cpu::SegCache& cs = c.seg[cpu::CS];
+    if (!c.code32() || c.vm86() || cs.base != 0 || cs.hi != 0xFFFFFFFFu ||
+        c.icount + b.insns.size() > c.icount_limit)
+        return false;
+    const unsigned v = variant(c);
+    auto* t = static_cast<Translation*>(b.native);
+    uint8_t* code = t ? t->code[v] : nullptr;
+    if (!code) {
+        code = translate(b, v);
+        if (!code) return false;
+    }
+    ChainSite* site = enter_(this, &c, code);
+    if (fault_pending) {
+        fault_pending = false;
+        throw fault;
+    }
+    if (site && !c.exit_request) {
+        // Link the jump that just left to its successor if that is translated for this variant.
+        cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, true));
+        auto* tt = to ? static_cast<Translation*>(to->native) : nullptr;
+        if (tt && tt->code[v] && variant(c) == v) link(site, *to, tt->code[v]);
+    }
+    return true;
+}
+
+uint8_t* Engine::translate(cpu::Block& b, unsigned v) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!b.native) {
+            b.native = new Translation;
+            translated_.push_back(&b);
+        }
+        Translator tr(*this, b, v);
+        if (uint8_t* code = tr.translate()) {
+            static_cast<Translation*>(b.native)->code[v] = code;
+            ++blocks_translated;
+            return code;
+        }
+        flush();  // full: start over with an empty cache
+    }
+    return nullptr;
+}
+
+void Engine::link(ChainSite* site, cpu::Block& to, uint8_t* target) {
+    const int64_t rel = target - (site->jump + 5);
+    const int32_t rel32 = int32_t(rel);
+    std::memcpy(buf_.writable(site->jump) + 1, &rel32, 4);
+    if (site->to) {
+        auto& in = static_cast<Translation*>(site->to->native)->incoming;
+        std::erase(in, site);
+    }
+    site->to = &to;
+    static_cast<Translation*>(to.native)->incoming.push_back(site);
+    ++links_made;
+}
+
+// A block is going away (its code changed, or the cache is flushed): jumps into its code go
+// back to their exits, and its own jumps leave their successors' lists. Its host code stays in
+// the buffer, unreachable, until the next flush, so a translation that is running when its
+// block is removed can finish the instruction it is in.
+void Engine::forget(cpu::Block* b) {
+    auto* t = static_cast<Translation*>(b->native);
+    if (!t) return;
+    for (ChainSite* s : t->incoming) {
+        const int32_t rel32 = int32_t(s->unlinked - (s->jump + 5));
+        std::memcpy(buf_.writable(s->jump) + 1, &rel32, 4);
+        s->to = nullptr;
+    }
+    for (auto& s : t->sites)
+        if (s->to && s->to != b) std::erase(static_cast<Translation*>(s->to->native)->incoming, s.get());
+    delete t;
+    b->native = nullptr;
+    std::erase(translated_, b);
+}
+
+void Engine::flush() {
+    for (cpu::Block* b : translated_) {
+        delete static_cast<Translation*>(b->native);
+        b->native = nullptr;
+    }
+    translated_.clear();
+    buf_.reset();
+    ++cache_flushes;
+}
+
+}  // namespace jitpc::jit

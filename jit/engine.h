@@ -1,0 +1,73 @@
+// The JIT: translates decoded blocks (cpu/block_cache.h) into x86-64 host code and runs them
+// for the interpreter's dispatcher (cpu::NativeRunner), which stays the one place that takes
+// interrupts, delivers faults and decides when a block needs instruction-by-instruction care.
+//
+// Generated code keeps the guest's eight registers in r8d-r15d across blocks; rbx points at the
+// CPU state, rbp at this engine. Blocks are entered through a trampoline that loads the
+// registers and leave through a stub that stores them back. docs/ARCHITECTURE.md ("JIT")
+// states the invariants: when translations are flushed, how faults leave generated code, and
+// how the instruction count stays exact.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cpu/cpu.h"
+#include "cpu/interp.h"
+#include "jit/code_buffer.h"
+
+namespace jitpc::jit {
+
+// A patchable `jmp rel32` that leaves its block for a direct successor in the same physical
+// page. It first jumps to its own exit stub (the dispatcher then links it); linked, it jumps
+// straight into the successor's translation.
+struct ChainSite {
+    uint8_t* jump;    // the E9 opcode byte
+    uint8_t* unlinked;  // where the jump goes while not linked
+    cpu::Block* from;
+    uint32_t target_phys;  // where the successor starts
+    cpu::Block* to = nullptr;
+};
+
+// What the engine keeps per decoded block.
+struct Translation {
+    // Host code per variant (privilege class and stack size the code was specialised for).
+    uint8_t* code[4] = {};
+    std::vector<std::unique_ptr<ChainSite>> sites;  // the jumps out of this block's translations
+    std::vector<ChainSite*> incoming;               // linked jumps into them
+};
+
+class Engine : public cpu::NativeRunner {
+public:
+    Engine(cpu::Cpu& cpu, size_t cache_bytes = 64u << 20);
+    ~Engine() override;
+
+    bool run_block(cpu::Block& b) override;
+
+    // Set by runtime helpers (jit/helpers.cpp) when an instruction faulted inside generated code.
+    bool fault_pending = false;
+    cpu::GuestFault fault{};
+    cpu::Cpu& cpu;
+
+    // Figures for -stats.
+    uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;
+
+private:
+    static unsigned variant(const cpu::Cpu& c) { return unsigned(c.user()) | unsigned(c.stack32()) << 1; }
+    uint8_t* translate(cpu::Block& b, unsigned variant);
+    void flush();
+    void forget(cpu::Block* b);
+    void link(ChainSite* site, cpu::Block& to, uint8_t* target);
+
+    CodeBuffer buf_;
+    // enter(engine, cpu, code) → the ChainSite to link next, or null.
+    using EnterFn = ChainSite* (*)(Engine*, cpu::Cpu*, const uint8_t*);
+    EnterFn enter_ = nullptr;
+    uint8_t* exit_stub_ = nullptr;
+    std::vector<cpu::Block*> translated_;  // blocks holding a Translation, for flush()
+
+    friend class Translator;
+};
+
+}  // namespace jitpc::jit

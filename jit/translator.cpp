@@ -1,0 +1,313 @@
+#include "jit/translator.h"
+
+#include <cstddef>
+
+#include "cpu/decode.h"
+#include "jit/engine.h"
+#include "jit/helpers.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+using cpu::CpuState;
+
+namespace {
+
+constexpr int32_t GPR = offsetof(CpuState, gpr);
+constexpr int32_t EIP = offsetof(CpuState, eip);
+constexpr int32_t ICOUNT = offsetof(CpuState, icount);
+constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
+constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
+constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
+constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
+constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op);
+
+const x::Gp CPU = x::rbx, ENGINE = x::rbp;
+
+struct EmitterTable {
+    Emitter t[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
+    EmitterTable() {
+        register_alu_emitters(t);
+        register_move_emitters(t);
+        register_branch_emitters(t);
+    }
+};
+const EmitterTable emitters;
+
+}  // namespace
+
+Translator::Translator(Engine& e, cpu::Block& b, unsigned variant) : e_(e), b_(b), variant_(variant) {
+    code_.init(asmjit::Environment::host());
+    code_.attach(&a);
+    cpu::init_decoder(dec_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+}
+
+std::optional<x::Gp> Translator::guest_reg(ZydisRegister r) {
+    if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI) return x::gpd(8 + (r - ZYDIS_REGISTER_EAX));
+    if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI) return x::gpw(8 + (r - ZYDIS_REGISTER_AX));
+    if (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_BL) return x::gpb_lo(8 + (r - ZYDIS_REGISTER_AL));
+    return std::nullopt;  // AH..BH cannot be named next to REX registers
+}
+
+bool Translator::effective_address(const ZydisDecodedOperand& m) {
+    if (m.mem.type != ZYDIS_MEMOP_TYPE_MEM || insn_->asize != 4) return false;
+    x::Mem ea;
+    const bool has_base = m.mem.base != ZYDIS_REGISTER_NONE, has_index = m.mem.index != ZYDIS_REGISTER_NONE;
+    std::optional<x::Gp> base, index;
+    if (has_base && !(base = guest_reg(m.mem.base))) return false;
+    if (has_index && !(index = guest_reg(m.mem.index))) return false;
+    const int32_t disp = int32_t(m.mem.disp.value);
+    if (has_base && has_index)
+        ea = x::ptr(base->r64(), index->r64(), __builtin_ctz(m.mem.scale), disp);
+    else if (has_base)
+        ea = x::ptr(base->r64(), disp);
+    else if (has_index && m.mem.scale == 1)
+        ea = x::ptr(index->r64(), disp);
+    else if (has_index)
+        return false;
+    else {
+        a.mov(x::esi, uint32_t(disp));
+        return true;
+    }
+    // A 32-bit LEA wraps the sum to 32 bits, as the guest's address arithmetic does.
+    a.lea(x::esi, ea);
+    return true;
+}
+
+// ---- flags -----------------------------------------------------------------------------------
+
+void Translator::materialize_flags() {
+    if (!flags_in_host_ || !flags_dirty_) return;
+    uint32_t keep = cpu::EFLAGS_ARITH;
+    if (flags_kind_ == FlagKind::Logic) keep &= ~cpu::EFLAGS_AF;
+    a.pushfq();
+    a.pop(x::rax);
+    a.and_(x::eax, keep);
+    a.mov(x::ecx, x::dword_ptr(CPU, FLAGS_BITS));
+    a.and_(x::ecx, ~cpu::EFLAGS_ARITH);
+    a.or_(x::ecx, x::eax);
+    a.mov(x::dword_ptr(CPU, FLAGS_BITS), x::ecx);
+    a.mov(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
+    flags_dirty_ = false;
+}
+
+void Translator::clobber_flags() {
+    materialize_flags();
+    flags_in_host_ = false;
+}
+
+void Translator::flags_to_host() {
+    if (flags_in_host_) return;
+    call_helper(reinterpret_cast<const void*>(&jit_flags), false);
+    a.and_(x::eax, cpu::EFLAGS_ARITH);
+    a.push(x::rax);
+    a.popfq();
+    flags_in_host_ = true;
+    flags_dirty_ = false;
+    flags_kind_ = FlagKind::Exact;
+}
+
+void Translator::flags_produced(FlagKind kind) {
+    flags_in_host_ = true;
+    flags_dirty_ = true;
+    flags_kind_ = kind;
+}
+
+// ---- calls, position, exits --------------------------------------------------------------------
+
+// Calls fn(engine, rsi...) with the SysV ABI. Guest registers r8-r11 are caller-saved: a helper
+// that runs guest semantics (saves_guest_regs) gets all eight in CpuState and they are reloaded
+// after it; any other helper has r8-r11 kept on the stack around the call. Host flags do not
+// survive a call.
+void Translator::call_helper(const void* fn, bool saves_guest_regs) {
+    clobber_flags();
+    helper_called_ = true;
+    if (saves_guest_regs)
+        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU, GPR + 4 * r), x::gpd(8 + r));
+    else
+        for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
+    a.mov(x::rdi, ENGINE);
+    a.mov(x::rax, reinterpret_cast<uint64_t>(fn));
+    a.call(x::rax);
+    if (saves_guest_regs)
+        for (int r = 0; r < 8; ++r) a.mov(x::gpd(8 + r), x::dword_ptr(CPU, GPR + 4 * r));
+    else
+        for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
+}
+
+// Brings CpuState::eip and icount to the start of the current instruction (before anything
+// that may fault or look at them).
+void Translator::sync_position() {
+    if (synced_off_ != off_) a.add(x::dword_ptr(CPU, EIP), int32_t(off_ - synced_off_));
+    if (synced_count_ != k_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(k_ - synced_count_));
+    synced_off_ = off_;
+    synced_count_ = k_;
+}
+
+void Translator::exit_plain() {
+    a.xor_(x::eax, x::eax);
+    a.jmp(asmjit::imm(e_.exit_stub_));
+}
+
+void Translator::fallback() {
+    materialize_flags();
+    sync_position();
+    a.mov(x::rsi, reinterpret_cast<uint64_t>(insn_));
+    call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+    synced_off_ = off_ + insn_->len;
+    synced_count_ = k_ + 1;
+    if (insn_->flags & cpu::IF_END_BLOCK) {
+        // The handler set EIP (a control transfer, or a state change the dispatcher must see).
+        exit_plain();
+        ended_ = true;
+        return;
+    }
+    a.test(x::eax, x::eax);
+    a.jnz(bail_);
+}
+
+void Translator::load(unsigned size, unsigned seg) {
+    materialize_flags();
+    sync_position();
+    a.mov(x::edx, x::esi);
+    a.mov(x::esi, seg);
+    const void* fn = size == 1 ? reinterpret_cast<const void*>(&jit_load8)
+                     : size == 2 ? reinterpret_cast<const void*>(&jit_load16)
+                                 : reinterpret_cast<const void*>(&jit_load32);
+    call_helper(fn, false);
+    a.bt(x::rax, 32);
+    a.jc(bail_);
+}
+
+void Translator::store(unsigned size, unsigned seg) {
+    materialize_flags();
+    sync_position();
+    a.mov(x::ecx, x::eax);
+    a.mov(x::edx, x::esi);
+    a.mov(x::esi, seg);
+    const void* fn = size == 1 ? reinterpret_cast<const void*>(&jit_store8)
+                     : size == 2 ? reinterpret_cast<const void*>(&jit_store16)
+                                 : reinterpret_cast<const void*>(&jit_store32);
+    call_helper(fn, false);
+    // 1: the store faulted (nothing changed, CpuState is at its start). 2: it changed decoded
+    // code, so the block stops right after it, as in the interpreter.
+    asmjit::Label go_on = a.newLabel();
+    a.test(x::eax, x::eax);
+    a.jz(go_on);
+    a.cmp(x::eax, 1);
+    a.je(bail_);
+    a.add(x::dword_ptr(CPU, EIP), int32_t(insn_->len));
+    a.inc(x::qword_ptr(CPU, ICOUNT));
+    exit_plain();
+    a.bind(go_on);
+}
+
+void Translator::exit_to(int64_t target) {
+    materialize_flags();
+    const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
+    const uint32_t delta = uint32_t(target - int64_t(synced_off_));
+    if (delta) a.add(x::dword_ptr(CPU, EIP), int32_t(delta));
+    const unsigned count = k_ + 1;
+    if (count != synced_count_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(count - synced_count_));
+    if (helper_called_) {
+        // A helper may have left an interrupt shadow: the dispatcher must see the next boundary.
+        a.cmp(x::byte_ptr(CPU, IRQ_SHADOW), 0);
+        asmjit::Label ok = a.newLabel();
+        a.je(ok);
+        exit_plain();
+        a.bind(ok);
+    }
+    if (phys_off >= 0 && phys_off < 4096 && b_.page2 == 1) {
+        auto site = std::make_unique<ChainSite>();
+        site->from = &b_;
+        site->target_phys = uint32_t((b_.phys & ~0xFFFu) + phys_off);
+        sites_.push_back({a.offset(), site.get()});
+        static_cast<Translation*>(b_.native)->sites.push_back(std::move(site));
+        // jmp rel32 to the next instruction, which is the unlinked exit.
+        a.db(0xE9);
+        a.dd(0);
+        a.mov(x::rax, reinterpret_cast<uint64_t>(sites_.back().site));
+        a.jmp(asmjit::imm(e_.exit_stub_));
+    } else {
+        exit_plain();
+    }
+    ended_ = true;
+}
+
+void Translator::branch(unsigned cc, int64_t taken, int64_t not_taken) {
+    flags_to_host();
+    const uint32_t off = synced_off_;
+    const unsigned count = synced_count_;
+    const bool dirty = flags_dirty_;
+    asmjit::Label l = a.newLabel();
+    a.j(x::CondCode(cc), l);
+    exit_to(not_taken);
+    synced_off_ = off, synced_count_ = count, flags_in_host_ = true, flags_dirty_ = dirty;
+    a.bind(l);
+    exit_to(taken);
+}
+
+void Translator::next_eip_to_eax() {
+    clobber_flags();
+    a.mov(x::eax, x::dword_ptr(CPU, EIP));
+    a.add(x::eax, int32_t(next_offset() - synced_off_));
+}
+
+void Translator::exit_indirect() {
+    clobber_flags();
+    a.mov(x::dword_ptr(CPU, EIP), x::eax);
+    if (k_ + 1 != synced_count_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(k_ + 1 - synced_count_));
+    exit_plain();
+    ended_ = true;
+}
+
+// ---- the block -------------------------------------------------------------------------------
+
+void Translator::emit_instruction(unsigned k) {
+    k_ = k;
+    insn_ = &b_.insns[k];
+    const uint32_t page_room = 4096 - (b_.phys & 0xFFF) - off_;
+    uint8_t bytes[15];
+    bool decoded = false;
+    if (insn_->len <= page_room) {
+        e_.cpu.mem.read_bytes(b_.phys + off_, bytes, insn_->len);
+        decoded = ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, insn_->len, &zi_, ops_)) &&
+                  zi_.mnemonic == insn_->mnemonic;
+    }
+    const Emitter em = decoded ? emitters.t[zi_.mnemonic] : nullptr;
+    if (!em || !em(*this)) fallback();
+    off_ += insn_->len;
+}
+
+uint8_t* Translator::translate() {
+    bail_ = a.newLabel();
+    // Entry: the block runs only when all of it fits before the count limit and nothing asked
+    // the dispatcher to look (a chained jump lands here with CpuState at this block's start).
+    const unsigned count = unsigned(b_.insns.size());
+    a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
+    a.add(x::rax, count);
+    a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
+    a.ja(bail_);
+    a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
+    a.jne(bail_);
+    for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
+    if (!ended_) exit_to(off_);  // page end or size cap: fall through to the next block
+    a.bind(bail_);
+    exit_plain();
+
+    code_.flatten();
+    code_.resolveUnresolvedLinks();
+    const size_t size = code_.codeSize();
+    uint8_t* rx = e_.buf_.alloc(size);
+    if (!rx) return nullptr;
+    if (code_.relocateToBase(reinterpret_cast<uint64_t>(rx)) != asmjit::kErrorOk)
+        throw std::logic_error("JIT: relocation failed");
+    code_.copyFlattenedData(e_.buf_.writable(rx), size);
+    for (const Site& s : sites_) {
+        s.site->jump = rx + s.offset;
+        s.site->unlinked = rx + s.offset + 5;
+    }
+    return rx;
+}
+
+}  // namespace jitpc::jit

@@ -1,0 +1,116 @@
+// Translation of one decoded block into host code. Each instruction is either emitted inline by
+// the emitter registered for its mnemonic (jit/emit_*.cpp) or runs through jit_exec with the
+// interpreter's semantics; an emitter that does not handle a form returns false before
+// emitting anything, and the instruction falls back.
+//
+// State the translator tracks while emitting, so the CPU state in memory is brought up to date
+// only where something can observe it (a helper call, a fault, the block's exits):
+// - EIP and the instruction count: the offset and index the in-memory values stand for.
+// - The arithmetic flags: in CpuState::flags, or in the host's EFLAGS after an inline ALU op
+//   (then `flags_dirty_` says the in-memory copy is stale, and `flags_kind_` which bits the host
+//   leaves undefined and must be normalised to docs/undefined.md's values).
+#pragma once
+
+#include <Zydis/Zydis.h>
+#include <asmjit/x86.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "cpu/block_cache.h"
+
+namespace jitpc::jit {
+
+class Engine;
+struct ChainSite;
+
+// What the host leaves in EFLAGS after the op that last wrote them.
+enum class FlagKind : uint8_t {
+    Exact,  // the host's flags are the guest's (ADD, SUB, CMP, INC, DEC, NEG, ADC, SBB)
+    Logic,  // AND/OR/XOR/TEST: AF is undefined on the host, 0 for the guest
+};
+
+class Translator {
+public:
+    Translator(Engine& e, cpu::Block& b, unsigned variant);
+    // Host code for the block, or nullptr when the code buffer is full.
+    uint8_t* translate();
+
+    // ---- for emitters -------------------------------------------------------------------
+    asmjit::x86::Assembler a;
+    const cpu::Insn& insn() const { return *insn_; }
+    const ZydisDecodedInstruction& zi() const { return zi_; }
+    const ZydisDecodedOperand& op(unsigned n) const { return ops_[n]; }
+    bool user() const { return variant_ & 1; }
+    bool stack32() const { return variant_ & 2; }
+
+    // The host register holding guest register `r` (a Zydis register), or nothing when the
+    // register is not one generated code can name directly (AH..BH, segment, system).
+    static std::optional<asmjit::x86::Gp> guest_reg(ZydisRegister r);
+    // Host scratch registers emitters may use freely: eax/ecx/edx/esi/edi.
+    // The effective address of memory operand `n` into esi (32-bit addressing only).
+    bool effective_address(const ZydisDecodedOperand& m);
+
+    // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them).
+    void flags_to_host();
+    // The host's EFLAGS are about to be overwritten by something that is not the guest's flags.
+    void clobber_flags();
+    // An inline op just left the guest's flags in the host's EFLAGS.
+    void flags_produced(FlagKind kind);
+
+    // Memory through the helpers (faults leave the block): value in eax / from eax.
+    void load(unsigned size, unsigned seg);
+    void store(unsigned size, unsigned seg);
+
+    // Offsets from the block's first byte: of the instruction after this one.
+    uint32_t next_offset() const { return off_ + insn_->len; }
+    // Ends the block with a direct jump to the instruction at `target` bytes from the block's
+    // first instruction (same CS); linked block to block when it is in the same physical page.
+    void exit_to(int64_t target);
+    // Ends the block with a conditional branch (x86 condition code `cc`, read from the flags).
+    void branch(unsigned cc, int64_t taken, int64_t not_taken);
+    // Ends the block at the EIP in eax (returns, indirect jumps): back to the dispatcher.
+    void exit_indirect();
+    // eax = the guest EIP of the instruction after this one (clobbers host flags).
+    void next_eip_to_eax();
+
+private:
+    void emit_instruction(unsigned k);
+    void fallback();
+    void sync_position();
+    void materialize_flags();
+    void exit_plain();
+    void call_helper(const void* fn, bool saves_guest_regs);
+
+    Engine& e_;
+    cpu::Block& b_;
+    unsigned variant_;
+    asmjit::CodeHolder code_;
+    ZydisDecoder dec_;
+    ZydisDecodedInstruction zi_;
+    ZydisDecodedOperand ops_[ZYDIS_MAX_OPERAND_COUNT];
+    const cpu::Insn* insn_ = nullptr;
+    unsigned k_ = 0;            // index of the instruction being emitted
+    uint32_t off_ = 0;          // its offset from the block's first byte
+    uint32_t synced_off_ = 0;   // offset CpuState::eip stands for
+    unsigned synced_count_ = 0; // instructions of this block counted in CpuState::icount
+    bool flags_in_host_ = false, flags_dirty_ = false;
+    FlagKind flags_kind_ = FlagKind::Exact;
+    bool ended_ = false;        // the last instruction emitted left the block
+    bool helper_called_ = false;
+    asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState
+    struct Site {
+        size_t offset;
+        ChainSite* site;
+    };
+    std::vector<Site> sites_;
+};
+
+// Emitters, one table for all mnemonics, filled by the emit_*.cpp files.
+using Emitter = bool (*)(Translator& t);
+void register_alu_emitters(Emitter* table);
+void register_move_emitters(Emitter* table);
+void register_branch_emitters(Emitter* table);
+
+}  // namespace jitpc::jit
