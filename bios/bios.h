@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bios/bda.h"
 #include "bios/e820.h"
 #include "bios/linux_boot.h"
 #include "cpu/cpu.h"
@@ -119,7 +120,7 @@ public:
     static constexpr uint32_t ROM_BASE = 0xF0000;
     static constexpr uint32_t ROM_SIZE = 0x10000;
     // BIOS data areas (addresses the PC has always used).
-    static constexpr uint32_t BDA = 0x400;
+    static constexpr uint32_t BDA = bda::BASE;  // field offsets: bios/bda.h
     static constexpr uint32_t EBDA = 0x9FC00;  // 1 KiB just below 640 KiB
     static constexpr uint16_t EBDA_KIB = 1;
     // The ACPI tables sit in a reserved block at the top of RAM (as SeaBIOS places its tables

@@ -17,6 +17,7 @@ constexpr uint32_t ONE_MIB = 0x100000;
 }  // namespace
 
 void Bios::post(RealModeCall& call) {
+    wait_until_.reset();
     build_memory_map();
     init_bda(call);
     install_acpi();
