@@ -172,6 +172,8 @@ private:
     void setup_pci();
     // INT 15h sub-services (int15_system.cpp, int15_memory.cpp).
     void e820_next(RealModeCall& call);
+    void memory_size_e801(RealModeCall& call);
+    void memory_size_88h(RealModeCall& call);
     void block_move(RealModeCall& call);
     void a20_gate(RealModeCall& call);
     void wait_microseconds(RealModeCall& call);

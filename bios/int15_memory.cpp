@@ -1,4 +1,6 @@
-// INT 15h memory services: the E820 map, one entry per call, and AH=87h extended block move.
+// INT 15h memory services: the E820 map, one entry per call, the E801h and 88h sizes, and the
+// AH=87h extended block move.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -33,6 +35,26 @@ void Bios::e820_next(RealModeCall& call) {
     call.set_reg32(cpu::EAX, SMAP);
     call.set_reg32(cpu::ECX, size);
     call.set_reg32(cpu::EBX, index + 1 < entries.size() ? index + 1 : 0);
+    call.ok();
+}
+
+// AX=E801h: KiB between 1 and 16 MiB, then 64 KiB blocks above 16 MiB; twice (AX/BX
+// "extended", CX/DX "configured"), both ending where the ACPI block starts.
+void Bios::memory_size_e801(RealModeCall& call) {
+    const uint32_t top = usable_ram_top();
+    const uint32_t low_kib = (std::min<uint32_t>(top, 16u << 20) - (1u << 20)) >> 10;
+    const uint32_t high_blocks = top > (16u << 20) ? (top - (16u << 20)) >> 16 : 0;
+    call.set_reg16(cpu::EAX, uint16_t(low_kib));
+    call.set_reg16(cpu::ECX, uint16_t(low_kib));
+    call.set_reg16(cpu::EBX, uint16_t(high_blocks));
+    call.set_reg16(cpu::EDX, uint16_t(high_blocks));
+    call.ok();
+}
+
+// AH=88h: KiB above 1 MiB, capped at 63 MiB like SeaBIOS so 16-bit callers never see 64 MiB.
+void Bios::memory_size_88h(RealModeCall& call) {
+    const uint32_t kib = (usable_ram_top() - (1u << 20)) >> 10;
+    call.set_reg16(cpu::EAX, uint16_t(std::min<uint32_t>(kib, 63u << 10)));
     call.ok();
 }
 

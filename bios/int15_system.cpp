@@ -1,6 +1,4 @@
 // INT 15h: system services. The memory-size and block-move calls live in int15_memory.cpp.
-#include <algorithm>
-
 #include "bios/bios.h"
 
 namespace jitpc::bios {
@@ -18,29 +16,13 @@ constexpr uint16_t A20_SUPPORT_KBC = 1u << 0, A20_SUPPORT_PORT92 = 1u << 1;
 void Bios::system(RealModeCall& call) {
     const uint16_t ax = call.reg16(cpu::EAX);
     if (ax == 0xE820) return e820_next(call);
-    if (ax == 0xE801) {
-        // KiB between 1 and 16 MiB, then 64 KiB blocks above 16 MiB; twice (AX/BX "extended",
-        // CX/DX "configured"), both ending where the ACPI block starts.
-        const uint32_t top = usable_ram_top();
-        const uint32_t low_kib = (std::min<uint32_t>(top, 16u << 20) - (1u << 20)) >> 10;
-        const uint32_t high_blocks = top > (16u << 20) ? (top - (16u << 20)) >> 16 : 0;
-        call.set_reg16(cpu::EAX, uint16_t(low_kib));
-        call.set_reg16(cpu::ECX, uint16_t(low_kib));
-        call.set_reg16(cpu::EBX, uint16_t(high_blocks));
-        call.set_reg16(cpu::EDX, uint16_t(high_blocks));
-        return call.ok();
-    }
+    if (ax == 0xE801) return memory_size_e801(call);
     switch (call.ah()) {
     case 0x24: return a20_gate(call);
     case 0x4F: return call.set_cf(true);  // keyboard intercept: keep the scan code in AL
     case 0x86: return wait_microseconds(call);
     case 0x87: return block_move(call);
-    case 0x88: {
-        // KiB above 1 MiB, capped at 63 MiB like SeaBIOS so 16-bit callers never see 64 MiB.
-        const uint32_t kib = (usable_ram_top() - (1u << 20)) >> 10;
-        call.set_reg16(cpu::EAX, uint16_t(std::min<uint32_t>(kib, 63u << 10)));
-        return call.ok();
-    }
+    case 0x88: return memory_size_88h(call);
     case 0x90:  // device busy / interrupt complete: nothing to wait for
     case 0x91:
         call.set_ah(0);
