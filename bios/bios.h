@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bios/bda.h"
 #include "bios/e820.h"
 #include "bios/linux_boot.h"
 #include "cpu/cpu.h"
@@ -119,9 +120,18 @@ public:
     static constexpr uint32_t ROM_BASE = 0xF0000;
     static constexpr uint32_t ROM_SIZE = 0x10000;
     // BIOS data areas (addresses the PC has always used).
-    static constexpr uint32_t BDA = 0x400;
+    static constexpr uint32_t BDA = bda::BASE;  // field offsets: bios/bda.h
     static constexpr uint32_t EBDA = 0x9FC00;  // 1 KiB just below 640 KiB
     static constexpr uint16_t EBDA_KIB = 1;
+    // The ACPI tables sit in a reserved block at the top of RAM (as SeaBIOS places its tables
+    // in high reserved memory), so OSes never reuse them.
+    static constexpr uint32_t ACPI_AREA_SIZE = 0x10000;
+    // Fixed offsets in the ROM (bios/rom_layout.def, shared with bios/rom/bios.asm, which
+    // reserves the slots): ROM_RSDP, 36 bytes 16-byte aligned for the RSDP POST writes;
+    // ROM_CONFIG_TABLE, the INT 15h AH=C0h table at the IBM AT's address F000:E6F5.
+#define ROM_OFFSET(name, offset) static constexpr uint32_t ROM_##name = offset;
+#include "bios/rom_layout.def"
+#undef ROM_OFFSET
 
     // Maps the ROM at 0xF0000 and below 4 GiB and claims TRAP_PORT. `devices` is the port bus
     // the services use to reach hardware (RTC, keyboard controller, VGA, PCI).
@@ -132,6 +142,8 @@ public:
 
     // The memory map INT 15h E820 reports (built by POST).
     const E820Map& memory_map() const { return e820_; }
+    // Guest address of the ACPI tables' block (top of RAM, below 4 GiB).
+    uint32_t acpi_base() const { return acpi_base_; }
 
 private:
     void dispatch(Service s, RealModeCall& call);
@@ -153,11 +165,29 @@ private:
     void clock(RealModeCall& call);               // int1a_clock.cpp
     void start_linux(RealModeCall& call);         // boot.cpp
 
+    // POST steps (post.cpp, pci_setup.cpp).
+    void build_memory_map();
+    void init_bda(RealModeCall& call);
+    void install_acpi();
+    void setup_pci();
+    // INT 15h sub-services (int15_system.cpp, int15_memory.cpp).
+    void e820_next(RealModeCall& call);
+    void memory_size_e801(RealModeCall& call);
+    void memory_size_88h(RealModeCall& call);
+    void block_move(RealModeCall& call);
+    void a20_gate(RealModeCall& call);
+    void wait_microseconds(RealModeCall& call);
+    // RAM below 4 GiB that the tables do not use (end of the E820 map's last RAM range).
+    uint32_t usable_ram_top() const { return acpi_base_; }
+
     cpu::Cpu& cpu_;
     memory::PhysMemory& mem_;
     devices::IoBus& bus_;
     BiosConfig cfg_;
     E820Map e820_;
+    uint32_t acpi_base_ = 0;
+    // INT 15h AH=86h: when the wait in progress ends, on the virtual clock.
+    std::optional<uint64_t> wait_until_;
     std::optional<LinuxKernel16> kernel_;
     bool logged_bad_trap_ = false;
     std::vector<bool> logged_unsupported_ = std::vector<bool>(256 * 256);

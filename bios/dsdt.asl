@@ -38,6 +38,35 @@ DefinitionBlock ("", "DSDT", 1, "JITPC", "JITPCDSD", 1)
                     ReadWrite, 0x00000000, 0xE0000000, 0xFEBFFFFF, 0x00000000, 0x1EC00000)
             })
 
+            /*
+             * PCI interrupt routing, the same fact as bios/pci_routing.h (POST programs the PIIX3
+             * PIRQ route registers from it): slot S pin P (0 = INTA) drives PIRQ[(S + P) mod 4],
+             * PIRQ A and B are IRQ 10, C and D IRQ 11. Fixed GSIs (source 0), no link devices:
+             * the routing never changes.
+             */
+            Method (_PRT, 0, NotSerialized)
+            {
+                Local0 = Package (0x80) {}
+                Local1 = Zero
+                While (Local1 < 0x80)
+                {
+                    Local2 = Local1 >> 2
+                    Local3 = Local1 & 3
+                    Local4 = 11
+                    If (((Local2 + Local3) & 3) < 2)
+                    {
+                        Local4 = 10
+                    }
+                    Local5 = Package (4) { Zero, Zero, Zero, Zero }
+                    Local5[0] = (Local2 << 16) | 0xFFFF
+                    Local5[1] = Local3
+                    Local5[3] = Local4
+                    Local0[Local1] = Local5
+                    Local1++
+                }
+                Return (Local0)
+            }
+
             /* PIIX3 function 0 (PCI device 1). */
             Device (ISA)
             {

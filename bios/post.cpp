@@ -1,30 +1,103 @@
 // Power-on self test (the host half) and the two services that read what it recorded.
+#include <algorithm>
+#include <stdexcept>
+
+#include "bios/acpi_tables.h"
+#include "bios/bda.h"
 #include "bios/bios.h"
 
 namespace jitpc::bios {
 
-namespace bda {
-constexpr uint32_t EBDA_SEGMENT = 0x0E, EQUIPMENT = 0x10, BASE_MEMORY_KIB = 0x13;
-}
+namespace {
+
+constexpr uint16_t COM_BASES[] = {0x3F8, 0x2F8};
+constexpr uint64_t FOUR_GIB = 0x100000000ull;
+constexpr uint32_t ONE_MIB = 0x100000;
+
+}  // namespace
 
 void Bios::post(RealModeCall& call) {
-    const uint16_t base_kib = uint16_t(EBDA >> 10);
-    call.write<uint16_t>(0, BDA + bda::EBDA_SEGMENT, uint16_t(EBDA >> 4));
-    call.write<uint16_t>(0, BDA + bda::BASE_MEMORY_KIB, base_kib);
-    call.write<uint8_t>(uint16_t(EBDA >> 4), 0, EBDA_KIB);
+    wait_until_.reset();
+    build_memory_map();
+    init_bda(call);
+    install_acpi();
+    setup_pci();
+}
 
+// RAM everywhere the machine has it except the EBDA, the legacy VGA/option ROM hole (absent
+// from the map, as on a PC), the BIOS ROM, and the ACPI block at the top; the ROM's alias below
+// 4 GiB is reserved. The machine has at most 3584 MiB (frontend -m), all below the PCI window the
+// DSDT declares at 0xE0000000, so there is never RAM to remap above 4 GiB.
+void Bios::build_memory_map() {
+    acpi_base_ = uint32_t(cfg_.ram_bytes - ACPI_AREA_SIZE);
     e820_ = E820Map{};
-    e820_.add(0, cfg_.ram_bytes, e820::RAM);
-    e820_.add(EBDA, 0x100000 - EBDA, e820::RESERVED);
-    e820_.add(0x100000000ull - ROM_SIZE, ROM_SIZE, e820::RESERVED);
+    e820_.add(0, EBDA, e820::RAM);
+    e820_.add(EBDA, EBDA_KIB * 1024, e820::RESERVED);
+    e820_.add(ROM_BASE, ROM_SIZE, e820::RESERVED);
+    e820_.add(ONE_MIB, acpi_base_ - ONE_MIB, e820::RAM);
+    e820_.add(acpi_base_, ACPI_AREA_SIZE, e820::RESERVED);
+    e820_.add(FOUR_GIB - ROM_SIZE, ROM_SIZE, e820::RESERVED);
+}
+
+// The IBM AT data area: COM ports, equipment, memory, keyboard buffer and the 80x25 colour text
+// mode the VGA starts in; the EBDA's first byte is its size in KiB.
+void Bios::init_bda(RealModeCall& call) {
+    auto w8 = [&](uint32_t off, uint8_t v) { call.write<uint8_t>(0, bda::BASE + off, v); };
+    auto w16 = [&](uint32_t off, uint16_t v) { call.write<uint16_t>(0, bda::BASE + off, v); };
+    for (unsigned i = 0; i < std::size(COM_BASES); ++i) w16(bda::COM_PORTS + 2 * i, COM_BASES[i]);
+
+    const unsigned floppies = unsigned(std::count_if(std::begin(cfg_.drives.floppy),
+                                                     std::end(cfg_.drives.floppy),
+                                                     [](auto* d) { return d != nullptr; }));
+    const unsigned hard_disks = unsigned(std::count_if(std::begin(cfg_.drives.hard),
+                                                       std::end(cfg_.drives.hard),
+                                                       [](auto* d) { return d != nullptr; }));
+    uint16_t equipment = bda::EQ_X87 | bda::EQ_VIDEO_80X25_COLOUR |
+                         uint16_t(std::size(COM_BASES) << bda::EQ_SERIAL_COUNT_SHIFT);
+    if (floppies)
+        equipment |= bda::EQ_FLOPPY_PRESENT | uint16_t((floppies - 1) << bda::EQ_FLOPPY_COUNT_SHIFT);
+    w16(bda::EQUIPMENT, equipment);
+    w16(bda::BASE_MEMORY_KIB, uint16_t(EBDA >> 10));
+    w16(bda::EBDA_SEGMENT, uint16_t(EBDA >> 4));
+    call.write<uint8_t>(uint16_t(EBDA >> 4), 0, EBDA_KIB);
+    w8(bda::HARD_DISK_COUNT, uint8_t(hard_disks));
+
+    w16(bda::KBD_HEAD, bda::KBD_BUFFER);
+    w16(bda::KBD_TAIL, bda::KBD_BUFFER);
+    w16(bda::KBD_START, bda::KBD_BUFFER);
+    w16(bda::KBD_END, bda::KBD_BUFFER_END);
+
+    constexpr uint8_t COLUMNS = 80, ROWS = 25;
+    w8(bda::VIDEO_MODE, 0x03);
+    w16(bda::VIDEO_COLUMNS, COLUMNS);
+    w16(bda::VIDEO_PAGE_SIZE, 0x1000);  // 80 * 25 * 2 rounded up to 4 KiB, as the BIOS does
+    w16(bda::VIDEO_PAGE_OFFSET, 0);
+    w16(bda::CURSOR_SHAPE, 0x0607);
+    w8(bda::ACTIVE_PAGE, 0);
+    w16(bda::CRTC_PORT, 0x3D4);
+    w8(bda::MODE_CONTROL, 0x29);  // 80-column text, video on, blink
+    w8(bda::PALETTE, 0x30);
+    w8(bda::VIDEO_ROWS_MINUS_1, ROWS - 1);
+    w16(bda::CHAR_HEIGHT, 16);
+}
+
+// The tables go to the reserved block at the top of RAM; the RSDP into its ROM slot (both ROM
+// copies, so the F-segment and the alias below 4 GiB agree).
+void Bios::install_acpi() {
+    const AcpiTables t = build_acpi(acpi_base_);
+    if (t.bytes.size() > ACPI_AREA_SIZE) throw std::logic_error("ACPI tables outgrew their block");
+    mem_.write_bytes(acpi_base_, t.bytes.data(), t.bytes.size());
+    const std::vector<uint8_t> r = rsdp(t.rsdt);
+    for (uint64_t rom : {uint64_t(ROM_BASE), FOUR_GIB - ROM_SIZE})
+        mem_.load_bytes(uint32_t(rom + ROM_RSDP), r.data(), r.size());
 }
 
 void Bios::equipment(RealModeCall& call) {
-    call.set_reg16(cpu::EAX, call.read<uint16_t>(0, BDA + bda::EQUIPMENT));
+    call.set_reg16(cpu::EAX, call.read<uint16_t>(0, bda::BASE + bda::EQUIPMENT));
 }
 
 void Bios::memory_size(RealModeCall& call) {
-    call.set_reg16(cpu::EAX, call.read<uint16_t>(0, BDA + bda::BASE_MEMORY_KIB));
+    call.set_reg16(cpu::EAX, call.read<uint16_t>(0, bda::BASE + bda::BASE_MEMORY_KIB));
 }
 
 }  // namespace jitpc::bios

@@ -146,7 +146,7 @@ void Machine::start_firmware() {
     bios = std::make_unique<bios::Bios>(cpu, mem, bus, std::move(bc));
 }
 
-// What a PC BIOS leaves in CMOS NVRAM for the RAM size (the standard AT layout, as Linux's
+// What a PC BIOS leaves in CMOS NVRAM for the RAM size and floppy drives (the standard AT layout, as Linux's
 // and bootloaders' fallbacks and SeaBIOS read it).
 void Machine::fill_cmos() {
     const uint64_t kib_above_1m = (cfg_.ram_bytes - (1u << 20)) >> 10;
@@ -162,7 +162,13 @@ void Machine::fill_cmos() {
         put(index, uint8_t(v));
         put(index + 1, uint8_t(v >> 8));
     };
-    put(0x14, 0x02);      // equipment: math coprocessor, EGA/VGA display, no floppy drive
+    // Floppy drives: every attached one is reported as a 1.44 MB 3.5" drive (type 4), drive A
+    // in the high nibble of 0x10; the equipment byte counts them (bits 7:6 = count - 1, bit 0).
+    constexpr uint8_t FLOPPY_144M = 4;
+    const unsigned floppies = (drives.floppy[0] ? 1 : 0) + (drives.floppy[1] ? 1 : 0);
+    put(0x10, uint8_t((drives.floppy[0] ? FLOPPY_144M << 4 : 0) | (drives.floppy[1] ? FLOPPY_144M : 0)));
+    const uint8_t floppy_bits = floppies ? uint8_t(0x01 | (floppies - 1) << 6) : 0;
+    put(0x14, 0x02 | floppy_bits);  // equipment: math coprocessor, EGA/VGA display, floppies
     word(0x15, 640);      // base memory, KiB
     word(0x17, ext_kib);  // extended memory, KiB, and its POST copy at 0x30
     word(0x30, ext_kib);

@@ -8,6 +8,8 @@ org 0
 TRAP_PORT equ 0xEF
 %define SERVICE(name, number) SVC_ %+ name equ number
 %include "services.def"
+%define ROM_OFFSET(name, offset) ROM_ %+ name equ offset
+%include "rom_layout.def"
 
 PIC1 equ 0x20
 PIC2 equ 0xA0
@@ -222,6 +224,28 @@ vector_table:
     db 0x1A
     dw int1a_clock
     db 0xFF
+
+; ---------------------------------------------------------------------------------------------
+; Slots at fixed offsets the host knows (bios/rom_layout.def).
+
+; The ACPI RSDP, written by POST.
+    times ROM_RSDP - ($ - $$) db 0xFF
+rsdp:
+    times 36 db 0
+
+; INT 15h AH=C0h: the system configuration table (length word, then model, submodel, BIOS
+; revision and feature bytes). Feature byte 1: EBDA allocated (bit 2), RTC (bit 5), second 8259
+; (bit 6); the others, and feature bytes 2-5, say nothing is there.
+    times ROM_CONFIG_TABLE - ($ - $$) db 0xFF
+config_table:
+    dw .end - .model
+.model:
+    db 0xFC         ; AT, as at F000:FFFE
+    db 0x01         ; submodel
+    db 0x00         ; BIOS revision
+    db 0x64
+    db 0, 0, 0, 0
+.end:
 
 ; ---------------------------------------------------------------------------------------------
 ; The reset vector, the BIOS date and the model byte sit at the ROM's fixed top addresses.
