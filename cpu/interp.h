@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "cpu/block_history.h"
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
 
@@ -30,6 +31,8 @@ public:
 
     // Called before every instruction when set (instruction trace); slows the loop down.
     std::function<void(Cpu&, const Insn&)> trace;
+    // Records every block entry when set (the hang dump's execution tail).
+    BlockHistory* history = nullptr;
     // Set from outside (signal handler, device) to make run() return at the next boundary.
     volatile bool stop_request = false;
 

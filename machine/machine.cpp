@@ -73,7 +73,9 @@ Machine::Machine(const Config& cfg)
     bus.claim(0x170, 8, &ide_secondary);
     bus.claim(0x376, 1, &ide_secondary);
     fill_cmos();
-    if (cfg.com1_input) {
+    com1_input_ = cfg.com1_input;
+    keyboard_input_ = cfg.keyboard_input;
+    if (com1_input_ || keyboard_input_ || cfg.display) {
         input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });
         clock.arm(input_timer_, INPUT_POLL_TICKS);
     }
@@ -82,6 +84,7 @@ Machine::Machine(const Config& cfg)
     bus.claim(0xF4, 1, &debug_exit_);
     start_firmware();
     if (cfg.trace) attach_trace(cfg.trace);
+    if (cfg.hang_dump) interp.history = &history_;
 }
 
 // QEMU's -drive rules: a drive without an index takes the next free slot of its interface;
@@ -168,34 +171,51 @@ void Machine::fill_cmos() {
     put(0x2F, uint8_t(sum));
 }
 
-// The deterministic input rule: at every INPUT_POLL_TICKS of guest time, while input has not
-// ended, one byte is taken from the host if the guest has raised DTR (it opened the port) and
-// the receiver has room for it. Nothing here depends on host time.
+// The deterministic input rule: at every INPUT_POLL_TICKS of guest time, each host input that
+// has not ended gives at most one byte, and only when its device can take it: COM1 once the
+// guest has raised DTR (it opened the port) and the receiver has room, the keyboard when the
+// i8042's output buffer and keyboard queue are empty. Nothing here depends on host time; the
+// display's refresh is host output only.
 void Machine::poll_input(uint64_t now) {
     for (std::FILE* out : cfg_.serial)
         if (out) std::fflush(out);
-    if (com1.dtr() && com1.can_receive()) {
-        const bool idle = cpu.halted && clock.next_due() == Clock::NEVER;
-        const SerialInput::Result r = cfg_.com1_input->next(idle);
+    const bool idle = cpu.halted && clock.next_due() == Clock::NEVER;
+    if (cfg_.display) cfg_.display->refresh(vga, idle);
+    // One byte from `input` into `deliver`; false when the input has ended.
+    auto take = [&](SerialInput*& input, auto deliver) {
+        const SerialInput::Result r = input->next(idle);
         switch (r.kind) {
-        case SerialInput::Kind::Byte: com1.receive(r.byte); break;
+        case SerialInput::Kind::Byte: deliver(r.byte); break;
         case SerialInput::Kind::Nothing: break;
-        case SerialInput::Kind::End: return;  // the timer stays disarmed: a halt can end the run
-        case SerialInput::Kind::Quit:
-            bus.exit_requested = true;
-            bus.exit_status = 0;
-            bus.request_stop();
-            return;
+        case SerialInput::Kind::End: input = nullptr; break;  // a halt can end the run now
+        case SerialInput::Kind::Quit: power_off(); break;
         }
-    }
-    clock.arm(input_timer_, now + INPUT_POLL_TICKS);
+    };
+    if (com1_input_ && com1.dtr() && com1.can_receive())
+        take(com1_input_, [this](uint8_t b) { com1.receive(b); });
+    if (keyboard_input_ && !bus.exit_requested && kbc.ready_for_key())
+        take(keyboard_input_, [this](uint8_t b) { kbc.key_scancode(b); });
+    if (!bus.exit_requested && (com1_input_ || keyboard_input_ || cfg_.display))
+        clock.arm(input_timer_, now + INPUT_POLL_TICKS);
 }
 
-// ACPI S5 (poweroff): the run ends with status 0, as QEMU exits when its guest powers off.
+// Whether the input poll can wake a halted CPU: an input that has not ended feeds a device
+// whose interrupt the guest has enabled.
+bool Machine::input_can_wake() const {
+    return (com1_input_ && com1.dtr()) || (keyboard_input_ && kbc.key_interrupts());
+}
+
+// ACPI S5 (poweroff) and the user's Ctrl-A x: the run ends with status 0, as QEMU exits when
+// its guest powers off.
 void Machine::power_off() {
     bus.exit_requested = true;
     bus.exit_status = 0;
     bus.request_stop();
+}
+
+void Machine::dump_hang(const char* why) {
+    if (cfg_.hang_dump)
+        write_hang_dump(cfg_.hang_dump, why, HangDumpView{cpu, mem, vga, interp.history, cfg_.dump_ranges});
 }
 
 void Machine::attach_trace(std::FILE* out) {
@@ -220,17 +240,22 @@ void Machine::attach_trace(std::FILE* out) {
 int Machine::run() {
     const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : Clock::NEVER;
     for (;;) {
+        if (cfg_.realtime) pacer_.wait_for(cpu.icount);
         // Events due now are delivered before the next instruction.
         clock.fire_due(cpu.icount);
         if (cpu.icount >= budget) {
             std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
                          cpu.seg[cpu::CS].sel, cpu.eip);
+            dump_hang("instruction limit reached");
             return EXIT_INSN_LIMIT;
         }
         const cpu::StopReason r = interp.run(std::min(clock.next_due(), budget));
         if (bus.exit_requested) return bus.exit_status;
         if (bus.reset_requested || r == cpu::StopReason::Shutdown) {
-            if (cfg_.no_reboot) return 0;
+            if (cfg_.no_reboot) {
+                if (r == cpu::StopReason::Shutdown) dump_hang("triple fault (shutdown) with -no-reboot");
+                return 0;
+            }
             bus.reset_requested = false;
             cpu.reset();
             continue;
@@ -239,9 +264,8 @@ int Machine::run() {
         case cpu::StopReason::Halted: {
             // A halted CPU with interrupts enabled waits for the next event: the clock jumps
             // there without executing anything.
-            // Polling host input can wake it only once the guest opened COM1 (DTR).
             const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
-            const uint64_t wake_event = clock.next_due(com1.dtr() ? -1 : input_timer_);
+            const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
             if (can_wake && wake_event != Clock::NEVER) {
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
@@ -253,6 +277,7 @@ int Machine::run() {
                          !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"
                          : pic.all_masked()                   ? "every IRQ masked at the PIC"
                                                               : "no interrupt source");
+            dump_hang("halted with nothing to wake it");
             return EXIT_HALTED;
         }
         case cpu::StopReason::Shutdown:  // handled above
