@@ -79,10 +79,7 @@ int main(int argc, char** argv) {
         }
         auto m = std::make_unique<machine::Machine>(o.machine);
         const int status = m->run();
-        if (display) {
-            display->refresh(m->vga, true);
-            display.reset();  // the host cursor below the last frame before any message
-        }
+        if (display) display->finish(m->vga);
         std::fflush(stdout);
         if (o.stats)
             std::fprintf(stderr, "jitpc: retired instructions: %llu\njitpc: virtual time: %llu ns (%llu ns halted)\n",

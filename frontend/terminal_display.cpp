@@ -25,11 +25,19 @@ void split_cells(const std::string& row, std::string* cells, unsigned count) {
 
 TerminalDisplay::TerminalDisplay(std::FILE* out) : out_(out) {}
 
-TerminalDisplay::~TerminalDisplay() {
-    if (!drawn_) return;
-    // Default colours, the cursor visible again and below the screen for what follows.
+TerminalDisplay::~TerminalDisplay() { park_cursor(); }
+
+// Default colours, the cursor visible again and below the screen for what follows.
+void TerminalDisplay::park_cursor() {
+    if (!drawn_ || finished_) return;
+    finished_ = true;
     std::fprintf(out_, "\x1b[0m\x1b[?25h\x1b[%u;1H\n", devices::VgaText::ROWS + 1);
     std::fflush(out_);
+}
+
+void TerminalDisplay::finish(const devices::VgaText& vga) {
+    refresh(vga, true);
+    park_cursor();
 }
 
 std::string TerminalDisplay::sgr(uint8_t attr) {
@@ -38,6 +46,7 @@ std::string TerminalDisplay::sgr(uint8_t attr) {
 }
 
 void TerminalDisplay::refresh(const devices::VgaText& vga, bool now) {
+    if (finished_) return;
     const auto host_now = std::chrono::steady_clock::now();
     if (!now && drawn_ && host_now - last_frame_ < FRAME_INTERVAL) return;
     using devices::VgaText;

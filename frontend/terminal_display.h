@@ -25,17 +25,21 @@ public:
     TerminalDisplay& operator=(const TerminalDisplay&) = delete;
 
     void refresh(const devices::VgaText& vga, bool now) override;
+    void finish(const devices::VgaText& vga) override;
 
     // The ANSI SGR sequence for a VGA attribute byte (exposed for tests).
     static std::string sgr(uint8_t attr);
 
 private:
+    void park_cursor();
+
     static constexpr std::chrono::milliseconds FRAME_INTERVAL{33};
     static constexpr unsigned CELLS = devices::VgaText::ROWS * devices::VgaText::COLS;
 
     std::FILE* out_;
     std::chrono::steady_clock::time_point last_frame_{};
     bool drawn_ = false;
+    bool finished_ = false;
     std::array<devices::VgaText::Cell, CELLS> shown_{};
     devices::VgaText::Cursor shown_cursor_{};
 };

@@ -12,6 +12,9 @@ public:
     virtual ~HostDisplay() = default;
     // `now`: draw any change at once (the guest is about to wait for the host, or the run ends).
     virtual void refresh(const devices::VgaText& vga, bool now) = 0;
+    // The run is over: draw the last frame and leave the host terminal to the messages that
+    // follow. Later calls do nothing.
+    virtual void finish(const devices::VgaText& vga) = 0;
 };
 
 }  // namespace jitpc::machine

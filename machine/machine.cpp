@@ -213,6 +213,11 @@ void Machine::power_off() {
     bus.request_stop();
 }
 
+// The last frame before the run's closing message, which then lands below it.
+void Machine::end_display() {
+    if (cfg_.display) cfg_.display->finish(vga);
+}
+
 void Machine::dump_hang(const char* why) {
     if (cfg_.hang_dump)
         write_hang_dump(cfg_.hang_dump, why, HangDumpView{cpu, mem, vga, interp.history, cfg_.dump_ranges});
@@ -244,6 +249,7 @@ int Machine::run() {
         // Events due now are delivered before the next instruction.
         clock.fire_due(cpu.icount);
         if (cpu.icount >= budget) {
+            end_display();
             std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
                          cpu.seg[cpu::CS].sel, cpu.eip);
             dump_hang("instruction limit reached");
@@ -272,6 +278,7 @@ int Machine::run() {
                 cpu.icount = to;
                 continue;
             }
+            end_display();
             std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
                          cpu.seg[cpu::CS].sel, cpu.eip,
                          !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"

@@ -113,6 +113,7 @@ private:
     void fill_cmos();
     void poll_input(uint64_t now);
     void dump_hang(const char* why);
+    void end_display();
     bool input_can_wake() const;
 
     Config cfg_;

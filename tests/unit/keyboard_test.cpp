@@ -1,5 +1,6 @@
-// Host keyboard: the terminal-byte to scancode table (frontend/key_translator) and the rule
-// that delivers the scancodes to the i8042 (Machine::poll_input, docs/ARCHITECTURE.md).
+// Host keyboard and display: the terminal-byte to scancode table (frontend/key_translator), the
+// rule that delivers the scancodes to the i8042 (Machine::poll_input, docs/ARCHITECTURE.md) and
+// the terminal display's colours.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "frontend/key_translator.h"
+#include "frontend/terminal_display.h"
 #include "machine/machine.h"
 
 using namespace jitpc;
@@ -139,4 +141,12 @@ TEST_CASE("one key byte per input poll, only while the i8042 output buffer is fr
             CHECK(m.kbc.port_read(0x60, 1) == 0x1E);
         }
     }
+}
+
+TEST_CASE("VGA attributes become ANSI colours in the terminal display") {
+    using frontend::TerminalDisplay;
+    CHECK(TerminalDisplay::sgr(0x07) == "\x1b[0;37;40m");  // light grey on black
+    CHECK(TerminalDisplay::sgr(0x1F) == "\x1b[0;97;44m");  // bright white on blue
+    CHECK(TerminalDisplay::sgr(0x4E) == "\x1b[0;93;41m");  // yellow on red
+    CHECK(TerminalDisplay::sgr(0xA1) == "\x1b[0;34;42m");  // blink bit not shown
 }
