@@ -8,7 +8,8 @@ machine::SerialInput::Result KeyboardInput::next(bool idle) {
         const Result r = stdin_.next(idle && !keys_.in_sequence());
         switch (r.kind) {
         case Kind::Byte: keys_.feed(r.byte); break;
-        case Kind::Quit: return r;
+        case Kind::Quit:
+        case Kind::Dump: return r;
         case Kind::End:
             ended_ = true;
             keys_.pause();

@@ -11,6 +11,7 @@ namespace jitpc::frontend {
 class KeyboardInput : public machine::SerialInput {
 public:
     Result next(bool idle) override;
+    Result command() override { return stdin_.command(); }
 
 private:
     StdinInput stdin_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <stdexcept>
 
 #include "bios/firmware.h"
@@ -175,26 +176,34 @@ void Machine::fill_cmos() {
 // has not ended gives at most one byte, and only when its device can take it: COM1 once the
 // guest has raised DTR (it opened the port) and the receiver has room, the keyboard when the
 // i8042's output buffer and keyboard queue are empty. Nothing here depends on host time; the
-// display's refresh is host output only.
+// display's refresh and the user's commands (which a terminal input answers at every poll)
+// are host-side only.
 void Machine::poll_input(uint64_t now) {
     for (std::FILE* out : cfg_.serial)
         if (out) std::fflush(out);
     const bool idle = cpu.halted && clock.next_due() == Clock::NEVER;
     if (cfg_.display) cfg_.display->refresh(vga, idle);
-    // One byte from `input` into `deliver`; false when the input has ended.
-    auto take = [&](SerialInput*& input, auto deliver) {
-        const SerialInput::Result r = input->next(idle);
+    using Deliver = std::function<void(uint8_t)>;
+    // A user command, else (when `deliver` is given) one byte; an ended input drops out.
+    auto serve = [&](SerialInput*& input, const Deliver& deliver) {
+        SerialInput::Result r = input->command();
+        if (r.kind == SerialInput::Kind::Nothing && deliver) r = input->next(idle);
         switch (r.kind) {
         case SerialInput::Kind::Byte: deliver(r.byte); break;
         case SerialInput::Kind::Nothing: break;
         case SerialInput::Kind::End: input = nullptr; break;  // a halt can end the run now
         case SerialInput::Kind::Quit: power_off(); break;
+        case SerialInput::Kind::Dump:
+            dump_hang("Ctrl-A d", cfg_.hang_dump ? cfg_.hang_dump : stderr);
+            break;
         }
     };
-    if (com1_input_ && com1.dtr() && com1.can_receive())
-        take(com1_input_, [this](uint8_t b) { com1.receive(b); });
-    if (keyboard_input_ && !bus.exit_requested && kbc.ready_for_key())
-        take(keyboard_input_, [this](uint8_t b) { kbc.key_scancode(b); });
+    if (com1_input_)
+        serve(com1_input_, com1.dtr() && com1.can_receive() ? Deliver([this](uint8_t b) { com1.receive(b); })
+                                                             : Deliver());
+    if (keyboard_input_ && !bus.exit_requested)
+        serve(keyboard_input_, kbc.ready_for_key() ? Deliver([this](uint8_t b) { kbc.key_scancode(b); })
+                                                   : Deliver());
     if (!bus.exit_requested && (com1_input_ || keyboard_input_ || cfg_.display))
         clock.arm(input_timer_, now + INPUT_POLL_TICKS);
 }
@@ -218,9 +227,8 @@ void Machine::end_display() {
     if (cfg_.display) cfg_.display->finish(vga);
 }
 
-void Machine::dump_hang(const char* why) {
-    if (cfg_.hang_dump)
-        write_hang_dump(cfg_.hang_dump, why, HangDumpView{cpu, mem, vga, interp.history, cfg_.dump_ranges});
+void Machine::dump_hang(const char* why, std::FILE* out) {
+    if (out) write_hang_dump(out, why, HangDumpView{cpu, mem, vga, interp.history, cfg_.dump_ranges});
 }
 
 void Machine::attach_trace(std::FILE* out) {
@@ -252,14 +260,14 @@ int Machine::run() {
             end_display();
             std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
                          cpu.seg[cpu::CS].sel, cpu.eip);
-            dump_hang("instruction limit reached");
+            dump_hang("instruction limit reached", cfg_.hang_dump);
             return EXIT_INSN_LIMIT;
         }
         const cpu::StopReason r = interp.run(std::min(clock.next_due(), budget));
         if (bus.exit_requested) return bus.exit_status;
         if (bus.reset_requested || r == cpu::StopReason::Shutdown) {
             if (cfg_.no_reboot) {
-                if (r == cpu::StopReason::Shutdown) dump_hang("triple fault (shutdown) with -no-reboot");
+                if (r == cpu::StopReason::Shutdown) dump_hang("triple fault (shutdown) with -no-reboot", cfg_.hang_dump);
                 return 0;
             }
             bus.reset_requested = false;
@@ -284,7 +292,7 @@ int Machine::run() {
                          !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"
                          : pic.all_masked()                   ? "every IRQ masked at the PIC"
                                                               : "no interrupt source");
-            dump_hang("halted with nothing to wake it");
+            dump_hang("halted with nothing to wake it", cfg_.hang_dump);
             return EXIT_HALTED;
         }
         case cpu::StopReason::Shutdown:  // handled above

@@ -112,7 +112,7 @@ private:
     void power_off();
     void fill_cmos();
     void poll_input(uint64_t now);
-    void dump_hang(const char* why);
+    void dump_hang(const char* why, std::FILE* out);
     void end_display();
     bool input_can_wake() const;
 
