@@ -127,6 +127,9 @@ for want in '^  |H$' '^EAX=00000000 EBX=' '^CS=f000 base=ffff0000' '^CR0=6000001
 done
 expect_status "hang dump at -max-insns" 3 -bios "$dir/spin.rom" -max-insns 1000 -dump-on-hang "$dir/dump"
 if grep -q 'hang dump: instruction limit reached' "$dir/dump"; then ok; else bad "no dump at -max-insns"; fi
+# Recording the block tail changes no tick: the PIT run above gives the same virtual time.
+expect_status "HLT skips to the PIT event with -dump-on-hang" 2 -bios "$dir/oneshot.rom" -stats -dump-on-hang "$dir/dump"
+if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "-dump-on-hang changed the tick count"; cat "$dir/err"; fi
 expect_status "no dump at a normal end" 33 -bios "$dir/exit10.rom" -dump-on-hang "$dir/dump2"
 if [ ! -s "$dir/dump2" ]; then ok; else bad "dump written at a normal end"; fi
 
