@@ -267,7 +267,7 @@ int Machine::run() {
         if (bus.exit_requested) return bus.exit_status;
         if (bus.reset_requested || r == cpu::StopReason::Shutdown) {
             if (cfg_.no_reboot) {
-                if (r == cpu::StopReason::Shutdown) dump_hang("triple fault (shutdown) with -no-reboot", cfg_.hang_dump);
+                if (cpu.shutdown) dump_hang("triple fault (shutdown) with -no-reboot", cfg_.hang_dump);
                 return 0;
             }
             bus.reset_requested = false;

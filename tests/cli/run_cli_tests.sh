@@ -109,6 +109,8 @@ expect_status "debug exit port (pass value)" 33 -bios "$dir/exit10.rom"
 rom "$dir/triple.rom" 2e 0f 01 1e 00 00 cc
 expect_status "triple fault with -no-reboot" 0 -bios "$dir/triple.rom" -no-reboot
 expect_status "triple fault resets without -no-reboot" 3 -bios "$dir/triple.rom" -max-insns 10000
+expect_status "triple fault with -no-reboot and -dump-on-hang" 0 -bios "$dir/triple.rom" -no-reboot -dump-on-hang "$dir/dump"
+if grep -q 'hang dump: triple fault' "$dir/dump"; then ok; else bad "no dump at a triple fault"; cat "$dir/dump"; fi
 
 # -m: 3G is accepted (the most a non-PAE PC can hold below the PCI hole is 3.5G); above
 # 3.5G the refusal says why.
