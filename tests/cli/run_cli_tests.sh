@@ -135,6 +135,18 @@ if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok;
 expect_status "no dump at a normal end" 33 -bios "$dir/exit10.rom" -dump-on-hang "$dir/dump2"
 if [ ! -s "$dir/dump2" ]; then ok; else bad "dump written at a normal end"; fi
 
+# The display: with stdout a terminal (script(1) gives the run a pseudo-terminal), the VGA text
+# page is drawn with ANSI colours; a serial port on stdio is refused there.
+if command -v script > /dev/null; then
+    script -qec "'$jitpc' -bios '$dir/vga_hlt.rom'" /dev/null < /dev/null > "$dir/screen" 2>&1
+    status=$?
+    if [ "$status" -eq 2 ]; then ok; else bad "display run: status $status, want 2"; fi
+    if grep -q "$(printf '\033')\[0;37;40mH" "$dir/screen"; then ok; else bad "display did not draw the grey 'H'"; fi
+    script -qec "'$jitpc' -serial stdio -bios '$dir/vga_hlt.rom'" /dev/null < /dev/null > "$dir/screen" 2>&1
+    status=$?
+    if [ "$status" -eq 1 ] && grep -q 'nographic' "$dir/screen"; then ok; else bad "-serial stdio with the display: status $status"; cat "$dir/screen"; fi
+fi
+
 # Output of COM1 and COM2 to files; the guest's THR writes land in the file of their port.
 rom "$dir/com2.rom" ba f8 02 b0 4b ee b0 10 e6 f4 f4  # mov dx, 0x2F8; mov al, 'K'; out dx, al; exit
 expect_status "COM2 to a file" 33 -bios "$dir/com2.rom" -serial none -serial "file:$dir/com2.out"
