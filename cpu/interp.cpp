@@ -142,6 +142,7 @@ StopReason Interpreter::run(uint64_t until) {
                 b = block_at_eip();
                 if (prev) prev->link(b, lin, context, c.code_epoch);
             }
+            if (history) history->record(c.seg[CS].sel, c.eip);
             c.code.running = b;
             c.exit_request = 0;
             const bool careful = shadow || trace ||

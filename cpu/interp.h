@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "cpu/block_history.h"
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
 
@@ -41,6 +42,8 @@ public:
     std::function<void(Cpu&, const Insn&)> trace;
     // Runs blocks that need no instruction-by-instruction care, when set.
     NativeRunner* native = nullptr;
+    // Records every block entry when set (the hang dump's execution tail).
+    BlockHistory* history = nullptr;
     // Set from outside (signal handler, device) to make run() return at the next boundary.
     volatile bool stop_request = false;
 

@@ -52,6 +52,12 @@ public:
     // that turns translation off and decodes set 2 misreads host keys (BIOSes and Linux keep
     // translation on).
     void key_scancode(uint8_t byte);
+    // Whether a host key byte would go straight to the output buffer: the keyboard scans, and
+    // the output buffer and the keyboard's queue are empty (the host input rule delivers one
+    // byte per poll only then; see docs/ARCHITECTURE.md).
+    bool ready_for_key() const { return scanning_ && !obf_ && keyboard_q_.empty(); }
+    // Whether a key byte would interrupt the guest (keyboard port enabled, IRQ 1 on).
+    bool key_interrupts() const { return (ram_[0] & CCB_KBD_INT) && !(ram_[0] & CCB_KBD_OFF); }
     // The keyboard's LED state as last set by the guest (bit 0 scroll, 1 num, 2 caps lock).
     uint8_t leds() const { return leds_; }
 

@@ -1,13 +1,18 @@
 // jitpc: the command-line front end.
 #include <cstdio>
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include "frontend/keyboard_input.h"
 #include "frontend/options.h"
 #include "frontend/stdin_input.h"
+#include "frontend/terminal_display.h"
 #include "machine/machine.h"
 
 using namespace jitpc;
@@ -32,31 +37,49 @@ struct OpenFiles {
 
 int main(int argc, char** argv) {
     OpenFiles opened;
-    std::unique_ptr<frontend::StdinInput> input;
+    std::unique_ptr<machine::SerialInput> input;
+    std::unique_ptr<frontend::TerminalDisplay> display;
     try {
         frontend::Options o = frontend::parse_options(argc, argv);
         if (o.show_help) {
             std::fputs(frontend::usage(), stdout);
             return 0;
         }
+        // The terminal shows the VGA screen unless -nographic; with stdout not a terminal there
+        // is nowhere to draw (QEMU would open a window), so the run is a -nographic one.
+        const bool graphic = !o.nographic && isatty(STDOUT_FILENO);
+        const bool stdio_taken =
+            o.debugcon == "stdio" || std::find(o.serial.begin(), o.serial.end(), "stdio") != o.serial.end();
+        if (graphic && stdio_taken)
+            throw std::runtime_error("stdio is the VGA screen's terminal: use -nographic to put a serial port or the debug console on it");
+        if (o.debugcon.empty()) o.debugcon = graphic ? "none" : "stdio";
         if (o.debugcon == "stdio") o.machine.debugcon = stdout;
         else if (o.debugcon == "none") o.machine.debugcon = nullptr;
         else if (o.debugcon.rfind("file:", 0) == 0) o.machine.debugcon = opened.open(o.debugcon.substr(5), "wb", "-debugcon");
         else throw std::runtime_error("-debugcon: '" + o.debugcon + "' (stdio, file:PATH, none)");
-        if (o.serial.empty()) o.serial.push_back("stdio");
+        if (o.serial.empty()) o.serial.push_back(graphic ? "none" : "stdio");
         for (size_t port = 0; port < o.serial.size(); ++port) {
             const std::string& dev = o.serial[port];
             if (dev == "stdio") o.machine.serial[port] = stdout;
             else if (dev.rfind("file:", 0) == 0) o.machine.serial[port] = opened.open(dev.substr(5), "wb", "-serial");
         }
         if (o.trace) o.machine.trace = o.trace_file.empty() ? stderr : opened.open(o.trace_file, "w", "-D");
-        // Only COM1 takes host input (the keyboard of a serial console).
-        if (o.serial[0] == "stdio") {
+        if (!o.hang_dump_file.empty())
+            o.machine.hang_dump = o.hang_dump_file == "-" ? stderr : opened.open(o.hang_dump_file, "w", "-dump-on-hang");
+        // Host keys go to the PS/2 keyboard under the display, else to COM1 when it is on stdio
+        // (the keyboard of a serial console).
+        if (graphic) {
+            input = std::make_unique<frontend::KeyboardInput>();
+            o.machine.keyboard_input = input.get();
+            display = std::make_unique<frontend::TerminalDisplay>(stdout);
+            o.machine.display = display.get();
+        } else if (o.serial[0] == "stdio") {
             input = std::make_unique<frontend::StdinInput>();
             o.machine.com1_input = input.get();
         }
         auto m = std::make_unique<machine::Machine>(o.machine);
         const int status = m->run();
+        if (display) display->finish(m->vga);
         std::fflush(stdout);
         if (o.stats)
             std::fprintf(stderr, "jitpc: retired instructions: %llu\njitpc: virtual time: %llu ns (%llu ns halted)\n",
@@ -65,6 +88,7 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(m->idle_ticks));
         return status;
     } catch (const std::exception& e) {
+        display.reset();
         input.reset();  // the terminal back in its own mode before the message
         std::fprintf(stderr, "jitpc: %s\n", e.what());
         return machine::EXIT_HOST_ERROR;

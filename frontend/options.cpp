@@ -10,6 +10,9 @@ namespace jitpc::frontend {
 
 namespace {
 
+// The PC memory map puts the PCI hole at 0xE0000000; QEMU's i440fx moves RAM above it to 4 GiB.
+constexpr uint64_t MAX_RAM = 0xE0000000ull;
+
 // "128M", "1G", "512" (MiB, as QEMU), "65536K".
 uint64_t parse_size(const std::string& s) {
     char* end = nullptr;
@@ -22,9 +25,25 @@ uint64_t parse_size(const std::string& s) {
     else if (suffix == "G" || suffix == "g") mult = 1ull << 30;
     else throw std::runtime_error("-m: unknown size suffix in '" + s + "'");
     const uint64_t bytes = v * mult;
-    if (v > (1ull << 40) / mult || bytes < (2ull << 20) || bytes > 0xE0000000ull)
-        throw std::runtime_error("-m: '" + s + "' must be between 2M and 3584M");
+    if (v > (1ull << 40) / mult || bytes > MAX_RAM)
+        throw std::runtime_error("-m: '" + s + "' is above 3584M (3.5G): RAM beyond it would sit above 4 GiB, "
+                                 "past the PCI hole, which only a PAE guest can address (jitpc has no PAE)");
+    if (bytes < (2ull << 20)) throw std::runtime_error("-m: '" + s + "' is below the minimum of 2M");
     return bytes & ~0xFFFull;
+}
+
+// -dump-mem ADDR,LEN: decimal or 0x-prefixed hex, the range inside the 4 GiB linear space.
+machine::MemRange parse_mem_range(const std::string& s) {
+    const std::string bad = "-dump-mem: '" + s + "' (ADDR,LEN: linear address and byte count)";
+    const size_t comma = s.find(',');
+    if (comma == std::string::npos) throw std::runtime_error(bad);
+    const std::string addr = s.substr(0, comma), len = s.substr(comma + 1);
+    char* end = nullptr;
+    const unsigned long long a = std::strtoull(addr.c_str(), &end, 0);
+    if (addr.empty() || *end) throw std::runtime_error(bad);
+    const unsigned long long n = std::strtoull(len.c_str(), &end, 0);
+    if (len.empty() || *end || !n || n > (1u << 20) || a + n > (1ull << 32)) throw std::runtime_error(bad);
+    return {uint32_t(a), uint32_t(n)};
 }
 
 void check_serial(const std::string& s) {
@@ -87,25 +106,34 @@ int64_t parse_rtc(const std::string& arg) {
 
 const char* usage() {
     return "usage: jitpc [options]\n"
-           "  -m SIZE               guest RAM (default 128M; suffix K, M or G)\n"
+           "  -m SIZE               guest RAM (default 128M; suffix K, M or G; 2M to 3584M)\n"
            "  -bios FILE            raw 64 KiB or 128 KiB firmware image\n"
            "  -kernel FILE          Multiboot kernel (ELF or a.out-kludge image)\n"
            "  -append CMDLINE       kernel command line\n"
            "  -initrd FILE[,FILE]   Multiboot modules\n"
-           "  -debugcon DEV         port 0xE9 console: stdio (default), file:PATH, none\n"
+           "  -debugcon DEV         port 0xE9 console: stdio, file:PATH, none (default: stdio with\n"
+           "                        -nographic, none while the terminal shows the screen)\n"
            "  -engine jit|interp    execution engine: the JIT, or the reference interpreter\n"
            "  -hda FILE, -hdb FILE  raw disk images on the primary IDE channel (written to!)\n"
            "  -snapshot             keep disk writes in memory; the image files stay unchanged\n"
            "  -serial DEV           next serial port (COM1, then COM2): stdio, file:PATH, none\n"
-           "                        (default: COM1 on stdio, COM2 none); Ctrl-A x quits,\n"
+           "                        (default: COM1 on stdio with -nographic, else none; COM2\n"
+           "                        none); Ctrl-A x quits, Ctrl-A d dumps (see -dump-on-hang),\n"
            "                        Ctrl-A Ctrl-A sends Ctrl-A\n"
-           "  -nographic            no display, serial port on stdio (the default until VGA exists)\n"
+           "  -nographic            no display: COM1 on stdio (the default when stdout is not a\n"
+           "                        terminal); otherwise the terminal shows the VGA text screen,\n"
+           "                        keys go to the PS/2 keyboard and serial ports default to none\n"
+           "  -realtime             pace virtual time to the host clock (interactive use; runs\n"
+           "                        are no longer reproducible)\n"
            "  -rtc base=DATE        guest date at start: YYYY-MM-DD[THH:MM:SS] (UTC); utc (the\n"
-           "                        default, 2026-01-01T00:00:00); now (the host clock: the one\n"
-           "                        choice that makes runs differ)\n"
+           "                        default, 2026-01-01T00:00:00); now (the host clock: runs\n"
+           "                        then differ)\n"
            "  -no-reboot            exit with status 0 instead of resetting\n"
            "  -d trace -D FILE      write an instruction trace to FILE\n"
-           "  -max-insns N          stop with status 3 after N instructions\n"
+           "  -max-insns N          stop with status 3 after N instructions\n"           "  -dump-on-hang FILE    on a hang (status 2), -max-insns (3) or a triple fault with\n"
+           "                        -no-reboot, write VGA text, registers, the last 64 blocks and\n"
+           "                        memory around CS:EIP and SS:ESP to FILE ('-': stderr)\n"
+           "  -dump-mem ADDR,LEN    also dump this linear range (repeatable)\n"
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
@@ -141,9 +169,11 @@ Options parse_options(int argc, char** argv) {
             if (e != "interp" && e != "jit")
                 throw std::runtime_error("-engine: '" + e + "' is not an engine (jit, interp)");
             o.machine.jit = e == "jit";
-        } else if (a == "-nographic") {
-            // The serial console on stdio is already the default while there is no display.
-        } else if (a == "-no-reboot") o.machine.no_reboot = true;
+        } else if (a == "-nographic") o.nographic = true;
+        else if (a == "-realtime") o.machine.realtime = true;
+        else if (a == "-dump-on-hang") o.hang_dump_file = need(i);
+        else if (a == "-dump-mem") o.machine.dump_ranges.push_back(parse_mem_range(need(i)));
+        else if (a == "-no-reboot") o.machine.no_reboot = true;
         else if (a == "-d") {
             const std::string what = need(i);
             if (what != "trace") throw std::runtime_error("-d: unknown log item '" + what + "' (trace)");

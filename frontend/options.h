@@ -10,10 +10,12 @@ namespace jitpc::frontend {
 
 struct Options {
     machine::Config machine;
-    std::string debugcon = "stdio";
+    std::string debugcon;  // empty: stdio without a display, none with one (see main.cpp)
     // -serial backends for COM1 then COM2 (stdio, file:PATH, none), already checked; ports not
-    // given default to stdio for COM1 (there is no display to show instead) and none for COM2.
+    // given default to stdio for COM1 when there is no display (see main.cpp) and none for COM2.
     std::vector<std::string> serial;
+    bool nographic = false;
+    std::string hang_dump_file;  // -dump-on-hang; "-" is stderr
     std::string trace_file;
     bool trace = false;
     bool show_help = false;

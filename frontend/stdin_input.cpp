@@ -79,32 +79,53 @@ bool StdinInput::fill(bool wait) {
     }
 }
 
-machine::SerialInput::Result StdinInput::next(bool idle) {
-    while (!ended_) {
-        if (pos_ == len_) {
-            // A pipe is always read to its next byte or its end (blocking), so what arrives
-            // does not depend on when the writer wrote it.
-            if (!fill(idle || !terminal_)) {
-                ended_ = true;
-                break;
-            }
-            if (pos_ == len_) return {Kind::Nothing};
-        }
+machine::SerialInput::Result StdinInput::scan() {
+    while (pos_ < len_) {
         const uint8_t b = buf_[pos_++];
-        if (!terminal_) return {Kind::Byte, b};
         if (escape_) {
             escape_ = false;
             if (b == 'x' || b == 'X') return {Kind::Quit};
-            if (b == CTRL_A) return {Kind::Byte, b};
+            if (b == 'd' || b == 'D') return {Kind::Dump};
+            if (b == CTRL_A) typed_.push_back(b);
             continue;  // other Ctrl-A commands do not exist here: dropped
         }
-        if (b == CTRL_A) {
-            escape_ = true;
-            continue;
-        }
-        return {Kind::Byte, b};
+        if (b == CTRL_A) escape_ = true;
+        else typed_.push_back(b);
     }
-    return {Kind::End};
+    return {Kind::Nothing};
+}
+
+machine::SerialInput::Result StdinInput::command() {
+    if (!terminal_) return {Kind::Nothing};
+    for (;;) {
+        if (const Result r = scan(); r.kind != Kind::Nothing) return r;
+        if (ended_ || typed_.size() >= TYPED_LIMIT) return {Kind::Nothing};
+        if (!fill(false)) ended_ = true;
+        else if (pos_ == len_) return {Kind::Nothing};
+    }
+}
+
+machine::SerialInput::Result StdinInput::next(bool idle) {
+    if (!terminal_) {
+        // A pipe is always read to its next byte or its end (blocking), so what arrives
+        // does not depend on when the writer wrote it. Its bytes are passed on verbatim.
+        if (pos_ == len_ && (ended_ || !fill(true))) {
+            ended_ = true;
+            return {Kind::End};
+        }
+        return {Kind::Byte, buf_[pos_++]};
+    }
+    for (;;) {
+        if (!typed_.empty()) {
+            const uint8_t b = typed_.front();
+            typed_.pop_front();
+            return {Kind::Byte, b};
+        }
+        if (const Result r = scan(); r.kind != Kind::Nothing) return r;
+        if (ended_) return {Kind::End};
+        if (!fill(idle)) ended_ = true;
+        else if (pos_ == len_) return {Kind::Nothing};
+    }
 }
 
 }  // namespace jitpc::frontend

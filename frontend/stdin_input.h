@@ -1,12 +1,15 @@
-// COM1 input from the host's standard input. A terminal is switched to raw mode (restored on
+// Host input from standard input (for COM1, or under the keyboard translation). A terminal is switched to raw mode (restored on
 // every way out: return, exit, exception and fatal signal) so keystrokes reach the guest
-// unprocessed; Ctrl-A x quits and Ctrl-A Ctrl-A sends a Ctrl-A, as in QEMU. Piped input is
+// unprocessed; Ctrl-A x quits and Ctrl-A Ctrl-A sends a Ctrl-A, as in QEMU, and Ctrl-A d asks
+// for a dump (-dump-on-hang's, on demand). A terminal is read at every poll so these commands
+// work even while the guest takes no input; typed bytes wait for it. Piped input is
 // passed on verbatim, read with blocking reads: the bytes and the guest ticks at which they are
 // delivered depend only on the pipe's contents (see Machine::poll_input).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 
 #include "machine/serial_input.h"
 
@@ -20,16 +23,23 @@ public:
     StdinInput& operator=(const StdinInput&) = delete;
 
     Result next(bool idle) override;
+    Result command() override;
 
 private:
     // Fills buf_ from stdin; false at end of input. `wait`: block until input arrives.
     bool fill(bool wait);
+    // Moves the terminal bytes of buf_ to typed_, stopping after a command (returned).
+    Result scan();
 
     bool terminal_;
     bool escape_ = false;  // the previous terminal byte was Ctrl-A
     bool ended_ = false;
     uint8_t buf_[4096];
     size_t pos_ = 0, len_ = 0;
+    // Terminal bytes read but not yet taken by the guest; reading stops while it holds
+    // TYPED_LIMIT bytes.
+    std::deque<uint8_t> typed_;
+    static constexpr size_t TYPED_LIMIT = 4096;
 };
 
 }  // namespace jitpc::frontend

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <stdexcept>
 
 #include "bios/firmware.h"
@@ -79,7 +80,9 @@ Machine::Machine(const Config& cfg)
     bus.claim(0x170, 8, &ide_secondary);
     bus.claim(0x376, 1, &ide_secondary);
     fill_cmos();
-    if (cfg.com1_input) {
+    com1_input_ = cfg.com1_input;
+    keyboard_input_ = cfg.keyboard_input;
+    if (com1_input_ || keyboard_input_ || cfg.display) {
         input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });
         clock.arm(input_timer_, INPUT_POLL_TICKS);
     }
@@ -88,6 +91,7 @@ Machine::Machine(const Config& cfg)
     bus.claim(0xF4, 1, &debug_exit_);
     start_firmware();
     if (cfg.trace) attach_trace(cfg.trace);
+    if (cfg.hang_dump) interp.history = &history_;
 }
 
 // QEMU's -drive rules: a drive without an index takes the next free slot of its interface;
@@ -180,34 +184,63 @@ void Machine::fill_cmos() {
     put(0x2F, uint8_t(sum));
 }
 
-// The deterministic input rule: at every INPUT_POLL_TICKS of guest time, while input has not
-// ended, one byte is taken from the host if the guest has raised DTR (it opened the port) and
-// the receiver has room for it. Nothing here depends on host time.
+// The deterministic input rule: at every INPUT_POLL_TICKS of guest time, each host input that
+// has not ended gives at most one byte, and only when its device can take it: COM1 once the
+// guest has raised DTR (it opened the port) and the receiver has room, the keyboard when the
+// i8042's output buffer and keyboard queue are empty. Nothing here depends on host time; the
+// display's refresh and the user's commands (which a terminal input answers at every poll)
+// are host-side only.
 void Machine::poll_input(uint64_t now) {
     for (std::FILE* out : cfg_.serial)
         if (out) std::fflush(out);
-    if (com1.dtr() && com1.can_receive()) {
-        const bool idle = cpu.halted && clock.next_due() == Clock::NEVER;
-        const SerialInput::Result r = cfg_.com1_input->next(idle);
+    const bool idle = cpu.halted && clock.next_due() == Clock::NEVER;
+    if (cfg_.display) cfg_.display->refresh(vga, idle);
+    using Deliver = std::function<void(uint8_t)>;
+    // A user command, else (when `deliver` is given) one byte; an ended input drops out.
+    auto serve = [&](SerialInput*& input, const Deliver& deliver) {
+        SerialInput::Result r = input->command();
+        if (r.kind == SerialInput::Kind::Nothing && deliver) r = input->next(idle);
         switch (r.kind) {
-        case SerialInput::Kind::Byte: com1.receive(r.byte); break;
+        case SerialInput::Kind::Byte: deliver(r.byte); break;
         case SerialInput::Kind::Nothing: break;
-        case SerialInput::Kind::End: return;  // the timer stays disarmed: a halt can end the run
-        case SerialInput::Kind::Quit:
-            bus.exit_requested = true;
-            bus.exit_status = 0;
-            bus.request_stop();
-            return;
+        case SerialInput::Kind::End: input = nullptr; break;  // a halt can end the run now
+        case SerialInput::Kind::Quit: power_off(); break;
+        case SerialInput::Kind::Dump:
+            dump_hang("Ctrl-A d", cfg_.hang_dump ? cfg_.hang_dump : stderr);
+            break;
         }
-    }
-    clock.arm(input_timer_, now + INPUT_POLL_TICKS);
+    };
+    if (com1_input_)
+        serve(com1_input_, com1.dtr() && com1.can_receive() ? Deliver([this](uint8_t b) { com1.receive(b); })
+                                                             : Deliver());
+    if (keyboard_input_ && !bus.exit_requested)
+        serve(keyboard_input_, kbc.ready_for_key() ? Deliver([this](uint8_t b) { kbc.key_scancode(b); })
+                                                   : Deliver());
+    if (!bus.exit_requested && (com1_input_ || keyboard_input_ || cfg_.display))
+        clock.arm(input_timer_, now + INPUT_POLL_TICKS);
 }
 
-// ACPI S5 (poweroff): the run ends with status 0, as QEMU exits when its guest powers off.
+// Whether the input poll can wake a halted CPU: an input that has not ended feeds a device
+// whose interrupt the guest has enabled.
+bool Machine::input_can_wake() const {
+    return (com1_input_ && com1.dtr()) || (keyboard_input_ && kbc.key_interrupts());
+}
+
+// ACPI S5 (poweroff) and the user's Ctrl-A x: the run ends with status 0, as QEMU exits when
+// its guest powers off.
 void Machine::power_off() {
     bus.exit_requested = true;
     bus.exit_status = 0;
     bus.request_stop();
+}
+
+// The last frame before the run's closing message, which then lands below it.
+void Machine::end_display() {
+    if (cfg_.display) cfg_.display->finish(vga);
+}
+
+void Machine::dump_hang(const char* why, std::FILE* out) {
+    if (out) write_hang_dump(out, why, HangDumpView{cpu, mem, vga, interp.history, cfg_.dump_ranges});
 }
 
 void Machine::attach_trace(std::FILE* out) {
@@ -232,17 +265,23 @@ void Machine::attach_trace(std::FILE* out) {
 int Machine::run() {
     const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : Clock::NEVER;
     for (;;) {
+        if (cfg_.realtime) pacer_.wait_for(cpu.icount);
         // Events due now are delivered before the next instruction.
         clock.fire_due(cpu.icount);
         if (cpu.icount >= budget) {
+            end_display();
             std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
                          cpu.seg[cpu::CS].sel, cpu.eip);
+            dump_hang("instruction limit reached", cfg_.hang_dump);
             return EXIT_INSN_LIMIT;
         }
         const cpu::StopReason r = interp.run(std::min(clock.next_due(), budget));
         if (bus.exit_requested) return bus.exit_status;
         if (bus.reset_requested || r == cpu::StopReason::Shutdown) {
-            if (cfg_.no_reboot) return 0;
+            if (cfg_.no_reboot) {
+                if (cpu.shutdown) dump_hang("triple fault (shutdown) with -no-reboot", cfg_.hang_dump);
+                return 0;
+            }
             bus.reset_requested = false;
             cpu.reset();
             continue;
@@ -251,20 +290,21 @@ int Machine::run() {
         case cpu::StopReason::Halted: {
             // A halted CPU with interrupts enabled waits for the next event: the clock jumps
             // there without executing anything.
-            // Polling host input can wake it only once the guest opened COM1 (DTR).
             const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
-            const uint64_t wake_event = clock.next_due(com1.dtr() ? -1 : input_timer_);
+            const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
             if (can_wake && wake_event != Clock::NEVER) {
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;
                 continue;
             }
+            end_display();
             std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
                          cpu.seg[cpu::CS].sel, cpu.eip,
                          !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"
                          : pic.all_masked()                   ? "every IRQ masked at the PIC"
                                                               : "no interrupt source");
+            dump_hang("halted with nothing to wake it", cfg_.hang_dump);
             return EXIT_HALTED;
         }
         case cpu::StopReason::Shutdown:  // handled above

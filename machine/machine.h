@@ -26,6 +26,9 @@
 #include "devices/system_control.h"
 #include "devices/uart16550.h"
 #include "machine/clock.h"
+#include "machine/hang_dump.h"
+#include "machine/host_display.h"
+#include "machine/realtime_pacer.h"
 #include "machine/serial_input.h"
 #include "bios/bios.h"
 #include "memory/physmem.h"
@@ -55,10 +58,15 @@ struct Config {
     bool jit = false;               // -engine jit: translated blocks where the JIT can run them
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
+    SerialInput* keyboard_input = nullptr;  // host keys as set-1 scancode bytes, or none
+    HostDisplay* display = nullptr;         // where the VGA text screen is shown, or nowhere
     int64_t rtc_base = devices::Rtc::DEFAULT_BASE;
     std::vector<DriveConfig> drives;
     bool snapshot = false;  // -snapshot: disk writes stay in memory
     std::string boot_order = "cad";  // -boot: 'a' floppy, 'c' hard disk, 'd' CD-ROM
+    std::FILE* hang_dump = nullptr;  // -dump-on-hang: where an abnormal end is explained
+    std::vector<MemRange> dump_ranges;  // -dump-mem: extra ranges in that dump
+    bool realtime = false;  // -realtime: idle time passes at host speed (not reproducible)
 };
 
 // Exit statuses, shared with the front end and documented in the README.
@@ -107,13 +115,21 @@ private:
     void power_off();
     void fill_cmos();
     void poll_input(uint64_t now);
+    void dump_hang(const char* why, std::FILE* out);
+    void end_display();
+    bool input_can_wake() const;
 
     Config cfg_;
     devices::DebugConsole debugcon_;
     devices::DebugExit debug_exit_;
     devices::IoDelay io_delay_;
     devices::SystemControlA system_control_;
+    // The host input poll (COM1, keyboard) and display refresh; inputs drop out at their end.
     int input_timer_ = -1;
+    SerialInput* com1_input_ = nullptr;
+    SerialInput* keyboard_input_ = nullptr;
+    RealtimePacer pacer_;
+    cpu::BlockHistory history_;  // recorded only with -dump-on-hang
 };
 
 }  // namespace jitpc::machine

@@ -9,7 +9,8 @@ namespace jitpc::machine {
 
 class SerialInput {
 public:
-    enum class Kind { Byte, Nothing, End, Quit };
+    // Quit and Dump are the user's commands to the emulator (Ctrl-A x, Ctrl-A d on a terminal).
+    enum class Kind { Byte, Nothing, End, Quit, Dump };
     struct Result {
         Kind kind;
         uint8_t byte = 0;
@@ -18,6 +19,9 @@ public:
     // `idle`: the CPU is halted and no other event is pending, so only input can wake it; a
     // source without input ready may then wait for some instead of returning Nothing.
     virtual Result next(bool idle) = 0;
+    // Called at every input poll, whether or not the guest can take a byte: a command the user
+    // typed (Quit, Dump), else Nothing. Bytes read meanwhile wait for next().
+    virtual Result command() { return {Kind::Nothing}; }
 };
 
 }  // namespace jitpc::machine

@@ -109,6 +109,43 @@ expect_status "debug exit port (pass value)" 33 -bios "$dir/exit10.rom"
 rom "$dir/triple.rom" 2e 0f 01 1e 00 00 cc
 expect_status "triple fault with -no-reboot" 0 -bios "$dir/triple.rom" -no-reboot
 expect_status "triple fault resets without -no-reboot" 3 -bios "$dir/triple.rom" -max-insns 10000
+expect_status "triple fault with -no-reboot and -dump-on-hang" 0 -bios "$dir/triple.rom" -no-reboot -dump-on-hang "$dir/dump"
+if grep -q 'hang dump: triple fault' "$dir/dump"; then ok; else bad "no dump at a triple fault"; cat "$dir/dump"; fi
+
+# -m: 3G is accepted (the most a non-PAE PC can hold below the PCI hole is 3.5G); above
+# 3.5G the refusal says why.
+expect_status "-m 3G" 33 -m 3G -bios "$dir/exit10.rom"
+expect_error "-m 4G" -m 4G -bios "$dir/exit10.rom"
+if grep -q 'PAE' "$dir/err"; then ok; else bad "-m 4G message does not say why"; cat "$dir/err"; fi
+expect_error "-dump-mem without a length" -dump-mem 0x1000 -bios "$dir/exit10.rom"
+expect_error "-dump-mem beyond 4 GiB" -dump-mem 0xFFFFFFFF,2 -bios "$dir/exit10.rom"
+
+# -dump-on-hang: push 0xB800; pop ds; mov word [0], 0x0748 ('H', grey on black); cli; hlt
+rom "$dir/vga_hlt.rom" 68 00 b8 1f c7 06 00 00 48 07 fa f4
+expect_status "hang dump on HLT with IF=0" 2 -bios "$dir/vga_hlt.rom" -dump-on-hang "$dir/dump" -dump-mem 0xB8000,4
+for want in '^  |H$' '^EAX=00000000 EBX=' '^CS=f000 base=ffff0000' '^CR0=60000010 CR2=00000000 CR3=00000000' \
+            '^  f000:0000fff0$' '^  000b8000: 48 07 00 00' '^==== end of hang dump ====$'; do
+    if grep -q "$want" "$dir/dump"; then ok; else bad "hang dump lacks '$want'"; cat "$dir/dump"; fi
+done
+expect_status "hang dump at -max-insns" 3 -bios "$dir/spin.rom" -max-insns 1000 -dump-on-hang "$dir/dump"
+if grep -q 'hang dump: instruction limit reached' "$dir/dump"; then ok; else bad "no dump at -max-insns"; fi
+# Recording the block tail changes no tick: the PIT run above gives the same virtual time.
+expect_status "HLT skips to the PIT event with -dump-on-hang" 2 -bios "$dir/oneshot.rom" -stats -dump-on-hang "$dir/dump"
+if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "-dump-on-hang changed the tick count"; cat "$dir/err"; fi
+expect_status "no dump at a normal end" 33 -bios "$dir/exit10.rom" -dump-on-hang "$dir/dump2"
+if [ ! -s "$dir/dump2" ]; then ok; else bad "dump written at a normal end"; fi
+
+# The display: with stdout a terminal (script(1) gives the run a pseudo-terminal), the VGA text
+# page is drawn with ANSI colours; a serial port on stdio is refused there.
+if command -v script > /dev/null; then
+    script -qec "'$jitpc' -bios '$dir/vga_hlt.rom'" /dev/null < /dev/null > "$dir/screen" 2>&1
+    status=$?
+    if [ "$status" -eq 2 ]; then ok; else bad "display run: status $status, want 2"; fi
+    if grep -q "$(printf '\033')\[0;37;40mH" "$dir/screen"; then ok; else bad "display did not draw the grey 'H'"; fi
+    script -qec "'$jitpc' -serial stdio -bios '$dir/vga_hlt.rom'" /dev/null < /dev/null > "$dir/screen" 2>&1
+    status=$?
+    if [ "$status" -eq 1 ] && grep -q 'nographic' "$dir/screen"; then ok; else bad "-serial stdio with the display: status $status"; cat "$dir/screen"; fi
+fi
 
 # Output of COM1 and COM2 to files; the guest's THR writes land in the file of their port.
 rom "$dir/com2.rom" ba f8 02 b0 4b ee b0 10 e6 f4 f4  # mov dx, 0x2F8; mov al, 'K'; out dx, al; exit
