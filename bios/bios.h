@@ -54,7 +54,8 @@ struct LinuxKernel {
 struct BiosConfig {
     uint64_t ram_bytes = 0;
     Drives drives;
-    // Boot devices in order: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped.
+    // Boot devices tried first: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped
+    // and the ones left out follow in the default order (bios/boot.cpp).
     std::string boot_order = "cad";
     LinuxKernel kernel;  // used when kernel.path is set
 };

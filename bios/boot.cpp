@@ -1,5 +1,6 @@
 // INT 19h (bootstrap loader) and INT 18h (no bootable device).
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "bios/bios.h"
@@ -16,11 +17,15 @@ void boot_failed(const char* device, const std::string& why) {
 
 }  // namespace
 
-// The boot order's devices in turn ('a' diskette A, 'c' the first hard disk, 'd' the CD-ROM);
+// The boot order's devices in turn ('a' diskette A, 'c' the first hard disk, 'd' the CD-ROM),
+// then, as SeaBIOS does with QEMU's -boot, the devices it leaves out in the default order;
 // returning leaves the ROM to call INT 18h.
 void Bios::boot(RealModeCall& call) {
     if (kernel_) return start_linux(call);
-    for (char dev : cfg_.boot_order)
+    std::string order = cfg_.boot_order;
+    for (char dev : std::string("cad"))
+        if (order.find(dev) == std::string::npos) order += dev;
+    for (char dev : order)
         if (boot_from(dev, call)) return;
 }
 
