@@ -1,6 +1,7 @@
 // INT 13h: diskettes 00h-01h, hard disks 80h-81h and the CD-ROM as E0h (2048-byte blocks,
-// El Torito no emulation). CHS calls see the geometry of bios/disk_geometry.h; the EDD calls
-// (41h-48h) address 512-byte sectors, or 2048-byte ones on the CD. Every call leaves its
+// El Torito no emulation), with the calls and status codes QEMU's SeaBIOS gives them. CHS
+// calls see the geometry of bios/disk_geometry.h; the EDD calls (41h-48h, hard disks and the CD
+// only) address 512-byte sectors, or 2048-byte ones on the CD. Every call leaves its
 // status in the BDA (0x441 diskettes, 0x474 the others) for AH=01h.
 #include <cstring>
 #include <vector>
@@ -15,13 +16,23 @@ namespace {
 
 // Status codes (AH) the calls return.
 constexpr uint8_t OK = 0x00, INVALID = 0x01, WRITE_PROTECTED = 0x03, NOT_FOUND = 0x04,
-                  CONTROLLER = 0x20;
+                  CHANGED = 0x06, CONTROLLER = 0x20;
 
 constexpr uint32_t FLOPPY_STATUS = Bios::BDA + 0x41, DISK_STATUS = Bios::BDA + 0x74;
 // The diskette parameter table INT 1Eh points at (bios/rom/bios.asm).
 constexpr uint16_t DISKETTE_TABLE = 0xEFC7;
 
 enum class Kind { Floppy, Hard, Cd };
+enum class Op { Read, Write, Verify };
+
+// AH=02h/42h read, 03h/43h write, 04h/44h/47h verify (47h, seek, checks like a verify).
+Op op_of(uint8_t ah) {
+    switch (ah & 0x0F) {
+    case 0x02: return Op::Read;
+    case 0x03: return Op::Write;
+    default: return Op::Verify;
+    }
+}
 
 struct Drive {
     storage::DiskImage* image = nullptr;
@@ -57,12 +68,16 @@ Drive find_drive(const Drives& drives, uint8_t dl) {
 }
 
 // Moves `count` blocks between the drive and caller memory at seg:off (a flat address when
-// seg is 0 and off above 64 KiB); `write` goes to the image. Returns the status.
-uint8_t transfer(RealModeCall& call, const Drive& d, bool write, uint64_t lba, uint32_t count,
+// seg is 0 and off above 64 KiB); `write` goes to the image. Returns the status: a first block
+// beyond the end is a bad parameter (01h), a run past the end "sector not found" (04h).
+uint8_t transfer(RealModeCall& call, const Drive& d, Op op, uint64_t lba, uint32_t count,
                  uint16_t seg, uint32_t off) {
-    if (lba > d.blocks() || count > d.blocks() - lba) return NOT_FOUND;
+    if (lba >= d.blocks()) return INVALID;
+    if (count > d.blocks() - lba) return NOT_FOUND;
+    if (count == 0) return OK;
+    if (op == Op::Verify) return OK;
     std::vector<uint8_t> buf(size_t(count) * d.block);
-    if (write) {
+    if (op == Op::Write) {
         if (d.kind == Kind::Cd || d.image->read_only()) return WRITE_PROTECTED;
         call.read(seg, off, buf.data(), buf.size());
         return d.image->write(lba, count, buf.data()) ? OK : CONTROLLER;
@@ -72,26 +87,22 @@ uint8_t transfer(RealModeCall& call, const Drive& d, bool write, uint64_t lba, u
     return OK;
 }
 
-// AH=02h/03h/04h: AL sectors from cylinder CH (+ CL bits 7-6 as bits 9-8), head DH, sector
-// CL bits 5-0; AL returns how many were transferred.
+// AH=02h/03h/04h: AL sectors (1-128) from cylinder CH (+ CL bits 7-6 as bits 9-8), head DH,
+// sector CL bits 5-0, which must lie inside the geometry; AL returns how many were done.
 uint8_t chs_call(RealModeCall& call, const Drive& d, uint8_t ah) {
     const uint8_t count = call.al(), cl = call.reg8(1), ch = call.reg8(5), dh = call.reg8(6);
     const uint32_t cylinder = ch | uint32_t(cl & 0xC0) << 2, sector = cl & 0x3F;
     const Geometry& g = d.geometry;
-    if (d.kind == Kind::Cd || count == 0) return INVALID;
-    if (sector == 0 || sector > g.sectors || dh >= g.heads || cylinder >= g.cylinders) {
-        call.set_al(0);
-        return NOT_FOUND;
-    }
+    if (d.kind == Kind::Cd || count == 0 || count > 128 || sector == 0 || sector > g.sectors ||
+        dh >= g.heads || cylinder >= g.cylinders)
+        return INVALID;
     const uint64_t lba = (uint64_t(cylinder) * g.heads + dh) * g.sectors + sector - 1;
-    uint8_t status = NOT_FOUND;
-    if (ah == 0x04) status = lba + count <= d.blocks() ? OK : NOT_FOUND;
-    else status = transfer(call, d, ah == 0x03, lba, count, call.sreg(cpu::ES), call.reg16(cpu::EBX));
+    const uint8_t status = transfer(call, d, op_of(ah), lba, count, call.sreg(cpu::ES), call.reg16(cpu::EBX));
     call.set_al(status == OK ? count : 0);
     return status;
 }
 
-// AH=42h/43h/44h: the disk address packet at DS:SI (10h bytes, or 18h with a flat 64-bit
+// AH=42h/43h/44h/47h: the disk address packet at DS:SI (10h bytes, or 18h with a flat 64-bit
 // buffer address used when the seg:off one is FFFF:FFFF). Its count returns the blocks done.
 uint8_t lba_call(RealModeCall& call, const Drive& d, uint8_t ah) {
     const uint16_t ds = call.sreg(cpu::DS), si = call.reg16(cpu::ESI);
@@ -110,10 +121,8 @@ uint8_t lba_call(RealModeCall& call, const Drive& d, uint8_t ah) {
         call.read(ds, uint16_t(si + 0x10), &flat, 8);
         if (flat + uint64_t(count) * d.block > 0x100000000ull) return INVALID;
     }
-    uint8_t status;
-    if (ah == 0x44) status = lba <= d.blocks() && count <= d.blocks() - lba ? OK : NOT_FOUND;
-    else if (use_flat) status = transfer(call, d, ah == 0x43, lba, count, 0, uint32_t(flat));
-    else status = transfer(call, d, ah == 0x43, lba, count, seg, off);
+    const uint8_t status = use_flat ? transfer(call, d, op_of(ah), lba, count, 0, uint32_t(flat))
+                                    : transfer(call, d, op_of(ah), lba, count, seg, off);
     if (status != OK) call.write<uint16_t>(ds, uint16_t(si + 2), 0);
     return status;
 }
@@ -148,12 +157,19 @@ uint8_t parameters_call(RealModeCall& call, const Drive& d) {
     return OK;
 }
 
+// The cylinders AH=08h and AH=15h admit to: hard disks keep their last one back (the old
+// diagnostic cylinder), as SeaBIOS does.
+uint32_t legacy_cylinders(const Drive& d) {
+    const uint32_t c = d.geometry.cylinders;
+    return d.kind == Kind::Hard && c > 1 ? c - 1 : c;
+}
+
 // AH=08h: the last cylinder, head and sector in CX/DH, the number of drives of the kind in DL;
 // diskettes also give their type in BL and the parameter table in ES:DI.
 uint8_t geometry_call(RealModeCall& call, const Drive& d, const Drives& drives) {
     if (d.kind == Kind::Cd) return INVALID;
     const Geometry& g = d.geometry;
-    const uint32_t last_cylinder = g.cylinders - 1;
+    const uint32_t last_cylinder = legacy_cylinders(d) - 1;
     call.set_reg16(cpu::EAX, 0);
     call.set_reg8(5, uint8_t(last_cylinder));                                    // CH
     call.set_reg8(1, uint8_t(g.sectors | (last_cylinder >> 2 & 0xC0)));          // CL
@@ -184,21 +200,11 @@ void Bios::disk(RealModeCall& call) {
             call.fail(status);
         }
     };
-    if (!d.image) {
-        // AH=15h answers "no such drive" as a result; everything else fails at once, so that
-        // probes of drives 80h-8Fh end quickly.
-        if (ah == 0x15) {
-            call.set_ah(0);
-            call.ok();
-            return;
-        }
-        return finish(INVALID);
-    }
+    // Absent drives fail every call at once, so that probes of drives 80h-8Fh end quickly.
+    if (!d.image) return finish(INVALID);
+    const bool floppy = d.kind == Kind::Floppy;
     switch (ah) {
     case 0x00:  // reset
-    case 0x0D:  // alternate reset
-    case 0x10:  // test drive ready
-    case 0x11:  // recalibrate
         return finish(OK);
     case 0x01: {  // status of the last call
         uint8_t last;
@@ -213,32 +219,42 @@ void Bios::disk(RealModeCall& call) {
         return finish(chs_call(call, d, ah));
     case 0x08:
         return finish(geometry_call(call, d, cfg_.drives));
-    case 0x15: {  // drive type: 01h diskette without change line, 03h hard disk + its size
-        if (d.kind == Kind::Floppy) {
-            finish(OK);
+    case 0x09:  // initialise drive parameters
+    case 0x0C:  // seek
+    case 0x0D:  // alternate reset
+    case 0x10:  // test drive ready
+    case 0x11:  // recalibrate
+    case 0x14:  // controller diagnostic
+        if (floppy) break;
+        return finish(OK);
+    case 0x15:  // drive type: 01h diskette or CD, 03h hard disk and its CHS-addressable size
+        finish(OK);
+        if (d.kind != Kind::Hard) {
             call.set_ah(0x01);
         } else {
-            const uint64_t n = d.kind == Kind::Cd ? d.image->sectors() : d.geometry.addressable();
-            finish(OK);
+            const uint32_t n = legacy_cylinders(d) * d.geometry.heads * d.geometry.sectors;
             call.set_ah(0x03);
             call.set_reg16(cpu::ECX, uint16_t(n >> 16));
             call.set_reg16(cpu::EDX, uint16_t(n));
         }
         return;
-    }
-    case 0x41:  // extensions present: version 3.0, extended access and EDD (and removable media)
-        if (call.reg16(cpu::EBX) != 0x55AA) return finish(INVALID);
+    case 0x16:  // diskette change line: always "changed", as there is no way to know
+        return finish(floppy ? CHANGED : INVALID);
+    case 0x41:  // extensions present: EDD 3.0, extended access (bit 0) and EDD (bit 2)
+        if (floppy || call.reg16(cpu::EBX) != 0x55AA) return finish(INVALID);
         finish(OK);
         call.set_ah(0x30);
         call.set_reg16(cpu::EBX, 0xAA55);
-        call.set_reg16(cpu::ECX, d.kind == Kind::Cd ? 0x0007 : 0x0005);
+        call.set_reg16(cpu::ECX, 0x0005);
         return;
     case 0x42:
     case 0x43:
     case 0x44:
-        return finish(lba_call(call, d, ah));
+    case 0x47:
     case 0x48:
-        return finish(parameters_call(call, d));
+        // The extensions serve hard disks and the CD; diskettes answer AH=41h with "no".
+        if (floppy) return finish(INVALID);
+        return finish(ah == 0x48 ? parameters_call(call, d) : lba_call(call, d, ah));
     case 0x4B:  // El Torito 4B00h (terminate emulation) / 4B01h (status): only the boot CD
         if (call.al() > 1) break;
         if (d.kind != Kind::Cd || !cd_boot_) return finish(INVALID);

@@ -73,13 +73,19 @@ start:
     CHECK e, 12
     cmp dword [es:17 * 512 + 508], 35
     CHECK e, 13
-    ; Past the last cylinder: sector not found.
+    ; No disk extensions on diskettes.
+    mov ah, 0x41
+    mov bx, 0x55AA
+    xor dl, dl
+    int 0x13
+    CHECK c, 17
+    ; Past the last cylinder: a bad parameter.
     mov ax, 0x0201
     mov cx, 0x5001
     xor dx, dx
     int 0x13
     CHECK c, 14
-    cmp ah, 0x04
+    cmp ah, 0x01
     CHECK e, 15
 
     lgdt [gdt_desc]

@@ -89,16 +89,17 @@ stage2:
     cmp word [params + 24], 512
     CHECK e, 17
 
-    ; AH=08h: last cylinder 3, 63 sectors, last head 15, one hard disk.
+    ; AH=08h: last cylinder 2 (the last one is kept back, as SeaBIOS does), 63 sectors, last
+    ; head 15, one hard disk.
     mov ah, 0x08
     int 0x13
     CHECK nc, 18
-    cmp cx, 0x033F
+    cmp cx, 0x023F
     CHECK e, 19
     cmp dx, 0x0F01
     CHECK e, 20
 
-    ; AH=15h: a hard disk of CX:DX sectors.
+    ; AH=15h: a hard disk of CX:DX sectors, the cylinders AH=08h reports.
     mov ax, 0x15FF
     mov dl, 0x80
     int 0x13
@@ -107,7 +108,7 @@ stage2:
     CHECK e, 22
     cmp cx, 0
     CHECK e, 23
-    cmp dx, SECTORS
+    cmp dx, 3 * 16 * 63
     CHECK e, 24
 
     ; AX=4B01h fails on a hard disk.
@@ -161,16 +162,29 @@ stage2:
     cmp dword [BUF + 508], 2337
     CHECK e, 34
 
-    ; Past the end: sector not found, no blocks done.
+    ; Starting past the end: a bad parameter. Running past it: sector not found, no blocks done.
     mov dword [dap.lba], SECTORS
     mov si, dap
     mov ah, 0x42
     int 0x13
     CHECK c, 35
-    cmp ah, 0x04
+    cmp ah, 0x01
     CHECK e, 36
+    mov dword [dap.lba], SECTORS - 1
+    mov word [dap.count], 2
+    mov ah, 0x42
+    int 0x13
+    CHECK c, 43
+    cmp ah, 0x04
+    CHECK e, 44
     cmp word [dap.count], 0
     CHECK e, 37
+    ; AH=01h returns that status.
+    mov ah, 0x01
+    int 0x13
+    CHECK c, 45
+    cmp ah, 0x04
+    CHECK e, 46
 
     ; AH=43h writes (the image runs with -snapshot) and AH=42h reads the write back.
     mov dword [BUF + 508], 0xC0FFEE
