@@ -73,6 +73,14 @@ bool Bios::boot_cd(RealModeCall& call) {
         boot_failed("CD-ROM", "the boot image lies outside the image file");
         return false;
     }
+    // The INT 19h frame sits below 0000:7C00; an image loaded across it gets a fresh frame
+    // just below its start instead.
+    const uint32_t start = uint32_t(img->load_segment) * 16, sp = call.reg16(cpu::ESP);
+    if (call.sreg(cpu::SS) == 0 && start < sp + 6 && sp < start + bytes) {
+        const uint16_t flags = call.read<uint16_t>(0, sp + 4);
+        call.set_reg16(cpu::ESP, uint16_t(start - 6));
+        call.write<uint16_t>(0, start - 2, flags);
+    }
     call.write(img->load_segment, 0, buf.data(), bytes);
     cd_boot_ = img;
     call.set_reg16(cpu::EDX, 0xE0);
