@@ -118,6 +118,7 @@ bytes "$dir/signature" 55 aa
 cat "$dir/sector0" "$dir/signature" > "$dir/boot.flp"
 head -c $((1474560 - 512)) /dev/zero >> "$dir/boot.flp"
 expect_status "diskette boot after the -boot order" 33 -fda "$dir/boot.flp" -boot order=dc,menu=off
+expect_status "-drive if=floppy boots" 33 -drive "file=$dir/boot.flp,format=raw,if=floppy,index=0,snapshot=on"
 head -c 1474560 /dev/zero > "$dir/blank.flp"
 expect_status "diskette without a boot signature" 2 -fda "$dir/blank.flp"
 if grep -q 'boot from floppy failed: not a bootable disk' "$dir/err"; then ok; else bad "no reason for the failed boot"; cat "$dir/err"; fi
@@ -135,7 +136,7 @@ if command -v xorriso > /dev/null; then
     # xorriso has no -boot-load-seg: the initial entry's load segment (catalog + 22h) becomes 0600h.
     catalog=$(od -An -tu4 -j $((17 * 2048 + 0x47)) -N4 "$dir/low.iso" | tr -d ' ')
     printf '\000\006' | dd of="$dir/low.iso" bs=1 seek=$((catalog * 2048 + 0x22)) conv=notrunc 2> /dev/null
-    expect_status "CD boot image loaded over the INT 19h frame" 33 -cdrom "$dir/low.iso"
+    expect_status "CD boot image loaded over the INT 19h frame" 33 -drive "file=$dir/low.iso,media=cdrom"
 fi
 # mov dx, 0x604; mov ax, 0x3400 (SLP_TYP 5 | SLP_EN); out dx, ax; then exit 5 if still running
 rom "$dir/poweroff.rom" ba 04 06 b8 00 34 ef b0 05 e6 f4 f4
