@@ -41,10 +41,13 @@ struct Drive {
     uint8_t floppy_type = 0;
     uint32_t block = storage::DiskImage::SECTOR;  // bytes per EDD block
 
-    uint64_t blocks() const { return image->sectors() / (block / storage::DiskImage::SECTOR); }
+    uint64_t units() const { return block / storage::DiskImage::SECTOR; }  // image sectors per block
+    uint64_t blocks() const { return image->sectors() / units(); }
     bool read(uint64_t lba, uint64_t count, uint8_t* buf) const {
-        const uint64_t units = block / storage::DiskImage::SECTOR;
-        return image->read(lba * units, count * units, buf);
+        return image->read(lba * units(), count * units(), buf);
+    }
+    bool write(uint64_t lba, uint64_t count, const uint8_t* buf) const {
+        return image->write(lba * units(), count * units(), buf);
     }
 };
 
@@ -68,7 +71,7 @@ Drive find_drive(const Drives& drives, uint8_t dl) {
 }
 
 // Moves `count` blocks between the drive and caller memory at seg:off (a flat address when
-// seg is 0 and off above 64 KiB); `write` goes to the image. Returns the status: a first block
+// seg is 0 and off above 64 KiB). Returns the status: a first block
 // beyond the end is a bad parameter (01h), a run past the end "sector not found" (04h).
 uint8_t transfer(RealModeCall& call, const Drive& d, Op op, uint64_t lba, uint32_t count,
                  uint16_t seg, uint32_t off) {
@@ -80,7 +83,7 @@ uint8_t transfer(RealModeCall& call, const Drive& d, Op op, uint64_t lba, uint32
     if (op == Op::Write) {
         if (d.kind == Kind::Cd || d.image->read_only()) return WRITE_PROTECTED;
         call.read(seg, off, buf.data(), buf.size());
-        return d.image->write(lba, count, buf.data()) ? OK : CONTROLLER;
+        return d.write(lba, count, buf.data()) ? OK : CONTROLLER;
     }
     if (!d.read(lba, count, buf.data())) return CONTROLLER;
     call.write(seg, off, buf.data(), buf.size());
@@ -142,8 +145,8 @@ uint8_t parameters_call(RealModeCall& call, const Drive& d) {
     } p{};
     const bool chs = d.kind != Kind::Cd;
     // Flags: bit 1 the CHS fields are valid; the CD is removable (bit 2) with a change line
-    // (bit 4) and lockable (bit 5), as BIOSes describe an ATAPI drive.
-    p.flags = chs ? 0x0002 : 0x0074;
+    // (bit 4) and lockable (bit 5), and has no CHS view.
+    p.flags = chs ? 0x0002 : 0x0034;
     if (chs) {
         p.cylinders = d.geometry.cylinders;
         p.heads = d.geometry.heads;
