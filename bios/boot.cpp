@@ -22,6 +22,7 @@ void boot_failed(const char* device, const std::string& why) {
 // returning leaves the ROM to call INT 18h.
 void Bios::boot(RealModeCall& call) {
     if (kernel_) return start_linux(call);
+    cd_boot_.reset();  // a reboot may pick another device
     std::string order = cfg_.boot_order;
     for (char dev : std::string("cad"))
         if (order.find(dev) == std::string::npos) order += dev;
