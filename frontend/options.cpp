@@ -124,7 +124,7 @@ machine::DriveConfig parse_drive(const std::string& arg) {
             if (value != "on" && value != "off") throw bad("snapshot '" + value + "' (on, off)");
             d.snapshot = value == "on";
         } else {
-            throw bad("unknown key '" + (key.empty() ? value : key) + "'");
+            throw bad(key.empty() ? "'" + value + "' is not KEY=VALUE" : "unknown key '" + key + "'");
         }
     }
     if (d.path.empty()) throw bad("file= is missing");
