@@ -24,6 +24,7 @@
 
 #include "bios/bda.h"
 #include "bios/e820.h"
+#include "bios/el_torito.h"
 #include "bios/linux_boot.h"
 #include "cpu/cpu.h"
 #include "devices/io_bus.h"
@@ -43,7 +44,7 @@ enum class Service : uint16_t {
 struct Drives {
     storage::DiskImage* floppy[2] = {};  // 0x00, 0x01
     storage::DiskImage* hard[2] = {};    // 0x80, 0x81: the IDE disks in channel order
-    storage::DiskImage* cdrom = nullptr;  // 0xE0 once booted from it (El Torito, no emulation)
+    storage::DiskImage* cdrom = nullptr;  // 0xE0 (2048-byte blocks; El Torito when booted from)
 };
 
 // A Linux kernel to start instead of a boot sector (-kernel with a bzImage).
@@ -54,7 +55,8 @@ struct LinuxKernel {
 struct BiosConfig {
     uint64_t ram_bytes = 0;
     Drives drives;
-    // Boot devices in order: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped.
+    // Boot devices tried first: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped
+    // and the ones left out follow in the default order (bios/boot.cpp).
     std::string boot_order = "cad";
     LinuxKernel kernel;  // used when kernel.path is set
 };
@@ -157,6 +159,7 @@ private:
     void equipment(RealModeCall& call);           // post.cpp (BDA equipment word)
     void memory_size(RealModeCall& call);         // post.cpp (BDA base memory)
     void disk(RealModeCall& call);                // int13_disk.cpp
+    void write_el_torito_packet(RealModeCall& call);  // int13_disk.cpp (AX=4B01h)
     void system(RealModeCall& call);              // int15_system.cpp
     void keyboard(RealModeCall& call);            // int16_keyboard.cpp
     void keyboard_irq(RealModeCall& call);        // int16_keyboard.cpp
@@ -164,6 +167,11 @@ private:
     void boot(RealModeCall& call);                // boot.cpp
     void clock(RealModeCall& call);               // int1a_clock.cpp
     void start_linux(RealModeCall& call);         // boot.cpp
+    // boot.cpp: loads one boot order letter's device and points the IRET at it, or returns
+    // false (absent, or not bootable: the reason printed once).
+    bool boot_from(char device, RealModeCall& call);
+    bool boot_sector(storage::DiskImage* image, uint8_t drive, RealModeCall& call);
+    bool boot_cd(RealModeCall& call);
 
     // POST steps (post.cpp, pci_setup.cpp).
     void build_memory_map();
@@ -189,6 +197,7 @@ private:
     // INT 15h AH=86h: when the wait in progress ends, on the virtual clock.
     std::optional<uint64_t> wait_until_;
     std::optional<LinuxKernel16> kernel_;
+    std::optional<BootImage> cd_boot_;  // set when booted from the CD (INT 13h AX=4B01h)
     bool logged_bad_trap_ = false;
     std::vector<bool> logged_unsupported_ = std::vector<bool>(256 * 256);
 };

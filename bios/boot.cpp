@@ -1,22 +1,92 @@
 // INT 19h (bootstrap loader) and INT 18h (no bootable device).
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "bios/bios.h"
 
 namespace jitpc::bios {
 
+namespace {
+
+constexpr uint16_t BOOT_OFFSET = 0x7C00;
+
+void boot_failed(const char* device, const std::string& why) {
+    std::fprintf(stderr, "jitpc: boot from %s failed: %s\n", device, why.c_str());
+}
+
+}  // namespace
+
+// The boot order's devices in turn ('a' diskette A, 'c' the first hard disk, 'd' the CD-ROM),
+// then, as SeaBIOS does with QEMU's -boot, the devices it leaves out in the default order;
+// returning leaves the ROM to call INT 18h.
 void Bios::boot(RealModeCall& call) {
     if (kernel_) return start_linux(call);
-    for (char dev : cfg_.boot_order) {
-        if (dev != 'c' || !cfg_.drives.hard[0]) continue;
-        uint8_t sector[512];
-        if (!cfg_.drives.hard[0]->read(0, 1, sector)) continue;
-        if (sector[510] != 0x55 || sector[511] != 0xAA) continue;
-        call.write(0, 0x7C00, sector, sizeof sector);
-        call.set_reg16(cpu::EDX, 0x80);
-        call.redirect(0, 0x7C00);
-        return;
+    cd_boot_.reset();  // a reboot may pick another device
+    std::string order = cfg_.boot_order;
+    for (char dev : std::string("cad"))
+        if (order.find(dev) == std::string::npos) order += dev;
+    for (char dev : order)
+        if (boot_from(dev, call)) return;
+}
+
+bool Bios::boot_from(char device, RealModeCall& call) {
+    switch (device) {
+    case 'a': return boot_sector(cfg_.drives.floppy[0], 0x00, call);
+    case 'c': return boot_sector(cfg_.drives.hard[0], 0x80, call);
+    case 'd': return cfg_.drives.cdrom && boot_cd(call);
     }
+    return false;
+}
+
+// Sector 0 at 0000:7C00, entered with DL = the drive, when it ends with the 55h AAh signature
+// (checked on diskettes too, as SeaBIOS does by default).
+bool Bios::boot_sector(storage::DiskImage* image, uint8_t drive, RealModeCall& call) {
+    if (!image) return false;
+    const char* name = drive & 0x80 ? "hard disk" : "floppy";
+    uint8_t sector[storage::DiskImage::SECTOR];
+    if (!image->read(0, 1, sector)) {
+        boot_failed(name, "cannot read sector 0");
+        return false;
+    }
+    if (sector[510] != 0x55 || sector[511] != 0xAA) {
+        boot_failed(name, "not a bootable disk");
+        return false;
+    }
+    call.write(0, BOOT_OFFSET, sector, sizeof sector);
+    call.set_reg16(cpu::EDX, drive);
+    call.redirect(0, BOOT_OFFSET);
+    return true;
+}
+
+// El Torito no-emulation boot: the image at its load segment, entered at segment:0 with
+// DL = E0h, the drive INT 13h then serves in 2048-byte blocks.
+bool Bios::boot_cd(RealModeCall& call) {
+    std::string why;
+    const std::optional<BootImage> img = find_boot_image(*cfg_.drives.cdrom, why);
+    if (!img) {
+        boot_failed("CD-ROM", why);
+        return false;
+    }
+    const uint32_t bytes = uint32_t(img->sector_count) * storage::DiskImage::SECTOR;
+    std::vector<uint8_t> buf((bytes + CD_SECTOR - 1) / CD_SECTOR * CD_SECTOR);
+    if (!read_cd_sectors(*cfg_.drives.cdrom, img->load_rba, buf.size() / CD_SECTOR, buf.data())) {
+        boot_failed("CD-ROM", "the boot image lies outside the image file");
+        return false;
+    }
+    // The INT 19h frame sits below 0000:7C00; an image loaded across it gets a fresh frame
+    // just below its start instead.
+    const uint32_t start = uint32_t(img->load_segment) * 16, sp = call.reg16(cpu::ESP);
+    if (call.sreg(cpu::SS) == 0 && start < sp + 6 && sp < start + bytes) {
+        const uint16_t flags = call.read<uint16_t>(0, sp + 4);
+        call.set_reg16(cpu::ESP, uint16_t(start - 6));
+        call.write<uint16_t>(0, start - 2, flags);
+    }
+    call.write(img->load_segment, 0, buf.data(), bytes);
+    cd_boot_ = img;
+    call.set_reg16(cpu::EDX, 0xE0);
+    call.redirect(img->load_segment, 0);
+    return true;
 }
 
 // The kernel's real-mode setup code starts with its segment in every data segment register,

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <ctime>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace jitpc::frontend {
 
@@ -102,6 +104,75 @@ int64_t parse_rtc(const std::string& arg) {
     }
 }
 
+// Splits "a=b,c=d" into its key=value pairs (a pair without '=' gets an empty key).
+std::vector<std::pair<std::string, std::string>> split_options(const std::string& arg) {
+    std::vector<std::pair<std::string, std::string>> kv;
+    size_t start = 0;
+    while (start <= arg.size()) {
+        size_t comma = arg.find(',', start);
+        if (comma == std::string::npos) comma = arg.size();
+        const std::string item = arg.substr(start, comma - start);
+        const size_t eq = item.find('=');
+        if (eq == std::string::npos) kv.push_back({"", item});
+        else kv.push_back({item.substr(0, eq), item.substr(eq + 1)});
+        start = comma + 1;
+    }
+    return kv;
+}
+
+// -drive file=F[,format=raw][,if=ide|floppy][,media=disk|cdrom][,index=N][,snapshot=on|off]
+machine::DriveConfig parse_drive(const std::string& arg) {
+    using Interface = machine::DriveConfig::Interface;
+    machine::DriveConfig d;
+    auto bad = [&](const std::string& why) { return std::runtime_error("-drive " + arg + ": " + why); };
+    for (const auto& [key, value] : split_options(arg)) {
+        if (key == "file") d.path = value;
+        else if (key == "format") {
+            if (value != "raw") throw bad("format '" + value + "' is not supported (raw)");
+        } else if (key == "if") {
+            if (value == "ide") d.iface = Interface::Ide;
+            else if (value == "floppy") d.iface = Interface::Floppy;
+            else throw bad("interface '" + value + "' is not supported (ide, floppy)");
+        } else if (key == "media") {
+            if (value != "disk" && value != "cdrom") throw bad("media '" + value + "' (disk, cdrom)");
+            d.cdrom = value == "cdrom";
+        } else if (key == "index") {
+            if (value.size() != 1 || value[0] < '0' || value[0] > '3') throw bad("index '" + value + "'");
+            d.index = value[0] - '0';
+        } else if (key == "snapshot") {
+            if (value != "on" && value != "off") throw bad("snapshot '" + value + "' (on, off)");
+            d.snapshot = value == "on";
+        } else {
+            throw bad(key.empty() ? "'" + value + "' is not KEY=VALUE" : "unknown key '" + key + "'");
+        }
+    }
+    if (d.path.empty()) throw bad("file= is missing");
+    if (d.iface == Interface::Floppy && d.cdrom) throw bad("a floppy cannot be a CD-ROM");
+    if (d.iface == Interface::Floppy && d.index > 1) throw bad("floppy index is 0 or 1");
+    return d;
+}
+
+// -boot ORDER or -boot order=ORDER[,menu=off]: letters a (floppy), c (hard disk), d (CD-ROM).
+std::string parse_boot(const std::string& arg) {
+    auto bad = [&](const std::string& why) { return std::runtime_error("-boot " + arg + ": " + why); };
+    std::string order;
+    for (const auto& [key, value] : split_options(arg)) {
+        if (key.empty() || key == "order") order = value;
+        else if (key == "menu") {
+            if (value != "off") throw bad("there is no boot menu (menu=off)");
+        } else {
+            throw bad("unknown key '" + key + "'");
+        }
+    }
+    if (order.empty()) throw bad("no boot device given (a, c, d)");
+    for (size_t i = 0; i < order.size(); ++i) {
+        if (order[i] != 'a' && order[i] != 'c' && order[i] != 'd')
+            throw bad(std::string("unknown boot device '") + order[i] + "' (a, c, d)");
+        if (order.find(order[i]) != i) throw bad(std::string("boot device '") + order[i] + "' given twice");
+    }
+    return order;
+}
+
 }  // namespace
 
 const char* usage() {
@@ -115,6 +186,12 @@ const char* usage() {
            "                        -nographic, none while the terminal shows the screen)\n"
            "  -engine jit|interp    execution engine: the JIT, or the reference interpreter\n"
            "  -hda FILE, -hdb FILE  raw disk images on the primary IDE channel (written to!)\n"
+           "  -cdrom FILE           ISO 9660 image as the secondary master ATAPI CD-ROM (read-only)\n"
+           "  -fda FILE, -fdb FILE  raw diskette images (360K, 720K, 1.2M, 1.44M, 2.88M)\n"
+           "  -drive OPTS           file=FILE[,format=raw][,if=ide|floppy][,media=disk|cdrom]\n"
+           "                        [,index=N][,snapshot=on|off]\n"
+           "  -boot ORDER           boot devices in order (default cad): a floppy, c hard disk,\n"
+           "                        d CD-ROM; also order=ORDER[,menu=off]\n"
            "  -snapshot             keep disk writes in memory; the image files stay unchanged\n"
            "  -serial DEV           next serial port (COM1, then COM2): stdio, file:PATH, none\n"
            "                        (default: COM1 on stdio with -nographic, else none; COM2\n"
@@ -155,6 +232,12 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-debugcon") o.debugcon = need(i);
         else if (a == "-hda") o.machine.drives.push_back({need(i), {}, false, 0, false});
         else if (a == "-hdb") o.machine.drives.push_back({need(i), {}, false, 1, false});
+        else if (a == "-cdrom") o.machine.drives.push_back({need(i), {}, true, 2, false});
+        else if (a == "-fda" || a == "-fdb")
+            o.machine.drives.push_back({need(i), machine::DriveConfig::Interface::Floppy, false,
+                                        a == "-fda" ? 0 : 1, false});
+        else if (a == "-drive") o.machine.drives.push_back(parse_drive(need(i)));
+        else if (a == "-boot") o.machine.boot_order = parse_boot(need(i));
         else if (a == "-snapshot") o.machine.snapshot = true;
         else if (a == "-serial") {
             const std::string dev = need(i);

@@ -223,6 +223,8 @@ vector_table:
     dw int19_boot
     db 0x1A
     dw int1a_clock
+    db 0x1E
+    dw diskette_parameters
     db 0xFF
 
 ; ---------------------------------------------------------------------------------------------
@@ -246,6 +248,22 @@ config_table:
     db 0x64
     db 0, 0, 0, 0
 .end:
+
+; INT 1Eh's diskette parameter table (1.44 MB timings) at the address PC BIOSes have always used;
+; INT 13h AH=08h returns it too (bios/int13_disk.cpp).
+    times 0xEFC7 - ($ - $$) db 0xFF
+diskette_parameters:
+    db 0xAF         ; step rate 3 ms, head unload 240 ms
+    db 0x02         ; head load 4 ms, DMA mode
+    db 0x25         ; motor off delay, ticks
+    db 0x02         ; 512 bytes per sector
+    db 18           ; sectors per track
+    db 0x1B         ; gap length
+    db 0xFF         ; data length
+    db 0x6C         ; format gap length
+    db 0xF6         ; format fill byte
+    db 0x0F         ; head settle, ms
+    db 0x08         ; motor start, 1/8 s
 
 ; ---------------------------------------------------------------------------------------------
 ; The reset vector, the BIOS date and the model byte sit at the ROM's fixed top addresses.

@@ -99,6 +99,45 @@ head -c 1000 /dev/zero > "$dir/odd.img"
 expect_error "disk image not a multiple of 512 bytes" -hda "$dir/odd.img" -bios "$dir/exit5.rom"
 expect_error "missing disk image" -hda "$dir/no-such-disk.img" -bios "$dir/exit5.rom"
 expect_status "debug exit port" 11 -bios "$dir/exit5.rom"
+expect_error "missing -cdrom image" -cdrom "$dir/no-such.iso" -bios "$dir/exit5.rom"
+head -c 1024000 /dev/zero > "$dir/odd.flp"
+expect_error "diskette image of no diskette size" -fda "$dir/odd.flp"
+expect_error "-drive with an unknown key" -drive "file=$dir/odd.img,cache=none" -bios "$dir/exit5.rom"
+expect_error "-drive with a non-raw format" -drive "file=$dir/odd.img,format=qcow2" -bios "$dir/exit5.rom"
+expect_error "-drive without file=" -drive format=raw -bios "$dir/exit5.rom"
+expect_error "-drive floppy CD-ROM" -drive "file=$dir/odd.flp,if=floppy,media=cdrom" -bios "$dir/exit5.rom"
+head -c 1048576 /dev/zero > "$dir/blank.img"
+expect_error "two drives on one index" -drive "file=$dir/blank.img,index=1" -hdb "$dir/blank.img" -bios "$dir/exit5.rom"
+expect_error "-boot with an unknown device" -boot n -bios "$dir/exit5.rom"
+expect_error "-boot order= with a device twice" -boot order=cdc -bios "$dir/exit5.rom"
+expect_error "-boot with an unknown key" -boot order=c,splash=x -bios "$dir/exit5.rom"
+# Diskettes boot when their sector 0 ends with 55h AAh, from the boot order or after it.
+bytes "$dir/sector0" b0 10 e6 f4 f4                 # mov al, 0x10; out 0xF4, al; hlt
+head -c 505 /dev/zero >> "$dir/sector0"
+bytes "$dir/signature" 55 aa
+cat "$dir/sector0" "$dir/signature" > "$dir/boot.flp"
+head -c $((1474560 - 512)) /dev/zero >> "$dir/boot.flp"
+expect_status "diskette boot after the -boot order" 33 -fda "$dir/boot.flp" -boot order=dc,menu=off
+expect_status "-drive if=floppy boots" 33 -drive "file=$dir/boot.flp,format=raw,if=floppy,index=0,snapshot=on"
+head -c 1474560 /dev/zero > "$dir/blank.flp"
+expect_status "diskette without a boot signature" 2 -fda "$dir/blank.flp"
+if grep -q 'boot from floppy failed: not a bootable disk' "$dir/err"; then ok; else bad "no reason for the failed boot"; cat "$dir/err"; fi
+expect_status "CD-ROM without El Torito" 2 -cdrom "$dir/blank.img"
+if grep -q 'boot from CD-ROM failed: no El Torito boot record' "$dir/err"; then ok; else bad "no reason for the failed CD boot"; cat "$dir/err"; fi
+# A no-emulation image of 64 sectors at 0600:0000 covers the BIOS's INT 19h frame below 7C00h;
+# it checks that its bytes there (5Ah) arrived intact.
+if command -v xorriso > /dev/null; then
+    mkdir "$dir/iso"
+    # mov ax, cs; mov ds, ax; cmp dword [0x1BFA], 0x5A5A5A5A; jne fail; PASS; fail: exit 3
+    bytes "$dir/iso/boot.bin" 8c c8 8e d8 66 81 3e fa 1b 5a 5a 5a 5a 75 05 b0 10 e6 f4 f4 b0 03 e6 f4 f4
+    head -c $((32768 - 25)) /dev/zero | tr '\0' '\132' >> "$dir/iso/boot.bin"
+    xorriso -as mkisofs -quiet -b boot.bin -no-emul-boot -boot-load-size 64 -o "$dir/low.iso" \
+        "$dir/iso" 2> /dev/null
+    # xorriso has no -boot-load-seg: the initial entry's load segment (catalog + 22h) becomes 0600h.
+    catalog=$(od -An -tu4 -j $((17 * 2048 + 0x47)) -N4 "$dir/low.iso" | tr -d ' ')
+    printf '\000\006' | dd of="$dir/low.iso" bs=1 seek=$((catalog * 2048 + 0x22)) conv=notrunc 2> /dev/null
+    expect_status "CD boot image loaded over the INT 19h frame" 33 -drive "file=$dir/low.iso,media=cdrom"
+fi
 # mov dx, 0x604; mov ax, 0x3400 (SLP_TYP 5 | SLP_EN); out dx, ax; then exit 5 if still running
 rom "$dir/poweroff.rom" ba 04 06 b8 00 34 ef b0 05 e6 f4 f4
 expect_status "ACPI S5 through PM1a_CNT powers off" 0 -bios "$dir/poweroff.rom"

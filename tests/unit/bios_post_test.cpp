@@ -12,6 +12,7 @@
 
 #include "bios/acpi_tables.h"
 #include "machine/machine.h"
+#include "temp_file.h"
 
 using namespace jitpc;
 
@@ -46,6 +47,7 @@ struct Regs {
 
 struct PostFixture {
     BootDisk disk;
+    test::TempFile floppy_image{1474560, [](uint64_t) { return uint8_t(0); }};  // blank 1.44 MB
     std::unique_ptr<machine::Machine> m;
 
     explicit PostFixture(uint64_t ram = 128ull << 20, bool floppy = false) {
@@ -54,7 +56,7 @@ struct PostFixture {
         cfg.debugcon = nullptr;
         cfg.drives.push_back({disk.path, machine::DriveConfig::Interface::Ide, false, 0, true});
         if (floppy)
-            cfg.drives.push_back({disk.path, machine::DriveConfig::Interface::Floppy, false, 0, true});
+            cfg.drives.push_back({floppy_image.path, machine::DriveConfig::Interface::Floppy, false, 0, true});
         m = std::make_unique<machine::Machine>(cfg);
         REQUIRE(m->run() == machine::EXIT_HALTED);  // POST done, the boot sector halted
         REQUIRE(m->cpu.seg[cpu::CS].sel == 0);
