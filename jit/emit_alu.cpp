@@ -36,9 +36,12 @@ bool binary(Translator& t) {
     if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
     auto dst = Translator::guest_reg(d.reg.value);
     if (!dst) return false;
+    // ADC and SBB read CF: a memory source would be loaded by a call, which loses the host's
+    // flags, so they take registers and immediates only.
+    if (ReadsCarry && t.op(1).type == ZYDIS_OPERAND_TYPE_MEMORY) return false;
+    if (ReadsCarry) t.flags_to_host();
     asmjit::Operand src;
     if (!source(t, t.op(1), *dst, src)) return false;
-    if (ReadsCarry) t.flags_to_host();
     t.a.emit(Op, *dst, src);
     t.flags_produced(Kind);
     return true;

@@ -55,7 +55,9 @@ bool call(Translator& t) {
 }
 
 bool ret(Translator& t) {
-    if (!t.stack32() || t.insn().osize != 4) return false;
+    // Zydis names RETF "ret" too: far returns change CS and maybe privilege, so they fall back.
+    if (t.zi().meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR || !t.stack32() || t.insn().osize != 4)
+        return false;
     const auto& o = t.op(0);
     const uint32_t release = o.type == ZYDIS_OPERAND_TYPE_IMMEDIATE ? uint32_t(o.imm.value.u) : 0;
     t.clobber_flags();

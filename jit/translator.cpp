@@ -76,16 +76,17 @@ bool Translator::effective_address(const ZydisDecodedOperand& m) {
 
 // ---- flags -----------------------------------------------------------------------------------
 
+// Uses edi and ecx only, so values emitters hold in eax/edx/esi survive it.
 void Translator::materialize_flags() {
     if (!flags_in_host_ || !flags_dirty_) return;
     uint32_t keep = cpu::EFLAGS_ARITH;
     if (flags_kind_ == FlagKind::Logic) keep &= ~cpu::EFLAGS_AF;
     a.pushfq();
-    a.pop(x::rax);
-    a.and_(x::eax, keep);
+    a.pop(x::rdi);
+    a.and_(x::edi, keep);
     a.mov(x::ecx, x::dword_ptr(CPU, FLAGS_BITS));
     a.and_(x::ecx, ~cpu::EFLAGS_ARITH);
-    a.or_(x::ecx, x::eax);
+    a.or_(x::ecx, x::edi);
     a.mov(x::dword_ptr(CPU, FLAGS_BITS), x::ecx);
     a.mov(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
     flags_dirty_ = false;
