@@ -55,7 +55,8 @@ class Emulator:
 
     def args(self, stats=False):
         extra = [] if self.qemu else ["-max-insns", MAX_INSNS] + (["-stats"] if stats else [])
-        return self.cmd + ["-nographic", "-no-reboot"] + extra
+        # -snapshot: parallel variants share the test disks, and nothing may change them.
+        return self.cmd + ["-nographic", "-no-reboot", "-snapshot"] + extra
 
 
 def machine_args(variant, g):
