@@ -107,9 +107,11 @@ def problems(emu, status, lines):
     found = []
     if status != 0:
         found.append(f"exit status {status}, want 0 (the guest's poweroff -f)")
-    for c in CHECKS:
-        if not any(l.startswith(f"JITPC-PASS {c}") for l in lines):
-            found.append(f"no PASS line for {c}")
+    if "JITPC-TEST-START" not in lines:
+        found.append("the guest never reached /init (no JITPC-TEST-START)")
+    missing = [c for c in CHECKS if not any(l.startswith(f"JITPC-PASS {c}") for l in lines)]
+    if missing:
+        found.append("no PASS line for " + ", ".join(missing))
     found += [l for l in lines if l.startswith("JITPC-FAIL")]
     if "JITPC-ALL-PASSED" not in lines:
         found.append("no JITPC-ALL-PASSED line")
