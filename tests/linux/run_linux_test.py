@@ -74,6 +74,21 @@ def machine_args(variant, g):
             "-drive", f"file={g / 'cd.iso'},media=cdrom,index=3"]
 
 
+# The kernel's real-mode setup code prints this (early serial console): it must run for -kernel
+# and linux16, and must not for GRUB's `linux`, which enters the 32-bit entry point directly.
+SETUP_LINE = "Probing EDD"
+
+
+def path_lines(variant):
+    """(present, absent) log lines that show the guest took the boot path the variant names."""
+    if not variant.startswith("grub-"):
+        return [SETUP_LINE], []
+    entry = variant.split("-")[2]
+    title = {"linux": "linux: 32-bit boot protocol", "linux16": "linux16: real-mode setup code"}
+    booting = f"Booting `Debian i386 ({title[entry]})'"
+    return ([booting, SETUP_LINE], []) if entry == "linux16" else ([booting], [SETUP_LINE])
+
+
 def boot(emu, args):
     """Runs the emulator; returns (status, guest output lines, emulator stderr)."""
     proc = subprocess.Popen([str(a) for a in args], stdin=subprocess.PIPE,
@@ -102,9 +117,11 @@ def boot(emu, args):
     return status, lines, err[0].decode("latin-1") if err else ""
 
 
-def problems(emu, status, lines):
+def problems(emu, variant, status, lines):
     out = "\n".join(lines)
-    found = []
+    present, absent = path_lines(variant)
+    found = [f"output lacks '{s}' (boot path)" for s in present if s not in out]
+    found += [f"output has '{s}' (wrong boot path)" for s in absent if s in out]
     if status != 0:
         found.append(f"exit status {status}, want 0 (the guest's poweroff -f)")
     if "JITPC-TEST-START" not in lines:
@@ -157,13 +174,13 @@ def main():
     name = f"{variant} on {' '.join(emu.cmd)}"
     if variant != "determinism":
         status, lines, err = boot(emu, emu.args() + machine_args(variant, guest))
-        return report(name, problems(emu, status, lines), lines, err)
+        return report(name, problems(emu, variant, status, lines), lines, err)
     if emu.qemu:
         print("run_linux_test: SKIP: QEMU runs are not deterministic; determinism is a jitpc check")
         return SKIP
     runs = [boot(emu, emu.args(stats=True) + machine_args(variant, guest)) for _ in range(2)]
     (s1, l1, e1), (s2, l2, e2) = runs
-    found = problems(emu, s1, l1)
+    found = problems(emu, variant, s1, l1)
     if l1 != l2:
         diff = next(i for i, (a, b) in enumerate(zip(l1 + [""], l2 + [""])) if a != b)
         found.append(f"the two runs' output differs from line {diff + 1}: "
