@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/linux_boot.sh [JITPC]: boots the Debian guest (scripts/debian-guest) in test mode with
+# -kernel, -m 128M, on jitpc and, when installed, on qemu-system-i386, and prints a table of
+# host wall-clock times taken when the guest's marker lines reach the host:
+#   boot      start of the emulator -> JITPC-TEST-START (init's shell is running)
+#   workload  JITPC-WORKLOAD-BEGIN -> JITPC-WORKLOAD-END (gzip 4 MiB, a shell loop, sha256 of seq)
+#   total     start -> exit (adds the storage checks and the power-off)
+# The machines are shared and noisy: compare the two rows of one run, not runs of different days.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+jitpc=${1:-build/jitpc}
+guest=build/guests/debian
+scripts/debian-guest "$guest"
+status=$?
+[ $status -eq 77 ] && { echo "linux_boot: skipped, no Debian mirror reachable"; exit 0; }
+[ $status -ne 0 ] && exit $status
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+input='echo JITPC-INPUT-$((6*7))'
+
+# measure KIND CMD...: prints "boot workload total verdict". jitpc takes its input up front (it
+# delivers it once the guest opened the UART); QEMU drops input that comes before Linux owns the
+# UART, so it gets the line when the guest asks for it.
+measure() {
+    local kind=$1
+    shift
+    rm -f "$tmp/in"
+    mkfifo "$tmp/in"
+    local t0=$EPOCHREALTIME
+    timeout 1800 "$@" <"$tmp/in" 2>"$tmp/err" | {
+        exec 4>"$tmp/in"
+        [ "$kind" = jitpc ] && { echo "$input" >&4; exec 4>&-; }
+        tb='' wb='' we='' verdict=FAILED
+        while IFS= read -r line; do
+            now=$EPOCHREALTIME
+            case $line in
+                JITPC-TEST-START*) tb=$now ;;
+                JITPC-WORKLOAD-BEGIN*) wb=$now ;;
+                JITPC-WORKLOAD-END*) we=$now ;;
+                JITPC-READY-FOR-INPUT*) [ "$kind" = qemu ] && { echo "$input" >&4; exec 4>&-; } ;;
+                JITPC-ALL-PASSED*) verdict=ok ;;
+            esac
+        done
+        te=$EPOCHREALTIME
+        LC_ALL=C awk -v t0="${t0/,/.}" -v tb="${tb/,/.}" -v wb="${wb/,/.}" -v we="${we/,/.}" \
+            -v te="${te/,/.}" -v v="$verdict" 'function d(a, b) { return a == "" || b == "" ? "-" : sprintf("%.2f s", b - a) }
+            BEGIN { printf "%-10s %-10s %-10s %s\n", d(t0, tb), d(wb, we), d(t0, te), v }'
+    }
+}
+
+machine=(-nographic -no-reboot -snapshot -m 128M -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img"
+         -append "console=ttyS0 jitpc.test=1 panic=-1" -hda "$guest/disk.img" -cdrom "$guest/cd.iso")
+printf "%-20s %-10s %-10s %-10s %s\n" emulator boot workload total checks
+printf "%-20s %s\n" jitpc "$(measure jitpc "$jitpc" "${machine[@]}")"
+if command -v qemu-system-i386 >/dev/null; then
+    printf "%-20s %s\n" "qemu-system-i386" "$(measure qemu qemu-system-i386 "${machine[@]}")"
+fi

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Boots the Debian guest (scripts/debian-guest) in test mode and checks what it printed.
+
+run_linux_test.py EMULATOR GUESTDIR VARIANT
+
+VARIANT: kernel-128m, kernel-1g (direct -kernel), grub-{hda,cdrom}-{linux,linux16} (the GRUB
+hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), determinism (two runs of
+kernel-128m: identical output and identical -stats counts).
+
+The run passes when every check of guests/debian/init printed PASS, the emulator exited with
+status 0 (the guest's poweroff) and the kernel log has the lines BRINGUP.md asks for and none of
+the bad ones. On failure the last 30 lines of guest output are shown.
+
+JITPC_LINUX_EMULATOR=qemu-system-i386 runs the same checks on QEMU instead of EMULATOR, to show
+the checks themselves are right. Exit 77 (skipped) only when no Debian mirror can be reached.
+"""
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SKIP = 77
+APPEND = "console=ttyS0 jitpc.test=1 panic=-1"
+# The line the harness types; init runs it and expects JITPC-INPUT-42.
+INPUT_LINE = b"echo JITPC-INPUT-$((6*7))\n"
+READY = "JITPC-READY-FOR-INPUT"
+CHECKS = ["pci-0000:00:00.0", "pci-0000:00:01.0", "pci-0000:00:01.1", "gzip-input",
+          "gzip-output", "gunzip-round-trip", "seq-sha256", "shell-loop", "insmod-chain",
+          "disk-sha256", "cd-sha256", "iso9660-file", "serial-input"]
+LOG_PRESENT = ["tsc: Fast TSC calibration using PIT", "clocksource: Switched to clocksource tsc",
+               "ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A",
+               "Checking if this processor honours the WP bit even in supervisor mode...Ok."]
+LOG_ABSENT = ["unchecked MSR access", "WARNING:", "BUG:", "Call Trace", "LSR safety check",
+              "unable to open an initial console"]
+# 20 G ticks: about 80 s of interpretation, ten times what a boot plus the checks needs.
+MAX_INSNS = "20000000000"
+
+
+class Emulator:
+    """How one emulator is driven. jitpc delivers piped stdin only once the guest opened the
+    UART and blocks for it, so the input goes in up front; QEMU reads stdin whenever the UART
+    has room and drops what arrives before Linux owns the port, so the line goes in when the
+    guest asks for it."""
+
+    def __init__(self, jitpc):
+        override = os.environ.get("JITPC_LINUX_EMULATOR")
+        self.cmd = override.split() if override else [jitpc]
+        self.qemu = "qemu" in Path(self.cmd[0]).name
+        self.timeout = 600 if self.qemu else 1800
+        # QEMU's PIT and TSC follow the host clock under TCG, so its fast TSC calibration fails;
+        # jitpc's virtual clock makes it exact.
+        self.present = [l for l in LOG_PRESENT if not (self.qemu and "Fast TSC" in l)]
+
+    def args(self, stats=False):
+        extra = [] if self.qemu else ["-max-insns", MAX_INSNS] + (["-stats"] if stats else [])
+        # -snapshot: parallel variants share the test disks, and nothing may change them.
+        return self.cmd + ["-nographic", "-no-reboot", "-snapshot"] + extra
+
+
+def machine_args(variant, g):
+    kernel = ["-kernel", g / "vmlinuz", "-initrd", g / "initrd.img", "-append", APPEND]
+    if variant in ("kernel-128m", "determinism"):
+        return ["-m", "128M"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
+    if variant == "kernel-1g":
+        return ["-m", "1G"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
+    _, where, entry = variant.split("-")
+    iso = g / f"grub-{entry}.iso"
+    if where == "hda":
+        return ["-m", "128M", "-hda", iso, "-hdb", g / "disk.img", "-cdrom", g / "cd.iso"]
+    # The test CD goes to the secondary slave, the GRUB CD is -cdrom (secondary master).
+    return ["-m", "128M", "-hda", g / "disk.img", "-cdrom", iso, "-boot", "d",
+            "-drive", f"file={g / 'cd.iso'},media=cdrom,index=3"]
+
+
+# The kernel's real-mode setup code prints this (early serial console): it must run for -kernel
+# and linux16, and must not for GRUB's `linux`, which enters the 32-bit entry point directly.
+SETUP_LINE = "Probing EDD"
+
+
+def path_lines(variant):
+    """(present, absent) log lines that show the guest took the boot path the variant names."""
+    if not variant.startswith("grub-"):
+        return [SETUP_LINE], []
+    entry = variant.split("-")[2]
+    title = {"linux": "linux: 32-bit boot protocol", "linux16": "linux16: real-mode setup code"}
+    booting = f"Booting `Debian i386 ({title[entry]})'"
+    return ([booting, SETUP_LINE], []) if entry == "linux16" else ([booting], [SETUP_LINE])
+
+
+def boot(emu, args):
+    """Runs the emulator; returns (status, guest output lines, emulator stderr)."""
+    proc = subprocess.Popen([str(a) for a in args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    timer = threading.Timer(emu.timeout, proc.kill)
+    timer.start()
+    err = []
+    drain = threading.Thread(target=lambda: err.append(proc.stderr.read()))
+    drain.start()
+    if not emu.qemu:
+        proc.stdin.write(INPUT_LINE)
+        proc.stdin.close()
+    lines = []
+    for raw in proc.stdout:
+        line = raw.decode("latin-1").rstrip("\r\n")
+        lines.append(line)
+        if emu.qemu and READY in line and not proc.stdin.closed:
+            proc.stdin.write(INPUT_LINE)
+            proc.stdin.close()
+    status = proc.wait()
+    timed_out = not timer.is_alive()
+    timer.cancel()
+    drain.join()
+    if timed_out:
+        lines.append(f"run_linux_test: killed after {emu.timeout} s of host time")
+    return status, lines, err[0].decode("latin-1") if err else ""
+
+
+def problems(emu, variant, status, lines):
+    out = "\n".join(lines)
+    present, absent = path_lines(variant)
+    found = [f"output lacks '{s}' (boot path)" for s in present if s not in out]
+    found += [f"output has '{s}' (wrong boot path)" for s in absent if s in out]
+    if status != 0:
+        found.append(f"exit status {status}, want 0 (the guest's poweroff -f)")
+    if "JITPC-TEST-START" not in lines:
+        found.append("the guest never reached /init (no JITPC-TEST-START)")
+    missing = [c for c in CHECKS if not any(l.startswith(f"JITPC-PASS {c}") for l in lines)]
+    if missing:
+        found.append("no PASS line for " + ", ".join(missing))
+    found += [l for l in lines if l.startswith("JITPC-FAIL")]
+    if "JITPC-ALL-PASSED" not in lines:
+        found.append("no JITPC-ALL-PASSED line")
+    typed = "JITPC-LINE " + INPUT_LINE.decode().strip()
+    if typed not in lines:
+        found.append(f"the guest did not read back the typed line ('{typed}')")
+    found += [f"kernel log lacks '{s}'" for s in emu.present if s not in out]
+    found += [f"kernel log has '{s}'" for s in LOG_ABSENT if s in out]
+    return found
+
+
+def report(name, found, lines, err):
+    if not found:
+        print(f"{name}: PASS")
+        return 0
+    print(f"{name}: FAIL")
+    for f in found:
+        print(f"  - {f}")
+    print("---- last 30 lines of guest output ----")
+    print("\n".join(lines[-30:]))
+    if err.strip():
+        print("---- emulator stderr ----")
+        print(err.strip())
+    return 1
+
+
+def stats_of(err):
+    return [l for l in err.splitlines() if l.startswith("jitpc: retired") or "virtual time" in l]
+
+
+def main():
+    if len(sys.argv) != 4:
+        raise SystemExit(__doc__.split("\n\n")[1])
+    emu, guest, variant = Emulator(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "debian-guest"), "--grub",
+                            str(guest)])
+    if built.returncode == SKIP:
+        print("run_linux_test: SKIP: no Debian mirror reachable to fetch the guest")
+        return SKIP
+    if built.returncode:
+        print("run_linux_test: FAIL: scripts/debian-guest failed")
+        return 1
+    name = f"{variant} on {' '.join(emu.cmd)}"
+    if variant != "determinism":
+        status, lines, err = boot(emu, emu.args() + machine_args(variant, guest))
+        return report(name, problems(emu, variant, status, lines), lines, err)
+    if emu.qemu:
+        print("run_linux_test: SKIP: QEMU runs are not deterministic; determinism is a jitpc check")
+        return SKIP
+    runs = [boot(emu, emu.args(stats=True) + machine_args(variant, guest)) for _ in range(2)]
+    (s1, l1, e1), (s2, l2, e2) = runs
+    found = problems(emu, variant, s1, l1)
+    if l1 != l2:
+        diff = next(i for i, (a, b) in enumerate(zip(l1 + [""], l2 + [""])) if a != b)
+        found.append(f"the two runs' output differs from line {diff + 1}: "
+                     f"'{(l1 + [''])[diff]}' vs '{(l2 + [''])[diff]}'")
+    if not stats_of(e1) or stats_of(e1) != stats_of(e2):
+        found.append(f"-stats differ or are missing: {stats_of(e1)} vs {stats_of(e2)}")
+    return report(name, found, l2, e2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
