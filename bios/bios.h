@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,11 @@ struct LinuxKernel {
     std::string path, initrd_path, cmdline;
 };
 
+// Where teletype output (INT 10h AH=0Eh/13h) is copied as well, as QEMU's BIOS copies it to the
+// serial console under -nographic: boot loaders' and the kernel setup code's messages then show
+// without a screen. Host-side only: the guest's UART sees nothing of it.
+using TextMirror = std::function<void(uint8_t)>;
+
 struct BiosConfig {
     uint64_t ram_bytes = 0;
     Drives drives;
@@ -59,6 +65,7 @@ struct BiosConfig {
     // and the ones left out follow in the default order (bios/boot.cpp).
     std::string boot_order = "cad";
     LinuxKernel kernel;  // used when kernel.path is set
+    TextMirror text_mirror;
 };
 
 // The caller of a trapped service, as it sees itself: registers, its FLAGS image on the stack,

@@ -32,8 +32,8 @@ constexpr uint8_t BLANK = 0x07;                    // light grey on black
 // One text page's view of the BDA and the buffer, for the service being run.
 class Screen {
 public:
-    Screen(RealModeCall& call, devices::IoBus& bus, uint8_t page)
-        : call_(call), bus_(bus), page_(page % PAGES) {}
+    Screen(RealModeCall& call, devices::IoBus& bus, uint8_t page, const TextMirror* mirror = nullptr)
+        : call_(call), bus_(bus), page_(page % PAGES), mirror_(mirror) {}
 
     uint8_t page() const { return page_; }
     uint8_t active_page() { return bda8(bda::ACTIVE_PAGE); }
@@ -88,6 +88,7 @@ public:
     // without one, keeping the cell's; the screen scrolls up at the bottom with the attribute
     // under the cursor.
     void teletype(uint8_t ch, std::optional<uint8_t> attr = std::nullopt) {
+        if (mirror_ && *mirror_) (*mirror_)(ch);
         Pos p = cursor();
         switch (ch) {
         case '\a': return;
@@ -131,6 +132,7 @@ private:
     RealModeCall& call_;
     devices::IoBus& bus_;
     uint8_t page_;
+    const TextMirror* mirror_;
 };
 
 // The CRTC cursor lines for a shape in BDA form (CH start, CL end). Shapes given in CGA terms
@@ -219,7 +221,7 @@ void write_string(RealModeCall& call, Screen& s) {
 
 void Bios::video(RealModeCall& call) {
     const uint8_t bh = call.reg8(7), bl = call.reg8(3);
-    Screen page(call, bus_, bh);
+    Screen page(call, bus_, bh, &cfg_.text_mirror);
     Screen active(call, bus_, call.read<uint8_t>(bda::SEGMENT, bda::ACTIVE_PAGE));
     switch (call.ah()) {
     case 0x00: {

@@ -31,8 +31,11 @@ public:
     // (the front end holds input back instead of overrunning the guest).
     void receive(uint8_t byte);
     bool can_receive() const;
-    // MCR.DTR (Data Terminal Ready): the guest has opened the port and wants input.
-    bool dtr() const { return mcr_ & 0x01; }
+    // MCR.DTR and MCR.RTS both set: the guest has the port open and is ready to receive (the
+    // RS-232 hardware handshake). Drivers raise both when a port is opened for use (Linux's
+    // 8250 on open, GRUB, BIOS INT 14h) but not while probing it, so host input is never fed
+    // into a FIFO the driver is about to clear.
+    bool ready_for_input() const { return (mcr_ & 0x03) == 0x03; }
 
 private:
     uint8_t read_reg(unsigned reg);

@@ -137,6 +137,8 @@ void Machine::start_firmware() {
     bc.ram_bytes = cfg_.ram_bytes;
     bc.boot_order = cfg_.boot_order;
     bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append};
+    // Without a screen (-nographic), teletype output also goes where COM1's output goes.
+    if (!cfg_.display) bc.text_mirror = serial_sink(cfg_.serial[0]);
     int hard = 0;
     for (int i = 0; i < 4; ++i) {
         if (!drives.ide[i]) continue;
@@ -186,7 +188,7 @@ void Machine::fill_cmos() {
 
 // The deterministic input rule: at every INPUT_POLL_TICKS of guest time, each host input that
 // has not ended gives at most one byte, and only when its device can take it: COM1 once the
-// guest has raised DTR (it opened the port) and the receiver has room, the keyboard when the
+// guest has raised DTR and RTS (it opened the port) and the receiver has room, the keyboard when the
 // i8042's output buffer and keyboard queue are empty. Nothing here depends on host time; the
 // display's refresh and the user's commands (which a terminal input answers at every poll)
 // are host-side only.
@@ -211,7 +213,7 @@ void Machine::poll_input(uint64_t now) {
         }
     };
     if (com1_input_)
-        serve(com1_input_, com1.dtr() && com1.can_receive() ? Deliver([this](uint8_t b) { com1.receive(b); })
+        serve(com1_input_, com1.ready_for_input() && com1.can_receive() ? Deliver([this](uint8_t b) { com1.receive(b); })
                                                              : Deliver());
     if (keyboard_input_ && !bus.exit_requested)
         serve(keyboard_input_, kbc.ready_for_key() ? Deliver([this](uint8_t b) { kbc.key_scancode(b); })
@@ -223,7 +225,7 @@ void Machine::poll_input(uint64_t now) {
 // Whether the input poll can wake a halted CPU: an input that has not ended feeds a device
 // whose interrupt the guest has enabled.
 bool Machine::input_can_wake() const {
-    return (com1_input_ && com1.dtr()) || (keyboard_input_ && kbc.key_interrupts());
+    return (com1_input_ && com1.ready_for_input()) || (keyboard_input_ && kbc.key_interrupts());
 }
 
 // ACPI S5 (poweroff) and the user's Ctrl-A x: the run ends with status 0, as QEMU exits when
