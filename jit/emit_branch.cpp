@@ -20,10 +20,30 @@ bool relative_target(Translator& t, int64_t& target) {
     return true;
 }
 
+// The target of an indirect JMP/CALL (register or memory, 32-bit operand) into eax.
+bool indirect_target(Translator& t) {
+    const auto& o = t.op(0);
+    if (t.insn().osize != 4 || t.zi().meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR) return false;
+    if (o.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        auto r = Translator::guest_reg(o.reg.value);
+        if (!r || r->size() != 4) return false;
+        t.clobber_flags();
+        t.a.mov(x::eax, *r);
+        return true;
+    }
+    if (o.type != ZYDIS_OPERAND_TYPE_MEMORY || !t.effective_address(o)) return false;
+    t.load(4, t.insn().seg);
+    return true;
+}
+
 bool jmp(Translator& t) {
     int64_t target;
-    if (!relative_target(t, target)) return false;
-    t.exit_to(target);
+    if (relative_target(t, target)) {
+        t.exit_to(target);
+        return true;
+    }
+    if (!indirect_target(t)) return false;
+    t.exit_indirect();
     return true;
 }
 
@@ -43,14 +63,30 @@ bool jcc(Translator& t) {
     return true;
 }
 
-bool call(Translator& t) {
-    int64_t target;
-    if (!t.stack32() || !relative_target(t, target)) return false;
+// The return address goes on the stack only after the target was read, so a fault in either
+// leaves ESP and memory as they were.
+void push_return_address(Translator& t) {
     t.next_eip_to_eax();
     t.a.lea(x::esi, x::ptr(ESP.r64(), -4));
     t.store(4, cpu::SS);
     t.a.lea(ESP, x::ptr(ESP.r64(), -4));
-    t.exit_to(target);
+}
+
+bool call(Translator& t) {
+    if (!t.stack32()) return false;
+    int64_t target;
+    if (relative_target(t, target)) {
+        push_return_address(t);
+        t.exit_to(target);
+        return true;
+    }
+    if (t.op(0).type == ZYDIS_OPERAND_TYPE_REGISTER && t.op(0).reg.value == ZYDIS_REGISTER_ESP)
+        return false;  // CALL ESP jumps to the value before the push
+    if (!indirect_target(t)) return false;
+    t.park_eax();
+    push_return_address(t);
+    t.unpark_eax();
+    t.exit_indirect();
     return true;
 }
 

@@ -118,9 +118,14 @@ bool pop(Translator& t) {
     return true;
 }
 
+// NOP, PAUSE and the hint NOPs: nothing to emit.
+bool nop(Translator&) { return true; }
+
 }  // namespace
 
 void register_move_emitters(Emitter* e) {
+    e[ZYDIS_MNEMONIC_NOP] = nop;
+    e[ZYDIS_MNEMONIC_PAUSE] = nop;
     e[ZYDIS_MNEMONIC_MOV] = mov;
     e[ZYDIS_MNEMONIC_MOVZX] = extend<false>;
     e[ZYDIS_MNEMONIC_MOVSX] = extend<true>;

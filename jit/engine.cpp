@@ -54,6 +54,9 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes) : cpu(c), buf_(cache_bytes) {
         a.jmp(x::rdx);
     }));
     buf_.reserve_prefix();
+    const auto* state = reinterpret_cast<const uint8_t*>(static_cast<cpu::CpuState*>(&cpu));
+    for (int u = 0; u < 2; ++u)
+        tlb_offset[u] = int32_t(reinterpret_cast<const uint8_t*>(&cpu.mmu.tlb[u][0]) - state);
     cpu.code.on_remove = [](void* ctx, cpu::Block* b) { static_cast<Engine*>(ctx)->forget(b); };
     cpu.code.remove_ctx = this;
 }
@@ -81,6 +84,8 @@ bool Engine::run_block(cpu::Block& b) {
         code = translate(b, v);
         if (!code) return false;
     }
+    IndirectEntry& slot = indirect[indirect_slot(c.eip)];
+    slot = {c.eip | uint64_t(v) << 32, c.code_epoch, code, 0};
     ChainSite* site = enter_(this, &c, code);
     if (fault_pending) {
         fault_pending = false;
@@ -150,6 +155,7 @@ void Engine::flush() {
         b->native = nullptr;
     }
     translated_.clear();
+    for (IndirectEntry& e : indirect) e = IndirectEntry{};
     buf_.reset();
     ++cache_flushes;
 }

@@ -32,11 +32,24 @@ struct ChainSite {
 
 // What the engine keeps per decoded block.
 struct Translation {
-    // Host code per variant (privilege class and stack size the code was specialised for).
-    uint8_t* code[4] = {};
+    // Host code per variant (what the code was specialised for: Engine::variant()).
+    uint8_t* code[8] = {};
     std::vector<std::unique_ptr<ChainSite>> sites;  // the jumps out of this block's translations
     std::vector<ChainSite*> incoming;               // linked jumps into them
 };
+
+// Indirect branches (returns, jumps and calls through registers or memory) look their target
+// up here from generated code and jump straight into its translation on a hit. An entry holds
+// for one EIP and variant while the code epoch is unchanged: any TLB flush or removed block
+// bumps the epoch, so an entry never outlives the mapping or the code it was made for. With CS
+// flat, EIP is the linear address.
+struct IndirectEntry {
+    uint64_t key = ~0ull;  // EIP | variant << 32
+    uint64_t epoch = 0;
+    uint8_t* code = nullptr;
+    uint64_t pad = 0;
+};
+static_assert(sizeof(IndirectEntry) == 32);
 
 class Engine : public cpu::NativeRunner {
 public:
@@ -54,7 +67,17 @@ public:
     uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;
 
 private:
-    static unsigned variant(const cpu::Cpu& c) { return unsigned(c.user()) | unsigned(c.stack32()) << 1; }
+    // Bit 0: CPL 3 (which TLB); bit 1: 32-bit stack; bit 2: alignment checking on. Each can
+    // change only through instructions that end the block (far transfers, MOV SS, POPF, MOV
+    // CR0), so a translation and every block it links to run under the variant it was made for.
+    static unsigned variant(const cpu::Cpu& c) {
+        return unsigned(c.user()) | unsigned(c.stack32()) << 1 | unsigned(c.alignment_check_on()) << 2;
+    }
+    // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
+    int32_t tlb_offset[2] = {};
+    static constexpr unsigned INDIRECT_BITS = 12;
+    static unsigned indirect_slot(uint32_t eip) { return (eip ^ (eip >> INDIRECT_BITS)) & ((1u << INDIRECT_BITS) - 1); }
+    IndirectEntry indirect[1u << INDIRECT_BITS];
     uint8_t* translate(cpu::Block& b, unsigned variant);
     void flush();
     void forget(cpu::Block* b);
@@ -62,7 +85,7 @@ private:
 
     CodeBuffer buf_;
     // enter(engine, cpu, code) → the ChainSite to link next, or null.
-    using EnterFn = ChainSite* (*)(Engine*, cpu::Cpu*, const uint8_t*);
+    using EnterFn = ChainSite* (*)(Engine*, cpu::CpuState*, const uint8_t*);
     EnterFn enter_ = nullptr;
     uint8_t* exit_stub_ = nullptr;
     std::vector<cpu::Block*> translated_;  // blocks holding a Translation, for flush()

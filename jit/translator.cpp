@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "cpu/decode.h"
+#include "memory/softmmu.h"
 #include "jit/engine.h"
 #include "jit/helpers.h"
 
@@ -19,6 +20,8 @@ constexpr int32_t ICOUNT = offsetof(CpuState, icount);
 constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
 constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
 constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
+constexpr int32_t CODE_EPOCH = offsetof(CpuState, code_epoch);
+constexpr int32_t NEXT_EIP = offsetof(CpuState, next_eip);
 constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
 constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op);
 
@@ -50,7 +53,9 @@ std::optional<x::Gp> Translator::guest_reg(ZydisRegister r) {
 }
 
 bool Translator::effective_address(const ZydisDecodedOperand& m) {
-    if (m.mem.type != ZYDIS_MEMOP_TYPE_MEM || insn_->asize != 4) return false;
+    // LEA's operand is an address computation (AGEN) that reads no memory.
+    if ((m.mem.type != ZYDIS_MEMOP_TYPE_MEM && m.mem.type != ZYDIS_MEMOP_TYPE_AGEN) || insn_->asize != 4)
+        return false;
     x::Mem ea;
     const bool has_base = m.mem.base != ZYDIS_REGISTER_NONE, has_index = m.mem.index != ZYDIS_REGISTER_NONE;
     std::optional<x::Gp> base, index;
@@ -61,10 +66,8 @@ bool Translator::effective_address(const ZydisDecodedOperand& m) {
         ea = x::ptr(base->r64(), index->r64(), __builtin_ctz(m.mem.scale), disp);
     else if (has_base)
         ea = x::ptr(base->r64(), disp);
-    else if (has_index && m.mem.scale == 1)
-        ea = x::ptr(index->r64(), disp);
-    else if (has_index)
-        return false;
+    else if (has_index)  // [index*scale + disp32], no base
+        ea = x::ptr_abs(uint64_t(int64_t(disp)), index->r64(), __builtin_ctz(m.mem.scale));
     else {
         a.mov(x::esi, uint32_t(disp));
         return true;
@@ -167,40 +170,98 @@ void Translator::fallback() {
     a.jnz(bail_);
 }
 
-void Translator::load(unsigned size, unsigned seg) {
-    materialize_flags();
-    sync_position();
-    a.mov(x::edx, x::esi);
-    a.mov(x::esi, seg);
-    const void* fn = size == 1 ? reinterpret_cast<const void*>(&jit_load8)
-                     : size == 2 ? reinterpret_cast<const void*>(&jit_load16)
-                                 : reinterpret_cast<const void*>(&jit_load32);
-    call_helper(fn, false);
-    a.bt(x::rax, 32);
-    a.jc(bail_);
-}
+// Guest memory at offset esi of segment `seg`: the segment checks of Cpu::linear() and the TLB
+// hit test of Mmu::read/write inline (a hit costs no call), everything else (a miss, a page
+// crossing, MMIO, a write to a page holding code, a fault) in an out-of-line path that calls
+// the helper with the offset. Host flags do not survive; eax holds the value loaded or stored.
+void Translator::memory(unsigned size, unsigned seg, bool store) {
+    clobber_flags();
+    const int32_t s = int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache));
+    asmjit::Label slow = a.newLabel(), done = a.newLabel();
+    a.cmp(x::esi, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, lo))));
+    a.jb(slow);
+    if (size > 1) {
+        a.lea(x::ecx, x::ptr(x::rsi, int32_t(size - 1)));
+        a.cmp(x::ecx, x::esi);  // the last byte wrapped past 4 GiB
+        a.jb(slow);
+        a.cmp(x::ecx, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, hi))));
+    } else {
+        a.cmp(x::esi, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, hi))));
+    }
+    a.ja(slow);
+    a.test(x::byte_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, rights))),
+           store ? cpu::SegCache::W : cpu::SegCache::R);
+    a.jz(slow);
+    a.mov(x::ecx, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, base))));
+    a.add(x::ecx, x::esi);  // linear address
+    if (size > 1 && (variant_ & 4)) {
+        a.test(x::ecx, size - 1);  // #AC: the helper raises it
+        a.jnz(slow);
+    }
+    const int32_t tlb = e_.tlb_offset[user()];
+    a.mov(x::edx, x::ecx);
+    a.shr(x::edx, 12);
+    a.and_(x::edx, memory::TLB_SIZE - 1);
+    a.shl(x::edx, 5);
+    static_assert(sizeof(memory::TlbEntry) == 32);
+    a.lea(x::edi, x::ptr(x::rcx, int32_t(size - 1)));
+    a.and_(x::edi, int32_t(memory::PAGE_MASK));
+    const int32_t tag = tlb + int32_t(offsetof(memory::TlbEntry, tag) +
+                                      4 * (store ? memory::ACC_WRITE : memory::ACC_READ));
+    a.cmp(x::edi, x::dword_ptr(CPU, x::rdx, 0, tag));
+    a.jne(slow);
+    a.mov(x::rdi, x::qword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, addend))));
+    const x::Mem host = x::ptr(x::rdi, x::rcx, 0, 0, size);
+    if (store) {
+        if (size == 1) a.mov(host, x::al);
+        else if (size == 2) a.mov(host, x::ax);
+        else a.mov(host, x::eax);
+    } else {
+        if (size == 1) a.movzx(x::eax, host);
+        else if (size == 2) a.movzx(x::eax, host);
+        else a.mov(x::eax, host);
+    }
+    a.bind(done);
 
-void Translator::store(unsigned size, unsigned seg) {
-    materialize_flags();
-    sync_position();
-    a.mov(x::ecx, x::eax);
-    a.mov(x::edx, x::esi);
-    a.mov(x::esi, seg);
-    const void* fn = size == 1 ? reinterpret_cast<const void*>(&jit_store8)
-                     : size == 2 ? reinterpret_cast<const void*>(&jit_store16)
-                                 : reinterpret_cast<const void*>(&jit_store32);
-    call_helper(fn, false);
-    // 1: the store faulted (nothing changed, CpuState is at its start). 2: it changed decoded
-    // code, so the block stops right after it, as in the interpreter.
-    asmjit::Label go_on = a.newLabel();
-    a.test(x::eax, x::eax);
-    a.jz(go_on);
-    a.cmp(x::eax, 1);
-    a.je(bail_);
-    a.add(x::dword_ptr(CPU, EIP), int32_t(insn_->len));
-    a.inc(x::qword_ptr(CPU, ICOUNT));
-    exit_plain();
-    a.bind(go_on);
+    // The out-of-line path runs with CpuState at this instruction (then put back, so the main
+    // path's bookkeeping stays true), flags already there.
+    const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
+    const uint8_t len = insn_->len;
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, len] {
+        a.bind(slow);
+        flags_in_host_ = flags_dirty_ = false;  // this path starts with the flags in CpuState
+        if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
+        if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
+        if (store) a.mov(x::ecx, x::eax);
+        a.mov(x::edx, x::esi);
+        a.mov(x::esi, seg);
+        static const void* const loads[] = {reinterpret_cast<const void*>(&jit_load8),
+                                            reinterpret_cast<const void*>(&jit_load16), nullptr,
+                                            reinterpret_cast<const void*>(&jit_load32)};
+        static const void* const stores[] = {reinterpret_cast<const void*>(&jit_store8),
+                                             reinterpret_cast<const void*>(&jit_store16), nullptr,
+                                             reinterpret_cast<const void*>(&jit_store32)};
+        call_helper(store ? stores[size - 1] : loads[size - 1], false);
+        asmjit::Label ok = a.newLabel();
+        if (store) {
+            // 1: the store faulted (nothing changed). 2: it changed decoded code: it retired and
+            // the block stops right after it, as in the interpreter.
+            a.test(x::eax, x::eax);
+            a.jz(ok);
+            a.cmp(x::eax, 1);
+            a.je(bail_);
+            a.add(x::dword_ptr(CPU, EIP), int32_t(len));
+            a.inc(x::qword_ptr(CPU, ICOUNT));
+            exit_plain();
+        } else {
+            a.bt(x::rax, 32);
+            a.jc(bail_);
+        }
+        a.bind(ok);
+        if (eip_delta) a.sub(x::dword_ptr(CPU, EIP), eip_delta);
+        if (count_delta) a.sub(x::qword_ptr(CPU, ICOUNT), count_delta);
+        a.jmp(done);
+    });
 }
 
 void Translator::exit_to(int64_t target) {
@@ -254,11 +315,33 @@ void Translator::next_eip_to_eax() {
     a.add(x::eax, int32_t(next_offset() - synced_off_));
 }
 
+void Translator::park_eax() { a.mov(x::dword_ptr(CPU, NEXT_EIP), x::eax); }
+void Translator::unpark_eax() { a.mov(x::eax, x::dword_ptr(CPU, NEXT_EIP)); }
+
 void Translator::exit_indirect() {
     clobber_flags();
     a.mov(x::dword_ptr(CPU, EIP), x::eax);
     if (k_ + 1 != synced_count_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(k_ + 1 - synced_count_));
-    exit_plain();
+    if (helper_called_) {
+        a.cmp(x::byte_ptr(CPU, IRQ_SHADOW), 0);
+        a.jne(bail_);
+    }
+    // The lookup (jit/engine.h, IndirectEntry); a miss goes back to the dispatcher.
+    const int32_t table = int32_t(reinterpret_cast<const uint8_t*>(&e_.indirect[0]) -
+                                  reinterpret_cast<const uint8_t*>(&e_));
+    a.mov(x::ecx, x::eax);
+    a.shr(x::ecx, Engine::INDIRECT_BITS);
+    a.xor_(x::ecx, x::eax);
+    a.and_(x::ecx, (1u << Engine::INDIRECT_BITS) - 1);
+    a.shl(x::ecx, 5);
+    a.mov(x::rdx, uint64_t(variant_) << 32);
+    a.or_(x::rdx, x::rax);
+    a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, key))));
+    a.jne(bail_);
+    a.mov(x::rdx, x::qword_ptr(CPU, CODE_EPOCH));
+    a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, epoch))));
+    a.jne(bail_);
+    a.jmp(x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, code))));
     ended_ = true;
 }
 
@@ -293,6 +376,7 @@ uint8_t* Translator::translate() {
     a.jne(bail_);
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
     if (!ended_) exit_to(off_);  // page end or size cap: fall through to the next block
+    for (auto& emit : cold_) emit();
     a.bind(bail_);
     exit_plain();
 

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "cpu/block_cache.h"
@@ -59,9 +60,10 @@ public:
     // An inline op just left the guest's flags in the host's EFLAGS.
     void flags_produced(FlagKind kind);
 
-    // Memory through the helpers (faults leave the block): value in eax / from eax.
-    void load(unsigned size, unsigned seg);
-    void store(unsigned size, unsigned seg);
+    // Guest memory at offset esi of segment `seg` (a SegReg): value in eax / from eax. A fault
+    // leaves the block. Clobbers ecx, edx, edi and the host's flags.
+    void load(unsigned size, unsigned seg) { memory(size, seg, false); }
+    void store(unsigned size, unsigned seg) { memory(size, seg, true); }
 
     // Offsets from the block's first byte: of the instruction after this one.
     uint32_t next_offset() const { return off_ + insn_->len; }
@@ -74,6 +76,9 @@ public:
     void exit_indirect();
     // eax = the guest EIP of the instruction after this one (clobbers host flags).
     void next_eip_to_eax();
+    // Keeps eax in CpuState::next_eip (unused by generated code) across code that needs eax.
+    void park_eax();
+    void unpark_eax();
 
 private:
     void emit_instruction(unsigned k);
@@ -82,6 +87,7 @@ private:
     void materialize_flags();
     void exit_plain();
     void call_helper(const void* fn, bool saves_guest_regs);
+    void memory(unsigned size, unsigned seg, bool store);
 
     Engine& e_;
     cpu::Block& b_;
@@ -105,6 +111,8 @@ private:
         ChainSite* site;
     };
     std::vector<Site> sites_;
+    // Out-of-line code (memory slow paths), emitted after the block's body.
+    std::vector<std::function<void()>> cold_;
 };
 
 // Emitters, one table for all mnemonics, filled by the emit_*.cpp files.
