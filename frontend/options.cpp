@@ -184,7 +184,7 @@ const char* usage() {
            "  -initrd FILE[,FILE]   Multiboot modules\n"
            "  -debugcon DEV         port 0xE9 console: stdio, file:PATH, none (default: stdio with\n"
            "                        -nographic, none while the terminal shows the screen)\n"
-           "  -engine jit|interp    execution engine: the JIT, or the reference interpreter\n"
+           "  -engine jit|interp    execution engine: the JIT (default) or the reference interpreter\n"
            "  -hda FILE, -hdb FILE  raw disk images on the primary IDE channel (written to!)\n"
            "  -cdrom FILE           ISO 9660 image as the secondary master ATAPI CD-ROM (read-only)\n"
            "  -fda FILE, -fdb FILE  raw diskette images (360K, 720K, 1.2M, 1.44M, 2.88M)\n"

@@ -55,7 +55,7 @@ struct Config {
     std::FILE* trace = nullptr;  // instruction trace destination, or none
     bool no_reboot = false;
     uint64_t max_instructions = 0;  // 0: unlimited
-    bool jit = false;               // -engine jit: translated blocks where the JIT can run them
+    bool jit = true;                // -engine jit (default): translated blocks where the JIT can run them
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
     SerialInput* keyboard_input = nullptr;  // host keys as set-1 scancode bytes, or none

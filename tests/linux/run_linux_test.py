@@ -25,6 +25,7 @@ SKIP = 77
 APPEND = "console=ttyS0 jitpc.test=1 panic=-1"
 # The line the harness types; init runs it and expects JITPC-INPUT-42.
 INPUT_LINE = b"echo JITPC-INPUT-$((6*7))\n"
+LEAD_BLANK_LINES = 64
 READY = "JITPC-READY-FOR-INPUT"
 CHECKS = ["pci-0000:00:00.0", "pci-0000:00:01.0", "pci-0000:00:01.1", "gzip-input",
           "gzip-output", "gunzip-round-trip", "seq-sha256", "shell-loop", "insmod-chain",
@@ -99,7 +100,10 @@ def boot(emu, args):
     drain = threading.Thread(target=lambda: err.append(proc.stderr.read()))
     drain.start()
     if not emu.qemu:
-        proc.stdin.write(INPUT_LINE)
+        # Up front, the line goes through whatever owns the UART before Linux: GRUB leaves the
+        # port open with its FIFO unread, and Linux's driver resets that FIFO. Blank lines in
+        # front absorb what is lost there; init skips them.
+        proc.stdin.write(b"\n" * LEAD_BLANK_LINES + INPUT_LINE)
         proc.stdin.close()
     lines = []
     for raw in proc.stdout:
