@@ -29,6 +29,10 @@ struct ChainSite;
 enum class FlagKind : uint8_t {
     Exact,  // the host's flags are the guest's (ADD, SUB, CMP, INC, DEC, NEG, ADC, SBB)
     Logic,  // AND/OR/XOR/TEST: AF is undefined on the host, 0 for the guest
+    // Shifts by a constant count > 1 (jit/emit_shift.cpp): AF and OF are undefined on the host;
+    // for the guest AF = 0 and OF = SF XOR CF (SHL) or OF = 0 (SAR, any count).
+    ShiftLeft,
+    Sar,
 };
 
 class Translator {
@@ -52,12 +56,20 @@ public:
     // The effective address of memory operand `n` into esi (32-bit addressing only).
     bool effective_address(const ZydisDecodedOperand& m);
 
-    // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them).
+    // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them), with
+    // every bit a condition code can read defined (OF is normalised first when it is not).
     void flags_to_host();
     // The host's EFLAGS are about to be overwritten by something that is not the guest's flags.
     void clobber_flags();
     // An inline op just left the guest's flags in the host's EFLAGS.
     void flags_produced(FlagKind kind);
+    FlagKind flags_kind() const { return flags_kind_; }
+    // Flags computed at emit time, for ops after which the host leaves a bit undefined that only
+    // extra code can recover: capture_flags() copies the host's EFLAGS into edi right after the
+    // op; the emitter then computes the missing bits into `fixed` (EFLAGS positions; eax or edx)
+    // and flags_captured() stores (edi & keep) | fixed as the guest's arithmetic flags.
+    void capture_flags();
+    void flags_captured(uint32_t keep, const asmjit::x86::Gp& fixed);
 
     // Memory through the helpers (faults leave the block): value in eax / from eax.
     void load(unsigned size, unsigned seg);
@@ -80,6 +92,7 @@ private:
     void fallback();
     void sync_position();
     void materialize_flags();
+    void store_flags_from_edi();
     void exit_plain();
     void call_helper(const void* fn, bool saves_guest_regs);
 
@@ -112,5 +125,8 @@ using Emitter = bool (*)(Translator& t);
 void register_alu_emitters(Emitter* table);
 void register_move_emitters(Emitter* table);
 void register_branch_emitters(Emitter* table);
+void register_shift_emitters(Emitter* table);
+void register_cond_emitters(Emitter* table);
+void register_mul_emitters(Emitter* table);
 
 }  // namespace jitpc::jit
