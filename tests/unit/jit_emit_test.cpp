@@ -134,7 +134,7 @@ TEST_CASE("JIT SETcc and CMOVcc read every condition like the interpreter") {
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
-TEST_CASE("JIT IMUL matches the interpreter, with and without overflow") {
+TEST_CASE("JIT MUL and IMUL match the interpreter, with and without overflow") {
     Pair p;
     sweep(p, {0x0F, 0xAF, 0xD3});                                // imul edx, ebx
     sweep(p, {0x66, 0x0F, 0xAF, 0xD3});                          // imul dx, bx
@@ -148,7 +148,19 @@ TEST_CASE("JIT IMUL matches the interpreter, with and without overflow") {
         sweep(p, {0x69, 0x15, 0x00, 0x50, 0x00, 0x00, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16),
                   uint8_t(imm >> 24)});  // imul edx, [DATA], imm32
     }
-    sweep(p, {0xF7, 0xEB});  // imul ebx (one operand: a fallback)
+    // One operand (/4 MUL, /5 IMUL): EBX, BX, BL, [DATA] of each size. The consumer's SETcc
+    // overwrites AL, so EAX is copied to EBP first.
+    for (uint8_t ext : {4, 5}) {
+        const uint8_t reg = uint8_t(0xC3 | ext << 3), mem = uint8_t(0x05 | ext << 3);
+        for (const Bytes& insn : {Bytes{0xF7, reg}, Bytes{0x66, 0xF7, reg}, Bytes{0xF6, reg},
+                                  Bytes{0xF7, mem, 0x00, 0x50, 0x00, 0x00}, Bytes{0x66, 0xF7, mem, 0x00, 0x50, 0x00, 0x00},
+                                  Bytes{0xF6, mem, 0x00, 0x50, 0x00, 0x00}, Bytes{0xF7, uint8_t(0xC2 | ext << 3)},
+                                  Bytes{0xF7, uint8_t(0xC0 | ext << 3)}, Bytes{0xF6, uint8_t(0xC4 | ext << 3)}}) {
+            Bytes code = insn;
+            code.insert(code.end(), {0x89, 0xC5});  // mov ebp, eax
+            sweep(p, code);
+        }
+    }
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
