@@ -1,13 +1,15 @@
-// Shifts and rotates of a register by a constant or (32-bit shifts) by CL, with the flags of
-// docs/undefined.md. The host computes the result, CF, SF, ZF and PF exactly whenever the
-// masked count is below the operand width; what it leaves undefined is recovered here:
+// Shifts of a register by a constant or by CL and rotates of a register by a constant, with
+// the flags of docs/undefined.md. The host computes the result, CF, SF, ZF and PF exactly
+// whenever the masked count is below the operand width; what it leaves undefined is recovered:
 // - AF (shifts) is 0 for the guest: a FlagKind normalises it.
 // - OF for a count of 1 is defined on the host and equals the table's value for every op.
 // - OF for other counts: SHL's (SF XOR CF) and SAR's (0) follow from the host's flags, so they
 //   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) and the rotates' (bits
 //   of the result) are computed here and the flags stored at once (capture_flags).
-// Forms left to the interpreter: memory destinations, constant counts >= the width (the host's
-// CF is undefined there), CL counts of 8/16-bit shifts (same reason) and rotates by CL.
+// - CL counts and constant counts >= the width (where the host's CF is undefined for 8/16
+//   bits) shift a 32-bit copy instead (shift_copy).
+// Forms left to the interpreter: memory destinations, rotates by CL or by a constant >= the
+// width.
 #include "cpu/flags.h"
 #include "jit/translator.h"
 
@@ -25,26 +27,6 @@ constexpr x::Inst::Id shift_inst(Shift s) {
 
 constexpr uint32_t SHIFT_KEEP = cpu::EFLAGS_ARITH & ~(cpu::EFLAGS_AF | cpu::EFLAGS_OF);
 
-// eax = the OF bit (EFLAGS position) of a shift whose host flags are in edi and whose original
-// value's MSB is bit 31 of eax (SHR).
-void shift_of_to_eax(Translator& t, Shift s) {
-    auto& a = t.a;
-    switch (s) {
-    case Shift::Shl:  // SF XOR CF
-        a.mov(x::eax, x::edi);
-        a.shr(x::eax, 7);
-        a.xor_(x::eax, x::edi);
-        a.and_(x::eax, 1);
-        a.shl(x::eax, 11);
-        break;
-    case Shift::Shr:  // MSB(original)
-        a.shr(x::eax, 31);
-        a.shl(x::eax, 11);
-        break;
-    case Shift::Sar: a.xor_(x::eax, x::eax); break;
-    }
-}
-
 // eax = the destination's value with its MSB at bit 31.
 void msb_to_bit31(Translator& t, const x::Gp& dst) {
     if (dst.size() == 4)
@@ -53,6 +35,52 @@ void msb_to_bit31(Translator& t, const x::Gp& dst) {
         t.a.movzx(x::eax, dst);
         t.a.shl(x::eax, 32 - dst.size() * 8);
     }
+}
+
+// The shift done on a 32-bit copy in eax (SHL: the value in the top bits, SHR: zero-extended,
+// SAR: sign-extended) and the flags stored at once. For every count 1..31 the host's CF, SF and
+// ZF are then the table's (bits beyond the value shift out as zeros or copies of the sign), and
+// so is PF except after SHL of 8/16 bits (the copy's low byte is zero): recomputed here.
+template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit::Operand& count) {
+    auto& a = t.a;
+    const unsigned width = dst.size() * 8;
+    if (width == 32)
+        a.mov(x::eax, dst);
+    else if (S == Shift::Sar)
+        a.movsx(x::eax, dst);
+    else
+        a.movzx(x::eax, dst);
+    if (S == Shift::Shl && width < 32) a.shl(x::eax, 32 - width);
+    if (S == Shift::Shr) a.mov(x::edx, x::eax);  // OF = its MSB
+    a.emit(shift_inst(S), x::eax, count);
+    t.capture_flags();
+    if (S == Shift::Shl && width < 32) a.shr(x::eax, 32 - width);
+    a.mov(dst, x::eax.cloneAs(dst));
+    uint32_t keep = SHIFT_KEEP;
+    switch (S) {
+    case Shift::Shl:  // OF = SF XOR CF
+        a.mov(x::ecx, x::edi);
+        a.shr(x::ecx, 7);
+        a.xor_(x::ecx, x::edi);
+        a.and_(x::ecx, 1);
+        a.shl(x::ecx, 11);
+        if (width < 32) {
+            keep &= ~cpu::EFLAGS_PF;
+            a.test(x::al, x::al);
+            a.setp(x::dl);
+            a.movzx(x::edx, x::dl);
+            a.shl(x::edx, 2);
+            a.or_(x::ecx, x::edx);
+        }
+        break;
+    case Shift::Shr:  // OF = MSB(original)
+        a.shr(x::edx, width - 1);
+        a.shl(x::edx, 11);
+        a.mov(x::ecx, x::edx);
+        break;
+    case Shift::Sar: a.xor_(x::ecx, x::ecx); break;
+    }
+    t.flags_captured(keep, x::ecx);
 }
 
 template <Shift S> bool shift(Translator& t) {
@@ -65,21 +93,16 @@ template <Shift S> bool shift(Translator& t) {
     auto& a = t.a;
     if (c.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         const unsigned n = unsigned(c.imm.value.u) & 31;
-        if (n >= width) return false;
         if (n == 0) return true;  // no effect on the value or on any flag
-        if (S == Shift::Shr && n > 1) {
-            msb_to_bit31(t, *dst);
-            a.emit(shift_inst(S), *dst, n);
-            t.capture_flags();
-            shift_of_to_eax(t, S);
-            t.flags_captured(SHIFT_KEEP, x::eax);
+        if (n >= width || (S == Shift::Shr && n > 1)) {
+            shift_copy<S>(t, *dst, asmjit::imm(n));  // replaces every arithmetic flag
             return true;
         }
         a.emit(shift_inst(S), *dst, n);
         t.flags_produced(S == Shift::Sar ? FlagKind::Sar : n == 1 ? FlagKind::Logic : FlagKind::ShiftLeft);
         return true;
     }
-    if (c.type != ZYDIS_OPERAND_TYPE_REGISTER || c.reg.value != ZYDIS_REGISTER_CL || width != 32) return false;
+    if (c.type != ZYDIS_OPERAND_TYPE_REGISTER || c.reg.value != ZYDIS_REGISTER_CL) return false;
     // The count is known only at run time: the flags go to CpuState first, where a masked count
     // of 0 leaves them, and a nonzero count replaces them all.
     t.clobber_flags();
@@ -87,11 +110,7 @@ template <Shift S> bool shift(Translator& t) {
     a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
     a.and_(x::ecx, 31);
     a.jz(done);
-    if (S == Shift::Shr) a.mov(x::eax, *dst);
-    a.emit(shift_inst(S), *dst, x::cl);
-    t.capture_flags();
-    shift_of_to_eax(t, S);
-    t.flags_captured(SHIFT_KEEP, x::eax);
+    shift_copy<S>(t, *dst, x::cl);
     a.bind(done);
     return true;
 }
