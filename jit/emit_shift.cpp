@@ -1,15 +1,14 @@
-// Shifts of a register by a constant or by CL and rotates of a register by a constant, with
-// the flags of docs/undefined.md. The host computes the result, CF, SF, ZF and PF exactly
-// whenever the masked count is below the operand width; what it leaves undefined is recovered:
+// Shifts and rotates of a register by a constant or by CL, with the flags of
+// docs/undefined.md. The host computes the result, CF, SF, ZF and PF of a shift exactly when
+// the masked count is below the operand width; what it leaves undefined is recovered here:
 // - AF (shifts) is 0 for the guest: a FlagKind normalises it.
 // - OF for a count of 1 is defined on the host and equals the table's value for every op.
 // - OF for other counts: SHL's (SF XOR CF) and SAR's (0) follow from the host's flags, so they
-//   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) and the rotates' (bits
-//   of the result) are computed here and the flags stored at once (capture_flags).
-// - CL counts and constant counts >= the width (where the host's CF is undefined for 8/16
-//   bits) shift a 32-bit copy instead (shift_copy).
-// Forms left to the interpreter: memory destinations, rotates by CL or by a constant >= the
-// width.
+//   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) is computed here and
+//   the flags stored at once (capture_flags). Rotates: see rotate().
+// - Shifts by CL and by constants >= the width (where the host's CF is undefined for 8/16
+//   bits) work on a 32-bit copy instead (shift_copy).
+// A masked count of 0 changes nothing. Memory destinations are left to the interpreter.
 #include "cpu/flags.h"
 #include "jit/translator.h"
 
@@ -115,39 +114,54 @@ template <Shift S> bool shift(Translator& t) {
     return true;
 }
 
-// ROL and ROR change only CF and OF: the other flags must be the guest's in the host first.
+// ROL and ROR change only CF and OF: the other flags must be the guest's in the host first. A
+// count of 1 leaves the host's CF and OF defined as the table's; for any other count both are
+// computed from the result (the host's OF is undefined, and for 8/16 bits its CF is too
+// when the count is a multiple of the width) and the flags stored at once.
 template <bool Left> bool rotate(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
-    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER || c.type != ZYDIS_OPERAND_TYPE_IMMEDIATE) return false;
+    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
     auto dst = Translator::guest_reg(d.reg.value);
     if (!dst) return false;
+    const bool by_cl = c.type == ZYDIS_OPERAND_TYPE_REGISTER && c.reg.value == ZYDIS_REGISTER_CL;
+    if (!by_cl && c.type != ZYDIS_OPERAND_TYPE_IMMEDIATE) return false;
+    const unsigned n = by_cl ? 0 : unsigned(c.imm.value.u) & 31;
+    if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
+    const x::Inst::Id op = Left ? x::Inst::kIdRol : x::Inst::kIdRor;
     const unsigned width = dst->size() * 8;
-    const unsigned n = unsigned(c.imm.value.u) & 31;
-    if (n >= width) return false;
-    if (n == 0) return true;
+    auto& a = t.a;
     t.flags_to_host();
     const FlagKind before = t.flags_kind();  // what AF, which the rotate keeps, needs
-    auto& a = t.a;
-    a.emit(Left ? x::Inst::kIdRol : x::Inst::kIdRor, *dst, n);
     if (n == 1) {
+        a.emit(op, *dst, 1);
         t.flags_produced(before);
         return true;
     }
     t.capture_flags();
-    // OF = MSB(result) XOR LSB(result) (ROL: CF is the LSB) or bit w-1 XOR bit w-2 (ROR).
+    asmjit::Label done = a.newLabel();
+    a.xor_(x::eax, x::eax);  // a masked CL count of 0 changes no flag
+    if (by_cl) {
+        a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
+        a.and_(x::ecx, 31);
+        a.jz(done);
+        a.emit(op, *dst, x::cl);
+    } else {
+        a.emit(op, *dst, n);
+    }
+    // ROL: CF = LSB, OF = MSB XOR LSB; ROR: CF = MSB, OF = bit w-1 XOR bit w-2 (of the result).
     msb_to_bit31(t, *dst);
     a.mov(x::edx, x::eax);
-    if (Left) {
-        a.shl(x::edx, width - 1);  // the LSB (at bit 32 - w of eax) to bit 31
-        a.xor_(x::eax, x::edx);
-    } else {
-        a.shl(x::edx, 1);
-        a.xor_(x::eax, x::edx);
-    }
+    a.shl(x::edx, Left ? width - 1 : 1);
+    a.mov(x::ecx, Left ? x::edx : x::eax);
+    a.shr(x::ecx, 31);
+    a.xor_(x::eax, x::edx);
     a.shr(x::eax, 31);
     a.shl(x::eax, 11);
-    uint32_t keep = cpu::EFLAGS_ARITH & ~cpu::EFLAGS_OF;
+    a.or_(x::eax, x::ecx);
+    a.and_(x::edi, ~(cpu::EFLAGS_CF | cpu::EFLAGS_OF));
+    a.bind(done);
+    uint32_t keep = cpu::EFLAGS_ARITH;
     if (before != FlagKind::Exact) keep &= ~cpu::EFLAGS_AF;
     t.flags_captured(keep, x::eax);
     return true;
