@@ -29,8 +29,9 @@ struct ChainSite;
 enum class FlagKind : uint8_t {
     Exact,  // the host's flags are the guest's (ADD, SUB, CMP, INC, DEC, NEG, ADC, SBB)
     Logic,  // AND/OR/XOR/TEST: AF is undefined on the host, 0 for the guest
-    // Shifts by a constant count > 1 (jit/emit_shift.cpp): AF and OF are undefined on the host;
-    // for the guest AF = 0 and OF = SF XOR CF (SHL) or OF = 0 (SAR, any count).
+    // Shifts by a constant below the width (jit/emit_shift.cpp): AF and OF (count > 1) are
+    // undefined on the host; for the guest AF = 0 and OF = SF XOR CF (SHL by 2 or more) or
+    // OF = 0 (SAR by any count).
     ShiftLeft,
     Sar,
 };
@@ -66,8 +67,9 @@ public:
     FlagKind flags_kind() const { return flags_kind_; }
     // Flags computed at emit time, for ops after which the host leaves a bit undefined that only
     // extra code can recover: capture_flags() copies the host's EFLAGS into edi right after the
-    // op; the emitter then computes the missing bits into `fixed` (EFLAGS positions; eax or edx)
-    // and flags_captured() stores (edi & keep) | fixed as the guest's arithmetic flags.
+    // op; the emitter then computes the missing bits into `fixed` (EFLAGS positions; any
+    // scratch register but edi) and flags_captured() stores (edi & keep) | fixed as the guest's
+    // arithmetic flags, which are then in CpuState only.
     void capture_flags();
     void flags_captured(uint32_t keep, const asmjit::x86::Gp& fixed);
 
