@@ -111,11 +111,13 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
         sweep(p, {0xD0, ebx});        // r8, 1
         sweep(p, {0xD3, edx});        // r32, CL
         sweep(p, {0xD3, ecx});        // ECX, CL
-        sweep(p, {0x66, 0xD3, ebx});  // r16, CL (a fallback)
-        sweep(p, {0xD2, ebx});        // r8, CL (a fallback)
+        sweep(p, {0x66, 0xD3, ebx});  // r16, CL
+        sweep(p, {0xD2, ebx});        // r8, CL
+        sweep(p, {0xD2, ecx});        // CL, CL
         sweep(p, {0xD1, edx, 0xD3, edx});  // two in a row: the first one's flags never seen
         sweep(p, {0xC1, edx, 5, 0x11, 0xDA});  // then ADC edx, ebx (reads CF)
         sweep(p, {0xC1, edx, 3, 0x42});        // then INC edx (keeps CF)
+        sweep(p, {0xC1, edx, 6, 0xEB, 0x00});  // then JMP: the flags leave the block
     }
     CHECK(p.engine.blocks_translated > 0);
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
