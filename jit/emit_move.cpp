@@ -56,6 +56,17 @@ template <bool Signed> bool extend(Translator& t) {
     const auto& s = t.op(1);
     auto dst = Translator::guest_reg(d.reg.value);
     if (!dst) return false;
+    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER && s.reg.value >= ZYDIS_REGISTER_AH &&
+        s.reg.value <= ZYDIS_REGISTER_BH) {
+        // AH..BH cannot be named next to the REX registers: extended in eax (from AH) first.
+        t.a.mov(x::eax, x::gpd(8 + (s.reg.value - ZYDIS_REGISTER_AH)));
+        if (Signed)
+            t.a.movsx(x::eax, x::ah);
+        else
+            t.a.movzx(x::eax, x::ah);
+        t.a.mov(*dst, x::eax.cloneAs(*dst));
+        return true;
+    }
     x::Gp src;
     if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
         auto r = Translator::guest_reg(s.reg.value);

@@ -168,14 +168,17 @@ TEST_CASE("JIT MUL and IMUL match the interpreter, with and without overflow") {
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
-TEST_CASE("JIT XCHG and accumulator sign extensions match the interpreter") {
+TEST_CASE("JIT XCHG, accumulator sign extensions and MOVZX/MOVSX from AH..BH match the interpreter") {
     Pair<> p;
     // The consumer overwrites AL: these run on EAX first, then move it to EBP.
     const Bytes to_ebp = {0x89, 0xC5};  // mov ebp, eax
     for (const Bytes& insn : {Bytes{0x87, 0xDA}, Bytes{0x66, 0x87, 0xDA}, Bytes{0x86, 0xDA}, Bytes{0x86, 0xFA},
                               Bytes{0x92}, Bytes{0x66, 0x93}, Bytes{0x87, 0xD2}, Bytes{0x87, 0x15, 0x00, 0x50, 0x00, 0x00},
                               Bytes{0x89, 0xD0, 0x98}, Bytes{0x89, 0xD0, 0x66, 0x98}, Bytes{0x89, 0xD0, 0x99},
-                              Bytes{0x89, 0xD0, 0x66, 0x99}}) {
+                              Bytes{0x89, 0xD0, 0x66, 0x99},
+                              // MOVZX/MOVSX from AH..BH
+                              Bytes{0x0F, 0xB6, 0xD4}, Bytes{0x0F, 0xBE, 0xD7}, Bytes{0x66, 0x0F, 0xB6, 0xD5},
+                              Bytes{0x66, 0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xB6, 0xEF}}) {
         Bytes code = insn;
         code.insert(code.end(), to_ebp.begin(), to_ebp.end());
         sweep(p, code);
