@@ -92,7 +92,10 @@ template <bool Signed> bool extend(Translator& t) {
 
 bool lea(Translator& t) {
     auto dst = Translator::guest_reg(t.op(0).reg.value);
-    if (!dst || dst->size() != 4 || !t.effective_address(t.op(1))) return false;
+    // Zydis types LEA's operand as address generation (no access): the same address.
+    ZydisDecodedOperand m = t.op(1);
+    if (m.mem.type == ZYDIS_MEMOP_TYPE_AGEN) m.mem.type = ZYDIS_MEMOP_TYPE_MEM;
+    if (!dst || dst->size() != 4 || !t.effective_address(m)) return false;
     t.a.mov(*dst, x::esi);
     return true;
 }

@@ -168,7 +168,7 @@ TEST_CASE("JIT MUL and IMUL match the interpreter, with and without overflow") {
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
-TEST_CASE("JIT XCHG, accumulator sign extensions and MOVZX/MOVSX from AH..BH match the interpreter") {
+TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpreter") {
     Pair<> p;
     // The consumer overwrites AL: these run on EAX first, then move it to EBP.
     const Bytes to_ebp = {0x89, 0xC5};  // mov ebp, eax
@@ -178,7 +178,12 @@ TEST_CASE("JIT XCHG, accumulator sign extensions and MOVZX/MOVSX from AH..BH mat
                               Bytes{0x89, 0xD0, 0x66, 0x99},
                               // MOVZX/MOVSX from AH..BH
                               Bytes{0x0F, 0xB6, 0xD4}, Bytes{0x0F, 0xBE, 0xD7}, Bytes{0x66, 0x0F, 0xB6, 0xD5},
-                              Bytes{0x66, 0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xB6, 0xEF}}) {
+                              Bytes{0x66, 0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xB6, 0xEF},
+                              // LEA (no flags): base+index+disp8, index*4+disp32, base-4, base+index*2,
+                              // 16-bit (a fallback), disp32 alone
+                              Bytes{0x8D, 0x54, 0x1E, 0x07}, Bytes{0x8D, 0x14, 0x9D, 0x00, 0x10, 0x00, 0x00},
+                              Bytes{0x8D, 0x56, 0xFC}, Bytes{0x8D, 0x14, 0x5B}, Bytes{0x66, 0x8D, 0x56, 0x01},
+                              Bytes{0x8D, 0x15, 0x78, 0x56, 0x34, 0x12}}) {
         Bytes code = insn;
         code.insert(code.end(), to_ebp.begin(), to_ebp.end());
         sweep(p, code);
