@@ -98,7 +98,7 @@ template <Shift S> bool shift(Translator& t) {
             return true;
         }
         a.emit(shift_inst(S), *dst, n);
-        t.flags_produced(S == Shift::Sar ? FlagKind::Sar : n == 1 ? FlagKind::Logic : FlagKind::ShiftLeft);
+        t.flags_produced(n == 1 ? FlagKind::Logic : S == Shift::Sar ? FlagKind::Sar : FlagKind::ShiftLeft);
         return true;
     }
     if (c.type != ZYDIS_OPERAND_TYPE_REGISTER || c.reg.value != ZYDIS_REGISTER_CL) return false;

@@ -29,9 +29,8 @@ struct ChainSite;
 enum class FlagKind : uint8_t {
     Exact,  // the host's flags are the guest's (ADD, SUB, CMP, INC, DEC, NEG, ADC, SBB)
     Logic,  // AND/OR/XOR/TEST: AF is undefined on the host, 0 for the guest
-    // Shifts by a constant below the width (jit/emit_shift.cpp): AF and OF (count > 1) are
-    // undefined on the host; for the guest AF = 0 and OF = SF XOR CF (SHL by 2 or more) or
-    // OF = 0 (SAR by any count).
+    // SHL and SAR by a constant from 2 to width-1 (jit/emit_shift.cpp): AF and OF are undefined
+    // on the host; for the guest AF = 0 and OF = SF XOR CF (SHL) or 0 (SAR).
     ShiftLeft,
     Sar,
 };
