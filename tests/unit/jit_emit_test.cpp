@@ -201,3 +201,36 @@ TEST_CASE("JIT CMOVcc reads its memory source even when the condition is false")
         CHECK(p.ref.reg(EBX) == 13);
     }
 }
+
+TEST_CASE("JIT random sequences of inline and fallback instructions match the interpreter") {
+    // Each instruction hands its flags state (host, deferred, stored, lazy) to the next one.
+    const std::vector<Bytes> pool = {
+        {0xC1, 0xE2, 5},       {0xC1, 0xFB, 3},       {0xC1, 0xEE, 7},    {0xD1, 0xE7},       {0xD3, 0xE2},
+        {0xD3, 0xFB},          {0xD3, 0xEE},          {0xC0, 0xC2, 3},    {0xC1, 0xCB, 9},    {0xD3, 0xC6},
+        {0xD0, 0xCB},          {0x66, 0xC1, 0xE3, 4}, {0xD2, 0xEA},       {0xC0, 0xFB, 9},    {0x0F, 0xAF, 0xD3},
+        {0x6B, 0xF7, 0x35},    {0xF7, 0xE3},          {0xF7, 0xEE},       {0xF6, 0xE2},       {0x0F, 0x94, 0xC2},
+        {0x0F, 0x9C, 0xC3},    {0x0F, 0x90, 0xC1},    {0x0F, 0x47, 0xD6}, {0x0F, 0x4E, 0xFB}, {0x0F, 0x40, 0xEA},
+        {0x01, 0xDA},          {0x11, 0xF7},          {0x19, 0xD3},       {0x21, 0xFE},       {0x85, 0xD3},
+        {0x42},                {0x4B},                {0xF7, 0xDE},       {0x87, 0xD6},       {0x99},
+        {0x98},                {0xF5},                {0xF9},             {0x0F, 0xA3, 0xDA}, {0x13, 0x2D, 0x00, 0x50, 0x00, 0x00},
+        {0x68, 0xD5, 0x08, 0, 0, 0x9D}, {0x0F, 0xBC, 0xD6}, {0x8D, 0x54, 0x1E, 0x07}};
+    Pair<> p;
+    uint32_t seed = 12345;
+    auto next = [&] {
+        seed = seed * 1103515245u + 12345u;
+        return seed >> 8;
+    };
+    for (unsigned run = 0; run < 3000; ++run) {
+        Bytes code;
+        for (unsigned k = 0; k < 6; ++k) {
+            const Bytes& insn = pool[next() % pool.size()];
+            code.insert(code.end(), insn.begin(), insn.end());
+        }
+        const Bytes tail = consumer(next() % 16);
+        code.insert(code.end(), tail.begin(), tail.end());
+        std::array<uint32_t, 8> regs;
+        for (uint32_t& r : regs) r = next() % 3 ? next() * 2654435761u : VALUES[next() % std::size(VALUES)];
+        p.run(code, regs, next() * 2246822519u);
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
