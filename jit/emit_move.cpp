@@ -1,5 +1,5 @@
-// Data movement: MOV, MOVZX/MOVSX, LEA, PUSH and POP on the host registers holding the
-// guest's. None of these touch the flags.
+// Data movement: MOV, MOVZX/MOVSX, LEA, PUSH, POP, XCHG of registers and the sign extensions
+// of the accumulator, on the host registers holding the guest's. None of these touch the flags.
 #include "cpu/state.h"
 #include "jit/translator.h"
 
@@ -56,6 +56,17 @@ template <bool Signed> bool extend(Translator& t) {
     const auto& s = t.op(1);
     auto dst = Translator::guest_reg(d.reg.value);
     if (!dst) return false;
+    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER && s.reg.value >= ZYDIS_REGISTER_AH &&
+        s.reg.value <= ZYDIS_REGISTER_BH) {
+        // AH..BH cannot be named next to the REX registers: extended in eax (from AH) first.
+        t.a.mov(x::eax, x::gpd(8 + (s.reg.value - ZYDIS_REGISTER_AH)));
+        if (Signed)
+            t.a.movsx(x::eax, x::ah);
+        else
+            t.a.movzx(x::eax, x::ah);
+        t.a.mov(*dst, x::eax.cloneAs(*dst));
+        return true;
+    }
     x::Gp src;
     if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
         auto r = Translator::guest_reg(s.reg.value);
@@ -121,6 +132,42 @@ bool pop(Translator& t) {
 // NOP, PAUSE and the hint NOPs: nothing to emit.
 bool nop(Translator&) { return true; }
 
+// Register with register only: XCHG with memory is a locked read-modify-write.
+bool xchg(Translator& t) {
+    const auto& d = t.op(0);
+    const auto& s = t.op(1);
+    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER || s.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto r1 = Translator::guest_reg(d.reg.value), r2 = Translator::guest_reg(s.reg.value);
+    if (!r1 || !r2) return false;
+    t.a.xchg(*r1, *r2);
+    return true;
+}
+
+const x::Gp EAX = x::r8d, EDX = x::r10d;  // guest EAX and EDX (Translator::guest_reg mapping)
+
+// CBW/CWDE: AX or EAX = the sign extension of AL or AX.
+bool widen_accumulator(Translator& t) {
+    if (t.insn().osize == 2)
+        t.a.movsx(EAX.r16(), EAX.r8());
+    else
+        t.a.movsx(EAX, EAX.r16());
+    return true;
+}
+
+// CWD/CDQ: DX or EDX = copies of the accumulator's sign, through the host's own CWD/CDQ
+// (a shift would change the flags).
+bool sign_to_edx(Translator& t) {
+    t.a.mov(x::eax, EAX);
+    if (t.insn().osize == 2) {
+        t.a.cwd();
+        t.a.mov(EDX.r16(), x::dx);
+    } else {
+        t.a.cdq();
+        t.a.mov(EDX, x::edx);
+    }
+    return true;
+}
+
 }  // namespace
 
 void register_move_emitters(Emitter* e) {
@@ -132,6 +179,11 @@ void register_move_emitters(Emitter* e) {
     e[ZYDIS_MNEMONIC_LEA] = lea;
     e[ZYDIS_MNEMONIC_PUSH] = push;
     e[ZYDIS_MNEMONIC_POP] = pop;
+    e[ZYDIS_MNEMONIC_XCHG] = xchg;
+    e[ZYDIS_MNEMONIC_CBW] = widen_accumulator;
+    e[ZYDIS_MNEMONIC_CWDE] = widen_accumulator;
+    e[ZYDIS_MNEMONIC_CWD] = sign_to_edx;
+    e[ZYDIS_MNEMONIC_CDQ] = sign_to_edx;
 }
 
 }  // namespace jitpc::jit

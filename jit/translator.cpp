@@ -33,6 +33,9 @@ struct EmitterTable {
         register_alu_emitters(t);
         register_move_emitters(t);
         register_branch_emitters(t);
+        register_shift_emitters(t);
+        register_cond_emitters(t);
+        register_mul_emitters(t);
     }
 };
 const EmitterTable emitters;
@@ -82,16 +85,46 @@ bool Translator::effective_address(const ZydisDecodedOperand& m) {
 // Uses edi and ecx only, so values emitters hold in eax/edx/esi survive it.
 void Translator::materialize_flags() {
     if (!flags_in_host_ || !flags_dirty_) return;
-    uint32_t keep = cpu::EFLAGS_ARITH;
-    if (flags_kind_ == FlagKind::Logic) keep &= ~cpu::EFLAGS_AF;
     a.pushfq();
     a.pop(x::rdi);
-    a.and_(x::edi, keep);
+    if (flags_kind_ == FlagKind::ShiftLeft) {
+        // OF = SF XOR CF
+        a.mov(x::ecx, x::edi);
+        a.shr(x::ecx, 7);
+        a.xor_(x::ecx, x::edi);
+        a.and_(x::ecx, 1);
+        a.shl(x::ecx, 11);
+        a.and_(x::edi, cpu::EFLAGS_ARITH & ~(cpu::EFLAGS_AF | cpu::EFLAGS_OF));
+        a.or_(x::edi, x::ecx);
+    } else {
+        uint32_t keep = cpu::EFLAGS_ARITH;
+        if (flags_kind_ != FlagKind::Exact) keep &= ~cpu::EFLAGS_AF;
+        if (flags_kind_ == FlagKind::Sar) keep &= ~cpu::EFLAGS_OF;
+        a.and_(x::edi, keep);
+    }
+    store_flags_from_edi();
+    flags_dirty_ = false;
+}
+
+// CpuState's arithmetic flags = edi (nothing else set in it); clobbers ecx.
+void Translator::store_flags_from_edi() {
     a.mov(x::ecx, x::dword_ptr(CPU, FLAGS_BITS));
     a.and_(x::ecx, ~cpu::EFLAGS_ARITH);
     a.or_(x::ecx, x::edi);
     a.mov(x::dword_ptr(CPU, FLAGS_BITS), x::ecx);
     a.mov(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
+}
+
+void Translator::capture_flags() {
+    a.pushfq();
+    a.pop(x::rdi);
+}
+
+void Translator::flags_captured(uint32_t keep, const x::Gp& fixed) {
+    a.and_(x::edi, keep);
+    a.or_(x::edi, fixed);
+    store_flags_from_edi();
+    flags_in_host_ = false;
     flags_dirty_ = false;
 }
 
@@ -101,10 +134,27 @@ void Translator::clobber_flags() {
 }
 
 void Translator::flags_to_host() {
-    if (flags_in_host_) return;
-    call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-    a.and_(x::eax, cpu::EFLAGS_ARITH);
-    a.push(x::rax);
+    const bool condition_exact = flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic;
+    if (flags_in_host_ && condition_exact) return;
+    // Normalising means a round trip through CpuState, which then holds plain bits.
+    const bool plain = flags_in_host_;
+    clobber_flags();
+    // Plain bits (FlagOp::None) are loaded directly; a lazy op is evaluated by the interpreter.
+    asmjit::Label lazy = a.newLabel(), loaded = a.newLabel();
+    if (!plain) {
+        a.cmp(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
+        a.jne(lazy);
+    }
+    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_BITS));
+    if (!plain) {
+        a.jmp(loaded);
+        a.bind(lazy);
+        call_helper(reinterpret_cast<const void*>(&jit_flags), false);
+        a.mov(x::edi, x::eax);
+        a.bind(loaded);
+    }
+    a.and_(x::edi, cpu::EFLAGS_ARITH);
+    a.push(x::rdi);
     a.popfq();
     flags_in_host_ = true;
     flags_dirty_ = false;

@@ -30,6 +30,10 @@ struct ChainSite;
 enum class FlagKind : uint8_t {
     Exact,  // the host's flags are the guest's (ADD, SUB, CMP, INC, DEC, NEG, ADC, SBB)
     Logic,  // AND/OR/XOR/TEST: AF is undefined on the host, 0 for the guest
+    // SHL and SAR by a constant from 2 to width-1 (jit/emit_shift.cpp): AF and OF are undefined
+    // on the host; for the guest AF = 0 and OF = SF XOR CF (SHL) or 0 (SAR).
+    ShiftLeft,
+    Sar,
 };
 
 class Translator {
@@ -53,12 +57,21 @@ public:
     // The effective address of memory operand `n` into esi (32-bit addressing only).
     bool effective_address(const ZydisDecodedOperand& m);
 
-    // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them).
+    // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them), with
+    // every bit a condition code can read defined (OF is normalised first when it is not).
     void flags_to_host();
     // The host's EFLAGS are about to be overwritten by something that is not the guest's flags.
     void clobber_flags();
     // An inline op just left the guest's flags in the host's EFLAGS.
     void flags_produced(FlagKind kind);
+    FlagKind flags_kind() const { return flags_kind_; }
+    // Flags computed at emit time, for ops after which the host leaves a bit undefined that only
+    // extra code can recover: capture_flags() copies the host's EFLAGS into edi right after the
+    // op; the emitter then computes the missing bits into `fixed` (EFLAGS positions; any
+    // scratch register but edi) and flags_captured() stores (edi & keep) | fixed as the guest's
+    // arithmetic flags, which are then in CpuState only.
+    void capture_flags();
+    void flags_captured(uint32_t keep, const asmjit::x86::Gp& fixed);
 
     // Guest memory at offset esi of segment `seg` (a SegReg): value in eax / from eax. A fault
     // leaves the block. Clobbers ecx, edx, edi and the host's flags.
@@ -85,6 +98,7 @@ private:
     void fallback();
     void sync_position();
     void materialize_flags();
+    void store_flags_from_edi();
     void exit_plain();
     void call_helper(const void* fn, bool saves_guest_regs);
     void memory(unsigned size, unsigned seg, bool store);
@@ -120,5 +134,8 @@ using Emitter = bool (*)(Translator& t);
 void register_alu_emitters(Emitter* table);
 void register_move_emitters(Emitter* table);
 void register_branch_emitters(Emitter* table);
+void register_shift_emitters(Emitter* table);
+void register_cond_emitters(Emitter* table);
+void register_mul_emitters(Emitter* table);
 
 }  // namespace jitpc::jit

@@ -1,0 +1,85 @@
+// MUL and IMUL. The host's CF and OF are the guest's; SF, ZF and PF are undefined on the host
+// and, per docs/undefined.md, come from the low half of the product (the destination of the
+// 2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
+// CF is saved in cl, TEST of the low half gives SF/ZF/PF, and the flags are stored.
+#include "cpu/flags.h"
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+const x::Gp EAX = x::r8d, EDX = x::r10d;  // guest EAX and EDX (Translator::guest_reg mapping)
+
+// The r/m operand `s` of `size` bytes: a guest register, or memory loaded into eax.
+bool multiplier(Translator& t, const ZydisDecodedOperand& s, unsigned size, x::Gp& out) {
+    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        auto r = Translator::guest_reg(s.reg.value);
+        if (!r) return false;
+        out = *r;
+        return true;
+    }
+    if (s.type != ZYDIS_OPERAND_TYPE_MEMORY || !t.effective_address(s)) return false;
+    t.load(size, t.insn().seg);
+    out = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
+    return true;
+}
+
+// The multiply has just set CF/OF and the low half is in `low`.
+void multiply_flags(Translator& t, const x::Gp& low) {
+    auto& a = t.a;
+    a.setc(x::cl);
+    a.test(low, low);
+    t.capture_flags();
+    a.movzx(x::eax, x::cl);
+    a.imul(x::eax, x::eax, cpu::EFLAGS_CF | cpu::EFLAGS_OF);  // CF = OF
+    t.flags_captured(cpu::EFLAGS_SF | cpu::EFLAGS_ZF | cpu::EFLAGS_PF, x::eax);
+}
+
+// MUL/IMUL r/m: AX = AL * r/m8, DX:AX = AX * r/m16, EDX:EAX = EAX * r/m32, on the host's own
+// rax/rdx (the source moves to ecx first: a loaded one is in eax).
+template <bool Signed> bool accumulator(Translator& t) {
+    const unsigned size = t.op(0).size / 8;
+    x::Gp src;
+    if (!multiplier(t, t.op(0), size, src)) return false;
+    auto& a = t.a;
+    t.clobber_flags();
+    a.mov(x::ecx, src.r32());
+    a.mov(x::eax, EAX);
+    a.emit(Signed ? x::Inst::kIdImul : x::Inst::kIdMul, x::ecx.cloneAs(src));
+    switch (size) {
+    case 1: a.mov(EAX.r16(), x::ax); break;
+    case 2: a.mov(EAX.r16(), x::ax), a.mov(EDX.r16(), x::dx); break;
+    default: a.mov(EAX, x::eax), a.mov(EDX, x::edx); break;
+    }
+    multiply_flags(t, x::eax.cloneAs(src));
+    return true;
+}
+
+bool imul(Translator& t) {
+    const unsigned operands = t.zi().operand_count_visible;
+    if (operands == 1) return accumulator<true>(t);
+    auto dst = Translator::guest_reg(t.op(0).reg.value);
+    if (!dst) return false;
+    x::Gp src;
+    if (!multiplier(t, t.op(1), dst->size(), src)) return false;
+    auto& a = t.a;
+    t.clobber_flags();
+    if (operands == 3)
+        a.imul(*dst, src, asmjit::imm(t.op(2).imm.value.s));
+    else
+        a.imul(*dst, src);
+    multiply_flags(t, *dst);
+    return true;
+}
+
+}  // namespace
+
+void register_mul_emitters(Emitter* e) {
+    e[ZYDIS_MNEMONIC_IMUL] = imul;
+    e[ZYDIS_MNEMONIC_MUL] = accumulator<false>;
+}
+
+}  // namespace jitpc::jit

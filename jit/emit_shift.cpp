@@ -1,0 +1,180 @@
+// Shifts and rotates of a register by a constant or by CL, with the flags of
+// docs/undefined.md. The host computes the result, CF, SF, ZF and PF of a shift exactly when
+// the masked count is below the operand width; what it leaves undefined is recovered here:
+// - AF (shifts) is 0 for the guest: a FlagKind normalises it.
+// - OF for a count of 1 is defined on the host and equals the table's value for every op.
+// - OF for other counts: SHL's (SF XOR CF) and SAR's (0) follow from the host's flags, so they
+//   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) is computed here and
+//   the flags stored at once (capture_flags). Rotates: see rotate().
+// - Shifts by CL and by constants >= the width (where the host's CF is undefined for 8/16
+//   bits) work on a 32-bit copy instead (shift_copy).
+// A masked count of 0 changes nothing. Memory destinations are left to the interpreter.
+#include "cpu/flags.h"
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+enum class Shift { Shl, Shr, Sar };
+
+constexpr x::Inst::Id shift_inst(Shift s) {
+    return s == Shift::Shl ? x::Inst::kIdShl : s == Shift::Shr ? x::Inst::kIdShr : x::Inst::kIdSar;
+}
+
+constexpr uint32_t SHIFT_KEEP = cpu::EFLAGS_ARITH & ~(cpu::EFLAGS_AF | cpu::EFLAGS_OF);
+
+// eax = the destination's value with its MSB at bit 31.
+void msb_to_bit31(Translator& t, const x::Gp& dst) {
+    if (dst.size() == 4)
+        t.a.mov(x::eax, dst);
+    else {
+        t.a.movzx(x::eax, dst);
+        t.a.shl(x::eax, 32 - dst.size() * 8);
+    }
+}
+
+// The shift done on a 32-bit copy in eax (SHL: the value in the top bits, SHR: zero-extended,
+// SAR: sign-extended) and the flags stored at once. For every count 1..31 the host's CF, SF and
+// ZF are then the table's (bits beyond the value shift out as zeros or copies of the sign), and
+// so is PF except after SHL of 8/16 bits (the copy's low byte is zero): recomputed here.
+template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit::Operand& count) {
+    auto& a = t.a;
+    const unsigned width = dst.size() * 8;
+    if (width == 32)
+        a.mov(x::eax, dst);
+    else if (S == Shift::Sar)
+        a.movsx(x::eax, dst);
+    else
+        a.movzx(x::eax, dst);
+    if (S == Shift::Shl && width < 32) a.shl(x::eax, 32 - width);
+    if (S == Shift::Shr) a.mov(x::edx, x::eax);  // OF = its MSB
+    a.emit(shift_inst(S), x::eax, count);
+    t.capture_flags();
+    if (S == Shift::Shl && width < 32) a.shr(x::eax, 32 - width);
+    a.mov(dst, x::eax.cloneAs(dst));
+    uint32_t keep = SHIFT_KEEP;
+    switch (S) {
+    case Shift::Shl:  // OF = SF XOR CF
+        a.mov(x::ecx, x::edi);
+        a.shr(x::ecx, 7);
+        a.xor_(x::ecx, x::edi);
+        a.and_(x::ecx, 1);
+        a.shl(x::ecx, 11);
+        if (width < 32) {
+            keep &= ~cpu::EFLAGS_PF;
+            a.test(x::al, x::al);
+            a.setp(x::dl);
+            a.movzx(x::edx, x::dl);
+            a.shl(x::edx, 2);
+            a.or_(x::ecx, x::edx);
+        }
+        break;
+    case Shift::Shr:  // OF = MSB(original)
+        a.shr(x::edx, width - 1);
+        a.shl(x::edx, 11);
+        a.mov(x::ecx, x::edx);
+        break;
+    case Shift::Sar: a.xor_(x::ecx, x::ecx); break;
+    }
+    t.flags_captured(keep, x::ecx);
+}
+
+template <Shift S> bool shift(Translator& t) {
+    const auto& d = t.op(0);
+    const auto& c = t.op(1);
+    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto dst = Translator::guest_reg(d.reg.value);
+    if (!dst) return false;
+    const unsigned width = dst->size() * 8;
+    auto& a = t.a;
+    if (c.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        const unsigned n = unsigned(c.imm.value.u) & 31;
+        if (n == 0) return true;  // no effect on the value or on any flag
+        if (n >= width || (S == Shift::Shr && n > 1)) {
+            shift_copy<S>(t, *dst, asmjit::imm(n));  // replaces every arithmetic flag
+            return true;
+        }
+        a.emit(shift_inst(S), *dst, n);
+        t.flags_produced(n == 1 ? FlagKind::Logic : S == Shift::Sar ? FlagKind::Sar : FlagKind::ShiftLeft);
+        return true;
+    }
+    if (c.type != ZYDIS_OPERAND_TYPE_REGISTER || c.reg.value != ZYDIS_REGISTER_CL) return false;
+    // The count is known only at run time: the flags go to CpuState first, where a masked count
+    // of 0 leaves them, and a nonzero count replaces them all.
+    t.clobber_flags();
+    asmjit::Label done = a.newLabel();
+    a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
+    a.and_(x::ecx, 31);
+    a.jz(done);
+    shift_copy<S>(t, *dst, x::cl);
+    a.bind(done);
+    return true;
+}
+
+// ROL and ROR change only CF and OF: the other flags must be the guest's in the host first. A
+// count of 1 leaves the host's CF and OF defined as the table's; for any other count both are
+// computed from the result (the host's OF is undefined, and for 8/16 bits its CF is too
+// when the count is a multiple of the width) and the flags stored at once.
+template <bool Left> bool rotate(Translator& t) {
+    const auto& d = t.op(0);
+    const auto& c = t.op(1);
+    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto dst = Translator::guest_reg(d.reg.value);
+    if (!dst) return false;
+    const bool by_cl = c.type == ZYDIS_OPERAND_TYPE_REGISTER && c.reg.value == ZYDIS_REGISTER_CL;
+    if (!by_cl && c.type != ZYDIS_OPERAND_TYPE_IMMEDIATE) return false;
+    const unsigned n = by_cl ? 0 : unsigned(c.imm.value.u) & 31;
+    if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
+    const x::Inst::Id op = Left ? x::Inst::kIdRol : x::Inst::kIdRor;
+    const unsigned width = dst->size() * 8;
+    auto& a = t.a;
+    t.flags_to_host();
+    const FlagKind before = t.flags_kind();  // what AF, which the rotate keeps, needs
+    if (n == 1) {
+        a.emit(op, *dst, 1);
+        t.flags_produced(before);
+        return true;
+    }
+    t.capture_flags();
+    asmjit::Label done = a.newLabel();
+    a.xor_(x::eax, x::eax);  // a masked CL count of 0 changes no flag
+    if (by_cl) {
+        a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
+        a.and_(x::ecx, 31);
+        a.jz(done);
+        a.emit(op, *dst, x::cl);
+    } else {
+        a.emit(op, *dst, n);
+    }
+    // ROL: CF = LSB, OF = MSB XOR LSB; ROR: CF = MSB, OF = bit w-1 XOR bit w-2 (of the result).
+    msb_to_bit31(t, *dst);
+    a.mov(x::edx, x::eax);
+    a.shl(x::edx, Left ? width - 1 : 1);
+    a.mov(x::ecx, Left ? x::edx : x::eax);
+    a.shr(x::ecx, 31);
+    a.xor_(x::eax, x::edx);
+    a.shr(x::eax, 31);
+    a.shl(x::eax, 11);
+    a.or_(x::eax, x::ecx);
+    a.and_(x::edi, ~(cpu::EFLAGS_CF | cpu::EFLAGS_OF));
+    a.bind(done);
+    uint32_t keep = cpu::EFLAGS_ARITH;
+    if (before != FlagKind::Exact) keep &= ~cpu::EFLAGS_AF;
+    t.flags_captured(keep, x::eax);
+    return true;
+}
+
+}  // namespace
+
+void register_shift_emitters(Emitter* e) {
+    e[ZYDIS_MNEMONIC_SHL] = shift<Shift::Shl>;
+    e[ZYDIS_MNEMONIC_SHR] = shift<Shift::Shr>;
+    e[ZYDIS_MNEMONIC_SAR] = shift<Shift::Sar>;
+    e[ZYDIS_MNEMONIC_ROL] = rotate<true>;
+    e[ZYDIS_MNEMONIC_ROR] = rotate<false>;
+}
+
+}  // namespace jitpc::jit

@@ -1,0 +1,236 @@
+// The JIT's inline emitters against the interpreter: each snippet runs on two CPUs from the
+// same state, one with the JIT attached, and every register, EFLAGS and the instruction count
+// must agree. A snippet is: a prelude that leaves the flags in a given place (the host's
+// EFLAGS after an inline op, CpuState as plain bits after POPFD, or a lazy interpreter op after
+// a fallback), the instruction under test, and SETcc/CMOVcc/Jcc of one condition reading its
+// flags.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <sstream>
+#include <vector>
+
+#include "jit/engine.h"
+#include "tests/unit/cpu_fixture.h"
+
+using namespace jitpc;
+using namespace jitpc::cpu;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+constexpr uint32_t DATA = 0x5000;  // the memory operand snippets use
+
+const uint32_t VALUES[] = {0,          1,          0x80000000, 0x7FFFFFFF, 0xFFFFFFFF, 0x12345678,
+                           0x00000080, 0x00008000, 0xC0000001, 0x00000040, 0xFFFF7FFF, 0x81C3A5F0};
+const uint32_t COUNTS[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 0xFF, 0x21};
+const uint32_t FLAG_IMAGES[] = {0x8D5, 0, 0x801, 0x0D4, 0x011, 0x840, 0x081, 0x004};
+
+template <typename Fixture = test::CpuFixture> struct Pair {
+    Fixture ref, jit;
+    jit::Engine engine{jit.cpu};
+    unsigned runs = 0;
+
+    Pair() {
+        ref.flat32();
+        jit.flat32();
+        jit.interp.native = &engine;
+    }
+
+    void run(const Bytes& code, const std::array<uint32_t, 8>& regs, uint32_t data) {
+        for (Fixture* f : {&ref, &jit}) {
+            f->cpu.code.flush();
+            f->load(code);
+            for (unsigned r = 0; r < 8; ++r) f->reg(r) = r == ESP ? 0x80000 : regs[r];
+            f->cpu.flags = Flags{};
+            f->cpu.icount = 0;
+            f->wr32(DATA, data);
+            REQUIRE(f->run(200) == StopReason::Halted);
+        }
+        std::ostringstream hex;
+        for (uint8_t b : code) hex << std::hex << unsigned(b) << ' ';
+        INFO("code: " << hex.str());
+        INFO("eax " << std::hex << regs[0] << " ecx " << regs[1] << " edx " << regs[2] << " ebx " << regs[3]
+                    << " ebp " << regs[5] << " esi " << regs[6] << " edi " << regs[7] << " [data] " << data);
+        for (unsigned r = 0; r < 8; ++r) CHECK_MESSAGE(ref.reg(r) == jit.reg(r), "register " << r);
+        CHECK(ref.flags() == jit.flags());
+        CHECK(ref.cpu.eip == jit.cpu.eip);
+        CHECK(ref.cpu.icount == jit.cpu.icount);
+        ++runs;
+    }
+};
+
+// Flags before the instruction under test: 0 POPFD of an image (CpuState, plain bits), 1 ADD
+// (the host's EFLAGS), 2 ADC with a memory source (a fallback: a lazy op in CpuState), 3 TEST
+// (the host's EFLAGS with AF undefined there).
+Bytes prelude(unsigned kind, uint32_t image) {
+    switch (kind) {
+    case 0: return {0x68, uint8_t(image), uint8_t(image >> 8), 0, 0, 0x9D};  // push imm32; popfd
+    case 1: return {0x01, 0xFE};                                             // add esi, edi
+    case 2: return {0x13, 0x2D, 0x00, 0x50, 0x00, 0x00};                     // adc ebp, [DATA]
+    default: return {0x85, 0xFE};                                            // test esi, edi
+    }
+}
+
+// set<cc> al; cmov<cc> edi, esi; j<cc> +1; nop; hlt
+Bytes consumer(unsigned cc) {
+    return {0x0F, uint8_t(0x90 + cc), 0xC0, 0x0F, uint8_t(0x40 + cc), 0xFE, uint8_t(0x70 + cc), 0x01, 0x90, 0xF4};
+}
+
+// Runs `insn` with every prelude over the value table, cycling through the 16 conditions.
+template <typename Fixture> void sweep(Pair<Fixture>& p, const Bytes& insn) {
+    const unsigned n = std::size(VALUES);
+    for (unsigned v = 0; v < n; ++v)
+        for (unsigned kind = 0; kind < 4; ++kind) {
+            const unsigned k = v * 4 + kind;
+            Bytes code = prelude(kind, FLAG_IMAGES[k % std::size(FLAG_IMAGES)]);
+            code.insert(code.end(), insn.begin(), insn.end());
+            const Bytes tail = consumer(k % 16);
+            code.insert(code.end(), tail.begin(), tail.end());
+            const std::array<uint32_t, 8> regs = {
+                0x11111111u * kind, COUNTS[(v + kind) % std::size(COUNTS)], VALUES[v], VALUES[(v + 3) % n],
+                0, VALUES[(v + 1) % n], VALUES[(v + 5) % n], VALUES[(v + 7) % n]};
+            p.run(code, regs, VALUES[(v + 2) % n]);
+        }
+}
+
+}  // namespace
+
+TEST_CASE("JIT shifts and rotates match the interpreter") {
+    Pair<> p;
+    // /0 ROL, /1 ROR, /4 SHL, /5 SHR, /6 SAL, /7 SAR
+    for (uint8_t ext : {0, 1, 4, 5, 6, 7}) {
+        const uint8_t edx = uint8_t(0xC2 | ext << 3), ebx = uint8_t(0xC3 | ext << 3), ecx = uint8_t(0xC1 | ext << 3);
+        for (uint8_t count : {0, 1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 0xFF}) {
+            sweep(p, {0xC1, edx, count});        // r32, imm8
+            sweep(p, {0x66, 0xC1, ebx, count});  // r16, imm8
+            sweep(p, {0xC0, ebx, count});        // r8 (BL), imm8
+        }
+        sweep(p, {0xD1, edx});        // r32, 1
+        sweep(p, {0x66, 0xD1, edx});  // r16, 1
+        sweep(p, {0xD0, ebx});        // r8, 1
+        sweep(p, {0xD3, edx});        // r32, CL
+        sweep(p, {0xD3, ecx});        // ECX, CL
+        sweep(p, {0x66, 0xD3, ebx});  // r16, CL
+        sweep(p, {0xD2, ebx});        // r8, CL
+        sweep(p, {0xD2, ecx});        // CL, CL
+        sweep(p, {0xD1, edx, 0xD3, edx});  // two in a row: the first one's flags never seen
+        sweep(p, {0xC1, edx, 5, 0x11, 0xDA});  // then ADC edx, ebx (reads CF)
+        sweep(p, {0xC1, edx, 3, 0x42});        // then INC edx (keeps CF)
+        sweep(p, {0xC1, edx, 6, 0xEB, 0x00});  // then JMP: the flags leave the block
+    }
+    CHECK(p.engine.blocks_translated > 0);
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT SETcc and CMOVcc read every condition like the interpreter") {
+    Pair<> p;
+    sweep(p, {0x39, 0xFB});  // cmp ebx, edi (then all 16 conditions via the sweep)
+    sweep(p, {0x90});        // the prelude's flags straight into the conditions
+    for (unsigned cc = 0; cc < 16; ++cc) {
+        sweep(p, {0x0F, uint8_t(0x90 + cc), 0xC3});                         // set<cc> bl
+        sweep(p, {0x0F, uint8_t(0x90 + cc), 0xC7});                         // set<cc> bh (a fallback)
+        sweep(p, {0x0F, uint8_t(0x40 + cc), 0xD3});                         // cmov<cc> edx, ebx
+        sweep(p, {0x66, 0x0F, uint8_t(0x40 + cc), 0xD3});                   // cmov<cc> dx, bx
+        sweep(p, {0x0F, uint8_t(0x40 + cc), 0x15, 0x00, 0x50, 0x00, 0x00});  // cmov<cc> edx, [DATA]
+        sweep(p, {0x66, 0x0F, uint8_t(0x40 + cc), 0x15, 0x00, 0x50, 0x00, 0x00});
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT MUL and IMUL match the interpreter, with and without overflow") {
+    Pair<> p;
+    sweep(p, {0x0F, 0xAF, 0xD3});                                // imul edx, ebx
+    sweep(p, {0x66, 0x0F, 0xAF, 0xD3});                          // imul dx, bx
+    sweep(p, {0x0F, 0xAF, 0xD2});                                // imul edx, edx
+    sweep(p, {0x0F, 0xAF, 0x15, 0x00, 0x50, 0x00, 0x00});        // imul edx, [DATA]
+    sweep(p, {0x66, 0x0F, 0xAF, 0x15, 0x00, 0x50, 0x00, 0x00});  // imul dx, [DATA]
+    for (uint32_t imm : {0u, 1u, 2u, 3u, 0x10001u, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFFu}) {
+        sweep(p, {0x69, 0xD3, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16), uint8_t(imm >> 24)});
+        sweep(p, {0x66, 0x69, 0xD3, uint8_t(imm), uint8_t(imm >> 8)});
+        sweep(p, {0x6B, 0xD3, uint8_t(imm)});  // sign-extended imm8
+        sweep(p, {0x69, 0x15, 0x00, 0x50, 0x00, 0x00, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16),
+                  uint8_t(imm >> 24)});  // imul edx, [DATA], imm32
+    }
+    // One operand (/4 MUL, /5 IMUL): EBX, BX, BL, [DATA] of each size. The consumer's SETcc
+    // overwrites AL, so EAX is copied to EBP first.
+    for (uint8_t ext : {4, 5}) {
+        const uint8_t reg = uint8_t(0xC3 | ext << 3), mem = uint8_t(0x05 | ext << 3);
+        for (const Bytes& insn : {Bytes{0xF7, reg}, Bytes{0x66, 0xF7, reg}, Bytes{0xF6, reg},
+                                  Bytes{0xF7, mem, 0x00, 0x50, 0x00, 0x00}, Bytes{0x66, 0xF7, mem, 0x00, 0x50, 0x00, 0x00},
+                                  Bytes{0xF6, mem, 0x00, 0x50, 0x00, 0x00}, Bytes{0xF7, uint8_t(0xC2 | ext << 3)},
+                                  Bytes{0xF7, uint8_t(0xC0 | ext << 3)}, Bytes{0xF6, uint8_t(0xC4 | ext << 3)}}) {
+            Bytes code = insn;
+            code.insert(code.end(), {0x89, 0xC5});  // mov ebp, eax
+            sweep(p, code);
+        }
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpreter") {
+    Pair<> p;
+    // The consumer overwrites AL: these run on EAX first, then move it to EBP.
+    const Bytes to_ebp = {0x89, 0xC5};  // mov ebp, eax
+    for (const Bytes& insn : {Bytes{0x87, 0xDA}, Bytes{0x66, 0x87, 0xDA}, Bytes{0x86, 0xDA}, Bytes{0x86, 0xFA},
+                              Bytes{0x92}, Bytes{0x66, 0x93}, Bytes{0x87, 0xD2}, Bytes{0x87, 0x15, 0x00, 0x50, 0x00, 0x00},
+                              Bytes{0x89, 0xD0, 0x98}, Bytes{0x89, 0xD0, 0x66, 0x98}, Bytes{0x89, 0xD0, 0x99},
+                              Bytes{0x89, 0xD0, 0x66, 0x99},
+                              // MOVZX/MOVSX from AH..BH
+                              Bytes{0x0F, 0xB6, 0xD4}, Bytes{0x0F, 0xBE, 0xD7}, Bytes{0x66, 0x0F, 0xB6, 0xD5},
+                              Bytes{0x66, 0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xBE, 0xDE}, Bytes{0x0F, 0xB6, 0xEF},
+                              // LEA (no flags): base+index+disp8, index*4+disp32, base-4, base+index*2,
+                              // 16-bit (a fallback), disp32 alone
+                              Bytes{0x8D, 0x54, 0x1E, 0x07}, Bytes{0x8D, 0x14, 0x9D, 0x00, 0x10, 0x00, 0x00},
+                              Bytes{0x8D, 0x56, 0xFC}, Bytes{0x8D, 0x14, 0x5B}, Bytes{0x66, 0x8D, 0x56, 0x01},
+                              Bytes{0x8D, 0x15, 0x78, 0x56, 0x34, 0x12}}) {
+        Bytes code = insn;
+        code.insert(code.end(), to_ebp.begin(), to_ebp.end());
+        sweep(p, code);
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT CMOVcc reads its memory source even when the condition is false") {
+    Pair<test::SystemFixture> p;
+    p.ref.record_faults();
+    p.jit.record_faults();
+    // cmov<cc> edx, [0xFFFFFFFE]: the dword passes the flat segments' limit, #GP(0) whatever cc
+    for (unsigned cc = 0; cc < 16; ++cc) {
+        sweep(p, {0x0F, uint8_t(0x40 + cc), 0x15, 0xFE, 0xFF, 0xFF, 0xFF});
+        CHECK(p.ref.reg(EBX) == 13);
+    }
+}
+
+TEST_CASE("JIT random sequences of inline and fallback instructions match the interpreter") {
+    // Each instruction hands its flags state (host, deferred, stored, lazy) to the next one.
+    const std::vector<Bytes> pool = {
+        {0xC1, 0xE2, 5},       {0xC1, 0xFB, 3},       {0xC1, 0xEE, 7},    {0xD1, 0xE7},       {0xD3, 0xE2},
+        {0xD3, 0xFB},          {0xD3, 0xEE},          {0xC0, 0xC2, 3},    {0xC1, 0xCB, 9},    {0xD3, 0xC6},
+        {0xD0, 0xCB},          {0x66, 0xC1, 0xE3, 4}, {0xD2, 0xEA},       {0xC0, 0xFB, 9},    {0x0F, 0xAF, 0xD3},
+        {0x6B, 0xF7, 0x35},    {0xF7, 0xE3},          {0xF7, 0xEE},       {0xF6, 0xE2},       {0x0F, 0x94, 0xC2},
+        {0x0F, 0x9C, 0xC3},    {0x0F, 0x90, 0xC1},    {0x0F, 0x47, 0xD6}, {0x0F, 0x4E, 0xFB}, {0x0F, 0x40, 0xEA},
+        {0x01, 0xDA},          {0x11, 0xF7},          {0x19, 0xD3},       {0x21, 0xFE},       {0x85, 0xD3},
+        {0x42},                {0x4B},                {0xF7, 0xDE},       {0x87, 0xD6},       {0x99},
+        {0x98},                {0xF5},                {0xF9},             {0x0F, 0xA3, 0xDA}, {0x13, 0x2D, 0x00, 0x50, 0x00, 0x00},
+        {0x68, 0xD5, 0x08, 0, 0, 0x9D}, {0x0F, 0xBC, 0xD6}, {0x8D, 0x54, 0x1E, 0x07}};
+    Pair<> p;
+    uint32_t seed = 12345;
+    auto next = [&] {
+        seed = seed * 1103515245u + 12345u;
+        return seed >> 8;
+    };
+    for (unsigned run = 0; run < 3000; ++run) {
+        Bytes code;
+        for (unsigned k = 0; k < 6; ++k) {
+            const Bytes& insn = pool[next() % pool.size()];
+            code.insert(code.end(), insn.begin(), insn.end());
+        }
+        const Bytes tail = consumer(next() % 16);
+        code.insert(code.end(), tail.begin(), tail.end());
+        std::array<uint32_t, 8> regs;
+        for (uint32_t& r : regs) r = next() % 3 ? next() * 2654435761u : VALUES[next() % std::size(VALUES)];
+        p.run(code, regs, next() * 2246822519u);
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
