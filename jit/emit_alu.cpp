@@ -30,9 +30,44 @@ bool source(Translator& t, const ZydisDecodedOperand& s, const x::Gp& dst, asmji
     }
 }
 
+// The source of an op whose destination is memory: a guest register or an immediate.
+bool register_or_immediate(const ZydisDecodedOperand& s, asmjit::Operand& out) {
+    if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        out = asmjit::imm(int64_t(s.imm.value.s));
+        return true;
+    }
+    if (s.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto r = Translator::guest_reg(s.reg.value);
+    if (!r) return false;
+    out = *r;
+    return true;
+}
+
+// CMP and TEST read their memory operand (no write permission needed); the others modify it
+// in place.
+template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
+bool binary_to_memory(Translator& t) {
+    const auto& d = t.op(0);
+    asmjit::Operand src;
+    if (!register_or_immediate(t.op(1), src)) return false;
+    constexpr bool reads_only = Op == x::Inst::kIdCmp || Op == x::Inst::kIdTest;
+    if (reads_only) {
+        if (!t.effective_address(d)) return false;
+        const unsigned size = d.size / 8;
+        t.load(size, t.insn().seg);
+        const x::Gp value = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
+        t.a.emit(Op, value, src);
+    } else if (!t.read_modify_write(d, ReadsCarry, true, [&](const x::Mem& m) { t.a.emit(Op, m, src); })) {
+        return false;
+    }
+    t.flags_produced(Kind);
+    return true;
+}
+
 template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
 bool binary(Translator& t) {
     const auto& d = t.op(0);
+    if (d.type == ZYDIS_OPERAND_TYPE_MEMORY) return binary_to_memory<Op, Kind, ReadsCarry>(t);
     if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
     auto dst = Translator::guest_reg(d.reg.value);
     if (!dst) return false;
@@ -51,11 +86,16 @@ bool binary(Translator& t) {
 // no such input (NOT writes no flags at all).
 template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translator& t) {
     const auto& d = t.op(0);
-    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto dst = Translator::guest_reg(d.reg.value);
-    if (!dst) return false;
-    if (KeepsCarry) t.flags_to_host();
-    t.a.emit(Op, *dst);
+    if (d.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+        if (!t.read_modify_write(d, KeepsCarry, WritesFlags, [&](const x::Mem& m) { t.a.emit(Op, m); }))
+            return false;
+    } else {
+        if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+        auto dst = Translator::guest_reg(d.reg.value);
+        if (!dst) return false;
+        if (KeepsCarry) t.flags_to_host();
+        t.a.emit(Op, *dst);
+    }
     if (WritesFlags) t.flags_produced(FlagKind::Exact);
     return true;
 }

@@ -224,10 +224,11 @@ void Translator::fallback() {
 // hit test of Mmu::read/write inline (a hit costs no call), everything else (a miss, a page
 // crossing, MMIO, a write to a page holding code, a fault) in an out-of-line path that calls
 // the helper with the offset. Host flags do not survive; eax holds the value loaded or stored.
-void Translator::memory(unsigned size, unsigned seg, bool store) {
-    clobber_flags();
+// Cpu::linear()'s segment checks and the TLB hit test of Mmu::read/write for `size` bytes at
+// offset esi of `seg`, jumping to `slow` for anything but a hit: on a hit the host address is
+// rdi + rcx. Clobbers ecx, edx, edi and the host's flags (the guest's must be in CpuState).
+x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow) {
     const int32_t s = int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache));
-    asmjit::Label slow = a.newLabel(), done = a.newLabel();
     a.cmp(x::esi, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, lo))));
     a.jb(slow);
     if (size > 1) {
@@ -240,7 +241,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     }
     a.ja(slow);
     a.test(x::byte_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, rights))),
-           store ? cpu::SegCache::W : cpu::SegCache::R);
+           write ? cpu::SegCache::W : cpu::SegCache::R);
     a.jz(slow);
     a.mov(x::ecx, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, base))));
     a.add(x::ecx, x::esi);  // linear address
@@ -257,11 +258,17 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     a.lea(x::edi, x::ptr(x::rcx, int32_t(size - 1)));
     a.and_(x::edi, int32_t(memory::PAGE_MASK));
     const int32_t tag = tlb + int32_t(offsetof(memory::TlbEntry, tag) +
-                                      4 * (store ? memory::ACC_WRITE : memory::ACC_READ));
+                                      4 * (write ? memory::ACC_WRITE : memory::ACC_READ));
     a.cmp(x::edi, x::dword_ptr(CPU, x::rdx, 0, tag));
     a.jne(slow);
     a.mov(x::rdi, x::qword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, addend))));
-    const x::Mem host = x::ptr(x::rdi, x::rcx, 0, 0, size);
+    return x::ptr(x::rdi, x::rcx, 0, 0, size);
+}
+
+void Translator::memory(unsigned size, unsigned seg, bool store) {
+    clobber_flags();
+    asmjit::Label slow = a.newLabel(), done = a.newLabel();
+    const x::Mem host = fast_path(size, seg, store, slow);
     if (store) {
         if (size == 1) a.mov(host, x::al);
         else if (size == 2) a.mov(host, x::ax);
@@ -312,6 +319,54 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         if (count_delta) a.sub(x::qword_ptr(CPU, ICOUNT), count_delta);
         a.jmp(done);
     });
+}
+
+// A read-modify-write of guest memory done in place on host memory: `op` gets the operand and
+// emits one host instruction. With `carry_in` the guest's CF must be in the host first: it is
+// loaded from CpuState when that holds plain bits, otherwise the slow path runs. The slow path
+// (a miss, MMIO, code, a fault, a pending lazy flag op) runs the whole instruction through
+// jit_exec and rejoins with the same state the fast path leaves.
+bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, bool writes_flags,
+                                   const std::function<void(const x::Mem&)>& op) {
+    if (!effective_address(m)) return false;
+    const unsigned size = m.size / 8;
+    clobber_flags();
+    asmjit::Label slow = a.newLabel(), done = a.newLabel();
+    const x::Mem host = fast_path(size, insn_->seg, true, slow);
+    if (carry_in) {
+        a.cmp(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
+        a.jne(slow);
+        a.mov(x::edx, x::dword_ptr(CPU, FLAGS_BITS));
+        a.and_(x::edx, cpu::EFLAGS_ARITH);
+        a.push(x::rdx);
+        a.popfq();
+    }
+    op(host);
+    a.bind(done);
+
+    const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
+    const uint8_t len = insn_->len;
+    const cpu::Insn* insn = insn_;
+    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, writes_flags] {
+        a.bind(slow);
+        flags_in_host_ = flags_dirty_ = false;
+        if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
+        if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
+        a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
+        call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+        a.test(x::eax, x::eax);
+        a.jnz(bail_);
+        // Back to the main path's view: CpuState at the block's synced position, the flags in
+        // the host.
+        a.sub(x::dword_ptr(CPU, EIP), eip_delta + len);
+        a.sub(x::qword_ptr(CPU, ICOUNT), count_delta + 1);
+        if (writes_flags) {
+            flags_to_host();
+            flags_in_host_ = flags_dirty_ = false;
+        }
+        a.jmp(done);
+    });
+    return true;
 }
 
 void Translator::exit_to(int64_t target) {

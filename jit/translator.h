@@ -77,6 +77,10 @@ public:
     // leaves the block. Clobbers ecx, edx, edi and the host's flags.
     void load(unsigned size, unsigned seg) { memory(size, seg, false); }
     void store(unsigned size, unsigned seg) { memory(size, seg, true); }
+    // An instruction whose destination is memory operand `m`, done in place: see translator.cpp.
+    // Returns false (nothing emitted) when the operand is not one generated code addresses.
+    bool read_modify_write(const ZydisDecodedOperand& m, bool carry_in, bool writes_flags,
+                           const std::function<void(const asmjit::x86::Mem&)>& op);
 
     // Offsets from the block's first byte: of the instruction after this one.
     uint32_t next_offset() const { return off_ + insn_->len; }
@@ -102,6 +106,7 @@ private:
     void exit_plain();
     void call_helper(const void* fn, bool saves_guest_regs);
     void memory(unsigned size, unsigned seg, bool store);
+    asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
 
     Engine& e_;
     cpu::Block& b_;
