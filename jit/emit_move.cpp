@@ -108,6 +108,10 @@ bool push(Translator& t) {
         t.a.mov(x::eax, *r);
     } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         t.a.mov(x::eax, uint32_t(s.imm.value.u));
+    } else if (s.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+        // The operand's address uses ESP before the push.
+        if (!t.effective_address(s)) return false;
+        t.load(4, t.insn().seg);
     } else {
         return false;
     }
@@ -126,6 +130,24 @@ bool pop(Translator& t) {
     t.load(4, cpu::SS);
     t.a.lea(ESP, x::ptr(ESP.r64(), 4));
     t.a.mov(*r, x::eax);  // POP ESP keeps the value read
+    return true;
+}
+
+// LEAVE: ESP = EBP, then EBP = pop. The load comes first, so a fault changes neither.
+bool leave(Translator& t) {
+    if (!t.stack32() || t.insn().osize != 4) return false;
+    const x::Gp EBP = x::r13d;
+    t.a.mov(x::esi, EBP);
+    t.load(4, cpu::SS);
+    t.a.lea(ESP, x::ptr(EBP.r64(), 4));
+    t.a.mov(EBP, x::eax);
+    return true;
+}
+
+bool bswap(Translator& t) {
+    auto r = Translator::guest_reg(t.op(0).reg.value);
+    if (!r || r->size() != 4) return false;
+    t.a.bswap(*r);
     return true;
 }
 
@@ -178,6 +200,8 @@ void register_move_emitters(Emitter* e) {
     e[ZYDIS_MNEMONIC_MOVSX] = extend<true>;
     e[ZYDIS_MNEMONIC_LEA] = lea;
     e[ZYDIS_MNEMONIC_PUSH] = push;
+    e[ZYDIS_MNEMONIC_LEAVE] = leave;
+    e[ZYDIS_MNEMONIC_BSWAP] = bswap;
     e[ZYDIS_MNEMONIC_POP] = pop;
     e[ZYDIS_MNEMONIC_XCHG] = xchg;
     e[ZYDIS_MNEMONIC_CBW] = widen_accumulator;

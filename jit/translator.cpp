@@ -14,16 +14,7 @@ using cpu::CpuState;
 
 namespace {
 
-constexpr int32_t GPR = offsetof(CpuState, gpr);
-constexpr int32_t EIP = offsetof(CpuState, eip);
-constexpr int32_t ICOUNT = offsetof(CpuState, icount);
-constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
-constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
-constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
-constexpr int32_t CODE_EPOCH = offsetof(CpuState, code_epoch);
-constexpr int32_t NEXT_EIP = offsetof(CpuState, next_eip);
-constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
-constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op);
+using namespace state;
 
 const x::Gp CPU = x::rbx, ENGINE = x::rbp;
 
@@ -33,6 +24,7 @@ struct EmitterTable {
         register_alu_emitters(t);
         register_move_emitters(t);
         register_branch_emitters(t);
+        register_system_emitters(t);
         register_shift_emitters(t);
         register_cond_emitters(t);
         register_mul_emitters(t);

@@ -15,16 +15,34 @@
 #include <asmjit/x86.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 
 #include "cpu/block_cache.h"
+#include "cpu/state.h"
 
 namespace jitpc::jit {
 
 class Engine;
 struct ChainSite;
+
+// Where generated code finds CPU state: offsets from rbx (cpu::CpuState).
+namespace state {
+using cpu::CpuState;
+constexpr int32_t GPR = offsetof(CpuState, gpr);
+constexpr int32_t EIP = offsetof(CpuState, eip);
+constexpr int32_t ICOUNT = offsetof(CpuState, icount);
+constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
+constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
+constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
+constexpr int32_t CODE_EPOCH = offsetof(CpuState, code_epoch);
+constexpr int32_t NEXT_EIP = offsetof(CpuState, next_eip);
+constexpr int32_t TSC_OFFSET = offsetof(CpuState, tsc_offset);
+constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
+constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op);
+}  // namespace state
 
 // What the host leaves in EFLAGS after the op that last wrote them.
 enum class FlagKind : uint8_t {
@@ -82,6 +100,8 @@ public:
     bool read_modify_write(const ZydisDecodedOperand& m, bool carry_in, bool writes_flags,
                            const std::function<void(const asmjit::x86::Mem&)>& op);
 
+    // The instruction count at the start of this instruction, relative to CpuState::icount.
+    int32_t count_lag() const { return int32_t(k_ - synced_count_); }
     // Offsets from the block's first byte: of the instruction after this one.
     uint32_t next_offset() const { return off_ + insn_->len; }
     // Ends the block with a direct jump to the instruction at `target` bytes from the block's
@@ -139,6 +159,7 @@ using Emitter = bool (*)(Translator& t);
 void register_alu_emitters(Emitter* table);
 void register_move_emitters(Emitter* table);
 void register_branch_emitters(Emitter* table);
+void register_system_emitters(Emitter* table);
 void register_shift_emitters(Emitter* table);
 void register_cond_emitters(Emitter* table);
 void register_mul_emitters(Emitter* table);
