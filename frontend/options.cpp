@@ -185,6 +185,9 @@ const char* usage() {
            "  -debugcon DEV         port 0xE9 console: stdio, file:PATH, none (default: stdio with\n"
            "                        -nographic, none while the terminal shows the screen)\n"
            "  -engine jit|interp    execution engine: the JIT (default) or the reference interpreter\n"
+           "  -jit-inexact          (measurement only) linked JIT blocks do not stop at the next\n"
+           "                        event: event timing becomes inexact and runs stop being\n"
+           "                        reproducible; shows what exact delivery costs\n"
            "  -hda FILE, -hdb FILE  raw disk images on the primary IDE channel (written to!)\n"
            "  -cdrom FILE           ISO 9660 image as the secondary master ATAPI CD-ROM (read-only)\n"
            "  -fda FILE, -fdb FILE  raw diskette images (360K, 720K, 1.2M, 1.44M, 2.88M)\n"
@@ -262,6 +265,7 @@ Options parse_options(int argc, char** argv) {
             if (what != "trace") throw std::runtime_error("-d: unknown log item '" + what + "' (trace)");
             o.trace = true;
         } else if (a == "-D") o.trace_file = need(i);
+        else if (a == "-jit-inexact") o.machine.jit_inexact = true;
         else if (a == "-max-insns") {
             const std::string v = need(i);
             char* end = nullptr;

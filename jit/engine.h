@@ -63,6 +63,10 @@ public:
     cpu::GuestFault fault{};
     cpu::Cpu& cpu;
 
+    // Off only to measure what exactness costs (-jit-inexact): a linked block then runs without
+    // checking the count limit, so events wait for the next return to the dispatcher.
+    bool exact = true;
+
     // Figures for -stats.
     uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;
 

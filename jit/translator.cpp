@@ -465,10 +465,12 @@ uint8_t* Translator::translate() {
     // Entry: the block runs only when all of it fits before the count limit and nothing asked
     // the dispatcher to look (a chained jump lands here with CpuState at this block's start).
     const unsigned count = unsigned(b_.insns.size());
-    a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
-    a.add(x::rax, count);
-    a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
-    a.ja(bail_);
+    if (e_.exact) {
+        a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
+        a.add(x::rax, count);
+        a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
+        a.ja(bail_);
+    }
     a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
     a.jne(bail_);
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);

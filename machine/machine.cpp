@@ -56,6 +56,7 @@ Machine::Machine(const Config& cfg)
     bus.stop_flag = &interp.stop_request;
     if (cfg.jit) {
         jit = std::make_unique<jit::Engine>(cpu);
+        jit->exact = !cfg.jit_inexact;
         interp.native = jit.get();
     }
     bus.pic = &pic;

@@ -55,6 +55,7 @@ struct Config {
     std::FILE* trace = nullptr;  // instruction trace destination, or none
     bool no_reboot = false;
     uint64_t max_instructions = 0;  // 0: unlimited
+    bool jit_inexact = false;       // -jit-inexact: no event deadline check in linked blocks
     bool jit = true;                // -engine jit (default): translated blocks where the JIT can run them
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
