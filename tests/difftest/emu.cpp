@@ -8,6 +8,7 @@
 #include "cpu/decode.h"
 #include "cpu/fault.h"
 #include "cpu/interp.h"
+#include "jit/engine.h"
 #include "memory/physmem.h"
 
 namespace jitpc::difftest {
@@ -113,7 +114,34 @@ Outcome from_vector(unsigned v) {
 
 std::set<uint16_t> executed;  // Zydis mnemonics the interpreter ran
 
+// The JIT for the dispatcher, noting which instructions of the block it is handed it ran: as
+// many as icount advanced, plus the one a fault names (EIP stays on the faulting instruction).
+class RecordingJit : public cpu::NativeRunner {
+public:
+    explicit RecordingJit(cpu::Cpu& c) : jit_(c, CACHE_BYTES) {}
+    bool run_block(cpu::Block& b) override {
+        const uint64_t start = jit_.cpu.icount;
+        try {
+            const bool ran = jit_.run_block(b);
+            note(b, jit_.cpu.icount - start);
+            return ran;
+        } catch (const cpu::GuestFault&) {
+            note(b, jit_.cpu.icount - start + 1);
+            throw;
+        }
+    }
+
+private:
+    static constexpr size_t CACHE_BYTES = 1u << 20;  // a case is a few blocks
+    static void note(const cpu::Block& b, uint64_t n) {
+        for (size_t k = 0; k < b.insns.size() && k < n; ++k) executed.insert(b.insns[k].mnemonic);
+    }
+    jit::Engine jit_;
+};
+
 }  // namespace
+
+bool use_jit = false;
 
 std::vector<std::string> unexercised_mnemonics() {
     std::vector<std::string> out;
@@ -130,7 +158,13 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     NullBus bus;
     auto c = std::make_unique<cpu::Cpu>(mem, bus);
     cpu::Interpreter interp{*c};
-    interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
+    std::unique_ptr<RecordingJit> jit;
+    if (use_jit && mode != Mode::Code16) {
+        jit = std::make_unique<RecordingJit>(*c);
+        interp.native = jit.get();
+    } else {
+        interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
+    }
     enter_ring3(*c, mode);
     install_tables(*c);
     mem.write_bytes(CODE_START, code.data(), code.size());
