@@ -1,6 +1,7 @@
 #!/bin/sh
 # engines.sh JITPC IMAGE EXPECT LOAD-OPTION [STATUS [JITPC-ARGS...]]: runs a guest test image
-# under the interpreter and under the JIT (plus $JIT_ARGS, e.g. -jit-cache). Each run must pass
+# under the interpreter and under the JIT (plus $JIT_ARGS, e.g. -jit-cache; the JIT's -stats
+# line must match the extended regex $JIT_STATS when it is set). Each run must pass
 # as run_guest.sh demands (exit status STATUS, default 33; EXPECT printed when it exists), and
 # the two must agree on the debug-console output, the exit status, jitpc's messages with the
 # -stats retired-instruction count and virtual time, and the final state that -dump-on-exit
@@ -18,7 +19,9 @@ for engine in interp jit; do
     "$jitpc" "$load" "$img" -engine "$engine" $extra -debugcon "file:$dir/$engine.out" \
         -max-insns 200000000 -stats -dump-on-exit "$dir/$engine.dump" "$@" 2>"$dir/$engine.err"
     status=$?
-    [ "$engine" = jit ] && grep '^jitpc: JIT:' "$dir/jit.err"
+    if [ "$engine" = jit ] && ! grep -E "^jitpc: JIT:.*${JIT_STATS:-}" "$dir/jit.err"; then
+        echo "FAIL: $img: the JIT's -stats line does not match '${JIT_STATS:-}':"; cat "$dir/jit.err"; exit 1
+    fi
     if [ "$status" -ne "$want" ]; then
         echo "FAIL: $img under -engine $engine exited with status $status, not $want"
         cat "$dir/$engine.out" "$dir/$engine.err"; exit 1
