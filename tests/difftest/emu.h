@@ -3,6 +3,7 @@
 // (GDT flat ones or the LDT ones of the case's mode) as the host child.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -14,7 +15,21 @@ namespace jitpc::difftest {
 // declines: 16-bit code, based CS).
 extern bool use_jit;
 
-Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode);
+// What only the two engines can be compared on: the exact machine state where the case ended
+// (also after a fault, where the host gives a signal only): GPRs, EFLAGS and EIP at the stop,
+// CR2, the instruction count, and the top of the ring-0 stack (the INT3 or exception frame).
+struct EngineState {
+    std::array<uint32_t, 8> gpr{};
+    uint32_t eflags = 0, eip = 0, cr2 = 0;
+    uint64_t icount = 0;
+    std::array<uint32_t, 6> frame{};
+    bool operator==(const EngineState&) const = default;
+};
+
+Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode,
+                    EngineState* end = nullptr);
+// Empty when the JIT's run of the case ends exactly as the interpreter's, else the differences.
+std::string compare_engines(const std::vector<uint8_t>& code, const State& in, Mode mode);
 
 // The mnemonics in jitpc's CPU table (those with a binder) that none of the runs executed.
 // Under the JIT an instruction counts when the JIT retired it or faulted on it in the block the

@@ -1,7 +1,9 @@
 // jitpc-difftest: runs random instruction sequences natively (32-bit user mode in a persistent
 // seccomp'd child) and on the reference interpreter (or, with --engine jit, through the JIT),
-// and compares GPRs, EFLAGS, the data and stack pages and the fault class. --self-test checks
-// that corrupted results are reported.
+// and compares GPRs, EFLAGS, the data and stack pages and the fault class. Under the JIT each
+// case also runs on the interpreter, which must end exactly as the JIT did, faults and
+// undefined flags included (compare_engines). --self-test checks that corrupted results are
+// reported.
 //
 // What is not compared, and why (the one table of it):
 //   what                               | why
@@ -137,7 +139,9 @@ struct Runner {
         const Result h = native.run(code, in, mode);
         const Result e = run_emulated(code, in, mode);
         ++outcomes[h.outcome];
-        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns));
+        // Under the JIT the interpreter is a second, exact oracle: everything, faults included.
+        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns)) +
+               (use_jit ? compare_engines(code, in, mode) : std::string());
     }
     std::map<Outcome, unsigned> outcomes;  // host outcome of every case run
 };
