@@ -7,7 +7,7 @@ run() {
     "$jitpc" -kernel "$img" -debugcon none -max-insns 1000000000 -stats "$@" 2>&1 >/dev/null | grep -E '^jitpc: (retired|virtual)'
     return 0
 }
-first=$(run) second=$(run)
+first=$(run "$@") second=$(run "$@")
 "$jitpc" -kernel "$img" -debugcon none -max-insns 1000000000 "$@" 2>/dev/null
 status=$?
 if [ "$status" -ne 33 ]; then echo "FAIL: $img exited with status $status"; exit 1; fi

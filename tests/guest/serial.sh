@@ -10,13 +10,13 @@ run() {
 }
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
-run
+run "$@"
 status=$?
 if [ "$status" -ne 33 ]; then echo "FAIL: status $status, want 33"; cat "$out" "$err"; exit 1; fi
 want=$(printf 'serial ready\nHELLO\n')
 if [ "$(cat "$out")" != "$want" ]; then printf 'FAIL: output:\n'; cat "$out"; exit 1; fi
 first=$(cat "$err")
-run
+run "$@"
 second=$(cat "$err")
 if [ -z "$first" ] || [ "$first" != "$second" ]; then
     printf 'FAIL: runs differ:\n%s\n---\n%s\n' "$first" "$second"; exit 1
