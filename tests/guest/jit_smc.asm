@@ -1,6 +1,6 @@
 ; Self-modifying code as the JIT meets it; the same results under both engines (engines.sh).
 ; Each patch lands in code that already ran (so is translated), and is run again at once:
-;   a store into the NEXT instruction of the running block
+;   a store into the NEXT instruction of the running block, also by a PUSH and a REP MOVSB
 ;   a store into another block of the same page, reached through a jump the JIT links, made
 ;   by the block that jumps or from elsewhere after the link was used
 ;   the same for a block in another page
@@ -29,51 +29,40 @@
     jbe %%round
 %endmacro
 
+; PATCH_ROUNDS function, code: calls `function` with EAX = 1..ROUNDS; it stores EAX over an
+; immediate and runs it, returning it in EBX; the sum must come out.
+%macro PATCH_ROUNDS 2
+    xor esi, esi
+    mov ecx, 1
+%%round:
+    mov eax, ecx
+    call %1
+    add esi, ebx
+    inc ecx
+    cmp ecx, ROUNDS
+    jbe %%round
+    cmp esi, ROUNDS * (ROUNDS + 1) / 2
+    CHECK e, %2
+%endmacro
+
 start:
     mov esp, stack_top
     cld
 
     ; The next instruction: EBX takes the immediate just stored over it.
-    xor esi, esi
-    mov ecx, 1
-.next:
-    mov eax, ecx
-    call patch_next
-    add esi, ebx
-    inc ecx
-    cmp ecx, ROUNDS
-    jbe .next
-    cmp esi, ROUNDS * (ROUNDS + 1) / 2
-    CHECK e, 1
+    PATCH_ROUNDS patch_next, 1
     PUTS `store into the next instruction of the block ok\n`
+    PATCH_ROUNDS push_next, 9
+    PATCH_ROUNDS movs_next, 10
+    PUTS `PUSH and REP MOVSB over the next instruction ok\n`
 
     ; Same page, other block: the jump into it was linked while it held the old code.
-    xor esi, esi
-    mov ecx, 1
-.same:
-    mov eax, ecx
-    call patch_same_page
-    add esi, ebx
-    inc ecx
-    cmp ecx, ROUNDS
-    jbe .same
-    cmp esi, ROUNDS * (ROUNDS + 1) / 2
-    CHECK e, 2
+    PATCH_ROUNDS patch_same_page, 2
     LINKED_ROUNDS same_imm, same_page_jump, 7
     PUTS `store into another block of the same page ok\n`
 
     ; Another page.
-    xor esi, esi
-    mov ecx, 1
-.other:
-    mov eax, ecx
-    call patch_other_page
-    add esi, ebx
-    inc ecx
-    cmp ecx, ROUNDS
-    jbe .other
-    cmp esi, ROUNDS * (ROUNDS + 1) / 2
-    CHECK e, 3
+    PATCH_ROUNDS patch_other_page, 3
     LINKED_ROUNDS other_imm, other_page_jump, 8
     PUTS `store into a block in another page ok\n`
 
@@ -136,6 +125,33 @@ patch_next:
 .imm: dd 0
     ret
 
+; The same with the stack pointing into the code.
+align 64
+push_next:
+    mov [saved_esp], esp
+    mov esp, .imm + 4
+    push eax
+    db 0xBB
+.imm: dd 0
+    mov esp, [saved_esp]
+    ret
+
+; The same by a string copy of a whole MOV EBX, imm32.
+align 64
+movs_next:
+    push ecx
+    push esi
+    mov [movs_source + 1], eax
+    mov esi, movs_source
+    mov edi, .mov
+    mov ecx, 5
+    rep movsb
+.mov:
+    mov ebx, 0
+    pop esi
+    pop ecx
+    ret
+
 ; The jump below links to .target's block (same page); the store must undo that link.
 align 64
 patch_same_page:
@@ -174,6 +190,11 @@ other_imm: dd 0
 
 align 4
 calls: dd 0
+saved_esp: dd 0
+
+align 4096
+movs_source:
+    mov ebx, 0
 
 section .bss
     resb 4096
