@@ -86,6 +86,11 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(m->cpu.icount - m->idle_ticks),
                          static_cast<unsigned long long>(m->cpu.icount),
                          static_cast<unsigned long long>(m->idle_ticks));
+        if (o.stats && m->jit)
+            std::fprintf(stderr, "jitpc: JIT: %llu translations, %llu cache flushes, %llu links\n",
+                         static_cast<unsigned long long>(m->jit->blocks_translated),
+                         static_cast<unsigned long long>(m->jit->cache_flushes),
+                         static_cast<unsigned long long>(m->jit->links_made));
         return status;
     } catch (const std::exception& e) {
         display.reset();

@@ -2,6 +2,7 @@
 
 #include "devices/rtc.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <ctime>
 #include <stdexcept>
@@ -15,23 +16,36 @@ namespace {
 // The PC memory map puts the PCI hole at 0xE0000000; QEMU's i440fx moves RAM above it to 4 GiB.
 constexpr uint64_t MAX_RAM = 0xE0000000ull;
 
-// "128M", "1G", "512" (MiB, as QEMU), "65536K".
-uint64_t parse_size(const std::string& s) {
+// "128M", "1G", "512" (MiB, as QEMU), "65536K" for `option`; values past 1 TiB come back as
+// UINT64_MAX, above every limit.
+uint64_t parse_bytes(const char* option, const std::string& s) {
     char* end = nullptr;
     const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-    if (end == s.c_str()) throw std::runtime_error("-m: '" + s + "' is not a size");
+    if (end == s.c_str()) throw std::runtime_error(std::string(option) + ": '" + s + "' is not a size");
     uint64_t mult = 1ull << 20;
     const std::string suffix(end);
     if (suffix == "K" || suffix == "k") mult = 1ull << 10;
     else if (suffix == "M" || suffix == "m" || suffix.empty()) mult = 1ull << 20;
     else if (suffix == "G" || suffix == "g") mult = 1ull << 30;
-    else throw std::runtime_error("-m: unknown size suffix in '" + s + "'");
-    const uint64_t bytes = v * mult;
-    if (v > (1ull << 40) / mult || bytes > MAX_RAM)
+    else throw std::runtime_error(std::string(option) + ": unknown size suffix in '" + s + "'");
+    return v > (1ull << 40) / mult ? UINT64_MAX : v * mult;
+}
+
+uint64_t parse_size(const std::string& s) {
+    const uint64_t bytes = parse_bytes("-m", s);
+    if (bytes > MAX_RAM)
         throw std::runtime_error("-m: '" + s + "' is above 3584M (3.5G): RAM beyond it would sit above 4 GiB, "
                                  "past the PCI hole, which only a PAE guest can address (jitpc has no PAE)");
     if (bytes < (2ull << 20)) throw std::runtime_error("-m: '" + s + "' is below the minimum of 2M");
     return bytes & ~0xFFFull;
+}
+
+// Small enough to force flushes in a test, large enough for the engine's stubs and a block.
+size_t parse_jit_cache(const std::string& s) {
+    const uint64_t bytes = parse_bytes("-jit-cache", s);
+    if (bytes < (64u << 10) || bytes > (1u << 30))
+        throw std::runtime_error("-jit-cache: '" + s + "' is outside 64K to 1G");
+    return size_t(bytes) & ~size_t(0xFFF);
 }
 
 // -dump-mem ADDR,LEN: decimal or 0x-prefixed hex, the range inside the 4 GiB linear space.
@@ -214,6 +228,9 @@ const char* usage() {
            "                        -no-reboot, write VGA text, registers, the last 64 blocks and\n"
            "                        memory around CS:EIP and SS:ESP to FILE ('-': stderr)\n"
            "  -dump-mem ADDR,LEN    also dump this linear range (repeatable)\n"
+           "  -dump-on-exit FILE    as -dump-on-hang, and also when the guest ends the run\n"
+           "                        itself (debug exit, power-off, reset with -no-reboot)\n"
+           "  -jit-cache SIZE       (developer) JIT translation cache size, 64K to 1G\n"
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
@@ -258,6 +275,10 @@ Options parse_options(int argc, char** argv) {
         } else if (a == "-nographic") o.nographic = true;
         else if (a == "-realtime") o.machine.realtime = true;
         else if (a == "-dump-on-hang") o.hang_dump_file = need(i);
+        else if (a == "-dump-on-exit") {
+            o.hang_dump_file = need(i);
+            o.machine.dump_at_exit = true;
+        } else if (a == "-jit-cache") o.machine.jit_cache_bytes = parse_jit_cache(need(i));
         else if (a == "-dump-mem") o.machine.dump_ranges.push_back(parse_mem_range(need(i)));
         else if (a == "-no-reboot") o.machine.no_reboot = true;
         else if (a == "-d") {
@@ -276,6 +297,7 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }
+    if (o.machine.jit_cache_bytes && !o.machine.jit) throw std::runtime_error("-jit-cache needs -engine jit");
     if ((!o.machine.append.empty() || !o.machine.initrd_path.empty()) && o.machine.kernel_path.empty())
         throw std::runtime_error("-append and -initrd need -kernel");
     return o;

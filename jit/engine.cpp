@@ -104,7 +104,7 @@ uint8_t* Engine::translate(cpu::Block& b, unsigned v) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!b.native) {
             b.native = new Translation;
-            translated_.push_back(&b);
+            translated_.insert(&b);
         }
         Translator tr(*this, b, v);
         if (uint8_t* code = tr.translate()) {
@@ -146,7 +146,7 @@ void Engine::forget(cpu::Block* b) {
         if (s->to && s->to != b) std::erase(static_cast<Translation*>(s->to->native)->incoming, s.get());
     delete t;
     b->native = nullptr;
-    std::erase(translated_, b);
+    translated_.erase(b);
 }
 
 void Engine::flush() {

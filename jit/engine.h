@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include "cpu/cpu.h"
@@ -92,7 +93,8 @@ private:
     using EnterFn = ChainSite* (*)(Engine*, cpu::CpuState*, const uint8_t*);
     EnterFn enter_ = nullptr;
     uint8_t* exit_stub_ = nullptr;
-    std::vector<cpu::Block*> translated_;  // blocks holding a Translation, for flush()
+    // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.
+    std::unordered_set<cpu::Block*> translated_;
 
     friend class Translator;
 };

@@ -55,7 +55,8 @@ Machine::Machine(const Config& cfg)
       debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
     bus.stop_flag = &interp.stop_request;
     if (cfg.jit) {
-        jit = std::make_unique<jit::Engine>(cpu);
+        jit = cfg.jit_cache_bytes ? std::make_unique<jit::Engine>(cpu, cfg.jit_cache_bytes)
+                                  : std::make_unique<jit::Engine>(cpu);
         jit->exact = !cfg.jit_inexact;
         interp.native = jit.get();
     }
@@ -279,10 +280,14 @@ int Machine::run() {
             return EXIT_INSN_LIMIT;
         }
         const cpu::StopReason r = interp.run(std::min(clock.next_due(), budget));
-        if (bus.exit_requested) return bus.exit_status;
+        if (bus.exit_requested) {
+            if (cfg_.dump_at_exit) dump_hang("the guest ended the run", cfg_.hang_dump);
+            return bus.exit_status;
+        }
         if (bus.reset_requested || r == cpu::StopReason::Shutdown) {
             if (cfg_.no_reboot) {
                 if (cpu.shutdown) dump_hang("triple fault (shutdown) with -no-reboot", cfg_.hang_dump);
+                else if (cfg_.dump_at_exit) dump_hang("reset with -no-reboot", cfg_.hang_dump);
                 return 0;
             }
             bus.reset_requested = false;

@@ -57,6 +57,7 @@ struct Config {
     uint64_t max_instructions = 0;  // 0: unlimited
     bool jit_inexact = false;       // -jit-inexact: no event deadline check in linked blocks
     bool jit = true;                // -engine jit (default): translated blocks where the JIT can run them
+    size_t jit_cache_bytes = 0;     // -jit-cache: translation cache size (0: the engine's default)
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
     SerialInput* keyboard_input = nullptr;  // host keys as set-1 scancode bytes, or none
@@ -66,6 +67,7 @@ struct Config {
     bool snapshot = false;  // -snapshot: disk writes stay in memory
     std::string boot_order = "cad";  // -boot: 'a' floppy, 'c' hard disk, 'd' CD-ROM
     std::FILE* hang_dump = nullptr;  // -dump-on-hang: where an abnormal end is explained
+    bool dump_at_exit = false;  // -dump-on-exit: the guest's own end (0xF4, power-off) dumps too
     std::vector<MemRange> dump_ranges;  // -dump-mem: extra ranges in that dump
     bool realtime = false;  // -realtime: idle time passes at host speed (not reproducible)
 };

@@ -173,6 +173,14 @@ expect_status "HLT skips to the PIT event with -dump-on-hang" 2 -bios "$dir/ones
 if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "-dump-on-hang changed the tick count"; cat "$dir/err"; fi
 expect_status "no dump at a normal end" 33 -bios "$dir/exit10.rom" -dump-on-hang "$dir/dump2"
 if [ ! -s "$dir/dump2" ]; then ok; else bad "dump written at a normal end"; fi
+expect_status "-dump-on-exit at a normal end" 33 -bios "$dir/exit10.rom" -dump-on-exit "$dir/dump2"
+if grep -q 'hang dump: the guest ended the run' "$dir/dump2"; then ok; else bad "no dump at a normal end with -dump-on-exit"; fi
+
+# -jit-cache: a developer option of the JIT only, 64K to 1G.
+expect_error "-jit-cache without -engine jit" -jit-cache 1M -bios "$dir/exit10.rom"
+expect_error "-jit-cache too small" -engine jit -jit-cache 4K -bios "$dir/exit10.rom"
+expect_error "-jit-cache not a size" -engine jit -jit-cache lots -bios "$dir/exit10.rom"
+expect_status "-jit-cache 64K" 33 -engine jit -jit-cache 64K -bios "$dir/exit10.rom"
 
 # The display: with stdout a terminal (script(1) gives the run a pseudo-terminal), the VGA text
 # page is drawn with ANSI colours; a serial port on stdio is refused there.

@@ -2,12 +2,14 @@
 
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include "cpu/block_cache.h"
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
 #include "cpu/fault.h"
 #include "cpu/interp.h"
+#include "jit/engine.h"
 #include "memory/physmem.h"
 
 namespace jitpc::difftest {
@@ -112,8 +114,36 @@ Outcome from_vector(unsigned v) {
 }
 
 std::set<uint16_t> executed;  // Zydis mnemonics the interpreter ran
+bool counting = true;          // off for compare_engines' reference runs: they are not coverage
+
+// The JIT for the dispatcher, noting which instructions of the block it is handed it ran: as
+// many as icount advanced, plus the one a fault names (EIP stays on the faulting instruction).
+class RecordingJit : public cpu::NativeRunner {
+public:
+    explicit RecordingJit(cpu::Cpu& c) : jit_(c, CACHE_BYTES) {}
+    bool run_block(cpu::Block& b) override {
+        const uint64_t start = jit_.cpu.icount;
+        try {
+            const bool ran = jit_.run_block(b);
+            note(b, jit_.cpu.icount - start);
+            return ran;
+        } catch (const cpu::GuestFault&) {
+            note(b, jit_.cpu.icount - start + 1);
+            throw;
+        }
+    }
+
+private:
+    static constexpr size_t CACHE_BYTES = 1u << 20;  // a case is a few blocks
+    static void note(const cpu::Block& b, uint64_t n) {
+        for (size_t k = 0; k < b.insns.size() && k < n; ++k) executed.insert(b.insns[k].mnemonic);
+    }
+    jit::Engine jit_;
+};
 
 }  // namespace
+
+bool use_jit = false;
 
 std::vector<std::string> unexercised_mnemonics() {
     std::vector<std::string> out;
@@ -123,14 +153,20 @@ std::vector<std::string> unexercised_mnemonics() {
     return out;
 }
 
-Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode) {
+Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode, EngineState* end_state) {
     // RAM is reused across cases (allocating it dominated the run time); everything a case
     // reads is rewritten below and the CPU is built fresh.
     static memory::PhysMemory mem{16u << 20};
     NullBus bus;
     auto c = std::make_unique<cpu::Cpu>(mem, bus);
     cpu::Interpreter interp{*c};
-    interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
+    std::unique_ptr<RecordingJit> jit;
+    if (use_jit && mode != Mode::Code16) {
+        jit = std::make_unique<RecordingJit>(*c);
+        interp.native = jit.get();
+    } else if (counting) {
+        interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
+    }
     enter_ring3(*c, mode);
     install_tables(*c);
     mem.write_bytes(CODE_START, code.data(), code.size());
@@ -138,6 +174,8 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     mem.write_bytes(CODE_START + uint32_t(code.size()), &int3, 1);
     mem.write_bytes(DATA, in.data.data(), PAGE);
     mem.write_bytes(STACK, in.stack.data(), PAGE);
+    EngineState blank;
+    mem.write_bytes(RING0_STACK_TOP - sizeof blank.frame, blank.frame.data(), sizeof blank.frame);
     for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
     const uint32_t cs_base = mode == Mode::Code16 ? CODE : 0;
@@ -151,6 +189,15 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     // The ring-0 frame of the INT3: EIP, CS, EFLAGS, ESP, SS of the case's last state.
     uint32_t frame[5];
     mem.read_bytes(RING0_STACK_TOP - sizeof frame, frame, sizeof frame);
+    if (end_state) {
+        for (unsigned reg = 0; reg < 8; ++reg) end_state->gpr[reg] = c->gpr[reg];
+        end_state->eflags = c->flags.get();
+        end_state->eip = c->eip;
+        end_state->cr2 = c->cr2;
+        end_state->icount = c->icount;
+        mem.read_bytes(RING0_STACK_TOP - sizeof end_state->frame, end_state->frame.data(),
+                       sizeof end_state->frame);
+    }
     if (why == cpu::StopReason::Halted && c->eip == HANDLERS + 3 + 1 && frame[0] == end + 1) {
         r.outcome = Outcome::Completed;
         for (unsigned reg = 0; reg < 8; ++reg) r.out.gpr[reg] = c->gpr[reg];
@@ -168,6 +215,33 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     mem.read_bytes(DATA, r.out.data.data(), PAGE);
     mem.read_bytes(STACK, r.out.stack.data(), PAGE);
     return r;
+}
+
+std::string compare_engines(const std::vector<uint8_t>& code, const State& in, Mode mode) {
+    EngineState jit, reference;
+    const Result rj = run_emulated(code, in, mode, &jit);
+    use_jit = counting = false;
+    const Result ri = run_emulated(code, in, mode, &reference);
+    use_jit = counting = true;
+    std::ostringstream d;
+    char buf[128];
+    const auto diff = [&](const char* what, uint64_t i, uint64_t j) {
+        if (i == j) return;
+        std::snprintf(buf, sizeof buf, "engines: %s interp %llx, jit %llx\n", what,
+                      static_cast<unsigned long long>(i), static_cast<unsigned long long>(j));
+        d << buf;
+    };
+    static const char* const regs[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+    for (unsigned r = 0; r < 8; ++r) diff(regs[r], reference.gpr[r], jit.gpr[r]);
+    diff("eflags", reference.eflags, jit.eflags);
+    diff("eip", reference.eip, jit.eip);
+    diff("cr2", reference.cr2, jit.cr2);
+    diff("icount", reference.icount, jit.icount);
+    for (unsigned k = 0; k < reference.frame.size(); ++k)
+        diff("ring-0 stack word", reference.frame[k], jit.frame[k]);
+    if (ri.out.data != rj.out.data) d << "engines: data pages differ\n";
+    if (ri.out.stack != rj.out.stack) d << "engines: stack pages differ\n";
+    return d.str();
 }
 
 }  // namespace jitpc::difftest

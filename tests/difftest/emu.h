@@ -1,8 +1,9 @@
-// Runs a case on jitpc's reference interpreter: protected mode at CPL 3, paging off, the same
-// bytes at the same linear addresses and the same segments (GDT flat ones or the LDT ones of
-// the case's mode) as the host child.
+// Runs a case on jitpc's reference interpreter, or through the JIT (--engine jit): protected
+// mode at CPL 3, paging off, the same bytes at the same linear addresses and the same segments
+// (GDT flat ones or the LDT ones of the case's mode) as the host child.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -10,11 +11,30 @@
 
 namespace jitpc::difftest {
 
+// Whether run_emulated hands blocks to jit::Engine (the interpreter still runs what the JIT
+// declines: 16-bit code, based CS).
+extern bool use_jit;
 
-Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode);
+// What only the two engines can be compared on: the exact machine state where the case ended
+// (also after a fault, where the host gives a signal only): GPRs, EFLAGS and EIP at the stop,
+// CR2, the instruction count, and the top of the ring-0 stack (the INT3 or exception frame).
+struct EngineState {
+    std::array<uint32_t, 8> gpr{};
+    uint32_t eflags = 0, eip = 0, cr2 = 0;
+    uint64_t icount = 0;
+    std::array<uint32_t, 6> frame{};
+    bool operator==(const EngineState&) const = default;
+};
 
-// Every (Zydis mnemonic, operand size) the interpreter has executed so far, and the list of
-// mnemonics in jitpc's CPU table (those with a binder) that none of the runs executed.
+Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode,
+                    EngineState* end = nullptr);
+// Empty when the JIT's run of the case ends exactly as the interpreter's, else the differences.
+std::string compare_engines(const std::vector<uint8_t>& code, const State& in, Mode mode);
+
+// The mnemonics in jitpc's CPU table (those with a binder) that none of the runs executed.
+// Under the JIT an instruction counts when the JIT retired it or faulted on it in the block the
+// dispatcher handed over (blocks it chained to are not seen: that can only make this stricter);
+// 16-bit code, which the JIT declines, is traced in the interpreter as without it.
 std::vector<std::string> unexercised_mnemonics();
 
 }  // namespace jitpc::difftest

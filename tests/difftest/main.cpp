@@ -1,6 +1,9 @@
 // jitpc-difftest: runs random instruction sequences natively (32-bit user mode in a persistent
-// seccomp'd child) and on the reference interpreter, and compares GPRs, EFLAGS, the data and
-// stack pages and the fault class. --self-test checks that corrupted results are reported.
+// seccomp'd child) and on the reference interpreter (or, with --engine jit, through the JIT),
+// and compares GPRs, EFLAGS, the data and stack pages and the fault class. Under the JIT each
+// case also runs on the interpreter, which must end exactly as the JIT did, faults and
+// undefined flags included (compare_engines). --self-test checks that corrupted results are
+// reported.
 //
 // What is not compared, and why (the one table of it):
 //   what                               | why
@@ -136,7 +139,9 @@ struct Runner {
         const Result h = native.run(code, in, mode);
         const Result e = run_emulated(code, in, mode);
         ++outcomes[h.outcome];
-        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns));
+        // Under the JIT the interpreter is a second, exact oracle: everything, faults included.
+        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns)) +
+               (use_jit ? compare_engines(code, in, mode) : std::string());
     }
     std::map<Outcome, unsigned> outcomes;  // host outcome of every case run
 };
@@ -288,10 +293,12 @@ int main(int argc, char** argv) {
         else if (k == "--ops") ops = v;
         else if (k == "--failures") dir = v;
         else if (k == "--max-insns") max_insns = unsigned(std::strtoul(v, nullptr, 0));
+        else if (k == "--engine" && (std::strcmp(v, "jit") == 0 || std::strcmp(v, "interp") == 0))
+            use_jit = std::strcmp(v, "jit") == 0;
         else {
             std::fprintf(stderr, "usage: jitpc-difftest [--cases N] [--seed S] [--ops LIST] "
-                                 "[--failures DIR] [--max-insns N] [--self-test] "
-                                 "[--require-coverage]\n");
+                                 "[--failures DIR] [--max-insns N] [--engine jit|interp] "
+                                 "[--self-test] [--require-coverage]\n");
             return 2;
         }
         ++a;

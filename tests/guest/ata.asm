@@ -2,55 +2,7 @@
 ; capacity, READ SECTORS of two sectors, a WRITE SECTORS read back, and an absent slave that
 ; reads status 0. Run with -hda ata_disk.img -snapshot (the image file is never written).
 %include "lib/multiboot.inc"
-
-%define DATA 0x1F0
-%define SECCOUNT 0x1F2
-%define LBA0 0x1F3
-%define LBA1 0x1F4
-%define LBA2 0x1F5
-%define DRIVE 0x1F6
-%define CMD 0x1F7
-%define CTL 0x3F6
-
-; Waits until BSY clears, then fails with `code` unless DRQ is set.
-%macro WAIT_DRQ 1
-    mov dx, CMD
-%%busy:
-    in al, dx
-    test al, 0x80
-    jnz %%busy
-    test al, 0x08
-    CHECK nz, %1
-%endmacro
-
-; Issues command %1 for %2 sectors at LBA %3 on the master.
-%macro ATA_CMD 3
-    mov dx, DRIVE
-    mov al, 0xE0
-    out dx, al
-    mov dx, SECCOUNT
-    mov al, %2
-    out dx, al
-    mov dx, LBA0
-    mov al, (%3) & 0xFF
-    out dx, al
-    mov dx, LBA1
-    mov al, ((%3) >> 8) & 0xFF
-    out dx, al
-    mov dx, LBA2
-    mov al, ((%3) >> 16) & 0xFF
-    out dx, al
-    mov dx, CMD
-    mov al, %1
-    out dx, al
-%endmacro
-
-; Reads one 512-byte sector from the data port to EDI.
-%macro READ_SECTOR 0
-    mov dx, DATA
-    mov ecx, 256
-    rep insw
-%endmacro
+%include "lib/ata.inc"
 
 start:
     mov esp, stack_top

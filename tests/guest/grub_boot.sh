@@ -1,10 +1,11 @@
 #!/bin/sh
-# grub_boot.sh JITPC cdrom|hd: builds a GRUB 2 rescue ISO (grub-mkrescue, i386-pc) whose
+# grub_boot.sh JITPC cdrom|hd [engines]: builds a GRUB 2 rescue ISO (grub-mkrescue, i386-pc) whose
 # grub.cfg writes the PASS value to port 0xF4, and boots it as an El Torito CD (-cdrom) or, the
 # ISO being hybrid, as a hard disk (-hda). Passing needs GRUB's own disk code on our INT 13h:
 # boot image, core image and modules read through AH=42h, AX=4B01h telling CD from disk, and
-# the ISO 9660 file system read to find grub.cfg.
-jitpc=$1 mode=$2
+# the ISO 9660 file system read to find grub.cfg. With `engines` the ISO runs through
+# engines.sh: both engines must pass and agree.
+jitpc=$1 mode=$2 engines=${3:-}
 command -v grub-mkrescue >/dev/null && [ -d /usr/lib/grub/i386-pc ] ||
     { echo "grub-mkrescue or grub-pc-bin is missing"; exit 77; }
 command -v xorriso >/dev/null || { echo "xorriso is missing (scripts/install-deps)"; exit 77; }
@@ -15,10 +16,14 @@ printf 'insmod iorw\noutb 0xf4 0x10\n' > "$dir/root/boot/grub/grub.cfg"
 grub-mkrescue -d /usr/lib/grub/i386-pc -o "$dir/grub.iso" "$dir/root" > "$dir/log" 2>&1 ||
     { cat "$dir/log"; exit 1; }
 case $mode in
-    cdrom) set -- -cdrom "$dir/grub.iso" -boot d ;;
-    hd) set -- -hda "$dir/grub.iso" -snapshot ;;
+    cdrom) load=-cdrom; set -- -boot d ;;
+    hd) load=-hda; set -- -snapshot ;;
     *) echo "unknown mode $mode"; exit 1 ;;
 esac
-"$jitpc" "$@" -debugcon none -max-insns 3000000000
+if [ "$engines" = engines ]; then
+    "$(dirname "$0")/engines.sh" "$jitpc" "$dir/grub.iso" none "$load" 33 "$@"
+    exit
+fi
+"$jitpc" "$load" "$dir/grub.iso" "$@" -debugcon none -max-insns 3000000000
 status=$?
 [ "$status" -eq 33 ] || { echo "FAIL: GRUB from $mode ended with status $status, not 33"; exit 1; }

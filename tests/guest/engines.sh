@@ -1,0 +1,43 @@
+#!/bin/sh
+# engines.sh JITPC IMAGE EXPECT LOAD-OPTION [STATUS [JITPC-ARGS...]]: runs a guest test image
+# under the interpreter and under the JIT (plus $JIT_ARGS, e.g. -jit-cache; the JIT's -stats
+# line must match the extended regex $JIT_STATS when it is set). Each run must pass
+# as run_guest.sh demands (exit status STATUS, default 33; EXPECT printed when it exists), and
+# the two must agree on the debug-console output, the exit status, jitpc's messages with the
+# -stats retired-instruction count and virtual time, and the final state that -dump-on-exit
+# writes (registers, segments, control registers, VGA text, memory around CS:EIP and SS:ESP).
+# The dump's block history is left out: blocks the JIT chains to never pass the dispatcher.
+jitpc=$1 img=$2 expect=$3 load=$4
+want=${5:-33}
+[ $# -ge 5 ] && shift 5 || shift $#
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+for engine in interp jit; do
+    extra=
+    [ "$engine" = jit ] && extra=$JIT_ARGS
+    # shellcheck disable=SC2086 # $extra holds separate options
+    "$jitpc" "$load" "$img" -engine "$engine" $extra -debugcon "file:$dir/$engine.out" \
+        -max-insns 200000000 -stats -dump-on-exit "$dir/$engine.dump" "$@" 2>"$dir/$engine.err"
+    status=$?
+    if [ "$engine" = jit ] && ! grep -E "^jitpc: JIT:.*${JIT_STATS:-}" "$dir/jit.err"; then
+        echo "FAIL: $img: the JIT's -stats line does not match '${JIT_STATS:-}':"; cat "$dir/jit.err"; exit 1
+    fi
+    if [ "$status" -ne "$want" ]; then
+        echo "FAIL: $img under -engine $engine exited with status $status, not $want"
+        cat "$dir/$engine.out" "$dir/$engine.err"; exit 1
+    fi
+    if [ -f "$expect" ] && ! cmp -s "$dir/$engine.out" "$expect"; then
+        echo "FAIL: $img under -engine $engine printed something else than $expect:"
+        diff "$expect" "$dir/$engine.out"; exit 1
+    fi
+    grep -q '^EIP=' "$dir/$engine.dump" || { echo "FAIL: no state dump from -engine $engine"; exit 1; }
+    grep -v '^jitpc: JIT:' "$dir/$engine.err" > "$dir/$engine.msgs"
+    sed '/^last [0-9]* blocks entered/,/^memory around/{/^memory around/!d;}' "$dir/$engine.dump" > "$dir/$engine.state"
+done
+for what in out msgs state; do
+    if ! cmp -s "$dir/interp.$what" "$dir/jit.$what"; then
+        echo "FAIL: $img: the engines differ in $what (< interp, > jit):"
+        diff "$dir/interp.$what" "$dir/jit.$what"; exit 1
+    fi
+done
+cat "$dir/jit.msgs"
