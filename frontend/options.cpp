@@ -297,7 +297,7 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }
-    if (o.machine.jit_cache_bytes && !o.machine.jit) throw std::runtime_error("-jit-cache needs -engine jit");
+    if (o.machine.jit_cache_bytes && !o.machine.jit) throw std::runtime_error("-jit-cache sizes the JIT's cache: it does not go with -engine interp");
     if ((!o.machine.append.empty() || !o.machine.initrd_path.empty()) && o.machine.kernel_path.empty())
         throw std::runtime_error("-append and -initrd need -kernel");
     return o;

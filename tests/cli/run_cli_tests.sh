@@ -177,7 +177,7 @@ expect_status "-dump-on-exit at a normal end" 33 -bios "$dir/exit10.rom" -dump-o
 if grep -q 'hang dump: the guest ended the run' "$dir/dump2"; then ok; else bad "no dump at a normal end with -dump-on-exit"; fi
 
 # -jit-cache: a developer option of the JIT only, 64K to 1G.
-expect_error "-jit-cache without -engine jit" -jit-cache 1M -bios "$dir/exit10.rom"
+expect_error "-jit-cache with -engine interp" -engine interp -jit-cache 1M -bios "$dir/exit10.rom"
 expect_error "-jit-cache too small" -engine jit -jit-cache 4K -bios "$dir/exit10.rom"
 expect_error "-jit-cache not a size" -engine jit -jit-cache lots -bios "$dir/exit10.rom"
 expect_status "-jit-cache 64K" 33 -engine jit -jit-cache 64K -bios "$dir/exit10.rom"
