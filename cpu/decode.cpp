@@ -58,7 +58,7 @@ Decoder::Decoder() {
 }
 
 Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32, Insn& out) const {
-    ZydisDecodedInstruction zi;
+    ZydisDecodedInstruction zi{};  // Zydis 4.0 expects it cleared (it asserts on prefix_count)
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     out = Insn{};
     out.base = out.index = NO_REG;

@@ -37,7 +37,29 @@ enum class FlagOp : uint8_t {
     Logic,  // AND/OR/XOR/TEST: CF=OF=0, AF=0 (undefined: fixed 0)
     Inc,    // res = a + 1, CF kept in `bits`
     Dec,    // res = a - 1, CF kept in `bits`
+    Host,   // the JIT's: `res` is the host's EFLAGS after an inline op whose flags are the
+            // guest's, `size` a HostFlags saying which of them the host left undefined
 };
+
+// Which arithmetic flags the host leaves undefined after the JIT's inline op (FlagOp::Host),
+// and the guest values (docs/undefined.md) that replace them.
+enum class HostFlags : uint8_t {
+    Exact,      // ADD, SUB, CMP, INC, DEC, NEG, ADC, SBB: every flag is the guest's
+    Logic,      // AND, OR, XOR, TEST: AF = 0
+    ShiftLeft,  // SHL by 2..width-1: AF = 0, OF = SF XOR CF
+    Sar,        // SAR by 2..width-1: AF = 0, OF = 0
+};
+
+inline uint32_t guest_flags_from_host(uint32_t host, HostFlags kind) {
+    uint32_t f = host & EFLAGS_ARITH;
+    if (kind != HostFlags::Exact) f &= ~EFLAGS_AF;
+    if (kind == HostFlags::Sar) f &= ~EFLAGS_OF;
+    if (kind == HostFlags::ShiftLeft) {
+        const bool of = bool(f & EFLAGS_SF) != bool(f & EFLAGS_CF);
+        f = (f & ~EFLAGS_OF) | (of ? EFLAGS_OF : 0);
+    }
+    return f;
+}
 
 inline bool parity_even(uint32_t v) { return !__builtin_parity(v & 0xFF); }
 
@@ -75,9 +97,12 @@ struct Flags {
     uint32_t mask() const { return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1; }
     uint32_t sign() const { return 1u << (size * 8 - 1); }
 
+    uint32_t host_bits() const { return guest_flags_from_host(res, HostFlags(size)); }
+
     bool cf() const {
         const uint32_t m = mask();
         switch (op) {
+        case FlagOp::Host: return host_bits() & EFLAGS_CF;
         case FlagOp::None: case FlagOp::Inc: case FlagOp::Dec: return bits & EFLAGS_CF;
         case FlagOp::Add: return (res & m) < (a & m);
         case FlagOp::Adc1: return (res & m) <= (a & m);
@@ -87,17 +112,28 @@ struct Flags {
         }
         return false;
     }
-    bool zf() const { return op == FlagOp::None ? bits & EFLAGS_ZF : (res & mask()) == 0; }
-    bool sf() const { return op == FlagOp::None ? bits & EFLAGS_SF : res & sign(); }
-    bool pf() const { return op == FlagOp::None ? bits & EFLAGS_PF : parity_even(res); }
+    bool zf() const {
+        if (op == FlagOp::Host) return host_bits() & EFLAGS_ZF;
+        return op == FlagOp::None ? bits & EFLAGS_ZF : (res & mask()) == 0;
+    }
+    bool sf() const {
+        if (op == FlagOp::Host) return host_bits() & EFLAGS_SF;
+        return op == FlagOp::None ? bits & EFLAGS_SF : res & sign();
+    }
+    bool pf() const {
+        if (op == FlagOp::Host) return host_bits() & EFLAGS_PF;
+        return op == FlagOp::None ? bits & EFLAGS_PF : parity_even(res);
+    }
     bool af() const {
         if (op == FlagOp::None) return bits & EFLAGS_AF;
+        if (op == FlagOp::Host) return host_bits() & EFLAGS_AF;
         if (op == FlagOp::Logic) return false;
         return (a ^ b ^ res) & 0x10;
     }
     bool of() const {
         switch (op) {
         case FlagOp::None: return bits & EFLAGS_OF;
+        case FlagOp::Host: return host_bits() & EFLAGS_OF;
         case FlagOp::Add: case FlagOp::Adc1: case FlagOp::Inc:
             return ((a ^ res) & (b ^ res)) & sign();
         case FlagOp::Sub: case FlagOp::Sbb1: case FlagOp::Dec:
@@ -109,6 +145,11 @@ struct Flags {
 
     void materialize() {
         if (op == FlagOp::None) return;
+        if (op == FlagOp::Host) {
+            bits = (bits & ~EFLAGS_ARITH) | host_bits();
+            op = FlagOp::None;
+            return;
+        }
         uint32_t f = 0;
         if (cf()) f |= EFLAGS_CF;
         if (pf()) f |= EFLAGS_PF;

@@ -78,23 +78,8 @@ bool Translator::effective_address(const ZydisDecodedOperand& m) {
 void Translator::materialize_flags() {
     if (!flags_in_host_ || !flags_dirty_) return;
     a.pushfq();
-    a.pop(x::rdi);
-    if (flags_kind_ == FlagKind::ShiftLeft) {
-        // OF = SF XOR CF
-        a.mov(x::ecx, x::edi);
-        a.shr(x::ecx, 7);
-        a.xor_(x::ecx, x::edi);
-        a.and_(x::ecx, 1);
-        a.shl(x::ecx, 11);
-        a.and_(x::edi, cpu::EFLAGS_ARITH & ~(cpu::EFLAGS_AF | cpu::EFLAGS_OF));
-        a.or_(x::edi, x::ecx);
-    } else {
-        uint32_t keep = cpu::EFLAGS_ARITH;
-        if (flags_kind_ != FlagKind::Exact) keep &= ~cpu::EFLAGS_AF;
-        if (flags_kind_ == FlagKind::Sar) keep &= ~cpu::EFLAGS_OF;
-        a.and_(x::edi, keep);
-    }
-    store_flags_from_edi();
+    a.pop(x::qword_ptr(CPU, FLAGS_RES));
+    a.mov(x::word_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(flags_kind_) << 8);
     flags_dirty_ = false;
 }
 
@@ -125,27 +110,44 @@ void Translator::clobber_flags() {
     flags_in_host_ = false;
 }
 
+// edi = the guest's arithmetic flags from CpuState when they are plain bits or host flags of
+// an Exact or Logic op (normalised here); any other lazy form jumps to `lazy`. Uses edi only.
+void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
+    asmjit::Label exact = a.newLabel(), logic = a.newLabel(), loaded = a.newLabel();
+    a.movzx(x::edi, x::word_ptr(CPU, FLAGS_OP));
+    a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::Exact) << 8);
+    a.je(exact);
+    a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::Logic) << 8);
+    a.je(logic);
+    a.cmp(x::dil, uint32_t(cpu::FlagOp::None));
+    a.jne(lazy);
+    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_BITS));
+    a.and_(x::edi, cpu::EFLAGS_ARITH);
+    a.jmp(loaded);
+    a.bind(logic);  // AND/OR/XOR/TEST: AF = 0
+    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
+    a.and_(x::edi, cpu::EFLAGS_ARITH & ~cpu::EFLAGS_AF);
+    a.jmp(loaded);
+    a.bind(exact);
+    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
+    a.and_(x::edi, cpu::EFLAGS_ARITH);
+    a.bind(loaded);
+}
+
 void Translator::flags_to_host() {
     const bool condition_exact = flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic;
     if (flags_in_host_ && condition_exact) return;
-    // Normalising means a round trip through CpuState, which then holds plain bits.
-    const bool plain = flags_in_host_;
+    // Otherwise through CpuState: normalised there, or evaluated by the interpreter.
     clobber_flags();
-    // Plain bits (FlagOp::None) are loaded directly; a lazy op is evaluated by the interpreter.
     asmjit::Label lazy = a.newLabel(), loaded = a.newLabel();
-    if (!plain) {
-        a.cmp(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
-        a.jne(lazy);
-    }
-    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_BITS));
-    if (!plain) {
-        a.jmp(loaded);
-        a.bind(lazy);
-        call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-        a.mov(x::edi, x::eax);
-        a.bind(loaded);
-    }
+    guest_flags_to_edi(lazy);
+    a.jmp(loaded);
+    a.bind(lazy);
+    call_helper(reinterpret_cast<const void*>(&jit_flags), false);
+    // Only the arithmetic flags: the guest's TF, DF or AC must never reach the host.
+    a.mov(x::edi, x::eax);
     a.and_(x::edi, cpu::EFLAGS_ARITH);
+    a.bind(loaded);
     a.push(x::rdi);
     a.popfq();
     flags_in_host_ = true;
@@ -326,14 +328,15 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = fast_path(size, insn_->seg, true, slow);
     if (carry_in) {
-        a.cmp(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
-        a.jne(slow);
-        a.mov(x::edx, x::dword_ptr(CPU, FLAGS_BITS));
-        a.and_(x::edx, cpu::EFLAGS_ARITH);
-        a.push(x::rdx);
+        // edi is needed for the flags: keep the host address in rdx.
+        a.lea(x::rdx, x::ptr(x::rdi, x::rcx));
+        guest_flags_to_edi(slow);
+        a.push(x::rdi);
         a.popfq();
+        op(x::ptr(x::rdx, 0, size));
+    } else {
+        op(host);
     }
-    op(host);
     a.bind(done);
 
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
@@ -452,6 +455,7 @@ void Translator::emit_instruction(unsigned k) {
     bool decoded = false;
     if (insn_->len <= page_room) {
         e_.cpu.mem.read_bytes(b_.phys + off_, bytes, insn_->len);
+        zi_ = {};  // Zydis 4.0 expects a cleared instruction (it asserts on prefix_count)
         decoded = ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, insn_->len, &zi_, ops_)) &&
                   zi_.mnemonic == insn_->mnemonic;
     }
@@ -475,7 +479,11 @@ uint8_t* Translator::translate() {
     a.jne(bail_);
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
     if (!ended_) exit_to(off_);  // page end or size cap: fall through to the next block
-    for (auto& emit : cold_) emit();
+    while (!cold_.empty()) {
+        const std::function<void()> emit = std::move(cold_.front());
+        cold_.pop_front();
+        emit();
+    }
     a.bind(bail_);
     exit_plain();
 

@@ -15,6 +15,7 @@
 #include <asmjit/x86.h>
 
 #include <array>
+#include <deque>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -41,18 +42,12 @@ constexpr int32_t CODE_EPOCH = offsetof(CpuState, code_epoch);
 constexpr int32_t NEXT_EIP = offsetof(CpuState, next_eip);
 constexpr int32_t TSC_OFFSET = offsetof(CpuState, tsc_offset);
 constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
+constexpr int32_t FLAGS_RES = offsetof(CpuState, flags) + offsetof(cpu::Flags, res);
 constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op);
 }  // namespace state
 
-// What the host leaves in EFLAGS after the op that last wrote them.
-enum class FlagKind : uint8_t {
-    Exact,  // the host's flags are the guest's (ADD, SUB, CMP, INC, DEC, NEG, ADC, SBB)
-    Logic,  // AND/OR/XOR/TEST: AF is undefined on the host, 0 for the guest
-    // SHL and SAR by a constant from 2 to width-1 (jit/emit_shift.cpp): AF and OF are undefined
-    // on the host; for the guest AF = 0 and OF = SF XOR CF (SHL) or 0 (SAR).
-    ShiftLeft,
-    Sar,
-};
+// What the host leaves in EFLAGS after the op that last wrote them (cpu/flags.h).
+using FlagKind = cpu::HostFlags;
 
 class Translator {
 public:
@@ -122,6 +117,7 @@ private:
     void fallback();
     void sync_position();
     void materialize_flags();
+    void guest_flags_to_edi(const asmjit::Label& lazy);
     void store_flags_from_edi();
     void exit_plain();
     void call_helper(const void* fn, bool saves_guest_regs);
@@ -151,7 +147,7 @@ private:
     };
     std::vector<Site> sites_;
     // Out-of-line code (memory slow paths), emitted after the block's body.
-    std::vector<std::function<void()>> cold_;
+    std::deque<std::function<void()>> cold_;
 };
 
 // Emitters, one table for all mnemonics, filled by the emit_*.cpp files.
