@@ -77,16 +77,23 @@ for w in "${workloads[@]:1}"; do
             printf ' -' >>"$tmp/chart.dat"
             continue
         fi
-        awk -v n="$n" -v s="${secs[$w,$e]}" -v s0="${secs[boot_only,$e]}" \
-            'BEGIN{printf " %9.3f %9.0f", s - s0, n / (s - s0) / 1e6}'
-        awk -v n="$n" -v s="${secs[$w,$e]}" -v s0="${secs[boot_only,$e]}" \
-            'BEGIN{printf " %.0f", n / (s - s0) / 1e6}' >>"$tmp/chart.dat"
+        read -r t m < <(awk -v n="$n" -v s="${secs[$w,$e]}" -v s0="${secs[boot_only,$e]}" \
+                             'BEGIN{printf "%.3f %.0f\n", s - s0, n / (s - s0) / 1e6}')
+        printf ' %9s %9s' "$t" "$m"
+        printf ' %s' "$m" >>"$tmp/chart.dat"
     done
-    if [ "$w" = mixed ]; then printf ' %9.3f\n' "$native"; else printf ' %9s\n' -; fi
-    echo >>"$tmp/chart.dat"
+    if [ "$w" = mixed ]; then
+        printf ' %9.3f\n' "$native"
+        awk -v n="$n" -v s="$native" 'BEGIN{printf " %.0f\n", n / s / 1e6}' >>"$tmp/chart.dat"
+    else
+        printf ' %9s\n' -
+        echo " -" >>"$tmp/chart.dat"
+    fi
 done
 printf 'boot_only (taken off the rows above): %d instructions on jitpc;' "${insns[boot_only,jit]}"
-for e in "${engines[@]}"; do [ -n "${secs[boot_only,$e]:-}" ] && printf ' %s %s s' "$e" "${secs[boot_only,$e]}"; done
+for e in "${engines[@]}"; do
+    if [ -n "${secs[boot_only,$e]:-}" ]; then printf ' %s %s s' "$e" "${secs[boot_only,$e]}"; fi
+done
 echo
 echo "jitpc -stats retired instructions (whole run), jit / interp:"
 for w in "${workloads[@]}"; do
@@ -96,7 +103,7 @@ for w in "${workloads[@]}"; do
 done
 
 gnuplot <<EOF
-set terminal pngcairo size 800,480
+set terminal pngcairo size 800,480 noenhanced
 set output "$out/jit_mips.png"
 set title "guest MIPS, same floppy images (best of 3, boot taken off)"
 set ylabel "million guest instructions per second"
@@ -108,6 +115,7 @@ set style fill solid 0.8 border -1
 set key top left
 plot "$tmp/chart.dat" using 2:xtic(1) title "jitpc -engine jit", \
      "" using 3 title "jitpc -engine interp", \
-     "" using 4 title "qemu-system-i386 -accel tcg"
+     "" using 4 title "qemu-system-i386 -accel tcg", \
+     "" using 5 title "native -m32 build (guest instructions / native seconds)"
 EOF
 echo "chart: $out/jit_mips.png"
