@@ -42,6 +42,7 @@ run() {  # run ENGINE IMAGE: one run, stderr to $tmp/err; fails unless the progr
     fi
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 TIMEFORMAT=%R
 declare -A secs insns
 for w in "${workloads[@]}"; do
@@ -103,7 +104,7 @@ for w in "${workloads[@]}"; do
 done
 
 gnuplot <<EOF
-set terminal pngcairo size 800,480 noenhanced
+set terminal pngcairo size 800,520 noenhanced
 set output "$out/jit_mips.png"
 set title "guest MIPS, same floppy images (best of 3, boot taken off)"
 set ylabel "million guest instructions per second"
@@ -112,10 +113,11 @@ set datafile missing "-"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set key top left
+set key below
 plot "$tmp/chart.dat" using 2:xtic(1) title "jitpc -engine jit", \
      "" using 3 title "jitpc -engine interp", \
      "" using 4 title "qemu-system-i386 -accel tcg", \
-     "" using 5 title "native -m32 build (guest instructions / native seconds)"
+     "" using 5 title "native, same C -m32 (guest instructions / native s)"
 EOF
 echo "chart: $out/jit_mips.png"
+echo "host: $(nproc) CPUs; load average (1/5/15 min) before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
