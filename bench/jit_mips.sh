@@ -8,6 +8,7 @@
 # instructions and seconds are taken off the others, which leaves the programs' own figures.
 # Prints a table and writes build/bench/jit_mips.png (gnuplot, installed when missing).
 set -euo pipefail
+shopt -s inherit_errexit   # a failed run inside $(...) stops the script
 cd "$(dirname "$0")/.."
 scripts/build >/dev/null
 out=build/bench
@@ -21,7 +22,8 @@ if ! command -v gnuplot >/dev/null; then
     echo "jit_mips: installing gnuplot-nox for the chart (a benchmark-only dependency)"
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get install -y -qq gnuplot-nox >/dev/null
+    $sudo apt-get install -y -qq gnuplot-nox >/dev/null ||
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq gnuplot-nox >/dev/null; }
 fi
 qemu=$(command -v qemu-system-i386 || true)
 [ -n "$qemu" ] || echo "jit_mips: qemu-system-i386 not installed, its columns are skipped"
@@ -42,26 +44,26 @@ run() {  # run ENGINE IMAGE: one run, stderr to $tmp/err; fails unless the progr
     fi
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 TIMEFORMAT=%R
+best_of_3() {  # prints the best wall-clock seconds of "$@" (its stdout is dropped)
+    local best="" s
+    for _ in 1 2 3; do
+        s=$( { time "$@" >/dev/null; } 2>&1 )
+        if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
+    done
+    echo "$best"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A secs insns
 for w in "${workloads[@]}"; do
     for e in "${engines[@]}"; do
         [ "$e" = qemu ] && [ -z "$qemu" ] && continue
-        best=""
-        for _ in 1 2 3; do
-            s=$( { time run "$e" "$out/$w.floppy.img"; } 2>&1 )
-            if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
-        done
-        secs[$w,$e]=$best
+        secs[$w,$e]=$(best_of_3 run "$e" "$out/$w.floppy.img")
         [ "$e" = qemu ] || insns[$w,$e]=$(awk '/retired instructions/{print $NF}' "$tmp/err")
     done
 done
-native=""
-for _ in 1 2 3; do
-    s=$( { time build/bench/mixed-native-bench >/dev/null; } 2>&1 )
-    if [ -z "$native" ] || awk "BEGIN{exit !($s < $native)}"; then native=$s; fi
-done
+native=$(best_of_3 build/bench/mixed-native-bench)
 
 # One row per program: instructions and seconds net of boot_only, MIPS = instructions / seconds.
 printf '%-12s %14s' workload instructions
