@@ -1,12 +1,13 @@
-; CPU-bound benchmark guest: an 8-instruction ALU/memory loop that never ends; the bench script
-; stops it with -max-insns and divides by the time taken.
-%include "lib/multiboot.inc"
+; CPU-bound benchmark program: an 8-instruction ALU/memory loop run a fixed number of times.
+%include "program.inc"
+
+ITERATIONS equ 600000000
 
 start:
     mov esi, buffer
     xor eax, eax
     mov ebx, 3
-    mov ecx, 0x7FFFFFFF
+    mov ecx, ITERATIONS
 .loop:
     add eax, ebx
     xor ebx, eax
@@ -21,4 +22,3 @@ start:
 section .bss
 alignb 4096          ; data on its own page, as in compiled programs
 buffer: resd 1
-bss_end:

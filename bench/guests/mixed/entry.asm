@@ -1,5 +1,7 @@
-; Multiboot entry for freestanding C guests: sets up a stack and calls guest_main(), then
-; reports its return value through the debug-exit port (0 -> pass, status 33).
+; Entry for freestanding C guests, loaded by Multiboot (-kernel) or, as a flat binary, by the
+; floppy loader (bench/guests/floppy.asm), which jumps to the first byte and does not clear
+; .bss: clears .bss, sets up a stack and calls guest_main(), then reports its return value
+; through the debug-exit port (0 -> pass, status 33).
 bits 32
 section .multiboot
 align 4
@@ -7,10 +9,16 @@ align 4
     dd 0x00000003
     dd -(0x1BADB002 + 0x00000003)
 
-section .text
+section .text.entry progbits alloc exec nowrite
 global _start
-extern guest_main
+extern guest_main, __bss_start, __bss_end
 _start:
+    cld
+    mov edi, __bss_start
+    mov ecx, __bss_end
+    sub ecx, edi
+    xor eax, eax
+    rep stosb
     mov esp, stack_top
     call guest_main
     test eax, eax
