@@ -34,7 +34,7 @@ struct ChainSite {
 // What the engine keeps per decoded block.
 struct Translation {
     // Host code per variant (what the code was specialised for: Engine::variant()).
-    uint8_t* code[8] = {};
+    uint8_t* code[16] = {};
     std::vector<std::unique_ptr<ChainSite>> sites;  // the jumps out of this block's translations
     std::vector<ChainSite*> incoming;               // linked jumps into them
 };
@@ -72,11 +72,19 @@ public:
     uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;
 
 private:
-    // Bit 0: CPL 3 (which TLB); bit 1: 32-bit stack; bit 2: alignment checking on. Each can
-    // change only through instructions that end the block (far transfers, MOV SS, POPF, MOV
-    // CR0), so a translation and every block it links to run under the variant it was made for.
+    // Bit 0: CPL 3 (which TLB); bit 1: 32-bit stack; bit 2: alignment checking on; bit 3: DS,
+    // ES and SS flat (base 0, 4 GiB, readable and writable: no segment arithmetic or checks).
+    // Each can change only through instructions that end the block (far transfers, segment
+    // loads, POPF, MOV CR0), so a translation and every block it links to run under the
+    // variant it was made for.
+    static bool flat(const cpu::SegCache& s) {
+        return s.base == 0 && s.lo == 0 && s.hi == 0xFFFFFFFFu &&
+               s.rights == (cpu::SegCache::R | cpu::SegCache::W);
+    }
     static unsigned variant(const cpu::Cpu& c) {
-        return unsigned(c.user()) | unsigned(c.stack32()) << 1 | unsigned(c.alignment_check_on()) << 2;
+        const bool flat_data = flat(c.seg[cpu::DS]) && flat(c.seg[cpu::ES]) && flat(c.seg[cpu::SS]);
+        return unsigned(c.user()) | unsigned(c.stack32()) << 1 |
+               unsigned(c.alignment_check_on()) << 2 | unsigned(flat_data) << 3;
     }
     // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
     int32_t tlb_offset[2] = {};

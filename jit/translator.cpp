@@ -222,6 +222,8 @@ void Translator::fallback() {
 // offset esi of `seg`, jumping to `slow` for anything but a hit: on a hit the host address is
 // rdi + rcx. Clobbers ecx, edx, edi and the host's flags (the guest's must be in CpuState).
 x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow) {
+    const bool flat = (variant_ & 8) && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
+    if (flat && !(size > 1 && (variant_ & 4))) return tlb_lookup(size, write, slow, x::esi);
     const int32_t s = int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache));
     a.cmp(x::esi, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, lo))));
     a.jb(slow);
@@ -243,20 +245,25 @@ x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmj
         a.test(x::ecx, size - 1);  // #AC: the helper raises it
         a.jnz(slow);
     }
+    return tlb_lookup(size, write, slow, x::ecx);
+}
+
+// The TLB hit test for the linear address in `lin` (ecx or esi): the host address is
+// rdi + lin on a hit. Clobbers edx, edi and the host's flags.
+x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& slow, const x::Gp& lin) {
     const int32_t tlb = e_.tlb_offset[user()];
-    a.mov(x::edx, x::ecx);
-    a.shr(x::edx, 12);
-    a.and_(x::edx, memory::TLB_SIZE - 1);
-    a.shl(x::edx, 5);
-    static_assert(sizeof(memory::TlbEntry) == 32);
-    a.lea(x::edi, x::ptr(x::rcx, int32_t(size - 1)));
+    static_assert(sizeof(memory::TlbEntry) == 32 && memory::TLB_SIZE == 1024);
+    a.mov(x::edx, lin);
+    a.shr(x::edx, 12 - 5);  // the page's entry index times the entry size
+    a.and_(x::edx, (memory::TLB_SIZE - 1) << 5);
+    a.lea(x::edi, x::ptr(lin.r64(), int32_t(size - 1)));
     a.and_(x::edi, int32_t(memory::PAGE_MASK));
     const int32_t tag = tlb + int32_t(offsetof(memory::TlbEntry, tag) +
                                       4 * (write ? memory::ACC_WRITE : memory::ACC_READ));
     a.cmp(x::edi, x::dword_ptr(CPU, x::rdx, 0, tag));
     a.jne(slow);
     a.mov(x::rdi, x::qword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, addend))));
-    return x::ptr(x::rdi, x::rcx, 0, 0, size);
+    return x::ptr(x::rdi, lin.r64(), 0, 0, size);
 }
 
 void Translator::memory(unsigned size, unsigned seg, bool store) {
@@ -329,7 +336,7 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
     const x::Mem host = fast_path(size, insn_->seg, true, slow);
     if (carry_in) {
         // edi is needed for the flags: keep the host address in rdx.
-        a.lea(x::rdx, x::ptr(x::rdi, x::rcx));
+        a.lea(x::rdx, host);
         guest_flags_to_edi(slow);
         a.push(x::rdi);
         a.popfq();

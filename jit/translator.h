@@ -123,6 +123,8 @@ private:
     void call_helper(const void* fn, bool saves_guest_regs);
     void memory(unsigned size, unsigned seg, bool store);
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
+    asmjit::x86::Mem tlb_lookup(unsigned size, bool write, const asmjit::Label& slow,
+                                const asmjit::x86::Gp& lin);
 
     Engine& e_;
     cpu::Block& b_;
