@@ -48,10 +48,13 @@ enum class HostFlags : uint8_t {
     Logic,      // AND, OR, XOR, TEST: AF = 0
     ShiftLeft,  // SHL by 2..width-1: AF = 0, OF = SF XOR CF
     Sar,        // SAR by 2..width-1: AF = 0, OF = 0
+    IncDec,     // INC, DEC: CF is not the host's but the one kept in `bits`
 };
 
-inline uint32_t guest_flags_from_host(uint32_t host, HostFlags kind) {
+// `bits` supplies the CF that INC and DEC keep.
+inline uint32_t guest_flags_from_host(uint32_t host, HostFlags kind, uint32_t bits) {
     uint32_t f = host & EFLAGS_ARITH;
+    if (kind == HostFlags::IncDec) return (f & ~EFLAGS_CF) | (bits & EFLAGS_CF);
     if (kind != HostFlags::Exact) f &= ~EFLAGS_AF;
     if (kind == HostFlags::Sar) f &= ~EFLAGS_OF;
     if (kind == HostFlags::ShiftLeft) {
@@ -97,7 +100,7 @@ struct Flags {
     uint32_t mask() const { return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1; }
     uint32_t sign() const { return 1u << (size * 8 - 1); }
 
-    uint32_t host_bits() const { return guest_flags_from_host(res, HostFlags(size)); }
+    uint32_t host_bits() const { return guest_flags_from_host(res, HostFlags(size), bits); }
 
     bool cf() const {
         const uint32_t m = mask();

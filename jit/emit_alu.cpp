@@ -82,7 +82,8 @@ bool binary(Translator& t) {
     return true;
 }
 
-// INC and DEC keep CF, so the guest's CF must be in the host's flags first; NEG and NOT have
+// INC and DEC keep CF: on a register, Translator::keep_carry() makes that work without loading
+// the guest's flags into the host; in memory, the read-modify-write loads them. NEG and NOT have
 // no such input (NOT writes no flags at all).
 template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translator& t) {
     const auto& d = t.op(0);
@@ -93,7 +94,11 @@ template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translat
         if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
         auto dst = Translator::guest_reg(d.reg.value);
         if (!dst) return false;
-        if (KeepsCarry) t.flags_to_host();
+        if (KeepsCarry) {
+            t.keep_carry();
+            t.a.emit(Op, *dst);
+            return true;
+        }
         t.a.emit(Op, *dst);
     }
     if (WritesFlags) t.flags_produced(FlagKind::Exact);

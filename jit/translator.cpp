@@ -113,12 +113,15 @@ void Translator::clobber_flags() {
 // edi = the guest's arithmetic flags from CpuState when they are plain bits or host flags of
 // an Exact or Logic op (normalised here); any other lazy form jumps to `lazy`. Uses edi only.
 void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
-    asmjit::Label exact = a.newLabel(), logic = a.newLabel(), loaded = a.newLabel();
+    asmjit::Label exact = a.newLabel(), logic = a.newLabel(), incdec = a.newLabel(),
+                  loaded = a.newLabel();
     a.movzx(x::edi, x::word_ptr(CPU, FLAGS_OP));
     a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::Exact) << 8);
     a.je(exact);
     a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::Logic) << 8);
     a.je(logic);
+    a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::IncDec) << 8);
+    a.je(incdec);
     a.cmp(x::dil, uint32_t(cpu::FlagOp::None));
     a.jne(lazy);
     a.mov(x::edi, x::dword_ptr(CPU, FLAGS_BITS));
@@ -128,14 +131,55 @@ void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
     a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
     a.and_(x::edi, cpu::EFLAGS_ARITH & ~cpu::EFLAGS_AF);
     a.jmp(loaded);
+    a.bind(incdec);  // INC/DEC: CF from `bits`
+    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_BITS));
+    a.and_(x::edi, cpu::EFLAGS_CF);
+    a.push(x::rdi);
+    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
+    a.and_(x::edi, cpu::EFLAGS_ARITH & ~cpu::EFLAGS_CF);
+    a.or_(x::edi, x::dword_ptr(x::rsp));
+    a.add(x::rsp, 8);
+    a.jmp(loaded);
     a.bind(exact);
     a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
     a.and_(x::edi, cpu::EFLAGS_ARITH);
     a.bind(loaded);
 }
 
-void Translator::flags_to_host() {
-    const bool condition_exact = flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic;
+// Before an inline INC/DEC, whose host CF is not the guest's: the guest's CF goes to
+// CpuState::flags.bits, where FlagKind::IncDec finds it. Flags in the host are stored first.
+void Translator::keep_carry() {
+    if (flags_in_host_ && (flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic ||
+                           flags_kind_ == FlagKind::ShiftLeft || flags_kind_ == FlagKind::Sar)) {
+        // The host's CF is the guest's: a host INC/DEC keeps it, the result is exact.
+        flags_produced(FlagKind::Exact);
+        return;
+    }
+    clobber_flags();
+    asmjit::Label done = a.newLabel(), lazy = a.newLabel(), copy = a.newLabel();
+    a.movzx(x::edi, x::word_ptr(CPU, FLAGS_OP));
+    a.cmp(x::dil, uint32_t(cpu::FlagOp::None));
+    a.je(done);  // plain bits: CF is there
+    a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::IncDec) << 8);
+    a.je(done);  // already kept there
+    a.cmp(x::dil, uint32_t(cpu::FlagOp::Host));
+    a.je(copy);
+    a.bind(lazy);  // an interpreter lazy form: evaluated (plain bits afterwards)
+    call_helper(reinterpret_cast<const void*>(&jit_flags), false);
+    a.jmp(done);
+    a.bind(copy);  // the host's CF of the other kinds is the guest's
+    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
+    a.and_(x::edi, cpu::EFLAGS_CF);
+    a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_CF);
+    a.or_(x::dword_ptr(CPU, FLAGS_BITS), x::edi);
+    a.bind(done);
+    flags_in_host_ = false;
+    flags_produced(FlagKind::IncDec);
+}
+
+void Translator::flags_to_host(bool needs_carry) {
+    const bool condition_exact = flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic ||
+                                 (flags_kind_ == FlagKind::IncDec && !needs_carry);
     if (flags_in_host_ && condition_exact) return;
     // Otherwise through CpuState: normalised there, or evaluated by the interpreter.
     clobber_flags();
@@ -404,7 +448,9 @@ void Translator::exit_to(int64_t target) {
 }
 
 void Translator::branch(unsigned cc, int64_t taken, int64_t not_taken) {
-    flags_to_host();
+    // B, AE, BE and A read CF.
+    const unsigned pair = cc >> 1;
+    flags_to_host(pair == 1 || pair == 3);
     const uint32_t off = synced_off_;
     const unsigned count = synced_count_;
     const bool dirty = flags_dirty_;

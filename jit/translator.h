@@ -72,7 +72,10 @@ public:
 
     // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them), with
     // every bit a condition code can read defined (OF is normalised first when it is not).
-    void flags_to_host();
+    void flags_to_host(bool needs_carry = true);
+    // Before an inline INC/DEC: see translator.cpp. The op that follows produces FlagKind::IncDec
+    // flags (or Exact ones), which this records.
+    void keep_carry();
     // The host's EFLAGS are about to be overwritten by something that is not the guest's flags.
     void clobber_flags();
     // An inline op just left the guest's flags in the host's EFLAGS.
