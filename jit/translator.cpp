@@ -442,7 +442,9 @@ void Translator::exit_to(int64_t target) {
         a.mov(x::rax, reinterpret_cast<uint64_t>(sites_.back().site));
         a.jmp(asmjit::imm(e_.exit_stub_));
     } else {
-        exit_plain();
+        // Another page may map elsewhere by the next run: found through the lookup table.
+        a.mov(x::eax, x::dword_ptr(CPU, EIP));
+        lookup_and_jump();
     }
     ended_ = true;
 }
@@ -479,7 +481,13 @@ void Translator::exit_indirect() {
         a.cmp(x::byte_ptr(CPU, IRQ_SHADOW), 0);
         a.jne(bail_);
     }
-    // The lookup (jit/engine.h, IndirectEntry); a miss goes back to the dispatcher.
+    lookup_and_jump();
+    ended_ = true;
+}
+
+// Jumps to the translation of the EIP in eax for this variant through the lookup table
+// (jit/engine.h, IndirectEntry), CpuState being up to date; a miss goes to the dispatcher.
+void Translator::lookup_and_jump() {
     const int32_t table = int32_t(reinterpret_cast<const uint8_t*>(&e_.indirect[0]) -
                                   reinterpret_cast<const uint8_t*>(&e_));
     a.mov(x::ecx, x::eax);
@@ -495,7 +503,6 @@ void Translator::exit_indirect() {
     a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, epoch))));
     a.jne(bail_);
     a.jmp(x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, code))));
-    ended_ = true;
 }
 
 // ---- the block -------------------------------------------------------------------------------

@@ -123,6 +123,7 @@ private:
     void guest_flags_to_edi(const asmjit::Label& lazy);
     void store_flags_from_edi();
     void exit_plain();
+    void lookup_and_jump();
     void call_helper(const void* fn, bool saves_guest_regs);
     void memory(unsigned size, unsigned seg, bool store);
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
