@@ -71,12 +71,20 @@ bool binary(Translator& t) {
     if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
     auto dst = Translator::guest_reg(d.reg.value);
     if (!dst) return false;
-    // ADC and SBB read CF: a memory source would be loaded by a call, which loses the host's
-    // flags, so they take registers and immediates only.
-    if (ReadsCarry && t.op(1).type == ZYDIS_OPERAND_TYPE_MEMORY) return false;
-    if (ReadsCarry) t.flags_to_host();
     asmjit::Operand src;
-    if (!source(t, t.op(1), *dst, src)) return false;
+    if (ReadsCarry && t.op(1).type == ZYDIS_OPERAND_TYPE_MEMORY) {
+        // ADC/SBB from memory: the load loses the host's flags, so the guest's are loaded after
+        // it; the value waits on the stack (twice: the stack stays aligned for a helper call).
+        if (!source(t, t.op(1), *dst, src)) return false;
+        t.a.push(x::rax);
+        t.a.push(x::rax);
+        t.flags_to_host();
+        t.a.pop(x::rax);
+        t.a.pop(x::rax);
+    } else {
+        if (ReadsCarry) t.flags_to_host();
+        if (!source(t, t.op(1), *dst, src)) return false;
+    }
     t.a.emit(Op, *dst, src);
     t.flags_produced(Kind);
     return true;
