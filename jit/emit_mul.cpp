@@ -29,6 +29,7 @@ bool multiplier(Translator& t, const ZydisDecodedOperand& s, unsigned size, x::G
 
 // The multiply has just set CF/OF and the low half is in `low`.
 void multiply_flags(Translator& t, const x::Gp& low) {
+    if (t.flags_dead()) return t.drop_flags();
     auto& a = t.a;
     a.setc(x::cl);
     a.test(low, low);

@@ -52,6 +52,11 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
     if (S == Shift::Shl && width < 32) a.shl(x::eax, 32 - width);
     if (S == Shift::Shr) a.mov(x::edx, x::eax);  // OF = its MSB
     a.emit(shift_inst(S), x::eax, count);
+    if (t.flags_dead()) {
+        if (S == Shift::Shl && width < 32) a.shr(x::eax, 32 - width);
+        a.mov(dst, x::eax.cloneAs(dst));
+        return t.drop_flags();
+    }
     t.capture_flags();
     if (S == Shift::Shl && width < 32) a.shr(x::eax, 32 - width);
     a.mov(dst, x::eax.cloneAs(dst));

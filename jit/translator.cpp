@@ -201,8 +201,14 @@ void Translator::flags_to_host(bool needs_carry) {
 
 void Translator::flags_produced(FlagKind kind) {
     flags_in_host_ = true;
-    flags_dirty_ = true;
+    // Dead flags are left in the host unstored: nothing reads them before they are replaced.
+    flags_dirty_ = !flags_dead();
     flags_kind_ = kind;
+}
+
+void Translator::drop_flags() {
+    flags_in_host_ = false;
+    flags_dirty_ = false;
 }
 
 // ---- calls, position, exits --------------------------------------------------------------------
@@ -507,19 +513,79 @@ void Translator::lookup_and_jump() {
 
 // ---- the block -------------------------------------------------------------------------------
 
+// Decodes instruction k (at `off` bytes into the block) into zi_/ops_ again; false when its
+// bytes cross the page or it does not decode to what the interpreter decoded.
+bool Translator::decode(unsigned k, uint32_t off) {
+    const cpu::Insn& i = b_.insns[k];
+    if (i.len > 4096 - (b_.phys & 0xFFF) - off) return false;
+    uint8_t bytes[15];
+    e_.cpu.mem.read_bytes(b_.phys + off, bytes, i.len);
+    zi_ = {};  // Zydis 4.0 expects a cleared instruction (it asserts on prefix_count)
+    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, i.len, &zi_, ops_)) &&
+           zi_.mnemonic == i.mnemonic;
+}
+
+namespace {
+
+enum class FlagUse : uint8_t { Observes, Transparent, Overwrites };
+
+bool gpr(ZydisRegister r) {
+    return (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_BH) ||
+           (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI) ||
+           (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI);
+}
+
+// How an instruction relates to the arithmetic flags before it, for the dead-flag analysis:
+// Overwrites all of them without reading them and cannot fault; Transparent neither touches
+// them nor can fault; anything else Observes (reads them, or may fault or leave the block, and
+// an exception frame holds EFLAGS).
+FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* ops) {
+    for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
+        const ZydisDecodedOperand& o = ops[n];
+        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.type != ZYDIS_MEMOP_TYPE_AGEN) return FlagUse::Observes;
+        if (o.type == ZYDIS_OPERAND_TYPE_REGISTER && !gpr(o.reg.value)) return FlagUse::Observes;
+    }
+    switch (zi.mnemonic) {
+    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_AND:
+    case ZYDIS_MNEMONIC_OR: case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP:
+    case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_NEG: case ZYDIS_MNEMONIC_IMUL:
+        return FlagUse::Overwrites;
+    case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:  // a count of 0 writes no flag
+        return ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && (ops[1].imm.value.u & 31)
+                   ? FlagUse::Overwrites : FlagUse::Observes;
+    case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX:
+    case ZYDIS_MNEMONIC_LEA: case ZYDIS_MNEMONIC_NOP: case ZYDIS_MNEMONIC_BSWAP:
+    case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_CWD:
+    case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_NOT:
+        return FlagUse::Transparent;
+    default: return FlagUse::Observes;
+    }
+}
+
+}  // namespace
+
+// flags_dead_after_[k]: the flags instruction k produces are overwritten before anything can
+// observe them, so they need not be computed or stored.
+void Translator::find_dead_flags() {
+    const unsigned count = unsigned(b_.insns.size());
+    std::vector<FlagUse> use(count, FlagUse::Observes);
+    uint32_t off = 0;
+    for (unsigned k = 0; k < count; ++k) {
+        if (decode(k, off)) use[k] = flag_use(zi_, ops_);
+        off += b_.insns[k].len;
+    }
+    flags_dead_after_.assign(count, false);
+    FlagUse next = FlagUse::Observes;  // the block's exit
+    for (unsigned k = count; k-- > 0;) {
+        flags_dead_after_[k] = next == FlagUse::Overwrites;
+        if (use[k] != FlagUse::Transparent) next = use[k];
+    }
+}
+
 void Translator::emit_instruction(unsigned k) {
     k_ = k;
     insn_ = &b_.insns[k];
-    const uint32_t page_room = 4096 - (b_.phys & 0xFFF) - off_;
-    uint8_t bytes[15];
-    bool decoded = false;
-    if (insn_->len <= page_room) {
-        e_.cpu.mem.read_bytes(b_.phys + off_, bytes, insn_->len);
-        zi_ = {};  // Zydis 4.0 expects a cleared instruction (it asserts on prefix_count)
-        decoded = ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, insn_->len, &zi_, ops_)) &&
-                  zi_.mnemonic == insn_->mnemonic;
-    }
-    const Emitter em = decoded ? emitters.t[zi_.mnemonic] : nullptr;
+    const Emitter em = decode(k, off_) ? emitters.t[zi_.mnemonic] : nullptr;
     if (!em || !em(*this)) fallback();
     off_ += insn_->len;
 }
@@ -537,6 +603,7 @@ uint8_t* Translator::translate() {
     }
     a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
     a.jne(bail_);
+    find_dead_flags();
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
     if (!ended_) exit_to(off_);  // page end or size cap: fall through to the next block
     while (!cold_.empty()) {

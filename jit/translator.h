@@ -80,6 +80,10 @@ public:
     void clobber_flags();
     // An inline op just left the guest's flags in the host's EFLAGS.
     void flags_produced(FlagKind kind);
+    // Whether the flags this instruction produces are never observed (find_dead_flags), and
+    // what an emitter calls instead of producing them when so.
+    bool flags_dead() const { return flags_dead_after_[k_]; }
+    void drop_flags();
     FlagKind flags_kind() const { return flags_kind_; }
     // Flags computed at emit time, for ops after which the host leaves a bit undefined that only
     // extra code can recover: capture_flags() copies the host's EFLAGS into edi right after the
@@ -117,6 +121,8 @@ public:
 
 private:
     void emit_instruction(unsigned k);
+    bool decode(unsigned k, uint32_t off);
+    void find_dead_flags();
     void fallback();
     void sync_position();
     void materialize_flags();
@@ -144,7 +150,8 @@ private:
     unsigned synced_count_ = 0; // instructions of this block counted in CpuState::icount
     bool flags_in_host_ = false, flags_dirty_ = false;
     FlagKind flags_kind_ = FlagKind::Exact;
-    bool ended_ = false;        // the last instruction emitted left the block
+    bool ended_ = false;
+    std::vector<bool> flags_dead_after_;        // the last instruction emitted left the block
     bool helper_called_ = false;
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState
     struct Site {
