@@ -149,6 +149,11 @@ void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
 // Before an inline INC/DEC, whose host CF is not the guest's: the guest's CF goes to
 // CpuState::flags.bits, where FlagKind::IncDec finds it. Flags in the host are stored first.
 void Translator::keep_carry() {
+    if (!(live_after_[k_] & cpu::EFLAGS_CF)) {
+        // Nothing sees CF before it is written again: what the host leaves there will do.
+        flags_produced(FlagKind::Exact);
+        return;
+    }
     if (flags_in_host_ && (flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic ||
                            flags_kind_ == FlagKind::ShiftLeft || flags_kind_ == FlagKind::Sar)) {
         // The host's CF is the guest's: a host INC/DEC keeps it, the result is exact.
@@ -200,9 +205,13 @@ void Translator::flags_to_host(bool needs_carry) {
 }
 
 void Translator::flags_produced(FlagKind kind) {
-    flags_in_host_ = true;
     // Dead flags are left in the host unstored: nothing reads them before they are replaced.
-    flags_dirty_ = !flags_dead();
+    // Flags an earlier instruction left unstored in the host and this one passes through
+    // (CF across INC) keep them to be stored when live.
+    const bool passed_through = flags_in_host_ && flags_dirty_ &&
+                                (live_after_[k_] & ~written_[k_] & cpu::EFLAGS_ARITH);
+    flags_in_host_ = true;
+    flags_dirty_ = !flags_dead() || passed_through;
     flags_kind_ = kind;
 }
 
@@ -527,58 +536,83 @@ bool Translator::decode(unsigned k, uint32_t off) {
 
 namespace {
 
-enum class FlagUse : uint8_t { Observes, Transparent, Overwrites };
-
 bool gpr(ZydisRegister r) {
     return (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_BH) ||
            (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI) ||
            (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI);
 }
 
-// How an instruction relates to the arithmetic flags before it, for the dead-flag analysis:
-// Overwrites all of them without reading them and cannot fault; Transparent neither touches
-// them nor can fault; anything else Observes (reads them, or may fault or leave the block, and
-// an exception frame holds EFLAGS).
+// Instructions that cannot fault or leave the block when their operands are general registers
+// and immediates; every other instruction may show the flags to the guest (an exception frame
+// holds EFLAGS, and the next block may read them).
+bool cannot_fault(ZydisMnemonic m) {
+    switch (m) {
+    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
+    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_NEG:
+    case ZYDIS_MNEMONIC_NOT: case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SBB: case ZYDIS_MNEMONIC_INC:
+    case ZYDIS_MNEMONIC_DEC: case ZYDIS_MNEMONIC_IMUL: case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR:
+    case ZYDIS_MNEMONIC_SAR: case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR: case ZYDIS_MNEMONIC_MOV:
+    case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_LEA: case ZYDIS_MNEMONIC_NOP:
+    case ZYDIS_MNEMONIC_BSWAP: case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_CWD:
+    case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_CLC: case ZYDIS_MNEMONIC_STC:
+    case ZYDIS_MNEMONIC_CMC:
+        return true;
+    default:
+        return (m >= ZYDIS_MNEMONIC_CMOVB && m <= ZYDIS_MNEMONIC_CMOVZ) ||
+               (m >= ZYDIS_MNEMONIC_SETB && m <= ZYDIS_MNEMONIC_SETZ && m != ZYDIS_MNEMONIC_SETSSBSY);
+    }
+}
+
+struct FlagUse {
+    uint32_t reads = 0;
+    uint32_t kills = 0;                      // surely written
+    uint32_t may_write = cpu::EFLAGS_ARITH;  // possibly written
+    bool observes = true;  // may fault or leave: every flag is live before it
+};
+
 FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* ops) {
+    FlagUse u;
+    if (!cannot_fault(zi.mnemonic) || !zi.cpu_flags) return u;
     for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
         const ZydisDecodedOperand& o = ops[n];
-        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.type != ZYDIS_MEMOP_TYPE_AGEN) return FlagUse::Observes;
-        if (o.type == ZYDIS_OPERAND_TYPE_REGISTER && !gpr(o.reg.value)) return FlagUse::Observes;
+        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.type != ZYDIS_MEMOP_TYPE_AGEN) return u;
+        if (o.type == ZYDIS_OPERAND_TYPE_REGISTER && !gpr(o.reg.value)) return u;
     }
+    u.observes = false;
+    u.reads = zi.cpu_flags->tested & cpu::EFLAGS_ARITH;
+    u.kills = u.may_write = (zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
+                             zi.cpu_flags->undefined) & cpu::EFLAGS_ARITH;
+    // A shift or rotate writes flags only when its masked count is not 0: by CL, maybe not.
     switch (zi.mnemonic) {
-    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_AND:
-    case ZYDIS_MNEMONIC_OR: case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP:
-    case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_NEG: case ZYDIS_MNEMONIC_IMUL:
-        return FlagUse::Overwrites;
-    case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:  // a count of 0 writes no flag
-        return ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && (ops[1].imm.value.u & 31)
-                   ? FlagUse::Overwrites : FlagUse::Observes;
-    case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX:
-    case ZYDIS_MNEMONIC_LEA: case ZYDIS_MNEMONIC_NOP: case ZYDIS_MNEMONIC_BSWAP:
-    case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_CWD:
-    case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_NOT:
-        return FlagUse::Transparent;
-    default: return FlagUse::Observes;
+    case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:
+    case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR:
+        if (ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !(ops[1].imm.value.u & 31)) u.kills = 0;
+        break;
+    default: break;
     }
+    return u;
 }
 
 }  // namespace
 
-// flags_dead_after_[k]: the flags instruction k produces are overwritten before anything can
-// observe them, so they need not be computed or stored.
+// live_after_[k]: the arithmetic flags that something after instruction k may still see (read,
+// or show in an exception frame or to the next block) before they are written again. Flags an
+// instruction writes outside that set need not be computed or stored.
 void Translator::find_dead_flags() {
     const unsigned count = unsigned(b_.insns.size());
-    std::vector<FlagUse> use(count, FlagUse::Observes);
+    std::vector<FlagUse> use(count);
     uint32_t off = 0;
     for (unsigned k = 0; k < count; ++k) {
         if (decode(k, off)) use[k] = flag_use(zi_, ops_);
         off += b_.insns[k].len;
     }
-    flags_dead_after_.assign(count, false);
-    FlagUse next = FlagUse::Observes;  // the block's exit
+    live_after_.assign(count, 0);
+    written_.assign(count, 0);
+    uint32_t live = cpu::EFLAGS_ARITH;  // the block's exit
     for (unsigned k = count; k-- > 0;) {
-        flags_dead_after_[k] = next == FlagUse::Overwrites;
-        if (use[k] != FlagUse::Transparent) next = use[k];
+        live_after_[k] = live;
+        written_[k] = use[k].may_write;
+        live = use[k].observes ? cpu::EFLAGS_ARITH : (live & ~use[k].kills) | use[k].reads;
     }
 }
 

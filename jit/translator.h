@@ -82,7 +82,7 @@ public:
     void flags_produced(FlagKind kind);
     // Whether the flags this instruction produces are never observed (find_dead_flags), and
     // what an emitter calls instead of producing them when so.
-    bool flags_dead() const { return flags_dead_after_[k_]; }
+    bool flags_dead() const { return !(live_after_[k_] & written_[k_]); }
     void drop_flags();
     FlagKind flags_kind() const { return flags_kind_; }
     // Flags computed at emit time, for ops after which the host leaves a bit undefined that only
@@ -151,7 +151,7 @@ private:
     bool flags_in_host_ = false, flags_dirty_ = false;
     FlagKind flags_kind_ = FlagKind::Exact;
     bool ended_ = false;
-    std::vector<bool> flags_dead_after_;        // the last instruction emitted left the block
+    std::vector<uint32_t> live_after_, written_;        // the last instruction emitted left the block
     bool helper_called_ = false;
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState
     struct Site {
