@@ -4,6 +4,7 @@
 ; first tick's TSC and the tick count stay in EDI:EBP and ESI for the final-state comparison.
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
+%include "lib/pic.inc"
 
 %define PIT_COUNT 1193              ; 1,193,181.8 Hz / 1000: one tick per 999,847 ns
 %define TURNS 10000000              ; 3 instructions each: about 30 ticks
@@ -23,24 +24,7 @@ start:
     out 0x40, al
     mov al, ah
     out 0x40, al
-    mov al, 0x11                    ; 8259s: vectors 0x20/0x28, only IRQ 0 unmasked
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xA1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xA1, al
-    mov al, 0xFF
-    out 0xA1, al
-    mov al, 0xFE
-    out 0x21, al
+    PIC_INIT 0xFE                   ; only IRQ 0 unmasked
 
     rdtsc
     mov [t_start], eax

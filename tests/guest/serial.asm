@@ -5,6 +5,7 @@
 ; a '\n', and the program passes. The input comes from jitpc's stdin (see serial.sh).
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
+%include "lib/pic.inc"
 
 %define COM1 0x3F8
 
@@ -17,24 +18,7 @@ start:
 %endrep
     SETGATE 0x24, irq4, 0x8E00
 
-    mov al, 0x11                    ; PIC: ICW1..4, vectors 0x20/0x28, only IRQ 4 unmasked
-    out 0x20, al
-    out 0xA0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xA1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xA1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xA1, al
-    mov al, 0xFF
-    out 0xA1, al
-    mov al, 0xEF
-    out 0x21, al
+    PIC_INIT 0xEF                   ; only IRQ 4 unmasked
 
     mov dx, COM1 + 3
     mov al, 0x80                    ; LCR.DLAB
