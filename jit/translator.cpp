@@ -327,6 +327,7 @@ x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& sl
 
 void Translator::memory(unsigned size, unsigned seg, bool store) {
     clobber_flags();
+    if (store) may_request_exit_ = true;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = fast_path(size, seg, store, slow);
     if (store) {
@@ -343,8 +344,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     // The out-of-line path runs with CpuState at this instruction (then put back, so the main
     // path's bookkeeping stays true), flags already there.
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
-    const uint8_t len = insn_->len;
-    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, len] {
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta] {
         a.bind(slow);
         flags_in_host_ = flags_dirty_ = false;  // this path starts with the flags in CpuState
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
@@ -361,15 +361,10 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         call_helper(store ? stores[size - 1] : loads[size - 1], false);
         asmjit::Label ok = a.newLabel();
         if (store) {
-            // 1: the store faulted (nothing changed). 2: it changed decoded code: it retired and
-            // the block stops right after it, as in the interpreter.
-            a.test(x::eax, x::eax);
-            a.jz(ok);
+            // 1: the store faulted (nothing changed). 2: it changed decoded code and requested
+            // an exit: the instruction completes and the block stops after it (stop_point).
             a.cmp(x::eax, 1);
             a.je(bail_);
-            a.add(x::dword_ptr(CPU, EIP), int32_t(len));
-            a.inc(x::qword_ptr(CPU, ICOUNT));
-            exit_plain();
         } else {
             a.bt(x::rax, 32);
             a.jc(bail_);
@@ -619,9 +614,32 @@ void Translator::find_dead_flags() {
 void Translator::emit_instruction(unsigned k) {
     k_ = k;
     insn_ = &b_.insns[k];
+    may_request_exit_ = false;
     const Emitter em = decode(k, off_) ? emitters.t[zi_.mnemonic] : nullptr;
     if (!em || !em(*this)) fallback();
+    if (may_request_exit_ && !ended_) stop_point();
     off_ += insn_->len;
+}
+
+// After an instruction whose store may have changed decoded code (the helper then requested an
+// exit): the block stops here, right after it, as the interpreter's does. An instruction that
+// ends the block stops at the successor's prologue instead, which is the same boundary.
+void Translator::stop_point() {
+    asmjit::Label go_on = a.newLabel();
+    a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
+    a.je(go_on);
+    const bool in_host = flags_in_host_, dirty = flags_dirty_;
+    const uint32_t off = synced_off_;
+    const unsigned count = synced_count_;
+    materialize_flags();
+    off_ += insn_->len;
+    ++k_;
+    sync_position();
+    --k_;
+    off_ -= insn_->len;
+    exit_plain();
+    flags_in_host_ = in_host, flags_dirty_ = dirty, synced_off_ = off, synced_count_ = count;
+    a.bind(go_on);
 }
 
 uint8_t* Translator::translate() {

@@ -121,6 +121,7 @@ public:
 
 private:
     void emit_instruction(unsigned k);
+    void stop_point();
     bool decode(unsigned k, uint32_t off);
     void find_dead_flags();
     void fallback();
@@ -151,6 +152,7 @@ private:
     bool flags_in_host_ = false, flags_dirty_ = false;
     FlagKind flags_kind_ = FlagKind::Exact;
     bool ended_ = false;
+    bool may_request_exit_ = false;  // the current instruction stores through a helper
     std::vector<uint32_t> live_after_, written_;        // the last instruction emitted left the block
     bool helper_called_ = false;
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState

@@ -133,7 +133,9 @@ push_next:
     push eax
     db 0xBB
 .imm: dd 0
+    cmp esp, .imm                   ; the PUSH completed: ESP moved too
     mov esp, [saved_esp]
+    CHECK e, 30
     ret
 
 ; The same by a string copy of a whole MOV EBX, imm32.
