@@ -11,9 +11,17 @@ uint32_t stop_after(cpu::Cpu& c, uint64_t epoch_before) {
     return c.exit_request || c.icount >= c.icount_limit;
 }
 
+// An access that made a device ask for the dispatcher (an MMIO register raising an interrupt)
+// lowers the count limit, which the next block's prologue checks: blocks check no other flag.
+void pass_on_exit_request(cpu::Cpu& c) {
+    if (c.exit_request) c.icount_limit = 0;
+}
+
 template <typename T> uint64_t load(Engine* e, uint32_t seg, uint32_t off) {
     try {
-        return e->cpu.read<T>(seg, off);
+        const T v = e->cpu.read<T>(seg, off);
+        pass_on_exit_request(e->cpu);
+        return v;
     } catch (const cpu::GuestFault& f) {
         e->fault = f;
         e->fault_pending = true;
@@ -31,7 +39,10 @@ template <typename T> uint32_t store(Engine* e, uint32_t seg, uint32_t off, uint
         e->fault_pending = true;
         return 1;
     }
-    if (c.code_epoch == epoch) return 0;
+    if (c.code_epoch == epoch) {
+        pass_on_exit_request(c);
+        return 0;
+    }
     c.request_exit();
     return 2;
 }

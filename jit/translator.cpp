@@ -644,8 +644,8 @@ void Translator::stop_point() {
 
 uint8_t* Translator::translate() {
     bail_ = a.newLabel();
-    // Entry: the block runs only when all of it fits before the count limit and nothing asked
-    // the dispatcher to look (a chained jump lands here with CpuState at this block's start).
+    // Entry: the block runs only when all of it fits before the count limit (a chained jump
+    // lands here with CpuState at this block's start).
     const unsigned count = unsigned(b_.insns.size());
     if (e_.exact) {
         a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
@@ -653,8 +653,8 @@ uint8_t* Translator::translate() {
         a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
         a.ja(bail_);
     }
-    a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
-    a.jne(bail_);
+    // A requested exit is not checked here: every helper that can raise one either stops the
+    // block or lowers icount_limit (helpers.cpp), which the check above sees.
     find_dead_flags();
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
     if (!ended_) exit_to(off_);  // page end or size cap: fall through to the next block
