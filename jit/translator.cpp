@@ -425,7 +425,37 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
     return true;
 }
 
+// A jump back to this block's own start whose body needs no flags on entry (live_in_ empty):
+// the loop stays in generated code with the flags left in the host. Only the count limit is
+// checked; when it is reached, the flags are stored and the dispatcher takes over at the
+// block's start.
+bool Translator::loop_back(int64_t target) {
+    if (target != 0 || live_in_ || helper_called_ || !e_.exact || b_.page2 != 1) return false;
+    const bool in_host = flags_in_host_, dirty = flags_dirty_;
+    const FlagKind kind = flags_kind_;
+    const uint32_t delta = uint32_t(-int64_t(synced_off_));
+    if (delta) a.add(x::dword_ptr(CPU, EIP), int32_t(delta));
+    const unsigned count = k_ + 1;
+    a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
+    a.add(x::rax, count - synced_count_);
+    a.mov(x::qword_ptr(CPU, ICOUNT), x::rax);
+    a.add(x::rax, count);
+    a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
+    asmjit::Label leave = a.newLabel();
+    a.ja(leave);
+    a.jmp(body_);
+    cold_.push_back([this, leave, in_host, dirty, kind] {
+        a.bind(leave);
+        flags_in_host_ = in_host, flags_dirty_ = dirty, flags_kind_ = kind;
+        materialize_flags();
+        exit_plain();
+    });
+    ended_ = true;
+    return true;
+}
+
 void Translator::exit_to(int64_t target) {
+    if (loop_back(target)) return;
     materialize_flags();
     const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
     const uint32_t delta = uint32_t(target - int64_t(synced_off_));
@@ -609,6 +639,7 @@ void Translator::find_dead_flags() {
         written_[k] = use[k].may_write;
         live = use[k].observes ? cpu::EFLAGS_ARITH : (live & ~use[k].kills) | use[k].reads;
     }
+    live_in_ = live;
 }
 
 void Translator::emit_instruction(unsigned k) {
@@ -655,6 +686,8 @@ uint8_t* Translator::translate() {
     }
     // A requested exit is not checked here: every helper that can raise one either stops the
     // block or lowers icount_limit (helpers.cpp), which the check above sees.
+    body_ = a.newLabel();
+    a.bind(body_);
     find_dead_flags();
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
     if (!ended_) exit_to(off_);  // page end or size cap: fall through to the next block

@@ -122,6 +122,7 @@ public:
 private:
     void emit_instruction(unsigned k);
     void stop_point();
+    bool loop_back(int64_t target);
     bool decode(unsigned k, uint32_t off);
     void find_dead_flags();
     void fallback();
@@ -153,7 +154,9 @@ private:
     FlagKind flags_kind_ = FlagKind::Exact;
     bool ended_ = false;
     bool may_request_exit_ = false;  // the current instruction stores through a helper
-    std::vector<uint32_t> live_after_, written_;        // the last instruction emitted left the block
+    std::vector<uint32_t> live_after_, written_;
+    uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
+    asmjit::Label body_;                    // the first instruction, after the entry check        // the last instruction emitted left the block
     bool helper_called_ = false;
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState
     struct Site {
