@@ -209,7 +209,7 @@ void Translator::flags_produced(FlagKind kind) {
     // Flags an earlier instruction left unstored in the host and this one passes through
     // (CF across INC) keep them to be stored when live.
     const bool passed_through = flags_in_host_ && flags_dirty_ &&
-                                (live_after_[k_] & ~written_[k_] & cpu::EFLAGS_ARITH);
+                                (live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH);
     flags_in_host_ = true;
     flags_dirty_ = !flags_dead() || passed_through;
     flags_kind_ = kind;
@@ -326,7 +326,18 @@ x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& sl
 }
 
 void Translator::memory(unsigned size, unsigned seg, bool store) {
-    clobber_flags();
+    // Flags in the host that nothing after this instruction sees can only be seen by a fault in
+    // this access: they wait on the host stack, and only the out-of-line path stores them.
+    const bool stash = stash_ok_ && flags_in_host_ && flags_dirty_ &&
+                       !(live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH);
+    const FlagKind stash_kind = flags_kind_;
+    stash_ok_ = false;
+    if (stash) {
+        a.pushfq();
+        drop_flags();
+    } else {
+        clobber_flags();
+    }
     if (store) may_request_exit_ = true;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = fast_path(size, seg, store, slow);
@@ -339,13 +350,18 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         else if (size == 2) a.movzx(x::eax, host);
         else a.mov(x::eax, host);
     }
+    if (stash) a.lea(x::rsp, x::ptr(x::rsp, 8));  // dropped: the access cannot fault now
     a.bind(done);
 
     // The out-of-line path runs with CpuState at this instruction (then put back, so the main
-    // path's bookkeeping stays true), flags already there.
+    // path's bookkeeping stays true), flags already there or stored from the stack first.
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
-    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta] {
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, stash, stash_kind] {
         a.bind(slow);
+        if (stash) {
+            a.pop(x::qword_ptr(CPU, FLAGS_RES));
+            a.mov(x::word_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(stash_kind) << 8);
+        }
         flags_in_host_ = flags_dirty_ = false;  // this path starts with the flags in CpuState
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
         if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
@@ -598,15 +614,16 @@ struct FlagUse {
 FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* ops) {
     FlagUse u;
     if (!cannot_fault(zi.mnemonic) || !zi.cpu_flags) return u;
+    bool memory = false;
     for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
         const ZydisDecodedOperand& o = ops[n];
-        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.type != ZYDIS_MEMOP_TYPE_AGEN) return u;
+        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.type != ZYDIS_MEMOP_TYPE_AGEN) memory = true;
         if (o.type == ZYDIS_OPERAND_TYPE_REGISTER && !gpr(o.reg.value)) return u;
     }
-    u.observes = false;
+    const uint32_t written = (zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
+                              zi.cpu_flags->undefined) & cpu::EFLAGS_ARITH;
     u.reads = zi.cpu_flags->tested & cpu::EFLAGS_ARITH;
-    u.kills = u.may_write = (zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
-                             zi.cpu_flags->undefined) & cpu::EFLAGS_ARITH;
+    u.kills = written;
     // A shift or rotate writes flags only when its masked count is not 0: by CL, maybe not.
     switch (zi.mnemonic) {
     case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:
@@ -615,7 +632,23 @@ FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* o
         break;
     default: break;
     }
+    if (memory) return u;  // it may fault, so it observes; what it surely writes is still known
+    u.observes = false;
+    u.may_write = written;
     return u;
+}
+
+// Instructions whose inline form makes one memory access and reads no flags: the ones whose
+// earlier flags may wait on the host stack through that access (Translator::memory).
+bool single_access_without_flags(ZydisMnemonic m) {
+    switch (m) {
+    case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX:
+    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_AND:
+    case ZYDIS_MNEMONIC_OR: case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP:
+    case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_IMUL:
+        return true;
+    default: return false;
+    }
 }
 
 }  // namespace
@@ -633,10 +666,12 @@ void Translator::find_dead_flags() {
     }
     live_after_.assign(count, 0);
     written_.assign(count, 0);
+    kills_.assign(count, 0);
     uint32_t live = cpu::EFLAGS_ARITH;  // the block's exit
     for (unsigned k = count; k-- > 0;) {
         live_after_[k] = live;
         written_[k] = use[k].may_write;
+        kills_[k] = use[k].kills;
         live = use[k].observes ? cpu::EFLAGS_ARITH : (live & ~use[k].kills) | use[k].reads;
     }
     live_in_ = live;
@@ -646,7 +681,9 @@ void Translator::emit_instruction(unsigned k) {
     k_ = k;
     insn_ = &b_.insns[k];
     may_request_exit_ = false;
-    const Emitter em = decode(k, off_) ? emitters.t[zi_.mnemonic] : nullptr;
+    const bool decoded = decode(k, off_);
+    stash_ok_ = decoded && single_access_without_flags(zi_.mnemonic);
+    const Emitter em = decoded ? emitters.t[zi_.mnemonic] : nullptr;
     if (!em || !em(*this)) fallback();
     if (may_request_exit_ && !ended_) stop_point();
     off_ += insn_->len;

@@ -154,7 +154,8 @@ private:
     FlagKind flags_kind_ = FlagKind::Exact;
     bool ended_ = false;
     bool may_request_exit_ = false;  // the current instruction stores through a helper
-    std::vector<uint32_t> live_after_, written_;
+    bool stash_ok_ = false;          // its flags may wait on the stack through its access
+    std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
     uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
     asmjit::Label body_;                    // the first instruction, after the entry check        // the last instruction emitted left the block
     bool helper_called_ = false;
