@@ -15,13 +15,6 @@ void set_live_zf(cpu::Cpu& c, bool on) { c.flags.set(on ? cpu::EFLAGS_ZF : 0, cp
 
 }  // namespace
 
-bool RealModeCall::caller_if() const {
-    const uint32_t frame = (uint32_t(c_.seg[cpu::SS].sel) << 4) + uint16_t(c_.gpr[cpu::ESP] + 4);
-    uint16_t flags;
-    mem_.read_bytes(frame, &flags, 2);
-    return flags & cpu::EFLAGS_IF;
-}
-
 void RealModeCall::edit_flags(uint32_t bit, bool on) {
     const uint16_t sp = uint16_t(c_.gpr[cpu::ESP]);
     const uint16_t ss = c_.seg[cpu::SS].sel;

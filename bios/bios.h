@@ -90,7 +90,6 @@ public:
     // The caller's FLAGS as it will be after IRET.
     void set_cf(bool on) { edit_flags(cpu::EFLAGS_CF, on); }
     void set_zf(bool on) { edit_flags(cpu::EFLAGS_ZF, on); }
-    bool caller_if() const;
     // Success/failure in the usual INT 13h/15h shape: CF, and AH = status.
     void ok() { set_cf(false); }
     void fail(uint8_t ah_status) {

@@ -116,16 +116,16 @@ struct Flags {
         return false;
     }
     bool zf() const {
-        if (op == FlagOp::Host) return host_bits() & EFLAGS_ZF;
-        return op == FlagOp::None ? bits & EFLAGS_ZF : (res & mask()) == 0;
+        if (op == FlagOp::None) return bits & EFLAGS_ZF;
+        return op == FlagOp::Host ? host_bits() & EFLAGS_ZF : (res & mask()) == 0;
     }
     bool sf() const {
-        if (op == FlagOp::Host) return host_bits() & EFLAGS_SF;
-        return op == FlagOp::None ? bits & EFLAGS_SF : res & sign();
+        if (op == FlagOp::None) return bits & EFLAGS_SF;
+        return op == FlagOp::Host ? host_bits() & EFLAGS_SF : res & sign();
     }
     bool pf() const {
-        if (op == FlagOp::Host) return host_bits() & EFLAGS_PF;
-        return op == FlagOp::None ? bits & EFLAGS_PF : parity_even(res);
+        if (op == FlagOp::None) return bits & EFLAGS_PF;
+        return op == FlagOp::Host ? host_bits() & EFLAGS_PF : parity_even(res);
     }
     bool af() const {
         if (op == FlagOp::None) return bits & EFLAGS_AF;

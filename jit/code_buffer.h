@@ -18,14 +18,11 @@ public:
     // Room for `bytes` at the executable address returned, or nullptr when full.
     uint8_t* alloc(size_t bytes);
     void reset() { used_ = reserved_; }
-    // Keeps the first `bytes` (the engine's fixed stubs) across reset().
+    // Keeps what is allocated so far (the engine's fixed stubs) across reset().
     void reserve_prefix() { reserved_ = used_; }
 
     // The writable view of an executable address.
     uint8_t* writable(const uint8_t* rx) const { return rw_ + (rx - rx_); }
-    bool contains(const uint8_t* rx) const { return rx >= rx_ && rx < rx_ + size_; }
-    size_t used() const { return used_; }
-    size_t size() const { return size_; }
 
 private:
     uint8_t* rx_ = nullptr;

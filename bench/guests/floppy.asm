@@ -4,10 +4,8 @@
 ; never crosses a 64 KiB DMA boundary), enables A20, enters flat protected mode, copies the
 ; program to PROGRAM_BASE and jumps to its first byte with interrupts off. The program ends by
 ; writing to the debug-exit port 0xF4; a loader failure writes its code there too (report16.inc).
-%include "lib/report16.inc"
+%include "lib/boot.inc"
 %include "program_base.inc"
-bits 16
-org 0x7C00
 
 STAGING_SEG equ 0x1000      ; read to 1000:0000 upwards, below the EBDA
 STAGING_BYTES equ 0x90000 - STAGING_SEG * 16
@@ -72,18 +70,10 @@ protected:
     rep movsd
     jmp PROGRAM_BASE
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF   ; 0x08 flat code
-    dq 0x00CF92000000FFFF   ; 0x10 flat data
-gdt_desc:
-    dw $ - gdt - 1
-    dd gdt
+    FLAT_GDT
 drive: db 0
 
-    times 510 - ($ - $$) db 0
-    dw 0xAA55
+    BOOT_SIGNATURE
 
 program:
     incbin PROGRAM

@@ -2,20 +2,13 @@
 ; sectors one at a time with INT 13h AH=02h, walking sector, head and cylinder (across the
 ; head 0 -> 1 and cylinder 0 -> 1 boundaries), checks AH=08h, reads a whole track at once, then
 ; switches to protected mode and runs the loaded 32-bit code, which checks each sector's marker.
-%include "lib/report16.inc"
-bits 16
-org 0x7C00
+%include "lib/boot.inc"
 
 PAYLOAD equ 0x7E00
 SECTORS equ 40
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
+    BOOT_INIT
     cmp dl, 0x00
     CHECK e, 1
     mov bx, PAYLOAD
@@ -94,17 +87,9 @@ start:
     mov cr0, eax
     jmp 0x08:protected
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF   ; 0x08 flat code
-    dq 0x00CF92000000FFFF   ; 0x10 flat data
-gdt_desc:
-    dw $ - gdt - 1
-    dd gdt
+    FLAT_GDT
 
-    times 510 - ($ - $$) db 0
-    dw 0xAA55
+    BOOT_SIGNATURE
 
 ; ---- the payload, LBA 1 onwards, run in protected mode at PAYLOAD ----
 bits 32

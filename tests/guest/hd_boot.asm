@@ -2,9 +2,7 @@
 ; LBA) and checks INT 13h as loaders use it: AH=41h, 42h (segment:offset and flat 64-bit
 ; buffers), 43h, 48h, 08h, 15h, 02h against 42h, out-of-range and absent-drive failures, and
 ; AX=4B01h failing on a hard disk (GRUB would take it for a CD otherwise).
-%include "lib/report16.inc"
-bits 16
-org 0x7C00
+%include "lib/boot.inc"
 
 SECTORS equ 4 * 16 * 63
 BUF equ 0x9000
@@ -12,12 +10,7 @@ BUF2 equ 0xA000
 params equ 0x7000
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov sp, 0x7C00
+    BOOT_INIT
     cmp dl, 0x80
     CHECK e, 1
     ; The rest of the test: LBA 1-2 with AH=02h.
@@ -29,8 +22,7 @@ start:
     CHECK nc, 41
     jmp stage2
 
-    times 510 - ($ - $$) db 0
-    dw 0xAA55
+    BOOT_SIGNATURE
 
 stage2:
 
