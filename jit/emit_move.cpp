@@ -9,7 +9,7 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp ESP = x::r12d;  // guest ESP (Translator::guest_reg mapping)
+const x::Gp ESP = guest_gpr(cpu::ESP);
 
 bool mov(Translator& t) {
     const auto& d = t.op(0);
@@ -59,7 +59,7 @@ template <bool Signed> bool extend(Translator& t) {
     if (s.type == ZYDIS_OPERAND_TYPE_REGISTER && s.reg.value >= ZYDIS_REGISTER_AH &&
         s.reg.value <= ZYDIS_REGISTER_BH) {
         // AH..BH cannot be named next to the REX registers: extended in eax (from AH) first.
-        t.a.mov(x::eax, x::gpd(8 + (s.reg.value - ZYDIS_REGISTER_AH)));
+        t.a.mov(x::eax, guest_gpr(s.reg.value - ZYDIS_REGISTER_AH));
         if (Signed)
             t.a.movsx(x::eax, x::ah);
         else
@@ -136,7 +136,7 @@ bool pop(Translator& t) {
 // LEAVE: ESP = EBP, then EBP = pop. The load comes first, so a fault changes neither.
 bool leave(Translator& t) {
     if (!t.stack32() || t.insn().osize != 4) return false;
-    const x::Gp EBP = x::r13d;
+    const x::Gp EBP = guest_gpr(cpu::EBP);
     t.a.mov(x::esi, EBP);
     t.load(4, cpu::SS);
     t.a.lea(ESP, x::ptr(EBP.r64(), 4));
@@ -165,7 +165,7 @@ bool xchg(Translator& t) {
     return true;
 }
 
-const x::Gp EAX = x::r8d, EDX = x::r10d;  // guest EAX and EDX (Translator::guest_reg mapping)
+const x::Gp EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
 
 // CBW/CWDE: AX or EAX = the sign extension of AL or AX.
 bool widen_accumulator(Translator& t) {

@@ -11,7 +11,7 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp EAX = x::r8d, EDX = x::r10d;  // guest EAX and EDX (Translator::guest_reg mapping)
+const x::Gp EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
 
 // The r/m operand `s` of `size` bytes: a guest register, or memory loaded into eax.
 bool multiplier(Translator& t, const ZydisDecodedOperand& s, unsigned size, x::Gp& out) {

@@ -39,7 +39,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes) : cpu(c), buf_(cache_bytes) {
     // exit: guest registers back to CpuState, host callee-saved registers restored; rax (the
     // ChainSite to link, or null) is the return value.
     exit_stub_ = assemble(buf_, [](x::Assembler& a) {
-        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(x::rbx, GPR + 4 * r), x::gpd(8 + r));
+        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
         a.ret();
@@ -48,9 +48,9 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes) : cpu(c), buf_(cache_bytes) {
     enter_ = reinterpret_cast<EnterFn>(assemble(buf_, [](x::Assembler& a) {
         for (const x::Gp& r : SAVED) a.push(r);
         a.sub(x::rsp, 8);
-        a.mov(x::rbp, x::rdi);
-        a.mov(x::rbx, x::rsi);
-        for (int r = 0; r < 8; ++r) a.mov(x::gpd(8 + r), x::dword_ptr(x::rbx, GPR + 4 * r));
+        a.mov(ENGINE_REG, x::rdi);
+        a.mov(CPU_REG, x::rsi);
+        for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
         a.jmp(x::rdx);
     }));
     buf_.reserve_prefix();

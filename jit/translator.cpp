@@ -16,7 +16,7 @@ namespace {
 
 using namespace state;
 
-const x::Gp CPU = x::rbx, ENGINE = x::rbp;
+const x::Gp CPU = CPU_REG, ENGINE = ENGINE_REG;
 
 struct EmitterTable {
     Emitter t[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
@@ -41,9 +41,9 @@ Translator::Translator(Engine& e, cpu::Block& b, unsigned variant) : e_(e), b_(b
 }
 
 std::optional<x::Gp> Translator::guest_reg(ZydisRegister r) {
-    if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI) return x::gpd(8 + (r - ZYDIS_REGISTER_EAX));
-    if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI) return x::gpw(8 + (r - ZYDIS_REGISTER_AX));
-    if (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_BL) return x::gpb_lo(8 + (r - ZYDIS_REGISTER_AL));
+    if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI) return guest_gpr(r - ZYDIS_REGISTER_EAX);
+    if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI) return guest_gpr(r - ZYDIS_REGISTER_AX).r16();
+    if (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_BL) return guest_gpr(r - ZYDIS_REGISTER_AL).r8Lo();
     return std::nullopt;  // AH..BH cannot be named next to REX registers
 }
 
@@ -230,14 +230,14 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
     clobber_flags();
     helper_called_ = true;
     if (saves_guest_regs)
-        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU, GPR + 4 * r), x::gpd(8 + r));
+        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU, GPR + 4 * r), guest_gpr(r));
     else
         for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
     a.mov(x::rdi, ENGINE);
     a.mov(x::rax, reinterpret_cast<uint64_t>(fn));
     a.call(x::rax);
     if (saves_guest_regs)
-        for (int r = 0; r < 8; ++r) a.mov(x::gpd(8 + r), x::dword_ptr(CPU, GPR + 4 * r));
+        for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU, GPR + 4 * r));
     else
         for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
 }
