@@ -1,5 +1,7 @@
 #include "bios/el_torito.h"
 
+#include "bios/file_util.h"
+
 #include <cstring>
 
 namespace jitpc::bios {
@@ -9,8 +11,6 @@ namespace {
 constexpr uint32_t BOOT_RECORD_LBA = 17;
 constexpr uint32_t UNITS = CD_SECTOR / storage::DiskImage::SECTOR;
 
-uint16_t le16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }
-uint32_t le32(const uint8_t* p) { return le16(p) | uint32_t(le16(p + 2)) << 16; }
 
 }  // namespace
 

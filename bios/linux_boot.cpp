@@ -23,8 +23,6 @@ constexpr uint32_t KERNEL_BASE = 0x100000;
 // The heap ends where the stack's 0x200 bytes below the command line begin.
 constexpr uint16_t HEAP_END = 0xFE00;
 
-uint16_t rd16(const std::vector<uint8_t>& d, uint32_t off) { return uint16_t(d[off] | d[off + 1] << 8); }
-uint32_t rd32(const std::vector<uint8_t>& d, uint32_t off) { return rd16(d, off) | uint32_t(rd16(d, off + 2)) << 16; }
 
 }  // namespace
 
@@ -35,15 +33,15 @@ LinuxKernel16::LinuxKernel16(const std::string& kernel_path, const std::string& 
     auto bad = [&](const std::string& why) {
         return std::runtime_error("kernel '" + kernel_path + "': " + why);
     };
-    if (image_.size() < 0x400 || rd16(image_, BOOT_FLAG) != 0xAA55 || rd32(image_, HEADER) != 0x53726448)
+    if (image_.size() < 0x400 || le16(&image_[BOOT_FLAG]) != 0xAA55 || le32(&image_[HEADER]) != 0x53726448)
         throw bad("neither a Multiboot kernel nor a Linux bzImage");
-    version_ = rd16(image_, VERSION);
+    version_ = le16(&image_[VERSION]);
     if (version_ < 0x0202 || !(image_[LOADFLAGS] & LOADED_HIGH))
         throw bad("a Linux zImage or boot protocol older than 2.02; only bzImage kernels are supported");
     const unsigned sects = image_[SETUP_SECTS] ? image_[SETUP_SECTS] : 4;
     setup_bytes_ = (sects + 1) * 512;
     if (image_.size() <= setup_bytes_) throw bad("truncated: the image ends inside its setup code");
-    const uint32_t max_cmdline = version_ >= 0x0206 ? rd32(image_, CMDLINE_SIZE) : 255;
+    const uint32_t max_cmdline = version_ >= 0x0206 ? le32(&image_[CMDLINE_SIZE]) : 255;
     if (cmdline_.size() > max_cmdline)
         throw bad("-append is " + std::to_string(cmdline_.size()) + " bytes; this kernel takes at most " +
                   std::to_string(max_cmdline));
@@ -63,7 +61,7 @@ void LinuxKernel16::load(memory::PhysMemory& mem, uint64_t ram_top) const {
     if (KERNEL_BASE + kernel_bytes > ram_top)
         throw std::runtime_error("kernel '" + path_ + "' does not fit in guest RAM; give more with -m");
     if (!initrd_.empty()) {
-        const uint64_t max_addr = version_ >= 0x0203 ? rd32(image_, INITRD_ADDR_MAX) : 0x37FFFFFF;
+        const uint64_t max_addr = version_ >= 0x0203 ? le32(&image_[INITRD_ADDR_MAX]) : 0x37FFFFFF;
         const uint64_t top = std::min<uint64_t>(ram_top, max_addr + 1);
         const uint64_t addr = (top - initrd_.size()) & ~uint64_t(0xFFF);
         if (initrd_.size() > top || addr < KERNEL_BASE + kernel_bytes)

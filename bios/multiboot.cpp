@@ -20,16 +20,6 @@ constexpr uint32_t FLAG_PAGE_ALIGN = 1u << 0, FLAG_MEMINFO = 1u << 1, FLAG_VIDEO
 constexpr uint32_t INFO_BASE = 0x9000;
 constexpr uint32_t INFO_LIMIT = 0x9F000;
 
-uint32_t rd32(const std::vector<uint8_t>& d, size_t off) {
-    uint32_t v;
-    std::memcpy(&v, d.data() + off, 4);
-    return v;
-}
-uint16_t rd16(const std::vector<uint8_t>& d, size_t off) {
-    uint16_t v;
-    std::memcpy(&v, d.data() + off, 2);
-    return v;
-}
 
 struct Loaded {
     uint32_t entry = 0;
@@ -51,20 +41,20 @@ void check_ram(const memory::PhysMemory& mem, const std::string& path, uint64_t 
 Loaded load_elf(memory::PhysMemory& mem, const std::string& path, const std::vector<uint8_t>& f) {
     if (f.size() < 52 || std::memcmp(f.data(), "\x7f" "ELF", 4) != 0)
         throw bad(path, "no a.out kludge in the Multiboot header and not an ELF file");
-    if (f[4] != 1 || f[5] != 1 || rd16(f, 18) != 3)
+    if (f[4] != 1 || f[5] != 1 || le16(&f[18]) != 3)
         throw bad(path, "not a 32-bit little-endian i386 ELF");
-    const uint32_t phoff = rd32(f, 28);
-    const uint16_t phentsize = rd16(f, 42), phnum = rd16(f, 44);
+    const uint32_t phoff = le32(&f[28]);
+    const uint16_t phentsize = le16(&f[42]), phnum = le16(&f[44]);
     if (phentsize < 32 || uint64_t(phoff) + uint64_t(phnum) * phentsize > f.size())
         throw bad(path, "program headers lie outside the file");
     Loaded l;
-    l.entry = rd32(f, 24);
+    l.entry = le32(&f[24]);
     bool any = false;
     for (unsigned n = 0; n < phnum; ++n) {
         const size_t ph = phoff + size_t(n) * phentsize;
-        if (rd32(f, ph) != 1) continue;  // PT_LOAD only
-        const uint32_t off = rd32(f, ph + 4), paddr = rd32(f, ph + 12);
-        const uint32_t filesz = rd32(f, ph + 16), memsz = rd32(f, ph + 20);
+        if (le32(&f[ph]) != 1) continue;  // PT_LOAD only
+        const uint32_t off = le32(&f[ph + 4]), paddr = le32(&f[ph + 12]);
+        const uint32_t filesz = le32(&f[ph + 16]), memsz = le32(&f[ph + 20]);
         if (filesz > memsz || uint64_t(off) + filesz > f.size())
             throw bad(path, "a loadable segment lies outside the file");
         check_ram(mem, path, paddr, memsz);
@@ -81,9 +71,9 @@ Loaded load_elf(memory::PhysMemory& mem, const std::string& path, const std::vec
 Loaded load_aout(memory::PhysMemory& mem, const std::string& path, const std::vector<uint8_t>& f,
                  size_t hdr) {
     if (hdr + 32 > f.size()) throw bad(path, "truncated Multiboot header");
-    const uint32_t header_addr = rd32(f, hdr + 12), load_addr = rd32(f, hdr + 16);
-    uint32_t load_end = rd32(f, hdr + 20), bss_end = rd32(f, hdr + 24);
-    const uint32_t entry = rd32(f, hdr + 28);
+    const uint32_t header_addr = le32(&f[hdr + 12]), load_addr = le32(&f[hdr + 16]);
+    uint32_t load_end = le32(&f[hdr + 20]), bss_end = le32(&f[hdr + 24]);
+    const uint32_t entry = le32(&f[hdr + 28]);
     if (load_addr > header_addr || header_addr - load_addr > hdr)
         throw bad(path, "Multiboot header addresses are inconsistent");
     const size_t file_off = hdr - (header_addr - load_addr);
@@ -121,7 +111,7 @@ struct InfoArea {
 // The header must lie, 4-byte aligned, in the first 8 KiB; SIZE_MAX when there is none.
 size_t find_header(const std::vector<uint8_t>& f) {
     for (size_t off = 0; off + 12 <= f.size() && off < 8192; off += 4)
-        if (rd32(f, off) == HEADER_MAGIC && rd32(f, off) + rd32(f, off + 4) + rd32(f, off + 8) == 0)
+        if (le32(&f[off]) == HEADER_MAGIC && le32(&f[off]) + le32(&f[off + 4]) + le32(&f[off + 8]) == 0)
             return off;
     return SIZE_MAX;
 }
@@ -137,7 +127,7 @@ void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& k
     const auto f = read_file(kernel, "kernel", 512ull << 20);
     const size_t hdr = find_header(f);
     if (hdr == SIZE_MAX) throw bad(kernel, "no Multiboot header in its first 8 KiB");
-    const uint32_t flags = rd32(f, hdr + 4);
+    const uint32_t flags = le32(&f[hdr + 4]);
     const uint32_t known = FLAG_PAGE_ALIGN | FLAG_MEMINFO | FLAG_VIDEO;
     if (flags & 0xFFFF & ~known)
         throw bad(kernel, "requires Multiboot features this loader does not have (flags 0x" +
