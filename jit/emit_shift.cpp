@@ -116,6 +116,7 @@ template <Shift S> bool shift(Translator& t) {
     a.jz(done);
     shift_copy<S>(t, *dst, x::cl);
     a.bind(done);
+    t.flags_paths_joined();
     return true;
 }
 

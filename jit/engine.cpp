@@ -35,7 +35,11 @@ const x::Gp SAVED[] = {x::rbx, x::rbp, x::r12, x::r13, x::r14, x::r15};
 
 }  // namespace
 
-Engine::Engine(cpu::Cpu& c, size_t cache_bytes) : cpu(c), buf_(cache_bytes) {
+Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
+    : cpu(c), bmi2(asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kBMI2)), buf_(cache_bytes) {
+    // Generated code moves flags with LAHF/SAHF, which a few early x86-64 CPUs lack.
+    if (!asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kLAHFSAHF))
+        throw std::runtime_error("the JIT needs LAHF/SAHF in 64-bit mode on the host: use -engine interp");
     // exit: guest registers back to CpuState, host callee-saved registers restored; rax (the
     // ChainSite to link, or null) is the return value.
     exit_stub_ = assemble(buf_, [](x::Assembler& a) {

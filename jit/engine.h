@@ -64,6 +64,10 @@ public:
     cpu::GuestFault fault{};
     cpu::Cpu& cpu;
 
+    // Whether generated code may use BMI2 (then memory accesses can keep the guest's flags in
+    // the host's EFLAGS: Translator::keeps_flags). Tests turn it off to cover the other path.
+    bool bmi2;
+
     // Off only to measure what exactness costs (-jit-inexact): a linked block then runs without
     // checking the count limit, so events wait for the next return to the dispatcher.
     bool exact = true;

@@ -1,6 +1,9 @@
 #include "jit/translator.h"
 
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "cpu/decode.h"
 #include "memory/softmmu.h"
@@ -76,11 +79,13 @@ bool Translator::effective_address(const ZydisDecodedOperand& m) {
 
 // Uses edi and ecx only, so values emitters hold in eax/edx/esi survive it.
 void Translator::materialize_flags() {
-    if (!flags_in_host_ || !flags_dirty_) return;
+    if (!fl_.in_host || !fl_.dirty) return;
     a.pushfq();
     a.pop(x::qword_ptr(CPU, FLAGS_RES));
-    a.mov(x::word_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(flags_kind_) << 8);
-    flags_dirty_ = false;
+    a.mov(x::word_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(fl_.kind) << 8);
+    fl_.dirty = false;
+    fl_.saved = FlagState::Saved::Host;
+    fl_.saved_kind = fl_.kind;
 }
 
 // CpuState's arithmetic flags = edi (nothing else set in it); clobbers ecx.
@@ -90,6 +95,7 @@ void Translator::store_flags_from_edi() {
     a.or_(x::ecx, x::edi);
     a.mov(x::dword_ptr(CPU, FLAGS_BITS), x::ecx);
     a.mov(x::byte_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::None));
+    fl_.saved = FlagState::Saved::Plain;
 }
 
 void Translator::capture_flags() {
@@ -101,13 +107,13 @@ void Translator::flags_captured(uint32_t keep, const x::Gp& fixed) {
     a.and_(x::edi, keep);
     a.or_(x::edi, fixed);
     store_flags_from_edi();
-    flags_in_host_ = false;
-    flags_dirty_ = false;
+    fl_.in_host = false;
+    fl_.dirty = false;
 }
 
 void Translator::clobber_flags() {
     materialize_flags();
-    flags_in_host_ = false;
+    fl_.in_host = false;
 }
 
 // edi = the guest's arithmetic flags from CpuState when they are plain bits or host flags of
@@ -154,70 +160,109 @@ void Translator::keep_carry() {
         flags_produced(FlagKind::Exact);
         return;
     }
-    if (flags_in_host_ && (flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic ||
-                           flags_kind_ == FlagKind::ShiftLeft || flags_kind_ == FlagKind::Sar)) {
+    if (fl_.in_host && (fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic ||
+                           fl_.kind == FlagKind::ShiftLeft || fl_.kind == FlagKind::Sar)) {
         // The host's CF is the guest's: a host INC/DEC keeps it, the result is exact.
         flags_produced(FlagKind::Exact);
         return;
     }
     clobber_flags();
-    asmjit::Label done = a.newLabel(), lazy = a.newLabel(), copy = a.newLabel();
-    a.movzx(x::edi, x::word_ptr(CPU, FLAGS_OP));
-    a.cmp(x::dil, uint32_t(cpu::FlagOp::None));
-    a.je(done);  // plain bits: CF is there
-    a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::IncDec) << 8);
-    a.je(done);  // already kept there
-    a.cmp(x::dil, uint32_t(cpu::FlagOp::Host));
-    a.je(copy);
-    a.bind(lazy);  // an interpreter lazy form: evaluated (plain bits afterwards)
-    call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-    a.jmp(done);
-    a.bind(copy);  // the host's CF of the other kinds is the guest's
-    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
-    a.and_(x::edi, cpu::EFLAGS_CF);
-    a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_CF);
-    a.or_(x::dword_ptr(CPU, FLAGS_BITS), x::edi);
-    a.bind(done);
-    flags_in_host_ = false;
+    const auto copy_carry = [this] {  // the host's CF of the other kinds is the guest's
+        a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
+        a.and_(x::edi, cpu::EFLAGS_CF);
+        a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_CF);
+        a.or_(x::dword_ptr(CPU, FLAGS_BITS), x::edi);
+    };
+    using Saved = FlagState::Saved;
+    if (fl_.saved == Saved::Host && fl_.saved_kind != FlagKind::IncDec) {
+        copy_carry();
+    } else if (fl_.saved == Saved::Unknown) {
+        asmjit::Label done = a.newLabel(), copy = a.newLabel();
+        a.movzx(x::edi, x::word_ptr(CPU, FLAGS_OP));
+        a.cmp(x::dil, uint32_t(cpu::FlagOp::None));
+        a.je(done);  // plain bits: CF is there
+        a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::IncDec) << 8);
+        a.je(done);  // already kept there
+        a.cmp(x::dil, uint32_t(cpu::FlagOp::Host));
+        a.je(copy);
+        // an interpreter lazy form: evaluated (plain bits afterwards)
+        call_helper(reinterpret_cast<const void*>(&jit_flags), false);
+        a.jmp(done);
+        a.bind(copy);
+        copy_carry();
+        a.bind(done);
+    }  // plain bits, or already kept in them: CF is there
+    fl_.in_host = false;
     flags_produced(FlagKind::IncDec);
 }
 
+// The host's arithmetic flags = those of the EFLAGS image in eax, without POPF (a dozen cycles
+// on the hosts measured): SAHF loads SF, ZF, AF, PF and CF from AH, and OF comes from a signed
+// overflow. Nothing but those six bits reaches the host. Clobbers eax.
+void Translator::host_flags_from_eax() {
+    a.xchg(x::al, x::ah);  // AH = the image's low byte; AL = its bits 8-15, OF at bit 3
+    a.and_(x::al, 8);
+    a.add(x::al, 0x78);  // overflows exactly when OF was set
+    a.sahf();
+}
+
+// The guest's flags from CpuState into the host's EFLAGS, when generated code stored them
+// there in a form whose host bits every condition can read as they are (or as plain bits):
+// the kind the host then holds, or nothing (and nothing emitted) when the form is not known
+// or needs normalising. Clobbers eax.
+std::optional<FlagKind> Translator::load_saved_flags(bool needs_carry) {
+    using Saved = FlagState::Saved;
+    const FlagKind k = fl_.saved_kind;
+    if (fl_.saved == Saved::Host &&
+        (k == FlagKind::Exact || k == FlagKind::Logic || (k == FlagKind::IncDec && !needs_carry))) {
+        a.mov(x::eax, x::dword_ptr(CPU, FLAGS_RES));
+        host_flags_from_eax();
+        return k;
+    }
+    if (fl_.saved != Saved::Plain) return std::nullopt;
+    a.mov(x::eax, x::dword_ptr(CPU, FLAGS_BITS));
+    host_flags_from_eax();
+    return FlagKind::Exact;
+}
+
 void Translator::flags_to_host(bool needs_carry) {
-    const bool condition_exact = flags_kind_ == FlagKind::Exact || flags_kind_ == FlagKind::Logic ||
-                                 (flags_kind_ == FlagKind::IncDec && !needs_carry);
-    if (flags_in_host_ && condition_exact) return;
+    const bool condition_exact = fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic ||
+                                 (fl_.kind == FlagKind::IncDec && !needs_carry);
+    if (fl_.in_host && condition_exact) return;
     // Otherwise through CpuState: normalised there, or evaluated by the interpreter.
     clobber_flags();
-    asmjit::Label lazy = a.newLabel(), loaded = a.newLabel();
-    guest_flags_to_edi(lazy);
-    a.jmp(loaded);
-    a.bind(lazy);
-    call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-    // Only the arithmetic flags: the guest's TF, DF or AC must never reach the host.
-    a.mov(x::edi, x::eax);
-    a.and_(x::edi, cpu::EFLAGS_ARITH);
-    a.bind(loaded);
-    a.push(x::rdi);
-    a.popfq();
-    flags_in_host_ = true;
-    flags_dirty_ = false;
-    flags_kind_ = FlagKind::Exact;
+    fl_.kind = FlagKind::Exact;
+    if (auto kind = load_saved_flags(needs_carry)) {
+        fl_.kind = *kind;
+    } else {
+        asmjit::Label lazy = a.newLabel(), loaded = a.newLabel();
+        guest_flags_to_edi(lazy);
+        a.mov(x::eax, x::edi);
+        host_flags_from_eax();
+        a.jmp(loaded);
+        a.bind(lazy);
+        call_helper(reinterpret_cast<const void*>(&jit_flags), false);
+        host_flags_from_eax();  // the whole EFLAGS image: only its arithmetic bits load
+        a.bind(loaded);
+    }
+    fl_.in_host = true;
+    fl_.dirty = false;
 }
 
 void Translator::flags_produced(FlagKind kind) {
     // Dead flags are left in the host unstored: nothing reads them before they are replaced.
     // Flags an earlier instruction left unstored in the host and this one passes through
     // (CF across INC) keep them to be stored when live.
-    const bool passed_through = flags_in_host_ && flags_dirty_ &&
+    const bool passed_through = fl_.in_host && fl_.dirty &&
                                 (live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH);
-    flags_in_host_ = true;
-    flags_dirty_ = !flags_dead() || passed_through;
-    flags_kind_ = kind;
+    fl_.in_host = true;
+    fl_.dirty = !flags_dead() || passed_through;
+    fl_.kind = kind;
 }
 
 void Translator::drop_flags() {
-    flags_in_host_ = false;
-    flags_dirty_ = false;
+    fl_.in_host = false;
+    fl_.dirty = false;
 }
 
 // ---- calls, position, exits --------------------------------------------------------------------
@@ -236,8 +281,10 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
     a.mov(x::rdi, ENGINE);
     a.mov(x::rax, reinterpret_cast<uint64_t>(fn));
     a.call(x::rax);
-    if (saves_guest_regs)
+    if (saves_guest_regs) {
         for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU, GPR + 4 * r));
+        fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
+    }
     else
         for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
 }
@@ -281,8 +328,7 @@ void Translator::fallback() {
 // offset esi of `seg`, jumping to `slow` for anything but a hit: on a hit the host address is
 // rdi + rcx. Clobbers ecx, edx, edi and the host's flags (the guest's must be in CpuState).
 x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow) {
-    const bool flat = (variant_ & 8) && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
-    if (flat && !(size > 1 && (variant_ & 4))) return tlb_lookup(size, write, slow, x::esi);
+    if (flat_access(size, seg)) return tlb_lookup(size, write, slow, x::esi);
     const int32_t s = int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache));
     a.cmp(x::esi, x::dword_ptr(CPU, s + int32_t(offsetof(cpu::SegCache, lo))));
     a.jb(slow);
@@ -325,22 +371,51 @@ x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& sl
     return x::ptr(x::rdi, lin.r64(), 0, 0, size);
 }
 
+// Whether an access keeps the host's flags: when they are there and not yet stored, the host
+// has BMI2, and the segment needs no checks.
+bool Translator::keeps_flags(unsigned size, unsigned seg) const {
+    return e_.bmi2 && fl_.in_host && fl_.dirty && flat_access(size, seg);
+}
+
+bool Translator::flat_access(unsigned size, unsigned seg) const {
+    const bool flat = (variant_ & 8) && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
+    return flat && !(size > 1 && (variant_ & 4));  // no #AC check either
+}
+
+// tlb_lookup() for the linear address in esi without writing the host's flags: BMI2 shifts
+// compute the entry and the page, LEA subtracts, JECXZ tests. Clobbers ecx, edx and edi.
+x::Mem Translator::tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow) {
+    const int32_t tlb = e_.tlb_offset[user()];
+    a.mov(x::ecx, 12);
+    a.lea(x::edi, x::ptr(x::rsi, int32_t(size - 1)));
+    a.shrx(x::edi, x::edi, x::ecx);
+    a.shlx(x::edi, x::edi, x::ecx);  // the page of the last byte
+    a.not_(x::edi);
+    a.rorx(x::edx, x::esi, 12);  // the page number in bits 0-19
+    a.mov(x::ecx, 32 - 10);
+    a.shlx(x::edx, x::edx, x::ecx);
+    a.rorx(x::edx, x::edx, 32 - 10 - 5);  // its low 10 bits (the entry) times 32 (its size)
+    const int32_t tag = tlb + int32_t(offsetof(memory::TlbEntry, tag) +
+                                      4 * (write ? memory::ACC_WRITE : memory::ACC_READ));
+    a.mov(x::ecx, x::dword_ptr(CPU, x::rdx, 0, tag));
+    a.lea(x::ecx, x::ptr(x::rcx, x::rdi, 0, 1));  // tag - page: 0 on a hit
+    asmjit::Label hit = a.newLabel();
+    a.jecxz(x::ecx, hit);
+    a.jmp(slow);
+    a.bind(hit);
+    a.mov(x::rdi, x::qword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, addend))));
+    return x::ptr(x::rdi, x::rsi, 0, 0, size);
+}
+
 void Translator::memory(unsigned size, unsigned seg, bool store) {
-    // Flags in the host that nothing after this instruction sees can only be seen by a fault in
-    // this access: they wait on the host stack, and only the out-of-line path stores them.
-    const bool stash = stash_ok_ && flags_in_host_ && flags_dirty_ &&
-                       !(live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH);
-    const FlagKind stash_kind = flags_kind_;
-    stash_ok_ = false;
-    if (stash) {
-        a.pushfq();
-        drop_flags();
-    } else {
-        clobber_flags();
-    }
+    // Flags the host holds and CpuState does not stay in the host through an access that can
+    // test its TLB entry without touching them; only the out-of-line path stores them.
+    const bool keep = keeps_flags(size, seg);
+    if (!keep) clobber_flags();
+    const FlagState flags = fl_;
     if (store) may_request_exit_ = true;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
-    const x::Mem host = fast_path(size, seg, store, slow);
+    const x::Mem host = keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow);
     if (store) {
         if (size == 1) a.mov(host, x::al);
         else if (size == 2) a.mov(host, x::ax);
@@ -350,19 +425,16 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         else if (size == 2) a.movzx(x::eax, host);
         else a.mov(x::eax, host);
     }
-    if (stash) a.lea(x::rsp, x::ptr(x::rsp, 8));  // dropped: the access cannot fault now
     a.bind(done);
 
     // The out-of-line path runs with CpuState at this instruction (then put back, so the main
-    // path's bookkeeping stays true), flags already there or stored from the stack first.
+    // path's bookkeeping stays true) and the flags stored there first; kept flags go back to
+    // the host as they were.
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
-    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, stash, stash_kind] {
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep] {
         a.bind(slow);
-        if (stash) {
-            a.pop(x::qword_ptr(CPU, FLAGS_RES));
-            a.mov(x::word_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(stash_kind) << 8);
-        }
-        flags_in_host_ = flags_dirty_ = false;  // this path starts with the flags in CpuState
+        fl_ = flags;
+        materialize_flags();  // before anything here changes the host's
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
         if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
         if (store) a.mov(x::ecx, x::eax);
@@ -374,8 +446,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         static const void* const stores[] = {reinterpret_cast<const void*>(&jit_store8),
                                              reinterpret_cast<const void*>(&jit_store16), nullptr,
                                              reinterpret_cast<const void*>(&jit_store32)};
-        call_helper(store ? stores[size - 1] : loads[size - 1], false);
-        asmjit::Label ok = a.newLabel();
+        call_helper(store ? stores[size - 1] : loads[size - 1], false);  // stores the flags
         if (store) {
             // 1: the store faulted (nothing changed). 2: it changed decoded code and requested
             // an exit: the instruction completes and the block stops after it (stop_point).
@@ -385,9 +456,14 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
             a.bt(x::rax, 32);
             a.jc(bail_);
         }
-        a.bind(ok);
         if (eip_delta) a.sub(x::dword_ptr(CPU, EIP), eip_delta);
         if (count_delta) a.sub(x::qword_ptr(CPU, ICOUNT), count_delta);
+        if (keep) {
+            a.mov(x::edx, x::eax);
+            a.mov(x::eax, x::dword_ptr(CPU, FLAGS_RES));  // the host's image, as it was
+            host_flags_from_eax();
+            a.mov(x::eax, x::edx);
+        }
         a.jmp(done);
     });
 }
@@ -401,27 +477,35 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
                                    const std::function<void(const x::Mem&)>& op) {
     if (!effective_address(m)) return false;
     const unsigned size = m.size / 8;
-    clobber_flags();
+    // Flags the host keeps through the access are there for a carry in, if they hold it.
+    const bool carry_in_host = fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic;
+    const bool keep = keeps_flags(size, insn_->seg) && (!carry_in || carry_in_host);
+    if (!keep) clobber_flags();
+    const FlagState flags = fl_;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
-    const x::Mem host = fast_path(size, insn_->seg, true, slow);
-    if (carry_in) {
+    const x::Mem host = keep ? tlb_lookup_keeping_flags(size, true, slow) : fast_path(size, insn_->seg, true, slow);
+    if (carry_in && !keep) {
         // edi is needed for the flags: keep the host address in rdx.
         a.lea(x::rdx, host);
-        guest_flags_to_edi(slow);
-        a.push(x::rdi);
-        a.popfq();
+        if (!load_saved_flags(true)) {
+            guest_flags_to_edi(slow);
+            a.mov(x::eax, x::edi);
+            host_flags_from_eax();
+        }
         op(x::ptr(x::rdx, 0, size));
     } else {
         op(host);
     }
     a.bind(done);
+    fl_.saved = FlagState::Saved::Unknown;  // the slow path ran the instruction's semantics
 
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
     const uint8_t len = insn_->len;
     const cpu::Insn* insn = insn_;
-    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, writes_flags] {
+    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, writes_flags, flags] {
         a.bind(slow);
-        flags_in_host_ = flags_dirty_ = false;
+        fl_ = flags;
+        materialize_flags();
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
         if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
         a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
@@ -432,9 +516,9 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
         // the host.
         a.sub(x::dword_ptr(CPU, EIP), eip_delta + len);
         a.sub(x::qword_ptr(CPU, ICOUNT), count_delta + 1);
-        if (writes_flags) {
+        if (writes_flags || flags.in_host) {
             flags_to_host();
-            flags_in_host_ = flags_dirty_ = false;
+            fl_.in_host = fl_.dirty = false;
         }
         a.jmp(done);
     });
@@ -447,8 +531,15 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
 // block's start.
 bool Translator::loop_back(int64_t target) {
     if (target != 0 || live_in_ || helper_called_ || !e_.exact || b_.page2 != 1) return false;
-    const bool in_host = flags_in_host_, dirty = flags_dirty_;
-    const FlagKind kind = flags_kind_;
+    const FlagState flags = fl_;
+    // Flags live at the exit wait in edx through the count check (LAHF/SETO: cheaper than
+    // PUSHF), for the way out.
+    const bool save = fl_.in_host && fl_.dirty;
+    if (save) {
+        a.lahf();
+        a.seto(x::al);
+        a.mov(x::edx, x::eax);
+    }
     const uint32_t delta = uint32_t(-int64_t(synced_off_));
     if (delta) a.add(x::dword_ptr(CPU, EIP), int32_t(delta));
     const unsigned count = k_ + 1;
@@ -460,9 +551,14 @@ bool Translator::loop_back(int64_t target) {
     asmjit::Label leave = a.newLabel();
     a.ja(leave);
     a.jmp(body_);
-    cold_.push_back([this, leave, in_host, dirty, kind] {
+    cold_.push_back([this, leave, flags, save] {
         a.bind(leave);
-        flags_in_host_ = in_host, flags_dirty_ = dirty, flags_kind_ = kind;
+        fl_ = flags;
+        if (save) {
+            a.mov(x::eax, x::edx);
+            a.add(x::al, 0x7F);  // OF
+            a.sahf();
+        }
         materialize_flags();
         exit_plain();
     });
@@ -511,11 +607,11 @@ void Translator::branch(unsigned cc, int64_t taken, int64_t not_taken) {
     flags_to_host(pair == 1 || pair == 3);
     const uint32_t off = synced_off_;
     const unsigned count = synced_count_;
-    const bool dirty = flags_dirty_;
+    const FlagState flags = fl_;
     asmjit::Label l = a.newLabel();
     a.j(x::CondCode(cc), l);
     exit_to(not_taken);
-    synced_off_ = off, synced_count_ = count, flags_in_host_ = true, flags_dirty_ = dirty;
+    synced_off_ = off, synced_count_ = count, fl_ = flags;
     a.bind(l);
     exit_to(taken);
 }
@@ -638,19 +734,6 @@ FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* o
     return u;
 }
 
-// Instructions whose inline form makes one memory access and reads no flags: the ones whose
-// earlier flags may wait on the host stack through that access (Translator::memory).
-bool single_access_without_flags(ZydisMnemonic m) {
-    switch (m) {
-    case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX:
-    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_AND:
-    case ZYDIS_MNEMONIC_OR: case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP:
-    case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_IMUL:
-        return true;
-    default: return false;
-    }
-}
-
 }  // namespace
 
 // live_after_[k]: the arithmetic flags that something after instruction k may still see (read,
@@ -682,7 +765,6 @@ void Translator::emit_instruction(unsigned k) {
     insn_ = &b_.insns[k];
     may_request_exit_ = false;
     const bool decoded = decode(k, off_);
-    stash_ok_ = decoded && single_access_without_flags(zi_.mnemonic);
     const Emitter em = decoded ? emitters.t[zi_.mnemonic] : nullptr;
     if (!em || !em(*this)) fallback();
     if (may_request_exit_ && !ended_) stop_point();
@@ -693,21 +775,21 @@ void Translator::emit_instruction(unsigned k) {
 // exit): the block stops here, right after it, as the interpreter's does. An instruction that
 // ends the block stops at the successor's prologue instead, which is the same boundary.
 void Translator::stop_point() {
-    asmjit::Label go_on = a.newLabel();
-    a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
-    a.je(go_on);
-    const bool in_host = flags_in_host_, dirty = flags_dirty_;
-    const uint32_t off = synced_off_;
-    const unsigned count = synced_count_;
-    materialize_flags();
-    off_ += insn_->len;
-    ++k_;
-    sync_position();
-    --k_;
-    off_ -= insn_->len;
-    exit_plain();
-    flags_in_host_ = in_host, flags_dirty_ = dirty, synced_off_ = off, synced_count_ = count;
+    // Tested without touching the host's flags, which may still hold the guest's.
+    asmjit::Label go_on = a.newLabel(), stop = a.newLabel();
+    a.movzx(x::ecx, x::byte_ptr(CPU, EXIT_REQUEST));
+    a.jecxz(x::ecx, go_on);
+    a.jmp(stop);
     a.bind(go_on);
+    cold_.push_back([this, stop, flags = fl_, off = synced_off_, count = synced_count_,
+                     next_off = off_ + insn_->len, next = k_ + 1] {
+        a.bind(stop);
+        fl_ = flags;
+        materialize_flags();
+        synced_off_ = off, synced_count_ = count, off_ = next_off, k_ = next;
+        sync_position();
+        exit_plain();
+    });
 }
 
 uint8_t* Translator::translate() {
@@ -744,6 +826,7 @@ uint8_t* Translator::translate() {
     if (code_.relocateToBase(reinterpret_cast<uint64_t>(rx)) != asmjit::kErrorOk)
         throw std::logic_error("JIT: relocation failed");
     code_.copyFlattenedData(e_.buf_.writable(rx), size);
+    if (getenv("JDUMP")) { static FILE* f = fopen(getenv("JDUMP"), "w"); fprintf(f, "%lx %zx %x %u %u\n", (unsigned long)(rx - e_.buf_.rx_base()), size, b_.phys, unsigned(b_.insns.size()), variant_); fflush(f); static FILE* g = fopen((std::string(getenv("JDUMP"))+".bin").c_str(), "w"); fseek(g, rx - e_.buf_.rx_base(), SEEK_SET); fwrite(e_.buf_.writable(rx), 1, size, g); fflush(g);}
     for (const Site& s : sites_) {
         s.site->jump = rx + s.offset;
         s.site->unlinked = rx + s.offset + 5;

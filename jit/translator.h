@@ -7,8 +7,7 @@
 // only where something can observe it (a helper call, a fault, the block's exits):
 // - EIP and the instruction count: the offset and index the in-memory values stand for.
 // - The arithmetic flags: in CpuState::flags, or in the host's EFLAGS after an inline ALU op
-//   (then `flags_dirty_` says the in-memory copy is stale, and `flags_kind_` which bits the host
-//   leaves undefined and must be normalised to docs/undefined.md's values).
+//   (FlagState below).
 #pragma once
 
 #include <Zydis/Zydis.h>
@@ -89,7 +88,10 @@ public:
     // what an emitter calls instead of producing them when so.
     bool flags_dead() const { return !(live_after_[k_] & written_[k_]); }
     void drop_flags();
-    FlagKind flags_kind() const { return flags_kind_; }
+    // Where run-time paths join of which only some stored the flags: what CpuState holds is
+    // no longer known at translation time.
+    void flags_paths_joined() { fl_.saved = FlagState::Saved::Unknown; }
+    FlagKind flags_kind() const { return fl_.kind; }
     // Flags computed at emit time, for ops after which the host leaves a bit undefined that only
     // extra code can recover: capture_flags() copies the host's EFLAGS into edi right after the
     // op; the emitter then computes the missing bits into `fixed` (EFLAGS positions; any
@@ -134,6 +136,8 @@ private:
     void sync_position();
     void materialize_flags();
     void guest_flags_to_edi(const asmjit::Label& lazy);
+    std::optional<FlagKind> load_saved_flags(bool needs_carry);
+    void host_flags_from_eax();
     void store_flags_from_edi();
     void exit_plain();
     void lookup_and_jump();
@@ -142,6 +146,9 @@ private:
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
     asmjit::x86::Mem tlb_lookup(unsigned size, bool write, const asmjit::Label& slow,
                                 const asmjit::x86::Gp& lin);
+    asmjit::x86::Mem tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow);
+    bool flat_access(unsigned size, unsigned seg) const;
+    bool keeps_flags(unsigned size, unsigned seg) const;
 
     Engine& e_;
     cpu::Block& b_;
@@ -155,11 +162,20 @@ private:
     uint32_t off_ = 0;          // its offset from the block's first byte
     uint32_t synced_off_ = 0;   // offset CpuState::eip stands for
     unsigned synced_count_ = 0; // instructions of this block counted in CpuState::icount
-    bool flags_in_host_ = false, flags_dirty_ = false;
-    FlagKind flags_kind_ = FlagKind::Exact;
+    // Where the guest's arithmetic flags are at this point of the emitted code.
+    struct FlagState {
+        bool in_host = false;  // in the host's EFLAGS, of `kind` (which bits the host leaves
+                               // undefined and must be normalised to docs/undefined.md's values)
+        bool dirty = false;    // ... and CpuState's copy is stale
+        FlagKind kind = FlagKind::Exact;
+        // What CpuState::flags holds, when generated code stored it and nothing changed it
+        // since: reloading a known form needs no dispatch on FlagOp.
+        enum class Saved : uint8_t { Unknown, Host, Plain } saved = Saved::Unknown;
+        FlagKind saved_kind = FlagKind::Exact;  // with Saved::Host
+    };
+    FlagState fl_;
     bool ended_ = false;
     bool may_request_exit_ = false;  // the current instruction stores through a helper
-    bool stash_ok_ = false;          // its flags may wait on the stack through its access
     std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
     uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
     asmjit::Label body_;                    // the first instruction, after the entry check        // the last instruction emitted left the block

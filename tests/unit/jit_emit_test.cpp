@@ -30,6 +30,7 @@ template <typename Fixture = test::CpuFixture> struct Pair {
     Fixture ref, jit;
     jit::Engine engine{jit.cpu};
     unsigned runs = 0;
+    bool cold_tlb = false;  // every run starts with an empty TLB: first accesses miss
 
     Pair() {
         ref.flat32();
@@ -45,6 +46,7 @@ template <typename Fixture = test::CpuFixture> struct Pair {
             f->cpu.flags = Flags{};
             f->cpu.icount = 0;
             f->wr32(DATA, data);
+            if (cold_tlb && (runs & 1)) f->cpu.mmu.flush_all();
             REQUIRE(f->run(200) == StopReason::Halted);
         }
         std::ostringstream hex;
@@ -166,6 +168,25 @@ TEST_CASE("JIT MUL and IMUL match the interpreter, with and without overflow") {
         }
     }
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+// Flags the host holds stay there through a memory access when the host has BMI2 (its fast
+// path then tests the TLB without writing EFLAGS, and its slow path stores and reloads them);
+// without BMI2 they go through CpuState. Both ways, hitting and missing the TLB.
+TEST_CASE("JIT memory accesses between a flag producer and its reader, with and without BMI2") {
+    for (bool bmi2 : {true, false}) {
+        Pair<> p;
+        p.engine.bmi2 = p.engine.bmi2 && bmi2;
+        p.cold_tlb = true;
+        sweep(p, {0x8B, 0x15, 0x00, 0x50, 0x00, 0x00});        // mov edx, [DATA]
+        sweep(p, {0x89, 0x15, 0x00, 0x50, 0x00, 0x00});        // mov [DATA], edx
+        sweep(p, {0x0F, 0xB6, 0x15, 0x00, 0x50, 0x00, 0x00});  // movzx edx, byte [DATA]
+        sweep(p, {0xFF, 0x35, 0x00, 0x50, 0x00, 0x00});        // push dword [DATA]
+        sweep(p, {0xF7, 0x15, 0x00, 0x50, 0x00, 0x00});        // not dword [DATA]
+        sweep(p, {0x11, 0x15, 0x00, 0x50, 0x00, 0x00});        // adc [DATA], edx
+        sweep(p, {0x19, 0x15, 0x00, 0x50, 0x00, 0x00});        // sbb [DATA], edx
+        CHECK(p.runs == 7 * std::size(VALUES) * 4);
+    }
 }
 
 TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpreter") {
