@@ -1,7 +1,9 @@
 ; PIT IRQ 0 (1000 Hz) arriving while the CPU runs tight loops whose blocks jump to themselves,
 ; under both engines (engines.sh): the ticks must be taken during a 30-million-instruction
 ; counted loop (which must still add up) and must end a loop that only waits for them. The
-; first tick's TSC and the tick count stay in EDI:EBP and ESI for the final-state comparison.
+; first tick's TSC and the tick count stay in EDI:EBP and ESI for the final-state comparison,
+; and EBX mixes the arithmetic flags of every EFLAGS image the ticks pushed: a loop left for a
+; tick must have stored the guest's flags, not the host's.
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 %include "lib/pic.inc"
@@ -58,6 +60,7 @@ start:
     mov esi, [ticks]
     mov edi, [t_first + 4]
     mov ebp, [t_first]
+    mov ebx, [flag_mix]
     PUTS `a loop that only waits for ticks ends ok\n`
     PASS
 
@@ -71,6 +74,10 @@ irq0:
     mov [t_first + 4], edx
 .counted:
     inc dword [ticks]
+    mov eax, [esp + 16]             ; the interrupted EFLAGS
+    and eax, 0x8D5
+    xor [flag_mix], eax
+    rol dword [flag_mix], 5
     mov al, 0x20                    ; non-specific EOI
     out 0x20, al
     pop edx
@@ -86,4 +93,5 @@ unexpected:
 t_start: resd 1
 t_first: resd 2
 ticks:  resd 1
+flag_mix: resd 1
 bss_end:
