@@ -64,6 +64,19 @@ bool binary_to_memory(Translator& t) {
     return true;
 }
 
+constexpr Recompute::Form recompute_form(x::Inst::Id op) {
+    switch (op) {
+    case x::Inst::kIdAdd: return Recompute::Add;
+    case x::Inst::kIdSub: return Recompute::Sub;
+    case x::Inst::kIdCmp: return Recompute::Cmp;
+    case x::Inst::kIdTest: return Recompute::Test;
+    case x::Inst::kIdInc: return Recompute::Inc;
+    case x::Inst::kIdDec: return Recompute::Dec;
+    case x::Inst::kIdNeg: return Recompute::Neg;
+    default: return Recompute::Logic;  // AND, OR, XOR
+    }
+}
+
 template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
 bool binary(Translator& t) {
     const auto& d = t.op(0);
@@ -87,6 +100,7 @@ bool binary(Translator& t) {
     }
     t.a.emit(Op, *dst, src);
     t.flags_produced(Kind);
+    if (!ReadsCarry && t.op(1).type != ZYDIS_OPERAND_TYPE_MEMORY) t.flags_recomputable({recompute_form(Op), *dst, src});
     return true;
 }
 
@@ -105,9 +119,15 @@ template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translat
         if (KeepsCarry) {
             t.keep_carry();
             t.a.emit(Op, *dst);
+            t.flags_recomputable({recompute_form(Op), *dst, {}});
             return true;
         }
         t.a.emit(Op, *dst);
+        if (WritesFlags) {
+            t.flags_produced(FlagKind::Exact);
+            t.flags_recomputable({recompute_form(Op), *dst, {}});
+        }
+        return true;
     }
     if (WritesFlags) t.flags_produced(FlagKind::Exact);
     return true;

@@ -120,10 +120,11 @@ template <Shift S> bool shift(Translator& t) {
     return true;
 }
 
-// ROL and ROR change only CF and OF: the other flags must be the guest's in the host first. A
-// count of 1 leaves the host's CF and OF defined as the table's; for any other count both are
-// computed from the result (the host's OF is undefined, and for 8/16 bits its CF is too
-// when the count is a multiple of the width) and the flags stored at once.
+// ROL and ROR change only CF and OF: unless nothing sees those, the other flags must be the
+// guest's in the host first. A count of 1 leaves the host's CF and OF defined as the table's;
+// for any other count both are computed from the result (the host's OF is undefined, and for
+// 8/16 bits its CF is too when the count is a multiple of the width) and the flags stored at
+// once.
 template <bool Left> bool rotate(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
@@ -137,6 +138,13 @@ template <bool Left> bool rotate(Translator& t) {
     const x::Inst::Id op = Left ? x::Inst::kIdRol : x::Inst::kIdRor;
     const unsigned width = dst->size() * 8;
     auto& a = t.a;
+    if (t.flags_dead()) {
+        // Nothing sees CF or OF before they are written again, and the host's rotate keeps the
+        // other flags wherever they are.
+        if (by_cl) a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
+        a.emit(op, *dst, by_cl ? asmjit::Operand(x::cl) : asmjit::Operand(asmjit::imm(n)));
+        return true;
+    }
     t.flags_to_host();
     const FlagKind before = t.flags_kind();  // what AF, which the rotate keeps, needs
     if (n == 1) {

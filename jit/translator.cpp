@@ -258,6 +258,79 @@ void Translator::flags_produced(FlagKind kind) {
     fl_.in_host = true;
     fl_.dirty = !flags_dead() || passed_through;
     fl_.kind = kind;
+    recompute_ = {};
+}
+
+void Translator::flags_recomputable(const Recompute& r) {
+    const auto index = [](const asmjit::Operand& o) { return unsigned(o.as<x::Gp>().id()) - 8; };
+    const bool src_reg = r.src.isReg();
+    // An ADD or SUB of a register to itself leaves neither operand to recompute from; INC and
+    // DEC keep a CF that must not be in the host (keep_carry), or nothing may read it.
+    if ((r.form == Recompute::Add || r.form == Recompute::Sub) && src_reg && index(r.src) == index(r.dst))
+        return;
+    if ((r.form == Recompute::Inc || r.form == Recompute::Dec) && fl_.kind != FlagKind::IncDec &&
+        (live_after_[k_] & cpu::EFLAGS_CF))
+        return;
+    recompute_ = r;
+    recompute_regs_ = uint8_t(1u << index(r.dst) | (src_reg ? 1u << index(r.src) : 0u));
+    recompute_k_ = k_;
+}
+
+// The host's flags again from recompute_'s registers; uses ecx only.
+void Translator::emit_recompute(const Recompute& r) {
+    const x::Gp c = x::ecx.cloneAs(r.dst);
+    const x::Gp d64 = r.dst.r64();
+    switch (r.form) {
+    case Recompute::Cmp: a.emit(x::Inst::kIdCmp, r.dst, r.src); break;
+    case Recompute::Test: a.emit(x::Inst::kIdTest, r.dst, r.src); break;
+    case Recompute::Logic: a.test(r.dst, r.dst); break;
+    case Recompute::Add:  // dst = a + b: a = dst - b
+        a.mov(x::ecx, r.dst.r32());
+        a.emit(x::Inst::kIdSub, c, r.src);
+        a.emit(x::Inst::kIdAdd, c, r.src);
+        break;
+    case Recompute::Sub:  // dst = a - b: a = dst + b
+        if (r.src.isImm())
+            a.lea(x::ecx, x::ptr(d64, int32_t(r.src.as<asmjit::Imm>().value())));
+        else
+            a.lea(x::ecx, x::ptr(d64, r.src.as<x::Gp>().r64()));
+        a.emit(x::Inst::kIdCmp, c, r.src);
+        break;
+    case Recompute::Inc:
+        a.lea(x::ecx, x::ptr(d64, -1));
+        a.inc(c);
+        break;
+    case Recompute::Dec:
+        a.lea(x::ecx, x::ptr(d64, 1));
+        a.dec(c);
+        break;
+    case Recompute::Neg:  // dst = -a
+        a.mov(x::ecx, r.dst.r32());
+        a.neg(c);
+        a.neg(c);
+        break;
+    case Recompute::None: break;
+    }
+}
+
+// How many memory operands instruction k_ has, hidden ones (the stack) included.
+unsigned Translator::memory_operands() const {
+    unsigned n = 0;
+    for (unsigned i = 0; i < zi_.operand_count; ++i)
+        n += ops_[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops_[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN;
+    return n;
+}
+
+// The guest registers instruction k_ writes (zi_/ops_, hidden operands included), by index.
+uint8_t Translator::written_gprs() const {
+    uint8_t m = 0;
+    for (unsigned n = 0; n < zi_.operand_count; ++n) {
+        const ZydisDecodedOperand& o = ops_[n];
+        if (o.type != ZYDIS_OPERAND_TYPE_REGISTER || !(o.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) continue;
+        const ZydisRegister r = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, o.reg.value);
+        if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI) m |= uint8_t(1u << (r - ZYDIS_REGISTER_EAX));
+    }
+    return m;
 }
 
 void Translator::drop_flags() {
@@ -410,9 +483,14 @@ x::Mem Translator::tlb_lookup_keeping_flags(unsigned size, bool write, const asm
 void Translator::memory(unsigned size, unsigned seg, bool store) {
     // Flags the host holds and CpuState does not stay in the host through an access that can
     // test its TLB entry without touching them; only the out-of-line path stores them.
-    const bool keep = keeps_flags(size, seg);
-    if (!keep) clobber_flags();
+    // Flags the host holds and CpuState does not are produced again after the access when
+    // their op can be redone from registers; otherwise they stay in the host through an access
+    // that can test its TLB entry without touching them. Only the out-of-line path stores them.
+    const bool recompute = fl_.in_host && fl_.dirty && recompute_.form != Recompute::None;
+    const bool keep = !recompute && keeps_flags(size, seg);
+    if (!keep && !recompute) clobber_flags();
     const FlagState flags = fl_;
+    const Recompute rc = recompute_;
     if (store) may_request_exit_ = true;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow);
@@ -426,14 +504,25 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         else a.mov(x::eax, host);
     }
     a.bind(done);
+    if (recompute) {
+        // Not when nothing needs them any more: this instruction does not read them or access
+        // memory again, and none after it sees them before they are written.
+        const bool reads = zi_.cpu_flags && (zi_.cpu_flags->tested & cpu::EFLAGS_ARITH);
+        const bool last_access = ++accesses_ >= memory_operands();
+        if (!reads && last_access && !(live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH))
+            drop_flags();
+        else
+            emit_recompute(rc);
+    }
 
     // The out-of-line path runs with CpuState at this instruction (then put back, so the main
     // path's bookkeeping stays true) and the flags stored there first; kept flags go back to
     // the host as they were.
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
-    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep] {
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep, recompute, rc] {
         a.bind(slow);
         fl_ = flags;
+        if (recompute) emit_recompute(rc);
         materialize_flags();  // before anything here changes the host's
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
         if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
@@ -479,9 +568,13 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
     const unsigned size = m.size / 8;
     // Flags the host keeps through the access are there for a carry in, if they hold it.
     const bool carry_in_host = fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic;
-    const bool keep = keeps_flags(size, insn_->seg) && (!carry_in || carry_in_host);
-    if (!keep) clobber_flags();
+    // Flags the op replaces are needed only if the access faults: produced again for it then.
+    const bool recompute = fl_.in_host && fl_.dirty && recompute_.form != Recompute::None &&
+                           writes_flags && !carry_in;
+    const bool keep = !recompute && keeps_flags(size, insn_->seg) && (!carry_in || carry_in_host);
+    if (!keep && !recompute) clobber_flags();
     const FlagState flags = fl_;
+    const Recompute rc = recompute_;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = keep ? tlb_lookup_keeping_flags(size, true, slow) : fast_path(size, insn_->seg, true, slow);
     if (carry_in && !keep) {
@@ -502,9 +595,10 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
     const uint8_t len = insn_->len;
     const cpu::Insn* insn = insn_;
-    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, writes_flags, flags] {
+    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, writes_flags, flags, recompute, rc] {
         a.bind(slow);
         fl_ = flags;
+        if (recompute) emit_recompute(rc);
         materialize_flags();
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
         if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
@@ -764,9 +858,12 @@ void Translator::emit_instruction(unsigned k) {
     k_ = k;
     insn_ = &b_.insns[k];
     may_request_exit_ = false;
+    accesses_ = 0;
     const bool decoded = decode(k, off_);
+    const uint8_t written = decoded ? written_gprs() : 0xFF;
     const Emitter em = decoded ? emitters.t[zi_.mnemonic] : nullptr;
     if (!em || !em(*this)) fallback();
+    if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();
     off_ += insn_->len;
 }

@@ -53,6 +53,15 @@ inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, ENGINE_REG = asmjit::x8
 // What the host leaves in EFLAGS after the op that last wrote them (cpu/flags.h).
 using FlagKind = cpu::HostFlags;
 
+// How the host's flags after an inline ALU op on registers can be produced again from the
+// registers alone, while the ones it reads are unchanged: a memory access's TLB test clobbers
+// EFLAGS, and redoing a CMP after it costs less than storing and reloading them.
+struct Recompute {
+    enum Form : uint8_t { None, Cmp, Test, Add, Sub, Logic, Inc, Dec, Neg } form = None;
+    asmjit::x86::Gp dst;  // the op's destination, sized like the op
+    asmjit::Operand src;  // Cmp, Test, Add, Sub: a guest register or an immediate
+};
+
 class Translator {
 public:
     Translator(Engine& e, cpu::Block& b, unsigned variant);
@@ -88,6 +97,8 @@ public:
     // what an emitter calls instead of producing them when so.
     bool flags_dead() const { return !(live_after_[k_] & written_[k_]); }
     void drop_flags();
+    // After flags_produced() (or keep_carry() and the op): how to produce them again.
+    void flags_recomputable(const Recompute& r);
     // Where run-time paths join of which only some stored the flags: what CpuState holds is
     // no longer known at translation time.
     void flags_paths_joined() { fl_.saved = FlagState::Saved::Unknown; }
@@ -174,6 +185,13 @@ private:
         FlagKind saved_kind = FlagKind::Exact;  // with Saved::Host
     };
     FlagState fl_;
+    Recompute recompute_;           // for the flags in the host, when they can be
+    uint8_t recompute_regs_ = 0;    // the guest registers it reads, by index
+    unsigned recompute_k_ = 0;      // the instruction that produced them
+    void emit_recompute(const Recompute& r);
+    uint8_t written_gprs() const;
+    unsigned memory_operands() const;
+    unsigned accesses_ = 0;  // memory() calls so far for this instruction
     bool ended_ = false;
     bool may_request_exit_ = false;  // the current instruction stores through a helper
     std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely

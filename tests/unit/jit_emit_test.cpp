@@ -189,6 +189,49 @@ TEST_CASE("JIT memory accesses between a flag producer and its reader, with and 
     }
 }
 
+// A memory access between an ALU op on registers and a reader of its flags: the JIT produces
+// them again after the access (and before storing them on its slow path) from the registers.
+TEST_CASE("JIT flags of a register op produced again after a memory access") {
+    const Bytes producers[] = {
+        {0x39, 0xFE},                    // cmp esi, edi
+        {0x85, 0xFE},                    // test esi, edi
+        {0x29, 0xFE},                    // sub esi, edi
+        {0x83, 0xEE, 0x05},              // sub esi, 5
+        {0x2C, 0x80},                    // sub al, 0x80
+        {0x66, 0x01, 0xFE},              // add si, di
+        {0x81, 0xC6, 0x00, 0x00, 0x00, 0x80},  // add esi, 0x80000000
+        {0x21, 0xFE},                    // and esi, edi
+        {0x30, 0xD9},                    // xor cl, bl
+        {0x46},                          // inc esi
+        {0x4E},                          // dec esi
+        {0xF7, 0xDE},                    // neg esi
+        {0xFE, 0xC1},                    // inc cl
+    };
+    const Bytes accesses[] = {
+        {0x8B, 0x15, 0x00, 0x50, 0x00, 0x00},  // mov edx, [DATA]
+        {0x89, 0x15, 0x00, 0x50, 0x00, 0x00},  // mov [DATA], edx
+        {0xFF, 0x35, 0x00, 0x50, 0x00, 0x00},  // push dword [DATA]
+        {0x01, 0x15, 0x00, 0x50, 0x00, 0x00},  // add [DATA], edx (its fault would show them)
+        {0x03, 0x15, 0x00, 0x50, 0x00, 0x00},  // add edx, [DATA]
+    };
+    Pair<> p;
+    p.cold_tlb = true;
+    const unsigned n = std::size(VALUES);
+    unsigned k = 0;
+    for (const Bytes& producer : producers)
+        for (const Bytes& access : accesses)
+            for (unsigned v = 0; v < n; ++v, ++k) {
+                Bytes code = producer;
+                code.insert(code.end(), access.begin(), access.end());
+                const Bytes tail = consumer(k % 16);
+                code.insert(code.end(), tail.begin(), tail.end());
+                const std::array<uint32_t, 8> regs = {VALUES[(v + 4) % n], VALUES[(v + 2) % n], VALUES[(v + 9) % n],
+                                                      VALUES[(v + 3) % n], 0, 0, VALUES[v], VALUES[(v + 1) % n]};
+                p.run(code, regs, VALUES[(v + 6) % n]);
+            }
+    CHECK(p.runs == k);
+}
+
 TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpreter") {
     Pair<> p;
     // The consumer overwrites AL: these run on EAX first, then move it to EBP.
