@@ -346,7 +346,7 @@ void Translator::drop_flags() {
 // survive a call.
 void Translator::call_helper(const void* fn, bool saves_guest_regs) {
     clobber_flags();
-    helper_called_ = true;
+    semantics_called_ |= saves_guest_regs;
     if (saves_guest_regs)
         for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU, GPR + 4 * r), guest_gpr(r));
     else
@@ -624,7 +624,7 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
 // checked; when it is reached, the flags are stored and the dispatcher takes over at the
 // block's start.
 bool Translator::loop_back(int64_t target) {
-    if (target != 0 || live_in_ || helper_called_ || !e_.exact || b_.page2 != 1) return false;
+    if (target != 0 || live_in_ || semantics_called_ || !e_.exact || b_.page2 != 1) return false;
     const FlagState flags = fl_;
     // Flags live at the exit wait in edx through the count check (LAHF/SETO: cheaper than
     // PUSHF), for the way out.
@@ -668,8 +668,9 @@ void Translator::exit_to(int64_t target) {
     if (delta) a.add(x::dword_ptr(CPU, EIP), int32_t(delta));
     const unsigned count = k_ + 1;
     if (count != synced_count_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(count - synced_count_));
-    if (helper_called_) {
-        // A helper may have left an interrupt shadow: the dispatcher must see the next boundary.
+    if (semantics_called_) {
+        // An instruction's semantics may have left an interrupt shadow: the dispatcher must see
+        // the next boundary.
         a.cmp(x::byte_ptr(CPU, IRQ_SHADOW), 0);
         asmjit::Label ok = a.newLabel();
         a.je(ok);
@@ -723,7 +724,7 @@ void Translator::exit_indirect() {
     clobber_flags();
     a.mov(x::dword_ptr(CPU, EIP), x::eax);
     if (k_ + 1 != synced_count_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(k_ + 1 - synced_count_));
-    if (helper_called_) {
+    if (semantics_called_) {
         a.cmp(x::byte_ptr(CPU, IRQ_SHADOW), 0);
         a.jne(bail_);
     }

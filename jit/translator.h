@@ -196,8 +196,8 @@ private:
     bool may_request_exit_ = false;  // the current instruction stores through a helper
     std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
     uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
-    asmjit::Label body_;                    // the first instruction, after the entry check        // the last instruction emitted left the block
-    bool helper_called_ = false;
+    asmjit::Label body_;                    // the first instruction, after the entry check
+    bool semantics_called_ = false;  // jit_exec ran an instruction (it may leave an IRQ shadow)
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState
     struct Site {
         size_t offset;
