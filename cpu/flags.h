@@ -37,9 +37,18 @@ enum class FlagOp : uint8_t {
     Logic,  // AND/OR/XOR/TEST: CF=OF=0, AF=0 (undefined: fixed 0)
     Inc,    // res = a + 1, CF kept in `bits`
     Dec,    // res = a - 1, CF kept in `bits`
-    Host,   // the JIT's: `res` is the host's EFLAGS after an inline op whose flags are the
-            // guest's, `size` a HostFlags saying which of them the host left undefined
+    Host,   // the JIT's: `res` holds the host's flags after an inline op whose flags are the
+            // guest's, as LAHF and SETO leave them in AX (flags_from_lahf), and `size` is a
+            // HostFlags saying which of them the host left undefined
 };
+
+// The arithmetic flags of an image in LAHF/SETO form: SF, ZF, AF, PF and CF in bits 8-15 (at
+// their EFLAGS positions plus 8), OF in bit 0. Generated code stores them so because those two
+// instructions cost a fraction of PUSHF.
+inline uint32_t flags_from_lahf(uint32_t ax) {
+    return ((ax >> 8) & (EFLAGS_SF | EFLAGS_ZF | EFLAGS_AF | EFLAGS_PF | EFLAGS_CF)) |
+           ((ax & 1) ? EFLAGS_OF : 0);
+}
 
 // Which arithmetic flags the host leaves undefined after the JIT's inline op (FlagOp::Host),
 // and the guest values (docs/undefined.md) that replace them.
@@ -51,9 +60,9 @@ enum class HostFlags : uint8_t {
     IncDec,     // INC, DEC: CF is not the host's but the one kept in `bits`
 };
 
-// `bits` supplies the CF that INC and DEC keep.
+// `host` is in LAHF/SETO form; `bits` supplies the CF that INC and DEC keep.
 inline uint32_t guest_flags_from_host(uint32_t host, HostFlags kind, uint32_t bits) {
-    uint32_t f = host & EFLAGS_ARITH;
+    uint32_t f = flags_from_lahf(host);
     if (kind == HostFlags::IncDec) return (f & ~EFLAGS_CF) | (bits & EFLAGS_CF);
     if (kind != HostFlags::Exact) f &= ~EFLAGS_AF;
     if (kind == HostFlags::Sar) f &= ~EFLAGS_OF;

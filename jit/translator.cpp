@@ -77,11 +77,15 @@ bool Translator::effective_address(const ZydisDecodedOperand& m) {
 
 // ---- flags -----------------------------------------------------------------------------------
 
-// Uses edi and ecx only, so values emitters hold in eax/edx/esi survive it.
+// Stores the host's flags in LAHF/SETO form (cpu::flags_from_lahf). Uses ecx only, so values
+// emitters hold in eax/edx/esi/edi survive it.
 void Translator::materialize_flags() {
     if (!fl_.in_host || !fl_.dirty) return;
-    a.pushfq();
-    a.pop(x::qword_ptr(CPU, FLAGS_RES));
+    a.mov(x::ecx, x::eax);
+    a.lahf();
+    a.seto(x::al);
+    a.mov(x::word_ptr(CPU, FLAGS_RES), x::ax);
+    a.mov(x::eax, x::ecx);
     a.mov(x::word_ptr(CPU, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(fl_.kind) << 8);
     fl_.dirty = false;
     fl_.saved = FlagState::Saved::Host;
@@ -116,8 +120,18 @@ void Translator::clobber_flags() {
     fl_.in_host = false;
 }
 
+// edi = the flags of `mask` from CpuState's host flags (LAHF/SETO form); uses ecx.
+void Translator::stored_host_flags_to_edi(uint32_t mask) {
+    a.movzx(x::edi, x::byte_ptr(CPU, FLAGS_RES + 1));
+    a.and_(x::edi, mask & ~cpu::EFLAGS_OF);
+    if (!(mask & cpu::EFLAGS_OF)) return;
+    a.movzx(x::ecx, x::byte_ptr(CPU, FLAGS_RES));
+    a.shl(x::ecx, 11);
+    a.or_(x::edi, x::ecx);
+}
+
 // edi = the guest's arithmetic flags from CpuState when they are plain bits or host flags of
-// an Exact or Logic op (normalised here); any other lazy form jumps to `lazy`. Uses edi only.
+// an Exact, Logic or IncDec op (normalised here); any other form jumps to `lazy`. Uses ecx.
 void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
     asmjit::Label exact = a.newLabel(), logic = a.newLabel(), incdec = a.newLabel(),
                   loaded = a.newLabel();
@@ -134,21 +148,16 @@ void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
     a.and_(x::edi, cpu::EFLAGS_ARITH);
     a.jmp(loaded);
     a.bind(logic);  // AND/OR/XOR/TEST: AF = 0
-    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
-    a.and_(x::edi, cpu::EFLAGS_ARITH & ~cpu::EFLAGS_AF);
+    stored_host_flags_to_edi(cpu::EFLAGS_ARITH & ~cpu::EFLAGS_AF);
     a.jmp(loaded);
     a.bind(incdec);  // INC/DEC: CF from `bits`
-    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_BITS));
-    a.and_(x::edi, cpu::EFLAGS_CF);
-    a.push(x::rdi);
-    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
-    a.and_(x::edi, cpu::EFLAGS_ARITH & ~cpu::EFLAGS_CF);
-    a.or_(x::edi, x::dword_ptr(x::rsp));
-    a.add(x::rsp, 8);
+    stored_host_flags_to_edi(cpu::EFLAGS_ARITH & ~cpu::EFLAGS_CF);
+    a.mov(x::ecx, x::dword_ptr(CPU, FLAGS_BITS));
+    a.and_(x::ecx, cpu::EFLAGS_CF);
+    a.or_(x::edi, x::ecx);
     a.jmp(loaded);
     a.bind(exact);
-    a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
-    a.and_(x::edi, cpu::EFLAGS_ARITH);
+    stored_host_flags_to_edi(cpu::EFLAGS_ARITH);
     a.bind(loaded);
 }
 
@@ -168,8 +177,7 @@ void Translator::keep_carry() {
     }
     clobber_flags();
     const auto copy_carry = [this] {  // the host's CF of the other kinds is the guest's
-        a.mov(x::edi, x::dword_ptr(CPU, FLAGS_RES));
-        a.and_(x::edi, cpu::EFLAGS_CF);
+        stored_host_flags_to_edi(cpu::EFLAGS_CF);
         a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_CF);
         a.or_(x::dword_ptr(CPU, FLAGS_BITS), x::edi);
     };
@@ -199,10 +207,16 @@ void Translator::keep_carry() {
 // The host's arithmetic flags = those of the EFLAGS image in eax, without POPF (a dozen cycles
 // on the hosts measured): SAHF loads SF, ZF, AF, PF and CF from AH, and OF comes from a signed
 // overflow. Nothing but those six bits reaches the host. Clobbers eax.
-void Translator::host_flags_from_eax() {
+void Translator::host_flags_from_image() {
     a.xchg(x::al, x::ah);  // AH = the image's low byte; AL = its bits 8-15, OF at bit 3
     a.and_(x::al, 8);
     a.add(x::al, 0x78);  // overflows exactly when OF was set
+    a.sahf();
+}
+
+// The same from eax in LAHF/SETO form (AL = OF, 0 or 1).
+void Translator::host_flags_from_lahf() {
+    a.add(x::al, 0x7F);
     a.sahf();
 }
 
@@ -216,12 +230,12 @@ std::optional<FlagKind> Translator::load_saved_flags(bool needs_carry) {
     if (fl_.saved == Saved::Host &&
         (k == FlagKind::Exact || k == FlagKind::Logic || (k == FlagKind::IncDec && !needs_carry))) {
         a.mov(x::eax, x::dword_ptr(CPU, FLAGS_RES));
-        host_flags_from_eax();
+        host_flags_from_lahf();
         return k;
     }
     if (fl_.saved != Saved::Plain) return std::nullopt;
     a.mov(x::eax, x::dword_ptr(CPU, FLAGS_BITS));
-    host_flags_from_eax();
+    host_flags_from_image();
     return FlagKind::Exact;
 }
 
@@ -238,11 +252,11 @@ void Translator::flags_to_host(bool needs_carry) {
         asmjit::Label lazy = a.newLabel(), loaded = a.newLabel();
         guest_flags_to_edi(lazy);
         a.mov(x::eax, x::edi);
-        host_flags_from_eax();
+        host_flags_from_image();
         a.jmp(loaded);
         a.bind(lazy);
         call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-        host_flags_from_eax();  // the whole EFLAGS image: only its arithmetic bits load
+        host_flags_from_image();  // the whole EFLAGS image: only its arithmetic bits load
         a.bind(loaded);
     }
     fl_.in_host = true;
@@ -549,8 +563,8 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         if (count_delta) a.sub(x::qword_ptr(CPU, ICOUNT), count_delta);
         if (keep) {
             a.mov(x::edx, x::eax);
-            a.mov(x::eax, x::dword_ptr(CPU, FLAGS_RES));  // the host's image, as it was
-            host_flags_from_eax();
+            a.mov(x::eax, x::dword_ptr(CPU, FLAGS_RES));  // the host's flags, as they were
+            host_flags_from_lahf();
             a.mov(x::eax, x::edx);
         }
         a.jmp(done);
@@ -583,7 +597,7 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
         if (!load_saved_flags(true)) {
             guest_flags_to_edi(slow);
             a.mov(x::eax, x::edi);
-            host_flags_from_eax();
+            host_flags_from_image();
         }
         op(x::ptr(x::rdx, 0, size));
     } else {
@@ -650,8 +664,7 @@ bool Translator::loop_back(int64_t target) {
         fl_ = flags;
         if (save) {
             a.mov(x::eax, x::edx);
-            a.add(x::al, 0x7F);  // OF
-            a.sahf();
+            host_flags_from_lahf();
         }
         materialize_flags();
         exit_plain();

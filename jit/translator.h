@@ -148,7 +148,9 @@ private:
     void materialize_flags();
     void guest_flags_to_edi(const asmjit::Label& lazy);
     std::optional<FlagKind> load_saved_flags(bool needs_carry);
-    void host_flags_from_eax();
+    void host_flags_from_image();
+    void host_flags_from_lahf();
+    void stored_host_flags_to_edi(uint32_t mask);
     void store_flags_from_edi();
     void exit_plain();
     void lookup_and_jump();
