@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "jit/translator.h"
+#include "memory/softmmu.h"
 
 namespace jitpc::jit {
 
@@ -88,8 +89,9 @@ bool Engine::run_block(cpu::Block& b) {
         code = translate(b, v);
         if (!code) return false;
     }
-    IndirectEntry& slot = indirect[indirect_slot(c.eip)];
-    slot = {c.eip | uint64_t(v) << 32, c.code_epoch, code, 0};
+    if (b.page2 == 1)  // the lookup checks one page's mapping
+        indirect[indirect_slot(c.eip)] = {c.eip | uint64_t(v) << 32, removals_, code,
+                                          b.phys & memory::PAGE_MASK, 0};
     ChainSite* site = enter_(this, &c, code);
     if (fault_pending) {
         fault_pending = false;
@@ -141,6 +143,7 @@ void Engine::link(ChainSite* site, cpu::Block& to, uint8_t* target) {
 void Engine::forget(cpu::Block* b) {
     auto* t = static_cast<Translation*>(b->native);
     if (!t) return;
+    ++removals_;
     for (ChainSite* s : t->incoming) {
         const int32_t rel32 = int32_t(s->unlinked - (s->jump + 5));
         std::memcpy(buf_.writable(s->jump) + 1, &rel32, 4);
@@ -159,7 +162,7 @@ void Engine::flush() {
         b->native = nullptr;
     }
     translated_.clear();
-    for (IndirectEntry& e : indirect) e = IndirectEntry{};
+    ++removals_;
     buf_.reset();
     ++cache_flushes;
 }

@@ -41,14 +41,16 @@ struct Translation {
 
 // Indirect branches (returns, jumps and calls through registers or memory) look their target
 // up here from generated code and jump straight into its translation on a hit. An entry holds
-// for one EIP and variant while the code epoch is unchanged: any TLB flush or removed block
-// bumps the epoch, so an entry never outlives the mapping or the code it was made for. With CS
-// flat, EIP is the linear address.
+// for one EIP (the linear address, CS being flat) and variant while no block was removed since
+// (Engine::removals_) and the TLB still maps EIP's page, executable, to the physical page the
+// translation was made from: a flush or INVLPG needs no sweep of the table, and the entry is
+// good again once the dispatcher has refilled the TLB.
 struct IndirectEntry {
     uint64_t key = ~0ull;  // EIP | variant << 32
-    uint64_t epoch = 0;
+    uint64_t removals = 0;
     uint8_t* code = nullptr;
-    uint64_t pad = 0;
+    uint32_t phys_page = 0;
+    uint32_t pad = 0;
 };
 static_assert(sizeof(IndirectEntry) == 32);
 
@@ -95,6 +97,7 @@ private:
     static constexpr unsigned INDIRECT_BITS = 12;
     static unsigned indirect_slot(uint32_t eip) { return (eip ^ (eip >> INDIRECT_BITS)) & ((1u << INDIRECT_BITS) - 1); }
     IndirectEntry indirect[1u << INDIRECT_BITS];
+    uint64_t removals_ = 0;  // blocks removed (or flushed) so far: IndirectEntry
     uint8_t* translate(cpu::Block& b, unsigned variant);
     void flush();
     void forget(cpu::Block* b);

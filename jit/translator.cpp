@@ -398,9 +398,19 @@ void Translator::fallback() {
     synced_off_ = off_ + insn_->len;
     synced_count_ = k_ + 1;
     if (insn_->flags & cpu::IF_END_BLOCK) {
+        ended_ = true;
+        if (decoded_ && zi_.meta.category == ZYDIS_CATEGORY_STRINGOP) {
+            // A REP string instruction ends its block only because it may run again (the
+            // count of iterations is not known here): it changes no mode, so the block at the
+            // EIP it left is found like a return's.
+            a.test(x::eax, x::eax);
+            a.jnz(bail_);
+            a.mov(x::eax, x::dword_ptr(CPU, EIP));
+            lookup_and_jump();
+            return;
+        }
         // The handler set EIP (a control transfer, or a state change the dispatcher must see).
         exit_plain();
-        ended_ = true;
         return;
     }
     a.test(x::eax, x::eax);
@@ -750,6 +760,8 @@ void Translator::exit_indirect() {
 void Translator::lookup_and_jump() {
     const int32_t table = int32_t(reinterpret_cast<const uint8_t*>(&e_.indirect[0]) -
                                   reinterpret_cast<const uint8_t*>(&e_));
+    const int32_t removals = int32_t(reinterpret_cast<const uint8_t*>(&e_.removals_) -
+                                     reinterpret_cast<const uint8_t*>(&e_));
     a.mov(x::ecx, x::eax);
     a.shr(x::ecx, Engine::INDIRECT_BITS);
     a.xor_(x::ecx, x::eax);
@@ -759,8 +771,19 @@ void Translator::lookup_and_jump() {
     a.or_(x::rdx, x::rax);
     a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, key))));
     a.jne(bail_);
-    a.mov(x::rdx, x::qword_ptr(CPU, CODE_EPOCH));
-    a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, epoch))));
+    a.mov(x::rdx, x::qword_ptr(ENGINE, removals));
+    a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, removals))));
+    a.jne(bail_);
+    // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
+    const int32_t tlb = e_.tlb_offset[user()];
+    a.mov(x::edx, x::eax);
+    a.shr(x::edx, 12 - 5);
+    a.and_(x::edx, (memory::TLB_SIZE - 1) << 5);
+    a.and_(x::eax, int32_t(memory::PAGE_MASK));
+    a.cmp(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, tag) + 4 * memory::ACC_EXEC)));
+    a.jne(bail_);
+    a.mov(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, phys))));
+    a.cmp(x::eax, x::dword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, phys_page))));
     a.jne(bail_);
     a.jmp(x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, code))));
 }
@@ -873,7 +896,7 @@ void Translator::emit_instruction(unsigned k) {
     insn_ = &b_.insns[k];
     may_request_exit_ = false;
     accesses_ = 0;
-    const bool decoded = decode(k, off_);
+    const bool decoded = decoded_ = decode(k, off_);
     const uint8_t written = decoded ? written_gprs() : 0xFF;
     const Emitter em = decoded ? emitters.t[zi_.mnemonic] : nullptr;
     if (!em || !em(*this)) fallback();

@@ -37,7 +37,6 @@ constexpr int32_t ICOUNT = offsetof(CpuState, icount);
 constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
 constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
 constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
-constexpr int32_t CODE_EPOCH = offsetof(CpuState, code_epoch);
 constexpr int32_t NEXT_EIP = offsetof(CpuState, next_eip);
 constexpr int32_t TSC_OFFSET = offsetof(CpuState, tsc_offset);
 constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
@@ -194,6 +193,7 @@ private:
     uint8_t written_gprs() const;
     unsigned memory_operands() const;
     unsigned accesses_ = 0;  // memory() calls so far for this instruction
+    bool decoded_ = false;   // zi_/ops_ hold this instruction
     bool ended_ = false;
     bool may_request_exit_ = false;  // the current instruction stores through a helper
     std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
