@@ -46,13 +46,15 @@ public:
 
     // Segment limit/rights check; returns the linear address or raises #GP(0)/#SS(0).
     uint32_t linear(unsigned sr, uint32_t off, unsigned size, bool write) {
-        const SegCache& s = seg[sr];
-        const uint64_t end = uint64_t(off) + size - 1;
-        if (off < s.lo || end > s.hi || !(s.rights & (write ? SegCache::W : SegCache::R)))
-            seg_fault(sr);
-        const uint32_t lin = s.base + off;
+        if (!in_segment(sr, off, size, write)) seg_fault(sr);
+        const uint32_t lin = seg[sr].base + off;
         if ((lin & (size - 1)) && alignment_check_on()) raise_fault(VEC_AC, 0);
         return lin;
+    }
+    bool in_segment(unsigned sr, uint32_t off, uint32_t size, bool write) const {
+        const SegCache& s = seg[sr];
+        const uint64_t end = uint64_t(off) + size - 1;
+        return off >= s.lo && end <= s.hi && (s.rights & (write ? SegCache::W : SegCache::R));
     }
     bool alignment_check_on() const {
         return cpl == 3 && (cr0 & cr0::AM) && (flags.bits & EFLAGS_AC);

@@ -61,6 +61,14 @@ public:
         }
         write_slow(lin, sizeof(T), v, user);
     }
+    // Host memory for [lin, lin + bytes) when it lies in one page whose TLB entry for `acc` is
+    // a plain hit (RAM; for writes, a dirty page without decoded code), else null: what bulk
+    // string operations may touch directly.
+    uint8_t* host_span(uint32_t lin, uint32_t bytes, Access acc, bool user) {
+        const TlbEntry& e = tlb[user][index(lin)];
+        if (e.tag[acc] != (lin & PAGE_MASK) || (lin & 0xFFF) + bytes > PAGE_SIZE) return nullptr;
+        return reinterpret_cast<uint8_t*>(e.addend + lin);
+    }
     // Code fetch of bytes that the decoder needs.
     uint8_t fetch8(uint32_t lin, bool user) {
         return static_cast<uint8_t>(read_slow(lin, 1, user, ACC_EXEC));

@@ -7,14 +7,22 @@
 // other string instructions leave EFLAGS unchanged. Fixed choices where the SDM leaves room:
 //   - F2 (REPNE) on MOVS/LODS/STOS/INS/OUTS repeats like F3 (what P6 hardware does).
 //   - A REP instruction runs at most REP_CHUNK iterations per execution, then re-executes
-//     itself (EIP unchanged) so interrupts, exit requests and the budget are seen in between.
+//     itself (EIP unchanged) so the run loop regains control in between. Exit requests and
+//     the budget are checked between any two iterations.
+//   - REP MOVS and STOS with 32-bit addresses run stretches of iterations that stay in one
+//     page of RAM each at once (bulk()): the same result, count and faults as one by one.
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
 #include "cpu/ops/operands.h"
+#include "memory/softmmu.h"
 
 namespace jitpc::cpu::ops {
 namespace {
 
 // Iterations one execution of a REP instruction may run before it yields to the run loop.
-constexpr unsigned REP_CHUNK = 64;
+constexpr unsigned REP_CHUNK = 1024;
 
 enum Rep : uint8_t { NOREP, REPE, REPNE };
 
@@ -85,6 +93,48 @@ template <typename Op, typename T, typename A> void iterate(Cpu& c, const Insn& 
     if constexpr (Op::di) c.set_reg<A>(EDI, A(c.reg<A>(EDI) + step));
 }
 
+// Runs up to `max` further iterations of a MOVS or STOS at once, as many as stay within one
+// page of RAM for each pointer, with DF clear, no data breakpoints and the segments allowing
+// all of them: nothing in that stretch can fault, reach a device or change decoded code, so
+// only its end state is seen. Returns how many ran (0: the caller goes on one by one).
+template <typename Op, typename T> unsigned bulk(Cpu& c, const Insn& i, uint64_t max) {
+    constexpr uint32_t size = sizeof(T);
+    if (max == 0 || (c.flags.bits & EFLAGS_DF) || c.watch_armed) return 0;
+    const uint32_t d = c.reg<uint32_t>(EDI), s = c.reg<uint32_t>(ESI);
+    const uint32_t dlin = c.seg[ES].base + d, slin = c.seg[i.seg].base + s;
+    uint64_t k = std::min<uint64_t>(max, (memory::PAGE_SIZE - (dlin & 0xFFF)) / size);
+    if constexpr (Op::si) k = std::min<uint64_t>(k, (memory::PAGE_SIZE - (slin & 0xFFF)) / size);
+    const uint32_t bytes = uint32_t(k) * size;
+    if (k == 0 || !c.in_segment(ES, d, bytes, true) || (Op::si && !c.in_segment(i.seg, s, bytes, false)))
+        return 0;
+    if (c.alignment_check_on() && ((dlin | (Op::si ? slin : 0)) & (size - 1))) return 0;
+    uint8_t* dst = c.mmu.host_span(dlin, bytes, memory::ACC_WRITE, c.user());
+    if (!dst) return 0;
+    if constexpr (Op::si) {
+        const uint8_t* src = c.mmu.host_span(slin, bytes, memory::ACC_READ, c.user());
+        if (!src) return 0;
+        if (dst <= src || dst >= src + bytes) {
+            std::memmove(dst, src, bytes);  // what copying element by element upwards gives
+        } else {
+            // The destination overlaps the source ahead of it: elements written are read
+            // again, as the one-by-one loop does.
+            for (uint32_t j = 0; j < bytes; j += size) {
+                T v;
+                std::memcpy(&v, src + j, size);
+                std::memcpy(dst + j, &v, size);
+            }
+        }
+        c.set_reg<uint32_t>(ESI, s + bytes);
+    } else {
+        const T v = c.reg<T>(EAX);
+        for (uint32_t j = 0; j < bytes; j += size) std::memcpy(dst + j, &v, size);
+    }
+    c.set_reg<uint32_t>(EDI, d + bytes);
+    c.set_reg<uint32_t>(ECX, c.reg<uint32_t>(ECX) - uint32_t(k));
+    c.icount += k;
+    return unsigned(k);
+}
+
 template <typename Op, typename T, typename A, Rep R> struct StringH {
     static void run(Cpu& c, const Insn& i) {
         if constexpr (R == NOREP) {
@@ -107,6 +157,13 @@ template <typename Op, typename T, typename A, Rep R> struct StringH {
                 c.set_reg<A>(ECX, A(c.reg<A>(ECX) - 1));
                 if constexpr (Op::compares)
                     if (c.flags.zf() != (R == REPE)) return;
+                if constexpr (sizeof(A) == 4 && (std::is_same_v<Op, Movs> || std::is_same_v<Op, Stos>)) {
+                    // Iterations the checks above would let run next: up to the chunk's end,
+                    // while c.icount + 1 < c.icount_limit before each, and no exit request.
+                    const uint64_t budget = c.icount_limit > c.icount + 1 ? c.icount_limit - c.icount - 1 : 0;
+                    const uint64_t room = c.exit_request ? 0 : std::min<uint64_t>(chunk - 1 - n, budget);
+                    n += bulk<Op, T>(c, i, std::min<uint64_t>(c.reg<A>(ECX), room));
+                }
             }
         }
     }

@@ -192,3 +192,71 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a limit fault mid-copy leaves the completed
     CHECK(frame[0] == 0);  // IP of the REP MOVSW, so it restarts
     CHECK(cpu.icount == 3 + 1);
 }
+
+// REP MOVS and STOS run stretches that stay in one page of RAM at once (string.cpp, bulk()):
+// what they leave must be what iterating one by one leaves.
+TEST_CASE_FIXTURE(test::CpuFixture, "rep movsb one byte ahead of its source repeats the first byte, across pages") {
+    flat32();
+    for (uint32_t k = 0; k < 600; ++k) mem.write_bytes(0x20F00 + k, &k, 1);
+    load({0xF3, 0xA4, HLT});  // rep movsb
+    reg(ESI) = 0x20FF0;
+    reg(EDI) = 0x20FF1;
+    reg(ECX) = 300;
+    CHECK(run(1000) == StopReason::Halted);
+    CHECK(reg(ECX) == 0);
+    CHECK(reg(ESI) == 0x20FF0 + 300);
+    CHECK(reg(EDI) == 0x20FF1 + 300);
+    for (uint32_t k = 0; k <= 300; ++k) CHECK(rd<uint8_t>(0x20FF0 + k) == 0xF0);
+    CHECK(rd<uint8_t>(0x20FF1 + 300) == uint8_t(0xF1 + 300));
+    CHECK(cpu.icount == 300 + 1);
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "rep movsd onto its source one dword below, and rep stosw across pages") {
+    flat32();
+    for (uint32_t k = 0; k < 1100; ++k) wr32(0x40000 + 4 * k, 0x5000 + k);
+    load({0xF3, 0xA5, HLT});  // rep movsd
+    reg(ESI) = 0x40004;
+    reg(EDI) = 0x40000;
+    reg(ECX) = 1099;
+    CHECK(run(1) == StopReason::Budget);  // the first iteration only
+    CHECK(reg(ECX) == 1098);
+    CHECK(run(5000) == StopReason::Halted);
+    for (uint32_t k = 0; k < 1099; ++k) CHECK(rd32(0x40000 + 4 * k) == 0x5001 + k);
+    CHECK(reg(EDI) == 0x40000 + 4 * 1099);
+    CHECK(cpu.icount == 1099 + 1);
+
+    load({0x66, 0xF3, 0xAB, HLT});  // rep stosw
+    cpu.icount = 0;
+    reg(EAX) = 0xBEEF;
+    reg(EDI) = 0x50FF0;
+    reg(ECX) = 3000;
+    CHECK(run(2998) == StopReason::Budget);
+    CHECK(reg(ECX) == 2);
+    CHECK(run(10) == StopReason::Halted);
+    for (uint32_t k = 0; k < 3000; ++k) CHECK(rd<uint16_t>(0x50FF0 + 2 * k) == 0xBEEF);
+    CHECK(rd<uint16_t>(0x50FF0 + 6000) == 0);
+    CHECK(cpu.icount == 3000 + 1);
+}
+
+TEST_CASE_FIXTURE(test::SystemFixture, "rep stosd into a page that is not present faults at the page's first dword") {
+    using namespace cpu;
+    constexpr uint32_t PD = 0x60000, PT = 0x61000;
+    wr32(PD, PT | 3);
+    for (uint32_t p = 0; p < 1024; ++p) wr32(PT + 4 * p, p == 0x31 ? 0 : (p << 12) | 3);
+    cpu.cr3 = PD;
+    cpu.cr0 |= cr0::PG;
+    cpu.mmu.flush_all();
+    recording_handler(VEC_PF);
+    load({0xF3, 0xAB, HLT});  // rep stosd
+    reg(EAX) = 0x12345678;
+    reg(EDI) = 0x30F00;
+    reg(ECX) = 200;
+    run(1000);
+    CHECK(reg(EBX) == VEC_PF);
+    CHECK(cpu.cr2 == 0x31000);
+    CHECK(reg(EAX) == 2);  // error code: write, not present, supervisor
+    CHECK(reg(ECX) == 200 - 64);
+    CHECK(reg(EDI) == 0x31000);
+    CHECK(rd32(0x30FFC) == 0x12345678);
+    CHECK(cpu.icount == 64 + 3);  // the completed iterations and the handler's three
+}
