@@ -31,6 +31,7 @@ struct EmitterTable {
         register_shift_emitters(t);
         register_cond_emitters(t);
         register_mul_emitters(t);
+        register_string_emitters(t);
     }
 };
 const EmitterTable emitters;

@@ -219,5 +219,6 @@ void register_system_emitters(Emitter* table);
 void register_shift_emitters(Emitter* table);
 void register_cond_emitters(Emitter* table);
 void register_mul_emitters(Emitter* table);
+void register_string_emitters(Emitter* table);
 
 }  // namespace jitpc::jit

@@ -1,0 +1,72 @@
+// LODS, STOS and MOVS without a REP prefix, with 32-bit addresses: the accesses inline, then the
+// pointers moved by the operand size, downwards when DF is set (DF is never lazy: it lives in
+// CpuState::flags.bits). The accesses come first, so a fault leaves the pointers as they were.
+// REP forms run the interpreter's handler, which may leave the instruction unfinished to run
+// again (Translator::fallback).
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+using namespace state;
+
+namespace {
+
+enum class Str { Lods, Stos, Movs };
+
+const x::Gp CPU = CPU_REG, EAX = guest_gpr(cpu::EAX), ESI = guest_gpr(cpu::ESI),
+            EDI = guest_gpr(cpu::EDI);
+
+// Adds the operand size to each pointer in `regs`, or subtracts it when DF is set.
+void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {
+    auto& a = t.a;
+    a.mov(x::ecx, x::dword_ptr(CPU, FLAGS_BITS));
+    a.shr(x::ecx, 10);
+    a.and_(x::ecx, 1);
+    a.neg(x::ecx);
+    a.and_(x::ecx, -2 * int32_t(size));
+    a.add(x::ecx, size);  // DF ? -size : size
+    for (const x::Gp& r : regs) a.lea(r, x::ptr(r.r64(), x::rcx));
+}
+
+template <Str S> bool string_op(Translator& t) {
+    const cpu::Insn& i = t.insn();
+    // MOVSD is also SSE2's scalar move: the category tells them apart.
+    if (t.zi().meta.category != ZYDIS_CATEGORY_STRINGOP || i.asize != 4 ||
+        (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
+        return false;
+    const unsigned size = i.osize;
+    auto& a = t.a;
+    t.clobber_flags();
+    if (S != Str::Stos) {
+        a.mov(x::esi, ESI);
+        t.load(size, i.seg);
+    }
+    if (S == Str::Lods) {
+        const x::Gp value = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
+        a.mov(EAX.cloneAs(value), value);
+        step(t, size, {ESI});
+        return true;
+    }
+    if (S == Str::Stos) a.mov(x::eax, EAX);
+    a.mov(x::esi, EDI);
+    t.store(size, cpu::ES);
+    if (S == Str::Movs)
+        step(t, size, {ESI, EDI});
+    else
+        step(t, size, {EDI});
+    return true;
+}
+
+}  // namespace
+
+void register_string_emitters(Emitter* e) {
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_LODSB, ZYDIS_MNEMONIC_LODSW, ZYDIS_MNEMONIC_LODSD})
+        e[m] = string_op<Str::Lods>;
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSW, ZYDIS_MNEMONIC_STOSD})
+        e[m] = string_op<Str::Stos>;
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD})
+        e[m] = string_op<Str::Movs>;
+}
+
+}  // namespace jitpc::jit
