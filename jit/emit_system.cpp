@@ -10,13 +10,13 @@ namespace {
 
 const x::Gp CPU = CPU_REG, EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
 
-// RDTSC reads the virtual clock at its own instruction: CpuState::icount plus the instructions
+// RDTSC reads the virtual clock at its own instruction: the count in rbp plus the instructions
 // of this block not counted there yet, plus the TSC offset. Ring 0 only: elsewhere CR4.TSD may
 // make it #GP, which the interpreter's handler decides.
 bool rdtsc(Translator& t) {
     if (t.user()) return false;
     t.clobber_flags();
-    t.a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
+    t.a.mov(x::rax, COUNT_REG);
     if (t.count_lag()) t.a.add(x::rax, t.count_lag());
     t.a.add(x::rax, x::qword_ptr(CPU, TSC_OFFSET));
     t.a.mov(EAX, x::eax);

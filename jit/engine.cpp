@@ -45,18 +45,19 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // ChainSite to link, or null) is the return value.
     exit_stub_ = assemble(buf_, [](x::Assembler& a) {
         for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
+        a.mov(x::qword_ptr(CPU_REG, state::ICOUNT), COUNT_REG);
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
         a.ret();
     });
-    // enter(engine rdi, cpu rsi, code rdx): the stack stays 16-byte aligned for helper calls.
+    // enter(cpu rdi, code rsi): the stack stays 16-byte aligned for helper calls.
     enter_ = reinterpret_cast<EnterFn>(assemble(buf_, [](x::Assembler& a) {
         for (const x::Gp& r : SAVED) a.push(r);
         a.sub(x::rsp, 8);
-        a.mov(ENGINE_REG, x::rdi);
-        a.mov(CPU_REG, x::rsi);
+        a.mov(CPU_REG, x::rdi);
+        a.mov(COUNT_REG, x::qword_ptr(CPU_REG, state::ICOUNT));
         for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
-        a.jmp(x::rdx);
+        a.jmp(x::rsi);
     }));
     buf_.reserve_prefix();
     const auto* state = reinterpret_cast<const uint8_t*>(static_cast<cpu::CpuState*>(&cpu));
@@ -92,7 +93,7 @@ bool Engine::run_block(cpu::Block& b) {
     if (b.page2 == 1)  // the lookup checks one page's mapping
         indirect[indirect_slot(c.eip)] = {c.eip | uint64_t(v) << 32, removals_, code,
                                           b.phys & memory::PAGE_MASK, 0};
-    ChainSite* site = enter_(this, &c, code);
+    ChainSite* site = enter_(&c, code);
     if (fault_pending) {
         fault_pending = false;
         throw fault;

@@ -104,8 +104,8 @@ private:
     void link(ChainSite* site, cpu::Block& to, uint8_t* target);
 
     CodeBuffer buf_;
-    // enter(engine, cpu, code) → the ChainSite to link next, or null.
-    using EnterFn = ChainSite* (*)(Engine*, cpu::CpuState*, const uint8_t*);
+    // enter(cpu, code) → the ChainSite to link next, or null.
+    using EnterFn = ChainSite* (*)(cpu::CpuState*, const uint8_t*);
     EnterFn enter_ = nullptr;
     uint8_t* exit_stub_ = nullptr;
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.

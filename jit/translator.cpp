@@ -19,7 +19,12 @@ namespace {
 
 using namespace state;
 
-const x::Gp CPU = CPU_REG, ENGINE = ENGINE_REG;
+const x::Gp CPU = CPU_REG, COUNT = COUNT_REG;
+
+// The count moves by `n` (LEA: the host's flags stay).
+void count_by(x::Assembler& a, int32_t n) {
+    if (n) a.lea(COUNT, x::ptr(COUNT, n));
+}
 
 struct EmitterTable {
     Emitter t[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
@@ -366,9 +371,11 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
         for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU, GPR + 4 * r), guest_gpr(r));
     else
         for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
-    a.mov(x::rdi, ENGINE);
+    a.mov(x::qword_ptr(CPU, ICOUNT), COUNT);
+    a.mov(x::rdi, reinterpret_cast<uint64_t>(&e_));
     a.mov(x::rax, reinterpret_cast<uint64_t>(fn));
     a.call(x::rax);
+    a.mov(COUNT, x::qword_ptr(CPU, ICOUNT));  // an instruction's semantics count it
     if (saves_guest_regs) {
         for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU, GPR + 4 * r));
         fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
@@ -381,7 +388,7 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
 // that may fault or look at them).
 void Translator::sync_position() {
     if (synced_off_ != off_) a.add(x::dword_ptr(CPU, EIP), int32_t(off_ - synced_off_));
-    if (synced_count_ != k_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(k_ - synced_count_));
+    count_by(a, int32_t(k_ - synced_count_));
     synced_off_ = off_;
     synced_count_ = k_;
 }
@@ -550,7 +557,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         if (recompute) emit_recompute(rc);
         materialize_flags();  // before anything here changes the host's
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
-        if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
+        count_by(a, count_delta);
         if (store) a.mov(x::ecx, x::eax);
         a.mov(x::edx, x::esi);
         a.mov(x::esi, seg);
@@ -571,7 +578,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
             a.jc(bail_);
         }
         if (eip_delta) a.sub(x::dword_ptr(CPU, EIP), eip_delta);
-        if (count_delta) a.sub(x::qword_ptr(CPU, ICOUNT), count_delta);
+        count_by(a, -count_delta);
         if (keep) {
             a.mov(x::edx, x::eax);
             a.mov(x::eax, x::dword_ptr(CPU, FLAGS_RES));  // the host's flags, as they were
@@ -626,7 +633,7 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
         if (recompute) emit_recompute(rc);
         materialize_flags();
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
-        if (count_delta) a.add(x::qword_ptr(CPU, ICOUNT), count_delta);
+        count_by(a, count_delta);
         a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
         call_helper(reinterpret_cast<const void*>(&jit_exec), true);
         a.test(x::eax, x::eax);
@@ -634,7 +641,7 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
         // Back to the main path's view: CpuState at the block's synced position, the flags in
         // the host.
         a.sub(x::dword_ptr(CPU, EIP), eip_delta + len);
-        a.sub(x::qword_ptr(CPU, ICOUNT), count_delta + 1);
+        count_by(a, -(count_delta + 1));
         if (writes_flags || flags.in_host) {
             flags_to_host();
             fl_.in_host = fl_.dirty = false;
@@ -662,10 +669,8 @@ bool Translator::loop_back(int64_t target) {
     const uint32_t delta = uint32_t(-int64_t(synced_off_));
     if (delta) a.add(x::dword_ptr(CPU, EIP), int32_t(delta));
     const unsigned count = k_ + 1;
-    a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
-    a.add(x::rax, count - synced_count_);
-    a.mov(x::qword_ptr(CPU, ICOUNT), x::rax);
-    a.add(x::rax, count);
+    count_by(a, int32_t(count - synced_count_));
+    a.lea(x::rax, x::ptr(COUNT, int32_t(count)));
     a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
     asmjit::Label leave = a.newLabel();
     a.ja(leave);
@@ -691,7 +696,7 @@ void Translator::exit_to(int64_t target) {
     const uint32_t delta = uint32_t(target - int64_t(synced_off_));
     if (delta) a.add(x::dword_ptr(CPU, EIP), int32_t(delta));
     const unsigned count = k_ + 1;
-    if (count != synced_count_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(count - synced_count_));
+    count_by(a, int32_t(count - synced_count_));
     if (semantics_called_) {
         // An instruction's semantics may have left an interrupt shadow: the dispatcher must see
         // the next boundary.
@@ -747,7 +752,7 @@ void Translator::unpark_eax() { a.mov(x::eax, x::dword_ptr(CPU, NEXT_EIP)); }
 void Translator::exit_indirect() {
     clobber_flags();
     a.mov(x::dword_ptr(CPU, EIP), x::eax);
-    if (k_ + 1 != synced_count_) a.add(x::qword_ptr(CPU, ICOUNT), int32_t(k_ + 1 - synced_count_));
+    count_by(a, int32_t(k_ + 1 - synced_count_));
     if (semantics_called_) {
         a.cmp(x::byte_ptr(CPU, IRQ_SHADOW), 0);
         a.jne(bail_);
@@ -759,10 +764,7 @@ void Translator::exit_indirect() {
 // Jumps to the translation of the EIP in eax for this variant through the lookup table
 // (jit/engine.h, IndirectEntry), CpuState being up to date; a miss goes to the dispatcher.
 void Translator::lookup_and_jump() {
-    const int32_t table = int32_t(reinterpret_cast<const uint8_t*>(&e_.indirect[0]) -
-                                  reinterpret_cast<const uint8_t*>(&e_));
-    const int32_t removals = int32_t(reinterpret_cast<const uint8_t*>(&e_.removals_) -
-                                     reinterpret_cast<const uint8_t*>(&e_));
+    a.mov(x::rdi, reinterpret_cast<uint64_t>(&e_.indirect[0]));
     a.mov(x::ecx, x::eax);
     a.shr(x::ecx, Engine::INDIRECT_BITS);
     a.xor_(x::ecx, x::eax);
@@ -770,10 +772,11 @@ void Translator::lookup_and_jump() {
     a.shl(x::ecx, 5);
     a.mov(x::rdx, uint64_t(variant_) << 32);
     a.or_(x::rdx, x::rax);
-    a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, key))));
+    a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, key))));
     a.jne(bail_);
-    a.mov(x::rdx, x::qword_ptr(ENGINE, removals));
-    a.cmp(x::rdx, x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, removals))));
+    a.mov(x::rdx, reinterpret_cast<uint64_t>(&e_.removals_));
+    a.mov(x::rdx, x::qword_ptr(x::rdx));
+    a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, removals))));
     a.jne(bail_);
     // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
     const int32_t tlb = e_.tlb_offset[user()];
@@ -784,9 +787,9 @@ void Translator::lookup_and_jump() {
     a.cmp(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, tag) + 4 * memory::ACC_EXEC)));
     a.jne(bail_);
     a.mov(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, phys))));
-    a.cmp(x::eax, x::dword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, phys_page))));
+    a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, phys_page))));
     a.jne(bail_);
-    a.jmp(x::qword_ptr(ENGINE, x::rcx, 0, table + int32_t(offsetof(IndirectEntry, code))));
+    a.jmp(x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, code))));
 }
 
 // ---- the block -------------------------------------------------------------------------------
@@ -933,8 +936,7 @@ uint8_t* Translator::translate() {
     // lands here with CpuState at this block's start).
     const unsigned count = unsigned(b_.insns.size());
     if (e_.exact) {
-        a.mov(x::rax, x::qword_ptr(CPU, ICOUNT));
-        a.add(x::rax, count);
+        a.lea(x::rax, x::ptr(COUNT, int32_t(count)));
         a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
         a.ja(bail_);
     }

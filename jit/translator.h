@@ -45,9 +45,10 @@ constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op
 }  // namespace state
 
 // Host registers of generated code: the guest's EAX..EDI live in r8d-r15d, the CPU state is at
-// rbx and the engine at rbp.
+// rbx, and rbp holds the retired-instruction count (CpuState::icount holds it only outside
+// generated code and around helper calls: counting costs no memory access).
 inline asmjit::x86::Gp guest_gpr(unsigned r) { return asmjit::x86::gpd(8 + r); }
-inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, ENGINE_REG = asmjit::x86::rbp;
+inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, COUNT_REG = asmjit::x86::rbp;
 
 // What the host leaves in EFLAGS after the op that last wrote them (cpu/flags.h).
 using FlagKind = cpu::HostFlags;
