@@ -112,8 +112,10 @@ StopReason Interpreter::run(uint64_t until) {
     Cpu& c = cpu_;
     c.code.running_hit = &c.exit_request;
     Block* prev = nullptr;  // block that just completed, to follow its links
-    // A device armed during the run (a port write) may lower icount_limit to its event.
-    c.icount_limit = until;
+    // A device armed during the run (a port write) may lower icount_limit to its event. It is
+    // never more than 2^62 ticks (146 years of guest time) ahead, so the distance to it is a
+    // signed 64-bit number, which is how generated code keeps it (jit/translator.h).
+    c.icount_limit = std::min(until, c.icount + (uint64_t(1) << 62));
     while (c.icount < c.icount_limit) {
         if (c.code.collect()) prev = nullptr;
         if (stop_request) {

@@ -16,7 +16,7 @@ const x::Gp CPU = CPU_REG, EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
 bool rdtsc(Translator& t) {
     if (t.user()) return false;
     t.clobber_flags();
-    t.a.mov(x::rax, COUNT_REG);
+    count_to(t.a, x::rax);
     if (t.count_lag()) t.a.add(x::rax, t.count_lag());
     t.a.add(x::rax, x::qword_ptr(CPU, TSC_OFFSET));
     t.a.mov(EAX, x::eax);

@@ -45,7 +45,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // ChainSite to link, or null) is the return value.
     exit_stub_ = assemble(buf_, [](x::Assembler& a) {
         for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
-        a.mov(x::qword_ptr(CPU_REG, state::ICOUNT), COUNT_REG);
+        store_count(a, x::rcx);
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
         a.ret();
@@ -55,7 +55,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         for (const x::Gp& r : SAVED) a.push(r);
         a.sub(x::rsp, 8);
         a.mov(CPU_REG, x::rdi);
-        a.mov(COUNT_REG, x::qword_ptr(CPU_REG, state::ICOUNT));
+        load_count(a);
         for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
         a.jmp(x::rsi);
     }));

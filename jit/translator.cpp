@@ -371,11 +371,11 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
         for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU, GPR + 4 * r), guest_gpr(r));
     else
         for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
-    a.mov(x::qword_ptr(CPU, ICOUNT), COUNT);
+    store_count(a, x::rax);
     a.mov(x::rdi, reinterpret_cast<uint64_t>(&e_));
     a.mov(x::rax, reinterpret_cast<uint64_t>(fn));
     a.call(x::rax);
-    a.mov(COUNT, x::qword_ptr(CPU, ICOUNT));  // an instruction's semantics count it
+    load_count(a);  // an instruction's semantics count it, a helper may lower the limit
     if (saves_guest_regs) {
         for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU, GPR + 4 * r));
         fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
@@ -670,10 +670,9 @@ bool Translator::loop_back(int64_t target) {
     if (delta) a.add(x::dword_ptr(CPU, EIP), int32_t(delta));
     const unsigned count = k_ + 1;
     count_by(a, int32_t(count - synced_count_));
-    a.lea(x::rax, x::ptr(COUNT, int32_t(count)));
-    a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
+    a.cmp(COUNT, -int32_t(count));
     asmjit::Label leave = a.newLabel();
-    a.ja(leave);
+    a.jg(leave);
     a.jmp(body_);
     cold_.push_back([this, leave, flags, save] {
         a.bind(leave);
@@ -936,9 +935,8 @@ uint8_t* Translator::translate() {
     // lands here with CpuState at this block's start).
     const unsigned count = unsigned(b_.insns.size());
     if (e_.exact) {
-        a.lea(x::rax, x::ptr(COUNT, int32_t(count)));
-        a.cmp(x::rax, x::qword_ptr(CPU, ICOUNT_LIMIT));
-        a.ja(bail_);
+        a.cmp(COUNT, -int32_t(count));
+        a.jg(bail_);
     }
     // A requested exit is not checked here: every helper that can raise one either stops the
     // block or lowers icount_limit (helpers.cpp), which the check above sees.

@@ -45,10 +45,25 @@ constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op
 }  // namespace state
 
 // Host registers of generated code: the guest's EAX..EDI live in r8d-r15d, the CPU state is at
-// rbx, and rbp holds the retired-instruction count (CpuState::icount holds it only outside
-// generated code and around helper calls: counting costs no memory access).
+// rbx, and rbp holds the retired-instruction count minus the count limit, signed (CpuState's
+// icount holds the count only outside generated code and around helper calls): counting costs
+// no memory access, and "n more instructions fit" is `rbp <= -n`.
 inline asmjit::x86::Gp guest_gpr(unsigned r) { return asmjit::x86::gpd(8 + r); }
 inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, COUNT_REG = asmjit::x86::rbp;
+
+// rbp from CpuState, and CpuState's count from rbp (into `scratch`; clobbers the host's flags).
+inline void load_count(asmjit::x86::Assembler& a) {
+    a.mov(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT));
+    a.sub(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT_LIMIT));
+}
+inline void count_to(asmjit::x86::Assembler& a, const asmjit::x86::Gp& scratch) {
+    a.mov(scratch, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT_LIMIT));
+    a.add(scratch, COUNT_REG);
+}
+inline void store_count(asmjit::x86::Assembler& a, const asmjit::x86::Gp& scratch) {
+    count_to(a, scratch);
+    a.mov(asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT), scratch);
+}
 
 // What the host leaves in EFLAGS after the op that last wrote them (cpu/flags.h).
 using FlagKind = cpu::HostFlags;
