@@ -425,13 +425,10 @@ void Translator::fallback() {
     a.jnz(bail_);
 }
 
-// Guest memory at offset esi of segment `seg`: the segment checks of Cpu::linear() and the TLB
-// hit test of Mmu::read/write inline (a hit costs no call), everything else (a miss, a page
-// crossing, MMIO, a write to a page holding code, a fault) in an out-of-line path that calls
-// the helper with the offset. Host flags do not survive; eax holds the value loaded or stored.
 // Cpu::linear()'s segment checks and the TLB hit test of Mmu::read/write for `size` bytes at
-// offset esi of `seg`, jumping to `slow` for anything but a hit: on a hit the host address is
-// rdi + rcx. Clobbers ecx, edx, edi and the host's flags (the guest's must be in CpuState).
+// offset esi of `seg`, jumping to `slow` for anything but a hit (a miss, a page crossing, MMIO,
+// a write to a page holding code, a fault); the operand it returns addresses the host memory.
+// Clobbers ecx, edx, edi and the host's flags.
 x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow) {
     if (flat_access(size, seg)) return tlb_lookup(size, write, slow, x::esi);
     const int32_t s = int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache));
@@ -512,9 +509,9 @@ x::Mem Translator::tlb_lookup_keeping_flags(unsigned size, bool write, const asm
     return x::ptr(x::rdi, x::rsi, 0, 0, size);
 }
 
+// A load into eax or a store from eax of guest memory at offset esi of `seg`: the hit inline
+// (fast_path), the rest through a helper on an out-of-line path.
 void Translator::memory(unsigned size, unsigned seg, bool store) {
-    // Flags the host holds and CpuState does not stay in the host through an access that can
-    // test its TLB entry without touching them; only the out-of-line path stores them.
     // Flags the host holds and CpuState does not are produced again after the access when
     // their op can be redone from registers; otherwise they stay in the host through an access
     // that can test its TLB entry without touching them. Only the out-of-line path stores them.

@@ -127,7 +127,8 @@ public:
     void flags_captured(uint32_t keep, const asmjit::x86::Gp& fixed);
 
     // Guest memory at offset esi of segment `seg` (a SegReg): value in eax / from eax. A fault
-    // leaves the block. Clobbers ecx, edx, edi and the host's flags.
+    // leaves the block. Clobbers ecx, edx and edi; the guest's flags are where they were
+    // (translator.cpp, memory()), any other host flags are lost.
     void load(unsigned size, unsigned seg) { memory(size, seg, false); }
     void store(unsigned size, unsigned seg) { memory(size, seg, true); }
     // An instruction whose destination is memory operand `m`, done in place: see translator.cpp.
