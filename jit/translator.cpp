@@ -533,11 +533,11 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         else a.mov(x::eax, host);
     }
     a.bind(done);
+    const bool last_access = ++accesses_ >= memory_operands();
     if (recompute) {
         // Not when nothing needs them any more: this instruction does not read them or access
         // memory again, and none after it sees them before they are written.
         const bool reads = zi_.cpu_flags && (zi_.cpu_flags->tested & cpu::EFLAGS_ARITH);
-        const bool last_access = ++accesses_ >= memory_operands();
         if (!reads && last_access && !(live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH))
             drop_flags();
         else
