@@ -336,7 +336,7 @@ void Translator::emit_recompute(const Recompute& r) {
 // How many memory operands instruction k_ has, hidden ones (the stack) included.
 unsigned Translator::memory_operands() const {
     unsigned n = 0;
-    for (unsigned i = 0; i < zi_.operand_count; ++i)
+    for (unsigned i = 0; i < zi_->operand_count; ++i)
         n += ops_[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops_[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN;
     return n;
 }
@@ -344,7 +344,7 @@ unsigned Translator::memory_operands() const {
 // The guest registers instruction k_ writes (zi_/ops_, hidden operands included), by index.
 uint8_t Translator::written_gprs() const {
     uint8_t m = 0;
-    for (unsigned n = 0; n < zi_.operand_count; ++n) {
+    for (unsigned n = 0; n < zi_->operand_count; ++n) {
         const ZydisDecodedOperand& o = ops_[n];
         if (o.type != ZYDIS_OPERAND_TYPE_REGISTER || !(o.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) continue;
         const ZydisRegister r = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, o.reg.value);
@@ -407,7 +407,7 @@ void Translator::fallback() {
     synced_count_ = k_ + 1;
     if (insn_->flags & cpu::IF_END_BLOCK) {
         ended_ = true;
-        if (decoded_ && zi_.meta.category == ZYDIS_CATEGORY_STRINGOP) {
+        if (decoded_ && zi_->meta.category == ZYDIS_CATEGORY_STRINGOP) {
             // A REP string instruction ends its block only because it may run again (the
             // count of iterations is not known here): it changes no mode, so the block at the
             // EIP it left is found like a return's.
@@ -537,7 +537,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     if (recompute) {
         // Not when nothing needs them any more: this instruction does not read them or access
         // memory again, and none after it sees them before they are written.
-        const bool reads = zi_.cpu_flags && (zi_.cpu_flags->tested & cpu::EFLAGS_ARITH);
+        const bool reads = zi_->cpu_flags && (zi_->cpu_flags->tested & cpu::EFLAGS_ARITH);
         if (!reads && last_access && !(live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH))
             drop_flags();
         else
@@ -790,16 +790,16 @@ void Translator::lookup_and_jump() {
 
 // ---- the block -------------------------------------------------------------------------------
 
-// Decodes instruction k (at `off` bytes into the block) into zi_/ops_ again; false when its
-// bytes cross the page or it does not decode to what the interpreter decoded.
-bool Translator::decode(unsigned k, uint32_t off) {
+// Decodes instruction k (at `off` bytes into the block) into `d` again; false when its bytes
+// cross the page or it does not decode to what the interpreter decoded.
+bool Translator::decode(Decoded& d, unsigned k, uint32_t off) {
     const cpu::Insn& i = b_.insns[k];
     if (i.len > 4096 - (b_.phys & 0xFFF) - off) return false;
     uint8_t bytes[15];
     e_.cpu.mem.read_bytes(b_.phys + off, bytes, i.len);
-    zi_ = {};  // Zydis 4.0 expects a cleared instruction (it asserts on prefix_count)
-    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, i.len, &zi_, ops_)) &&
-           zi_.mnemonic == i.mnemonic;
+    d.zi = {};  // Zydis 4.0 expects a cleared instruction (it asserts on prefix_count)
+    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, i.len, &d.zi, d.ops)) &&
+           d.zi.mnemonic == i.mnemonic;
 }
 
 namespace {
@@ -873,9 +873,12 @@ FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* o
 void Translator::find_dead_flags() {
     const unsigned count = unsigned(b_.insns.size());
     std::vector<FlagUse> use(count);
+    decoded_insns_.resize(count);
     uint32_t off = 0;
     for (unsigned k = 0; k < count; ++k) {
-        if (decode(k, off)) use[k] = flag_use(zi_, ops_);
+        Decoded& d = decoded_insns_[k];
+        d.ok = decode(d, k, off);
+        if (d.ok) use[k] = flag_use(d.zi, d.ops);
         off += b_.insns[k].len;
     }
     live_after_.assign(count, 0);
@@ -896,9 +899,12 @@ void Translator::emit_instruction(unsigned k) {
     insn_ = &b_.insns[k];
     may_request_exit_ = false;
     accesses_ = 0;
-    const bool decoded = decoded_ = decode(k, off_);
+    const Decoded& d = decoded_insns_[k];
+    const bool decoded = decoded_ = d.ok;
+    zi_ = &d.zi;
+    ops_ = d.ops;
     const uint8_t written = decoded ? written_gprs() : 0xFF;
-    const Emitter em = decoded ? emitters.t[zi_.mnemonic] : nullptr;
+    const Emitter em = decoded ? emitters.t[zi_->mnemonic] : nullptr;
     if (!em || !em(*this)) fallback();
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();

@@ -86,7 +86,7 @@ public:
     // ---- for emitters -------------------------------------------------------------------
     asmjit::x86::Assembler a;
     const cpu::Insn& insn() const { return *insn_; }
-    const ZydisDecodedInstruction& zi() const { return zi_; }
+    const ZydisDecodedInstruction& zi() const { return *zi_; }
     const ZydisDecodedOperand& op(unsigned n) const { return ops_[n]; }
     bool user() const { return variant_ & 1; }
     bool stack32() const { return variant_ & 2; }
@@ -154,10 +154,17 @@ public:
     void unpark_eax();
 
 private:
+    // Each instruction of the block decoded once more with operands (decode()); zi_ and ops_
+    // point at the current one's.
+    struct Decoded {
+        bool ok = false;
+        ZydisDecodedInstruction zi;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    };
     void emit_instruction(unsigned k);
     void stop_point();
     bool loop_back(int64_t target);
-    bool decode(unsigned k, uint32_t off);
+    bool decode(Decoded& d, unsigned k, uint32_t off);
     void find_dead_flags();
     void fallback();
     void sync_position();
@@ -184,8 +191,9 @@ private:
     unsigned variant_;
     asmjit::CodeHolder code_;
     ZydisDecoder dec_;
-    ZydisDecodedInstruction zi_;
-    ZydisDecodedOperand ops_[ZYDIS_MAX_OPERAND_COUNT];
+    std::vector<Decoded> decoded_insns_;  // zi_ and ops_ point into the current one
+    const ZydisDecodedInstruction* zi_ = nullptr;
+    const ZydisDecodedOperand* ops_ = nullptr;
     const cpu::Insn* insn_ = nullptr;
     unsigned k_ = 0;            // index of the instruction being emitted
     uint32_t off_ = 0;          // its offset from the block's first byte
