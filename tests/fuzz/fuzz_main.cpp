@@ -1,6 +1,8 @@
 // jitpc-fuzz: random byte streams executed in real mode, ring 0 and ring 3 must end in a
 // fault delivery, a halt, a shutdown or the step budget; never a host crash, hang or escaping
-// host exception. Prints "N passed, M failed".
+// host exception. With --engine both each stream also runs with the JIT attached, and the two
+// runs must end in the same state (registers, EFLAGS, EIP, CR2, the instruction count and the
+// code page, which random stores rewrite). Prints "N passed, M failed".
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "jit/engine.h"
 #include "tests/unit/cpu_fixture.h"
 
 using namespace jitpc;
@@ -56,43 +59,105 @@ void setup_protected(test::CpuFixture& f, unsigned ring) {
     }
 }
 
+// One random case on a CPU of its own, with the JIT attached when asked; the stop reason, or
+// the host exception that escaped.
+struct Run {
+    std::unique_ptr<test::CpuFixture> f = std::make_unique<test::CpuFixture>();
+    std::unique_ptr<jit::Engine> engine;
+    int why = -1;
+    std::string escaped;
+
+    Run(bool jit, unsigned mode, const std::vector<uint8_t>& code, const uint32_t (&regs)[8],
+        unsigned long steps) {
+        f->mem.log_unmapped_accesses = false;
+        if (mode == 0) f->real16();
+        else setup_protected(*f, mode == 1 ? 0 : 3);
+        if (jit) {
+            engine = std::make_unique<jit::Engine>(f->cpu);
+            f->interp.native = engine.get();
+        }
+        f->load(code);
+        for (unsigned r = 0; r < 8; ++r)
+            if (r != cpu::ESP) f->cpu.gpr[r] = regs[r];
+        try {
+            why = int(f->run(steps));
+        } catch (const std::exception& e) {
+            escaped = e.what();
+        } catch (...) {
+            escaped = "unknown exception";
+        }
+    }
+};
+
+// What differs between the ends of a case under the two engines, or an empty string.
+std::string difference(Run& a, Run& b) {
+    const cpu::Cpu& x = a.f->cpu;
+    const cpu::Cpu& y = b.f->cpu;
+    char buf[160];
+    if (a.why != b.why) return "stop reason";
+    for (unsigned r = 0; r < 8; ++r)
+        if (x.gpr[r] != y.gpr[r]) {
+            std::snprintf(buf, sizeof buf, "register %u: interp %08x, jit %08x", r, x.gpr[r], y.gpr[r]);
+            return buf;
+        }
+    const uint32_t fx = a.f->flags(), fy = b.f->flags();
+    if (fx != fy) {
+        std::snprintf(buf, sizeof buf, "eflags: interp %08x, jit %08x", fx, fy);
+        return buf;
+    }
+    if (x.eip != y.eip || x.cr2 != y.cr2 || x.icount != y.icount) {
+        std::snprintf(buf, sizeof buf, "eip %x/%x cr2 %x/%x icount %llu/%llu (interp/jit)", x.eip, y.eip,
+                      x.cr2, y.cr2, static_cast<unsigned long long>(x.icount),
+                      static_cast<unsigned long long>(y.icount));
+        return buf;
+    }
+    std::vector<uint8_t> ca(4096), cb(4096);
+    a.f->mem.read_bytes(test::CpuFixture::CODE, ca.data(), ca.size());
+    b.f->mem.read_bytes(test::CpuFixture::CODE, cb.data(), cb.size());
+    if (ca != cb) return "code page contents";
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     unsigned long cases = 1000, seed = 1, steps = 20000;
+    bool both = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
-        const unsigned long v = std::strtoul(argv[i + 1], nullptr, 0);
+        const std::string value = argv[i + 1];
+        const unsigned long v = std::strtoul(value.c_str(), nullptr, 0);
         if (a == "--cases") cases = v;
         else if (a == "--seed") seed = v;
         else if (a == "--steps") steps = v;
+        else if (a == "--engine" && (value == "both" || value == "interp")) both = value == "both";
         else {
-            std::fprintf(stderr, "usage: jitpc-fuzz [--cases N] [--seed S] [--steps N]\n");
+            std::fprintf(stderr, "usage: jitpc-fuzz [--cases N] [--seed S] [--steps N] [--engine interp|both]\n");
             return 1;
         }
     }
     unsigned long passed = 0, failed = 0, outcome[4] = {};
     for (unsigned long c = 0; c < cases; ++c) {
         std::mt19937_64 rng(seed * 1000003 + c);
-        auto f = std::make_unique<test::CpuFixture>();
-        f->mem.log_unmapped_accesses = false;
         const unsigned mode = c % 3;  // real mode, ring 0, ring 3
-        if (mode == 0) f->real16();
-        else setup_protected(*f, mode == 1 ? 0 : 3);
         std::vector<uint8_t> code(4096);
         for (auto& b : code) b = uint8_t(rng());
-        f->load(code);
-        for (unsigned r = 0; r < 8; ++r)
-            if (r != cpu::ESP) f->cpu.gpr[r] = uint32_t(rng());
-        try {
-            const auto why = f->run(steps);
-            ++outcome[unsigned(why)];
+        uint32_t regs[8];
+        for (auto& r : regs) r = uint32_t(rng());
+        Run interp(false, mode, code, regs, steps);
+        std::string problem;
+        if (!interp.escaped.empty()) {
+            problem = "host exception escaped: " + interp.escaped;
+        } else if (both) {
+            Run jit(true, mode, code, regs, steps);
+            problem = jit.escaped.empty() ? difference(interp, jit)
+                                          : "host exception escaped under the JIT: " + jit.escaped;
+        }
+        if (problem.empty()) {
+            ++outcome[unsigned(interp.why)];
             ++passed;
-        } catch (const std::exception& e) {
-            std::printf("case %lu (seed %lu, mode %u): host exception escaped: %s\n", c, seed, mode, e.what());
-            ++failed;
-        } catch (...) {
-            std::printf("case %lu (seed %lu, mode %u): unknown exception escaped\n", c, seed, mode);
+        } else {
+            std::printf("case %lu (seed %lu, mode %u): %s\n", c, seed, mode, problem.c_str());
             ++failed;
         }
     }
