@@ -5,7 +5,7 @@
 //
 // State the translator tracks while emitting, so the CPU state in memory is brought up to date
 // only where something can observe it (a helper call, a fault, the block's exits):
-// - EIP and the instruction count: the offset and index the in-memory values stand for.
+// - EIP and the instruction count: the offset and index CpuState::eip and rbp stand for.
 // - The arithmetic flags: in CpuState::flags, or in the host's EFLAGS after an inline ALU op
 //   (FlagState below).
 #pragma once
@@ -198,7 +198,7 @@ private:
     unsigned k_ = 0;            // index of the instruction being emitted
     uint32_t off_ = 0;          // its offset from the block's first byte
     uint32_t synced_off_ = 0;   // offset CpuState::eip stands for
-    unsigned synced_count_ = 0; // instructions of this block counted in CpuState::icount
+    unsigned synced_count_ = 0; // instructions of this block counted in rbp
     // Where the guest's arithmetic flags are at this point of the emitted code.
     struct FlagState {
         bool in_host = false;  // in the host's EFLAGS, of `kind` (which bits the host leaves
