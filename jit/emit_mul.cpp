@@ -33,7 +33,7 @@ void multiply_flags(Translator& t, const x::Gp& low) {
     auto& a = t.a;
     a.setc(x::cl);
     a.test(low, low);
-    t.capture_flags();
+    t.capture_flags(false);
     a.movzx(x::eax, x::cl);
     a.imul(x::eax, x::eax, cpu::EFLAGS_CF | cpu::EFLAGS_OF);  // CF = OF
     t.flags_captured(cpu::EFLAGS_SF | cpu::EFLAGS_ZF | cpu::EFLAGS_PF, x::eax);

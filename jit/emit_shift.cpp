@@ -57,7 +57,7 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
         a.mov(dst, x::eax.cloneAs(dst));
         return t.drop_flags();
     }
-    t.capture_flags();
+    t.capture_flags(false);  // OF is computed
     if (S == Shift::Shl && width < 32) a.shr(x::eax, 32 - width);
     a.mov(dst, x::eax.cloneAs(dst));
     uint32_t keep = SHIFT_KEEP;
@@ -152,7 +152,7 @@ template <bool Left> bool rotate(Translator& t) {
         t.flags_produced(before);
         return true;
     }
-    t.capture_flags();
+    t.capture_flags(true);  // a masked count of 0 keeps OF
     asmjit::Label done = a.newLabel();
     a.xor_(x::eax, x::eax);  // a masked CL count of 0 changes no flag
     if (by_cl) {

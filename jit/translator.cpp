@@ -108,9 +108,16 @@ void Translator::store_flags_from_edi() {
     fl_.saved = FlagState::Saved::Plain;
 }
 
-void Translator::capture_flags() {
-    a.pushfq();
-    a.pop(x::rdi);
+void Translator::capture_flags(bool with_of) {
+    if (with_of) {
+        a.pushfq();
+        a.pop(x::rdi);
+        return;
+    }
+    a.xchg(x::eax, x::edi);  // LAHF writes AH only: eax's value waits in edi meanwhile
+    a.lahf();
+    a.xchg(x::eax, x::edi);
+    a.shr(x::edi, 8);
 }
 
 void Translator::flags_captured(uint32_t keep, const x::Gp& fixed) {

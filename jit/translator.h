@@ -120,10 +120,12 @@ public:
     FlagKind flags_kind() const { return fl_.kind; }
     // Flags computed at emit time, for ops after which the host leaves a bit undefined that only
     // extra code can recover: capture_flags() copies the host's EFLAGS into edi right after the
-    // op; the emitter then computes the missing bits into `fixed` (EFLAGS positions; any
-    // scratch register but edi) and flags_captured() stores (edi & keep) | fixed as the guest's
-    // arithmetic flags, which are then in CpuState only.
-    void capture_flags();
+    // op (`with_of`: OF too; without it, SF ZF AF PF CF at their places and other bits
+    // undefined, through LAHF, cheaper; only edi changes either way); the emitter then computes
+    // the missing bits into `fixed` (EFLAGS positions; any scratch register but edi) and
+    // flags_captured() stores (edi & keep) | fixed as the guest's arithmetic flags, which are
+    // then in CpuState only.
+    void capture_flags(bool with_of);
     void flags_captured(uint32_t keep, const asmjit::x86::Gp& fixed);
 
     // Guest memory at offset esi of segment `seg` (a SegReg): value in eax / from eax. A fault
