@@ -8,7 +8,8 @@
 //   the flags stored at once (capture_flags). Rotates: see rotate().
 // - Shifts by CL and by constants >= the width (where the host's CF is undefined for 8/16
 //   bits) work on a 32-bit copy instead (shift_copy).
-// A masked count of 0 changes nothing. Memory destinations are left to the interpreter.
+// A masked count of 0 changes nothing. Memory destinations are done in place for a count of 1
+// and left to the interpreter otherwise.
 #include "cpu/flags.h"
 #include "jit/translator.h"
 
@@ -90,6 +91,14 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
 template <Shift S> bool shift(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
+    if (d.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+        // By 1, in place: the host's flags are then the table's, AF aside (FlagKind::Logic).
+        if (c.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || (c.imm.value.u & 31) != 1 ||
+            !t.read_modify_write(d, false, true, [&](const x::Mem& m) { t.a.emit(shift_inst(S), m, 1); }))
+            return false;
+        t.flags_produced(FlagKind::Logic);
+        return true;
+    }
     if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
     auto dst = Translator::guest_reg(d.reg.value);
     if (!dst) return false;

@@ -1,6 +1,7 @@
-// LODS, STOS and MOVS without a REP prefix, with 32-bit addresses: the accesses inline, then the
-// pointers moved by the operand size, downwards when DF is set (DF is never lazy: it lives in
-// CpuState::flags.bits). The accesses come first, so a fault leaves the pointers as they were.
+// LODS, STOS, MOVS, SCAS and CMPS without a REP prefix, with 32-bit addresses: the accesses
+// inline, then the pointers moved by the operand size, downwards when DF is set (DF is never
+// lazy: it lives in CpuState::flags.bits), then SCAS and CMPS compare as CMP does. The accesses
+// come first, so a fault leaves the pointers as they were.
 // REP forms run the interpreter's handler, which may leave the instruction unfinished to run
 // again (Translator::fallback).
 #include "jit/translator.h"
@@ -12,7 +13,7 @@ using namespace state;
 
 namespace {
 
-enum class Str { Lods, Stos, Movs };
+enum class Str { Lods, Stos, Movs, Scas, Cmps };
 
 const x::Gp CPU = CPU_REG, EAX = guest_gpr(cpu::EAX), ESI = guest_gpr(cpu::ESI),
             EDI = guest_gpr(cpu::EDI);
@@ -36,25 +37,50 @@ template <Str S> bool string_op(Translator& t) {
         (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
         return false;
     const unsigned size = i.osize;
+    const x::Gp value = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
     auto& a = t.a;
     t.clobber_flags();
-    if (S != Str::Stos) {
+    switch (S) {
+    case Str::Lods:
         a.mov(x::esi, ESI);
         t.load(size, i.seg);
-    }
-    if (S == Str::Lods) {
-        const x::Gp value = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
         a.mov(EAX.cloneAs(value), value);
         step(t, size, {ESI});
-        return true;
-    }
-    if (S == Str::Stos) a.mov(x::eax, EAX);
-    a.mov(x::esi, EDI);
-    t.store(size, cpu::ES);
-    if (S == Str::Movs)
-        step(t, size, {ESI, EDI});
-    else
+        break;
+    case Str::Stos:
+        a.mov(x::eax, EAX);
+        a.mov(x::esi, EDI);
+        t.store(size, cpu::ES);
         step(t, size, {EDI});
+        break;
+    case Str::Movs:
+        a.mov(x::esi, ESI);
+        t.load(size, i.seg);
+        a.mov(x::esi, EDI);
+        t.store(size, cpu::ES);
+        step(t, size, {ESI, EDI});
+        break;
+    case Str::Scas:  // AL/AX/EAX - ES:[EDI]
+        a.mov(x::esi, EDI);
+        t.load(size, cpu::ES);
+        step(t, size, {EDI});
+        a.cmp(EAX.cloneAs(value), value);
+        t.flags_produced(FlagKind::Exact);
+        break;
+    case Str::Cmps: {  // [ESI] - ES:[EDI]
+        a.mov(x::esi, ESI);
+        t.load(size, i.seg);
+        t.park_eax();
+        a.mov(x::esi, EDI);
+        t.load(size, cpu::ES);
+        step(t, size, {ESI, EDI});
+        a.mov(x::edx, x::eax);
+        t.unpark_eax();
+        a.cmp(value, x::edx.cloneAs(value));
+        t.flags_produced(FlagKind::Exact);
+        break;
+    }
+    }
     return true;
 }
 
@@ -67,6 +93,10 @@ void register_string_emitters(Emitter* e) {
         e[m] = string_op<Str::Stos>;
     for (ZydisMnemonic m : {ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD})
         e[m] = string_op<Str::Movs>;
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_SCASB, ZYDIS_MNEMONIC_SCASW, ZYDIS_MNEMONIC_SCASD})
+        e[m] = string_op<Str::Scas>;
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_CMPSB, ZYDIS_MNEMONIC_CMPSW, ZYDIS_MNEMONIC_CMPSD})
+        e[m] = string_op<Str::Cmps>;
 }
 
 }  // namespace jitpc::jit

@@ -56,6 +56,7 @@ template <typename Fixture = test::CpuFixture> struct Pair {
                     << " ebp " << regs[5] << " esi " << regs[6] << " edi " << regs[7] << " [data] " << data);
         for (unsigned r = 0; r < 8; ++r) CHECK_MESSAGE(ref.reg(r) == jit.reg(r), "register " << r);
         CHECK(ref.flags() == jit.flags());
+        CHECK(ref.rd32(DATA) == jit.rd32(DATA));
         CHECK(ref.cpu.eip == jit.cpu.eip);
         CHECK(ref.cpu.icount == jit.cpu.icount);
         ++runs;
@@ -120,6 +121,12 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
         sweep(p, {0xC1, edx, 5, 0x11, 0xDA});  // then ADC edx, ebx (reads CF)
         sweep(p, {0xC1, edx, 3, 0x42});        // then INC edx (keeps CF)
         sweep(p, {0xC1, edx, 6, 0xEB, 0x00});  // then JMP: the flags leave the block
+        const uint8_t mem = uint8_t(0x05 | ext << 3);  // [DATA]
+        sweep(p, {0xD1, mem, 0x00, 0x50, 0x00, 0x00});        // m32, 1 (in place)
+        sweep(p, {0x66, 0xD1, mem, 0x00, 0x50, 0x00, 0x00});  // m16, 1
+        sweep(p, {0xD0, mem, 0x00, 0x50, 0x00, 0x00});        // m8, 1
+        sweep(p, {0xC1, mem, 0x00, 0x50, 0x00, 0x00, 1});     // m32, imm8 1
+        sweep(p, {0xC1, mem, 0x00, 0x50, 0x00, 0x00, 3});     // m32, imm8 3 (the interpreter)
     }
     CHECK(p.engine.blocks_translated > 0);
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
