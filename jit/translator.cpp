@@ -35,7 +35,7 @@ struct EmitterTable {
         register_system_emitters(t);
         register_shift_emitters(t);
         register_cond_emitters(t);
-        register_mul_emitters(t);
+        register_muldiv_emitters(t);
         register_string_emitters(t);
     }
 };
@@ -628,13 +628,24 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
     a.bind(done);
     fl_.saved = FlagState::Saved::Unknown;  // the slow path ran the instruction's semantics
 
+    exec_out_of_line(slow, done, flags, recompute ? &rc : nullptr, writes_flags || flags.in_host);
+    return true;
+}
+
+// The current instruction through jit_exec on an out-of-line path from `slow` (a fault, or a
+// case the inline code does not take), rejoining the main path at `done` in its state: CpuState
+// at the block's synced position and, with `host_after`, the flags in the host. `entry` says
+// where the flags are at `slow`, produced again first by `rc` when given.
+void Translator::exec_out_of_line(const asmjit::Label& slow, const asmjit::Label& done,
+                                  const FlagState& entry, const Recompute* rc, bool host_after) {
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
     const uint8_t len = insn_->len;
     const cpu::Insn* insn = insn_;
-    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, writes_flags, flags, recompute, rc] {
+    const std::optional<Recompute> redo = rc ? std::optional<Recompute>(*rc) : std::nullopt;
+    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, entry, redo, host_after] {
         a.bind(slow);
-        fl_ = flags;
-        if (recompute) emit_recompute(rc);
+        fl_ = entry;
+        if (redo) emit_recompute(*redo);
         materialize_flags();
         if (eip_delta) a.add(x::dword_ptr(CPU, EIP), eip_delta);
         count_by(a, count_delta);
@@ -642,17 +653,15 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
         call_helper(reinterpret_cast<const void*>(&jit_exec), true);
         a.test(x::eax, x::eax);
         a.jnz(bail_);
-        // Back to the main path's view: CpuState at the block's synced position, the flags in
-        // the host.
+        // Back to the main path's view.
         a.sub(x::dword_ptr(CPU, EIP), eip_delta + len);
         count_by(a, -(count_delta + 1));
-        if (writes_flags || flags.in_host) {
+        if (host_after) {
             flags_to_host();
             fl_.in_host = fl_.dirty = false;
         }
         a.jmp(done);
     });
-    return true;
 }
 
 // A jump back to this block's own start whose body needs no flags on entry (live_in_ empty):

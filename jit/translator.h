@@ -138,6 +138,12 @@ public:
     bool read_modify_write(const ZydisDecodedOperand& m, bool carry_in, bool writes_flags,
                            const std::function<void(const asmjit::x86::Mem&)>& op);
 
+    // An out-of-line path from `slow` that runs the whole instruction through jit_exec (a fault
+    // or a case the inline code leaves alone) and rejoins at `done`; the flags are in CpuState
+    // at `slow` and stay there. Call it after binding `done`.
+    void exec_out_of_line(const asmjit::Label& slow, const asmjit::Label& done) {
+        exec_out_of_line(slow, done, FlagState{}, nullptr, false);
+    }
     // The instruction count at the start of this instruction, relative to CpuState::icount.
     int32_t count_lag() const { return int32_t(k_ - synced_count_); }
     // Offsets from the block's first byte: of the instruction after this one.
@@ -186,6 +192,9 @@ private:
                                 const asmjit::x86::Gp& lin);
     asmjit::x86::Mem tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow);
     bool flat_access(unsigned size, unsigned seg) const;
+    struct FlagState;
+    void exec_out_of_line(const asmjit::Label& slow, const asmjit::Label& done, const FlagState& entry,
+                          const Recompute* rc, bool host_after);
     bool keeps_flags(unsigned size, unsigned seg) const;
 
     Engine& e_;
@@ -245,7 +254,7 @@ void register_branch_emitters(Emitter* table);
 void register_system_emitters(Emitter* table);
 void register_shift_emitters(Emitter* table);
 void register_cond_emitters(Emitter* table);
-void register_mul_emitters(Emitter* table);
+void register_muldiv_emitters(Emitter* table);
 void register_string_emitters(Emitter* table);
 
 }  // namespace jitpc::jit

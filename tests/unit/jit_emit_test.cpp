@@ -262,6 +262,19 @@ TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpr
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
+// DIV r/m32 inline when the quotient fits, #DE through the interpreter otherwise (a zero
+// divisor, EDX at or above it); the flags stay as they were either way.
+TEST_CASE("JIT DIV matches the interpreter, #DE included") {
+    Pair<test::SystemFixture> p;
+    for (auto* f : {&p.ref, &p.jit}) f->recording_handler(0);
+    sweep(p, {0xF7, 0xF3});                          // div ebx
+    sweep(p, {0xF7, 0xF1});                          // div ecx (a count: small)
+    sweep(p, {0xF7, 0xF2});                          // div edx: always #DE
+    sweep(p, {0xF7, 0xF0});                          // div eax
+    sweep(p, {0xF7, 0x35, 0x00, 0x50, 0x00, 0x00});  // div dword [DATA]
+    sweep(p, {0x31, 0xD2, 0xF7, 0xF1});              // xor edx, edx; div ecx (0 = #DE)
+}
+
 TEST_CASE("JIT CMOVcc reads its memory source even when the condition is false") {
     Pair<test::SystemFixture> p;
     p.ref.record_faults();

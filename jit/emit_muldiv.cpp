@@ -1,7 +1,11 @@
-// MUL and IMUL. The host's CF and OF are the guest's; SF, ZF and PF are undefined on the host
-// and, per docs/undefined.md, come from the low half of the product (the destination of the
-// 2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
-// CF is saved in cl, TEST of the low half gives SF/ZF/PF, and the flags are stored.
+// MUL, IMUL and DIV.
+// - MUL/IMUL: the host's CF and OF are the guest's; SF, ZF and PF are undefined on the host
+//   and, per docs/undefined.md, come from the low half of the product (the destination of the
+//   2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
+//   CF is saved in cl, TEST of the low half gives SF/ZF/PF, and the flags are stored.
+// - DIV r/m32: the host's DIV when the quotient fits (EDX below the divisor, which also rules
+//   out a zero divisor); otherwise the interpreter raises #DE. The guest's flags are unchanged
+//   (docs/undefined.md), the host's are not: they are stored first.
 #include "cpu/flags.h"
 #include "jit/translator.h"
 
@@ -76,11 +80,32 @@ bool imul(Translator& t) {
     return true;
 }
 
+bool divide(Translator& t) {
+    if (t.op(0).size != 32) return false;
+    x::Gp divisor;
+    if (!multiplier(t, t.op(0), 4, divisor)) return false;
+    auto& a = t.a;
+    t.clobber_flags();
+    a.mov(x::ecx, divisor);
+    asmjit::Label slow = a.newLabel(), done = a.newLabel();
+    a.cmp(EDX, x::ecx);
+    a.jae(slow);
+    a.mov(x::eax, EAX);
+    a.mov(x::edx, EDX);
+    a.div(x::ecx);
+    a.mov(EAX, x::eax);
+    a.mov(EDX, x::edx);
+    a.bind(done);
+    t.exec_out_of_line(slow, done);
+    return true;
+}
+
 }  // namespace
 
-void register_mul_emitters(Emitter* e) {
+void register_muldiv_emitters(Emitter* e) {
     e[ZYDIS_MNEMONIC_IMUL] = imul;
     e[ZYDIS_MNEMONIC_MUL] = accumulator<false>;
+    e[ZYDIS_MNEMONIC_DIV] = divide;
 }
 
 }  // namespace jitpc::jit
