@@ -806,13 +806,20 @@ void Translator::lookup_and_jump() {
 
 // ---- the block -------------------------------------------------------------------------------
 
-// Decodes instruction k (at `off` bytes into the block) into `d` again; false when its bytes
-// cross the page or it does not decode to what the interpreter decoded.
+// Decodes instruction k (at `off` bytes into the block) into `d` again; false when it does not
+// decode to what the interpreter decoded. The last instruction may straddle into the block's
+// second page.
 bool Translator::decode(Decoded& d, unsigned k, uint32_t off) {
     const cpu::Insn& i = b_.insns[k];
-    if (i.len > 4096 - (b_.phys & 0xFFF) - off) return false;
+    const uint32_t in_page = memory::PAGE_SIZE - (b_.phys & 0xFFF) - off;
     uint8_t bytes[15];
-    e_.cpu.mem.read_bytes(b_.phys + off, bytes, i.len);
+    if (i.len <= in_page) {
+        e_.cpu.mem.read_bytes(b_.phys + off, bytes, i.len);
+    } else {
+        if (b_.page2 == 1) return false;
+        e_.cpu.mem.read_bytes(b_.phys + off, bytes, in_page);
+        e_.cpu.mem.read_bytes(b_.page2, bytes + in_page, i.len - in_page);
+    }
     d.zi = {};  // Zydis 4.0 expects a cleared instruction (it asserts on prefix_count)
     return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, i.len, &d.zi, d.ops)) &&
            d.zi.mnemonic == i.mnemonic;

@@ -6,7 +6,9 @@
 // flags.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <sstream>
 #include <vector>
 
@@ -260,6 +262,24 @@ TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpr
         sweep(p, code);
     }
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+// The last instruction of a block may straddle into the next page: the translator reads its
+// bytes from both physical pages (a wrong second page gives a wrong immediate here).
+TEST_CASE("JIT an instruction straddling two pages") {
+    Pair<> p;
+    for (unsigned at = 0xFFB; at <= 0xFFF; ++at) {
+        Bytes code(0x1010, 0x90);
+        code[0] = 0xE9;  // jmp rel32 to `at`
+        const uint32_t rel = at - 5;
+        std::memcpy(&code[1], &rel, 4);
+        const Bytes add = {0x81, 0xC6, 0x78, 0x56, 0x34, 0x92};  // add esi, 0x92345678
+        std::copy(add.begin(), add.end(), code.begin() + at);
+        const Bytes tail = consumer(at % 16);
+        std::copy(tail.begin(), tail.end(), code.begin() + at + add.size());
+        for (uint32_t v : VALUES) p.run(code, {0, 0, 0, 0, 0, 0, v, ~v}, 0);
+    }
+    CHECK(p.runs == 5 * std::size(VALUES));
 }
 
 // DIV r/m32 inline when the quotient fits, #DE through the interpreter otherwise (a zero
