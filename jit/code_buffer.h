@@ -23,7 +23,6 @@ public:
 
     // The writable view of an executable address.
     uint8_t* writable(const uint8_t* rx) const { return rw_ + (rx - rx_); }
-    uint8_t* rx_base() const { return rx_; }
 
 private:
     uint8_t* rx_ = nullptr;

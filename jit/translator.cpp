@@ -1,9 +1,6 @@
 #include "jit/translator.h"
 
 #include <cstddef>
-#include <cstdio>
-#include <cstdlib>
-#include <string>
 
 #include "cpu/decode.h"
 #include "memory/softmmu.h"
@@ -987,7 +984,6 @@ uint8_t* Translator::translate() {
     if (code_.relocateToBase(reinterpret_cast<uint64_t>(rx)) != asmjit::kErrorOk)
         throw std::logic_error("JIT: relocation failed");
     code_.copyFlattenedData(e_.buf_.writable(rx), size);
-    if (getenv("JDUMP")) { static FILE* f = fopen(getenv("JDUMP"), "w"); fprintf(f, "%lx %zx %x %u %u\n", (unsigned long)(rx - e_.buf_.rx_base()), size, b_.phys, unsigned(b_.insns.size()), variant_); fflush(f); static FILE* g = fopen((std::string(getenv("JDUMP"))+".bin").c_str(), "w"); fseek(g, rx - e_.buf_.rx_base(), SEEK_SET); fwrite(e_.buf_.writable(rx), 1, size, g); fflush(g);}
     for (const Site& s : sites_) {
         s.site->jump = rx + s.offset;
         s.site->unlinked = rx + s.offset + 5;
