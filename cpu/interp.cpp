@@ -57,7 +57,12 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
 Block* Interpreter::block_at_eip() {
     const uint32_t lin = cpu_.seg[CS].base + cpu_.eip;
     const uint32_t phys = cpu_.mmu.translate(lin, memory::ACC_EXEC, cpu_.user());
-    if (Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.code32()))) return b;
+    Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.code32()));
+    // A block whose last instruction straddles into a second page was decoded with that page
+    // mapped where it was then: decoded again (and so fetched with its faults) unless the TLB
+    // still maps it there.
+    const uint32_t next = (lin & memory::PAGE_MASK) + memory::PAGE_SIZE;
+    if (b && (b->page2 == 1 || cpu_.mmu.exec_maps(next, cpu_.user(), b->page2))) return b;
     return decode_block(lin, phys);
 }
 

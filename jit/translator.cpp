@@ -961,6 +961,22 @@ uint8_t* Translator::translate() {
         a.cmp(COUNT, -int32_t(count));
         a.jg(bail_);
     }
+    if (b_.page2 != 1) {
+        // The last instruction straddles into the next page: its bytes hold while the code TLB
+        // entry of that page maps the physical page they came from (else the dispatcher decodes
+        // the block again: Interpreter::block_at_eip).
+        const int32_t tlb = e_.tlb_offset[user()];
+        a.mov(x::eax, x::dword_ptr(CPU, EIP));
+        a.and_(x::eax, int32_t(memory::PAGE_MASK));
+        a.add(x::eax, int32_t(memory::PAGE_SIZE));
+        a.mov(x::edx, x::eax);
+        a.shr(x::edx, 12 - 5);
+        a.and_(x::edx, (memory::TLB_SIZE - 1) << 5);
+        a.cmp(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, tag) + 4 * memory::ACC_EXEC)));
+        a.jne(bail_);
+        a.cmp(x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, phys))), b_.page2);
+        a.jne(bail_);
+    }
     // A requested exit is not checked here: every helper that can raise one either stops the
     // block or lowers icount_limit (helpers.cpp), which the check above sees.
     body_ = a.newLabel();

@@ -61,6 +61,11 @@ public:
         }
         write_slow(lin, sizeof(T), v, user);
     }
+    // Whether the TLB maps the page of `lin` for execution to physical page `page` now.
+    bool exec_maps(uint32_t lin, bool user, uint32_t page) const {
+        const TlbEntry& e = tlb[user][index(lin)];
+        return e.tag[ACC_EXEC] == (lin & PAGE_MASK) && e.phys == page;
+    }
     // Host memory for [lin, lin + bytes) when it lies in one page whose TLB entry for `acc` is
     // a plain hit (RAM; for writes, a dirty page without decoded code), else null: what bulk
     // string operations may touch directly.

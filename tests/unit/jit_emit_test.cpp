@@ -282,6 +282,40 @@ TEST_CASE("JIT an instruction straddling two pages") {
     CHECK(p.runs == 5 * std::size(VALUES));
 }
 
+// A block whose last instruction straddles into a second page is decoded again when that page
+// is mapped elsewhere (here after INVLPG), under the interpreter and under the JIT: the second
+// run must add the new page's immediate.
+TEST_CASE("An instruction straddling into a remapped page is decoded again") {
+    for (bool jit : {false, true}) {
+        test::CpuFixture f;
+        jit::Engine engine{f.cpu};
+        if (jit) f.interp.native = &engine;
+        f.flat32();
+        constexpr uint32_t PD = 0x20000, PT = 0x21000;
+        f.wr32(PD, PT | 3);
+        for (uint32_t page = 0; page < 1024; ++page) f.wr32(PT + 4 * page, page << 12 | 3);
+        f.wr32(PT + 4 * 6, 0x7000 | 3);  // linear 0x6000 -> 0x7000
+        f.cpu.cr3 = PD;
+        f.cpu.cr0 |= cpu::cr0::PG;
+        f.cpu.mmu.flush_all();
+        const uint8_t first[] = {0xB8, 0, 0, 0, 0, 0x81};  // mov eax, 0; add esi, ...
+        f.mem.write_bytes(0x5FFA, first, sizeof first);
+        const uint8_t old_tail[] = {0xC6, 0x11, 0x11, 0x11, 0x11, 0xF4};  // ... 0x11111111; hlt
+        const uint8_t new_tail[] = {0xC6, 0x22, 0x22, 0x22, 0x22, 0xF4};
+        f.mem.write_bytes(0x7000, old_tail, sizeof old_tail);
+        f.mem.write_bytes(0x8000, new_tail, sizeof new_tail);
+        for (uint32_t expect : {0x11111111u, 0x22222222u}) {
+            f.cpu.eip = 0x5FFA;
+            f.cpu.halted = 0;
+            f.reg(ESI) = 0;
+            CHECK(f.run(10) == StopReason::Halted);
+            CHECK_MESSAGE(f.reg(ESI) == expect, (jit ? "jit" : "interp"));
+            f.wr32(PT + 4 * 6, 0x8000 | 3);  // linear 0x6000 -> 0x8000
+            f.cpu.mmu.invlpg(0x6000);
+        }
+    }
+}
+
 // DIV r/m32 inline when the quotient fits, #DE through the interpreter otherwise (a zero
 // divisor, EDX at or above it); the flags stay as they were either way.
 TEST_CASE("JIT DIV matches the interpreter, #DE included") {
