@@ -186,30 +186,30 @@ void Translator::keep_carry() {
         return;
     }
     clobber_flags();
-    const auto copy_carry = [this] {  // the host's CF of the other kinds is the guest's
-        stored_host_flags_to_edi(cpu::EFLAGS_CF);
+    // The guest's CF into `bits`, unless it is there already (plain bits, or kept there): the
+    // host's CF of the other stored kinds is the guest's; an unknown form is dispatched on, and
+    // an interpreter lazy form evaluated (plain bits afterwards).
+    using Saved = FlagState::Saved;
+    const bool in_bits = fl_.saved == Saved::Plain ||
+                         (fl_.saved == Saved::Host && fl_.saved_kind == FlagKind::IncDec);
+    if (!in_bits) {
+        const bool known = fl_.saved == Saved::Host;
+        asmjit::Label lazy = a.newLabel(), done = a.newLabel();
+        if (known) {
+            stored_host_flags_to_edi(cpu::EFLAGS_CF);
+        } else {
+            guest_flags_to_edi(lazy);
+            a.and_(x::edi, cpu::EFLAGS_CF);
+        }
         a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_CF);
         a.or_(x::dword_ptr(CPU, FLAGS_BITS), x::edi);
-    };
-    using Saved = FlagState::Saved;
-    if (fl_.saved == Saved::Host && fl_.saved_kind != FlagKind::IncDec) {
-        copy_carry();
-    } else if (fl_.saved == Saved::Unknown) {
-        asmjit::Label done = a.newLabel(), copy = a.newLabel();
-        a.movzx(x::edi, x::word_ptr(CPU, FLAGS_OP));
-        a.cmp(x::dil, uint32_t(cpu::FlagOp::None));
-        a.je(done);  // plain bits: CF is there
-        a.cmp(x::edi, uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::IncDec) << 8);
-        a.je(done);  // already kept there
-        a.cmp(x::dil, uint32_t(cpu::FlagOp::Host));
-        a.je(copy);
-        // an interpreter lazy form: evaluated (plain bits afterwards)
-        call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-        a.jmp(done);
-        a.bind(copy);
-        copy_carry();
-        a.bind(done);
-    }  // plain bits, or already kept in them: CF is there
+        if (!known) {
+            a.jmp(done);
+            a.bind(lazy);
+            call_helper(reinterpret_cast<const void*>(&jit_flags), false);
+            a.bind(done);
+        }
+    }
     fl_.in_host = false;
     flags_produced(FlagKind::IncDec);
 }
@@ -935,12 +935,17 @@ void Translator::emit_instruction(unsigned k) {
 // exit): the block stops here, right after it, as the interpreter's does. An instruction that
 // ends the block stops at the successor's prologue instead, which is the same boundary.
 void Translator::stop_point() {
-    // Tested without touching the host's flags, which may still hold the guest's.
-    asmjit::Label go_on = a.newLabel(), stop = a.newLabel();
-    a.movzx(x::ecx, x::byte_ptr(CPU, EXIT_REQUEST));
-    a.jecxz(x::ecx, go_on);
-    a.jmp(stop);
-    a.bind(go_on);
+    asmjit::Label stop = a.newLabel();
+    if (fl_.in_host) {  // tested without touching the host's flags, which hold the guest's
+        asmjit::Label go_on = a.newLabel();
+        a.movzx(x::ecx, x::byte_ptr(CPU, EXIT_REQUEST));
+        a.jecxz(x::ecx, go_on);
+        a.jmp(stop);
+        a.bind(go_on);
+    } else {
+        a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
+        a.jne(stop);
+    }
     cold_.push_back([this, stop, flags = fl_, off = synced_off_, count = synced_count_,
                      next_off = off_ + insn_->len, next = k_ + 1] {
         a.bind(stop);
