@@ -14,12 +14,7 @@
 
 start:
     PM_INIT
-%assign v 0x21
-%rep 15
-    SETGATE v, unexpected, 0x8E00
-%assign v v + 1
-%endrep
-    SETGATE 0x20, irq0, 0x8E00
+    IRQ0_GATES irq0, unexpected
     mov al, 0x34                    ; PIT channel 0, lo/hi, mode 2
     out 0x43, al
     mov ax, PIT_COUNT

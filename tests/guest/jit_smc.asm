@@ -67,18 +67,8 @@ start:
     PUTS `store into a block in another page ok\n`
 
     ; Call sites: E8 rel32 to count_call each, a RET after the last.
-    mov edi, SITE_AREA
-    mov ecx, SITES
-.gen:
-    mov byte [edi], 0xE8
-    mov eax, count_call
-    sub eax, edi
-    sub eax, 5
-    mov [edi + 1], eax
-    add edi, 5
-    dec ecx
-    jnz .gen
-    mov byte [edi], 0xC3
+    call write_call_sites
+    mov byte [SITE_AREA + 5 * SITES], 0xC3
     call SITE_AREA
     cmp dword [calls], SITES
     CHECK e, 4
@@ -96,17 +86,7 @@ start:
     cmp dword [calls], 0
     CHECK e, 5
     PUTS `patched to 5-byte NOPs: no call left ok\n`
-    mov edi, SITE_AREA
-    mov ecx, SITES
-.back:
-    mov byte [edi], 0xE8
-    mov eax, count_call
-    sub eax, edi
-    sub eax, 5
-    mov [edi + 1], eax
-    add edi, 5
-    dec ecx
-    jnz .back
+    call write_call_sites
     call SITE_AREA
     cmp dword [calls], SITES
     CHECK e, 6
@@ -115,6 +95,22 @@ start:
 
 count_call:
     inc dword [calls]
+    ret
+
+; SITES 5-byte `call count_call` one after another from SITE_AREA (over translated code the
+; second time). Clobbers EAX, ECX, EDI.
+write_call_sites:
+    mov edi, SITE_AREA
+    mov ecx, SITES
+.site:
+    mov byte [edi], 0xE8
+    mov eax, count_call
+    sub eax, edi
+    sub eax, 5
+    mov [edi + 1], eax
+    add edi, 5
+    dec ecx
+    jnz .site
     ret
 
 ; EAX -> the immediate of the MOV that follows the store; returns it in EBX.

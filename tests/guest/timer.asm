@@ -6,18 +6,14 @@
 ; It retires a few thousand instructions: HLT moves the clock to the next event.
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
+%include "lib/pic.inc"
 
 %define PIT_COUNT 1193      ; 1,193,181.8 Hz / 1000
 %define TOLERANCE 999848    ; one PIT period in ns, rounded up
 
 start:
     PM_INIT
-%assign v 0x21
-%rep 15
-    SETGATE v, unexpected, 0x8E00
-%assign v v + 1
-%endrep
-    SETGATE 0x20, irq0, 0x8E00
+    IRQ0_GATES irq0, unexpected
 
     ; PIT first: its control word raises OUT 0, and the PIC's ICW1 below forgets that edge.
     mov al, 0x34                    ; channel 0, lo/hi, mode 2, binary
