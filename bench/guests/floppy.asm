@@ -33,16 +33,7 @@ start:
     mov ax, es
     add ax, 512 / 16
     mov es, ax
-    inc cl
-    cmp cl, SECTORS_PER_TRACK
-    jbe .same
-    mov cl, 1
-    inc dh
-    cmp dh, HEADS
-    jb .same
-    xor dh, dh
-    inc ch
-.same:
+    NEXT_CHS SECTORS_PER_TRACK, HEADS
     dec di
     jnz .next
 

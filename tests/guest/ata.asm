@@ -7,9 +7,7 @@
 start:
     mov esp, stack_top
     cld
-    mov dx, CTL
-    mov al, 0x02                ; nIEN: polled driver
-    out dx, al
+    ATA_POLLED
 
     ATA_CMD 0xEC, 0, 0          ; IDENTIFY DEVICE
     WAIT_DRQ 1

@@ -22,16 +22,7 @@ start:
     cmp ax, 0x0001          ; AH = 0, AL = sectors read
     CHECK e, 3
     add bx, 512
-    inc cl
-    cmp cl, 18
-    jbe .same
-    mov cl, 1
-    inc dh
-    cmp dh, 2
-    jb .same
-    xor dh, dh
-    inc ch
-.same:
+    NEXT_CHS 18, 2
     dec di
     jnz .next
 

@@ -23,9 +23,7 @@
 start:
     mov esp, stack_top
     cld
-    mov dx, CTL
-    mov al, 0x02                ; nIEN: polled driver
-    out dx, al
+    ATA_POLLED
 
     CALLS code_area, 1, 1
     CALLS code_area, 1, 1
