@@ -121,7 +121,8 @@ public:
     }
 
     // ---- segments --------------------------------------------------------------------------
-    // Loads a segment register the way MOV/POP/LxS do in the current mode (all checks).
+    // Loads a segment register the way MOV/POP/LxS do in the current mode (all checks). The
+    // interrupt shadow of MOV SS and POP SS is theirs to set.
     void load_seg(unsigned sr, uint16_t sel);
     // Real-mode and v86 load: base = sel << 4, limit and rights kept (hidden cache semantics).
     void load_seg_real(unsigned sr, uint16_t sel);

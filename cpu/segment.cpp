@@ -24,7 +24,6 @@ void Cpu::load_seg(unsigned sr, uint16_t sel) {
         load_seg_real(sr, sel);
     else
         load_seg_protected(sr, sel);
-    if (sr == SS) irq_shadow = SHADOW_SS;
     // The block ends here: the JIT specialises translations on segment state (jit/engine.h).
     request_exit();
 }

@@ -8,16 +8,9 @@
 namespace jitpc::cpu::ops {
 namespace {
 
-struct FarPtr {
-    uint16_t sel;
-    uint32_t off;
-};
-
 FarPtr far_operand(Cpu& c, const Insn& i) {
     if (!(i.flags & IF_MEM)) return {i.imm2, i.osize == 4 ? i.imm : i.imm & 0xFFFF};
-    const uint32_t ea = c.ea(i);
-    const uint32_t off = i.osize == 4 ? c.read<uint32_t>(i.seg, ea) : c.read<uint16_t>(i.seg, ea);
-    return {c.read<uint16_t>(i.seg, ea + i.osize), off};
+    return read_far_pointer(c, i);
 }
 
 // Pushes the return CS:EIP (`w`-byte slots) on the current stack; nothing changes on a fault.

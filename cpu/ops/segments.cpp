@@ -1,4 +1,5 @@
-// MOV to/from segment registers and the descriptor probes LAR, LSL, VERR, VERW, ARPL.
+// MOV to/from segment registers, the far-pointer loads LDS/LES/LFS/LGS/LSS and the descriptor
+// probes LAR, LSL, VERR, VERW, ARPL.
 //
 // Implementation choices (docs/undefined.md, "System instructions"):
 //   MOV r32, Sreg zero-extends (the P6 behaviour the SDM names).
@@ -9,9 +10,11 @@
 namespace jitpc::cpu::ops {
 namespace {
 
-// MOV Sreg, r/m16 (r0 = segment register).
+// MOV Sreg, r/m16 (r0 = segment register). MOV SS holds interrupts and debug traps off for
+// one instruction, so that the MOV to ESP that follows runs first.
 template <Loc L> void mov_to_sreg(Cpu& c, const Insn& i) {
     c.load_seg(i.r0, get<uint16_t, L>(c, i));
+    if (i.r0 == SS) c.irq_shadow = SHADOW_SS;
 }
 // MOV r16/r32, Sreg (r0 = GPR, r1 = segment register).
 template <typename T> void mov_sreg_to_reg(Cpu& c, const Insn& i) {
@@ -35,6 +38,22 @@ Handler bind_mov_sreg(const DecodeCtx& ctx, Insn& i) {
         return ctx.size(0) == 4 ? mov_sreg_to_reg<uint32_t> : mov_sreg_to_reg<uint16_t>;
     }
     return nullptr;
+}
+
+// LDS/LES/LFS/LGS/LSS r, m16:16 or m16:32 (r0 = register, aux = segment register): the whole
+// pointer is read and the segment loaded with every check of the mode before the register
+// changes, so a fault leaves both as they were. LSS sets no interrupt shadow: it loads SS:ESP
+// in one instruction, which is what it is for (the SDM gives the shadow to MOV SS and POP SS).
+template <typename T> void load_far_pointer(Cpu& c, const Insn& i) {
+    const FarPtr p = read_far_pointer(c, i);
+    c.load_seg(i.aux, p.sel);
+    c.set_reg<T>(i.r0, static_cast<T>(p.off));
+}
+
+template <SegReg S> Handler bind_load_far_pointer(const DecodeCtx& ctx, Insn& i) {
+    if (!ctx.is_mem(1)) return nullptr;  // the register form (ModRM mod = 3) is #UD
+    i.aux = S;
+    return i.osize == 4 ? load_far_pointer<uint32_t> : load_far_pointer<uint16_t>;
 }
 
 void set_zf(Cpu& c, bool z) { c.flags.set_arith(EFLAGS_ZF, z ? EFLAGS_ZF : 0); }
@@ -120,6 +139,11 @@ namespace jitpc::cpu {
 void register_system_segments(Binder* t) {
     using namespace ops;
     chain_binder(t, ZYDIS_MNEMONIC_MOV, bind_mov_sreg);
+    t[ZYDIS_MNEMONIC_LDS] = bind_load_far_pointer<DS>;
+    t[ZYDIS_MNEMONIC_LES] = bind_load_far_pointer<ES>;
+    t[ZYDIS_MNEMONIC_LFS] = bind_load_far_pointer<FS>;
+    t[ZYDIS_MNEMONIC_LGS] = bind_load_far_pointer<GS>;
+    t[ZYDIS_MNEMONIC_LSS] = bind_load_far_pointer<SS>;
     t[ZYDIS_MNEMONIC_LAR] = bind_load_desc<false>;
     t[ZYDIS_MNEMONIC_LSL] = bind_load_desc<true>;
     t[ZYDIS_MNEMONIC_VERR] = bind_verify<false>;

@@ -8,7 +8,7 @@ namespace jitpc::cpu {
 
 void register_system_interrupts(Binder* t);  // INT n, INT3, INTO, INT1, IRET
 void register_system_far(Binder* t);         // far JMP, CALL, RET
-void register_system_segments(Binder* t);    // MOV Sreg, LAR, LSL, VERR, VERW, ARPL
+void register_system_segments(Binder* t);    // MOV Sreg, LDS..LSS, LAR, LSL, VERR, VERW, ARPL
 void register_system_model(Binder* t);       // CPUID, RDTSC, RDMSR, WRMSR, SYSENTER, SYSEXIT
 
 // Installs `mine` for `mnemonic`, keeping the group registered before as the fallback for
@@ -16,5 +16,16 @@ void register_system_model(Binder* t);       // CPUID, RDTSC, RDMSR, WRMSR, SYSE
 void chain_binder(Binder* t, unsigned mnemonic, Binder mine);
 
 inline unsigned iopl(const Cpu& c) { return (c.flags.bits & EFLAGS_IOPL) >> 12; }
+
+// A far pointer: the offset (`osize` bytes) at the memory operand, the selector after it.
+struct FarPtr {
+    uint16_t sel;
+    uint32_t off;
+};
+inline FarPtr read_far_pointer(Cpu& c, const Insn& i) {
+    const uint32_t ea = c.ea(i);
+    const uint32_t off = i.osize == 4 ? c.read<uint32_t>(i.seg, ea) : c.read<uint16_t>(i.seg, ea);
+    return {c.read<uint16_t>(i.seg, ea + i.osize), off};
+}
 
 }  // namespace jitpc::cpu

@@ -47,6 +47,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
     {"system", {"ARPL", "BOUND", "INTO", "INT1", "INT", "IRET", "LAR", "LSL", "VERR", "VERW",
                 "PRIV"}},
+    {"segload", {"LDS", "LES", "LFS", "LGS", "LSS"}},
 };
 
 // Ops that accept LOCK with a memory destination (any other use of LOCK is #UD).
@@ -56,6 +57,16 @@ const std::set<std::string> kLockable = {"ADD", "OR", "ADC", "SBB", "AND", "SUB"
 
 template <typename T> bool in(const std::vector<T>& v, const T& x) {
     return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Whether an op can run in a mode. IRET pushes the code selector, which is the same on both
+// sides only for the LDT code segment of 16-bit cases. LDS/LES/LSS replace a data segment
+// register, which stays the same on both sides only where the case's data selector is an LDT
+// one (Flat32's are the hosts' GDT selectors); LFS/LGS load registers no other op uses.
+bool usable(const std::string& op, Mode m) {
+    if (op == "IRET") return m == Mode::Code16;
+    if (op == "LDS" || op == "LES" || op == "LSS") return m != Mode::Flat32;
+    return true;
 }
 
 // Encodes one random form of one op. Several ops need a known operand (a shift count, a bit
@@ -111,7 +122,7 @@ private:
     }
 
     void alu(), test(), incdec(), negnot(), mov(), shift(), shld(), muldiv(), bits(), bcd(),
-        datamov(), flagops(), stack(), string(), flow(), x87(), system();
+        datamov(), flagops(), stack(), string(), flow(), x87(), system(), segload();
 
     std::mt19937_64& rng_;
     std::string op_;
@@ -588,6 +599,34 @@ void Encoder::system() {
     }
 }
 
+// LDS/LES/LFS/LGS/LSS r, [ebx+d8] ([bx+d8]) after MOVs that store the pointer there. Mostly the
+// selector is the case's own data selector, so DS/ES/SS keep their meaning; the others load the
+// other LDT data or the code segment (later accesses then fault alike on both sides), or must
+// fault: null (LSS), RPL 0 (LSS), past the LDT's limit. LSS loads ESP half of the time, with an
+// offset inside the stack page.
+void Encoder::segload() {
+    writes_ = 0;
+    mem_ = true;
+    const uint8_t own = mode_ == Mode::Code16 ? LDT_DATA16 : LDT_DATA32;
+    static const uint8_t others[] = {LDT_DATA16, LDT_DATA32, LDT_CODE16, 0, LDT_DATA32 & ~3, 0x1F};
+    const uint8_t sel = below(2) ? own : others[below(sizeof others)];
+    const bool lss = op_ == "LSS";
+    const uint8_t r = lss && below(2) ? 4 : dst_reg();
+    const uint32_t off = r == 4 ? STACK_TOP - base_ - 4 * below(0x100) : rand32();
+    const uint8_t d = uint8_t(below(0x78));
+    auto store = opsz(4, {0xC7, bxd(0), d});  // mov dword [ebx+d], off
+    imm32_to(store, off);
+    pre_.insert(pre_.end(), store.begin(), store.end());
+    store = opsz(2, {0xC7, bxd(0), uint8_t(d + size_), sel, 0});  // mov word [ebx+d+size], sel
+    pre_.insert(pre_.end(), store.begin(), store.end());
+    if (op_ == "LDS" || op_ == "LES") u8(op_ == "LDS" ? 0xC5 : 0xC4);
+    else { u8(0x0F); u8(lss ? 0xB2 : op_ == "LFS" ? 0xB4 : 0xB5); }
+    u8(bxd(r)); u8(d);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "r,m sel=%02X", sel);
+    form_ = buf;
+}
+
 // FNINIT, load a double from the buffer, one operation, store the double back: results are
 // compared through memory only (x87 registers and the status word are not dumped).
 void Encoder::x87() {
@@ -724,6 +763,10 @@ Insn Encoder::make() {
              op_ == "VERR" || op_ == "VERW") { size_ = dsz(); system(); }
     else if (op_ == "IRET" || op_ == "BOUND" || op_ == "LAR" || op_ == "LSL") { sizes({2, 4}); system(); }
     else if (op_ == "MOVS" || op_ == "CMPS" || op_ == "STOS" || op_ == "LODS" || op_ == "SCAS") string();
+    else if (op_ == "LDS" || op_ == "LES" || op_ == "LFS" || op_ == "LGS" || op_ == "LSS") {
+        sizes({2, 4});
+        segload();
+    }
     else { sizes({2, 4}); stack(); }
 
     // Prefixes of the op: operand size, segment override, LOCK (valid only on a memory
@@ -807,12 +850,10 @@ State Generator::random_state(Mode mode) {
 // if that keeps happening, a CMP defines all arithmetic flags first.
 Case Generator::next(unsigned max_insns) {
     Case c;
-    // IRET is generated in 16-bit code only: there the pushed code selector is the same on
-    // both sides.
-    const bool only_iret = ops_.size() == 1 && ops_.count("IRET");
-    c.mode = only_iret ? Mode::Code16 : Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
-    c.in = random_state(c.mode);
     const std::vector<std::string> ops(ops_.begin(), ops_.end());
+    do c.mode = Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
+    while (std::none_of(ops.begin(), ops.end(), [&](const std::string& op) { return usable(op, c.mode); }));
+    c.in = random_state(c.mode);
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
     uint32_t undefined = 0;
     for (unsigned i = 0; i < n; ++i) {
@@ -820,7 +861,7 @@ Case Generator::next(unsigned max_insns) {
         for (unsigned tries = 0;; ++tries) {
             std::string op;
             do op = ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)];
-            while (op == "IRET" && c.mode != Mode::Code16);
+            while (!usable(op, c.mode));
             Encoder e(rng_, op, c.mode);
             insn = e.make();
             if (!(insn.reads_flags & undefined)) break;

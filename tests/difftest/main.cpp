@@ -21,9 +21,11 @@
 //   results undefined by the SDM       | not generated: 16-bit SHLD/SHRD with count > 16;
 //                                      | BSWAP o16; BSF/BSR with a zero source IS compared (the
 //                                      | destination is kept on P6 and on current hosts)
-//   never generated                    | far JMP/CALL/RET, segment register loads/pushes and
-//                                      | indirect JMP/CALL (GDT selectors differ: 0x23 vs 0x1B;
-//                                      | IRET only in 16-bit code, whose LDT selector is the same),
+//   never generated                    | far JMP/CALL/RET, MOV/POP/PUSH Sreg and indirect
+//                                      | JMP/CALL (GDT selectors differ: 0x23 vs 0x1B; IRET only
+//                                      | in 16-bit code, whose LDT selector is the same; LDS/LES/
+//                                      | LSS only where DS/ES/SS hold LDT selectors, LFS/LGS
+//                                      | everywhere: the host's FS/GS are restored after a case),
 //                                      | memory outside the two pages (no host #PF: jitpc's RAM is
 //                                      | flat), LZCNT/TZCNT/POPCNT (host extensions), unmasked x87
 //                                      | exceptions (FLDCW loads masked control words only), INT

@@ -1,8 +1,10 @@
 #include "tests/difftest/native.h"
 
+#include <asm/hwcap2.h>
 #include <asm/ldt.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -24,15 +26,20 @@ constexpr uint16_t USER32_CS = 0x23;
 constexpr uint16_t USER_DS = 0x2B;
 constexpr uint16_t USER64_CS = 0x33;
 
-// RESULT layout: gpr[8], eflags, done marker, signal number, the child's saved 64-bit RSP.
+// RESULT layout: gpr[8], eflags, done marker, signal number, the child's saved 64-bit RSP, FS
+// and GS bases and selectors.
 constexpr uint32_t RES_EFLAGS = RESULT + 32;
 constexpr uint32_t RES_DONE = RESULT + 36;
 constexpr uint32_t RES_SIGNAL = RESULT + 40;
 constexpr uint32_t RES_RSP = RESULT + 48;
+constexpr uint32_t RES_FS_BASE = RESULT + 56;
+constexpr uint32_t RES_GS_BASE = RESULT + 64;
+constexpr uint32_t RES_FS_SEL = RESULT + 72;
+constexpr uint32_t RES_GS_SEL = RESULT + 74;
 constexpr uint32_t RES_STACK = RESULT + PAGE;  // trailer's own stack (grows down into RESULT page)
 constexpr uint32_t FARPTR = CODE + CODE_SIZE - 8;  // m16:32 used by the 64-bit entry jump
-constexpr uint32_t RETURN64 = CODE + CODE_SIZE - 0x40;  // 64-bit exit stub
-constexpr uint32_t PROLOGUE = CODE + 0x30;
+constexpr uint32_t RETURN64 = CODE + CODE_SIZE - 0x80;  // 64-bit exit stub
+constexpr uint32_t PROLOGUE = CODE + 0x60;  // after entry64
 constexpr uint32_t DONE_MAGIC = 0xD0E5D0E5;
 
 struct Emitter {
@@ -47,23 +54,36 @@ struct Emitter {
     }
 };
 
-// 64-bit entry, called as a function: save the callee-saved registers and RSP, serialize (the
-// parent rewrote the code), then jmp far [FARPTR] to USER32_CS:prologue.
+// 64-bit entry, called as a function: save the callee-saved registers, RSP and FS/GS (LFS and
+// LGS in a case replace the thread pointer the C code uses), serialize (the parent rewrote the
+// code), then jmp far [FARPTR] to USER32_CS:prologue.
 std::vector<uint8_t> entry64() {
     Emitter e;
     e.u8({0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57});  // push rbx rbp r12-r15
     e.u8({0x48, 0x89, 0x24, 0x25}).u32(RES_RSP);                          // mov [RES_RSP], rsp
+    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xC0});                                 // rdfsbase rax
+    e.u8({0x48, 0x89, 0x04, 0x25}).u32(RES_FS_BASE);                      // mov [abs], rax
+    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xC8});                                 // rdgsbase rax
+    e.u8({0x48, 0x89, 0x04, 0x25}).u32(RES_GS_BASE);
+    e.u8({0x8C, 0x24, 0x25}).u32(RES_FS_SEL);                             // mov [abs], fs
+    e.u8({0x8C, 0x2C, 0x25}).u32(RES_GS_SEL);                             // mov [abs], gs
     e.u8({0x31, 0xC0, 0x0F, 0xA2});                                       // xor eax,eax; cpuid
     e.u8({0xFF, 0x2C, 0x25}).u32(FARPTR);
     return e.b;
 }
 
 // 64-bit exit, reached by the trailer's far jump or by the signal handler: back to the caller
-// with the flat data selectors the C code expects (a case may leave LDT ones loaded).
+// with the flat data selectors, FS and GS the C code expects (a case may leave LDT ones loaded).
 std::vector<uint8_t> return64() {
     Emitter e;
     e.u8({0xB8}).u32(USER_DS);
     e.u8({0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xD0});  // mov ds/es/ss, eax
+    e.u8({0x8E, 0x24, 0x25}).u32(RES_FS_SEL);    // mov fs, [abs]
+    e.u8({0x8E, 0x2C, 0x25}).u32(RES_GS_SEL);    // mov gs, [abs]
+    e.u8({0x48, 0x8B, 0x04, 0x25}).u32(RES_FS_BASE);  // mov rax, [abs]
+    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xD0});             // wrfsbase rax
+    e.u8({0x48, 0x8B, 0x04, 0x25}).u32(RES_GS_BASE);
+    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xD8});             // wrgsbase rax
     e.u8({0x48, 0x8B, 0x24, 0x25}).u32(RES_RSP);                          // mov rsp, [RES_RSP]
     e.u8({0x41, 0x5F, 0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5D, 0x5B});  // pop r15-r12 rbp rbx
     e.u8({0xC3});
@@ -91,20 +111,21 @@ std::vector<uint8_t> prologue(const State& in, Mode m) {
     return e.b;
 }
 
-// 32-bit trailer: dump GPRs and EFLAGS to RESULT (through DS), set the done marker, restore the
-// flags the 64-bit ABI expects (DF = 0) and jump far back to 64-bit code. 16-bit cases reach it
+// 32-bit trailer: dump GPRs and EFLAGS to RESULT (through SS: LDS/LES may have left DS and ES
+// null or read-only, while SS always has the mode's base), set the done marker, restore the flags
+// the 64-bit ABI expects (DF = 0) and jump far back to 64-bit code. 16-bit cases reach it
 // through an o32 far jump to USER32_CS first.
 std::vector<uint8_t> trailer(Mode m) {
     Emitter e;
     const uint32_t b = seg_base(m);
     if (m == Mode::Code16) e.u8({0x66, 0xEA}).u32(0).u8({uint8_t(USER32_CS), 0});  // patched below
     const size_t jump_end = e.b.size();
-    for (unsigned r = 0; r < 8; ++r) e.u8({0x89, uint8_t(0x05 | (r << 3))}).u32(RESULT - b + 4 * r);
+    for (unsigned r = 0; r < 8; ++r) e.u8({0x36, 0x89, uint8_t(0x05 | (r << 3))}).u32(RESULT - b + 4 * r);
     e.u8({0xBC}).u32(RES_STACK - b);                  // mov esp, scratch
     e.u8({0x9C, 0x58});                               // pushfd; pop eax
-    e.u8({0xA3}).u32(RES_EFLAGS - b);                 // mov [abs], eax
+    e.u8({0x36, 0xA3}).u32(RES_EFLAGS - b);           // mov [ss:abs], eax
     e.u8({0x68}).u32(0x202).u8({0x9D});               // push 0x202; popfd
-    e.u8({0xC7, 0x05}).u32(RES_DONE - b).u32(DONE_MAGIC);
+    e.u8({0x36, 0xC7, 0x05}).u32(RES_DONE - b).u32(DONE_MAGIC);
     e.u8({0xEA}).u32(RETURN64).u8({uint8_t(USER64_CS), 0});  // jmp far 0x33:RETURN64
     if (m == Mode::Code16) e.b[2] = uint8_t(jump_end);  // offset from the trailer's start
     return e.b;
@@ -174,6 +195,11 @@ void on_fault(int sig, siginfo_t*, void* ucv) {
 }  // namespace
 
 NativeRunner::NativeRunner() {
+    if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
+        std::fprintf(stderr, "difftest: the host has no user-mode FSGSBASE (Linux 5.9 or later on a "
+                             "CPU with it): FS and GS could not be restored after LFS/LGS\n");
+        std::exit(2);
+    }
     void* p = mmap(reinterpret_cast<void*>(uintptr_t(CODE)), REGION_SIZE,
                    PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);
@@ -262,7 +288,7 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
         close(reply_);
         waitpid(child_, &status, 0);
         child_ = -1;
-        r.outcome = WIFSIGNALED(status) ? from_signal(WTERMSIG(status)) : Outcome::Other;
+        r.outcome = WIFSIGNALED(status) ? from_signal(WTERMSIG(status)) : Outcome::Other; fprintf(stderr, "DBG status %x\n", status);
     }
     uint32_t done;
     std::memcpy(&done, region_ + (RES_DONE - CODE), 4);
