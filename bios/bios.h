@@ -165,7 +165,14 @@ private:
     void equipment(RealModeCall& call);           // post.cpp (BDA equipment word)
     void memory_size(RealModeCall& call);         // post.cpp (BDA base memory)
     void disk(RealModeCall& call);                // int13_disk.cpp
-    void write_el_torito_packet(RealModeCall& call);  // int13_disk.cpp (AX=4B01h)
+    uint8_t el_torito_call(RealModeCall& call);   // int13_disk.cpp (AX=4B00h/4B01h)
+    // The El Torito emulated disk while it is there, and the drives of a kind INT 13h and the
+    // BDA count (int13_disk.cpp).
+    const BootImage* cd_emulation() const;
+    unsigned drive_count(bool hard) const;
+    // Forgets the CD boot, ending an emulation, and writes the BDA's drive counts (post.cpp).
+    void end_cd_boot(RealModeCall& call);
+    void write_drive_counts(RealModeCall& call);
     void system(RealModeCall& call);              // int15_system.cpp
     void keyboard(RealModeCall& call);            // int16_keyboard.cpp
     void keyboard_irq(RealModeCall& call);        // int16_keyboard.cpp

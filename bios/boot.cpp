@@ -22,7 +22,7 @@ void boot_failed(const char* device, const std::string& why) {
 // returning leaves the ROM to call INT 18h.
 void Bios::boot(RealModeCall& call) {
     if (kernel_) return start_linux(call);
-    cd_boot_.reset();  // a reboot may pick another device
+    end_cd_boot(call);  // INT 19h again may pick another device
     std::string order = cfg_.boot_order;
     for (char dev : std::string("cad"))
         if (order.find(dev) == std::string::npos) order += dev;
@@ -59,8 +59,9 @@ bool Bios::boot_sector(storage::DiskImage* image, uint8_t drive, RealModeCall& c
     return true;
 }
 
-// El Torito no-emulation boot: the image at its load segment, entered at segment:0 with
-// DL = E0h, the drive INT 13h then serves in 2048-byte blocks.
+// El Torito boot: the image's first sectors at their load segment, entered at segment:0 with
+// DL = the drive they boot as: E0h, the CD INT 13h then serves in 2048-byte blocks, or the
+// emulated diskette 00h or hard disk 80h (bios/int13_disk.cpp), counted in the BDA from now.
 bool Bios::boot_cd(RealModeCall& call) {
     std::string why;
     const std::optional<BootImage> img = find_boot_image(*cfg_.drives.cdrom, why);
@@ -69,6 +70,10 @@ bool Bios::boot_cd(RealModeCall& call) {
         return false;
     }
     const uint32_t bytes = uint32_t(img->sector_count) * storage::DiskImage::SECTOR;
+    if (img->emulated() && img->sector_count > img->sectors) {
+        boot_failed("CD-ROM", "the boot image is larger than its emulated disk");
+        return false;
+    }
     std::vector<uint8_t> buf((bytes + CD_SECTOR - 1) / CD_SECTOR * CD_SECTOR);
     if (!read_cd_sectors(*cfg_.drives.cdrom, img->load_rba, buf.size() / CD_SECTOR, buf.data())) {
         boot_failed("CD-ROM", "the boot image lies outside the image file");
@@ -84,7 +89,8 @@ bool Bios::boot_cd(RealModeCall& call) {
     }
     call.write(img->load_segment, 0, buf.data(), bytes);
     cd_boot_ = img;
-    call.set_reg16(cpu::EDX, 0xE0);
+    write_drive_counts(call);
+    call.set_reg16(cpu::EDX, img->drive());
     call.redirect(img->load_segment, 0);
     return true;
 }

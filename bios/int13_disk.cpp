@@ -1,8 +1,11 @@
-// INT 13h: diskettes 00h-01h, hard disks 80h-81h and the CD-ROM as E0h (2048-byte blocks,
-// El Torito no emulation), with the calls and status codes QEMU's SeaBIOS gives them. CHS
+// INT 13h: diskettes 00h-01h, hard disks 80h-81h and the CD-ROM as E0h (2048-byte blocks),
+// with the calls and status codes QEMU's SeaBIOS gives them. After an El Torito boot with
+// emulation, the diskette or hard disk image on the CD is drive 00h or 80h (read-only, the
+// calls up to 16h) and the real drives of its kind are one number up, until AX=4B00h. CHS
 // calls see the geometry of bios/disk_geometry.h; the EDD calls (41h-48h, hard disks and the CD
 // only) address 512-byte sectors, or 2048-byte ones on the CD. Every call leaves its
 // status in the BDA (0x441 diskettes, 0x474 the others) for AH=01h.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -40,18 +43,41 @@ struct Drive {
     Geometry geometry;   // the CHS view (none on the CD)
     uint8_t floppy_type = 0;
     uint32_t block = storage::DiskImage::SECTOR;  // bytes per EDD block
+    // Where the drive lies in the image, in image sectors: all of it, or an El Torito
+    // emulated disk's part of the CD.
+    uint64_t first = 0, sectors = 0;
+    bool emulated = false;
 
     uint64_t units() const { return block / storage::DiskImage::SECTOR; }  // image sectors per block
-    uint64_t blocks() const { return image->sectors() / units(); }
+    uint64_t blocks() const { return sectors / units(); }
+    bool read_only() const { return kind == Kind::Cd || emulated || image->read_only(); }
     bool read(uint64_t lba, uint64_t count, uint8_t* buf) const {
-        return image->read(lba * units(), count * units(), buf);
+        return image->read(first + lba * units(), count * units(), buf);
     }
     bool write(uint64_t lba, uint64_t count, const uint8_t* buf) const {
-        return image->write(lba * units(), count * units(), buf);
+        return image->write(first + lba * units(), count * units(), buf);
     }
 };
 
-Drive find_drive(const Drives& drives, uint8_t dl) {
+Drive emulated_drive(storage::DiskImage* cd, const BootImage& boot) {
+    Drive d;
+    d.image = cd;
+    d.kind = boot.media == Media::HardDisk ? Kind::Hard : Kind::Floppy;
+    d.geometry = boot.geometry;
+    d.floppy_type = boot.floppy_type;
+    d.first = uint64_t(boot.load_rba) * (CD_SECTOR / storage::DiskImage::SECTOR);
+    d.sectors = boot.sectors;
+    d.emulated = true;
+    return d;
+}
+
+// The drive DL names; `emulation` is the El Torito emulated disk, while there is one.
+Drive find_drive(const Drives& drives, uint8_t dl, const BootImage* emulation) {
+    if (emulation) {
+        const uint8_t emulated = emulation->drive();
+        if (dl == emulated) return emulated_drive(drives.cdrom, *emulation);
+        if (dl < 0xE0 && ((dl ^ emulated) & 0x80) == 0) --dl;  // one up: the real drive below
+    }
     Drive d;
     if (dl < 2 && drives.floppy[dl]) {
         d.image = drives.floppy[dl];
@@ -67,6 +93,7 @@ Drive find_drive(const Drives& drives, uint8_t dl) {
         d.kind = Kind::Cd;
         d.block = CD_SECTOR;
     }
+    if (d.image) d.sectors = d.image->sectors();
     return d;
 }
 
@@ -81,7 +108,7 @@ uint8_t transfer(RealModeCall& call, const Drive& d, Op op, uint64_t lba, uint32
     if (op == Op::Verify) return OK;
     std::vector<uint8_t> buf(size_t(count) * d.block);
     if (op == Op::Write) {
-        if (d.kind == Kind::Cd || d.image->read_only()) return WRITE_PROTECTED;
+        if (d.read_only()) return WRITE_PROTECTED;
         call.read(seg, off, buf.data(), buf.size());
         return d.write(lba, count, buf.data()) ? OK : CONTROLLER;
     }
@@ -169,7 +196,7 @@ uint32_t legacy_cylinders(const Drive& d) {
 
 // AH=08h: the last cylinder, head and sector in CX/DH, the number of drives of the kind in DL;
 // diskettes also give their type in BL and the parameter table in ES:DI.
-uint8_t geometry_call(RealModeCall& call, const Drive& d, const Drives& drives) {
+uint8_t geometry_call(RealModeCall& call, const Drive& d, unsigned drives) {
     if (d.kind == Kind::Cd) return INVALID;
     const Geometry& g = d.geometry;
     const uint32_t last_cylinder = legacy_cylinders(d) - 1;
@@ -177,23 +204,32 @@ uint8_t geometry_call(RealModeCall& call, const Drive& d, const Drives& drives) 
     call.set_reg8(5, uint8_t(last_cylinder));                                    // CH
     call.set_reg8(1, uint8_t(g.sectors | (last_cylinder >> 2 & 0xC0)));          // CL
     call.set_reg8(6, uint8_t(g.heads - 1));                                      // DH
+    call.set_reg8(2, uint8_t(drives));                                          // DL
     if (d.kind == Kind::Floppy) {
-        call.set_reg8(2, uint8_t(!!drives.floppy[0] + !!drives.floppy[1]));     // DL
         call.set_reg16(cpu::EBX, d.floppy_type);
         call.cpu().load_seg(cpu::ES, 0xF000);
         call.set_reg16(cpu::EDI, DISKETTE_TABLE);
-    } else {
-        call.set_reg8(2, uint8_t(!!drives.hard[0] + !!drives.hard[1]));
     }
     return OK;
 }
 
 }  // namespace
 
+const BootImage* Bios::cd_emulation() const {
+    return cd_boot_ && cd_boot_->emulated() ? &*cd_boot_ : nullptr;
+}
+
+unsigned Bios::drive_count(bool hard) const {
+    storage::DiskImage* const* real = hard ? cfg_.drives.hard : cfg_.drives.floppy;
+    const BootImage* emulation = cd_emulation();
+    const unsigned n = !!real[0] + !!real[1] + (emulation && bool(emulation->drive() & 0x80) == hard);
+    return hard ? n : std::min(n, 2u);  // a second real diskette is pushed out of the BDA's count
+}
+
 void Bios::disk(RealModeCall& call) {
     const uint8_t ah = call.ah(), dl = call.reg8(2);
     const uint32_t status_byte = dl & 0x80 ? DISK_STATUS : FLOPPY_STATUS;
-    const Drive d = find_drive(cfg_.drives, dl);
+    const Drive d = find_drive(cfg_.drives, dl, cd_emulation());
     auto finish = [&](uint8_t status) {
         mem_.write_bytes(status_byte, &status, 1);
         if (status == OK) {
@@ -203,6 +239,7 @@ void Bios::disk(RealModeCall& call) {
             call.fail(status);
         }
     };
+    if (ah == 0x4B && call.al() <= 1) return finish(el_torito_call(call));
     // Absent drives fail every call at once, so that probes of drives 80h-8Fh end quickly.
     if (!d.image) return finish(INVALID);
     const bool floppy = d.kind == Kind::Floppy;
@@ -221,7 +258,7 @@ void Bios::disk(RealModeCall& call) {
     case 0x04:
         return finish(chs_call(call, d, ah));
     case 0x08:
-        return finish(geometry_call(call, d, cfg_.drives));
+        return finish(geometry_call(call, d, drive_count(dl & 0x80)));
     case 0x09:  // initialise drive parameters
     case 0x0C:  // seek
     case 0x0D:  // alternate reset
@@ -244,7 +281,7 @@ void Bios::disk(RealModeCall& call) {
     case 0x16:  // diskette change line: always "changed", as there is no way to know
         return finish(floppy ? CHANGED : INVALID);
     case 0x41:  // extensions present: EDD 3.0, extended access (bit 0) and EDD (bit 2)
-        if (floppy || call.reg16(cpu::EBX) != 0x55AA) return finish(INVALID);
+        if (floppy || d.emulated || call.reg16(cpu::EBX) != 0x55AA) return finish(INVALID);
         finish(OK);
         call.set_ah(0x30);
         call.set_reg16(cpu::EBX, 0xAA55);
@@ -255,14 +292,10 @@ void Bios::disk(RealModeCall& call) {
     case 0x44:
     case 0x47:
     case 0x48:
-        // The extensions serve hard disks and the CD; diskettes answer AH=41h with "no".
-        if (floppy) return finish(INVALID);
+        // The extensions serve hard disks and the CD; diskettes and emulated disks answer
+        // AH=41h with "no".
+        if (floppy || d.emulated) return finish(INVALID);
         return finish(ah == 0x48 ? parameters_call(call, d) : lba_call(call, d, ah));
-    case 0x4B:  // El Torito 4B00h (terminate emulation) / 4B01h (status): only the boot CD
-        if (call.al() > 1) break;
-        if (d.kind != Kind::Cd || !cd_boot_) return finish(INVALID);
-        write_el_torito_packet(call);
-        return finish(OK);
     default:
         break;
     }
@@ -270,16 +303,30 @@ void Bios::disk(RealModeCall& call) {
     mem_.write_bytes(status_byte, &INVALID, 1);
 }
 
-// The specification packet at DS:SI (13h bytes) describing the no-emulation boot.
-void Bios::write_el_torito_packet(RealModeCall& call) {
+// AX=4B00h (terminate emulation) and 4B01h (status): the specification packet at DS:SI for
+// the drive booted from the CD; 4B00h also takes DL = 7Fh (any) and ends an emulation. Other
+// drives fail: GRUB and ISOLINUX tell the CD they came from by it.
+uint8_t Bios::el_torito_call(RealModeCall& call) {
+    const uint8_t dl = call.reg8(2);
+    const bool terminate = call.al() == 0x00;
+    if (!cd_boot_ || (dl != cd_boot_->drive() && !(terminate && dl == 0x7F))) return INVALID;
+    // 13h bytes: size, media type, drive, controller, image LBA, device, cache segment, load
+    // segment, sectors loaded, and the emulated disk's cylinders, sectors and heads (counts, in
+    // AH=08h's CH/CL/DH layout, as SeaBIOS and the Bochs BIOS give them).
+    const BootImage& b = *cd_boot_;
     uint8_t p[0x13] = {};
     p[0] = sizeof p;
-    p[1] = 0x00;  // no emulation
-    p[2] = 0xE0;  // the drive it is
-    std::memcpy(p + 4, &cd_boot_->load_rba, 4);
-    std::memcpy(p + 0x0C, &cd_boot_->load_segment, 2);
-    std::memcpy(p + 0x0E, &cd_boot_->sector_count, 2);
+    p[1] = uint8_t(b.media);
+    p[2] = b.drive();
+    std::memcpy(p + 4, &b.load_rba, 4);
+    std::memcpy(p + 0x0C, &b.load_segment, 2);
+    std::memcpy(p + 0x0E, &b.sector_count, 2);
+    p[0x10] = uint8_t(b.geometry.cylinders);
+    p[0x11] = uint8_t((b.geometry.cylinders >> 2 & 0xC0) | b.geometry.sectors);
+    p[0x12] = uint8_t(b.geometry.heads);
     call.write(call.sreg(cpu::DS), call.reg16(cpu::ESI), p, sizeof p);
+    if (terminate && b.emulated()) end_cd_boot(call);
+    return OK;
 }
 
 }  // namespace jitpc::bios

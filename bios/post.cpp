@@ -1,5 +1,4 @@
 // Power-on self test (the host half) and the two services that read what it recorded.
-#include <algorithm>
 #include <stdexcept>
 
 #include "bios/acpi_tables.h"
@@ -18,6 +17,7 @@ constexpr uint32_t ONE_MIB = 0x100000;
 
 void Bios::post(RealModeCall& call) {
     wait_until_.reset();
+    cd_boot_.reset();
     build_memory_map();
     init_bda(call);
     install_acpi();
@@ -46,21 +46,12 @@ void Bios::init_bda(RealModeCall& call) {
     auto w16 = [&](uint32_t off, uint16_t v) { call.write<uint16_t>(0, bda::BASE + off, v); };
     for (unsigned i = 0; i < std::size(COM_BASES); ++i) w16(bda::COM_PORTS + 2 * i, COM_BASES[i]);
 
-    const unsigned floppies = unsigned(std::count_if(std::begin(cfg_.drives.floppy),
-                                                     std::end(cfg_.drives.floppy),
-                                                     [](auto* d) { return d != nullptr; }));
-    const unsigned hard_disks = unsigned(std::count_if(std::begin(cfg_.drives.hard),
-                                                       std::end(cfg_.drives.hard),
-                                                       [](auto* d) { return d != nullptr; }));
-    uint16_t equipment = bda::EQ_X87 | bda::EQ_VIDEO_80X25_COLOUR |
-                         uint16_t(std::size(COM_BASES) << bda::EQ_SERIAL_COUNT_SHIFT);
-    if (floppies)
-        equipment |= bda::EQ_FLOPPY_PRESENT | uint16_t((floppies - 1) << bda::EQ_FLOPPY_COUNT_SHIFT);
-    w16(bda::EQUIPMENT, equipment);
+    w16(bda::EQUIPMENT, bda::EQ_X87 | bda::EQ_VIDEO_80X25_COLOUR |
+                            uint16_t(std::size(COM_BASES) << bda::EQ_SERIAL_COUNT_SHIFT));
+    write_drive_counts(call);
     w16(bda::BASE_MEMORY_KIB, uint16_t(EBDA >> 10));
     w16(bda::EBDA_SEGMENT, uint16_t(EBDA >> 4));
     call.write<uint8_t>(uint16_t(EBDA >> 4), 0, EBDA_KIB);
-    w8(bda::HARD_DISK_COUNT, uint8_t(hard_disks));
 
     w16(bda::KBD_HEAD, bda::KBD_BUFFER);
     w16(bda::KBD_TAIL, bda::KBD_BUFFER);
@@ -79,6 +70,24 @@ void Bios::init_bda(RealModeCall& call) {
     w8(bda::PALETTE, 0x30);
     w8(bda::VIDEO_ROWS_MINUS_1, ROWS - 1);
     w16(bda::CHAR_HEIGHT, 16);
+}
+
+// The diskette bits of the equipment word and the hard disk count, El Torito's emulated disk
+// included (a reboot or AX=4B00h takes it out again).
+void Bios::write_drive_counts(RealModeCall& call) {
+    constexpr uint32_t equipment_at = bda::BASE + bda::EQUIPMENT;
+    const unsigned floppies = drive_count(false);
+    uint16_t equipment = call.read<uint16_t>(0, equipment_at) &
+                         uint16_t(~(bda::EQ_FLOPPY_PRESENT | 3u << bda::EQ_FLOPPY_COUNT_SHIFT));
+    if (floppies)
+        equipment |= bda::EQ_FLOPPY_PRESENT | uint16_t((floppies - 1) << bda::EQ_FLOPPY_COUNT_SHIFT);
+    call.write<uint16_t>(0, equipment_at, equipment);
+    call.write<uint8_t>(0, bda::BASE + bda::HARD_DISK_COUNT, uint8_t(drive_count(true)));
+}
+
+void Bios::end_cd_boot(RealModeCall& call) {
+    cd_boot_.reset();
+    write_drive_counts(call);
 }
 
 // The tables go to the reserved block at the top of RAM; the RSDP into its ROM slot (both ROM

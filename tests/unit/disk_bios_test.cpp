@@ -1,12 +1,14 @@
 // The BIOS's view of drives: diskette formats, the LBA-assisted hard disk translation and the
-// El Torito boot catalog checks.
+// El Torito boot catalog: the entry that boots, emulated disks' geometry, refusals.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,14 +67,25 @@ struct TempCd {
     ~TempCd() {
         if (!path.empty()) std::remove(path.c_str());
     }
+    // The boot image the BIOS finds on it, or nothing with `why` set.
+    std::optional<bios::BootImage> boot(std::string& why) {
+        storage::DiskImage img = open();
+        return bios::find_boot_image(img, why);
+    }
+    std::optional<bios::BootImage> boot() {
+        std::string why;
+        return boot(why);
+    }
 };
 
-// A boot record at 17 pointing at a catalog at 20 whose initial entry names `media`.
-void make_bootable(TempCd& cd, uint8_t media) {
+// A boot record at 17 pointing at a catalog at 20 (validation entry for `platform`) whose
+// initial entry names `media`.
+void make_bootable(TempCd& cd, uint8_t media, uint8_t platform = 0) {
     std::memcpy(cd.sector(17), "\0CD001\1EL TORITO SPECIFICATION", 30);
     cd.sector(17)[0x47] = 20;
     uint8_t* cat = cd.sector(20);
     cat[0] = 1;
+    cat[1] = platform;
     cat[0x1E] = 0x55;
     cat[0x1F] = 0xAA;
     uint16_t sum = 0;
@@ -86,47 +99,116 @@ void make_bootable(TempCd& cd, uint8_t media) {
     cat[0x28] = 21;  // load RBA
 }
 
+std::array<uint32_t, 3> chs(const Geometry& g) { return {g.cylinders, g.heads, g.sectors}; }
+
 }  // namespace
 
 TEST_CASE("El Torito no-emulation boot image") {
     TempCd cd(32);
     make_bootable(cd, 0);
-    storage::DiskImage img = cd.open();
-    std::string why;
-    const auto boot = bios::find_boot_image(img, why);
+    const auto boot = cd.boot();
     REQUIRE(boot);
     CHECK(boot->load_rba == 21);
     CHECK(boot->load_segment == 0x07C0);
     CHECK(boot->sector_count == 4);
 }
 
+TEST_CASE("El Torito diskette emulation: the geometry of the media type, drive 00h") {
+    struct Case {
+        uint8_t media;
+        unsigned cd_sectors;                // after the 21 the catalog takes
+        std::array<uint32_t, 3> geometry;
+        uint8_t type;
+        uint64_t sectors;                   // the emulated disk's size
+    };
+    for (const Case& c : {Case{1, 600, {80, 2, 15}, 2, 2400}, Case{2, 720, {80, 2, 18}, 4, 2880},
+                          Case{3, 100, {80, 2, 36}, 5, 400}}) {  // the last cut short by the CD's end
+        CAPTURE(c.media);
+        TempCd cd(21 + c.cd_sectors);
+        make_bootable(cd, c.media);
+        const auto boot = cd.boot();
+        REQUIRE(boot);
+        CHECK(uint8_t(boot->media) == c.media);
+        CHECK(boot->drive() == 0x00);
+        CHECK(chs(boot->geometry) == c.geometry);
+        CHECK(boot->floppy_type == c.type);
+        CHECK(boot->sectors == c.sectors);
+    }
+}
+
+TEST_CASE("El Torito hard disk emulation: the geometry of the first partition's end, drive 80h") {
+    TempCd cd(21 + 1008);
+    make_bootable(cd, 4);
+    uint8_t* end = cd.sector(21) + 446 + 5;
+    end[0] = 15;                    // last head
+    end[1] = 63 | (300 >> 2 & 0xC0);  // sectors per track, cylinder bits 9-8
+    end[2] = 300 & 0xFF;            // last cylinder 300
+    const auto boot = cd.boot();
+    REQUIRE(boot);
+    CHECK(boot->drive() == 0x80);
+    CHECK(chs(boot->geometry) == std::array<uint32_t, 3>{301, 16, 63});
+    CHECK(boot->sectors == 1008 * 4);  // what the CD holds, less than the geometry's 301 cylinders
+}
+
+TEST_CASE("El Torito: a catalog for UEFI first boots its x86 section's bootable entry") {
+    TempCd cd(32);
+    make_bootable(cd, 0, 0xEF);  // the default entry is the UEFI image's
+    uint8_t* e = cd.sector(20) + 64;
+    e[0] = 0x90;  // section header, more follow: UEFI, one entry
+    e[1] = 0xEF;
+    e[2] = 1;
+    e[32] = 0x88;
+    e[32 + 8] = 30;
+    e += 64;
+    e[0] = 0x91;  // final section header: x86, a non-bootable entry, then the bootable one
+    e[1] = 0x00;
+    e[2] = 2;
+    e[32 + 8] = 24;
+    e[64] = 0x88;
+    e[64 + 6] = 4;
+    e[64 + 8] = 22;
+    const auto boot = cd.boot();
+    REQUIRE(boot);
+    CHECK(boot->load_rba == 22);
+    CHECK(boot->sector_count == 4);
+    CHECK(boot->media == bios::Media::None);
+}
+
 TEST_CASE("El Torito refusals") {
     std::string why;
-    SUBCASE("emulation modes") {
+    SUBCASE("unknown media type") {
         TempCd cd(32);
-        make_bootable(cd, 2);
-        storage::DiskImage img = cd.open();
-        CHECK_FALSE(bios::find_boot_image(img, why));
-        CHECK(why.find("emulation") != std::string::npos);
+        make_bootable(cd, 5);
+        CHECK_FALSE(cd.boot(why));
+        CHECK(why.find("media type 5") != std::string::npos);
+    }
+    SUBCASE("hard disk emulation without a partition table") {
+        TempCd cd(32);
+        make_bootable(cd, 4);
+        CHECK_FALSE(cd.boot(why));
+        CHECK(why.find("partition") != std::string::npos);
+    }
+    SUBCASE("UEFI only") {
+        TempCd cd(32);
+        make_bootable(cd, 0, 0xEF);
+        CHECK_FALSE(cd.boot(why));
+        CHECK(why.find("no x86 entry") != std::string::npos);
     }
     SUBCASE("bad checksum") {
         TempCd cd(32);
         make_bootable(cd, 0);
         cd.sector(20)[4] ^= 1;
-        storage::DiskImage img = cd.open();
-        CHECK_FALSE(bios::find_boot_image(img, why));
+        CHECK_FALSE(cd.boot(why));
         CHECK(why.find("validation") != std::string::npos);
     }
     SUBCASE("no boot record") {
         TempCd cd(32);
-        storage::DiskImage img = cd.open();
-        CHECK_FALSE(bios::find_boot_image(img, why));
+        CHECK_FALSE(cd.boot(why));
     }
     SUBCASE("catalog outside the image") {
         TempCd cd(32);
         make_bootable(cd, 0);
         cd.data.resize(18 * bios::CD_SECTOR);  // ends before the catalog
-        storage::DiskImage img = cd.open();
-        CHECK_FALSE(bios::find_boot_image(img, why));
+        CHECK_FALSE(cd.boot(why));
     }
 }
