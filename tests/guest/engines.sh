@@ -7,6 +7,8 @@
 # -stats retired-instruction count and virtual time, and the final state that -dump-on-exit
 # writes (registers, segments, control registers, VGA text, memory around CS:EIP and SS:ESP).
 # The dump's block history is left out: blocks the JIT chains to never pass the dispatcher.
+# With $SCREEN set to a file of extended regular expressions, each must match a line of the VGA
+# text page in the dump (a guest that shows its state only on the screen).
 jitpc=$1 img=$2 expect=$3 load=$4
 want=${5:-33}
 [ $# -ge 5 ] && shift 5 || shift $#
@@ -31,6 +33,14 @@ for engine in interp jit; do
         diff "$expect" "$dir/$engine.out"; exit 1
     fi
     grep -q '^EIP=' "$dir/$engine.dump" || { echo "FAIL: no state dump from -engine $engine"; exit 1; }
+    if [ -n "${SCREEN:-}" ]; then
+        sed -n '/^VGA text:/,/^EAX=/s/^  |//p' "$dir/$engine.dump" > "$dir/$engine.screen"
+        while IFS= read -r want_line; do
+            [ -z "$want_line" ] || grep -Eq -- "$want_line" "$dir/$engine.screen" || {
+                echo "FAIL: $img under -engine $engine: no line of the screen matches '$want_line':"
+                cat "$dir/$engine.screen"; exit 1; }
+        done < "$SCREEN"
+    fi
     grep -v '^jitpc: JIT:' "$dir/$engine.err" > "$dir/$engine.msgs"
     sed '/^last [0-9]* blocks entered/,/^memory around/{/^memory around/!d;}' "$dir/$engine.dump" > "$dir/$engine.state"
 done

@@ -4,8 +4,10 @@
 run_linux_test.py EMULATOR GUESTDIR VARIANT
 
 VARIANT: kernel-128m, kernel-1g (direct -kernel), grub-{hda,cdrom}-{linux,linux16} (the GRUB
-hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), determinism (two runs of
-kernel-128m: identical output and identical -stats counts).
+hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), isolinux-cdrom (a CD built
+here with Debian's ISOLINUX, isolinux and syslinux-common packages, booting the kernel and initrd),
+determinism (two runs of kernel-128m: identical output and identical -stats counts). A
+`-interp` suffix runs jitpc's reference interpreter instead of the JIT.
 
 The run passes when every check of guests/debian/init printed PASS, the emulator exited with
 status 0 (the guest's poweroff) and the kernel log has the lines BRINGUP.md asks for and none of
@@ -15,8 +17,10 @@ JITPC_LINUX_EMULATOR=qemu-system-i386 runs the same checks on QEMU instead of EM
 the checks themselves are right. Exit 77 (skipped) only when no Debian mirror can be reached.
 """
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -37,6 +41,9 @@ LOG_ABSENT = ["unchecked MSR access", "WARNING:", "BUG:", "Call Trace", "LSR saf
               "unable to open an initial console"]
 # 20 G ticks: about 80 s of interpretation, ten times what a boot plus the checks needs.
 MAX_INSNS = "20000000000"
+# ISOLINUX from Debian's packages: the boot image and the module it loads first.
+ISOLINUX_BIN = Path("/usr/lib/ISOLINUX/isolinux.bin")
+LDLINUX_C32 = Path("/usr/lib/syslinux/modules/bios/ldlinux.c32")
 
 
 class Emulator:
@@ -54,18 +61,46 @@ class Emulator:
         # jitpc's virtual clock makes it exact.
         self.present = [l for l in LOG_PRESENT if not (self.qemu and "Fast TSC" in l)]
 
-    def args(self, stats=False):
+    def args(self, stats=False, engine=None):
         extra = [] if self.qemu else ["-max-insns", MAX_INSNS] + (["-stats"] if stats else [])
+        if engine and not self.qemu:
+            extra += ["-engine", engine]
         # -snapshot: parallel variants share the test disks, and nothing may change them.
         return self.cmd + ["-nographic", "-no-reboot", "-snapshot"] + extra
 
 
-def machine_args(variant, g):
+def isolinux_cd(g, work):
+    """An ISOLINUX CD (no-emulation boot, boot info table) whose isolinux.cfg boots the kernel
+    and initrd in test mode at once, ISOLINUX itself on the serial console."""
+    missing = [str(p) for p in (ISOLINUX_BIN, LDLINUX_C32) if not p.is_file()]
+    if missing:
+        raise SystemExit(f"run_linux_test: FAIL: {', '.join(missing)} missing (scripts/install-deps)")
+    root = work / "root"
+    (root / "isolinux").mkdir(parents=True)
+    shutil.copy(ISOLINUX_BIN, root / "isolinux")
+    shutil.copy(LDLINUX_C32, root / "isolinux")
+    shutil.copy(g / "vmlinuz", root)
+    shutil.copy(g / "initrd.img", root)
+    (root / "isolinux" / "isolinux.cfg").write_text(
+        f"SERIAL 0 115200\nPROMPT 0\nDEFAULT linux\nLABEL linux\n"
+        f"  KERNEL /vmlinuz\n  APPEND initrd=/initrd.img {APPEND}\n")
+    iso = work / "isolinux.iso"
+    subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-o", str(iso), "-b",
+                    "isolinux/isolinux.bin", "-c", "isolinux/boot.cat", "-no-emul-boot",
+                    "-boot-load-size", "4", "-boot-info-table", str(root)],
+                   check=True, stderr=subprocess.DEVNULL)
+    return iso
+
+
+def machine_args(variant, g, work):
     kernel = ["-kernel", g / "vmlinuz", "-initrd", g / "initrd.img", "-append", APPEND]
     if variant in ("kernel-128m", "determinism"):
         return ["-m", "128M"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
     if variant == "kernel-1g":
         return ["-m", "1G"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
+    if variant == "isolinux-cdrom":
+        return ["-m", "128M", "-hda", g / "disk.img", "-cdrom", isolinux_cd(g, work), "-boot", "d",
+                "-drive", f"file={g / 'cd.iso'},media=cdrom,index=3"]
     _, where, entry = variant.split("-")
     iso = g / f"grub-{entry}.iso"
     if where == "hda":
@@ -78,10 +113,14 @@ def machine_args(variant, g):
 # The kernel's real-mode setup code prints this (early serial console): it must run for -kernel
 # and linux16, and must not for GRUB's `linux`, which enters the 32-bit entry point directly.
 SETUP_LINE = "Probing EDD"
+# ISOLINUX's banner, on the serial console once it has read its configuration.
+ISOLINUX_BANNER = "ISOLINUX 6.04"
 
 
 def path_lines(variant):
     """(present, absent) log lines that show the guest took the boot path the variant names."""
+    if variant.startswith("isolinux-"):
+        return [ISOLINUX_BANNER, SETUP_LINE], []
     if not variant.startswith("grub-"):
         return [SETUP_LINE], []
     entry = variant.split("-")[2]
@@ -167,6 +206,9 @@ def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__.split("\n\n")[1])
     emu, guest, variant = Emulator(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    engine = None
+    if variant.endswith("-interp"):
+        variant, engine = variant.removesuffix("-interp"), "interp"
     built = subprocess.run([sys.executable, str(ROOT / "scripts" / "debian-guest"), "--grub",
                             str(guest)])
     if built.returncode == SKIP:
@@ -175,14 +217,23 @@ def main():
     if built.returncode:
         print("run_linux_test: FAIL: scripts/debian-guest failed")
         return 1
-    name = f"{variant} on {' '.join(emu.cmd)}"
+    name = f"{sys.argv[3]} on {' '.join(emu.cmd)}"
+    work = Path(tempfile.mkdtemp(prefix="jitpc-linux-"))
+    try:
+        return run(emu, guest, variant, engine, name, work)
+    finally:
+        shutil.rmtree(work)
+
+
+def run(emu, guest, variant, engine, name, work):
     if variant != "determinism":
-        status, lines, err = boot(emu, emu.args() + machine_args(variant, guest))
+        status, lines, err = boot(emu, emu.args(engine=engine) + machine_args(variant, guest, work))
         return report(name, problems(emu, variant, status, lines), lines, err)
     if emu.qemu:
         print("run_linux_test: SKIP: QEMU runs are not deterministic; determinism is a jitpc check")
         return SKIP
-    runs = [boot(emu, emu.args(stats=True) + machine_args(variant, guest)) for _ in range(2)]
+    runs = [boot(emu, emu.args(stats=True, engine=engine) + machine_args(variant, guest, work))
+            for _ in range(2)]
     (s1, l1, e1), (s2, l2, e2) = runs
     found = problems(emu, variant, s1, l1)
     if l1 != l2:
