@@ -46,6 +46,7 @@ struct Drives {
     storage::DiskImage* floppy[2] = {};  // 0x00, 0x01
     storage::DiskImage* hard[2] = {};    // 0x80, 0x81: the IDE disks in channel order
     storage::DiskImage* cdrom = nullptr;  // 0xE0 (2048-byte blocks; El Torito when booted from)
+    uint8_t cdrom_slot = 0;               // its IDE slot: channel * 2 + (slave ? 1 : 0)
 };
 
 // A Linux kernel to start instead of a boot sector (-kernel with a bzImage).

@@ -318,6 +318,8 @@ uint8_t Bios::el_torito_call(RealModeCall& call) {
     p[0] = sizeof p;
     p[1] = uint8_t(b.media);
     p[2] = b.drive();
+    p[3] = cfg_.drives.cdrom_slot / 2;  // the IDE channel, and in the device word master/slave
+    p[8] = cfg_.drives.cdrom_slot % 2;
     std::memcpy(p + 4, &b.load_rba, 4);
     std::memcpy(p + 0x0C, &b.load_segment, 2);
     std::memcpy(p + 0x0E, &b.sector_count, 2);

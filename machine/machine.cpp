@@ -145,7 +145,10 @@ void Machine::start_firmware() {
     for (int i = 0; i < 4; ++i) {
         if (!drives.ide[i]) continue;
         if (drives.ide_cdrom[i]) {
-            if (!bc.drives.cdrom) bc.drives.cdrom = drives.ide[i].get();
+            if (!bc.drives.cdrom) {
+                bc.drives.cdrom = drives.ide[i].get();
+                bc.drives.cdrom_slot = uint8_t(i);
+            }
         } else if (hard < 2) {
             bc.drives.hard[hard++] = drives.ide[i].get();
         }

@@ -61,6 +61,10 @@ stage2:
     CHECK e, 5
     cmp byte [spec + 2], DRIVE
     CHECK e, 6
+    cmp byte [spec + 3], 1      ; the secondary IDE channel's
+    CHECK e, 12
+    cmp word [spec + 8], 0      ; master
+    CHECK e, 31
     cmp dword [spec + 4], 0     ; the image's LBA on the CD
     CHECK ne, 7
     cmp word [spec + 0x0C], 0x07C0
