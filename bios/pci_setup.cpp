@@ -2,6 +2,7 @@
 // code so the functions see ordinary configuration cycles.
 #include "bios/bios.h"
 #include "bios/pci_routing.h"
+#include "devices/i440fx.h"
 #include "devices/pci_bus.h"
 #include "devices/piix3.h"
 
@@ -27,6 +28,12 @@ void Bios::setup_pci() {
         bus_.io_write(devices::PciBus::PORT_BASE, 4, config_address(dev, func, r));
         return bus_.io_read(uint16_t(0xCFC + (r & 3)), size);
     };
+
+    // 0xC0000-0xEFFFF becomes read/write shadow RAM (nothing of ours lives there); the ROM at
+    // 0xF0000 stays the bus's.
+    using devices::I440fx;
+    for (unsigned i = 1; i < I440fx::PAM_COUNT; ++i)
+        write(I440fx::DEVICE, I440fx::FUNCTION, I440fx::PAM0 + i, 1, I440fx::PAM_RAM_PAIR);
 
     // PIRQ[A-D] to the ISA IRQs the DSDT's _PRT names (bios/pci_routing.h).
     for (unsigned n = 0; n < 4; ++n)

@@ -6,6 +6,7 @@ namespace jitpc::cpu {
 
 Cpu::Cpu(memory::PhysMemory& pm, Bus& b) : mem(pm), bus(b), mmu(*this, pm), code(pm) {
     mem.on_code_write = [this](uint32_t paddr, uint32_t len) { code.invalidate(paddr, len); };
+    mem.on_remap = [this] { mmu.flush_all(); };
     code.ctx = this;
     code.epoch = &code_epoch;
     code.on_new_code_page = [](void* ctx, uint32_t phys) {

@@ -41,7 +41,7 @@ Machine::Machine(const Config& cfg)
                                  [this](bool level) { pic.set_irq(12, level); },
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
-      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), vga(mem),
+      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
       acpi_pm(devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
                                       [this] { power_off(); }}),
       drives(open_drives(cfg)),
@@ -132,6 +132,9 @@ void Machine::start_firmware() {
         return;
     }
     if (!cfg_.kernel_path.empty() && bios::is_multiboot(cfg_.kernel_path)) {
+        // Started as firmware would leave the machine: 0xC0000-0xEFFFF is shadow RAM.
+        for (unsigned i = 1; i < devices::I440fx::PAM_COUNT; ++i)
+            host_bridge.config_write(devices::I440fx::PAM0 + i, 1, devices::I440fx::PAM_RAM_PAIR);
         bios::load_multiboot(mem, cpu, cfg_.kernel_path, cfg_.append, cfg_.initrd_path);
         return;
     }
@@ -294,6 +297,7 @@ int Machine::run() {
                 return 0;
             }
             bus.reset_requested = false;
+            host_bridge.reset_pam();  // the chipset's reset, as QEMU's system reset does
             cpu.reset();
             continue;
         }

@@ -27,18 +27,55 @@ PhysMemory::PhysMemory(uint64_t ram_bytes)
     }
 }
 
+PhysMemory::Page PhysMemory::routed(uint32_t page) const {
+    const Shadow& sh = shadow_[page - SHADOW_BASE / PAGE_SIZE];
+    const uint64_t addr = uint64_t(page) * PAGE_SIZE;
+    if (addr >= ram_bytes_) return sh.bus;  // no RAM beneath to shadow with
+    uint8_t* ram = ram_ + addr;
+    if (sh.read_ram) return Page{ram, nullptr, 0, sh.write_ram ? Kind::Ram : Kind::Rom};
+    if (sh.write_ram && sh.bus.kind != Kind::Mmio) return Page{sh.bus.host, nullptr, 0, Kind::ShadowWrite};
+    return sh.bus;
+}
+
+void PhysMemory::set_bus_page(uint32_t page, const Page& pg) {
+    if (page >= SHADOW_BASE / PAGE_SIZE && page < SHADOW_END / PAGE_SIZE) {
+        shadow_[page - SHADOW_BASE / PAGE_SIZE].bus = pg;
+        pages_[page] = routed(page);
+    } else {
+        pages_[page] = pg;
+    }
+}
+
+void PhysMemory::set_shadow(uint32_t base, uint32_t size, bool read_ram, bool write_ram) {
+    if (base % PAGE_SIZE || size % PAGE_SIZE || base < SHADOW_BASE || uint64_t(base) + size > SHADOW_END)
+        throw std::invalid_argument("shadow range must be page-aligned inside 0xC0000-0xFFFFF");
+    bool remapped = false;
+    for (uint32_t page = base / PAGE_SIZE; page < (base + size) / PAGE_SIZE; ++page) {
+        Shadow& sh = shadow_[page - SHADOW_BASE / PAGE_SIZE];
+        if (sh.read_ram == read_ram && sh.write_ram == write_ram) continue;
+        const uint8_t* before = pages_[page].host;
+        sh.read_ram = read_ram;
+        sh.write_ram = write_ram;
+        const Page now = routed(page);
+        // Blocks decoded from the bytes reads saw until now are not the code there any more.
+        if (now.host != before && code_[page] && on_code_write) on_code_write(page * PAGE_SIZE, PAGE_SIZE);
+        pages_[page] = now;
+        remapped = true;
+    }
+    if (remapped && on_remap) on_remap();
+}
+
 PhysMemory::~PhysMemory() { munmap(ram_, ram_map_bytes_); }
 
 void PhysMemory::map_rom(uint32_t base, std::span<const uint8_t> data) {
     if (base % PAGE_SIZE || data.size() % PAGE_SIZE || data.empty() ||
         uint64_t(base) + data.size() > (1ull << 32))
         throw std::invalid_argument("ROM region must be page-aligned and inside 4 GiB");
-    auto buf = std::make_unique<uint8_t[]>(data.size());
-    std::memcpy(buf.get(), data.data(), data.size());
-    for (size_t off = 0; off < data.size(); off += PAGE_SIZE) {
-        Page& pg = pages_[(base + off) >> 12];
-        pg = Page{buf.get() + off, nullptr, 0, Kind::Rom};
-    }
+    const uint32_t size = uint32_t(data.size());
+    auto buf = std::make_unique<uint8_t[]>(size);
+    std::memcpy(buf.get(), data.data(), size);
+    for (uint32_t off = 0; off < size; off += PAGE_SIZE)
+        set_bus_page((base + off) >> 12, Page{buf.get() + off, nullptr, 0, Kind::Rom});
     roms_.push_back(std::move(buf));
 }
 
@@ -46,7 +83,7 @@ void PhysMemory::map_mmio(uint32_t base, uint32_t size, MmioDevice* dev) {
     if (base % PAGE_SIZE || size % PAGE_SIZE || size == 0 || uint64_t(base) + size > (1ull << 32))
         throw std::invalid_argument("MMIO region must be page-aligned and inside 4 GiB");
     for (uint32_t off = 0; off < size; off += PAGE_SIZE)
-        pages_[(base + off) >> 12] = Page{nullptr, dev, base, Kind::Mmio};
+        set_bus_page((base + off) >> 12, Page{nullptr, dev, base, Kind::Mmio});
 }
 
 void PhysMemory::log_unmapped(uint32_t paddr, bool write) {
@@ -63,7 +100,9 @@ uint32_t PhysMemory::read(uint32_t paddr, unsigned size) {
     const Page& pg = pages_[paddr >> 12];
     switch (pg.kind) {
     case Kind::Ram:
-    case Kind::Rom: {
+    case Kind::Rom:
+    case Kind::ShadowWrite: {
+        if (!pg.host) break;  // write-only shadow RAM over an empty bus
         uint32_t v = 0;
         std::memcpy(&v, pg.host + (paddr & 0xFFF), size);
         return v;
@@ -83,6 +122,8 @@ void PhysMemory::write(uint32_t paddr, unsigned size, uint32_t value) {
         std::memcpy(pg.host + (paddr & 0xFFF), &value, size);
         return;
     case Kind::Rom: return;  // writes to ROM are ignored, as on a real board without shadowing
+    // Code decoded here came from the bus, not from this RAM: nothing to invalidate.
+    case Kind::ShadowWrite: std::memcpy(ram_ + paddr, &value, size); return;
     case Kind::Mmio: pg.mmio->mmio_write(paddr - pg.mmio_base, size, value); return;
     case Kind::Unmapped: log_unmapped(paddr, true); return;
     }
@@ -111,6 +152,8 @@ void PhysMemory::copy(uint32_t paddr, const void* src, size_t n, bool allow_rom)
         if (pg.kind == Kind::Ram || (pg.kind == Kind::Rom && allow_rom)) {
             touch_code(paddr, uint32_t(chunk));
             std::memcpy(pg.host + (paddr & 0xFFF), in, chunk);
+        } else if (pg.kind == Kind::ShadowWrite) {
+            std::memcpy(ram_ + paddr, in, chunk);
         } else if (pg.kind != Kind::Rom) {
             for (size_t i = 0; i < chunk; ++i) write(paddr + uint32_t(i), 1, in[i]);
         }

@@ -3,6 +3,11 @@
 // Every write that does not come through a TLB fast-path hit (the CPU slow path, loaders, BIOS
 // services, DMA) goes through write()/write_bytes(), which notice pages holding decoded code and
 // tell the code cache before the bytes change.
+//
+// 0xC0000-0xFFFFF is shadowable, as the chipset's PAM registers make it: each page reads either
+// the bus (what map_rom/map_mmio put there, or nothing) or the RAM beneath, and writes either the
+// bus or that RAM, independently (set_shadow). A new PhysMemory reads and writes RAM there; the
+// i440FX applies its reset state when the machine is built.
 #pragma once
 
 #include <cstddef>
@@ -42,9 +47,17 @@ public:
     // Maps an MMIO region (page-aligned); the device outlives this object's use of it.
     void map_mmio(uint32_t base, uint32_t size, MmioDevice* dev);
 
-    // Host pointer to the page holding `paddr` when it is RAM or ROM, else nullptr.
+    // Routes reads and writes of [base, base + size) (page-aligned, inside the shadowable range)
+    // to the RAM beneath or to the bus. Pages whose reads change source lose their decoded code
+    // and every TLB entry is dropped (on_remap) before the new routing holds.
+    void set_shadow(uint32_t base, uint32_t size, bool read_ram, bool write_ram);
+    static constexpr uint32_t SHADOW_BASE = 0xC0000, SHADOW_END = 0x100000;
+
+    // Host pointer to the bytes reads of `paddr`'s page see when they are RAM or ROM, else
+    // nullptr.
     uint8_t* host_page(uint32_t paddr) const { return pages_[paddr >> 12].host; }
-    bool is_rom(uint32_t paddr) const { return pages_[paddr >> 12].kind == Kind::Rom; }
+    // Reads and writes both reach host_page (plain RAM): the only pages a TLB entry may write
+    // straight to.
     bool is_ram(uint32_t paddr) const { return pages_[paddr >> 12].kind == Kind::Ram; }
 
     // Slow-path accesses: any kind of page, size 1/2/4, must not cross a page.
@@ -71,11 +84,15 @@ public:
     void set_code_mask(uint32_t paddr, uint64_t mask) { code_[paddr >> 12] = mask; }
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
     std::function<void(uint32_t, uint32_t)> on_code_write;
+    // Called when set_shadow changed what an address reaches, so cached translations go.
+    std::function<void()> on_remap;
     // Accesses to unmapped space are logged once per page unless this is off (fuzzing).
     bool log_unmapped_accesses = true;
 
 private:
-    enum class Kind : uint8_t { Unmapped, Ram, Rom, Mmio };
+    // Rom: reads host, writes are dropped. ShadowWrite: reads host (a ROM, or 0xFF bytes when
+    // null), writes go to the RAM beneath (ram_ + paddr).
+    enum class Kind : uint8_t { Unmapped, Ram, Rom, Mmio, ShadowWrite };
     struct Page {
         uint8_t* host = nullptr;
         MmioDevice* mmio = nullptr;
@@ -87,6 +104,14 @@ private:
     }
     void copy(uint32_t paddr, const void* src, size_t n, bool allow_rom);
     void log_unmapped(uint32_t paddr, bool write);
+    // Where a page goes: the bus for shadowable pages that do not route there to RAM.
+    void set_bus_page(uint32_t page, const Page& pg);
+    Page routed(uint32_t page) const;
+    static constexpr uint32_t SHADOW_PAGES = (SHADOW_END - SHADOW_BASE) / PAGE_SIZE;
+    struct Shadow {
+        Page bus;  // what the bus answers at this page
+        bool read_ram = true, write_ram = true;
+    };
 
     uint64_t ram_bytes_;
     uint8_t* ram_ = nullptr;
@@ -95,6 +120,7 @@ private:
     std::vector<uint64_t> code_;
     std::vector<std::unique_ptr<uint8_t[]>> roms_;
     std::vector<uint32_t> logged_unmapped_;
+    Shadow shadow_[SHADOW_PAGES];
 };
 
 }  // namespace jitpc::memory

@@ -80,7 +80,6 @@ TlbEntry& Mmu::lookup(uint32_t lin, Access acc, bool user) {
         throw;
     }
     uint8_t* host = pm_.host_page(w.phys);
-    const bool rom = pm_.is_rom(w.phys);
     e.phys = w.phys;
     e.large_base = w.large_base;
     e.global = w.global;
@@ -90,7 +89,7 @@ TlbEntry& Mmu::lookup(uint32_t lin, Access acc, bool user) {
     e.tag[ACC_READ] = rd;
     e.tag[ACC_EXEC] = rd;
     if (w.writable && w.dirty)
-        e.tag[ACC_WRITE] = page | ((host && !rom) ? 0 : TLB_SLOW) |
+        e.tag[ACC_WRITE] = page | (pm_.is_ram(w.phys) ? 0 : TLB_SLOW) |
                            (pm_.holds_code(w.phys) ? TLB_CODE : 0);
     else
         e.tag[ACC_WRITE] = TLB_INVALID;

@@ -14,7 +14,8 @@ namespace {
 struct PciFixture {
     std::vector<bool> resets;  // one entry per reset request: was it a hard reset
     PciBus bus{[this](bool hard) { resets.push_back(hard); }};
-    devices::I440fx host;
+    memory::PhysMemory mem{2u << 20};
+    devices::I440fx host{mem};
     devices::Piix3Isa isa;
     devices::Piix3Ide ide;
     PciFixture() {
