@@ -187,17 +187,33 @@ std::string parse_boot(const std::string& arg) {
     return order;
 }
 
+// -global isa-debugcon.iobase=PORT, QEMU's way of moving the debug console (SeaBIOS logs to
+// 0x402). Other -global properties are not modelled.
+uint16_t parse_global(const std::string& s) {
+    const std::string key = "isa-debugcon.iobase=";
+    if (s.rfind(key, 0) != 0)
+        throw std::runtime_error("-global: '" + s + "' (only isa-debugcon.iobase=PORT is known)");
+    const std::string v = s.substr(key.size());
+    char* end = nullptr;
+    const unsigned long long port = std::strtoull(v.c_str(), &end, 0);
+    if (v.empty() || *end || port > 0xFFFF)
+        throw std::runtime_error("-global: isa-debugcon.iobase '" + v + "' is not an I/O port");
+    return uint16_t(port);
+}
+
 }  // namespace
 
 const char* usage() {
     return "usage: jitpc [options]\n"
            "  -m SIZE               guest RAM (default 128M; suffix K, M or G; 2M to 3584M)\n"
-           "  -bios FILE            raw 64 KiB or 128 KiB firmware image\n"
+           "  -bios FILE            raw 64, 128 or 256 KiB firmware image (SeaBIOS, Bochs BIOS)\n"
            "  -kernel FILE          Multiboot kernel (ELF or a.out-kludge image)\n"
            "  -append CMDLINE       kernel command line\n"
            "  -initrd FILE[,FILE]   Multiboot modules\n"
            "  -debugcon DEV         port 0xE9 console: stdio, file:PATH, none (default: stdio with\n"
            "                        -nographic, none while the terminal shows the screen)\n"
+           "  -global isa-debugcon.iobase=PORT\n"
+           "                        move the debug console from 0xE9 (SeaBIOS logs to 0x402)\n"
            "  -engine jit|interp    execution engine: the JIT (default) or the reference interpreter\n"
            "  -jit-inexact          (measurement only) linked JIT blocks do not stop at the next\n"
            "                        event: event timing becomes inexact and runs stop being\n"
@@ -250,6 +266,7 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-append") o.machine.append = need(i);
         else if (a == "-initrd") o.machine.initrd_path = need(i);
         else if (a == "-debugcon") o.debugcon = need(i);
+        else if (a == "-global") o.machine.debugcon_port = parse_global(need(i));
         else if (a == "-hda") o.machine.drives.push_back({need(i), {}, false, 0, false});
         else if (a == "-hdb") o.machine.drives.push_back({need(i), {}, false, 1, false});
         else if (a == "-cdrom") o.machine.drives.push_back({need(i), {}, true, 2, false});

@@ -89,7 +89,7 @@ Machine::Machine(const Config& cfg)
         clock.arm(input_timer_, INPUT_POLL_TICKS);
     }
     bus.claim(0x92, 1, &system_control_);
-    bus.claim(0xE9, 1, &debugcon_);
+    bus.claim(cfg.debugcon_port, 1, &debugcon_);
     bus.claim(0xF4, 1, &debug_exit_);
     start_firmware();
     if (cfg.trace) attach_trace(cfg.trace);

@@ -52,6 +52,7 @@ struct Config {
     std::string bios_path;
     std::string kernel_path, append, initrd_path;
     std::FILE* debugcon = stdout;
+    uint16_t debugcon_port = 0xE9;  // -global isa-debugcon.iobase=
     std::FILE* trace = nullptr;  // instruction trace destination, or none
     bool no_reboot = false;
     uint64_t max_instructions = 0;  // 0: unlimited

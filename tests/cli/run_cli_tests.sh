@@ -99,6 +99,14 @@ head -c 1000 /dev/zero > "$dir/odd.img"
 expect_error "disk image not a multiple of 512 bytes" -hda "$dir/odd.img" -bios "$dir/exit5.rom"
 expect_error "missing disk image" -hda "$dir/no-such-disk.img" -bios "$dir/exit5.rom"
 expect_status "debug exit port" 11 -bios "$dir/exit5.rom"
+{ head -c 196608 /dev/zero; cat "$dir/exit5.rom"; } > "$dir/exit5_256k.rom"
+expect_status "256 KiB -bios image" 11 -bios "$dir/exit5_256k.rom"
+expect_error "-global with an unknown property" -global isa-fdc.driveA=x -bios "$dir/exit5.rom"
+expect_error "-global isa-debugcon.iobase out of range" -global isa-debugcon.iobase=0x10000 -bios "$dir/exit5.rom"
+# mov dx, 0x402; mov al, 'J'; out dx, al; mov al, 5; out 0xF4, al; hlt
+rom "$dir/port402.rom" ba 02 04 b0 4a ee b0 05 e6 f4 f4
+timeout 30 "$jitpc" -debugcon "file:$dir/402.log" -global isa-debugcon.iobase=0x402 -bios "$dir/port402.rom" > /dev/null 2>&1
+if [ "$?" -eq 11 ] && [ "$(cat "$dir/402.log")" = J ]; then ok; else bad "-global isa-debugcon.iobase=0x402: the byte did not reach -debugcon's file"; fi
 expect_error "missing -cdrom image" -cdrom "$dir/no-such.iso" -bios "$dir/exit5.rom"
 head -c 1024000 /dev/zero > "$dir/odd.flp"
 expect_error "diskette image of no diskette size" -fda "$dir/odd.flp"
