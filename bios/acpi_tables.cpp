@@ -32,6 +32,11 @@ constexpr uint8_t GAS_SYSTEM_IO = 1;
 class Writer {
 public:
     explicit Writer(std::vector<uint8_t>& b) : b_(b) {}
+    // An absolute address, recorded for loaders that move the blob.
+    void pointer(uint32_t at, uint64_t v, uint8_t n) {
+        put(at, v, n);
+        pointers.push_back({at, n});
+    }
     void put(uint32_t at, uint64_t v, unsigned n) {
         for (unsigned i = 0; i < n; ++i) b_.at(at + i) = uint8_t(v >> (8 * i));
     }
@@ -55,7 +60,10 @@ public:
     void seal(uint32_t at, uint32_t length, uint32_t checksum_at) {
         b_[checksum_at] = 0;
         b_[checksum_at] = uint8_t(-acpi_sum({b_.data() + at, length}));
+        checksums.push_back({at, length, checksum_at});
     }
+    std::vector<AcpiPointer> pointers;
+    std::vector<AcpiChecksum> checksums;
 
 private:
     std::vector<uint8_t>& b_;
@@ -84,12 +92,12 @@ AcpiTables build_acpi(uint32_t base) {
     w.put(facs + 32, 1, 1);  // version (ACPI 2.0)
 
     w.header(rsdt, "RSDT", RSDT_SIZE, 1);
-    w.put(rsdt + 36, base + fadt, 4);
+    w.pointer(rsdt + 36, base + fadt, 4);
     w.seal(rsdt, RSDT_SIZE, rsdt + 9);
 
     w.header(fadt, "FACP", FADT_SIZE, 3);
-    w.put(fadt + F_FIRMWARE_CTRL, base + facs, 4);
-    w.put(fadt + F_DSDT, base + dsdt, 4);
+    w.pointer(fadt + F_FIRMWARE_CTRL, base + facs, 4);
+    w.pointer(fadt + F_DSDT, base + dsdt, 4);
     w.put(fadt + F_SCI_INT, AcpiPm::SCI_IRQ, 2);
     w.put(fadt + F_SMI_CMD, 0, 4);
     w.put(fadt + F_PM1A_EVT_BLK, AcpiPm::EVT_PORT, 4);
@@ -106,14 +114,14 @@ AcpiTables build_acpi(uint32_t base) {
           4);
     w.gas_io(fadt + F_RESET_REG, RESET_PORT, 8);
     w.put(fadt + F_RESET_VALUE, RESET_VALUE, 1);
-    w.put(fadt + F_X_FIRMWARE_CTRL, base + facs, 8);
-    w.put(fadt + F_X_DSDT, base + dsdt, 8);
+    w.pointer(fadt + F_X_FIRMWARE_CTRL, base + facs, 8);
+    w.pointer(fadt + F_X_DSDT, base + dsdt, 8);
     w.gas_io(fadt + F_X_PM1A_EVT_BLK, AcpiPm::EVT_PORT, 8 * AcpiPm::EVT_LEN);
     w.gas_io(fadt + F_X_PM1A_CNT_BLK, AcpiPm::CNT_PORT, 8 * AcpiPm::CNT_LEN);
     w.seal(fadt, FADT_SIZE, fadt + 9);
 
     w.bytes(dsdt, dsdt_aml);
-    return {std::move(b), base + rsdt};
+    return {std::move(b), base + rsdt, std::move(w.pointers), std::move(w.checksums)};
 }
 
 std::vector<uint8_t> rsdp(uint32_t rsdt_addr) {
@@ -122,8 +130,8 @@ std::vector<uint8_t> rsdp(uint32_t rsdt_addr) {
     w.bytes(0, {reinterpret_cast<const uint8_t*>("RSD PTR "), 8});
     w.bytes(9, OEM_ID);
     w.put(15, 0, 1);  // revision 0: ACPI 1.0 RSDP, RSDT only
-    w.put(16, rsdt_addr, 4);
-    w.seal(0, RSDP_SIZE, 8);
+    w.put(RSDP_RSDT.at, rsdt_addr, RSDP_RSDT.size);
+    w.seal(RSDP_CHECKSUM.start, RSDP_CHECKSUM.length, RSDP_CHECKSUM.at);
     return b;
 }
 

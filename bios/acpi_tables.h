@@ -25,9 +25,22 @@ constexpr uint32_t FACS_SIZE = 64;
 constexpr uint16_t RESET_PORT = 0xCF9;
 constexpr uint8_t RESET_VALUE = 0x06;
 
+// Where a blob holds an absolute address (of `size` bytes, little-endian) and which bytes a
+// checksum covers: what a loader that places the blob elsewhere must patch (fw_cfg's
+// etc/table-loader).
+struct AcpiPointer {
+    uint32_t at;
+    uint8_t size;
+};
+struct AcpiChecksum {
+    uint32_t start, length, at;
+};
+
 struct AcpiTables {
     std::vector<uint8_t> bytes;  // to be copied at `base`
     uint32_t rsdt;               // guest address of the RSDT, for the RSDP
+    std::vector<AcpiPointer> pointers;  // each holds base + an offset into `bytes`
+    std::vector<AcpiChecksum> checksums;
 };
 
 // Builds the tables for guest address `base`, which must be 64-byte aligned (the FACS comes
@@ -36,6 +49,9 @@ AcpiTables build_acpi(uint32_t base);
 
 // The RSDP for an RSDT at `rsdt_addr`; the caller places it 16-byte aligned in E0000-FFFFF.
 std::vector<uint8_t> rsdp(uint32_t rsdt_addr);
+// Where the RSDP holds the RSDT's address, and its checksum.
+constexpr AcpiPointer RSDP_RSDT{16, 4};
+constexpr AcpiChecksum RSDP_CHECKSUM{0, RSDP_SIZE, 8};
 
 // The byte sum ACPI checksums make zero.
 uint8_t acpi_sum(std::span<const uint8_t> bytes);

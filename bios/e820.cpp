@@ -17,7 +17,7 @@ void E820Map::add(uint64_t base, uint64_t length, uint32_t type) {
         if (e.base < base) out.push_back({e.base, base - e.base, e.type});
         if (e_end > end) out.push_back({end, e_end - end, e.type});
     }
-    out.push_back({base, length, type});
+    if (type != e820::ABSENT) out.push_back({base, length, type});
     std::sort(out.begin(), out.end(), [](const E820Entry& a, const E820Entry& b) { return a.base < b.base; });
     entries_.clear();
     for (const E820Entry& e : out) {
@@ -30,6 +30,12 @@ void E820Map::add(uint64_t base, uint64_t length, uint32_t type) {
         }
         entries_.push_back(e);
     }
+}
+
+E820Map board_memory(uint64_t ram_bytes) {
+    E820Map m;
+    m.add(0, ram_bytes, e820::RAM);
+    return m;
 }
 
 }  // namespace jitpc::bios

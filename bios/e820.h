@@ -13,6 +13,7 @@ struct E820Entry {
 
 namespace e820 {
 constexpr uint32_t RAM = 1, RESERVED = 2, ACPI = 3, NVS = 4;
+constexpr uint32_t ABSENT = 0;  // add() punches a hole: the range is in no entry
 }
 
 class E820Map {
@@ -25,5 +26,10 @@ public:
 private:
     std::vector<E820Entry> entries_;
 };
+
+// The RAM the board has: [0, ram_bytes), all below the PCI window (at most 3584 MiB). What QEMU's
+// fw_cfg etc/e820 gives firmware that reserves its own ranges; the built-in BIOS's map is this
+// with its holes and reserved ranges added.
+E820Map board_memory(uint64_t ram_bytes);
 
 }  // namespace jitpc::bios

@@ -11,7 +11,7 @@ namespace {
 
 constexpr uint16_t COM_BASES[] = {0x3F8, 0x2F8};
 constexpr uint64_t FOUR_GIB = 0x100000000ull;
-constexpr uint32_t ONE_MIB = 0x100000;
+constexpr uint32_t VGA_WINDOW = 0xA0000;
 
 }  // namespace
 
@@ -30,11 +30,10 @@ void Bios::post(RealModeCall& call) {
 // DSDT declares at 0xE0000000, so there is never RAM to remap above 4 GiB.
 void Bios::build_memory_map() {
     acpi_base_ = uint32_t(cfg_.ram_bytes - ACPI_AREA_SIZE);
-    e820_ = E820Map{};
-    e820_.add(0, EBDA, e820::RAM);
+    e820_ = board_memory(cfg_.ram_bytes);
     e820_.add(EBDA, EBDA_KIB * 1024, e820::RESERVED);
+    e820_.add(VGA_WINDOW, ROM_BASE - VGA_WINDOW, e820::ABSENT);
     e820_.add(ROM_BASE, ROM_SIZE, e820::RESERVED);
-    e820_.add(ONE_MIB, acpi_base_ - ONE_MIB, e820::RAM);
     e820_.add(acpi_base_, ACPI_AREA_SIZE, e820::RESERVED);
     e820_.add(FOUR_GIB - ROM_SIZE, ROM_SIZE, e820::RESERVED);
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "bios/firmware.h"
+#include "bios/fw_cfg_files.h"
 #include "bios/multiboot.h"
 
 namespace jitpc::machine {
@@ -44,7 +45,7 @@ Machine::Machine(const Config& cfg)
       pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
       acpi_pm(devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
                                       [this] { power_off(); }}),
-      drives(open_drives(cfg)),
+      fw_cfg(mem), drives(open_drives(cfg)),
       ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
                   {drives.ide[0].get(), drives.ide_cdrom[0]},
                   {drives.ide[1].get(), drives.ide_cdrom[1]}),
@@ -76,12 +77,19 @@ Machine::Machine(const Config& cfg)
     bus.claim(devices::PciBus::PORT_BASE, devices::PciBus::PORT_COUNT, &pci);
     vga.claim_ports(bus);
     bus.claim(devices::AcpiPm::EVT_PORT, devices::AcpiPm::PORT_COUNT, &acpi_pm);
+    bus.claim(devices::FwCfg::PORT_BASE, devices::FwCfg::PORT_COUNT, &fw_cfg);
     // 0x3F7 (the floppy controller's) stays out of the primary channel's control block.
     bus.claim(0x1F0, 8, &ide_primary);
     bus.claim(0x3F6, 1, &ide_primary);
     bus.claim(0x170, 8, &ide_secondary);
     bus.claim(0x376, 1, &ide_secondary);
     fill_cmos();
+    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8};
+    for (int i = 0; i < 4; ++i) {
+        facts.ide_present[i] = drives.ide[i] != nullptr;
+        facts.ide_cdrom[i] = drives.ide_cdrom[i];
+    }
+    bios::fill_fw_cfg(fw_cfg, facts);
     com1_input_ = cfg.com1_input;
     keyboard_input_ = cfg.keyboard_input;
     if (com1_input_ || keyboard_input_ || cfg.display) {
@@ -188,6 +196,14 @@ void Machine::fill_cmos() {
     word(0x30, ext_kib);
     word(0x34, above_16m_units);  // memory above 16 MiB, 64 KiB units
     for (uint8_t i = 0x5B; i <= 0x5D; ++i) put(i, 0);  // memory above 4 GiB: none
+    // The boot order where QEMU leaves it for SeaBIOS: devices 1 (floppy), 2 (hard disk),
+    // 3 (CD-ROM), first in 0x3D's low nibble, second in its high one, third in 0x38's high one.
+    auto boot_code = [&](size_t i) -> uint8_t {
+        if (i >= cfg_.boot_order.size()) return 0;
+        return uint8_t(std::string("acd").find(cfg_.boot_order[i]) + 1);
+    };
+    put(0x3D, uint8_t(boot_code(1) << 4 | boot_code(0)));
+    put(0x38, uint8_t(boot_code(2) << 4));
     unsigned sum = 0;
     for (unsigned i = 0x10; i < 0x2E; ++i) sum += checked[i];
     put(0x2E, uint8_t(sum >> 8));  // the checksum is stored big-endian

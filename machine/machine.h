@@ -13,6 +13,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/ata.h"
 #include "devices/debug_ports.h"
+#include "devices/fw_cfg.h"
 #include "devices/i440fx.h"
 #include "devices/i8042.h"
 #include "devices/io_bus.h"
@@ -100,6 +101,7 @@ public:
     devices::Piix3Ide ide_function;
     devices::VgaText vga;
     devices::AcpiPm acpi_pm;
+    devices::FwCfg fw_cfg;
     // The images of IDE slots 0-3 and floppy drives A and B; opened before the channels and
     // the BIOS that use them (member order).
     struct Drives {

@@ -4,10 +4,11 @@
 run_linux_test.py EMULATOR GUESTDIR VARIANT
 
 VARIANT: kernel-128m, kernel-1g (direct -kernel), grub-{hda,cdrom}-{linux,linux16} (the GRUB
-hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), isolinux-cdrom (a CD built
-here with Debian's ISOLINUX, isolinux and syslinux-common packages, booting the kernel and initrd),
-determinism (two runs of kernel-128m: identical output and identical -stats counts). A
-`-interp` suffix runs jitpc's reference interpreter instead of the JIT.
+hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), seabios-{hda,cdrom}-linux
+(the same GRUB boots with Debian's SeaBIOS as -bios instead of the built-in BIOS), isolinux-cdrom
+(a CD built here with Debian's ISOLINUX, isolinux and syslinux-common packages, booting the kernel
+and initrd), determinism (two runs of kernel-128m: identical output and identical -stats counts).
+A `-interp` suffix runs jitpc's reference interpreter instead of the JIT.
 
 The run passes when every check of guests/debian/init printed PASS, the emulator exited with
 status 0 (the guest's poweroff) and the kernel log has the lines BRINGUP.md asks for and none of
@@ -39,6 +40,7 @@ LOG_PRESENT = ["tsc: Fast TSC calibration using PIT", "clocksource: Switched to 
                "Checking if this processor honours the WP bit even in supervisor mode...Ok."]
 LOG_ABSENT = ["unchecked MSR access", "WARNING:", "BUG:", "Call Trace", "LSR safety check",
               "unable to open an initial console"]
+SEABIOS = "/usr/share/seabios/bios-256k.bin"  # Debian's seabios package, QEMU's own firmware
 # 20 G ticks: about 80 s of interpretation, ten times what a boot plus the checks needs.
 MAX_INSNS = "20000000000"
 # ISOLINUX from Debian's packages: the boot image and the module it loads first.
@@ -101,13 +103,14 @@ def machine_args(variant, g, work):
     if variant == "isolinux-cdrom":
         return ["-m", "128M", "-hda", g / "disk.img", "-cdrom", isolinux_cd(g, work), "-boot", "d",
                 "-drive", f"file={g / 'cd.iso'},media=cdrom,index=3"]
-    _, where, entry = variant.split("-")
+    firmware, where, entry = variant.split("-")
     iso = g / f"grub-{entry}.iso"
+    bios = ["-bios", SEABIOS] if firmware == "seabios" else []
     if where == "hda":
-        return ["-m", "128M", "-hda", iso, "-hdb", g / "disk.img", "-cdrom", g / "cd.iso"]
+        return bios + ["-m", "128M", "-hda", iso, "-hdb", g / "disk.img", "-cdrom", g / "cd.iso"]
     # The test CD goes to the secondary slave, the GRUB CD is -cdrom (secondary master).
-    return ["-m", "128M", "-hda", g / "disk.img", "-cdrom", iso, "-boot", "d",
-            "-drive", f"file={g / 'cd.iso'},media=cdrom,index=3"]
+    return bios + ["-m", "128M", "-hda", g / "disk.img", "-cdrom", iso, "-boot", "d",
+                   "-drive", f"file={g / 'cd.iso'},media=cdrom,index=3"]
 
 
 # The kernel's real-mode setup code prints this (early serial console): it must run for -kernel
@@ -121,12 +124,14 @@ def path_lines(variant):
     """(present, absent) log lines that show the guest took the boot path the variant names."""
     if variant.startswith("isolinux-"):
         return [ISOLINUX_BANNER, SETUP_LINE], []
-    if not variant.startswith("grub-"):
+    if variant.startswith("kernel-") or variant == "determinism":
         return [SETUP_LINE], []
-    entry = variant.split("-")[2]
+    firmware, _, entry = variant.split("-")
     title = {"linux": "linux: 32-bit boot protocol", "linux16": "linux16: real-mode setup code"}
-    booting = f"Booting `Debian i386 ({title[entry]})'"
-    return ([booting, SETUP_LINE], []) if entry == "linux16" else ([booting], [SETUP_LINE])
+    booting = [f"Booting `Debian i386 ({title[entry]})'"]
+    # SeaBIOS's banner on its serial console; the built-in BIOS has none.
+    booting += ["SeaBIOS (version"] if firmware == "seabios" else []
+    return (booting + [SETUP_LINE], []) if entry == "linux16" else (booting, [SETUP_LINE])
 
 
 def boot(emu, args):
@@ -164,6 +169,8 @@ def problems(emu, variant, status, lines):
     out = "\n".join(lines)
     present, absent = path_lines(variant)
     found = [f"output lacks '{s}' (boot path)" for s in present if s not in out]
+    if variant.startswith("seabios-") and not Path(SEABIOS).exists():
+        found.append(f"{SEABIOS} is missing: install Debian's seabios package")
     found += [f"output has '{s}' (wrong boot path)" for s in absent if s in out]
     if status != 0:
         found.append(f"exit status {status}, want 0 (the guest's poweroff -f)")
