@@ -25,6 +25,7 @@ class IoBus : public cpu::Bus {
 public:
     IoBus();
     void claim(uint16_t first, uint16_t count, PortDevice* dev);
+    bool claimed(uint16_t port) const { return ports_[port] != nullptr; }
 
     uint32_t io_read(uint16_t port, unsigned size) override;
     void io_write(uint16_t port, unsigned size, uint32_t value) override;

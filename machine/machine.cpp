@@ -97,8 +97,14 @@ Machine::Machine(const Config& cfg)
         clock.arm(input_timer_, INPUT_POLL_TICKS);
     }
     bus.claim(0x92, 1, &system_control_);
-    bus.claim(cfg.debugcon_port, 1, &debugcon_);
     bus.claim(0xF4, 1, &debug_exit_);
+    if (bus.claimed(cfg.debugcon_port)) {
+        char port[8];
+        std::snprintf(port, sizeof port, "0x%x", cfg.debugcon_port);
+        throw std::runtime_error(std::string("-global isa-debugcon.iobase=") + port +
+                                 ": that port belongs to another device");
+    }
+    bus.claim(cfg.debugcon_port, 1, &debugcon_);
     start_firmware();
     if (cfg.trace) attach_trace(cfg.trace);
     if (cfg.hang_dump) interp.history = &history_;

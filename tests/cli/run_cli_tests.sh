@@ -102,6 +102,7 @@ expect_status "debug exit port" 11 -bios "$dir/exit5.rom"
 { head -c 196608 /dev/zero; cat "$dir/exit5.rom"; } > "$dir/exit5_256k.rom"
 expect_status "256 KiB -bios image" 11 -bios "$dir/exit5_256k.rom"
 expect_error "-global with an unknown property" -global isa-fdc.driveA=x -bios "$dir/exit5.rom"
+expect_error "-global isa-debugcon.iobase on COM1's port" -global isa-debugcon.iobase=0x3f8 -bios "$dir/exit5.rom"
 expect_error "-global isa-debugcon.iobase out of range" -global isa-debugcon.iobase=0x10000 -bios "$dir/exit5.rom"
 # mov dx, 0x402; mov al, 'J'; out dx, al; mov al, 5; out 0xF4, al; hlt
 rom "$dir/port402.rom" ba 02 04 b0 4a ee b0 05 e6 f4 f4
