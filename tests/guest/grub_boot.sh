@@ -1,11 +1,12 @@
 #!/bin/sh
-# grub_boot.sh JITPC cdrom|hd [engines]: builds a GRUB 2 rescue ISO (grub-mkrescue, i386-pc) whose
+# grub_boot.sh JITPC cdrom|hd [engines|once [FIRMWARE]]: builds a GRUB 2 rescue ISO (grub-mkrescue, i386-pc) whose
 # grub.cfg writes the PASS value to port 0xF4, and boots it as an El Torito CD (-cdrom) or, the
 # ISO being hybrid, as a hard disk (-hda). Passing needs GRUB's own disk code on our INT 13h:
 # boot image, core image and modules read through AH=42h, AX=4B01h telling CD from disk, and
 # the ISO 9660 file system read to find grub.cfg. With `engines` the ISO runs through
-# engines.sh: both engines must pass and agree.
-jitpc=$1 mode=$2 engines=${3:-}
+# engines.sh: both engines must pass and agree. FIRMWARE boots it as -bios instead of the
+# built-in BIOS.
+jitpc=$1 mode=$2 engines=${3:-} firmware=${4:-}
 command -v grub-mkrescue >/dev/null && [ -d /usr/lib/grub/i386-pc ] ||
     { echo "grub-mkrescue or grub-pc-bin is missing"; exit 77; }
 command -v xorriso >/dev/null || { echo "xorriso is missing (scripts/install-deps)"; exit 77; }
@@ -20,6 +21,7 @@ case $mode in
     hd) load=-hda; set -- -snapshot ;;
     *) echo "unknown mode $mode"; exit 1 ;;
 esac
+[ -n "$firmware" ] && set -- "$@" -bios "$firmware"
 if [ "$engines" = engines ]; then
     "$(dirname "$0")/engines.sh" "$jitpc" "$dir/grub.iso" none "$load" 33 "$@"
     exit
