@@ -247,6 +247,9 @@ void AtaChannel::identify(Disk& d) {
     uint64_t total = d.image->sectors();
     id[0] = 0x0040;  // fixed, non-removable ATA device
     id[1] = d.cylinders, id[3] = d.heads, id[6] = d.spt;
+    // Retired since ATA-2 (unformatted bytes per track and per sector) but filled as QEMU and
+    // Bochs fill them: the Bochs BIOS takes its PIO transfer size from word 5.
+    id[4] = static_cast<uint16_t>(512 * d.spt), id[5] = 512;
     put_identity(id, cmd_base_, unsigned(&d - &disks_[0]), "JITPC HARDDISK");
     id[47] = 0x8000 | MAX_MULTIPLE;
     id[49] = 0x0200;         // LBA; no DMA (PIO only)
