@@ -87,7 +87,8 @@ void PhysMemory::map_mmio(uint32_t base, uint32_t size, MmioDevice* dev) {
 }
 
 void PhysMemory::log_unmapped(uint32_t paddr, bool write) {
-    if (!log_unmapped_accesses) return;
+    // Firmware scans the option-ROM space for ROM signatures: an empty bus there is expected.
+    if (!log_unmapped_accesses || (paddr >= SHADOW_BASE && paddr < SHADOW_END)) return;
     const uint32_t page = paddr & PAGE_MASK;
     if (std::find(logged_unmapped_.begin(), logged_unmapped_.end(), page) != logged_unmapped_.end())
         return;
