@@ -69,6 +69,13 @@ struct BiosConfig {
     TextMirror text_mirror;
 };
 
+// Whether [addr, addr + len) lies inside the 32-bit physical address space. Computed in 64 bits
+// so that no address or length a guest hands a service can wrap past 4 GiB (onto the IVT).
+constexpr bool in_address_space(uint64_t addr, uint64_t len) {
+    constexpr uint64_t TOP = 1ull << 32;
+    return addr <= TOP && len <= TOP - addr;
+}
+
 // The caller of a trapped service, as it sees itself: registers, its FLAGS image on the stack,
 // and real-mode memory.
 class RealModeCall {

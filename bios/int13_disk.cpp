@@ -146,13 +146,13 @@ uint8_t lba_call(RealModeCall& call, const Drive& d, uint8_t ah) {
     std::memcpy(&seg, packet + 6, 2);
     std::memcpy(&lba, packet + 8, 8);
     const bool use_flat = off == 0xFFFF && seg == 0xFFFF;
-    if (use_flat) {
-        if (packet[0] < 0x18) return INVALID;
-        call.read(ds, uint16_t(si + 0x10), &flat, 8);
-        if (flat + uint64_t(count) * d.block > 0x100000000ull) return INVALID;
-    }
-    const uint8_t status = use_flat ? transfer(call, d, op_of(ah), lba, count, 0, uint32_t(flat))
-                                    : transfer(call, d, op_of(ah), lba, count, seg, off);
+    if (use_flat && packet[0] >= 0x18) call.read(ds, uint16_t(si + 0x10), &flat, 8);
+    // The whole flat buffer must lie below 4 GiB.
+    const uint8_t status =
+        !use_flat ? transfer(call, d, op_of(ah), lba, count, seg, off)
+        : packet[0] < 0x18 || !in_address_space(flat, uint64_t(count) * d.block)
+            ? INVALID
+            : transfer(call, d, op_of(ah), lba, count, 0, uint32_t(flat));
     if (status != OK) call.write<uint16_t>(ds, uint16_t(si + 2), 0);
     return status;
 }

@@ -61,7 +61,7 @@ void Bios::memory_size_88h(RealModeCall& call) {
 // AH=87h: copy CX words between two 32-bit physical addresses described by the source and
 // destination descriptors (entries 2 and 3) of the GDT at ES:SI. Every byte of the block must lie
 // within both descriptors' limits; otherwise nothing is copied and AH=02h (the protected-mode
-// move would have faulted). The copy is physical: the BIOS's own move runs with A20 on.
+// move would have faulted), as when either block would run past 4 GiB. The copy is physical: the BIOS's own move runs with A20 on.
 void Bios::block_move(RealModeCall& call) {
     constexpr uint32_t SOURCE = 0x10, DEST = 0x18;
     const uint16_t es = call.sreg(cpu::ES), si = call.reg16(cpu::ESI);
@@ -74,7 +74,9 @@ void Bios::block_move(RealModeCall& call) {
         return bytes == 0 || bytes - 1 <= limit;
     };
     uint32_t src, dst;
-    if (bytes > 0x10000 || !descriptor(SOURCE, src) || !descriptor(DEST, dst)) return call.fail(0x02);
+    if (bytes > 0x10000 || !descriptor(SOURCE, src) || !descriptor(DEST, dst) ||
+        !in_address_space(src, bytes) || !in_address_space(dst, bytes))
+        return call.fail(0x02);
     std::vector<uint8_t> buf(bytes);
     mem_.read_bytes(src, buf.data(), bytes);
     mem_.write_bytes(dst, buf.data(), bytes);
