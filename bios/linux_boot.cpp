@@ -11,7 +11,7 @@ namespace jitpc::bios {
 namespace {
 
 // Setup-header offsets (the boot protocol's table, relative to the image start).
-constexpr uint32_t SETUP_SECTS = 0x1F1, BOOT_FLAG = 0x1FE, HEADER = 0x202, VERSION = 0x206,
+constexpr uint32_t SETUP_SECTS = 0x1F1, SYSSIZE = 0x1F4, BOOT_FLAG = 0x1FE, HEADER = 0x202, VERSION = 0x206,
                    TYPE_OF_LOADER = 0x210, LOADFLAGS = 0x211, RAMDISK_IMAGE = 0x218,
                    RAMDISK_SIZE = 0x21C, HEAP_END_PTR = 0x224, CMD_LINE_PTR = 0x228,
                    INITRD_ADDR_MAX = 0x22C, CMDLINE_SIZE = 0x238;
@@ -40,7 +40,16 @@ LinuxKernel16::LinuxKernel16(const std::string& kernel_path, const std::string& 
         throw bad("a Linux zImage or boot protocol older than 2.02; only bzImage kernels are supported");
     const unsigned sects = image_[SETUP_SECTS] ? image_[SETUP_SECTS] : 4;
     setup_bytes_ = (sects + 1) * 512;
+    // The setup code must leave the heap and the stack their room in the setup segment.
+    if (setup_bytes_ > HEAP_END)
+        throw bad("setup_sects " + std::to_string(sects) + " leaves no room for the setup heap and stack");
     if (image_.size() <= setup_bytes_) throw bad("truncated: the image ends inside its setup code");
+    // syssize counts the protected-mode part in 16-byte units, rounded up (16 bits before 2.04).
+    const uint64_t pm_bytes = image_.size() - setup_bytes_;
+    const uint64_t syssize = version_ >= 0x0204 ? le32(&image_[SYSSIZE]) : le16(&image_[SYSSIZE]);
+    if ((pm_bytes + 15) / 16 < syssize)
+        throw bad("truncated: its header announces " + std::to_string(syssize * 16) +
+                  " bytes of protected-mode kernel, the file holds " + std::to_string(pm_bytes));
     const uint32_t max_cmdline = version_ >= 0x0206 ? le32(&image_[CMDLINE_SIZE]) : 255;
     if (cmdline_.size() > max_cmdline)
         throw bad("-append is " + std::to_string(cmdline_.size()) + " bytes; this kernel takes at most " +

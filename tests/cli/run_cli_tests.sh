@@ -17,6 +17,22 @@ bytes() {
     : > "$bytes_file"
     for b in "$@"; do printf "\\$(printf %03o "0x$b")" >> "$bytes_file"; done
 }
+# Overwrites bytes of `file` at `offset` with the hex bytes that follow.
+poke() {
+    poke_file=$1 poke_at=$2; shift 2
+    bytes "$dir/poke" "$@"
+    dd if="$dir/poke" of="$poke_file" bs=1 seek=$((poke_at)) conv=notrunc 2> /dev/null
+}
+# A bzImage of `size` bytes (zeros but for the header): boot protocol 2.15, loaded high,
+# setup_sects and the 32-bit syssize as given.
+bzimage() {
+    head -c "$2" /dev/zero > "$1"
+    poke "$1" 0x1F1 "$3"
+    poke "$1" 0x1F4 $(printf '%08x' "$4" | sed 's/\(..\)\(..\)\(..\)\(..\)/\4 \3 \2 \1/')
+    poke "$1" 0x1FE 55 aa
+    poke "$1" 0x202 48 64 72 53 0f 02
+    poke "$1" 0x211 01
+}
 # A 64 KiB firmware image whose reset vector (offset 0xFFF0) holds the given code bytes.
 rom() {
     rom_file=$1; shift
@@ -62,6 +78,13 @@ bytes "$dir/truncated.elf" \
 expect_error "truncated ELF" -kernel "$dir/truncated.elf"
 head -c 1000 /dev/zero > "$dir/small.rom"
 expect_error "-bios image of the wrong size" -bios "$dir/small.rom"
+# A bzImage cut short (as the first half of Debian's kernel): syssize announces more than the
+# file holds. Without the check it reboots forever.
+bzimage "$dir/cut.bz" 8192 03 1024                # 2048 bytes of setup, 6144 of the announced 16384
+expect_error "truncated bzImage" -kernel "$dir/cut.bz" -nographic
+if grep -q 'truncated' "$dir/err"; then ok; else bad "truncated bzImage: message does not say so"; cat "$dir/err"; fi
+bzimage "$dir/big_setup.bz" 200000 ff 1024      # 128 KiB of setup code: over its heap and stack
+expect_error "bzImage setup_sects beyond the setup segment" -kernel "$dir/big_setup.bz" -nographic
 expect_error "unknown option" -frobnicate
 expect_error "-m below the minimum" -m 1M -bios "$dir/small.rom"
 expect_error "-m above the maximum" -m 8G -bios "$dir/small.rom"
