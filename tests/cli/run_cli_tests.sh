@@ -76,6 +76,24 @@ bytes "$dir/truncated.elf" \
     00 00 00 00 02 b0 ad 1b 00 00 00 00 fe 4f 52 e4 \
     01 00 00 00
 expect_error "truncated ELF" -kernel "$dir/truncated.elf"
+# A Multiboot ELF (no a.out kludge) with two PT_LOAD segments of 256 bytes whose physical
+# addresses overlap (1 MiB and 1 MiB + 80h): a real overlap, refused.
+head -c 512 /dev/zero > "$dir/overlap.elf"
+poke "$dir/overlap.elf" 0 7f 45 4c 46 01 01 01 00
+poke "$dir/overlap.elf" 16 02 00 03 00 01 00 00 00 00 00 10 00 34 00 00 00
+poke "$dir/overlap.elf" 40 34 00 20 00 02 00
+for ph in 52:00 84:80; do
+    poke "$dir/overlap.elf" "${ph%:*}" 01 00 00 00 00 00 00 00 00 00 10 00 "${ph#*:}" 00 10 00 \
+        00 01 00 00 00 01 00 00 05 00 00 00
+done
+poke "$dir/overlap.elf" 116 02 b0 ad 1b 00 00 00 00 fe 4f 52 e4
+expect_error "Multiboot ELF segments that overlap" -kernel "$dir/overlap.elf"
+if grep -q 'overlap' "$dir/err"; then ok; else bad "overlapping segments: message does not say so"; cat "$dir/err"; fi
+# Magic and checksum of an a.out-kludge header at 8180: found within the first 8 KiB, but its
+# 32 bytes are not, so by the specification's search rule there is no header.
+head -c 8448 /dev/zero > "$dir/late_header"
+poke "$dir/late_header" 8180 02 b0 ad 1b 00 00 01 00 fe 4f 51 e4
+expect_error "Multiboot header past the first 8 KiB" -kernel "$dir/late_header"
 head -c 1000 /dev/zero > "$dir/small.rom"
 expect_error "-bios image of the wrong size" -bios "$dir/small.rom"
 # A bzImage cut short (as the first half of Debian's kernel): syssize announces more than the
