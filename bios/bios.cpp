@@ -1,5 +1,4 @@
 #include "bios/bios.h"
-#include "bios/disk_geometry.h"
 
 #include <cstdio>
 #include <stdexcept>
@@ -53,8 +52,6 @@ Bios::Bios(cpu::Cpu& cpu, memory::PhysMemory& mem, devices::IoBus& bus, BiosConf
     bus.claim(TRAP_PORT, 1, this);
     if (!cfg_.kernel.path.empty())
         kernel_.emplace(cfg_.kernel.path, cfg_.kernel.initrd_path, cfg_.kernel.cmdline);
-    for (storage::DiskImage* f : cfg_.drives.floppy)
-        if (f) floppy_format(f->sectors(), f->path());  // refuses odd sizes before the guest runs
 }
 
 uint32_t Bios::port_read(uint16_t, unsigned size) { return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1; }

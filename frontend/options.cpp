@@ -3,8 +3,8 @@
 #include "devices/rtc.h"
 
 #include <cstdint>
-#include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -16,19 +16,39 @@ namespace {
 // The PC memory map puts the PCI hole at 0xE0000000; QEMU's i440fx moves RAM above it to 4 GiB.
 constexpr uint64_t MAX_RAM = 0xE0000000ull;
 
+// A whole unsigned number: decimal, or hexadecimal after "0x" where `hex_prefix` allows it. No
+// sign, no spaces, nothing after it, and nothing that overflows 64 bits (strtoull would take
+// "-5" for 2^64 - 5 and clamp an overflow to the maximum).
+std::optional<uint64_t> parse_uint(const std::string& s, bool hex_prefix = false) {
+    const bool hex = hex_prefix && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const unsigned base = hex ? 16 : 10;
+    const std::string digits = hex ? s.substr(2) : s;
+    if (digits.empty()) return std::nullopt;
+    uint64_t v = 0;
+    for (const char c : digits) {
+        const unsigned d = c >= '0' && c <= '9'             ? unsigned(c - '0')
+                           : hex && c >= 'a' && c <= 'f' ? unsigned(c - 'a' + 10)
+                           : hex && c >= 'A' && c <= 'F' ? unsigned(c - 'A' + 10)
+                                                         : base;
+        if (d >= base || v > (UINT64_MAX - d) / base) return std::nullopt;
+        v = v * base + d;
+    }
+    return v;
+}
+
 // "128M", "1G", "512" (MiB, as QEMU), "65536K" for `option`; values past 1 TiB come back as
 // UINT64_MAX, above every limit.
 uint64_t parse_bytes(const char* option, const std::string& s) {
-    char* end = nullptr;
-    const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-    if (end == s.c_str()) throw std::runtime_error(std::string(option) + ": '" + s + "' is not a size");
+    const size_t digits = s.find_first_not_of("0123456789");
+    const std::optional<uint64_t> v = parse_uint(s.substr(0, digits));
+    if (!v) throw std::runtime_error(std::string(option) + ": '" + s + "' is not a size");
     uint64_t mult = 1ull << 20;
-    const std::string suffix(end);
+    const std::string suffix = digits == std::string::npos ? "" : s.substr(digits);
     if (suffix == "K" || suffix == "k") mult = 1ull << 10;
     else if (suffix == "M" || suffix == "m" || suffix.empty()) mult = 1ull << 20;
     else if (suffix == "G" || suffix == "g") mult = 1ull << 30;
     else throw std::runtime_error(std::string(option) + ": unknown size suffix in '" + s + "'");
-    return v > (1ull << 40) / mult ? UINT64_MAX : v * mult;
+    return *v > (1ull << 40) / mult ? UINT64_MAX : *v * mult;
 }
 
 uint64_t parse_size(const std::string& s) {
@@ -53,13 +73,10 @@ machine::MemRange parse_mem_range(const std::string& s) {
     const std::string bad = "-dump-mem: '" + s + "' (ADDR,LEN: linear address and byte count)";
     const size_t comma = s.find(',');
     if (comma == std::string::npos) throw std::runtime_error(bad);
-    const std::string addr = s.substr(0, comma), len = s.substr(comma + 1);
-    char* end = nullptr;
-    const unsigned long long a = std::strtoull(addr.c_str(), &end, 0);
-    if (addr.empty() || *end) throw std::runtime_error(bad);
-    const unsigned long long n = std::strtoull(len.c_str(), &end, 0);
-    if (len.empty() || *end || !n || n > (1u << 20) || a + n > (1ull << 32)) throw std::runtime_error(bad);
-    return {uint32_t(a), uint32_t(n)};
+    const std::optional<uint64_t> a = parse_uint(s.substr(0, comma), true);
+    const std::optional<uint64_t> n = parse_uint(s.substr(comma + 1), true);
+    if (!a || !n || !*n || *n > (1u << 20) || *a > (1ull << 32) - *n) throw std::runtime_error(bad);
+    return {uint32_t(*a), uint32_t(*n)};
 }
 
 void check_serial(const std::string& s) {
@@ -118,8 +135,9 @@ int64_t parse_rtc(const std::string& arg) {
     }
 }
 
-// Splits "a=b,c=d" into its key=value pairs (a pair without '=' gets an empty key).
-std::vector<std::pair<std::string, std::string>> split_options(const std::string& arg) {
+// Splits "a=b,c=d" into its key=value pairs (a pair without '=' gets an empty key). A key given
+// twice is refused rather than letting the last one win unseen; `option` names the option.
+std::vector<std::pair<std::string, std::string>> split_options(const char* option, const std::string& arg) {
     std::vector<std::pair<std::string, std::string>> kv;
     size_t start = 0;
     while (start <= arg.size()) {
@@ -129,6 +147,11 @@ std::vector<std::pair<std::string, std::string>> split_options(const std::string
         const size_t eq = item.find('=');
         if (eq == std::string::npos) kv.push_back({"", item});
         else kv.push_back({item.substr(0, eq), item.substr(eq + 1)});
+        for (size_t i = 0; i + 1 < kv.size(); ++i)
+            if (kv[i].first == kv.back().first)
+                throw std::runtime_error(std::string(option) + " " + arg + ": " +
+                                         (kv.back().first.empty() ? "more than one value without a key"
+                                                                  : "'" + kv.back().first + "' given twice"));
         start = comma + 1;
     }
     return kv;
@@ -139,7 +162,7 @@ machine::DriveConfig parse_drive(const std::string& arg) {
     using Interface = machine::DriveConfig::Interface;
     machine::DriveConfig d;
     auto bad = [&](const std::string& why) { return std::runtime_error("-drive " + arg + ": " + why); };
-    for (const auto& [key, value] : split_options(arg)) {
+    for (const auto& [key, value] : split_options("-drive", arg)) {
         if (key == "file") d.path = value;
         else if (key == "format") {
             if (value != "raw") throw bad("format '" + value + "' is not supported (raw)");
@@ -170,7 +193,7 @@ machine::DriveConfig parse_drive(const std::string& arg) {
 std::string parse_boot(const std::string& arg) {
     auto bad = [&](const std::string& why) { return std::runtime_error("-boot " + arg + ": " + why); };
     std::string order;
-    for (const auto& [key, value] : split_options(arg)) {
+    for (const auto& [key, value] : split_options("-boot", arg)) {
         if (key.empty() || key == "order") order = value;
         else if (key == "menu") {
             if (value != "off") throw bad("there is no boot menu (menu=off)");
@@ -306,10 +329,9 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-jit-inexact") o.machine.jit_inexact = true;
         else if (a == "-max-insns") {
             const std::string v = need(i);
-            char* end = nullptr;
-            o.machine.max_instructions = std::strtoull(v.c_str(), &end, 10);
-            if (*end || v.empty() || !o.machine.max_instructions)
-                throw std::runtime_error("-max-insns: '" + v + "' is not a positive number");
+            const std::optional<uint64_t> n = parse_uint(v);
+            if (!n || !*n) throw std::runtime_error("-max-insns: '" + v + "' is not a positive number below 2^64");
+            o.machine.max_instructions = *n;
         } else if (a == "-stats") o.stats = true;
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");

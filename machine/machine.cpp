@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "bios/disk_geometry.h"
 #include "bios/firmware.h"
 #include "bios/fw_cfg_files.h"
 #include "bios/multiboot.h"
@@ -131,7 +132,9 @@ Machine::Drives Machine::open_drives(const Config& cfg) {
                           : (cfg.snapshot || dc.snapshot) ? storage::DiskImage::Mode::Snapshot
                                                           : storage::DiskImage::Mode::ReadWrite;
         slots[index] = std::make_unique<storage::DiskImage>(dc.path, mode);
-        if (!floppy) d.ide_cdrom[index] = dc.cdrom;
+        // Odd diskette sizes are refused whatever boots (-kernel, -bios or the BIOS).
+        if (floppy) bios::floppy_format(slots[index]->sectors(), dc.path);
+        else d.ide_cdrom[index] = dc.cdrom;
     }
     return d;
 }

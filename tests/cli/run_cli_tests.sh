@@ -152,11 +152,21 @@ if [ "$?" -eq 11 ] && [ "$(cat "$dir/402.log")" = J ]; then ok; else bad "-globa
 expect_error "missing -cdrom image" -cdrom "$dir/no-such.iso" -bios "$dir/exit5.rom"
 head -c 1024000 /dev/zero > "$dir/odd.flp"
 expect_error "diskette image of no diskette size" -fda "$dir/odd.flp"
+# Negative and overflowing numbers are refused, not read as "no limit" or wrapped around.
+expect_error "-max-insns negative" -max-insns -5 -bios "$dir/spin.rom"
+expect_error "-max-insns overflowing" -max-insns 99999999999999999999 -bios "$dir/spin.rom"
+expect_error "-m negative" -m -5M -bios "$dir/exit5.rom"
+if grep -q 'not a size' "$dir/err"; then ok; else bad "-m -5M: message does not say it is no size"; cat "$dir/err"; fi
+expect_error "-dump-mem at a negative address" -dump-mem -4096,4096 -bios "$dir/exit5.rom"
+# Diskette sizes are checked whatever boots: with -bios and with a Multiboot -kernel too.
+expect_error "diskette image of no diskette size with -bios" -fda "$dir/odd.flp" -bios "$dir/exit5.rom"
+expect_error "-boot with a key given twice" -boot order=c,order=d -bios "$dir/exit5.rom"
 expect_error "-drive with an unknown key" -drive "file=$dir/odd.img,cache=none" -bios "$dir/exit5.rom"
 expect_error "-drive with a non-raw format" -drive "file=$dir/odd.img,format=qcow2" -bios "$dir/exit5.rom"
 expect_error "-drive without file=" -drive format=raw -bios "$dir/exit5.rom"
 expect_error "-drive floppy CD-ROM" -drive "file=$dir/odd.flp,if=floppy,media=cdrom" -bios "$dir/exit5.rom"
 head -c 1048576 /dev/zero > "$dir/blank.img"
+expect_error "-drive with a key given twice" -drive "file=$dir/blank.img,index=1,index=0" -bios "$dir/exit5.rom"
 expect_error "two drives on one index" -drive "file=$dir/blank.img,index=1" -hdb "$dir/blank.img" -bios "$dir/exit5.rom"
 expect_error "-boot with an unknown device" -boot n -bios "$dir/exit5.rom"
 expect_error "-boot order= with a device twice" -boot order=cdc -bios "$dir/exit5.rom"
