@@ -43,6 +43,18 @@ DiskImage::DiskImage(const std::string& path, Mode mode) : path_(path), mode_(mo
     // A snapshot never writes the file, so it needs only read access (as QEMU's -snapshot).
     fd_ = open(path.c_str(), (mode == Mode::ReadWrite ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd_ < 0) fail(path, std::strerror(errno));
+    // Open-file-description locks over the whole file, as QEMU takes them: a writer holds the
+    // image alone, readers (-snapshot, CD-ROMs) share it. So no two processes write one image at
+    // once, and none reads an image that another is changing. A file system without such locks
+    // is used unlocked.
+    struct flock lock {};
+    lock.l_type = mode == Mode::ReadWrite ? F_WRLCK : F_RDLCK;
+    lock.l_whence = SEEK_SET;
+    if (fcntl(fd_, F_OFD_SETLK, &lock) != 0 && (errno == EAGAIN || errno == EACCES)) {
+        close(fd_);
+        fail(path, mode == Mode::ReadWrite ? "in use by another process (locked)"
+                                           : "being written by another process (locked)");
+    }
     struct stat st;
     if (fstat(fd_, &st) != 0 || S_ISDIR(st.st_mode)) {
         close(fd_);

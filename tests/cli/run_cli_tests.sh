@@ -171,6 +171,27 @@ expect_error "two drives on one index" -drive "file=$dir/blank.img,index=1" -hdb
 expect_error "-boot with an unknown device" -boot n -bios "$dir/exit5.rom"
 expect_error "-boot order= with a device twice" -boot order=cdc -bios "$dir/exit5.rom"
 expect_error "-boot with an unknown key" -boot order=c,splash=x -bios "$dir/exit5.rom"
+# Image locks (as QEMU's): while one jitpc writes an image, a second writer and a -snapshot
+# reader are refused; while one reads it with -snapshot, other readers share it and a writer is
+# refused. `hold` starts a spinning jitpc on the image and waits until /proc/locks shows its lock.
+head -c 1048576 /dev/zero > "$dir/locked.img"
+inode=$(stat -c %i "$dir/locked.img")
+hold() {
+    timeout 60 "$jitpc" -bios "$dir/spin.rom" -debugcon none -hda "$dir/locked.img" "$@" & holder=$!
+    for _ in $(seq 100); do grep -q ":$inode " /proc/locks && return; sleep 0.1; done
+    bad "the image lock never showed in /proc/locks"
+}
+hold
+expect_error "a second writer of an image" -hda "$dir/locked.img" -bios "$dir/exit5.rom"
+if grep -q 'in use by another process' "$dir/err"; then ok; else bad "second writer: message does not say why"; cat "$dir/err"; fi
+expect_error "-snapshot of an image being written" -hda "$dir/locked.img" -snapshot -bios "$dir/exit5.rom"
+{ kill "$holder"; wait "$holder"; } 2> /dev/null
+hold -snapshot
+expect_status "two -snapshot readers share an image" 11 -hda "$dir/locked.img" -snapshot -bios "$dir/exit5.rom"
+expect_status "a CD-ROM shares an image with a -snapshot reader" 11 -cdrom "$dir/locked.img" -bios "$dir/exit5.rom"
+expect_error "a writer of an image read elsewhere" -hda "$dir/locked.img" -bios "$dir/exit5.rom"
+{ kill "$holder"; wait "$holder"; } 2> /dev/null
+expect_status "the image is free again" 11 -hda "$dir/locked.img" -bios "$dir/exit5.rom"
 # Diskettes boot when their sector 0 ends with 55h AAh, from the boot order or after it.
 bytes "$dir/sector0" b0 10 e6 f4 f4                 # mov al, 0x10; out 0xF4, al; hlt
 head -c 505 /dev/zero >> "$dir/sector0"
