@@ -50,7 +50,7 @@ Bios::Bios(cpu::Cpu& cpu, memory::PhysMemory& mem, devices::IoBus& bus, BiosConf
     mem.map_rom(ROM_BASE, bios_rom);
     mem.map_rom(uint32_t(0x100000000ull - ROM_SIZE), bios_rom);
     bus.claim(TRAP_PORT, 1, this);
-    if (!cfg_.kernel.path.empty())
+    if (!cfg_.kernel.path.empty() && !cfg_.kernel.multiboot)
         kernel_.emplace(cfg_.kernel.path, cfg_.kernel.initrd_path, cfg_.kernel.cmdline);
 }
 

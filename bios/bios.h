@@ -49,9 +49,11 @@ struct Drives {
     uint8_t cdrom_slot = 0;               // its IDE slot: channel * 2 + (slave ? 1 : 0)
 };
 
-// A Linux kernel to start instead of a boot sector (-kernel with a bzImage).
-struct LinuxKernel {
+// A kernel to start instead of a boot sector (-kernel): a Linux bzImage, or a Multiboot kernel
+// (with -initrd its modules).
+struct KernelConfig {
     std::string path, initrd_path, cmdline;
+    bool multiboot = false;
 };
 
 // Where teletype output (INT 10h AH=0Eh/13h) is copied as well, as QEMU's BIOS copies it to the
@@ -65,7 +67,7 @@ struct BiosConfig {
     // Boot devices tried first: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped
     // and the ones left out follow in the default order (bios/boot.cpp).
     std::string boot_order = "cad";
-    LinuxKernel kernel;  // used when kernel.path is set
+    KernelConfig kernel;  // used when kernel.path is set
     TextMirror text_mirror;
 };
 
@@ -188,6 +190,7 @@ private:
     void boot(RealModeCall& call);                // boot.cpp
     void clock(RealModeCall& call);               // int1a_clock.cpp
     void start_linux(RealModeCall& call);         // boot.cpp
+    void start_multiboot(RealModeCall& call);     // boot.cpp
     // boot.cpp: loads one boot order letter's device and points the IRET at it, or returns
     // false (absent, or not bootable: the reason printed once).
     bool boot_from(char device, RealModeCall& call);

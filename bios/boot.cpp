@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "bios/bios.h"
+#include "bios/multiboot.h"
 
 namespace jitpc::bios {
 
@@ -22,6 +23,7 @@ void boot_failed(const char* device, const std::string& why) {
 // returning leaves the ROM to call INT 18h.
 void Bios::boot(RealModeCall& call) {
     if (kernel_) return start_linux(call);
+    if (cfg_.kernel.multiboot) return start_multiboot(call);
     end_cd_boot(call);  // INT 19h again may pick another device
     std::string order = cfg_.boot_order;
     for (char dev : std::string("cad"))
@@ -108,6 +110,14 @@ void Bios::start_linux(RealModeCall& call) {
     c.gpr[cpu::ESP] = LinuxKernel16::STACK_TOP - 6;  // room for the IRET frame
     call.write<uint16_t>(LinuxKernel16::SETUP_SEGMENT, LinuxKernel16::STACK_TOP - 2, 0x0002);
     call.redirect(LinuxKernel16::SETUP_SEGMENT + 0x20, 0);
+}
+
+// A Multiboot kernel is loaded again from its file and entered in the state its specification
+// promises, as QEMU's option ROM does at every boot. The trapping OUT retires to next_eip.
+void Bios::start_multiboot(RealModeCall& call) {
+    cpu::Cpu& c = call.cpu();
+    load_multiboot(mem_, c, cfg_.kernel.path, cfg_.kernel.cmdline, cfg_.kernel.initrd_path);
+    c.next_eip = c.eip;
 }
 
 void Bios::no_boot_device(RealModeCall&) { std::fprintf(stderr, "jitpc: no bootable device\n"); }

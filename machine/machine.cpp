@@ -139,26 +139,21 @@ Machine::Drives Machine::open_drives(const Config& cfg) {
     return d;
 }
 
-// -bios runs the given ROM; a Multiboot -kernel starts directly in the state its specification
-// promises; everything else boots through the built-in BIOS, which starts a bzImage -kernel
-// through the Linux 16-bit boot protocol or a boot sector from the boot order's first drive.
+// -bios runs the given ROM; everything else has the built-in BIOS, which starts a bzImage
+// -kernel through the Linux 16-bit boot protocol or a boot sector from the boot order's first
+// drive. A Multiboot -kernel starts directly in the state its specification promises, the BIOS
+// underneath it only for a reset, which then reruns the firmware from the reset vector.
 void Machine::start_firmware() {
     if (!cfg_.bios_path.empty()) {
         if (!cfg_.kernel_path.empty()) throw std::runtime_error("-kernel cannot be used with -bios");
         bios::load_firmware(mem, cfg_.bios_path);
         return;
     }
-    if (!cfg_.kernel_path.empty() && bios::is_multiboot(cfg_.kernel_path)) {
-        // Started as firmware would leave the machine: 0xC0000-0xEFFFF is shadow RAM.
-        for (unsigned i = 1; i < devices::I440fx::PAM_COUNT; ++i)
-            host_bridge.config_write(devices::I440fx::PAM0 + i, 1, devices::I440fx::PAM_RAM_PAIR);
-        bios::load_multiboot(mem, cpu, cfg_.kernel_path, cfg_.append, cfg_.initrd_path);
-        return;
-    }
+    const bool multiboot = !cfg_.kernel_path.empty() && bios::is_multiboot(cfg_.kernel_path);
     bios::BiosConfig bc;
     bc.ram_bytes = cfg_.ram_bytes;
     bc.boot_order = cfg_.boot_order;
-    bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append};
+    bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append, multiboot};
     // Without a screen (-nographic), teletype output also goes where COM1's output goes.
     if (!cfg_.display) bc.text_mirror = serial_sink(cfg_.serial[0]);
     int hard = 0;
@@ -175,6 +170,12 @@ void Machine::start_firmware() {
     }
     for (int i = 0; i < 2; ++i) bc.drives.floppy[i] = drives.floppy[i].get();
     bios = std::make_unique<bios::Bios>(cpu, mem, bus, std::move(bc));
+    // The first start skips POST, a reset runs it (and its INT 19h loads the kernel again).
+    if (!multiboot) return;
+    // Started as firmware would leave the machine: 0xC0000-0xEFFFF is shadow RAM.
+    for (unsigned i = 1; i < devices::I440fx::PAM_COUNT; ++i)
+        host_bridge.config_write(devices::I440fx::PAM0 + i, 1, devices::I440fx::PAM_RAM_PAIR);
+    bios::load_multiboot(mem, cpu, cfg_.kernel_path, cfg_.append, cfg_.initrd_path);
 }
 
 // What a PC BIOS leaves in CMOS NVRAM for the RAM size and floppy drives (the standard AT layout, as Linux's

@@ -110,7 +110,7 @@ public:
     };
     Drives drives;
     devices::AtaChannel ide_primary, ide_secondary;
-    std::unique_ptr<bios::Bios> bios;  // built-in firmware, unless -bios or a Multiboot kernel
+    std::unique_ptr<bios::Bios> bios;  // built-in firmware, unless -bios
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
 
