@@ -13,13 +13,7 @@ BUF equ 0x9000
 
 start:
     BOOT_INIT
-    mov ax, 0x0202
-    mov bx, stage2
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    CHECK nc, 1
-    jmp stage2
+    LOAD_STAGE2 1
 
     BOOT_SIGNATURE
 

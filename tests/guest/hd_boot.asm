@@ -13,14 +13,7 @@ start:
     BOOT_INIT
     cmp dl, 0x80
     CHECK e, 1
-    ; The rest of the test: LBA 1-2 with AH=02h.
-    mov ax, 0x0202
-    mov bx, stage2
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    CHECK nc, 41
-    jmp stage2
+    LOAD_STAGE2 41
 
     BOOT_SIGNATURE
 

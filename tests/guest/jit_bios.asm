@@ -13,13 +13,7 @@ SEL_DATA16 equ 0x20
 
 start:
     BOOT_INIT
-    mov ax, 0x0202                  ; sectors 1-2 (CHS 0/0/2) after this one
-    mov bx, stage2
-    mov cx, 0x0002
-    xor dh, dh
-    int 0x13
-    CHECK nc, 1
-    jmp stage2
+    LOAD_STAGE2 1
 
 BOOT_SIGNATURE
 
