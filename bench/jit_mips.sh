@@ -25,34 +25,7 @@ if ! command -v gnuplot >/dev/null; then
     $sudo apt-get install -y -qq gnuplot-nox >/dev/null ||
         { $sudo apt-get update -qq && $sudo apt-get install -y -qq gnuplot-nox >/dev/null; }
 fi
-qemu=$(command -v qemu-system-i386 || true)
-[ -n "$qemu" ] || echo "jit_mips: qemu-system-i386 not installed, its columns are skipped"
-
-run() {  # run ENGINE IMAGE: one run, stderr to $tmp/err; fails unless the program passed (33)
-    local status=0
-    case $1 in
-        qemu) "$qemu" -accel tcg -nographic -fda "$2" -boot a -no-reboot \
-                  -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >/dev/null \
-                  2>"$tmp/err" || status=$? ;;
-        *) build/jitpc -engine "$1" -nographic -fda "$2" -boot a -stats </dev/null >/dev/null \
-               2>"$tmp/err" || status=$? ;;
-    esac
-    if [ "$status" -ne 33 ]; then
-        echo "jit_mips: $1 on $2 ended with status $status, not 33:" >&3
-        cat "$tmp/err" >&3
-        exit 1
-    fi
-}
-
-TIMEFORMAT=%R
-best_of_3() {  # prints the best wall-clock seconds of "$@" (its stdout is dropped)
-    local best="" s
-    for _ in 1 2 3; do
-        s=$( { time "$@" >/dev/null; } 2>&1 )
-        if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
-    done
-    echo "$best"
-}
+. bench/floppy_runs.sh
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A secs insns
