@@ -46,10 +46,18 @@ public:
 
     // Segment limit/rights check; returns the linear address or raises #GP(0)/#SS(0).
     uint32_t linear(unsigned sr, uint32_t off, unsigned size, bool write) {
-        if (!in_segment(sr, off, size, write)) seg_fault(sr);
-        const uint32_t lin = seg[sr].base + off;
-        if ((lin & (size - 1)) && alignment_check_on()) raise_fault(VEC_AC, 0);
+        uint32_t lin;
+        const GuestFault f = check_linear(sr, off, size, write, lin);
+        if (f.vector != NO_FAULT) [[unlikely]] throw f;
         return lin;
+    }
+    // linear()'s checks: the fault they raise, or vector NO_FAULT with `lin` set.
+    GuestFault check_linear(unsigned sr, uint32_t off, unsigned size, bool write, uint32_t& lin) const {
+        if (!in_segment(sr, off, size, write)) [[unlikely]]
+            return {uint8_t(sr == SS ? VEC_SS : VEC_GP), 0};
+        lin = seg[sr].base + off;
+        if ((lin & (size - 1)) && alignment_check_on()) [[unlikely]] return {VEC_AC, 0};
+        return {NO_FAULT, 0};
     }
     bool in_segment(unsigned sr, uint32_t off, uint32_t size, bool write) const {
         const SegCache& s = seg[sr];
@@ -69,6 +77,29 @@ public:
         const uint32_t lin = linear(sr, off, sizeof(T), true);
         if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
         mmu.write<T>(lin, v, user());
+    }
+    // read() and write() reporting a fault by value (raise_pending): false when they faulted.
+    template <typename T> bool try_read(unsigned sr, uint32_t off, T& v) {
+        uint32_t lin;
+        if (const GuestFault f = check_linear(sr, off, sizeof(T), false, lin); f.vector != NO_FAULT) {
+            raise_pending(f);
+            return false;
+        }
+        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), false);
+        if (mmu.try_read<T>(lin, user(), v)) return true;
+        raise_pending(mmu.fault);
+        return false;
+    }
+    template <typename T> bool try_write(unsigned sr, uint32_t off, T v) {
+        uint32_t lin;
+        if (const GuestFault f = check_linear(sr, off, sizeof(T), true, lin); f.vector != NO_FAULT) {
+            raise_pending(f);
+            return false;
+        }
+        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
+        if (mmu.try_write<T>(lin, v, user())) return true;
+        raise_pending(mmu.fault);
+        return false;
     }
     // Read-modify-write operands: check writability before reading so the instruction either
     // completes or faults with nothing changed.
@@ -145,6 +176,18 @@ public:
                  uint32_t error_code);
     // Entry point for a GuestFault caught at an instruction boundary.
     void deliver_fault(const GuestFault& f);
+    // A fault reported by value instead of thrown, for the paths a guest can hit in a loop (#UD,
+    // MOV's memory operand, the JIT's memory helpers): the semantics record it and return
+    // having committed nothing; the engine sees it before retiring the instruction (it also
+    // requests an exit, which the engines test anyway) and the dispatcher delivers it through
+    // deliver_fault exactly as a thrown one.
+    void raise_pending(const GuestFault& f) {
+        pending_fault = f;
+        fault_pending = 1;
+        request_exit();
+    }
+    GuestFault pending_fault{};
+    uint8_t fault_pending = 0;
     void deliver_real(uint8_t vector, uint32_t return_eip);
     // Protected and virtual-8086 mode: IDT gates, privilege and stack switches, task gates.
     void deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,

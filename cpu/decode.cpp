@@ -7,7 +7,7 @@ namespace jitpc::cpu {
 
 Binder Decoder::table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
 
-void handler_ud(Cpu&, const Insn&) { raise_ud(); }
+void handler_ud(Cpu& c, const Insn&) { c.raise_pending(GuestFault{VEC_UD, 0}); }
 void handler_gp0(Cpu&, const Insn&) { raise_gp(0); }
 
 void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw) {

@@ -22,6 +22,9 @@ constexpr bool vector_has_error_code(unsigned v) {
            v == VEC_PF || v == VEC_AC;
 }
 
+// Not a vector: "no fault" where a GuestFault is returned by value.
+constexpr uint8_t NO_FAULT = 0xFF;
+
 struct GuestFault {
     uint8_t vector;
     uint32_t error_code;

@@ -66,6 +66,15 @@ Block* Interpreter::block_at_eip() {
     return decode_block(lin, phys);
 }
 
+// The one place both engines deliver a fault, thrown or reported by value, at the boundary of
+// the instruction that raised it.
+void Interpreter::deliver_fault(const GuestFault& f) {
+    // A fault replaces the traps the instruction would have raised on completion.
+    cpu_.db_pending = 0;
+    cpu_.irq_shadow = 0;
+    cpu_.deliver_fault(f);
+}
+
 bool Interpreter::take_interrupt() {
     if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.intr_line) return false;
     cpu_.halted = 0;
@@ -98,6 +107,8 @@ void Interpreter::run_block(Block* b) {
         }
         c.next_eip = (c.eip + i.len) & ip_mask;
         i.fn(c, i);
+        // A fault reported by value (Cpu::raise_pending) leaves it unretired, EIP naming it.
+        if (c.exit_request && c.fault_pending) [[unlikely]] return;
         c.eip = c.next_eip;
         ++c.icount;
         if constexpr (Careful) {
@@ -166,12 +177,14 @@ StopReason Interpreter::run(uint64_t until) {
                 prev = b;
             }
             if (shadow) c.irq_shadow = 0;
+            if (c.fault_pending) [[unlikely]] {
+                c.fault_pending = 0;
+                prev = nullptr;
+                deliver_fault(c.pending_fault);
+            }
         } catch (const GuestFault& f) {
-            // A fault replaces the traps the instruction would have raised on completion.
-            c.db_pending = 0;
-            c.irq_shadow = 0;
             prev = nullptr;
-            c.deliver_fault(f);
+            deliver_fault(f);
         }
         c.code.running = nullptr;
     }

@@ -21,7 +21,7 @@ enum class StopReason : uint8_t {
 
 // A faster way to run a decoded block (the JIT). run_block() returns false, having done
 // nothing, when it cannot run this block now; the interpreter then runs it. It may run further
-// blocks after it, and raises a guest fault as GuestFault once back outside generated code.
+// blocks after it, and leaves a guest fault for the dispatcher as Cpu::raise_pending does.
 class NativeRunner {
 public:
     virtual ~NativeRunner() = default;
@@ -54,6 +54,7 @@ public:
 private:
     template <bool Careful> void run_block(Block* b);
     bool take_interrupt();
+    void deliver_fault(const GuestFault& f);
     Block* decode_block(uint32_t lin, uint32_t phys);
 
     Cpu& cpu_;

@@ -93,11 +93,9 @@ bool Engine::run_block(cpu::Block& b) {
     if (b.page2 == 1)  // the lookup checks one page's mapping
         indirect[indirect_slot(c.eip)] = {c.eip | uint64_t(v) << 32, removals_, code,
                                           b.phys & memory::PAGE_MASK, 0};
+    // A fault inside generated code leaves through the exit stub with EIP and the count at the
+    // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
     ChainSite* site = enter_(&c, code);
-    if (fault_pending) {
-        fault_pending = false;
-        throw fault;
-    }
     if (site && !c.exit_request) {
         // Link the jump that just left to its successor if that is translated for this variant.
         cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, true));

@@ -61,9 +61,6 @@ public:
 
     bool run_block(cpu::Block& b) override;
 
-    // Set by runtime helpers (jit/helpers.cpp) when an instruction faulted inside generated code.
-    bool fault_pending = false;
-    cpu::GuestFault fault{};
     cpu::Cpu& cpu;
 
     // Whether generated code may use BMI2 (then memory accesses can keep the guest's flags in

@@ -17,27 +17,32 @@ void pass_on_exit_request(cpu::Cpu& c) {
     if (c.exit_request) c.icount_limit = 0;
 }
 
+// The fault, if any, is left in the CPU (Cpu::raise_pending) for the dispatcher: most of these
+// report it by value (Cpu::try_read/try_write); what still throws is caught here.
+uint32_t take_fault(cpu::Cpu& c, const cpu::GuestFault& f) {
+    c.raise_pending(f);
+    return 1;
+}
+
 template <typename T> uint64_t load(Engine* e, uint32_t seg, uint32_t off) {
+    cpu::Cpu& c = e->cpu;
+    T v;
     try {
-        const T v = e->cpu.read<T>(seg, off);
-        pass_on_exit_request(e->cpu);
-        return v;
-    } catch (const cpu::GuestFault& f) {
-        e->fault = f;
-        e->fault_pending = true;
-        return uint64_t(1) << 32;
+        if (!c.try_read<T>(seg, off, v)) return uint64_t(1) << 32;
+    } catch (const cpu::GuestFault& f) {  // a device's MMIO read
+        return uint64_t(take_fault(c, f)) << 32;
     }
+    pass_on_exit_request(c);
+    return v;
 }
 
 template <typename T> uint32_t store(Engine* e, uint32_t seg, uint32_t off, uint32_t v) {
     cpu::Cpu& c = e->cpu;
     const uint64_t epoch = c.code_epoch;
     try {
-        c.write<T>(seg, off, T(v));
+        if (!c.try_write<T>(seg, off, T(v))) return 1;
     } catch (const cpu::GuestFault& f) {
-        e->fault = f;
-        e->fault_pending = true;
-        return 1;
+        return take_fault(c, f);
     }
     if (c.code_epoch == epoch) {
         pass_on_exit_request(c);
@@ -55,13 +60,12 @@ extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i) {
     try {
         c.next_eip = c.eip + i->len;
         i->fn(c, *i);
-        c.eip = c.next_eip;
-        ++c.icount;
     } catch (const cpu::GuestFault& f) {
-        e->fault = f;
-        e->fault_pending = true;
-        return 1;
+        return take_fault(c, f);
     }
+    if (c.fault_pending) return 1;
+    c.eip = c.next_eip;
+    ++c.icount;
     return stop_after(c, epoch);
 }
 

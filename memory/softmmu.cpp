@@ -17,20 +17,23 @@ Mmu::Mmu(cpu::CpuState& st, PhysMemory& pm) : st_(st), pm_(pm) { flush_all(); }
 uint32_t Mmu::pte_read(uint32_t paddr) { return pm_.read(a20(paddr), 4); }
 void Mmu::pte_write(uint32_t paddr, uint32_t v) { pm_.write(a20(paddr), 4, v); }
 
-Mmu::Walk Mmu::walk(uint32_t lin, Access acc, bool user) {
-    if (!(st_.cr0 & cpu::cr0::PG))
-        return Walk{a20(lin & PAGE_MASK), 1, true, true, false};
+bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
+    if (!(st_.cr0 & cpu::cr0::PG)) {
+        w = Walk{a20(lin & PAGE_MASK), 1, true, true, false};
+        return true;
+    }
 
     const bool is_write = acc == ACC_WRITE;
     const uint32_t err_base = (is_write ? cpu::pf::W : 0) | (user ? cpu::pf::U : 0);
-    auto fault = [&](uint32_t err) -> Walk {
+    auto page_fault = [&](uint32_t err) {
         st_.cr2 = lin;
-        throw GuestFault{cpu::VEC_PF, err | err_base};
+        fault = GuestFault{cpu::VEC_PF, err | err_base};
+        return false;
     };
 
     const uint32_t pde_addr = (st_.cr3 & PAGE_MASK) + ((lin >> 22) << 2);
     uint32_t pde = pte_read(pde_addr);
-    if (!(pde & pte::P)) return fault(0);
+    if (!(pde & pte::P)) return page_fault(0);
 
     const bool wp = st_.cr0 & cpu::cr0::WP;
     auto allowed = [&](uint32_t bits) {
@@ -40,44 +43,44 @@ Mmu::Walk Mmu::walk(uint32_t lin, Access acc, bool user) {
     };
 
     if ((pde & pte::PS) && (st_.cr4 & cpu::cr4::PSE)) {
-        if (pde & pte::LARGE_RSVD) return fault(cpu::pf::P | cpu::pf::RSVD);
-        if (!allowed(pde)) return fault(cpu::pf::P);
+        if (pde & pte::LARGE_RSVD) return page_fault(cpu::pf::P | cpu::pf::RSVD);
+        if (!allowed(pde)) return page_fault(cpu::pf::P);
         const uint32_t want = pte::A | (is_write ? pte::D : 0);
         if ((pde & want) != want) pte_write(pde_addr, pde |= want);
         const uint32_t base = pde & 0xFFC00000;
         const bool writable = (user ? (pde & pte::W) : ((pde & pte::W) || !wp));
         // INVLPG matches 4 MiB pages by their linear base.
-        return Walk{a20(base | (lin & 0x003FF000)), lin & 0xFFC00000, writable,
-                    bool(pde & pte::D), (pde & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+        w = Walk{a20(base | (lin & 0x003FF000)), lin & 0xFFC00000, writable, bool(pde & pte::D),
+                 (pde & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+        return true;
     }
 
     const uint32_t pte_addr = (pde & PAGE_MASK) + (((lin >> 12) & 0x3FF) << 2);
     uint32_t entry = pte_read(pte_addr);
-    if (!(entry & pte::P)) return fault(0);
+    if (!(entry & pte::P)) return page_fault(0);
     const uint32_t combined = entry & (pde | ~(pte::U | pte::W));
-    if (!allowed(combined)) return fault(cpu::pf::P);
+    if (!allowed(combined)) return page_fault(cpu::pf::P);
     if (!(pde & pte::A)) pte_write(pde_addr, pde | pte::A);
     const uint32_t want = pte::A | (is_write ? pte::D : 0);
     if ((entry & want) != want) pte_write(pte_addr, entry |= want);
     const bool writable = user ? (combined & pte::W) : ((combined & pte::W) || !wp);
-    return Walk{a20(entry & PAGE_MASK), 1, writable, bool(entry & pte::D),
-                (entry & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+    w = Walk{a20(entry & PAGE_MASK), 1, writable, bool(entry & pte::D),
+             (entry & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+    return true;
 }
 
-TlbEntry& Mmu::lookup(uint32_t lin, Access acc, bool user) {
+TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
     TlbEntry& e = tlb[user][index(lin)];
     const uint32_t page = lin & PAGE_MASK;
-    if (!(e.tag[acc] & TLB_INVALID) && (e.tag[acc] & PAGE_MASK) == page) return e;
+    if (!(e.tag[acc] & TLB_INVALID) && (e.tag[acc] & PAGE_MASK) == page) return &e;
 
     Walk w;
-    try {
-        w = walk(lin, acc, user);
-    } catch (const GuestFault&) {
+    if (!walk(lin, acc, user, w)) {
         // A fault drops whatever the TLB held for this page (Linux relies on it after making
         // a PTE writable without INVLPG).
         if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page)
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
-        throw;
+        return nullptr;
     }
     uint8_t* host = pm_.host_page(w.phys);
     e.phys = w.phys;
@@ -93,7 +96,7 @@ TlbEntry& Mmu::lookup(uint32_t lin, Access acc, bool user) {
                            (pm_.holds_code(w.phys) ? TLB_CODE : 0);
     else
         e.tag[ACC_WRITE] = TLB_INVALID;
-    return e;
+    return &e;
 }
 
 uint32_t Mmu::translate(uint32_t lin, Access acc, bool user) {
@@ -124,44 +127,59 @@ void Mmu::probe_write_slow(uint32_t lin, unsigned size, bool user) {
 }
 
 uint32_t Mmu::read_slow(uint32_t lin, unsigned size, bool user, Access acc) {
+    uint32_t v;
+    if (!try_read_slow(lin, size, user, acc, v)) throw fault;
+    return v;
+}
+
+void Mmu::write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+    if (!try_write_slow(lin, size, v, user)) throw fault;
+}
+
+bool Mmu::try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint32_t& v) {
     if ((lin & 0xFFF) + size > PAGE_SIZE) {
         // Translate both pages before reading either, so a fault on the second page leaves
         // no side effect of the first (MMIO reads can have side effects).
         const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
-        const uint32_t p1 = translate(lin, acc, user);
-        const uint32_t p2 = translate(lin + n1, acc, user);
-        uint32_t v = 0;
+        uint32_t p1, p2;
+        if (!try_translate(lin, acc, user, p1) || !try_translate(lin + n1, acc, user, p2)) return false;
+        v = 0;
         for (unsigned i = 0; i < size; ++i) {
             const uint32_t pa = i < n1 ? p1 + i : p2 + (i - n1);
             v |= pm_.read(pa, 1) << (8 * i);
         }
-        return v;
+        return true;
     }
-    TlbEntry& e = lookup(lin, acc, user);
-    if (!(e.tag[acc] & TLB_SLOW)) {
-        uint32_t v = 0;
-        std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), size);
-        return v;
+    const TlbEntry* e = try_lookup(lin, acc, user);
+    if (!e) return false;
+    if (!(e->tag[acc] & TLB_SLOW)) {
+        v = 0;
+        std::memcpy(&v, reinterpret_cast<const uint8_t*>(e->addend + lin), size);
+        return true;
     }
-    return pm_.read(e.phys | (lin & 0xFFF), size);
+    v = pm_.read(e->phys | (lin & 0xFFF), size);
+    return true;
 }
 
-void Mmu::write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+bool Mmu::try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
     if ((lin & 0xFFF) + size > PAGE_SIZE) {
         const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
-        const uint32_t p1 = translate(lin, ACC_WRITE, user);
-        const uint32_t p2 = translate(lin + n1, ACC_WRITE, user);
+        uint32_t p1, p2;
+        if (!try_translate(lin, ACC_WRITE, user, p1) || !try_translate(lin + n1, ACC_WRITE, user, p2))
+            return false;
         for (unsigned i = 0; i < size; ++i) {
             const uint32_t pa = i < n1 ? p1 + i : p2 + (i - n1);
             pm_.write(pa, 1, (v >> (8 * i)) & 0xFF);
         }
-        return;
+        return true;
     }
-    TlbEntry& e = lookup(lin, ACC_WRITE, user);
-    const uint32_t pa = e.phys | (lin & 0xFFF);
+    TlbEntry* e = try_lookup(lin, ACC_WRITE, user);
+    if (!e) return false;
+    const uint32_t pa = e->phys | (lin & 0xFFF);
     pm_.write(pa, size, v);  // tells the code cache when the page holds code
-    if ((e.tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
-        e.tag[ACC_WRITE] &= ~TLB_CODE;
+    if ((e->tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
+        e->tag[ACC_WRITE] &= ~TLB_CODE;
+    return true;
 }
 
 void Mmu::flush_all() {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "cpu/fault.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
 
@@ -53,6 +54,18 @@ public:
         }
         return static_cast<T>(read_slow(lin, sizeof(T), user, ACC_READ));
     }
+    // read() and write() that report a #PF by value: false, with the fault in `fault`.
+    template <typename T> bool try_read(uint32_t lin, bool user, T& v) {
+        const TlbEntry& e = tlb[user][index(lin)];
+        if (e.tag[ACC_READ] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+            std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), sizeof(T));
+            return true;
+        }
+        uint32_t w;
+        if (!try_read_slow(lin, sizeof(T), user, ACC_READ, w)) return false;
+        v = static_cast<T>(w);
+        return true;
+    }
     template <typename T> void write(uint32_t lin, T v, bool user) {
         const TlbEntry& e = tlb[user][index(lin)];
         if (e.tag[ACC_WRITE] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
@@ -60,6 +73,14 @@ public:
             return;
         }
         write_slow(lin, sizeof(T), v, user);
+    }
+    template <typename T> bool try_write(uint32_t lin, T v, bool user) {
+        const TlbEntry& e = tlb[user][index(lin)];
+        if (e.tag[ACC_WRITE] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+            std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, sizeof(T));
+            return true;
+        }
+        return try_write_slow(lin, sizeof(T), v, user);
     }
     // Whether the TLB maps the page of `lin` for execution to physical page `page` now.
     bool exec_maps(uint32_t lin, bool user, uint32_t page) const {
@@ -94,6 +115,10 @@ public:
 
     uint32_t read_slow(uint32_t lin, unsigned size, bool user, Access acc);
     void write_slow(uint32_t lin, unsigned size, uint32_t v, bool user);
+    bool try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint32_t& v);
+    bool try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user);
+    // The #PF the last failed try_* access or lookup found (CR2 is already set).
+    cpu::GuestFault fault{};
 
     void flush_all();
     void flush_nonglobal();  // MOV CR3
@@ -112,8 +137,19 @@ private:
         bool dirty;
         bool global;
     };
-    Walk walk(uint32_t lin, Access acc, bool user);
-    TlbEntry& lookup(uint32_t lin, Access acc, bool user);
+    // Fills `fault` and returns false on a #PF.
+    bool walk(uint32_t lin, Access acc, bool user, Walk& w);
+    // The entry for `lin`, filled if needed; null on a #PF (in `fault`).
+    TlbEntry* try_lookup(uint32_t lin, Access acc, bool user);
+    TlbEntry& lookup(uint32_t lin, Access acc, bool user) {
+        if (TlbEntry* e = try_lookup(lin, acc, user)) return *e;
+        throw fault;
+    }
+    bool try_translate(uint32_t lin, Access acc, bool user, uint32_t& phys) {
+        const TlbEntry* e = try_lookup(lin, acc, user);
+        if (e) phys = e->phys | (lin & 0xFFF);
+        return e;
+    }
     uint32_t pte_read(uint32_t paddr);
     void pte_write(uint32_t paddr, uint32_t v);
     uint32_t a20(uint32_t paddr) const { return st_.a20 ? paddr : paddr & ~(1u << 20); }

@@ -12,8 +12,19 @@
 namespace jitpc::cpu::ops {
 namespace {
 
+// The memory forms report faults by value (Cpu::try_read/try_write): a guest looping on a
+// faulting load or store costs no C++ throw per fault.
 template <typename T, Loc D, Loc S> struct MovH {
-    static void run(Cpu& c, const Insn& i) { put<T, D>(c, i, get<T, S>(c, i)); }
+    static void run(Cpu& c, const Insn& i) {
+        if constexpr (S == M) {
+            T v;
+            if (c.try_read<T>(i.seg, c.ea(i), v)) put<T, D>(c, i, v);
+        } else if constexpr (D == M) {
+            c.try_write<T>(i.seg, c.ea(i), get<T, S>(c, i));
+        } else {
+            put<T, D>(c, i, get<T, S>(c, i));
+        }
+    }
 };
 
 Handler bind_mov(const DecodeCtx& ctx, Insn&) {

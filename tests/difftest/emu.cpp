@@ -123,14 +123,9 @@ public:
     explicit RecordingJit(cpu::Cpu& c) : jit_(c, CACHE_BYTES) {}
     bool run_block(cpu::Block& b) override {
         const uint64_t start = jit_.cpu.icount;
-        try {
-            const bool ran = jit_.run_block(b);
-            note(b, jit_.cpu.icount - start);
-            return ran;
-        } catch (const cpu::GuestFault&) {
-            note(b, jit_.cpu.icount - start + 1);
-            throw;
-        }
+        const bool ran = jit_.run_block(b);
+        note(b, jit_.cpu.icount - start + jit_.cpu.fault_pending);
+        return ran;
     }
 
 private:
