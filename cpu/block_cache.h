@@ -39,6 +39,9 @@ struct Block {
     uint8_t next_link = 0;
     // The JIT's translations of this block (opaque here; jit/ owns it).
     void* native = nullptr;
+    // Times the dispatcher ran it in the interpreter while it was not hot yet (tiering:
+    // Interpreter::hot_runs), saturating there.
+    uint32_t runs = 0;
 
     Block* follow(uint32_t lin, uint8_t context, uint64_t epoch) const {
         for (const Link& l : links)

@@ -170,7 +170,7 @@ StopReason Interpreter::run(uint64_t until) {
             if (careful) {
                 run_block<true>(b);
                 prev = b;
-            } else if (native && native->run_block(*b)) {
+            } else if (native && hot(*b) && native->run_block(*b)) {
                 prev = nullptr;  // it may have run further blocks
             } else {
                 run_block<false>(b);

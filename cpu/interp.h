@@ -40,8 +40,11 @@ public:
 
     // Called before every instruction when set (instruction trace); slows the loop down.
     std::function<void(Cpu&, const Insn&)> trace;
-    // Runs blocks that need no instruction-by-instruction care, when set.
+    // Runs blocks that need no instruction-by-instruction care, when set, once they are hot:
+    // a block runs in the interpreter its first `hot_runs` times (code that runs once never
+    // pays translation), and is offered to `native` from then on. 0 offers every block.
     NativeRunner* native = nullptr;
+    uint32_t hot_runs = 0;
     // Records every block entry when set (the hang dump's execution tail).
     BlockHistory* history = nullptr;
     // Set from outside (signal handler, device) to make run() return at the next boundary.
@@ -55,6 +58,11 @@ private:
     template <bool Careful> void run_block(Block* b);
     bool take_interrupt();
     void deliver_fault(const GuestFault& f);
+    bool hot(Block& b) const {
+        if (b.runs >= hot_runs) return true;
+        ++b.runs;
+        return false;
+    }
     Block* decode_block(uint32_t lin, uint32_t phys);
 
     Cpu& cpu_;

@@ -2,6 +2,7 @@
 
 #include "devices/rtc.h"
 
+#include <cctype>
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -270,6 +271,8 @@ const char* usage() {
            "  -dump-on-exit FILE    as -dump-on-hang, and also when the guest ends the run\n"
            "                        itself (debug exit, power-off, reset with -no-reboot)\n"
            "  -jit-cache SIZE       (developer) JIT translation cache size, 64K to 1G\n"
+           "  -jit-threshold N      (developer) runs of a block in the interpreter before it is\n"
+           "                        translated (default 16; 0 translates every block at once)\n"
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
@@ -319,6 +322,14 @@ Options parse_options(int argc, char** argv) {
             o.hang_dump_file = need(i);
             o.machine.dump_at_exit = true;
         } else if (a == "-jit-cache") o.machine.jit_cache_bytes = parse_jit_cache(need(i));
+        else if (a == "-jit-threshold") {
+            const std::string v = need(i);
+            char* end = nullptr;
+            const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+            if (*end || v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])) || n > 1000000000)
+                throw std::runtime_error("-jit-threshold: '" + v + "' is not a number from 0 to 1000000000");
+            o.machine.jit_threshold = uint32_t(n);
+        }
         else if (a == "-dump-mem") o.machine.dump_ranges.push_back(parse_mem_range(need(i)));
         else if (a == "-no-reboot") o.machine.no_reboot = true;
         else if (a == "-d") {

@@ -61,6 +61,7 @@ Machine::Machine(const Config& cfg)
                                   : std::make_unique<jit::Engine>(cpu);
         jit->exact = !cfg.jit_inexact;
         interp.native = jit.get();
+        interp.hot_runs = cfg.jit_threshold;
     }
     bus.pic = &pic;
     pic.claim(bus);

@@ -60,6 +60,9 @@ struct Config {
     bool jit_inexact = false;       // -jit-inexact: no event deadline check in linked blocks
     bool jit = true;                // -engine jit (default): translated blocks where the JIT can run them
     size_t jit_cache_bytes = 0;     // -jit-cache: translation cache size (0: the engine's default)
+    // -jit-threshold: a block is translated once it ran this many times in the interpreter.
+    // 16 (docs/ARCHITECTURE.md, "Tiering", has the measurements behind it).
+    uint32_t jit_threshold = 16;
     std::FILE* serial[2] = {nullptr, nullptr};  // COM1, COM2 output; none when null
     SerialInput* com1_input = nullptr;           // host input to COM1, or none
     SerialInput* keyboard_input = nullptr;  // host keys as set-1 scancode bytes, or none

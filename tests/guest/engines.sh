@@ -1,7 +1,10 @@
 #!/bin/sh
 # engines.sh JITPC IMAGE EXPECT LOAD-OPTION [STATUS [JITPC-ARGS...]]: runs a guest test image
-# under the interpreter and under the JIT (plus $JIT_ARGS, e.g. -jit-cache; the JIT's -stats
-# line must match the extended regex $JIT_STATS when it is set). Each run must pass
+# under the interpreter, under the JIT as users run it (blocks translated once hot: tiered) and
+# under the JIT translating every block at its first run (-jit-threshold 0: eager, which keeps
+# code a test runs once covered by the translator). Both JIT runs get $JIT_ARGS (e.g.
+# -jit-cache); a -stats line of the eager run must match the extended regex $JIT_STATS and one
+# of the tiered run $TIERED_STATS, when set. Each run must pass
 # as run_guest.sh demands (exit status STATUS, default 33; EXPECT printed when it exists), and
 # the two must agree on the debug-console output, the exit status, jitpc's messages with the
 # -stats retired-instruction count and virtual time, and the final state that -dump-on-exit
@@ -14,15 +17,18 @@ want=${5:-33}
 [ $# -ge 5 ] && shift 5 || shift $#
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-for engine in interp jit; do
-    extra=
-    [ "$engine" = jit ] && extra=$JIT_ARGS
-    # shellcheck disable=SC2086 # $extra holds separate options
-    "$jitpc" "$load" "$img" -engine "$engine" $extra -debugcon "file:$dir/$engine.out" \
+for engine in interp tiered eager; do
+    case $engine in
+        interp) options="-engine interp" stats= ;;
+        tiered) options="-engine jit $JIT_ARGS" stats=${TIERED_STATS:-} ;;
+        eager) options="-engine jit -jit-threshold 0 $JIT_ARGS" stats=${JIT_STATS:-} ;;
+    esac
+    # shellcheck disable=SC2086 # $options holds separate options
+    "$jitpc" "$load" "$img" $options -debugcon "file:$dir/$engine.out" \
         -max-insns 200000000 -stats -dump-on-exit "$dir/$engine.dump" "$@" 2>"$dir/$engine.err"
     status=$?
-    if [ "$engine" = jit ] && ! grep -E "^jitpc: JIT:.*${JIT_STATS:-}" "$dir/jit.err"; then
-        echo "FAIL: $img: the JIT's -stats line does not match '${JIT_STATS:-}':"; cat "$dir/jit.err"; exit 1
+    if [ "$engine" != interp ] && ! grep -E "^jitpc: JIT:.*$stats" "$dir/$engine.err"; then
+        echo "FAIL: $img: no JIT -stats line of the $engine run matches '$stats':"; cat "$dir/$engine.err"; exit 1
     fi
     if [ "$status" -ne "$want" ]; then
         echo "FAIL: $img under -engine $engine exited with status $status, not $want"
@@ -44,10 +50,12 @@ for engine in interp jit; do
     grep -v '^jitpc: JIT:' "$dir/$engine.err" > "$dir/$engine.msgs"
     sed '/^last [0-9]* blocks entered/,/^memory around/{/^memory around/!d;}' "$dir/$engine.dump" > "$dir/$engine.state"
 done
-for what in out msgs state; do
-    if ! cmp -s "$dir/interp.$what" "$dir/jit.$what"; then
-        echo "FAIL: $img: the engines differ in $what (< interp, > jit):"
-        diff "$dir/interp.$what" "$dir/jit.$what"; exit 1
-    fi
+for jit in tiered eager; do
+    for what in out msgs state; do
+        if ! cmp -s "$dir/interp.$what" "$dir/$jit.$what"; then
+            echo "FAIL: $img: the engines differ in $what (< interp, > jit $jit):"
+            diff "$dir/interp.$what" "$dir/$jit.$what"; exit 1
+        fi
+    done
 done
-cat "$dir/jit.msgs"
+cat "$dir/tiered.msgs"
