@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "jit/helpers.h"
 #include "jit/translator.h"
 #include "memory/softmmu.h"
 
@@ -48,6 +49,58 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         store_count(a, x::rcx);
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
+        a.ret();
+    });
+    // The bodies of helper calls (Translator::call_helper), shared so that a call site is one
+    // `call rel32`: jit_exec gets the eight guest registers in CpuState and reloads them after
+    // (it runs guest semantics); the others keep r8-r11 (caller-saved) on the stack. Both store
+    // the count before and reload it with the limit after, which a helper may lower. Entered
+    // with the stack 16-byte aligned before the call, so one more slot aligns it again.
+    const void* const helpers[] = {reinterpret_cast<const void*>(&jit_exec),
+                                   reinterpret_cast<const void*>(&jit_load8),
+                                   reinterpret_cast<const void*>(&jit_load16),
+                                   reinterpret_cast<const void*>(&jit_load32),
+                                   reinterpret_cast<const void*>(&jit_store8),
+                                   reinterpret_cast<const void*>(&jit_store16),
+                                   reinterpret_cast<const void*>(&jit_store32)};
+    static_assert(sizeof helpers / sizeof helpers[0] == sizeof thunks_ / sizeof thunks_[0]);
+    for (size_t n = 0; n < std::size(helpers); ++n) {
+        const bool saves_guest_regs = n == 0;
+        thunks_[n] = {helpers[n], assemble(buf_, [&](x::Assembler& a) {
+            if (saves_guest_regs)
+                for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
+            else
+                for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
+            a.sub(x::rsp, 8);
+            store_count(a, x::rax);
+            a.mov(x::rdi, reinterpret_cast<uint64_t>(this));
+            a.mov(x::rax, reinterpret_cast<uint64_t>(helpers[n]));
+            a.call(x::rax);
+            load_count(a);
+            a.add(x::rsp, 8);
+            if (saves_guest_regs)
+                for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
+            else
+                for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
+            a.ret();
+        })};
+    }
+    // edi = an EFLAGS image with the guest's arithmetic flags (Translator::guest_flags_thunk):
+    // the stored forms decoded inline, the interpreter's lazy ones evaluated by jit_flags.
+    flags_thunk_ = assemble(buf_, [this](x::Assembler& a) {
+        asmjit::Label lazy = a.newLabel();
+        guest_flags_to_edi(a, lazy);
+        a.ret();
+        a.bind(lazy);
+        const x::Gp kept[] = {x::rdx, x::rsi, x::r8, x::r9, x::r10, x::r11};
+        for (const x::Gp& r : kept) a.push(r);
+        a.sub(x::rsp, 8);
+        a.mov(x::rdi, reinterpret_cast<uint64_t>(this));
+        a.mov(x::rax, reinterpret_cast<uint64_t>(&jit_flags));
+        a.call(x::rax);
+        a.add(x::rsp, 8);
+        for (int i = 5; i >= 0; --i) a.pop(kept[i]);
+        a.mov(x::edi, x::eax);
         a.ret();
     });
     // enter(cpu rdi, code rsi): the stack stays 16-byte aligned for helper calls.
@@ -120,6 +173,12 @@ uint8_t* Engine::translate(cpu::Block& b, unsigned v) {
         flush();  // full: start over with an empty cache
     }
     return nullptr;
+}
+
+uint8_t* Engine::thunk(const void* helper) const {
+    for (const Thunk& t : thunks_)
+        if (t.helper == helper) return t.code;
+    throw std::logic_error("JIT: no thunk for a helper");
 }
 
 void Engine::link(ChainSite* site, cpu::Block& to, uint8_t* target) {

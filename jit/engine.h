@@ -73,6 +73,8 @@ public:
 
     // Figures for -stats.
     uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;
+    // Host code bytes emitted and guest instructions translated: the code size per instruction.
+    uint64_t bytes_emitted = 0, insns_translated = 0;
 
 private:
     // Bit 0: CPL 3 (which TLB); bit 1: 32-bit stack; bit 2: alignment checking on; bit 3: DS,
@@ -105,6 +107,14 @@ private:
     using EnterFn = ChainSite* (*)(cpu::CpuState*, const uint8_t*);
     EnterFn enter_ = nullptr;
     uint8_t* exit_stub_ = nullptr;
+    // The shared call sequence of each helper (Engine::Engine): a call site is `call rel32`.
+    struct Thunk {
+        const void* helper = nullptr;
+        uint8_t* code = nullptr;
+    };
+    Thunk thunks_[7];
+    uint8_t* flags_thunk_ = nullptr;
+    uint8_t* thunk(const void* helper) const;
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.
     std::unordered_set<cpu::Block*> translated_;
 

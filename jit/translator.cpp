@@ -125,13 +125,7 @@ void Translator::flags_captured(uint32_t keep, const x::Gp& fixed) {
     fl_.dirty = false;
 }
 
-void Translator::clobber_flags() {
-    materialize_flags();
-    fl_.in_host = false;
-}
-
-// edi = the flags of `mask` from CpuState's host flags (LAHF/SETO form); uses ecx.
-void Translator::stored_host_flags_to_edi(uint32_t mask) {
+void stored_host_flags_to_edi(x::Assembler& a, uint32_t mask) {
     a.movzx(x::edi, x::byte_ptr(CPU, FLAGS_RES + 1));
     a.and_(x::edi, mask & ~cpu::EFLAGS_OF);
     if (!(mask & cpu::EFLAGS_OF)) return;
@@ -140,9 +134,8 @@ void Translator::stored_host_flags_to_edi(uint32_t mask) {
     a.or_(x::edi, x::ecx);
 }
 
-// edi = the guest's arithmetic flags from CpuState when they are plain bits or host flags of
-// an Exact, Logic or IncDec op (normalised here); any other form jumps to `lazy`. Uses ecx.
-void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
+// Plain bits, or host flags of an Exact, Logic or IncDec op (normalised here).
+void guest_flags_to_edi(x::Assembler& a, const asmjit::Label& lazy) {
     asmjit::Label exact = a.newLabel(), logic = a.newLabel(), incdec = a.newLabel(),
                   loaded = a.newLabel();
     a.movzx(x::edi, x::word_ptr(CPU, FLAGS_OP));
@@ -158,17 +151,29 @@ void Translator::guest_flags_to_edi(const asmjit::Label& lazy) {
     a.and_(x::edi, cpu::EFLAGS_ARITH);
     a.jmp(loaded);
     a.bind(logic);  // AND/OR/XOR/TEST: AF = 0
-    stored_host_flags_to_edi(cpu::EFLAGS_ARITH & ~cpu::EFLAGS_AF);
+    stored_host_flags_to_edi(a, cpu::EFLAGS_ARITH & ~cpu::EFLAGS_AF);
     a.jmp(loaded);
     a.bind(incdec);  // INC/DEC: CF from `bits`
-    stored_host_flags_to_edi(cpu::EFLAGS_ARITH & ~cpu::EFLAGS_CF);
+    stored_host_flags_to_edi(a, cpu::EFLAGS_ARITH & ~cpu::EFLAGS_CF);
     a.mov(x::ecx, x::dword_ptr(CPU, FLAGS_BITS));
     a.and_(x::ecx, cpu::EFLAGS_CF);
     a.or_(x::edi, x::ecx);
     a.jmp(loaded);
     a.bind(exact);
-    stored_host_flags_to_edi(cpu::EFLAGS_ARITH);
+    stored_host_flags_to_edi(a, cpu::EFLAGS_ARITH);
     a.bind(loaded);
+}
+
+// edi = an EFLAGS image whose arithmetic bits are the guest's, from CpuState in any form
+// (Engine::flags_thunk_). Clobbers eax, ecx and the host's flags; keeps every other register.
+void Translator::guest_flags_thunk() {
+    clobber_flags();
+    a.call(asmjit::imm(e_.flags_thunk_));
+}
+
+void Translator::clobber_flags() {
+    materialize_flags();
+    fl_.in_host = false;
 }
 
 // Before an inline INC/DEC, whose host CF is not the guest's: the guest's CF goes to
@@ -193,22 +198,14 @@ void Translator::keep_carry() {
     const bool in_bits = fl_.saved == Saved::Plain ||
                          (fl_.saved == Saved::Host && fl_.saved_kind == FlagKind::IncDec);
     if (!in_bits) {
-        const bool known = fl_.saved == Saved::Host;
-        asmjit::Label lazy = a.newLabel(), done = a.newLabel();
-        if (known) {
-            stored_host_flags_to_edi(cpu::EFLAGS_CF);
+        if (fl_.saved == Saved::Host) {
+            stored_host_flags_to_edi(a, cpu::EFLAGS_CF);
         } else {
-            guest_flags_to_edi(lazy);
+            guest_flags_thunk();
             a.and_(x::edi, cpu::EFLAGS_CF);
         }
         a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_CF);
         a.or_(x::dword_ptr(CPU, FLAGS_BITS), x::edi);
-        if (!known) {
-            a.jmp(done);
-            a.bind(lazy);
-            call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-            a.bind(done);
-        }
     }
     fl_.in_host = false;
     flags_produced(FlagKind::IncDec);
@@ -259,15 +256,9 @@ void Translator::flags_to_host(bool needs_carry) {
     if (auto kind = load_saved_flags(needs_carry)) {
         fl_.kind = *kind;
     } else {
-        asmjit::Label lazy = a.newLabel(), loaded = a.newLabel();
-        guest_flags_to_edi(lazy);
+        guest_flags_thunk();
         a.mov(x::eax, x::edi);
-        host_flags_from_image();
-        a.jmp(loaded);
-        a.bind(lazy);
-        call_helper(reinterpret_cast<const void*>(&jit_flags), false);
-        host_flags_from_image();  // the whole EFLAGS image: only its arithmetic bits load
-        a.bind(loaded);
+        host_flags_from_image();  // only its arithmetic bits load
     }
     fl_.in_host = true;
     fl_.dirty = false;
@@ -364,28 +355,14 @@ void Translator::drop_flags() {
 
 // ---- calls, position, exits --------------------------------------------------------------------
 
-// Calls fn(engine, rsi...) with the SysV ABI. Guest registers r8-r11 are caller-saved: a helper
-// that runs guest semantics (saves_guest_regs) gets all eight in CpuState and they are reloaded
-// after it; any other helper has r8-r11 kept on the stack around the call. Host flags do not
-// survive a call.
+// Calls fn(engine, rsi...) through its thunk (Engine::Engine), which keeps the guest registers
+// (in CpuState for jit_exec, which runs guest semantics: saves_guest_regs) and the count. Host
+// flags do not survive a call.
 void Translator::call_helper(const void* fn, bool saves_guest_regs) {
     clobber_flags();
     semantics_called_ |= saves_guest_regs;
-    if (saves_guest_regs)
-        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU, GPR + 4 * r), guest_gpr(r));
-    else
-        for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
-    store_count(a, x::rax);
-    a.mov(x::rdi, reinterpret_cast<uint64_t>(&e_));
-    a.mov(x::rax, reinterpret_cast<uint64_t>(fn));
-    a.call(x::rax);
-    load_count(a);  // an instruction's semantics count it, a helper may lower the limit
-    if (saves_guest_regs) {
-        for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU, GPR + 4 * r));
-        fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
-    }
-    else
-        for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
+    a.call(asmjit::imm(e_.thunk(fn)));  // its body: Engine::Engine
+    if (saves_guest_regs) fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
 }
 
 // Brings CpuState::eip and icount to the start of the current instruction (before anything
@@ -614,7 +591,7 @@ bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, 
         // edi is needed for the flags: keep the host address in rdx.
         a.lea(x::rdx, host);
         if (!load_saved_flags(true)) {
-            guest_flags_to_edi(slow);
+            guest_flags_thunk();
             a.mov(x::eax, x::edi);
             host_flags_from_image();
         }
@@ -1005,6 +982,8 @@ uint8_t* Translator::translate() {
     if (code_.relocateToBase(reinterpret_cast<uint64_t>(rx)) != asmjit::kErrorOk)
         throw std::logic_error("JIT: relocation failed");
     code_.copyFlattenedData(e_.buf_.writable(rx), size);
+    e_.bytes_emitted += size;
+    e_.insns_translated += count;
     for (const Site& s : sites_) {
         s.site->jump = rx + s.offset;
         s.site->unlinked = rx + s.offset + 5;

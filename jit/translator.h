@@ -65,6 +65,12 @@ inline void store_count(asmjit::x86::Assembler& a, const asmjit::x86::Gp& scratc
     a.mov(asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT), scratch);
 }
 
+// edi = the flags of `mask` from CpuState's host flags (LAHF/SETO form); uses ecx.
+void stored_host_flags_to_edi(asmjit::x86::Assembler& a, uint32_t mask);
+// edi = the guest's arithmetic flags from CpuState in the forms generated code stores; any
+// other form jumps to `lazy`. Uses ecx.
+void guest_flags_to_edi(asmjit::x86::Assembler& a, const asmjit::Label& lazy);
+
 // What the host leaves in EFLAGS after the op that last wrote them (cpu/flags.h).
 using FlagKind = cpu::HostFlags;
 
@@ -177,11 +183,10 @@ private:
     void fallback();
     void sync_position();
     void materialize_flags();
-    void guest_flags_to_edi(const asmjit::Label& lazy);
+    void guest_flags_thunk();
     std::optional<FlagKind> load_saved_flags(bool needs_carry);
     void host_flags_from_image();
     void host_flags_from_lahf();
-    void stored_host_flags_to_edi(uint32_t mask);
     void store_flags_from_edi();
     void exit_plain();
     void lookup_and_jump();
