@@ -3,7 +3,7 @@
 ; faulting instruction. It measures the cost of delivering guest exceptions.
 %include "program.inc"
 
-PASSES equ 100000
+PASSES equ 1000000
 UNMAPPED equ 0x01000000       ; the first 16 MiB are mapped by 4 MiB pages, this is not
 
 start:
