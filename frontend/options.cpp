@@ -279,6 +279,7 @@ const char* usage() {
 
 Options parse_options(int argc, char** argv) {
     Options o;
+    bool threshold_given = false;
     auto need = [&](int& i) -> std::string {
         if (i + 1 >= argc) throw std::runtime_error(std::string(argv[i]) + " needs an argument");
         return argv[++i];
@@ -329,6 +330,7 @@ Options parse_options(int argc, char** argv) {
             if (*end || v.empty() || !std::isdigit(static_cast<unsigned char>(v[0])) || n > 1000000000)
                 throw std::runtime_error("-jit-threshold: '" + v + "' is not a number from 0 to 1000000000");
             o.machine.jit_threshold = uint32_t(n);
+            threshold_given = true;
         }
         else if (a == "-dump-mem") o.machine.dump_ranges.push_back(parse_mem_range(need(i)));
         else if (a == "-no-reboot") o.machine.no_reboot = true;
@@ -347,6 +349,8 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }
+    if (threshold_given && !o.machine.jit)
+        throw std::runtime_error("-jit-threshold says when the JIT translates: it does not go with -engine interp");
     if (o.machine.jit_cache_bytes && !o.machine.jit) throw std::runtime_error("-jit-cache sizes the JIT's cache: it does not go with -engine interp");
     if ((!o.machine.append.empty() || !o.machine.initrd_path.empty()) && o.machine.kernel_path.empty())
         throw std::runtime_error("-append and -initrd need -kernel");

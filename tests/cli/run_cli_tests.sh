@@ -262,6 +262,11 @@ expect_error "-jit-cache with -engine interp" -engine interp -jit-cache 1M -bios
 expect_error "-jit-cache too small" -engine jit -jit-cache 4K -bios "$dir/exit10.rom"
 expect_error "-jit-cache not a size" -engine jit -jit-cache lots -bios "$dir/exit10.rom"
 expect_status "-jit-cache 64K" 33 -engine jit -jit-cache 64K -bios "$dir/exit10.rom"
+# -jit-threshold: the JIT's tiering, 0 to 10^9 interpreted runs.
+expect_error "-jit-threshold with -engine interp" -engine interp -jit-threshold 4 -bios "$dir/exit10.rom"
+expect_error "-jit-threshold not a number" -jit-threshold -1 -bios "$dir/exit10.rom"
+expect_error "-jit-threshold too large" -jit-threshold 1000000001 -bios "$dir/exit10.rom"
+expect_status "-jit-threshold 0" 33 -jit-threshold 0 -bios "$dir/exit10.rom"
 
 # The display: with stdout a terminal (script(1) gives the run a pseudo-terminal), the VGA text
 # page is drawn with ANSI colours; a serial port on stdio is refused there.
