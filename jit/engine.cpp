@@ -112,10 +112,19 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
         a.jmp(x::rsi);
     }));
-    buf_.reserve_prefix();
     const auto* state = reinterpret_cast<const uint8_t*>(static_cast<cpu::CpuState*>(&cpu));
     for (int u = 0; u < 2; ++u)
         tlb_offset[u] = int32_t(reinterpret_cast<const uint8_t*>(&cpu.mmu.tlb[u][0]) - state);
+    // The indirect-branch lookup, a miss leaving for the dispatcher.
+    for (unsigned v = 0; v < std::size(lookup_thunks_); ++v)
+        lookup_thunks_[v] = assemble(buf_, [&](x::Assembler& a) {
+            asmjit::Label miss = a.newLabel();
+            Translator::emit_lookup(a, *this, v, miss);
+            a.bind(miss);
+            a.xor_(x::eax, x::eax);
+            a.jmp(asmjit::imm(exit_stub_));
+        });
+    buf_.reserve_prefix();
     cpu.code.on_remove = [](void* ctx, cpu::Block* b) { static_cast<Engine*>(ctx)->forget(b); };
     cpu.code.remove_ctx = this;
 }

@@ -114,6 +114,7 @@ private:
     };
     Thunk thunks_[7];
     uint8_t* flags_thunk_ = nullptr;
+    uint8_t* lookup_thunks_[16] = {};  // by variant: Translator::lookup_and_jump
     uint8_t* thunk(const void* helper) const;
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.
     std::unordered_set<cpu::Block*> translated_;

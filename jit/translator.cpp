@@ -749,32 +749,35 @@ void Translator::exit_indirect() {
 
 // Jumps to the translation of the EIP in eax for this variant through the lookup table
 // (jit/engine.h, IndirectEntry), CpuState being up to date; a miss goes to the dispatcher.
-void Translator::lookup_and_jump() {
-    a.mov(x::rdi, reinterpret_cast<uint64_t>(&e_.indirect[0]));
+// The lookup is one shared thunk per variant (Engine::Engine, emit_lookup).
+void Translator::lookup_and_jump() { a.jmp(asmjit::imm(e_.lookup_thunks_[variant_])); }
+
+void Translator::emit_lookup(x::Assembler& a, const Engine& e, unsigned variant, const asmjit::Label& miss) {
+    a.mov(x::rdi, reinterpret_cast<uint64_t>(&e.indirect[0]));
     a.mov(x::ecx, x::eax);
     a.shr(x::ecx, Engine::INDIRECT_BITS);
     a.xor_(x::ecx, x::eax);
     a.and_(x::ecx, (1u << Engine::INDIRECT_BITS) - 1);
     a.shl(x::ecx, 5);
-    a.mov(x::rdx, uint64_t(variant_) << 32);
+    a.mov(x::rdx, uint64_t(variant) << 32);
     a.or_(x::rdx, x::rax);
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, key))));
-    a.jne(bail_);
-    a.mov(x::rdx, reinterpret_cast<uint64_t>(&e_.removals_));
+    a.jne(miss);
+    a.mov(x::rdx, reinterpret_cast<uint64_t>(&e.removals_));
     a.mov(x::rdx, x::qword_ptr(x::rdx));
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, removals))));
-    a.jne(bail_);
+    a.jne(miss);
     // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
-    const int32_t tlb = e_.tlb_offset[user()];
+    const int32_t tlb = e.tlb_offset[variant & 1];
     a.mov(x::edx, x::eax);
     a.shr(x::edx, 12 - 5);
     a.and_(x::edx, (memory::TLB_SIZE - 1) << 5);
     a.and_(x::eax, int32_t(memory::PAGE_MASK));
     a.cmp(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, tag) + 4 * memory::ACC_EXEC)));
-    a.jne(bail_);
+    a.jne(miss);
     a.mov(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, phys))));
     a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, phys_page))));
-    a.jne(bail_);
+    a.jne(miss);
     a.jmp(x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, code))));
 }
 

@@ -190,6 +190,12 @@ private:
     void store_flags_from_edi();
     void exit_plain();
     void lookup_and_jump();
+public:
+    // The code of lookup_and_jump() for `variant`, jumping to `miss` when the table has no
+    // entry (Engine::Engine makes it once per variant).
+    static void emit_lookup(asmjit::x86::Assembler& a, const Engine& e, unsigned variant,
+                            const asmjit::Label& miss);
+private:
     void call_helper(const void* fn, bool saves_guest_regs);
     void memory(unsigned size, unsigned seg, bool store);
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
