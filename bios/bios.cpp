@@ -1,7 +1,8 @@
 #include "bios/bios.h"
 
-#include <cstdio>
 #include <stdexcept>
+
+#include "logging/log.h"
 
 namespace jitpc::bios {
 
@@ -61,10 +62,8 @@ void Bios::port_write(uint16_t, unsigned size, uint32_t) {
     const uint32_t code = c.seg[cpu::CS].base + c.eip;
     if (size != 1 || c.pe() || c.seg[cpu::CS].sel != 0xF000 || code < ROM_BASE ||
         code >= ROM_BASE + ROM_SIZE) {
-        if (!logged_bad_trap_)
-            std::fprintf(stderr, "jitpc: ignoring a write to the BIOS trap port from %04x:%08x\n",
-                         c.seg[cpu::CS].sel, c.eip);
-        logged_bad_trap_ = true;
+        static logging::Site site{logging::GUEST_ERRORS, "BIOS trap port", 1};
+        site.print("ignoring a write to the BIOS trap port from %04x:%08x", c.seg[cpu::CS].sel, c.eip);
         return;
     }
     RealModeCall call(c, mem_);
@@ -91,14 +90,16 @@ void Bios::dispatch(Service s, RealModeCall& call) {
     case Service::Post: return post(call);
     case Service::KeyboardIrq: return keyboard_irq(call);
     }
-    std::fprintf(stderr, "jitpc: BIOS ROM trapped with unknown service %#x\n", unsigned(s));
+    static logging::Site site{logging::GUEST_ERRORS, "BIOS trap service"};
+    site.print("BIOS ROM trapped with unknown service %#x", unsigned(s));
 }
 
 void Bios::unsupported(RealModeCall& call, uint8_t vector, uint8_t status) {
     const unsigned key = vector << 8 | call.ah();
-    if (!logged_unsupported_[key])
-        std::fprintf(stderr, "jitpc: BIOS call INT %02Xh AX=%04Xh is not implemented\n", vector,
-                     call.reg16(cpu::EAX));
+    static logging::Site site{logging::UNIMP, "BIOS call"};
+    if (site.on() && !logged_unsupported_[key])
+        site.print("BIOS call INT %02Xh AX=%04Xh is not implemented (logged once per AH)", vector,
+                   call.reg16(cpu::EAX));
     logged_unsupported_[key] = true;
     call.fail(status);
 }

@@ -222,7 +222,6 @@ private:
     std::optional<uint64_t> wait_until_;
     std::optional<LinuxKernel16> kernel_;
     std::optional<BootImage> cd_boot_;  // set when booted from the CD (INT 13h AX=4B01h)
-    bool logged_bad_trap_ = false;
     std::vector<bool> logged_unsupported_ = std::vector<bool>(256 * 256);
 };
 

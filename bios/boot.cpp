@@ -1,10 +1,10 @@
 // INT 19h (bootstrap loader) and INT 18h (no bootable device).
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "bios/bios.h"
 #include "bios/multiboot.h"
+#include "logging/log.h"
 
 namespace jitpc::bios {
 
@@ -13,7 +13,10 @@ namespace {
 constexpr uint16_t BOOT_OFFSET = 0x7C00;
 
 void boot_failed(const char* device, const std::string& why) {
-    std::fprintf(stderr, "jitpc: boot from %s failed: %s\n", device, why.c_str());
+    // On the console, as a BIOS shows it on the screen; a guest looping through INT 19h
+    // repeats it, so it has a budget.
+    static logging::Site site{logging::CONSOLE, "boot failure", 16};
+    site.print("boot from %s failed: %s", device, why.c_str());
 }
 
 }  // namespace
@@ -120,6 +123,9 @@ void Bios::start_multiboot(RealModeCall& call) {
     c.next_eip = c.eip;
 }
 
-void Bios::no_boot_device(RealModeCall&) { std::fprintf(stderr, "jitpc: no bootable device\n"); }
+void Bios::no_boot_device(RealModeCall&) {
+    static logging::Site site{logging::CONSOLE, "no bootable device", 16};
+    site.print("no bootable device");
+}
 
 }  // namespace jitpc::bios

@@ -1,6 +1,6 @@
 #include "devices/acpi_pm.h"
 
-#include <cstdio>
+#include "logging/log.h"
 
 namespace jitpc::devices {
 
@@ -59,11 +59,8 @@ void AcpiPm::sleep(unsigned type) {
         wiring_.power_off();
         return;
     }
-    if (!logged_sleep_) {
-        logged_sleep_ = true;
-        std::fprintf(stderr, "jitpc: ACPI sleep type %u is not supported; staying awake (logged once)\n",
-                     type);
-    }
+    static logging::Site site{logging::UNIMP, "ACPI sleep", 1};
+    site.print("ACPI sleep type %u is not supported; staying awake", type);
     sts_ |= STS_WAK;
 }
 

@@ -56,7 +56,6 @@ private:
     Wiring wiring_;
     uint16_t sts_ = 0, en_ = 0, slp_typ_ = 0;
     bool sci_level_ = false;
-    bool logged_sleep_ = false;
 };
 
 }  // namespace jitpc::devices

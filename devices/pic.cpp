@@ -1,7 +1,8 @@
 #include "devices/pic.h"
 
-#include <cstdio>
 #include <utility>
+
+#include "logging/log.h"
 
 namespace jitpc::devices {
 
@@ -64,7 +65,8 @@ void Pic::claim(IoBus& bus) {
 void Pic::log_once(unsigned what, const char* msg) {
     if (logged_ & what) return;
     logged_ |= what;
-    std::fprintf(stderr, "jitpc: 8259 PIC: %s is not modelled (logged once)\n", msg);
+    static logging::Site site{logging::UNIMP, "8259 PIC"};
+    site.print("8259 PIC: %s is not modelled (logged once)", msg);
 }
 
 void Pic::update_outputs() {

@@ -41,8 +41,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<frontend::TerminalDisplay> display;
     try {
         frontend::Options o = frontend::parse_options(argc, argv);
-        if (o.show_help) {
-            std::fputs(frontend::usage(), stdout);
+        if (o.show_help || o.show_log_items) {
+            std::fputs(o.show_help ? frontend::usage() : logging::items_help(), stdout);
             return 0;
         }
         // The terminal shows the VGA screen unless -nographic; with stdout not a terminal there
@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
             if (dev == "stdio") o.machine.serial[port] = stdout;
             else if (dev.rfind("file:", 0) == 0) o.machine.serial[port] = opened.open(dev.substr(5), "wb", "-serial");
         }
-        if (o.trace) o.machine.trace = o.trace_file.empty() ? stderr : opened.open(o.trace_file, "w", "-D");
+        std::FILE* log = o.log_file.empty() ? stderr : opened.open(o.log_file, "w", "-D");
+        logging::configure(o.log_items, log);
+        if (o.log_items & logging::TRACE) o.machine.trace = log;
         if (!o.hang_dump_file.empty())
             o.machine.hang_dump = o.hang_dump_file == "-" ? stderr : opened.open(o.hang_dump_file, "w", "-dump-on-hang");
         // Host keys go to the PS/2 keyboard under the display, else to COM1 when it is on stdio
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
         const int status = m->run();
         if (display) display->finish(m->vga);
         std::fflush(stdout);
+        logging::report_suppressed();
         if (o.stats)
             std::fprintf(stderr, "jitpc: retired instructions: %llu\njitpc: virtual time: %llu ns (%llu ns halted)\n",
                          static_cast<unsigned long long>(m->cpu.icount - m->idle_ticks),

@@ -263,7 +263,8 @@ const char* usage() {
            "                        default, 2026-01-01T00:00:00); now (the host clock: runs\n"
            "                        then differ)\n"
            "  -no-reboot            exit with status 0 instead of resetting\n"
-           "  -d trace -D FILE      write an instruction trace to FILE\n"
+           "  -d ITEM[,ITEM...]     log int, guest_errors, unimp, trace (-d help says what)\n"
+           "  -D FILE               write that log to FILE instead of stderr\n"
            "  -max-insns N          stop with status 3 after N instructions\n"           "  -dump-on-hang FILE    on a hang (status 2), -max-insns (3) or a triple fault with\n"
            "                        -no-reboot, write VGA text, registers, the last 64 blocks and\n"
            "                        memory around CS:EIP and SS:ESP to FILE ('-': stderr)\n"
@@ -336,9 +337,9 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-no-reboot") o.machine.no_reboot = true;
         else if (a == "-d") {
             const std::string what = need(i);
-            if (what != "trace") throw std::runtime_error("-d: unknown log item '" + what + "' (trace)");
-            o.trace = true;
-        } else if (a == "-D") o.trace_file = need(i);
+            if (what == "help") o.show_log_items = true;
+            else o.log_items |= logging::parse_items(what);
+        } else if (a == "-D") o.log_file = need(i);
         else if (a == "-jit-inexact") o.machine.jit_inexact = true;
         else if (a == "-max-insns") {
             const std::string v = need(i);

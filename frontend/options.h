@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "logging/log.h"
 #include "machine/machine.h"
 
 namespace jitpc::frontend {
@@ -16,9 +17,10 @@ struct Options {
     std::vector<std::string> serial;
     bool nographic = false;
     std::string hang_dump_file;  // -dump-on-hang; "-" is stderr
-    std::string trace_file;
-    bool trace = false;
+    unsigned log_items = 0;  // -d: logging::Item bits
+    std::string log_file;    // -D; empty: stderr
     bool show_help = false;
+    bool show_log_items = false;  // -d help
     bool stats = false;  // print retired instructions and virtual time at exit
 };
 

@@ -3,10 +3,11 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <new>
 #include <stdexcept>
+
+#include "logging/log.h"
 
 namespace jitpc::memory {
 
@@ -88,13 +89,9 @@ void PhysMemory::map_mmio(uint32_t base, uint32_t size, MmioDevice* dev) {
 
 void PhysMemory::log_unmapped(uint32_t paddr, bool write) {
     // Firmware scans the option-ROM space for ROM signatures: an empty bus there is expected.
-    if (!log_unmapped_accesses || (paddr >= SHADOW_BASE && paddr < SHADOW_END)) return;
-    const uint32_t page = paddr & PAGE_MASK;
-    if (std::find(logged_unmapped_.begin(), logged_unmapped_.end(), page) != logged_unmapped_.end())
-        return;
-    if (logged_unmapped_.size() < 64) logged_unmapped_.push_back(page);
-    std::fprintf(stderr, "jitpc: %s of unmapped physical address 0x%08x (logged once per page)\n",
-                 write ? "write" : "read", paddr);
+    if (paddr >= SHADOW_BASE && paddr < SHADOW_END) return;
+    static logging::Site site{logging::GUEST_ERRORS, "unmapped physical access"};
+    site.print("%s of unmapped physical address 0x%08x", write ? "write" : "read", paddr);
 }
 
 uint32_t PhysMemory::read(uint32_t paddr, unsigned size) {

@@ -86,8 +86,6 @@ public:
     std::function<void(uint32_t, uint32_t)> on_code_write;
     // Called when set_shadow changed what an address reaches, so cached translations go.
     std::function<void()> on_remap;
-    // Accesses to unmapped space are logged once per page unless this is off (fuzzing).
-    bool log_unmapped_accesses = true;
 
 private:
     // Rom: reads host, writes are dropped. ShadowWrite: reads host (a ROM, or 0xFF bytes when
@@ -119,7 +117,6 @@ private:
     std::unique_ptr<Page[]> pages_;
     std::vector<uint64_t> code_;
     std::vector<std::unique_ptr<uint8_t[]>> roms_;
-    std::vector<uint32_t> logged_unmapped_;
     Shadow shadow_[SHADOW_PAGES];
 };
 

@@ -133,6 +133,15 @@ if grep -q 'every IRQ masked' "$dir/err"; then ok; else bad "HLT message names n
 rom "$dir/oneshot.rom" b0 30 e6 43 e6 40 e6 40 b0 fd e6 21 fb f4  # PIT mode 0; IMR=0xFD; sti; hlt
 expect_status "HLT skips to the PIT event" 2 -bios "$dir/oneshot.rom" -stats
 if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "HLT did not skip to the PIT edge"; cat "$dir/err"; fi
+# -d: a guest's bad port access is logged only when asked, to the -D file.
+rom "$dir/bad_port.rom" fa e4 99 f4                  # cli; in al, 0x99 (unclaimed); hlt
+expect_status "unclaimed port without -d" 2 -bios "$dir/bad_port.rom"
+if [ "$(wc -l < "$dir/err")" -eq 1 ]; then ok; else bad "an unclaimed port is logged without -d"; cat "$dir/err"; fi
+expect_status "unclaimed port with -d guest_errors -D" 2 -bios "$dir/bad_port.rom" -d int,guest_errors -D "$dir/log"
+if grep -q 'read of unclaimed I/O port 0x0099' "$dir/log" && [ "$(wc -l < "$dir/err")" -eq 1 ]; then ok
+else bad "-d guest_errors -D: the port is not in the log file alone"; cat "$dir/err" "$dir/log"; fi
+expect_error "-d with an unknown item" -d int,bogus -bios "$dir/bad_port.rom"
+if "$jitpc" -d help | grep -q '^guest_errors'; then ok; else bad "-d help does not list guest_errors"; fi
 rom "$dir/spin.rom" eb fe                            # jmp $
 expect_status "-max-insns reached" 3 -bios "$dir/spin.rom" -max-insns 1000
 rom "$dir/exit5.rom" b0 05 e6 f4 f4                  # mov al, 5; out 0xF4, al; hlt

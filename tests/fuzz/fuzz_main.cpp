@@ -69,7 +69,6 @@ struct Run {
 
     Run(bool jit, unsigned mode, const std::vector<uint8_t>& code, const uint32_t (&regs)[8],
         unsigned long steps) {
-        f->mem.log_unmapped_accesses = false;
         if (mode == 0) f->real16();
         else setup_protected(*f, mode == 1 ? 0 : 3);
         if (jit) {

@@ -18,7 +18,6 @@ constexpr uint32_t ROM_BASE = 0xE0000, ROM_SIZE = 0x20000;
 struct PamFixture : test::CpuFixture {
     I440fx host{mem};
     PamFixture() {
-        mem.log_unmapped_accesses = false;
         std::vector<uint8_t> rom(ROM_SIZE, 0xA5);
         // At F000:0100: mov ax, 0x1111; hlt
         const uint8_t code[] = {0xB8, 0x11, 0x11, 0xF4};

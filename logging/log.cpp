@@ -1,0 +1,89 @@
+#include "logging/log.h"
+
+#include <cstdarg>
+#include <stdexcept>
+
+namespace jitpc::logging {
+
+namespace {
+
+struct ItemName {
+    const char* name;
+    Item item;
+};
+
+constexpr ItemName ITEMS[] = {
+    {"int", INT}, {"guest_errors", GUEST_ERRORS}, {"unimp", UNIMP}, {"trace", TRACE}};
+
+unsigned enabled_items = 0;
+std::FILE* item_output = nullptr;
+Site* suppressing = nullptr;  // sites over their budget, most recent first
+
+}  // namespace
+
+unsigned parse_items(const std::string& list) {
+    unsigned items = 0;
+    size_t start = 0;
+    for (;;) {
+        const size_t comma = list.find(',', start);
+        const std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
+        bool known = false;
+        for (const ItemName& i : ITEMS)
+            if (name == i.name) {
+                items |= i.item;
+                known = true;
+            }
+        if (!known)
+            throw std::runtime_error("-d: unknown log item '" + name + "' (-d help lists them)");
+        if (comma == std::string::npos) return items;
+        start = comma + 1;
+    }
+}
+
+const char* items_help() {
+    return "Log items (-d ITEM[,ITEM...]; lines go to the -D file, else stderr):\n"
+           "int           every exception and interrupt: vector, error code, CS:EIP\n"
+           "guest_errors  what the guest does wrong: unclaimed I/O ports, unmapped physical memory,\n"
+           "              misuse of the BIOS trap port\n"
+           "unimp         device registers and BIOS calls jitpc does not model\n"
+           "trace         every instruction: CS:EIP, disassembly, registers\n";
+}
+
+void configure(unsigned items, std::FILE* out) {
+    enabled_items = items;
+    item_output = out;
+}
+
+bool enabled(Item item) { return item == CONSOLE || (enabled_items & item); }
+
+std::FILE* output(Item item) { return item != CONSOLE && item_output ? item_output : stderr; }
+
+void Site::print(const char* fmt, ...) {
+    if (!on()) return;
+    if (printed_ >= budget_) {
+        if (suppressed_++ == 0) {
+            next_ = suppressing;
+            suppressing = this;
+        }
+        return;
+    }
+    ++printed_;
+    std::FILE* out = output(item_);
+    std::va_list args;
+    va_start(args, fmt);
+    std::fputs("jitpc: ", out);
+    std::vfprintf(out, fmt, args);
+    std::fputc('\n', out);
+    va_end(args);
+}
+
+void report_suppressed() {
+    for (Site* s = suppressing; s; s = s->next_) {
+        std::fprintf(output(s->item_), "jitpc: %llu more %s messages suppressed\n",
+                     static_cast<unsigned long long>(s->suppressed_), s->what_);
+        s->suppressed_ = 0;
+    }
+    suppressing = nullptr;
+}
+
+}  // namespace jitpc::logging

@@ -1,0 +1,62 @@
+// The host log: every message a guest can cause goes through here. Messages belong to a
+// QEMU-style -d item (int, guest_errors, unimp) and are shown only when that item is on, to the
+// -D file or stderr; hints about a stuck guest belong to the console and always go to stderr.
+// Each call site is a Site with its own line budget, so nothing a guest does makes host output
+// grow without bound: past the budget lines are counted, and report_suppressed() says how many
+// at exit ("N more ... suppressed").
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace jitpc::logging {
+
+enum Item : unsigned {
+    CONSOLE = 0,  // not a -d item: always on, to stderr
+    INT = 1u << 0,
+    GUEST_ERRORS = 1u << 1,
+    UNIMP = 1u << 2,
+    TRACE = 1u << 3,  // the instruction trace (machine's tracer writes it, not a Site)
+};
+
+// "-d LIST": a comma list of item names; throws std::runtime_error naming a bad one.
+unsigned parse_items(const std::string& list);
+// What "-d help" prints.
+const char* items_help();
+
+// The items on and where their lines go (stderr when null).
+void configure(unsigned items, std::FILE* out);
+bool enabled(Item item);
+std::FILE* output(Item item);
+
+class Site {
+public:
+    // `what` names the message in the summary; `budget` lines are printed, the rest counted.
+    constexpr Site(Item item, const char* what, uint32_t budget = DEFAULT_BUDGET)
+        : item_(item), what_(what), budget_(budget) {}
+    Site(const Site&) = delete;
+    Site& operator=(const Site&) = delete;
+
+    // Whether a line would be looked at: callers with costly arguments may test first.
+    bool on() const { return enabled(item_); }
+    // One line; "jitpc: " in front and the newline are added.
+    void print(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+    // Budgets: -d items are for debugging and get many lines; console hints a few.
+    static constexpr uint32_t DEFAULT_BUDGET = 100'000;
+
+private:
+    friend void report_suppressed();
+    Item item_;
+    const char* what_;
+    uint32_t budget_;
+    uint32_t printed_ = 0;
+    uint64_t suppressed_ = 0;
+    Site* next_ = nullptr;  // in the list of sites that suppressed something
+};
+
+// One line per site that went over its budget; called at exit.
+void report_suppressed();
+
+}  // namespace jitpc::logging
