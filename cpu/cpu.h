@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "cpu/block_cache.h"
@@ -174,6 +175,16 @@ public:
     // #DF and signals shutdown (triple fault) as the architecture says.
     void deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
                  uint32_t error_code);
+    // Told of every event as its delivery starts, CS:EIP still where it was raised: both
+    // engines deliver through deliver(), so the machine's -d int log and its hint about a
+    // fault loop see the same events under either. It only looks.
+    struct Event {
+        uint8_t vector;
+        EventKind kind;
+        bool has_error;
+        uint32_t error_code;
+    };
+    std::function<void(const Cpu&, const Event&)> on_deliver;
     // Entry point for a GuestFault caught at an instruction boundary.
     void deliver_fault(const GuestFault& f);
     // A fault reported by value instead of thrown, for the paths a guest can hit in a loop (#UD,

@@ -34,6 +34,7 @@ void Cpu::deliver_fault(const GuestFault& f) {
 
 void Cpu::deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
                   uint32_t error_code) {
+    if (on_deliver) on_deliver(*this, Event{vector, kind, has_error, error_code});
     halted = 0;
     // Data breakpoints do not watch the frames event delivery pushes (docs/undefined.md); a
     // task gate's T bit still asks for its trap.

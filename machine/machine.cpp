@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "bios/disk_geometry.h"
@@ -98,6 +99,9 @@ Machine::Machine(const Config& cfg)
         input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });
         clock.arm(input_timer_, INPUT_POLL_TICKS);
     }
+    for (const devices::PortDevice* d : std::initializer_list<const devices::PortDevice*>{&pic, &pit, &io_delay_})
+        bus.mark_housekeeping(d);
+    cpu.on_deliver = [this](const cpu::Cpu& c, const cpu::Cpu::Event& e) { event_watch_(c, e); };
     bus.claim(0x92, 1, &system_control_);
     bus.claim(0xF4, 1, &debug_exit_);
     if (bus.claimed(cfg.debugcon_port)) {
@@ -337,9 +341,12 @@ int Machine::run() {
             const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
             const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
             if (can_wake && wake_event != Clock::NEVER) {
+                idle_watch_.halted(cpu.icount, cpu.icount - idle_ticks, bus.activity, input_can_wake(),
+                                   cpu.seg[cpu::CS].sel, cpu.eip);
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;
+                idle_watch_.pace(to);
                 continue;
             }
             end_display();

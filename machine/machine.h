@@ -27,8 +27,10 @@
 #include "devices/system_control.h"
 #include "devices/uart16550.h"
 #include "machine/clock.h"
+#include "machine/event_watch.h"
 #include "machine/hang_dump.h"
 #include "machine/host_display.h"
+#include "machine/idle_watch.h"
 #include "machine/realtime_pacer.h"
 #include "machine/serial_input.h"
 #include "bios/bios.h"
@@ -138,6 +140,8 @@ private:
     SerialInput* com1_input_ = nullptr;
     SerialInput* keyboard_input_ = nullptr;
     RealtimePacer pacer_;
+    EventWatch event_watch_;
+    IdleWatch idle_watch_;
     cpu::BlockHistory history_;  // recorded only with -dump-on-hang
 };
 

@@ -1,0 +1,34 @@
+#include "machine/idle_watch.h"
+
+#include "logging/log.h"
+
+namespace jitpc::machine {
+
+void IdleWatch::restart(uint64_t now, uint64_t retired) {
+    since_ = now;
+    retired_since_ = retired;
+    if (pacing_) pacer_ = RealtimePacer{};
+    pacing_ = false;
+}
+
+void IdleWatch::halted(uint64_t now, uint64_t retired, uint64_t activity, bool awaits_input,
+                       uint16_t cs, uint32_t eip) {
+    if (activity != activity_ || awaits_input) {
+        activity_ = activity;
+        restart(now, retired);
+        return;
+    }
+    const uint64_t span = now - since_;
+    if (pacing_ || span < HINT_TICKS) return;
+    if ((retired - retired_since_) * 100 > span) {  // a busy guest that halts now and then
+        restart(now, retired);
+        return;
+    }
+    pacing_ = true;
+    static logging::Site hint{logging::CONSOLE, "idle-guest", 1};
+    hint.print("the guest has only halted and taken timer interrupts for %llu s of virtual time "
+               "(halted at %04x:%08x); its idle time now passes at host speed",
+               static_cast<unsigned long long>(span / TICKS_PER_SECOND), cs, eip);
+}
+
+}  // namespace jitpc::machine
