@@ -14,7 +14,7 @@ public:
     Result command() override { return stdin_.command(); }
 
 private:
-    StdinInput stdin_;
+    StdinInput stdin_{false};  // a terminal: never bounded by -max-insns
     KeyTranslator keys_;
     bool ended_ = false;
 };

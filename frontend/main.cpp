@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
             display = std::make_unique<frontend::TerminalDisplay>(stdout);
             o.machine.display = display.get();
         } else if (o.serial[0] == "stdio") {
-            input = std::make_unique<frontend::StdinInput>();
+            input = std::make_unique<frontend::StdinInput>(o.machine.max_instructions != 0);
             o.machine.com1_input = input.get();
         }
         auto m = std::make_unique<machine::Machine>(o.machine);

@@ -54,7 +54,7 @@ void enter_raw_mode() {
 
 }  // namespace
 
-StdinInput::StdinInput() : terminal_(isatty(STDIN_FILENO)) {
+StdinInput::StdinInput(bool bounded) : terminal_(isatty(STDIN_FILENO)), bounded_(bounded) {
     if (terminal_) enter_raw_mode();
 }
 
@@ -62,13 +62,20 @@ StdinInput::~StdinInput() { restore_terminal(); }
 
 bool StdinInput::fill(bool wait) {
     for (;;) {
-        if (terminal_) {
+        if (terminal_ || bounded_) {
             // An idle guest waits on the host for a key; a busy one only takes what is there.
+            // A pipe is waited for, but not past PIPE_STALL_MS in a bounded run.
             struct pollfd p = {STDIN_FILENO, POLLIN, 0};
             if (wait) std::fflush(stdout);  // the prompt the user is answering
-            const int n = poll(&p, 1, wait ? -1 : 0);
+            const int timeout = terminal_ ? (wait ? -1 : 0) : stalled_ ? 0 : PIPE_STALL_MS;
+            const int n = poll(&p, 1, timeout);
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) return true;
+            if (n == 0 && !terminal_ && !stalled_) {
+                stalled_ = true;
+                std::fprintf(stderr, "jitpc: no input on stdin for %d s: polled from now on, so "
+                             "-max-insns can end the run\n", PIPE_STALL_MS / 1000);
+            }
+            if (n == 0 || (n < 0 && terminal_)) return true;
         }
         const ssize_t got = read(STDIN_FILENO, buf_, sizeof buf_);
         if (got < 0 && errno == EINTR) continue;
@@ -113,6 +120,7 @@ machine::SerialInput::Result StdinInput::next(bool idle) {
             ended_ = true;
             return {Kind::End};
         }
+        if (pos_ == len_) return {Kind::Nothing};  // a stalled pipe (above) has nothing now
         return {Kind::Byte, buf_[pos_++]};
     }
     for (;;) {

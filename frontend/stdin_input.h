@@ -4,7 +4,10 @@
 // for a dump (-dump-on-hang's, on demand). A terminal is read at every poll so these commands
 // work even while the guest takes no input; typed bytes wait for it. Piped input is
 // passed on verbatim, read with blocking reads: the bytes and the guest ticks at which they are
-// delivered depend only on the pipe's contents (see Machine::poll_input).
+// delivered depend only on the pipe's contents (see Machine::poll_input). A run bounded by
+// -max-insns must end even when nobody writes to the pipe or closes it: there a pipe silent
+// for PIPE_STALL_MS of host time is from then on only polled, like a terminal, so the guest runs
+// on to the limit (the one case where host time decides what a piped run sees).
 #pragma once
 
 #include <cstddef>
@@ -17,7 +20,8 @@ namespace jitpc::frontend {
 
 class StdinInput : public machine::SerialInput {
 public:
-    StdinInput();
+    // `bounded`: the run has an instruction limit (see above).
+    explicit StdinInput(bool bounded);
     ~StdinInput() override;
     StdinInput(const StdinInput&) = delete;
     StdinInput& operator=(const StdinInput&) = delete;
@@ -32,6 +36,8 @@ private:
     Result scan();
 
     bool terminal_;
+    bool bounded_;
+    bool stalled_ = false;  // a bounded run's pipe was silent: polled from now on
     bool escape_ = false;  // the previous terminal byte was Ctrl-A
     bool ended_ = false;
     uint8_t buf_[4096];
@@ -40,6 +46,7 @@ private:
     // TYPED_LIMIT bytes.
     std::deque<uint8_t> typed_;
     static constexpr size_t TYPED_LIMIT = 4096;
+    static constexpr int PIPE_STALL_MS = 2000;
 };
 
 }  // namespace jitpc::frontend
