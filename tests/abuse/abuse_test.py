@@ -53,23 +53,27 @@ def flood(jitpc, img, engine, what):
     return problems
 
 
-def fault_loop(jitpc, img, engine):
+def hinted(jitpc, img, engine, limit, hint):
+    """Runs to `limit` ticks; the problems, unless stderr has exactly one line with `hint`
+    (besides the limit's), and the host seconds the run took."""
     problems = []
-    status, err, _ = run(jitpc, img, engine, ["-max-insns", "500000"])
+    status, err, took = run(jitpc, img, engine, ["-max-insns", limit])
     expect(problems, status == 3, f"status {status}, want 3")
-    hints = [l for l in err.splitlines() if "times in a row" in l]
-    expect(problems, len(hints) == 1 and "exception 13 (error code 0x1234) at 0008:" in hints[0],
-           f"want one line naming #GP(0x1234) and its address, got: {err!r}")
-    return problems
+    lines = err.splitlines()
+    expect(problems, len(lines) == 2 and sum(hint in l for l in lines) == 1,
+           f"want one line with '{hint}' and the limit's, got: {err!r}")
+    return problems, took
+
+
+def fault_loop(jitpc, img, engine):
+    return hinted(jitpc, img, engine, "500000",
+                  "took exception 13 (error code 0x1234) at 0008:")[0]
 
 
 def idle_forever(jitpc, img, engine):
-    problems = []
     # The hint comes after 10 s of virtual time; 0.3 s more are paced on the host.
-    status, err, took = run(jitpc, img, engine, ["-max-insns", "10300000000"])
-    expect(problems, status == 3, f"status {status}, want 3")
-    hints = [l for l in err.splitlines() if "only halted and taken timer interrupts" in l]
-    expect(problems, len(hints) == 1, f"want one idle hint line, got: {err!r}")
+    problems, took = hinted(jitpc, img, engine, "10300000000",
+                            "only halted and taken timer interrupts")
     expect(problems, took >= 0.25, f"the run took {took:.2f} s: idle time after the hint is not paced")
     return problems
 

@@ -3,6 +3,7 @@
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 %include "lib/pic.inc"
+%include "ticks.inc"
 
 %define COM1 0x3F8
 
@@ -25,12 +26,10 @@ irq:
     push eax
     push edx
     mov dx, COM1
-    in al, dx
-    mov al, 0x20
-    out 0x20, al
+    in al, dx                       ; the byte, were one ever to come
     pop edx
     pop eax
-    iretd
+    EOI_IRET
 
     PM_CODE
     PM_DATA

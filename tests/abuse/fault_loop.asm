@@ -4,17 +4,13 @@
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 %include "lib/pic.inc"
+%include "ticks.inc"
 
 start:
     PM_INIT
     IRQ0_GATES irq0, irq0
     SETGATE 13, gp_retry, 0x8E00
-    mov al, 0x34                    ; PIT channel 0, mode 2, 1000 Hz
-    out 0x43, al
-    mov ax, 1193
-    out 0x40, al
-    mov al, ah
-    out 0x40, al
+    PIT_RATE 1193                   ; 1000 Hz
     PIC_INIT 0xFE
     sti
 .fault:
@@ -27,11 +23,7 @@ gp_retry:
     iretd
 
 irq0:
-    push eax
-    mov al, 0x20
-    out 0x20, al
-    pop eax
-    iretd
+    EOI_IRET
 
     PM_CODE
     PM_DATA

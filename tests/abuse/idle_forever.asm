@@ -3,16 +3,12 @@
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 %include "lib/pic.inc"
+%include "ticks.inc"
 
 start:
     PM_INIT
     IRQ0_GATES irq0, irq0
-    mov al, 0x34                    ; PIT channel 0, mode 2, 100 Hz
-    out 0x43, al
-    mov ax, 11932
-    out 0x40, al
-    mov al, ah
-    out 0x40, al
+    PIT_RATE 11932                  ; 100 Hz
     PIC_INIT 0xFE
     PUTS `halting for good\n`
     sti
@@ -21,11 +17,7 @@ start:
     jmp .idle
 
 irq0:
-    push eax
-    mov al, 0x20
-    out 0x20, al
-    pop eax
-    iretd
+    EOI_IRET
 
     PM_CODE
     PM_DATA

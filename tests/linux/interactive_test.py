@@ -13,14 +13,13 @@ reached to build the guest.
 import os
 import pty
 import select
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-SKIP = 77
-BOOT_WAIT = 600     # host seconds to reach the prompt (the interpreter is slower than the JIT)
+from run_linux_test import build_guest
+
+BOOT_WAIT = 600     # host seconds to reach the prompt (on a loaded machine)
 OUTPUT_WAIT = 10    # host seconds a command's output may take
 # Host seconds to leave the guest idle before each later command: past the point where its
 # tick stops (about 20 s after "crng init done" in the report of the bug).
@@ -70,13 +69,9 @@ def main():
     if len(sys.argv) != 3:
         raise SystemExit(__doc__.split("\n\n")[1])
     jitpc, guest = sys.argv[1], Path(sys.argv[2])
-    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "debian-guest"), str(guest)])
-    if built.returncode == SKIP:
-        print("interactive_test: SKIP: no Debian mirror reachable to fetch the guest")
-        return SKIP
-    if built.returncode:
-        print("interactive_test: FAIL: scripts/debian-guest failed")
-        return 1
+    failed = build_guest("interactive_test", guest)
+    if failed is not None:
+        return failed
     g = Guest(jitpc, guest)
     problems = []
     if not g.read_until(b"/ # ", BOOT_WAIT):

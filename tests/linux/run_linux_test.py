@@ -209,6 +209,20 @@ def stats_of(err):
     return [l for l in err.splitlines() if l.startswith("jitpc: retired") or "virtual time" in l]
 
 
+def build_guest(who, guest, options=()):
+    """Runs scripts/debian-guest; None when the guest is ready, else the test's exit status
+    (SKIP only when no Debian mirror can be reached), after saying why."""
+    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "debian-guest"), *options,
+                            str(guest)])
+    if built.returncode == SKIP:
+        print(f"{who}: SKIP: no Debian mirror reachable to fetch the guest")
+        return SKIP
+    if built.returncode:
+        print(f"{who}: FAIL: scripts/debian-guest failed")
+        return 1
+    return None
+
+
 def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__.split("\n\n")[1])
@@ -216,14 +230,9 @@ def main():
     engine = None
     if variant.endswith("-interp"):
         variant, engine = variant.removesuffix("-interp"), "interp"
-    built = subprocess.run([sys.executable, str(ROOT / "scripts" / "debian-guest"), "--grub",
-                            str(guest)])
-    if built.returncode == SKIP:
-        print("run_linux_test: SKIP: no Debian mirror reachable to fetch the guest")
-        return SKIP
-    if built.returncode:
-        print("run_linux_test: FAIL: scripts/debian-guest failed")
-        return 1
+    failed = build_guest("run_linux_test", guest, ["--grub"])
+    if failed is not None:
+        return failed
     name = f"{sys.argv[3]} on {' '.join(emu.cmd)}"
     work = Path(tempfile.mkdtemp(prefix="jitpc-linux-"))
     try:
