@@ -4,9 +4,17 @@
 #include <cstdio>
 #include <string>
 
+#include "logging/log.h"
+
 namespace jitpc::devices {
 
 namespace {
+
+// An ATA command or subcommand this device does not model: aborted, and said under -d unimp.
+void unimplemented(const char* what, uint8_t code) {
+    static logging::Site site{logging::UNIMP, "ATA command"};
+    site.print("ATA: %s %02Xh not modelled: aborted", what, code);
+}
 
 constexpr uint32_t SECTOR = storage::DiskImage::SECTOR;
 constexpr unsigned MAX_MULTIPLE = 16;  // IDENTIFY word 47: sectors per DRQ block
@@ -231,7 +239,10 @@ void AtaChannel::execute(uint8_t cmd) {
     case 0xC6: set_multiple(d); break;
     case 0x91: init_params(d); break;
     case 0xE7: case 0xEA: complete(d, d.image->flush() ? 0 : ABRT); break;  // FLUSH CACHE (EXT)
-    default: complete(d, ABRT); break;
+    default:
+        unimplemented("command", cmd);
+        complete(d, ABRT);
+        break;
     }
 }
 
@@ -323,7 +334,10 @@ void AtaChannel::set_features(Disk& d) {
         complete(d, mode <= 1 || (mode >> 3 == 1 && (mode & 7) <= 4) ? 0 : ABRT);
         break;
     case 0x02: case 0x82: case 0xAA: case 0x55: case 0x66: case 0xCC: complete(d); break;
-    default: complete(d, ABRT); break;
+    default:
+        unimplemented("SET FEATURES subcommand", feature_.cur);
+        complete(d, ABRT);
+        break;
     }
 }
 
@@ -473,7 +487,9 @@ void AtaChannel::packet_device_command(Disk& d, uint8_t cmd) {
         d.cdrom->reset();
         d.standby = false;
         return signature(d);
-    default: return complete(d, ABRT);
+    default:
+        unimplemented("packet-device command", cmd);
+        return complete(d, ABRT);
     }
 }
 

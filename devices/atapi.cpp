@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "logging/log.h"
+
 namespace jitpc::devices {
 
 namespace {
@@ -88,7 +90,11 @@ bool AtapiCdrom::command(const uint8_t* cdb) {
     case 0x42: return read_subchannel(cdb);
     case 0xBD: return mechanism_status(cdb);
     case 0xBB: return true;  // SET CD SPEED: reads take no time anyway
-    default: return fail(ILLEGAL_REQUEST, 0x20);  // INVALID COMMAND OPERATION CODE
+    default: {
+        static logging::Site site{logging::UNIMP, "ATAPI command"};
+        site.print("ATAPI: command %02Xh not modelled: ILLEGAL REQUEST", cdb[0]);
+        return fail(ILLEGAL_REQUEST, 0x20);  // INVALID COMMAND OPERATION CODE
+    }
     }
 }
 

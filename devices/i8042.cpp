@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <utility>
 
+#include "logging/log.h"
+
 namespace jitpc::devices {
 
 namespace {
@@ -107,7 +109,11 @@ void I8042::command(uint8_t cmd) {
     }
     case 0xDD: wire_.set_a20(false); break;
     case 0xDF: wire_.set_a20(true); break;
-    default: break;  // vendor commands (password, mode, test inputs): no effect, no reply
+    default: {  // vendor commands (password, mode, test inputs): no effect, no reply
+        static logging::Site site{logging::UNIMP, "i8042 command"};
+        site.print("i8042: controller command %02Xh not modelled: ignored", cmd);
+        break;
+    }
     }
     update_irq();
 }
@@ -185,7 +191,12 @@ void I8042::keyboard_command(uint8_t cmd) {
         keyboard_reply(KBD_ACK);
         keyboard_reply(KBD_BAT_OK);
         break;
-    default: keyboard_reply(KBD_RESEND); break;
+    default: {
+        static logging::Site site{logging::UNIMP, "keyboard command"};
+        site.print("i8042: keyboard command %02Xh not modelled: RESEND", cmd);
+        keyboard_reply(KBD_RESEND);
+        break;
+    }
     }
 }
 

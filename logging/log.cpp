@@ -45,7 +45,8 @@ const char* items_help() {
            "int           every exception and interrupt: vector, error code, CS:EIP\n"
            "guest_errors  what the guest does wrong: unclaimed I/O ports, unmapped physical memory,\n"
            "              misuse of the BIOS trap port\n"
-           "unimp         device registers and BIOS calls jitpc does not model\n"
+           "unimp         what jitpc does not model: BIOS calls, ATA/ATAPI and i8042 commands,\n"
+           "              8259 modes, ACPI sleep states\n"
            "trace         every instruction: CS:EIP, disassembly, registers\n";
 }
 
