@@ -10,11 +10,13 @@ namespace jitpc::frontend {
 
 class KeyboardInput : public machine::SerialInput {
 public:
+    // `bounded`: as StdinInput's (stdin may be a pipe while stdout is the display's terminal).
+    explicit KeyboardInput(bool bounded) : stdin_(bounded) {}
     Result next(bool idle) override;
     Result command() override { return stdin_.command(); }
 
 private:
-    StdinInput stdin_{false};  // a terminal: never bounded by -max-insns
+    StdinInput stdin_;
     KeyTranslator keys_;
     bool ended_ = false;
 };

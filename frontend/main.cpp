@@ -69,14 +69,15 @@ int main(int argc, char** argv) {
         if (!o.hang_dump_file.empty())
             o.machine.hang_dump = o.hang_dump_file == "-" ? stderr : opened.open(o.hang_dump_file, "w", "-dump-on-hang");
         // Host keys go to the PS/2 keyboard under the display, else to COM1 when it is on stdio
-        // (the keyboard of a serial console).
+        // (the keyboard of a serial console). A run with a limit must not wait on a silent pipe.
+        const bool bounded = o.machine.max_instructions != 0;
         if (graphic) {
-            input = std::make_unique<frontend::KeyboardInput>();
+            input = std::make_unique<frontend::KeyboardInput>(bounded);
             o.machine.keyboard_input = input.get();
             display = std::make_unique<frontend::TerminalDisplay>(stdout);
             o.machine.display = display.get();
         } else if (o.serial[0] == "stdio") {
-            input = std::make_unique<frontend::StdinInput>(o.machine.max_instructions != 0);
+            input = std::make_unique<frontend::StdinInput>(bounded);
             o.machine.com1_input = input.get();
         }
         auto m = std::make_unique<machine::Machine>(o.machine);

@@ -21,6 +21,9 @@ from run_linux_test import build_guest
 
 BOOT_WAIT = 600     # host seconds to reach the prompt (on a loaded machine)
 OUTPUT_WAIT = 10    # host seconds a command's output may take
+# Host seconds jitpc may take to end after Ctrl-A x: on a loaded machine the kernel's close of
+# the pseudo-terminal at exit has been seen to wait tens of seconds.
+EXIT_WAIT = 90
 # Host seconds to leave the guest idle before each later command: past the point where its
 # tick stops (about 20 s after "crng init done" in the report of the bug).
 IDLE_PAUSES = [25, 5]
@@ -53,9 +56,9 @@ class Guest:
         os.write(self.fd, text)
 
     def finish(self):
-        """Ctrl-A x; jitpc's exit status, or None when it did not end."""
+        """Ctrl-A x; jitpc's exit status, or None when it did not end within EXIT_WAIT."""
         self.type(b"\x01x")
-        for _ in range(100):
+        for _ in range(10 * EXIT_WAIT):
             done, status = os.waitpid(self.pid, os.WNOHANG)
             if done:
                 return os.waitstatus_to_exitcode(status)
