@@ -63,7 +63,7 @@ constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 
 }
 namespace cr4 {
 constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
-                   PGE = 1u << 7;
+                   PGE = 1u << 7, PCE = 1u << 8;
 }
 
 // irq_shadow bits.
@@ -114,6 +114,10 @@ struct CpuState {
     uint64_t tsc_offset = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint32_t debugctl = 0;
+    // The P6's two performance counters (40 bits, MSRs 0xC1/0xC2) and their event selects
+    // (0x186/0x187): software reads what it wrote; no events are counted.
+    uint64_t perfctr[2] = {};
+    uint32_t perfevtsel[2] = {};
     // Debug-register state derived from DR7/CR4 (Cpu::debug_regs_changed): which kinds of
     // breakpoint are armed, so unarmed code pays one flag test. `db_pending` collects DR6 bits
     // of traps owed at the next instruction boundary: B0-B3 of data/I/O breakpoints hit by the

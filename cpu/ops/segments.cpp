@@ -107,13 +107,14 @@ template <bool Write, Loc L> void verify(Cpu& c, const Insn& i) {
     set_zf(c, ok);
 }
 
+// ARPL r/m16, r16: the destination is written only when its RPL is raised (the SDM's
+// pseudo-code), so a memory operand in a read-only segment faults only then.
 template <Loc L> void arpl(Cpu& c, const Insn& i) {
     if (!c.protected_mode()) raise_ud();
-    Rmw<uint16_t, L> dst;
-    const uint16_t v = dst.load(c, i);
+    const uint16_t v = get<uint16_t, L>(c, i);
     const unsigned want = c.reg16(L == M ? i.r0 : i.r1) & 3;
     const bool raise = (v & 3u) < want;
-    if (raise) dst.store(c, i, static_cast<uint16_t>((v & ~3u) | want));
+    if (raise) put<uint16_t, L>(c, i, static_cast<uint16_t>((v & ~3u) | want));
     set_zf(c, raise);
 }
 

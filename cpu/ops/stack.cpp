@@ -140,7 +140,10 @@ template <typename T> struct Popf {
 };
 
 // ENTER: push (E)BP, copy nesting-1 frame pointers from the enclosing frame, push the new frame
-// pointer, then allocate. All of it runs on local copies of ESP/EBP.
+// pointer, then allocate. All of it runs on local copies of ESP/EBP, and a write at the final
+// stack pointer is checked (#SS, #PF) before either is committed. The frame pointer is eSP
+// after the first push, all 32 bits of it with a 32-bit operand size even on a 16-bit stack
+// (the 386's frame-ptr := eSP); a 16-bit operand size keeps EBP's upper half.
 template <typename T> struct Enter {
     static void run(Cpu& c, const Insn& i) {
         const uint32_t m = c.sp_mask();
@@ -152,7 +155,7 @@ template <typename T> struct Enter {
             c.write<T>(SS, sp, v);
         };
         push(c.reg<T>(EBP));
-        const uint32_t frame = sp;
+        const uint32_t frame = (c.gpr[ESP] & ~m) | sp;
         if (level > 0) {
             for (unsigned n = 1; n < level; ++n) {
                 bp = (bp - sizeof(T)) & m;
@@ -161,9 +164,10 @@ template <typename T> struct Enter {
             push(T(frame));
         }
         const uint32_t final_sp = (sp - (i.imm & 0xFFFF)) & m;
+        uint32_t lin;
+        c.read_for_write<T>(SS, final_sp, lin);
         c.gpr[ESP] = (c.gpr[ESP] & ~m) | final_sp;
-        if (m == 0xFFFF) c.set_reg<uint16_t>(EBP, uint16_t(frame));
-        else c.gpr[EBP] = frame;
+        c.set_reg<T>(EBP, T(frame));
     }
 };
 

@@ -16,8 +16,7 @@ namespace {
 
 constexpr uint32_t CR0_WRITABLE = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::NE | cr0::WP |
                                   cr0::AM | cr0::NW | cr0::CD | cr0::PG;
-constexpr uint32_t CR4_PCE = 1u << 8;
-constexpr uint32_t CR4_VALID = cr4::TSD | cr4::DE | cr4::PSE | cr4::PGE | CR4_PCE;
+constexpr uint32_t CR4_VALID = cr4::TSD | cr4::DE | cr4::PSE | cr4::PGE | cr4::PCE;
 
 
 // CPL 0 only; in virtual-8086 mode CPL is 3, so these raise #GP(0) there too.

@@ -9,7 +9,7 @@ namespace jitpc::cpu {
 void register_system_interrupts(Binder* t);  // INT n, INT3, INTO, INT1, IRET
 void register_system_far(Binder* t);         // far JMP, CALL, RET
 void register_system_segments(Binder* t);    // MOV Sreg, LDS..LSS, LAR, LSL, VERR, VERW, ARPL
-void register_system_model(Binder* t);       // CPUID, RDTSC, RDMSR, WRMSR, SYSENTER, SYSEXIT
+void register_system_model(Binder* t);       // CPUID, RDTSC, RDPMC, RDMSR, WRMSR, SYSENTER, SYSEXIT
 
 // Installs `mine` for `mnemonic`, keeping the group registered before as the fallback for
 // the forms `mine` does not take (it returns nullptr for those).

@@ -362,3 +362,29 @@ TEST_CASE_FIXTURE(test::CpuFixture, "CLC/STC/CMC/CLD/STD, LAHF/SAHF, SALC") {
     CHECK((flags() & EFLAGS_DF) == 0);
     CHECK((flags() & (EFLAGS_SF | EFLAGS_ZF)) == (EFLAGS_SF | EFLAGS_ZF));
 }
+
+TEST_CASE_FIXTURE(test::SystemFixture, "ENTER checks the final stack pointer before committing") {
+    record_faults();
+    cpu.seg[SS].limit = 0xFFFFF;  // 1 MiB, byte granular: the allocation wraps below 0
+    cpu.seg[SS].refresh();
+    reg(ESP) = 0x40;
+    reg(EBP) = 0x1234;
+    load({0xC8, 0x00, 0x01, 0x00});  // enter 0x100, 0
+    run(3);
+    CHECK(reg(EBX) == 12);  // #SS(0)
+    CHECK(reg(EAX) == 0);
+    CHECK(reg(EBP) == 0x1234);
+    CHECK(rd32(0x40 - 12) == test::CpuFixture::CODE);  // the frame's EIP: the ENTER
+}
+
+TEST_CASE_FIXTURE(test::CpuFixture, "o32 ENTER on a 16-bit stack uses all of ESP as the frame pointer") {
+    real16();
+    reg(ESP) = 0x12348000;
+    reg(EBP) = 0xAAAABBBB;
+    load({0x66, 0xC8, 0x00, 0x00, 0x01, HLT});  // o32 enter 0, 1
+    run(1);
+    CHECK(rd32(0x7FFC) == 0xAAAABBBB);
+    CHECK(rd32(0x7FF8) == 0x12347FFC);  // frame-ptr := eSP
+    CHECK(reg(EBP) == 0x12347FFC);
+    CHECK(reg(ESP) == 0x12347FF8);
+}

@@ -386,3 +386,50 @@ TEST_CASE_FIXTURE(SystemFixture, "SYSENTER and SYSEXIT switch between flat ring 
     CHECK(reg(ESP) == 0x70000);
     CHECK(cpu.eip == USER + 2);
 }
+
+TEST_CASE_FIXTURE(SystemFixture, "RDPMC reads the performance counters WRMSR wrote; ECX > 1 is #GP(0)") {
+    record_faults();
+    load({0xB9, 0xC2, 0, 0, 0,        // mov ecx, 0xC2 (PerfCtr1)
+          0xB8, 0x00, 0, 0, 0x80,     // mov eax, 0x80000000
+          0x0F, 0x30,                 // wrmsr: sign-extended to 40 bits
+          0x31, 0xC0,                 // xor eax, eax
+          0xB9, 0x01, 0, 0, 0,        // mov ecx, 1
+          0x0F, 0x33,                 // rdpmc
+          0x41,                       // inc ecx
+          0x0F, 0x33});               // rdpmc: counter 2 does not exist
+    run(7);
+    CHECK(reg(EAX) == 0x80000000);
+    CHECK(reg(EDX) == 0xFF);
+    run(3);
+    CHECK(reg(EBX) == 13);
+    // CR4.PCE lets ring 3 read them.
+    cpu.cr4 |= cr4::PCE;
+    cpu.cpl = 3;
+    load({0x31, 0xC9, 0x0F, 0x33});  // xor ecx, ecx; rdpmc
+    reg(EBX) = 0xFFFF;
+    cpu.halted = 0;
+    run(2);
+    CHECK(reg(EBX) == 0xFFFF);
+    CHECK(cpu.eip == CODE + 4);
+}
+
+TEST_CASE_FIXTURE(SystemFixture, "ARPL to memory writes, and so faults in a read-only segment, only when it adjusts") {
+    record_faults();
+    wr32(GDT + 0x38, 0x0000FFFF);
+    wr32(GDT + 0x3C, 0x00CF9000);  // read-only data, DPL 0
+    cpu.gdtr.limit = 0x3F;
+    cpu.load_seg_protected(DS, 0x38);
+    wr32(0x5000, 0x0013);
+    load({0x63, 0x0D, 0x00, 0x50, 0x00, 0x00});  // arpl [0x5000], cx
+    reg(ECX) = 0x11;
+    run(1);
+    CHECK(reg(EBX) == 0xFFFF);
+    CHECK((flags() & EFLAGS_ZF) == 0);
+    CHECK(cpu.eip == CODE + 6);
+    reg(ECX) = 0x13;
+    wr32(0x5000, 0x0010);
+    load({0x63, 0x0D, 0x00, 0x50, 0x00, 0x00});
+    run(3);
+    CHECK(reg(EBX) == 13);
+    CHECK(rd32(0x5000) == 0x0010);
+}
