@@ -68,8 +68,8 @@ std::map<std::string, std::vector<Form>> unbound_forms(const Model& m, unsigned&
             for (unsigned rex = 0; rex < (long_mode ? 2u : 1u); ++rex)
                 for (const auto& map : maps)
                     for (unsigned op = 0; op < 256; ++op) {
-                        // Forms without ModRM ignore the byte: one ModRM value is enough for them,
-                        // noticed when the length does not depend on it.
+                        // A form without ModRM does not depend on the byte after the opcode: its
+                        // first decode stands for all 256.
                         for (unsigned modrm = 0; modrm < 256; ++modrm) {
                             std::vector<uint8_t> b(pfx);
                             if (rex) b.push_back(0x48);
