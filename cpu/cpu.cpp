@@ -4,7 +4,8 @@
 
 namespace jitpc::cpu {
 
-Cpu::Cpu(memory::PhysMemory& pm, Bus& b) : mem(pm), bus(b), mmu(*this, pm), code(pm) {
+Cpu::Cpu(memory::PhysMemory& pm, Bus& b, const CpuModel& m)
+    : mem(pm), bus(b), model(m), mmu(*this, pm), code(pm) {
     mem.on_code_write = [this](uint32_t paddr, uint32_t len) { code.invalidate(paddr, len); };
     mem.on_remap = [this] { mmu.flush_all(); };
     code.ctx = this;
@@ -26,7 +27,7 @@ void Cpu::reset() {
     intr_line = intr;
     tsc_offset = 0 - clock;
     // Power-on state (SDM Vol. 3 9.1.1): EDX holds the processor signature.
-    gpr[EDX] = 0x00000633;
+    gpr[EDX] = model.signature();
     eip = 0xFFF0;
     for (auto& s : seg) {
         s = SegCache{};

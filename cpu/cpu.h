@@ -11,6 +11,7 @@
 #include "cpu/fault.h"
 #include "cpu/fpu/fpu_state.h"
 #include "cpu/insn.h"
+#include "cpu/model.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
 #include "memory/softmmu.h"
@@ -27,10 +28,11 @@ enum class EventKind : uint8_t {
 
 class Cpu : public CpuState {
 public:
-    Cpu(memory::PhysMemory& pm, Bus& bus);
+    Cpu(memory::PhysMemory& pm, Bus& bus, const CpuModel& model = models::pentium2);
 
     memory::PhysMemory& mem;
     Bus& bus;
+    const CpuModel& model;
     memory::Mmu mmu;
     BlockCache code;
     FpuState fpu;
@@ -231,6 +233,8 @@ public:
     }
 
     // ---- misc -------------------------------------------------------------------------------
+    // Whether the model advertises (and so has) a CPUID feature.
+    bool has(Feature f) const { return model.has(f); }
     uint64_t tsc() const { return icount + tsc_offset; }
     // Raised by semantics that change what later code means (CR0, CR4, EFLAGS.TF …): ends the
     // block after the current instruction.

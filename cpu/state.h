@@ -66,6 +66,11 @@ constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PS
                    PGE = 1u << 7, PCE = 1u << 8;
 }
 
+// IA32_EFER (MSR 0xC0000080) bits.
+namespace efer {
+constexpr uint64_t SCE = 1u << 0, LME = 1u << 8, LMA = 1u << 10, NXE = 1u << 11;
+}
+
 // irq_shadow bits.
 constexpr uint8_t SHADOW_IRQ = 1, SHADOW_DEBUG = 2, SHADOW_SS = SHADOW_IRQ | SHADOW_DEBUG;
 
@@ -113,6 +118,7 @@ struct CpuState {
     uint64_t code_epoch = 0;
     uint64_t tsc_offset = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
+    uint64_t efer = 0;  // on models that have it (CpuModel::efer_writable)
     uint32_t debugctl = 0;
     // The P6's two performance counters (40 bits, MSRs 0xC1/0xC2) and their event selects
     // (0x186/0x187): software reads what it wrote; no events are counted.

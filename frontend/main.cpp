@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
             std::fputs(o.show_help ? frontend::usage() : logging::items_help(), stdout);
             return 0;
         }
+        if (o.show_cpu_models) {
+            std::fputs(frontend::cpu_models_help().c_str(), stdout);
+            return 0;
+        }
         // The terminal shows the VGA screen unless -nographic; with stdout not a terminal there
         // is nowhere to draw (QEMU would open a window), so the run is a -nographic one.
         const bool graphic = !o.nographic && isatty(STDOUT_FILENO);

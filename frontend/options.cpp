@@ -3,6 +3,7 @@
 #include "devices/rtc.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstdint>
 #include <ctime>
 #include <optional>
@@ -225,10 +226,31 @@ uint16_t parse_global(const std::string& s) {
     return uint16_t(port);
 }
 
+// -cpu NAME: a model name alone; QEMU's ",+feature" and ",key=value" suffixes are not taken.
+const cpu::CpuModel* parse_cpu(const std::string& name) {
+    if (name.find_first_of(",=") != std::string::npos)
+        throw std::runtime_error("-cpu: '" + name + "': feature and property settings are not supported, only a model name (-cpu help lists them)");
+    const cpu::CpuModel* m = cpu::find_model(name);
+    if (!m) throw std::runtime_error("-cpu: unknown CPU model '" + name + "' (-cpu help lists them)");
+    return m;
+}
+
 }  // namespace
+
+std::string cpu_models_help() {
+    std::string out = "Available CPUs:\n";
+    char line[160];
+    for (const cpu::CpuModel* m : cpu::all_models()) {
+        std::snprintf(line, sizeof line, "x86 %-20s  %.*s\n", std::string(m->name).c_str(),
+                      int(m->description.size()), m->description.data());
+        out += line;
+    }
+    return out;
+}
 
 const char* usage() {
     return "usage: jitpc [options]\n"
+           "  -cpu MODEL            CPU model: pentium2 (default) or max; -cpu help lists them\n"
            "  -m SIZE               guest RAM (default 128M; suffix K, M or G; 2M to 3584M)\n"
            "  -bios FILE            raw 64, 128 or 256 KiB firmware image (SeaBIOS, Bochs BIOS)\n"
            "  -kernel FILE          Multiboot kernel (ELF or a.out-kludge image)\n"
@@ -289,6 +311,11 @@ Options parse_options(int argc, char** argv) {
         std::string a = argv[i];
         if (a.size() > 2 && a[0] == '-' && a[1] == '-') a = a.substr(1);  // --kernel as -kernel
         if (a == "-m") o.machine.ram_bytes = parse_size(need(i));
+        else if (a == "-cpu") {
+            const std::string name = need(i);
+            if (name == "help") o.show_cpu_models = true;
+            else o.machine.cpu_model = parse_cpu(name);
+        }
         else if (a == "-bios") o.machine.bios_path = need(i);
         else if (a == "-kernel") o.machine.kernel_path = need(i);
         else if (a == "-append") o.machine.append = need(i);

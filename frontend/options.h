@@ -21,11 +21,14 @@ struct Options {
     std::string log_file;    // -D; empty: stderr
     bool show_help = false;
     bool show_log_items = false;  // -d help
+    bool show_cpu_models = false;  // -cpu help
     bool stats = false;  // print retired instructions and virtual time at exit
 };
 
 // Parses argv; throws std::runtime_error with a message naming the bad argument.
 Options parse_options(int argc, char** argv);
 const char* usage();
+// -cpu help: the models, in QEMU's layout.
+std::string cpu_models_help();
 
 }  // namespace jitpc::frontend

@@ -35,7 +35,7 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 // are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
 // the host input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
-    : mem(cfg.ram_bytes), cpu(mem, bus), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
+    : mem(cfg.ram_bytes), cpu(mem, bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
       pic([this](bool level) { cpu.set_intr(level); }), pit(clock, pic),
       rtc(clock, [this](bool level) { pic.set_irq(8, level); }, cfg.rtc_base),
       com1(clock, [this](bool level) { pic.set_irq(4, level); }, serial_sink(cfg.serial[0])),

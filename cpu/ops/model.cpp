@@ -1,13 +1,14 @@
 // CPUID, RDTSC, RDPMC, RDMSR/WRMSR and SYSENTER/SYSEXIT.
 //
-// Implementation choices (docs/undefined.md, "System instructions"):
-//   MSRs: 0x10 TSC (WRMSR loads EAX zero-extended: a P6 clears the high half), 0x17 platform
-//   ID (reads 0, writes ignored), 0x8B BIOS_SIGN_ID (microcode revision MICROCODE_REV in EDX,
-//   EAX 0; writes ignored), 0x174-0x176
-//   SYSENTER_CS/ESP/EIP, 0x1D9 DEBUGCTL (bits 0-6 kept), 0xC1/0xC2 PerfCtr0/1 (a write loads
-//   EAX sign-extended to 40 bits, as on the P6) and 0x186/0x187 PerfEvtSel0/1 (kept; no event
-//   is counted). Every other MSR raises #GP(0).
-#include "cpu/cpuid.h"
+// Implementation choices (docs/undefined.md, "System instructions"): RDMSR/WRMSR reach only
+// the MSRs the CPU model lists (cpu/models/), any other raises #GP(0). Of those:
+//   0x10 TSC (WRMSR loads EAX zero-extended: a P6 clears the high half), 0x17 platform ID
+//   (reads 0, writes ignored), 0x3A FEATURE_CONTROL (reads 1: locked, VMX off; writes #GP as
+//   on a locked register), 0x8B BIOS_SIGN_ID (the model's microcode revision in EDX, EAX 0;
+//   writes ignored), 0x174-0x176 SYSENTER_CS/ESP/EIP, 0x1A0 MISC_ENABLE (the model's value;
+//   writes ignored), 0x1D9 DEBUGCTL (bits 0-6 kept), 0xC1/0xC2 PerfCtr0/1 (a write loads EAX
+//   sign-extended to 40 bits, as on the P6), 0x186/0x187 PerfEvtSel0/1 (kept; no event is
+//   counted) and 0xC0000080 EFER (the model's writable bits; LMA read-only).
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
 
@@ -15,7 +16,7 @@ namespace jitpc::cpu::ops {
 namespace {
 
 void cpuid_op(Cpu& c, const Insn&) {
-    const CpuidResult r = cpuid(c.gpr[EAX]);
+    const CpuidResult r = c.model.cpuid(c.gpr[EAX], c.gpr[ECX]);
     c.gpr[EAX] = r.eax;
     c.gpr[EBX] = r.ebx;
     c.gpr[ECX] = r.ecx;
@@ -32,14 +33,13 @@ void rdtsc(Cpu& c, const Insn&) {
     set_edx_eax(c, c.tsc());
 }
 
-constexpr uint32_t MICROCODE_REV = 1;
-
 enum Msr : uint32_t {
-    MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_BIOS_SIGN_ID = 0x8B, MSR_PERFCTR0 = 0xC1,
-    MSR_PERFCTR1 = 0xC2, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
+    MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_FEATURE_CONTROL = 0x3A, MSR_BIOS_SIGN_ID = 0x8B,
+    MSR_PERFCTR0 = 0xC1, MSR_PERFCTR1 = 0xC2, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176, MSR_PERFEVTSEL0 = 0x186, MSR_PERFEVTSEL1 = 0x187,
-    MSR_DEBUGCTL = 0x1D9,
+    MSR_MISC_ENABLE = 0x1A0, MSR_DEBUGCTL = 0x1D9, MSR_EFER = 0xC0000080,
 };
+constexpr uint64_t FEATURE_CONTROL_LOCKED = 1;
 constexpr uint64_t PERFCTR_MASK = (uint64_t(1) << 40) - 1;
 
 // RDPMC: counters 0 and 1; outside ring 0 only with CR4.PCE (v86 mode is ring 3).
@@ -50,43 +50,56 @@ void rdpmc(Cpu& c, const Insn&) {
     set_edx_eax(c, c.perfctr[n]);
 }
 
-void require_msr_access(const Cpu& c) {
-    if (c.pe() && c.cpl != 0) raise_gp(0);
+// The MSR ECX names, once CPL 0 and the model's MSR list allow the access.
+uint32_t msr_index(const Cpu& c) {
+    if ((c.pe() && c.cpl != 0) || !c.model.has_msr(c.gpr[ECX])) raise_gp(0);
+    return c.gpr[ECX];
+}
+
+// EFER: reserved bits and the bits the model lacks #GP; LMA keeps its value; LME cannot change
+// while paging is on (SDM Vol. 3 9.8.5).
+void write_efer(Cpu& c, uint64_t v) {
+    const uint64_t writable = c.model.efer_writable();
+    if (v & ~(writable | efer::LMA)) raise_gp(0);
+    if ((c.cr0 & cr0::PG) && ((v ^ c.efer) & efer::LME)) raise_gp(0);
+    c.efer = (v & writable) | (c.efer & efer::LMA);
 }
 
 void rdmsr(Cpu& c, const Insn&) {
-    require_msr_access(c);
     uint64_t v;
-    switch (c.gpr[ECX]) {
+    switch (const uint32_t index = msr_index(c)) {
     case MSR_TSC: v = c.tsc(); break;
     case MSR_PLATFORM_ID: v = 0; break;
-    case MSR_BIOS_SIGN_ID: v = uint64_t(MICROCODE_REV) << 32; break;
+    case MSR_FEATURE_CONTROL: v = FEATURE_CONTROL_LOCKED; break;
+    case MSR_BIOS_SIGN_ID: v = uint64_t(c.model.microcode_revision) << 32; break;
     case MSR_SYSENTER_CS: v = c.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c.sysenter_eip; break;
+    case MSR_MISC_ENABLE: v = c.model.misc_enable; break;
     case MSR_DEBUGCTL: v = c.debugctl; break;
-    case MSR_PERFCTR0: case MSR_PERFCTR1: v = c.perfctr[c.gpr[ECX] - MSR_PERFCTR0]; break;
-    case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: v = c.perfevtsel[c.gpr[ECX] - MSR_PERFEVTSEL0]; break;
+    case MSR_PERFCTR0: case MSR_PERFCTR1: v = c.perfctr[index - MSR_PERFCTR0]; break;
+    case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: v = c.perfevtsel[index - MSR_PERFEVTSEL0]; break;
+    case MSR_EFER: v = c.efer; break;
     default: raise_gp(0);
     }
     set_edx_eax(c, v);
 }
 
 void wrmsr(Cpu& c, const Insn&) {
-    require_msr_access(c);
     const uint32_t lo = c.gpr[EAX];
-    switch (c.gpr[ECX]) {
+    switch (const uint32_t index = msr_index(c)) {
     case MSR_TSC: c.tsc_offset = uint64_t(lo) - c.icount; break;
-    case MSR_PLATFORM_ID: case MSR_BIOS_SIGN_ID: break;
+    case MSR_PLATFORM_ID: case MSR_BIOS_SIGN_ID: case MSR_MISC_ENABLE: break;
     case MSR_SYSENTER_CS: c.sysenter_cs = lo & 0xFFFF; break;
     case MSR_SYSENTER_ESP: c.sysenter_esp = lo; break;
     case MSR_SYSENTER_EIP: c.sysenter_eip = lo; break;
     case MSR_DEBUGCTL: c.debugctl = lo & 0x7F; break;
     case MSR_PERFCTR0: case MSR_PERFCTR1:
-        c.perfctr[c.gpr[ECX] - MSR_PERFCTR0] = uint64_t(int64_t(int32_t(lo))) & PERFCTR_MASK;
+        c.perfctr[index - MSR_PERFCTR0] = uint64_t(int64_t(int32_t(lo))) & PERFCTR_MASK;
         break;
-    case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: c.perfevtsel[c.gpr[ECX] - MSR_PERFEVTSEL0] = lo; break;
-    default: raise_gp(0);
+    case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: c.perfevtsel[index - MSR_PERFEVTSEL0] = lo; break;
+    case MSR_EFER: write_efer(c, uint64_t(c.gpr[EDX]) << 32 | lo); break;
+    default: raise_gp(0);  // FEATURE_CONTROL is locked
     }
     c.request_exit();
 }

@@ -35,6 +35,9 @@ struct CpuFixture {
     cpu::Cpu cpu{mem, bus};
     cpu::Interpreter interp{cpu};
 
+    CpuFixture() = default;
+    explicit CpuFixture(const cpu::CpuModel& model) : cpu{mem, bus, model} {}
+
     // Flat 32-bit protected mode at CPL 0 (no IDT: any exception escalates to shutdown unless a
     // test installs one), or real mode with CS = CODE >> 4 and the other segments 0.
     void flat32() {
@@ -75,7 +78,7 @@ constexpr uint32_t RING0_STACK = 0x90000;
 
 // Protected mode with a GDT, a 32-bit TSS and an IDT whose gates are added per test.
 struct SystemFixture : CpuFixture {
-    SystemFixture() {
+    explicit SystemFixture(const cpu::CpuModel& model = cpu::models::pentium2) : CpuFixture(model) {
         using namespace cpu;
         using namespace pm;
         flat32();

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "cpu/cpuid.h"
+#include "cpu/model.h"
 #include "tests/unit/cpu_fixture.h"
 
 using namespace jitpc;
@@ -137,10 +137,10 @@ TEST_CASE_FIXTURE(SystemFixture, "CPUID reports a family 6 model 3 GenuineIntel"
     CHECK(reg(EBX) == 0x756E6547);
     CHECK(reg(EDX) == 0x49656E69);
     CHECK(reg(ECX) == 0x6C65746E);
-    const CpuidResult one = cpuid(1);
+    const CpuidResult one = cpu.model.cpuid(1, 0);
     CHECK(one.eax == 0x633);
     CHECK(one.edx == 0x0000A93D);
-    CHECK(cpuid(0x80000000).eax == cpuid(2).eax);
+    CHECK(cpu.model.cpuid(0x80000000, 0).eax == cpu.model.cpuid(2, 0).eax);
 }
 
 TEST_CASE_FIXTURE(SystemFixture, "the microcode signature MSR reads the revision in EDX") {

@@ -1,0 +1,63 @@
+// max: jitpc's x86-64 model, an Intel family 6 model 15 (Core 2 class) with one core, one thread
+// and no AVX. It advertises only what is implemented exactly; the target (issue 9) adds PAE,
+// MTRR and PAT, CLFSH, MMX, FXSR, SSE through SSE4.2, CX16, POPCNT, SYSCALL, NX, LM and LAHF_LM
+// as each lands (docs/cpu-models.md keeps the list), and APIC with the local APIC (issue 10).
+#include "cpu/model.h"
+
+namespace jitpc::cpu::models {
+
+namespace {
+
+using F = Feature;
+constexpr uint32_t ANY = CpuidLeaf::ANY_SUBLEAF;
+
+// Deterministic cache parameters (leaf 4): type | level << 5 | self-initialising; ways - 1 << 22
+// | line - 1; sets - 1. One thread and one core share each cache (EAX[31:14] = 0).
+constexpr uint32_t CACHE_DATA = 1, CACHE_CODE = 2, CACHE_UNIFIED = 3, SELF_INIT = 1u << 8;
+constexpr uint32_t WAYS8_LINE64 = (7u << 22) | 63;
+
+constexpr CpuidLeaf LEAVES[] = {
+    // Highest basic leaf 7; "GenuineIntel".
+    {0, ANY, {7, 0x756E6547, 0x6C65746E, 0x49656E69}},
+    // Family 6 model 15 stepping 11; EBX: APIC ID 0, one logical processor, CLFLUSH line size
+    // not given (no CLFSH yet).
+    {1, ANY, {0x6FB, 0x00010000, 0, 0}},
+    // One iteration; descriptor FF: the caches are described by leaf 4 only.
+    {2, ANY, {0x0000FF01, 0, 0, 0}},
+    {4, 0, {CACHE_DATA | 1u << 5 | SELF_INIT, WAYS8_LINE64, 63, 0}},         // L1D 32 KiB
+    {4, 1, {CACHE_CODE | 1u << 5 | SELF_INIT, WAYS8_LINE64, 63, 0}},         // L1I 32 KiB
+    {4, 2, {CACHE_UNIFIED | 2u << 5 | SELF_INIT, WAYS8_LINE64, 4095, 0}},    // L2 2 MiB
+    // Leaf 7 subleaf 0: no structured extended features, highest subleaf 0.
+    {7, 0, {0, 0, 0, 0}},
+    {0x80000000, ANY, {0x80000008, 0, 0, 0}},
+    {0x80000001, ANY, {0, 0, 0, 0}},
+    // L2: 2048 KiB, 8-way (code 6), 64-byte lines.
+    {0x80000006, ANY, {0, 0, (2048u << 16) | (6u << 12) | 64, 0}},
+    // EAX: physical and linear address bits (phys_addr_bits, linear_addr_bits below).
+    {0x80000008, ANY, {0, 0, 0, 0}},
+};
+
+// TSC, PLATFORM_ID, FEATURE_CONTROL, BIOS_SIGN_ID, PerfCtr0/1, SYSENTER_CS/ESP/EIP,
+// PerfEvtSel0/1, MISC_ENABLE, DEBUGCTL, EFER.
+constexpr uint32_t MSRS[] = {0x10,  0x17,  0x3A,  0x8B,  0xC1,  0xC2,  0x174,      0x175,
+                             0x176, 0x186, 0x187, 0x1A0, 0x1D9, 0xC0000080};
+
+}  // namespace
+
+const CpuModel max = {
+    .name = "max",
+    .description = "Intel family 6 model 15 with every feature jitpc implements",
+    .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::CX8, F::SEP, F::PGE, F::CMOV},
+    .leaves = LEAVES,
+    .brand = "jitpc x86-64 CPU (max)",
+    .phys_addr_bits = 40,
+    .linear_addr_bits = 48,
+    .msrs = MSRS,
+    .microcode_revision = 1,
+    // Fast strings (bit 0); branch trace store and PEBS unavailable (bits 11, 12).
+    .misc_enable = 0x1801,
+    // Not measured on a family 6 model 15 yet: the P6 choices.
+    .undefined = UndefinedTable::P6,
+};
+
+}  // namespace jitpc::cpu::models
