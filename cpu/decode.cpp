@@ -1,6 +1,7 @@
 #include "cpu/decode.h"
 
 #include "cpu/cpu.h"
+#include "cpu/isa_features.h"
 #include "cpu/ops/groups.h"
 
 namespace jitpc::cpu {
@@ -51,7 +52,7 @@ uint8_t gpr_or_none(ZydisRegister r) {
 
 }  // namespace
 
-Decoder::Decoder() {
+Decoder::Decoder(const CpuModel& model) : features_(model.features) {
     static RegisterTableInit once;
     init_decoder(dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
     init_decoder(dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
@@ -146,7 +147,12 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
     default: break;
     }
 
-    const Binder bind = table[zi.mnemonic];
+    // An instruction of a feature the model lacks is not there at all: its mnemonic is dropped
+    // too, so nothing downstream (the JIT's emitters) takes it for the instruction.
+    const std::optional<FeatureSet> needs = required_features(zi);
+    const bool present = needs && !(needs->bits & ~features_.bits);
+    if (!present) out.mnemonic = ZYDIS_MNEMONIC_INVALID;
+    const Binder bind = present ? table[zi.mnemonic] : nullptr;
     const DecodeCtx ctx{zi, ops, zi.operand_count_visible, code32};
     Handler h = bind ? bind(ctx, out) : nullptr;
     if (!h) {

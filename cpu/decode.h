@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "cpu/insn.h"
+#include "cpu/model.h"
 
 namespace jitpc::cpu {
 
@@ -30,11 +31,12 @@ using Binder = Handler (*)(const DecodeCtx&, Insn&);
 
 class Decoder {
 public:
-    Decoder();
+    explicit Decoder(const CpuModel& model);
     enum class Status { Ok, NeedMoreBytes };
     // Decodes the instruction at `bytes` (`avail` of them readable). Invalid encodings, LOCK
-    // misuse and instructions outside the CPU table decode to a handler raising #UD; an
-    // instruction longer than 15 bytes to one raising #GP(0).
+    // misuse, instructions outside the CPU table and instructions needing a feature the model
+    // lacks (required_features) decode to a handler raising #UD; an instruction longer than
+    // 15 bytes to one raising #GP(0).
     Status decode(const uint8_t* bytes, size_t avail, bool code32, Insn& out) const;
 
     // Registration: each group in cpu/ops/ fills the slots of the mnemonics it implements.
@@ -42,6 +44,7 @@ public:
 
 private:
     ZydisDecoder dec16_, dec32_;
+    FeatureSet features_;
 };
 
 // Handlers shared by the decoder and binders.

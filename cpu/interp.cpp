@@ -9,7 +9,7 @@ namespace {
 constexpr unsigned MAX_BLOCK_INSNS = 64;
 }
 
-Interpreter::Interpreter(Cpu& cpu) : cpu_(cpu) {}
+Interpreter::Interpreter(Cpu& cpu) : cpu_(cpu), dec_(cpu.model) {}
 
 Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
     auto b = std::make_unique<Block>();

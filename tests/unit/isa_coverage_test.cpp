@@ -1,9 +1,9 @@
-// Instruction coverage, mechanically: every opcode byte of the one-byte, 0F, 0F38 and 0F3A maps
-// is decoded by Zydis with each mandatory/size prefix and every ModRM byte, in each machine mode
-// of the CPU model; every valid form whose ISA set (Zydis's meta.isa_set) belongs to the model
-// must decode in jitpc's own decoder (cpu/decode.cpp, the binders of cpu/ops/) to a handler
-// other than the #UD one, unless its mnemonic is on the model's absent-list below, with the
-// reason. A model is a parameter: its machine modes and ISA sets.
+// Instruction coverage, mechanically, per CPU model: every opcode byte of the one-byte, 0F, 0F38
+// and 0F3A maps is decoded by Zydis with each mandatory/size prefix and every ModRM byte, in each
+// machine mode of the model. A valid form whose features (cpu/isa_features.cpp, from Zydis's
+// ISA set) the model advertises must decode in jitpc's own decoder (cpu/decode.cpp, the binders
+// of cpu/ops/) to a handler other than the #UD one, unless its mnemonic is on the absent-list
+// below, with the reason; a form of a feature the model does not advertise must decode to #UD.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -12,51 +12,46 @@
 #include <vector>
 
 #include "cpu/decode.h"
+#include "cpu/isa_features.h"
 
 using namespace jitpc;
 
 namespace {
 
-struct Model {
-    const char* name;
-    std::vector<ZydisMachineMode> modes;  // 64-bit modes also sweep REX.W
-    std::set<ZydisISASet> isa_sets;
-    // Mnemonics of those ISA sets the decoder deliberately leaves unbound (they raise #UD),
-    // each with the reason.
-    std::map<ZydisMnemonic, const char*> absent;
+// Mnemonics of the models' ISA sets the decoder deliberately leaves unbound (they raise #UD),
+// each with the reason.
+const std::map<ZydisMnemonic, const char*> kAbsent = {
+    {ZYDIS_MNEMONIC_UD0, "architecturally #UD: leaving it unbound is the exact behaviour"},
+    {ZYDIS_MNEMONIC_UD1, "as UD0"},
+    {ZYDIS_MNEMONIC_UD2, "as UD0"},
+    {ZYDIS_MNEMONIC_RSM, "no System Management Mode: #UD outside SMM, which is never entered"},
 };
 
-// The emulated P6 (cpu/cpuid.cpp: family 6 model 3, FPU DE PSE TSC MSR CX8 SEP PGE CMOV, no MMX,
-// FXSR or SSE): the 8086…Pentium Pro integer and system instructions, x87 with FCMOV/FCOMI,
-// RDPMC, the long NOPs and PAUSE (REP NOP).
-const Model kPentium2 = {
-    "pentium2",
-    {ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_MACHINE_MODE_LEGACY_32},
-    {ZYDIS_ISA_SET_I86, ZYDIS_ISA_SET_I186, ZYDIS_ISA_SET_I286REAL, ZYDIS_ISA_SET_I286PROTECTED,
-     ZYDIS_ISA_SET_I386, ZYDIS_ISA_SET_I486REAL, ZYDIS_ISA_SET_I486, ZYDIS_ISA_SET_PENTIUMREAL,
-     ZYDIS_ISA_SET_PPRO, ZYDIS_ISA_SET_CMOV, ZYDIS_ISA_SET_X87, ZYDIS_ISA_SET_FCMOV,
-     ZYDIS_ISA_SET_RDPMC, ZYDIS_ISA_SET_FAT_NOP, ZYDIS_ISA_SET_PAUSE},
-    {
-        {ZYDIS_MNEMONIC_UD0, "architecturally #UD: leaving it unbound is the exact behaviour"},
-        {ZYDIS_MNEMONIC_UD1, "as UD0"},
-        {ZYDIS_MNEMONIC_UD2, "as UD0"},
-        {ZYDIS_MNEMONIC_RSM, "no System Management Mode: #UD outside SMM, which is never entered"},
-    },
-};
+std::vector<ZydisMachineMode> modes_of(const cpu::CpuModel& m) {
+    std::vector<ZydisMachineMode> modes = {ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_MACHINE_MODE_LEGACY_32};
+    if (m.has(cpu::Feature::LM)) modes.push_back(ZYDIS_MACHINE_MODE_LONG_64);
+    return modes;
+}
 
 struct Form {
     std::vector<uint8_t> bytes;
     ZydisMachineMode mode;
 };
 
-// Decodes every form of the sweep; returns the unbound ones by ISA set and mnemonic, and
-// counts the valid forms of the model's sets.
-std::map<std::string, std::vector<Form>> unbound_forms(const Model& m, unsigned& checked) {
-    std::map<std::string, std::vector<Form>> out;
-    const cpu::Decoder ours;
+struct Sweep {
+    std::map<std::string, std::vector<Form>> unbound;  // the model's forms decoding to #UD
+    std::map<std::string, std::vector<Form>> foreign;  // other models' forms not decoding to #UD
+    unsigned checked = 0;  // valid forms of the model's features
+    unsigned excluded = 0;  // valid forms of features it lacks
+};
+
+// Decodes every form of the sweep under model `m`, by ISA set and mnemonic.
+Sweep sweep(const cpu::CpuModel& m) {
+    Sweep out;
+    const cpu::Decoder ours(m);
     static const std::vector<std::vector<uint8_t>> maps = {{}, {0x0F}, {0x0F, 0x38}, {0x0F, 0x3A}};
     static const std::vector<std::vector<uint8_t>> prefixes = {{}, {0x66}, {0xF2}, {0xF3}, {0x67}};
-    for (const ZydisMachineMode mode : m.modes) {
+    for (const ZydisMachineMode mode : modes_of(m)) {
         ZydisDecoder zd;
         const bool long_mode = mode == ZYDIS_MACHINE_MODE_LONG_64;
         cpu::init_decoder(zd, mode,
@@ -83,18 +78,20 @@ std::map<std::string, std::vector<Form>> unbound_forms(const Model& m, unsigned&
                                                                             b.size(), &zi)))
                                 continue;
                             const bool has_modrm = zi.attributes & ZYDIS_ATTRIB_HAS_MODRM;
-                            if (!m.isa_sets.count(zi.meta.isa_set)) {
-                                if (!has_modrm) break;
-                                continue;
-                            }
-                            ++checked;
+                            const auto needs = cpu::required_features(zi);
+                            const bool ours_too = needs && !(needs->bits & ~m.features.bits);
                             cpu::Insn insn;
                             ours.decode(b.data(), b.size(), code32, insn);
-                            if (insn.fn == cpu::handler_ud && !m.absent.count(zi.mnemonic)) {
-                                const std::string key =
-                                    std::string(ZydisISASetGetString(zi.meta.isa_set)) + " " +
-                                    ZydisMnemonicGetString(zi.mnemonic);
-                                out[key].push_back({{b.begin(), b.begin() + zi.length}, mode});
+                            const std::string key = std::string(ZydisISASetGetString(zi.meta.isa_set)) +
+                                                    " " + ZydisMnemonicGetString(zi.mnemonic);
+                            const Form form{{b.begin(), b.begin() + zi.length}, mode};
+                            if (ours_too) {
+                                ++out.checked;
+                                if (insn.fn == cpu::handler_ud && !kAbsent.count(zi.mnemonic))
+                                    out.unbound[key].push_back(form);
+                            } else {
+                                ++out.excluded;
+                                if (insn.fn != cpu::handler_ud) out.foreign[key].push_back(form);
                             }
                             if (!has_modrm) break;
                         }
@@ -113,31 +110,75 @@ std::string hex(const std::vector<uint8_t>& b) {
     return s;
 }
 
+bool is_ud(const cpu::Insn& i) { return i.fn == cpu::handler_ud; }
+
+std::string describe(const std::string& what, const std::vector<Form>& forms) {
+    const Form& f = forms.front();
+    return what + ": " + std::to_string(forms.size()) + " forms, e.g. " + hex(f.bytes) +
+           (f.mode == ZYDIS_MACHINE_MODE_LEGACY_16   ? "(16-bit code)"
+            : f.mode == ZYDIS_MACHINE_MODE_LEGACY_32 ? "(32-bit code)"
+                                                     : "(64-bit code)");
+}
+
 }  // namespace
 
-TEST_CASE("every form of the CPU model's ISA sets that Zydis decodes is bound by the decoder") {
-    for (const Model* m : {&kPentium2}) {
+TEST_CASE("per model: every form of its features is bound, every form of the others is #UD") {
+    for (const cpu::CpuModel* m : cpu::all_models()) {
         CAPTURE(m->name);
-        unsigned checked = 0;
-        const auto unbound = unbound_forms(*m, checked);
-        CHECK(checked > 100000);  // the sweep reached the model's instructions
-        for (const auto& [what, forms] : unbound) {
-            const Form& f = forms.front();
-            FAIL_CHECK(what << ": " << forms.size() << " unbound forms, e.g. " << hex(f.bytes)
-                            << (f.mode == ZYDIS_MACHINE_MODE_LEGACY_16 ? "(16-bit code)" : "(32-bit code)"));
-        }
+        const Sweep s = sweep(*m);
+        CHECK(s.checked > 100000);  // the sweep reached the model's instructions
+        CHECK(s.excluded > 1000);   // and the instructions of features it lacks (SSE…)
+        for (const auto& [what, forms] : s.unbound) FAIL_CHECK("unbound " << describe(what, forms));
+        for (const auto& [what, forms] : s.foreign) FAIL_CHECK("not #UD " << describe(what, forms));
     }
 }
 
 // The sweep must be able to fail: a mnemonic with no binder is reported.
 TEST_CASE("the coverage sweep reports an unbound mnemonic") {
-    Model m = kPentium2;
-    m.isa_sets = {ZYDIS_ISA_SET_RDPMC};
-    unsigned checked = 0;
     const cpu::Binder saved = cpu::Decoder::table[ZYDIS_MNEMONIC_RDPMC];
     cpu::Decoder::table[ZYDIS_MNEMONIC_RDPMC] = nullptr;
-    const auto unbound = unbound_forms(m, checked);
+    const Sweep s = sweep(cpu::models::pentium2);
     cpu::Decoder::table[ZYDIS_MNEMONIC_RDPMC] = saved;
-    CHECK(checked > 0);
-    CHECK(unbound.count("RDPMC rdpmc") == 1);
+    CHECK(s.unbound.count("RDPMC rdpmc") == 1);
+    CHECK(s.unbound.size() == 1);
+}
+
+// And a model's missing feature is reported when the decoder would still run its instructions:
+// a model without CMOV may not bind CMOVcc, which the decoder's table has.
+TEST_CASE("a feature the model lacks: its instructions decode to #UD") {
+    cpu::CpuModel no_cmov = cpu::models::pentium2;
+    no_cmov.features.bits &= ~cpu::FeatureSet{cpu::Feature::CMOV}.bits;
+    const Sweep s = sweep(no_cmov);
+    CHECK(s.unbound.empty());
+    CHECK(s.foreign.empty());
+    const cpu::Decoder p2(cpu::models::pentium2), without(no_cmov);
+    const uint8_t cmovz[] = {0x0F, 0x44, 0xC1};        // cmovz eax, ecx
+    const uint8_t fcmovb[] = {0xDA, 0xC1};             // fcmovb st0, st1
+    const uint8_t fcomi[] = {0xDB, 0xF1};              // fcomi st0, st1
+    for (const auto& bytes : {std::vector<uint8_t>(cmovz, cmovz + 3), std::vector<uint8_t>(fcmovb, fcmovb + 2),
+                              std::vector<uint8_t>(fcomi, fcomi + 2)}) {
+        cpu::Insn a, b;
+        p2.decode(bytes.data(), bytes.size(), true, a);
+        without.decode(bytes.data(), bytes.size(), true, b);
+        CHECK_FALSE(is_ud(a));
+        CHECK(is_ud(b));
+        CHECK(b.mnemonic == ZYDIS_MNEMONIC_INVALID);  // nothing downstream takes it for a CMOV
+    }
+}
+
+// SSE2's MOVSD and CMPSD (F2 0F 10, F2 0F C2) share their mnemonics with the string
+// instructions: a P6 has no SSE2, so they are #UD, not string moves and compares.
+TEST_CASE("pentium2: SSE2 MOVSD and CMPSD are #UD, the string MOVSD and CMPSD are not") {
+    const cpu::Decoder p2(cpu::models::pentium2);
+    cpu::Insn i;
+    const uint8_t sse2_movsd[] = {0xF2, 0x0F, 0x10, 0xC1}, sse2_cmpsd[] = {0xF2, 0x0F, 0xC2, 0xC1, 0x00};
+    const uint8_t movsd[] = {0xA5}, cmpsd[] = {0xA7};
+    p2.decode(sse2_movsd, sizeof sse2_movsd, true, i);
+    CHECK(is_ud(i));
+    p2.decode(sse2_cmpsd, sizeof sse2_cmpsd, true, i);
+    CHECK(is_ud(i));
+    p2.decode(movsd, sizeof movsd, true, i);
+    CHECK_FALSE(is_ud(i));
+    p2.decode(cmpsd, sizeof cmpsd, true, i);
+    CHECK_FALSE(is_ud(i));
 }
