@@ -71,6 +71,17 @@ namespace efer {
 constexpr uint64_t SCE = 1u << 0, LME = 1u << 8, LMA = 1u << 10, NXE = 1u << 11;
 }
 
+// The memory-type registers: MTRRs (MSRs 0xFE, 0x200-0x20F, 0x250-0x26F, 0x2FF) and PAT (0x277),
+// on models that list them. jitpc has no caches, so a memory type changes nothing a guest can
+// observe: the registers hold what software wrote, with the architecture's validity checks.
+struct MemoryTypeRegs {
+    static constexpr uint64_t PAT_RESET = 0x0007040600070406;  // WB WT UC- UC, twice
+    uint64_t def_type = 0;  // IA32_MTRR_DEF_TYPE: MTRRs disabled at reset
+    uint64_t fixed[11] = {};  // FIX64K_00000, FIX16K_80000/A0000, FIX4K_C0000..F8000
+    uint64_t var[16] = {};  // PHYSBASE0, PHYSMASK0, …, PHYSMASK7
+    uint64_t pat = PAT_RESET;
+};
+
 // irq_shadow bits.
 constexpr uint8_t SHADOW_IRQ = 1, SHADOW_DEBUG = 2, SHADOW_SS = SHADOW_IRQ | SHADOW_DEBUG;
 
@@ -119,6 +130,7 @@ struct CpuState {
     uint64_t tsc_offset = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint64_t efer = 0;  // on models that have it (CpuModel::efer_writable)
+    MemoryTypeRegs memtypes;
     uint32_t debugctl = 0;
     // The P6's two performance counters (40 bits, MSRs 0xC1/0xC2) and their event selects
     // (0x186/0x187): software reads what it wrote; no events are counted.

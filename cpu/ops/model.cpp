@@ -8,7 +8,8 @@
 //   writes ignored), 0x174-0x176 SYSENTER_CS/ESP/EIP, 0x1A0 MISC_ENABLE (the model's value;
 //   writes ignored), 0x1D9 DEBUGCTL (bits 0-6 kept), 0xC1/0xC2 PerfCtr0/1 (a write loads EAX
 //   sign-extended to 40 bits, as on the P6), 0x186/0x187 PerfEvtSel0/1 (kept; no event is
-//   counted) and 0xC0000080 EFER (the model's writable bits; LMA read-only).
+//   counted), 0xC0000080 EFER (the model's writable bits; LMA read-only) and the MTRRs and
+//   PAT (memory_types.cpp).
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
 
@@ -80,7 +81,9 @@ void rdmsr(Cpu& c, const Insn&) {
     case MSR_PERFCTR0: case MSR_PERFCTR1: v = c.perfctr[index - MSR_PERFCTR0]; break;
     case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: v = c.perfevtsel[index - MSR_PERFEVTSEL0]; break;
     case MSR_EFER: v = c.efer; break;
-    default: raise_gp(0);
+    default:
+        if (!is_memory_type_msr(index)) raise_gp(0);
+        v = read_memory_type_msr(c, index);
     }
     set_edx_eax(c, v);
 }
@@ -99,7 +102,10 @@ void wrmsr(Cpu& c, const Insn&) {
         break;
     case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: c.perfevtsel[index - MSR_PERFEVTSEL0] = lo; break;
     case MSR_EFER: write_efer(c, uint64_t(c.gpr[EDX]) << 32 | lo); break;
-    default: raise_gp(0);  // FEATURE_CONTROL is locked
+    case MSR_FEATURE_CONTROL: raise_gp(0);  // locked
+    default:
+        if (!is_memory_type_msr(index)) raise_gp(0);
+        write_memory_type_msr(c, index, uint64_t(c.gpr[EDX]) << 32 | lo);
     }
     c.request_exit();
 }

@@ -11,6 +11,11 @@ void register_system_far(Binder* t);         // far JMP, CALL, RET
 void register_system_segments(Binder* t);    // MOV Sreg, LDS..LSS, LAR, LSL, VERR, VERW, ARPL
 void register_system_model(Binder* t);       // CPUID, RDTSC, RDPMC, RDMSR, WRMSR, SYSENTER, SYSEXIT
 
+// The MTRRs and PAT (memory_types.cpp), for RDMSR/WRMSR once the model's list allowed the MSR.
+bool is_memory_type_msr(uint32_t index);
+uint64_t read_memory_type_msr(const Cpu& c, uint32_t index);
+void write_memory_type_msr(Cpu& c, uint32_t index, uint64_t v);  // #GP(0) for an invalid value
+
 // Installs `mine` for `mnemonic`, keeping the group registered before as the fallback for
 // the forms `mine` does not take (it returns nullptr for those).
 void chain_binder(Binder* t, unsigned mnemonic, Binder mine);

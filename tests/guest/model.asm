@@ -1,7 +1,9 @@
-; The P6 model: CPUID leaves 0-2, RDMSR/WRMSR (TSC, BIOS_SIGN_ID, SYSENTER MSRs, unknown MSRs,
-; CPL 3), RDTSC and CR4.TSD, reserved CR4 bits, SYSENTER/SYSEXIT.
+; The P6 model (-cpu pentium2): CPUID leaves 0-2, RDMSR/WRMSR (TSC, BIOS_SIGN_ID, SYSENTER MSRs,
+; unknown MSRs and those of later models, CPL 3), RDTSC and CR4.TSD, reserved CR4 bits,
+; SYSENTER/SYSEXIT, SSE2 encodings #UD.
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
+%include "lib/cpuid_msr.inc"
 
 %define MSR_TSC 0x10
 %define MSR_SIGN 0x8B
@@ -9,36 +11,6 @@
 %define MSR_SYSENTER_ESP 0x175
 %define MSR_SYSENTER_EIP 0x176
 %define CR4_TSD 4
-
-; WRMSR_ msr, edx, eax
-%macro WRMSR_ 3
-    mov ecx, %1
-    mov edx, %2
-    mov eax, %3
-    wrmsr
-%endmacro
-
-; RDMSR_IS msr, edx, eax, code
-%macro RDMSR_IS 4
-    mov ecx, %1
-    rdmsr
-    cmp edx, %2
-    CHECK e, %4
-    cmp eax, %3
-    CHECK e, %4
-%endmacro
-
-; REGS_ARE eax, ebx, ecx, edx, code
-%macro REGS_ARE 5
-    cmp eax, %1
-    CHECK e, %5
-    cmp ebx, %2
-    CHECK e, %5
-    cmp ecx, %3
-    CHECK e, %5
-    cmp edx, %4
-    CHECK e, %5
-%endmacro
 
 start:
     PM_INIT
@@ -95,6 +67,24 @@ start:
     TRY wrmsr
     EXPECT_FAULT 13, 0, 7
     PUTS `unknown MSR: #GP(0) ok\n`
+    MSR_GP rdmsr, 0xC0000080, 16    ; EFER
+    MSR_GP wrmsr, 0xC0000080, 16
+    MSR_GP rdmsr, 0x1A0, 16         ; MISC_ENABLE
+    MSR_GP rdmsr, 0xFE, 16          ; MTRRcap
+    MSR_GP wrmsr, 0x2FF, 16         ; MTRR_DEF_TYPE
+    MSR_GP rdmsr, 0x277, 16         ; PAT
+    PUTS `EFER, MISC_ENABLE, MTRRs, PAT: #GP(0) ok\n`
+    mov esi, movs_src
+    mov edi, movs_dst
+    TRY db 0xF2, 0x0F, 0x10, 0xC1   ; movsd xmm0, xmm1 (SSE2), not a string MOVSD
+    EXPECT_FAULT 6, 0, 17
+    TRY db 0xF2, 0x0F, 0xC2, 0xC1, 0 ; cmpeqsd xmm0, xmm1 (SSE2), not a string CMPSD
+    EXPECT_FAULT 6, 0, 17
+    cmp esi, movs_src
+    CHECK e, 17
+    cmp edi, movs_dst
+    CHECK e, 17
+    PUTS `SSE2 MOVSD, CMPSD: #UD ok\n`
     RING3 u_rdmsr
     EXPECT_FAULT 13, 0, 8
     RING3 u_wrmsr
@@ -198,6 +188,8 @@ sysexit_target:
     PM_DATA
     PM_BSS
 u_tsc: resd 1
+movs_src: resd 1
+movs_dst: resd 1
 k_cs: resd 1
 k_ss: resd 1
 k_esp: resd 1

@@ -82,6 +82,29 @@ TEST_CASE("every model's MSR list is ascending (the lookup is a binary search)")
     }
 }
 
+// CPUID and the MSR list agree: a feature's MSRs are there exactly when it is advertised.
+TEST_CASE("every model lists the MSRs of the features it advertises, and only those") {
+    for (const CpuModel* m : all_models()) {
+        CAPTURE(m->name);
+        const bool mtrr = m->has(Feature::MTRR);
+        for (const uint32_t msr : {0xFEu, 0x200u, 0x20Fu, 0x250u, 0x258u, 0x259u, 0x268u, 0x26Fu, 0x2FFu}) {
+            CAPTURE(msr);
+            CHECK(m->has_msr(msr) == mtrr);
+        }
+        CHECK(m->has_msr(0x277) == m->has(Feature::PAT));
+        CHECK(m->has(Feature::MTRR) == m->has(Feature::PAT));  // together or neither (BRINGUP64)
+        CHECK(m->has_msr(0x1B) == m->has(Feature::APIC));
+        CHECK(m->has_msr(0x10) == m->has(Feature::TSC));
+        CHECK(m->has_msr(0x174) == m->has(Feature::SEP));
+        // EFER exists with the extended feature leaf.
+        CHECK(m->has_msr(0xC0000080) == (m->cpuid(0x80000000, 0).eax >= 0x80000001));
+        // verify_cpu reads MISC_ENABLE unguarded on Intel family 6 model >= 0xD.
+        const uint32_t sig = m->signature();
+        const unsigned family = (sig >> 8) & 0xF, model = ((sig >> 4) & 0xF) | ((sig >> 12) & 0xF0);
+        if (family > 6 || (family == 6 && model >= 0xD)) CHECK(m->has_msr(0x1A0));
+    }
+}
+
 TEST_CASE_FIXTURE(Max, "max: vendor, signature, one CPU's topology, address sizes, brand") {
     const CpuidResult zero = cpuid(0);
     CHECK(zero.eax == 7);
@@ -129,16 +152,63 @@ TEST_CASE_FIXTURE(Max, "max: MISC_ENABLE, FEATURE_CONTROL and BIOS_SIGN_ID; abse
     CHECK(rdmsr(0x3A) == 1);      // locked, VMX off
     CHECK_FALSE(wrmsr(0x3A, 5));
     CHECK(rdmsr(0x8B) == uint64_t(1) << 32);
-    // Not advertised: the local APIC, MTRRs, PAT.
-    for (const uint32_t absent : {0x1Bu, 0xFEu, 0x2FFu, 0x200u, 0x277u, 0xC0000081u, 0x10Au}) {
+    // Not advertised: the local APIC, SYSCALL's and long mode's MSRs, machine checks,
+    // ARCH_CAPABILITIES, TSC deadline; past the eight variable MTRRs.
+    for (const uint32_t absent : {0x1Bu, 0xC0000081u, 0xC0000100u, 0x179u, 0x10Au, 0x6E0u, 0x210u}) {
         CAPTURE(absent);
         CHECK(rdmsr(absent) == std::nullopt);
         CHECK_FALSE(wrmsr(absent, 0));
     }
 }
 
-TEST_CASE_FIXTURE(Pentium2, "pentium2: no EFER, MISC_ENABLE or FEATURE_CONTROL") {
-    for (const uint32_t absent : {0xC0000080u, 0x1A0u, 0x3Au}) {
+TEST_CASE_FIXTURE(Max, "max: MTRRs and PAT keep valid values and refuse reserved bits and types") {
+    CHECK(rdmsr(0xFE) == 0x508);  // 8 variable ranges, fixed ranges, WC
+    CHECK_FALSE(wrmsr(0xFE, 0x508));
+    CHECK(rdmsr(0x2FF) == 0);  // disabled at reset
+    CHECK(wrmsr(0x2FF, 0xC06));  // enabled, fixed enabled, default WB
+    CHECK(rdmsr(0x2FF) == 0xC06);
+    for (const uint64_t bad : {uint64_t(0xC02), uint64_t(0xC07), uint64_t(0xD06), uint64_t(1) << 12}) {
+        CAPTURE(bad);
+        CHECK_FALSE(wrmsr(0x2FF, bad));
+    }
+    CHECK(rdmsr(0x2FF) == 0xC06);
+    // Variable range 3: base and mask up to MAXPHYADDR (40 bits).
+    CHECK(wrmsr(0x206, 0xFFFFFFF000 | 6));
+    CHECK(rdmsr(0x206) == (0xFFFFFFF000 | 6));
+    CHECK(wrmsr(0x207, 0xFFF0000000 | 0x800));
+    CHECK(rdmsr(0x207) == (0xFFF0000000 | 0x800));
+    for (const uint64_t bad : {uint64_t(1) << 40 | 6, uint64_t(0x100) | 6, uint64_t(3), uint64_t(7)}) {
+        CAPTURE(bad);
+        CHECK_FALSE(wrmsr(0x206, bad));
+    }
+    for (const uint64_t bad : {uint64_t(1) << 40 | 0x800, uint64_t(0x400) | 0x800, uint64_t(1)}) {
+        CAPTURE(bad);
+        CHECK_FALSE(wrmsr(0x207, bad));
+    }
+    CHECK(rdmsr(0x206) == (0xFFFFFFF000 | 6));
+    // Fixed ranges: eight types per register.
+    for (const uint32_t fixed : {0x250u, 0x258u, 0x259u, 0x268u, 0x26Fu}) {
+        CAPTURE(fixed);
+        CHECK(wrmsr(fixed, 0x0605040100060504));
+        CHECK(rdmsr(fixed) == 0x0605040100060504);
+        CHECK_FALSE(wrmsr(fixed, 0x0605040100060502));
+        CHECK_FALSE(wrmsr(fixed, 0x0705040100060504));
+        CHECK(rdmsr(fixed) == 0x0605040100060504);
+    }
+    CHECK(rdmsr(0x251) == std::nullopt);
+    // PAT: reset value WB WT UC- UC twice; Linux's value; UC- (7) valid, 2, 3 and 8 not.
+    CHECK(rdmsr(0x277) == 0x0007040600070406);
+    CHECK(wrmsr(0x277, 0x0407050600070106));
+    CHECK(rdmsr(0x277) == 0x0407050600070106);
+    for (const uint64_t bad : {uint64_t(0x0407050600070102), uint64_t(0x0307050600070106), uint64_t(0x08)}) {
+        CAPTURE(bad);
+        CHECK_FALSE(wrmsr(0x277, bad));
+    }
+    CHECK(rdmsr(0x277) == 0x0407050600070106);
+}
+
+TEST_CASE_FIXTURE(Pentium2, "pentium2: no EFER, MISC_ENABLE, FEATURE_CONTROL, MTRRs or PAT") {
+    for (const uint32_t absent : {0xC0000080u, 0x1A0u, 0x3Au, 0xFEu, 0x200u, 0x250u, 0x277u, 0x2FFu}) {
         CAPTURE(absent);
         CHECK(rdmsr(absent) == std::nullopt);
         CHECK_FALSE(wrmsr(absent, 0));

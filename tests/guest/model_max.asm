@@ -1,0 +1,117 @@
+; The x86-64 model (-cpu max) as far as it goes: CPUID leaves (vendor, signature and features,
+; one CPU's topology, leaf 4 caches, extended leaves, brand string, address sizes) and MSRs
+; (MISC_ENABLE, FEATURE_CONTROL, EFER, MTRRs, PAT, absent ones). docs/cpu-models.md has the table.
+%include "lib/multiboot.inc"
+%include "lib/pm.inc"
+%include "lib/cpuid_msr.inc"
+
+; Leaf 1 EDX: FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT.
+%define FEATURES_EDX 0x0001B93D
+
+start:
+    PM_INIT
+
+    CPUID_IS 0, 0, 7, 'Genu', 'ntel', 'ineI', 1
+    PUTS `CPUID 0: max leaf 7, GenuineIntel ok\n`
+    CPUID_IS 1, 0, 0x6FB, 0x00010000, 0, FEATURES_EDX, 2
+    PUTS `CPUID 1: 0x6FB, one logical processor, FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT ok\n`
+    CPUID_IS 2, 0, 0x0000FF01, 0, 0, 0, 3
+    CPUID_IS 4, 0, 0x121, 0x01C0003F, 63, 0, 3
+    CPUID_IS 4, 1, 0x122, 0x01C0003F, 63, 0, 3
+    CPUID_IS 4, 2, 0x143, 0x01C0003F, 4095, 0, 3
+    CPUID_IS 4, 3, 0, 0, 0, 0, 3
+    PUTS `CPUID 2, 4: caches in leaf 4 (32K L1D, 32K L1I, 2M L2), no sharing ok\n`
+    CPUID_IS 3, 0, 0, 0, 0, 0, 4
+    CPUID_IS 7, 0, 0, 0, 0, 0, 4
+    CPUID_IS 0xB, 0, 0, 0, 0, 0, 4          ; past leaf 7: leaf 7's (zero) data
+    CPUID_IS 0x40000000, 0, 0, 0, 0, 0, 4   ; no hypervisor leaves
+    PUTS `CPUID 3, 7, 0xB, 0x40000000: zeros ok\n`
+    CPUID_IS 0x80000000, 0, 0x80000008, 0, 0, 0, 5
+    CPUID_IS 0x80000001, 0, 0, 0, 0, 0, 5
+    CPUID_IS 0x80000006, 0, 0, 0, 0x08006040, 0, 5
+    CPUID_IS 0x80000008, 0, 0x3028, 0, 0, 0, 5
+    PUTS `CPUID 0x80000000-8: extended leaves, 40 physical and 48 linear address bits ok\n`
+    mov edi, brand
+    mov esi, 0x80000002
+.brand:
+    mov eax, esi
+    cpuid
+    stosd
+    mov eax, ebx
+    stosd
+    mov eax, ecx
+    stosd
+    mov eax, edx
+    stosd
+    inc esi
+    cmp esi, 0x80000004
+    jbe .brand
+    mov esi, brand
+    mov edi, brand_want
+    mov ecx, 48
+    repe cmpsb
+    CHECK e, 6
+    PUTS `CPUID 0x80000002-4: brand string ok\n`
+
+    RDMSR_IS 0x1A0, 0, 0x1801, 7
+    WRMSR_ 0x1A0, 0, 0                       ; ignored
+    RDMSR_IS 0x1A0, 0, 0x1801, 7
+    PUTS `MISC_ENABLE: 0x1801, writes ignored ok\n`
+    RDMSR_IS 0x3A, 0, 1, 8
+    MSR_GP wrmsr, 0x3A, 8
+    PUTS `FEATURE_CONTROL: locked ok\n`
+    RDMSR_IS 0xC0000080, 0, 0, 9
+    mov ecx, 0xC0000080
+    xor edx, edx
+    xor eax, eax
+    TRY wrmsr
+    EXPECT_NO_FAULT 9
+    mov ecx, 0xC0000080
+    xor edx, edx
+    mov eax, 1                               ; SCE: no SYSCALL yet
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 9
+    PUTS `EFER: reads 0, no writable bit yet ok\n`
+    RDMSR_IS 0xFE, 0, 0x508, 10
+    RDMSR_IS 0x2FF, 0, 0, 10
+    WRMSR_ 0x2FF, 0, 0xC06
+    RDMSR_IS 0x2FF, 0, 0xC06, 10
+    mov ecx, 0x2FF
+    xor edx, edx
+    mov eax, 0xC02                           ; type 2 is reserved
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 10
+    WRMSR_ 0x20F, 0xFF, 0xF0000800           ; PHYSMASK7: 40 address bits
+    RDMSR_IS 0x20F, 0xFF, 0xF0000800, 10
+    mov ecx, 0x20F
+    mov edx, 0x100                           ; bit 40: above MAXPHYADDR
+    mov eax, 0xF0000800
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 10
+    WRMSR_ 0x26F, 0x06060606, 0x05040100
+    RDMSR_IS 0x26F, 0x06060606, 0x05040100, 10
+    PUTS `MTRRs: cap, default type, variable and fixed ranges ok\n`
+    RDMSR_IS 0x277, 0x00070406, 0x00070406, 11
+    WRMSR_ 0x277, 0x04070506, 0x00070106
+    RDMSR_IS 0x277, 0x04070506, 0x00070106, 11
+    mov ecx, 0x277
+    mov edx, 0x04070506
+    mov eax, 0x00070102                      ; type 2 is reserved
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 11
+    PUTS `PAT: reset value, Linux's value, reserved type #GP(0) ok\n`
+    MSR_GP rdmsr, 0x1B, 12                   ; APIC_BASE: no local APIC
+    MSR_GP rdmsr, 0xC0000081, 12             ; STAR: no SYSCALL
+    MSR_GP rdmsr, 0xC0000100, 12             ; FS base: no long mode
+    MSR_GP rdmsr, 0x210, 12                  ; past the eight variable MTRRs
+    PUTS `APIC_BASE, STAR, FS_BASE, MTRR 0x210: #GP(0) ok\n`
+    PASS
+
+brand_want: db "jitpc x86-64 CPU (max)"
+    times 48 - ($ - brand_want) db 0
+
+    PM_CODE
+    PM_DATA
+    PM_BSS
+brand: resb 48
+bss_end:
