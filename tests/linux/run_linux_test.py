@@ -8,7 +8,8 @@ hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), seabios-{
 (the same GRUB boots with Debian's SeaBIOS as -bios instead of the built-in BIOS), isolinux-cdrom
 (a CD built here with Debian's ISOLINUX, isolinux and syslinux-common packages, booting the kernel
 and initrd), determinism (two runs of kernel-128m: identical output and identical -stats counts).
-A `-interp` suffix runs jitpc's reference interpreter instead of the JIT.
+A `-interp` suffix runs jitpc's reference interpreter instead of the JIT; a `-max` suffix runs it
+on the x86-64 CPU model (`-cpu max`) instead of the default pentium2.
 
 The run passes when every check of guests/debian/init printed PASS, the emulator exited with
 status 0 (the guest's poweroff) and the kernel log has the lines BRINGUP.md asks for and none of
@@ -63,10 +64,12 @@ class Emulator:
         # jitpc's virtual clock makes it exact.
         self.present = [l for l in LOG_PRESENT if not (self.qemu and "Fast TSC" in l)]
 
-    def args(self, stats=False, engine=None):
+    def args(self, stats=False, engine=None, cpu=None):
         extra = [] if self.qemu else ["-max-insns", MAX_INSNS] + (["-stats"] if stats else [])
         if engine and not self.qemu:
             extra += ["-engine", engine]
+        if cpu:
+            extra += ["-cpu", cpu]
         # -snapshot: parallel variants share the test disks, and nothing may change them.
         return self.cmd + ["-nographic", "-no-reboot", "-snapshot"] + extra
 
@@ -227,7 +230,9 @@ def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__.split("\n\n")[1])
     emu, guest, variant = Emulator(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-    engine = None
+    engine = cpu = None
+    if variant.endswith("-max"):
+        variant, cpu = variant.removesuffix("-max"), "max"
     if variant.endswith("-interp"):
         variant, engine = variant.removesuffix("-interp"), "interp"
     failed = build_guest("run_linux_test", guest, ["--grub"])
@@ -236,19 +241,19 @@ def main():
     name = f"{sys.argv[3]} on {' '.join(emu.cmd)}"
     work = Path(tempfile.mkdtemp(prefix="jitpc-linux-"))
     try:
-        return run(emu, guest, variant, engine, name, work)
+        return run(emu, guest, variant, dict(engine=engine, cpu=cpu), name, work)
     finally:
         shutil.rmtree(work)
 
 
-def run(emu, guest, variant, engine, name, work):
+def run(emu, guest, variant, how, name, work):
     if variant != "determinism":
-        status, lines, err = boot(emu, emu.args(engine=engine) + machine_args(variant, guest, work))
+        status, lines, err = boot(emu, emu.args(**how) + machine_args(variant, guest, work))
         return report(name, problems(emu, variant, status, lines), lines, err)
     if emu.qemu:
         print("run_linux_test: SKIP: QEMU runs are not deterministic; determinism is a jitpc check")
         return SKIP
-    runs = [boot(emu, emu.args(stats=True, engine=engine) + machine_args(variant, guest, work))
+    runs = [boot(emu, emu.args(stats=True, **how) + machine_args(variant, guest, work))
             for _ in range(2)]
     (s1, l1, e1), (s2, l2, e2) = runs
     found = problems(emu, variant, s1, l1)
