@@ -50,7 +50,7 @@ constexpr uint32_t MSRS[] = {
 
 const CpuModel max = {
     .name = "max",
-    .description = "Intel family 6 model 15 with every feature jitpc implements",
+    .description = "jitpc's x86-64 model, Intel family 6 model 15 (Core 2 class): every feature jitpc implements",
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::CX8, F::SEP, F::MTRR, F::PGE, F::CMOV,
                  F::PAT},
     .leaves = LEAVES,
