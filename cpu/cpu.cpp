@@ -76,7 +76,8 @@ std::string Cpu::describe() {
                   "EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n"
                   "EIP=%08x EFL=%08x CPL=%u CS=%04x(%08x) SS=%04x DS=%04x ES=%04x FS=%04x GS=%04x\n"
                   "CR0=%08x CR2=%08x CR3=%08x CR4=%08x icount=%llu",
-                  gpr[EAX], gpr[EBX], gpr[ECX], gpr[EDX], gpr[ESI], gpr[EDI], gpr[EBP], gpr[ESP],
+                  reg<uint32_t>(EAX), reg<uint32_t>(EBX), reg<uint32_t>(ECX), reg<uint32_t>(EDX),
+                  reg<uint32_t>(ESI), reg<uint32_t>(EDI), reg<uint32_t>(EBP), reg<uint32_t>(ESP),
                   eip, flags.get(), cpl, seg[CS].sel, seg[CS].base, seg[SS].sel, seg[DS].sel,
                   seg[ES].sel, seg[FS].sel, seg[GS].sel, cr0, cr2, cr3, cr4,
                   static_cast<unsigned long long>(icount));

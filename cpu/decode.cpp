@@ -38,10 +38,11 @@ uint8_t seg_index(ZydisRegister r) {
     }
 }
 
-// Register number within its class: GPRs in encoding order (AH..BH are 4..7), segment
+// Register number within its class: GPRs in encoding order, byte registers as Reg8, segment
 // registers as SegReg, control/debug/x87 registers by index.
 uint8_t reg_index(ZydisRegister r) {
     if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_SEGMENT) return seg_index(r);
+    if (r >= ZYDIS_REGISTER_AH && r <= ZYDIS_REGISTER_BH) return uint8_t(AH + (r - ZYDIS_REGISTER_AH));
     return static_cast<uint8_t>(ZydisRegisterGetId(r));
 }
 

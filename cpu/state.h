@@ -8,7 +8,17 @@
 
 namespace jitpc::cpu {
 
-enum Gpr : uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
+// The 16 general registers in encoding order (REX.B/R/X extend the 3-bit numbers to R8-R15).
+enum Gpr : uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+constexpr unsigned NUM_GPRS = 16;
+// Byte-register numbers in the decoded form (Insn::r0/r1 of 8-bit operands, CpuState::reg8):
+// 0-15 name the low byte of GPR n (AL..BL, then SPL..DIL and R8B..R15B, which need REX) and
+// 16-19 the second byte of GPRs 0-3 (AH..BH, what encodings 4-7 mean without REX). The decoder
+// resolves the REX question once, so reg8 is the same two-instruction address computation for
+// every number.
+enum Reg8 : uint8_t { AL, CL, DL, BL, AH = 16, CH, DH, BH };
+// The byte register a 3-bit ModRM number names without REX (0-3 AL..BL, 4-7 AH..BH).
+constexpr unsigned legacy_reg8(unsigned n) { return n < 4 ? n : n + (AH - 4); }
 // Intel's segment register encoding order (MOV Sreg, ModRM.reg).
 enum SegReg : uint8_t { ES, CS, SS, DS, FS, GS, SEG_NONE = 0xFF };
 
@@ -78,8 +88,9 @@ constexpr uint32_t LOCAL_ENABLES = 0x55, GD = 1u << 13;
 }
 
 struct CpuState {
-    // gpr[8] is a permanent zero so effective-address math can index it for absent registers.
-    uint32_t gpr[9] = {};
+    // gpr[NUM_GPRS] is a permanent zero so effective-address math can index it for absent
+    // registers (NO_REG).
+    uint64_t gpr[NUM_GPRS + 1] = {};
     uint32_t eip = 0;
     // EIP of the instruction after the executing one; a control transfer overwrites it. The run
     // loop copies it into `eip` once the instruction retires.
@@ -132,18 +143,22 @@ struct CpuState {
     bool code32() const { return seg[CS].big(); }
     bool stack32() const { return seg[SS].big(); }
 
-    uint8_t& reg8(unsigned i) { return reinterpret_cast<uint8_t*>(&gpr[i & 3])[i >> 2]; }
+    // Register access by operand size. 8- and 16-bit writes keep the rest of the register; a
+    // 32-bit write zero-extends into bits 63:32, as the hardware does (and as the JIT's host
+    // 32-bit operations on the pinned registers do). `i` of reg8 is a Reg8 number.
+    uint8_t& reg8(unsigned i) { return reinterpret_cast<uint8_t*>(&gpr[i & 15])[i >> 4]; }
     uint16_t& reg16(unsigned i) { return *reinterpret_cast<uint16_t*>(&gpr[i]); }
-    uint32_t& reg32(unsigned i) { return gpr[i]; }
     template <typename T> T reg(unsigned i);
     template <typename T> void set_reg(unsigned i, T v);
 };
 
 template <> inline uint8_t CpuState::reg<uint8_t>(unsigned i) { return reg8(i); }
 template <> inline uint16_t CpuState::reg<uint16_t>(unsigned i) { return reg16(i); }
-template <> inline uint32_t CpuState::reg<uint32_t>(unsigned i) { return gpr[i]; }
+template <> inline uint32_t CpuState::reg<uint32_t>(unsigned i) { return uint32_t(gpr[i]); }
+template <> inline uint64_t CpuState::reg<uint64_t>(unsigned i) { return gpr[i]; }
 template <> inline void CpuState::set_reg<uint8_t>(unsigned i, uint8_t v) { reg8(i) = v; }
 template <> inline void CpuState::set_reg<uint16_t>(unsigned i, uint16_t v) { reg16(i) = v; }
 template <> inline void CpuState::set_reg<uint32_t>(unsigned i, uint32_t v) { gpr[i] = v; }
+template <> inline void CpuState::set_reg<uint64_t>(unsigned i, uint64_t v) { gpr[i] = v; }
 
 }  // namespace jitpc::cpu

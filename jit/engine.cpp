@@ -16,8 +16,6 @@ namespace x = asmjit::x86;
 
 namespace {
 
-constexpr int32_t GPR = offsetof(cpu::CpuState, gpr);
-
 // Assembles `build`'s code into the buffer and returns where it starts.
 template <typename F> uint8_t* assemble(CodeBuffer& buf, F build) {
     asmjit::CodeHolder code;
@@ -45,7 +43,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // exit: guest registers back to CpuState, host callee-saved registers restored; rax (the
     // ChainSite to link, or null) is the return value.
     exit_stub_ = assemble(buf_, [](x::Assembler& a) {
-        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
+        store_guest_gprs(a);
         store_count(a, x::rcx);
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
@@ -68,7 +66,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         const bool saves_guest_regs = n == 0;
         thunks_[n] = {helpers[n], assemble(buf_, [&](x::Assembler& a) {
             if (saves_guest_regs)
-                for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
+                store_guest_gprs(a);
             else
                 for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
             a.sub(x::rsp, 8);
@@ -79,7 +77,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
             load_count(a);
             a.add(x::rsp, 8);
             if (saves_guest_regs)
-                for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
+                load_guest_gprs(a);
             else
                 for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
             a.ret();
@@ -109,7 +107,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         a.sub(x::rsp, 8);
         a.mov(CPU_REG, x::rdi);
         load_count(a);
-        for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
+        load_guest_gprs(a);
         a.jmp(x::rsi);
     }));
     const auto* state = reinterpret_cast<const uint8_t*>(static_cast<cpu::CpuState*>(&cpu));

@@ -51,6 +51,18 @@ constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op
 inline asmjit::x86::Gp guest_gpr(unsigned r) { return asmjit::x86::gpd(8 + r); }
 inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, COUNT_REG = asmjit::x86::rbp;
 
+// The pinned registers to and from CpuState, all 64 bits: the host's 32-bit operations
+// zero-extend and its 8/16-bit ones keep the rest, as the guest's do, so r8-r15 hold exactly
+// what the interpreter's `gpr` would.
+inline void store_guest_gprs(asmjit::x86::Assembler& a) {
+    for (unsigned r = 0; r < 8; ++r)
+        a.mov(asmjit::x86::qword_ptr(CPU_REG, state::GPR + 8 * r), asmjit::x86::gpq(8 + r));
+}
+inline void load_guest_gprs(asmjit::x86::Assembler& a) {
+    for (unsigned r = 0; r < 8; ++r)
+        a.mov(asmjit::x86::gpq(8 + r), asmjit::x86::qword_ptr(CPU_REG, state::GPR + 8 * r));
+}
+
 // rbp from CpuState, and CpuState's count from rbp (into `scratch`; clobbers the host's flags).
 inline void load_count(asmjit::x86::Assembler& a) {
     a.mov(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT));

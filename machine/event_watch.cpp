@@ -23,7 +23,7 @@ void EventWatch::operator()(const cpu::Cpu& c, const cpu::Cpu::Event& e) {
     if (int_log.on())
         int_log.print("int: v=%02x e=%04x %s cpl=%u IP=%04x:%08x SP=%04x:%08x CR2=%08x", e.vector,
                       e.has_error ? e.error_code : 0, kind_name(e.kind), c.cpl, c.seg[cpu::CS].sel,
-                      c.eip, c.seg[cpu::SS].sel, c.gpr[cpu::ESP], c.cr2);
+                      c.eip, c.seg[cpu::SS].sel, uint32_t(c.gpr[cpu::ESP]), c.cr2);
     // External and software interrupts between two faults (a timer tick) do not end a run of
     // them; another exception does.
     if (e.kind != cpu::EventKind::Exception) return;

@@ -52,8 +52,9 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
         std::fprintf(out, "  |%s\n", end == std::string::npos ? "" : row.substr(0, end + 1).c_str());
     }
     std::fprintf(out, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n",
-                 c.gpr[cpu::EAX], c.gpr[cpu::EBX], c.gpr[cpu::ECX], c.gpr[cpu::EDX], c.gpr[cpu::ESI],
-                 c.gpr[cpu::EDI], c.gpr[cpu::EBP], c.gpr[cpu::ESP]);
+                 c.reg<uint32_t>(cpu::EAX), c.reg<uint32_t>(cpu::EBX), c.reg<uint32_t>(cpu::ECX),
+                 c.reg<uint32_t>(cpu::EDX), c.reg<uint32_t>(cpu::ESI), c.reg<uint32_t>(cpu::EDI),
+                 c.reg<uint32_t>(cpu::EBP), c.reg<uint32_t>(cpu::ESP));
     std::fprintf(out, "EIP=%08x EFLAGS=%08x CPL=%u %s%s halted=%u icount=%llu\n", c.eip, c.flags.get(),
                  c.cpl, c.protected_mode() ? "protected" : c.pe() ? "vm86" : "real",
                  c.code32() ? "/32" : "/16", c.halted, static_cast<unsigned long long>(c.icount));
@@ -74,7 +75,7 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
         }
     }
     around(out, v, "CS:EIP", c.seg[cpu::CS].base + c.eip);
-    around(out, v, "SS:ESP", c.seg[cpu::SS].base + (c.stack32() ? c.gpr[cpu::ESP] : c.gpr[cpu::ESP] & 0xFFFF));
+    around(out, v, "SS:ESP", c.seg[cpu::SS].base + (c.stack32() ? c.reg<uint32_t>(cpu::ESP) : c.reg<uint16_t>(cpu::ESP)));
     for (const MemRange& r : v.extra) {
         std::fprintf(out, "memory %08x+%x:\n", r.lin, r.len);
         hex_dump(out, v, r.lin, r.len);

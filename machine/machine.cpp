@@ -300,8 +300,10 @@ void Machine::attach_trace(std::FILE* out) {
                 std::snprintf(text, sizeof text, "%s", d.text);
         }
         std::fprintf(out, "%04x:%08x  %-40s EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x EFL=%08x\n",
-                     c.seg[cpu::CS].sel, c.eip, text, c.gpr[0], c.gpr[3], c.gpr[1], c.gpr[2],
-                     c.gpr[6], c.gpr[7], c.gpr[5], c.gpr[4], c.flags.get());
+                     c.seg[cpu::CS].sel, c.eip, text, c.reg<uint32_t>(cpu::EAX),
+                     c.reg<uint32_t>(cpu::EBX), c.reg<uint32_t>(cpu::ECX), c.reg<uint32_t>(cpu::EDX),
+                     c.reg<uint32_t>(cpu::ESI), c.reg<uint32_t>(cpu::EDI), c.reg<uint32_t>(cpu::EBP),
+                     c.reg<uint32_t>(cpu::ESP), c.flags.get());
     };
 }
 

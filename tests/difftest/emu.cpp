@@ -1,5 +1,6 @@
 #include "tests/difftest/emu.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -185,7 +186,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     uint32_t frame[5];
     mem.read_bytes(RING0_STACK_TOP - sizeof frame, frame, sizeof frame);
     if (end_state) {
-        for (unsigned reg = 0; reg < 8; ++reg) end_state->gpr[reg] = c->gpr[reg];
+        std::copy_n(c->gpr, cpu::NUM_GPRS, end_state->gpr.begin());
         end_state->eflags = c->flags.get();
         end_state->eip = c->eip;
         end_state->cr2 = c->cr2;
@@ -226,8 +227,9 @@ std::string compare_engines(const std::vector<uint8_t>& code, const State& in, M
                       static_cast<unsigned long long>(i), static_cast<unsigned long long>(j));
         d << buf;
     };
-    static const char* const regs[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
-    for (unsigned r = 0; r < 8; ++r) diff(regs[r], reference.gpr[r], jit.gpr[r]);
+    static const char* const regs[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                       "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    for (unsigned r = 0; r < cpu::NUM_GPRS; ++r) diff(regs[r], reference.gpr[r], jit.gpr[r]);
     diff("eflags", reference.eflags, jit.eflags);
     diff("eip", reference.eip, jit.eip);
     diff("cr2", reference.cr2, jit.cr2);

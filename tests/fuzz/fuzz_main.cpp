@@ -94,9 +94,10 @@ std::string difference(Run& a, Run& b) {
     const cpu::Cpu& y = b.f->cpu;
     char buf[160];
     if (a.why != b.why) return "stop reason";
-    for (unsigned r = 0; r < 8; ++r)
+    for (unsigned r = 0; r < cpu::NUM_GPRS; ++r)
         if (x.gpr[r] != y.gpr[r]) {
-            std::snprintf(buf, sizeof buf, "register %u: interp %08x, jit %08x", r, x.gpr[r], y.gpr[r]);
+            std::snprintf(buf, sizeof buf, "register %u: interp %016llx, jit %016llx", r,
+                          static_cast<unsigned long long>(x.gpr[r]), static_cast<unsigned long long>(y.gpr[r]));
             return buf;
         }
     const uint32_t fx = a.f->flags(), fy = b.f->flags();

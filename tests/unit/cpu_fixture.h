@@ -57,7 +57,7 @@ struct CpuFixture {
     }
     // Runs n instructions (fewer if the CPU halts or shuts down).
     cpu::StopReason run(uint64_t n) { return interp.run(cpu.icount + n); }
-    uint32_t& reg(unsigned r) { return cpu.gpr[r]; }
+    uint64_t& reg(unsigned r) { return cpu.gpr[r]; }
     uint32_t flags() { return cpu.flags.get(); }
     template <typename T> T rd(uint32_t paddr) {
         T v;
