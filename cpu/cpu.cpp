@@ -27,7 +27,7 @@ void Cpu::reset() {
     tsc_offset = 0 - clock;
     // Power-on state (SDM Vol. 3 9.1.1): EDX holds the processor signature.
     gpr[EDX] = 0x00000633;
-    eip = 0xFFF0;
+    rip = 0xFFF0;
     for (auto& s : seg) {
         s = SegCache{};
         s.refresh();
@@ -78,8 +78,9 @@ std::string Cpu::describe() {
                   "CR0=%08x CR2=%08x CR3=%08x CR4=%08x icount=%llu",
                   reg<uint32_t>(EAX), reg<uint32_t>(EBX), reg<uint32_t>(ECX), reg<uint32_t>(EDX),
                   reg<uint32_t>(ESI), reg<uint32_t>(EDI), reg<uint32_t>(EBP), reg<uint32_t>(ESP),
-                  eip, flags.get(), cpl, seg[CS].sel, seg[CS].base, seg[SS].sel, seg[DS].sel,
-                  seg[ES].sel, seg[FS].sel, seg[GS].sel, cr0, cr2, cr3, cr4,
+                  uint32_t(rip), flags.get(), cpl, seg[CS].sel, uint32_t(seg[CS].base), seg[SS].sel,
+                  seg[DS].sel, seg[ES].sel, seg[FS].sel, seg[GS].sel, uint32_t(cr0), uint32_t(cr2),
+                  uint32_t(cr3), uint32_t(cr4),
                   static_cast<unsigned long long>(icount));
     return buf;
 }

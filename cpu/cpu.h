@@ -149,7 +149,7 @@ public:
     void jump_near(uint32_t target, unsigned osize) {
         if (osize == 2) target &= 0xFFFF;
         if (target < seg[CS].lo || target > seg[CS].hi) raise_gp(0);
-        next_eip = target;
+        next_rip = target;
     }
 
     // ---- segments --------------------------------------------------------------------------

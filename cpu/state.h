@@ -44,14 +44,14 @@ constexpr uint16_t WRITABLE = 0x0002;    // data
 // granularity and expand-down once, when the descriptor is loaded, so access checks are two
 // compares. `rights` caches what the current descriptor allows (null selectors allow nothing).
 struct SegCache {
-    uint32_t base = 0;
+    uint64_t base = 0;        // 64 bits for FS/GS in long mode; loads in other modes write 32
     uint32_t limit = 0xFFFF;  // byte-granular effective limit
     uint32_t lo = 0;          // lowest valid offset
     uint32_t hi = 0xFFFF;     // highest valid offset
     uint16_t sel = 0;
     uint16_t attrs = attr::P | attr::S | attr::WRITABLE | attr::ACCESSED;
     uint8_t rights = 3;       // bit 0 readable, bit 1 writable
-    uint8_t pad[3] = {};
+    uint8_t pad[7] = {};
 
     static constexpr uint8_t R = 1, W = 2;
     unsigned dpl() const { return (attrs >> attr::DPL_SHIFT) & 3; }
@@ -61,7 +61,7 @@ struct SegCache {
 };
 
 struct TableReg {
-    uint32_t base = 0;
+    uint64_t base = 0;
     uint16_t limit = 0xFFFF;
 };
 
@@ -91,17 +91,20 @@ struct CpuState {
     // gpr[NUM_GPRS] is a permanent zero so effective-address math can index it for absent
     // registers (NO_REG).
     uint64_t gpr[NUM_GPRS + 1] = {};
-    uint32_t eip = 0;
-    // EIP of the instruction after the executing one; a control transfer overwrites it. The run
-    // loop copies it into `eip` once the instruction retires.
-    uint32_t next_eip = 0;
+    // RIP; outside 64-bit mode bits 63:32 are zero (EIP), and code that runs only there (the
+    // JIT) may treat it as 32 bits.
+    uint64_t rip = 0;
+    // RIP of the instruction after the executing one; a control transfer overwrites it. The run
+    // loop copies it into `rip` once the instruction retires.
+    uint64_t next_rip = 0;
+    // RFLAGS: bits 63:22 are reserved and read as zero, so the flags keep 32 bits.
     Flags flags;
     SegCache seg[6];
     TableReg gdtr, idtr;
     SegCache ldtr, tr;
-    uint32_t cr0 = cr0::ET | cr0::CD | cr0::NW;
-    uint32_t cr2 = 0, cr3 = 0, cr4 = 0;
-    uint32_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};
+    uint64_t cr0 = cr0::ET | cr0::CD | cr0::NW;
+    uint64_t cr2 = 0, cr3 = 0, cr4 = 0;
+    uint64_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};
     uint8_t cpl = 0;
     // Set when something changed that the run loop must look at before the next instruction
     // (a pending interrupt, a mode change, invalidated code under the running block).
@@ -123,6 +126,8 @@ struct CpuState {
     // block is removed: block-to-block links learned under an older epoch are not followed.
     uint64_t code_epoch = 0;
     uint64_t tsc_offset = 0;
+    // CR8, the task-priority register of 64-bit mode (bits 3:0; MOV CR8 exists only there).
+    uint64_t cr8 = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint32_t debugctl = 0;
     // The P6's two performance counters (40 bits, MSRs 0xC1/0xC2) and their event selects

@@ -151,7 +151,7 @@ bool Engine::run_block(cpu::Block& b) {
         if (!code) return false;
     }
     if (b.page2 == 1)  // the lookup checks one page's mapping
-        indirect[indirect_slot(c.eip)] = {c.eip | uint64_t(v) << 32, removals_, code,
+        indirect[indirect_slot(uint32_t(c.rip))] = {c.rip | uint64_t(v) << 32, removals_, code,
                                           b.phys & memory::PAGE_MASK, 0};
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.

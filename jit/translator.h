@@ -32,12 +32,14 @@ struct ChainSite;
 namespace state {
 using cpu::CpuState;
 constexpr int32_t GPR = offsetof(CpuState, gpr);
-constexpr int32_t EIP = offsetof(CpuState, eip);
+// EIP and NEXT_EIP are the low halves of rip/next_rip: translated code is 32-bit, where bits
+// 63:32 stay zero.
+constexpr int32_t EIP = offsetof(CpuState, rip);
 constexpr int32_t ICOUNT = offsetof(CpuState, icount);
 constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
 constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
 constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
-constexpr int32_t NEXT_EIP = offsetof(CpuState, next_eip);
+constexpr int32_t NEXT_EIP = offsetof(CpuState, next_rip);
 constexpr int32_t TSC_OFFSET = offsetof(CpuState, tsc_offset);
 constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
 constexpr int32_t FLAGS_RES = offsetof(CpuState, flags) + offsetof(cpu::Flags, res);

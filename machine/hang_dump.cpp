@@ -55,17 +55,18 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
                  c.reg<uint32_t>(cpu::EAX), c.reg<uint32_t>(cpu::EBX), c.reg<uint32_t>(cpu::ECX),
                  c.reg<uint32_t>(cpu::EDX), c.reg<uint32_t>(cpu::ESI), c.reg<uint32_t>(cpu::EDI),
                  c.reg<uint32_t>(cpu::EBP), c.reg<uint32_t>(cpu::ESP));
-    std::fprintf(out, "EIP=%08x EFLAGS=%08x CPL=%u %s%s halted=%u icount=%llu\n", c.eip, c.flags.get(),
+    std::fprintf(out, "EIP=%08x EFLAGS=%08x CPL=%u %s%s halted=%u icount=%llu\n", uint32_t(c.rip), c.flags.get(),
                  c.cpl, c.protected_mode() ? "protected" : c.pe() ? "vm86" : "real",
                  c.code32() ? "/32" : "/16", c.halted, static_cast<unsigned long long>(c.icount));
     for (unsigned s = 0; s < 6; ++s) {
         const cpu::SegCache& sc = c.seg[s];
-        std::fprintf(out, "%s=%04x base=%08x limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel, sc.base,
+        std::fprintf(out, "%s=%04x base=%08x limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel, uint32_t(sc.base),
                      sc.limit, sc.attrs);
     }
-    std::fprintf(out, "GDT=%08x/%04x IDT=%08x/%04x LDTR=%04x TR=%04x\n", c.gdtr.base, c.gdtr.limit,
-                 c.idtr.base, c.idtr.limit, c.ldtr.sel, c.tr.sel);
-    std::fprintf(out, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", c.cr0, c.cr2, c.cr3, c.cr4);
+    std::fprintf(out, "GDT=%08x/%04x IDT=%08x/%04x LDTR=%04x TR=%04x\n", uint32_t(c.gdtr.base),
+                 c.gdtr.limit, uint32_t(c.idtr.base), c.idtr.limit, c.ldtr.sel, c.tr.sel);
+    std::fprintf(out, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", uint32_t(c.cr0), uint32_t(c.cr2),
+                 uint32_t(c.cr3), uint32_t(c.cr4));
     if (v.history && v.history->count) {
         const uint64_t n = std::min<uint64_t>(v.history->count, cpu::BlockHistory::SIZE);
         std::fprintf(out, "last %llu blocks entered (oldest first):\n", static_cast<unsigned long long>(n));
@@ -74,7 +75,7 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
             std::fprintf(out, "  %04x:%08x\n", e.cs, e.eip);
         }
     }
-    around(out, v, "CS:EIP", c.seg[cpu::CS].base + c.eip);
+    around(out, v, "CS:EIP", c.seg[cpu::CS].base + c.rip);
     around(out, v, "SS:ESP", c.seg[cpu::SS].base + (c.stack32() ? c.reg<uint32_t>(cpu::ESP) : c.reg<uint16_t>(cpu::ESP)));
     for (const MemRange& r : v.extra) {
         std::fprintf(out, "memory %08x+%x:\n", r.lin, r.len);

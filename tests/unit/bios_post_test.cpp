@@ -70,7 +70,7 @@ struct PostFixture {
         c.load_seg(cpu::SS, 0);
         c.load_seg(cpu::DS, 0);
         c.load_seg(cpu::ES, r.es);
-        c.eip = SNIPPET;
+        c.rip = SNIPPET;
         c.gpr[cpu::ESP] = 0x7000;
         c.gpr[cpu::EAX] = r.eax, c.gpr[cpu::EBX] = r.ebx, c.gpr[cpu::ECX] = r.ecx;
         c.gpr[cpu::EDX] = r.edx, c.gpr[cpu::ESI] = r.esi, c.gpr[cpu::EDI] = r.edi;

@@ -11,7 +11,7 @@
 
 namespace jitpc::test {
 
-// Records port traffic; reads return `port_value`; exceptions are visible in `cpu.eip`.
+// Records port traffic; reads return `port_value`; exceptions are visible in `cpu.rip`.
 class TestBus : public cpu::Bus {
 public:
     uint32_t io_read(uint16_t, unsigned) override { return port_value; }
@@ -52,7 +52,7 @@ struct CpuFixture {
     void load(std::initializer_list<uint8_t> bytes) { load(std::vector<uint8_t>(bytes)); }
     void load(const std::vector<uint8_t>& bytes) {
         mem.write_bytes(CODE, bytes.data(), bytes.size());
-        cpu.eip = CODE - cpu.seg[cpu::CS].base;
+        cpu.rip = CODE - cpu.seg[cpu::CS].base;
         cpu.halted = 0;
     }
     // Runs n instructions (fewer if the CPU halts or shuts down).
