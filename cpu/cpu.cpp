@@ -1,7 +1,5 @@
 #include "cpu/cpu.h"
 
-#include <cstdio>
-
 namespace jitpc::cpu {
 
 Cpu::Cpu(memory::PhysMemory& pm, Bus& b) : mem(pm), bus(b), mmu(*this, pm), code(pm) {
@@ -68,21 +66,6 @@ void SegCache::refresh() {
         lo = 0;
         hi = limit;
     }
-}
-
-std::string Cpu::describe() {
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n"
-                  "EIP=%08x EFL=%08x CPL=%u CS=%04x(%08x) SS=%04x DS=%04x ES=%04x FS=%04x GS=%04x\n"
-                  "CR0=%08x CR2=%08x CR3=%08x CR4=%08x icount=%llu",
-                  reg<uint32_t>(EAX), reg<uint32_t>(EBX), reg<uint32_t>(ECX), reg<uint32_t>(EDX),
-                  reg<uint32_t>(ESI), reg<uint32_t>(EDI), reg<uint32_t>(EBP), reg<uint32_t>(ESP),
-                  uint32_t(rip), flags.get(), cpl, seg[CS].sel, uint32_t(seg[CS].base), seg[SS].sel,
-                  seg[DS].sel, seg[ES].sel, seg[FS].sel, seg[GS].sel, uint32_t(cr0), uint32_t(cr2),
-                  uint32_t(cr3), uint32_t(cr4),
-                  static_cast<unsigned long long>(icount));
-    return buf;
 }
 
 }  // namespace jitpc::cpu

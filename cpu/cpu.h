@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <string>
 
 #include "cpu/block_cache.h"
 #include "cpu/bus.h"
@@ -241,8 +240,6 @@ public:
         intr_line = level;
         if (level) request_exit();
     }
-    // State to compare in tests and traces.
-    std::string describe();
 
     // Nesting depth of deliver() while an exception is being delivered (for #DF/triple fault).
     uint8_t delivering = 0;

@@ -2,6 +2,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/ops/groups.h"
+#include "logging/log.h"
 
 namespace jitpc::cpu {
 
@@ -18,6 +19,15 @@ void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw) {
                    ZYDIS_DECODER_MODE_TZCNT, ZYDIS_DECODER_MODE_CLDEMOTE,
                    ZYDIS_DECODER_MODE_WBNOINVD})
         ZydisDecoderEnableMode(&d, m, ZYAN_FALSE);
+}
+
+ZydisMachineMode zydis_mode(CpuMode m) {
+    switch (m) {
+    case CpuMode::Long64: return ZYDIS_MACHINE_MODE_LONG_64;
+    case CpuMode::Compat16: return ZYDIS_MACHINE_MODE_LONG_COMPAT_16;
+    case CpuMode::Compat32: return ZYDIS_MACHINE_MODE_LONG_COMPAT_32;
+    default: return code_bytes(m) == 4 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
+    }
 }
 
 namespace {
@@ -58,12 +68,21 @@ Decoder::Decoder() {
     init_decoder(dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 }
 
-Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32, Insn& out) const {
+Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out) const {
     ZydisDecodedInstruction zi{};  // Zydis 4.0 expects it cleared (it asserts on prefix_count)
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     out = Insn{};
     out.base = out.index = NO_REG;
     out.seg = DS;
+    if (mode == CpuMode::Long64) {
+        static logging::Site site{logging::UNIMP, "64-bit code"};
+        site.print("64-bit mode code is not implemented: #UD");
+        out.fn = handler_ud;
+        out.len = 1;
+        out.flags = IF_END_BLOCK;
+        return Status::Ok;
+    }
+    const bool code32 = code_bytes(mode) == 4;
     const ZyanStatus st = ZydisDecoderDecodeFull(code32 ? &dec32_ : &dec16_, bytes, avail, &zi, ops);
     if (st == ZYDIS_STATUS_NO_MORE_DATA) {
         if (avail < 15) return Status::NeedMoreBytes;
@@ -148,7 +167,7 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
     }
 
     const Binder bind = table[zi.mnemonic];
-    const DecodeCtx ctx{zi, ops, zi.operand_count_visible, code32};
+    const DecodeCtx ctx{zi, ops, zi.operand_count_visible, mode};
     Handler h = bind ? bind(ctx, out) : nullptr;
     if (!h) {
         out.fn = handler_ud;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "cpu/flags.h"
+#include "cpu/mode.h"
 
 namespace jitpc::cpu {
 
@@ -30,6 +31,7 @@ constexpr uint16_t S = 0x0010;         // code/data (1) vs system (0)
 constexpr uint16_t DPL_SHIFT = 5;
 constexpr uint16_t P = 0x0080;
 constexpr uint16_t AVL = 0x1000;
+constexpr uint16_t L = 0x2000;  // 64-bit code segment (IA-32e mode)
 constexpr uint16_t DB = 0x4000;
 constexpr uint16_t G = 0x8000;
 // Code/data type bits when S=1.
@@ -65,11 +67,14 @@ struct TableReg {
     uint16_t limit = 0xFFFF;
 };
 
-// CR0/CR4 bits the core looks at.
+// CR0/CR4/EFER bits the core looks at.
 namespace cr0 {
 constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 1u << 4,
                    NE = 1u << 5, WP = 1u << 16, AM = 1u << 18, NW = 1u << 29, CD = 1u << 30,
                    PG = 1u << 31;
+}
+namespace efer {
+constexpr uint64_t LMA = 1u << 10;
 }
 namespace cr4 {
 constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
@@ -128,6 +133,9 @@ struct CpuState {
     uint64_t tsc_offset = 0;
     // CR8, the task-priority register of 64-bit mode (bits 3:0; MOV CR8 exists only there).
     uint64_t cr8 = 0;
+    // IA32_EFER. Nothing sets LMA yet (long mode is not implemented), so mode() never returns
+    // the IA-32e modes.
+    uint64_t efer = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint32_t debugctl = 0;
     // The P6's two performance counters (40 bits, MSRs 0xC1/0xC2) and their event selects
@@ -145,7 +153,15 @@ struct CpuState {
     bool pe() const { return cr0 & cr0::PE; }
     bool vm86() const { return flags.bits & EFLAGS_VM; }
     bool protected_mode() const { return pe() && !vm86(); }
-    bool code32() const { return seg[CS].big(); }
+    // The one place the operating mode is derived; it keys decoding and code blocks.
+    CpuMode mode() const {
+        const bool d = seg[CS].big();
+        if (!pe()) return d ? CpuMode::Real32 : CpuMode::Real16;
+        if (vm86()) return CpuMode::V86;
+        if (efer & efer::LMA)
+            return (seg[CS].attrs & attr::L) ? CpuMode::Long64 : d ? CpuMode::Compat32 : CpuMode::Compat16;
+        return d ? CpuMode::Prot32 : CpuMode::Prot16;
+    }
     bool stack32() const { return seg[SS].big(); }
 
     // Register access by operand size. 8- and 16-bit writes keep the rest of the register; a

@@ -137,10 +137,12 @@ Engine::~Engine() {
 
 bool Engine::run_block(cpu::Block& b) {
     cpu::Cpu& c = cpu;
-    // Generated code assumes 32-bit code in a flat CS (so EIP arithmetic never wraps or leaves
-    // the segment) and a block that fits before the count limit.
+    // Generated code assumes 32-bit legacy code (protected mode, or real mode with a 32-bit CS)
+    // in a flat CS (so EIP arithmetic never wraps or leaves the segment) and a block that fits
+    // before the count limit.
     const cpu::SegCache& cs = c.seg[cpu::CS];
-    if (!c.code32() || c.vm86() || cs.base != 0 || cs.hi != 0xFFFFFFFFu ||
+    const cpu::CpuMode m = c.mode();
+    if ((m != cpu::CpuMode::Prot32 && m != cpu::CpuMode::Real32) || cs.base != 0 || cs.hi != 0xFFFFFFFFu ||
         c.icount + b.insns.size() > c.icount_limit)
         return false;
     const unsigned v = variant(c);
@@ -158,7 +160,7 @@ bool Engine::run_block(cpu::Block& b) {
     ChainSite* site = enter_(&c, code);
     if (site && !c.exit_request) {
         // Link the jump that just left to its successor if that is translated for this variant.
-        cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, true));
+        cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, c.mode()));
         auto* tt = to ? static_cast<Translation*>(to->native) : nullptr;
         if (tt && tt->code[v] && variant(c) == v) link(site, *to, tt->code[v]);
     }

@@ -25,6 +25,7 @@ private:
         uint64_t rip = 0;
         uint32_t error_code = 0;
         uint64_t cr2 = 0;
+        cpu::CpuMode mode = cpu::CpuMode::Real16;
         bool operator==(const Fault&) const = default;
     };
     Fault last_;

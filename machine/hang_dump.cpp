@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cpu/print.h"
+
 namespace jitpc::machine {
 
 namespace {
@@ -51,28 +53,29 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
         const size_t end = row.find_last_not_of(' ');
         std::fprintf(out, "  |%s\n", end == std::string::npos ? "" : row.substr(0, end + 1).c_str());
     }
-    std::fprintf(out, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n",
-                 c.reg<uint32_t>(cpu::EAX), c.reg<uint32_t>(cpu::EBX), c.reg<uint32_t>(cpu::ECX),
-                 c.reg<uint32_t>(cpu::EDX), c.reg<uint32_t>(cpu::ESI), c.reg<uint32_t>(cpu::EDI),
-                 c.reg<uint32_t>(cpu::EBP), c.reg<uint32_t>(cpu::ESP));
-    std::fprintf(out, "EIP=%08x EFLAGS=%08x CPL=%u %s%s halted=%u icount=%llu\n", uint32_t(c.rip), c.flags.get(),
-                 c.cpl, c.protected_mode() ? "protected" : c.pe() ? "vm86" : "real",
-                 c.code32() ? "/32" : "/16", c.halted, static_cast<unsigned long long>(c.icount));
+    // 64-bit values print with at least 8 digits: 32-bit guests' dumps read as they always did.
+    const auto x64 = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+    const cpu::CpuMode mode = c.mode();
+    const bool m64 = mode == cpu::CpuMode::Long64;
+    std::fprintf(out, "%s\n", cpu::gpr_text(c).c_str());
+    std::fprintf(out, "%cIP=%0*llx EFLAGS=%08x CPL=%u %s halted=%u icount=%llu\n", m64 ? 'R' : 'E',
+                 m64 ? 16 : 8, x64(c.rip), c.flags.get(), c.cpl, cpu::mode_name(mode), c.halted,
+                 x64(c.icount));
     for (unsigned s = 0; s < 6; ++s) {
         const cpu::SegCache& sc = c.seg[s];
-        std::fprintf(out, "%s=%04x base=%08x limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel, uint32_t(sc.base),
+        std::fprintf(out, "%s=%04x base=%08llx limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel, x64(sc.base),
                      sc.limit, sc.attrs);
     }
-    std::fprintf(out, "GDT=%08x/%04x IDT=%08x/%04x LDTR=%04x TR=%04x\n", uint32_t(c.gdtr.base),
-                 c.gdtr.limit, uint32_t(c.idtr.base), c.idtr.limit, c.ldtr.sel, c.tr.sel);
-    std::fprintf(out, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", uint32_t(c.cr0), uint32_t(c.cr2),
-                 uint32_t(c.cr3), uint32_t(c.cr4));
+    std::fprintf(out, "GDT=%08llx/%04x IDT=%08llx/%04x LDTR=%04x TR=%04x\n", x64(c.gdtr.base),
+                 c.gdtr.limit, x64(c.idtr.base), c.idtr.limit, c.ldtr.sel, c.tr.sel);
+    std::fprintf(out, "CR0=%08llx CR2=%08llx CR3=%08llx CR4=%08llx\n", x64(c.cr0), x64(c.cr2), x64(c.cr3),
+                 x64(c.cr4));
     if (v.history && v.history->count) {
         const uint64_t n = std::min<uint64_t>(v.history->count, cpu::BlockHistory::SIZE);
         std::fprintf(out, "last %llu blocks entered (oldest first):\n", static_cast<unsigned long long>(n));
         for (uint64_t i = v.history->count - n; i < v.history->count; ++i) {
             const cpu::BlockHistory::Entry& e = v.history->ring[i % cpu::BlockHistory::SIZE];
-            std::fprintf(out, "  %04x:%08x\n", e.cs, e.eip);
+            std::fprintf(out, "  %s\n", cpu::ip_text(e.cs, e.rip, e.mode).c_str());
         }
     }
     around(out, v, "CS:EIP", c.seg[cpu::CS].base + c.rip);

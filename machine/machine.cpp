@@ -12,6 +12,8 @@
 #include "bios/firmware.h"
 #include "bios/fw_cfg_files.h"
 #include "bios/multiboot.h"
+#include "cpu/decode.h"
+#include "cpu/print.h"
 
 namespace jitpc::machine {
 
@@ -295,15 +297,11 @@ void Machine::attach_trace(std::FILE* out) {
         if (cpu.mmu.peek(lin, phys)) {
             mem.read_bytes(phys, bytes, sizeof bytes);
             ZydisDisassembledInstruction d;
-            const auto mode = c.code32() ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
-            if (ZYAN_SUCCESS(ZydisDisassembleIntel(mode, c.rip, bytes, sizeof bytes, &d)))
+            if (ZYAN_SUCCESS(ZydisDisassembleIntel(cpu::zydis_mode(c.mode()), c.rip, bytes, sizeof bytes, &d)))
                 std::snprintf(text, sizeof text, "%s", d.text);
         }
-        std::fprintf(out, "%04x:%08x  %-40s EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x EFL=%08x\n",
-                     c.seg[cpu::CS].sel, uint32_t(c.rip), text, c.reg<uint32_t>(cpu::EAX),
-                     c.reg<uint32_t>(cpu::EBX), c.reg<uint32_t>(cpu::ECX), c.reg<uint32_t>(cpu::EDX),
-                     c.reg<uint32_t>(cpu::ESI), c.reg<uint32_t>(cpu::EDI), c.reg<uint32_t>(cpu::EBP),
-                     c.reg<uint32_t>(cpu::ESP), c.flags.get());
+        std::fprintf(out, "%s  %-40s %s EFL=%08x\n", cpu::ip_text(c).c_str(), text, cpu::gpr_text(c).c_str(),
+                     c.flags.get());
     };
 }
 
@@ -315,8 +313,7 @@ int Machine::run() {
         clock.fire_due(cpu.icount);
         if (cpu.icount >= budget) {
             end_display();
-            std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
-                         cpu.seg[cpu::CS].sel, uint32_t(cpu.rip));
+            std::fprintf(stderr, "jitpc: instruction limit reached at %s\n", cpu::ip_text(cpu).c_str());
             dump_hang("instruction limit reached", cfg_.hang_dump);
             return EXIT_INSN_LIMIT;
         }
@@ -352,8 +349,8 @@ int Machine::run() {
                 continue;
             }
             end_display();
-            std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
-                         cpu.seg[cpu::CS].sel, uint32_t(cpu.rip),
+            std::fprintf(stderr, "jitpc: guest halted at %s with nothing to wake it (%s)\n",
+                         cpu::ip_text(cpu).c_str(),
                          !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"
                          : pic.all_masked()                   ? "every IRQ masked at the PIC"
                                                               : "no interrupt source");

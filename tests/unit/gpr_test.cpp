@@ -38,15 +38,15 @@ TEST_CASE("the decoded form names AH..BH by Reg8 and absent address registers by
     const Decoder d;
     Insn i;
     const uint8_t mov_bh_ah[] = {0x88, 0xE7};  // mov bh, ah
-    REQUIRE(d.decode(mov_bh_ah, sizeof mov_bh_ah, true, i) == Decoder::Status::Ok);
+    REQUIRE(d.decode(mov_bh_ah, sizeof mov_bh_ah, CpuMode::Prot32, i) == Decoder::Status::Ok);
     CHECK(i.r0 == BH);
     CHECK(i.r1 == AH);
     const uint8_t mov_dl_cl[] = {0x88, 0xCA};  // mov dl, cl
-    REQUIRE(d.decode(mov_dl_cl, sizeof mov_dl_cl, true, i) == Decoder::Status::Ok);
+    REQUIRE(d.decode(mov_dl_cl, sizeof mov_dl_cl, CpuMode::Prot32, i) == Decoder::Status::Ok);
     CHECK(i.r0 == DL);
     CHECK(i.r1 == CL);
     const uint8_t load_abs[] = {0x8B, 0x05, 0x00, 0x10, 0x00, 0x00};  // mov eax, [0x1000]
-    REQUIRE(d.decode(load_abs, sizeof load_abs, true, i) == Decoder::Status::Ok);
+    REQUIRE(d.decode(load_abs, sizeof load_abs, CpuMode::Prot32, i) == Decoder::Status::Ok);
     CHECK(i.base == NO_REG);
     CHECK(i.index == NO_REG);
 }

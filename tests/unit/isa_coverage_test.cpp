@@ -63,7 +63,9 @@ std::map<std::string, std::vector<Form>> unbound_forms(const Model& m, unsigned&
                           long_mode                                 ? ZYDIS_STACK_WIDTH_64
                           : mode == ZYDIS_MACHINE_MODE_LEGACY_16 ? ZYDIS_STACK_WIDTH_16
                                                                    : ZYDIS_STACK_WIDTH_32);
-        const bool code32 = mode != ZYDIS_MACHINE_MODE_LEGACY_16;
+        const cpu::CpuMode cpu_mode = long_mode                                ? cpu::CpuMode::Long64
+                                      : mode == ZYDIS_MACHINE_MODE_LEGACY_16 ? cpu::CpuMode::Prot16
+                                                                               : cpu::CpuMode::Prot32;
         for (const auto& pfx : prefixes)
             for (unsigned rex = 0; rex < (long_mode ? 2u : 1u); ++rex)
                 for (const auto& map : maps)
@@ -89,7 +91,7 @@ std::map<std::string, std::vector<Form>> unbound_forms(const Model& m, unsigned&
                             }
                             ++checked;
                             cpu::Insn insn;
-                            ours.decode(b.data(), b.size(), code32, insn);
+                            ours.decode(b.data(), b.size(), cpu_mode, insn);
                             if (insn.fn == cpu::handler_ud && !m.absent.count(zi.mnemonic)) {
                                 const std::string key =
                                     std::string(ZydisISASetGetString(zi.meta.isa_set)) + " " +
