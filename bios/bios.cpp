@@ -59,11 +59,11 @@ uint32_t Bios::port_read(uint16_t, unsigned size) { return size == 4 ? 0xFFFFFFF
 
 void Bios::port_write(uint16_t, unsigned size, uint32_t) {
     cpu::Cpu& c = cpu_;
-    const uint32_t code = c.seg[cpu::CS].base + c.eip;
+    const uint32_t code = c.seg[cpu::CS].base + c.rip;
     if (size != 1 || c.pe() || c.seg[cpu::CS].sel != 0xF000 || code < ROM_BASE ||
         code >= ROM_BASE + ROM_SIZE) {
         static logging::Site site{logging::GUEST_ERRORS, "BIOS trap port", 1};
-        site.print("ignoring a write to the BIOS trap port from %04x:%08x", c.seg[cpu::CS].sel, c.eip);
+        site.print("ignoring a write to the BIOS trap port from %04x:%08x", c.seg[cpu::CS].sel, uint32_t(c.rip));
         return;
     }
     RealModeCall call(c, mem_);

@@ -88,9 +88,9 @@ public:
     uint8_t ah() const { return uint8_t(c_.gpr[cpu::EAX] >> 8); }
     uint8_t al() const { return uint8_t(c_.gpr[cpu::EAX]); }
     uint16_t reg16(cpu::Gpr r) const { return uint16_t(c_.gpr[r]); }
-    uint32_t reg32(cpu::Gpr r) const { return c_.gpr[r]; }
-    uint8_t reg8(unsigned r8) { return c_.reg8(r8); }  // 0-3 low bytes AL..BL, 4-7 AH..BH
-    void set_reg8(unsigned r8, uint8_t v) { c_.reg8(r8) = v; }
+    uint32_t reg32(cpu::Gpr r) const { return uint32_t(c_.gpr[r]); }
+    uint8_t reg8(unsigned r8) { return c_.reg8(cpu::legacy_reg8(r8)); }  // 0-3 AL..BL, 4-7 AH..BH
+    void set_reg8(unsigned r8, uint8_t v) { c_.reg8(cpu::legacy_reg8(r8)) = v; }
     void set_reg16(cpu::Gpr r, uint16_t v) { c_.reg16(r) = v; }
     void set_reg32(cpu::Gpr r, uint32_t v) { c_.gpr[r] = v; }
     void set_ah(uint8_t v) { set_reg8(4, v); }

@@ -120,7 +120,7 @@ void Bios::start_linux(RealModeCall& call) {
 void Bios::start_multiboot(RealModeCall& call) {
     cpu::Cpu& c = call.cpu();
     load_multiboot(mem_, c, cfg_.kernel.path, cfg_.kernel.cmdline, cfg_.kernel.initrd_path);
-    c.next_eip = c.eip;
+    c.next_rip = c.rip;
 }
 
 void Bios::no_boot_device(RealModeCall&) {

@@ -255,7 +255,7 @@ void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& k
     using namespace cpu;
     cpu.gpr[EAX] = BOOT_MAGIC;
     cpu.gpr[EBX] = info;
-    cpu.eip = entry;
+    cpu.rip = entry;
     cpu.flags.set(0, EFLAGS_WRITABLE);
     cpu.set_a20(true);
     cpu.enter_flat32();

@@ -1,5 +1,5 @@
-// Decoded code blocks, keyed by the physical address of their first byte and the default
-// operand size they were decoded with. A block runs from its entry to a control transfer, a
+// Decoded code blocks, keyed by the physical address of their first byte and the CpuMode they
+// were decoded in. A block runs from its entry to a control transfer, a
 // page end or a size cap; an instruction that straddles two pages registers the block on both.
 //
 // Any write to a physical page holding blocks (CPU store through any alias, loader, DMA)
@@ -15,12 +15,13 @@
 #include <vector>
 
 #include "cpu/insn.h"
+#include "cpu/mode.h"
 #include "memory/physmem.h"
 
 namespace jitpc::cpu {
 
 struct Block {
-    uint64_t key;        // physical address | code32 << 32
+    uint64_t key;        // BlockCache::key(physical address, mode)
     uint32_t phys;       // physical address of the first byte
     uint32_t bytes;      // length in bytes of all its instructions
     uint32_t page2;      // second physical page when the last instruction straddles, else 1
@@ -28,7 +29,7 @@ struct Block {
 
     // Successors seen from this block, so the dispatcher can skip the fetch translation and
     // the cache lookup. A link holds while the code epoch is unchanged (no TLB flush, no block
-    // removed) and the fetch context (linear address, CS.D, privilege class) matches.
+    // removed) and the fetch context (linear address, CpuMode, privilege class) matches.
     struct Link {
         Block* to = nullptr;
         uint32_t lin = 0;
@@ -58,10 +59,11 @@ class BlockCache {
 public:
     explicit BlockCache(memory::PhysMemory& pm) : pm_(pm) { fast_.fill(nullptr); }
 
-    static uint64_t key(uint32_t phys, bool code32) { return phys | (uint64_t(code32) << 32); }
+    // The mode sits above any physical address (MAXPHYADDR is at most 52 bits).
+    static uint64_t key(uint64_t phys, CpuMode mode) { return phys | (uint64_t(mode) << 56); }
 
     Block* find(uint64_t k) {
-        Block*& slot = fast_[(k ^ (k >> 32)) & (FAST_SIZE - 1)];
+        Block*& slot = fast_[(k ^ (k >> 56)) & (FAST_SIZE - 1)];
         if (slot && slot->key == k) return slot;
         auto it = map_.find(k);
         if (it == map_.end()) return nullptr;

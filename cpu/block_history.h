@@ -1,4 +1,4 @@
-// The last block entries of the interpreter (CS selector and EIP where each block started), for
+// The last block entries of the interpreter (CS selector, RIP and mode where each block started), for
 // the developer hang dump. The interpreter records only while one is attached, so a run without
 // it pays one pointer test per block.
 #pragma once
@@ -6,18 +6,21 @@
 #include <array>
 #include <cstdint>
 
+#include "cpu/mode.h"
+
 namespace jitpc::cpu {
 
 struct BlockHistory {
     static constexpr unsigned SIZE = 64;
     struct Entry {
-        uint32_t eip;
+        uint64_t rip;
         uint16_t cs;
+        CpuMode mode;
     };
     std::array<Entry, SIZE> ring{};
     uint64_t count = 0;  // entries ever recorded; the newest is at (count - 1) % SIZE
 
-    void record(uint16_t cs, uint32_t eip) { ring[count++ % SIZE] = Entry{eip, cs}; }
+    void record(uint16_t cs, uint64_t rip, CpuMode mode) { ring[count++ % SIZE] = Entry{rip, cs, mode}; }
 };
 
 }  // namespace jitpc::cpu

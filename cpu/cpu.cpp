@@ -1,7 +1,5 @@
 #include "cpu/cpu.h"
 
-#include <cstdio>
-
 namespace jitpc::cpu {
 
 Cpu::Cpu(memory::PhysMemory& pm, Bus& b, const CpuModel& m)
@@ -28,7 +26,7 @@ void Cpu::reset() {
     tsc_offset = 0 - clock;
     // Power-on state (SDM Vol. 3 9.1.1): EDX holds the processor signature.
     gpr[EDX] = model.signature();
-    eip = 0xFFF0;
+    rip = 0xFFF0;
     for (auto& s : seg) {
         s = SegCache{};
         s.refresh();
@@ -69,19 +67,6 @@ void SegCache::refresh() {
         lo = 0;
         hi = limit;
     }
-}
-
-std::string Cpu::describe() {
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n"
-                  "EIP=%08x EFL=%08x CPL=%u CS=%04x(%08x) SS=%04x DS=%04x ES=%04x FS=%04x GS=%04x\n"
-                  "CR0=%08x CR2=%08x CR3=%08x CR4=%08x icount=%llu",
-                  gpr[EAX], gpr[EBX], gpr[ECX], gpr[EDX], gpr[ESI], gpr[EDI], gpr[EBP], gpr[ESP],
-                  eip, flags.get(), cpl, seg[CS].sel, seg[CS].base, seg[SS].sel, seg[DS].sel,
-                  seg[ES].sel, seg[FS].sel, seg[GS].sel, cr0, cr2, cr3, cr4,
-                  static_cast<unsigned long long>(icount));
-    return buf;
 }
 
 }  // namespace jitpc::cpu

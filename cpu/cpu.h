@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <string>
 
 #include "cpu/block_cache.h"
 #include "cpu/bus.h"
@@ -151,7 +150,7 @@ public:
     void jump_near(uint32_t target, unsigned osize) {
         if (osize == 2) target &= 0xFFFF;
         if (target < seg[CS].lo || target > seg[CS].hi) raise_gp(0);
-        next_eip = target;
+        next_rip = target;
     }
 
     // ---- segments --------------------------------------------------------------------------
@@ -245,8 +244,6 @@ public:
         intr_line = level;
         if (level) request_exit();
     }
-    // State to compare in tests and traces.
-    std::string describe();
 
     // Nesting depth of deliver() while an exception is being delivered (for #DF/triple fault).
     uint8_t delivering = 0;

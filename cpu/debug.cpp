@@ -72,7 +72,7 @@ void Cpu::watch_io(uint16_t port, unsigned size) {
 
 void Cpu::check_insn_breakpoint() {
     if (flags.bits & EFLAGS_RF) return;
-    const uint32_t lin = seg[CS].base + eip;
+    const uint32_t lin = seg[CS].base + rip;
     uint32_t hits = 0;
     for (unsigned n = 0; n < 4; ++n)
         if (enabled(dr[7], n) && rw_of(dr[7], n) == RW_EXEC && dr[n] == lin)
@@ -87,7 +87,7 @@ void Cpu::debug_trap(uint32_t dr6_bits) {
     dr[6] |= dr6_bits | db_pending;
     db_pending = 0;
     dr[7] &= ~dr7::GD;
-    deliver(VEC_DB, EventKind::Exception, eip, false, 0);
+    deliver(VEC_DB, EventKind::Exception, rip, false, 0);
 }
 
 }  // namespace jitpc::cpu

@@ -3,6 +3,7 @@
 #include "cpu/cpu.h"
 #include "cpu/isa_features.h"
 #include "cpu/ops/groups.h"
+#include "logging/log.h"
 
 namespace jitpc::cpu {
 
@@ -19,6 +20,15 @@ void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw) {
                    ZYDIS_DECODER_MODE_TZCNT, ZYDIS_DECODER_MODE_CLDEMOTE,
                    ZYDIS_DECODER_MODE_WBNOINVD})
         ZydisDecoderEnableMode(&d, m, ZYAN_FALSE);
+}
+
+ZydisMachineMode zydis_mode(CpuMode m) {
+    switch (m) {
+    case CpuMode::Long64: return ZYDIS_MACHINE_MODE_LONG_64;
+    case CpuMode::Compat16: return ZYDIS_MACHINE_MODE_LONG_COMPAT_16;
+    case CpuMode::Compat32: return ZYDIS_MACHINE_MODE_LONG_COMPAT_32;
+    default: return code_bytes(m) == 4 ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
+    }
 }
 
 namespace {
@@ -39,10 +49,11 @@ uint8_t seg_index(ZydisRegister r) {
     }
 }
 
-// Register number within its class: GPRs in encoding order (AH..BH are 4..7), segment
+// Register number within its class: GPRs in encoding order, byte registers as Reg8, segment
 // registers as SegReg, control/debug/x87 registers by index.
 uint8_t reg_index(ZydisRegister r) {
     if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_SEGMENT) return seg_index(r);
+    if (r >= ZYDIS_REGISTER_AH && r <= ZYDIS_REGISTER_BH) return uint8_t(AH + (r - ZYDIS_REGISTER_AH));
     return static_cast<uint8_t>(ZydisRegisterGetId(r));
 }
 
@@ -58,12 +69,21 @@ Decoder::Decoder(const CpuModel& model) : features_(model.features) {
     init_decoder(dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 }
 
-Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32, Insn& out) const {
+Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out) const {
     ZydisDecodedInstruction zi{};  // Zydis 4.0 expects it cleared (it asserts on prefix_count)
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     out = Insn{};
     out.base = out.index = NO_REG;
     out.seg = DS;
+    if (mode == CpuMode::Long64) {
+        static logging::Site site{logging::UNIMP, "64-bit code"};
+        site.print("64-bit mode code is not implemented: #UD");
+        out.fn = handler_ud;
+        out.len = 1;
+        out.flags = IF_END_BLOCK;
+        return Status::Ok;
+    }
+    const bool code32 = code_bytes(mode) == 4;
     const ZyanStatus st = ZydisDecoderDecodeFull(code32 ? &dec32_ : &dec16_, bytes, avail, &zi, ops);
     if (st == ZYDIS_STATUS_NO_MORE_DATA) {
         if (avail < 15) return Status::NeedMoreBytes;
@@ -153,7 +173,7 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, bool code32,
     const bool present = needs && !(needs->bits & ~features_.bits);
     if (!present) out.mnemonic = ZYDIS_MNEMONIC_INVALID;
     const Binder bind = present ? table[zi.mnemonic] : nullptr;
-    const DecodeCtx ctx{zi, ops, zi.operand_count_visible, code32};
+    const DecodeCtx ctx{zi, ops, zi.operand_count_visible, mode};
     Handler h = bind ? bind(ctx, out) : nullptr;
     if (!h) {
         out.fn = handler_ud;

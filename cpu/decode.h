@@ -11,6 +11,7 @@
 
 #include "cpu/insn.h"
 #include "cpu/model.h"
+#include "cpu/mode.h"
 
 namespace jitpc::cpu {
 
@@ -18,12 +19,13 @@ struct DecodeCtx {
     const ZydisDecodedInstruction& zi;
     const ZydisDecodedOperand* ops;  // visible operands only
     unsigned nops;
-    bool code32;
+    CpuMode mode;
 
     bool is_reg(unsigned n) const { return n < nops && ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER; }
     bool is_mem(unsigned n) const { return n < nops && ops[n].type == ZYDIS_OPERAND_TYPE_MEMORY; }
     bool is_imm(unsigned n) const { return n < nops && ops[n].type == ZYDIS_OPERAND_TYPE_IMMEDIATE; }
     unsigned size(unsigned n) const { return ops[n].size / 8; }  // operand n's size in bytes
+    bool code32() const { return code_bytes(mode) == 4; }
 };
 
 // Fills `insn` (all fields but fn) and returns the handler, or nullptr for #UD.
@@ -33,11 +35,12 @@ class Decoder {
 public:
     explicit Decoder(const CpuModel& model);
     enum class Status { Ok, NeedMoreBytes };
-    // Decodes the instruction at `bytes` (`avail` of them readable). Invalid encodings, LOCK
-    // misuse, instructions outside the CPU table and instructions needing a feature the model
-    // lacks (required_features) decode to a handler raising #UD; an instruction longer than
-    // 15 bytes to one raising #GP(0).
-    Status decode(const uint8_t* bytes, size_t avail, bool code32, Insn& out) const;
+    // Decodes the instruction at `bytes` (`avail` of them readable) as code of `mode`. Invalid
+    // encodings, LOCK misuse, instructions outside the CPU table and instructions needing a
+    // feature the model lacks (required_features) decode to a handler raising #UD; an
+    // instruction longer than 15 bytes to one raising #GP(0). 64-bit mode is not implemented:
+    // everything decodes to #UD there (logged under -d unimp).
+    Status decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out) const;
 
     // Registration: each group in cpu/ops/ fills the slots of the mnemonics it implements.
     static Binder table[ZYDIS_MNEMONIC_MAX_VALUE + 1];
@@ -51,6 +54,8 @@ private:
 // A Zydis decoder for the emulated P6: the extensions Zydis enables by default but a P6 does
 // not have are off (the JIT decodes again with the same settings).
 void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw);
+// Zydis's name for the mode (the tracer disassembles with it).
+ZydisMachineMode zydis_mode(CpuMode m);
 void handler_ud(Cpu&, const Insn&);
 void handler_gp0(Cpu&, const Insn&);
 

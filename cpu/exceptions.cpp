@@ -29,7 +29,7 @@ void Cpu::deliver_fault(const GuestFault& f) {
     // Every fault but #DB saves EFLAGS with RF set, so the handler's IRETD restarts the
     // instruction without re-reporting an instruction breakpoint on it (SDM 17.3.1.1).
     if (f.vector != VEC_DB) flags.bits |= EFLAGS_RF;
-    deliver(f.vector, EventKind::Exception, eip, vector_has_error_code(f.vector), f.error_code);
+    deliver(f.vector, EventKind::Exception, rip, vector_has_error_code(f.vector), f.error_code);
 }
 
 void Cpu::deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
@@ -74,7 +74,7 @@ void Cpu::deliver_real(uint8_t vector, uint32_t return_eip) {
     push<uint16_t>(static_cast<uint16_t>(return_eip));
     flags.bits &= ~(EFLAGS_IF | EFLAGS_TF | EFLAGS_AC | EFLAGS_RF);
     load_seg_real(CS, static_cast<uint16_t>(vec >> 16));
-    eip = next_eip = vec & 0xFFFF;
+    rip = next_rip = vec & 0xFFFF;
     request_exit();
 }
 

@@ -11,7 +11,7 @@ class Cpu;
 struct Insn;
 using Handler = void (*)(Cpu&, const Insn&);
 
-constexpr uint8_t NO_REG = 8;  // CpuState::gpr[8] is always zero, so EA math needs no branches
+constexpr uint8_t NO_REG = 16;  // CpuState::gpr[16] is always zero, so EA math needs no branches
 
 // Insn::prefix bits.
 constexpr uint8_t PFX_LOCK = 1, PFX_REP = 2, PFX_REPNE = 4, PFX_SEG = 8, PFX_OPSIZE = 16,

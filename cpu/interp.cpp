@@ -13,8 +13,8 @@ Interpreter::Interpreter(Cpu& cpu) : cpu_(cpu), dec_(cpu.model) {}
 
 Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
     auto b = std::make_unique<Block>();
-    const bool code32 = cpu_.code32();
-    b->key = BlockCache::key(phys, code32);
+    const CpuMode mode = cpu_.mode();
+    b->key = BlockCache::key(phys, mode);
     b->phys = phys;
     b->page2 = 1;
     b->bytes = 0;
@@ -27,7 +27,7 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
         Insn insn;
         size_t avail = in_page;
         uint32_t page2 = 1;
-        if (dec_.decode(buf, avail, code32, insn) == Decoder::Status::NeedMoreBytes) {
+        if (dec_.decode(buf, avail, mode, insn) == Decoder::Status::NeedMoreBytes) {
             // The instruction continues on the next linear page: fetch it only now that the
             // bytes are needed, so a fault there names the second page in CR2.
             const uint32_t next_lin = (lin & memory::PAGE_MASK) + memory::PAGE_SIZE;
@@ -40,7 +40,7 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
             }
             cpu_.mem.read_bytes(page2, buf + in_page, 15 - in_page);
             avail = 15;
-            dec_.decode(buf, avail, code32, insn);
+            dec_.decode(buf, avail, mode, insn);
         }
         b->insns.push_back(insn);
         b->bytes += insn.len;
@@ -55,9 +55,9 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
 }
 
 Block* Interpreter::block_at_eip() {
-    const uint32_t lin = cpu_.seg[CS].base + cpu_.eip;
+    const uint32_t lin = cpu_.seg[CS].base + cpu_.rip;
     const uint32_t phys = cpu_.mmu.translate(lin, memory::ACC_EXEC, cpu_.user());
-    Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.code32()));
+    Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.mode()));
     // A block whose last instruction straddles into a second page was decoded with that page
     // mapped where it was then: decoded again (and so fetched with its faults) unless the TLB
     // still maps it there.
@@ -79,14 +79,14 @@ bool Interpreter::take_interrupt() {
     if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.intr_line) return false;
     cpu_.halted = 0;
     const uint8_t vec = cpu_.bus.intr_ack();
-    cpu_.deliver(vec, EventKind::Hardware, cpu_.eip, false, 0);
+    cpu_.deliver(vec, EventKind::Hardware, cpu_.rip, false, 0);
     return true;
 }
 
 template <bool Careful>
 void Interpreter::run_block(Block* b) {
     Cpu& c = cpu_;
-    const uint32_t ip_mask = c.code32() ? 0xFFFFFFFFu : 0xFFFFu;
+    const uint64_t mask = ip_mask(c.mode());
     // Shadowed instructions (after MOV SS/STI) and traced runs retire one at a time so the
     // platform can look in between.
     const size_t n = (Careful && (c.irq_shadow || trace)) ? 1 : b->insns.size();
@@ -102,14 +102,14 @@ void Interpreter::run_block(Block* b) {
             c.flags.bits &= ~EFLAGS_RF;
             stepping = c.flags.bits & EFLAGS_TF;
             shadow_before = c.irq_shadow;
-            if (uint64_t(c.eip) + i.len - 1 > c.seg[CS].hi) raise_gp(0);
+            if (uint64_t(c.rip) + i.len - 1 > c.seg[CS].hi) raise_gp(0);
             if (trace) trace(c, i);
         }
-        c.next_eip = (c.eip + i.len) & ip_mask;
+        c.next_rip = (c.rip + i.len) & mask;
         i.fn(c, i);
         // A fault reported by value (Cpu::raise_pending) leaves it unretired, EIP naming it.
         if (c.exit_request && c.fault_pending) [[unlikely]] return;
-        c.eip = c.next_eip;
+        c.rip = c.next_rip;
         ++c.icount;
         if constexpr (Careful) {
             // MOV SS/POP SS hold debug traps until the next instruction has retired; data
@@ -153,18 +153,18 @@ StopReason Interpreter::run(uint64_t until) {
             }
             if (c.halted) return StopReason::Halted;
             const bool shadow = c.irq_shadow;
-            const uint32_t lin = c.seg[CS].base + c.eip;
-            const uint8_t context = uint8_t(c.code32() | (c.user() << 1));
+            const uint32_t lin = c.seg[CS].base + c.rip;
+            const uint8_t context = uint8_t(uint8_t(c.mode()) | (c.user() << 3));
             Block* b = prev ? prev->follow(lin, context, c.code_epoch) : nullptr;
             if (!b) {
                 b = block_at_eip();
                 if (prev) prev->link(b, lin, context, c.code_epoch);
             }
-            if (history) history->record(c.seg[CS].sel, c.eip);
+            if (history) history->record(c.seg[CS].sel, c.rip, c.mode());
             c.code.running = b;
             c.exit_request = 0;
             const bool careful = shadow || trace ||
-                                 uint64_t(c.eip) + b->bytes - 1 > c.seg[CS].hi ||
+                                 uint64_t(c.rip) + b->bytes - 1 > c.seg[CS].hi ||
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
                                  c.insn_bp_armed || c.watch_armed;
             if (careful) {

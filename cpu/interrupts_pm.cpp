@@ -156,7 +156,7 @@ void Cpu::deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip,
     cs.load_into(seg[CS], static_cast<uint16_t>((sel & 0xFFFC) | new_cpl));
     set_cpl(new_cpl);
     flags.bits &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM | (is_int ? EFLAGS_IF : 0));
-    eip = next_eip = target;
+    rip = next_rip = target;
     request_exit();
 }
 

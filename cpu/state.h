@@ -5,10 +5,21 @@
 #include <cstdint>
 
 #include "cpu/flags.h"
+#include "cpu/mode.h"
 
 namespace jitpc::cpu {
 
-enum Gpr : uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
+// The 16 general registers in encoding order (REX.B/R/X extend the 3-bit numbers to R8-R15).
+enum Gpr : uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+constexpr unsigned NUM_GPRS = 16;
+// Byte-register numbers in the decoded form (Insn::r0/r1 of 8-bit operands, CpuState::reg8):
+// 0-15 name the low byte of GPR n (AL..BL, then SPL..DIL and R8B..R15B, which need REX) and
+// 16-19 the second byte of GPRs 0-3 (AH..BH, what encodings 4-7 mean without REX). The decoder
+// resolves the REX question once, so reg8 is the same two-instruction address computation for
+// every number.
+enum Reg8 : uint8_t { AL, CL, DL, BL, AH = 16, CH, DH, BH };
+// The byte register a 3-bit ModRM number names without REX (0-3 AL..BL, 4-7 AH..BH).
+constexpr unsigned legacy_reg8(unsigned n) { return n < 4 ? n : n + (AH - 4); }
 // Intel's segment register encoding order (MOV Sreg, ModRM.reg).
 enum SegReg : uint8_t { ES, CS, SS, DS, FS, GS, SEG_NONE = 0xFF };
 
@@ -20,6 +31,7 @@ constexpr uint16_t S = 0x0010;         // code/data (1) vs system (0)
 constexpr uint16_t DPL_SHIFT = 5;
 constexpr uint16_t P = 0x0080;
 constexpr uint16_t AVL = 0x1000;
+constexpr uint16_t L = 0x2000;  // 64-bit code segment (IA-32e mode)
 constexpr uint16_t DB = 0x4000;
 constexpr uint16_t G = 0x8000;
 // Code/data type bits when S=1.
@@ -34,14 +46,14 @@ constexpr uint16_t WRITABLE = 0x0002;    // data
 // granularity and expand-down once, when the descriptor is loaded, so access checks are two
 // compares. `rights` caches what the current descriptor allows (null selectors allow nothing).
 struct SegCache {
-    uint32_t base = 0;
+    uint64_t base = 0;        // 64 bits for FS/GS in long mode; loads in other modes write 32
     uint32_t limit = 0xFFFF;  // byte-granular effective limit
     uint32_t lo = 0;          // lowest valid offset
     uint32_t hi = 0xFFFF;     // highest valid offset
     uint16_t sel = 0;
     uint16_t attrs = attr::P | attr::S | attr::WRITABLE | attr::ACCESSED;
     uint8_t rights = 3;       // bit 0 readable, bit 1 writable
-    uint8_t pad[3] = {};
+    uint8_t pad[7] = {};
 
     static constexpr uint8_t R = 1, W = 2;
     unsigned dpl() const { return (attrs >> attr::DPL_SHIFT) & 3; }
@@ -51,7 +63,7 @@ struct SegCache {
 };
 
 struct TableReg {
-    uint32_t base = 0;
+    uint64_t base = 0;
     uint16_t limit = 0xFFFF;
 };
 
@@ -94,19 +106,23 @@ constexpr uint32_t LOCAL_ENABLES = 0x55, GD = 1u << 13;
 }
 
 struct CpuState {
-    // gpr[8] is a permanent zero so effective-address math can index it for absent registers.
-    uint32_t gpr[9] = {};
-    uint32_t eip = 0;
-    // EIP of the instruction after the executing one; a control transfer overwrites it. The run
-    // loop copies it into `eip` once the instruction retires.
-    uint32_t next_eip = 0;
+    // gpr[NUM_GPRS] is a permanent zero so effective-address math can index it for absent
+    // registers (NO_REG).
+    uint64_t gpr[NUM_GPRS + 1] = {};
+    // RIP; outside 64-bit mode bits 63:32 are zero (EIP), and code that runs only there (the
+    // JIT) may treat it as 32 bits.
+    uint64_t rip = 0;
+    // RIP of the instruction after the executing one; a control transfer overwrites it. The run
+    // loop copies it into `rip` once the instruction retires.
+    uint64_t next_rip = 0;
+    // RFLAGS: bits 63:22 are reserved and read as zero, so the flags keep 32 bits.
     Flags flags;
     SegCache seg[6];
     TableReg gdtr, idtr;
     SegCache ldtr, tr;
-    uint32_t cr0 = cr0::ET | cr0::CD | cr0::NW;
-    uint32_t cr2 = 0, cr3 = 0, cr4 = 0;
-    uint32_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};
+    uint64_t cr0 = cr0::ET | cr0::CD | cr0::NW;
+    uint64_t cr2 = 0, cr3 = 0, cr4 = 0;
+    uint64_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};
     uint8_t cpl = 0;
     // Set when something changed that the run loop must look at before the next instruction
     // (a pending interrupt, a mode change, invalidated code under the running block).
@@ -128,8 +144,12 @@ struct CpuState {
     // block is removed: block-to-block links learned under an older epoch are not followed.
     uint64_t code_epoch = 0;
     uint64_t tsc_offset = 0;
+    // CR8, the task-priority register of 64-bit mode (bits 3:0; MOV CR8 exists only there).
+    uint64_t cr8 = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
-    uint64_t efer = 0;  // on models that have it (CpuModel::efer_writable)
+    // IA32_EFER, on models that have it (CpuModel::efer_writable). Nothing sets LMA yet (long
+    // mode is not implemented), so mode() never returns the IA-32e modes.
+    uint64_t efer = 0;
     MemoryTypeRegs memtypes;
     uint32_t debugctl = 0;
     // The P6's two performance counters (40 bits, MSRs 0xC1/0xC2) and their event selects
@@ -147,21 +167,33 @@ struct CpuState {
     bool pe() const { return cr0 & cr0::PE; }
     bool vm86() const { return flags.bits & EFLAGS_VM; }
     bool protected_mode() const { return pe() && !vm86(); }
-    bool code32() const { return seg[CS].big(); }
+    // The one place the operating mode is derived; it keys decoding and code blocks.
+    CpuMode mode() const {
+        const bool d = seg[CS].big();
+        if (!pe()) return d ? CpuMode::Real32 : CpuMode::Real16;
+        if (vm86()) return CpuMode::V86;
+        if (efer & efer::LMA)
+            return (seg[CS].attrs & attr::L) ? CpuMode::Long64 : d ? CpuMode::Compat32 : CpuMode::Compat16;
+        return d ? CpuMode::Prot32 : CpuMode::Prot16;
+    }
     bool stack32() const { return seg[SS].big(); }
 
-    uint8_t& reg8(unsigned i) { return reinterpret_cast<uint8_t*>(&gpr[i & 3])[i >> 2]; }
+    // Register access by operand size. 8- and 16-bit writes keep the rest of the register; a
+    // 32-bit write zero-extends into bits 63:32, as the hardware does (and as the JIT's host
+    // 32-bit operations on the pinned registers do). `i` of reg8 is a Reg8 number.
+    uint8_t& reg8(unsigned i) { return reinterpret_cast<uint8_t*>(&gpr[i & 15])[i >> 4]; }
     uint16_t& reg16(unsigned i) { return *reinterpret_cast<uint16_t*>(&gpr[i]); }
-    uint32_t& reg32(unsigned i) { return gpr[i]; }
     template <typename T> T reg(unsigned i);
     template <typename T> void set_reg(unsigned i, T v);
 };
 
 template <> inline uint8_t CpuState::reg<uint8_t>(unsigned i) { return reg8(i); }
 template <> inline uint16_t CpuState::reg<uint16_t>(unsigned i) { return reg16(i); }
-template <> inline uint32_t CpuState::reg<uint32_t>(unsigned i) { return gpr[i]; }
+template <> inline uint32_t CpuState::reg<uint32_t>(unsigned i) { return uint32_t(gpr[i]); }
+template <> inline uint64_t CpuState::reg<uint64_t>(unsigned i) { return gpr[i]; }
 template <> inline void CpuState::set_reg<uint8_t>(unsigned i, uint8_t v) { reg8(i) = v; }
 template <> inline void CpuState::set_reg<uint16_t>(unsigned i, uint16_t v) { reg16(i) = v; }
 template <> inline void CpuState::set_reg<uint32_t>(unsigned i, uint32_t v) { gpr[i] = v; }
+template <> inline void CpuState::set_reg<uint64_t>(unsigned i, uint64_t v) { gpr[i] = v; }
 
 }  // namespace jitpc::cpu

@@ -156,7 +156,7 @@ void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint
     }
     c.flags.set(t.flags, EFLAGS_WRITABLE);
     for (unsigned r = 0; r < 8; ++r) c.gpr[r] = t.regs[r];
-    c.eip = c.next_eip = t.eip;
+    c.rip = c.next_rip = t.eip;
     c.request_exit();
     load_task_ldt(c, t.ldt);
     if (c.vm86()) c.set_cpl(3);

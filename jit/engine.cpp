@@ -16,8 +16,6 @@ namespace x = asmjit::x86;
 
 namespace {
 
-constexpr int32_t GPR = offsetof(cpu::CpuState, gpr);
-
 // Assembles `build`'s code into the buffer and returns where it starts.
 template <typename F> uint8_t* assemble(CodeBuffer& buf, F build) {
     asmjit::CodeHolder code;
@@ -45,7 +43,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // exit: guest registers back to CpuState, host callee-saved registers restored; rax (the
     // ChainSite to link, or null) is the return value.
     exit_stub_ = assemble(buf_, [](x::Assembler& a) {
-        for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
+        store_guest_gprs(a);
         store_count(a, x::rcx);
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
@@ -68,7 +66,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         const bool saves_guest_regs = n == 0;
         thunks_[n] = {helpers[n], assemble(buf_, [&](x::Assembler& a) {
             if (saves_guest_regs)
-                for (int r = 0; r < 8; ++r) a.mov(x::dword_ptr(CPU_REG, GPR + 4 * r), guest_gpr(r));
+                store_guest_gprs(a);
             else
                 for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
             a.sub(x::rsp, 8);
@@ -79,7 +77,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
             load_count(a);
             a.add(x::rsp, 8);
             if (saves_guest_regs)
-                for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
+                load_guest_gprs(a);
             else
                 for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
             a.ret();
@@ -109,7 +107,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         a.sub(x::rsp, 8);
         a.mov(CPU_REG, x::rdi);
         load_count(a);
-        for (int r = 0; r < 8; ++r) a.mov(guest_gpr(r), x::dword_ptr(CPU_REG, GPR + 4 * r));
+        load_guest_gprs(a);
         a.jmp(x::rsi);
     }));
     const auto* state = reinterpret_cast<const uint8_t*>(static_cast<cpu::CpuState*>(&cpu));
@@ -139,10 +137,12 @@ Engine::~Engine() {
 
 bool Engine::run_block(cpu::Block& b) {
     cpu::Cpu& c = cpu;
-    // Generated code assumes 32-bit code in a flat CS (so EIP arithmetic never wraps or leaves
-    // the segment) and a block that fits before the count limit.
+    // Generated code assumes 32-bit legacy code (protected mode, or real mode with a 32-bit CS)
+    // in a flat CS (so EIP arithmetic never wraps or leaves the segment) and a block that fits
+    // before the count limit.
     const cpu::SegCache& cs = c.seg[cpu::CS];
-    if (!c.code32() || c.vm86() || cs.base != 0 || cs.hi != 0xFFFFFFFFu ||
+    const cpu::CpuMode m = c.mode();
+    if ((m != cpu::CpuMode::Prot32 && m != cpu::CpuMode::Real32) || cs.base != 0 || cs.hi != 0xFFFFFFFFu ||
         c.icount + b.insns.size() > c.icount_limit)
         return false;
     const unsigned v = variant(c);
@@ -153,14 +153,14 @@ bool Engine::run_block(cpu::Block& b) {
         if (!code) return false;
     }
     if (b.page2 == 1)  // the lookup checks one page's mapping
-        indirect[indirect_slot(c.eip)] = {c.eip | uint64_t(v) << 32, removals_, code,
+        indirect[indirect_slot(uint32_t(c.rip))] = {c.rip | uint64_t(v) << 32, removals_, code,
                                           b.phys & memory::PAGE_MASK, 0};
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
     ChainSite* site = enter_(&c, code);
     if (site && !c.exit_request) {
         // Link the jump that just left to its successor if that is translated for this variant.
-        cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, true));
+        cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, c.mode()));
         auto* tt = to ? static_cast<Translation*>(to->native) : nullptr;
         if (tt && tt->code[v] && variant(c) == v) link(site, *to, tt->code[v]);
     }

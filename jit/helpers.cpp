@@ -58,13 +58,13 @@ extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i) {
     cpu::Cpu& c = e->cpu;
     const uint64_t epoch = c.code_epoch;
     try {
-        c.next_eip = c.eip + i->len;
+        c.next_rip = uint32_t(c.rip + i->len);
         i->fn(c, *i);
     } catch (const cpu::GuestFault& f) {
         return take_fault(c, f);
     }
     if (c.fault_pending) return 1;
-    c.eip = c.next_eip;
+    c.rip = c.next_rip;
     ++c.icount;
     return stop_after(c, epoch);
 }

@@ -32,12 +32,14 @@ struct ChainSite;
 namespace state {
 using cpu::CpuState;
 constexpr int32_t GPR = offsetof(CpuState, gpr);
-constexpr int32_t EIP = offsetof(CpuState, eip);
+// EIP and NEXT_EIP are the low halves of rip/next_rip: translated code is 32-bit, where bits
+// 63:32 stay zero.
+constexpr int32_t EIP = offsetof(CpuState, rip);
 constexpr int32_t ICOUNT = offsetof(CpuState, icount);
 constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
 constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
 constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
-constexpr int32_t NEXT_EIP = offsetof(CpuState, next_eip);
+constexpr int32_t NEXT_EIP = offsetof(CpuState, next_rip);
 constexpr int32_t TSC_OFFSET = offsetof(CpuState, tsc_offset);
 constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
 constexpr int32_t FLAGS_RES = offsetof(CpuState, flags) + offsetof(cpu::Flags, res);
@@ -50,6 +52,18 @@ constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op
 // no memory access, and "n more instructions fit" is `rbp <= -n`.
 inline asmjit::x86::Gp guest_gpr(unsigned r) { return asmjit::x86::gpd(8 + r); }
 inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, COUNT_REG = asmjit::x86::rbp;
+
+// The pinned registers to and from CpuState, all 64 bits: the host's 32-bit operations
+// zero-extend and its 8/16-bit ones keep the rest, as the guest's do, so r8-r15 hold exactly
+// what the interpreter's `gpr` would.
+inline void store_guest_gprs(asmjit::x86::Assembler& a) {
+    for (unsigned r = 0; r < 8; ++r)
+        a.mov(asmjit::x86::qword_ptr(CPU_REG, state::GPR + 8 * r), asmjit::x86::gpq(8 + r));
+}
+inline void load_guest_gprs(asmjit::x86::Assembler& a) {
+    for (unsigned r = 0; r < 8; ++r)
+        a.mov(asmjit::x86::gpq(8 + r), asmjit::x86::qword_ptr(CPU_REG, state::GPR + 8 * r));
+}
 
 // rbp from CpuState, and CpuState's count from rbp (into `scratch`; clobbers the host's flags).
 inline void load_count(asmjit::x86::Assembler& a) {

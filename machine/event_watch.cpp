@@ -1,5 +1,6 @@
 #include "machine/event_watch.h"
 
+#include "cpu/print.h"
 #include "logging/log.h"
 
 namespace jitpc::machine {
@@ -20,22 +21,27 @@ const char* kind_name(cpu::EventKind k) {
 
 void EventWatch::operator()(const cpu::Cpu& c, const cpu::Cpu::Event& e) {
     static logging::Site int_log{logging::INT, "int"};
-    if (int_log.on())
-        int_log.print("int: v=%02x e=%04x %s cpl=%u IP=%04x:%08x SP=%04x:%08x CR2=%08x", e.vector,
-                      e.has_error ? e.error_code : 0, kind_name(e.kind), c.cpl, c.seg[cpu::CS].sel,
-                      c.eip, c.seg[cpu::SS].sel, c.gpr[cpu::ESP], c.cr2);
+    if (int_log.on()) {
+        const bool m64 = c.mode() == cpu::CpuMode::Long64;
+        const uint64_t sp = m64 ? c.gpr[cpu::ESP] : uint32_t(c.gpr[cpu::ESP]);
+        int_log.print("int: v=%02x e=%04x %s cpl=%u IP=%s SP=%04x:%0*llx CR2=%08llx", e.vector,
+                      e.has_error ? e.error_code : 0, kind_name(e.kind), c.cpl, cpu::ip_text(c).c_str(),
+                      c.seg[cpu::SS].sel, m64 ? 16 : 8, static_cast<unsigned long long>(sp),
+                      static_cast<unsigned long long>(c.cr2));
+    }
     // External and software interrupts between two faults (a timer tick) do not end a run of
     // them; another exception does.
     if (e.kind != cpu::EventKind::Exception) return;
-    const Fault f{e.vector, c.seg[cpu::CS].sel, c.eip, e.has_error ? e.error_code : 0,
-                  e.vector == cpu::VEC_PF ? c.cr2 : 0};
+    const Fault f{e.vector, c.seg[cpu::CS].sel, c.rip, e.has_error ? e.error_code : 0,
+                  e.vector == cpu::VEC_PF ? c.cr2 : 0, c.mode()};
     repeats_ = f == last_ ? repeats_ + 1 : 1;
     last_ = f;
     static logging::Site stuck{logging::CONSOLE, "repeated-exception", 8};
     if (repeats_ == REPEATS)
-        stuck.print("the guest took exception %u (error code %#x) at %04x:%08x %llu times in a row; "
+        stuck.print("the guest took exception %u (error code %#x) at %s %llu times in a row; "
                     "-d int shows every exception",
-                    f.vector, f.error_code, f.cs, f.eip, static_cast<unsigned long long>(REPEATS));
+                    f.vector, f.error_code, cpu::ip_text(f.cs, f.rip, f.mode).c_str(),
+                    static_cast<unsigned long long>(REPEATS));
 }
 
 }  // namespace jitpc::machine

@@ -22,7 +22,10 @@ private:
     struct Fault {
         uint8_t vector = 0;
         uint16_t cs = 0;
-        uint32_t eip = 0, error_code = 0, cr2 = 0;
+        uint64_t rip = 0;
+        uint32_t error_code = 0;
+        uint64_t cr2 = 0;
+        cpu::CpuMode mode = cpu::CpuMode::Real16;
         bool operator==(const Fault&) const = default;
     };
     Fault last_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cpu/print.h"
+
 namespace jitpc::machine {
 
 namespace {
@@ -51,30 +53,33 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
         const size_t end = row.find_last_not_of(' ');
         std::fprintf(out, "  |%s\n", end == std::string::npos ? "" : row.substr(0, end + 1).c_str());
     }
-    std::fprintf(out, "EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x\n",
-                 c.gpr[cpu::EAX], c.gpr[cpu::EBX], c.gpr[cpu::ECX], c.gpr[cpu::EDX], c.gpr[cpu::ESI],
-                 c.gpr[cpu::EDI], c.gpr[cpu::EBP], c.gpr[cpu::ESP]);
-    std::fprintf(out, "EIP=%08x EFLAGS=%08x CPL=%u %s%s halted=%u icount=%llu\n", c.eip, c.flags.get(),
-                 c.cpl, c.protected_mode() ? "protected" : c.pe() ? "vm86" : "real",
-                 c.code32() ? "/32" : "/16", c.halted, static_cast<unsigned long long>(c.icount));
+    // 64-bit values print with at least 8 digits: 32-bit guests' dumps read as they always did.
+    const auto x64 = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+    const cpu::CpuMode mode = c.mode();
+    const bool m64 = mode == cpu::CpuMode::Long64;
+    std::fprintf(out, "%s\n", cpu::gpr_text(c).c_str());
+    std::fprintf(out, "%cIP=%0*llx EFLAGS=%08x CPL=%u %s halted=%u icount=%llu\n", m64 ? 'R' : 'E',
+                 m64 ? 16 : 8, x64(c.rip), c.flags.get(), c.cpl, cpu::mode_name(mode), c.halted,
+                 x64(c.icount));
     for (unsigned s = 0; s < 6; ++s) {
         const cpu::SegCache& sc = c.seg[s];
-        std::fprintf(out, "%s=%04x base=%08x limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel, sc.base,
+        std::fprintf(out, "%s=%04x base=%08llx limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel, x64(sc.base),
                      sc.limit, sc.attrs);
     }
-    std::fprintf(out, "GDT=%08x/%04x IDT=%08x/%04x LDTR=%04x TR=%04x\n", c.gdtr.base, c.gdtr.limit,
-                 c.idtr.base, c.idtr.limit, c.ldtr.sel, c.tr.sel);
-    std::fprintf(out, "CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", c.cr0, c.cr2, c.cr3, c.cr4);
+    std::fprintf(out, "GDT=%08llx/%04x IDT=%08llx/%04x LDTR=%04x TR=%04x\n", x64(c.gdtr.base),
+                 c.gdtr.limit, x64(c.idtr.base), c.idtr.limit, c.ldtr.sel, c.tr.sel);
+    std::fprintf(out, "CR0=%08llx CR2=%08llx CR3=%08llx CR4=%08llx\n", x64(c.cr0), x64(c.cr2), x64(c.cr3),
+                 x64(c.cr4));
     if (v.history && v.history->count) {
         const uint64_t n = std::min<uint64_t>(v.history->count, cpu::BlockHistory::SIZE);
         std::fprintf(out, "last %llu blocks entered (oldest first):\n", static_cast<unsigned long long>(n));
         for (uint64_t i = v.history->count - n; i < v.history->count; ++i) {
             const cpu::BlockHistory::Entry& e = v.history->ring[i % cpu::BlockHistory::SIZE];
-            std::fprintf(out, "  %04x:%08x\n", e.cs, e.eip);
+            std::fprintf(out, "  %s\n", cpu::ip_text(e.cs, e.rip, e.mode).c_str());
         }
     }
-    around(out, v, "CS:EIP", c.seg[cpu::CS].base + c.eip);
-    around(out, v, "SS:ESP", c.seg[cpu::SS].base + (c.stack32() ? c.gpr[cpu::ESP] : c.gpr[cpu::ESP] & 0xFFFF));
+    around(out, v, "CS:EIP", c.seg[cpu::CS].base + c.rip);
+    around(out, v, "SS:ESP", c.seg[cpu::SS].base + (c.stack32() ? c.reg<uint32_t>(cpu::ESP) : c.reg<uint16_t>(cpu::ESP)));
     for (const MemRange& r : v.extra) {
         std::fprintf(out, "memory %08x+%x:\n", r.lin, r.len);
         hex_dump(out, v, r.lin, r.len);

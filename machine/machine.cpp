@@ -12,6 +12,8 @@
 #include "bios/firmware.h"
 #include "bios/fw_cfg_files.h"
 #include "bios/multiboot.h"
+#include "cpu/decode.h"
+#include "cpu/print.h"
 
 namespace jitpc::machine {
 
@@ -289,19 +291,17 @@ void Machine::dump_hang(const char* why, std::FILE* out) {
 void Machine::attach_trace(std::FILE* out) {
     interp.trace = [this, out](cpu::Cpu& c, const cpu::Insn&) {
         uint8_t bytes[16] = {};
-        const uint32_t lin = c.seg[cpu::CS].base + c.eip;
+        const uint32_t lin = c.seg[cpu::CS].base + c.rip;
         uint32_t phys;
         char text[96] = "??";
         if (cpu.mmu.peek(lin, phys)) {
             mem.read_bytes(phys, bytes, sizeof bytes);
             ZydisDisassembledInstruction d;
-            const auto mode = c.code32() ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
-            if (ZYAN_SUCCESS(ZydisDisassembleIntel(mode, c.eip, bytes, sizeof bytes, &d)))
+            if (ZYAN_SUCCESS(ZydisDisassembleIntel(cpu::zydis_mode(c.mode()), c.rip, bytes, sizeof bytes, &d)))
                 std::snprintf(text, sizeof text, "%s", d.text);
         }
-        std::fprintf(out, "%04x:%08x  %-40s EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x ESP=%08x EFL=%08x\n",
-                     c.seg[cpu::CS].sel, c.eip, text, c.gpr[0], c.gpr[3], c.gpr[1], c.gpr[2],
-                     c.gpr[6], c.gpr[7], c.gpr[5], c.gpr[4], c.flags.get());
+        std::fprintf(out, "%s  %-40s %s EFL=%08x\n", cpu::ip_text(c).c_str(), text, cpu::gpr_text(c).c_str(),
+                     c.flags.get());
     };
 }
 
@@ -313,8 +313,7 @@ int Machine::run() {
         clock.fire_due(cpu.icount);
         if (cpu.icount >= budget) {
             end_display();
-            std::fprintf(stderr, "jitpc: instruction limit reached at %04x:%08x\n",
-                         cpu.seg[cpu::CS].sel, cpu.eip);
+            std::fprintf(stderr, "jitpc: instruction limit reached at %s\n", cpu::ip_text(cpu).c_str());
             dump_hang("instruction limit reached", cfg_.hang_dump);
             return EXIT_INSN_LIMIT;
         }
@@ -342,7 +341,7 @@ int Machine::run() {
             const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
             if (can_wake && wake_event != Clock::NEVER) {
                 idle_watch_.halted(cpu.icount, cpu.icount - idle_ticks, bus.activity, input_can_wake(),
-                                   cpu.seg[cpu::CS].sel, cpu.eip);
+                                   cpu.seg[cpu::CS].sel, cpu.rip);
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;
@@ -350,8 +349,8 @@ int Machine::run() {
                 continue;
             }
             end_display();
-            std::fprintf(stderr, "jitpc: guest halted at %04x:%08x with nothing to wake it (%s)\n",
-                         cpu.seg[cpu::CS].sel, cpu.eip,
+            std::fprintf(stderr, "jitpc: guest halted at %s with nothing to wake it (%s)\n",
+                         cpu::ip_text(cpu).c_str(),
                          !(cpu.flags.bits & cpu::EFLAGS_IF) ? "interrupts disabled"
                          : pic.all_masked()                   ? "every IRQ masked at the PIC"
                                                               : "no interrupt source");

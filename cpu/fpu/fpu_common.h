@@ -126,7 +126,7 @@ template <void (*F)(Cpu&, const Insn&), Kind K> void guarded(Cpu& c, const Insn&
         F(c, i);
         if constexpr (K == Kind::Compute) {
             FpuState& f = c.fpu;
-            f.fip = c.eip;
+            f.fip = c.rip;
             f.fcs = c.seg[CS].sel;
             f.fop = i.imm2;
             if (i.flags & IF_MEM) {

@@ -157,7 +157,7 @@ void fbstp(Cpu& c, const Insn& i) {
 template <void (*F)(Cpu&, const Insn&), Kind K> Handler bind_env(const DecodeCtx& ctx, Insn& i) {
     if (!ctx.is_mem(0)) return nullptr;
     const bool o16 = ctx.zi.attributes & ZYDIS_ATTRIB_HAS_OPERANDSIZE;
-    i.osize = ctx.code32 != o16 ? 4 : 2;
+    i.osize = ctx.code32() != o16 ? 4 : 2;
     note_fop(ctx, i);
     return &guarded<F, K>;
 }

@@ -9,8 +9,6 @@
 namespace jitpc::cpu::ops {
 namespace {
 
-constexpr unsigned AH = 4;  // byte register index of AH
-
 // Each functor adjusts the accumulator and returns the CF/AF bits it produces.
 struct Daa {
     static uint32_t exec(Cpu& c, uint8_t) {

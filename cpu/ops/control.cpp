@@ -17,7 +17,7 @@ void jcc(Cpu& c, const Insn& i) {
 
 // The return address is taken before jump_near replaces next_eip; push() commits ESP last.
 template <typename T> void call_to(Cpu& c, uint32_t target) {
-    const T ret = T(c.next_eip);
+    const T ret = T(c.next_rip);
     c.jump_near(target, sizeof(T));
     c.push<T>(ret);
 }

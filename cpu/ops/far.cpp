@@ -15,7 +15,7 @@ FarPtr far_operand(Cpu& c, const Insn& i) {
 
 // Pushes the return CS:EIP (`w`-byte slots) on the current stack; nothing changes on a fault.
 void push_return(Cpu& c, unsigned w) {
-    const uint32_t vals[2] = {c.seg[CS].sel, c.next_eip};
+    const uint32_t vals[2] = {c.seg[CS].sel, uint32_t(c.next_rip)};
     uint32_t esp = c.gpr[ESP];
     write_frame(c, c.seg[SS], esp, vals, 2, w, c.cpl, 0);
     c.gpr[ESP] = esp;
@@ -25,7 +25,7 @@ void enter_cs(Cpu& c, uint16_t sel, const Descriptor& d, unsigned new_cpl, uint3
     mark_accessed(c, sel, d);
     d.load_into(c.seg[CS], static_cast<uint16_t>((sel & 0xFFFC) | new_cpl));
     if (new_cpl != c.cpl) c.set_cpl(static_cast<uint8_t>(new_cpl));
-    c.next_eip = off;
+    c.next_rip = off;
 }
 
 // CALL through a gate to a more privileged non-conforming segment: new stack from the TSS,
@@ -44,7 +44,7 @@ void call_inner(Cpu& c, const Descriptor& gate, uint16_t sel, const Descriptor& 
     frame[n++] = c.gpr[ESP];
     for (unsigned k = params; k-- > 0;) frame[n++] = stack_slot(c, w, k * w);
     frame[n++] = c.seg[CS].sel;
-    frame[n++] = c.next_eip;
+    frame[n++] = c.next_rip;
     write_frame(c, ss, esp, frame, n, w, static_cast<uint8_t>(dpl), ss_sel & 0xFFFC);
     c.seg[SS] = ss;
     c.gpr[ESP] = esp;
@@ -72,9 +72,9 @@ void far_protected(Cpu& c, FarPtr p, unsigned w, bool call) {
     if (!d.present()) raise_fault(VEC_NP, err);
     if (task) {
         const TaskSwitch why = call ? TaskSwitch::Call : TaskSwitch::Jmp;
-        if (tss) return task_switch(c, p.sel, d, why, c.next_eip);
+        if (tss) return task_switch(c, p.sel, d, why, c.next_rip);
         const uint16_t tsel = d.gate_selector();
-        return task_switch(c, tsel, read_descriptor(c, tsel, VEC_GP), why, c.next_eip);
+        return task_switch(c, tsel, read_descriptor(c, tsel, VEC_GP), why, c.next_rip);
     }
     const uint16_t sel = d.gate_selector();
     const uint32_t off = gt == sys_type::CALL_GATE32 ? d.gate_offset() : d.gate_offset() & 0xFFFF;
@@ -96,7 +96,7 @@ template <bool Call> void far_transfer(Cpu& c, const Insn& i) {
         if (p.off > (c.vm86() ? 0xFFFFu : c.seg[CS].limit)) raise_gp(0);
         if (Call) push_return(c, i.osize);
         c.load_seg_real(CS, p.sel);
-        c.next_eip = p.off;
+        c.next_rip = p.off;
     }
     c.request_exit();
 }
@@ -111,7 +111,7 @@ void ret_far(Cpu& c, const Insn& i) {
         if (ip > c.seg[CS].limit) raise_gp(0);
         release_stack(c, 2 * w + extra);
         c.load_seg_real(CS, sel);
-        c.next_eip = ip;
+        c.next_rip = ip;
         c.request_exit();
         return;
     }

@@ -7,7 +7,6 @@
 namespace jitpc::cpu::ops {
 namespace {
 
-constexpr unsigned AH = 4;  // reg8 index
 constexpr uint32_t AH_FLAGS = EFLAGS_SF | EFLAGS_ZF | EFLAGS_AF | EFLAGS_PF | EFLAGS_CF;
 
 void clc(Cpu& c, const Insn&) { c.flags.set_arith(EFLAGS_CF, 0); }

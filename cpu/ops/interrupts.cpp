@@ -11,13 +11,13 @@ namespace {
 void int_n(Cpu& c, const Insn& i) {
     // Without CR4.VME, INT n (not INT3/INTO) in virtual-8086 mode is IOPL-sensitive.
     if (c.vm86() && iopl(c) < 3) raise_gp(0);
-    c.deliver(static_cast<uint8_t>(i.imm), EventKind::Software, c.next_eip, false, 0);
+    c.deliver(static_cast<uint8_t>(i.imm), EventKind::Software, c.next_rip, false, 0);
 }
-void int3(Cpu& c, const Insn&) { c.deliver(VEC_BP, EventKind::Software, c.next_eip, false, 0); }
+void int3(Cpu& c, const Insn&) { c.deliver(VEC_BP, EventKind::Software, c.next_rip, false, 0); }
 void into(Cpu& c, const Insn&) {
-    if (c.flags.of()) c.deliver(VEC_OF, EventKind::Software, c.next_eip, false, 0);
+    if (c.flags.of()) c.deliver(VEC_OF, EventKind::Software, c.next_rip, false, 0);
 }
-void int1(Cpu& c, const Insn&) { c.deliver(VEC_DB, EventKind::Icebp, c.next_eip, false, 0); }
+void int1(Cpu& c, const Insn&) { c.deliver(VEC_DB, EventKind::Icebp, c.next_rip, false, 0); }
 
 // BOUND: a signed range check against the pair [lower, upper] in memory; #BR is a fault (the
 // pushed EIP names BOUND). The upper bound's offset is not wrapped, so a pair that straddles
@@ -52,7 +52,7 @@ void iret_real(Cpu& c, unsigned w) {
     release_stack(c, 3 * w);
     c.flags.set(fl, mask);
     c.load_seg_real(CS, cs);
-    c.next_eip = ip;
+    c.next_rip = ip;
 }
 
 void iret_to_v86(Cpu& c) {
@@ -65,7 +65,7 @@ void iret_to_v86(Cpu& c) {
     for (unsigned k = 0; k < 5; ++k) c.load_seg_real(order[k], static_cast<uint16_t>(v[4 + k]));
     c.gpr[ESP] = v[3];
     c.set_cpl(3);
-    c.next_eip = v[0];
+    c.next_rip = v[0];
 }
 
 void iret_protected(Cpu& c, unsigned w) {
@@ -73,7 +73,7 @@ void iret_protected(Cpu& c, unsigned w) {
         // Return to the task in the back link of the current TSS.
         const uint16_t link = c.sys_read<uint16_t>(c.tr.base);
         return task_switch(c, link, read_descriptor(c, link, VEC_TS), TaskSwitch::Iret,
-                           c.next_eip);
+                           c.next_rip);
     }
     uint32_t new_eip = slot(c, w, 0);
     const uint16_t cs_sel = static_cast<uint16_t>(slot(c, w, 1));
@@ -114,7 +114,7 @@ void iret_protected(Cpu& c, unsigned w) {
     } else {
         release_stack(c, 3 * w);
     }
-    c.next_eip = new_eip;
+    c.next_rip = new_eip;
 }
 
 template <unsigned W> void iret(Cpu& c, const Insn&) {

@@ -129,7 +129,7 @@ void sysenter(Cpu& c, const Insn&) {
     load_flat(c.seg[SS], static_cast<uint16_t>(cs + 8), false, 0);
     c.set_cpl(0);
     c.gpr[ESP] = c.sysenter_esp;
-    c.next_eip = c.sysenter_eip;
+    c.next_rip = c.sysenter_eip;
 }
 
 void sysexit(Cpu& c, const Insn&) {
@@ -139,7 +139,7 @@ void sysexit(Cpu& c, const Insn&) {
     load_flat(c.seg[SS], static_cast<uint16_t>((cs + 24) | 3), false, 3);
     c.set_cpl(3);
     c.gpr[ESP] = c.gpr[ECX];
-    c.next_eip = c.gpr[EDX];
+    c.next_rip = c.gpr[EDX];
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ template <typename T> uint64_t acc_wide(Cpu& c) {
 }
 template <typename T> void acc_put(Cpu& c, const Halves& h) {
     c.set_reg<T>(EAX, T(h.lo));
-    c.set_reg<T>(sizeof(T) == 1 ? 4 : EDX, T(h.hi));  // AH is byte register 4
+    c.set_reg<T>(sizeof(T) == 1 ? unsigned(AH) : unsigned(EDX), T(h.hi));
 }
 
 template <typename T> void mul_flags(Flags& f, T lo, bool overflow) {

@@ -85,7 +85,7 @@ template <Handler H> Handler bind_end(const DecodeCtx&, Insn& i) {
 
 // Relative branch target: next EIP + displacement, wrapped to the operand size.
 inline uint32_t rel_target(const Cpu& c, const Insn& i) {
-    const uint32_t t = c.next_eip + i.imm;
+    const uint32_t t = c.next_rip + i.imm;
     return i.osize == 2 ? (t & 0xFFFF) : t;
 }
 

@@ -146,7 +146,7 @@ template <typename Op, typename T, typename A, Rep R> struct StringH {
                 // Stop between iterations when something needs the run loop or the virtual
                 // clock reached the engine's limit (c.icount + 1 ticks retired so far).
                 if (n == chunk || (n && (c.exit_request || c.icount + 1 >= c.icount_limit))) {
-                    c.next_eip = c.eip;  // iterations remain: re-execute this instruction
+                    c.next_rip = c.rip;  // iterations remain: re-execute this instruction
                     return;
                 }
                 // One tick per completed iteration: the run loop adds the last one when the

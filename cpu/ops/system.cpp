@@ -80,8 +80,8 @@ template <bool ToCr> void mov_cr(Cpu& c, const Insn& i) {
         }
         c.request_exit();
     } else {
-        const uint32_t vals[5] = {c.cr0, 0, c.cr2, c.cr3, c.cr4};
-        c.gpr[i.r0] = vals[i.aux];
+        const uint64_t vals[5] = {c.cr0, 0, c.cr2, c.cr3, c.cr4};
+        c.set_reg<uint32_t>(i.r0, uint32_t(vals[i.aux]));
     }
 }
 
@@ -111,7 +111,7 @@ template <bool ToDr> void mov_dr(Cpu& c, const Insn& i) {
         if (n == 7) c.debug_regs_changed();
         c.request_exit();
     } else {
-        c.gpr[i.r0] = c.dr[n];
+        c.set_reg<uint32_t>(i.r0, uint32_t(c.dr[n]));
     }
 }
 

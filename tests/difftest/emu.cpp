@@ -1,5 +1,6 @@
 #include "tests/difftest/emu.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -174,7 +175,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
     const uint32_t cs_base = mode == Mode::Code16 ? CODE : 0;
-    c->eip = CODE_START - cs_base;
+    c->rip = CODE_START - cs_base;
 
     // Run to the INT3 after the code (REP iterations make instruction counts unsuitable); the
     // budget only stops a run that went astray.
@@ -185,21 +186,21 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     uint32_t frame[5];
     mem.read_bytes(RING0_STACK_TOP - sizeof frame, frame, sizeof frame);
     if (end_state) {
-        for (unsigned reg = 0; reg < 8; ++reg) end_state->gpr[reg] = c->gpr[reg];
+        std::copy_n(c->gpr, cpu::NUM_GPRS, end_state->gpr.begin());
         end_state->eflags = c->flags.get();
-        end_state->eip = c->eip;
+        end_state->eip = c->rip;
         end_state->cr2 = c->cr2;
         end_state->icount = c->icount;
         mem.read_bytes(RING0_STACK_TOP - sizeof end_state->frame, end_state->frame.data(),
                        sizeof end_state->frame);
     }
-    if (why == cpu::StopReason::Halted && c->eip == HANDLERS + 3 + 1 && frame[0] == end + 1) {
+    if (why == cpu::StopReason::Halted && c->rip == HANDLERS + 3 + 1 && frame[0] == end + 1) {
         r.outcome = Outcome::Completed;
         for (unsigned reg = 0; reg < 8; ++reg) r.out.gpr[reg] = c->gpr[reg];
         r.out.gpr[cpu::ESP] = frame[3];
         r.out.eflags = frame[2];
-    } else if (c->eip > HANDLERS && c->eip <= HANDLERS + VECTORS) {
-        r.outcome = from_vector(c->eip - HANDLERS - 1);
+    } else if (c->rip > HANDLERS && c->rip <= HANDLERS + VECTORS) {
+        r.outcome = from_vector(c->rip - HANDLERS - 1);
     } else {
         r.outcome = Outcome::Other;  // shutdown or a runaway: never what the host does
     }
@@ -226,8 +227,9 @@ std::string compare_engines(const std::vector<uint8_t>& code, const State& in, M
                       static_cast<unsigned long long>(i), static_cast<unsigned long long>(j));
         d << buf;
     };
-    static const char* const regs[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
-    for (unsigned r = 0; r < 8; ++r) diff(regs[r], reference.gpr[r], jit.gpr[r]);
+    static const char* const regs[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                       "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    for (unsigned r = 0; r < cpu::NUM_GPRS; ++r) diff(regs[r], reference.gpr[r], jit.gpr[r]);
     diff("eflags", reference.eflags, jit.eflags);
     diff("eip", reference.eip, jit.eip);
     diff("cr2", reference.cr2, jit.cr2);

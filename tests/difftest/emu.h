@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/state.h"
 #include "tests/difftest/case.h"
 
 namespace jitpc::difftest {
@@ -16,10 +17,11 @@ namespace jitpc::difftest {
 extern bool use_jit;
 
 // What only the two engines can be compared on: the exact machine state where the case ended
-// (also after a fault, where the host gives a signal only): GPRs, EFLAGS and EIP at the stop,
+// (also after a fault, where the host gives a signal only): all 64 bits of the 16 GPRs, EFLAGS
+// and EIP at the stop,
 // CR2, the instruction count, and the top of the ring-0 stack (the INT3 or exception frame).
 struct EngineState {
-    std::array<uint32_t, 8> gpr{};
+    std::array<uint64_t, cpu::NUM_GPRS> gpr{};
     uint32_t eflags = 0, eip = 0, cr2 = 0;
     uint64_t icount = 0;
     std::array<uint32_t, 6> frame{};

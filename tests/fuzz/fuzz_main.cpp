@@ -94,9 +94,10 @@ std::string difference(Run& a, Run& b) {
     const cpu::Cpu& y = b.f->cpu;
     char buf[160];
     if (a.why != b.why) return "stop reason";
-    for (unsigned r = 0; r < 8; ++r)
+    for (unsigned r = 0; r < cpu::NUM_GPRS; ++r)
         if (x.gpr[r] != y.gpr[r]) {
-            std::snprintf(buf, sizeof buf, "register %u: interp %08x, jit %08x", r, x.gpr[r], y.gpr[r]);
+            std::snprintf(buf, sizeof buf, "register %u: interp %016llx, jit %016llx", r,
+                          static_cast<unsigned long long>(x.gpr[r]), static_cast<unsigned long long>(y.gpr[r]));
             return buf;
         }
     const uint32_t fx = a.f->flags(), fy = b.f->flags();
@@ -104,9 +105,11 @@ std::string difference(Run& a, Run& b) {
         std::snprintf(buf, sizeof buf, "eflags: interp %08x, jit %08x", fx, fy);
         return buf;
     }
-    if (x.eip != y.eip || x.cr2 != y.cr2 || x.icount != y.icount) {
-        std::snprintf(buf, sizeof buf, "eip %x/%x cr2 %x/%x icount %llu/%llu (interp/jit)", x.eip, y.eip,
-                      x.cr2, y.cr2, static_cast<unsigned long long>(x.icount),
+    if (x.rip != y.rip || x.cr2 != y.cr2 || x.icount != y.icount) {
+        std::snprintf(buf, sizeof buf, "rip %llx/%llx cr2 %llx/%llx icount %llu/%llu (interp/jit)",
+                      static_cast<unsigned long long>(x.rip), static_cast<unsigned long long>(y.rip),
+                      static_cast<unsigned long long>(x.cr2), static_cast<unsigned long long>(y.cr2),
+                      static_cast<unsigned long long>(x.icount),
                       static_cast<unsigned long long>(y.icount));
         return buf;
     }

@@ -148,7 +148,7 @@ TEST_CASE_FIXTURE(Alu, "a shift of memory by a zero count still faults like the 
     reg(ECX) = 0;
     load({0xD3, 0x25, 0x00, 0x20, 0x00, 0x00, 0xF4});  // shl dword [0x2000], cl
     run(10);
-    CHECK(cpu.eip != CODE + 7);  // never reached the HLT: #GP escalated
+    CHECK(cpu.rip != CODE + 7);  // never reached the HLT: #GP escalated
 }
 
 TEST_CASE_FIXTURE(Alu, "MUL and one-operand IMUL fill the accumulator pair") {
@@ -211,7 +211,7 @@ TEST_CASE_FIXTURE(Alu, "divide by zero raises #DE without writing the accumulato
     reg(EAX) = 0x1234;
     reg(EBX) = 0;
     exec_de({0xF6, 0xF3});  // div bl
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK((reg(EAX) & 0xFFFF) == 0x1234);
     uint16_t frame[3];
     mem.read_bytes(0x8000 - 6, frame, 6);
@@ -222,13 +222,13 @@ TEST_CASE_FIXTURE(Alu, "quotient overflow raises #DE") {
     reg(EAX) = 0x1000;
     reg(EBX) = 0x10;
     exec_de({0xF6, 0xF3});  // div bl: 0x100 does not fit AL
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK((reg(EAX) & 0xFFFF) == 0x1000);
     reg(EAX) = 0;
     reg(EDX) = 0x80000000;
     reg(EBX) = 0xFFFFFFFF;
     exec_de({0x66, 0xF7, 0xFB});  // idiv ebx: INT64_MIN / -1
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK(reg(EDX) == 0x80000000);
 }
 
@@ -308,6 +308,6 @@ TEST_CASE_FIXTURE(Alu, "AAM/AAD with any base; AAM 0 raises #DE") {
     CHECK(arith() == 0);
     reg(EAX) = 0x1234;
     exec_de({0xD4, 0x00});  // aam 0
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK((reg(EAX) & 0xFFFF) == 0x1234);
 }

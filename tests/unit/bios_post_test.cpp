@@ -70,14 +70,15 @@ struct PostFixture {
         c.load_seg(cpu::SS, 0);
         c.load_seg(cpu::DS, 0);
         c.load_seg(cpu::ES, r.es);
-        c.eip = SNIPPET;
+        c.rip = SNIPPET;
         c.gpr[cpu::ESP] = 0x7000;
         c.gpr[cpu::EAX] = r.eax, c.gpr[cpu::EBX] = r.ebx, c.gpr[cpu::ECX] = r.ecx;
         c.gpr[cpu::EDX] = r.edx, c.gpr[cpu::ESI] = r.esi, c.gpr[cpu::EDI] = r.edi;
         c.halted = 0;
         REQUIRE(m->run() == machine::EXIT_HALTED);
-        r = {c.gpr[cpu::EAX], c.gpr[cpu::EBX], c.gpr[cpu::ECX], c.gpr[cpu::EDX],
-             c.gpr[cpu::ESI], c.gpr[cpu::EDI], c.seg[cpu::ES].sel};
+        r = {c.reg<uint32_t>(cpu::EAX), c.reg<uint32_t>(cpu::EBX), c.reg<uint32_t>(cpu::ECX),
+             c.reg<uint32_t>(cpu::EDX), c.reg<uint32_t>(cpu::ESI), c.reg<uint32_t>(cpu::EDI),
+             c.seg[cpu::ES].sel};
         return c.flags.get() & cpu::EFLAGS_CF;
     }
     // INT n; CLI; HLT. STC first, so a service that forgets to report success is caught.

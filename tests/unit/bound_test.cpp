@@ -27,7 +27,7 @@ uint32_t run_bound(test::CpuFixture& f, bool dword, uint32_t value, int32_t lowe
     }
     f.reg(EAX) = value;
     f.run(10);
-    return f.cpu.eip;
+    return f.cpu.rip;
 }
 
 }  // namespace
@@ -44,7 +44,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "BOUND passes inside the signed range and fa
 
 TEST_CASE_FIXTURE(test::CpuFixture, "#BR pushes the address of the BOUND itself") {
     run_bound(*this, true, 7, 0, 6);
-    REQUIRE(cpu.eip == 0x501);
+    REQUIRE(cpu.rip == 0x501);
     uint16_t frame[3];
     mem.read_bytes(0x8000 - 6, frame, 6);
     CHECK(frame[0] == 0);                 // IP of the 0x66 prefix

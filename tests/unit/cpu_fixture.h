@@ -11,7 +11,7 @@
 
 namespace jitpc::test {
 
-// Records port traffic; reads return `port_value`; exceptions are visible in `cpu.eip`.
+// Records port traffic; reads return `port_value`; exceptions are visible in `cpu.rip`.
 class TestBus : public cpu::Bus {
 public:
     uint32_t io_read(uint16_t, unsigned) override { return port_value; }
@@ -55,12 +55,12 @@ struct CpuFixture {
     void load(std::initializer_list<uint8_t> bytes) { load(std::vector<uint8_t>(bytes)); }
     void load(const std::vector<uint8_t>& bytes) {
         mem.write_bytes(CODE, bytes.data(), bytes.size());
-        cpu.eip = CODE - cpu.seg[cpu::CS].base;
+        cpu.rip = CODE - cpu.seg[cpu::CS].base;
         cpu.halted = 0;
     }
     // Runs n instructions (fewer if the CPU halts or shuts down).
     cpu::StopReason run(uint64_t n) { return interp.run(cpu.icount + n); }
-    uint32_t& reg(unsigned r) { return cpu.gpr[r]; }
+    uint64_t& reg(unsigned r) { return cpu.gpr[r]; }
     uint32_t flags() { return cpu.flags.get(); }
     template <typename T> T rd(uint32_t paddr) {
         T v;

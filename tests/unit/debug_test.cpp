@@ -252,7 +252,7 @@ TEST_CASE_FIXTURE(DebugFixture, "a task switch traps with BT for the T bit and c
     CHECK(logged_eip(1) == HANDLERS + 0x300);
     CHECK(cpu.dr[7] == 0x0000060A);  // the switch cleared the local enables only
     CHECK((cpu.dr[6] & dr6::BT) != 0);
-    CHECK(cpu.eip == HANDLERS + 0x301);
+    CHECK(cpu.rip == HANDLERS + 0x301);
 }
 
 TEST_CASE_FIXTURE(test::CpuFixture, "real mode: single-step through the IVT, IRET resumes stepping") {

@@ -55,7 +55,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "the register form of LSS/LFS/LGS is #UD; a 
         real16();
         load({0x0F, op, 0xC0});  // lss/lfs/lgs ax, ax
         run(2);
-        CHECK(cpu.eip == 0x601);
+        CHECK(cpu.rip == 0x601);
         CHECK(cpu.seg[SS].sel == 0);
         CHECK(cpu.seg[FS].sel == 0);
     }
@@ -65,7 +65,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "the register form of LSS/LFS/LGS is #UD; a 
     reg(ESI) = 0x1111;
     load({0xC5, 0x37});  // lds si, [bx]
     run(2);
-    CHECK(cpu.eip == 0x701);
+    CHECK(cpu.rip == 0x701);
     CHECK(reg(ESI) == 0x1111);
     CHECK(cpu.seg[DS].sel == 0);
 }

@@ -126,7 +126,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "ENTER with nesting level and LEAVE") {
     CHECK(rd32(0x7FFF4) == 0x7FFFC);
     CHECK(reg(EBP) == 0x7FFFC);
     CHECK(reg(ESP) == 0x7FFF4 - 16);
-    cpu.eip = cpu.next_eip;
+    cpu.rip = cpu.next_rip;
     load({0xC9, HLT});  // leave
     run(1);
     CHECK(reg(ESP) == 0x80000);
@@ -140,7 +140,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a POP to memory that faults restores ESP") 
     load({0x66, 0x8F, 0x06, 0xFE, 0xFF,  // pop dword [0xFFFE]: crosses the DS limit
           HLT});
     run(3);
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK(reg(ESP) == 0x8000 - 6);  // only the exception frame was pushed
     uint16_t frame[1];
     mem.read_bytes(0x8000 - 6, frame, 2);
@@ -164,7 +164,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "near CALL rel and indirect, RET") {
     CHECK(reg(ECX) == 1);
     CHECK(reg(EBX) == 1);
     CHECK(reg(ESP) == 0x80000);
-    CHECK(cpu.eip == CODE + 8);
+    CHECK(cpu.rip == CODE + 8);
     CHECK(rd32(0x80000 - 4) == CODE + 7);  // the return address of the second call
 }
 
@@ -180,7 +180,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "RET imm16 releases the arguments") {
     load(code);
     run(100);
     CHECK(reg(ESP) == 0x80000);
-    CHECK(cpu.eip == CODE + 10);
+    CHECK(cpu.rip == CODE + 10);
 }
 
 TEST_CASE_FIXTURE(test::CpuFixture, "LOOP uses CX with a 16-bit address size") {
@@ -212,7 +212,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "LOOPE stops on ZF=0, LOOPNE on ZF=1, JECXZ 
     CHECK(reg(EAX) == 4);
     CHECK(reg(EBX) == 0);
     CHECK(reg(EDX) == 0);
-    CHECK(cpu.eip == CODE + 18);
+    CHECK(cpu.rip == CODE + 18);
 }
 
 TEST_CASE_FIXTURE(test::CpuFixture, "a CALL outside the CS limit faults before pushing") {
@@ -221,7 +221,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a CALL outside the CS limit faults before p
     mem.write_bytes(0x500, "\xF4", 1);
     load({0x66, 0xE8, 0x00, 0x00, 0x01, 0x00});  // call near32 to 0x10006 (> 0xFFFF)
     run(3);
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK(reg(ESP) == 0x8000 - 6);
 }
 
@@ -296,7 +296,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "CMOVcc reads memory even when false; SETcc"
     run(6);
     CHECK((reg(EBX) & 0xFFFF) == 0x0001);
     CHECK((reg(ECX) & 0xFFFF) == 1);
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
 }
 
 TEST_CASE_FIXTURE(test::CpuFixture, "CMPXCHG writes back on mismatch; XADD; CMPXCHG8B") {
@@ -318,7 +318,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "CMPXCHG writes back on mismatch; XADD; CMPX
     CHECK(rd32(0x2000) == 9);
     CHECK((flags() & EFLAGS_ZF) != 0);
 
-    cpu.eip = 0;
+    cpu.rip = 0;
     load({0x0F, 0xC1, 0xD9,               // xadd ecx, ebx
           0x0F, 0xC7, 0x0D, 0, 0x30, 0, 0,  // cmpxchg8b [0x3000]
           HLT});

@@ -314,7 +314,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "FRSTOR waits: a pending unmasked exception 
           0xD9, 0xEE, 0xD9, 0xE8, 0xD8, 0xF1, // fldz; fld1; fdiv st0, st1 -> pending ZE
           0xDD, 0x26, 0, 0x31});             // frstor [0x3100]
     run(20);
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK((cpu.fpu.fsw & 0x84) == 0x84);  // ZE, ES still set: FRSTOR did not run
     CHECK(cpu.fpu.top() == 6);
 }

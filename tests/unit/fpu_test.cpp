@@ -129,6 +129,6 @@ TEST_CASE_FIXTURE(test::CpuFixture, "CR0.TS makes an FPU instruction raise #NM")
     cpu.cr0 |= cr0::TS;
     load({0xD9, 0xE8});
     run(10);
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK(cpu.fpu.ftw == 0xFFFF);
 }

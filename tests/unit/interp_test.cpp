@@ -37,7 +37,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "an instruction outside the CPU table raises
     mem.write_bytes(0x500, "\xF4", 1);
     load({0x0F, 0x05});  // SYSCALL: not a P6 instruction
     run(10);
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     // The frame holds the faulting instruction's address.
     uint16_t frame[3];
     mem.read_bytes(0x8000 - 6, frame, 6);

@@ -18,7 +18,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a high INTR line is taken after STI's shado
     CHECK(cpu.exit_request);  // a rising line stops a running block
     CHECK(run(10) == cpu::StopReason::Halted);
     CHECK(cpu.icount == 3);  // STI, the NOP in its shadow, the handler's HLT
-    CHECK(cpu.eip == 0x101);
+    CHECK(cpu.rip == 0x101);
     CHECK(rd<uint16_t>(0x8000 - 6) == 2);  // interrupted before the second NOP
     // The handler runs with IF=0: the line, still high, is not taken again.
     CHECK(cpu.intr_line);

@@ -58,7 +58,9 @@ Sweep sweep(const cpu::CpuModel& m) {
                           long_mode                                 ? ZYDIS_STACK_WIDTH_64
                           : mode == ZYDIS_MACHINE_MODE_LEGACY_16 ? ZYDIS_STACK_WIDTH_16
                                                                    : ZYDIS_STACK_WIDTH_32);
-        const bool code32 = mode != ZYDIS_MACHINE_MODE_LEGACY_16;
+        const cpu::CpuMode cpu_mode = long_mode                                ? cpu::CpuMode::Long64
+                                      : mode == ZYDIS_MACHINE_MODE_LEGACY_16 ? cpu::CpuMode::Prot16
+                                                                               : cpu::CpuMode::Prot32;
         for (const auto& pfx : prefixes)
             for (unsigned rex = 0; rex < (long_mode ? 2u : 1u); ++rex)
                 for (const auto& map : maps)
@@ -81,7 +83,7 @@ Sweep sweep(const cpu::CpuModel& m) {
                             const auto needs = cpu::required_features(zi);
                             const bool ours_too = needs && !(needs->bits & ~m.features.bits);
                             cpu::Insn insn;
-                            ours.decode(b.data(), b.size(), code32, insn);
+                            ours.decode(b.data(), b.size(), cpu_mode, insn);
                             const std::string key = std::string(ZydisISASetGetString(zi.meta.isa_set)) +
                                                     " " + ZydisMnemonicGetString(zi.mnemonic);
                             const Form form{{b.begin(), b.begin() + zi.length}, mode};
@@ -158,8 +160,8 @@ TEST_CASE("a feature the model lacks: its instructions decode to #UD") {
     for (const auto& bytes : {std::vector<uint8_t>(cmovz, cmovz + 3), std::vector<uint8_t>(fcmovb, fcmovb + 2),
                               std::vector<uint8_t>(fcomi, fcomi + 2)}) {
         cpu::Insn a, b;
-        p2.decode(bytes.data(), bytes.size(), true, a);
-        without.decode(bytes.data(), bytes.size(), true, b);
+        p2.decode(bytes.data(), bytes.size(), cpu::CpuMode::Prot32, a);
+        without.decode(bytes.data(), bytes.size(), cpu::CpuMode::Prot32, b);
         CHECK_FALSE(is_ud(a));
         CHECK(is_ud(b));
         CHECK(b.mnemonic == ZYDIS_MNEMONIC_INVALID);  // nothing downstream takes it for a CMOV
@@ -173,12 +175,12 @@ TEST_CASE("pentium2: SSE2 MOVSD and CMPSD are #UD, the string MOVSD and CMPSD ar
     cpu::Insn i;
     const uint8_t sse2_movsd[] = {0xF2, 0x0F, 0x10, 0xC1}, sse2_cmpsd[] = {0xF2, 0x0F, 0xC2, 0xC1, 0x00};
     const uint8_t movsd[] = {0xA5}, cmpsd[] = {0xA7};
-    p2.decode(sse2_movsd, sizeof sse2_movsd, true, i);
+    p2.decode(sse2_movsd, sizeof sse2_movsd, cpu::CpuMode::Prot32, i);
     CHECK(is_ud(i));
-    p2.decode(sse2_cmpsd, sizeof sse2_cmpsd, true, i);
+    p2.decode(sse2_cmpsd, sizeof sse2_cmpsd, cpu::CpuMode::Prot32, i);
     CHECK(is_ud(i));
-    p2.decode(movsd, sizeof movsd, true, i);
+    p2.decode(movsd, sizeof movsd, cpu::CpuMode::Prot32, i);
     CHECK_FALSE(is_ud(i));
-    p2.decode(cmpsd, sizeof cmpsd, true, i);
+    p2.decode(cmpsd, sizeof cmpsd, cpu::CpuMode::Prot32, i);
     CHECK_FALSE(is_ud(i));
 }

@@ -59,7 +59,7 @@ template <typename Fixture = test::CpuFixture> struct Pair {
         for (unsigned r = 0; r < 8; ++r) CHECK_MESSAGE(ref.reg(r) == jit.reg(r), "register " << r);
         CHECK(ref.flags() == jit.flags());
         CHECK(ref.rd32(DATA) == jit.rd32(DATA));
-        CHECK(ref.cpu.eip == jit.cpu.eip);
+        CHECK(ref.cpu.rip == jit.cpu.rip);
         CHECK(ref.cpu.icount == jit.cpu.icount);
         ++runs;
     }
@@ -305,7 +305,7 @@ TEST_CASE("An instruction straddling into a remapped page is decoded again") {
         f.mem.write_bytes(0x7000, old_tail, sizeof old_tail);
         f.mem.write_bytes(0x8000, new_tail, sizeof new_tail);
         for (uint32_t expect : {0x11111111u, 0x22222222u}) {
-            f.cpu.eip = 0x5FFA;
+            f.cpu.rip = 0x5FFA;
             f.cpu.halted = 0;
             f.reg(ESI) = 0;
             CHECK(f.run(10) == StopReason::Halted);

@@ -29,7 +29,7 @@ struct PamFixture : test::CpuFixture {
     // Runs real-mode code at seg:off until it halts; returns AX.
     uint32_t run_at(uint16_t seg, uint16_t off) {
         cpu.load_seg_real(cpu::CS, seg);
-        cpu.eip = off;
+        cpu.rip = off;
         cpu.halted = 0;
         run(100);
         return reg(cpu::EAX) & 0xFFFF;

@@ -16,6 +16,6 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a reset keeps the instruction count and res
     // The run loop's budget (-max-insns) counts across resets: a reset loop still ends.
     CHECK(cpu.icount == retired);
     CHECK(cpu.tsc() == 0);
-    CHECK(cpu.eip == 0xFFF0);
+    CHECK(cpu.rip == 0xFFF0);
     CHECK(cpu.seg[CS].base == 0xFFFF0000);
 }

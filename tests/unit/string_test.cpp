@@ -21,7 +21,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "rep movsd copies across several chunks, one
     // A budget stops exactly between iterations with the instruction still pending.
     run(10);
     CHECK(reg(ECX) == 100 - 10);
-    CHECK(cpu.eip == CODE);
+    CHECK(cpu.rip == CODE);
     CHECK(cpu.icount == 10);
     // Without a budget in the way, one execution runs a chunk of 64 iterations.
     run(64);
@@ -183,7 +183,7 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a limit fault mid-copy leaves the completed
     reg(EDI) = 0x100;
     reg(ECX) = 10;
     run(100);
-    CHECK(cpu.eip == 0x501);
+    CHECK(cpu.rip == 0x501);
     CHECK(reg(ECX) == 7);
     CHECK(reg(ESI) == 0xFFFF);
     CHECK(reg(EDI) == 0x106);

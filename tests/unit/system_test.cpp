@@ -32,7 +32,7 @@ TEST_CASE_FIXTURE(SystemFixture, "INT from ring 3 switches to the TSS stack and 
     CHECK(reg(EAX) == 0x10);
     CHECK(reg(EDX) == RING0_STACK - 20);
     CHECK(reg(ECX) == 5);
-    CHECK(cpu.eip == USER + 7);
+    CHECK(cpu.rip == USER + 7);
     // Returning to ring 3 made the DPL 0 data segments unusable.
     CHECK(cpu.seg[DS].sel == 0);
     CHECK(cpu.seg[DS].rights == 0);
@@ -123,7 +123,7 @@ TEST_CASE_FIXTURE(SystemFixture, "far JMP and far CALL/RET load CS") {
           0xEA, 0x00, 0x00, 0x00, 0x00, 0x18, 0x00});  // call 0x08:HANDLERS ; jmp 0x18:0
     run(3);
     CHECK(reg(ECX) == 7);
-    CHECK(cpu.eip == CODE + 7);
+    CHECK(cpu.rip == CODE + 7);
     CHECK(reg(ESP) == 0x80000);
     run(4);  // far JMP to a DPL 3 non-conforming segment at CPL 0: #GP(0x18)
     CHECK(reg(EBX) == 13);
@@ -293,7 +293,7 @@ TEST_CASE_FIXTURE(SystemFixture, "IRETD enters v86 mode; INT n from v86 saves an
     CHECK(cpu.seg[GS].sel == 0x4444);
     CHECK(cpu.seg[SS].base == 0x60000);
     CHECK(reg(ESP) == 0x100);
-    CHECK(cpu.eip == 5);
+    CHECK(cpu.rip == 5);
 }
 
 TEST_CASE_FIXTURE(SystemFixture, "INT n in v86 mode with IOPL < 3 is #GP(0)") {
@@ -377,14 +377,14 @@ TEST_CASE_FIXTURE(SystemFixture, "SYSENTER and SYSEXIT switch between flat ring 
     put(USER, {0x0F, 0x34,  // sysenter
                0xEB, 0xFE});
     load({0xEB, 0xFE});
-    cpu.eip = USER;
+    cpu.rip = USER;
     run(6);
     CHECK(reg(ESI) == 0x60000);
     CHECK(cpu.cpl == 3);
     CHECK(cpu.seg[CS].sel == 0x1B);
     CHECK(cpu.seg[SS].sel == 0x23);
     CHECK(reg(ESP) == 0x70000);
-    CHECK(cpu.eip == USER + 2);
+    CHECK(cpu.rip == USER + 2);
 }
 
 TEST_CASE_FIXTURE(SystemFixture, "RDPMC reads the performance counters WRMSR wrote; ECX > 1 is #GP(0)") {
@@ -410,7 +410,7 @@ TEST_CASE_FIXTURE(SystemFixture, "RDPMC reads the performance counters WRMSR wro
     cpu.halted = 0;
     run(2);
     CHECK(reg(EBX) == 0xFFFF);
-    CHECK(cpu.eip == CODE + 4);
+    CHECK(cpu.rip == CODE + 4);
 }
 
 TEST_CASE_FIXTURE(SystemFixture, "ARPL to memory writes, and so faults in a read-only segment, only when it adjusts") {
@@ -425,7 +425,7 @@ TEST_CASE_FIXTURE(SystemFixture, "ARPL to memory writes, and so faults in a read
     run(1);
     CHECK(reg(EBX) == 0xFFFF);
     CHECK((flags() & EFLAGS_ZF) == 0);
-    CHECK(cpu.eip == CODE + 6);
+    CHECK(cpu.rip == CODE + 6);
     reg(ECX) = 0x13;
     wr32(0x5000, 0x0010);
     load({0x63, 0x0D, 0x00, 0x50, 0x00, 0x00});

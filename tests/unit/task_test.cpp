@@ -68,7 +68,7 @@ struct TaskFixture : test::CpuFixture {
     }
     void load_low(std::initializer_list<uint8_t> bytes) {
         put(LOW_CODE, bytes);
-        cpu.eip = LOW_CODE;
+        cpu.rip = LOW_CODE;
     }
     // A ring 0 handler for `vec` that halts with the error code in EAX and the vector in EBX.
     void record(unsigned vec) {
@@ -100,7 +100,7 @@ TEST_CASE_FIXTURE(TaskFixture, "JMP from a 32-bit to a 16-bit TSS loads the 16-b
     reg(EBX) = 0xCAFEBABE;
     CHECK(run(10) == StopReason::Halted);
     CHECK(cpu.tr.sel == SEL_A);
-    CHECK(cpu.eip == TASK_CODE + 1);
+    CHECK(cpu.rip == TASK_CODE + 1);
     for (unsigned r = 0; r < 8; ++r) {
         const uint32_t low = r == ESP ? 0x1000 : 0x1111 * (r + 1);
         CHECK(reg(r) == (0xFFFF0000u | low));
@@ -134,7 +134,7 @@ TEST_CASE_FIXTURE(TaskFixture, "CALL from a 16-bit to a 32-bit TSS and IRET back
     reg(EBX) = 0xABCD1234;
     reg(ECX) = 0x5555AAAA;
     CHECK(run(10) == StopReason::Halted);
-    CHECK(cpu.eip == LOW_CODE + 15);
+    CHECK(cpu.rip == LOW_CODE + 15);
     CHECK(cpu.tr.sel == SEL_A);
     // Restored from the 16-bit save: low halves kept, upper halves 0xFFFF, FLAGS word only.
     CHECK(reg(EBX) == 0xFFFF1234);
