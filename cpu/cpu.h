@@ -27,7 +27,7 @@ enum class EventKind : uint8_t {
 
 class Cpu : public CpuState {
 public:
-    Cpu(memory::PhysMemory& pm, Bus& bus, const CpuModel& model = models::pentium2);
+    Cpu(memory::PhysMemory& pm, Bus& bus, const CpuModel& model);
 
     memory::PhysMemory& mem;
     Bus& bus;

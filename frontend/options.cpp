@@ -241,8 +241,9 @@ std::string cpu_models_help() {
     std::string out = "Available CPUs:\n";
     char line[160];
     for (const cpu::CpuModel* m : cpu::all_models()) {
-        std::snprintf(line, sizeof line, "x86 %-20s  %.*s\n", std::string(m->name).c_str(),
-                      int(m->description.size()), m->description.data());
+        std::snprintf(line, sizeof line, "x86 %-20s  %.*s%s\n", std::string(m->name).c_str(),
+                      int(m->description.size()), m->description.data(),
+                      m == machine::Config{}.cpu_model ? " (default)" : "");
         out += line;
     }
     return out;

@@ -25,7 +25,7 @@ constexpr uint32_t MSRS[] = {0x10, 0x17, 0x8B, 0xC1, 0xC2, 0x174, 0x175, 0x176, 
 
 const CpuModel pentium2 = {
     .name = "pentium2",
-    .description = "Intel Pentium II (family 6 model 3), the CPU jitpc had before models existed; the default",
+    .description = "Intel Pentium II (family 6 model 3), the CPU jitpc had before models existed",
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::CX8, F::SEP, F::PGE, F::CMOV},
     .leaves = LEAVES,
     .brand = {},

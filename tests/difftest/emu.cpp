@@ -154,7 +154,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     // reads is rewritten below and the CPU is built fresh.
     static memory::PhysMemory mem{16u << 20};
     NullBus bus;
-    auto c = std::make_unique<cpu::Cpu>(mem, bus);
+    auto c = std::make_unique<cpu::Cpu>(mem, bus, cpu::models::pentium2);  // the 32-bit P6 cases
     cpu::Interpreter interp{*c};
     std::unique_ptr<RecordingJit> jit;
     if (use_jit && mode != Mode::Code16) {

@@ -32,7 +32,7 @@ struct CpuFixture {
 
     memory::PhysMemory mem{16u << 20};
     TestBus bus;
-    cpu::Cpu cpu{mem, bus};
+    cpu::Cpu cpu{mem, bus, cpu::models::pentium2};  // unit tests are P6 tests unless they say
     cpu::Interpreter interp{cpu};
 
     CpuFixture() = default;

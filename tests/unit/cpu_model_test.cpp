@@ -105,6 +105,35 @@ TEST_CASE("every model lists the MSRs of the features it advertises, and only th
     }
 }
 
+// What a feature brings along must come with it (BRINGUP64.md trap 16: half-advertised
+// features send Linux down paths that then fault).
+TEST_CASE("no model half-advertises a feature") {
+    for (const CpuModel* m : all_models()) {
+        CAPTURE(m->name);
+        auto implies = [&](Feature a, Feature b) { return !m->has(a) || m->has(b); };
+        CHECK(implies(Feature::SSE, Feature::FXSR));  // Linux refuses SSE without FXSR
+        CHECK(implies(Feature::SSE2, Feature::SSE));
+        CHECK(implies(Feature::SSE3, Feature::SSE2));
+        CHECK(implies(Feature::SSSE3, Feature::SSE3));
+        CHECK(implies(Feature::SSE4_1, Feature::SSSE3));
+        CHECK(implies(Feature::SSE4_2, Feature::SSE4_1));
+        CHECK(implies(Feature::LM, Feature::PAE));
+        CHECK(implies(Feature::NX, Feature::PAE));
+        // CLFLUSH's line size (leaf 1 EBX[15:8], in 8-byte units) exactly with CLFSH.
+        CHECK(m->has(Feature::CLFSH) == (((m->cpuid(1, 0).ebx >> 8) & 0xFF) != 0));
+        // The MSRs of SYSCALL (STAR, LSTAR, CSTAR, FMASK), long mode (FS, GS, KernelGS base)
+        // and RDTSCP (TSC_AUX).
+        for (uint32_t msr = 0xC0000081; msr <= 0xC0000084; ++msr) CHECK(m->has_msr(msr) == m->has(Feature::SYSCALL));
+        for (uint32_t msr = 0xC0000100; msr <= 0xC0000102; ++msr) CHECK(m->has_msr(msr) == m->has(Feature::LM));
+        CHECK(m->has_msr(0xC0000103) == m->has(Feature::RDTSCP));
+        // XSAVE needs leaf 0xD.
+        CHECK(implies(Feature::XSAVE, Feature::FXSR));
+        if (m->has(Feature::XSAVE)) CHECK(m->cpuid(0, 0).eax >= 0xD);
+        // The brand string fits its 48 bytes with a NUL.
+        CHECK(m->brand.size() <= 47);
+    }
+}
+
 TEST_CASE_FIXTURE(Max, "max: vendor, signature, one CPU's topology, address sizes, brand") {
     const CpuidResult zero = cpuid(0);
     CHECK(zero.eax == 7);
