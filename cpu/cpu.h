@@ -11,6 +11,7 @@
 #include "cpu/fpu/fpu_state.h"
 #include "cpu/insn.h"
 #include "cpu/model.h"
+#include "cpu/sse_state.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
 #include "memory/softmmu.h"
@@ -35,6 +36,10 @@ public:
     memory::Mmu mmu;
     BlockCache code;
     FpuState fpu;
+    SseState sse;
+    // Whether the processor has FXSR, SSE and SSE2: a stand-in until the CPU models land. Off,
+    // the Pentium II: their instructions raise #UD and CR4.OSFXSR/OSXMMEXCPT are reserved.
+    bool sse_model = false;
 
     // Architectural reset (power-on or INIT-like): real mode at F000:FFF0.
     void reset();

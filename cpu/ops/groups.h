@@ -19,7 +19,8 @@ namespace jitpc::cpu {
     X(flagops)             \
     X(io)                  \
     X(system)              \
-    X(fpu)
+    X(fpu)                 \
+    X(sse_state)
 
 #define JITPC_DECLARE_GROUP(name) void register_##name(Binder* table);
 JITPC_OP_GROUPS(JITPC_DECLARE_GROUP)
