@@ -11,14 +11,22 @@
 
 #include <cstring>
 
+#include "cpu/fpu/host_x87.h"
 #include "cpu/ops/operands.h"
 
 namespace jitpc::cpu::ops::sse {
 
+// The instructions of FXSR, SSE and SSE2 are #UD on a CPU without them (the local gate until
+// the CPU models land).
+inline void require_sse(const Cpu& c) {
+    if (!c.sse_model) raise_ud();
+}
+
 // An SSE instruction is #UD without SSE, with CR4.OSFXSR clear or with CR0.EM set, and #NM
 // with CR0.TS set (SDM Vol. 3, table 13-1 / 2-2).
 inline void guard(const Cpu& c) {
-    if (!c.sse_model || !(c.cr4 & cr4::OSFXSR) || (c.cr0 & cr0::EM)) raise_ud();
+    require_sse(c);
+    if (!(c.cr4 & cr4::OSFXSR) || (c.cr0 & cr0::EM)) raise_ud();
     if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
 }
 
@@ -58,7 +66,7 @@ inline void write_mem(Cpu& c, const Insn& i, uint32_t off, const void* in, unsig
 template <unsigned N, bool Aligned> Xmm src(Cpu& c, const Insn& i) {
     if (!(i.flags & IF_MEM)) return c.sse.xmm[i.r1];
     Xmm v;
-    read_mem(c, i, c.ea(i), &v, N, Aligned);
+    read_mem(c, i, c.ea(i), &v, N, Aligned && N == 16);
     return v;
 }
 
@@ -79,33 +87,85 @@ inline uint32_t host_csr(uint32_t guest) {
     return v;
 }
 
-// Runs `Text` (AT&T syntax, "%[b], %[a]" operands: a is read and written) under `csr`;
-// returns the exception flags it raised.
+// Runs the asm `Text` (AT&T syntax) under the MXCSR in the local `csr` with the host's own
+// MXCSR saved around it; `csr` then holds the flags it raised. The variadic part continues the
+// output operand list (and may open the inputs).
 #define JITPC_SSE_HOST(Text, ...)                                                              \
-    uint32_t host_ = 0;                                                                        \
-    asm volatile("stmxcsr %[h]\n\tldmxcsr %[c]\n\t" Text "\n\tstmxcsr %[c]\n\tldmxcsr %[h]"    \
-                 : [c] "+m"(csr), [h] "+m"(host_)__VA_ARGS__);                                 \
-    return csr & mxcsr::FLAGS
+    uint32_t host_csr_ = 0;                                                                    \
+    asm volatile("stmxcsr %[h]\n\tldmxcsr %[c]\n\t" Text "\n\tstmxcsr %[c]\n\tldmxcsr %[h]" \
+                 : [c] "+m"(csr), [h] "+m"(host_csr_), __VA_ARGS__)
+
+// dst (a) op= src (b) under `csr`; returns the exception flags raised.
+using FpFn = uint32_t (*)(Xmm& a, const Xmm& b, uint32_t csr);
 
 // Lane shapes of floating-point operations: which lanes a result has and how wide they are.
 enum class Lanes : uint8_t { PS, SS, PD, SD };
 constexpr unsigned lane_count(Lanes l) { return l == Lanes::PS ? 4 : l == Lanes::PD ? 2 : 1; }
 constexpr bool lane_double(Lanes l) { return l == Lanes::PD || l == Lanes::SD; }
+// The memory operand's size for an operation with those lanes.
+constexpr unsigned lane_bytes(Lanes l) { return lane_count(l) > 1 ? 16 : lane_double(l) ? 8 : 4; }
 
-// With UE unmasked, a tiny result raises underflow even when exact, which the masked host run
-// does not flag: it shows as a denormal result lane (an inexact tiny one is flagged already).
-template <Lanes L> bool tiny_result(const Xmm& r) {
-    for (unsigned k = 0; k < lane_count(L); ++k) {
-        if constexpr (lane_double(L)) {
-            const uint64_t v = r.q[k];
-            if (!(v & 0x7FF0000000000000ull) && (v & 0x000FFFFFFFFFFFFFull)) return true;
-        } else {
-            uint32_t v;
-            std::memcpy(&v, reinterpret_cast<const uint8_t*>(r.q) + 4 * k, 4);
-            if (!(v & 0x7F800000u) && (v & 0x007FFFFFu)) return true;
-        }
+template <bool Double> uint64_t lane(const Xmm& x, unsigned k) {
+    if constexpr (Double) return x.q[k];
+    uint32_t v;
+    std::memcpy(&v, reinterpret_cast<const uint8_t*>(x.q) + 4 * k, 4);
+    return v;
+}
+template <bool Double> void set_lane(Xmm& x, unsigned k, uint64_t v) {
+    if constexpr (Double) x.q[k] = v;
+    else std::memcpy(reinterpret_cast<uint8_t*>(x.q) + 4 * k, &v, 4);
+}
+template <bool Double> bool is_denormal(uint64_t v) {
+    if constexpr (Double) return !(v & 0x7FF0000000000000ull) && (v & 0x000FFFFFFFFFFFFFull);
+    return !(v & 0x7F800000u) && (v & 0x007FFFFFu);
+}
+
+// An operation whose result can overflow or underflow (ADD/SUB/MUL/DIV, CVTPD2PS/CVTSD2SS).
+// With OE or UE unmasked the SDM's response differs from the masked one the host computes:
+//   - a tiny result raises underflow even when exact (the masked run flags only inexact ones);
+//   - no result is delivered, and PE reports whether the result rounded to the destination's
+//     precision with an unbounded exponent is inexact, not whether the denormalised or
+//     overflowed value is.
+// Lanes cannot be told apart in the host's flags, so then each lane runs alone (`scalar`, the
+// SS/SD form) and its PE comes from the x87 at 64-bit precision: a result that is exact there
+// is exact at 24 or 53 bits when its low significand bits are zero.
+struct Rounding {
+    FpFn scalar;
+    bool unary;          // a conversion of the source lane (CVTSD2SS), else a binary `op`
+    x87::BinOp op;
+    bool double_src;     // source lanes are doubles
+    bool double_dst;     // result lanes are doubles
+};
+
+template <const Rounding& R> bool inexact_unbounded(uint64_t a, uint64_t b, uint32_t guest) {
+    const auto load = [&](uint64_t v) {
+        if ((guest & mxcsr::DAZ) && (R.double_src ? is_denormal<true>(v) : is_denormal<false>(v)))
+            v &= R.double_src ? 0x8000000000000000ull : 0x80000000u;
+        return R.double_src ? x87::from_f64(v, 0x037F).v : x87::from_f32(uint32_t(v), 0x037F).v;
+    };
+    x87::Result r{load(b), 0};
+    if (!R.unary) r = x87::binary(R.op, load(a), load(b), 0x037F);
+    const uint64_t below = R.double_dst ? 0x7FF : 0xFFFFFFFFFFull;
+    return (r.sw & mxcsr::PE) || (r.v.mant & below);
+}
+
+// The exception flags of `a op b` (a the destination's old value) under the guest's MXCSR when
+// it unmasks OE or UE, lane by lane as above.
+template <const Rounding& R, unsigned NL> uint32_t unmasked_rounding_flags(const Xmm& a, const Xmm& b, uint32_t guest) {
+    const uint32_t unmasked = ~(guest >> mxcsr::MASK_SHIFT) & mxcsr::FLAGS;
+    uint32_t total = 0;
+    for (unsigned k = 0; k < NL; ++k) {
+        Xmm x, y;
+        const uint64_t ak = lane<R.double_src>(a, k), bk = lane<R.double_src>(b, k);
+        set_lane<R.double_src>(x, 0, ak);
+        set_lane<R.double_src>(y, 0, bk);
+        uint32_t f = R.scalar(x, y, host_csr(guest));
+        if ((unmasked & mxcsr::UE) && is_denormal<R.double_dst>(lane<R.double_dst>(x, 0))) f |= mxcsr::UE;
+        if (f & unmasked & (mxcsr::OE | mxcsr::UE))
+            f = (f & ~mxcsr::PE) | (inexact_unbounded<R>(ak, bk, guest) ? mxcsr::PE : 0);
+        total |= f;
     }
-    return false;
+    return total;
 }
 
 // Records the exceptions an operation raised in MXCSR and raises #XM (#UD with
@@ -118,6 +178,47 @@ inline void sse_exceptions(Cpu& c, uint32_t raised) {
     if (unmasked & PRE) raised &= PRE;
     c.sse.mxcsr |= raised;
     if (unmasked) raise_fault((c.cr4 & cr4::OSXMMEXCPT) ? VEC_XM : VEC_UD);
+}
+
+// An "xmm, xmm/mN" floating-point operation with NL result lanes; R describes it when its
+// result can overflow or underflow (else null).
+template <FpFn F, unsigned N, unsigned NL, const Rounding* R> void fp_op(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<N, true>(c, i);
+    Xmm d = xreg(c, i.r0);
+    const uint32_t guest = c.sse.mxcsr;
+    uint32_t raised = F(d, s, host_csr(guest));
+    if constexpr (R != nullptr)
+        if ((~guest & (mxcsr::UM | (mxcsr::OE << mxcsr::MASK_SHIFT))))
+            raised = unmasked_rounding_flags<*R, NL>(xreg(c, i.r0), s, guest);
+    sse_exceptions(c, raised);
+    xreg(c, i.r0) = d;
+}
+
+// Defines `uint32_t fn(Xmm&, const Xmm&, uint32_t csr)` running the host's "text src, dst".
+#define JITPC_FP_FN(fn, text)                                                   \
+    uint32_t fn(Xmm& a, const Xmm& b, uint32_t csr) {                           \
+        __m128i x = vec(a);                                                     \
+        const __m128i y = vec(b);                                               \
+        JITPC_SSE_HOST(text " %[y], %[x]", [x] "+x"(x) : [y] "x"(y));           \
+        a = xmm(x);                                                             \
+        return csr & mxcsr::FLAGS;                                              \
+    }
+
+// ---- integer and bitwise operations through the host ----------------------------------------
+// They read no MXCSR and raise nothing: the host's instruction is the definition.
+using IntFn = Xmm (*)(const Xmm& a, const Xmm& b);
+#define JITPC_INT_FN(fn, text)                                            \
+    Xmm fn(const Xmm& a, const Xmm& b) {                                  \
+        __m128i x = vec(a);                                               \
+        asm(text " %[y], %[x]" : [x] "+x"(x) : [y] "x"(vec(b)));          \
+        return xmm(x);                                                    \
+    }
+// "xmm, xmm/m128" (aligned).
+template <IntFn F> void int_op(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<16, true>(c, i);
+    xreg(c, i.r0) = F(xreg(c, i.r0), s);
 }
 
 // ---- binding --------------------------------------------------------------------------------

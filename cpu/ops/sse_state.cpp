@@ -32,7 +32,7 @@ uint32_t get32(const uint8_t* b, unsigned at) { uint32_t v; std::memcpy(&v, b + 
 
 // FXSAVE and FXRSTOR exist with FXSR; CR0.EM or CR0.TS make them #NM (not #UD as for SSE).
 void fx_guard(const Cpu& c) {
-    if (!c.sse_model) raise_ud();
+    require_sse(c);
     if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
 }
 
