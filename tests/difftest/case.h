@@ -36,6 +36,8 @@ constexpr uint32_t FLAGS_COMPARED = 0x0CD5;  // OF DF SF ZF AF PF CF
 struct State {
     std::array<uint32_t, 8> gpr{};
     uint32_t eflags = 0x202;
+    std::array<uint64_t, 16> xmm{};  // XMM0-7, low quadword first
+    uint32_t mxcsr = 0x1F80;
     std::array<uint8_t, PAGE> data{};
     std::array<uint8_t, PAGE> stack{};
     bool operator==(const State&) const = default;

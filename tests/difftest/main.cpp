@@ -122,6 +122,22 @@ std::string compare(const Result& host, const Result& emu, uint32_t flag_mask) {
             d << buf;
         }
     }
+    // XMM0-7 and MXCSR at the end of the case or at its fault.
+    if (host.outcome == emu.outcome && host.outcome != Outcome::Other) {
+        for (unsigned r = 0; r < 8; ++r)
+            if (host.out.xmm[2 * r] != emu.out.xmm[2 * r] || host.out.xmm[2 * r + 1] != emu.out.xmm[2 * r + 1]) {
+                char buf[128];
+                std::snprintf(buf, sizeof buf, "xmm%u: host %016llx%016llx, jitpc %016llx%016llx\n", r,
+                              (unsigned long long)host.out.xmm[2 * r + 1], (unsigned long long)host.out.xmm[2 * r],
+                              (unsigned long long)emu.out.xmm[2 * r + 1], (unsigned long long)emu.out.xmm[2 * r]);
+                d << buf;
+            }
+        if (host.out.mxcsr != emu.out.mxcsr) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "mxcsr: host %08x, jitpc %08x\n", host.out.mxcsr, emu.out.mxcsr);
+            d << buf;
+        }
+    }
     for (unsigned k = 0; k < PAGE; ++k) {
         const auto diff = [&](const char* what, uint32_t base, uint8_t a, uint8_t b) {
             char buf[96];
@@ -187,6 +203,11 @@ int self_test(uint64_t seed, unsigned cases) {
                 do u = 1u << (rng() % 12); while (!(undef & u));
                 expect(mutated([&](Result& m) { m.out.eflags ^= u; }), false, "undefined flag flip", c);
             }
+        }
+        if (e.outcome != Outcome::Other) {
+            expect(mutated([&](Result& m) { m.out.xmm[rng() % 16] ^= uint64_t(1) << (rng() % 64); }), true,
+                   "XMM bit flip", c);
+            expect(mutated([&](Result& m) { m.out.mxcsr ^= 1u << (rng() % 16); }), true, "MXCSR bit flip", c);
         }
         expect(mutated([&](Result& m) { m.out.data[byte] ^= uint8_t(bit | bit >> 8 | bit >> 16 | bit >> 24); }),
                true, "data byte flip", c);
