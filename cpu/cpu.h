@@ -37,9 +37,6 @@ public:
     BlockCache code;
     FpuState fpu;
     SseState sse;
-    // Whether the processor has FXSR, SSE and SSE2: a stand-in until the CPU models land. Off,
-    // the Pentium II: their instructions raise #UD and CR4.OSFXSR/OSXMMEXCPT are reserved.
-    bool sse_model = false;
 
     // Architectural reset (power-on or INIT-like): real mode at F000:FFF0.
     void reset();

@@ -10,20 +10,19 @@ namespace {
 
 using namespace ops::sse;
 
-void fence(Cpu& c, const Insn&) { require_sse(c); }
+void fence(Cpu&, const Insn&) {}
 
 void clflush(Cpu& c, const Insn& i) {
-    require_sse(c);
     const uint32_t lin = c.linear(i.seg, c.ea(i), 1, false);
     c.mmu.translate(lin, memory::ACC_READ, c.user());
 }
 
 void movnti(Cpu& c, const Insn& i) {
-    require_sse(c);
     c.write<uint32_t>(i.seg, c.ea(i), c.gpr[i.r0]);
 }
 
 template <Handler H> Handler bind_mem(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) ? H : nullptr; }
+Handler bind_movnti(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) && is_gpr32(ctx, 1) ? movnti : nullptr; }
 
 }  // namespace
 
@@ -34,9 +33,7 @@ void register_sse_cache(Binder* t) {
                    ZYDIS_MNEMONIC_PREFETCHNTA})
         t[m] = bind_mem<fence>;
     t[ZYDIS_MNEMONIC_CLFLUSH] = bind_mem<clflush>;
-    t[ZYDIS_MNEMONIC_MOVNTI] = [](const DecodeCtx& ctx, Insn&) -> Handler {
-        return ctx.is_mem(0) && is_gpr32(ctx, 1) ? movnti : nullptr;
-    };
+    t[ZYDIS_MNEMONIC_MOVNTI] = bind_movnti;
 }
 
 }  // namespace jitpc::cpu

@@ -16,16 +16,10 @@
 
 namespace jitpc::cpu::ops::sse {
 
-// The instructions of FXSR, SSE and SSE2 are #UD on a CPU without them (the local gate until
-// the CPU models land).
-inline void require_sse(const Cpu& c) {
-    if (!c.sse_model) raise_ud();
-}
-
-// An SSE instruction is #UD without SSE, with CR4.OSFXSR clear or with CR0.EM set, and #NM
-// with CR0.TS set (SDM Vol. 3, table 13-1 / 2-2).
+// An SSE instruction is #UD with CR4.OSFXSR clear or with CR0.EM set, and #NM with CR0.TS set
+// (SDM Vol. 3, table 13-1 / 2-2). The decoder leaves it unbound on a model without its CPUID
+// feature (cpu/isa_features.cpp), so that needs no check here.
 inline void guard(const Cpu& c) {
-    require_sse(c);
     if (!(c.cr4 & cr4::OSFXSR) || (c.cr0 & cr0::EM)) raise_ud();
     if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
 }
@@ -231,5 +225,6 @@ inline bool is_gpr32(const DecodeCtx& ctx, unsigned n) {
 // "xmm, xmm/m" forms (the MMX forms of the same mnemonics are not bound).
 inline bool xmm_rm(const DecodeCtx& ctx) { return is_xmm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)); }
 template <Handler H> Handler bind_xx(const DecodeCtx& ctx, Insn&) { return xmm_rm(ctx) ? H : nullptr; }
+
 
 }  // namespace jitpc::cpu::ops::sse

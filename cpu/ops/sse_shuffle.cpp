@@ -86,9 +86,9 @@ template <Handler H> Handler bind_shuffle(const DecodeCtx& ctx, Insn&) {
 template <Handler H> Handler bind_movmsk(const DecodeCtx& ctx, Insn&) {
     return is_gpr32(ctx, 0) && is_xmm(ctx, 1) ? H : nullptr;
 }
-// PEXTRW r32, xmm, imm8 (66 0F C5); SSE4.1's 66 0F 3A 15 form is not this CPU's.
+// PEXTRW r32, xmm, imm8 (66 0F C5; SSE4.1's 66 0F 3A 15 form is not decoded on a model without SSE4.1).
 Handler bind_pextrw(const DecodeCtx& ctx, Insn&) {
-    return ctx.zi.opcode_map == ZYDIS_OPCODE_MAP_0F && is_gpr32(ctx, 0) && is_xmm(ctx, 1) ? pextrw : nullptr;
+    return is_gpr32(ctx, 0) && is_xmm(ctx, 1) ? pextrw : nullptr;
 }
 Handler bind_pinsrw(const DecodeCtx& ctx, Insn&) {
     return is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1)) && ctx.is_imm(2) ? pinsrw : nullptr;

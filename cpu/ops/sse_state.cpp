@@ -30,9 +30,8 @@ void put32(uint8_t* b, unsigned at, uint32_t v) { std::memcpy(b + at, &v, 4); }
 uint32_t get16(const uint8_t* b, unsigned at) { uint16_t v; std::memcpy(&v, b + at, 2); return v; }
 uint32_t get32(const uint8_t* b, unsigned at) { uint32_t v; std::memcpy(&v, b + at, 4); return v; }
 
-// FXSAVE and FXRSTOR exist with FXSR; CR0.EM or CR0.TS make them #NM (not #UD as for SSE).
+// CR0.EM or CR0.TS make FXSAVE and FXRSTOR #NM (not #UD as for SSE).
 void fx_guard(const Cpu& c) {
-    require_sse(c);
     if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
 }
 

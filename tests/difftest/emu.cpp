@@ -155,7 +155,8 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     // reads is rewritten below and the CPU is built fresh.
     static memory::PhysMemory mem{16u << 20};
     NullBus bus;
-    auto c = std::make_unique<cpu::Cpu>(mem, bus);
+    // The max model: the host has everything the cases use (SSE and SSE2 among them).
+    auto c = std::make_unique<cpu::Cpu>(mem, bus, cpu::models::max);
     cpu::Interpreter interp{*c};
     std::unique_ptr<RecordingJit> jit;
     if (use_jit && mode != Mode::Code16) {
@@ -176,7 +177,6 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
     // SSE as Linux runs the host child: CR4.OSFXSR and OSXMMEXCPT set, CR0.EM and TS clear.
-    c->sse_model = true;
     c->cr4 |= cpu::cr4::OSFXSR | cpu::cr4::OSXMMEXCPT;
     std::memcpy(c->sse.xmm, in.xmm.data(), 128);
     c->sse.mxcsr = in.mxcsr;
