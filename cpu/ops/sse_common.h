@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "cpu/fpu/fpu_common.h"
 #include "cpu/fpu/host_x87.h"
 #include "cpu/ops/operands.h"
 
@@ -215,15 +216,68 @@ template <IntFn F> void int_op(Cpu& c, const Insn& i) {
     xreg(c, i.r0) = F(xreg(c, i.r0), s);
 }
 
+// ---- MMX ------------------------------------------------------------------------------------
+// MM0-7 are the significands of the x87 physical registers R0-R7 (SDM Vol. 1, 9.5).
+inline uint64_t mm(const Cpu& c, unsigned r) { return c.fpu.st[r].mant; }
+// A write sets the register's exponent and sign bits to ones.
+inline void set_mm(Cpu& c, unsigned r, uint64_t v) { c.fpu.st[r] = {v, 0xFFFF}; }
+// Every MMX instruction but EMMS then leaves TOP = 0 and every tag valid.
+inline void mmx_transition(Cpu& c) {
+    c.fpu.fsw &= uint16_t(~0x3800);
+    c.fpu.ftw = 0;
+}
+// An instruction on MMX registers: #UD with CR0.EM, #NM with CR0.TS, then a pending unmasked
+// x87 exception is taken (#MF, or FERR# with CR0.NE clear) as by FWAIT. CR4.OSFXSR does not
+// matter.
+inline void mmx_guard(Cpu& c) {
+    if (c.cr0 & cr0::EM) raise_ud();
+    if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
+    fpu::pending_check(c);
+}
+// An SSE/SSE2 instruction with an MMX register operand (CVTPI2PS, MOVQ2DQ...): SSE's checks,
+// then a pending x87 exception.
+inline void guard_with_mm(Cpu& c) {
+    guard(c);
+    fpu::pending_check(c);
+}
+// The source of an "mm, mm/m64" form.
+inline uint64_t mm_src(Cpu& c, const Insn& i) {
+    if (!(i.flags & IF_MEM)) return mm(c, i.r1);
+    uint64_t v;
+    read_mem(c, i, c.ea(i), &v, 8, false);
+    return v;
+}
+// An MMX integer operation: dst = G(dst, src).
+using MmFn = uint64_t (*)(uint64_t a, uint64_t b);
+template <MmFn G> void mmx_op(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t s = mm_src(c, i);
+    set_mm(c, i.r0, G(mm(c, i.r0), s));
+    mmx_transition(c);
+}
+// The XMM instruction on the low quadwords gives the MMX instruction's result for the
+// element-wise operations.
+template <IntFn F> uint64_t on_low(uint64_t a, uint64_t b) { return F(Xmm{{a, 0}}, Xmm{{b, 0}}).q[0]; }
+
 // ---- binding --------------------------------------------------------------------------------
 inline bool is_xmm(const DecodeCtx& ctx, unsigned n) {
     return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_XMM;
 }
+inline bool is_mm(const DecodeCtx& ctx, unsigned n) {
+    return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_MMX;
+}
 inline bool is_gpr32(const DecodeCtx& ctx, unsigned n) {
     return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_GPR32;
 }
-// "xmm, xmm/m" forms (the MMX forms of the same mnemonics are not bound).
+// "xmm, xmm/m" and "mm, mm/m" forms.
 inline bool xmm_rm(const DecodeCtx& ctx) { return is_xmm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)); }
+inline bool mm_rm(const DecodeCtx& ctx) { return is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1)); }
+// An integer operation with an XMM form and (G not null) an MMX form.
+template <IntFn F, MmFn G = on_low<F>> Handler bind_int(const DecodeCtx& ctx, Insn&) {
+    if (xmm_rm(ctx)) return int_op<F>;
+    if constexpr (G != nullptr) return mm_rm(ctx) ? mmx_op<G> : nullptr;
+    return nullptr;
+}
 template <Handler H> Handler bind_xx(const DecodeCtx& ctx, Insn&) { return xmm_rm(ctx) ? H : nullptr; }
 
 

@@ -1,8 +1,8 @@
 // SSE/SSE2 conversions: between single and double precision, between packed integers and
 // floating point, and between XMM lanes and general registers (CVTSI2SS/SD, CVT(T)SS2SI,
-// CVT(T)SD2SI). MXCSR's rounding control applies except to the truncating CVTT forms; an
-// out-of-range or NaN source gives the integer indefinite 0x80000000 with IE. The MMX forms
-// (CVTPI2PS, CVTPS2PI, CVTTPS2PI, CVTPI2PD, CVTPD2PI, CVTTPD2PI) are not bound.
+// CVT(T)SD2SI) and MMX registers (CVTPI2PS, CVT(T)PS2PI, CVTPI2PD, CVT(T)PD2PI). MXCSR's
+// rounding control applies except to the truncating CVTT forms; an out-of-range or NaN source
+// gives the integer indefinite 0x80000000 with IE.
 #include "cpu/ops/sse_common.h"
 
 namespace jitpc::cpu {
@@ -63,6 +63,36 @@ template <uint32_t (*F)(const Xmm&, uint32_t&, uint32_t), unsigned N> void to_in
     c.gpr[i.r0] = v;
 }
 
+// The MMX forms run the XMM instruction on the low quadword (the other lanes are zero and
+// raise nothing). CVTPI2PS keeps the destination's upper half. An MMX register operand makes
+// them MMX instructions too: a pending x87 exception is taken first, then the x87 state
+// switches to MMX, before a SIMD floating-point exception is raised (as the host does; the
+// SDM does not order the two).
+template <FpFn F, bool KeepHigh> void cvt_from_mm(Cpu& c, const Insn& i) {
+    const bool mm_source = !(i.flags & IF_MEM);
+    if (mm_source) guard_with_mm(c);
+    else guard(c);
+    Xmm d{{mm_src(c, i), 0}};
+    if (mm_source) mmx_transition(c);
+    sse_exceptions(c, F(d, d, host_csr(c.sse.mxcsr)));
+    if (KeepHigh) d.q[1] = xreg(c, i.r0).q[1];
+    xreg(c, i.r0) = d;
+}
+template <FpFn F, unsigned N> void cvt_to_mm(Cpu& c, const Insn& i) {
+    guard_with_mm(c);
+    const Xmm s = src<N, true>(c, i);
+    Xmm d{{s.q[0], N == 16 ? s.q[1] : 0}};
+    mmx_transition(c);
+    sse_exceptions(c, F(d, d, host_csr(c.sse.mxcsr)));
+    set_mm(c, i.r0, d.q[0]);
+}
+template <Handler H> Handler bind_from_mm(const DecodeCtx& ctx, Insn&) {
+    return is_xmm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+}
+template <Handler H> Handler bind_to_mm(const DecodeCtx& ctx, Insn&) {
+    return is_mm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+}
+
 template <Handler H> Handler bind_from_int(const DecodeCtx& ctx, Insn&) {
     return is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
 }
@@ -78,6 +108,12 @@ void register_sse_convert(Binder* t) {
 #undef JITPC_BIND_CVT
     t[ZYDIS_MNEMONIC_CVTPD2PS] = bind_xx<fp_op<host_cvtpd2ps, 16, 2, &round_cvtsd2ss>>;
     t[ZYDIS_MNEMONIC_CVTSD2SS] = bind_xx<fp_op<host_cvtsd2ss, 8, 1, &round_cvtsd2ss>>;
+    t[ZYDIS_MNEMONIC_CVTPI2PS] = bind_from_mm<cvt_from_mm<host_cvtdq2ps, true>>;
+    t[ZYDIS_MNEMONIC_CVTPI2PD] = bind_from_mm<cvt_from_mm<host_cvtdq2pd, false>>;
+    t[ZYDIS_MNEMONIC_CVTPS2PI] = bind_to_mm<cvt_to_mm<host_cvtps2dq, 8>>;
+    t[ZYDIS_MNEMONIC_CVTTPS2PI] = bind_to_mm<cvt_to_mm<host_cvttps2dq, 8>>;
+    t[ZYDIS_MNEMONIC_CVTPD2PI] = bind_to_mm<cvt_to_mm<host_cvtpd2dq, 16>>;
+    t[ZYDIS_MNEMONIC_CVTTPD2PI] = bind_to_mm<cvt_to_mm<host_cvttpd2dq, 16>>;
     t[ZYDIS_MNEMONIC_CVTSI2SS] = bind_from_int<from_int<host_cvtsi2ss>>;
     t[ZYDIS_MNEMONIC_CVTSI2SD] = bind_from_int<from_int<host_cvtsi2sd>>;
     t[ZYDIS_MNEMONIC_CVTSS2SI] = bind_to_int<to_int<host_cvtss2si, 4>>;

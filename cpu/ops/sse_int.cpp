@@ -1,5 +1,6 @@
-// SSE2 packed-integer arithmetic, compares, shifts and the bitwise operations of every lane
-// type (PAND.., ANDPS/ANDPD..). The MMX-register forms of the same mnemonics are not bound.
+// Packed-integer arithmetic, compares, shifts and the bitwise operations of every lane type
+// (PAND.., ANDPS/ANDPD..): the SSE2 forms on XMM registers and the MMX (and SSE/SSE2 on MMX)
+// forms on MM registers.
 #include "cpu/ops/sse_common.h"
 
 namespace jitpc::cpu {
@@ -33,9 +34,15 @@ template <IntFn F> void shift_imm(Cpu& c, const Insn& i) {
     guard(c);
     xreg(c, i.r0) = F(xreg(c, i.r0), Xmm{{i.imm & 0xFF, 0}});
 }
-template <IntFn F> Handler bind_shift(const DecodeCtx& ctx, Insn&) {
+template <IntFn F> void mm_shift_imm(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    set_mm(c, i.r0, on_low<F>(mm(c, i.r0), i.imm & 0xFF));
+    mmx_transition(c);
+}
+template <IntFn F> Handler bind_shift(const DecodeCtx& ctx, Insn& i) {
     if (is_xmm(ctx, 0) && ctx.is_imm(1)) return shift_imm<F>;
-    return xmm_rm(ctx) ? int_op<F> : nullptr;
+    if (is_mm(ctx, 0) && ctx.is_imm(1)) return mm_shift_imm<F>;
+    return bind_int<F>(ctx, i);
 }
 
 // PSLLDQ/PSRLDQ xmm, imm8: whole-register byte shifts (a count above 15 clears it).
@@ -57,7 +64,7 @@ template <Handler H> Handler bind_byte_shift(const DecodeCtx& ctx, Insn&) {
 }  // namespace
 
 void register_sse_int(Binder* t) {
-#define JITPC_BIND_INT(M, insn) t[ZYDIS_MNEMONIC_##M] = bind_xx<int_op<host_##insn>>;
+#define JITPC_BIND_INT(M, insn) t[ZYDIS_MNEMONIC_##M] = bind_int<host_##insn>;
     JITPC_SSE_INT_OPS(JITPC_BIND_INT)
 #undef JITPC_BIND_INT
 #define JITPC_BIND_SHIFT(M, insn) t[ZYDIS_MNEMONIC_##M] = bind_shift<host_##insn>;

@@ -1,5 +1,6 @@
-// SSE/SSE2 shuffles, unpacks and packs (SHUFPS/PD, PSHUFD/LW/HW, UNPCK*, PUNPCK*, PACK*), lane
-// extraction and insertion (PEXTRW, PINSRW) and the sign-mask moves (MOVMSKPS/PD, PMOVMSKB).
+// SSE/SSE2 shuffles, unpacks and packs (SHUFPS/PD, PSHUFD/LW/HW, PSHUFW, UNPCK*, PUNPCK*,
+// PACK*), lane extraction and insertion (PEXTRW, PINSRW) and the sign-mask moves (MOVMSKPS/PD,
+// PMOVMSKB), with the MMX-register forms of those that have one.
 #include "cpu/ops/sse_common.h"
 
 namespace jitpc::cpu {
@@ -7,16 +8,23 @@ namespace {
 
 using namespace ops::sse;
 
+// The MMX forms: low unpacks are the XMM ones on the low quadwords; a high unpack is the low one
+// on the high doublewords; a pack reads both operands as one XMM register.
 #define JITPC_SSE_UNPACK_OPS(X)                                                                    \
-    X(UNPCKLPS, unpcklps) X(UNPCKHPS, unpckhps) X(UNPCKLPD, unpcklpd) X(UNPCKHPD, unpckhpd)        \
-    X(PUNPCKLBW, punpcklbw) X(PUNPCKLWD, punpcklwd) X(PUNPCKLDQ, punpckldq)                        \
-    X(PUNPCKLQDQ, punpcklqdq) X(PUNPCKHBW, punpckhbw) X(PUNPCKHWD, punpckhwd)                      \
-    X(PUNPCKHDQ, punpckhdq) X(PUNPCKHQDQ, punpckhqdq) X(PACKSSWB, packsswb)                        \
-    X(PACKSSDW, packssdw) X(PACKUSWB, packuswb)
+    X(UNPCKLPS, unpcklps, nullptr) X(UNPCKHPS, unpckhps, nullptr) X(UNPCKLPD, unpcklpd, nullptr)   \
+    X(UNPCKHPD, unpckhpd, nullptr) X(PUNPCKLBW, punpcklbw, on_low<host_punpcklbw>)                 \
+    X(PUNPCKLWD, punpcklwd, on_low<host_punpcklwd>) X(PUNPCKLDQ, punpckldq, on_low<host_punpckldq>) \
+    X(PUNPCKLQDQ, punpcklqdq, nullptr) X(PUNPCKHBW, punpckhbw, high_of<host_punpcklbw>)            \
+    X(PUNPCKHWD, punpckhwd, high_of<host_punpcklwd>) X(PUNPCKHDQ, punpckhdq, high_of<host_punpckldq>) \
+    X(PUNPCKHQDQ, punpckhqdq, nullptr) X(PACKSSWB, packsswb, pack<host_packsswb>)                  \
+    X(PACKSSDW, packssdw, pack<host_packssdw>) X(PACKUSWB, packuswb, pack<host_packuswb>)
 
-#define JITPC_DEFINE_UNPACK(M, insn) JITPC_INT_FN(host_##insn, #insn)
+#define JITPC_DEFINE_UNPACK(M, insn, mmx) JITPC_INT_FN(host_##insn, #insn)
 JITPC_SSE_UNPACK_OPS(JITPC_DEFINE_UNPACK)
 #undef JITPC_DEFINE_UNPACK
+
+template <IntFn Low> uint64_t high_of(uint64_t a, uint64_t b) { return on_low<Low>(a >> 32, b >> 32); }
+template <IntFn F> uint64_t pack(uint64_t a, uint64_t b) { return F(Xmm{{a, b}}, Xmm{{a, b}}).q[0]; }
 
 template <typename T> struct Lanes16 {
     T v[16 / sizeof(T)];
@@ -80,24 +88,61 @@ void pinsrw(Cpu& c, const Insn& i) {
     xreg(c, i.r0) = d.get();
 }
 
+// The MMX-register forms: PSHUFW, PMOVMSKB, PEXTRW and PINSRW on the four words of an MM register.
+void pshufw_mm(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t s = mm_src(c, i);
+    uint64_t r = 0;
+    for (unsigned k = 0; k < 4; ++k) r |= ((s >> (16 * ((i.imm >> (2 * k)) & 3))) & 0xFFFF) << (16 * k);
+    set_mm(c, i.r0, r);
+    mmx_transition(c);
+}
+void pmovmskb_mm(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t s = mm(c, i.r1);
+    uint32_t m = 0;
+    for (unsigned k = 0; k < 8; ++k) m |= uint32_t((s >> (8 * k + 7)) & 1) << k;
+    c.gpr[i.r0] = m;
+    mmx_transition(c);
+}
+void pextrw_mm(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    c.gpr[i.r0] = uint32_t(mm(c, i.r1) >> (16 * (i.imm & 3))) & 0xFFFF;
+    mmx_transition(c);
+}
+void pinsrw_mm(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t v = (i.flags & IF_MEM) ? c.read<uint16_t>(i.seg, c.ea(i)) : c.gpr[i.r1] & 0xFFFF;
+    const unsigned at = 16 * (i.imm & 3);
+    set_mm(c, i.r0, (mm(c, i.r0) & ~(uint64_t(0xFFFF) << at)) | v << at);
+    mmx_transition(c);
+}
+
 template <Handler H> Handler bind_shuffle(const DecodeCtx& ctx, Insn&) {
     return xmm_rm(ctx) && ctx.is_imm(2) ? H : nullptr;
 }
+Handler bind_pshufw(const DecodeCtx& ctx, Insn&) { return mm_rm(ctx) && ctx.is_imm(2) ? pshufw_mm : nullptr; }
 template <Handler H> Handler bind_movmsk(const DecodeCtx& ctx, Insn&) {
     return is_gpr32(ctx, 0) && is_xmm(ctx, 1) ? H : nullptr;
 }
-// PEXTRW r32, xmm, imm8 (66 0F C5; SSE4.1's 66 0F 3A 15 form is not decoded on a model without SSE4.1).
+Handler bind_pmovmskb(const DecodeCtx& ctx, Insn&) {
+    if (!is_gpr32(ctx, 0)) return nullptr;
+    return is_xmm(ctx, 1) ? movmsk<uint8_t> : is_mm(ctx, 1) ? pmovmskb_mm : nullptr;
+}
+// PEXTRW r32, xmm/mm, imm8 (0F C5; SSE4.1's 66 0F 3A 15 form is not decoded without SSE4.1).
 Handler bind_pextrw(const DecodeCtx& ctx, Insn&) {
-    return is_gpr32(ctx, 0) && is_xmm(ctx, 1) ? pextrw : nullptr;
+    if (!is_gpr32(ctx, 0)) return nullptr;
+    return is_xmm(ctx, 1) ? pextrw : is_mm(ctx, 1) ? pextrw_mm : nullptr;
 }
 Handler bind_pinsrw(const DecodeCtx& ctx, Insn&) {
-    return is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1)) && ctx.is_imm(2) ? pinsrw : nullptr;
+    if (!(is_gpr32(ctx, 1) || ctx.is_mem(1)) || !ctx.is_imm(2)) return nullptr;
+    return is_xmm(ctx, 0) ? pinsrw : is_mm(ctx, 0) ? pinsrw_mm : nullptr;
 }
 
 }  // namespace
 
 void register_sse_shuffle(Binder* t) {
-#define JITPC_BIND_UNPACK(M, insn) t[ZYDIS_MNEMONIC_##M] = bind_xx<int_op<host_##insn>>;
+#define JITPC_BIND_UNPACK(M, insn, mmx) t[ZYDIS_MNEMONIC_##M] = bind_int<host_##insn, mmx>;
     JITPC_SSE_UNPACK_OPS(JITPC_BIND_UNPACK)
 #undef JITPC_BIND_UNPACK
     t[ZYDIS_MNEMONIC_SHUFPS] = bind_shuffle<shuffle<shufps>>;
@@ -107,7 +152,8 @@ void register_sse_shuffle(Binder* t) {
     t[ZYDIS_MNEMONIC_PSHUFHW] = bind_shuffle<shuffle<pshufw<1>>>;
     t[ZYDIS_MNEMONIC_MOVMSKPS] = bind_movmsk<movmsk<uint32_t>>;
     t[ZYDIS_MNEMONIC_MOVMSKPD] = bind_movmsk<movmsk<uint64_t>>;
-    t[ZYDIS_MNEMONIC_PMOVMSKB] = bind_movmsk<movmsk<uint8_t>>;
+    t[ZYDIS_MNEMONIC_PMOVMSKB] = bind_pmovmskb;
+    t[ZYDIS_MNEMONIC_PSHUFW] = bind_pshufw;
     t[ZYDIS_MNEMONIC_PEXTRW] = bind_pextrw;
     t[ZYDIS_MNEMONIC_PINSRW] = bind_pinsrw;
 }

@@ -30,14 +30,6 @@ const std::map<ZydisMnemonic, const char*> kAbsent = {
     {ZYDIS_MNEMONIC_RCPSS, "as RCPPS"},
     {ZYDIS_MNEMONIC_RSQRTPS, "as RCPPS"},
     {ZYDIS_MNEMONIC_RSQRTSS, "as RCPPS"},
-    {ZYDIS_MNEMONIC_CVTPI2PS, "an MMX register operand: MMX is not implemented yet (issue 9)"},
-    {ZYDIS_MNEMONIC_CVTPS2PI, "as CVTPI2PS"},
-    {ZYDIS_MNEMONIC_CVTTPS2PI, "as CVTPI2PS"},
-    {ZYDIS_MNEMONIC_CVTPI2PD, "as CVTPI2PS"},
-    {ZYDIS_MNEMONIC_CVTPD2PI, "as CVTPI2PS"},
-    {ZYDIS_MNEMONIC_CVTTPD2PI, "as CVTPI2PS"},
-    {ZYDIS_MNEMONIC_MOVQ2DQ, "as CVTPI2PS"},
-    {ZYDIS_MNEMONIC_MOVDQ2Q, "as CVTPI2PS"},
 };
 
 std::vector<ZydisMachineMode> modes_of(const cpu::CpuModel& m) {
