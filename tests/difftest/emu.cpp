@@ -215,6 +215,14 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
         r.out.eflags = in.eflags;
     }
     std::memcpy(r.out.xmm.data(), c->sse.xmm, 128);
+    r.out.fcw = c->fpu.fcw;
+    r.out.top = uint16_t(c->fpu.top());
+    r.out.tags = 0;
+    for (unsigned p = 0; p < 8; ++p) {
+        if (((c->fpu.ftw >> (2 * p)) & 3) != 3) r.out.tags |= uint16_t(1u << p);
+        r.out.mant[p] = c->fpu.st[p].mant;
+        r.out.exp[p] = c->fpu.st[p].sexp;
+    }
     r.out.mxcsr = c->sse.mxcsr;
     mem.read_bytes(DATA, r.out.data.data(), PAGE);
     mem.read_bytes(STACK, r.out.stack.data(), PAGE);
@@ -245,6 +253,10 @@ std::string compare_engines(const std::vector<uint8_t>& code, const State& in, M
     for (unsigned k = 0; k < reference.frame.size(); ++k)
         diff("ring-0 stack word", reference.frame[k], jit.frame[k]);
     if (ri.out.xmm != rj.out.xmm) d << "engines: XMM registers differ\n";
+    if (ri.out.mant != rj.out.mant || ri.out.exp != rj.out.exp) d << "engines: x87/MMX registers differ\n";
+    diff("fcw", ri.out.fcw, rj.out.fcw);
+    diff("fsw top", ri.out.top, rj.out.top);
+    diff("abridged tags", ri.out.tags, rj.out.tags);
     diff("mxcsr", ri.out.mxcsr, rj.out.mxcsr);
     if (ri.out.data != rj.out.data) d << "engines: data pages differ\n";
     if (ri.out.stack != rj.out.stack) d << "engines: stack pages differ\n";

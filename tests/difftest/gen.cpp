@@ -150,6 +150,7 @@ private:
     std::string form_suffix_;
     uint32_t writes_ = ALL_ARITH, undef_ = 0, reads_ = 0;
     uint32_t sse_disp_ = 0;     // displacement of an SSE form's memory operand
+    bool mmx_ = false;          // an MMX form
 };
 
 // ModRM (+SIB, disp) with `reg` in bits 5:3; `rm_dst`: a register r/m is written.
@@ -798,8 +799,13 @@ void Encoder::sse() {
     case SseShape::MR: sse_mem(any_reg()); break;
     case SseShape::M: sse_mem(f.digit); break;
     case SseShape::NONE: u8(f.digit); break;
+    case SseShape::BARE: break;
     }
-    if (op_ == "MASKMOVDQU") setup_mov32(EDI, DATA - base_ + 0x100 + below(0x700));
+    if (f.mmx) {
+        form_ += " mm";
+        mmx_ = true;
+    }
+    if (op_ == "MASKMOVDQU" || op_ == "MASKMOVQ") setup_mov32(EDI, DATA - base_ + 0x100 + below(0x700));
     // An MXCSR value for LDMXCSR and FXRSTOR: random modes, now and then a reserved bit (#GP).
     const auto csr = [&] {
         const uint32_t v = uint32_t(rng_()) & 0xFFFF;
@@ -896,6 +902,8 @@ Insn Encoder::make() {
     insn.writes_flags = writes_ | undef_;
     insn.undefined_flags = undef_;
     insn.reads_flags = reads_;
+    insn.mmx = mmx_;
+    insn.x87 = op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV";
     const std::string where = mem_ ? " mem" : " reg";
     insn.text = op_ + (form_.empty() ? "" : " " + form_) + " o" + std::to_string(size_ * 8) + where;
     insn.coverage_key = op_ + (form_.empty() ? "" : " " + form_) + " " + std::to_string(size_ * 8) +

@@ -42,6 +42,7 @@ constexpr uint32_t MXCSR_IN = RESULT + 0x180;
 constexpr uint32_t XMM_OUT = RESULT + 0x200;
 constexpr uint32_t MXCSR_OUT = RESULT + 0x280;
 constexpr uint32_t MXCSR_HOST = RESULT + 0x284;  // the default the 64-bit code runs with
+constexpr uint32_t FX_OUT = RESULT + 0x400;      // an FXSAVE image: the x87/MMX state
 constexpr uint32_t RES_STACK = RESULT + PAGE;  // trailer's own stack (grows down into RESULT page)
 constexpr uint32_t FARPTR = CODE + CODE_SIZE - 8;  // m16:32 used by the 64-bit entry jump
 constexpr uint32_t RETURN64 = CODE + CODE_SIZE - 0x80;  // 64-bit exit stub
@@ -137,6 +138,7 @@ std::vector<uint8_t> trailer(Mode m) {
     for (uint8_t k = 0; k < 8; ++k)  // movups [ss:abs], xmmk
         e.u8({0x36, 0x0F, 0x11, uint8_t(0x05 | k << 3)}).u32(XMM_OUT - b + 16 * k);
     e.u8({0x36, 0x0F, 0xAE, 0x1D}).u32(MXCSR_OUT - b);   // stmxcsr
+    e.u8({0x36, 0x0F, 0xAE, 0x05}).u32(FX_OUT - b);      // fxsave
     e.u8({0x36, 0x0F, 0xAE, 0x15}).u32(MXCSR_HOST - b);  // ldmxcsr
     e.u8({0xBC}).u32(RES_STACK - b);                  // mov esp, scratch
     e.u8({0x9C, 0x58});                               // pushfd; pop eax
@@ -186,6 +188,7 @@ void on_fault(int sig, siginfo_t*, void* ucv) {
     *reinterpret_cast<volatile uint32_t*>(uintptr_t(RES_SIGNAL)) = uint32_t(sig);
     if (auto* fp = uc->uc_mcontext.fpregs) {
         std::memcpy(reinterpret_cast<void*>(uintptr_t(XMM_OUT)), fp->_xmm, 128);
+        std::memcpy(reinterpret_cast<void*>(uintptr_t(FX_OUT)), fp, 160);
         *reinterpret_cast<volatile uint32_t*>(uintptr_t(MXCSR_OUT)) = fp->mxcsr;
         fp->mxcsr = 0x1F80;
     }
@@ -301,6 +304,7 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     std::memcpy(region_ + (MXCSR_OUT - CODE), &in.mxcsr, 4);
     const uint32_t host_csr = 0x1F80;
     std::memcpy(region_ + (MXCSR_HOST - CODE), &host_csr, 4);
+    std::memset(region_ + (FX_OUT - CODE), 0, 160);
 
     if (child_ < 0) spawn();
     char b = 'r';
@@ -331,6 +335,17 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
         r.out.eflags = in.eflags;
     }
     std::memcpy(r.out.xmm.data(), region_ + (XMM_OUT - CODE), 128);
+    const uint8_t* fx = region_ + (FX_OUT - CODE);
+    uint16_t fsw;
+    std::memcpy(&r.out.fcw, fx, 2);
+    std::memcpy(&fsw, fx + 2, 2);
+    r.out.top = (fsw >> 11) & 7;
+    r.out.tags = fx[4];
+    for (unsigned st = 0; st < 8; ++st) {  // ST(st) is physical register (TOP + st) & 7
+        const unsigned p = (r.out.top + st) & 7;
+        std::memcpy(&r.out.mant[p], fx + 32 + 16 * st, 8);
+        std::memcpy(&r.out.exp[p], fx + 40 + 16 * st, 2);
+    }
     std::memcpy(&r.out.mxcsr, region_ + (MXCSR_OUT - CODE), 4);
     std::memcpy(r.out.data.data(), region_ + (DATA - CODE), PAGE);
     std::memcpy(r.out.stack.data(), region_ + (STACK - CODE), PAGE);

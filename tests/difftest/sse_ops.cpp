@@ -95,6 +95,37 @@ const std::vector<SseForm>& sse_forms() {
                                    {"PSRLQ", 0x73, 2}, {"PSRLDQ", 0x73, 3}, {"PSLLQ", 0x73, 6},
                                    {"PSLLDQ", 0x73, 7}};
         for (const Shift& s : sh) v.push_back({s.n, 0x66, s.o, S::XI, 0, false, REG_ONLY, s.digit});
+        // The MMX forms: the packed-integer rows without the 66 prefix on MM registers (64-bit
+        // memory operands, no alignment), except the 128-bit-only ones.
+        const size_t xmm_rows = v.size();
+        for (size_t k = 0; k < xmm_rows; ++k) {
+            SseForm f = v[k];
+            const std::string n = f.name;
+            if (f.prefix != 0x66 || n[0] != 'P' || (f.shape != S::XX && f.shape != S::XI) ||
+                n == "PUNPCKLQDQ" || n == "PUNPCKHQDQ" || n == "PSRLDQ" || n == "PSLLDQ")
+                continue;
+            f.prefix = 0;
+            if (f.shape == S::XX) f.mem_bytes = 8;
+            f.aligned = false;
+            f.mmx = true;
+            v.push_back(f);
+        }
+        const std::vector<SseForm> mmx = {
+            {"MOVD", 0, 0x6E, S::XR, 4}, {"MOVD", 0, 0x7E, S::RMX, 4},
+            {"MOVQ", 0, 0x6F, S::XX, 8}, {"MOVQ", 0, 0x7F, S::XS, 8},
+            {"MOVNTQ", 0, 0xE7, S::XS, 8, false, MEM_ONLY}, {"MASKMOVQ", 0, 0xF7, S::XX, 8, false, REG_ONLY},
+            {"EMMS", 0, 0x77, S::BARE, 0, false, REG_ONLY}, {"PSHUFW", 0, 0x70, S::XXI, 8},
+            {"PEXTRW", 0, 0xC5, S::RXI, 8, false, REG_ONLY}, {"PINSRW", 0, 0xC4, S::XRI, 2},
+            {"PMOVMSKB", 0, 0xD7, S::RX, 8, false, REG_ONLY},
+            {"CVTPI2PS", 0, 0x2A, S::XX, 8}, {"CVTPS2PI", 0, 0x2D, S::XX, 8}, {"CVTTPS2PI", 0, 0x2C, S::XX, 8},
+            {"CVTPI2PD", 0x66, 0x2A, S::XX, 8}, {"CVTPD2PI", 0x66, 0x2D, S::XX, 16, true},
+            {"CVTTPD2PI", 0x66, 0x2C, S::XX, 16, true},
+            {"MOVQ2DQ", 0xF3, 0xD6, S::XX, 8, false, REG_ONLY}, {"MOVDQ2Q", 0xF2, 0xD6, S::XX, 8, false, REG_ONLY},
+        };
+        for (SseForm f : mmx) {
+            f.mmx = true;
+            v.push_back(f);
+        }
         return v;
     }();
     return forms;

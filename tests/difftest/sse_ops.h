@@ -1,5 +1,5 @@
-// The SSE/SSE2 forms the generator draws: one row per encoding (a mnemonic with a load and a
-// store opcode has two rows).
+// The MMX, SSE and SSE2 forms the generator draws: one row per encoding (a mnemonic with a load
+// and a store opcode, or with XMM and MMX forms, has several rows).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,7 @@ enum class SseShape : uint8_t {
     MR,     // m32, r32 (MOVNTI)
     M,      // memory only, /digit (LDMXCSR, STMXCSR, CLFLUSH, PREFETCHh, FXSAVE, FXRSTOR)
     NONE,   // no operands: the whole ModRM is fixed (fences)
+    BARE,   // no operands and no ModRM (EMMS)
 };
 enum SseWhere : uint8_t { ANY = 0, REG_ONLY = 1, MEM_ONLY = 2 };
 
@@ -34,6 +35,7 @@ struct SseForm {
     uint8_t where;     // SseWhere
     uint8_t digit;     // ModRM.reg for XI/M, the ModRM byte for NONE
     bool writes_flags; // COMISS..: defines ZF PF CF, clears OF SF AF
+    bool mmx = false;  // an MM register operand: the case's x87/MMX state is compared
 };
 
 const std::vector<SseForm>& sse_forms();

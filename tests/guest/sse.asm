@@ -1,9 +1,10 @@
-; SSE around the control bits and FXSAVE, run with -cpu max: CPUID's FXSR/SSE/SSE2 bits; #UD with
+; SSE and MMX around the control bits and FXSAVE, run with -cpu max: CPUID's MMX/FXSR/SSE/SSE2 bits; #UD with
 ; CR4.OSFXSR clear and with CR0.EM set (FXSAVE: #NM there), #NM with CR0.TS set and the retry
 ; after CLTS; LDMXCSR and FXRSTOR refusing reserved MXCSR bits with #GP(0); a masked and an
 ; unmasked divide by zero (#XM, destination unchanged; #UD with CR4.OSXMMEXCPT clear); an exact
 ; tiny product, which raises underflow only when it is unmasked (and then no inexact); the
-; FXSAVE image field by field and an FXRSTOR of an edited one; FXSAVE off a 16-byte boundary.
+; FXSAVE image field by field and an FXRSTOR of an edited one; FXSAVE off a 16-byte boundary;
+; MMX registers aliasing the x87 ones, EMMS, and MMX's #UD/#NM/#MF.
 ; sse_pentium2.asm assembles this with NO_SSE for the default model, where all of it is #UD and
 ; CR4.OSFXSR is reserved.
 %include "lib/multiboot.inc"
@@ -11,6 +12,7 @@
 
 %define CR0_EM 0x04
 %define CR0_TS 0x08
+%define CR0_NE 0x20
 %define CR4_OSFXSR 0x200
 %define CR4_OSXMMEXCPT 0x400
 %define NO_FAULT 0xFF
@@ -54,6 +56,7 @@ start:
     FLAT_GATE 6, ud_handler
     FLAT_GATE 7, nm_handler
     FLAT_GATE 13, gp_handler
+    FLAT_GATE 16, mf_handler
     FLAT_GATE 19, xm_handler
     mov eax, 1
     cpuid
@@ -61,7 +64,7 @@ start:
 %ifdef NO_SSE
     cmp edx, 0
     CHECK e, 1
-    PUTS `CPUID 1: no FXSR, SSE or SSE2\n`
+    PUTS `CPUID 1: no MMX, FXSR, SSE or SSE2\n`
     EXPECT 13, 2, {SET_CR4 CR4_OSFXSR}
     EXPECT 13, 3, {SET_CR4 CR4_OSXMMEXCPT}
     PUTS `CR4.OSFXSR and OSXMMEXCPT: #GP(0)\n`
@@ -71,12 +74,14 @@ start:
     EXPECT 6, 7, {ldmxcsr [csr_default]}
     EXPECT 6, 8, {lfence}
     EXPECT 6, 9, {paddb xmm0, xmm1}
-    PUTS `FXSAVE, FXRSTOR, XORPS, LDMXCSR, LFENCE, PADDB: #UD\n`
+    EXPECT 6, 10, {emms}
+    EXPECT 6, 11, {movq mm0, mm1}
+    PUTS `FXSAVE, FXRSTOR, XORPS, LDMXCSR, LFENCE, PADDB, EMMS, MOVQ mm: #UD\n`
     PASS
 %else
-    cmp edx, 0x07000000             ; FXSR SSE SSE2 (no MMX yet)
+    cmp edx, 0x07800000
     CHECK e, 1
-    PUTS `CPUID 1: FXSR SSE SSE2\n`
+    PUTS `CPUID 1: MMX FXSR SSE SSE2\n`
 
     ; CR4.OSFXSR clear: SSE is #UD; FXSAVE works.
     SET_CR4 0
@@ -211,6 +216,55 @@ fld1_at:
     cmp eax, 0x12345678
     CHECK e, 48
     PUTS `FXRSTOR: reserved MXCSR bit #GP(0); edited image loaded\n`
+
+    ; MMX: MM0 is R0's significand with the exponent bits set; TOP = 0 and every tag valid
+    ; after an MMX instruction; EMMS empties the tags. CR0.EM: #UD (CR4.OSFXSR does not
+    ; matter); CR0.TS: #NM; a pending x87 exception: #MF first.
+    fninit
+    fld1                            ; TOP = 7
+    movq mm0, [pattern0]
+    fnstenv [env]
+    cmp word [env + 4], 0           ; FSW: TOP = 0
+    CHECK e, 49
+    fxsave [image]
+    cmp byte [image + 4], 0xFF      ; every register in use
+    CHECK e, 50
+    mov eax, [pattern0]
+    cmp [image + 32], eax           ; ST0 = R0
+    CHECK e, 51
+    cmp word [image + 40], 0xFFFF
+    CHECK e, 52
+    paddd mm0, mm0
+    movd eax, mm0
+    cmp eax, 0x00224466
+    CHECK e, 53
+    emms
+    fnstenv [env]
+    cmp word [env + 8], 0xFFFF
+    CHECK e, 54
+    SET_CR4 0
+    EXPECT NO_FAULT, 55, {pavgb mm1, mm2}
+    SET_CR4 CR4_OSFXSR | CR4_OSXMMEXCPT
+    mov eax, cr0
+    or eax, CR0_EM
+    mov cr0, eax
+    EXPECT 6, 56, {paddb mm0, mm1}
+    mov eax, cr0
+    and eax, ~CR0_EM
+    or eax, CR0_TS
+    mov cr0, eax
+    EXPECT 7, 57, {emms}
+    clts
+    mov eax, cr0
+    or eax, CR0_NE
+    mov cr0, eax
+    fninit
+    fldcw [cw_zm]
+    fld1
+    fldz
+    fdivp st1, st0                  ; 1/0 with ZE unmasked: pending
+    EXPECT 16, 58, {movq mm0, mm1}
+    PUTS `MMX: MM0 = R0, TOP 0, tags valid, EMMS empties; OSFXSR not needed; EM #UD, TS #NM, pending #MF\n`
     PASS
 %endif
 
@@ -223,6 +277,10 @@ nm_handler:
     jmp resume_after
 xm_handler:
     mov dword [got_vec], 19
+    jmp resume_after
+mf_handler:
+    mov dword [got_vec], 16
+    fnclex
     jmp resume_after
 gp_handler:
     mov dword [got_vec], 13
@@ -251,6 +309,7 @@ csr_zm:      dd 0x1D80              ; divide-by-zero unmasked
 csr_um:      dd 0x1780              ; underflow unmasked
 csr_down:    dd 0x3F80              ; round down
 cw:          dw 0x027F
+cw_zm:       dw 0x037B              ; divide-by-zero unmasked
 got_vec:     dd 0
 gp_err:      dd 0
 resume:      dd 0
