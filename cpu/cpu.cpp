@@ -41,6 +41,7 @@ void Cpu::reset() {
     tr = SegCache{};
     tr.attrs = attr::P | 0xB;
     fpu = FpuState{};
+    sse = SseState{};
     mmu.flush_all();
     code.flush();
     delivering = 0;

@@ -11,6 +11,7 @@
 #include "cpu/fpu/fpu_state.h"
 #include "cpu/insn.h"
 #include "cpu/model.h"
+#include "cpu/sse_state.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
 #include "memory/softmmu.h"
@@ -35,6 +36,7 @@ public:
     memory::Mmu mmu;
     BlockCache code;
     FpuState fpu;
+    SseState sse;
 
     // Architectural reset (power-on or INIT-like): real mode at F000:FFF0.
     void reset();

@@ -13,7 +13,7 @@ namespace jitpc::cpu {
 enum Vector : uint8_t {
     VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6,
     VEC_NM = 7, VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14,
-    VEC_MF = 16, VEC_AC = 17, VEC_MC = 18,
+    VEC_MF = 16, VEC_AC = 17, VEC_MC = 18, VEC_XM = 19,
 };
 
 // Whether the architecture pushes an error code for this exception vector.

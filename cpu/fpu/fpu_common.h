@@ -105,6 +105,15 @@ template <class WideFn> x87::Result biased_response(const x87::Result& masked, u
     return r;
 }
 
+// Recomputes the tags of non-empty registers from their contents: only empty/non-empty is taken
+// from a loaded tag word (FLDENV, FRSTOR, and FXRSTOR's abridged tags).
+inline uint16_t live_tags(const FpuState& f, uint16_t ftw) {
+    for (unsigned p = 0; p < 8; ++p)
+        if (((ftw >> (2 * p)) & 3) != TAG_EMPTY)
+            ftw = uint16_t((ftw & ~(3u << (2 * p))) | (tag_of(f.st[p]) << (2 * p)));
+    return ftw;
+}
+
 // Compute: waits (checks pending exceptions) and records FIP/FCS/FOP/FDP/FDS. Control (FLDCW,
 // FLDENV, FRSTOR): waits, leaves the pointers. NoWait: the FN* forms. Wait: FWAIT itself.
 enum class Kind : uint8_t { Compute, Control, NoWait, Wait };
@@ -166,6 +175,18 @@ inline void write_bytes(Cpu& c, const Insn& i, const void* p, unsigned n) {
         uint16_t h;
         std::memcpy(&h, b + (n & ~3u), 2);
         c.write_linear<uint16_t>(lin + (n & ~3u), h);
+    }
+}
+
+// After a loaded status word: ES and B summarise its flags against the control word's masks;
+// FERR# follows a cleared ES.
+inline void summarize_es(Cpu& c) {
+    FpuState& f = c.fpu;
+    if (f.fsw & ~f.fcw & sw::EXC) {
+        f.fsw |= sw::ES | sw::B;
+    } else {
+        f.fsw &= uint16_t(~(sw::ES | sw::B));
+        c.bus.ferr(false);
     }
 }
 

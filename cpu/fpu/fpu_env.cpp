@@ -14,15 +14,6 @@ struct EnvLayout {
 };
 EnvLayout env_layout(const Cpu& c, const Insn& i) { return {i.osize == 4, !c.pe() || c.vm86()}; }
 
-// Recomputes the tags of non-empty registers from their contents: only empty/non-empty is taken
-// from a loaded tag word.
-uint16_t live_tags(const FpuState& f, uint16_t ftw) {
-    for (unsigned p = 0; p < 8; ++p)
-        if (((ftw >> (2 * p)) & 3) != TAG_EMPTY)
-            ftw = uint16_t((ftw & ~(3u << (2 * p))) | (tag_of(f.st[p]) << (2 * p)));
-    return ftw;
-}
-
 void store_env(const Cpu& c, EnvLayout l, uint8_t* out) {
     const FpuState& f = c.fpu;
     const unsigned n = l.wide ? 4 : 2;
@@ -68,13 +59,7 @@ void load_env(Cpu& c, EnvLayout l, const uint8_t* in) {
         f.fdp = l.wide ? w[5] : w[5] & 0xFFFF;
         f.fds = uint16_t(w[6]);
     }
-    // ES and B summarise the loaded flags against the loaded masks; FERR# follows a cleared ES.
-    if (f.fsw & ~f.fcw & sw::EXC) {
-        f.fsw |= sw::ES | sw::B;
-    } else {
-        f.fsw &= uint16_t(~(sw::ES | sw::B));
-        c.bus.ferr(false);
-    }
+    summarize_es(c);
 }
 
 // FNSTENV / FNSAVE: the environment, then (FNSAVE) ST(0)..ST(7) in stack order. FNSTENV then

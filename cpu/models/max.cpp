@@ -1,6 +1,6 @@
 // max: jitpc's x86-64 model, an Intel family 6 model 15 (Core 2 class) with one core, one thread
 // and no AVX. It advertises only what is implemented exactly; the target (issue 9) adds PAE,
-// CLFSH, MMX, FXSR, SSE through SSE4.2, CX16, POPCNT, SYSCALL, NX, LM and LAHF_LM
+// SSE3 through SSE4.2, CX16, POPCNT, SYSCALL, NX, LM and LAHF_LM
 // as each lands (docs/cpu-models.md keeps the list), and APIC with the local APIC (issue 10).
 #include "cpu/model.h"
 
@@ -20,8 +20,8 @@ constexpr CpuidLeaf LEAVES[] = {
     // Highest basic leaf 7; "GenuineIntel".
     {0, ANY, {7, 0x756E6547, 0x6C65746E, 0x49656E69}},
     // Family 6 model 15 stepping 11; EBX: APIC ID 0, one logical processor, CLFLUSH line size
-    // not given (no CLFSH yet).
-    {1, ANY, {0x6FB, 0x00010000, 0, 0}},
+    // 8 quadwords (64 bytes).
+    {1, ANY, {0x6FB, 0x00010800, 0, 0}},
     // One iteration; descriptor FF: the caches are described by leaf 4 only.
     {2, ANY, {0x0000FF01, 0, 0, 0}},
     {4, 0, {CACHE_DATA | 1u << 5 | SELF_INIT, WAYS8_LINE64, 63, 0}},         // L1D 32 KiB
@@ -52,7 +52,7 @@ const CpuModel max = {
     .name = "max",
     .description = "jitpc's x86-64 model, Intel family 6 model 15 (Core 2 class): every feature jitpc implements",
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::CX8, F::SEP, F::MTRR, F::PGE, F::CMOV,
-                 F::PAT},
+                 F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2},
     .leaves = LEAVES,
     .brand = "jitpc x86-64 CPU (max)",
     .phys_addr_bits = 40,

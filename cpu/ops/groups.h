@@ -19,7 +19,14 @@ namespace jitpc::cpu {
     X(flagops)             \
     X(io)                  \
     X(system)              \
-    X(fpu)
+    X(fpu)                 \
+    X(sse_state)           \
+    X(sse_move)            \
+    X(sse_arith)           \
+    X(sse_convert)         \
+    X(sse_int)             \
+    X(sse_shuffle)         \
+    X(sse_cache)
 
 #define JITPC_DECLARE_GROUP(name) void register_##name(Binder* table);
 JITPC_OP_GROUPS(JITPC_DECLARE_GROUP)

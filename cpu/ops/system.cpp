@@ -4,7 +4,8 @@
 //   SGDT/SIDT with 16-bit operand size store the full 32-bit base (as 32-bit operand size).
 //   SLDT/STR/SMSW to a 32-bit register zero-extend (SMSW stores all of CR0).
 //   MOV to CR0 ignores writes to reserved bits and keeps ET = 1.
-//   CR4 accepts TSD, DE, PSE, PGE and PCE; any other bit raises #GP(0).
+//   CR4 accepts TSD, DE, PSE, PGE and PCE, and OSFXSR and OSXMMEXCPT on a CPU with FXSR; any
+//   other bit raises #GP(0).
 #include <vector>
 
 #include "cpu/descriptor.h"
@@ -60,7 +61,8 @@ void write_cr0(Cpu& c, uint32_t v) {
     if (changed & (cr0::PG | cr0::WP | cr0::PE)) c.mmu.flush_all();
 }
 void write_cr4(Cpu& c, uint32_t v) {
-    if (v & ~CR4_VALID) raise_gp(0);
+    const uint32_t sse = c.has(Feature::FXSR) ? cr4::OSFXSR | cr4::OSXMMEXCPT : 0;
+    if (v & ~(CR4_VALID | sse)) raise_gp(0);
     const uint32_t changed = c.cr4 ^ v;
     c.cr4 = v;
     if (changed & (cr4::PSE | cr4::PGE)) c.mmu.flush_all();

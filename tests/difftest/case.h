@@ -36,6 +36,13 @@ constexpr uint32_t FLAGS_COMPARED = 0x0CD5;  // OF DF SF ZF AF PF CF
 struct State {
     std::array<uint32_t, 8> gpr{};
     uint32_t eflags = 0x202;
+    std::array<uint64_t, 16> xmm{};  // XMM0-7, low quadword first
+    uint32_t mxcsr = 0x1F80;
+    // The x87/MMX state at the end (an output only; compared for cases with an MMX form): FCW,
+    // FSW's TOP, the abridged tag word, and the physical registers R0-R7 (MM0-7 in `mant`).
+    uint16_t fcw = 0, top = 0, tags = 0;
+    std::array<uint64_t, 8> mant{};
+    std::array<uint16_t, 8> exp{};
     std::array<uint8_t, PAGE> data{};
     std::array<uint8_t, PAGE> stack{};
     bool operator==(const State&) const = default;
@@ -52,6 +59,9 @@ struct Insn {
     uint32_t writes_flags = 0;     // arithmetic flags the instruction defines
     uint32_t undefined_flags = 0;  // arithmetic flags the SDM leaves undefined
     uint32_t reads_flags = 0;      // flags whose input value the result depends on
+    bool mmx = false;              // uses MM registers: the x87/MMX state is compared...
+    bool x87 = false;              // ...unless the case has x87 forms (compared through memory:
+                                   // FFREEP's tag effect differs between the P6 model and the host)
 };
 
 struct Case {

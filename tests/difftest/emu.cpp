@@ -1,6 +1,7 @@
 #include "tests/difftest/emu.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -154,7 +155,8 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     // reads is rewritten below and the CPU is built fresh.
     static memory::PhysMemory mem{16u << 20};
     NullBus bus;
-    auto c = std::make_unique<cpu::Cpu>(mem, bus, cpu::models::pentium2);  // the 32-bit P6 cases
+    // The max model: the host has everything the cases use (SSE and SSE2 among them).
+    auto c = std::make_unique<cpu::Cpu>(mem, bus, cpu::models::max);
     cpu::Interpreter interp{*c};
     std::unique_ptr<RecordingJit> jit;
     if (use_jit && mode != Mode::Code16) {
@@ -174,6 +176,10 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     mem.write_bytes(RING0_STACK_TOP - sizeof blank.frame, blank.frame.data(), sizeof blank.frame);
     for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
+    // SSE as Linux runs the host child: CR4.OSFXSR and OSXMMEXCPT set, CR0.EM and TS clear.
+    c->cr4 |= cpu::cr4::OSFXSR | cpu::cr4::OSXMMEXCPT;
+    std::memcpy(c->sse.xmm, in.xmm.data(), 128);
+    c->sse.mxcsr = in.mxcsr;
     const uint32_t cs_base = mode == Mode::Code16 ? CODE : 0;
     c->rip = CODE_START - cs_base;
 
@@ -208,6 +214,16 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
         r.out.gpr = in.gpr;
         r.out.eflags = in.eflags;
     }
+    std::memcpy(r.out.xmm.data(), c->sse.xmm, 128);
+    r.out.fcw = c->fpu.fcw;
+    r.out.top = uint16_t(c->fpu.top());
+    r.out.tags = 0;
+    for (unsigned p = 0; p < 8; ++p) {
+        if (((c->fpu.ftw >> (2 * p)) & 3) != 3) r.out.tags |= uint16_t(1u << p);
+        r.out.mant[p] = c->fpu.st[p].mant;
+        r.out.exp[p] = c->fpu.st[p].sexp;
+    }
+    r.out.mxcsr = c->sse.mxcsr;
     mem.read_bytes(DATA, r.out.data.data(), PAGE);
     mem.read_bytes(STACK, r.out.stack.data(), PAGE);
     return r;
@@ -236,6 +252,12 @@ std::string compare_engines(const std::vector<uint8_t>& code, const State& in, M
     diff("icount", reference.icount, jit.icount);
     for (unsigned k = 0; k < reference.frame.size(); ++k)
         diff("ring-0 stack word", reference.frame[k], jit.frame[k]);
+    if (ri.out.xmm != rj.out.xmm) d << "engines: XMM registers differ\n";
+    if (ri.out.mant != rj.out.mant || ri.out.exp != rj.out.exp) d << "engines: x87/MMX registers differ\n";
+    diff("fcw", ri.out.fcw, rj.out.fcw);
+    diff("fsw top", ri.out.top, rj.out.top);
+    diff("abridged tags", ri.out.tags, rj.out.tags);
+    diff("mxcsr", ri.out.mxcsr, rj.out.mxcsr);
     if (ri.out.data != rj.out.data) d << "engines: data pages differ\n";
     if (ri.out.stack != rj.out.stack) d << "engines: stack pages differ\n";
     return d.str();

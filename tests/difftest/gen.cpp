@@ -1,5 +1,7 @@
 #include "tests/difftest/gen.h"
 
+#include "tests/difftest/sse_ops.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -48,6 +50,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"system", {"ARPL", "BOUND", "INTO", "INT1", "INT", "IRET", "LAR", "LSL", "VERR", "VERW",
                 "PRIV"}},
     {"segload", {"LDS", "LES", "LFS", "LGS", "LSS"}},
+    {"sse", sse_mnemonics()},
 };
 
 // Ops that accept LOCK with a memory destination (any other use of LOCK is #UD).
@@ -63,8 +66,12 @@ template <typename T> bool in(const std::vector<T>& v, const T& x) {
 // sides only for the LDT code segment of 16-bit cases. LDS/LES/LSS replace a data segment
 // register, which stays the same on both sides only where the case's data selector is an LDT
 // one (Flat32's are the hosts' GDT selectors); LFS/LGS load registers no other op uses.
+bool is_sse(const std::string& op) { return in(kGroups.at("sse"), op); }
+
+// SSE forms run in 32-bit code only (their 16-bit forms differ only in addressing).
 bool usable(const std::string& op, Mode m) {
     if (op == "IRET") return m == Mode::Code16;
+    if (is_sse(op)) return m != Mode::Code16;
     if (op == "LDS" || op == "LES" || op == "LSS") return m != Mode::Flat32;
     return true;
 }
@@ -122,7 +129,8 @@ private:
     }
 
     void alu(), test(), incdec(), negnot(), mov(), shift(), shld(), muldiv(), bits(), bcd(),
-        datamov(), flagops(), stack(), string(), flow(), x87(), system(), segload();
+        datamov(), flagops(), stack(), string(), flow(), x87(), system(), segload(), sse();
+    void sse_mem(uint8_t reg);
 
     std::mt19937_64& rng_;
     std::string op_;
@@ -141,6 +149,8 @@ private:
     bool seg_ok_ = true;        // a segment override is meaningful
     std::string form_suffix_;
     uint32_t writes_ = ALL_ARITH, undef_ = 0, reads_ = 0;
+    uint32_t sse_disp_ = 0;     // displacement of an SSE form's memory operand
+    bool mmx_ = false;          // an MMX form
 };
 
 // ModRM (+SIB, disp) with `reg` in bits 5:3; `rm_dst`: a register r/m is written.
@@ -730,12 +740,108 @@ void Encoder::x87() {
     }
 }
 
+// ---- SSE/SSE2 ------------------------------------------------------------------------------
+// The memory operand of an SSE form: [ebx] or [ebx+disp32] with EBX set just before to a
+// 16-byte boundary of the buffer (a 512-byte FXSAVE image fits after it); one case in eight
+// is misaligned, so the aligned forms raise #GP(0) there.
+void Encoder::sse_mem(uint8_t reg) {
+    uint32_t at = DATA - base_ + 0x100 + 16 * below(0x60);
+    if (below(8) == 0) at += 1 + below(15);
+    setup_mov32(BASE, at);
+    if (below(3) == 0) {
+        u8(uint8_t(reg << 3 | BASE));
+        sse_disp_ = 0;
+    } else {
+        u8(uint8_t(0x80 | reg << 3 | BASE));
+        sse_disp_ = 16 * below(8);
+        imm(4, sse_disp_);
+    }
+}
+
+void Encoder::sse() {
+    std::vector<const SseForm*> forms;
+    for (const auto& f : sse_forms())
+        if (op_ == f.name) forms.push_back(&f);
+    const SseForm& f = *forms[below(uint32_t(forms.size()))];
+    size_ = 4;
+    writes_ = f.writes_flags ? ALL_ARITH : 0;
+    mem_ = f.where == MEM_ONLY || (f.where != REG_ONLY && below(2));
+    const uint8_t x0 = uint8_t(below(8)), x1 = uint8_t(below(8));
+    const auto rm = [&](uint8_t reg, uint8_t reg_rm) {
+        if (mem_) sse_mem(reg);
+        else u8(uint8_t(0xC0 | reg << 3 | reg_rm));
+    };
+    // mov dword [ebx+disp+at], v (disp32 form; `to` receives it)
+    const auto store32 = [&](std::vector<uint8_t>& to, uint32_t at, uint32_t v) {
+        to.insert(to.end(), {0xC7, 0x83});
+        imm32_to(to, sse_disp_ + at);
+        imm32_to(to, v);
+    };
+    if (f.prefix) u8(f.prefix);
+    u8(0x0F);
+    u8(f.opcode);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%s%02X", f.prefix ? (f.prefix == 0x66 ? "66 " : f.prefix == 0xF2 ? "F2 " : "F3 ") : "",
+                  f.opcode);
+    form_ = buf;
+    switch (f.shape) {
+    case SseShape::XX: case SseShape::XS: rm(x0, x1); break;
+    case SseShape::XXI: rm(x0, x1); imm(1, std::string(f.name).rfind("CMP", 0) == 0 && below(8) ? below(8) : uint32_t(rng_())); break;
+    case SseShape::XI:
+        u8(uint8_t(0xC0 | f.digit << 3 | x0));
+        imm(1, below(4) == 0 ? uint32_t(rng_()) : below(70));
+        break;
+    case SseShape::XR: rm(x0, any_reg()); break;
+    case SseShape::XRI: rm(x0, any_reg()); imm(1); break;
+    case SseShape::RX: rm(dst_reg(), x1); break;
+    case SseShape::RXI: rm(dst_reg(), x1); imm(1); break;
+    case SseShape::RMX: rm(x0, dst_reg()); break;
+    case SseShape::MR: sse_mem(any_reg()); break;
+    case SseShape::M: sse_mem(f.digit); break;
+    case SseShape::NONE: u8(f.digit); break;
+    case SseShape::BARE: break;
+    }
+    if (f.mmx) {
+        form_ += " mm";
+        mmx_ = true;
+    }
+    if (op_ == "MASKMOVDQU" || op_ == "MASKMOVQ") setup_mov32(EDI, DATA - base_ + 0x100 + below(0x700));
+    // An MXCSR value for LDMXCSR and FXRSTOR: random modes, now and then a reserved bit (#GP).
+    const auto csr = [&] {
+        const uint32_t v = uint32_t(rng_()) & 0xFFFF;
+        return below(8) == 0 ? v | 1u << (16 + below(16)) : v;
+    };
+    if (op_ == "LDMXCSR") {
+        store32(pre_, 0, csr());
+    } else if (op_ == "FXSAVE" || op_ == "FXRSTOR") {
+        // An x87 register in use, so the abridged tag word has a bit set; then (FXSAVE) clear
+        // what the host stores differently: FOP, FIP, FCS, FDP, FDS (AMD stores them only with
+        // an exception pending) and MXCSR_MASK.
+        pre_.insert(pre_.end(), {0xDB, 0xE3, 0xDD, 0x83});  // fninit; fld qword [ebx+disp32]
+        imm32_to(pre_, sse_disp_ + 0x200);
+        std::vector<uint8_t>& fix = op_ == "FXSAVE" ? post_ : pre_;
+        if (op_ == "FXRSTOR") {  // fxsave the image first, then edit it
+            pre_.insert(pre_.end(), {0x0F, 0xAE, 0x83});
+            imm32_to(pre_, sse_disp_);
+        }
+        fix.insert(fix.end(), {0x66, 0xC7, 0x83});  // mov word [ebx+disp+6], 0
+        imm32_to(fix, sse_disp_ + 6);
+        fix.insert(fix.end(), {0, 0});
+        for (uint32_t at : {8u, 12u, 16u, 20u, 28u}) store32(fix, at, 0);
+        if (op_ == "FXRSTOR") {
+            store32(pre_, 24, csr());
+            for (unsigned k = 0; k < 3; ++k) store32(pre_, 160 + 4 * below(32), rand32());
+        }
+    }
+}
+
 Insn Encoder::make() {
     sizes({1, 2, 4});
     mem_ = below(2);
     addr67_ = mode_ != Mode::Flat32 && below(4) == 0;
     a16_ = c16_ != addr67_;
-    if (in(kAlu, op_)) alu();
+    if (is_sse(op_)) sse();
+    else if (in(kAlu, op_)) alu();
     else if (op_ == "TEST") test();
     else if (op_ == "INC" || op_ == "DEC") incdec();
     else if (op_ == "NEG" || op_ == "NOT") negnot();
@@ -796,12 +902,57 @@ Insn Encoder::make() {
     insn.writes_flags = writes_ | undef_;
     insn.undefined_flags = undef_;
     insn.reads_flags = reads_;
+    insn.mmx = mmx_;
+    insn.x87 = op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV";
     const std::string where = mem_ ? " mem" : " reg";
     insn.text = op_ + (form_.empty() ? "" : " " + form_) + " o" + std::to_string(size_ * 8) + where;
     insn.coverage_key = op_ + (form_.empty() ? "" : " " + form_) + " " + std::to_string(size_ * 8) +
                         where + " " + (pre_key.empty() ? "- " : pre_key) + (c16_ ? "cs16" : "cs32") +
                         (!uses_addr_ ? "" : a16_ ? " a16" : " a32");
     return insn;
+}
+
+// 128 bits for an XMM register or a memory operand: random bits, or lanes of one kind (single,
+// double, integer) drawn from the values that exercise rounding and the special cases.
+void sse_value(Encoder& e, uint64_t* q) {
+    static const uint32_t f32[] = {
+        0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0xFFC00000, 0x7FC12345,
+        0x7F800001, 0xFFA00000, 0x00000001, 0x807FFFFF, 0x00400000, 0x00800000, 0x80800000,
+        0x7F7FFFFF, 0xFF7FFFFF, 0x3F800000, 0xBF800000, 0x4F000000, 0xCF000000, 0x4EFFFFFF,
+        0x3F000000, 0x3FC00000, 0x40200000, 0x33800000, 0x0C000000, 0x7E800000, 0x4B7FFFFF};
+    static const uint64_t f64[] = {
+        0, 0x8000000000000000ull, 0x7FF0000000000000ull, 0xFFF0000000000000ull,
+        0x7FF8000000000000ull, 0xFFF8000000000000ull, 0x7FF0000000000001ull, 0x7FF4000000000000ull,
+        0x0000000000000001ull, 0x800FFFFFFFFFFFFFull, 0x0010000000000000ull, 0x7FEFFFFFFFFFFFFFull,
+        0x3FF0000000000000ull, 0xBFF0000000000000ull, 0x41DFFFFFFFC00000ull, 0xC1E0000000000000ull,
+        0x41E0000000000000ull, 0x41DFFFFFFFE00000ull, 0x3FE0000000000000ull, 0x36A0000000000000ull,
+        0x380FFFFFF0000000ull, 0x47EFFFFFE0000000ull, 0x3690000000000001ull, 0x4330000000000001ull};
+    uint32_t d[4];
+    std::memcpy(d, q, 16);
+    switch (e.below(4)) {
+    case 0:
+        for (auto& w : d) w = e.below(3) ? f32[e.below(sizeof f32 / 4)] ^ (e.below(4) ? 0 : e.below(0x100)) : e.rand32();
+        break;
+    case 1:
+        for (unsigned k = 0; k < 2; ++k) {
+            const uint64_t v = e.below(3) ? f64[e.below(sizeof f64 / 8)] ^ (e.below(4) ? 0 : e.below(0x100))
+                                          : uint64_t(e.rand32()) << 32 | e.rand32();
+            std::memcpy(d + 2 * k, &v, 8);
+        }
+        break;
+    case 2: for (auto& w : d) w = e.rand32(); break;
+    default: for (auto& w : d) w = e.rand32() & 0x80FF80FF; break;  // near the saturation bounds
+    }
+    std::memcpy(q, d, 16);
+}
+
+// Random rounding, DAZ and FTZ; usually every exception masked, else a random set of masks;
+// sometimes sticky flags already set.
+uint32_t random_mxcsr(Encoder& e) {
+    uint32_t v = e.below(4) << 13 | (e.below(4) == 0 ? 0x40 : 0) | (e.below(4) == 0 ? 0x8000 : 0);
+    v |= e.below(3) ? 0x1F80 : (e.below(0x40) << 7);
+    if (e.below(2)) v |= e.below(0x40);
+    return v;
 }
 
 }  // namespace
@@ -845,6 +996,12 @@ State Generator::random_state(Mode mode) {
             const uint64_t v = rng_();
             std::memcpy(page->data() + k, &v, 8);
         }
+    if (std::any_of(ops_.begin(), ops_.end(), is_sse)) {
+        for (unsigned k = 0; k < 16; k += 2) sse_value(e, &s.xmm[k]);
+        for (unsigned k = 0x100; k < 0xA00; k += 16)
+            if (e.below(2)) sse_value(e, reinterpret_cast<uint64_t*>(s.data.data() + k));
+        s.mxcsr = random_mxcsr(e);
+    }
     return s;
 }
 

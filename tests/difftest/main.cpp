@@ -52,6 +52,7 @@
 // descriptors in an LDT loaded in LDTR. The coverage keys end in cs16/cs32 and a16/a32.
 // Both sides run the case at CPL 3; jitpc delivers exceptions through its IDT onto a ring-0
 // stack, so the case's own stack sees no frame (as with the host kernel) (emu.cpp).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -103,7 +104,14 @@ uint32_t undefined_after(const std::vector<Insn>& insns) {
 }
 
 // Empty when the results agree, otherwise a description of every difference.
-std::string compare(const Result& host, const Result& emu, uint32_t flag_mask) {
+// Whether the x87/MMX state is compared (Insn::mmx, Insn::x87).
+bool uses_mmx(const std::vector<Insn>& insns) {
+    return std::any_of(insns.begin(), insns.end(), [](const Insn& i) { return i.mmx; }) &&
+           std::none_of(insns.begin(), insns.end(), [](const Insn& i) { return i.x87; });
+}
+
+// `x87`: also the x87/MMX state (cases with an MMX form).
+std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, bool x87) {
     std::ostringstream d;
     if (host.outcome != emu.outcome)
         d << "outcome: host " << outcome_name(host.outcome) << ", jitpc " << outcome_name(emu.outcome) << "\n";
@@ -120,6 +128,41 @@ std::string compare(const Result& host, const Result& emu, uint32_t flag_mask) {
             std::snprintf(buf, sizeof buf, "eflags (mask %04x): host %08x, jitpc %08x\n", flag_mask,
                           host.out.eflags, emu.out.eflags);
             d << buf;
+        }
+    }
+    // XMM0-7 and MXCSR at the end of the case or at its fault.
+    if (host.outcome == emu.outcome && host.outcome != Outcome::Other) {
+        for (unsigned r = 0; r < 8; ++r)
+            if (host.out.xmm[2 * r] != emu.out.xmm[2 * r] || host.out.xmm[2 * r + 1] != emu.out.xmm[2 * r + 1]) {
+                char buf[128];
+                std::snprintf(buf, sizeof buf, "xmm%u: host %016llx%016llx, jitpc %016llx%016llx\n", r,
+                              (unsigned long long)host.out.xmm[2 * r + 1], (unsigned long long)host.out.xmm[2 * r],
+                              (unsigned long long)emu.out.xmm[2 * r + 1], (unsigned long long)emu.out.xmm[2 * r]);
+                d << buf;
+            }
+        if (host.out.mxcsr != emu.out.mxcsr) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "mxcsr: host %08x, jitpc %08x\n", host.out.mxcsr, emu.out.mxcsr);
+            d << buf;
+        }
+        const auto diff16 = [&](const char* what, unsigned a, unsigned b) {
+            if (a == b) return;
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%s: host %04x, jitpc %04x\n", what, a, b);
+            d << buf;
+        };
+        if (x87) {
+            diff16("fcw", host.out.fcw, emu.out.fcw);
+            diff16("fsw top", host.out.top, emu.out.top);
+            diff16("abridged tags", host.out.tags, emu.out.tags);
+            for (unsigned p = 0; p < 8; ++p)
+                if (host.out.mant[p] != emu.out.mant[p] || host.out.exp[p] != emu.out.exp[p]) {
+                    char buf[96];
+                    std::snprintf(buf, sizeof buf, "R%u: host %04x %016llx, jitpc %04x %016llx\n", p,
+                                  host.out.exp[p], (unsigned long long)host.out.mant[p], emu.out.exp[p],
+                                  (unsigned long long)emu.out.mant[p]);
+                    d << buf;
+                }
         }
     }
     for (unsigned k = 0; k < PAGE; ++k) {
@@ -142,7 +185,7 @@ struct Runner {
         const Result e = run_emulated(code, in, mode);
         ++outcomes[h.outcome];
         // Under the JIT the interpreter is a second, exact oracle: everything, faults included.
-        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns)) +
+        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns), uses_mmx(insns)) +
                (use_jit ? compare_engines(code, in, mode) : std::string());
     }
     std::map<Outcome, unsigned> outcomes;  // host outcome of every case run
@@ -169,11 +212,12 @@ int self_test(uint64_t seed, unsigned cases) {
         const Result h = r.native.run(code, c.in, c.mode);
         const Result e = run_emulated(code, c.in, c.mode);
         const uint32_t undef = undefined_after(c.insns), mask = FLAGS_COMPARED & ~undef;
-        if (!compare(h, e, mask).empty()) continue;  // a real mismatch: the normal run reports it
+        const bool x87 = uses_mmx(c.insns);
+        if (!compare(h, e, mask, x87).empty()) continue;  // a real mismatch: the normal run reports it
         const auto mutated = [&](auto change) {
             Result m = e;
             change(m);
-            return !compare(h, m, mask).empty();
+            return !compare(h, m, mask, x87).empty();
         };
         const uint32_t bit = 1u << (rng() % 32);
         const unsigned byte = unsigned(rng() % PAGE);
@@ -187,6 +231,13 @@ int self_test(uint64_t seed, unsigned cases) {
                 do u = 1u << (rng() % 12); while (!(undef & u));
                 expect(mutated([&](Result& m) { m.out.eflags ^= u; }), false, "undefined flag flip", c);
             }
+        }
+        if (e.outcome != Outcome::Other) {
+            expect(mutated([&](Result& m) { m.out.xmm[rng() % 16] ^= uint64_t(1) << (rng() % 64); }), true,
+                   "XMM bit flip", c);
+            expect(mutated([&](Result& m) { m.out.mxcsr ^= 1u << (rng() % 16); }), true, "MXCSR bit flip", c);
+            if (x87) expect(mutated([&](Result& m) { m.out.mant[rng() % 8] ^= uint64_t(1) << (rng() % 64); }),
+                            true, "MM bit flip", c);
         }
         expect(mutated([&](Result& m) { m.out.data[byte] ^= uint8_t(bit | bit >> 8 | bit >> 16 | bit >> 24); }),
                true, "data byte flip", c);
@@ -216,8 +267,14 @@ void write_failure(const std::string& dir, uint64_t seed, unsigned index, const 
         std::snprintf(buf, sizeof buf, "  %s=%08x\n", kRegs[r], in.gpr[r]);
         f << buf;
     }
-    std::snprintf(buf, sizeof buf, "  eflags=%08x\n", in.eflags);
-    f << buf << "differences:\n" << diff;
+    std::snprintf(buf, sizeof buf, "  eflags=%08x\n  mxcsr=%08x\n", in.eflags, in.mxcsr);
+    f << buf;
+    for (unsigned r = 0; r < 8; ++r) {
+        std::snprintf(buf, sizeof buf, "  xmm%u=%016llx%016llx\n", r, (unsigned long long)in.xmm[2 * r + 1],
+                      (unsigned long long)in.xmm[2 * r]);
+        f << buf;
+    }
+    f << "differences:\n" << diff;
     const auto dump = [&](const char* name, uint32_t base, const std::array<uint8_t, PAGE>& m) {
         f << name << ":\n";
         for (unsigned k = 0; k < PAGE; k += 32) {

@@ -36,6 +36,13 @@ constexpr uint32_t RES_FS_BASE = RESULT + 56;
 constexpr uint32_t RES_GS_BASE = RESULT + 64;
 constexpr uint32_t RES_FS_SEL = RESULT + 72;
 constexpr uint32_t RES_GS_SEL = RESULT + 74;
+// XMM0-7 and MXCSR: the case's input, and what the trailer or the signal handler found.
+constexpr uint32_t XMM_IN = RESULT + 0x100;
+constexpr uint32_t MXCSR_IN = RESULT + 0x180;
+constexpr uint32_t XMM_OUT = RESULT + 0x200;
+constexpr uint32_t MXCSR_OUT = RESULT + 0x280;
+constexpr uint32_t MXCSR_HOST = RESULT + 0x284;  // the default the 64-bit code runs with
+constexpr uint32_t FX_OUT = RESULT + 0x400;      // an FXSAVE image: the x87/MMX state
 constexpr uint32_t RES_STACK = RESULT + PAGE;  // trailer's own stack (grows down into RESULT page)
 constexpr uint32_t FARPTR = CODE + CODE_SIZE - 8;  // m16:32 used by the 64-bit entry jump
 constexpr uint32_t RETURN64 = CODE + CODE_SIZE - 0x80;  // 64-bit exit stub
@@ -94,14 +101,21 @@ uint16_t data_selector(Mode m) {
     return m == Mode::Flat32 ? USER_DS : m == Mode::Based32 ? LDT_DATA32 : LDT_DATA16;
 }
 
-// 32-bit prologue: the mode's data segments, EFLAGS, the GPRs (ESP last), then a far jump to
-// the case in the mode's code segment.
+// 32-bit prologue: the x87 registers zeroed and empty (as the emulated FPU starts: FXSAVE
+// stores even empty registers), the mode's data segments, XMM0-7 and MXCSR, EFLAGS, the GPRs
+// (ESP last), then a far jump to the case in the mode's code segment.
 std::vector<uint8_t> prologue(const State& in, Mode m) {
     Emitter e;
     const uint8_t ds = uint8_t(data_selector(m));
+    e.u8({0xDB, 0xE3});                                     // fninit
+    for (int k = 0; k < 8; ++k) e.u8({0xD9, 0xEE});         // fldz
+    e.u8({0xDB, 0xE3});                                     // fninit
     e.u8({0xBC}).u32(RES_STACK);  // mov esp, scratch: the 64-bit RSP truncated is unmapped
     for (uint8_t pop : {0x1F, 0x07, 0x17}) e.u8({0x6A, ds, pop});  // pop ds/es/ss
     e.u8({0xBC}).u32(RES_STACK - seg_base(m));  // the same scratch stack through SS
+    for (uint8_t k = 0; k < 8; ++k)  // movups xmmk, [abs] (DS is the mode's now)
+        e.u8({0x0F, 0x10, uint8_t(0x05 | k << 3)}).u32(XMM_IN - seg_base(m) + 16 * k);
+    e.u8({0x0F, 0xAE, 0x15}).u32(MXCSR_IN - seg_base(m));  // ldmxcsr
     e.u8({0x68}).u32(in.eflags).u8({0x9D});  // push imm32; popfd
     for (unsigned r = 0; r < 8; ++r)
         if (r != 4) e.u8({uint8_t(0xB8 + r)}).u32(in.gpr[r]);
@@ -121,6 +135,11 @@ std::vector<uint8_t> trailer(Mode m) {
     if (m == Mode::Code16) e.u8({0x66, 0xEA}).u32(0).u8({uint8_t(USER32_CS), 0});  // patched below
     const size_t jump_end = e.b.size();
     for (unsigned r = 0; r < 8; ++r) e.u8({0x36, 0x89, uint8_t(0x05 | (r << 3))}).u32(RESULT - b + 4 * r);
+    for (uint8_t k = 0; k < 8; ++k)  // movups [ss:abs], xmmk
+        e.u8({0x36, 0x0F, 0x11, uint8_t(0x05 | k << 3)}).u32(XMM_OUT - b + 16 * k);
+    e.u8({0x36, 0x0F, 0xAE, 0x1D}).u32(MXCSR_OUT - b);   // stmxcsr
+    e.u8({0x36, 0x0F, 0xAE, 0x05}).u32(FX_OUT - b);      // fxsave
+    e.u8({0x36, 0x0F, 0xAE, 0x15}).u32(MXCSR_HOST - b);  // ldmxcsr
     e.u8({0xBC}).u32(RES_STACK - b);                  // mov esp, scratch
     e.u8({0x9C, 0x58});                               // pushfd; pop eax
     e.u8({0x36, 0xA3}).u32(RES_EFLAGS - b);           // mov [ss:abs], eax
@@ -163,9 +182,16 @@ Outcome from_signal(int sig) {
 
 // In the child: a fault in the test code records its signal and resumes at the 64-bit exit stub
 // (rt_sigreturn is one of the four syscalls strict mode allows), so the child survives it.
+// XMM0-7 and MXCSR are those of the faulting instruction; MXCSR is reset for the C code.
 void on_fault(int sig, siginfo_t*, void* ucv) {
     auto* uc = static_cast<ucontext_t*>(ucv);
     *reinterpret_cast<volatile uint32_t*>(uintptr_t(RES_SIGNAL)) = uint32_t(sig);
+    if (auto* fp = uc->uc_mcontext.fpregs) {
+        std::memcpy(reinterpret_cast<void*>(uintptr_t(XMM_OUT)), fp->_xmm, 128);
+        std::memcpy(reinterpret_cast<void*>(uintptr_t(FX_OUT)), fp, 160);
+        *reinterpret_cast<volatile uint32_t*>(uintptr_t(MXCSR_OUT)) = fp->mxcsr;
+        fp->mxcsr = 0x1F80;
+    }
     auto& g = uc->uc_mcontext.gregs;
     g[REG_RIP] = RETURN64;
     g[REG_CSGSFS] = (g[REG_CSGSFS] & ~0xFFFF00000000FFFFll) | USER64_CS | (int64_t(USER_DS) << 48);  // CS, SS
@@ -261,6 +287,7 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     std::memcpy(region_ + (FARPTR - CODE), &far_off, 4);
     std::memcpy(region_ + (FARPTR - CODE) + 4, &USER32_CS, 2);
     const auto pro = prologue(in, mode);
+    static_assert(CODE_START - PROLOGUE >= 160, "the prologue's room (155 bytes)");
     // Layout: [entry64][prologue][NOPs][code at CODE_START][trailer] ... [return64][farptr];
     // the emulator runs the same code at the same address and starts at CODE_START.
     uint8_t* const start = region_ + (CODE_START - CODE);
@@ -271,6 +298,13 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     std::memcpy(region_ + (DATA - CODE), in.data.data(), PAGE);
     std::memcpy(region_ + (STACK - CODE), in.stack.data(), PAGE);
     std::memset(region_ + (RESULT - CODE), 0, 64);
+    std::memcpy(region_ + (XMM_IN - CODE), in.xmm.data(), 128);
+    std::memcpy(region_ + (MXCSR_IN - CODE), &in.mxcsr, 4);
+    std::memcpy(region_ + (XMM_OUT - CODE), in.xmm.data(), 128);
+    std::memcpy(region_ + (MXCSR_OUT - CODE), &in.mxcsr, 4);
+    const uint32_t host_csr = 0x1F80;
+    std::memcpy(region_ + (MXCSR_HOST - CODE), &host_csr, 4);
+    std::memset(region_ + (FX_OUT - CODE), 0, 160);
 
     if (child_ < 0) spawn();
     char b = 'r';
@@ -300,6 +334,19 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
         r.out.gpr = in.gpr;
         r.out.eflags = in.eflags;
     }
+    std::memcpy(r.out.xmm.data(), region_ + (XMM_OUT - CODE), 128);
+    const uint8_t* fx = region_ + (FX_OUT - CODE);
+    uint16_t fsw;
+    std::memcpy(&r.out.fcw, fx, 2);
+    std::memcpy(&fsw, fx + 2, 2);
+    r.out.top = (fsw >> 11) & 7;
+    r.out.tags = fx[4];
+    for (unsigned st = 0; st < 8; ++st) {  // ST(st) is physical register (TOP + st) & 7
+        const unsigned p = (r.out.top + st) & 7;
+        std::memcpy(&r.out.mant[p], fx + 32 + 16 * st, 8);
+        std::memcpy(&r.out.exp[p], fx + 40 + 16 * st, 2);
+    }
+    std::memcpy(&r.out.mxcsr, region_ + (MXCSR_OUT - CODE), 4);
     std::memcpy(r.out.data.data(), region_ + (DATA - CODE), PAGE);
     std::memcpy(r.out.stack.data(), region_ + (STACK - CODE), PAGE);
     return r;

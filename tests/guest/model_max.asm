@@ -5,16 +5,16 @@
 %include "lib/pm.inc"
 %include "lib/cpuid_msr.inc"
 
-; Leaf 1 EDX: FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT.
-%define FEATURES_EDX 0x0001B93D
+; Leaf 1 EDX: FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
+%define FEATURES_EDX 0x0789B93D
 
 start:
     PM_INIT
 
     CPUID_IS 0, 0, 7, 'Genu', 'ntel', 'ineI', 1
     PUTS `CPUID 0: max leaf 7, GenuineIntel ok\n`
-    CPUID_IS 1, 0, 0x6FB, 0x00010000, 0, FEATURES_EDX, 2
-    PUTS `CPUID 1: 0x6FB, one logical processor, FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT ok\n`
+    CPUID_IS 1, 0, 0x6FB, 0x00010800, 0, FEATURES_EDX, 2
+    PUTS `CPUID 1: 0x6FB, one logical processor, 64-byte CLFLUSH lines, FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2 ok\n`
     CPUID_IS 2, 0, 0x0000FF01, 0, 0, 0, 3
     CPUID_IS 4, 0, 0x121, 0x01C0003F, 63, 0, 3
     CPUID_IS 4, 1, 0x122, 0x01C0003F, 63, 0, 3

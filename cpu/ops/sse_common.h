@@ -1,0 +1,284 @@
+// Shared by the SSE/SSE2 instruction files (cpu/ops/sse_*.cpp): the availability checks, XMM
+// operand access, and the host-SSE runner for floating point with the guest's MXCSR.
+//
+// Floating point runs the host's own SSE instruction with the guest's rounding control, DAZ
+// and FTZ loaded and every exception masked, then reads the flags back and applies the guest's
+// masks (sse_exceptions): SSE arithmetic, compares and conversions are defined to the bit by
+// IEEE 754 and the SDM, so this is exact whatever the host's own MXCSR, which is restored.
+#pragma once
+
+#include <emmintrin.h>
+
+#include <cstring>
+
+#include "cpu/fpu/fpu_common.h"
+#include "cpu/fpu/host_x87.h"
+#include "cpu/ops/operands.h"
+
+namespace jitpc::cpu::ops::sse {
+
+// An SSE instruction is #UD with CR4.OSFXSR clear or with CR0.EM set, and #NM with CR0.TS set
+// (SDM Vol. 3, table 13-1 / 2-2). The decoder leaves it unbound on a model without its CPUID
+// feature (cpu/isa_features.cpp), so that needs no check here.
+inline void guard(const Cpu& c) {
+    if (!(c.cr4 & cr4::OSFXSR) || (c.cr0 & cr0::EM)) raise_ud();
+    if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
+}
+
+inline Xmm& xreg(Cpu& c, unsigned r) { return c.sse.xmm[r]; }
+
+// Memory operand: 16-byte accesses of aligned forms raise #GP(0) off a 16-byte boundary
+// (before the segment checks, as the SDM orders them); the whole range is checked before any
+// part is read or written.
+inline uint32_t mem_linear(Cpu& c, const Insn& i, uint32_t off, unsigned n, bool write, bool aligned) {
+    if (aligned && ((c.seg[i.seg].base + off) & 15)) raise_gp(0);
+    if (!c.in_segment(i.seg, off, n, write)) c.seg_fault(i.seg);
+    return c.linear(i.seg, off, n > 8 ? 1 : n, write);
+}
+inline void read_mem(Cpu& c, const Insn& i, uint32_t off, void* out, unsigned n, bool aligned) {
+    const uint32_t lin = mem_linear(c, i, off, n, false, aligned);
+    if (c.watch_armed) [[unlikely]] c.watch_data(lin, n, false);
+    auto* b = static_cast<uint8_t*>(out);
+    for (unsigned k = 0; k < n; k += 4) {
+        const uint32_t w = c.mmu.read<uint32_t>(lin + k, c.user());
+        std::memcpy(b + k, &w, 4);
+    }
+}
+inline void write_mem(Cpu& c, const Insn& i, uint32_t off, const void* in, unsigned n, bool aligned) {
+    const uint32_t lin = mem_linear(c, i, off, n, true, aligned);
+    c.mmu.probe_write(lin, n, c.user());
+    if (c.watch_armed) [[unlikely]] c.watch_data(lin, n, true);
+    const auto* b = static_cast<const uint8_t*>(in);
+    for (unsigned k = 0; k < n; k += 4) {
+        uint32_t w;
+        std::memcpy(&w, b + k, 4);
+        c.mmu.write<uint32_t>(lin + k, w, c.user());
+    }
+}
+
+// The source operand of an "xmm, xmm/mN" form: the register r1, or N bytes of memory
+// zero-extended (N = 4, 8 or 16).
+template <unsigned N, bool Aligned> Xmm src(Cpu& c, const Insn& i) {
+    if (!(i.flags & IF_MEM)) return c.sse.xmm[i.r1];
+    Xmm v;
+    read_mem(c, i, c.ea(i), &v, N, Aligned && N == 16);
+    return v;
+}
+
+inline __m128i vec(const Xmm& x) { return _mm_load_si128(reinterpret_cast<const __m128i*>(x.q)); }
+inline Xmm xmm(__m128i v) {
+    Xmm x;
+    _mm_store_si128(reinterpret_cast<__m128i*>(x.q), v);
+    return x;
+}
+
+// ---- floating point through the host --------------------------------------------------------
+// The MXCSR the host runs a guest operation under: the guest's rounding, DAZ and FTZ with its
+// flags cleared and every exception masked. FTZ applies only while underflow is masked, so it
+// is dropped when the guest unmasks UE (the instruction then raises #XM instead).
+inline uint32_t host_csr(uint32_t guest) {
+    uint32_t v = (guest & ~mxcsr::FLAGS) | mxcsr::MASKS;
+    if (!(guest & mxcsr::UM)) v &= ~mxcsr::FTZ;
+    return v;
+}
+
+// Runs the asm `Text` (AT&T syntax) under the MXCSR in the local `csr` with the host's own
+// MXCSR saved around it; `csr` then holds the flags it raised. The variadic part continues the
+// output operand list (and may open the inputs).
+#define JITPC_SSE_HOST(Text, ...)                                                              \
+    uint32_t host_csr_ = 0;                                                                    \
+    asm volatile("stmxcsr %[h]\n\tldmxcsr %[c]\n\t" Text "\n\tstmxcsr %[c]\n\tldmxcsr %[h]" \
+                 : [c] "+m"(csr), [h] "+m"(host_csr_), __VA_ARGS__)
+
+// dst (a) op= src (b) under `csr`; returns the exception flags raised.
+using FpFn = uint32_t (*)(Xmm& a, const Xmm& b, uint32_t csr);
+
+// Lane shapes of floating-point operations: which lanes a result has and how wide they are.
+enum class Lanes : uint8_t { PS, SS, PD, SD };
+constexpr unsigned lane_count(Lanes l) { return l == Lanes::PS ? 4 : l == Lanes::PD ? 2 : 1; }
+constexpr bool lane_double(Lanes l) { return l == Lanes::PD || l == Lanes::SD; }
+// The memory operand's size for an operation with those lanes.
+constexpr unsigned lane_bytes(Lanes l) { return lane_count(l) > 1 ? 16 : lane_double(l) ? 8 : 4; }
+
+template <bool Double> uint64_t lane(const Xmm& x, unsigned k) {
+    if constexpr (Double) return x.q[k];
+    uint32_t v;
+    std::memcpy(&v, reinterpret_cast<const uint8_t*>(x.q) + 4 * k, 4);
+    return v;
+}
+template <bool Double> void set_lane(Xmm& x, unsigned k, uint64_t v) {
+    if constexpr (Double) x.q[k] = v;
+    else std::memcpy(reinterpret_cast<uint8_t*>(x.q) + 4 * k, &v, 4);
+}
+template <bool Double> bool is_denormal(uint64_t v) {
+    if constexpr (Double) return !(v & 0x7FF0000000000000ull) && (v & 0x000FFFFFFFFFFFFFull);
+    return !(v & 0x7F800000u) && (v & 0x007FFFFFu);
+}
+
+// An operation whose result can overflow or underflow (ADD/SUB/MUL/DIV, CVTPD2PS/CVTSD2SS).
+// With OE or UE unmasked the SDM's response differs from the masked one the host computes:
+//   - a tiny result raises underflow even when exact (the masked run flags only inexact ones);
+//   - no result is delivered, and PE reports whether the result rounded to the destination's
+//     precision with an unbounded exponent is inexact, not whether the denormalised or
+//     overflowed value is.
+// Lanes cannot be told apart in the host's flags, so then each lane runs alone (`scalar`, the
+// SS/SD form) and its PE comes from the x87 at 64-bit precision: a result that is exact there
+// is exact at 24 or 53 bits when its low significand bits are zero.
+struct Rounding {
+    FpFn scalar;
+    bool unary;          // a conversion of the source lane (CVTSD2SS), else a binary `op`
+    x87::BinOp op;
+    bool double_src;     // source lanes are doubles
+    bool double_dst;     // result lanes are doubles
+};
+
+template <const Rounding& R> bool inexact_unbounded(uint64_t a, uint64_t b, uint32_t guest) {
+    const auto load = [&](uint64_t v) {
+        if ((guest & mxcsr::DAZ) && (R.double_src ? is_denormal<true>(v) : is_denormal<false>(v)))
+            v &= R.double_src ? 0x8000000000000000ull : 0x80000000u;
+        return R.double_src ? x87::from_f64(v, 0x037F).v : x87::from_f32(uint32_t(v), 0x037F).v;
+    };
+    x87::Result r{load(b), 0};
+    if (!R.unary) r = x87::binary(R.op, load(a), load(b), 0x037F);
+    const uint64_t below = R.double_dst ? 0x7FF : 0xFFFFFFFFFFull;
+    return (r.sw & mxcsr::PE) || (r.v.mant & below);
+}
+
+// The exception flags of `a op b` (a the destination's old value) under the guest's MXCSR when
+// it unmasks OE or UE, lane by lane as above.
+template <const Rounding& R, unsigned NL> uint32_t unmasked_rounding_flags(const Xmm& a, const Xmm& b, uint32_t guest) {
+    const uint32_t unmasked = ~(guest >> mxcsr::MASK_SHIFT) & mxcsr::FLAGS;
+    uint32_t total = 0;
+    for (unsigned k = 0; k < NL; ++k) {
+        Xmm x, y;
+        const uint64_t ak = lane<R.double_src>(a, k), bk = lane<R.double_src>(b, k);
+        set_lane<R.double_src>(x, 0, ak);
+        set_lane<R.double_src>(y, 0, bk);
+        uint32_t f = R.scalar(x, y, host_csr(guest));
+        if ((unmasked & mxcsr::UE) && is_denormal<R.double_dst>(lane<R.double_dst>(x, 0))) f |= mxcsr::UE;
+        if (f & unmasked & (mxcsr::OE | mxcsr::UE))
+            f = (f & ~mxcsr::PE) | (inexact_unbounded<R>(ak, bk, guest) ? mxcsr::PE : 0);
+        total |= f;
+    }
+    return total;
+}
+
+// Records the exceptions an operation raised in MXCSR and raises #XM (#UD with
+// CR4.OSXMMEXCPT clear) if one is unmasked; the caller commits its result only after this
+// returns. An unmasked invalid, denormal or divide-by-zero stops the operation before any
+// result exists, so the post-computation flags of other lanes are not recorded then.
+inline void sse_exceptions(Cpu& c, uint32_t raised) {
+    const uint32_t unmasked = raised & ~(c.sse.mxcsr >> mxcsr::MASK_SHIFT) & mxcsr::FLAGS;
+    constexpr uint32_t PRE = mxcsr::IE | mxcsr::DE | mxcsr::ZE;
+    if (unmasked & PRE) raised &= PRE;
+    c.sse.mxcsr |= raised;
+    if (unmasked) raise_fault((c.cr4 & cr4::OSXMMEXCPT) ? VEC_XM : VEC_UD);
+}
+
+// An "xmm, xmm/mN" floating-point operation with NL result lanes; R describes it when its
+// result can overflow or underflow (else null).
+template <FpFn F, unsigned N, unsigned NL, const Rounding* R> void fp_op(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<N, true>(c, i);
+    Xmm d = xreg(c, i.r0);
+    const uint32_t guest = c.sse.mxcsr;
+    uint32_t raised = F(d, s, host_csr(guest));
+    if constexpr (R != nullptr)
+        if ((~guest & (mxcsr::UM | (mxcsr::OE << mxcsr::MASK_SHIFT))))
+            raised = unmasked_rounding_flags<*R, NL>(xreg(c, i.r0), s, guest);
+    sse_exceptions(c, raised);
+    xreg(c, i.r0) = d;
+}
+
+// Defines `uint32_t fn(Xmm&, const Xmm&, uint32_t csr)` running the host's "text src, dst".
+#define JITPC_FP_FN(fn, text)                                                   \
+    uint32_t fn(Xmm& a, const Xmm& b, uint32_t csr) {                           \
+        __m128i x = vec(a);                                                     \
+        const __m128i y = vec(b);                                               \
+        JITPC_SSE_HOST(text " %[y], %[x]", [x] "+x"(x) : [y] "x"(y));           \
+        a = xmm(x);                                                             \
+        return csr & mxcsr::FLAGS;                                              \
+    }
+
+// ---- integer and bitwise operations through the host ----------------------------------------
+// They read no MXCSR and raise nothing: the host's instruction is the definition.
+using IntFn = Xmm (*)(const Xmm& a, const Xmm& b);
+#define JITPC_INT_FN(fn, text)                                            \
+    Xmm fn(const Xmm& a, const Xmm& b) {                                  \
+        __m128i x = vec(a);                                               \
+        asm(text " %[y], %[x]" : [x] "+x"(x) : [y] "x"(vec(b)));          \
+        return xmm(x);                                                    \
+    }
+// "xmm, xmm/m128" (aligned).
+template <IntFn F> void int_op(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<16, true>(c, i);
+    xreg(c, i.r0) = F(xreg(c, i.r0), s);
+}
+
+// ---- MMX ------------------------------------------------------------------------------------
+// MM0-7 are the significands of the x87 physical registers R0-R7 (SDM Vol. 1, 9.5).
+inline uint64_t mm(const Cpu& c, unsigned r) { return c.fpu.st[r].mant; }
+// A write sets the register's exponent and sign bits to ones.
+inline void set_mm(Cpu& c, unsigned r, uint64_t v) { c.fpu.st[r] = {v, 0xFFFF}; }
+// Every MMX instruction but EMMS then leaves TOP = 0 and every tag valid.
+inline void mmx_transition(Cpu& c) {
+    c.fpu.fsw &= uint16_t(~0x3800);
+    c.fpu.ftw = 0;
+}
+// An instruction on MMX registers: #UD with CR0.EM, #NM with CR0.TS, then a pending unmasked
+// x87 exception is taken (#MF, or FERR# with CR0.NE clear) as by FWAIT. CR4.OSFXSR does not
+// matter.
+inline void mmx_guard(Cpu& c) {
+    if (c.cr0 & cr0::EM) raise_ud();
+    if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
+    fpu::pending_check(c);
+}
+// An SSE/SSE2 instruction with an MMX register operand (CVTPI2PS, MOVQ2DQ...): SSE's checks,
+// then a pending x87 exception.
+inline void guard_with_mm(Cpu& c) {
+    guard(c);
+    fpu::pending_check(c);
+}
+// The source of an "mm, mm/m64" form.
+inline uint64_t mm_src(Cpu& c, const Insn& i) {
+    if (!(i.flags & IF_MEM)) return mm(c, i.r1);
+    uint64_t v;
+    read_mem(c, i, c.ea(i), &v, 8, false);
+    return v;
+}
+// An MMX integer operation: dst = G(dst, src).
+using MmFn = uint64_t (*)(uint64_t a, uint64_t b);
+template <MmFn G> void mmx_op(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t s = mm_src(c, i);
+    set_mm(c, i.r0, G(mm(c, i.r0), s));
+    mmx_transition(c);
+}
+// The XMM instruction on the low quadwords gives the MMX instruction's result for the
+// element-wise operations.
+template <IntFn F> uint64_t on_low(uint64_t a, uint64_t b) { return F(Xmm{{a, 0}}, Xmm{{b, 0}}).q[0]; }
+
+// ---- binding --------------------------------------------------------------------------------
+inline bool is_xmm(const DecodeCtx& ctx, unsigned n) {
+    return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_XMM;
+}
+inline bool is_mm(const DecodeCtx& ctx, unsigned n) {
+    return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_MMX;
+}
+inline bool is_gpr32(const DecodeCtx& ctx, unsigned n) {
+    return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_GPR32;
+}
+// "xmm, xmm/m" and "mm, mm/m" forms.
+inline bool xmm_rm(const DecodeCtx& ctx) { return is_xmm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)); }
+inline bool mm_rm(const DecodeCtx& ctx) { return is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1)); }
+// An integer operation with an XMM form and (G not null) an MMX form.
+template <IntFn F, MmFn G = on_low<F>> Handler bind_int(const DecodeCtx& ctx, Insn&) {
+    if (xmm_rm(ctx)) return int_op<F>;
+    if constexpr (G != nullptr) return mm_rm(ctx) ? mmx_op<G> : nullptr;
+    return nullptr;
+}
+template <Handler H> Handler bind_xx(const DecodeCtx& ctx, Insn&) { return xmm_rm(ctx) ? H : nullptr; }
+
+
+}  // namespace jitpc::cpu::ops::sse

@@ -1,0 +1,125 @@
+// SSE/SSE2 conversions: between single and double precision, between packed integers and
+// floating point, and between XMM lanes and general registers (CVTSI2SS/SD, CVT(T)SS2SI,
+// CVT(T)SD2SI) and MMX registers (CVTPI2PS, CVT(T)PS2PI, CVTPI2PD, CVT(T)PD2PI). MXCSR's
+// rounding control applies except to the truncating CVTT forms; an out-of-range or NaN source
+// gives the integer indefinite 0x80000000 with IE.
+#include "cpu/ops/sse_common.h"
+
+namespace jitpc::cpu {
+namespace {
+
+using namespace ops::sse;
+
+// mnemonic, host instruction, source bytes, result lanes
+#define JITPC_SSE_CVT_OPS(X)                                                                     \
+    X(CVTPS2PD, cvtps2pd, 8, 2) X(CVTSS2SD, cvtss2sd, 4, 1) X(CVTDQ2PS, cvtdq2ps, 16, 4)           \
+    X(CVTPS2DQ, cvtps2dq, 16, 4) X(CVTTPS2DQ, cvttps2dq, 16, 4) X(CVTDQ2PD, cvtdq2pd, 8, 2)        \
+    X(CVTPD2DQ, cvtpd2dq, 16, 2) X(CVTTPD2DQ, cvttpd2dq, 16, 2)
+
+#define JITPC_DEFINE_CVT(M, insn, ...) JITPC_FP_FN(host_##insn, #insn)
+JITPC_SSE_CVT_OPS(JITPC_DEFINE_CVT)
+#undef JITPC_DEFINE_CVT
+
+// Double to single precision can overflow and underflow (sse_common.h, Rounding).
+JITPC_FP_FN(host_cvtpd2ps, "cvtpd2ps")
+JITPC_FP_FN(host_cvtsd2ss, "cvtsd2ss")
+constexpr Rounding round_cvtsd2ss{host_cvtsd2ss, true, x87::BinOp::Add, true, false};
+
+// CVTSI2SS/CVTSI2SD xmm, r/m32: the low lane from a signed integer, the rest kept.
+#define JITPC_FROM_INT_FN(fn, text)                                                     \
+    uint32_t fn(Xmm& a, uint32_t v, uint32_t csr) {                                     \
+        __m128i x = vec(a);                                                             \
+        JITPC_SSE_HOST(text " %[v], %[x]", [x] "+x"(x) : [v] "r"(v));                   \
+        a = xmm(x);                                                                     \
+        return csr & mxcsr::FLAGS;                                                      \
+    }
+JITPC_FROM_INT_FN(host_cvtsi2ss, "cvtsi2ssl")
+JITPC_FROM_INT_FN(host_cvtsi2sd, "cvtsi2sdl")
+
+template <uint32_t (*F)(Xmm&, uint32_t, uint32_t)> void from_int(Cpu& c, const Insn& i) {
+    guard(c);
+    const uint32_t v = (i.flags & IF_MEM) ? c.read<uint32_t>(i.seg, c.ea(i)) : c.gpr[i.r1];
+    Xmm d = xreg(c, i.r0);
+    sse_exceptions(c, F(d, v, host_csr(c.sse.mxcsr)));
+    xreg(c, i.r0) = d;
+}
+
+// CVT(T)SS2SI/CVT(T)SD2SI r32, xmm/mN.
+#define JITPC_TO_INT_FN(fn, text)                                                       \
+    uint32_t fn(const Xmm& a, uint32_t& out, uint32_t csr) {                            \
+        JITPC_SSE_HOST(text " %[y], %[r]", [r] "=r"(out) : [y] "x"(vec(a)));            \
+        return csr & mxcsr::FLAGS;                                                      \
+    }
+JITPC_TO_INT_FN(host_cvtss2si, "cvtss2si")
+JITPC_TO_INT_FN(host_cvttss2si, "cvttss2si")
+JITPC_TO_INT_FN(host_cvtsd2si, "cvtsd2si")
+JITPC_TO_INT_FN(host_cvttsd2si, "cvttsd2si")
+
+template <uint32_t (*F)(const Xmm&, uint32_t&, uint32_t), unsigned N> void to_int(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<N, false>(c, i);
+    uint32_t v;
+    sse_exceptions(c, F(s, v, host_csr(c.sse.mxcsr)));
+    c.gpr[i.r0] = v;
+}
+
+// The MMX forms run the XMM instruction on the low quadword (the other lanes are zero and
+// raise nothing). CVTPI2PS keeps the destination's upper half. An MMX register operand makes
+// them MMX instructions too: a pending x87 exception is taken first, then the x87 state
+// switches to MMX, before a SIMD floating-point exception is raised (as the host does; the
+// SDM does not order the two).
+template <FpFn F, bool KeepHigh> void cvt_from_mm(Cpu& c, const Insn& i) {
+    const bool mm_source = !(i.flags & IF_MEM);
+    if (mm_source) guard_with_mm(c);
+    else guard(c);
+    Xmm d{{mm_src(c, i), 0}};
+    if (mm_source) mmx_transition(c);
+    sse_exceptions(c, F(d, d, host_csr(c.sse.mxcsr)));
+    if (KeepHigh) d.q[1] = xreg(c, i.r0).q[1];
+    xreg(c, i.r0) = d;
+}
+template <FpFn F, unsigned N> void cvt_to_mm(Cpu& c, const Insn& i) {
+    guard_with_mm(c);
+    const Xmm s = src<N, true>(c, i);
+    Xmm d{{s.q[0], N == 16 ? s.q[1] : 0}};
+    mmx_transition(c);
+    sse_exceptions(c, F(d, d, host_csr(c.sse.mxcsr)));
+    set_mm(c, i.r0, d.q[0]);
+}
+template <Handler H> Handler bind_from_mm(const DecodeCtx& ctx, Insn&) {
+    return is_xmm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+}
+template <Handler H> Handler bind_to_mm(const DecodeCtx& ctx, Insn&) {
+    return is_mm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+}
+
+template <Handler H> Handler bind_from_int(const DecodeCtx& ctx, Insn&) {
+    return is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+}
+template <Handler H> Handler bind_to_int(const DecodeCtx& ctx, Insn&) {
+    return is_gpr32(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+}
+
+}  // namespace
+
+void register_sse_convert(Binder* t) {
+#define JITPC_BIND_CVT(M, insn, N, NL) t[ZYDIS_MNEMONIC_##M] = bind_xx<fp_op<host_##insn, N, NL, nullptr>>;
+    JITPC_SSE_CVT_OPS(JITPC_BIND_CVT)
+#undef JITPC_BIND_CVT
+    t[ZYDIS_MNEMONIC_CVTPD2PS] = bind_xx<fp_op<host_cvtpd2ps, 16, 2, &round_cvtsd2ss>>;
+    t[ZYDIS_MNEMONIC_CVTSD2SS] = bind_xx<fp_op<host_cvtsd2ss, 8, 1, &round_cvtsd2ss>>;
+    t[ZYDIS_MNEMONIC_CVTPI2PS] = bind_from_mm<cvt_from_mm<host_cvtdq2ps, true>>;
+    t[ZYDIS_MNEMONIC_CVTPI2PD] = bind_from_mm<cvt_from_mm<host_cvtdq2pd, false>>;
+    t[ZYDIS_MNEMONIC_CVTPS2PI] = bind_to_mm<cvt_to_mm<host_cvtps2dq, 8>>;
+    t[ZYDIS_MNEMONIC_CVTTPS2PI] = bind_to_mm<cvt_to_mm<host_cvttps2dq, 8>>;
+    t[ZYDIS_MNEMONIC_CVTPD2PI] = bind_to_mm<cvt_to_mm<host_cvtpd2dq, 16>>;
+    t[ZYDIS_MNEMONIC_CVTTPD2PI] = bind_to_mm<cvt_to_mm<host_cvttpd2dq, 16>>;
+    t[ZYDIS_MNEMONIC_CVTSI2SS] = bind_from_int<from_int<host_cvtsi2ss>>;
+    t[ZYDIS_MNEMONIC_CVTSI2SD] = bind_from_int<from_int<host_cvtsi2sd>>;
+    t[ZYDIS_MNEMONIC_CVTSS2SI] = bind_to_int<to_int<host_cvtss2si, 4>>;
+    t[ZYDIS_MNEMONIC_CVTTSS2SI] = bind_to_int<to_int<host_cvttss2si, 4>>;
+    t[ZYDIS_MNEMONIC_CVTSD2SI] = bind_to_int<to_int<host_cvtsd2si, 8>>;
+    t[ZYDIS_MNEMONIC_CVTTSD2SI] = bind_to_int<to_int<host_cvttsd2si, 8>>;
+}
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,225 @@
+// SSE/SSE2 and MMX data movement: whole-register moves (aligned, unaligned, non-temporal),
+// scalar and half-register moves, MOVD/MOVQ between XMM or MM registers and general registers or
+// memory, MOVQ2DQ/MOVDQ2Q, MASKMOVDQU/MASKMOVQ, EMMS.
+#include "cpu/ops/sse_common.h"
+#include "cpu/ops/system_parts.h"
+
+namespace jitpc::cpu {
+namespace {
+
+using namespace ops::sse;
+
+// Stores the low N bytes of `v` (the high quadword with High) at the memory operand.
+template <unsigned N, bool Aligned, bool High = false> void store(Cpu& c, const Insn& i, const Xmm& v) {
+    write_mem(c, i, c.ea(i), High ? &v.q[1] : v.q, N, Aligned);
+}
+
+// MOVAPS/MOVUPS/MOVAPD/MOVUPD/MOVDQA/MOVDQU/MOVNT*: the whole register.
+template <bool Aligned> void mov_load(Cpu& c, const Insn& i) {
+    guard(c);
+    xreg(c, i.r0) = src<16, Aligned>(c, i);
+}
+template <bool Aligned> void mov_store(Cpu& c, const Insn& i) {
+    guard(c);
+    store<16, Aligned>(c, i, xreg(c, i.r0));
+}
+
+// MOVSS/MOVSD: register to register moves the low lane only; a load zeroes the rest.
+template <unsigned N> void movs_load(Cpu& c, const Insn& i) {
+    guard(c);
+    if (i.flags & IF_MEM) {
+        xreg(c, i.r0) = src<N, false>(c, i);
+    } else {
+        uint8_t* d = reinterpret_cast<uint8_t*>(xreg(c, i.r0).q);
+        std::memcpy(d, xreg(c, i.r1).q, N);
+    }
+}
+template <unsigned N> void movs_store(Cpu& c, const Insn& i) {
+    guard(c);
+    store<N, false>(c, i, xreg(c, i.r0));
+}
+
+// MOVQ xmm, xmm/m64 and MOVQ xmm/m64, xmm: the low quadword, the high one zeroed in a register.
+void movq_load(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<8, false>(c, i);
+    xreg(c, i.r0) = Xmm{{s.q[0], 0}};
+}
+void movq_store(Cpu& c, const Insn& i) {
+    guard(c);
+    store<8, false>(c, i, xreg(c, i.r0));
+}
+
+// MOVLPS/MOVLPD/MOVHPS/MOVHPD xmm, m64: one quadword, the other kept; MOVHLPS and MOVLHPS
+// take it from a register's other half.
+template <unsigned Dst> void movhl_load(Cpu& c, const Insn& i) {
+    guard(c);
+    uint64_t v;
+    read_mem(c, i, c.ea(i), &v, 8, false);
+    xreg(c, i.r0).q[Dst] = v;
+}
+template <unsigned Dst> void movhl_store(Cpu& c, const Insn& i) {
+    guard(c);
+    store<8, false, Dst == 1>(c, i, xreg(c, i.r0));
+}
+void movhlps(Cpu& c, const Insn& i) {
+    guard(c);
+    xreg(c, i.r0).q[0] = xreg(c, i.r1).q[1];
+}
+void movlhps(Cpu& c, const Insn& i) {
+    guard(c);
+    xreg(c, i.r0).q[1] = xreg(c, i.r1).q[0];
+}
+
+// MOVD xmm, r/m32 (zero-extended) and MOVD r/m32, xmm.
+void movd_load(Cpu& c, const Insn& i) {
+    guard(c);
+    const uint32_t v = (i.flags & IF_MEM) ? c.read<uint32_t>(i.seg, c.ea(i)) : c.gpr[i.r1];
+    xreg(c, i.r0) = Xmm{{v, 0}};
+}
+void movd_store(Cpu& c, const Insn& i) {
+    guard(c);
+    if (i.flags & IF_MEM) c.write<uint32_t>(i.seg, c.ea(i), uint32_t(xreg(c, i.r0).q[0]));
+    else c.gpr[i.r0] = uint32_t(xreg(c, i.r1).q[0]);
+}
+
+// MASKMOVDQU/MASKMOVQ: the bytes of r0 whose mask byte in r1 has its top bit set, to
+// DS:(E)DI. Only the span from the first to the last selected byte is checked (an empty mask
+// touches nothing).
+void mask_store(Cpu& c, const Insn& i, const uint8_t* v, const uint8_t* m, int n) {
+    int first = -1, last = -1;
+    for (int k = 0; k < n; ++k)
+        if (m[k] & 0x80) {
+            if (first < 0) first = k;
+            last = k;
+        }
+    if (first < 0) return;
+    const uint32_t di = i.asize == 4 ? c.gpr[EDI] : c.gpr[EDI] & 0xFFFF;
+    const uint32_t off = di + uint32_t(first), len = uint32_t(last - first + 1);
+    if (!c.in_segment(i.seg, off, len, true)) c.seg_fault(i.seg);
+    const uint32_t lin = c.seg[i.seg].base + off;
+    c.mmu.probe_write(lin, len, c.user());
+    for (int k = first; k <= last; ++k)
+        if (m[k] & 0x80) c.write_linear<uint8_t>(lin + uint32_t(k - first), v[k]);
+}
+void maskmovdqu(Cpu& c, const Insn& i) {
+    guard(c);
+    mask_store(c, i, reinterpret_cast<const uint8_t*>(xreg(c, i.r0).q),
+               reinterpret_cast<const uint8_t*>(xreg(c, i.r1).q), 16);
+}
+void maskmovq(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t v = mm(c, i.r0), m = mm(c, i.r1);
+    mask_store(c, i, reinterpret_cast<const uint8_t*>(&v), reinterpret_cast<const uint8_t*>(&m), 8);
+    mmx_transition(c);
+}
+
+// The MMX-register moves: MOVD/MOVQ to and from MM registers, MOVNTQ, and MOVQ2DQ/MOVDQ2Q
+// between the two files (both an SSE2 and an MMX instruction: SSE's checks, then a pending
+// x87 exception).
+void movd_mm_load(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    set_mm(c, i.r0, (i.flags & IF_MEM) ? c.read<uint32_t>(i.seg, c.ea(i)) : c.gpr[i.r1]);
+    mmx_transition(c);
+}
+void movd_mm_store(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    if (i.flags & IF_MEM) c.write<uint32_t>(i.seg, c.ea(i), uint32_t(mm(c, i.r0)));
+    else c.gpr[i.r0] = uint32_t(mm(c, i.r1));
+    mmx_transition(c);
+}
+void movq_mm_load(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    set_mm(c, i.r0, mm_src(c, i));
+    mmx_transition(c);
+}
+void movq_mm_store(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t v = mm(c, i.r0);
+    write_mem(c, i, c.ea(i), &v, 8, false);
+    mmx_transition(c);
+}
+void movq2dq(Cpu& c, const Insn& i) {
+    guard_with_mm(c);
+    xreg(c, i.r0) = Xmm{{mm(c, i.r1), 0}};
+    mmx_transition(c);
+}
+void movdq2q(Cpu& c, const Insn& i) {
+    guard_with_mm(c);
+    set_mm(c, i.r0, xreg(c, i.r1).q[0]);
+    mmx_transition(c);
+}
+// EMMS: TOP = 0 as for any MMX instruction, but every tag empty (SDM Vol. 1, table 9-2).
+void emms(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    mmx_transition(c);
+    c.fpu.ftw = 0xFFFF;
+}
+
+// Binders: "xmm, xmm/m" loads, "m, xmm" stores. A store opcode with a register destination
+// (0F 29 /r, F3 0F 11 /r, 66 0F D6 /r...) copies its second operand into its first, as the load does.
+template <Handler Load, Handler Store> Handler bind_move(const DecodeCtx& ctx, Insn&) {
+    if (is_xmm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1))) return Load;
+    if (ctx.is_mem(0) && is_xmm(ctx, 1)) return Store;
+    return nullptr;
+}
+Handler bind_movd(const DecodeCtx& ctx, Insn&) {
+    if (is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_load;
+    if (is_xmm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_store;
+    if (is_mm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_mm_load;
+    if (is_mm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_mm_store;
+    return nullptr;
+}
+Handler bind_movq(const DecodeCtx& ctx, Insn& i) {
+    if (is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1))) return movq_mm_load;
+    if (ctx.is_mem(0) && is_mm(ctx, 1)) return movq_mm_store;
+    return bind_move<movq_load, movq_store>(ctx, i);
+}
+Handler bind_movntq(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) && is_mm(ctx, 1) ? movq_mm_store : nullptr; }
+Handler bind_movq2dq(const DecodeCtx& ctx, Insn&) { return is_xmm(ctx, 0) && is_mm(ctx, 1) ? movq2dq : nullptr; }
+Handler bind_movdq2q(const DecodeCtx& ctx, Insn&) { return is_mm(ctx, 0) && is_xmm(ctx, 1) ? movdq2q : nullptr; }
+template <Handler H> Handler bind_xmm_xmm(const DecodeCtx& ctx, Insn&) {
+    return is_xmm(ctx, 0) && is_xmm(ctx, 1) ? H : nullptr;
+}
+template <unsigned Half> Handler bind_half(const DecodeCtx& ctx, Insn&) {
+    if (is_xmm(ctx, 0) && ctx.is_mem(1)) return movhl_load<Half>;
+    if (ctx.is_mem(0) && is_xmm(ctx, 1)) return movhl_store<Half>;
+    return nullptr;
+}
+template <Handler H> Handler bind_store_only(const DecodeCtx& ctx, Insn&) {
+    return ctx.is_mem(0) && is_xmm(ctx, 1) ? H : nullptr;
+}
+template <Handler H, bool Xmm> Handler bind_maskmov(const DecodeCtx& ctx, Insn& i) {
+    if (Xmm ? !is_xmm(ctx, 0) || !is_xmm(ctx, 1) : !is_mm(ctx, 0) || !is_mm(ctx, 1)) return nullptr;
+    if (!(ctx.zi.attributes & ZYDIS_ATTRIB_HAS_SEGMENT)) i.seg = DS;
+    return H;
+}
+
+}  // namespace
+
+void register_sse_move(Binder* t) {
+    for (auto m : {ZYDIS_MNEMONIC_MOVAPS, ZYDIS_MNEMONIC_MOVAPD, ZYDIS_MNEMONIC_MOVDQA})
+        t[m] = bind_move<mov_load<true>, mov_store<true>>;
+    for (auto m : {ZYDIS_MNEMONIC_MOVUPS, ZYDIS_MNEMONIC_MOVUPD, ZYDIS_MNEMONIC_MOVDQU})
+        t[m] = bind_move<mov_load<false>, mov_store<false>>;
+    for (auto m : {ZYDIS_MNEMONIC_MOVNTPS, ZYDIS_MNEMONIC_MOVNTPD, ZYDIS_MNEMONIC_MOVNTDQ})
+        t[m] = bind_store_only<mov_store<true>>;
+    t[ZYDIS_MNEMONIC_MOVSS] = bind_move<movs_load<4>, movs_store<4>>;
+    chain_binder(t, ZYDIS_MNEMONIC_MOVSD, bind_move<movs_load<8>, movs_store<8>>);  // also the string MOVSD
+    t[ZYDIS_MNEMONIC_MOVLPS] = bind_half<0>;
+    t[ZYDIS_MNEMONIC_MOVLPD] = bind_half<0>;
+    t[ZYDIS_MNEMONIC_MOVHPS] = bind_half<1>;
+    t[ZYDIS_MNEMONIC_MOVHPD] = bind_half<1>;
+    t[ZYDIS_MNEMONIC_MOVHLPS] = bind_xmm_xmm<movhlps>;
+    t[ZYDIS_MNEMONIC_MOVLHPS] = bind_xmm_xmm<movlhps>;
+    t[ZYDIS_MNEMONIC_MOVD] = bind_movd;
+    t[ZYDIS_MNEMONIC_MOVQ] = bind_movq;
+    t[ZYDIS_MNEMONIC_MASKMOVDQU] = bind_maskmov<maskmovdqu, true>;
+    t[ZYDIS_MNEMONIC_MASKMOVQ] = bind_maskmov<maskmovq, false>;
+    t[ZYDIS_MNEMONIC_MOVNTQ] = bind_movntq;
+    t[ZYDIS_MNEMONIC_MOVQ2DQ] = bind_movq2dq;
+    t[ZYDIS_MNEMONIC_MOVDQ2Q] = bind_movdq2q;
+    t[ZYDIS_MNEMONIC_EMMS] = ops::bind_fixed<emms>;
+}
+
+}  // namespace jitpc::cpu
