@@ -116,7 +116,7 @@ void Bios::start_linux(RealModeCall& call) {
 }
 
 // A Multiboot kernel is loaded again from its file and entered in the state its specification
-// promises, as QEMU's option ROM does at every boot. The trapping OUT retires to next_eip.
+// promises, as QEMU's option ROM does at every boot. The trapping OUT retires to next_rip.
 void Bios::start_multiboot(RealModeCall& call) {
     cpu::Cpu& c = call.cpu();
     load_multiboot(mem_, c, cfg_.kernel.path, cfg_.kernel.cmdline, cfg_.kernel.initrd_path);

@@ -1,6 +1,13 @@
 // The project's decoded-instruction form, produced once per instruction by cpu/decode.cpp from
 // Zydis's output and cached with the code block. The interpreter calls `fn`; the JIT reads the
 // same fields to emit host code. 32 bytes, so a block of them stays in a few cache lines.
+//
+// 64-bit mode needs no wider fields: the only 64-bit immediate (MOV r64, imm64) belongs to an
+// instruction without a memory operand, so its high half goes in `disp`; the only 64-bit
+// displacement (the moffs of MOV AL/AX/EAX/RAX, [moffs64]) to one without an immediate, so its
+// high half goes in `imm`; a RIP-relative operand keeps its signed 32-bit displacement in `disp`
+// (base NO_REG, the RIP-relative fact a flag bit). Other displacements and immediates are at
+// most 32 bits and sign-extend.
 #pragma once
 
 #include <cstdint>

@@ -12,7 +12,7 @@ namespace jitpc::jit {
 class Engine;
 
 // Runs one instruction with the interpreter's semantics, as the interpreter's dispatcher would:
-// next_eip, the handler, eip, the instruction count. Returns nonzero when the block must stop
+// next_rip, the handler, rip, the instruction count. Returns nonzero when the block must stop
 // after it: a fault (left in Cpu::pending_fault), an exit request, the count limit, or a change to
 // translations or code (the code epoch moved).
 extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i);

@@ -365,7 +365,7 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
     if (saves_guest_regs) fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
 }
 
-// Brings CpuState::eip and icount to the start of the current instruction (before anything
+// Brings CpuState::rip and icount to the start of the current instruction (before anything
 // that may fault or look at them).
 void Translator::sync_position() {
     if (synced_off_ != off_) a.add(x::dword_ptr(CPU, EIP), int32_t(off_ - synced_off_));

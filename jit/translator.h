@@ -5,7 +5,7 @@
 //
 // State the translator tracks while emitting, so the CPU state in memory is brought up to date
 // only where something can observe it (a helper call, a fault, the block's exits):
-// - EIP and the instruction count: the offset and index CpuState::eip and rbp stand for.
+// - EIP and the instruction count: the offset and index CpuState::rip and rbp stand for.
 // - The arithmetic flags: in CpuState::flags, or in the host's EFLAGS after an inline ALU op
 //   (FlagState below).
 #pragma once
@@ -177,7 +177,7 @@ public:
     void exit_indirect();
     // eax = the guest EIP of the instruction after this one (clobbers host flags).
     void next_eip_to_eax();
-    // Keeps eax in CpuState::next_eip (unused by generated code) across code that needs eax.
+    // Keeps eax in CpuState::next_rip (unused by generated code) across code that needs eax.
     void park_eax();
     void unpark_eax();
 
@@ -233,7 +233,7 @@ private:
     const cpu::Insn* insn_ = nullptr;
     unsigned k_ = 0;            // index of the instruction being emitted
     uint32_t off_ = 0;          // its offset from the block's first byte
-    uint32_t synced_off_ = 0;   // offset CpuState::eip stands for
+    uint32_t synced_off_ = 0;   // offset CpuState::rip stands for
     unsigned synced_count_ = 0; // instructions of this block counted in rbp
     // Where the guest's arithmetic flags are at this point of the emitted code.
     struct FlagState {

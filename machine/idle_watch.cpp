@@ -1,5 +1,6 @@
 #include "machine/idle_watch.h"
 
+#include "cpu/print.h"
 #include "logging/log.h"
 
 namespace jitpc::machine {
@@ -12,7 +13,7 @@ void IdleWatch::restart(uint64_t now, uint64_t retired) {
 }
 
 void IdleWatch::halted(uint64_t now, uint64_t retired, uint64_t activity, bool awaits_input,
-                       uint16_t cs, uint32_t eip) {
+                       uint16_t cs, uint64_t rip, cpu::CpuMode mode) {
     if (activity != activity_ || awaits_input) {
         activity_ = activity;
         restart(now, retired);
@@ -27,8 +28,8 @@ void IdleWatch::halted(uint64_t now, uint64_t retired, uint64_t activity, bool a
     pacing_ = true;
     static logging::Site hint{logging::CONSOLE, "idle-guest", 1};
     hint.print("the guest has only halted and taken timer interrupts for %llu s of virtual time "
-               "(halted at %04x:%08x); its idle time now passes at host speed",
-               static_cast<unsigned long long>(span / TICKS_PER_SECOND), cs, eip);
+               "(halted at %s); its idle time now passes at host speed",
+               static_cast<unsigned long long>(span / TICKS_PER_SECOND), cpu::ip_text(cs, rip, mode).c_str());
 }
 
 }  // namespace jitpc::machine

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "cpu/mode.h"
 #include "machine/clock.h"
 #include "machine/realtime_pacer.h"
 
@@ -20,7 +21,7 @@ public:
     // activity count, whether a host input feeds a device the guest listens to (a guest
     // waiting for its user is not stuck), and where the CPU halted.
     void halted(uint64_t now, uint64_t retired, uint64_t activity, bool awaits_input, uint16_t cs,
-                uint32_t eip);
+                uint64_t rip, cpu::CpuMode mode);
     // After the clock jumped over a halt to `tick`: waits for the host clock when pacing.
     void pace(uint64_t tick) {
         if (pacing_) pacer_.wait_for(tick);

@@ -341,7 +341,7 @@ int Machine::run() {
             const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
             if (can_wake && wake_event != Clock::NEVER) {
                 idle_watch_.halted(cpu.icount, cpu.icount - idle_ticks, bus.activity, input_can_wake(),
-                                   cpu.seg[cpu::CS].sel, cpu.rip);
+                                   cpu.seg[cpu::CS].sel, cpu.rip, cpu.mode());
                 const uint64_t to = std::min(clock.next_due(), budget);
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;

@@ -15,7 +15,7 @@ void jcc(Cpu& c, const Insn& i) {
     if (c.flags.cond(i.aux)) c.jump_near(rel_target(c, i), i.osize);
 }
 
-// The return address is taken before jump_near replaces next_eip; push() commits ESP last.
+// The return address is taken before jump_near replaces next_rip; push() commits ESP last.
 template <typename T> void call_to(Cpu& c, uint32_t target) {
     const T ret = T(c.next_rip);
     c.jump_near(target, sizeof(T));

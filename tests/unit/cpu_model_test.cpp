@@ -40,7 +40,7 @@ struct ModelFixture : test::SystemFixture {
         reg(ECX) = subleaf;
         load({0x0F, 0xA2});
         run(1);
-        return {reg(EAX), reg(EBX), reg(ECX), reg(EDX)};
+        return {uint32_t(reg(EAX)), uint32_t(reg(EBX)), uint32_t(reg(ECX)), uint32_t(reg(EDX))};
     }
 };
 
