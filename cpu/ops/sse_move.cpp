@@ -119,7 +119,7 @@ void maskmovq(Cpu& c, const Insn& i) {
 // x87 exception).
 void movd_mm_load(Cpu& c, const Insn& i) {
     mmx_guard(c);
-    set_mm(c, i.r0, (i.flags & IF_MEM) ? c.read<uint32_t>(i.seg, c.ea(i)) : c.gpr[i.r1]);
+    set_mm(c, i.r0, (i.flags & IF_MEM) ? c.read<uint32_t>(i.seg, c.ea(i)) : c.reg<uint32_t>(i.r1));
     mmx_transition(c);
 }
 void movd_mm_store(Cpu& c, const Insn& i) {
