@@ -1,13 +1,11 @@
 #include "cpu/decode.h"
 
 #include "cpu/cpu.h"
+#include "cpu/insn_table.h"
 #include "cpu/isa_features.h"
-#include "cpu/ops/groups.h"
 #include "logging/log.h"
 
 namespace jitpc::cpu {
-
-Binder Decoder::table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
 
 void handler_ud(Cpu& c, const Insn&) { c.raise_pending(GuestFault{VEC_UD, 0}); }
 void handler_gp0(Cpu&, const Insn&) { raise_gp(0); }
@@ -32,10 +30,6 @@ ZydisMachineMode zydis_mode(CpuMode m) {
 }
 
 namespace {
-
-struct RegisterTableInit {
-    RegisterTableInit() { register_all_groups(Decoder::table); }
-};
 
 uint8_t seg_index(ZydisRegister r) {
     switch (r) {
@@ -63,8 +57,7 @@ uint8_t gpr_or_none(ZydisRegister r) {
 
 }  // namespace
 
-Decoder::Decoder(const CpuModel& model) : features_(model.features) {
-    static RegisterTableInit once;
+Decoder::Decoder(const CpuModel& model) : table_(InsnTable::get()), features_(model.features) {
     init_decoder(dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
     init_decoder(dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 }
@@ -154,25 +147,14 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
         }
     }
 
-    switch (zi.meta.category) {
-    case ZYDIS_CATEGORY_COND_BR:
-    case ZYDIS_CATEGORY_UNCOND_BR:
-    case ZYDIS_CATEGORY_CALL:
-    case ZYDIS_CATEGORY_RET:
-    case ZYDIS_CATEGORY_INTERRUPT:
-    case ZYDIS_CATEGORY_SYSCALL:
-    case ZYDIS_CATEGORY_SYSRET:
-        out.flags |= IF_END_BLOCK;
-        break;
-    default: break;
-    }
-
     // An instruction of a feature the model lacks is not there at all: its mnemonic is dropped
     // too, so nothing downstream (the JIT's emitters) takes it for the instruction.
     const std::optional<FeatureSet> needs = required_features(zi);
     const bool present = needs && !(needs->bits & ~features_.bits);
     if (!present) out.mnemonic = ZYDIS_MNEMONIC_INVALID;
-    const Binder bind = present ? table[zi.mnemonic] : nullptr;
+    const InsnInfo& info = table_[out.mnemonic];
+    if (info.ends_block) out.flags |= IF_END_BLOCK;
+    const Binder bind = present ? info.bind : nullptr;
     const DecodeCtx ctx{zi, ops, zi.operand_count_visible, mode};
     Handler h = bind ? bind(ctx, out) : nullptr;
     if (!h) {

@@ -1,6 +1,7 @@
 // Zydis → Insn. Zydis runs once per instruction when a block is first decoded; execution never
-// calls it again. Each mnemonic has a binder (cpu/ops/) that picks the handler specialised for
-// the instruction's operand forms and sizes; a mnemonic without a binder is not part of the
+// calls it again, nor does the JIT. Each mnemonic's entry in the instruction table
+// (cpu/insn_table.h) has a binder (cpu/ops/) that picks the handler specialised for the
+// instruction's operand forms and sizes; a mnemonic without a binder is not part of the
 // emulated CPU and decodes to a #UD.
 #pragma once
 
@@ -14,6 +15,8 @@
 #include "cpu/mode.h"
 
 namespace jitpc::cpu {
+
+class InsnTable;
 
 struct DecodeCtx {
     const ZydisDecodedInstruction& zi;
@@ -42,10 +45,8 @@ public:
     // everything decodes to #UD there (logged under -d unimp).
     Status decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out) const;
 
-    // Registration: each group in cpu/ops/ fills the slots of the mnemonics it implements.
-    static Binder table[ZYDIS_MNEMONIC_MAX_VALUE + 1];
-
 private:
+    const InsnTable& table_;
     ZydisDecoder dec16_, dec32_;
     FeatureSet features_;
 };

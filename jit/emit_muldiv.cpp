@@ -1,4 +1,4 @@
-// MUL, IMUL and DIV.
+// MUL, IMUL and DIV (cpu/ops/muldiv.cpp).
 // - MUL/IMUL: the host's CF and OF are the guest's; SF, ZF and PF are undefined on the host
 //   and, per docs/undefined.md, come from the low half of the product (the destination of the
 //   2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
@@ -102,7 +102,7 @@ bool divide(Translator& t) {
 
 }  // namespace
 
-void register_muldiv_emitters(Emitter* e) {
+void register_muldiv_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_IMUL] = imul;
     e[ZYDIS_MNEMONIC_MUL] = accumulator<false>;
     e[ZYDIS_MNEMONIC_DIV] = divide;

@@ -1,4 +1,4 @@
-// Shifts and rotates of a register by a constant or by CL, with the flags of
+// Shifts and rotates (cpu/ops/shift.cpp) of a register by a constant or by CL, with the flags of
 // docs/undefined.md. The host computes the result, CF, SF, ZF and PF of a shift exactly when
 // the masked count is below the operand width; what it leaves undefined is recovered here:
 // - AF (shifts) is 0 for the guest: a FlagKind normalises it.
@@ -192,7 +192,7 @@ template <bool Left> bool rotate(Translator& t) {
 
 }  // namespace
 
-void register_shift_emitters(Emitter* e) {
+void register_shift_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_SHL] = shift<Shift::Shl>;
     e[ZYDIS_MNEMONIC_SHR] = shift<Shift::Shr>;
     e[ZYDIS_MNEMONIC_SAR] = shift<Shift::Sar>;

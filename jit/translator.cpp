@@ -23,24 +23,21 @@ void count_by(x::Assembler& a, int32_t n) {
     if (n) a.lea(COUNT, x::ptr(COUNT, n));
 }
 
-struct EmitterTable {
-    Emitter t[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
-    EmitterTable() {
-        register_alu_emitters(t);
-        register_move_emitters(t);
-        register_branch_emitters(t);
-        register_system_emitters(t);
-        register_shift_emitters(t);
-        register_cond_emitters(t);
-        register_muldiv_emitters(t);
-        register_string_emitters(t);
-    }
-};
-const EmitterTable emitters;
-
 }  // namespace
 
-Translator::Translator(Engine& e, cpu::Block& b, unsigned variant) : e_(e), b_(b), variant_(variant) {
+void register_emitters() {
+    static const bool once = [] {
+#define JITPC_REGISTER_EMIT_GROUP(name) register_##name##_emitters(GroupEmitters(#name));
+        JITPC_EMIT_GROUPS(JITPC_REGISTER_EMIT_GROUP)
+#undef JITPC_REGISTER_EMIT_GROUP
+        return true;
+    }();
+    (void)once;
+}
+
+Translator::Translator(Engine& e, cpu::Block& b, unsigned variant)
+    : e_(e), b_(b), variant_(variant), table_(cpu::InsnTable::get()) {
+    register_emitters();
     code_.init(asmjit::Environment::host());
     code_.attach(&a);
     cpu::init_decoder(dec_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
@@ -518,7 +515,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     if (recompute) {
         // Not when nothing needs them any more: this instruction does not read them or access
         // memory again, and none after it sees them before they are written.
-        const bool reads = zi_->cpu_flags && (zi_->cpu_flags->tested & cpu::EFLAGS_ARITH);
+        const bool reads = table_[insn_->mnemonic].flags_read;
         if (!reads && last_access && !(live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH))
             drop_flags();
         else
@@ -810,27 +807,6 @@ bool gpr(ZydisRegister r) {
            (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI);
 }
 
-// Instructions that cannot fault or leave the block when their operands are general registers
-// and immediates; every other instruction may show the flags to the guest (an exception frame
-// holds EFLAGS, and the next block may read them).
-bool cannot_fault(ZydisMnemonic m) {
-    switch (m) {
-    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
-    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_NEG:
-    case ZYDIS_MNEMONIC_NOT: case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SBB: case ZYDIS_MNEMONIC_INC:
-    case ZYDIS_MNEMONIC_DEC: case ZYDIS_MNEMONIC_IMUL: case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR:
-    case ZYDIS_MNEMONIC_SAR: case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR: case ZYDIS_MNEMONIC_MOV:
-    case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_LEA: case ZYDIS_MNEMONIC_NOP:
-    case ZYDIS_MNEMONIC_BSWAP: case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_CWD:
-    case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_CLC: case ZYDIS_MNEMONIC_STC:
-    case ZYDIS_MNEMONIC_CMC:
-        return true;
-    default:
-        return (m >= ZYDIS_MNEMONIC_CMOVB && m <= ZYDIS_MNEMONIC_CMOVZ) ||
-               (m >= ZYDIS_MNEMONIC_SETB && m <= ZYDIS_MNEMONIC_SETZ && m != ZYDIS_MNEMONIC_SETSSBSY);
-    }
-}
-
 struct FlagUse {
     uint32_t reads = 0;
     uint32_t kills = 0;                      // surely written
@@ -838,19 +814,19 @@ struct FlagUse {
     bool observes = true;  // may fault or leave: every flag is live before it
 };
 
-FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* ops) {
+// What the instruction table says of the instruction's flags, and whether its operands make it
+// possibly fault (memory, or registers other than the general ones).
+FlagUse flag_use(const cpu::InsnInfo& info, const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* ops) {
     FlagUse u;
-    if (!cannot_fault(zi.mnemonic) || !zi.cpu_flags) return u;
+    if (info.may_fault) return u;
     bool memory = false;
     for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
         const ZydisDecodedOperand& o = ops[n];
         if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.type != ZYDIS_MEMOP_TYPE_AGEN) memory = true;
         if (o.type == ZYDIS_OPERAND_TYPE_REGISTER && !gpr(o.reg.value)) return u;
     }
-    const uint32_t written = (zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
-                              zi.cpu_flags->undefined) & cpu::EFLAGS_ARITH;
-    u.reads = zi.cpu_flags->tested & cpu::EFLAGS_ARITH;
-    u.kills = written;
+    u.reads = info.flags_read;
+    u.kills = info.flags_killed;
     // A shift or rotate writes flags only when its masked count is not 0: by CL, maybe not.
     switch (zi.mnemonic) {
     case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:
@@ -861,7 +837,7 @@ FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* o
     }
     if (memory) return u;  // it may fault, so it observes; what it surely writes is still known
     u.observes = false;
-    u.may_write = written;
+    u.may_write = info.flags_written;
     return u;
 }
 
@@ -878,7 +854,7 @@ void Translator::find_dead_flags() {
     for (unsigned k = 0; k < count; ++k) {
         Decoded& d = decoded_insns_[k];
         d.ok = decode(d, k, off);
-        if (d.ok) use[k] = flag_use(d.zi, d.ops);
+        if (d.ok) use[k] = flag_use(table_[d.zi.mnemonic], d.zi, d.ops);
         off += b_.insns[k].len;
     }
     live_after_.assign(count, 0);
@@ -904,7 +880,7 @@ void Translator::emit_instruction(unsigned k) {
     zi_ = &d.zi;
     ops_ = d.ops;
     const uint8_t written = decoded ? written_gprs() : 0xFF;
-    const Emitter em = decoded ? emitters.t[zi_->mnemonic] : nullptr;
+    const cpu::Emitter em = decoded ? table_[insn_->mnemonic].emit : nullptr;
     if (!em || !em(*this)) fallback();
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();

@@ -1,5 +1,5 @@
 // Translation of one decoded block into host code. Each instruction is either emitted inline by
-// the emitter registered for its mnemonic (jit/emit_*.cpp) or runs through jit_exec with the
+// the emitter of its mnemonic's entry in the instruction table (jit/emit_<group>.cpp) or runs through jit_exec with the
 // interpreter's semantics; an emitter that does not handle a form returns false before
 // emitting anything, and the instruction falls back.
 //
@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "cpu/block_cache.h"
+#include "jit/emitters.h"
 #include "cpu/state.h"
 
 namespace jitpc::jit {
@@ -225,6 +226,7 @@ private:
     Engine& e_;
     cpu::Block& b_;
     unsigned variant_;
+    const cpu::InsnTable& table_;
     asmjit::CodeHolder code_;
     ZydisDecoder dec_;
     std::vector<Decoded> decoded_insns_;  // zi_ and ops_ point into the current one
@@ -270,16 +272,5 @@ private:
     // Out-of-line code (memory slow paths), emitted after the block's body.
     std::deque<std::function<void()>> cold_;
 };
-
-// Emitters, one table for all mnemonics, filled by the emit_*.cpp files.
-using Emitter = bool (*)(Translator& t);
-void register_alu_emitters(Emitter* table);
-void register_move_emitters(Emitter* table);
-void register_branch_emitters(Emitter* table);
-void register_system_emitters(Emitter* table);
-void register_shift_emitters(Emitter* table);
-void register_cond_emitters(Emitter* table);
-void register_muldiv_emitters(Emitter* table);
-void register_string_emitters(Emitter* table);
 
 }  // namespace jitpc::jit

@@ -1,5 +1,8 @@
-// Data movement: MOV, MOVZX/MOVSX, LEA, PUSH, POP, XCHG of registers and the sign extensions
-// of the accumulator, on the host registers holding the guest's. None of these touch the flags.
+// Data movement (cpu/ops/datamov.cpp): MOV, MOVZX/MOVSX, LEA, XCHG of registers, BSWAP, the
+// sign extensions of the accumulator, on the host registers holding the guest's; SETcc and
+// CMOVcc, the same host instruction on the guest's flags (Translator::flags_to_host guarantees
+// every bit a condition reads is defined).
+#include "cpu/ops/cond_family.h"
 #include "cpu/state.h"
 #include "jit/translator.h"
 
@@ -97,53 +100,6 @@ bool lea(Translator& t) {
     return true;
 }
 
-// PUSH and POP with a 32-bit stack (the variant) and a 32-bit operand: the memory access comes
-// first, so a fault leaves ESP unchanged.
-bool push(Translator& t) {
-    const auto& s = t.op(0);
-    if (!t.stack32() || t.insn().osize != 4) return false;
-    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto r = Translator::guest_reg(s.reg.value);
-        if (!r || r->size() != 4) return false;
-        t.a.mov(x::eax, *r);
-    } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-        t.a.mov(x::eax, uint32_t(s.imm.value.u));
-    } else if (s.type == ZYDIS_OPERAND_TYPE_MEMORY) {
-        // The operand's address uses ESP before the push.
-        if (!t.effective_address(s)) return false;
-        t.load(4, t.insn().seg);
-    } else {
-        return false;
-    }
-    t.a.lea(x::esi, x::ptr(ESP.r64(), -4));
-    t.store(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(ESP.r64(), -4));
-    return true;
-}
-
-bool pop(Translator& t) {
-    const auto& d = t.op(0);
-    if (!t.stack32() || t.insn().osize != 4 || d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto r = Translator::guest_reg(d.reg.value);
-    if (!r || r->size() != 4) return false;
-    t.a.mov(x::esi, ESP);
-    t.load(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(ESP.r64(), 4));
-    t.a.mov(*r, x::eax);  // POP ESP keeps the value read
-    return true;
-}
-
-// LEAVE: ESP = EBP, then EBP = pop. The load comes first, so a fault changes neither.
-bool leave(Translator& t) {
-    if (!t.stack32() || t.insn().osize != 4) return false;
-    const x::Gp EBP = guest_gpr(cpu::EBP);
-    t.a.mov(x::esi, EBP);
-    t.load(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(EBP.r64(), 4));
-    t.a.mov(EBP, x::eax);
-    return true;
-}
-
 bool bswap(Translator& t) {
     auto r = Translator::guest_reg(t.op(0).reg.value);
     if (!r || r->size() != 4) return false;
@@ -190,24 +146,60 @@ bool sign_to_edx(Translator& t) {
     return true;
 }
 
+// Register destinations only (AL..BL: AH..BH cannot be named next to the REX registers).
+bool setcc(Translator& t) {
+    const auto& d = t.op(0);
+    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    auto dst = Translator::guest_reg(d.reg.value);
+    if (!dst) return false;
+    t.flags_to_host();
+    t.a.set(x::CondCode(cpu::ops::cond_of(cpu::ops::SETCC, ZydisMnemonic(t.insn().mnemonic))), *dst);
+    return true;
+}
+
+// A memory source is read whether or not the condition holds (docs/undefined.md), so it is
+// loaded first; reading the flags may call a helper, so the value waits on the stack (two
+// pushes keep the stack aligned for that call).
+bool cmovcc(Translator& t) {
+    auto dst = Translator::guest_reg(t.op(0).reg.value);
+    if (!dst) return false;
+    const auto& s = t.op(1);
+    const x::CondCode cc = x::CondCode(cpu::ops::cond_of(cpu::ops::CMOVCC, ZydisMnemonic(t.insn().mnemonic)));
+    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        auto src = Translator::guest_reg(s.reg.value);
+        if (!src) return false;
+        t.flags_to_host();
+        t.a.cmov(cc, *dst, *src);
+        return true;
+    }
+    if (s.type != ZYDIS_OPERAND_TYPE_MEMORY || !t.effective_address(s)) return false;
+    t.load(dst->size(), t.insn().seg);
+    t.a.push(x::rax);
+    t.a.push(x::rax);
+    t.flags_to_host();
+    t.a.pop(x::rdx);
+    t.a.pop(x::rdx);
+    t.a.cmov(cc, *dst, x::edx.cloneAs(*dst));
+    return true;
+}
+
 }  // namespace
 
-void register_move_emitters(Emitter* e) {
+void register_datamov_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_NOP] = nop;
     e[ZYDIS_MNEMONIC_PAUSE] = nop;
     e[ZYDIS_MNEMONIC_MOV] = mov;
     e[ZYDIS_MNEMONIC_MOVZX] = extend<false>;
     e[ZYDIS_MNEMONIC_MOVSX] = extend<true>;
     e[ZYDIS_MNEMONIC_LEA] = lea;
-    e[ZYDIS_MNEMONIC_PUSH] = push;
-    e[ZYDIS_MNEMONIC_LEAVE] = leave;
     e[ZYDIS_MNEMONIC_BSWAP] = bswap;
-    e[ZYDIS_MNEMONIC_POP] = pop;
     e[ZYDIS_MNEMONIC_XCHG] = xchg;
     e[ZYDIS_MNEMONIC_CBW] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CWDE] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CWD] = sign_to_edx;
     e[ZYDIS_MNEMONIC_CDQ] = sign_to_edx;
+    for (ZydisMnemonic m : cpu::ops::SETCC) e[m] = setcc;
+    for (ZydisMnemonic m : cpu::ops::CMOVCC) e[m] = cmovcc;
 }
 
 }  // namespace jitpc::jit

@@ -1,5 +1,6 @@
-// Control transfers that end a block: direct jumps and calls (linked block to block when the
+// Control transfers (cpu/ops/control.cpp) that end a block: direct jumps and calls (linked block to block when the
 // target is in the same physical page) and returns (back to the dispatcher).
+#include "cpu/ops/cond_family.h"
 #include "cpu/state.h"
 #include "jit/translator.h"
 
@@ -47,19 +48,10 @@ bool jmp(Translator& t) {
     return true;
 }
 
-// In condition-code order (the low nibble of the Jcc opcode).
-constexpr ZydisMnemonic JCC[16] = {
-    ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB,  ZYDIS_MNEMONIC_JNB,
-    ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ, ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE,
-    ZYDIS_MNEMONIC_JS, ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP,  ZYDIS_MNEMONIC_JNP,
-    ZYDIS_MNEMONIC_JL, ZYDIS_MNEMONIC_JNL, ZYDIS_MNEMONIC_JLE, ZYDIS_MNEMONIC_JNLE};
-
 bool jcc(Translator& t) {
     int64_t target;
     if (!relative_target(t, target)) return false;
-    unsigned cc = 0;
-    while (JCC[cc] != t.zi().mnemonic) ++cc;
-    t.branch(cc, target, t.next_offset());
+    t.branch(cpu::ops::cond_of(cpu::ops::JCC, ZydisMnemonic(t.insn().mnemonic)), target, t.next_offset());
     return true;
 }
 
@@ -106,9 +98,9 @@ bool ret(Translator& t) {
 
 }  // namespace
 
-void register_branch_emitters(Emitter* e) {
+void register_control_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_JMP] = jmp;
-    for (ZydisMnemonic m : JCC) e[m] = jcc;
+    for (ZydisMnemonic m : cpu::ops::JCC) e[m] = jcc;
     e[ZYDIS_MNEMONIC_CALL] = call;
     e[ZYDIS_MNEMONIC_RET] = ret;
 }

@@ -1,4 +1,4 @@
-// Integer ALU instructions emitted as the same host instruction on the host registers that
+// Integer ALU instructions (cpu/ops/arith.cpp) emitted as the same host instruction on the host registers that
 // hold the guest's: the host's EFLAGS then are the guest's (translator.h, FlagKind).
 #include "jit/translator.h"
 
@@ -135,7 +135,7 @@ template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translat
 
 }  // namespace
 
-void register_alu_emitters(Emitter* e) {
+void register_arith_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_ADD] = binary<x::Inst::kIdAdd, FlagKind::Exact, false>;
     e[ZYDIS_MNEMONIC_SUB] = binary<x::Inst::kIdSub, FlagKind::Exact, false>;
     e[ZYDIS_MNEMONIC_ADC] = binary<x::Inst::kIdAdc, FlagKind::Exact, true>;
