@@ -51,6 +51,11 @@ uint8_t reg_index(ZydisRegister r) {
     return static_cast<uint8_t>(ZydisRegisterGetId(r));
 }
 
+bool gpr(ZydisRegister r) {
+    const ZydisRegisterClass c = ZydisRegisterGetClass(r);
+    return c == ZYDIS_REGCLASS_GPR8 || c == ZYDIS_REGCLASS_GPR16 || c == ZYDIS_REGCLASS_GPR32;
+}
+
 uint8_t gpr_or_none(ZydisRegister r) {
     return r == ZYDIS_REGISTER_NONE ? NO_REG : static_cast<uint8_t>(ZydisRegisterGetId(r));
 }
@@ -117,18 +122,21 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
     else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_FS) out.seg = FS;
     else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_GS) out.seg = GS;
 
+    if (zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) out.flags |= IF_FAR;
+    out.flags |= IF_GPR_ONLY;
     unsigned nregs = 0, nimms = 0;
     for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
         const ZydisDecodedOperand& op = ops[n];
         switch (op.type) {
         case ZYDIS_OPERAND_TYPE_REGISTER:
             // Third register operands (SHLD/SHRD's CL) are implied by the handler.
-            if (nregs == 0) out.r0 = reg_index(op.reg.value);
-            else if (nregs == 1) out.r1 = reg_index(op.reg.value);
+            if (nregs == 0) out.r0 = reg_index(op.reg.value), out.flags |= IF_R0;
+            else if (nregs == 1) out.r1 = reg_index(op.reg.value), out.flags |= IF_R1;
+            if (!gpr(op.reg.value)) out.flags &= uint8_t(~IF_GPR_ONLY);
             ++nregs;
             break;
         case ZYDIS_OPERAND_TYPE_MEMORY:
-            out.flags |= IF_MEM;
+            out.flags |= IF_MEM | (n == 0 ? IF_MEM_FIRST : 0);
             out.base = gpr_or_none(op.mem.base);
             out.index = gpr_or_none(op.mem.index);
             out.scale = op.mem.scale == 8 ? 3 : op.mem.scale == 4 ? 2 : op.mem.scale == 2 ? 1 : 0;
@@ -140,6 +148,7 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
             out.imm2 = op.ptr.segment;
             break;
         case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+            out.flags |= IF_IMM;
             if (nimms++ == 0) out.imm = static_cast<uint32_t>(op.imm.value.u);
             else out.imm2 = static_cast<uint16_t>(op.imm.value.u);
             break;

@@ -53,7 +53,7 @@ private:
 
 // Handlers shared by the decoder and binders.
 // A Zydis decoder for the emulated P6: the extensions Zydis enables by default but a P6 does
-// not have are off (the JIT decodes again with the same settings).
+// not have are off (the coverage sweep decodes with the same settings).
 void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw);
 // Zydis's name for the mode (the tracer disassembles with it).
 ZydisMachineMode zydis_mode(CpuMode m);

@@ -17,6 +17,7 @@
 #include <Zydis/Zydis.h>
 
 #include <cstdint>
+#include <string_view>
 
 #include "cpu/decode.h"
 #include "cpu/model.h"
@@ -37,6 +38,12 @@ struct InsnInfo {
     // included); written by every form whatever its operands; left undefined.
     uint16_t flags_read = 0, flags_written = 0, flags_killed = 0, flags_undefined = 0;
     bool ends_block = false;  // a control transfer: every form ends its block
+    // General registers written (bit n: register n by encoding, the 8/16-bit ones counted as
+    // their 32-bit register): by hidden operands; by the explicit ones, bit n for Insn::r0/r1
+    // (bits 2-3 the same when a memory operand comes first, IF_MEM_FIRST).
+    uint8_t implicit_gprs = 0, writes_regs = 0;
+    uint8_t implicit_memory = 0;  // hidden memory operands (the stack, string operands)
+    bool agen = false;            // its memory operand is an address computation (LEA)
     // Whether it may fault or leave the block even when all its operands are general registers
     // and immediates (memory operands may always fault).
     bool may_fault = true;
@@ -44,6 +51,8 @@ struct InsnInfo {
     // its forms differ in them (the string MOVSD and SSE2's): the decoder asks per form.
     FeatureSet features;
     bool features_vary = false;
+
+    bool of_group(std::string_view g) const { return group && g == group; }
 };
 
 class InsnTable {

@@ -15,24 +15,23 @@ const x::Gp ESP = guest_gpr(cpu::ESP);
 // The target as an offset from the block's first byte; 32-bit operand size only (a 16-bit one
 // truncates EIP).
 bool relative_target(Translator& t, int64_t& target) {
-    const auto& o = t.op(0);
-    if (o.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !o.imm.is_relative || t.insn().osize != 4) return false;
-    target = int64_t(t.next_offset()) + o.imm.value.s;
+    if (t.op(0).kind != Translator::Kind::Imm || t.insn().osize != 4) return false;
+    target = int64_t(t.next_offset()) + t.imm();
     return true;
 }
 
 // The target of an indirect JMP/CALL (register or memory, 32-bit operand) into eax.
 bool indirect_target(Translator& t) {
     const auto& o = t.op(0);
-    if (t.insn().osize != 4 || t.zi().meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR) return false;
-    if (o.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto r = Translator::guest_reg(o.reg.value);
-        if (!r || r->size() != 4) return false;
+    if (t.insn().osize != 4 || (t.insn().flags & cpu::IF_FAR)) return false;
+    if (o.kind == Translator::Kind::Reg) {
+        auto r = t.reg(o);
+        if (!r) return false;
         t.clobber_flags();
         t.a.mov(x::eax, *r);
         return true;
     }
-    if (o.type != ZYDIS_OPERAND_TYPE_MEMORY || !t.effective_address(o)) return false;
+    if (o.kind != Translator::Kind::Mem || !t.effective_address()) return false;
     t.load(4, t.insn().seg);
     return true;
 }
@@ -72,7 +71,7 @@ bool call(Translator& t) {
         t.exit_to(target);
         return true;
     }
-    if (t.op(0).type == ZYDIS_OPERAND_TYPE_REGISTER && t.op(0).reg.value == ZYDIS_REGISTER_ESP)
+    if (t.op(0).kind == Translator::Kind::Reg && t.op(0).reg == cpu::ESP)
         return false;  // CALL ESP jumps to the value before the push
     if (!indirect_target(t)) return false;
     t.park_eax();
@@ -84,10 +83,8 @@ bool call(Translator& t) {
 
 bool ret(Translator& t) {
     // Zydis names RETF "ret" too: far returns change CS and maybe privilege, so they fall back.
-    if (t.zi().meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR || !t.stack32() || t.insn().osize != 4)
-        return false;
-    const auto& o = t.op(0);
-    const uint32_t release = o.type == ZYDIS_OPERAND_TYPE_IMMEDIATE ? uint32_t(o.imm.value.u) : 0;
+    if ((t.insn().flags & cpu::IF_FAR) || !t.stack32() || t.insn().osize != 4) return false;
+    const uint32_t release = t.op(0).kind == Translator::Kind::Imm ? t.insn().imm : 0;
     t.clobber_flags();
     t.a.mov(x::esi, ESP);
     t.load(4, cpu::SS);

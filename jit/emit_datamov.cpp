@@ -12,22 +12,21 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp ESP = guest_gpr(cpu::ESP);
-
 bool mov(Translator& t) {
     const auto& d = t.op(0);
     const auto& s = t.op(1);
-    if (d.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto dst = Translator::guest_reg(d.reg.value);
+    using K = Translator::Kind;
+    if (d.kind == K::Reg) {
+        auto dst = t.reg(d);
         if (!dst) return false;
-        if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-            auto src = Translator::guest_reg(s.reg.value);
+        if (s.kind == K::Reg) {
+            auto src = t.reg(s);
             if (!src) return false;
             t.a.mov(*dst, *src);
-        } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-            t.a.mov(*dst, asmjit::imm(int64_t(s.imm.value.s)));
-        } else if (s.type == ZYDIS_OPERAND_TYPE_MEMORY) {
-            if (!t.effective_address(s)) return false;
+        } else if (s.kind == K::Imm) {
+            t.a.mov(*dst, asmjit::imm(t.imm()));
+        } else if (s.kind == K::Mem) {
+            if (!t.effective_address()) return false;
             t.load(dst->size(), t.insn().seg);
             t.a.mov(*dst, x::eax.cloneAs(*dst));
         } else {
@@ -35,18 +34,18 @@ bool mov(Translator& t) {
         }
         return true;
     }
-    if (d.type != ZYDIS_OPERAND_TYPE_MEMORY) return false;
-    const unsigned size = d.size / 8;
-    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto src = Translator::guest_reg(s.reg.value);
-        if (!src || !t.effective_address(d)) return false;
+    if (d.kind != K::Mem) return false;
+    const unsigned size = t.insn().osize;
+    if (s.kind == K::Reg) {
+        auto src = t.reg(s);
+        if (!src || !t.effective_address()) return false;
         if (src->size() == 4)
             t.a.mov(x::eax, *src);
         else
             t.a.movzx(x::eax, *src);
-    } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-        if (!t.effective_address(d)) return false;
-        t.a.mov(x::eax, uint32_t(s.imm.value.u));
+    } else if (s.kind == K::Imm) {
+        if (!t.effective_address()) return false;
+        t.a.mov(x::eax, t.insn().imm);
     } else {
         return false;
     }
@@ -54,15 +53,16 @@ bool mov(Translator& t) {
     return true;
 }
 
+// The source's size is the binder's aux (cpu/ops/datamov.cpp, Extend).
 template <bool Signed> bool extend(Translator& t) {
-    const auto& d = t.op(0);
     const auto& s = t.op(1);
-    auto dst = Translator::guest_reg(d.reg.value);
+    const unsigned size = t.insn().aux;
+    auto dst = t.reg(t.op(0));
     if (!dst) return false;
-    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER && s.reg.value >= ZYDIS_REGISTER_AH &&
-        s.reg.value <= ZYDIS_REGISTER_BH) {
+    if (s.kind == Translator::Kind::Reg && size == 1 && s.reg >= cpu::AH) {
         // AH..BH cannot be named next to the REX registers: extended in eax (from AH) first.
-        t.a.mov(x::eax, guest_gpr(s.reg.value - ZYDIS_REGISTER_AH));
+        if (!(t.insn().flags & cpu::IF_GPR_ONLY)) return false;
+        t.a.mov(x::eax, guest_gpr(s.reg - cpu::AH));
         if (Signed)
             t.a.movsx(x::eax, x::ah);
         else
@@ -71,13 +71,12 @@ template <bool Signed> bool extend(Translator& t) {
         return true;
     }
     x::Gp src;
-    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto r = Translator::guest_reg(s.reg.value);
+    if (s.kind == Translator::Kind::Reg) {
+        auto r = t.reg(s, size);
         if (!r) return false;
         src = *r;
-    } else if (s.type == ZYDIS_OPERAND_TYPE_MEMORY) {
-        if (!t.effective_address(s)) return false;
-        const unsigned size = s.size / 8;
+    } else if (s.kind == Translator::Kind::Mem) {
+        if (!t.effective_address()) return false;
         t.load(size, t.insn().seg);
         if (size == 1)
             src = x::al;
@@ -94,14 +93,14 @@ template <bool Signed> bool extend(Translator& t) {
 }
 
 bool lea(Translator& t) {
-    auto dst = Translator::guest_reg(t.op(0).reg.value);
-    if (!dst || dst->size() != 4 || !t.effective_address(t.op(1))) return false;
+    auto dst = t.reg(t.op(0));
+    if (!dst || dst->size() != 4 || !t.effective_address()) return false;
     t.a.mov(*dst, x::esi);
     return true;
 }
 
 bool bswap(Translator& t) {
-    auto r = Translator::guest_reg(t.op(0).reg.value);
+    auto r = t.reg(t.op(0));
     if (!r || r->size() != 4) return false;
     t.a.bswap(*r);
     return true;
@@ -114,8 +113,7 @@ bool nop(Translator&) { return true; }
 bool xchg(Translator& t) {
     const auto& d = t.op(0);
     const auto& s = t.op(1);
-    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER || s.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto r1 = Translator::guest_reg(d.reg.value), r2 = Translator::guest_reg(s.reg.value);
+    auto r1 = t.reg(d), r2 = t.reg(s);
     if (!r1 || !r2) return false;
     t.a.xchg(*r1, *r2);
     return true;
@@ -148,9 +146,7 @@ bool sign_to_edx(Translator& t) {
 
 // Register destinations only (AL..BL: AH..BH cannot be named next to the REX registers).
 bool setcc(Translator& t) {
-    const auto& d = t.op(0);
-    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto dst = Translator::guest_reg(d.reg.value);
+    auto dst = t.reg(t.op(0), 1);
     if (!dst) return false;
     t.flags_to_host();
     t.a.set(x::CondCode(cpu::ops::cond_of(cpu::ops::SETCC, ZydisMnemonic(t.insn().mnemonic))), *dst);
@@ -161,18 +157,18 @@ bool setcc(Translator& t) {
 // loaded first; reading the flags may call a helper, so the value waits on the stack (two
 // pushes keep the stack aligned for that call).
 bool cmovcc(Translator& t) {
-    auto dst = Translator::guest_reg(t.op(0).reg.value);
+    auto dst = t.reg(t.op(0));
     if (!dst) return false;
     const auto& s = t.op(1);
     const x::CondCode cc = x::CondCode(cpu::ops::cond_of(cpu::ops::CMOVCC, ZydisMnemonic(t.insn().mnemonic)));
-    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto src = Translator::guest_reg(s.reg.value);
+    if (s.kind == Translator::Kind::Reg) {
+        auto src = t.reg(s);
         if (!src) return false;
         t.flags_to_host();
         t.a.cmov(cc, *dst, *src);
         return true;
     }
-    if (s.type != ZYDIS_OPERAND_TYPE_MEMORY || !t.effective_address(s)) return false;
+    if (s.kind != Translator::Kind::Mem || !t.effective_address()) return false;
     t.load(dst->size(), t.insn().seg);
     t.a.push(x::rax);
     t.a.push(x::rax);

@@ -15,15 +15,15 @@ const x::Gp ESP = guest_gpr(cpu::ESP);
 bool push(Translator& t) {
     const auto& s = t.op(0);
     if (!t.stack32() || t.insn().osize != 4) return false;
-    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto r = Translator::guest_reg(s.reg.value);
-        if (!r || r->size() != 4) return false;
+    if (s.kind == Translator::Kind::Reg) {
+        auto r = t.reg(s);
+        if (!r) return false;
         t.a.mov(x::eax, *r);
-    } else if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-        t.a.mov(x::eax, uint32_t(s.imm.value.u));
-    } else if (s.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+    } else if (s.kind == Translator::Kind::Imm) {
+        t.a.mov(x::eax, t.insn().imm);
+    } else if (s.kind == Translator::Kind::Mem) {
         // The operand's address uses ESP before the push.
-        if (!t.effective_address(s)) return false;
+        if (!t.effective_address()) return false;
         t.load(4, t.insn().seg);
     } else {
         return false;
@@ -35,10 +35,9 @@ bool push(Translator& t) {
 }
 
 bool pop(Translator& t) {
-    const auto& d = t.op(0);
-    if (!t.stack32() || t.insn().osize != 4 || d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto r = Translator::guest_reg(d.reg.value);
-    if (!r || r->size() != 4) return false;
+    if (!t.stack32() || t.insn().osize != 4) return false;
+    auto r = t.reg(t.op(0));
+    if (!r) return false;
     t.a.mov(x::esi, ESP);
     t.load(4, cpu::SS);
     t.a.lea(ESP, x::ptr(ESP.r64(), 4));

@@ -32,8 +32,8 @@ void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {
 
 template <Str S> bool string_op(Translator& t) {
     const cpu::Insn& i = t.insn();
-    // MOVSD is also SSE2's scalar move: the category tells them apart.
-    if (t.zi().meta.category != ZYDIS_CATEGORY_STRINGOP || i.asize != 4 ||
+    // MOVSD and CMPSD are also SSE2's: those have explicit operands.
+    if ((i.flags & (cpu::IF_R0 | cpu::IF_MEM)) || i.asize != 4 ||
         (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
         return false;
     const unsigned size = i.osize;

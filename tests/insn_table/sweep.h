@@ -12,7 +12,7 @@
 
 namespace jitpc::opcodes {
 
-// Calls fn(zi, bytes, mode) for each form that decodes in each of `modes`; a form without ModRM
+// Calls fn(zi, ops, bytes, mode) for each form (ops: all operands, hidden ones included) that decodes in each of `modes`; a form without ModRM
 // does not depend on the byte after the opcode, so its first decode stands for all 256.
 template <typename Fn> void each_form(const std::vector<ZydisMachineMode>& modes, Fn&& fn) {
     static const std::vector<std::vector<uint8_t>> maps = {{}, {0x0F}, {0x0F, 0x38}, {0x0F, 0x3A}};
@@ -40,7 +40,11 @@ template <typename Fn> void each_form(const std::vector<ZydisMachineMode>& modes
                             if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&zd, &ctx, b.data(),
                                                                             b.size(), &zi)))
                                 continue;
-                            fn(zi, b, mode);
+                            ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+                            if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&zd, &ctx, &zi, ops,
+                                                                         zi.operand_count)))
+                                continue;
+                            fn(zi, ops, b, mode);
                             if (!(zi.attributes & ZYDIS_ATTRIB_HAS_MODRM)) break;
                         }
     }

@@ -50,8 +50,8 @@ struct Sweep {
 Sweep sweep(const cpu::CpuModel& m) {
     Sweep out;
     const cpu::Decoder ours(m);
-    opcodes::each_form(modes_of(m), [&](const ZydisDecodedInstruction& zi, const std::vector<uint8_t>& b,
-                                      ZydisMachineMode mode) {
+    opcodes::each_form(modes_of(m), [&](const ZydisDecodedInstruction& zi, const ZydisDecodedOperand*,
+                                        const std::vector<uint8_t>& b, ZydisMachineMode mode) {
         const auto needs = cpu::required_features(zi);
         const bool ours_too = needs && !(needs->bits & ~m.features.bits);
         cpu::Insn insn;
