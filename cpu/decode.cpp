@@ -1,13 +1,11 @@
 #include "cpu/decode.h"
 
 #include "cpu/cpu.h"
+#include "cpu/insn_table.h"
 #include "cpu/isa_features.h"
-#include "cpu/ops/groups.h"
 #include "logging/log.h"
 
 namespace jitpc::cpu {
-
-Binder Decoder::table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
 
 void handler_ud(Cpu& c, const Insn&) { c.raise_pending(GuestFault{VEC_UD, 0}); }
 void handler_gp0(Cpu&, const Insn&) { raise_gp(0); }
@@ -33,10 +31,6 @@ ZydisMachineMode zydis_mode(CpuMode m) {
 
 namespace {
 
-struct RegisterTableInit {
-    RegisterTableInit() { register_all_groups(Decoder::table); }
-};
-
 uint8_t seg_index(ZydisRegister r) {
     switch (r) {
     case ZYDIS_REGISTER_ES: return ES;
@@ -57,14 +51,18 @@ uint8_t reg_index(ZydisRegister r) {
     return static_cast<uint8_t>(ZydisRegisterGetId(r));
 }
 
+bool gpr(ZydisRegister r) {
+    const ZydisRegisterClass c = ZydisRegisterGetClass(r);
+    return c == ZYDIS_REGCLASS_GPR8 || c == ZYDIS_REGCLASS_GPR16 || c == ZYDIS_REGCLASS_GPR32;
+}
+
 uint8_t gpr_or_none(ZydisRegister r) {
     return r == ZYDIS_REGISTER_NONE ? NO_REG : static_cast<uint8_t>(ZydisRegisterGetId(r));
 }
 
 }  // namespace
 
-Decoder::Decoder(const CpuModel& model) : features_(model.features) {
-    static RegisterTableInit once;
+Decoder::Decoder(const CpuModel& model) : table_(InsnTable::get()), features_(model.features) {
     init_decoder(dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
     init_decoder(dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 }
@@ -124,18 +122,21 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
     else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_FS) out.seg = FS;
     else if (a & ZYDIS_ATTRIB_HAS_SEGMENT_GS) out.seg = GS;
 
+    if (zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) out.flags |= IF_FAR;
+    out.flags |= IF_GPR_ONLY;
     unsigned nregs = 0, nimms = 0;
     for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
         const ZydisDecodedOperand& op = ops[n];
         switch (op.type) {
         case ZYDIS_OPERAND_TYPE_REGISTER:
             // Third register operands (SHLD/SHRD's CL) are implied by the handler.
-            if (nregs == 0) out.r0 = reg_index(op.reg.value);
-            else if (nregs == 1) out.r1 = reg_index(op.reg.value);
+            if (nregs == 0) out.r0 = reg_index(op.reg.value), out.flags |= IF_R0;
+            else if (nregs == 1) out.r1 = reg_index(op.reg.value), out.flags |= IF_R1;
+            if (!gpr(op.reg.value)) out.flags &= uint8_t(~IF_GPR_ONLY);
             ++nregs;
             break;
         case ZYDIS_OPERAND_TYPE_MEMORY:
-            out.flags |= IF_MEM;
+            out.flags |= IF_MEM | (n == 0 ? IF_MEM_FIRST : 0);
             out.base = gpr_or_none(op.mem.base);
             out.index = gpr_or_none(op.mem.index);
             out.scale = op.mem.scale == 8 ? 3 : op.mem.scale == 4 ? 2 : op.mem.scale == 2 ? 1 : 0;
@@ -147,6 +148,7 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
             out.imm2 = op.ptr.segment;
             break;
         case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+            out.flags |= IF_IMM;
             if (nimms++ == 0) out.imm = static_cast<uint32_t>(op.imm.value.u);
             else out.imm2 = static_cast<uint16_t>(op.imm.value.u);
             break;
@@ -154,25 +156,14 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
         }
     }
 
-    switch (zi.meta.category) {
-    case ZYDIS_CATEGORY_COND_BR:
-    case ZYDIS_CATEGORY_UNCOND_BR:
-    case ZYDIS_CATEGORY_CALL:
-    case ZYDIS_CATEGORY_RET:
-    case ZYDIS_CATEGORY_INTERRUPT:
-    case ZYDIS_CATEGORY_SYSCALL:
-    case ZYDIS_CATEGORY_SYSRET:
-        out.flags |= IF_END_BLOCK;
-        break;
-    default: break;
-    }
-
     // An instruction of a feature the model lacks is not there at all: its mnemonic is dropped
     // too, so nothing downstream (the JIT's emitters) takes it for the instruction.
     const std::optional<FeatureSet> needs = required_features(zi);
     const bool present = needs && !(needs->bits & ~features_.bits);
     if (!present) out.mnemonic = ZYDIS_MNEMONIC_INVALID;
-    const Binder bind = present ? table[zi.mnemonic] : nullptr;
+    const InsnInfo& info = table_[out.mnemonic];
+    if (info.ends_block) out.flags |= IF_END_BLOCK;
+    const Binder bind = present ? info.bind : nullptr;
     const DecodeCtx ctx{zi, ops, zi.operand_count_visible, mode};
     Handler h = bind ? bind(ctx, out) : nullptr;
     if (!h) {

@@ -1,6 +1,7 @@
 // Zydis → Insn. Zydis runs once per instruction when a block is first decoded; execution never
-// calls it again. Each mnemonic has a binder (cpu/ops/) that picks the handler specialised for
-// the instruction's operand forms and sizes; a mnemonic without a binder is not part of the
+// calls it again, nor does the JIT. Each mnemonic's entry in the instruction table
+// (cpu/insn_table.h) has a binder (cpu/ops/) that picks the handler specialised for the
+// instruction's operand forms and sizes; a mnemonic without a binder is not part of the
 // emulated CPU and decodes to a #UD.
 #pragma once
 
@@ -14,6 +15,8 @@
 #include "cpu/mode.h"
 
 namespace jitpc::cpu {
+
+class InsnTable;
 
 struct DecodeCtx {
     const ZydisDecodedInstruction& zi;
@@ -42,17 +45,15 @@ public:
     // everything decodes to #UD there (logged under -d unimp).
     Status decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out) const;
 
-    // Registration: each group in cpu/ops/ fills the slots of the mnemonics it implements.
-    static Binder table[ZYDIS_MNEMONIC_MAX_VALUE + 1];
-
 private:
+    const InsnTable& table_;
     ZydisDecoder dec16_, dec32_;
     FeatureSet features_;
 };
 
 // Handlers shared by the decoder and binders.
 // A Zydis decoder for the emulated P6: the extensions Zydis enables by default but a P6 does
-// not have are off (the JIT decodes again with the same settings).
+// not have are off (the coverage sweep decodes with the same settings).
 void init_decoder(ZydisDecoder& d, ZydisMachineMode mode, ZydisStackWidth sw);
 // Zydis's name for the mode (the tracer disassembles with it).
 ZydisMachineMode zydis_mode(CpuMode m);

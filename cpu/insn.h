@@ -1,6 +1,7 @@
 // The project's decoded-instruction form, produced once per instruction by cpu/decode.cpp from
-// Zydis's output and cached with the code block. The interpreter calls `fn`; the JIT reads the
-// same fields to emit host code. 32 bytes, so a block of them stays in a few cache lines.
+// Zydis's output and cached with the code block. The interpreter calls `fn`; the JIT translates
+// from the same fields and the instruction table (cpu/insn_table.h), never decoding again.
+// 32 bytes, so a block of them stays in a few cache lines.
 //
 // 64-bit mode needs no wider fields: the only 64-bit immediate (MOV r64, imm64) belongs to an
 // instruction without a memory operand, so its high half goes in `disp`; the only 64-bit
@@ -23,9 +24,15 @@ constexpr uint8_t NO_REG = 16;  // CpuState::gpr[16] is always zero, so EA math 
 // Insn::prefix bits.
 constexpr uint8_t PFX_LOCK = 1, PFX_REP = 2, PFX_REPNE = 4, PFX_SEG = 8, PFX_OPSIZE = 16,
                   PFX_ADDRSIZE = 32;
-// Insn::flags bits.
+// Insn::flags bits. Besides ending the block, they give the explicit operands' form, which
+// with the binder's mnemonic is all the JIT needs to translate from the Insn alone.
 constexpr uint8_t IF_END_BLOCK = 1;  // control transfer or state change: the block ends here
 constexpr uint8_t IF_MEM = 2;        // has a memory operand (base/index/scale/disp/seg valid)
+constexpr uint8_t IF_MEM_FIRST = 4;  // ... and it is the first operand (else it follows r0)
+constexpr uint8_t IF_R0 = 8, IF_R1 = 16;  // r0 / r1 hold an explicit register operand
+constexpr uint8_t IF_GPR_ONLY = 32;  // every explicit register operand is a general register
+constexpr uint8_t IF_IMM = 64;       // has an immediate (a branch's: relative to the next EIP)
+constexpr uint8_t IF_FAR = 128;      // a far branch (JMP/CALL/RET through a selector)
 
 struct Insn {
     Handler fn;

@@ -1,4 +1,4 @@
-// MUL, IMUL and DIV.
+// MUL, IMUL and DIV (cpu/ops/muldiv.cpp).
 // - MUL/IMUL: the host's CF and OF are the guest's; SF, ZF and PF are undefined on the host
 //   and, per docs/undefined.md, come from the low half of the product (the destination of the
 //   2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
@@ -18,14 +18,14 @@ namespace {
 const x::Gp EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
 
 // The r/m operand `s` of `size` bytes: a guest register, or memory loaded into eax.
-bool multiplier(Translator& t, const ZydisDecodedOperand& s, unsigned size, x::Gp& out) {
-    if (s.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto r = Translator::guest_reg(s.reg.value);
+bool multiplier(Translator& t, const Translator::Operand& s, unsigned size, x::Gp& out) {
+    if (s.kind == Translator::Kind::Reg) {
+        auto r = t.reg(s, size);
         if (!r) return false;
         out = *r;
         return true;
     }
-    if (s.type != ZYDIS_OPERAND_TYPE_MEMORY || !t.effective_address(s)) return false;
+    if (s.kind != Translator::Kind::Mem || !t.effective_address()) return false;
     t.load(size, t.insn().seg);
     out = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
     return true;
@@ -46,7 +46,7 @@ void multiply_flags(Translator& t, const x::Gp& low) {
 // MUL/IMUL r/m: AX = AL * r/m8, DX:AX = AX * r/m16, EDX:EAX = EAX * r/m32, on the host's own
 // rax/rdx (the source moves to ecx first: a loaded one is in eax).
 template <bool Signed> bool accumulator(Translator& t) {
-    const unsigned size = t.op(0).size / 8;
+    const unsigned size = t.insn().osize;
     x::Gp src;
     if (!multiplier(t, t.op(0), size, src)) return false;
     auto& a = t.a;
@@ -64,16 +64,16 @@ template <bool Signed> bool accumulator(Translator& t) {
 }
 
 bool imul(Translator& t) {
-    const unsigned operands = t.zi().operand_count_visible;
+    const unsigned operands = t.operand_count();
     if (operands == 1) return accumulator<true>(t);
-    auto dst = Translator::guest_reg(t.op(0).reg.value);
+    auto dst = t.reg(t.op(0));
     if (!dst) return false;
     x::Gp src;
     if (!multiplier(t, t.op(1), dst->size(), src)) return false;
     auto& a = t.a;
     t.clobber_flags();
     if (operands == 3)
-        a.imul(*dst, src, asmjit::imm(t.op(2).imm.value.s));
+        a.imul(*dst, src, asmjit::imm(t.imm()));
     else
         a.imul(*dst, src);
     multiply_flags(t, *dst);
@@ -81,7 +81,7 @@ bool imul(Translator& t) {
 }
 
 bool divide(Translator& t) {
-    if (t.op(0).size != 32) return false;
+    if (t.insn().osize != 4) return false;
     x::Gp divisor;
     if (!multiplier(t, t.op(0), 4, divisor)) return false;
     auto& a = t.a;
@@ -102,7 +102,7 @@ bool divide(Translator& t) {
 
 }  // namespace
 
-void register_muldiv_emitters(Emitter* e) {
+void register_muldiv_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_IMUL] = imul;
     e[ZYDIS_MNEMONIC_MUL] = accumulator<false>;
     e[ZYDIS_MNEMONIC_DIV] = divide;

@@ -1,4 +1,4 @@
-// Shifts and rotates of a register by a constant or by CL, with the flags of
+// Shifts and rotates (cpu/ops/shift.cpp) of a register by a constant or by CL, with the flags of
 // docs/undefined.md. The host computes the result, CF, SF, ZF and PF of a shift exactly when
 // the masked count is below the operand width; what it leaves undefined is recovered here:
 // - AF (shifts) is 0 for the guest: a FlagKind normalises it.
@@ -11,6 +11,7 @@
 // A masked count of 0 changes nothing. Memory destinations are done in place for a count of 1
 // and left to the interpreter otherwise.
 #include "cpu/flags.h"
+#include "cpu/state.h"
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -24,6 +25,8 @@ enum class Shift { Shl, Shr, Sar };
 constexpr x::Inst::Id shift_inst(Shift s) {
     return s == Shift::Shl ? x::Inst::kIdShl : s == Shift::Shr ? x::Inst::kIdShr : x::Inst::kIdSar;
 }
+
+const x::Gp ECX = guest_gpr(cpu::ECX);
 
 constexpr uint32_t SHIFT_KEEP = cpu::EFLAGS_ARITH & ~(cpu::EFLAGS_AF | cpu::EFLAGS_OF);
 
@@ -91,21 +94,21 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
 template <Shift S> bool shift(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
-    if (d.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+    using K = Translator::Kind;
+    if (d.kind == K::Mem) {
         // By 1, in place: the host's flags are then the table's, AF aside (FlagKind::Logic).
-        if (c.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || (c.imm.value.u & 31) != 1 ||
-            !t.read_modify_write(d, false, true, [&](const x::Mem& m) { t.a.emit(shift_inst(S), m, 1); }))
+        if (c.kind != K::Imm || (t.insn().imm & 31) != 1 ||
+            !t.read_modify_write(t.insn().osize, false, true, [&](const x::Mem& m) { t.a.emit(shift_inst(S), m, 1); }))
             return false;
         t.flags_produced(FlagKind::Logic);
         return true;
     }
-    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto dst = Translator::guest_reg(d.reg.value);
+    auto dst = t.reg(d);
     if (!dst) return false;
     const unsigned width = dst->size() * 8;
     auto& a = t.a;
-    if (c.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-        const unsigned n = unsigned(c.imm.value.u) & 31;
+    if (c.kind == K::Imm) {
+        const unsigned n = t.insn().imm & 31;
         if (n == 0) return true;  // no effect on the value or on any flag
         if (n >= width || (S == Shift::Shr && n > 1)) {
             shift_copy<S>(t, *dst, asmjit::imm(n));  // replaces every arithmetic flag
@@ -115,12 +118,12 @@ template <Shift S> bool shift(Translator& t) {
         t.flags_produced(n == 1 ? FlagKind::Logic : S == Shift::Sar ? FlagKind::Sar : FlagKind::ShiftLeft);
         return true;
     }
-    if (c.type != ZYDIS_OPERAND_TYPE_REGISTER || c.reg.value != ZYDIS_REGISTER_CL) return false;
+    if (c.kind != K::Reg || c.reg != cpu::ECX) return false;  // CL
     // The count is known only at run time: the flags go to CpuState first, where a masked count
     // of 0 leaves them, and a nonzero count replaces them all.
     t.clobber_flags();
     asmjit::Label done = a.newLabel();
-    a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
+    a.mov(x::ecx, ECX);
     a.and_(x::ecx, 31);
     a.jz(done);
     shift_copy<S>(t, *dst, x::cl);
@@ -137,12 +140,12 @@ template <Shift S> bool shift(Translator& t) {
 template <bool Left> bool rotate(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
-    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto dst = Translator::guest_reg(d.reg.value);
+    if (d.kind != Translator::Kind::Reg) return false;
+    auto dst = t.reg(d);
     if (!dst) return false;
-    const bool by_cl = c.type == ZYDIS_OPERAND_TYPE_REGISTER && c.reg.value == ZYDIS_REGISTER_CL;
-    if (!by_cl && c.type != ZYDIS_OPERAND_TYPE_IMMEDIATE) return false;
-    const unsigned n = by_cl ? 0 : unsigned(c.imm.value.u) & 31;
+    const bool by_cl = c.kind == Translator::Kind::Reg && c.reg == cpu::ECX;
+    if (!by_cl && c.kind != Translator::Kind::Imm) return false;
+    const unsigned n = by_cl ? 0 : t.insn().imm & 31;
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
     const x::Inst::Id op = Left ? x::Inst::kIdRol : x::Inst::kIdRor;
     const unsigned width = dst->size() * 8;
@@ -150,7 +153,7 @@ template <bool Left> bool rotate(Translator& t) {
     if (t.flags_dead()) {
         // Nothing sees CF or OF before they are written again, and the host's rotate keeps the
         // other flags wherever they are.
-        if (by_cl) a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
+        if (by_cl) a.mov(x::ecx, ECX);
         a.emit(op, *dst, by_cl ? asmjit::Operand(x::cl) : asmjit::Operand(asmjit::imm(n)));
         return true;
     }
@@ -165,7 +168,7 @@ template <bool Left> bool rotate(Translator& t) {
     asmjit::Label done = a.newLabel();
     a.xor_(x::eax, x::eax);  // a masked CL count of 0 changes no flag
     if (by_cl) {
-        a.mov(x::ecx, *Translator::guest_reg(ZYDIS_REGISTER_ECX));
+        a.mov(x::ecx, ECX);
         a.and_(x::ecx, 31);
         a.jz(done);
         a.emit(op, *dst, x::cl);
@@ -192,7 +195,7 @@ template <bool Left> bool rotate(Translator& t) {
 
 }  // namespace
 
-void register_shift_emitters(Emitter* e) {
+void register_shift_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_SHL] = shift<Shift::Shl>;
     e[ZYDIS_MNEMONIC_SHR] = shift<Shift::Shr>;
     e[ZYDIS_MNEMONIC_SAR] = shift<Shift::Sar>;

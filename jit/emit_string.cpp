@@ -1,4 +1,4 @@
-// LODS, STOS, MOVS, SCAS and CMPS without a REP prefix, with 32-bit addresses: the accesses
+// String instructions (cpu/ops/string.cpp): LODS, STOS, MOVS, SCAS and CMPS without a REP prefix, with 32-bit addresses: the accesses
 // inline, then the pointers moved by the operand size, downwards when DF is set (DF is never
 // lazy: it lives in CpuState::flags.bits), then SCAS and CMPS compare as CMP does. The accesses
 // come first, so a fault leaves the pointers as they were.
@@ -32,8 +32,8 @@ void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {
 
 template <Str S> bool string_op(Translator& t) {
     const cpu::Insn& i = t.insn();
-    // MOVSD is also SSE2's scalar move: the category tells them apart.
-    if (t.zi().meta.category != ZYDIS_CATEGORY_STRINGOP || i.asize != 4 ||
+    // MOVSD and CMPSD are also SSE2's: those have explicit operands.
+    if ((i.flags & (cpu::IF_R0 | cpu::IF_MEM)) || i.asize != 4 ||
         (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
         return false;
     const unsigned size = i.osize;
@@ -86,7 +86,7 @@ template <Str S> bool string_op(Translator& t) {
 
 }  // namespace
 
-void register_string_emitters(Emitter* e) {
+void register_string_emitters(GroupEmitters e) {
     for (ZydisMnemonic m : {ZYDIS_MNEMONIC_LODSB, ZYDIS_MNEMONIC_LODSW, ZYDIS_MNEMONIC_LODSD})
         e[m] = string_op<Str::Lods>;
     for (ZydisMnemonic m : {ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSW, ZYDIS_MNEMONIC_STOSD})

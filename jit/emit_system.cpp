@@ -1,4 +1,4 @@
-// The time stamp counter and the flag instructions CLC/STC/CMC/CLD/STD.
+// System instructions (cpu/ops/system.cpp and its parts): the time stamp counter.
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -25,33 +25,10 @@ bool rdtsc(Translator& t) {
     return true;
 }
 
-// CF lives with the other arithmetic flags, in the host's EFLAGS when an inline op left them.
-template <x::Inst::Id Op> bool carry_op(Translator& t) {
-    t.flags_to_host();
-    t.a.emit(Op);
-    t.flags_produced(t.flags_kind());
-    return true;
-}
-
-// DF is never lazy: it lives in CpuState::flags.bits.
-template <bool Set> bool direction(Translator& t) {
-    t.clobber_flags();
-    if (Set)
-        t.a.or_(x::dword_ptr(CPU, FLAGS_BITS), cpu::EFLAGS_DF);
-    else
-        t.a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_DF);
-    return true;
-}
-
 }  // namespace
 
-void register_system_emitters(Emitter* e) {
+void register_system_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_RDTSC] = rdtsc;
-    e[ZYDIS_MNEMONIC_CLC] = carry_op<x::Inst::kIdClc>;
-    e[ZYDIS_MNEMONIC_STC] = carry_op<x::Inst::kIdStc>;
-    e[ZYDIS_MNEMONIC_CMC] = carry_op<x::Inst::kIdCmc>;
-    e[ZYDIS_MNEMONIC_CLD] = direction<false>;
-    e[ZYDIS_MNEMONIC_STD] = direction<true>;
 }
 
 }  // namespace jitpc::jit

@@ -23,52 +23,71 @@ void count_by(x::Assembler& a, int32_t n) {
     if (n) a.lea(COUNT, x::ptr(COUNT, n));
 }
 
-struct EmitterTable {
-    Emitter t[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
-    EmitterTable() {
-        register_alu_emitters(t);
-        register_move_emitters(t);
-        register_branch_emitters(t);
-        register_system_emitters(t);
-        register_shift_emitters(t);
-        register_cond_emitters(t);
-        register_muldiv_emitters(t);
-        register_string_emitters(t);
-    }
-};
-const EmitterTable emitters;
-
 }  // namespace
 
-Translator::Translator(Engine& e, cpu::Block& b, unsigned variant) : e_(e), b_(b), variant_(variant) {
+void register_emitters() {
+    static const bool once = [] {
+#define JITPC_REGISTER_EMIT_GROUP(name) register_##name##_emitters(GroupEmitters(#name));
+        JITPC_EMIT_GROUPS(JITPC_REGISTER_EMIT_GROUP)
+#undef JITPC_REGISTER_EMIT_GROUP
+        return true;
+    }();
+    (void)once;
+}
+
+Translator::Translator(Engine& e, cpu::Block& b, unsigned variant)
+    : e_(e), b_(b), variant_(variant), table_(cpu::InsnTable::get()) {
+    register_emitters();
     code_.init(asmjit::Environment::host());
     code_.attach(&a);
-    cpu::init_decoder(dec_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 }
 
-std::optional<x::Gp> Translator::guest_reg(ZydisRegister r) {
-    if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI) return guest_gpr(r - ZYDIS_REGISTER_EAX);
-    if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI) return guest_gpr(r - ZYDIS_REGISTER_AX).r16();
-    if (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_BL) return guest_gpr(r - ZYDIS_REGISTER_AL).r8Lo();
-    return std::nullopt;  // AH..BH cannot be named next to REX registers
+std::optional<x::Gp> Translator::guest_reg(unsigned r, unsigned size) {
+    if (r >= 8 || (size == 1 && r >= 4)) return std::nullopt;
+    if (size == 4) return guest_gpr(r);
+    if (size == 2) return guest_gpr(r).r16();
+    if (size == 1) return guest_gpr(r).r8Lo();
+    return std::nullopt;
 }
 
-bool Translator::effective_address(const ZydisDecodedOperand& m) {
-    // LEA's operand is an address computation (AGEN) that reads no memory.
-    if ((m.mem.type != ZYDIS_MEMOP_TYPE_MEM && m.mem.type != ZYDIS_MEMOP_TYPE_AGEN) || insn_->asize != 4)
-        return false;
+std::optional<x::Gp> Translator::reg(const Operand& o, unsigned size) const {
+    if (o.kind != Kind::Reg || !(insn_->flags & cpu::IF_GPR_ONLY)) return std::nullopt;
+    return guest_reg(o.reg, size ? size : insn_->osize);
+}
+
+int64_t Translator::imm() const {
+    switch (insn_->osize) {
+    case 1: return int8_t(insn_->imm);
+    case 2: return int16_t(insn_->imm);
+    default: return int32_t(insn_->imm);
+    }
+}
+
+// The operands in Zydis's order: a memory destination first, then the registers (a memory
+// source after the first), the immediate last.
+void Translator::read_operands() {
+    const uint8_t f = insn_->flags;
+    nops_ = 0;
+    if (f & cpu::IF_MEM_FIRST) ops_[nops_++] = {Kind::Mem};
+    if (f & cpu::IF_R0) ops_[nops_++] = {Kind::Reg, insn_->r0};
+    if ((f & cpu::IF_MEM) && !(f & cpu::IF_MEM_FIRST)) ops_[nops_++] = {Kind::Mem};
+    if ((f & cpu::IF_R1) && nops_ < 3) ops_[nops_++] = {Kind::Reg, insn_->r1};
+    if ((f & cpu::IF_IMM) && nops_ < 3) ops_[nops_++] = {Kind::Imm};
+    for (unsigned n = nops_; n < 3; ++n) ops_[n] = {};
+}
+
+bool Translator::effective_address() {
+    const cpu::Insn& i = *insn_;
+    if (!(i.flags & cpu::IF_MEM) || i.asize != 4) return false;
     x::Mem ea;
-    const bool has_base = m.mem.base != ZYDIS_REGISTER_NONE, has_index = m.mem.index != ZYDIS_REGISTER_NONE;
-    std::optional<x::Gp> base, index;
-    if (has_base && !(base = guest_reg(m.mem.base))) return false;
-    if (has_index && !(index = guest_reg(m.mem.index))) return false;
-    const int32_t disp = int32_t(m.mem.disp.value);
+    const bool has_base = i.base != cpu::NO_REG, has_index = i.index != cpu::NO_REG;
+    const int32_t disp = int32_t(i.disp);
     if (has_base && has_index)
-        ea = x::ptr(base->r64(), index->r64(), __builtin_ctz(m.mem.scale), disp);
+        ea = x::ptr(guest_gpr(i.base).r64(), guest_gpr(i.index).r64(), i.scale, disp);
     else if (has_base)
-        ea = x::ptr(base->r64(), disp);
+        ea = x::ptr(guest_gpr(i.base).r64(), disp);
     else if (has_index)  // [index*scale + disp32], no base
-        ea = x::ptr_abs(uint64_t(int64_t(disp)), index->r64(), __builtin_ctz(m.mem.scale));
+        ea = x::ptr_abs(uint64_t(int64_t(disp)), guest_gpr(i.index).r64(), i.scale);
     else {
         a.mov(x::esi, uint32_t(disp));
         return true;
@@ -328,23 +347,22 @@ void Translator::emit_recompute(const Recompute& r) {
     }
 }
 
-// How many memory operands instruction k_ has, hidden ones (the stack) included.
+// How many memory operands instruction k_ accesses, hidden ones (the stack) included.
 unsigned Translator::memory_operands() const {
-    unsigned n = 0;
-    for (unsigned i = 0; i < zi_->operand_count; ++i)
-        n += ops_[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops_[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN;
-    return n;
+    const cpu::InsnInfo& info = table_[insn_->mnemonic];
+    return unsigned((insn_->flags & cpu::IF_MEM) && !info.agen) + info.implicit_memory;
 }
 
-// The guest registers instruction k_ writes (zi_/ops_, hidden operands included), by index.
+// The guest registers instruction k_ writes (the instruction table's facts), by index.
 uint8_t Translator::written_gprs() const {
-    uint8_t m = 0;
-    for (unsigned n = 0; n < zi_->operand_count; ++n) {
-        const ZydisDecodedOperand& o = ops_[n];
-        if (o.type != ZYDIS_OPERAND_TYPE_REGISTER || !(o.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) continue;
-        const ZydisRegister r = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, o.reg.value);
-        if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI) m |= uint8_t(1u << (r - ZYDIS_REGISTER_EAX));
-    }
+    const cpu::InsnInfo& info = table_[insn_->mnemonic];
+    if (!(insn_->flags & cpu::IF_GPR_ONLY)) return 0xFF;
+    uint8_t m = info.implicit_gprs;
+    const unsigned explicit_writes = info.writes_regs >> (insn_->flags & cpu::IF_MEM_FIRST ? 2 : 0);
+    // A byte register is a cpu::Reg8: AH..BH are parts of registers 0-3.
+    auto gpr_of = [&](uint8_t r) { return insn_->osize == 1 && r >= cpu::AH ? r - cpu::AH : r; };
+    if ((explicit_writes & 1) && (insn_->flags & cpu::IF_R0)) m |= uint8_t(1u << gpr_of(insn_->r0));
+    if ((explicit_writes & 2) && (insn_->flags & cpu::IF_R1)) m |= uint8_t(1u << gpr_of(insn_->r1));
     return m;
 }
 
@@ -388,7 +406,7 @@ void Translator::fallback() {
     synced_count_ = k_ + 1;
     if (insn_->flags & cpu::IF_END_BLOCK) {
         ended_ = true;
-        if (decoded_ && zi_->meta.category == ZYDIS_CATEGORY_STRINGOP) {
+        if (table_[insn_->mnemonic].of_group("string")) {
             // A REP string instruction ends its block only because it may run again (the
             // count of iterations is not known here): it changes no mode, so the block at the
             // EIP it left is found like a return's.
@@ -518,7 +536,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     if (recompute) {
         // Not when nothing needs them any more: this instruction does not read them or access
         // memory again, and none after it sees them before they are written.
-        const bool reads = zi_->cpu_flags && (zi_->cpu_flags->tested & cpu::EFLAGS_ARITH);
+        const bool reads = table_[insn_->mnemonic].flags_read;
         if (!reads && last_access && !(live_after_[k_] & ~kills_[k_] & cpu::EFLAGS_ARITH))
             drop_flags();
         else
@@ -572,10 +590,9 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
 // loaded from CpuState when that holds plain bits, otherwise the slow path runs. The slow path
 // (a miss, MMIO, code, a fault, a pending lazy flag op) runs the whole instruction through
 // jit_exec and rejoins with the same state the fast path leaves.
-bool Translator::read_modify_write(const ZydisDecodedOperand& m, bool carry_in, bool writes_flags,
+bool Translator::read_modify_write(unsigned size, bool carry_in, bool writes_flags,
                                    const std::function<void(const x::Mem&)>& op) {
-    if (!effective_address(m)) return false;
-    const unsigned size = m.size / 8;
+    if (!effective_address()) return false;
     // Flags the host keeps through the access are there for a carry in, if they hold it.
     const bool carry_in_host = fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic;
     // Flags the op replaces are needed only if the access faults: produced again for it then.
@@ -783,53 +800,7 @@ void Translator::emit_lookup(x::Assembler& a, const Engine& e, unsigned variant,
 
 // ---- the block -------------------------------------------------------------------------------
 
-// Decodes instruction k (at `off` bytes into the block) into `d` again; false when it does not
-// decode to what the interpreter decoded. The last instruction may straddle into the block's
-// second page.
-bool Translator::decode(Decoded& d, unsigned k, uint32_t off) {
-    const cpu::Insn& i = b_.insns[k];
-    const uint32_t in_page = memory::PAGE_SIZE - (b_.phys & 0xFFF) - off;
-    uint8_t bytes[15];
-    if (i.len <= in_page) {
-        e_.cpu.mem.read_bytes(b_.phys + off, bytes, i.len);
-    } else {
-        if (b_.page2 == 1) return false;
-        e_.cpu.mem.read_bytes(b_.phys + off, bytes, in_page);
-        e_.cpu.mem.read_bytes(b_.page2, bytes + in_page, i.len - in_page);
-    }
-    d.zi = {};  // Zydis 4.0 expects a cleared instruction (it asserts on prefix_count)
-    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec_, bytes, i.len, &d.zi, d.ops)) &&
-           d.zi.mnemonic == i.mnemonic;
-}
-
 namespace {
-
-bool gpr(ZydisRegister r) {
-    return (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_BH) ||
-           (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI) ||
-           (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI);
-}
-
-// Instructions that cannot fault or leave the block when their operands are general registers
-// and immediates; every other instruction may show the flags to the guest (an exception frame
-// holds EFLAGS, and the next block may read them).
-bool cannot_fault(ZydisMnemonic m) {
-    switch (m) {
-    case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_OR:
-    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_TEST: case ZYDIS_MNEMONIC_NEG:
-    case ZYDIS_MNEMONIC_NOT: case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SBB: case ZYDIS_MNEMONIC_INC:
-    case ZYDIS_MNEMONIC_DEC: case ZYDIS_MNEMONIC_IMUL: case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR:
-    case ZYDIS_MNEMONIC_SAR: case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR: case ZYDIS_MNEMONIC_MOV:
-    case ZYDIS_MNEMONIC_MOVZX: case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_LEA: case ZYDIS_MNEMONIC_NOP:
-    case ZYDIS_MNEMONIC_BSWAP: case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_CWD:
-    case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_CLC: case ZYDIS_MNEMONIC_STC:
-    case ZYDIS_MNEMONIC_CMC:
-        return true;
-    default:
-        return (m >= ZYDIS_MNEMONIC_CMOVB && m <= ZYDIS_MNEMONIC_CMOVZ) ||
-               (m >= ZYDIS_MNEMONIC_SETB && m <= ZYDIS_MNEMONIC_SETZ && m != ZYDIS_MNEMONIC_SETSSBSY);
-    }
-}
 
 struct FlagUse {
     uint32_t reads = 0;
@@ -838,30 +809,28 @@ struct FlagUse {
     bool observes = true;  // may fault or leave: every flag is live before it
 };
 
-FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* ops) {
+// An instruction the decoder bound to a handler of its own (not the #UD or #GP one).
+bool bound(const cpu::Insn& i) { return i.fn != cpu::handler_ud && i.fn != cpu::handler_gp0; }
+
+// What the instruction table says of the instruction's flags, and whether its operands make it
+// possibly fault (memory, or registers other than the general ones).
+FlagUse flag_use(const cpu::InsnInfo& info, const cpu::Insn& i) {
     FlagUse u;
-    if (!cannot_fault(zi.mnemonic) || !zi.cpu_flags) return u;
-    bool memory = false;
-    for (unsigned n = 0; n < zi.operand_count_visible; ++n) {
-        const ZydisDecodedOperand& o = ops[n];
-        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.type != ZYDIS_MEMOP_TYPE_AGEN) memory = true;
-        if (o.type == ZYDIS_OPERAND_TYPE_REGISTER && !gpr(o.reg.value)) return u;
-    }
-    const uint32_t written = (zi.cpu_flags->modified | zi.cpu_flags->set_0 | zi.cpu_flags->set_1 |
-                              zi.cpu_flags->undefined) & cpu::EFLAGS_ARITH;
-    u.reads = zi.cpu_flags->tested & cpu::EFLAGS_ARITH;
-    u.kills = written;
+    if (!bound(i) || info.may_fault || !(i.flags & cpu::IF_GPR_ONLY)) return u;
+    u.reads = info.flags_read;
+    u.kills = info.flags_killed;
     // A shift or rotate writes flags only when its masked count is not 0: by CL, maybe not.
-    switch (zi.mnemonic) {
+    switch (i.mnemonic) {
     case ZYDIS_MNEMONIC_SHL: case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SAR:
     case ZYDIS_MNEMONIC_ROL: case ZYDIS_MNEMONIC_ROR:
-        if (ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !(ops[1].imm.value.u & 31)) u.kills = 0;
+        if (!(i.flags & cpu::IF_IMM) || !(i.imm & 31)) u.kills = 0;
         break;
     default: break;
     }
-    if (memory) return u;  // it may fault, so it observes; what it surely writes is still known
+    // A memory operand may fault, so it observes; what it surely writes is still known.
+    if ((i.flags & cpu::IF_MEM) && !info.agen) return u;
     u.observes = false;
-    u.may_write = written;
+    u.may_write = info.flags_written;
     return u;
 }
 
@@ -872,24 +841,17 @@ FlagUse flag_use(const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* o
 // instruction writes outside that set need not be computed or stored.
 void Translator::find_dead_flags() {
     const unsigned count = unsigned(b_.insns.size());
-    std::vector<FlagUse> use(count);
-    decoded_insns_.resize(count);
-    uint32_t off = 0;
-    for (unsigned k = 0; k < count; ++k) {
-        Decoded& d = decoded_insns_[k];
-        d.ok = decode(d, k, off);
-        if (d.ok) use[k] = flag_use(d.zi, d.ops);
-        off += b_.insns[k].len;
-    }
     live_after_.assign(count, 0);
     written_.assign(count, 0);
     kills_.assign(count, 0);
     uint32_t live = cpu::EFLAGS_ARITH;  // the block's exit
     for (unsigned k = count; k-- > 0;) {
+        const cpu::Insn& i = b_.insns[k];
+        const FlagUse use = flag_use(table_[i.mnemonic], i);
         live_after_[k] = live;
-        written_[k] = use[k].may_write;
-        kills_[k] = use[k].kills;
-        live = use[k].observes ? cpu::EFLAGS_ARITH : (live & ~use[k].kills) | use[k].reads;
+        written_[k] = use.may_write;
+        kills_[k] = use.kills;
+        live = use.observes ? cpu::EFLAGS_ARITH : (live & ~use.kills) | use.reads;
     }
     live_in_ = live;
 }
@@ -899,12 +861,10 @@ void Translator::emit_instruction(unsigned k) {
     insn_ = &b_.insns[k];
     may_request_exit_ = false;
     accesses_ = 0;
-    const Decoded& d = decoded_insns_[k];
-    const bool decoded = decoded_ = d.ok;
-    zi_ = &d.zi;
-    ops_ = d.ops;
-    const uint8_t written = decoded ? written_gprs() : 0xFF;
-    const Emitter em = decoded ? emitters.t[zi_->mnemonic] : nullptr;
+    read_operands();
+    const bool ok = bound(*insn_);
+    const uint8_t written = ok ? written_gprs() : 0xFF;
+    const cpu::Emitter em = ok ? table_[insn_->mnemonic].emit : nullptr;
     if (!em || !em(*this)) fallback();
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();

@@ -1,5 +1,5 @@
 // Translation of one decoded block into host code. Each instruction is either emitted inline by
-// the emitter registered for its mnemonic (jit/emit_*.cpp) or runs through jit_exec with the
+// the emitter of its mnemonic's entry in the instruction table (jit/emit_<group>.cpp) or runs through jit_exec with the
 // interpreter's semantics; an emitter that does not handle a form returns false before
 // emitting anything, and the instruction falls back.
 //
@@ -10,7 +10,6 @@
 //   (FlagState below).
 #pragma once
 
-#include <Zydis/Zydis.h>
 #include <asmjit/x86.h>
 
 #include <array>
@@ -21,6 +20,7 @@
 #include <optional>
 
 #include "cpu/block_cache.h"
+#include "jit/emitters.h"
 #include "cpu/state.h"
 
 namespace jitpc::jit {
@@ -106,17 +106,30 @@ public:
     // ---- for emitters -------------------------------------------------------------------
     asmjit::x86::Assembler a;
     const cpu::Insn& insn() const { return *insn_; }
-    const ZydisDecodedInstruction& zi() const { return *zi_; }
-    const ZydisDecodedOperand& op(unsigned n) const { return ops_[n]; }
     bool user() const { return variant_ & 1; }
     bool stack32() const { return variant_ & 2; }
 
-    // The host register holding guest register `r` (a Zydis register), or nothing when the
-    // register is not one generated code can name directly (AH..BH, segment, system).
-    static std::optional<asmjit::x86::Gp> guest_reg(ZydisRegister r);
+    // The instruction's explicit operands in order, read from its Insn (cpu/insn.h, IF_*): a
+    // register (`reg`: Insn::r0 or r1), the memory operand, the immediate, or none.
+    enum class Kind : uint8_t { None, Reg, Mem, Imm };
+    struct Operand {
+        Kind kind = Kind::None;
+        uint8_t reg = 0;
+    };
+    const Operand& op(unsigned n) const { return ops_[n]; }
+    unsigned operand_count() const { return nops_; }
+    // The host register holding general register `r` (a cpu::Reg8 for a byte) of `size` bytes,
+    // or nothing when generated code cannot name it (AH..BH, which cannot be named next to REX
+    // registers, and the registers 64-bit code adds).
+    static std::optional<asmjit::x86::Gp> guest_reg(unsigned r, unsigned size);
+    // A register operand's host register, of `size` bytes (the operand size by default), or
+    // nothing when it is not a general register generated code can name.
+    std::optional<asmjit::x86::Gp> reg(const Operand& o, unsigned size = 0) const;
+    // The immediate sign-extended from the operand size (a branch's: its displacement).
+    int64_t imm() const;
     // Host scratch registers emitters may use freely: eax/ecx/edx/esi/edi.
-    // The effective address of memory operand `n` into esi (32-bit addressing only).
-    bool effective_address(const ZydisDecodedOperand& m);
+    // The effective address of the memory operand into esi (32-bit addressing only).
+    bool effective_address();
 
     // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them), with
     // every bit a condition code can read defined (OF is normalised first when it is not).
@@ -153,9 +166,10 @@ public:
     // (translator.cpp, memory()), any other host flags are lost.
     void load(unsigned size, unsigned seg) { memory(size, seg, false); }
     void store(unsigned size, unsigned seg) { memory(size, seg, true); }
-    // An instruction whose destination is memory operand `m`, done in place: see translator.cpp.
+    // An instruction whose destination is the memory operand (`size` bytes), done in place: see
+    // translator.cpp.
     // Returns false (nothing emitted) when the operand is not one generated code addresses.
-    bool read_modify_write(const ZydisDecodedOperand& m, bool carry_in, bool writes_flags,
+    bool read_modify_write(unsigned size, bool carry_in, bool writes_flags,
                            const std::function<void(const asmjit::x86::Mem&)>& op);
 
     // An out-of-line path from `slow` that runs the whole instruction through jit_exec (a fault
@@ -182,17 +196,10 @@ public:
     void unpark_eax();
 
 private:
-    // Each instruction of the block decoded once more with operands (decode()); zi_ and ops_
-    // point at the current one's.
-    struct Decoded {
-        bool ok = false;
-        ZydisDecodedInstruction zi;
-        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    };
     void emit_instruction(unsigned k);
+    void read_operands();
     void stop_point();
     bool loop_back(int64_t target);
-    bool decode(Decoded& d, unsigned k, uint32_t off);
     void find_dead_flags();
     void fallback();
     void sync_position();
@@ -225,12 +232,11 @@ private:
     Engine& e_;
     cpu::Block& b_;
     unsigned variant_;
+    const cpu::InsnTable& table_;
     asmjit::CodeHolder code_;
-    ZydisDecoder dec_;
-    std::vector<Decoded> decoded_insns_;  // zi_ and ops_ point into the current one
-    const ZydisDecodedInstruction* zi_ = nullptr;
-    const ZydisDecodedOperand* ops_ = nullptr;
     const cpu::Insn* insn_ = nullptr;
+    Operand ops_[3];
+    unsigned nops_ = 0;
     unsigned k_ = 0;            // index of the instruction being emitted
     uint32_t off_ = 0;          // its offset from the block's first byte
     uint32_t synced_off_ = 0;   // offset CpuState::rip stands for
@@ -254,7 +260,6 @@ private:
     uint8_t written_gprs() const;
     unsigned memory_operands() const;
     unsigned accesses_ = 0;  // memory() calls so far for this instruction
-    bool decoded_ = false;   // zi_/ops_ hold this instruction
     bool ended_ = false;
     bool may_request_exit_ = false;  // the current instruction stores through a helper
     std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
@@ -270,16 +275,5 @@ private:
     // Out-of-line code (memory slow paths), emitted after the block's body.
     std::deque<std::function<void()>> cold_;
 };
-
-// Emitters, one table for all mnemonics, filled by the emit_*.cpp files.
-using Emitter = bool (*)(Translator& t);
-void register_alu_emitters(Emitter* table);
-void register_move_emitters(Emitter* table);
-void register_branch_emitters(Emitter* table);
-void register_system_emitters(Emitter* table);
-void register_shift_emitters(Emitter* table);
-void register_cond_emitters(Emitter* table);
-void register_muldiv_emitters(Emitter* table);
-void register_string_emitters(Emitter* table);
 
 }  // namespace jitpc::jit

@@ -56,8 +56,9 @@ template <bool Signed> struct Extend {
     template <typename D, typename S> static Handler from(const DecodeCtx& ctx) {
         return ctx.is_mem(1) ? &run<D, S, M> : &run<D, S, R1>;
     }
-    static Handler bind(const DecodeCtx& ctx, Insn&) {
+    static Handler bind(const DecodeCtx& ctx, Insn& i) {
         const unsigned d = ctx.size(0), s = ctx.size(1);
+        i.aux = uint8_t(s);  // the source size, for the JIT
         if (d == 2 && s == 1) return from<uint16_t, uint8_t>(ctx);
         if (d == 2 && s == 2) return from<uint16_t, uint16_t>(ctx);
         if (d == 4 && s == 1) return from<uint32_t, uint8_t>(ctx);

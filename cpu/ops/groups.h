@@ -1,5 +1,6 @@
 // Instruction groups. Each cpu/ops/*.cpp file implements one group and registers a binder for
-// every mnemonic it owns; together they define the emulated CPU's instruction table.
+// every mnemonic it owns; together they fill the emulated CPU's instruction table
+// (cpu/insn_table.h), whose entries carry the group's name. Adding a group is one line here.
 #pragma once
 
 #include "cpu/decode.h"
@@ -31,11 +32,5 @@ namespace jitpc::cpu {
 #define JITPC_DECLARE_GROUP(name) void register_##name(Binder* table);
 JITPC_OP_GROUPS(JITPC_DECLARE_GROUP)
 #undef JITPC_DECLARE_GROUP
-
-inline void register_all_groups(Binder* table) {
-#define JITPC_CALL_GROUP(name) register_##name(table);
-    JITPC_OP_GROUPS(JITPC_CALL_GROUP)
-#undef JITPC_CALL_GROUP
-}
 
 }  // namespace jitpc::cpu

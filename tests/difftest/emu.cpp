@@ -10,6 +10,7 @@
 #include "cpu/cpu.h"
 #include "cpu/decode.h"
 #include "cpu/fault.h"
+#include "cpu/insn_table.h"
 #include "cpu/interp.h"
 #include "jit/engine.h"
 #include "memory/physmem.h"
@@ -145,7 +146,7 @@ bool use_jit = false;
 std::vector<std::string> unexercised_mnemonics() {
     std::vector<std::string> out;
     for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; ++m)
-        if (cpu::Decoder::table[m] && !executed.count(uint16_t(m)))
+        if (cpu::InsnTable::get()[m].bind && !executed.count(uint16_t(m)))
             out.emplace_back(ZydisMnemonicGetString(ZydisMnemonic(m)));
     return out;
 }

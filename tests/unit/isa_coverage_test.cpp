@@ -1,6 +1,5 @@
-// Instruction coverage, mechanically, per CPU model: every opcode byte of the one-byte, 0F, 0F38
-// and 0F3A maps is decoded by Zydis with each mandatory/size prefix and every ModRM byte, in each
-// machine mode of the model. A valid form whose features (cpu/isa_features.cpp, from Zydis's
+// Instruction coverage, mechanically, per CPU model: every form of the opcode sweep
+// (tests/insn_table/sweep.h), in each machine mode of the model. A valid form whose features (cpu/isa_features.cpp, from Zydis's
 // ISA set) the model advertises must decode in jitpc's own decoder (cpu/decode.cpp, the binders
 // of cpu/ops/) to a handler other than the #UD one, unless its mnemonic is on the absent-list
 // below, with the reason; a form of a feature the model does not advertise must decode to #UD.
@@ -12,7 +11,9 @@
 #include <vector>
 
 #include "cpu/decode.h"
+#include "cpu/insn_table.h"
 #include "cpu/isa_features.h"
+#include "tests/insn_table/sweep.h"
 
 using namespace jitpc;
 
@@ -54,56 +55,26 @@ struct Sweep {
 Sweep sweep(const cpu::CpuModel& m) {
     Sweep out;
     const cpu::Decoder ours(m);
-    static const std::vector<std::vector<uint8_t>> maps = {{}, {0x0F}, {0x0F, 0x38}, {0x0F, 0x3A}};
-    static const std::vector<std::vector<uint8_t>> prefixes = {{}, {0x66}, {0xF2}, {0xF3}, {0x67}};
-    for (const ZydisMachineMode mode : modes_of(m)) {
-        ZydisDecoder zd;
-        const bool long_mode = mode == ZYDIS_MACHINE_MODE_LONG_64;
-        cpu::init_decoder(zd, mode,
-                          long_mode                                 ? ZYDIS_STACK_WIDTH_64
-                          : mode == ZYDIS_MACHINE_MODE_LEGACY_16 ? ZYDIS_STACK_WIDTH_16
-                                                                   : ZYDIS_STACK_WIDTH_32);
-        const cpu::CpuMode cpu_mode = long_mode                                ? cpu::CpuMode::Long64
+    opcodes::each_form(modes_of(m), [&](const ZydisDecodedInstruction& zi, const ZydisDecodedOperand*,
+                                        const std::vector<uint8_t>& b, ZydisMachineMode mode) {
+        const auto needs = cpu::required_features(zi);
+        const bool ours_too = needs && !(needs->bits & ~m.features.bits);
+        cpu::Insn insn;
+        const cpu::CpuMode cpu_mode = mode == ZYDIS_MACHINE_MODE_LONG_64     ? cpu::CpuMode::Long64
                                       : mode == ZYDIS_MACHINE_MODE_LEGACY_16 ? cpu::CpuMode::Prot16
-                                                                               : cpu::CpuMode::Prot32;
-        for (const auto& pfx : prefixes)
-            for (unsigned rex = 0; rex < (long_mode ? 2u : 1u); ++rex)
-                for (const auto& map : maps)
-                    for (unsigned op = 0; op < 256; ++op) {
-                        // A form without ModRM does not depend on the byte after the opcode: its
-                        // first decode stands for all 256.
-                        for (unsigned modrm = 0; modrm < 256; ++modrm) {
-                            std::vector<uint8_t> b(pfx);
-                            if (rex) b.push_back(0x48);
-                            b.insert(b.end(), map.begin(), map.end());
-                            b.push_back(uint8_t(op));
-                            b.push_back(uint8_t(modrm));
-                            b.resize(15, 0);
-                            ZydisDecoderContext ctx;
-                            ZydisDecodedInstruction zi{};
-                            if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&zd, &ctx, b.data(),
-                                                                            b.size(), &zi)))
-                                continue;
-                            const bool has_modrm = zi.attributes & ZYDIS_ATTRIB_HAS_MODRM;
-                            const auto needs = cpu::required_features(zi);
-                            const bool ours_too = needs && !(needs->bits & ~m.features.bits);
-                            cpu::Insn insn;
-                            ours.decode(b.data(), b.size(), cpu_mode, insn);
-                            const std::string key = std::string(ZydisISASetGetString(zi.meta.isa_set)) +
-                                                    " " + ZydisMnemonicGetString(zi.mnemonic);
-                            const Form form{{b.begin(), b.begin() + zi.length}, mode};
-                            if (ours_too) {
-                                ++out.checked;
-                                if (insn.fn == cpu::handler_ud && !kAbsent.count(zi.mnemonic))
-                                    out.unbound[key].push_back(form);
-                            } else {
-                                ++out.excluded;
-                                if (insn.fn != cpu::handler_ud) out.foreign[key].push_back(form);
-                            }
-                            if (!has_modrm) break;
-                        }
-                    }
-    }
+                                                                             : cpu::CpuMode::Prot32;
+        ours.decode(b.data(), b.size(), cpu_mode, insn);
+        const std::string key = std::string(ZydisISASetGetString(zi.meta.isa_set)) + " " +
+                                ZydisMnemonicGetString(zi.mnemonic);
+        const Form form{{b.begin(), b.begin() + zi.length}, mode};
+        if (ours_too) {
+            ++out.checked;
+            if (insn.fn == cpu::handler_ud && !kAbsent.count(zi.mnemonic)) out.unbound[key].push_back(form);
+        } else {
+            ++out.excluded;
+            if (insn.fn != cpu::handler_ud) out.foreign[key].push_back(form);
+        }
+    });
     return out;
 }
 
@@ -142,10 +113,11 @@ TEST_CASE("per model: every form of its features is bound, every form of the oth
 
 // The sweep must be able to fail: a mnemonic with no binder is reported.
 TEST_CASE("the coverage sweep reports an unbound mnemonic") {
-    const cpu::Binder saved = cpu::Decoder::table[ZYDIS_MNEMONIC_RDPMC];
-    cpu::Decoder::table[ZYDIS_MNEMONIC_RDPMC] = nullptr;
+    cpu::Binder& bind = cpu::InsnTable::edit().entry(ZYDIS_MNEMONIC_RDPMC).bind;
+    const cpu::Binder saved = bind;
+    bind = nullptr;
     const Sweep s = sweep(cpu::models::pentium2);
-    cpu::Decoder::table[ZYDIS_MNEMONIC_RDPMC] = saved;
+    bind = saved;
     CHECK(s.unbound.count("RDPMC rdpmc") == 1);
     CHECK(s.unbound.size() == 1);
 }

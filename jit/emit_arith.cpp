@@ -1,4 +1,4 @@
-// Integer ALU instructions emitted as the same host instruction on the host registers that
+// Integer ALU instructions (cpu/ops/arith.cpp) emitted as the same host instruction on the host registers that
 // hold the guest's: the host's EFLAGS then are the guest's (translator.h, FlagKind).
 #include "jit/translator.h"
 
@@ -10,19 +10,19 @@ namespace {
 
 // Where the source operand of a two-operand op is: a guest register, an immediate, or memory
 // loaded into eax (sized like the destination).
-bool source(Translator& t, const ZydisDecodedOperand& s, const x::Gp& dst, asmjit::Operand& out) {
-    switch (s.type) {
-    case ZYDIS_OPERAND_TYPE_REGISTER: {
-        auto r = Translator::guest_reg(s.reg.value);
+bool source(Translator& t, const Translator::Operand& s, const x::Gp& dst, asmjit::Operand& out) {
+    switch (s.kind) {
+    case Translator::Kind::Reg: {
+        auto r = t.reg(s);
         if (!r) return false;
         out = *r;
         return true;
     }
-    case ZYDIS_OPERAND_TYPE_IMMEDIATE:
-        out = asmjit::imm(int64_t(s.imm.value.s));
+    case Translator::Kind::Imm:
+        out = asmjit::imm(t.imm());
         return true;
-    case ZYDIS_OPERAND_TYPE_MEMORY:
-        if (!t.effective_address(s)) return false;
+    case Translator::Kind::Mem:
+        if (!t.effective_address()) return false;
         t.load(dst.size(), t.insn().seg);
         out = x::gpd(x::Gp::kIdAx).cloneAs(dst);
         return true;
@@ -31,13 +31,12 @@ bool source(Translator& t, const ZydisDecodedOperand& s, const x::Gp& dst, asmji
 }
 
 // The source of an op whose destination is memory: a guest register or an immediate.
-bool register_or_immediate(const ZydisDecodedOperand& s, asmjit::Operand& out) {
-    if (s.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-        out = asmjit::imm(int64_t(s.imm.value.s));
+bool register_or_immediate(const Translator& t, const Translator::Operand& s, asmjit::Operand& out) {
+    if (s.kind == Translator::Kind::Imm) {
+        out = asmjit::imm(t.imm());
         return true;
     }
-    if (s.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto r = Translator::guest_reg(s.reg.value);
+    auto r = t.reg(s);
     if (!r) return false;
     out = *r;
     return true;
@@ -47,17 +46,16 @@ bool register_or_immediate(const ZydisDecodedOperand& s, asmjit::Operand& out) {
 // in place.
 template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
 bool binary_to_memory(Translator& t) {
-    const auto& d = t.op(0);
     asmjit::Operand src;
-    if (!register_or_immediate(t.op(1), src)) return false;
+    if (!register_or_immediate(t, t.op(1), src)) return false;
     constexpr bool reads_only = Op == x::Inst::kIdCmp || Op == x::Inst::kIdTest;
+    const unsigned size = t.insn().osize;
     if (reads_only) {
-        if (!t.effective_address(d)) return false;
-        const unsigned size = d.size / 8;
+        if (!t.effective_address()) return false;
         t.load(size, t.insn().seg);
         const x::Gp value = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
         t.a.emit(Op, value, src);
-    } else if (!t.read_modify_write(d, ReadsCarry, true, [&](const x::Mem& m) { t.a.emit(Op, m, src); })) {
+    } else if (!t.read_modify_write(size, ReadsCarry, true, [&](const x::Mem& m) { t.a.emit(Op, m, src); })) {
         return false;
     }
     t.flags_produced(Kind);
@@ -80,12 +78,12 @@ constexpr Recompute::Form recompute_form(x::Inst::Id op) {
 template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
 bool binary(Translator& t) {
     const auto& d = t.op(0);
-    if (d.type == ZYDIS_OPERAND_TYPE_MEMORY) return binary_to_memory<Op, Kind, ReadsCarry>(t);
-    if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-    auto dst = Translator::guest_reg(d.reg.value);
+    if (d.kind == Translator::Kind::Mem) return binary_to_memory<Op, Kind, ReadsCarry>(t);
+    auto dst = t.reg(d);
     if (!dst) return false;
     asmjit::Operand src;
-    if (ReadsCarry && t.op(1).type == ZYDIS_OPERAND_TYPE_MEMORY) {
+    const bool from_memory = t.op(1).kind == Translator::Kind::Mem;
+    if (ReadsCarry && from_memory) {
         // ADC/SBB from memory: the load loses the host's flags, so the guest's are loaded after
         // it; the value waits on the stack (twice: the stack stays aligned for a helper call).
         if (!source(t, t.op(1), *dst, src)) return false;
@@ -100,7 +98,7 @@ bool binary(Translator& t) {
     }
     t.a.emit(Op, *dst, src);
     t.flags_produced(Kind);
-    if (!ReadsCarry && t.op(1).type != ZYDIS_OPERAND_TYPE_MEMORY) t.flags_recomputable({recompute_form(Op), *dst, src});
+    if (!ReadsCarry && !from_memory) t.flags_recomputable({recompute_form(Op), *dst, src});
     return true;
 }
 
@@ -109,12 +107,11 @@ bool binary(Translator& t) {
 // no such input (NOT writes no flags at all).
 template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translator& t) {
     const auto& d = t.op(0);
-    if (d.type == ZYDIS_OPERAND_TYPE_MEMORY) {
-        if (!t.read_modify_write(d, KeepsCarry, WritesFlags, [&](const x::Mem& m) { t.a.emit(Op, m); }))
+    if (d.kind == Translator::Kind::Mem) {
+        if (!t.read_modify_write(t.insn().osize, KeepsCarry, WritesFlags, [&](const x::Mem& m) { t.a.emit(Op, m); }))
             return false;
     } else {
-        if (d.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
-        auto dst = Translator::guest_reg(d.reg.value);
+        auto dst = t.reg(d);
         if (!dst) return false;
         if (KeepsCarry) {
             t.keep_carry();
@@ -135,7 +132,7 @@ template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translat
 
 }  // namespace
 
-void register_alu_emitters(Emitter* e) {
+void register_arith_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_ADD] = binary<x::Inst::kIdAdd, FlagKind::Exact, false>;
     e[ZYDIS_MNEMONIC_SUB] = binary<x::Inst::kIdSub, FlagKind::Exact, false>;
     e[ZYDIS_MNEMONIC_ADC] = binary<x::Inst::kIdAdc, FlagKind::Exact, true>;

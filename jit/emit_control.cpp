@@ -1,5 +1,6 @@
-// Control transfers that end a block: direct jumps and calls (linked block to block when the
+// Control transfers (cpu/ops/control.cpp) that end a block: direct jumps and calls (linked block to block when the
 // target is in the same physical page) and returns (back to the dispatcher).
+#include "cpu/ops/cond_family.h"
 #include "cpu/state.h"
 #include "jit/translator.h"
 
@@ -14,24 +15,23 @@ const x::Gp ESP = guest_gpr(cpu::ESP);
 // The target as an offset from the block's first byte; 32-bit operand size only (a 16-bit one
 // truncates EIP).
 bool relative_target(Translator& t, int64_t& target) {
-    const auto& o = t.op(0);
-    if (o.type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !o.imm.is_relative || t.insn().osize != 4) return false;
-    target = int64_t(t.next_offset()) + o.imm.value.s;
+    if (t.op(0).kind != Translator::Kind::Imm || t.insn().osize != 4) return false;
+    target = int64_t(t.next_offset()) + t.imm();
     return true;
 }
 
 // The target of an indirect JMP/CALL (register or memory, 32-bit operand) into eax.
 bool indirect_target(Translator& t) {
     const auto& o = t.op(0);
-    if (t.insn().osize != 4 || t.zi().meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR) return false;
-    if (o.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        auto r = Translator::guest_reg(o.reg.value);
-        if (!r || r->size() != 4) return false;
+    if (t.insn().osize != 4 || (t.insn().flags & cpu::IF_FAR)) return false;
+    if (o.kind == Translator::Kind::Reg) {
+        auto r = t.reg(o);
+        if (!r) return false;
         t.clobber_flags();
         t.a.mov(x::eax, *r);
         return true;
     }
-    if (o.type != ZYDIS_OPERAND_TYPE_MEMORY || !t.effective_address(o)) return false;
+    if (o.kind != Translator::Kind::Mem || !t.effective_address()) return false;
     t.load(4, t.insn().seg);
     return true;
 }
@@ -47,19 +47,10 @@ bool jmp(Translator& t) {
     return true;
 }
 
-// In condition-code order (the low nibble of the Jcc opcode).
-constexpr ZydisMnemonic JCC[16] = {
-    ZYDIS_MNEMONIC_JO, ZYDIS_MNEMONIC_JNO, ZYDIS_MNEMONIC_JB,  ZYDIS_MNEMONIC_JNB,
-    ZYDIS_MNEMONIC_JZ, ZYDIS_MNEMONIC_JNZ, ZYDIS_MNEMONIC_JBE, ZYDIS_MNEMONIC_JNBE,
-    ZYDIS_MNEMONIC_JS, ZYDIS_MNEMONIC_JNS, ZYDIS_MNEMONIC_JP,  ZYDIS_MNEMONIC_JNP,
-    ZYDIS_MNEMONIC_JL, ZYDIS_MNEMONIC_JNL, ZYDIS_MNEMONIC_JLE, ZYDIS_MNEMONIC_JNLE};
-
 bool jcc(Translator& t) {
     int64_t target;
     if (!relative_target(t, target)) return false;
-    unsigned cc = 0;
-    while (JCC[cc] != t.zi().mnemonic) ++cc;
-    t.branch(cc, target, t.next_offset());
+    t.branch(cpu::ops::cond_of(cpu::ops::JCC, ZydisMnemonic(t.insn().mnemonic)), target, t.next_offset());
     return true;
 }
 
@@ -80,7 +71,7 @@ bool call(Translator& t) {
         t.exit_to(target);
         return true;
     }
-    if (t.op(0).type == ZYDIS_OPERAND_TYPE_REGISTER && t.op(0).reg.value == ZYDIS_REGISTER_ESP)
+    if (t.op(0).kind == Translator::Kind::Reg && t.op(0).reg == cpu::ESP)
         return false;  // CALL ESP jumps to the value before the push
     if (!indirect_target(t)) return false;
     t.park_eax();
@@ -92,10 +83,8 @@ bool call(Translator& t) {
 
 bool ret(Translator& t) {
     // Zydis names RETF "ret" too: far returns change CS and maybe privilege, so they fall back.
-    if (t.zi().meta.branch_type != ZYDIS_BRANCH_TYPE_NEAR || !t.stack32() || t.insn().osize != 4)
-        return false;
-    const auto& o = t.op(0);
-    const uint32_t release = o.type == ZYDIS_OPERAND_TYPE_IMMEDIATE ? uint32_t(o.imm.value.u) : 0;
+    if ((t.insn().flags & cpu::IF_FAR) || !t.stack32() || t.insn().osize != 4) return false;
+    const uint32_t release = t.op(0).kind == Translator::Kind::Imm ? t.insn().imm : 0;
     t.clobber_flags();
     t.a.mov(x::esi, ESP);
     t.load(4, cpu::SS);
@@ -106,9 +95,9 @@ bool ret(Translator& t) {
 
 }  // namespace
 
-void register_branch_emitters(Emitter* e) {
+void register_control_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_JMP] = jmp;
-    for (ZydisMnemonic m : JCC) e[m] = jcc;
+    for (ZydisMnemonic m : cpu::ops::JCC) e[m] = jcc;
     e[ZYDIS_MNEMONIC_CALL] = call;
     e[ZYDIS_MNEMONIC_RET] = ret;
 }

@@ -1,0 +1,201 @@
+// Data movement (cpu/ops/datamov.cpp): MOV, MOVZX/MOVSX, LEA, XCHG of registers, BSWAP, the
+// sign extensions of the accumulator, on the host registers holding the guest's; SETcc and
+// CMOVcc, the same host instruction on the guest's flags (Translator::flags_to_host guarantees
+// every bit a condition reads is defined).
+#include "cpu/ops/cond_family.h"
+#include "cpu/state.h"
+#include "jit/translator.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+bool mov(Translator& t) {
+    const auto& d = t.op(0);
+    const auto& s = t.op(1);
+    using K = Translator::Kind;
+    if (d.kind == K::Reg) {
+        auto dst = t.reg(d);
+        if (!dst) return false;
+        if (s.kind == K::Reg) {
+            auto src = t.reg(s);
+            if (!src) return false;
+            t.a.mov(*dst, *src);
+        } else if (s.kind == K::Imm) {
+            t.a.mov(*dst, asmjit::imm(t.imm()));
+        } else if (s.kind == K::Mem) {
+            if (!t.effective_address()) return false;
+            t.load(dst->size(), t.insn().seg);
+            t.a.mov(*dst, x::eax.cloneAs(*dst));
+        } else {
+            return false;
+        }
+        return true;
+    }
+    if (d.kind != K::Mem) return false;
+    const unsigned size = t.insn().osize;
+    if (s.kind == K::Reg) {
+        auto src = t.reg(s);
+        if (!src || !t.effective_address()) return false;
+        if (src->size() == 4)
+            t.a.mov(x::eax, *src);
+        else
+            t.a.movzx(x::eax, *src);
+    } else if (s.kind == K::Imm) {
+        if (!t.effective_address()) return false;
+        t.a.mov(x::eax, t.insn().imm);
+    } else {
+        return false;
+    }
+    t.store(size, t.insn().seg);
+    return true;
+}
+
+// The source's size is the binder's aux (cpu/ops/datamov.cpp, Extend).
+template <bool Signed> bool extend(Translator& t) {
+    const auto& s = t.op(1);
+    const unsigned size = t.insn().aux;
+    auto dst = t.reg(t.op(0));
+    if (!dst) return false;
+    if (s.kind == Translator::Kind::Reg && size == 1 && s.reg >= cpu::AH) {
+        // AH..BH cannot be named next to the REX registers: extended in eax (from AH) first.
+        if (!(t.insn().flags & cpu::IF_GPR_ONLY)) return false;
+        t.a.mov(x::eax, guest_gpr(s.reg - cpu::AH));
+        if (Signed)
+            t.a.movsx(x::eax, x::ah);
+        else
+            t.a.movzx(x::eax, x::ah);
+        t.a.mov(*dst, x::eax.cloneAs(*dst));
+        return true;
+    }
+    x::Gp src;
+    if (s.kind == Translator::Kind::Reg) {
+        auto r = t.reg(s, size);
+        if (!r) return false;
+        src = *r;
+    } else if (s.kind == Translator::Kind::Mem) {
+        if (!t.effective_address()) return false;
+        t.load(size, t.insn().seg);
+        if (size == 1)
+            src = x::al;
+        else
+            src = x::ax;
+    } else {
+        return false;
+    }
+    if (Signed)
+        t.a.movsx(*dst, src);
+    else
+        t.a.movzx(*dst, src);
+    return true;
+}
+
+bool lea(Translator& t) {
+    auto dst = t.reg(t.op(0));
+    if (!dst || dst->size() != 4 || !t.effective_address()) return false;
+    t.a.mov(*dst, x::esi);
+    return true;
+}
+
+bool bswap(Translator& t) {
+    auto r = t.reg(t.op(0));
+    if (!r || r->size() != 4) return false;
+    t.a.bswap(*r);
+    return true;
+}
+
+// NOP, PAUSE and the hint NOPs: nothing to emit.
+bool nop(Translator&) { return true; }
+
+// Register with register only: XCHG with memory is a locked read-modify-write.
+bool xchg(Translator& t) {
+    const auto& d = t.op(0);
+    const auto& s = t.op(1);
+    auto r1 = t.reg(d), r2 = t.reg(s);
+    if (!r1 || !r2) return false;
+    t.a.xchg(*r1, *r2);
+    return true;
+}
+
+const x::Gp EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
+
+// CBW/CWDE: AX or EAX = the sign extension of AL or AX.
+bool widen_accumulator(Translator& t) {
+    if (t.insn().osize == 2)
+        t.a.movsx(EAX.r16(), EAX.r8());
+    else
+        t.a.movsx(EAX, EAX.r16());
+    return true;
+}
+
+// CWD/CDQ: DX or EDX = copies of the accumulator's sign, through the host's own CWD/CDQ
+// (a shift would change the flags).
+bool sign_to_edx(Translator& t) {
+    t.a.mov(x::eax, EAX);
+    if (t.insn().osize == 2) {
+        t.a.cwd();
+        t.a.mov(EDX.r16(), x::dx);
+    } else {
+        t.a.cdq();
+        t.a.mov(EDX, x::edx);
+    }
+    return true;
+}
+
+// Register destinations only (AL..BL: AH..BH cannot be named next to the REX registers).
+bool setcc(Translator& t) {
+    auto dst = t.reg(t.op(0), 1);
+    if (!dst) return false;
+    t.flags_to_host();
+    t.a.set(x::CondCode(cpu::ops::cond_of(cpu::ops::SETCC, ZydisMnemonic(t.insn().mnemonic))), *dst);
+    return true;
+}
+
+// A memory source is read whether or not the condition holds (docs/undefined.md), so it is
+// loaded first; reading the flags may call a helper, so the value waits on the stack (two
+// pushes keep the stack aligned for that call).
+bool cmovcc(Translator& t) {
+    auto dst = t.reg(t.op(0));
+    if (!dst) return false;
+    const auto& s = t.op(1);
+    const x::CondCode cc = x::CondCode(cpu::ops::cond_of(cpu::ops::CMOVCC, ZydisMnemonic(t.insn().mnemonic)));
+    if (s.kind == Translator::Kind::Reg) {
+        auto src = t.reg(s);
+        if (!src) return false;
+        t.flags_to_host();
+        t.a.cmov(cc, *dst, *src);
+        return true;
+    }
+    if (s.kind != Translator::Kind::Mem || !t.effective_address()) return false;
+    t.load(dst->size(), t.insn().seg);
+    t.a.push(x::rax);
+    t.a.push(x::rax);
+    t.flags_to_host();
+    t.a.pop(x::rdx);
+    t.a.pop(x::rdx);
+    t.a.cmov(cc, *dst, x::edx.cloneAs(*dst));
+    return true;
+}
+
+}  // namespace
+
+void register_datamov_emitters(GroupEmitters e) {
+    e[ZYDIS_MNEMONIC_NOP] = nop;
+    e[ZYDIS_MNEMONIC_PAUSE] = nop;
+    e[ZYDIS_MNEMONIC_MOV] = mov;
+    e[ZYDIS_MNEMONIC_MOVZX] = extend<false>;
+    e[ZYDIS_MNEMONIC_MOVSX] = extend<true>;
+    e[ZYDIS_MNEMONIC_LEA] = lea;
+    e[ZYDIS_MNEMONIC_BSWAP] = bswap;
+    e[ZYDIS_MNEMONIC_XCHG] = xchg;
+    e[ZYDIS_MNEMONIC_CBW] = widen_accumulator;
+    e[ZYDIS_MNEMONIC_CWDE] = widen_accumulator;
+    e[ZYDIS_MNEMONIC_CWD] = sign_to_edx;
+    e[ZYDIS_MNEMONIC_CDQ] = sign_to_edx;
+    for (ZydisMnemonic m : cpu::ops::SETCC) e[m] = setcc;
+    for (ZydisMnemonic m : cpu::ops::CMOVCC) e[m] = cmovcc;
+}
+
+}  // namespace jitpc::jit
