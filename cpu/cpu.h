@@ -13,7 +13,7 @@
 #include "cpu/model.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
-#include "memory/softmmu.h"
+#include "cpu/mmu/mmu.h"
 
 namespace jitpc::cpu {
 
@@ -32,7 +32,7 @@ public:
     memory::PhysMemory& mem;
     Bus& bus;
     const CpuModel& model;
-    memory::Mmu mmu;
+    Mmu mmu;
     BlockCache code;
     FpuState fpu;
 

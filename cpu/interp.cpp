@@ -32,7 +32,7 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
             // bytes are needed, so a fault there names the second page in CR2.
             const uint32_t next_lin = (lin & memory::PAGE_MASK) + memory::PAGE_SIZE;
             try {
-                page2 = cpu_.mmu.translate(next_lin, memory::ACC_EXEC, cpu_.user()) &
+                page2 = cpu_.mmu.translate(next_lin, ACC_EXEC, cpu_.user()) &
                         memory::PAGE_MASK;
             } catch (const GuestFault&) {
                 if (b->insns.empty()) throw;
@@ -56,7 +56,7 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
 
 Block* Interpreter::block_at_eip() {
     const uint32_t lin = cpu_.seg[CS].base + cpu_.rip;
-    const uint32_t phys = cpu_.mmu.translate(lin, memory::ACC_EXEC, cpu_.user());
+    const uint32_t phys = cpu_.mmu.translate(lin, ACC_EXEC, cpu_.user());
     Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.mode()));
     // A block whose last instruction straddles into a second page was decoded with that page
     // mapped where it was then: decoded again (and so fetched with its faults) unless the TLB

@@ -1,10 +1,6 @@
-#include "memory/softmmu.h"
+#include "cpu/mmu/mmu.h"
 
-#include "cpu/fault.h"
-
-namespace jitpc::memory {
-
-using cpu::GuestFault;
+namespace jitpc::cpu {
 
 namespace pte {
 constexpr uint32_t P = 1, W = 2, U = 4, A = 0x20, D = 0x40, PS = 0x80, G = 0x100;
@@ -12,22 +8,22 @@ constexpr uint32_t P = 1, W = 2, U = 4, A = 0x20, D = 0x40, PS = 0x80, G = 0x100
 constexpr uint32_t LARGE_RSVD = 0x003FE000;
 }  // namespace pte
 
-Mmu::Mmu(cpu::CpuState& st, PhysMemory& pm) : st_(st), pm_(pm) { flush_all(); }
+Mmu::Mmu(CpuState& st, PhysMemory& pm) : st_(st), pm_(pm) { flush_all(); }
 
 uint32_t Mmu::pte_read(uint32_t paddr) { return pm_.read(a20(paddr), 4); }
 void Mmu::pte_write(uint32_t paddr, uint32_t v) { pm_.write(a20(paddr), 4, v); }
 
 bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
-    if (!(st_.cr0 & cpu::cr0::PG)) {
+    if (!(st_.cr0 & cr0::PG)) {
         w = Walk{a20(lin & PAGE_MASK), 1, true, true, false};
         return true;
     }
 
     const bool is_write = acc == ACC_WRITE;
-    const uint32_t err_base = (is_write ? cpu::pf::W : 0) | (user ? cpu::pf::U : 0);
+    const uint32_t err_base = (is_write ? pf::W : 0) | (user ? pf::U : 0);
     auto page_fault = [&](uint32_t err) {
         st_.cr2 = lin;
-        fault = GuestFault{cpu::VEC_PF, err | err_base};
+        fault = GuestFault{VEC_PF, err | err_base};
         return false;
     };
 
@@ -35,23 +31,23 @@ bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
     uint32_t pde = pte_read(pde_addr);
     if (!(pde & pte::P)) return page_fault(0);
 
-    const bool wp = st_.cr0 & cpu::cr0::WP;
+    const bool wp = st_.cr0 & cr0::WP;
     auto allowed = [&](uint32_t bits) {
         if (user && !(bits & pte::U)) return false;
         if (is_write && !(bits & pte::W) && (user || wp)) return false;
         return true;
     };
 
-    if ((pde & pte::PS) && (st_.cr4 & cpu::cr4::PSE)) {
-        if (pde & pte::LARGE_RSVD) return page_fault(cpu::pf::P | cpu::pf::RSVD);
-        if (!allowed(pde)) return page_fault(cpu::pf::P);
+    if ((pde & pte::PS) && (st_.cr4 & cr4::PSE)) {
+        if (pde & pte::LARGE_RSVD) return page_fault(pf::P | pf::RSVD);
+        if (!allowed(pde)) return page_fault(pf::P);
         const uint32_t want = pte::A | (is_write ? pte::D : 0);
         if ((pde & want) != want) pte_write(pde_addr, pde |= want);
         const uint32_t base = pde & 0xFFC00000;
         const bool writable = (user ? (pde & pte::W) : ((pde & pte::W) || !wp));
         // INVLPG matches 4 MiB pages by their linear base.
         w = Walk{a20(base | (lin & 0x003FF000)), lin & 0xFFC00000, writable, bool(pde & pte::D),
-                 (pde & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+                 (pde & pte::G) && (st_.cr4 & cr4::PGE)};
         return true;
     }
 
@@ -59,20 +55,20 @@ bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
     uint32_t entry = pte_read(pte_addr);
     if (!(entry & pte::P)) return page_fault(0);
     const uint32_t combined = entry & (pde | ~(pte::U | pte::W));
-    if (!allowed(combined)) return page_fault(cpu::pf::P);
+    if (!allowed(combined)) return page_fault(pf::P);
     if (!(pde & pte::A)) pte_write(pde_addr, pde | pte::A);
     const uint32_t want = pte::A | (is_write ? pte::D : 0);
     if ((entry & want) != want) pte_write(pte_addr, entry |= want);
     const bool writable = user ? (combined & pte::W) : ((combined & pte::W) || !wp);
     w = Walk{a20(entry & PAGE_MASK), 1, writable, bool(entry & pte::D),
-             (entry & pte::G) && (st_.cr4 & cpu::cr4::PGE)};
+             (entry & pte::G) && (st_.cr4 & cr4::PGE)};
     return true;
 }
 
 TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
-    TlbEntry& e = tlb[user][index(lin)];
+    TlbEntry& e = tlb[user][tlb_index(lin)];
     const uint32_t page = lin & PAGE_MASK;
-    if (!(e.tag[acc] & TLB_INVALID) && (e.tag[acc] & PAGE_MASK) == page) return &e;
+    if (tlb_holds(e, acc, page)) return &e;
 
     Walk w;
     if (!walk(lin, acc, user, w)) {
@@ -83,7 +79,7 @@ TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
         return nullptr;
     }
     uint8_t* host = pm_.host_page(w.phys);
-    e.phys = w.phys;
+    e.frame = w.phys >> 12;
     e.large_base = w.large_base;
     e.global = w.global;
     if (w.large_base != 1) have_large_ = true;
@@ -100,18 +96,18 @@ TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
 }
 
 uint32_t Mmu::translate(uint32_t lin, Access acc, bool user) {
-    return lookup(lin, acc, user).phys | (lin & 0xFFF);
+    return (lookup(lin, acc, user).frame << 12) | (lin & 0xFFF);
 }
 
 bool Mmu::peek(uint32_t lin, uint32_t& phys) const {
-    if (!(st_.cr0 & cpu::cr0::PG)) {
+    if (!(st_.cr0 & cr0::PG)) {
         phys = a20(lin);
         return true;
     }
     auto rd = [&](uint32_t a) { return const_cast<PhysMemory&>(pm_).read(a20(a), 4); };
     const uint32_t pde = rd((st_.cr3 & PAGE_MASK) + ((lin >> 22) << 2));
     if (!(pde & pte::P)) return false;
-    if ((pde & pte::PS) && (st_.cr4 & cpu::cr4::PSE)) {
+    if ((pde & pte::PS) && (st_.cr4 & cr4::PSE)) {
         phys = a20((pde & 0xFFC00000) | (lin & 0x003FFFFF));
         return true;
     }
@@ -157,7 +153,7 @@ bool Mmu::try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint
         std::memcpy(&v, reinterpret_cast<const uint8_t*>(e->addend + lin), size);
         return true;
     }
-    v = pm_.read(e->phys | (lin & 0xFFF), size);
+    v = pm_.read((e->frame << 12) | (lin & 0xFFF), size);
     return true;
 }
 
@@ -175,7 +171,7 @@ bool Mmu::try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
     }
     TlbEntry* e = try_lookup(lin, ACC_WRITE, user);
     if (!e) return false;
-    const uint32_t pa = e->phys | (lin & 0xFFF);
+    const uint32_t pa = (e->frame << 12) | (lin & 0xFFF);
     pm_.write(pa, size, v);  // tells the code cache when the page holds code
     if ((e->tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
         e->tag[ACC_WRITE] &= ~TLB_CODE;
@@ -204,7 +200,7 @@ void Mmu::invlpg(uint32_t lin) {
     ++st_.code_epoch;
     const uint32_t page = lin & PAGE_MASK;
     for (auto& t : tlb) {
-        TlbEntry& e = t[index(lin)];
+        TlbEntry& e = t[tlb_index(lin)];
         if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page ||
             (e.tag[ACC_EXEC] & PAGE_MASK) == page)
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
@@ -217,11 +213,10 @@ void Mmu::invlpg(uint32_t lin) {
 }
 
 void Mmu::page_became_code(uint32_t phys) {
-    const uint32_t page = phys & PAGE_MASK;
     for (auto& t : tlb)
         for (auto& e : t)
-            if (e.phys == page && !(e.tag[ACC_WRITE] & TLB_INVALID))
+            if (e.frame == phys >> 12 && !(e.tag[ACC_WRITE] & TLB_INVALID))
                 e.tag[ACC_WRITE] |= TLB_CODE;
 }
 
-}  // namespace jitpc::memory
+}  // namespace jitpc::cpu
