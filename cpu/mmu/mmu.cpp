@@ -10,8 +10,8 @@ constexpr uint32_t LARGE_RSVD = 0x003FE000;
 
 Mmu::Mmu(CpuState& st, PhysMemory& pm) : st_(st), pm_(pm) { flush_all(); }
 
-uint32_t Mmu::pte_read(uint32_t paddr) { return pm_.read(a20(paddr), 4); }
-void Mmu::pte_write(uint32_t paddr, uint32_t v) { pm_.write(a20(paddr), 4, v); }
+uint32_t Mmu::pte_read(PhysAddr paddr) { return pm_.read(a20(paddr), 4); }
+void Mmu::pte_write(PhysAddr paddr, uint32_t v) { pm_.write(a20(paddr), 4, v); }
 
 bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
     if (!(st_.cr0 & cr0::PG)) {
@@ -95,16 +95,16 @@ TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
     return &e;
 }
 
-uint32_t Mmu::translate(uint32_t lin, Access acc, bool user) {
-    return (lookup(lin, acc, user).frame << 12) | (lin & 0xFFF);
+PhysAddr Mmu::translate(uint32_t lin, Access acc, bool user) {
+    return (PhysAddr(lookup(lin, acc, user).frame) << 12) | (lin & 0xFFF);
 }
 
-bool Mmu::peek(uint32_t lin, uint32_t& phys) const {
+bool Mmu::peek(uint32_t lin, PhysAddr& phys) const {
     if (!(st_.cr0 & cr0::PG)) {
         phys = a20(lin);
         return true;
     }
-    auto rd = [&](uint32_t a) { return const_cast<PhysMemory&>(pm_).read(a20(a), 4); };
+    auto rd = [&](PhysAddr a) { return const_cast<PhysMemory&>(pm_).read(a20(a), 4); };
     const uint32_t pde = rd((st_.cr3 & PAGE_MASK) + ((lin >> 22) << 2));
     if (!(pde & pte::P)) return false;
     if ((pde & pte::PS) && (st_.cr4 & cr4::PSE)) {
@@ -137,11 +137,11 @@ bool Mmu::try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint
         // Translate both pages before reading either, so a fault on the second page leaves
         // no side effect of the first (MMIO reads can have side effects).
         const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
-        uint32_t p1, p2;
+        PhysAddr p1, p2;
         if (!try_translate(lin, acc, user, p1) || !try_translate(lin + n1, acc, user, p2)) return false;
         v = 0;
         for (unsigned i = 0; i < size; ++i) {
-            const uint32_t pa = i < n1 ? p1 + i : p2 + (i - n1);
+            const PhysAddr pa = i < n1 ? p1 + i : p2 + (i - n1);
             v |= pm_.read(pa, 1) << (8 * i);
         }
         return true;
@@ -153,25 +153,25 @@ bool Mmu::try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint
         std::memcpy(&v, reinterpret_cast<const uint8_t*>(e->addend + lin), size);
         return true;
     }
-    v = pm_.read((e->frame << 12) | (lin & 0xFFF), size);
+    v = pm_.read((PhysAddr(e->frame) << 12) | (lin & 0xFFF), size);
     return true;
 }
 
 bool Mmu::try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
     if ((lin & 0xFFF) + size > PAGE_SIZE) {
         const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
-        uint32_t p1, p2;
+        PhysAddr p1, p2;
         if (!try_translate(lin, ACC_WRITE, user, p1) || !try_translate(lin + n1, ACC_WRITE, user, p2))
             return false;
         for (unsigned i = 0; i < size; ++i) {
-            const uint32_t pa = i < n1 ? p1 + i : p2 + (i - n1);
+            const PhysAddr pa = i < n1 ? p1 + i : p2 + (i - n1);
             pm_.write(pa, 1, (v >> (8 * i)) & 0xFF);
         }
         return true;
     }
     TlbEntry* e = try_lookup(lin, ACC_WRITE, user);
     if (!e) return false;
-    const uint32_t pa = (e->frame << 12) | (lin & 0xFFF);
+    const PhysAddr pa = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
     pm_.write(pa, size, v);  // tells the code cache when the page holds code
     if ((e->tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
         e->tag[ACC_WRITE] &= ~TLB_CODE;
@@ -212,7 +212,7 @@ void Mmu::invlpg(uint32_t lin) {
             if (e.large_base == large) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
 }
 
-void Mmu::page_became_code(uint32_t phys) {
+void Mmu::page_became_code(PhysAddr phys) {
     for (auto& t : tlb)
         for (auto& e : t)
             if (e.frame == phys >> 12 && !(e.tag[ACC_WRITE] & TLB_INVALID))

@@ -18,6 +18,7 @@ namespace jitpc::cpu {
 
 using memory::PAGE_MASK;
 using memory::PAGE_SIZE;
+using memory::PhysAddr;
 using memory::PhysMemory;
 
 class Mmu {
@@ -62,7 +63,7 @@ public:
         return try_write_slow(lin, sizeof(T), v, user);
     }
     // Whether the TLB maps the page of `lin` for execution to physical page `page` now.
-    bool exec_maps(uint32_t lin, bool user, uint32_t page) const {
+    bool exec_maps(uint32_t lin, bool user, PhysAddr page) const {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
         return tlb_hit(e, ACC_EXEC, lin & PAGE_MASK, 1) && e.frame == page >> 12;
     }
@@ -80,9 +81,9 @@ public:
     }
 
     // Translates or faults (#PF with CR2 set); returns the physical address.
-    uint32_t translate(uint32_t lin, Access acc, bool user);
+    PhysAddr translate(uint32_t lin, Access acc, bool user);
     // Like translate() but never faults and never changes A/D bits: for debuggers and traces.
-    bool peek(uint32_t lin, uint32_t& phys) const;
+    bool peek(uint32_t lin, PhysAddr& phys) const;
     // Checks that [lin, lin+size) is writable before a multi-part store commits anything. A
     // write-tag hit already proves it (fills set every tag of an entry together).
     void probe_write(uint32_t lin, unsigned size, bool user) {
@@ -104,13 +105,13 @@ public:
     void invlpg(uint32_t lin);
     // The code cache started holding decoded code from this physical page: send writes through
     // the slow path so they can invalidate it.
-    void page_became_code(uint32_t phys);
+    void page_became_code(PhysAddr phys);
 
     TlbEntry tlb[2][TLB_SIZE];
 
 private:
     struct Walk {
-        uint32_t phys;  // physical page
+        PhysAddr phys;  // physical page
         uint32_t large_base;
         bool writable;  // for this access's privilege, CR0.WP applied
         bool dirty;
@@ -124,14 +125,14 @@ private:
         if (TlbEntry* e = try_lookup(lin, acc, user)) return *e;
         throw fault;
     }
-    bool try_translate(uint32_t lin, Access acc, bool user, uint32_t& phys) {
+    bool try_translate(uint32_t lin, Access acc, bool user, PhysAddr& phys) {
         const TlbEntry* e = try_lookup(lin, acc, user);
-        if (e) phys = (e->frame << 12) | (lin & 0xFFF);
+        if (e) phys = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
         return e;
     }
-    uint32_t pte_read(uint32_t paddr);
-    void pte_write(uint32_t paddr, uint32_t v);
-    uint32_t a20(uint32_t paddr) const { return st_.a20 ? paddr : paddr & ~(1u << 20); }
+    uint32_t pte_read(PhysAddr paddr);
+    void pte_write(PhysAddr paddr, uint32_t v);
+    PhysAddr a20(PhysAddr paddr) const { return st_.a20 ? paddr : paddr & ~PhysAddr(1u << 20); }
 
     CpuState& st_;
     PhysMemory& pm_;
