@@ -3,7 +3,7 @@
 namespace jitpc::cpu {
 
 Cpu::Cpu(memory::PhysMemory& pm, Bus& b, const CpuModel& m)
-    : mem(pm), bus(b), model(m), mmu(*this, pm), code(pm) {
+    : mem(pm), bus(b), model(m), mmu(*this, pm, m), code(pm) {
     mem.on_code_write = [this](memory::PhysAddr paddr, uint32_t len) { code.invalidate(paddr, len); };
     mem.on_remap = [this] { mmu.flush_all(); };
     code.ctx = this;

@@ -10,10 +10,10 @@
 #include "cpu/fault.h"
 #include "cpu/fpu/fpu_state.h"
 #include "cpu/insn.h"
+#include "cpu/mmu/mmu.h"
 #include "cpu/model.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
-#include "cpu/mmu/mmu.h"
 
 namespace jitpc::cpu {
 

@@ -2,67 +2,21 @@
 
 namespace jitpc::cpu {
 
-namespace pte {
-constexpr uint32_t P = 1, W = 2, U = 4, A = 0x20, D = 0x40, PS = 0x80, G = 0x100;
-// 4 MiB PDE bits 21:13 are reserved on a CPU without PSE-36.
-constexpr uint32_t LARGE_RSVD = 0x003FE000;
-}  // namespace pte
-
-Mmu::Mmu(CpuState& st, PhysMemory& pm) : st_(st), pm_(pm) { flush_all(); }
-
-uint32_t Mmu::pte_read(PhysAddr paddr) { return pm_.read(a20(paddr), 4); }
-void Mmu::pte_write(PhysAddr paddr, uint32_t v) { pm_.write(a20(paddr), 4, v); }
+Mmu::Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model)
+    : st_(st), pm_(pm), model_(model), walker_(pm) {
+    flush_all();
+}
 
 bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
     if (!(st_.cr0 & cr0::PG)) {
-        w = Walk{a20(lin & PAGE_MASK), 1, true, true, false};
+        w = Walk{a20(lin & PAGE_MASK), LARGE_NONE, true, true, true, false};
         return true;
     }
-
-    const bool is_write = acc == ACC_WRITE;
-    const uint32_t err_base = (is_write ? pf::W : 0) | (user ? pf::U : 0);
-    auto page_fault = [&](uint32_t err) {
-        st_.cr2 = lin;
-        fault = GuestFault{VEC_PF, err | err_base};
-        return false;
-    };
-
-    const uint32_t pde_addr = (st_.cr3 & PAGE_MASK) + ((lin >> 22) << 2);
-    uint32_t pde = pte_read(pde_addr);
-    if (!(pde & pte::P)) return page_fault(0);
-
-    const bool wp = st_.cr0 & cr0::WP;
-    auto allowed = [&](uint32_t bits) {
-        if (user && !(bits & pte::U)) return false;
-        if (is_write && !(bits & pte::W) && (user || wp)) return false;
-        return true;
-    };
-
-    if ((pde & pte::PS) && (st_.cr4 & cr4::PSE)) {
-        if (pde & pte::LARGE_RSVD) return page_fault(pf::P | pf::RSVD);
-        if (!allowed(pde)) return page_fault(pf::P);
-        const uint32_t want = pte::A | (is_write ? pte::D : 0);
-        if ((pde & want) != want) pte_write(pde_addr, pde |= want);
-        const uint32_t base = pde & 0xFFC00000;
-        const bool writable = (user ? (pde & pte::W) : ((pde & pte::W) || !wp));
-        // INVLPG matches 4 MiB pages by their linear base.
-        w = Walk{a20(base | (lin & 0x003FF000)), lin & 0xFFC00000, writable, bool(pde & pte::D),
-                 (pde & pte::G) && (st_.cr4 & cr4::PGE)};
-        return true;
-    }
-
-    const uint32_t pte_addr = (pde & PAGE_MASK) + (((lin >> 12) & 0x3FF) << 2);
-    uint32_t entry = pte_read(pte_addr);
-    if (!(entry & pte::P)) return page_fault(0);
-    const uint32_t combined = entry & (pde | ~(pte::U | pte::W));
-    if (!allowed(combined)) return page_fault(pf::P);
-    if (!(pde & pte::A)) pte_write(pde_addr, pde | pte::A);
-    const uint32_t want = pte::A | (is_write ? pte::D : 0);
-    if ((entry & want) != want) pte_write(pte_addr, entry |= want);
-    const bool writable = user ? (combined & pte::W) : ((combined & pte::W) || !wp);
-    w = Walk{a20(entry & PAGE_MASK), 1, writable, bool(entry & pte::D),
-             (entry & pte::G) && (st_.cr4 & cr4::PGE)};
-    return true;
+    uint32_t error;
+    if (walker_.walk(regs(), lin, acc, user, w, error)) return true;
+    st_.cr2 = lin;
+    fault = GuestFault{VEC_PF, error};
+    return false;
 }
 
 TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
@@ -80,13 +34,13 @@ TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
     }
     uint8_t* host = pm_.host_page(w.phys);
     e.frame = w.phys >> 12;
-    e.large_base = w.large_base;
+    e.large_base = uint32_t(w.large);
     e.global = w.global;
-    if (w.large_base != 1) have_large_ = true;
+    if (w.large != LARGE_NONE) have_large_ = true;
     e.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
     const uint32_t rd = page | (host ? 0 : TLB_SLOW);
     e.tag[ACC_READ] = rd;
-    e.tag[ACC_EXEC] = rd;
+    e.tag[ACC_EXEC] = w.executable ? rd : TLB_INVALID;
     if (w.writable && w.dirty)
         e.tag[ACC_WRITE] = page | (pm_.is_ram(w.phys) ? 0 : TLB_SLOW) |
                            (pm_.holds_code(w.phys) ? TLB_CODE : 0);
@@ -104,17 +58,7 @@ bool Mmu::peek(uint32_t lin, PhysAddr& phys) const {
         phys = a20(lin);
         return true;
     }
-    auto rd = [&](PhysAddr a) { return const_cast<PhysMemory&>(pm_).read(a20(a), 4); };
-    const uint32_t pde = rd((st_.cr3 & PAGE_MASK) + ((lin >> 22) << 2));
-    if (!(pde & pte::P)) return false;
-    if ((pde & pte::PS) && (st_.cr4 & cr4::PSE)) {
-        phys = a20((pde & 0xFFC00000) | (lin & 0x003FFFFF));
-        return true;
-    }
-    const uint32_t entry = rd((pde & PAGE_MASK) + (((lin >> 12) & 0x3FF) << 2));
-    if (!(entry & pte::P)) return false;
-    phys = a20((entry & PAGE_MASK) | (lin & 0xFFF));
-    return true;
+    return walker_.peek(regs(), lin, phys);
 }
 
 void Mmu::probe_write_slow(uint32_t lin, unsigned size, bool user) {
@@ -184,7 +128,7 @@ void Mmu::flush_all() {
         for (auto& e : t) {
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
             e.global = 0;
-            e.large_base = 1;
+            e.large_base = LARGE_NONE;
         }
     have_large_ = false;
 }
@@ -206,10 +150,11 @@ void Mmu::invlpg(uint32_t lin) {
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
     }
     if (!have_large_) return;
-    const uint32_t large = lin & 0xFFC00000;
     for (auto& t : tlb)
         for (auto& e : t)
-            if (e.large_base == large) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+            if (e.large_base != LARGE_NONE &&
+                (lin & ~(large_size(e.large_base) - 1)) == (e.large_base & PAGE_MASK))
+                e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
 }
 
 void Mmu::page_became_code(PhysAddr phys) {

@@ -11,19 +11,19 @@
 
 #include "cpu/fault.h"
 #include "cpu/mmu/tlb.h"
+#include "cpu/mmu/walk.h"
+#include "cpu/model.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
 
 namespace jitpc::cpu {
 
-using memory::PAGE_MASK;
 using memory::PAGE_SIZE;
-using memory::PhysAddr;
 using memory::PhysMemory;
 
 class Mmu {
 public:
-    Mmu(CpuState& st, PhysMemory& pm);
+    Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model);
 
     template <typename T> T read(uint32_t lin, bool user) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
@@ -100,6 +100,24 @@ public:
     // The #PF the last failed try_* access or lookup found (CR2 is already set).
     GuestFault fault{};
 
+    // Whether PAE paging (CR4.PAE without long mode) is on with these CR0 and CR4.
+    bool pae_paging(uint64_t cr0, uint64_t cr4) const {
+        return (cr0 & cr0::PG) && (cr4 & cr4::PAE) && !(st_.efer & efer::LMA);
+    }
+    // PAE paging's PDPTE registers, loaded from the table at `cr3` (MOV CR3, and a CR0/CR4
+    // write that leaves PAE paging on and changes how it translates): false, loading nothing,
+    // when a present entry sets a reserved bit, the instruction's #GP(0).
+    bool load_pdptes(uint32_t cr3) { return walker_.load_pdptes(regs(), cr3, pdpte_); }
+    // MOV CR3 and a task switch's CR3: the PDPTEs under PAE paging (false: #GP(0), nothing
+    // changed), then CR3 and the TLB's non-global entries. CR3 keeps bits 31:12 and 4:3 (PCD,
+    // PWT), and bits 11:5 too on models with PAE, where they address the PDPT.
+    bool load_cr3(uint32_t v) {
+        if (pae_paging(st_.cr0, st_.cr4) && !load_pdptes(v)) return false;
+        st_.cr3 = v & (model_.has(Feature::PAE) ? 0xFFFFFFF8u : 0xFFFFF018u);
+        flush_nonglobal();
+        return true;
+    }
+
     void flush_all();
     void flush_nonglobal();  // MOV CR3
     void invlpg(uint32_t lin);
@@ -110,13 +128,10 @@ public:
     TlbEntry tlb[2][TLB_SIZE];
 
 private:
-    struct Walk {
-        PhysAddr phys;  // physical page
-        uint32_t large_base;
-        bool writable;  // for this access's privilege, CR0.WP applied
-        bool dirty;
-        bool global;
-    };
+    PagingRegs regs() const {
+        return PagingRegs{st_.cr0, st_.cr4, st_.cr3, bool(st_.efer & efer::NXE), bool(st_.efer & efer::LMA),
+                          bool(st_.a20), model_.has(Feature::PDPE1GB), model_.phys_addr_bits, pdpte_};
+    }
     // Fills `fault` and returns false on a #PF.
     bool walk(uint32_t lin, Access acc, bool user, Walk& w);
     // The entry for `lin`, filled if needed; null on a #PF (in `fault`).
@@ -130,12 +145,13 @@ private:
         if (e) phys = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
         return e;
     }
-    uint32_t pte_read(PhysAddr paddr);
-    void pte_write(PhysAddr paddr, uint32_t v);
     PhysAddr a20(PhysAddr paddr) const { return st_.a20 ? paddr : paddr & ~PhysAddr(1u << 20); }
 
     CpuState& st_;
     PhysMemory& pm_;
+    const CpuModel& model_;
+    PageWalker walker_;
+    uint64_t pdpte_[4] = {};
     bool have_large_ = false;
 };
 
