@@ -27,13 +27,6 @@
     mov dword [PTE(%1) + 4], %3
 %endmacro
 
-%macro READS 3
-    TRY mov eax, [%1]
-    EXPECT_NO_FAULT %3
-    cmp eax, %2
-    CHECK e, %3
-%endmacro
-
 %macro RELOAD_CR3 0
     mov eax, cr3
     mov cr3, eax
@@ -253,15 +246,7 @@ start:
 
 align 4096
 user_code:
-user_read_sup:
-    mov eax, [L_SUP]
-    int VEC_BACK
-user_read_ro:
-    mov eax, [L_URO]
-    int VEC_BACK
-user_write_ro:
-    mov dword [L_URO + 4], 1
-    int VEC_BACK
+    USER_PAGE_STUBS
 user_read_rsvd:
     mov eax, [L_RSVD]
     int VEC_BACK
