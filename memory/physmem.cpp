@@ -25,6 +25,14 @@ PhysMemory::PhysMemory(uint64_t ram_bytes)
     for (PhysAddr a = 0; a < ram_bytes; a += PAGE_SIZE) page_for_map(a) = Page{ram_ + a, nullptr, 0, Kind::Ram};
 }
 
+void PhysMemory::set_code_mask(PhysAddr paddr, uint64_t mask) {
+    if (!chunk(paddr)) {
+        if (!mask || paddr >= PHYS_LIMIT) return;
+        page_for_map(paddr);
+    }
+    chunk(paddr)->code[slot(paddr)] = mask;
+}
+
 PhysMemory::Page& PhysMemory::page_for_map(PhysAddr paddr) {
     std::unique_ptr<Chunk>& c = chunks_[paddr >> (12 + CHUNK_PAGE_BITS)];
     if (!c) c = std::make_unique<Chunk>();

@@ -95,7 +95,9 @@ public:
         const Chunk* c = chunk(paddr);
         return c ? c->code[slot(paddr)] : 0;
     }
-    void set_code_mask(PhysAddr paddr, uint64_t mask) { chunk(paddr)->code[slot(paddr)] = mask; }
+    // Code may be decoded from a page nothing is mapped at (it reads 0xFF bytes): its chunk is
+    // made then.
+    void set_code_mask(PhysAddr paddr, uint64_t mask);
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
     std::function<void(PhysAddr, uint32_t)> on_code_write;
     // Called when set_shadow changed what an address reaches, so cached translations go.
