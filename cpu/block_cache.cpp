@@ -6,7 +6,7 @@ namespace jitpc::cpu {
 
 // The chunks of `page` that block `b` covers.
 uint64_t BlockCache::chunks_on(const Block* b, uint32_t page) {
-    const uint32_t first_page_bytes = std::min<uint32_t>(b->bytes, memory::PAGE_SIZE - (b->phys & 0xFFF));
+    const uint32_t first_page_bytes = std::min<uint32_t>(b->bytes, memory::PAGE_SIZE - uint32_t(b->phys & 0xFFF));
     if (page == (b->phys >> 12)) return memory::PhysMemory::chunk_bits(b->phys, first_page_bytes);
     return memory::PhysMemory::chunk_bits(b->page2, b->bytes - first_page_bytes);
 }
@@ -15,12 +15,13 @@ Block* BlockCache::insert(std::unique_ptr<Block> b) {
     Block* raw = b.get();
     auto link = [&](uint32_t page) {
         by_page_[page].push_back(raw);
-        const uint64_t old = pm_.code_mask(page << 12);
-        pm_.set_code_mask(page << 12, old | chunks_on(raw, page));
-        if (!old && on_new_code_page) on_new_code_page(ctx, page << 12);
+        const memory::PhysAddr at = memory::PhysAddr(page) << 12;
+        const uint64_t old = pm_.code_mask(at);
+        pm_.set_code_mask(at, old | chunks_on(raw, page));
+        if (!old && on_new_code_page) on_new_code_page(ctx, at);
     };
-    link(raw->phys >> 12);
-    if (raw->page2 != 1) link(raw->page2 >> 12);
+    link(uint32_t(raw->phys >> 12));
+    if (raw->page2 != 1) link(uint32_t(raw->page2 >> 12));
     // A block with this key may exist already if invalidation raced a decode; replace it.
     if (auto it = map_.find(raw->key); it != map_.end()) remove(it->second.get());
     map_[raw->key] = std::move(b);
@@ -34,15 +35,15 @@ void BlockCache::unlink_page(uint32_t page, Block* b) {
     list.erase(std::remove(list.begin(), list.end(), b), list.end());
     uint64_t mask = 0;
     for (const Block* other : list) mask |= chunks_on(other, page);
-    pm_.set_code_mask(page << 12, mask);
+    pm_.set_code_mask(memory::PhysAddr(page) << 12, mask);
     if (list.empty()) by_page_.erase(it);
 }
 
 void BlockCache::remove(Block* b) {
     if (epoch) ++*epoch;
     if (on_remove) on_remove(remove_ctx, b);
-    unlink_page(b->phys >> 12, b);
-    if (b->page2 != 1) unlink_page(b->page2 >> 12, b);
+    unlink_page(uint32_t(b->phys >> 12), b);
+    if (b->page2 != 1) unlink_page(uint32_t(b->page2 >> 12), b);
     Block*& slot = fast_[(b->key ^ (b->key >> 32)) & (FAST_SIZE - 1)];
     if (slot == b) slot = nullptr;
     if (b == running && running_hit) *running_hit = 1;
@@ -51,18 +52,18 @@ void BlockCache::remove(Block* b) {
     map_.erase(it);
 }
 
-void BlockCache::invalidate(uint32_t paddr, uint32_t len) {
-    auto it = by_page_.find(paddr >> 12);
+void BlockCache::invalidate(memory::PhysAddr paddr, uint32_t len) {
+    auto it = by_page_.find(uint32_t(paddr >> 12));
     if (it == by_page_.end()) return;
-    const uint64_t lo = paddr, hi = uint64_t(paddr) + len;
+    const uint64_t lo = paddr, hi = paddr + len;
     // Copy: remove() edits the list.
     const std::vector<Block*> list = it->second;
     for (Block* b : list) {
         const bool straddles = b->page2 != 1;
         // A block that straddles into this page covers its first bytes; otherwise compare ranges.
-        const uint64_t start = b->phys, end = uint64_t(b->phys) + b->bytes;
+        const uint64_t start = b->phys, end = b->phys + b->bytes;
         const bool overlap = (straddles && (b->phys >> 12) != (paddr >> 12))
-                                 ? lo < (uint64_t(b->page2) + ((end - 1) & 0xFFF) + 1)
+                                 ? lo < (b->page2 + ((end - 1) & 0xFFF) + 1)
                                  : (lo < end && hi > start);
         if (overlap) remove(b);
     }

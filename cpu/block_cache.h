@@ -21,10 +21,10 @@
 namespace jitpc::cpu {
 
 struct Block {
-    uint64_t key;        // BlockCache::key(physical address, mode)
-    uint32_t phys;       // physical address of the first byte
-    uint32_t bytes;      // length in bytes of all its instructions
-    uint32_t page2;      // second physical page when the last instruction straddles, else 1
+    uint64_t key;              // BlockCache::key(physical address, mode)
+    memory::PhysAddr phys;     // physical address of the first byte
+    memory::PhysAddr page2;    // second physical page when the last instruction straddles, else 1
+    uint32_t bytes;            // length in bytes of all its instructions
     std::vector<Insn> insns;
 
     // Successors seen from this block, so the dispatcher can skip the fetch translation and
@@ -60,7 +60,7 @@ public:
     explicit BlockCache(memory::PhysMemory& pm) : pm_(pm) { fast_.fill(nullptr); }
 
     // The mode sits above any physical address (MAXPHYADDR is at most 52 bits).
-    static uint64_t key(uint64_t phys, CpuMode mode) { return phys | (uint64_t(mode) << 56); }
+    static uint64_t key(memory::PhysAddr phys, CpuMode mode) { return phys | (uint64_t(mode) << 56); }
 
     Block* find(uint64_t k) {
         Block*& slot = fast_[(k ^ (k >> 56)) & (FAST_SIZE - 1)];
@@ -74,7 +74,7 @@ public:
 
     // Removes every block that overlaps [paddr, paddr + len). Sets *hit_running when the
     // running block is among them.
-    void invalidate(uint32_t paddr, uint32_t len);
+    void invalidate(memory::PhysAddr paddr, uint32_t len);
     void flush();
     // Frees removed blocks; only from the dispatcher, between blocks. Returns whether any were.
     bool collect() {
@@ -90,7 +90,7 @@ public:
     void (*on_remove)(void* ctx, Block* b) = nullptr;
     void* remove_ctx = nullptr;
     // Called when a page first holds code (the MMU then routes its writes to the slow path).
-    void (*on_new_code_page)(void* ctx, uint32_t phys) = nullptr;
+    void (*on_new_code_page)(void* ctx, memory::PhysAddr phys) = nullptr;
     void* ctx = nullptr;
     size_t size() const { return map_.size(); }
 

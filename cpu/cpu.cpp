@@ -3,12 +3,12 @@
 namespace jitpc::cpu {
 
 Cpu::Cpu(memory::PhysMemory& pm, Bus& b, const CpuModel& m)
-    : mem(pm), bus(b), model(m), mmu(*this, pm), code(pm) {
-    mem.on_code_write = [this](uint32_t paddr, uint32_t len) { code.invalidate(paddr, len); };
+    : mem(pm), bus(b), model(m), mmu(*this, pm, m), code(pm) {
+    mem.on_code_write = [this](memory::PhysAddr paddr, uint32_t len) { code.invalidate(paddr, len); };
     mem.on_remap = [this] { mmu.flush_all(); };
     code.ctx = this;
     code.epoch = &code_epoch;
-    code.on_new_code_page = [](void* ctx, uint32_t phys) {
+    code.on_new_code_page = [](void* ctx, memory::PhysAddr phys) {
         static_cast<Cpu*>(ctx)->mmu.page_became_code(phys);
     };
     reset();

@@ -10,11 +10,11 @@
 #include "cpu/fault.h"
 #include "cpu/fpu/fpu_state.h"
 #include "cpu/insn.h"
+#include "cpu/mmu/mmu.h"
 #include "cpu/model.h"
 #include "cpu/sse_state.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
-#include "memory/softmmu.h"
 
 namespace jitpc::cpu {
 
@@ -33,7 +33,7 @@ public:
     memory::PhysMemory& mem;
     Bus& bus;
     const CpuModel& model;
-    memory::Mmu mmu;
+    Mmu mmu;
     BlockCache code;
     FpuState fpu;
     SseState sse;

@@ -11,7 +11,7 @@ constexpr unsigned MAX_BLOCK_INSNS = 64;
 
 Interpreter::Interpreter(Cpu& cpu) : cpu_(cpu), dec_(cpu.model) {}
 
-Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
+Block* Interpreter::decode_block(uint32_t lin, memory::PhysAddr phys) {
     auto b = std::make_unique<Block>();
     const CpuMode mode = cpu_.mode();
     b->key = BlockCache::key(phys, mode);
@@ -19,21 +19,20 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
     b->page2 = 1;
     b->bytes = 0;
     uint32_t off = phys & 0xFFF;
-    const uint32_t page = phys & memory::PAGE_MASK;
+    const memory::PhysAddr page = phys & memory::PHYS_PAGE_MASK;
     while (b->insns.size() < MAX_BLOCK_INSNS) {
         uint8_t buf[16];
         const uint32_t in_page = std::min<uint32_t>(15, memory::PAGE_SIZE - off);
         cpu_.mem.read_bytes(page | off, buf, in_page);
         Insn insn;
         size_t avail = in_page;
-        uint32_t page2 = 1;
+        memory::PhysAddr page2 = 1;
         if (dec_.decode(buf, avail, mode, insn) == Decoder::Status::NeedMoreBytes) {
             // The instruction continues on the next linear page: fetch it only now that the
             // bytes are needed, so a fault there names the second page in CR2.
             const uint32_t next_lin = (lin & memory::PAGE_MASK) + memory::PAGE_SIZE;
             try {
-                page2 = cpu_.mmu.translate(next_lin, memory::ACC_EXEC, cpu_.user()) &
-                        memory::PAGE_MASK;
+                page2 = cpu_.mmu.translate(next_lin, ACC_EXEC, cpu_.user()) & memory::PHYS_PAGE_MASK;
             } catch (const GuestFault&) {
                 if (b->insns.empty()) throw;
                 break;  // the fault belongs to that instruction, raised when it starts a block
@@ -56,7 +55,7 @@ Block* Interpreter::decode_block(uint32_t lin, uint32_t phys) {
 
 Block* Interpreter::block_at_eip() {
     const uint32_t lin = cpu_.seg[CS].base + cpu_.rip;
-    const uint32_t phys = cpu_.mmu.translate(lin, memory::ACC_EXEC, cpu_.user());
+    const memory::PhysAddr phys = cpu_.mmu.translate(lin, ACC_EXEC, cpu_.user());
     Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.mode()));
     // A block whose last instruction straddles into a second page was decoded with that page
     // mapped where it was then: decoded again (and so fetched with its faults) unless the TLB

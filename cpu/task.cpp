@@ -151,8 +151,8 @@ void task_switch(Cpu& c, uint16_t sel, const Descriptor& d, TaskSwitch why, uint
     c.dr[7] &= ~dr7::LOCAL_ENABLES;
     c.debug_regs_changed();
     if ((c.cr0 & cr0::PG) && nl->cr3) {
-        c.cr3 = t.cr3 & 0xFFFFF018u;
-        c.mmu.flush_nonglobal();
+        // Past the commit point: a PDPTE fault is taken in the new task, as the SDM has it.
+        if (!c.mmu.load_cr3(t.cr3)) raise_gp(0);
     }
     c.flags.set(t.flags, EFLAGS_WRITABLE);
     for (unsigned r = 0; r < 8; ++r) c.gpr[r] = t.regs[r];

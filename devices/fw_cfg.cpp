@@ -101,10 +101,9 @@ void FwCfg::port_write(uint16_t port, unsigned size, uint32_t value) {
 // The access structure: control, length (both 32-bit) and address (64-bit), big-endian. The
 // device writes control back: 0 when done, the error bit when not.
 void FwCfg::run_dma(uint64_t addr) {
-    if (addr >= (1ull << 32) - 16) return;  // no memory up there to hold the structure
-    const uint32_t at = uint32_t(addr);
+    if (addr > memory::PHYS_LIMIT - 16) return;  // no memory up there to hold the structure
     uint8_t raw[16];
-    mem_.read_bytes(at, raw, sizeof raw);
+    mem_.read_bytes(addr, raw, sizeof raw);
     const uint32_t control = uint32_t(get_be(raw, 4));
     uint32_t length = uint32_t(get_be(raw + 4, 4));
     const uint64_t target = get_be(raw + 8, 8);
@@ -113,18 +112,18 @@ void FwCfg::run_dma(uint64_t addr) {
     if (control & DMA_WRITE) {
         result = DMA_ERROR;
     } else if (control & (DMA_READ | DMA_SKIP)) {
-        if (target + length > (1ull << 32)) {
+        if (target > memory::PHYS_LIMIT - length) {
             result = DMA_ERROR;
         } else {
             const std::vector<uint8_t>* it = item();
             const uint32_t have = it && offset_ < it->size() ? uint32_t(it->size() - offset_) : 0;
             const uint32_t n = std::min(have, length);
             if (control & DMA_READ) {
-                if (n) mem_.write_bytes(uint32_t(target), it->data() + offset_, n);
+                if (n) mem_.write_bytes(target, it->data() + offset_, n);
                 static constexpr uint8_t zeros[4096] = {};
                 for (uint32_t done = n; done < length;) {  // past the item's end
                     const uint32_t chunk = std::min<uint32_t>(length - done, sizeof zeros);
-                    mem_.write_bytes(uint32_t(target) + done, zeros, chunk);
+                    mem_.write_bytes(target + done, zeros, chunk);
                     done += chunk;
                 }
             }
@@ -132,7 +131,7 @@ void FwCfg::run_dma(uint64_t addr) {
         }
     }
     const uint8_t done[4] = {uint8_t(result >> 24), uint8_t(result >> 16), uint8_t(result >> 8), uint8_t(result)};
-    mem_.write_bytes(at, done, sizeof done);
+    mem_.write_bytes(addr, done, sizeof done);
 }
 
 }  // namespace jitpc::devices

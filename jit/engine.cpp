@@ -8,7 +8,6 @@
 
 #include "jit/helpers.h"
 #include "jit/translator.h"
-#include "memory/softmmu.h"
 
 namespace jitpc::jit {
 
@@ -154,7 +153,7 @@ bool Engine::run_block(cpu::Block& b) {
     }
     if (b.page2 == 1)  // the lookup checks one page's mapping
         indirect[indirect_slot(uint32_t(c.rip))] = {c.rip | uint64_t(v) << 32, removals_, code,
-                                          b.phys & memory::PAGE_MASK, 0};
+                                          uint32_t(b.phys >> 12), 0};
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
     ChainSite* site = enter_(&c, code);

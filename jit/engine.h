@@ -49,7 +49,7 @@ struct IndirectEntry {
     uint64_t key = ~0ull;  // EIP | variant << 32
     uint64_t removals = 0;
     uint8_t* code = nullptr;
-    uint32_t phys_page = 0;
+    uint32_t frame = 0;  // physical page number
     uint32_t pad = 0;
 };
 static_assert(sizeof(IndirectEntry) == 32);

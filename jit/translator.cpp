@@ -3,9 +3,9 @@
 #include <cstddef>
 
 #include "cpu/decode.h"
-#include "memory/softmmu.h"
 #include "jit/engine.h"
 #include "jit/helpers.h"
+#include "jit/tlb_probe.h"
 
 namespace jitpc::jit {
 
@@ -457,19 +457,9 @@ x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmj
 // The TLB hit test for the linear address in `lin` (ecx or esi): the host address is
 // rdi + lin on a hit. Clobbers edx, edi and the host's flags.
 x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& slow, const x::Gp& lin) {
-    const int32_t tlb = e_.tlb_offset[user()];
-    static_assert(sizeof(memory::TlbEntry) == 32 && memory::TLB_SIZE == 1024);
-    a.mov(x::edx, lin);
-    a.shr(x::edx, 12 - 5);  // the page's entry index times the entry size
-    a.and_(x::edx, (memory::TLB_SIZE - 1) << 5);
-    a.lea(x::edi, x::ptr(lin.r64(), int32_t(size - 1)));
-    a.and_(x::edi, int32_t(memory::PAGE_MASK));
-    const int32_t tag = tlb + int32_t(offsetof(memory::TlbEntry, tag) +
-                                      4 * (write ? memory::ACC_WRITE : memory::ACC_READ));
-    a.cmp(x::edi, x::dword_ptr(CPU, x::rdx, 0, tag));
-    a.jne(slow);
-    a.mov(x::rdi, x::qword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, addend))));
-    return x::ptr(x::rdi, lin.r64(), 0, 0, size);
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
+    probe.hit(lin, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
+    return probe.host(lin, size);
 }
 
 // Whether an access keeps the host's flags: when they are there and not yet stored, the host
@@ -483,29 +473,12 @@ bool Translator::flat_access(unsigned size, unsigned seg) const {
     return flat && !(size > 1 && (variant_ & 4));  // no #AC check either
 }
 
-// tlb_lookup() for the linear address in esi without writing the host's flags: BMI2 shifts
-// compute the entry and the page, LEA subtracts, JECXZ tests. Clobbers ecx, edx and edi.
+// tlb_lookup() for the linear address in esi without writing the host's flags. Clobbers ecx,
+// edx and edi.
 x::Mem Translator::tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow) {
-    const int32_t tlb = e_.tlb_offset[user()];
-    a.mov(x::ecx, 12);
-    a.lea(x::edi, x::ptr(x::rsi, int32_t(size - 1)));
-    a.shrx(x::edi, x::edi, x::ecx);
-    a.shlx(x::edi, x::edi, x::ecx);  // the page of the last byte
-    a.not_(x::edi);
-    a.rorx(x::edx, x::esi, 12);  // the page number in bits 0-19
-    a.mov(x::ecx, 32 - 10);
-    a.shlx(x::edx, x::edx, x::ecx);
-    a.rorx(x::edx, x::edx, 32 - 10 - 5);  // its low 10 bits (the entry) times 32 (its size)
-    const int32_t tag = tlb + int32_t(offsetof(memory::TlbEntry, tag) +
-                                      4 * (write ? memory::ACC_WRITE : memory::ACC_READ));
-    a.mov(x::ecx, x::dword_ptr(CPU, x::rdx, 0, tag));
-    a.lea(x::ecx, x::ptr(x::rcx, x::rdi, 0, 1));  // tag - page: 0 on a hit
-    asmjit::Label hit = a.newLabel();
-    a.jecxz(x::ecx, hit);
-    a.jmp(slow);
-    a.bind(hit);
-    a.mov(x::rdi, x::qword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, addend))));
-    return x::ptr(x::rdi, x::rsi, 0, 0, size);
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
+    probe.hit_keeping_flags(x::esi, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
+    return probe.host(x::esi, size);
 }
 
 // A load into eax or a store from eax of guest memory at offset esi of `seg`: the hit inline
@@ -785,15 +758,10 @@ void Translator::emit_lookup(x::Assembler& a, const Engine& e, unsigned variant,
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, removals))));
     a.jne(miss);
     // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
-    const int32_t tlb = e.tlb_offset[variant & 1];
-    a.mov(x::edx, x::eax);
-    a.shr(x::edx, 12 - 5);
-    a.and_(x::edx, (memory::TLB_SIZE - 1) << 5);
-    a.and_(x::eax, int32_t(memory::PAGE_MASK));
-    a.cmp(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, tag) + 4 * memory::ACC_EXEC)));
-    a.jne(miss);
-    a.mov(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, phys))));
-    a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, phys_page))));
+    TlbProbe probe(a, e.tlb_offset[variant & 1], x::edx, x::eax);
+    probe.hit(x::eax, 1, cpu::ACC_EXEC, miss);
+    a.mov(x::eax, probe.frame());
+    a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, frame))));
     a.jne(miss);
     a.jmp(x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, code))));
 }
@@ -910,16 +878,12 @@ uint8_t* Translator::translate() {
         // The last instruction straddles into the next page: its bytes hold while the code TLB
         // entry of that page maps the physical page they came from (else the dispatcher decodes
         // the block again: Interpreter::block_at_eip).
-        const int32_t tlb = e_.tlb_offset[user()];
+        TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::eax);
         a.mov(x::eax, x::dword_ptr(CPU, EIP));
         a.and_(x::eax, int32_t(memory::PAGE_MASK));
         a.add(x::eax, int32_t(memory::PAGE_SIZE));
-        a.mov(x::edx, x::eax);
-        a.shr(x::edx, 12 - 5);
-        a.and_(x::edx, (memory::TLB_SIZE - 1) << 5);
-        a.cmp(x::eax, x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, tag) + 4 * memory::ACC_EXEC)));
-        a.jne(bail_);
-        a.cmp(x::dword_ptr(CPU, x::rdx, 0, tlb + int32_t(offsetof(memory::TlbEntry, phys))), b_.page2);
+        probe.hit(x::eax, 1, cpu::ACC_EXEC, bail_);
+        a.cmp(probe.frame(), b_.page2 >> 12);
         a.jne(bail_);
     }
     // A requested exit is not checked here: every helper that can raise one either stops the

@@ -14,7 +14,7 @@ const char* const SEG_NAMES[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 
 // One byte of linear memory, or -1 when its page is not mapped, not present, or not RAM/ROM.
 int peek_byte(const HangDumpView& v, uint32_t lin) {
-    uint32_t phys;
+    memory::PhysAddr phys;
     if (!v.cpu.mmu.peek(lin, phys)) return -1;
     const uint8_t* page = v.mem.host_page(phys);
     return page ? page[phys & 0xFFF] : -1;

@@ -292,7 +292,7 @@ void Machine::attach_trace(std::FILE* out) {
     interp.trace = [this, out](cpu::Cpu& c, const cpu::Insn&) {
         uint8_t bytes[16] = {};
         const uint32_t lin = c.seg[cpu::CS].base + c.rip;
-        uint32_t phys;
+        memory::PhysAddr phys;
         char text[96] = "??";
         if (cpu.mmu.peek(lin, phys)) {
             mem.read_bytes(phys, bytes, sizeof bytes);

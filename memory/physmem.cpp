@@ -12,7 +12,7 @@
 namespace jitpc::memory {
 
 PhysMemory::PhysMemory(uint64_t ram_bytes)
-    : ram_bytes_(ram_bytes), pages_(new Page[NUM_PAGES]), code_(NUM_PAGES, 0) {
+    : ram_bytes_(ram_bytes), chunks_(new std::unique_ptr<Chunk>[NUM_CHUNKS]) {
     if (ram_bytes == 0 || ram_bytes > 0xE0000000ull || ram_bytes % PAGE_SIZE)
         throw std::invalid_argument("RAM size must be a multiple of 4 KiB between 4 KiB and 3.5 GiB");
     // Anonymous mappings start zeroed, which the determinism rules require, and cost nothing
@@ -22,10 +22,21 @@ PhysMemory::PhysMemory(uint64_t ram_bytes)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     ram_ = static_cast<uint8_t*>(p);
-    for (uint32_t i = 0; i < ram_bytes / PAGE_SIZE; ++i) {
-        pages_[i].host = ram_ + size_t(i) * PAGE_SIZE;
-        pages_[i].kind = Kind::Ram;
+    for (PhysAddr a = 0; a < ram_bytes; a += PAGE_SIZE) page_for_map(a) = Page{ram_ + a, nullptr, 0, Kind::Ram};
+}
+
+void PhysMemory::set_code_mask(PhysAddr paddr, uint64_t mask) {
+    if (!chunk(paddr)) {
+        if (!mask || paddr >= PHYS_LIMIT) return;
+        page_for_map(paddr);
     }
+    chunk(paddr)->code[slot(paddr)] = mask;
+}
+
+PhysMemory::Page& PhysMemory::page_for_map(PhysAddr paddr) {
+    std::unique_ptr<Chunk>& c = chunks_[paddr >> (12 + CHUNK_PAGE_BITS)];
+    if (!c) c = std::make_unique<Chunk>();
+    return c->pages[slot(paddr)];
 }
 
 PhysMemory::Page PhysMemory::routed(uint32_t page) const {
@@ -38,12 +49,13 @@ PhysMemory::Page PhysMemory::routed(uint32_t page) const {
     return sh.bus;
 }
 
-void PhysMemory::set_bus_page(uint32_t page, const Page& pg) {
-    if (page >= SHADOW_BASE / PAGE_SIZE && page < SHADOW_END / PAGE_SIZE) {
+void PhysMemory::set_bus_page(PhysAddr paddr, const Page& pg) {
+    if (paddr >= SHADOW_BASE && paddr < SHADOW_END) {
+        const uint32_t page = uint32_t(paddr / PAGE_SIZE);
         shadow_[page - SHADOW_BASE / PAGE_SIZE].bus = pg;
-        pages_[page] = routed(page);
+        page_for_map(paddr) = routed(page);
     } else {
-        pages_[page] = pg;
+        page_for_map(paddr) = pg;
     }
 }
 
@@ -54,13 +66,15 @@ void PhysMemory::set_shadow(uint32_t base, uint32_t size, bool read_ram, bool wr
     for (uint32_t page = base / PAGE_SIZE; page < (base + size) / PAGE_SIZE; ++page) {
         Shadow& sh = shadow_[page - SHADOW_BASE / PAGE_SIZE];
         if (sh.read_ram == read_ram && sh.write_ram == write_ram) continue;
-        const uint8_t* before = pages_[page].host;
+        Page& pg = page_for_map(PhysAddr(page) * PAGE_SIZE);
+        const uint8_t* before = pg.host;
         sh.read_ram = read_ram;
         sh.write_ram = write_ram;
         const Page now = routed(page);
         // Blocks decoded from the bytes reads saw until now are not the code there any more.
-        if (now.host != before && code_[page] && on_code_write) on_code_write(page * PAGE_SIZE, PAGE_SIZE);
-        pages_[page] = now;
+        if (now.host != before && holds_code(page * PAGE_SIZE) && on_code_write)
+            on_code_write(page * PAGE_SIZE, PAGE_SIZE);
+        pg = now;
         remapped = true;
     }
     if (remapped && on_remap) on_remap();
@@ -68,34 +82,35 @@ void PhysMemory::set_shadow(uint32_t base, uint32_t size, bool read_ram, bool wr
 
 PhysMemory::~PhysMemory() { munmap(ram_, ram_map_bytes_); }
 
-void PhysMemory::map_rom(uint32_t base, std::span<const uint8_t> data) {
-    if (base % PAGE_SIZE || data.size() % PAGE_SIZE || data.empty() ||
-        uint64_t(base) + data.size() > (1ull << 32))
-        throw std::invalid_argument("ROM region must be page-aligned and inside 4 GiB");
-    const uint32_t size = uint32_t(data.size());
+void PhysMemory::map_rom(PhysAddr base, std::span<const uint8_t> data) {
+    if (base % PAGE_SIZE || data.size() % PAGE_SIZE || data.empty() || base >= PHYS_LIMIT ||
+        data.size() > PHYS_LIMIT - base)
+        throw std::invalid_argument("ROM region must be page-aligned and inside the physical address space");
+    const size_t size = data.size();
     auto buf = std::make_unique<uint8_t[]>(size);
     std::memcpy(buf.get(), data.data(), size);
-    for (uint32_t off = 0; off < size; off += PAGE_SIZE)
-        set_bus_page((base + off) >> 12, Page{buf.get() + off, nullptr, 0, Kind::Rom});
+    for (size_t off = 0; off < size; off += PAGE_SIZE)
+        set_bus_page(base + off, Page{buf.get() + off, nullptr, 0, Kind::Rom});
     roms_.push_back(std::move(buf));
 }
 
-void PhysMemory::map_mmio(uint32_t base, uint32_t size, MmioDevice* dev) {
-    if (base % PAGE_SIZE || size % PAGE_SIZE || size == 0 || uint64_t(base) + size > (1ull << 32))
-        throw std::invalid_argument("MMIO region must be page-aligned and inside 4 GiB");
-    for (uint32_t off = 0; off < size; off += PAGE_SIZE)
-        set_bus_page((base + off) >> 12, Page{nullptr, dev, base, Kind::Mmio});
+void PhysMemory::map_mmio(PhysAddr base, uint64_t size, MmioDevice* dev) {
+    if (base % PAGE_SIZE || size % PAGE_SIZE || size == 0 || base >= PHYS_LIMIT || size > PHYS_LIMIT - base)
+        throw std::invalid_argument("MMIO region must be page-aligned and inside the physical address space");
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+        set_bus_page(base + off, Page{nullptr, dev, base, Kind::Mmio});
 }
 
-void PhysMemory::log_unmapped(uint32_t paddr, bool write) {
+void PhysMemory::log_unmapped(PhysAddr paddr, bool write) {
     // Firmware scans the option-ROM space for ROM signatures: an empty bus there is expected.
     if (paddr >= SHADOW_BASE && paddr < SHADOW_END) return;
     static logging::Site site{logging::GUEST_ERRORS, "unmapped physical access"};
-    site.print("%s of unmapped physical address 0x%08x", write ? "write" : "read", paddr);
+    site.print("%s of unmapped physical address 0x%08llx", write ? "write" : "read",
+               static_cast<unsigned long long>(paddr));
 }
 
-uint32_t PhysMemory::read(uint32_t paddr, unsigned size) {
-    const Page& pg = pages_[paddr >> 12];
+uint32_t PhysMemory::read(PhysAddr paddr, unsigned size) {
+    const Page& pg = page(paddr);
     switch (pg.kind) {
     case Kind::Ram:
     case Kind::Rom:
@@ -112,8 +127,8 @@ uint32_t PhysMemory::read(uint32_t paddr, unsigned size) {
     return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
 }
 
-void PhysMemory::write(uint32_t paddr, unsigned size, uint32_t value) {
-    const Page& pg = pages_[paddr >> 12];
+void PhysMemory::write(PhysAddr paddr, unsigned size, uint32_t value) {
+    const Page& pg = page(paddr);
     switch (pg.kind) {
     case Kind::Ram:
         touch_code(paddr, size);
@@ -127,41 +142,41 @@ void PhysMemory::write(uint32_t paddr, unsigned size, uint32_t value) {
     }
 }
 
-void PhysMemory::read_bytes(uint32_t paddr, void* dst, size_t n) {
+void PhysMemory::read_bytes(PhysAddr paddr, void* dst, size_t n) {
     auto* out = static_cast<uint8_t*>(dst);
     while (n) {
-        const size_t chunk = std::min<size_t>(n, PAGE_SIZE - (paddr & 0xFFF));
-        const Page& pg = pages_[paddr >> 12];
+        const size_t part = std::min<size_t>(n, PAGE_SIZE - (paddr & 0xFFF));
+        const Page& pg = page(paddr);
         if (pg.host)
-            std::memcpy(out, pg.host + (paddr & 0xFFF), chunk);
+            std::memcpy(out, pg.host + (paddr & 0xFFF), part);
         else
-            for (size_t i = 0; i < chunk; ++i) out[i] = uint8_t(read(paddr + uint32_t(i), 1));
-        out += chunk;
-        paddr += uint32_t(chunk);
-        n -= chunk;
+            for (size_t i = 0; i < part; ++i) out[i] = uint8_t(read(paddr + i, 1));
+        out += part;
+        paddr += part;
+        n -= part;
     }
 }
 
-void PhysMemory::copy(uint32_t paddr, const void* src, size_t n, bool allow_rom) {
+void PhysMemory::copy(PhysAddr paddr, const void* src, size_t n, bool allow_rom) {
     auto* in = static_cast<const uint8_t*>(src);
     while (n) {
-        const size_t chunk = std::min<size_t>(n, PAGE_SIZE - (paddr & 0xFFF));
-        const Page& pg = pages_[paddr >> 12];
+        const size_t part = std::min<size_t>(n, PAGE_SIZE - (paddr & 0xFFF));
+        const Page& pg = page(paddr);
         if (pg.kind == Kind::Ram || (pg.kind == Kind::Rom && allow_rom)) {
-            touch_code(paddr, uint32_t(chunk));
-            std::memcpy(pg.host + (paddr & 0xFFF), in, chunk);
+            touch_code(paddr, uint32_t(part));
+            std::memcpy(pg.host + (paddr & 0xFFF), in, part);
         } else if (pg.kind == Kind::ShadowWrite) {
-            std::memcpy(ram_ + paddr, in, chunk);
+            std::memcpy(ram_ + paddr, in, part);
         } else if (pg.kind != Kind::Rom) {
-            for (size_t i = 0; i < chunk; ++i) write(paddr + uint32_t(i), 1, in[i]);
+            for (size_t i = 0; i < part; ++i) write(paddr + i, 1, in[i]);
         }
-        in += chunk;
-        paddr += uint32_t(chunk);
-        n -= chunk;
+        in += part;
+        paddr += part;
+        n -= part;
     }
 }
 
-void PhysMemory::write_bytes(uint32_t paddr, const void* src, size_t n) { copy(paddr, src, n, false); }
-void PhysMemory::load_bytes(uint32_t paddr, const void* src, size_t n) { copy(paddr, src, n, true); }
+void PhysMemory::write_bytes(PhysAddr paddr, const void* src, size_t n) { copy(paddr, src, n, false); }
+void PhysMemory::load_bytes(PhysAddr paddr, const void* src, size_t n) { copy(paddr, src, n, true); }
 
 }  // namespace jitpc::memory

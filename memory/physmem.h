@@ -4,6 +4,11 @@
 // services, DMA) goes through write()/write_bytes(), which notice pages holding decoded code and
 // tell the code cache before the bytes change.
 //
+// Physical addresses have PHYS_ADDR_BITS bits (the CPU's MAXPHYADDR). The map is a two-level table
+// of 1 GiB chunks made when something is mapped there, so RAM, ROM and MMIO may sit anywhere below
+// 2^PHYS_ADDR_BITS; whatever is not mapped reads all-ones and drops writes (logged under
+// -d guest_errors). Nothing wraps at 4 GiB.
+//
 // 0xC0000-0xFFFFF is shadowable, as the chipset's PAM registers make it: each page reads either
 // the bus (what map_rom/map_mmio put there, or nothing) or the RAM beneath, and writes either the
 // bus or that RAM, independently (set_shadow). A new PhysMemory reads and writes RAM there; the
@@ -21,14 +26,19 @@ namespace jitpc::memory {
 
 constexpr uint32_t PAGE_SIZE = 4096;
 constexpr uint32_t PAGE_MASK = ~(PAGE_SIZE - 1);
-constexpr uint32_t NUM_PAGES = 1u << 20;
+
+using PhysAddr = uint64_t;
+// MAXPHYADDR, as QEMU's x86 CPUs report it in CPUID 0x8000_0008; paging's reserved bits start here.
+constexpr unsigned PHYS_ADDR_BITS = 40;
+constexpr PhysAddr PHYS_LIMIT = PhysAddr(1) << PHYS_ADDR_BITS;
+constexpr PhysAddr PHYS_PAGE_MASK = ~PhysAddr(PAGE_SIZE - 1);
 
 class MmioDevice {
 public:
     virtual ~MmioDevice() = default;
     // `offset` is relative to the region's base; size is 1, 2 or 4.
-    virtual uint32_t mmio_read(uint32_t offset, unsigned size) = 0;
-    virtual void mmio_write(uint32_t offset, unsigned size, uint32_t value) = 0;
+    virtual uint32_t mmio_read(PhysAddr offset, unsigned size) = 0;
+    virtual void mmio_write(PhysAddr offset, unsigned size, uint32_t value) = 0;
 };
 
 class PhysMemory {
@@ -43,9 +53,9 @@ public:
     uint8_t* ram() { return ram_; }
 
     // Maps a copy of `data` read-only at [base, base + size). Size must be page-aligned.
-    void map_rom(uint32_t base, std::span<const uint8_t> data);
+    void map_rom(PhysAddr base, std::span<const uint8_t> data);
     // Maps an MMIO region (page-aligned); the device outlives this object's use of it.
-    void map_mmio(uint32_t base, uint32_t size, MmioDevice* dev);
+    void map_mmio(PhysAddr base, uint64_t size, MmioDevice* dev);
 
     // Routes reads and writes of [base, base + size) (page-aligned, inside the shadowable range)
     // to the RAM beneath or to the bus. Pages whose reads change source lose their decoded code
@@ -55,35 +65,41 @@ public:
 
     // Host pointer to the bytes reads of `paddr`'s page see when they are RAM or ROM, else
     // nullptr.
-    uint8_t* host_page(uint32_t paddr) const { return pages_[paddr >> 12].host; }
+    uint8_t* host_page(PhysAddr paddr) const { return page(paddr).host; }
     // Reads and writes both reach host_page (plain RAM): the only pages a TLB entry may write
     // straight to.
-    bool is_ram(uint32_t paddr) const { return pages_[paddr >> 12].kind == Kind::Ram; }
+    bool is_ram(PhysAddr paddr) const { return page(paddr).kind == Kind::Ram; }
 
     // Slow-path accesses: any kind of page, size 1/2/4, must not cross a page.
-    uint32_t read(uint32_t paddr, unsigned size);
-    void write(uint32_t paddr, unsigned size, uint32_t value);
-    // Bulk copies for loaders and DMA; may cross pages. Writes to ROM are dropped, reads of
-    // unmapped space give 0xFF bytes.
-    void read_bytes(uint32_t paddr, void* dst, size_t n);
-    void write_bytes(uint32_t paddr, const void* src, size_t n);
+    uint32_t read(PhysAddr paddr, unsigned size);
+    void write(PhysAddr paddr, unsigned size, uint32_t value);
+    // Bulk copies for loaders and DMA; may cross pages, never wrap (past PHYS_LIMIT is
+    // unmapped). Writes to ROM are dropped, reads of unmapped space give 0xFF bytes.
+    void read_bytes(PhysAddr paddr, void* dst, size_t n);
+    void write_bytes(PhysAddr paddr, const void* src, size_t n);
     // Writes that may also change ROM (firmware loading and the BIOS's own data areas).
-    void load_bytes(uint32_t paddr, const void* src, size_t n);
+    void load_bytes(PhysAddr paddr, const void* src, size_t n);
 
     // Decoded-code tracking in 64-byte chunks (one bit each, 64 per page), so stores to data
     // that shares a page with code do not invalidate it.
     static constexpr unsigned CHUNK_SHIFT = 6;
-    static uint64_t chunk_bits(uint32_t paddr, uint32_t len) {
+    static uint64_t chunk_bits(PhysAddr paddr, uint32_t len) {
         const unsigned first = (paddr & 0xFFF) >> CHUNK_SHIFT;
         const unsigned last = ((paddr & 0xFFF) + len - 1) >> CHUNK_SHIFT;  // same page
         const uint64_t upto = last == 63 ? ~0ull : (1ull << (last + 1)) - 1;
         return upto & ~((1ull << first) - 1);
     }
-    bool holds_code(uint32_t paddr) const { return code_[paddr >> 12] != 0; }
-    uint64_t code_mask(uint32_t paddr) const { return code_[paddr >> 12]; }
-    void set_code_mask(uint32_t paddr, uint64_t mask) { code_[paddr >> 12] = mask; }
+    // Only RAM and ROM pages hold code (the code cache decodes nothing else).
+    bool holds_code(PhysAddr paddr) const { return code_mask(paddr) != 0; }
+    uint64_t code_mask(PhysAddr paddr) const {
+        const Chunk* c = chunk(paddr);
+        return c ? c->code[slot(paddr)] : 0;
+    }
+    // Code may be decoded from a page nothing is mapped at (it reads 0xFF bytes): its chunk is
+    // made then.
+    void set_code_mask(PhysAddr paddr, uint64_t mask);
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
-    std::function<void(uint32_t, uint32_t)> on_code_write;
+    std::function<void(PhysAddr, uint32_t)> on_code_write;
     // Called when set_shadow changed what an address reaches, so cached translations go.
     std::function<void()> on_remap;
 
@@ -94,16 +110,35 @@ private:
     struct Page {
         uint8_t* host = nullptr;
         MmioDevice* mmio = nullptr;
-        uint32_t mmio_base = 0;
+        PhysAddr mmio_base = 0;
         Kind kind = Kind::Unmapped;
     };
-    void touch_code(uint32_t paddr, uint32_t n) {
-        if ((code_[paddr >> 12] & chunk_bits(paddr, n)) && on_code_write) on_code_write(paddr, n);
+    // 1 GiB of the map: its pages and their code masks.
+    static constexpr unsigned CHUNK_PAGE_BITS = 18;
+    struct Chunk {
+        Page pages[1u << CHUNK_PAGE_BITS];
+        uint64_t code[1u << CHUNK_PAGE_BITS] = {};
+    };
+    static constexpr size_t NUM_CHUNKS = PHYS_LIMIT >> (12 + CHUNK_PAGE_BITS);
+    static size_t slot(PhysAddr paddr) { return (paddr >> 12) & ((1u << CHUNK_PAGE_BITS) - 1); }
+    Chunk* chunk(PhysAddr paddr) const {
+        const PhysAddr n = paddr >> (12 + CHUNK_PAGE_BITS);
+        return n < NUM_CHUNKS ? chunks_[n].get() : nullptr;
     }
-    void copy(uint32_t paddr, const void* src, size_t n, bool allow_rom);
-    void log_unmapped(uint32_t paddr, bool write);
+    const Page& page(PhysAddr paddr) const {
+        static const Page unmapped;
+        const Chunk* c = chunk(paddr);
+        return c ? c->pages[slot(paddr)] : unmapped;
+    }
+    // The page entry to change at `paddr` (< PHYS_LIMIT), making its chunk if needed.
+    Page& page_for_map(PhysAddr paddr);
+    void touch_code(PhysAddr paddr, uint32_t n) {
+        if ((code_mask(paddr) & chunk_bits(paddr, n)) && on_code_write) on_code_write(paddr, n);
+    }
+    void copy(PhysAddr paddr, const void* src, size_t n, bool allow_rom);
+    void log_unmapped(PhysAddr paddr, bool write);
     // Where a page goes: the bus for shadowable pages that do not route there to RAM.
-    void set_bus_page(uint32_t page, const Page& pg);
+    void set_bus_page(PhysAddr paddr, const Page& pg);
     Page routed(uint32_t page) const;
     static constexpr uint32_t SHADOW_PAGES = (SHADOW_END - SHADOW_BASE) / PAGE_SIZE;
     struct Shadow {
@@ -114,8 +149,7 @@ private:
     uint64_t ram_bytes_;
     uint8_t* ram_ = nullptr;
     size_t ram_map_bytes_ = 0;
-    std::unique_ptr<Page[]> pages_;
-    std::vector<uint64_t> code_;
+    std::unique_ptr<std::unique_ptr<Chunk>[]> chunks_;
     std::vector<std::unique_ptr<uint8_t[]>> roms_;
     Shadow shadow_[SHADOW_PAGES];
 };

@@ -1,6 +1,6 @@
 // max: jitpc's x86-64 model, an Intel family 6 model 15 (Core 2 class) with one core, one thread
-// and no AVX. It advertises only what is implemented exactly; the target (issue 9) adds PAE,
-// SSE3 through SSE4.2, CX16, POPCNT, SYSCALL, NX, LM and LAHF_LM
+// and no AVX. It advertises only what is implemented exactly; the target (issue 9) adds
+// SSE3 through SSE4.2, CX16, POPCNT, SYSCALL, LM and LAHF_LM
 // as each lands (docs/cpu-models.md keeps the list), and APIC with the local APIC (issue 10).
 #include "cpu/model.h"
 
@@ -51,8 +51,8 @@ constexpr uint32_t MSRS[] = {
 const CpuModel max = {
     .name = "max",
     .description = "jitpc's x86-64 model, Intel family 6 model 15 (Core 2 class): every feature jitpc implements",
-    .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::CX8, F::SEP, F::MTRR, F::PGE, F::CMOV,
-                 F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2},
+    .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::PAE, F::CX8, F::SEP, F::MTRR, F::PGE,
+                 F::CMOV, F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2, F::NX},
     .leaves = LEAVES,
     .brand = "jitpc x86-64 CPU (max)",
     .phys_addr_bits = 40,

@@ -63,7 +63,10 @@ void write_efer(Cpu& c, uint64_t v) {
     const uint64_t writable = c.model.efer_writable();
     if (v & ~(writable | efer::LMA)) raise_gp(0);
     if ((c.cr0 & cr0::PG) && ((v ^ c.efer) & efer::LME)) raise_gp(0);
-    c.efer = (v & writable) | (c.efer & efer::LMA);
+    const uint64_t changed = c.efer ^ ((v & writable) | (c.efer & efer::LMA));
+    c.efer ^= changed;
+    // The TLB caches execute rights and reserved-bit results that NXE changes.
+    if (changed & efer::NXE) c.mmu.flush_all();
 }
 
 void rdmsr(Cpu& c, const Insn&) {

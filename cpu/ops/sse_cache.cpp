@@ -14,7 +14,7 @@ void fence(Cpu&, const Insn&) {}
 
 void clflush(Cpu& c, const Insn& i) {
     const uint32_t lin = c.linear(i.seg, c.ea(i), 1, false);
-    c.mmu.translate(lin, memory::ACC_READ, c.user());
+    c.mmu.translate(lin, ACC_READ, c.user());
 }
 
 void movnti(Cpu& c, const Insn& i) {

@@ -15,8 +15,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "cpu/mmu/mmu.h"
 #include "cpu/ops/operands.h"
-#include "memory/softmmu.h"
 
 namespace jitpc::cpu::ops {
 namespace {
@@ -108,10 +108,10 @@ template <typename Op, typename T> unsigned bulk(Cpu& c, const Insn& i, uint64_t
     if (k == 0 || !c.in_segment(ES, d, bytes, true) || (Op::si && !c.in_segment(i.seg, s, bytes, false)))
         return 0;
     if (c.alignment_check_on() && ((dlin | (Op::si ? slin : 0)) & (size - 1))) return 0;
-    uint8_t* dst = c.mmu.host_span(dlin, bytes, memory::ACC_WRITE, c.user());
+    uint8_t* dst = c.mmu.host_span(dlin, bytes, ACC_WRITE, c.user());
     if (!dst) return 0;
     if constexpr (Op::si) {
-        const uint8_t* src = c.mmu.host_span(slin, bytes, memory::ACC_READ, c.user());
+        const uint8_t* src = c.mmu.host_span(slin, bytes, ACC_READ, c.user());
         if (!src) return 0;
         if (dst <= src || dst >= src + bytes) {
             std::memmove(dst, src, bytes);  // what copying element by element upwards gives

@@ -4,8 +4,8 @@
 //   SGDT/SIDT with 16-bit operand size store the full 32-bit base (as 32-bit operand size).
 //   SLDT/STR/SMSW to a 32-bit register zero-extend (SMSW stores all of CR0).
 //   MOV to CR0 ignores writes to reserved bits and keeps ET = 1.
-//   CR4 accepts TSD, DE, PSE, PGE and PCE, and OSFXSR and OSXMMEXCPT on a CPU with FXSR; any
-//   other bit raises #GP(0).
+//   CR4 accepts TSD, DE, PSE, PGE and PCE, PAE on models that have it, and OSFXSR and
+//   OSXMMEXCPT on models with FXSR; any other bit raises #GP(0).
 #include <vector>
 
 #include "cpu/descriptor.h"
@@ -18,6 +18,14 @@ namespace {
 constexpr uint32_t CR0_WRITABLE = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::NE | cr0::WP |
                                   cr0::AM | cr0::NW | cr0::CD | cr0::PG;
 constexpr uint32_t CR4_VALID = cr4::TSD | cr4::DE | cr4::PSE | cr4::PGE | cr4::PCE;
+
+uint32_t cr4_valid(const Cpu& c) { return CR4_VALID | (c.has(Feature::PAE) ? cr4::PAE : 0); }
+
+// A CR0/CR4 write after which PAE paging is on loads the PDPTEs when it changes CR0.CD/NW/PG or
+// CR4.PAE/PGE/PSE; a present PDPTE with a reserved bit is #GP(0) and nothing changes.
+void load_pdptes_for(Cpu& c, uint32_t cr0, uint32_t cr4) {
+    if (c.mmu.pae_paging(cr0, cr4) && !c.mmu.load_pdptes(c.cr3)) raise_gp(0);
+}
 
 
 // CPL 0 only; in virtual-8086 mode CPL is 3, so these raise #GP(0) there too.
@@ -57,15 +65,16 @@ void write_cr0(Cpu& c, uint32_t v) {
     if ((v & cr0::PG) && !(v & cr0::PE)) raise_gp(0);
     if ((v & cr0::NW) && !(v & cr0::CD)) raise_gp(0);
     const uint32_t changed = c.cr0 ^ v;
+    if (changed & (cr0::CD | cr0::NW | cr0::PG)) load_pdptes_for(c, v, c.cr4);
     c.cr0 = v;
     if (changed & (cr0::PG | cr0::WP | cr0::PE)) c.mmu.flush_all();
 }
 void write_cr4(Cpu& c, uint32_t v) {
-    const uint32_t sse = c.has(Feature::FXSR) ? cr4::OSFXSR | cr4::OSXMMEXCPT : 0;
-    if (v & ~(CR4_VALID | sse)) raise_gp(0);
+    if (v & ~cr4_valid(c)) raise_gp(0);
     const uint32_t changed = c.cr4 ^ v;
+    if (changed & (cr4::PAE | cr4::PGE | cr4::PSE)) load_pdptes_for(c, c.cr0, v);
     c.cr4 = v;
-    if (changed & (cr4::PSE | cr4::PGE)) c.mmu.flush_all();
+    if (changed & (cr4::PSE | cr4::PGE | cr4::PAE)) c.mmu.flush_all();
     if (changed & cr4::DE) c.debug_regs_changed();
 }
 
@@ -77,7 +86,9 @@ template <bool ToCr> void mov_cr(Cpu& c, const Insn& i) {
         switch (i.aux) {
         case 0: write_cr0(c, v); break;
         case 2: c.cr2 = v; break;
-        case 3: c.cr3 = v & 0xFFFFF018u; c.mmu.flush_nonglobal(); break;
+        case 3:
+            if (!c.mmu.load_cr3(v)) raise_gp(0);
+            break;
         default: write_cr4(c, v); break;
         }
         c.request_exit();

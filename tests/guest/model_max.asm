@@ -5,8 +5,8 @@
 %include "lib/pm.inc"
 %include "lib/cpuid_msr.inc"
 
-; Leaf 1 EDX: FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
-%define FEATURES_EDX 0x0789B93D
+; Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
+%define FEATURES_EDX 0x0789B97D
 
 start:
     PM_INIT
@@ -14,7 +14,7 @@ start:
     CPUID_IS 0, 0, 7, 'Genu', 'ntel', 'ineI', 1
     PUTS `CPUID 0: max leaf 7, GenuineIntel ok\n`
     CPUID_IS 1, 0, 0x6FB, 0x00010800, 0, FEATURES_EDX, 2
-    PUTS `CPUID 1: 0x6FB, one logical processor, 64-byte CLFLUSH lines, FPU DE PSE TSC MSR CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2 ok\n`
+    PUTS `CPUID 1: 0x6FB, one logical processor, 64-byte CLFLUSH lines, FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2 ok\n`
     CPUID_IS 2, 0, 0x0000FF01, 0, 0, 0, 3
     CPUID_IS 4, 0, 0x121, 0x01C0003F, 63, 0, 3
     CPUID_IS 4, 1, 0x122, 0x01C0003F, 63, 0, 3
@@ -27,7 +27,7 @@ start:
     CPUID_IS 0x40000000, 0, 0, 0, 0, 0, 4   ; no hypervisor leaves
     PUTS `CPUID 3, 7, 0xB, 0x40000000: zeros ok\n`
     CPUID_IS 0x80000000, 0, 0x80000008, 0, 0, 0, 5
-    CPUID_IS 0x80000001, 0, 0, 0, 0, 0, 5
+    CPUID_IS 0x80000001, 0, 0, 0, 0, 0x00100000, 5   ; NX
     CPUID_IS 0x80000006, 0, 0, 0, 0x08006040, 0, 5
     CPUID_IS 0x80000008, 0, 0x3028, 0, 0, 0, 5
     PUTS `CPUID 0x80000000-8: extended leaves, 40 physical and 48 linear address bits ok\n`
@@ -71,7 +71,10 @@ start:
     mov eax, 1                               ; SCE: no SYSCALL yet
     TRY wrmsr
     EXPECT_FAULT 13, 0, 9
-    PUTS `EFER: reads 0, no writable bit yet ok\n`
+    WRMSR_ 0xC0000080, 0, 0x800              ; NXE
+    RDMSR_IS 0xC0000080, 0, 0x800, 9
+    WRMSR_ 0xC0000080, 0, 0
+    PUTS `EFER: reads 0, NXE its one writable bit ok\n`
     RDMSR_IS 0xFE, 0, 0x508, 10
     RDMSR_IS 0x2FF, 0, 0, 10
     WRMSR_ 0x2FF, 0, 0xC06

@@ -23,14 +23,6 @@
     mov dword [pg_b], 0xBBBB0002
 %endmacro
 
-; READS lin, value, code: reading lin does not fault and yields value.
-%macro READS 3
-    TRY mov eax, [%1]
-    EXPECT_NO_FAULT %3
-    cmp eax, %2
-    CHECK e, %3
-%endmacro
-
 start:
     PM_INIT
     PAGING_INIT
@@ -244,15 +236,7 @@ user_code:
 user_read_gdt:
     mov eax, [gdt]
     int VEC_BACK
-user_read_sup:
-    mov eax, [L_SUP]
-    int VEC_BACK
-user_read_ro:
-    mov eax, [L_URO]
-    int VEC_BACK
-user_write_ro:
-    mov dword [L_URO + 4], 1
-    int VEC_BACK
+    USER_PAGE_STUBS
 user_write_np:
     mov dword [L_UNP], 1
     int VEC_BACK

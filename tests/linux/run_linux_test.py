@@ -9,7 +9,8 @@ hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), seabios-{
 (a CD built here with Debian's ISOLINUX, isolinux and syslinux-common packages, booting the kernel
 and initrd), determinism (two runs of kernel-128m: identical output and identical -stats counts).
 A `-interp` suffix runs jitpc's reference interpreter instead of the JIT; a `-max` suffix runs it
-on the x86-64 CPU model (`-cpu max`) instead of the default pentium2.
+on the x86-64 CPU model (`-cpu max`) instead of the default pentium2. A `pae-` prefix boots
+Debian's 686-pae kernel instead (scripts/debian-guest --flavour 686-pae; it needs `-max`).
 
 The run passes when every check of guests/debian/init printed PASS, the emulator exited with
 status 0 (the guest's poweroff) and the kernel log has the lines BRINGUP.md asks for and none of
@@ -98,6 +99,8 @@ def isolinux_cd(g, work):
 
 
 def machine_args(variant, g, work):
+    if variant.startswith("pae-"):
+        return machine_args(variant.removeprefix("pae-"), g, work)
     kernel = ["-kernel", g / "vmlinuz", "-initrd", g / "initrd.img", "-append", APPEND]
     if variant in ("kernel-128m", "determinism"):
         return ["-m", "128M"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
@@ -119,12 +122,17 @@ def machine_args(variant, g, work):
 # The kernel's real-mode setup code prints this (early serial console): it must run for -kernel
 # and linux16, and must not for GRUB's `linux`, which enters the 32-bit entry point directly.
 SETUP_LINE = "Probing EDD"
+# The 686-pae kernel's word that it runs with PAE paging and EFER.NXE.
+PAE_NX_LINE = "NX (Execute Disable) protection: active"
 # ISOLINUX's banner, on the serial console once it has read its configuration.
 ISOLINUX_BANNER = "ISOLINUX 6.04"
 
 
 def path_lines(variant):
     """(present, absent) log lines that show the guest took the boot path the variant names."""
+    if variant.startswith("pae-"):
+        present, absent = path_lines(variant.removeprefix("pae-"))
+        return present + [PAE_NX_LINE], absent
     if variant.startswith("isolinux-"):
         return [ISOLINUX_BANNER, SETUP_LINE], []
     if variant.startswith("kernel-") or variant == "determinism":
@@ -235,7 +243,8 @@ def main():
         variant, cpu = variant.removesuffix("-max"), "max"
     if variant.endswith("-interp"):
         variant, engine = variant.removesuffix("-interp"), "interp"
-    failed = build_guest("run_linux_test", guest, ["--grub"])
+    flavour = ["--flavour", "686-pae"] if variant.startswith("pae-") else ["--grub"]
+    failed = build_guest("run_linux_test", guest, flavour)
     if failed is not None:
         return failed
     name = f"{sys.argv[3]} on {' '.join(emu.cmd)}"

@@ -244,17 +244,19 @@ TEST_CASE_FIXTURE(Pentium2, "pentium2: no EFER, MISC_ENABLE, FEATURE_CONTROL, MT
     }
 }
 
-TEST_CASE_FIXTURE(Max, "max today: EFER has no writable bit, LMA is read-only, reserved bits #GP") {
-    CHECK(models::max.efer_writable() == 0);
+TEST_CASE_FIXTURE(Max, "max today: EFER's one writable bit is NXE, LMA is read-only, reserved bits #GP") {
+    CHECK(models::max.efer_writable() == efer::NXE);
     CHECK(rdmsr(0xC0000080) == 0);
     CHECK(wrmsr(0xC0000080, 0));
     CHECK(wrmsr(0xC0000080, efer::LMA));  // ignored
     CHECK(rdmsr(0xC0000080) == 0);
-    for (const uint64_t bit : {efer::SCE, efer::LME, efer::NXE, uint64_t(1) << 1, uint64_t(1) << 32}) {
+    for (const uint64_t bit : {efer::SCE, efer::LME, uint64_t(1) << 1, uint64_t(1) << 32}) {
         CAPTURE(bit);
         CHECK_FALSE(wrmsr(0xC0000080, bit));
         CHECK(cpu.efer == 0);
     }
+    CHECK(wrmsr(0xC0000080, efer::NXE));
+    CHECK(rdmsr(0xC0000080) == efer::NXE);
 }
 
 namespace {

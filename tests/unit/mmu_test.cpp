@@ -1,10 +1,10 @@
-// softMMU TLB rules that guest code relies on without flushing everything.
+// MMU and TLB rules that guest code relies on without flushing everything.
 #include <doctest/doctest.h>
 
 #include "tests/unit/cpu_fixture.h"
 
 using namespace jitpc;
-using memory::ACC_READ;
+using cpu::ACC_READ;
 
 namespace {
 

@@ -1,53 +1,33 @@
-// softMMU: linear → physical translation with a software TLB that behaves like a real one.
-//
-// The TLB is direct-mapped, one table per privilege class (supervisor, user), each entry carrying
-// one tag per access kind (read, write, fetch). A tag is the page-aligned linear address when the
-// access may go straight to host memory at `addend + linear`; any flag in the low bits sends the
-// access to the slow path (MMIO/ROM writes, writes to pages holding decoded code, invalid). That
-// makes the hit path one load, one compare and one page-crossing test, which the JIT can emit
-// inline. Rules kept from real TLBs (BRINGUP.md): not-present entries are never cached, a #PF
-// drops the entry, writable entries are cached only once the dirty bit is set, A/D are set by the
-// walk, global entries survive CR3 loads, INVLPG drops every piece of a 4 MiB page.
+// The MMU: linear → physical translation through the page tables, with a software TLB that
+// behaves like a real one (the entry and its hit test: cpu/mmu/tlb.h). It belongs to the CPU: it
+// reads the paging registers, writes CR2 and reports #PF; below it, memory::PhysMemory is only
+// the physical map. Rules kept from real TLBs (BRINGUP.md): not-present entries are never
+// cached, a #PF drops the entry, writable entries are cached only once the dirty bit is set, A/D
+// are set by the walk, global entries survive CR3 loads, INVLPG drops every piece of a large page.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
 #include "cpu/fault.h"
+#include "cpu/mmu/tlb.h"
+#include "cpu/mmu/walk.h"
+#include "cpu/model.h"
 #include "cpu/state.h"
 #include "memory/physmem.h"
 
-namespace jitpc::memory {
+namespace jitpc::cpu {
 
-enum Access : uint8_t { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
-
-constexpr uint32_t TLB_INVALID = 1;  // no translation cached for this access kind
-constexpr uint32_t TLB_SLOW = 2;     // MMIO, or a write to ROM: handled by the physical map
-constexpr uint32_t TLB_CODE = 4;     // write tag of a page holding decoded code
-constexpr uint32_t TLB_FLAGS = 0xFFF;
-
-constexpr unsigned TLB_BITS = 10;
-constexpr unsigned TLB_SIZE = 1u << TLB_BITS;
-
-struct TlbEntry {
-    uint32_t tag[3];     // by Access
-    uint32_t phys;       // physical page address
-    uintptr_t addend;    // host pointer = addend + linear address
-    uint32_t large_base; // linear base of the 4 MiB page this entry came from, or 1 if 4 KiB
-    uint8_t global;
-    uint8_t pad[3];
-};
-static_assert(sizeof(TlbEntry) == 32, "the JIT indexes the TLB by shifting");
+using memory::PAGE_SIZE;
+using memory::PhysMemory;
 
 class Mmu {
 public:
-    Mmu(cpu::CpuState& st, PhysMemory& pm);
-
-    static unsigned index(uint32_t lin) { return (lin >> 12) & (TLB_SIZE - 1); }
+    Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model);
 
     template <typename T> T read(uint32_t lin, bool user) {
-        const TlbEntry& e = tlb[user][index(lin)];
-        if (e.tag[ACC_READ] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+        const TlbEntry& e = tlb[user][tlb_index(lin)];
+        if (tlb_hit(e, ACC_READ, lin, sizeof(T))) {
             T v;
             std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), sizeof(T));
             return v;
@@ -56,8 +36,8 @@ public:
     }
     // read() and write() that report a #PF by value: false, with the fault in `fault`.
     template <typename T> bool try_read(uint32_t lin, bool user, T& v) {
-        const TlbEntry& e = tlb[user][index(lin)];
-        if (e.tag[ACC_READ] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+        const TlbEntry& e = tlb[user][tlb_index(lin)];
+        if (tlb_hit(e, ACC_READ, lin, sizeof(T))) {
             std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), sizeof(T));
             return true;
         }
@@ -67,32 +47,32 @@ public:
         return true;
     }
     template <typename T> void write(uint32_t lin, T v, bool user) {
-        const TlbEntry& e = tlb[user][index(lin)];
-        if (e.tag[ACC_WRITE] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+        const TlbEntry& e = tlb[user][tlb_index(lin)];
+        if (tlb_hit(e, ACC_WRITE, lin, sizeof(T))) {
             std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, sizeof(T));
             return;
         }
         write_slow(lin, sizeof(T), v, user);
     }
     template <typename T> bool try_write(uint32_t lin, T v, bool user) {
-        const TlbEntry& e = tlb[user][index(lin)];
-        if (e.tag[ACC_WRITE] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - sizeof(T)) {
+        const TlbEntry& e = tlb[user][tlb_index(lin)];
+        if (tlb_hit(e, ACC_WRITE, lin, sizeof(T))) {
             std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, sizeof(T));
             return true;
         }
         return try_write_slow(lin, sizeof(T), v, user);
     }
     // Whether the TLB maps the page of `lin` for execution to physical page `page` now.
-    bool exec_maps(uint32_t lin, bool user, uint32_t page) const {
-        const TlbEntry& e = tlb[user][index(lin)];
-        return e.tag[ACC_EXEC] == (lin & PAGE_MASK) && e.phys == page;
+    bool exec_maps(uint32_t lin, bool user, PhysAddr page) const {
+        const TlbEntry& e = tlb[user][tlb_index(lin)];
+        return tlb_hit(e, ACC_EXEC, lin & PAGE_MASK, 1) && e.frame == page >> 12;
     }
     // Host memory for [lin, lin + bytes) when it lies in one page whose TLB entry for `acc` is
     // a plain hit (RAM; for writes, a dirty page without decoded code), else null: what bulk
     // string operations may touch directly.
     uint8_t* host_span(uint32_t lin, uint32_t bytes, Access acc, bool user) {
-        const TlbEntry& e = tlb[user][index(lin)];
-        if (e.tag[acc] != (lin & PAGE_MASK) || (lin & 0xFFF) + bytes > PAGE_SIZE) return nullptr;
+        const TlbEntry& e = tlb[user][tlb_index(lin)];
+        if (!tlb_hit(e, acc, lin, bytes)) return nullptr;
         return reinterpret_cast<uint8_t*>(e.addend + lin);
     }
     // Code fetch of bytes that the decoder needs.
@@ -101,14 +81,14 @@ public:
     }
 
     // Translates or faults (#PF with CR2 set); returns the physical address.
-    uint32_t translate(uint32_t lin, Access acc, bool user);
+    PhysAddr translate(uint32_t lin, Access acc, bool user);
     // Like translate() but never faults and never changes A/D bits: for debuggers and traces.
-    bool peek(uint32_t lin, uint32_t& phys) const;
+    bool peek(uint32_t lin, PhysAddr& phys) const;
     // Checks that [lin, lin+size) is writable before a multi-part store commits anything. A
     // write-tag hit already proves it (fills set every tag of an entry together).
     void probe_write(uint32_t lin, unsigned size, bool user) {
-        const TlbEntry& e = tlb[user][index(lin)];
-        if (e.tag[ACC_WRITE] == (lin & PAGE_MASK) && (lin & 0xFFF) <= PAGE_SIZE - size) return;
+        const TlbEntry& e = tlb[user][tlb_index(lin)];
+        if (tlb_hit(e, ACC_WRITE, lin, size)) return;
         probe_write_slow(lin, size, user);
     }
     void probe_write_slow(uint32_t lin, unsigned size, bool user);
@@ -118,25 +98,40 @@ public:
     bool try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint32_t& v);
     bool try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user);
     // The #PF the last failed try_* access or lookup found (CR2 is already set).
-    cpu::GuestFault fault{};
+    GuestFault fault{};
+
+    // Whether PAE paging (CR4.PAE without long mode) is on with these CR0 and CR4.
+    bool pae_paging(uint64_t cr0, uint64_t cr4) const {
+        return (cr0 & cr0::PG) && (cr4 & cr4::PAE) && !(st_.efer & efer::LMA);
+    }
+    // PAE paging's PDPTE registers, loaded from the table at `cr3` (MOV CR3, and a CR0/CR4
+    // write that leaves PAE paging on and changes how it translates): false, loading nothing,
+    // when a present entry sets a reserved bit, the instruction's #GP(0).
+    bool load_pdptes(uint32_t cr3) { return walker_.load_pdptes(regs(), cr3, pdpte_); }
+    // MOV CR3 and a task switch's CR3: the PDPTEs under PAE paging (false: #GP(0), nothing
+    // changed), then CR3 and the TLB's non-global entries. CR3 keeps bits 31:12 and 4:3 (PCD,
+    // PWT), and bits 11:5 too on models with PAE, where they address the PDPT.
+    bool load_cr3(uint32_t v) {
+        if (pae_paging(st_.cr0, st_.cr4) && !load_pdptes(v)) return false;
+        st_.cr3 = v & (model_.has(Feature::PAE) ? 0xFFFFFFF8u : 0xFFFFF018u);
+        flush_nonglobal();
+        return true;
+    }
 
     void flush_all();
     void flush_nonglobal();  // MOV CR3
     void invlpg(uint32_t lin);
     // The code cache started holding decoded code from this physical page: send writes through
     // the slow path so they can invalidate it.
-    void page_became_code(uint32_t phys);
+    void page_became_code(PhysAddr phys);
 
     TlbEntry tlb[2][TLB_SIZE];
 
 private:
-    struct Walk {
-        uint32_t phys;  // physical page
-        uint32_t large_base;
-        bool writable;  // for this access's privilege, CR0.WP applied
-        bool dirty;
-        bool global;
-    };
+    PagingRegs regs() const {
+        return PagingRegs{st_.cr0, st_.cr4, st_.cr3, bool(st_.efer & efer::NXE), bool(st_.efer & efer::LMA),
+                          bool(st_.a20), model_.has(Feature::PDPE1GB), model_.phys_addr_bits, pdpte_};
+    }
     // Fills `fault` and returns false on a #PF.
     bool walk(uint32_t lin, Access acc, bool user, Walk& w);
     // The entry for `lin`, filled if needed; null on a #PF (in `fault`).
@@ -145,18 +140,19 @@ private:
         if (TlbEntry* e = try_lookup(lin, acc, user)) return *e;
         throw fault;
     }
-    bool try_translate(uint32_t lin, Access acc, bool user, uint32_t& phys) {
+    bool try_translate(uint32_t lin, Access acc, bool user, PhysAddr& phys) {
         const TlbEntry* e = try_lookup(lin, acc, user);
-        if (e) phys = e->phys | (lin & 0xFFF);
+        if (e) phys = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
         return e;
     }
-    uint32_t pte_read(uint32_t paddr);
-    void pte_write(uint32_t paddr, uint32_t v);
-    uint32_t a20(uint32_t paddr) const { return st_.a20 ? paddr : paddr & ~(1u << 20); }
+    PhysAddr a20(PhysAddr paddr) const { return st_.a20 ? paddr : paddr & ~PhysAddr(1u << 20); }
 
-    cpu::CpuState& st_;
+    CpuState& st_;
     PhysMemory& pm_;
+    const CpuModel& model_;
+    PageWalker walker_;
+    uint64_t pdpte_[4] = {};
     bool have_large_ = false;
 };
 
-}  // namespace jitpc::memory
+}  // namespace jitpc::cpu

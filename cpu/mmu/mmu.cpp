@@ -1,0 +1,167 @@
+#include "cpu/mmu/mmu.h"
+
+namespace jitpc::cpu {
+
+Mmu::Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model)
+    : st_(st), pm_(pm), model_(model), walker_(pm) {
+    flush_all();
+}
+
+bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
+    if (!(st_.cr0 & cr0::PG)) {
+        w = Walk{a20(lin & PAGE_MASK), LARGE_NONE, true, true, true, false};
+        return true;
+    }
+    uint32_t error;
+    if (walker_.walk(regs(), lin, acc, user, w, error)) return true;
+    st_.cr2 = lin;
+    fault = GuestFault{VEC_PF, error};
+    return false;
+}
+
+TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
+    TlbEntry& e = tlb[user][tlb_index(lin)];
+    const uint32_t page = lin & PAGE_MASK;
+    if (tlb_holds(e, acc, page)) return &e;
+
+    Walk w;
+    if (!walk(lin, acc, user, w)) {
+        // A fault drops whatever the TLB held for this page (Linux relies on it after making
+        // a PTE writable without INVLPG).
+        if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page)
+            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+        return nullptr;
+    }
+    uint8_t* host = pm_.host_page(w.phys);
+    e.frame = w.phys >> 12;
+    e.large_base = uint32_t(w.large);
+    e.global = w.global;
+    if (w.large != LARGE_NONE) have_large_ = true;
+    e.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
+    const uint32_t rd = page | (host ? 0 : TLB_SLOW);
+    e.tag[ACC_READ] = rd;
+    e.tag[ACC_EXEC] = w.executable ? rd : TLB_INVALID;
+    if (w.writable && w.dirty)
+        e.tag[ACC_WRITE] = page | (pm_.is_ram(w.phys) ? 0 : TLB_SLOW) |
+                           (pm_.holds_code(w.phys) ? TLB_CODE : 0);
+    else
+        e.tag[ACC_WRITE] = TLB_INVALID;
+    return &e;
+}
+
+PhysAddr Mmu::translate(uint32_t lin, Access acc, bool user) {
+    return (PhysAddr(lookup(lin, acc, user).frame) << 12) | (lin & 0xFFF);
+}
+
+bool Mmu::peek(uint32_t lin, PhysAddr& phys) const {
+    if (!(st_.cr0 & cr0::PG)) {
+        phys = a20(lin);
+        return true;
+    }
+    return walker_.peek(regs(), lin, phys);
+}
+
+void Mmu::probe_write_slow(uint32_t lin, unsigned size, bool user) {
+    lookup(lin, ACC_WRITE, user);
+    if ((lin & 0xFFF) + size > PAGE_SIZE) lookup((lin & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, user);
+}
+
+uint32_t Mmu::read_slow(uint32_t lin, unsigned size, bool user, Access acc) {
+    uint32_t v;
+    if (!try_read_slow(lin, size, user, acc, v)) throw fault;
+    return v;
+}
+
+void Mmu::write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+    if (!try_write_slow(lin, size, v, user)) throw fault;
+}
+
+bool Mmu::try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint32_t& v) {
+    if ((lin & 0xFFF) + size > PAGE_SIZE) {
+        // Translate both pages before reading either, so a fault on the second page leaves
+        // no side effect of the first (MMIO reads can have side effects).
+        const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
+        PhysAddr p1, p2;
+        if (!try_translate(lin, acc, user, p1) || !try_translate(lin + n1, acc, user, p2)) return false;
+        v = 0;
+        for (unsigned i = 0; i < size; ++i) {
+            const PhysAddr pa = i < n1 ? p1 + i : p2 + (i - n1);
+            v |= pm_.read(pa, 1) << (8 * i);
+        }
+        return true;
+    }
+    const TlbEntry* e = try_lookup(lin, acc, user);
+    if (!e) return false;
+    if (!(e->tag[acc] & TLB_SLOW)) {
+        v = 0;
+        std::memcpy(&v, reinterpret_cast<const uint8_t*>(e->addend + lin), size);
+        return true;
+    }
+    v = pm_.read((PhysAddr(e->frame) << 12) | (lin & 0xFFF), size);
+    return true;
+}
+
+bool Mmu::try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+    if ((lin & 0xFFF) + size > PAGE_SIZE) {
+        const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
+        PhysAddr p1, p2;
+        if (!try_translate(lin, ACC_WRITE, user, p1) || !try_translate(lin + n1, ACC_WRITE, user, p2))
+            return false;
+        for (unsigned i = 0; i < size; ++i) {
+            const PhysAddr pa = i < n1 ? p1 + i : p2 + (i - n1);
+            pm_.write(pa, 1, (v >> (8 * i)) & 0xFF);
+        }
+        return true;
+    }
+    TlbEntry* e = try_lookup(lin, ACC_WRITE, user);
+    if (!e) return false;
+    const PhysAddr pa = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
+    pm_.write(pa, size, v);  // tells the code cache when the page holds code
+    if ((e->tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
+        e->tag[ACC_WRITE] &= ~TLB_CODE;
+    return true;
+}
+
+void Mmu::flush_all() {
+    ++st_.code_epoch;
+    for (auto& t : tlb)
+        for (auto& e : t) {
+            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+            e.global = 0;
+            e.large_base = LARGE_NONE;
+        }
+    have_large_ = false;
+}
+
+void Mmu::flush_nonglobal() {
+    ++st_.code_epoch;
+    for (auto& t : tlb)
+        for (auto& e : t)
+            if (!e.global) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+}
+
+void Mmu::invlpg(uint32_t lin) {
+    ++st_.code_epoch;
+    const uint32_t page = lin & PAGE_MASK;
+    for (auto& t : tlb) {
+        TlbEntry& e = t[tlb_index(lin)];
+        if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page ||
+            (e.tag[ACC_EXEC] & PAGE_MASK) == page)
+            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+    }
+    if (!have_large_) return;
+    for (auto& t : tlb)
+        for (auto& e : t)
+            if (e.large_base != LARGE_NONE &&
+                (lin & ~(large_size(e.large_base) - 1)) == (e.large_base & PAGE_MASK))
+                e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+}
+
+void Mmu::page_became_code(PhysAddr phys) {
+    for (auto& t : tlb)
+        for (auto& e : t)
+            if (e.frame == phys >> 12 && !(e.tag[ACC_WRITE] & TLB_INVALID))
+                e.tag[ACC_WRITE] |= TLB_CODE;
+}
+
+}  // namespace jitpc::cpu

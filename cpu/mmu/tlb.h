@@ -1,0 +1,53 @@
+// The TLB entry and its hit test: the one place that knows the entry's layout. The MMU
+// (cpu/mmu/mmu.h) fills entries and tests them with tlb_hit(); the JIT emits the same test from
+// jit/tlb_probe.h, which reads the layout from here.
+//
+// The TLB is direct-mapped, one table per privilege class (supervisor, user), each entry carrying
+// one tag per access kind (read, write, fetch). A tag is the page-aligned linear address when the
+// access may go straight to host memory at `addend + linear`; any flag in the low bits sends the
+// access to the slow path (MMIO/ROM writes, writes to pages holding decoded code, invalid).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "memory/physmem.h"
+
+namespace jitpc::cpu {
+
+enum Access : uint8_t { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+constexpr uint32_t TLB_INVALID = 1;  // no translation cached for this access kind
+constexpr uint32_t TLB_SLOW = 2;     // MMIO, or a write to ROM: handled by the physical map
+constexpr uint32_t TLB_CODE = 4;     // write tag of a page holding decoded code
+
+constexpr unsigned TLB_BITS = 10;
+constexpr unsigned TLB_SIZE = 1u << TLB_BITS;
+constexpr unsigned TLB_ENTRY_SHIFT = 5;
+
+struct TlbEntry {
+    uint32_t tag[3];      // by Access
+    uint32_t frame;       // physical page number (physical address >> 12)
+    uintptr_t addend;     // host pointer = addend + linear address
+    uint32_t large_base;  // linear base of the large page this entry came from | its size code
+    uint8_t global;
+    uint8_t pad[3];
+};
+static_assert(sizeof(TlbEntry) == 1u << TLB_ENTRY_SHIFT, "the JIT indexes the TLB by shifting");
+static_assert(offsetof(TlbEntry, tag) == 0);
+
+inline unsigned tlb_index(uint32_t lin) { return (lin >> 12) & (TLB_SIZE - 1); }
+
+// The hit test: entry `e` (at tlb_index(lin)) lets [lin, lin + size) go straight to host memory
+// for `acc`. The page of the last byte is compared, so an access crossing into the next page
+// misses: that page's index differs from this entry's, so its address never equals this tag.
+inline bool tlb_hit(const TlbEntry& e, Access acc, uint32_t lin, unsigned size) {
+    return e.tag[acc] == ((lin + size - 1) & memory::PAGE_MASK);
+}
+
+// Whether `e` holds a translation of `page` for `acc`, fast or slow.
+inline bool tlb_holds(const TlbEntry& e, Access acc, uint32_t page) {
+    return !(e.tag[acc] & TLB_INVALID) && (e.tag[acc] & memory::PAGE_MASK) == page;
+}
+
+}  // namespace jitpc::cpu
