@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "machine/clock.h"
+#include "devices/clock.h"
 #include "machine/realtime_pacer.h"
 
 namespace jitpc::machine {
@@ -26,7 +26,7 @@ public:
         if (pacing_) pacer_.wait_for(tick);
     }
 
-    static constexpr uint64_t HINT_TICKS = 10 * TICKS_PER_SECOND;
+    static constexpr uint64_t HINT_TICKS = 10 * devices::TICKS_PER_SECOND;
 
 private:
     void restart(uint64_t now, uint64_t retired);

@@ -238,7 +238,7 @@ void Machine::poll_input(uint64_t now) {
         if (out) std::fflush(out);
     // Only input can wake the CPU: it is halted, no timer is armed, and no interrupt is already
     // raised (a device whose timer fired at this same tick, before this poll, wakes it first).
-    const bool idle = cpu.halted && !cpu.intr_line && clock.next_due() == Clock::NEVER;
+    const bool idle = cpu.halted && !cpu.intr_line && clock.next_due() == devices::Clock::NEVER;
     if (cfg_.display) cfg_.display->refresh(vga, idle);
     using Deliver = std::function<void(uint8_t)>;
     // A user command, else (when `deliver` is given) one byte; an ended input drops out.
@@ -306,7 +306,7 @@ void Machine::attach_trace(std::FILE* out) {
 }
 
 int Machine::run() {
-    const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : Clock::NEVER;
+    const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : devices::Clock::NEVER;
     for (;;) {
         if (cfg_.realtime) pacer_.wait_for(cpu.icount);
         // Events due now are delivered before the next instruction.
@@ -339,7 +339,7 @@ int Machine::run() {
             // there without executing anything.
             const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
             const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
-            if (can_wake && wake_event != Clock::NEVER) {
+            if (can_wake && wake_event != devices::Clock::NEVER) {
                 idle_watch_.halted(cpu.icount, cpu.icount - idle_ticks, bus.activity, input_can_wake(),
                                    cpu.seg[cpu::CS].sel, cpu.rip);
                 const uint64_t to = std::min(clock.next_due(), budget);

@@ -26,7 +26,7 @@
 #include "devices/rtc.h"
 #include "devices/system_control.h"
 #include "devices/uart16550.h"
-#include "machine/clock.h"
+#include "devices/clock.h"
 #include "machine/event_watch.h"
 #include "machine/hang_dump.h"
 #include "machine/host_display.h"
@@ -95,7 +95,7 @@ public:
     cpu::Cpu cpu;
     cpu::Interpreter interp;
     std::unique_ptr<jit::Engine> jit;  // -engine jit
-    Clock clock;
+    devices::Clock clock;
     devices::Pic pic;
     devices::Pit pit;
     devices::Rtc rtc;
