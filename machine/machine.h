@@ -21,6 +21,7 @@
 #include "devices/piix3.h"
 #include "devices/vga_text.h"
 #include "devices/io_delay.h"
+#include "devices/local_apic.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
 #include "devices/rtc.h"
@@ -100,6 +101,7 @@ public:
     devices::Pit pit;
     devices::Rtc rtc;
     devices::Uart16550 com1, com2;
+    devices::LocalApic lapic;
     devices::I8042 kbc;
     devices::PciBus pci;
     devices::I440fx host_bridge;
