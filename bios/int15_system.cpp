@@ -59,7 +59,7 @@ void Bios::a20_gate(RealModeCall& call) {
 // ends at the first interrupt after the deadline (the 18.2 Hz BIOS tick at the latest). One wait
 // at a time: a call that arrives while one is pending is treated as its retry.
 void Bios::wait_microseconds(RealModeCall& call) {
-    const uint64_t now = cpu_.icount;  // 1 tick = 1 ns (machine/clock.h)
+    const uint64_t now = cpu_.icount;  // 1 tick = 1 ns (devices/clock.h)
     if (!wait_until_) {
         const uint64_t us = uint64_t(call.reg16(cpu::ECX)) << 16 | call.reg16(cpu::EDX);
         wait_until_ = now + us * 1000;

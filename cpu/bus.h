@@ -14,6 +14,10 @@ public:
     // The INTA cycle that returns the vector, run while the INTR line (Cpu::set_intr) is high;
     // the controller drives the line again for what it signals next.
     virtual uint8_t intr_ack() { return 0; }
+    // IA32_APIC_BASE, kept by the local APIC (models with an APIC list the MSR); a write
+    // returns false for reserved bits (#GP).
+    virtual uint64_t apic_base() { return 0; }
+    virtual bool set_apic_base(uint64_t) { return false; }
     // The CPU shut down (triple fault) or asked for a reset; the platform decides what follows.
     virtual void cpu_reset_request(const char* why) = 0;
     // FERR# asserted by an unmasked x87 exception while CR0.NE=0 (PC wiring: IRQ 13).

@@ -16,6 +16,7 @@
 #include <functional>
 
 #include "devices/io_bus.h"
+#include "devices/irq_line.h"
 
 namespace jitpc::devices {
 
@@ -37,7 +38,7 @@ public:
     static constexpr uint16_t CNT_SLP_EN = 1u << 13;
 
     struct Wiring {
-        std::function<void(bool level)> sci;
+        IrqLine sci;
         std::function<void()> power_off;
     };
     explicit AcpiPm(Wiring wiring) : wiring_(std::move(wiring)) {}

@@ -28,13 +28,13 @@
 
 #include "devices/atapi.h"
 #include "devices/io_bus.h"
+#include "devices/irq_line.h"
 #include "storage/disk_image.h"
 
 namespace jitpc::devices {
 
 class AtaChannel : public PortDevice {
 public:
-    using IrqLine = std::function<void(bool level)>;
 
     // What is attached as one device: nothing (null image), a hard disk, or a CD-ROM.
     struct Slot {

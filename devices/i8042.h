@@ -26,12 +26,12 @@
 #include <functional>
 
 #include "devices/io_bus.h"
+#include "devices/irq_line.h"
 
 namespace jitpc::devices {
 
 class I8042 : public PortDevice {
 public:
-    using IrqLine = std::function<void(bool level)>;
 
     // What the controller drives outside itself; the machine connects these to the PIC, the
     // CPU's A20 gate and the reset request.

@@ -12,7 +12,7 @@
 
 namespace jitpc::devices {
 
-class Pic;
+class LocalApic;
 
 class PortDevice {
 public:
@@ -35,9 +35,12 @@ public:
     uint32_t io_read(uint16_t port, unsigned size) override;
     void io_write(uint16_t port, unsigned size, uint32_t value) override;
     void cpu_reset_request(const char* why) override;
-    // The CPU's INTA cycle goes to the interrupt controller, the only one to raise INTR.
+    // The CPU's INTA cycle and IA32_APIC_BASE go to the local APIC, which raises INTR (for
+    // itself, or for the 8259 behind it).
     uint8_t intr_ack() override;
-    Pic* pic = nullptr;
+    uint64_t apic_base() override;
+    bool set_apic_base(uint64_t value) override;
+    LocalApic* apic = nullptr;
 
     // Set when the guest asked the machine to stop (debug-exit port, shutdown, power-off).
     // Makes the running engine return at the next instruction boundary.

@@ -51,7 +51,7 @@ unsigned Pic::Chip::acknowledge() {
     return unsigned(irq);
 }
 
-Pic::Pic(IntrOut intr_out) : intr_out_(std::move(intr_out)) {
+Pic::Pic(IrqLine intr_out) : intr_out_(std::move(intr_out)) {
     // Until the guest programs them, both chips keep everything masked.
     chip_[0].imr = chip_[1].imr = 0xFF;
 }

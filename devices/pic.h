@@ -17,14 +17,14 @@
 #include <functional>
 
 #include "devices/io_bus.h"
+#include "devices/irq_line.h"
 
 namespace jitpc::devices {
 
 class Pic : public PortDevice {
 public:
     // Receives the INTR output each time it changes (none in unit tests).
-    using IntrOut = std::function<void(bool)>;
-    explicit Pic(IntrOut intr_out = {});
+    explicit Pic(IrqLine intr_out = {});
     void claim(IoBus& bus);
 
     // Drives IRQ line 0-15 to `level` (devices call this whenever their output changes).
@@ -61,7 +61,7 @@ private:
     void log_once(unsigned what, const char* msg);
 
     Chip chip_[2];
-    IntrOut intr_out_;
+    IrqLine intr_out_;
     bool intr_ = false;
     unsigned logged_ = 0;
 };

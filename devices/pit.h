@@ -25,9 +25,9 @@
 
 #include <cstdint>
 
+#include "devices/clock.h"
 #include "devices/io_bus.h"
 #include "devices/pic.h"
-#include "machine/clock.h"
 
 namespace jitpc::devices {
 
@@ -36,7 +36,7 @@ public:
     // PIT input clock per tick: 1,193,181.8 Hz against the 1 GHz virtual clock.
     static constexpr uint64_t CLOCK_NUM = 3579545, CLOCK_DEN = 3'000'000'000;
 
-    Pit(machine::Clock& clock, Pic& pic);
+    Pit(Clock& clock, Pic& pic);
     void claim(IoBus& bus);
 
     uint32_t port_read(uint16_t port, unsigned size) override;
@@ -85,13 +85,13 @@ private:
         uint8_t status_byte(uint64_t e) const;
     };
 
-    uint64_t edge() const { return machine::scale(clock_.now(), CLOCK_NUM, CLOCK_DEN); }
+    uint64_t edge() const { return scale(clock_.now(), CLOCK_NUM, CLOCK_DEN); }
     void control(uint8_t v);
     uint8_t read_counter(Channel& c);
     void write_counter(Channel& c, uint8_t v);
     void update_irq0();
 
-    machine::Clock& clock_;
+    Clock& clock_;
     Pic& pic_;
     int timer_;
     Channel ch_[3];

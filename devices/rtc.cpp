@@ -16,7 +16,7 @@ constexpr uint8_t B_SET = 0x80, B_PIE = 0x40, B_AIE = 0x20, B_UIE = 0x10, B_DM =
 constexpr uint8_t C_IRQF = 0x80, C_PF = 0x40, C_AF = 0x20, C_UF = 0x10;
 constexpr uint8_t D_VRT = 0x80;
 
-constexpr uint64_t SECOND = machine::TICKS_PER_SECOND;
+constexpr uint64_t SECOND = TICKS_PER_SECOND;
 constexpr uint64_t UIP_WINDOW = 244'000;
 constexpr uint64_t CRYSTAL_HZ = 32'768;
 
@@ -49,7 +49,7 @@ int64_t days_from_date(int64_t y, int64_t m, int64_t d) {
     return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
-Rtc::Rtc(machine::Clock& clock, IrqLine irq, int64_t base_seconds)
+Rtc::Rtc(Clock& clock, IrqLine irq, int64_t base_seconds)
     : clock_(clock), irq_(std::move(irq)), offset_(base_seconds) {
     regs_[REG_A] = A_DV_32K | 0x06;  // 32.768 kHz time base, 1024 Hz periodic rate
     regs_[REG_B] = B_24H;            // BCD, 24-hour
@@ -213,7 +213,7 @@ uint64_t Rtc::periodic_divider() const {
 
 // Periodic edges k happen at k * divider / 32768 s: the count of them up to a tick.
 uint64_t Rtc::periodic_edges(uint64_t tick) const {
-    return machine::scale(tick, CRYSTAL_HZ, SECOND * periodic_divider());
+    return scale(tick, CRYSTAL_HZ, SECOND * periodic_divider());
 }
 
 // PF needs no event of its own: it is set when an edge fell after the last clear.
@@ -248,7 +248,7 @@ void Rtc::arm_timers() {
         clock_.disarm(update_timer_);
     const uint64_t div = periodic_divider();
     if (div && (regs_[REG_B] & B_PIE))
-        clock_.arm(periodic_timer_, machine::unscale(periodic_edges(now) + 1, CRYSTAL_HZ, SECOND * div));
+        clock_.arm(periodic_timer_, unscale(periodic_edges(now) + 1, CRYSTAL_HZ, SECOND * div));
     else
         clock_.disarm(periodic_timer_);
 }

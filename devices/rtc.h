@@ -10,8 +10,9 @@
 #include <cstdint>
 #include <functional>
 
+#include "devices/clock.h"
 #include "devices/io_bus.h"
-#include "machine/clock.h"
+#include "devices/irq_line.h"
 
 namespace jitpc::devices {
 
@@ -21,11 +22,10 @@ int64_t days_from_date(int64_t y, int64_t m, int64_t d);
 
 class Rtc : public PortDevice {
 public:
-    using IrqLine = std::function<void(bool level)>;
     static constexpr int64_t DEFAULT_BASE = 1'767'225'600;  // 2026-01-01 00:00:00 UTC
 
     // base_seconds: the guest's date (seconds since the Unix epoch, UTC) at tick 0.
-    Rtc(machine::Clock& clock, IrqLine irq, int64_t base_seconds = DEFAULT_BASE);
+    Rtc(Clock& clock, IrqLine irq, int64_t base_seconds = DEFAULT_BASE);
 
     uint32_t port_read(uint16_t port, unsigned size) override;
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
@@ -48,7 +48,7 @@ private:
     uint8_t time_reg(unsigned index) const;
     Date current() const;
     void store(const Date& d);
-    uint64_t second_of(uint64_t tick) const { return tick / machine::TICKS_PER_SECOND; }
+    uint64_t second_of(uint64_t tick) const { return tick / TICKS_PER_SECOND; }
 
     bool running() const;
     uint64_t periodic_divider() const;
@@ -63,7 +63,7 @@ private:
     uint8_t encode(int64_t v) const;
     int64_t decode(uint8_t v) const;
 
-    machine::Clock& clock_;
+    Clock& clock_;
     IrqLine irq_;
     int update_timer_, periodic_timer_;
 

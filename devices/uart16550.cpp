@@ -17,7 +17,7 @@ constexpr uint64_t HALF_BITS_PER_18_TICKS = 18, TICKS_PER_18_HALF_BITS = 78125;
 
 }  // namespace
 
-Uart16550::Uart16550(machine::Clock& clock, IrqLine irq, Sink sink)
+Uart16550::Uart16550(Clock& clock, IrqLine irq, Sink sink)
     : clock_(clock), irq_(std::move(irq)), sink_(std::move(sink)) {
     timeout_timer_ = clock_.add_timer([this](uint64_t) {
         timeout_pending_ = fifo_enabled() && !rx_.empty();
@@ -197,7 +197,7 @@ void Uart16550::restart_timeout() {
     const unsigned stop_half = !(lcr_ & 0x04) ? 2 : data == 5 ? 3 : 4;
     const uint64_t frame_half_bits = 2 * (1 + data + parity) + stop_half;
     const uint64_t divisor = divisor_ ? divisor_ : 0x10000;  // a zero divisor counts 65536
-    clock_.arm(timeout_timer_, clock_.now() + machine::unscale(4 * frame_half_bits * divisor,
+    clock_.arm(timeout_timer_, clock_.now() + unscale(4 * frame_half_bits * divisor,
                                                                HALF_BITS_PER_18_TICKS,
                                                                TICKS_PER_18_HALF_BITS));
 }

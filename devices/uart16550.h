@@ -10,19 +10,19 @@
 #include <deque>
 #include <functional>
 
+#include "devices/clock.h"
 #include "devices/io_bus.h"
-#include "machine/clock.h"
+#include "devices/irq_line.h"
 
 namespace jitpc::devices {
 
 class Uart16550 : public PortDevice {
 public:
-    using IrqLine = std::function<void(bool level)>;
     using Sink = std::function<void(uint8_t)>;
 
     // Registers are decoded from the low 3 bits of the port, so the device serves any
     // 8-aligned base (0x3F8, 0x2F8).
-    Uart16550(machine::Clock& clock, IrqLine irq, Sink sink);
+    Uart16550(Clock& clock, IrqLine irq, Sink sink);
 
     uint32_t port_read(uint16_t port, unsigned size) override;
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
@@ -53,7 +53,7 @@ private:
     void restart_timeout();
     void update_irq();
 
-    machine::Clock& clock_;
+    Clock& clock_;
     IrqLine irq_;
     Sink sink_;
     int timeout_timer_;

@@ -29,7 +29,7 @@ void IdleWatch::halted(uint64_t now, uint64_t retired, uint64_t activity, bool a
     static logging::Site hint{logging::CONSOLE, "idle-guest", 1};
     hint.print("the guest has only halted and taken timer interrupts for %llu s of virtual time "
                "(halted at %s); its idle time now passes at host speed",
-               static_cast<unsigned long long>(span / TICKS_PER_SECOND), cpu::ip_text(cs, rip, mode).c_str());
+               static_cast<unsigned long long>(span / devices::TICKS_PER_SECOND), cpu::ip_text(cs, rip, mode).c_str());
 }
 
 }  // namespace jitpc::machine

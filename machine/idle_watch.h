@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "cpu/mode.h"
-#include "machine/clock.h"
+#include "devices/clock.h"
 #include "machine/realtime_pacer.h"
 
 namespace jitpc::machine {
@@ -27,7 +27,7 @@ public:
         if (pacing_) pacer_.wait_for(tick);
     }
 
-    static constexpr uint64_t HINT_TICKS = 10 * TICKS_PER_SECOND;
+    static constexpr uint64_t HINT_TICKS = 10 * devices::TICKS_PER_SECOND;
 
 private:
     void restart(uint64_t now, uint64_t retired);

@@ -35,13 +35,15 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 
 // Devices are members constructed in declaration order, which is also the order their timers
 // are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
-// the host input poll (the i8042 and the PCI functions have no timers).
+// the local APIC timer, the host input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
     : mem(cfg.ram_bytes), cpu(mem, bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
-      pic([this](bool level) { cpu.set_intr(level); }), pit(clock, pic),
+      pic([this](bool level) { lapic.set_lint(0, level); }), pit(clock, pic),
       rtc(clock, [this](bool level) { pic.set_irq(8, level); }, cfg.rtc_base),
       com1(clock, [this](bool level) { pic.set_irq(4, level); }, serial_sink(cfg.serial[0])),
       com2(clock, [this](bool level) { pic.set_irq(3, level); }, serial_sink(cfg.serial[1])),
+      lapic(clock, cfg.cpu_model->has(cpu::Feature::APIC),
+            devices::LocalApic::Wiring{[this](bool level) { cpu.set_intr(level); }, [this] { return pic.ack(); }, {}}),
       kbc(devices::I8042::Wiring{[this](bool level) { pic.set_irq(1, level); },
                                  [this](bool level) { pic.set_irq(12, level); },
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
@@ -66,7 +68,8 @@ Machine::Machine(const Config& cfg)
         interp.native = jit.get();
         interp.hot_runs = cfg.jit_threshold;
     }
-    bus.pic = &pic;
+    bus.apic = &lapic;
+    if (lapic.present()) mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
     pic.claim(bus);
     pit.claim(bus);
     io_delay_.claim(bus);
@@ -238,7 +241,7 @@ void Machine::poll_input(uint64_t now) {
         if (out) std::fflush(out);
     // Only input can wake the CPU: it is halted, no timer is armed, and no interrupt is already
     // raised (a device whose timer fired at this same tick, before this poll, wakes it first).
-    const bool idle = cpu.halted && !cpu.intr_line && clock.next_due() == Clock::NEVER;
+    const bool idle = cpu.halted && !cpu.intr_line && clock.next_due() == devices::Clock::NEVER;
     if (cfg_.display) cfg_.display->refresh(vga, idle);
     using Deliver = std::function<void(uint8_t)>;
     // A user command, else (when `deliver` is given) one byte; an ended input drops out.
@@ -306,7 +309,7 @@ void Machine::attach_trace(std::FILE* out) {
 }
 
 int Machine::run() {
-    const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : Clock::NEVER;
+    const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : devices::Clock::NEVER;
     for (;;) {
         if (cfg_.realtime) pacer_.wait_for(cpu.icount);
         // Events due now are delivered before the next instruction.
@@ -331,15 +334,16 @@ int Machine::run() {
             bus.reset_requested = false;
             host_bridge.reset_pam();  // the chipset's reset, as QEMU's system reset does
             cpu.reset();
+            lapic.reset();
             continue;
         }
         switch (r) {
         case cpu::StopReason::Halted: {
             // A halted CPU with interrupts enabled waits for the next event: the clock jumps
             // there without executing anything.
-            const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && !pic.all_masked();
+            const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && (!pic.all_masked() || lapic.can_interrupt());
             const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
-            if (can_wake && wake_event != Clock::NEVER) {
+            if (can_wake && wake_event != devices::Clock::NEVER) {
                 idle_watch_.halted(cpu.icount, cpu.icount - idle_ticks, bus.activity, input_can_wake(),
                                    cpu.seg[cpu::CS].sel, cpu.rip, cpu.mode());
                 const uint64_t to = std::min(clock.next_due(), budget);

@@ -21,12 +21,13 @@
 #include "devices/piix3.h"
 #include "devices/vga_text.h"
 #include "devices/io_delay.h"
+#include "devices/local_apic.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "devices/system_control.h"
 #include "devices/uart16550.h"
-#include "machine/clock.h"
+#include "devices/clock.h"
 #include "machine/event_watch.h"
 #include "machine/hang_dump.h"
 #include "machine/host_display.h"
@@ -95,11 +96,12 @@ public:
     cpu::Cpu cpu;
     cpu::Interpreter interp;
     std::unique_ptr<jit::Engine> jit;  // -engine jit
-    Clock clock;
+    devices::Clock clock;
     devices::Pic pic;
     devices::Pit pit;
     devices::Rtc rtc;
     devices::Uart16550 com1, com2;
+    devices::LocalApic lapic;
     devices::I8042 kbc;
     devices::PciBus pci;
     devices::I440fx host_bridge;

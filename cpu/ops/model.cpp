@@ -35,7 +35,7 @@ void rdtsc(Cpu& c, const Insn&) {
 }
 
 enum Msr : uint32_t {
-    MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_FEATURE_CONTROL = 0x3A, MSR_BIOS_SIGN_ID = 0x8B,
+    MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_FEATURE_CONTROL = 0x3A, MSR_BIOS_SIGN_ID = 0x8B, MSR_APIC_BASE = 0x1B,
     MSR_PERFCTR0 = 0xC1, MSR_PERFCTR1 = 0xC2, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176, MSR_PERFEVTSEL0 = 0x186, MSR_PERFEVTSEL1 = 0x187,
     MSR_MISC_ENABLE = 0x1A0, MSR_DEBUGCTL = 0x1D9, MSR_EFER = 0xC0000080,
@@ -76,6 +76,7 @@ void rdmsr(Cpu& c, const Insn&) {
     case MSR_PLATFORM_ID: v = 0; break;
     case MSR_FEATURE_CONTROL: v = FEATURE_CONTROL_LOCKED; break;
     case MSR_BIOS_SIGN_ID: v = uint64_t(c.model.microcode_revision) << 32; break;
+    case MSR_APIC_BASE: v = c.bus.apic_base(); break;
     case MSR_SYSENTER_CS: v = c.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c.sysenter_eip; break;
@@ -105,6 +106,9 @@ void wrmsr(Cpu& c, const Insn&) {
         break;
     case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: c.perfevtsel[index - MSR_PERFEVTSEL0] = lo; break;
     case MSR_EFER: write_efer(c, uint64_t(c.gpr[EDX]) << 32 | lo); break;
+    case MSR_APIC_BASE:
+        if (!c.bus.set_apic_base(uint64_t(c.gpr[EDX]) << 32 | lo)) raise_gp(0);
+        break;
     case MSR_FEATURE_CONTROL: raise_gp(0);  // locked
     default:
         if (!is_memory_type_msr(index)) raise_gp(0);

@@ -1,12 +1,12 @@
 ; The x86-64 model (-cpu max) as far as it goes: CPUID leaves (vendor, signature and features,
 ; one CPU's topology, leaf 4 caches, extended leaves, brand string, address sizes) and MSRs
-; (MISC_ENABLE, FEATURE_CONTROL, EFER, MTRRs, PAT, absent ones). docs/cpu-models.md has the table.
+; (MISC_ENABLE, FEATURE_CONTROL, EFER, MTRRs, PAT, APIC_BASE, absent ones). docs/cpu-models.md has the table.
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 %include "lib/cpuid_msr.inc"
 
-; Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
-%define FEATURES_EDX 0x0789B97D
+; Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
+%define FEATURES_EDX 0x0789BB7D
 
 start:
     PM_INIT
@@ -14,7 +14,7 @@ start:
     CPUID_IS 0, 0, 7, 'Genu', 'ntel', 'ineI', 1
     PUTS `CPUID 0: max leaf 7, GenuineIntel ok\n`
     CPUID_IS 1, 0, 0x6FB, 0x00010800, 0, FEATURES_EDX, 2
-    PUTS `CPUID 1: 0x6FB, one logical processor, 64-byte CLFLUSH lines, FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2 ok\n`
+    PUTS `CPUID 1: 0x6FB, one logical processor, 64-byte CLFLUSH lines, FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2 ok\n`
     CPUID_IS 2, 0, 0x0000FF01, 0, 0, 0, 3
     CPUID_IS 4, 0, 0x121, 0x01C0003F, 63, 0, 3
     CPUID_IS 4, 1, 0x122, 0x01C0003F, 63, 0, 3
@@ -103,11 +103,12 @@ start:
     TRY wrmsr
     EXPECT_FAULT 13, 0, 11
     PUTS `PAT: reset value, Linux's value, reserved type #GP(0) ok\n`
-    MSR_GP rdmsr, 0x1B, 12                   ; APIC_BASE: no local APIC
     MSR_GP rdmsr, 0xC0000081, 12             ; STAR: no SYSCALL
     MSR_GP rdmsr, 0xC0000100, 12             ; FS base: no long mode
     MSR_GP rdmsr, 0x210, 12                  ; past the eight variable MTRRs
-    PUTS `APIC_BASE, STAR, FS_BASE, MTRR 0x210: #GP(0) ok\n`
+    PUTS `STAR, FS_BASE, MTRR 0x210: #GP(0) ok\n`
+    RDMSR_IS 0x1B, 0, 0xFEE00900, 13         ; APIC_BASE: enabled BSP at 0xFEE00000
+    PUTS `APIC_BASE: 0xFEE00900 ok\n`
     PASS
 
 brand_want: db "jitpc x86-64 CPU (max)"

@@ -10,14 +10,14 @@ using devices::Pit;
 namespace {
 struct PitFixture {
     uint64_t now = 0;
-    machine::Clock clock{now};
+    devices::Clock clock{now};
     devices::Pic pic;
     devices::Pit pit{clock, pic};
     PitFixture() {
         for (uint8_t v : {0x11, 0x20, 0x04, 0x01}) pic.port_write(v == 0x11 ? 0x20 : 0x21, 1, v);
         pic.port_write(0x21, 1, 0);
     }
-    static uint64_t tick_of(uint64_t edge) { return machine::unscale(edge, Pit::CLOCK_NUM, Pit::CLOCK_DEN); }
+    static uint64_t tick_of(uint64_t edge) { return devices::unscale(edge, Pit::CLOCK_NUM, Pit::CLOCK_DEN); }
     // Moves the clock to the tick of PIT edge `e` and fires the timers due there.
     void at(uint64_t e) {
         now = tick_of(e);
@@ -47,9 +47,9 @@ struct PitFixture {
 }  // namespace
 
 TEST_CASE("the PIT clock is 3579545/3 Hz of the 1 GHz virtual clock") {
-    CHECK(machine::scale(1'000'000'000, Pit::CLOCK_NUM, Pit::CLOCK_DEN) == 1193181);
-    CHECK(machine::scale(838, Pit::CLOCK_NUM, Pit::CLOCK_DEN) == 0);
-    CHECK(machine::scale(839, Pit::CLOCK_NUM, Pit::CLOCK_DEN) == 1);
+    CHECK(devices::scale(1'000'000'000, Pit::CLOCK_NUM, Pit::CLOCK_DEN) == 1193181);
+    CHECK(devices::scale(838, Pit::CLOCK_NUM, Pit::CLOCK_DEN) == 0);
+    CHECK(devices::scale(839, Pit::CLOCK_NUM, Pit::CLOCK_DEN) == 1);
     CHECK(PitFixture::tick_of(1) == 839);
 }
 

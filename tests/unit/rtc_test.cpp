@@ -9,11 +9,11 @@ using namespace jitpc;
 
 namespace {
 
-constexpr uint64_t SECOND = machine::TICKS_PER_SECOND;
+constexpr uint64_t SECOND = devices::TICKS_PER_SECOND;
 
 struct RtcFixture {
     uint64_t ticks = 0;
-    machine::Clock clock{ticks};
+    devices::Clock clock{ticks};
     bool irq = false;
     devices::Rtc rtc{clock, [this](bool level) { irq = level; }};
 
@@ -78,7 +78,7 @@ TEST_CASE_FIXTURE(RtcFixture, "RTC: the time follows the clock in BCD, binary an
 
 TEST_CASE("RTC: the base date is a constructor parameter") {
     uint64_t ticks = (31 + 28) * 86400 * SECOND;  // 1972 is a leap year: Feb 29
-    machine::Clock clock(ticks);
+    devices::Clock clock(ticks);
     devices::Rtc rtc(clock, [](bool) {}, 2 * 365 * 86400);
     auto in = [&](uint8_t index) {
         rtc.port_write(0x70, 1, index);
@@ -152,7 +152,7 @@ TEST_CASE_FIXTURE(RtcFixture, "RTC: update-ended interrupt and register C cleari
     CHECK(in(0x0C) == 0x00);
 
     out(0x0B, 0x02);  // UF is set at each update even without UIE, with no event scheduled
-    CHECK(clock.next_due() == machine::Clock::NEVER);
+    CHECK(clock.next_due() == devices::Clock::NEVER);
     advance_to(2 * SECOND);
     CHECK_FALSE(irq);
     CHECK(in(0x0C) == 0x10);

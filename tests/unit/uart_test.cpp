@@ -13,7 +13,7 @@ constexpr uint16_t COM1 = 0x3F8;
 
 struct UartFixture {
     uint64_t ticks = 0;
-    machine::Clock clock{ticks};
+    devices::Clock clock{ticks};
     bool irq = false;
     int irq_edges = 0;
     std::vector<uint8_t> sent;

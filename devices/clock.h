@@ -12,7 +12,7 @@
 #include <functional>
 #include <vector>
 
-namespace jitpc::machine {
+namespace jitpc::devices {
 
 constexpr uint64_t TICKS_PER_SECOND = 1'000'000'000;
 
@@ -85,4 +85,4 @@ private:
     std::vector<Timer> timers_;
 };
 
-}  // namespace jitpc::machine
+}  // namespace jitpc::devices

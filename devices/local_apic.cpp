@@ -1,0 +1,343 @@
+#include "devices/local_apic.h"
+
+#include <bit>
+
+#include "logging/log.h"
+
+namespace jitpc::devices {
+
+namespace {
+
+// Writable bits of each LVT entry (SDM Vol. 3 figure 10-8): the delivery status (bit 12) reads
+// 0 because a message is accepted at once, and LINT's remote IRR (bit 14) is read-only.
+constexpr uint32_t LVT_WRITABLE[] = {
+    0x300FF,  // timer: vector, mask, one-shot/periodic (TSC-deadline is not advertised)
+    0x107FF,  // thermal: vector, delivery mode, mask
+    0x107FF,  // performance counters
+    0x1A7FF,  // LINT0: vector, delivery mode, polarity, trigger mode, mask
+    0x1A7FF,  // LINT1
+    0x100FF,  // error: vector, mask
+};
+// ICR low: vector, delivery mode, destination mode, level, trigger mode, shorthand.
+constexpr uint32_t ICR_WRITABLE = 0xCCFFF;
+constexpr uint32_t LVT_POLARITY_LOW = 1u << 13;
+
+unsigned mode_of(uint32_t lvt) { return lvt >> 8 & 7; }
+
+void log_unimp(const char* what) {
+    static logging::Site site{logging::UNIMP, "local APIC"};
+    site.print("local APIC: %s not implemented", what);
+}
+
+}  // namespace
+
+int LocalApic::Bits256::highest() const {
+    for (int i = 7; i >= 0; --i)
+        if (w[i]) return i * 32 + 31 - std::countl_zero(w[i]);
+    return -1;
+}
+
+LocalApic::LocalApic(Clock& clock, bool present, Wiring wiring)
+    : clock_(clock), present_(present), wiring_(std::move(wiring)) {
+    timer_ = clock_.add_timer([this](uint64_t now) { timer_fired(now); });
+    reset();
+}
+
+void LocalApic::reset() {
+    base_ = DEFAULT_BASE | BASE_BSP | BASE_ENABLE;
+    id_ = tpr_ = ldr_ = 0;
+    dfr_ = 0xFFFFFFFF;
+    svr_ = 0xFF;
+    esr_ = esr_pending_ = icr_lo_ = icr_hi_ = 0;
+    lvt_.fill(LVT_MASKED);
+    // The 8259 in virtual-wire mode from the start, as QEMU's BSP: firmware that never touches
+    // the APIC still gets its interrupts.
+    lvt_[L_LINT0] = EXTINT << 8;
+    isr_ = tmr_ = irr_ = {};
+    initial_ = divide_ = 0;
+    clock_.disarm(timer_);
+    update();
+}
+
+// ---- interrupt acceptance ----------------------------------------------------------------------
+
+bool LocalApic::lint0_ext_int() const {
+    return !(lvt_[L_LINT0] & LVT_MASKED) && mode_of(lvt_[L_LINT0]) == EXTINT;
+}
+
+// The processor priority: the task priority, or the class of the highest vector in service if
+// that is higher (SDM Vol. 3 10.8.3.1).
+uint32_t LocalApic::ppr() const {
+    const int isrv = isr_.highest();
+    const uint32_t isr_class = isrv < 0 ? 0 : uint32_t(isrv) & 0xF0;
+    return (tpr_ & 0xF0) >= isr_class ? tpr_ & 0xFF : isr_class;
+}
+
+int LocalApic::deliverable() const {
+    if (!enabled() || !software_enabled()) return -1;
+    const int v = irr_.highest();
+    return v >= 0 && (uint32_t(v) & 0xF0) > (ppr() & 0xF0) ? v : -1;
+}
+
+void LocalApic::update() {
+    const bool pic = enabled() ? lint0_ext_int() && lint_[0] : lint_[0];
+    const bool intr = pic || deliverable() >= 0;
+    if (intr == intr_) return;
+    intr_ = intr;
+    if (wiring_.intr) wiring_.intr(intr);
+}
+
+uint8_t LocalApic::ack() {
+    if (const int v = deliverable(); v >= 0) {
+        irr_.set(v, false);
+        isr_.set(v, true);
+        update();
+        return uint8_t(v);
+    }
+    if ((!enabled() || lint0_ext_int()) && wiring_.ext_int_ack) return wiring_.ext_int_ack();
+    return uint8_t(svr_);  // the spurious vector: the request went away
+}
+
+void LocalApic::accept(uint8_t vector, bool level) {
+    if (!enabled()) return;
+    if (vector < 16) {
+        signal_error(ESR_RECEIVE_ILLEGAL);
+        return;
+    }
+    irr_.set(vector, true);
+    tmr_.set(vector, level);
+    update();
+}
+
+bool LocalApic::can_interrupt() const {
+    if (!enabled()) return false;
+    return irr_.highest() >= 0 || (clock_.armed(timer_) && !(lvt_[L_TIMER] & LVT_MASKED));
+}
+
+void LocalApic::set_lint(unsigned pin, bool level) {
+    const bool was = lint_[pin];
+    lint_[pin] = level;
+    const Lvt n = pin ? L_LINT1 : L_LINT0;
+    const uint32_t lvt = lvt_[n];
+    if (!enabled() || (lvt & LVT_MASKED) || mode_of(lvt) == EXTINT) {
+        update();
+        return;
+    }
+    const bool active = (lvt & LVT_POLARITY_LOW) ? !level : level;
+    const bool was_active = (lvt & LVT_POLARITY_LOW) ? !was : was;
+    // Level-triggered: one message per assertion until its EOI clears the remote IRR.
+    if (lvt & LVT_LEVEL) {
+        if (active && !(lvt & LVT_REMOTE_IRR)) deliver_lvt(n);
+    } else if (active && !was_active) {
+        deliver_lvt(n);
+    }
+}
+
+void LocalApic::deliver_lvt(Lvt n) {
+    const uint32_t lvt = lvt_[n];
+    if (lvt & LVT_MASKED) return;
+    const unsigned mode = n == L_TIMER || n == L_ERROR ? unsigned(FIXED) : mode_of(lvt);
+    if (mode != FIXED) {
+        log_unimp("LVT delivery modes other than fixed and LINT0 ExtINT (NMI, SMI, INIT)");
+        return;
+    }
+    const bool level = (n == L_LINT0 || n == L_LINT1) && (lvt & LVT_LEVEL);
+    if (level) lvt_[n] |= LVT_REMOTE_IRR;
+    accept(uint8_t(lvt), level);
+}
+
+void LocalApic::signal_error(uint32_t bits) {
+    esr_pending_ |= bits;
+    const uint32_t lvt = lvt_[L_ERROR];
+    if (lvt & LVT_MASKED) return;
+    // An illegal error vector only records itself; it cannot recurse.
+    if ((lvt & 0xFF) < 16) esr_pending_ |= ESR_RECEIVE_ILLEGAL;
+    else accept(uint8_t(lvt), false);
+}
+
+void LocalApic::eoi() {
+    const int v = isr_.highest();
+    if (v < 0) return;
+    isr_.set(v, false);
+    if (tmr_.get(v)) {
+        for (const Lvt n : {L_LINT0, L_LINT1})
+            if ((lvt_[n] & 0xFF) == uint32_t(v)) lvt_[n] &= ~LVT_REMOTE_IRR;
+        if (wiring_.eoi_broadcast) wiring_.eoi_broadcast(uint8_t(v));
+    }
+    update();
+}
+
+// One CPU: an IPI reaches it when the shorthand includes self or the destination names it
+// (physical ID, or logical flat/cluster match against LDR).
+void LocalApic::write_icr(uint32_t value) {
+    icr_lo_ = value & ICR_WRITABLE;
+    const unsigned shorthand = value >> 18 & 3, mode = mode_of(value);
+    const uint32_t dest = icr_hi_ >> 24, logical_id = ldr_ >> 24;
+    bool to_self = shorthand == 1 || shorthand == 2;
+    if (shorthand == 0) {
+        if (!(value & (1u << 11))) to_self = dest == 0xFF || dest == id_ >> 24;
+        else if (dest == 0xFF) to_self = true;
+        else if (dfr_ >> 28 == 0xF) to_self = (dest & logical_id) != 0;
+        else to_self = (dest >> 4) == (logical_id >> 4) && (dest & logical_id & 0xF) != 0;
+    }
+    if (!to_self) return;
+    if (mode != FIXED && mode != LOWEST) {
+        log_unimp("IPIs other than fixed and lowest priority (NMI, SMI, INIT, STARTUP)");
+        return;
+    }
+    if ((value & 0xFF) < 16) signal_error(ESR_SEND_ILLEGAL);
+    else accept(uint8_t(value), false);
+}
+
+void LocalApic::write_lvt(Lvt n, uint32_t value) {
+    uint32_t v = (value & LVT_WRITABLE[n]) | (lvt_[n] & LVT_REMOTE_IRR);
+    // Software-disabled, every LVT entry stays masked (SDM Vol. 3 10.4.7.2).
+    if (!software_enabled()) v |= LVT_MASKED;
+    lvt_[n] = v;
+    if (n == L_TIMER) schedule_timer();
+    update();
+}
+
+// ---- timer -------------------------------------------------------------------------------------
+
+// Divide configuration bits 0, 1 and 3: 0b111 divides by 1, n otherwise by 2^(n+1).
+unsigned LocalApic::divide_shift() const {
+    const unsigned n = (divide_ & 3) | (divide_ >> 1 & 4);
+    return (n + 1) & 7;
+}
+
+uint32_t LocalApic::current_count() const {
+    if (initial_ == 0) return 0;
+    const uint64_t elapsed = (clock_.now() - timer_start_) >> divide_shift();
+    if (lvt_[L_TIMER] & LVT_PERIODIC) return uint32_t(initial_ - elapsed % initial_);
+    return elapsed >= initial_ ? 0 : uint32_t(initial_ - elapsed);
+}
+
+// Arms the clock for the next time the count reaches zero. A periodic timer whose periods
+// passed while it was reprogrammed (divide, mode) restarts its period at the last boundary.
+void LocalApic::schedule_timer() {
+    if (initial_ == 0) {
+        clock_.disarm(timer_);
+        return;
+    }
+    const uint64_t now = clock_.now(), p = period();
+    if ((lvt_[L_TIMER] & LVT_PERIODIC) && timer_start_ + p <= now)
+        timer_start_ += (now - timer_start_) / p * p;
+    const uint64_t due = timer_start_ + p;
+    if (due > now || (lvt_[L_TIMER] & LVT_PERIODIC)) clock_.arm(timer_, due);
+    else clock_.disarm(timer_);  // a one-shot count that already ran out
+}
+
+void LocalApic::timer_fired(uint64_t now) {
+    if (lvt_[L_TIMER] & LVT_PERIODIC) {
+        timer_start_ = now;
+        clock_.arm(timer_, now + period());
+    }
+    deliver_lvt(L_TIMER);
+}
+
+// ---- registers ---------------------------------------------------------------------------------
+
+uint32_t LocalApic::read_reg(uint32_t reg) {
+    switch (reg) {
+    case ID: return id_;
+    case VER: return VERSION;
+    case TPR: return tpr_;
+    case APR: case RRD: case EOI: return 0;
+    case PPR: return ppr();
+    case LDR: return ldr_;
+    case DFR: return dfr_;
+    case SVR: return svr_;
+    case ESR: return esr_;
+    case ICR_LO: return icr_lo_;
+    case ICR_HI: return icr_hi_;
+    case TIMER_INIT: return initial_;
+    case TIMER_CURRENT: return current_count();
+    case TIMER_DIVIDE: return divide_;
+    default: break;
+    }
+    if (reg >= LVT_TIMER && reg <= LVT_ERROR) return lvt_[(reg - LVT_TIMER) >> 4];
+    if (reg >= ISR && reg < ISR + 0x80) return isr_.w[(reg - ISR) >> 4];
+    if (reg >= TMR && reg < TMR + 0x80) return tmr_.w[(reg - TMR) >> 4];
+    if (reg >= IRR && reg < IRR + 0x80) return irr_.w[(reg - IRR) >> 4];
+    signal_error(ESR_ILLEGAL_REGISTER);
+    return 0;
+}
+
+void LocalApic::write_reg(uint32_t reg, uint32_t value) {
+    switch (reg) {
+    case ID: id_ = value & 0xFF000000; return;
+    case TPR: tpr_ = value & 0xFF; update(); return;
+    case EOI: eoi(); return;
+    case LDR: ldr_ = value & 0xFF000000; return;
+    case DFR: dfr_ = value | 0x0FFFFFFF; return;
+    case SVR:
+        svr_ = value & 0x1FF;
+        if (!software_enabled())
+            for (uint32_t& l : lvt_) l |= LVT_MASKED;
+        update();
+        return;
+    case ESR:  // a write latches the errors seen since the last one
+        esr_ = esr_pending_;
+        esr_pending_ = 0;
+        return;
+    case ICR_HI: icr_hi_ = value & 0xFF000000; return;
+    case ICR_LO: write_icr(value); return;
+    case TIMER_INIT:
+        initial_ = value;
+        timer_start_ = clock_.now();
+        schedule_timer();
+        return;
+    case TIMER_DIVIDE:
+        divide_ = value & 0xB;
+        schedule_timer();
+        return;
+    case VER: case APR: case PPR: case RRD: case TIMER_CURRENT: return;  // read-only
+    default: break;
+    }
+    if (reg >= LVT_TIMER && reg <= LVT_ERROR) write_lvt(Lvt((reg - LVT_TIMER) >> 4), value);
+    else if (reg < ISR || reg >= IRR + 0x80) signal_error(ESR_ILLEGAL_REGISTER);
+}
+
+// Registers are dwords at 16-byte boundaries; narrower reads see their bytes, the rest of each
+// 16-byte slot reads 0. With the APIC hardware-disabled nothing answers the range.
+uint32_t LocalApic::mmio_read(uint32_t offset, unsigned size) {
+    if (!enabled()) return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+    const unsigned sub = offset & 0xF;
+    if (sub >= 4) return 0;
+    const uint64_t v = read_reg(offset & 0xFF0) >> (sub * 8);
+    return size == 4 ? uint32_t(v) : uint32_t(v & ((1u << (size * 8)) - 1));
+}
+
+void LocalApic::mmio_write(uint32_t offset, unsigned size, uint32_t value) {
+    if (!enabled() || (offset & 0xF) != 0 || size != 4) {
+        if (enabled()) {
+            static logging::Site site{logging::GUEST_ERRORS, "local APIC narrow write"};
+            site.print("local APIC: %u-byte write at offset 0x%03x ignored", size, offset);
+        }
+        return;
+    }
+    write_reg(offset, value);
+}
+
+// ---- IA32_APIC_BASE ----------------------------------------------------------------------------
+
+bool LocalApic::write_base_msr(uint64_t value) {
+    // Bits 0-7, 9 and 10 (x2APIC, not advertised) and those above the 40 physical address bits
+    // of the max model are reserved.
+    constexpr uint64_t RESERVED = 0x6FF | ~((uint64_t(1) << 40) - 1);
+    if (value & RESERVED) return false;
+    if ((value & ~uint64_t(0xFFF)) != DEFAULT_BASE) log_unimp("relocating the APIC page");
+    const bool was = enabled();
+    base_ = (value & ~BASE_BSP) | BASE_BSP;
+    // Disabling through the MSR returns the APIC to its power-up state (SDM Vol. 3 10.4.3).
+    if (was && !enabled()) {
+        const uint64_t keep = base_;
+        reset();
+        base_ = keep;
+    }
+    update();
+    return true;
+}
+
+}  // namespace jitpc::devices

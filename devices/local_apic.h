@@ -1,0 +1,121 @@
+// The local APIC of the one CPU (xAPIC, SDM Vol. 3 chapter 10; version 0x14, six LVT entries),
+// memory-mapped at IA32_APIC_BASE. Its timer counts the virtual clock: the bus clock is the 1 GHz
+// tick, divided by the divide configuration register, so a count of N at divide 1 lasts N ns.
+//
+// It sits between the 8259 and the CPU's INTR pin. Hardware-disabled (IA32_APIC_BASE.EN clear,
+// or a model without an APIC) the 8259's INTR passes straight through; enabled, the 8259 reaches
+// the CPU through LINT0 in virtual-wire mode (ExtINT), which is how LINT0 comes out of reset, as
+// on QEMU. INTA takes the APIC's highest deliverable vector first, then the 8259's.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+
+#include "devices/clock.h"
+#include "devices/irq_line.h"
+#include "memory/physmem.h"
+
+namespace jitpc::devices {
+
+class LocalApic : public memory::MmioDevice {
+public:
+    static constexpr uint32_t DEFAULT_BASE = 0xFEE00000;
+    static constexpr uint32_t MMIO_SIZE = 0x1000;
+    static constexpr uint32_t VERSION = 0x00050014;  // max LVT entry 5, version 0x14
+    // IA32_APIC_BASE bits.
+    static constexpr uint64_t BASE_BSP = 1u << 8, BASE_ENABLE = 1u << 11;
+
+    struct Wiring {
+        IrqLine intr;                       // to the CPU's INTR pin
+        std::function<uint8_t()> ext_int_ack;  // the 8259's INTA cycle
+        // An EOI for a level-triggered vector (TMR set), broadcast to the I/O APIC.
+        std::function<void(uint8_t vector)> eoi_broadcast;
+    };
+    // `present`: the CPU model has an APIC; without one this is only the INTR wire.
+    LocalApic(Clock& clock, bool present, Wiring wiring);
+
+    // RESET/INIT: the power-up state (ID 0, SVR 0xFF, every LVT masked but LINT0 in ExtINT).
+    void reset();
+    bool present() const { return present_; }
+
+    // LINT0 (the 8259's INTR) and LINT1 driven to `level`.
+    void set_lint(unsigned pin, bool level);
+    // A fixed interrupt message (self-IPI, I/O APIC): `level` sets the vector's TMR bit.
+    void accept(uint8_t vector, bool level);
+    // The INTA cycle while INTR is high: the vector taken.
+    uint8_t ack();
+    // Whether any source (APIC timer, LINT pins) can still interrupt: the halted-CPU check.
+    bool can_interrupt() const;
+
+    uint64_t base_msr() const { return base_; }
+    // WRMSR IA32_APIC_BASE: false for reserved bits (#GP).
+    bool write_base_msr(uint64_t value);
+
+    uint32_t mmio_read(uint32_t offset, unsigned size) override;
+    void mmio_write(uint32_t offset, unsigned size, uint32_t value) override;
+
+    // Register offsets (each register is a dword at a 16-byte-aligned offset).
+    enum Reg : uint32_t {
+        ID = 0x20, VER = 0x30, TPR = 0x80, APR = 0x90, PPR = 0xA0, EOI = 0xB0, RRD = 0xC0,
+        LDR = 0xD0, DFR = 0xE0, SVR = 0xF0, ISR = 0x100, TMR = 0x180, IRR = 0x200, ESR = 0x280,
+        ICR_LO = 0x300, ICR_HI = 0x310, LVT_TIMER = 0x320, LVT_THERMAL = 0x330, LVT_PERF = 0x340,
+        LVT_LINT0 = 0x350, LVT_LINT1 = 0x360, LVT_ERROR = 0x370, TIMER_INIT = 0x380,
+        TIMER_CURRENT = 0x390, TIMER_DIVIDE = 0x3E0,
+    };
+    static constexpr uint32_t LVT_MASKED = 1u << 16, LVT_PERIODIC = 1u << 17, LVT_LEVEL = 1u << 15,
+                              LVT_REMOTE_IRR = 1u << 14, SVR_ENABLE = 1u << 8;
+    // ESR bits.
+    static constexpr uint32_t ESR_SEND_ILLEGAL = 1u << 5, ESR_RECEIVE_ILLEGAL = 1u << 6,
+                              ESR_ILLEGAL_REGISTER = 1u << 7;
+    // Delivery modes (LVT and ICR bits 8-10).
+    enum Mode : unsigned { FIXED = 0, LOWEST = 1, SMI = 2, NMI = 4, INIT = 5, STARTUP = 6, EXTINT = 7 };
+
+private:
+    enum Lvt : unsigned { L_TIMER, L_THERMAL, L_PERF, L_LINT0, L_LINT1, L_ERROR, LVT_COUNT };
+    struct Bits256 {
+        std::array<uint32_t, 8> w{};
+        bool get(unsigned v) const { return w[v / 32] >> (v % 32) & 1; }
+        void set(unsigned v, bool on) {
+            if (on) w[v / 32] |= 1u << (v % 32);
+            else w[v / 32] &= ~(1u << (v % 32));
+        }
+        int highest() const;  // -1 when empty
+    };
+
+    bool enabled() const { return present_ && (base_ & BASE_ENABLE); }
+    bool software_enabled() const { return svr_ & SVR_ENABLE; }
+    bool lint0_ext_int() const;
+    uint32_t ppr() const;
+    int deliverable() const;  // the vector INTA would take, or -1
+    void update();            // drives INTR
+    void write_lvt(Lvt n, uint32_t value);
+    void deliver_lvt(Lvt n);
+    void signal_error(uint32_t bits);
+    void eoi();
+    void write_icr(uint32_t value);
+    // Timer.
+    unsigned divide_shift() const;
+    uint64_t period() const { return uint64_t(initial_) << divide_shift(); }
+    uint32_t current_count() const;
+    void schedule_timer();
+    void timer_fired(uint64_t now);
+    uint32_t read_reg(uint32_t reg);
+    void write_reg(uint32_t reg, uint32_t value);
+
+    Clock& clock_;
+    const bool present_;
+    Wiring wiring_;
+    int timer_;
+    uint64_t base_ = DEFAULT_BASE | BASE_BSP | BASE_ENABLE;
+    uint32_t id_ = 0, tpr_ = 0, ldr_ = 0, dfr_ = 0xFFFFFFFF, svr_ = 0xFF;
+    uint32_t esr_ = 0, esr_pending_ = 0, icr_lo_ = 0, icr_hi_ = 0;
+    std::array<uint32_t, LVT_COUNT> lvt_{};
+    Bits256 isr_, tmr_, irr_;
+    uint32_t initial_ = 0, divide_ = 0;
+    uint64_t timer_start_ = 0;  // tick the initial count was loaded (or a period began)
+    bool lint_[2] = {};
+    bool intr_ = false;
+};
+
+}  // namespace jitpc::devices

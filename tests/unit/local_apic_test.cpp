@@ -1,0 +1,237 @@
+// The local APIC: registers, priorities and EOI, the LVT pins with the 8259 behind LINT0, the
+// self-IPI, errors, IA32_APIC_BASE, and the timer against the virtual clock.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "devices/local_apic.h"
+
+using namespace jitpc;
+using devices::LocalApic;
+
+namespace {
+struct ApicFixture {
+    uint64_t now = 0;
+    devices::Clock clock{now};
+    bool intr = false;
+    unsigned pic_acks = 0;
+    std::vector<uint8_t> eois;
+    LocalApic apic{clock, true,
+                   LocalApic::Wiring{[this](bool level) { intr = level; },
+                                     [this] {
+                                         ++pic_acks;
+                                         return uint8_t(0x20);
+                                     },
+                                     [this](uint8_t v) { eois.push_back(v); }}};
+    uint32_t rd(uint32_t reg) { return apic.mmio_read(reg, 4); }
+    void wr(uint32_t reg, uint32_t v) { apic.mmio_write(reg, 4, v); }
+    void enable() { wr(LocalApic::SVR, 0x1FF); }
+    void advance(uint64_t ticks) {
+        now += ticks;
+        clock.fire_due(now);
+    }
+    bool bit(uint32_t base, unsigned v) { return rd(base + (v / 32) * 0x10) >> (v % 32) & 1; }
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(ApicFixture, "reset values: ID, version, DFR, SVR, LVTs, APIC_BASE") {
+    CHECK(rd(LocalApic::ID) == 0);
+    CHECK(rd(LocalApic::VER) == 0x00050014);
+    CHECK(rd(LocalApic::DFR) == 0xFFFFFFFF);
+    CHECK(rd(LocalApic::SVR) == 0xFF);
+    CHECK(rd(LocalApic::LVT_TIMER) == LocalApic::LVT_MASKED);
+    CHECK(rd(LocalApic::LVT_LINT0) == 0x700);  // virtual wire
+    CHECK(rd(LocalApic::LVT_LINT1) == LocalApic::LVT_MASKED);
+    CHECK(rd(LocalApic::LVT_ERROR) == LocalApic::LVT_MASKED);
+    CHECK(apic.base_msr() == 0xFEE00900);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "writable bits of ID, TPR, LDR, DFR, SVR, ICR and the divide register") {
+    wr(LocalApic::ID, 0xFFFFFFFF);
+    CHECK(rd(LocalApic::ID) == 0xFF000000);
+    wr(LocalApic::TPR, 0x1234);
+    CHECK(rd(LocalApic::TPR) == 0x34);
+    wr(LocalApic::LDR, 0x12345678);
+    CHECK(rd(LocalApic::LDR) == 0x12000000);
+    wr(LocalApic::DFR, 0);
+    CHECK(rd(LocalApic::DFR) == 0x0FFFFFFF);
+    wr(LocalApic::SVR, 0xFFFFFFFF);
+    CHECK(rd(LocalApic::SVR) == 0x1FF);
+    wr(LocalApic::ICR_HI, 0xFFFFFFFF);
+    CHECK(rd(LocalApic::ICR_HI) == 0xFF000000);
+    wr(LocalApic::TIMER_DIVIDE, 0xFF);
+    CHECK(rd(LocalApic::TIMER_DIVIDE) == 0xB);
+    // Read-only registers keep their value.
+    wr(LocalApic::VER, 0);
+    CHECK(rd(LocalApic::VER) == 0x00050014);
+    // A byte read sees the register's low byte; the rest of the 16-byte slot reads 0.
+    CHECK(apic.mmio_read(LocalApic::SVR, 1) == 0xFF);
+    CHECK(apic.mmio_read(LocalApic::SVR + 4, 4) == 0);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "software-disabled, LVT entries stay masked; disabling masks them all") {
+    wr(LocalApic::LVT_TIMER, 0x40);
+    CHECK(rd(LocalApic::LVT_TIMER) == (LocalApic::LVT_MASKED | 0x40));
+    enable();
+    wr(LocalApic::LVT_TIMER, 0x40);
+    CHECK(rd(LocalApic::LVT_TIMER) == 0x40);
+    wr(LocalApic::SVR, 0xFF);
+    CHECK(rd(LocalApic::LVT_TIMER) == (LocalApic::LVT_MASKED | 0x40));
+    CHECK(rd(LocalApic::LVT_LINT0) == (LocalApic::LVT_MASKED | 0x700));
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "a self-IPI sets IRR, INTA moves it to ISR, EOI clears it") {
+    enable();
+    wr(LocalApic::ICR_LO, 0x40000 | 0x51);  // shorthand self, fixed, vector 0x51
+    CHECK(intr);
+    CHECK(bit(LocalApic::IRR, 0x51));
+    CHECK(apic.ack() == 0x51);
+    CHECK_FALSE(intr);
+    CHECK_FALSE(bit(LocalApic::IRR, 0x51));
+    CHECK(bit(LocalApic::ISR, 0x51));
+    CHECK(rd(LocalApic::PPR) == 0x50);
+    wr(LocalApic::EOI, 0);
+    CHECK_FALSE(bit(LocalApic::ISR, 0x51));
+    CHECK(eois.empty());  // edge-triggered: no broadcast
+    CHECK(rd(LocalApic::PPR) == 0);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "IPIs by physical and logical destination; all-but-self misses") {
+    enable();
+    wr(LocalApic::ICR_HI, 0x01000000);  // physical 1: not us (ID 0)
+    wr(LocalApic::ICR_LO, 0x60);
+    CHECK_FALSE(bit(LocalApic::IRR, 0x60));
+    wr(LocalApic::ICR_LO, 0xC0000 | 0x61);  // all excluding self
+    CHECK_FALSE(bit(LocalApic::IRR, 0x61));
+    wr(LocalApic::LDR, 0x04000000);  // flat logical ID bit 2
+    wr(LocalApic::ICR_HI, 0x04000000);
+    wr(LocalApic::ICR_LO, 0x800 | 0x62);
+    CHECK(bit(LocalApic::IRR, 0x62));
+    wr(LocalApic::ICR_HI, 0);
+    wr(LocalApic::ICR_LO, 0x63);  // physical 0: us
+    CHECK(bit(LocalApic::IRR, 0x63));
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "priority: TPR and the in-service class hold back lower classes") {
+    enable();
+    wr(LocalApic::TPR, 0x50);
+    wr(LocalApic::ICR_LO, 0x40000 | 0x45);
+    CHECK_FALSE(intr);
+    CHECK(rd(LocalApic::PPR) == 0x50);
+    wr(LocalApic::ICR_LO, 0x40000 | 0x65);
+    CHECK(intr);
+    CHECK(apic.ack() == 0x65);
+    CHECK_FALSE(intr);  // 0x45 is below both
+    wr(LocalApic::TPR, 0);
+    CHECK_FALSE(intr);  // still below the 0x60 in service
+    wr(LocalApic::EOI, 0);
+    CHECK(intr);
+    CHECK(apic.ack() == 0x45);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "illegal vectors and registers are reported through ESR and the error LVT") {
+    enable();
+    wr(LocalApic::LVT_ERROR, 0xFE);
+    wr(LocalApic::ICR_LO, 0x40000 | 0x05);
+    CHECK(rd(LocalApic::ESR) == 0);  // latched only by the next write
+    wr(LocalApic::ESR, 0);
+    CHECK(rd(LocalApic::ESR) == LocalApic::ESR_SEND_ILLEGAL);
+    CHECK(intr);
+    CHECK(apic.ack() == 0xFE);
+    rd(0x3F0);  // reserved
+    wr(LocalApic::ESR, 0);
+    CHECK(rd(LocalApic::ESR) == LocalApic::ESR_ILLEGAL_REGISTER);
+    wr(LocalApic::ESR, 0);
+    CHECK(rd(LocalApic::ESR) == 0);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "the 8259 reaches INTR through LINT0 ExtINT, and not when LINT0 is masked") {
+    apic.set_lint(0, true);
+    CHECK(intr);  // virtual wire out of reset, even software-disabled
+    CHECK(apic.ack() == 0x20);
+    CHECK(pic_acks == 1);
+    apic.set_lint(0, false);
+    CHECK_FALSE(intr);
+    enable();
+    wr(LocalApic::LVT_LINT0, LocalApic::LVT_MASKED | 0x700);
+    apic.set_lint(0, true);
+    CHECK_FALSE(intr);
+    // A local vector wins INTA over the 8259.
+    wr(LocalApic::LVT_LINT0, 0x700);
+    wr(LocalApic::ICR_LO, 0x40000 | 0x70);
+    CHECK(apic.ack() == 0x70);
+    CHECK(apic.ack() == 0x20);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "LINT1 fixed level-triggered: remote IRR until EOI, then TMR broadcast") {
+    enable();
+    wr(LocalApic::LVT_LINT1, LocalApic::LVT_LEVEL | 0x90);
+    apic.set_lint(1, true);
+    CHECK((rd(LocalApic::LVT_LINT1) & LocalApic::LVT_REMOTE_IRR) != 0);
+    CHECK(bit(LocalApic::TMR, 0x90));
+    CHECK(apic.ack() == 0x90);
+    apic.set_lint(1, true);  // still asserted, remote IRR set: no second message
+    CHECK_FALSE(bit(LocalApic::IRR, 0x90));
+    wr(LocalApic::EOI, 0);
+    CHECK((rd(LocalApic::LVT_LINT1) & LocalApic::LVT_REMOTE_IRR) == 0);
+    CHECK(eois == std::vector<uint8_t>{0x90});
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "hardware-disabled through IA32_APIC_BASE: the 8259 passes through, state resets") {
+    enable();
+    CHECK_FALSE(apic.write_base_msr(0xFEE00900 | 1));  // reserved bit
+    CHECK_FALSE(apic.write_base_msr(0xFEE00900 | 0x400));  // x2APIC is not advertised
+    CHECK(apic.write_base_msr(0xFEE00100));
+    CHECK(apic.base_msr() == 0xFEE00100);
+    CHECK(rd(LocalApic::SVR) == 0xFFFFFFFF);  // nothing answers
+    wr(LocalApic::ICR_LO, 0x40000 | 0x51);
+    apic.set_lint(0, true);
+    CHECK(intr);
+    CHECK(apic.ack() == 0x20);
+    CHECK(apic.write_base_msr(0xFEE00900));
+    CHECK(rd(LocalApic::SVR) == 0xFF);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "timer one-shot: counts down at the divided clock, fires once") {
+    enable();
+    wr(LocalApic::TIMER_DIVIDE, 0x1);  // divide by 4
+    wr(LocalApic::LVT_TIMER, 0x40);
+    wr(LocalApic::TIMER_INIT, 100);
+    CHECK(rd(LocalApic::TIMER_CURRENT) == 100);
+    advance(4 * 30 + 3);
+    CHECK(rd(LocalApic::TIMER_CURRENT) == 70);
+    CHECK(clock.next_due() == 400);
+    advance(400 - now - 1);
+    CHECK_FALSE(intr);
+    advance(1);
+    CHECK(intr);
+    CHECK(rd(LocalApic::TIMER_CURRENT) == 0);
+    CHECK(apic.ack() == 0x40);
+    CHECK(clock.next_due() == devices::Clock::NEVER);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "timer periodic: reloads every period; masked it counts without interrupting") {
+    enable();
+    wr(LocalApic::TIMER_DIVIDE, 0xB);  // divide by 1
+    wr(LocalApic::LVT_TIMER, LocalApic::LVT_PERIODIC | 0x41);
+    wr(LocalApic::TIMER_INIT, 1000);
+    unsigned fired = 0;
+    for (int i = 0; i < 5; ++i) {
+        advance(1000);
+        if (intr) {
+            ++fired;
+            CHECK(apic.ack() == 0x41);
+            wr(LocalApic::EOI, 0);
+        }
+        CHECK(rd(LocalApic::TIMER_CURRENT) == 1000);
+    }
+    CHECK(fired == 5);
+    advance(250);
+    CHECK(rd(LocalApic::TIMER_CURRENT) == 750);
+    wr(LocalApic::LVT_TIMER, LocalApic::LVT_MASKED | LocalApic::LVT_PERIODIC | 0x41);
+    advance(750);
+    CHECK_FALSE(intr);
+    CHECK(clock.next_due() == now + 1000);
+    wr(LocalApic::TIMER_INIT, 0);  // stops it
+    CHECK(clock.next_due() == devices::Clock::NEVER);
+}
