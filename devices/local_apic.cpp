@@ -301,7 +301,7 @@ void LocalApic::write_reg(uint32_t reg, uint32_t value) {
 
 // Registers are dwords at 16-byte boundaries; narrower reads see their bytes, the rest of each
 // 16-byte slot reads 0. With the APIC hardware-disabled nothing answers the range.
-uint32_t LocalApic::mmio_read(uint32_t offset, unsigned size) {
+uint32_t LocalApic::mmio_read(memory::PhysAddr offset, unsigned size) {
     if (!enabled()) return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
     const unsigned sub = offset & 0xF;
     if (sub >= 4) return 0;
@@ -309,11 +309,11 @@ uint32_t LocalApic::mmio_read(uint32_t offset, unsigned size) {
     return size == 4 ? uint32_t(v) : uint32_t(v & ((1u << (size * 8)) - 1));
 }
 
-void LocalApic::mmio_write(uint32_t offset, unsigned size, uint32_t value) {
+void LocalApic::mmio_write(memory::PhysAddr offset, unsigned size, uint32_t value) {
     if (!enabled() || (offset & 0xF) != 0 || size != 4) {
         if (enabled()) {
             static logging::Site site{logging::GUEST_ERRORS, "local APIC narrow write"};
-            site.print("local APIC: %u-byte write at offset 0x%03x ignored", size, offset);
+            site.print("local APIC: %u-byte write at offset 0x%03x ignored", size, unsigned(offset));
         }
         return;
     }

@@ -52,8 +52,8 @@ public:
     // WRMSR IA32_APIC_BASE: false for reserved bits (#GP).
     bool write_base_msr(uint64_t value);
 
-    uint32_t mmio_read(uint32_t offset, unsigned size) override;
-    void mmio_write(uint32_t offset, unsigned size, uint32_t value) override;
+    uint32_t mmio_read(memory::PhysAddr offset, unsigned size) override;
+    void mmio_write(memory::PhysAddr offset, unsigned size, uint32_t value) override;
 
     // Register offsets (each register is a dword at a 16-byte-aligned offset).
     enum Reg : uint32_t {
