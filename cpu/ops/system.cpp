@@ -19,7 +19,10 @@ constexpr uint32_t CR0_WRITABLE = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::N
                                   cr0::AM | cr0::NW | cr0::CD | cr0::PG;
 constexpr uint32_t CR4_VALID = cr4::TSD | cr4::DE | cr4::PSE | cr4::PGE | cr4::PCE;
 
-uint32_t cr4_valid(const Cpu& c) { return CR4_VALID | (c.has(Feature::PAE) ? cr4::PAE : 0); }
+uint32_t cr4_valid(const Cpu& c) {
+    return CR4_VALID | (c.has(Feature::PAE) ? cr4::PAE : 0) |
+           (c.has(Feature::FXSR) ? cr4::OSFXSR | cr4::OSXMMEXCPT : 0);
+}
 
 // A CR0/CR4 write after which PAE paging is on loads the PDPTEs when it changes CR0.CD/NW/PG or
 // CR4.PAE/PGE/PSE; a present PDPTE with a reserved bit is #GP(0) and nothing changes.
