@@ -322,7 +322,7 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
         close(reply_);
         waitpid(child_, &status, 0);
         child_ = -1;
-        r.outcome = WIFSIGNALED(status) ? from_signal(WTERMSIG(status)) : Outcome::Other; fprintf(stderr, "DBG status %x\n", status);
+        r.outcome = WIFSIGNALED(status) ? from_signal(WTERMSIG(status)) : Outcome::Other;
     }
     uint32_t done;
     std::memcpy(&done, region_ + (RES_DONE - CODE), 4);
