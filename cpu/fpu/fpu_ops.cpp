@@ -73,8 +73,9 @@ template <x87::Const K> void fldconst(Cpu& c, const Insn&) {
     s.push_checked(x87::constant(K, c.fpu.fcw).v);
 }
 
-// FST/FSTP/FIST/FISTP. `Pop` pops after a successful (or masked-fault) store.
-template <Src D, bool Pop> void fst(Cpu& c, const Insn& i) {
+// FST/FSTP/FIST/FISTP, and SSE3's FISTTP (`Chop`: FISTP rounding toward zero whatever the
+// control word says). `Pop` pops after a successful (or masked-fault) store.
+template <Src D, bool Pop, bool Chop = false> void fst(Cpu& c, const Insn& i) {
     Stack s{c.fpu};
     s.set_cc(0, sw::C1);
     const bool underflow = s.empty(0);
@@ -88,7 +89,7 @@ template <Src D, bool Pop> void fst(Cpu& c, const Insn& i) {
         x87::Stored out;
         if constexpr (D == Src::F32) out = x87::to_f32(v, c.fpu.fcw);
         else if constexpr (D == Src::F64) out = x87::to_f64(v, c.fpu.fcw);
-        else out = x87::to_int(v, D == Src::I16 ? 2 : D == Src::I32 ? 4 : 8, c.fpu.fcw);
+        else out = x87::to_int(v, D == Src::I16 ? 2 : D == Src::I32 ? 4 : 8, Chop ? c.fpu.fcw | 0x0C00 : c.fpu.fcw);
         constexpr unsigned bytes = D == Src::F32 || D == Src::I32 ? 4 : D == Src::I16 ? 2 : 8;
         // Check the destination first so a fault leaves the status word unchanged.
         c.mmu.probe_write(c.linear(i.seg, c.ea(i), bytes, true), bytes, c.user());
@@ -278,6 +279,12 @@ template <bool Integer, bool Pop> Handler bind_fst(const DecodeCtx& ctx, Insn& i
     return by_source<FstSel<Pop>::template H>(ctx, 0, Integer);
 }
 
+template <Src S> struct FisttpH { static constexpr Handler fn = &guarded<fst<S, true, true>, Kind::Compute>; };
+Handler bind_fisttp(const DecodeCtx& ctx, Insn& i) {
+    note_fop(ctx, i);
+    return ctx.is_mem(0) ? by_source<FisttpH>(ctx, 0, true) : nullptr;
+}
+
 template <Arith Op, bool Pop> struct ArithSel {
     template <Src S> struct H { static constexpr Handler fn = &guarded<farith<Op, S, Pop>, Kind::Compute>; };
 };
@@ -328,6 +335,7 @@ void register_fpu(Binder* t) {
     t[ZYDIS_MNEMONIC_FSTP] = bind_fst<false, true>;
     t[ZYDIS_MNEMONIC_FIST] = bind_fst<true, false>;
     t[ZYDIS_MNEMONIC_FISTP] = bind_fst<true, true>;
+    t[ZYDIS_MNEMONIC_FISTTP] = bind_fisttp;
     t[ZYDIS_MNEMONIC_FLD1] = bind_fixed<fldconst<Const::One>>;
     t[ZYDIS_MNEMONIC_FLDZ] = bind_fixed<fldconst<Const::Zero>>;
     t[ZYDIS_MNEMONIC_FLDPI] = bind_fixed<fldconst<Const::Pi>>;

@@ -1,4 +1,4 @@
-// BT BTS BTR BTC BSF BSR (BSWAP belongs to datamov).
+// BT BTS BTR BTC BSF BSR, POPCNT and CRC32 (BSWAP belongs to datamov).
 //
 // Undefined flags (docs/undefined.md): BT/BTS/BTR/BTC write only CF and leave OF, SF, AF, PF
 // (and ZF, as a P6 does) unchanged. BSF/BSR write only ZF; on a zero source ZF = 1 and the
@@ -79,6 +79,41 @@ template <typename Op> struct BitScan {
     static Handler bind(const DecodeCtx& ctx, Insn&) { return pick_dst_src<H>(ctx); }
 };
 
+// POPCNT: the count of set bits; ZF = the source is zero, OF, SF, AF, CF and PF cleared.
+template <typename T, Loc D, Loc S> struct Popcnt {
+    static void run(Cpu& c, const Insn& i) {
+        const T v = get<T, S>(c, i);
+        c.set_reg<T>(i.r0, T(std::popcount(v)));
+        c.flags.set_arith(EFLAGS_ARITH, v ? 0 : EFLAGS_ZF);
+    }
+};
+
+// CRC32 r32, r/m8/16/32 (SSE4.2): the CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) of
+// the source's bytes, least significant first, continuing the one in the destination, with no
+// inversion at either end. Flags unchanged.
+uint32_t crc32c(uint32_t crc, uint64_t data, unsigned bytes) {
+    for (unsigned k = 0; k < 8 * bytes; ++k) {
+        crc ^= uint32_t(data >> k) & 1;
+        crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+    }
+    return crc;
+}
+template <typename T, Loc S> struct Crc32 {
+    static void run(Cpu& c, const Insn& i) {
+        c.set_reg<uint32_t>(i.r0, crc32c(c.reg<uint32_t>(i.r0), get<T, S>(c, i), sizeof(T)));
+    }
+};
+Handler bind_crc32(const DecodeCtx& ctx, Insn&) {
+    const bool mem = ctx.is_mem(1);
+    if (ctx.size(0) != 4) return nullptr;
+    switch (ctx.size(1)) {
+    case 1: return mem ? &Crc32<uint8_t, M>::run : &Crc32<uint8_t, R1>::run;
+    case 2: return mem ? &Crc32<uint16_t, M>::run : &Crc32<uint16_t, R1>::run;
+    case 4: return mem ? &Crc32<uint32_t, M>::run : &Crc32<uint32_t, R1>::run;
+    default: return nullptr;
+    }
+}
+
 }  // namespace
 }  // namespace jitpc::cpu::ops
 
@@ -92,6 +127,8 @@ void register_bits(Binder* t) {
     t[ZYDIS_MNEMONIC_BTC] = BitTest<Btc>::bind;
     t[ZYDIS_MNEMONIC_BSF] = BitScan<Bsf>::bind;
     t[ZYDIS_MNEMONIC_BSR] = BitScan<Bsr>::bind;
+    t[ZYDIS_MNEMONIC_POPCNT] = [](const DecodeCtx& ctx, Insn&) { return pick_dst_src<Popcnt>(ctx); };
+    t[ZYDIS_MNEMONIC_CRC32] = bind_crc32;
 }
 
 }  // namespace jitpc::cpu

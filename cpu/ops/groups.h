@@ -27,6 +27,7 @@ namespace jitpc::cpu {
     X(sse_convert)         \
     X(sse_int)             \
     X(sse_shuffle)         \
+    X(sse_string)          \
     X(sse_cache)
 
 #define JITPC_DECLARE_GROUP(name) void register_##name(Binder* table);

@@ -9,7 +9,9 @@
 
 #include <emmintrin.h>
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "cpu/fpu/fpu_common.h"
 #include "cpu/fpu/host_x87.h"
@@ -177,16 +179,20 @@ inline void sse_exceptions(Cpu& c, uint32_t raised) {
 
 // An "xmm, xmm/mN" floating-point operation with NL result lanes; R describes it when its
 // result can overflow or underflow (else null).
+// d op= s under the guest's MXCSR `guest`; returns the exception flags it raised.
+template <FpFn F, unsigned NL, const Rounding* R> uint32_t fp_run(Xmm& d, const Xmm& s, uint32_t guest) {
+    const Xmm a = d;
+    uint32_t raised = F(d, s, host_csr(guest));
+    if constexpr (R != nullptr)
+        if ((~guest & (mxcsr::UM | (mxcsr::OE << mxcsr::MASK_SHIFT))))
+            raised = unmasked_rounding_flags<*R, NL>(a, s, guest);
+    return raised;
+}
 template <FpFn F, unsigned N, unsigned NL, const Rounding* R> void fp_op(Cpu& c, const Insn& i) {
     guard(c);
     const Xmm s = src<N, true>(c, i);
     Xmm d = xreg(c, i.r0);
-    const uint32_t guest = c.sse.mxcsr;
-    uint32_t raised = F(d, s, host_csr(guest));
-    if constexpr (R != nullptr)
-        if ((~guest & (mxcsr::UM | (mxcsr::OE << mxcsr::MASK_SHIFT))))
-            raised = unmasked_rounding_flags<*R, NL>(xreg(c, i.r0), s, guest);
-    sse_exceptions(c, raised);
+    sse_exceptions(c, fp_run<F, NL, R>(d, s, c.sse.mxcsr));
     xreg(c, i.r0) = d;
 }
 
@@ -280,5 +286,78 @@ template <IntFn F, MmFn G = on_low<F>> Handler bind_int(const DecodeCtx& ctx, In
 }
 template <Handler H> Handler bind_xx(const DecodeCtx& ctx, Insn&) { return xmm_rm(ctx) ? H : nullptr; }
 
+// ---- operations written out -----------------------------------------------------------------
+// SSSE3 and later integer, shuffle and string instructions are written out here, lane by lane,
+// rather than run on the host, which need not have them. Vec<N> is a 64-bit (MM) or 128-bit
+// (XMM) operand seen as lanes of any width.
+template <unsigned N> struct Vec {
+    uint8_t b[N] = {};
+    template <typename T> static constexpr unsigned lanes = N / sizeof(T);
+    template <typename T> T get(unsigned k) const {
+        T v;
+        std::memcpy(&v, b + sizeof(T) * k, sizeof(T));
+        return v;
+    }
+    template <typename T> void set(unsigned k, T v) { std::memcpy(b + sizeof(T) * k, &v, sizeof(T)); }
+};
+inline Vec<16> to_vec(const Xmm& x) {
+    Vec<16> v;
+    std::memcpy(v.b, x.q, 16);
+    return v;
+}
+inline Vec<8> to_vec(uint64_t x) {
+    Vec<8> v;
+    std::memcpy(v.b, &x, 8);
+    return v;
+}
+inline Xmm from_vec(const Vec<16>& v) {
+    Xmm x;
+    std::memcpy(x.q, v.b, 16);
+    return x;
+}
+inline uint64_t from_vec(const Vec<8>& v) {
+    uint64_t x;
+    std::memcpy(&x, v.b, 8);
+    return x;
+}
+
+// An operation Op: `template <unsigned N> static Vec<N> run(const Vec<N>& dst, const Vec<N>& src,
+// unsigned imm8)` gives the destination's new value. The XMM form reads Bytes of memory
+// (zero-extended; 16-byte operands aligned unless Unaligned), the MMX form 8.
+template <class Op, unsigned Bytes = 16, bool Unaligned = false> void vec_op(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<Bytes, !Unaligned>(c, i);
+    xreg(c, i.r0) = from_vec(Op::template run<16>(to_vec(xreg(c, i.r0)), to_vec(s), i.imm & 0xFF));
+}
+template <class Op> void mmx_vec_op(Cpu& c, const Insn& i) {
+    mmx_guard(c);
+    const uint64_t s = mm_src(c, i);
+    set_mm(c, i.r0, from_vec(Op::template run<8>(to_vec(mm(c, i.r0)), to_vec(s), i.imm & 0xFF)));
+    mmx_transition(c);
+}
+// The XMM form of Op and, with Mmx, its MMX form.
+template <class Op, bool Mmx = false, unsigned Bytes = 16, bool Unaligned = false>
+Handler bind_vec(const DecodeCtx& ctx, Insn&) {
+    if (xmm_rm(ctx)) return vec_op<Op, Bytes, Unaligned>;
+    if constexpr (Mmx)
+        if (mm_rm(ctx)) return mmx_vec_op<Op>;
+    return nullptr;
+}
+// Defines the operation `Name` from a body computing `r` from `a` (the destination), `b` (the
+// source) and `imm`, for N bytes.
+#define JITPC_VEC_OP(Name, ...)                                                                  \
+    struct Name {                                                                                \
+        template <unsigned N>                                                                    \
+        static Vec<N> run([[maybe_unused]] const Vec<N>& a, [[maybe_unused]] const Vec<N>& b,     \
+                          [[maybe_unused]] unsigned imm) {                                       \
+            Vec<N> r;                                                                            \
+            __VA_ARGS__                                                                          \
+            return r;                                                                            \
+        }                                                                                        \
+    };
+
+template <typename T, typename W> T saturate(W v) {
+    return T(std::clamp<W>(v, W(std::numeric_limits<T>::min()), W(std::numeric_limits<T>::max())));
+}
 
 }  // namespace jitpc::cpu::ops::sse

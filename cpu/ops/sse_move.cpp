@@ -1,6 +1,7 @@
 // SSE/SSE2 and MMX data movement: whole-register moves (aligned, unaligned, non-temporal),
 // scalar and half-register moves, MOVD/MOVQ between XMM or MM registers and general registers or
-// memory, MOVQ2DQ/MOVDQ2Q, MASKMOVDQU/MASKMOVQ, EMMS.
+// memory, MOVQ2DQ/MOVDQ2Q, MASKMOVDQU/MASKMOVQ, EMMS; SSE3's MOVSLDUP/MOVSHDUP/MOVDDUP and
+// LDDQU, SSE4.1's MOVNTDQA.
 #include "cpu/ops/sse_common.h"
 #include "cpu/ops/system_parts.h"
 
@@ -156,6 +157,24 @@ void emms(Cpu& c, const Insn& i) {
     c.fpu.ftw = 0xFFFF;
 }
 
+// SSE3's duplicating loads: MOVSLDUP and MOVSHDUP copy the even or odd singles over their
+// neighbours, MOVDDUP the low double (from a 64-bit memory operand) to both halves.
+template <unsigned Odd> struct Movsdup {
+    template <unsigned N> static Vec<N> run(const Vec<N>&, const Vec<N>& b, unsigned) {
+        Vec<N> r;
+        for (unsigned k = 0; k < 4; ++k) r.template set<uint32_t>(k, b.template get<uint32_t>((k & ~1u) + Odd));
+        return r;
+    }
+};
+void movddup(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<8, false>(c, i);
+    xreg(c, i.r0) = Xmm{{s.q[0], s.q[0]}};
+}
+template <Handler H> Handler bind_load_only(const DecodeCtx& ctx, Insn&) {
+    return is_xmm(ctx, 0) && ctx.is_mem(1) ? H : nullptr;
+}
+
 // Binders: "xmm, xmm/m" loads, "m, xmm" stores. A store opcode with a register destination
 // (0F 29 /r, F3 0F 11 /r, 66 0F D6 /r...) copies its second operand into its first, as the load does.
 template <Handler Load, Handler Store> Handler bind_move(const DecodeCtx& ctx, Insn&) {
@@ -220,6 +239,12 @@ void register_sse_move(Binder* t) {
     t[ZYDIS_MNEMONIC_MOVQ2DQ] = bind_movq2dq;
     t[ZYDIS_MNEMONIC_MOVDQ2Q] = bind_movdq2q;
     t[ZYDIS_MNEMONIC_EMMS] = ops::bind_fixed<emms>;
+    t[ZYDIS_MNEMONIC_MOVSLDUP] = bind_vec<Movsdup<0>>;
+    t[ZYDIS_MNEMONIC_MOVSHDUP] = bind_vec<Movsdup<1>>;
+    t[ZYDIS_MNEMONIC_MOVDDUP] = bind_xx<movddup>;
+    t[ZYDIS_MNEMONIC_LDDQU] = bind_load_only<mov_load<false>>;
+    // MOVNTDQA's hint matters only for write-combining memory, which jitpc does not model.
+    t[ZYDIS_MNEMONIC_MOVNTDQA] = bind_load_only<mov_load<true>>;
 }
 
 }  // namespace jitpc::cpu

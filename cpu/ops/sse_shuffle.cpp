@@ -1,6 +1,8 @@
 // SSE/SSE2 shuffles, unpacks and packs (SHUFPS/PD, PSHUFD/LW/HW, PSHUFW, UNPCK*, PUNPCK*,
 // PACK*), lane extraction and insertion (PEXTRW, PINSRW) and the sign-mask moves (MOVMSKPS/PD,
-// PMOVMSKB), with the MMX-register forms of those that have one.
+// PMOVMSKB), with the MMX-register forms of those that have one; SSSE3's PSHUFB and PALIGNR,
+// SSE4.1's blends, PMOVSX/PMOVZX, PACKUSDW and lane extraction and insertion (PEXTRB/W/D,
+// EXTRACTPS, PINSRB/D, INSERTPS).
 #include "cpu/ops/sse_common.h"
 
 namespace jitpc::cpu {
@@ -129,14 +131,103 @@ Handler bind_pmovmskb(const DecodeCtx& ctx, Insn&) {
     if (!is_gpr32(ctx, 0)) return nullptr;
     return is_xmm(ctx, 1) ? movmsk<uint8_t> : is_mm(ctx, 1) ? pmovmskb_mm : nullptr;
 }
-// PEXTRW r32, xmm/mm, imm8 (0F C5; SSE4.1's 66 0F 3A 15 form is not decoded without SSE4.1).
-Handler bind_pextrw(const DecodeCtx& ctx, Insn&) {
-    if (!is_gpr32(ctx, 0)) return nullptr;
-    return is_xmm(ctx, 1) ? pextrw : is_mm(ctx, 1) ? pextrw_mm : nullptr;
-}
+// PEXTRW r32, xmm/mm, imm8 (0F C5) and SSE4.1's PEXTRW r32/m16, xmm, imm8 (66 0F 3A 15),
+// which differ only in taking memory.
+Handler bind_pextrw(const DecodeCtx& ctx, Insn& i);
 Handler bind_pinsrw(const DecodeCtx& ctx, Insn&) {
     if (!(is_gpr32(ctx, 1) || ctx.is_mem(1)) || !ctx.is_imm(2)) return nullptr;
     return is_xmm(ctx, 0) ? pinsrw : is_mm(ctx, 0) ? pinsrw_mm : nullptr;
+}
+
+// ---- SSSE3 and SSE4.1, written out (sse_common.h, Vec) ------------------------------------
+// PSHUFB: byte k of the result is a's byte at b's byte k modulo N, or zero when that has bit 7.
+JITPC_VEC_OP(Pshufb,
+    for (unsigned k = 0; k < N; ++k) r.b[k] = (b.b[k] & 0x80) ? 0 : a.b[b.b[k] & (N - 1)];)
+// PALIGNR: a:b shifted right by imm8 bytes, the low N bytes.
+JITPC_VEC_OP(Palignr,
+    for (unsigned k = 0; k < N; ++k) {
+        const unsigned at = k + imm;
+        r.b[k] = at < N ? b.b[at] : at < 2 * N ? a.b[at - N] : 0;
+    })
+// PACKUSDW: the signed doublewords of a, then of b, to words with unsigned saturation.
+JITPC_VEC_OP(Packusdw,
+    for (unsigned k = 0; k < N / 4; ++k) {
+        r.template set<uint16_t>(k, saturate<uint16_t>(int64_t(a.template get<int32_t>(k))));
+        r.template set<uint16_t>(N / 4 + k, saturate<uint16_t>(int64_t(b.template get<int32_t>(k))));
+    })
+// BLENDPS/BLENDPD/PBLENDW: lane k from b where imm8 bit k is set.
+template <typename T> struct Blend {
+    template <unsigned N> static Vec<N> run(const Vec<N>& a, const Vec<N>& b, unsigned imm) {
+        Vec<N> r;
+        for (unsigned k = 0; k < Vec<N>::template lanes<T>; ++k)
+            r.template set<T>(k, ((imm >> k) & 1 ? b : a).template get<T>(k));
+        return r;
+    }
+};
+// PMOVSX/PMOVZX: the low lanes of b (of S) extended to lanes of D.
+template <typename S, typename D> struct Extend {
+    template <unsigned N> static Vec<N> run(const Vec<N>&, const Vec<N>& b, unsigned) {
+        Vec<N> r;
+        for (unsigned k = 0; k < Vec<N>::template lanes<D>; ++k) r.template set<D>(k, D(b.template get<S>(k)));
+        return r;
+    }
+};
+// INSERTPS: a's lane imm8[5:4] = b's lane imm8[7:6] (a memory source is that single), then the
+// lanes of imm8[3:0] zeroed.
+template <bool Mem> struct Insertps {
+    template <unsigned N> static Vec<N> run(const Vec<N>& a, const Vec<N>& b, unsigned imm) {
+        Vec<N> r = a;
+        r.template set<uint32_t>((imm >> 4) & 3, b.template get<uint32_t>(Mem ? 0 : imm >> 6));
+        for (unsigned k = 0; k < 4; ++k)
+            if ((imm >> k) & 1) r.template set<uint32_t>(k, 0);
+        return r;
+    }
+};
+
+// BLENDVPS/BLENDVPD/PBLENDVB: lane k from the source where XMM0's lane k has its top bit set.
+template <typename T> void blendv(Cpu& c, const Insn& i) {
+    guard(c);
+    const Vec<16> b = to_vec(src<16, true>(c, i)), mask = to_vec(xreg(c, 0));
+    Vec<16> r = to_vec(xreg(c, i.r0));
+    for (unsigned k = 0; k < Vec<16>::lanes<T>; ++k)
+        if (mask.get<T>(k) >> (8 * sizeof(T) - 1)) r.set<T>(k, b.get<T>(k));
+    xreg(c, i.r0) = from_vec(r);
+}
+
+// PEXTRB/PEXTRW/PEXTRD/EXTRACTPS r32/m, xmm, imm8: lane imm8 (modulo the lane count) of T,
+// zero-extended in a register.
+template <typename T> void extract(Cpu& c, const Insn& i) {
+    guard(c);
+    const bool mem = i.flags & IF_MEM;
+    const Vec<16> v = to_vec(xreg(c, mem ? i.r0 : i.r1));
+    const T x = v.get<T>(i.imm % Vec<16>::lanes<T>);
+    if (mem) c.write<T>(i.seg, c.ea(i), x);
+    else c.gpr[i.r0] = x;
+}
+// PINSRB/PINSRD xmm, r32/m, imm8: lane imm8 (modulo the lane count) of T from the low bits of
+// a register or from memory.
+template <typename T> void insert(Cpu& c, const Insn& i) {
+    guard(c);
+    const T x = (i.flags & IF_MEM) ? c.read<T>(i.seg, c.ea(i)) : T(c.gpr[i.r1]);
+    Vec<16> v = to_vec(xreg(c, i.r0));
+    v.set<T>(i.imm % Vec<16>::lanes<T>, x);
+    xreg(c, i.r0) = from_vec(v);
+}
+template <Handler H> Handler bind_extract(const DecodeCtx& ctx, Insn&) {
+    return (is_gpr32(ctx, 0) || ctx.is_mem(0)) && is_xmm(ctx, 1) ? H : nullptr;
+}
+template <Handler H> Handler bind_insert(const DecodeCtx& ctx, Insn&) {
+    return is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+}
+Handler bind_insertps(const DecodeCtx& ctx, Insn&) {
+    if (!is_xmm(ctx, 0)) return nullptr;
+    return is_xmm(ctx, 1) ? vec_op<Insertps<false>> : ctx.is_mem(1) ? vec_op<Insertps<true>, 4, true> : nullptr;
+}
+
+Handler bind_pextrw(const DecodeCtx& ctx, Insn&) {
+    if (ctx.is_mem(0)) return is_xmm(ctx, 1) ? extract<uint16_t> : nullptr;
+    if (!is_gpr32(ctx, 0)) return nullptr;
+    return is_xmm(ctx, 1) ? pextrw : is_mm(ctx, 1) ? pextrw_mm : nullptr;
 }
 
 }  // namespace
@@ -156,6 +247,33 @@ void register_sse_shuffle(Binder* t) {
     t[ZYDIS_MNEMONIC_PSHUFW] = bind_pshufw;
     t[ZYDIS_MNEMONIC_PEXTRW] = bind_pextrw;
     t[ZYDIS_MNEMONIC_PINSRW] = bind_pinsrw;
+    t[ZYDIS_MNEMONIC_PSHUFB] = bind_vec<Pshufb, true>;
+    t[ZYDIS_MNEMONIC_PALIGNR] = bind_vec<Palignr, true>;
+    t[ZYDIS_MNEMONIC_PACKUSDW] = bind_vec<Packusdw>;
+    t[ZYDIS_MNEMONIC_BLENDPS] = bind_vec<Blend<uint32_t>>;
+    t[ZYDIS_MNEMONIC_BLENDPD] = bind_vec<Blend<uint64_t>>;
+    t[ZYDIS_MNEMONIC_PBLENDW] = bind_vec<Blend<uint16_t>>;
+    t[ZYDIS_MNEMONIC_BLENDVPS] = bind_xx<blendv<uint32_t>>;
+    t[ZYDIS_MNEMONIC_BLENDVPD] = bind_xx<blendv<uint64_t>>;
+    t[ZYDIS_MNEMONIC_PBLENDVB] = bind_xx<blendv<uint8_t>>;
+    t[ZYDIS_MNEMONIC_PMOVSXBW] = bind_vec<Extend<int8_t, int16_t>, false, 8, true>;
+    t[ZYDIS_MNEMONIC_PMOVSXBD] = bind_vec<Extend<int8_t, int32_t>, false, 4, true>;
+    t[ZYDIS_MNEMONIC_PMOVSXBQ] = bind_vec<Extend<int8_t, int64_t>, false, 2, true>;
+    t[ZYDIS_MNEMONIC_PMOVSXWD] = bind_vec<Extend<int16_t, int32_t>, false, 8, true>;
+    t[ZYDIS_MNEMONIC_PMOVSXWQ] = bind_vec<Extend<int16_t, int64_t>, false, 4, true>;
+    t[ZYDIS_MNEMONIC_PMOVSXDQ] = bind_vec<Extend<int32_t, int64_t>, false, 8, true>;
+    t[ZYDIS_MNEMONIC_PMOVZXBW] = bind_vec<Extend<uint8_t, uint16_t>, false, 8, true>;
+    t[ZYDIS_MNEMONIC_PMOVZXBD] = bind_vec<Extend<uint8_t, uint32_t>, false, 4, true>;
+    t[ZYDIS_MNEMONIC_PMOVZXBQ] = bind_vec<Extend<uint8_t, uint64_t>, false, 2, true>;
+    t[ZYDIS_MNEMONIC_PMOVZXWD] = bind_vec<Extend<uint16_t, uint32_t>, false, 8, true>;
+    t[ZYDIS_MNEMONIC_PMOVZXWQ] = bind_vec<Extend<uint16_t, uint64_t>, false, 4, true>;
+    t[ZYDIS_MNEMONIC_PMOVZXDQ] = bind_vec<Extend<uint32_t, uint64_t>, false, 8, true>;
+    t[ZYDIS_MNEMONIC_INSERTPS] = bind_insertps;
+    t[ZYDIS_MNEMONIC_EXTRACTPS] = bind_extract<extract<uint32_t>>;
+    t[ZYDIS_MNEMONIC_PEXTRB] = bind_extract<extract<uint8_t>>;
+    t[ZYDIS_MNEMONIC_PEXTRD] = bind_extract<extract<uint32_t>>;
+    t[ZYDIS_MNEMONIC_PINSRB] = bind_insert<insert<uint8_t>>;
+    t[ZYDIS_MNEMONIC_PINSRD] = bind_insert<insert<uint32_t>>;
 }
 
 }  // namespace jitpc::cpu

@@ -183,6 +183,7 @@ int main() {
         "a result undefined, a model follows a measured processor's table; a model not measured yet\n"
         "follows the P6's. Every model decodes the P6's encodings where later extensions reuse them\n"
         "(Zydis's MPX, CET, LZCNT, TZCNT, CLDEMOTE and WBNOINVD modes are off: F3 0F BC is BSF,\n"
-        "0F 1C/1E are hint NOPs).\n");
+        "0F 1C/1E are hint NOPs). MONITOR and MWAIT (CPUID.1:ECX bit 3) are advertised by no model\n"
+        "and raise #UD, as do AMD's SSE4A and every AVX encoding.\n");
     for (const CpuModel* m : all_models()) model(*m);
 }

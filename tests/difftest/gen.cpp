@@ -689,9 +689,12 @@ void Encoder::x87() {
         static const uint32_t fcmov_reads[4] = {CF, ZF, CF | ZF, PF};  // b, e, be, u (and n*)
         if ((o[0] == 0xDA || o[0] == 0xDB) && o.size() > 1 && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
         if (o.size() == 2 && (o[0] == 0xDB || o[0] == 0xDF) && o[1] >= 0xE8) writes_ = ALL_ARITH;  // (u)comi(p)
-        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, fbstp m80 then fbld of it, or
-        // the default fstp m64
-        switch (below(6)) {
+        // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, fbstp m80 then fbld of it,
+        // fisttp m16/m32/m64, or the default fstp m64
+        switch (below(9)) {
+        case 5: post_ = {0xDF, bxd(1), disp()}; break;  // fisttp m16
+        case 6: post_ = {0xDB, bxd(1), disp()}; break;  // fisttp m32
+        case 7: post_ = {0xDD, bxd(1), disp()}; break;  // fisttp m64
         case 4: {
             const uint8_t d = disp();
             post_ = {0xDF, bxd(6), d, 0xDF, bxd(4), d, 0xDD, bxd(3), disp()};
@@ -777,12 +780,14 @@ void Encoder::sse() {
         imm32_to(to, sse_disp_ + at);
         imm32_to(to, v);
     };
+    if (f.size_prefix) u8(0x66);
     if (f.prefix) u8(f.prefix);
     u8(0x0F);
-    u8(f.opcode);
+    if (f.opcode > 0xFF) u8(uint8_t(f.opcode >> 8));
+    u8(uint8_t(f.opcode));
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%s%02X", f.prefix ? (f.prefix == 0x66 ? "66 " : f.prefix == 0xF2 ? "F2 " : "F3 ") : "",
-                  f.opcode);
+    std::snprintf(buf, sizeof buf, "%s%s%02X", f.size_prefix ? "66 " : "",
+                  f.prefix ? (f.prefix == 0x66 ? "66 " : f.prefix == 0xF2 ? "F2 " : "F3 ") : "", f.opcode);
     form_ = buf;
     switch (f.shape) {
     case SseShape::XX: case SseShape::XS: rm(x0, x1); break;
@@ -796,6 +801,8 @@ void Encoder::sse() {
     case SseShape::RX: rm(dst_reg(), x1); break;
     case SseShape::RXI: rm(dst_reg(), x1); imm(1); break;
     case SseShape::RMX: rm(x0, dst_reg()); break;
+    case SseShape::RMXI: rm(x0, dst_reg()); imm(1); break;
+    case SseShape::RG: rm(dst_reg(), any_reg()); break;
     case SseShape::MR: sse_mem(any_reg()); break;
     case SseShape::M: sse_mem(f.digit); break;
     case SseShape::NONE: u8(f.digit); break;
@@ -806,6 +813,26 @@ void Encoder::sse() {
         mmx_ = true;
     }
     if (op_ == "MASKMOVDQU" || op_ == "MASKMOVQ") setup_mov32(EDI, DATA - base_ + 0x100 + below(0x700));
+    // DPPS/DPPD: which NaN a lane receives when several products are NaNs is the vendor's
+    // (jitpc follows the SDM's order of additions, as Intel does; AMD hosts give each lane its
+    // own order), so NaN lanes of the result become one NaN on both sides:
+    // movaps t, d; cmpunordps/pd t, d; orps/pd d, t.
+    if (op_ == "DPPS" || op_ == "DPPD") {
+        // With DE unmasked, whether a denormal sum of products raises #XM is the vendor's too
+        // (jitpc takes each product as an operand of the next step, as the SDM writes them):
+        // DE is masked first. pushfd; lea esp, [esp-4]; stmxcsr [esp]; or dword [esp], 0x100;
+        // ldmxcsr [esp]; lea esp, [esp+4]; popfd (which stores the flags: none may be undefined)
+        reads_ = ALL_ARITH;
+        pre_.insert(pre_.end(), {0x9C, 0x8D, 0x64, 0x24, 0xFC, 0x0F, 0xAE, 0x1C, 0x24, 0x81, 0x0C, 0x24,
+                                 0x00, 0x01, 0x00, 0x00, 0x0F, 0xAE, 0x14, 0x24, 0x8D, 0x64, 0x24, 0x04, 0x9D});
+        const uint8_t t = uint8_t((x0 + 1) & 7), pd = op_ == "DPPD" ? 0x66 : 0x90;  // 90: NOP
+        post_.insert(post_.end(), {0x0F, 0x28, uint8_t(0xC0 | t << 3 | x0), pd, 0x0F, 0xC2,
+                                   uint8_t(0xC0 | t << 3 | x0), 0x03, pd, 0x0F, 0x56, uint8_t(0xC0 | x0 << 3 | t)});
+    }
+    // PCMPESTRI/M: string lengths in EAX and EDX, mostly within the 8 or 16 elements, either sign.
+    if (op_ == "PCMPESTRI" || op_ == "PCMPESTRM")
+        for (const uint8_t r : {uint8_t(0), uint8_t(2)})
+            setup_mov32(r, below(8) ? uint32_t(int32_t(below(41)) - 20) : rand32());
     // An MXCSR value for LDMXCSR and FXRSTOR: random modes, now and then a reserved bit (#GP).
     const auto csr = [&] {
         const uint32_t v = uint32_t(rng_()) & 0xFFFF;

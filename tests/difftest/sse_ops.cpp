@@ -55,7 +55,7 @@ const std::vector<SseForm>& sse_forms() {
             {"PREFETCHT1", 0, 0x18, S::M, 1, false, MEM_ONLY, 2}, {"PREFETCHT2", 0, 0x18, S::M, 1, false, MEM_ONLY, 3},
         };
         // The xmm, xmm/m forms named by (mnemonic, prefix, opcode, memory bytes, aligned).
-        struct Op { const char* n; uint8_t p, o, bytes; };
+        struct Op { const char* n; uint8_t p, o, bytes = 16; };
         static const Op xx[] = {
             {"ADDPS", 0, 0x58, 16}, {"ADDSS", 0xF3, 0x58, 4}, {"ADDPD", 0x66, 0x58, 16}, {"ADDSD", 0xF2, 0x58, 8},
             {"MULPS", 0, 0x59, 16}, {"MULSS", 0xF3, 0x59, 4}, {"MULPD", 0x66, 0x59, 16}, {"MULSD", 0xF2, 0x59, 8},
@@ -126,6 +126,67 @@ const std::vector<SseForm>& sse_forms() {
             f.mmx = true;
             v.push_back(f);
         }
+        // SSE3.
+        const std::vector<SseForm> sse3 = {
+            {"ADDSUBPS", 0xF2, 0xD0, S::XX, 16, true}, {"ADDSUBPD", 0x66, 0xD0, S::XX, 16, true},
+            {"HADDPS", 0xF2, 0x7C, S::XX, 16, true}, {"HADDPD", 0x66, 0x7C, S::XX, 16, true},
+            {"HSUBPS", 0xF2, 0x7D, S::XX, 16, true}, {"HSUBPD", 0x66, 0x7D, S::XX, 16, true},
+            {"MOVSLDUP", 0xF3, 0x12, S::XX, 16, true}, {"MOVSHDUP", 0xF3, 0x16, S::XX, 16, true},
+            {"MOVDDUP", 0xF2, 0x12, S::XX, 8, false}, {"LDDQU", 0xF2, 0xF0, S::XX, 16, false, MEM_ONLY},
+        };
+        v.insert(v.end(), sse3.begin(), sse3.end());
+        // SSSE3: each in its XMM form (66) and its MMX form (no prefix, 64-bit memory operand).
+        static const Op ssse3[] = {
+            {"PSHUFB", 0, 0x00}, {"PHADDW", 0, 0x01}, {"PHADDD", 0, 0x02}, {"PHADDSW", 0, 0x03},
+            {"PMADDUBSW", 0, 0x04}, {"PHSUBW", 0, 0x05}, {"PHSUBD", 0, 0x06}, {"PHSUBSW", 0, 0x07},
+            {"PSIGNB", 0, 0x08}, {"PSIGNW", 0, 0x09}, {"PSIGND", 0, 0x0A}, {"PMULHRSW", 0, 0x0B},
+            {"PABSB", 0, 0x1C}, {"PABSW", 0, 0x1D}, {"PABSD", 0, 0x1E},
+        };
+        for (const Op& o : ssse3) {
+            v.push_back({o.n, 0x66, uint16_t(0x3800 | o.o), S::XX, 16, true});
+            v.push_back({o.n, 0, uint16_t(0x3800 | o.o), S::XX, 8, false, ANY, 0, false, true});
+        }
+        v.push_back({"PALIGNR", 0x66, 0x3A0F, S::XXI, 16, true});
+        v.push_back({"PALIGNR", 0, 0x3A0F, S::XXI, 8, false, ANY, 0, false, true});
+        // SSE4.1 and SSE4.2: 66 0F 38 xx and 66 0F 3A xx ib.
+        static const Op sse4_38[] = {
+            {"PBLENDVB", 0, 0x10, 16}, {"BLENDVPS", 0, 0x14, 16}, {"BLENDVPD", 0, 0x15, 16},
+            {"PTEST", 0, 0x17, 16}, {"PMOVSXBW", 0, 0x20, 8}, {"PMOVSXBD", 0, 0x21, 4},
+            {"PMOVSXBQ", 0, 0x22, 2}, {"PMOVSXWD", 0, 0x23, 8}, {"PMOVSXWQ", 0, 0x24, 4},
+            {"PMOVSXDQ", 0, 0x25, 8}, {"PMULDQ", 0, 0x28, 16}, {"PCMPEQQ", 0, 0x29, 16},
+            {"PACKUSDW", 0, 0x2B, 16}, {"PMOVZXBW", 0, 0x30, 8}, {"PMOVZXBD", 0, 0x31, 4},
+            {"PMOVZXBQ", 0, 0x32, 2}, {"PMOVZXWD", 0, 0x33, 8}, {"PMOVZXWQ", 0, 0x34, 4},
+            {"PMOVZXDQ", 0, 0x35, 8}, {"PCMPGTQ", 0, 0x37, 16}, {"PMINSB", 0, 0x38, 16},
+            {"PMINSD", 0, 0x39, 16}, {"PMINUW", 0, 0x3A, 16}, {"PMINUD", 0, 0x3B, 16},
+            {"PMAXSB", 0, 0x3C, 16}, {"PMAXSD", 0, 0x3D, 16}, {"PMAXUW", 0, 0x3E, 16},
+            {"PMAXUD", 0, 0x3F, 16}, {"PMULLD", 0, 0x40, 16}, {"PHMINPOSUW", 0, 0x41, 16},
+        };
+        for (const Op& o : sse4_38)
+            v.push_back({o.n, 0x66, uint16_t(0x3800 | o.o), S::XX, o.bytes, o.bytes == 16, ANY, 0,
+                         std::string(o.n) == "PTEST"});
+        v.push_back({"MOVNTDQA", 0x66, 0x382A, S::XX, 16, true, MEM_ONLY});
+        static const Op sse4_3a[] = {
+            {"ROUNDPS", 0, 0x08, 16}, {"ROUNDPD", 0, 0x09, 16}, {"ROUNDSS", 0, 0x0A, 4},
+            {"ROUNDSD", 0, 0x0B, 8}, {"BLENDPS", 0, 0x0C, 16}, {"BLENDPD", 0, 0x0D, 16},
+            {"PBLENDW", 0, 0x0E, 16}, {"INSERTPS", 0, 0x21, 4}, {"DPPS", 0, 0x40, 16},
+            {"DPPD", 0, 0x41, 16}, {"MPSADBW", 0, 0x42, 16},
+        };
+        for (const Op& o : sse4_3a) v.push_back({o.n, 0x66, uint16_t(0x3A00 | o.o), S::XXI, o.bytes, o.bytes == 16});
+        const std::vector<SseForm> sse4 = {
+            {"PEXTRB", 0x66, 0x3A14, S::RMXI, 1}, {"PEXTRW", 0x66, 0x3A15, S::RMXI, 2},
+            {"PEXTRD", 0x66, 0x3A16, S::RMXI, 4}, {"EXTRACTPS", 0x66, 0x3A17, S::RMXI, 4},
+            {"PINSRB", 0x66, 0x3A20, S::XRI, 1}, {"PINSRD", 0x66, 0x3A22, S::XRI, 4},
+            // SSE4.2's string compares take unaligned memory operands.
+            {"PCMPESTRM", 0x66, 0x3A60, S::XXI, 16, false, ANY, 0, true},
+            {"PCMPESTRI", 0x66, 0x3A61, S::XXI, 16, false, ANY, 0, true},
+            {"PCMPISTRM", 0x66, 0x3A62, S::XXI, 16, false, ANY, 0, true},
+            {"PCMPISTRI", 0x66, 0x3A63, S::XXI, 16, false, ANY, 0, true},
+            {"CRC32", 0xF2, 0x38F0, S::RG, 1}, {"CRC32", 0xF2, 0x38F1, S::RG, 4},
+            {"CRC32", 0xF2, 0x38F1, S::RG, 2, false, ANY, 0, false, false, true},
+            {"POPCNT", 0xF3, 0xB8, S::RG, 4, false, ANY, 0, true},
+            {"POPCNT", 0xF3, 0xB8, S::RG, 2, false, ANY, 0, true, false, true},
+        };
+        v.insert(v.end(), sse4.begin(), sse4.end());
         return v;
     }();
     return forms;

@@ -1,4 +1,4 @@
-// The MMX, SSE and SSE2 forms the generator draws: one row per encoding (a mnemonic with a load
+// The MMX, SSE to SSE4.2 forms (with CRC32 and POPCNT) the generator draws: one row per encoding (a mnemonic with a load
 // and a store opcode, or with XMM and MMX forms, has several rows).
 #pragma once
 
@@ -18,6 +18,8 @@ enum class SseShape : uint8_t {
     RX,     // r32, xmm/m (CVT(T)SS2SI, MOVMSKPS, PMOVMSKB)
     RXI,    // r32, xmm, imm8 (PEXTRW)
     RMX,    // r/m32, xmm (MOVD store)
+    RMXI,   // r/m32, xmm, imm8 (PEXTRB/W/D, EXTRACTPS)
+    RG,     // r32, r/m (general registers: CRC32, POPCNT)
     MR,     // m32, r32 (MOVNTI)
     M,      // memory only, /digit (LDMXCSR, STMXCSR, CLFLUSH, PREFETCHh, FXSAVE, FXRSTOR)
     NONE,   // no operands: the whole ModRM is fixed (fences)
@@ -28,14 +30,15 @@ enum SseWhere : uint8_t { ANY = 0, REG_ONLY = 1, MEM_ONLY = 2 };
 struct SseForm {
     const char* name;
     uint8_t prefix;    // 0, 0x66, 0xF2, 0xF3
-    uint8_t opcode;    // after 0F
+    uint16_t opcode;   // after 0F; 0x38xx and 0x3Axx in the three-byte maps
     SseShape shape;
-    uint8_t mem_bytes; // memory operand size
-    bool aligned;      // a 16-byte memory operand must be aligned (#GP otherwise)
-    uint8_t where;     // SseWhere
-    uint8_t digit;     // ModRM.reg for XI/M, the ModRM byte for NONE
-    bool writes_flags; // COMISS..: defines ZF PF CF, clears OF SF AF
+    uint8_t mem_bytes = 0; // memory operand size
+    bool aligned = false; // a 16-byte memory operand must be aligned (#GP otherwise)
+    uint8_t where = ANY; // SseWhere
+    uint8_t digit = 0; // ModRM.reg for XI/M, the ModRM byte for NONE
+    bool writes_flags = false; // COMISS..: defines ZF PF CF, clears OF SF AF
     bool mmx = false;  // an MM register operand: the case's x87/MMX state is compared
+    bool size_prefix = false;  // a 66 prefix before the mandatory one (CRC32/POPCNT r16 forms)
 };
 
 const std::vector<SseForm>& sse_forms();
