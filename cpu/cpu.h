@@ -246,6 +246,10 @@ public:
         intr_line = level;
         if (level) request_exit();
     }
+    void raise_nmi() {
+        nmi_pending = 1;
+        request_exit();
+    }
 
     // Nesting depth of deliver() while an exception is being delivered (for #DF/triple fault).
     uint8_t delivering = 0;

@@ -135,6 +135,9 @@ struct CpuState {
     // The interrupt controller's INTR output as it last drove it (Cpu::set_intr): an input pin,
     // so the run loop tests a byte at block boundaries instead of asking the platform.
     uint8_t intr_line = 0;
+    // NMI, latched by the platform (Cpu::raise_nmi) and taken before INTR whatever IF says;
+    // once delivered, further NMIs wait for the next IRET.
+    uint8_t nmi_pending = 0, nmi_blocked = 0;
     uint8_t a20 = 1;
 
     uint64_t icount = 0;  // retired instructions (the virtual clock's source)

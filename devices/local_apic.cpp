@@ -54,8 +54,18 @@ void LocalApic::reset() {
     // the APIC still gets its interrupts.
     lvt_[L_LINT0] = EXTINT << 8;
     isr_ = tmr_ = irr_ = {};
+    ext_int_ = false;
     initial_ = divide_ = 0;
     clock_.disarm(timer_);
+    update();
+}
+
+void LocalApic::init() {
+    const uint64_t base = base_;
+    const uint32_t id = id_;
+    reset();
+    base_ = base;
+    id_ = id;
     update();
 }
 
@@ -80,7 +90,7 @@ int LocalApic::deliverable() const {
 }
 
 void LocalApic::update() {
-    const bool pic = enabled() ? lint0_ext_int() && lint_[0] : lint_[0];
+    const bool pic = enabled() ? (lint0_ext_int() && lint_[0]) || ext_int_ : lint_[0];
     const bool intr = pic || deliverable() >= 0;
     if (intr == intr_) return;
     intr_ = intr;
@@ -94,8 +104,42 @@ uint8_t LocalApic::ack() {
         update();
         return uint8_t(v);
     }
-    if ((!enabled() || lint0_ext_int()) && wiring_.ext_int_ack) return wiring_.ext_int_ack();
+    if ((!enabled() || lint0_ext_int() || ext_int_) && wiring_.ext_int_ack) {
+        ext_int_ = false;
+        const uint8_t v = wiring_.ext_int_ack();
+        update();
+        return v;
+    }
     return uint8_t(svr_);  // the spurious vector: the request went away
+}
+
+// Physical: the APIC ID; logical: flat (DFR model 0xF, a bit of LDR's ID) or cluster (the
+// high nibbles equal and a common bit in the low ones). 0xFF is a broadcast in both.
+bool LocalApic::addressed(uint8_t dest, bool logical) const {
+    const uint32_t logical_id = ldr_ >> 24;
+    if (dest == 0xFF) return true;
+    if (!logical) return dest == id_ >> 24;
+    if (dfr_ >> 28 == 0xF) return (dest & logical_id) != 0;
+    return (dest >> 4) == (logical_id >> 4) && (dest & logical_id & 0xF) != 0;
+}
+
+void LocalApic::receive(const ApicMessage& m) {
+    if (addressed(m.dest, m.logical)) deliver(m.mode, m.vector, m.level);
+    else log_unimp("interrupt messages to other CPUs (there is one)");
+}
+
+void LocalApic::deliver(unsigned mode, uint8_t vector, bool level) {
+    if (!enabled()) return;
+    switch (mode) {
+    case FIXED: case LOWEST: accept(vector, level); return;
+    case NMI: if (wiring_.nmi) wiring_.nmi(); return;
+    case INIT: if (wiring_.init) wiring_.init(); return;
+    case EXTINT:
+        ext_int_ = true;
+        update();
+        return;
+    default: log_unimp("SMI and STARTUP delivery (no SMM; the one CPU is running)"); return;
+    }
 }
 
 void LocalApic::accept(uint8_t vector, bool level) {
@@ -111,7 +155,7 @@ void LocalApic::accept(uint8_t vector, bool level) {
 
 bool LocalApic::can_interrupt() const {
     if (!enabled()) return false;
-    return irr_.highest() >= 0 || (clock_.armed(timer_) && !(lvt_[L_TIMER] & LVT_MASKED));
+    return irr_.highest() >= 0 || ext_int_ || (clock_.armed(timer_) && !(lvt_[L_TIMER] & LVT_MASKED));
 }
 
 void LocalApic::set_lint(unsigned pin, bool level) {
@@ -137,13 +181,10 @@ void LocalApic::deliver_lvt(Lvt n) {
     const uint32_t lvt = lvt_[n];
     if (lvt & LVT_MASKED) return;
     const unsigned mode = n == L_TIMER || n == L_ERROR ? unsigned(FIXED) : mode_of(lvt);
-    if (mode != FIXED) {
-        log_unimp("LVT delivery modes other than fixed and LINT0 ExtINT (NMI, SMI, INIT)");
-        return;
-    }
-    const bool level = (n == L_LINT0 || n == L_LINT1) && (lvt & LVT_LEVEL);
+    // Only fixed LINT inputs may be level-triggered (SDM Vol. 3 10.5.1); NMI, INIT are edges.
+    const bool level = mode == FIXED && (n == L_LINT0 || n == L_LINT1) && (lvt & LVT_LEVEL);
     if (level) lvt_[n] |= LVT_REMOTE_IRR;
-    accept(uint8_t(lvt), level);
+    deliver(mode, uint8_t(lvt), level);
 }
 
 void LocalApic::signal_error(uint32_t bits) {
@@ -167,26 +208,20 @@ void LocalApic::eoi() {
     update();
 }
 
-// One CPU: an IPI reaches it when the shorthand includes self or the destination names it
-// (physical ID, or logical flat/cluster match against LDR).
+// One CPU: an IPI reaches it when the shorthand includes self or the destination names it.
+// An INIT level de-assert (level bit clear) only synchronises arbitration IDs: nothing to do.
 void LocalApic::write_icr(uint32_t value) {
     icr_lo_ = value & ICR_WRITABLE;
     const unsigned shorthand = value >> 18 & 3, mode = mode_of(value);
-    const uint32_t dest = icr_hi_ >> 24, logical_id = ldr_ >> 24;
-    bool to_self = shorthand == 1 || shorthand == 2;
-    if (shorthand == 0) {
-        if (!(value & (1u << 11))) to_self = dest == 0xFF || dest == id_ >> 24;
-        else if (dest == 0xFF) to_self = true;
-        else if (dfr_ >> 28 == 0xF) to_self = (dest & logical_id) != 0;
-        else to_self = (dest >> 4) == (logical_id >> 4) && (dest & logical_id & 0xF) != 0;
-    }
-    if (!to_self) return;
-    if (mode != FIXED && mode != LOWEST) {
-        log_unimp("IPIs other than fixed and lowest priority (NMI, SMI, INIT, STARTUP)");
+    const bool to_self = shorthand == 0 ? addressed(uint8_t(icr_hi_ >> 24), value & (1u << 11))
+                                        : shorthand != 3;
+    if (!to_self) {
+        log_unimp("IPIs to other CPUs (there is one)");
         return;
     }
-    if ((value & 0xFF) < 16) signal_error(ESR_SEND_ILLEGAL);
-    else accept(uint8_t(value), false);
+    if (mode == INIT && !(value & (1u << 14))) return;
+    if ((mode == FIXED || mode == LOWEST) && (value & 0xFF) < 16) signal_error(ESR_SEND_ILLEGAL);
+    else deliver(mode, uint8_t(value), false);
 }
 
 void LocalApic::write_lvt(Lvt n, uint32_t value) {

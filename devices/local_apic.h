@@ -6,12 +6,17 @@
 // or a model without an APIC) the 8259's INTR passes straight through; enabled, the 8259 reaches
 // the CPU through LINT0 in virtual-wire mode (ExtINT), which is how LINT0 comes out of reset, as
 // on QEMU. INTA takes the APIC's highest deliverable vector first, then the 8259's.
+//
+// Messages (its own ICR, the I/O APIC) reach it through receive(): fixed and lowest priority
+// into IRR, NMI and INIT to the CPU, ExtINT as an INTR that INTA answers from the 8259. There is
+// one CPU: an IPI to any other destination, and STARTUP, reach nobody and are logged.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
 
+#include "devices/apic_message.h"
 #include "devices/clock.h"
 #include "devices/irq_line.h"
 #include "memory/physmem.h"
@@ -31,18 +36,21 @@ public:
         std::function<uint8_t()> ext_int_ack;  // the 8259's INTA cycle
         // An EOI for a level-triggered vector (TMR set), broadcast to the I/O APIC.
         std::function<void(uint8_t vector)> eoi_broadcast;
+        std::function<void()> nmi, init;  // the CPU's NMI and INIT signals
     };
     // `present`: the CPU model has an APIC; without one this is only the INTR wire.
     LocalApic(Clock& clock, bool present, Wiring wiring);
 
     // RESET/INIT: the power-up state (ID 0, SVR 0xFF, every LVT masked but LINT0 in ExtINT).
     void reset();
+    // INIT: the same, but the APIC ID and IA32_APIC_BASE stay.
+    void init();
     bool present() const { return present_; }
 
     // LINT0 (the 8259's INTR) and LINT1 driven to `level`.
     void set_lint(unsigned pin, bool level);
-    // A fixed interrupt message (self-IPI, I/O APIC): `level` sets the vector's TMR bit.
-    void accept(uint8_t vector, bool level);
+    // An interrupt message on the APIC bus, taken when its destination names this APIC.
+    void receive(const ApicMessage& m);
     // The INTA cycle while INTR is high: the vector taken.
     uint8_t ack();
     // Whether any source (APIC timer, LINT pins) can still interrupt: the halted-CPU check.
@@ -68,8 +76,6 @@ public:
     // ESR bits.
     static constexpr uint32_t ESR_SEND_ILLEGAL = 1u << 5, ESR_RECEIVE_ILLEGAL = 1u << 6,
                               ESR_ILLEGAL_REGISTER = 1u << 7;
-    // Delivery modes (LVT and ICR bits 8-10).
-    enum Mode : unsigned { FIXED = 0, LOWEST = 1, SMI = 2, NMI = 4, INIT = 5, STARTUP = 6, EXTINT = 7 };
 
 private:
     enum Lvt : unsigned { L_TIMER, L_THERMAL, L_PERF, L_LINT0, L_LINT1, L_ERROR, LVT_COUNT };
@@ -84,6 +90,10 @@ private:
     };
 
     bool enabled() const { return present_ && (base_ & BASE_ENABLE); }
+    bool addressed(uint8_t dest, bool logical) const;
+    // A message of `mode` for this APIC: fixed (and lowest priority) set IRR, `level` its TMR bit.
+    void deliver(unsigned mode, uint8_t vector, bool level);
+    void accept(uint8_t vector, bool level);
     bool software_enabled() const { return svr_ & SVR_ENABLE; }
     bool lint0_ext_int() const;
     uint32_t ppr() const;
@@ -115,6 +125,7 @@ private:
     uint32_t initial_ = 0, divide_ = 0;
     uint64_t timer_start_ = 0;  // tick the initial count was loaded (or a period began)
     bool lint_[2] = {};
+    bool ext_int_ = false;  // an ExtINT message waits for its INTA
     bool intr_ = false;
 };
 

@@ -38,24 +38,32 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 // the local APIC timer, the host input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
     : mem(cfg.ram_bytes), cpu(mem, bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
-      pic([this](bool level) { lapic.set_lint(0, level); }), pit(clock, pic),
-      rtc(clock, [this](bool level) { pic.set_irq(8, level); }, cfg.rtc_base),
-      com1(clock, [this](bool level) { pic.set_irq(4, level); }, serial_sink(cfg.serial[0])),
-      com2(clock, [this](bool level) { pic.set_irq(3, level); }, serial_sink(cfg.serial[1])),
+      pic([this](bool level) {
+          lapic.set_lint(0, level);
+          ioapic.set_irq(0, level);
+      }),
+      pit(clock, isa_irq(0)), rtc(clock, isa_irq(8), cfg.rtc_base),
+      com1(clock, isa_irq(4), serial_sink(cfg.serial[0])), com2(clock, isa_irq(3), serial_sink(cfg.serial[1])),
       lapic(clock, cfg.cpu_model->has(cpu::Feature::APIC),
-            devices::LocalApic::Wiring{[this](bool level) { cpu.set_intr(level); }, [this] { return pic.ack(); }, {}}),
-      kbc(devices::I8042::Wiring{[this](bool level) { pic.set_irq(1, level); },
-                                 [this](bool level) { pic.set_irq(12, level); },
+            devices::LocalApic::Wiring{[this](bool level) { cpu.set_intr(level); }, [this] { return pic.ack(); },
+                                       [this](uint8_t vector) { ioapic.eoi(vector); }, [this] { cpu.raise_nmi(); },
+                                       [this] {
+                                           init_pending_ = true;
+                                           bus.request_stop();
+                                           cpu.request_exit();
+                                       }}),
+      ioapic([this](const devices::ApicMessage& m) { lapic.receive(m); }),
+      kbc(devices::I8042::Wiring{isa_irq(1), isa_irq(12),
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
       pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
-      acpi_pm(devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
+      acpi_pm(devices::AcpiPm::Wiring{isa_irq(devices::AcpiPm::SCI_IRQ),
                                       [this] { power_off(); }}),
       fw_cfg(mem), drives(open_drives(cfg)),
-      ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
+      ide_primary(0x1F0, 0x3F6, isa_irq(14),
                   {drives.ide[0].get(), drives.ide_cdrom[0]},
                   {drives.ide[1].get(), drives.ide_cdrom[1]}),
-      ide_secondary(0x170, 0x376, [this](bool level) { pic.set_irq(15, level); },
+      ide_secondary(0x170, 0x376, isa_irq(15),
                     {drives.ide[2].get(), drives.ide_cdrom[2]},
                     {drives.ide[3].get(), drives.ide_cdrom[3]}),
       cfg_(cfg),
@@ -69,7 +77,10 @@ Machine::Machine(const Config& cfg)
         interp.hot_runs = cfg.jit_threshold;
     }
     bus.apic = &lapic;
-    if (lapic.present()) mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
+    if (lapic.present()) {
+        mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
+        mem.map_mmio(devices::IoApic::BASE, devices::IoApic::MMIO_SIZE, &ioapic);
+    }
     pic.claim(bus);
     pit.claim(bus);
     io_delay_.claim(bus);
@@ -119,6 +130,28 @@ Machine::Machine(const Config& cfg)
     start_firmware();
     if (cfg.trace) attach_trace(cfg.trace);
     if (cfg.hang_dump) interp.history = &history_;
+}
+
+devices::IrqLine Machine::isa_irq(unsigned irq) {
+    return [this, irq](bool level) {
+        pic.set_irq(irq, level);
+        ioapic.set_irq(irq ? irq : 2, level);
+    };
+}
+
+// INIT (an IPI or an I/O APIC message) at the boundary after the instruction that sent it: the
+// CPU restarts at the reset vector as after RESET, but keeps its x87 and SSE state and the TSC
+// (SDM Vol. 3 table 9-1); the local APIC keeps its ID and base (10.4.7.3).
+void Machine::cpu_init() {
+    init_pending_ = false;
+    const cpu::FpuState fpu = cpu.fpu;
+    const cpu::SseState sse = cpu.sse;
+    const uint64_t tsc_offset = cpu.tsc_offset;
+    cpu.reset();
+    cpu.fpu = fpu;
+    cpu.sse = sse;
+    cpu.tsc_offset = tsc_offset;
+    lapic.init();
 }
 
 // QEMU's -drive rules: a drive without an index takes the next free slot of its interface;
@@ -335,13 +368,19 @@ int Machine::run() {
             host_bridge.reset_pam();  // the chipset's reset, as QEMU's system reset does
             cpu.reset();
             lapic.reset();
+            ioapic.reset();
+            continue;
+        }
+        if (init_pending_) {
+            cpu_init();
             continue;
         }
         switch (r) {
         case cpu::StopReason::Halted: {
             // A halted CPU with interrupts enabled waits for the next event: the clock jumps
             // there without executing anything.
-            const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) && (!pic.all_masked() || lapic.can_interrupt());
+            const bool can_wake = (cpu.flags.bits & cpu::EFLAGS_IF) &&
+                                  (!pic.all_masked() || lapic.can_interrupt() || ioapic.any_unmasked());
             const uint64_t wake_event = clock.next_due(input_can_wake() ? -1 : input_timer_);
             if (can_wake && wake_event != devices::Clock::NEVER) {
                 idle_watch_.halted(cpu.icount, cpu.icount - idle_ticks, bus.activity, input_can_wake(),

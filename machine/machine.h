@@ -16,6 +16,7 @@
 #include "devices/fw_cfg.h"
 #include "devices/i440fx.h"
 #include "devices/i8042.h"
+#include "devices/io_apic.h"
 #include "devices/io_bus.h"
 #include "devices/pci_bus.h"
 #include "devices/piix3.h"
@@ -102,6 +103,7 @@ public:
     devices::Rtc rtc;
     devices::Uart16550 com1, com2;
     devices::LocalApic lapic;
+    devices::IoApic ioapic;  // mapped on models with an APIC
     devices::I8042 kbc;
     devices::PciBus pci;
     devices::I440fx host_bridge;
@@ -123,6 +125,9 @@ public:
     uint64_t idle_ticks = 0;
 
 private:
+    // ISA IRQ `irq` as boards wire it: to the 8259 pair and to the I/O APIC (IRQ 0 on pin 2).
+    devices::IrqLine isa_irq(unsigned irq);
+    void cpu_init();
     void attach_trace(std::FILE* out);
     static Drives open_drives(const Config& cfg);
     void start_firmware();
@@ -140,6 +145,7 @@ private:
     devices::SystemControlA system_control_;
     // The host input poll (COM1, keyboard) and display refresh; inputs drop out at their end.
     int input_timer_ = -1;
+    bool init_pending_ = false;  // an INIT message waits for the instruction boundary
     SerialInput* com1_input_ = nullptr;
     SerialInput* keyboard_input_ = nullptr;
     RealtimePacer pacer_;

@@ -120,6 +120,7 @@ void iret_protected(Cpu& c, unsigned w) {
 template <unsigned W> void iret(Cpu& c, const Insn&) {
     if (c.protected_mode()) iret_protected(c, W);
     else iret_real(c, W);
+    c.nmi_blocked = 0;
     c.request_exit();
 }
 

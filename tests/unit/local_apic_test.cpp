@@ -16,13 +16,15 @@ struct ApicFixture {
     bool intr = false;
     unsigned pic_acks = 0;
     std::vector<uint8_t> eois;
+    unsigned nmis = 0, inits = 0;
     LocalApic apic{clock, true,
                    LocalApic::Wiring{[this](bool level) { intr = level; },
                                      [this] {
                                          ++pic_acks;
                                          return uint8_t(0x20);
                                      },
-                                     [this](uint8_t v) { eois.push_back(v); }}};
+                                     [this](uint8_t v) { eois.push_back(v); }, [this] { ++nmis; },
+                                     [this] { ++inits; }}};
     uint32_t rd(uint32_t reg) { return apic.mmio_read(reg, 4); }
     void wr(uint32_t reg, uint32_t v) { apic.mmio_write(reg, 4, v); }
     void enable() { wr(LocalApic::SVR, 0x1FF); }
@@ -234,4 +236,67 @@ TEST_CASE_FIXTURE(ApicFixture, "timer periodic: reloads every period; masked it 
     CHECK(clock.next_due() == now + 1000);
     wr(LocalApic::TIMER_INIT, 0);  // stops it
     CHECK(clock.next_due() == devices::Clock::NEVER);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "NMI and INIT IPIs to self reach the CPU; INIT de-assert and others do not") {
+    enable();
+    wr(LocalApic::ICR_LO, 0x40000 | 0x400);  // self, NMI
+    CHECK(nmis == 1);
+    wr(LocalApic::ICR_HI, 0x01000000);
+    wr(LocalApic::ICR_LO, 0x400);  // physical destination 1: no such CPU
+    CHECK(nmis == 1);
+    wr(LocalApic::ICR_HI, 0);
+    wr(LocalApic::ICR_LO, 0x4500);  // physical 0, INIT assert
+    CHECK(inits == 1);
+    wr(LocalApic::ICR_LO, 0x80000 | 0x8500);  // all including self, INIT level de-assert
+    CHECK(inits == 1);
+    wr(LocalApic::ICR_LO, 0xC0000 | 0x4500);  // all excluding self
+    CHECK(inits == 1);
+    wr(LocalApic::ICR_LO, 0x40000 | 0x600 | 0x10);  // STARTUP to self: logged only
+    CHECK(!intr);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "LINT1 in NMI mode raises NMI on each rising edge") {
+    enable();
+    wr(LocalApic::LVT_LINT1, 0x400);
+    apic.set_lint(1, true);
+    apic.set_lint(1, true);
+    apic.set_lint(1, false);
+    apic.set_lint(1, true);
+    CHECK(nmis == 2);
+    CHECK(!intr);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "messages: destination match, level sets TMR, ExtINT asks the 8259") {
+    enable();
+    wr(LocalApic::LDR, 0x02000000);
+    apic.receive({0x61, devices::FIXED, true, 0x01, true});  // logical 1: not this APIC
+    CHECK(!intr);
+    apic.receive({0x61, devices::LOWEST, true, 0x03, true});
+    CHECK(intr);
+    CHECK(bit(LocalApic::TMR, 0x61));
+    CHECK(apic.ack() == 0x61);
+    wr(LocalApic::EOI, 0);
+    REQUIRE(eois.size() == 1);
+    CHECK(eois[0] == 0x61);
+    wr(LocalApic::LVT_LINT0, LocalApic::LVT_MASKED | 0x700);  // the 8259 not through LINT0
+    apic.receive({0, devices::EXTINT, false, 0, false});
+    CHECK(intr);
+    CHECK(apic.can_interrupt());
+    CHECK(apic.ack() == 0x20);
+    CHECK(pic_acks == 1);
+    CHECK(!intr);
+    apic.receive({0, devices::NMI, false, 0xFF, false});
+    CHECK(nmis == 1);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "INIT keeps the APIC ID and base, resets the rest") {
+    enable();
+    wr(LocalApic::ID, 0x05000000);
+    wr(LocalApic::TPR, 0x20);
+    apic.init();
+    CHECK(rd(LocalApic::ID) == 0x05000000);
+    CHECK(rd(LocalApic::TPR) == 0);
+    CHECK(rd(LocalApic::SVR) == 0xFF);
+    CHECK(apic.base_msr() == 0xFEE00900);
 }
