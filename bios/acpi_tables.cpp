@@ -17,10 +17,11 @@ constexpr uint8_t OEM_TABLE_ID[8] = {'J', 'I', 'T', 'P', 'C', 'A', 'C', 'P'};
 // FADT byte offsets (ACPI 2.0 table 5-7).
 enum FadtOffset : uint32_t {
     F_FIRMWARE_CTRL = 36, F_DSDT = 40, F_SCI_INT = 46, F_SMI_CMD = 48,
-    F_PM1A_EVT_BLK = 56, F_PM1A_CNT_BLK = 64, F_PM1_EVT_LEN = 88, F_PM1_CNT_LEN = 89,
+    F_PM1A_EVT_BLK = 56, F_PM1A_CNT_BLK = 64, F_PM_TMR_BLK = 76, F_PM1_EVT_LEN = 88, F_PM1_CNT_LEN = 89,
+    F_PM_TMR_LEN = 91,
     F_P_LVL2_LAT = 96, F_P_LVL3_LAT = 98, F_CENTURY = 108, F_IAPC_BOOT_ARCH = 109, F_FLAGS = 112,
     F_RESET_REG = 116, F_RESET_VALUE = 128, F_X_FIRMWARE_CTRL = 132, F_X_DSDT = 140,
-    F_X_PM1A_EVT_BLK = 148, F_X_PM1A_CNT_BLK = 172,
+    F_X_PM1A_EVT_BLK = 148, F_X_PM1A_CNT_BLK = 172, F_X_PM_TMR_BLK = 208,
 };
 constexpr uint16_t BOOT_ARCH_LEGACY_DEVICES = 1u << 0, BOOT_ARCH_8042 = 1u << 1;
 constexpr uint32_t FLAG_WBINVD = 1u << 0, FLAG_PROC_C1 = 1u << 2, FLAG_PWR_BUTTON = 1u << 4,
@@ -79,7 +80,7 @@ uint8_t acpi_sum(std::span<const uint8_t> bytes) {
     return s;
 }
 
-AcpiTables build_acpi(uint32_t base) {
+AcpiTables build_acpi(uint32_t base, const AcpiPlatform& platform) {
     if (base % 64) throw std::invalid_argument("ACPI tables need a 64-byte aligned base (FACS)");
     constexpr uint32_t RSDT_SIZE = 36 + 4;
     constexpr uint32_t facs = 0, rsdt = align16(facs + FACS_SIZE), fadt = align16(rsdt + RSDT_SIZE),
@@ -118,6 +119,11 @@ AcpiTables build_acpi(uint32_t base) {
     w.pointer(fadt + F_X_DSDT, base + dsdt, 8);
     w.gas_io(fadt + F_X_PM1A_EVT_BLK, AcpiPm::EVT_PORT, 8 * AcpiPm::EVT_LEN);
     w.gas_io(fadt + F_X_PM1A_CNT_BLK, AcpiPm::CNT_PORT, 8 * AcpiPm::CNT_LEN);
+    if (platform.pm_timer) {
+        w.put(fadt + F_PM_TMR_BLK, AcpiPm::TMR_PORT, 4);
+        w.put(fadt + F_PM_TMR_LEN, AcpiPm::TMR_LEN, 1);
+        w.gas_io(fadt + F_X_PM_TMR_BLK, AcpiPm::TMR_PORT, 8 * AcpiPm::TMR_LEN);
+    }
     w.seal(fadt, FADT_SIZE, fadt + 9);
 
     w.bytes(dsdt, dsdt_aml);

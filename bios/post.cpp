@@ -92,7 +92,7 @@ void Bios::end_cd_boot(RealModeCall& call) {
 // The tables go to the reserved block at the top of RAM; the RSDP into its ROM slot (both ROM
 // copies, so the F-segment and the alias below 4 GiB agree).
 void Bios::install_acpi() {
-    const AcpiTables t = build_acpi(acpi_base_);
+    const AcpiTables t = build_acpi(acpi_base_, cfg_.acpi);
     if (t.bytes.size() > ACPI_AREA_SIZE) throw std::logic_error("ACPI tables outgrew their block");
     mem_.write_bytes(acpi_base_, t.bytes.data(), t.bytes.size());
     const std::vector<uint8_t> r = rsdp(t.rsdt);

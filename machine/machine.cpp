@@ -35,7 +35,7 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 
 // Devices are members constructed in declaration order, which is also the order their timers
 // are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
-// the local APIC timer, the host input poll (the i8042 and the PCI functions have no timers).
+// the local APIC timer, the ACPI PM timer's overflow, the host input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
     : mem(cfg.ram_bytes), cpu(mem, bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
       pic([this](bool level) { lapic.set_lint(0, level); }), pit(clock, pic),
@@ -49,7 +49,7 @@ Machine::Machine(const Config& cfg)
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
       pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
-      acpi_pm(devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
+      acpi_pm(clock, devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
                                       [this] { power_off(); }}),
       fw_cfg(mem), drives(open_drives(cfg)),
       ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
@@ -92,7 +92,7 @@ Machine::Machine(const Config& cfg)
     bus.claim(0x170, 8, &ide_secondary);
     bus.claim(0x376, 1, &ide_secondary);
     fill_cmos();
-    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8};
+    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8, acpi_platform()};
     for (int i = 0; i < 4; ++i) {
         facts.ide_present[i] = drives.ide[i] != nullptr;
         facts.ide_cdrom[i] = drives.ide_cdrom[i];
@@ -162,6 +162,7 @@ void Machine::start_firmware() {
     const bool multiboot = !cfg_.kernel_path.empty() && bios::is_multiboot(cfg_.kernel_path);
     bios::BiosConfig bc;
     bc.ram_bytes = cfg_.ram_bytes;
+    bc.acpi = acpi_platform();
     bc.boot_order = cfg_.boot_order;
     bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append, multiboot};
     // Without a screen (-nographic), teletype output also goes where COM1's output goes.
@@ -186,6 +187,12 @@ void Machine::start_firmware() {
     for (unsigned i = 1; i < devices::I440fx::PAM_COUNT; ++i)
         host_bridge.config_write(devices::I440fx::PAM0 + i, 1, devices::I440fx::PAM_RAM_PAIR);
     bios::load_multiboot(mem, cpu, cfg_.kernel_path, cfg_.append, cfg_.initrd_path);
+}
+
+// The APIC-era chipset's timers come with the CPU models that have a local APIC (max); the
+// pentium2 machine stays the PC it always was.
+bios::AcpiPlatform Machine::acpi_platform() const {
+    return {.pm_timer = lapic.present()};
 }
 
 // What a PC BIOS leaves in CMOS NVRAM for the RAM size and floppy drives (the standard AT layout, as Linux's

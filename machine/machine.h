@@ -128,6 +128,7 @@ private:
     void start_firmware();
     void power_off();
     void fill_cmos();
+    bios::AcpiPlatform acpi_platform() const;
     void poll_input(uint64_t now);
     void dump_hang(const char* why, std::FILE* out);
     void end_display();
