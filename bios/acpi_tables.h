@@ -48,6 +48,7 @@ struct AcpiTables {
 // APIC-era chipset (the max model's). The pentium2 machine's tables stay as they always were.
 struct AcpiPlatform {
     bool pm_timer = false;
+    bool hpet = false;  // an HPET table for devices/hpet.h's block
 };
 
 // Builds the tables for guest address `base`, which must be 64-byte aligned (the FACS comes

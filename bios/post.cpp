@@ -4,6 +4,7 @@
 #include "bios/acpi_tables.h"
 #include "bios/bda.h"
 #include "bios/bios.h"
+#include "devices/hpet.h"
 
 namespace jitpc::bios {
 
@@ -36,6 +37,7 @@ void Bios::build_memory_map() {
     e820_.add(ROM_BASE, ROM_SIZE, e820::RESERVED);
     e820_.add(acpi_base_, ACPI_AREA_SIZE, e820::RESERVED);
     e820_.add(FOUR_GIB - ROM_SIZE, ROM_SIZE, e820::RESERVED);
+    if (cfg_.acpi.hpet) e820_.add(devices::Hpet::BASE, devices::Hpet::REG_SPACE, e820::RESERVED);
 }
 
 // The IBM AT data area: COM ports, equipment, memory, keyboard buffer and the 80x25 colour text

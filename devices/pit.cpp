@@ -173,7 +173,7 @@ uint8_t Pit::Channel::status_byte(uint64_t e) const {
     return uint8_t(out(e) << 7 | (e < null_until) << 6 | rw << 4 | mode_bits << 1 | bcd);
 }
 
-Pit::Pit(Clock& clock, Pic& pic) : clock_(clock), pic_(pic) {
+Pit::Pit(Clock& clock, IrqLine irq0) : clock_(clock), irq0_(std::move(irq0)) {
     ch_[2].gate = false;  // port 0x61 bit 0 starts clear
     timer_ = clock_.add_timer([this](uint64_t) { update_irq0(); });
 }
@@ -187,7 +187,7 @@ void Pit::update_irq0() {
     const uint64_t e = edge();
     Channel& c = ch_[0];
     c.settle(e);
-    pic_.set_irq(0, c.out(e));
+    irq0_(c.out(e));
     const uint64_t n = c.next_change(e);
     if (n == NO_EDGE) clock_.disarm(timer_);
     else clock_.arm(timer_, unscale(n, CLOCK_NUM, CLOCK_DEN));

@@ -27,7 +27,7 @@
 
 #include "devices/clock.h"
 #include "devices/io_bus.h"
-#include "devices/pic.h"
+#include "devices/irq_line.h"
 
 namespace jitpc::devices {
 
@@ -36,7 +36,7 @@ public:
     // PIT input clock per tick: 1,193,181.8 Hz against the 1 GHz virtual clock.
     static constexpr uint64_t CLOCK_NUM = 3579545, CLOCK_DEN = 3'000'000'000;
 
-    Pit(Clock& clock, Pic& pic);
+    Pit(Clock& clock, IrqLine irq0);  // irq0: OUT0, ISA IRQ 0
     void claim(IoBus& bus);
 
     uint32_t port_read(uint16_t port, unsigned size) override;
@@ -92,7 +92,7 @@ private:
     void update_irq0();
 
     Clock& clock_;
-    Pic& pic_;
+    IrqLine irq0_;
     int timer_;
     Channel ch_[3];
     uint8_t port61_ = 0;  // bits 0-3 as written

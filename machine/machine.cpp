@@ -14,6 +14,7 @@
 #include "bios/multiboot.h"
 #include "cpu/decode.h"
 #include "cpu/print.h"
+#include "logging/log.h"
 
 namespace jitpc::machine {
 
@@ -35,11 +36,22 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 
 // Devices are members constructed in declaration order, which is also the order their timers
 // are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
-// the local APIC timer, the ACPI PM timer's overflow, the host input poll (the i8042 and the PCI functions have no timers).
+// the local APIC timer, the ACPI PM timer's overflow, the HPET's three comparators, the host
+// input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
     : mem(cfg.ram_bytes), cpu(mem, bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
-      pic([this](bool level) { lapic.set_lint(0, level); }), pit(clock, pic),
-      rtc(clock, [this](bool level) { pic.set_irq(8, level); }, cfg.rtc_base),
+      pic([this](bool level) { lapic.set_lint(0, level); }),
+      pit(clock,
+          [this](bool level) {
+              irq0_.device = level;
+              drive_legacy_irqs();
+          }),
+      rtc(clock,
+          [this](bool level) {
+              irq8_.device = level;
+              drive_legacy_irqs();
+          },
+          cfg.rtc_base),
       com1(clock, [this](bool level) { pic.set_irq(4, level); }, serial_sink(cfg.serial[0])),
       com2(clock, [this](bool level) { pic.set_irq(3, level); }, serial_sink(cfg.serial[1])),
       lapic(clock, cfg.cpu_model->has(cpu::Feature::APIC),
@@ -51,6 +63,11 @@ Machine::Machine(const Config& cfg)
       pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
       acpi_pm(clock, devices::AcpiPm::Wiring{[this](bool level) { pic.set_irq(9, level); },
                                       [this] { power_off(); }}),
+      hpet(clock, devices::Hpet::Wiring{[this](unsigned gsi, bool level) { hpet_gsi(gsi, level); },
+                                        [this] {
+                                            hpet_legacy_ = hpet.legacy_replacement();
+                                            drive_legacy_irqs();
+                                        }}),
       fw_cfg(mem), drives(open_drives(cfg)),
       ide_primary(0x1F0, 0x3F6, [this](bool level) { pic.set_irq(14, level); },
                   {drives.ide[0].get(), drives.ide_cdrom[0]},
@@ -70,6 +87,7 @@ Machine::Machine(const Config& cfg)
     }
     bus.apic = &lapic;
     if (lapic.present()) mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
+    if (acpi_platform().hpet) mem.map_mmio(devices::Hpet::BASE, devices::Hpet::MMIO_SIZE, &hpet);
     pic.claim(bus);
     pit.claim(bus);
     io_delay_.claim(bus);
@@ -192,7 +210,24 @@ void Machine::start_firmware() {
 // The APIC-era chipset's timers come with the CPU models that have a local APIC (max); the
 // pentium2 machine stays the PC it always was.
 bios::AcpiPlatform Machine::acpi_platform() const {
-    return {.pm_timer = lapic.present()};
+    return {.pm_timer = lapic.present(), .hpet = lapic.present()};
+}
+
+// The HPET's interrupts as GSIs: 2 is ISA IRQ 0 (the MADT's override) and 8 is IRQ 8, the
+// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins, not there yet.
+void Machine::hpet_gsi(unsigned gsi, bool level) {
+    if (gsi == 2) irq0_.hpet = level;
+    else if (gsi == 8) irq8_.hpet = level;
+    else if (level) {
+        static logging::Site site{logging::UNIMP, "HPET route", 1};
+        site.print("HPET: interrupt routed to GSI %u; only the legacy replacement routes reach the 8259", gsi);
+    }
+    drive_legacy_irqs();
+}
+
+void Machine::drive_legacy_irqs() {
+    pic.set_irq(0, hpet_legacy_ ? irq0_.hpet : irq0_.device);
+    pic.set_irq(8, hpet_legacy_ ? irq8_.hpet : irq8_.device);
 }
 
 // What a PC BIOS leaves in CMOS NVRAM for the RAM size and floppy drives (the standard AT layout, as Linux's
@@ -342,6 +377,7 @@ int Machine::run() {
             host_bridge.reset_pam();  // the chipset's reset, as QEMU's system reset does
             cpu.reset();
             lapic.reset();
+            hpet.reset();
             continue;
         }
         switch (r) {

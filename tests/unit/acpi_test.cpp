@@ -242,3 +242,23 @@ TEST_CASE("ACPI PM timer: TMR_STS sets when bit 23 changes; with TMR_EN it raise
     CHECK(!f.sci[1]);
     CHECK(f.clock.next_due() == devices::unscale(3u << 23, AcpiPm::TIMER_HZ, devices::TICKS_PER_SECOND));
 }
+
+TEST_CASE("ACPI: with the HPET the RSDT lists its table: block ID, base address, minimum tick") {
+    const bios::AcpiTables tables = bios::build_acpi(BASE, {.pm_timer = true, .hpet = true});
+    Tables t{tables};
+    CHECK(t.get(t.t.rsdt + 4, 4) == 44);  // FADT and HPET
+    CHECK(bios::acpi_sum(t.table(t.t.rsdt)) == 0);
+    CHECK(t.sig(t.fadt()) == "FACP");
+    const uint32_t h = uint32_t(t.get(t.t.rsdt + 40, 4));
+    REQUIRE(t.sig(h) == "HPET");
+    CHECK(t.get(h + 4, 4) == 56);
+    CHECK(bios::acpi_sum(t.table(h)) == 0);
+    CHECK(t.get(h + 36, 4) == 0x8086A201u);  // GCAP_ID's low half
+    CHECK(t.get(h + 40, 1) == 0);             // system memory
+    CHECK(t.get(h + 44, 8) == 0xFED00000u);
+    CHECK(t.get(h + 52, 1) == 0);
+    CHECK(t.get(h + 53, 2) == 128);
+    // Every pointer the loader patches is listed (FACS and DSDT in the FADT twice each, FADT
+    // and HPET in the RSDT).
+    CHECK(t.t.pointers.size() == 6);
+}

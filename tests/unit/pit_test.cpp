@@ -2,6 +2,7 @@
 // reprogramming and the IRQ 0 timer.
 #include <doctest/doctest.h>
 
+#include "devices/pic.h"
 #include "devices/pit.h"
 
 using namespace jitpc;
@@ -12,7 +13,7 @@ struct PitFixture {
     uint64_t now = 0;
     devices::Clock clock{now};
     devices::Pic pic;
-    devices::Pit pit{clock, pic};
+    devices::Pit pit{clock, [this](bool level) { pic.set_irq(0, level); }};
     PitFixture() {
         for (uint8_t v : {0x11, 0x20, 0x04, 0x01}) pic.port_write(v == 0x11 ? 0x20 : 0x21, 1, v);
         pic.port_write(0x21, 1, 0);
