@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "devices/acpi_pm.h"
+#include "devices/hpet.h"
 
 namespace jitpc::bios {
 
@@ -17,17 +18,22 @@ constexpr uint8_t OEM_TABLE_ID[8] = {'J', 'I', 'T', 'P', 'C', 'A', 'C', 'P'};
 // FADT byte offsets (ACPI 2.0 table 5-7).
 enum FadtOffset : uint32_t {
     F_FIRMWARE_CTRL = 36, F_DSDT = 40, F_SCI_INT = 46, F_SMI_CMD = 48,
-    F_PM1A_EVT_BLK = 56, F_PM1A_CNT_BLK = 64, F_PM1_EVT_LEN = 88, F_PM1_CNT_LEN = 89,
+    F_PM1A_EVT_BLK = 56, F_PM1A_CNT_BLK = 64, F_PM_TMR_BLK = 76, F_PM1_EVT_LEN = 88, F_PM1_CNT_LEN = 89,
+    F_PM_TMR_LEN = 91,
     F_P_LVL2_LAT = 96, F_P_LVL3_LAT = 98, F_CENTURY = 108, F_IAPC_BOOT_ARCH = 109, F_FLAGS = 112,
     F_RESET_REG = 116, F_RESET_VALUE = 128, F_X_FIRMWARE_CTRL = 132, F_X_DSDT = 140,
-    F_X_PM1A_EVT_BLK = 148, F_X_PM1A_CNT_BLK = 172,
+    F_X_PM1A_EVT_BLK = 148, F_X_PM1A_CNT_BLK = 172, F_X_PM_TMR_BLK = 208,
 };
 constexpr uint16_t BOOT_ARCH_LEGACY_DEVICES = 1u << 0, BOOT_ARCH_8042 = 1u << 1;
 constexpr uint32_t FLAG_WBINVD = 1u << 0, FLAG_PROC_C1 = 1u << 2, FLAG_PWR_BUTTON = 1u << 4,
                    FLAG_SLP_BUTTON = 1u << 5, FLAG_FIX_RTC = 1u << 6, FLAG_RESET_REG_SUP = 1u << 10;
 // Latencies above 100 / 1000 us mean "C2 / C3 not supported".
 constexpr uint16_t NO_C2 = 101, NO_C3 = 1001;
-constexpr uint8_t GAS_SYSTEM_IO = 1;
+constexpr uint8_t GAS_SYSTEM_MEMORY = 0, GAS_SYSTEM_IO = 1;
+constexpr uint32_t HPET_SIZE = 56;
+// The HPET's smallest periodic tick the OS should ask for, in counts: 128 (1.28 us), the value
+// Intel's chipsets' tables give.
+constexpr uint16_t HPET_MIN_TICK = 128;
 
 class Writer {
 public:
@@ -41,11 +47,12 @@ public:
         for (unsigned i = 0; i < n; ++i) b_.at(at + i) = uint8_t(v >> (8 * i));
     }
     void bytes(uint32_t at, std::span<const uint8_t> s) { std::copy(s.begin(), s.end(), b_.begin() + at); }
-    void gas_io(uint32_t at, uint16_t port, uint8_t bits) {
-        put(at, GAS_SYSTEM_IO, 1);
+    void gas(uint32_t at, uint8_t space, uint64_t address, uint8_t bits) {
+        put(at, space, 1);
         put(at + 1, bits, 1);
-        put(at + 4, port, 8);
+        put(at + 4, address, 8);
     }
+    void gas_io(uint32_t at, uint16_t port, uint8_t bits) { gas(at, GAS_SYSTEM_IO, port, bits); }
     // Standard description header; the checksum is filled in by seal().
     void header(uint32_t at, const char (&sig)[5], uint32_t length, uint8_t revision) {
         bytes(at, {reinterpret_cast<const uint8_t*>(sig), 4});
@@ -79,21 +86,25 @@ uint8_t acpi_sum(std::span<const uint8_t> bytes) {
     return s;
 }
 
-AcpiTables build_acpi(uint32_t base) {
+AcpiTables build_acpi(uint32_t base, const AcpiPlatform& platform) {
     if (base % 64) throw std::invalid_argument("ACPI tables need a 64-byte aligned base (FACS)");
-    constexpr uint32_t RSDT_SIZE = 36 + 4;
-    constexpr uint32_t facs = 0, rsdt = align16(facs + FACS_SIZE), fadt = align16(rsdt + RSDT_SIZE),
-                       dsdt = align16(fadt + FADT_SIZE);
-    std::vector<uint8_t> b(dsdt + dsdt_aml.size());
+    // The RSDT lists the FADT, then the platform's optional tables.
+    const uint32_t entries = 1 + (platform.hpet ? 1 : 0);
+    const uint32_t rsdt_size = 36 + 4 * entries;
+    constexpr uint32_t facs = 0, rsdt = align16(facs + FACS_SIZE);
+    const uint32_t fadt = align16(rsdt + rsdt_size), dsdt = align16(fadt + FADT_SIZE);
+    const uint32_t hpet = align16(dsdt + uint32_t(dsdt_aml.size()));
+    std::vector<uint8_t> b(platform.hpet ? hpet + HPET_SIZE : dsdt + dsdt_aml.size());
     Writer w(b);
 
     w.bytes(facs, {reinterpret_cast<const uint8_t*>("FACS"), 4});
     w.put(facs + 4, FACS_SIZE, 4);
     w.put(facs + 32, 1, 1);  // version (ACPI 2.0)
 
-    w.header(rsdt, "RSDT", RSDT_SIZE, 1);
+    w.header(rsdt, "RSDT", rsdt_size, 1);
     w.pointer(rsdt + 36, base + fadt, 4);
-    w.seal(rsdt, RSDT_SIZE, rsdt + 9);
+    if (platform.hpet) w.pointer(rsdt + 40, base + hpet, 4);
+    w.seal(rsdt, rsdt_size, rsdt + 9);
 
     w.header(fadt, "FACP", FADT_SIZE, 3);
     w.pointer(fadt + F_FIRMWARE_CTRL, base + facs, 4);
@@ -118,9 +129,24 @@ AcpiTables build_acpi(uint32_t base) {
     w.pointer(fadt + F_X_DSDT, base + dsdt, 8);
     w.gas_io(fadt + F_X_PM1A_EVT_BLK, AcpiPm::EVT_PORT, 8 * AcpiPm::EVT_LEN);
     w.gas_io(fadt + F_X_PM1A_CNT_BLK, AcpiPm::CNT_PORT, 8 * AcpiPm::CNT_LEN);
+    if (platform.pm_timer) {
+        w.put(fadt + F_PM_TMR_BLK, AcpiPm::TMR_PORT, 4);
+        w.put(fadt + F_PM_TMR_LEN, AcpiPm::TMR_LEN, 1);
+        w.gas_io(fadt + F_X_PM_TMR_BLK, AcpiPm::TMR_PORT, 8 * AcpiPm::TMR_LEN);
+    }
     w.seal(fadt, FADT_SIZE, fadt + 9);
 
     w.bytes(dsdt, dsdt_aml);
+
+    if (platform.hpet) {  // IA-PC HPET specification 1.0a, table 3
+        w.header(hpet, "HPET", HPET_SIZE, 1);
+        w.put(hpet + 36, devices::Hpet::CAPABILITIES, 4);  // event timer block ID
+        w.gas(hpet + 40, GAS_SYSTEM_MEMORY, devices::Hpet::BASE, 64);
+        w.put(hpet + 52, 0, 1);  // HPET number
+        w.put(hpet + 53, HPET_MIN_TICK, 2);
+        w.put(hpet + 55, 0, 1);  // no page protection
+        w.seal(hpet, HPET_SIZE, hpet + 9);
+    }
     return {std::move(b), base + rsdt, std::move(w.pointers), std::move(w.checksums)};
 }
 

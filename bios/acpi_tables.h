@@ -5,7 +5,8 @@
 // IAPC_BOOT_ARCH in any FADT no longer than the revision 2 layout, and Linux honours RESET_REG
 // only from revision 2 on. Both the 32-bit and the X_ (GAS) forms of each address are filled,
 // with equal values. It describes: SCI on IRQ 9, SMI_CMD = 0 (always in ACPI mode), the PM1a
-// blocks of devices/acpi_pm.h, no PM timer and no GPE block, no C2/C3, IAPC_BOOT_ARCH =
+// blocks of devices/acpi_pm.h, the PM timer (24-bit, TMR_VAL_EXT clear) where the platform has it,
+// no GPE block, no C2/C3, IAPC_BOOT_ARCH =
 // LEGACY_DEVICES | 8042, CENTURY = 0x32, no fixed power or sleep button, FIX_RTC (no RTC wake
 // status), and RESET_REG = I/O port 0xCF9 written with 0x06 (PIIX3 reset control).
 #pragma once
@@ -43,9 +44,16 @@ struct AcpiTables {
     std::vector<AcpiChecksum> checksums;
 };
 
+// What the tables describe beyond the i440FX PC every CPU model gets: the timers of the
+// APIC-era chipset (the max model's). The pentium2 machine's tables stay as they always were.
+struct AcpiPlatform {
+    bool pm_timer = false;
+    bool hpet = false;  // an HPET table for devices/hpet.h's block
+};
+
 // Builds the tables for guest address `base`, which must be 64-byte aligned (the FACS comes
 // first). Every pointer inside is absolute.
-AcpiTables build_acpi(uint32_t base);
+AcpiTables build_acpi(uint32_t base, const AcpiPlatform& platform = {});
 
 // The RSDP for an RSDT at `rsdt_addr`; the caller places it 16-byte aligned in E0000-FFFFF.
 std::vector<uint8_t> rsdp(uint32_t rsdt_addr);

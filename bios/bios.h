@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bios/acpi_tables.h"
 #include "bios/bda.h"
 #include "bios/e820.h"
 #include "bios/el_torito.h"
@@ -63,6 +64,7 @@ using TextMirror = std::function<void(uint8_t)>;
 
 struct BiosConfig {
     uint64_t ram_bytes = 0;
+    AcpiPlatform acpi;  // what the ACPI tables describe beyond the plain PC
     Drives drives;
     // Boot devices tried first: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped
     // and the ones left out follow in the default order (bios/boot.cpp).

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "bios/acpi_tables.h"
 #include "devices/fw_cfg.h"
 
 namespace jitpc::bios {
@@ -16,6 +17,7 @@ struct FwCfgFacts {
     bool ide_present[4];     // IDE slots 0-3 (primary master, slave, secondary master, slave)
     bool ide_cdrom[4];
     uint16_t console_port;   // where SeaBIOS's own console goes (COM1)
+    AcpiPlatform acpi;
 };
 
 void fill_fw_cfg(devices::FwCfg& fw, const FwCfgFacts& facts);

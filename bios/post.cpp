@@ -4,6 +4,7 @@
 #include "bios/acpi_tables.h"
 #include "bios/bda.h"
 #include "bios/bios.h"
+#include "devices/hpet.h"
 
 namespace jitpc::bios {
 
@@ -36,6 +37,7 @@ void Bios::build_memory_map() {
     e820_.add(ROM_BASE, ROM_SIZE, e820::RESERVED);
     e820_.add(acpi_base_, ACPI_AREA_SIZE, e820::RESERVED);
     e820_.add(FOUR_GIB - ROM_SIZE, ROM_SIZE, e820::RESERVED);
+    if (cfg_.acpi.hpet) e820_.add(devices::Hpet::BASE, devices::Hpet::REG_SPACE, e820::RESERVED);
 }
 
 // The IBM AT data area: COM ports, equipment, memory, keyboard buffer and the 80x25 colour text
@@ -92,7 +94,7 @@ void Bios::end_cd_boot(RealModeCall& call) {
 // The tables go to the reserved block at the top of RAM; the RSDP into its ROM slot (both ROM
 // copies, so the F-segment and the alias below 4 GiB agree).
 void Bios::install_acpi() {
-    const AcpiTables t = build_acpi(acpi_base_);
+    const AcpiTables t = build_acpi(acpi_base_, cfg_.acpi);
     if (t.bytes.size() > ACPI_AREA_SIZE) throw std::logic_error("ACPI tables outgrew their block");
     mem_.write_bytes(acpi_base_, t.bytes.data(), t.bytes.size());
     const std::vector<uint8_t> r = rsdp(t.rsdt);

@@ -4,6 +4,10 @@
 
 namespace jitpc::devices {
 
+AcpiPm::AcpiPm(Clock& clock, Wiring wiring) : clock_(clock), wiring_(std::move(wiring)) {
+    timer_ = clock_.add_timer([this](uint64_t now) { timer_overflow(now); });
+}
+
 uint32_t AcpiPm::port_read(uint16_t port, unsigned size) {
     uint32_t v = 0;
     for (unsigned i = 0; i < size; ++i) {
@@ -30,11 +34,20 @@ void AcpiPm::port_write(uint16_t port, unsigned size, uint32_t value) {
 }
 
 uint16_t AcpiPm::read_reg(unsigned reg) const {
+    const uint32_t tmr = uint32_t(timer_count()) & ((1u << TIMER_BITS) - 1);
     switch (reg) {
-    case STS: return sts_;
+    case STS: return status();
     case EN: return en_;
-    default: return uint16_t(CNT_SCI_EN | (slp_typ_ << CNT_SLP_TYP_SHIFT));
+    case CNT: return uint16_t(CNT_SCI_EN | (slp_typ_ << CNT_SLP_TYP_SHIFT));
+    case TMR_LO: return uint16_t(tmr);
+    case TMR_HI: return uint16_t(tmr >> 16);
+    default: return 0xFFFF;
     }
+}
+
+uint16_t AcpiPm::status() const {
+    const bool tmr = (timer_count() >> (TIMER_BITS - 1)) != tmr_epoch_;
+    return uint16_t(sts_ | (tmr ? STS_TMR : 0));
 }
 
 void AcpiPm::write_reg(unsigned reg, uint16_t value, uint16_t mask) {
@@ -42,14 +55,16 @@ void AcpiPm::write_reg(unsigned reg, uint16_t value, uint16_t mask) {
     switch (reg) {
     case STS:
         sts_ &= uint16_t(~value);  // write 1 to clear
+        if (value & STS_TMR) tmr_epoch_ = timer_count() >> (TIMER_BITS - 1);
         break;
     case EN:
         en_ = uint16_t((en_ & ~(mask & EN_WRITABLE)) | (value & EN_WRITABLE));
         break;
-    default:
+    case CNT:
         if (mask & CNT_SLP_TYP) slp_typ_ = (value & CNT_SLP_TYP) >> CNT_SLP_TYP_SHIFT;
         if (value & CNT_SLP_EN) sleep(slp_typ_);  // SLP_EN itself is write-only
         break;
+    default: break;  // PM_TMR is read-only
     }
     update_sci();
 }
@@ -64,11 +79,20 @@ void AcpiPm::sleep(unsigned type) {
     sts_ |= STS_WAK;
 }
 
+// The SCI follows the status bits; while TMR_EN is set and TMR_STS clear, the clock is armed
+// for the tick at which bit 23 of the count next changes.
 void AcpiPm::update_sci() {
-    const bool level = (sts_ & en_) != 0;
+    const uint16_t sts = status();
+    if ((en_ & EN_TMR) && !(sts & STS_TMR))
+        clock_.arm(timer_, unscale((tmr_epoch_ + 1) << (TIMER_BITS - 1), TIMER_HZ, TICKS_PER_SECOND));
+    else
+        clock_.disarm(timer_);
+    const bool level = (sts & en_) != 0;
     if (level == sci_level_) return;
     sci_level_ = level;
     wiring_.sci(level);
 }
+
+void AcpiPm::timer_overflow(uint64_t) { update_sci(); }
 
 }  // namespace jitpc::devices

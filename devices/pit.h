@@ -36,7 +36,7 @@ public:
     // PIT input clock per tick: 1,193,181.8 Hz against the 1 GHz virtual clock.
     static constexpr uint64_t CLOCK_NUM = 3579545, CLOCK_DEN = 3'000'000'000;
 
-    Pit(Clock& clock, IrqLine irq0);
+    Pit(Clock& clock, IrqLine irq0);  // irq0: OUT0, ISA IRQ 0
     void claim(IoBus& bus);
 
     uint32_t port_read(uint16_t port, unsigned size) override;

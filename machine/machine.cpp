@@ -14,6 +14,7 @@
 #include "bios/multiboot.h"
 #include "cpu/decode.h"
 #include "cpu/print.h"
+#include "logging/log.h"
 
 namespace jitpc::machine {
 
@@ -35,14 +36,25 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 
 // Devices are members constructed in declaration order, which is also the order their timers
 // are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
-// the local APIC timer, the host input poll (the i8042 and the PCI functions have no timers).
+// the local APIC timer, the ACPI PM timer's overflow, the HPET's three comparators, the host
+// input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
     : mem(cfg.ram_bytes), cpu(mem, bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
       pic([this](bool level) {
           lapic.set_lint(0, level);
           ioapic.set_irq(0, level);
       }),
-      pit(clock, isa_irq(0)), rtc(clock, isa_irq(8), cfg.rtc_base),
+      pit(clock,
+          [this](bool level) {
+              irq0_.device = level;
+              drive_legacy_irqs();
+          }),
+      rtc(clock,
+          [this](bool level) {
+              irq8_.device = level;
+              drive_legacy_irqs();
+          },
+          cfg.rtc_base),
       com1(clock, isa_irq(4), serial_sink(cfg.serial[0])), com2(clock, isa_irq(3), serial_sink(cfg.serial[1])),
       lapic(clock, cfg.cpu_model->has(cpu::Feature::APIC),
             devices::LocalApic::Wiring{[this](bool level) { cpu.set_intr(level); }, [this] { return pic.ack(); },
@@ -57,8 +69,13 @@ Machine::Machine(const Config& cfg)
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
       pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
-      acpi_pm(devices::AcpiPm::Wiring{isa_irq(devices::AcpiPm::SCI_IRQ),
+      acpi_pm(clock, devices::AcpiPm::Wiring{isa_irq(devices::AcpiPm::SCI_IRQ),
                                       [this] { power_off(); }}),
+      hpet(clock, devices::Hpet::Wiring{[this](unsigned gsi, bool level) { hpet_gsi(gsi, level); },
+                                        [this] {
+                                            hpet_legacy_ = hpet.legacy_replacement();
+                                            drive_legacy_irqs();
+                                        }}),
       fw_cfg(mem), drives(open_drives(cfg)),
       ide_primary(0x1F0, 0x3F6, isa_irq(14),
                   {drives.ide[0].get(), drives.ide_cdrom[0]},
@@ -81,6 +98,7 @@ Machine::Machine(const Config& cfg)
         mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
         mem.map_mmio(devices::IoApic::BASE, devices::IoApic::MMIO_SIZE, &ioapic);
     }
+    if (acpi_platform().hpet) mem.map_mmio(devices::Hpet::BASE, devices::Hpet::MMIO_SIZE, &hpet);
     pic.claim(bus);
     pit.claim(bus);
     io_delay_.claim(bus);
@@ -103,7 +121,7 @@ Machine::Machine(const Config& cfg)
     bus.claim(0x170, 8, &ide_secondary);
     bus.claim(0x376, 1, &ide_secondary);
     fill_cmos();
-    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8};
+    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8, acpi_platform()};
     for (int i = 0; i < 4; ++i) {
         facts.ide_present[i] = drives.ide[i] != nullptr;
         facts.ide_cdrom[i] = drives.ide_cdrom[i];
@@ -195,6 +213,7 @@ void Machine::start_firmware() {
     const bool multiboot = !cfg_.kernel_path.empty() && bios::is_multiboot(cfg_.kernel_path);
     bios::BiosConfig bc;
     bc.ram_bytes = cfg_.ram_bytes;
+    bc.acpi = acpi_platform();
     bc.boot_order = cfg_.boot_order;
     bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append, multiboot};
     // Without a screen (-nographic), teletype output also goes where COM1's output goes.
@@ -219,6 +238,33 @@ void Machine::start_firmware() {
     for (unsigned i = 1; i < devices::I440fx::PAM_COUNT; ++i)
         host_bridge.config_write(devices::I440fx::PAM0 + i, 1, devices::I440fx::PAM_RAM_PAIR);
     bios::load_multiboot(mem, cpu, cfg_.kernel_path, cfg_.append, cfg_.initrd_path);
+}
+
+// The APIC-era chipset's timers come with the CPU models that have a local APIC (max); the
+// pentium2 machine stays the PC it always was.
+bios::AcpiPlatform Machine::acpi_platform() const {
+    return {.pm_timer = lapic.present(), .hpet = lapic.present()};
+}
+
+// The HPET's interrupts as GSIs: 2 is ISA IRQ 0 (the MADT's override) and 8 is IRQ 8, the
+// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins, not there yet.
+void Machine::hpet_gsi(unsigned gsi, bool level) {
+    if (gsi == 2) irq0_.hpet = level;
+    else if (gsi == 8) irq8_.hpet = level;
+    else ioapic.set_irq(gsi, level);  // GSIs 20-23, the HPET's non-legacy routes
+    drive_legacy_irqs();
+}
+
+// IRQ 0 and IRQ 8 come from the PIT and the RTC, or from HPET timers 0 and 1 under legacy
+// replacement; either way they reach the 8259 and the I/O APIC (IRQ 0 at pin 2, the MADT's
+// override).
+void Machine::drive_legacy_irqs() {
+    const bool irq0 = hpet_legacy_ ? irq0_.hpet : irq0_.device;
+    const bool irq8 = hpet_legacy_ ? irq8_.hpet : irq8_.device;
+    pic.set_irq(0, irq0);
+    ioapic.set_irq(2, irq0);
+    pic.set_irq(8, irq8);
+    ioapic.set_irq(8, irq8);
 }
 
 // What a PC BIOS leaves in CMOS NVRAM for the RAM size and floppy drives (the standard AT layout, as Linux's
@@ -369,6 +415,7 @@ int Machine::run() {
             cpu.reset();
             lapic.reset();
             ioapic.reset();
+            hpet.reset();
             continue;
         }
         if (init_pending_) {

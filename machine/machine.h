@@ -14,6 +14,7 @@
 #include "devices/ata.h"
 #include "devices/debug_ports.h"
 #include "devices/fw_cfg.h"
+#include "devices/hpet.h"
 #include "devices/i440fx.h"
 #include "devices/i8042.h"
 #include "devices/io_apic.h"
@@ -111,6 +112,7 @@ public:
     devices::Piix3Ide ide_function;
     devices::VgaText vga;
     devices::AcpiPm acpi_pm;
+    devices::Hpet hpet;  // mapped on models with an APIC only
     devices::FwCfg fw_cfg;
     // The images of IDE slots 0-3 and floppy drives A and B; opened before the channels and
     // the BIOS that use them (member order).
@@ -133,6 +135,9 @@ private:
     void start_firmware();
     void power_off();
     void fill_cmos();
+    bios::AcpiPlatform acpi_platform() const;
+    void hpet_gsi(unsigned gsi, bool level);
+    void drive_legacy_irqs();
     void poll_input(uint64_t now);
     void dump_hang(const char* why, std::FILE* out);
     void end_display();
@@ -152,6 +157,13 @@ private:
     EventWatch event_watch_;
     IdleWatch idle_watch_;
     cpu::BlockHistory history_;  // recorded only with -dump-on-hang
+    // ISA IRQ 0 and 8 have two sources each: the PIT's OUT0 and the RTC's IRQ, or in HPET
+    // legacy replacement mode the HPET's timers 0 and 1.
+    struct LegacyIrq {
+        bool device = false, hpet = false;
+    };
+    LegacyIrq irq0_, irq8_;
+    bool hpet_legacy_ = false;
 };
 
 }  // namespace jitpc::machine

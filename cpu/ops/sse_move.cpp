@@ -151,7 +151,7 @@ void movdq2q(Cpu& c, const Insn& i) {
     mmx_transition(c);
 }
 // EMMS: TOP = 0 as for any MMX instruction, but every tag empty (SDM Vol. 1, table 9-2).
-void emms(Cpu& c, const Insn& i) {
+void emms(Cpu& c, const Insn&) {
     mmx_guard(c);
     mmx_transition(c);
     c.fpu.ftw = 0xFFFF;

@@ -179,7 +179,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
     // SSE as Linux runs the host child: CR4.OSFXSR and OSXMMEXCPT set, CR0.EM and TS clear.
     c->cr4 |= cpu::cr4::OSFXSR | cpu::cr4::OSXMMEXCPT;
-    std::memcpy(c->sse.xmm, in.xmm.data(), 128);
+    std::memcpy(static_cast<void*>(c->sse.xmm), in.xmm.data(), 128);
     c->sse.mxcsr = in.mxcsr;
     const uint32_t cs_base = mode == Mode::Code16 ? CODE : 0;
     c->rip = CODE_START - cs_base;

@@ -66,11 +66,14 @@ unsigned s5_slp_typ(std::span<const uint8_t> dsdt) {
 }
 
 struct PmFixture {
+    uint64_t ticks = 0;
+    devices::Clock clock{ticks};
     std::vector<bool> sci;
     int power_offs = 0;
-    AcpiPm pm{AcpiPm::Wiring{[this](bool l) { sci.push_back(l); }, [this] { ++power_offs; }}};
+    AcpiPm pm{clock, AcpiPm::Wiring{[this](bool l) { sci.push_back(l); }, [this] { ++power_offs; }}};
     uint16_t sts() { return uint16_t(pm.port_read(AcpiPm::EVT_PORT, 2)); }
     uint16_t cnt() { return uint16_t(pm.port_read(AcpiPm::CNT_PORT, 2)); }
+    uint32_t tmr() { return pm.port_read(AcpiPm::TMR_PORT, 4); }
 };
 
 }  // namespace
@@ -128,6 +131,19 @@ TEST_CASE("ACPI: FADT fields Linux acts on") {
     CHECK(t.get(f + 152, 8) == AcpiPm::EVT_PORT);
     CHECK(t.get(f + 172, 4) == 0x00001001);  // I/O, 16 bits
     CHECK(t.get(f + 176, 8) == AcpiPm::CNT_PORT);
+    CHECK(t.get(f + 208, 12) == 0);  // no X_PM_TMR_BLK either
+}
+
+TEST_CASE("ACPI: with the PM timer the FADT points at it, 32 bits wide, TMR_VAL_EXT clear") {
+    const bios::AcpiTables tables = bios::build_acpi(BASE, {.pm_timer = true});
+    Tables t{tables};
+    const uint32_t f = t.fadt();
+    CHECK(bios::acpi_sum(t.table(f)) == 0);
+    CHECK(t.get(f + 76, 4) == AcpiPm::TMR_PORT);
+    CHECK(t.get(f + 91, 1) == 4);
+    CHECK(t.get(f + 208, 4) == 0x00002001);  // I/O, 32 bits
+    CHECK(t.get(f + 212, 8) == AcpiPm::TMR_PORT);
+    CHECK((t.get(f + 112, 4) & (1u << 8)) == 0);  // a 24-bit timer
 }
 
 TEST_CASE("ACPI: the DSDT has _S5_ and the PCI root bridge and ISA devices") {
@@ -175,11 +191,74 @@ TEST_CASE("ACPI PM: another sleep type stays awake and sets WAK_STS, cleared by 
     CHECK(f.sts() == 0);
 }
 
-TEST_CASE("ACPI PM: PM1_EN keeps its defined bits; the SCI never fires without fixed events") {
+TEST_CASE("ACPI PM: PM1_EN keeps its defined bits; the SCI stays low with no status bit set") {
     PmFixture f;
     f.pm.port_write(AcpiPm::EVT_PORT, 4, 0xFFFF0000u);  // dword: STS (nothing set) and EN
     CHECK(f.pm.port_read(AcpiPm::EVT_PORT, 4) == uint32_t(AcpiPm::EN_WRITABLE) << 16);
     f.pm.port_write(AcpiPm::CNT_PORT, 2, (2u << 10) | (1u << 13));  // WAK_STS, not enabled
     CHECK(f.sci.empty());
     CHECK(f.pm.port_read(AcpiPm::CNT_PORT, 4) == 0xFFFF0000u + ((2u << 10) | 1));
+}
+
+TEST_CASE("ACPI PM timer: 24 bits at 3.579545 MHz of the virtual clock, read-only") {
+    PmFixture f;
+    CHECK(f.tmr() == 0);
+    f.ticks = 1'000'000'000;  // one second
+    CHECK(f.tmr() == 3'579'545);
+    f.ticks = 279;  // the count's first step falls at 279.37 ns
+    CHECK(f.tmr() == 0);
+    f.ticks = 280;
+    CHECK(f.tmr() == 1);
+    f.ticks = devices::unscale(1u << 24, AcpiPm::TIMER_HZ, devices::TICKS_PER_SECOND);
+    CHECK(f.tmr() == 0);  // wrapped
+    f.ticks -= 1;
+    CHECK(f.tmr() == 0xFFFFFF);
+    const uint32_t v = f.tmr();
+    CHECK(f.pm.port_read(AcpiPm::TMR_PORT + 2, 1) == (v >> 16 & 0xFF));
+    CHECK(f.pm.port_read(AcpiPm::TMR_PORT + 3, 1) == 0);
+    f.pm.port_write(AcpiPm::TMR_PORT, 4, 0);
+    CHECK(f.tmr() == v);
+}
+
+TEST_CASE("ACPI PM timer: TMR_STS sets when bit 23 changes; with TMR_EN it raises the SCI") {
+    PmFixture f;
+    const uint64_t flip = devices::unscale(1u << 23, AcpiPm::TIMER_HZ, devices::TICKS_PER_SECOND);
+    f.ticks = flip - 1;
+    CHECK((f.sts() & AcpiPm::STS_TMR) == 0);
+    f.ticks = flip;
+    CHECK((f.sts() & AcpiPm::STS_TMR) != 0);
+    f.pm.port_write(AcpiPm::EVT_PORT, 2, AcpiPm::STS_TMR);  // write 1 to clear
+    CHECK((f.sts() & AcpiPm::STS_TMR) == 0);
+    CHECK(f.clock.next_due() == devices::Clock::NEVER);  // nobody listens: nothing armed
+    f.pm.port_write(AcpiPm::EVT_PORT + 2, 2, AcpiPm::EN_TMR);
+    const uint64_t next = devices::unscale(2u << 23, AcpiPm::TIMER_HZ, devices::TICKS_PER_SECOND);
+    CHECK(f.clock.next_due() == next);
+    f.ticks = next;
+    f.clock.fire_due(next);
+    REQUIRE(f.sci.size() == 1);
+    CHECK(f.sci[0]);
+    f.pm.port_write(AcpiPm::EVT_PORT, 2, AcpiPm::STS_TMR);
+    REQUIRE(f.sci.size() == 2);
+    CHECK(!f.sci[1]);
+    CHECK(f.clock.next_due() == devices::unscale(3u << 23, AcpiPm::TIMER_HZ, devices::TICKS_PER_SECOND));
+}
+
+TEST_CASE("ACPI: with the HPET the RSDT lists its table: block ID, base address, minimum tick") {
+    const bios::AcpiTables tables = bios::build_acpi(BASE, {.pm_timer = true, .hpet = true});
+    Tables t{tables};
+    CHECK(t.get(t.t.rsdt + 4, 4) == 44);  // FADT and HPET
+    CHECK(bios::acpi_sum(t.table(t.t.rsdt)) == 0);
+    CHECK(t.sig(t.fadt()) == "FACP");
+    const uint32_t h = uint32_t(t.get(t.t.rsdt + 40, 4));
+    REQUIRE(t.sig(h) == "HPET");
+    CHECK(t.get(h + 4, 4) == 56);
+    CHECK(bios::acpi_sum(t.table(h)) == 0);
+    CHECK(t.get(h + 36, 4) == 0x8086A201u);  // GCAP_ID's low half
+    CHECK(t.get(h + 40, 1) == 0);             // system memory
+    CHECK(t.get(h + 44, 8) == 0xFED00000u);
+    CHECK(t.get(h + 52, 1) == 0);
+    CHECK(t.get(h + 53, 2) == 128);
+    // Every pointer the loader patches is listed (FACS and DSDT in the FADT twice each, FADT
+    // and HPET in the RSDT).
+    CHECK(t.t.pointers.size() == 6);
 }
