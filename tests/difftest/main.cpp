@@ -30,7 +30,7 @@
 //                                      | flat), LZCNT/TZCNT/POPCNT (host extensions), unmasked x87
 //                                      | exceptions (FLDCW loads masked control words only), INT
 //                                      | 0x80 (a syscall), LAR/LSL/VERR/VERW on GDT selectors
-//   not comparable (kNotComparable)    | CPUID, RDTSC, SYSENTER/SYSEXIT, SGDT/SIDT/SLDT/SMSW/STR
+//   not comparable (kNotComparable)    | CPUID, RDTSC, XGETBV, SYSENTER/SYSEXIT, SGDT/SIDT/SLDT/SMSW/STR
 //                                      | (UMIP), x87 transcendentals (F2XM1 FSIN FCOS FSINCOS
 //                                      | FPTAN FPATAN FYL2X FYL2XP1: jitpc's software algorithm is
 //                                      | not the host's microcode, by design)
@@ -84,6 +84,7 @@ namespace {
 const std::map<std::string, const char*> kNotComparable = {
     {"cpuid", "host and emulated CPU identify differently"},
     {"rdtsc", "time stamps differ"},
+    {"xgetbv", "the host's XCR0 enables AVX state, jitpc's x87 and SSE only"},
     {"sysenter", "the AMD host raises #UD in compatibility mode; a P6 raises #GP with no MSRs"},
     {"sysexit", "privileged; differs like SYSENTER on the AMD host"},
     {"sgdt", "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"},
