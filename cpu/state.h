@@ -76,7 +76,7 @@ constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 
 namespace cr4 {
 constexpr uint32_t VME = 1u << 0, PVI = 1u << 1, TSD = 1u << 2, DE = 1u << 3, PSE = 1u << 4,
                    PAE = 1u << 5, PGE = 1u << 7, PCE = 1u << 8, OSFXSR = 1u << 9,
-                   OSXMMEXCPT = 1u << 10;
+                   OSXMMEXCPT = 1u << 10, OSXSAVE = 1u << 18;
 }
 
 // IA32_EFER (MSR 0xC0000080) bits.

@@ -1,8 +1,9 @@
 // max: jitpc's x86-64 model, an Intel family 6 model 15 (Core 2 class) with one core, one thread
 // and no AVX. It advertises only what is implemented exactly; the target (issue 9) adds
-// SSE3 through SSE4.2, CX16, POPCNT, SYSCALL, LM and LAHF_LM
+// CX16, SYSCALL, LM and LAHF_LM
 // as each lands (docs/cpu-models.md keeps the list), and APIC with the local APIC (issue 10).
 #include "cpu/model.h"
+#include "cpu/sse_state.h"
 
 namespace jitpc::cpu::models {
 
@@ -17,8 +18,8 @@ constexpr uint32_t CACHE_DATA = 1, CACHE_CODE = 2, CACHE_UNIFIED = 3, SELF_INIT 
 constexpr uint32_t WAYS8_LINE64 = (7u << 22) | 63;
 
 constexpr CpuidLeaf LEAVES[] = {
-    // Highest basic leaf 7; "GenuineIntel".
-    {0, ANY, {7, 0x756E6547, 0x6C65746E, 0x49656E69}},
+    // Highest basic leaf 0xD; "GenuineIntel".
+    {0, ANY, {0xD, 0x756E6547, 0x6C65746E, 0x49656E69}},
     // Family 6 model 15 stepping 11; EBX: APIC ID 0, one logical processor, CLFLUSH line size
     // 8 quadwords (64 bytes).
     {1, ANY, {0x6FB, 0x00010800, 0, 0}},
@@ -29,6 +30,11 @@ constexpr CpuidLeaf LEAVES[] = {
     {4, 2, {CACHE_UNIFIED | 2u << 5 | SELF_INIT, WAYS8_LINE64, 4095, 0}},    // L2 2 MiB
     // Leaf 7 subleaf 0: no structured extended features, highest subleaf 0.
     {7, 0, {0, 0, 0, 0}},
+    // Leaf 0xD subleaf 0: XCR0 may hold the x87 and SSE components (sse_state.h), whose XSAVE
+    // area, the legacy region and the header, is 576 bytes whatever XCR0 enables; subleaf 1: no
+    // XSAVEOPT, XSAVEC, XGETBV with ECX = 1 or XSAVES. Other subleaves: no such component.
+    {0xD, 0, {uint32_t(xcr0::SUPPORTED), 576, 576, 0}},
+    {0xD, 1, {0, 0, 0, 0}},
     {0x80000000, ANY, {0x80000008, 0, 0, 0}},
     {0x80000001, ANY, {0, 0, 0, 0}},
     // L2: 2048 KiB, 8-way (code 6), 64-byte lines.
@@ -53,7 +59,7 @@ const CpuModel max = {
     .description = "jitpc's x86-64 model, Intel family 6 model 15 (Core 2 class): every feature jitpc implements",
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::PAE, F::CX8, F::APIC, F::SEP, F::MTRR,
                  F::PGE, F::CMOV, F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2, F::SSE3, F::SSSE3,
-                 F::SSE4_1, F::SSE4_2, F::POPCNT, F::NX},
+                 F::SSE4_1, F::SSE4_2, F::POPCNT, F::XSAVE, F::NX},
     .leaves = LEAVES,
     .brand = "jitpc x86-64 CPU (max)",
     .phys_addr_bits = 40,

@@ -16,8 +16,12 @@
 namespace jitpc::cpu::ops {
 namespace {
 
+// Leaf 1 ECX bit 27 (OSXSAVE) mirrors CR4.OSXSAVE.
+constexpr uint32_t CPUID1_ECX_OSXSAVE = 1u << 27;
+
 void cpuid_op(Cpu& c, const Insn&) {
-    const CpuidResult r = c.model.cpuid(c.gpr[EAX], c.gpr[ECX]);
+    CpuidResult r = c.model.cpuid(c.gpr[EAX], c.gpr[ECX]);
+    if (uint32_t(c.gpr[EAX]) == 1 && (c.cr4 & cr4::OSXSAVE)) r.ecx |= CPUID1_ECX_OSXSAVE;
     c.gpr[EAX] = r.eax;
     c.gpr[EBX] = r.ebx;
     c.gpr[ECX] = r.ecx;

@@ -3,12 +3,13 @@
 // the guest's MXCSR (sse_common.h), so rounding, DAZ, FTZ, NaN propagation (the first
 // operand's QNaN, the default NaN) and MIN/MAX's second-operand rule come out as the SDM says.
 // SSE3's HADD/HSUB/ADDSUB and SSE4.1's DPPS/DPPD are built from those host operations; SSE4.1's
-// ROUNDPS/PD/SS/SD are written out.
+// ROUNDPS/PD/SS/SD are written out; RCP/RSQRT follow jitpc's own model (cpu/sse_approx.h).
 #include <array>
 #include <utility>
 
 #include "cpu/ops/sse_common.h"
 #include "cpu/ops/system_parts.h"
+#include "cpu/sse_approx.h"
 
 namespace jitpc::cpu {
 namespace {
@@ -235,6 +236,17 @@ template <bool Double, unsigned NL> void round_op(Cpu& c, const Insn& i) {
 }
 template <Handler H> Handler bind_xxi(const DecodeCtx& ctx, Insn&) { return xmm_rm(ctx) && ctx.is_imm(2) ? H : nullptr; }
 
+// ---- RCPPS/RCPSS/RSQRTPS/RSQRTSS: jitpc's documented approximations (cpu/sse_approx.h) ------
+// Each source lane through F; the scalar forms keep the destination's upper lanes. No MXCSR
+// flag, no exception.
+template <uint32_t (*F)(uint32_t), unsigned NL> void approx(Cpu& c, const Insn& i) {
+    guard(c);
+    const Xmm s = src<NL == 4 ? 16 : 4, true>(c, i);
+    Xmm r = NL == 4 ? s : xreg(c, i.r0);
+    for (unsigned k = 0; k < NL; ++k) set_lane<false>(r, k, F(uint32_t(lane<false>(s, k))));
+    xreg(c, i.r0) = r;
+}
+
 }  // namespace
 
 void register_sse_arith(Binder* t) {
@@ -264,6 +276,10 @@ void register_sse_arith(Binder* t) {
     t[ZYDIS_MNEMONIC_ROUNDPD] = bind_xxi<round_op<true, 2>>;
     t[ZYDIS_MNEMONIC_ROUNDSS] = bind_xxi<round_op<false, 1>>;
     t[ZYDIS_MNEMONIC_ROUNDSD] = bind_xxi<round_op<true, 1>>;
+    t[ZYDIS_MNEMONIC_RCPPS] = bind_xx<approx<sse_approx::rcp, 4>>;
+    t[ZYDIS_MNEMONIC_RCPSS] = bind_xx<approx<sse_approx::rcp, 1>>;
+    t[ZYDIS_MNEMONIC_RSQRTPS] = bind_xx<approx<sse_approx::rsqrt, 4>>;
+    t[ZYDIS_MNEMONIC_RSQRTSS] = bind_xx<approx<sse_approx::rsqrt, 1>>;
 }
 
 }  // namespace jitpc::cpu

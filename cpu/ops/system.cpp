@@ -4,8 +4,9 @@
 //   SGDT/SIDT with 16-bit operand size store the full 32-bit base (as 32-bit operand size).
 //   SLDT/STR/SMSW to a 32-bit register zero-extend (SMSW stores all of CR0).
 //   MOV to CR0 ignores writes to reserved bits and keeps ET = 1.
-//   CR4 accepts TSD, DE, PSE, PGE and PCE, PAE on models that have it, and OSFXSR and
-//   OSXMMEXCPT on models with FXSR; any other bit raises #GP(0).
+//   CR4 accepts TSD, DE, PSE, PGE and PCE, PAE on models that have it, OSFXSR and
+//   OSXMMEXCPT on models with FXSR, and OSXSAVE on models with XSAVE; any other bit raises
+//   #GP(0).
 #include <vector>
 
 #include "cpu/descriptor.h"
@@ -21,7 +22,8 @@ constexpr uint32_t CR4_VALID = cr4::TSD | cr4::DE | cr4::PSE | cr4::PGE | cr4::P
 
 uint32_t cr4_valid(const Cpu& c) {
     return CR4_VALID | (c.has(Feature::PAE) ? cr4::PAE : 0) |
-           (c.has(Feature::FXSR) ? cr4::OSFXSR | cr4::OSXMMEXCPT : 0);
+           (c.has(Feature::FXSR) ? cr4::OSFXSR | cr4::OSXMMEXCPT : 0) |
+           (c.has(Feature::XSAVE) ? cr4::OSXSAVE : 0);
 }
 
 // A CR0/CR4 write after which PAE paging is on loads the PDPTEs when it changes CR0.CD/NW/PG or

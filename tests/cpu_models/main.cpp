@@ -67,6 +67,11 @@ std::string decode(const CpuModel& m, uint32_t leaf, uint32_t sub, const CpuidRe
                "-byte lines, shared by " + std::to_string(((r.eax >> 14) & 0xFFF) + 1) + " thread(s)";
     }
     case 7: return "subleaf 0: highest subleaf " + std::to_string(r.eax) + "; no structured extended features";
+    case 0xD:
+        if (sub == 0)
+            return "subleaf 0: XCR0 bits " + hex(r.eax) + " (x87, SSE), XSAVE area " + std::to_string(r.ebx) +
+                   " bytes (" + std::to_string(r.ecx) + " at most)";
+        return "subleaf 1: " + std::string(r.eax ? "XSAVE extensions " + hex(r.eax) : "no XSAVEOPT, XSAVEC, XGETBV ECX=1 or XSAVES");
     case EXTENDED: return "highest extended leaf " + hex(r.eax);
     case EXTENDED | 1:
         return "EDX: " + flags_in(m, leaf, CpuidReg::EDX) + "; ECX: " + flags_in(m, leaf, CpuidReg::ECX);
@@ -95,6 +100,9 @@ void leaves(const CpuModel& m, uint32_t first, uint32_t last) {
             uint32_t sub = 0;
             do row(m, 4, sub, true);
             while (m.cpuid(4, sub++).eax & 0x1F);
+        } else if (leaf == 0xD) {
+            row(m, leaf, 0, true);
+            row(m, leaf, 1, true);
         } else {
             row(m, leaf, 0, leaf == 7);
         }
@@ -184,6 +192,7 @@ int main() {
         "follows the P6's. Every model decodes the P6's encodings where later extensions reuse them\n"
         "(Zydis's MPX, CET, LZCNT, TZCNT, CLDEMOTE and WBNOINVD modes are off: F3 0F BC is BSF,\n"
         "0F 1C/1E are hint NOPs). MONITOR and MWAIT (CPUID.1:ECX bit 3) are advertised by no model\n"
-        "and raise #UD, as do AMD's SSE4A and every AVX encoding.\n");
+        "and raise #UD, as do AMD's SSE4A and every AVX encoding. On a model with XSAVE, leaf 1's ECX\n"
+        "bit 27 (OSXSAVE) reads as CR4.OSXSAVE; the tables show it clear.\n");
     for (const CpuModel* m : all_models()) model(*m);
 }

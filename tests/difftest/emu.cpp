@@ -177,8 +177,10 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     mem.write_bytes(RING0_STACK_TOP - sizeof blank.frame, blank.frame.data(), sizeof blank.frame);
     for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
-    // SSE as Linux runs the host child: CR4.OSFXSR and OSXMMEXCPT set, CR0.EM and TS clear.
-    c->cr4 |= cpu::cr4::OSFXSR | cpu::cr4::OSXMMEXCPT;
+    // SSE as Linux runs the host child: CR4.OSFXSR, OSXMMEXCPT and OSXSAVE set (XCR0: the x87
+    // and SSE components), CR0.EM and TS clear.
+    c->cr4 |= cpu::cr4::OSFXSR | cpu::cr4::OSXMMEXCPT | cpu::cr4::OSXSAVE;
+    c->sse.xcr0 = cpu::xcr0::SUPPORTED;
     std::memcpy(static_cast<void*>(c->sse.xmm), in.xmm.data(), 128);
     c->sse.mxcsr = in.mxcsr;
     const uint32_t cs_base = mode == Mode::Code16 ? CODE : 0;

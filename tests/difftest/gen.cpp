@@ -840,22 +840,39 @@ void Encoder::sse() {
     };
     if (op_ == "LDMXCSR") {
         store32(pre_, 0, csr());
-    } else if (op_ == "FXSAVE" || op_ == "FXRSTOR") {
-        // An x87 register in use, so the abridged tag word has a bit set; then (FXSAVE) clear
-        // what the host stores differently: FOP, FIP, FCS, FDP, FDS (AMD stores them only with
-        // an exception pending) and MXCSR_MASK.
+    } else if (op_ == "FXSAVE" || op_ == "FXRSTOR" || op_ == "XSAVE" || op_ == "XRSTOR") {
+        // An x87 register in use, so the abridged tag word has a bit set; then (FXSAVE, XSAVE)
+        // clear what the host stores differently: FOP, FIP, FCS, FDP, FDS (AMD stores them only
+        // with an exception pending) and MXCSR_MASK. XSAVE/XRSTOR request the x87 and SSE
+        // components in any combination (the host's XCR0 also has AVX, jitpc's has not).
+        const bool fx = op_[0] == 'F', save = op_.find("SAVE") != std::string::npos;
+        seg_ok_ = false;  // the image is edited through DS: no segment override on the op
+        if (!fx) {
+            setup_mov32(0, below(4));  // EAX
+            setup_mov32(2, 0);         // EDX
+        }
         pre_.insert(pre_.end(), {0xDB, 0xE3, 0xDD, 0x83});  // fninit; fld qword [ebx+disp32]
-        imm32_to(pre_, sse_disp_ + 0x200);
-        std::vector<uint8_t>& fix = op_ == "FXSAVE" ? post_ : pre_;
-        if (op_ == "FXRSTOR") {  // fxsave the image first, then edit it
-            pre_.insert(pre_.end(), {0x0F, 0xAE, 0x83});
+        imm32_to(pre_, sse_disp_ + (fx ? 0x200 : 0x240));
+        std::vector<uint8_t>& fix = save ? post_ : pre_;
+        if (!save) {  // save the image first (all components), then edit it
+            if (fx) {
+                pre_.insert(pre_.end(), {0x0F, 0xAE, 0x83});
+            } else {
+                pre_.insert(pre_.end(), {0xB8, 3, 0, 0, 0, 0x0F, 0xAE, 0xA3});  // mov eax, 3; xsave
+            }
             imm32_to(pre_, sse_disp_);
+            if (!fx) {
+                // XSTATE_BV within XCR0; XCOMP_BV and the next quadword zero, now and then not (#GP).
+                store32(pre_, 512, below(4));
+                for (uint32_t at = 516; at < 536; at += 4) store32(pre_, at, below(16) ? 0 : rand32());
+                pre_.insert(pre_.end(), {0xB8, uint8_t(below(4)), 0, 0, 0});  // mov eax, RFBM
+            }
         }
         fix.insert(fix.end(), {0x66, 0xC7, 0x83});  // mov word [ebx+disp+6], 0
         imm32_to(fix, sse_disp_ + 6);
         fix.insert(fix.end(), {0, 0});
         for (uint32_t at : {8u, 12u, 16u, 20u, 28u}) store32(fix, at, 0);
-        if (op_ == "FXRSTOR") {
+        if (!save) {
             store32(pre_, 24, csr());
             for (unsigned k = 0; k < 3; ++k) store32(pre_, 160 + 4 * below(32), rand32());
         }

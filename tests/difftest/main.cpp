@@ -27,10 +27,12 @@
 //                                      | LSS only where DS/ES/SS hold LDT selectors, LFS/LGS
 //                                      | everywhere: the host's FS/GS are restored after a case),
 //                                      | memory outside the two pages (no host #PF: jitpc's RAM is
-//                                      | flat), LZCNT/TZCNT/POPCNT (host extensions), unmasked x87
+//                                      | flat), LZCNT/TZCNT (host extensions), unmasked x87
 //                                      | exceptions (FLDCW loads masked control words only), INT
 //                                      | 0x80 (a syscall), LAR/LSL/VERR/VERW on GDT selectors
-//   not comparable (kNotComparable)    | CPUID, RDTSC, SYSENTER/SYSEXIT, SGDT/SIDT/SLDT/SMSW/STR
+//   not comparable (kNotComparable)    | CPUID, RDTSC, XGETBV, RCP/RSQRT (vendor tables: checked
+//                                      | against jitpc's by sse_approx_test), SYSENTER/SYSEXIT,
+//                                      | SGDT/SIDT/SLDT/SMSW/STR
 //                                      | (UMIP), x87 transcendentals (F2XM1 FSIN FCOS FSINCOS
 //                                      | FPTAN FPATAN FYL2X FYL2XP1: jitpc's software algorithm is
 //                                      | not the host's microcode, by design)
@@ -84,6 +86,10 @@ namespace {
 const std::map<std::string, const char*> kNotComparable = {
     {"cpuid", "host and emulated CPU identify differently"},
     {"rdtsc", "time stamps differ"},
+    {"xgetbv", "the host's XCR0 enables AVX state, jitpc's x87 and SSE only"},
+    {"rcpps", "vendor-dependent approximation: the unit test sse_approx_test checks jitpc's model "
+              "(cpu/sse_approx.h) against exact values and the instructions against the model"},
+    {"rcpss", "as RCPPS"}, {"rsqrtps", "as RCPPS"}, {"rsqrtss", "as RCPPS"},
     {"sysenter", "the AMD host raises #UD in compatibility mode; a P6 raises #GP with no MSRs"},
     {"sysexit", "privileged; differs like SYSENTER on the AMD host"},
     {"sgdt", "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"},

@@ -47,6 +47,8 @@ const std::vector<SseForm>& sse_forms() {
             {"CVTTSD2SI", 0xF2, 0x2C, S::RX, 8, false}, {"CVTSD2SI", 0xF2, 0x2D, S::RX, 8, false},
             {"FXSAVE", 0, 0xAE, S::M, 0, true, MEM_ONLY, 0}, {"FXRSTOR", 0, 0xAE, S::M, 0, true, MEM_ONLY, 1},
             {"LDMXCSR", 0, 0xAE, S::M, 4, false, MEM_ONLY, 2}, {"STMXCSR", 0, 0xAE, S::M, 4, false, MEM_ONLY, 3},
+            {"XSAVE", 0, 0xAE, S::M, 0, true, MEM_ONLY, 4}, {"XRSTOR", 0, 0xAE, S::M, 0, true, MEM_ONLY, 5},
+            {"XSETBV", 0, 0x01, S::NONE, 0, false, REG_ONLY, 0xD1},  // privileged: #GP(0) at CPL 3
             {"CLFLUSH", 0, 0xAE, S::M, 1, false, MEM_ONLY, 7},
             {"LFENCE", 0, 0xAE, S::NONE, 0, false, REG_ONLY, 0xE8},
             {"MFENCE", 0, 0xAE, S::NONE, 0, false, REG_ONLY, 0xF0},

@@ -4,9 +4,14 @@
 ; unmasked divide by zero (#XM, destination unchanged; #UD with CR4.OSXMMEXCPT clear); an exact
 ; tiny product, which raises underflow only when it is unmasked (and then no inexact); the
 ; FXSAVE image field by field and an FXRSTOR of an edited one; FXSAVE off a 16-byte boundary;
-; MMX registers aliasing the x87 ones, EMMS, and MMX's #UD/#NM/#MF.
+; MMX registers aliasing the x87 ones, EMMS, and MMX's #UD/#NM/#MF; one known result each of
+; SSE3, SSSE3, SSE4.1, SSE4.2, CRC32 (CRC-32C's check value), POPCNT and FISTTP (CRC32 and
+; POPCNT need no CR4.OSFXSR); XSAVE: #UD with CR4.OSXSAVE clear, CPUID's OSXSAVE bit following
+; CR4, XGETBV/XSETBV and XCR0's #GP rules, the XSAVE image (legacy region, XSTATE_BV, what it
+; leaves alone), XRSTOR initialising a component whose XSTATE_BV bit is clear and refusing a
+; bad header.
 ; sse_pentium2.asm assembles this with NO_SSE for the default model, where all of it is #UD and
-; CR4.OSFXSR is reserved.
+; CR4.OSFXSR and OSXSAVE are reserved.
 %include "lib/multiboot.inc"
 %include "lib/flat.inc"
 
@@ -15,6 +20,9 @@
 %define CR0_NE 0x20
 %define CR4_OSFXSR 0x200
 %define CR4_OSXMMEXCPT 0x400
+%define CR4_OSXSAVE 0x40000
+%define CPUID1_ECX_EXT 0x04980201   ; SSE3, SSSE3, SSE4.1, SSE4.2, POPCNT, XSAVE
+%define CPUID1_ECX_OSXSAVE 0x08000000
 %define NO_FAULT 0xFF
 
 ; Runs the instruction (braces around one with commas) expecting exception `vec` (NO_FAULT:
@@ -77,6 +85,17 @@ start:
     EXPECT 6, 10, {emms}
     EXPECT 6, 11, {movq mm0, mm1}
     PUTS `FXSAVE, FXRSTOR, XORPS, LDMXCSR, LFENCE, PADDB, EMMS, MOVQ mm: #UD\n`
+    mov eax, 1
+    cpuid
+    test ecx, CPUID1_ECX_EXT | CPUID1_ECX_OSXSAVE
+    CHECK z, 12
+    EXPECT 13, 13, {SET_CR4 CR4_OSXSAVE}
+    EXPECT 6, 14, {popcnt eax, ecx}
+    EXPECT 6, 15, {crc32 eax, cl}
+    EXPECT 6, 16, {fisttp dword [out]}
+    EXPECT 6, 17, {xgetbv}
+    EXPECT 6, 18, {xsave [image]}
+    PUTS `CPUID 1: no SSE3..SSE4.2, POPCNT, XSAVE; CR4.OSXSAVE #GP(0); POPCNT, CRC32, FISTTP, XGETBV, XSAVE: #UD\n`
     PASS
 %else
     cmp edx, 0x07800000
@@ -265,6 +284,169 @@ fld1_at:
     fdivp st1, st0                  ; 1/0 with ZE unmasked: pending
     EXPECT 16, 58, {movq mm0, mm1}
     PUTS `MMX: MM0 = R0, TOP 0, tags valid, EMMS empties; OSFXSR not needed; EM #UD, TS #NM, pending #MF\n`
+
+    ; SSE3 to SSE4.2: one known result each.
+    fninit
+    mov eax, 1
+    cpuid
+    and ecx, CPUID1_ECX_EXT | CPUID1_ECX_OSXSAVE
+    cmp ecx, CPUID1_ECX_EXT
+    CHECK e, 59
+    ldmxcsr [csr_default]
+    movaps xmm0, [f1234]
+    haddps xmm0, [f10_40]
+    movups [out], xmm0
+    SAME16 out, hadd_want, 60
+    movaps xmm1, [pattern0]
+    pshufb xmm1, [reverse]
+    movups [out], xmm1
+    SAME16 out, pattern0_rev, 61
+    movaps xmm2, [round_in]
+    roundps xmm2, xmm2, 0           ; to nearest even
+    movups [out], xmm2
+    SAME16 out, round_want, 62
+    CHECK_MXCSR 0x1FA0, 63          ; PE
+    movaps xmm3, [mul_a]
+    pmulld xmm3, [mul_b]
+    movups [out], xmm3
+    SAME16 out, mul_want, 64
+    ldmxcsr [csr_default]
+    movdqu xmm4, [needle]
+    pcmpistri xmm4, [haystack], 0x0C  ; equal ordered, unsigned bytes: "lo" in "hello"
+    CHECK c, 65
+    cmp ecx, 3
+    CHECK e, 66
+    SET_CR4 0                       ; CRC32 and POPCNT are not SSE: CR4.OSFXSR does not matter
+    mov eax, 0xFFFFFFFF
+    crc32 eax, dword [check_text]
+    crc32 eax, word [check_text + 4]
+    crc32 eax, word [check_text + 6]
+    crc32 eax, byte [check_text + 8]
+    not eax
+    cmp eax, 0xE3069283             ; CRC-32C of "123456789"
+    CHECK e, 67
+    mov ecx, 0xF0F0F00F
+    popcnt eax, ecx
+    cmp eax, 16
+    CHECK e, 68
+    xor ecx, ecx
+    popcnt eax, ecx
+    CHECK z, 69
+    EXPECT 6, 70, {pshufb xmm1, xmm1}
+    fld qword [minus_2_7]
+    fisttp dword [out]              ; toward zero whatever RC (nearest) says
+    cmp dword [out], -2
+    CHECK e, 71
+    PUTS `HADDPS PSHUFB ROUNDPS PMULLD PCMPISTRI CRC32 POPCNT FISTTP; CRC32 and POPCNT with CR4.OSFXSR=0, PSHUFB #UD\n`
+
+    ; XSAVE needs CR4.OSXSAVE; CPUID.1:ECX.OSXSAVE follows it.
+    EXPECT 6, 72, {xgetbv}
+    EXPECT 6, 73, {xsetbv}
+    EXPECT 6, 74, {xsave [xarea]}
+    EXPECT 6, 75, {xrstor [xarea]}
+    SET_CR4 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE
+    mov eax, 1
+    cpuid
+    test ecx, CPUID1_ECX_OSXSAVE
+    CHECK nz, 76
+    xor ecx, ecx
+    xgetbv
+    cmp eax, 1                      ; XCR0 at reset: x87 only
+    CHECK e, 77
+    test edx, edx
+    CHECK z, 78
+    PUTS `CR4.OSXSAVE=0: XGETBV XSETBV XSAVE XRSTOR #UD; =1: CPUID OSXSAVE, XCR0 = 1\n`
+    xor edx, edx
+    mov ecx, 1
+    EXPECT 13, 79, {xgetbv}
+    mov eax, 3
+    EXPECT 13, 80, {xsetbv}         ; ECX = 1
+    xor ecx, ecx
+    mov eax, 2
+    EXPECT 13, 81, {xsetbv}         ; no x87
+    mov eax, 7
+    EXPECT 13, 82, {xsetbv}         ; AVX
+    mov eax, 3
+    mov edx, 1
+    EXPECT 13, 83, {xsetbv}         ; bit 32
+    xor edx, edx
+    EXPECT NO_FAULT, 84, {xsetbv}
+    xgetbv
+    cmp eax, 3
+    CHECK e, 85
+    PUTS `XGETBV ECX=1, XSETBV ECX=1, without x87, with AVX, bit 32: #GP(0); XSETBV 3\n`
+
+    ; The XSAVE image: the legacy region as FXSAVE's, XSTATE_BV's requested bits.
+    fninit
+    fld1
+    ldmxcsr [csr_down]
+    movaps xmm0, [pattern0]
+    mov edi, xarea
+    mov ecx, 576 / 4
+    mov eax, 0xA5A5A5A5
+    rep stosd
+    mov dword [xarea + 512], 0x80   ; XSTATE_BV: bit 7 stays
+    mov dword [xarea + 516], 0
+    mov eax, 3
+    xor edx, edx
+    xsave [xarea]
+    cmp word [xarea], 0x037F        ; FCW
+    CHECK e, 86
+    cmp word [xarea + 4], 0x0080    ; abridged tags
+    CHECK e, 87
+    cmp dword [xarea + 24], 0x3F80  ; MXCSR
+    CHECK e, 88
+    SAME16 xarea + 32, one80, 89
+    SAME16 xarea + 160, pattern0, 90
+    cmp dword [xarea + 288], 0xA5A5A5A5  ; XMM8-15 (64-bit mode only) and the rest untouched
+    CHECK e, 91
+    cmp dword [xarea + 512], 0x83   ; XSTATE_BV: x87 and SSE in use
+    CHECK e, 92
+    cmp dword [xarea + 520], 0xA5A5A5A5  ; XCOMP_BV untouched
+    CHECK e, 93
+    mov dword [xarea + 512], 0
+    mov word [xarea], 0x1234
+    mov eax, 2                      ; SSE only: the x87 fields stay
+    xsave [xarea]
+    cmp word [xarea], 0x1234
+    CHECK e, 94
+    cmp dword [xarea + 512], 2
+    CHECK e, 95
+    mov eax, 3
+    EXPECT 13, 96, {xsave [xarea + 16]}
+    mov ebx, cr0
+    or ebx, CR0_TS
+    mov cr0, ebx
+    EXPECT 7, 97, {xsave [xarea]}
+    clts
+    PUTS `XSAVE: FCW tags MXCSR ST0 XMM0, bytes 288-511 and XCOMP_BV kept, XSTATE_BV; RFBM 2 keeps x87; misaligned #GP(0), TS #NM\n`
+
+    ; XRSTOR: XSTATE_BV's SSE bit clear initialises the XMM registers (MXCSR still loads);
+    ; a bit XCR0 lacks or a non-zero XCOMP_BV is #GP(0) with nothing loaded.
+    mov dword [xarea + 512], 1
+    mov dword [xarea + 520], 0
+    mov dword [xarea + 524], 0
+    mov dword [xarea + 528], 0
+    mov dword [xarea + 532], 0
+    mov dword [xarea + 24], 0x1F80
+    fninit
+    mov eax, 3
+    EXPECT NO_FAULT, 98, {xrstor [xarea]}
+    movups [out], xmm0
+    SAME16 out, zeros, 99
+    CHECK_MXCSR 0x1F80, 100
+    fnstenv [env]
+    cmp word [env + 8], 0x3FFF      ; ST0 (R7) valid again
+    CHECK e, 101
+    movaps xmm0, [pattern0]
+    mov dword [xarea + 512], 4      ; AVX
+    EXPECT 13, 102, {xrstor [xarea]}
+    mov dword [xarea + 512], 3
+    mov dword [xarea + 520], 1      ; XCOMP_BV
+    EXPECT 13, 103, {xrstor [xarea]}
+    movups [out], xmm0
+    SAME16 out, pattern0, 104
+    PUTS `XRSTOR: XSTATE_BV SSE clear zeroes XMM, MXCSR loaded; AVX bit or XCOMP_BV #GP(0), nothing loaded\n`
     PASS
 %endif
 
@@ -314,12 +496,29 @@ got_vec:     dd 0
 gp_err:      dd 0
 resume:      dd 0
 csr_out:     dd 0
+f1234:       dd 1.0, 2.0, 3.0, 4.0
+f10_40:      dd 10.0, 20.0, 30.0, 40.0
+hadd_want:   dd 3.0, 7.0, 30.0, 70.0
+reverse:     db 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0
+pattern0_rev: dd 0xFFEEDDCC, 0xBBAA9988, 0x77665544, 0x33221100
+round_in:    dd 1.5, 2.5, -1.5, 0.7
+round_want:  dd 2.0, 2.0, -2.0, 1.0
+mul_a:       dd 0x10000, 3, -7, 0x7FFFFFFF
+mul_b:       dd 0x10000, -5, -7, 2
+mul_want:    dd 0, -15, 49, 0xFFFFFFFE
+zeros:       dd 0, 0, 0, 0
+needle:      db "lo", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+haystack:    db "hello", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+check_text:  db "123456789"
+minus_2_7:   dq -2.7
 
 section .bss
 align 16
 image:  resb 512
 image2: resb 512
 out:    resb 16
+alignb 64
+xarea:  resb 576
 env:    resb 28
 FLAT_IDT
         resb 4096

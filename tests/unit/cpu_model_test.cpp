@@ -136,7 +136,7 @@ TEST_CASE("no model half-advertises a feature") {
 
 TEST_CASE_FIXTURE(Max, "max: vendor, signature, one CPU's topology, address sizes, brand") {
     const CpuidResult zero = cpuid(0);
-    CHECK(zero.eax == 7);
+    CHECK(zero.eax == 0xD);
     CHECK(zero.ebx == 0x756E6547);  // "Genu"
     CHECK(zero.edx == 0x49656E69);  // "ineI"
     CHECK(zero.ecx == 0x6C65746E);  // "ntel"
@@ -159,11 +159,15 @@ TEST_CASE_FIXTURE(Max, "max: vendor, signature, one CPU's topology, address size
     // The L2 of leaf 4 is the one leaf 0x80000006 describes.
     CHECK((cpuid(0x80000006).ecx >> 16) == 2048);
     CHECK(same(cpuid(3), {0, 0, 0, 0}));     // inside the basic range, not listed: zeros
-    CHECK(same(cpuid(0xB), cpuid(7)));       // no topology leaf: past the highest, leaf 7
-    CHECK(same(cpuid(0x40000000), cpuid(7)));  // no hypervisor leaves
+    CHECK(same(cpuid(0xB), {0, 0, 0, 0}));   // no topology leaf
+    // Leaf 0xD: XCR0 may hold the x87 and SSE components, a 576-byte area; no XSAVE extensions.
+    CHECK(same(cpuid(0xD, 0), {3, 576, 576, 0}));
+    CHECK(same(cpuid(0xD, 1), {0, 0, 0, 0}));
+    CHECK(same(cpuid(0xD, 2), {0, 0, 0, 0}));
+    CHECK(same(cpuid(0x40000000), cpuid(0xD)));  // no hypervisor leaves: past the highest, 0xD
     CHECK(cpuid(0x80000000).eax == 0x80000008);
     CHECK(cpuid(0x80000008).eax == (40 | 48 << 8));
-    CHECK(same(cpuid(0x80000009), cpuid(7)));
+    CHECK(same(cpuid(0x80000009), cpuid(0xD)));
     CHECK(brand(models::max) == std::string("jitpc x86-64 CPU (max)") + std::string(48 - 22, '\0'));
 }
 

@@ -26,11 +26,6 @@ const std::map<ZydisMnemonic, const char*> kAbsent = {
     {ZYDIS_MNEMONIC_UD1, "as UD0"},
     {ZYDIS_MNEMONIC_UD2, "as UD0"},
     {ZYDIS_MNEMONIC_RSM, "no System Management Mode: #UD outside SMM, which is never entered"},
-    {ZYDIS_MNEMONIC_RCPPS, "SSE's approximations differ between vendors: #UD until the table "
-                           "jitpc follows is written (issue 9)"},
-    {ZYDIS_MNEMONIC_RCPSS, "as RCPPS"},
-    {ZYDIS_MNEMONIC_RSQRTPS, "as RCPPS"},
-    {ZYDIS_MNEMONIC_RSQRTSS, "as RCPPS"},
 };
 
 std::vector<ZydisMachineMode> modes_of(const cpu::CpuModel& m) {
