@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "devices/acpi_pm.h"
+#include "devices/io_apic.h"
+#include "devices/local_apic.h"
 
 namespace jitpc::bios {
 
@@ -28,6 +30,25 @@ constexpr uint32_t FLAG_WBINVD = 1u << 0, FLAG_PROC_C1 = 1u << 2, FLAG_PWR_BUTTO
 // Latencies above 100 / 1000 us mean "C2 / C3 not supported".
 constexpr uint16_t NO_C2 = 101, NO_C3 = 1001;
 constexpr uint8_t GAS_SYSTEM_IO = 1;
+
+// MADT (ACPI 2.0 section 5.2.10.4): the header with the local APIC address and flags, then
+// entries of these types and lengths.
+constexpr uint32_t MADT_PCAT_COMPAT = 1u << 0;
+enum MadtEntry : uint8_t { LOCAL_APIC = 0, IO_APIC = 1, SOURCE_OVERRIDE = 2, LOCAL_APIC_NMI = 4 };
+// MPS INTI flags: polarity in bits 0-1, trigger mode in bits 2-3 (0 in both: the bus's own).
+constexpr uint16_t INTI_ACTIVE_HIGH = 1, INTI_LEVEL = 3 << 2;
+// Interrupt source overrides: the PIT's IRQ 0 is wired to pin 2, and the SCI is level and
+// active high on its ISA pin (without an override an OS takes the SCI as active low).
+struct SourceOverride {
+    uint8_t irq;
+    uint32_t gsi;
+    uint16_t flags;
+};
+constexpr SourceOverride OVERRIDES[] = {
+    {0, 2, 0},
+    {AcpiPm::SCI_IRQ, AcpiPm::SCI_IRQ, INTI_ACTIVE_HIGH | INTI_LEVEL},
+};
+constexpr uint32_t MADT_SIZE = 44 + 8 + 12 + 10 * std::size(OVERRIDES) + 6;
 
 class Writer {
 public:
@@ -71,6 +92,35 @@ private:
 
 constexpr uint32_t align16(uint32_t v) { return (v + 15) & ~15u; }
 
+// One processor (UID 0, APIC ID 0), the I/O APIC with GSI base 0, the overrides, and LINT1 as
+// NMI on every processor; the 8259s are present (PCAT_COMPAT).
+void write_madt(Writer& w, uint32_t at) {
+    w.header(at, "APIC", MADT_SIZE, 1);
+    w.put(at + 36, devices::LocalApic::DEFAULT_BASE, 4);
+    w.put(at + 40, MADT_PCAT_COMPAT, 4);
+    uint32_t e = at + 44;
+    const auto entry = [&](MadtEntry type, uint8_t length) {
+        w.put(e, type, 1);
+        w.put(e + 1, length, 1);
+        e += length;
+        return e - length;
+    };
+    const uint32_t cpu = entry(LOCAL_APIC, 8);
+    w.put(cpu + 4, 1, 4);  // enabled; UID and APIC ID 0
+    const uint32_t io = entry(IO_APIC, 12);
+    w.put(io + 4, devices::IoApic::BASE, 4);  // ID 0, GSI base 0
+    for (const SourceOverride& o : OVERRIDES) {
+        const uint32_t iso = entry(SOURCE_OVERRIDE, 10);  // bus 0 (ISA)
+        w.put(iso + 3, o.irq, 1);
+        w.put(iso + 4, o.gsi, 4);
+        w.put(iso + 8, o.flags, 2);
+    }
+    const uint32_t nmi = entry(LOCAL_APIC_NMI, 6);
+    w.put(nmi + 2, 0xFF, 1);  // every processor, flags conforming
+    w.put(nmi + 5, 1, 1);     // LINT1
+    w.seal(at, MADT_SIZE, at + 9);
+}
+
 }  // namespace
 
 uint8_t acpi_sum(std::span<const uint8_t> bytes) {
@@ -79,11 +129,11 @@ uint8_t acpi_sum(std::span<const uint8_t> bytes) {
     return s;
 }
 
-AcpiTables build_acpi(uint32_t base) {
+AcpiTables build_acpi(uint32_t base, bool apic) {
     if (base % 64) throw std::invalid_argument("ACPI tables need a 64-byte aligned base (FACS)");
-    constexpr uint32_t RSDT_SIZE = 36 + 4;
-    constexpr uint32_t facs = 0, rsdt = align16(facs + FACS_SIZE), fadt = align16(rsdt + RSDT_SIZE),
-                       dsdt = align16(fadt + FADT_SIZE);
+    const uint32_t rsdt_size = 36 + 4 * (apic ? 2 : 1);
+    const uint32_t facs = 0, rsdt = align16(facs + FACS_SIZE), fadt = align16(rsdt + rsdt_size),
+                   madt = align16(fadt + FADT_SIZE), dsdt = align16(madt + (apic ? MADT_SIZE : 0));
     std::vector<uint8_t> b(dsdt + dsdt_aml.size());
     Writer w(b);
 
@@ -91,9 +141,10 @@ AcpiTables build_acpi(uint32_t base) {
     w.put(facs + 4, FACS_SIZE, 4);
     w.put(facs + 32, 1, 1);  // version (ACPI 2.0)
 
-    w.header(rsdt, "RSDT", RSDT_SIZE, 1);
+    w.header(rsdt, "RSDT", rsdt_size, 1);
     w.pointer(rsdt + 36, base + fadt, 4);
-    w.seal(rsdt, RSDT_SIZE, rsdt + 9);
+    if (apic) w.pointer(rsdt + 40, base + madt, 4);
+    w.seal(rsdt, rsdt_size, rsdt + 9);
 
     w.header(fadt, "FACP", FADT_SIZE, 3);
     w.pointer(fadt + F_FIRMWARE_CTRL, base + facs, 4);
@@ -120,6 +171,7 @@ AcpiTables build_acpi(uint32_t base) {
     w.gas_io(fadt + F_X_PM1A_CNT_BLK, AcpiPm::CNT_PORT, 8 * AcpiPm::CNT_LEN);
     w.seal(fadt, FADT_SIZE, fadt + 9);
 
+    if (apic) write_madt(w, madt);
     w.bytes(dsdt, dsdt_aml);
     return {std::move(b), base + rsdt, std::move(w.pointers), std::move(w.checksums)};
 }

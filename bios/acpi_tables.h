@@ -1,5 +1,6 @@
-// The firmware's ACPI tables: FACS, RSDT, FADT and the DSDT compiled from bios/dsdt.asl, built
-// as one blob for a fixed guest address, and the RSDP that points at it.
+// The firmware's ACPI tables: FACS, RSDT, FADT, the MADT on machines with an APIC, and the DSDT
+// compiled from bios/dsdt.asl, built as one blob for a fixed guest address, and the RSDP that
+// points at it.
 //
 // The FADT is revision 3 (ACPI 2.0, 244 bytes), not revision 1 or 2: ACPICA zeroes
 // IAPC_BOOT_ARCH in any FADT no longer than the revision 2 layout, and Linux honours RESET_REG
@@ -44,8 +45,9 @@ struct AcpiTables {
 };
 
 // Builds the tables for guest address `base`, which must be 64-byte aligned (the FACS comes
-// first). Every pointer inside is absolute.
-AcpiTables build_acpi(uint32_t base);
+// first). Every pointer inside is absolute. `apic`: the CPU model has a local APIC, and the
+// machine the I/O APIC; the MADT describes them (and the OS may then route through them).
+AcpiTables build_acpi(uint32_t base, bool apic);
 
 // The RSDP for an RSDT at `rsdt_addr`; the caller places it 16-byte aligned in E0000-FFFFF.
 std::vector<uint8_t> rsdp(uint32_t rsdt_addr);

@@ -69,6 +69,7 @@ struct BiosConfig {
     std::string boot_order = "cad";
     KernelConfig kernel;  // used when kernel.path is set
     TextMirror text_mirror;
+    bool apic = false;  // local and I/O APIC present: the MADT describes them
 };
 
 // Whether [addr, addr + len) lies inside the 32-bit physical address space. Computed in 64 bits

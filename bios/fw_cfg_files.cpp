@@ -97,7 +97,7 @@ void fill_fw_cfg(devices::FwCfg& fw, const FwCfgFacts& facts) {
 
     // The tables are built for address 0, so every pointer in them is an offset that the
     // loader turns into an address by adding where it placed the blob.
-    AcpiTables t = build_acpi(0);
+    AcpiTables t = build_acpi(0, facts.apic);
     Loader loader;
     loader.allocate(TABLES, 64, ZONE_HIGH);  // the FACS, first in the blob, needs 64
     loader.allocate(RSDP, 16, ZONE_FSEG);

@@ -16,6 +16,7 @@ struct FwCfgFacts {
     bool ide_present[4];     // IDE slots 0-3 (primary master, slave, secondary master, slave)
     bool ide_cdrom[4];
     uint16_t console_port;   // where SeaBIOS's own console goes (COM1)
+    bool apic = false;       // local and I/O APIC present (the MADT)
 };
 
 void fill_fw_cfg(devices::FwCfg& fw, const FwCfgFacts& facts);

@@ -4,6 +4,8 @@
 #include "bios/acpi_tables.h"
 #include "bios/bda.h"
 #include "bios/bios.h"
+#include "devices/io_apic.h"
+#include "devices/local_apic.h"
 
 namespace jitpc::bios {
 
@@ -26,8 +28,9 @@ void Bios::post(RealModeCall& call) {
 
 // RAM everywhere the machine has it except the EBDA, the legacy VGA/option ROM hole (absent
 // from the map, as on a PC), the BIOS ROM, and the ACPI block at the top; the ROM's alias below
-// 4 GiB is reserved. The machine has at most 3584 MiB (frontend -m), all below the PCI window the
-// DSDT declares at 0xE0000000, so there is never RAM to remap above 4 GiB.
+// 4 GiB is reserved, and so are the I/O APIC's and local APIC's pages where the machine has them.
+// The machine has at most 3584 MiB (frontend -m), all below the PCI window the DSDT declares at
+// 0xE0000000, so there is never RAM to remap above 4 GiB.
 void Bios::build_memory_map() {
     acpi_base_ = uint32_t(cfg_.ram_bytes - ACPI_AREA_SIZE);
     e820_ = board_memory(cfg_.ram_bytes);
@@ -36,6 +39,10 @@ void Bios::build_memory_map() {
     e820_.add(ROM_BASE, ROM_SIZE, e820::RESERVED);
     e820_.add(acpi_base_, ACPI_AREA_SIZE, e820::RESERVED);
     e820_.add(FOUR_GIB - ROM_SIZE, ROM_SIZE, e820::RESERVED);
+    if (cfg_.apic) {
+        e820_.add(devices::IoApic::BASE, devices::IoApic::MMIO_SIZE, e820::RESERVED);
+        e820_.add(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, e820::RESERVED);
+    }
 }
 
 // The IBM AT data area: COM ports, equipment, memory, keyboard buffer and the 80x25 colour text
@@ -92,7 +99,7 @@ void Bios::end_cd_boot(RealModeCall& call) {
 // The tables go to the reserved block at the top of RAM; the RSDP into its ROM slot (both ROM
 // copies, so the F-segment and the alias below 4 GiB agree).
 void Bios::install_acpi() {
-    const AcpiTables t = build_acpi(acpi_base_);
+    const AcpiTables t = build_acpi(acpi_base_, cfg_.apic);
     if (t.bytes.size() > ACPI_AREA_SIZE) throw std::logic_error("ACPI tables outgrew their block");
     mem_.write_bytes(acpi_base_, t.bytes.data(), t.bytes.size());
     const std::vector<uint8_t> r = rsdp(t.rsdt);

@@ -56,7 +56,10 @@ Machine::Machine(const Config& cfg)
       kbc(devices::I8042::Wiring{isa_irq(1), isa_irq(12),
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
-      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
+      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem),
+      isa_bridge({[this](unsigned irq, bool level) { pic.set_irq(irq, level); },
+                  [this](unsigned pin, bool level) { ioapic.set_irq(pin, level); }}),
+      vga(mem),
       acpi_pm(devices::AcpiPm::Wiring{isa_irq(devices::AcpiPm::SCI_IRQ),
                                       [this] { power_off(); }}),
       fw_cfg(mem), drives(open_drives(cfg)),
@@ -102,8 +105,10 @@ Machine::Machine(const Config& cfg)
     bus.claim(0x3F6, 1, &ide_primary);
     bus.claim(0x170, 8, &ide_secondary);
     bus.claim(0x376, 1, &ide_secondary);
+    // The PIRQ# lines idle high (no PCI function asserts its INTx).
+    for (unsigned n = 0; n < 4; ++n) isa_bridge.set_pirq(n, false);
     fill_cmos();
-    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8};
+    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8, lapic.present()};
     for (int i = 0; i < 4; ++i) {
         facts.ide_present[i] = drives.ide[i] != nullptr;
         facts.ide_cdrom[i] = drives.ide_cdrom[i];
@@ -196,6 +201,7 @@ void Machine::start_firmware() {
     bios::BiosConfig bc;
     bc.ram_bytes = cfg_.ram_bytes;
     bc.boot_order = cfg_.boot_order;
+    bc.apic = lapic.present();
     bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append, multiboot};
     // Without a screen (-nographic), teletype output also goes where COM1's output goes.
     if (!cfg_.display) bc.text_mirror = serial_sink(cfg_.serial[0]);

@@ -20,7 +20,7 @@ namespace {
 constexpr uint32_t BASE = 0x07FF0000;
 
 struct Tables {
-    bios::AcpiTables t = bios::build_acpi(BASE);
+    bios::AcpiTables t = bios::build_acpi(BASE, false);
     uint64_t get(uint32_t addr, unsigned n) const {
         uint64_t v = 0;
         for (unsigned i = 0; i < n; ++i) v |= uint64_t(t.bytes.at(addr - BASE + i)) << (8 * i);
@@ -96,7 +96,7 @@ TEST_CASE("ACPI: RSDT -> FADT -> DSDT/FACS chain with valid checksums") {
     CHECK(t.facs() % 64 == 0);
     CHECK(t.get(t.facs() + 4, 4) == 64);
     CHECK(t.dsdt() - BASE + bios::dsdt_aml.size() <= t.t.bytes.size());
-    CHECK_THROWS(bios::build_acpi(BASE + 16));
+    CHECK_THROWS(bios::build_acpi(BASE + 16, false));
 }
 
 TEST_CASE("ACPI: FADT fields Linux acts on") {
@@ -182,4 +182,37 @@ TEST_CASE("ACPI PM: PM1_EN keeps its defined bits; the SCI never fires without f
     f.pm.port_write(AcpiPm::CNT_PORT, 2, (2u << 10) | (1u << 13));  // WAK_STS, not enabled
     CHECK(f.sci.empty());
     CHECK(f.pm.port_read(AcpiPm::CNT_PORT, 4) == 0xFFFF0000u + ((2u << 10) | 1));
+}
+
+TEST_CASE("ACPI: with an APIC the RSDT lists a MADT: LAPIC, I/O APIC, IRQ 0 and SCI overrides, LINT1 NMI") {
+    Tables t;
+    t.t = bios::build_acpi(BASE, true);
+    REQUIRE(t.get(t.t.rsdt + 4, 4) == 44);  // two entries
+    CHECK(bios::acpi_sum(t.table(t.t.rsdt)) == 0);
+    CHECK(t.sig(t.fadt()) == "FACP");
+    const uint32_t madt = uint32_t(t.get(t.t.rsdt + 40, 4));
+    REQUIRE(t.sig(madt) == "APIC");
+    CHECK(bios::acpi_sum(t.table(madt)) == 0);
+    CHECK(t.get(madt + 36, 4) == 0xFEE00000);  // local APIC address
+    CHECK(t.get(madt + 40, 4) == 1);           // PCAT_COMPAT
+    const uint32_t end = madt + uint32_t(t.get(madt + 4, 4));
+    std::vector<std::vector<uint64_t>> entries;
+    for (uint32_t e = madt + 44; e < end; e += uint32_t(t.get(e + 1, 1))) {
+        switch (t.get(e, 1)) {
+        case 0: entries.push_back({0, t.get(e + 2, 1), t.get(e + 3, 1), t.get(e + 4, 4)}); break;
+        case 1: entries.push_back({1, t.get(e + 2, 1), t.get(e + 4, 4), t.get(e + 8, 4)}); break;
+        case 2: entries.push_back({2, t.get(e + 2, 1), t.get(e + 3, 1), t.get(e + 4, 4), t.get(e + 8, 2)}); break;
+        case 4: entries.push_back({4, t.get(e + 2, 1), t.get(e + 3, 2), t.get(e + 5, 1)}); break;
+        default: FAIL("unexpected MADT entry type " << t.get(e, 1));
+        }
+    }
+    CHECK(entries == std::vector<std::vector<uint64_t>>{
+                         {0, 0, 0, 1},              // processor UID 0, APIC ID 0, enabled
+                         {1, 0, 0xFEC00000, 0},     // I/O APIC ID 0, GSI base 0
+                         {2, 0, 0, 2, 0},           // ISA IRQ 0 -> GSI 2, conforming
+                         {2, 0, 9, 9, 0x000D},      // SCI: level, active high
+                         {4, 0xFF, 0, 1},           // NMI on LINT1 of every processor
+                     });
+    CHECK(t.dsdt() > madt);
+    CHECK(bios::acpi_sum(t.table(t.dsdt())) == 0);
 }

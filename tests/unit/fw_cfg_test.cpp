@@ -146,7 +146,7 @@ TEST_CASE_FIXTURE(FwCfgFixture, "following etc/table-loader gives the built-in B
         default: FAIL("unknown loader command");
         }
     }
-    const bios::AcpiTables want = bios::build_acpi(HIGH);
+    const bios::AcpiTables want = bios::build_acpi(HIGH, false);
     CHECK(blobs.at("etc/acpi/tables") == want.bytes);
     CHECK(blobs.at("etc/acpi/rsdp") == bios::rsdp(want.rsdt));
 }
