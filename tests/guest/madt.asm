@@ -5,6 +5,13 @@
 ; gives; without one (-cpu pentium2) the RSDT lists no MADT.
 %include "lib/boot.inc"
 
+; SHOW "label", load: the label, then EAX as the load leaves it in hex.
+%macro SHOW 2+
+    PUTS32 %1
+    %2
+    call hex32
+%endmacro
+
 ; PUTS32 "text": the text on the debug console from 32-bit code.
 %macro PUTS32 1
     jmp %%after
@@ -107,12 +114,8 @@ pm:
     mov ecx, [esi + 4]
     call sum
     CHECK z, 8
-    PUTS32 `MADT: local APIC at `
-    mov eax, [esi + 36]
-    call hex32
-    PUTS32 `, flags `
-    mov eax, [esi + 40]
-    call hex32
+    SHOW `MADT: local APIC at `, mov eax, [esi + 36]
+    SHOW `, flags `, mov eax, [esi + 40]
     PUTS32 `\n`
     mov ebx, esi
     add ebx, [esi + 4]              ; end
@@ -131,52 +134,26 @@ pm:
     je .nmi
     FAIL 9
 .lapic:
-    PUTS32 `local APIC: processor `
-    movzx eax, byte [esi + 2]
-    call hex32
-    PUTS32 ` APIC ID `
-    movzx eax, byte [esi + 3]
-    call hex32
-    PUTS32 ` flags `
-    mov eax, [esi + 4]
-    call hex32
+    SHOW `local APIC: processor `, movzx eax, byte [esi + 2]
+    SHOW ` APIC ID `, movzx eax, byte [esi + 3]
+    SHOW ` flags `, mov eax, [esi + 4]
     jmp .end
 .ioapic:
-    PUTS32 `I/O APIC: ID `
-    movzx eax, byte [esi + 2]
-    call hex32
-    PUTS32 ` at `
-    mov eax, [esi + 4]
-    mov [ioapic], eax
-    call hex32
-    PUTS32 ` GSI base `
-    mov eax, [esi + 8]
-    call hex32
+    SHOW `I/O APIC: ID `, movzx eax, byte [esi + 2]
+    SHOW ` at `, mov eax, [esi + 4]
+    mov [ioapic], eax               ; hex32 leaves EAX as it was
+    SHOW ` GSI base `, mov eax, [esi + 8]
     jmp .end
 .override:
-    PUTS32 `override: bus `
-    movzx eax, byte [esi + 2]
-    call hex32
-    PUTS32 ` IRQ `
-    movzx eax, byte [esi + 3]
-    call hex32
-    PUTS32 ` GSI `
-    mov eax, [esi + 4]
-    call hex32
-    PUTS32 ` flags `
-    movzx eax, word [esi + 8]
-    call hex32
+    SHOW `override: bus `, movzx eax, byte [esi + 2]
+    SHOW ` IRQ `, movzx eax, byte [esi + 3]
+    SHOW ` GSI `, mov eax, [esi + 4]
+    SHOW ` flags `, movzx eax, word [esi + 8]
     jmp .end
 .nmi:
-    PUTS32 `local APIC NMI: processor `
-    movzx eax, byte [esi + 2]
-    call hex32
-    PUTS32 ` flags `
-    movzx eax, word [esi + 3]
-    call hex32
-    PUTS32 ` LINT `
-    movzx eax, byte [esi + 5]
-    call hex32
+    SHOW `local APIC NMI: processor `, movzx eax, byte [esi + 2]
+    SHOW ` flags `, movzx eax, word [esi + 3]
+    SHOW ` LINT `, movzx eax, byte [esi + 5]
 .end:
     PUTS32 `\n`
     movzx eax, byte [esi + 1]
@@ -206,7 +183,7 @@ sum:
     test al, al
     ret
 
-; EAX as eight hex digits on the debug console.
+; EAX as eight hex digits on the debug console (EAX rotated back to its value).
 hex32:
     push ecx
     mov ecx, 8
