@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "devices/acpi_pm.h"
 #include "devices/hpet.h"
+#include "devices/io_apic.h"
+#include "devices/local_apic.h"
 
 namespace jitpc::bios {
 
@@ -34,6 +37,25 @@ constexpr uint32_t HPET_SIZE = 56;
 // The HPET's smallest periodic tick the OS should ask for, in counts: 128 (1.28 us), the value
 // Intel's chipsets' tables give.
 constexpr uint16_t HPET_MIN_TICK = 128;
+
+// MADT (ACPI 2.0 section 5.2.10.4): the header with the local APIC address and flags, then
+// entries of these types and lengths.
+constexpr uint32_t MADT_PCAT_COMPAT = 1u << 0;
+enum MadtEntry : uint8_t { LOCAL_APIC = 0, IO_APIC = 1, SOURCE_OVERRIDE = 2, LOCAL_APIC_NMI = 4 };
+// MPS INTI flags: polarity in bits 0-1, trigger mode in bits 2-3 (0 in both: the bus's own).
+constexpr uint16_t INTI_ACTIVE_HIGH = 1, INTI_LEVEL = 3 << 2;
+// Interrupt source overrides: the PIT's IRQ 0 is wired to pin 2, and the SCI is level and
+// active high on its ISA pin (without an override an OS takes the SCI as active low).
+struct SourceOverride {
+    uint8_t irq;
+    uint32_t gsi;
+    uint16_t flags;
+};
+constexpr SourceOverride OVERRIDES[] = {
+    {0, 2, 0},
+    {AcpiPm::SCI_IRQ, AcpiPm::SCI_IRQ, INTI_ACTIVE_HIGH | INTI_LEVEL},
+};
+constexpr uint32_t MADT_SIZE = 44 + 8 + 12 + 10 * std::size(OVERRIDES) + 6;
 
 class Writer {
 public:
@@ -78,6 +100,35 @@ private:
 
 constexpr uint32_t align16(uint32_t v) { return (v + 15) & ~15u; }
 
+// One processor (UID 0, APIC ID 0), the I/O APIC with GSI base 0, the overrides, and LINT1 as
+// NMI on every processor; the 8259s are present (PCAT_COMPAT).
+void write_madt(Writer& w, uint32_t at) {
+    w.header(at, "APIC", MADT_SIZE, 1);
+    w.put(at + 36, devices::LocalApic::DEFAULT_BASE, 4);
+    w.put(at + 40, MADT_PCAT_COMPAT, 4);
+    uint32_t e = at + 44;
+    const auto entry = [&](MadtEntry type, uint8_t length) {
+        w.put(e, type, 1);
+        w.put(e + 1, length, 1);
+        e += length;
+        return e - length;
+    };
+    const uint32_t cpu = entry(LOCAL_APIC, 8);
+    w.put(cpu + 4, 1, 4);  // enabled; UID and APIC ID 0
+    const uint32_t io = entry(IO_APIC, 12);
+    w.put(io + 4, devices::IoApic::BASE, 4);  // ID 0, GSI base 0
+    for (const SourceOverride& o : OVERRIDES) {
+        const uint32_t iso = entry(SOURCE_OVERRIDE, 10);  // bus 0 (ISA)
+        w.put(iso + 3, o.irq, 1);
+        w.put(iso + 4, o.gsi, 4);
+        w.put(iso + 8, o.flags, 2);
+    }
+    const uint32_t nmi = entry(LOCAL_APIC_NMI, 6);
+    w.put(nmi + 2, 0xFF, 1);  // every processor, flags conforming
+    w.put(nmi + 5, 1, 1);     // LINT1
+    w.seal(at, MADT_SIZE, at + 9);
+}
+
 }  // namespace
 
 uint8_t acpi_sum(std::span<const uint8_t> bytes) {
@@ -89,10 +140,11 @@ uint8_t acpi_sum(std::span<const uint8_t> bytes) {
 AcpiTables build_acpi(uint32_t base, const AcpiPlatform& platform) {
     if (base % 64) throw std::invalid_argument("ACPI tables need a 64-byte aligned base (FACS)");
     // The RSDT lists the FADT, then the platform's optional tables.
-    const uint32_t entries = 1 + (platform.hpet ? 1 : 0);
+    const uint32_t entries = 1 + (platform.apic ? 1 : 0) + (platform.hpet ? 1 : 0);
     const uint32_t rsdt_size = 36 + 4 * entries;
     constexpr uint32_t facs = 0, rsdt = align16(facs + FACS_SIZE);
-    const uint32_t fadt = align16(rsdt + rsdt_size), dsdt = align16(fadt + FADT_SIZE);
+    const uint32_t fadt = align16(rsdt + rsdt_size), madt = align16(fadt + FADT_SIZE),
+                   dsdt = align16(madt + (platform.apic ? MADT_SIZE : 0));
     const uint32_t hpet = align16(dsdt + uint32_t(dsdt_aml.size()));
     std::vector<uint8_t> b(platform.hpet ? hpet + HPET_SIZE : dsdt + dsdt_aml.size());
     Writer w(b);
@@ -103,7 +155,9 @@ AcpiTables build_acpi(uint32_t base, const AcpiPlatform& platform) {
 
     w.header(rsdt, "RSDT", rsdt_size, 1);
     w.pointer(rsdt + 36, base + fadt, 4);
-    if (platform.hpet) w.pointer(rsdt + 40, base + hpet, 4);
+    uint32_t slot = rsdt + 40;
+    if (platform.apic) w.pointer(std::exchange(slot, slot + 4), base + madt, 4);
+    if (platform.hpet) w.pointer(slot, base + hpet, 4);
     w.seal(rsdt, rsdt_size, rsdt + 9);
 
     w.header(fadt, "FACP", FADT_SIZE, 3);
@@ -136,6 +190,7 @@ AcpiTables build_acpi(uint32_t base, const AcpiPlatform& platform) {
     }
     w.seal(fadt, FADT_SIZE, fadt + 9);
 
+    if (platform.apic) write_madt(w, madt);
     w.bytes(dsdt, dsdt_aml);
 
     if (platform.hpet) {  // IA-PC HPET specification 1.0a, table 3

@@ -1,5 +1,6 @@
-// The firmware's ACPI tables: FACS, RSDT, FADT and the DSDT compiled from bios/dsdt.asl, built
-// as one blob for a fixed guest address, and the RSDP that points at it.
+// The firmware's ACPI tables: FACS, RSDT, FADT, the MADT on machines with an APIC, and the DSDT
+// compiled from bios/dsdt.asl, built as one blob for a fixed guest address, and the RSDP that
+// points at it.
 //
 // The FADT is revision 3 (ACPI 2.0, 244 bytes), not revision 1 or 2: ACPICA zeroes
 // IAPC_BOOT_ARCH in any FADT no longer than the revision 2 layout, and Linux honours RESET_REG
@@ -44,9 +45,10 @@ struct AcpiTables {
     std::vector<AcpiChecksum> checksums;
 };
 
-// What the tables describe beyond the i440FX PC every CPU model gets: the timers of the
-// APIC-era chipset (the max model's). The pentium2 machine's tables stay as they always were.
+// What the tables describe beyond the i440FX PC every CPU model gets: the interrupt controllers
+// and timers of the APIC-era chipset (the max model's). The pentium2 machine's tables stay as they always were.
 struct AcpiPlatform {
+    bool apic = false;  // the local and I/O APICs: a MADT describes them (the OS may then route through them)
     bool pm_timer = false;
     bool hpet = false;  // an HPET table for devices/hpet.h's block
 };

@@ -14,6 +14,16 @@ DefinitionBlock ("", "DSDT", 1, "JITPC", "JITPCDSD", 1)
     /* SLP_TYP 5 is what devices/acpi_pm.h decodes as S5 (AcpiPm::SLP_TYP_S5). */
     Name (_S5, Package (4) { 5, 5, 0, 0 })
 
+    /*
+     * The interrupt model the OS chose: 0 the 8259s, 1 the I/O APIC (which exists only where
+     * the MADT describes it). _PRT answers for the model last set.
+     */
+    Name (PICM, 0)
+    Method (_PIC, 1, NotSerialized)
+    {
+        PICM = Arg0
+    }
+
     Scope (\_SB)
     {
         Device (PCI0)
@@ -41,8 +51,9 @@ DefinitionBlock ("", "DSDT", 1, "JITPC", "JITPCDSD", 1)
             /*
              * PCI interrupt routing, the same fact as bios/pci_routing.h (POST programs the PIIX3
              * PIRQ route registers from it): slot S pin P (0 = INTA) drives PIRQ[(S + P) mod 4],
-             * PIRQ A and B are IRQ 10, C and D IRQ 11. Fixed GSIs (source 0), no link devices:
-             * the routing never changes.
+             * PIRQ A and B are IRQ 10, C and D IRQ 11 at the 8259s; at the I/O APIC PIRQ n is
+             * pin 16 + n (level, active low: the ACPI default for a _PRT GSI). Fixed GSIs
+             * (source 0), no link devices: the routing never changes.
              */
             Method (_PRT, 0, NotSerialized)
             {
@@ -53,7 +64,11 @@ DefinitionBlock ("", "DSDT", 1, "JITPC", "JITPCDSD", 1)
                     Local2 = Local1 >> 2
                     Local3 = Local1 & 3
                     Local4 = 11
-                    If (((Local2 + Local3) & 3) < 2)
+                    If (PICM)
+                    {
+                        Local4 = 16 + ((Local2 + Local3) & 3)
+                    }
+                    ElseIf (((Local2 + Local3) & 3) < 2)
                     {
                         Local4 = 10
                     }

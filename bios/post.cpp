@@ -5,6 +5,8 @@
 #include "bios/bda.h"
 #include "bios/bios.h"
 #include "devices/hpet.h"
+#include "devices/io_apic.h"
+#include "devices/local_apic.h"
 
 namespace jitpc::bios {
 
@@ -27,8 +29,9 @@ void Bios::post(RealModeCall& call) {
 
 // RAM everywhere the machine has it except the EBDA, the legacy VGA/option ROM hole (absent
 // from the map, as on a PC), the BIOS ROM, and the ACPI block at the top; the ROM's alias below
-// 4 GiB is reserved. The machine has at most 3584 MiB (frontend -m), all below the PCI window the
-// DSDT declares at 0xE0000000, so there is never RAM to remap above 4 GiB.
+// 4 GiB is reserved, and so are the I/O APIC's and local APIC's pages where the machine has them.
+// The machine has at most 3584 MiB (frontend -m), all below the PCI window the DSDT declares at
+// 0xE0000000, so there is never RAM to remap above 4 GiB.
 void Bios::build_memory_map() {
     acpi_base_ = uint32_t(cfg_.ram_bytes - ACPI_AREA_SIZE);
     e820_ = board_memory(cfg_.ram_bytes);
@@ -38,6 +41,10 @@ void Bios::build_memory_map() {
     e820_.add(acpi_base_, ACPI_AREA_SIZE, e820::RESERVED);
     e820_.add(FOUR_GIB - ROM_SIZE, ROM_SIZE, e820::RESERVED);
     if (cfg_.acpi.hpet) e820_.add(devices::Hpet::BASE, devices::Hpet::REG_SPACE, e820::RESERVED);
+    if (cfg_.acpi.apic) {
+        e820_.add(devices::IoApic::BASE, devices::IoApic::MMIO_SIZE, e820::RESERVED);
+        e820_.add(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, e820::RESERVED);
+    }
 }
 
 // The IBM AT data area: COM ports, equipment, memory, keyboard buffer and the 80x25 colour text

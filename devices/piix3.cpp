@@ -1,8 +1,10 @@
 #include "devices/piix3.h"
 
+#include <utility>
+
 namespace jitpc::devices {
 
-Piix3Isa::Piix3Isa() : PciFunction(0x8086, 0x7000, 0x00, 0x060100, 0x80) {
+Piix3Isa::Piix3Isa(Wiring wiring) : PciFunction(0x8086, 0x7000, 0x00, 0x060100, 0x80), wiring_(std::move(wiring)) {
     // A bridge that is always on: I/O, memory and bus-master bits hardwired; special cycles store.
     define(pci_reg::COMMAND, 2, pci_cmd::IO | pci_cmd::MEMORY | pci_cmd::BUS_MASTER, 0x0008);
     define(pci_reg::STATUS, 2, 0x0200);  // medium DEVSEL
@@ -17,6 +19,11 @@ int Piix3Isa::pirq_irq(unsigned n) const {
     unsigned irq = v & 0x0F;
     if ((v & 0x80) || irq <= 2 || irq == 8 || irq == 13) return -1;
     return int(irq);
+}
+
+void Piix3Isa::set_pirq(unsigned n, bool asserted) {
+    if (const int irq = pirq_irq(n); irq >= 0 && wiring_.pic) wiring_.pic(unsigned(irq), asserted);
+    if (wiring_.io_apic) wiring_.io_apic(PIRQ_APIC_PIN + n, !asserted);
 }
 
 Piix3Ide::Piix3Ide() : PciFunction(0x8086, 0x7010, 0x00, 0x010180, 0x00) {

@@ -3,6 +3,8 @@
 // registers are a separate device that asks Piix3Ide which of its ports are decoded.
 #pragma once
 
+#include <functional>
+
 #include "devices/pci_bus.h"
 
 namespace jitpc::devices {
@@ -11,10 +13,24 @@ class Piix3Isa : public PciFunction {
 public:
     static constexpr unsigned DEVICE = 1, FUNCTION = 0;
     static constexpr unsigned IORT = 0x4C, XBCS = 0x4E, PIRQRC = 0x60, TOM = 0x69;
-    Piix3Isa();
+    // Where PIRQ A-D go: the 8259 input each is routed to, and I/O APIC pins 16-19 (the board's
+    // wires, active low).
+    static constexpr unsigned PIRQ_APIC_PIN = 16;
+    struct Wiring {
+        std::function<void(unsigned irq, bool level)> pic;
+        std::function<void(unsigned pin, bool level)> io_apic;
+    };
+    explicit Piix3Isa(Wiring wiring = {});
     // The ISA IRQ that PCI interrupt line PIRQ[n] (A-D) is routed to, or -1 when routing is off
     // (bit 7) or names an IRQ the PIIX3 reserves (0-2, 8, 13).
     int pirq_irq(unsigned n) const;
+    // PIRQ[n]# asserted or not by a PCI function's INTx: to its routed 8259 input (as an active
+    // high level, the ELCR's), and to the I/O APIC pin electrically (low while asserted). A
+    // route changed while a line is asserted takes effect at its next change.
+    void set_pirq(unsigned n, bool asserted);
+
+private:
+    Wiring wiring_;
 };
 
 // Legacy-mode IDE (prog-if 0x80: both channels at the ISA addresses 0x1F0/0x3F6 and 0x170/0x376

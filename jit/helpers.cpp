@@ -12,7 +12,8 @@ uint32_t stop_after(cpu::Cpu& c, uint64_t epoch_before) {
 }
 
 // An access that made a device ask for the dispatcher (an MMIO register raising an interrupt)
-// lowers the count limit, which the next block's prologue checks: blocks check no other flag.
+// lowers the count limit: the translator's stop point after the instruction sees the request,
+// and when the instruction ends its block, the next block's prologue sees the limit.
 void pass_on_exit_request(cpu::Cpu& c) {
     if (c.exit_request) c.icount_limit = 0;
 }

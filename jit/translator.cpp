@@ -492,7 +492,9 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     if (!keep && !recompute) clobber_flags();
     const FlagState flags = fl_;
     const Recompute rc = recompute_;
-    if (store) may_request_exit_ = true;
+    // Either may reach a device that asks for the dispatcher (an APIC register raising an
+    // interrupt): the block stops right after this instruction then, as the interpreter's does.
+    may_request_exit_ = true;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow);
     if (store) {
@@ -839,8 +841,9 @@ void Translator::emit_instruction(unsigned k) {
     off_ += insn_->len;
 }
 
-// After an instruction whose store may have changed decoded code (the helper then requested an
-// exit): the block stops here, right after it, as the interpreter's does. An instruction that
+// After an instruction whose access went through a helper that may have requested an exit (a
+// store that changed decoded code, a device register): the block stops here, right after it,
+// as the interpreter's does. An instruction that
 // ends the block stops at the successor's prologue instead, which is the same boundary.
 void Translator::stop_point() {
     asmjit::Label stop = a.newLabel();

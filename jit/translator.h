@@ -261,7 +261,7 @@ private:
     unsigned memory_operands() const;
     unsigned accesses_ = 0;  // memory() calls so far for this instruction
     bool ended_ = false;
-    bool may_request_exit_ = false;  // the current instruction stores through a helper
+    bool may_request_exit_ = false;  // the current instruction accesses memory through a helper
     std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
     uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
     asmjit::Label body_;                    // the first instruction, after the entry check

@@ -68,7 +68,10 @@ Machine::Machine(const Config& cfg)
       kbc(devices::I8042::Wiring{isa_irq(1), isa_irq(12),
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
                                  [this](const char* why) { bus.cpu_reset_request(why); }}),
-      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem), vga(mem),
+      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem),
+      isa_bridge({[this](unsigned irq, bool level) { pic.set_irq(irq, level); },
+                  [this](unsigned pin, bool level) { ioapic.set_irq(pin, level); }}),
+      vga(mem),
       acpi_pm(clock, devices::AcpiPm::Wiring{isa_irq(devices::AcpiPm::SCI_IRQ),
                                       [this] { power_off(); }}),
       hpet(clock, devices::Hpet::Wiring{[this](unsigned gsi, bool level) { hpet_gsi(gsi, level); },
@@ -120,6 +123,8 @@ Machine::Machine(const Config& cfg)
     bus.claim(0x3F6, 1, &ide_primary);
     bus.claim(0x170, 8, &ide_secondary);
     bus.claim(0x376, 1, &ide_secondary);
+    // The PIRQ# lines idle high (no PCI function asserts its INTx).
+    for (unsigned n = 0; n < 4; ++n) isa_bridge.set_pirq(n, false);
     fill_cmos();
     bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8, acpi_platform()};
     for (int i = 0; i < 4; ++i) {
@@ -243,7 +248,7 @@ void Machine::start_firmware() {
 // The APIC-era chipset's timers come with the CPU models that have a local APIC (max); the
 // pentium2 machine stays the PC it always was.
 bios::AcpiPlatform Machine::acpi_platform() const {
-    return {.pm_timer = lapic.present(), .hpet = lapic.present()};
+    return {.apic = lapic.present(), .pm_timer = lapic.present(), .hpet = lapic.present()};
 }
 
 // The HPET's interrupts as GSIs: 2 is ISA IRQ 0 (the MADT's override) and 8 is IRQ 8, the

@@ -262,3 +262,36 @@ TEST_CASE("ACPI: with the HPET the RSDT lists its table: block ID, base address,
     // and HPET in the RSDT).
     CHECK(t.t.pointers.size() == 6);
 }
+
+TEST_CASE("ACPI: with an APIC the RSDT lists a MADT: LAPIC, I/O APIC, IRQ 0 and SCI overrides, LINT1 NMI") {
+    Tables t;
+    t.t = bios::build_acpi(BASE, {.apic = true});
+    REQUIRE(t.get(t.t.rsdt + 4, 4) == 44);  // two entries
+    CHECK(bios::acpi_sum(t.table(t.t.rsdt)) == 0);
+    CHECK(t.sig(t.fadt()) == "FACP");
+    const uint32_t madt = uint32_t(t.get(t.t.rsdt + 40, 4));
+    REQUIRE(t.sig(madt) == "APIC");
+    CHECK(bios::acpi_sum(t.table(madt)) == 0);
+    CHECK(t.get(madt + 36, 4) == 0xFEE00000);  // local APIC address
+    CHECK(t.get(madt + 40, 4) == 1);           // PCAT_COMPAT
+    const uint32_t end = madt + uint32_t(t.get(madt + 4, 4));
+    std::vector<std::vector<uint64_t>> entries;
+    for (uint32_t e = madt + 44; e < end; e += uint32_t(t.get(e + 1, 1))) {
+        switch (t.get(e, 1)) {
+        case 0: entries.push_back({0, t.get(e + 2, 1), t.get(e + 3, 1), t.get(e + 4, 4)}); break;
+        case 1: entries.push_back({1, t.get(e + 2, 1), t.get(e + 4, 4), t.get(e + 8, 4)}); break;
+        case 2: entries.push_back({2, t.get(e + 2, 1), t.get(e + 3, 1), t.get(e + 4, 4), t.get(e + 8, 2)}); break;
+        case 4: entries.push_back({4, t.get(e + 2, 1), t.get(e + 3, 2), t.get(e + 5, 1)}); break;
+        default: FAIL("unexpected MADT entry type " << t.get(e, 1));
+        }
+    }
+    CHECK(entries == std::vector<std::vector<uint64_t>>{
+                         {0, 0, 0, 1},              // processor UID 0, APIC ID 0, enabled
+                         {1, 0, 0xFEC00000, 0},     // I/O APIC ID 0, GSI base 0
+                         {2, 0, 0, 2, 0},           // ISA IRQ 0 -> GSI 2, conforming
+                         {2, 0, 9, 9, 0x000D},      // SCI: level, active high
+                         {4, 0xFF, 0, 1},           // NMI on LINT1 of every processor
+                     });
+    CHECK(t.dsdt() > madt);
+    CHECK(bios::acpi_sum(t.table(t.dsdt())) == 0);
+}

@@ -50,8 +50,10 @@ struct PostFixture {
     test::TempFile floppy_image{1474560, [](uint64_t) { return uint8_t(0); }};  // blank 1.44 MB
     std::unique_ptr<machine::Machine> m;
 
-    explicit PostFixture(uint64_t ram = 128ull << 20, bool floppy = false) {
+    explicit PostFixture(uint64_t ram = 128ull << 20, bool floppy = false,
+                         const cpu::CpuModel* model = &cpu::models::pentium2) {
         machine::Config cfg;
+        cfg.cpu_model = model;
         cfg.ram_bytes = ram;
         cfg.debugcon = nullptr;
         cfg.drives.push_back({disk.path, machine::DriveConfig::Interface::Ide, false, 0, true});
@@ -137,6 +139,17 @@ TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
         CHECK(map[i].attr == 1);
         if (i) CHECK(map[i - 1].base + map[i - 1].length <= map[i].base);
     }
+
+    // With an APIC (-cpu max) the I/O APIC's and local APIC's pages are reserved too.
+    PostFixture max(128ull << 20, false, &cpu::models::max);
+    const auto apic_map = max.e820_walk();
+    REQUIRE(apic_map.size() == want.size() + 2);
+    CHECK(apic_map[5].base == 0xFEC00000);
+    CHECK(apic_map[5].length == 0x1000);
+    CHECK(apic_map[5].type == 2);
+    CHECK(apic_map[6].base == 0xFEE00000);
+    CHECK(apic_map[6].length == 0x1000);
+    CHECK(apic_map[6].type == 2);
 
     // The 20-byte form, and the calls that must fail.
     Regs r{.eax = 0xE820, .ebx = 1, .ecx = 20, .edx = SMAP, .edi = 0x6000};

@@ -141,6 +141,18 @@ TEST_CASE_FIXTURE(PciFixture, "byte and word accesses at CONFIG_DATA offsets 1-3
     CHECK(isa.pirq_irq(3) == -1);
 }
 
+TEST_CASE("PIRQ lines reach their routed 8259 input and, active low, I/O APIC pins 16-19") {
+    std::vector<std::pair<unsigned, bool>> pic, apic;
+    devices::Piix3Isa isa{{[&](unsigned irq, bool l) { pic.push_back({irq, l}); },
+                           [&](unsigned pin, bool l) { apic.push_back({pin, l}); }}};
+    isa.config_write(devices::Piix3Isa::PIRQRC + 2, 1, 11);
+    isa.set_pirq(2, true);
+    isa.set_pirq(1, true);  // not routed (bit 7): the I/O APIC pin only
+    isa.set_pirq(2, false);
+    CHECK(pic == std::vector<std::pair<unsigned, bool>>{{11, true}, {11, false}});
+    CHECK(apic == std::vector<std::pair<unsigned, bool>>{{18, false}, {17, false}, {18, true}});
+}
+
 TEST_CASE_FIXTURE(PciFixture, "an access reaching past 0xCFF reads 0xFF there and drops the rest") {
     out(0xCF8, 4, address(0, 0, 0x00));
     CHECK(in(0xCFF, 2) == 0xFF12u);  // device ID high byte, then nothing
