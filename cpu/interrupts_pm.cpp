@@ -76,6 +76,11 @@ uint32_t stack_slot(Cpu& c, unsigned w, uint32_t offset) {
     return w == 4 ? c.peek_stack<uint32_t>(offset) : c.peek_stack<uint16_t>(offset);
 }
 
+uint64_t stack_slot64(Cpu& c, unsigned w, uint32_t offset) {
+    if (w != 8) return stack_slot(c, w, offset);
+    return c.peek_stack<uint32_t>(offset) | uint64_t(c.peek_stack<uint32_t>(offset + 4)) << 32;
+}
+
 void release_stack(Cpu& c, unsigned bytes) {
     const uint32_t m = c.sp_mask();
     c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + bytes) & m);
