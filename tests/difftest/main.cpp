@@ -95,7 +95,7 @@ const std::map<std::string, const char*> kNotComparable = {
     {"rdtscp", "time stamps differ"},
     {"syscall", "64-bit mode only on the emulated Intel CPU; the host kernel's system call"},
     {"sysret", "64-bit mode and ring 0 only"}, {"swapgs", "as SYSRET"},
-    {"iretq", "64-bit mode only"},
+    {"iretq", "64-bit mode only"}, {"cmpxchg16b", "as IRETQ"},
     {"sgdt", "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"},
     {"sidt", "as SGDT"}, {"sldt", "as SGDT"}, {"smsw", "as SGDT"}, {"str", "as SGDT"},
     {"f2xm1", "x87 transcendental: jitpc's software algorithm differs from the host's microcode "

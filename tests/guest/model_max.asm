@@ -30,7 +30,7 @@ start:
     CPUID_IS 0x40000000, 0, 3, 576, 576, 0, 4   ; past the last leaf: leaf 0xD's data (no hypervisor)
     PUTS `CPUID 3, 7, 0xB: zeros; 0xD: x87 and SSE, 576 bytes; 0x40000000: leaf 0xD ok\n`
     CPUID_IS 0x80000000, 0, 0x80000008, 0, 0, 0, 5
-    CPUID_IS 0x80000001, 0, 0, 0, 0, 0x08100800, 5   ; SYSCALL, NX, RDTSCP
+    CPUID_IS 0x80000001, 0, 0, 0, 1, 0x08100800, 5   ; LAHF_LM; SYSCALL, NX, RDTSCP
     CPUID_IS 0x80000006, 0, 0, 0, 0x08006040, 0, 5
     CPUID_IS 0x80000008, 0, 0x3028, 0, 0, 0, 5
     PUTS `CPUID 0x80000000-8: extended leaves, 40 physical and 48 linear address bits ok\n`

@@ -419,3 +419,43 @@ TEST_CASE_FIXTURE(LongFixture, "MOV SS with a null selector: allowed below ring 
     CHECK(cpu.rip == HANDLER + VEC_GP);
     CHECK(cpu.seg[SS].sel == KDATA);
 }
+
+TEST_CASE_FIXTURE(LongFixture, "CMPXCHG16B compares RDX:RAX, stores RCX:RBX or loads the operand; unaligned is #GP(0)") {
+    fault_gates();
+    wr64(0x8000, 0x1111111122222222);
+    wr64(0x8008, 0x3333333344444444);
+    reg(EAX) = 0x1111111122222222;
+    reg(EDX) = 0x3333333344444444;
+    reg(EBX) = 0xAAAAAAAABBBBBBBB;
+    reg(ECX) = 0xCCCCCCCCDDDDDDDD;
+    reg(ESI) = 0x8000;
+    step64({0x48, 0x0F, 0xC7, 0x0E});  // cmpxchg16b [rsi]
+    CHECK(cpu.flags.zf());
+    CHECK(rd64(0x8000) == 0xAAAAAAAABBBBBBBB);
+    CHECK(rd64(0x8008) == 0xCCCCCCCCDDDDDDDD);
+    step64({0x48, 0x0F, 0xC7, 0x0E});  // now different: the operand lands in RDX:RAX
+    CHECK_FALSE(cpu.flags.zf());
+    CHECK(reg(EAX) == 0xAAAAAAAABBBBBBBB);
+    CHECK(reg(EDX) == 0xCCCCCCCCDDDDDDDD);
+    CHECK(rd64(0x8000) == 0xAAAAAAAABBBBBBBB);
+    reg(ESI) = 0x8008;
+    const uint64_t rip = cpu.rip;
+    step64({0x48, 0x0F, 0xC7, 0x0E});
+    CHECK(cpu.rip == HANDLER + VEC_GP);
+    CHECK(rd64(reg(ESP) + 8) == rip);
+    CHECK(rd64(0x8008) == 0xCCCCCCCCDDDDDDDD);
+}
+
+TEST_CASE_FIXTURE(LongFixture, "MOVNTI stores 64 bits with REX.W; LAHF and SAHF exist in 64-bit mode") {
+    reg(EAX) = 0x0123456789ABCDEF;
+    reg(EBX) = 0x9000;
+    step64({0x48, 0x0F, 0xC3, 0x03});  // movnti [rbx], rax
+    CHECK(rd64(0x9000) == 0x0123456789ABCDEF);
+    reg(EAX) = uint64_t(EFLAGS_CF | EFLAGS_ZF | 2) << 8;
+    step64({0x9E});  // sahf
+    CHECK(cpu.flags.cf());
+    CHECK(cpu.flags.zf());
+    reg(EAX) = 0;
+    step64({0x9F});  // lahf
+    CHECK(reg(EAX) == uint64_t(EFLAGS_CF | EFLAGS_ZF | 2) << 8);
+}
