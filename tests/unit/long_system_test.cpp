@@ -459,3 +459,21 @@ TEST_CASE_FIXTURE(LongFixture, "MOVNTI stores 64 bits with REX.W; LAHF and SAHF 
     step64({0x9F});  // lahf
     CHECK(reg(EAX) == uint64_t(EFLAGS_CF | EFLAGS_ZF | 2) << 8);
 }
+
+TEST_CASE_FIXTURE(LongFixture, "IRETD in 64-bit mode pops SS:ESP too; RETF to compatibility mode checks the limit, not canonical form") {
+    // A 4-byte frame to ring 0's own 64-bit code: EIP, CS, EFLAGS, ESP, SS.
+    const uint32_t v[5] = {0x4000, KCODE, 2, 0x60000, KDATA};
+    reg(ESP) = 0x7F000;
+    for (unsigned k = 0; k < 5; ++k) wr32(0x7F000 + 4 * k, v[k]);
+    step64({0xCF});  // iretd
+    CHECK(cpu.rip == 0x4000);
+    CHECK(reg(ESP) == 0x60000);
+
+    // RETF (32-bit operand) to a 32-bit code segment at the same level.
+    wr32(0x60000, 0x5000);
+    wr32(0x60004, KCODE32);
+    step64({0xCB});  // retf
+    CHECK(cpu.rip == 0x5000);
+    CHECK(cpu.mode() == CpuMode::Compat32);
+    CHECK(reg(ESP) == 0x60008);
+}
