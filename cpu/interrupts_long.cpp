@@ -85,11 +85,7 @@ void Cpu::deliver_long(uint8_t vector, EventKind kind, uint64_t return_rip, bool
     mark_accessed(*this, sel, cs);
     if (inner) load_null_ss(*this, new_cpl);
     gpr[ESP] = rsp;
-    cs.load_into(seg[CS], static_cast<uint16_t>((sel & 0xFFFC) | new_cpl));
-    set_cpl(new_cpl);
-    flags.bits &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM | (is_int ? EFLAGS_IF : 0));
-    rip = next_rip = target;
-    request_exit();
+    enter_handler(*this, sel, cs, new_cpl, is_int, target);
 }
 
 }  // namespace jitpc::cpu

@@ -19,6 +19,11 @@ void write_frame(Cpu& c, const SegCache& ss, uint32_t& esp, const uint32_t* vals
 // Non-null selector of a code segment (#GP(sel|ext) otherwise); returns its descriptor.
 Descriptor check_code_target(Cpu& c, uint16_t sel, uint32_t ext);
 
+// The end of IDT delivery once the frame is written: CS = the gate's target segment at
+// `new_cpl`, EFLAGS.TF/NT/RF/VM cleared (and IF through an interrupt gate), RIP = `target`.
+void enter_handler(Cpu& c, uint16_t sel, const Descriptor& cs, uint8_t new_cpl, bool int_gate,
+                   uint64_t target);
+
 // Checks the stack segment a return to outer level `rpl` pops (#GP/#SS with its selector)
 // and returns its cache; sets the descriptor's accessed bit.
 SegCache load_outer_stack(Cpu& c, uint16_t ss, unsigned rpl);
