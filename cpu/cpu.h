@@ -176,7 +176,7 @@ public:
     // Delivers an interrupt or exception through the IVT/IDT. `return_eip` is the EIP pushed
     // (the faulting instruction for faults, the next instruction for traps and INT n). Raises
     // #DF and signals shutdown (triple fault) as the architecture says.
-    void deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
+    void deliver(uint8_t vector, EventKind kind, uint64_t return_eip, bool has_error,
                  uint32_t error_code);
     // Told of every event as its delivery starts, CS:EIP still where it was raised: both
     // engines deliver through deliver(), so the machine's -d int log and its hint about a
@@ -206,6 +206,9 @@ public:
     // Protected and virtual-8086 mode: IDT gates, privilege and stack switches, task gates.
     void deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
                            uint32_t error_code);
+    // IA-32e mode (cpu/interrupts_long.cpp): 16-byte gates, IST, 64-bit frames.
+    void deliver_long(uint8_t vector, EventKind kind, uint64_t return_rip, bool has_error,
+                      uint32_t error_code);
 
     // ---- debug architecture (cpu/debug.cpp) ------------------------------------------------
     // Recomputes which breakpoints are armed after a DR7 or CR4.DE change.

@@ -33,6 +33,14 @@ Descriptor read_descriptor(Cpu& c, uint16_t sel, unsigned vector, uint32_t ext) 
     return Descriptor{c.sys_read<uint32_t>(lin), c.sys_read<uint32_t>(lin + 4)};
 }
 
+uint32_t read_descriptor_upper(Cpu& c, uint16_t sel) {
+    uint32_t lin;
+    if ((sel & 0xFFF8) == 0xFFF8 || !descriptor_address(c, static_cast<uint16_t>(sel + 8), lin))
+        raise_gp(sel & 0xFFFC);
+    if (c.sys_read<uint32_t>(lin + 4) & 0x1F00) raise_gp(sel & 0xFFFC);
+    return c.sys_read<uint32_t>(lin);
+}
+
 void mark_accessed(Cpu& c, uint16_t sel, const Descriptor& d) {
     if (d.type() & attr::ACCESSED) return;
     uint32_t lin;

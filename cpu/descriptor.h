@@ -27,6 +27,9 @@ struct Descriptor {
     bool conforming() const { return code() && (type() & attr::CONFORMING); }
     bool readable() const { return data() || (type() & attr::READABLE); }
     bool writable_data() const { return data() && (type() & attr::WRITABLE); }
+    // A 64-bit code segment (L set, D clear; L with D is reserved).
+    bool code64() const { return code() && (attrs() & (attr::L | attr::DB)) == attr::L; }
+    bool long_reserved() const { return code() && (attrs() & (attr::L | attr::DB)) == (attr::L | attr::DB); }
     unsigned dpl() const { return (hi >> 13) & 3; }
     bool present() const { return hi & (1u << 15); }
     uint32_t base() const { return (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u); }
@@ -48,6 +51,10 @@ bool descriptor_address(const Cpu& c, uint16_t sel, uint32_t& lin);
 // Reads the descriptor of a non-null selector, raising `vector`(sel & ~3 | ext) when the
 // selector lies outside its table.
 Descriptor read_descriptor(Cpu& c, uint16_t sel, unsigned vector, uint32_t ext = 0);
+// The upper half of a 16-byte system descriptor of IA-32e mode (LDT, TSS, call gate): bits
+// 63:32 of its base or offset. #GP(sel) when it lies beyond the table or its type field is
+// not zero.
+uint32_t read_descriptor_upper(Cpu& c, uint16_t sel);
 // Sets the accessed bit of a code/data descriptor in memory when it is clear.
 void mark_accessed(Cpu& c, uint16_t sel, const Descriptor& d);
 // Marks a data segment register unusable (null selector loaded in protected mode).

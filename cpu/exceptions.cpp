@@ -32,7 +32,7 @@ void Cpu::deliver_fault(const GuestFault& f) {
     deliver(f.vector, EventKind::Exception, rip, vector_has_error_code(f.vector), f.error_code);
 }
 
-void Cpu::deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
+void Cpu::deliver(uint8_t vector, EventKind kind, uint64_t return_eip, bool has_error,
                   uint32_t error_code) {
     if (on_deliver) on_deliver(*this, Event{vector, kind, has_error, error_code});
     halted = 0;
@@ -40,7 +40,9 @@ void Cpu::deliver(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_
     // task gate's T bit still asks for its trap.
     const uint32_t watched = db_pending;
     try {
-        if (protected_mode() || vm86())
+        if (efer & efer::LMA)
+            deliver_long(vector, kind, return_eip, has_error, error_code);
+        else if (protected_mode() || vm86())
             deliver_protected(vector, kind, return_eip, has_error, error_code);
         else
             deliver_real(vector, return_eip);

@@ -76,6 +76,11 @@ uint32_t stack_slot(Cpu& c, unsigned w, uint32_t offset) {
     return w == 4 ? c.peek_stack<uint32_t>(offset) : c.peek_stack<uint16_t>(offset);
 }
 
+uint64_t stack_slot64(Cpu& c, unsigned w, uint32_t offset) {
+    if (w != 8) return stack_slot(c, w, offset);
+    return c.peek_stack<uint32_t>(offset) | uint64_t(c.peek_stack<uint32_t>(offset + 4)) << 32;
+}
+
 void release_stack(Cpu& c, unsigned bytes) {
     const uint32_t m = c.sp_mask();
     c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + bytes) & m);
@@ -153,11 +158,16 @@ void Cpu::deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip,
         for (unsigned sr : {ES, DS, FS, GS}) load_null(seg[sr], 0);
     seg[SS] = new_ss;
     gpr[ESP] = esp;
-    cs.load_into(seg[CS], static_cast<uint16_t>((sel & 0xFFFC) | new_cpl));
-    set_cpl(new_cpl);
-    flags.bits &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM | (is_int ? EFLAGS_IF : 0));
-    rip = next_rip = target;
-    request_exit();
+    enter_handler(*this, sel, cs, new_cpl, is_int, target);
+}
+
+void enter_handler(Cpu& c, uint16_t sel, const Descriptor& cs, uint8_t new_cpl, bool int_gate,
+                   uint64_t target) {
+    cs.load_into(c.seg[CS], static_cast<uint16_t>((sel & 0xFFFC) | new_cpl));
+    c.set_cpl(new_cpl);
+    c.flags.bits &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM | (int_gate ? EFLAGS_IF : 0));
+    c.rip = c.next_rip = target;
+    c.request_exit();
 }
 
 }  // namespace jitpc::cpu

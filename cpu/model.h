@@ -88,6 +88,11 @@ struct CpuModel {
     uint32_t signature() const { return cpuid(1, 0).eax; }
     // EFER bits WRMSR may set: SCE with SYSCALL, LME with LM, NXE with NX (LMA is read-only).
     uint64_t efer_writable() const;
+    // Whether `a` is canonical: bits 63 down to linear_addr_bits - 1 all equal.
+    bool canonical(uint64_t a) const {
+        const unsigned unused = 64 - linear_addr_bits;
+        return uint64_t(int64_t(a << unused) >> unused) == a;
+    }
 };
 
 namespace models {

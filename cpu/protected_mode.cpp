@@ -1,6 +1,7 @@
 // Protected-mode data/stack segment loads and I/O permission checks.
 #include "cpu/cpu.h"
 #include "cpu/descriptor.h"
+#include "cpu/privilege.h"
 
 namespace jitpc::cpu {
 
@@ -8,6 +9,11 @@ void Cpu::load_seg_protected(unsigned sr, uint16_t sel) {
     const uint32_t err = sel & 0xFFFC;
     const unsigned rpl = sel & 3;
     if ((sel & 0xFFFC) == 0) {
+        // 64-bit mode lets code below ring 3 run on a null SS (with RPL = CPL).
+        if (sr == SS && mode() == CpuMode::Long64 && cpl != 3 && rpl == cpl) {
+            load_null_ss(*this, cpl);
+            return;
+        }
         if (sr == SS || sr == CS) raise_gp(0);
         load_null(seg[sr], sel);
         return;

@@ -151,6 +151,10 @@ struct CpuState {
     // CR8, the task-priority register of 64-bit mode (bits 3:0; MOV CR8 exists only there).
     uint64_t cr8 = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
+    // The long-mode MSRs (cpu/ops/model.cpp): SYSCALL's STAR/LSTAR/CSTAR/FMASK, SWAPGS's
+    // KernelGSbase, RDTSCP's TSC_AUX. The FS and GS bases are seg[FS].base and seg[GS].base.
+    uint64_t star = 0, lstar = 0, cstar = 0, kernel_gs_base = 0;
+    uint32_t fmask = 0, tsc_aux = 0;
     // IA32_EFER, on models that have it (CpuModel::efer_writable). Nothing sets LMA yet (long
     // mode is not implemented), so mode() never returns the IA-32e modes.
     uint64_t efer = 0;

@@ -169,22 +169,38 @@ template <template <typename, Loc> class H> Handler bind_rm_reg(const DecodeCtx&
     return pick_rm<H>(ctx);
 }
 
-void cmpxchg8b(Cpu& c, const Insn& i) {
-    const uint32_t lin = c.linear(i.seg, c.ea(i), 8, true);
-    c.mmu.probe_write(lin, 8, c.user());
-    const uint32_t lo = c.mmu.read<uint32_t>(lin, c.user());
-    const uint32_t hi = c.mmu.read<uint32_t>(lin + 4, c.user());
-    const bool eq = lo == c.gpr[EAX] && hi == c.gpr[EDX];
-    c.write_linear<uint32_t>(lin, eq ? c.gpr[EBX] : lo);
-    c.write_linear<uint32_t>(lin + 4, eq ? c.gpr[ECX] : hi);
+// CMPXCHG8B/CMPXCHG16B m (T: the half's type): EDX:EAX (RDX:RAX) against the operand,
+// ECX:EBX (RCX:RBX) stored when equal, the operand loaded into EDX:EAX otherwise; the operand is
+// written either way, so it is probed writable before anything changes. CMPXCHG16B wants a
+// 16-byte aligned operand (#GP(0)).
+template <typename T> void cmpxchg_pair(Cpu& c, const Insn& i) {
+    const uint32_t lin = c.linear(i.seg, c.ea(i), 2 * sizeof(T), true);
+    if (sizeof(T) == 8 && (lin & 15)) raise_gp(0);
+    c.mmu.probe_write(lin, 2 * sizeof(T), c.user());
+    auto load = [&](uint32_t at) {
+        T v = c.mmu.read<uint32_t>(at, c.user());
+        if constexpr (sizeof(T) == 8) v |= T(c.mmu.read<uint32_t>(at + 4, c.user())) << 32;
+        return v;
+    };
+    auto store = [&](uint32_t at, T v) {
+        c.write_linear<uint32_t>(at, uint32_t(v));
+        if constexpr (sizeof(T) == 8) c.write_linear<uint32_t>(at + 4, uint32_t(v >> 32));
+    };
+    const T lo = load(lin), hi = load(lin + sizeof(T));
+    const bool eq = lo == c.reg<T>(EAX) && hi == c.reg<T>(EDX);
+    store(lin, eq ? c.reg<T>(EBX) : lo);
+    store(lin + sizeof(T), eq ? c.reg<T>(ECX) : hi);
     if (!eq) {
-        c.gpr[EAX] = lo;
-        c.gpr[EDX] = hi;
+        c.set_reg<T>(EAX, lo);
+        c.set_reg<T>(EDX, hi);
     }
     c.flags.set_arith(EFLAGS_ZF, eq ? EFLAGS_ZF : 0);
 }
 Handler bind_cmpxchg8b(const DecodeCtx& ctx, Insn&) {
-    return ctx.is_mem(0) ? cmpxchg8b : nullptr;
+    return ctx.is_mem(0) ? cmpxchg_pair<uint32_t> : nullptr;
+}
+Handler bind_cmpxchg16b(const DecodeCtx& ctx, Insn&) {
+    return ctx.is_mem(0) ? cmpxchg_pair<uint64_t> : nullptr;
 }
 
 void bswap32(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap32(c.gpr[i.r0]); }
@@ -218,6 +234,7 @@ void register_datamov(Binder* t) {
     t[ZYDIS_MNEMONIC_CMPXCHG] = bind_rm_reg<CmpxchgH>;
     t[ZYDIS_MNEMONIC_XADD] = bind_rm_reg<XaddH>;
     t[ZYDIS_MNEMONIC_CMPXCHG8B] = bind_cmpxchg8b;
+    t[ZYDIS_MNEMONIC_CMPXCHG16B] = bind_cmpxchg16b;
     t[ZYDIS_MNEMONIC_BSWAP] = bind_by_osize<bswap16, bswap32>;
 }
 

@@ -1,5 +1,5 @@
 // Far JMP, CALL and RET: real/v86 mode, code segments, call gates and task switches in
-// protected mode.
+// protected mode, 64-bit call gates and 8-byte returns in IA-32e mode.
 #include "cpu/descriptor.h"
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
@@ -15,13 +15,26 @@ FarPtr far_operand(Cpu& c, const Insn& i) {
 
 // Pushes the return CS:EIP (`w`-byte slots) on the current stack; nothing changes on a fault.
 void push_return(Cpu& c, unsigned w) {
+    if (w == 8) {
+        const uint64_t vals[2] = {c.seg[CS].sel, c.next_rip};
+        uint64_t rsp = c.gpr[ESP];
+        write_frame64(c, rsp, vals, 2, c.cpl, 0);
+        c.gpr[ESP] = rsp;
+        return;
+    }
     const uint32_t vals[2] = {c.seg[CS].sel, uint32_t(c.next_rip)};
     uint32_t esp = c.gpr[ESP];
     write_frame(c, c.seg[SS], esp, vals, 2, w, c.cpl, 0);
     c.gpr[ESP] = esp;
 }
 
-void enter_cs(Cpu& c, uint16_t sel, const Descriptor& d, unsigned new_cpl, uint32_t off) {
+// Whether `off` may be the new RIP in the code segment `d`: canonical for 64-bit code, within
+// the limit otherwise.
+bool target_ok(const Cpu& c, const Descriptor& d, uint64_t off) {
+    return d.code64() ? c.model.canonical(off) : off <= d.limit();
+}
+
+void enter_cs(Cpu& c, uint16_t sel, const Descriptor& d, unsigned new_cpl, uint64_t off) {
     mark_accessed(c, sel, d);
     d.load_into(c.seg[CS], static_cast<uint16_t>((sel & 0xFFFC) | new_cpl));
     if (new_cpl != c.cpl) c.set_cpl(static_cast<uint8_t>(new_cpl));
@@ -51,6 +64,31 @@ void call_inner(Cpu& c, const Descriptor& gate, uint16_t sel, const Descriptor& 
     enter_cs(c, sel, d, dpl, off);
 }
 
+// IA-32e mode's call gates (SDM Vol. 3 5.8.3.1): 16 bytes, always to 64-bit code; an inner
+// CALL takes RSPn from the 64-bit TSS with a null SS, copies no parameters and pushes 8-byte
+// slots, as does a CALL at the same level.
+void call_gate_long(Cpu& c, const Descriptor& gate, uint16_t gate_sel, bool call) {
+    const uint64_t off = gate.gate_offset() | uint64_t(read_descriptor_upper(c, gate_sel)) << 32;
+    const uint16_t sel = gate.gate_selector();
+    const Descriptor cd = check_code_target(c, sel, 0);
+    const uint32_t cerr = sel & 0xFFFC;
+    if (!cd.code64() || cd.dpl() > c.cpl || (!call && !cd.conforming() && cd.dpl() != c.cpl))
+        raise_gp(cerr);
+    if (!cd.present()) raise_fault(VEC_NP, cerr);
+    if (!c.model.canonical(off)) raise_gp(0);
+    if (call && !cd.conforming() && cd.dpl() < c.cpl) {
+        const unsigned dpl = cd.dpl();
+        uint64_t rsp = tss_rsp_for(c, dpl);
+        const uint64_t frame[4] = {c.seg[SS].sel, c.gpr[ESP], c.seg[CS].sel, c.next_rip};
+        write_frame64(c, rsp, frame, 4, static_cast<uint8_t>(dpl), 0);
+        load_null_ss(c, dpl);
+        c.gpr[ESP] = rsp;
+        return enter_cs(c, sel, cd, dpl, off);
+    }
+    if (call) push_return(c, 8);
+    enter_cs(c, sel, cd, c.cpl, off);
+}
+
 void far_protected(Cpu& c, FarPtr p, unsigned w, bool call) {
     const uint32_t err = p.sel & 0xFFFC;
     if (err == 0) raise_gp(0);
@@ -58,10 +96,18 @@ void far_protected(Cpu& c, FarPtr p, unsigned w, bool call) {
     if (d.code()) {
         if (d.conforming() ? d.dpl() > c.cpl : ((p.sel & 3) > c.cpl || d.dpl() != c.cpl))
             raise_gp(err);
+        if (d.long_reserved() && (c.efer & efer::LMA)) raise_gp(err);
         if (!d.present()) raise_fault(VEC_NP, err);
-        if (p.off > d.limit()) raise_gp(0);
+        if (!target_ok(c, d, p.off)) raise_gp(0);
         if (call) push_return(c, w);
         return enter_cs(c, p.sel, d, c.cpl, p.off);
+    }
+    if (c.efer & efer::LMA) {
+        // Only 64-bit call gates: TSS and task-gate targets (task switches) are gone.
+        if (d.segment() || d.type() != sys_type::CALL_GATE32) raise_gp(err);
+        if (d.dpl() < c.cpl || d.dpl() < (p.sel & 3u)) raise_gp(err);
+        if (!d.present()) raise_fault(VEC_NP, err);
+        return call_gate_long(c, d, p.sel, call);
     }
     const unsigned gt = d.type();
     const bool call_gate = gt == sys_type::CALL_GATE16 || gt == sys_type::CALL_GATE32;
@@ -102,11 +148,13 @@ template <bool Call> void far_transfer(Cpu& c, const Insn& i) {
 }
 
 // RETF [imm16]: imm bytes of parameters are released from both stacks on an outer return.
+// In IA-32e mode REX.W makes the slots 8 bytes, and an outer return to 64-bit code below ring
+// 3 may load a null SS.
 void ret_far(Cpu& c, const Insn& i) {
     const unsigned w = i.osize;
     const uint32_t extra = i.imm & 0xFFFF;
-    uint32_t ip = stack_slot(c, w, 0);
-    const uint16_t sel = static_cast<uint16_t>(stack_slot(c, w, w));
+    const uint64_t ip = stack_slot64(c, w, 0);
+    const uint16_t sel = static_cast<uint16_t>(stack_slot64(c, w, w));
     if (!c.protected_mode()) {
         if (ip > c.seg[CS].limit) raise_gp(0);
         release_stack(c, 2 * w + extra);
@@ -120,15 +168,18 @@ void ret_far(Cpu& c, const Insn& i) {
     const uint32_t err = sel & 0xFFFC;
     if (rpl < c.cpl || (d.conforming() ? d.dpl() > rpl : d.dpl() != rpl)) raise_gp(err);
     if (!d.present()) raise_fault(VEC_NP, err);
-    if (ip > d.limit()) raise_gp(0);
+    if (d.long_reserved() && (c.efer & efer::LMA)) raise_gp(err);
+    if (!target_ok(c, d, ip)) raise_gp(0);
     if (rpl > c.cpl) {
-        const uint32_t esp = stack_slot(c, w, 2 * w + extra);
-        const SegCache ss =
-            load_outer_stack(c, static_cast<uint16_t>(stack_slot(c, w, 3 * w + extra)), rpl);
+        const uint64_t rsp = stack_slot64(c, w, 2 * w + extra);
+        const uint16_t ss_sel = static_cast<uint16_t>(stack_slot64(c, w, 3 * w + extra));
+        const bool null_ss = (ss_sel & 0xFFFC) == 0 && (c.efer & efer::LMA) && d.code64() && rpl != 3;
+        const SegCache ss = null_ss ? SegCache{} : load_outer_stack(c, ss_sel, rpl);
         enter_cs(c, sel, d, rpl, ip);
-        c.seg[SS] = ss;
-        const uint32_t m = ss.big() ? 0xFFFFFFFFu : 0xFFFFu;
-        c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((esp + extra) & m);
+        if (null_ss) load_null_ss(c, rpl);
+        else c.seg[SS] = ss;
+        const uint64_t m = d.code64() ? ~uint64_t(0) : ss.big() ? 0xFFFFFFFFu : 0xFFFFu;
+        c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((rsp + extra) & m);
         drop_inner_segments(c);
     } else {
         release_stack(c, 2 * w + extra);

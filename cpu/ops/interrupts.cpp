@@ -1,4 +1,4 @@
-// INT n, INT3, INTO, INT1 (ICEBP), BOUND and IRET/IRETD in every mode.
+// INT n, INT3, INTO, INT1 (ICEBP), BOUND and IRET/IRETD/IRETQ in every mode.
 #include "cpu/descriptor.h"
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
@@ -117,8 +117,59 @@ void iret_protected(Cpu& c, unsigned w) {
     c.next_rip = new_eip;
 }
 
+// IA-32e mode (SDM Vol. 2 IRET, IA-32e-MODE): NT set is #GP(0), as there are no task
+// switches; 64-bit code always pops SS:RSP, compatibility mode only on a return to an outer
+// level. A null SS is taken only by a return to 64-bit code below ring 3.
+void iret_long(Cpu& c, unsigned w) {
+    if (c.flags.bits & EFLAGS_NT) raise_gp(0);
+    uint64_t new_rip = stack_slot64(c, w, 0);
+    const uint16_t cs_sel = static_cast<uint16_t>(stack_slot64(c, w, w));
+    const uint32_t new_flags = static_cast<uint32_t>(stack_slot64(c, w, 2 * w));
+    const Descriptor cs = check_code_target(c, cs_sel, 0);
+    const unsigned rpl = cs_sel & 3;
+    const uint32_t err = cs_sel & 0xFFFC;
+    if (rpl < c.cpl) raise_gp(err);
+    if (cs.conforming() ? cs.dpl() > rpl : cs.dpl() != rpl) raise_gp(err);
+    if (cs.long_reserved()) raise_gp(err);
+    if (!cs.present()) raise_fault(VEC_NP, err);
+    const bool to64 = cs.code64();
+    if (w == 2) new_rip &= 0xFFFF;
+    if (to64 ? !c.model.canonical(new_rip) : new_rip > cs.limit()) raise_gp(0);
+
+    const bool outer = rpl > c.cpl;
+    const bool pop_ss = outer || c.mode() == CpuMode::Long64;
+    SegCache ss = c.seg[SS];
+    uint64_t rsp = 0;
+    uint16_t ss_sel = 0;
+    if (pop_ss) {
+        rsp = stack_slot64(c, w, 3 * w);
+        ss_sel = static_cast<uint16_t>(stack_slot64(c, w, 4 * w));
+        if ((ss_sel & 0xFFFC) != 0) ss = load_outer_stack(c, ss_sel, rpl);
+        else if (!to64 || rpl == 3) raise_gp(0);
+    }
+
+    uint32_t mask = IRET_BASE & ~(EFLAGS_IF | EFLAGS_IOPL);
+    if (c.cpl <= iopl(c)) mask |= EFLAGS_IF;
+    if (c.cpl == 0) mask |= EFLAGS_IOPL | (w >= 4 ? EFLAGS_VIF | EFLAGS_VIP : 0);
+    if (w == 2) mask &= 0xFFFF;
+    mark_accessed(c, cs_sel, cs);
+    c.flags.set(new_flags, mask);
+    cs.load_into(c.seg[CS], cs_sel);
+    if (pop_ss) {
+        if ((ss_sel & 0xFFFC) != 0) c.seg[SS] = ss;
+        else load_null_ss(c, rpl);
+        c.gpr[ESP] = w == 2 ? (c.gpr[ESP] & ~uint64_t(0xFFFF)) | (rsp & 0xFFFF) : rsp;
+        c.set_cpl(static_cast<uint8_t>(rpl));
+        if (outer) drop_inner_segments(c);
+    } else {
+        release_stack(c, 3 * w);
+    }
+    c.next_rip = new_rip;
+}
+
 template <unsigned W> void iret(Cpu& c, const Insn&) {
-    if (c.protected_mode()) iret_protected(c, W);
+    if (c.efer & efer::LMA) iret_long(c, W);
+    else if (c.protected_mode()) iret_protected(c, W);
     else iret_real(c, W);
     c.nmi_blocked = 0;
     c.request_exit();
@@ -139,6 +190,7 @@ void register_system_interrupts(Binder* t) {
     t[ZYDIS_MNEMONIC_BOUND] = bind_bound;
     t[ZYDIS_MNEMONIC_IRET] = bind_end<iret<2>>;
     t[ZYDIS_MNEMONIC_IRETD] = bind_end<iret<4>>;
+    t[ZYDIS_MNEMONIC_IRETQ] = bind_end<iret<8>>;
 }
 
 }  // namespace jitpc::cpu

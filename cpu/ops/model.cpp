@@ -1,4 +1,4 @@
-// CPUID, RDTSC, RDPMC, RDMSR/WRMSR and SYSENTER/SYSEXIT.
+// CPUID, RDTSC, RDTSCP, RDPMC, RDMSR/WRMSR and SYSENTER/SYSEXIT.
 //
 // Implementation choices (docs/undefined.md, "System instructions"): RDMSR/WRMSR reach only
 // the MSRs the CPU model lists (cpu/models/), any other raises #GP(0). Of those:
@@ -8,8 +8,11 @@
 //   writes ignored), 0x174-0x176 SYSENTER_CS/ESP/EIP, 0x1A0 MISC_ENABLE (the model's value;
 //   writes ignored), 0x1D9 DEBUGCTL (bits 0-6 kept), 0xC1/0xC2 PerfCtr0/1 (a write loads EAX
 //   sign-extended to 40 bits, as on the P6), 0x186/0x187 PerfEvtSel0/1 (kept; no event is
-//   counted), 0xC0000080 EFER (the model's writable bits; LMA read-only) and the MTRRs and
-//   PAT (memory_types.cpp).
+//   counted), 0xC0000080 EFER (the model's writable bits; LMA read-only), the MTRRs and
+//   PAT (memory_types.cpp) and the long-mode MSRs: 0xC0000081 STAR (any value),
+//   0xC0000082/83 LSTAR/CSTAR, 0xC0000100/101 FS_BASE/GS_BASE (the segment registers' bases)
+//   and 0xC0000102 KERNEL_GS_BASE (a non-canonical address #GP(0)), 0xC0000084 FMASK and
+//   0xC0000103 TSC_AUX (bits 63:32 reserved: #GP(0)).
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
 
@@ -37,12 +40,19 @@ void rdtsc(Cpu& c, const Insn&) {
     if ((c.cr4 & cr4::TSD) && c.pe() && c.cpl != 0) raise_gp(0);
     set_edx_eax(c, c.tsc());
 }
+// RDTSCP: RDTSC's value and its TSD rule, with TSC_AUX in ECX (RCX's upper half cleared).
+void rdtscp(Cpu& c, const Insn& i) {
+    rdtsc(c, i);
+    c.gpr[ECX] = c.tsc_aux;
+}
 
 enum Msr : uint32_t {
     MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_FEATURE_CONTROL = 0x3A, MSR_BIOS_SIGN_ID = 0x8B, MSR_APIC_BASE = 0x1B,
     MSR_PERFCTR0 = 0xC1, MSR_PERFCTR1 = 0xC2, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176, MSR_PERFEVTSEL0 = 0x186, MSR_PERFEVTSEL1 = 0x187,
-    MSR_MISC_ENABLE = 0x1A0, MSR_DEBUGCTL = 0x1D9, MSR_EFER = 0xC0000080,
+    MSR_MISC_ENABLE = 0x1A0, MSR_DEBUGCTL = 0x1D9, MSR_EFER = 0xC0000080, MSR_STAR = 0xC0000081,
+    MSR_LSTAR = 0xC0000082, MSR_CSTAR = 0xC0000083, MSR_FMASK = 0xC0000084, MSR_FS_BASE = 0xC0000100,
+    MSR_GS_BASE = 0xC0000101, MSR_KERNEL_GS_BASE = 0xC0000102, MSR_TSC_AUX = 0xC0000103,
 };
 constexpr uint64_t FEATURE_CONTROL_LOCKED = 1;
 constexpr uint64_t PERFCTR_MASK = (uint64_t(1) << 40) - 1;
@@ -89,6 +99,14 @@ void rdmsr(Cpu& c, const Insn&) {
     case MSR_PERFCTR0: case MSR_PERFCTR1: v = c.perfctr[index - MSR_PERFCTR0]; break;
     case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: v = c.perfevtsel[index - MSR_PERFEVTSEL0]; break;
     case MSR_EFER: v = c.efer; break;
+    case MSR_STAR: v = c.star; break;
+    case MSR_LSTAR: v = c.lstar; break;
+    case MSR_CSTAR: v = c.cstar; break;
+    case MSR_FMASK: v = c.fmask; break;
+    case MSR_FS_BASE: v = c.seg[FS].base; break;
+    case MSR_GS_BASE: v = c.seg[GS].base; break;
+    case MSR_KERNEL_GS_BASE: v = c.kernel_gs_base; break;
+    case MSR_TSC_AUX: v = c.tsc_aux; break;
     default:
         if (!is_memory_type_msr(index)) raise_gp(0);
         v = read_memory_type_msr(c, index);
@@ -96,8 +114,19 @@ void rdmsr(Cpu& c, const Insn&) {
     set_edx_eax(c, v);
 }
 
+// An address MSR takes canonical values only; a 32-bit one has reserved bits 63:32.
+uint64_t canonical_msr(const Cpu& c, uint64_t v) {
+    if (!c.model.canonical(v)) raise_gp(0);
+    return v;
+}
+uint32_t msr32(uint64_t v) {
+    if (v >> 32) raise_gp(0);
+    return uint32_t(v);
+}
+
 void wrmsr(Cpu& c, const Insn&) {
     const uint32_t lo = c.gpr[EAX];
+    const uint64_t v = uint64_t(c.gpr[EDX]) << 32 | lo;
     switch (const uint32_t index = msr_index(c)) {
     case MSR_TSC: c.tsc_offset = uint64_t(lo) - c.icount; break;
     case MSR_PLATFORM_ID: case MSR_BIOS_SIGN_ID: case MSR_MISC_ENABLE: break;
@@ -109,35 +138,32 @@ void wrmsr(Cpu& c, const Insn&) {
         c.perfctr[index - MSR_PERFCTR0] = uint64_t(int64_t(int32_t(lo))) & PERFCTR_MASK;
         break;
     case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1: c.perfevtsel[index - MSR_PERFEVTSEL0] = lo; break;
-    case MSR_EFER: write_efer(c, uint64_t(c.gpr[EDX]) << 32 | lo); break;
+    case MSR_EFER: write_efer(c, v); break;
     case MSR_APIC_BASE:
-        if (!c.bus.set_apic_base(uint64_t(c.gpr[EDX]) << 32 | lo)) raise_gp(0);
+        if (!c.bus.set_apic_base(v)) raise_gp(0);
         break;
     case MSR_FEATURE_CONTROL: raise_gp(0);  // locked
+    case MSR_STAR: c.star = v; break;
+    case MSR_LSTAR: c.lstar = canonical_msr(c, v); break;
+    case MSR_CSTAR: c.cstar = canonical_msr(c, v); break;
+    case MSR_FMASK: c.fmask = msr32(v); break;
+    case MSR_FS_BASE: c.seg[FS].base = canonical_msr(c, v); break;
+    case MSR_GS_BASE: c.seg[GS].base = canonical_msr(c, v); break;
+    case MSR_KERNEL_GS_BASE: c.kernel_gs_base = canonical_msr(c, v); break;
+    case MSR_TSC_AUX: c.tsc_aux = msr32(v); break;
     default:
         if (!is_memory_type_msr(index)) raise_gp(0);
-        write_memory_type_msr(c, index, uint64_t(c.gpr[EDX]) << 32 | lo);
+        write_memory_type_msr(c, index, v);
     }
     c.request_exit();
-}
-
-// The flat 4 GiB segments SYSENTER/SYSEXIT load without reading descriptors.
-void load_flat(SegCache& s, uint16_t sel, bool code, unsigned dpl) {
-    s.sel = sel;
-    s.base = 0;
-    s.limit = 0xFFFFFFFFu;
-    s.attrs = attr::P | attr::S | attr::DB | attr::G | attr::ACCESSED |
-              static_cast<uint16_t>(dpl << attr::DPL_SHIFT) |
-              (code ? attr::CODE | attr::READABLE : attr::WRITABLE);
-    s.refresh();
 }
 
 void sysenter(Cpu& c, const Insn&) {
     if (!c.pe() || (c.sysenter_cs & 0xFFFC) == 0) raise_gp(0);
     c.flags.bits &= ~(EFLAGS_VM | EFLAGS_IF | EFLAGS_RF);
     const uint16_t cs = static_cast<uint16_t>(c.sysenter_cs & 0xFFFC);
-    load_flat(c.seg[CS], cs, true, 0);
-    load_flat(c.seg[SS], static_cast<uint16_t>(cs + 8), false, 0);
+    load_flat(c.seg[CS], cs, FLAT_CODE32, 0);
+    load_flat(c.seg[SS], static_cast<uint16_t>(cs + 8), FLAT_DATA, 0);
     c.set_cpl(0);
     c.gpr[ESP] = c.sysenter_esp;
     c.next_rip = c.sysenter_eip;
@@ -146,8 +172,8 @@ void sysenter(Cpu& c, const Insn&) {
 void sysexit(Cpu& c, const Insn&) {
     if (!c.protected_mode() || c.cpl != 0 || (c.sysenter_cs & 0xFFFC) == 0) raise_gp(0);
     const uint16_t cs = static_cast<uint16_t>(c.sysenter_cs);
-    load_flat(c.seg[CS], static_cast<uint16_t>((cs + 16) | 3), true, 3);
-    load_flat(c.seg[SS], static_cast<uint16_t>((cs + 24) | 3), false, 3);
+    load_flat(c.seg[CS], static_cast<uint16_t>((cs + 16) | 3), FLAT_CODE32, 3);
+    load_flat(c.seg[SS], static_cast<uint16_t>((cs + 24) | 3), FLAT_DATA, 3);
     c.set_cpl(3);
     c.gpr[ESP] = c.gpr[ECX];
     c.next_rip = c.gpr[EDX];
@@ -162,6 +188,7 @@ void register_system_model(Binder* t) {
     using namespace ops;
     t[ZYDIS_MNEMONIC_CPUID] = bind_fixed<cpuid_op>;
     t[ZYDIS_MNEMONIC_RDTSC] = bind_fixed<rdtsc>;
+    t[ZYDIS_MNEMONIC_RDTSCP] = bind_fixed<rdtscp>;
     t[ZYDIS_MNEMONIC_RDPMC] = bind_fixed<rdpmc>;
     t[ZYDIS_MNEMONIC_RDMSR] = bind_fixed<rdmsr>;
     t[ZYDIS_MNEMONIC_WRMSR] = bind_end<wrmsr>;

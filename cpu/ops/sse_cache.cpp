@@ -20,9 +20,20 @@ void clflush(Cpu& c, const Insn& i) {
 void movnti(Cpu& c, const Insn& i) {
     c.write<uint32_t>(i.seg, c.ea(i), c.gpr[i.r0]);
 }
+// MOVNTI m64, r64 (REX.W): both halves are checked writable before either is stored.
+void movnti64(Cpu& c, const Insn& i) {
+    const uint32_t lin = c.linear(i.seg, c.ea(i), 8, true);
+    c.mmu.probe_write(lin, 8, c.user());
+    c.write_linear<uint32_t>(lin, uint32_t(c.gpr[i.r0]));
+    c.write_linear<uint32_t>(lin + 4, uint32_t(c.gpr[i.r0] >> 32));
+}
 
 template <Handler H> Handler bind_mem(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) ? H : nullptr; }
-Handler bind_movnti(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) && is_gpr32(ctx, 1) ? movnti : nullptr; }
+Handler bind_movnti(const DecodeCtx& ctx, Insn&) {
+    if (!ctx.is_mem(0) || !ctx.is_reg(1)) return nullptr;
+    if (is_gpr32(ctx, 1)) return movnti;
+    return ZydisRegisterGetClass(ctx.ops[1].reg.value) == ZYDIS_REGCLASS_GPR64 ? movnti64 : nullptr;
+}
 
 }  // namespace
 

@@ -198,6 +198,11 @@ template <bool Idt> void sgdt(Cpu& c, const Insn& i) {
     c.write<uint32_t>(i.seg, off + 2, r.base);
 }
 
+// Bits 63:32 of an LDT or TSS base: IA-32e mode's descriptors of them are 16 bytes.
+uint64_t long_base_hi(Cpu& c, uint16_t sel) {
+    return (c.efer & efer::LMA) ? uint64_t(read_descriptor_upper(c, sel)) << 32 : 0;
+}
+
 template <Loc L> void lldt(Cpu& c, const Insn& i) {
     require_protected(c);
     require_cpl0(c);
@@ -209,8 +214,10 @@ template <Loc L> void lldt(Cpu& c, const Insn& i) {
     if (sel & 4) raise_gp(sel & 0xFFFC);
     const Descriptor d = read_descriptor(c, sel, VEC_GP);
     if (d.segment() || d.type() != sys_type::LDT) raise_gp(sel & 0xFFFC);
+    const uint64_t base_hi = long_base_hi(c, sel);
     if (!d.present()) raise_fault(VEC_NP, sel & 0xFFFC);
     d.load_into(c.ldtr, sel);
+    c.ldtr.base |= base_hi;
 }
 template <Loc L> void ltr(Cpu& c, const Insn& i) {
     require_protected(c);
@@ -219,8 +226,10 @@ template <Loc L> void ltr(Cpu& c, const Insn& i) {
     if ((sel & 0xFFFC) == 0) raise_gp(0);
     if (sel & 4) raise_gp(sel & 0xFFFC);
     const Descriptor d = read_descriptor(c, sel, VEC_GP);
-    if (d.segment() || (d.type() != sys_type::TSS16_AVAIL && d.type() != sys_type::TSS32_AVAIL))
-        raise_gp(sel & 0xFFFC);
+    // IA-32e mode has only the 64-bit TSS (type 9, where the 32-bit one is outside it).
+    const bool tss16_ok = !(c.efer & efer::LMA) && d.type() == sys_type::TSS16_AVAIL;
+    if (d.segment() || (!tss16_ok && d.type() != sys_type::TSS32_AVAIL)) raise_gp(sel & 0xFFFC);
+    const uint64_t base_hi = long_base_hi(c, sel);
     if (!d.present()) raise_fault(VEC_NP, sel & 0xFFFC);
     uint32_t lin;
     descriptor_address(c, sel, lin);
@@ -229,6 +238,7 @@ template <Loc L> void ltr(Cpu& c, const Insn& i) {
     Descriptor loaded = d;
     loaded.hi |= 2u << 8;
     loaded.load_into(c.tr, sel);
+    c.tr.base |= base_hi;
 }
 // SLDT/STR: Tr selects the register.
 template <bool Tr> struct StoreSel {
@@ -304,6 +314,7 @@ void register_system(Binder* t) {
     register_system_far(t);
     register_system_segments(t);
     register_system_model(t);
+    register_system_syscall(t);
 }
 
 }  // namespace jitpc::cpu

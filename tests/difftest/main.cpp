@@ -92,6 +92,10 @@ const std::map<std::string, const char*> kNotComparable = {
     {"rcpss", "as RCPPS"}, {"rsqrtps", "as RCPPS"}, {"rsqrtss", "as RCPPS"},
     {"sysenter", "the AMD host raises #UD in compatibility mode; a P6 raises #GP with no MSRs"},
     {"sysexit", "privileged; differs like SYSENTER on the AMD host"},
+    {"rdtscp", "time stamps differ"},
+    {"syscall", "64-bit mode only on the emulated Intel CPU; the host kernel's system call"},
+    {"sysret", "64-bit mode and ring 0 only"}, {"swapgs", "as SYSRET"},
+    {"iretq", "64-bit mode only"}, {"cmpxchg16b", "as IRETQ"},
     {"sgdt", "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"},
     {"sidt", "as SGDT"}, {"sldt", "as SGDT"}, {"smsw", "as SGDT"}, {"str", "as SGDT"},
     {"f2xm1", "x87 transcendental: jitpc's software algorithm differs from the host's microcode "

@@ -30,7 +30,7 @@ start:
     CPUID_IS 0x40000000, 0, 3, 576, 576, 0, 4   ; past the last leaf: leaf 0xD's data (no hypervisor)
     PUTS `CPUID 3, 7, 0xB: zeros; 0xD: x87 and SSE, 576 bytes; 0x40000000: leaf 0xD ok\n`
     CPUID_IS 0x80000000, 0, 0x80000008, 0, 0, 0, 5
-    CPUID_IS 0x80000001, 0, 0, 0, 0, 0x00100000, 5   ; NX
+    CPUID_IS 0x80000001, 0, 0, 0, 1, 0x08100800, 5   ; LAHF_LM; SYSCALL, NX, RDTSCP
     CPUID_IS 0x80000006, 0, 0, 0, 0x08006040, 0, 5
     CPUID_IS 0x80000008, 0, 0x3028, 0, 0, 0, 5
     PUTS `CPUID 0x80000000-8: extended leaves, 40 physical and 48 linear address bits ok\n`
@@ -69,15 +69,15 @@ start:
     xor eax, eax
     TRY wrmsr
     EXPECT_NO_FAULT 9
+    WRMSR_ 0xC0000080, 0, 0x801              ; SCE, NXE
+    RDMSR_IS 0xC0000080, 0, 0x801, 9
     mov ecx, 0xC0000080
     xor edx, edx
-    mov eax, 1                               ; SCE: no SYSCALL yet
+    mov eax, 0x200                           ; bit 9 is reserved
     TRY wrmsr
     EXPECT_FAULT 13, 0, 9
-    WRMSR_ 0xC0000080, 0, 0x800              ; NXE
-    RDMSR_IS 0xC0000080, 0, 0x800, 9
     WRMSR_ 0xC0000080, 0, 0
-    PUTS `EFER: reads 0, NXE its one writable bit ok\n`
+    PUTS `EFER: reads 0, SCE and NXE writable ok\n`
     RDMSR_IS 0xFE, 0, 0x508, 10
     RDMSR_IS 0x2FF, 0, 0, 10
     WRMSR_ 0x2FF, 0, 0xC06
@@ -106,10 +106,50 @@ start:
     TRY wrmsr
     EXPECT_FAULT 13, 0, 11
     PUTS `PAT: reset value, Linux's value, reserved type #GP(0) ok\n`
-    MSR_GP rdmsr, 0xC0000081, 12             ; STAR: no SYSCALL
-    MSR_GP rdmsr, 0xC0000100, 12             ; FS base: no long mode
     MSR_GP rdmsr, 0x210, 12                  ; past the eight variable MTRRs
-    PUTS `STAR, FS_BASE, MTRR 0x210: #GP(0) ok\n`
+    MSR_GP rdmsr, 0xC0000104, 12             ; past TSC_AUX
+    PUTS `MTRR 0x210, 0xC0000104: #GP(0) ok\n`
+    WRMSR_ 0xC0000081, 0x00230010, 0x12345678     ; STAR: every bit
+    RDMSR_IS 0xC0000081, 0x00230010, 0x12345678, 14
+%assign msr 0xC0000082                       ; LSTAR, CSTAR
+%rep 2
+    WRMSR_ msr, 0xFFFF8000, 0x1000           ; canonical
+    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
+    mov ecx, msr
+    mov edx, 0x8000                          ; bit 47 without bits 63:48
+    xor eax, eax
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 14
+    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
+%assign msr msr + 1
+%endrep
+    PUTS `STAR; LSTAR, CSTAR: non-canonical #GP(0) ok\n`
+    MSR_GP rdmsr, 0xC0000100, 15             ; FS_BASE: with long mode
+    PUTS `FS_BASE: #GP(0) ok\n`
+%assign msr 0xC0000084                       ; FMASK, TSC_AUX: 32 bits
+%rep 2
+    WRMSR_ msr, 0, 0x47700
+    mov ecx, msr
+    mov edx, 1
+    xor eax, eax
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 12
+    RDMSR_IS msr, 0, 0x47700, 12
+%assign msr 0xC0000103
+%endrep
+    mov ecx, 0x5555
+    rdtscp
+    cmp ecx, 0x47700
+    CHECK e, 12
+    mov esi, eax
+    mov edi, edx
+    rdtsc
+    sub eax, esi
+    sbb edx, edi
+    CHECK z, 12                              ; RDTSC after it: at most 2^32 ticks later
+    cmp eax, 100
+    CHECK b, 12
+    PUTS `FMASK, TSC_AUX: bits 63:32 reserved; RDTSCP: TSC and TSC_AUX ok\n`
     RDMSR_IS 0x1B, 0, 0xFEE00900, 13         ; APIC_BASE: enabled BSP at 0xFEE00000
     PUTS `APIC_BASE: 0xFEE00900 ok\n`
     PASS

@@ -185,9 +185,9 @@ TEST_CASE_FIXTURE(Max, "max: MISC_ENABLE, FEATURE_CONTROL and BIOS_SIGN_ID; abse
     CHECK(rdmsr(0x3A) == 1);      // locked, VMX off
     CHECK_FALSE(wrmsr(0x3A, 5));
     CHECK(rdmsr(0x8B) == uint64_t(1) << 32);
-    // Not advertised: SYSCALL's and long mode's MSRs, machine checks,
-    // ARCH_CAPABILITIES, TSC deadline; past the eight variable MTRRs.
-    for (const uint32_t absent : {0xC0000081u, 0xC0000100u, 0x179u, 0x10Au, 0x6E0u, 0x210u}) {
+    // Not advertised: long mode's MSRs, machine checks, ARCH_CAPABILITIES, TSC deadline;
+    // past the eight variable MTRRs.
+    for (const uint32_t absent : {0xC0000100u, 0x179u, 0x10Au, 0x6E0u, 0x210u}) {
         CAPTURE(absent);
         CHECK(rdmsr(absent) == std::nullopt);
         CHECK_FALSE(wrmsr(absent, 0));
@@ -248,13 +248,13 @@ TEST_CASE_FIXTURE(Pentium2, "pentium2: no EFER, MISC_ENABLE, FEATURE_CONTROL, MT
     }
 }
 
-TEST_CASE_FIXTURE(Max, "max today: EFER's one writable bit is NXE, LMA is read-only, reserved bits #GP") {
-    CHECK(models::max.efer_writable() == efer::NXE);
+TEST_CASE_FIXTURE(Max, "max today: EFER's writable bits are SCE and NXE, LMA is read-only, reserved bits #GP") {
+    CHECK(models::max.efer_writable() == (efer::SCE | efer::NXE));
     CHECK(rdmsr(0xC0000080) == 0);
     CHECK(wrmsr(0xC0000080, 0));
     CHECK(wrmsr(0xC0000080, efer::LMA));  // ignored
     CHECK(rdmsr(0xC0000080) == 0);
-    for (const uint64_t bit : {efer::SCE, efer::LME, uint64_t(1) << 1, uint64_t(1) << 32}) {
+    for (const uint64_t bit : {efer::LME, uint64_t(1) << 1, uint64_t(1) << 32}) {
         CAPTURE(bit);
         CHECK_FALSE(wrmsr(0xC0000080, bit));
         CHECK(cpu.efer == 0);
