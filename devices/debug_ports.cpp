@@ -9,9 +9,7 @@ void DebugConsole::port_write(uint16_t, unsigned, uint32_t value) {
 }
 
 void DebugExit::port_write(uint16_t, unsigned, uint32_t value) {
-    bus_.exit_requested = true;
-    bus_.exit_status = int(((value & 0xFF) << 1) | 1);  // QEMU truncates to the exit byte
-    bus_.request_stop();
+    run_.request_exit(int(((value & 0xFF) << 1) | 1));  // QEMU truncates to the exit byte
 }
 
 }  // namespace jitpc::devices

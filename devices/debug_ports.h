@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "devices/io_bus.h"
+#include "devices/run_control.h"
 
 namespace jitpc::devices {
 
@@ -22,12 +23,12 @@ private:
 // Port 0xF4: writing V ends the run with exit status (V << 1) | 1, like QEMU's isa-debug-exit.
 class DebugExit : public PortDevice {
 public:
-    explicit DebugExit(IoBus& bus) : bus_(bus) {}
+    explicit DebugExit(RunControl& run) : run_(run) {}
     uint32_t port_read(uint16_t, unsigned size) override { return size == 4 ? ~0u : (1u << (size * 8)) - 1; }
     void port_write(uint16_t, unsigned, uint32_t value) override;
 
 private:
-    IoBus& bus_;
+    RunControl& run_;
 };
 
 }  // namespace jitpc::devices

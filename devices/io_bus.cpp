@@ -1,6 +1,5 @@
 #include "devices/io_bus.h"
 
-#include "devices/local_apic.h"
 #include "logging/log.h"
 
 namespace jitpc::devices {
@@ -35,15 +34,6 @@ void IoBus::log_unclaimed(uint16_t port, const char* access) {
     if (!site.on() || logged_[port]) return;
     logged_[port] = true;
     site.print("%s of unclaimed I/O port 0x%04x (logged once per port)", access, port);
-}
-
-uint8_t IoBus::intr_ack() { return apic->ack(); }
-uint64_t IoBus::apic_base() { return apic->base_msr(); }
-bool IoBus::set_apic_base(uint64_t value) { return apic->write_base_msr(value); }
-
-void IoBus::cpu_reset_request(const char*) {
-    reset_requested = true;
-    request_stop();
 }
 
 }  // namespace jitpc::devices

@@ -4,21 +4,22 @@
 
 #include "cpu/cpu.h"
 #include "devices/io_bus.h"
+#include "devices/run_control.h"
 
 namespace jitpc::devices {
 
 class SystemControlA : public PortDevice {
 public:
-    SystemControlA(cpu::Cpu& cpu, IoBus& bus) : cpu_(cpu), bus_(bus) {}
+    SystemControlA(cpu::Cpu& cpu, RunControl& run) : cpu_(cpu), run_(run) {}
     uint32_t port_read(uint16_t, unsigned) override { return cpu_.a20 ? 0x02 : 0x00; }
     void port_write(uint16_t, unsigned, uint32_t value) override {
         cpu_.set_a20(value & 0x02);
-        if (value & 0x01) bus_.cpu_reset_request("reset through port 0x92");
+        if (value & 0x01) run_.request_reset();
     }
 
 private:
     cpu::Cpu& cpu_;
-    IoBus& bus_;
+    RunControl& run_;
 };
 
 }  // namespace jitpc::devices

@@ -39,7 +39,7 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 // the local APIC timer, the ACPI PM timer's overflow, the HPET's three comparators, the host
 // input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
-    : mem(cfg.ram_bytes), cpu(mem, bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
+    : mem(cfg.ram_bytes), cpu_bus(bus, lapic, run_control), cpu(mem, cpu_bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
       pic([this](bool level) {
           lapic.set_lint(0, level);
           ioapic.set_irq(0, level);
@@ -61,14 +61,14 @@ Machine::Machine(const Config& cfg)
                                        [this](uint8_t vector) { ioapic.eoi(vector); }, [this] { cpu.raise_nmi(); },
                                        [this] {
                                            init_pending_ = true;
-                                           bus.request_stop();
+                                           run_control.request_stop();
                                            cpu.request_exit();
                                        }}),
       ioapic([this](const devices::ApicMessage& m) { lapic.receive(m); }),
       kbc(devices::I8042::Wiring{isa_irq(1), isa_irq(12),
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
-                                 [this](const char* why) { bus.cpu_reset_request(why); }}),
-      pci([this](bool) { bus.cpu_reset_request("reset through port 0xCF9"); }), host_bridge(mem),
+                                 [this](const char*) { run_control.request_reset(); }}),
+      pci([this](bool) { run_control.request_reset(); }), host_bridge(mem),
       isa_bridge({[this](unsigned irq, bool level) { pic.set_irq(irq, level); },
                   [this](unsigned pin, bool level) { ioapic.set_irq(pin, level); }}),
       vga(mem),
@@ -87,8 +87,8 @@ Machine::Machine(const Config& cfg)
                     {drives.ide[2].get(), drives.ide_cdrom[2]},
                     {drives.ide[3].get(), drives.ide_cdrom[3]}),
       cfg_(cfg),
-      debugcon_(cfg.debugcon), debug_exit_(bus), system_control_(cpu, bus) {
-    bus.stop_flag = &interp.stop_request;
+      debugcon_(cfg.debugcon), debug_exit_(run_control), system_control_(cpu, run_control) {
+    run_control.stop_flag = &interp.stop_request;
     if (cfg.jit) {
         jit = cfg.jit_cache_bytes ? std::make_unique<jit::Engine>(cpu, cfg.jit_cache_bytes)
                                   : std::make_unique<jit::Engine>(cpu);
@@ -96,7 +96,6 @@ Machine::Machine(const Config& cfg)
         interp.native = jit.get();
         interp.hot_runs = cfg.jit_threshold;
     }
-    bus.apic = &lapic;
     if (lapic.present()) {
         mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
         mem.map_mmio(devices::IoApic::BASE, devices::IoApic::MMIO_SIZE, &ioapic);
@@ -345,10 +344,10 @@ void Machine::poll_input(uint64_t now) {
     if (com1_input_)
         serve(com1_input_, com1.ready_for_input() && com1.can_receive() ? Deliver([this](uint8_t b) { com1.receive(b); })
                                                              : Deliver());
-    if (keyboard_input_ && !bus.exit_requested)
+    if (keyboard_input_ && !run_control.exit_requested)
         serve(keyboard_input_, kbc.ready_for_key() ? Deliver([this](uint8_t b) { kbc.key_scancode(b); })
                                                    : Deliver());
-    if (!bus.exit_requested && (com1_input_ || keyboard_input_ || cfg_.display))
+    if (!run_control.exit_requested && (com1_input_ || keyboard_input_ || cfg_.display))
         clock.arm(input_timer_, now + INPUT_POLL_TICKS);
 }
 
@@ -361,9 +360,7 @@ bool Machine::input_can_wake() const {
 // ACPI S5 (poweroff) and the user's Ctrl-A x: the run ends with status 0, as QEMU exits when
 // its guest powers off.
 void Machine::power_off() {
-    bus.exit_requested = true;
-    bus.exit_status = 0;
-    bus.request_stop();
+    run_control.request_exit(0);
 }
 
 // The last frame before the run's closing message, which then lands below it.
@@ -405,17 +402,17 @@ int Machine::run() {
             return EXIT_INSN_LIMIT;
         }
         const cpu::StopReason r = interp.run(std::min(clock.next_due(), budget));
-        if (bus.exit_requested) {
+        if (run_control.exit_requested) {
             if (cfg_.dump_at_exit) dump_hang("the guest ended the run", cfg_.hang_dump);
-            return bus.exit_status;
+            return run_control.exit_status;
         }
-        if (bus.reset_requested || r == cpu::StopReason::Shutdown) {
+        if (run_control.reset_requested || r == cpu::StopReason::Shutdown) {
             if (cfg_.no_reboot) {
                 if (cpu.shutdown) dump_hang("triple fault (shutdown) with -no-reboot", cfg_.hang_dump);
                 else if (cfg_.dump_at_exit) dump_hang("reset with -no-reboot", cfg_.hang_dump);
                 return 0;
             }
-            bus.reset_requested = false;
+            run_control.reset_requested = false;
             host_bridge.reset_pam();  // the chipset's reset, as QEMU's system reset does
             cpu.reset();
             lapic.reset();

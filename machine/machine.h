@@ -30,6 +30,8 @@
 #include "devices/system_control.h"
 #include "devices/uart16550.h"
 #include "devices/clock.h"
+#include "devices/run_control.h"
+#include "machine/cpu_bus.h"
 #include "machine/event_watch.h"
 #include "machine/hang_dump.h"
 #include "machine/host_display.h"
@@ -95,6 +97,8 @@ public:
 
     memory::PhysMemory mem;
     devices::IoBus bus;
+    devices::RunControl run_control;
+    CpuBus cpu_bus;  // the CPU's view: this bus, the local APIC (below), the run control
     cpu::Cpu cpu;
     cpu::Interpreter interp;
     std::unique_ptr<jit::Engine> jit;  // -engine jit

@@ -263,6 +263,16 @@ TEST_CASE("ACPI: with the HPET the RSDT lists its table: block ID, base address,
     CHECK(t.t.pointers.size() == 6);
 }
 
+TEST_CASE("ACPI: with all three the RSDT lists FADT, MADT, HPET") {
+    const bios::AcpiTables tables = bios::build_acpi(BASE, {.apic = true, .pm_timer = true, .hpet = true});
+    Tables t{tables};
+    CHECK(t.get(t.t.rsdt + 4, 4) == 48);
+    CHECK(t.sig(uint32_t(t.get(t.t.rsdt + 36, 4))) == "FACP");
+    CHECK(t.sig(uint32_t(t.get(t.t.rsdt + 40, 4))) == "APIC");
+    CHECK(t.sig(uint32_t(t.get(t.t.rsdt + 44, 4))) == "HPET");
+    for (uint32_t i = 0; i < 3; ++i) CHECK(bios::acpi_sum(t.table(uint32_t(t.get(t.t.rsdt + 36 + 4 * i, 4)))) == 0);
+}
+
 TEST_CASE("ACPI: with an APIC the RSDT lists a MADT: LAPIC, I/O APIC, IRQ 0 and SCI overrides, LINT1 NMI") {
     Tables t;
     t.t = bios::build_acpi(BASE, {.apic = true});
