@@ -8,10 +8,12 @@ constexpr uint32_t SIGN = 0x80000000u, EXP = 0x7F800000u, FRAC = 0x007FFFFFu, QU
 constexpr uint32_t INF = EXP, DEFAULT_NAN = 0xFFC00000u;
 constexpr uint32_t HIDDEN = 0x00800000u;  // the significand's integer bit, 2^23
 
-// A NaN comes back quiet; everything else is not a NaN.
-bool nan_in(uint32_t v, uint32_t& out) {
-    if ((v & EXP) != EXP || !(v & FRAC)) return false;
-    out = v | QUIET;
+// The cases both instructions share: a NaN comes back quiet; a zero or a denormal (counted as
+// zero) gives infinity of its sign. Returns whether `v` is one, with `out` set.
+bool shared_special(uint32_t v, uint32_t& out) {
+    if ((v & EXP) == EXP && (v & FRAC)) out = v | QUIET;
+    else if (!(v & EXP)) out = (v & SIGN) | INF;
+    else return false;
     return true;
 }
 
@@ -33,11 +35,10 @@ uint32_t assemble(uint32_t sign, uint64_t s, int biased) {
 // s = round(2^35 / M) (no ties: M is no power of two), the result (s / 2^11) * 2^(126 - E).
 uint32_t rcp(uint32_t v) {
     uint32_t out;
-    if (nan_in(v, out)) return out;
+    if (shared_special(v, out)) return out;
     const uint32_t sign = v & SIGN;
     const int e = int((v & EXP) >> 23);
-    if (e == 0) return sign | INF;  // zero or denormal: treated as zero
-    if (e == 0xFF) return sign;     // infinity
+    if (e == 0xFF) return sign;  // infinity
     const uint64_t m = HIDDEN | (v & FRAC);
     if (m == HIDDEN) return assemble(sign, 1u << 11, 254 - e);
     const uint64_t s = ((uint64_t(1) << 36) / m + 1) / 2;
@@ -50,12 +51,10 @@ uint32_t rcp(uint32_t v) {
 // (2s - 1)^2 * M' <= 2^49, and the result (s / 2^11) * 2^(-h - 1).
 uint32_t rsqrt(uint32_t v) {
     uint32_t out;
-    if (nan_in(v, out)) return out;
-    const uint32_t sign = v & SIGN;
+    if (shared_special(v, out)) return out;
     const int e = int((v & EXP) >> 23);
-    if (e == 0) return sign | INF;  // zero or denormal: treated as zero
-    if (sign) return DEFAULT_NAN;   // negative, -infinity included
-    if (e == 0xFF) return 0;        // +infinity
+    if (v & SIGN) return DEFAULT_NAN;  // negative, -infinity included
+    if (e == 0xFF) return 0;           // +infinity
     const int t = e - 127, h = t >> 1;  // arithmetic shift: floor
     const uint64_t m = (HIDDEN | (v & FRAC)) << (t & 1);
     if (m == HIDDEN) return assemble(0, 1u << 11, 127 - h);

@@ -159,13 +159,13 @@ uint64_t in_use(const Cpu& c) {
 
 // XSAVE: the components of RFBM into their places; MXCSR with SSE. XSTATE_BV's bits of RFBM
 // become XINUSE's, its other bits and the rest of the header stay.
-void xsave(Cpu& c, const Insn& i) {
+template <FxLayout L> void xsave(Cpu& c, const Insn& i) {
     const uint32_t lin = xsave_area(c, i, true);
     c.mmu.probe_write(lin, XSAVE_SIZE, c.user());
     uint8_t b[XSAVE_SIZE];
     read_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);
     const uint64_t rb = rfbm(c);
-    const FxLayout l;
+    const FxLayout l = L;
     if (rb & xcr0::X87) {
         std::memset(b, 0, 24);        // with the reserved bytes of the x87 fields
         std::memset(b + 32, 0, 128);  // and of the register slots
@@ -186,7 +186,7 @@ void xsave(Cpu& c, const Insn& i) {
 // header's next 8 bytes are not zero, or for a reserved MXCSR bit; then each component of RFBM is
 // loaded when its XSTATE_BV bit is set and initialised otherwise. MXCSR is loaded with SSE
 // whatever XSTATE_BV says.
-void xrstor(Cpu& c, const Insn& i) {
+template <FxLayout L> void xrstor(Cpu& c, const Insn& i) {
     xsave_area(c, i, false);
     uint8_t b[XSAVE_SIZE];
     read_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);
@@ -197,7 +197,7 @@ void xrstor(Cpu& c, const Insn& i) {
     if ((bv & ~c.sse.xcr0) || comp || reserved) raise_gp(0);
     const uint64_t rb = rfbm(c);
     const uint32_t csr = (rb & xcr0::SSE) ? image_mxcsr(b) : c.sse.mxcsr;
-    const FxLayout l;
+    const FxLayout l = L;
     if (rb & xcr0::X87) {
         if (bv & xcr0::X87) {
             load_x87(c, l, b);
@@ -243,16 +243,26 @@ void stmxcsr(Cpu& c, const Insn& i) {
 }
 
 template <Handler H> Handler bind_mem(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) ? H : nullptr; }
+// FXSAVE/FXRSTOR/XSAVE/XRSTOR without REX.W: XMM0-15 in 64-bit mode, XMM0-7 elsewhere. (The
+// REX.W forms, FXSAVE64 and the like, take FxLayout{16, true}.)
+template <template <FxLayout> class Op> Handler bind_image(const DecodeCtx& ctx, Insn&) {
+    if (!ctx.is_mem(0)) return nullptr;
+    return ctx.mode == CpuMode::Long64 ? Op<FxLayout{16, false}>::fn : Op<FxLayout{}>::fn;
+}
+template <FxLayout L> struct FxsaveOp { static constexpr Handler fn = fxsave<L>; };
+template <FxLayout L> struct FxrstorOp { static constexpr Handler fn = fxrstor<L>; };
+template <FxLayout L> struct XsaveOp { static constexpr Handler fn = xsave<L>; };
+template <FxLayout L> struct XrstorOp { static constexpr Handler fn = xrstor<L>; };
 
 }  // namespace
 
 void register_sse_state(Binder* t) {
-    t[ZYDIS_MNEMONIC_FXSAVE] = bind_mem<fxsave<FxLayout{}>>;
-    t[ZYDIS_MNEMONIC_FXRSTOR] = bind_mem<fxrstor<FxLayout{}>>;
+    t[ZYDIS_MNEMONIC_FXSAVE] = bind_image<FxsaveOp>;
+    t[ZYDIS_MNEMONIC_FXRSTOR] = bind_image<FxrstorOp>;
     t[ZYDIS_MNEMONIC_LDMXCSR] = bind_mem<ldmxcsr>;
     t[ZYDIS_MNEMONIC_STMXCSR] = bind_mem<stmxcsr>;
-    t[ZYDIS_MNEMONIC_XSAVE] = bind_mem<xsave>;
-    t[ZYDIS_MNEMONIC_XRSTOR] = bind_mem<xrstor>;
+    t[ZYDIS_MNEMONIC_XSAVE] = bind_image<XsaveOp>;
+    t[ZYDIS_MNEMONIC_XRSTOR] = bind_image<XrstorOp>;
     t[ZYDIS_MNEMONIC_XGETBV] = ops::bind_fixed<xgetbv>;
     t[ZYDIS_MNEMONIC_XSETBV] = ops::bind_fixed<xsetbv>;
 }

@@ -62,6 +62,10 @@ struct Insn {
     bool mmx = false;              // uses MM registers: the x87/MMX state is compared...
     bool x87 = false;              // ...unless the case has x87 forms (compared through memory:
                                    // FFREEP's tag effect differs between the P6 model and the host)
+    // RCPPS/RCPSS/RSQRTPS/RSQRTSS, whose results are the model's, not the host's: the host runs
+    // `host_bytes` instead, a load of the model's result the generator computed.
+    std::vector<uint8_t> host_bytes;
+    int8_t approx_dst = -1, approx_src = -1;  // their XMM registers (register forms only)
 };
 
 struct Case {
@@ -75,6 +79,7 @@ struct Result {
     State out;
 };
 
-std::vector<uint8_t> code_bytes(const std::vector<Insn>& insns);
+// The code of a sequence as jitpc runs it, or (host) as the host does.
+std::vector<uint8_t> code_bytes(const std::vector<Insn>& insns, bool host = false);
 
 }  // namespace jitpc::difftest

@@ -1,5 +1,6 @@
 #include "tests/difftest/gen.h"
 
+#include "cpu/sse_approx.h"
 #include "tests/difftest/sse_ops.h"
 
 #include <algorithm>
@@ -151,6 +152,7 @@ private:
     uint32_t writes_ = ALL_ARITH, undef_ = 0, reads_ = 0;
     uint32_t sse_disp_ = 0;     // displacement of an SSE form's memory operand
     bool mmx_ = false;          // an MMX form
+    int8_t approx_dst_ = -1, approx_src_ = -1;  // an RCP/RSQRT form's registers
 };
 
 // ModRM (+SIB, disp) with `reg` in bits 5:3; `rm_dst`: a register r/m is written.
@@ -812,6 +814,10 @@ void Encoder::sse() {
         form_ += " mm";
         mmx_ = true;
     }
+    if (op_.rfind("RCP", 0) == 0 || op_.rfind("RSQRT", 0) == 0) {
+        approx_dst_ = int8_t(x0);
+        approx_src_ = int8_t(x1);
+    }
     if (op_ == "MASKMOVDQU" || op_ == "MASKMOVQ") setup_mov32(EDI, DATA - base_ + 0x100 + below(0x700));
     // DPPS/DPPD: which NaN a lane receives when several products are NaNs is the vendor's
     // (jitpc follows the SDM's order of additions, as Intel does; AMD hosts give each lane its
@@ -947,6 +953,8 @@ Insn Encoder::make() {
     insn.undefined_flags = undef_;
     insn.reads_flags = reads_;
     insn.mmx = mmx_;
+    insn.approx_dst = approx_dst_;
+    insn.approx_src = approx_src_;
     insn.x87 = op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV";
     const std::string where = mem_ ? " mem" : " reg";
     insn.text = op_ + (form_.empty() ? "" : " " + form_) + " o" + std::to_string(size_ * 8) + where;
@@ -1049,6 +1057,28 @@ State Generator::random_state(Mode mode) {
     return s;
 }
 
+namespace {
+
+// The host's stand-in for an RCP/RSQRT register form opening case `c`: movups xmmD, [APPROX],
+// where the generator puts the destination's value after the instruction as jitpc's model
+// (cpu/sse_approx.h) computes it.
+void approx_host(Insn& insn, Case& c) {
+    constexpr uint32_t APPROX = PAGE - 16;
+    const bool root = insn.text.rfind("RSQRT", 0) == 0, packed = insn.text.find("PS ") != std::string::npos;
+    uint32_t src[4], out[4];
+    std::memcpy(src, &c.in.xmm[2 * insn.approx_src], 16);
+    std::memcpy(out, &c.in.xmm[2 * insn.approx_dst], 16);
+    for (unsigned k = 0; k < (packed ? 4u : 1u); ++k) out[k] = root ? cpu::sse_approx::rsqrt(src[k]) : cpu::sse_approx::rcp(src[k]);
+    std::memcpy(c.in.data.data() + APPROX, out, 16);
+    const uint32_t at = DATA - seg_base(c.mode) + APPROX;
+    insn.host_bytes = {0x0F, 0x10, uint8_t(0x05 | insn.approx_dst << 3), uint8_t(at), uint8_t(at >> 8),
+                       uint8_t(at >> 16), uint8_t(at >> 24)};
+    // NOPs after jitpc's form make both the same length: later code and return addresses match.
+    insn.bytes.resize(insn.host_bytes.size(), 0x90);
+}
+
+}  // namespace
+
 // An instruction whose result depends on a flag an earlier one left undefined is drawn again;
 // if that keeps happening, a CMP defines all arithmetic flags first.
 Case Generator::next(unsigned max_insns) {
@@ -1067,6 +1097,13 @@ Case Generator::next(unsigned max_insns) {
             while (!usable(op, c.mode));
             Encoder e(rng_, op, c.mode);
             insn = e.make();
+            // RCP/RSQRT open a case, where their source is known: the host loads the model's
+            // result from the end of the data page instead (neither side writes there). Drawn
+            // later, one ends the case.
+            if (insn.approx_dst >= 0) {
+                if (i != 0) return c;
+                approx_host(insn, c);
+            }
             if (!(insn.reads_flags & undefined)) break;
             if (tries == 8) {
                 Insn cmp;
@@ -1084,9 +1121,12 @@ Case Generator::next(unsigned max_insns) {
     return c;
 }
 
-std::vector<uint8_t> code_bytes(const std::vector<Insn>& insns) {
+std::vector<uint8_t> code_bytes(const std::vector<Insn>& insns, bool host) {
     std::vector<uint8_t> out;
-    for (const auto& i : insns) out.insert(out.end(), i.bytes.begin(), i.bytes.end());
+    for (const auto& i : insns) {
+        const auto& b = host && !i.host_bytes.empty() ? i.host_bytes : i.bytes;
+        out.insert(out.end(), b.begin(), b.end());
+    }
     return out;
 }
 

@@ -37,6 +37,9 @@ const std::vector<SseForm>& sse_forms() {
             {"PSHUFD", 0x66, 0x70, S::XXI, 16, true}, {"PSHUFHW", 0xF3, 0x70, S::XXI, 16, true},
             {"PSHUFLW", 0xF2, 0x70, S::XXI, 16, true},
             {"PEXTRW", 0x66, 0xC5, S::RXI, 16, false, REG_ONLY}, {"PINSRW", 0x66, 0xC4, S::XRI, 2, false},
+            // Register forms only (the host loads the model's result: gen.cpp, approx_host).
+            {"RCPPS", 0, 0x53, S::XX, 16, true, REG_ONLY}, {"RCPSS", 0xF3, 0x53, S::XX, 4, false, REG_ONLY},
+            {"RSQRTPS", 0, 0x52, S::XX, 16, true, REG_ONLY}, {"RSQRTSS", 0xF3, 0x52, S::XX, 4, false, REG_ONLY},
             {"CVTPS2PD", 0, 0x5A, S::XX, 8, false}, {"CVTPD2PS", 0x66, 0x5A, S::XX, 16, true},
             {"CVTSS2SD", 0xF3, 0x5A, S::XX, 4, false}, {"CVTSD2SS", 0xF2, 0x5A, S::XX, 8, false},
             {"CVTDQ2PS", 0, 0x5B, S::XX, 16, true}, {"CVTPS2DQ", 0x66, 0x5B, S::XX, 16, true},
