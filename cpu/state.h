@@ -9,6 +9,9 @@
 
 namespace jitpc::cpu {
 
+// Linear addresses of 4-level paging have 48 bits; the rest sign-extend bit 47.
+constexpr bool canonical(uint64_t lin) { return uint64_t(int64_t(lin << 16) >> 16) == lin; }
+
 // The 16 general registers in encoding order (REX.B/R/X extend the 3-bit numbers to R8-R15).
 enum Gpr : uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 constexpr unsigned NUM_GPRS = 16;
@@ -185,6 +188,9 @@ struct CpuState {
         return d ? CpuMode::Prot32 : CpuMode::Prot16;
     }
     bool stack32() const { return seg[SS].big(); }
+    // mode() == Long64, as the memory accessors ask it on every access (one test outside
+    // IA-32e mode).
+    bool long64() const { return (efer & efer::LMA) && (seg[CS].attrs & attr::L); }
 
     // Register access by operand size. 8- and 16-bit writes keep the rest of the register; a
     // 32-bit write zero-extends into bits 63:32, as the hardware does (and as the JIT's host
