@@ -76,7 +76,7 @@ public:
     // canonical (#SS(0) for stack references, #GP(0) for the rest).
     GuestFault check_linear64(unsigned sr, uint64_t off, unsigned size, uint64_t& lin) const {
         lin = (sr == FS || sr == GS ? seg[sr].base : 0) + off;
-        if (!canonical(lin) || !canonical(lin + size - 1)) [[unlikely]]
+        if (!model.canonical(lin) || !model.canonical(lin + size - 1)) [[unlikely]]
             return {uint8_t(sr == SS ? VEC_SS : VEC_GP), 0};
         if ((lin & (size - 1)) && alignment_check_on()) [[unlikely]] return {VEC_AC, 0};
         return {NO_FAULT, 0};
@@ -179,7 +179,7 @@ public:
     void jump_near(uint64_t target, unsigned osize) {
         target &= size_mask(osize);
         if (long64()) {
-            if (!canonical(target)) raise_gp(0);
+            if (!model.canonical(target)) raise_gp(0);
         } else if (target < seg[CS].lo || target > seg[CS].hi) {
             raise_gp(0);
         }

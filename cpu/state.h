@@ -9,9 +9,6 @@
 
 namespace jitpc::cpu {
 
-// Linear addresses of 4-level paging have 48 bits; the rest sign-extend bit 47.
-constexpr bool canonical(uint64_t lin) { return uint64_t(int64_t(lin << 16) >> 16) == lin; }
-
 // The 16 general registers in encoding order (REX.B/R/X extend the 3-bit numbers to R8-R15).
 enum Gpr : uint8_t { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, R8, R9, R10, R11, R12, R13, R14, R15 };
 constexpr unsigned NUM_GPRS = 16;
