@@ -140,16 +140,20 @@ TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
         if (i) CHECK(map[i - 1].base + map[i - 1].length <= map[i].base);
     }
 
-    // With an APIC (-cpu max) the I/O APIC's and local APIC's pages are reserved too.
+    // With an APIC (-cpu max) the I/O APIC's and the local APIC's pages and the HPET's 1 KiB
+    // are reserved too.
     PostFixture max(128ull << 20, false, &cpu::models::max);
     const auto apic_map = max.e820_walk();
-    REQUIRE(apic_map.size() == want.size() + 2);
+    REQUIRE(apic_map.size() == want.size() + 3);
     CHECK(apic_map[5].base == 0xFEC00000);
     CHECK(apic_map[5].length == 0x1000);
     CHECK(apic_map[5].type == 2);
-    CHECK(apic_map[6].base == 0xFEE00000);
-    CHECK(apic_map[6].length == 0x1000);
+    CHECK(apic_map[6].base == 0xFED00000);
+    CHECK(apic_map[6].length == 0x400);
     CHECK(apic_map[6].type == 2);
+    CHECK(apic_map[7].base == 0xFEE00000);
+    CHECK(apic_map[7].length == 0x1000);
+    CHECK(apic_map[7].type == 2);
 
     // The 20-byte form, and the calls that must fail.
     Regs r{.eax = 0xE820, .ebx = 1, .ecx = 20, .edx = SMAP, .edi = 0x6000};
