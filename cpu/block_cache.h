@@ -32,7 +32,7 @@ struct Block {
     // removed) and the fetch context (linear address, CpuMode, privilege class) matches.
     struct Link {
         Block* to = nullptr;
-        uint32_t lin = 0;
+        uint64_t lin = 0;
         uint64_t epoch = 0;
         uint8_t context = 0;
     };
@@ -44,12 +44,12 @@ struct Block {
     // Interpreter::hot_runs), saturating there.
     uint32_t runs = 0;
 
-    Block* follow(uint32_t lin, uint8_t context, uint64_t epoch) const {
+    Block* follow(uint64_t lin, uint8_t context, uint64_t epoch) const {
         for (const Link& l : links)
             if (l.to && l.lin == lin && l.context == context && l.epoch == epoch) return l.to;
         return nullptr;
     }
-    void link(Block* to, uint32_t lin, uint8_t context, uint64_t epoch) {
+    void link(Block* to, uint64_t lin, uint8_t context, uint64_t epoch) {
         links[next_link] = Link{to, lin, epoch, context};
         next_link ^= 1;
     }

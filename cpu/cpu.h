@@ -42,49 +42,72 @@ public:
     void reset();
 
     // ---- addressing -------------------------------------------------------------------
-    uint32_t ea(const Insn& i) const {
-        const uint32_t a = gpr[i.base] + (gpr[i.index] << i.scale) + i.disp;
-        return i.asize == 4 ? a : (a & 0xFFFF);
+    // The memory operand's offset, wrapped to the address size (2, 4 or 8 bytes); a
+    // RIP-relative operand (64-bit mode) counts from the next instruction.
+    uint64_t ea(const Insn& i) const {
+        uint64_t a = gpr[i.base] + (gpr[i.index] << i.scale) + uint64_t(int64_t(int32_t(i.disp)));
+        if (i.prefix & PFX_RIP_REL) [[unlikely]] a += next_rip;
+        return a & size_mask(i.asize);
     }
     bool user() const { return cpl == 3; }
+    // Whether code at offset `last` lies past CS's limit (64-bit mode has none).
+    bool beyond_cs(uint64_t last) const { return !long64() && last > seg[CS].hi; }
+    // The linear address of the next instruction (CS's base is 0 in 64-bit mode).
+    uint64_t code_linear() const { return long64() ? rip : uint32_t(seg[CS].base + rip); }
 
     // Segment limit/rights check; returns the linear address or raises #GP(0)/#SS(0).
-    uint32_t linear(unsigned sr, uint32_t off, unsigned size, bool write) {
-        uint32_t lin;
+    uint64_t linear(unsigned sr, uint64_t off, unsigned size, bool write) {
+        uint64_t lin;
         const GuestFault f = check_linear(sr, off, size, write, lin);
         if (f.vector != NO_FAULT) [[unlikely]] throw f;
         return lin;
     }
-    // linear()'s checks: the fault they raise, or vector NO_FAULT with `lin` set.
-    GuestFault check_linear(unsigned sr, uint32_t off, unsigned size, bool write, uint32_t& lin) const {
+    // linear()'s checks: the fault they raise, or vector NO_FAULT with `lin` set. Outside
+    // 64-bit mode linear addresses wrap at 4 GiB.
+    GuestFault check_linear(unsigned sr, uint64_t off, unsigned size, bool write, uint64_t& lin) const {
+        if (long64()) [[unlikely]] return check_linear64(sr, off, size, lin);
         if (!in_segment(sr, off, size, write)) [[unlikely]]
             return {uint8_t(sr == SS ? VEC_SS : VEC_GP), 0};
-        lin = seg[sr].base + off;
+        lin = uint32_t(seg[sr].base + off);
         if ((lin & (size - 1)) && alignment_check_on()) [[unlikely]] return {VEC_AC, 0};
         return {NO_FAULT, 0};
     }
-    bool in_segment(unsigned sr, uint32_t off, uint32_t size, bool write) const {
+    // 64-bit mode: no limits or rights, bases only in FS and GS, and every byte's linear address
+    // canonical (#SS(0) for stack references, #GP(0) for the rest).
+    GuestFault check_linear64(unsigned sr, uint64_t off, unsigned size, uint64_t& lin) const {
+        lin = (sr == FS || sr == GS ? seg[sr].base : 0) + off;
+        if (!model.canonical(lin) || !model.canonical(lin + size - 1)) [[unlikely]]
+            return {uint8_t(sr == SS ? VEC_SS : VEC_GP), 0};
+        if ((lin & (size - 1)) && alignment_check_on()) [[unlikely]] return {VEC_AC, 0};
+        return {NO_FAULT, 0};
+    }
+    // The linear address of `off` in `sr` without any check (INVLPG).
+    uint64_t linear_unchecked(unsigned sr, uint64_t off) const {
+        if (long64()) return (sr == FS || sr == GS ? seg[sr].base : 0) + off;
+        return uint32_t(seg[sr].base + off);
+    }
+    bool in_segment(unsigned sr, uint64_t off, uint32_t size, bool write) const {
         const SegCache& s = seg[sr];
-        const uint64_t end = uint64_t(off) + size - 1;
+        const uint64_t end = off + size - 1;
         return off >= s.lo && end <= s.hi && (s.rights & (write ? SegCache::W : SegCache::R));
     }
     bool alignment_check_on() const {
         return cpl == 3 && (cr0 & cr0::AM) && (flags.bits & EFLAGS_AC);
     }
 
-    template <typename T> T read(unsigned sr, uint32_t off) {
-        const uint32_t lin = linear(sr, off, sizeof(T), false);
+    template <typename T> T read(unsigned sr, uint64_t off) {
+        const uint64_t lin = linear(sr, off, sizeof(T), false);
         if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), false);
         return mmu.read<T>(lin, user());
     }
-    template <typename T> void write(unsigned sr, uint32_t off, T v) {
-        const uint32_t lin = linear(sr, off, sizeof(T), true);
+    template <typename T> void write(unsigned sr, uint64_t off, T v) {
+        const uint64_t lin = linear(sr, off, sizeof(T), true);
         if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
         mmu.write<T>(lin, v, user());
     }
     // read() and write() reporting a fault by value (raise_pending): false when they faulted.
-    template <typename T> bool try_read(unsigned sr, uint32_t off, T& v) {
-        uint32_t lin;
+    template <typename T> bool try_read(unsigned sr, uint64_t off, T& v) {
+        uint64_t lin;
         if (const GuestFault f = check_linear(sr, off, sizeof(T), false, lin); f.vector != NO_FAULT) {
             raise_pending(f);
             return false;
@@ -94,8 +117,8 @@ public:
         raise_pending(mmu.fault);
         return false;
     }
-    template <typename T> bool try_write(unsigned sr, uint32_t off, T v) {
-        uint32_t lin;
+    template <typename T> bool try_write(unsigned sr, uint64_t off, T v) {
+        uint64_t lin;
         if (const GuestFault f = check_linear(sr, off, sizeof(T), true, lin); f.vector != NO_FAULT) {
             raise_pending(f);
             return false;
@@ -107,20 +130,20 @@ public:
     }
     // Read-modify-write operands: check writability before reading so the instruction either
     // completes or faults with nothing changed.
-    template <typename T> T read_for_write(unsigned sr, uint32_t off, uint32_t& lin) {
+    template <typename T> T read_for_write(unsigned sr, uint64_t off, uint64_t& lin) {
         lin = linear(sr, off, sizeof(T), true);
         if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
         mmu.probe_write(lin, sizeof(T), user());
         return mmu.read<T>(lin, user());
     }
-    template <typename T> void write_linear(uint32_t lin, T v) {
+    template <typename T> void write_linear(uint64_t lin, T v) {
         if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
         mmu.write<T>(lin, v, user());
     }
 
     // Implicit supervisor accesses (descriptor tables, TSS, IDT) at any CPL.
-    template <typename T> T sys_read(uint32_t lin) { return mmu.read<T>(lin, false); }
-    template <typename T> void sys_write(uint32_t lin, T v) { mmu.write<T>(lin, v, false); }
+    template <typename T> T sys_read(uint64_t lin) { return mmu.read<T>(lin, false); }
+    template <typename T> void sys_write(uint64_t lin, T v) { mmu.write<T>(lin, v, false); }
 
     // ---- operand helpers ----------------------------------------------------------------
     template <typename T> T rm_read(const Insn& i) {
@@ -128,30 +151,38 @@ public:
     }
 
     // ---- stack ----------------------------------------------------------------------------
-    uint32_t sp_mask() const { return stack32() ? 0xFFFFFFFFu : 0xFFFFu; }
+    uint64_t sp_mask() const { return long64() ? ~uint64_t(0) : stack32() ? 0xFFFFFFFFu : 0xFFFFu; }
+    // RSP after a push or pop: the bits of `m` from `sp`; a 16-bit stack keeps SP's neighbours
+    // in bits 31:16 (and, as every narrower-than-64 update, clears 63:32).
+    void set_sp(uint64_t sp, uint64_t m) { gpr[ESP] = (gpr[ESP] & uint32_t(~m)) | (sp & m); }
     // Pushes without committing ESP until the store succeeded.
     template <typename T> void push(T v) {
-        const uint32_t m = sp_mask();
-        const uint32_t nsp = (gpr[ESP] - sizeof(T)) & m;
+        const uint64_t m = sp_mask();
+        const uint64_t nsp = (gpr[ESP] - sizeof(T)) & m;
         write<T>(SS, nsp, v);
-        gpr[ESP] = (gpr[ESP] & ~m) | nsp;
+        set_sp(nsp, m);
     }
     template <typename T> T pop() {
-        const uint32_t m = sp_mask();
+        const uint64_t m = sp_mask();
         const T v = read<T>(SS, gpr[ESP] & m);
-        gpr[ESP] = (gpr[ESP] & ~m) | ((gpr[ESP] + sizeof(T)) & m);
+        set_sp(gpr[ESP] + sizeof(T), m);
         return v;
     }
     // Reads the stack at ESP + `offset` without popping.
-    template <typename T> T peek_stack(uint32_t offset) {
+    template <typename T> T peek_stack(uint64_t offset) {
         return read<T>(SS, (gpr[ESP] + offset) & sp_mask());
     }
 
     // ---- control transfer -----------------------------------------------------------------
-    // Near jump to `target` for the given operand size (16-bit targets wrap to 16 bits).
-    void jump_near(uint32_t target, unsigned osize) {
-        if (osize == 2) target &= 0xFFFF;
-        if (target < seg[CS].lo || target > seg[CS].hi) raise_gp(0);
+    // Near jump to `target` for the given operand size (16- and 32-bit targets wrap). Outside
+    // 64-bit mode the target must lie within CS, in it it must be canonical (#GP(0)).
+    void jump_near(uint64_t target, unsigned osize) {
+        target &= size_mask(osize);
+        if (long64()) {
+            if (!model.canonical(target)) raise_gp(0);
+        } else if (target < seg[CS].lo || target > seg[CS].hi) {
+            raise_gp(0);
+        }
         next_rip = target;
     }
 
@@ -214,7 +245,7 @@ public:
     // Recomputes which breakpoints are armed after a DR7 or CR4.DE change.
     void debug_regs_changed();
     // Data and I/O breakpoints: record matches in db_pending (a trap after the instruction).
-    void watch_data(uint32_t lin, unsigned size, bool write);
+    void watch_data(uint64_t lin, unsigned size, bool write);
     void watch_io(uint16_t port, unsigned size);
     // Instruction breakpoints at CS:EIP: a #DB fault before the instruction unless EFLAGS.RF.
     void check_insn_breakpoint();

@@ -50,7 +50,7 @@ void Cpu::debug_regs_changed() {
     }
 }
 
-void Cpu::watch_data(uint32_t lin, unsigned size, bool write) {
+void Cpu::watch_data(uint64_t lin, unsigned size, bool write) {
     const uint32_t hits = matches(*this, lin, size, [write](unsigned rw) {
         return rw == RW_ACCESS || (rw == RW_WRITE && write);
     });

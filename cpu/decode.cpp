@@ -44,16 +44,20 @@ uint8_t seg_index(ZydisRegister r) {
 }
 
 // Register number within its class: GPRs in encoding order, byte registers as Reg8, segment
-// registers as SegReg, control/debug/x87 registers by index.
+// registers as SegReg, control/debug/x87/XMM registers by index.
 uint8_t reg_index(ZydisRegister r) {
-    if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_SEGMENT) return seg_index(r);
-    if (r >= ZYDIS_REGISTER_AH && r <= ZYDIS_REGISTER_BH) return uint8_t(AH + (r - ZYDIS_REGISTER_AH));
-    return static_cast<uint8_t>(ZydisRegisterGetId(r));
+    const ZydisRegisterClass c = ZydisRegisterGetClass(r);
+    if (c == ZYDIS_REGCLASS_SEGMENT) return seg_index(r);
+    const auto id = static_cast<uint8_t>(ZydisRegisterGetId(r));
+    // Zydis numbers the byte registers AL..BL, AH..BH, SPL..DIL, R8B..R15B.
+    if (c == ZYDIS_REGCLASS_GPR8) return id < 4 ? id : id < 8 ? uint8_t(AH + id - 4) : uint8_t(id - 4);
+    return id;
 }
 
 bool gpr(ZydisRegister r) {
     const ZydisRegisterClass c = ZydisRegisterGetClass(r);
-    return c == ZYDIS_REGCLASS_GPR8 || c == ZYDIS_REGCLASS_GPR16 || c == ZYDIS_REGCLASS_GPR32;
+    return c == ZYDIS_REGCLASS_GPR8 || c == ZYDIS_REGCLASS_GPR16 || c == ZYDIS_REGCLASS_GPR32 ||
+           c == ZYDIS_REGCLASS_GPR64;
 }
 
 uint8_t gpr_or_none(ZydisRegister r) {
@@ -65,6 +69,7 @@ uint8_t gpr_or_none(ZydisRegister r) {
 Decoder::Decoder(const CpuModel& model) : table_(InsnTable::get()), features_(model.features) {
     init_decoder(dec16_, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
     init_decoder(dec32_, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    init_decoder(dec64_, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 }
 
 Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out) const {
@@ -73,16 +78,9 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
     out = Insn{};
     out.base = out.index = NO_REG;
     out.seg = DS;
-    if (mode == CpuMode::Long64) {
-        static logging::Site site{logging::UNIMP, "64-bit code"};
-        site.print("64-bit mode code is not implemented: #UD");
-        out.fn = handler_ud;
-        out.len = 1;
-        out.flags = IF_END_BLOCK;
-        return Status::Ok;
-    }
-    const bool code32 = code_bytes(mode) == 4;
-    const ZyanStatus st = ZydisDecoderDecodeFull(code32 ? &dec32_ : &dec16_, bytes, avail, &zi, ops);
+    // Compatibility mode decodes as legacy code of its size.
+    const ZydisDecoder* dec = mode == CpuMode::Long64 ? &dec64_ : code_bytes(mode) == 4 ? &dec32_ : &dec16_;
+    const ZyanStatus st = ZydisDecoderDecodeFull(dec, bytes, avail, &zi, ops);
     if (st == ZYDIS_STATUS_NO_MORE_DATA) {
         if (avail < 15) return Status::NeedMoreBytes;
         out.fn = handler_gp0;
@@ -137,10 +135,18 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
             break;
         case ZYDIS_OPERAND_TYPE_MEMORY:
             out.flags |= IF_MEM | (n == 0 ? IF_MEM_FIRST : 0);
-            out.base = gpr_or_none(op.mem.base);
+            if (op.mem.base == ZYDIS_REGISTER_RIP || op.mem.base == ZYDIS_REGISTER_EIP) {
+                out.prefix |= PFX_RIP_REL;
+                out.base = NO_REG;
+            } else {
+                out.base = gpr_or_none(op.mem.base);
+            }
             out.index = gpr_or_none(op.mem.index);
             out.scale = op.mem.scale == 8 ? 3 : op.mem.scale == 4 ? 2 : op.mem.scale == 2 ? 1 : 0;
             out.disp = static_cast<uint32_t>(op.mem.disp.value);
+            // A 64-bit moffs (MOV AL/AX/EAX/RAX, [moffs64]): its high half where the
+            // instruction has no immediate (insn.h).
+            if (zi.raw.disp.size == 64) out.imm = static_cast<uint32_t>(uint64_t(op.mem.disp.value) >> 32);
             if (op.mem.segment != ZYDIS_REGISTER_NONE) out.seg = seg_index(op.mem.segment);
             break;
         case ZYDIS_OPERAND_TYPE_POINTER:
@@ -149,8 +155,13 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
             break;
         case ZYDIS_OPERAND_TYPE_IMMEDIATE:
             out.flags |= IF_IMM;
-            if (nimms++ == 0) out.imm = static_cast<uint32_t>(op.imm.value.u);
-            else out.imm2 = static_cast<uint16_t>(op.imm.value.u);
+            if (nimms++ == 0) {
+                out.imm = static_cast<uint32_t>(op.imm.value.u);
+                // MOV r64, imm64: the high half where the instruction has no memory operand.
+                if (zi.raw.imm[0].size == 64) out.disp = static_cast<uint32_t>(op.imm.value.u >> 32);
+            } else {
+                out.imm2 = static_cast<uint16_t>(op.imm.value.u);
+            }
             break;
         default: break;
         }
@@ -158,8 +169,12 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
 
     // An instruction of a feature the model lacks is not there at all: its mnemonic is dropped
     // too, so nothing downstream (the JIT's emitters) takes it for the instruction.
+    // Code runs in 64-bit mode only on a CPU with long mode: the instructions of that mode
+    // (Zydis's LONGMODE ISA set) are there.
+    FeatureSet has = features_;
+    if (mode == CpuMode::Long64) has.bits |= FeatureSet{Feature::LM}.bits;
     const std::optional<FeatureSet> needs = required_features(zi);
-    const bool present = needs && !(needs->bits & ~features_.bits);
+    const bool present = needs && !(needs->bits & ~has.bits);
     if (!present) out.mnemonic = ZYDIS_MNEMONIC_INVALID;
     const InsnInfo& info = table_[out.mnemonic];
     if (info.ends_block) out.flags |= IF_END_BLOCK;

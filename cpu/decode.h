@@ -41,13 +41,12 @@ public:
     // Decodes the instruction at `bytes` (`avail` of them readable) as code of `mode`. Invalid
     // encodings, LOCK misuse, instructions outside the CPU table and instructions needing a
     // feature the model lacks (required_features) decode to a handler raising #UD; an
-    // instruction longer than 15 bytes to one raising #GP(0). 64-bit mode is not implemented:
-    // everything decodes to #UD there (logged under -d unimp).
+    // instruction longer than 15 bytes to one raising #GP(0).
     Status decode(const uint8_t* bytes, size_t avail, CpuMode mode, Insn& out) const;
 
 private:
     const InsnTable& table_;
-    ZydisDecoder dec16_, dec32_;
+    ZydisDecoder dec16_, dec32_, dec64_;
     FeatureSet features_;
 };
 

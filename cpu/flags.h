@@ -73,22 +73,24 @@ inline uint32_t guest_flags_from_host(uint32_t host, HostFlags kind, uint32_t bi
     return f;
 }
 
-inline bool parity_even(uint32_t v) { return !__builtin_parity(v & 0xFF); }
+inline bool parity_even(uint64_t v) { return !__builtin_parity(uint32_t(v) & 0xFF); }
 
 // SF, ZF and PF of a `bytes`-wide result, for the eager flag writers.
-inline uint32_t szp_flags(uint32_t r, unsigned bytes) {
-    const uint32_t sign = 1u << (bytes * 8 - 1), mask = sign | (sign - 1);
+inline uint32_t szp_flags(uint64_t r, unsigned bytes) {
+    const uint64_t sign = uint64_t(1) << (bytes * 8 - 1), mask = sign | (sign - 1);
     return (r & sign ? EFLAGS_SF : 0) | ((r & mask) == 0 ? EFLAGS_ZF : 0) |
            (parity_even(r) ? EFLAGS_PF : 0);
 }
 
+// The lazy record keeps 64-bit operands and result; a narrower op's flags read only its low
+// `size` bytes, so code that stores 32 bits of them (the JIT's FlagOp::Host) needs nothing more.
 struct Flags {
     uint32_t bits = EFLAGS_FIXED1;
-    uint32_t res = 0, a = 0, b = 0;
+    uint64_t res = 0, a = 0, b = 0;
     FlagOp op = FlagOp::None;
     uint8_t size = 4;  // operand size in bytes of the lazy op
 
-    void set_lazy(FlagOp o, unsigned sz, uint32_t r, uint32_t x, uint32_t y) {
+    void set_lazy(FlagOp o, unsigned sz, uint64_t r, uint64_t x, uint64_t y) {
         op = o;
         size = static_cast<uint8_t>(sz);
         res = r;
@@ -96,7 +98,7 @@ struct Flags {
         b = y;
     }
     // INC/DEC keep CF: freeze its current value before recording the new op.
-    void set_incdec(FlagOp o, unsigned sz, uint32_t r, uint32_t x) {
+    void set_incdec(FlagOp o, unsigned sz, uint64_t r, uint64_t x) {
         bits = (bits & ~EFLAGS_CF) | (cf() ? EFLAGS_CF : 0);
         set_lazy(o, sz, r, x, 1);
     }
@@ -106,13 +108,13 @@ struct Flags {
         bits = (bits & ~mask) | (values & mask);
     }
 
-    uint32_t mask() const { return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1; }
-    uint32_t sign() const { return 1u << (size * 8 - 1); }
+    uint64_t mask() const { return ~uint64_t(0) >> (64 - 8 * size); }
+    uint64_t sign() const { return uint64_t(1) << (size * 8 - 1); }
 
-    uint32_t host_bits() const { return guest_flags_from_host(res, HostFlags(size), bits); }
+    uint32_t host_bits() const { return guest_flags_from_host(uint32_t(res), HostFlags(size), bits); }
 
     bool cf() const {
-        const uint32_t m = mask();
+        const uint64_t m = mask();
         switch (op) {
         case FlagOp::Host: return host_bits() & EFLAGS_CF;
         case FlagOp::None: case FlagOp::Inc: case FlagOp::Dec: return bits & EFLAGS_CF;

@@ -24,6 +24,9 @@ constexpr uint8_t NO_REG = 16;  // CpuState::gpr[16] is always zero, so EA math 
 // Insn::prefix bits.
 constexpr uint8_t PFX_LOCK = 1, PFX_REP = 2, PFX_REPNE = 4, PFX_SEG = 8, PFX_OPSIZE = 16,
                   PFX_ADDRSIZE = 32;
+// Not a prefix but kept with them: the memory operand is RIP-relative (64-bit mode; `disp`
+// counts from the next instruction).
+constexpr uint8_t PFX_RIP_REL = 128;
 // Insn::flags bits. Besides ending the block, they give the explicit operands' form, which
 // with the binder's mnemonic is all the JIT needs to translate from the Insn alone.
 constexpr uint8_t IF_END_BLOCK = 1;  // control transfer or state change: the block ends here
@@ -34,6 +37,9 @@ constexpr uint8_t IF_GPR_ONLY = 32;  // every explicit register operand is a gen
 constexpr uint8_t IF_IMM = 64;       // has an immediate (a branch's: relative to the next EIP)
 constexpr uint8_t IF_FAR = 128;      // a far branch (JMP/CALL/RET through a selector)
 
+// The low `bytes` bytes of a 64-bit value (bytes 1, 2, 4 or 8): address and operand wrapping.
+constexpr uint64_t size_mask(unsigned bytes) { return ~uint64_t(0) >> (64 - 8 * bytes); }
+
 struct Insn {
     Handler fn;
     uint32_t disp;   // memory operand displacement (also the moffs of MOV AL, [moffs])
@@ -41,8 +47,8 @@ struct Insn {
     uint16_t imm2;   // second immediate: ENTER nesting level, far pointer selector
     uint16_t mnemonic;  // ZydisMnemonic, for traces and the JIT
     uint8_t len;
-    uint8_t osize;   // operand size in bytes (1, 2 or 4) as the binder resolved it
-    uint8_t asize;   // address size in bytes (2 or 4)
+    uint8_t osize;   // operand size in bytes (1, 2, 4 or 8) as the binder resolved it
+    uint8_t asize;   // address size in bytes (2, 4 or 8)
     uint8_t seg;     // segment of the memory operand, override applied (SegReg)
     uint8_t base, index, scale;  // memory operand; NO_REG when absent
     uint8_t r0, r1;  // explicit register operands in operand order (first, second register)

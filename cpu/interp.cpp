@@ -11,7 +11,7 @@ constexpr unsigned MAX_BLOCK_INSNS = 64;
 
 Interpreter::Interpreter(Cpu& cpu) : cpu_(cpu), dec_(cpu.model) {}
 
-Block* Interpreter::decode_block(uint32_t lin, memory::PhysAddr phys) {
+Block* Interpreter::decode_block(uint64_t lin, memory::PhysAddr phys) {
     auto b = std::make_unique<Block>();
     const CpuMode mode = cpu_.mode();
     b->key = BlockCache::key(phys, mode);
@@ -30,7 +30,7 @@ Block* Interpreter::decode_block(uint32_t lin, memory::PhysAddr phys) {
         if (dec_.decode(buf, avail, mode, insn) == Decoder::Status::NeedMoreBytes) {
             // The instruction continues on the next linear page: fetch it only now that the
             // bytes are needed, so a fault there names the second page in CR2.
-            const uint32_t next_lin = (lin & memory::PAGE_MASK) + memory::PAGE_SIZE;
+            const uint64_t next_lin = cpu_.mmu.next_page(lin);
             try {
                 page2 = cpu_.mmu.translate(next_lin, ACC_EXEC, cpu_.user()) & memory::PHYS_PAGE_MASK;
             } catch (const GuestFault&) {
@@ -54,13 +54,13 @@ Block* Interpreter::decode_block(uint32_t lin, memory::PhysAddr phys) {
 }
 
 Block* Interpreter::block_at_eip() {
-    const uint32_t lin = cpu_.seg[CS].base + cpu_.rip;
+    const uint64_t lin = cpu_.code_linear();
     const memory::PhysAddr phys = cpu_.mmu.translate(lin, ACC_EXEC, cpu_.user());
     Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.mode()));
     // A block whose last instruction straddles into a second page was decoded with that page
     // mapped where it was then: decoded again (and so fetched with its faults) unless the TLB
     // still maps it there.
-    const uint32_t next = (lin & memory::PAGE_MASK) + memory::PAGE_SIZE;
+    const uint64_t next = cpu_.mmu.next_page(lin);
     if (b && (b->page2 == 1 || cpu_.mmu.exec_maps(next, cpu_.user(), b->page2))) return b;
     return decode_block(lin, phys);
 }
@@ -108,7 +108,7 @@ void Interpreter::run_block(Block* b) {
             c.flags.bits &= ~EFLAGS_RF;
             stepping = c.flags.bits & EFLAGS_TF;
             shadow_before = c.irq_shadow;
-            if (uint64_t(c.rip) + i.len - 1 > c.seg[CS].hi) raise_gp(0);
+            if (c.beyond_cs(c.rip + i.len - 1)) raise_gp(0);
             if (trace) trace(c, i);
         }
         c.next_rip = (c.rip + i.len) & mask;
@@ -159,7 +159,7 @@ StopReason Interpreter::run(uint64_t until) {
             }
             if (c.halted) return StopReason::Halted;
             const bool shadow = c.irq_shadow;
-            const uint32_t lin = c.seg[CS].base + c.rip;
+            const uint64_t lin = c.code_linear();
             const uint8_t context = uint8_t(uint8_t(c.mode()) | (c.user() << 3));
             Block* b = prev ? prev->follow(lin, context, c.code_epoch) : nullptr;
             if (!b) {
@@ -170,7 +170,7 @@ StopReason Interpreter::run(uint64_t until) {
             c.code.running = b;
             c.exit_request = 0;
             const bool careful = shadow || trace ||
-                                 uint64_t(c.rip) + b->bytes - 1 > c.seg[CS].hi ||
+                                 c.beyond_cs(c.rip + b->bytes - 1) ||
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
                                  c.insn_bp_armed || c.watch_armed;
             if (careful) {

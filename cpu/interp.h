@@ -63,7 +63,7 @@ private:
         ++b.runs;
         return false;
     }
-    Block* decode_block(uint32_t lin, memory::PhysAddr phys);
+    Block* decode_block(uint64_t lin, memory::PhysAddr phys);
 
     Cpu& cpu_;
     Decoder dec_;

@@ -185,6 +185,9 @@ struct CpuState {
         return d ? CpuMode::Prot32 : CpuMode::Prot16;
     }
     bool stack32() const { return seg[SS].big(); }
+    // mode() == Long64, as the memory accessors ask it on every access (one test outside
+    // IA-32e mode).
+    bool long64() const { return (efer & efer::LMA) && (seg[CS].attrs & attr::L); }
 
     // Register access by operand size. 8- and 16-bit writes keep the rest of the register; a
     // 32-bit write zero-extends into bits 63:32, as the hardware does (and as the JIT's host

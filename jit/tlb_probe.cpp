@@ -17,7 +17,7 @@ void TlbProbe::hit(const x::Gp& lin, unsigned size, cpu::Access acc, const asmji
     a_.and_(entry_, (cpu::TLB_SIZE - 1) << cpu::TLB_ENTRY_SHIFT);
     if (size > 1 || scratch_.id() != lin.id()) a_.lea(scratch_, x::ptr(lin.r64(), int32_t(size - 1)));
     a_.and_(scratch_, int32_t(memory::PAGE_MASK));  // the page of the last byte
-    a_.cmp(scratch_, field(offsetof(TlbEntry, tag) + 4 * acc, 4));
+    a_.cmp(scratch_, field(offsetof(TlbEntry, tag) + sizeof(uint64_t) * acc, 4));
     a_.jne(miss);
 }
 
@@ -32,7 +32,7 @@ void TlbProbe::hit_keeping_flags(const x::Gp& lin, unsigned size, cpu::Access ac
     a_.mov(x::ecx, 32 - cpu::TLB_BITS);
     a_.shlx(entry_, entry_, x::ecx);
     a_.rorx(entry_, entry_, 32 - cpu::TLB_BITS - cpu::TLB_ENTRY_SHIFT);  // its entry's offset
-    a_.mov(x::ecx, field(offsetof(TlbEntry, tag) + 4 * acc, 4));
+    a_.mov(x::ecx, field(offsetof(TlbEntry, tag) + sizeof(uint64_t) * acc, 4));
     a_.lea(x::ecx, x::ptr(x::rcx, scratch_.r64(), 0, 1));  // tag - page: 0 on a hit
     asmjit::Label hit = a_.newLabel();
     a_.jecxz(x::ecx, hit);

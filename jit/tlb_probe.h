@@ -1,5 +1,7 @@
 // The TLB hit test of cpu/mmu/tlb.h (tlb_hit), emitted: the only JIT code that knows the entry's
-// layout. Every inline memory access and every check of the code TLB goes through it.
+// layout. Every inline memory access and every check of the code TLB goes through it. Generated
+// code runs only outside IA-32e mode, where tags' upper halves are zero (cpu/mmu/tlb.h): the
+// test compares the low half with the 32-bit page, as fast as before tags were widened.
 #pragma once
 
 #include <asmjit/x86.h>

@@ -7,7 +7,7 @@ Mmu::Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model)
     flush_all();
 }
 
-bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
+bool Mmu::walk(uint64_t lin, Access acc, bool user, Walk& w) {
     if (!(st_.cr0 & cr0::PG)) {
         w = Walk{a20(lin & PAGE_MASK), LARGE_NONE, true, true, true, false};
         return true;
@@ -19,26 +19,26 @@ bool Mmu::walk(uint32_t lin, Access acc, bool user, Walk& w) {
     return false;
 }
 
-TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
+TlbEntry* Mmu::try_lookup(uint64_t lin, Access acc, bool user) {
     TlbEntry& e = tlb[user][tlb_index(lin)];
-    const uint32_t page = lin & PAGE_MASK;
+    const uint64_t page = lin & LIN_PAGE_MASK;
     if (tlb_holds(e, acc, page)) return &e;
 
     Walk w;
     if (!walk(lin, acc, user, w)) {
         // A fault drops whatever the TLB held for this page (Linux relies on it after making
         // a PTE writable without INVLPG).
-        if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page)
+        if ((e.tag[ACC_READ] & LIN_PAGE_MASK) == page || (e.tag[ACC_WRITE] & LIN_PAGE_MASK) == page)
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
         return nullptr;
     }
     uint8_t* host = pm_.host_page(w.phys);
     e.frame = w.phys >> 12;
-    e.large_base = uint32_t(w.large);
+    e.large_base = w.large;
     e.global = w.global;
     if (w.large != LARGE_NONE) have_large_ = true;
     e.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
-    const uint32_t rd = page | (host ? 0 : TLB_SLOW);
+    const uint64_t rd = page | (host ? 0 : TLB_SLOW);
     e.tag[ACC_READ] = rd;
     e.tag[ACC_EXEC] = w.executable ? rd : TLB_INVALID;
     if (w.writable && w.dirty)
@@ -49,11 +49,11 @@ TlbEntry* Mmu::try_lookup(uint32_t lin, Access acc, bool user) {
     return &e;
 }
 
-PhysAddr Mmu::translate(uint32_t lin, Access acc, bool user) {
+PhysAddr Mmu::translate(uint64_t lin, Access acc, bool user) {
     return (PhysAddr(lookup(lin, acc, user).frame) << 12) | (lin & 0xFFF);
 }
 
-bool Mmu::peek(uint32_t lin, PhysAddr& phys) const {
+bool Mmu::peek(uint64_t lin, PhysAddr& phys) const {
     if (!(st_.cr0 & cr0::PG)) {
         phys = a20(lin);
         return true;
@@ -61,32 +61,33 @@ bool Mmu::peek(uint32_t lin, PhysAddr& phys) const {
     return walker_.peek(regs(), lin, phys);
 }
 
-void Mmu::probe_write_slow(uint32_t lin, unsigned size, bool user) {
+void Mmu::probe_write_slow(uint64_t lin, unsigned size, bool user) {
     lookup(lin, ACC_WRITE, user);
-    if ((lin & 0xFFF) + size > PAGE_SIZE) lookup((lin & PAGE_MASK) + PAGE_SIZE, ACC_WRITE, user);
+    if ((lin & 0xFFF) + size > PAGE_SIZE) lookup(next_page(lin), ACC_WRITE, user);
 }
 
-uint32_t Mmu::read_slow(uint32_t lin, unsigned size, bool user, Access acc) {
-    uint32_t v;
+uint64_t Mmu::read_slow(uint64_t lin, unsigned size, bool user, Access acc) {
+    uint64_t v;
     if (!try_read_slow(lin, size, user, acc, v)) throw fault;
     return v;
 }
 
-void Mmu::write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+void Mmu::write_slow(uint64_t lin, unsigned size, uint64_t v, bool user) {
     if (!try_write_slow(lin, size, v, user)) throw fault;
 }
 
-bool Mmu::try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint32_t& v) {
+bool Mmu::try_read_slow(uint64_t lin, unsigned size, bool user, Access acc, uint64_t& v) {
     if ((lin & 0xFFF) + size > PAGE_SIZE) {
         // Translate both pages before reading either, so a fault on the second page leaves
         // no side effect of the first (MMIO reads can have side effects).
         const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
         PhysAddr p1, p2;
-        if (!try_translate(lin, acc, user, p1) || !try_translate(lin + n1, acc, user, p2)) return false;
+        if (!try_translate(lin, acc, user, p1) || !try_translate(next_page(lin), acc, user, p2))
+            return false;
         v = 0;
         for (unsigned i = 0; i < size; ++i) {
             const PhysAddr pa = i < n1 ? p1 + i : p2 + (i - n1);
-            v |= pm_.read(pa, 1) << (8 * i);
+            v |= uint64_t(pm_.read(pa, 1)) << (8 * i);
         }
         return true;
     }
@@ -97,15 +98,16 @@ bool Mmu::try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint
         std::memcpy(&v, reinterpret_cast<const uint8_t*>(e->addend + lin), size);
         return true;
     }
-    v = pm_.read((PhysAddr(e->frame) << 12) | (lin & 0xFFF), size);
+    const PhysAddr pa = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
+    v = size == 8 ? pm_.read(pa, 4) | uint64_t(pm_.read(pa + 4, 4)) << 32 : pm_.read(pa, size);
     return true;
 }
 
-bool Mmu::try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+bool Mmu::try_write_slow(uint64_t lin, unsigned size, uint64_t v, bool user) {
     if ((lin & 0xFFF) + size > PAGE_SIZE) {
         const uint32_t n1 = PAGE_SIZE - (lin & 0xFFF);
         PhysAddr p1, p2;
-        if (!try_translate(lin, ACC_WRITE, user, p1) || !try_translate(lin + n1, ACC_WRITE, user, p2))
+        if (!try_translate(lin, ACC_WRITE, user, p1) || !try_translate(next_page(lin), ACC_WRITE, user, p2))
             return false;
         for (unsigned i = 0; i < size; ++i) {
             const PhysAddr pa = i < n1 ? p1 + i : p2 + (i - n1);
@@ -116,7 +118,12 @@ bool Mmu::try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user) {
     TlbEntry* e = try_lookup(lin, ACC_WRITE, user);
     if (!e) return false;
     const PhysAddr pa = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
-    pm_.write(pa, size, v);  // tells the code cache when the page holds code
+    if (size == 8) {  // tells the code cache when the page holds code
+        pm_.write(pa, 4, uint32_t(v));
+        pm_.write(pa + 4, 4, uint32_t(v >> 32));
+    } else {
+        pm_.write(pa, size, uint32_t(v));
+    }
     if ((e->tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
         e->tag[ACC_WRITE] &= ~TLB_CODE;
     return true;
@@ -140,20 +147,20 @@ void Mmu::flush_nonglobal() {
             if (!e.global) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
 }
 
-void Mmu::invlpg(uint32_t lin) {
+void Mmu::invlpg(uint64_t lin) {
     ++st_.code_epoch;
-    const uint32_t page = lin & PAGE_MASK;
+    const uint64_t page = lin & LIN_PAGE_MASK;
     for (auto& t : tlb) {
         TlbEntry& e = t[tlb_index(lin)];
-        if ((e.tag[ACC_READ] & PAGE_MASK) == page || (e.tag[ACC_WRITE] & PAGE_MASK) == page ||
-            (e.tag[ACC_EXEC] & PAGE_MASK) == page)
+        if ((e.tag[ACC_READ] & LIN_PAGE_MASK) == page || (e.tag[ACC_WRITE] & LIN_PAGE_MASK) == page ||
+            (e.tag[ACC_EXEC] & LIN_PAGE_MASK) == page)
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
     }
     if (!have_large_) return;
     for (auto& t : tlb)
         for (auto& e : t)
             if (e.large_base != LARGE_NONE &&
-                (lin & ~(large_size(e.large_base) - 1)) == (e.large_base & PAGE_MASK))
+                (lin & ~(large_size(e.large_base) - 1)) == (e.large_base & LIN_PAGE_MASK))
                 e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
 }
 

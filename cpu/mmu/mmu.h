@@ -25,7 +25,7 @@ class Mmu {
 public:
     Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model);
 
-    template <typename T> T read(uint32_t lin, bool user) {
+    template <typename T> T read(uint64_t lin, bool user) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
         if (tlb_hit(e, ACC_READ, lin, sizeof(T))) {
             T v;
@@ -35,18 +35,18 @@ public:
         return static_cast<T>(read_slow(lin, sizeof(T), user, ACC_READ));
     }
     // read() and write() that report a #PF by value: false, with the fault in `fault`.
-    template <typename T> bool try_read(uint32_t lin, bool user, T& v) {
+    template <typename T> bool try_read(uint64_t lin, bool user, T& v) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
         if (tlb_hit(e, ACC_READ, lin, sizeof(T))) {
             std::memcpy(&v, reinterpret_cast<const uint8_t*>(e.addend + lin), sizeof(T));
             return true;
         }
-        uint32_t w;
+        uint64_t w;
         if (!try_read_slow(lin, sizeof(T), user, ACC_READ, w)) return false;
         v = static_cast<T>(w);
         return true;
     }
-    template <typename T> void write(uint32_t lin, T v, bool user) {
+    template <typename T> void write(uint64_t lin, T v, bool user) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
         if (tlb_hit(e, ACC_WRITE, lin, sizeof(T))) {
             std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, sizeof(T));
@@ -54,7 +54,7 @@ public:
         }
         write_slow(lin, sizeof(T), v, user);
     }
-    template <typename T> bool try_write(uint32_t lin, T v, bool user) {
+    template <typename T> bool try_write(uint64_t lin, T v, bool user) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
         if (tlb_hit(e, ACC_WRITE, lin, sizeof(T))) {
             std::memcpy(reinterpret_cast<uint8_t*>(e.addend + lin), &v, sizeof(T));
@@ -63,40 +63,40 @@ public:
         return try_write_slow(lin, sizeof(T), v, user);
     }
     // Whether the TLB maps the page of `lin` for execution to physical page `page` now.
-    bool exec_maps(uint32_t lin, bool user, PhysAddr page) const {
+    bool exec_maps(uint64_t lin, bool user, PhysAddr page) const {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
-        return tlb_hit(e, ACC_EXEC, lin & PAGE_MASK, 1) && e.frame == page >> 12;
+        return tlb_hit(e, ACC_EXEC, lin & LIN_PAGE_MASK, 1) && e.frame == page >> 12;
     }
     // Host memory for [lin, lin + bytes) when it lies in one page whose TLB entry for `acc` is
     // a plain hit (RAM; for writes, a dirty page without decoded code), else null: what bulk
     // string operations may touch directly.
-    uint8_t* host_span(uint32_t lin, uint32_t bytes, Access acc, bool user) {
+    uint8_t* host_span(uint64_t lin, uint32_t bytes, Access acc, bool user) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
         if (!tlb_hit(e, acc, lin, bytes)) return nullptr;
         return reinterpret_cast<uint8_t*>(e.addend + lin);
     }
     // Code fetch of bytes that the decoder needs.
-    uint8_t fetch8(uint32_t lin, bool user) {
+    uint8_t fetch8(uint64_t lin, bool user) {
         return static_cast<uint8_t>(read_slow(lin, 1, user, ACC_EXEC));
     }
 
     // Translates or faults (#PF with CR2 set); returns the physical address.
-    PhysAddr translate(uint32_t lin, Access acc, bool user);
+    PhysAddr translate(uint64_t lin, Access acc, bool user);
     // Like translate() but never faults and never changes A/D bits: for debuggers and traces.
-    bool peek(uint32_t lin, PhysAddr& phys) const;
+    bool peek(uint64_t lin, PhysAddr& phys) const;
     // Checks that [lin, lin+size) is writable before a multi-part store commits anything. A
     // write-tag hit already proves it (fills set every tag of an entry together).
-    void probe_write(uint32_t lin, unsigned size, bool user) {
+    void probe_write(uint64_t lin, unsigned size, bool user) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
         if (tlb_hit(e, ACC_WRITE, lin, size)) return;
         probe_write_slow(lin, size, user);
     }
-    void probe_write_slow(uint32_t lin, unsigned size, bool user);
+    void probe_write_slow(uint64_t lin, unsigned size, bool user);
 
-    uint32_t read_slow(uint32_t lin, unsigned size, bool user, Access acc);
-    void write_slow(uint32_t lin, unsigned size, uint32_t v, bool user);
-    bool try_read_slow(uint32_t lin, unsigned size, bool user, Access acc, uint32_t& v);
-    bool try_write_slow(uint32_t lin, unsigned size, uint32_t v, bool user);
+    uint64_t read_slow(uint64_t lin, unsigned size, bool user, Access acc);
+    void write_slow(uint64_t lin, unsigned size, uint64_t v, bool user);
+    bool try_read_slow(uint64_t lin, unsigned size, bool user, Access acc, uint64_t& v);
+    bool try_write_slow(uint64_t lin, unsigned size, uint64_t v, bool user);
     // The #PF the last failed try_* access or lookup found (CR2 is already set).
     GuestFault fault{};
 
@@ -110,17 +110,29 @@ public:
     bool load_pdptes(uint32_t cr3) { return walker_.load_pdptes(regs(), cr3, pdpte_); }
     // MOV CR3 and a task switch's CR3: the PDPTEs under PAE paging (false: #GP(0), nothing
     // changed), then CR3 and the TLB's non-global entries. CR3 keeps bits 31:12 and 4:3 (PCD,
-    // PWT), and bits 11:5 too on models with PAE, where they address the PDPT.
-    bool load_cr3(uint32_t v) {
-        if (pae_paging(st_.cr0, st_.cr4) && !load_pdptes(v)) return false;
-        st_.cr3 = v & (model_.has(Feature::PAE) ? 0xFFFFFFF8u : 0xFFFFF018u);
+    // PWT), and bits 11:5 too on models with PAE, where they address the PDPT. In IA-32e mode
+    // it is 64 bits: bits 63:MAXPHYADDR are reserved (false: #GP(0)), 11:5 and 2:0 ignored.
+    bool load_cr3(uint64_t v) {
+        if (st_.efer & efer::LMA) {
+            if (v >> model_.phys_addr_bits) return false;
+            st_.cr3 = v & ~uint64_t(0xFE7);
+        } else {
+            if (pae_paging(st_.cr0, st_.cr4) && !load_pdptes(uint32_t(v))) return false;
+            st_.cr3 = uint32_t(v) & (model_.has(Feature::PAE) ? 0xFFFFFFF8u : 0xFFFFF018u);
+        }
         flush_nonglobal();
         return true;
     }
 
+    // The page after `lin`'s: linear addresses wrap at 4 GiB outside 64-bit mode.
+    uint64_t next_page(uint64_t lin) const {
+        const uint64_t n = (lin & LIN_PAGE_MASK) + PAGE_SIZE;
+        return st_.mode() == CpuMode::Long64 ? n : uint32_t(n);
+    }
+
     void flush_all();
     void flush_nonglobal();  // MOV CR3
-    void invlpg(uint32_t lin);
+    void invlpg(uint64_t lin);
     // The code cache started holding decoded code from this physical page: send writes through
     // the slow path so they can invalidate it.
     void page_became_code(PhysAddr phys);
@@ -133,14 +145,14 @@ private:
                           bool(st_.a20), model_.has(Feature::PDPE1GB), model_.phys_addr_bits, pdpte_};
     }
     // Fills `fault` and returns false on a #PF.
-    bool walk(uint32_t lin, Access acc, bool user, Walk& w);
+    bool walk(uint64_t lin, Access acc, bool user, Walk& w);
     // The entry for `lin`, filled if needed; null on a #PF (in `fault`).
-    TlbEntry* try_lookup(uint32_t lin, Access acc, bool user);
-    TlbEntry& lookup(uint32_t lin, Access acc, bool user) {
+    TlbEntry* try_lookup(uint64_t lin, Access acc, bool user);
+    TlbEntry& lookup(uint64_t lin, Access acc, bool user) {
         if (TlbEntry* e = try_lookup(lin, acc, user)) return *e;
         throw fault;
     }
-    bool try_translate(uint32_t lin, Access acc, bool user, PhysAddr& phys) {
+    bool try_translate(uint64_t lin, Access acc, bool user, PhysAddr& phys) {
         const TlbEntry* e = try_lookup(lin, acc, user);
         if (e) phys = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
         return e;

@@ -4,6 +4,7 @@
 // as each lands (docs/cpu-models.md keeps the list), and APIC with the local APIC (issue 10).
 #include "cpu/model.h"
 #include "cpu/sse_state.h"
+#include "cpu/state.h"
 
 namespace jitpc::cpu::models {
 
@@ -73,6 +74,7 @@ const CpuModel max = {
     .misc_enable = 0x1801,
     // Not measured on a family 6 model 15 yet: the P6 choices.
     .undefined = UndefinedTable::P6,
+    .efer_unadvertised = efer::LME,
 };
 
 }  // namespace jitpc::cpu::models

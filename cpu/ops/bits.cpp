@@ -39,13 +39,13 @@ template <typename Op> struct BitTest {
             if constexpr (D == M) {
                 // A register offset is signed and may address beyond the operand: it selects
                 // the operand-sized unit floor(offset / width) away from the effective address.
-                uint32_t off = c.ea(i);
+                uint64_t off = c.ea(i);
                 if constexpr (S != I)
-                    off += uint32_t(int32_t(sint_t<T>(offset)) >> std::countr_zero(width<T>)) *
+                    off += uint64_t(int64_t(sint_t<T>(offset)) >> std::countr_zero(width<T>)) *
                            sizeof(T);
-                if (i.asize == 2) off &= 0xFFFF;
+                off &= size_mask(i.asize);
                 if constexpr (Op::writes) {
-                    uint32_t lin;
+                    uint64_t lin;
                     v = c.read_for_write<T>(i.seg, off, lin);
                     c.write_linear<T>(lin, Op::exec(v, m));
                 } else {

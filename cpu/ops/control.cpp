@@ -16,7 +16,7 @@ void jcc(Cpu& c, const Insn& i) {
 }
 
 // The return address is taken before jump_near replaces next_rip; push() commits ESP last.
-template <typename T> void call_to(Cpu& c, uint32_t target) {
+template <typename T> void call_to(Cpu& c, uint64_t target) {
     const T ret = T(c.next_rip);
     c.jump_near(target, sizeof(T));
     c.push<T>(ret);
@@ -32,12 +32,11 @@ template <typename T, Loc L> struct CallIndirect {
 template <typename T> struct Ret {
     static void run(Cpu& c, const Insn& i) {
         c.jump_near(c.peek_stack<T>(0), sizeof(T));
-        const uint32_t m = c.sp_mask();
-        c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + sizeof(T) + (i.imm & 0xFFFF)) & m);
+        c.set_sp(c.gpr[ESP] + sizeof(T) + (i.imm & 0xFFFF), c.sp_mask());
     }
 };
 
-// LOOP family: the address size picks CX or ECX. aux says which test applies.
+// LOOP family: the address size picks CX, ECX or RCX. aux says which test applies.
 enum LoopKind : uint8_t { LOOP, LOOPE, LOOPNE, JCXZ };
 template <typename C> struct Loop {
     static void run(Cpu& c, const Insn& i) {
@@ -51,8 +50,10 @@ template <typename C> struct Loop {
     }
 };
 
-bool is_far(const DecodeCtx& ctx) {
-    return ctx.ops[0].type == ZYDIS_OPERAND_TYPE_POINTER || (ctx.is_mem(0) && ctx.size(0) > 4);
+bool is_far(const DecodeCtx& ctx) { return ctx.zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR; }
+
+template <template <typename> class H> Handler by_osize(unsigned osize) {
+    return osize == 2 ? &H<uint16_t>::run : osize == 8 ? &H<uint64_t>::run : &H<uint32_t>::run;
 }
 
 Handler bind_jmp(const DecodeCtx& ctx, Insn&) {
@@ -67,20 +68,16 @@ Handler bind_jcc(const DecodeCtx& ctx, Insn& i) {
 }
 
 Handler bind_call(const DecodeCtx& ctx, Insn& i) {
-    const bool w = i.osize == 2;
-    if (ctx.is_imm(0)) return w ? &CallRel<uint16_t>::run : &CallRel<uint32_t>::run;
+    if (ctx.is_imm(0)) return by_osize<CallRel>(i.osize);
     if (is_far(ctx)) return nullptr;
-    if (ctx.is_mem(0)) return w ? &CallIndirect<uint16_t, M>::run : &CallIndirect<uint32_t, M>::run;
-    return w ? &CallIndirect<uint16_t, R0>::run : &CallIndirect<uint32_t, R0>::run;
+    return pick_rm<CallIndirect>(ctx);
 }
 
-Handler bind_ret(const DecodeCtx&, Insn& i) {
-    return i.osize == 2 ? &Ret<uint16_t>::run : &Ret<uint32_t>::run;
-}
+Handler bind_ret(const DecodeCtx&, Insn& i) { return by_osize<Ret>(i.osize); }
 
 template <LoopKind K> Handler bind_loop(const DecodeCtx&, Insn& i) {
     i.aux = K;
-    return i.asize == 2 ? &Loop<uint16_t>::run : &Loop<uint32_t>::run;
+    return by_osize<Loop>(i.asize);
 }
 
 }  // namespace
@@ -99,6 +96,7 @@ void register_control(Binder* t) {
     t[ZYDIS_MNEMONIC_LOOPNE] = bind_loop<LOOPNE>;
     t[ZYDIS_MNEMONIC_JCXZ] = bind_loop<JCXZ>;
     t[ZYDIS_MNEMONIC_JECXZ] = bind_loop<JCXZ>;
+    t[ZYDIS_MNEMONIC_JRCXZ] = bind_loop<JCXZ>;
 }
 
 }  // namespace jitpc::cpu

@@ -27,22 +27,45 @@ template <typename T, Loc D, Loc S> struct MovH {
     }
 };
 
+// MOV r64, imm64: the immediate's high half is in `disp` (insn.h).
+void mov_imm64(Cpu& c, const Insn& i) { c.gpr[i.r0] = uint64_t(i.disp) << 32 | i.imm; }
+// MOV between the accumulator and [moffs64]: the offset's high half is in `imm` (insn.h).
+template <typename T, bool Load> void mov_moffs64(Cpu& c, const Insn& i) {
+    const uint64_t off = uint64_t(i.imm) << 32 | i.disp;
+    if constexpr (Load) {
+        T v;
+        if (c.try_read<T>(i.seg, off, v)) c.set_reg<T>(EAX, v);
+    } else {
+        c.try_write<T>(i.seg, off, c.reg<T>(EAX));
+    }
+}
+template <bool Load> Handler moffs64_form(unsigned size) {
+    switch (size) {
+    case 1: return mov_moffs64<uint8_t, Load>;
+    case 2: return mov_moffs64<uint16_t, Load>;
+    case 4: return mov_moffs64<uint32_t, Load>;
+    default: return mov_moffs64<uint64_t, Load>;
+    }
+}
+
 Handler bind_mov(const DecodeCtx& ctx, Insn&) {
     // MOV to/from segment, control and debug registers belongs to the system group.
     for (unsigned n = 0; n < ctx.nops; ++n)
         if (ctx.is_reg(n)) {
             const auto cls = ZydisRegisterGetClass(ctx.ops[n].reg.value);
             if (cls != ZYDIS_REGCLASS_GPR8 && cls != ZYDIS_REGCLASS_GPR16 &&
-                cls != ZYDIS_REGCLASS_GPR32)
+                cls != ZYDIS_REGCLASS_GPR32 && cls != ZYDIS_REGCLASS_GPR64)
                 return nullptr;
         }
+    if (ctx.zi.raw.imm[0].size == 64) return mov_imm64;
+    if (ctx.zi.raw.disp.size == 64) return ctx.is_mem(1) ? moffs64_form<true>(ctx.size(0)) : moffs64_form<false>(ctx.size(1));
     return pick_dst_src<MovH>(ctx);
 }
 
 // Location of the register source when operand 0 is at L (r/m, reg forms).
 template <Loc L> constexpr Loc reg_src = L == M ? R0 : R1;
 
-template <typename T> T sign_extend_half(uint32_t v) {
+template <typename T> T sign_extend_half(uint64_t v) {
     using H = uint_t<sizeof(T) / 2>;
     return T(sint_t<H>(H(v)));
 }
@@ -63,6 +86,10 @@ template <bool Signed> struct Extend {
         if (d == 2 && s == 2) return from<uint16_t, uint16_t>(ctx);
         if (d == 4 && s == 1) return from<uint32_t, uint8_t>(ctx);
         if (d == 4 && s == 2) return from<uint32_t, uint16_t>(ctx);
+        if (d == 4 && s == 4) return from<uint32_t, uint32_t>(ctx);  // MOVSXD without REX.W
+        if (d == 8 && s == 1) return from<uint64_t, uint8_t>(ctx);
+        if (d == 8 && s == 2) return from<uint64_t, uint16_t>(ctx);
+        if (d == 8 && s == 4) return from<uint64_t, uint32_t>(ctx);  // MOVSXD
         return nullptr;
     }
 };
@@ -86,6 +113,7 @@ Handler bind_xchg(const DecodeCtx& ctx, Insn&) {
     case 1: return xchg_form<uint8_t>(ctx);
     case 2: return xchg_form<uint16_t>(ctx);
     case 4: return xchg_form<uint32_t>(ctx);
+    case 8: return xchg_form<uint64_t>(ctx);
     default: return nullptr;
     }
 }
@@ -95,31 +123,32 @@ Handler bind_xchg(const DecodeCtx& ctx, Insn&) {
 template <typename T> void lea(Cpu& c, const Insn& i) { c.set_reg<T>(i.r0, T(c.ea(i))); }
 Handler bind_lea(const DecodeCtx& ctx, Insn& i) {
     if (!ctx.is_mem(1)) return nullptr;
-    return i.osize == 2 ? lea<uint16_t> : lea<uint32_t>;
+    return i.osize == 2 ? lea<uint16_t> : i.osize == 8 ? lea<uint64_t> : lea<uint32_t>;
 }
 
 // CBW/CWDE: sign-extend the low half of the accumulator into all of it.
 template <typename T> void widen_acc(Cpu& c, const Insn&) {
     c.set_reg<T>(EAX, sign_extend_half<T>(c.gpr[EAX]));
 }
-// CWD/CDQ: (E)DX becomes the sign of (E)AX.
+// CWD/CDQ/CQO: (E/R)DX becomes the sign of (E/R)AX.
 template <typename T> void sign_to_dx(Cpu& c, const Insn&) {
     c.set_reg<T>(EDX, (c.reg<T>(EAX) & sign_bit<T>) ? T(~T(0)) : T(0));
 }
-template <void (*F16)(Cpu&, const Insn&), void (*F32)(Cpu&, const Insn&)>
+template <Handler F16, Handler F32, Handler F64 = nullptr>
 Handler bind_by_osize(const DecodeCtx&, Insn& i) {
-    return i.osize == 2 ? F16 : F32;
+    return i.osize == 2 ? F16 : i.osize == 8 ? F64 : F32;
 }
 
 void xlat(Cpu& c, const Insn& i) {
-    const uint32_t off = c.gpr[EBX] + c.reg8(EAX);
-    c.reg8(EAX) = c.read<uint8_t>(i.seg, i.asize == 2 ? off & 0xFFFF : off);
+    const uint64_t off = c.gpr[EBX] + c.reg8(EAX);
+    c.reg8(EAX) = c.read<uint8_t>(i.seg, off & size_mask(i.asize));
 }
 
+// A 32-bit CMOVcc writes its destination (so zero-extends it) whatever the condition.
 template <typename T, Loc L> struct CmovH {
     static void run(Cpu& c, const Insn& i) {
         const T v = get<T, L>(c, i);
-        if (c.flags.cond(i.aux)) c.set_reg<T>(i.r0, v);
+        c.set_reg<T>(i.r0, c.flags.cond(i.aux) ? v : c.reg<T>(i.r0));
     }
 };
 Handler bind_cmov(const DecodeCtx& ctx, Insn& i) {
@@ -128,6 +157,7 @@ Handler bind_cmov(const DecodeCtx& ctx, Insn& i) {
     switch (ctx.size(0)) {
     case 2: return mem ? &CmovH<uint16_t, M>::run : &CmovH<uint16_t, R1>::run;
     case 4: return mem ? &CmovH<uint32_t, M>::run : &CmovH<uint32_t, R1>::run;
+    case 8: return mem ? &CmovH<uint64_t, M>::run : &CmovH<uint64_t, R1>::run;
     default: return nullptr;
     }
 }
@@ -174,15 +204,15 @@ template <template <typename, Loc> class H> Handler bind_rm_reg(const DecodeCtx&
 // written either way, so it is probed writable before anything changes. CMPXCHG16B wants a
 // 16-byte aligned operand (#GP(0)).
 template <typename T> void cmpxchg_pair(Cpu& c, const Insn& i) {
-    const uint32_t lin = c.linear(i.seg, c.ea(i), 2 * sizeof(T), true);
+    const uint64_t lin = c.linear(i.seg, c.ea(i), 2 * sizeof(T), true);
     if (sizeof(T) == 8 && (lin & 15)) raise_gp(0);
     c.mmu.probe_write(lin, 2 * sizeof(T), c.user());
-    auto load = [&](uint32_t at) {
+    auto load = [&](uint64_t at) {
         T v = c.mmu.read<uint32_t>(at, c.user());
         if constexpr (sizeof(T) == 8) v |= T(c.mmu.read<uint32_t>(at + 4, c.user())) << 32;
         return v;
     };
-    auto store = [&](uint32_t at, T v) {
+    auto store = [&](uint64_t at, T v) {
         c.write_linear<uint32_t>(at, uint32_t(v));
         if constexpr (sizeof(T) == 8) c.write_linear<uint32_t>(at + 4, uint32_t(v >> 32));
     };
@@ -203,7 +233,8 @@ Handler bind_cmpxchg16b(const DecodeCtx& ctx, Insn&) {
     return ctx.is_mem(0) ? cmpxchg_pair<uint64_t> : nullptr;
 }
 
-void bswap32(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap32(c.gpr[i.r0]); }
+void bswap32(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap32(uint32_t(c.gpr[i.r0])); }
+void bswap64(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap64(c.gpr[i.r0]); }
 void bswap16(Cpu& c, const Insn& i) { c.reg16(i.r0) = 0; }
 
 // NOP, including the 0F 1F /0 and 0F 18-1F hint forms a P6 executes as no-ops, and PAUSE
@@ -222,12 +253,15 @@ void register_datamov(Binder* t) {
     t[ZYDIS_MNEMONIC_PAUSE] = bind_fixed<nop>;
     t[ZYDIS_MNEMONIC_MOVZX] = Extend<false>::bind;
     t[ZYDIS_MNEMONIC_MOVSX] = Extend<true>::bind;
+    t[ZYDIS_MNEMONIC_MOVSXD] = Extend<true>::bind;
     t[ZYDIS_MNEMONIC_XCHG] = bind_xchg;
     t[ZYDIS_MNEMONIC_LEA] = bind_lea;
     t[ZYDIS_MNEMONIC_CBW] = bind_by_osize<widen_acc<uint16_t>, widen_acc<uint32_t>>;
     t[ZYDIS_MNEMONIC_CWDE] = bind_by_osize<widen_acc<uint16_t>, widen_acc<uint32_t>>;
+    t[ZYDIS_MNEMONIC_CDQE] = bind_by_osize<widen_acc<uint16_t>, widen_acc<uint32_t>, widen_acc<uint64_t>>;
     t[ZYDIS_MNEMONIC_CWD] = bind_by_osize<sign_to_dx<uint16_t>, sign_to_dx<uint32_t>>;
     t[ZYDIS_MNEMONIC_CDQ] = bind_by_osize<sign_to_dx<uint16_t>, sign_to_dx<uint32_t>>;
+    t[ZYDIS_MNEMONIC_CQO] = bind_by_osize<sign_to_dx<uint16_t>, sign_to_dx<uint32_t>, sign_to_dx<uint64_t>>;
     t[ZYDIS_MNEMONIC_XLAT] = bind_fixed<xlat>;
     register_family(t, CMOVCC, bind_cmov);
     register_family(t, SETCC, bind_setcc);
@@ -235,7 +269,7 @@ void register_datamov(Binder* t) {
     t[ZYDIS_MNEMONIC_XADD] = bind_rm_reg<XaddH>;
     t[ZYDIS_MNEMONIC_CMPXCHG8B] = bind_cmpxchg8b;
     t[ZYDIS_MNEMONIC_CMPXCHG16B] = bind_cmpxchg16b;
-    t[ZYDIS_MNEMONIC_BSWAP] = bind_by_osize<bswap16, bswap32>;
+    t[ZYDIS_MNEMONIC_BSWAP] = bind_by_osize<bswap16, bswap32, bswap64>;
 }
 
 }  // namespace jitpc::cpu

@@ -15,49 +15,61 @@ namespace jitpc::cpu::ops {
 namespace {
 
 template <typename T> constexpr unsigned width = sizeof(T) * 8;
+// The double-width product and dividend: 128 bits only for 64-bit operands, so the narrower
+// forms keep the host's 64-bit multiply and divide.
+template <typename T> using wide_t = std::conditional_t<sizeof(T) == 8, unsigned __int128, uint64_t>;
+template <typename T> using swide_t = std::conditional_t<sizeof(T) == 8, __int128, int64_t>;
 
 struct Halves {
-    uint32_t lo, hi;
+    uint64_t lo, hi;
     bool overflow;  // MUL/IMUL: the high half carries significant bits (CF = OF)
 };
 
 struct Mul {
     template <typename T> static Halves exec(T a, T b) {
-        const uint64_t p = uint64_t(a) * b;
+        const wide_t<T> p = wide_t<T>(a) * b;
         return {T(p), T(p >> width<T>), T(p >> width<T>) != 0};
     }
 };
 struct Imul {
     template <typename T> static Halves exec(T a, T b) {
-        const int64_t p = int64_t(sint_t<T>(a)) * sint_t<T>(b);
-        return {T(p), T(uint64_t(p) >> width<T>), p != sint_t<T>(T(p))};
+        const swide_t<T> p = swide_t<T>(sint_t<T>(a)) * sint_t<T>(b);
+        return {T(p), T(wide_t<T>(p) >> width<T>), p != sint_t<T>(T(p))};
     }
 };
 struct Div {
-    template <typename T> static Halves exec(uint64_t dividend, T d) {
+    template <typename T> static Halves exec(wide_t<T> dividend, T d) {
         if (d == 0) raise_fault(VEC_DE);
-        const uint64_t q = dividend / d;
+        const wide_t<T> q = dividend / d;
         if (q > T(~T(0))) raise_fault(VEC_DE);
         return {T(q), T(dividend % d), false};
     }
 };
 struct Idiv {
-    template <typename T> static Halves exec(uint64_t dividend, T d) {
+    template <typename T> static Halves exec(wide_t<T> dividend, T d) {
         using S = sint_t<T>;
         if (d == 0) raise_fault(VEC_DE);
-        // Sign-extend the 2w-bit dividend; 128-bit math keeps INT64_MIN / -1 defined.
-        const int64_t n = int64_t(dividend << (64 - 2 * width<T>)) >> (64 - 2 * width<T>);
-        const __int128 q = __int128(n) / S(d);
+        // Sign-extend the 2w-bit dividend; 128-bit math keeps INT64_MIN / -1 defined. A 64-bit
+        // operand's 128-bit dividend has no wider type: its only overflow of the division
+        // itself, INT128_MIN / -1, is a quotient out of range anyway.
+        __int128 n;
+        if constexpr (sizeof(T) == 8) {
+            n = __int128(dividend);
+            if (S(d) == -1 && n == __int128(wide_t<T>(1) << 127)) raise_fault(VEC_DE);
+        } else {
+            n = int64_t(dividend << (64 - 2 * width<T>)) >> (64 - 2 * width<T>);
+        }
+        const __int128 q = n / S(d);
         if (q < std::numeric_limits<S>::min() || q > std::numeric_limits<S>::max())
             raise_fault(VEC_DE);
-        return {T(q), T(__int128(n) % S(d)), false};
+        return {T(q), T(n % S(d)), false};
     }
 };
 
-// The double-width accumulator: AX, DX:AX or EDX:EAX.
-template <typename T> uint64_t acc_wide(Cpu& c) {
+// The double-width accumulator: AX, DX:AX, EDX:EAX or RDX:RAX.
+template <typename T> wide_t<T> acc_wide(Cpu& c) {
     if constexpr (sizeof(T) == 1) return c.reg<uint16_t>(EAX);
-    else return uint64_t(c.reg<T>(EDX)) << width<T> | c.reg<T>(EAX);
+    else return wide_t<T>(c.reg<T>(EDX)) << width<T> | c.reg<T>(EAX);
 }
 template <typename T> void acc_put(Cpu& c, const Halves& h) {
     c.set_reg<T>(EAX, T(h.lo));
@@ -89,7 +101,7 @@ template <typename Op> struct DivAcc {
 // IMUL r, r/m (factor: the destination) and IMUL r, r/m, imm (factor: the immediate).
 template <typename T, Loc S, bool Imm> struct ImulRegH {
     static void run(Cpu& c, const Insn& i) {
-        const T a = Imm ? T(i.imm) : c.reg<T>(i.r0);
+        const T a = Imm ? T(int64_t(int32_t(i.imm))) : c.reg<T>(i.r0);
         const Halves h = Imul::exec<T>(a, get<T, S>(c, i));
         c.set_reg<T>(i.r0, T(h.lo));
         mul_flags<T>(c.flags, T(h.lo), h.overflow);
@@ -108,6 +120,7 @@ Handler bind_imul(const DecodeCtx& ctx, Insn&) {
     switch (ctx.size(0)) {
     case 2: return form.template operator()<uint16_t>();
     case 4: return form.template operator()<uint32_t>();
+    case 8: return form.template operator()<uint64_t>();
     default: return nullptr;
     }
 }

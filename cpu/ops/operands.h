@@ -14,7 +14,8 @@ namespace jitpc::cpu::ops {
 enum Loc : uint8_t { R0, R1, M, I };
 
 template <unsigned Bytes> using uint_t =
-    std::conditional_t<Bytes == 1, uint8_t, std::conditional_t<Bytes == 2, uint16_t, uint32_t>>;
+    std::conditional_t<Bytes == 1, uint8_t, std::conditional_t<Bytes == 2, uint16_t,
+                       std::conditional_t<Bytes == 4, uint32_t, uint64_t>>>;
 template <typename T> using sint_t = std::make_signed_t<T>;
 template <typename T> constexpr T sign_bit = T(T(1) << (sizeof(T) * 8 - 1));
 
@@ -22,7 +23,7 @@ template <typename T, Loc L> inline T get(Cpu& c, const Insn& i) {
     if constexpr (L == R0) return c.reg<T>(i.r0);
     else if constexpr (L == R1) return c.reg<T>(i.r1);
     else if constexpr (L == M) return c.read<T>(i.seg, c.ea(i));
-    else return static_cast<T>(i.imm);
+    else return static_cast<T>(int64_t(int32_t(i.imm)));  // 64-bit forms sign-extend imm32
 }
 template <typename T, Loc L> inline void put(Cpu& c, const Insn& i, T v) {
     if constexpr (L == R0) c.set_reg<T>(i.r0, v);
@@ -33,7 +34,7 @@ template <typename T, Loc L> inline void put(Cpu& c, const Insn& i, T v) {
 // A read-modify-write destination: faults (including the write check) happen in load(), so
 // nothing is committed unless store() can succeed.
 template <typename T, Loc L> struct Rmw {
-    uint32_t lin = 0;
+    uint64_t lin = 0;
     T load(Cpu& c, const Insn& i) {
         if constexpr (L == M) return c.read_for_write<T>(i.seg, c.ea(i), lin);
         else return get<T, L>(c, i);
@@ -53,6 +54,7 @@ Handler pick_dst_src(const DecodeCtx& ctx) {
         case 1: return &H<uint8_t, D, S>::run;
         case 2: return &H<uint16_t, D, S>::run;
         case 4: return &H<uint32_t, D, S>::run;
+        case 8: return &H<uint64_t, D, S>::run;
         default: return nullptr;
         }
     };
@@ -71,6 +73,7 @@ Handler pick_rm(const DecodeCtx& ctx) {
     case 1: return mem ? &H<uint8_t, M>::run : &H<uint8_t, R0>::run;
     case 2: return mem ? &H<uint16_t, M>::run : &H<uint16_t, R0>::run;
     case 4: return mem ? &H<uint32_t, M>::run : &H<uint32_t, R0>::run;
+    case 8: return mem ? &H<uint64_t, M>::run : &H<uint64_t, R0>::run;
     default: return nullptr;
     }
 }
@@ -83,10 +86,9 @@ template <Handler H> Handler bind_end(const DecodeCtx&, Insn& i) {
     return H;
 }
 
-// Relative branch target: next EIP + displacement, wrapped to the operand size.
-inline uint32_t rel_target(const Cpu& c, const Insn& i) {
-    const uint32_t t = c.next_rip + i.imm;
-    return i.osize == 2 ? (t & 0xFFFF) : t;
+// Relative branch target: next RIP + displacement, wrapped to the operand size.
+inline uint64_t rel_target(const Cpu& c, const Insn& i) {
+    return (c.next_rip + uint64_t(int64_t(int32_t(i.imm)))) & size_mask(i.osize);
 }
 
 }  // namespace jitpc::cpu::ops

@@ -1,6 +1,6 @@
 // SHL SHR SAR ROL ROR RCL RCR SHLD SHRD.
 //
-// The count is masked to 5 bits; a masked count of 0 changes nothing, but a memory operand is
+// The count is masked to 5 bits (6 for 64-bit operands); a masked count of 0 changes nothing, but a memory operand is
 // still accessed (read with a write check) so it faults as the read-modify-write would.
 // Flags are written eagerly. Undefined flags take these fixed values (docs/undefined.md):
 //
@@ -26,7 +26,7 @@ template <typename T> constexpr unsigned width = sizeof(T) * 8;
 template <typename T> bool msb(T v) { return v & sign_bit<T>; }
 
 struct Out {
-    uint32_t r;
+    uint64_t r;
     bool cf, of;
 };
 
@@ -71,12 +71,13 @@ struct Ror {
     }
 };
 // RCL/RCR rotate the (width + 1)-bit value CF:operand.
+template <typename T> using rot_t = std::conditional_t<sizeof(T) == 8, unsigned __int128, uint64_t>;
 struct Rcl {
     static constexpr bool szp = false;
     template <typename T> static Out exec(T v, unsigned n, bool cf) {
         constexpr unsigned w = width<T>;
-        const uint64_t x = uint64_t(cf) << w | v, m = (uint64_t(1) << (w + 1)) - 1;
-        const uint64_t y = (x << n | x >> (w + 1 - n)) & m;
+        const rot_t<T> x = rot_t<T>(cf) << w | v, m = (rot_t<T>(1) << (w + 1)) - 1;
+        const rot_t<T> y = (x << n | x >> (w + 1 - n)) & m;
         const T r = T(y);
         return {r, bool(y >> w), msb(r) != bool(y >> w)};
     }
@@ -85,8 +86,8 @@ struct Rcr {
     static constexpr bool szp = false;
     template <typename T> static Out exec(T v, unsigned n, bool cf) {
         constexpr unsigned w = width<T>;
-        const uint64_t x = uint64_t(cf) << w | v, m = (uint64_t(1) << (w + 1)) - 1;
-        const uint64_t y = (x >> n | x << (w + 1 - n)) & m;
+        const rot_t<T> x = rot_t<T>(cf) << w | v, m = (rot_t<T>(1) << (w + 1)) - 1;
+        const rot_t<T> y = (x >> n | x << (w + 1 - n)) & m;
         const T r = T(y);
         return {r, bool(y >> w), top2_differ(r)};
     }
@@ -99,7 +100,7 @@ template <typename Op, typename T> unsigned effective(unsigned masked) {
     else return masked;
 }
 
-void commit_flags(Flags& f, bool szp, unsigned bytes, uint32_t r, bool cf, bool of) {
+void commit_flags(Flags& f, bool szp, unsigned bytes, uint64_t r, bool cf, bool of) {
     uint32_t mask = EFLAGS_CF | EFLAGS_OF, v = (cf ? EFLAGS_CF : 0) | (of ? EFLAGS_OF : 0);
     if (szp) {
         mask |= EFLAGS_SF | EFLAGS_ZF | EFLAGS_PF | EFLAGS_AF;
@@ -110,10 +111,11 @@ void commit_flags(Flags& f, bool szp, unsigned bytes, uint32_t r, bool cf, bool 
 
 // Where the count comes from: the implicit 1 (D0/D1), CL (D2/D3, 0F A5/AD), imm8.
 enum class Count { One, Cl, Imm };
-template <Count K> unsigned count(const Cpu& c, const Insn& i) {
+template <typename T, Count K> unsigned count(const Cpu& c, const Insn& i) {
+    constexpr unsigned mask = sizeof(T) == 8 ? 0x3F : 0x1F;
     if constexpr (K == Count::One) return 1;
-    else if constexpr (K == Count::Cl) return c.gpr[ECX] & 0x1F;
-    else return i.imm & 0x1F;
+    else if constexpr (K == Count::Cl) return c.gpr[ECX] & mask;
+    else return i.imm & mask;
 }
 Count count_kind(uint8_t opcode) {
     switch (opcode) {
@@ -128,7 +130,7 @@ template <typename Op> struct Shift {
         static void run(Cpu& c, const Insn& i) {
             Rmw<T, L> d;
             const T v = d.load(c, i);
-            const unsigned n = effective<Op, T>(count<K>(c, i));
+            const unsigned n = effective<Op, T>(count<T, K>(c, i));
             if (n == 0) return;
             const Out o = Op::template exec<T>(v, n, c.flags.cf());
             d.store(c, i, T(o.r));
@@ -142,6 +144,7 @@ template <typename Op> struct Shift {
             case 1: return mem ? &H<uint8_t, M, K>::run : &H<uint8_t, R0, K>::run;
             case 2: return mem ? &H<uint16_t, M, K>::run : &H<uint16_t, R0, K>::run;
             case 4: return mem ? &H<uint32_t, M, K>::run : &H<uint32_t, R0, K>::run;
+            case 8: return mem ? &H<uint64_t, M, K>::run : &H<uint64_t, R0, K>::run;
             default: return nullptr;
             }
         };
@@ -154,19 +157,30 @@ template <typename Op> struct Shift {
 };
 
 // SHLD/SHRD of width w shift within dst:src:dst (3w bits), which also fixes the result of
-// 16-bit counts above 16. Result and CF are read from that pattern.
+// 16-bit counts above 16. Result and CF are read from that pattern. 64-bit counts stay below
+// the width, so the 128 bits dst:src (SHLD) or src:dst (SHRD) hold every bit they reach.
 struct Shld {
     template <typename T> static Out exec(T d, T s, unsigned n) {
         constexpr unsigned w = width<T>;
-        const unsigned __int128 x = (unsigned __int128)d << (2 * w) | (unsigned __int128)s << w | d;
-        const T r = T(x >> (2 * w - n));
-        return {r, bool((x >> (3 * w - n)) & 1), msb(r) != msb(d)};
+        using U = unsigned __int128;
+        if constexpr (w == 64) {
+            const U x = U(d) << w | s;
+            const T r = T(x >> (w - n));
+            return {r, bool((x >> (2 * w - n)) & 1), msb(r) != msb(d)};
+        } else {
+            const U x = U(d) << (2 * w) | U(s) << w | d;
+            const T r = T(x >> (2 * w - n));
+            return {r, bool((x >> (3 * w - n)) & 1), msb(r) != msb(d)};
+        }
     }
 };
 struct Shrd {
     template <typename T> static Out exec(T d, T s, unsigned n) {
         constexpr unsigned w = width<T>;
-        const unsigned __int128 x = (unsigned __int128)d << (2 * w) | (unsigned __int128)s << w | d;
+        using U = unsigned __int128;
+        U x;
+        if constexpr (w == 64) x = U(s) << w | d;
+        else x = U(d) << (2 * w) | U(s) << w | d;
         const T r = T(x >> n);
         return {r, bool((x >> (n - 1)) & 1), msb(r) != msb(d)};
     }
@@ -177,7 +191,7 @@ template <typename Op> struct DoubleShift {
         static void run(Cpu& c, const Insn& i) {
             Rmw<T, L> d;
             const T v = d.load(c, i);
-            const unsigned n = count<K>(c, i);
+            const unsigned n = count<T, K>(c, i);
             if (n == 0) return;
             const Out o = Op::template exec<T>(v, c.reg<T>(i.r1), n);
             d.store(c, i, T(o.r));
@@ -196,6 +210,7 @@ template <typename Op> struct DoubleShift {
         switch (ctx.size(0)) {
         case 2: return loc.template operator()<uint16_t>();
         case 4: return loc.template operator()<uint32_t>();
+        case 8: return loc.template operator()<uint64_t>();
         default: return nullptr;
         }
     }

@@ -11,11 +11,9 @@
 namespace jitpc::cpu::ops {
 namespace {
 
-// Moves ESP (or SP when `m` is 0xFFFF) by `delta` bytes.
-void move_sp(Cpu& c, uint32_t delta, uint32_t m) {
-    c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + delta) & m);
-}
-void move_sp(Cpu& c, uint32_t delta) { move_sp(c, delta, c.sp_mask()); }
+// Moves RSP (ESP, or SP when `m` is 0xFFFF) by `delta` bytes.
+void move_sp(Cpu& c, uint64_t delta, uint64_t m) { c.set_sp(c.gpr[ESP] + delta, m); }
+void move_sp(Cpu& c, uint64_t delta) { move_sp(c, delta, c.sp_mask()); }
 
 // PUSH ESP stores the value ESP had before the instruction: get() reads it before push().
 template <typename T, Loc L> struct PushH {
@@ -27,7 +25,7 @@ template <typename T, Loc L> struct PopH {
         if constexpr (L == M) {
             // The destination address is computed with the already incremented ESP; a faulting
             // store puts ESP back.
-            const uint32_t old_esp = c.gpr[ESP];
+            const uint64_t old_esp = c.gpr[ESP];
             const T v = c.pop<T>();
             try {
                 c.write<T>(i.seg, c.ea(i), v);
@@ -49,7 +47,7 @@ template <typename T> struct PushSeg {
 template <typename T> struct PopSeg {
     static void run(Cpu& c, const Insn& i) {
         // The stack size in effect before POP SS reloads SS decides how ESP moves.
-        const uint32_t m = c.sp_mask();
+        const uint64_t m = c.sp_mask();
         const T v = c.peek_stack<T>(0);
         c.load_seg(i.r0, uint16_t(v));
         move_sp(c, sizeof(T), m);
@@ -65,15 +63,17 @@ bool is_seg(const DecodeCtx& ctx) {
 }
 
 template <template <typename> class Fn> Handler by_osize(unsigned osize) {
-    return osize == 2 ? &Fn<uint16_t>::run : &Fn<uint32_t>::run;
+    return osize == 2 ? &Fn<uint16_t>::run : osize == 8 ? &Fn<uint64_t>::run : &Fn<uint32_t>::run;
+}
+template <template <typename, Loc> class Fn, Loc L> Handler by_osize(unsigned osize) {
+    return osize == 2 ? &Fn<uint16_t, L>::run : osize == 8 ? &Fn<uint64_t, L>::run : &Fn<uint32_t, L>::run;
 }
 
 Handler bind_push(const DecodeCtx& ctx, Insn& i) {
     if (is_seg(ctx)) return by_osize<PushSeg>(i.osize);
-    const bool w = i.osize == 2;
-    if (ctx.is_imm(0)) return w ? &PushH<uint16_t, I>::run : &PushH<uint32_t, I>::run;
-    if (ctx.is_mem(0)) return w ? &PushH<uint16_t, M>::run : &PushH<uint32_t, M>::run;
-    return w ? &PushH<uint16_t, R0>::run : &PushH<uint32_t, R0>::run;
+    if (ctx.is_imm(0)) return by_osize<PushH, I>(i.osize);
+    if (ctx.is_mem(0)) return by_osize<PushH, M>(i.osize);
+    return by_osize<PushH, R0>(i.osize);
 }
 
 Handler bind_pop(const DecodeCtx& ctx, Insn& i) {
@@ -82,18 +82,17 @@ Handler bind_pop(const DecodeCtx& ctx, Insn& i) {
         if (i.r0 == SS) i.flags |= IF_END_BLOCK;
         return by_osize<PopSeg>(i.osize);
     }
-    const bool w = i.osize == 2;
-    if (ctx.is_mem(0)) return w ? &PopH<uint16_t, M>::run : &PopH<uint32_t, M>::run;
-    return w ? &PopH<uint16_t, R0>::run : &PopH<uint32_t, R0>::run;
+    if (ctx.is_mem(0)) return by_osize<PopH, M>(i.osize);
+    return by_osize<PopH, R0>(i.osize);
 }
 
 // PUSHA stores EAX..EDI with the original ESP in ESP's slot; POPA skips that slot.
 template <typename T> struct Pusha {
     static void run(Cpu& c, const Insn&) {
-        const uint32_t m = c.sp_mask();
+        const uint64_t m = c.sp_mask();
         for (unsigned r = EAX; r <= EDI; ++r)
             c.write<T>(SS, (c.gpr[ESP] - (r + 1) * sizeof(T)) & m, c.reg<T>(r));
-        move_sp(c, uint32_t(-8 * int(sizeof(T))));
+        move_sp(c, uint64_t(-8 * int64_t(sizeof(T))));
     }
 };
 template <typename T> struct Popa {
@@ -146,16 +145,16 @@ template <typename T> struct Popf {
 // (the 386's frame-ptr := eSP); a 16-bit operand size keeps EBP's upper half.
 template <typename T> struct Enter {
     static void run(Cpu& c, const Insn& i) {
-        const uint32_t m = c.sp_mask();
+        const uint64_t m = c.sp_mask();
         const unsigned level = i.imm2 & 31;
-        uint32_t sp = c.gpr[ESP];
-        uint32_t bp = c.gpr[EBP];
+        uint64_t sp = c.gpr[ESP];
+        uint64_t bp = c.gpr[EBP];
         auto push = [&](T v) {
             sp = (sp - sizeof(T)) & m;
             c.write<T>(SS, sp, v);
         };
         push(c.reg<T>(EBP));
-        const uint32_t frame = (c.gpr[ESP] & ~m) | sp;
+        const uint64_t frame = (c.gpr[ESP] & uint32_t(~m)) | sp;
         if (level > 0) {
             for (unsigned n = 1; n < level; ++n) {
                 bp = (bp - sizeof(T)) & m;
@@ -163,10 +162,10 @@ template <typename T> struct Enter {
             }
             push(T(frame));
         }
-        const uint32_t final_sp = (sp - (i.imm & 0xFFFF)) & m;
-        uint32_t lin;
+        const uint64_t final_sp = (sp - (i.imm & 0xFFFF)) & m;
+        uint64_t lin;
         c.read_for_write<T>(SS, final_sp, lin);
-        c.gpr[ESP] = (c.gpr[ESP] & ~m) | final_sp;
+        c.set_sp(final_sp, m);
         c.set_reg<T>(EBP, T(frame));
     }
 };
@@ -174,10 +173,10 @@ template <typename T> struct Enter {
 // LEAVE: (E)SP <- (E)BP, then pop (E)BP; the read happens before anything is committed.
 template <typename T> struct Leave {
     static void run(Cpu& c, const Insn&) {
-        const uint32_t m = c.sp_mask();
-        const uint32_t sp = c.gpr[EBP] & m;
+        const uint64_t m = c.sp_mask();
+        const uint64_t sp = c.gpr[EBP] & m;
         const T v = c.read<T>(SS, sp);
-        c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((sp + sizeof(T)) & m);
+        c.set_sp(sp + sizeof(T), m);
         c.set_reg<T>(EBP, v);
     }
 };
@@ -205,8 +204,10 @@ void register_stack(Binder* t) {
     t[ZYDIS_MNEMONIC_POPAD] = bind_sized<Popa>;
     t[ZYDIS_MNEMONIC_PUSHF] = bind_sized<Pushf>;
     t[ZYDIS_MNEMONIC_PUSHFD] = bind_sized<Pushf>;
+    t[ZYDIS_MNEMONIC_PUSHFQ] = bind_sized<Pushf>;
     t[ZYDIS_MNEMONIC_POPF] = bind_popf;
     t[ZYDIS_MNEMONIC_POPFD] = bind_popf;
+    t[ZYDIS_MNEMONIC_POPFQ] = bind_popf;
     t[ZYDIS_MNEMONIC_ENTER] = bind_sized<Enter>;
     t[ZYDIS_MNEMONIC_LEAVE] = bind_sized<Leave>;
 }

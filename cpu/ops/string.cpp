@@ -30,13 +30,13 @@ enum Rep : uint8_t { NOREP, REPE, REPNE };
 // `si`/`di` say which pointers the operation advances; `compares` enables REPE/REPNE ending.
 struct Movs {
     static constexpr bool si = true, di = true, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t d) {
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t d) {
         c.write<T>(ES, d, c.read<T>(i.seg, s));
     }
 };
 struct Cmps {
     static constexpr bool si = true, di = true, compares = true;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t d) {
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t d) {
         const T a = c.read<T>(i.seg, s);
         const T b = c.read<T>(ES, d);
         c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(a - b), a, b);
@@ -44,7 +44,7 @@ struct Cmps {
 };
 struct Scas {
     static constexpr bool si = false, di = true, compares = true;
-    template <typename T> static void exec(Cpu& c, const Insn&, uint32_t, uint32_t d) {
+    template <typename T> static void exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
         const T a = c.reg<T>(EAX);
         const T b = c.read<T>(ES, d);
         c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(a - b), a, b);
@@ -52,31 +52,31 @@ struct Scas {
 };
 struct Lods {
     static constexpr bool si = true, di = false, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t) {
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t) {
         c.set_reg<T>(EAX, c.read<T>(i.seg, s));
     }
 };
 struct Stos {
     static constexpr bool si = false, di = true, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn&, uint32_t, uint32_t d) {
+    template <typename T> static void exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
         c.write<T>(ES, d, c.reg<T>(EAX));
     }
 };
 struct Ins {
     static constexpr bool si = false, di = true, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn&, uint32_t, uint32_t d) {
+    template <typename T> static void exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
         const uint16_t port = c.reg16(EDX);
         c.check_io(port, sizeof(T));
         // Check the destination before the port read: a read can have side effects, so a
         // faulting store must not have consumed the device's data.
-        const uint32_t lin = c.linear(ES, d, sizeof(T), true);
+        const uint64_t lin = c.linear(ES, d, sizeof(T), true);
         c.mmu.probe_write(lin, sizeof(T), c.user());
         c.write_linear<T>(lin, static_cast<T>(c.bus.io_read(port, sizeof(T))));
     }
 };
 struct Outs {
     static constexpr bool si = true, di = false, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint32_t s, uint32_t) {
+    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t) {
         const uint16_t port = c.reg16(EDX);
         c.check_io(port, sizeof(T));
         c.bus.io_write(port, sizeof(T), c.read<T>(i.seg, s));
@@ -85,7 +85,8 @@ struct Outs {
     }
 };
 
-// A = uint16_t or uint32_t: the address size, selecting SI/DI/CX or ESI/EDI/ECX.
+// A = uint16_t, uint32_t or uint64_t: the address size, selecting SI/DI/CX, ESI/EDI/ECX or
+// RSI/RDI/RCX.
 template <typename Op, typename T, typename A> void iterate(Cpu& c, const Insn& i) {
     Op::template exec<T>(c, i, c.reg<A>(ESI), c.reg<A>(EDI));
     const A step = (c.flags.bits & EFLAGS_DF) ? A(0 - sizeof(T)) : A(sizeof(T));
@@ -99,7 +100,7 @@ template <typename Op, typename T, typename A> void iterate(Cpu& c, const Insn& 
 // only its end state is seen. Returns how many ran (0: the caller goes on one by one).
 template <typename Op, typename T> unsigned bulk(Cpu& c, const Insn& i, uint64_t max) {
     constexpr uint32_t size = sizeof(T);
-    if (max == 0 || (c.flags.bits & EFLAGS_DF) || c.watch_armed) return 0;
+    if (max == 0 || (c.flags.bits & EFLAGS_DF) || c.watch_armed || c.long64()) return 0;
     const uint32_t d = c.reg<uint32_t>(EDI), s = c.reg<uint32_t>(ESI);
     const uint32_t dlin = c.seg[ES].base + d, slin = c.seg[i.seg].base + s;
     uint64_t k = std::min<uint64_t>(max, (memory::PAGE_SIZE - (dlin & 0xFFF)) / size);
@@ -184,7 +185,11 @@ template <typename Op, typename T> Handler bind(const DecodeCtx&, Insn& i) {
     // A REP instruction may re-execute itself, so it must end its block.
     if (r != NOREP) i.flags |= IF_END_BLOCK;
     if constexpr (std::is_same_v<Op, Outs>) i.flags |= IF_END_BLOCK;
-    return i.asize == 4 ? pick_rep<Op, T, uint32_t>(r) : pick_rep<Op, T, uint16_t>(r);
+    switch (i.asize) {
+    case 2: return pick_rep<Op, T, uint16_t>(r);
+    case 4: return pick_rep<Op, T, uint32_t>(r);
+    default: return pick_rep<Op, T, uint64_t>(r);
+    }
 }
 
 }  // namespace
@@ -197,18 +202,23 @@ void register_string(Binder* t) {
     t[ZYDIS_MNEMONIC_MOVSB] = bind<Movs, uint8_t>;
     t[ZYDIS_MNEMONIC_MOVSW] = bind<Movs, uint16_t>;
     t[ZYDIS_MNEMONIC_MOVSD] = bind<Movs, uint32_t>;
+    t[ZYDIS_MNEMONIC_MOVSQ] = bind<Movs, uint64_t>;
     t[ZYDIS_MNEMONIC_CMPSB] = bind<Cmps, uint8_t>;
     t[ZYDIS_MNEMONIC_CMPSW] = bind<Cmps, uint16_t>;
     t[ZYDIS_MNEMONIC_CMPSD] = bind<Cmps, uint32_t>;
+    t[ZYDIS_MNEMONIC_CMPSQ] = bind<Cmps, uint64_t>;
     t[ZYDIS_MNEMONIC_SCASB] = bind<Scas, uint8_t>;
     t[ZYDIS_MNEMONIC_SCASW] = bind<Scas, uint16_t>;
     t[ZYDIS_MNEMONIC_SCASD] = bind<Scas, uint32_t>;
+    t[ZYDIS_MNEMONIC_SCASQ] = bind<Scas, uint64_t>;
     t[ZYDIS_MNEMONIC_LODSB] = bind<Lods, uint8_t>;
     t[ZYDIS_MNEMONIC_LODSW] = bind<Lods, uint16_t>;
     t[ZYDIS_MNEMONIC_LODSD] = bind<Lods, uint32_t>;
+    t[ZYDIS_MNEMONIC_LODSQ] = bind<Lods, uint64_t>;
     t[ZYDIS_MNEMONIC_STOSB] = bind<Stos, uint8_t>;
     t[ZYDIS_MNEMONIC_STOSW] = bind<Stos, uint16_t>;
     t[ZYDIS_MNEMONIC_STOSD] = bind<Stos, uint32_t>;
+    t[ZYDIS_MNEMONIC_STOSQ] = bind<Stos, uint64_t>;
     t[ZYDIS_MNEMONIC_INSB] = bind<Ins, uint8_t>;
     t[ZYDIS_MNEMONIC_INSW] = bind<Ins, uint16_t>;
     t[ZYDIS_MNEMONIC_INSD] = bind<Ins, uint32_t>;

@@ -65,18 +65,33 @@ void sti(Cpu& c, const Insn&) {
     c.request_exit();
 }
 
-void write_cr0(Cpu& c, uint32_t v) {
-    v = (v & CR0_WRITABLE) | cr0::ET;
+// IA-32e mode is active (EFER.LMA) exactly while paging is on with EFER.LME set: MOV CR0 turns
+// it on and off, and refuses what would leave the processor inconsistent (SDM 10.8.5, MOV CR).
+void write_cr0(Cpu& c, uint64_t value) {
+    if (value >> 32) raise_gp(0);  // 64-bit mode: bits 63:32 are reserved
+    const uint32_t v = (uint32_t(value) & CR0_WRITABLE) | cr0::ET;
     if ((v & cr0::PG) && !(v & cr0::PE)) raise_gp(0);
     if ((v & cr0::NW) && !(v & cr0::CD)) raise_gp(0);
-    const uint32_t changed = c.cr0 ^ v;
-    if (changed & (cr0::CD | cr0::NW | cr0::PG)) load_pdptes_for(c, v, c.cr4);
+    const uint32_t changed = uint32_t(c.cr0) ^ v;
+    const bool lma = (v & cr0::PG) && (c.efer & efer::LME);
+    if (changed & cr0::PG) {
+        if (lma) {
+            // Activation needs PAE paging's tables and a CS and TR that stay valid in it.
+            const bool tss16 = (c.tr.attrs & attr::TYPE) == 1 || (c.tr.attrs & attr::TYPE) == 3;
+            if (!(c.cr4 & cr4::PAE) || (c.seg[CS].attrs & attr::L) || tss16) raise_gp(0);
+        } else if (c.long64()) {
+            raise_gp(0);  // leaving IA-32e mode goes through compatibility mode
+        }
+    }
+    if (!lma && (changed & (cr0::CD | cr0::NW | cr0::PG))) load_pdptes_for(c, v, c.cr4);
     c.cr0 = v;
+    if (changed & cr0::PG) c.efer = lma ? c.efer | efer::LMA : c.efer & ~efer::LMA;
     if (changed & (cr0::PG | cr0::WP | cr0::PE)) c.mmu.flush_all();
 }
-void write_cr4(Cpu& c, uint32_t v) {
-    if (v & ~cr4_valid(c)) raise_gp(0);
-    const uint32_t changed = c.cr4 ^ v;
+void write_cr4(Cpu& c, uint64_t v) {
+    if (v & ~uint64_t(cr4_valid(c))) raise_gp(0);
+    if ((c.efer & efer::LMA) && !(v & cr4::PAE)) raise_gp(0);
+    const uint32_t changed = uint32_t(c.cr4 ^ v);
     if (changed & (cr4::PAE | cr4::PGE | cr4::PSE)) load_pdptes_for(c, c.cr0, v);
     c.cr4 = v;
     if (changed & (cr4::PSE | cr4::PGE | cr4::PAE)) c.mmu.flush_all();
@@ -87,19 +102,24 @@ void write_cr4(Cpu& c, uint32_t v) {
 template <bool ToCr> void mov_cr(Cpu& c, const Insn& i) {
     require_cpl0(c);
     if constexpr (ToCr) {
-        const uint32_t v = c.gpr[i.r1];
+        const uint64_t v = c.long64() ? c.gpr[i.r1] : uint32_t(c.gpr[i.r1]);
         switch (i.aux) {
         case 0: write_cr0(c, v); break;
         case 2: c.cr2 = v; break;
         case 3:
             if (!c.mmu.load_cr3(v)) raise_gp(0);
             break;
-        default: write_cr4(c, v); break;
+        case 4: write_cr4(c, v); break;
+        default:  // CR8, 64-bit mode only: the task-priority class in bits 3:0
+            if (v & ~uint64_t(0xF)) raise_gp(0);
+            c.cr8 = v;
+            break;
         }
         c.request_exit();
     } else {
-        const uint64_t vals[5] = {c.cr0, 0, c.cr2, c.cr3, c.cr4};
-        c.set_reg<uint32_t>(i.r0, uint32_t(vals[i.aux]));
+        const uint64_t vals[9] = {c.cr0, 0, c.cr2, c.cr3, c.cr4, 0, 0, 0, c.cr8};
+        if (c.long64()) c.set_reg<uint64_t>(i.r0, vals[i.aux]);
+        else c.set_reg<uint32_t>(i.r0, uint32_t(vals[i.aux]));
     }
 }
 
@@ -140,7 +160,7 @@ Handler bind_mov_system(const DecodeCtx& ctx, Insn& i) {
     if (ca == ZYDIS_REGCLASS_CONTROL || cb == ZYDIS_REGCLASS_CONTROL) {
         const bool to = ca == ZYDIS_REGCLASS_CONTROL;
         i.aux = static_cast<uint8_t>(ZydisRegisterGetId(to ? a : b));
-        if (i.aux == 1 || i.aux > 4) return nullptr;
+        if (i.aux == 1 || (i.aux > 4 && !(i.aux == 8 && ctx.mode == CpuMode::Long64))) return nullptr;
         i.flags |= IF_END_BLOCK;
         return to ? mov_cr<true> : mov_cr<false>;
     }
@@ -171,17 +191,18 @@ template <typename T, Loc L> struct Smsw {
 
 void invlpg(Cpu& c, const Insn& i) {
     require_cpl0(c);
-    c.mmu.invlpg(c.seg[i.seg].base + c.ea(i));
+    c.mmu.invlpg(c.linear_unchecked(i.seg, c.ea(i)));
     c.request_exit();
 }
 void wbinvd(Cpu& c, const Insn&) { require_cpl0(c); }
 
-// LGDT/LIDT (Idt selects the register); a 16-bit operand size keeps 24 bits of base.
+// LGDT/LIDT (Idt selects the register); a 16-bit operand size keeps 24 bits of base, 64-bit
+// mode loads 64 bits of it.
 template <bool Idt> void lgdt(Cpu& c, const Insn& i) {
     require_cpl0(c);
-    const uint32_t off = c.ea(i);
+    const uint64_t off = c.ea(i);
     const uint16_t limit = c.read<uint16_t>(i.seg, off);
-    uint32_t base = c.read<uint32_t>(i.seg, off + 2);
+    uint64_t base = c.long64() ? c.read<uint64_t>(i.seg, off + 2) : c.read<uint32_t>(i.seg, off + 2);
     if (i.osize == 2) base &= 0xFFFFFF;
     TableReg& r = Idt ? c.idtr : c.gdtr;
     r.base = base;
@@ -189,13 +210,19 @@ template <bool Idt> void lgdt(Cpu& c, const Insn& i) {
 }
 template <bool Idt> void sgdt(Cpu& c, const Insn& i) {
     const TableReg& r = Idt ? c.idtr : c.gdtr;
-    const uint32_t off = c.ea(i);
+    const uint64_t off = c.ea(i);
     // Probe both parts first so a fault in the second leaves memory untouched.
-    uint32_t lin;
+    uint64_t lin;
     c.read_for_write<uint16_t>(i.seg, off, lin);
+    if (c.long64()) {
+        c.read_for_write<uint64_t>(i.seg, off + 2, lin);
+        c.write<uint16_t>(i.seg, off, r.limit);
+        c.write<uint64_t>(i.seg, off + 2, r.base);
+        return;
+    }
     c.read_for_write<uint32_t>(i.seg, off + 2, lin);
     c.write<uint16_t>(i.seg, off, r.limit);
-    c.write<uint32_t>(i.seg, off + 2, r.base);
+    c.write<uint32_t>(i.seg, off + 2, uint32_t(r.base));
 }
 
 // Bits 63:32 of an LDT or TSS base: IA-32e mode's descriptors of them are 16 bytes.

@@ -145,8 +145,11 @@ bool use_jit = false;
 
 std::vector<std::string> unexercised_mnemonics() {
     std::vector<std::string> out;
+    // Mnemonics of 64-bit mode only (CDQE, MOVSQ...) wait for a 64-bit oracle: cases are 16-
+    // and 32-bit code.
     for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; ++m)
-        if (cpu::InsnTable::get()[m].bind && !executed.count(uint16_t(m)))
+        if (const cpu::InsnInfo& info = cpu::InsnTable::get()[m];
+            info.bind && !executed.count(uint16_t(m)) && !(info.features.has(cpu::Feature::LM) && !info.features_vary))
             out.emplace_back(ZydisMnemonicGetString(ZydisMnemonic(m)));
     return out;
 }

@@ -76,8 +76,10 @@ start:
     mov eax, 0x200                           ; bit 9 is reserved
     TRY wrmsr
     EXPECT_FAULT 13, 0, 9
+    WRMSR_ 0xC0000080, 0, 0x901              ; SCE, LME, NXE
+    RDMSR_IS 0xC0000080, 0, 0x901, 9
     WRMSR_ 0xC0000080, 0, 0
-    PUTS `EFER: reads 0, SCE and NXE writable ok\n`
+    PUTS `EFER: reads 0, SCE LME NXE writable ok\n`
     RDMSR_IS 0xFE, 0, 0x508, 10
     RDMSR_IS 0x2FF, 0, 0, 10
     WRMSR_ 0x2FF, 0, 0xC06

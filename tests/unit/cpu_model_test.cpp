@@ -248,19 +248,19 @@ TEST_CASE_FIXTURE(Pentium2, "pentium2: no EFER, MISC_ENABLE, FEATURE_CONTROL, MT
     }
 }
 
-TEST_CASE_FIXTURE(Max, "max today: EFER's writable bits are SCE and NXE, LMA is read-only, reserved bits #GP") {
-    CHECK(models::max.efer_writable() == (efer::SCE | efer::NXE));
+TEST_CASE_FIXTURE(Max, "max: EFER's writable bits are SCE, LME and NXE, LMA is read-only, reserved bits #GP") {
+    CHECK(models::max.efer_writable() == (efer::SCE | efer::LME | efer::NXE));
     CHECK(rdmsr(0xC0000080) == 0);
     CHECK(wrmsr(0xC0000080, 0));
     CHECK(wrmsr(0xC0000080, efer::LMA));  // ignored
     CHECK(rdmsr(0xC0000080) == 0);
-    for (const uint64_t bit : {efer::LME, uint64_t(1) << 1, uint64_t(1) << 32}) {
+    for (const uint64_t bit : {uint64_t(1) << 1, uint64_t(1) << 9, uint64_t(1) << 12, uint64_t(1) << 32}) {
         CAPTURE(bit);
         CHECK_FALSE(wrmsr(0xC0000080, bit));
         CHECK(cpu.efer == 0);
     }
-    CHECK(wrmsr(0xC0000080, efer::NXE));
-    CHECK(rdmsr(0xC0000080) == efer::NXE);
+    CHECK(wrmsr(0xC0000080, efer::NXE | efer::LME | efer::SCE));
+    CHECK(rdmsr(0xC0000080) == (efer::NXE | efer::LME | efer::SCE));
 }
 
 namespace {
@@ -282,7 +282,9 @@ TEST_CASE_FIXTURE(MaxEfer, "EFER: SCE with SYSCALL, LME with LM, NXE with NX; LM
     CHECK(rdmsr(0xC0000080) == (efer::SCE | efer::NXE | efer::LME));
     CHECK_FALSE(wrmsr(0xC0000080, efer::SCE | 2));
     CHECK(cpu.efer == (efer::SCE | efer::NXE | efer::LME));
-    // Paging on through a 4 MiB identity page, then LME may not change; the other bits may.
+    // Paging on through a 4 MiB identity page (legacy paging: LME clear), then LME may not
+    // change; the other bits may.
+    CHECK(wrmsr(0xC0000080, efer::SCE | efer::NXE));
     wr32(0x5000, 0x87);  // present, writable, user, 4 MiB
     reg(ECX) = 0x5000;
     load({0x0F, 0x22, 0xD9,                    // mov cr3, ecx
@@ -293,8 +295,8 @@ TEST_CASE_FIXTURE(MaxEfer, "EFER: SCE with SYSCALL, LME with LM, NXE with NX; LM
           0x0F, 0x22, 0xC0});                  // mov cr0, eax
     run(6);
     REQUIRE((cpu.cr0 & cr0::PG) != 0);
-    CHECK_FALSE(wrmsr(0xC0000080, efer::SCE));
-    CHECK(cpu.efer == (efer::SCE | efer::NXE | efer::LME));
-    CHECK(wrmsr(0xC0000080, efer::LME));
-    CHECK(cpu.efer == efer::LME);
+    CHECK_FALSE(wrmsr(0xC0000080, efer::SCE | efer::LME));
+    CHECK(cpu.efer == (efer::SCE | efer::NXE));
+    CHECK(wrmsr(0xC0000080, efer::SCE));
+    CHECK(cpu.efer == efer::SCE);
 }

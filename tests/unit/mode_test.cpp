@@ -1,5 +1,5 @@
 // CpuMode: derived in one place from CR0.PE, EFLAGS.VM, EFER.LMA and CS.L/CS.D; the decoder
-// refuses 64-bit mode until long mode exists; register text widens only in 64-bit mode.
+// decodes 64-bit mode's own forms; register text widens only in 64-bit mode.
 #include <doctest/doctest.h>
 
 #include "cpu/block_cache.h"
@@ -40,15 +40,41 @@ TEST_CASE("the mode follows CR0.PE, EFLAGS.VM, EFER.LMA and CS.L/CS.D") {
     CHECK(BlockCache::key(0x1000, CpuMode::Real16) != BlockCache::key(0x1000, CpuMode::Prot16));
 }
 
-TEST_CASE("64-bit code decodes to #UD, not to 32-bit instructions") {
-    const Decoder d(models::pentium2);
+TEST_CASE("64-bit code decodes as 64-bit instructions: REX, imm64, moffs64, RIP-relative") {
+    const Decoder d(models::max);
     Insn i;
-    const uint8_t mov_eax_1[] = {0xB8, 0x01, 0x00, 0x00, 0x00};
-    REQUIRE(d.decode(mov_eax_1, sizeof mov_eax_1, CpuMode::Prot32, i) == Decoder::Status::Ok);
-    CHECK((i.fn != handler_ud));
-    REQUIRE(d.decode(mov_eax_1, sizeof mov_eax_1, CpuMode::Long64, i) == Decoder::Status::Ok);
+    const uint8_t mov_rax_imm64[] = {0x48, 0xB8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11};
+    REQUIRE(d.decode(mov_rax_imm64, sizeof mov_rax_imm64, CpuMode::Long64, i) == Decoder::Status::Ok);
+    CHECK(i.len == 10);
+    CHECK(i.osize == 8);
+    CHECK(i.imm == 0x55667788);
+    CHECK(i.disp == 0x11223344);  // the high half (insn.h)
+    // The same bytes in 32-bit code: DEC EAX, then MOV EAX, imm32.
+    REQUIRE(d.decode(mov_rax_imm64, sizeof mov_rax_imm64, CpuMode::Prot32, i) == Decoder::Status::Ok);
+    CHECK(i.len == 1);
+    const uint8_t mov_al_moffs64[] = {0xA0, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01};
+    REQUIRE(d.decode(mov_al_moffs64, sizeof mov_al_moffs64, CpuMode::Long64, i) == Decoder::Status::Ok);
+    CHECK(i.len == 9);
+    CHECK(i.disp == 0x05060708);
+    CHECK(i.imm == 0x01020304);
+    // mov r9d, [rip + 0x10]: REX.R, RIP-relative, 32-bit operand.
+    const uint8_t mov_r9d_rip[] = {0x44, 0x8B, 0x0D, 0x10, 0x00, 0x00, 0x00};
+    REQUIRE(d.decode(mov_r9d_rip, sizeof mov_r9d_rip, CpuMode::Long64, i) == Decoder::Status::Ok);
+    CHECK(i.r0 == R9);
+    CHECK(i.osize == 4);
+    CHECK(i.asize == 8);
+    CHECK(i.base == NO_REG);
+    CHECK((i.prefix & PFX_RIP_REL) != 0);
+    CHECK(i.disp == 0x10);
+    // mov sil, dil (REX): byte registers 6 and 7, not DH and BH.
+    const uint8_t mov_sil_dil[] = {0x40, 0x88, 0xFE};
+    REQUIRE(d.decode(mov_sil_dil, sizeof mov_sil_dil, CpuMode::Long64, i) == Decoder::Status::Ok);
+    CHECK(i.r0 == 6);
+    CHECK(i.r1 == 7);
+    // PUSHA does not exist in 64-bit mode.
+    const uint8_t pusha[] = {0x60};
+    REQUIRE(d.decode(pusha, sizeof pusha, CpuMode::Long64, i) == Decoder::Status::Ok);
     CHECK((i.fn == handler_ud));
-    CHECK((i.flags & IF_END_BLOCK) != 0);
 }
 
 TEST_CASE("register text is 32-bit outside 64-bit mode and 64-bit in it") {
