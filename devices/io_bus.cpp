@@ -40,6 +40,8 @@ void IoBus::log_unclaimed(uint16_t port, const char* access) {
 uint8_t IoBus::intr_ack() { return apic->ack(); }
 uint64_t IoBus::apic_base() { return apic->base_msr(); }
 bool IoBus::set_apic_base(uint64_t value) { return apic->write_base_msr(value); }
+uint64_t IoBus::tsc_deadline() { return apic->tsc_deadline(); }
+void IoBus::set_tsc_deadline(uint64_t deadline, uint64_t tsc_offset) { apic->write_tsc_deadline(deadline, tsc_offset); }
 
 void IoBus::cpu_reset_request(const char*) {
     reset_requested = true;

@@ -40,6 +40,8 @@ public:
     uint8_t intr_ack() override;
     uint64_t apic_base() override;
     bool set_apic_base(uint64_t value) override;
+    uint64_t tsc_deadline() override;
+    void set_tsc_deadline(uint64_t deadline, uint64_t tsc_offset) override;
     LocalApic* apic = nullptr;
 
     // Set when the guest asked the machine to stop (debug-exit port, shutdown, power-off).

@@ -63,7 +63,8 @@ Machine::Machine(const Config& cfg)
                                            init_pending_ = true;
                                            bus.request_stop();
                                            cpu.request_exit();
-                                       }}),
+                                       }},
+            cfg.cpu_model->has(cpu::Feature::TSC_DEADLINE)),
       ioapic([this](const devices::ApicMessage& m) { lapic.receive(m); }),
       kbc(devices::I8042::Wiring{isa_irq(1), isa_irq(12),
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
