@@ -242,10 +242,13 @@ expect_status "triple fault with -no-reboot and -dump-on-hang" 0 -bios "$dir/tri
 if grep -q 'hang dump: triple fault' "$dir/dump"; then ok; else bad "no dump at a triple fault"; cat "$dir/dump"; fi
 
 # -m: 3G is accepted (the most a non-PAE PC can hold below the PCI hole is 3.5G); above
-# 3.5G the refusal says why.
+# 3.5G the pentium2's refusal says why, while max (PAE) takes it, up to 64G.
 expect_status "-m 3G" 33 -m 3G -bios "$dir/exit10.rom"
 expect_error "-m 4G" -m 4G -bios "$dir/exit10.rom"
 if grep -q 'PAE' "$dir/err"; then ok; else bad "-m 4G message does not say why"; cat "$dir/err"; fi
+expect_status "-m 4G -cpu max" 33 -m 4G -cpu max -bios "$dir/exit10.rom"
+expect_status "-cpu max -m 64G" 33 -cpu max -m 64G -bios "$dir/exit10.rom"
+expect_error "-m 65G -cpu max" -m 65G -cpu max -bios "$dir/exit10.rom"
 expect_error "-dump-mem without a length" -dump-mem 0x1000 -bios "$dir/exit10.rom"
 expect_error "-dump-mem beyond 4 GiB" -dump-mem 0xFFFFFFFF,2 -bios "$dir/exit10.rom"
 
