@@ -248,7 +248,7 @@ bios::AcpiPlatform Machine::acpi_platform() const {
 }
 
 // The HPET's interrupts as GSIs: 2 is ISA IRQ 0 (the MADT's override) and 8 is IRQ 8, the
-// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins, not there yet.
+// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins.
 void Machine::hpet_gsi(unsigned gsi, bool level) {
     if (gsi == 2) irq0_.hpet = level;
     else if (gsi == 8) irq8_.hpet = level;

@@ -125,15 +125,9 @@ struct PostFixture {
     }
 };
 
-}  // namespace
-
-TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
-    PostFixture f;
-    const auto map = f.e820_walk();
-    const uint64_t top = 128ull << 20, acpi = top - bios::Bios::ACPI_AREA_SIZE;
-    const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>> want = {
-        {0, 0x9FC00, 1},         {0x9FC00, 0x400, 2},        {0xF0000, 0x10000, 2},
-        {0x100000, acpi - 0x100000, 1}, {acpi, top - acpi, 2}, {0xFFFF0000, 0x10000, 2}};
+// The map is `want` (base, length, type), in order, without overlaps, every entry enabled.
+void check_map(const std::vector<PostFixture::Entry>& map,
+               const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>>& want) {
     REQUIRE(map.size() == want.size());
     for (size_t i = 0; i < map.size(); ++i) {
         CAPTURE(i);
@@ -143,6 +137,18 @@ TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
         CHECK(map[i].attr == 1);
         if (i) CHECK(map[i - 1].base + map[i - 1].length <= map[i].base);
     }
+}
+
+}  // namespace
+
+TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
+    PostFixture f;
+    const auto map = f.e820_walk();
+    const uint64_t top = 128ull << 20, acpi = top - bios::Bios::ACPI_AREA_SIZE;
+    const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>> want = {
+        {0, 0x9FC00, 1},         {0x9FC00, 0x400, 2},        {0xF0000, 0x10000, 2},
+        {0x100000, acpi - 0x100000, 1}, {acpi, top - acpi, 2}, {0xFFFF0000, 0x10000, 2}};
+    check_map(map, want);
 
     // The 20-byte form, and the calls that must fail.
     Regs r{.eax = 0xE820, .ebx = 1, .ecx = 20, .edx = SMAP, .edi = 0x6000};
@@ -167,13 +173,7 @@ TEST_CASE("BIOS POST: the E820 map and CMOS sizes with RAM above 4 GiB (-m 5G, -
         {0, 0x9FC00, 1},          {0x9FC00, 0x400, 2},      {0xF0000, 0x10000, 2},
         {0x100000, acpi - 0x100000, 1}, {acpi, low - acpi, 2}, {0xFED00000, 0x400, 2},
         {0xFFFF0000, 0x10000, 2}, {1ull << 32, 2ull << 30, 1}};
-    REQUIRE(map.size() == want.size());
-    for (size_t i = 0; i < map.size(); ++i) {
-        CAPTURE(i);
-        CHECK(map[i].base == std::get<0>(want[i]));
-        CHECK(map[i].length == std::get<1>(want[i]));
-        CHECK(map[i].type == std::get<2>(want[i]));
-    }
+    check_map(map, want);
     // 0x34/0x35: 64 KiB units from 16 MiB to the top below 4 GiB; 0x5B-0x5D: those above 4 GiB.
     CHECK((f.cmos(0x34) | f.cmos(0x35) << 8) == ((3u << 30) - (16u << 20)) >> 16);
     CHECK((f.cmos(0x5B) | f.cmos(0x5C) << 8 | f.cmos(0x5D) << 16) == (2u << 30) >> 16);
