@@ -63,7 +63,7 @@ struct KernelConfig {
 using TextMirror = std::function<void(uint8_t)>;
 
 struct BiosConfig {
-    uint64_t ram_bytes = 0;
+    memory::RamLayout ram;
     AcpiPlatform acpi;  // what the ACPI tables describe beyond the plain PC
     Drives drives;
     // Boot devices tried first: 'a' floppy, 'c' hard disk, 'd' CD-ROM; absent ones are skipped

@@ -32,9 +32,10 @@ void E820Map::add(uint64_t base, uint64_t length, uint32_t type) {
     }
 }
 
-E820Map board_memory(uint64_t ram_bytes) {
+E820Map board_memory(const memory::RamLayout& ram) {
     E820Map m;
-    m.add(0, ram_bytes, e820::RAM);
+    m.add(0, ram.below_4g, e820::RAM);
+    m.add(memory::RamLayout::HIGH_BASE, ram.above_4g, e820::RAM);
     return m;
 }
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "memory/ram_layout.h"
+
 namespace jitpc::bios {
 
 struct E820Entry {
@@ -27,9 +29,9 @@ private:
     std::vector<E820Entry> entries_;
 };
 
-// The RAM the board has: [0, ram_bytes), all below the PCI window (at most 3584 MiB). What QEMU's
-// fw_cfg etc/e820 gives firmware that reserves its own ranges; the built-in BIOS's map is this
-// with its holes and reserved ranges added.
-E820Map board_memory(uint64_t ram_bytes);
+// The RAM the board has: below the PCI hole from 0, and above 4 GiB what did not fit there
+// (memory/ram_layout.h). What QEMU's fw_cfg etc/e820 gives firmware that reserves its own
+// ranges; the built-in BIOS's map is this with its holes and reserved ranges added.
+E820Map board_memory(const memory::RamLayout& ram);
 
 }  // namespace jitpc::bios

@@ -87,7 +87,7 @@ void fill_fw_cfg(devices::FwCfg& fw, const FwCfgFacts& facts) {
     fw.add(KEY_BOOT_MENU, le(0, 2));
 
     std::vector<uint8_t> e820;
-    const E820Map board = board_memory(facts.ram_bytes);
+    const E820Map board = board_memory(facts.ram);
     for (const E820Entry& e : board.entries()) {
         for (uint8_t b : le(e.base, 8)) e820.push_back(b);
         for (uint8_t b : le(e.length, 8)) e820.push_back(b);

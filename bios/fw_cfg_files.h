@@ -8,11 +8,12 @@
 
 #include "bios/acpi_tables.h"
 #include "devices/fw_cfg.h"
+#include "memory/ram_layout.h"
 
 namespace jitpc::bios {
 
 struct FwCfgFacts {
-    uint64_t ram_bytes;
+    memory::RamLayout ram;
     std::string boot_order;  // as -boot: 'a', 'c', 'd' in order
     bool ide_present[4];     // IDE slots 0-3 (primary master, slave, secondary master, slave)
     bool ide_cdrom[4];

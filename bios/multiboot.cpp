@@ -187,7 +187,8 @@ void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& k
     if (hdr + header_bytes > SEARCH_BYTES)
         throw bad(kernel, "the Multiboot header runs past the first 8 KiB of the file");
 
-    Placement place(mem.ram_size());
+    const memory::RamLayout& ram = mem.layout();
+    Placement place(ram.below_4g);
     const uint32_t entry = (flags & FLAG_AOUT_KLUDGE) ? load_aout(mem, place, kernel, f, hdr)
                                                        : load_elf(mem, place, kernel, f);
 
@@ -204,16 +205,17 @@ void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& k
     }
 
     // Memory map: conventional memory, the EBDA-sized top of it and the ROM area reserved,
-    // then extended memory.
+    // then extended memory, and the RAM above 4 GiB if there is some.
     struct Range { uint64_t base, len; uint32_t type; };
-    const Range ranges[] = {{0, 0x9FC00, 1}, {0x9FC00, 0x400, 2}, {0xF0000, 0x10000, 2},
-                            {0x100000, mem.ram_size() - 0x100000, 1}};
+    std::vector<Range> ranges = {{0, 0x9FC00, 1}, {0x9FC00, 0x400, 2}, {0xF0000, 0x10000, 2},
+                                 {0x100000, ram.below_4g - 0x100000, 1}};
+    if (ram.above_4g) ranges.push_back({memory::RamLayout::HIGH_BASE, ram.above_4g, 1});
     constexpr uint32_t INFO_BYTES = 88, MMAP_ENTRY = 24, MODULE_ENTRY = 16;
     const std::string command_line = kernel + (cmdline.empty() ? "" : " " + cmdline);
     const std::string loader_name = "jitpc";
     // Each piece starts 16-byte aligned: room for the padding of every one.
     uint64_t bytes = INFO_BYTES + command_line.size() + loader_name.size() + 2 +
-                     std::size(ranges) * MMAP_ENTRY + mods.size() * MODULE_ENTRY + 16 * (5 + mods.size());
+                     ranges.size() * MMAP_ENTRY + mods.size() * MODULE_ENTRY + 16 * (5 + mods.size());
     for (const std::string& m : mods) bytes += m.size() + 1;
     const uint32_t base = place.place(bytes, 16, "the Multiboot information (command line and module list)");
     InfoArea area{mem, base, uint32_t(base + bytes)};
@@ -222,10 +224,10 @@ void load_multiboot(memory::PhysMemory& mem, cpu::Cpu& cpu, const std::string& k
     mem.write_bytes(info, zero.data(), zero.size());
     uint32_t info_flags = 1u << 0 | 1u << 2 | 1u << 6 | 1u << 9;
     area.put32(info + 4, 639);
-    area.put32(info + 8, uint32_t((mem.ram_size() - 0x100000) >> 10));
+    area.put32(info + 8, uint32_t((ram.below_4g - 0x100000) >> 10));
     area.put32(info + 16, area.put_string(command_line));
     area.put32(info + 64, area.put_string(loader_name));
-    const uint32_t mmap = area.alloc(uint32_t(std::size(ranges)) * MMAP_ENTRY);
+    const uint32_t mmap = area.alloc(uint32_t(ranges.size()) * MMAP_ENTRY);
     uint32_t p = mmap;
     for (const Range& r : ranges) {
         area.put32(p, MMAP_ENTRY - 4);

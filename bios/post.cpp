@@ -28,13 +28,13 @@ void Bios::post(RealModeCall& call) {
 }
 
 // RAM everywhere the machine has it except the EBDA, the legacy VGA/option ROM hole (absent
-// from the map, as on a PC), the BIOS ROM, and the ACPI block at the top; the ROM's alias below
-// 4 GiB is reserved, and so are the I/O APIC's and local APIC's pages where the machine has them.
-// The machine has at most 3584 MiB (frontend -m), all below the PCI window the DSDT declares at
-// 0xE0000000, so there is never RAM to remap above 4 GiB.
+// from the map, as on a PC), the BIOS ROM, and the ACPI block at the top of the RAM below 4 GiB;
+// the ROM's alias below 4 GiB is reserved, and so are the I/O APIC's, the HPET's and the local
+// APIC's pages where the machine has them. RAM the PCI hole displaced sits above 4 GiB
+// (memory/ram_layout.h).
 void Bios::build_memory_map() {
-    acpi_base_ = uint32_t(cfg_.ram_bytes - ACPI_AREA_SIZE);
-    e820_ = board_memory(cfg_.ram_bytes);
+    acpi_base_ = uint32_t(cfg_.ram.below_4g - ACPI_AREA_SIZE);
+    e820_ = board_memory(cfg_.ram);
     e820_.add(EBDA, EBDA_KIB * 1024, e820::RESERVED);
     e820_.add(VGA_WINDOW, ROM_BASE - VGA_WINDOW, e820::ABSENT);
     e820_.add(ROM_BASE, ROM_SIZE, e820::RESERVED);

@@ -18,6 +18,10 @@ public:
     // returns false for reserved bits (#GP).
     virtual uint64_t apic_base() { return 0; }
     virtual bool set_apic_base(uint64_t) { return false; }
+    // IA32_TSC_DEADLINE, kept by the local APIC's timer (models with TSC-deadline list the MSR).
+    // The TSC is icount + tsc_offset: a write, or a new offset (WRMSR to the TSC), passes it.
+    virtual uint64_t tsc_deadline() { return 0; }
+    virtual void set_tsc_deadline(uint64_t, uint64_t /*tsc_offset*/) {}
     // The CPU shut down (triple fault) or asked for a reset; the platform decides what follows.
     virtual void cpu_reset_request(const char* why) = 0;
     // FERR# asserted by an unmasked x87 exception while CR0.NE=0 (PC wiring: IRQ 13).

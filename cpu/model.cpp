@@ -25,7 +25,7 @@ constexpr FeatureInfo FEATURES[] = {
     {1, R::EDX, 26, "sse2"},
     {1, R::ECX, 0, "pni"},       {1, R::ECX, 9, "ssse3"},    {1, R::ECX, 13, "cx16"},
     {1, R::ECX, 19, "sse4_1"},   {1, R::ECX, 20, "sse4_2"},  {1, R::ECX, 23, "popcnt"},
-    {1, R::ECX, 26, "xsave"},
+    {1, R::ECX, 24, "tsc_deadline_timer"}, {1, R::ECX, 26, "xsave"},
     {EXTENDED | 1, R::EDX, 11, "syscall"}, {EXTENDED | 1, R::EDX, 20, "nx"},
     {EXTENDED | 1, R::EDX, 26, "pdpe1gb"}, {EXTENDED | 1, R::EDX, 27, "rdtscp"},
     {EXTENDED | 1, R::EDX, 29, "lm"},

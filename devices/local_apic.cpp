@@ -11,7 +11,7 @@ namespace {
 // Writable bits of each LVT entry (SDM Vol. 3 figure 10-8): the delivery status (bit 12) reads
 // 0 because a message is accepted at once, and LINT's remote IRR (bit 14) is read-only.
 constexpr uint32_t LVT_WRITABLE[] = {
-    0x300FF,  // timer: vector, mask, one-shot/periodic (TSC-deadline is not advertised)
+    0x300FF,  // timer: vector, mask, one-shot/periodic (bit 18, TSC-deadline, where the model has it)
     0x107FF,  // thermal: vector, delivery mode, mask
     0x107FF,  // performance counters
     0x1A7FF,  // LINT0: vector, delivery mode, polarity, trigger mode, mask
@@ -37,8 +37,8 @@ int LocalApic::Bits256::highest() const {
     return -1;
 }
 
-LocalApic::LocalApic(Clock& clock, bool present, Wiring wiring)
-    : clock_(clock), present_(present), wiring_(std::move(wiring)) {
+LocalApic::LocalApic(Clock& clock, bool present, Wiring wiring, bool tsc_deadline)
+    : clock_(clock), present_(present), has_tsc_deadline_(tsc_deadline), wiring_(std::move(wiring)) {
     timer_ = clock_.add_timer([this](uint64_t now) { timer_fired(now); });
     reset();
 }
@@ -56,6 +56,7 @@ void LocalApic::reset() {
     isr_ = tmr_ = irr_ = {};
     ext_int_ = false;
     initial_ = divide_ = 0;
+    deadline_ = 0;
     clock_.disarm(timer_);
     update();
 }
@@ -225,7 +226,18 @@ void LocalApic::write_icr(uint32_t value) {
 }
 
 void LocalApic::write_lvt(Lvt n, uint32_t value) {
-    uint32_t v = (value & LVT_WRITABLE[n]) | (lvt_[n] & LVT_REMOTE_IRR);
+    uint32_t writable = LVT_WRITABLE[n];
+    if (n == L_TIMER && has_tsc_deadline_) {
+        writable |= LVT_TIMER_MODE;
+        if ((value & LVT_TIMER_MODE) == LVT_TIMER_MODE) {  // 11b is reserved: the mode stays
+            static logging::Site site{logging::GUEST_ERRORS, "APIC timer mode", 1};
+            site.print("local APIC: reserved timer mode 3 written to the LVT; mode unchanged");
+            value = (value & ~LVT_TIMER_MODE) | (lvt_[n] & LVT_TIMER_MODE);
+        }
+        // Entering or leaving TSC-deadline mode disarms the timer (SDM Vol. 3 10.5.4.1).
+        if ((value ^ lvt_[n]) & LVT_TIMER_MODE & LVT_TSC_DEADLINE) deadline_ = 0;
+    }
+    uint32_t v = (value & writable) | (lvt_[n] & LVT_REMOTE_IRR);
     // Software-disabled, every LVT entry stays masked (SDM Vol. 3 10.4.7.2).
     if (!software_enabled()) v |= LVT_MASKED;
     lvt_[n] = v;
@@ -242,7 +254,7 @@ unsigned LocalApic::divide_shift() const {
 }
 
 uint32_t LocalApic::current_count() const {
-    if (initial_ == 0) return 0;
+    if (initial_ == 0 || deadline_mode()) return 0;
     const uint64_t elapsed = (clock_.now() - timer_start_) >> divide_shift();
     if (lvt_[L_TIMER] & LVT_PERIODIC) return uint32_t(initial_ - elapsed % initial_);
     return elapsed >= initial_ ? 0 : uint32_t(initial_ - elapsed);
@@ -251,6 +263,17 @@ uint32_t LocalApic::current_count() const {
 // Arms the clock for the next time the count reaches zero. A periodic timer whose periods
 // passed while it was reprogrammed (divide, mode) restarts its period at the last boundary.
 void LocalApic::schedule_timer() {
+    if (deadline_mode()) {
+        if (deadline_ == 0) {
+            clock_.disarm(timer_);
+            return;
+        }
+        // The tick at which the TSC (icount + offset) reaches the deadline; one already passed
+        // is now.
+        const uint64_t now = clock_.now(), tsc = now + deadline_tsc_offset_;
+        clock_.arm(timer_, deadline_ <= tsc ? now : now + (deadline_ - tsc));
+        return;
+    }
     if (initial_ == 0) {
         clock_.disarm(timer_);
         return;
@@ -263,8 +286,16 @@ void LocalApic::schedule_timer() {
     else clock_.disarm(timer_);  // a one-shot count that already ran out
 }
 
+void LocalApic::write_tsc_deadline(uint64_t deadline, uint64_t tsc_offset) {
+    if (!deadline_mode()) return;
+    deadline_ = deadline;
+    deadline_tsc_offset_ = tsc_offset;
+    schedule_timer();
+}
+
 void LocalApic::timer_fired(uint64_t now) {
-    if (lvt_[L_TIMER] & LVT_PERIODIC) {
+    if (deadline_mode()) deadline_ = 0;  // a deadline fires once
+    else if (lvt_[L_TIMER] & LVT_PERIODIC) {
         timer_start_ = now;
         clock_.arm(timer_, now + period());
     }
@@ -319,6 +350,7 @@ void LocalApic::write_reg(uint32_t reg, uint32_t value) {
     case ICR_HI: icr_hi_ = value & 0xFF000000; return;
     case ICR_LO: write_icr(value); return;
     case TIMER_INIT:
+        if (deadline_mode()) return;  // ignored in TSC-deadline mode
         initial_ = value;
         timer_start_ = clock_.now();
         schedule_timer();

@@ -39,7 +39,8 @@ public:
         std::function<void()> nmi, init;  // the CPU's NMI and INIT signals
     };
     // `present`: the CPU model has an APIC; without one this is only the INTR wire.
-    LocalApic(Clock& clock, bool present, Wiring wiring);
+    // `tsc_deadline`: its timer has TSC-deadline mode (CPUID.1:ECX[24]).
+    LocalApic(Clock& clock, bool present, Wiring wiring, bool tsc_deadline = false);
 
     // RESET/INIT: the power-up state (ID 0, SVR 0xFF, every LVT masked but LINT0 in ExtINT).
     void reset();
@@ -59,6 +60,11 @@ public:
     uint64_t base_msr() const { return base_; }
     // WRMSR IA32_APIC_BASE: false for reserved bits (#GP).
     bool write_base_msr(uint64_t value);
+    // IA32_TSC_DEADLINE: the armed deadline, 0 once it fired, was disarmed or outside
+    // TSC-deadline mode. A write outside that mode is ignored; 0 disarms; a deadline already
+    // passed fires at once. The TSC is the clock plus `tsc_offset`.
+    uint64_t tsc_deadline() const { return deadline_mode() ? deadline_ : 0; }
+    void write_tsc_deadline(uint64_t deadline, uint64_t tsc_offset);
 
     uint32_t mmio_read(memory::PhysAddr offset, unsigned size) override;
     void mmio_write(memory::PhysAddr offset, unsigned size, uint32_t value) override;
@@ -71,6 +77,8 @@ public:
         LVT_LINT0 = 0x350, LVT_LINT1 = 0x360, LVT_ERROR = 0x370, TIMER_INIT = 0x380,
         TIMER_CURRENT = 0x390, TIMER_DIVIDE = 0x3E0,
     };
+    // LVT timer mode (bits 18:17): one-shot 00, periodic 01, TSC-deadline 10.
+    static constexpr uint32_t LVT_TIMER_MODE = 3u << 17, LVT_TSC_DEADLINE = 2u << 17;
     static constexpr uint32_t LVT_MASKED = 1u << 16, LVT_PERIODIC = 1u << 17, LVT_LEVEL = 1u << 15,
                               LVT_REMOTE_IRR = 1u << 14, SVR_ENABLE = 1u << 8;
     // ESR bits.
@@ -105,6 +113,7 @@ private:
     void eoi();
     void write_icr(uint32_t value);
     // Timer.
+    bool deadline_mode() const { return (lvt_[L_TIMER] & LVT_TIMER_MODE) == LVT_TSC_DEADLINE; }
     unsigned divide_shift() const;
     uint64_t period() const { return uint64_t(initial_) << divide_shift(); }
     uint32_t current_count() const;
@@ -115,6 +124,7 @@ private:
 
     Clock& clock_;
     const bool present_;
+    const bool has_tsc_deadline_;
     Wiring wiring_;
     int timer_;
     uint64_t base_ = DEFAULT_BASE | BASE_BSP | BASE_ENABLE;
@@ -124,6 +134,7 @@ private:
     Bits256 isr_, tmr_, irr_;
     uint32_t initial_ = 0, divide_ = 0;
     uint64_t timer_start_ = 0;  // tick the initial count was loaded (or a period began)
+    uint64_t deadline_ = 0, deadline_tsc_offset_ = 0;  // TSC-deadline mode's IA32_TSC_DEADLINE
     bool lint_[2] = {};
     bool ext_int_ = false;  // an ExtINT message waits for its INTA
     bool intr_ = false;

@@ -1,6 +1,7 @@
 #include "frontend/options.h"
 
 #include "devices/rtc.h"
+#include "memory/ram_layout.h"
 
 #include <cctype>
 #include <cstdio>
@@ -15,8 +16,9 @@ namespace jitpc::frontend {
 
 namespace {
 
-// The PC memory map puts the PCI hole at 0xE0000000; QEMU's i440fx moves RAM above it to 4 GiB.
-constexpr uint64_t MAX_RAM = 0xE0000000ull;
+// Past the PCI hole RAM sits above 4 GiB (memory/ram_layout.h), up to this much in all: jitpc's
+// physical map spends 10 MiB of host memory per GiB of guest RAM on its page table.
+constexpr uint64_t MAX_RAM = 64ull << 30;
 
 // A whole unsigned number: decimal, or hexadecimal after "0x" where `hex_prefix` allows it. No
 // sign, no spaces, nothing after it, and nothing that overflows 64 bits (strtoull would take
@@ -55,9 +57,7 @@ uint64_t parse_bytes(const char* option, const std::string& s) {
 
 uint64_t parse_size(const std::string& s) {
     const uint64_t bytes = parse_bytes("-m", s);
-    if (bytes > MAX_RAM)
-        throw std::runtime_error("-m: '" + s + "' is above 3584M (3.5G): RAM beyond it would sit above 4 GiB, "
-                                 "past the PCI hole, which only a PAE guest can address (jitpc has no PAE)");
+    if (bytes > MAX_RAM) throw std::runtime_error("-m: '" + s + "' is above the maximum of 64G");
     if (bytes < (2ull << 20)) throw std::runtime_error("-m: '" + s + "' is below the minimum of 2M");
     return bytes & ~0xFFFull;
 }
@@ -252,7 +252,8 @@ std::string cpu_models_help() {
 const char* usage() {
     return "usage: jitpc [options]\n"
            "  -cpu MODEL            CPU model: pentium2 (default) or max; -cpu help lists them\n"
-           "  -m SIZE               guest RAM (default 128M; suffix K, M or G; 2M to 3584M)\n"
+           "  -m SIZE               guest RAM (default 128M; suffix K, M or G; 2M to 3584M, or\n"
+           "                        to 64G with -cpu max: from 3.5G up, 3G below 4 GiB, the rest above)\n"
            "  -bios FILE            raw 64, 128 or 256 KiB firmware image (SeaBIOS, Bochs BIOS)\n"
            "  -kernel FILE          Multiboot kernel (ELF or a.out-kludge image)\n"
            "  -append CMDLINE       kernel command line\n"
@@ -378,6 +379,12 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }
+    const cpu::CpuModel& model = *o.machine.cpu_model;
+    if (o.machine.ram_bytes > memory::RamLayout::PCI_HOLE && !model.has(cpu::Feature::PAE) &&
+        !model.has(cpu::Feature::LM))
+        throw std::runtime_error("-m: more than 3584M (3.5G) needs a CPU model with PAE or long mode (-cpu max): "
+                                 "RAM beyond it sits above 4 GiB, past the PCI hole, where the " +
+                                 std::string(model.name) + " cannot address it");
     if (threshold_given && !o.machine.jit)
         throw std::runtime_error("-jit-threshold says when the JIT translates: it does not go with -engine interp");
     if (o.machine.jit_cache_bytes && !o.machine.jit) throw std::runtime_error("-jit-cache sizes the JIT's cache: it does not go with -engine interp");

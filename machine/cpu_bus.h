@@ -1,5 +1,5 @@
-// What the CPU sees of this machine (cpu::Bus): port I/O on the I/O bus, the INTA cycle and
-// IA32_APIC_BASE at the local APIC (which raises INTR, for itself or for the 8259 behind it),
+// What the CPU sees of this machine (cpu::Bus): port I/O on the I/O bus, the INTA cycle,
+// IA32_APIC_BASE and IA32_TSC_DEADLINE at the local APIC (which raises INTR, for itself or for the 8259 behind it),
 // and shutdown and reset requests to the run control.
 #pragma once
 
@@ -19,6 +19,10 @@ public:
     uint8_t intr_ack() override { return apic_.ack(); }
     uint64_t apic_base() override { return apic_.base_msr(); }
     bool set_apic_base(uint64_t value) override { return apic_.write_base_msr(value); }
+    uint64_t tsc_deadline() override { return apic_.tsc_deadline(); }
+    void set_tsc_deadline(uint64_t deadline, uint64_t tsc_offset) override {
+        apic_.write_tsc_deadline(deadline, tsc_offset);
+    }
     void cpu_reset_request(const char*) override { run_.request_reset(); }
 
 private:

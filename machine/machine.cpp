@@ -39,7 +39,7 @@ devices::Uart16550::Sink serial_sink(std::FILE* out) {
 // the local APIC timer, the ACPI PM timer's overflow, the HPET's three comparators, the host
 // input poll (the i8042 and the PCI functions have no timers).
 Machine::Machine(const Config& cfg)
-    : mem(cfg.ram_bytes), cpu_bus(bus, lapic, run_control), cpu(mem, cpu_bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
+    : mem(ram_layout(cfg)), cpu_bus(bus, lapic, run_control), cpu(mem, cpu_bus, *cfg.cpu_model), interp(cpu), clock(cpu.icount, &cpu.icount_limit),
       pic([this](bool level) {
           lapic.set_lint(0, level);
           ioapic.set_irq(0, level);
@@ -63,7 +63,8 @@ Machine::Machine(const Config& cfg)
                                            init_pending_ = true;
                                            run_control.request_stop();
                                            cpu.request_exit();
-                                       }}),
+                                       }},
+            cfg.cpu_model->has(cpu::Feature::TSC_DEADLINE)),
       ioapic([this](const devices::ApicMessage& m) { lapic.receive(m); }),
       kbc(devices::I8042::Wiring{isa_irq(1), isa_irq(12),
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
@@ -125,7 +126,7 @@ Machine::Machine(const Config& cfg)
     // The PIRQ# lines idle high (no PCI function asserts its INTx).
     for (unsigned n = 0; n < 4; ++n) isa_bridge.set_pirq(n, false);
     fill_cmos();
-    bios::FwCfgFacts facts{cfg.ram_bytes, cfg.boot_order, {}, {}, 0x3F8, acpi_platform()};
+    bios::FwCfgFacts facts{mem.layout(), cfg.boot_order, {}, {}, 0x3F8, acpi_platform()};
     for (int i = 0; i < 4; ++i) {
         facts.ide_present[i] = drives.ide[i] != nullptr;
         facts.ide_cdrom[i] = drives.ide_cdrom[i];
@@ -216,7 +217,7 @@ void Machine::start_firmware() {
     }
     const bool multiboot = !cfg_.kernel_path.empty() && bios::is_multiboot(cfg_.kernel_path);
     bios::BiosConfig bc;
-    bc.ram_bytes = cfg_.ram_bytes;
+    bc.ram = mem.layout();
     bc.acpi = acpi_platform();
     bc.boot_order = cfg_.boot_order;
     bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append, multiboot};
@@ -251,7 +252,7 @@ bios::AcpiPlatform Machine::acpi_platform() const {
 }
 
 // The HPET's interrupts as GSIs: 2 is ISA IRQ 0 (the MADT's override) and 8 is IRQ 8, the
-// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins, not there yet.
+// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins.
 void Machine::hpet_gsi(unsigned gsi, bool level) {
     if (gsi == 2) irq0_.hpet = level;
     else if (gsi == 8) irq8_.hpet = level;
@@ -271,13 +272,21 @@ void Machine::drive_legacy_irqs() {
     ioapic.set_irq(8, irq8);
 }
 
+// RAM above 4 GiB only where the CPU model can address it (PAE or long mode).
+memory::RamLayout Machine::ram_layout(const Config& cfg) {
+    const bool high = cfg.cpu_model->has(cpu::Feature::PAE) || cfg.cpu_model->has(cpu::Feature::LM);
+    return memory::RamLayout::of(cfg.ram_bytes, high);
+}
+
 // What a PC BIOS leaves in CMOS NVRAM for the RAM size and floppy drives (the standard AT layout, as Linux's
-// and bootloaders' fallbacks and SeaBIOS read it).
+// and bootloaders' fallbacks and SeaBIOS read it), and the RAM above 4 GiB where QEMU puts it for SeaBIOS.
 void Machine::fill_cmos() {
-    const uint64_t kib_above_1m = (cfg_.ram_bytes - (1u << 20)) >> 10;
+    const memory::RamLayout& ram = mem.layout();
+    const uint64_t kib_above_1m = (ram.below_4g - (1u << 20)) >> 10;
     const uint64_t ext_kib = std::min<uint64_t>(kib_above_1m, 0xFFFF);  // 64 MiB - 1 KiB at most
-    const uint64_t above_16m = cfg_.ram_bytes > (16u << 20) ? (cfg_.ram_bytes - (16u << 20)) >> 16 : 0;
+    const uint64_t above_16m = ram.below_4g > (16u << 20) ? (ram.below_4g - (16u << 20)) >> 16 : 0;
     const uint64_t above_16m_units = std::min<uint64_t>(above_16m, 0xFFFF);
+    const uint64_t above_4g_units = ram.above_4g >> 16;
     std::array<uint8_t, 0x2E> checked{};  // 0x10-0x2D, the range the checksum covers
     auto put = [&](uint8_t index, uint8_t v) {
         rtc.set_nvram(index, v);
@@ -298,7 +307,7 @@ void Machine::fill_cmos() {
     word(0x17, ext_kib);  // extended memory, KiB, and its POST copy at 0x30
     word(0x30, ext_kib);
     word(0x34, above_16m_units);  // memory above 16 MiB, 64 KiB units
-    for (uint8_t i = 0x5B; i <= 0x5D; ++i) put(i, 0);  // memory above 4 GiB: none
+    for (uint8_t i = 0; i < 3; ++i) put(0x5B + i, uint8_t(above_4g_units >> (8 * i)));  // 64 KiB units
     // The boot order where QEMU leaves it for SeaBIOS: devices 1 (floppy), 2 (hard disk),
     // 3 (CD-ROM), first in 0x3D's low nibble, second in its high one, third in 0x38's high one.
     auto boot_code = [&](size_t i) -> uint8_t {

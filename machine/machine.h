@@ -138,6 +138,7 @@ private:
     static Drives open_drives(const Config& cfg);
     void start_firmware();
     void power_off();
+    static memory::RamLayout ram_layout(const Config& cfg);
     void fill_cmos();
     bios::AcpiPlatform acpi_platform() const;
     void hpet_gsi(unsigned gsi, bool level);

@@ -11,18 +11,36 @@
 
 namespace jitpc::memory {
 
-PhysMemory::PhysMemory(uint64_t ram_bytes)
-    : ram_bytes_(ram_bytes), chunks_(new std::unique_ptr<Chunk>[NUM_CHUNKS]) {
-    if (ram_bytes == 0 || ram_bytes > 0xE0000000ull || ram_bytes % PAGE_SIZE)
-        throw std::invalid_argument("RAM size must be a multiple of 4 KiB between 4 KiB and 3.5 GiB");
+PhysMemory::PhysMemory(RamLayout layout) : layout_(layout), chunks_(new std::unique_ptr<Chunk>[NUM_CHUNKS]) {
+    if (layout.below_4g == 0 || layout.below_4g > RamLayout::PCI_HOLE || layout.below_4g % PAGE_SIZE ||
+        layout.above_4g % PAGE_SIZE || layout.above_4g > PHYS_LIMIT - RamLayout::HIGH_BASE)
+        throw std::invalid_argument("RAM below 4 GiB must be a multiple of 4 KiB between 4 KiB and 3.5 GiB, "
+                                    "and RAM above it must fit the physical address space");
     // Anonymous mappings start zeroed, which the determinism rules require, and cost nothing
     // until touched.
-    ram_map_bytes_ = ram_bytes;
+    ram_map_bytes_ = layout.total();
     void* p = mmap(nullptr, ram_map_bytes_, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     ram_ = static_cast<uint8_t*>(p);
-    for (PhysAddr a = 0; a < ram_bytes; a += PAGE_SIZE) page_for_map(a) = Page{ram_ + a, nullptr, 0, Kind::Ram};
+}
+
+bool PhysMemory::holds_ram(PhysAddr n) const {
+    const PhysAddr begin = n << (12 + CHUNK_PAGE_BITS), end = begin + (PhysAddr(1) << (12 + CHUNK_PAGE_BITS));
+    return begin < layout_.below_4g ||
+           (layout_.above_4g && end > RamLayout::HIGH_BASE && begin < RamLayout::HIGH_BASE + layout_.above_4g);
+}
+
+void PhysMemory::make_chunk(PhysAddr n) const {
+    auto c = std::make_unique<Chunk>();
+    const PhysAddr begin = n << (12 + CHUNK_PAGE_BITS);
+    for (size_t i = 0; i < (size_t(1) << CHUNK_PAGE_BITS); ++i) {
+        const PhysAddr a = begin + PhysAddr(i) * PAGE_SIZE;
+        if (a < layout_.below_4g) c->pages[i] = Page{ram_ + a, nullptr, 0, Kind::Ram};
+        else if (a >= RamLayout::HIGH_BASE && a - RamLayout::HIGH_BASE < layout_.above_4g)
+            c->pages[i] = Page{ram_ + layout_.below_4g + (a - RamLayout::HIGH_BASE), nullptr, 0, Kind::Ram};
+    }
+    chunks_[n] = std::move(c);
 }
 
 void PhysMemory::set_code_mask(PhysAddr paddr, uint64_t mask) {
@@ -34,15 +52,15 @@ void PhysMemory::set_code_mask(PhysAddr paddr, uint64_t mask) {
 }
 
 PhysMemory::Page& PhysMemory::page_for_map(PhysAddr paddr) {
-    std::unique_ptr<Chunk>& c = chunks_[paddr >> (12 + CHUNK_PAGE_BITS)];
-    if (!c) c = std::make_unique<Chunk>();
-    return c->pages[slot(paddr)];
+    const PhysAddr n = paddr >> (12 + CHUNK_PAGE_BITS);
+    if (!chunks_[n]) make_chunk(n);
+    return chunks_[n]->pages[slot(paddr)];
 }
 
 PhysMemory::Page PhysMemory::routed(uint32_t page) const {
     const Shadow& sh = shadow_[page - SHADOW_BASE / PAGE_SIZE];
     const uint64_t addr = uint64_t(page) * PAGE_SIZE;
-    if (addr >= ram_bytes_) return sh.bus;  // no RAM beneath to shadow with
+    if (addr >= layout_.below_4g) return sh.bus;  // no RAM beneath to shadow with
     uint8_t* ram = ram_ + addr;
     if (sh.read_ram) return Page{ram, nullptr, 0, sh.write_ram ? Kind::Ram : Kind::Rom};
     if (sh.write_ram && sh.bus.kind != Kind::Mmio) return Page{sh.bus.host, nullptr, 0, Kind::ShadowWrite};

@@ -22,6 +22,8 @@
 #include <span>
 #include <vector>
 
+#include "memory/ram_layout.h"
+
 namespace jitpc::memory {
 
 constexpr uint32_t PAGE_SIZE = 4096;
@@ -43,13 +45,18 @@ public:
 
 class PhysMemory {
 public:
-    // RAM occupies [0, ram_bytes) except where ROM or MMIO regions are mapped over it later.
-    explicit PhysMemory(uint64_t ram_bytes);
+    // RAM occupies [0, below_4g) and [4 GiB, 4 GiB + above_4g) except where ROM or MMIO regions
+    // are mapped over it later. One host mapping holds both parts, reserved but not committed:
+    // RAM costs host memory where the guest touches it, and its page table (10 MiB per GiB)
+    // where the guest reaches it.
+    explicit PhysMemory(RamLayout layout);
+    explicit PhysMemory(uint64_t ram_bytes) : PhysMemory(RamLayout{ram_bytes, 0}) {}
     ~PhysMemory();
     PhysMemory(const PhysMemory&) = delete;
     PhysMemory& operator=(const PhysMemory&) = delete;
 
-    uint64_t ram_size() const { return ram_bytes_; }
+    const RamLayout& layout() const { return layout_; }
+    // The RAM below 4 GiB (the part above follows it in the same mapping).
     uint8_t* ram() { return ram_; }
 
     // Maps a copy of `data` read-only at [base, base + size). Size must be page-aligned.
@@ -121,10 +128,17 @@ private:
     };
     static constexpr size_t NUM_CHUNKS = PHYS_LIMIT >> (12 + CHUNK_PAGE_BITS);
     static size_t slot(PhysAddr paddr) { return (paddr >> 12) & ((1u << CHUNK_PAGE_BITS) - 1); }
+    // A chunk holding RAM is made at its first use, so RAM costs no page table until the guest
+    // (or a loader) reaches it.
     Chunk* chunk(PhysAddr paddr) const {
         const PhysAddr n = paddr >> (12 + CHUNK_PAGE_BITS);
-        return n < NUM_CHUNKS ? chunks_[n].get() : nullptr;
+        if (n >= NUM_CHUNKS) return nullptr;
+        if (!chunks_[n] && holds_ram(n)) make_chunk(n);
+        return chunks_[n].get();
     }
+    bool holds_ram(PhysAddr chunk_index) const;
+    // Makes chunk `n` with the RAM pages it holds.
+    void make_chunk(PhysAddr n) const;
     const Page& page(PhysAddr paddr) const {
         static const Page unmapped;
         const Chunk* c = chunk(paddr);
@@ -146,7 +160,7 @@ private:
         bool read_ram = true, write_ram = true;
     };
 
-    uint64_t ram_bytes_;
+    RamLayout layout_;
     uint8_t* ram_ = nullptr;
     size_t ram_map_bytes_ = 0;
     std::unique_ptr<std::unique_ptr<Chunk>[]> chunks_;

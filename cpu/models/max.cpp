@@ -19,8 +19,8 @@ constexpr uint32_t CACHE_DATA = 1, CACHE_CODE = 2, CACHE_UNIFIED = 3, SELF_INIT 
 constexpr uint32_t WAYS8_LINE64 = (7u << 22) | 63;
 
 constexpr CpuidLeaf LEAVES[] = {
-    // Highest basic leaf 0xD; "GenuineIntel".
-    {0, ANY, {0xD, 0x756E6547, 0x6C65746E, 0x49656E69}},
+    // Highest basic leaf 0x16; "GenuineIntel".
+    {0, ANY, {0x16, 0x756E6547, 0x6C65746E, 0x49656E69}},
     // Family 6 model 15 stepping 11; EBX: APIC ID 0, one logical processor, CLFLUSH line size
     // 8 quadwords (64 bytes).
     {1, ANY, {0x6FB, 0x00010800, 0, 0}},
@@ -36,6 +36,12 @@ constexpr CpuidLeaf LEAVES[] = {
     // XSAVEOPT, XSAVEC, XGETBV with ECX = 1 or XSAVES. Other subleaves: no such component.
     {0xD, 0, {uint32_t(xcr0::SUPPORTED), 576, 576, 0}},
     {0xD, 1, {0, 0, 0, 0}},
+    // Leaves 8-0x14 other than 0xD read 0: no topology leaf (0xB), PMU (0xA) or trace leaves.
+    // The TSC and the local APIC timer's input both run on the 1 GHz virtual clock: leaf 0x15
+    // gives it as the "crystal" with a TSC ratio of 1/1 (Linux then also takes the APIC timer
+    // rate from it), leaf 0x16 the base, maximum and bus frequency in MHz.
+    {0x15, ANY, {1, 1, 1'000'000'000, 0}},
+    {0x16, ANY, {1000, 1000, 1000, 0}},
     {0x80000000, ANY, {0x80000008, 0, 0, 0}},
     {0x80000001, ANY, {0, 0, 0, 0}},
     // L2: 2048 KiB, 8-way (code 6), 64-byte lines.
@@ -45,13 +51,14 @@ constexpr CpuidLeaf LEAVES[] = {
 };
 
 // TSC, PLATFORM_ID, APIC_BASE, FEATURE_CONTROL, BIOS_SIGN_ID, PerfCtr0/1, MTRRcap, SYSENTER_CS/ESP/EIP,
-// PerfEvtSel0/1, MISC_ENABLE, DEBUGCTL, the variable and fixed MTRRs, PAT, MTRR_DEF_TYPE, EFER,
-// STAR, LSTAR, CSTAR, FMASK, TSC_AUX (FS_BASE, GS_BASE and KERNEL_GS_BASE come with LM).
+// PerfEvtSel0/1, MISC_ENABLE, DEBUGCTL, the variable and fixed MTRRs, PAT, MTRR_DEF_TYPE,
+// TSC_DEADLINE, EFER, STAR, LSTAR, CSTAR, FMASK, TSC_AUX (FS_BASE, GS_BASE and KERNEL_GS_BASE
+// come with LM).
 constexpr uint32_t MSRS[] = {
     0x10,  0x17,  0x1B,  0x3A,  0x8B,  0xC1,  0xC2,  0xFE,  0x174, 0x175, 0x176, 0x186, 0x187,
     0x1A0, 0x1D9, 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208, 0x209,
     0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26A,
-    0x26B, 0x26C, 0x26D, 0x26E, 0x26F, 0x277, 0x2FF, 0xC0000080,
+    0x26B, 0x26C, 0x26D, 0x26E, 0x26F, 0x277, 0x2FF, 0x6E0, 0xC0000080,
     0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, 0xC0000103,
 };
 
@@ -62,8 +69,8 @@ const CpuModel max = {
     .description = "jitpc's x86-64 model, Intel family 6 model 15 (Core 2 class): every feature jitpc implements",
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::PAE, F::CX8, F::APIC, F::SEP, F::MTRR,
                  F::PGE, F::CMOV, F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2, F::SSE3, F::SSSE3,
-                 F::SSE4_1, F::SSE4_2, F::POPCNT, F::XSAVE, F::NX, F::SYSCALL, F::RDTSCP, F::CX16,
-                 F::LAHF_LM},
+                 F::SSE4_1, F::SSE4_2, F::POPCNT, F::TSC_DEADLINE, F::XSAVE, F::NX, F::SYSCALL,
+                 F::RDTSCP, F::CX16, F::LAHF_LM},
     .leaves = LEAVES,
     .brand = "jitpc x86-64 CPU (max)",
     .phys_addr_bits = 40,

@@ -50,7 +50,7 @@ enum Msr : uint32_t {
     MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_FEATURE_CONTROL = 0x3A, MSR_BIOS_SIGN_ID = 0x8B, MSR_APIC_BASE = 0x1B,
     MSR_PERFCTR0 = 0xC1, MSR_PERFCTR1 = 0xC2, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176, MSR_PERFEVTSEL0 = 0x186, MSR_PERFEVTSEL1 = 0x187,
-    MSR_MISC_ENABLE = 0x1A0, MSR_DEBUGCTL = 0x1D9, MSR_EFER = 0xC0000080, MSR_STAR = 0xC0000081,
+    MSR_MISC_ENABLE = 0x1A0, MSR_DEBUGCTL = 0x1D9, MSR_TSC_DEADLINE = 0x6E0, MSR_EFER = 0xC0000080, MSR_STAR = 0xC0000081,
     MSR_LSTAR = 0xC0000082, MSR_CSTAR = 0xC0000083, MSR_FMASK = 0xC0000084, MSR_FS_BASE = 0xC0000100,
     MSR_GS_BASE = 0xC0000101, MSR_KERNEL_GS_BASE = 0xC0000102, MSR_TSC_AUX = 0xC0000103,
 };
@@ -91,6 +91,7 @@ void rdmsr(Cpu& c, const Insn&) {
     case MSR_FEATURE_CONTROL: v = FEATURE_CONTROL_LOCKED; break;
     case MSR_BIOS_SIGN_ID: v = uint64_t(c.model.microcode_revision) << 32; break;
     case MSR_APIC_BASE: v = c.bus.apic_base(); break;
+    case MSR_TSC_DEADLINE: v = c.bus.tsc_deadline(); break;
     case MSR_SYSENTER_CS: v = c.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c.sysenter_eip; break;
@@ -128,7 +129,12 @@ void wrmsr(Cpu& c, const Insn&) {
     const uint32_t lo = c.gpr[EAX];
     const uint64_t v = uint64_t(c.gpr[EDX]) << 32 | lo;
     switch (const uint32_t index = msr_index(c)) {
-    case MSR_TSC: c.tsc_offset = uint64_t(lo) - c.icount; break;
+    case MSR_TSC:
+        c.tsc_offset = uint64_t(lo) - c.icount;
+        // An armed TSC deadline stays a TSC value: its tick moves with the TSC.
+        if (c.model.has_msr(MSR_TSC_DEADLINE)) c.bus.set_tsc_deadline(c.bus.tsc_deadline(), c.tsc_offset);
+        break;
+    case MSR_TSC_DEADLINE: c.bus.set_tsc_deadline(uint64_t(c.gpr[EDX]) << 32 | lo, c.tsc_offset); break;
     case MSR_PLATFORM_ID: case MSR_BIOS_SIGN_ID: case MSR_MISC_ENABLE: break;
     case MSR_SYSENTER_CS: c.sysenter_cs = lo & 0xFFFF; break;
     case MSR_SYSENTER_ESP: c.sysenter_esp = lo; break;

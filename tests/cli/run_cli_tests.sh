@@ -242,10 +242,13 @@ expect_status "triple fault with -no-reboot and -dump-on-hang" 0 -bios "$dir/tri
 if grep -q 'hang dump: triple fault' "$dir/dump"; then ok; else bad "no dump at a triple fault"; cat "$dir/dump"; fi
 
 # -m: 3G is accepted (the most a non-PAE PC can hold below the PCI hole is 3.5G); above
-# 3.5G the refusal says why.
+# 3.5G the pentium2's refusal says why, while max (PAE) takes it, up to 64G.
 expect_status "-m 3G" 33 -m 3G -bios "$dir/exit10.rom"
 expect_error "-m 4G" -m 4G -bios "$dir/exit10.rom"
 if grep -q 'PAE' "$dir/err"; then ok; else bad "-m 4G message does not say why"; cat "$dir/err"; fi
+expect_status "-m 4G -cpu max" 33 -m 4G -cpu max -bios "$dir/exit10.rom"
+expect_status "-cpu max -m 64G" 33 -cpu max -m 64G -bios "$dir/exit10.rom"
+expect_error "-m 65G -cpu max" -m 65G -cpu max -bios "$dir/exit10.rom"
 expect_error "-dump-mem without a length" -dump-mem 0x1000 -bios "$dir/exit10.rom"
 expect_error "-dump-mem beyond 4 GiB" -dump-mem 0xFFFFFFFF,2 -bios "$dir/exit10.rom"
 
@@ -278,7 +281,7 @@ expect_error "-jit-threshold too large" -jit-threshold 1000000001 -bios "$dir/ex
 expect_status "-jit-threshold 0" 33 -jit-threshold 0 -bios "$dir/exit10.rom"
 
 # -cpu: a model name (QEMU's spelling); CPUID leaf 0 reports each model's highest basic leaf,
-# which the guest hands to the debug-exit port: status (2 << 1) | 1 on pentium2, (0xD << 1) | 1
+# which the guest hands to the debug-exit port: status (2 << 1) | 1 on pentium2, (0x16 << 1) | 1
 # on max.
 if "$jitpc" -cpu help > "$dir/out" && [ "$(head -n 1 "$dir/out")" = "Available CPUs:" ] &&
    grep -q '^x86 pentium2  ' "$dir/out" && grep -q '^x86 max  ' "$dir/out"; then ok
@@ -286,8 +289,8 @@ else bad "-cpu help does not list pentium2 and max"; cat "$dir/out"; fi
 rom "$dir/cpuid0.rom" 66 31 c0 0f a2 e6 f4 f4        # xor eax, eax; cpuid; out 0xF4, al
 expect_status "-cpu pentium2: highest basic leaf 2" 5 -cpu pentium2 -bios "$dir/cpuid0.rom"
 expect_status "default model: pentium2" 5 -bios "$dir/cpuid0.rom"
-expect_status "-cpu max: highest basic leaf 0xD" 27 -cpu max -bios "$dir/cpuid0.rom"
-expect_status "-cpu max under the interpreter" 27 -cpu max -engine interp -bios "$dir/cpuid0.rom"
+expect_status "-cpu max: highest basic leaf 0x16" 45 -cpu max -bios "$dir/cpuid0.rom"
+expect_status "-cpu max under the interpreter" 45 -cpu max -engine interp -bios "$dir/cpuid0.rom"
 expect_error "-cpu with an unknown model" -cpu pentium9 -bios "$dir/cpuid0.rom"
 if grep -q "unknown CPU model 'pentium9'" "$dir/err"; then ok; else bad "-cpu pentium9: message names no model"; cat "$dir/err"; fi
 expect_error "-cpu with feature flags" -cpu max,+sse2 -bios "$dir/cpuid0.rom"

@@ -7,15 +7,15 @@
 
 ; Leaf 1 EDX: FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2.
 %define FEATURES_EDX 0x0789BB7D
-%define FEATURES_ECX 0x04982201   ; SSE3 (bit 0), SSSE3 9, CX16 13, SSE4.1 19, SSE4.2 20, POPCNT 23, XSAVE 26
+%define FEATURES_ECX 0x05982201   ; SSE3 (bit 0), SSSE3 9, CX16 13, SSE4.1 19, SSE4.2 20, POPCNT 23, TSC-deadline 24, XSAVE 26
 
 start:
     PM_INIT
 
-    CPUID_IS 0, 0, 0xD, 'Genu', 'ntel', 'ineI', 1
-    PUTS `CPUID 0: max leaf 0xD, GenuineIntel ok\n`
+    CPUID_IS 0, 0, 0x16, 'Genu', 'ntel', 'ineI', 1
+    PUTS `CPUID 0: max leaf 0x16, GenuineIntel ok\n`
     CPUID_IS 1, 0, 0x6FB, 0x00010800, FEATURES_ECX, FEATURES_EDX, 2
-    PUTS `CPUID 1: 0x6FB, one logical processor, 64-byte CLFLUSH lines, FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2, SSE3 SSSE3 CX16 SSE4.1 SSE4.2 POPCNT XSAVE ok\n`
+    PUTS `CPUID 1: 0x6FB, one logical processor, 64-byte CLFLUSH lines, FPU DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT CLFSH MMX FXSR SSE SSE2, SSE3 SSSE3 CX16 SSE4.1 SSE4.2 POPCNT TSC-deadline XSAVE ok\n`
     CPUID_IS 2, 0, 0x0000FF01, 0, 0, 0, 3
     CPUID_IS 4, 0, 0x121, 0x01C0003F, 63, 0, 3
     CPUID_IS 4, 1, 0x122, 0x01C0003F, 63, 0, 3
@@ -27,8 +27,11 @@ start:
     CPUID_IS 0xB, 0, 0, 0, 0, 0, 4          ; not listed: zeros
     CPUID_IS 0xD, 0, 3, 576, 576, 0, 4      ; XCR0 may hold x87 and SSE: 576 bytes
     CPUID_IS 0xD, 1, 0, 0, 0, 0, 4          ; no XSAVEOPT, XSAVEC, XSAVES
-    CPUID_IS 0x40000000, 0, 3, 576, 576, 0, 4   ; past the last leaf: leaf 0xD's data (no hypervisor)
-    PUTS `CPUID 3, 7, 0xB: zeros; 0xD: x87 and SSE, 576 bytes; 0x40000000: leaf 0xD ok\n`
+    PUTS `CPUID 3, 7, 0xB: zeros; 0xD: x87 and SSE, 576 bytes ok\n`
+    CPUID_IS 0x15, 0, 1, 1, 1000000000, 0, 4
+    CPUID_IS 0x16, 0, 1000, 1000, 1000, 0, 4
+    CPUID_IS 0x40000000, 0, 1000, 1000, 1000, 0, 4   ; past the last leaf: leaf 0x16's data (no hypervisor)
+    PUTS `CPUID 0x15, 0x16: TSC and APIC timer at 1 GHz (1/1 of a 1 GHz crystal), 1000 MHz; 0x40000000: leaf 0x16 ok\n`
     CPUID_IS 0x80000000, 0, 0x80000008, 0, 0, 0, 5
     CPUID_IS 0x80000001, 0, 0, 0, 1, 0x08100800, 5   ; LAHF_LM; SYSCALL, NX, RDTSCP
     CPUID_IS 0x80000006, 0, 0, 0, 0x08006040, 0, 5

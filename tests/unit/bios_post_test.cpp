@@ -52,10 +52,10 @@ struct PostFixture {
     std::unique_ptr<machine::Machine> m;
 
     explicit PostFixture(uint64_t ram = 128ull << 20, bool floppy = false,
-                         const cpu::CpuModel* model = &cpu::models::pentium2) {
+                         const cpu::CpuModel& model = cpu::models::pentium2) {
         machine::Config cfg;
-        cfg.cpu_model = model;
         cfg.ram_bytes = ram;
+        cfg.cpu_model = &model;
         cfg.debugcon = nullptr;
         cfg.drives.push_back({disk.path, machine::DriveConfig::Interface::Ide, false, 0, true});
         if (floppy)
@@ -92,6 +92,10 @@ struct PostFixture {
         m->mem.read_bytes(addr, &v, n);
         return v;
     }
+    uint8_t cmos(uint8_t index) {
+        m->bus.io_write(0x70, 1, index);
+        return uint8_t(m->bus.io_read(0x71, 1));
+    }
     uint32_t pci_read(unsigned dev, unsigned func, unsigned reg, unsigned size) {
         m->bus.io_write(0xCF8, 4, 0x80000000u | dev << 11 | func << 8 | (reg & 0xFC));
         return m->bus.io_read(uint16_t(0xCFC + (reg & 3)), size);
@@ -122,15 +126,9 @@ struct PostFixture {
     }
 };
 
-}  // namespace
-
-TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
-    PostFixture f;
-    const auto map = f.e820_walk();
-    const uint64_t top = 128ull << 20, acpi = top - bios::Bios::ACPI_AREA_SIZE;
-    const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>> want = {
-        {0, 0x9FC00, 1},         {0x9FC00, 0x400, 2},        {0xF0000, 0x10000, 2},
-        {0x100000, acpi - 0x100000, 1}, {acpi, top - acpi, 2}, {0xFFFF0000, 0x10000, 2}};
+// The map is `want` (base, length, type), in order, without overlaps, every entry enabled.
+void check_map(const std::vector<PostFixture::Entry>& map,
+               const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>>& want) {
     REQUIRE(map.size() == want.size());
     for (size_t i = 0; i < map.size(); ++i) {
         CAPTURE(i);
@@ -140,10 +138,22 @@ TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
         CHECK(map[i].attr == 1);
         if (i) CHECK(map[i - 1].base + map[i - 1].length <= map[i].base);
     }
+}
+
+}  // namespace
+
+TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
+    PostFixture f;
+    const auto map = f.e820_walk();
+    const uint64_t top = 128ull << 20, acpi = top - bios::Bios::ACPI_AREA_SIZE;
+    const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>> want = {
+        {0, 0x9FC00, 1},         {0x9FC00, 0x400, 2},        {0xF0000, 0x10000, 2},
+        {0x100000, acpi - 0x100000, 1}, {acpi, top - acpi, 2}, {0xFFFF0000, 0x10000, 2}};
+    check_map(map, want);
 
     // With an APIC (-cpu max) the I/O APIC's, the HPET's and the local APIC's pages are
     // reserved too.
-    PostFixture max(128ull << 20, false, &cpu::models::max);
+    PostFixture max(128ull << 20, false, cpu::models::max);
     const auto apic_map = max.e820_walk();
     REQUIRE(apic_map.size() == want.size() + 3);
     for (unsigned i = 0; i < 3; ++i) {
@@ -164,6 +174,45 @@ TEST_CASE("BIOS POST: the E820 map through INT 15h, -m 128M") {
     CHECK(f.call(0x15, r));
     r = {.eax = 0xE820, .ebx = 0, .ecx = 16, .edx = SMAP, .edi = 0x6000};
     CHECK(f.call(0x15, r));
+}
+
+// QEMU's pc with -m 5G: 3 GiB below 4 GiB, the rest from 4 GiB up with its own entry; the max
+// model's I/O APIC, HPET and local APIC pages reserved.
+TEST_CASE("BIOS POST: the E820 map and CMOS sizes with RAM above 4 GiB (-m 5G, -cpu max)") {
+    PostFixture f(5ull << 30, false, cpu::models::max);
+    const auto map = f.e820_walk();
+    const uint64_t low = 3ull << 30, acpi = low - bios::Bios::ACPI_AREA_SIZE;
+    const std::vector<std::tuple<uint64_t, uint64_t, uint32_t>> want = {
+        {0, 0x9FC00, 1},          {0x9FC00, 0x400, 2},      {0xF0000, 0x10000, 2},
+        {0x100000, acpi - 0x100000, 1}, {acpi, low - acpi, 2}, {0xFEC00000, 0x1000, 2},
+        {0xFED00000, 0x400, 2},   {0xFEE00000, 0x1000, 2},  {0xFFFF0000, 0x10000, 2},
+        {1ull << 32, 2ull << 30, 1}};
+    check_map(map, want);
+    // 0x34/0x35: 64 KiB units from 16 MiB to the top below 4 GiB; 0x5B-0x5D: those above 4 GiB.
+    CHECK((f.cmos(0x34) | f.cmos(0x35) << 8) == ((3u << 30) - (16u << 20)) >> 16);
+    CHECK((f.cmos(0x5B) | f.cmos(0x5C) << 8 | f.cmos(0x5D) << 16) == (2u << 30) >> 16);
+    CHECK((f.cmos(0x17) | f.cmos(0x18) << 8) == 0xFFFF);
+    // The RAM up there is RAM: what is written reads back, from the host's view too.
+    f.m->mem.write(0x180000000ull - 4, 4, 0xCAFEF00D);
+    CHECK(f.m->mem.read(0x180000000ull - 4, 4) == 0xCAFEF00D);
+    CHECK(f.m->mem.read(0x180000000ull, 4) == 0xFFFFFFFF);  // past its end: unmapped
+    CHECK(f.m->mem.read(0xD0000000ull, 4) == 0xFFFFFFFF);   // the PCI hole's empty part
+}
+
+TEST_CASE("BIOS POST: 3584M on the pentium2 stays below 4 GiB; on max it splits as QEMU's pc") {
+    {
+        PostFixture f(3584ull << 20);
+        const auto map = f.e820_walk();
+        CHECK(map.back().base == 0xFFFF0000);
+        CHECK((f.cmos(0x5B) | f.cmos(0x5C) | f.cmos(0x5D)) == 0);
+        CHECK(f.m->mem.layout().below_4g == 0xE0000000);
+    }
+    {
+        PostFixture f(3584ull << 20, false, cpu::models::max);
+        CHECK(f.m->mem.layout().below_4g == 0xC0000000);
+        CHECK(f.m->mem.layout().above_4g == 0x20000000);
+        CHECK((f.cmos(0x5B) | f.cmos(0x5C) << 8 | f.cmos(0x5D) << 16) == 0x2000);
+    }
 }
 
 TEST_CASE("BIOS POST: E801h and 88h stop below the ACPI block") {

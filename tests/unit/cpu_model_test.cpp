@@ -136,7 +136,7 @@ TEST_CASE("no model half-advertises a feature") {
 
 TEST_CASE_FIXTURE(Max, "max: vendor, signature, one CPU's topology, address sizes, brand") {
     const CpuidResult zero = cpuid(0);
-    CHECK(zero.eax == 0xD);
+    CHECK(zero.eax == 0x16);
     CHECK(zero.ebx == 0x756E6547);  // "Genu"
     CHECK(zero.edx == 0x49656E69);  // "ineI"
     CHECK(zero.ecx == 0x6C65746E);  // "ntel"
@@ -164,10 +164,14 @@ TEST_CASE_FIXTURE(Max, "max: vendor, signature, one CPU's topology, address size
     CHECK(same(cpuid(0xD, 0), {3, 576, 576, 0}));
     CHECK(same(cpuid(0xD, 1), {0, 0, 0, 0}));
     CHECK(same(cpuid(0xD, 2), {0, 0, 0, 0}));
-    CHECK(same(cpuid(0x40000000), cpuid(0xD)));  // no hypervisor leaves: past the highest, 0xD
+    CHECK((cpuid(1).ecx & (1u << 24)) != 0);  // TSC-deadline
+    // The TSC rate: a 1 GHz crystal (the APIC timer's input too) at a ratio of 1/1.
+    CHECK(same(cpuid(0x15), {1, 1, 1'000'000'000, 0}));
+    CHECK(same(cpuid(0x16), {1000, 1000, 1000, 0}));
+    CHECK(same(cpuid(0x40000000), cpuid(0x16)));  // no hypervisor leaves: past the highest
     CHECK(cpuid(0x80000000).eax == 0x80000008);
     CHECK(cpuid(0x80000008).eax == (40 | 48 << 8));
-    CHECK(same(cpuid(0x80000009), cpuid(0xD)));
+    CHECK(same(cpuid(0x80000009), cpuid(0x16)));
     CHECK(brand(models::max) == std::string("jitpc x86-64 CPU (max)") + std::string(48 - 22, '\0'));
 }
 
@@ -185,9 +189,9 @@ TEST_CASE_FIXTURE(Max, "max: MISC_ENABLE, FEATURE_CONTROL and BIOS_SIGN_ID; abse
     CHECK(rdmsr(0x3A) == 1);      // locked, VMX off
     CHECK_FALSE(wrmsr(0x3A, 5));
     CHECK(rdmsr(0x8B) == uint64_t(1) << 32);
-    // Not advertised: long mode's MSRs, machine checks, ARCH_CAPABILITIES, TSC deadline;
-    // past the eight variable MTRRs.
-    for (const uint32_t absent : {0xC0000100u, 0x179u, 0x10Au, 0x6E0u, 0x210u}) {
+    // Not advertised: long mode's MSRs, machine checks, ARCH_CAPABILITIES; past the eight
+    // variable MTRRs.
+    for (const uint32_t absent : {0xC0000100u, 0x179u, 0x10Au, 0x210u}) {
         CAPTURE(absent);
         CHECK(rdmsr(absent) == std::nullopt);
         CHECK_FALSE(wrmsr(absent, 0));

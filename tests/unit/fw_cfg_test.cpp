@@ -32,7 +32,7 @@ struct FwCfgFixture {
     memory::PhysMemory mem{16u << 20};
     FwCfg fw{mem};
     FwCfgFixture() {
-        bios::fill_fw_cfg(fw, {128u << 20, "cad", {true, false, true, false}, {false, false, true, false}, 0x3F8, {}});
+        bios::fill_fw_cfg(fw, {{128u << 20, 0}, "cad", {true, false, true, false}, {false, false, true, false}, 0x3F8, {}});
     }
     std::vector<uint8_t> read(uint16_t key, size_t n) {
         fw.port_write(0x510, 2, key);

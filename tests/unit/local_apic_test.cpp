@@ -300,3 +300,70 @@ TEST_CASE_FIXTURE(ApicFixture, "INIT keeps the APIC ID and base, resets the rest
     CHECK(rd(LocalApic::SVR) == 0xFF);
     CHECK(apic.base_msr() == 0xFEE00900);
 }
+
+namespace {
+// A local APIC whose timer has TSC-deadline mode (the max model's).
+struct DeadlineFixture : ApicFixture {
+    LocalApic dl{clock, true, LocalApic::Wiring{[this](bool level) { intr = level; }, {}, {}, {}, {}}, true};
+    void wr_dl(uint32_t reg, uint32_t v) { dl.mmio_write(reg, 4, v); }
+    uint32_t rd_dl(uint32_t reg) { return dl.mmio_read(reg, 4); }
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(ApicFixture, "without TSC-deadline mode the timer mode's bit 18 is reserved") {
+    enable();
+    wr(LocalApic::LVT_TIMER, LocalApic::LVT_TSC_DEADLINE | 0x40);
+    CHECK(rd(LocalApic::LVT_TIMER) == 0x40);
+    apic.write_tsc_deadline(100, 0);  // not in TSC-deadline mode: ignored
+    CHECK(apic.tsc_deadline() == 0);
+    CHECK(clock.next_due() == devices::Clock::NEVER);
+}
+
+TEST_CASE_FIXTURE(DeadlineFixture, "TSC-deadline: arms at the TSC value, fires once and reads 0 after") {
+    wr_dl(LocalApic::SVR, 0x1FF);
+    dl.write_tsc_deadline(500, 0);  // one-shot mode: ignored
+    CHECK(dl.tsc_deadline() == 0);
+    wr_dl(LocalApic::LVT_TIMER, LocalApic::LVT_TSC_DEADLINE | 0x50);
+    CHECK(rd_dl(LocalApic::LVT_TIMER) == (LocalApic::LVT_TSC_DEADLINE | 0x50));
+    wr_dl(LocalApic::TIMER_INIT, 1000);  // ignored in this mode
+    CHECK(rd_dl(LocalApic::TIMER_INIT) == 0);
+    CHECK(rd_dl(LocalApic::TIMER_CURRENT) == 0);
+    now = 100;
+    // The TSC runs 1000 ahead of the clock (a TSC write): the deadline 1500 is tick 500.
+    dl.write_tsc_deadline(1500, 1000);
+    CHECK(dl.tsc_deadline() == 1500);
+    CHECK(clock.next_due() == 500);
+    advance(399);
+    CHECK_FALSE(intr);
+    advance(1);
+    CHECK(intr);
+    CHECK(dl.ack() == 0x50);
+    CHECK(dl.tsc_deadline() == 0);  // fired: disarmed
+    CHECK(clock.next_due() == devices::Clock::NEVER);
+    // A deadline already passed fires at once; 0 disarms.
+    dl.write_tsc_deadline(1, 1000);
+    CHECK(clock.next_due() == now);
+    dl.write_tsc_deadline(0, 1000);
+    CHECK(clock.next_due() == devices::Clock::NEVER);
+    // The TSC offset wraps (after a reset the TSC restarts at 0): TSC = now + offset mod 2^64.
+    dl.write_tsc_deadline(50, uint64_t(0) - now);
+    CHECK(clock.next_due() == now + 50);
+}
+
+TEST_CASE_FIXTURE(DeadlineFixture, "TSC-deadline: leaving the mode disarms; masked it fires without interrupting") {
+    wr_dl(LocalApic::SVR, 0x1FF);
+    wr_dl(LocalApic::LVT_TIMER, LocalApic::LVT_TSC_DEADLINE | 0x50);
+    dl.write_tsc_deadline(1000, 0);
+    wr_dl(LocalApic::LVT_TIMER, LocalApic::LVT_TSC_DEADLINE | LocalApic::LVT_MASKED | 0x50);  // same mode
+    CHECK(dl.tsc_deadline() == 1000);
+    advance(1000);
+    CHECK_FALSE(intr);
+    CHECK(dl.tsc_deadline() == 0);
+    dl.write_tsc_deadline(2000, 0);
+    wr_dl(LocalApic::LVT_TIMER, 0x50);  // one-shot: the deadline is gone
+    CHECK(clock.next_due() == devices::Clock::NEVER);
+    wr_dl(LocalApic::LVT_TIMER, LocalApic::LVT_TSC_DEADLINE | 0x50);
+    CHECK(dl.tsc_deadline() == 0);
+    wr_dl(LocalApic::LVT_TIMER, LocalApic::LVT_TIMER_MODE | 0x50);  // 11b reserved: mode stays
+    CHECK((rd_dl(LocalApic::LVT_TIMER) & LocalApic::LVT_TIMER_MODE) == LocalApic::LVT_TSC_DEADLINE);
+}
