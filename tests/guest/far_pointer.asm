@@ -11,15 +11,15 @@
 %define SEL_RODATA 0x48     ; read-only data
 %define HIGH 0x200000
 
-; FAULT_CASE op1, op2, selector, vector, error, code: runs op1 op2 /6 [ptr] (op1 0x90 is a NOP
+; FAULT_CASE op1, op2, selector, vector, error, code: runs op1 op2 /6 [far_ptr] (op1 0x90 is a NOP
 ; before the one-byte LDS) with the selector in the pointer; it must fault as given with ESI and
 ; the segment register unchanged (SS, GS, FS and DS all hold SEL_DATA0 here).
 %macro FAULT_CASE 6
-    mov dword [ptr], 0xFFFFFFFF
-    mov word [ptr + 4], %3
+    mov dword [far_ptr], 0xFFFFFFFF
+    mov word [far_ptr + 4], %3
     mov esi, 0x33
     TRY db %1, %2, 0x35
-        dd ptr
+        dd far_ptr
     EXPECT_FAULT %4, %5, %6
     cmp esi, 0x33
     CHECK e, %6
@@ -46,21 +46,21 @@ start:
     mov dword [HIGH + 0x40], 0x600DF00D
 
     ; 32-bit pointers: the offset, then the selector.
-    mov dword [ptr], 0x12345678
-    mov word [ptr + 4], SEL_DATA0
-    lds esi, [ptr]
+    mov dword [far_ptr], 0x12345678
+    mov word [far_ptr + 4], SEL_DATA0
+    lds esi, [far_ptr]
     cmp esi, 0x12345678
     CHECK e, 1
-    mov word [ptr + 4], SEL_BASED
-    lfs eax, [ptr]
+    mov word [far_ptr + 4], SEL_BASED
+    lfs eax, [far_ptr]
     mov ebx, [fs:0x40]
     cmp ebx, 0x600DF00D
     CHECK e, 2
     mov ax, fs
     cmp ax, SEL_BASED
     CHECK e, 2
-    les edi, [ptr]
-    lgs ecx, [ptr]
+    les edi, [far_ptr]
+    lgs ecx, [far_ptr]
     mov ax, es
     mov bx, gs
     cmp ax, bx
@@ -73,19 +73,19 @@ start:
     mov gs, ax
 
     ; 16-bit pointer: the offset word, then the selector; the upper half stays.
-    mov dword [ptr], 0xAAAA5555
-    mov word [ptr + 2], SEL_DATA0
+    mov dword [far_ptr], 0xAAAA5555
+    mov word [far_ptr + 2], SEL_DATA0
     mov edx, 0x11112222
-    o16 lgs dx, [ptr]
+    o16 lgs dx, [far_ptr]
     cmp edx, 0x11115555
     CHECK e, 4
     PUTS `LDS/LES/LFS/LGS with 32- and 16-bit pointers ok\n`
 
     ; LSS switches the stack in one instruction.
     mov [saved_esp], esp
-    mov dword [ptr], alt_stack_top
-    mov word [ptr + 4], SEL_DATA0
-    lss esp, [ptr]
+    mov dword [far_ptr], alt_stack_top
+    mov word [far_ptr + 4], SEL_DATA0
+    lss esp, [far_ptr]
     push 0x5A5A
     pop eax
     cmp esp, alt_stack_top
@@ -110,8 +110,8 @@ start:
     EXPECT_FAULT 6, 0, 14
     PUTS `register form #UD ok\n`
 
-    mov dword [ptr], 0
-    mov word [ptr + 4], SEL_DATA0
+    mov dword [far_ptr], 0
+    mov word [far_ptr + 4], SEL_DATA0
     RING3 user
     EXPECT_FAULT 13, SEL_DATA0, 15
     cmp esi, 0x77           ; the fault left ESI as ring 3 had it
@@ -121,12 +121,12 @@ start:
 
 user:
     mov esi, 0x77
-    lds esi, [ptr]          ; CPL 3 > DPL 0
+    lds esi, [far_ptr]          ; CPL 3 > DPL 0
     int VEC_BACK
 
 PM_CODE
 PM_DATA
-ptr: dd 0, 0
+far_ptr: dd 0, 0
 saved_esp: dd 0
 
 PM_BSS
