@@ -47,7 +47,7 @@ struct Descriptor {
 
 // Where a selector's descriptor lives, or false when it lies beyond the GDT/LDT limit (or
 // names the LDT while none is loaded). The caller raises the fault its instruction calls for.
-bool descriptor_address(const Cpu& c, uint16_t sel, uint32_t& lin);
+bool descriptor_address(const Cpu& c, uint16_t sel, uint64_t& lin);
 // Reads the descriptor of a non-null selector, raising `vector`(sel & ~3 | ext) when the
 // selector lies outside its table.
 Descriptor read_descriptor(Cpu& c, uint16_t sel, unsigned vector, uint32_t ext = 0);

@@ -88,7 +88,7 @@ CpuidResult CpuModel::cpuid(uint32_t leaf, uint32_t subleaf) const {
 
 uint64_t CpuModel::efer_writable() const {
     return (has(Feature::SYSCALL) ? efer::SCE : 0) | (has(Feature::LM) ? efer::LME : 0) |
-           (has(Feature::NX) ? efer::NXE : 0) | efer_unadvertised;
+           (has(Feature::NX) ? efer::NXE : 0);
 }
 
 std::span<const CpuModel* const> all_models() { return ALL; }

@@ -80,17 +80,13 @@ struct CpuModel {
     uint32_t microcode_revision;  // MSR 0x8B (BIOS_SIGN_ID) EDX
     uint64_t misc_enable;         // MSR 0x1A0 (IA32_MISC_ENABLE), when listed
     UndefinedTable undefined;
-    // EFER bits writable although CPUID does not advertise their feature yet: long mode's LME
-    // while issue 9 completes it (LM is advertised once the FS/GS base MSRs are in).
-    uint64_t efer_unadvertised = 0;
 
     bool has(Feature f) const { return features.has(f); }
     bool has_msr(uint32_t index) const;
     // CPUID with EAX = leaf, ECX = subleaf.
     CpuidResult cpuid(uint32_t leaf, uint32_t subleaf) const;
     uint32_t signature() const { return cpuid(1, 0).eax; }
-    // EFER bits WRMSR may set: SCE with SYSCALL, LME with LM, NXE with NX, and
-    // efer_unadvertised (LMA is read-only).
+    // EFER bits WRMSR may set: SCE with SYSCALL, LME with LM, NXE with NX (LMA is read-only).
     uint64_t efer_writable() const;
     // Whether `a` is canonical: bits 63 down to linear_addr_bits - 1 all equal.
     bool canonical(uint64_t a) const {

@@ -74,7 +74,7 @@ void save_task(Cpu& c, uint32_t base, const TssLayout& l, uint32_t eip, uint32_t
 }
 
 void set_busy(Cpu& c, uint16_t sel, bool busy) {
-    uint32_t lin;
+    uint64_t lin;
     if (!descriptor_address(c, sel, lin)) return;
     const uint8_t access = c.sys_read<uint8_t>(lin + 5);
     c.sys_write<uint8_t>(lin + 5, static_cast<uint8_t>(busy ? access | 2 : access & ~2));

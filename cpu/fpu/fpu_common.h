@@ -148,13 +148,13 @@ template <void (*F)(Cpu&, const Insn&), Kind K> void guarded(Cpu& c, const Insn&
 
 // ---- memory operands ---------------------------------------------------------------------
 inline uint64_t read64(Cpu& c, const Insn& i) {
-    const uint32_t off = c.ea(i);
+    const uint64_t off = c.ea(i);
     c.linear(i.seg, off, 8, false);
     const uint64_t lo = c.read<uint32_t>(i.seg, off);
     return lo | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
 }
 inline Float80 read80(Cpu& c, const Insn& i) {
-    const uint32_t off = c.ea(i);
+    const uint64_t off = c.ea(i);
     c.linear(i.seg, off, 10, false);
     Float80 v;
     v.mant = c.read<uint32_t>(i.seg, off) | (uint64_t(c.read<uint32_t>(i.seg, off + 4)) << 32);
@@ -163,7 +163,7 @@ inline Float80 read80(Cpu& c, const Insn& i) {
 }
 // Checks the whole destination before storing any part of it.
 inline void write_bytes(Cpu& c, const Insn& i, const void* p, unsigned n) {
-    const uint32_t lin = c.linear(i.seg, c.ea(i), n, true);
+    const uint64_t lin = c.linear(i.seg, c.ea(i), n, true);
     c.mmu.probe_write(lin, n, c.user());
     const uint8_t* b = static_cast<const uint8_t*>(p);
     for (unsigned k = 0; k + 4 <= n; k += 4) {
@@ -216,7 +216,7 @@ Handler bind_fixed(const DecodeCtx& ctx, Insn& i) {
 
 // Reads n bytes after checking the whole source, so a fault changes nothing.
 inline void read_bytes(Cpu& c, const Insn& i, uint8_t* out, unsigned n) {
-    const uint32_t off = c.ea(i);
+    const uint64_t off = c.ea(i);
     c.linear(i.seg, off, n, false);
     for (unsigned k = 0; k < n; k += 2) {
         const uint16_t v = c.read<uint16_t>(i.seg, off + k);

@@ -17,7 +17,7 @@ struct FpuState {
     uint16_t fsw = 0;  // TOP is kept in fsw bits 13..11
     uint16_t ftw = 0xFFFF;  // full 2-bit tag word: 11 = empty
     uint16_t fop = 0;
-    uint32_t fip = 0, fdp = 0;
+    uint64_t fip = 0, fdp = 0;  // offsets: 64 bits in 64-bit mode (FXSAVE64 stores them whole)
     uint16_t fcs = 0, fds = 0;
 
     unsigned top() const { return (fsw >> 11) & 7; }

@@ -1,10 +1,9 @@
 // max: jitpc's x86-64 model, an Intel family 6 model 15 (Core 2 class) with one core, one thread
-// and no AVX. It advertises only what is implemented exactly; the target (issue 9) adds
-// CX16, SYSCALL, LM and LAHF_LM
-// as each lands (docs/cpu-models.md keeps the list), and APIC with the local APIC (issue 10).
+// and no AVX. It advertises only what is implemented exactly (docs/cpu-models.md keeps the list):
+// long mode with SYSCALL, RDTSCP, CX16 and LAHF_LM, SSE through SSE4.2, XSAVE, and APIC with
+// the local APIC and its TSC-deadline timer.
 #include "cpu/model.h"
 #include "cpu/sse_state.h"
-#include "cpu/state.h"
 
 namespace jitpc::cpu::models {
 
@@ -52,14 +51,13 @@ constexpr CpuidLeaf LEAVES[] = {
 
 // TSC, PLATFORM_ID, APIC_BASE, FEATURE_CONTROL, BIOS_SIGN_ID, PerfCtr0/1, MTRRcap, SYSENTER_CS/ESP/EIP,
 // PerfEvtSel0/1, MISC_ENABLE, DEBUGCTL, the variable and fixed MTRRs, PAT, MTRR_DEF_TYPE,
-// TSC_DEADLINE, EFER, STAR, LSTAR, CSTAR, FMASK, TSC_AUX (FS_BASE, GS_BASE and KERNEL_GS_BASE
-// come with LM).
+// TSC_DEADLINE, EFER, STAR, LSTAR, CSTAR, FMASK, FS_BASE, GS_BASE, KERNEL_GS_BASE, TSC_AUX.
 constexpr uint32_t MSRS[] = {
     0x10,  0x17,  0x1B,  0x3A,  0x8B,  0xC1,  0xC2,  0xFE,  0x174, 0x175, 0x176, 0x186, 0x187,
     0x1A0, 0x1D9, 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208, 0x209,
     0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26A,
     0x26B, 0x26C, 0x26D, 0x26E, 0x26F, 0x277, 0x2FF, 0x6E0, 0xC0000080,
-    0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, 0xC0000103,
+    0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, 0xC0000100, 0xC0000101, 0xC0000102, 0xC0000103,
 };
 
 }  // namespace
@@ -70,7 +68,7 @@ const CpuModel max = {
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::PAE, F::CX8, F::APIC, F::SEP, F::MTRR,
                  F::PGE, F::CMOV, F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2, F::SSE3, F::SSSE3,
                  F::SSE4_1, F::SSE4_2, F::POPCNT, F::TSC_DEADLINE, F::XSAVE, F::NX, F::SYSCALL,
-                 F::RDTSCP, F::CX16, F::LAHF_LM},
+                 F::RDTSCP, F::LM, F::CX16, F::LAHF_LM},
     .leaves = LEAVES,
     .brand = "jitpc x86-64 CPU (max)",
     .phys_addr_bits = 40,
@@ -81,7 +79,6 @@ const CpuModel max = {
     .misc_enable = 0x1801,
     // Not measured on a family 6 model 15 yet: the P6 choices.
     .undefined = UndefinedTable::P6,
-    .efer_unadvertised = efer::LME,
 };
 
 }  // namespace jitpc::cpu::models

@@ -88,9 +88,10 @@ template <typename T, Loc D, Loc S> struct Popcnt {
     }
 };
 
-// CRC32 r32, r/m8/16/32 (SSE4.2): the CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) of
-// the source's bytes, least significant first, continuing the one in the destination, with no
-// inversion at either end. Flags unchanged.
+// CRC32 r32, r/m8/16/32 and CRC32 r64, r/m8/64 (SSE4.2): the CRC-32C (Castagnoli, reflected
+// polynomial 0x82F63B78) of the source's bytes, least significant first, continuing the one in
+// the destination, with no inversion at either end; a 64-bit destination gets it zero-extended.
+// Flags unchanged.
 uint32_t crc32c(uint32_t crc, uint64_t data, unsigned bytes) {
     for (unsigned k = 0; k < 8 * bytes; ++k) {
         crc ^= uint32_t(data >> k) & 1;
@@ -105,11 +106,12 @@ template <typename T, Loc S> struct Crc32 {
 };
 Handler bind_crc32(const DecodeCtx& ctx, Insn&) {
     const bool mem = ctx.is_mem(1);
-    if (ctx.size(0) != 4) return nullptr;
+    if (ctx.size(0) != 4 && ctx.size(0) != 8) return nullptr;
     switch (ctx.size(1)) {
     case 1: return mem ? &Crc32<uint8_t, M>::run : &Crc32<uint8_t, R1>::run;
     case 2: return mem ? &Crc32<uint16_t, M>::run : &Crc32<uint16_t, R1>::run;
     case 4: return mem ? &Crc32<uint32_t, M>::run : &Crc32<uint32_t, R1>::run;
+    case 8: return mem ? &Crc32<uint64_t, M>::run : &Crc32<uint64_t, R1>::run;
     default: return nullptr;
     }
 }

@@ -87,6 +87,10 @@ template <bool Signed> struct Extend {
         if (d == 4 && s == 1) return from<uint32_t, uint8_t>(ctx);
         if (d == 4 && s == 2) return from<uint32_t, uint16_t>(ctx);
         if (d == 4 && s == 4) return from<uint32_t, uint32_t>(ctx);  // MOVSXD without REX.W
+        if (d == 2 && s == 4) {  // MOVSXD r16, m16 (the SDM's form; Zydis sizes the memory operand 32)
+            i.aux = 2;
+            return from<uint16_t, uint16_t>(ctx);
+        }
         if (d == 8 && s == 1) return from<uint64_t, uint8_t>(ctx);
         if (d == 8 && s == 2) return from<uint64_t, uint16_t>(ctx);
         if (d == 8 && s == 4) return from<uint64_t, uint32_t>(ctx);  // MOVSXD

@@ -61,37 +61,42 @@ void set_zf(Cpu& c, bool z) { c.flags.set_arith(EFLAGS_ZF, z ? EFLAGS_ZF : 0); }
 // The descriptor a probe instruction may look at, or false (ZF = 0): null selectors, selectors
 // beyond the table and descriptors more privileged than max(CPL, RPL) (unless conforming code).
 bool probe(Cpu& c, uint16_t sel, Descriptor& d) {
-    uint32_t lin;
+    uint64_t lin;
     if ((sel & 0xFFFC) == 0 || !descriptor_address(c, sel, lin)) return false;
     d = Descriptor{c.sys_read<uint32_t>(lin), c.sys_read<uint32_t>(lin + 4)};
     if (d.conforming()) return true;
     return d.dpl() >= c.cpl && d.dpl() >= (sel & 3u);
 }
 
-// System descriptor types LAR (and, with the TSS/LDT ones only, LSL) accept.
-bool lar_type_ok(const Descriptor& d) {
+// System descriptor types LAR (and, with the TSS/LDT ones only, LSL) accept. IA-32e mode
+// (64-bit and compatibility code) has no 16-bit TSS, 16-bit call gate or task gate: there
+// types 2 (LDT), 9 and 11 (64-bit TSS) and, for LAR, 12 (64-bit call gate) remain.
+bool lar_type_ok(const Cpu& c, const Descriptor& d) {
     if (d.segment()) return true;
     switch (d.type()) {
-    case 1: case 2: case 3: case 4: case 5: case 9: case 11: case 12: return true;
+    case 2: case 9: case 11: case 12: return true;
+    case 1: case 3: case 4: case 5: return !(c.efer & efer::LMA);
     default: return false;
     }
 }
-bool lsl_type_ok(const Descriptor& d) {
+bool lsl_type_ok(const Cpu& c, const Descriptor& d) {
     if (d.segment()) return true;
     switch (d.type()) {
-    case 1: case 2: case 3: case 9: case 11: return true;
+    case 2: case 9: case 11: return true;
+    case 1: case 3: return !(c.efer & efer::LMA);
     default: return false;
     }
 }
 
-// LAR/LSL r, r/m16: Lsl selects the instruction.
+// LAR/LSL r, r/m16: Lsl selects the instruction. The result is zero-extended to a 64-bit
+// destination; a failed probe leaves the destination whole.
 template <bool Lsl> struct LoadDesc {
     template <typename T, Loc D, Loc S> struct H {
         static void run(Cpu& c, const Insn& i) {
             if (!c.protected_mode()) raise_ud();
             Descriptor d;
             const bool ok = probe(c, get<uint16_t, S>(c, i), d) &&
-                            (Lsl ? lsl_type_ok(d) : lar_type_ok(d));
+                            (Lsl ? lsl_type_ok(c, d) : lar_type_ok(c, d));
             if (ok) c.set_reg<T>(i.r0, static_cast<T>(Lsl ? d.limit() : d.hi & 0x00FFFF00u));
             set_zf(c, ok);
         }
@@ -125,6 +130,8 @@ template <bool Lsl> Handler bind_load_desc(const DecodeCtx& ctx, Insn&) {
                        : LoadDesc<Lsl>::template H<uint16_t, R0, R1>::run;
     case 4: return mem ? LoadDesc<Lsl>::template H<uint32_t, R0, M>::run
                        : LoadDesc<Lsl>::template H<uint32_t, R0, R1>::run;
+    case 8: return mem ? LoadDesc<Lsl>::template H<uint64_t, R0, M>::run
+                       : LoadDesc<Lsl>::template H<uint64_t, R0, R1>::run;
     default: return nullptr;
     }
 }

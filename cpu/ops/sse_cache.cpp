@@ -13,7 +13,7 @@ using namespace ops::sse;
 void fence(Cpu&, const Insn&) {}
 
 void clflush(Cpu& c, const Insn& i) {
-    const uint32_t lin = c.linear(i.seg, c.ea(i), 1, false);
+    const uint64_t lin = c.linear(i.seg, c.ea(i), 1, false);
     c.mmu.translate(lin, ACC_READ, c.user());
 }
 
@@ -22,7 +22,7 @@ void movnti(Cpu& c, const Insn& i) {
 }
 // MOVNTI m64, r64 (REX.W): both halves are checked writable before either is stored.
 void movnti64(Cpu& c, const Insn& i) {
-    const uint32_t lin = c.linear(i.seg, c.ea(i), 8, true);
+    const uint64_t lin = c.linear(i.seg, c.ea(i), 8, true);
     c.mmu.probe_write(lin, 8, c.user());
     c.write_linear<uint32_t>(lin, uint32_t(c.gpr[i.r0]));
     c.write_linear<uint32_t>(lin + 4, uint32_t(c.gpr[i.r0] >> 32));

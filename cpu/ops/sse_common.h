@@ -30,15 +30,16 @@ inline void guard(const Cpu& c) {
 inline Xmm& xreg(Cpu& c, unsigned r) { return c.sse.xmm[r]; }
 
 // Memory operand: 16-byte accesses of aligned forms raise #GP(0) off a 16-byte boundary
-// (before the segment checks, as the SDM orders them); the whole range is checked before any
-// part is read or written.
-inline uint32_t mem_linear(Cpu& c, const Insn& i, uint32_t off, unsigned n, bool write, bool aligned) {
-    if (aligned && ((c.seg[i.seg].base + off) & 15)) raise_gp(0);
-    if (!c.in_segment(i.seg, off, n, write)) c.seg_fault(i.seg);
+// (before the segment checks, as the SDM orders them); the whole range is checked (its last
+// byte canonical in 64-bit mode) before any part is read or written.
+inline uint64_t mem_linear(Cpu& c, const Insn& i, uint64_t off, unsigned n, bool write, bool aligned) {
+    if (aligned && (c.linear_unchecked(i.seg, off) & 15)) raise_gp(0);
+    if (c.long64()) c.linear(i.seg, off + n - 1, 1, write);
+    else if (!c.in_segment(i.seg, off, n, write)) c.seg_fault(i.seg);
     return c.linear(i.seg, off, n > 8 ? 1 : n, write);
 }
-inline void read_mem(Cpu& c, const Insn& i, uint32_t off, void* out, unsigned n, bool aligned) {
-    const uint32_t lin = mem_linear(c, i, off, n, false, aligned);
+inline void read_mem(Cpu& c, const Insn& i, uint64_t off, void* out, unsigned n, bool aligned) {
+    const uint64_t lin = mem_linear(c, i, off, n, false, aligned);
     if (c.watch_armed) [[unlikely]] c.watch_data(lin, n, false);
     auto* b = static_cast<uint8_t*>(out);
     for (unsigned k = 0; k < n; k += 4) {
@@ -46,8 +47,8 @@ inline void read_mem(Cpu& c, const Insn& i, uint32_t off, void* out, unsigned n,
         std::memcpy(b + k, &w, 4);
     }
 }
-inline void write_mem(Cpu& c, const Insn& i, uint32_t off, const void* in, unsigned n, bool aligned) {
-    const uint32_t lin = mem_linear(c, i, off, n, true, aligned);
+inline void write_mem(Cpu& c, const Insn& i, uint64_t off, const void* in, unsigned n, bool aligned) {
+    const uint64_t lin = mem_linear(c, i, off, n, true, aligned);
     c.mmu.probe_write(lin, n, c.user());
     if (c.watch_armed) [[unlikely]] c.watch_data(lin, n, true);
     const auto* b = static_cast<const uint8_t*>(in);
@@ -275,6 +276,11 @@ inline bool is_mm(const DecodeCtx& ctx, unsigned n) {
 inline bool is_gpr32(const DecodeCtx& ctx, unsigned n) {
     return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_GPR32;
 }
+inline bool is_gpr64(const DecodeCtx& ctx, unsigned n) {
+    return ctx.is_reg(n) && ZydisRegisterGetClass(ctx.ops[n].reg.value) == ZYDIS_REGCLASS_GPR64;
+}
+// A general register of either size: REX.W forms whose result is zero-extended anyway.
+inline bool is_gpr(const DecodeCtx& ctx, unsigned n) { return is_gpr32(ctx, n) || is_gpr64(ctx, n); }
 // "xmm, xmm/m" and "mm, mm/m" forms.
 inline bool xmm_rm(const DecodeCtx& ctx) { return is_xmm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)); }
 inline bool mm_rm(const DecodeCtx& ctx) { return is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1)); }

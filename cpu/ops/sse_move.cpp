@@ -72,16 +72,17 @@ void movlhps(Cpu& c, const Insn& i) {
     xreg(c, i.r0).q[1] = xreg(c, i.r1).q[0];
 }
 
-// MOVD xmm, r/m32 (zero-extended) and MOVD r/m32, xmm.
-void movd_load(Cpu& c, const Insn& i) {
+// MOVD xmm, r/m32 (zero-extended) and MOVD r/m32, xmm; T = uint64_t: their REX.W forms, MOVQ
+// xmm, r64 and MOVQ r64, xmm (the m64 forms are MOVQ's own).
+template <typename T> void movd_load(Cpu& c, const Insn& i) {
     guard(c);
-    const uint32_t v = (i.flags & IF_MEM) ? c.read<uint32_t>(i.seg, c.ea(i)) : c.gpr[i.r1];
+    const T v = (i.flags & IF_MEM) ? c.read<T>(i.seg, c.ea(i)) : T(c.gpr[i.r1]);
     xreg(c, i.r0) = Xmm{{v, 0}};
 }
-void movd_store(Cpu& c, const Insn& i) {
+template <typename T> void movd_store(Cpu& c, const Insn& i) {
     guard(c);
-    if (i.flags & IF_MEM) c.write<uint32_t>(i.seg, c.ea(i), uint32_t(xreg(c, i.r0).q[0]));
-    else c.gpr[i.r0] = uint32_t(xreg(c, i.r1).q[0]);
+    if (i.flags & IF_MEM) c.write<T>(i.seg, c.ea(i), T(xreg(c, i.r0).q[0]));
+    else c.gpr[i.r0] = T(xreg(c, i.r1).q[0]);
 }
 
 // MASKMOVDQU/MASKMOVQ: the bytes of r0 whose mask byte in r1 has its top bit set, to
@@ -95,13 +96,14 @@ void mask_store(Cpu& c, const Insn& i, const uint8_t* v, const uint8_t* m, int n
             last = k;
         }
     if (first < 0) return;
-    const uint32_t di = i.asize == 4 ? c.gpr[EDI] : c.gpr[EDI] & 0xFFFF;
-    const uint32_t off = di + uint32_t(first), len = uint32_t(last - first + 1);
-    if (!c.in_segment(i.seg, off, len, true)) c.seg_fault(i.seg);
-    const uint32_t lin = c.seg[i.seg].base + off;
+    const uint64_t off = (c.gpr[EDI] & size_mask(i.asize)) + uint64_t(first);
+    const unsigned len = unsigned(last - first + 1);
+    if (c.long64()) c.linear(i.seg, off + len - 1, 1, true);
+    else if (!c.in_segment(i.seg, off, len, true)) c.seg_fault(i.seg);
+    const uint64_t lin = c.linear(i.seg, off, 1, true);
     c.mmu.probe_write(lin, len, c.user());
     for (int k = first; k <= last; ++k)
-        if (m[k] & 0x80) c.write_linear<uint8_t>(lin + uint32_t(k - first), v[k]);
+        if (m[k] & 0x80) c.write_linear<uint8_t>(lin + unsigned(k - first), v[k]);
 }
 void maskmovdqu(Cpu& c, const Insn& i) {
     guard(c);
@@ -118,15 +120,15 @@ void maskmovq(Cpu& c, const Insn& i) {
 // The MMX-register moves: MOVD/MOVQ to and from MM registers, MOVNTQ, and MOVQ2DQ/MOVDQ2Q
 // between the two files (both an SSE2 and an MMX instruction: SSE's checks, then a pending
 // x87 exception).
-void movd_mm_load(Cpu& c, const Insn& i) {
+template <typename T> void movd_mm_load(Cpu& c, const Insn& i) {
     mmx_guard(c);
-    set_mm(c, i.r0, (i.flags & IF_MEM) ? c.read<uint32_t>(i.seg, c.ea(i)) : c.reg<uint32_t>(i.r1));
+    set_mm(c, i.r0, (i.flags & IF_MEM) ? c.read<T>(i.seg, c.ea(i)) : c.reg<T>(i.r1));
     mmx_transition(c);
 }
-void movd_mm_store(Cpu& c, const Insn& i) {
+template <typename T> void movd_mm_store(Cpu& c, const Insn& i) {
     mmx_guard(c);
-    if (i.flags & IF_MEM) c.write<uint32_t>(i.seg, c.ea(i), uint32_t(mm(c, i.r0)));
-    else c.gpr[i.r0] = uint32_t(mm(c, i.r1));
+    if (i.flags & IF_MEM) c.write<T>(i.seg, c.ea(i), T(mm(c, i.r0)));
+    else c.gpr[i.r0] = T(mm(c, i.r1));
     mmx_transition(c);
 }
 void movq_mm_load(Cpu& c, const Insn& i) {
@@ -183,13 +185,17 @@ template <Handler Load, Handler Store> Handler bind_move(const DecodeCtx& ctx, I
     return nullptr;
 }
 Handler bind_movd(const DecodeCtx& ctx, Insn&) {
-    if (is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_load;
-    if (is_xmm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_store;
-    if (is_mm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_mm_load;
-    if (is_mm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_mm_store;
+    if (is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_load<uint32_t>;
+    if (is_xmm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_store<uint32_t>;
+    if (is_mm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_mm_load<uint32_t>;
+    if (is_mm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_mm_store<uint32_t>;
     return nullptr;
 }
 Handler bind_movq(const DecodeCtx& ctx, Insn& i) {
+    if (is_xmm(ctx, 0) && is_gpr64(ctx, 1)) return movd_load<uint64_t>;
+    if (is_gpr64(ctx, 0) && is_xmm(ctx, 1)) return movd_store<uint64_t>;
+    if (is_mm(ctx, 0) && is_gpr64(ctx, 1)) return movd_mm_load<uint64_t>;
+    if (is_gpr64(ctx, 0) && is_mm(ctx, 1)) return movd_mm_store<uint64_t>;
     if (is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1))) return movq_mm_load;
     if (ctx.is_mem(0) && is_mm(ctx, 1)) return movq_mm_store;
     return bind_move<movq_load, movq_store>(ctx, i);

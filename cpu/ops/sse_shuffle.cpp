@@ -69,7 +69,7 @@ template <Xmm (*F)(const Xmm&, const Xmm&, unsigned)> void shuffle(Cpu& c, const
     xreg(c, i.r0) = F(xreg(c, i.r0), s, i.imm & 0xFF);
 }
 
-// MOVMSKPS/MOVMSKPD/PMOVMSKB r32, xmm: the sign bit of each lane, zero-extended.
+// MOVMSKPS/MOVMSKPD/PMOVMSKB r32/r64, xmm: the sign bit of each lane, zero-extended.
 template <typename T> void movmsk(Cpu& c, const Insn& i) {
     guard(c);
     const Lanes16<T> s(xreg(c, i.r1));
@@ -125,7 +125,7 @@ template <Handler H> Handler bind_shuffle(const DecodeCtx& ctx, Insn&) {
 }
 Handler bind_pshufw(const DecodeCtx& ctx, Insn&) { return mm_rm(ctx) && ctx.is_imm(2) ? pshufw_mm : nullptr; }
 template <Handler H> Handler bind_movmsk(const DecodeCtx& ctx, Insn&) {
-    return is_gpr32(ctx, 0) && is_xmm(ctx, 1) ? H : nullptr;
+    return is_gpr(ctx, 0) && is_xmm(ctx, 1) ? H : nullptr;
 }
 Handler bind_pmovmskb(const DecodeCtx& ctx, Insn&) {
     if (!is_gpr32(ctx, 0)) return nullptr;
@@ -194,8 +194,8 @@ template <typename T> void blendv(Cpu& c, const Insn& i) {
     xreg(c, i.r0) = from_vec(r);
 }
 
-// PEXTRB/PEXTRW/PEXTRD/EXTRACTPS r32/m, xmm, imm8: lane imm8 (modulo the lane count) of T,
-// zero-extended in a register.
+// PEXTRB/PEXTRW/PEXTRD/PEXTRQ/EXTRACTPS r/m, xmm, imm8: lane imm8 (modulo the lane count) of
+// T, zero-extended in a register.
 template <typename T> void extract(Cpu& c, const Insn& i) {
     guard(c);
     const bool mem = i.flags & IF_MEM;
@@ -204,7 +204,7 @@ template <typename T> void extract(Cpu& c, const Insn& i) {
     if (mem) c.write<T>(i.seg, c.ea(i), x);
     else c.gpr[i.r0] = x;
 }
-// PINSRB/PINSRD xmm, r32/m, imm8: lane imm8 (modulo the lane count) of T from the low bits of
+// PINSRB/PINSRD/PINSRQ xmm, r/m, imm8: lane imm8 (modulo the lane count) of T from the low bits of
 // a register or from memory.
 template <typename T> void insert(Cpu& c, const Insn& i) {
     guard(c);
@@ -214,10 +214,10 @@ template <typename T> void insert(Cpu& c, const Insn& i) {
     xreg(c, i.r0) = from_vec(v);
 }
 template <Handler H> Handler bind_extract(const DecodeCtx& ctx, Insn&) {
-    return (is_gpr32(ctx, 0) || ctx.is_mem(0)) && is_xmm(ctx, 1) ? H : nullptr;
+    return (is_gpr(ctx, 0) || ctx.is_mem(0)) && is_xmm(ctx, 1) ? H : nullptr;
 }
 template <Handler H> Handler bind_insert(const DecodeCtx& ctx, Insn&) {
-    return is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
+    return is_xmm(ctx, 0) && (is_gpr(ctx, 1) || ctx.is_mem(1)) ? H : nullptr;
 }
 Handler bind_insertps(const DecodeCtx& ctx, Insn&) {
     if (!is_xmm(ctx, 0)) return nullptr;
@@ -272,8 +272,10 @@ void register_sse_shuffle(Binder* t) {
     t[ZYDIS_MNEMONIC_EXTRACTPS] = bind_extract<extract<uint32_t>>;
     t[ZYDIS_MNEMONIC_PEXTRB] = bind_extract<extract<uint8_t>>;
     t[ZYDIS_MNEMONIC_PEXTRD] = bind_extract<extract<uint32_t>>;
+    t[ZYDIS_MNEMONIC_PEXTRQ] = bind_extract<extract<uint64_t>>;
     t[ZYDIS_MNEMONIC_PINSRB] = bind_insert<insert<uint8_t>>;
     t[ZYDIS_MNEMONIC_PINSRD] = bind_insert<insert<uint32_t>>;
+    t[ZYDIS_MNEMONIC_PINSRQ] = bind_insert<insert<uint64_t>>;
 }
 
 }  // namespace jitpc::cpu

@@ -32,6 +32,8 @@ void put16(uint8_t* b, unsigned at, uint32_t v) { std::memcpy(b + at, &v, 2); }
 void put32(uint8_t* b, unsigned at, uint32_t v) { std::memcpy(b + at, &v, 4); }
 uint32_t get16(const uint8_t* b, unsigned at) { uint16_t v; std::memcpy(&v, b + at, 2); return v; }
 uint32_t get32(const uint8_t* b, unsigned at) { uint32_t v; std::memcpy(&v, b + at, 4); return v; }
+void put64(uint8_t* b, unsigned at, uint64_t v) { std::memcpy(b + at, &v, 8); }
+uint64_t get64(const uint8_t* b, unsigned at) { uint64_t v; std::memcpy(&v, b + at, 8); return v; }
 
 // The x87 part of the image (bytes 0-23 and 32-159; FXSAVE's and XSAVE's state component 0).
 void store_x87(const FpuState& f, const FxLayout& l, uint8_t* b) {
@@ -42,10 +44,13 @@ void store_x87(const FpuState& f, const FxLayout& l, uint8_t* b) {
         if (((f.ftw >> (2 * p)) & 3) != TAG_EMPTY) tags |= uint8_t(1u << p);
     b[4] = tags;
     put16(b, 6, f.fop & 0x7FF);
-    put32(b, 8, f.fip);
-    put32(b, 16, f.fdp);
-    if (!l.wide_pointers) {
+    if (l.wide_pointers) {
+        put64(b, 8, f.fip);
+        put64(b, 16, f.fdp);
+    } else {
+        put32(b, 8, uint32_t(f.fip));
         put16(b, 12, f.fcs);
+        put32(b, 16, uint32_t(f.fdp));
         put16(b, 20, f.fds);
     }
     for (unsigned r = 0; r < 8; ++r) {
@@ -59,8 +64,8 @@ void load_x87(Cpu& c, const FxLayout& l, const uint8_t* b) {
     f.fcw = uint16_t(get16(b, 0) | 0x40);
     f.fsw = uint16_t(get16(b, 2));
     f.fop = uint16_t(get16(b, 6) & 0x7FF);
-    f.fip = get32(b, 8);
-    f.fdp = get32(b, 16);
+    f.fip = l.wide_pointers ? get64(b, 8) : get32(b, 8);
+    f.fdp = l.wide_pointers ? get64(b, 16) : get32(b, 16);
     f.fcs = l.wide_pointers ? 0 : uint16_t(get16(b, 12));
     f.fds = l.wide_pointers ? 0 : uint16_t(get16(b, 20));
     for (unsigned r = 0; r < 8; ++r) {
@@ -93,7 +98,7 @@ void fx_guard(const Cpu& c) {
     if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
 }
 
-uint32_t fx_area(Cpu& c, const Insn& i, bool write) {
+uint64_t fx_area(Cpu& c, const Insn& i, bool write) {
     return mem_linear(c, i, c.ea(i), FX_SIZE, write, true);
 }
 
@@ -107,7 +112,7 @@ void fx_image(const Cpu& c, const FxLayout& l, uint8_t* b) {
 
 template <FxLayout L> void fxsave(Cpu& c, const Insn& i) {
     fx_guard(c);
-    const uint32_t lin = fx_area(c, i, true);
+    const uint64_t lin = fx_area(c, i, true);
     c.mmu.probe_write(lin, FX_SIZE, c.user());
     uint8_t b[FX_SIZE] = {};
     fx_image(c, L, b);
@@ -136,10 +141,10 @@ constexpr unsigned XSAVE_SIZE = 576, XSTATE_BV = 512, XCOMP_BV = 520;
 void xsave_enabled(const Cpu& c) {
     if (!(c.cr4 & cr4::OSXSAVE)) raise_ud();
 }
-uint32_t xsave_area(Cpu& c, const Insn& i, bool write) {
+uint64_t xsave_area(Cpu& c, const Insn& i, bool write) {
     xsave_enabled(c);
     if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
-    if ((c.seg[i.seg].base + c.ea(i)) & 63) raise_gp(0);
+    if (c.linear_unchecked(i.seg, c.ea(i)) & 63) raise_gp(0);
     return mem_linear(c, i, c.ea(i), XSAVE_SIZE, write, false);
 }
 // The requested-feature bitmap: EDX:EAX and XCR0.
@@ -160,7 +165,7 @@ uint64_t in_use(const Cpu& c) {
 // XSAVE: the components of RFBM into their places; MXCSR with SSE. XSTATE_BV's bits of RFBM
 // become XINUSE's, its other bits and the rest of the header stay.
 template <FxLayout L> void xsave(Cpu& c, const Insn& i) {
-    const uint32_t lin = xsave_area(c, i, true);
+    const uint64_t lin = xsave_area(c, i, true);
     c.mmu.probe_write(lin, XSAVE_SIZE, c.user());
     uint8_t b[XSAVE_SIZE];
     read_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);
@@ -243,11 +248,14 @@ void stmxcsr(Cpu& c, const Insn& i) {
 }
 
 template <Handler H> Handler bind_mem(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) ? H : nullptr; }
-// FXSAVE/FXRSTOR/XSAVE/XRSTOR without REX.W: XMM0-15 in 64-bit mode, XMM0-7 elsewhere. (The
-// REX.W forms, FXSAVE64 and the like, take FxLayout{16, true}.)
+// FXSAVE/FXRSTOR/XSAVE/XRSTOR without REX.W: XMM0-15 in 64-bit mode, XMM0-7 elsewhere; the
+// REX.W forms (FXSAVE64 and the like, 64-bit mode only) with 64-bit FIP and FDP.
 template <template <FxLayout> class Op> Handler bind_image(const DecodeCtx& ctx, Insn&) {
     if (!ctx.is_mem(0)) return nullptr;
     return ctx.mode == CpuMode::Long64 ? Op<FxLayout{16, false}>::fn : Op<FxLayout{}>::fn;
+}
+template <template <FxLayout> class Op> Handler bind_image64(const DecodeCtx& ctx, Insn&) {
+    return ctx.is_mem(0) ? Op<FxLayout{16, true}>::fn : nullptr;
 }
 template <FxLayout L> struct FxsaveOp { static constexpr Handler fn = fxsave<L>; };
 template <FxLayout L> struct FxrstorOp { static constexpr Handler fn = fxrstor<L>; };
@@ -259,10 +267,14 @@ template <FxLayout L> struct XrstorOp { static constexpr Handler fn = xrstor<L>;
 void register_sse_state(Binder* t) {
     t[ZYDIS_MNEMONIC_FXSAVE] = bind_image<FxsaveOp>;
     t[ZYDIS_MNEMONIC_FXRSTOR] = bind_image<FxrstorOp>;
+    t[ZYDIS_MNEMONIC_FXSAVE64] = bind_image64<FxsaveOp>;
+    t[ZYDIS_MNEMONIC_FXRSTOR64] = bind_image64<FxrstorOp>;
     t[ZYDIS_MNEMONIC_LDMXCSR] = bind_mem<ldmxcsr>;
     t[ZYDIS_MNEMONIC_STMXCSR] = bind_mem<stmxcsr>;
     t[ZYDIS_MNEMONIC_XSAVE] = bind_image<XsaveOp>;
     t[ZYDIS_MNEMONIC_XRSTOR] = bind_image<XrstorOp>;
+    t[ZYDIS_MNEMONIC_XSAVE64] = bind_image64<XsaveOp>;
+    t[ZYDIS_MNEMONIC_XRSTOR64] = bind_image64<XrstorOp>;
     t[ZYDIS_MNEMONIC_XGETBV] = ops::bind_fixed<xgetbv>;
     t[ZYDIS_MNEMONIC_XSETBV] = ops::bind_fixed<xsetbv>;
 }

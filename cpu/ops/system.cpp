@@ -258,7 +258,7 @@ template <Loc L> void ltr(Cpu& c, const Insn& i) {
     if (d.segment() || (!tss16_ok && d.type() != sys_type::TSS32_AVAIL)) raise_gp(sel & 0xFFFC);
     const uint64_t base_hi = long_base_hi(c, sel);
     if (!d.present()) raise_fault(VEC_NP, sel & 0xFFFC);
-    uint32_t lin;
+    uint64_t lin;
     descriptor_address(c, sel, lin);
     const uint8_t busy = static_cast<uint8_t>((d.hi >> 8) | 2);
     c.sys_write<uint8_t>(lin + 5, busy);

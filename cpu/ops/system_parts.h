@@ -44,7 +44,7 @@ struct FarPtr {
     uint64_t off;
 };
 inline FarPtr read_far_pointer(Cpu& c, const Insn& i) {
-    const uint32_t ea = c.ea(i);
+    const uint64_t ea = c.ea(i);
     uint64_t off = i.osize == 2 ? c.read<uint16_t>(i.seg, ea) : c.read<uint32_t>(i.seg, ea);
     if (i.osize == 8) off |= uint64_t(c.read<uint32_t>(i.seg, ea + 4)) << 32;
     return {c.read<uint16_t>(i.seg, ea + i.osize), off};

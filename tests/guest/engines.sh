@@ -38,7 +38,7 @@ for engine in interp tiered eager; do
         echo "FAIL: $img under -engine $engine printed something else than $expect:"
         diff "$expect" "$dir/$engine.out"; exit 1
     fi
-    grep -q '^EIP=' "$dir/$engine.dump" || { echo "FAIL: no state dump from -engine $engine"; exit 1; }
+    grep -q '^[ER]IP=' "$dir/$engine.dump" || { echo "FAIL: no state dump from -engine $engine"; exit 1; }
     if [ -n "${SCREEN:-}" ]; then
         sed -n '/^VGA text:/,/^EAX=/s/^  |//p' "$dir/$engine.dump" > "$dir/$engine.screen"
         while IFS= read -r want_line; do

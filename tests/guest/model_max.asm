@@ -33,7 +33,7 @@ start:
     CPUID_IS 0x40000000, 0, 1000, 1000, 1000, 0, 4   ; past the last leaf: leaf 0x16's data (no hypervisor)
     PUTS `CPUID 0x15, 0x16: TSC and APIC timer at 1 GHz (1/1 of a 1 GHz crystal), 1000 MHz; 0x40000000: leaf 0x16 ok\n`
     CPUID_IS 0x80000000, 0, 0x80000008, 0, 0, 0, 5
-    CPUID_IS 0x80000001, 0, 0, 0, 1, 0x08100800, 5   ; LAHF_LM; SYSCALL, NX, RDTSCP
+    CPUID_IS 0x80000001, 0, 0, 0, 1, 0x28100800, 5   ; LAHF_LM; SYSCALL, NX, RDTSCP, LM
     CPUID_IS 0x80000006, 0, 0, 0, 0x08006040, 0, 5
     CPUID_IS 0x80000008, 0, 0x3028, 0, 0, 0, 5
     PUTS `CPUID 0x80000000-8: extended leaves, 40 physical and 48 linear address bits ok\n`
@@ -129,8 +129,29 @@ start:
 %assign msr msr + 1
 %endrep
     PUTS `STAR; LSTAR, CSTAR: non-canonical #GP(0) ok\n`
-    MSR_GP rdmsr, 0xC0000100, 15             ; FS_BASE: with long mode
-    PUTS `FS_BASE: #GP(0) ok\n`
+%assign msr 0xC0000100                       ; FS_BASE, GS_BASE, KERNEL_GS_BASE
+%rep 3
+    WRMSR_ msr, 0xFFFF8000, 0x1000           ; canonical
+    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
+    mov ecx, msr
+    mov edx, 0x8000                          ; bit 47 without bits 63:48
+    xor eax, eax
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 14
+    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
+%assign msr msr + 1
+%endrep
+    PUTS `FS_BASE, GS_BASE, KERNEL_GS_BASE: non-canonical #GP(0) ok\n`
+    mov dword [0x8000], 0x600DF00D
+    WRMSR_ 0xC0000100, 0, 0x8000             ; FS_BASE is the FS base
+    cmp dword [fs:0], 0x600DF00D
+    CHECK e, 15
+    mov ax, ds
+    mov gs, ax                               ; a segment load writes the base
+    RDMSR_IS 0xC0000101, 0, 0, 15
+    mov ax, ds
+    mov fs, ax
+    PUTS `FS_BASE, GS_BASE: the segment bases ok\n`
 %assign msr 0xC0000084                       ; FMASK, TSC_AUX: 32 bits
 %rep 2
     WRMSR_ msr, 0, 0x47700

@@ -4,11 +4,8 @@
 // MMU then maps linear to physical one to one).
 #pragma once
 
-#include <Zydis/Zydis.h>
-
 #include "cpu/decode.h"
 #include "cpu/descriptor.h"
-#include "cpu/insn_table.h"
 #include "tests/unit/cpu_fixture.h"
 
 namespace jitpc::test {
@@ -77,45 +74,14 @@ struct LongFixture : CpuFixture {
     void fault_gates() {
         for (unsigned v : {6u, 10u, 11u, 12u, 13u, 14u}) gate(v, HANDLER + v, 0);
     }
-    // Runs one instruction of 64-bit code (decoded here, as the decoder will once it takes
-    // 64-bit mode) the way the interpreter does: a fault is delivered, otherwise RIP moves on.
+    // Runs one instruction of 64-bit code, decoded by the CPU's decoder, the way the interpreter
+    // does: a fault is delivered, otherwise RIP moves on. (The bytes need not be in memory.)
     void step64(std::initializer_list<uint8_t> bytes) {
         using namespace cpu;
         const std::vector<uint8_t> b(bytes);
-        ZydisDecoder dec;
-        init_decoder(dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-        ZydisDecodedInstruction zi{};
-        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-        REQUIRE(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b.data(), b.size(), &zi, ops)));
-        Insn i{};
-        i.base = i.index = NO_REG;
-        i.len = zi.length;
-        i.mnemonic = uint16_t(zi.mnemonic);
-        i.osize = uint8_t(zi.operand_width / 8);
-        // Cpu::ea computes 32-bit addresses until 64-bit addressing lands; the operands of
-        // these tests lie below 4 GiB.
-        i.asize = 4;
-        i.seg = DS;
-        // The operand forms these tests use: an immediate, general registers, [base + disp].
-        for (unsigned n = 0, regs = 0; n < zi.operand_count_visible; ++n) {
-            const ZydisDecodedOperand& op = ops[n];
-            if (op.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) i.imm = uint32_t(op.imm.value.u), i.flags |= IF_IMM;
-            if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-                const uint8_t r = uint8_t(ZydisRegisterGetId(op.reg.value));
-                if (regs++ == 0) i.r0 = r, i.flags |= IF_R0;
-                else i.r1 = r, i.flags |= IF_R1;
-            }
-            if (op.type == ZYDIS_OPERAND_TYPE_MEMORY) {
-                i.flags |= IF_MEM;
-                i.base = uint8_t(ZydisRegisterGetId(op.mem.base));
-                i.disp = uint32_t(op.mem.disp.value);
-            }
-        }
-        const DecodeCtx ctx{zi, ops, zi.operand_count_visible, CpuMode::Long64};
-        const Binder bind = InsnTable::get()[zi.mnemonic].bind;
-        REQUIRE(bool(bind));
-        i.fn = bind(ctx, i);
-        REQUIRE(bool(i.fn));
+        Insn i;
+        REQUIRE(Decoder(cpu.model).decode(b.data(), b.size(), CpuMode::Long64, i) == Decoder::Status::Ok);
+        REQUIRE(i.len == b.size());
         cpu.next_rip = cpu.rip + i.len;
         try {
             i.fn(cpu, i);

@@ -12,6 +12,7 @@ using namespace jitpc::test::lm;
 namespace {
 
 constexpr uint32_t STAR = 0xC0000081, LSTAR = 0xC0000082, CSTAR = 0xC0000083, FMASK = 0xC0000084,
+                   FS_BASE = 0xC0000100, GS_BASE = 0xC0000101, KERNEL_GS_BASE = 0xC0000102,
                    TSC_AUX = 0xC0000103;
 
 // WRMSR of EDX:EAX = v to `msr` in flat 32-bit protected mode; true when it did not fault.
@@ -37,7 +38,7 @@ TEST_CASE("the long-mode MSRs keep what WRMSR wrote; bad values #GP(0) and chang
     SystemFixture f(models::max);
     CHECK(wrmsr(f, STAR, 0x0023001000000000));
     CHECK(rdmsr(f, STAR) == 0x0023001000000000);
-    for (uint32_t msr : {LSTAR, CSTAR}) {
+    for (uint32_t msr : {LSTAR, CSTAR, KERNEL_GS_BASE, FS_BASE, GS_BASE}) {
         CAPTURE(msr);
         CHECK(wrmsr(f, msr, 0xFFFF800000001000));
         CHECK(rdmsr(f, msr) == 0xFFFF800000001000);
@@ -54,9 +55,21 @@ TEST_CASE("the long-mode MSRs keep what WRMSR wrote; bad values #GP(0) and chang
     }
 }
 
+TEST_CASE("FS_BASE and GS_BASE are the segment registers' bases") {
+    SystemFixture f(models::max);
+    CHECK(wrmsr(f, GS_BASE, 0x123000));
+    CHECK(f.cpu.seg[GS].base == 0x123000);
+    CHECK(wrmsr(f, FS_BASE, 0x5000));
+    f.load({0x8E, 0xE0, 0xF4});  // mov fs, eax; hlt: a segment load writes the base
+    f.reg(EAX) = 0x10;
+    f.run(2);
+    CHECK(f.cpu.seg[FS].base == 0);
+    CHECK(rdmsr(f, FS_BASE) == 0);
+}
+
 TEST_CASE("the long-mode MSRs are the max model's only") {
     SystemFixture f(models::pentium2);
-    for (uint32_t msr : {STAR, LSTAR, CSTAR, FMASK, TSC_AUX}) {
+    for (uint32_t msr : {STAR, LSTAR, CSTAR, FMASK, FS_BASE, GS_BASE, KERNEL_GS_BASE, TSC_AUX}) {
         CAPTURE(msr);
         CHECK_FALSE(wrmsr(f, msr, 0));
     }
@@ -344,9 +357,7 @@ TEST_CASE_FIXTURE(LongFixture, "a 64-bit call gate: CALL to ring 0 pushes SS:RSP
     CHECK(rd64(RSP0 - 24) == UCODE64);
     CHECK(rd64(RSP0 - 32) == USER + 3);
 
-    // RETFQ to ring 3 pops CS:RIP and RSP:SS. (Through SS 0x10: until 64-bit mode's stack
-    // accesses ignore SS, a null SS would refuse them.)
-    load(KDATA, SS);
+    // RETFQ to ring 3 pops CS:RIP and RSP:SS from the stack of the null SS.
     step64({0x48, 0xCB});
     CHECK(cpu.rip == USER + 3);
     CHECK(cpu.cpl == 3);
