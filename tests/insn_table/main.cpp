@@ -133,8 +133,10 @@ std::string flag_letters(uint32_t mask) {
 std::string features(const cpu::InsnInfo& e) {
     std::string s;
     for (unsigned f = 0; f < unsigned(cpu::Feature::COUNT); ++f)
-        if (e.features.has(cpu::Feature(f)))
-            s += (s.empty() ? "" : " ") + std::string(cpu::feature_info(cpu::Feature(f)).name);
+        if (e.features.has(cpu::Feature(f))) {
+            if (!s.empty()) s += ' ';
+            s += cpu::feature_info(cpu::Feature(f)).name;
+        }
     if (e.features_vary) s += " (some forms)";
     return s;
 }

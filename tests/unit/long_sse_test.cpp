@@ -153,7 +153,7 @@ TEST_CASE_FIXTURE(Sse64, "FXSAVE64 stores 64-bit FIP and FDP and XMM0-15; FXRSTO
     cpu.fpu.fdp = 0x0000FEDCBA987654;
     cpu.fpu.fcs = 0x33;
     cpu.fpu.fds = 0x2B;
-    for (unsigned r = 0; r < 16; ++r) xmm(r) = Xmm{{0x0101010101010101 * r, ~uint64_t(r)}};
+    for (unsigned r = 0; r < 16; ++r) xmm(r) = Xmm{{0x0101010101010101ull * r, ~uint64_t(r)}};
     reg(EBX) = DATA;
     step64({0x48, 0x0F, 0xAE, 0x03});  // fxsave64 [rbx]
     CHECK(rd64(DATA + 8) == 0x0000123456789ABC);
