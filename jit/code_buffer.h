@@ -21,6 +21,10 @@ public:
     // Keeps what is allocated so far (the engine's fixed stubs) across reset().
     void reserve_prefix() { reserved_ = used_; }
 
+    // The executable view's start and the prefix reserve_prefix() kept (the fixed stubs).
+    const uint8_t* start() const { return rx_; }
+    size_t prefix_bytes() const { return reserved_; }
+
     // The writable view of an executable address.
     uint8_t* writable(const uint8_t* rx) const { return rw_ + (rx - rx_); }
 

@@ -102,6 +102,7 @@ public:
     Translator(Engine& e, cpu::Block& b, unsigned variant);
     // Host code for the block, or nullptr when the code buffer is full.
     uint8_t* translate();
+    size_t code_size() const { return code_.codeSize(); }
 
     // ---- for emitters -------------------------------------------------------------------
     asmjit::x86::Assembler a;
