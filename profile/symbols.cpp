@@ -109,11 +109,15 @@ Symbols Symbols::from_map(const std::string& path, const std::vector<uint8_t>& f
     size_t line_no = 0;
     for (size_t at = 0; at < file.size();) {
         const auto eol = std::find(file.begin() + at, file.end(), '\n');
-        const std::string line(file.begin() + at, eol);
+        std::string line(file.begin() + at, eol);
         at = size_t(eol - file.begin()) + 1;
         ++line_no;
         if (line.empty()) continue;
-        // ADDRESS TYPE NAME: hexadecimal digits, one type letter, a name without spaces.
+        // ADDRESS TYPE NAME: hexadecimal digits, one type letter, a name without spaces; in
+        // /proc/kallsyms a module's symbols add a tab and "[module]", kept in the name.
+        if (const size_t tab = line.find('\t'); tab != std::string::npos && line.size() > tab + 2 &&
+                                                 line[tab + 1] == '[' && line.back() == ']')
+            line[tab] = ' ';
         const size_t sp1 = line.find(' ');
         const size_t sp2 = sp1 == std::string::npos ? sp1 : line.find(' ', sp1 + 1);
         auto bad = [&] {
@@ -122,7 +126,7 @@ Symbols Symbols::from_map(const std::string& path, const std::vector<uint8_t>& f
         };
         if (sp1 == 0 || sp1 > 16 || sp2 != sp1 + 2 || sp2 + 1 >= line.size() ||
             line.find_first_not_of("0123456789abcdefABCDEF") != sp1 ||
-            line.find_first_of(" \t\r", sp2 + 1) != std::string::npos)
+            line.find_first_of(" \t\r", sp2 + 1) < line.find(" [", sp2 + 1))
             throw bad();
         const char type = line[sp1 + 1];
         // Text and data symbols; absolute values and the rest are no guest addresses to name.
