@@ -25,8 +25,10 @@ public:
     const uint8_t* start() const { return rx_; }
     size_t prefix_bytes() const { return reserved_; }
 
-    // The writable view of an executable address.
+    // The writable view of an executable address, and its distance from it (generated code
+    // that patches itself adds it).
     uint8_t* writable(const uint8_t* rx) const { return rw_ + (rx - rx_); }
+    int64_t writable_offset() const { return rw_ - rx_; }
 
 private:
     uint8_t* rx_ = nullptr;
