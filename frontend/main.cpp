@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "frontend/keyboard_input.h"
 #include "frontend/options.h"
+#include "frontend/prof.h"
 #include "frontend/stdin_input.h"
 #include "frontend/terminal_display.h"
 #include "machine/machine.h"
@@ -28,14 +30,50 @@ struct OpenFiles {
         files.push_back(f);
         return f;
     }
+    // -perfmap's /tmp/perf-PID.map, made afresh: an old file or a symlink in its place is
+    // removed first and the file created exclusively, so nothing else is written through it.
+    std::FILE* open_perf_map() {
+        const std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+        unlink(path.c_str());
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        std::FILE* f = fd < 0 ? nullptr : fdopen(fd, "w");
+        if (!f) {
+            if (fd >= 0) close(fd);
+            throw std::runtime_error("-perfmap: cannot create '" + path + "'");
+        }
+        files.push_back(f);
+        return f;
+    }
     ~OpenFiles() {
         for (std::FILE* f : files) std::fclose(f);
     }
 };
 
+// `jitpc NAME ARGS...`: tools that work on files instead of running a machine.
+struct Subcommand {
+    const char* name;
+    int (*run)(int argc, char** argv);  // argv[0] is the name
+};
+constexpr Subcommand SUBCOMMANDS[] = {
+    {"prof", frontend::prof_main},
+};
+
+int run_subcommand(const Subcommand& s, int argc, char** argv) {
+    try {
+        return s.run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "jitpc: %s\n", e.what());
+        return machine::EXIT_HOST_ERROR;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1)
+        for (const Subcommand& s : SUBCOMMANDS)
+            if (std::string(argv[1]) == s.name) return run_subcommand(s, argc - 1, argv + 1);
     OpenFiles opened;
     std::unique_ptr<machine::SerialInput> input;
     std::unique_ptr<frontend::TerminalDisplay> display;
@@ -70,6 +108,8 @@ int main(int argc, char** argv) {
         std::FILE* log = o.log_file.empty() ? stderr : opened.open(o.log_file, "w", "-D");
         logging::configure(o.log_items, log);
         if (o.log_items & logging::TRACE) o.machine.trace = log;
+        if (!o.profile_file.empty()) o.machine.profile = opened.open(o.profile_file, "wb", "-profile");
+        if (o.perf_map) o.machine.perf_map = opened.open_perf_map();
         if (!o.hang_dump_file.empty())
             o.machine.hang_dump = o.hang_dump_file == "-" ? stderr : opened.open(o.hang_dump_file, "w", "-dump-on-hang");
         // Host keys go to the PS/2 keyboard under the display, else to COM1 when it is on stdio

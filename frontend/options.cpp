@@ -298,13 +298,19 @@ const char* usage() {
            "  -jit-cache SIZE       (developer) JIT translation cache size, 64K to 1G\n"
            "  -jit-threshold N      (developer) runs of a block in the interpreter before it is\n"
            "                        translated (default 16; 0 translates every block at once)\n"
+           "  -profile FILE         sample the guest every -profile-interval retired\n"
+           "                        instructions (address, CPL, mode) into FILE; read it with\n"
+           "                        'jitpc prof FILE [--symbols System.map|ELF] [--top N]'\n"
+           "  -profile-interval N   retired instructions between samples (default 10000)\n"
+           "  -perfmap              write /tmp/perf-PID.map naming translated blocks by guest\n"
+           "                        address, for the host's perf (as QEMU's -perfmap)\n"
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
 
 Options parse_options(int argc, char** argv) {
     Options o;
-    bool threshold_given = false;
+    bool threshold_given = false, interval_given = false;
     auto need = [&](int& i) -> std::string {
         if (i + 1 >= argc) throw std::runtime_error(std::string(argv[i]) + " needs an argument");
         return argv[++i];
@@ -375,7 +381,16 @@ Options parse_options(int argc, char** argv) {
             const std::optional<uint64_t> n = parse_uint(v);
             if (!n || !*n) throw std::runtime_error("-max-insns: '" + v + "' is not a positive number below 2^64");
             o.machine.max_instructions = *n;
-        } else if (a == "-stats") o.stats = true;
+        } else if (a == "-profile") o.profile_file = need(i);
+        else if (a == "-profile-interval") {
+            const std::string v = need(i);
+            const std::optional<uint64_t> n = parse_uint(v);
+            if (!n || !*n || *n > (uint64_t(1) << 40))
+                throw std::runtime_error("-profile-interval: '" + v + "' is not a number from 1 to 2^40");
+            o.machine.profile_interval = *n;
+            interval_given = true;
+        } else if (a == "-perfmap") o.perf_map = true;
+        else if (a == "-stats") o.stats = true;
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }
@@ -387,6 +402,10 @@ Options parse_options(int argc, char** argv) {
                                  std::string(model.name) + " cannot address it");
     if (threshold_given && !o.machine.jit)
         throw std::runtime_error("-jit-threshold says when the JIT translates: it does not go with -engine interp");
+    if (interval_given && o.profile_file.empty())
+        throw std::runtime_error("-profile-interval spaces the samples of -profile: it does not go without it");
+    if (o.perf_map && !o.machine.jit)
+        throw std::runtime_error("-perfmap names the JIT's translations: it does not go with -engine interp");
     if (o.machine.jit_cache_bytes && !o.machine.jit) throw std::runtime_error("-jit-cache sizes the JIT's cache: it does not go with -engine interp");
     if ((!o.machine.append.empty() || !o.machine.initrd_path.empty()) && o.machine.kernel_path.empty())
         throw std::runtime_error("-append and -initrd need -kernel");

@@ -21,8 +21,14 @@ public:
     // Keeps what is allocated so far (the engine's fixed stubs) across reset().
     void reserve_prefix() { reserved_ = used_; }
 
-    // The writable view of an executable address.
+    // The executable view's start and the prefix reserve_prefix() kept (the fixed stubs).
+    const uint8_t* start() const { return rx_; }
+    size_t prefix_bytes() const { return reserved_; }
+
+    // The writable view of an executable address, and its distance from it (generated code
+    // that patches itself adds it).
     uint8_t* writable(const uint8_t* rx) const { return rw_ + (rx - rx_); }
+    int64_t writable_offset() const { return rw_ - rx_; }
 
 private:
     uint8_t* rx_ = nullptr;

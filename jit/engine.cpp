@@ -2,6 +2,7 @@
 
 #include <asmjit/x86.h>
 
+#include <cinttypes>
 #include <cstddef>
 #include <cstring>
 #include <stdexcept>
@@ -176,11 +177,20 @@ uint8_t* Engine::translate(cpu::Block& b, unsigned v) {
         if (uint8_t* code = tr.translate()) {
             static_cast<Translation*>(b.native)->code[v] = code;
             ++blocks_translated;
+            if (perf_map_)  // translated code is 32-bit and CS flat: EIP is the linear address
+                std::fprintf(perf_map_, "%" PRIxPTR " %zx guest-0x%08" PRIx32 "\n", reinterpret_cast<uintptr_t>(code),
+                             tr.code_size(), uint32_t(cpu.rip));
             return code;
         }
         flush();  // full: start over with an empty cache
     }
     return nullptr;
+}
+
+void Engine::write_perf_map(std::FILE* out) {
+    perf_map_ = out;
+    std::fprintf(out, "%" PRIxPTR " %zx jitpc-jit-stubs\n", reinterpret_cast<uintptr_t>(buf_.start()),
+                 buf_.prefix_bytes());
 }
 
 uint8_t* Engine::thunk(const void* helper) const {

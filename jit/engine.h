@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -71,6 +72,11 @@ public:
     // checking the count limit, so events wait for the next return to the dispatcher.
     bool exact = true;
 
+    // -perfmap: from now on, every translation gets a line of the Linux perf map format
+    // ("START SIZE NAME", hexadecimal) in `out`, named by the guest address it was made for, so
+    // that `perf report` names guest code; the fixed stubs get one line now.
+    void write_perf_map(std::FILE* out);
+
     // Figures for -stats.
     uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;
     // Host code bytes emitted and guest instructions translated: the code size per instruction.
@@ -103,6 +109,7 @@ private:
     void link(ChainSite* site, cpu::Block& to, uint8_t* target);
 
     CodeBuffer buf_;
+    std::FILE* perf_map_ = nullptr;
     // enter(cpu, code) → the ChainSite to link next, or null.
     using EnterFn = ChainSite* (*)(cpu::CpuState*, const uint8_t*);
     EnterFn enter_ = nullptr;

@@ -522,7 +522,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     // path's bookkeeping stays true) and the flags stored there first; kept flags go back to
     // the host as they were.
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
-    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep, recompute, rc] {
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep, recompute, rc, k = k_] {
         a.bind(slow);
         fl_ = flags;
         if (recompute) emit_recompute(rc);
@@ -548,6 +548,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
             a.bt(x::rax, 32);
             a.jc(bail_);
         }
+        arm_stop_point(k);
         if (eip_delta) a.sub(x::dword_ptr(CPU, EIP), eip_delta);
         count_by(a, -count_delta);
         if (keep) {
@@ -826,6 +827,25 @@ void Translator::find_dead_flags() {
     live_in_ = live;
 }
 
+// On a slow path of instruction k, after its helper returned: when that asked for an exit, the
+// instruction's stop point becomes a jump to its stub. Clobbers rcx, rdx, rsi and the host's
+// flags (the slow path has stored the guest's).
+void Translator::arm_stop_point(unsigned k) {
+    const StopPoint& sp = stops_[k];
+    if (!sp.placed) return;
+    asmjit::Label go_on = a.newLabel();
+    a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
+    a.je(go_on);
+    a.lea(x::rcx, x::ptr(sp.nop));
+    a.lea(x::rdx, x::ptr(sp.stub));
+    a.sub(x::edx, x::ecx);
+    a.sub(x::edx, 5);  // jmp rel32 from the NOP's end
+    a.mov(x::rsi, e_.buf_.writable_offset());
+    a.mov(x::dword_ptr(x::rcx, x::rsi, 0, 1), x::edx);
+    a.mov(x::byte_ptr(x::rcx, x::rsi), 0xE9);
+    a.bind(go_on);
+}
+
 void Translator::emit_instruction(unsigned k) {
     k_ = k;
     insn_ = &b_.insns[k];
@@ -843,23 +863,22 @@ void Translator::emit_instruction(unsigned k) {
 
 // After an instruction whose access went through a helper that may have requested an exit (a
 // store that changed decoded code, a device register): the block stops here, right after it,
-// as the interpreter's does. An instruction that
-// ends the block stops at the successor's prologue instead, which is the same boundary.
+// as the interpreter's does. An instruction that ends the block stops at the successor's
+// prologue instead, which is the same boundary. The main path pays only a NOP: the helper's
+// slow path, which alone can see a request, turns it into a jump to the stop (arm_stop_point).
 void Translator::stop_point() {
-    asmjit::Label stop = a.newLabel();
-    if (fl_.in_host) {  // tested without touching the host's flags, which hold the guest's
-        asmjit::Label go_on = a.newLabel();
-        a.movzx(x::ecx, x::byte_ptr(CPU, EXIT_REQUEST));
-        a.jecxz(x::ecx, go_on);
-        a.jmp(stop);
-        a.bind(go_on);
-    } else {
-        a.cmp(x::byte_ptr(CPU, EXIT_REQUEST), 0);
-        a.jne(stop);
-    }
-    cold_.push_back([this, stop, flags = fl_, off = synced_off_, count = synced_count_,
+    StopPoint& sp = stops_[k_];
+    sp.placed = true;
+    a.bind(sp.nop);
+    a.db(0x0F), a.db(0x1F), a.db(0x44), a.db(0x00), a.db(0x00);  // nop dword [rax+rax*1+0]
+    cold_.push_back([this, stub = sp.stub, nop = sp.nop, flags = fl_, off = synced_off_, count = synced_count_,
                      next_off = off_ + insn_->len, next = k_ + 1] {
-        a.bind(stop);
+        a.bind(stub);
+        // The NOP back (the host's flags, which may hold the guest's, untouched), for the next run.
+        a.lea(x::rcx, x::ptr(nop));
+        a.mov(x::rdx, e_.buf_.writable_offset());
+        a.mov(x::dword_ptr(x::rcx, x::rdx), 0x00441F0F);
+        a.mov(x::byte_ptr(x::rcx, x::rdx, 0, 4), 0x00);
         fl_ = flags;
         materialize_flags();
         synced_off_ = off, synced_count_ = count, off_ = next_off, k_ = next;
@@ -891,6 +910,8 @@ uint8_t* Translator::translate() {
     }
     // A requested exit is not checked here: every helper that can raise one either stops the
     // block or lowers icount_limit (helpers.cpp), which the check above sees.
+    stops_.resize(count);
+    for (StopPoint& sp : stops_) sp = {a.newLabel(), a.newLabel(), false};
     body_ = a.newLabel();
     a.bind(body_);
     find_dead_flags();

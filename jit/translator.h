@@ -102,6 +102,7 @@ public:
     Translator(Engine& e, cpu::Block& b, unsigned variant);
     // Host code for the block, or nullptr when the code buffer is full.
     uint8_t* translate();
+    size_t code_size() const { return code_.codeSize(); }
 
     // ---- for emitters -------------------------------------------------------------------
     asmjit::x86::Assembler a;
@@ -261,7 +262,18 @@ private:
     unsigned memory_operands() const;
     unsigned accesses_ = 0;  // memory() calls so far for this instruction
     bool ended_ = false;
-    bool may_request_exit_ = false;  // the current instruction accesses memory through a helper
+    // The current instruction accesses memory through a helper, which may request an exit:
+    // the block then stops after it (stop_point).
+    bool may_request_exit_ = false;
+    // Per instruction: its stop point, a 5-byte NOP that a slow path whose helper requested an
+    // exit patches into a jump to `stub`, which puts the NOP back and leaves. `placed`: the
+    // NOP is there (an instruction that ends its block needs none).
+    struct StopPoint {
+        asmjit::Label nop, stub;
+        bool placed = false;
+    };
+    std::vector<StopPoint> stops_;
+    void arm_stop_point(unsigned k);
     std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
     uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
     asmjit::Label body_;                    // the first instruction, after the entry check

@@ -96,6 +96,11 @@ Machine::Machine(const Config& cfg)
         jit->exact = !cfg.jit_inexact;
         interp.native = jit.get();
         interp.hot_runs = cfg.jit_threshold;
+        if (cfg.perf_map) jit->write_perf_map(cfg.perf_map);
+    }
+    if (cfg.profile) {
+        profile_ = std::make_unique<profile::Writer>(cfg.profile, cfg.profile_interval);
+        next_sample_ = cfg.profile_interval;
     }
     if (lapic.present()) {
         mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
@@ -399,9 +404,25 @@ void Machine::attach_trace(std::FILE* out) {
 }
 
 int Machine::run() {
+    const int status = run_loop();
+    if (profile_) profile_->finish();
+    return status;
+}
+
+int Machine::run_loop() {
     const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : devices::Clock::NEVER;
     for (;;) {
         if (cfg_.realtime) pacer_.wait_for(cpu.icount);
+        // A profile sample falls at every interval of retired instructions (idle ticks are
+        // none): the engine stops exactly there, as for a timer, which no guest can tell.
+        uint64_t sample_at = devices::Clock::NEVER;
+        if (profile_) {
+            if (cpu.icount - idle_ticks >= next_sample_) {
+                profile_->add({cpu.code_linear(), cpu.cpl, uint8_t(cpu.mode())});
+                next_sample_ += cfg_.profile_interval;
+            }
+            sample_at = next_sample_ + idle_ticks;
+        }
         // Events due now are delivered before the next instruction.
         clock.fire_due(cpu.icount);
         if (cpu.icount >= budget) {
@@ -410,7 +431,7 @@ int Machine::run() {
             dump_hang("instruction limit reached", cfg_.hang_dump);
             return EXIT_INSN_LIMIT;
         }
-        const cpu::StopReason r = interp.run(std::min(clock.next_due(), budget));
+        const cpu::StopReason r = interp.run(std::min({clock.next_due(), budget, sample_at}));
         if (run_control.exit_requested) {
             if (cfg_.dump_at_exit) dump_hang("the guest ended the run", cfg_.hang_dump);
             return run_control.exit_status;

@@ -40,6 +40,7 @@
 #include "machine/serial_input.h"
 #include "bios/bios.h"
 #include "memory/physmem.h"
+#include "profile/format.h"
 #include "storage/disk_image.h"
 
 namespace jitpc::machine {
@@ -83,6 +84,9 @@ struct Config {
     bool dump_at_exit = false;  // -dump-on-exit: the guest's own end (0xF4, power-off) dumps too
     std::vector<MemRange> dump_ranges;  // -dump-mem: extra ranges in that dump
     bool realtime = false;  // -realtime: idle time passes at host speed (not reproducible)
+    std::FILE* profile = nullptr;    // -profile: where guest samples are written, or nowhere
+    uint64_t profile_interval = 10000;  // -profile-interval: retired instructions between samples
+    std::FILE* perf_map = nullptr;   // -perfmap: the perf map of translated blocks, or none
 };
 
 // Exit statuses, shared with the front end and documented in the README.
@@ -147,6 +151,8 @@ private:
     void dump_hang(const char* why, std::FILE* out);
     void end_display();
     bool input_can_wake() const;
+    int run_loop();
+
 
     Config cfg_;
     devices::DebugConsole debugcon_;
@@ -162,6 +168,9 @@ private:
     EventWatch event_watch_;
     IdleWatch idle_watch_;
     cpu::BlockHistory history_;  // recorded only with -dump-on-hang
+    // -profile: the samples, and the retired-instruction count of the next.
+    std::unique_ptr<profile::Writer> profile_;
+    uint64_t next_sample_ = 0;
     // ISA IRQ 0 and 8 have two sources each: the PIT's OUT0 and the RTC's IRQ, or in HPET
     // legacy replacement mode the HPET's timers 0 and 1.
     struct LegacyIrq {
