@@ -1,7 +1,7 @@
-#include "tests/difftest/gen.h"
+#include "difftest/gen.h"
 
 #include "cpu/sse_approx.h"
-#include "tests/difftest/sse_ops.h"
+#include "difftest/sse_ops.h"
 
 #include <algorithm>
 #include <array>
@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 namespace jitpc::difftest {
@@ -1025,14 +1026,15 @@ std::set<std::string> expand_ops(const std::string& list) {
             out.insert(g->second.begin(), g->second.end());
         } else {
             for (auto& ch : name) ch = char(std::toupper(ch));
-            if (!all.count(name)) {
-                std::fprintf(stderr, "difftest: unknown op or group '%s'\n", name.c_str());
-                std::exit(2);
-            }
+            if (!all.count(name)) throw std::runtime_error("unknown op or group '" + name + "'");
             out.insert(name);
         }
     }
     return out;
+}
+
+bool usable_in(const std::set<std::string>& ops, Mode m) {
+    return std::any_of(ops.begin(), ops.end(), [&](const std::string& op) { return usable(op, m); });
 }
 
 State Generator::random_state(Mode mode) {
@@ -1085,7 +1087,7 @@ Case Generator::next(unsigned max_insns) {
     Case c;
     const std::vector<std::string> ops(ops_.begin(), ops_.end());
     do c.mode = Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
-    while (std::none_of(ops.begin(), ops.end(), [&](const std::string& op) { return usable(op, c.mode); }));
+    while (!(modes_ >> unsigned(c.mode) & 1) || !usable_in(ops_, c.mode));
     c.in = random_state(c.mode);
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
     uint32_t undefined = 0;
