@@ -1,5 +1,6 @@
 // jitpc: the command-line front end.
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
 #include <exception>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "conform/conform.h"
 #include "frontend/keyboard_input.h"
 #include "frontend/options.h"
 #include "frontend/stdin_input.h"
@@ -33,9 +35,20 @@ struct OpenFiles {
     }
 };
 
+// `jitpc NAME ARGS...` runs the subcommand NAME instead of a machine (its argv[0] is NAME).
+struct Subcommand {
+    const char* name;
+    int (*main)(int argc, char** argv);
+};
+constexpr Subcommand kSubcommands[] = {
+    {"conform", conform::main},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    for (const Subcommand& s : kSubcommands)
+        if (argc > 1 && std::strcmp(argv[1], s.name) == 0) return s.main(argc - 1, argv + 1);
     OpenFiles opened;
     std::unique_ptr<machine::SerialInput> input;
     std::unique_ptr<frontend::TerminalDisplay> display;
