@@ -1,0 +1,28 @@
+// One case in the single-step JSON layout (SingleStepTests' form: a name, the instruction bytes,
+// an initial and a final state of registers and memory bytes) as `conform export` writes it and
+// `conform singlestep` reads it. The states are those of the differential oracle's environment:
+// protected mode at CPL 3, the oracle's segments (docs/CONFORM.md, "Single-step corpora").
+#pragma once
+
+#include <string>
+
+#include "conform/json.h"
+#include "difftest/case.h"
+
+namespace jitpc::conform {
+
+struct StepCase {
+    std::string name;
+    std::vector<uint8_t> bytes;
+    difftest::Mode mode = difftest::Mode::Flat32;
+    difftest::State in;
+    difftest::Result expected;   // the final state (registers the case leaves unchanged: as in)
+    uint32_t flags_mask = 0;     // the EFLAGS bits the final state defines
+    bool sse = false, x87 = false;  // whether the XMM/MXCSR and the x87/MMX state are part of it
+};
+
+json::Value to_json(const StepCase& c, uint64_t idx);
+// Throws std::runtime_error naming what is missing or malformed.
+StepCase step_case_from_json(const json::Value& v);
+
+}  // namespace jitpc::conform
