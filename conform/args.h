@@ -23,6 +23,7 @@ public:
     // An unsigned decimal or 0x-hex number in [min, max], or nullopt when absent.
     std::optional<uint64_t> take_number(const std::string& name, uint64_t min = 0, uint64_t max = UINT64_MAX);
     bool flag(const std::string& name);
+    bool has(const std::string& name) const { return values_.count(name) != 0; }
     // Throws for any option nobody took.
     void check() const;
 

@@ -10,6 +10,8 @@
 #include "conform/args.h"
 #include "conform/campaign.h"
 #include "conform/diff.h"
+#include "conform/export.h"
+#include "conform/singlestep.h"
 
 namespace jitpc::conform {
 namespace {
@@ -24,6 +26,12 @@ constexpr const char* kUsage =
     "      --reference interp, with the interpreter. --ops: comma-separated groups or mnemonics,\n"
     "      each an instruction class of the report (default all: every group the model runs).\n"
     "      Defaults: both modes, 10000 cases, seed 1.\n"
+    "  jitpc conform export --mode 16|32 --cases N --seed S [--ops GROUPS] [--cpu MODEL] OUT_DIR\n"
+    "      the diff campaign's cases, one instruction each, with the host CPU's results, as a\n"
+    "      single-step JSON corpus: one file per instruction in OUT_DIR\n"
+    "  jitpc conform singlestep FILE_OR_DIR [--cpu MODEL] [--engine interp|jit]\n"
+    "      runs a single-step JSON corpus (.json or .json.gz files) case by case on jitpc and\n"
+    "      lists the differences from each case's final state\n"
     "  jitpc conform merge SHARD.json... [--json FILE] [--junit FILE] [--html FILE]\n"
     "      one report from the shards' JSON reports, equal to a single run's\n"
     "\n"
@@ -73,6 +81,8 @@ struct Subcommand {
 };
 constexpr Subcommand kCampaigns[] = {
     {"diff", diff_main},
+    {"export", export_main},
+    {"singlestep", singlestep_main},
     {"merge", merge_main},
 };
 

@@ -1,5 +1,6 @@
 #include "conform/json.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace jitpc::conform::json {
@@ -257,6 +258,18 @@ void write_to(std::string& out, const Value& v, unsigned indent) {
     case Value::Type::String: out += quote(v.text); break;
     case Value::Type::Array:
         if (v.items.empty()) { out += "[]"; break; }
+        // Arrays of numbers, strings, booleans and nulls on one line: [address, byte] pairs.
+        if (std::none_of(v.items.begin(), v.items.end(), [](const Value& i) {
+                return i.is(Value::Type::Array) || i.is(Value::Type::Object);
+            })) {
+            out += '[';
+            for (size_t k = 0; k < v.items.size(); ++k) {
+                if (k) out += ", ";
+                write_to(out, v.items[k], indent + 1);
+            }
+            out += ']';
+            break;
+        }
         out += '[';
         for (size_t k = 0; k < v.items.size(); ++k) {
             if (k) out += ',';

@@ -41,7 +41,8 @@ struct Value {
 // Parses a whole document; on error returns nullopt and sets `error` (what and the byte offset).
 std::optional<Value> parse(std::string_view text, std::string& error);
 
-// Two-space indented, members in insertion order: the same Value always gives the same text.
+// Two-space indented, members in insertion order, arrays of scalars on one line: the same
+// Value always gives the same text.
 std::string write(const Value& v);
 // `s` as a JSON string literal, quotes included.
 std::string quote(std::string_view s);

@@ -30,6 +30,9 @@ std::string hex128(const uint64_t* q) {
     return buf;
 }
 
+// "xmm3", "r5": register names with a one-digit index.
+std::string indexed(const char* base, unsigned n) { return std::string(base) + char('0' + n); }
+
 [[noreturn]] void bad(const std::string& what) { throw std::runtime_error(what); }
 
 const Value& need(const Value& o, const char* key, T type) {
@@ -101,14 +104,17 @@ Value to_json(const StepCase& c, uint64_t idx) {
     if (c.sse) {
         initial.members.back().second.set("mxcsr", Value::of(uint64_t(in.mxcsr)));
         Value xmm = Value::object();
-        for (unsigned r = 0; r < 8; ++r) xmm.set("xmm" + std::to_string(r), Value::of(hex128(&in.xmm[2 * r])));
+        for (unsigned r = 0; r < 8; ++r) xmm.set(indexed("xmm", r), Value::of(hex128(&in.xmm[2 * r])));
         initial.set("xmm", xmm);
     }
     Value ram = Value::array();
     const auto pair = [](uint64_t at, uint8_t b) { return Value::array({Value::of(at), Value::of(uint64_t(b))}); };
     for (size_t k = 0; k < c.bytes.size(); ++k) ram.items.push_back(pair(difftest::CODE_START + k, c.bytes[k]));
-    for (unsigned k = 0; k < difftest::PAGE; ++k) ram.items.push_back(pair(difftest::DATA + k, in.data[k]));
-    for (unsigned k = 0; k < difftest::PAGE; ++k) ram.items.push_back(pair(difftest::STACK + k, in.stack[k]));
+    const auto listed = [&](unsigned k) { return c.ram.empty() || c.ram[k]; };
+    for (unsigned k = 0; k < difftest::PAGE; ++k)
+        if (listed(k)) ram.items.push_back(pair(difftest::DATA + k, in.data[k]));
+    for (unsigned k = 0; k < difftest::PAGE; ++k)
+        if (listed(difftest::PAGE + k)) ram.items.push_back(pair(difftest::STACK + k, in.stack[k]));
     initial.set("ram", ram);
 
     const difftest::Result& e = c.expected;
@@ -117,7 +123,7 @@ Value to_json(const StepCase& c, uint64_t idx) {
     if (done) {
         for (unsigned r = 0; r < 8; ++r)
             if (e.out.gpr[r] != in.gpr[r]) fregs.set(difftest::kRegs[r], Value::of(uint64_t(e.out.gpr[r])));
-        fregs.set("eip", Value::of(uint64_t(eip_of(c.mode) + c.bytes.size())));
+        fregs.set("eip", Value::of(uint64_t(end_eip(c))));
         if (e.out.eflags != in.eflags) fregs.set("eflags", Value::of(uint64_t(e.out.eflags)));
     }
     if (c.sse && e.out.mxcsr != in.mxcsr) fregs.set("mxcsr", Value::of(uint64_t(e.out.mxcsr)));
@@ -129,14 +135,14 @@ Value to_json(const StepCase& c, uint64_t idx) {
         Value xmm = Value::object();
         for (unsigned r = 0; r < 8; ++r)
             if (e.out.xmm[2 * r] != in.xmm[2 * r] || e.out.xmm[2 * r + 1] != in.xmm[2 * r + 1])
-                xmm.set("xmm" + std::to_string(r), Value::of(hex128(&e.out.xmm[2 * r])));
+                xmm.set(indexed("xmm", r), Value::of(hex128(&e.out.xmm[2 * r])));
         final_state.set("xmm", xmm);
     }
     if (c.x87) {
         Value st = Value::object();
         for (unsigned p = 0; p < 8; ++p) {
             const uint64_t q[2] = {e.out.mant[p], e.out.exp[p]};
-            st.set("r" + std::to_string(p), Value::of(hex128(q)));
+            st.set(indexed("r", p), Value::of(hex128(q)));
         }
         final_state.set("x87", st);
     }
@@ -159,6 +165,8 @@ Value to_json(const StepCase& c, uint64_t idx) {
         .set("idx", Value::of(idx));
 }
 
+uint32_t end_eip(const StepCase& c) { return eip_of(c.mode) + uint32_t(c.bytes.size()); }
+
 StepCase step_case_from_json(const Value& v) {
     if (!v.is(T::Object)) bad("the case is not an object");
     StepCase c;
@@ -179,7 +187,7 @@ StepCase step_case_from_json(const Value& v) {
     if (const Value* m = regs.find("mxcsr")) c.in.mxcsr = uint32_t(u64(*m, "mxcsr", UINT32_MAX)), c.sse = true;
     if (const Value* x = initial.find("xmm")) {
         if (!x->is(T::Object)) bad("'xmm' is not an object");
-        for (unsigned r = 0; r < 8; ++r) read_hex128(*x, ("xmm" + std::to_string(r)).c_str(), &c.in.xmm[2 * r]);
+        for (unsigned r = 0; r < 8; ++r) read_hex128(*x, (indexed("xmm", r)).c_str(), &c.in.xmm[2 * r]);
         c.sse = true;
     }
     read_ram(need(initial, "ram", T::Array), c.in);
@@ -194,6 +202,7 @@ StepCase step_case_from_json(const Value& v) {
     }
     const Value& fregs = need(fin, "regs", T::Object);
     read_gprs(fregs, c.expected.out, false);
+    if (const Value* e = fregs.find("eip")) c.final_eip = uint32_t(u64(*e, "eip", UINT32_MAX));
     if (const Value* m = fregs.find("mxcsr")) c.expected.out.mxcsr = uint32_t(u64(*m, "mxcsr", UINT32_MAX));
     if (const Value* x = fin.find("xmm")) {
         if (!x->is(T::Object)) bad("final 'xmm' is not an object");
@@ -212,7 +221,7 @@ StepCase step_case_from_json(const Value& v) {
         c.expected.out.tags = uint16_t(u64(need(fregs, "ftags", T::Number), "ftags", 0xFF));
         for (unsigned p = 0; p < 8; ++p) {
             uint64_t q[2];
-            read_hex128(*st, ("r" + std::to_string(p)).c_str(), q);
+            read_hex128(*st, (indexed("r", p)).c_str(), q);
             c.expected.out.mant[p] = q[0];
             c.expected.out.exp[p] = uint16_t(q[1]);
         }

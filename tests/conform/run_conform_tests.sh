@@ -83,6 +83,38 @@ expect 0 "--jobs 2" "$jitpc" conform $small --jobs 2 --json "$dir/jobs.json" --j
 same "$dir/small.json" "$dir/jobs.json" "--jobs 2 JSON"
 same "$dir/small.xml" "$dir/jobs.xml" "--jobs 2 JUnit"
 
+# export and singlestep: a corpus exported (one instruction per case, the host's results) runs
+# clean, also gzipped; a changed final value, a malformed case, a cut file and a file that is
+# not JSON are each reported (status 4) while every other case still runs.
+expect 0 "export" "$jitpc" conform export --mode 32 --cases 300 --seed 9 --cpu max "$dir/corpus"
+ls "$dir"/corpus/*.json > /dev/null 2>&1 && ok || bad "export wrote no .json file"
+expect 0 "export 16-bit" "$jitpc" conform export --mode 16 --cases 100 --seed 9 "$dir/corpus16"
+expect 0 "singlestep of the exported corpus" "$jitpc" conform singlestep "$dir/corpus" --cpu max --json "$dir/ss.json"
+grep -q 'jitpc conform singlestep: 300 cases, 300 passed, 0 failed' "$dir/out" && ok || bad "singlestep summary"
+expect 0 "singlestep of the 16-bit corpus through the JIT" "$jitpc" conform singlestep "$dir/corpus16" --engine jit
+gzip "$dir/corpus/ADC.json"
+expect 0 "singlestep reads .json.gz" "$jitpc" conform singlestep "$dir/corpus" --cpu max
+grep -q 'jitpc conform singlestep: 300 cases, 300 passed, 0 failed' "$dir/out" && ok || bad "the gzipped file's cases were not run"
+# The first case of MOV.json gets a wrong final EIP; the first case of XOR.json a byte that is no byte.
+python3 - "$dir/corpus" << 'PY'
+import json, sys
+d = sys.argv[1]
+t = json.load(open(d + "/MOV.json")); t[0]["final"]["regs"]["eip"] += 1; json.dump(t, open(d + "/MOV.json", "w"))
+t = json.load(open(d + "/XOR.json")); t[0]["bytes"][0] = "x"; json.dump(t, open(d + "/XOR.json", "w"))
+open(d + "/CUT.json", "w").write(open(d + "/AND.json").read()[:500])
+open(d + "/NOISE.json", "wb").write(bytes(range(256)) * 4)
+PY
+expect 4 "singlestep of a damaged corpus" "$jitpc" conform singlestep "$dir/corpus" --cpu max --json "$dir/ss.json"
+grep -q '^FAIL 32 MOV: 1 of ' "$dir/out" && ok || bad "the changed final state was not reported"
+grep -q '"detail": "malformed case: .bytes. is not a number' "$dir/ss.json" && ok || bad "the malformed case was not reported"
+grep -q '"class": "CUT",' "$dir/ss.json" && grep -q '"class": "NOISE",' "$dir/ss.json" && ok || bad "broken files not reported"
+grep -q 'jitpc conform singlestep: 302 cases, 298 passed, 4 failed' "$dir/out" && ok || bad "damaged corpus summary: $(tail -1 "$dir/out")"
+expect_error "export of 64-bit cases" "$jitpc" conform export --mode 64 --cases 1 --seed 1 "$dir/x"
+expect_error "export without --mode" "$jitpc" conform export --cases 1 --seed 1 "$dir/x"
+expect_error "singlestep of nothing" "$jitpc" conform singlestep "$dir/none"
+mkdir "$dir/empty"
+expect_error "singlestep of an empty directory" "$jitpc" conform singlestep "$dir/empty"
+
 # A progress bar on a terminal only (util-linux's script gives the run a pseudo-terminal).
 script -qec "$jitpc conform diff --cases 3000 --seed 5 --ops arith" /dev/null > "$dir/tty" 2>&1
 grep -q '\[#*  *\] *[0-9]*% [0-9]*/3000 cases, 0 failed' "$dir/tty" && ok || bad "no progress bar on a terminal"
