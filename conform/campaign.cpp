@@ -157,9 +157,12 @@ int finish(const Report& r, const Common& o) {
         std::printf("FAIL %s %s: %llu of %llu cases\n", key.first.c_str(), key.second.c_str(),
                     static_cast<unsigned long long>(c.failed), static_cast<unsigned long long>(c.cases));
     }
-    std::printf("jitpc conform %s: %llu cases, %llu passed, %llu failed\n", r.campaign.c_str(),
-                static_cast<unsigned long long>(r.cases()), static_cast<unsigned long long>(r.cases() - r.failed()),
+    std::printf("jitpc conform %s: %llu cases, %llu passed, %llu failed", r.campaign.c_str(),
+                static_cast<unsigned long long>(r.cases()),
+                static_cast<unsigned long long>(r.cases() - r.failed() - r.skipped()),
                 static_cast<unsigned long long>(r.failed()));
+    if (r.skipped()) std::printf(", %llu skipped", static_cast<unsigned long long>(r.skipped()));
+    std::printf("\n");
     return r.status();
 }
 

@@ -11,6 +11,7 @@
 #include "conform/campaign.h"
 #include "conform/diff.h"
 #include "conform/export.h"
+#include "conform/kernels.h"
 #include "conform/singlestep.h"
 
 namespace jitpc::conform {
@@ -32,10 +33,16 @@ constexpr const char* kUsage =
     "  jitpc conform singlestep FILE_OR_DIR [--cpu MODEL] [--engine interp|jit]\n"
     "      runs a single-step JSON corpus (.json or .json.gz files) case by case on jitpc and\n"
     "      lists the differences from each case's final state\n"
+    "  jitpc conform kernels DIR [--timeout SECONDS] [--emulator 'CMD'] [-- JITPC_OPTIONS...]\n"
+    "      boots each test kernel of DIR (Multiboot or bzImage, with -kernel; DIR/unittests.cfg,\n"
+    "      when there, lists them: [name] file= extra_params= arch= timeout=), counting its\n"
+    "      PASS:/FAIL:/SKIP: lines; isa-debug-exit code 0 passes, 77 skips (default time limit\n"
+    "      60 s); --emulator runs each test on that command too (e.g. 'qemu-system-i386\n"
+    "      -nographic -device isa-debug-exit,iobase=0xf4,iosize=4')\n"
     "  jitpc conform merge SHARD.json... [--json FILE] [--junit FILE] [--html FILE]\n"
     "      one report from the shards' JSON reports, equal to a single run's\n"
     "\n"
-    "each campaign also takes:\n"
+    "diff, singlestep and kernels also take:\n"
     "  --shard I/N    run only shard I (0 <= I < N) of N equal slices of the cases\n"
     "  --jobs N       run the slice in N worker processes\n"
     "  --json FILE    the report as JSON (schema: docs/CONFORM.md)\n"
@@ -83,6 +90,7 @@ constexpr Subcommand kCampaigns[] = {
     {"diff", diff_main},
     {"export", export_main},
     {"singlestep", singlestep_main},
+    {"kernels", kernels_main},
     {"merge", merge_main},
 };
 

@@ -45,6 +45,17 @@ std::string escape_html(std::string_view s) {
     return out;
 }
 
+// "N cases, F failed[, S skipped][; lines: PASS: n ...]"
+std::string summary(const Counts& c) {
+    std::string s = std::to_string(c.cases) + " cases, " + std::to_string(c.failed) + " failed";
+    if (c.skipped) s += ", " + std::to_string(c.skipped) + " skipped";
+    if (!c.lines.empty()) {
+        s += "; lines:";
+        for (const auto& [name, n] : c.lines) s += " " + name + " " + std::to_string(n);
+    }
+    return s;
+}
+
 // The first line of a text (failure messages in one-line places).
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
@@ -89,8 +100,11 @@ void Report::merge(const Report& other) {
     }
     for (const auto& [first, end] : other.ran) add_range(first, end);
     for (const auto& [key, c] : other.classes) {
-        classes[key].cases += c.cases;
-        classes[key].failed += c.failed;
+        Counts& mine = classes[key];
+        mine.cases += c.cases;
+        mine.failed += c.failed;
+        mine.skipped += c.skipped;
+        for (const auto& [name, n] : c.lines) mine.lines[name] += n;
     }
     failures.insert(failures.end(), other.failures.begin(), other.failures.end());
     prune(failures);
@@ -108,6 +122,12 @@ uint64_t Report::failed() const {
     return n;
 }
 
+uint64_t Report::skipped() const {
+    uint64_t n = 0;
+    for (const auto& [key, c] : classes) n += c.skipped;
+    return n;
+}
+
 json::Value Report::to_json() const {
     using json::Value;
     Value ranges = Value::array();
@@ -117,12 +137,19 @@ json::Value Report::to_json() const {
         const auto first = std::find_if(failures.begin(), failures.end(), [&](const Failure& f) {
             return f.mode == key.first && f.cls == key.second;
         });
-        cls.items.push_back(Value::object()
-                                .set("mode", Value::of(key.first))
-                                .set("class", Value::of(key.second))
-                                .set("cases", Value::of(c.cases))
-                                .set("failed", Value::of(c.failed))
-                                .set("first_failure", first == failures.end() ? Value::null() : Value::of(first->index)));
+        Value entry = Value::object()
+                          .set("mode", Value::of(key.first))
+                          .set("class", Value::of(key.second))
+                          .set("cases", Value::of(c.cases))
+                          .set("failed", Value::of(c.failed))
+                          .set("skipped", Value::of(c.skipped))
+                          .set("first_failure", first == failures.end() ? Value::null() : Value::of(first->index));
+        if (!c.lines.empty()) {
+            Value lines = Value::object();
+            for (const auto& [name, n] : c.lines) lines.set(name, Value::of(n));
+            entry.set("lines", lines);
+        }
+        cls.items.push_back(std::move(entry));
     }
     Value fails = Value::array();
     for (const auto& f : failures)
@@ -139,7 +166,10 @@ json::Value Report::to_json() const {
         .set("campaign", Value::of(campaign))
         .set("parameters", parameters)
         .set("ran", ranges)
-        .set("totals", Value::object().set("cases", Value::of(cases())).set("failed", Value::of(failed())))
+        .set("totals", Value::object()
+                           .set("cases", Value::of(cases()))
+                           .set("failed", Value::of(failed()))
+                           .set("skipped", Value::of(skipped())))
         .set("classes", cls)
         .set("failures", fails);
 }
@@ -163,6 +193,11 @@ Report Report::from_json(const json::Value& v) {
         Counts& n = r.classes[{member(c, "mode", T::String).text, member(c, "class", T::String).text}];
         n.cases = number(c, "cases");
         n.failed = number(c, "failed");
+        n.skipped = number(c, "skipped");
+        if (const json::Value* lines = c.find("lines")) {
+            if (!lines->is(T::Object)) bad("'lines' is not an object");
+            for (const auto& [name, count] : lines->members) n.lines[name] = number(*lines, name.c_str());
+        }
     }
     for (const auto& f : member(v, "failures", T::Array).items) {
         if (!f.is(T::Object)) bad("a failure is not an object");
@@ -197,6 +232,8 @@ std::string Report::junit() const {
                "\" failures=\"" + std::to_string(failing) + "\" errors=\"0\">\n";
         for (const auto& [cls, c] : list) {
             out += "    <testcase classname=\"" + escape_html(suite) + "\" name=\"" + escape_html(cls) + "\">\n";
+            if (c.skipped && !c.failed && c.skipped == c.cases)
+                out += "      <skipped message=\"" + std::to_string(c.skipped) + " skipped\"/>\n";
             if (c.failed) {
                 const auto f = std::find_if(failures.begin(), failures.end(),
                                             [&](const Failure& x) { return x.mode == mode && x.cls == cls; });
@@ -205,8 +242,7 @@ std::string Report::junit() const {
                 out += "      <failure type=\"mismatch\" message=\"" + escape_html(message) + "\">" +
                        escape_html(f != failures.end() ? f->detail : std::string()) + "</failure>\n";
             }
-            out += "      <system-out>" + std::to_string(c.cases) + " cases, " + std::to_string(c.failed) +
-                   " failed</system-out>\n    </testcase>\n";
+            out += "      <system-out>" + summary(c) + "</system-out>\n    </testcase>\n";
         }
         out += "  </testsuite>\n";
     }
@@ -225,7 +261,8 @@ std::string Report::html() const {
         "tr.failed td { background: #fdd; }\n"
         "pre { margin: 0; white-space: pre-wrap; }\n"
         "</style>\n</head>\n<body>\n<h1>jitpc conform " + escape_html(campaign) + "</h1>\n";
-    out += "<p id=\"totals\">" + std::to_string(cases()) + " cases, " + std::to_string(failed()) + " failed.</p>\n";
+    out += "<p id=\"totals\">" + std::to_string(cases()) + " cases, " + std::to_string(failed()) + " failed, " +
+           std::to_string(skipped()) + " skipped.</p>\n";
     out += "<h2>Parameters</h2>\n<table id=\"parameters\">\n";
     for (const auto& [key, v] : parameters.members)
         out += "<tr><th>" + escape_html(key) + "</th><td>" + escape_html(v.is(json::Value::Type::String) ? v.text : first_line(json::write(v))) + "</td></tr>\n";
@@ -255,17 +292,19 @@ std::string Report::html() const {
         }
         out += "</svg>\n";
         out += "<table class=\"classes\" data-mode=\"" + escape_html(mode) +
-               "\">\n<tr><th>class</th><th>cases</th><th>failed</th><th>first failure</th></tr>\n";
+               "\">\n<tr><th>class</th><th>cases</th><th>failed</th><th>skipped</th><th>first failure</th></tr>\n";
         for (const auto& [cls, c] : list) {
             const auto f = std::find_if(failures.begin(), failures.end(),
                                         [&](const Failure& x) { return x.mode == mode && x.cls == cls; });
             out += std::string("<tr") + (c.failed ? " class=\"failed\"" : "") + "><td>" + escape_html(cls) +
-                   "</td><td class=\"n\">" + std::to_string(c.cases) + "</td><td class=\"n\">" + std::to_string(c.failed) + "</td><td>";
+                   "</td><td class=\"n\">" + std::to_string(c.cases) + "</td><td class=\"n\">" + std::to_string(c.failed) +
+                   "</td><td class=\"n\">" + std::to_string(c.skipped) + "</td><td>";
             if (f != failures.end()) {
                 out += "case " + std::to_string(f->index) + ": " + escape_html(f->name) +
                        "<details><summary>differences</summary><pre>" + escape_html(f->detail) + "</pre></details>";
                 if (!f->repro.empty()) out += "reproducer: <code>" + escape_html(f->repro) + "</code>";
             }
+            if (!c.lines.empty()) out += "<p>" + escape_html(summary(c)) + "</p>";
             out += "</td></tr>\n";
         }
         out += "</table>\n";

@@ -27,7 +27,10 @@ struct Failure {
 };
 
 struct Counts {
-    uint64_t cases = 0, failed = 0;
+    uint64_t cases = 0, failed = 0, skipped = 0;
+    // Tallies a campaign keeps per class besides cases (kernels: the PASS:, FAIL: and SKIP:
+    // lines the tests printed).
+    std::map<std::string, uint64_t> lines;
     bool operator==(const Counts&) const = default;
 };
 
@@ -44,12 +47,14 @@ struct Report {
 
     void count(const std::string& mode, const std::string& cls, uint64_t cases) { classes[{mode, cls}].cases += cases; }
     void fail(Failure f);  // counts it too; cases in ascending order
+    void skip(const std::string& mode, const std::string& cls) { ++classes[{mode, cls}].skipped; }
     void add_range(uint64_t first, uint64_t end);
     // Adds another report of the same campaign and parameters (throws std::runtime_error when
     // they differ or their case ranges overlap).
     void merge(const Report& other);
     uint64_t cases() const;
     uint64_t failed() const;
+    uint64_t skipped() const;
     // 0 when every case passed, 4 when any failed (the README's exit-status table).
     int status() const { return failed() ? EXIT_FAILURES : 0; }
 

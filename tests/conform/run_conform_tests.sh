@@ -1,11 +1,12 @@
 #!/bin/sh
-# run_conform_tests.sh JITPC: `jitpc conform`'s contract. A small differential campaign whose
+# run_conform_tests.sh JITPC KERNELS: `jitpc conform`'s contract. A small differential campaign whose
 # report must equal the one committed (expected/diff-small.json); a deliberately wrong
 # reference that must be reported in every format; four shards run with GNU parallel and one
 # run with --jobs 2, whose merged reports must equal the single run's; the progress bar on a
 # terminal only; usage and host-side errors in one line with status 1. Ends with
-# "N passed, M failed".
+# "N passed, M failed". KERNELS holds the built-in test kernels (tests/conform/kernels).
 jitpc=$1
+kernels=$2
 here=$(dirname "$0")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -52,11 +53,11 @@ expect 0 "interp reference" "$jitpc" conform diff --cases 300 --seed 5 --referen
 for ref in host interp; do
     expect 4 "corrupted $ref reference" "$jitpc" conform $small --reference $ref --test-corrupt-case 17 \
         --json "$dir/bad.json" --junit "$dir/bad.xml" --html "$dir/bad.html"
-    grep -q '"failed": 1$' "$dir/bad.json" && grep -q '"case": 17,' "$dir/bad.json" && ok ||
+    grep -q '"failed": 1,$' "$dir/bad.json" && grep -q '"case": 17,' "$dir/bad.json" && ok ||
         bad "corrupted $ref reference: case 17 not the one failure in the JSON"
     grep -q '<failure type="mismatch" message="1 of [0-9]* cases failed; first: case 17: ' "$dir/bad.xml" && ok ||
         bad "corrupted $ref reference: no JUnit failure for case 17"
-    grep -q '<tr class="failed"><td>[a-z0-9]*</td><td class="n">[0-9]*</td><td class="n">1</td><td>case 17: ' "$dir/bad.html" &&
+    grep -q '<tr class="failed"><td>[a-z0-9]*</td><td class="n">[0-9]*</td><td class="n">1</td><td class="n">0</td><td>case 17: ' "$dir/bad.html" &&
         ok || bad "corrupted $ref reference: no failed row in the HTML"
     grep -q '^FAIL ' "$dir/out" && ok || bad "corrupted $ref reference: no FAIL line"
 done
@@ -114,6 +115,48 @@ expect_error "export without --mode" "$jitpc" conform export --cases 1 --seed 1 
 expect_error "singlestep of nothing" "$jitpc" conform singlestep "$dir/none"
 mkdir "$dir/empty"
 expect_error "singlestep of an empty directory" "$jitpc" conform singlestep "$dir/empty"
+
+# kernels: the built-in suite (unittests.cfg) has a verdict for each test, the same under
+# --jobs 2, and the same again on a second emulator given by --emulator (here jitpc's
+# interpreter, standing for the user's own); without a config every kernel file is a test.
+mkdir "$dir/ks"
+cp "$kernels"/*.flat "$here/kernels/unittests.cfg" "$dir/ks/"
+expect 4 "kernels suite" "$jitpc" conform kernels "$dir/ks" --timeout 20 --json "$dir/k.json" --junit "$dir/k.xml"
+grep -q 'jitpc conform kernels: 7 cases, 2 passed, 4 failed, 1 skipped' "$dir/out" && ok || bad "kernels summary: $(tail -1 "$dir/out")"
+python3 - "$dir/k.json" << 'PY' && ok || bad "kernels verdicts"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = {x["class"]: x for x in r["classes"]}
+f = {x["class"]: x["detail"] for x in r["failures"]}
+assert c["pass"]["failed"] == 0 and c["pass"]["lines"] == {"PASS": 2, "SKIP": 1}, c["pass"]
+assert c["pass_interp"]["failed"] == 0, c["pass_interp"]
+assert f["fail"].startswith("exit code 1\nFAIL: the second check"), f["fail"]
+assert c["fail"]["lines"] == {"FAIL": 1, "PASS": 1}, c["fail"]
+assert f["hang"].startswith("timed out after 2 s\noutput ends:\nPASS: started"), f["hang"]
+assert f["crash"].startswith("ended with status 0"), f["crash"]
+assert "has no file=" in f["no_file"], f["no_file"]
+assert c["other_arch"]["skipped"] == 1 and c["other_arch"]["failed"] == 0, c["other_arch"]
+PY
+grep -q '<testcase classname="kernels.jitpc" name="other_arch">' "$dir/k.xml" && grep -q '<skipped message=' "$dir/k.xml" &&
+    ok || bad "kernels JUnit: the skipped test"
+expect 4 "kernels suite, --jobs 2" "$jitpc" conform kernels "$dir/ks" --timeout 20 --jobs 2 --json "$dir/k2.json"
+same "$dir/k.json" "$dir/k2.json" "kernels --jobs 2 JSON"
+expect 4 "kernels suite on a second emulator" "$jitpc" conform kernels "$dir/ks" --timeout 20 \
+    --emulator "$jitpc -nographic -no-reboot -engine interp" --json "$dir/ke.json"
+grep -q 'jitpc conform kernels: 14 cases, 4 passed, 8 failed, 2 skipped' "$dir/out" && ok || bad "two emulators: $(tail -1 "$dir/out")"
+grep -q '"mode": "jitpc (--emulator)",' "$dir/ke.json" && ok || bad "the second emulator's mode"
+expect 4 "kernels with jitpc options after --" "$jitpc" conform kernels "$dir/ks" --timeout 20 --json "$dir/ko.json" -- -engine interp
+grep -q '"jitpc_options": \["-engine", "interp"\]' "$dir/ko.json" && ok || bad "jitpc options in the parameters"
+mkdir "$dir/bare"
+cp "$kernels"/pass.flat "$kernels"/fail.flat "$dir/bare/"
+echo "not a kernel" > "$dir/bare/README"
+expect 4 "kernels without a config" "$jitpc" conform kernels "$dir/bare" --timeout 20
+grep -q 'jitpc conform kernels: 2 cases, 1 passed, 1 failed' "$dir/out" && ok || bad "bare directory: $(tail -1 "$dir/out")"
+expect 4 "kernels of a missing directory" "$jitpc" conform kernels "$dir/none"
+grep -q '^FAIL jitpc (directory): 1 of 1' "$dir/out" && ok || bad "missing directory not reported as a case"
+printf '[pass]\nfile = pass.flat\nthis line is wrong\n' > "$dir/bare/unittests.cfg"
+expect 4 "kernels with a broken config line" "$jitpc" conform kernels "$dir/bare" --timeout 20
+grep -q 'jitpc conform kernels: 2 cases, 1 passed, 1 failed' "$dir/out" && ok || bad "broken config: $(tail -1 "$dir/out")"
 
 # A progress bar on a terminal only (util-linux's script gives the run a pseudo-terminal).
 script -qec "$jitpc conform diff --cases 3000 --seed 5 --ops arith" /dev/null > "$dir/tty" 2>&1
