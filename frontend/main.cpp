@@ -1,5 +1,6 @@
 // jitpc: the command-line front end.
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
 #include <exception>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "conform/conform.h"
 #include "frontend/keyboard_input.h"
 #include "frontend/options.h"
 #include "frontend/prof.h"
@@ -55,6 +57,7 @@ struct Subcommand {
     int (*run)(int argc, char** argv);  // argv[0] is the name
 };
 constexpr Subcommand SUBCOMMANDS[] = {
+    {"conform", conform::main},
     {"prof", frontend::prof_main},
 };
 

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <optional>
 #include <stdexcept>
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -226,6 +227,30 @@ uint16_t parse_global(const std::string& s) {
     return uint16_t(port);
 }
 
+// -device isa-debug-exit[,iobase=PORT][,iosize=N], as in QEMU (defaults iobase 0x501, iosize 2):
+// the debug-exit device (always at 0xF4) on those ports too. No other device is modelled.
+std::pair<uint16_t, uint16_t> parse_device(const std::string& s) {
+    const std::string name = "isa-debug-exit";
+    if (s.compare(0, name.size(), name) != 0 || (s.size() > name.size() && s[name.size()] != ','))
+        throw std::runtime_error("-device: '" + s + "' (only isa-debug-exit[,iobase=PORT][,iosize=N] is known)");
+    unsigned long long iobase = 0x501, iosize = 2;
+    for (size_t pos = name.size(); pos < s.size();) {
+        const size_t end = std::min(s.find(',', pos + 1), s.size());
+        const std::string kv = s.substr(pos + 1, end - pos - 1);
+        pos = end;
+        const size_t eq = kv.find('=');
+        const std::string key = kv.substr(0, eq), v = eq == std::string::npos ? "" : kv.substr(eq + 1);
+        char* stop = nullptr;
+        const unsigned long long n = std::strtoull(v.c_str(), &stop, 0);
+        if (v.empty() || *stop || v[0] == '-' || v[0] == '+' || (key != "iobase" && key != "iosize"))
+            throw std::runtime_error("-device isa-debug-exit: '" + kv + "' (iobase=PORT, iosize=N)");
+        (key == "iobase" ? iobase : iosize) = n;
+    }
+    if (iobase > 0xFFFF || iosize < 1 || iobase + iosize > 0x10000)
+        throw std::runtime_error("-device isa-debug-exit: iobase and iosize leave the I/O space");
+    return {uint16_t(iobase), uint16_t(iosize)};
+}
+
 // -cpu NAME: a model name alone; QEMU's ",+feature" and ",key=value" suffixes are not taken.
 const cpu::CpuModel* parse_cpu(const std::string& name) {
     if (name.find_first_of(",=") != std::string::npos)
@@ -251,6 +276,7 @@ std::string cpu_models_help() {
 
 const char* usage() {
     return "usage: jitpc [options]\n"
+           "       jitpc conform CAMPAIGN [OPTIONS]   conformance campaigns (jitpc conform --help)\n"
            "  -cpu MODEL            CPU model: pentium2 (default) or max; -cpu help lists them\n"
            "  -m SIZE               guest RAM (default 128M; suffix K, M or G; 2M to 3584M, or\n"
            "                        to 64G with -cpu max: from 3.5G up, 3G below 4 GiB, the rest above)\n"
@@ -260,6 +286,8 @@ const char* usage() {
            "  -initrd FILE[,FILE]   Multiboot modules\n"
            "  -debugcon DEV         port 0xE9 console: stdio, file:PATH, none (default: stdio with\n"
            "                        -nographic, none while the terminal shows the screen)\n"
+           "  -device isa-debug-exit[,iobase=PORT][,iosize=N]\n"
+           "                        the debug-exit device on more ports (QEMU's defaults: 0x501, 2)\n"
            "  -global isa-debugcon.iobase=PORT\n"
            "                        move the debug console from 0xE9 (SeaBIOS logs to 0x402)\n"
            "  -engine jit|interp    execution engine: the JIT (default) or the reference interpreter\n"
@@ -330,6 +358,7 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-initrd") o.machine.initrd_path = need(i);
         else if (a == "-debugcon") o.debugcon = need(i);
         else if (a == "-global") o.machine.debugcon_port = parse_global(need(i));
+        else if (a == "-device") o.machine.debug_exit_ports.push_back(parse_device(need(i)));
         else if (a == "-hda") o.machine.drives.push_back({need(i), {}, false, 0, false});
         else if (a == "-hdb") o.machine.drives.push_back({need(i), {}, false, 1, false});
         else if (a == "-cdrom") o.machine.drives.push_back({need(i), {}, true, 2, false});

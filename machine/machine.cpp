@@ -148,6 +148,16 @@ Machine::Machine(const Config& cfg)
     cpu.on_deliver = [this](const cpu::Cpu& c, const cpu::Cpu::Event& e) { event_watch_(c, e); };
     bus.claim(0x92, 1, &system_control_);
     bus.claim(0xF4, 1, &debug_exit_);
+    for (const auto& [first, count] : cfg.debug_exit_ports) {
+        for (uint32_t p = first; p < uint32_t(first) + count; ++p)
+            if (p > 0xFFFF || (p != 0xF4 && bus.claimed(uint16_t(p)))) {
+                char port[8];
+                std::snprintf(port, sizeof port, "0x%x", p);
+                throw std::runtime_error(std::string("-device isa-debug-exit: port ") + port +
+                                         (p > 0xFFFF ? " is not an I/O port" : " belongs to another device"));
+            }
+        bus.claim(first, count, &debug_exit_);
+    }
     if (bus.claimed(cfg.debugcon_port)) {
         char port[8];
         std::snprintf(port, sizeof port, "0x%x", cfg.debugcon_port);

@@ -63,6 +63,9 @@ struct Config {
     std::string kernel_path, append, initrd_path;
     std::FILE* debugcon = stdout;
     uint16_t debugcon_port = 0xE9;  // -global isa-debugcon.iobase=
+    // -device isa-debug-exit,iobase=,iosize=: more ports of the debug-exit device (port 0xF4
+    // always has it), as (first port, count).
+    std::vector<std::pair<uint16_t, uint16_t>> debug_exit_ports;
     std::FILE* trace = nullptr;  // instruction trace destination, or none
     bool no_reboot = false;
     uint64_t max_instructions = 0;  // 0: unlimited

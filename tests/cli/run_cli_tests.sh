@@ -134,6 +134,19 @@ rom "$dir/oneshot.rom" b0 30 e6 43 e6 40 e6 40 b0 fd e6 21 fb f4  # PIT mode 0; 
 expect_status "HLT skips to the PIT event" 2 -bios "$dir/oneshot.rom" -stats
 if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "HLT did not skip to the PIT edge"; cat "$dir/err"; fi
 # -d: a guest's bad port access is logged only when asked, to the -D file.
+# -device isa-debug-exit as in QEMU: the exit device on more ports (default iobase 0x501, iosize 2).
+rom "$dir/exit501.rom" b0 2a ba 01 05 ee fa f4          # mov al, 0x2A; mov dx, 0x501; out dx, al; cli; hlt
+expect_status "isa-debug-exit at QEMU's default port" 85 -bios "$dir/exit501.rom" -device isa-debug-exit
+expect_status "no isa-debug-exit at 0x501 without -device" 2 -bios "$dir/exit501.rom"
+rom "$dir/exit502.rom" b0 2a ba 02 05 ee fa f4          # the same through 0x502
+expect_status "isa-debug-exit's second port" 85 -bios "$dir/exit502.rom" -device isa-debug-exit
+rom "$dir/exitf7.rom" b0 03 ba f7 00 ee fa f4           # mov al, 3; mov dx, 0xF7; out dx, al
+expect_status "isa-debug-exit,iobase=0xf4,iosize=4" 7 -bios "$dir/exitf7.rom" -device isa-debug-exit,iobase=0xf4,iosize=0x4
+expect_error "-device other than isa-debug-exit" -device e1000 -bios "$dir/exitf7.rom"
+expect_error "-device isa-debug-exit with an unknown key" -device isa-debug-exit,irq=3 -bios "$dir/exitf7.rom"
+expect_error "-device isa-debug-exit on the RTC's ports" -device isa-debug-exit,iobase=0x70 -bios "$dir/exitf7.rom"
+expect_error "-device isa-debug-exit past the I/O space" -device isa-debug-exit,iobase=0xffff,iosize=2 -bios "$dir/exitf7.rom"
+
 rom "$dir/bad_port.rom" fa e4 99 f4                  # cli; in al, 0x99 (unclaimed); hlt
 expect_status "unclaimed port without -d" 2 -bios "$dir/bad_port.rom"
 if [ "$(wc -l < "$dir/err")" -eq 1 ]; then ok; else bad "an unclaimed port is logged without -d"; cat "$dir/err"; fi

@@ -66,19 +66,12 @@
 #include <sstream>
 #include <string>
 
-#include "tests/difftest/emu.h"
-#include "tests/difftest/gen.h"
-#include "tests/difftest/native.h"
+#include "difftest/check.h"
+#include "difftest/emu.h"
+#include "difftest/gen.h"
+#include "difftest/native.h"
 
 using namespace jitpc::difftest;
-
-namespace jitpc::difftest {
-const char* outcome_name(Outcome o) {
-    static const char* names[] = {"completed", "SIGSEGV-class", "SIGFPE-class", "SIGILL-class",
-                                  "SIGBUS-class", "SIGTRAP-class", "other"};
-    return names[unsigned(o)];
-}
-}  // namespace jitpc::difftest
 
 namespace {
 
@@ -102,103 +95,6 @@ const std::map<std::string, const char*> kNotComparable = {
     {"fpatan", "as F2XM1"}, {"fyl2x", "as F2XM1"}, {"fyl2xp1", "as F2XM1"},
 };
 
-const char* kRegs[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
-
-// Flags left undefined at the end of the sequence.
-uint32_t undefined_after(const std::vector<Insn>& insns) {
-    uint32_t u = 0;
-    for (const auto& i : insns) u = (u & ~i.writes_flags) | i.undefined_flags;
-    return u;
-}
-
-// Empty when the results agree, otherwise a description of every difference.
-// Whether the x87/MMX state is compared (Insn::mmx, Insn::x87).
-bool uses_mmx(const std::vector<Insn>& insns) {
-    return std::any_of(insns.begin(), insns.end(), [](const Insn& i) { return i.mmx; }) &&
-           std::none_of(insns.begin(), insns.end(), [](const Insn& i) { return i.x87; });
-}
-
-// `x87`: also the x87/MMX state (cases with an MMX form).
-std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, bool x87) {
-    std::ostringstream d;
-    if (host.outcome != emu.outcome)
-        d << "outcome: host " << outcome_name(host.outcome) << ", jitpc " << outcome_name(emu.outcome) << "\n";
-    if (host.outcome == Outcome::Completed && emu.outcome == Outcome::Completed) {
-        for (unsigned r = 0; r < 8; ++r)
-            if (host.out.gpr[r] != emu.out.gpr[r]) {
-                char buf[96];
-                std::snprintf(buf, sizeof buf, "%s: host %08x, jitpc %08x\n", kRegs[r],
-                              host.out.gpr[r], emu.out.gpr[r]);
-                d << buf;
-            }
-        if ((host.out.eflags ^ emu.out.eflags) & flag_mask) {
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "eflags (mask %04x): host %08x, jitpc %08x\n", flag_mask,
-                          host.out.eflags, emu.out.eflags);
-            d << buf;
-        }
-    }
-    // XMM0-7 and MXCSR at the end of the case or at its fault.
-    if (host.outcome == emu.outcome && host.outcome != Outcome::Other) {
-        for (unsigned r = 0; r < 8; ++r)
-            if (host.out.xmm[2 * r] != emu.out.xmm[2 * r] || host.out.xmm[2 * r + 1] != emu.out.xmm[2 * r + 1]) {
-                char buf[128];
-                std::snprintf(buf, sizeof buf, "xmm%u: host %016llx%016llx, jitpc %016llx%016llx\n", r,
-                              (unsigned long long)host.out.xmm[2 * r + 1], (unsigned long long)host.out.xmm[2 * r],
-                              (unsigned long long)emu.out.xmm[2 * r + 1], (unsigned long long)emu.out.xmm[2 * r]);
-                d << buf;
-            }
-        if (host.out.mxcsr != emu.out.mxcsr) {
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "mxcsr: host %08x, jitpc %08x\n", host.out.mxcsr, emu.out.mxcsr);
-            d << buf;
-        }
-        const auto diff16 = [&](const char* what, unsigned a, unsigned b) {
-            if (a == b) return;
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "%s: host %04x, jitpc %04x\n", what, a, b);
-            d << buf;
-        };
-        if (x87) {
-            diff16("fcw", host.out.fcw, emu.out.fcw);
-            diff16("fsw top", host.out.top, emu.out.top);
-            diff16("abridged tags", host.out.tags, emu.out.tags);
-            for (unsigned p = 0; p < 8; ++p)
-                if (host.out.mant[p] != emu.out.mant[p] || host.out.exp[p] != emu.out.exp[p]) {
-                    char buf[96];
-                    std::snprintf(buf, sizeof buf, "R%u: host %04x %016llx, jitpc %04x %016llx\n", p,
-                                  host.out.exp[p], (unsigned long long)host.out.mant[p], emu.out.exp[p],
-                                  (unsigned long long)emu.out.mant[p]);
-                    d << buf;
-                }
-        }
-    }
-    for (unsigned k = 0; k < PAGE; ++k) {
-        const auto diff = [&](const char* what, uint32_t base, uint8_t a, uint8_t b) {
-            char buf[96];
-            std::snprintf(buf, sizeof buf, "%s byte %08x: host %02x, jitpc %02x\n", what, base + k, a, b);
-            d << buf;
-        };
-        if (host.out.data[k] != emu.out.data[k]) diff("data", DATA, host.out.data[k], emu.out.data[k]);
-        if (host.out.stack[k] != emu.out.stack[k]) diff("stack", STACK, host.out.stack[k], emu.out.stack[k]);
-    }
-    return d.str();
-}
-
-struct Runner {
-    NativeRunner native;
-    std::string check(const std::vector<Insn>& insns, const State& in, Mode mode) {
-        const auto code = code_bytes(insns);
-        const Result h = native.run(code_bytes(insns, true), in, mode);
-        const Result e = run_emulated(code, in, mode);
-        ++outcomes[h.outcome];
-        // Under the JIT the interpreter is a second, exact oracle: everything, faults included.
-        return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns), uses_mmx(insns)) +
-               (use_jit ? compare_engines(code, in, mode) : std::string());
-    }
-    std::map<Outcome, unsigned> outcomes;  // host outcome of every case run
-};
-
 // Proves the oracle can fail: for random cases whose two results agree, each single-bit
 // corruption of jitpc's result (a GPR, a compared flag, a memory byte, the outcome) must be
 // reported, and flipping a flag declared undefined must not be.
@@ -217,7 +113,7 @@ int self_test(uint64_t seed, unsigned cases) {
     for (unsigned i = 0; i < cases; ++i) {
         const Case c = gen.next(6);
         const auto code = code_bytes(c.insns);
-        const Result h = r.native.run(code_bytes(c.insns, true), c.in, c.mode);
+        const Result h = r.native->run(code_bytes(c.insns, true), c.in, c.mode);
         const Result e = run_emulated(code, c.in, c.mode);
         const uint32_t undef = undefined_after(c.insns), mask = FLAGS_COMPARED & ~undef;
         const bool x87 = uses_mmx(c.insns);
@@ -344,7 +240,7 @@ void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     unsigned cases = 1000, max_insns = 6;
     uint64_t seed = 1;
     std::string ops = "arith,mov", dir = "difftest-failures";
@@ -397,4 +293,13 @@ int main(int argc, char** argv) {
     std::printf("\n%u passed, %u failed\n", passed, failed);
     // --require-coverage: a comparable CPU-table mnemonic that no case executed fails the run.
     return failed || (require_coverage && !missing.empty()) ? 1 : 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "difftest: %s\n", e.what());
+        return 2;
+    }
 }

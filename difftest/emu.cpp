@@ -1,4 +1,4 @@
-#include "tests/difftest/emu.h"
+#include "difftest/emu.h"
 
 #include <algorithm>
 #include <cstring>
@@ -142,6 +142,7 @@ private:
 }  // namespace
 
 bool use_jit = false;
+const cpu::CpuModel* emulated_model = &cpu::models::max;
 
 std::vector<std::string> unexercised_mnemonics() {
     std::vector<std::string> out;
@@ -159,8 +160,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     // reads is rewritten below and the CPU is built fresh.
     static memory::PhysMemory mem{16u << 20};
     NullBus bus;
-    // The max model: the host has everything the cases use (SSE and SSE2 among them).
-    auto c = std::make_unique<cpu::Cpu>(mem, bus, cpu::models::max);
+    auto c = std::make_unique<cpu::Cpu>(mem, bus, *emulated_model);
     cpu::Interpreter interp{*c};
     std::unique_ptr<RecordingJit> jit;
     if (use_jit && mode != Mode::Code16) {
@@ -235,12 +235,14 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     return r;
 }
 
-std::string compare_engines(const std::vector<uint8_t>& code, const State& in, Mode mode) {
+std::string compare_engines(const std::vector<uint8_t>& code, const State& in, Mode mode,
+                            bool corrupt_reference) {
     EngineState jit, reference;
     const Result rj = run_emulated(code, in, mode, &jit);
     use_jit = counting = false;
     const Result ri = run_emulated(code, in, mode, &reference);
     use_jit = counting = true;
+    if (corrupt_reference) reference.gpr[0] ^= 1;
     std::ostringstream d;
     char buf[128];
     const auto diff = [&](const char* what, uint64_t i, uint64_t j) {

@@ -7,14 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "cpu/model.h"
 #include "cpu/state.h"
-#include "tests/difftest/case.h"
+#include "difftest/case.h"
 
 namespace jitpc::difftest {
 
 // Whether run_emulated hands blocks to jit::Engine (the interpreter still runs what the JIT
 // declines: 16-bit code, based CS).
 extern bool use_jit;
+// The CPU model the emulated side runs (default max: the host has everything the cases use,
+// SSE among them).
+extern const cpu::CpuModel* emulated_model;
 
 // What only the two engines can be compared on: the exact machine state where the case ended
 // (also after a fault, where the host gives a signal only): all 64 bits of the 16 GPRs, EFLAGS
@@ -31,7 +35,9 @@ struct EngineState {
 Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode,
                     EngineState* end = nullptr);
 // Empty when the JIT's run of the case ends exactly as the interpreter's, else the differences.
-std::string compare_engines(const std::vector<uint8_t>& code, const State& in, Mode mode);
+// `corrupt_reference` (a test hook) flips a bit of the interpreter's RAX first.
+std::string compare_engines(const std::vector<uint8_t>& code, const State& in, Mode mode,
+                            bool corrupt_reference = false);
 
 // The mnemonics in jitpc's CPU table (those with a binder) that none of the runs executed.
 // Under the JIT an instruction counts when the JIT retired it or faulted on it in the block the

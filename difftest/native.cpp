@@ -1,4 +1,4 @@
-#include "tests/difftest/native.h"
+#include "difftest/native.h"
 
 #include <asm/hwcap2.h>
 #include <asm/ldt.h>
@@ -13,10 +13,13 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace jitpc::difftest {
 namespace {
@@ -150,6 +153,10 @@ std::vector<uint8_t> trailer(Mode m) {
     return e.b;
 }
 
+[[noreturn]] void host_error(const char* what) {
+    throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+}
+
 void install_ldt() {
     const auto set = [](unsigned entry, bool code, bool big) {
         user_desc d{};
@@ -160,8 +167,7 @@ void install_ldt() {
         d.contents = code ? MODIFY_LDT_CONTENTS_CODE : MODIFY_LDT_CONTENTS_DATA;
         d.useable = 0;  // AVL clear, as in the emulated LDT (LAR returns it)
         if (syscall(SYS_modify_ldt, 1, &d, sizeof d) != 0) {
-            std::perror("difftest: modify_ldt");
-            std::exit(2);
+            host_error("modify_ldt");
         }
     };
     set(LDT_CODE16 >> 3, true, false);
@@ -222,16 +228,14 @@ void on_fault(int sig, siginfo_t*, void* ucv) {
 
 NativeRunner::NativeRunner() {
     if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
-        std::fprintf(stderr, "difftest: the host has no user-mode FSGSBASE (Linux 5.9 or later on a "
-                             "CPU with it): FS and GS could not be restored after LFS/LGS\n");
-        std::exit(2);
+        throw std::runtime_error("the host has no user-mode FSGSBASE (Linux 5.9 or later on a CPU "
+                                 "with it): FS and GS could not be restored after LFS/LGS");
     }
     void* p = mmap(reinterpret_cast<void*>(uintptr_t(CODE)), REGION_SIZE,
                    PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);
     if (p != reinterpret_cast<void*>(uintptr_t(CODE))) {
-        std::perror("difftest: cannot map the fixed test region");
-        std::exit(2);
+        host_error("cannot map the fixed test region");
     }
     region_ = static_cast<uint8_t*>(p);
     install_ldt();
@@ -245,8 +249,7 @@ NativeRunner::~NativeRunner() { reap(); }
 void NativeRunner::spawn() {
     int to_child[2], from_child[2];
     if (pipe(to_child) || pipe(from_child)) {
-        std::perror("difftest: pipe");
-        std::exit(2);
+        host_error("pipe");
     }
     std::fflush(nullptr);
     child_ = fork();

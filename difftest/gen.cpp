@@ -1,7 +1,7 @@
-#include "tests/difftest/gen.h"
+#include "difftest/gen.h"
 
 #include "cpu/sse_approx.h"
-#include "tests/difftest/sse_ops.h"
+#include "difftest/sse_ops.h"
 
 #include <algorithm>
 #include <array>
@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 namespace jitpc::difftest {
@@ -82,8 +83,8 @@ bool usable(const std::string& op, Mode m) {
 // whole group, compared as one unit.
 class Encoder {
 public:
-    Encoder(std::mt19937_64& rng, const std::string& op, Mode mode)
-        : rng_(rng), op_(op), mode_(mode), base_(seg_base(mode)), c16_(mode == Mode::Code16) {}
+    Encoder(std::mt19937_64& rng, const std::string& op, Mode mode, const cpu::CpuModel& model = cpu::models::max)
+        : rng_(rng), op_(op), mode_(mode), model_(model), base_(seg_base(mode)), c16_(mode == Mode::Code16) {}
     Insn make();
 
     uint32_t below(uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng_); }
@@ -136,6 +137,7 @@ private:
     std::mt19937_64& rng_;
     std::string op_;
     Mode mode_;
+    const cpu::CpuModel& model_;
     uint32_t base_;             // data segment base: register values and addresses are offsets
     bool c16_;                  // 16-bit code segment
     bool addr67_ = false;       // the op gets a 67 prefix when it addresses memory
@@ -692,8 +694,9 @@ void Encoder::x87() {
         if ((o[0] == 0xDA || o[0] == 0xDB) && o.size() > 1 && o[1] < 0xE0) reads_ = fcmov_reads[(o[1] - 0xC0) >> 3];
         if (o.size() == 2 && (o[0] == 0xDB || o[0] == 0xDF) && o[1] >= 0xE8) writes_ = ALL_ARITH;  // (u)comi(p)
         // fistp m32, fist m32, fst m64 (keeps ST0), fnstcw m16, fbstp m80 then fbld of it,
-        // fisttp m16/m32/m64, or the default fstp m64
-        switch (below(9)) {
+        // fisttp m16/m32/m64 (SSE3: on models without it the default), or the default fstp m64
+        const uint32_t store = below(9);
+        switch (store >= 5 && store <= 7 && !model_.has(cpu::Feature::SSE3) ? 8 : store) {
         case 5: post_ = {0xDF, bxd(1), disp()}; break;  // fisttp m16
         case 6: post_ = {0xDB, bxd(1), disp()}; break;  // fisttp m32
         case 7: post_ = {0xDD, bxd(1), disp()}; break;  // fisttp m64
@@ -1025,14 +1028,21 @@ std::set<std::string> expand_ops(const std::string& list) {
             out.insert(g->second.begin(), g->second.end());
         } else {
             for (auto& ch : name) ch = char(std::toupper(ch));
-            if (!all.count(name)) {
-                std::fprintf(stderr, "difftest: unknown op or group '%s'\n", name.c_str());
-                std::exit(2);
-            }
+            if (!all.count(name)) throw std::runtime_error("unknown op or group '" + name + "'");
             out.insert(name);
         }
     }
     return out;
+}
+
+std::vector<std::string> group_names() {
+    std::vector<std::string> out;
+    for (const auto& [name, ops] : kGroups) out.push_back(name);
+    return out;
+}
+
+bool usable_in(const std::set<std::string>& ops, Mode m) {
+    return std::any_of(ops.begin(), ops.end(), [&](const std::string& op) { return usable(op, m); });
 }
 
 State Generator::random_state(Mode mode) {
@@ -1085,7 +1095,7 @@ Case Generator::next(unsigned max_insns) {
     Case c;
     const std::vector<std::string> ops(ops_.begin(), ops_.end());
     do c.mode = Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
-    while (std::none_of(ops.begin(), ops.end(), [&](const std::string& op) { return usable(op, c.mode); }));
+    while (!(modes_ >> unsigned(c.mode) & 1) || !usable_in(ops_, c.mode));
     c.in = random_state(c.mode);
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
     uint32_t undefined = 0;
@@ -1095,7 +1105,7 @@ Case Generator::next(unsigned max_insns) {
             std::string op;
             do op = ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)];
             while (!usable(op, c.mode));
-            Encoder e(rng_, op, c.mode);
+            Encoder e(rng_, op, c.mode, model_);
             insn = e.make();
             // RCP/RSQRT open a case, where their source is known: the host loads the model's
             // result from the end of the data page instead (neither side writes there). Drawn

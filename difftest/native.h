@@ -5,14 +5,14 @@
 
 #include <sys/types.h>
 
-#include "tests/difftest/case.h"
+#include "difftest/case.h"
 
 namespace jitpc::difftest {
 
 class NativeRunner {
 public:
-    // Maps the shared region at its fixed address and installs the LDT descriptors (exits on
-    // failure); the child inherits the LDT.
+    // Maps the shared region at its fixed address and installs the LDT descriptors (throws
+    // std::runtime_error on failure); the child inherits the LDT.
     NativeRunner();
     ~NativeRunner();
     Result run(const std::vector<uint8_t>& code, const State& in, Mode mode);

@@ -1,4 +1,4 @@
-#include "tests/difftest/sse_ops.h"
+#include "difftest/sse_ops.h"
 
 #include <set>
 

@@ -1,0 +1,114 @@
+#include "difftest/check.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "difftest/emu.h"
+
+namespace jitpc::difftest {
+
+const char* const kRegs[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+
+const char* outcome_name(Outcome o) {
+    static const char* names[] = {"completed", "SIGSEGV-class", "SIGFPE-class", "SIGILL-class",
+                                  "SIGBUS-class", "SIGTRAP-class", "other"};
+    return names[unsigned(o)];
+}
+
+uint32_t undefined_after(const std::vector<Insn>& insns) {
+    uint32_t u = 0;
+    for (const auto& i : insns) u = (u & ~i.writes_flags) | i.undefined_flags;
+    return u;
+}
+
+bool uses_mmx(const std::vector<Insn>& insns) {
+    return std::any_of(insns.begin(), insns.end(), [](const Insn& i) { return i.mmx; }) &&
+           std::none_of(insns.begin(), insns.end(), [](const Insn& i) { return i.x87; });
+}
+
+std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, bool x87) {
+    std::ostringstream d;
+    if (host.outcome != emu.outcome)
+        d << "outcome: host " << outcome_name(host.outcome) << ", jitpc " << outcome_name(emu.outcome) << "\n";
+    if (host.outcome == Outcome::Completed && emu.outcome == Outcome::Completed) {
+        for (unsigned r = 0; r < 8; ++r)
+            if (host.out.gpr[r] != emu.out.gpr[r]) {
+                char buf[96];
+                std::snprintf(buf, sizeof buf, "%s: host %08x, jitpc %08x\n", kRegs[r],
+                              host.out.gpr[r], emu.out.gpr[r]);
+                d << buf;
+            }
+        if ((host.out.eflags ^ emu.out.eflags) & flag_mask) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "eflags (mask %04x): host %08x, jitpc %08x\n", flag_mask,
+                          host.out.eflags, emu.out.eflags);
+            d << buf;
+        }
+    }
+    // XMM0-7 and MXCSR at the end of the case or at its fault.
+    if (host.outcome == emu.outcome && host.outcome != Outcome::Other) {
+        for (unsigned r = 0; r < 8; ++r)
+            if (host.out.xmm[2 * r] != emu.out.xmm[2 * r] || host.out.xmm[2 * r + 1] != emu.out.xmm[2 * r + 1]) {
+                char buf[128];
+                std::snprintf(buf, sizeof buf, "xmm%u: host %016llx%016llx, jitpc %016llx%016llx\n", r,
+                              (unsigned long long)host.out.xmm[2 * r + 1], (unsigned long long)host.out.xmm[2 * r],
+                              (unsigned long long)emu.out.xmm[2 * r + 1], (unsigned long long)emu.out.xmm[2 * r]);
+                d << buf;
+            }
+        if (host.out.mxcsr != emu.out.mxcsr) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "mxcsr: host %08x, jitpc %08x\n", host.out.mxcsr, emu.out.mxcsr);
+            d << buf;
+        }
+        const auto diff16 = [&](const char* what, unsigned a, unsigned b) {
+            if (a == b) return;
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%s: host %04x, jitpc %04x\n", what, a, b);
+            d << buf;
+        };
+        if (x87) {
+            diff16("fcw", host.out.fcw, emu.out.fcw);
+            diff16("fsw top", host.out.top, emu.out.top);
+            diff16("abridged tags", host.out.tags, emu.out.tags);
+            for (unsigned p = 0; p < 8; ++p)
+                if (host.out.mant[p] != emu.out.mant[p] || host.out.exp[p] != emu.out.exp[p]) {
+                    char buf[96];
+                    std::snprintf(buf, sizeof buf, "R%u: host %04x %016llx, jitpc %04x %016llx\n", p,
+                                  host.out.exp[p], (unsigned long long)host.out.mant[p], emu.out.exp[p],
+                                  (unsigned long long)emu.out.mant[p]);
+                    d << buf;
+                }
+        }
+    }
+    for (unsigned k = 0; k < PAGE; ++k) {
+        const auto diff = [&](const char* what, uint32_t base, uint8_t a, uint8_t b) {
+            char buf[96];
+            std::snprintf(buf, sizeof buf, "%s byte %08x: host %02x, jitpc %02x\n", what, base + k, a, b);
+            d << buf;
+        };
+        if (host.out.data[k] != emu.out.data[k]) diff("data", DATA, host.out.data[k], emu.out.data[k]);
+        if (host.out.stack[k] != emu.out.stack[k]) diff("stack", STACK, host.out.stack[k], emu.out.stack[k]);
+    }
+    return d.str();
+}
+
+Runner::Runner(Reference ref) : ref_(ref) {
+    if (ref == Reference::Host) native.emplace();
+}
+
+std::string Runner::check(const std::vector<Insn>& insns, const State& in, Mode mode) {
+    const auto code = code_bytes(insns);
+    const bool corrupt = corrupt_next;
+    corrupt_next = false;
+    if (ref_ == Reference::Interp) return compare_engines(code, in, mode, corrupt);
+    Result h = native->run(code_bytes(insns, true), in, mode);
+    const Result e = run_emulated(code, in, mode);
+    ++outcomes[h.outcome];
+    if (corrupt) h.out.data[0] ^= 1;  // memory: compared whatever the outcome
+    // Under the JIT the interpreter is a second, exact oracle: everything, faults included.
+    return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns), uses_mmx(insns)) +
+           (use_jit ? compare_engines(code, in, mode) : std::string());
+}
+
+}  // namespace jitpc::difftest
