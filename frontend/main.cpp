@@ -1,6 +1,5 @@
 // jitpc: the command-line front end.
 #include <cstdio>
-#include <cstring>
 #include <algorithm>
 #include <exception>
 #include <memory>
