@@ -141,13 +141,18 @@ template <bool ToDr> void mov_dr(Cpu& c, const Insn& i) {
         c.dr[7] &= ~dr7::GD;
         raise_fault(VEC_DB);
     }
+    // 64-bit mode moves 64 bits: DR0-DR3 take whole linear addresses, and a set bit 63:32 of
+    // DR6 or DR7 is #GP(0).
     if constexpr (ToDr) {
-        uint32_t v = c.gpr[i.r1];
+        uint64_t v = c.long64() ? c.gpr[i.r1] : uint32_t(c.gpr[i.r1]);
+        if (n >= 6 && (v >> 32)) raise_gp(0);
         if (n == 6) v = (v & 0xE00F) | 0xFFFF0FF0u;
         if (n == 7) v = (v & 0xFFFF23FFu) | 0x400;
         c.dr[n] = v;
         if (n == 7) c.debug_regs_changed();
         c.request_exit();
+    } else if (c.long64()) {
+        c.gpr[i.r0] = c.dr[n];
     } else {
         c.set_reg<uint32_t>(i.r0, uint32_t(c.dr[n]));
     }
