@@ -508,3 +508,17 @@ TEST_CASE_FIXTURE(LongFixture, "64-bit mode: MOV DRn moves 64 bits; breakpoints 
     cpu.watch_data(0x0000000100000044, 1, true);
     CHECK(cpu.db_pending == 1);
 }
+
+TEST_CASE_FIXTURE(LongFixture, "CR8 is the local APIC's TPR[7:4]") {
+    fault_gates();
+    reg(EAX) = 0xA;
+    step64({0x44, 0x0F, 0x22, 0xC0});  // mov cr8, rax: TPR = 0xA0, bits 3:0 cleared
+    CHECK(bus.tpr == 0xA0);
+    bus.tpr = 0x5F;                    // a TPR write through the APIC's page
+    step64({0x44, 0x0F, 0x20, 0xC1});  // mov rcx, cr8
+    CHECK(reg(ECX) == 5);
+    reg(EAX) = 0x10;                   // bits 63:4 are reserved
+    step64({0x44, 0x0F, 0x22, 0xC0});
+    CHECK(cpu.rip == HANDLER + 13);
+    CHECK(bus.tpr == 0x5F);
+}
