@@ -67,6 +67,14 @@
     cmp [f_rip], rax
     CHECK e, %2
 %endmacro
+%macro SPLIT_PUSH 0
+    mov rsp, rbx
+    push rax
+%endmacro
+%macro SPLIT_FAR_CALL 0
+    mov rsp, rbx
+    o64 call far [rel far_ptr]
+%endmacro
 %macro BAD_PUSH 0
     mov rsp, rbx
     push rax
@@ -77,7 +85,7 @@ start:
     mov qword [tss + 0x24], ist1_top        ; IST1
     GATE64 12, ss_handler, 0x8E01
     GATE64 13, gp_handler, 0x8E00
-    GATE64 14, pf_handler, 0x8E00
+    GATE64 14, pf_handler, 0x8E01           ; IST1: some cases fault with RSP unusable
     GATE64 0x30, back_handler, 0xEE00
     mov byte [cpage], 0xC3                  ; ret
     mov qword [pml4 + 8], pdpt_t + P_W_U
@@ -186,6 +194,33 @@ start:
     PF UPPER + 0x10000, WRITE, 2, 9
     PUTS64 `CR2 holds an upper-half address ok\n`
 
+    ; ---- 8-byte stack writes faulting on their upper half ----------------------------------
+    ; RSP 4 bytes into a not-present page: the slot below straddles it and the page before
+    ; (tpage, whose last bytes hold a marker). The write is one access: nothing is stored, RSP
+    ; stays.
+    SET PTE(6), 0
+    mov rax, 0x1122334455667788
+    mov [tpage + 0xFF8], rax
+    mov rbx, T + 0x6004
+    TRY SPLIT_PUSH
+    EXPECT_FAULT 14, 2, 12
+    mov rax, [f_frame]
+    cmp qword [rax + 24], rbx               ; the interrupted RSP
+    CHECK e, 12
+    mov rax, 0x1122334455667788
+    cmp [tpage + 0xFF8], rax
+    CHECK e, 12
+    TRY SPLIT_FAR_CALL                      ; CS's slot of a far call's frame
+    EXPECT_FAULT 14, 2, 12
+    mov rax, [f_frame]
+    cmp qword [rax + 24], rbx
+    CHECK e, 12
+    mov rax, 0x1122334455667788
+    cmp [tpage + 0xFF8], rax
+    CHECK e, 12
+    SET PTE(6), tpage + P_W_U
+    PUTS64 `8-byte push and far call frame faulting on the upper half: nothing stored, RSP kept ok\n`
+
     ; ---- canonical addresses ---------------------------------------------------------------
     mov rbx, 0x0000800000000000
     TRY mov al, [rbx]
@@ -213,6 +248,9 @@ start:
     CHECK e, 11
     PUTS64 `canonical: #GP(0) for data, a straddling access, a jump, FS-based; #SS(0) for RBP and a push, on IST1 ok\n`
     PASS
+
+    align 8
+far_ptr: dq 0, KCODE                        ; never reached
 
 user_read:
     mov al, [rbx]
