@@ -1,6 +1,6 @@
 ; 4-level paging faults through the 64-bit IDT (run with -cpu max): the #PF error code of every
 ; case (not present at each level, W, U, protection with and without CR0.WP, reserved bits at
-; each level and in 2 MiB and would-be 1 GiB pages, NX with the I/D bit) and CR2 in both halves;
+; each level and in 2 MiB and 1 GiB pages, NX with the I/D bit) and CR2 in both halves;
 ; then canonical-address faults: #GP(0) for data, a straddling access, an FS-based access and a
 ; jump target, #SS(0) for RBP-based accesses and a push, delivered on IST1. (QEMU 7.2's TCG
 ; reports reserved-bit faults without the P bit, which the SDM sets whenever RSVD is.)
@@ -145,7 +145,11 @@ start:
     SET pdpt_t, pd_t + P_W_U + (1 << 45)
     PF T, READ, 9, 5
     SET pdpt_t, pd_t + P_W_U
-    SET pdpt_t + 8, 0x80 + P_W_U            ; a 1 GiB page: max has no PDPE1GB
+    SET pdpt_t + 8, 0x80 + P_W_U            ; a 1 GiB page (PDPE1GB): physical 0-1 GiB
+    OK_AT T + 0x40000000 + stack0_top - 8, READ, 5
+    SET pdpt_t + 8, 0x80 + P_W_U + (1 << 29)    ; bits 29:13 of a 1 GiB page
+    PF T + 0x40000000, READ, 9, 5
+    SET pdpt_t + 8, 0x80 + P_W_U + (1 << 13)
     PF T + 0x40000000, READ, 9, 5
     SET pdpt_t + 8, 0
     SET pd_t, pt_t + P_W_U + RSVD40
@@ -163,7 +167,7 @@ start:
     SET PTE(0), tpage + P_W_U + NX          ; NX without EFER.NXE: reserved
     PF T, READ, 9, 7
     SET PTE(0), tpage + P_W_U
-    PUTS64 `reserved bits: #PF(P|RSVD) in PML4E (bit 40, PS), PDPTE (bit 45, PS), PDE (bit 40, bit 13 of a 2 MiB page), PTE (bit 51, NX); with W, U; bits 62:52 ignored ok\n`
+    PUTS64 `reserved bits: #PF(P|RSVD) in PML4E (bit 40, PS), PDPTE (bit 45; bits 29:13 of a 1 GiB page), PDE (bit 40, bit 13 of a 2 MiB page), PTE (bit 51, NX); with W, U; bits 62:52 ignored ok\n`
 
     ; ---- NX and the I/D bit ----------------------------------------------------------------
     PF T + 0x10000, FETCH, 0, 8             ; no I/D bit without NXE
