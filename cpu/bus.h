@@ -22,6 +22,10 @@ public:
     // The TSC is icount + tsc_offset: a write, or a new offset (WRMSR to the TSC), passes it.
     virtual uint64_t tsc_deadline() { return 0; }
     virtual void set_tsc_deadline(uint64_t, uint64_t /*tsc_offset*/) {}
+    // The local APIC's task-priority register, which 64-bit mode's CR8 reads and writes (bits
+    // 7:4 of it); without an APIC it reads 0 and keeps nothing.
+    virtual uint8_t apic_tpr() { return 0; }
+    virtual void set_apic_tpr(uint8_t) {}
     // The CPU shut down (triple fault) or asked for a reset; the platform decides what follows.
     virtual void cpu_reset_request(const char* why) = 0;
     // FERR# asserted by an unmasked x87 exception while CR0.NE=0 (PC wiring: IRQ 13).

@@ -25,15 +25,15 @@ uint32_t len_of(uint32_t dr7, unsigned n) {
 }
 
 // B0-B3 bits of the enabled breakpoints of one kind whose aligned range overlaps
-// [addr, addr + size).
+// [addr, addr + size). Addresses are 64-bit linear ones (DR0-DR3 hold 64 bits in 64-bit mode).
 template <typename Match>
-uint32_t matches(const Cpu& c, uint32_t addr, unsigned size, Match kind_ok) {
+uint32_t matches(const Cpu& c, uint64_t addr, unsigned size, Match kind_ok) {
     uint32_t hits = 0;
     for (unsigned n = 0; n < 4; ++n) {
         if (!enabled(c.dr[7], n) || !kind_ok(rw_of(c.dr[7], n))) continue;
-        const uint32_t len = len_of(c.dr[7], n);
-        const uint32_t base = c.dr[n] & ~(len - 1);
-        if (uint64_t(addr) + size > base && addr < uint64_t(base) + len) hits |= dr6::B0 << n;
+        const uint64_t len = len_of(c.dr[7], n);
+        const uint64_t base = c.dr[n] & ~(len - 1);
+        if (addr + size > base && addr < base + len) hits |= dr6::B0 << n;
     }
     return hits;
 }
@@ -72,7 +72,7 @@ void Cpu::watch_io(uint16_t port, unsigned size) {
 
 void Cpu::check_insn_breakpoint() {
     if (flags.bits & EFLAGS_RF) return;
-    const uint32_t lin = seg[CS].base + rip;
+    const uint64_t lin = code_linear();
     uint32_t hits = 0;
     for (unsigned n = 0; n < 4; ++n)
         if (enabled(dr[7], n) && rw_of(dr[7], n) == RW_EXEC && dr[n] == lin)

@@ -29,8 +29,7 @@ void write_frame64(Cpu& c, uint64_t& rsp, const uint64_t* vals, unsigned n, uint
     for (unsigned k = 0; k < n; ++k) {
         const uint64_t lin = top + 8 * (n - 1 - k);
         if (c.watch_armed) [[unlikely]] c.watch_data(lin, 8, true);
-        c.mmu.write<uint32_t>(lin, uint32_t(vals[k]), new_cpl == 3);
-        c.mmu.write<uint32_t>(lin + 4, uint32_t(vals[k] >> 32), new_cpl == 3);
+        c.mmu.write<uint64_t>(lin, vals[k], new_cpl == 3);  // one access, as a push is
     }
     rsp = top;
 }

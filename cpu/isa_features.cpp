@@ -53,19 +53,28 @@ std::optional<FeatureSet> required_features(const ZydisDecodedInstruction& zi) {
     case ZYDIS_ISA_SET_SSE:
         return sse_on_mmx(zi.mnemonic) ? FeatureSet{F::MMX, F::SSE} : FeatureSet{F::SSE};
     case ZYDIS_ISA_SET_SSEMXCSR: case ZYDIS_ISA_SET_SSE_PREFETCH: return FeatureSet{F::SSE};
-    case ZYDIS_ISA_SET_FXSAVE: case ZYDIS_ISA_SET_FXSAVE64: return FeatureSet{F::FXSR};
+    // The REX.W forms with mnemonics of their own (FXSAVE64, XSAVE64, PEXTRQ...) exist in
+    // 64-bit mode only: they need long mode as well.
+    case ZYDIS_ISA_SET_FXSAVE: return FeatureSet{F::FXSR};
+    case ZYDIS_ISA_SET_FXSAVE64: return FeatureSet{F::FXSR, F::LM};
     case ZYDIS_ISA_SET_SSE2: return FeatureSet{F::SSE2};
     case ZYDIS_ISA_SET_SSE2MMX: return FeatureSet{F::MMX, F::SSE2};
     case ZYDIS_ISA_SET_SSE3: return FeatureSet{F::SSE3};
     case ZYDIS_ISA_SET_SSE3X87: return FeatureSet{F::FPU, F::SSE3};  // FISTTP
     case ZYDIS_ISA_SET_SSSE3: return FeatureSet{F::SSSE3};
     case ZYDIS_ISA_SET_SSSE3MMX: return FeatureSet{F::MMX, F::SSSE3};
-    case ZYDIS_ISA_SET_SSE4: return FeatureSet{F::SSE4_1};
+    case ZYDIS_ISA_SET_SSE4:
+        return zi.mnemonic == ZYDIS_MNEMONIC_PEXTRQ || zi.mnemonic == ZYDIS_MNEMONIC_PINSRQ
+                   ? FeatureSet{F::SSE4_1, F::LM}
+                   : FeatureSet{F::SSE4_1};
     case ZYDIS_ISA_SET_SSE42: return FeatureSet{F::SSE4_2};
     case ZYDIS_ISA_SET_POPCNT: return FeatureSet{F::POPCNT};
     case ZYDIS_ISA_SET_CLFSH: return FeatureSet{F::CLFSH};
     case ZYDIS_ISA_SET_CMPXCHG16B: return FeatureSet{F::CX16};
-    case ZYDIS_ISA_SET_XSAVE: return FeatureSet{F::XSAVE};
+    case ZYDIS_ISA_SET_XSAVE:
+        return zi.mnemonic == ZYDIS_MNEMONIC_XSAVE64 || zi.mnemonic == ZYDIS_MNEMONIC_XRSTOR64
+                   ? FeatureSet{F::XSAVE, F::LM}
+                   : FeatureSet{F::XSAVE};
     case ZYDIS_ISA_SET_RDTSCP: return FeatureSet{F::RDTSCP};
     // SYSCALL/SYSRET outside 64-bit mode (Zydis: AMD) and in it.
     case ZYDIS_ISA_SET_AMD:

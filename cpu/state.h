@@ -148,8 +148,6 @@ struct CpuState {
     // block is removed: block-to-block links learned under an older epoch are not followed.
     uint64_t code_epoch = 0;
     uint64_t tsc_offset = 0;
-    // CR8, the task-priority register of 64-bit mode (bits 3:0; MOV CR8 exists only there).
-    uint64_t cr8 = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     // The long-mode MSRs (cpu/ops/model.cpp): SYSCALL's STAR/LSTAR/CSTAR/FMASK, SWAPGS's
     // KernelGSbase, RDTSCP's TSC_AUX. The FS and GS bases are seg[FS].base and seg[GS].base.

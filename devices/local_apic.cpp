@@ -330,10 +330,15 @@ uint32_t LocalApic::read_reg(uint32_t reg) {
     return 0;
 }
 
+void LocalApic::set_tpr(uint8_t v) {
+    tpr_ = v;
+    update();
+}
+
 void LocalApic::write_reg(uint32_t reg, uint32_t value) {
     switch (reg) {
     case ID: id_ = value & 0xFF000000; return;
-    case TPR: tpr_ = value & 0xFF; update(); return;
+    case TPR: set_tpr(uint8_t(value)); return;
     case EOI: eoi(); return;
     case LDR: ldr_ = value & 0xFF000000; return;
     case DFR: dfr_ = value | 0x0FFFFFFF; return;

@@ -65,6 +65,9 @@ public:
     // passed fires at once. The TSC is the clock plus `tsc_offset`.
     uint64_t tsc_deadline() const { return deadline_mode() ? deadline_ : 0; }
     void write_tsc_deadline(uint64_t deadline, uint64_t tsc_offset);
+    // The task-priority register, also 64-bit mode's CR8 (its bits 7:4).
+    uint8_t tpr() const { return uint8_t(tpr_); }
+    void set_tpr(uint8_t v);
 
     uint32_t mmio_read(memory::PhysAddr offset, unsigned size) override;
     void mmio_write(memory::PhysAddr offset, unsigned size, uint32_t value) override;

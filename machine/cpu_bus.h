@@ -1,5 +1,5 @@
 // What the CPU sees of this machine (cpu::Bus): port I/O on the I/O bus, the INTA cycle,
-// IA32_APIC_BASE and IA32_TSC_DEADLINE at the local APIC (which raises INTR, for itself or for the 8259 behind it),
+// IA32_APIC_BASE, IA32_TSC_DEADLINE and CR8's TPR at the local APIC (which raises INTR, for itself or for the 8259 behind it),
 // and shutdown and reset requests to the run control.
 #pragma once
 
@@ -23,6 +23,8 @@ public:
     void set_tsc_deadline(uint64_t deadline, uint64_t tsc_offset) override {
         apic_.write_tsc_deadline(deadline, tsc_offset);
     }
+    uint8_t apic_tpr() override { return apic_.tpr(); }
+    void set_apic_tpr(uint8_t tpr) override { apic_.set_tpr(tpr); }
     void cpu_reset_request(const char*) override { run_.request_reset(); }
 
 private:

@@ -1,6 +1,6 @@
 // max: jitpc's x86-64 model, an Intel family 6 model 15 (Core 2 class) with one core, one thread
 // and no AVX. It advertises only what is implemented exactly (docs/cpu-models.md keeps the list):
-// long mode with SYSCALL, RDTSCP, CX16 and LAHF_LM, SSE through SSE4.2, XSAVE, and APIC with
+// long mode with SYSCALL, RDTSCP, CX16, LAHF_LM and 1 GiB pages, SSE through SSE4.2, XSAVE, and APIC with
 // the local APIC and its TSC-deadline timer.
 #include "cpu/model.h"
 #include "cpu/sse_state.h"
@@ -68,7 +68,7 @@ const CpuModel max = {
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::PAE, F::CX8, F::APIC, F::SEP, F::MTRR,
                  F::PGE, F::CMOV, F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2, F::SSE3, F::SSSE3,
                  F::SSE4_1, F::SSE4_2, F::POPCNT, F::TSC_DEADLINE, F::XSAVE, F::NX, F::SYSCALL,
-                 F::RDTSCP, F::LM, F::CX16, F::LAHF_LM},
+                 F::PDPE1GB, F::RDTSCP, F::LM, F::CX16, F::LAHF_LM},
     .leaves = LEAVES,
     .brand = "jitpc x86-64 CPU (max)",
     .phys_addr_bits = 40,

@@ -110,14 +110,14 @@ template <bool ToCr> void mov_cr(Cpu& c, const Insn& i) {
             if (!c.mmu.load_cr3(v)) raise_gp(0);
             break;
         case 4: write_cr4(c, v); break;
-        default:  // CR8, 64-bit mode only: the task-priority class in bits 3:0
+        default:  // CR8, 64-bit mode only: the APIC's task-priority class, TPR[7:4] (TPR[3:0] cleared)
             if (v & ~uint64_t(0xF)) raise_gp(0);
-            c.cr8 = v;
+            c.bus.set_apic_tpr(uint8_t(v << 4));
             break;
         }
         c.request_exit();
     } else {
-        const uint64_t vals[9] = {c.cr0, 0, c.cr2, c.cr3, c.cr4, 0, 0, 0, c.cr8};
+        const uint64_t vals[9] = {c.cr0, 0, c.cr2, c.cr3, c.cr4, 0, 0, 0, uint64_t(c.bus.apic_tpr() >> 4)};
         if (c.long64()) c.set_reg<uint64_t>(i.r0, vals[i.aux]);
         else c.set_reg<uint32_t>(i.r0, uint32_t(vals[i.aux]));
     }
@@ -141,13 +141,18 @@ template <bool ToDr> void mov_dr(Cpu& c, const Insn& i) {
         c.dr[7] &= ~dr7::GD;
         raise_fault(VEC_DB);
     }
+    // 64-bit mode moves 64 bits: DR0-DR3 take whole linear addresses, and a set bit 63:32 of
+    // DR6 or DR7 is #GP(0).
     if constexpr (ToDr) {
-        uint32_t v = c.gpr[i.r1];
+        uint64_t v = c.long64() ? c.gpr[i.r1] : uint32_t(c.gpr[i.r1]);
+        if (n >= 6 && (v >> 32)) raise_gp(0);
         if (n == 6) v = (v & 0xE00F) | 0xFFFF0FF0u;
         if (n == 7) v = (v & 0xFFFF23FFu) | 0x400;
         c.dr[n] = v;
         if (n == 7) c.debug_regs_changed();
         c.request_exit();
+    } else if (c.long64()) {
+        c.gpr[i.r0] = c.dr[n];
     } else {
         c.set_reg<uint32_t>(i.r0, uint32_t(c.dr[n]));
     }

@@ -4,115 +4,10 @@
 ; and a #DF), IRETQ to compatibility mode, a 64-bit call gate and RETFQ, the long-mode MSRs'
 ; #GP rules and RDTSCP.
 %include "lib/multiboot.inc"
-
-%define EFER            0xC0000080
-%define STAR            0xC0000081
-%define LSTAR           0xC0000082
-%define FMASK           0xC0000084
-%define GS_BASE         0xC0000101
-%define KERNEL_GS_BASE  0xC0000102
-%define TSC_AUX         0xC0000103
-%define KCODE   0x08
-%define KDATA   0x10
-%define KCODE32 0x18
-%define UCODE32 0x23
-%define UDATA   0x2B
-%define UCODE64 0x33
-%define TSS_SEL 0x38
-%define GATE    0x48
-%define NO_FAULT 0xFF
-
-; PUTS64 "text": the text on the debug console (64-bit code).
-%macro PUTS64 1
-    jmp %%after
-%%text: db %1
-%%end:
-%%after:
-    lea rsi, [rel %%text]
-    mov ecx, %%end - %%text
-    mov dx, 0xE9
-    rep outsb
-%endmacro
-
-; GATE64 vec, handler, attributes (0x8E00 DPL 0 interrupt gate, 0xEE00 DPL 3, | IST index)
-%macro GATE64 3
-    mov rax, %2
-    mov [idt + (%1) * 16], ax
-    mov word [idt + (%1) * 16 + 2], KCODE
-    mov word [idt + (%1) * 16 + 4], %3
-    shr rax, 16
-    mov [idt + (%1) * 16 + 6], ax
-    shr rax, 16
-    mov [idt + (%1) * 16 + 8], eax
-%endmacro
-
-; WRMSR64 msr, value
-%macro WRMSR64 2
-    mov ecx, %1
-    mov rax, %2
-    mov rdx, rax
-    shr rdx, 32
-    wrmsr
-%endmacro
-
-; TRY instr: runs instr with the fault handler's resume point after it (ring 0).
-%macro TRY 1+
-    mov byte [f_vec], NO_FAULT
-    mov qword [f_err], -1
-    lea rax, [rel %%after]
-    mov [f_resume], rax
-    mov [f_rsp], rsp
-    %1
-%%after:
-%endmacro
+%include "lib/long64.inc"
 
 start:
-    mov esp, stack0_top
-    mov edi, pml4                           ; identity map 0-8 MiB, user and writable
-    xor eax, eax
-    mov ecx, 3 * 1024
-    rep stosd
-    mov dword [pml4], pdpt + 7
-    mov dword [pdpt], pd + 7
-    mov dword [pd], 0x000000 | 0x87
-    mov dword [pd + 8], 0x200000 | 0x87
-    mov dword [pd + 16], 0x400000 | 0x87
-    mov dword [pd + 24], 0x600000 | 0x87
-    lgdt [gdt_desc]
-    mov eax, cr4
-    or eax, 0x20                            ; PAE
-    mov cr4, eax
-    mov eax, pml4
-    mov cr3, eax
-    mov ecx, EFER
-    rdmsr
-    or eax, 0x101                           ; LME, SCE
-    wrmsr
-    mov eax, cr0
-    or eax, 0x80000000
-    mov cr0, eax                            ; IA-32e mode, still in 32-bit code
-    jmp KCODE:long_entry
-
-bits 64
-long_entry:
-    mov ax, KDATA
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    xor eax, eax                            ; null FS and GS: their bases come from the MSRs,
-    mov fs, ax                              ; and an IRET to ring 3 keeps them (no DPL 0
-    mov gs, ax                              ; selector to drop)
-    mov rsp, stack0_top
-    mov rax, tss                            ; the 16-byte TSS descriptor's base
-    mov [gdt + TSS_SEL + 2], ax
-    shr rax, 16
-    mov [gdt + TSS_SEL + 4], al
-    mov [gdt + TSS_SEL + 7], ah
-    shr rax, 16
-    mov [gdt + TSS_SEL + 8], eax
-    mov ax, TSS_SEL
-    ltr ax
-    mov qword [tss + 4], rsp0_top           ; RSP0
+    LONG_ENTER
     mov qword [tss + 0x24], ist1_top - 8    ; IST1: misaligned on purpose
     mov qword [tss + 0x2C], ist2_top        ; IST2
     GATE64 13, gp_handler, 0x8E00
@@ -120,7 +15,6 @@ long_entry:
     GATE64 0x30, back_handler, 0xEE00
     GATE64 0x40, ist_handler, 0x8E01
     GATE64 0x41, compat_int_handler, 0xEE00
-    lidt [idt_desc]
     PUTS64 `long mode: 64-bit code at CPL 0 ok\n`
 
     ; ---- MSRs: canonical addresses and reserved bits --------------------------------------
@@ -266,44 +160,11 @@ compat_done:
     PUTS64 `64-bit call gate to ring 0 (SS:RSP and CS:RIP in 8 bytes), RETFQ to ring 3 ok\n`
     PASS
 
-; to_ring3: runs the ring 3 64-bit code at RAX on the user stack until it faults or INT 0x30s;
-; f_vec/f_err/f_rip/f_cs/f_ss say how it ended.
-to_ring3:
-    mov byte [f_vec], NO_FAULT
-    lea rbx, [rel .back]
-    mov [f_resume], rbx
-    mov [f_rsp], rsp
-    push UDATA
-    push user_stack_top
-    push 0x003                              ; CF; IF stays clear
-    push UCODE64
-    push rax
-    iretq
-.back:
-    mov ax, KDATA
-    mov ss, ax
-    ret
-
-; Ring 0 handlers that end an excursion: record and resume.
-gp_handler:
-    pop qword [f_err]
-    mov byte [f_vec], 13
-    jmp record
-back_handler:
-    mov byte [f_vec], 0x30
-    jmp record
+    LONG_HANDLERS
 compat_int_handler:
     mov byte [f_vec], 0x41
     mov [compat_eax], eax
-record:
-    mov rax, [rsp]
-    mov [f_rip], rax
-    mov rax, [rsp + 8]
-    mov [f_cs], rax
-    mov rax, [rsp + 32]
-    mov [f_ss], rax
-    mov rsp, [f_rsp]
-    jmp [f_resume]
+    jmp record
 df_handler:
     mov [df_rsp], rsp
     pop qword [f_err]
@@ -411,58 +272,13 @@ kernel_gs:
 user_gs:
     dq 0x52455355
 
-    align 8
-gdt:
-    dq 0
-    dq 0x00AF9A000000FFFF                   ; 0x08 64-bit code, DPL 0
-    dq 0x00CF92000000FFFF                   ; 0x10 data, DPL 0
-    dq 0x00CF9A000000FFFF                   ; 0x18 32-bit code, DPL 0
-    dq 0x00CFFA000000FFFF                   ; 0x20 32-bit code, DPL 3
-    dq 0x00CFF2000000FFFF                   ; 0x28 data, DPL 3
-    dq 0x00AFFA000000FFFF                   ; 0x30 64-bit code, DPL 3
-    dq 0x0000890000000067, 0                ; 0x38 64-bit TSS (base filled in)
-    dq 0, 0                                 ; 0x48 call gate (filled in)
-gdt_end:
-gdt_desc:
-    dw gdt_end - gdt - 1
-    dq gdt
-idt_desc:
-    dw 256 * 16 - 1
-    dq idt
-
-section .bss
-alignb 4096
-pml4:   resb 4096
-pdpt:   resb 4096
-pd:     resb 4096
-idt:    resb 256 * 16
-tss:    resb 0x68
-f_vec:  resb 1
+    LONG_DATA
 syscalls: resb 1
 gate_back: resb 1
     alignb 8
-f_err:  resq 1
-f_rip:  resq 1
-f_cs:   resq 1
-f_ss:   resq 1
-f_resume: resq 1
-f_rsp:  resq 1
 ist_rsp: resq 1
 ist_old_rsp: resq 1
 df_rsp: resq 1
 compat_eax: resq 1
 gate_frame: resq 4
-    alignb 16
-        resb 4096
-stack0_top:
-        resb 4096
-stack1_top:
-        resb 4096
-ist1_top:
-        resb 4096
-ist2_top:
-        resb 4096
-rsp0_top:
-        resb 4096
-user_stack_top:
 bss_end:

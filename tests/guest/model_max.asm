@@ -33,7 +33,7 @@ start:
     CPUID_IS 0x40000000, 0, 1000, 1000, 1000, 0, 4   ; past the last leaf: leaf 0x16's data (no hypervisor)
     PUTS `CPUID 0x15, 0x16: TSC and APIC timer at 1 GHz (1/1 of a 1 GHz crystal), 1000 MHz; 0x40000000: leaf 0x16 ok\n`
     CPUID_IS 0x80000000, 0, 0x80000008, 0, 0, 0, 5
-    CPUID_IS 0x80000001, 0, 0, 0, 1, 0x28100800, 5   ; LAHF_LM; SYSCALL, NX, RDTSCP, LM
+    CPUID_IS 0x80000001, 0, 0, 0, 1, 0x2C100800, 5   ; LAHF_LM; SYSCALL, NX, PDPE1GB, RDTSCP, LM
     CPUID_IS 0x80000006, 0, 0, 0, 0x08006040, 0, 5
     CPUID_IS 0x80000008, 0, 0x3028, 0, 0, 0, 5
     PUTS `CPUID 0x80000000-8: extended leaves, 40 physical and 48 linear address bits ok\n`

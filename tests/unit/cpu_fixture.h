@@ -20,6 +20,9 @@ public:
     }
     void cpu_reset_request(const char*) override { reset_requested = true; }
     uint8_t intr_ack() override { return ack_vector; }
+    uint8_t apic_tpr() override { return tpr; }
+    void set_apic_tpr(uint8_t v) override { tpr = v; }
+    uint8_t tpr = 0;
     uint8_t ack_vector = 0;
     struct Write { uint16_t port; unsigned size; uint32_t value; };
     std::vector<Write> writes;

@@ -488,3 +488,37 @@ TEST_CASE_FIXTURE(LongFixture, "IRETD in 64-bit mode pops SS:ESP too; RETF to co
     CHECK(cpu.mode() == CpuMode::Compat32);
     CHECK(reg(ESP) == 0x60008);
 }
+
+TEST_CASE_FIXTURE(LongFixture, "64-bit mode: MOV DRn moves 64 bits; breakpoints match 64-bit linear addresses") {
+    fault_gates();
+    reg(EAX) = 0x0000000100000040;
+    step64({0x0F, 0x23, 0xC0});  // mov dr0, rax
+    CHECK(cpu.dr[0] == 0x0000000100000040);
+    step64({0x0F, 0x21, 0xC1});  // mov rcx, dr0
+    CHECK(reg(ECX) == 0x0000000100000040);
+    reg(EAX) = (uint64_t(1) << 32) | 0x400;
+    step64({0x0F, 0x23, 0xF8});  // mov dr7, rax: bit 32 set
+    CHECK(cpu.rip == HANDLER + 13);
+    CHECK(cpu.dr[7] == 0x400);
+    // L0, a write breakpoint of 8 bytes: the address above 4 GiB, not its low half.
+    cpu.dr[7] = 0x400 | 1 | (1u << 16) | (2u << 18);
+    cpu.debug_regs_changed();
+    cpu.watch_data(0x40, 1, true);
+    CHECK(cpu.db_pending == 0);
+    cpu.watch_data(0x0000000100000044, 1, true);
+    CHECK(cpu.db_pending == 1);
+}
+
+TEST_CASE_FIXTURE(LongFixture, "CR8 is the local APIC's TPR[7:4]") {
+    fault_gates();
+    reg(EAX) = 0xA;
+    step64({0x44, 0x0F, 0x22, 0xC0});  // mov cr8, rax: TPR = 0xA0, bits 3:0 cleared
+    CHECK(bus.tpr == 0xA0);
+    bus.tpr = 0x5F;                    // a TPR write through the APIC's page
+    step64({0x44, 0x0F, 0x20, 0xC1});  // mov rcx, cr8
+    CHECK(reg(ECX) == 5);
+    reg(EAX) = 0x10;                   // bits 63:4 are reserved
+    step64({0x44, 0x0F, 0x22, 0xC0});
+    CHECK(cpu.rip == HANDLER + 13);
+    CHECK(bus.tpr == 0x5F);
+}
