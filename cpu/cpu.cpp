@@ -19,10 +19,10 @@ void Cpu::reset() {
     // does not turn it back. The TSC restarts at zero, as RESET does on hardware.
     // INTR is the interrupt controller's output, which a CPU reset does not change.
     const uint64_t clock = icount;
-    const uint8_t intr = intr_line;
+    const uint8_t intr = events & EVENT_INTR;
     static_cast<CpuState&>(*this) = CpuState{};
     icount = clock;
-    intr_line = intr;
+    events = intr;
     tsc_offset = 0 - clock;
     // Power-on state (SDM Vol. 3 9.1.1): EDX holds the processor signature.
     gpr[EDX] = model.signature();

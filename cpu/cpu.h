@@ -277,11 +277,11 @@ public:
     // The platform drives the INTR pin. A rising line stops a running block at the next
     // instruction boundary, so an IRQ raised by an instruction is taken right after it.
     void set_intr(bool level) {
-        intr_line = level;
+        events = uint8_t((events & ~EVENT_INTR) | (level ? EVENT_INTR : 0));
         if (level) request_exit();
     }
     void raise_nmi() {
-        nmi_pending = 1;
+        events |= EVENT_NMI;
         request_exit();
     }
 

@@ -75,14 +75,15 @@ void Interpreter::deliver_fault(const GuestFault& f) {
 }
 
 bool Interpreter::take_interrupt() {
-    if (cpu_.nmi_pending && !cpu_.nmi_blocked && !cpu_.irq_shadow) {
-        cpu_.nmi_pending = 0;
+    if (!cpu_.events) return false;  // the common case, one test
+    if ((cpu_.events & EVENT_NMI) && !cpu_.nmi_blocked && !cpu_.irq_shadow) {
+        cpu_.events &= ~EVENT_NMI;
         cpu_.nmi_blocked = 1;
         cpu_.halted = 0;
         cpu_.deliver(VEC_NMI, EventKind::Hardware, cpu_.rip, false, 0);
         return true;
     }
-    if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.intr_line) return false;
+    if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.intr_line()) return false;
     cpu_.halted = 0;
     const uint8_t vec = cpu_.bus.intr_ack();
     cpu_.deliver(vec, EventKind::Hardware, cpu_.rip, false, 0);

@@ -95,6 +95,8 @@ struct MemoryTypeRegs {
     uint64_t pat = PAT_RESET;
 };
 
+// CpuState::events bits.
+constexpr uint8_t EVENT_INTR = 1, EVENT_NMI = 2;
 // irq_shadow bits.
 constexpr uint8_t SHADOW_IRQ = 1, SHADOW_DEBUG = 2, SHADOW_SS = SHADOW_IRQ | SHADOW_DEBUG;
 
@@ -132,12 +134,14 @@ struct CpuState {
     // MOV SS/POP SS set SHADOW_SS, which also holds single-step and data-breakpoint traps.
     uint8_t irq_shadow = 0;
     uint8_t halted = 0;
-    // The interrupt controller's INTR output as it last drove it (Cpu::set_intr): an input pin,
-    // so the run loop tests a byte at block boundaries instead of asking the platform.
-    uint8_t intr_line = 0;
-    // NMI, latched by the platform (Cpu::raise_nmi) and taken before INTR whatever IF says;
-    // once delivered, further NMIs wait for the next IRET.
-    uint8_t nmi_pending = 0, nmi_blocked = 0;
+    // External events, one byte so that the run loop's test at every block boundary is one
+    // load: EVENT_INTR, the interrupt controller's INTR output as it last drove it
+    // (Cpu::set_intr: an input pin, not a question to the platform); EVENT_NMI, an NMI latched
+    // by the platform (Cpu::raise_nmi), taken before INTR whatever IF says.
+    uint8_t events = 0;
+    bool intr_line() const { return events & EVENT_INTR; }
+    // Once an NMI is delivered, further NMIs wait for the next IRET.
+    uint8_t nmi_blocked = 0;
     uint8_t a20 = 1;
 
     uint64_t icount = 0;  // retired instructions (the virtual clock's source)

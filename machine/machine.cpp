@@ -348,7 +348,7 @@ void Machine::poll_input(uint64_t now) {
         if (out) std::fflush(out);
     // Only input can wake the CPU: it is halted, no timer is armed, and no interrupt is already
     // raised (a device whose timer fired at this same tick, before this poll, wakes it first).
-    const bool idle = cpu.halted && !cpu.intr_line && clock.next_due() == devices::Clock::NEVER;
+    const bool idle = cpu.halted && !cpu.intr_line() && clock.next_due() == devices::Clock::NEVER;
     if (cfg_.display) cfg_.display->refresh(vga, idle);
     using Deliver = std::function<void(uint8_t)>;
     // A user command, else (when `deliver` is given) one byte; an ended input drops out.

@@ -1,4 +1,4 @@
-// The INTR pin: the platform drives CpuState::intr_line and the run loop takes the interrupt at
+// The INTR pin: the platform drives CpuState::events' EVENT_INTR and the run loop takes the interrupt at
 // the next instruction boundary that allows it.
 #include <doctest/doctest.h>
 
@@ -21,6 +21,6 @@ TEST_CASE_FIXTURE(test::CpuFixture, "a high INTR line is taken after STI's shado
     CHECK(cpu.rip == 0x101);
     CHECK(rd<uint16_t>(0x8000 - 6) == 2);  // interrupted before the second NOP
     // The handler runs with IF=0: the line, still high, is not taken again.
-    CHECK(cpu.intr_line);
+    CHECK(cpu.intr_line());
     CHECK((cpu.flags.bits & cpu::EFLAGS_IF) == 0);
 }
