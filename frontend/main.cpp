@@ -14,6 +14,7 @@
 #include "frontend/stdin_input.h"
 #include "frontend/terminal_display.h"
 #include "machine/machine.h"
+#include "replay/session.h"
 
 using namespace jitpc;
 
@@ -74,16 +75,23 @@ int main(int argc, char** argv) {
             o.machine.hang_dump = o.hang_dump_file == "-" ? stderr : opened.open(o.hang_dump_file, "w", "-dump-on-hang");
         // Host keys go to the PS/2 keyboard under the display, else to COM1 when it is on stdio
         // (the keyboard of a serial console). A run with a limit must not wait on a silent pipe.
+        // A replay takes its input from the log alone.
         const bool bounded = o.machine.max_instructions != 0;
+        const bool host_input = o.replay.empty();
         if (graphic) {
-            input = std::make_unique<frontend::KeyboardInput>(bounded);
+            if (host_input) input = std::make_unique<frontend::KeyboardInput>(bounded);
             o.machine.keyboard_input = input.get();
             display = std::make_unique<frontend::TerminalDisplay>(stdout);
             o.machine.display = display.get();
-        } else if (o.serial[0] == "stdio") {
+        } else if (o.serial[0] == "stdio" && host_input) {
             input = std::make_unique<frontend::StdinInput>(bounded);
             o.machine.com1_input = input.get();
         }
+        std::unique_ptr<machine::RunObserver> record_replay;
+        if (!o.record.empty())
+            record_replay = replay::start_recording(o.record, replay::machine_args(argc, argv), o.machine);
+        else if (!o.replay.empty())
+            record_replay = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
         auto m = std::make_unique<machine::Machine>(o.machine);
         const int status = m->run();
         if (display) display->finish(m->vga);

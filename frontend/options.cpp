@@ -235,6 +235,30 @@ const cpu::CpuModel* parse_cpu(const std::string& name) {
     return m;
 }
 
+// QEMU's -icount shift=N|auto[,rr=record|replay,rrfile=FILE]: jitpc's clock always counts
+// instructions, so shift is taken and ignored; rr and rrfile are -record/-replay.
+void parse_icount(const std::string& arg, Options& o) {
+    auto bad = [&](const std::string& why) { return std::runtime_error("-icount " + arg + ": " + why); };
+    std::string rr, file;
+    for (const auto& [key, value] : split_options("-icount", arg)) {
+        if (key == "shift" || key.empty()) {
+            if (value != "auto" && !parse_uint(value)) throw bad("shift '" + value + "' (a number or auto)");
+        } else if (key == "rr") {
+            if (value != "record" && value != "replay" && value != "off") throw bad("rr '" + value + "' (record, replay, off)");
+            rr = value;
+        } else if (key == "rrfile") {
+            file = value;
+        } else if (key == "rrsnapshot") {
+            throw bad("rrsnapshot is not supported: jitpc records and replays from power-on");
+        } else {
+            throw bad("unknown key '" + key + "' (shift, rr, rrfile)");
+        }
+    }
+    if ((rr == "record" || rr == "replay") != !file.empty()) throw bad("rr=record|replay and rrfile=FILE go together");
+    if (rr == "record") o.record = file;
+    if (rr == "replay") o.replay = file;
+}
+
 }  // namespace
 
 std::string cpu_models_help() {
@@ -298,6 +322,12 @@ const char* usage() {
            "  -jit-cache SIZE       (developer) JIT translation cache size, 64K to 1G\n"
            "  -jit-threshold N      (developer) runs of a block in the interpreter before it is\n"
            "                        translated (default 16; 0 translates every block at once)\n"
+           "  -record FILE          log the run's host input and state to FILE (disk writes stay\n"
+           "                        in memory); -replay FILE runs it again exactly, checking it\n"
+           "  -icount shift=N|auto[,rr=record|replay,rrfile=FILE]\n"
+           "                        QEMU's spelling of -record/-replay (shift is ignored: the\n"
+           "                        clock always counts instructions)\n"
+
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
@@ -376,6 +406,13 @@ Options parse_options(int argc, char** argv) {
             if (!n || !*n) throw std::runtime_error("-max-insns: '" + v + "' is not a positive number below 2^64");
             o.machine.max_instructions = *n;
         } else if (a == "-stats") o.stats = true;
+        else if (a == "-record" || a == "-replay") {
+            if (!o.record.empty() || !o.replay.empty()) throw std::runtime_error(a + ": only one -record or -replay");
+            (a == "-record" ? o.record : o.replay) = need(i);
+        } else if (a == "-icount") {
+            if (!o.record.empty() || !o.replay.empty()) throw std::runtime_error("-icount: only one -record or -replay");
+            parse_icount(need(i), o);
+        }
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }

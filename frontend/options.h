@@ -23,6 +23,7 @@ struct Options {
     bool show_log_items = false;  // -d help
     bool show_cpu_models = false;  // -cpu help
     bool stats = false;  // print retired instructions and virtual time at exit
+    std::string record, replay;  // -record FILE, -replay FILE (or -icount rr=…,rrfile=FILE)
 };
 
 // Parses argv; throws std::runtime_error with a message naming the bad argument.

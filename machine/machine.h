@@ -37,6 +37,7 @@
 #include "machine/host_display.h"
 #include "machine/idle_watch.h"
 #include "machine/realtime_pacer.h"
+#include "machine/run_observer.h"
 #include "machine/serial_input.h"
 #include "bios/bios.h"
 #include "memory/physmem.h"
@@ -83,6 +84,7 @@ struct Config {
     bool dump_at_exit = false;  // -dump-on-exit: the guest's own end (0xF4, power-off) dumps too
     std::vector<MemRange> dump_ranges;  // -dump-mem: extra ranges in that dump
     bool realtime = false;  // -realtime: idle time passes at host speed (not reproducible)
+    std::vector<RunObserver*> observers;  // record/replay, the monitor: stop where they ask
 };
 
 // Exit statuses, shared with the front end and documented in the README.
@@ -94,6 +96,7 @@ class Machine {
 public:
     explicit Machine(const Config& cfg);  // throws std::runtime_error with a user-facing message
     int run();
+    const Config& config() const { return cfg_; }
 
     memory::PhysMemory mem;
     devices::IoBus bus;
@@ -129,6 +132,10 @@ public:
     std::unique_ptr<bios::Bios> bios;  // built-in firmware, unless -bios
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
+    // The run was ended by an observer (the monitor's quit), not by the guest or a limit.
+    bool ended_by_host = false;
+    // A running hash of the bytes the guest sent out of COM1 and COM2.
+    uint64_t serial_digest = 0xCBF29CE484222325ull;
 
 private:
     // ISA IRQ `irq` as boards wire it: to the 8259 pair and to the I/O APIC (IRQ 0 on pin 2).
@@ -143,6 +150,9 @@ private:
     bios::AcpiPlatform acpi_platform() const;
     void hpet_gsi(unsigned gsi, bool level);
     void drive_legacy_irqs();
+    int run_loop();
+    uint64_t next_observer_stop() const;
+    int observe();
     void poll_input(uint64_t now);
     void dump_hang(const char* why, std::FILE* out);
     void end_display();
