@@ -14,6 +14,7 @@
 #include "frontend/stdin_input.h"
 #include "frontend/terminal_display.h"
 #include "machine/machine.h"
+#include "monitor/monitor.h"
 #include "replay/session.h"
 
 using namespace jitpc;
@@ -33,6 +34,27 @@ struct OpenFiles {
         for (std::FILE* f : files) std::fclose(f);
     }
 };
+
+// -monitor: on stdio only where nothing else reads stdin (COM1's input, the display's keys).
+std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool graphic) {
+    if (o.monitor.empty() || o.monitor == "none") {
+        if (o.start_stopped) throw std::runtime_error("-S waits for the monitor's cont: it needs -monitor");
+        return nullptr;
+    }
+    monitor::ReplayMode mode;
+    if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
+    if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay};
+    if (o.monitor == "stdio") {
+        if (graphic || (o.serial[0] == "stdio" && o.replay.empty()))
+            throw std::runtime_error("-monitor stdio: stdin already serves " +
+                                     std::string(graphic ? "the display's keyboard" : "COM1 (-serial none or file:PATH frees it)"));
+        return std::make_unique<monitor::Monitor>(monitor::stdio_port(), mode, o.start_stopped);
+    }
+    const std::string spec = o.monitor.substr(5);  // unix:PATH,server[,...]
+    const bool nowait = spec.find(",nowait") != std::string::npos || spec.find(",wait=off") != std::string::npos;
+    return std::make_unique<monitor::Monitor>(monitor::unix_port(spec.substr(0, spec.find(',')), !nowait), mode,
+                                              o.start_stopped);
+}
 
 }  // namespace
 
@@ -92,6 +114,8 @@ int main(int argc, char** argv) {
             record_replay = replay::start_recording(o.record, replay::machine_args(argc, argv), o.machine);
         else if (!o.replay.empty())
             record_replay = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
+        std::unique_ptr<monitor::Monitor> mon = open_monitor(o, graphic);
+        if (mon) o.machine.observers.push_back(mon.get());
         auto m = std::make_unique<machine::Machine>(o.machine);
         const int status = m->run();
         if (display) display->finish(m->vga);

@@ -259,6 +259,29 @@ void parse_icount(const std::string& arg, Options& o) {
     if (rr == "replay") o.replay = file;
 }
 
+// -monitor stdio|none|unix:PATH,server[,nowait] (also QEMU's server=on, wait=off): the path,
+// and whether the run waits for the first client; stdio and none come back as they are.
+std::string check_monitor(const std::string& arg) {
+    if (arg == "stdio" || arg == "none") return arg;
+    auto bad = [&](const std::string& why) { return std::runtime_error("-monitor " + arg + ": " + why); };
+    if (arg.rfind("unix:", 0) != 0) throw bad("stdio, none or unix:PATH,server[,nowait]");
+    std::vector<std::string> parts;
+    for (size_t start = 5; start <= arg.size();) {
+        const size_t comma = std::min(arg.find(',', start), arg.size());
+        parts.push_back(arg.substr(start, comma - start));
+        start = comma + 1;
+    }
+    if (parts[0].empty()) throw bad("the socket's path is missing");
+    bool server = false;
+    for (size_t i = 1; i < parts.size(); ++i) {
+        const std::string& p = parts[i];
+        if (p == "server" || p == "server=on") server = true;
+        else if (p != "nowait" && p != "wait=off" && p != "wait=on") throw bad("unknown setting '" + p + "' (server, nowait)");
+    }
+    if (!server) throw bad("only a listening socket is offered: add ,server");
+    return arg;
+}
+
 }  // namespace
 
 std::string cpu_models_help() {
@@ -327,7 +350,9 @@ const char* usage() {
            "  -icount shift=N|auto[,rr=record|replay,rrfile=FILE]\n"
            "                        QEMU's spelling of -record/-replay (shift is ignored: the\n"
            "                        clock always counts instructions)\n"
-
+           "  -monitor DEV          the monitor (QEMU's commands: info registers, x, stop, cont,\n"
+           "                        quit, help): stdio, none or unix:PATH,server[,nowait]\n"
+           "  -S                    start with the guest stopped (the monitor's cont starts it)\n"
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
@@ -409,7 +434,9 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-record" || a == "-replay") {
             if (!o.record.empty() || !o.replay.empty()) throw std::runtime_error(a + ": only one -record or -replay");
             (a == "-record" ? o.record : o.replay) = need(i);
-        } else if (a == "-icount") {
+        } else if (a == "-monitor") o.monitor = check_monitor(need(i));
+        else if (a == "-S") o.start_stopped = true;
+        else if (a == "-icount") {
             if (!o.record.empty() || !o.replay.empty()) throw std::runtime_error("-icount: only one -record or -replay");
             parse_icount(need(i), o);
         }
