@@ -17,6 +17,8 @@
 #include "frontend/stdin_input.h"
 #include "frontend/terminal_display.h"
 #include "machine/machine.h"
+#include "monitor/monitor.h"
+#include "replay/session.h"
 
 using namespace jitpc;
 
@@ -70,6 +72,27 @@ int run_subcommand(const Subcommand& s, int argc, char** argv) {
     }
 }
 
+// -monitor: on stdio only where nothing else reads stdin (COM1's input, the display's keys).
+std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool graphic) {
+    if (o.monitor.empty() || o.monitor == "none") {
+        if (o.start_stopped) throw std::runtime_error("-S waits for the monitor's cont: it needs -monitor");
+        return nullptr;
+    }
+    monitor::ReplayMode mode;
+    if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
+    if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay};
+    if (o.monitor == "stdio") {
+        if (graphic || (o.serial[0] == "stdio" && o.replay.empty()))
+            throw std::runtime_error("-monitor stdio: stdin already serves " +
+                                     std::string(graphic ? "the display's keyboard" : "COM1 (-serial none or file:PATH frees it)"));
+        return std::make_unique<monitor::Monitor>(monitor::stdio_port(), mode, o.start_stopped);
+    }
+    const std::string spec = o.monitor.substr(5);  // unix:PATH,server[,...]
+    const bool nowait = spec.find(",nowait") != std::string::npos || spec.find(",wait=off") != std::string::npos;
+    return std::make_unique<monitor::Monitor>(monitor::unix_port(spec.substr(0, spec.find(',')), !nowait), mode,
+                                              o.start_stopped);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,16 +139,25 @@ int main(int argc, char** argv) {
             o.machine.hang_dump = o.hang_dump_file == "-" ? stderr : opened.open(o.hang_dump_file, "w", "-dump-on-hang");
         // Host keys go to the PS/2 keyboard under the display, else to COM1 when it is on stdio
         // (the keyboard of a serial console). A run with a limit must not wait on a silent pipe.
+        // A replay takes its input from the log alone.
         const bool bounded = o.machine.max_instructions != 0;
+        const bool host_input = o.replay.empty();
         if (graphic) {
-            input = std::make_unique<frontend::KeyboardInput>(bounded);
+            if (host_input) input = std::make_unique<frontend::KeyboardInput>(bounded);
             o.machine.keyboard_input = input.get();
             display = std::make_unique<frontend::TerminalDisplay>(stdout);
             o.machine.display = display.get();
-        } else if (o.serial[0] == "stdio") {
+        } else if (o.serial[0] == "stdio" && host_input) {
             input = std::make_unique<frontend::StdinInput>(bounded);
             o.machine.com1_input = input.get();
         }
+        std::unique_ptr<machine::RunObserver> record_replay;
+        if (!o.record.empty())
+            record_replay = replay::start_recording(o.record, replay::machine_args(argc, argv), o.machine);
+        else if (!o.replay.empty())
+            record_replay = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
+        std::unique_ptr<monitor::Monitor> mon = open_monitor(o, graphic);
+        if (mon) o.machine.observers.push_back(mon.get());
         auto m = std::make_unique<machine::Machine>(o.machine);
         const int status = m->run();
         if (display) display->finish(m->vga);

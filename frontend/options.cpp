@@ -260,6 +260,53 @@ const cpu::CpuModel* parse_cpu(const std::string& name) {
     return m;
 }
 
+// QEMU's -icount shift=N|auto[,rr=record|replay,rrfile=FILE]: jitpc's clock always counts
+// instructions, so shift is taken and ignored; rr and rrfile are -record/-replay.
+void parse_icount(const std::string& arg, Options& o) {
+    auto bad = [&](const std::string& why) { return std::runtime_error("-icount " + arg + ": " + why); };
+    std::string rr, file;
+    for (const auto& [key, value] : split_options("-icount", arg)) {
+        if (key == "shift" || key.empty()) {
+            if (value != "auto" && !parse_uint(value)) throw bad("shift '" + value + "' (a number or auto)");
+        } else if (key == "rr") {
+            if (value != "record" && value != "replay" && value != "off") throw bad("rr '" + value + "' (record, replay, off)");
+            rr = value;
+        } else if (key == "rrfile") {
+            file = value;
+        } else if (key == "rrsnapshot") {
+            throw bad("rrsnapshot is not supported: jitpc records and replays from power-on");
+        } else {
+            throw bad("unknown key '" + key + "' (shift, rr, rrfile)");
+        }
+    }
+    if ((rr == "record" || rr == "replay") != !file.empty()) throw bad("rr=record|replay and rrfile=FILE go together");
+    if (rr == "record") o.record = file;
+    if (rr == "replay") o.replay = file;
+}
+
+// -monitor stdio|none|unix:PATH,server[,nowait] (also QEMU's server=on, wait=off): the path,
+// and whether the run waits for the first client; stdio and none come back as they are.
+std::string check_monitor(const std::string& arg) {
+    if (arg == "stdio" || arg == "none") return arg;
+    auto bad = [&](const std::string& why) { return std::runtime_error("-monitor " + arg + ": " + why); };
+    if (arg.rfind("unix:", 0) != 0) throw bad("stdio, none or unix:PATH,server[,nowait]");
+    std::vector<std::string> parts;
+    for (size_t start = 5; start <= arg.size();) {
+        const size_t comma = std::min(arg.find(',', start), arg.size());
+        parts.push_back(arg.substr(start, comma - start));
+        start = comma + 1;
+    }
+    if (parts[0].empty()) throw bad("the socket's path is missing");
+    bool server = false;
+    for (size_t i = 1; i < parts.size(); ++i) {
+        const std::string& p = parts[i];
+        if (p == "server" || p == "server=on") server = true;
+        else if (p != "nowait" && p != "wait=off" && p != "wait=on") throw bad("unknown setting '" + p + "' (server, nowait)");
+    }
+    if (!server) throw bad("only a listening socket is offered: add ,server");
+    return arg;
+}
+
 }  // namespace
 
 std::string cpu_models_help() {
@@ -332,6 +379,14 @@ const char* usage() {
            "  -profile-interval N   retired instructions between samples (default 10000)\n"
            "  -perfmap              write /tmp/perf-PID.map naming translated blocks by guest\n"
            "                        address, for the host's perf (as QEMU's -perfmap)\n"
+           "  -record FILE          log the run's host input and state to FILE (disk writes stay\n"
+           "                        in memory); -replay FILE runs it again exactly, checking it\n"
+           "  -icount shift=N|auto[,rr=record|replay,rrfile=FILE]\n"
+           "                        QEMU's spelling of -record/-replay (shift is ignored: the\n"
+           "                        clock always counts instructions)\n"
+           "  -monitor DEV          the monitor (QEMU's commands: info registers, x, stop, cont,\n"
+           "                        quit, help): stdio, none or unix:PATH,server[,nowait]\n"
+           "  -S                    start with the guest stopped (the monitor's cont starts it)\n"
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
@@ -420,6 +475,15 @@ Options parse_options(int argc, char** argv) {
             interval_given = true;
         } else if (a == "-perfmap") o.perf_map = true;
         else if (a == "-stats") o.stats = true;
+        else if (a == "-record" || a == "-replay") {
+            if (!o.record.empty() || !o.replay.empty()) throw std::runtime_error(a + ": only one -record or -replay");
+            (a == "-record" ? o.record : o.replay) = need(i);
+        } else if (a == "-monitor") o.monitor = check_monitor(need(i));
+        else if (a == "-S") o.start_stopped = true;
+        else if (a == "-icount") {
+            if (!o.record.empty() || !o.replay.empty()) throw std::runtime_error("-icount: only one -record or -replay");
+            parse_icount(need(i), o);
+        }
         else if (a == "-h" || a == "-help") o.show_help = true;
         else throw std::runtime_error("unknown option '" + std::string(argv[i]) + "' (see -help)");
     }

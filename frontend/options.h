@@ -25,6 +25,9 @@ struct Options {
     bool show_log_items = false;  // -d help
     bool show_cpu_models = false;  // -cpu help
     bool stats = false;  // print retired instructions and virtual time at exit
+    std::string record, replay;  // -record FILE, -replay FILE (or -icount rr=…,rrfile=FILE)
+    std::string monitor;         // -monitor stdio|unix:PATH,server[,nowait] (checked), or empty
+    bool start_stopped = false;  // -S: the guest waits for the monitor's cont
 };
 
 // Parses argv; throws std::runtime_error with a message naming the bad argument.

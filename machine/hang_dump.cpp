@@ -45,6 +45,30 @@ void around(std::FILE* out, const HangDumpView& v, const char* name, uint32_t li
 
 }  // namespace
 
+std::string register_text(cpu::Cpu& c) {
+    // 64-bit values print with at least 8 digits: 32-bit guests' dumps read as they always did.
+    const auto x64 = [](uint64_t v) { return static_cast<unsigned long long>(v); };
+    const cpu::CpuMode mode = c.mode();
+    const bool m64 = mode == cpu::CpuMode::Long64;
+    std::string out = cpu::gpr_text(c) + "\n";
+    char line[160];
+    std::snprintf(line, sizeof line, "%cIP=%0*llx EFLAGS=%08x CPL=%u %s halted=%u icount=%llu\n", m64 ? 'R' : 'E',
+                  m64 ? 16 : 8, x64(c.rip), c.flags.get(), c.cpl, cpu::mode_name(mode), c.halted, x64(c.icount));
+    out += line;
+    for (unsigned s = 0; s < 6; ++s) {
+        const cpu::SegCache& sc = c.seg[s];
+        std::snprintf(line, sizeof line, "%s=%04x base=%08llx limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel,
+                      x64(sc.base), sc.limit, sc.attrs);
+        out += line;
+    }
+    std::snprintf(line, sizeof line, "GDT=%08llx/%04x IDT=%08llx/%04x LDTR=%04x TR=%04x\n", x64(c.gdtr.base),
+                  c.gdtr.limit, x64(c.idtr.base), c.idtr.limit, c.ldtr.sel, c.tr.sel);
+    out += line;
+    std::snprintf(line, sizeof line, "CR0=%08llx CR2=%08llx CR3=%08llx CR4=%08llx\n", x64(c.cr0), x64(c.cr2),
+                  x64(c.cr3), x64(c.cr4));
+    return out + line;
+}
+
 void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
     cpu::Cpu& c = v.cpu;
     std::fprintf(out, "==== jitpc hang dump: %s ====\n", why);
@@ -53,23 +77,7 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
         const size_t end = row.find_last_not_of(' ');
         std::fprintf(out, "  |%s\n", end == std::string::npos ? "" : row.substr(0, end + 1).c_str());
     }
-    // 64-bit values print with at least 8 digits: 32-bit guests' dumps read as they always did.
-    const auto x64 = [](uint64_t v) { return static_cast<unsigned long long>(v); };
-    const cpu::CpuMode mode = c.mode();
-    const bool m64 = mode == cpu::CpuMode::Long64;
-    std::fprintf(out, "%s\n", cpu::gpr_text(c).c_str());
-    std::fprintf(out, "%cIP=%0*llx EFLAGS=%08x CPL=%u %s halted=%u icount=%llu\n", m64 ? 'R' : 'E',
-                 m64 ? 16 : 8, x64(c.rip), c.flags.get(), c.cpl, cpu::mode_name(mode), c.halted,
-                 x64(c.icount));
-    for (unsigned s = 0; s < 6; ++s) {
-        const cpu::SegCache& sc = c.seg[s];
-        std::fprintf(out, "%s=%04x base=%08llx limit=%08x attrs=%04x\n", SEG_NAMES[s], sc.sel, x64(sc.base),
-                     sc.limit, sc.attrs);
-    }
-    std::fprintf(out, "GDT=%08llx/%04x IDT=%08llx/%04x LDTR=%04x TR=%04x\n", x64(c.gdtr.base),
-                 c.gdtr.limit, x64(c.idtr.base), c.idtr.limit, c.ldtr.sel, c.tr.sel);
-    std::fprintf(out, "CR0=%08llx CR2=%08llx CR3=%08llx CR4=%08llx\n", x64(c.cr0), x64(c.cr2), x64(c.cr3),
-                 x64(c.cr4));
+    std::fputs(register_text(c).c_str(), out);
     if (v.history && v.history->count) {
         const uint64_t n = std::min<uint64_t>(v.history->count, cpu::BlockHistory::SIZE);
         std::fprintf(out, "last %llu blocks entered (oldest first):\n", static_cast<unsigned long long>(n));

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "cpu/block_history.h"
@@ -30,5 +31,8 @@ struct HangDumpView {
 };
 
 void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v);
+// The dump's register lines (GPRs, IP, EFLAGS, segments, descriptor tables, control registers),
+// also the monitor's `info registers`.
+std::string register_text(cpu::Cpu& c);
 
 }  // namespace jitpc::machine

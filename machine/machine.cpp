@@ -24,8 +24,10 @@ namespace {
 // one character time at 115200 baud), one byte per look: see docs/ARCHITECTURE.md.
 constexpr uint64_t INPUT_POLL_TICKS = 100'000;
 
-devices::Uart16550::Sink serial_sink(std::FILE* out) {
-    return [out](uint8_t b) {
+// `digest`, when given, folds in every byte the guest sends (record/replay compares it).
+devices::Uart16550::Sink serial_sink(std::FILE* out, uint64_t* digest = nullptr) {
+    return [out, digest](uint8_t b) {
+        if (digest) *digest = (*digest ^ b) * 0x100000001B3ull;  // FNV-1a
         if (!out) return;
         std::fputc(b, out);
         if (b == '\n') std::fflush(out);
@@ -55,7 +57,8 @@ Machine::Machine(const Config& cfg)
               drive_legacy_irqs();
           },
           cfg.rtc_base),
-      com1(clock, isa_irq(4), serial_sink(cfg.serial[0])), com2(clock, isa_irq(3), serial_sink(cfg.serial[1])),
+      com1(clock, isa_irq(4), serial_sink(cfg.serial[0], &serial_digest)),
+      com2(clock, isa_irq(3), serial_sink(cfg.serial[1], &serial_digest)),
       lapic(clock, cfg.cpu_model->has(cpu::Feature::APIC),
             devices::LocalApic::Wiring{[this](bool level) { cpu.set_intr(level); }, [this] { return pic.ack(); },
                                        [this](uint8_t vector) { ioapic.eoi(vector); }, [this] { cpu.raise_nmi(); },
@@ -414,9 +417,24 @@ void Machine::attach_trace(std::FILE* out) {
 }
 
 int Machine::run() {
-    const int status = run_loop();
+    int status = run_loop();
     if (profile_) profile_->finish();
+    for (RunObserver* o : cfg_.observers) status = o->ended(*this, status);
     return status;
+}
+
+uint64_t Machine::next_observer_stop() const {
+    uint64_t at = devices::Clock::NEVER;
+    for (const RunObserver* o : cfg_.observers) at = std::min(at, o->next_stop());
+    return at;
+}
+
+// The observers whose stop count has come: RunObserver::GO_ON, or the status to end with.
+int Machine::observe() {
+    for (RunObserver* o : cfg_.observers)
+        if (cpu.icount >= o->next_stop())
+            if (const int status = o->at_stop(*this); status != RunObserver::GO_ON) return status;
+    return RunObserver::GO_ON;
 }
 
 int Machine::run_loop() {
@@ -441,7 +459,12 @@ int Machine::run_loop() {
             dump_hang("instruction limit reached", cfg_.hang_dump);
             return EXIT_INSN_LIMIT;
         }
-        const cpu::StopReason r = interp.run(std::min({clock.next_due(), budget, sample_at}));
+        if (const int status = observe(); status != RunObserver::GO_ON) {
+            ended_by_host = true;
+            end_display();
+            return status;
+        }
+        const cpu::StopReason r = interp.run(std::min({clock.next_due(), budget, sample_at, next_observer_stop()}));
         if (run_control.exit_requested) {
             if (cfg_.dump_at_exit) dump_hang("the guest ended the run", cfg_.hang_dump);
             return run_control.exit_status;
@@ -474,7 +497,7 @@ int Machine::run_loop() {
             if (can_wake && wake_event != devices::Clock::NEVER) {
                 idle_watch_.halted(cpu.icount, cpu.icount - idle_ticks, bus.activity, input_can_wake(),
                                    cpu.seg[cpu::CS].sel, cpu.rip, cpu.mode());
-                const uint64_t to = std::min(clock.next_due(), budget);
+                const uint64_t to = std::min({clock.next_due(), budget, next_observer_stop()});
                 idle_ticks += to - cpu.icount;
                 cpu.icount = to;
                 idle_watch_.pace(to);

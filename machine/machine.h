@@ -37,6 +37,7 @@
 #include "machine/host_display.h"
 #include "machine/idle_watch.h"
 #include "machine/realtime_pacer.h"
+#include "machine/run_observer.h"
 #include "machine/serial_input.h"
 #include "bios/bios.h"
 #include "memory/physmem.h"
@@ -90,6 +91,7 @@ struct Config {
     std::FILE* profile = nullptr;    // -profile: where guest samples are written, or nowhere
     uint64_t profile_interval = 10000;  // -profile-interval: retired instructions between samples
     std::FILE* perf_map = nullptr;   // -perfmap: the perf map of translated blocks, or none
+    std::vector<RunObserver*> observers;  // record/replay, the monitor: stop where they ask
 };
 
 // Exit statuses, shared with the front end and documented in the README.
@@ -101,6 +103,7 @@ class Machine {
 public:
     explicit Machine(const Config& cfg);  // throws std::runtime_error with a user-facing message
     int run();
+    const Config& config() const { return cfg_; }
 
     memory::PhysMemory mem;
     devices::IoBus bus;
@@ -136,6 +139,10 @@ public:
     std::unique_ptr<bios::Bios> bios;  // built-in firmware, unless -bios
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
+    // The run was ended by an observer (the monitor's quit), not by the guest or a limit.
+    bool ended_by_host = false;
+    // A running hash of the bytes the guest sent out of COM1 and COM2.
+    uint64_t serial_digest = 0xCBF29CE484222325ull;
 
 private:
     // ISA IRQ `irq` as boards wire it: to the 8259 pair and to the I/O APIC (IRQ 0 on pin 2).
@@ -150,12 +157,13 @@ private:
     bios::AcpiPlatform acpi_platform() const;
     void hpet_gsi(unsigned gsi, bool level);
     void drive_legacy_irqs();
+    int run_loop();
+    uint64_t next_observer_stop() const;
+    int observe();
     void poll_input(uint64_t now);
     void dump_hang(const char* why, std::FILE* out);
     void end_display();
     bool input_can_wake() const;
-    int run_loop();
-
 
     Config cfg_;
     devices::DebugConsole debugcon_;

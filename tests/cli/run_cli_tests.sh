@@ -119,6 +119,22 @@ expect_error "-rtc with a bad date" -rtc base=2030-02-30 -bios "$dir/small.rom"
 expect_error "-rtc with a bad time" -rtc base=2030-02-01T24:00:00 -bios "$dir/small.rom"
 expect_error "-rtc with trailing text" -rtc base=2030-02-01x -bios "$dir/small.rom"
 expect_error "-rtc before 1970" -rtc base=1969-12-31 -bios "$dir/small.rom"
+expect_error "-icount rrsnapshot" -icount shift=auto,rr=replay,rrfile=x,rrsnapshot=init -bios "$dir/small.rom"
+if grep -q 'rrsnapshot is not supported' "$dir/err"; then ok; else bad "-icount rrsnapshot: message does not say so"; cat "$dir/err"; fi
+expect_error "-icount rr without rrfile" -icount shift=0,rr=record -bios "$dir/small.rom"
+expect_error "-icount with a bad shift" -icount shift=fast -bios "$dir/small.rom"
+expect_error "-icount with an unknown key" -icount shift=0,sleep=off -bios "$dir/small.rom"
+expect_error "-record and -replay" -record "$dir/a.log" -replay "$dir/a.log" -bios "$dir/small.rom"
+expect_error "-replay of a missing log" -replay "$dir/no-such.log" -bios "$dir/small.rom"
+expect_error "-monitor on tcp" -monitor tcp:127.0.0.1:4444,server -bios "$dir/small.rom"
+expect_error "-monitor unix without server" -monitor "unix:$dir/m.sock" -bios "$dir/small.rom"
+expect_error "-monitor unix with an unknown setting" -monitor "unix:$dir/m.sock,server,telnet" -bios "$dir/small.rom"
+expect_error "-monitor unix without a path" -monitor unix:,server -bios "$dir/small.rom"
+expect_error "-monitor stdio beside COM1 on stdio" -monitor stdio -nographic -bios "$dir/small.rom"
+expect_error "-S without a monitor" -S -bios "$dir/small.rom"
+: > "$dir/not-a-socket"
+expect_error "-monitor unix over a regular file" -monitor "unix:$dir/not-a-socket,server,nowait" -bios "$dir/small.rom"
+expect_error "-record in a missing directory" -record "$dir/no/such/dir/a.log" -bios "$dir/small.rom"
 
 # ---- how guests end a run ----------------------------------------------------------------
 rom "$dir/cli_hlt.rom" fa f4                         # cli; hlt
@@ -325,6 +341,8 @@ fi
 # Output of COM1 and COM2 to files; the guest's THR writes land in the file of their port.
 rom "$dir/com2.rom" ba f8 02 b0 4b ee b0 10 e6 f4 f4  # mov dx, 0x2F8; mov al, 'K'; out dx, al; exit
 expect_status "COM2 to a file" 33 -bios "$dir/com2.rom" -serial none -serial "file:$dir/com2.out"
+# -icount's shift alone is taken (the clock always counts instructions) and changes nothing.
+expect_status "-icount shift=auto" 33 -bios "$dir/com2.rom" -icount shift=auto
 if [ "$(cat "$dir/com2.out")" = K ]; then ok; else bad "COM2 file holds '$(cat "$dir/com2.out")'"; fi
 
 echo "$passed passed, $failed failed"

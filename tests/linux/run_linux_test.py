@@ -7,7 +7,10 @@ VARIANT: kernel-128m, kernel-1g (direct -kernel), grub-{hda,cdrom}-{linux,linux1
 hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), seabios-{hda,cdrom}-linux
 (the same GRUB boots with Debian's SeaBIOS as -bios instead of the built-in BIOS), isolinux-cdrom
 (a CD built here with Debian's ISOLINUX, isolinux and syslinux-common packages, booting the kernel
-and initrd), determinism (two runs of kernel-128m: identical output and identical -stats counts).
+and initrd), determinism (two runs of kernel-128m: identical output and identical -stats counts), replay
+(kernel-128m recorded with -record under the JIT, replayed with -replay under the JIT and the
+interpreter: identical output and -stats; the typed line changed in the log, its checksum redone:
+the replay stops with a divergence at a count between that input and the recorded end).
 A `-interp` suffix runs jitpc's reference interpreter instead of the JIT; a `-max` suffix runs it
 on the x86-64 CPU model (`-cpu max`) instead of the default pentium2. A `pae-` prefix boots
 Debian's 686-pae kernel instead (scripts/debian-guest --flavour 686-pae; it needs `-max`).
@@ -20,6 +23,7 @@ JITPC_LINUX_EMULATOR=qemu-system-i386 runs the same checks on QEMU instead of EM
 the checks themselves are right. Exit 77 (skipped) only when no Debian mirror can be reached.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -108,7 +112,7 @@ def machine_args(variant, g, work):
     if variant.startswith("pae-"):
         return machine_args(variant.removeprefix("pae-"), g, work)
     kernel = ["-kernel", g / "vmlinuz", "-initrd", g / "initrd.img", "-append", APPEND]
-    if variant in ("kernel-128m", "determinism"):
+    if variant in ("kernel-128m", "determinism", "replay"):
         return ["-m", "128M"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
     if variant == "kernel-1g":
         return ["-m", "1G"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
@@ -141,7 +145,7 @@ def path_lines(variant):
         return present + [PAE_NX_LINE], absent
     if variant.startswith("isolinux-"):
         return [ISOLINUX_BANNER, SETUP_LINE], []
-    if variant.startswith("kernel-") or variant == "determinism":
+    if variant.startswith("kernel-") or variant in ("determinism", "replay"):
         return [SETUP_LINE], []
     firmware, _, entry = variant.split("-")
     title = {"linux": "linux: 32-bit boot protocol", "linux16": "linux16: real-mode setup code"}
@@ -263,7 +267,40 @@ def main():
         shutil.rmtree(work)
 
 
+def run_replay(emu, guest, how, name, work):
+    """Record, replay under both engines, and a changed input caught as a divergence."""
+    sys.path.insert(0, str(ROOT / "tests" / "replay"))
+    import logtool
+    if emu.qemu:
+        print("run_linux_test: SKIP: -record/-replay are jitpc's")
+        return SKIP
+    log = work / "linux.log"
+    machine = machine_args("replay", guest, work)
+    rec = boot(emu, emu.args(stats=True, **how) + ["-record", log] + machine)
+    found = problems(emu, "replay", rec[0], rec[1])
+    for engine in ("jit", "interp"):
+        rep = boot(emu, emu.args(stats=True, engine=engine) + ["-replay", log] + machine)
+        if rep[:2] != rec[:2]:
+            found.append(f"replay under {engine}: status {rep[0]} or output differs from the recording")
+        same = rep[2] == rec[2] if engine == "jit" else stats_of(rep[2]) == stats_of(rec[2])
+        if not same or not stats_of(rep[2]):
+            found.append(f"replay under {engine}: -stats {stats_of(rep[2])}, recorded {stats_of(rec[2])}")
+    data = bytearray(log.read_bytes())
+    typed = INPUT_LINE.index(b"6")  # the 6 of $((6*7)), after the blank lines
+    at = logtool.flip_input(data, LEAD_BLANK_LINES + typed, ord("5"), seal=True)
+    end = logtool.frames(data)[-1][1]
+    changed = work / "changed.log"
+    changed.write_bytes(data)
+    status, _, err = boot(emu, emu.args(stats=True) + ["-replay", changed] + machine)
+    m = re.search(r"replay diverged at instruction count (\d+): state hash", err)
+    if status != 1 or not m or not at < int(m.group(1)) < end or "(recorded 0x" not in err:
+        found.append(f"input changed in the log (at count {at}): status {status}, {err.strip()!r}")
+    return report(name, found, rec[1], rec[2])
+
+
 def run(emu, guest, variant, how, name, work):
+    if variant == "replay":
+        return run_replay(emu, guest, how, name, work)
     if variant != "determinism":
         status, lines, err = boot(emu, emu.args(**how) + machine_args(variant, guest, work))
         return report(name, problems(emu, variant, status, lines), lines, err)

@@ -1,0 +1,239 @@
+#include "monitor/monitor.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+#include "machine/hang_dump.h"
+#include "machine/machine.h"
+
+namespace jitpc::monitor {
+
+namespace {
+
+constexpr const char* PROMPT = "(jitpc) ";
+constexpr const char* HELP =
+    "cont|c                 resume the guest\n"
+    "help|?                 this text\n"
+    "info registers         the CPU's registers\n"
+    "info replay            record/replay state and the instruction count\n"
+    "info status            running or paused\n"
+    "quit|q                 end the run (status 0)\n"
+    "replay_break COUNT     stop the replay when the instruction count reaches COUNT\n"
+    "replay_delete_break    remove the replay breakpoint\n"
+    "stop                   pause the guest\n"
+    "x /FMT ADDR            guest memory at a linear address: FMT is [count][x|d|u|o|c][b|h|w|g]\n"
+    "xp /FMT ADDR           the same at a physical address\n";
+constexpr uint64_t MAX_EXAMINE_BYTES = 4096;
+
+// Words of the line; control characters in a word shown back become '?' so that an answer
+// never carries escape sequences to a terminal.
+std::vector<std::string> words(const std::string& line) {
+    std::vector<std::string> out;
+    std::istringstream in(line);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+std::string printable(std::string s) {
+    for (char& c : s)
+        if (uint8_t(c) < 0x20 || uint8_t(c) >= 0x7F) c = '?';
+    return s;
+}
+
+bool parse_number(const std::string& s, uint64_t& v) {
+    if (s.empty()) return false;
+    const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const std::string digits = hex ? s.substr(2) : s;
+    if (digits.empty()) return false;
+    v = 0;
+    for (const char c : digits) {
+        const int d = c >= '0' && c <= '9' ? c - '0' : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                     : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0 || v > (UINT64_MAX - uint64_t(d)) / (hex ? 16 : 10)) return false;
+        v = v * (hex ? 16 : 10) + uint64_t(d);
+    }
+    return true;
+}
+
+// The byte at `addr` as the guest would read it without side effects: RAM and ROM only (MMIO
+// is not read: a register read may change the device), linear addresses through the MMU's
+// peek (no faults, no A/D bits).
+bool peek_byte(machine::Machine& m, uint64_t addr, bool physical, uint8_t& b) {
+    memory::PhysAddr phys = addr;
+    if (!physical && !m.cpu.mmu.peek(addr, phys)) return false;
+    if (phys >= memory::PHYS_LIMIT) return false;
+    const uint8_t* page = m.mem.host_page(phys);
+    if (!page) return false;
+    b = page[phys & 0xFFF];
+    return true;
+}
+
+}  // namespace
+
+Monitor::Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped)
+    : port_(std::move(port)), replay_(std::move(replay)), stopped_(stopped) {}
+
+uint64_t Monitor::next_stop() const { return std::min(next_, break_at_); }
+
+int Monitor::at_stop(machine::Machine& m) {
+    next_ = m.cpu.icount + SLICE;
+    if (m.cpu.icount >= break_at_) {
+        break_at_ = UINT64_MAX;
+        stopped_ = true;
+        port_->write("replay_break: stopped at instruction count " + std::to_string(m.cpu.icount) + "\n" + PROMPT);
+    }
+    serve(m, false);
+    while (stopped_ && !quit_) {
+        if (!serve(m, true)) {
+            std::fputs("jitpc: the monitor's input ended while the guest was stopped: it continues\n", stderr);
+            stopped_ = false;
+        }
+    }
+    return quit_ ? 0 : GO_ON;
+}
+
+bool Monitor::serve(machine::Machine& m, bool wait) {
+    if (ended_) return false;
+    std::string in;
+    if (!port_->read(in, wait)) ended_ = true;
+    if (port_->new_client()) {
+        pending_.clear();
+        discarding_ = false;
+        port_->write("jitpc monitor - type 'help' for more information\n" + std::string(PROMPT));
+    }
+    for (const char c : in) {
+        if (c != '\n' && c != '\r') {
+            if (pending_.size() < MAX_LINE) pending_ += c;
+            else discarding_ = true;
+            continue;
+        }
+        const std::string line = std::move(pending_);
+        pending_.clear();
+        if (discarding_) {
+            discarding_ = false;
+            port_->write("the line is longer than " + std::to_string(MAX_LINE) + " bytes: ignored\n" + PROMPT);
+            continue;
+        }
+        if (c == '\n' || !line.empty()) port_->write(execute(m, line) + PROMPT);
+        if (quit_) break;
+    }
+    return !ended_;
+}
+
+std::string Monitor::execute(machine::Machine& m, const std::string& line) {
+    const std::vector<std::string> w = words(line);
+    if (w.empty()) return "";
+    std::string cmd = w[0], fmt, arg = w.size() > 1 ? w[1] : "";
+    // x/10xw ADDR and x /10xw ADDR alike
+    if (const size_t slash = cmd.find('/'); slash != std::string::npos) {
+        fmt = cmd.substr(slash + 1);
+        cmd = cmd.substr(0, slash);
+    } else if (arg.size() > 0 && arg[0] == '/') {
+        fmt = arg.substr(1);
+        arg = w.size() > 2 ? w[2] : "";
+    }
+    if (cmd == "help" || cmd == "?") return HELP;
+    if (cmd == "info") return info(m, arg);
+    if (cmd == "stop") {
+        stopped_ = true;
+        return "";
+    }
+    if (cmd == "cont" || cmd == "c") {
+        stopped_ = false;
+        return "";
+    }
+    if (cmd == "quit" || cmd == "q") {
+        quit_ = true;
+        return "";
+    }
+    if (cmd == "x" || cmd == "xp") return examine(m, fmt, arg, cmd == "xp");
+    if (cmd == "replay_break") {
+        uint64_t count;
+        if (replay_.kind != ReplayMode::Replay) return "replay_break: the run is not a replay (-replay)\n";
+        if (!parse_number(arg, count)) return "replay_break: needs an instruction count\n";
+        if (count <= m.cpu.icount) return "replay_break: that count has passed\n";
+        break_at_ = count;
+        return "";
+    }
+    if (cmd == "replay_delete_break") {
+        break_at_ = UINT64_MAX;
+        return "";
+    }
+    return "unknown command: '" + printable(cmd) + "'\n";
+}
+
+std::string Monitor::info(machine::Machine& m, const std::string& what) {
+    if (what == "registers") return machine::register_text(m.cpu);
+    if (what == "status") return stopped_ ? "VM status: paused\n" : "VM status: running\n";
+    if (what == "replay") {
+        const std::string count = "instruction count = " + std::to_string(m.cpu.icount);
+        switch (replay_.kind) {
+        case ReplayMode::Record: return "Recording execution '" + replay_.path + "': " + count + "\n";
+        case ReplayMode::Replay:
+            return "Replaying execution '" + replay_.path + "': " + count +
+                   (break_at_ != UINT64_MAX ? ", break at " + std::to_string(break_at_) : "") + "\n";
+        case ReplayMode::None: return "Record/replay is not active\n";
+        }
+    }
+    return "info: 'registers', 'status' or 'replay'\n";
+}
+
+// QEMU's x/xp: [count][format][size], each part optional (1, x, w), 16 bytes to a line.
+std::string Monitor::examine(machine::Machine& m, const std::string& fmt, const std::string& addr, bool physical) {
+    const std::string name = physical ? "xp" : "x";
+    size_t pos = 0;
+    uint64_t count = 1;
+    while (pos < fmt.size() && fmt[pos] >= '0' && fmt[pos] <= '9') ++pos;
+    if (pos && !parse_number(fmt.substr(0, pos), count)) return name + ": bad count\n";
+    char format = 'x';
+    unsigned size = 4;
+    for (; pos < fmt.size(); ++pos) {
+        const char c = fmt[pos];
+        if (c == 'x' || c == 'd' || c == 'u' || c == 'o' || c == 'c') format = c;
+        else if (c == 'b' || c == 'h' || c == 'w' || c == 'g') size = c == 'b' ? 1 : c == 'h' ? 2 : c == 'w' ? 4 : 8;
+        else return name + ": unknown format letter '" + printable(std::string(1, c)) + "' (x d u o c, b h w g)\n";
+    }
+    if (format == 'c') size = 1;
+    uint64_t start;
+    if (!parse_number(addr, start)) return name + ": needs an address (decimal or 0x hex)\n";
+    if (count == 0 || count > MAX_EXAMINE_BYTES / size)
+        return name + ": at most " + std::to_string(MAX_EXAMINE_BYTES) + " bytes at once\n";
+    std::string out;
+    const unsigned per_line = format == 'c' ? 16 : 16 / size;
+    for (uint64_t i = 0; i < count; ++i) {
+        const uint64_t at = start + i * size;
+        char text[48];
+        if (i % per_line == 0) {
+            std::snprintf(text, sizeof text, "%s%016" PRIx64 ":", i ? "\n" : "", at);
+            out += text;
+        }
+        uint64_t v = 0;
+        bool ok = true;
+        for (unsigned b = 0; b < size && ok; ++b) {
+            uint8_t byte = 0;
+            ok = peek_byte(m, at + b, physical, byte);
+            v |= uint64_t(byte) << (8 * b);
+        }
+        if (!ok) {
+            out += " (not RAM or ROM, or not mapped)";
+            break;
+        }
+        const int digits = int(size * 2);
+        const uint64_t sign = uint64_t(1) << (8 * size - 1);
+        switch (format) {
+        case 'x': std::snprintf(text, sizeof text, " 0x%0*" PRIx64, digits, v); break;
+        case 'u': std::snprintf(text, sizeof text, " %" PRIu64, v); break;
+        case 'o': std::snprintf(text, sizeof text, " 0%" PRIo64, v); break;
+        case 'd':
+            std::snprintf(text, sizeof text, " %" PRId64, size < 8 && (v & sign) ? int64_t(v) - int64_t(sign << 1) : int64_t(v));
+            break;
+        default: std::snprintf(text, sizeof text, " %c", v >= 0x20 && v < 0x7F ? char(v) : '.'); break;
+        }
+        out += text;
+    }
+    return out + "\n";
+}
+
+}  // namespace jitpc::monitor

@@ -1,0 +1,55 @@
+// The monitor (-monitor stdio|unix:PATH,server[,nowait]): QEMU's command names over a line
+// protocol, served between instructions. The run loop stops for it every SLICE ticks (and at a
+// replay_break count), so commands take effect at an instruction boundary and never change what
+// the guest computes: stopping, looking at registers and memory and continuing leave the run's
+// instructions, output and counts as they were.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "machine/run_observer.h"
+#include "monitor/port.h"
+
+namespace jitpc::monitor {
+
+// What `info replay` reports and replay_break needs.
+struct ReplayMode {
+    enum Kind { None, Record, Replay } kind = None;
+    std::string path;
+};
+
+class Monitor : public machine::RunObserver {
+public:
+    // `stopped`: the guest waits for cont before its first instruction (-S).
+    Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped);
+
+    uint64_t next_stop() const override;
+    int at_stop(machine::Machine& m) override;
+
+    // One command line; returns its answer (the socket and fuzz tests drive this directly too).
+    std::string execute(machine::Machine& m, const std::string& line);
+    bool stopped() const { return stopped_; }
+    bool quit() const { return quit_; }
+
+    // About 10 ms of host time under the JIT: how long a command may wait while the guest runs.
+    static constexpr uint64_t SLICE = uint64_t(1) << 24;
+    static constexpr size_t MAX_LINE = 1024;
+
+private:
+    // Reads what the port has (waiting for it when asked) and runs the complete lines.
+    bool serve(machine::Machine& m, bool wait);
+    std::string examine(machine::Machine& m, const std::string& fmt, const std::string& addr, bool physical);
+    std::string info(machine::Machine& m, const std::string& what);
+
+    std::unique_ptr<Port> port_;
+    ReplayMode replay_;
+    std::string pending_;  // bytes of the line being received
+    bool discarding_ = false;  // the line being received is too long: dropped to its end
+    bool stopped_ = false, quit_ = false, ended_ = false;
+    uint64_t next_ = 0;
+    uint64_t break_at_ = UINT64_MAX;
+};
+
+}  // namespace jitpc::monitor

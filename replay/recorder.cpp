@@ -1,0 +1,59 @@
+#include "replay/recorder.h"
+
+#include "machine/machine.h"
+#include "replay/state_digest.h"
+
+namespace jitpc::replay {
+
+class Recorder::LoggedInput : public machine::SerialInput {
+public:
+    LoggedInput(Recorder& rec, SerialInput& inner, InputSource source) : rec_(rec), inner_(inner), source_(source) {}
+    Result next(bool idle) override { return logged(inner_.next(idle)); }
+    Result command() override { return logged(inner_.command()); }
+
+private:
+    Result logged(const Result& r) {
+        rec_.log_input(source_, r);
+        return r;
+    }
+    Recorder& rec_;
+    SerialInput& inner_;
+    InputSource source_;
+};
+
+Recorder::Recorder(const std::string& path, const Header& header) : log_(path), interval_(header.state_interval) {
+    log_.header(header);
+}
+
+Recorder::~Recorder() = default;
+
+machine::SerialInput* Recorder::wrap(machine::SerialInput* input, InputSource source) {
+    if (!input) return nullptr;
+    inputs_.push_back(std::make_unique<LoggedInput>(*this, *input, source));
+    return inputs_.back().get();
+}
+
+// Dump requests (Ctrl-A d) and empty polls change nothing in the guest: not logged.
+void Recorder::log_input(InputSource source, const machine::SerialInput::Result& r) {
+    using Kind = machine::SerialInput::Kind;
+    const InputKind kind = r.kind == Kind::Byte ? InputKind::Byte
+                           : r.kind == Kind::End ? InputKind::End
+                           : r.kind == Kind::Quit ? InputKind::Quit
+                                                  : InputKind(0xFF);
+    if (kind == InputKind(0xFF)) return;
+    log_.input({*icount_, source, kind, r.byte});
+}
+
+int Recorder::at_stop(machine::Machine& m) {
+    icount_ = &m.cpu.icount;
+    log_.state(take_state(m, states_++));
+    next_state_ = m.cpu.icount + interval_;
+    return GO_ON;
+}
+
+int Recorder::ended(machine::Machine& m, int status) {
+    log_.end({m.cpu.icount, m.idle_ticks, status, m.ended_by_host, take_state(m, states_)});
+    return status;
+}
+
+}  // namespace jitpc::replay
