@@ -6,6 +6,7 @@
 
 #include "conform/campaign.h"
 #include "conform/cases.h"
+#include "conform/repro.h"
 #include "difftest/check.h"
 #include "difftest/emu.h"
 
@@ -33,6 +34,7 @@ int diff_main(Args& args) {
     // Test hook (undocumented): the reference's result of this case is corrupted, a wrong
     // reference the campaign must report.
     const auto corrupt = args.take_number("--test-corrupt-case");
+    const std::string repro = args.take("--repro", "");
     args.check();
     if (!args.positional.empty()) throw std::runtime_error("diff: unexpected argument '" + args.positional[0] + "'");
 
@@ -50,9 +52,17 @@ int diff_main(Args& args) {
             runner.corrupt_next = corrupt && *corrupt == k;
             const std::string diff = runner.check(d.c.insns, d.c.in, d.c.mode);
             if (!diff.empty()) {
-                std::string name;
+                std::string name, path;
                 for (const auto& i : d.c.insns) name += (name.empty() ? "" : "; ") + i.text;
-                r.fail({.index = k, .cls = d.cls, .mode = d.mode, .name = name, .detail = diff, .repro = {}});
+                if (!repro.empty()) {
+                    const difftest::Reduced m = difftest::minimize(runner, d.c, diff);
+                    const difftest::Result expected = runner.reference(m.insns, m.in, d.c.mode, corrupt && *corrupt == k);
+                    const difftest::Result actual = difftest::run_emulated(difftest::code_bytes(m.insns), m.in, d.c.mode);
+                    path = write_repro(repro, k, m, d.c.mode, expected, actual,
+                                       difftest::FLAGS_COMPARED & ~difftest::undefined_after(m.insns),
+                                       source.model().has(cpu::Feature::SSE), source.model());
+                }
+                r.fail({.index = k, .cls = d.cls, .mode = d.mode, .name = name, .detail = diff, .repro = path});
             }
             tick(!diff.empty());
         }

@@ -63,7 +63,7 @@ public:
     static uint64_t key(memory::PhysAddr phys, CpuMode mode) { return phys | (uint64_t(mode) << 56); }
 
     Block* find(uint64_t k) {
-        Block*& slot = fast_[(k ^ (k >> 56)) & (FAST_SIZE - 1)];
+        Block*& slot = fast_[fast_index(k)];
         if (slot && slot->key == k) return slot;
         auto it = map_.find(k);
         if (it == map_.end()) return nullptr;
@@ -96,6 +96,9 @@ public:
 
 private:
     static constexpr size_t FAST_SIZE = 4096;
+    // The one hash of the fast table: find() and remove() must agree, or a removed block stays
+    // reachable after collect() frees it.
+    static size_t fast_index(uint64_t k) { return (k ^ (k >> 56)) & (FAST_SIZE - 1); }
     void remove(Block* b);
     static uint64_t chunks_on(const Block* b, uint32_t page);
     void unlink_page(uint32_t page, Block* b);

@@ -111,4 +111,67 @@ std::string Runner::check(const std::vector<Insn>& insns, const State& in, Mode 
            (use_jit ? compare_engines(code, in, mode) : std::string());
 }
 
+Result Runner::reference(const std::vector<Insn>& insns, const State& in, Mode mode, bool corrupt) {
+    Result res;
+    if (ref_ == Reference::Host) {
+        res = native->run(code_bytes(insns, true), in, mode);
+        if (corrupt) res.out.data[0] ^= 1;
+    } else {
+        const bool jit = use_jit;
+        use_jit = false;
+        res = run_emulated(code_bytes(insns), in, mode);
+        use_jit = jit;
+        if (corrupt) res.out.gpr[0] ^= 1;
+    }
+    return res;
+}
+
+Reduced minimize(Runner& r, const Case& c, const std::string& diff) {
+    Reduced m{c.insns, c.in, diff};
+    State st = c.in;
+    bool single = false;
+    for (size_t k = 0; k < c.insns.size() && !single; ++k) {
+        const std::vector<Insn> one{c.insns[k]};
+        if (std::string d = r.check(one, st, c.mode); !d.empty()) {
+            m = {one, st, d};
+            single = true;
+            break;
+        }
+        const Result e = run_emulated(code_bytes(one), st, c.mode);
+        if (e.outcome != Outcome::Completed) break;
+        st = e.out;
+    }
+    if (!single) {
+        const auto valid = [](const std::vector<Insn>& v) {
+            uint32_t u = 0;
+            for (const auto& i : v) {
+                if (i.reads_flags & u) return false;
+                u = (u & ~i.writes_flags) | i.undefined_flags;
+            }
+            return true;
+        };
+        for (size_t k = 0; k < m.insns.size() && m.insns.size() > 1;) {
+            std::vector<Insn> shorter = m.insns;
+            shorter.erase(shorter.begin() + long(k));
+            std::string d;
+            if (valid(shorter) && !(d = r.check(shorter, c.in, c.mode)).empty()) {
+                m.insns = std::move(shorter);
+                m.diff = d;
+            } else {
+                ++k;
+            }
+        }
+    }
+    // ESP, EBX and ESI hold the stack and the memory operands' base and index: kept.
+    const auto simpler = [&](auto change) {
+        State in = m.in;
+        change(in);
+        if (in == m.in) return;
+        if (std::string d = r.check(m.insns, in, c.mode); !d.empty()) m.in = in, m.diff = d;
+    };
+    for (unsigned reg : {0u, 1u, 2u, 5u, 7u}) simpler([&](State& in) { in.gpr[reg] = 0; });
+    simpler([](State& in) { in.eflags = 0x202; });
+    return m;
+}
+
 }  // namespace jitpc::difftest

@@ -32,6 +32,9 @@ public:
     explicit Runner(Reference ref = Reference::Host);
     // Empty when every side agrees, otherwise the differences.
     std::string check(const std::vector<Insn>& insns, const State& in, Mode mode);
+    // The reference's own result (the host's, or the interpreter's), corrupted as corrupt_next
+    // would have it when `corrupt`.
+    Result reference(const std::vector<Insn>& insns, const State& in, Mode mode, bool corrupt = false);
 
     std::optional<NativeRunner> native;     // with Reference::Host
     std::map<Outcome, unsigned> outcomes;  // host outcome of every case run
@@ -42,5 +45,16 @@ public:
 private:
     Reference ref_;
 };
+
+// A failing case made small: its first instruction that fails on its own, run from the state
+// the emulator reached just before it; else the sequence without every instruction the failure
+// does not need (none reading a flag an earlier one left undefined). Then the simplest inputs:
+// each data register zeroed, and EFLAGS cleared to 0x202, where it still fails.
+struct Reduced {
+    std::vector<Insn> insns;
+    State in;
+    std::string diff;
+};
+Reduced minimize(Runner& r, const Case& c, const std::string& diff);
 
 }  // namespace jitpc::difftest

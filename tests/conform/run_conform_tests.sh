@@ -62,6 +62,27 @@ for ref in host interp; do
     grep -q '^FAIL ' "$dir/out" && ok || bad "corrupted $ref reference: no FAIL line"
 done
 
+# Reproducers: the corrupted case written with --repro runs on jitpc as a test kernel whose one
+# FAIL: line is the corrupted byte (every other register, flag and byte ends as the reference's,
+# so the stub recreates the oracle's environment), in 32-bit and 16-bit code and with SSE.
+for spec in "arith 4 32" "stack 5 16" "sse 6 32"; do
+    set -- $spec
+    rm -rf "$dir/repro"
+    expect 4 "--repro ($1)" "$jitpc" conform diff --cases 40 --seed 3 --ops "$1" --mode "$3" --cpu max \
+        --test-corrupt-case "$2" --repro "$dir/repro" --json "$dir/repro.json"
+    grep -q "\"repro\": \"$dir/repro/case$2.flat\"" "$dir/repro.json" && ok || bad "--repro ($1): no reproducer in the report"
+    grep -q '^expected (the reference):' "$dir/repro/case$2.txt" && grep -q '^actual (jitpc):' "$dir/repro/case$2.txt" &&
+        ok || bad "--repro ($1): the text lacks the expected or actual state"
+    for engine in jit interp; do
+        timeout 30 "$jitpc" -nographic -cpu max -engine $engine -kernel "$dir/repro/case$2.flat" > "$dir/rout" 2>&1
+        status=$?
+        if [ "$status" -eq 3 ] && [ "$(grep -c '^FAIL: ' "$dir/rout")" -eq 1 ] &&
+            grep -q '^FAIL: byte at 0x804000 + #00000000: expected' "$dir/rout"; then ok
+        else bad "--repro ($1, $engine): status $status, want 3 and the corrupted byte alone:"; head -5 "$dir/rout"; fi
+    done
+done
+set -- "$jitpc" "$kernels"
+
 # Shards: 4 shards with GNU parallel, merged, equal the single run in JSON and JUnit; so do
 # --jobs 2 and a merge of the corrupted campaign's shards.
 if command -v parallel > /dev/null; then

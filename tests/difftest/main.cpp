@@ -192,50 +192,15 @@ void write_failure(const std::string& dir, uint64_t seed, unsigned index, const 
     dump("input stack", STACK, in.stack);
 }
 
-// Reduces a failing sequence to its first instruction that fails on its own, run from the
-// state the emulator reached just before it.
-void minimize(Runner& r, const Case& c, std::string diff, const std::string& dir, uint64_t seed,
-              unsigned index) {
-    State st = c.in;
-    for (size_t k = 0; k < c.insns.size(); ++k) {
-        const std::vector<Insn> one{c.insns[k]};
-        const std::string d = r.check(one, st, c.mode);
-        if (!d.empty()) {
-            write_failure(dir, seed, index, c.insns[k], st, c.mode, d);
-            std::printf("FAIL case %u: %s\n%s", index, c.insns[k].text.c_str(), d.c_str());
-            return;
-        }
-        const Result e = run_emulated(code_bytes(one), st, c.mode);
-        if (e.outcome != Outcome::Completed) break;
-        st = e.out;
-    }
-    // No single instruction fails alone: drop every instruction the failure does not need
-    // (keeping the rule that none reads a flag an earlier one left undefined).
-    std::vector<Insn> seq = c.insns;
-    const auto valid = [](const std::vector<Insn>& v) {
-        uint32_t u = 0;
-        for (const auto& i : v) {
-            if (i.reads_flags & u) return false;
-            u = (u & ~i.writes_flags) | i.undefined_flags;
-        }
-        return true;
-    };
-    for (size_t k = 0; k < seq.size() && seq.size() > 1;) {
-        std::vector<Insn> shorter = seq;
-        shorter.erase(shorter.begin() + long(k));
-        std::string d;
-        if (valid(shorter) && !(d = r.check(shorter, c.in, c.mode)).empty()) {
-            seq = std::move(shorter);
-            diff = d;
-        } else {
-            ++k;
-        }
-    }
+void report_failure(Runner& r, const Case& c, const std::string& diff, const std::string& dir, uint64_t seed,
+                    unsigned index) {
+    const Reduced m = minimize(r, c, diff);
     Insn all;
-    all.bytes = code_bytes(seq);
-    for (const auto& i : seq) all.text += i.text + "; ";
-    write_failure(dir, seed, index, all, c.in, c.mode, diff);
-    std::printf("FAIL case %u (sequence): %s\n%s", index, all.text.c_str(), diff.c_str());
+    all.bytes = code_bytes(m.insns);
+    for (const auto& i : m.insns) all.text += i.text + (m.insns.size() > 1 ? "; " : "");
+    write_failure(dir, seed, index, all, m.in, c.mode, m.diff);
+    std::printf("FAIL case %u%s: %s\n%s", index, m.insns.size() > 1 ? " (sequence)" : "", all.text.c_str(),
+                m.diff.c_str());
 }
 
 }  // namespace
@@ -279,7 +244,7 @@ int run(int argc, char** argv) {
             ++passed;
         } else {
             ++failed;
-            minimize(runner, c, d, dir, seed, i);
+            report_failure(runner, c, d, dir, seed, i);
         }
     }
     std::printf("%-40s %s\n", "coverage (mnemonic size reg/mem prefixes)", "count");
