@@ -254,3 +254,27 @@ TEST_CASE_FIXTURE(LongFixture, "a null SS loads in 64-bit mode at CPL 0, not in 
         CHECK(faulted(VEC_GP));
     }
 }
+
+TEST_CASE_FIXTURE(LongFixture, "Linux's move to the upper half: LGDT of a 64-bit base, the stack there, RETFQ") {
+    // The GDT's copy at 0xFFFF800000000000 (physical 2 MiB), as Linux's per-CPU GDT sits in the
+    // kernel's mapping; the same offset in the low 4 GiB holds no descriptor. The far return
+    // reads its descriptor there and releases its two slots of a stack in the upper half.
+    std::vector<uint8_t> gdt(SEL_CODE64 + 8);
+    mem.read_bytes(pm::GDT, gdt.data(), gdt.size());
+    mem.write_bytes(0x200000, gdt.data(), gdt.size());
+    wr64(SEL_CODE64, 0);
+    wr32(0x8000, SEL_CODE64 + 7);  // LGDT's operand: the limit, then the 64-bit base
+    wr64(0x8002, 0xFFFF800000000000);
+    enter64({0xBB, 0x00, 0x80, 0x00, 0x00,                                  // mov ebx, 0x8000
+             0x0F, 0x01, 0x13,                                              // lgdt [rbx]
+             0x48, 0xBC, 0x00, 0x10, 0x00, 0x00, 0x00, 0x80, 0xFF, 0xFF,  // mov rsp, 0xFFFF800000001000
+             0x6A, SEL_CODE64,                                              // push 0x38
+             0x68, 0x22, 0x00, 0x01, 0x00,                                  // push CODE + 7 + 27
+             0x48, 0xCB,                                                    // retfq
+             0xF4});                                                        // hlt
+    CHECK(!event);
+    CHECK(cpu.gdtr.base == 0xFFFF800000000000);
+    CHECK(cpu.mode() == CpuMode::Long64);
+    CHECK(cpu.rip == 0x10000 + 7 + 28);
+    CHECK(reg(ESP) == 0xFFFF800000001000);
+}
