@@ -278,3 +278,25 @@ TEST_CASE_FIXTURE(LongFixture, "Linux's move to the upper half: LGDT of a 64-bit
     CHECK(cpu.rip == 0x10000 + 7 + 28);
     CHECK(reg(ESP) == 0xFFFF800000001000);
 }
+
+TEST_CASE_FIXTURE(LongFixture, "FXSAVE, x87 and SSE memory operands in the upper half with a null DS (Linux's kernel state)") {
+    cpu.cr4 |= cr4::OSFXSR;
+    enter64({0x48, 0xB8, 0x00, 0x01, 0x00, 0x00, 0x00, 0x80, 0xFF, 0xFF,  // mov rax, 0xFFFF800000000100
+             0x31, 0xC9,                                                  // xor ecx, ecx
+             0x8E, 0xD9,                                                  // mov ds, ecx
+             0xDB, 0xE3,                                                  // fninit
+             0x0F, 0xAE, 0x00,                                            // fxsave [rax]
+             0x48, 0xC7, 0x80, 0x00, 0x02, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0xFF,  // mov qword [rax + 0x200], -2
+             0x0F, 0x28, 0x88, 0x00, 0x02, 0x00, 0x00,                    // movaps xmm1, [rax + 0x200]
+             0x0F, 0x29, 0x88, 0x10, 0x02, 0x00, 0x00,                    // movaps [rax + 0x210], xmm1
+             0x48, 0xB9, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF0, 0x3F,  // mov rcx, 0x3FF0000000000000
+             0x48, 0x89, 0x88, 0x20, 0x02, 0x00, 0x00,                    // mov [rax + 0x220], rcx
+             0xDD, 0x80, 0x20, 0x02, 0x00, 0x00,                          // fld qword [rax + 0x220]
+             0xDD, 0x98, 0x30, 0x02, 0x00, 0x00,                          // fstp qword [rax + 0x230]
+             0xF4});                                                      // hlt
+    CHECK(!event);
+    CHECK(cpu.seg[DS].sel == 0);
+    CHECK(rd<uint16_t>(0x200100) == 0x037F);  // FCW in the image
+    CHECK(rd<uint64_t>(0x200310) == uint64_t(-2));
+    CHECK(rd<uint64_t>(0x200330) == 0x3FF0000000000000);
+}
