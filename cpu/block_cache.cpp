@@ -44,8 +44,7 @@ void BlockCache::remove(Block* b) {
     if (on_remove) on_remove(remove_ctx, b);
     unlink_page(uint32_t(b->phys >> 12), b);
     if (b->page2 != 1) unlink_page(uint32_t(b->page2 >> 12), b);
-    Block*& slot = fast_[(b->key ^ (b->key >> 32)) & (FAST_SIZE - 1)];
-    if (slot == b) slot = nullptr;
+    if (Block*& slot = fast_slot(b->key); slot == b) slot = nullptr;
     if (b == running && running_hit) *running_hit = 1;
     auto it = map_.find(b->key);
     graveyard_.push_back(std::move(it->second));

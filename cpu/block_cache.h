@@ -63,7 +63,7 @@ public:
     static uint64_t key(memory::PhysAddr phys, CpuMode mode) { return phys | (uint64_t(mode) << 56); }
 
     Block* find(uint64_t k) {
-        Block*& slot = fast_[(k ^ (k >> 56)) & (FAST_SIZE - 1)];
+        Block*& slot = fast_slot(k);
         if (slot && slot->key == k) return slot;
         auto it = map_.find(k);
         if (it == map_.end()) return nullptr;
@@ -96,6 +96,8 @@ public:
 
 private:
     static constexpr size_t FAST_SIZE = 4096;
+    // The one slot a key may occupy: find() fills it, remove() must clear the same one.
+    Block*& fast_slot(uint64_t k) { return fast_[(k ^ (k >> 56)) & (FAST_SIZE - 1)]; }
     void remove(Block* b);
     static uint64_t chunks_on(const Block* b, uint32_t page);
     void unlink_page(uint32_t page, Block* b);

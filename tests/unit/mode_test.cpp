@@ -40,6 +40,25 @@ TEST_CASE("the mode follows CR0.PE, EFLAGS.VM, EFER.LMA and CS.L/CS.D") {
     CHECK(BlockCache::key(0x1000, CpuMode::Real16) != BlockCache::key(0x1000, CpuMode::Prot16));
 }
 
+TEST_CASE("a block removed from the cache is found no more, whatever mode keys it") {
+    memory::PhysMemory pm{1u << 20};
+    BlockCache cache(pm);
+    for (CpuMode mode : {CpuMode::Real16, CpuMode::Prot32, CpuMode::Long64}) {
+        CAPTURE(mode);
+        auto b = std::make_unique<Block>();
+        b->phys = 0x5000;
+        b->key = BlockCache::key(b->phys, mode);
+        b->page2 = 1;
+        b->bytes = 4;
+        const uint64_t k = b->key;
+        cache.insert(std::move(b));
+        REQUIRE(cache.find(k));  // now in its fast slot too
+        cache.invalidate(0x5002, 1);
+        CHECK(cache.find(k) == nullptr);
+        cache.collect();
+    }
+}
+
 TEST_CASE("64-bit code decodes as 64-bit instructions: REX, imm64, moffs64, RIP-relative") {
     const Decoder d(models::max);
     Insn i;
