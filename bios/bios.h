@@ -202,6 +202,7 @@ private:
     // POST steps (post.cpp, pci_setup.cpp).
     void build_memory_map();
     void init_bda(RealModeCall& call);
+    static void setup_mtrrs(cpu::Cpu& c);
     void install_acpi();
     void setup_pci();
     // INT 15h sub-services (int15_system.cpp, int15_memory.cpp).

@@ -1,4 +1,6 @@
 // Power-on self test (the host half) and the two services that read what it recorded.
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "bios/acpi_tables.h"
@@ -23,6 +25,7 @@ void Bios::post(RealModeCall& call) {
     cd_boot_.reset();
     build_memory_map();
     init_bda(call);
+    setup_mtrrs(call.cpu());
     install_acpi();
     setup_pci();
 }
@@ -96,6 +99,27 @@ void Bios::write_drive_counts(RealModeCall& call) {
 void Bios::end_cd_boot(RealModeCall& call) {
     cd_boot_.reset();
     write_drive_counts(call);
+}
+
+// A CPU with MTRRs gets the memory types QEMU's firmware gives it (SeaBIOS's MTRR set-up): RAM
+// write-back (the default type, so RAM above 4 GiB too), the VGA window uncached, the ROM
+// area write-protected, and from the PCI hole up to 4 GiB uncached. With the MTRRs left off
+// (their reset state) Linux sees them "disabled" and runs without PAT (no write-combining).
+void Bios::setup_mtrrs(cpu::Cpu& c) {
+    if (!c.model.has(cpu::Feature::MTRR)) return;
+    constexpr uint64_t UC = 0, WP = 5, WB = 6;
+    constexpr uint64_t EVERY_BYTE = 0x0101010101010101;  // a type in each of the eight ranges
+    constexpr uint64_t FIXED_ENABLE = 1u << 10, ENABLE = 1u << 11, VALID = 1u << 11;
+    constexpr uint64_t HOLE = memory::RamLayout::PCI_HOLE;
+    cpu::MemoryTypeRegs& m = c.memtypes;
+    m.fixed[0] = m.fixed[1] = WB * EVERY_BYTE;  // 0-0x7FFFF, 0x80000-0x9FFFF
+    m.fixed[2] = UC * EVERY_BYTE;               // 0xA0000-0xBFFFF
+    for (unsigned f = 3; f < std::size(m.fixed); ++f) m.fixed[f] = WP * EVERY_BYTE;  // to 0xFFFFF
+    const uint64_t phys_mask = ((uint64_t(1) << c.model.phys_addr_bits) - 1) & ~uint64_t(0xFFF);
+    std::fill(std::begin(m.var), std::end(m.var), 0);
+    m.var[0] = HOLE | UC;
+    m.var[1] = (~(FOUR_GIB - HOLE - 1) & phys_mask) | VALID;
+    m.def_type = WB | FIXED_ENABLE | ENABLE;
 }
 
 // The tables go to the reserved block at the top of RAM; the RSDP into its ROM slot (both ROM

@@ -81,10 +81,7 @@ uint64_t stack_slot64(Cpu& c, unsigned w, uint32_t offset) {
     return c.peek_stack<uint32_t>(offset) | uint64_t(c.peek_stack<uint32_t>(offset + 4)) << 32;
 }
 
-void release_stack(Cpu& c, unsigned bytes) {
-    const uint32_t m = c.sp_mask();
-    c.gpr[ESP] = (c.gpr[ESP] & ~m) | ((c.gpr[ESP] + bytes) & m);
-}
+void release_stack(Cpu& c, unsigned bytes) { c.set_sp(c.gpr[ESP] + bytes, c.sp_mask()); }
 
 void Cpu::deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,
                             uint32_t error_code) {

@@ -388,3 +388,20 @@ TEST_CASE("BIOS POST: INT 15h C0h, 86h, 4Fh and the refused calls") {
         CHECK(uint8_t(r.eax >> 8) == 0x86);
     }
 }
+
+TEST_CASE("BIOS POST: MTRRs as QEMU's SeaBIOS sets them (RAM write-back, VGA window and PCI hole uncached)") {
+    PostFixture f(128ull << 20, false, cpu::models::max);
+    const cpu::MemoryTypeRegs& m = f.m->cpu.memtypes;
+    CHECK(m.def_type == 0xC06);  // enabled, fixed ranges enabled, default write-back
+    CHECK(m.fixed[0] == 0x0606060606060606);
+    CHECK(m.fixed[1] == 0x0606060606060606);
+    CHECK(m.fixed[2] == 0);
+    for (unsigned i = 3; i < 11; ++i) CHECK(m.fixed[i] == 0x0505050505050505);
+    CHECK(m.var[0] == 0xE0000000);    // base, uncached
+    CHECK(m.var[1] == 0xFFE0000800);  // 512 MiB with 40 address bits, valid
+    for (unsigned i = 2; i < 16; ++i) CHECK(m.var[i] == 0);
+    CHECK(m.pat == cpu::MemoryTypeRegs::PAT_RESET);
+    // The pentium2 has no MTRRs to set.
+    PostFixture p2;
+    CHECK(p2.m->cpu.memtypes.def_type == 0);
+}

@@ -254,3 +254,49 @@ TEST_CASE_FIXTURE(LongFixture, "a null SS loads in 64-bit mode at CPL 0, not in 
         CHECK(faulted(VEC_GP));
     }
 }
+
+TEST_CASE_FIXTURE(LongFixture, "Linux's move to the upper half: LGDT of a 64-bit base, the stack there, RETFQ") {
+    // The GDT's copy at 0xFFFF800000000000 (physical 2 MiB), as Linux's per-CPU GDT sits in the
+    // kernel's mapping; the same offset in the low 4 GiB holds no descriptor. The far return
+    // reads its descriptor there and releases its two slots of a stack in the upper half.
+    std::vector<uint8_t> gdt(SEL_CODE64 + 8);
+    mem.read_bytes(pm::GDT, gdt.data(), gdt.size());
+    mem.write_bytes(0x200000, gdt.data(), gdt.size());
+    wr64(SEL_CODE64, 0);
+    wr32(0x8000, SEL_CODE64 + 7);  // LGDT's operand: the limit, then the 64-bit base
+    wr64(0x8002, 0xFFFF800000000000);
+    enter64({0xBB, 0x00, 0x80, 0x00, 0x00,                                  // mov ebx, 0x8000
+             0x0F, 0x01, 0x13,                                              // lgdt [rbx]
+             0x48, 0xBC, 0x00, 0x10, 0x00, 0x00, 0x00, 0x80, 0xFF, 0xFF,  // mov rsp, 0xFFFF800000001000
+             0x6A, SEL_CODE64,                                              // push 0x38
+             0x68, 0x22, 0x00, 0x01, 0x00,                                  // push CODE + 7 + 27
+             0x48, 0xCB,                                                    // retfq
+             0xF4});                                                        // hlt
+    CHECK(!event);
+    CHECK(cpu.gdtr.base == 0xFFFF800000000000);
+    CHECK(cpu.mode() == CpuMode::Long64);
+    CHECK(cpu.rip == 0x10000 + 7 + 28);
+    CHECK(reg(ESP) == 0xFFFF800000001000);
+}
+
+TEST_CASE_FIXTURE(LongFixture, "FXSAVE, x87 and SSE memory operands in the upper half with a null DS (Linux's kernel state)") {
+    cpu.cr4 |= cr4::OSFXSR;
+    enter64({0x48, 0xB8, 0x00, 0x01, 0x00, 0x00, 0x00, 0x80, 0xFF, 0xFF,  // mov rax, 0xFFFF800000000100
+             0x31, 0xC9,                                                  // xor ecx, ecx
+             0x8E, 0xD9,                                                  // mov ds, ecx
+             0xDB, 0xE3,                                                  // fninit
+             0x0F, 0xAE, 0x00,                                            // fxsave [rax]
+             0x48, 0xC7, 0x80, 0x00, 0x02, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0xFF,  // mov qword [rax + 0x200], -2
+             0x0F, 0x28, 0x88, 0x00, 0x02, 0x00, 0x00,                    // movaps xmm1, [rax + 0x200]
+             0x0F, 0x29, 0x88, 0x10, 0x02, 0x00, 0x00,                    // movaps [rax + 0x210], xmm1
+             0x48, 0xB9, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF0, 0x3F,  // mov rcx, 0x3FF0000000000000
+             0x48, 0x89, 0x88, 0x20, 0x02, 0x00, 0x00,                    // mov [rax + 0x220], rcx
+             0xDD, 0x80, 0x20, 0x02, 0x00, 0x00,                          // fld qword [rax + 0x220]
+             0xDD, 0x98, 0x30, 0x02, 0x00, 0x00,                          // fstp qword [rax + 0x230]
+             0xF4});                                                      // hlt
+    CHECK(!event);
+    CHECK(cpu.seg[DS].sel == 0);
+    CHECK(rd<uint16_t>(0x200100) == 0x037F);  // FCW in the image
+    CHECK(rd<uint64_t>(0x200310) == uint64_t(-2));
+    CHECK(rd<uint64_t>(0x200330) == 0x3FF0000000000000);
+}
