@@ -5,6 +5,9 @@
 #   boot      start of the emulator -> JITPC-TEST-START (init's shell is running)
 #   workload  JITPC-WORKLOAD-BEGIN -> JITPC-WORKLOAD-END (gzip 4 MiB, a shell loop, sha256 of seq)
 #   total     start -> exit (adds the storage checks and the power-off)
+# Then, untimed, where jitpc's run spends its guest instructions: the same test-mode run with
+# -profile, reported by `jitpc prof` with the kernel's symbols from /proc/kallsyms of a first
+# boot (both boot with nokaslr, so the kernel sits at the same addresses).
 # The machines are shared and noisy: compare the two rows of one run, not runs of different days.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -55,3 +58,13 @@ printf "%-20s %s\n" jitpc "$(measure jitpc "$jitpc" "${machine[@]}")"
 if command -v qemu-system-i386 >/dev/null; then
     printf "%-20s %s\n" "qemu-system-i386" "$(measure qemu qemu-system-i386 "${machine[@]}")"
 fi
+
+echo
+echo "jitpc -profile of the test-mode run (nokaslr; CPL 3 is busybox, unsymbolised CPL 0 pages near 32 MiB the bzImage decompressor):"
+nokaslr=(-nographic -no-reboot -snapshot -m 128M -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img")
+printf 'cat /proc/kallsyms > /dev/ttyS0\npoweroff -f\n' |
+    "$jitpc" "${nokaslr[@]}" -append "console=ttyS0 nokaslr quiet" | tr -d '\r' |
+    grep -E '^[0-9a-f]{8} ' > "$tmp/kallsyms.map"
+echo "$input" | "$jitpc" "${nokaslr[@]}" -append "console=ttyS0 jitpc.test=1 panic=-1 nokaslr" \
+    -hda "$guest/disk.img" -cdrom "$guest/cd.iso" -profile "$tmp/linux.prof" >/dev/null
+"$jitpc" prof "$tmp/linux.prof" --symbols "$tmp/kallsyms.map" --top 15 | sed -n '/^by mode/,/^hottest addresses/p' | sed '$d'
