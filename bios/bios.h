@@ -165,6 +165,11 @@ public:
     // Guest address of the ACPI tables' block (top of RAM, below 4 GiB).
     uint32_t acpi_base() const { return acpi_base_; }
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(wait_until_);  // an INT 15h AH=86h wait in progress
+    }
+
 private:
     void dispatch(Service s, RealModeCall& call);
     // A call this BIOS does not provide: logged once per (vector, AH), then failed the way the

@@ -59,6 +59,11 @@ public:
     uint32_t port_read(uint16_t port, unsigned size) override;
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(sts_, en_, slp_typ_, tmr_epoch_, sci_level_);
+    }
+
 private:
     // 16-bit registers by port offset / 2: PM1_STS, PM1_EN, PM1_CNT, a gap, PM_TMR's halves.
     enum Reg : unsigned { STS, EN, CNT, GAP, TMR_LO, TMR_HI, NUM_REGS };

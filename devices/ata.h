@@ -64,6 +64,19 @@ public:
     // Device control bits.
     static constexpr uint8_t HOB = 0x80, SRST = 0x04, NIEN = 0x02;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        for (Disk& d : disks_) {
+            a(d.status, d.error, d.cylinders, d.heads, d.spt, d.cur_cylinders, d.cur_heads, d.cur_spt, d.multiple,
+              d.standby, d.signature);
+            if (d.cdrom) d.cdrom->snapshot(a);
+        }
+        int active = active_ ? int(active_ - disks_.data()) : -1;
+        a(feature_, count_, lba_low_, lba_mid_, lba_high_, device_, control_, intrq_, line_, phase_, active, mode_, buf_,
+          pos_, lba_, remaining_, block_, media_, byte_limit_);
+        active_ = active >= 0 && active < 2 ? &disks_[size_t(active)] : nullptr;
+    }
+
 private:
     enum class Phase { Idle, PioIn, PioOut, PacketCdb, PacketIn };
     enum class Addressing { Chs, Lba28, Lba48 };

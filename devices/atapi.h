@@ -47,6 +47,11 @@ public:
     // Sense keys and additional sense codes used here (SPC, MMC).
     static constexpr uint8_t NO_SENSE = 0x0, MEDIUM_ERROR = 0x3, ILLEGAL_REQUEST = 0x5;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(sense_, prevent_, reading_, data_, remaining_, offset_, lba_, block_);
+    }
+
 private:
     struct Sense {
         uint8_t key = NO_SENSE, asc = 0, ascq = 0;

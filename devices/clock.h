@@ -75,6 +75,11 @@ public:
         }
     }
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        for (Timer& t : timers_) a(t.due);
+    }
+
 private:
     struct Timer {
         Callback fire;

@@ -34,6 +34,11 @@ public:
     uint32_t port_read(uint16_t port, unsigned size) override;
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(key_, offset_, dma_addr_);
+    }
+
 private:
     static constexpr uint16_t SELECTOR = 0x510, DATA = 0x511, DMA = 0x514;
     uint8_t read_byte();

@@ -65,6 +65,11 @@ public:
     uint32_t mmio_read(memory::PhysAddr offset, unsigned size) override;
     void mmio_write(memory::PhysAddr offset, unsigned size, uint32_t value) override;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(config_, status_, base_count_, base_tick_, timers_);
+    }
+
 private:
     struct Timer {
         uint64_t config = 0, cmp = 0, period = 0;

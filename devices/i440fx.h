@@ -24,6 +24,11 @@ public:
     explicit I440fx(memory::PhysMemory& mem);
     // Power-on state of the PAM registers: everything below 1 MiB from the bus.
     void reset_pam();
+    // Its state for snapshots (snapshot/archive.h): the PAM routing follows the registers.
+    template <class A> void snapshot(A& a) {
+        PciFunction::snapshot(a);
+        if constexpr (A::loading) route();
+    }
 
 private:
     void route();

@@ -68,6 +68,12 @@ public:
     static constexpr uint8_t CCB_KBD_INT = 0x01, CCB_AUX_INT = 0x02, CCB_SYS = 0x04,
                              CCB_KBD_OFF = 0x10, CCB_AUX_OFF = 0x20, CCB_XLATE = 0x40;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(ram_, controller_q_, keyboard_q_, out_, obf_, last_was_command_, pending_, output_port_high_, scanning_,
+          kbd_pending_, scancode_set_, leds_, last_sent_, irq1_, irq12_);
+    }
+
 private:
     struct Byte {
         uint8_t value;

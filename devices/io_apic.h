@@ -50,6 +50,11 @@ public:
     uint32_t mmio_read(memory::PhysAddr offset, unsigned size) override;
     void mmio_write(memory::PhysAddr offset, unsigned size, uint32_t value) override;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(select_, id_, redir_, line_);
+    }
+
 private:
     bool active(unsigned pin) const;
     // Sends the pin's message when its input calls for one (level: asserted, unmasked, no

@@ -88,6 +88,12 @@ public:
     static constexpr uint32_t ESR_SEND_ILLEGAL = 1u << 5, ESR_RECEIVE_ILLEGAL = 1u << 6,
                               ESR_ILLEGAL_REGISTER = 1u << 7;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(base_, id_, tpr_, ldr_, dfr_, svr_, esr_, esr_pending_, icr_lo_, icr_hi_, lvt_, isr_, tmr_, irr_, initial_,
+          divide_, timer_start_, deadline_, deadline_tsc_offset_, lint_, ext_int_, intr_);
+    }
+
 private:
     enum Lvt : unsigned { L_TIMER, L_THERMAL, L_PERF, L_LINT0, L_LINT1, L_ERROR, LVT_COUNT };
     struct Bits256 {

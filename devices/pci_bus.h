@@ -52,6 +52,11 @@ public:
     // Called when a decode-relevant register changed, so the owner can (re)map its ports.
     void on_decode_change(std::function<void()> listener) { decode_changed_ = std::move(listener); }
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(cfg_);
+    }
+
 protected:
     // Defines the register at offset: its value after reset and which of its bits are writable.
     void define(unsigned offset, unsigned size, uint32_t value, uint32_t writable = 0);
@@ -82,6 +87,11 @@ public:
 
     uint32_t port_read(uint16_t port, unsigned size) override;
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
+
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(address_, reset_control_);
+    }
 
 private:
     static constexpr uint32_t ENABLE = 0x80000000u;

@@ -38,6 +38,11 @@ public:
     uint32_t port_read(uint16_t port, unsigned size) override;
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(chip_, intr_);
+    }
+
 private:
     struct Chip {
         uint8_t irr = 0, isr = 0, imr = 0, elcr = 0;

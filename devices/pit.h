@@ -45,6 +45,11 @@ public:
     // OUT of a channel at the current tick (port 0x61 bit 5 reads channel 2's).
     bool out(unsigned ch) const { return ch_[ch].out(edge()); }
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(ch_, port61_);
+    }
+
 private:
     static constexpr uint64_t NO_EDGE = UINT64_MAX;
 

@@ -35,6 +35,12 @@ public:
     // Port 0x70 bit 7: NMIs are masked while set.
     bool nmi_masked() const { return nmi_masked_; }
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(regs_, offset_, frozen_, wday_adjust_, index_, nmi_masked_, uf_, af_, pf_latched_, pf_since_, uf_since_,
+          irq_level_);
+    }
+
 private:
     // The calendar fields the time registers show, in 24-hour form and with the full year.
     struct Date {

@@ -37,6 +37,12 @@ public:
     // into a FIFO the driver is about to clear.
     bool ready_for_input() const { return (mcr_ & 0x03) == 0x03; }
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(rx_, divisor_, ier_, fcr_, lcr_, mcr_, scr_, msr_delta_, overrun_, thri_pending_, timeout_pending_,
+          irq_level_);
+    }
+
 private:
     uint8_t read_reg(unsigned reg);
     void write_reg(unsigned reg, uint8_t v);

@@ -53,6 +53,12 @@ public:
     // when its start line is below its end or the character height, or when off screen.
     Cursor cursor() const;
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(crtc_, attr_, seq_, gc_, dac_, crtc_index_, attr_index_, seq_index_, gc_index_, attr_data_next_, misc_,
+          pel_mask_, dac_read_, dac_write_, dac_sub_, dac_reading_, dac_latch_, status_reads_);
+    }
+
 private:
     uint8_t read_byte(uint16_t port);
     void write_byte(uint16_t port, uint8_t v);

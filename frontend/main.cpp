@@ -12,6 +12,7 @@
 
 #include "conform/conform.h"
 #include "frontend/keyboard_input.h"
+#include "frontend/mux_port.h"
 #include "frontend/options.h"
 #include "frontend/prof.h"
 #include "frontend/stdin_input.h"
@@ -19,6 +20,7 @@
 #include "machine/machine.h"
 #include "monitor/monitor.h"
 #include "replay/session.h"
+#include "snapshot/snapshot.h"
 
 using namespace jitpc;
 
@@ -73,7 +75,15 @@ int run_subcommand(const Subcommand& s, int argc, char** argv) {
 }
 
 // -monitor: on stdio only where nothing else reads stdin (COM1's input, the display's keys).
-std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool graphic) {
+std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool graphic, std::vector<std::string> args,
+                                               frontend::StdinInput* com1_stdin) {
+    if (o.mux_monitor) {
+        if (!com1_stdin) throw std::runtime_error("-serial mon:stdio: stdin is not COM1's here (a display, or a replay)");
+        monitor::ReplayMode mode;
+        if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
+        return std::make_unique<monitor::Monitor>(std::make_unique<frontend::MuxPort>(*com1_stdin), mode,
+                                                  o.start_stopped, std::move(args));
+    }
     if (o.monitor.empty() || o.monitor == "none") {
         if (o.start_stopped) throw std::runtime_error("-S waits for the monitor's cont: it needs -monitor");
         return nullptr;
@@ -85,12 +95,12 @@ std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool 
         if (graphic || (o.serial[0] == "stdio" && o.replay.empty()))
             throw std::runtime_error("-monitor stdio: stdin already serves " +
                                      std::string(graphic ? "the display's keyboard" : "COM1 (-serial none or file:PATH frees it)"));
-        return std::make_unique<monitor::Monitor>(monitor::stdio_port(), mode, o.start_stopped);
+        return std::make_unique<monitor::Monitor>(monitor::stdio_port(), mode, o.start_stopped, std::move(args));
     }
     const std::string spec = o.monitor.substr(5);  // unix:PATH,server[,...]
     const bool nowait = spec.find(",nowait") != std::string::npos || spec.find(",wait=off") != std::string::npos;
     return std::make_unique<monitor::Monitor>(monitor::unix_port(spec.substr(0, spec.find(',')), !nowait), mode,
-                                              o.start_stopped);
+                                              o.start_stopped, std::move(args));
 }
 
 }  // namespace
@@ -142,13 +152,16 @@ int main(int argc, char** argv) {
         // A replay takes its input from the log alone.
         const bool bounded = o.machine.max_instructions != 0;
         const bool host_input = o.replay.empty();
+        frontend::StdinInput* com1_stdin = nullptr;
         if (graphic) {
             if (host_input) input = std::make_unique<frontend::KeyboardInput>(bounded);
             o.machine.keyboard_input = input.get();
             display = std::make_unique<frontend::TerminalDisplay>(stdout);
             o.machine.display = display.get();
         } else if (o.serial[0] == "stdio" && host_input) {
-            input = std::make_unique<frontend::StdinInput>(bounded);
+            auto com1 = std::make_unique<frontend::StdinInput>(bounded);
+            com1_stdin = com1.get();
+            input = std::move(com1);
             o.machine.com1_input = input.get();
         }
         std::unique_ptr<machine::RunObserver> record_replay;
@@ -156,9 +169,15 @@ int main(int argc, char** argv) {
             record_replay = replay::start_recording(o.record, replay::machine_args(argc, argv), o.machine);
         else if (!o.replay.empty())
             record_replay = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
-        std::unique_ptr<monitor::Monitor> mon = open_monitor(o, graphic);
+        std::unique_ptr<monitor::Monitor> mon = open_monitor(o, graphic, replay::machine_args(argc, argv), com1_stdin);
         if (mon) o.machine.observers.push_back(mon.get());
+        std::vector<std::unique_ptr<snapshot::SaveAt>> save_at;
+        for (const auto& [count, file] : o.savevm_at) {
+            save_at.push_back(std::make_unique<snapshot::SaveAt>(count, file, replay::machine_args(argc, argv)));
+            o.machine.observers.push_back(save_at.back().get());
+        }
         auto m = std::make_unique<machine::Machine>(o.machine);
+        if (!o.loadvm.empty()) snapshot::load(*m, o.loadvm, replay::machine_args(argc, argv));
         const int status = m->run();
         if (display) display->finish(m->vga);
         std::fflush(stdout);

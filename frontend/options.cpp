@@ -349,7 +349,8 @@ const char* usage() {
            "  -boot ORDER           boot devices in order (default cad): a floppy, c hard disk,\n"
            "                        d CD-ROM; also order=ORDER[,menu=off]\n"
            "  -snapshot             keep disk writes in memory; the image files stay unchanged\n"
-           "  -serial DEV           next serial port (COM1, then COM2): stdio, file:PATH, none\n"
+           "  -serial DEV           next serial port (COM1, then COM2): stdio, file:PATH, none;\n"
+           "                        mon:stdio for COM1 shares stdio with the monitor (Ctrl-A c)\n"
            "                        (default: COM1 on stdio with -nographic, else none; COM2\n"
            "                        none); Ctrl-A x quits, Ctrl-A d dumps (see -dump-on-hang),\n"
            "                        Ctrl-A Ctrl-A sends Ctrl-A\n"
@@ -387,6 +388,9 @@ const char* usage() {
            "  -monitor DEV          the monitor (QEMU's commands: info registers, x, stop, cont,\n"
            "                        quit, help): stdio, none or unix:PATH,server[,nowait]\n"
            "  -S                    start with the guest stopped (the monitor's cont starts it)\n"
+           "  -savevm-at COUNT FILE save a snapshot of the machine when the count reaches COUNT\n"
+           "  -loadvm FILE          start from a snapshot (same options and images; disk writes\n"
+           "                        then stay in memory)\n"
            "  -stats                print retired instructions and virtual time at exit\n"
            "  -h, -help             this text\n";
 }
@@ -424,7 +428,13 @@ Options parse_options(int argc, char** argv) {
         else if (a == "-boot") o.machine.boot_order = parse_boot(need(i));
         else if (a == "-snapshot") o.machine.snapshot = true;
         else if (a == "-serial") {
-            const std::string dev = need(i);
+            std::string dev = need(i);
+            // mon:stdio: COM1 on stdio with the monitor behind Ctrl-A c.
+            if (dev == "mon:stdio") {
+                if (!o.serial.empty()) throw std::runtime_error("-serial mon:stdio: only COM1 can share stdio with the monitor");
+                o.mux_monitor = true;
+                dev = "stdio";
+            }
             check_serial(dev);
             if (o.serial.size() == 2) throw std::runtime_error("-serial: only two ports (COM1, COM2)");
             if (dev == "stdio" && !o.serial.empty() && o.serial[0] == "stdio")
@@ -480,6 +490,12 @@ Options parse_options(int argc, char** argv) {
             (a == "-record" ? o.record : o.replay) = need(i);
         } else if (a == "-monitor") o.monitor = check_monitor(need(i));
         else if (a == "-S") o.start_stopped = true;
+        else if (a == "-savevm-at") {
+            const std::string v = need(i);
+            const std::optional<uint64_t> n = parse_uint(v);
+            if (!n) throw std::runtime_error("-savevm-at: '" + v + "' is not an instruction count");
+            o.savevm_at.push_back({*n, need(i)});
+        } else if (a == "-loadvm") o.loadvm = need(i);
         else if (a == "-icount") {
             if (!o.record.empty() || !o.replay.empty()) throw std::runtime_error("-icount: only one -record or -replay");
             parse_icount(need(i), o);
@@ -500,6 +516,16 @@ Options parse_options(int argc, char** argv) {
     if (o.perf_map && !o.machine.jit)
         throw std::runtime_error("-perfmap names the JIT's translations: it does not go with -engine interp");
     if (o.machine.jit_cache_bytes && !o.machine.jit) throw std::runtime_error("-jit-cache sizes the JIT's cache: it does not go with -engine interp");
+    if (o.mux_monitor && !o.monitor.empty())
+        throw std::runtime_error("-serial mon:stdio and -monitor: one monitor at a time");
+    if (!o.loadvm.empty() && (!o.record.empty() || !o.replay.empty()))
+        throw std::runtime_error("-loadvm: a record or replay starts from power-on, not from a snapshot");
+    if (!o.loadvm.empty()) o.machine.snapshot = true;
+    if (!o.savevm_at.empty() && !o.machine.snapshot)
+        for (const machine::DriveConfig& d : o.machine.drives)
+            if (!d.cdrom && !d.snapshot)
+                throw std::runtime_error("-savevm-at: '" + d.path + "' is written to in place, so a snapshot cannot hold "
+                                         "its state: add -snapshot (writes then stay in memory and are saved)");
     if ((!o.machine.append.empty() || !o.machine.initrd_path.empty()) && o.machine.kernel_path.empty())
         throw std::runtime_error("-append and -initrd need -kernel");
     return o;

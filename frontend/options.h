@@ -27,7 +27,10 @@ struct Options {
     bool stats = false;  // print retired instructions and virtual time at exit
     std::string record, replay;  // -record FILE, -replay FILE (or -icount rr=…,rrfile=FILE)
     std::string monitor;         // -monitor stdio|unix:PATH,server[,nowait] (checked), or empty
+    bool mux_monitor = false;    // -serial mon:stdio: COM1's terminal also reaches the monitor
     bool start_stopped = false;  // -S: the guest waits for the monitor's cont
+    std::vector<std::pair<uint64_t, std::string>> savevm_at;  // -savevm-at COUNT FILE...
+    std::string loadvm;                                       // -loadvm FILE
 };
 
 // Parses argv; throws std::runtime_error with a message naming the bad argument.

@@ -93,10 +93,16 @@ machine::SerialInput::Result StdinInput::scan() {
             escape_ = false;
             if (b == 'x' || b == 'X') return {Kind::Quit};
             if (b == 'd' || b == 'D') return {Kind::Dump};
-            if (b == CTRL_A) typed_.push_back(b);
+            if (b == 'c' && mux_) {
+                to_monitor_ = !to_monitor_;
+                switched_ |= to_monitor_;
+                continue;
+            }
+            if (b == CTRL_A) (to_monitor_ ? monitor_bytes_.push_back(char(b)) : typed_.push_back(b));
             continue;  // other Ctrl-A commands do not exist here: dropped
         }
         if (b == CTRL_A) escape_ = true;
+        else if (to_monitor_) monitor_bytes_.push_back(char(b));
         else typed_.push_back(b);
     }
     return {Kind::Nothing};
@@ -110,6 +116,26 @@ machine::SerialInput::Result StdinInput::command() {
         if (!fill(false)) ended_ = true;
         else if (pos_ == len_) return {Kind::Nothing};
     }
+}
+
+bool StdinInput::monitor_input(std::string& into, bool wait, bool& switched, bool& quit) {
+    if (!mux_) return false;  // piped bytes are all COM1's (as without the monitor)
+    for (;;) {
+        const Result r = scan();
+        if (r.kind == Kind::Quit) {
+            quit = true;
+            break;
+        }
+        if (r.kind == Kind::Dump) continue;  // the hang dump is COM1's side's
+        if (!monitor_bytes_.empty() || switched_ || ended_) break;
+        if (!fill(wait)) ended_ = true;
+        else if (pos_ == len_) break;  // nothing there, and not waiting
+    }
+    into += monitor_bytes_;
+    monitor_bytes_.clear();
+    switched = switched_;
+    switched_ = false;
+    return !ended_;
 }
 
 machine::SerialInput::Result StdinInput::next(bool idle) {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <string>
 
 #include "machine/serial_input.h"
 
@@ -29,6 +30,15 @@ public:
     Result next(bool idle) override;
     Result command() override;
 
+    // -serial mon:stdio: on a terminal, Ctrl-A c moves the typed bytes between COM1 and the
+    // monitor, which takes its own with monitor_input.
+    void multiplex() { mux_ = terminal_; }
+    // Reads the terminal (waiting for a byte when `wait`) and moves the bytes typed for the
+    // monitor into `into`; false once stdin has ended. `switched` is set when Ctrl-A c turned
+    // to the monitor since the last call, `quit` when Ctrl-A x was typed. Not a terminal: no
+    // input for the monitor, ever (false).
+    bool monitor_input(std::string& into, bool wait, bool& switched, bool& quit);
+
 private:
     // Fills buf_ from stdin; false at end of input. `wait`: block until input arrives.
     bool fill(bool wait);
@@ -40,6 +50,8 @@ private:
     bool stalled_ = false;  // a bounded run's pipe was silent: polled from now on
     bool escape_ = false;  // the previous terminal byte was Ctrl-A
     bool ended_ = false;
+    bool mux_ = false, to_monitor_ = false, switched_ = false;
+    std::string monitor_bytes_;
     uint8_t buf_[4096];
     size_t pos_ = 0, len_ = 0;
     // Terminal bytes read but not yet taken by the guest; reading stops while it holds

@@ -142,10 +142,9 @@ Machine::Machine(const Config& cfg)
     bios::fill_fw_cfg(fw_cfg, facts);
     com1_input_ = cfg.com1_input;
     keyboard_input_ = cfg.keyboard_input;
-    if (com1_input_ || keyboard_input_ || cfg.display) {
-        input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });
-        clock.arm(input_timer_, INPUT_POLL_TICKS);
-    }
+    // Made whether or not it is armed, so every machine has the same timers (snapshots).
+    input_timer_ = clock.add_timer([this](uint64_t now) { poll_input(now); });
+    if (com1_input_ || keyboard_input_ || cfg.display) clock.arm(input_timer_, INPUT_POLL_TICKS);
     for (const devices::PortDevice* d : std::initializer_list<const devices::PortDevice*>{&pic, &pit, &io_delay_})
         bus.mark_housekeeping(d);
     cpu.on_deliver = [this](const cpu::Cpu& c, const cpu::Cpu::Event& e) { event_watch_(c, e); };
@@ -376,6 +375,11 @@ void Machine::poll_input(uint64_t now) {
                                                    : Deliver());
     if (!run_control.exit_requested && (com1_input_ || keyboard_input_ || cfg_.display))
         clock.arm(input_timer_, now + INPUT_POLL_TICKS);
+}
+
+void Machine::resume_input_poll() {
+    if ((com1_input_ || keyboard_input_ || cfg_.display) && !clock.armed(input_timer_))
+        clock.arm(input_timer_, (cpu.icount / INPUT_POLL_TICKS + 1) * INPUT_POLL_TICKS);
 }
 
 // Whether the input poll can wake a halted CPU: an input that has not ended feeds a device

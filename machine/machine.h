@@ -104,6 +104,13 @@ public:
     explicit Machine(const Config& cfg);  // throws std::runtime_error with a user-facing message
     int run();
     const Config& config() const { return cfg_; }
+    // After a snapshot of a run without host input was loaded into one with it: the input poll
+    // starts at its next tick (polls fall on multiples of its period from power-on).
+    void resume_input_poll();
+    // The run loop's own state, for snapshots (snapshot/archive.h); the devices have theirs.
+    template <class A> void snapshot(A& a) {
+        a(idle_ticks, serial_digest, init_pending_, irq0_, irq8_, hpet_legacy_);
+    }
 
     memory::PhysMemory mem;
     devices::IoBus bus;

@@ -109,7 +109,7 @@ void PhysMemory::map_rom(PhysAddr base, std::span<const uint8_t> data) {
     std::memcpy(buf.get(), data.data(), size);
     for (size_t off = 0; off < size; off += PAGE_SIZE)
         set_bus_page(base + off, Page{buf.get() + off, nullptr, 0, Kind::Rom});
-    roms_.push_back(std::move(buf));
+    roms_.push_back({std::move(buf), size});
 }
 
 void PhysMemory::map_mmio(PhysAddr base, uint64_t size, MmioDevice* dev) {

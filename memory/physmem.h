@@ -105,6 +105,11 @@ public:
     // Code may be decoded from a page nothing is mapped at (it reads 0xFF bytes): its chunk is
     // made then.
     void set_code_mask(PhysAddr paddr, uint64_t mask);
+    // The ROMs' contents for snapshots (snapshot/archive.h): the firmware writes its tables
+    // there (load_bytes), so they are state, not only the image they were loaded from.
+    template <class A> void snapshot_roms(A& a) {
+        for (Rom& r : roms_) a.bytes(r.bytes.get(), r.size);
+    }
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
     std::function<void(PhysAddr, uint32_t)> on_code_write;
     // Called when set_shadow changed what an address reaches, so cached translations go.
@@ -164,7 +169,11 @@ private:
     uint8_t* ram_ = nullptr;
     size_t ram_map_bytes_ = 0;
     std::unique_ptr<std::unique_ptr<Chunk>[]> chunks_;
-    std::vector<std::unique_ptr<uint8_t[]>> roms_;
+    struct Rom {
+        std::unique_ptr<uint8_t[]> bytes;
+        size_t size;
+    };
+    std::vector<Rom> roms_;
     Shadow shadow_[SHADOW_PAGES];
 };
 

@@ -7,6 +7,7 @@
 
 #include "machine/hang_dump.h"
 #include "machine/machine.h"
+#include "snapshot/snapshot.h"
 
 namespace jitpc::monitor {
 
@@ -19,9 +20,11 @@ constexpr const char* HELP =
     "info registers         the CPU's registers\n"
     "info replay            record/replay state and the instruction count\n"
     "info status            running or paused\n"
+    "loadvm FILE            put the machine in the state saved in FILE\n"
     "quit|q                 end the run (status 0)\n"
     "replay_break COUNT     stop the replay when the instruction count reaches COUNT\n"
     "replay_delete_break    remove the replay breakpoint\n"
+    "savevm FILE            save a snapshot of the machine to FILE\n"
     "stop                   pause the guest\n"
     "x /FMT ADDR            guest memory at a linear address: FMT is [count][x|d|u|o|c][b|h|w|g]\n"
     "xp /FMT ADDR           the same at a physical address\n";
@@ -72,8 +75,8 @@ bool peek_byte(machine::Machine& m, uint64_t addr, bool physical, uint8_t& b) {
 
 }  // namespace
 
-Monitor::Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped)
-    : port_(std::move(port)), replay_(std::move(replay)), stopped_(stopped) {}
+Monitor::Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped, std::vector<std::string> args)
+    : port_(std::move(port)), replay_(std::move(replay)), args_(std::move(args)), stopped_(stopped) {}
 
 uint64_t Monitor::next_stop() const { return std::min(next_, break_at_); }
 
@@ -104,6 +107,10 @@ bool Monitor::serve(machine::Machine& m, bool wait) {
         port_->write("jitpc monitor - type 'help' for more information\n" + std::string(PROMPT));
     }
     for (const char c : in) {
+        if (c == 0x7F || c == 0x08) {  // a terminal's erase
+            if (!pending_.empty()) pending_.pop_back();
+            continue;
+        }
         if (c != '\n' && c != '\r') {
             if (pending_.size() < MAX_LINE) pending_ += c;
             else discarding_ = true;
@@ -130,7 +137,7 @@ std::string Monitor::execute(machine::Machine& m, const std::string& line) {
     if (const size_t slash = cmd.find('/'); slash != std::string::npos) {
         fmt = cmd.substr(slash + 1);
         cmd = cmd.substr(0, slash);
-    } else if (arg.size() > 0 && arg[0] == '/') {
+    } else if ((cmd == "x" || cmd == "xp") && arg.size() > 0 && arg[0] == '/') {
         fmt = arg.substr(1);
         arg = w.size() > 2 ? w[2] : "";
     }
@@ -155,6 +162,18 @@ std::string Monitor::execute(machine::Machine& m, const std::string& line) {
         if (!parse_number(arg, count)) return "replay_break: needs an instruction count\n";
         if (count <= m.cpu.icount) return "replay_break: that count has passed\n";
         break_at_ = count;
+        return "";
+    }
+    if (cmd == "savevm" || cmd == "loadvm") {
+        if (arg.empty()) return cmd + ": needs a file name\n";
+        if (cmd == "loadvm" && replay_.kind != ReplayMode::None)
+            return "loadvm: a record or replay cannot jump to a snapshot\n";
+        try {
+            if (cmd == "savevm") snapshot::save(m, arg, args_);
+            else snapshot::load(m, arg, args_);
+        } catch (const std::runtime_error& e) {
+            return printable(e.what()) + "\n";
+        }
         return "";
     }
     if (cmd == "replay_delete_break") {

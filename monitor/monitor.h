@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "machine/run_observer.h"
 #include "monitor/port.h"
@@ -22,8 +23,9 @@ struct ReplayMode {
 
 class Monitor : public machine::RunObserver {
 public:
-    // `stopped`: the guest waits for cont before its first instruction (-S).
-    Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped);
+    // `stopped`: the guest waits for cont before its first instruction (-S). `args`: the
+    // machine's options, which savevm records and loadvm checks (replay::machine_args).
+    Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped, std::vector<std::string> args);
 
     uint64_t next_stop() const override;
     int at_stop(machine::Machine& m) override;
@@ -45,6 +47,7 @@ private:
 
     std::unique_ptr<Port> port_;
     ReplayMode replay_;
+    std::vector<std::string> args_;
     std::string pending_;  // bytes of the line being received
     bool discarding_ = false;  // the line being received is too long: dropped to its end
     bool stopped_ = false, quit_ = false, ended_ = false;

@@ -15,7 +15,9 @@ constexpr size_t FRAME_HEAD = 1 + 8 + 4, FRAME_TAIL = 4;
 // No honest frame comes near this: a header with every image and argument is a few KiB.
 constexpr uint32_t MAX_PAYLOAD = 1u << 24;
 
-std::string encode(const Header& h) {
+}  // namespace
+
+std::string encode_header(const Header& h) {
     Encoder e;
     e.u32(h.format);
     e.str(h.version);
@@ -56,6 +58,8 @@ Header decode_header(Decoder& d) {
     return h;
 }
 
+namespace {
+
 StateRecord decode_state(Decoder& d, uint64_t count) {
     StateRecord r;
     r.count = count;
@@ -86,7 +90,7 @@ void LogWriter::frame(FrameKind kind, uint64_t count, const std::string& payload
     std::fwrite(e.out.data(), 1, e.out.size(), f_);
 }
 
-void LogWriter::header(const Header& h) { frame(FrameKind::Header, 0, encode(h)); }
+void LogWriter::header(const Header& h) { frame(FrameKind::Header, 0, encode_header(h)); }
 
 void LogWriter::input(const InputRecord& r) {
     Encoder e;

@@ -29,6 +29,11 @@ private:
     std::FILE* f_ = nullptr;
 };
 
+// The Header frame's payload (also a snapshot's identity, snapshot/snapshot.h). decode_header
+// throws std::runtime_error for another format version, Decoder::Malformed for a short one.
+std::string encode_header(const Header& h);
+Header decode_header(Decoder& d);
+
 struct Log {
     Header header;
     std::vector<InputRecord> inputs;

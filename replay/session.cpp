@@ -22,7 +22,7 @@ constexpr uint64_t STATE_INTERVAL = uint64_t(1) << 22;
 constexpr const char* HOST_OPTIONS_WITH_ARG[] = {"-record", "-replay", "-icount", "-d", "-D", "-engine",
                                                  "-jit-threshold", "-jit-cache", "-dump-on-hang", "-dump-on-exit",
                                                  "-dump-mem", "-monitor", "-max-insns", "-serial", "-debugcon", "-profile",
-                                                 "-profile-interval"};
+                                                 "-profile-interval", "-loadvm"};
 constexpr const char* HOST_OPTIONS[] = {"-stats", "-jit-inexact", "-nographic", "-realtime", "-S", "-perfmap"};
 
 template <size_t N> bool listed(const char* const (&list)[N], const std::string& a) {
@@ -61,14 +61,14 @@ std::vector<std::string> machine_args(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a.size() > 2 && a[0] == '-' && a[1] == '-') a = a.substr(1);
-        if (listed(HOST_OPTIONS_WITH_ARG, a)) ++i;
+        if (a == "-savevm-at") i += 2;
+        else if (listed(HOST_OPTIONS_WITH_ARG, a)) ++i;
         else if (!listed(HOST_OPTIONS, a)) out.push_back(a);
     }
     return out;
 }
 
-std::unique_ptr<machine::RunObserver> start_recording(const std::string& path, std::vector<std::string> args,
-                                                      machine::Config& cfg) {
+Header identity(std::vector<std::string> args, const machine::Config& cfg) {
     Header h;
     h.version = version();
     h.args = std::move(args);
@@ -76,6 +76,29 @@ std::unique_ptr<machine::RunObserver> start_recording(const std::string& path, s
     h.state_interval = STATE_INTERVAL;
     h.inputs = uint8_t((cfg.com1_input ? 1 : 0) | (cfg.keyboard_input ? 2 : 0));
     h.images = images(cfg);
+    return h;
+}
+
+void check_identity(const std::string& where, const Header& h, const std::vector<std::string>& args,
+                    const machine::Config& cfg) {
+    if (h.version != version())
+        throw std::runtime_error(where + "made by jitpc " + h.version + "; this is jitpc " + version());
+    const std::vector<ImageRecord> now = images(cfg);
+    for (size_t i = 0; i < std::max(now.size(), h.images.size()); ++i) {
+        if (i < now.size() && i < h.images.size() && now[i].role == h.images[i].role && now[i].id == h.images[i].id)
+            continue;
+        const ImageRecord& r = i < h.images.size() ? h.images[i] : now[i];
+        throw std::runtime_error(where + "the " + r.role + " image '" + r.path +
+                                 "' is not the one recorded (size or content differs)");
+    }
+    if (h.args != args)
+        throw std::runtime_error(where + "made with the machine options '" + joined(h.args) + "', not '" +
+                                 joined(args) + "'");
+}
+
+std::unique_ptr<machine::RunObserver> start_recording(const std::string& path, std::vector<std::string> args,
+                                                      machine::Config& cfg) {
+    const Header h = identity(std::move(args), cfg);
     auto rec = std::make_unique<Recorder>(path, h);
     cfg.snapshot = true;
     cfg.com1_input = rec->wrap(cfg.com1_input, InputSource::Com1);
@@ -94,19 +117,7 @@ std::unique_ptr<machine::RunObserver> start_replay(const std::string& path, cons
         throw std::runtime_error(where + e.what());
     }
     const Header& h = rep->log().header;
-    if (h.version != version())
-        throw std::runtime_error(where + "recorded by jitpc " + h.version + "; this is jitpc " + version());
-    const std::vector<ImageRecord> now = images(cfg);
-    for (size_t i = 0; i < std::max(now.size(), h.images.size()); ++i) {
-        if (i < now.size() && i < h.images.size() && now[i].role == h.images[i].role && now[i].id == h.images[i].id)
-            continue;
-        const ImageRecord& r = i < h.images.size() ? h.images[i] : now[i];
-        throw std::runtime_error(where + "the " + r.role + " image '" + r.path +
-                                 "' is not the one recorded (size or content differs)");
-    }
-    if (h.args != args)
-        throw std::runtime_error(where + "recorded with the machine options '" + joined(h.args) + "', not '" +
-                                 joined(args) + "'");
+    check_identity(where, h, args, cfg);
     cfg.rtc_base = h.rtc_base;
     cfg.snapshot = true;
     cfg.com1_input = rep->input(InputSource::Com1);

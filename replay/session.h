@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "machine/machine.h"
+#include "replay/log_format.h"
 
 namespace jitpc::replay {
 
@@ -19,6 +20,13 @@ const char* version();
 // choose where output goes, how fast or by which engine it runs, how long (the log's end says)
 // and what is logged or dumped.
 std::vector<std::string> machine_args(int argc, char** argv);
+
+// What a log or a snapshot records of the run it was made from (log_format.h, Header), and the
+// check that this run is that one: the same version, images and machine options. Throws
+// std::runtime_error naming the first difference, after `where`.
+Header identity(std::vector<std::string> args, const machine::Config& cfg);
+void check_identity(const std::string& where, const Header& recorded, const std::vector<std::string>& args,
+                    const machine::Config& cfg);
 
 // Adds the recorder to `cfg`, wrapping its host inputs, and returns it. Throws
 // std::runtime_error with a user-facing message.

@@ -34,6 +34,11 @@ public:
     // Pushes written data to stable storage (nothing to do for the in-memory overlay).
     bool flush();
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(overlay_);
+    }
+
 private:
     bool in_range(uint64_t lba, uint64_t count) const;
 

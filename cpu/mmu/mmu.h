@@ -139,6 +139,11 @@ public:
 
     TlbEntry tlb[2][TLB_SIZE];
 
+    // Its state for snapshots (snapshot/archive.h).
+    template <class A> void snapshot(A& a) {
+        a(pdpte_);
+    }
+
 private:
     PagingRegs regs() const {
         return PagingRegs{st_.cr0, st_.cr4, st_.cr3, bool(st_.efer & efer::NXE), bool(st_.efer & efer::LMA),

@@ -134,6 +134,10 @@ expect_error "-monitor stdio beside COM1 on stdio" -monitor stdio -nographic -bi
 expect_error "-S without a monitor" -S -bios "$dir/small.rom"
 : > "$dir/not-a-socket"
 expect_error "-monitor unix over a regular file" -monitor "unix:$dir/not-a-socket,server,nowait" -bios "$dir/small.rom"
+expect_error "-savevm-at with a bad count" -savevm-at 12x "$dir/s.snap" -bios "$dir/small.rom"
+expect_error "-savevm-at without its file" -savevm-at 12
+expect_error "-loadvm with -record" -loadvm "$dir/s.snap" -record "$dir/a.log" -bios "$dir/small.rom"
+expect_error "-loadvm of a missing file" -loadvm "$dir/no-such.snap" -bios "$dir/small.rom"
 expect_error "-record in a missing directory" -record "$dir/no/such/dir/a.log" -bios "$dir/small.rom"
 
 # ---- how guests end a run ----------------------------------------------------------------

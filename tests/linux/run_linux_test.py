@@ -10,7 +10,10 @@ hybrid ISO as IDE disk or CD, booting its `linux` or `linux16` entry), seabios-{
 and initrd), determinism (two runs of kernel-128m: identical output and identical -stats counts), replay
 (kernel-128m recorded with -record under the JIT, replayed with -replay under the JIT and the
 interpreter: identical output and -stats; the typed line changed in the log, its checksum redone:
-the replay stops with a divergence at a count between that input and the recorded end).
+the replay stops with a divergence at a count between that input and the recorded end), snapshot
+(kernel-128m recorded with -savevm-at at five counts from the boot to the shell; each snapshot loaded with -loadvm, given the input the recording shows was still to
+come, under the JIT and the first and last also under the interpreter: the same status and -stats
+counts, the output the tail of the uninterrupted run's).
 A `-interp` suffix runs jitpc's reference interpreter instead of the JIT; a `-max` suffix runs it
 on the x86-64 CPU model (`-cpu max`) instead of the default pentium2. A `pae-` prefix boots
 Debian's 686-pae kernel instead (scripts/debian-guest --flavour 686-pae; it needs `-max`).
@@ -112,7 +115,7 @@ def machine_args(variant, g, work):
     if variant.startswith("pae-"):
         return machine_args(variant.removeprefix("pae-"), g, work)
     kernel = ["-kernel", g / "vmlinuz", "-initrd", g / "initrd.img", "-append", APPEND]
-    if variant in ("kernel-128m", "determinism", "replay"):
+    if variant in ("kernel-128m", "determinism", "replay", "snapshot"):
         return ["-m", "128M"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
     if variant == "kernel-1g":
         return ["-m", "1G"] + kernel + ["-hda", g / "disk.img", "-cdrom", g / "cd.iso"]
@@ -145,7 +148,7 @@ def path_lines(variant):
         return present + [PAE_NX_LINE], absent
     if variant.startswith("isolinux-"):
         return [ISOLINUX_BANNER, SETUP_LINE], []
-    if variant.startswith("kernel-") or variant in ("determinism", "replay"):
+    if variant.startswith("kernel-") or variant in ("determinism", "replay", "snapshot"):
         return [SETUP_LINE], []
     firmware, _, entry = variant.split("-")
     title = {"linux": "linux: 32-bit boot protocol", "linux16": "linux16: real-mode setup code"}
@@ -298,9 +301,50 @@ def run_replay(emu, guest, how, name, work):
     return report(name, found, rec[1], rec[2])
 
 
+# Counts spread over the test-mode run (11.5e9 instructions), from the kernel's boot to the shell
+# after the typed line.
+SNAPSHOT_COUNTS = [2_000_000_000, 5_000_000_000, 8_000_000_000, 9_500_000_000, 11_000_000_000]
+
+
+def boot_with(emu, args, stdin):
+    proc = subprocess.run([str(a) for a in args], input=stdin, capture_output=True, timeout=emu.timeout)
+    return proc.returncode, proc.stdout.decode("latin-1"), proc.stderr.decode("latin-1")
+
+
+def run_snapshot(emu, guest, how, name, work):
+    """Snapshots at several counts, each loaded and run to the end as the uninterrupted run."""
+    sys.path.insert(0, str(ROOT / "tests" / "replay"))
+    import logtool
+    if emu.qemu:
+        print("run_linux_test: SKIP: -savevm-at/-loadvm are jitpc's")
+        return SKIP
+    machine = machine_args("snapshot", guest, work)
+    log = work / "input.log"
+    saves = []
+    for c in SNAPSHOT_COUNTS:
+        saves += ["-savevm-at", str(c), work / f"{c}.snap"]
+    rec = boot(emu, emu.args(stats=True, **how) + ["-record", log] + saves + machine)
+    found = problems(emu, "snapshot", rec[0], rec[1])
+    data = bytearray(log.read_bytes())
+    full = "\n".join(rec[1])
+    for i, c in enumerate(SNAPSHOT_COUNTS):
+        # The input bytes the guest had not taken at the snapshot, as the recording shows them.
+        rest = bytes(data[f[2] + 15] for f in logtool.input_frames(data) if f[1] >= c)
+        engines = ["jit", "interp"] if i in (0, len(SNAPSHOT_COUNTS) - 1) else ["jit"]
+        for engine in engines:
+            status, out, err = boot_with(emu, emu.args(stats=True, engine=engine) + ["-loadvm", work / f"{c}.snap"] + machine,
+                                         rest)
+            if status != rec[0] or stats_of(err) != stats_of(rec[2]) or not full.endswith(out.rstrip("\r\n").replace("\r", "")):
+                found.append(f"snapshot at {c} under {engine}: status {status}, {stats_of(err)} vs {stats_of(rec[2])}, "
+                             f"output tail {out[-200:]!r}; {err.strip()[:300]!r}")
+    return report(name, found, rec[1], rec[2])
+
+
 def run(emu, guest, variant, how, name, work):
     if variant == "replay":
         return run_replay(emu, guest, how, name, work)
+    if variant == "snapshot":
+        return run_snapshot(emu, guest, how, name, work)
     if variant != "determinism":
         status, lines, err = boot(emu, emu.args(**how) + machine_args(variant, guest, work))
         return report(name, problems(emu, variant, status, lines), lines, err)

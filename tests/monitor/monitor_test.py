@@ -6,10 +6,13 @@ stdio with -S: the guest waits at count 0 for the commands (info status, info re
 xp of the Multiboot header, bad input: an unknown command with an escape sequence, an over-long
 line, bad x formats) and then runs as a plain run does (same output, status and -stats counts).
 A socket: one client at a time, stop and cont, random bytes and a dropped client survived, quit
-ends the run with status 0. replay_break stops a replay at its count, and the replay still ends as
+ends the run with status 0. -serial mon:stdio on a pseudo-terminal: Ctrl-A c reaches the monitor
+(typed text echoed, DEL erasing), cont, and Ctrl-A x from the monitor's side quits. replay_break stops a replay at its count, and the replay still ends as
 recorded; a recorded run the user quit from the monitor replays to the same end."""
 import os
+import pty
 import random
+import select
 import socket
 import subprocess
 import sys
@@ -114,6 +117,32 @@ def main():
     status = proc.wait(timeout=60)
     check(status == 0, f"socket: quit gives status {status}")
     check(not sock.exists(), "socket: removed at exit")
+
+    # ---- -serial mon:stdio on a terminal ----
+    for keys, want_status in ((b"\x01cinfo statuz\x7fs\rcont\r", 33), (b"\x01cinfo status\r\x01x", 0)):
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(jitpc, [jitpc, "-nographic", "-kernel", timer, "-serial", "mon:stdio", "-debugcon", "none", "-S"])
+        seen = b""
+        for chunk in (keys[:2], keys[2:]):
+            time.sleep(0.3)
+            os.write(fd, chunk)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not data:
+                    break
+                seen += data
+        _, st = os.waitpid(pid, 0)
+        text = seen.decode("latin-1")
+        check(os.waitstatus_to_exitcode(st) == want_status and "jitpc monitor" in text and
+              "VM status: paused" in text, f"mon:stdio ({keys!r}): status {st}, {text!r}")
+        if want_status == 33:
+            check("info statuz\b \bs" in text, f"mon:stdio: the typed line is echoed with its erase: {text!r}")
 
     # ---- replay_break, and a recording ended from the monitor ----
     log = work / "serial.log"

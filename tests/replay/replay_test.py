@@ -94,7 +94,7 @@ def main():
         check(count > 0, "the changed input has a count")
         # Another version, another image, other machine options.
         (work / "version.log").write_bytes(logtool.replace_version(data, b"v0-other"))
-        expect_error(jitpc, "other version", guest + ["-replay", str(work / "version.log")], ["recorded by jitpc v0-other"])
+        expect_error(jitpc, "other version", guest + ["-replay", str(work / "version.log")], ["made by jitpc v0-other"])
         other = work / "serial-other.img"
         shutil.copy(serial, other)
         with open(other, "ab") as f:
@@ -102,7 +102,7 @@ def main():
         expect_error(jitpc, "other image", ["-kernel", str(other), "-serial", "stdio", "-replay", str(work / "jit.log")],
                      ["-kernel image", "is not the one recorded"])
         expect_error(jitpc, "other options", guest + ["-m", "64M", "-replay", str(work / "jit.log")],
-                     ["recorded with the machine options"])
+                     ["made with the machine options"])
         expect_error(jitpc, "not a log", guest + ["-replay", serial], ["is not a jitpc record/replay log"])
         expect_error(jitpc, "missing log", guest + ["-replay", str(work / "none.log")], ["cannot open"])
 
