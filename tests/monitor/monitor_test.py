@@ -20,17 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-failures = []
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "replay"))
+from harness import check, counts, verdict  # noqa: E402
 
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
-def counts(err):
-    return [l for l in err.splitlines() if l.startswith("jitpc: retired") or l.startswith("jitpc: virtual")]
 
 
 def connect(path, deadline=20):
@@ -185,8 +180,7 @@ def main():
     for f in work.iterdir():
         f.unlink()
     work.rmdir()
-    print(f"{len(failures)} failed" if failures else "monitor: all passed")
-    return 1 if failures else 0
+    return verdict("monitor")
 
 
 if __name__ == "__main__":

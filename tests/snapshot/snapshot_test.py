@@ -15,28 +15,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-failures = []
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "replay"))
+from harness import check, counts, expect_error, run, verdict  # noqa: E402
 
 
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
 
 
-def run(jitpc, args, stdin=b""):
-    p = subprocess.run([jitpc, "-debugcon", "none", "-stats", *args], input=stdin, capture_output=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr.decode()
 
 
-def counts(err):
-    return [l for l in err.splitlines() if l.startswith("jitpc: retired") or l.startswith("jitpc: virtual")]
 
 
-def expect_error(jitpc, name, args, words):
-    status, _, err = run(jitpc, args)
-    check(status == 1 and len(err.splitlines()) == 1 and err.startswith("jitpc: ") and all(w in err for w in words),
-          f"{name}: status {status}, {err!r}")
 
 
 def main():
@@ -105,8 +93,7 @@ def main():
         check(r[0] == 33 and r[1] == b"serial ready\nHELLO\n", f"monitor savevm loaded: {r[:2]}")
     finally:
         shutil.rmtree(work)
-    print(f"{len(failures)} failed" if failures else "snapshot: all passed")
-    return 1 if failures else 0
+    return verdict("snapshot")
 
 
 if __name__ == "__main__":
