@@ -46,10 +46,18 @@ std::vector<ImageRecord> images(const machine::Config& cfg) {
     return out;
 }
 
+// Text from a file shown back: control and non-ASCII bytes become '?', so a damaged or crafted
+// log cannot send escape sequences to the user's terminal.
+std::string shown(std::string s) {
+    for (char& c : s)
+        if (uint8_t(c) < 0x20 || uint8_t(c) >= 0x7F) c = '?';
+    return s;
+}
+
 std::string joined(const std::vector<std::string>& args) {
     std::string s;
     for (const std::string& a : args) s += (s.empty() ? "" : " ") + a;
-    return s;
+    return shown(s);
 }
 
 }  // namespace
@@ -82,13 +90,13 @@ Header identity(std::vector<std::string> args, const machine::Config& cfg) {
 void check_identity(const std::string& where, const Header& h, const std::vector<std::string>& args,
                     const machine::Config& cfg) {
     if (h.version != version())
-        throw std::runtime_error(where + "made by jitpc " + h.version + "; this is jitpc " + version());
+        throw std::runtime_error(where + "made by jitpc " + shown(h.version) + "; this is jitpc " + version());
     const std::vector<ImageRecord> now = images(cfg);
     for (size_t i = 0; i < std::max(now.size(), h.images.size()); ++i) {
         if (i < now.size() && i < h.images.size() && now[i].role == h.images[i].role && now[i].id == h.images[i].id)
             continue;
         const ImageRecord& r = i < h.images.size() ? h.images[i] : now[i];
-        throw std::runtime_error(where + "the " + r.role + " image '" + r.path +
+        throw std::runtime_error(where + "the " + shown(r.role) + " image '" + shown(r.path) +
                                  "' is not the one recorded (size or content differs)");
     }
     if (h.args != args)

@@ -14,7 +14,7 @@ def check(cond, what):
 
 def run(jitpc, args, stdin=b""):
     p = subprocess.run([jitpc, "-debugcon", "none", "-stats", *args], input=stdin, capture_output=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr.decode()
+    return p.returncode, p.stdout, p.stderr.decode("latin-1")
 
 
 def counts(err):

@@ -9,7 +9,7 @@ runs differently: a divergence), one of another version, for another image or ot
 options: status 1 and one line naming what is wrong, with the count where it applies. The disk
 guest (hd_boot, which writes its disk) leaves its image unchanged under -record and -replay. Fuzzed
 logs (random bytes of a good log changed, frames resealed so that the decoders see them): each
-replay ends with one of the run's statuses or status 1 and one line, never a crash or a hang."""
+replay ends with a status (status 1 with one printable line), never a crash or a hang."""
 import filecmp
 import random
 import shutil
@@ -120,7 +120,10 @@ def main():
                 check(False, f"fuzz case {case}: the replay hung")
                 continue
             one_line = status != 1 or (len(err.splitlines()) >= 1 and err.startswith("jitpc: "))
-            check(status in (1, 2, 3, 33) and one_line, f"fuzz case {case} ({fuzzed_frames_ok}): status {status}, {err!r}")
+            printable = all(c == "\n" or " " <= c < "\x7f" for c in err)
+            # A changed End frame may name another status, which the replay then ends with.
+            check(status >= 0 and one_line and printable,
+                  f"fuzz case {case} ({fuzzed_frames_ok}): status {status}, {err!r}")
 
         # Disk writes during record and replay stay in memory: the image is unchanged.
         disk = work / "hd.img"
