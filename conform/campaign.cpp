@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -117,6 +118,14 @@ Report run_workers(const Campaign& c, uint64_t first, uint64_t end, uint64_t job
 }
 
 }  // namespace
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot read '" + path + "'");
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
 
 Common Common::take(Args& args) {
     Common o;

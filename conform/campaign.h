@@ -32,6 +32,9 @@ struct Common {
 
 // Runs the shard's slice of the campaign and writes the reports; returns the exit status.
 int drive(const Campaign& c, const Common& o);
+// A whole file's bytes (throws std::runtime_error naming it when it cannot be read).
+std::string read_file(const std::string& path);
+
 // Writes the report files asked for and a summary on stdout; returns the exit status.
 int finish(const Report& r, const Common& o);
 

@@ -12,6 +12,7 @@
 #include "conform/diff.h"
 #include "conform/export.h"
 #include "conform/kernels.h"
+#include "conform/rom.h"
 #include "conform/singlestep.h"
 
 namespace jitpc::conform {
@@ -41,10 +42,14 @@ constexpr const char* kUsage =
     "      PASS:/FAIL:/SKIP: lines; isa-debug-exit code 0 passes, 77 skips (default time limit\n"
     "      60 s); --emulator runs each test on that command too (e.g. 'qemu-system-i386\n"
     "      -nographic -device isa-debug-exit,iobase=0xf4,iosize=4')\n"
+    "  jitpc conform rom IMAGE --expect REFERENCE [--port 0xE9] [--timeout SECONDS] [--emulator 'CMD']\n"
+    "                  [-- JITPC_OPTIONS...]\n"
+    "      boots IMAGE with -bios and compares its debug-port output with REFERENCE line by\n"
+    "      line; the first differing line is reported with the instruction that wrote it\n"
     "  jitpc conform merge SHARD.json... [--json FILE] [--junit FILE] [--html FILE]\n"
     "      one report from the shards' JSON reports, equal to a single run's\n"
     "\n"
-    "diff, singlestep and kernels also take:\n"
+    "diff, singlestep, kernels and rom also take:\n"
     "  --shard I/N    run only shard I (0 <= I < N) of N equal slices of the cases\n"
     "  --jobs N       run the slice in N worker processes\n"
     "  --json FILE    the report as JSON (schema: docs/CONFORM.md)\n"
@@ -52,14 +57,6 @@ constexpr const char* kUsage =
     "  --html FILE    the report as a self-contained HTML page\n"
     "\n"
     "exit status: 0 every case passed, 4 a case failed, 1 a usage or host-side error\n";
-
-std::string read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::runtime_error("cannot read '" + path + "'");
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 int merge_main(Args& args) {
     const Common o = Common::take(args);
@@ -93,6 +90,7 @@ constexpr Subcommand kCampaigns[] = {
     {"export", export_main},
     {"singlestep", singlestep_main},
     {"kernels", kernels_main},
+    {"rom", rom_main},
     {"merge", merge_main},
 };
 

@@ -8,14 +8,7 @@
 // [name] sections with file=, extra_params=, arch=, timeout=), else from its kernel files.
 #include "conform/kernels.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -23,13 +16,13 @@
 #include <stdexcept>
 
 #include "conform/campaign.h"
+#include "conform/process.h"
 
 namespace jitpc::conform {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t MAX_OUTPUT = 1u << 20;  // kept of a run's output; the rest is read and dropped
 constexpr const char* CONFIG = "unittests.cfg";
 
 struct Test {
@@ -100,61 +93,6 @@ std::vector<Test> read_config(const fs::path& path) {
     return tests;
 }
 
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-struct RunResult {
-    bool timed_out = false;
-    int status = 0;  // exit status, or 128 + signal
-    std::string output;
-};
-
-// Runs `command` with /bin/sh in its own process group, stdout and stderr into one bounded
-// buffer; kills the group at the deadline.
-RunResult run_command(const std::string& command, uint64_t timeout_s) {
-    int fds[2];
-    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    std::fflush(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        setpgid(0, 0);
-        dup2(fds[1], 1);
-        dup2(fds[1], 2);
-        close(fds[0]);
-        close(fds[1]);
-        const int null = open("/dev/null", O_RDONLY);
-        if (null >= 0) dup2(null, 0);
-        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    close(fds[1]);
-    RunResult r;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-    for (char buf[65536];;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            r.timed_out = true;
-            break;
-        }
-        pollfd p{fds[0], POLLIN, 0};
-        if (poll(&p, 1, int(std::min<int64_t>(left.count(), 1000))) <= 0) continue;
-        const ssize_t n = read(fds[0], buf, sizeof buf);
-        if (n <= 0) break;  // EOF: every writer of the group ended (or closed its output)
-        if (r.output.size() < MAX_OUTPUT) r.output.append(buf, std::min(size_t(n), MAX_OUTPUT - r.output.size()));
-    }
-    kill(-pid, SIGKILL);  // what is left of the group: a hung emulator, or its children
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return r;
-}
-
 }  // namespace
 
 int kernels_main(Args& args) {
@@ -182,19 +120,7 @@ int kernels_main(Args& args) {
     if (tests.empty()) throw std::runtime_error("no test kernel in '" + dir.string() + "'");
 
     // The emulators, each a mode of the report: jitpc itself, and --emulator's command.
-    char self[4096];
-    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0) throw std::runtime_error("cannot find the jitpc binary (/proc/self/exe)");
-    struct Emulator {
-        std::string label, command;
-    };
-    std::string jitpc_command = shell_quote(std::string(self, size_t(len))) + " -nographic -no-reboot";
-    for (const auto& o : args.passthrough) jitpc_command += " " + shell_quote(o);
-    std::vector<Emulator> emulators = {{"jitpc", jitpc_command}};
-    if (!emulator.empty()) {
-        std::string label = fs::path(emulator.substr(0, emulator.find(' '))).filename().string();
-        emulators.push_back({label == "jitpc" ? "jitpc (--emulator)" : label, emulator});
-    }
+    const std::vector<Emulator> emulators = emulators_of(emulator, args.passthrough);
 
     Campaign c;
     c.name = "kernels";

@@ -115,14 +115,11 @@ start:
     xor edx, edx
     mov eax, 3                  ; XCR0: x87 and SSE
     xsetbv
-    movups xmm0, [payload + P_XMM_IN + 0 * 16]
-    movups xmm1, [payload + P_XMM_IN + 1 * 16]
-    movups xmm2, [payload + P_XMM_IN + 2 * 16]
-    movups xmm3, [payload + P_XMM_IN + 3 * 16]
-    movups xmm4, [payload + P_XMM_IN + 4 * 16]
-    movups xmm5, [payload + P_XMM_IN + 5 * 16]
-    movups xmm6, [payload + P_XMM_IN + 6 * 16]
-    movups xmm7, [payload + P_XMM_IN + 7 * 16]
+%assign r 0
+%rep 8
+    movups xmm %+ r, [payload + P_XMM_IN + 16 * r]
+%assign r r + 1
+%endrep
     ldmxcsr [payload + P_MXCSR_IN]
 .no_sse:
     ; The mode's selectors: CS, then DS/ES/SS; FS and GS flat.
@@ -198,14 +195,11 @@ common_handler:
     mov [eflags_out], eax
     cmp dword [payload + P_SSE], 0
     je .no_sse
-    movups [xmm_out + 0 * 16], xmm0
-    movups [xmm_out + 1 * 16], xmm1
-    movups [xmm_out + 2 * 16], xmm2
-    movups [xmm_out + 3 * 16], xmm3
-    movups [xmm_out + 4 * 16], xmm4
-    movups [xmm_out + 5 * 16], xmm5
-    movups [xmm_out + 6 * 16], xmm6
-    movups [xmm_out + 7 * 16], xmm7
+%assign r 0
+%rep 8
+    movups [xmm_out + 16 * r], xmm %+ r
+%assign r r + 1
+%endrep
     stmxcsr [mxcsr_out]
 .no_sse:
     ; The outcome: completed when the INT3 after the code ended the case, else the fault's class.

@@ -179,6 +179,24 @@ printf '[pass]\nfile = pass.flat\nthis line is wrong\n' > "$dir/bare/unittests.c
 expect 4 "kernels with a broken config line" "$jitpc" conform kernels "$dir/bare" --timeout 20
 grep -q 'jitpc conform kernels: 2 cases, 1 passed, 1 failed' "$dir/out" && ok || bad "broken config: $(tail -1 "$dir/out")"
 
+# rom: the ROM test's debug-port output against its reference; against a wrong one the first
+# differing line is named with the OUT instruction that wrote it (an OUT in the ROM's bytes).
+rom="$kernels/hello_rom.rom"
+expect 0 "rom against its reference" "$jitpc" conform rom "$rom" --expect "$here/kernels/hello_rom.expect" \
+    --emulator "$jitpc -nographic -no-reboot -engine interp"
+grep -q 'jitpc conform rom: 2 cases, 2 passed, 0 failed' "$dir/out" && ok || bad "rom summary: $(tail -1 "$dir/out")"
+expect 4 "rom against a wrong reference" "$jitpc" conform rom "$rom" --expect "$here/kernels/hello_rom_wrong.expect" \
+    --json "$dir/rom.json"
+python3 - "$dir/rom.json" "$rom" << 'PY' && ok || bad "rom: the first differing line and its instruction"
+import json, re, sys
+detail = json.load(open(sys.argv[1]))["failures"][0]["detail"]
+assert detail.startswith("line 2: expected 'line 2', got 'line two'\nwritten by the instruction at f000:"), detail
+eip = int(re.search(r"at f000:([0-9a-f]+) out", detail).group(1), 16)
+assert open(sys.argv[2], "rb").read()[eip] in (0xE6, 0xEE), detail   # OUT imm8 / OUT DX
+PY
+expect_error "rom without --expect" "$jitpc" conform rom "$rom"
+expect_error "rom of a missing image" "$jitpc" conform rom "$dir/none.rom" --expect "$here/kernels/hello_rom.expect"
+
 # A progress bar on a terminal only (util-linux's script gives the run a pseudo-terminal).
 script -qec "$jitpc conform diff --cases 3000 --seed 5 --ops arith" /dev/null > "$dir/tty" 2>&1
 grep -q '\[#*  *\] *[0-9]*% [0-9]*/3000 cases, 0 failed' "$dir/tty" && ok || bad "no progress bar on a terminal"
