@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench/linux_boot.sh [JITPC]: boots the Debian guest (scripts/debian-guest) in test mode with
-# -kernel, -m 128M, on jitpc and, when installed, on qemu-system-i386, and prints a table of
-# host wall-clock times taken when the guest's marker lines reach the host:
+# bench/linux_boot.sh [JITPC]: boots the Debian guests (scripts/debian-guest) in test mode with
+# -kernel: the i386 one at -m 128M on jitpc and, when installed, on qemu-system-i386; the amd64
+# one (--arch amd64) at -m 512M with -cpu max on jitpc and on qemu-system-x86_64 (TCG). It prints
+# a table of host wall-clock times taken when the guest's marker lines reach the host:
 #   boot      start of the emulator -> JITPC-TEST-START (init's shell is running)
 #   workload  JITPC-WORKLOAD-BEGIN -> JITPC-WORKLOAD-END (gzip 4 MiB, a shell loop, sha256 of seq)
 #   total     start -> exit (adds the storage checks and the power-off)
@@ -13,10 +14,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 jitpc=${1:-build/jitpc}
 guest=build/guests/debian
-scripts/debian-guest "$guest"
-status=$?
-[ $status -eq 77 ] && { echo "linux_boot: skipped, no Debian mirror reachable"; exit 0; }
-[ $status -ne 0 ] && exit $status
+guest64=build/guests/debian-amd64
+build_guest() {
+    scripts/debian-guest "$@"
+    local status=$?
+    [ $status -eq 77 ] && { echo "linux_boot: skipped, no Debian mirror reachable"; exit 0; }
+    [ $status -ne 0 ] && exit $status
+}
+build_guest "$guest"
+build_guest --arch amd64 "$guest64"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 input='echo JITPC-INPUT-$((6*7))'
@@ -51,12 +57,24 @@ measure() {
     }
 }
 
-machine=(-nographic -no-reboot -snapshot -m 128M -kernel "$guest/vmlinuz" -initrd "$guest/initrd.img"
-         -append "console=ttyS0 jitpc.test=1 panic=-1" -hda "$guest/disk.img" -cdrom "$guest/cd.iso")
-printf "%-20s %-10s %-10s %-10s %s\n" emulator boot workload total checks
-printf "%-20s %s\n" jitpc "$(measure jitpc "$jitpc" "${machine[@]}")"
+# machine ARRAY GUESTDIR EXTRA...: sets ARRAY to the options both emulators boot that guest with.
+machine() {
+    local -n out=$1
+    out=(-nographic -no-reboot -snapshot -kernel "$2/vmlinuz" -initrd "$2/initrd.img"
+         -append "console=ttyS0 jitpc.test=1 panic=-1" -hda "$2/disk.img" -cdrom "$2/cd.iso" "${@:3}")
+}
+# row LABEL KIND CMD...: one line of the table.
+row() { printf "%-28s %s\n" "$1" "$(measure "$2" "${@:3}")"; }
+machine machine32 "$guest" -m 128M
+machine machine64 "$guest64" -m 512M -cpu max
+printf "%-28s %-10s %-10s %-10s %s\n" emulator boot workload total checks
+row "jitpc i386" jitpc "$jitpc" "${machine32[@]}"
 if command -v qemu-system-i386 >/dev/null; then
-    printf "%-20s %s\n" "qemu-system-i386" "$(measure qemu qemu-system-i386 "${machine[@]}")"
+    row "qemu-system-i386" qemu qemu-system-i386 "${machine32[@]}"
+fi
+row "jitpc amd64" jitpc "$jitpc" "${machine64[@]}"
+if command -v qemu-system-x86_64 >/dev/null; then
+    row "qemu-system-x86_64" qemu qemu-system-x86_64 -accel tcg "${machine64[@]}"
 fi
 
 echo
