@@ -9,6 +9,23 @@
 %define FEATURES_EDX 0x0789BB7D
 %define FEATURES_ECX 0x05982201   ; SSE3 (bit 0), SSSE3 9, CX16 13, SSE4.1 19, SSE4.2 20, POPCNT 23, TSC-deadline 24, XSAVE 26
 
+; CANONICAL_MSRS first, count: each MSR takes a canonical address and keeps it when a
+; non-canonical write raises #GP(0).
+%macro CANONICAL_MSRS 2
+%assign msr %1
+%rep %2
+    WRMSR_ msr, 0xFFFF8000, 0x1000           ; canonical
+    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
+    mov ecx, msr
+    mov edx, 0x8000                          ; bit 47 without bits 63:48
+    xor eax, eax
+    TRY wrmsr
+    EXPECT_FAULT 13, 0, 14
+    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
+%assign msr msr + 1
+%endrep
+%endmacro
+
 start:
     PM_INIT
 
@@ -116,31 +133,9 @@ start:
     PUTS `MTRR 0x210, 0xC0000104: #GP(0) ok\n`
     WRMSR_ 0xC0000081, 0x00230010, 0x12345678     ; STAR: every bit
     RDMSR_IS 0xC0000081, 0x00230010, 0x12345678, 14
-%assign msr 0xC0000082                       ; LSTAR, CSTAR
-%rep 2
-    WRMSR_ msr, 0xFFFF8000, 0x1000           ; canonical
-    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
-    mov ecx, msr
-    mov edx, 0x8000                          ; bit 47 without bits 63:48
-    xor eax, eax
-    TRY wrmsr
-    EXPECT_FAULT 13, 0, 14
-    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
-%assign msr msr + 1
-%endrep
+    CANONICAL_MSRS 0xC0000082, 2                   ; LSTAR, CSTAR
     PUTS `STAR; LSTAR, CSTAR: non-canonical #GP(0) ok\n`
-%assign msr 0xC0000100                       ; FS_BASE, GS_BASE, KERNEL_GS_BASE
-%rep 3
-    WRMSR_ msr, 0xFFFF8000, 0x1000           ; canonical
-    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
-    mov ecx, msr
-    mov edx, 0x8000                          ; bit 47 without bits 63:48
-    xor eax, eax
-    TRY wrmsr
-    EXPECT_FAULT 13, 0, 14
-    RDMSR_IS msr, 0xFFFF8000, 0x1000, 14
-%assign msr msr + 1
-%endrep
+    CANONICAL_MSRS 0xC0000100, 3                   ; FS_BASE, GS_BASE, KERNEL_GS_BASE
     PUTS `FS_BASE, GS_BASE, KERNEL_GS_BASE: non-canonical #GP(0) ok\n`
     mov dword [0x8000], 0x600DF00D
     WRMSR_ 0xC0000100, 0, 0x8000             ; FS_BASE is the FS base
