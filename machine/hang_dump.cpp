@@ -8,27 +8,29 @@ namespace jitpc::machine {
 
 namespace {
 
-constexpr uint32_t BYTES_AROUND = 64;  // shown before and after CS:EIP and SS:ESP
+constexpr uint32_t BYTES_AROUND = 64;  // shown before and after the code and stack pointers
 
 const char* const SEG_NAMES[] = {"ES", "CS", "SS", "DS", "FS", "GS"};
 
 // One byte of linear memory, or -1 when its page is not mapped, not present, or not RAM/ROM.
-int peek_byte(const HangDumpView& v, uint32_t lin) {
+int peek_byte(const HangDumpView& v, uint64_t lin) {
     memory::PhysAddr phys;
     if (!v.cpu.mmu.peek(lin, phys)) return -1;
     const uint8_t* page = v.mem.host_page(phys);
     return page ? page[phys & 0xFFF] : -1;
 }
 
-// 16 bytes per line from a 16-byte boundary; "??" for bytes that cannot be read.
-void hex_dump(std::FILE* out, const HangDumpView& v, uint32_t lin, uint32_t len) {
-    const uint32_t first = lin & ~15u;
-    const uint64_t end = uint64_t(lin) + len;
-    for (uint64_t line = first; line < end; line += 16) {
-        std::fprintf(out, "  %08x:", uint32_t(line));
+// 16 bytes per line from a 16-byte boundary; "??" for bytes that cannot be read. `wide` shows
+// 64-bit addresses (64-bit mode), counted so that a range at the top of the space does not wrap.
+void hex_dump(std::FILE* out, const HangDumpView& v, uint64_t lin, uint32_t len, bool wide) {
+    const uint64_t first = lin & ~uint64_t(15);
+    const uint64_t lines = ((lin - first) + len + 15) / 16;
+    for (uint64_t n = 0; n < lines; ++n) {
+        const uint64_t line = first + 16 * n;
+        std::fprintf(out, "  %0*llx:", wide ? 16 : 8, static_cast<unsigned long long>(line));
         char text[17] = {};
         for (unsigned i = 0; i < 16; ++i) {
-            const int b = peek_byte(v, uint32_t(line + i));
+            const int b = peek_byte(v, line + i);
             if (b < 0) std::fputs(" ??", out);
             else std::fprintf(out, " %02x", b);
             text[i] = b >= 0x20 && b < 0x7F ? char(b) : '.';
@@ -37,10 +39,13 @@ void hex_dump(std::FILE* out, const HangDumpView& v, uint32_t lin, uint32_t len)
     }
 }
 
-void around(std::FILE* out, const HangDumpView& v, const char* name, uint32_t lin) {
-    std::fprintf(out, "memory around %s (linear %08x):\n", name, lin);
-    const uint32_t start = lin >= BYTES_AROUND ? lin - BYTES_AROUND : 0;
-    hex_dump(out, v, start, uint32_t(std::min<uint64_t>(2 * BYTES_AROUND, 0x100000000ull - start)));
+// BYTES_AROUND on each side of `lin`, kept inside the linear address space (4 GiB outside
+// 64-bit mode).
+void around(std::FILE* out, const HangDumpView& v, const char* name, uint64_t lin, bool wide) {
+    std::fprintf(out, "memory around %s (linear %0*llx):\n", name, wide ? 16 : 8, static_cast<unsigned long long>(lin));
+    const uint64_t start = lin >= BYTES_AROUND ? lin - BYTES_AROUND : 0;
+    const uint64_t last = wide ? ~uint64_t(0) : 0xFFFFFFFFull;
+    hex_dump(out, v, start, uint32_t(std::min<uint64_t>(2 * BYTES_AROUND - 1, last - start) + 1), wide);
 }
 
 }  // namespace
@@ -86,11 +91,17 @@ void write_hang_dump(std::FILE* out, const char* why, const HangDumpView& v) {
             std::fprintf(out, "  %s\n", cpu::ip_text(e.cs, e.rip, e.mode).c_str());
         }
     }
-    around(out, v, "CS:EIP", c.seg[cpu::CS].base + c.rip);
-    around(out, v, "SS:ESP", c.seg[cpu::SS].base + (c.stack32() ? c.reg<uint32_t>(cpu::ESP) : c.reg<uint16_t>(cpu::ESP)));
+    if (c.long64()) {
+        // 64-bit mode: flat CS and SS, every bit of RIP and RSP.
+        around(out, v, "RIP", c.rip, true);
+        around(out, v, "RSP", c.reg<uint64_t>(cpu::ESP), true);
+    } else {
+        around(out, v, "CS:EIP", c.code_linear(), false);
+        around(out, v, "SS:ESP", uint32_t(c.seg[cpu::SS].base + (c.reg<uint64_t>(cpu::ESP) & c.sp_mask())), false);
+    }
     for (const MemRange& r : v.extra) {
         std::fprintf(out, "memory %08x+%x:\n", r.lin, r.len);
-        hex_dump(out, v, r.lin, r.len);
+        hex_dump(out, v, r.lin, r.len, false);
     }
     std::fputs("==== end of hang dump ====\n", out);
     std::fflush(out);

@@ -1,6 +1,6 @@
 // The developer's view of a run that ended badly (-dump-on-hang): the VGA text page, the CPU
-// registers, the last blocks the interpreter entered and guest memory around CS:EIP, SS:ESP and
-// any -dump-mem ranges. Read-only: memory is looked at through the MMU's peek (no faults, no
+// registers, the last blocks the interpreter entered and guest memory around CS:EIP and SS:ESP
+// (RIP and RSP in 64-bit mode, with all 64 bits) and any -dump-mem ranges. Read-only: memory is looked at through the MMU's peek (no faults, no
 // A/D bits) and only RAM and ROM pages are shown, so writing a dump changes nothing in the guest.
 #pragma once
 
