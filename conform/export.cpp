@@ -60,10 +60,11 @@ std::vector<bool> relevant_bytes(difftest::NativeRunner& host, const StepCase& s
         return difftest::compare(want, host.run(host_code, in, s.mode), s.flags_mask, s.x87).empty();
     };
     unsigned kept = 0;
-    std::vector<std::pair<unsigned, unsigned>> todo = {{0, difftest::PAGE}, {difftest::PAGE, 2 * difftest::PAGE}};
-    while (!todo.empty()) {
-        const auto [a, b] = todo.back();
-        todo.pop_back();
+    // Ranges still to bisect: a range the result does not depend on is dropped whole.
+    std::vector<std::pair<unsigned, unsigned>> ranges = {{0, difftest::PAGE}, {difftest::PAGE, 2 * difftest::PAGE}};
+    while (!ranges.empty()) {
+        const auto [a, b] = ranges.back();
+        ranges.pop_back();
         const auto all = [](unsigned) { return true; };
         if (same_without(a, b, Invert, all) && same_without(a, b, Random, all) && same_without(a, b, Zero, all)) continue;
         if (b - a == 1 || kept >= MAX_RELEVANT) {
@@ -71,8 +72,8 @@ std::vector<bool> relevant_bytes(difftest::NativeRunner& host, const StepCase& s
             kept += b - a;
             continue;
         }
-        todo.emplace_back((a + b) / 2, b);
-        todo.emplace_back(a, (a + b) / 2);
+        ranges.emplace_back((a + b) / 2, b);
+        ranges.emplace_back(a, (a + b) / 2);
     }
     const auto left_out = [&](unsigned k) { return !keep[k]; };
     for (Fill fill : {Invert, Random, Zero})
