@@ -21,6 +21,7 @@
 
 #include "cpu/block_cache.h"
 #include "jit/emitters.h"
+#include "jit/liveness.h"
 #include "cpu/state.h"
 
 namespace jitpc::jit {
@@ -69,6 +70,10 @@ inline void load_guest_gprs(asmjit::x86::Assembler& a) {
 inline void load_count(asmjit::x86::Assembler& a) {
     a.mov(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT));
     a.sub(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT_LIMIT));
+}
+// The count moves by `n` (LEA: the host's flags stay).
+inline void count_by(asmjit::x86::Assembler& a, int32_t n) {
+    if (n) a.lea(COUNT_REG, asmjit::x86::ptr(COUNT_REG, n));
 }
 inline void count_to(asmjit::x86::Assembler& a, const asmjit::x86::Gp& scratch) {
     a.mov(scratch, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT_LIMIT));
@@ -144,7 +149,7 @@ public:
     void flags_produced(FlagKind kind);
     // Whether the flags this instruction produces are never observed (find_dead_flags), and
     // what an emitter calls instead of producing them when so.
-    bool flags_dead() const { return !(live_after_[k_] & written_[k_]); }
+    bool flags_dead() const { return !(live_.live_after[k_] & live_.written[k_]); }
     void drop_flags();
     // After flags_produced() (or keep_carry() and the op): how to produce them again.
     void flags_recomputable(const Recompute& r);
@@ -201,7 +206,6 @@ private:
     void read_operands();
     void stop_point();
     bool loop_back(int64_t target);
-    void find_dead_flags();
     void fallback();
     void sync_position();
     void materialize_flags();
@@ -274,8 +278,7 @@ private:
     };
     std::vector<StopPoint> stops_;
     void arm_stop_point(unsigned k);
-    std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
-    uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
+    FlagLiveness live_;
     asmjit::Label body_;                    // the first instruction, after the entry check
     bool semantics_called_ = false;  // jit_exec ran an instruction (it may leave an IRQ shadow)
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState
