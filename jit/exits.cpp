@@ -147,16 +147,16 @@ void Translator::exit_indirect() {
 // Jumps to the translation of the EIP in eax for this variant through the lookup table
 // (jit/engine.h, IndirectEntry), CpuState being up to date; a miss goes to the dispatcher.
 // The lookup is one shared thunk per variant (Engine::Engine, emit_lookup).
-void Translator::lookup_and_jump() { a.jmp(asmjit::imm(e_.lookup_thunks_[variant_])); }
+void Translator::lookup_and_jump() { a.jmp(asmjit::imm(e_.lookup_thunks_[variant_.index()])); }
 
-void Translator::emit_lookup(x::Assembler& a, const Engine& e, unsigned variant, const asmjit::Label& miss) {
+void Translator::emit_lookup(x::Assembler& a, const Engine& e, Variant variant, const asmjit::Label& miss) {
     a.mov(x::rdi, reinterpret_cast<uint64_t>(&e.indirect[0]));
     a.mov(x::ecx, x::eax);
     a.shr(x::ecx, Engine::INDIRECT_BITS);
     a.xor_(x::ecx, x::eax);
     a.and_(x::ecx, (1u << Engine::INDIRECT_BITS) - 1);
     a.shl(x::ecx, 5);
-    a.mov(x::rdx, uint64_t(variant) << 32);
+    a.mov(x::rdx, uint64_t(variant.index()) << 32);
     a.or_(x::rdx, x::rax);
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, key))));
     a.jne(miss);
@@ -165,7 +165,7 @@ void Translator::emit_lookup(x::Assembler& a, const Engine& e, unsigned variant,
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, removals))));
     a.jne(miss);
     // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
-    TlbProbe probe(a, e.tlb_offset[variant & 1], x::edx, x::eax);
+    TlbProbe probe(a, e.tlb_offset[variant.user], x::edx, x::eax);
     probe.hit(x::eax, 1, cpu::ACC_EXEC, miss);
     a.mov(x::eax, probe.frame());
     a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, frame))));

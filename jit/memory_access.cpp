@@ -34,7 +34,7 @@ x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmj
     a.jz(slow);
     a.mov(x::ecx, x::dword_ptr(CPU_REG, s + int32_t(offsetof(cpu::SegCache, base))));
     a.add(x::ecx, x::esi);  // linear address
-    if (size > 1 && (variant_ & 4)) {
+    if (size > 1 && variant_.align_check) {
         a.test(x::ecx, size - 1);  // #AC: the helper raises it
         a.jnz(slow);
     }
@@ -56,8 +56,8 @@ bool Translator::keeps_flags(unsigned size, unsigned seg) const {
 }
 
 bool Translator::flat_access(unsigned size, unsigned seg) const {
-    const bool flat = (variant_ & 8) && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
-    return flat && !(size > 1 && (variant_ & 4));  // no #AC check either
+    const bool flat = variant_.flat_data && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
+    return flat && !(size > 1 && variant_.align_check);  // no #AC check either
 }
 
 // tlb_lookup() for the linear address in esi without writing the host's flags. Clobbers ecx,

@@ -25,7 +25,7 @@ void register_emitters() {
     (void)once;
 }
 
-Translator::Translator(Engine& e, cpu::Block& b, unsigned variant)
+Translator::Translator(Engine& e, cpu::Block& b, Variant variant)
     : e_(e), b_(b), variant_(variant), table_(cpu::InsnTable::get()) {
     register_emitters();
     code_.init(asmjit::Environment::host());

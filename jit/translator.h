@@ -22,6 +22,7 @@
 #include "cpu/block_cache.h"
 #include "jit/emitters.h"
 #include "jit/liveness.h"
+#include "jit/variant.h"
 #include "cpu/state.h"
 
 namespace jitpc::jit {
@@ -104,7 +105,7 @@ struct Recompute {
 
 class Translator {
 public:
-    Translator(Engine& e, cpu::Block& b, unsigned variant);
+    Translator(Engine& e, cpu::Block& b, Variant variant);
     // Host code for the block, or nullptr when the code buffer is full.
     uint8_t* translate();
     size_t code_size() const { return code_.codeSize(); }
@@ -112,8 +113,9 @@ public:
     // ---- for emitters -------------------------------------------------------------------
     asmjit::x86::Assembler a;
     const cpu::Insn& insn() const { return *insn_; }
-    bool user() const { return variant_ & 1; }
-    bool stack32() const { return variant_ & 2; }
+    const Variant& variant() const { return variant_; }
+    bool user() const { return variant_.user; }
+    bool stack32() const { return variant_.stack32; }
 
     // The instruction's explicit operands in order, read from its Insn (cpu/insn.h, IF_*): a
     // register (`reg`: Insn::r0 or r1), the memory operand, the immediate, or none.
@@ -219,7 +221,7 @@ private:
 public:
     // The code of lookup_and_jump() for `variant`, jumping to `miss` when the table has no
     // entry (Engine::Engine makes it once per variant).
-    static void emit_lookup(asmjit::x86::Assembler& a, const Engine& e, unsigned variant,
+    static void emit_lookup(asmjit::x86::Assembler& a, const Engine& e, Variant variant,
                             const asmjit::Label& miss);
 private:
     void call_helper(const void* fn, bool saves_guest_regs);
@@ -236,7 +238,7 @@ private:
 
     Engine& e_;
     cpu::Block& b_;
-    unsigned variant_;
+    Variant variant_;
     const cpu::InsnTable& table_;
     asmjit::CodeHolder code_;
     const cpu::Insn* insn_ = nullptr;
