@@ -117,7 +117,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     for (unsigned v = 0; v < std::size(lookup_thunks_); ++v)
         lookup_thunks_[v] = assemble(buf_, [&](x::Assembler& a) {
             asmjit::Label miss = a.newLabel();
-            Translator::emit_lookup(a, *this, v, miss);
+            Translator::emit_lookup(a, *this, Variant::from_index(v), miss);
             a.bind(miss);
             a.xor_(x::eax, x::eax);
             a.jmp(asmjit::imm(exit_stub_));
@@ -145,15 +145,15 @@ bool Engine::run_block(cpu::Block& b) {
     if ((m != cpu::CpuMode::Prot32 && m != cpu::CpuMode::Real32) || cs.base != 0 || cs.hi != 0xFFFFFFFFu ||
         c.icount + b.insns.size() > c.icount_limit)
         return false;
-    const unsigned v = variant(c);
+    const Variant v = Variant::of(c, CodeMode::Legacy32);
     auto* t = static_cast<Translation*>(b.native);
-    uint8_t* code = t ? t->code[v] : nullptr;
+    uint8_t* code = t ? t->code[v.per_block()] : nullptr;
     if (!code) {
         code = translate(b, v);
         if (!code) return false;
     }
     if (b.page2 == 1)  // the lookup checks one page's mapping
-        indirect[indirect_slot(uint32_t(c.rip))] = {c.rip | uint64_t(v) << 32, removals_, code,
+        indirect[indirect_slot(uint32_t(c.rip))] = {c.rip | uint64_t(v.index()) << 32, removals_, code,
                                           uint32_t(b.phys >> 12), 0};
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
@@ -162,12 +162,12 @@ bool Engine::run_block(cpu::Block& b) {
         // Link the jump that just left to its successor if that is translated for this variant.
         cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, c.mode()));
         auto* tt = to ? static_cast<Translation*>(to->native) : nullptr;
-        if (tt && tt->code[v] && variant(c) == v) link(site, *to, tt->code[v]);
+        if (tt && tt->code[v.per_block()] && Variant::of(c, v.mode) == v) link(site, *to, tt->code[v.per_block()]);
     }
     return true;
 }
 
-uint8_t* Engine::translate(cpu::Block& b, unsigned v) {
+uint8_t* Engine::translate(cpu::Block& b, Variant v) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!b.native) {
             b.native = new Translation;
@@ -175,7 +175,7 @@ uint8_t* Engine::translate(cpu::Block& b, unsigned v) {
         }
         Translator tr(*this, b, v);
         if (uint8_t* code = tr.translate()) {
-            static_cast<Translation*>(b.native)->code[v] = code;
+            static_cast<Translation*>(b.native)->code[v.per_block()] = code;
             ++blocks_translated;
             if (perf_map_)  // translated code is 32-bit and CS flat: EIP is the linear address
                 std::fprintf(perf_map_, "%" PRIxPTR " %zx guest-0x%08" PRIx32 "\n", reinterpret_cast<uintptr_t>(code),

@@ -18,6 +18,7 @@
 #include "cpu/cpu.h"
 #include "cpu/interp.h"
 #include "jit/code_buffer.h"
+#include "jit/variant.h"
 
 namespace jitpc::jit {
 
@@ -34,8 +35,8 @@ struct ChainSite {
 
 // What the engine keeps per decoded block.
 struct Translation {
-    // Host code per variant (what the code was specialised for: Engine::variant()).
-    uint8_t* code[16] = {};
+    // Host code per variant of the block's mode (Variant::per_block).
+    uint8_t* code[Variant::PER_BLOCK] = {};
     std::vector<std::unique_ptr<ChainSite>> sites;  // the jumps out of this block's translations
     std::vector<ChainSite*> incoming;               // linked jumps into them
 };
@@ -47,7 +48,7 @@ struct Translation {
 // translation was made from: a flush or INVLPG needs no sweep of the table, and the entry is
 // good again once the dispatcher has refilled the TLB.
 struct IndirectEntry {
-    uint64_t key = ~0ull;  // EIP | variant << 32
+    uint64_t key = ~0ull;  // EIP | Variant::index << 32
     uint64_t removals = 0;
     uint8_t* code = nullptr;
     uint32_t frame = 0;  // physical page number
@@ -83,27 +84,13 @@ public:
     uint64_t bytes_emitted = 0, insns_translated = 0;
 
 private:
-    // Bit 0: CPL 3 (which TLB); bit 1: 32-bit stack; bit 2: alignment checking on; bit 3: DS,
-    // ES and SS flat (base 0, 4 GiB, readable and writable: no segment arithmetic or checks).
-    // Each can change only through instructions that end the block (far transfers, segment
-    // loads, POPF, MOV CR0), so a translation and every block it links to run under the
-    // variant it was made for.
-    static bool flat(const cpu::SegCache& s) {
-        return s.base == 0 && s.lo == 0 && s.hi == 0xFFFFFFFFu &&
-               s.rights == (cpu::SegCache::R | cpu::SegCache::W);
-    }
-    static unsigned variant(const cpu::Cpu& c) {
-        const bool flat_data = flat(c.seg[cpu::DS]) && flat(c.seg[cpu::ES]) && flat(c.seg[cpu::SS]);
-        return unsigned(c.user()) | unsigned(c.stack32()) << 1 |
-               unsigned(c.alignment_check_on()) << 2 | unsigned(flat_data) << 3;
-    }
     // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
     int32_t tlb_offset[2] = {};
     static constexpr unsigned INDIRECT_BITS = 12;
     static unsigned indirect_slot(uint32_t eip) { return (eip ^ (eip >> INDIRECT_BITS)) & ((1u << INDIRECT_BITS) - 1); }
     IndirectEntry indirect[1u << INDIRECT_BITS];
     uint64_t removals_ = 0;  // blocks removed (or flushed) so far: IndirectEntry
-    uint8_t* translate(cpu::Block& b, unsigned variant);
+    uint8_t* translate(cpu::Block& b, Variant v);
     void flush();
     void forget(cpu::Block* b);
     void link(ChainSite* site, cpu::Block& to, uint8_t* target);
@@ -121,7 +108,7 @@ private:
     };
     Thunk thunks_[7];
     uint8_t* flags_thunk_ = nullptr;
-    uint8_t* lookup_thunks_[16] = {};  // by variant: Translator::lookup_and_jump
+    uint8_t* lookup_thunks_[Variant::COUNT] = {};  // by Variant::index: Translator::lookup_and_jump
     uint8_t* thunk(const void* helper) const;
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.
     std::unordered_set<cpu::Block*> translated_;

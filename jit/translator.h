@@ -21,6 +21,8 @@
 
 #include "cpu/block_cache.h"
 #include "jit/emitters.h"
+#include "jit/liveness.h"
+#include "jit/variant.h"
 #include "cpu/state.h"
 
 namespace jitpc::jit {
@@ -70,6 +72,10 @@ inline void load_count(asmjit::x86::Assembler& a) {
     a.mov(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT));
     a.sub(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT_LIMIT));
 }
+// The count moves by `n` (LEA: the host's flags stay).
+inline void count_by(asmjit::x86::Assembler& a, int32_t n) {
+    if (n) a.lea(COUNT_REG, asmjit::x86::ptr(COUNT_REG, n));
+}
 inline void count_to(asmjit::x86::Assembler& a, const asmjit::x86::Gp& scratch) {
     a.mov(scratch, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT_LIMIT));
     a.add(scratch, COUNT_REG);
@@ -99,7 +105,7 @@ struct Recompute {
 
 class Translator {
 public:
-    Translator(Engine& e, cpu::Block& b, unsigned variant);
+    Translator(Engine& e, cpu::Block& b, Variant variant);
     // Host code for the block, or nullptr when the code buffer is full.
     uint8_t* translate();
     size_t code_size() const { return code_.codeSize(); }
@@ -107,8 +113,9 @@ public:
     // ---- for emitters -------------------------------------------------------------------
     asmjit::x86::Assembler a;
     const cpu::Insn& insn() const { return *insn_; }
-    bool user() const { return variant_ & 1; }
-    bool stack32() const { return variant_ & 2; }
+    const Variant& variant() const { return variant_; }
+    bool user() const { return variant_.user; }
+    bool stack32() const { return variant_.stack32; }
 
     // The instruction's explicit operands in order, read from its Insn (cpu/insn.h, IF_*): a
     // register (`reg`: Insn::r0 or r1), the memory operand, the immediate, or none.
@@ -144,7 +151,7 @@ public:
     void flags_produced(FlagKind kind);
     // Whether the flags this instruction produces are never observed (find_dead_flags), and
     // what an emitter calls instead of producing them when so.
-    bool flags_dead() const { return !(live_after_[k_] & written_[k_]); }
+    bool flags_dead() const { return !(live_.live_after[k_] & live_.written[k_]); }
     void drop_flags();
     // After flags_produced() (or keep_carry() and the op): how to produce them again.
     void flags_recomputable(const Recompute& r);
@@ -201,7 +208,6 @@ private:
     void read_operands();
     void stop_point();
     bool loop_back(int64_t target);
-    void find_dead_flags();
     void fallback();
     void sync_position();
     void materialize_flags();
@@ -215,7 +221,7 @@ private:
 public:
     // The code of lookup_and_jump() for `variant`, jumping to `miss` when the table has no
     // entry (Engine::Engine makes it once per variant).
-    static void emit_lookup(asmjit::x86::Assembler& a, const Engine& e, unsigned variant,
+    static void emit_lookup(asmjit::x86::Assembler& a, const Engine& e, Variant variant,
                             const asmjit::Label& miss);
 private:
     void call_helper(const void* fn, bool saves_guest_regs);
@@ -232,7 +238,7 @@ private:
 
     Engine& e_;
     cpu::Block& b_;
-    unsigned variant_;
+    Variant variant_;
     const cpu::InsnTable& table_;
     asmjit::CodeHolder code_;
     const cpu::Insn* insn_ = nullptr;
@@ -274,8 +280,7 @@ private:
     };
     std::vector<StopPoint> stops_;
     void arm_stop_point(unsigned k);
-    std::vector<uint32_t> live_after_, written_, kills_;  // written_: may write; kills_: surely
-    uint32_t live_in_ = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
+    FlagLiveness live_;
     asmjit::Label body_;                    // the first instruction, after the entry check
     bool semantics_called_ = false;  // jit_exec ran an instruction (it may leave an IRQ shadow)
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState

@@ -1,0 +1,29 @@
+// The per-block flag liveness pass: which arithmetic flags something after each instruction may
+// still see, from the instruction table's facts, so the translator neither computes nor stores
+// flags nobody can observe.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cpu/block_cache.h"
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/insn_table.h"
+
+namespace jitpc::jit {
+
+// An instruction the decoder bound to a handler of its own (not the #UD or #GP one).
+inline bool bound(const cpu::Insn& i) { return i.fn != cpu::handler_ud && i.fn != cpu::handler_gp0; }
+
+struct FlagLiveness {
+    // Per instruction: the flags something after it may still see (read, or show in an
+    // exception frame or to the next block) before they are written again; those it may write;
+    // those it surely writes.
+    std::vector<uint32_t> live_after, written, kills;
+    uint32_t live_in = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
+};
+
+FlagLiveness find_dead_flags(const cpu::Block& b, const cpu::InsnTable& table);
+
+}  // namespace jitpc::jit

@@ -1,0 +1,221 @@
+// Guest memory accesses in generated code: segment checks and the TLB probe (jit/tlb_probe.h) on
+// the main path, the helpers and faults on out-of-line paths, read-modify-write in place.
+#include "jit/translator.h"
+
+#include "jit/engine.h"
+#include "jit/helpers.h"
+#include "jit/tlb_probe.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+using namespace state;
+
+// Cpu::linear()'s segment checks and the TLB hit test of Mmu::read/write for `size` bytes at
+// offset esi of `seg`, jumping to `slow` for anything but a hit (a miss, a page crossing, MMIO,
+// a write to a page holding code, a fault); the operand it returns addresses the host memory.
+// Clobbers ecx, edx, edi and the host's flags.
+x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow) {
+    if (flat_access(size, seg)) return tlb_lookup(size, write, slow, x::esi);
+    const int32_t s = int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache));
+    a.cmp(x::esi, x::dword_ptr(CPU_REG, s + int32_t(offsetof(cpu::SegCache, lo))));
+    a.jb(slow);
+    if (size > 1) {
+        a.lea(x::ecx, x::ptr(x::rsi, int32_t(size - 1)));
+        a.cmp(x::ecx, x::esi);  // the last byte wrapped past 4 GiB
+        a.jb(slow);
+        a.cmp(x::ecx, x::dword_ptr(CPU_REG, s + int32_t(offsetof(cpu::SegCache, hi))));
+    } else {
+        a.cmp(x::esi, x::dword_ptr(CPU_REG, s + int32_t(offsetof(cpu::SegCache, hi))));
+    }
+    a.ja(slow);
+    a.test(x::byte_ptr(CPU_REG, s + int32_t(offsetof(cpu::SegCache, rights))),
+           write ? cpu::SegCache::W : cpu::SegCache::R);
+    a.jz(slow);
+    a.mov(x::ecx, x::dword_ptr(CPU_REG, s + int32_t(offsetof(cpu::SegCache, base))));
+    a.add(x::ecx, x::esi);  // linear address
+    if (size > 1 && variant_.align_check) {
+        a.test(x::ecx, size - 1);  // #AC: the helper raises it
+        a.jnz(slow);
+    }
+    return tlb_lookup(size, write, slow, x::ecx);
+}
+
+// The TLB hit test for the linear address in `lin` (ecx or esi): the host address is
+// rdi + lin on a hit. Clobbers edx, edi and the host's flags.
+x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& slow, const x::Gp& lin) {
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
+    probe.hit(lin, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
+    return probe.host(lin, size);
+}
+
+// Whether an access keeps the host's flags: when they are there and not yet stored, the host
+// has BMI2, and the segment needs no checks.
+bool Translator::keeps_flags(unsigned size, unsigned seg) const {
+    return e_.bmi2 && fl_.in_host && fl_.dirty && flat_access(size, seg);
+}
+
+bool Translator::flat_access(unsigned size, unsigned seg) const {
+    const bool flat = variant_.flat_data && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
+    return flat && !(size > 1 && variant_.align_check);  // no #AC check either
+}
+
+// tlb_lookup() for the linear address in esi without writing the host's flags. Clobbers ecx,
+// edx and edi.
+x::Mem Translator::tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow) {
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
+    probe.hit_keeping_flags(x::esi, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
+    return probe.host(x::esi, size);
+}
+
+// A load into eax or a store from eax of guest memory at offset esi of `seg`: the hit inline
+// (fast_path), the rest through a helper on an out-of-line path.
+void Translator::memory(unsigned size, unsigned seg, bool store) {
+    // Flags the host holds and CpuState does not are produced again after the access when
+    // their op can be redone from registers; otherwise they stay in the host through an access
+    // that can test its TLB entry without touching them. Only the out-of-line path stores them.
+    const bool recompute = fl_.in_host && fl_.dirty && recompute_.form != Recompute::None;
+    const bool keep = !recompute && keeps_flags(size, seg);
+    if (!keep && !recompute) clobber_flags();
+    const FlagState flags = fl_;
+    const Recompute rc = recompute_;
+    // Either may reach a device that asks for the dispatcher (an APIC register raising an
+    // interrupt): the block stops right after this instruction then, as the interpreter's does.
+    may_request_exit_ = true;
+    asmjit::Label slow = a.newLabel(), done = a.newLabel();
+    const x::Mem host = keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow);
+    if (store) {
+        if (size == 1) a.mov(host, x::al);
+        else if (size == 2) a.mov(host, x::ax);
+        else a.mov(host, x::eax);
+    } else {
+        if (size == 1) a.movzx(x::eax, host);
+        else if (size == 2) a.movzx(x::eax, host);
+        else a.mov(x::eax, host);
+    }
+    a.bind(done);
+    const bool last_access = ++accesses_ >= memory_operands();
+    if (recompute) {
+        // Not when nothing needs them any more: this instruction does not read them or access
+        // memory again, and none after it sees them before they are written.
+        const bool reads = table_[insn_->mnemonic].flags_read;
+        if (!reads && last_access && !(live_.live_after[k_] & ~live_.kills[k_] & cpu::EFLAGS_ARITH))
+            drop_flags();
+        else
+            emit_recompute(rc);
+    }
+
+    // The out-of-line path runs with CpuState at this instruction (then put back, so the main
+    // path's bookkeeping stays true) and the flags stored there first; kept flags go back to
+    // the host as they were.
+    const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep, recompute, rc, k = k_] {
+        a.bind(slow);
+        fl_ = flags;
+        if (recompute) emit_recompute(rc);
+        materialize_flags();  // before anything here changes the host's
+        if (eip_delta) a.add(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        count_by(a, count_delta);
+        if (store) a.mov(x::ecx, x::eax);
+        a.mov(x::edx, x::esi);
+        a.mov(x::esi, seg);
+        static const void* const loads[] = {reinterpret_cast<const void*>(&jit_load8),
+                                            reinterpret_cast<const void*>(&jit_load16), nullptr,
+                                            reinterpret_cast<const void*>(&jit_load32)};
+        static const void* const stores[] = {reinterpret_cast<const void*>(&jit_store8),
+                                             reinterpret_cast<const void*>(&jit_store16), nullptr,
+                                             reinterpret_cast<const void*>(&jit_store32)};
+        call_helper(store ? stores[size - 1] : loads[size - 1], false);  // stores the flags
+        if (store) {
+            // 1: the store faulted (nothing changed). 2: it changed decoded code and requested
+            // an exit: the instruction completes and the block stops after it (stop_point).
+            a.cmp(x::eax, 1);
+            a.je(bail_);
+        } else {
+            a.bt(x::rax, 32);
+            a.jc(bail_);
+        }
+        arm_stop_point(k);
+        if (eip_delta) a.sub(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        count_by(a, -count_delta);
+        if (keep) {
+            a.mov(x::edx, x::eax);
+            a.mov(x::eax, x::dword_ptr(CPU_REG, FLAGS_RES));  // the host's flags, as they were
+            host_flags_from_lahf();
+            a.mov(x::eax, x::edx);
+        }
+        a.jmp(done);
+    });
+}
+
+// A read-modify-write of guest memory done in place on host memory: `op` gets the operand and
+// emits one host instruction. With `carry_in` the guest's CF must be in the host first: it is
+// loaded from CpuState when that holds plain bits, otherwise the slow path runs. The slow path
+// (a miss, MMIO, code, a fault, a pending lazy flag op) runs the whole instruction through
+// jit_exec and rejoins with the same state the fast path leaves.
+bool Translator::read_modify_write(unsigned size, bool carry_in, bool writes_flags,
+                                   const std::function<void(const x::Mem&)>& op) {
+    if (!effective_address()) return false;
+    // Flags the host keeps through the access are there for a carry in, if they hold it.
+    const bool carry_in_host = fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic;
+    // Flags the op replaces are needed only if the access faults: produced again for it then.
+    const bool recompute = fl_.in_host && fl_.dirty && recompute_.form != Recompute::None &&
+                           writes_flags && !carry_in;
+    const bool keep = !recompute && keeps_flags(size, insn_->seg) && (!carry_in || carry_in_host);
+    if (!keep && !recompute) clobber_flags();
+    const FlagState flags = fl_;
+    const Recompute rc = recompute_;
+    asmjit::Label slow = a.newLabel(), done = a.newLabel();
+    const x::Mem host = keep ? tlb_lookup_keeping_flags(size, true, slow) : fast_path(size, insn_->seg, true, slow);
+    if (carry_in && !keep) {
+        // edi is needed for the flags: keep the host address in rdx.
+        a.lea(x::rdx, host);
+        if (!load_saved_flags(true)) {
+            guest_flags_thunk();
+            a.mov(x::eax, x::edi);
+            host_flags_from_image();
+        }
+        op(x::ptr(x::rdx, 0, size));
+    } else {
+        op(host);
+    }
+    a.bind(done);
+    fl_.saved = FlagState::Saved::Unknown;  // the slow path ran the instruction's semantics
+
+    exec_out_of_line(slow, done, flags, recompute ? &rc : nullptr, writes_flags || flags.in_host);
+    return true;
+}
+
+// The current instruction through jit_exec on an out-of-line path from `slow` (a fault, or a
+// case the inline code does not take), rejoining the main path at `done` in its state: CpuState
+// at the block's synced position and, with `host_after`, the flags in the host. `entry` says
+// where the flags are at `slow`, produced again first by `rc` when given.
+void Translator::exec_out_of_line(const asmjit::Label& slow, const asmjit::Label& done,
+                                  const FlagState& entry, const Recompute* rc, bool host_after) {
+    const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
+    const uint8_t len = insn_->len;
+    const cpu::Insn* insn = insn_;
+    const std::optional<Recompute> redo = rc ? std::optional<Recompute>(*rc) : std::nullopt;
+    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, entry, redo, host_after] {
+        a.bind(slow);
+        fl_ = entry;
+        if (redo) emit_recompute(*redo);
+        materialize_flags();
+        if (eip_delta) a.add(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        count_by(a, count_delta);
+        a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
+        call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+        a.test(x::eax, x::eax);
+        a.jnz(bail_);
+        // Back to the main path's view.
+        a.sub(x::dword_ptr(CPU_REG, EIP), eip_delta + len);
+        count_by(a, -(count_delta + 1));
+        if (host_after) {
+            flags_to_host();
+            fl_.in_host = fl_.dirty = false;
+        }
+        a.jmp(done);
+    });
+}
+
+}  // namespace jitpc::jit
