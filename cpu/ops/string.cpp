@@ -9,8 +9,8 @@
 //   - A REP instruction runs at most REP_CHUNK iterations per execution, then re-executes
 //     itself (EIP unchanged) so the run loop regains control in between. Exit requests and
 //     the budget are checked between any two iterations.
-//   - REP MOVS and STOS with 32-bit addresses run stretches of iterations that stay in one
-//     page of RAM each at once (bulk()): the same result, count and faults as one by one.
+//   - REP MOVS and STOS with 32- and 64-bit addresses run stretches of iterations that stay in
+//     one page of RAM each at once (bulk()): the same result, count and faults as one by one.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
@@ -94,44 +94,72 @@ template <typename Op, typename T, typename A> void iterate(Cpu& c, const Insn& 
     if constexpr (Op::di) c.set_reg<A>(EDI, A(c.reg<A>(EDI) + step));
 }
 
+// The linear address of the lowest byte of [off, off + bytes) in `sr` when linear() would let
+// every element there through: its first and last byte pass the segment (in 64-bit mode,
+// canonical) checks. False sends the caller one by one, where the checks fault. Alignment is
+// the caller's; the span lies in one page, so its linear addresses do not wrap.
+bool span_linear(const Cpu& c, unsigned sr, uint64_t off, uint32_t bytes, bool write, uint64_t& lin) {
+    uint64_t last;
+    return c.check_linear(sr, off, 1, write, lin).vector == NO_FAULT &&
+           c.check_linear(sr, off + bytes - 1, 1, write, last).vector == NO_FAULT;
+}
+
 // Runs up to `max` further iterations of a MOVS or STOS at once, as many as stay within one
-// page of RAM for each pointer, with DF clear, no data breakpoints and the segments allowing
-// all of them: nothing in that stretch can fault, reach a device or change decoded code, so
-// only its end state is seen. Returns how many ran (0: the caller goes on one by one).
-template <typename Op, typename T> unsigned bulk(Cpu& c, const Insn& i, uint64_t max) {
+// page of RAM for each pointer (upwards with DF clear, downwards with it set) without the
+// address-size offset wrapping, with no data breakpoints and the segments (or, in 64-bit
+// mode, canonical addresses) allowing all of them: nothing in that stretch can fault, reach a
+// device or change decoded code, so only its end state is seen. Returns how many ran (0: the
+// caller goes on one by one, where an element that faults does so with the registers at it).
+template <typename Op, typename T, typename A> unsigned bulk(Cpu& c, const Insn& i, uint64_t max) {
     constexpr uint32_t size = sizeof(T);
-    if (max == 0 || (c.flags.bits & EFLAGS_DF) || c.watch_armed || c.long64()) return 0;
-    const uint32_t d = c.reg<uint32_t>(EDI), s = c.reg<uint32_t>(ESI);
-    const uint32_t dlin = c.seg[ES].base + d, slin = c.seg[i.seg].base + s;
-    uint64_t k = std::min<uint64_t>(max, (memory::PAGE_SIZE - (dlin & 0xFFF)) / size);
-    if constexpr (Op::si) k = std::min<uint64_t>(k, (memory::PAGE_SIZE - (slin & 0xFFF)) / size);
+    constexpr uint64_t PAGE = memory::PAGE_SIZE;
+    const bool down = c.flags.bits & EFLAGS_DF;
+    if (max == 0 || c.watch_armed) return 0;
+    const A d = c.reg<A>(EDI), s = c.reg<A>(ESI);
+    // Elements that fit in the page of the next one, in the direction of travel, and before
+    // the offset wraps (a 32-bit offset in 64-bit mode has no 4 GiB linear wrap to match).
+    auto room = [&](unsigned sr, A off) -> uint64_t {
+        const uint64_t in_page = c.linear_unchecked(sr, off) & (PAGE - 1);
+        if (in_page + size > PAGE) return 0;
+        const uint64_t r = down ? in_page / size + 1 : (PAGE - in_page) / size;
+        if constexpr (sizeof(A) == 8) return r;
+        return std::min<uint64_t>(r, down ? uint64_t(off) / size + 1 : ((uint64_t(1) << 32) - off) / size);
+    };
+    uint64_t k = std::min(max, room(ES, d));
+    if constexpr (Op::si) k = std::min(k, room(i.seg, s));
+    if (k == 0) return 0;
     const uint32_t bytes = uint32_t(k) * size;
-    if (k == 0 || !c.in_segment(ES, d, bytes, true) || (Op::si && !c.in_segment(i.seg, s, bytes, false)))
-        return 0;
-    if (c.alignment_check_on() && ((dlin | (Op::si ? slin : 0)) & (size - 1))) return 0;
+    const A back = down ? A(bytes - size) : A(0);  // from the first element to the lowest
+    uint64_t dlin, slin = 0;
+    if (!span_linear(c, ES, A(d - back), bytes, true, dlin)) return 0;
+    if (Op::si && !span_linear(c, i.seg, A(s - back), bytes, false, slin)) return 0;
+    if (c.alignment_check_on() && ((dlin | slin) & (size - 1))) return 0;
     uint8_t* dst = c.mmu.host_span(dlin, bytes, ACC_WRITE, c.user());
     if (!dst) return 0;
+    const A step = down ? A(A(0) - A(bytes)) : A(bytes);
     if constexpr (Op::si) {
         const uint8_t* src = c.mmu.host_span(slin, bytes, ACC_READ, c.user());
         if (!src) return 0;
-        if (dst <= src || dst >= src + bytes) {
-            std::memmove(dst, src, bytes);  // what copying element by element upwards gives
+        // One by one, no element is read after a write reached it when the destination lies
+        // behind the source in the direction of travel, or apart from it: then that is memmove.
+        if (down ? (dst >= src || dst + bytes <= src) : (dst <= src || dst >= src + bytes)) {
+            std::memmove(dst, src, bytes);
         } else {
-            // The destination overlaps the source ahead of it: elements written are read
-            // again, as the one-by-one loop does.
-            for (uint32_t j = 0; j < bytes; j += size) {
+            // Elements written are read again, in the order the one-by-one loop takes them.
+            for (uint32_t n = 0; n < bytes; n += size) {
+                const uint32_t j = down ? bytes - size - n : n;
                 T v;
                 std::memcpy(&v, src + j, size);
                 std::memcpy(dst + j, &v, size);
             }
         }
-        c.set_reg<uint32_t>(ESI, s + bytes);
+        c.set_reg<A>(ESI, A(s + step));
     } else {
         const T v = c.reg<T>(EAX);
         for (uint32_t j = 0; j < bytes; j += size) std::memcpy(dst + j, &v, size);
     }
-    c.set_reg<uint32_t>(EDI, d + bytes);
-    c.set_reg<uint32_t>(ECX, c.reg<uint32_t>(ECX) - uint32_t(k));
+    c.set_reg<A>(EDI, A(d + step));
+    c.set_reg<A>(ECX, A(c.reg<A>(ECX) - A(k)));
     c.icount += k;
     return unsigned(k);
 }
@@ -158,12 +186,12 @@ template <typename Op, typename T, typename A, Rep R> struct StringH {
                 c.set_reg<A>(ECX, A(c.reg<A>(ECX) - 1));
                 if constexpr (Op::compares)
                     if (c.flags.zf() != (R == REPE)) return;
-                if constexpr (sizeof(A) == 4 && (std::is_same_v<Op, Movs> || std::is_same_v<Op, Stos>)) {
+                if constexpr (sizeof(A) >= 4 && (std::is_same_v<Op, Movs> || std::is_same_v<Op, Stos>)) {
                     // Iterations the checks above would let run next: up to the chunk's end,
                     // while c.icount + 1 < c.icount_limit before each, and no exit request.
                     const uint64_t budget = c.icount_limit > c.icount + 1 ? c.icount_limit - c.icount - 1 : 0;
                     const uint64_t room = c.exit_request ? 0 : std::min<uint64_t>(chunk - 1 - n, budget);
-                    n += bulk<Op, T>(c, i, std::min<uint64_t>(c.reg<A>(ECX), room));
+                    n += bulk<Op, T, A>(c, i, std::min<uint64_t>(c.reg<A>(ECX), room));
                 }
             }
         }
