@@ -137,6 +137,7 @@ fill:
     lea rsi, [rel regions]
     mov rax, 0x9E3779B97F4A7C15
     mov r9, 6364136223846793005
+    mov r10, 1442695040888963407           ; ADD has no 64-bit immediate
 .region:
     mov rdi, [rsi]
     mov rcx, [rsi + 8]
@@ -145,7 +146,7 @@ fill:
     shr rcx, 3
 .qword:
     imul rax, r9
-    add rax, 1442695040888963407
+    add rax, r10
     mov [rdi], rax
     add rdi, 8
     dec rcx
