@@ -10,7 +10,7 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp ESP = guest_gpr(cpu::ESP);
+const x::Gp ESP = RegAlloc::fixed(cpu::ESP);
 
 // The target as an offset from the block's first byte; 32-bit operand size only (a 16-bit one
 // truncates EIP).

@@ -62,7 +62,7 @@ template <bool Signed> bool extend(Translator& t) {
     if (s.kind == Translator::Kind::Reg && size == 1 && s.reg >= cpu::AH) {
         // AH..BH cannot be named next to the REX registers: extended in eax (from AH) first.
         if (!(t.insn().flags & cpu::IF_GPR_ONLY)) return false;
-        t.a.mov(x::eax, guest_gpr(s.reg - cpu::AH));
+        t.a.mov(x::eax, RegAlloc::fixed(s.reg - cpu::AH));
         if (Signed)
             t.a.movsx(x::eax, x::ah);
         else
@@ -119,7 +119,7 @@ bool xchg(Translator& t) {
     return true;
 }
 
-const x::Gp EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
+const x::Gp EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
 
 // CBW/CWDE: AX or EAX = the sign extension of AL or AX.
 bool widen_accumulator(Translator& t) {

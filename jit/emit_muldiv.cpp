@@ -15,7 +15,7 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
+const x::Gp EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
 
 // The r/m operand `s` of `size` bytes: a guest register, or memory loaded into eax.
 bool multiplier(Translator& t, const Translator::Operand& s, unsigned size, x::Gp& out) {

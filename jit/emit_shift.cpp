@@ -26,7 +26,7 @@ constexpr x::Inst::Id shift_inst(Shift s) {
     return s == Shift::Shl ? x::Inst::kIdShl : s == Shift::Shr ? x::Inst::kIdShr : x::Inst::kIdSar;
 }
 
-const x::Gp ECX = guest_gpr(cpu::ECX);
+const x::Gp ECX = RegAlloc::fixed(cpu::ECX);
 
 constexpr uint32_t SHIFT_KEEP = cpu::EFLAGS_ARITH & ~(cpu::EFLAGS_AF | cpu::EFLAGS_OF);
 

@@ -8,7 +8,7 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp ESP = guest_gpr(cpu::ESP);
+const x::Gp ESP = RegAlloc::fixed(cpu::ESP);
 
 // PUSH and POP with a 32-bit stack (the variant) and a 32-bit operand: the memory access comes
 // first, so a fault leaves ESP unchanged.
@@ -48,7 +48,7 @@ bool pop(Translator& t) {
 // LEAVE: ESP = EBP, then EBP = pop. The load comes first, so a fault changes neither.
 bool leave(Translator& t) {
     if (!t.stack32() || t.insn().osize != 4) return false;
-    const x::Gp EBP = guest_gpr(cpu::EBP);
+    const x::Gp EBP = RegAlloc::fixed(cpu::EBP);
     t.a.mov(x::esi, EBP);
     t.load(4, cpu::SS);
     t.a.lea(ESP, x::ptr(EBP.r64(), 4));

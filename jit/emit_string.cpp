@@ -15,8 +15,8 @@ namespace {
 
 enum class Str { Lods, Stos, Movs, Scas, Cmps };
 
-const x::Gp CPU = CPU_REG, EAX = guest_gpr(cpu::EAX), ESI = guest_gpr(cpu::ESI),
-            EDI = guest_gpr(cpu::EDI);
+const x::Gp CPU = CPU_REG, EAX = RegAlloc::fixed(cpu::EAX), ESI = RegAlloc::fixed(cpu::ESI),
+            EDI = RegAlloc::fixed(cpu::EDI);
 
 // Adds the operand size to each pointer in `regs`, or subtracts it when DF is set.
 void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {

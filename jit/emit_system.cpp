@@ -8,7 +8,7 @@ using namespace state;
 
 namespace {
 
-const x::Gp CPU = CPU_REG, EAX = guest_gpr(cpu::EAX), EDX = guest_gpr(cpu::EDX);
+const x::Gp CPU = CPU_REG, EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
 
 // RDTSC reads the virtual clock at its own instruction: the count in rbp plus the instructions
 // of this block not counted there yet, plus the TSC offset. Ring 0 only: elsewhere CR4.TSD may

@@ -43,7 +43,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // exit: guest registers back to CpuState, host callee-saved registers restored; rax (the
     // ChainSite to link, or null) is the return value.
     exit_stub_ = assemble(buf_, [](x::Assembler& a) {
-        store_guest_gprs(a);
+        RegAlloc::write_back(a);
         store_count(a, x::rcx);
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
@@ -51,7 +51,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     });
     // The bodies of helper calls (Translator::call_helper), shared so that a call site is one
     // `call rel32`: jit_exec gets the eight guest registers in CpuState and reloads them after
-    // (it runs guest semantics); the others keep r8-r11 (caller-saved) on the stack. Both store
+    // (it runs guest semantics); the others keep the caller-saved ones on the stack. Both store
     // the count before and reload it with the limit after, which a helper may lower. Entered
     // with the stack 16-byte aligned before the call, so one more slot aligns it again.
     const void* const helpers[] = {reinterpret_cast<const void*>(&jit_exec),
@@ -66,9 +66,9 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         const bool saves_guest_regs = n == 0;
         thunks_[n] = {helpers[n], assemble(buf_, [&](x::Assembler& a) {
             if (saves_guest_regs)
-                store_guest_gprs(a);
+                RegAlloc::write_back(a);
             else
-                for (int r = 8; r < 12; ++r) a.push(x::gpq(r));
+                RegAlloc::save_caller_saved(a);
             a.sub(x::rsp, 8);
             store_count(a, x::rax);
             a.mov(x::rdi, reinterpret_cast<uint64_t>(this));
@@ -77,9 +77,9 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
             load_count(a);
             a.add(x::rsp, 8);
             if (saves_guest_regs)
-                load_guest_gprs(a);
+                RegAlloc::reload(a);
             else
-                for (int r = 11; r >= 8; --r) a.pop(x::gpq(r));
+                RegAlloc::restore_caller_saved(a);
             a.ret();
         })};
     }
@@ -90,14 +90,17 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         guest_flags_to_edi(a, lazy);
         a.ret();
         a.bind(lazy);
-        const x::Gp kept[] = {x::rdx, x::rsi, x::r8, x::r9, x::r10, x::r11};
-        for (const x::Gp& r : kept) a.push(r);
+        a.push(x::rdx);
+        a.push(x::rsi);
+        RegAlloc::save_caller_saved(a);
         a.sub(x::rsp, 8);
         a.mov(x::rdi, reinterpret_cast<uint64_t>(this));
         a.mov(x::rax, reinterpret_cast<uint64_t>(&jit_flags));
         a.call(x::rax);
         a.add(x::rsp, 8);
-        for (int i = 5; i >= 0; --i) a.pop(kept[i]);
+        RegAlloc::restore_caller_saved(a);
+        a.pop(x::rsi);
+        a.pop(x::rdx);
         a.mov(x::edi, x::eax);
         a.ret();
     });
@@ -107,7 +110,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         a.sub(x::rsp, 8);
         a.mov(CPU_REG, x::rdi);
         load_count(a);
-        load_guest_gprs(a);
+        RegAlloc::reload(a);
         a.jmp(x::rsi);
     }));
     const auto* state = reinterpret_cast<const uint8_t*>(static_cast<cpu::CpuState*>(&cpu));

@@ -2,8 +2,8 @@
 // for the interpreter's dispatcher (cpu::NativeRunner), which stays the one place that takes
 // interrupts, delivers faults and decides when a block needs instruction-by-instruction care.
 //
-// Generated code keeps the guest's eight registers in r8d-r15d across blocks; rbx points at the
-// CPU state, rbp at this engine. Blocks are entered through a trampoline that loads the
+// Generated code keeps guest registers in host registers across blocks (jit/reg_alloc.h); rbx
+// points at the CPU state, rbp holds the count. Blocks are entered through a trampoline that loads the
 // registers and leave through a stub that stores them back. docs/ARCHITECTURE.md ("JIT")
 // states the invariants: when translations are flushed, how faults leave generated code, and
 // how the instruction count stays exact.

@@ -207,17 +207,20 @@ void Translator::flags_produced(FlagKind kind) {
 }
 
 void Translator::flags_recomputable(const Recompute& r) {
-    const auto index = [](const asmjit::Operand& o) { return unsigned(o.as<x::Gp>().id()) - 8; };
+    // The guest registers it reads, by index (an immediate source: none).
+    const std::optional<unsigned> dst = RegAlloc::guest_of(r.dst);
     const bool src_reg = r.src.isReg();
+    const unsigned src = src_reg ? RegAlloc::guest_of(r.src.as<x::Gp>()).value_or(~0u) : ~0u;
+    if (!dst || (src_reg && src == ~0u)) return;
     // An ADD or SUB of a register to itself leaves neither operand to recompute from; INC and
     // DEC keep a CF that must not be in the host (keep_carry), or nothing may read it.
-    if ((r.form == Recompute::Add || r.form == Recompute::Sub) && src_reg && index(r.src) == index(r.dst))
+    if ((r.form == Recompute::Add || r.form == Recompute::Sub) && src_reg && src == *dst)
         return;
     if ((r.form == Recompute::Inc || r.form == Recompute::Dec) && fl_.kind != FlagKind::IncDec &&
         (live_.live_after[k_] & cpu::EFLAGS_CF))
         return;
     recompute_ = r;
-    recompute_regs_ = uint8_t(1u << index(r.dst) | (src_reg ? 1u << index(r.src) : 0u));
+    recompute_regs_ = uint16_t(1u << *dst | (src_reg ? 1u << src : 0u));
     recompute_k_ = k_;
 }
 

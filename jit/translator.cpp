@@ -32,17 +32,9 @@ Translator::Translator(Engine& e, cpu::Block& b, Variant variant)
     code_.attach(&a);
 }
 
-std::optional<x::Gp> Translator::guest_reg(unsigned r, unsigned size) {
-    if (r >= 8 || (size == 1 && r >= 4)) return std::nullopt;
-    if (size == 4) return guest_gpr(r);
-    if (size == 2) return guest_gpr(r).r16();
-    if (size == 1) return guest_gpr(r).r8Lo();
-    return std::nullopt;
-}
-
 std::optional<x::Gp> Translator::reg(const Operand& o, unsigned size) const {
     if (o.kind != Kind::Reg || !(insn_->flags & cpu::IF_GPR_ONLY)) return std::nullopt;
-    return guest_reg(o.reg, size ? size : insn_->osize);
+    return RegAlloc::guest(o.reg, size ? size : insn_->osize);
 }
 
 int64_t Translator::imm() const {
@@ -73,11 +65,11 @@ bool Translator::effective_address() {
     const bool has_base = i.base != cpu::NO_REG, has_index = i.index != cpu::NO_REG;
     const int32_t disp = int32_t(i.disp);
     if (has_base && has_index)
-        ea = x::ptr(guest_gpr(i.base).r64(), guest_gpr(i.index).r64(), i.scale, disp);
+        ea = x::ptr(RegAlloc::fixed(i.base).r64(), RegAlloc::fixed(i.index).r64(), i.scale, disp);
     else if (has_base)
-        ea = x::ptr(guest_gpr(i.base).r64(), disp);
+        ea = x::ptr(RegAlloc::fixed(i.base).r64(), disp);
     else if (has_index)  // [index*scale + disp32], no base
-        ea = x::ptr_abs(uint64_t(int64_t(disp)), guest_gpr(i.index).r64(), i.scale);
+        ea = x::ptr_abs(uint64_t(int64_t(disp)), RegAlloc::fixed(i.index).r64(), i.scale);
     else {
         a.mov(x::esi, uint32_t(disp));
         return true;
@@ -94,15 +86,15 @@ unsigned Translator::memory_operands() const {
 }
 
 // The guest registers instruction k_ writes (the instruction table's facts), by index.
-uint8_t Translator::written_gprs() const {
+uint16_t Translator::written_gprs() const {
     const cpu::InsnInfo& info = table_[insn_->mnemonic];
-    if (!(insn_->flags & cpu::IF_GPR_ONLY)) return 0xFF;
-    uint8_t m = info.implicit_gprs;
+    if (!(insn_->flags & cpu::IF_GPR_ONLY)) return 0xFFFF;
+    uint16_t m = info.implicit_gprs;
     const unsigned explicit_writes = info.writes_regs >> (insn_->flags & cpu::IF_MEM_FIRST ? 2 : 0);
     // A byte register is a cpu::Reg8: AH..BH are parts of registers 0-3.
     auto gpr_of = [&](uint8_t r) { return insn_->osize == 1 && r >= cpu::AH ? r - cpu::AH : r; };
-    if ((explicit_writes & 1) && (insn_->flags & cpu::IF_R0)) m |= uint8_t(1u << gpr_of(insn_->r0));
-    if ((explicit_writes & 2) && (insn_->flags & cpu::IF_R1)) m |= uint8_t(1u << gpr_of(insn_->r1));
+    if ((explicit_writes & 1) && (insn_->flags & cpu::IF_R0)) m |= uint16_t(1u << gpr_of(insn_->r0));
+    if ((explicit_writes & 2) && (insn_->flags & cpu::IF_R1)) m |= uint16_t(1u << gpr_of(insn_->r1));
     return m;
 }
 
@@ -142,7 +134,7 @@ void Translator::emit_instruction(unsigned k) {
     accesses_ = 0;
     read_operands();
     const bool ok = bound(*insn_);
-    const uint8_t written = ok ? written_gprs() : 0xFF;
+    const uint16_t written = ok ? written_gprs() : 0xFFFF;
     const cpu::Emitter em = ok ? table_[insn_->mnemonic].emit : nullptr;
     if (!em || !em(*this)) fallback();
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};

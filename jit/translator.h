@@ -22,6 +22,7 @@
 #include "cpu/block_cache.h"
 #include "jit/emitters.h"
 #include "jit/liveness.h"
+#include "jit/reg_alloc.h"
 #include "jit/variant.h"
 #include "cpu/state.h"
 
@@ -48,24 +49,11 @@ constexpr int32_t FLAGS_RES = offsetof(CpuState, flags) + offsetof(cpu::Flags, r
 constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op);
 }  // namespace state
 
-// Host registers of generated code: the guest's EAX..EDI live in r8d-r15d, the CPU state is at
-// rbx, and rbp holds the retired-instruction count minus the count limit, signed (CpuState's
-// icount holds the count only outside generated code and around helper calls): counting costs
-// no memory access, and "n more instructions fit" is `rbp <= -n`.
-inline asmjit::x86::Gp guest_gpr(unsigned r) { return asmjit::x86::gpd(8 + r); }
+// Host registers of generated code: the CPU state is at rbx, and rbp holds the
+// retired-instruction count minus the count limit, signed (CpuState's icount holds the count
+// only outside generated code and around helper calls): counting costs no memory access, and
+// "n more instructions fit" is `rbp <= -n`. The guest's registers: jit/reg_alloc.h.
 inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, COUNT_REG = asmjit::x86::rbp;
-
-// The pinned registers to and from CpuState, all 64 bits: the host's 32-bit operations
-// zero-extend and its 8/16-bit ones keep the rest, as the guest's do, so r8-r15 hold exactly
-// what the interpreter's `gpr` would.
-inline void store_guest_gprs(asmjit::x86::Assembler& a) {
-    for (unsigned r = 0; r < 8; ++r)
-        a.mov(asmjit::x86::qword_ptr(CPU_REG, state::GPR + 8 * r), asmjit::x86::gpq(8 + r));
-}
-inline void load_guest_gprs(asmjit::x86::Assembler& a) {
-    for (unsigned r = 0; r < 8; ++r)
-        a.mov(asmjit::x86::gpq(8 + r), asmjit::x86::qword_ptr(CPU_REG, state::GPR + 8 * r));
-}
 
 // rbp from CpuState, and CpuState's count from rbp (into `scratch`; clobbers the host's flags).
 inline void load_count(asmjit::x86::Assembler& a) {
@@ -126,10 +114,6 @@ public:
     };
     const Operand& op(unsigned n) const { return ops_[n]; }
     unsigned operand_count() const { return nops_; }
-    // The host register holding general register `r` (a cpu::Reg8 for a byte) of `size` bytes,
-    // or nothing when generated code cannot name it (AH..BH, which cannot be named next to REX
-    // registers, and the registers 64-bit code adds).
-    static std::optional<asmjit::x86::Gp> guest_reg(unsigned r, unsigned size);
     // A register operand's host register, of `size` bytes (the operand size by default), or
     // nothing when it is not a general register generated code can name.
     std::optional<asmjit::x86::Gp> reg(const Operand& o, unsigned size = 0) const;
@@ -261,10 +245,10 @@ private:
     };
     FlagState fl_;
     Recompute recompute_;           // for the flags in the host, when they can be
-    uint8_t recompute_regs_ = 0;    // the guest registers it reads, by index
+    uint16_t recompute_regs_ = 0;   // the guest registers it reads, by index
     unsigned recompute_k_ = 0;      // the instruction that produced them
     void emit_recompute(const Recompute& r);
-    uint8_t written_gprs() const;
+    uint16_t written_gprs() const;
     unsigned memory_operands() const;
     unsigned accesses_ = 0;  // memory() calls so far for this instruction
     bool ended_ = false;
