@@ -12,12 +12,12 @@ int guest_main(void) {
 }
 
 /* The compiler may turn loops into these calls even when freestanding. */
-void* memset(void* d, int c, unsigned n) {
+void* memset(void* d, int c, __SIZE_TYPE__ n) {
     unsigned char* p = d;
     while (n--) *p++ = (unsigned char)c;
     return d;
 }
-void* memcpy(void* d, const void* s, unsigned n) {
+void* memcpy(void* d, const void* s, __SIZE_TYPE__ n) {
     unsigned char* p = d;
     const unsigned char* q = s;
     while (n--) *p++ = *q++;
