@@ -6,6 +6,7 @@ Cpu::Cpu(memory::PhysMemory& pm, Bus& b, const CpuModel& m)
     : mem(pm), bus(b), model(m), mmu(*this, pm, m), code(pm) {
     mem.on_code_write = [this](memory::PhysAddr paddr, uint32_t len) { code.invalidate(paddr, len); };
     mem.on_remap = [this] { mmu.flush_all(); };
+    mem.on_clean = [this] { mmu.slow_writes(); };
     code.ctx = this;
     code.epoch = &code_epoch;
     code.on_new_code_page = [](void* ctx, memory::PhysAddr phys) {

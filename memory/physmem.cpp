@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <utility>
 
 #include "logging/log.h"
 
@@ -23,6 +24,16 @@ PhysMemory::PhysMemory(RamLayout layout) : layout_(layout), chunks_(new std::uni
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     ram_ = static_cast<uint8_t*>(p);
+    dirty_.resize((ram_pages() + 63) / 64);
+}
+
+std::vector<uint64_t> PhysMemory::take_dirty() {
+    std::vector<uint64_t> out;
+    for (size_t w = 0; w < dirty_.size(); ++w)
+        for (uint64_t bits = std::exchange(dirty_[w], 0); bits; bits &= bits - 1)
+            out.push_back(w * 64 + unsigned(__builtin_ctzll(bits)));
+    if (on_clean) on_clean();
+    return out;
 }
 
 bool PhysMemory::holds_ram(PhysAddr n) const {
@@ -150,11 +161,15 @@ void PhysMemory::write(PhysAddr paddr, unsigned size, uint32_t value) {
     switch (pg.kind) {
     case Kind::Ram:
         touch_code(paddr, size);
+        mark_host(pg.host);
         std::memcpy(pg.host + (paddr & 0xFFF), &value, size);
         return;
     case Kind::Rom: return;  // writes to ROM are ignored, as on a real board without shadowing
     // Code decoded here came from the bus, not from this RAM: nothing to invalidate.
-    case Kind::ShadowWrite: std::memcpy(ram_ + paddr, &value, size); return;
+    case Kind::ShadowWrite:
+        mark_host(ram_ + (paddr & PHYS_PAGE_MASK));
+        std::memcpy(ram_ + paddr, &value, size);
+        return;
     case Kind::Mmio: pg.mmio->mmio_write(paddr - pg.mmio_base, size, value); return;
     case Kind::Unmapped: log_unmapped(paddr, true); return;
     }
@@ -182,8 +197,10 @@ void PhysMemory::copy(PhysAddr paddr, const void* src, size_t n, bool allow_rom)
         const Page& pg = page(paddr);
         if (pg.kind == Kind::Ram || (pg.kind == Kind::Rom && allow_rom)) {
             touch_code(paddr, uint32_t(part));
+            if (pg.kind == Kind::Ram) mark_host(pg.host);
             std::memcpy(pg.host + (paddr & 0xFFF), in, part);
         } else if (pg.kind == Kind::ShadowWrite) {
+            mark_host(ram_ + (paddr & PHYS_PAGE_MASK));
             std::memcpy(ram_ + paddr, in, part);
         } else if (pg.kind != Kind::Rom) {
             for (size_t i = 0; i < part; ++i) write(paddr + i, 1, in[i]);

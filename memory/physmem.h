@@ -2,7 +2,7 @@
 //
 // Every write that does not come through a TLB fast-path hit (the CPU slow path, loaders, BIOS
 // services, DMA) goes through write()/write_bytes(), which notice pages holding decoded code and
-// tell the code cache before the bytes change.
+// tell the code cache before the bytes change, and mark the RAM page they change dirty.
 //
 // Physical addresses have PHYS_ADDR_BITS bits (the CPU's MAXPHYADDR). The map is a two-level table
 // of 1 GiB chunks made when something is mapped there, so RAM, ROM and MMIO may sit anywhere below
@@ -110,6 +110,20 @@ public:
     template <class A> void snapshot_roms(A& a) {
         for (Rom& r : roms_) a.bytes(r.bytes.get(), r.size);
     }
+    // Dirty-page tracking for checkpoints (replay/timeline.h), by RAM page: the page number in
+    // the one mapping ram() starts (RAM below 4 GiB, then the part above). Every write through
+    // this class marks its page. Writes straight to host memory (the TLB's fast path, inline in
+    // the JIT too) go only through write entries the MMU makes fast once their page is marked,
+    // so that fast path needs no work of its own. take_dirty clears the marks and calls
+    // on_clean, which must send every write entry back to the slow path (Mmu::slow_writes).
+    uint64_t ram_pages() const { return layout_.total() / PAGE_SIZE; }
+    // The RAM page `paddr` reaches (it must be RAM: is_ram).
+    uint64_t ram_page(PhysAddr paddr) const { return uint64_t(page(paddr).host - ram_) / PAGE_SIZE; }
+    bool dirty(uint64_t ram_page) const { return dirty_[ram_page / 64] >> (ram_page % 64) & 1; }
+    void mark_dirty(uint64_t ram_page) { dirty_[ram_page / 64] |= uint64_t(1) << (ram_page % 64); }
+    // The dirty RAM pages, in order; none is dirty after it.
+    std::vector<uint64_t> take_dirty();
+    std::function<void()> on_clean;
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
     std::function<void(PhysAddr, uint32_t)> on_code_write;
     // Called when set_shadow changed what an address reaches, so cached translations go.
@@ -155,6 +169,7 @@ private:
         if ((code_mask(paddr) & chunk_bits(paddr, n)) && on_code_write) on_code_write(paddr, n);
     }
     void copy(PhysAddr paddr, const void* src, size_t n, bool allow_rom);
+    void mark_host(const uint8_t* host) { mark_dirty(uint64_t(host - ram_) / PAGE_SIZE); }
     void log_unmapped(PhysAddr paddr, bool write);
     // Where a page goes: the bus for shadowable pages that do not route there to RAM.
     void set_bus_page(PhysAddr paddr, const Page& pg);
@@ -168,6 +183,7 @@ private:
     RamLayout layout_;
     uint8_t* ram_ = nullptr;
     size_t ram_map_bytes_ = 0;
+    std::vector<uint64_t> dirty_;  // one bit per RAM page
     std::unique_ptr<std::unique_ptr<Chunk>[]> chunks_;
     struct Rom {
         std::unique_ptr<uint8_t[]> bytes;

@@ -44,8 +44,14 @@ template <class A> void ram(A& a, machine::Machine& m) {
         }
         static const uint8_t zero[PAGE] = {};
         for (uint64_t p = 0; p < pages; ++p)  // only pages that hold something: untouched RAM stays uncommitted
-            if (!keep[p] && std::memcmp(base + p * PAGE, zero, PAGE) != 0) std::memset(base + p * PAGE, 0, PAGE);
-        for (const uint64_t p : used) a.bytes(base + p * PAGE, PAGE);
+            if (!keep[p] && std::memcmp(base + p * PAGE, zero, PAGE) != 0) {
+                std::memset(base + p * PAGE, 0, PAGE);
+                m.mem.mark_dirty(p);
+            }
+        for (const uint64_t p : used) {
+            a.bytes(base + p * PAGE, PAGE);
+            m.mem.mark_dirty(p);
+        }
     }
 }
 

@@ -41,8 +41,11 @@ TlbEntry* Mmu::try_lookup(uint64_t lin, Access acc, bool user) {
     const uint64_t rd = page | (host ? 0 : TLB_SLOW);
     e.tag[ACC_READ] = rd;
     e.tag[ACC_EXEC] = w.executable ? rd : TLB_INVALID;
+    // A write straight to host memory bypasses the physical map's dirty marks: it is allowed
+    // once the page is marked (physmem.h, "Dirty-page tracking"); until then, writes take the
+    // slow path, whose first write marks the page and makes the entry fast.
     if (w.writable && w.dirty)
-        e.tag[ACC_WRITE] = page | (pm_.is_ram(w.phys) ? 0 : TLB_SLOW) |
+        e.tag[ACC_WRITE] = page | (pm_.is_ram(w.phys) && pm_.dirty(pm_.ram_page(w.phys)) ? 0 : TLB_SLOW) |
                            (pm_.holds_code(w.phys) ? TLB_CODE : 0);
     else
         e.tag[ACC_WRITE] = TLB_INVALID;
@@ -126,6 +129,8 @@ bool Mmu::try_write_slow(uint64_t lin, unsigned size, uint64_t v, bool user) {
     }
     if ((e->tag[ACC_WRITE] & TLB_CODE) && !pm_.holds_code(pa))
         e->tag[ACC_WRITE] &= ~TLB_CODE;
+    if ((e->tag[ACC_WRITE] & TLB_SLOW) && pm_.is_ram(pa))  // the write marked its page dirty
+        e->tag[ACC_WRITE] &= ~TLB_SLOW;
     return true;
 }
 
@@ -138,6 +143,12 @@ void Mmu::flush_all() {
             e.large_base = LARGE_NONE;
         }
     have_large_ = false;
+}
+
+void Mmu::slow_writes() {
+    for (auto& t : tlb)
+        for (auto& e : t)
+            if (!(e.tag[ACC_WRITE] & TLB_INVALID)) e.tag[ACC_WRITE] |= TLB_SLOW;
 }
 
 void Mmu::flush_nonglobal() {

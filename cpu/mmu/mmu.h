@@ -133,6 +133,10 @@ public:
     void flush_all();
     void flush_nonglobal();  // MOV CR3
     void invlpg(uint64_t lin);
+    // Every write entry takes the slow path (their pages' dirty marks were cleared) until a
+    // write through it marks its page again. The translations stay: what the guest sees of
+    // the TLB does not depend on when dirty marks were cleared.
+    void slow_writes();
     // The code cache started holding decoded code from this physical page: send writes through
     // the slow path so they can invalidate it.
     void page_became_code(PhysAddr phys);

@@ -18,7 +18,7 @@ namespace jitpc::cpu {
 enum Access : uint8_t { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 
 constexpr uint64_t TLB_INVALID = 1;  // no translation cached for this access kind
-constexpr uint64_t TLB_SLOW = 2;     // MMIO, or a write to ROM: handled by the physical map
+constexpr uint64_t TLB_SLOW = 2;     // MMIO, a write to ROM or to a RAM page not marked dirty yet
 constexpr uint64_t TLB_CODE = 4;     // write tag of a page holding decoded code
 // Linear addresses are 64 bits (4-level paging); memory::PAGE_MASK is the 32-bit one.
 constexpr uint64_t LIN_PAGE_MASK = ~uint64_t(memory::PAGE_SIZE - 1);
