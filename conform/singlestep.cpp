@@ -118,7 +118,7 @@ int singlestep_main(Args& args) {
                     mode = s.mode == difftest::Mode::Code16 ? "16" : "32";
                     name = s.name;
                     const difftest::Result e = difftest::run_emulated(s.bytes, s.in, s.mode);
-                    detail = difftest::compare(s.expected, e, s.flags_mask, s.x87);
+                    detail = difftest::compare(s.expected, e, s.flags_mask, s.x87, s.mode);
                     if (e.outcome == difftest::Outcome::Completed && s.final_eip && *s.final_eip != end_eip(s)) {
                         char buf[64];
                         std::snprintf(buf, sizeof buf, "eip: expected %08x, jitpc %08x\n", *s.final_eip, end_eip(s));
