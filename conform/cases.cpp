@@ -20,15 +20,17 @@ CaseSource::CaseSource(Args& args, json::Value& parameters) {
     const std::string mode = args.take("--mode", "16,32");
     if (mode == "16") modes_ = 1u << unsigned(Mode::Code16);
     else if (mode == "32") modes_ = 1u << unsigned(Mode::Flat32) | 1u << unsigned(Mode::Based32);
-    else if (mode == "16,32") modes_ = 7;
-    else if (mode == "64")
-        throw std::runtime_error("--mode 64: the differential generator has no 64-bit mode yet (16 and 32 only)");
-    else throw std::runtime_error("--mode: '" + mode + "' (16 or 32)");
+    else if (mode == "16,32") modes_ = difftest::MODES_LEGACY;
+    else if (mode == "64") modes_ = difftest::MODES_64;
+    else throw std::runtime_error("--mode: '" + mode + "' (16, 32 or 64)");
     const std::string ops = args.take("--ops", "all");
     seed_ = args.take_number("--seed").value_or(1);
-    const std::string model_name = args.take("--cpu", "pentium2");
+    // 64-bit code needs a model with long mode: max unless told otherwise.
+    const std::string model_name = args.take("--cpu", mode == "64" ? "max" : "pentium2");
     model_ = cpu::find_model(model_name);
     if (!model_) throw std::runtime_error("--cpu: unknown model '" + model_name + "' (jitpc -cpu help)");
+    if (mode == "64" && !model_->has(cpu::Feature::LM))
+        throw std::runtime_error("--mode 64 needs a CPU model with long mode (--cpu max)");
     classes_ = classes_of(ops);
     for (const auto& cls : classes_) gens_.emplace_back(0, cls.ops, modes_, *model_);
     parameters.set("mode", json::Value::of(mode))
@@ -41,7 +43,7 @@ CaseSource::Drawn CaseSource::draw(uint64_t k, unsigned max_insns) {
     const size_t which = k % classes_.size();
     gens_[which].reseed(splitmix64(seed_ ^ splitmix64(k)));
     difftest::Case c = gens_[which].next(max_insns);
-    const std::string mode = c.mode == Mode::Code16 ? "16" : "32";
+    const std::string mode = c.mode == Mode::Code16 ? "16" : c.mode == Mode::Long64 ? "64" : "32";
     return {std::move(c), classes_[which].name, mode};
 }
 
@@ -55,7 +57,7 @@ std::vector<CaseSource::Class> CaseSource::classes_of(const std::string& list) c
                 if (why) *why = "class " + c.name + " needs a CPU model with SSE (--cpu max)";
                 return false;
             }
-        for (unsigned m = 0; m < 3; ++m)
+        for (unsigned m = 0; m <= unsigned(Mode::Long64); ++m)
             if (modes_ >> m & 1 && difftest::usable_in(c.ops, Mode(m))) return true;
         if (why) *why = "class " + c.name + " has no forms in the chosen --mode";
         return false;

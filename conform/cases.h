@@ -23,7 +23,7 @@ public:
     struct Drawn {
         difftest::Case c;
         const std::string& cls;
-        std::string mode;  // "16" or "32"
+        std::string mode;  // "16", "32" or "64"
     };
     // Case k of the campaign, of at most `max_insns` instructions.
     Drawn draw(uint64_t k, unsigned max_insns);
@@ -37,7 +37,7 @@ private:
     };
     std::vector<Class> classes_of(const std::string& list) const;
 
-    unsigned modes_ = 7;  // difftest::Mode bits
+    unsigned modes_ = difftest::MODES_LEGACY;  // difftest::Mode bits
     uint64_t seed_ = 1;
     const cpu::CpuModel* model_ = nullptr;
     std::vector<Class> classes_;

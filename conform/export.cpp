@@ -57,7 +57,7 @@ std::vector<bool> relevant_bytes(difftest::NativeRunner& host, const StepCase& s
             byte(in, k) = v;
         }
         if (want.outcome != difftest::Outcome::Completed) want.out.gpr = in.gpr, want.out.eflags = in.eflags;
-        return difftest::compare(want, host.run(host_code, in, s.mode), s.flags_mask, s.x87).empty();
+        return difftest::compare(want, host.run(host_code, in, s.mode), s.flags_mask, s.x87, s.mode).empty();
     };
     unsigned kept = 0;
     // Ranges still to bisect: a range the result does not depend on is dropped whole.

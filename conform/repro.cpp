@@ -21,13 +21,16 @@ constexpr size_t PAYLOAD_SIZE = P_DATA_IN + 4 * difftest::PAGE;
 
 void put(std::vector<uint8_t>& b, size_t at, const void* v, size_t n) { std::memcpy(b.data() + at, v, n); }
 void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) { put(b, at, &v, 4); }
+void put_gprs(std::vector<uint8_t>& b, size_t at, const difftest::State& s) {
+    for (unsigned k = 0; k < 8; ++k) put32(b, at + 4 * k, uint32_t(s.gpr[k]));
+}
 
 std::string state_text(const difftest::Result& r, bool sse) {
     std::string s = std::string("  outcome ") + difftest::outcome_name(r.outcome) + "\n";
     char buf[96];
     if (r.outcome == difftest::Outcome::Completed) {
         for (unsigned k = 0; k < 8; ++k) {
-            std::snprintf(buf, sizeof buf, "  %s=%08x\n", difftest::kRegs[k], r.out.gpr[k]);
+            std::snprintf(buf, sizeof buf, "  %s=%08x\n", difftest::kRegs[k], unsigned(r.out.gpr[k]));
             s += buf;
         }
         std::snprintf(buf, sizeof buf, "  eflags=%08x\n", r.out.eflags);
@@ -58,12 +61,12 @@ std::string write_repro(const std::string& dir, uint64_t index, const difftest::
     put32(p, P_MODE, uint32_t(mode));
     put32(p, P_SSE, sse);
     put32(p, P_CODE_LEN, uint32_t(code.size()));
-    put(p, P_GPR_IN, m.in.gpr.data(), 32);
+    put_gprs(p, P_GPR_IN, m.in);
     put32(p, P_EFL_IN, m.in.eflags);
     put32(p, P_MXCSR_IN, m.in.mxcsr);
     put32(p, P_OUTCOME, uint32_t(expected.outcome));
     put32(p, P_FLAG_MASK, flag_mask);
-    put(p, P_GPR_EXP, expected.out.gpr.data(), 32);
+    put_gprs(p, P_GPR_EXP, expected.out);
     put32(p, P_EFL_EXP, expected.out.eflags);
     put32(p, P_MXCSR_EXP, expected.out.mxcsr);
     put(p, P_XMM_IN, m.in.xmm.data(), 128);
@@ -92,7 +95,7 @@ std::string write_repro(const std::string& dir, uint64_t index, const difftest::
     static const char* const modes[] = {"32-bit code, flat segments", "32-bit code, DS/ES/SS an LDT 32-bit data segment based at 0x800000",
                                         "16-bit LDT code and data segments based at 0x800000"};
     text += std::string("\nmode: ") + modes[unsigned(mode)] + "; CPL 3; code at linear 0x800100, data page 0x804000, stack page 0x805000\ninput:\n";
-    for (unsigned k = 0; k < 8; ++k) std::snprintf(buf, sizeof buf, "  %s=%08x\n", difftest::kRegs[k], m.in.gpr[k]), text += buf;
+    for (unsigned k = 0; k < 8; ++k) std::snprintf(buf, sizeof buf, "  %s=%08x\n", difftest::kRegs[k], unsigned(m.in.gpr[k])), text += buf;
     std::snprintf(buf, sizeof buf, "  eflags=%08x (compared: %04x)\n", m.in.eflags, flag_mask);
     text += buf;
     text += "expected (the reference):\n" + state_text(expected, sse) + "actual (jitpc):\n" + state_text(actual, sse);

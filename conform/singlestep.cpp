@@ -115,14 +115,18 @@ int singlestep_main(Args& args) {
             } else {
                 try {
                     const StepCase s = step_case_from_json(*item.test);
-                    mode = s.mode == difftest::Mode::Code16 ? "16" : "32";
+                    mode = s.mode == difftest::Mode::Code16 ? "16" : s.mode == difftest::Mode::Long64 ? "64" : "32";
                     name = s.name;
-                    const difftest::Result e = difftest::run_emulated(s.bytes, s.in, s.mode);
-                    detail = difftest::compare(s.expected, e, s.flags_mask, s.x87);
-                    if (e.outcome == difftest::Outcome::Completed && s.final_eip && *s.final_eip != end_eip(s)) {
-                        char buf[64];
-                        std::snprintf(buf, sizeof buf, "eip: expected %08x, jitpc %08x\n", *s.final_eip, end_eip(s));
-                        detail += buf;
+                    if (s.mode == difftest::Mode::Long64 && !model->has(cpu::Feature::LM)) {
+                        detail = "a 64-bit case: it needs a CPU model with long mode (--cpu max)\n";
+                    } else {
+                        const difftest::Result e = difftest::run_emulated(s.bytes, s.in, s.mode);
+                        detail = difftest::compare(s.expected, e, s.flags_mask, s.x87, s.mode);
+                        if (e.outcome == difftest::Outcome::Completed && s.final_eip && *s.final_eip != end_eip(s)) {
+                            char buf[64];
+                            std::snprintf(buf, sizeof buf, "eip: expected %08x, jitpc %08x\n", *s.final_eip, end_eip(s));
+                            detail += buf;
+                        }
                     }
                 } catch (const std::exception& e) {
                     if (const json::Value* n = item.test->find("name"); n && n->is(json::Value::Type::String)) name = n->text;

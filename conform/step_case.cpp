@@ -13,13 +13,15 @@ using difftest::Mode;
 using json::Value;
 using T = json::Value::Type;
 
-// jitpc's selectors in the oracle's environment (difftest/emu.cpp): flat GDT ones, or the LDT
-// ones of the 16-bit and based modes.
-constexpr uint16_t FLAT_CS = 0x1B, FLAT_DS = 0x23;
-uint16_t cs_of(Mode m) { return m == Mode::Code16 ? difftest::LDT_CODE16 : FLAT_CS; }
+// jitpc's selectors in the oracle's environment (difftest/emu.cpp): flat GDT ones (a 64-bit code
+// segment for 64-bit cases), or the LDT ones of the 16-bit and based modes.
+constexpr uint16_t FLAT_CS = 0x1B, FLAT_DS = 0x23, CS64 = 0x43;
+uint16_t cs_of(Mode m) { return m == Mode::Code16 ? difftest::LDT_CODE16 : m == Mode::Long64 ? CS64 : FLAT_CS; }
 uint16_t ds_of(Mode m) {
-    return m == Mode::Flat32 ? FLAT_DS : m == Mode::Based32 ? difftest::LDT_DATA32 : difftest::LDT_DATA16;
+    return m == Mode::Flat32 || m == Mode::Long64 ? FLAT_DS : m == Mode::Based32 ? difftest::LDT_DATA32 : difftest::LDT_DATA16;
 }
+// The instruction pointer's name: RIP for 64-bit cases.
+const char* ip_name(Mode m) { return m == Mode::Long64 ? "rip" : "eip"; }
 uint32_t eip_of(Mode m) { return difftest::CODE_START - (m == Mode::Code16 ? difftest::CODE : 0); }
 // Room for the code: the oracle's code area after CODE_START, less its trailer.
 constexpr size_t MAX_BYTES = difftest::CODE_SIZE - 0x200;
@@ -30,8 +32,8 @@ std::string hex128(const uint64_t* q) {
     return buf;
 }
 
-// "xmm3", "r5": register names with a one-digit index.
-std::string indexed(const char* base, unsigned n) { return std::string(base) + char('0' + n); }
+// "xmm3", "xmm12", "r5": register names with an index.
+std::string indexed(const char* base, unsigned n) { return std::string(base) + std::to_string(n); }
 
 [[noreturn]] void bad(const std::string& what) { throw std::runtime_error(what); }
 
@@ -68,11 +70,13 @@ void read_hex128(const Value& o, const char* key, uint64_t* q) {
     q[0] = hex_u64(std::string_view(s).substr(16), key);
 }
 
-// The registers a state names: the eight GPRs and EFLAGS (initial: all; final: those changed).
-void read_gprs(const Value& regs, difftest::State& s, bool all) {
-    for (unsigned r = 0; r < 8; ++r)
-        if (const Value* v = regs.find(difftest::kRegs[r])) s.gpr[r] = uint32_t(u64(*v, difftest::kRegs[r], UINT32_MAX));
-        else if (all) bad(std::string("initial '") + difftest::kRegs[r] + "' missing");
+// The registers a state names: the GPRs of the mode and EFLAGS (initial: all; final: those changed).
+void read_gprs(const Value& regs, difftest::State& s, bool all, Mode m) {
+    for (unsigned r = 0; r < difftest::num_regs(m); ++r) {
+        const char* name = difftest::reg_name(r, m);
+        if (const Value* v = regs.find(name)) s.gpr[r] = u64(*v, name, m == Mode::Long64 ? UINT64_MAX : UINT32_MAX);
+        else if (all) bad(std::string("initial '") + name + "' missing");
+    }
     if (const Value* v = regs.find("eflags")) s.eflags = uint32_t(u64(*v, "eflags", UINT32_MAX));
     else if (all) bad("initial 'eflags' missing");
 }
@@ -95,8 +99,9 @@ void read_ram(const Value& ram, difftest::State& s) {
 Value to_json(const StepCase& c, uint64_t idx) {
     const difftest::State& in = c.in;
     Value regs = Value::object();
-    for (unsigned r = 0; r < 8; ++r) regs.set(difftest::kRegs[r], Value::of(uint64_t(in.gpr[r])));
-    regs.set("eip", Value::of(uint64_t(eip_of(c.mode)))).set("eflags", Value::of(uint64_t(in.eflags)));
+    const unsigned nregs = difftest::num_regs(c.mode);
+    for (unsigned r = 0; r < nregs; ++r) regs.set(difftest::reg_name(r, c.mode), Value::of(in.gpr[r]));
+    regs.set(ip_name(c.mode), Value::of(uint64_t(eip_of(c.mode)))).set("eflags", Value::of(uint64_t(in.eflags)));
     regs.set("cs", Value::of(uint64_t(cs_of(c.mode))));
     for (const char* sr : {"ds", "es", "ss"}) regs.set(sr, Value::of(uint64_t(ds_of(c.mode))));
     for (const char* sr : {"fs", "gs"}) regs.set(sr, Value::of(uint64_t(FLAT_DS)));
@@ -104,7 +109,7 @@ Value to_json(const StepCase& c, uint64_t idx) {
     if (c.sse) {
         initial.members.back().second.set("mxcsr", Value::of(uint64_t(in.mxcsr)));
         Value xmm = Value::object();
-        for (unsigned r = 0; r < 8; ++r) xmm.set(indexed("xmm", r), Value::of(hex128(&in.xmm[2 * r])));
+        for (unsigned r = 0; r < nregs; ++r) xmm.set(indexed("xmm", r), Value::of(hex128(&in.xmm[2 * r])));
         initial.set("xmm", xmm);
     }
     Value ram = Value::array();
@@ -121,9 +126,9 @@ Value to_json(const StepCase& c, uint64_t idx) {
     const bool done = e.outcome == difftest::Outcome::Completed;
     Value fregs = Value::object();
     if (done) {
-        for (unsigned r = 0; r < 8; ++r)
-            if (e.out.gpr[r] != in.gpr[r]) fregs.set(difftest::kRegs[r], Value::of(uint64_t(e.out.gpr[r])));
-        fregs.set("eip", Value::of(uint64_t(end_eip(c))));
+        for (unsigned r = 0; r < nregs; ++r)
+            if (e.out.gpr[r] != in.gpr[r]) fregs.set(difftest::reg_name(r, c.mode), Value::of(e.out.gpr[r]));
+        fregs.set(ip_name(c.mode), Value::of(uint64_t(end_eip(c))));
         if (e.out.eflags != in.eflags) fregs.set("eflags", Value::of(uint64_t(e.out.eflags)));
     }
     if (c.sse && e.out.mxcsr != in.mxcsr) fregs.set("mxcsr", Value::of(uint64_t(e.out.mxcsr)));
@@ -133,7 +138,7 @@ Value to_json(const StepCase& c, uint64_t idx) {
     Value final_state = Value::object().set("regs", fregs);
     if (c.sse) {
         Value xmm = Value::object();
-        for (unsigned r = 0; r < 8; ++r)
+        for (unsigned r = 0; r < nregs; ++r)
             if (e.out.xmm[2 * r] != in.xmm[2 * r] || e.out.xmm[2 * r + 1] != in.xmm[2 * r + 1])
                 xmm.set(indexed("xmm", r), Value::of(hex128(&e.out.xmm[2 * r])));
         final_state.set("xmm", xmm);
@@ -179,15 +184,17 @@ StepCase step_case_from_json(const Value& v) {
         bad("a real-mode corpus (16-bit register set): only corpora in the oracle's protected-mode layout run");
     const uint64_t cs = u64(need(regs, "cs", T::Number), "cs", 0xFFFF), ds = u64(need(regs, "ds", T::Number), "ds", 0xFFFF);
     bool known = false;
-    for (Mode m : {Mode::Flat32, Mode::Based32, Mode::Code16})
+    for (Mode m : {Mode::Flat32, Mode::Based32, Mode::Code16, Mode::Long64})
         if (cs == cs_of(m) && ds == ds_of(m)) c.mode = m, known = true;
     if (!known) bad("cs and ds are not the selectors of one of the oracle's modes");
-    if (u64(need(regs, "eip", T::Number), "eip", UINT32_MAX) != eip_of(c.mode)) bad("'eip' is not the oracle's code address");
-    read_gprs(regs, c.in, true);
+    const char* ip = ip_name(c.mode);
+    if (u64(need(regs, ip, T::Number), ip, UINT32_MAX) != eip_of(c.mode))
+        bad(std::string("'") + ip + "' is not the oracle's code address");
+    read_gprs(regs, c.in, true, c.mode);
     if (const Value* m = regs.find("mxcsr")) c.in.mxcsr = uint32_t(u64(*m, "mxcsr", UINT32_MAX)), c.sse = true;
     if (const Value* x = initial.find("xmm")) {
         if (!x->is(T::Object)) bad("'xmm' is not an object");
-        for (unsigned r = 0; r < 8; ++r) read_hex128(*x, (indexed("xmm", r)).c_str(), &c.in.xmm[2 * r]);
+        for (unsigned r = 0; r < difftest::num_regs(c.mode); ++r) read_hex128(*x, (indexed("xmm", r)).c_str(), &c.in.xmm[2 * r]);
         c.sse = true;
     }
     read_ram(need(initial, "ram", T::Array), c.in);
@@ -201,15 +208,17 @@ StepCase step_case_from_json(const Value& v) {
         if (!found) bad("unknown exception class '" + ex->text + "'");
     }
     const Value& fregs = need(fin, "regs", T::Object);
-    read_gprs(fregs, c.expected.out, false);
-    if (const Value* e = fregs.find("eip")) c.final_eip = uint32_t(u64(*e, "eip", UINT32_MAX));
+    read_gprs(fregs, c.expected.out, false, c.mode);
+    if (const Value* e = fregs.find(ip)) c.final_eip = uint32_t(u64(*e, ip, UINT32_MAX));
     if (const Value* m = fregs.find("mxcsr")) c.expected.out.mxcsr = uint32_t(u64(*m, "mxcsr", UINT32_MAX));
     if (const Value* x = fin.find("xmm")) {
         if (!x->is(T::Object)) bad("final 'xmm' is not an object");
         for (const auto& [key, val] : x->members) {
-            unsigned r = 8;
-            if (key.size() == 4 && key.compare(0, 3, "xmm") == 0 && key[3] >= '0' && key[3] <= '7') r = unsigned(key[3] - '0');
-            if (r == 8) bad("final 'xmm' names '" + key + "'");
+            const unsigned n = difftest::num_regs(c.mode);
+            unsigned r = n;
+            for (unsigned k = 0; k < n; ++k)
+                if (key == indexed("xmm", k)) r = k;
+            if (r == n) bad("final 'xmm' names '" + key + "'");
             read_hex128(*x, key.c_str(), &c.expected.out.xmm[2 * r]);
         }
     }

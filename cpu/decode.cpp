@@ -144,6 +144,13 @@ Decoder::Status Decoder::decode(const uint8_t* bytes, size_t avail, CpuMode mode
             out.index = gpr_or_none(op.mem.index);
             out.scale = op.mem.scale == 8 ? 3 : op.mem.scale == 4 ? 2 : op.mem.scale == 2 ? 1 : 0;
             out.disp = static_cast<uint32_t>(op.mem.disp.value);
+            // Zydis 4.0 (zyantific/zydis#592, fixed after it) reads a SIB without base (mod 00,
+            // base 101: [index*s + disp32]) as [r13d + index*s] when a 67 prefix and REX.B
+            // come with it; REX.B does not apply to that form.
+            if ((zi.attributes & ZYDIS_ATTRIB_HAS_SIB) && zi.raw.modrm.mod == 0 && zi.raw.sib.base == 5) {
+                out.base = NO_REG;
+                out.disp = static_cast<uint32_t>(zi.raw.disp.value);
+            }
             // A 64-bit moffs (MOV AL/AX/EAX/RAX, [moffs64]): its high half where the
             // instruction has no immediate (insn.h).
             if (zi.raw.disp.size == 64) out.imm = static_cast<uint32_t>(uint64_t(op.mem.disp.value) >> 32);

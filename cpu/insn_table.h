@@ -30,6 +30,8 @@ namespace jitpc::cpu {
 
 using Emitter = bool (*)(jit::Translator&);
 
+enum CodeModes : uint8_t { CODE_LEGACY = 1, CODE_64 = 2 };
+
 struct InsnInfo {
     Binder bind = nullptr;
     Emitter emit = nullptr;
@@ -51,6 +53,9 @@ struct InsnInfo {
     // its forms differ in them (the string MOVSD and SSE2's): the decoder asks per form.
     FeatureSet features;
     bool features_vary = false;
+    // The code Zydis decodes it in (CODE_LEGACY: 16- and 32-bit, CODE_64: 64-bit), from the
+    // same sweep: DAA or PUSHA have no 64-bit form, CDQE or SWAPGS no other.
+    uint8_t modes = CODE_LEGACY | CODE_64;
 
     bool of_group(std::string_view g) const { return group && g == group; }
 };

@@ -24,19 +24,27 @@ constexpr unsigned PAGE = 4096;
 // data segment based at CODE (so 16-bit offsets reach the buffer and 67 forms are generated).
 // Code16: CS an LDT 16-bit code segment and DS/ES/SS an LDT 16-bit (B=0) data segment, both
 // based at CODE. Register values and addresses in the case are offsets in the data segment.
-enum class Mode : uint8_t { Flat32, Based32, Code16 };
+// Long64: 64-bit code (the host's own user mode; jitpc in IA-32e mode with the region
+// identity-mapped), 16 GPRs of 64 bits and XMM0-15.
+enum class Mode : uint8_t { Flat32, Based32, Code16, Long64 };
+constexpr unsigned MODES_LEGACY = 7;  // Mode bits of the 16- and 32-bit modes
+constexpr unsigned MODES_64 = 1u << unsigned(Mode::Long64);
 // LDT descriptors identical on both sides: base CODE, byte limit SEG_LIMIT, DPL 3.
 constexpr uint16_t LDT_CODE16 = 0x07, LDT_DATA16 = 0x0F, LDT_DATA32 = 0x17;
 constexpr uint32_t SEG_LIMIT = 0xFFFF;
-constexpr uint32_t seg_base(Mode m) { return m == Mode::Flat32 ? 0 : CODE; }
+constexpr uint32_t seg_base(Mode m) { return m == Mode::Flat32 || m == Mode::Long64 ? 0 : CODE; }
+// The general and XMM registers a case of the mode has (and the comparison looks at).
+constexpr unsigned num_regs(Mode m) { return m == Mode::Long64 ? 16 : 8; }
 
 // Arithmetic flags plus DF: what the generator randomises and the comparison looks at.
 constexpr uint32_t FLAGS_COMPARED = 0x0CD5;  // OF DF SF ZF AF PF CF
 
+// Register values of 16/32-bit cases stay below 2^32 and only the first 8 GPRs and XMM
+// registers are used.
 struct State {
-    std::array<uint32_t, 8> gpr{};
+    std::array<uint64_t, 16> gpr{};
     uint32_t eflags = 0x202;
-    std::array<uint64_t, 16> xmm{};  // XMM0-7, low quadword first
+    std::array<uint64_t, 32> xmm{};  // XMM0-15, low quadword first
     uint32_t mxcsr = 0x1F80;
     // The x87/MMX state at the end (an output only; compared for cases with an MMX form): FCW,
     // FSW's TOP, the abridged tag word, and the physical registers R0-R7 (MM0-7 in `mant`).
@@ -66,6 +74,12 @@ struct Insn {
     // `host_bytes` instead, a load of the model's result the generator computed.
     std::vector<uint8_t> host_bytes;
     int8_t approx_dst = -1, approx_src = -1;  // their XMM registers (register forms only)
+    // A RIP-relative operand (64-bit code): the disp32 at `rip_disp_at` in `bytes` is written
+    // when the sequence is laid out (code_bytes), so that it reaches linear `rip_target` from
+    // the end of its instruction, `rip_end` bytes into `bytes`.
+    int16_t rip_disp_at = -1;
+    uint16_t rip_end = 0;
+    uint32_t rip_target = 0;
 };
 
 struct Case {
@@ -79,7 +93,8 @@ struct Result {
     State out;
 };
 
-// The code of a sequence as jitpc runs it, or (host) as the host does.
+// The code of a sequence as jitpc runs it, or (host) as the host does, from CODE_START (RIP-
+// relative displacements resolved).
 std::vector<uint8_t> code_bytes(const std::vector<Insn>& insns, bool host = false);
 
 }  // namespace jitpc::difftest

@@ -10,6 +10,12 @@ namespace jitpc::difftest {
 
 const char* const kRegs[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
 
+const char* reg_name(unsigned r, Mode m) {
+    static const char* const r64[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                        "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    return m == Mode::Long64 ? r64[r] : kRegs[r];
+}
+
 const char* outcome_name(Outcome o) {
     static const char* names[] = {"completed", "SIGSEGV-class", "SIGFPE-class", "SIGILL-class",
                                   "SIGBUS-class", "SIGTRAP-class", "other"};
@@ -27,16 +33,18 @@ bool uses_mmx(const std::vector<Insn>& insns) {
            std::none_of(insns.begin(), insns.end(), [](const Insn& i) { return i.x87; });
 }
 
-std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, bool x87) {
+std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, bool x87, Mode mode) {
+    const unsigned regs = num_regs(mode);
     std::ostringstream d;
     if (host.outcome != emu.outcome)
         d << "outcome: host " << outcome_name(host.outcome) << ", jitpc " << outcome_name(emu.outcome) << "\n";
     if (host.outcome == Outcome::Completed && emu.outcome == Outcome::Completed) {
-        for (unsigned r = 0; r < 8; ++r)
+        for (unsigned r = 0; r < regs; ++r)
             if (host.out.gpr[r] != emu.out.gpr[r]) {
                 char buf[96];
-                std::snprintf(buf, sizeof buf, "%s: host %08x, jitpc %08x\n", kRegs[r],
-                              host.out.gpr[r], emu.out.gpr[r]);
+                const int w = mode == Mode::Long64 ? 16 : 8;
+                std::snprintf(buf, sizeof buf, "%s: host %0*llx, jitpc %0*llx\n", reg_name(r, mode), w,
+                              (unsigned long long)host.out.gpr[r], w, (unsigned long long)emu.out.gpr[r]);
                 d << buf;
             }
         if ((host.out.eflags ^ emu.out.eflags) & flag_mask) {
@@ -46,9 +54,9 @@ std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, b
             d << buf;
         }
     }
-    // XMM0-7 and MXCSR at the end of the case or at its fault.
+    // XMM0-7 (XMM0-15) and MXCSR at the end of the case or at its fault.
     if (host.outcome == emu.outcome && host.outcome != Outcome::Other) {
-        for (unsigned r = 0; r < 8; ++r)
+        for (unsigned r = 0; r < regs; ++r)
             if (host.out.xmm[2 * r] != emu.out.xmm[2 * r] || host.out.xmm[2 * r + 1] != emu.out.xmm[2 * r + 1]) {
                 char buf[128];
                 std::snprintf(buf, sizeof buf, "xmm%u: host %016llx%016llx, jitpc %016llx%016llx\n", r,
@@ -107,7 +115,7 @@ std::string Runner::check(const std::vector<Insn>& insns, const State& in, Mode 
     ++outcomes[h.outcome];
     if (corrupt) h.out.data[0] ^= 1;  // memory: compared whatever the outcome
     // Under the JIT the interpreter is a second, exact oracle: everything, faults included.
-    return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns), uses_mmx(insns)) +
+    return compare(h, e, FLAGS_COMPARED & ~undefined_after(insns), uses_mmx(insns), mode) +
            (use_jit ? compare_engines(code, in, mode) : std::string());
 }
 
@@ -162,14 +170,16 @@ Reduced minimize(Runner& r, const Case& c, const std::string& diff) {
             }
         }
     }
-    // ESP, EBX and ESI hold the stack and the memory operands' base and index: kept.
+    // RSP, RBX and RSI (and R12-R14) hold the stack and the memory operands' bases and indexes:
+    // kept.
     const auto simpler = [&](auto change) {
         State in = m.in;
         change(in);
         if (in == m.in) return;
         if (std::string d = r.check(m.insns, in, c.mode); !d.empty()) m.in = in, m.diff = d;
     };
-    for (unsigned reg : {0u, 1u, 2u, 5u, 7u}) simpler([&](State& in) { in.gpr[reg] = 0; });
+    for (unsigned reg : {0u, 1u, 2u, 5u, 7u, 8u, 9u, 10u, 11u, 15u})
+        if (reg < num_regs(c.mode)) simpler([&](State& in) { in.gpr[reg] = 0; });
     simpler([](State& in) { in.eflags = 0x202; });
     return m;
 }

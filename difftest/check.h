@@ -13,14 +13,16 @@
 namespace jitpc::difftest {
 
 extern const char* const kRegs[8];  // eax..edi, for reports
+// The name of general register `r` in a case of mode `m` (eax.., or rax..r15), for reports.
+const char* reg_name(unsigned r, Mode m);
 
 // Flags left undefined at the end of the sequence.
 uint32_t undefined_after(const std::vector<Insn>& insns);
 // Whether the x87/MMX state is compared (Insn::mmx, Insn::x87).
 bool uses_mmx(const std::vector<Insn>& insns);
-// Empty when the results agree, otherwise a description of every difference. `x87`: also the
-// x87/MMX state (cases with an MMX form).
-std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, bool x87);
+// Empty when the results agree, otherwise a description of every difference: the general and
+// XMM registers of `mode`. `x87`: also the x87/MMX state (cases with an MMX form).
+std::string compare(const Result& host, const Result& emu, uint32_t flag_mask, bool x87, Mode mode);
 
 enum class Reference : uint8_t { Host, Interp };
 

@@ -37,11 +37,17 @@ constexpr uint32_t RING0_STACK_TOP = GDT + 0x3000;
 constexpr unsigned VECTORS = 32;
 constexpr uint32_t LDT = GDT + 0x200;
 constexpr uint16_t USER_CS = 0x1B, USER_DS = 0x23, TSS_SEL = 0x28, LDT_SEL = 0x30;
+// 64-bit cases: 64-bit code segments for ring 0 (the gates') and ring 3, 16-byte gates, and
+// 4-level tables mapping the low 16 MiB (all of RAM) by 2 MiB user pages.
+constexpr uint16_t KERNEL_CS64 = 0x38, USER_CS64 = 0x43;
+constexpr uint32_t IDT64 = GDT + 0x800;
+constexpr uint32_t PML4 = GDT + 0x3000, PDPT = GDT + 0x4000, PD = GDT + 0x5000;
+constexpr uint32_t RAM_BYTES = 16u << 20;
 
 void put64(memory::PhysMemory& m, uint32_t at, uint64_t v) { m.write_bytes(at, &v, 8); }
 void put32(memory::PhysMemory& m, uint32_t at, uint32_t v) { m.write_bytes(at, &v, 4); }
 
-void install_tables(cpu::Cpu& c) {
+void install_tables(cpu::Cpu& c, Mode mode) {
     auto& m = c.mem;
     put64(m, GDT + 0x08, 0x00CF9B000000FFFFull);  // flat 32-bit code, DPL 0
     put64(m, GDT + 0x10, 0x00CF93000000FFFFull);  // flat data, DPL 0
@@ -71,12 +77,28 @@ void install_tables(cpu::Cpu& c) {
         const uint8_t hlt = 0xF4;
         m.write_bytes(h, &hlt, 1);
     }
-    c.gdtr = {GDT, 0x37};
+    put64(m, GDT + KERNEL_CS64, 0x00AF9B000000FFFFull);
+    put64(m, GDT + (USER_CS64 & ~3), 0x00AFFB000000FFFFull);
+    c.gdtr = {GDT, 0x47};
+    if (mode == Mode::Long64) {
+        put64(m, TSS + 4, RING0_STACK_TOP);  // RSP0
+        for (unsigned v = 0; v < VECTORS; ++v) {
+            const uint32_t h = HANDLERS + v;
+            const uint64_t type = v == 3 ? 0xEE : 0x8E;
+            put64(m, IDT64 + 16 * v, (h & 0xFFFFull) | (uint64_t(KERNEL_CS64) << 16) | (type << 40) |
+                                         (uint64_t(h >> 16) << 48));
+            put64(m, IDT64 + 16 * v + 8, 0);
+        }
+        put64(m, PML4, PDPT | 7);
+        put64(m, PDPT, PD | 7);
+        for (uint64_t n = 0; n < RAM_BYTES >> 21; ++n) put64(m, PD + 8 * uint32_t(n), n << 21 | 0x87);
+    }
     c.ldtr.sel = LDT_SEL;
     c.ldtr.base = LDT;
     c.ldtr.limit = 0x17;
     c.ldtr.attrs = cpu::attr::P | 0x2;
-    c.idtr = {IDT, VECTORS * 8 - 1};
+    c.idtr = mode == Mode::Long64 ? cpu::TableReg{IDT64, VECTORS * 16 - 1}
+                                  : cpu::TableReg{IDT, VECTORS * 8 - 1};
     c.tr.sel = TSS_SEL;
     c.tr.base = TSS;
     c.tr.limit = 0x67;
@@ -100,7 +122,18 @@ void enter_ring3(cpu::Cpu& c, Mode mode) {
             s.limit = SEG_LIMIT;
             s.attrs &= uint16_t(~(attr::G | (ldt_code || mode == Mode::Code16 ? attr::DB : 0)));
         }
+        if (mode == Mode::Long64 && sr == CS) {
+            s.sel = USER_CS64;
+            s.attrs = uint16_t((s.attrs | attr::L) & ~attr::DB);
+        }
         s.refresh();
+    }
+    if (mode == Mode::Long64) {
+        c.cr4 |= cpu::cr4::PAE;
+        c.cr3 = PML4;
+        c.efer |= cpu::efer::LME | cpu::efer::LMA | cpu::efer::SCE | cpu::efer::NXE;  // as Linux sets it
+        c.cr0 |= cpu::cr0::PG;
+        c.mmu.flush_all();
     }
     c.cpl = 3;
 }
@@ -121,17 +154,31 @@ bool counting = true;          // off for compare_engines' reference runs: they 
 
 // The JIT for the dispatcher, noting which instructions of the block it is handed it ran: as
 // many as icount advanced, plus the one a fault names (EIP stays on the faulting instruction).
+// A block the JIT declines (64-bit code until it translates that) runs in the interpreter
+// right after: what that retired in it counts, and the instruction an event (a fault, the final
+// INT3) starts from.
 class RecordingJit : public cpu::NativeRunner {
 public:
-    explicit RecordingJit(cpu::Cpu& c) : jit_(c, CACHE_BYTES) {}
+    explicit RecordingJit(cpu::Cpu& c) : jit_(c, CACHE_BYTES) {
+        c.on_deliver = [this](const cpu::Cpu& cpu, const cpu::Cpu::Event&) { settle(cpu.icount + 1); };
+    }
     bool run_block(cpu::Block& b) override {
+        settle(jit_.cpu.icount);
         const uint64_t start = jit_.cpu.icount;
         const bool ran = jit_.run_block(b);
-        note(b, jit_.cpu.icount - start + jit_.cpu.fault_pending);
+        if (ran) note(b, jit_.cpu.icount - start + jit_.cpu.fault_pending);
+        else declined_ = &b, declined_at_ = start;
         return ran;
+    }
+    // Credits the declined block with the instructions before count `upto`.
+    void settle(uint64_t upto) {
+        if (declined_) note(*declined_, upto - declined_at_);
+        declined_ = nullptr;
     }
 
 private:
+    cpu::Block* declined_ = nullptr;
+    uint64_t declined_at_ = 0;
     static constexpr size_t CACHE_BYTES = 1u << 20;  // a case is a few blocks
     static void note(const cpu::Block& b, uint64_t n) {
         for (size_t k = 0; k < b.insns.size() && k < n; ++k) executed.insert(b.insns[k].mnemonic);
@@ -144,13 +191,11 @@ private:
 bool use_jit = false;
 const cpu::CpuModel* emulated_model = &cpu::models::max;
 
-std::vector<std::string> unexercised_mnemonics() {
+std::vector<std::string> unexercised_mnemonics(uint8_t code) {
     std::vector<std::string> out;
-    // Mnemonics of 64-bit mode only (CDQE, MOVSQ...) wait for a 64-bit oracle: cases are 16-
-    // and 32-bit code.
     for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; ++m)
         if (const cpu::InsnInfo& info = cpu::InsnTable::get()[m];
-            info.bind && !executed.count(uint16_t(m)) && !(info.features.has(cpu::Feature::LM) && !info.features_vary))
+            info.bind && (info.modes & code) && !executed.count(uint16_t(m)))
             out.emplace_back(ZydisMnemonicGetString(ZydisMnemonic(m)));
     return out;
 }
@@ -158,7 +203,7 @@ std::vector<std::string> unexercised_mnemonics() {
 Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode, EngineState* end_state) {
     // RAM is reused across cases (allocating it dominated the run time); everything a case
     // reads is rewritten below and the CPU is built fresh.
-    static memory::PhysMemory mem{16u << 20};
+    static memory::PhysMemory mem{RAM_BYTES};
     NullBus bus;
     auto c = std::make_unique<cpu::Cpu>(mem, bus, *emulated_model);
     cpu::Interpreter interp{*c};
@@ -170,7 +215,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
         interp.trace = [](cpu::Cpu&, const cpu::Insn& i) { executed.insert(i.mnemonic); };
     }
     enter_ring3(*c, mode);
-    install_tables(*c);
+    install_tables(*c, mode);
     mem.write_bytes(CODE_START, code.data(), code.size());
     const uint8_t int3 = 0xCC;  // stands for the host trailer: ends the case at ring 0
     mem.write_bytes(CODE_START + uint32_t(code.size()), &int3, 1);
@@ -178,13 +223,13 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     mem.write_bytes(STACK, in.stack.data(), PAGE);
     EngineState blank;
     mem.write_bytes(RING0_STACK_TOP - sizeof blank.frame, blank.frame.data(), sizeof blank.frame);
-    for (unsigned r = 0; r < 8; ++r) c->gpr[r] = in.gpr[r];
+    for (unsigned r = 0; r < num_regs(mode); ++r) c->gpr[r] = in.gpr[r];
     c->flags.set(in.eflags, cpu::EFLAGS_WRITABLE);
     // SSE as Linux runs the host child: CR4.OSFXSR, OSXMMEXCPT and OSXSAVE set (XCR0: the x87
     // and SSE components), CR0.EM and TS clear.
     c->cr4 |= cpu::cr4::OSFXSR | cpu::cr4::OSXMMEXCPT | cpu::cr4::OSXSAVE;
     c->sse.xcr0 = cpu::xcr0::SUPPORTED;
-    std::memcpy(static_cast<void*>(c->sse.xmm), in.xmm.data(), 128);
+    std::memcpy(static_cast<void*>(c->sse.xmm), in.xmm.data(), 256);
     c->sse.mxcsr = in.mxcsr;
     const uint32_t cs_base = mode == Mode::Code16 ? CODE : 0;
     c->rip = CODE_START - cs_base;
@@ -192,23 +237,28 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
     // Run to the INT3 after the code (REP iterations make instruction counts unsuitable); the
     // budget only stops a run that went astray.
     const cpu::StopReason why = interp.run(c->icount + 100000);
+    if (jit) jit->settle(c->icount);
     Result r;
     const uint32_t end = CODE_START - cs_base + uint32_t(code.size());
-    // The ring-0 frame of the INT3: EIP, CS, EFLAGS, ESP, SS of the case's last state.
-    uint32_t frame[5];
-    mem.read_bytes(RING0_STACK_TOP - sizeof frame, frame, sizeof frame);
+    // The ring-0 frame of the INT3: EIP, CS, EFLAGS, ESP, SS of the case's last state (in
+    // 64-bit mode quadwords, the frame aligned to 16 bytes: RING0_STACK_TOP is).
+    std::array<uint64_t, 5> frame{};
+    const unsigned slot = mode == Mode::Long64 ? 8 : 4;
+    for (unsigned k = 0; k < frame.size(); ++k)
+        mem.read_bytes(RING0_STACK_TOP - slot * (5 - k), &frame[k], slot);
     if (end_state) {
         std::copy_n(c->gpr, cpu::NUM_GPRS, end_state->gpr.begin());
         end_state->eflags = c->flags.get();
-        end_state->eip = c->rip;
+        end_state->rip = c->rip;
         end_state->cr2 = c->cr2;
         end_state->icount = c->icount;
-        mem.read_bytes(RING0_STACK_TOP - sizeof end_state->frame, end_state->frame.data(),
-                       sizeof end_state->frame);
+        // One more slot below the INT3 frame: an exception's error code.
+        for (unsigned k = 0; k < frame.size(); ++k)
+            mem.read_bytes(RING0_STACK_TOP - slot * (6 - k), &end_state->frame[k], slot);
     }
     if (why == cpu::StopReason::Halted && c->rip == HANDLERS + 3 + 1 && frame[0] == end + 1) {
         r.outcome = Outcome::Completed;
-        for (unsigned reg = 0; reg < 8; ++reg) r.out.gpr[reg] = c->gpr[reg];
+        for (unsigned reg = 0; reg < num_regs(mode); ++reg) r.out.gpr[reg] = c->gpr[reg];
         r.out.gpr[cpu::ESP] = frame[3];
         r.out.eflags = frame[2];
     } else if (c->rip > HANDLERS && c->rip <= HANDLERS + VECTORS) {
@@ -220,7 +270,7 @@ Result run_emulated(const std::vector<uint8_t>& code, const State& in, Mode mode
         r.out.gpr = in.gpr;
         r.out.eflags = in.eflags;
     }
-    std::memcpy(r.out.xmm.data(), c->sse.xmm, 128);
+    std::memcpy(r.out.xmm.data(), c->sse.xmm, 256);
     r.out.fcw = c->fpu.fcw;
     r.out.top = uint16_t(c->fpu.top());
     r.out.tags = 0;
@@ -255,7 +305,7 @@ std::string compare_engines(const std::vector<uint8_t>& code, const State& in, M
                                        "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
     for (unsigned r = 0; r < cpu::NUM_GPRS; ++r) diff(regs[r], reference.gpr[r], jit.gpr[r]);
     diff("eflags", reference.eflags, jit.eflags);
-    diff("eip", reference.eip, jit.eip);
+    diff("rip", reference.rip, jit.rip);
     diff("cr2", reference.cr2, jit.cr2);
     diff("icount", reference.icount, jit.icount);
     for (unsigned k = 0; k < reference.frame.size(); ++k)

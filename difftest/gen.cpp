@@ -20,9 +20,13 @@ namespace {
 // (DATA + 0x100..0x800, as an offset from the data segment's base), ESI a small index (0..0xFF),
 // ESP the stack; 16-bit addressing uses BX, SI and a BP set just before. Generated instructions
 // never leave them otherwise (string forms restore ESI), so 8-bit destinations exclude BL/BH.
+// 64-bit code has two more bases, R12 and R13 (the encodings with SIB and with mod 01 for
+// [r13]), and a second index, R14; its byte registers are SPL..DIL with a REX prefix.
 constexpr uint8_t ECX = 1, BASE = 3, EBP = 5, INDEX = 6, EDI = 7;
 const std::vector<uint8_t> kWritable32 = {0, 1, 2, 5, 7};
 const std::vector<uint8_t> kWritable8 = {0, 1, 2, 4, 5, 6};
+const std::vector<uint8_t> kWritable64 = {0, 1, 2, 5, 7, 8, 9, 10, 11, 15};
+const std::vector<uint8_t> kBases64 = {BASE, 12, 13}, kIndexes64 = {INDEX, 14};
 
 constexpr uint32_t CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, DF = 0x400, OF = 0x800;
 constexpr uint32_t ALL_ARITH = CF | PF | AF | ZF | SF | OF;
@@ -43,7 +47,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"bits", {"BT", "BTS", "BTR", "BTC", "BSF", "BSR"}},
     {"bcd", {"DAA", "DAS", "AAA", "AAS", "AAM", "AAD"}},
     {"datamov", {"MOVZX", "MOVSX", "XCHG", "LEA", "CBW", "CWD", "XLAT", "CMOVCC", "SETCC",
-                 "CMPXCHG", "XADD", "CMPXCHG8B", "BSWAP"}},
+                 "CMPXCHG", "XADD", "CMPXCHG8B", "BSWAP", "MOVSXD"}},
     {"flagops", {"CLC", "STC", "CMC", "CLD", "STD", "LAHF", "SAHF", "SALC", "PAUSE"}},
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
@@ -70,8 +74,17 @@ template <typename T> bool in(const std::vector<T>& v, const T& x) {
 // one (Flat32's are the hosts' GDT selectors); LFS/LGS load registers no other op uses.
 bool is_sse(const std::string& op) { return in(kGroups.at("sse"), op); }
 
-// SSE forms run in 32-bit code only (their 16-bit forms differ only in addressing).
+// Ops of 64-bit code only.
+bool only64(const std::string& op) { return op == "MOVSXD"; }
+
+// SSE forms run in 32- and 64-bit code only (their 16-bit forms differ only in addressing).
+// In 64-bit code ARPL's opcode is MOVSXD's, and LDS/LES/BOUND's are the VEX and EVEX prefixes
+// of a host with AVX (#UD on jitpc's models, an instruction on the host): not generated; the
+// other instructions invalid there are (#UD on both sides).
 bool usable(const std::string& op, Mode m) {
+    if (m == Mode::Long64)
+        return op != "IRET" && op != "LDS" && op != "LES" && op != "ARPL" && op != "BOUND";
+    if (only64(op)) return false;
     if (op == "IRET") return m == Mode::Code16;
     if (is_sse(op)) return m != Mode::Code16;
     if (op == "LDS" || op == "LES" || op == "LSS") return m != Mode::Flat32;
@@ -84,7 +97,8 @@ bool usable(const std::string& op, Mode m) {
 class Encoder {
 public:
     Encoder(std::mt19937_64& rng, const std::string& op, Mode mode, const cpu::CpuModel& model = cpu::models::max)
-        : rng_(rng), op_(op), mode_(mode), model_(model), base_(seg_base(mode)), c16_(mode == Mode::Code16) {}
+        : rng_(rng), op_(op), mode_(mode), model_(model), base_(seg_base(mode)), c16_(mode == Mode::Code16),
+          l64_(mode == Mode::Long64) {}
     Insn make();
 
     uint32_t below(uint32_t n) { return std::uniform_int_distribution<uint32_t>(0, n - 1)(rng_); }
@@ -94,22 +108,44 @@ public:
         if (below(4) == 0) return special[below(sizeof special / sizeof *special)];
         return uint32_t(rng_());
     }
+    uint64_t rand64() {
+        static const uint64_t special[] = {0x7FFFFFFFFFFFFFFFull, 0x8000000000000000ull, ~0ull,
+                                           0xFFFFFFFF80000000ull, 0x100000000ull, 0x80000000ull};
+        switch (below(4)) {
+        case 0: return special[below(sizeof special / sizeof *special)];
+        case 1: return rand32();  // upper half clear
+        default: return rng_();
+        }
+    }
 
 private:
     uint8_t pick(const std::vector<uint8_t>& v) { return v[below(uint32_t(v.size()))]; }
-    uint8_t dst_reg() { return pick(size_ == 1 ? kWritable8 : kWritable32); }
-    uint8_t any_reg() { return uint8_t(below(8)); }
+    // 64-bit code without a REX prefix: a byte form whose registers are AL..BH.
+    bool legacy_bytes() const { return size_ == 1 && !byte_rex_; }
+    bool regs16() const { return l64_ && !legacy_bytes(); }
+    uint8_t dst_reg() {
+        if (regs16()) return pick(kWritable64);
+        return pick(size_ == 1 ? kWritable8 : kWritable32);
+    }
+    uint8_t any_reg() { return uint8_t(below(regs16() ? 16 : 8)); }
+    // Register numbers in ModRM.reg, in ModRM.rm, SIB.base or the opcode, and in SIB.index:
+    // the REX bit for R8-R15, and the low three bits.
+    uint8_t rex_r(uint8_t r) { if (r >= 8) rex_ |= 4; return r & 7; }
+    uint8_t rex_b(uint8_t r) { if (r >= 8) rex_ |= 1; return r & 7; }
+    uint8_t rex_x(uint8_t r) { if (r >= 8) rex_ |= 2; return r & 7; }
     void u8(uint8_t v) { b_.push_back(v); }
     void imm(unsigned n, uint32_t v) {
         for (unsigned i = 0; i < n; ++i) b_.push_back(uint8_t(v >> (8 * i)));
     }
     void imm(unsigned n) { imm(n, rand32()); }
-    unsigned isz() const { return size_; }
+    unsigned isz() const { return std::min(size_, 4u); }  // 64-bit forms take 32-bit immediates
     unsigned dsz() const { return c16_ ? 2 : 4; }  // the code segment's operand size
-    // The operand-size prefix a `sz`-byte form needs in this code segment, then `rest`.
+    // The operand-size prefix a `sz`-byte form needs in this code segment (REX.W for 8), then
+    // `rest`.
     std::vector<uint8_t> opsz(unsigned sz, std::initializer_list<uint8_t> rest) const {
         std::vector<uint8_t> v;
-        if (sz != 1 && sz != dsz()) v.push_back(0x66);
+        if (sz == 8) v.push_back(0x48);
+        else if (sz != 1 && sz != dsz()) v.push_back(0x66);
         v.insert(v.end(), rest);
         return v;
     }
@@ -118,15 +154,25 @@ private:
     // A setup instruction before the op: mov r32, v.
     void setup_mov32(uint8_t r, uint32_t v) {
         if (c16_) pre_.push_back(0x66);
-        pre_.push_back(uint8_t(0xB8 + r));
+        if (r >= 8) pre_.push_back(0x41);
+        pre_.push_back(uint8_t(0xB8 + (r & 7)));
         imm32_to(pre_, v);
+    }
+    void setup_mov64(uint8_t r, uint64_t v) {  // 64-bit code only
+        pre_.push_back(r >= 8 ? 0x49 : 0x48);
+        pre_.push_back(uint8_t(0xB8 + (r & 7)));
+        imm32_to(pre_, uint32_t(v));
+        imm32_to(pre_, uint32_t(v >> 32));
     }
     static void imm32_to(std::vector<uint8_t>& out, uint32_t v) {
         for (unsigned i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
     }
     void modrm(uint8_t reg, bool rm_dst);
+    void modrm64(uint8_t reg, bool rm_dst);
+    // In 64-bit code a 32-bit size comes with the 64-bit one.
     void sizes(std::initializer_list<unsigned> allowed) {
-        const std::vector<unsigned> v(allowed);
+        std::vector<unsigned> v(allowed);
+        if (l64_ && in(v, 4u)) v.push_back(8);
         size_ = v[below(uint32_t(v.size()))];
     }
 
@@ -140,6 +186,13 @@ private:
     const cpu::CpuModel& model_;
     uint32_t base_;             // data segment base: register values and addresses are offsets
     bool c16_;                  // 16-bit code segment
+    bool l64_;                  // 64-bit code
+    uint8_t rex_ = 0;           // REX bits of the op (W R X B), emitted at b_[rex_at_]
+    size_t rex_at_ = 0;         // where the opcode starts in b_ (after mandatory prefixes)
+    bool byte_rex_ = false;     // 64-bit code: a byte form gets a REX prefix (SPL..DIL, R8B..)
+    bool stack64_ = false;      // 64-bit code: the operand size defaults to 64 bits (PUSH, POP)
+    int rip_at_ = -1;           // offset of a RIP-relative disp32 in b_
+    uint32_t rip_target_ = 0;   // its target (linear)
     bool addr67_ = false;       // the op gets a 67 prefix when it addresses memory
     bool a16_ = false;          // the op's address size is 16
     bool uses_addr_ = false;    // the op's encoding depends on the address size
@@ -159,6 +212,10 @@ private:
 
 // ModRM (+SIB, disp) with `reg` in bits 5:3; `rm_dst`: a register r/m is written.
 void Encoder::modrm(uint8_t reg, bool rm_dst) {
+    if (l64_) {
+        modrm64(rex_r(reg), rm_dst);
+        return;
+    }
     if (!mem_) {
         u8(uint8_t(0xC0 | (reg << 3) | (rm_dst ? dst_reg() : any_reg())));
         return;
@@ -188,6 +245,44 @@ void Encoder::modrm(uint8_t reg, bool rm_dst) {
         u8(uint8_t(rng_()));
         break;
     default: u8(uint8_t(0x05 | (reg << 3))); imm(4, DATA - base_ + 0x100 + below(0xE00));
+    }
+}
+
+// 64-bit code: a register (R8-R15 too), or [base], [base+d8], [base+d32], [base+index*s+d8]
+// with the 64-bit bases and indexes (AL..BH forms keep to RBX and RSI: no REX), [rip+d32] into
+// the buffer, or an absolute [d32] (SIB without base and index).
+void Encoder::modrm64(uint8_t reg, bool rm_dst) {
+    if (!mem_) {
+        u8(uint8_t(0xC0 | reg << 3 | rex_b(rm_dst ? dst_reg() : any_reg())));
+        return;
+    }
+    uses_addr_ = true;
+    const bool narrow = legacy_bytes();
+    const uint8_t base = narrow ? BASE : pick(kBases64), index = narrow ? INDEX : pick(kIndexes64);
+    const uint8_t b = rex_b(base);
+    const auto sib_if_r12 = [&] { if (b == 4) u8(0x24); };
+    switch (below(6)) {
+    case 0:
+        if (b == 5) {  // [r13] has no mod 00 form (that is [rip+d32])
+            u8(uint8_t(0x45 | reg << 3)); u8(0);
+        } else {
+            u8(uint8_t(reg << 3 | b)); sib_if_r12();
+        }
+        break;
+    case 1: u8(uint8_t(0x40 | reg << 3 | b)); sib_if_r12(); u8(uint8_t(rng_())); break;
+    case 2: u8(uint8_t(0x80 | reg << 3 | b)); sib_if_r12(); imm(4, uint32_t(int32_t(below(0x100)) - 0x80)); break;
+    case 3:
+        u8(uint8_t(0x44 | reg << 3));
+        u8(uint8_t(below(3) << 6 | rex_x(index) << 3 | b));
+        u8(uint8_t(rng_()));
+        break;
+    case 4:
+        u8(uint8_t(0x05 | reg << 3));
+        rip_at_ = int(b_.size());
+        rip_target_ = DATA + 0x100 + below(0xE00);
+        imm(4, 0);
+        break;
+    default: u8(uint8_t(0x04 | reg << 3)); u8(0x25); imm(4, DATA + 0x100 + below(0xE00));
     }
 }
 
@@ -224,7 +319,7 @@ void Encoder::test() {
 void Encoder::incdec() {
     writes_ = ALL_ARITH & ~CF;
     const uint8_t ext = op_ == "DEC";
-    if (!mem_ && size_ != 1 && below(2)) {
+    if (!l64_ && !mem_ && size_ != 1 && below(2)) {  // 40-4F are REX prefixes in 64-bit code
         u8(uint8_t(0x40 + 8 * ext + dst_reg())); form_ = "r (short)";
     } else {
         u8(uint8_t(0xFE | (size_ != 1))); modrm(ext, true); form_ = "rm";
@@ -245,8 +340,11 @@ void Encoder::mov() {
     default:
         if (mem_) {
             u8(uint8_t(0xC6 | w)); modrm(0, true); imm(isz()); form_ = "rm,imm";
+        } else if (size_ == 8) {  // the one imm64 form
+            u8(uint8_t(0xB8 + rex_b(dst_reg()))); imm(4); imm(4); form_ = "r,imm64";
         } else {
-            u8(uint8_t((w ? 0xB8 : 0xB0) + dst_reg())); imm(isz()); form_ = "r,imm";
+            const uint8_t r = dst_reg();
+            u8(uint8_t((w ? 0xB8 : 0xB0) + (l64_ ? rex_b(r) : r))); imm(isz()); form_ = "r,imm";
         }
     }
 }
@@ -256,7 +354,7 @@ void Encoder::mov() {
 void Encoder::shift() {
     const uint8_t ext = uint8_t(std::find(kShift.begin(), kShift.end(), op_) - kShift.begin());
     const uint8_t w = size_ != 1;
-    const unsigned count = below(8) ? below(41) : below(256);
+    const unsigned count = below(8) ? below(l64_ ? 73 : 41) : below(256);
     switch (below(3)) {
     case 0: u8(uint8_t(0xC0 | w)); modrm(ext, true); u8(uint8_t(count)); form_ = "rm,imm8"; break;
     case 1:
@@ -265,7 +363,7 @@ void Encoder::shift() {
         break;
     default: u8(uint8_t(0xD0 | w)); modrm(ext, true); form_ = "rm,1";
     }
-    const unsigned n = form_ == "rm,1" ? 1 : count & 31, width = 8 * size_;
+    const unsigned n = form_ == "rm,1" ? 1 : count & (size_ == 8 ? 63 : 31), width = 8 * size_;
     const bool rotate = ext < 4, through_cf = ext == 2 || ext == 3;
     if (through_cf) reads_ = CF;
     if (n == 0) { writes_ = 0; return; }
@@ -277,14 +375,14 @@ void Encoder::shift() {
 // 16-bit counts stay <= 16: beyond the operand size the result itself is undefined.
 void Encoder::shld() {
     const uint8_t base = op_ == "SHLD" ? 0xA4 : 0xAC;
-    const unsigned count = size_ == 2 ? below(17) + 32 * below(2) : below(41);
+    const unsigned count = size_ == 2 ? below(17) + 32 * below(2) : below(size_ == 8 ? 73 : 41);
     if (below(2)) {
         u8(0x0F); u8(base); modrm(any_reg(), true); u8(uint8_t(count)); form_ = "rm,r,imm8";
     } else {
         pre_ = {0xB1, uint8_t(count)};
         u8(0x0F); u8(base + 1); modrm(any_reg(), true); form_ = "rm,r,CL";
     }
-    const unsigned n = count & 31;
+    const unsigned n = count & (size_ == 8 ? 63 : 31);
     if (n == 0) { writes_ = 0; return; }
     undef_ = AF | (n != 1 ? OF : 0);
 }
@@ -309,7 +407,7 @@ void Encoder::muldiv() {
         if (op_ == "IDIV") {
             if (size_ == 1) pre_ = opsz(2, {0x98});  // cbw
             else if (size_ == 2) pre_ = opsz(2, {0x99});  // cwd
-            else pre_ = opsz(4, {0x99});  // cdq
+            else pre_ = opsz(size_, {0x99});  // cdq, cqo
         } else {
             if (size_ == 1) pre_ = {0xB4, 0x00};  // mov ah, 0
             else if (size_ == 2) pre_ = opsz(2, {0xBA, 0x00, 0x00});
@@ -340,7 +438,7 @@ void Encoder::bits() {
     // keeps the access inside the data page for every addressing form.
     uint8_t r = any_reg();
     if (mem_) {
-        r = pick(kWritable32);
+        r = pick(l64_ ? kWritable64 : kWritable32);
         setup_mov32(r, uint32_t(int32_t(below(2048)) - 1024));
     }
     u8(0x0F); u8(uint8_t(0xA3 + 8 * k)); modrm(r, writes); form_ = "rm,r";
@@ -376,8 +474,9 @@ void Encoder::datamov() {
         size_ = dsz;
         form_ = word_src ? "r,rm16" : "r,rm8";
     } else if (op_ == "XCHG") {
-        if (!mem_ && w && below(3) == 0) {
-            u8(uint8_t(0x90 + dst_reg())); form_ = "acc,r";
+        if (!mem_ && w && below(3) == 0) {  // 90 alone is NOP (XCHG EAX, EAX would clear bits 63:32)
+            const uint8_t r = dst_reg();
+            u8(uint8_t(0x90 + (l64_ ? rex_b(r) : r))); form_ = "acc,r";
         } else {
             u8(uint8_t(0x86 | w)); modrm(dst_reg(), true); form_ = "rm,r";
         }
@@ -400,11 +499,17 @@ void Encoder::datamov() {
         u8(0x0F); u8(uint8_t((op_ == "CMPXCHG" ? 0xB0 : 0xC0) | w));
         modrm(op_ == "XADD" ? dst_reg() : any_reg(), true);
         form_ = "rm,r";
-    } else if (op_ == "CMPXCHG8B") {
+    } else if (op_ == "CMPXCHG8B") {  // CMPXCHG16B with REX.W: mostly 16-byte aligned
         writes_ = ZF;
-        u8(0x0F); u8(0xC7); modrm(1, false); form_ = "m64";
+        u8(0x0F); u8(0xC7);
+        if (size_ == 8) sse_mem(1);
+        else modrm(1, false);
+        form_ = size_ == 8 ? "m128" : "m64";
+    } else if (op_ == "MOVSXD") {
+        u8(0x63); modrm(dst_reg(), false); form_ = "r,rm32";
     } else {  // BSWAP
-        u8(0x0F); u8(uint8_t(0xC8 + dst_reg()));
+        const uint8_t r = dst_reg();
+        u8(0x0F); u8(uint8_t(0xC8 + (l64_ ? rex_b(r) : r)));
     }
 }
 
@@ -427,21 +532,23 @@ void Encoder::flagops() {
 // must not set TF or AC); ENTER and LEAVE get an EBP inside the stack page.
 void Encoder::stack() {
     writes_ = 0;
+    if (l64_ && size_ == 4) size_ = 8;  // no 32-bit stack operations in 64-bit code
+    stack64_ = l64_;
     const auto push_imm = [&](uint32_t v) {
         const auto op = opsz(size_, {0x68});
         pre_.insert(pre_.end(), op.begin(), op.end());
-        for (unsigned i = 0; i < size_; ++i) pre_.push_back(uint8_t(v >> (8 * i)));
+        for (unsigned i = 0; i < isz(); ++i) pre_.push_back(uint8_t(v >> (8 * i)));
     };
     if (op_ == "PUSH") {
         switch (below(mem_ ? 1 : 3)) {
         case 0: if (mem_) { u8(0xFF); modrm(6, false); form_ = "m"; break; }
-                u8(uint8_t(0x50 + any_reg())); form_ = "r"; break;
+                u8(uint8_t(0x50 + rex_b(any_reg()))); form_ = "r"; break;
         case 1: u8(0x6A); imm(1); form_ = "imm8"; break;
         default: u8(0x68); imm(isz()); form_ = "imm";
         }
     } else if (op_ == "POP") {
         if (mem_) { u8(0x8F); modrm(0, true); form_ = "m"; }
-        else { u8(uint8_t(0x58 + dst_reg())); form_ = "r"; }
+        else { u8(uint8_t(0x58 + rex_b(dst_reg()))); form_ = "r"; }
     } else if (op_ == "PUSHA") {
         mem_ = false;
         u8(0x60);
@@ -494,6 +601,7 @@ void Encoder::string() {
     case 1: u8(0xF3); form_ = compares ? "REPE" : "REP"; if (count == 0) writes_ = 0; break;
     default: u8(0xF2); form_ = compares ? "REPNE" : "REP(F2)"; if (count == 0) writes_ = 0;
     }
+    rex_at_ = b_.size();
     u8(uint8_t(opc | (size_ != 1)));
     if (c16_) post_.push_back(0x66);
     post_.push_back(uint8_t(0xB8 + INDEX));
@@ -507,26 +615,31 @@ void Encoder::flow() {
     writes_ = 0;
     mem_ = false;
     seg_ok_ = false;
-    const uint8_t inc = uint8_t(0x40 + pick({0, 2, 5, 7}));  // never ECX, the loop counter
+    const uint8_t r = pick({0, 2, 5, 7});  // never ECX, the loop counter
+    // INC r32 (in 64-bit code FF /0: 40-47 are REX prefixes there)
+    const std::vector<uint8_t> inc = l64_ ? std::vector<uint8_t>{0xFF, uint8_t(0xC0 | r)}
+                                          : std::vector<uint8_t>{uint8_t(0x40 + r)};
     if (op_ == "JCC" || op_ == "JMP") {
         const bool near = below(2);
+        const uint8_t over = uint8_t(inc.size());
         if (op_ == "JCC") {
             const uint8_t cc = uint8_t(below(16));
             reads_ = kCondReads[cc >> 1];
-            if (near) { u8(0x0F); u8(uint8_t(0x80 + cc)); imm(dsz(), 1); }
-            else { u8(uint8_t(0x70 + cc)); u8(1); }
+            if (near) { u8(0x0F); u8(uint8_t(0x80 + cc)); imm(dsz(), over); }
+            else { u8(uint8_t(0x70 + cc)); u8(over); }
             form_ = "cc=" + std::to_string(cc) + (near ? " rel32" : " rel8");
         } else {
-            if (near) { u8(0xE9); imm(dsz(), 1); }
-            else { u8(0xEB); u8(1); }
+            if (near) { u8(0xE9); imm(dsz(), over); }
+            else { u8(0xEB); u8(over); }
             form_ = near ? "rel32" : "rel8";
         }
-        post_ = {inc};  // whether it runs is not known here: it defines no flag
+        post_ = inc;  // whether it runs is not known here: it defines no flag
     } else if (op_ == "JECXZ") {
-        setup_mov32(ECX, below(2) ? below(2) : 0x10000 * (1 + below(4)));  // CX 0 with ECX != 0
-        uses_addr_ = true;  // JCXZ or JECXZ
-        u8(0xE3); u8(1);
-        post_ = {inc};
+        if (l64_ && below(2)) setup_mov64(ECX, uint64_t(1 + below(4)) << 32);  // ECX 0, RCX not
+        else setup_mov32(ECX, below(2) ? below(2) : 0x10000 * (1 + below(4)));  // CX 0 with ECX != 0
+        uses_addr_ = true;  // JCXZ, JECXZ or JRCXZ
+        u8(0xE3); u8(uint8_t(inc.size()));
+        post_ = inc;
     } else if (op_ == "CALL" || op_ == "RET") {
         const bool pop_imm = op_ == "RET" && below(2);
         const uint16_t extra = uint16_t(4 * below(8));
@@ -536,10 +649,10 @@ void Encoder::flow() {
         else u8(0xC3);                  // X: ret
     } else {  // LOOP, LOOPE, LOOPNE: body INC, then the loop back over it
         setup_mov32(ECX, 1 + below(4));
-        uses_addr_ = true;  // CX or ECX counts
-        u8(inc);
+        uses_addr_ = true;  // CX, ECX or RCX counts
+        b_.insert(b_.end(), inc.begin(), inc.end());
         u8(op_ == "LOOP" ? 0xE2 : op_ == "LOOPE" ? 0xE1 : 0xE0);
-        u8(0xFD);
+        u8(uint8_t(-int(inc.size()) - 2));
         writes_ = ALL_ARITH & ~CF;
     }
 }
@@ -597,7 +710,18 @@ void Encoder::system() {
                 // wbinvd wrmsr rdmsr lgdt lidt lldt ltr lmsw invlpg ([bx+0x10] / [edi+0x10]) in
                 // out ins outs rdpmc (CR4.PCE clear: Linux sets it only for a task that mapped a
                 // perf event)
-        b_ = ops[below(uint32_t(ops.size()))];
+        // 64-bit code adds SWAPGS and SYSRET (#GP at CPL 3 there) and o16 forms (INSW...).
+        static const std::vector<std::vector<uint8_t>> ops64 = [] {
+            auto v = ops;
+            v.insert(v.end(), {{0x0F, 0x01, 0xF8}, {0x0F, 0x07}});
+            return v;
+        }();
+        if (l64_) {
+            b_ = ops64[below(uint32_t(ops64.size()))];
+            if (below(2)) size_ = 2;
+        } else {
+            b_ = ops[below(uint32_t(ops.size()))];
+        }
         char buf[24];
         std::snprintf(buf, sizeof buf, "%02X %02X", b_[0], b_.size() > 1 ? b_[1] : 0);
         form_ = buf;
@@ -608,7 +732,7 @@ void Encoder::system() {
         const uint8_t r = pick(kWritable32);
         setup_mov32(r, sels[below(sizeof sels)] | (below(4) == 0 ? rand32() << 16 : 0));
         if (op_ == "LAR" || op_ == "LSL") {
-            u8(0x0F); u8(op_ == "LAR" ? 0x02 : 0x03); u8(uint8_t(0xC0 | dst_reg() << 3 | r));
+            u8(0x0F); u8(op_ == "LAR" ? 0x02 : 0x03); u8(uint8_t(0xC0 | rex_r(dst_reg()) << 3 | r));
         } else {
             u8(0x0F); u8(0x00); u8(uint8_t(0xC0 | (op_ == "VERR" ? 4 : 5) << 3 | r));
         }
@@ -620,9 +744,11 @@ void Encoder::system() {
 // other LDT data or the code segment (later accesses then fault alike on both sides), or must
 // fault: null (LSS), RPL 0 (LSS), past the LDT's limit. LSS loads ESP half of the time, with an
 // offset inside the stack page.
+// In 64-bit code REX.W (m16:64) is not generated: AMD ignores it where Intel honours it.
 void Encoder::segload() {
     writes_ = 0;
     mem_ = true;
+    if (size_ == 8) size_ = 4;
     const uint8_t own = mode_ == Mode::Code16 ? LDT_DATA16 : LDT_DATA32;
     static const uint8_t others[] = {LDT_DATA16, LDT_DATA32, LDT_CODE16, 0, LDT_DATA32 & ~3, 0x1F};
     const uint8_t sel = below(2) ? own : others[below(sizeof others)];
@@ -637,7 +763,7 @@ void Encoder::segload() {
     pre_.insert(pre_.end(), store.begin(), store.end());
     if (op_ == "LDS" || op_ == "LES") u8(op_ == "LDS" ? 0xC5 : 0xC4);
     else { u8(0x0F); u8(lss ? 0xB2 : op_ == "LFS" ? 0xB4 : 0xB5); }
-    u8(bxd(r)); u8(d);
+    u8(bxd(rex_r(r))); u8(d);
     char buf[16];
     std::snprintf(buf, sizeof buf, "r,m sel=%02X", sel);
     form_ = buf;
@@ -659,7 +785,7 @@ void Encoder::x87() {
         std::vector<uint8_t> s = opsz(4, {0x68, uint8_t(cw), uint8_t(cw >> 8), 0, 0});
         if (c16_) s.push_back(0x67);
         s.insert(s.end(), {0xD9, 0x2C, 0x24});
-        const auto lea = opsz(4, {0x8D, 0x64, 0x24, 0x04});
+        const auto lea = l64_ ? std::vector<uint8_t>{0x48, 0x8D, 0x64, 0x24, 0x08} : opsz(4, {0x8D, 0x64, 0x24, 0x04});
         if (c16_) s.push_back(0x67);
         s.insert(s.end(), lea.begin(), lea.end());
         pre_.insert(pre_.begin() + 2, s.begin(), s.end());
@@ -751,12 +877,21 @@ void Encoder::x87() {
 // ---- SSE/SSE2 ------------------------------------------------------------------------------
 // The memory operand of an SSE form: [ebx] or [ebx+disp32] with EBX set just before to a
 // 16-byte boundary of the buffer (a 512-byte FXSAVE image fits after it); one case in eight
-// is misaligned, so the aligned forms raise #GP(0) there.
+// is misaligned, so the aligned forms raise #GP(0) there. In 64-bit code also [rip+disp32] to
+// the same place (EBX set all the same: FXSAVE's edits go through it).
 void Encoder::sse_mem(uint8_t reg) {
     uint32_t at = DATA - base_ + 0x100 + 16 * below(0x60);
     if (below(8) == 0) at += 1 + below(15);
     setup_mov32(BASE, at);
-    if (below(3) == 0) {
+    reg = rex_r(reg);
+    if (l64_ && below(4) == 0) {
+        u8(uint8_t(0x05 | reg << 3));
+        rip_at_ = int(b_.size());
+        rip_target_ = at;
+        imm(4, 0);
+        sse_disp_ = 0;
+        form_suffix_ = " rip";
+    } else if (below(3) == 0) {
         u8(uint8_t(reg << 3 | BASE));
         sse_disp_ = 0;
     } else {
@@ -774,10 +909,12 @@ void Encoder::sse() {
     size_ = 4;
     writes_ = f.writes_flags ? ALL_ARITH : 0;
     mem_ = f.where == MEM_ONLY || (f.where != REG_ONLY && below(2));
-    const uint8_t x0 = uint8_t(below(8)), x1 = uint8_t(below(8));
+    // XMM8-15 in 64-bit code (not for MM operands, nor DPPS/DPPD's fixed sequence after it)
+    const bool wide = l64_ && !f.mmx && op_ != "DPPS" && op_ != "DPPD";
+    const uint8_t x0 = uint8_t(below(wide ? 16 : 8)), x1 = uint8_t(below(wide ? 16 : 8));
     const auto rm = [&](uint8_t reg, uint8_t reg_rm) {
         if (mem_) sse_mem(reg);
-        else u8(uint8_t(0xC0 | reg << 3 | reg_rm));
+        else u8(uint8_t(0xC0 | rex_r(reg) << 3 | rex_b(reg_rm)));
     };
     // mov dword [ebx+disp+at], v (disp32 form; `to` receives it)
     const auto store32 = [&](std::vector<uint8_t>& to, uint32_t at, uint32_t v) {
@@ -787,6 +924,7 @@ void Encoder::sse() {
     };
     if (f.size_prefix) u8(0x66);
     if (f.prefix) u8(f.prefix);
+    rex_at_ = b_.size();
     u8(0x0F);
     if (f.opcode > 0xFF) u8(uint8_t(f.opcode >> 8));
     u8(uint8_t(f.opcode));
@@ -798,7 +936,7 @@ void Encoder::sse() {
     case SseShape::XX: case SseShape::XS: rm(x0, x1); break;
     case SseShape::XXI: rm(x0, x1); imm(1, std::string(f.name).rfind("CMP", 0) == 0 && below(8) ? below(8) : uint32_t(rng_())); break;
     case SseShape::XI:
-        u8(uint8_t(0xC0 | f.digit << 3 | x0));
+        u8(uint8_t(0xC0 | f.digit << 3 | rex_b(x0)));
         imm(1, below(4) == 0 ? uint32_t(rng_()) : below(70));
         break;
     case SseShape::XR: rm(x0, any_reg()); break;
@@ -816,6 +954,14 @@ void Encoder::sse() {
     if (f.mmx) {
         form_ += " mm";
         mmx_ = true;
+    }
+    // REX.W where a general register or memory operand may take 64 bits (MOVQ, CVTSI2SD r64,
+    // PEXTRQ, CRC32 r64, FXSAVE64...; ignored by the rest of these shapes).
+    static const SseShape kWide[] = {SseShape::XR, SseShape::XRI, SseShape::RX, SseShape::RXI, SseShape::RMX,
+                                     SseShape::RMXI, SseShape::RG, SseShape::MR, SseShape::M};
+    if (l64_ && std::find(std::begin(kWide), std::end(kWide), f.shape) != std::end(kWide) && below(2)) {
+        rex_ |= 8;
+        form_ += " W";
     }
     if (op_.rfind("RCP", 0) == 0 || op_.rfind("RSQRT", 0) == 0) {
         approx_dst_ = int8_t(x0);
@@ -892,7 +1038,8 @@ Insn Encoder::make() {
     sizes({1, 2, 4});
     mem_ = below(2);
     addr67_ = mode_ != Mode::Flat32 && below(4) == 0;
-    a16_ = c16_ != addr67_;
+    a16_ = !l64_ && c16_ != addr67_;
+    if (l64_) byte_rex_ = below(2);
     if (is_sse(op_)) sse();
     else if (in(kAlu, op_)) alu();
     else if (op_ == "TEST") test();
@@ -905,12 +1052,12 @@ Insn Encoder::make() {
     else if (op_.rfind("B", 0) == 0 && op_ != "BSWAP" && op_ != "BOUND") { sizes({2, 4}); bits(); }
     else if (op_ == "DAA" || op_ == "DAS" || op_ == "AAA" || op_ == "AAS" || op_ == "AAM" || op_ == "AAD") {
         size_ = 1; bcd();
-    } else if (op_ == "CMPXCHG8B") { size_ = dsz(); mem_ = true; datamov(); }
+    } else if (op_ == "CMPXCHG8B") { size_ = dsz(); if (l64_) sizes({4}); mem_ = true; datamov(); }
     else if (op_ == "LEA") { sizes({2, 4}); mem_ = true; datamov(); }
-    else if (op_ == "BSWAP") { size_ = 4; mem_ = false; datamov(); }
+    else if (op_ == "BSWAP") { sizes({4}); mem_ = false; datamov(); }
     else if (op_ == "SETCC") { size_ = 1; datamov(); }
     else if (op_ == "XLAT") { size_ = 1; mem_ = true; datamov(); }
-    else if (op_ == "MOVZX" || op_ == "MOVSX" || op_ == "CMOVCC" || op_ == "CBW" || op_ == "CWD") {
+    else if (op_ == "MOVZX" || op_ == "MOVSX" || op_ == "MOVSXD" || op_ == "CMOVCC" || op_ == "CBW" || op_ == "CWD") {
         sizes({2, 4});
         if (op_ == "CBW" || op_ == "CWD") mem_ = false;
         datamov();
@@ -934,7 +1081,8 @@ Insn Encoder::make() {
     // destination of a lockable op; elsewhere it must raise #UD on both sides).
     std::vector<uint8_t> pfx;
     std::string pre_key;
-    if (size_ != 1 && size_ != dsz()) { pfx.push_back(0x66); pre_key += "66 "; }
+    if (size_ == 8 && !stack64_) rex_ |= 8;  // 64-bit stack operations need no REX.W
+    if (size_ != 1 && size_ != dsz() && size_ != 8) { pfx.push_back(0x66); pre_key += "66 "; }
     if (addr67_ && uses_addr_) { pfx.push_back(0x67); pre_key += "67 "; }
     if (mem_ && seg_ok_ && below(4) == 0) {
         pfx.push_back(std::vector<uint8_t>{0x26, 0x36, 0x3E}[below(3)]);
@@ -945,6 +1093,12 @@ Insn Encoder::make() {
         pre_key += "lock ";
     }
     std::shuffle(pfx.begin(), pfx.end(), rng_);
+    // REX comes last, right before the opcode.
+    if (l64_ && (rex_ || (size_ == 1 && byte_rex_))) {
+        b_.insert(b_.begin() + long(rex_at_), uint8_t(0x40 | rex_));
+        if (rip_at_ >= int(rex_at_)) ++rip_at_;
+        pre_key += rex_ & 8 ? "rexw " : "rex ";
+    }
 
     form_ += form_suffix_;
     Insn insn;
@@ -952,6 +1106,11 @@ Insn Encoder::make() {
     insn.bytes.insert(insn.bytes.end(), pfx.begin(), pfx.end());
     insn.bytes.insert(insn.bytes.end(), b_.begin(), b_.end());
     insn.bytes.insert(insn.bytes.end(), post_.begin(), post_.end());
+    if (rip_at_ >= 0) {
+        insn.rip_disp_at = int16_t(pre_.size() + pfx.size() + unsigned(rip_at_));
+        insn.rip_end = uint16_t(pre_.size() + pfx.size() + b_.size());
+        insn.rip_target = rip_target_;
+    }
     insn.writes_flags = writes_ | undef_;
     insn.undefined_flags = undef_;
     insn.reads_flags = reads_;
@@ -962,8 +1121,8 @@ Insn Encoder::make() {
     const std::string where = mem_ ? " mem" : " reg";
     insn.text = op_ + (form_.empty() ? "" : " " + form_) + " o" + std::to_string(size_ * 8) + where;
     insn.coverage_key = op_ + (form_.empty() ? "" : " " + form_) + " " + std::to_string(size_ * 8) +
-                        where + " " + (pre_key.empty() ? "- " : pre_key) + (c16_ ? "cs16" : "cs32") +
-                        (!uses_addr_ ? "" : a16_ ? " a16" : " a32");
+                        where + " " + (pre_key.empty() ? "- " : pre_key) + (l64_ ? "cs64" : c16_ ? "cs16" : "cs32") +
+                        (!uses_addr_ ? "" : a16_ ? " a16" : l64_ && !addr67_ ? " a64" : " a32");
     return insn;
 }
 
@@ -1048,9 +1207,11 @@ bool usable_in(const std::set<std::string>& ops, Mode m) {
 State Generator::random_state(Mode mode) {
     Encoder e(rng_, "", mode);
     State s;
-    for (auto& r : s.gpr) r = e.rand32();
-    s.gpr[BASE] = DATA - seg_base(mode) + 0x100 + e.below(0x700);
-    s.gpr[INDEX] = e.below(0x100);
+    const unsigned regs = num_regs(mode);
+    for (unsigned r = 0; r < regs; ++r) s.gpr[r] = mode == Mode::Long64 ? e.rand64() : e.rand32();
+    for (unsigned r = 0; r < regs; ++r)
+        if (in(kBases64, uint8_t(r))) s.gpr[r] = DATA - seg_base(mode) + 0x100 + e.below(0x700);
+        else if (in(kIndexes64, uint8_t(r))) s.gpr[r] = e.below(0x100);
     s.gpr[4] = STACK_TOP - seg_base(mode);
     s.eflags = 0x202 | (e.rand32() & (ALL_ARITH | DF));
     for (auto* page : {&s.data, &s.stack})
@@ -1059,7 +1220,7 @@ State Generator::random_state(Mode mode) {
             std::memcpy(page->data() + k, &v, 8);
         }
     if (std::any_of(ops_.begin(), ops_.end(), is_sse)) {
-        for (unsigned k = 0; k < 16; k += 2) sse_value(e, &s.xmm[k]);
+        for (unsigned k = 0; k < 2 * regs; k += 2) sse_value(e, &s.xmm[k]);
         for (unsigned k = 0x100; k < 0xA00; k += 16)
             if (e.below(2)) sse_value(e, reinterpret_cast<uint64_t*>(s.data.data() + k));
         s.mxcsr = random_mxcsr(e);
@@ -1081,8 +1242,15 @@ void approx_host(Insn& insn, Case& c) {
     for (unsigned k = 0; k < (packed ? 4u : 1u); ++k) out[k] = root ? cpu::sse_approx::rsqrt(src[k]) : cpu::sse_approx::rcp(src[k]);
     std::memcpy(c.in.data.data() + APPROX, out, 16);
     const uint32_t at = DATA - seg_base(c.mode) + APPROX;
-    insn.host_bytes = {0x0F, 0x10, uint8_t(0x05 | insn.approx_dst << 3), uint8_t(at), uint8_t(at >> 8),
-                       uint8_t(at >> 16), uint8_t(at >> 24)};
+    const uint8_t d = uint8_t(insn.approx_dst);
+    if (c.mode == Mode::Long64) {  // [abs32] through a SIB: mod 00 rm 101 is [rip+d32] there
+        insn.host_bytes.clear();
+        if (d >= 8) insn.host_bytes.push_back(0x44);
+        insn.host_bytes.insert(insn.host_bytes.end(), {0x0F, 0x10, uint8_t(0x04 | (d & 7) << 3), 0x25});
+    } else {
+        insn.host_bytes = {0x0F, 0x10, uint8_t(0x05 | d << 3)};
+    }
+    for (unsigned k = 0; k < 4; ++k) insn.host_bytes.push_back(uint8_t(at >> 8 * k));
     // NOPs after jitpc's form make both the same length: later code and return addresses match.
     insn.bytes.resize(insn.host_bytes.size(), 0x90);
 }
@@ -1093,9 +1261,15 @@ void approx_host(Insn& insn, Case& c) {
 // if that keeps happening, a CMP defines all arithmetic flags first.
 Case Generator::next(unsigned max_insns) {
     Case c;
-    const std::vector<std::string> ops(ops_.begin(), ops_.end());
-    do c.mode = Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
-    while (!(modes_ >> unsigned(c.mode) & 1) || !usable_in(ops_, c.mode));
+    std::vector<std::string> ops;
+    for (const auto& op : ops_)
+        if (modes_ & MODES_64 || !only64(op)) ops.push_back(op);
+    if (!(modes_ & MODES_LEGACY)) {
+        c.mode = Mode::Long64;  // 64-bit cases are a run of their own
+    } else {
+        do c.mode = Mode(std::uniform_int_distribution<unsigned>(0, 2)(rng_));
+        while (!(modes_ >> unsigned(c.mode) & 1) || !usable_in(ops_, c.mode));
+    }
     c.in = random_state(c.mode);
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
     uint32_t undefined = 0;
@@ -1135,7 +1309,12 @@ std::vector<uint8_t> code_bytes(const std::vector<Insn>& insns, bool host) {
     std::vector<uint8_t> out;
     for (const auto& i : insns) {
         const auto& b = host && !i.host_bytes.empty() ? i.host_bytes : i.bytes;
+        const size_t at = out.size();
         out.insert(out.end(), b.begin(), b.end());
+        if (i.rip_disp_at >= 0) {
+            const uint32_t disp = i.rip_target - (CODE_START + uint32_t(at) + i.rip_end);
+            std::memcpy(out.data() + at + unsigned(i.rip_disp_at), &disp, 4);
+        }
     }
     return out;
 }

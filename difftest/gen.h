@@ -20,9 +20,10 @@ bool usable_in(const std::set<std::string>& ops, Mode m);
 
 class Generator {
 public:
-    // `modes`: the Modes cases may run in, a bit per Mode (at least one usable by `ops`);
-    // `model`: the emulated CPU, whose features the forms drawn keep to.
-    Generator(uint64_t seed, std::set<std::string> ops, unsigned modes = 7,
+    // `modes`: the Modes cases may run in, a bit per Mode (at least one usable by `ops`): of
+    // MODES_LEGACY, or MODES_64 alone; `model`: the emulated CPU, whose features the forms
+    // drawn keep to.
+    Generator(uint64_t seed, std::set<std::string> ops, unsigned modes = MODES_LEGACY,
               const cpu::CpuModel& model = cpu::models::max)
         : rng_(seed), ops_(std::move(ops)), modes_(modes), model_(model) {}
     Case next(unsigned max_insns);

@@ -13,6 +13,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -29,8 +30,8 @@ constexpr uint16_t USER32_CS = 0x23;
 constexpr uint16_t USER_DS = 0x2B;
 constexpr uint16_t USER64_CS = 0x33;
 
-// RESULT layout: gpr[8], eflags, done marker, signal number, the child's saved 64-bit RSP, FS
-// and GS bases and selectors.
+// RESULT layout: gpr[8] (16/32-bit cases), eflags, done marker, signal number, the child's
+// saved 64-bit RSP, FS and GS bases and selectors; then the 64-bit cases' GPRs in and out.
 constexpr uint32_t RES_EFLAGS = RESULT + 32;
 constexpr uint32_t RES_DONE = RESULT + 36;
 constexpr uint32_t RES_SIGNAL = RESULT + 40;
@@ -39,17 +40,20 @@ constexpr uint32_t RES_FS_BASE = RESULT + 56;
 constexpr uint32_t RES_GS_BASE = RESULT + 64;
 constexpr uint32_t RES_FS_SEL = RESULT + 72;
 constexpr uint32_t RES_GS_SEL = RESULT + 74;
-// XMM0-7 and MXCSR: the case's input, and what the trailer or the signal handler found.
+constexpr uint32_t GPR64_IN = RESULT + 0x80;
+constexpr uint32_t GPR64_OUT = RESULT + 0x380;
+// XMM0-15 and MXCSR: the case's input, and what the trailer or the signal handler found.
 constexpr uint32_t XMM_IN = RESULT + 0x100;
-constexpr uint32_t MXCSR_IN = RESULT + 0x180;
 constexpr uint32_t XMM_OUT = RESULT + 0x200;
-constexpr uint32_t MXCSR_OUT = RESULT + 0x280;
-constexpr uint32_t MXCSR_HOST = RESULT + 0x284;  // the default the 64-bit code runs with
+constexpr uint32_t MXCSR_IN = RESULT + 0x300;
+constexpr uint32_t MXCSR_OUT = RESULT + 0x304;
+constexpr uint32_t MXCSR_HOST = RESULT + 0x308;  // the default the 64-bit code runs with
 constexpr uint32_t FX_OUT = RESULT + 0x400;      // an FXSAVE image: the x87/MMX state
 constexpr uint32_t RES_STACK = RESULT + PAGE;  // trailer's own stack (grows down into RESULT page)
 constexpr uint32_t FARPTR = CODE + CODE_SIZE - 8;  // m16:32 used by the 64-bit entry jump
 constexpr uint32_t RETURN64 = CODE + CODE_SIZE - 0x80;  // 64-bit exit stub
 constexpr uint32_t PROLOGUE = CODE + 0x60;  // after entry64
+constexpr uint32_t PROLOGUE64 = CODE + 0x3C00;  // 64-bit cases' prologue: the code ends before it
 constexpr uint32_t DONE_MAGIC = 0xD0E5D0E5;
 
 struct Emitter {
@@ -61,6 +65,13 @@ struct Emitter {
     Emitter& u32(uint32_t v) {
         for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i)));
         return *this;
+    }
+    // 64-bit code: `op` with ModRM reg = `reg` (REX.R, and REX.W when `w`) on the absolute
+    // address `at` (SIB without base or index: not RIP-relative).
+    Emitter& abs64(bool w, std::initializer_list<uint8_t> op, unsigned reg, uint32_t at) {
+        if (w || reg >= 8) b.push_back(uint8_t(0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0)));
+        u8(op).u8({uint8_t(0x04 | (reg & 7) << 3), 0x25});
+        return u32(at);
     }
 };
 
@@ -128,6 +139,42 @@ std::vector<uint8_t> prologue(const State& in, Mode m) {
     return e.b;
 }
 
+// 64-bit prologue, reached by the far jump: the x87 registers as for 32-bit cases, XMM0-15
+// and MXCSR, RFLAGS, the GPRs (RSP last) from the region, then a jump to the case.
+std::vector<uint8_t> prologue64(const State& in) {
+    Emitter e;
+    e.u8({0xDB, 0xE3});
+    for (int k = 0; k < 8; ++k) e.u8({0xD9, 0xEE});
+    e.u8({0xDB, 0xE3});
+    e.u8({0xBC}).u32(RES_STACK);
+    for (unsigned k = 0; k < 16; ++k) e.abs64(false, {0x0F, 0x10}, k, XMM_IN + 16 * k);  // movups
+    e.abs64(false, {0x0F, 0xAE}, 2, MXCSR_IN);                                           // ldmxcsr
+    e.u8({0x68}).u32(in.eflags).u8({0x9D});  // push imm32; popfq
+    for (unsigned r = 0; r < 16; ++r)
+        if (r != 4) e.abs64(true, {0x8B}, r, GPR64_IN + 8 * r);  // mov r64, [abs]
+    e.abs64(true, {0x8B}, 4, GPR64_IN + 32);
+    e.u8({0xE9}).u32(CODE_START - (PROLOGUE64 + uint32_t(e.b.size()) + 5));
+    return e.b;
+}
+
+// 64-bit trailer: the GPRs, XMM0-15, MXCSR and the x87 state to the region, the host's MXCSR
+// and RFLAGS back, the done marker, and an absolute jump to the exit stub.
+std::vector<uint8_t> trailer64() {
+    Emitter e;
+    for (unsigned r = 0; r < 16; ++r) e.abs64(true, {0x89}, r, GPR64_OUT + 8 * r);
+    for (unsigned k = 0; k < 16; ++k) e.abs64(false, {0x0F, 0x11}, k, XMM_OUT + 16 * k);
+    e.abs64(false, {0x0F, 0xAE}, 3, MXCSR_OUT);   // stmxcsr
+    e.abs64(false, {0x0F, 0xAE}, 0, FX_OUT);      // fxsave (the 32-bit layout)
+    e.abs64(false, {0x0F, 0xAE}, 2, MXCSR_HOST);  // ldmxcsr
+    e.u8({0xBC}).u32(RES_STACK);
+    e.u8({0x9C, 0x58});  // pushfq; pop rax
+    e.abs64(false, {0x89}, 0, RES_EFLAGS);
+    e.u8({0x68}).u32(0x202).u8({0x9D});
+    e.abs64(false, {0xC7}, 0, RES_DONE).u32(DONE_MAGIC);
+    e.u8({0xB8}).u32(RETURN64).u8({0xFF, 0xE0});  // mov eax, RETURN64; jmp rax
+    return e.b;
+}
+
 // 32-bit trailer: dump GPRs and EFLAGS to RESULT (through SS: LDS/LES may have left DS and ES
 // null or read-only, while SS always has the mode's base), set the done marker, restore the flags
 // the 64-bit ABI expects (DF = 0) and jump far back to 64-bit code. 16-bit cases reach it
@@ -188,12 +235,12 @@ Outcome from_signal(int sig) {
 
 // In the child: a fault in the test code records its signal and resumes at the 64-bit exit stub
 // (rt_sigreturn is one of the four syscalls strict mode allows), so the child survives it.
-// XMM0-7 and MXCSR are those of the faulting instruction; MXCSR is reset for the C code.
+// XMM0-15 and MXCSR are those of the faulting instruction; MXCSR is reset for the C code.
 void on_fault(int sig, siginfo_t*, void* ucv) {
     auto* uc = static_cast<ucontext_t*>(ucv);
     *reinterpret_cast<volatile uint32_t*>(uintptr_t(RES_SIGNAL)) = uint32_t(sig);
     if (auto* fp = uc->uc_mcontext.fpregs) {
-        std::memcpy(reinterpret_cast<void*>(uintptr_t(XMM_OUT)), fp->_xmm, 128);
+        std::memcpy(reinterpret_cast<void*>(uintptr_t(XMM_OUT)), fp->_xmm, 256);
         std::memcpy(reinterpret_cast<void*>(uintptr_t(FX_OUT)), fp, 160);
         *reinterpret_cast<volatile uint32_t*>(uintptr_t(MXCSR_OUT)) = fp->mxcsr;
         fp->mxcsr = 0x1F80;
@@ -278,19 +325,27 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     std::memset(region_, 0xCC, CODE_SIZE);
     static const auto e64 = entry64(), r64 = return64();
     static const std::vector<uint8_t> trailers[] = {trailer(Mode::Flat32), trailer(Mode::Based32),
-                                                    trailer(Mode::Code16)};
+                                                    trailer(Mode::Code16), trailer64()};
     auto tr = trailers[unsigned(mode)];
+    const bool l64 = mode == Mode::Long64;
+    if (CODE_START + code.size() + tr.size() > PROLOGUE64)
+        throw std::runtime_error("a case's code is longer than the room for it");
     if (mode == Mode::Code16) {  // the o32 far jump's target: the trailer's 32-bit part
         const uint32_t at = CODE_START + uint32_t(code.size()) + tr[2];
         std::memcpy(tr.data() + 2, &at, 4);
     }
     std::memcpy(region_, e64.data(), e64.size());
     std::memcpy(region_ + (RETURN64 - CODE), r64.data(), r64.size());
-    const uint32_t far_off = PROLOGUE;
+    const uint32_t far_off = l64 ? PROLOGUE64 : PROLOGUE;
     std::memcpy(region_ + (FARPTR - CODE), &far_off, 4);
-    std::memcpy(region_ + (FARPTR - CODE) + 4, &USER32_CS, 2);
-    const auto pro = prologue(in, mode);
+    std::memcpy(region_ + (FARPTR - CODE) + 4, l64 ? &USER64_CS : &USER32_CS, 2);
     static_assert(CODE_START - PROLOGUE >= 160, "the prologue's room (155 bytes)");
+    if (l64) {
+        const auto pro = prologue64(in);
+        std::memcpy(region_ + (PROLOGUE64 - CODE), pro.data(), pro.size());
+        std::memcpy(region_ + (GPR64_IN - CODE), in.gpr.data(), 128);
+    }
+    const auto pro = l64 ? std::vector<uint8_t>{} : prologue(in, mode);
     // Layout: [entry64][prologue][NOPs][code at CODE_START][trailer] ... [return64][farptr];
     // the emulator runs the same code at the same address and starts at CODE_START.
     uint8_t* const start = region_ + (CODE_START - CODE);
@@ -301,9 +356,9 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     std::memcpy(region_ + (DATA - CODE), in.data.data(), PAGE);
     std::memcpy(region_ + (STACK - CODE), in.stack.data(), PAGE);
     std::memset(region_ + (RESULT - CODE), 0, 64);
-    std::memcpy(region_ + (XMM_IN - CODE), in.xmm.data(), 128);
+    std::memcpy(region_ + (XMM_IN - CODE), in.xmm.data(), 256);
     std::memcpy(region_ + (MXCSR_IN - CODE), &in.mxcsr, 4);
-    std::memcpy(region_ + (XMM_OUT - CODE), in.xmm.data(), 128);
+    std::memcpy(region_ + (XMM_OUT - CODE), in.xmm.data(), 256);
     std::memcpy(region_ + (MXCSR_OUT - CODE), &in.mxcsr, 4);
     const uint32_t host_csr = 0x1F80;
     std::memcpy(region_ + (MXCSR_HOST - CODE), &host_csr, 4);
@@ -330,14 +385,22 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     uint32_t done;
     std::memcpy(&done, region_ + (RES_DONE - CODE), 4);
     if (r.outcome == Outcome::Completed && done != DONE_MAGIC) r.outcome = Outcome::Other;
-    if (r.outcome == Outcome::Completed) {
-        std::memcpy(r.out.gpr.data(), region_ + (RESULT - CODE), 32);
+    if (r.outcome == Outcome::Completed && l64) {
+        std::memcpy(r.out.gpr.data(), region_ + (GPR64_OUT - CODE), 128);
+        std::memcpy(&r.out.eflags, region_ + (RES_EFLAGS - CODE), 4);
+    } else if (r.outcome == Outcome::Completed) {
+        for (unsigned k = 0; k < 8; ++k) {
+            uint32_t v;
+            std::memcpy(&v, region_ + (RESULT - CODE) + 4 * k, 4);
+            r.out.gpr[k] = v;
+        }
         std::memcpy(&r.out.eflags, region_ + (RES_EFLAGS - CODE), 4);
     } else {
         r.out.gpr = in.gpr;
         r.out.eflags = in.eflags;
     }
-    std::memcpy(r.out.xmm.data(), region_ + (XMM_OUT - CODE), 128);
+    std::memcpy(r.out.xmm.data(), region_ + (XMM_OUT - CODE), 256);
+    if (!l64) std::copy(in.xmm.begin() + 16, in.xmm.end(), r.out.xmm.begin() + 16);  // the C code's
     const uint8_t* fx = region_ + (FX_OUT - CODE);
     uint16_t fsw;
     std::memcpy(&r.out.fcw, fx, 2);

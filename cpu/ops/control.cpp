@@ -46,7 +46,7 @@ template <typename C> struct Loop {
         if (i.aux == LOOPE) taken = taken && c.flags.zf();
         if (i.aux == LOOPNE) taken = taken && !c.flags.zf();
         if (taken) c.jump_near(rel_target(c, i), i.osize);
-        c.set_reg<C>(ECX, n);
+        if (i.aux != JCXZ) c.set_reg<C>(ECX, n);  // JECXZ leaves RCX's upper half alone
     }
 };
 

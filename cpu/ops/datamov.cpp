@@ -5,7 +5,9 @@
 //   BSWAP r16        the low word of the register becomes 0 (what P6-class parts and Bochs do);
 //                    the upper half is kept.
 //   CMOVcc           a memory source is read (and may fault) even when the condition is false.
-//   CMPXCHG/8B       the destination is always written: the old value when the compare fails.
+//   CMPXCHG/8B       a memory destination is always written: the old value when the compare
+//                    fails. A register destination is then left alone (in 64-bit mode its upper
+//                    half too, as the host oracle's CPU and QEMU do).
 #include "cpu/ops/cond_family.h"
 #include "cpu/ops/operands.h"
 
@@ -181,7 +183,7 @@ template <typename T, Loc L> struct CmpxchgH {
         const T old = d.load(c, i);
         const T src = get<T, reg_src<L>>(c, i);
         const T acc = c.reg<T>(EAX);
-        d.store(c, i, acc == old ? src : old);
+        if (L == M || acc == old) d.store(c, i, acc == old ? src : old);
         if (acc != old) c.set_reg<T>(EAX, old);
         c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(acc - old), acc, old);
     }

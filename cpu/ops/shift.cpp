@@ -1,7 +1,8 @@
 // SHL SHR SAR ROL ROR RCL RCR SHLD SHRD.
 //
 // The count is masked to 5 bits (6 for 64-bit operands); a masked count of 0 changes nothing, but a memory operand is
-// still accessed (read with a write check) so it faults as the read-modify-write would.
+// still accessed (read with a write check) so it faults as the read-modify-write would, and
+// in 64-bit mode a 32-bit register is still written: its upper half cleared.
 // Flags are written eagerly. Undefined flags take these fixed values (docs/undefined.md):
 //
 //   instruction      | OF when count != 1                  | AF  | CF when count >= width
@@ -125,13 +126,19 @@ Count count_kind(uint8_t opcode) {
     }
 }
 
+// A count of 0: nothing changes but a 32-bit register's upper half in 64-bit mode.
+template <typename T, Loc L> void unchanged(Cpu& c, const Insn& i, Rmw<T, L>& d, T v) {
+    if constexpr (sizeof(T) == 4 && L != M)
+        if (c.long64()) d.store(c, i, v);
+}
+
 template <typename Op> struct Shift {
     template <typename T, Loc L, Count K> struct H {
         static void run(Cpu& c, const Insn& i) {
             Rmw<T, L> d;
             const T v = d.load(c, i);
             const unsigned n = effective<Op, T>(count<T, K>(c, i));
-            if (n == 0) return;
+            if (n == 0) return unchanged(c, i, d, v);
             const Out o = Op::template exec<T>(v, n, c.flags.cf());
             d.store(c, i, T(o.r));
             commit_flags(c.flags, Op::szp, sizeof(T), o.r, o.cf, o.of);
@@ -192,7 +199,7 @@ template <typename Op> struct DoubleShift {
             Rmw<T, L> d;
             const T v = d.load(c, i);
             const unsigned n = count<T, K>(c, i);
-            if (n == 0) return;
+            if (n == 0) return unchanged(c, i, d, v);
             const Out o = Op::template exec<T>(v, c.reg<T>(i.r1), n);
             d.store(c, i, T(o.r));
             commit_flags(c.flags, true, sizeof(T), o.r, o.cf, o.of);

@@ -131,7 +131,22 @@ grep -q '^FAIL 32 MOV: 1 of ' "$dir/out" && ok || bad "the changed final state w
 grep -q '"detail": "malformed case: .bytes. is not a number' "$dir/ss.json" && ok || bad "the malformed case was not reported"
 grep -q '"class": "CUT",' "$dir/ss.json" && grep -q '"class": "NOISE",' "$dir/ss.json" && ok || bad "broken files not reported"
 grep -q 'jitpc conform singlestep: 302 cases, 298 passed, 4 failed' "$dir/out" && ok || bad "damaged corpus summary: $(tail -1 "$dir/out")"
-expect_error "export of 64-bit cases" "$jitpc" conform export --mode 64 --cases 1 --seed 1 "$dir/x"
+# 64-bit code (--mode 64, the max model by default): a campaign, its exported corpus run clean on
+# a model with long mode and refused case by case on one without.
+expect 0 "64-bit campaign" "$jitpc" conform diff --mode 64 --cases 400 --seed 5 --ops arith,datamov,sse --json "$dir/d64.json"
+grep -q 'jitpc conform diff: 400 cases, 400 passed, 0 failed' "$dir/out" && grep -q '"mode": "64"' "$dir/d64.json" && ok ||
+    bad "64-bit campaign: $(tail -1 "$dir/out")"
+expect 4 "corrupted 64-bit reference" "$jitpc" conform diff --mode 64 --cases 40 --seed 5 --test-corrupt-case 7 --json "$dir/bad64.json"
+grep -q '"failed": 1,$' "$dir/bad64.json" && grep -q '"case": 7,' "$dir/bad64.json" && ok ||
+    bad "corrupted 64-bit reference: case 7 not the one failure in the JSON"
+expect 0 "export 64-bit" "$jitpc" conform export --mode 64 --cases 200 --seed 9 "$dir/corpus64"
+grep -q '"r15": ' "$dir/corpus64/MOV.json" && cat "$dir"/corpus64/*.json | grep -q '"xmm15": ' && ok || bad "64-bit corpus without R15 or XMM15"
+expect 0 "singlestep of the 64-bit corpus" "$jitpc" conform singlestep "$dir/corpus64" --cpu max
+grep -q 'jitpc conform singlestep: 200 cases, 200 passed, 0 failed' "$dir/out" && ok || bad "64-bit singlestep: $(tail -1 "$dir/out")"
+expect 4 "singlestep of the 64-bit corpus on pentium2" "$jitpc" conform singlestep "$dir/corpus64" --json "$dir/ss64.json"
+grep -q 'needs a CPU model with long mode' "$dir/ss64.json" && ok || bad "64-bit cases on pentium2 not refused"
+expect_error "64-bit cases on a model without long mode" "$jitpc" conform diff --mode 64 --cpu pentium2
+expect_error "reproducers of 64-bit cases" "$jitpc" conform diff --mode 64 --cases 1 --repro "$dir/x"
 expect_error "export without --mode" "$jitpc" conform export --cases 1 --seed 1 "$dir/x"
 expect_error "singlestep of nothing" "$jitpc" conform singlestep "$dir/none"
 mkdir "$dir/empty"
@@ -204,7 +219,6 @@ grep -q '\[#*  *\] *[0-9]*% [0-9]*/3000 cases, 0 failed' "$dir/tty" && ok || bad
 # Usage and host-side errors: one line, status 1.
 expect_error "no campaign" "$jitpc" conform
 expect_error "unknown campaign" "$jitpc" conform bogus
-expect_error "64-bit mode (no generator yet)" "$jitpc" conform diff --mode 64
 expect_error "bad mode" "$jitpc" conform diff --mode 8
 expect_error "unknown option" "$jitpc" conform diff --frobnicate 1
 expect_error "option without a value" "$jitpc" conform diff --cases

@@ -53,6 +53,11 @@
 // at CODE (16-bit default operand and address size; 66/67 select the 32-bit forms; 16-bit stack).
 // The host installs the LDT with modify_ldt before forking the child; jitpc gets identical
 // descriptors in an LDT loaded in LDTR. The coverage keys end in cs16/cs32 and a16/a32.
+// --mode 64: 64-bit code (a run of its own), the host in its 64-bit user code segment, jitpc in
+// IA-32e mode (cs64, a64/a32). Not generated there: ARPL (its opcode is MOVSXD's), LDS/LES/
+// BOUND (VEX/EVEX prefixes on the host), REX.W on LFS/LGS/LSS (AMD ignores it, Intel honours
+// it), an operand-size prefix on near branches (the same), FS/GS overrides (the host's FS is
+// its thread pointer).
 // Both sides run the case at CPL 3; jitpc delivers exceptions through its IDT onto a ring-0
 // stack, so the case's own stack sees no frame (as with the host kernel) (emu.cpp).
 #include <algorithm>
@@ -69,37 +74,48 @@
 #include "difftest/check.h"
 #include "difftest/emu.h"
 #include "difftest/gen.h"
+#include "cpu/insn_table.h"
 #include "difftest/native.h"
 
 using namespace jitpc::difftest;
 
 namespace {
 
-// Mnemonics of jitpc's CPU table the oracle cannot compare with the host, and why. Every other
-// mnemonic of the table must show up as executed in a long enough run (`--ops all`).
-const std::map<std::string, const char*> kNotComparable = {
-    {"cpuid", "host and emulated CPU identify differently"},
-    {"rdtsc", "time stamps differ"},
-    {"xgetbv", "the host's XCR0 enables AVX state, jitpc's x87 and SSE only"},
-    {"sysenter", "the AMD host raises #UD in compatibility mode; a P6 raises #GP with no MSRs"},
-    {"sysexit", "privileged; differs like SYSENTER on the AMD host"},
-    {"rdtscp", "time stamps differ"},
-    {"syscall", "64-bit mode only on the emulated Intel CPU; the host kernel's system call"},
-    {"sysret", "64-bit mode and ring 0 only"}, {"swapgs", "as SYSRET"},
-    {"iretq", "64-bit mode only"}, {"cmpxchg16b", "as IRETQ"},
-    {"sgdt", "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"},
-    {"sidt", "as SGDT"}, {"sldt", "as SGDT"}, {"smsw", "as SGDT"}, {"str", "as SGDT"},
-    {"f2xm1", "x87 transcendental: jitpc's software algorithm differs from the host's microcode "
-              "in the last bits by design"},
-    {"fcos", "as F2XM1"}, {"fsin", "as F2XM1"}, {"fsincos", "as F2XM1"}, {"fptan", "as F2XM1"},
-    {"fpatan", "as F2XM1"}, {"fyl2x", "as F2XM1"}, {"fyl2xp1", "as F2XM1"},
+// Mnemonics of jitpc's CPU table the oracle cannot compare with the host, in which code (bits of
+// cpu::CodeModes), and why. Every other mnemonic of the table that decodes in the run's code
+// (cpu::InsnInfo::modes, from Zydis) must show up as executed in a long enough run (`--ops all`).
+struct NotComparable {
+    uint8_t code;
+    const char* why;
+};
+constexpr uint8_t ANY_CODE = jitpc::cpu::CODE_LEGACY | jitpc::cpu::CODE_64;
+const std::map<std::string, NotComparable> kNotComparable = {
+    {"cpuid", {ANY_CODE, "host and emulated CPU identify differently"}},
+    {"rdtsc", {ANY_CODE, "time stamps differ"}},
+    {"xgetbv", {ANY_CODE, "the host's XCR0 enables AVX state, jitpc's x87 and SSE only"}},
+    {"sysenter", {ANY_CODE, "the AMD host raises #UD in compatibility mode; a P6 raises #GP with no MSRs"}},
+    {"sysexit", {ANY_CODE, "privileged; differs like SYSENTER on the AMD host"}},
+    {"rdtscp", {ANY_CODE, "time stamps differ"}},
+    {"syscall", {ANY_CODE, "the host kernel's system call; #UD outside 64-bit mode on the emulated Intel CPU"}},
+    {"sysret", {jitpc::cpu::CODE_LEGACY, "ring 0 only; the AMD host has a legacy form"}},
+    {"iret", {jitpc::cpu::CODE_64, "64-bit cases: the frame holds the code and stack selectors, which differ "
+                                   "(the host's 0x33/0x2B, jitpc's)"}},
+    {"iretd", {jitpc::cpu::CODE_64, "as IRET"}}, {"iretq", {jitpc::cpu::CODE_64, "as IRET"}},
+    {"sgdt", {ANY_CODE, "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"}},
+    {"sidt", {ANY_CODE, "as SGDT"}}, {"sldt", {ANY_CODE, "as SGDT"}}, {"smsw", {ANY_CODE, "as SGDT"}},
+    {"str", {ANY_CODE, "as SGDT"}},
+    {"f2xm1", {ANY_CODE, "x87 transcendental: jitpc's software algorithm differs from the host's microcode "
+                         "in the last bits by design"}},
+    {"fcos", {ANY_CODE, "as F2XM1"}}, {"fsin", {ANY_CODE, "as F2XM1"}}, {"fsincos", {ANY_CODE, "as F2XM1"}},
+    {"fptan", {ANY_CODE, "as F2XM1"}}, {"fpatan", {ANY_CODE, "as F2XM1"}}, {"fyl2x", {ANY_CODE, "as F2XM1"}},
+    {"fyl2xp1", {ANY_CODE, "as F2XM1"}},
 };
 
 // Proves the oracle can fail: for random cases whose two results agree, each single-bit
 // corruption of jitpc's result (a GPR, a compared flag, a memory byte, the outcome) must be
 // reported, and flipping a flag declared undefined must not be.
-int self_test(uint64_t seed, unsigned cases) {
-    Generator gen(seed, expand_ops("all"));
+int self_test(uint64_t seed, unsigned cases, unsigned modes) {
+    Generator gen(seed, expand_ops("all"), modes);
     Runner r;
     std::mt19937_64 rng(seed);
     unsigned missed = 0, checked = 0;
@@ -117,16 +133,17 @@ int self_test(uint64_t seed, unsigned cases) {
         const Result e = run_emulated(code, c.in, c.mode);
         const uint32_t undef = undefined_after(c.insns), mask = FLAGS_COMPARED & ~undef;
         const bool x87 = uses_mmx(c.insns);
-        if (!compare(h, e, mask, x87).empty()) continue;  // a real mismatch: the normal run reports it
+        if (!compare(h, e, mask, x87, c.mode).empty()) continue;  // a real mismatch: the normal run reports it
         const auto mutated = [&](auto change) {
             Result m = e;
             change(m);
-            return !compare(h, m, mask, x87).empty();
+            return !compare(h, m, mask, x87, c.mode).empty();
         };
         const uint32_t bit = 1u << (rng() % 32);
         const unsigned byte = unsigned(rng() % PAGE);
         if (e.outcome == Outcome::Completed) {
-            expect(mutated([&](Result& m) { m.out.gpr[rng() % 8] ^= bit; }), true, "GPR bit flip", c);
+            const uint64_t high = c.mode == Mode::Long64 && rng() % 2 ? uint64_t(bit) << 32 : bit;
+            expect(mutated([&](Result& m) { m.out.gpr[rng() % num_regs(c.mode)] ^= high; }), true, "GPR bit flip", c);
             uint32_t f;
             do f = 1u << (rng() % 12); while (!(mask & f));
             expect(mutated([&](Result& m) { m.out.eflags ^= f; }), true, "compared flag flip", c);
@@ -137,7 +154,7 @@ int self_test(uint64_t seed, unsigned cases) {
             }
         }
         if (e.outcome != Outcome::Other) {
-            expect(mutated([&](Result& m) { m.out.xmm[rng() % 16] ^= uint64_t(1) << (rng() % 64); }), true,
+            expect(mutated([&](Result& m) { m.out.xmm[rng() % (2 * num_regs(c.mode))] ^= uint64_t(1) << (rng() % 64); }), true,
                    "XMM bit flip", c);
             expect(mutated([&](Result& m) { m.out.mxcsr ^= 1u << (rng() % 16); }), true, "MXCSR bit flip", c);
             if (x87) expect(mutated([&](Result& m) { m.out.mant[rng() % 8] ^= uint64_t(1) << (rng() % 64); }),
@@ -164,16 +181,18 @@ void write_failure(const std::string& dir, uint64_t seed, unsigned index, const 
     for (uint8_t b : insn.bytes) { std::snprintf(buf, sizeof buf, " %02x", b); f << buf; }
     static const char* modes[] = {"32-bit code, flat data segments",
                                   "32-bit code, DS/ES/SS LDT 32-bit data segment based at code area",
-                                  "16-bit LDT code segment, DS/ES/SS LDT 16-bit data segment, both based at code area"};
+                                  "16-bit LDT code segment, DS/ES/SS LDT 16-bit data segment, both based at code area",
+                                  "64-bit code (IA-32e mode, the region identity-mapped)"};
     f << "\nmode: " << modes[unsigned(mode)] << "\ncode address (linear): " << std::hex << CODE_START
       << "\ninput (offsets relative to segment base " << seg_base(mode) << "):\n";
-    for (unsigned r = 0; r < 8; ++r) {
-        std::snprintf(buf, sizeof buf, "  %s=%08x\n", kRegs[r], in.gpr[r]);
+    for (unsigned r = 0; r < num_regs(mode); ++r) {
+        std::snprintf(buf, sizeof buf, "  %s=%0*llx\n", reg_name(r, mode), mode == Mode::Long64 ? 16 : 8,
+                      (unsigned long long)in.gpr[r]);
         f << buf;
     }
     std::snprintf(buf, sizeof buf, "  eflags=%08x\n  mxcsr=%08x\n", in.eflags, in.mxcsr);
     f << buf;
-    for (unsigned r = 0; r < 8; ++r) {
+    for (unsigned r = 0; r < num_regs(mode); ++r) {
         std::snprintf(buf, sizeof buf, "  xmm%u=%016llx%016llx\n", r, (unsigned long long)in.xmm[2 * r + 1],
                       (unsigned long long)in.xmm[2 * r]);
         f << buf;
@@ -209,6 +228,7 @@ int run(int argc, char** argv) {
     unsigned cases = 1000, max_insns = 6;
     uint64_t seed = 1;
     std::string ops = "arith,mov", dir = "difftest-failures";
+    unsigned modes = MODES_LEGACY;
     bool selftest = false, require_coverage = false;
     for (int a = 1; a < argc; ++a) {
         const std::string k = argv[a];
@@ -223,16 +243,18 @@ int run(int argc, char** argv) {
         else if (k == "--max-insns") max_insns = unsigned(std::strtoul(v, nullptr, 0));
         else if (k == "--engine" && (std::strcmp(v, "jit") == 0 || std::strcmp(v, "interp") == 0))
             use_jit = std::strcmp(v, "jit") == 0;
+        else if (k == "--mode" && (std::strcmp(v, "16,32") == 0 || std::strcmp(v, "64") == 0))
+            modes = std::strcmp(v, "64") == 0 ? MODES_64 : MODES_LEGACY;
         else {
             std::fprintf(stderr, "usage: jitpc-difftest [--cases N] [--seed S] [--ops LIST] "
-                                 "[--failures DIR] [--max-insns N] [--engine jit|interp] "
+                                 "[--mode 16,32|64] [--failures DIR] [--max-insns N] [--engine jit|interp] "
                                  "[--self-test] [--require-coverage]\n");
             return 2;
         }
         ++a;
     }
-    if (selftest) return self_test(seed, cases);
-    Generator gen(seed, expand_ops(ops));
+    if (selftest) return self_test(seed, cases, modes);
+    Generator gen(seed, expand_ops(ops), modes);
     Runner runner;
     std::map<std::string, unsigned> coverage;
     unsigned passed = 0, failed = 0;
@@ -250,7 +272,11 @@ int run(int argc, char** argv) {
     std::printf("%-40s %s\n", "coverage (mnemonic size reg/mem prefixes)", "count");
     for (const auto& [key, n] : coverage) std::printf("  %-38s %u\n", key.c_str(), n);
     std::string missing, excluded;
-    for (const auto& m : unexercised_mnemonics()) (kNotComparable.count(m) ? excluded : missing) += " " + m;
+    const uint8_t code = modes == MODES_64 ? jitpc::cpu::CODE_64 : jitpc::cpu::CODE_LEGACY;
+    for (const auto& m : unexercised_mnemonics(code)) {
+        const auto nc = kNotComparable.find(m);
+        (nc != kNotComparable.end() && nc->second.code & code ? excluded : missing) += " " + m;
+    }
     std::printf("CPU table mnemonics not executed:%s\n", missing.empty() ? " none" : missing.c_str());
     std::printf("CPU table mnemonics not comparable (see kNotComparable):%s\n", excluded.c_str());
     std::printf("host outcomes:");

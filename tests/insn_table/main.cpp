@@ -30,6 +30,7 @@ struct Fold {
     bool features_vary = false;
     unsigned implicit_gprs = 0, writes_regs = 0, implicit_memory = 0;
     bool agen = false;
+    unsigned modes = 0;  // cpu::InsnInfo::modes
 };
 
 // The general register (0-7, by encoding) that `r` is or is part of, or -1.
@@ -60,6 +61,7 @@ int zydis_facts() {
                      [&](const ZydisDecodedInstruction& zi, const ZydisDecodedOperand* ops,
                          const std::vector<uint8_t>&, ZydisMachineMode mode) {
                          Fold& f = folds[zi.mnemonic];
+                         f.modes |= mode == ZYDIS_MACHINE_MODE_LONG_64 ? cpu::CODE_64 : cpu::CODE_LEGACY;
                          // Registers written: hidden ones by number, explicit ones by their place
                          // among the explicit registers (cpu::Insn's r0, r1), told apart by
                          // whether a memory operand comes first (IF_MEM_FIRST).
@@ -105,18 +107,19 @@ int zydis_facts() {
                 "// ends the block, CPUID features (cpu::FeatureSet bits) of its forms, whether\n"
                 "// they differ, hidden general registers written, explicit registers written\n"
                 "// (bit n: register n; bits 2-3: the same after a memory operand), hidden memory\n"
-                "// operands, the memory operand is an address computation.\n");
+                "// operands, the memory operand is an address computation, the code it decodes in\n"
+                "// (bit 0: 16/32-bit, bit 1: 64-bit).\n");
     for (const auto& [m, f] : folds) {
         if (!f.read && !f.written && !f.ends_block && !f.features.value_or(0) && !f.implicit_gprs &&
-            !f.writes_regs && !f.implicit_memory && !f.agen)
+            !f.writes_regs && !f.implicit_memory && !f.agen && f.modes == (cpu::CODE_LEGACY | cpu::CODE_64))
             continue;
         std::string name = ZydisMnemonicGetString(m);
         for (char& c : name) c = char(std::toupper(static_cast<unsigned char>(c)));
-        std::printf("{ZYDIS_MNEMONIC_%s, 0x%03X, 0x%03X, 0x%03X, 0x%03X, %s, 0x%llX, %s, 0x%02X, 0x%X, %u, %s},\n",
+        std::printf("{ZYDIS_MNEMONIC_%s, 0x%03X, 0x%03X, 0x%03X, 0x%03X, %s, 0x%llX, %s, 0x%02X, 0x%X, %u, %s, %u},\n",
                     name.c_str(), f.read, f.written, f.killed, f.undefined,
                     f.ends_block ? "true" : "false", (unsigned long long)f.features.value_or(0),
                     f.features_vary ? "true" : "false", f.implicit_gprs, f.writes_regs,
-                    f.implicit_memory, f.agen ? "true" : "false");
+                    f.implicit_memory, f.agen ? "true" : "false", f.modes);
     }
     return 0;
 }

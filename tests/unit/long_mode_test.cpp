@@ -240,6 +240,36 @@ TEST_CASE_FIXTURE(LongFixture, "64-bit integer instructions") {
     CHECK(reg(ESP) == ((0x80000 & ~uint64_t(0xFF)) | 0x78));  // SPL, not AH
 }
 
+// Found by the 64-bit host oracle (jitpc-difftest --mode 64): what a 32-bit register keeps of its
+// upper half, and an addressing form Zydis 4.0 misreads.
+TEST_CASE_FIXTURE(LongFixture, "64-bit mode: upper halves and a SIB without base under 67 and REX.B") {
+    wr64(0x9000, 0x1122334455667788);
+    enter64({
+          0x48, 0xB9, 0, 0, 0, 0, 2, 0, 0, 0,  // mov rcx, 0x200000000
+          0x67, 0xE3, 0x00,                    // jecxz $+0 (ECX is 0: taken)
+          0x48, 0xC7, 0xC2, 0xFF, 0xFF, 0xFF, 0xFF,  // mov rdx, -1
+          0x31, 0xC0,                          // xor eax, eax
+          0x0F, 0xB1, 0xF2,                    // cmpxchg edx, esi (EAX != EDX: fails)
+          0x49, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF,  // mov r8, -1
+          0x41, 0xC1, 0xE8, 0x20,              // shr r8d, 32 (masked to 0)
+          0x49, 0xC7, 0xC1, 0xFF, 0xFF, 0xFF, 0xFF,  // mov r9, -1
+          0x4D, 0x0F, 0xAD, 0xC9,              // shrd r9, r9, cl (CL 0)
+          0x49, 0xC7, 0xC2, 0xFF, 0xFF, 0xFF, 0xFF,  // mov r10, -1
+          0x45, 0x0F, 0xAD, 0xD2,              // shrd r10d, r10d, cl (CL 0)
+          0x41, 0xBD, 0x00, 0x80, 0x00, 0x00,  // mov r13d, 0x8000
+          0x67, 0x4D, 0x8B, 0x1C, 0x25, 0x00, 0x90, 0x00, 0x00,  // mov r11, [dword 0x9000]
+          0xF4,
+    });
+    CHECK(!event);
+    CHECK(reg(ECX) == 0x200000000);  // JECXZ does not write RCX
+    CHECK(reg(EDX) == ~uint64_t(0));  // a failing CMPXCHG leaves a register destination alone
+    CHECK(reg(EAX) == 0xFFFFFFFF);
+    CHECK(reg(R8) == 0xFFFFFFFF);     // a 32-bit shift by 0 still clears the upper half
+    CHECK(reg(R9) == ~uint64_t(0));   // (a 64-bit one changes nothing)
+    CHECK(reg(R10) == 0xFFFFFFFF);
+    CHECK(reg(R11) == 0x1122334455667788);  // [disp32], not [r13d]
+}
+
 TEST_CASE_FIXTURE(LongFixture, "a null SS loads in 64-bit mode at CPL 0, not in compatibility mode") {
     SUBCASE("64-bit mode") {
         enter64({0x31, 0xC0,   // xor eax, eax
