@@ -59,7 +59,8 @@ extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i) {
     cpu::Cpu& c = e->cpu;
     const uint64_t epoch = c.code_epoch;
     try {
-        c.next_rip = uint32_t(c.rip + i->len);
+        // Generated code runs 32-bit code, where RIP wraps at 4 GiB, or 64-bit code.
+        c.next_rip = c.long64() ? c.rip + i->len : uint32_t(c.rip + i->len);
         i->fn(c, *i);
     } catch (const cpu::GuestFault& f) {
         return take_fault(c, f);

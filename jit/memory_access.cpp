@@ -44,7 +44,7 @@ x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmj
 // The TLB hit test for the linear address in `lin` (ecx or esi): the host address is
 // rdi + lin on a hit. Clobbers edx, edi and the host's flags.
 x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& slow, const x::Gp& lin) {
-    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi, variant_.mode != CodeMode::Legacy32);
     probe.hit(lin, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
     return probe.host(lin, size);
 }
@@ -63,7 +63,7 @@ bool Translator::flat_access(unsigned size, unsigned seg) const {
 // tlb_lookup() for the linear address in esi without writing the host's flags. Clobbers ecx,
 // edx and edi.
 x::Mem Translator::tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow) {
-    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi, variant_.mode != CodeMode::Legacy32);
     probe.hit_keeping_flags(x::esi, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
     return probe.host(x::esi, size);
 }
@@ -114,7 +114,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         fl_ = flags;
         if (recompute) emit_recompute(rc);
         materialize_flags();  // before anything here changes the host's
-        if (eip_delta) a.add(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
         if (store) a.mov(x::ecx, x::eax);
         a.mov(x::edx, x::esi);
@@ -136,7 +136,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
             a.jc(bail_);
         }
         arm_stop_point(k);
-        if (eip_delta) a.sub(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        if (eip_delta) a.sub(rip_mem(), eip_delta);
         count_by(a, -count_delta);
         if (keep) {
             a.mov(x::edx, x::eax);
@@ -201,14 +201,14 @@ void Translator::exec_out_of_line(const asmjit::Label& slow, const asmjit::Label
         fl_ = entry;
         if (redo) emit_recompute(*redo);
         materialize_flags();
-        if (eip_delta) a.add(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
         a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
         call_helper(reinterpret_cast<const void*>(&jit_exec), true);
         a.test(x::eax, x::eax);
         a.jnz(bail_);
         // Back to the main path's view.
-        a.sub(x::dword_ptr(CPU_REG, EIP), eip_delta + len);
+        a.sub(rip_mem(), eip_delta + len);
         count_by(a, -(count_delta + 1));
         if (host_after) {
             flags_to_host();

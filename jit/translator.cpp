@@ -37,6 +37,12 @@ std::optional<x::Gp> Translator::reg(const Operand& o, unsigned size) const {
     return RegAlloc::guest(o.reg, size ? size : insn_->osize);
 }
 
+x::Mem Translator::rip_mem() const {
+    return long64() ? x::qword_ptr(CPU_REG, RIP) : x::dword_ptr(CPU_REG, RIP);
+}
+
+x::Gp Translator::ip_reg() const { return long64() ? x::Gp(x::rax) : x::Gp(x::eax); }
+
 int64_t Translator::imm() const {
     switch (insn_->osize) {
     case 1: return int8_t(insn_->imm);
@@ -113,7 +119,7 @@ void Translator::fallback() {
             // EIP it left is found like a return's.
             a.test(x::eax, x::eax);
             a.jnz(bail_);
-            a.mov(x::eax, x::dword_ptr(CPU_REG, EIP));
+            a.mov(ip_reg(), rip_mem());
             lookup_and_jump();
             return;
         }
@@ -135,7 +141,8 @@ void Translator::emit_instruction(unsigned k) {
     read_operands();
     const bool ok = bound(*insn_);
     const uint16_t written = ok ? written_gprs() : 0xFFFF;
-    const cpu::Emitter em = ok ? table_[insn_->mnemonic].emit : nullptr;
+    // 64-bit code runs every instruction through the interpreter's semantics for now.
+    const cpu::Emitter em = ok && !long64() ? table_[insn_->mnemonic].emit : nullptr;
     if (!em || !em(*this)) fallback();
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();
@@ -155,11 +162,11 @@ uint8_t* Translator::translate() {
         // The last instruction straddles into the next page: its bytes hold while the code TLB
         // entry of that page maps the physical page they came from (else the dispatcher decodes
         // the block again: Interpreter::block_at_eip).
-        TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::eax);
-        a.mov(x::eax, x::dword_ptr(CPU_REG, EIP));
-        a.and_(x::eax, int32_t(memory::PAGE_MASK));
-        a.add(x::eax, int32_t(memory::PAGE_SIZE));
-        probe.hit(x::eax, 1, cpu::ACC_EXEC, bail_);
+        TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::eax, variant_.mode != CodeMode::Legacy32);
+        a.mov(ip_reg(), rip_mem());
+        a.and_(ip_reg(), int32_t(memory::PAGE_MASK));
+        a.add(ip_reg(), int32_t(memory::PAGE_SIZE));
+        probe.hit(ip_reg(), 1, cpu::ACC_EXEC, bail_);
         a.cmp(probe.frame(), b_.page2 >> 12);
         a.jne(bail_);
     }

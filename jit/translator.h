@@ -35,14 +35,14 @@ struct ChainSite;
 namespace state {
 using cpu::CpuState;
 constexpr int32_t GPR = offsetof(CpuState, gpr);
-// EIP and NEXT_EIP are the low halves of rip/next_rip: translated code is 32-bit, where bits
-// 63:32 stay zero.
-constexpr int32_t EIP = offsetof(CpuState, rip);
+// 32-bit code updates only the low halves of rip and next_rip (bits 63:32 stay zero there):
+// Translator::rip_mem.
+constexpr int32_t RIP = offsetof(CpuState, rip);
 constexpr int32_t ICOUNT = offsetof(CpuState, icount);
 constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
 constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
 constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
-constexpr int32_t NEXT_EIP = offsetof(CpuState, next_rip);
+constexpr int32_t NEXT_RIP = offsetof(CpuState, next_rip);
 constexpr int32_t TSC_OFFSET = offsetof(CpuState, tsc_offset);
 constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
 constexpr int32_t FLAGS_RES = offsetof(CpuState, flags) + offsetof(cpu::Flags, res);
@@ -179,6 +179,12 @@ public:
     void exit_to(int64_t target);
     // Ends the block with a conditional branch (x86 condition code `cc`, read from the flags).
     void branch(unsigned cc, int64_t taken, int64_t not_taken);
+    // CpuState::rip as generated code updates it: its low half (EIP) in 32-bit code, where bits
+    // 63:32 stay zero, all of it in 64-bit code; and the scratch register that holds a guest
+    // instruction pointer: eax, or rax in 64-bit code ("the EIP in eax" below).
+    asmjit::x86::Mem rip_mem() const;
+    asmjit::x86::Gp ip_reg() const;
+    bool long64() const { return variant_.mode == CodeMode::Long64; }
     // Ends the block at the EIP in eax (returns, indirect jumps): back to the dispatcher.
     void exit_indirect();
     // eax = the guest EIP of the instruction after this one (clobbers host flags).
