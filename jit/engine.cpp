@@ -58,9 +58,11 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
                                    reinterpret_cast<const void*>(&jit_load8),
                                    reinterpret_cast<const void*>(&jit_load16),
                                    reinterpret_cast<const void*>(&jit_load32),
+                                   reinterpret_cast<const void*>(&jit_load64),
                                    reinterpret_cast<const void*>(&jit_store8),
                                    reinterpret_cast<const void*>(&jit_store16),
-                                   reinterpret_cast<const void*>(&jit_store32)};
+                                   reinterpret_cast<const void*>(&jit_store32),
+                                   reinterpret_cast<const void*>(&jit_store64)};
     static_assert(sizeof helpers / sizeof helpers[0] == sizeof thunks_ / sizeof thunks_[0]);
     for (size_t n = 0; n < std::size(helpers); ++n) {
         const bool saves_guest_regs = n == 0;

@@ -115,7 +115,7 @@ private:
         const void* helper = nullptr;
         uint8_t* code = nullptr;
     };
-    Thunk thunks_[7];
+    Thunk thunks_[9];
     uint8_t* flags_thunk_ = nullptr;
     uint8_t* lookup_thunks_[Variant::COUNT] = {};  // by Variant::index: Translator::lookup_and_jump
     uint8_t* thunk(const void* helper) const;

@@ -4,6 +4,7 @@
 #include "jit/translator.h"
 
 #include "jit/engine.h"
+#include "jit/helpers.h"
 #include "jit/tlb_probe.h"
 
 namespace jitpc::jit {
@@ -72,6 +73,11 @@ bool Translator::loop_back(int64_t target) {
     return true;
 }
 
+bool Translator::in_first_page(int64_t target) const {
+    const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
+    return phys_off >= 0 && phys_off < 4096;
+}
+
 void Translator::exit_to(int64_t target) {
     if (loop_back(target)) return;
     materialize_flags();
@@ -89,7 +95,7 @@ void Translator::exit_to(int64_t target) {
         exit_plain();
         a.bind(ok);
     }
-    if (phys_off >= 0 && phys_off < 4096 && b_.page2 == 1) {
+    if (in_first_page(target) && b_.page2 == 1) {
         auto site = std::make_unique<ChainSite>();
         site->from = &b_;
         site->target_phys = (b_.phys & ~memory::PhysAddr(0xFFF)) + phys_off;
@@ -127,6 +133,27 @@ void Translator::next_eip_to_eax() {
     clobber_flags();
     a.mov(ip_reg(), rip_mem());
     a.add(ip_reg(), int32_t(next_offset() - synced_off_));
+}
+
+void Translator::fault_unless_canonical(const x::Gp& ip) {
+    if (!long64()) return;
+    clobber_flags();
+    asmjit::Label slow = a.newLabel();
+    a.mov(x::rcx, ip);
+    a.shl(x::rcx, 16);
+    a.sar(x::rcx, 16);
+    a.cmp(x::rcx, ip);
+    a.jne(slow);
+    cold_.push_back([this, slow, eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_),
+                     insn = insn_, flags = fl_] {
+        a.bind(slow);
+        fl_ = flags;  // in CpuState
+        if (eip_delta) a.add(rip_mem(), eip_delta);
+        count_by(a, count_delta);
+        a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
+        call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+        a.jmp(bail_);  // the fault, or wherever the handler went
+    });
 }
 
 void Translator::park_eax() { a.mov(x::qword_ptr(CPU_REG, NEXT_RIP), x::rax); }
