@@ -53,8 +53,7 @@ bool binary_to_memory(Translator& t) {
     if (reads_only) {
         if (!t.effective_address()) return false;
         t.load(size, t.insn().seg);
-        const x::Gp value = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
-        t.a.emit(Op, value, src);
+        t.a.emit(Op, Translator::value_reg(size), src);
     } else if (!t.read_modify_write(size, ReadsCarry, true, [&](const x::Mem& m) { t.a.emit(Op, m, src); })) {
         return false;
     }

@@ -10,29 +10,33 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp ESP = RegAlloc::fixed(cpu::ESP);
+// The width of RIP: 4 in 32-bit code (a 16-bit operand truncates EIP: the interpreter's), 8 in
+// 64-bit code.
+unsigned ip_width(const Translator& t) { return t.long64() ? 8 : 4; }
 
-// The target as an offset from the block's first byte; 32-bit operand size only (a 16-bit one
-// truncates EIP).
+// The target as an offset from the block's first byte. In 64-bit code only within the block's
+// page, which is canonical (a branch elsewhere may need a #GP: the interpreter's).
 bool relative_target(Translator& t, int64_t& target) {
-    if (t.op(0).kind != Translator::Kind::Imm || t.insn().osize != 4) return false;
+    if (t.op(0).kind != Translator::Kind::Imm || t.insn().osize != ip_width(t)) return false;
     target = int64_t(t.next_offset()) + t.imm();
-    return true;
+    return !t.long64() || t.in_first_page(target);
 }
 
-// The target of an indirect JMP/CALL (register or memory, 32-bit operand) into eax.
+// The target of an indirect JMP/CALL (register or memory) into eax (rax), checked canonical.
 bool indirect_target(Translator& t) {
     const auto& o = t.op(0);
-    if (t.insn().osize != 4 || (t.insn().flags & cpu::IF_FAR)) return false;
+    const unsigned w = ip_width(t);
+    if (t.insn().osize != w || (t.insn().flags & cpu::IF_FAR)) return false;
     if (o.kind == Translator::Kind::Reg) {
         auto r = t.reg(o);
         if (!r) return false;
         t.clobber_flags();
-        t.a.mov(x::eax, *r);
-        return true;
+        t.a.mov(t.ip_reg(), *r);
+    } else {
+        if (o.kind != Translator::Kind::Mem || !t.effective_address()) return false;
+        t.load(w, t.insn().seg);
     }
-    if (o.kind != Translator::Kind::Mem || !t.effective_address()) return false;
-    t.load(4, t.insn().seg);
+    t.fault_unless_canonical(t.ip_reg());
     return true;
 }
 
@@ -57,14 +61,16 @@ bool jcc(Translator& t) {
 // The return address goes on the stack only after the target was read, so a fault in either
 // leaves ESP and memory as they were.
 void push_return_address(Translator& t) {
+    const unsigned w = t.stack_word();
+    const x::Gp sp = t.stack_pointer();
     t.next_eip_to_eax();
-    t.a.lea(x::esi, x::ptr(ESP.r64(), -4));
-    t.store(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(ESP.r64(), -4));
+    t.a.lea(t.address_reg(), x::ptr(sp.r64(), -int32_t(w)));
+    t.store(w, cpu::SS);
+    t.a.lea(sp, x::ptr(sp.r64(), -int32_t(w)));
 }
 
 bool call(Translator& t) {
-    if (!t.stack32()) return false;
+    if (t.stack_word() != ip_width(t)) return false;
     int64_t target;
     if (relative_target(t, target)) {
         push_return_address(t);
@@ -83,12 +89,15 @@ bool call(Translator& t) {
 
 bool ret(Translator& t) {
     // Zydis names RETF "ret" too: far returns change CS and maybe privilege, so they fall back.
-    if ((t.insn().flags & cpu::IF_FAR) || !t.stack32() || t.insn().osize != 4) return false;
+    const unsigned w = t.stack_word();
+    if ((t.insn().flags & cpu::IF_FAR) || w != ip_width(t) || t.insn().osize != w) return false;
     const uint32_t release = t.op(0).kind == Translator::Kind::Imm ? t.insn().imm : 0;
+    const x::Gp sp = t.stack_pointer();
     t.clobber_flags();
-    t.a.mov(x::esi, ESP);
-    t.load(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(ESP.r64(), int32_t(4 + release)));
+    t.a.mov(t.address_reg(), sp);
+    t.load(w, cpu::SS);
+    t.fault_unless_canonical(t.ip_reg());
+    t.a.lea(sp, x::ptr(sp.r64(), int32_t(w + release)));
     t.exit_indirect();
     return true;
 }

@@ -39,13 +39,16 @@ bool mov(Translator& t) {
     if (s.kind == K::Reg) {
         auto src = t.reg(s);
         if (!src || !t.effective_address()) return false;
-        if (src->size() == 4)
-            t.a.mov(x::eax, *src);
+        if (src->size() >= 4)
+            t.a.mov(Translator::value_reg(src->size()), *src);
         else
             t.a.movzx(x::eax, *src);
     } else if (s.kind == K::Imm) {
         if (!t.effective_address()) return false;
-        t.a.mov(x::eax, t.insn().imm);
+        if (size == 8)
+            t.a.mov(x::rax, asmjit::imm(t.imm()));  // sign-extended
+        else
+            t.a.mov(x::eax, t.insn().imm);
     } else {
         return false;
     }
@@ -92,16 +95,34 @@ template <bool Signed> bool extend(Translator& t) {
     return true;
 }
 
+// A 64-bit LEA of a 32-bit address zero-extends it, as effective_address() leaves it in rsi.
 bool lea(Translator& t) {
     auto dst = t.reg(t.op(0));
-    if (!dst || dst->size() != 4 || !t.effective_address()) return false;
-    t.a.mov(*dst, x::esi);
+    if (!dst || dst->size() < 4 || !t.effective_address()) return false;
+    t.a.mov(*dst, x::rsi.cloneAs(*dst));
+    return true;
+}
+
+// MOVSXD r64, r/m32 (its other sizes call the interpreter).
+bool movsxd(Translator& t) {
+    auto dst = t.reg(t.op(0));
+    const auto& s = t.op(1);
+    if (!dst || dst->size() != 8) return false;
+    if (s.kind == Translator::Kind::Reg) {
+        auto src = t.reg(s, 4);
+        if (!src) return false;
+        t.a.movsxd(*dst, *src);
+        return true;
+    }
+    if (s.kind != Translator::Kind::Mem || !t.effective_address()) return false;
+    t.load(4, t.insn().seg);
+    t.a.movsxd(*dst, x::eax);
     return true;
 }
 
 bool bswap(Translator& t) {
     auto r = t.reg(t.op(0));
-    if (!r || r->size() != 4) return false;
+    if (!r || r->size() < 4) return false;
     t.a.bswap(*r);
     return true;
 }
@@ -187,6 +208,7 @@ void register_datamov_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_MOV] = mov;
     e[ZYDIS_MNEMONIC_MOVZX] = extend<false>;
     e[ZYDIS_MNEMONIC_MOVSX] = extend<true>;
+    e[ZYDIS_MNEMONIC_MOVSXD] = movsxd;
     e[ZYDIS_MNEMONIC_LEA] = lea;
     e[ZYDIS_MNEMONIC_BSWAP] = bswap;
     e[ZYDIS_MNEMONIC_XCHG] = xchg;

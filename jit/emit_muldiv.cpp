@@ -17,8 +17,9 @@ namespace {
 
 const x::Gp EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
 
-// The r/m operand `s` of `size` bytes: a guest register, or memory loaded into eax.
+// The r/m operand `s` of `size` bytes (at most 4): a guest register, or memory loaded into eax.
 bool multiplier(Translator& t, const Translator::Operand& s, unsigned size, x::Gp& out) {
+    if (size == 8) return false;  // 64-bit multiplies and divides call the interpreter
     if (s.kind == Translator::Kind::Reg) {
         auto r = t.reg(s, size);
         if (!r) return false;

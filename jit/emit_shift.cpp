@@ -95,6 +95,7 @@ template <Shift S> bool shift(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
     using K = Translator::Kind;
+    if (t.insn().osize == 8) return false;  // 64-bit shifts (6-bit counts) call the interpreter
     if (d.kind == K::Mem) {
         // By 1, in place: the host's flags are then the table's, AF aside (FlagKind::Logic).
         if (c.kind != K::Imm || (t.insn().imm & 31) != 1 ||
@@ -140,7 +141,7 @@ template <Shift S> bool shift(Translator& t) {
 template <bool Left> bool rotate(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
-    if (d.kind != Translator::Kind::Reg) return false;
+    if (d.kind != Translator::Kind::Reg || t.insn().osize == 8) return false;
     auto dst = t.reg(d);
     if (!dst) return false;
     const bool by_cl = c.kind == Translator::Kind::Reg && c.reg == cpu::ECX;

@@ -1,4 +1,5 @@
-// Stack instructions (cpu/ops/stack.cpp): PUSH, POP and LEAVE with a 32-bit stack and operand.
+// Stack instructions (cpu/ops/stack.cpp): PUSH, POP and LEAVE of the stack's own width (a 32-bit
+// stack and operand, or 64-bit code's).
 #include "cpu/state.h"
 #include "jit/translator.h"
 
@@ -8,51 +9,54 @@ namespace x = asmjit::x86;
 
 namespace {
 
-const x::Gp ESP = RegAlloc::fixed(cpu::ESP);
-
-// PUSH and POP with a 32-bit stack (the variant) and a 32-bit operand: the memory access comes
-// first, so a fault leaves ESP unchanged.
+// PUSH and POP of the stack's width (Translator::stack_word): the memory access comes first, so
+// a fault leaves RSP unchanged.
 bool push(Translator& t) {
     const auto& s = t.op(0);
-    if (!t.stack32() || t.insn().osize != 4) return false;
+    const unsigned w = t.stack_word();
+    if (t.insn().osize != w) return false;
+    const x::Gp sp = t.stack_pointer(), value = Translator::value_reg(w);
     if (s.kind == Translator::Kind::Reg) {
         auto r = t.reg(s);
         if (!r) return false;
-        t.a.mov(x::eax, *r);
+        t.a.mov(value, *r);
     } else if (s.kind == Translator::Kind::Imm) {
-        t.a.mov(x::eax, t.insn().imm);
+        t.a.mov(value, asmjit::imm(t.imm()));
     } else if (s.kind == Translator::Kind::Mem) {
-        // The operand's address uses ESP before the push.
+        // The operand's address uses RSP before the push.
         if (!t.effective_address()) return false;
-        t.load(4, t.insn().seg);
+        t.load(w, t.insn().seg);
     } else {
         return false;
     }
-    t.a.lea(x::esi, x::ptr(ESP.r64(), -4));
-    t.store(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(ESP.r64(), -4));
+    t.a.lea(t.address_reg(), x::ptr(sp.r64(), -int32_t(w)));
+    t.store(w, cpu::SS);
+    t.a.lea(sp, x::ptr(sp.r64(), -int32_t(w)));
     return true;
 }
 
 bool pop(Translator& t) {
-    if (!t.stack32() || t.insn().osize != 4) return false;
+    const unsigned w = t.stack_word();
+    if (t.insn().osize != w) return false;
     auto r = t.reg(t.op(0));
     if (!r) return false;
-    t.a.mov(x::esi, ESP);
-    t.load(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(ESP.r64(), 4));
-    t.a.mov(*r, x::eax);  // POP ESP keeps the value read
+    const x::Gp sp = t.stack_pointer();
+    t.a.mov(t.address_reg(), sp);
+    t.load(w, cpu::SS);
+    t.a.lea(sp, x::ptr(sp.r64(), int32_t(w)));
+    t.a.mov(*r, Translator::value_reg(w));  // POP RSP keeps the value read
     return true;
 }
 
-// LEAVE: ESP = EBP, then EBP = pop. The load comes first, so a fault changes neither.
+// LEAVE: RSP = RBP, then RBP = pop. The load comes first, so a fault changes neither.
 bool leave(Translator& t) {
-    if (!t.stack32() || t.insn().osize != 4) return false;
-    const x::Gp EBP = RegAlloc::fixed(cpu::EBP);
-    t.a.mov(x::esi, EBP);
-    t.load(4, cpu::SS);
-    t.a.lea(ESP, x::ptr(EBP.r64(), 4));
-    t.a.mov(EBP, x::eax);
+    const unsigned w = t.stack_word();
+    if (t.insn().osize != w) return false;
+    const x::Gp sp = t.stack_pointer(), bp = RegAlloc::fixed(cpu::EBP).cloneAs(sp);
+    t.a.mov(t.address_reg(), bp);
+    t.load(w, cpu::SS);
+    t.a.lea(sp, x::ptr(bp.r64(), int32_t(w)));
+    t.a.mov(bp, Translator::value_reg(w));
     return true;
 }
 

@@ -33,7 +33,7 @@ void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {
 template <Str S> bool string_op(Translator& t) {
     const cpu::Insn& i = t.insn();
     // MOVSD and CMPSD are also SSE2's: those have explicit operands.
-    if ((i.flags & (cpu::IF_R0 | cpu::IF_MEM)) || i.asize != 4 ||
+    if ((i.flags & (cpu::IF_R0 | cpu::IF_MEM)) || i.asize != 4 || t.long64() ||
         (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
         return false;
     const unsigned size = i.osize;

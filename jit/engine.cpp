@@ -58,9 +58,11 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
                                    reinterpret_cast<const void*>(&jit_load8),
                                    reinterpret_cast<const void*>(&jit_load16),
                                    reinterpret_cast<const void*>(&jit_load32),
+                                   reinterpret_cast<const void*>(&jit_load64),
                                    reinterpret_cast<const void*>(&jit_store8),
                                    reinterpret_cast<const void*>(&jit_store16),
-                                   reinterpret_cast<const void*>(&jit_store32)};
+                                   reinterpret_cast<const void*>(&jit_store32),
+                                   reinterpret_cast<const void*>(&jit_store64)};
     static_assert(sizeof helpers / sizeof helpers[0] == sizeof thunks_ / sizeof thunks_[0]);
     for (size_t n = 0; n < std::size(helpers); ++n) {
         const bool saves_guest_regs = n == 0;
@@ -140,15 +142,11 @@ Engine::~Engine() {
 
 bool Engine::run_block(cpu::Block& b) {
     cpu::Cpu& c = cpu;
-    // Generated code assumes 32-bit legacy code (protected mode, or real mode with a 32-bit CS)
-    // in a flat CS (so EIP arithmetic never wraps or leaves the segment) and a block that fits
-    // before the count limit.
-    const cpu::SegCache& cs = c.seg[cpu::CS];
-    const cpu::CpuMode m = c.mode();
-    if ((m != cpu::CpuMode::Prot32 && m != cpu::CpuMode::Real32) || cs.base != 0 || cs.hi != 0xFFFFFFFFu ||
-        c.icount + b.insns.size() > c.icount_limit)
-        return false;
-    const Variant v = Variant::of(c, CodeMode::Legacy32);
+    // Generated code runs the code of jit/variant.h's code_mode, a block that fits before the
+    // count limit.
+    const std::optional<CodeMode> mode = code_mode(c);
+    if (!mode || c.icount + b.insns.size() > c.icount_limit) return false;
+    const Variant v = Variant::of(c, *mode);
     auto* t = static_cast<Translation*>(b.native);
     uint8_t* code = t ? t->code[v.per_block()] : nullptr;
     if (!code) {
@@ -156,7 +154,7 @@ bool Engine::run_block(cpu::Block& b) {
         if (!code) return false;
     }
     if (b.page2 == 1)  // the lookup checks one page's mapping
-        indirect[indirect_slot(uint32_t(c.rip))] = {c.rip | uint64_t(v.index()) << 32, removals_, code,
+        indirect[indirect_slot(c.rip)] = {IndirectEntry::key_of(c.rip, v), removals_, code,
                                           uint32_t(b.phys >> 12), 0};
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
@@ -165,7 +163,8 @@ bool Engine::run_block(cpu::Block& b) {
         // Link the jump that just left to its successor if that is translated for this variant.
         cpu::Block* to = c.code.find(cpu::BlockCache::key(site->target_phys, c.mode()));
         auto* tt = to ? static_cast<Translation*>(to->native) : nullptr;
-        if (tt && tt->code[v.per_block()] && Variant::of(c, v.mode) == v) link(site, *to, tt->code[v.per_block()]);
+        if (tt && tt->code[v.per_block()] && code_mode(c) == v.mode && Variant::of(c, v.mode) == v)
+            link(site, *to, tt->code[v.per_block()]);
     }
     return true;
 }
@@ -180,9 +179,9 @@ uint8_t* Engine::translate(cpu::Block& b, Variant v) {
         if (uint8_t* code = tr.translate()) {
             static_cast<Translation*>(b.native)->code[v.per_block()] = code;
             ++blocks_translated;
-            if (perf_map_)  // translated code is 32-bit and CS flat: EIP is the linear address
-                std::fprintf(perf_map_, "%" PRIxPTR " %zx guest-0x%08" PRIx32 "\n", reinterpret_cast<uintptr_t>(code),
-                             tr.code_size(), uint32_t(cpu.rip));
+            if (perf_map_)  // CS is flat or ignored: RIP is the linear address
+                std::fprintf(perf_map_, "%" PRIxPTR " %zx guest-0x%08" PRIx64 "\n", reinterpret_cast<uintptr_t>(code),
+                             tr.code_size(), cpu.rip);
             return code;
         }
         flush();  // full: start over with an empty cache

@@ -29,7 +29,7 @@ struct ChainSite {
     uint8_t* jump;    // the E9 opcode byte
     uint8_t* unlinked;  // where the jump goes while not linked
     cpu::Block* from;
-    uint32_t target_phys;  // where the successor starts
+    memory::PhysAddr target_phys;  // where the successor starts
     cpu::Block* to = nullptr;
 };
 
@@ -43,12 +43,18 @@ struct Translation {
 
 // Indirect branches (returns, jumps and calls through registers or memory) look their target
 // up here from generated code and jump straight into its translation on a hit. An entry holds
-// for one EIP (the linear address, CS being flat) and variant while no block was removed since
+// for one RIP (the linear address, CS being flat) and variant while no block was removed since
 // (Engine::removals_) and the TLB still maps EIP's page, executable, to the physical page the
 // translation was made from: a flush or INVLPG needs no sweep of the table, and the entry is
 // good again once the dispatcher has refilled the TLB.
 struct IndirectEntry {
-    uint64_t key = ~0ull;  // EIP | Variant::index << 32
+    // RIP with the variant's index in bits 48-53 (xor: generated code's RIP is canonical, so
+    // bits 54-63 stay the sign and no two pairs share a key; EMPTY is no pair's).
+    static constexpr unsigned VARIANT_SHIFT = 48;
+    static_assert(Variant::COUNT <= 1u << 6);
+    static uint64_t key_of(uint64_t rip, Variant v) { return rip ^ uint64_t(v.index()) << VARIANT_SHIFT; }
+    static constexpr uint64_t EMPTY = uint64_t(1) << 63;
+    uint64_t key = EMPTY;
     uint64_t removals = 0;
     uint8_t* code = nullptr;
     uint32_t frame = 0;  // physical page number
@@ -87,7 +93,10 @@ private:
     // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
     int32_t tlb_offset[2] = {};
     static constexpr unsigned INDIRECT_BITS = 12;
-    static unsigned indirect_slot(uint32_t eip) { return (eip ^ (eip >> INDIRECT_BITS)) & ((1u << INDIRECT_BITS) - 1); }
+    static unsigned indirect_slot(uint64_t rip) {
+        const uint32_t low = uint32_t(rip);  // what generated code hashes (emit_lookup)
+        return (low ^ (low >> INDIRECT_BITS)) & ((1u << INDIRECT_BITS) - 1);
+    }
     IndirectEntry indirect[1u << INDIRECT_BITS];
     uint64_t removals_ = 0;  // blocks removed (or flushed) so far: IndirectEntry
     uint8_t* translate(cpu::Block& b, Variant v);
@@ -106,7 +115,7 @@ private:
         const void* helper = nullptr;
         uint8_t* code = nullptr;
     };
-    Thunk thunks_[7];
+    Thunk thunks_[9];
     uint8_t* flags_thunk_ = nullptr;
     uint8_t* lookup_thunks_[Variant::COUNT] = {};  // by Variant::index: Translator::lookup_and_jump
     uint8_t* thunk(const void* helper) const;

@@ -4,6 +4,7 @@
 #include "jit/translator.h"
 
 #include "jit/engine.h"
+#include "jit/helpers.h"
 #include "jit/tlb_probe.h"
 
 namespace jitpc::jit {
@@ -24,7 +25,7 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
 // Brings CpuState::rip and icount to the start of the current instruction (before anything
 // that may fault or look at them).
 void Translator::sync_position() {
-    if (synced_off_ != off_) a.add(x::dword_ptr(CPU_REG, EIP), int32_t(off_ - synced_off_));
+    if (synced_off_ != off_) a.add(rip_mem(), int32_t(off_ - synced_off_));
     count_by(a, int32_t(k_ - synced_count_));
     synced_off_ = off_;
     synced_count_ = k_;
@@ -51,7 +52,7 @@ bool Translator::loop_back(int64_t target) {
         a.mov(x::edx, x::eax);
     }
     const uint32_t delta = uint32_t(-int64_t(synced_off_));
-    if (delta) a.add(x::dword_ptr(CPU_REG, EIP), int32_t(delta));
+    if (delta) a.add(rip_mem(), int32_t(delta));
     const unsigned count = k_ + 1;
     count_by(a, int32_t(count - synced_count_));
     a.cmp(COUNT_REG, -int32_t(count));
@@ -72,12 +73,17 @@ bool Translator::loop_back(int64_t target) {
     return true;
 }
 
+bool Translator::in_first_page(int64_t target) const {
+    const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
+    return phys_off >= 0 && phys_off < 4096;
+}
+
 void Translator::exit_to(int64_t target) {
     if (loop_back(target)) return;
     materialize_flags();
     const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
     const uint32_t delta = uint32_t(target - int64_t(synced_off_));
-    if (delta) a.add(x::dword_ptr(CPU_REG, EIP), int32_t(delta));
+    if (delta) a.add(rip_mem(), int32_t(delta));
     const unsigned count = k_ + 1;
     count_by(a, int32_t(count - synced_count_));
     if (semantics_called_) {
@@ -89,10 +95,10 @@ void Translator::exit_to(int64_t target) {
         exit_plain();
         a.bind(ok);
     }
-    if (phys_off >= 0 && phys_off < 4096 && b_.page2 == 1) {
+    if (in_first_page(target) && b_.page2 == 1) {
         auto site = std::make_unique<ChainSite>();
         site->from = &b_;
-        site->target_phys = uint32_t((b_.phys & ~0xFFFu) + phys_off);
+        site->target_phys = (b_.phys & ~memory::PhysAddr(0xFFF)) + phys_off;
         sites_.push_back({a.offset(), site.get()});
         static_cast<Translation*>(b_.native)->sites.push_back(std::move(site));
         // jmp rel32 to the next instruction, which is the unlinked exit.
@@ -102,7 +108,7 @@ void Translator::exit_to(int64_t target) {
         a.jmp(asmjit::imm(e_.exit_stub_));
     } else {
         // Another page may map elsewhere by the next run: found through the lookup table.
-        a.mov(x::eax, x::dword_ptr(CPU_REG, EIP));
+        a.mov(ip_reg(), rip_mem());
         lookup_and_jump();
     }
     ended_ = true;
@@ -125,16 +131,37 @@ void Translator::branch(unsigned cc, int64_t taken, int64_t not_taken) {
 
 void Translator::next_eip_to_eax() {
     clobber_flags();
-    a.mov(x::eax, x::dword_ptr(CPU_REG, EIP));
-    a.add(x::eax, int32_t(next_offset() - synced_off_));
+    a.mov(ip_reg(), rip_mem());
+    a.add(ip_reg(), int32_t(next_offset() - synced_off_));
 }
 
-void Translator::park_eax() { a.mov(x::dword_ptr(CPU_REG, NEXT_EIP), x::eax); }
-void Translator::unpark_eax() { a.mov(x::eax, x::dword_ptr(CPU_REG, NEXT_EIP)); }
+void Translator::fault_unless_canonical(const x::Gp& ip) {
+    if (!long64()) return;
+    clobber_flags();
+    asmjit::Label slow = a.newLabel();
+    a.mov(x::rcx, ip);
+    a.shl(x::rcx, 16);
+    a.sar(x::rcx, 16);
+    a.cmp(x::rcx, ip);
+    a.jne(slow);
+    cold_.push_back([this, slow, eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_),
+                     insn = insn_, flags = fl_] {
+        a.bind(slow);
+        fl_ = flags;  // in CpuState
+        if (eip_delta) a.add(rip_mem(), eip_delta);
+        count_by(a, count_delta);
+        a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
+        call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+        a.jmp(bail_);  // the fault, or wherever the handler went
+    });
+}
+
+void Translator::park_eax() { a.mov(x::qword_ptr(CPU_REG, NEXT_RIP), x::rax); }
+void Translator::unpark_eax() { a.mov(x::rax, x::qword_ptr(CPU_REG, NEXT_RIP)); }
 
 void Translator::exit_indirect() {
     clobber_flags();
-    a.mov(x::dword_ptr(CPU_REG, EIP), x::eax);
+    a.mov(rip_mem(), ip_reg());
     count_by(a, int32_t(k_ + 1 - synced_count_));
     if (semantics_called_) {
         a.cmp(x::byte_ptr(CPU_REG, IRQ_SHADOW), 0);
@@ -144,7 +171,7 @@ void Translator::exit_indirect() {
     ended_ = true;
 }
 
-// Jumps to the translation of the EIP in eax for this variant through the lookup table
+// Jumps to the translation of the EIP in eax (RIP in rax) for this variant through the lookup table
 // (jit/engine.h, IndirectEntry), CpuState being up to date; a miss goes to the dispatcher.
 // The lookup is one shared thunk per variant (Engine::Engine, emit_lookup).
 void Translator::lookup_and_jump() { a.jmp(asmjit::imm(e_.lookup_thunks_[variant_.index()])); }
@@ -156,8 +183,8 @@ void Translator::emit_lookup(x::Assembler& a, const Engine& e, Variant variant, 
     a.xor_(x::ecx, x::eax);
     a.and_(x::ecx, (1u << Engine::INDIRECT_BITS) - 1);
     a.shl(x::ecx, 5);
-    a.mov(x::rdx, uint64_t(variant.index()) << 32);
-    a.or_(x::rdx, x::rax);
+    a.mov(x::rdx, uint64_t(variant.index()) << IndirectEntry::VARIANT_SHIFT);  // IndirectEntry::key_of
+    a.xor_(x::rdx, x::rax);
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, key))));
     a.jne(miss);
     a.mov(x::rdx, reinterpret_cast<uint64_t>(&e.removals_));
@@ -165,8 +192,9 @@ void Translator::emit_lookup(x::Assembler& a, const Engine& e, Variant variant, 
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, removals))));
     a.jne(miss);
     // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
-    TlbProbe probe(a, e.tlb_offset[variant.user], x::edx, x::eax);
-    probe.hit(x::eax, 1, cpu::ACC_EXEC, miss);
+    const bool wide = variant.mode != CodeMode::Legacy32;
+    TlbProbe probe(a, e.tlb_offset[variant.user], x::edx, x::eax, wide);
+    probe.hit(wide ? x::Gp(x::rax) : x::Gp(x::eax), 1, cpu::ACC_EXEC, miss);
     a.mov(x::eax, probe.frame());
     a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, frame))));
     a.jne(miss);

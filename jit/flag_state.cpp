@@ -11,14 +11,15 @@ namespace x = asmjit::x86;
 using namespace state;
 
 // Stores the host's flags in LAHF/SETO form (cpu::flags_from_lahf). Uses ecx only, so values
-// emitters hold in eax/edx/esi/edi survive it.
+// emitters hold in eax/edx/esi/edi survive it (all of rax in 64-bit code).
 void Translator::materialize_flags() {
     if (!fl_.in_host || !fl_.dirty) return;
-    a.mov(x::ecx, x::eax);
+    const x::Gp keep = long64() ? x::Gp(x::rcx) : x::Gp(x::ecx);
+    a.mov(keep, x::rax.cloneAs(keep));
     a.lahf();
     a.seto(x::al);
     a.mov(x::word_ptr(CPU_REG, FLAGS_RES), x::ax);
-    a.mov(x::eax, x::ecx);
+    a.mov(x::rax.cloneAs(keep), keep);
     a.mov(x::word_ptr(CPU_REG, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(fl_.kind) << 8);
     fl_.dirty = false;
     fl_.saved = FlagState::Saved::Host;
@@ -228,32 +229,34 @@ void Translator::flags_recomputable(const Recompute& r) {
 void Translator::emit_recompute(const Recompute& r) {
     const x::Gp c = x::ecx.cloneAs(r.dst);
     const x::Gp d64 = r.dst.r64();
+    // What rcx is written as: 32 bits (which zero-extend) unless the op is of 64.
+    const x::Gp w = r.dst.size() == 8 ? x::Gp(x::rcx) : x::Gp(x::ecx);
     switch (r.form) {
     case Recompute::Cmp: a.emit(x::Inst::kIdCmp, r.dst, r.src); break;
     case Recompute::Test: a.emit(x::Inst::kIdTest, r.dst, r.src); break;
     case Recompute::Logic: a.test(r.dst, r.dst); break;
     case Recompute::Add:  // dst = a + b: a = dst - b
-        a.mov(x::ecx, r.dst.r32());
+        a.mov(w, r.dst.cloneAs(w));
         a.emit(x::Inst::kIdSub, c, r.src);
         a.emit(x::Inst::kIdAdd, c, r.src);
         break;
     case Recompute::Sub:  // dst = a - b: a = dst + b
         if (r.src.isImm())
-            a.lea(x::ecx, x::ptr(d64, int32_t(r.src.as<asmjit::Imm>().value())));
+            a.lea(w, x::ptr(d64, int32_t(r.src.as<asmjit::Imm>().value())));
         else
-            a.lea(x::ecx, x::ptr(d64, r.src.as<x::Gp>().r64()));
+            a.lea(w, x::ptr(d64, r.src.as<x::Gp>().r64()));
         a.emit(x::Inst::kIdCmp, c, r.src);
         break;
     case Recompute::Inc:
-        a.lea(x::ecx, x::ptr(d64, -1));
+        a.lea(w, x::ptr(d64, -1));
         a.inc(c);
         break;
     case Recompute::Dec:
-        a.lea(x::ecx, x::ptr(d64, 1));
+        a.lea(w, x::ptr(d64, 1));
         a.dec(c);
         break;
     case Recompute::Neg:  // dst = -a
-        a.mov(x::ecx, r.dst.r32());
+        a.mov(w, r.dst.cloneAs(w));
         a.neg(c);
         a.neg(c);
         break;

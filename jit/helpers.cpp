@@ -25,23 +25,27 @@ uint32_t take_fault(cpu::Cpu& c, const cpu::GuestFault& f) {
     return 1;
 }
 
-template <typename T> uint64_t load(Engine* e, uint32_t seg, uint32_t off) {
-    cpu::Cpu& c = e->cpu;
-    T v;
+// 0, or 1 on a fault.
+template <typename T> uint32_t read(cpu::Cpu& c, uint32_t seg, uint64_t off, T& v) {
     try {
-        if (!c.try_read<T>(seg, off, v)) return uint64_t(1) << 32;
+        if (!c.try_read<T>(seg, off, v)) return 1;
     } catch (const cpu::GuestFault& f) {  // a device's MMIO read
-        return uint64_t(take_fault(c, f)) << 32;
+        return take_fault(c, f);
     }
     pass_on_exit_request(c);
-    return v;
+    return 0;
 }
 
-template <typename T> uint32_t store(Engine* e, uint32_t seg, uint32_t off, uint32_t v) {
+template <typename T> uint64_t load(Engine* e, uint32_t seg, uint64_t off) {
+    T v;
+    return read(e->cpu, seg, off, v) ? uint64_t(1) << 32 : v;
+}
+
+template <typename T> uint32_t store(Engine* e, uint32_t seg, uint64_t off, T v) {
     cpu::Cpu& c = e->cpu;
     const uint64_t epoch = c.code_epoch;
     try {
-        if (!c.try_write<T>(seg, off, T(v))) return 1;
+        if (!c.try_write<T>(seg, off, v)) return 1;
     } catch (const cpu::GuestFault& f) {
         return take_fault(c, f);
     }
@@ -59,7 +63,8 @@ extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i) {
     cpu::Cpu& c = e->cpu;
     const uint64_t epoch = c.code_epoch;
     try {
-        c.next_rip = uint32_t(c.rip + i->len);
+        // Generated code runs 32-bit code, where RIP wraps at 4 GiB, or 64-bit code.
+        c.next_rip = c.long64() ? c.rip + i->len : uint32_t(c.rip + i->len);
         i->fn(c, *i);
     } catch (const cpu::GuestFault& f) {
         return take_fault(c, f);
@@ -70,12 +75,18 @@ extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i) {
     return stop_after(c, epoch);
 }
 
-extern "C" uint64_t jit_load8(Engine* e, uint32_t seg, uint32_t off) { return load<uint8_t>(e, seg, off); }
-extern "C" uint64_t jit_load16(Engine* e, uint32_t seg, uint32_t off) { return load<uint16_t>(e, seg, off); }
-extern "C" uint64_t jit_load32(Engine* e, uint32_t seg, uint32_t off) { return load<uint32_t>(e, seg, off); }
-extern "C" uint32_t jit_store8(Engine* e, uint32_t seg, uint32_t off, uint32_t v) { return store<uint8_t>(e, seg, off, v); }
-extern "C" uint32_t jit_store16(Engine* e, uint32_t seg, uint32_t off, uint32_t v) { return store<uint16_t>(e, seg, off, v); }
-extern "C" uint32_t jit_store32(Engine* e, uint32_t seg, uint32_t off, uint32_t v) { return store<uint32_t>(e, seg, off, v); }
+extern "C" uint64_t jit_load8(Engine* e, uint32_t seg, uint64_t off) { return load<uint8_t>(e, seg, off); }
+extern "C" uint64_t jit_load16(Engine* e, uint32_t seg, uint64_t off) { return load<uint16_t>(e, seg, off); }
+extern "C" uint64_t jit_load32(Engine* e, uint32_t seg, uint64_t off) { return load<uint32_t>(e, seg, off); }
+extern "C" Load64 jit_load64(Engine* e, uint32_t seg, uint64_t off) {
+    Load64 r{0, 0};
+    r.fault = read(e->cpu, seg, off, r.value);
+    return r;
+}
+extern "C" uint32_t jit_store8(Engine* e, uint32_t seg, uint64_t off, uint32_t v) { return store<uint8_t>(e, seg, off, uint8_t(v)); }
+extern "C" uint32_t jit_store16(Engine* e, uint32_t seg, uint64_t off, uint32_t v) { return store<uint16_t>(e, seg, off, uint16_t(v)); }
+extern "C" uint32_t jit_store32(Engine* e, uint32_t seg, uint64_t off, uint32_t v) { return store<uint32_t>(e, seg, off, v); }
+extern "C" uint32_t jit_store64(Engine* e, uint32_t seg, uint64_t off, uint64_t v) { return store<uint64_t>(e, seg, off, v); }
 
 extern "C" uint32_t jit_flags(Engine* e) { return e->cpu.flags.get(); }
 

@@ -19,14 +19,20 @@ extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i);
 
 // Guest memory accesses through the segment and the softMMU, for operands the generated code
 // does not access inline. `seg` is the SegReg, `off` the offset in it. Loads return the value
-// in the low 32 bits and bit 32 set on a fault; stores return 1 on a fault and 2 when the
-// store changed decoded code (the block must stop right after it).
-extern "C" uint64_t jit_load8(Engine* e, uint32_t seg, uint32_t off);
-extern "C" uint64_t jit_load16(Engine* e, uint32_t seg, uint32_t off);
-extern "C" uint64_t jit_load32(Engine* e, uint32_t seg, uint32_t off);
-extern "C" uint32_t jit_store8(Engine* e, uint32_t seg, uint32_t off, uint32_t v);
-extern "C" uint32_t jit_store16(Engine* e, uint32_t seg, uint32_t off, uint32_t v);
-extern "C" uint32_t jit_store32(Engine* e, uint32_t seg, uint32_t off, uint32_t v);
+// in the low 32 bits and bit 32 set on a fault (jit_load64: the value in rax, nonzero rdx on a
+// fault); stores return 1 on a fault and 2 when the store changed decoded code (the block must
+// stop right after it).
+struct Load64 {
+    uint64_t value, fault;
+};
+extern "C" uint64_t jit_load8(Engine* e, uint32_t seg, uint64_t off);
+extern "C" uint64_t jit_load16(Engine* e, uint32_t seg, uint64_t off);
+extern "C" uint64_t jit_load32(Engine* e, uint32_t seg, uint64_t off);
+extern "C" Load64 jit_load64(Engine* e, uint32_t seg, uint64_t off);
+extern "C" uint32_t jit_store8(Engine* e, uint32_t seg, uint64_t off, uint32_t v);
+extern "C" uint32_t jit_store16(Engine* e, uint32_t seg, uint64_t off, uint32_t v);
+extern "C" uint32_t jit_store32(Engine* e, uint32_t seg, uint64_t off, uint32_t v);
+extern "C" uint32_t jit_store64(Engine* e, uint32_t seg, uint64_t off, uint64_t v);
 
 // The arithmetic flags as EFLAGS bits, evaluating the interpreter's lazy form.
 extern "C" uint32_t jit_flags(Engine* e);

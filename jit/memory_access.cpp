@@ -12,11 +12,27 @@ namespace x = asmjit::x86;
 using namespace state;
 
 // Cpu::linear()'s segment checks and the TLB hit test of Mmu::read/write for `size` bytes at
-// offset esi of `seg`, jumping to `slow` for anything but a hit (a miss, a page crossing, MMIO,
-// a write to a page holding code, a fault); the operand it returns addresses the host memory.
-// Clobbers ecx, edx, edi and the host's flags.
+// offset esi (rsi in 64-bit code) of `seg`, jumping to `slow` for anything but a hit (a miss, a
+// page crossing, MMIO, a write to a page holding code, a fault); the operand it returns
+// addresses the host memory. Clobbers ecx, edx, edi and the host's flags.
 x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow) {
-    if (flat_access(size, seg)) return tlb_lookup(size, write, slow, x::esi);
+    if (flat_access(size, seg)) return tlb_lookup(size, write, slow, address_reg());
+    if (long64()) {
+        // Cpu::check_linear64: no limits or rights, and only FS and GS have a base. The TLB
+        // probe's whole-tag compare is the canonical check (jit/tlb_probe.h).
+        x::Gp lin = x::rsi;
+        if (seg == cpu::FS || seg == cpu::GS) {
+            a.mov(x::rcx, x::qword_ptr(CPU_REG, int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache) +
+                                                        offsetof(cpu::SegCache, base))));
+            a.add(x::rcx, x::rsi);
+            lin = x::rcx;
+        }
+        if (size > 1 && variant_.align_check) {
+            a.test(lin.r32(), size - 1);  // #AC: the helper raises it
+            a.jnz(slow);
+        }
+        return tlb_lookup(size, write, slow, lin);
+    }
     const int32_t s = int32_t(offsetof(CpuState, seg) + seg * sizeof(cpu::SegCache));
     a.cmp(x::esi, x::dword_ptr(CPU_REG, s + int32_t(offsetof(cpu::SegCache, lo))));
     a.jb(slow);
@@ -44,7 +60,7 @@ x::Mem Translator::fast_path(unsigned size, unsigned seg, bool write, const asmj
 // The TLB hit test for the linear address in `lin` (ecx or esi): the host address is
 // rdi + lin on a hit. Clobbers edx, edi and the host's flags.
 x::Mem Translator::tlb_lookup(unsigned size, bool write, const asmjit::Label& slow, const x::Gp& lin) {
-    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi, variant_.mode != CodeMode::Legacy32);
     probe.hit(lin, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
     return probe.host(lin, size);
 }
@@ -56,20 +72,32 @@ bool Translator::keeps_flags(unsigned size, unsigned seg) const {
 }
 
 bool Translator::flat_access(unsigned size, unsigned seg) const {
-    const bool flat = variant_.flat_data && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
+    const bool flat = long64() ? seg != cpu::FS && seg != cpu::GS
+                               : variant_.flat_data && (seg == cpu::DS || seg == cpu::ES || seg == cpu::SS);
     return flat && !(size > 1 && variant_.align_check);  // no #AC check either
 }
 
-// tlb_lookup() for the linear address in esi without writing the host's flags. Clobbers ecx,
-// edx and edi.
+// tlb_lookup() for the linear address in esi (rsi) without writing the host's flags. Clobbers
+// ecx, edx and edi.
 x::Mem Translator::tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow) {
-    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi);
-    probe.hit_keeping_flags(x::esi, size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
-    return probe.host(x::esi, size);
+    TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::edi, variant_.mode != CodeMode::Legacy32);
+    probe.hit_keeping_flags(address_reg(), size, write ? cpu::ACC_WRITE : cpu::ACC_READ, slow);
+    return probe.host(address_reg(), size);
 }
 
-// A load into eax or a store from eax of guest memory at offset esi of `seg`: the hit inline
-// (fast_path), the rest through a helper on an out-of-line path.
+x::Gp Translator::value_reg(unsigned size) {
+    switch (size) {
+    case 1: return x::al;
+    case 2: return x::ax;
+    case 4: return x::eax;
+    default: return x::rax;
+    }
+}
+
+x::Gp Translator::address_reg() const { return long64() ? x::Gp(x::rsi) : x::Gp(x::esi); }
+
+// A load into eax (rax) or a store from eax (rax) of guest memory at offset esi (rsi) of
+// `seg`: the hit inline (fast_path), the rest through a helper on an out-of-line path.
 void Translator::memory(unsigned size, unsigned seg, bool store) {
     // Flags the host holds and CpuState does not are produced again after the access when
     // their op can be redone from registers; otherwise they stay in the host through an access
@@ -84,15 +112,12 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     may_request_exit_ = true;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow);
-    if (store) {
-        if (size == 1) a.mov(host, x::al);
-        else if (size == 2) a.mov(host, x::ax);
-        else a.mov(host, x::eax);
-    } else {
-        if (size == 1) a.movzx(x::eax, host);
-        else if (size == 2) a.movzx(x::eax, host);
-        else a.mov(x::eax, host);
-    }
+    if (store)
+        a.mov(host, value_reg(size));
+    else if (size < 4)
+        a.movzx(x::eax, host);
+    else
+        a.mov(value_reg(size), host);
     a.bind(done);
     const bool last_access = ++accesses_ >= memory_operands();
     if (recompute) {
@@ -114,35 +139,40 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         fl_ = flags;
         if (recompute) emit_recompute(rc);
         materialize_flags();  // before anything here changes the host's
-        if (eip_delta) a.add(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
-        if (store) a.mov(x::ecx, x::eax);
-        a.mov(x::edx, x::esi);
+        const x::Gp value = size == 8 ? x::Gp(x::rax) : x::Gp(x::eax);
+        if (store) a.mov(x::rcx.cloneAs(value), value);
+        a.mov(x::rdx.cloneAs(address_reg()), address_reg());
         a.mov(x::esi, seg);
-        static const void* const loads[] = {reinterpret_cast<const void*>(&jit_load8),
-                                            reinterpret_cast<const void*>(&jit_load16), nullptr,
-                                            reinterpret_cast<const void*>(&jit_load32)};
-        static const void* const stores[] = {reinterpret_cast<const void*>(&jit_store8),
-                                             reinterpret_cast<const void*>(&jit_store16), nullptr,
-                                             reinterpret_cast<const void*>(&jit_store32)};
-        call_helper(store ? stores[size - 1] : loads[size - 1], false);  // stores the flags
+        const unsigned log2 = size == 8 ? 3 : size / 2;
+        static const void* const loads[] = {
+            reinterpret_cast<const void*>(&jit_load8), reinterpret_cast<const void*>(&jit_load16),
+            reinterpret_cast<const void*>(&jit_load32), reinterpret_cast<const void*>(&jit_load64)};
+        static const void* const stores[] = {
+            reinterpret_cast<const void*>(&jit_store8), reinterpret_cast<const void*>(&jit_store16),
+            reinterpret_cast<const void*>(&jit_store32), reinterpret_cast<const void*>(&jit_store64)};
+        call_helper(store ? stores[log2] : loads[log2], false);  // stores the flags
         if (store) {
             // 1: the store faulted (nothing changed). 2: it changed decoded code and requested
             // an exit: the instruction completes and the block stops after it (stop_point).
             a.cmp(x::eax, 1);
             a.je(bail_);
+        } else if (size == 8) {
+            a.test(x::edx, x::edx);  // jit_load64's fault, in rdx
+            a.jnz(bail_);
         } else {
             a.bt(x::rax, 32);
             a.jc(bail_);
         }
         arm_stop_point(k);
-        if (eip_delta) a.sub(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        if (eip_delta) a.sub(rip_mem(), eip_delta);
         count_by(a, -count_delta);
         if (keep) {
-            a.mov(x::edx, x::eax);
+            a.mov(x::rdx.cloneAs(value), value);
             a.mov(x::eax, x::dword_ptr(CPU_REG, FLAGS_RES));  // the host's flags, as they were
             host_flags_from_lahf();
-            a.mov(x::eax, x::edx);
+            a.mov(value, x::rdx.cloneAs(value));
         }
         a.jmp(done);
     });
@@ -201,14 +231,14 @@ void Translator::exec_out_of_line(const asmjit::Label& slow, const asmjit::Label
         fl_ = entry;
         if (redo) emit_recompute(*redo);
         materialize_flags();
-        if (eip_delta) a.add(x::dword_ptr(CPU_REG, EIP), eip_delta);
+        if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
         a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
         call_helper(reinterpret_cast<const void*>(&jit_exec), true);
         a.test(x::eax, x::eax);
         a.jnz(bail_);
         // Back to the main path's view.
-        a.sub(x::dword_ptr(CPU_REG, EIP), eip_delta + len);
+        a.sub(rip_mem(), eip_delta + len);
         count_by(a, -(count_delta + 1));
         if (host_after) {
             flags_to_host();

@@ -14,7 +14,9 @@ x::Gp host_of(unsigned r) { return x::gpq(8 + r); }
 }  // namespace
 
 std::optional<x::Gp> RegAlloc::guest(unsigned r, unsigned size) {
-    if (r >= HOSTED || (size == 1 && r >= 4)) return std::nullopt;
+    // A byte register is a cpu::Reg8: SPL..DIL (4-7) are the low bytes of their registers, and
+    // AH..BH (16-19) cannot be named next to REX registers.
+    if (r >= HOSTED) return std::nullopt;
     switch (size) {
     case 8: return host_of(r);
     case 4: return host_of(r).r32();

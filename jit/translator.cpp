@@ -37,7 +37,15 @@ std::optional<x::Gp> Translator::reg(const Operand& o, unsigned size) const {
     return RegAlloc::guest(o.reg, size ? size : insn_->osize);
 }
 
+x::Mem Translator::rip_mem() const {
+    return long64() ? x::qword_ptr(CPU_REG, RIP) : x::dword_ptr(CPU_REG, RIP);
+}
+
+x::Gp Translator::ip_reg() const { return long64() ? x::Gp(x::rax) : x::Gp(x::eax); }
+
 int64_t Translator::imm() const {
+    // MOV r64, imm64 keeps the high half in `disp` (cpu/insn.h; MOV's binder marks it).
+    if (insn_->mnemonic == ZYDIS_MNEMONIC_MOV && insn_->aux == 8) return int64_t(uint64_t(insn_->disp) << 32 | insn_->imm);
     switch (insn_->osize) {
     case 1: return int8_t(insn_->imm);
     case 2: return int16_t(insn_->imm);
@@ -60,22 +68,45 @@ void Translator::read_operands() {
 
 bool Translator::effective_address() {
     const cpu::Insn& i = *insn_;
-    if (!(i.flags & cpu::IF_MEM) || i.asize != 4) return false;
-    x::Mem ea;
-    const bool has_base = i.base != cpu::NO_REG, has_index = i.index != cpu::NO_REG;
-    const int32_t disp = int32_t(i.disp);
-    if (has_base && has_index)
-        ea = x::ptr(RegAlloc::fixed(i.base).r64(), RegAlloc::fixed(i.index).r64(), i.scale, disp);
-    else if (has_base)
-        ea = x::ptr(RegAlloc::fixed(i.base).r64(), disp);
-    else if (has_index)  // [index*scale + disp32], no base
-        ea = x::ptr_abs(uint64_t(int64_t(disp)), RegAlloc::fixed(i.index).r64(), i.scale);
-    else {
-        a.mov(x::esi, uint32_t(disp));
+    if (!(i.flags & cpu::IF_MEM) || (i.asize != 4 && i.asize != 8)) return false;
+    // A 32-bit LEA wraps the sum to 32 bits, as the guest's address arithmetic does.
+    const x::Gp out = i.asize == 8 ? x::Gp(x::rsi) : x::Gp(x::esi);
+    if (i.prefix & cpu::PFX_RIP_REL) {
+        // From the next instruction's RIP; CpuState::rip holds the synced position's.
+        const int64_t disp = int64_t(int32_t(i.disp)) + int64_t(next_offset()) - int64_t(synced_off_);
+        if (disp != int32_t(disp)) return false;
+        a.mov(x::rsi, rip_mem());
+        a.lea(out, x::ptr(x::rsi, int32_t(disp)));
         return true;
     }
-    // A 32-bit LEA wraps the sum to 32 bits, as the guest's address arithmetic does.
-    a.lea(x::esi, ea);
+    const int32_t disp = int32_t(i.disp);
+    const bool has_base = i.base != cpu::NO_REG, has_index = i.index != cpu::NO_REG;
+    if (!has_base && !has_index) {
+        // A 64-bit moffs keeps its high half in `imm` (cpu/insn.h; MOV's binder marks it).
+        const bool moffs64 = i.mnemonic == ZYDIS_MNEMONIC_MOV && i.aux == 8;
+        a.mov(out, asmjit::imm(moffs64 ? int64_t(uint64_t(i.imm) << 32 | i.disp)
+                               : i.asize == 8 ? int64_t(disp) : int64_t(uint32_t(disp))));
+        return true;
+    }
+    // Registers that stay in CpuState come through rsi: one of them at most.
+    std::optional<x::Gp> base = has_base ? RegAlloc::guest(i.base, 8) : std::nullopt;
+    std::optional<x::Gp> index = has_index ? RegAlloc::guest(i.index, 8) : std::nullopt;
+    if (has_base && !base) {
+        if (has_index && !index) return false;
+        a.mov(x::rsi, RegAlloc::home(i.base));
+        base = x::rsi;
+    } else if (has_index && !index) {
+        a.mov(x::rsi, RegAlloc::home(i.index));
+        index = x::rsi;
+    }
+    x::Mem ea;
+    if (base && index)
+        ea = x::ptr(*base, *index, i.scale, disp);
+    else if (base)
+        ea = x::ptr(*base, disp);
+    else  // [index*scale + disp32], no base
+        ea = x::ptr_abs(uint64_t(int64_t(disp)), *index, i.scale);
+    a.lea(out, ea);
     return true;
 }
 
@@ -113,7 +144,7 @@ void Translator::fallback() {
             // EIP it left is found like a return's.
             a.test(x::eax, x::eax);
             a.jnz(bail_);
-            a.mov(x::eax, x::dword_ptr(CPU_REG, EIP));
+            a.mov(ip_reg(), rip_mem());
             lookup_and_jump();
             return;
         }
@@ -155,11 +186,11 @@ uint8_t* Translator::translate() {
         // The last instruction straddles into the next page: its bytes hold while the code TLB
         // entry of that page maps the physical page they came from (else the dispatcher decodes
         // the block again: Interpreter::block_at_eip).
-        TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::eax);
-        a.mov(x::eax, x::dword_ptr(CPU_REG, EIP));
-        a.and_(x::eax, int32_t(memory::PAGE_MASK));
-        a.add(x::eax, int32_t(memory::PAGE_SIZE));
-        probe.hit(x::eax, 1, cpu::ACC_EXEC, bail_);
+        TlbProbe probe(a, e_.tlb_offset[user()], x::edx, x::eax, variant_.mode != CodeMode::Legacy32);
+        a.mov(ip_reg(), rip_mem());
+        a.and_(ip_reg(), int32_t(memory::PAGE_MASK));
+        a.add(ip_reg(), int32_t(memory::PAGE_SIZE));
+        probe.hit(ip_reg(), 1, cpu::ACC_EXEC, bail_);
         a.cmp(probe.frame(), b_.page2 >> 12);
         a.jne(bail_);
     }

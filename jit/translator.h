@@ -35,14 +35,14 @@ struct ChainSite;
 namespace state {
 using cpu::CpuState;
 constexpr int32_t GPR = offsetof(CpuState, gpr);
-// EIP and NEXT_EIP are the low halves of rip/next_rip: translated code is 32-bit, where bits
-// 63:32 stay zero.
-constexpr int32_t EIP = offsetof(CpuState, rip);
+// 32-bit code updates only the low halves of rip and next_rip (bits 63:32 stay zero there):
+// Translator::rip_mem.
+constexpr int32_t RIP = offsetof(CpuState, rip);
 constexpr int32_t ICOUNT = offsetof(CpuState, icount);
 constexpr int32_t ICOUNT_LIMIT = offsetof(CpuState, icount_limit);
 constexpr int32_t EXIT_REQUEST = offsetof(CpuState, exit_request);
 constexpr int32_t IRQ_SHADOW = offsetof(CpuState, irq_shadow);
-constexpr int32_t NEXT_EIP = offsetof(CpuState, next_rip);
+constexpr int32_t NEXT_RIP = offsetof(CpuState, next_rip);
 constexpr int32_t TSC_OFFSET = offsetof(CpuState, tsc_offset);
 constexpr int32_t FLAGS_BITS = offsetof(CpuState, flags) + offsetof(cpu::Flags, bits);
 constexpr int32_t FLAGS_RES = offsetof(CpuState, flags) + offsetof(cpu::Flags, res);
@@ -153,7 +153,23 @@ public:
     void capture_flags(bool with_of);
     void flags_captured(uint32_t keep, const asmjit::x86::Gp& fixed);
 
-    // Guest memory at offset esi of segment `seg` (a SegReg): value in eax / from eax. A fault
+    // esi, or rsi in 64-bit code: the offset load() and store() take.
+    asmjit::x86::Gp address_reg() const;
+    // The stack's width for PUSH and POP (8 in 64-bit code, 4 with a 32-bit stack; 0 otherwise:
+    // a 16-bit stack calls the interpreter) and the host register holding RSP at that width.
+    unsigned stack_word() const { return long64() ? 8 : stack32() ? 4 : 0; }
+    asmjit::x86::Gp stack_pointer() const {
+        const asmjit::x86::Gp sp = RegAlloc::fixed(cpu::ESP);
+        return long64() ? asmjit::x86::Gp(sp.r64()) : sp;
+    }
+    // 64-bit code: unless the target RIP in `ip` is canonical, the current instruction (a
+    // branch that has changed nothing yet) runs through jit_exec instead, which raises its
+    // #GP(0). Clobbers rcx and the host's flags.
+    void fault_unless_canonical(const asmjit::x86::Gp& ip);
+    // al, ax, eax or rax: where load() leaves a value of `size` bytes and store() takes it.
+    static asmjit::x86::Gp value_reg(unsigned size);
+    // Guest memory at offset esi (rsi in 64-bit code) of segment `seg` (a SegReg): value in
+    // eax / from eax (rax for 8 bytes; a load of 1 or 2 bytes zero-extends to eax). A fault
     // leaves the block. Clobbers ecx, edx and edi; the guest's flags are where they were
     // (translator.cpp, memory()), any other host flags are lost.
     void load(unsigned size, unsigned seg) { memory(size, seg, false); }
@@ -177,8 +193,16 @@ public:
     // Ends the block with a direct jump to the instruction at `target` bytes from the block's
     // first instruction (same CS); linked block to block when it is in the same physical page.
     void exit_to(int64_t target);
+    // Whether `target` (bytes from the block's first instruction) is in the block's first page.
+    bool in_first_page(int64_t target) const;
     // Ends the block with a conditional branch (x86 condition code `cc`, read from the flags).
     void branch(unsigned cc, int64_t taken, int64_t not_taken);
+    // CpuState::rip as generated code updates it: its low half (EIP) in 32-bit code, where bits
+    // 63:32 stay zero, all of it in 64-bit code; and the scratch register that holds a guest
+    // instruction pointer: eax, or rax in 64-bit code ("the EIP in eax" below).
+    asmjit::x86::Mem rip_mem() const;
+    asmjit::x86::Gp ip_reg() const;
+    bool long64() const { return variant_.mode == CodeMode::Long64; }
     // Ends the block at the EIP in eax (returns, indirect jumps): back to the dispatcher.
     void exit_indirect();
     // eax = the guest EIP of the instruction after this one (clobbers host flags).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "cpu/cpu.h"
 
@@ -12,6 +13,21 @@ namespace jitpc::jit {
 // The kinds of code generated code runs: 32-bit legacy code (protected mode, or real mode with
 // a 32-bit CS), compatibility mode's 32-bit code, 64-bit code.
 enum class CodeMode : uint8_t { Legacy32, Compat32, Long64 };
+
+// The kind of code the CPU runs, if generated code can run it: 32-bit code in a flat CS (base 0,
+// limit 4 GiB: EIP arithmetic then never wraps or leaves the segment, and EIP is the linear
+// address), or 64-bit code (where CS's base and limit do not apply).
+inline std::optional<CodeMode> code_mode(const cpu::Cpu& c) {
+    const cpu::SegCache& cs = c.seg[cpu::CS];
+    const bool flat_cs = cs.base == 0 && cs.hi == 0xFFFFFFFFu;
+    switch (c.mode()) {
+    case cpu::CpuMode::Long64: return CodeMode::Long64;
+    case cpu::CpuMode::Compat32: return flat_cs ? std::optional(CodeMode::Compat32) : std::nullopt;
+    case cpu::CpuMode::Prot32: case cpu::CpuMode::Real32:
+        return flat_cs ? std::optional(CodeMode::Legacy32) : std::nullopt;
+    default: return std::nullopt;
+    }
+}
 
 struct Variant {
     bool user = false;         // CPL 3: which TLB

@@ -50,7 +50,7 @@ template <bool Load> Handler moffs64_form(unsigned size) {
     }
 }
 
-Handler bind_mov(const DecodeCtx& ctx, Insn&) {
+Handler bind_mov(const DecodeCtx& ctx, Insn& i) {
     // MOV to/from segment, control and debug registers belongs to the system group.
     for (unsigned n = 0; n < ctx.nops; ++n)
         if (ctx.is_reg(n)) {
@@ -59,6 +59,8 @@ Handler bind_mov(const DecodeCtx& ctx, Insn&) {
                 cls != ZYDIS_REGCLASS_GPR32 && cls != ZYDIS_REGCLASS_GPR64)
                 return nullptr;
         }
+    // aux = 8 tells the JIT that the immediate or the moffs is 64 bits (insn.h).
+    if (ctx.zi.raw.imm[0].size == 64 || ctx.zi.raw.disp.size == 64) i.aux = 8;
     if (ctx.zi.raw.imm[0].size == 64) return mov_imm64;
     if (ctx.zi.raw.disp.size == 64) return ctx.is_mem(1) ? moffs64_form<true>(ctx.size(0)) : moffs64_form<false>(ctx.size(1));
     return pick_dst_src<MovH>(ctx);

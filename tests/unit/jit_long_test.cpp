@@ -1,0 +1,191 @@
+// The JIT on 64-bit and compatibility-mode code against the interpreter: each program runs on
+// two CPUs in IA-32e mode from the same state, one with the JIT attached (translating every
+// block at its first run), and all sixteen registers, RIP, RFLAGS, the instruction count and
+// the memory the program writes must agree.
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <vector>
+
+#include "jit/engine.h"
+#include "tests/unit/long_fixture.h"
+
+using namespace jitpc;
+using namespace jitpc::cpu;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+struct LongPair {
+    test::LongFixture ref, jit;
+    jit::Engine engine{jit.cpu};
+
+    LongPair() {
+        jit.interp.native = &engine;
+        for (test::LongFixture* f : {&ref, &jit}) {
+            f->fault_gates();
+            for (unsigned v : {6u, 10u, 11u, 12u, 13u, 14u}) f->mem.write_bytes(f->HANDLER + v, "\xF4", 1);
+            for (unsigned r = 0; r < 16; ++r)
+                if (r != ESP) f->reg(r) = 0x0123456789ABCDEFull * (r + 1) ^ (uint64_t(r) << 60);
+        }
+    }
+    void load(const Bytes& code, uint64_t at) {
+        for (test::LongFixture* f : {&ref, &jit}) {
+            f->mem.write_bytes(at, code.data(), code.size());
+            f->cpu.rip = at;
+        }
+    }
+    // Runs both until they halt, and compares what they reached.
+    void run_and_compare(uint32_t data, unsigned bytes) {
+        for (test::LongFixture* f : {&ref, &jit}) REQUIRE(f->run(100000) == StopReason::Halted);
+        for (unsigned r = 0; r < 16; ++r) CHECK_MESSAGE(ref.reg(r) == jit.reg(r), "register " << r);
+        CHECK(ref.cpu.rip == jit.cpu.rip);
+        CHECK(ref.flags() == jit.flags());
+        CHECK(ref.cpu.icount == jit.cpu.icount);
+        for (unsigned k = 0; k < bytes; k += 8) CHECK_MESSAGE(ref.rd64(data + k) == jit.rd64(data + k), "at " << data + k);
+        CHECK(engine.blocks_translated > 0);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("JIT 64-bit blocks: R8-R15, 64-bit immediates, RIP-relative operands, a loop, calls") {
+    LongPair p;
+    for (test::LongFixture* f : {&p.ref, &p.jit}) {
+        f->cpu.seg[GS].base = 0x6000;
+        f->wr64(0x6010, 0x1122334455667788ull);
+    }
+    // The data at the end shares the code's page: the store to it goes through the code-page
+    // path (the block stops after it).
+    p.load({0x48, 0xb8, 0xf0, 0xde, 0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12,  // mov rax, imm64
+            0x49, 0x89, 0xc0,                                            // mov r8, rax
+            0x4d, 0x01, 0xc8,                                            // add r8, r9
+            0x4c, 0x8d, 0x15, 0x41, 0x00, 0x00, 0x00,                    // lea r10, [rip + data]
+            0x4c, 0x8b, 0x1d, 0x3a, 0x00, 0x00, 0x00,                    // mov r11, [rip + data]
+            0x4c, 0x89, 0x05, 0x3b, 0x00, 0x00, 0x00,                    // mov [rip + data + 8], r8
+            0x4c, 0x63, 0xe0,                                            // movsxd r12, eax
+            0xb9, 0x64, 0x00, 0x00, 0x00,                                // mov ecx, 100
+            0x49, 0x01, 0xcd,                                            // 1: add r13, rcx
+            0x49, 0xc1, 0xc5, 0x07,                                      // rol r13, 7
+            0xff, 0xc9,                                                  // dec ecx
+            0x75, 0xf5,                                                  // jnz 1b
+            0x41, 0x50, 0x41, 0x5e,                                      // push r8; pop r14
+            0x65, 0x4c, 0x8b, 0x3c, 0x25, 0x10, 0x00, 0x00, 0x00,        // mov r15, gs:[0x10]
+            0xe8, 0x02, 0x00, 0x00, 0x00,                                // call 2f
+            0xeb, 0x01,                                                  // jmp 3f
+            0xc3,                                                        // 2: ret
+            0x48, 0x8b, 0x5c, 0x24, 0xf8,                                // 3: mov rbx, [rsp - 8]
+            0xf4,                                                        // hlt
+            0x0f, 0x1f, 0x44, 0x00, 0x00,                                // (padding)
+            0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,              // data
+            0, 0, 0, 0, 0, 0, 0, 0},
+           test::lm::CODE);
+    p.run_and_compare(test::lm::CODE + 0x58, 16);
+    CHECK(p.jit.reg(R11) == 0xfedcba9876543210ull);
+    CHECK(p.jit.reg(R15) == 0x1122334455667788ull);
+}
+
+TEST_CASE("JIT 64-bit blocks: a non-canonical access faults precisely, in ring 0 and ring 3") {
+    for (bool user : {false, true}) {
+        CAPTURE(user);
+        LongPair p;
+        if (user)
+            for (test::LongFixture* f : {&p.ref, &p.jit}) f->to_user64();
+        const uint64_t at = user ? test::lm::USER : test::lm::CODE;
+        p.load({0x48, 0xff, 0xc6,                                            // inc rsi
+                0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0x80,                       // mov rax, 1 << 63
+                0x48, 0x8b, 0x18,                                            // mov rbx, [rax]
+                0xf4},
+               at);
+        // The frame (RIP, CS, RFLAGS, RSP, SS, the error code below) on the handler's stack.
+        p.run_and_compare((user ? test::lm::RSP0 : 0x80000) - 48, 48);
+        CHECK(p.jit.cpu.rip == test::LongFixture::HANDLER + 13 + 1);  // after its HLT
+        CHECK(p.jit.cpu.icount == 3);                                 // INC, MOV, HLT
+        CHECK(p.jit.rd64((user ? test::lm::RSP0 : 0x80000) - 40) == at + 13);
+    }
+}
+
+TEST_CASE("JIT compatibility-mode blocks: the stack, calls and returns, a memory operand") {
+    LongPair p;
+    for (test::LongFixture* f : {&p.ref, &p.jit}) {
+        f->load(test::lm::KCODE32, CS);
+        REQUIRE(f->cpu.mode() == CpuMode::Compat32);
+    }
+    p.load({0xb9, 0x32, 0x00, 0x00, 0x00,        // mov ecx, 50
+            0x51,                                // 1: push ecx
+            0x8b, 0x04, 0x24,                    // mov eax, [esp]
+            0x01, 0x05, 0x00, 0x50, 0x00, 0x00,  // add [0x5000], eax
+            0xe8, 0x05, 0x00, 0x00, 0x00,        // call 2f
+            0x5a,                                // pop edx
+            0x49,                                // dec ecx
+            0x75, 0xed,                          // jnz 1b
+            0xf4,                                // hlt
+            0xc3},                               // 2: ret
+           test::lm::CODE);
+    p.run_and_compare(0x5000, 8);
+    CHECK(p.jit.rd32(0x5000) == 50 * 51 / 2);
+}
+
+TEST_CASE("JIT random sequences of inline 64-bit forms match the interpreter") {
+    // Every 64-bit form the JIT emits inline, and neighbours it leaves to the interpreter:
+    // REX.W ALU ops with registers, immediates and memory (RIP-relative, GS-based, RSP-based,
+    // in place), MOV with a negative immediate to memory, MOVSXD, LEA (RIP-relative too),
+    // MOVZX/MOVSX, SPL..DIL, CMOVcc, SETcc, XCHG, BSWAP, PUSH/POP, R8-R15, 32-bit ops (which
+    // zero-extend). The RIP-relative operands land in the code's own page: their stores take
+    // the code-page path.
+    const std::vector<Bytes> pool = {
+        {0x48, 0x01, 0xd8}, {0x48, 0x81, 0xe9, 0x80, 0xff, 0xff, 0x7f}, {0x48, 0x11, 0xf2},
+        {0x48, 0x83, 0xdf, 0xfb}, {0x48, 0x21, 0xcb}, {0x48, 0x0b, 0x05, 0x00, 0x01, 0x00, 0x00},
+        {0x65, 0x48, 0x33, 0x34, 0x25, 0x18, 0x00, 0x00, 0x00}, {0x48, 0x3b, 0x54, 0x24, 0x08},
+        {0x48, 0x85, 0xf9}, {0x48, 0xff, 0xc3}, {0x48, 0xff, 0x0d, 0x00, 0x01, 0x00, 0x00},
+        {0x48, 0xf7, 0xda}, {0x48, 0xf7, 0xd6}, {0x65, 0x48, 0x01, 0x04, 0x25, 0x20, 0x00, 0x00, 0x00},
+        {0x48, 0xc7, 0xc0, 0xfe, 0xff, 0xff, 0xff},
+        {0x48, 0xc7, 0x05, 0x08, 0x01, 0x00, 0x00, 0xf9, 0xff, 0xff, 0xff},
+        {0x48, 0x8b, 0x2d, 0x08, 0x01, 0x00, 0x00}, {0x48, 0x63, 0xca}, {0x48, 0x63, 0x3d, 0x04, 0x01, 0x00, 0x00},
+        {0x48, 0x8d, 0x5c, 0x88, 0xc0}, {0x48, 0x8d, 0x15, 0x34, 0x12, 0x00, 0x00}, {0x48, 0x0f, 0xb6, 0xc6},
+        {0x48, 0x0f, 0xbe, 0xf3}, {0x40, 0x88, 0xcf}, {0x40, 0x80, 0xc4, 0x01}, {0x48, 0x0f, 0x44, 0xc1},
+        {0x48, 0x0f, 0x42, 0x15, 0x00, 0x01, 0x00, 0x00}, {0x0f, 0x95, 0xc3}, {0x48, 0x87, 0xd1},
+        {0x48, 0x0f, 0xcd}, {0x50}, {0x59}, {0x68, 0x00, 0x0c, 0xfe, 0xff}, {0x5a}, {0x49, 0x01, 0xc0},
+        {0x4d, 0x8b, 0x0c, 0x02}, {0x48, 0x0f, 0xaf, 0xca}, {0x48, 0xc1, 0xe0, 0x03}, {0x89, 0xc8},
+        {0x83, 0xc0, 0xff}, {0x48, 0xb8, 0x00, 0x00, 0x00, 0x80, 0xff, 0xff, 0xff, 0x7f}};
+    uint32_t seed = 4242;
+    auto next = [&] {
+        seed = seed * 1103515245u + 12345u;
+        return seed >> 8;
+    };
+    unsigned translated = 0;
+    for (unsigned run = 0; run < 1500; ++run) {
+        LongPair p;
+        p.engine.bmi2 = p.engine.bmi2 && (run & 1);
+        Bytes code;
+        for (unsigned k = 0; k < 8; ++k) {
+            const Bytes& insn = pool[next() % pool.size()];
+            code.insert(code.end(), insn.begin(), insn.end());
+        }
+        // setcc al; cmovcc rdi, rsi; jcc +1; nop; hlt, of one condition.
+        const uint8_t cc = uint8_t(next() % 16);
+        for (uint8_t b : {uint8_t(0x0F), uint8_t(0x90 + cc), uint8_t(0xC0), uint8_t(0x48), uint8_t(0x0F),
+                          uint8_t(0x40 + cc), uint8_t(0xFE), uint8_t(0x70 + cc), uint8_t(0x01), uint8_t(0x90),
+                          uint8_t(0xF4)})
+            code.push_back(b);
+        uint64_t regs[16];
+        for (uint64_t& r : regs) r = uint64_t(next()) << 40 ^ next() * 2654435761u;
+        regs[R10] = 0x7000;
+        for (test::LongFixture* f : {&p.ref, &p.jit}) {
+            f->cpu.seg[GS].base = 0x6000;
+            for (unsigned r = 0; r < 16; ++r)
+                if (r != ESP) f->reg(r) = regs[r];
+            for (unsigned k = 0; k < 8; ++k) f->wr64(0x6018 + 8 * k, uint64_t(k) * 0x9E3779B97F4A7C15ull);
+            f->mem.write_bytes(test::lm::CODE + 0x100, "\x80\x00\x00\x00\xff\xff\xff\xff\x01\x02\x03\x04\x05\x06\x07\x08", 16);
+            if (run % 3 == 0) f->cpu.mmu.flush_all();
+        }
+        p.load(code, test::lm::CODE);
+        std::ostringstream hex;
+        for (uint8_t b : code) hex << std::hex << unsigned(b) << ' ';
+        INFO("run " << run << " code: " << hex.str());
+        p.run_and_compare(test::lm::CODE + 0x100, 16);
+        translated += unsigned(p.engine.insns_translated);
+    }
+    MESSAGE(translated << " guest instructions translated");
+}
