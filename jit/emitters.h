@@ -20,7 +20,8 @@ namespace jitpc::jit {
     X(sse_move)              \
     X(sse_int)               \
     X(sse_shuffle)           \
-    X(sse_arith)
+    X(sse_arith)             \
+    X(sse_convert)
 
 // `e[mnemonic] = emitter` in a group's registration.
 class GroupEmitters {

@@ -1,6 +1,6 @@
 // The SSE instructions that are one host instruction of the same name, as X-macro lists: the
 // interpreter runs the host's instruction for each (cpu/ops/sse_int.cpp, sse_shuffle.cpp,
-// sse_arith.cpp) and the JIT emits it inline (jit/emit_sse_*.cpp).
+// sse_arith.cpp, sse_convert.cpp) and the JIT emits it inline (jit/emit_sse_*.cpp).
 #pragma once
 
 // Packed-integer and bitwise operations: X(MNEMONIC, host instruction).
@@ -51,3 +51,10 @@
     X(MINPS, minps, PS) X(MINSS, minss, SS) X(MINPD, minpd, PD) X(MINSD, minsd, SD)           \
     X(MAXPS, maxps, PS) X(MAXSS, maxss, SS) X(MAXPD, maxpd, PD) X(MAXSD, maxsd, SD)           \
     X(SQRTPS, sqrtps, PS) X(SQRTSS, sqrtss, SS) X(SQRTPD, sqrtpd, PD) X(SQRTSD, sqrtsd, SD)
+
+// Conversions between XMM lanes that cannot overflow or underflow: X(MNEMONIC, host instruction,
+// source bytes, result lanes).
+#define JITPC_SSE_CVT_OPS(X)                                                                     \
+    X(CVTPS2PD, cvtps2pd, 8, 2) X(CVTSS2SD, cvtss2sd, 4, 1) X(CVTDQ2PS, cvtdq2ps, 16, 4)           \
+    X(CVTPS2DQ, cvtps2dq, 16, 4) X(CVTTPS2DQ, cvttps2dq, 16, 4) X(CVTDQ2PD, cvtdq2pd, 8, 2)        \
+    X(CVTPD2DQ, cvtpd2dq, 16, 2) X(CVTTPD2DQ, cvttpd2dq, 16, 2)

@@ -192,6 +192,14 @@ const std::vector<Form> FLOATING = {
     {{0x0F, 0x51}}, {{0xF3, 0x0F, 0x51}}, {{0x66, 0x0F, 0x51}}, {{0xF2, 0x0F, 0x51}},
     {{0x0F, 0x2F}}, {{0x0F, 0x2E}}, {{0x66, 0x0F, 0x2F}}, {{0x66, 0x0F, 0x2E}}};
 
+const std::vector<Form> CONVERSIONS = {
+    {{0x0F, 0x5A}}, {{0xF3, 0x0F, 0x5A}}, {{0x0F, 0x5B}}, {{0x66, 0x0F, 0x5B}}, {{0xF3, 0x0F, 0x5B}},
+    {{0xF3, 0x0F, 0xE6}}, {{0xF2, 0x0F, 0xE6}}, {{0x66, 0x0F, 0xE6}}, {{0x66, 0x0F, 0x5A}},
+    {{0xF2, 0x0F, 0x5A}},
+    {{0xF3, 0x0F, 0x2A}, false, 0xCE}, {{0xF2, 0x0F, 0x2A}, false, 0xCE},  // CVTSI2SS/SD xmm1, esi
+    {{0xF3, 0x0F, 0x2D}, false, 0xC2}, {{0xF3, 0x0F, 0x2C}, false, 0xC2},  // CVT(T)SS2SI eax, xmm2
+    {{0xF2, 0x0F, 0x2D}, false, 0xC2}, {{0xF2, 0x0F, 0x2C}, false, 0xC2}};
+
 }  // namespace
 
 TEST_CASE("JIT SSE moves match the interpreter") {
@@ -206,15 +214,16 @@ TEST_CASE("JIT SSE integer operations match the interpreter") {
     sweep(p, SHUFFLES, 16);
 }
 
-TEST_CASE("JIT SSE floating point matches the interpreter under random MXCSR values") {
+TEST_CASE("JIT SSE floating point and conversions match the interpreter under random MXCSR values") {
     Pair p;
     sweep(p, FLOATING, 40);
+    sweep(p, CONVERSIONS, 40);
 }
 
 TEST_CASE("JIT SSE instructions take #UD with CR4.OSFXSR clear and #NM with CR0.TS set") {
     Pair p;
     Rng r;
-    for (const std::vector<Form>* forms : {&MOVES, &INTEGER, &FLOATING})
+    for (const std::vector<Form>* forms : {&MOVES, &INTEGER, &FLOATING, &CONVERSIONS})
         for (const Form& f : *forms)
             for (const Bytes& e : encodings(f, 3)) {
                 p.run(e, r, false, false);
