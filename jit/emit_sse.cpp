@@ -21,7 +21,7 @@ x::Mem mxcsr(const Translator& t) {
     return x::dword_ptr(CPU_REG, t.sse_offset() + int32_t(offsetof(cpu::SseState, mxcsr)));
 }
 
-bool xmm_form(const Translator& t) { return t.insn().prefix & cpu::PFX_OPSIZE; }
+bool xmm_form(const Translator& t) { return t.insn().aux & cpu::AUX_XMM; }
 
 bool addressable(const Translator& t) {
     return !(t.insn().flags & cpu::IF_MEM) || t.insn().asize == 4;

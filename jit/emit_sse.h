@@ -22,8 +22,8 @@ namespace jitpc::jit::sse {
 asmjit::x86::Mem xmm(const Translator& t, unsigned r, unsigned size = 16, unsigned at = 0);
 asmjit::x86::Mem mxcsr(const Translator& t);
 
-// Whether the instruction is the XMM form of a mnemonic that also has an MMX one: those take a
-// 66 prefix, the MMX forms none (MOVQ's F3 load is its own case).
+// Whether the instruction is the XMM form of a mnemonic that may have an MMX one too (the
+// binder says so: cpu::AUX_XMM).
 bool xmm_form(const Translator& t);
 // Whether a memory operand, if any, is one generated code addresses (32-bit addressing).
 bool addressable(const Translator& t);
@@ -55,8 +55,8 @@ void under_guest_mxcsr(Translator& t, const std::function<void()>& op, bool flag
 bool binary(Translator& t, asmjit::x86::Inst::Id id, unsigned bytes, bool aligned, bool fp);
 
 // Registers `m` as host instruction `name` through binary() with `bytes` of memory (aligned
-// when 16), under the guest's MXCSR when `fp`, its MMX form falling back when it has one (a
-// P... mnemonic: its XMM forms take 66).
+// when 16), under the guest's MXCSR when `fp`; of a P... mnemonic only the XMM forms (which
+// may have MMX ones).
 void host_op(GroupEmitters& e, ZydisMnemonic m, const char* name, unsigned bytes, bool fp);
 // The memory operand's size for floating-point lanes PS, SS, PD or SD.
 constexpr unsigned lane_bytes(const char* lanes) { return lanes[0] == 'P' ? 16 : lanes[1] == 'S' ? 4 : 8; }

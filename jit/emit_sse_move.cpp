@@ -1,7 +1,6 @@
 // SSE data movement (cpu/ops/sse_move.cpp): whole-register moves (MOVAPS/MOVAPD/MOVDQA aligned,
-// MOVUPS/MOVUPD/MOVDQU not), MOVSS, MOVD between XMM registers and memory, MOVQ's XMM forms. A
-// register destination is written whole: loads of 4 or 8 bytes zero the rest, MOVSS between
-// registers moves the low lane only.
+// MOVUPS/MOVUPD/MOVDQU not), MOVSS, MOVD, MOVQ's XMM forms. A register destination is written
+// whole: loads of 4 or 8 bytes zero the rest, MOVSS between registers moves the low lane only.
 #include "jit/emit_sse.h"
 
 namespace jitpc::jit {
@@ -66,32 +65,39 @@ bool movss(Translator& t) {
     return true;
 }
 
-// MOVD xmm, m32 and MOVD m32, xmm (66 0F 6E/7E). The register forms fall back: the Insn does
-// not say which of r0 and r1 is the general register.
+// MOVD xmm, r/m32 (zero-extended) and MOVD r/m32, xmm (66 0F 6E/7E; cpu::AUX_FROM_XMM). A
+// general register destination is written whole.
 bool movd(Translator& t) {
-    if (!sse::xmm_form(t) || !(t.insn().flags & cpu::IF_MEM) || !sse::addressable(t)) return false;
+    const cpu::Insn& i = t.insn();
+    const bool mem = i.flags & cpu::IF_MEM, store = i.aux & cpu::AUX_FROM_XMM;
+    const auto gpr = mem ? std::nullopt : RegAlloc::guest(store ? i.r0 : i.r1, 4);
+    if (!sse::xmm_form(t) || !sse::addressable(t) || (!mem && !gpr)) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
-        if (mem_first(t))
+        if (mem && store) {
             store_low<4>(t, slow);
-        else
+        } else if (mem) {
             load_low<4>(t, slow);
+        } else if (store) {
+            t.a.mov(*gpr, xmm(t, i.r1, 4));
+        } else {
+            t.a.movd(x::xmm0, *gpr);
+            t.a.movdqu(xmm(t, i.r0), x::xmm0);
+        }
     });
     return true;
 }
 
 // MOVQ xmm, xmm/m64 (F3 0F 7E) and MOVQ xmm/m64, xmm (66 0F D6): the low quadword, a register
-// destination's high one zeroed. 66 with REX.W is also MOVQ between XMM and 64-bit general
-// registers, so a 66 form is taken only with memory, where both mean the same.
+// destination's high one zeroed (cpu::AUX_XMM; not the MMX forms nor REX.W's general registers).
 bool movq(Translator& t) {
     const cpu::Insn& i = t.insn();
-    const bool f3 = i.prefix & cpu::PFX_REP, mem = i.flags & cpu::IF_MEM;
-    if (!sse::addressable(t) || !(f3 || (sse::xmm_form(t) && mem))) return false;
+    if (!sse::xmm_form(t) || !sse::addressable(t)) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         if (mem_first(t)) {
             store_low<8>(t, slow);
-        } else if (mem) {
+        } else if (i.flags & cpu::IF_MEM) {
             load_low<8>(t, slow);
         } else {
             t.a.movq(x::xmm0, xmm(t, i.r1, 8));

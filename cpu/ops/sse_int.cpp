@@ -28,7 +28,10 @@ template <IntFn F> void mm_shift_imm(Cpu& c, const Insn& i) {
     mmx_transition(c);
 }
 template <IntFn F> Handler bind_shift(const DecodeCtx& ctx, Insn& i) {
-    if (is_xmm(ctx, 0) && ctx.is_imm(1)) return shift_imm<F>;
+    if (is_xmm(ctx, 0) && ctx.is_imm(1)) {
+        i.aux = AUX_XMM;
+        return shift_imm<F>;
+    }
     if (is_mm(ctx, 0) && ctx.is_imm(1)) return mm_shift_imm<F>;
     return bind_int<F>(ctx, i);
 }
@@ -45,7 +48,8 @@ template <bool Left> void byte_shift(Cpu& c, const Insn& i) {
     }
     std::memcpy(xreg(c, i.r0).q, out, 16);
 }
-template <Handler H> Handler bind_byte_shift(const DecodeCtx& ctx, Insn&) {
+template <Handler H> Handler bind_byte_shift(const DecodeCtx& ctx, Insn& i) {
+    i.aux = AUX_XMM;
     return is_xmm(ctx, 0) && ctx.is_imm(1) ? H : nullptr;
 }
 

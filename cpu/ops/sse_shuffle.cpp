@@ -110,15 +110,17 @@ void pinsrw_mm(Cpu& c, const Insn& i) {
     mmx_transition(c);
 }
 
-template <Handler H> Handler bind_shuffle(const DecodeCtx& ctx, Insn&) {
+template <Handler H> Handler bind_shuffle(const DecodeCtx& ctx, Insn& i) {
+    i.aux = AUX_XMM;
     return xmm_rm(ctx) && ctx.is_imm(2) ? H : nullptr;
 }
 Handler bind_pshufw(const DecodeCtx& ctx, Insn&) { return mm_rm(ctx) && ctx.is_imm(2) ? pshufw_mm : nullptr; }
 template <Handler H> Handler bind_movmsk(const DecodeCtx& ctx, Insn&) {
     return is_gpr(ctx, 0) && is_xmm(ctx, 1) ? H : nullptr;
 }
-Handler bind_pmovmskb(const DecodeCtx& ctx, Insn&) {
+Handler bind_pmovmskb(const DecodeCtx& ctx, Insn& i) {
     if (!is_gpr32(ctx, 0)) return nullptr;
+    if (is_xmm(ctx, 1)) i.aux = AUX_XMM;
     return is_xmm(ctx, 1) ? movmsk<uint8_t> : is_mm(ctx, 1) ? pmovmskb_mm : nullptr;
 }
 // PEXTRW r32, xmm/mm, imm8 (0F C5) and SSE4.1's PEXTRW r32/m16, xmm, imm8 (66 0F 3A 15),
