@@ -48,21 +48,28 @@ template <unsigned Bytes> void load_low(Translator& t, const asmjit::Label& slow
     t.a.movdqu(xmm(t, t.insn().r0), x::xmm0);
 }
 
-bool movss(Translator& t) {
+// A move of an XMM register's low `Bytes`: to memory, from memory (zero-extended), or between
+// registers as `reg_form` emits it.
+template <unsigned Bytes> bool low_move(Translator& t, void (*reg_form)(Translator&)) {
     if (!sse::addressable(t)) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
-        const cpu::Insn& i = t.insn();
-        if (mem_first(t)) {
-            store_low<4>(t, slow);
-        } else if (i.flags & cpu::IF_MEM) {
-            load_low<4>(t, slow);
-        } else {
-            t.a.mov(x::eax, xmm(t, i.r1, 4));
-            t.a.mov(xmm(t, i.r0, 4), x::eax);
-        }
+        if (mem_first(t))
+            store_low<Bytes>(t, slow);
+        else if (t.insn().flags & cpu::IF_MEM)
+            load_low<Bytes>(t, slow);
+        else
+            reg_form(t);
     });
     return true;
+}
+
+// MOVSS: between registers the low lane only.
+bool movss(Translator& t) {
+    return low_move<4>(t, [](Translator& t) {
+        t.a.mov(x::eax, xmm(t, t.insn().r1, 4));
+        t.a.mov(xmm(t, t.insn().r0, 4), x::eax);
+    });
 }
 
 // MOVD xmm, r/m32 (zero-extended) and MOVD r/m32, xmm (66 0F 6E/7E; cpu::AUX_FROM_XMM). A
@@ -91,20 +98,10 @@ bool movd(Translator& t) {
 // MOVQ xmm, xmm/m64 (F3 0F 7E) and MOVQ xmm/m64, xmm (66 0F D6): the low quadword, a register
 // destination's high one zeroed (cpu::AUX_XMM; not the MMX forms nor REX.W's general registers).
 bool movq(Translator& t) {
-    const cpu::Insn& i = t.insn();
-    if (!sse::xmm_form(t) || !sse::addressable(t)) return false;
-    t.guarded([&](const asmjit::Label& slow) {
-        sse::check_enabled(t, slow);
-        if (mem_first(t)) {
-            store_low<8>(t, slow);
-        } else if (i.flags & cpu::IF_MEM) {
-            load_low<8>(t, slow);
-        } else {
-            t.a.movq(x::xmm0, xmm(t, i.r1, 8));
-            t.a.movdqu(xmm(t, i.r0), x::xmm0);
-        }
+    return sse::xmm_form(t) && low_move<8>(t, [](Translator& t) {
+        t.a.movq(x::xmm0, xmm(t, t.insn().r1, 8));
+        t.a.movdqu(xmm(t, t.insn().r0), x::xmm0);
     });
-    return true;
 }
 
 }  // namespace
