@@ -36,6 +36,10 @@ constexpr uint8_t IF_R0 = 8, IF_R1 = 16;  // r0 / r1 hold an explicit register o
 constexpr uint8_t IF_GPR_ONLY = 32;  // every explicit register operand is a general register
 constexpr uint8_t IF_IMM = 64;       // has an immediate (a branch's: relative to the next EIP)
 constexpr uint8_t IF_FAR = 128;      // a far branch (JMP/CALL/RET through a selector)
+// Insn::aux bits of the SSE binders, for the JIT, which cannot tell the register files apart:
+// the XMM form of a mnemonic that may have an MMX one, and MOVD's direction from the XMM
+// register (r0 is then the general register).
+constexpr uint8_t AUX_XMM = 1, AUX_FROM_XMM = 2;
 
 // The low `bytes` bytes of a 64-bit value (bytes 1, 2, 4 or 8): address and operand wrapping.
 constexpr uint64_t size_mask(unsigned bytes) { return ~uint64_t(0) >> (64 - 8 * bytes); }

@@ -16,7 +16,12 @@ namespace jitpc::jit {
     X(control)               \
     X(string)                \
     X(flagops)               \
-    X(system)
+    X(system)                \
+    X(sse_move)              \
+    X(sse_int)               \
+    X(sse_shuffle)           \
+    X(sse_arith)             \
+    X(sse_convert)
 
 // `e[mnemonic] = emitter` in a group's registration.
 class GroupEmitters {

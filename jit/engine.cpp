@@ -118,6 +118,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     const auto* state = reinterpret_cast<const uint8_t*>(static_cast<cpu::CpuState*>(&cpu));
     for (int u = 0; u < 2; ++u)
         tlb_offset[u] = int32_t(reinterpret_cast<const uint8_t*>(&cpu.mmu.tlb[u][0]) - state);
+    sse_offset = int32_t(reinterpret_cast<const uint8_t*>(&cpu.sse) - state);
     // The indirect-branch lookup, a miss leaving for the dispatcher.
     for (unsigned v = 0; v < std::size(lookup_thunks_); ++v)
         lookup_thunks_[v] = assemble(buf_, [&](x::Assembler& a) {

@@ -216,6 +216,17 @@ bool Translator::read_modify_write(unsigned size, bool carry_in, bool writes_fla
     return true;
 }
 
+void Translator::guarded(const std::function<void(const asmjit::Label& slow)>& body, bool flags_out) {
+    clobber_flags();
+    asmjit::Label slow = a.newLabel(), done = a.newLabel();
+    body(slow);
+    a.bind(done);
+    if (flags_out) fl_.saved = FlagState::Saved::Unknown;  // the slow path ran the semantics
+    exec_out_of_line(slow, done, FlagState{}, nullptr, flags_out);
+}
+
+int32_t Translator::sse_offset() const { return e_.sse_offset; }
+
 // The current instruction through jit_exec on an out-of-line path from `slow` (a fault, or a
 // case the inline code does not take), rejoining the main path at `done` in its state: CpuState
 // at the block's synced position and, with `host_after`, the flags in the host. `entry` says

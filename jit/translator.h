@@ -180,6 +180,20 @@ public:
     bool read_modify_write(unsigned size, bool carry_in, bool writes_flags,
                            const std::function<void(const asmjit::x86::Mem&)>& op);
 
+    // For instructions that leave the arithmetic flags alone, or write all of them in the
+    // host's EFLAGS (`flags_out`; the emitter then calls flags_produced): the flags are stored
+    // first, and `body` emits the instruction, jumping to `slow` before it changes any guest
+    // state where the inline code does not take it (a memory slow path, a fault, a mode it
+    // leaves to the interpreter), which runs the whole instruction through jit_exec.
+    void guarded(const std::function<void(const asmjit::Label& slow)>& body, bool flags_out = false);
+    // Inside guarded(), after effective_address(): the memory operand as host memory of `size`
+    // bytes (any size up to a page), or a jump to `slow`. Clobbers ecx, edx and edi.
+    asmjit::x86::Mem host_memory(unsigned size, bool write, const asmjit::Label& slow) {
+        return fast_path(size, insn_->seg, write, slow);
+    }
+    // Where cpu::Cpu::sse (XMM registers, MXCSR) is, relative to the CPU state register.
+    int32_t sse_offset() const;
+
     // An out-of-line path from `slow` that runs the whole instruction through jit_exec (a fault
     // or a case the inline code leaves alone) and rejoins at `done`; the flags are in CpuState
     // at `slow` and stay there. Call it after binding `done`.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "cpu/ops/sse_common.h"
+#include "cpu/ops/sse_op_lists.h"
 #include "cpu/ops/system_parts.h"
 #include "cpu/sse_approx.h"
 
@@ -18,20 +19,6 @@ using namespace ops::sse;
 
 // mnemonic, host instruction, lanes, then for results that can overflow or underflow the
 // scalar form and the x87 operation (sse_common.h, Rounding)
-#define JITPC_SSE_ROUNDING_OPS(X)                                                             \
-    X(ADDPS, addps, PS, addss, Add) X(ADDSS, addss, SS, addss, Add)                           \
-    X(ADDPD, addpd, PD, addsd, Add) X(ADDSD, addsd, SD, addsd, Add)                           \
-    X(SUBPS, subps, PS, subss, Sub) X(SUBSS, subss, SS, subss, Sub)                           \
-    X(SUBPD, subpd, PD, subsd, Sub) X(SUBSD, subsd, SD, subsd, Sub)                           \
-    X(MULPS, mulps, PS, mulss, Mul) X(MULSS, mulss, SS, mulss, Mul)                           \
-    X(MULPD, mulpd, PD, mulsd, Mul) X(MULSD, mulsd, SD, mulsd, Mul)                           \
-    X(DIVPS, divps, PS, divss, Div) X(DIVSS, divss, SS, divss, Div)                           \
-    X(DIVPD, divpd, PD, divsd, Div) X(DIVSD, divsd, SD, divsd, Div)
-#define JITPC_SSE_IN_RANGE_OPS(X)                                                             \
-    X(MINPS, minps, PS) X(MINSS, minss, SS) X(MINPD, minpd, PD) X(MINSD, minsd, SD)           \
-    X(MAXPS, maxps, PS) X(MAXSS, maxss, SS) X(MAXPD, maxpd, PD) X(MAXSD, maxsd, SD)           \
-    X(SQRTPS, sqrtps, PS) X(SQRTSS, sqrtss, SS) X(SQRTPD, sqrtpd, PD) X(SQRTSD, sqrtsd, SD)
-
 #define JITPC_DEFINE_FP(M, insn, L, ...) JITPC_FP_FN(host_##insn, #insn)
 JITPC_SSE_ROUNDING_OPS(JITPC_DEFINE_FP)
 JITPC_SSE_IN_RANGE_OPS(JITPC_DEFINE_FP)

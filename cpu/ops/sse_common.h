@@ -285,8 +285,11 @@ inline bool is_gpr(const DecodeCtx& ctx, unsigned n) { return is_gpr32(ctx, n) |
 inline bool xmm_rm(const DecodeCtx& ctx) { return is_xmm(ctx, 0) && (is_xmm(ctx, 1) || ctx.is_mem(1)); }
 inline bool mm_rm(const DecodeCtx& ctx) { return is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1)); }
 // An integer operation with an XMM form and (G not null) an MMX form.
-template <IntFn F, MmFn G = on_low<F>> Handler bind_int(const DecodeCtx& ctx, Insn&) {
-    if (xmm_rm(ctx)) return int_op<F>;
+template <IntFn F, MmFn G = on_low<F>> Handler bind_int(const DecodeCtx& ctx, Insn& i) {
+    if (xmm_rm(ctx)) {
+        i.aux = AUX_XMM;
+        return int_op<F>;
+    }
     if constexpr (G != nullptr) return mm_rm(ctx) ? mmx_op<G> : nullptr;
     return nullptr;
 }
@@ -343,8 +346,11 @@ template <class Op> void mmx_vec_op(Cpu& c, const Insn& i) {
 }
 // The XMM form of Op and, with Mmx, its MMX form.
 template <class Op, bool Mmx = false, unsigned Bytes = 16, bool Unaligned = false>
-Handler bind_vec(const DecodeCtx& ctx, Insn&) {
-    if (xmm_rm(ctx)) return vec_op<Op, Bytes, Unaligned>;
+Handler bind_vec(const DecodeCtx& ctx, Insn& i) {
+    if (xmm_rm(ctx)) {
+        i.aux = AUX_XMM;
+        return vec_op<Op, Bytes, Unaligned>;
+    }
     if constexpr (Mmx)
         if (mm_rm(ctx)) return mmx_vec_op<Op>;
     return nullptr;

@@ -5,17 +5,12 @@
 // an out-of-range or NaN source gives the integer indefinite (0x80000000, 0x8000000000000000)
 // with IE.
 #include "cpu/ops/sse_common.h"
+#include "cpu/ops/sse_op_lists.h"
 
 namespace jitpc::cpu {
 namespace {
 
 using namespace ops::sse;
-
-// mnemonic, host instruction, source bytes, result lanes
-#define JITPC_SSE_CVT_OPS(X)                                                                     \
-    X(CVTPS2PD, cvtps2pd, 8, 2) X(CVTSS2SD, cvtss2sd, 4, 1) X(CVTDQ2PS, cvtdq2ps, 16, 4)           \
-    X(CVTPS2DQ, cvtps2dq, 16, 4) X(CVTTPS2DQ, cvttps2dq, 16, 4) X(CVTDQ2PD, cvtdq2pd, 8, 2)        \
-    X(CVTPD2DQ, cvtpd2dq, 16, 2) X(CVTTPD2DQ, cvttpd2dq, 16, 2)
 
 #define JITPC_DEFINE_CVT(M, insn, ...) JITPC_FP_FN(host_##insn, #insn)
 JITPC_SSE_CVT_OPS(JITPC_DEFINE_CVT)

@@ -6,28 +6,12 @@
 #include <cstdlib>
 
 #include "cpu/ops/sse_common.h"
+#include "cpu/ops/sse_op_lists.h"
 
 namespace jitpc::cpu {
 namespace {
 
 using namespace ops::sse;
-
-#define JITPC_SSE_INT_OPS(X)                                                                       \
-    X(PADDB, paddb) X(PADDW, paddw) X(PADDD, paddd) X(PADDQ, paddq) X(PADDSB, paddsb)              \
-    X(PADDSW, paddsw) X(PADDUSB, paddusb) X(PADDUSW, paddusw) X(PSUBB, psubb) X(PSUBW, psubw)      \
-    X(PSUBD, psubd) X(PSUBQ, psubq) X(PSUBSB, psubsb) X(PSUBSW, psubsw) X(PSUBUSB, psubusb)        \
-    X(PSUBUSW, psubusw) X(PCMPEQB, pcmpeqb) X(PCMPEQW, pcmpeqw) X(PCMPEQD, pcmpeqd)                \
-    X(PCMPGTB, pcmpgtb) X(PCMPGTW, pcmpgtw) X(PCMPGTD, pcmpgtd) X(PMULLW, pmullw)                  \
-    X(PMULHW, pmulhw) X(PMULHUW, pmulhuw) X(PMULUDQ, pmuludq) X(PMADDWD, pmaddwd)                  \
-    X(PSADBW, psadbw) X(PAVGB, pavgb) X(PAVGW, pavgw) X(PMINUB, pminub) X(PMAXUB, pmaxub)          \
-    X(PMINSW, pminsw) X(PMAXSW, pmaxsw) X(PAND, pand) X(PANDN, pandn) X(POR, por) X(PXOR, pxor)    \
-    X(ANDPS, andps) X(ANDNPS, andnps) X(ORPS, orps) X(XORPS, xorps) X(ANDPD, andpd)                \
-    X(ANDNPD, andnpd) X(ORPD, orpd) X(XORPD, xorpd)
-
-// Shifts by the count in an XMM register or memory, or by imm8 (the same count as a quadword).
-#define JITPC_SSE_SHIFT_OPS(X)                                                                     \
-    X(PSLLW, psllw) X(PSLLD, pslld) X(PSLLQ, psllq) X(PSRLW, psrlw) X(PSRLD, psrld)                \
-    X(PSRLQ, psrlq) X(PSRAW, psraw) X(PSRAD, psrad)
 
 #define JITPC_DEFINE_INT(M, insn) JITPC_INT_FN(host_##insn, #insn)
 JITPC_SSE_INT_OPS(JITPC_DEFINE_INT)
@@ -44,7 +28,10 @@ template <IntFn F> void mm_shift_imm(Cpu& c, const Insn& i) {
     mmx_transition(c);
 }
 template <IntFn F> Handler bind_shift(const DecodeCtx& ctx, Insn& i) {
-    if (is_xmm(ctx, 0) && ctx.is_imm(1)) return shift_imm<F>;
+    if (is_xmm(ctx, 0) && ctx.is_imm(1)) {
+        i.aux = AUX_XMM;
+        return shift_imm<F>;
+    }
     if (is_mm(ctx, 0) && ctx.is_imm(1)) return mm_shift_imm<F>;
     return bind_int<F>(ctx, i);
 }
@@ -61,7 +48,8 @@ template <bool Left> void byte_shift(Cpu& c, const Insn& i) {
     }
     std::memcpy(xreg(c, i.r0).q, out, 16);
 }
-template <Handler H> Handler bind_byte_shift(const DecodeCtx& ctx, Insn&) {
+template <Handler H> Handler bind_byte_shift(const DecodeCtx& ctx, Insn& i) {
+    i.aux = AUX_XMM;
     return is_xmm(ctx, 0) && ctx.is_imm(1) ? H : nullptr;
 }
 

@@ -184,9 +184,15 @@ template <Handler Load, Handler Store> Handler bind_move(const DecodeCtx& ctx, I
     if (ctx.is_mem(0) && is_xmm(ctx, 1)) return Store;
     return nullptr;
 }
-Handler bind_movd(const DecodeCtx& ctx, Insn&) {
-    if (is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_load<uint32_t>;
-    if (is_xmm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_store<uint32_t>;
+Handler bind_movd(const DecodeCtx& ctx, Insn& i) {
+    if (is_xmm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) {
+        i.aux = AUX_XMM;
+        return movd_load<uint32_t>;
+    }
+    if (is_xmm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) {
+        i.aux = AUX_XMM | AUX_FROM_XMM;
+        return movd_store<uint32_t>;
+    }
     if (is_mm(ctx, 0) && (is_gpr32(ctx, 1) || ctx.is_mem(1))) return movd_mm_load<uint32_t>;
     if (is_mm(ctx, 1) && (is_gpr32(ctx, 0) || ctx.is_mem(0))) return movd_mm_store<uint32_t>;
     return nullptr;
@@ -198,6 +204,7 @@ Handler bind_movq(const DecodeCtx& ctx, Insn& i) {
     if (is_gpr64(ctx, 0) && is_mm(ctx, 1)) return movd_mm_store<uint64_t>;
     if (is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1))) return movq_mm_load;
     if (ctx.is_mem(0) && is_mm(ctx, 1)) return movq_mm_store;
+    i.aux = AUX_XMM;
     return bind_move<movq_load, movq_store>(ctx, i);
 }
 Handler bind_movntq(const DecodeCtx& ctx, Insn&) { return ctx.is_mem(0) && is_mm(ctx, 1) ? movq_mm_store : nullptr; }

@@ -4,22 +4,12 @@
 // SSE4.1's blends, PMOVSX/PMOVZX, PACKUSDW and lane extraction and insertion (PEXTRB/W/D,
 // EXTRACTPS, PINSRB/D, INSERTPS).
 #include "cpu/ops/sse_common.h"
+#include "cpu/ops/sse_op_lists.h"
 
 namespace jitpc::cpu {
 namespace {
 
 using namespace ops::sse;
-
-// The MMX forms: low unpacks are the XMM ones on the low quadwords; a high unpack is the low one
-// on the high doublewords; a pack reads both operands as one XMM register.
-#define JITPC_SSE_UNPACK_OPS(X)                                                                    \
-    X(UNPCKLPS, unpcklps, nullptr) X(UNPCKHPS, unpckhps, nullptr) X(UNPCKLPD, unpcklpd, nullptr)   \
-    X(UNPCKHPD, unpckhpd, nullptr) X(PUNPCKLBW, punpcklbw, on_low<host_punpcklbw>)                 \
-    X(PUNPCKLWD, punpcklwd, on_low<host_punpcklwd>) X(PUNPCKLDQ, punpckldq, on_low<host_punpckldq>) \
-    X(PUNPCKLQDQ, punpcklqdq, nullptr) X(PUNPCKHBW, punpckhbw, high_of<host_punpcklbw>)            \
-    X(PUNPCKHWD, punpckhwd, high_of<host_punpcklwd>) X(PUNPCKHDQ, punpckhdq, high_of<host_punpckldq>) \
-    X(PUNPCKHQDQ, punpckhqdq, nullptr) X(PACKSSWB, packsswb, pack<host_packsswb>)                  \
-    X(PACKSSDW, packssdw, pack<host_packssdw>) X(PACKUSWB, packuswb, pack<host_packuswb>)
 
 #define JITPC_DEFINE_UNPACK(M, insn, mmx) JITPC_INT_FN(host_##insn, #insn)
 JITPC_SSE_UNPACK_OPS(JITPC_DEFINE_UNPACK)
@@ -120,15 +110,17 @@ void pinsrw_mm(Cpu& c, const Insn& i) {
     mmx_transition(c);
 }
 
-template <Handler H> Handler bind_shuffle(const DecodeCtx& ctx, Insn&) {
+template <Handler H> Handler bind_shuffle(const DecodeCtx& ctx, Insn& i) {
+    i.aux = AUX_XMM;
     return xmm_rm(ctx) && ctx.is_imm(2) ? H : nullptr;
 }
 Handler bind_pshufw(const DecodeCtx& ctx, Insn&) { return mm_rm(ctx) && ctx.is_imm(2) ? pshufw_mm : nullptr; }
 template <Handler H> Handler bind_movmsk(const DecodeCtx& ctx, Insn&) {
     return is_gpr(ctx, 0) && is_xmm(ctx, 1) ? H : nullptr;
 }
-Handler bind_pmovmskb(const DecodeCtx& ctx, Insn&) {
+Handler bind_pmovmskb(const DecodeCtx& ctx, Insn& i) {
     if (!is_gpr32(ctx, 0)) return nullptr;
+    if (is_xmm(ctx, 1)) i.aux = AUX_XMM;
     return is_xmm(ctx, 1) ? movmsk<uint8_t> : is_mm(ctx, 1) ? pmovmskb_mm : nullptr;
 }
 // PEXTRW r32, xmm/mm, imm8 (0F C5) and SSE4.1's PEXTRW r32/m16, xmm, imm8 (66 0F 3A 15),

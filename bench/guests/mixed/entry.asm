@@ -1,7 +1,7 @@
 ; Entry for freestanding C guests, loaded by Multiboot (-kernel) or, as a flat binary, by the
 ; floppy loader (bench/guests/floppy.asm), which jumps to the first byte and does not clear
 ; .bss: clears .bss, sets up a stack and calls guest_main(), then reports its return value
-; through the debug-exit port (0 -> pass, status 33).
+; through the debug-exit port (0 -> pass, status 33). Assembled with -DSSE it turns SSE on first.
 bits 32
 section .multiboot
 align 4
@@ -20,6 +20,11 @@ _start:
     xor eax, eax
     rep stosb
     mov esp, stack_top
+%ifdef SSE
+    mov eax, cr4
+    or eax, 0x600                           ; OSFXSR, OSXMMEXCPT: SSE on (CR0.EM is clear)
+    mov cr4, eax
+%endif
     call guest_main
     test eax, eax
     jnz .fail

@@ -1,0 +1,139 @@
+// What the SSE emitters share (jit/emit_sse.h).
+#include "jit/emit_sse.h"
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+
+#include "cpu/sse_state.h"
+
+namespace jitpc::jit::sse {
+
+namespace x = asmjit::x86;
+using cpu::CpuState;
+
+x::Mem xmm(const Translator& t, unsigned r, unsigned size, unsigned at) {
+    const int32_t off = t.sse_offset() + int32_t(offsetof(cpu::SseState, xmm) + 16 * r + at);
+    return x::ptr(CPU_REG, off, size);
+}
+
+x::Mem mxcsr(const Translator& t) {
+    return x::dword_ptr(CPU_REG, t.sse_offset() + int32_t(offsetof(cpu::SseState, mxcsr)));
+}
+
+bool xmm_form(const Translator& t) { return t.insn().aux & cpu::AUX_XMM; }
+
+bool addressable(const Translator& t) {
+    return !(t.insn().flags & cpu::IF_MEM) || t.insn().asize == 4;
+}
+
+void check_enabled(Translator& t, const asmjit::Label& slow) {
+    t.a.test(x::byte_ptr(CPU_REG, offsetof(CpuState, cr0)), cpu::cr0::EM | cpu::cr0::TS);
+    t.a.jnz(slow);
+    t.a.test(x::dword_ptr(CPU_REG, offsetof(CpuState, cr4)), cpu::cr4::OSFXSR);
+    t.a.jz(slow);
+}
+
+x::Mem memory(Translator& t, unsigned bytes, bool write, bool aligned, const asmjit::Label& slow) {
+    t.effective_address();
+    const x::Mem host = t.host_memory(bytes, write, slow);
+    if (aligned) {
+        t.a.lea(x::rax, host);
+        t.a.test(x::al, 15);
+        t.a.jnz(slow);
+    }
+    return host;
+}
+
+asmjit::Operand source(Translator& t, unsigned bytes, bool aligned, const asmjit::Label& slow) {
+    if (t.insn().flags & cpu::IF_MEM) return memory(t, bytes, false, aligned, slow);
+    t.a.movdqu(x::xmm1, xmm(t, t.insn().r1));
+    return x::xmm1;
+}
+
+void check_masked(Translator& t, const asmjit::Label& slow) {
+    t.a.mov(x::eax, mxcsr(t));
+    t.a.and_(x::eax, cpu::mxcsr::MASKS);
+    t.a.cmp(x::eax, cpu::mxcsr::MASKS);
+    t.a.jne(slow);
+}
+
+void under_guest_mxcsr(Translator& t, const std::function<void()>& op, bool flags_out) {
+    auto& a = t.a;
+    const x::Mem host = x::dword_ptr(x::rsp, -4), after = x::dword_ptr(x::rsp, -8);
+    asmjit::Label swap = a.newLabel(), run = a.newLabel(), done = a.newLabel();
+    a.stmxcsr(host);
+    a.mov(x::eax, host);
+    a.xor_(x::eax, mxcsr(t));
+    a.test(x::eax, ~cpu::mxcsr::FLAGS & 0xFFFF);
+    a.jnz(swap);
+    a.mov(x::eax, mxcsr(t));
+    a.not_(x::eax);
+    a.and_(x::eax, host);
+    a.test(x::al, cpu::mxcsr::FLAGS);
+    a.jz(run);
+    a.and_(host, ~cpu::mxcsr::FLAGS);
+    a.ldmxcsr(host);
+    a.bind(run);
+    op();
+    a.stmxcsr(after);
+    a.mov(x::eax, after);
+    a.and_(x::eax, cpu::mxcsr::FLAGS);
+    a.or_(mxcsr(t), x::eax);
+    if (flags_out) op();  // its EFLAGS again; the flags it raises are the guest's already
+    a.jmp(done);
+    a.bind(swap);
+    a.ldmxcsr(mxcsr(t));
+    op();
+    a.stmxcsr(mxcsr(t));
+    a.ldmxcsr(host);
+    a.bind(done);
+}
+
+bool binary(Translator& t, x::Inst::Id id, unsigned bytes, bool aligned, bool fp) {
+    if (!addressable(t)) return false;
+    const cpu::Insn& i = t.insn();
+    const bool has_src = i.flags & (cpu::IF_MEM | cpu::IF_R1);  // else "xmm, imm8" (shifts)
+    t.guarded([&](const asmjit::Label& slow) {
+        check_enabled(t, slow);
+        if (fp) check_masked(t, slow);
+        asmjit::Operand ops[3];
+        ops[0] = x::xmm0;
+        unsigned n = 1;
+        if (has_src) ops[n++] = source(t, bytes, aligned, slow);
+        if (i.flags & cpu::IF_IMM) ops[n++] = asmjit::imm(i.imm & 0xFF);
+        t.a.movdqu(x::xmm0, xmm(t, i.r0));
+        const auto op = [&] { t.a.emitOpArray(id, ops, n); };
+        if (fp)
+            under_guest_mxcsr(t, op);
+        else
+            op();
+        t.a.movdqu(xmm(t, i.r0), x::xmm0);
+    });
+    return true;
+}
+
+namespace {
+
+struct HostOp {
+    x::Inst::Id id = x::Inst::kIdNone;
+    uint8_t bytes = 16;
+    bool fp = false, mmx = false;
+};
+std::array<HostOp, ZYDIS_MNEMONIC_MAX_VALUE + 1> host_ops;
+
+bool emit_host_op(Translator& t) {
+    const HostOp& h = host_ops[t.insn().mnemonic];
+    if (h.mmx && !xmm_form(t)) return false;
+    return binary(t, h.id, h.bytes, h.bytes == 16, h.fp);
+}
+
+}  // namespace
+
+void host_op(GroupEmitters& e, ZydisMnemonic m, const char* name, unsigned bytes, bool fp) {
+    const auto id = x::Inst::Id(asmjit::InstAPI::stringToInstId(asmjit::Arch::kX64, name, std::strlen(name)));
+    host_ops[m] = {id, uint8_t(bytes), fp, name[0] == 'p'};
+    e[m] = emit_host_op;
+}
+
+}  // namespace jitpc::jit::sse

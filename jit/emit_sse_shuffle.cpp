@@ -1,0 +1,44 @@
+// SSE shuffles, unpacks and packs (cpu/ops/sse_shuffle.cpp) that are one host instruction of the
+// same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD, SSSE3's
+// PSHUFB and PALIGNR where the host has SSSE3; and the sign-mask moves PMOVMSKB/MOVMSKPS/
+// MOVMSKPD to a 32-bit general register.
+#include "cpu/ops/sse_op_lists.h"
+#include "jit/emit_sse.h"
+
+namespace jitpc::jit {
+
+namespace x = asmjit::x86;
+
+namespace {
+
+// PMOVMSKB/MOVMSKPS/MOVMSKPD r32, xmm: the general register is written whole.
+template <x::Inst::Id Id> bool mask_move(Translator& t) {
+    const auto dst = RegAlloc::guest(t.insn().r0, 4);
+    if (!dst || (Id == x::Inst::kIdPmovmskb && !sse::xmm_form(t))) return false;
+    t.guarded([&](const asmjit::Label& slow) {
+        sse::check_enabled(t, slow);
+        t.a.movdqu(x::xmm1, sse::xmm(t, t.insn().r1));
+        t.a.emit(Id, *dst, x::xmm1);
+    });
+    return true;
+}
+
+}  // namespace
+
+void register_sse_shuffle_emitters(GroupEmitters e) {
+#define JITPC_EMIT_UNPACK(M, insn, mmx) sse::host_op(e, ZYDIS_MNEMONIC_##M, #insn, 16, false);
+    JITPC_SSE_UNPACK_OPS(JITPC_EMIT_UNPACK)
+#undef JITPC_EMIT_UNPACK
+    sse::host_op(e, ZYDIS_MNEMONIC_SHUFPS, "shufps", 16, false);
+    sse::host_op(e, ZYDIS_MNEMONIC_SHUFPD, "shufpd", 16, false);
+    sse::host_op(e, ZYDIS_MNEMONIC_PSHUFD, "pshufd", 16, false);
+    if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSSE3)) {
+        sse::host_op(e, ZYDIS_MNEMONIC_PSHUFB, "pshufb", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PALIGNR, "palignr", 16, false);
+    }
+    e[ZYDIS_MNEMONIC_PMOVMSKB] = mask_move<x::Inst::kIdPmovmskb>;
+    e[ZYDIS_MNEMONIC_MOVMSKPS] = mask_move<x::Inst::kIdMovmskps>;
+    e[ZYDIS_MNEMONIC_MOVMSKPD] = mask_move<x::Inst::kIdMovmskpd>;
+}
+
+}  // namespace jitpc::jit
