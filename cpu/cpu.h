@@ -9,6 +9,7 @@
 #include "cpu/bus.h"
 #include "cpu/fault.h"
 #include "cpu/fpu/fpu_state.h"
+#include "cpu/host_debug.h"
 #include "cpu/insn.h"
 #include "cpu/mmu/mmu.h"
 #include "cpu/model.h"
@@ -37,6 +38,7 @@ public:
     BlockCache code;
     FpuState fpu;
     SseState sse;
+    HostDebug host_debug;  // the gdbstub's breakpoints and watchpoints (cpu/host_debug.h)
 
     // Architectural reset (power-on or INIT-like): real mode at F000:FFF0.
     void reset();
@@ -242,13 +244,16 @@ public:
                       uint32_t error_code);
 
     // ---- debug architecture (cpu/debug.cpp) ------------------------------------------------
-    // Recomputes which breakpoints are armed after a DR7 or CR4.DE change.
+    // Recomputes which breakpoints are armed after a DR7 or CR4.DE change (or a change of the
+    // host debugger's).
     void debug_regs_changed();
     // Data and I/O breakpoints: record matches in db_pending (a trap after the instruction).
     void watch_data(uint64_t lin, unsigned size, bool write);
     void watch_io(uint16_t port, unsigned size);
-    // Instruction breakpoints at CS:EIP: a #DB fault before the instruction unless EFLAGS.RF.
-    void check_insn_breakpoint();
+    void watch_host(uint64_t lin, unsigned size, bool write);
+    // Instruction breakpoints at CS:EIP: true when the host debugger's stops the run before
+    // it; else a #DB fault before the instruction if a guest's matches, unless EFLAGS.RF.
+    bool check_insn_breakpoint();
     // Delivers the #DB trap at an instruction boundary for the conditions in db_pending plus
     // `dr6_bits` (BS), consuming db_pending.
     void debug_trap(uint32_t dr6_bits);

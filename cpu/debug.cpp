@@ -11,6 +11,8 @@
 //     (descriptor tables, TSS, IDT, frames pushed by event delivery) are not watched.
 #include "cpu/cpu.h"
 
+#include <algorithm>
+
 namespace jitpc::cpu {
 
 namespace {
@@ -41,16 +43,32 @@ uint32_t matches(const Cpu& c, uint64_t addr, unsigned size, Match kind_ok) {
 }  // namespace
 
 void Cpu::debug_regs_changed() {
-    insn_bp_armed = watch_armed = 0;
+    insn_bp_armed = host_debug.breaks.empty() ? 0 : ARMED_HOST;
+    watch_armed = host_debug.watches.empty() ? 0 : ARMED_HOST;
     for (unsigned n = 0; n < 4; ++n) {
         if (!enabled(dr[7], n)) continue;
         const unsigned rw = rw_of(dr[7], n);
-        if (rw == RW_EXEC) insn_bp_armed = 1;
-        else if (rw != RW_IO || (cr4 & cr4::DE)) watch_armed = 1;
+        if (rw == RW_EXEC) insn_bp_armed |= ARMED_GUEST;
+        else if (rw != RW_IO || (cr4 & cr4::DE)) watch_armed |= ARMED_GUEST;
+    }
+}
+
+// A host watchpoint's hit ends the run after this instruction (or REP iteration), which the
+// debugger sees as stopped just after the access, as gdb expects of a hardware watchpoint.
+void Cpu::watch_host(uint64_t lin, unsigned size, bool write) {
+    for (const HostDebug::Watch& w : host_debug.watches) {
+        const bool kind_ok = w.kind == HostDebug::Kind::Access || (w.kind == HostDebug::Kind::Write) == write;
+        if (!kind_ok || lin + size <= w.addr || lin >= w.addr + w.len) continue;
+        host_debug.hit = HostDebug::Hit::Watch;
+        host_debug.watched = w;
+        icount_limit = std::min(icount_limit, icount + 1);
+        request_exit();
+        return;
     }
 }
 
 void Cpu::watch_data(uint64_t lin, unsigned size, bool write) {
+    if (watch_armed & ARMED_HOST) watch_host(lin, size, write);
     const uint32_t hits = matches(*this, lin, size, [write](unsigned rw) {
         return rw == RW_ACCESS || (rw == RW_WRITE && write);
     });
@@ -70,14 +88,23 @@ void Cpu::watch_io(uint16_t port, unsigned size) {
     }
 }
 
-void Cpu::check_insn_breakpoint() {
-    if (flags.bits & EFLAGS_RF) return;
+bool Cpu::check_insn_breakpoint() {
     const uint64_t lin = code_linear();
+    if (insn_bp_armed & ARMED_HOST) {
+        const bool resuming = host_debug.resume_at == lin;
+        host_debug.resume_at = UINT64_MAX;
+        if (!resuming && std::find(host_debug.breaks.begin(), host_debug.breaks.end(), lin) != host_debug.breaks.end()) {
+            host_debug.hit = HostDebug::Hit::Break;
+            icount_limit = icount;
+            return true;
+        }
+    }
+    if (flags.bits & EFLAGS_RF) return false;
     uint32_t hits = 0;
     for (unsigned n = 0; n < 4; ++n)
         if (enabled(dr[7], n) && rw_of(dr[7], n) == RW_EXEC && dr[n] == lin)
             hits |= dr6::B0 << n;
-    if (!hits) return;
+    if (!hits) return false;
     dr[6] |= hits;
     dr[7] &= ~dr7::GD;
     raise_fault(VEC_DB);

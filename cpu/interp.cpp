@@ -68,8 +68,10 @@ Block* Interpreter::block_at_eip() {
 // The one place both engines deliver a fault, thrown or reported by value, at the boundary of
 // the instruction that raised it.
 void Interpreter::deliver_fault(const GuestFault& f) {
-    // A fault replaces the traps the instruction would have raised on completion.
+    // A fault replaces the traps the instruction would have raised on completion, and the
+    // host debugger's watch hits: the access did not happen.
     cpu_.db_pending = 0;
+    if (cpu_.host_debug.hit == HostDebug::Hit::Watch) cpu_.host_debug.hit = HostDebug::Hit::None;
     cpu_.irq_shadow = 0;
     cpu_.deliver_fault(f);
 }
@@ -105,7 +107,7 @@ void Interpreter::run_block(Block* b) {
         [[maybe_unused]] bool stepping = false;
         [[maybe_unused]] uint8_t shadow_before = 0;
         if constexpr (Careful) {
-            if (c.insn_bp_armed) c.check_insn_breakpoint();
+            if (c.insn_bp_armed && c.check_insn_breakpoint()) return;  // the host debugger's stop
             c.flags.bits &= ~EFLAGS_RF;
             stepping = c.flags.bits & EFLAGS_TF;
             shadow_before = c.irq_shadow;
@@ -183,7 +185,8 @@ StopReason Interpreter::run(uint64_t until) {
                 run_block<false>(b);
                 prev = b;
             }
-            if (shadow) c.irq_shadow = 0;
+            // (A host breakpoint's stop before the shadowed instruction keeps the shadow.)
+            if (shadow && c.host_debug.hit != HostDebug::Hit::Break) c.irq_shadow = 0;
             if (c.fault_pending) [[unlikely]] {
                 c.fault_pending = 0;
                 prev = nullptr;

@@ -18,6 +18,7 @@
 #include "frontend/stdin_input.h"
 #include "frontend/terminal_display.h"
 #include "machine/machine.h"
+#include "gdbstub/gdbstub.h"
 #include "monitor/monitor.h"
 #include "replay/session.h"
 #include "snapshot/snapshot.h"
@@ -82,12 +83,13 @@ std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool 
         monitor::ReplayMode mode;
         if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
         return std::make_unique<monitor::Monitor>(std::make_unique<frontend::MuxPort>(*com1_stdin), mode,
-                                                  o.start_stopped, std::move(args));
+                                                  o.start_stopped && o.gdb.empty(), std::move(args));
     }
     if (o.monitor.empty() || o.monitor == "none") {
-        if (o.start_stopped) throw std::runtime_error("-S waits for the monitor's cont: it needs -monitor");
+        if (o.start_stopped && o.gdb.empty()) throw std::runtime_error("-S waits for gdb or the monitor's cont: it needs -gdb or -monitor");
         return nullptr;
     }
+    const bool stopped = o.start_stopped && o.gdb.empty();  // with -gdb, -S is gdb's
     monitor::ReplayMode mode;
     if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
     if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay};
@@ -95,12 +97,28 @@ std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool 
         if (graphic || (o.serial[0] == "stdio" && o.replay.empty()))
             throw std::runtime_error("-monitor stdio: stdin already serves " +
                                      std::string(graphic ? "the display's keyboard" : "COM1 (-serial none or file:PATH frees it)"));
-        return std::make_unique<monitor::Monitor>(monitor::stdio_port(), mode, o.start_stopped, std::move(args));
+        return std::make_unique<monitor::Monitor>(monitor::stdio_port(), mode, stopped, std::move(args));
     }
     const std::string spec = o.monitor.substr(5);  // unix:PATH,server[,...]
     const bool nowait = spec.find(",nowait") != std::string::npos || spec.find(",wait=off") != std::string::npos;
-    return std::make_unique<monitor::Monitor>(monitor::unix_port(spec.substr(0, spec.find(',')), !nowait), mode,
-                                              o.start_stopped, std::move(args));
+    return std::make_unique<monitor::Monitor>(monitor::unix_port("-monitor", spec.substr(0, spec.find(',')), !nowait), mode,
+                                              stopped, std::move(args));
+}
+
+// -gdb (checked by the options): the stub listens; -S makes the run wait for gdb's continue.
+std::unique_ptr<gdbstub::GdbStub> open_gdbstub(const frontend::Options& o, std::vector<std::string> args) {
+    if (o.gdb.empty()) return nullptr;
+    std::unique_ptr<monitor::Port> port;
+    if (o.gdb.rfind("unix:", 0) == 0) {
+        port = monitor::unix_port("-gdb", o.gdb.substr(5), false);
+    } else {
+        const size_t colon = o.gdb.rfind(':');
+        port = monitor::tcp_port("-gdb", o.gdb.substr(4, colon - 4), uint16_t(std::stoul(o.gdb.substr(colon + 1))), false);
+    }
+    monitor::ReplayMode mode;
+    if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
+    if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay};
+    return std::make_unique<gdbstub::GdbStub>(std::move(port), *o.machine.cpu_model, o.start_stopped, mode, std::move(args));
 }
 
 }  // namespace
@@ -171,6 +189,8 @@ int main(int argc, char** argv) {
             record_replay = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
         std::unique_ptr<monitor::Monitor> mon = open_monitor(o, graphic, replay::machine_args(argc, argv), com1_stdin);
         if (mon) o.machine.observers.push_back(mon.get());
+        std::unique_ptr<gdbstub::GdbStub> gdb = open_gdbstub(o, replay::machine_args(argc, argv));
+        if (gdb) o.machine.observers.push_back(gdb.get());
         std::vector<std::unique_ptr<snapshot::SaveAt>> save_at;
         for (const auto& [count, file] : o.savevm_at) {
             save_at.push_back(std::make_unique<snapshot::SaveAt>(count, file, replay::machine_args(argc, argv)));

@@ -307,6 +307,23 @@ std::string check_monitor(const std::string& arg) {
     return arg;
 }
 
+// -gdb tcp:[HOST]:PORT | unix:PATH[,server][,nowait] | none (QEMU's spellings; the stub always
+// listens, and the run never waits for gdb unless -S asks it to).
+std::string check_gdb(const std::string& arg) {
+    auto bad = [&](const std::string& why) { return std::runtime_error("-gdb " + arg + ": " + why); };
+    if (arg == "none") return "";
+    if (arg.rfind("unix:", 0) == 0) {
+        const std::string path = arg.substr(5, arg.find(',') - 5);
+        if (path.empty()) throw bad("the socket's path is missing");
+        return "unix:" + path;
+    }
+    if (arg.rfind("tcp:", 0) != 0) throw bad("tcp:[HOST]:PORT, unix:PATH or none");
+    const size_t colon = arg.rfind(':');
+    const std::optional<uint64_t> port = parse_uint(arg.substr(colon + 1));
+    if (colon < 4 || !port || *port == 0 || *port > 65535) throw bad("needs a port number from 1 to 65535 (tcp::1234)");
+    return arg;
+}
+
 }  // namespace
 
 std::string cpu_models_help() {
@@ -387,7 +404,11 @@ const char* usage() {
            "                        clock always counts instructions)\n"
            "  -monitor DEV          the monitor (QEMU's commands: info registers, x, stop, cont,\n"
            "                        quit, help): stdio, none or unix:PATH,server[,nowait]\n"
-           "  -S                    start with the guest stopped (the monitor's cont starts it)\n"
+           "  -S                    start with the guest stopped (gdb's continue starts it, or\n"
+           "                        without -gdb the monitor's cont)\n"
+           "  -gdb DEV              wait for gdb on DEV: tcp:[HOST]:PORT (HOST defaults to\n"
+           "                        localhost) or unix:PATH\n"
+           "  -s                    -gdb tcp::1234\n"
            "  -savevm-at COUNT FILE save a snapshot of the machine when the count reaches COUNT\n"
            "  -loadvm FILE          start from a snapshot (same options and images; disk writes\n"
            "                        then stay in memory)\n"
@@ -490,6 +511,8 @@ Options parse_options(int argc, char** argv) {
             (a == "-record" ? o.record : o.replay) = need(i);
         } else if (a == "-monitor") o.monitor = check_monitor(need(i));
         else if (a == "-S") o.start_stopped = true;
+        else if (a == "-gdb") o.gdb = check_gdb(need(i));
+        else if (a == "-s") o.gdb = "tcp::1234";
         else if (a == "-savevm-at") {
             const std::string v = need(i);
             const std::optional<uint64_t> n = parse_uint(v);

@@ -28,7 +28,8 @@ struct Options {
     std::string record, replay;  // -record FILE, -replay FILE (or -icount rr=…,rrfile=FILE)
     std::string monitor;         // -monitor stdio|unix:PATH,server[,nowait] (checked), or empty
     bool mux_monitor = false;    // -serial mon:stdio: COM1's terminal also reaches the monitor
-    bool start_stopped = false;  // -S: the guest waits for the monitor's cont
+    bool start_stopped = false;  // -S: the guest waits for gdb's continue, or else the monitor's cont
+    std::string gdb;  // -gdb tcp:[HOST]:PORT|unix:PATH (checked; -s is tcp::1234), or empty
     std::vector<std::pair<uint64_t, std::string>> savevm_at;  // -savevm-at COUNT FILE...
     std::string loadvm;                                       // -loadvm FILE
 };

@@ -60,9 +60,10 @@ bool parse_number(const std::string& s, uint64_t& v) {
     return true;
 }
 
-// The byte at `addr` as the guest would read it without side effects: RAM and ROM only (MMIO
-// is not read: a register read may change the device), linear addresses through the MMU's
-// peek (no faults, no A/D bits).
+}  // namespace
+
+// RAM and ROM only (MMIO is not read: a register read may change the device), linear addresses
+// through the MMU's peek (no faults, no A/D bits).
 bool peek_byte(machine::Machine& m, uint64_t addr, bool physical, uint8_t& b) {
     memory::PhysAddr phys = addr;
     if (!physical && !m.cpu.mmu.peek(addr, phys)) return false;
@@ -72,8 +73,6 @@ bool peek_byte(machine::Machine& m, uint64_t addr, bool physical, uint8_t& b) {
     b = page[phys & 0xFFF];
     return true;
 }
-
-}  // namespace
 
 Monitor::Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped, std::vector<std::string> args)
     : port_(std::move(port)), replay_(std::move(replay)), args_(std::move(args)), stopped_(stopped) {}

@@ -21,6 +21,10 @@ struct ReplayMode {
     std::string path;
 };
 
+// The byte at `addr` as the guest would read it, without side effects; false where there is no
+// RAM or ROM (or, for a linear address, no mapping).
+bool peek_byte(machine::Machine& m, uint64_t addr, bool physical, uint8_t& b);
+
 class Monitor : public machine::RunObserver {
 public:
     // `stopped`: the guest waits for cont before its first instruction (-S). `args`: the

@@ -2,6 +2,7 @@
 // serves one client at a time (monitor/ports.cpp).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,13 +17,18 @@ public:
     virtual void write(const std::string& text) = 0;
     // A client connected since the last call: it gets the greeting and a prompt.
     virtual bool new_client() { return false; }
+    // A client is there to read from and write to (a socket may have none).
+    virtual bool connected() const { return true; }
 };
 
 // stdin and stdout (stdin left in its own mode: the terminal's line editing serves).
 std::unique_ptr<Port> stdio_port();
 // unix:PATH,server[,nowait]: a listening socket at PATH (a socket left there is replaced);
 // without nowait the run waits for the first client before it starts. Throws
-// std::runtime_error with a user-facing message.
-std::unique_ptr<Port> unix_port(const std::string& path, bool wait_for_client);
+// std::runtime_error with a user-facing message naming `option`.
+std::unique_ptr<Port> unix_port(const std::string& option, const std::string& path, bool wait_for_client);
+// tcp:HOST:PORT, listening on HOST (an IPv4 address; empty: localhost only, where QEMU listens
+// on every interface: a debugger port reaches all of the guest).
+std::unique_ptr<Port> tcp_port(const std::string& option, const std::string& host, uint16_t port, bool wait_for_client);
 
 }  // namespace jitpc::monitor

@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,35 +55,20 @@ private:
     bool ended_ = false, greeted_ = false;
 };
 
-class UnixPort : public Port {
+// A listening socket serving one client at a time. `name` names it in messages (the option).
+class ListenPort : public Port {
 public:
-    UnixPort(const std::string& path, bool wait_for_client) : path_(path) {
-        sockaddr_un addr{};
-        addr.sun_family = AF_UNIX;
-        if (path.empty() || path.size() >= sizeof addr.sun_path)
-            throw std::runtime_error("-monitor unix:" + path + ": the path is empty or too long for a socket");
-        std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-        struct stat st;
-        if (lstat(path.c_str(), &st) == 0) {
-            if (!S_ISSOCK(st.st_mode))
-                throw std::runtime_error("-monitor unix:" + path + ": a file that is not a socket is in the way");
-            unlink(path.c_str());
-        }
-        listen_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (listen_ < 0 || bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(listen_, 1) != 0) {
-            const std::string why = std::strerror(errno);
-            if (listen_ >= 0) close(listen_);
-            throw std::runtime_error("-monitor unix:" + path + ": cannot listen there (" + why + ")");
-        }
+    ListenPort(int listen_fd, std::string name, std::string unlink_path, bool wait_for_client)
+        : listen_(listen_fd), name_(std::move(name)), path_(std::move(unlink_path)) {
         if (wait_for_client) {
-            std::fprintf(stderr, "jitpc: waiting for a monitor connection on unix:%s\n", path.c_str());
+            std::fprintf(stderr, "jitpc: waiting for a connection on %s\n", name_.c_str());
             accept_client(true);
         }
     }
-    ~UnixPort() override {
+    ~ListenPort() override {
         if (client_ >= 0) close(client_);
         close(listen_);
-        unlink(path_.c_str());
+        if (!path_.empty()) unlink(path_.c_str());
     }
     bool read(std::string& into, bool wait) override {
         if (client_ < 0) {
@@ -110,6 +97,7 @@ public:
         fresh_ = false;
         return fresh;
     }
+    bool connected() const override { return client_ >= 0; }
 
 private:
     void accept_client(bool wait) {
@@ -123,17 +111,53 @@ private:
         client_ = -1;
     }
 
-    std::string path_;
-    int listen_ = -1, client_ = -1;
+    int listen_, client_ = -1;
+    std::string name_, path_;
     bool fresh_ = false;
 };
+
+// Binds `fd` to `addr` and listens (one pending client); returns fd or throws.
+int listen_on(const std::string& name, int fd, const sockaddr* addr, socklen_t len) {
+    if (fd < 0 || bind(fd, addr, len) != 0 || listen(fd, 1) != 0) {
+        const std::string why = std::strerror(errno);
+        if (fd >= 0) close(fd);
+        throw std::runtime_error(name + ": cannot listen there (" + why + ")");
+    }
+    return fd;
+}
 
 }  // namespace
 
 std::unique_ptr<Port> stdio_port() { return std::make_unique<StdioPort>(); }
 
-std::unique_ptr<Port> unix_port(const std::string& path, bool wait_for_client) {
-    return std::make_unique<UnixPort>(path, wait_for_client);
+std::unique_ptr<Port> unix_port(const std::string& option, const std::string& path, bool wait_for_client) {
+    const std::string name = option + " unix:" + path;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.empty() || path.size() >= sizeof addr.sun_path)
+        throw std::runtime_error(name + ": the path is empty or too long for a socket");
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    struct stat st;
+    if (lstat(path.c_str(), &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(name + ": a file that is not a socket is in the way");
+        unlink(path.c_str());
+    }
+    const int fd = listen_on(name, socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    return std::make_unique<ListenPort>(fd, name, path, wait_for_client);
+}
+
+std::unique_ptr<Port> tcp_port(const std::string& option, const std::string& host, uint16_t port, bool wait_for_client) {
+    const std::string name = option + " tcp:" + host + ":" + std::to_string(port);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (inet_pton(AF_INET, host.empty() || host == "localhost" ? "127.0.0.1" : host.c_str(), &addr.sin_addr) != 1)
+        throw std::runtime_error(name + ": the host is not an IPv4 address (or localhost)");
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    listen_on(name, fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    return std::make_unique<ListenPort>(fd, name, "", wait_for_client);
 }
 
 }  // namespace jitpc::monitor

@@ -1,0 +1,39 @@
+// Breakpoints and watchpoints of a host debugger (the gdbstub). They are the host's, not the
+// guest's: they never write guest memory or touch DR0-DR7, and a hit stops the run for the
+// debugger instead of raising #DB. They ride on the debug architecture's careful path
+// (cpu/debug.cpp, docs/ARCHITECTURE.md "Debug architecture"): while any is set, every block runs
+// instruction by instruction in the interpreter, so neither linked blocks nor the JIT's
+// indirect-branch table can pass one by.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace jitpc::cpu {
+
+// Bits of CpuState::insn_bp_armed and watch_armed: who armed them.
+constexpr uint8_t ARMED_GUEST = 1, ARMED_HOST = 2;
+
+struct HostDebug {
+    // gdb's Z2/Z3/Z4 kinds.
+    enum class Kind : uint8_t { Write, Read, Access };
+    struct Watch {
+        uint64_t addr = 0, len = 0;
+        Kind kind = Kind::Write;
+        bool operator==(const Watch&) const = default;
+    };
+    std::vector<uint64_t> breaks;  // linear addresses of instructions
+    std::vector<Watch> watches;    // linear ranges of data accesses
+
+    // Why the run stopped for the debugger: a breakpoint before the instruction at CS:EIP, or a
+    // watched access by the instruction that just retired (`watched` names the watchpoint).
+    enum class Hit : uint8_t { None, Break, Watch } hit = Hit::None;
+    Watch watched;
+    // The breakpoint at this linear address does not stop the next instruction (the one the
+    // debugger resumes at); UINT64_MAX: none.
+    uint64_t resume_at = UINT64_MAX;
+
+    bool armed() const { return !breaks.empty() || !watches.empty(); }
+};
+
+}  // namespace jitpc::cpu

@@ -1,0 +1,73 @@
+// The gdbstub (-gdb tcp::PORT | unix:PATH, -s): gdb's Remote Serial Protocol over a listening
+// socket, one client at a time. It is a RunObserver like the monitor: the run loop stops for it
+// every SLICE ticks (to notice a new client or gdb's Ctrl-C), at the count a single step ends,
+// and at once when a breakpoint or watchpoint (cpu/host_debug.h) hits; while gdb holds the
+// guest stopped, packets are served at that instruction boundary. A connecting gdb stops the
+// guest, as QEMU's does; a leaving one takes its breakpoints and lets it run on.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gdbstub/registers.h"
+#include "gdbstub/rsp.h"
+#include "machine/run_observer.h"
+#include "monitor/monitor.h"
+#include "monitor/port.h"
+
+namespace jitpc::gdbstub {
+
+class GdbStub : public machine::RunObserver {
+public:
+    // `stopped`: the guest waits for gdb's continue before its first instruction (-S).
+    // `replay` and `args` serve the monitor commands that qRcmd (gdb's `monitor`) reaches.
+    GdbStub(std::unique_ptr<monitor::Port> port, const cpu::CpuModel& model, bool stopped,
+            monitor::ReplayMode replay, std::vector<std::string> args);
+
+    uint64_t next_stop() const override;
+    int at_stop(machine::Machine& m) override;
+    int ended(machine::Machine& m, int status) override;
+
+    // One packet's payload; the answer's payload, or none (a resume, answered by the stop
+    // reply; k). The fuzz test drives it directly.
+    std::optional<std::string> handle(machine::Machine& m, const std::string& packet);
+    bool stopped() const { return stopped_; }
+
+    static constexpr uint64_t SLICE = monitor::Monitor::SLICE;
+    // Bounds on what a client may set (each costs every instruction a test).
+    static constexpr size_t MAX_POINTS = 1024;
+
+private:
+    void serve(machine::Machine& m, bool wait);
+    void send(const std::string& payload);
+    void stop(machine::Machine& m, int signal);
+    void resume(machine::Machine& m, bool step);
+    void forget_client(machine::Machine& m);
+    std::string stop_reply(machine::Machine& m) const;
+    std::string query(machine::Machine& m, const std::string& p);
+    std::optional<std::string> v_packet(machine::Machine& m, const std::string& p);
+    std::string read_memory(machine::Machine& m, const std::string& args);
+    std::string write_memory(machine::Machine& m, const std::string& args);
+    std::string point(machine::Machine& m, const std::string& args, bool insert);
+    std::string write_registers(machine::Machine& m, const std::string& hex);
+    std::string write_register(machine::Machine& m, const std::string& args);
+
+    std::unique_ptr<monitor::Port> port_;
+    RegisterFile regs_;
+    monitor::Monitor monitor_;
+    PacketReader reader_;
+    std::string last_sent_;
+    bool ack_ = true;
+    bool stopped_;
+    bool client_ = false;  // a client was there at the last look
+    bool quit_ = false;
+    int signal_ = 5;  // of the last stop (SIGTRAP; SIGINT after Ctrl-C)
+    uint64_t poll_at_ = 0;
+    uint64_t step_to_ = UINT64_MAX;
+    const cpu::HostDebug* debug_ = nullptr;  // the CPU's, once the run has started
+};
+
+}  // namespace jitpc::gdbstub

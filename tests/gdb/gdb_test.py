@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""gdb_test.py JITPC IMAGE MAP: the gdbstub (-gdb) driven by Debian's gdb (`gdb -batch`) on
+tests/gdb/gdb_guest.asm, whose addresses come from nasm's symbol map MAP.
+
+Under the interpreter, the tiered JIT and the eager JIT (-jit-threshold 0), with -S: the guest
+waits at its entry; gdb reads EIP, CR0, CR3 and GDTR there and again at a breakpoint on a
+function (CR3 and GDTR then the page directory and GDT the guest loaded, FS's hidden base the
+one its descriptor holds, CS's hidden limit 4 GiB); a write watchpoint stops right after each
+of the two instructions that change the variable, with gdb's old and new values; stepi over
+INT 0x40 lands on the handler's first instruction and over a faulting load on the #PF handler's
+second (its first retired with the fault's delivery), CR2 the faulting address; gdb's memory
+write reaches the guest (which checks it), `monitor xp` reads it at its physical address, and
+the guest then ends with its own status, which gdb reports. On the 64-bit model gdb takes the
+amd64 description (RIP, EFER, CR0). A client sending garbage, bad checksums, over-long packets
+and nonsense commands gets '-' or error replies and the stub still answers '?'."""
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "replay"))
+from harness import check, verdict  # noqa: E402
+
+
+def symbols(map_path):
+    syms = {}
+    for line in Path(map_path).read_text().splitlines():
+        f = line.split()
+        if len(f) == 3 and re.fullmatch(r"[0-9A-Fa-f]+", f[0]):
+            syms[f[2]] = int(f[0], 16)
+    return syms
+
+
+def start(jitpc, args, sock):
+    if os.path.exists(sock):
+        os.unlink(sock)
+    p = subprocess.Popen([jitpc, *args, "-gdb", f"unix:{sock}", "-S", "-debugcon", "none", "-max-insns", "200000000"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    end = time.monotonic() + 20
+    while not os.path.exists(sock) and time.monotonic() < end:
+        time.sleep(0.02)
+    return p
+
+
+def gdb(script, sock, workdir):
+    path = Path(workdir) / "script.gdb"
+    path.write_text(f"set pagination off\nset confirm off\ntarget remote {sock}\n" + script)
+    p = subprocess.run(["gdb", "-batch", "-nx", "-x", str(path)], capture_output=True, timeout=120)
+    return p.stdout.decode("latin-1") + p.stderr.decode("latin-1")
+
+
+def values(out):
+    """The KEY=hex pairs the script printed, in order (a key printed twice keeps a list)."""
+    got = {}
+    for k, v in re.findall(r"(\w+)=([0-9a-f]+)\b", out):
+        got.setdefault(k, []).append(int(v, 16))
+    return got
+
+
+def session(jitpc, img, s, engine, workdir):
+    sock = str(Path(workdir) / "gdb.sock")
+    p = start(jitpc, ["-kernel", img, *engine], sock)
+    script = f"""
+printf "ENTRY=%x CR0A=%x\\n", $eip, $cr0
+break *{s['victim']:#x}
+continue
+printf "AT=%x CR3=%x GDTR=%x FSBASE=%x CSLIMIT=%x CR0=%x\\n", $eip, $cr3, $gdtr_base, $fs_base, $cs_limit, $cr0
+delete
+watch *(int*){s['counter']:#x}
+continue
+printf "W1=%x C1=%x\\n", $eip, *(int*){s['counter']:#x}
+continue
+printf "W2=%x C2=%x\\n", $eip, *(int*){s['counter']:#x}
+delete
+break *{s['int_insn']:#x}
+continue
+stepi
+printf "INT=%x\\n", $eip
+delete
+break *{s['pf_insn']:#x}
+continue
+stepi
+printf "PF=%x CR2=%x\\n", $eip, $cr2
+set {{int}}{s['poked']:#x} = 0x1234
+printf "POKED=%x\\n", *(int*){s['poked']:#x}
+monitor xp /1xw {s['poked']:#x}
+delete
+continue
+"""
+    out = gdb(script, sock, workdir)
+    try:
+        status = p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        status = None
+    v = values(out)
+    name = " ".join(engine) or "default engine"
+
+    def want(key, value):
+        check(v.get(key) == [value], f"{name}: {key} = {[hex(x) for x in v.get(key, [])]}, want {value:#x}\n{out}")
+
+    want("ENTRY", s["start"])
+    want("AT", s["victim"])
+    want("CR3", s["pd"])
+    want("GDTR", s["gdt"])
+    want("FSBASE", 0x123000)
+    want("CSLIMIT", 0xFFFFFFFF)
+    check(v.get("CR0") == [0x80050033], f"{name}: CR0 at the breakpoint {v.get('CR0')}")
+    want("W1", s["victim_write"])
+    want("C1", 1)
+    want("W2", s["victim_ret"])
+    want("C2", 3)
+    want("INT", s["soft_handler"])
+    want("PF", s["pf_handler_next"])
+    want("CR2", 0x401010)
+    want("POKED", 0x1234)
+    check("Old value = 1" in out and "New value = 3" in out, f"{name}: gdb's watchpoint report\n{out}")
+    check(re.search(r"%016x: 0x00001234" % s["poked"], out) is not None, f"{name}: monitor xp\n{out}")
+    check("exited with code 041" in out, f"{name}: gdb did not see the guest exit with 33\n{out}")
+    check(status == 33, f"{name}: jitpc ended with {status}, want 33 (the guest checks gdb's write)")
+
+
+def amd64(jitpc, img, s, workdir):
+    sock = str(Path(workdir) / "gdb64.sock")
+    p = start(jitpc, ["-kernel", img, "-cpu", "max"], sock)
+    out = gdb('printf "RIP=%x EFER=%x CR0=%x\\n", $rip, $efer, $cr0\nshow architecture\nkill\n', sock, workdir)
+    v = values(out)
+    check(v.get("RIP") == [s["start"]] and v.get("EFER") == [0] and v.get("CR0", [0])[0] & 1,
+          f"-cpu max: RIP/EFER/CR0 {v}\n{out}")
+    check("i386:x86-64" in out, f"-cpu max: gdb did not take the amd64 description\n{out}")
+    check(p.wait(timeout=30) == 0, "-cpu max: gdb's kill did not end the run with status 0")
+
+
+def frame(payload):
+    return b"$" + payload + b"#%02x" % (sum(payload) & 0xFF)
+
+
+def hostile(jitpc, img, workdir):
+    sock = str(Path(workdir) / "hostile.sock")
+    p = start(jitpc, ["-kernel", img], sock)
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(sock)
+    c.settimeout(20)
+    rng = random.Random(14)
+
+    def ask(raw):
+        c.sendall(raw)
+        data = b""
+        while not re.search(rb"\$[^#]*#[0-9a-f]{2}$", data):
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    check(ask(b"$g#00" + frame(b"?")).startswith(b"-+$T05"), "a bad checksum is not answered with '-'")
+    check(ask(frame(b"A" * 5000) + frame(b"?")).startswith(b"-+$T05"), "an over-long packet is not refused")
+    for bad in [b"m0,ffffffff", b"Mzz", b"Z9,0,0", b"P9999=00", b"p", b"qXfer:features:read:target.xml:zz",
+                b"qRcmd,zz", b"G1", b"vCont;x", b"Z2,ffffffffffffffff,10"]:
+        r = ask(frame(bad))
+        check(re.match(rb"\+\$(E[0-9a-f]{2})?#", r) is not None, f"{bad!r}: answered {r[:60]!r}")
+    for _ in range(200):
+        junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))).replace(b"\x03", b"")
+        c.sendall(junk + b"#00")
+    r = ask(frame(b"?"))
+    check(b"$T05" in r, f"after random bytes '?' is answered {r[-60:]!r}")
+    c.sendall(frame(b"k"))
+    c.close()
+    check(p.wait(timeout=30) == 0, "k did not end the run with status 0")
+
+
+def main():
+    jitpc, img, map_path = sys.argv[1:4]
+    s = symbols(map_path)
+    with tempfile.TemporaryDirectory() as d:
+        for engine in (["-engine", "interp"], ["-engine", "jit"], ["-engine", "jit", "-jit-threshold", "0"]):
+            session(jitpc, img, s, engine, d)
+        amd64(jitpc, img, s, d)
+        hostile(jitpc, img, d)
+    return verdict("gdb")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
