@@ -164,7 +164,11 @@ void get_sections(machine::Machine& m, bool with_ram, const std::string& data, s
         const auto [got, payload] = get_frame(data, pos);
         if (got != want) throw std::runtime_error("section '" + got + "' where '" + want + "' belongs");
         Loader l(payload);
-        f(l);
+        try {
+            f(l);
+        } catch (const std::runtime_error& e) {
+            throw std::runtime_error("section '" + got + "': " + e.what());
+        }
         if (!l.done()) throw std::runtime_error("section '" + got + "' is longer than its fields");
     });
     if (pos != data.size()) throw std::runtime_error("data after the last section");
@@ -181,11 +185,16 @@ void rebuild(machine::Machine& m) {
 
 }  // namespace
 
-void save(machine::Machine& m, const std::string& path, const std::vector<std::string>& args) {
-    check_disks(m, "savevm");
+std::string encode(machine::Machine& m, const std::vector<std::string>& args) {
     std::string out(MAGIC, sizeof MAGIC);
     put_frame(out, "identity", replay::encode_header(replay::identity(args, m.config())));
     put_sections(m, true, out);
+    return out;
+}
+
+void save(machine::Machine& m, const std::string& path, const std::vector<std::string>& args) {
+    check_disks(m, "savevm");
+    const std::string out = encode(m, args);
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) throw std::runtime_error("savevm: cannot create '" + path + "'");
     const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
@@ -198,6 +207,10 @@ void load(machine::Machine& m, const std::string& path, const std::vector<std::s
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(where + "cannot open it");
     const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    decode(m, data, args, where);
+}
+
+void decode(machine::Machine& m, const std::string& data, const std::vector<std::string>& args, const std::string& where) {
     if (data.size() < sizeof MAGIC || std::memcmp(data.data(), MAGIC, sizeof MAGIC) != 0)
         throw std::runtime_error(where + "not a jitpc snapshot");
     size_t pos = sizeof MAGIC;
