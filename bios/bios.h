@@ -167,7 +167,8 @@ public:
 
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
-        a(wait_until_);  // an INT 15h AH=86h wait in progress
+        a(wait_until_, cd_boot_);  // an INT 15h AH=86h wait in progress, the El Torito boot
+        if constexpr (A::loading) a.check(cd_boot_fits(), "the El Torito boot image");
     }
 
 private:
@@ -186,6 +187,8 @@ private:
     // The El Torito emulated disk while it is there, and the drives of a kind INT 13h and the
     // BDA count (int13_disk.cpp).
     const BootImage* cd_emulation() const;
+    // After a load: a CD boot needs the CD, and an emulated disk a geometry and sectors inside it.
+    bool cd_boot_fits() const;
     unsigned drive_count(bool hard) const;
     // Forgets the CD boot, ending an emulation, and writes the BDA's drive counts (post.cpp).
     void end_cd_boot(RealModeCall& call);

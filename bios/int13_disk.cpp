@@ -219,6 +219,18 @@ const BootImage* Bios::cd_emulation() const {
     return cd_boot_ && cd_boot_->emulated() ? &*cd_boot_ : nullptr;
 }
 
+bool Bios::cd_boot_fits() const {
+    if (!cd_boot_) return true;
+    const BootImage& b = *cd_boot_;
+    if (!cfg_.drives.cdrom || b.media > Media::HardDisk) return false;
+    if (!b.emulated()) return true;
+    const Geometry& g = b.geometry;
+    const uint64_t first = uint64_t(b.load_rba) * (CD_SECTOR / storage::DiskImage::SECTOR);
+    const uint64_t cd = cfg_.drives.cdrom->sectors();
+    return g.cylinders >= 1 && g.cylinders <= 65536 && g.heads >= 1 && g.heads <= 255 && g.sectors >= 1 &&
+           g.sectors <= 63 && first <= cd && b.sectors <= cd - first;
+}
+
 unsigned Bios::drive_count(bool hard) const {
     storage::DiskImage* const* real = hard ? cfg_.drives.hard : cfg_.drives.floppy;
     const BootImage* emulation = cd_emulation();

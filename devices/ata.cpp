@@ -419,6 +419,22 @@ void AtaChannel::set_address(uint64_t lba) {
     }
 }
 
+bool AtaChannel::consistent() const {
+    for (const Disk& d : disks_)
+        if (d.multiple > MAX_MULTIPLE || (d.image && !d.cdrom && (!d.cur_spt || !d.cur_heads)))
+            return false;
+    if (phase_ > Phase::PacketIn || mode_ > Addressing::Lba48 || !block_ || block_ > MAX_MULTIPLE ||
+        remaining_ > 65536)
+        return false;
+    if (phase_ == Phase::Idle) return true;
+    const bool packet = phase_ == Phase::PacketCdb || phase_ == Phase::PacketIn;
+    if (!active_ || !active_->image || packet != bool(active_->cdrom)) return false;
+    if (buf_.empty() || buf_.size() % 2 || pos_ % 2 || pos_ >= buf_.size()) return false;
+    if (phase_ == Phase::PacketCdb) return buf_.size() == AtapiCdrom::PACKET_SIZE;
+    if (packet) return true;
+    return media_ ? buf_.size() % SECTOR == 0 && buf_.size() / SECTOR <= remaining_ : buf_.size() == SECTOR;
+}
+
 void AtaChannel::next_block(Disk& d) {
     uint64_t n = std::min<uint64_t>(block_, remaining_);
     buf_.resize(n * SECTOR);

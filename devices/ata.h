@@ -74,7 +74,9 @@ public:
         int active = active_ ? int(active_ - disks_.data()) : -1;
         a(feature_, count_, lba_low_, lba_mid_, lba_high_, device_, control_, intrq_, line_, phase_, active, mode_, buf_,
           pos_, lba_, remaining_, block_, media_, byte_limit_);
-        active_ = active >= 0 && active < 2 ? &disks_[size_t(active)] : nullptr;
+        a.check(active >= -1 && active < 2, "the IDE transfer's device");
+        active_ = active >= 0 ? &disks_[size_t(active)] : nullptr;
+        if constexpr (A::loading) a.check(consistent(), "the IDE channel's transfer state");
     }
 
 private:
@@ -100,6 +102,8 @@ private:
         void write(uint8_t v) { prev = cur, cur = v; }
     };
 
+    // After a load: the geometry, the transfer's phase, buffer and position fit together.
+    bool consistent() const;
     Disk& selected() { return disks_[(device_ >> 4) & 1]; }
     bool present() { return selected().image != nullptr; }
     uint8_t read_reg(unsigned reg);

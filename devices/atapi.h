@@ -50,6 +50,9 @@ public:
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
         a(sense_, prevent_, reading_, data_, remaining_, offset_, lba_, block_);
+        a.check(reading_ ? block_.size() == BLOCK && offset_ <= BLOCK
+                         : offset_ <= data_.size() && remaining_ <= data_.size() - offset_,
+                "the CD-ROM's data position");
     }
 
 private:

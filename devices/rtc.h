@@ -39,6 +39,7 @@ public:
     template <class A> void snapshot(A& a) {
         a(regs_, offset_, frozen_, wday_adjust_, index_, nmi_masked_, uf_, af_, pf_latched_, pf_since_, uf_since_,
           irq_level_);
+        a.check(index_ < regs_.size(), "the RTC's register index");
     }
 
 private:

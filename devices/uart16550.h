@@ -41,6 +41,7 @@ public:
     template <class A> void snapshot(A& a) {
         a(rx_, divisor_, ier_, fcr_, lcr_, mcr_, scr_, msr_delta_, overrun_, thri_pending_, timeout_pending_,
           irq_level_);
+        a.check(rx_.size() <= rx_capacity(), "a UART's receive FIFO");
     }
 
 private:

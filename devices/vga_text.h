@@ -57,6 +57,8 @@ public:
     template <class A> void snapshot(A& a) {
         a(crtc_, attr_, seq_, gc_, dac_, crtc_index_, attr_index_, seq_index_, gc_index_, attr_data_next_, misc_,
           pel_mask_, dac_read_, dac_write_, dac_sub_, dac_reading_, dac_latch_, status_reads_);
+        a.check(dac_sub_ < 3 && crtc_index_ < 0x20 && attr_index_ < 0x40 && seq_index_ < 8 && gc_index_ < 16,
+                "a VGA register index");
     }
 
 private:

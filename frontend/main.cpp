@@ -76,8 +76,10 @@ int run_subcommand(const Subcommand& s, int argc, char** argv) {
 }
 
 // -monitor: on stdio only where nothing else reads stdin (COM1's input, the display's keys).
+bool wants_monitor(const frontend::Options& o) { return o.mux_monitor || (!o.monitor.empty() && o.monitor != "none"); }
+
 std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool graphic, std::vector<std::string> args,
-                                               frontend::StdinInput* com1_stdin) {
+                                               frontend::StdinInput* com1_stdin, replay::Timeline* timeline) {
     if (o.mux_monitor) {
         if (!com1_stdin) throw std::runtime_error("-serial mon:stdio: stdin is not COM1's here (a display, or a replay)");
         monitor::ReplayMode mode;
@@ -85,14 +87,14 @@ std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool 
         return std::make_unique<monitor::Monitor>(std::make_unique<frontend::MuxPort>(*com1_stdin), mode,
                                                   o.start_stopped && o.gdb.empty(), std::move(args));
     }
-    if (o.monitor.empty() || o.monitor == "none") {
+    if (!wants_monitor(o)) {
         if (o.start_stopped && o.gdb.empty()) throw std::runtime_error("-S waits for gdb or the monitor's cont: it needs -gdb or -monitor");
         return nullptr;
     }
     const bool stopped = o.start_stopped && o.gdb.empty();  // with -gdb, -S is gdb's
     monitor::ReplayMode mode;
     if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
-    if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay};
+    if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay, timeline};
     if (o.monitor == "stdio") {
         if (graphic || (o.serial[0] == "stdio" && o.replay.empty()))
             throw std::runtime_error("-monitor stdio: stdin already serves " +
@@ -185,9 +187,17 @@ int main(int argc, char** argv) {
         std::unique_ptr<machine::RunObserver> record_replay;
         if (!o.record.empty())
             record_replay = replay::start_recording(o.record, replay::machine_args(argc, argv), o.machine);
-        else if (!o.replay.empty())
-            record_replay = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
-        std::unique_ptr<monitor::Monitor> mon = open_monitor(o, graphic, replay::machine_args(argc, argv), com1_stdin);
+        std::unique_ptr<replay::Timeline> timeline;  // a replay's checkpoints, for the monitor's replay_seek
+        if (!o.replay.empty()) {
+            std::unique_ptr<replay::Replayer> rep = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
+            if (wants_monitor(o)) {
+                timeline = std::make_unique<replay::Timeline>(*rep);
+                o.machine.observers.push_back(timeline.get());
+            }
+            record_replay = std::move(rep);
+        }
+        std::unique_ptr<monitor::Monitor> mon =
+            open_monitor(o, graphic, replay::machine_args(argc, argv), com1_stdin, timeline.get());
         if (mon) o.machine.observers.push_back(mon.get());
         std::unique_ptr<gdbstub::GdbStub> gdb = open_gdbstub(o, replay::machine_args(argc, argv));
         if (gdb) o.machine.observers.push_back(gdb.get());

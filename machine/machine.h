@@ -109,7 +109,13 @@ public:
     void resume_input_poll();
     // The run loop's own state, for snapshots (snapshot/archive.h); the devices have theirs.
     template <class A> void snapshot(A& a) {
-        a(idle_ticks, serial_digest, init_pending_, irq0_, irq8_, hpet_legacy_);
+        // Which host inputs had ended (the inputs themselves are the host's): they stay ended.
+        bool ended[2] = {cfg_.com1_input && !com1_input_, cfg_.keyboard_input && !keyboard_input_};
+        a(idle_ticks, serial_digest, init_pending_, irq0_, irq8_, hpet_legacy_, ended);
+        if constexpr (A::loading) {
+            com1_input_ = ended[0] ? nullptr : cfg_.com1_input;
+            keyboard_input_ = ended[1] ? nullptr : cfg_.keyboard_input;
+        }
     }
 
     memory::PhysMemory mem;

@@ -1,5 +1,6 @@
 #include "monitor/monitor.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <sstream>
@@ -7,6 +8,7 @@
 
 #include "machine/hang_dump.h"
 #include "machine/machine.h"
+#include "replay/state_digest.h"
 #include "snapshot/snapshot.h"
 
 namespace jitpc::monitor {
@@ -24,6 +26,7 @@ constexpr const char* HELP =
     "quit|q                 end the run (status 0)\n"
     "replay_break COUNT     stop the replay when the instruction count reaches COUNT\n"
     "replay_delete_break    remove the replay breakpoint\n"
+    "replay_seek COUNT      go to instruction count COUNT of the replay, back or ahead, and stop\n"
     "savevm FILE            save a snapshot of the machine to FILE\n"
     "stop                   pause the guest\n"
     "x /FMT ADDR            guest memory at a linear address: FMT is [count][x|d|u|o|c][b|h|w|g]\n"
@@ -60,6 +63,13 @@ bool parse_number(const std::string& s, uint64_t& v) {
     return true;
 }
 
+// What `info replay` shows to compare runs at a count (replay::full_digest).
+std::string hash_line(machine::Machine& m) {
+    char line[48];
+    std::snprintf(line, sizeof line, "state hash 0x%016" PRIx64 "\n", replay::full_digest(m));
+    return line;
+}
+
 }  // namespace
 
 // RAM and ROM only (MMIO is not read: a register read may change the device), linear addresses
@@ -77,16 +87,22 @@ bool peek_byte(machine::Machine& m, uint64_t addr, bool physical, uint8_t& b) {
 Monitor::Monitor(std::unique_ptr<Port> port, ReplayMode replay, bool stopped, std::vector<std::string> args)
     : port_(std::move(port)), replay_(std::move(replay)), args_(std::move(args)), stopped_(stopped) {}
 
-uint64_t Monitor::next_stop() const { return std::min(next_, break_at_); }
+uint64_t Monitor::next_stop() const { return std::min({next_, break_at_, seek_to_}); }
 
 int Monitor::at_stop(machine::Machine& m) {
     next_ = m.cpu.icount + SLICE;
     if (m.cpu.icount >= break_at_) {
         break_at_ = UINT64_MAX;
+        seek_to_ = UINT64_MAX;  // a seek ends at a breakpoint on its way
         stopped_ = true;
         port_->write("replay_break: stopped at instruction count " + std::to_string(m.cpu.icount) + "\n" + PROMPT);
     }
-    serve(m, false);
+    if (m.cpu.icount >= seek_to_) {
+        seek_to_ = UINT64_MAX;
+        stopped_ = true;
+        port_->write("replay_seek: at instruction count " + std::to_string(m.cpu.icount) + "\n" + PROMPT);
+    }
+    if (seek_to_ == UINT64_MAX) serve(m, false);  // commands wait while a seek runs
     while (stopped_ && !quit_) {
         if (!serve(m, true)) {
             std::fputs("jitpc: the monitor's input ended while the guest was stopped: it continues\n", stderr);
@@ -97,15 +113,19 @@ int Monitor::at_stop(machine::Machine& m) {
 }
 
 bool Monitor::serve(machine::Machine& m, bool wait) {
-    if (ended_) return false;
-    std::string in;
-    if (!port_->read(in, wait)) ended_ = true;
+    if (ended_ && backlog_.empty()) return false;
+    std::string in = std::move(backlog_);
+    backlog_.clear();
+    const size_t old_client = in.size();
+    if (!ended_ && !port_->read(in, wait && in.empty())) ended_ = true;
     if (port_->new_client()) {
+        in.erase(0, old_client);
         pending_.clear();
         discarding_ = false;
         port_->write("jitpc monitor - type 'help' for more information\n" + std::string(PROMPT));
     }
-    for (const char c : in) {
+    for (size_t i = 0; i < in.size(); ++i) {
+        const char c = in[i];
         if (c == 0x7F || c == 0x08) {  // a terminal's erase
             if (!pending_.empty()) pending_.pop_back();
             continue;
@@ -124,8 +144,12 @@ bool Monitor::serve(machine::Machine& m, bool wait) {
         }
         if (c == '\n' || !line.empty()) port_->write(execute(m, line) + PROMPT);
         if (quit_) break;
+        if (seek_to_ != UINT64_MAX) {  // the next command waits until the seek has arrived
+            backlog_ = in.substr(i + 1);
+            break;
+        }
     }
-    return !ended_;
+    return !ended_ || !backlog_.empty();
 }
 
 std::string Monitor::execute(machine::Machine& m, const std::string& line) {
@@ -175,11 +199,32 @@ std::string Monitor::execute(machine::Machine& m, const std::string& line) {
         }
         return "";
     }
+    if (cmd == "replay_seek") return seek(m, arg);
     if (cmd == "replay_delete_break") {
         break_at_ = UINT64_MAX;
         return "";
     }
     return "unknown command: '" + printable(cmd) + "'\n";
+}
+
+// QEMU's replay_seek: the guest stops at COUNT, reached from the newest checkpoint before it.
+std::string Monitor::seek(machine::Machine& m, const std::string& arg) {
+    uint64_t count;
+    if (replay_.kind != ReplayMode::Replay || !replay_.timeline) return "replay_seek: the run is not a replay (-replay)\n";
+    if (!parse_number(arg, count)) return "replay_seek: needs an instruction count\n";
+    try {
+        replay_.timeline->rewind(m, count);
+    } catch (const std::runtime_error& e) {
+        return "replay_seek: " + printable(e.what()) + "\n";
+    }
+    next_ = m.cpu.icount + SLICE;
+    if (m.cpu.icount == count) {
+        stopped_ = true;
+        return "replay_seek: at instruction count " + std::to_string(count) + "\n";
+    }
+    seek_to_ = count;
+    stopped_ = false;
+    return "";
 }
 
 std::string Monitor::info(machine::Machine& m, const std::string& what) {
@@ -188,10 +233,19 @@ std::string Monitor::info(machine::Machine& m, const std::string& what) {
     if (what == "replay") {
         const std::string count = "instruction count = " + std::to_string(m.cpu.icount);
         switch (replay_.kind) {
-        case ReplayMode::Record: return "Recording execution '" + replay_.path + "': " + count + "\n";
-        case ReplayMode::Replay:
-            return "Replaying execution '" + replay_.path + "': " + count +
-                   (break_at_ != UINT64_MAX ? ", break at " + std::to_string(break_at_) : "") + "\n";
+        case ReplayMode::Record: return "Recording execution '" + replay_.path + "': " + count + "\n" + hash_line(m);
+        case ReplayMode::Replay: {
+            std::string out = "Replaying execution '" + replay_.path + "': " + count +
+                              (break_at_ != UINT64_MAX ? ", break at " + std::to_string(break_at_) : "") + "\n";
+            out += hash_line(m);
+            if (const replay::Timeline* t = replay_.timeline) {
+                out += "checkpoints every " + std::to_string(t->interval()) + " ticks, " +
+                       std::to_string(t->bytes() >> 10) + " KiB:";
+                for (const replay::Timeline::Checkpoint& c : t->checkpoints()) out += " " + std::to_string(c.count);
+                out += "\n";
+            }
+            return out;
+        }
         case ReplayMode::None: return "Record/replay is not active\n";
         }
     }

@@ -12,6 +12,7 @@
 
 #include "machine/run_observer.h"
 #include "monitor/port.h"
+#include "replay/timeline.h"
 
 namespace jitpc::monitor {
 
@@ -19,6 +20,7 @@ namespace jitpc::monitor {
 struct ReplayMode {
     enum Kind { None, Record, Replay } kind = None;
     std::string path;
+    replay::Timeline* timeline = nullptr;  // a replay's checkpoints, for replay_seek
 };
 
 // The byte at `addr` as the guest would read it, without side effects; false where there is no
@@ -48,15 +50,18 @@ private:
     bool serve(machine::Machine& m, bool wait);
     std::string examine(machine::Machine& m, const std::string& fmt, const std::string& addr, bool physical);
     std::string info(machine::Machine& m, const std::string& what);
+    std::string seek(machine::Machine& m, const std::string& arg);
 
     std::unique_ptr<Port> port_;
     ReplayMode replay_;
     std::vector<std::string> args_;
     std::string pending_;  // bytes of the line being received
+    std::string backlog_;  // input received after a replay_seek, served once it arrived
     bool discarding_ = false;  // the line being received is too long: dropped to its end
     bool stopped_ = false, quit_ = false, ended_ = false;
     uint64_t next_ = 0;
     uint64_t break_at_ = UINT64_MAX;
+    uint64_t seek_to_ = UINT64_MAX;  // replay_seek runs forward to this count
 };
 
 }  // namespace jitpc::monitor

@@ -54,6 +54,24 @@ Replayer::~Replayer() = default;
 
 machine::SerialInput* Replayer::input(InputSource source) { return inputs_[unsigned(source)].get(); }
 
+Replayer::Position Replayer::position() const {
+    Position p{next_state_, {}};
+    for (const InputRecord& r : log_.inputs) ++p.taken[unsigned(r.source)];
+    for (unsigned s = 0; s < 2; ++s)
+        if (inputs_[s]) p.taken[s] -= inputs_[s]->pending.size();
+    return p;
+}
+
+void Replayer::rewind(const Position& p) {
+    next_state_ = p.next_state;
+    size_t skip[2] = {p.taken[0], p.taken[1]};
+    for (auto& in : inputs_)
+        if (in) in->pending.clear();
+    for (const InputRecord& r : log_.inputs)
+        if (skip[unsigned(r.source)]) --skip[unsigned(r.source)];
+        else inputs_[unsigned(r.source)]->pending.push_back(r);
+}
+
 uint64_t Replayer::next_stop() const {
     if (failed_ || !icount_) return 0;  // the first pass attaches the machine's clock
     return next_state_ < log_.states.size() ? std::min(log_.states[next_state_].count, log_.end.count) : log_.end.count;

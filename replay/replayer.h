@@ -26,6 +26,14 @@ public:
     // had no such input.
     machine::SerialInput* input(InputSource source);
 
+    // Where the replay is in its log, kept with a checkpoint and put back with it (timeline.h).
+    struct Position {
+        size_t next_state = 0;
+        size_t taken[2] = {};  // inputs given, by source
+    };
+    Position position() const;
+    void rewind(const Position& p);
+
     uint64_t next_stop() const override;
     int at_stop(machine::Machine& m) override;
     int ended(machine::Machine& m, int status) override;

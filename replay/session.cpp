@@ -115,7 +115,7 @@ std::unique_ptr<machine::RunObserver> start_recording(const std::string& path, s
     return rec;
 }
 
-std::unique_ptr<machine::RunObserver> start_replay(const std::string& path, const std::vector<std::string>& args,
+std::unique_ptr<Replayer> start_replay(const std::string& path, const std::vector<std::string>& args,
                                                    machine::Config& cfg) {
     const std::string where = "-replay " + path + ": ";
     std::unique_ptr<Replayer> rep;

@@ -10,6 +10,7 @@
 
 #include "machine/machine.h"
 #include "replay/log_format.h"
+#include "replay/replayer.h"
 
 namespace jitpc::replay {
 
@@ -34,7 +35,7 @@ std::unique_ptr<machine::RunObserver> start_recording(const std::string& path, s
                                                       machine::Config& cfg);
 // Reads and checks the log against this run (version, options, images), then sets `cfg` up as
 // the recorded run was: its -rtc value, its host inputs (replaced by the log's), its count limit.
-std::unique_ptr<machine::RunObserver> start_replay(const std::string& path, const std::vector<std::string>& args,
+std::unique_ptr<Replayer> start_replay(const std::string& path, const std::vector<std::string>& args,
                                                    machine::Config& cfg);
 
 }  // namespace jitpc::replay

@@ -66,6 +66,14 @@ StateRecord take_state(machine::Machine& m, uint64_t sequence) {
     return r;
 }
 
+uint64_t full_digest(machine::Machine& m) {
+    StateRecord r = take_state(m, 0);
+    Hash64 ram;
+    ram.add(m.mem.ram(), m.mem.layout().total());
+    r.values.back() = ram.value();  // the RAM digest's place
+    return r.hash();
+}
+
 uint64_t StateRecord::hash() const {
     Hash64 h;
     for (const uint64_t v : values) h.add_u64(v);

@@ -26,6 +26,9 @@ const std::vector<std::string>& state_names();
 // The state at the machine's current count; `sequence` picks the RAM window (the n-th state of
 // the run).
 StateRecord take_state(machine::Machine& m, uint64_t sequence);
+// The registers take_state reads and a hash of all of RAM (not a sample): `info replay` shows it,
+// so runs can be compared at a count.
+uint64_t full_digest(machine::Machine& m);
 // "EAX 0x1 (recorded 0x2), …": the values that differ.
 std::string state_diff(const StateRecord& recorded, const StateRecord& now);
 

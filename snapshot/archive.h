@@ -2,7 +2,8 @@
 //     template <class A> void snapshot(A& a) { a(field, other_field, table_); }
 // Saver appends the fields' bytes, Loader reads them back in the same order. Trivially
 // copyable fields go as their bytes (a snapshot is read only by the jitpc version that wrote
-// it, snapshot.h), containers as a count and their elements.
+// it, snapshot.h), containers as a count and their elements. After loading, a component checks
+// with a.check() every field it will use to index, size or select something.
 #pragma once
 
 #include <algorithm>
@@ -25,6 +26,7 @@ public:
     static constexpr bool loading = false;
     template <class... T> void operator()(T&... v) { (put(v), ...); }
     void bytes(const void* p, size_t n) { out.append(static_cast<const char*>(p), n); }
+    void check(bool, const char*) {}
     std::string out;
 
 private:
@@ -68,6 +70,11 @@ public:
         pos_ += n;
     }
     bool done() const { return pos_ == in_.size(); }
+    // A loaded value that indexes, sizes or selects something must be in its range before it is
+    // used: a crafted file can carry any bytes under valid CRCs. `what` names it.
+    void check(bool ok, const char* what) {
+        if (!ok) throw std::runtime_error(std::string(what) + " is out of range");
+    }
 
 private:
     template <class T> void get(T& v) {
@@ -81,6 +88,12 @@ private:
         get(n);
         if (n > (in_.size() - pos_) / std::max<size_t>(element, 1)) throw Short();
         return n;
+    }
+    void get(bool& v) {
+        uint8_t b;
+        get(b);
+        check(b <= 1, "a flag");
+        v = b;
     }
     template <class T> void get(std::vector<T>& v) { get_all(v); }
     template <class T> void get(std::deque<T>& v) { get_all(v); }

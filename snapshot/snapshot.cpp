@@ -56,7 +56,9 @@ template <class A> void ram(A& a, machine::Machine& m) {
 }
 
 // The sections, in file order: one name and one function listing a component's state.
-template <class A> void sections(machine::Machine& m, const std::function<void(const char*, const std::function<void(A&)>&)>& each) {
+// `with_ram`: RAM too (a file); a checkpoint keeps its pages itself (replay/timeline.h).
+template <class A>
+void sections(machine::Machine& m, bool with_ram, const std::function<void(const char*, const std::function<void(A&)>&)>& each) {
     each("cpu", [&](A& a) {
         a(static_cast<cpu::CpuState&>(m.cpu), m.cpu.fpu, m.cpu.sse);
         m.cpu.mmu.snapshot(a);
@@ -91,7 +93,7 @@ template <class A> void sections(machine::Machine& m, const std::function<void(c
             if (d) d->snapshot(a);
     });
     each("rom", [&](A& a) { m.mem.snapshot_roms(a); });
-    each("ram", [&](A& a) { ram(a, m); });
+    if (with_ram) each("ram", [&](A& a) { ram(a, m); });
 }
 
 void put_u32(std::string& s, uint32_t v) {
@@ -148,17 +150,51 @@ void check_disks(machine::Machine& m, const std::string& what) {
     for (const auto& d : m.drives.floppy) check(d);
 }
 
-}  // namespace
-
-void save(machine::Machine& m, const std::string& path, const std::vector<std::string>& args) {
-    check_disks(m, "savevm");
-    std::string out(MAGIC, sizeof MAGIC);
-    put_frame(out, "identity", replay::encode_header(replay::identity(args, m.config())));
-    sections<Saver>(m, [&](const char* name, const std::function<void(Saver&)>& f) {
+void put_sections(machine::Machine& m, bool with_ram, std::string& out) {
+    sections<Saver>(m, with_ram, [&](const char* name, const std::function<void(Saver&)>& f) {
         Saver s;
         f(s);
         put_frame(out, name, s.out);
     });
+}
+
+// The sections from `pos` to the end of `data`.
+void get_sections(machine::Machine& m, bool with_ram, const std::string& data, size_t& pos) {
+    sections<Loader>(m, with_ram, [&](const char* want, const std::function<void(Loader&)>& f) {
+        const auto [got, payload] = get_frame(data, pos);
+        if (got != want) throw std::runtime_error("section '" + got + "' where '" + want + "' belongs");
+        Loader l(payload);
+        try {
+            f(l);
+        } catch (const std::runtime_error& e) {
+            throw std::runtime_error("section '" + got + "': " + e.what());
+        }
+        if (!l.done()) throw std::runtime_error("section '" + got + "' is longer than its fields");
+    });
+    if (pos != data.size()) throw std::runtime_error("data after the last section");
+}
+
+// Nothing decoded or translated from the old contents survives, nor any translation.
+void rebuild(machine::Machine& m) {
+    m.cpu.mmu.flush_all();
+    m.cpu.code.flush();
+    ++m.cpu.code_epoch;
+    m.cpu.exit_request = 1;
+    m.resume_input_poll();
+}
+
+}  // namespace
+
+std::string encode(machine::Machine& m, const std::vector<std::string>& args) {
+    std::string out(MAGIC, sizeof MAGIC);
+    put_frame(out, "identity", replay::encode_header(replay::identity(args, m.config())));
+    put_sections(m, true, out);
+    return out;
+}
+
+void save(machine::Machine& m, const std::string& path, const std::vector<std::string>& args) {
+    check_disks(m, "savevm");
+    const std::string out = encode(m, args);
     std::FILE* f = std::fopen(path.c_str(), "wb");
     if (!f) throw std::runtime_error("savevm: cannot create '" + path + "'");
     const bool ok = std::fwrite(out.data(), 1, out.size(), f) == out.size();
@@ -171,6 +207,10 @@ void load(machine::Machine& m, const std::string& path, const std::vector<std::s
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(where + "cannot open it");
     const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    decode(m, data, args, where);
+}
+
+void decode(machine::Machine& m, const std::string& data, const std::vector<std::string>& args, const std::string& where) {
     if (data.size() < sizeof MAGIC || std::memcmp(data.data(), MAGIC, sizeof MAGIC) != 0)
         throw std::runtime_error(where + "not a jitpc snapshot");
     size_t pos = sizeof MAGIC;
@@ -179,14 +219,7 @@ void load(machine::Machine& m, const std::string& path, const std::vector<std::s
         if (name != "identity") throw std::runtime_error("it does not start with its identity");
         replay::Decoder d(identity);
         replay::check_identity("", replay::decode_header(d), args, m.config());
-        sections<Loader>(m, [&](const char* want, const std::function<void(Loader&)>& f) {
-            const auto [got, payload] = get_frame(data, pos);
-            if (got != want) throw std::runtime_error("section '" + got + "' where '" + want + "' belongs");
-            Loader l(payload);
-            f(l);
-            if (!l.done()) throw std::runtime_error("section '" + got + "' is longer than its fields");
-        });
-        if (pos != data.size()) throw std::runtime_error("data after the last section");
+        get_sections(m, true, data, pos);
     } catch (const Loader::Short& e) {
         throw std::runtime_error(where + e.what());
     } catch (const replay::Decoder::Malformed& e) {
@@ -194,12 +227,19 @@ void load(machine::Machine& m, const std::string& path, const std::vector<std::s
     } catch (const std::runtime_error& e) {
         throw std::runtime_error(where + e.what());
     }
-    // Nothing decoded or translated from the old contents survives, nor any translation.
-    m.cpu.mmu.flush_all();
-    m.cpu.code.flush();
-    ++m.cpu.code_epoch;
-    m.cpu.exit_request = 1;
-    m.resume_input_poll();
+    rebuild(m);
+}
+
+std::string save_state(machine::Machine& m) {
+    std::string out;
+    put_sections(m, false, out);
+    return out;
+}
+
+void load_state(machine::Machine& m, const std::string& state) {
+    size_t pos = 0;
+    get_sections(m, false, state, pos);
+    rebuild(m);
 }
 
 int SaveAt::at_stop(machine::Machine& m) {

@@ -24,6 +24,18 @@ void save(machine::Machine& m, const std::string& path, const std::vector<std::s
 // state. Throws std::runtime_error naming what is wrong with the file; `m` is then unusable.
 void load(machine::Machine& m, const std::string& path, const std::vector<std::string>& args);
 
+// save and load on the file's bytes (the fuzz test drives these): decode throws as load does,
+// its messages starting with `where`.
+std::string encode(machine::Machine& m, const std::vector<std::string>& args);
+void decode(machine::Machine& m, const std::string& data, const std::vector<std::string>& args,
+            const std::string& where);
+
+// The machine's state but its RAM, in memory, and putting it back: the part of a replay's
+// checkpoint that is not pages (replay/timeline.h). Taken and loaded by the same process, so
+// load_state throws (std::runtime_error) only on a bug.
+std::string save_state(machine::Machine& m);
+void load_state(machine::Machine& m, const std::string& state);
+
 // -savevm-at COUNT FILE: saves when the count reaches COUNT (between instructions).
 class SaveAt : public machine::RunObserver {
 public:

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""snapshot_test.py JITPC SERIAL_IMAGE HD_IMAGE DMA_IMAGE DMA_DISK: -savevm-at and -loadvm on small guests.
+"""snapshot_test.py JITPC SERIAL_IMAGE HD_IMAGE DMA_IMAGE DMA_DISK EMUL_DISK REAL_DISK: -savevm-at and -loadvm
+on small guests.
 
 The serial guest is saved at several counts (at start, mid-banner, halted waiting for input,
 after its input) in one run under each engine; each snapshot restored under both engines must
 end exactly as the uninterrupted run: the same exit status and -stats counts, its output the
 uninterrupted output's tail. The disk guest (hd_boot writes its disk with -snapshot) restores its
 disk overlay the same way. The jit_dma guest (PIO reads of its disk) saved every 50 instructions,
-most of them in the middle of a sector transfer, each loaded under both engines, ends alike. Damaged snapshots (cut short, one byte changed), one for another
+most of them in the middle of a sector transfer, each loaded under both engines, ends alike. A CD
+booted with El Torito hard disk emulation (an ISO made with xorriso around EMUL_DISK, REAL_DISK
+as the real diskette and disk) saved every 100 instructions ends alike from each: the emulated
+drive is part of the BIOS's state. Damaged snapshots (cut short, one byte changed), one for another
 image or other options, and -loadvm/-savevm-at with a disk written in place: status 1 and one
 line. The monitor's savevm and loadvm do the same as the options."""
 import shutil
@@ -28,7 +32,7 @@ from harness import check, counts, expect_error, run, verdict  # noqa: E402
 
 
 def main():
-    jitpc, serial, hd, dma, dma_disk = sys.argv[1:6]
+    jitpc, serial, hd, dma, dma_disk, emul_disk, real_disk = sys.argv[1:8]
     work = Path(tempfile.mkdtemp(prefix="jitpc-snapshot-"))
     try:
         guest = ["-kernel", serial, "-serial", "stdio"]
@@ -62,6 +66,20 @@ def main():
             for engine in ("jit", "interp"):
                 r = run(jitpc, dma_args + ["-engine", engine, "-loadvm", str(work / f"dma-{c}.snap")])
                 check(r[0] == 33 and counts(r[2]) == counts(dma_full[2]), f"jit_dma at {c} under {engine}: {r[0]} {r[2]!r}")
+
+        (work / "root").mkdir()
+        shutil.copy(emul_disk, work / "root" / "boot.bin")
+        subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-b", "boot.bin", "-hard-disk-boot", "-o",
+                        str(work / "cd.iso"), str(work / "root")], check=True, capture_output=True)
+        cd_args = ["-cdrom", str(work / "cd.iso"), "-boot", "d", "-fda", real_disk, "-hda", real_disk, "-snapshot"]
+        saves = []
+        for c in range(0, 1600, 100):
+            saves += ["-savevm-at", str(c), str(work / f"cd-{c}.snap")]
+        cd_full = run(jitpc, cd_args + saves)
+        check(cd_full[0] == 33, f"El Torito saving run: {cd_full[0]} {cd_full[2]!r}")
+        for c in range(0, 1600, 100):
+            r = run(jitpc, cd_args + ["-loadvm", str(work / f"cd-{c}.snap")])
+            check(r[0] == 33 and counts(r[2]) == counts(cd_full[2]), f"El Torito at {c}: {r[0]} {r[2]!r}")
 
         snap = (work / "jit-500.snap").read_bytes()
         (work / "cut.snap").write_bytes(snap[: len(snap) // 2])
