@@ -143,9 +143,9 @@ Outcome from_vector(unsigned v) {
     switch (v) {
     case 0: case 16: case 19: return Outcome::FpeClass;
     case 6: return Outcome::IllClass;
-    case 17: return Outcome::BusClass;
+    case 12: case 17: return Outcome::BusClass;  // #SS, #AC
     case 1: case 3: return Outcome::TrapClass;
-    default: return Outcome::SegvClass;  // #GP, #SS, #NP, #PF, #OF, #BR (all SIGSEGV)
+    default: return Outcome::SegvClass;  // #GP, #NP, #PF, #OF, #BR (all SIGSEGV)
     }
 }
 

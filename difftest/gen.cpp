@@ -203,6 +203,7 @@ private:
     std::vector<uint8_t> post_; // restore instructions
     std::string form_;
     bool seg_ok_ = true;        // a segment override is meaningful
+    bool cs_override_ = false;  // the op's memory operand goes through CS
     std::string form_suffix_;
     uint32_t writes_ = ALL_ARITH, undef_ = 0, reads_ = 0;
     uint32_t sse_disp_ = 0;     // displacement of an SSE form's memory operand
@@ -573,8 +574,18 @@ void Encoder::stack() {
         mem_ = false;
         setup_mov32(EBP, STACK - base_ + 0x600 + 4 * below(0x100));
         if (op_ == "ENTER") {
-            u8(0xC8); imm(2, below(0x40)); u8(uint8_t(below(8) ? below(5) : rng_()));
-            form_ = "imm16,imm8";
+            // Based32 code now and then asks for a frame larger than ESP's offset: the final ESP
+            // wraps past the segment's limit, #SS before anything is written. An o32 ENTER in
+            // 16-bit code gets bits in ESP's upper half first (lea esp, [esp+imm32]: no flag
+            // changes), which its frame pointer keeps.
+            const bool past = mode_ == Mode::Based32 && below(8) == 0;
+            if (c16_ && size_ == 4) {
+                pre_.insert(pre_.end(), {0x66, 0x67, 0x8D, 0xA4, 0x24});
+                imm32_to(pre_, (1 + below(0xFFFF)) << 16);
+            }
+            u8(0xC8); imm(2, past ? STACK_TOP - base_ + below(0x200) : below(0x40));
+            u8(uint8_t(below(8) ? below(5) : rng_()));
+            form_ = past ? "imm16,imm8 (past the limit)" : "imm16,imm8";
         } else {
             u8(0xC9);
         }
@@ -665,7 +676,19 @@ void Encoder::system() {
     seg_ok_ = false;
     if (op_ == "ARPL") {  // r/m16, r16 whatever the operand size
         writes_ = ZF;
-        u8(0x63); modrm(any_reg(), true); form_ = "rm16,r16";
+        // Now and then [ebx+d8] through CS, a read-only segment based as DS is (not in Based32
+        // code), with an RPL to raise set up through DS first: #GP, as the write is due. (With
+        // none to raise the SDM writes nothing, which jitpc follows, while the AMD host faults.)
+        cs_override_ = mem_ && mode_ != Mode::Based32 && below(3) == 0;
+        if (cs_override_) {
+            const uint8_t r = pick(kWritable32), d = uint8_t(below(0x78));
+            setup_mov32(r, rand32() | 3);
+            const auto store = opsz(2, {0xC7, bxd(0), d, uint8_t(rand32() & ~3u | below(3)), uint8_t(rng_())});
+            pre_.insert(pre_.end(), store.begin(), store.end());
+            u8(0x63); u8(bxd(r)); u8(d); form_ = "m16,r16 cs";
+        } else {
+            u8(0x63); modrm(any_reg(), true); form_ = "rm16,r16";
+        }
     } else if (op_ == "BOUND") {  // #BR (SIGSEGV) when out of the random bounds
         mem_ = true;
         writes_ = 0;
@@ -1084,7 +1107,10 @@ Insn Encoder::make() {
     if (size_ == 8 && !stack64_) rex_ |= 8;  // 64-bit stack operations need no REX.W
     if (size_ != 1 && size_ != dsz() && size_ != 8) { pfx.push_back(0x66); pre_key += "66 "; }
     if (addr67_ && uses_addr_) { pfx.push_back(0x67); pre_key += "67 "; }
-    if (mem_ && seg_ok_ && below(4) == 0) {
+    if (cs_override_) {
+        pfx.push_back(0x2E);
+        pre_key += "cs ";
+    } else if (mem_ && seg_ok_ && below(4) == 0) {
         pfx.push_back(std::vector<uint8_t>{0x26, 0x36, 0x3E}[below(3)]);
         pre_key += "seg ";
     }
@@ -1273,12 +1299,17 @@ Case Generator::next(unsigned max_insns) {
     c.in = random_state(c.mode);
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
     uint32_t undefined = 0;
+    // After LDS/LES, DS or ES may be a code segment: whether MASKMOVQ/MASKMOVDQU with an empty
+    // mask faults there is the vendor's (the SDM leaves it open; jitpc does not), so they are not
+    // drawn then.
+    bool seg_loaded = false;
     for (unsigned i = 0; i < n; ++i) {
         Insn insn;
         for (unsigned tries = 0;; ++tries) {
             std::string op;
             do op = ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)];
-            while (!usable(op, c.mode));
+            while (!usable(op, c.mode) || (seg_loaded && op.rfind("MASKMOV", 0) == 0));
+            seg_loaded |= op == "LDS" || op == "LES";
             Encoder e(rng_, op, c.mode, model_);
             insn = e.make();
             // RCP/RSQRT open a case, where their source is known: the host loads the model's

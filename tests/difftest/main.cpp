@@ -16,8 +16,8 @@
 //   TF, IF, IOPL, AC, ID, RF, VM       | host runs at CPL 3: never set by the generated code
 //                                      | (POPF pops only arithmetic flags and DF, with IF = 1)
 //   registers after a fault            | the host reports a signal only; memory still compared
-//   the exact vector                   | host signals group them: SIGSEGV ~ #GP/#SS/#NP/#PF,
-//                                      | SIGFPE ~ #DE/#MF, SIGILL ~ #UD, SIGBUS ~ #AC
+//   the exact vector                   | host signals group them: SIGSEGV ~ #GP/#NP/#PF,
+//                                      | SIGFPE ~ #DE/#MF, SIGILL ~ #UD, SIGBUS ~ #SS/#AC
 //   results undefined by the SDM       | not generated: 16-bit SHLD/SHRD with count > 16;
 //                                      | BSWAP o16; BSF/BSR with a zero source IS compared (the
 //                                      | destination is kept on P6 and on current hosts)
