@@ -251,7 +251,7 @@ void Encoder::modrm(uint8_t reg, bool rm_dst) {
 
 // 64-bit code: a register (R8-R15 too), or [base], [base+d8], [base+d32], [base+index*s+d8]
 // with the 64-bit bases and indexes (AL..BH forms keep to RBX and RSI: no REX), [rip+d32] into
-// the buffer, or an absolute [d32] (SIB without base and index).
+// the buffer, an absolute [d32] (SIB without base and index), or now and then far away.
 void Encoder::modrm64(uint8_t reg, bool rm_dst) {
     if (!mem_) {
         u8(uint8_t(0xC0 | reg << 3 | rex_b(rm_dst ? dst_reg() : any_reg())));
@@ -259,10 +259,12 @@ void Encoder::modrm64(uint8_t reg, bool rm_dst) {
     }
     uses_addr_ = true;
     const bool narrow = legacy_bytes();
-    const uint8_t base = narrow ? BASE : pick(kBases64), index = narrow ? INDEX : pick(kIndexes64);
+    const unsigned form = !addr67_ && below(16) == 0 ? 6 : below(6);  // 32-bit addresses stay low
+    const uint8_t base = form == 6 ? pick(narrow ? kWritable32 : kWritable64) : narrow ? BASE : pick(kBases64);
+    const uint8_t index = narrow ? INDEX : pick(kIndexes64);
     const uint8_t b = rex_b(base);
     const auto sib_if_r12 = [&] { if (b == 4) u8(0x24); };
-    switch (below(6)) {
+    switch (form) {
     case 0:
         if (b == 5) {  // [r13] has no mod 00 form (that is [rip+d32])
             u8(uint8_t(0x45 | reg << 3)); u8(0);
@@ -283,7 +285,18 @@ void Encoder::modrm64(uint8_t reg, bool rm_dst) {
         rip_target_ = DATA + 0x100 + below(0xE00);
         imm(4, 0);
         break;
-    default: u8(uint8_t(0x04 | reg << 3)); u8(0x25); imm(4, DATA + 0x100 + below(0xE00));
+    case 5: u8(uint8_t(0x04 | reg << 3)); u8(0x25); imm(4, DATA + 0x100 + below(0xE00)); break;
+    default: {
+        // A writable register (RBP among them: a stack reference) set just before to an
+        // upper-half address (#PF) or around the ends of the non-canonical hole (#GP, or #SS
+        // through RBP: SIGSEGV and SIGBUS on the host).
+        static const uint64_t far[] = {0xFFFF800000000000ull, 0xFFFF7FFFFFFFFF80ull, 0x00007FFFFFFFFF80ull,
+                                       0x0000800000000000ull};
+        const uint64_t at = far[below(4)];
+        setup_mov64(base, at + below(0x100));
+        u8(uint8_t(0x80 | reg << 3 | b)); imm(4, uint32_t(int32_t(below(0x100)) - 0x80));
+        form_suffix_ = " far";
+    }
     }
 }
 
@@ -332,9 +345,27 @@ void Encoder::negnot() {
     u8(uint8_t(0xF6 | (size_ != 1))); modrm(op_ == "NEG" ? 3 : 2, true); form_ = "rm";
 }
 
+// 64-bit code adds the moffs forms (A0-A3): a 64-bit address (32-bit with 67) into the buffer,
+// now and then an upper-half or non-canonical one (#PF or #GP: SIGSEGV on both sides).
 void Encoder::mov() {
     writes_ = 0;
     const uint8_t w = size_ != 1;
+    if (l64_ && mem_ && below(4) == 0) {
+        uses_addr_ = true;
+        const bool store = below(2);
+        u8(uint8_t((store ? 0xA2 : 0xA0) | w));
+        const uint64_t at = DATA + 0x100 + below(0xE00);
+        static const uint64_t far[] = {0xFFFF800000000000ull, 0x0000800000000000ull, 0xFFFF7FFFFFFFFFF8ull};
+        uint64_t addr = at;
+        if (!addr67_ && below(8) == 0) {
+            addr = far[below(3)];
+            addr += below(0x10);
+        }
+        imm(4, uint32_t(addr));
+        if (!addr67_) imm(4, uint32_t(addr >> 32));
+        form_ = store ? "moffs,acc" : "acc,moffs";
+        return;
+    }
     switch (below(3)) {
     case 0: u8(uint8_t(0x88 | w)); modrm(any_reg(), true); form_ = "rm,r"; break;
     case 1: u8(uint8_t(0x8A | w)); modrm(dst_reg(), false); form_ = "r,rm"; break;
@@ -683,7 +714,9 @@ void Encoder::system() {
         if (cs_override_) {
             const uint8_t r = pick(kWritable32), d = uint8_t(below(0x78));
             setup_mov32(r, rand32() | 3);
-            const auto store = opsz(2, {0xC7, bxd(0), d, uint8_t(rand32() & ~3u | below(3)), uint8_t(rng_())});
+            const uint32_t sel = rand32() & ~3u;
+            const uint8_t rpl = uint8_t(below(3));
+            const auto store = opsz(2, {0xC7, bxd(0), d, uint8_t(sel | rpl), uint8_t(sel >> 8)});
             pre_.insert(pre_.end(), store.begin(), store.end());
             u8(0x63); u8(bxd(r)); u8(d); form_ = "m16,r16 cs";
         } else {
