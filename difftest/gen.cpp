@@ -52,7 +52,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
     {"x87", {"FARITH", "FUNARY", "FPAIR", "FENV"}},
-    {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
+    {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET", "FAR"}},
     {"system", {"ARPL", "BOUND", "INTO", "INT1", "INT", "IRET", "LAR", "LSL", "VERR", "VERW",
                 "PRIV"}},
     {"segload", {"LDS", "LES", "LFS", "LGS", "LSS"}},
@@ -74,16 +74,16 @@ template <typename T> bool in(const std::vector<T>& v, const T& x) {
 // one (Flat32's are the hosts' GDT selectors); LFS/LGS load registers no other op uses.
 bool is_sse(const std::string& op) { return in(kGroups.at("sse"), op); }
 
-// Ops of 64-bit code only.
-bool only64(const std::string& op) { return op == "MOVSXD"; }
+// Ops of 64-bit code only (FAR: far transfers to the case's own code segment, whose selector is
+// the same on both sides there).
+bool only64(const std::string& op) { return op == "MOVSXD" || op == "FAR"; }
 
 // SSE forms run in 32- and 64-bit code only (their 16-bit forms differ only in addressing).
 // In 64-bit code ARPL's opcode is MOVSXD's, and LDS/LES/BOUND's are the VEX and EVEX prefixes
 // of a host with AVX (#UD on jitpc's models, an instruction on the host): not generated; the
 // other instructions invalid there are (#UD on both sides).
 bool usable(const std::string& op, Mode m) {
-    if (m == Mode::Long64)
-        return op != "IRET" && op != "LDS" && op != "LES" && op != "ARPL" && op != "BOUND";
+    if (m == Mode::Long64) return op != "LDS" && op != "LES" && op != "ARPL" && op != "BOUND";
     if (only64(op)) return false;
     if (op == "IRET") return m == Mode::Code16;
     if (is_sse(op)) return m != Mode::Code16;
@@ -657,6 +657,21 @@ void Encoder::flow() {
     writes_ = 0;
     mem_ = false;
     seg_ok_ = false;
+    if (op_ == "FAR") {  // 64-bit code: RETFQ to a frame pushed just before, or JMP FAR m16:32
+        if (below(2)) {
+            // mov eax, cs; push rax; call X; jmp over X; X: retfq
+            b_ = {0x8C, 0xC8, 0x50, 0xE8, 2, 0, 0, 0, 0xEB, 0x02, 0x48, 0xCB};
+            form_ = "retfq";
+        } else {
+            // lea rax, [rip+12] (the next instruction after the jump); the pointer to [rbx+d]
+            // (the code selector's value is Linux's on both sides); jmp far [rbx+d]
+            const uint8_t d = uint8_t(below(0x78));
+            b_ = {0x48, 0x8D, 0x05, 12, 0, 0, 0, 0x89, 0x43, d, 0x66, 0xC7, 0x43, uint8_t(d + 4), 0x33, 0,
+                  0xFF, 0x6B, d};
+            form_ = "jmp m16:32";
+        }
+        return;
+    }
     const uint8_t r = pick({0, 2, 5, 7});  // never ECX, the loop counter
     // INC r32 (in 64-bit code FF /0: 40-47 are REX prefixes there)
     const std::vector<uint8_t> inc = l64_ ? std::vector<uint8_t>{0xFF, uint8_t(0xC0 | r)}
@@ -742,6 +757,17 @@ void Encoder::system() {
             u8(0xCD); u8(v);
             form_ = std::to_string(v);
         }
+    } else if (op_ == "IRET" && l64_) {
+        // IRETQ through a frame of the case's own selectors (Linux's on both sides): mov eax, ss;
+        // push rax; lea rax, [rsp+8]; push rax; pushfq; mov eax, cs; push rax; call X; jmp over
+        // X; X: iretq
+        writes_ = 0;
+        reads_ = ALL_ARITH;  // the pushed image stays in the stack page
+        mem_ = false;
+        size_ = dsz();
+        b_ = {0x8C, 0xD0, 0x50, 0x48, 0x8D, 0x44, 0x24, 0x08, 0x50, 0x9C, 0x8C, 0xC8, 0x50,
+              0xE8, 2, 0, 0, 0, 0xEB, 0x02, 0x48, 0xCF};
+        form_ = "iretq";
     } else if (op_ == "IRET") {  // pushf; push LDT_CODE16; call X; jmp over X; X: iret
         writes_ = 0;
         reads_ = ALL_ARITH;  // the pushed image stays in the stack page
@@ -1121,7 +1147,7 @@ Insn Encoder::make() {
     else if (op_ == "CLC" || op_ == "STC" || op_ == "CMC" || op_ == "CLD" || op_ == "STD" ||
              op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC" || op_ == "PAUSE") { size_ = dsz(); flagops(); }
     else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
-             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = dsz(); flow(); }
+             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET" || op_ == "FAR") { size_ = dsz(); flow(); }
     else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV") { size_ = dsz(); x87(); }
     else if (op_ == "ARPL" || op_ == "INTO" || op_ == "INT1" || op_ == "INT" || op_ == "PRIV" ||
              op_ == "VERR" || op_ == "VERW") { size_ = dsz(); system(); }
