@@ -15,10 +15,10 @@ using T = json::Value::Type;
 
 // jitpc's selectors in the oracle's environment (difftest/emu.cpp): flat GDT ones (a 64-bit code
 // segment for 64-bit cases), or the LDT ones of the 16-bit and based modes.
-constexpr uint16_t FLAT_CS = 0x1B, FLAT_DS = 0x23, CS64 = 0x43;
+constexpr uint16_t FLAT_CS = 0x1B, FLAT_DS = 0x23, CS64 = 0x33, DS64 = 0x2B;
 uint16_t cs_of(Mode m) { return m == Mode::Code16 ? difftest::LDT_CODE16 : m == Mode::Long64 ? CS64 : FLAT_CS; }
 uint16_t ds_of(Mode m) {
-    return m == Mode::Flat32 || m == Mode::Long64 ? FLAT_DS : m == Mode::Based32 ? difftest::LDT_DATA32 : difftest::LDT_DATA16;
+    return m == Mode::Flat32 ? FLAT_DS : m == Mode::Long64 ? DS64 : m == Mode::Based32 ? difftest::LDT_DATA32 : difftest::LDT_DATA16;
 }
 // The instruction pointer's name: RIP for 64-bit cases.
 const char* ip_name(Mode m) { return m == Mode::Long64 ? "rip" : "eip"; }
@@ -104,7 +104,7 @@ Value to_json(const StepCase& c, uint64_t idx) {
     regs.set(ip_name(c.mode), Value::of(uint64_t(eip_of(c.mode)))).set("eflags", Value::of(uint64_t(in.eflags)));
     regs.set("cs", Value::of(uint64_t(cs_of(c.mode))));
     for (const char* sr : {"ds", "es", "ss"}) regs.set(sr, Value::of(uint64_t(ds_of(c.mode))));
-    for (const char* sr : {"fs", "gs"}) regs.set(sr, Value::of(uint64_t(FLAT_DS)));
+    for (const char* sr : {"fs", "gs"}) regs.set(sr, Value::of(uint64_t(c.mode == Mode::Long64 ? DS64 : FLAT_DS)));
     Value initial = Value::object().set("regs", regs);
     if (c.sse) {
         initial.members.back().second.set("mxcsr", Value::of(uint64_t(in.mxcsr)));

@@ -37,9 +37,11 @@ constexpr uint32_t RING0_STACK_TOP = GDT + 0x3000;
 constexpr unsigned VECTORS = 32;
 constexpr uint32_t LDT = GDT + 0x200;
 constexpr uint16_t USER_CS = 0x1B, USER_DS = 0x23, TSS_SEL = 0x28, LDT_SEL = 0x30;
-// 64-bit cases: 64-bit code segments for ring 0 (the gates') and ring 3, 16-byte gates, and
-// 4-level tables mapping the low 16 MiB (all of RAM) by 2 MiB user pages.
-constexpr uint16_t KERNEL_CS64 = 0x38, USER_CS64 = 0x43;
+// 64-bit cases: Linux's selectors for the user data and 64-bit code segments (so that IRETQ and
+// far transfers see the host's values), a 64-bit code segment for ring 0 (the gates'), the TSS
+// and LDT descriptors (16 bytes) after them, 16-byte gates, and 4-level tables mapping the low
+// 16 MiB (all of RAM) by 2 MiB user pages.
+constexpr uint16_t USER_DS64 = 0x2B, USER_CS64 = 0x33, KERNEL_CS64 = 0x38, TSS64_SEL = 0x40, LDT64_SEL = 0x50;
 constexpr uint32_t IDT64 = GDT + 0x800;
 constexpr uint32_t PML4 = GDT + 0x3000, PDPT = GDT + 0x4000, PD = GDT + 0x5000;
 constexpr uint32_t RAM_BYTES = 16u << 20;
@@ -77,10 +79,17 @@ void install_tables(cpu::Cpu& c, Mode mode) {
         const uint8_t hlt = 0xF4;
         m.write_bytes(h, &hlt, 1);
     }
-    put64(m, GDT + KERNEL_CS64, 0x00AF9B000000FFFFull);
-    put64(m, GDT + (USER_CS64 & ~3), 0x00AFFB000000FFFFull);
-    c.gdtr = {GDT, 0x47};
+    c.gdtr = {GDT, 0x37};
     if (mode == Mode::Long64) {
+        put64(m, GDT + (USER_DS64 & ~3), 0x00CFF3000000FFFFull);
+        put64(m, GDT + (USER_CS64 & ~3), 0x00AFFB000000FFFFull);
+        put64(m, GDT + KERNEL_CS64, 0x00AF9B000000FFFFull);
+        put64(m, GDT + TSS64_SEL, 0x67 | (uint64_t(TSS & 0xFFFFFF) << 16) | (0x8Bull << 40) |
+                                      (uint64_t(TSS >> 24) << 56));
+        put64(m, GDT + TSS64_SEL + 8, 0);
+        put64(m, GDT + LDT64_SEL, desc(LDT, 0x17, 0x82, 0));
+        put64(m, GDT + LDT64_SEL + 8, 0);
+        c.gdtr = {GDT, LDT64_SEL + 15};
         put64(m, TSS + 4, RING0_STACK_TOP);  // RSP0
         for (unsigned v = 0; v < VECTORS; ++v) {
             const uint32_t h = HANDLERS + v;
@@ -93,13 +102,13 @@ void install_tables(cpu::Cpu& c, Mode mode) {
         put64(m, PDPT, PD | 7);
         for (uint64_t n = 0; n < RAM_BYTES >> 21; ++n) put64(m, PD + 8 * uint32_t(n), n << 21 | 0x87);
     }
-    c.ldtr.sel = LDT_SEL;
+    c.ldtr.sel = mode == Mode::Long64 ? LDT64_SEL : LDT_SEL;
     c.ldtr.base = LDT;
     c.ldtr.limit = 0x17;
     c.ldtr.attrs = cpu::attr::P | 0x2;
     c.idtr = mode == Mode::Long64 ? cpu::TableReg{IDT64, VECTORS * 16 - 1}
                                   : cpu::TableReg{IDT, VECTORS * 8 - 1};
-    c.tr.sel = TSS_SEL;
+    c.tr.sel = mode == Mode::Long64 ? TSS64_SEL : TSS_SEL;
     c.tr.base = TSS;
     c.tr.limit = 0x67;
     c.tr.attrs = cpu::attr::P | 0xB;
@@ -115,17 +124,15 @@ void enter_ring3(cpu::Cpu& c, Mode mode) {
         s.sel = sr == CS ? USER_CS : USER_DS;
         s.attrs |= 3 << attr::DPL_SHIFT;
         const bool ldt_code = sr == CS && mode == Mode::Code16;
-        const bool ldt_data = (sr == DS || sr == ES || sr == SS) && mode != Mode::Flat32;
+        const bool ldt_data = (sr == DS || sr == ES || sr == SS) && (mode == Mode::Based32 || mode == Mode::Code16);
         if (ldt_code || ldt_data) {
             s.sel = ldt_code ? LDT_CODE16 : mode == Mode::Code16 ? LDT_DATA16 : LDT_DATA32;
             s.base = CODE;
             s.limit = SEG_LIMIT;
             s.attrs &= uint16_t(~(attr::G | (ldt_code || mode == Mode::Code16 ? attr::DB : 0)));
         }
-        if (mode == Mode::Long64 && sr == CS) {
-            s.sel = USER_CS64;
-            s.attrs = uint16_t((s.attrs | attr::L) & ~attr::DB);
-        }
+        if (mode == Mode::Long64) s.sel = sr == CS ? USER_CS64 : USER_DS64;
+        if (mode == Mode::Long64 && sr == CS) s.attrs = uint16_t((s.attrs | attr::L) & ~attr::DB);
         s.refresh();
     }
     if (mode == Mode::Long64) {
@@ -143,9 +150,9 @@ Outcome from_vector(unsigned v) {
     switch (v) {
     case 0: case 16: case 19: return Outcome::FpeClass;
     case 6: return Outcome::IllClass;
-    case 17: return Outcome::BusClass;
+    case 12: case 17: return Outcome::BusClass;  // #SS, #AC
     case 1: case 3: return Outcome::TrapClass;
-    default: return Outcome::SegvClass;  // #GP, #SS, #NP, #PF, #OF, #BR (all SIGSEGV)
+    default: return Outcome::SegvClass;  // #GP, #NP, #PF, #OF, #BR (all SIGSEGV)
     }
 }
 

@@ -52,7 +52,7 @@ const std::map<std::string, std::vector<std::string>> kGroups = {
     {"stack", {"PUSH", "POP", "PUSHA", "POPA", "PUSHF", "POPF", "ENTER", "LEAVE"}},
     {"string", {"MOVS", "CMPS", "STOS", "LODS", "SCAS"}},
     {"x87", {"FARITH", "FUNARY", "FPAIR", "FENV"}},
-    {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET"}},
+    {"flow", {"JCC", "JMP", "LOOP", "LOOPE", "LOOPNE", "JECXZ", "CALL", "RET", "FAR"}},
     {"system", {"ARPL", "BOUND", "INTO", "INT1", "INT", "IRET", "LAR", "LSL", "VERR", "VERW",
                 "PRIV"}},
     {"segload", {"LDS", "LES", "LFS", "LGS", "LSS"}},
@@ -74,16 +74,16 @@ template <typename T> bool in(const std::vector<T>& v, const T& x) {
 // one (Flat32's are the hosts' GDT selectors); LFS/LGS load registers no other op uses.
 bool is_sse(const std::string& op) { return in(kGroups.at("sse"), op); }
 
-// Ops of 64-bit code only.
-bool only64(const std::string& op) { return op == "MOVSXD"; }
+// Ops of 64-bit code only (FAR: far transfers to the case's own code segment, whose selector is
+// the same on both sides there).
+bool only64(const std::string& op) { return op == "MOVSXD" || op == "FAR"; }
 
 // SSE forms run in 32- and 64-bit code only (their 16-bit forms differ only in addressing).
 // In 64-bit code ARPL's opcode is MOVSXD's, and LDS/LES/BOUND's are the VEX and EVEX prefixes
 // of a host with AVX (#UD on jitpc's models, an instruction on the host): not generated; the
 // other instructions invalid there are (#UD on both sides).
 bool usable(const std::string& op, Mode m) {
-    if (m == Mode::Long64)
-        return op != "IRET" && op != "LDS" && op != "LES" && op != "ARPL" && op != "BOUND";
+    if (m == Mode::Long64) return op != "LDS" && op != "LES" && op != "ARPL" && op != "BOUND";
     if (only64(op)) return false;
     if (op == "IRET") return m == Mode::Code16;
     if (is_sse(op)) return m != Mode::Code16;
@@ -203,6 +203,7 @@ private:
     std::vector<uint8_t> post_; // restore instructions
     std::string form_;
     bool seg_ok_ = true;        // a segment override is meaningful
+    bool cs_override_ = false;  // the op's memory operand goes through CS
     std::string form_suffix_;
     uint32_t writes_ = ALL_ARITH, undef_ = 0, reads_ = 0;
     uint32_t sse_disp_ = 0;     // displacement of an SSE form's memory operand
@@ -250,7 +251,7 @@ void Encoder::modrm(uint8_t reg, bool rm_dst) {
 
 // 64-bit code: a register (R8-R15 too), or [base], [base+d8], [base+d32], [base+index*s+d8]
 // with the 64-bit bases and indexes (AL..BH forms keep to RBX and RSI: no REX), [rip+d32] into
-// the buffer, or an absolute [d32] (SIB without base and index).
+// the buffer, an absolute [d32] (SIB without base and index), or now and then far away.
 void Encoder::modrm64(uint8_t reg, bool rm_dst) {
     if (!mem_) {
         u8(uint8_t(0xC0 | reg << 3 | rex_b(rm_dst ? dst_reg() : any_reg())));
@@ -258,10 +259,12 @@ void Encoder::modrm64(uint8_t reg, bool rm_dst) {
     }
     uses_addr_ = true;
     const bool narrow = legacy_bytes();
-    const uint8_t base = narrow ? BASE : pick(kBases64), index = narrow ? INDEX : pick(kIndexes64);
+    const unsigned form = !addr67_ && below(16) == 0 ? 6 : below(6);  // 32-bit addresses stay low
+    const uint8_t base = form == 6 ? pick(narrow ? kWritable32 : kWritable64) : narrow ? BASE : pick(kBases64);
+    const uint8_t index = narrow ? INDEX : pick(kIndexes64);
     const uint8_t b = rex_b(base);
     const auto sib_if_r12 = [&] { if (b == 4) u8(0x24); };
-    switch (below(6)) {
+    switch (form) {
     case 0:
         if (b == 5) {  // [r13] has no mod 00 form (that is [rip+d32])
             u8(uint8_t(0x45 | reg << 3)); u8(0);
@@ -282,7 +285,18 @@ void Encoder::modrm64(uint8_t reg, bool rm_dst) {
         rip_target_ = DATA + 0x100 + below(0xE00);
         imm(4, 0);
         break;
-    default: u8(uint8_t(0x04 | reg << 3)); u8(0x25); imm(4, DATA + 0x100 + below(0xE00));
+    case 5: u8(uint8_t(0x04 | reg << 3)); u8(0x25); imm(4, DATA + 0x100 + below(0xE00)); break;
+    default: {
+        // A writable register (RBP among them: a stack reference) set just before to an
+        // upper-half address (#PF) or around the ends of the non-canonical hole (#GP, or #SS
+        // through RBP: SIGSEGV and SIGBUS on the host).
+        static const uint64_t far[] = {0xFFFF800000000000ull, 0xFFFF7FFFFFFFFF80ull, 0x00007FFFFFFFFF80ull,
+                                       0x0000800000000000ull};
+        const uint64_t at = far[below(4)];
+        setup_mov64(base, at + below(0x100));
+        u8(uint8_t(0x80 | reg << 3 | b)); imm(4, uint32_t(int32_t(below(0x100)) - 0x80));
+        form_suffix_ = " far";
+    }
     }
 }
 
@@ -331,9 +345,27 @@ void Encoder::negnot() {
     u8(uint8_t(0xF6 | (size_ != 1))); modrm(op_ == "NEG" ? 3 : 2, true); form_ = "rm";
 }
 
+// 64-bit code adds the moffs forms (A0-A3): a 64-bit address (32-bit with 67) into the buffer,
+// now and then an upper-half or non-canonical one (#PF or #GP: SIGSEGV on both sides).
 void Encoder::mov() {
     writes_ = 0;
     const uint8_t w = size_ != 1;
+    if (l64_ && mem_ && below(4) == 0) {
+        uses_addr_ = true;
+        const bool store = below(2);
+        u8(uint8_t((store ? 0xA2 : 0xA0) | w));
+        const uint64_t at = DATA + 0x100 + below(0xE00);
+        static const uint64_t far[] = {0xFFFF800000000000ull, 0x0000800000000000ull, 0xFFFF7FFFFFFFFFF8ull};
+        uint64_t addr = at;
+        if (!addr67_ && below(8) == 0) {
+            addr = far[below(3)];
+            addr += below(0x10);
+        }
+        imm(4, uint32_t(addr));
+        if (!addr67_) imm(4, uint32_t(addr >> 32));
+        form_ = store ? "moffs,acc" : "acc,moffs";
+        return;
+    }
     switch (below(3)) {
     case 0: u8(uint8_t(0x88 | w)); modrm(any_reg(), true); form_ = "rm,r"; break;
     case 1: u8(uint8_t(0x8A | w)); modrm(dst_reg(), false); form_ = "r,rm"; break;
@@ -573,8 +605,18 @@ void Encoder::stack() {
         mem_ = false;
         setup_mov32(EBP, STACK - base_ + 0x600 + 4 * below(0x100));
         if (op_ == "ENTER") {
-            u8(0xC8); imm(2, below(0x40)); u8(uint8_t(below(8) ? below(5) : rng_()));
-            form_ = "imm16,imm8";
+            // Based32 code now and then asks for a frame larger than ESP's offset: the final ESP
+            // wraps past the segment's limit, #SS before anything is written. An o32 ENTER in
+            // 16-bit code gets bits in ESP's upper half first (lea esp, [esp+imm32]: no flag
+            // changes), which its frame pointer keeps.
+            const bool past = mode_ == Mode::Based32 && below(8) == 0;
+            if (c16_ && size_ == 4) {
+                pre_.insert(pre_.end(), {0x66, 0x67, 0x8D, 0xA4, 0x24});
+                imm32_to(pre_, (1 + below(0xFFFF)) << 16);
+            }
+            u8(0xC8); imm(2, past ? STACK_TOP - base_ + below(0x200) : below(0x40));
+            u8(uint8_t(below(8) ? below(5) : rng_()));
+            form_ = past ? "imm16,imm8 (past the limit)" : "imm16,imm8";
         } else {
             u8(0xC9);
         }
@@ -615,6 +657,21 @@ void Encoder::flow() {
     writes_ = 0;
     mem_ = false;
     seg_ok_ = false;
+    if (op_ == "FAR") {  // 64-bit code: RETFQ to a frame pushed just before, or JMP FAR m16:32
+        if (below(2)) {
+            // mov eax, cs; push rax; call X; jmp over X; X: retfq
+            b_ = {0x8C, 0xC8, 0x50, 0xE8, 2, 0, 0, 0, 0xEB, 0x02, 0x48, 0xCB};
+            form_ = "retfq";
+        } else {
+            // lea rax, [rip+12] (the next instruction after the jump); the pointer to [rbx+d]
+            // (the code selector's value is Linux's on both sides); jmp far [rbx+d]
+            const uint8_t d = uint8_t(below(0x78));
+            b_ = {0x48, 0x8D, 0x05, 12, 0, 0, 0, 0x89, 0x43, d, 0x66, 0xC7, 0x43, uint8_t(d + 4), 0x33, 0,
+                  0xFF, 0x6B, d};
+            form_ = "jmp m16:32";
+        }
+        return;
+    }
     const uint8_t r = pick({0, 2, 5, 7});  // never ECX, the loop counter
     // INC r32 (in 64-bit code FF /0: 40-47 are REX prefixes there)
     const std::vector<uint8_t> inc = l64_ ? std::vector<uint8_t>{0xFF, uint8_t(0xC0 | r)}
@@ -665,7 +722,21 @@ void Encoder::system() {
     seg_ok_ = false;
     if (op_ == "ARPL") {  // r/m16, r16 whatever the operand size
         writes_ = ZF;
-        u8(0x63); modrm(any_reg(), true); form_ = "rm16,r16";
+        // Now and then [ebx+d8] through CS, a read-only segment based as DS is (not in Based32
+        // code), with an RPL to raise set up through DS first: #GP, as the write is due. (With
+        // none to raise the SDM writes nothing, which jitpc follows, while the AMD host faults.)
+        cs_override_ = mem_ && mode_ != Mode::Based32 && below(3) == 0;
+        if (cs_override_) {
+            const uint8_t r = pick(kWritable32), d = uint8_t(below(0x78));
+            setup_mov32(r, rand32() | 3);
+            const uint32_t sel = rand32() & ~3u;
+            const uint8_t rpl = uint8_t(below(3));
+            const auto store = opsz(2, {0xC7, bxd(0), d, uint8_t(sel | rpl), uint8_t(sel >> 8)});
+            pre_.insert(pre_.end(), store.begin(), store.end());
+            u8(0x63); u8(bxd(r)); u8(d); form_ = "m16,r16 cs";
+        } else {
+            u8(0x63); modrm(any_reg(), true); form_ = "rm16,r16";
+        }
     } else if (op_ == "BOUND") {  // #BR (SIGSEGV) when out of the random bounds
         mem_ = true;
         writes_ = 0;
@@ -686,6 +757,17 @@ void Encoder::system() {
             u8(0xCD); u8(v);
             form_ = std::to_string(v);
         }
+    } else if (op_ == "IRET" && l64_) {
+        // IRETQ through a frame of the case's own selectors (Linux's on both sides): mov eax, ss;
+        // push rax; lea rax, [rsp+8]; push rax; pushfq; mov eax, cs; push rax; call X; jmp over
+        // X; X: iretq
+        writes_ = 0;
+        reads_ = ALL_ARITH;  // the pushed image stays in the stack page
+        mem_ = false;
+        size_ = dsz();
+        b_ = {0x8C, 0xD0, 0x50, 0x48, 0x8D, 0x44, 0x24, 0x08, 0x50, 0x9C, 0x8C, 0xC8, 0x50,
+              0xE8, 2, 0, 0, 0, 0xEB, 0x02, 0x48, 0xCF};
+        form_ = "iretq";
     } else if (op_ == "IRET") {  // pushf; push LDT_CODE16; call X; jmp over X; X: iret
         writes_ = 0;
         reads_ = ALL_ARITH;  // the pushed image stays in the stack page
@@ -1065,7 +1147,7 @@ Insn Encoder::make() {
     else if (op_ == "CLC" || op_ == "STC" || op_ == "CMC" || op_ == "CLD" || op_ == "STD" ||
              op_ == "LAHF" || op_ == "SAHF" || op_ == "SALC" || op_ == "PAUSE") { size_ = dsz(); flagops(); }
     else if (op_ == "JCC" || op_ == "JMP" || op_ == "LOOP" || op_ == "LOOPE" || op_ == "LOOPNE" ||
-             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET") { size_ = dsz(); flow(); }
+             op_ == "JECXZ" || op_ == "CALL" || op_ == "RET" || op_ == "FAR") { size_ = dsz(); flow(); }
     else if (op_ == "FARITH" || op_ == "FUNARY" || op_ == "FPAIR" || op_ == "FENV") { size_ = dsz(); x87(); }
     else if (op_ == "ARPL" || op_ == "INTO" || op_ == "INT1" || op_ == "INT" || op_ == "PRIV" ||
              op_ == "VERR" || op_ == "VERW") { size_ = dsz(); system(); }
@@ -1084,7 +1166,10 @@ Insn Encoder::make() {
     if (size_ == 8 && !stack64_) rex_ |= 8;  // 64-bit stack operations need no REX.W
     if (size_ != 1 && size_ != dsz() && size_ != 8) { pfx.push_back(0x66); pre_key += "66 "; }
     if (addr67_ && uses_addr_) { pfx.push_back(0x67); pre_key += "67 "; }
-    if (mem_ && seg_ok_ && below(4) == 0) {
+    if (cs_override_) {
+        pfx.push_back(0x2E);
+        pre_key += "cs ";
+    } else if (mem_ && seg_ok_ && below(4) == 0) {
         pfx.push_back(std::vector<uint8_t>{0x26, 0x36, 0x3E}[below(3)]);
         pre_key += "seg ";
     }
@@ -1273,12 +1358,17 @@ Case Generator::next(unsigned max_insns) {
     c.in = random_state(c.mode);
     const unsigned n = 1 + std::uniform_int_distribution<unsigned>(0, max_insns - 1)(rng_);
     uint32_t undefined = 0;
+    // After LDS/LES, DS or ES may be a code segment: whether MASKMOVQ/MASKMOVDQU with an empty
+    // mask faults there is the vendor's (the SDM leaves it open; jitpc does not), so they are not
+    // drawn then.
+    bool seg_loaded = false;
     for (unsigned i = 0; i < n; ++i) {
         Insn insn;
         for (unsigned tries = 0;; ++tries) {
             std::string op;
             do op = ops[std::uniform_int_distribution<size_t>(0, ops.size() - 1)(rng_)];
-            while (!usable(op, c.mode));
+            while (!usable(op, c.mode) || (seg_loaded && op.rfind("MASKMOV", 0) == 0));
+            seg_loaded |= op == "LDS" || op == "LES";
             Encoder e(rng_, op, c.mode, model_);
             insn = e.make();
             // RCP/RSQRT open a case, where their source is known: the host loads the model's

@@ -16,8 +16,8 @@
 //   TF, IF, IOPL, AC, ID, RF, VM       | host runs at CPL 3: never set by the generated code
 //                                      | (POPF pops only arithmetic flags and DF, with IF = 1)
 //   registers after a fault            | the host reports a signal only; memory still compared
-//   the exact vector                   | host signals group them: SIGSEGV ~ #GP/#SS/#NP/#PF,
-//                                      | SIGFPE ~ #DE/#MF, SIGILL ~ #UD, SIGBUS ~ #AC
+//   the exact vector                   | host signals group them: SIGSEGV ~ #GP/#NP/#PF,
+//                                      | SIGFPE ~ #DE/#MF, SIGILL ~ #UD, SIGBUS ~ #SS/#AC
 //   results undefined by the SDM       | not generated: 16-bit SHLD/SHRD with count > 16;
 //                                      | BSWAP o16; BSF/BSR with a zero source IS compared (the
 //                                      | destination is kept on P6 and on current hosts)
@@ -54,7 +54,8 @@
 // The host installs the LDT with modify_ldt before forking the child; jitpc gets identical
 // descriptors in an LDT loaded in LDTR. The coverage keys end in cs16/cs32 and a16/a32.
 // --mode 64: 64-bit code (a run of its own), the host in its 64-bit user code segment, jitpc in
-// IA-32e mode (cs64, a64/a32). Not generated there: ARPL (its opcode is MOVSXD's), LDS/LES/
+// IA-32e mode with Linux's selectors (CS 0x33, data 0x2B), so IRETQ, RETFQ and far jumps to the
+// case's own code segment are compared (cs64, a64/a32). Not generated there: ARPL (its opcode is MOVSXD's), LDS/LES/
 // BOUND (VEX/EVEX prefixes on the host), REX.W on LFS/LGS/LSS (AMD ignores it, Intel honours
 // it), an operand-size prefix on near branches (the same), FS/GS overrides (the host's FS is
 // its thread pointer).
@@ -98,9 +99,9 @@ const std::map<std::string, NotComparable> kNotComparable = {
     {"rdtscp", {ANY_CODE, "time stamps differ"}},
     {"syscall", {ANY_CODE, "the host kernel's system call; #UD outside 64-bit mode on the emulated Intel CPU"}},
     {"sysret", {jitpc::cpu::CODE_LEGACY, "ring 0 only; the AMD host has a legacy form"}},
-    {"iret", {jitpc::cpu::CODE_64, "64-bit cases: the frame holds the code and stack selectors, which differ "
-                                   "(the host's 0x33/0x2B, jitpc's)"}},
-    {"iretd", {jitpc::cpu::CODE_64, "as IRET"}}, {"iretq", {jitpc::cpu::CODE_64, "as IRET"}},
+    {"iret", {jitpc::cpu::CODE_64, "64-bit cases build IRETQ's frame only (16- and 32-bit slots would need "
+                                   "the selectors stored by halves)"}},
+    {"iretd", {jitpc::cpu::CODE_64, "as IRET"}},
     {"sgdt", {ANY_CODE, "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"}},
     {"sidt", {ANY_CODE, "as SGDT"}}, {"sldt", {ANY_CODE, "as SGDT"}}, {"smsw", {ANY_CODE, "as SGDT"}},
     {"str", {ANY_CODE, "as SGDT"}},
