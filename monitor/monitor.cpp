@@ -235,13 +235,14 @@ std::string Monitor::info(machine::Machine& m, const std::string& what) {
         switch (replay_.kind) {
         case ReplayMode::Record: return "Recording execution '" + replay_.path + "': " + count + "\n" + hash_line(m);
         case ReplayMode::Replay: {
-            std::string out = "Replaying execution '" + replay_.path + "': " + count +
-                              (break_at_ != UINT64_MAX ? ", break at " + std::to_string(break_at_) : "") + "\n";
+            std::string out = "Replaying execution '" + replay_.path + "': " + count;
+            if (break_at_ != UINT64_MAX) out += ", break at " + std::to_string(break_at_);
+            out += '\n';
             out += hash_line(m);
             if (const replay::Timeline* t = replay_.timeline) {
                 out += "checkpoints every " + std::to_string(t->interval()) + " ticks, " +
                        std::to_string(t->bytes() >> 10) + " KiB:";
-                for (const replay::Timeline::Checkpoint& c : t->checkpoints()) out += " " + std::to_string(c.count);
+                for (const replay::Timeline::Checkpoint& c : t->checkpoints()) out += ' ' + std::to_string(c.count);
                 out += "\n";
             }
             return out;
