@@ -91,6 +91,12 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
     t.flags_captured(keep, x::ecx);
 }
 
+// In 64-bit code a 32-bit register is written even by a masked count of 0, its upper half
+// cleared (cpu/ops/shift.cpp): done first, whatever the count (MOV keeps the flags).
+void clear_upper_half(Translator& t, const x::Gp& dst) {
+    if (t.long64() && dst.size() == 4) t.a.mov(dst, dst);
+}
+
 template <Shift S> bool shift(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
@@ -105,7 +111,8 @@ template <Shift S> bool shift(Translator& t) {
         return true;
     }
     auto dst = t.reg(d);
-    if (!dst) return false;
+    if (!dst || (c.kind != K::Imm && (c.kind != K::Reg || c.reg != cpu::ECX))) return false;
+    clear_upper_half(t, *dst);
     const unsigned width = dst->size() * 8;
     auto& a = t.a;
     if (c.kind == K::Imm) {
@@ -119,8 +126,7 @@ template <Shift S> bool shift(Translator& t) {
         t.flags_produced(n == 1 ? FlagKind::Logic : S == Shift::Sar ? FlagKind::Sar : FlagKind::ShiftLeft);
         return true;
     }
-    if (c.kind != K::Reg || c.reg != cpu::ECX) return false;  // CL
-    // The count is known only at run time: the flags go to CpuState first, where a masked count
+    // By CL: the count is known only at run time: the flags go to CpuState first, where a masked count
     // of 0 leaves them, and a nonzero count replaces them all.
     t.clobber_flags();
     asmjit::Label done = a.newLabel();
@@ -146,6 +152,7 @@ template <bool Left> bool rotate(Translator& t) {
     if (!dst) return false;
     const bool by_cl = c.kind == Translator::Kind::Reg && c.reg == cpu::ECX;
     if (!by_cl && c.kind != Translator::Kind::Imm) return false;
+    clear_upper_half(t, *dst);
     const unsigned n = by_cl ? 0 : t.insn().imm & 31;
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
     const x::Inst::Id op = Left ? x::Inst::kIdRol : x::Inst::kIdRor;
