@@ -12,7 +12,8 @@ second (its first retired with the fault's delivery), CR2 the faulting address; 
 write reaches the guest (which checks it), `monitor xp` reads it at its physical address, and
 the guest then ends with its own status, which gdb reports. On the 64-bit model gdb takes the
 amd64 description (RIP, EFER, CR0). A client sending garbage, bad checksums, over-long packets
-and nonsense commands gets '-' or error replies and the stub still answers '?'."""
+and nonsense commands gets '-' or error replies and the stub still answers '?'. -gdb is a host
+option: a recording made without it replays with it (nobody connecting: the run goes on)."""
 import os
 import random
 import re
@@ -174,6 +175,16 @@ def hostile(jitpc, img, workdir):
     check(p.wait(timeout=30) == 0, "k did not end the run with status 0")
 
 
+def host_option(jitpc, img, workdir):
+    log = str(Path(workdir) / "plain.log")
+    r = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-record", log], capture_output=True, timeout=60)
+    sock = str(Path(workdir) / "unused.sock")
+    p = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-replay", log, "-gdb", f"unix:{sock}"],
+                       capture_output=True, timeout=60)
+    check(r.returncode == 9 and p.returncode == 9 and not p.stderr,
+          f"a replay with -gdb: status {p.returncode} (recorded {r.returncode}): {p.stderr!r}")
+
+
 def main():
     jitpc, img, map_path = sys.argv[1:4]
     s = symbols(map_path)
@@ -182,6 +193,7 @@ def main():
             session(jitpc, img, s, engine, d)
         amd64(jitpc, img, s, d)
         hostile(jitpc, img, d)
+        host_option(jitpc, img, d)
     return verdict("gdb")
 
 
