@@ -55,12 +55,22 @@ template <class A> void ram(A& a, machine::Machine& m) {
     }
 }
 
+// What the engines take as given of a loaded CPU: a lazy-flags record they can evaluate, the
+// permanent zero register, a privilege level and 0/1 flags.
+bool cpu_fits(const cpu::CpuState& c) {
+    const cpu::Flags& f = c.flags;
+    const bool lazy_ok = f.op == cpu::FlagOp::Host ? f.size <= uint8_t(cpu::HostFlags::IncDec)
+                                                  : f.op < cpu::FlagOp::Host && (f.size == 1 || f.size == 2 || f.size == 4 || f.size == 8);
+    return lazy_ok && c.gpr[cpu::NUM_GPRS] == 0 && c.cpl <= 3 && c.halted <= 1 && c.a20 <= 1 && c.nmi_blocked <= 1;
+}
+
 // The sections, in file order: one name and one function listing a component's state.
 // `with_ram`: RAM too (a file); a checkpoint keeps its pages itself (replay/timeline.h).
 template <class A>
 void sections(machine::Machine& m, bool with_ram, const std::function<void(const char*, const std::function<void(A&)>&)>& each) {
     each("cpu", [&](A& a) {
         a(static_cast<cpu::CpuState&>(m.cpu), m.cpu.fpu, m.cpu.sse);
+        a.check(cpu_fits(m.cpu), "the CPU's state");
         m.cpu.mmu.snapshot(a);
     });
     each("machine", [&](A& a) { m.snapshot(a); });
