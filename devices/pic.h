@@ -41,6 +41,8 @@ public:
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
         a(chip_, intr_);
+        for (const Chip& c : chip_)
+            a.check(c.init_step == 0 || (c.init_step >= 2 && c.init_step <= 4), "a PIC's initialization step");
     }
 
 private:

@@ -48,6 +48,7 @@ public:
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
         a(ch_, port61_);
+        for (const Channel& c : ch_) a.check(c.fits(), "a PIT channel's count or mode");
     }
 
 private:
@@ -79,6 +80,11 @@ private:
 
         unsigned mode() const { return mode_bits > 5 ? mode_bits - 4u : mode_bits; }
         uint32_t modulus() const { return bcd ? 10000 : 65536; }
+        // After a load: the runs it counts divide by their values.
+        bool fits() const {
+            auto ok = [](const Run& r) { return r.v >= 1 && r.v <= 65536 && r.off < r.v; };
+            return mode_bits < 8 && rw >= 1 && rw <= 3 && (!loaded || ok(cur)) && (!has_next || ok(next));
+        }
         const Run& run_at(uint64_t e) const { return has_next && e >= next.start ? next : cur; }
         uint32_t value(uint64_t e) const;
         bool out(uint64_t e) const;

@@ -101,10 +101,19 @@ std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool 
                                      std::string(graphic ? "the display's keyboard" : "COM1 (-serial none or file:PATH frees it)"));
         return std::make_unique<monitor::Monitor>(monitor::stdio_port(), mode, stopped, std::move(args));
     }
-    const std::string spec = o.monitor.substr(5);  // unix:PATH,server[,...]
+    // unix:PATH,server[,...] or tcp:[HOST]:PORT,server[,...] (checked by the option parser)
+    const bool tcp = o.monitor.rfind("tcp:", 0) == 0;
+    const std::string spec = o.monitor.substr(tcp ? 4 : 5);
     const bool nowait = spec.find(",nowait") != std::string::npos || spec.find(",wait=off") != std::string::npos;
-    return std::make_unique<monitor::Monitor>(monitor::unix_port("-monitor", spec.substr(0, spec.find(',')), !nowait), mode,
-                                              stopped, std::move(args));
+    const std::string where = spec.substr(0, spec.find(','));
+    std::unique_ptr<monitor::Port> port;
+    if (tcp) {
+        const size_t colon = where.rfind(':');
+        port = monitor::tcp_port("-monitor", where.substr(0, colon), uint16_t(std::stoul(where.substr(colon + 1))), !nowait);
+    } else {
+        port = monitor::unix_port("-monitor", where, !nowait);
+    }
+    return std::make_unique<monitor::Monitor>(std::move(port), mode, stopped, std::move(args));
 }
 
 // -gdb (checked by the options): the stub listens; -S makes the run wait for gdb's continue.

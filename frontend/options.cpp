@@ -284,19 +284,28 @@ void parse_icount(const std::string& arg, Options& o) {
     if (rr == "replay") o.replay = file;
 }
 
-// -monitor stdio|none|unix:PATH,server[,nowait] (also QEMU's server=on, wait=off): the path,
-// and whether the run waits for the first client; stdio and none come back as they are.
+// -monitor stdio|none|unix:PATH,server[,nowait]|tcp:[HOST]:PORT,server[,nowait] (also QEMU's
+// server=on, wait=off), checked; it comes back as it is.
 std::string check_monitor(const std::string& arg) {
     if (arg == "stdio" || arg == "none") return arg;
     auto bad = [&](const std::string& why) { return std::runtime_error("-monitor " + arg + ": " + why); };
-    if (arg.rfind("unix:", 0) != 0) throw bad("stdio, none or unix:PATH,server[,nowait]");
+    const bool tcp = arg.rfind("tcp:", 0) == 0;
+    if (arg.rfind("unix:", 0) != 0 && !tcp)
+        throw bad("stdio, none, unix:PATH,server[,nowait] or tcp:[HOST]:PORT,server[,nowait]");
     std::vector<std::string> parts;
-    for (size_t start = 5; start <= arg.size();) {
+    for (size_t start = tcp ? 4 : 5; start <= arg.size();) {
         const size_t comma = std::min(arg.find(',', start), arg.size());
         parts.push_back(arg.substr(start, comma - start));
         start = comma + 1;
     }
-    if (parts[0].empty()) throw bad("the socket's path is missing");
+    if (parts[0].empty()) throw bad(tcp ? "the port is missing" : "the socket's path is missing");
+    if (tcp) {
+        const size_t colon = parts[0].rfind(':');
+        const std::string port = colon == std::string::npos ? "" : parts[0].substr(colon + 1);
+        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(port) == 0 || std::stoul(port) > 65535)
+            throw bad("a port number (1-65535) after HOST: is needed");
+    }
     bool server = false;
     for (size_t i = 1; i < parts.size(); ++i) {
         const std::string& p = parts[i];
@@ -403,7 +412,8 @@ const char* usage() {
            "                        QEMU's spelling of -record/-replay (shift is ignored: the\n"
            "                        clock always counts instructions)\n"
            "  -monitor DEV          the monitor (QEMU's commands: info registers, x, stop, cont,\n"
-           "                        quit, help): stdio, none or unix:PATH,server[,nowait]\n"
+           "                        quit, help): stdio, none, unix:PATH,server[,nowait] or\n"
+           "                        tcp:[HOST]:PORT,server[,nowait] (HOST defaults to localhost)\n"
            "  -S                    start with the guest stopped (gdb's continue starts it, or\n"
            "                        without -gdb the monitor's cont)\n"
            "  -gdb DEV              wait for gdb on DEV: tcp:[HOST]:PORT (HOST defaults to\n"

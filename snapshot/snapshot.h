@@ -5,7 +5,7 @@
 // shadow: CpuState, FpuState and SseState whole, the PAE PDPTEs), the run loop's own state, the
 // virtual clock's armed timers, every device, the BIOS's wait in progress, the disks' in-memory
 // overlays, the ROMs (the firmware writes its tables there) and the RAM pages that are not all
-// zero. Decoded blocks, translations and the TLB are
+// zero (compressed). Decoded blocks, translations and the TLB are
 // not saved: a load drops them and they are rebuilt as the run goes on.
 #pragma once
 

@@ -20,7 +20,7 @@ A `-interp` suffix runs jitpc's reference interpreter instead of the JIT; a `-ma
 on the x86-64 CPU model (`-cpu max`) instead of the default pentium2. A `pae-` prefix boots
 Debian's 686-pae kernel instead (scripts/debian-guest --flavour 686-pae; it needs `-max`). An
 `amd64-` prefix boots Debian's amd64 kernel and busybox (scripts/debian-guest --arch amd64) on
-`-cpu max`; its determinism variant runs kernel-512m.
+`-cpu max`; its determinism and replay variants run kernel-512m.
 
 The run passes when every check of guests/debian/init printed PASS, the emulator exited with
 status 0 (the guest's poweroff) and the kernel log has the lines BRINGUP.md asks for and none of
@@ -135,7 +135,7 @@ def machine_args(variant, g, work):
         return machine_args(variant.removeprefix("pae-"), g, work)
     if variant.startswith("amd64-"):
         variant = variant.removeprefix("amd64-")
-        return machine_args("kernel-512m" if variant == "determinism" else variant, g, work)
+        return machine_args("kernel-512m" if variant in ("determinism", "replay") else variant, g, work)
     if variant in ("determinism", "replay", "snapshot"):
         variant = "kernel-128m"
     kernel = ["-kernel", g / "vmlinuz", "-initrd", g / "initrd.img", "-append", APPEND]
@@ -304,7 +304,7 @@ def main():
         shutil.rmtree(work)
 
 
-def run_replay(emu, guest, how, name, work):
+def run_replay(emu, guest, variant, how, name, work):
     """Record, replay under both engines, and a changed input caught as a divergence."""
     sys.path.insert(0, str(ROOT / "tests" / "replay"))
     import logtool
@@ -312,11 +312,11 @@ def run_replay(emu, guest, how, name, work):
         print("run_linux_test: SKIP: -record/-replay are jitpc's")
         return SKIP
     log = work / "linux.log"
-    machine = machine_args("replay", guest, work)
+    machine = machine_args(variant, guest, work)
     rec = boot(emu, emu.args(stats=True, **how) + ["-record", log] + machine)
-    found = problems(emu, "replay", rec[0], rec[1])
+    found = problems(emu, variant, rec[0], rec[1])
     for engine in ("jit", "interp"):
-        rep = boot(emu, emu.args(stats=True, engine=engine) + ["-replay", log] + machine)
+        rep = boot(emu, emu.args(stats=True, engine=engine, cpu=how["cpu"]) + ["-replay", log] + machine)
         if rep[:2] != rec[:2]:
             found.append(f"replay under {engine}: status {rep[0]} or output differs from the recording")
         same = rep[2] == rec[2] if engine == "jit" else stats_of(rep[2]) == stats_of(rec[2])
@@ -328,7 +328,7 @@ def run_replay(emu, guest, how, name, work):
     end = logtool.frames(data)[-1][1]
     changed = work / "changed.log"
     changed.write_bytes(data)
-    status, _, err = boot(emu, emu.args(stats=True) + ["-replay", changed] + machine)
+    status, _, err = boot(emu, emu.args(stats=True, cpu=how["cpu"]) + ["-replay", changed] + machine)
     m = re.search(r"replay diverged at instruction count (\d+): state hash", err)
     if status != 1 or not m or not at < int(m.group(1)) < end or "(recorded 0x" not in err:
         found.append(f"input changed in the log (at count {at}): status {status}, {err.strip()!r}")
@@ -375,8 +375,8 @@ def run_snapshot(emu, guest, how, name, work):
 
 
 def run(emu, guest, variant, how, name, work):
-    if variant == "replay":
-        return run_replay(emu, guest, how, name, work)
+    if variant.removeprefix("amd64-") == "replay":
+        return run_replay(emu, guest, variant, how, name, work)
     if variant == "snapshot":
         return run_snapshot(emu, guest, how, name, work)
     if not variant.endswith("determinism"):

@@ -5,8 +5,9 @@ and a Unix socket.
 stdio with -S: the guest waits at count 0 for the commands (info status, info registers, x and
 xp of the Multiboot header, bad input: an unknown command with an escape sequence, an over-long
 line, bad x formats) and then runs as a plain run does (same output, status and -stats counts).
-A socket: one client at a time, stop and cont, random bytes and a dropped client survived, quit
-ends the run with status 0. -serial mon:stdio on a pseudo-terminal: Ctrl-A c reaches the monitor
+A Unix socket: one client at a time, stop and cont, random bytes and a dropped client survived, quit
+ends the run with status 0. A TCP socket (tcp:127.0.0.1:PORT,server): greeting, info status,
+quit; a bad port is one error line. -serial mon:stdio on a pseudo-terminal: Ctrl-A c reaches the monitor
 (typed text echoed, DEL erasing), cont, and Ctrl-A x from the monitor's side quits. replay_break stops a replay at its count, and the replay still ends as
 recorded; a recorded run the user quit from the monitor replays to the same end."""
 import os
@@ -112,6 +113,32 @@ def main():
     status = proc.wait(timeout=60)
     check(status == 0, f"socket: quit gives status {status}")
     check(not sock.exists(), "socket: removed at exit")
+
+    # ---- TCP, as QEMU spells it ----
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    proc = subprocess.Popen([jitpc, "-kernel", timer, "-serial", "none", "-monitor", f"tcp:127.0.0.1:{port},server",
+                             "-S"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    end = time.monotonic() + 20
+    while True:
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=20)
+            break
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.05)
+    check("jitpc monitor" in until_prompt(s), "tcp: greeting")
+    check("VM status: paused" in ask(s, "info status"), "tcp: info status")
+    ask(s, "quit")
+    s.close()
+    check(proc.wait(timeout=60) == 0, "tcp: quit gives status 0")
+    bad = subprocess.run([jitpc, "-kernel", timer, "-monitor", "tcp:127.0.0.1:99999,server"], capture_output=True,
+                         text=True, timeout=60)
+    check(bad.returncode == 1 and bad.stderr.count("\n") == 1 and "port number" in bad.stderr,
+          f"tcp: a bad port: {bad.stderr!r}")
 
     # ---- -serial mon:stdio on a terminal ----
     for keys, want_status in ((b"\x01cinfo statuz\x7fs\rcont\r", 33), (b"\x01cinfo status\r\x01x", 0)):
