@@ -24,7 +24,7 @@ x::Mem mxcsr(const Translator& t) {
 bool xmm_form(const Translator& t) { return t.insn().aux & cpu::AUX_XMM; }
 
 bool addressable(const Translator& t) {
-    return !(t.insn().flags & cpu::IF_MEM) || t.insn().asize == 4;
+    return !(t.insn().flags & cpu::IF_MEM) || t.insn().asize == 4 || t.insn().asize == 8;
 }
 
 void check_enabled(Translator& t, const asmjit::Label& slow) {
@@ -35,7 +35,9 @@ void check_enabled(Translator& t, const asmjit::Label& slow) {
 }
 
 x::Mem memory(Translator& t, unsigned bytes, bool write, bool aligned, const asmjit::Label& slow) {
-    t.effective_address();
+    // An address generated code does not form (a RIP-relative one too far from the synced
+    // position, two registers that stay in CpuState) is jit_exec's.
+    if (!t.effective_address()) t.a.jmp(slow);
     const x::Mem host = t.host_memory(bytes, write, slow);
     if (aligned) {
         t.a.lea(x::rax, host);

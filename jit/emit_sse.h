@@ -25,7 +25,7 @@ asmjit::x86::Mem mxcsr(const Translator& t);
 // Whether the instruction is the XMM form of a mnemonic that may have an MMX one too (the
 // binder says so: cpu::AUX_XMM).
 bool xmm_form(const Translator& t);
-// Whether a memory operand, if any, is one generated code addresses (32-bit addressing).
+// Whether a memory operand, if any, has an address size generated code forms (32 or 64 bits).
 bool addressable(const Translator& t);
 
 // Jumps to `slow` unless SSE instructions execute: CR4.OSFXSR set, CR0.EM and CR0.TS clear.
