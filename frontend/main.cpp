@@ -117,7 +117,8 @@ std::unique_ptr<monitor::Monitor> open_monitor(const frontend::Options& o, bool 
 }
 
 // -gdb (checked by the options): the stub listens; -S makes the run wait for gdb's continue.
-std::unique_ptr<gdbstub::GdbStub> open_gdbstub(const frontend::Options& o, std::vector<std::string> args) {
+std::unique_ptr<gdbstub::GdbStub> open_gdbstub(const frontend::Options& o, std::vector<std::string> args,
+                                               replay::Timeline* timeline) {
     if (o.gdb.empty()) return nullptr;
     std::unique_ptr<monitor::Port> port;
     if (o.gdb.rfind("unix:", 0) == 0) {
@@ -128,7 +129,7 @@ std::unique_ptr<gdbstub::GdbStub> open_gdbstub(const frontend::Options& o, std::
     }
     monitor::ReplayMode mode;
     if (!o.record.empty()) mode = {monitor::ReplayMode::Record, o.record};
-    if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay};
+    if (!o.replay.empty()) mode = {monitor::ReplayMode::Replay, o.replay, timeline};
     return std::make_unique<gdbstub::GdbStub>(std::move(port), *o.machine.cpu_model, o.start_stopped, mode, std::move(args));
 }
 
@@ -196,10 +197,10 @@ int main(int argc, char** argv) {
         std::unique_ptr<machine::RunObserver> record_replay;
         if (!o.record.empty())
             record_replay = replay::start_recording(o.record, replay::machine_args(argc, argv), o.machine);
-        std::unique_ptr<replay::Timeline> timeline;  // a replay's checkpoints, for the monitor's replay_seek
+        std::unique_ptr<replay::Timeline> timeline;  // a replay's checkpoints: replay_seek, gdb's reverse execution
         if (!o.replay.empty()) {
             std::unique_ptr<replay::Replayer> rep = replay::start_replay(o.replay, replay::machine_args(argc, argv), o.machine);
-            if (wants_monitor(o)) {
+            if (wants_monitor(o) || !o.gdb.empty()) {
                 timeline = std::make_unique<replay::Timeline>(*rep);
                 o.machine.observers.push_back(timeline.get());
             }
@@ -208,8 +209,9 @@ int main(int argc, char** argv) {
         std::unique_ptr<monitor::Monitor> mon =
             open_monitor(o, graphic, replay::machine_args(argc, argv), com1_stdin, timeline.get());
         if (mon) o.machine.observers.push_back(mon.get());
-        std::unique_ptr<gdbstub::GdbStub> gdb = open_gdbstub(o, replay::machine_args(argc, argv));
-        if (gdb) o.machine.observers.push_back(gdb.get());
+        std::unique_ptr<gdbstub::GdbStub> gdb = open_gdbstub(o, replay::machine_args(argc, argv), timeline.get());
+        // First: at the recording's end it stops before the replayer ends the run.
+        if (gdb) o.machine.observers.insert(o.machine.observers.begin(), gdb.get());
         std::vector<std::unique_ptr<snapshot::SaveAt>> save_at;
         for (const auto& [count, file] : o.savevm_at) {
             save_at.push_back(std::make_unique<snapshot::SaveAt>(count, file, replay::machine_args(argc, argv)));

@@ -1,6 +1,8 @@
 #include "gdbstub/gdbstub.h"
 
 #include <algorithm>
+#include <charconv>
+#include <sstream>
 
 #include "machine/machine.h"
 
@@ -29,24 +31,44 @@ bool two_numbers(const std::string& s, uint64_t& a, uint64_t& b, std::string* re
     return parse_hex(s.substr(0, comma), a) && parse_hex(s.substr(comma + 1, colon == std::string::npos ? colon : colon - comma - 1), b);
 }
 
+// A decimal or 0x-prefixed count, as the monitor takes them.
+bool count_of(const std::string& s, uint64_t& v) {
+    const bool hex = s.rfind("0x", 0) == 0;
+    const char* first = s.data() + (hex ? 2 : 0);
+    const char* last = s.data() + s.size();
+    const auto [end, ec] = std::from_chars(first, last, v, hex ? 16 : 10);
+    return first != last && ec == std::errc() && end == last;
+}
+
 }  // namespace
 
 GdbStub::GdbStub(std::unique_ptr<monitor::Port> port, const cpu::CpuModel& model, bool stopped,
                  monitor::ReplayMode replay, std::vector<std::string> args)
     : port_(std::move(port)), regs_(model), monitor_(std::make_unique<NoPort>(), std::move(replay), false, std::move(args)),
-      stopped_(stopped) {}
+      stopped_(stopped), timeline_(replay.timeline) {}  // (a moved ReplayMode keeps its pointer)
 
 uint64_t GdbStub::next_stop() const {
     if (stopped_ || (debug_ && debug_->hit != HostDebug::Hit::None)) return 0;
-    return std::min(poll_at_, step_to_);
+    if (travel_ != Travel::None) return travel_to_;
+    return std::min({poll_at_, step_to_, stop_at_end_ ? timeline_->end() : UINT64_MAX});
 }
 
 int GdbStub::at_stop(machine::Machine& m) {
     debug_ = &m.cpu.host_debug;
     poll_at_ = m.cpu.icount + SLICE;
-    if (!stopped_ && (m.cpu.host_debug.hit != HostDebug::Hit::None || m.cpu.icount >= step_to_)) stop(m, 5);
+    if (travel_ == Travel::Scan) {
+        scan_stop(m);
+    } else if (travel_ == Travel::Seek) {
+        if (m.cpu.icount >= travel_to_) arrive(m);
+    } else if (!stopped_ && (m.cpu.host_debug.hit != HostDebug::Hit::None || m.cpu.icount >= step_to_)) {
+        stop(m, 5);
+    } else if (!stopped_ && stop_at_end_ && m.cpu.icount >= timeline_->end()) {
+        replaylog_ = "end";
+        stop(m, 5);
+    }
+    if (travel_ != Travel::None) return GO_ON;  // packets wait until the machine has arrived
     serve(m, false);
-    while (stopped_ && !quit_) serve(m, true);
+    while (stopped_ && !quit_ && travel_ == Travel::None) serve(m, true);
     return quit_ ? 0 : GO_ON;
 }
 
@@ -78,6 +100,91 @@ void GdbStub::resume(machine::Machine& m, bool step) {
     step_to_ = step ? m.cpu.icount + 1 : UINT64_MAX;
     poll_at_ = m.cpu.icount + SLICE;
     stopped_ = false;
+    replaylog_.clear();
+    stop_at_end_ = timeline_ && m.cpu.icount < timeline_->end();
+}
+
+uint64_t GdbStub::log_begin() const {
+    const std::vector<replay::Timeline::Checkpoint> c = timeline_->checkpoints();
+    return c.empty() ? 0 : c[0].count;
+}
+
+// The points are set aside while the machine runs to `count`: a seek stops nowhere else.
+void GdbStub::travel(machine::Machine& m, uint64_t count, std::string reply) {
+    // Before the first checkpoint (the stub comes first at count 0) only ahead is possible.
+    const bool none_yet = timeline_->checkpoints().empty() && m.cpu.icount <= count;
+    const uint64_t at = none_yet ? m.cpu.icount : timeline_->rewind(m, count);
+    HostDebug& d = m.cpu.host_debug;
+    saved_breaks_ = std::move(d.breaks);
+    saved_watches_ = std::move(d.watches);
+    d = HostDebug();
+    m.cpu.debug_regs_changed();
+    arrive_reply_ = std::move(reply);
+    travel_ = Travel::Seek;
+    travel_to_ = count;
+    stopped_ = false;
+    if (at >= count) arrive(m);
+}
+
+void GdbStub::arrive(machine::Machine& m) {
+    travel_ = Travel::None;
+    HostDebug& d = m.cpu.host_debug;
+    d.breaks = std::move(saved_breaks_);
+    d.watches = std::move(saved_watches_);
+    saved_breaks_.clear();
+    saved_watches_.clear();
+    m.cpu.debug_regs_changed();
+    if (found_) {  // for the stop reply
+        d.hit = found_->hit;
+        d.watched = found_->watched;
+        found_.reset();
+    }
+    stopped_ = true;
+    signal_ = 5;
+    step_to_ = UINT64_MAX;
+    send(arrive_reply_.empty() ? stop_reply(m) : arrive_reply_);
+    arrive_reply_.clear();
+}
+
+void GdbStub::reverse_step(machine::Machine& m) {
+    if (m.cpu.icount <= log_begin()) {
+        replaylog_ = "begin";
+        stopped_ = true;
+        send(stop_reply(m));
+        return;
+    }
+    travel(m, m.cpu.icount - 1, "");
+}
+
+// Runs [the checkpoint before `count`, `count`) again with the points armed.
+void GdbStub::scan_before(machine::Machine& m, uint64_t count) {
+    if (count <= log_begin()) {
+        replaylog_ = "begin";
+        travel(m, log_begin(), "");
+        return;
+    }
+    scan_from_ = timeline_->rewind(m, count - 1);
+    travel_ = Travel::Scan;
+    travel_to_ = count;
+    stopped_ = false;
+    HostDebug& d = m.cpu.host_debug;
+    d.hit = HostDebug::Hit::None;
+    d.resume_at = UINT64_MAX;
+    m.cpu.debug_regs_changed();
+}
+
+void GdbStub::scan_stop(machine::Machine& m) {
+    HostDebug& d = m.cpu.host_debug;
+    if (d.hit != HostDebug::Hit::None) {  // noted, and the scan runs on
+        const bool brk = d.hit == HostDebug::Hit::Break;
+        found_ = Hit{brk ? m.cpu.icount : m.cpu.icount - 1, d.hit, d.watched};
+        if (brk) d.resume_at = m.cpu.code_linear();
+        d.hit = HostDebug::Hit::None;
+        return;
+    }
+    if (m.cpu.icount < travel_to_) return;
+    if (found_) travel(m, found_->count, "");
+    else scan_before(m, scan_from_);
 }
 
 void GdbStub::forget_client(machine::Machine& m) {
@@ -135,6 +242,7 @@ std::string GdbStub::stop_reply(machine::Machine& m) const {
         std::snprintf(addr, sizeof addr, "%llx", static_cast<unsigned long long>(d.watched.addr));
         r.append(KIND[unsigned(d.watched.kind)]).append(":").append(addr).append(";");
     }
+    if (!replaylog_.empty()) r.append("replaylog:").append(replaylog_).append(";");
     return r + "thread:1;";
 }
 
@@ -145,6 +253,16 @@ std::optional<std::string> GdbStub::handle(machine::Machine& m, const std::strin
     case '?': return stop_reply(m);
     case 'q':
     case 'Q': return query(m, p);
+    case 'b':
+        if (!timeline_ || (p != "bs" && p != "bc")) return "";
+        found_.reset();
+        try {
+            if (p == "bs") reverse_step(m);
+            else scan_before(m, m.cpu.icount);
+        } catch (const std::runtime_error&) {  // no checkpoint: nothing has changed
+            return "E01";
+        }
+        return std::nullopt;
     case 'v': return v_packet(m, p);
     case 'H':
     case 'T': return "OK";  // one thread, always alive
@@ -181,9 +299,10 @@ std::optional<std::string> GdbStub::handle(machine::Machine& m, const std::strin
     }
 }
 
-std::string GdbStub::query(machine::Machine& m, const std::string& p) {
+std::optional<std::string> GdbStub::query(machine::Machine& m, const std::string& p) {
     if (p.rfind("qSupported", 0) == 0)
-        return "PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+";  // 4096 bytes
+        return std::string("PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+")  // 4096 bytes
+            .append(timeline_ ? ";ReverseStep+;ReverseContinue+" : "");
     if (p == "QStartNoAckMode") {
         ack_ = false;  // after this answer, which gdb still acknowledges
         return "OK";
@@ -205,6 +324,25 @@ std::string GdbStub::query(machine::Machine& m, const std::string& p) {
     if (p.rfind("qRcmd,", 0) == 0) {
         std::string line;
         if (!from_hex(p.substr(6), line)) return "E01";
+        if (timeline_) {  // rr's `when`, and `seek COUNT`, which answers once the machine is there
+            std::istringstream words(line);
+            std::string cmd, arg, extra;
+            words >> cmd >> arg >> extra;
+            if (cmd == "when" && arg.empty()) return to_hex("instruction count " + std::to_string(m.cpu.icount) + "\n");
+            if (cmd == "seek") {
+                uint64_t count;
+                if (!count_of(arg, count) || !extra.empty()) return to_hex(std::string("seek: needs an instruction count\n"));
+                if (count < log_begin() || count > timeline_->end())
+                    return to_hex("seek: the replay's counts run from " + std::to_string(log_begin()) + " to " +
+                                  std::to_string(timeline_->end()) + "\n");
+                try {
+                    travel(m, count, "OK");
+                } catch (const std::runtime_error& e) {
+                    return to_hex(std::string("seek: ") + e.what() + "\n");
+                }
+                return std::nullopt;
+            }
+        }
         const std::string out = monitor_.execute(m, line);
         if (monitor_.quit()) quit_ = true;
         return out.empty() ? "OK" : to_hex(out);

@@ -47,13 +47,20 @@ private:
     void resume(machine::Machine& m, bool step);
     void forget_client(machine::Machine& m);
     std::string stop_reply(machine::Machine& m) const;
-    std::string query(machine::Machine& m, const std::string& p);
+    std::optional<std::string> query(machine::Machine& m, const std::string& p);
     std::optional<std::string> v_packet(machine::Machine& m, const std::string& p);
     std::string read_memory(machine::Machine& m, const std::string& args);
     std::string write_memory(machine::Machine& m, const std::string& args);
     std::string point(machine::Machine& m, const std::string& args, bool insert);
     std::string write_registers(machine::Machine& m, const std::string& hex);
     std::string write_register(machine::Machine& m, const std::string& args);
+    // Reverse execution: `reply` (a stop reply when empty) once the machine is at `count`.
+    void travel(machine::Machine& m, uint64_t count, std::string reply);
+    void arrive(machine::Machine& m);
+    void scan_before(machine::Machine& m, uint64_t count);
+    void scan_stop(machine::Machine& m);
+    void reverse_step(machine::Machine& m);
+    uint64_t log_begin() const;
 
     std::unique_ptr<monitor::Port> port_;
     RegisterFile regs_;
@@ -68,6 +75,22 @@ private:
     uint64_t poll_at_ = 0;
     uint64_t step_to_ = UINT64_MAX;
     const cpu::HostDebug* debug_ = nullptr;  // the CPU's, once the run has started
+
+    replay::Timeline* timeline_;  // a replay's checkpoints, or none
+    std::string replaylog_;  // "begin" or "end" in the stop reply, at the log's ends
+    bool stop_at_end_ = false;  // a forward run stops at the recording's end
+    // Going back: where to (Seek), or the end of the interval being scanned (Scan).
+    enum class Travel : uint8_t { None, Seek, Scan } travel_ = Travel::None;
+    uint64_t travel_to_ = 0, scan_from_ = 0;
+    std::string arrive_reply_;  // what to answer at the seek's end (a stop reply when empty)
+    struct Hit {
+        uint64_t count;
+        cpu::HostDebug::Hit hit;
+        cpu::HostDebug::Watch watched;
+    };
+    std::optional<Hit> found_;  // the last hit of the interval scanned
+    std::vector<uint64_t> saved_breaks_;  // the points, set aside while a seek runs
+    std::vector<cpu::HostDebug::Watch> saved_watches_;
 };
 
 }  // namespace jitpc::gdbstub

@@ -13,7 +13,14 @@ write reaches the guest (which checks it), `monitor xp` reads it at its physical
 the guest then ends with its own status, which gdb reports. On the 64-bit model gdb takes the
 amd64 description (RIP, EFER, CR0). A client sending garbage, bad checksums, over-long packets
 and nonsense commands gets '-' or error replies and the stub still answers '?'. -gdb is a host
-option: a recording made without it replays with it (nobody connecting: the run goes on)."""
+option: a recording made without it replays with it (nobody connecting: the run goes on).
+
+In a replay of the guest's recording (-record, its own status 9 without gdb's write), under both
+engines: reverse-stepi 3 and stepi 3 come back to the same count, EIP and EAX; reverse-continue
+with a write watchpoint lands on the instruction that wrote (the count before it, the old value
+in memory, and one stepi makes the write), and again on the write before; `monitor seek` and
+`monitor when`; reverse-continue with nothing set stops at the log's beginning ("No more
+reverse-execution history"); continuing forward ends the replay as recorded."""
 import os
 import random
 import re
@@ -175,6 +182,80 @@ def hostile(jitpc, img, workdir):
     check(p.wait(timeout=30) == 0, "k did not end the run with status 0")
 
 
+def reverse(jitpc, img, s, workdir):
+    log = str(Path(workdir) / "run.log")
+    r = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-record", log], capture_output=True, timeout=60)
+    check(r.returncode == 9, f"recording: status {r.returncode}, want 9")
+    c = f"*(int*){s['counter']:#x}"
+    script = f"""
+break *{s['after_pf']:#x}
+continue
+monitor when
+printf "A_EIP=%x A_EAX=%x\\n", $eip, $eax
+reverse-stepi
+reverse-stepi
+reverse-stepi
+monitor when
+printf "B_EIP=%x\\n", $eip
+stepi
+stepi
+stepi
+monitor when
+printf "C_EIP=%x C_EAX=%x\\n", $eip, $eax
+delete
+watch {c}
+reverse-continue
+monitor when
+printf "W1=%x V1=%x\\n", $eip, {c}
+stepi
+printf "V1NEXT=%x\\n", {c}
+reverse-stepi
+reverse-continue
+monitor when
+printf "W2=%x V2=%x\\n", $eip, {c}
+delete
+monitor seek 100
+maintenance flush register-cache
+monitor when
+reverse-continue
+monitor when
+continue
+"""
+    for engine in ("interp", "jit"):
+        sock = str(Path(workdir) / "replay.sock")
+        if os.path.exists(sock):
+            os.unlink(sock)
+        p = subprocess.Popen([jitpc, "-kernel", img, "-debugcon", "none", "-replay", log, "-engine", engine,
+                              "-gdb", f"unix:{sock}", "-S"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        end = time.monotonic() + 20
+        while not os.path.exists(sock) and time.monotonic() < end:
+            time.sleep(0.02)
+        out = gdb(script, sock, workdir)
+        try:
+            status = p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            status = None
+        v = values(out)
+        when = [int(n) for n in re.findall(r"instruction count (\d+)", out)]
+        name = f"replay -engine {engine}"
+        check(len(when) == 7, f"{name}: monitor when answered {when}\n{out}")
+        if len(when) != 7:
+            continue
+        a, b, cc, w1, w2, seek, begin = when
+        check(b == a - 3 and cc == a, f"{name}: reverse-stepi 3 and stepi 3: counts {a} {b} {cc}")
+        check(v.get("C_EIP") == v.get("A_EIP") == [s["after_pf"]] and v.get("C_EAX") == v.get("A_EAX") == [0x600DF00D],
+              f"{name}: back and forth again: {v}")
+        check(v.get("B_EIP") != v.get("A_EIP"), f"{name}: reverse-stepi did not move EIP")
+        check(v.get("W1") == [s["victim_write"]] and v.get("V1") == [13] and v.get("V1NEXT") == [15],
+              f"{name}: reverse-continue to the last write: {v}\n{out}")
+        check(v.get("W2") == [s["victim"]] and v.get("V2") == [12] and w2 == w1 - 1,
+              f"{name}: reverse-continue to the write before: {v} at {w1} {w2}")
+        check(seek == 100 and begin == 0 and "No more reverse-execution history." in out,
+              f"{name}: seek {seek}, begin {begin}\n{out}")
+        check("exited with code 011" in out and status == 9, f"{name}: the replay's end: status {status}\n{out}")
+
+
 def host_option(jitpc, img, workdir):
     log = str(Path(workdir) / "plain.log")
     r = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-record", log], capture_output=True, timeout=60)
@@ -192,6 +273,7 @@ def main():
         for engine in (["-engine", "interp"], ["-engine", "jit"], ["-engine", "jit", "-jit-threshold", "0"]):
             session(jitpc, img, s, engine, d)
         amd64(jitpc, img, s, d)
+        reverse(jitpc, img, s, d)
         hostile(jitpc, img, d)
         host_option(jitpc, img, d)
     return verdict("gdb")
