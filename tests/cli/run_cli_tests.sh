@@ -127,6 +127,7 @@ expect_error "-icount with an unknown key" -icount shift=0,sleep=off -bios "$dir
 expect_error "-record and -replay" -record "$dir/a.log" -replay "$dir/a.log" -bios "$dir/small.rom"
 expect_error "-replay of a missing log" -replay "$dir/no-such.log" -bios "$dir/small.rom"
 expect_error "-monitor tcp without server" -monitor tcp:127.0.0.1:4444 -bios "$dir/small.rom"
+expect_error "-monitor tcp without a port" -monitor tcp:127.0.0.1,server -bios "$dir/small.rom"
 expect_error "-monitor unix without server" -monitor "unix:$dir/m.sock" -bios "$dir/small.rom"
 expect_error "-monitor unix with an unknown setting" -monitor "unix:$dir/m.sock,server,telnet" -bios "$dir/small.rom"
 expect_error "-monitor unix without a path" -monitor unix:,server -bios "$dir/small.rom"
