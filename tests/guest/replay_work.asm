@@ -118,20 +118,6 @@ start:
     call putc
     PASS
 
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.busy:
-    in al, dx
-    test al, 0x20                   ; THRE
-    jz .busy
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
-
 irq0:
     inc dword [ticks]
     push eax
@@ -151,19 +137,15 @@ irq4:
     in al, dx
     movzx ebx, al
     add [input_sum], ebx
-    cmp al, 'a'
-    jb .send
-    cmp al, 'z'
-    ja .send
-    sub al, 0x20
-.send:
-    call putc
+    call putc_upper
     jmp .more
 .eoi:
     mov al, 0x20
     out 0x20, al
     popad
     iret
+
+%include "lib/uart.inc"
 
 unexpected:
     FAIL 3

@@ -62,21 +62,6 @@ start:
     je .wait
     PASS
 
-; Sends AL once the transmitter holding register is empty.
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.busy:
-    in al, dx
-    test al, 0x20                   ; LSR.THRE
-    jz .busy
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
-
 irq4:
     pushad
     mov dx, COM1 + 2
@@ -95,19 +80,15 @@ irq4:
     jne .upper
     mov byte [done], 1
 .upper:
-    cmp al, 'a'
-    jb .send
-    cmp al, 'z'
-    ja .send
-    sub al, 0x20
-.send:
-    call putc
+    call putc_upper
     jmp .more
 .eoi:
     mov al, 0x20
     out 0x20, al
     popad
     iret
+
+%include "lib/uart.inc"
 
 unexpected:
     FAIL 3
