@@ -2,6 +2,8 @@
 ; floppy loader (bench/guests/floppy.asm), which jumps to the first byte and does not clear
 ; .bss: clears .bss, sets up a stack and calls guest_main(), then reports its return value
 ; through the debug-exit port (0 -> pass, status 33). Assembled with -DSSE it turns SSE on first.
+%include "entry.inc"
+
 bits 32
 section .multiboot
 align 4
@@ -13,27 +15,14 @@ section .text.entry progbits alloc exec nowrite
 global _start
 extern guest_main, __bss_start, __bss_end
 _start:
-    cld
-    mov edi, __bss_start
-    mov ecx, __bss_end
-    sub ecx, edi
-    xor eax, eax
-    rep stosb
+    CLEAR_BSS
     mov esp, stack_top
 %ifdef SSE
     mov eax, cr4
     or eax, 0x600                           ; OSFXSR, OSXMMEXCPT: SSE on (CR0.EM is clear)
     mov cr4, eax
 %endif
-    call guest_main
-    test eax, eax
-    jnz .fail
-    mov al, 0x10
-    out 0xF4, al
-.fail:
-    or al, 0x40
-    out 0xF4, al
-    hlt
+    RUN_MAIN
 
 section .bss
 align 16

@@ -4,17 +4,14 @@
 ; CR0.MP, CR4.OSFXSR and OSXMMEXCPT, so SSE exceptions stay masked by MXCSR's reset value),
 ; enters 64-bit mode, sets up a stack and calls guest_main(), then reports its return value
 ; through the debug-exit port (0 -> pass, status 33), as entry.asm does for the 32-bit build.
+%include "entry.inc"
+
 bits 32
 section .text.entry progbits alloc exec nowrite
 global _start
 extern guest_main, __bss_start, __bss_end
 _start:
-    cld
-    mov edi, __bss_start
-    mov ecx, __bss_end
-    sub ecx, edi
-    xor eax, eax
-    rep stosb
+    CLEAR_BSS
     mov dword [pml4], pdpt + 3
     mov dword [pdpt], pd + 3
     mov edi, pd
@@ -48,15 +45,7 @@ long_entry:
     mov es, eax
     mov ss, eax
     mov rsp, stack_top
-    call guest_main
-    test eax, eax
-    jnz .fail
-    mov al, 0x10
-    out 0xF4, al
-.fail:
-    or al, 0x40
-    out 0xF4, al
-    hlt
+    RUN_MAIN
 
 section .rodata
 align 8
