@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
         std::FILE* log = o.log_file.empty() ? stderr : opened.open(o.log_file, "w", "-D");
         logging::configure(o.log_items, log);
         if (o.log_items & logging::TRACE) o.machine.trace = log;
+        o.machine.jit_fallbacks = o.log_items & logging::JIT_FALLBACK;
         if (!o.profile_file.empty()) o.machine.profile = opened.open(o.profile_file, "wb", "-profile");
         if (o.perf_map) o.machine.perf_map = opened.open_perf_map();
         if (!o.hang_dump_file.empty())
@@ -237,6 +238,7 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(m->jit->insns_translated),
                          static_cast<unsigned long long>(m->jit->bytes_emitted),
                          m->jit->insns_translated ? double(m->jit->bytes_emitted) / double(m->jit->insns_translated) : 0.0);
+        if (m->jit && m->jit->fallbacks) m->jit->fallbacks->print(logging::output(logging::JIT_FALLBACK));
         return status;
     } catch (const std::exception& e) {
         display.reset();

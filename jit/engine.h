@@ -18,6 +18,7 @@
 #include "cpu/cpu.h"
 #include "cpu/interp.h"
 #include "jit/code_buffer.h"
+#include "jit/fallback_profile.h"
 #include "jit/variant.h"
 
 namespace jitpc::jit {
@@ -83,6 +84,9 @@ public:
     // ("START SIZE NAME", hexadecimal) in `out`, named by the guest address it was made for, so
     // that `perf report` names guest code; the fixed stubs get one line now.
     void write_perf_map(std::FILE* out);
+
+    // -d jit_fallback: on when set, for the translations made from then on.
+    std::unique_ptr<FallbackProfile> fallbacks;
 
     // Figures for -stats.
     uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;

@@ -22,6 +22,17 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
     if (saves_guest_regs) fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
 }
 
+// `insn` through jit_exec, counted for the fallback profile when it is on.
+void Translator::call_exec(const cpu::Insn* insn, Fallback why) {
+    a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
+    if (e_.fallbacks) {
+        clobber_flags();
+        a.mov(x::rax, reinterpret_cast<uint64_t>(e_.fallbacks->counter(insn->mnemonic, why)));
+        a.inc(x::qword_ptr(x::rax));
+    }
+    call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+}
+
 // Brings CpuState::rip and icount to the start of the current instruction (before anything
 // that may fault or look at them).
 void Translator::sync_position() {
@@ -150,8 +161,7 @@ void Translator::fault_unless_canonical(const x::Gp& ip) {
         fl_ = flags;  // in CpuState
         if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
-        a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
-        call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+        call_exec(insn, Fallback::Canonical);
         a.jmp(bail_);  // the fault, or wherever the handler went
     });
 }

@@ -244,8 +244,7 @@ void Translator::exec_out_of_line(const asmjit::Label& slow, const asmjit::Label
         materialize_flags();
         if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
-        a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
-        call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+        call_exec(insn, Fallback::SlowPath);
         a.test(x::eax, x::eax);
         a.jnz(bail_);
         // Back to the main path's view.

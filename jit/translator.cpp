@@ -129,11 +129,26 @@ uint16_t Translator::written_gprs() const {
     return m;
 }
 
-void Translator::fallback() {
+// Why instruction k_ falls back (the fallback profile's reasons), its emitter `em` having
+// declined it or being none.
+Fallback Translator::why_fallback(cpu::Emitter em) const {
+    if (!bound(*insn_)) return Fallback::Unbound;
+    if (!em) return Fallback::NoEmitter;
+    const bool gprs = insn_->flags & cpu::IF_GPR_ONLY;
+    bool high_reg = long64() && (insn_->flags & cpu::IF_MEM) &&
+                    ((insn_->base >= 8 && insn_->base < cpu::NO_REG) || (insn_->index >= 8 && insn_->index < cpu::NO_REG));
+    for (unsigned n = 0; n < nops_; ++n) {
+        if (ops_[n].kind != Kind::Reg || !gprs) continue;
+        if (ops_[n].reg >= cpu::AH) return Fallback::HighByte;  // a cpu::Reg8 above every GPR
+        high_reg |= long64() && ops_[n].reg >= 8;
+    }
+    return high_reg ? Fallback::HighReg : Fallback::Declined;
+}
+
+void Translator::fallback(Fallback why) {
     materialize_flags();
     sync_position();
-    a.mov(x::rsi, reinterpret_cast<uint64_t>(insn_));
-    call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+    call_exec(insn_, why);
     synced_off_ = off_ + insn_->len;
     synced_count_ = k_ + 1;
     if (insn_->flags & cpu::IF_END_BLOCK) {
@@ -167,7 +182,7 @@ void Translator::emit_instruction(unsigned k) {
     const bool ok = bound(*insn_);
     const uint16_t written = ok ? written_gprs() : 0xFFFF;
     const cpu::Emitter em = ok ? table_[insn_->mnemonic].emit : nullptr;
-    if (!em || !em(*this)) fallback();
+    if (!em || !em(*this)) fallback(why_fallback(em));
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();
     off_ += insn_->len;

@@ -21,6 +21,7 @@
 
 #include "cpu/block_cache.h"
 #include "jit/emitters.h"
+#include "jit/fallback_profile.h"
 #include "jit/liveness.h"
 #include "jit/reg_alloc.h"
 #include "jit/variant.h"
@@ -230,7 +231,8 @@ private:
     void read_operands();
     void stop_point();
     bool loop_back(int64_t target);
-    void fallback();
+    Fallback why_fallback(cpu::Emitter em) const;
+    void fallback(Fallback why);
     void sync_position();
     void materialize_flags();
     void guest_flags_thunk();
@@ -247,6 +249,7 @@ public:
                             const asmjit::Label& miss);
 private:
     void call_helper(const void* fn, bool saves_guest_regs);
+    void call_exec(const cpu::Insn* insn, Fallback why);
     void memory(unsigned size, unsigned seg, bool store);
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
     asmjit::x86::Mem tlb_lookup(unsigned size, bool write, const asmjit::Label& slow,

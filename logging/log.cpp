@@ -13,7 +13,7 @@ struct ItemName {
 };
 
 constexpr ItemName ITEMS[] = {
-    {"int", INT}, {"guest_errors", GUEST_ERRORS}, {"unimp", UNIMP}, {"trace", TRACE}};
+    {"int", INT}, {"guest_errors", GUEST_ERRORS}, {"unimp", UNIMP}, {"trace", TRACE}, {"jit_fallback", JIT_FALLBACK}};
 
 unsigned enabled_items = 0;
 std::FILE* item_output = nullptr;
@@ -47,7 +47,9 @@ const char* items_help() {
            "              misuse of the BIOS trap port\n"
            "unimp         what jitpc does not model: BIOS calls, ATA/ATAPI and i8042 commands,\n"
            "              8259 modes, ACPI sleep states\n"
-           "trace         every instruction: CS:EIP, disassembly, registers\n";
+           "trace         every instruction: CS:EIP, disassembly, registers\n"
+           "jit_fallback  at exit: how many times translated code ran each instruction through the\n"
+           "              interpreter's semantics, by mnemonic and reason, most first\n";
 }
 
 void configure(unsigned items, std::FILE* out) {

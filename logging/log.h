@@ -18,6 +18,7 @@ enum Item : unsigned {
     GUEST_ERRORS = 1u << 1,
     UNIMP = 1u << 2,
     TRACE = 1u << 3,  // the instruction trace (machine's tracer writes it, not a Site)
+    JIT_FALLBACK = 1u << 4,  // the JIT's fallback profile, printed at exit (jit/fallback_profile.h)
 };
 
 // "-d LIST": a comma list of item names; throws std::runtime_error naming a bad one.

@@ -100,6 +100,7 @@ Machine::Machine(const Config& cfg)
         interp.native = jit.get();
         interp.hot_runs = cfg.jit_threshold;
         if (cfg.perf_map) jit->write_perf_map(cfg.perf_map);
+        if (cfg.jit_fallbacks) jit->fallbacks = std::make_unique<jit::FallbackProfile>();
     }
     if (cfg.profile) {
         profile_ = std::make_unique<profile::Writer>(cfg.profile, cfg.profile_interval);

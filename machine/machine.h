@@ -91,6 +91,7 @@ struct Config {
     std::FILE* profile = nullptr;    // -profile: where guest samples are written, or nowhere
     uint64_t profile_interval = 10000;  // -profile-interval: retired instructions between samples
     std::FILE* perf_map = nullptr;   // -perfmap: the perf map of translated blocks, or none
+    bool jit_fallbacks = false;      // -d jit_fallback: the JIT counts its fallbacks
     std::vector<RunObserver*> observers;  // record/replay, the monitor: stop where they ask
 };
 

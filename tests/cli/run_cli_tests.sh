@@ -176,6 +176,7 @@ if grep -q 'read of unclaimed I/O port 0x0099' "$dir/log" && [ "$(wc -l < "$dir/
 else bad "-d guest_errors -D: the port is not in the log file alone"; cat "$dir/err" "$dir/log"; fi
 expect_error "-d with an unknown item" -d int,bogus -bios "$dir/bad_port.rom"
 if "$jitpc" -d help | grep -q '^guest_errors'; then ok; else bad "-d help does not list guest_errors"; fi
+if "$jitpc" -d help | grep -q "^jit_fallback"; then ok; else bad "-d help does not list jit_fallback"; fi
 rom "$dir/spin.rom" eb fe                            # jmp $
 expect_status "-max-insns reached" 3 -bios "$dir/spin.rom" -max-insns 1000
 rom "$dir/exit5.rom" b0 05 e6 f4 f4                  # mov al, 5; out 0xF4, al; hlt

@@ -189,3 +189,21 @@ TEST_CASE("JIT random sequences of inline 64-bit forms match the interpreter") {
     }
     MESSAGE(translated << " guest instructions translated");
 }
+
+TEST_CASE("JIT fallback profile: each fallback counted once per execution, by mnemonic and reason") {
+    LongPair p;
+    p.engine.fallbacks = std::make_unique<jit::FallbackProfile>();
+    p.load({0xb9, 0x64, 0x00, 0x00, 0x00,  // mov ecx, 100
+            0x49, 0x01, 0xcd,              // 1: add r13, rcx
+            0x01, 0xcb,                    // add ebx, ecx
+            0xff, 0xc9,                    // dec ecx
+            0x75, 0xf7,                    // jnz 1b
+            0xf4},                         // hlt
+           test::lm::CODE);
+    p.run_and_compare(test::lm::CODE, 8);
+    jit::FallbackProfile& prof = *p.engine.fallbacks;
+    REQUIRE(p.jit.interp.hot_runs == 0);  // every run of the loop is translated code
+    CHECK(*prof.counter(ZYDIS_MNEMONIC_ADD, jit::Fallback::HighReg) == 100);
+    CHECK(*prof.counter(ZYDIS_MNEMONIC_ADD, jit::Fallback::Declined) == 0);
+    CHECK(*prof.counter(ZYDIS_MNEMONIC_DEC, jit::Fallback::HighReg) == 0);
+}
