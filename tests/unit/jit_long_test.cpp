@@ -141,6 +141,42 @@ TEST_CASE("JIT 64-bit shifts and rotates match the interpreter, every operand si
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
+TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand size, #DE included") {
+    Snippets s;
+    for (test::LongFixture* f : {&s.p.ref, &s.p.jit}) {
+        f->gate(0, test::LongFixture::HANDLER, 0);  // #DE: the handler's HLT
+        f->mem.write_bytes(test::LongFixture::HANDLER, "\xF4", 1);
+    }
+    const uint8_t D = Snippets::DATA;
+    s.sweep({0x48, 0x0F, 0xAF, 0xD3});                    // imul rdx, rbx
+    s.sweep({0x48, 0x0F, 0xAF, 0xD2});                    // imul rdx, rdx
+    s.sweep({0x0F, 0xAF, 0xD3});                          // imul edx, ebx (upper half cleared)
+    s.sweep({0x4C, 0x0F, 0xAF, 0xCB});                    // imul r9, rbx
+    s.sweep({0x48, 0x0F, 0xAF, 0x14, 0x25, 0, D, 0, 0});  // imul rdx, [DATA]
+    for (uint32_t imm : {0u, 1u, 3u, 0x10001u, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFFu}) {
+        s.sweep({0x48, 0x69, 0xD3, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16), uint8_t(imm >> 24)});
+        s.sweep({0x48, 0x6B, 0xD3, uint8_t(imm)});  // sign-extended imm8
+        s.sweep({0x48, 0x69, 0x14, 0x25, 0, D, 0, 0, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16),
+                 uint8_t(imm >> 24)});  // imul rdx, [DATA], imm32
+    }
+    // One operand (/4 MUL, /5 IMUL, /6 DIV) of each size, from RBX, RDX, RAX, R9 and memory. The
+    // consumer's SETcc overwrites AL: RAX is copied to RBP first.
+    for (uint8_t ext : {4, 5, 6}) {
+        const uint8_t rbx = uint8_t(0xC3 | ext << 3), rdx = uint8_t(0xC2 | ext << 3), rax = uint8_t(0xC0 | ext << 3),
+                      rcx = uint8_t(0xC1 | ext << 3), mem = uint8_t(0x04 | ext << 3);
+        std::vector<Bytes> forms = {{0x48, 0xF7, rbx}, {0x48, 0xF7, rdx}, {0x48, 0xF7, rax}, {0x49, 0xF7, rcx},
+                                    {0x48, 0xF7, rcx}, {0x48, 0xF7, mem, 0x25, 0, D, 0, 0}, {0xF7, rbx},
+                                    {0xF7, mem, 0x25, 0, D, 0, 0}};
+        if (ext != 6) forms.insert(forms.end(), {{0x66, 0xF7, rbx}, {0x40, 0xF6, rbx}, {0xF6, mem, 0x25, 0, D, 0, 0}});
+        else forms.insert(forms.end(), {{0x31, 0xD2, 0x48, 0xF7, rcx}, {0x31, 0xD2, 0x48, 0xF7, rbx}});  // xor edx, edx first
+        for (Bytes code : forms) {
+            code.insert(code.end(), {0x48, 0x89, 0xC5});  // mov rbp, rax
+            s.sweep(code);
+        }
+    }
+    MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
+}
+
 TEST_CASE("JIT 64-bit blocks: R8-R15, 64-bit immediates, RIP-relative operands, a loop, calls") {
     LongPair p;
     for (test::LongFixture* f : {&p.ref, &p.jit}) {
