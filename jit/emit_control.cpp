@@ -14,12 +14,12 @@ namespace {
 // 64-bit code.
 unsigned ip_width(const Translator& t) { return t.long64() ? 8 : 4; }
 
-// The target as an offset from the block's first byte. In 64-bit code only within the block's
-// page, which is canonical (a branch elsewhere may need a #GP: the interpreter's).
+// The target as an offset from the block's first byte (in 64-bit code one outside the block's
+// page is checked canonical before anything changes: Translator::check_branch_target).
 bool relative_target(Translator& t, int64_t& target) {
     if (t.op(0).kind != Translator::Kind::Imm || t.insn().osize != ip_width(t)) return false;
     target = int64_t(t.next_offset()) + t.imm();
-    return !t.long64() || t.in_first_page(target);
+    return true;
 }
 
 // The target of an indirect JMP/CALL (register or memory) into eax (rax), checked canonical.
@@ -43,6 +43,7 @@ bool indirect_target(Translator& t) {
 bool jmp(Translator& t) {
     int64_t target;
     if (relative_target(t, target)) {
+        t.check_branch_target(target);
         t.exit_to(target);
         return true;
     }
@@ -73,6 +74,7 @@ bool call(Translator& t) {
     if (t.stack_word() != ip_width(t)) return false;
     int64_t target;
     if (relative_target(t, target)) {
+        t.check_branch_target(target);
         push_return_address(t);
         t.exit_to(target);
         return true;

@@ -3,8 +3,8 @@
 //   and, per docs/undefined.md, come from the low half of the product (the destination of the
 //   2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
 //   CF is saved in cl, TEST of the low half gives SF/ZF/PF, and the flags are stored.
-// - DIV r/m32: the host's DIV when the quotient fits (EDX below the divisor, which also rules
-//   out a zero divisor); otherwise the interpreter raises #DE. The guest's flags are unchanged
+// - DIV r/m32 and r/m64: the host's DIV when the quotient fits (EDX/RDX below the divisor,
+//   which also rules out a zero divisor); otherwise the interpreter raises #DE. The guest's flags are unchanged
 //   (docs/undefined.md), the host's are not: they are stored first.
 #include "cpu/flags.h"
 #include "jit/translator.h"
@@ -17,9 +17,8 @@ namespace {
 
 const x::Gp EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
 
-// The r/m operand `s` of `size` bytes (at most 4): a guest register, or memory loaded into eax.
+// The r/m operand `s` of `size` bytes: a guest register, or memory loaded into al/ax/eax/rax.
 bool multiplier(Translator& t, const Translator::Operand& s, unsigned size, x::Gp& out) {
-    if (size == 8) return false;  // 64-bit multiplies and divides call the interpreter
     if (s.kind == Translator::Kind::Reg) {
         auto r = t.reg(s, size);
         if (!r) return false;
@@ -28,9 +27,12 @@ bool multiplier(Translator& t, const Translator::Operand& s, unsigned size, x::G
     }
     if (s.kind != Translator::Kind::Mem || !t.effective_address()) return false;
     t.load(size, t.insn().seg);
-    out = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
+    out = Translator::value_reg(size);
     return true;
 }
+
+// ecx, or rcx for 8 bytes: where a multiplier or divisor waits while rax and rdx are set up.
+x::Gp wide_rcx(unsigned size) { return size == 8 ? x::Gp(x::rcx) : x::Gp(x::ecx); }
 
 // The multiply has just set CF/OF and the low half is in `low`.
 void multiply_flags(Translator& t, const x::Gp& low) {
@@ -44,21 +46,22 @@ void multiply_flags(Translator& t, const x::Gp& low) {
     t.flags_captured(cpu::EFLAGS_SF | cpu::EFLAGS_ZF | cpu::EFLAGS_PF, x::eax);
 }
 
-// MUL/IMUL r/m: AX = AL * r/m8, DX:AX = AX * r/m16, EDX:EAX = EAX * r/m32, on the host's own
-// rax/rdx (the source moves to ecx first: a loaded one is in eax).
+// MUL/IMUL r/m: AX = AL * r/m8, DX:AX = AX * r/m16, EDX:EAX = EAX * r/m32, RDX:RAX = RAX *
+// r/m64, on the host's own rax/rdx (the source moves to ecx/rcx first: a loaded one is in rax).
 template <bool Signed> bool accumulator(Translator& t) {
     const unsigned size = t.insn().osize;
     x::Gp src;
     if (!multiplier(t, t.op(0), size, src)) return false;
     auto& a = t.a;
+    const x::Gp c = wide_rcx(size);
     t.clobber_flags();
-    a.mov(x::ecx, src.r32());
-    a.mov(x::eax, EAX);
-    a.emit(Signed ? x::Inst::kIdImul : x::Inst::kIdMul, x::ecx.cloneAs(src));
+    a.mov(c, src.cloneAs(c));
+    a.mov(x::rax.cloneAs(c), EAX.cloneAs(c));
+    a.emit(Signed ? x::Inst::kIdImul : x::Inst::kIdMul, x::rcx.cloneAs(src));
     switch (size) {
     case 1: a.mov(EAX.r16(), x::ax); break;
     case 2: a.mov(EAX.r16(), x::ax), a.mov(EDX.r16(), x::dx); break;
-    default: a.mov(EAX, x::eax), a.mov(EDX, x::edx); break;
+    default: a.mov(EAX.cloneAs(c), x::rax.cloneAs(c)), a.mov(EDX.cloneAs(c), x::rdx.cloneAs(c)); break;
     }
     multiply_flags(t, x::eax.cloneAs(src));
     return true;
@@ -82,20 +85,23 @@ bool imul(Translator& t) {
 }
 
 bool divide(Translator& t) {
-    if (t.insn().osize != 4) return false;
+    const unsigned size = t.insn().osize;
+    if (size != 4 && size != 8) return false;
     x::Gp divisor;
-    if (!multiplier(t, t.op(0), 4, divisor)) return false;
+    if (!multiplier(t, t.op(0), size, divisor)) return false;
     auto& a = t.a;
+    const x::Gp c = wide_rcx(size), ax = x::rax.cloneAs(c), dx = x::rdx.cloneAs(c);
+    const x::Gp eax = EAX.cloneAs(c), edx = EDX.cloneAs(c);
     t.clobber_flags();
-    a.mov(x::ecx, divisor);
+    a.mov(c, divisor);
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
-    a.cmp(EDX, x::ecx);
+    a.cmp(edx, c);
     a.jae(slow);
-    a.mov(x::eax, EAX);
-    a.mov(x::edx, EDX);
-    a.div(x::ecx);
-    a.mov(EAX, x::eax);
-    a.mov(EDX, x::edx);
+    a.mov(ax, eax);
+    a.mov(dx, edx);
+    a.div(c);
+    a.mov(eax, ax);
+    a.mov(edx, dx);
     a.bind(done);
     t.exec_out_of_line(slow, done);
     return true;

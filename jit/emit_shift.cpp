@@ -7,8 +7,9 @@
 //   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) is computed here and
 //   the flags stored at once (capture_flags). Rotates: see rotate().
 // - Shifts by CL and by constants >= the width (where the host's CF is undefined for 8/16
-//   bits) work on a 32-bit copy instead (shift_copy).
-// A masked count of 0 changes nothing. Memory destinations are done in place for a count of 1
+//   bits) work on a 32-bit copy (64-bit for a 64-bit operand) instead (shift_copy).
+// The count is masked to 5 bits, 6 for a 64-bit operand, as the host masks its own; a masked
+// count of 0 changes nothing. Memory destinations are done in place for a count of 1
 // and left to the interpreter otherwise.
 #include "cpu/flags.h"
 #include "cpu/state.h"
@@ -30,40 +31,44 @@ const x::Gp ECX = RegAlloc::fixed(cpu::ECX);
 
 constexpr uint32_t SHIFT_KEEP = cpu::EFLAGS_ARITH & ~(cpu::EFLAGS_AF | cpu::EFLAGS_OF);
 
-// eax = the destination's value with its MSB at bit 31.
-void msb_to_bit31(Translator& t, const x::Gp& dst) {
+unsigned count_mask(unsigned size) { return size == 8 ? 63 : 31; }
+
+// rax = the destination's value with its MSB at bit 63, zeros below its LSB.
+void msb_to_bit63(Translator& t, const x::Gp& dst) {
+    if (dst.size() == 8) return void(t.a.mov(x::rax, dst));
     if (dst.size() == 4)
         t.a.mov(x::eax, dst);
-    else {
+    else
         t.a.movzx(x::eax, dst);
-        t.a.shl(x::eax, 32 - dst.size() * 8);
-    }
+    t.a.shl(x::rax, 64 - dst.size() * 8);
 }
 
-// The shift done on a 32-bit copy in eax (SHL: the value in the top bits, SHR: zero-extended,
-// SAR: sign-extended) and the flags stored at once. For every count 1..31 the host's CF, SF and
-// ZF are then the table's (bits beyond the value shift out as zeros or copies of the sign), and
-// so is PF except after SHL of 8/16 bits (the copy's low byte is zero): recomputed here.
+// The shift done on a copy in eax, rax for 64 bits (SHL: the value in the top bits, SHR:
+// zero-extended, SAR: sign-extended) and the flags stored at once. For every count below the
+// copy's width the host's CF, SF and ZF are then the table's (bits beyond the value shift out
+// as zeros or copies of the sign), and so is PF except after SHL of 8/16 bits (the copy's low
+// byte is zero): recomputed here.
 template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit::Operand& count) {
     auto& a = t.a;
     const unsigned width = dst.size() * 8;
-    if (width == 32)
-        a.mov(x::eax, dst);
+    const x::Gp copy = width == 64 ? x::Gp(x::rax) : x::Gp(x::eax);
+    if (width >= 32)
+        a.mov(copy, dst);
     else if (S == Shift::Sar)
         a.movsx(x::eax, dst);
     else
         a.movzx(x::eax, dst);
     if (S == Shift::Shl && width < 32) a.shl(x::eax, 32 - width);
-    if (S == Shift::Shr) a.mov(x::edx, x::eax);  // OF = its MSB
-    a.emit(shift_inst(S), x::eax, count);
+    if (S == Shift::Shr) a.mov(x::rdx, x::rax);  // OF = its MSB
+    a.emit(shift_inst(S), copy, count);
     if (t.flags_dead()) {
         if (S == Shift::Shl && width < 32) a.shr(x::eax, 32 - width);
-        a.mov(dst, x::eax.cloneAs(dst));
+        a.mov(dst, copy.cloneAs(dst));
         return t.drop_flags();
     }
     t.capture_flags(false);  // OF is computed
     if (S == Shift::Shl && width < 32) a.shr(x::eax, 32 - width);
-    a.mov(dst, x::eax.cloneAs(dst));
+    a.mov(dst, copy.cloneAs(dst));
     uint32_t keep = SHIFT_KEEP;
     switch (S) {
     case Shift::Shl:  // OF = SF XOR CF
@@ -82,7 +87,7 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
         }
         break;
     case Shift::Shr:  // OF = MSB(original)
-        a.shr(x::edx, width - 1);
+        a.shr(x::rdx, width - 1);
         a.shl(x::edx, 11);
         a.mov(x::ecx, x::edx);
         break;
@@ -101,10 +106,9 @@ template <Shift S> bool shift(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
     using K = Translator::Kind;
-    if (t.insn().osize == 8) return false;  // 64-bit shifts (6-bit counts) call the interpreter
     if (d.kind == K::Mem) {
         // By 1, in place: the host's flags are then the table's, AF aside (FlagKind::Logic).
-        if (c.kind != K::Imm || (t.insn().imm & 31) != 1 ||
+        if (c.kind != K::Imm || (t.insn().imm & count_mask(t.insn().osize)) != 1 ||
             !t.read_modify_write(t.insn().osize, false, true, [&](const x::Mem& m) { t.a.emit(shift_inst(S), m, 1); }))
             return false;
         t.flags_produced(FlagKind::Logic);
@@ -116,7 +120,7 @@ template <Shift S> bool shift(Translator& t) {
     const unsigned width = dst->size() * 8;
     auto& a = t.a;
     if (c.kind == K::Imm) {
-        const unsigned n = t.insn().imm & 31;
+        const unsigned n = t.insn().imm & count_mask(dst->size());
         if (n == 0) return true;  // no effect on the value or on any flag
         if (n >= width || (S == Shift::Shr && n > 1)) {
             shift_copy<S>(t, *dst, asmjit::imm(n));  // replaces every arithmetic flag
@@ -131,7 +135,7 @@ template <Shift S> bool shift(Translator& t) {
     t.clobber_flags();
     asmjit::Label done = a.newLabel();
     a.mov(x::ecx, ECX);
-    a.and_(x::ecx, 31);
+    a.and_(x::ecx, count_mask(dst->size()));
     a.jz(done);
     shift_copy<S>(t, *dst, x::cl);
     a.bind(done);
@@ -147,13 +151,13 @@ template <Shift S> bool shift(Translator& t) {
 template <bool Left> bool rotate(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
-    if (d.kind != Translator::Kind::Reg || t.insn().osize == 8) return false;
+    if (d.kind != Translator::Kind::Reg) return false;
     auto dst = t.reg(d);
     if (!dst) return false;
     const bool by_cl = c.kind == Translator::Kind::Reg && c.reg == cpu::ECX;
     if (!by_cl && c.kind != Translator::Kind::Imm) return false;
     clear_upper_half(t, *dst);
-    const unsigned n = by_cl ? 0 : t.insn().imm & 31;
+    const unsigned n = by_cl ? 0 : t.insn().imm & count_mask(dst->size());
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
     const x::Inst::Id op = Left ? x::Inst::kIdRol : x::Inst::kIdRor;
     const unsigned width = dst->size() * 8;
@@ -177,20 +181,20 @@ template <bool Left> bool rotate(Translator& t) {
     a.xor_(x::eax, x::eax);  // a masked CL count of 0 changes no flag
     if (by_cl) {
         a.mov(x::ecx, ECX);
-        a.and_(x::ecx, 31);
+        a.and_(x::ecx, count_mask(dst->size()));
         a.jz(done);
         a.emit(op, *dst, x::cl);
     } else {
         a.emit(op, *dst, n);
     }
     // ROL: CF = LSB, OF = MSB XOR LSB; ROR: CF = MSB, OF = bit w-1 XOR bit w-2 (of the result).
-    msb_to_bit31(t, *dst);
-    a.mov(x::edx, x::eax);
-    a.shl(x::edx, Left ? width - 1 : 1);
-    a.mov(x::ecx, Left ? x::edx : x::eax);
-    a.shr(x::ecx, 31);
-    a.xor_(x::eax, x::edx);
-    a.shr(x::eax, 31);
+    msb_to_bit63(t, *dst);
+    a.mov(x::rdx, x::rax);
+    a.shl(x::rdx, Left ? width - 1 : 1);
+    a.mov(x::rcx, Left ? x::rdx : x::rax);
+    a.shr(x::rcx, 63);
+    a.xor_(x::rax, x::rdx);
+    a.shr(x::rax, 63);
     a.shl(x::eax, 11);
     a.or_(x::eax, x::ecx);
     a.and_(x::edi, ~(cpu::EFLAGS_CF | cpu::EFLAGS_OF));

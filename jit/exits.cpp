@@ -137,7 +137,15 @@ void Translator::branch(unsigned cc, int64_t taken, int64_t not_taken) {
     exit_to(not_taken);
     synced_off_ = off, synced_count_ = count, fl_ = flags;
     a.bind(l);
+    check_branch_target(taken);
     exit_to(taken);
+}
+
+void Translator::check_branch_target(int64_t target) {
+    if (!long64() || in_first_page(target)) return;
+    next_eip_to_eax();
+    a.add(x::rax, int32_t(target - int64_t(next_offset())));
+    fault_unless_canonical(x::rax);
 }
 
 void Translator::next_eip_to_eax() {

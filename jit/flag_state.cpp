@@ -42,9 +42,9 @@ void Translator::capture_flags(bool with_of) {
         a.pop(x::rdi);
         return;
     }
-    a.xchg(x::eax, x::edi);  // LAHF writes AH only: eax's value waits in edi meanwhile
+    a.xchg(x::rax, x::rdi);  // LAHF writes AH only: rax's value waits in rdi meanwhile
     a.lahf();
-    a.xchg(x::eax, x::edi);
+    a.xchg(x::rax, x::rdi);
     a.shr(x::edi, 8);
 }
 

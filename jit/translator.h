@@ -210,7 +210,12 @@ public:
     void exit_to(int64_t target);
     // Whether `target` (bytes from the block's first instruction) is in the block's first page.
     bool in_first_page(int64_t target) const;
-    // Ends the block with a conditional branch (x86 condition code `cc`, read from the flags).
+    // 64-bit code: before anything changes, a direct branch to `target` (bytes from the block's
+    // first instruction) outside the block's page, which is canonical, checks that the target
+    // is too (fault_unless_canonical); nothing to emit otherwise.
+    void check_branch_target(int64_t target);
+    // Ends the block with a conditional branch (x86 condition code `cc`, read from the flags);
+    // `taken` is checked (check_branch_target) on its path.
     void branch(unsigned cc, int64_t taken, int64_t not_taken);
     // CpuState::rip as generated code updates it: its low half (EIP) in 32-bit code, where bits
     // 63:32 stay zero, all of it in 64-bit code; and the scratch register that holds a guest

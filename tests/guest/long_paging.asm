@@ -2,7 +2,8 @@
 ; case (not present at each level, W, U, protection with and without CR0.WP, reserved bits at
 ; each level and in 2 MiB and 1 GiB pages, NX with the I/D bit) and CR2 in both halves;
 ; then canonical-address faults: #GP(0) for data, a straddling access, an FS-based access and a
-; jump target, #SS(0) for RBP-based accesses and a push, delivered on IST1. (QEMU 7.2's TCG
+; jump target, #SS(0) for RBP-based accesses and a push, delivered on IST1; direct branches
+; (JZ, CALL, JMP rel32) out of the lower half: #GP(0) at the branch. (QEMU 7.2's TCG
 ; reports reserved-bit faults without the P bit, which the SDM sets whenever RSVD is.)
 %include "lib/multiboot.inc"
 %include "lib/long64.inc"
@@ -13,6 +14,7 @@
 %define RSVD40  (1 << 40)           ; above MAXPHYADDR (40 on max)
 %define NX      (1 << 63)
 %define P_W_U   7
+%define LAST_PAGE 0x00007FFFFFFFF000 ; the lower half's last page: PML4 entry 255
 
 ; FLUSH: reloads CR3 (no global pages here: every translation goes).
 %macro FLUSH 0
@@ -74,6 +76,18 @@
 %macro SPLIT_FAR_CALL 0
     mov rsp, rbx
     o64 call far [rel far_ptr]
+%endmacro
+; FAR_BRANCH_FAULTED: the code TRY called at RBX faulted with #GP(0) at RBX, its RSP the one
+; the CALL to it left.
+%macro FAR_BRANCH_FAULTED 0
+    EXPECT_FAULT 13, 0, 13
+    cmp [f_rip], rbx
+    CHECK e, 13
+    mov rax, [f_rsp]
+    sub rax, 8
+    mov rcx, [f_frame]
+    cmp [rcx + 24], rax
+    CHECK e, 13
 %endmacro
 %macro BAD_PUSH 0
     mov rsp, rbx
@@ -251,7 +265,50 @@ start:
     cmp qword [f_frame], ist1_top - 40      ; IST1, the error code popped
     CHECK e, 11
     PUTS64 `canonical: #GP(0) for data, a straddling access, a jump, FS-based; #SS(0) for RBP and a push, on IST1 ok\n`
+
+    ; ---- direct branches out of the lower half ---------------------------------------------
+    ; The lower half's last page (PML4 entry 255 through the same tables, PTE(511)) ends with a
+    ; JZ, a CALL and a JMP whose rel32 targets lie past it: each faults, #GP(0) at the branch,
+    ; with nothing changed (the CALL pushes nothing); the JZ not taken goes on to its RET.
+    mov qword [pml4 + 255 * 8], pdpt_t + P_W_U
+    mov qword [pdpt_t + 511 * 8], pd_t + P_W_U
+    mov qword [pd_t + 511 * 8], pt_t + P_W_U
+    SET PTE(511), cpage + P_W_U
+    lea rsi, [rel last_page_code]
+    mov rdi, cpage + 0xFE0
+    mov ecx, 32
+    rep movsb
+    mov rbx, LAST_PAGE + 0xFE0
+    test rbx, rbx                           ; ZF clear: the JZ falls through
+    TRY call rbx
+    cmp byte [f_vec], NO_FAULT
+    CHECK e, 13
+    mov rbx, LAST_PAGE + 0xFE0
+    cmp rbx, rbx                            ; ZF set: taken
+    TRY call rbx
+    FAR_BRANCH_FAULTED
+    mov rbx, LAST_PAGE + 0xFF0
+    TRY call rbx
+    FAR_BRANCH_FAULTED
+    mov rbx, LAST_PAGE + 0xFF8
+    TRY call rbx
+    FAR_BRANCH_FAULTED
+    PUTS64 `direct JZ, CALL, JMP to a non-canonical target: #GP(0) at the branch, nothing pushed ok\n`
     PASS
+
+    align 8
+; Copied to LAST_PAGE + 0xFE0. The targets: the first non-canonical address + 0x100.
+last_page_code:
+    db 0x0F, 0x84                           ; jz rel32
+    dd 0x800000000100 - (LAST_PAGE + 0xFE6)
+    ret
+    times 9 nop
+    db 0xE8                                 ; call rel32 (LAST_PAGE + 0xFF0)
+    dd 0x800000000100 - (LAST_PAGE + 0xFF5)
+    times 3 nop
+    db 0xE9                                 ; jmp rel32 (LAST_PAGE + 0xFF8)
+    dd 0x800000000100 - (LAST_PAGE + 0xFFD)
+    times 3 int3
 
     align 8
 far_ptr: dq 0, KCODE                        ; never reached

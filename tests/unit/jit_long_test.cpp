@@ -48,7 +48,134 @@ struct LongPair {
     }
 };
 
+// Snippets in 64-bit code as jit_emit_test runs them in 32-bit code: a prelude leaving the
+// flags in a given place, the instruction under test, and SETcc/CMOVcc/Jcc of one condition
+// reading them, over register values at the edges of every operand size. One pair of CPUs
+// runs them all, each from a fresh state and an empty block cache.
+struct Snippets {
+    LongPair p;
+    unsigned runs = 0;
+    static constexpr uint8_t DATA = 0x50;  // memory operands: [0x5000] (ModRM 0x04 | reg, SIB 0x25)
+
+    static constexpr uint64_t VALUES[] = {0, 1, 0x8000000000000000, 0x7FFFFFFFFFFFFFFF, ~0ull,
+                                          0x123456789ABCDEF0, 0x80, 0x8000, 0x80000000,
+                                          0xFFFFFFFF7FFFFFFF, 0xC000000000000001, 0x81C3A5F0DEADBEEF};
+    static constexpr uint64_t COUNTS[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 0xFF};
+    static constexpr uint32_t FLAG_IMAGES[] = {0x8D5, 0, 0x801, 0x0D4, 0x011, 0x840, 0x081, 0x004};
+
+    // 0 PUSH imm; POPFQ (CpuState, plain bits), 1 ADD rsi, rdi (the host's EFLAGS), 2 XADD
+    // rbp, rdi (an interpreter's lazy form in CpuState), 3 TEST rsi, rdi (AF undefined).
+    static Bytes prelude(unsigned kind, uint32_t image) {
+        switch (kind) {
+        case 0: return {0x68, uint8_t(image), uint8_t(image >> 8), 0, 0, 0x9D};
+        case 1: return {0x48, 0x01, 0xFE};
+        case 2: return {0x48, 0x0F, 0xC1, 0xFD};
+        default: return {0x48, 0x85, 0xFE};
+        }
+    }
+    // Runs `insn` with every prelude over the value table, cycling through the 16 conditions.
+    void sweep(const Bytes& insn) {
+        const unsigned n = std::size(VALUES);
+        for (unsigned v = 0; v < n; ++v)
+            for (unsigned kind = 0; kind < 4; ++kind) {
+                const unsigned k = v * 4 + kind;
+                const uint8_t cc = uint8_t(k % 16);
+                Bytes code = prelude(kind, FLAG_IMAGES[k % std::size(FLAG_IMAGES)]);
+                code.insert(code.end(), insn.begin(), insn.end());
+                // set<cc> al; cmov<cc> rdi, rsi; j<cc> +1; nop; hlt
+                for (uint8_t b : {uint8_t(0x0F), uint8_t(0x90 + cc), uint8_t(0xC0), uint8_t(0x48), uint8_t(0x0F),
+                                  uint8_t(0x40 + cc), uint8_t(0xFE), uint8_t(0x70 + cc), uint8_t(0x01), uint8_t(0x90),
+                                  uint8_t(0xF4)})
+                    code.push_back(b);
+                uint64_t regs[16];
+                for (unsigned r = 0; r < 16; ++r) regs[r] = VALUES[(v + 2 * r + kind) % n];
+                regs[ECX] = COUNTS[(v + kind) % std::size(COUNTS)];
+                regs[R9] = COUNTS[(v + kind + 5) % std::size(COUNTS)] ^ 0x1234567800000000;
+                run(code, regs, VALUES[(v + 5) % n]);
+            }
+    }
+    void run(const Bytes& code, const uint64_t (&regs)[16], uint64_t data) {
+        for (test::LongFixture* f : {&p.ref, &p.jit}) {
+            f->cpu.code.flush();
+            for (unsigned r = 0; r < 16; ++r) f->reg(r) = r == ESP ? 0x80000 : regs[r];
+            f->cpu.flags = Flags{};
+            f->cpu.icount = 0;
+            f->cpu.halted = 0;
+            f->wr64(DATA << 8, data);
+        }
+        p.load(code, test::lm::CODE);
+        std::ostringstream hex;
+        for (uint8_t b : code) hex << std::hex << unsigned(b) << ' ';
+        INFO("code: " << hex.str() << " rcx " << std::hex << regs[ECX] << " rdx " << regs[EDX] << " [data] " << data);
+        p.run_and_compare(DATA << 8, 8);
+        ++runs;
+    }
+};
+
 }  // namespace
+
+TEST_CASE("JIT 64-bit shifts and rotates match the interpreter, every operand size") {
+    Snippets s;
+    // /0 ROL, /1 ROR, /4 SHL, /5 SHR, /7 SAR
+    for (uint8_t ext : {0, 1, 4, 5, 7}) {
+        const uint8_t rdx = uint8_t(0xC2 | ext << 3), rcx = uint8_t(0xC1 | ext << 3), bl = uint8_t(0xC3 | ext << 3);
+        for (uint8_t count : {0, 1, 2, 7, 8, 16, 31, 32, 33, 63, 64, 65, 0xFF}) {
+            s.sweep({0x48, 0xC1, rdx, count});        // r64, imm8
+            s.sweep({0xC1, rdx, count});              // r32, imm8 (upper half cleared)
+            s.sweep({0x66, 0xC1, bl, count});         // r16, imm8
+            s.sweep({0x40, 0xC0, uint8_t(bl + 3), count});  // r8 (SIL), imm8
+        }
+        s.sweep({0x48, 0xD1, rdx});        // r64, 1
+        s.sweep({0x48, 0xD3, rdx});        // r64, CL
+        s.sweep({0x48, 0xD3, rcx});        // RCX, CL
+        s.sweep({0xD3, rdx});              // r32, CL
+        s.sweep({0x49, 0xD3, uint8_t(rcx)});  // R9, CL
+        s.sweep({0x48, 0xC1, rdx, 5, 0x48, 0x11, 0xDA});  // then ADC rdx, rbx (reads CF)
+        s.sweep({0x48, 0xC1, rdx, 3, 0x48, 0xFF, 0xC2});  // then INC rdx (keeps CF)
+        s.sweep({0x48, 0xD3, rdx, 0x48, 0xD1, rdx});      // two in a row
+        const uint8_t mem = uint8_t(0x04 | ext << 3);
+        s.sweep({0x48, 0xD1, mem, 0x25, 0, Snippets::DATA, 0, 0});     // m64, 1 (in place)
+        s.sweep({0x48, 0xC1, mem, 0x25, 0, Snippets::DATA, 0, 0, 3});  // m64, 3 (the interpreter)
+        s.sweep({0xD1, mem, 0x25, 0, Snippets::DATA, 0, 0});           // m32, 1
+    }
+    MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
+}
+
+TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand size, #DE included") {
+    Snippets s;
+    for (test::LongFixture* f : {&s.p.ref, &s.p.jit}) {
+        f->gate(0, test::LongFixture::HANDLER, 0);  // #DE: the handler's HLT
+        f->mem.write_bytes(test::LongFixture::HANDLER, "\xF4", 1);
+    }
+    const uint8_t D = Snippets::DATA;
+    s.sweep({0x48, 0x0F, 0xAF, 0xD3});                    // imul rdx, rbx
+    s.sweep({0x48, 0x0F, 0xAF, 0xD2});                    // imul rdx, rdx
+    s.sweep({0x0F, 0xAF, 0xD3});                          // imul edx, ebx (upper half cleared)
+    s.sweep({0x4C, 0x0F, 0xAF, 0xCB});                    // imul r9, rbx
+    s.sweep({0x48, 0x0F, 0xAF, 0x14, 0x25, 0, D, 0, 0});  // imul rdx, [DATA]
+    for (uint32_t imm : {0u, 1u, 3u, 0x10001u, 0x7FFFFFFFu, 0x80000000u, 0xFFFFFFFFu}) {
+        s.sweep({0x48, 0x69, 0xD3, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16), uint8_t(imm >> 24)});
+        s.sweep({0x48, 0x6B, 0xD3, uint8_t(imm)});  // sign-extended imm8
+        s.sweep({0x48, 0x69, 0x14, 0x25, 0, D, 0, 0, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16),
+                 uint8_t(imm >> 24)});  // imul rdx, [DATA], imm32
+    }
+    // One operand (/4 MUL, /5 IMUL, /6 DIV) of each size, from RBX, RDX, RAX, R9 and memory. The
+    // consumer's SETcc overwrites AL: RAX is copied to RBP first.
+    for (uint8_t ext : {4, 5, 6}) {
+        const uint8_t rbx = uint8_t(0xC3 | ext << 3), rdx = uint8_t(0xC2 | ext << 3), rax = uint8_t(0xC0 | ext << 3),
+                      rcx = uint8_t(0xC1 | ext << 3), mem = uint8_t(0x04 | ext << 3);
+        std::vector<Bytes> forms = {{0x48, 0xF7, rbx}, {0x48, 0xF7, rdx}, {0x48, 0xF7, rax}, {0x49, 0xF7, rcx},
+                                    {0x48, 0xF7, rcx}, {0x48, 0xF7, mem, 0x25, 0, D, 0, 0}, {0xF7, rbx},
+                                    {0xF7, mem, 0x25, 0, D, 0, 0}};
+        if (ext != 6) forms.insert(forms.end(), {{0x66, 0xF7, rbx}, {0x40, 0xF6, rbx}, {0xF6, mem, 0x25, 0, D, 0, 0}});
+        else forms.insert(forms.end(), {{0x31, 0xD2, 0x48, 0xF7, rcx}, {0x31, 0xD2, 0x48, 0xF7, rbx}});  // xor edx, edx first
+        for (Bytes code : forms) {
+            code.insert(code.end(), {0x48, 0x89, 0xC5});  // mov rbp, rax
+            s.sweep(code);
+        }
+    }
+    MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
+}
 
 TEST_CASE("JIT 64-bit blocks: R8-R15, 64-bit immediates, RIP-relative operands, a loop, calls") {
     LongPair p;
