@@ -16,7 +16,7 @@ struct ZydisFacts {
     bool ends_block;
     uint64_t features;
     bool features_vary;
-    uint8_t implicit_gprs, writes_regs, implicit_memory;
+    uint8_t implicit_gprs, implicit_reads, writes_regs, implicit_memory;
     bool agen;
     uint8_t modes;
 };
@@ -74,6 +74,7 @@ InsnTable::InsnTable() {
         e.features.bits = f.features;
         e.features_vary = f.features_vary;
         e.implicit_gprs = f.implicit_gprs;
+        e.implicit_reads = f.implicit_reads;
         e.writes_regs = f.writes_regs;
         e.implicit_memory = f.implicit_memory;
         e.agen = f.agen;

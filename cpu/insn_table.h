@@ -44,6 +44,11 @@ struct InsnInfo {
     // their 32-bit register): by hidden operands; by the explicit ones, bit n for Insn::r0/r1
     // (bits 2-3 the same when a memory operand comes first, IF_MEM_FIRST).
     uint8_t implicit_gprs = 0, writes_regs = 0;
+    // General registers read by hidden operands (registers, and the addresses of hidden memory
+    // operands: XLAT's RBX) and a third register operand (SHLD's CL, which no Insn field
+    // names): with implicit_gprs, every register beyond r0/r1 and the memory operand's that the
+    // instruction may touch (the JIT's register allocator keeps off them).
+    uint8_t implicit_reads = 0;
     uint8_t implicit_memory = 0;  // hidden memory operands (the stack, string operands)
     bool agen = false;            // its memory operand is an address computation (LEA)
     // Whether it may fault or leave the block even when all its operands are general registers

@@ -42,6 +42,18 @@ void Translator::sync_position() {
     synced_count_ = k_;
 }
 
+void Translator::bail_if(x::CondCode cc, const RegAlloc::Binding& b) {
+    if (!b.count) {
+        a.j(cc, bail_);
+        return;
+    }
+    asmjit::Label stay = a.newLabel();
+    a.j(x::negateCond(cc), stay);
+    RegAlloc::leave(a, b);
+    a.jmp(bail_);
+    a.bind(stay);
+}
+
 void Translator::exit_plain() {
     a.xor_(x::eax, x::eax);
     a.jmp(asmjit::imm(e_.exit_stub_));
@@ -164,11 +176,12 @@ void Translator::fault_unless_canonical(const x::Gp& ip) {
     a.cmp(x::rcx, ip);
     a.jne(slow);
     cold_.push_back([this, slow, eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_),
-                     insn = insn_, flags = fl_] {
+                     insn = insn_, flags = fl_, regs = ra_.binding()] {
         a.bind(slow);
         fl_ = flags;  // in CpuState
         if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
+        RegAlloc::leave(a, regs);
         call_exec(insn, Fallback::Canonical);
         a.jmp(bail_);  // the fault, or wherever the handler went
     });

@@ -17,7 +17,7 @@ enum class Fallback : uint8_t {
     Unbound,    // decoded to #UD or #GP(0): the handler raises it
     NoEmitter,  // the mnemonic has no emitter (x87, system instructions, ...)
     HighByte,   // an AH..BH operand
-    HighReg,    // an R8-R15 operand (or address register) of 64-bit code
+    HighReg,    // an R8-R15 operand (or address register) of 64-bit code the allocator could not bind
     Declined,   // the emitter does not take this form
     SlowPath,   // an inline instruction's out-of-line path: a memory slow path, a fault, a mode
                 // the inline code leaves alone (Translator::exec_out_of_line)

@@ -134,7 +134,8 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     // path's bookkeeping stays true) and the flags stored there first; kept flags go back to
     // the host as they were.
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
-    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep, recompute, rc, k = k_] {
+    cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep, recompute, rc, k = k_,
+                     regs = ra_.binding()] {
         a.bind(slow);
         fl_ = flags;
         if (recompute) emit_recompute(rc);
@@ -157,13 +158,13 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
             // 1: the store faulted (nothing changed). 2: it changed decoded code and requested
             // an exit: the instruction completes and the block stops after it (stop_point).
             a.cmp(x::eax, 1);
-            a.je(bail_);
+            bail_if(x::CondCode::kE, regs);
         } else if (size == 8) {
             a.test(x::edx, x::edx);  // jit_load64's fault, in rdx
-            a.jnz(bail_);
+            bail_if(x::CondCode::kNZ, regs);
         } else {
             a.bt(x::rax, 32);
-            a.jc(bail_);
+            bail_if(x::CondCode::kC, regs);
         }
         arm_stop_point(k);
         if (eip_delta) a.sub(rip_mem(), eip_delta);
@@ -237,16 +238,19 @@ void Translator::exec_out_of_line(const asmjit::Label& slow, const asmjit::Label
     const uint8_t len = insn_->len;
     const cpu::Insn* insn = insn_;
     const std::optional<Recompute> redo = rc ? std::optional<Recompute>(*rc) : std::nullopt;
-    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, entry, redo, host_after] {
+    cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, entry, redo, host_after,
+                     regs = ra_.binding()] {
         a.bind(slow);
         fl_ = entry;
         if (redo) emit_recompute(*redo);
         materialize_flags();
         if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
+        RegAlloc::leave(a, regs);
         call_exec(insn, Fallback::SlowPath);
         a.test(x::eax, x::eax);
         a.jnz(bail_);
+        RegAlloc::enter(a, regs);
         // Back to the main path's view.
         a.sub(rip_mem(), eip_delta + len);
         count_by(a, -(count_delta + 1));

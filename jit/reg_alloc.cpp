@@ -11,19 +11,37 @@ namespace {
 
 x::Gp host_of(unsigned r) { return x::gpq(8 + r); }
 
+x::Gp sized(const x::Gp& r64, unsigned size, unsigned r) {
+    switch (size) {
+    case 8: return r64;
+    case 4: return r64.r32();
+    case 2: return r64.r16();
+    case 1: return r < cpu::AH ? x::Gp(r64.r8Lo()) : x::Gp();
+    default: return x::Gp();
+    }
+}
+
+// The pinned guest registers a binding spills first: those instructions name least often
+// as implicit operands (never RSP).
+constexpr uint8_t VICTIMS[] = {cpu::EBP, cpu::EBX, cpu::ESI, cpu::EDI, cpu::EDX, cpu::ECX, cpu::EAX};
+
 }  // namespace
 
 std::optional<x::Gp> RegAlloc::guest(unsigned r, unsigned size) {
     // A byte register is a cpu::Reg8: SPL..DIL (4-7) are the low bytes of their registers, and
     // AH..BH (16-19) cannot be named next to REX registers.
     if (r >= HOSTED) return std::nullopt;
-    switch (size) {
-    case 8: return host_of(r);
-    case 4: return host_of(r).r32();
-    case 2: return host_of(r).r16();
-    case 1: return host_of(r).r8Lo();
-    default: return std::nullopt;
-    }
+    const x::Gp g = sized(host_of(r), size, r);
+    return g.isValid() ? std::optional(g) : std::nullopt;
+}
+
+std::optional<x::Gp> RegAlloc::host(unsigned r, unsigned size) const {
+    for (unsigned n = 0; n < binding_.count; ++n)
+        if (binding_.bound[n] == r) {
+            const x::Gp g = sized(host_of(binding_.victim[n]), size, r);
+            return g.isValid() ? std::optional(g) : std::nullopt;
+        }
+    return guest(r, size);
 }
 
 x::Gp RegAlloc::fixed(unsigned r) { return host_of(r).r32(); }
@@ -50,6 +68,40 @@ void RegAlloc::save_caller_saved(x::Assembler& a) {
 
 void RegAlloc::restore_caller_saved(x::Assembler& a) {
     for (unsigned r = CALLER_SAVED; r-- > 0;) a.pop(host_of(r));
+}
+
+bool RegAlloc::bind(x::Assembler& a, uint16_t named, uint16_t touched) {
+    Binding b;
+    const uint16_t high = named & ~((1u << HOSTED) - 1);
+    unsigned v = 0;
+    for (unsigned r = HOSTED; r < 16; ++r) {
+        if (!(high & 1u << r)) continue;
+        while (v < std::size(VICTIMS) && (touched & 1u << VICTIMS[v])) ++v;
+        if (v == std::size(VICTIMS) || b.count == Binding::MAX) return false;
+        b.bound[b.count] = uint8_t(r);
+        b.victim[b.count++] = VICTIMS[v++];
+    }
+    for (unsigned n = 0; n < b.count; ++n) {
+        a.mov(home(b.victim[n]), host_of(b.victim[n]));
+        a.mov(host_of(b.victim[n]), home(b.bound[n]));
+    }
+    binding_ = b;
+    return true;
+}
+
+void RegAlloc::unbind(x::Assembler& a, uint16_t written) {
+    for (unsigned n = 0; n < binding_.count; ++n)
+        if (written & 1u << binding_.bound[n]) a.mov(home(binding_.bound[n]), host_of(binding_.victim[n]));
+    leave(a, binding_);
+    binding_ = {};
+}
+
+void RegAlloc::leave(x::Assembler& a, const Binding& b) {
+    for (unsigned n = 0; n < b.count; ++n) a.mov(host_of(b.victim[n]), home(b.victim[n]));
+}
+
+void RegAlloc::enter(x::Assembler& a, const Binding& b) {
+    for (unsigned n = 0; n < b.count; ++n) a.mov(host_of(b.victim[n]), home(b.bound[n]));
 }
 
 }  // namespace jitpc::jit

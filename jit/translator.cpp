@@ -1,6 +1,7 @@
 #include "jit/translator.h"
 
 #include <cstddef>
+#include <stdexcept>
 
 #include "cpu/decode.h"
 #include "jit/engine.h"
@@ -34,7 +35,7 @@ Translator::Translator(Engine& e, cpu::Block& b, Variant variant)
 
 std::optional<x::Gp> Translator::reg(const Operand& o, unsigned size) const {
     if (o.kind != Kind::Reg || !(insn_->flags & cpu::IF_GPR_ONLY)) return std::nullopt;
-    return RegAlloc::guest(o.reg, size ? size : insn_->osize);
+    return ra_.host(o.reg, size ? size : insn_->osize);
 }
 
 x::Mem Translator::rip_mem() const {
@@ -88,9 +89,10 @@ bool Translator::effective_address() {
                                : i.asize == 8 ? int64_t(disp) : int64_t(uint32_t(disp))));
         return true;
     }
-    // Registers that stay in CpuState come through rsi: one of them at most.
-    std::optional<x::Gp> base = has_base ? RegAlloc::guest(i.base, 8) : std::nullopt;
-    std::optional<x::Gp> index = has_index ? RegAlloc::guest(i.index, 8) : std::nullopt;
+    // Registers that stay in CpuState (R8-R15 in an instruction that could not bind them) come
+    // through rsi: one of them at most.
+    std::optional<x::Gp> base = has_base ? ra_.host(i.base, 8) : std::nullopt;
+    std::optional<x::Gp> index = has_index ? ra_.host(i.index, 8) : std::nullopt;
     if (has_base && !base) {
         if (has_index && !index) return false;
         a.mov(x::rsi, RegAlloc::home(i.base));
@@ -130,10 +132,11 @@ uint16_t Translator::written_gprs() const {
 }
 
 // Why instruction k_ falls back (the fallback profile's reasons), its emitter `em` having
-// declined it or being none.
-Fallback Translator::why_fallback(cpu::Emitter em) const {
+// declined it or being none; `bound_regs`: it declined with its R8-R15 bound.
+Fallback Translator::why_fallback(cpu::Emitter em, bool bound_regs) const {
     if (!bound(*insn_)) return Fallback::Unbound;
     if (!em) return Fallback::NoEmitter;
+    if (bound_regs) return Fallback::Declined;
     const bool gprs = insn_->flags & cpu::IF_GPR_ONLY;
     bool high_reg = long64() && (insn_->flags & cpu::IF_MEM) &&
                     ((insn_->base >= 8 && insn_->base < cpu::NO_REG) || (insn_->index >= 8 && insn_->index < cpu::NO_REG));
@@ -173,6 +176,28 @@ void Translator::fallback(Fallback why) {
 
 // ---- the block -------------------------------------------------------------------------------
 
+// 64-bit code: binds the R8-R15 instruction k_ names into host registers (RegAlloc::bind), with
+// victims outside every register it may touch. False when it names none or cannot.
+bool Translator::bind_registers() {
+    if (!long64() || (insn_->flags & cpu::IF_END_BLOCK)) return false;
+    const cpu::InsnInfo& info = table_[insn_->mnemonic];
+    const bool gprs = insn_->flags & cpu::IF_GPR_ONLY;
+    uint16_t named = 0, touched = uint16_t(info.implicit_gprs | info.implicit_reads | 1u << cpu::ESP);
+    for (unsigned n = 0; n < nops_; ++n) {
+        if (ops_[n].kind != Kind::Reg) continue;
+        const unsigned r = ops_[n].reg >= cpu::AH ? ops_[n].reg - cpu::AH : ops_[n].reg;  // a cpu::Reg8
+        // Other register operands (XMM) may share a number with a general register that an
+        // SSE emitter names for a conversion: kept off the victims, never bound.
+        (gprs ? named : touched) |= uint16_t(1u << r);
+    }
+    if (insn_->flags & cpu::IF_MEM)
+        for (uint8_t r : {insn_->base, insn_->index})
+            if (r != cpu::NO_REG) named |= uint16_t(1u << r);
+    if (!(named & 0xFF00)) return false;
+    recompute_ = {};  // the registers it reads may become victims
+    return ra_.bind(a, named, touched | named);
+}
+
 void Translator::emit_instruction(unsigned k) {
     k_ = k;
     insn_ = &b_.insns[k];
@@ -182,7 +207,26 @@ void Translator::emit_instruction(unsigned k) {
     const bool ok = bound(*insn_);
     const uint16_t written = ok ? written_gprs() : 0xFFFF;
     const cpu::Emitter em = ok ? table_[insn_->mnemonic].emit : nullptr;
-    if (!em || !em(*this)) fallback(why_fallback(em));
+    const size_t before_binding = a.offset();
+    const bool bound_regs = em && bind_registers();
+    const size_t after_binding = a.offset();
+    if (!em || !em(*this)) {
+        if (bound_regs) {
+            // The emitter emitted nothing: the binding's moves (no labels, nothing to relocate)
+            // are taken back.
+            if (a.offset() == after_binding) {
+                ra_.forget();
+                a.setOffset(before_binding);
+            } else {
+                ra_.unbind(a, 0);
+            }
+        }
+        fallback(why_fallback(em, bound_regs));
+    } else if (bound_regs) {
+        if (ended_) throw std::logic_error("JIT: an instruction with bound registers ended its block");
+        ra_.unbind(a, written);
+        recompute_ = {};  // its registers were in the victims' host registers
+    }
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();
     off_ += insn_->len;

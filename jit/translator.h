@@ -236,7 +236,8 @@ private:
     void read_operands();
     void stop_point();
     bool loop_back(int64_t target);
-    Fallback why_fallback(cpu::Emitter em) const;
+    bool bind_registers();
+    Fallback why_fallback(cpu::Emitter em, bool bound_regs) const;
     void fallback(Fallback why);
     void sync_position();
     void materialize_flags();
@@ -255,6 +256,8 @@ public:
 private:
     void call_helper(const void* fn, bool saves_guest_regs);
     void call_exec(const cpu::Insn* insn, Fallback why);
+    // A conditional jump to bail_ from a path of an instruction bound as `b` (RegAlloc::leave).
+    void bail_if(asmjit::x86::CondCode cc, const RegAlloc::Binding& b);
     void memory(unsigned size, unsigned seg, bool store);
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
     asmjit::x86::Mem tlb_lookup(unsigned size, bool write, const asmjit::Label& slow,
@@ -270,6 +273,7 @@ private:
     cpu::Block& b_;
     Variant variant_;
     const cpu::InsnTable& table_;
+    RegAlloc ra_;
     asmjit::CodeHolder code_;
     const cpu::Insn* insn_ = nullptr;
     Operand ops_[3];

@@ -1,6 +1,6 @@
 // The JIT's inline emitters against the interpreter: each snippet runs on two CPUs from the
-// same state, one with the JIT attached, and every register, EFLAGS and the instruction count
-// must agree. A snippet is: a prelude that leaves the flags in a given place (the host's
+// same state, one with the JIT attached, and all sixteen registers, EFLAGS and the instruction
+// count must agree (32-bit code, and 64-bit code with R8-R15 in every operand position). A snippet is: a prelude that leaves the flags in a given place (the host's
 // EFLAGS after an inline op, CpuState as plain bits after POPFD, or a lazy interpreter op after
 // a fallback), the instruction under test, and SETcc/CMOVcc/Jcc of one condition reading its
 // flags.
@@ -10,10 +10,12 @@
 #include <array>
 #include <cstring>
 #include <sstream>
+#include <type_traits>
 #include <vector>
 
 #include "jit/engine.h"
 #include "tests/unit/cpu_fixture.h"
+#include "tests/unit/long_fixture.h"
 
 using namespace jitpc;
 using namespace jitpc::cpu;
@@ -34,17 +36,31 @@ template <typename Fixture = test::CpuFixture> struct Pair {
     unsigned runs = 0;
     bool cold_tlb = false;  // every run starts with an empty TLB: first accesses miss
 
+    static constexpr bool LONG64 = std::is_base_of_v<test::LongFixture, Fixture>;
+
     Pair() {
-        ref.flat32();
-        jit.flat32();
+        for (Fixture* f : {&ref, &jit}) {
+            if constexpr (LONG64) {
+                f->fault_gates();  // each handler halts
+                for (unsigned v : {6u, 10u, 11u, 12u, 13u, 14u}) f->mem.write_bytes(f->HANDLER + v, "\xF4", 1);
+            } else {
+                f->flat32();
+            }
+        }
         jit.interp.native = &engine;
     }
 
+    // R8-R15 hold values of all 64 bits in 32-bit snippets too: nothing may change them.
     void run(const Bytes& code, const std::array<uint32_t, 8>& regs, uint32_t data) {
+        std::array<uint64_t, 16> all;
+        for (unsigned r = 0; r < 16; ++r) all[r] = r < 8 ? regs[r] : 0x0123456789ABCDEFull * r;
+        run64(code, all, data);
+    }
+    void run64(const Bytes& code, const std::array<uint64_t, 16>& regs, uint32_t data) {
         for (Fixture* f : {&ref, &jit}) {
             f->cpu.code.flush();
-            f->load(code);
-            for (unsigned r = 0; r < 8; ++r) f->reg(r) = r == ESP ? 0x80000 : regs[r];
+            f->test::CpuFixture::load(code);
+            for (unsigned r = 0; r < 16; ++r) f->reg(r) = r == ESP ? 0x80000 : regs[r];
             f->cpu.flags = Flags{};
             f->cpu.icount = 0;
             f->wr32(DATA, data);
@@ -56,9 +72,11 @@ template <typename Fixture = test::CpuFixture> struct Pair {
         INFO("code: " << hex.str());
         INFO("eax " << std::hex << regs[0] << " ecx " << regs[1] << " edx " << regs[2] << " ebx " << regs[3]
                     << " ebp " << regs[5] << " esi " << regs[6] << " edi " << regs[7] << " [data] " << data);
-        for (unsigned r = 0; r < 8; ++r) CHECK_MESSAGE(ref.reg(r) == jit.reg(r), "register " << r);
+        for (unsigned r = 0; r < 16; ++r) CHECK_MESSAGE(ref.reg(r) == jit.reg(r), "register " << r);
         CHECK(ref.flags() == jit.flags());
-        CHECK(ref.rd32(DATA) == jit.rd32(DATA));
+        for (uint32_t at = DATA - 8; at < DATA + 24; at += 4) CHECK_MESSAGE(ref.rd32(at) == jit.rd32(at), "at " << at);
+        CHECK(ref.rd32(0x80000 - 8) == jit.rd32(0x80000 - 8));  // a push
+        CHECK(ref.rd32(0x80000 - 4) == jit.rd32(0x80000 - 4));
         CHECK(ref.cpu.rip == jit.cpu.rip);
         CHECK(ref.cpu.icount == jit.cpu.icount);
         ++runs;
@@ -68,11 +86,13 @@ template <typename Fixture = test::CpuFixture> struct Pair {
 // Flags before the instruction under test: 0 POPFD of an image (CpuState, plain bits), 1 ADD
 // (the host's EFLAGS), 2 ADC with a memory source (a fallback: a lazy op in CpuState), 3 TEST
 // (the host's EFLAGS with AF undefined there).
-Bytes prelude(unsigned kind, uint32_t image) {
+Bytes prelude(unsigned kind, uint32_t image, bool long64 = false) {
     switch (kind) {
     case 0: return {0x68, uint8_t(image), uint8_t(image >> 8), 0, 0, 0x9D};  // push imm32; popfd
     case 1: return {0x01, 0xFE};                                             // add esi, edi
-    case 2: return {0x13, 0x2D, 0x00, 0x50, 0x00, 0x00};                     // adc ebp, [DATA]
+    case 2:
+        if (long64) return {0x13, 0x2C, 0x25, 0x00, 0x50, 0x00, 0x00};  // adc ebp, [DATA] (no RIP)
+        return {0x13, 0x2D, 0x00, 0x50, 0x00, 0x00};                     // adc ebp, [DATA]
     default: return {0x85, 0xFE};                                            // test esi, edi
     }
 }
@@ -370,5 +390,86 @@ TEST_CASE("JIT random sequences of inline and fallback instructions match the in
         for (uint32_t& r : regs) r = next() % 3 ? next() * 2654435761u : VALUES[next() % std::size(VALUES)];
         p.run(code, regs, next() * 2246822519u);
     }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+// 64-bit code: the allocator binds the R8-R15 an instruction names into host registers for it
+// (jit/reg_alloc.h). Each form runs with R8-R15 in every operand position it has: ModRM's reg
+// (REX.R) and r/m (REX.B), SIB's base (REX.B) and index (REX.X), the opcode's register, next to
+// implicit operands (MUL's RAX:RDX, a shift's CL, PUSH's RSP), with the memory operand hitting
+// and missing the TLB and faulting (a non-canonical address: the handler halts).
+TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the interpreter") {
+    Pair<test::LongFixture> p;
+    p.cold_tlb = true;
+    std::vector<Bytes> forms;
+    // Register to register, ModRM reg = rdx/r10 and r/m = rbx/r11: REX.R, REX.B and both; 64,
+    // 32 and 8 bits (REX: SPL..DIL, R8B..R15B).
+    for (const Bytes& op : {Bytes{0x01}, Bytes{0x29}, Bytes{0x31}, Bytes{0x21}, Bytes{0x09}, Bytes{0x39}, Bytes{0x85},
+                            Bytes{0x11}, Bytes{0x19}, Bytes{0x89}, Bytes{0x8B}, Bytes{0x87}, Bytes{0x0F, 0xAF},
+                            Bytes{0x0F, 0x44}, Bytes{0x0F, 0x4C}, Bytes{0x0F, 0xB6}, Bytes{0x0F, 0xBE}, Bytes{0x63},
+                            Bytes{0x00}, Bytes{0x28}, Bytes{0x30}, Bytes{0x88}, Bytes{0x38}, Bytes{0x84}, Bytes{0x86}})
+        for (uint8_t rex : {0x44, 0x41, 0x45})
+            for (uint8_t w : {0x08, 0x00}) {
+                Bytes f = {uint8_t(rex | w)};
+                f.insert(f.end(), op.begin(), op.end());
+                f.push_back(0xD3);
+                forms.push_back(f);
+            }
+    // One register operand, in ModRM r/m (REX.B): r11, and r11d.
+    for (const Bytes& op : {Bytes{0x81, 0xC3, 0x78, 0x56, 0x34, 0x92}, Bytes{0x83, 0xEB, 0x05}, Bytes{0x83, 0xFB, 0x80},
+                            Bytes{0xC1, 0xE3, 0x05}, Bytes{0xC1, 0xEB, 0x21}, Bytes{0xC1, 0xFB, 0x3F}, Bytes{0xC1, 0xC3, 0x07},
+                            Bytes{0xD1, 0xE3}, Bytes{0xD3, 0xE3}, Bytes{0xD3, 0xEB}, Bytes{0xF7, 0xDB}, Bytes{0xF7, 0xD3},
+                            Bytes{0xFF, 0xC3}, Bytes{0xFF, 0xCB}, Bytes{0xF7, 0xE3}, Bytes{0xF7, 0xEB},
+                            Bytes{0xC7, 0xC3, 0xFE, 0xFF, 0xFF, 0xFF}, Bytes{0x0F, 0x95, 0xC3}, Bytes{0x0F, 0xCB},
+                            Bytes{0x53}, Bytes{0x5B}, Bytes{0x93}, Bytes{0x6B, 0xDB, 0x35},
+                            Bytes{0x69, 0xD3, 0x01, 0x00, 0x01, 0x00}})
+        for (uint8_t rex : {0x49, 0x41}) {
+            Bytes f = {rex};
+            f.insert(f.end(), op.begin(), op.end());
+            forms.push_back(f);
+        }
+    forms.push_back({0x49, 0xBB, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11});  // mov r11, imm64
+    forms.push_back({0x41, 0x53, 0x41, 0x5A});                                      // push r11; pop r10
+    // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
+    // always non-canonical: #GP).
+    for (const Bytes& f : {
+             Bytes{0x4F, 0x8B, 0x14, 0xCC},              // mov r10, [r12 + r9*8]
+             Bytes{0x4F, 0x01, 0x14, 0xCC},              // add [r12 + r9*8], r10 (in place)
+             Bytes{0x4F, 0x3B, 0x14, 0xCC},              // cmp r10, [r12 + r9*8]
+             Bytes{0x4F, 0x8D, 0x54, 0xCC, 0x07},        // lea r10, [r12 + r9*8 + 7]
+             Bytes{0x47, 0x0F, 0xB6, 0x14, 0xCC},        // movzx r10d, byte [r12 + r9*8]
+             Bytes{0x4B, 0xFF, 0x04, 0xCC},              // inc qword [r12 + r9*8]
+             Bytes{0x4D, 0x89, 0x75, 0x10},              // mov [r13 + 16], r14
+             Bytes{0x43, 0xFF, 0x34, 0xCC},              // push qword [r12 + r9*8]
+             Bytes{0x4F, 0x0F, 0x44, 0x3C, 0xCC},        // cmovz r15, [r12 + r9*8]
+             Bytes{0x4A, 0x8B, 0x04, 0xCD, 0xF0, 0x4F, 0x00, 0x00},  // mov rax, [r9*8 + DATA - 16]
+             Bytes{0x4F, 0x87, 0x04, 0xCC},              // xchg r8, [r12 + r9*8]
+             Bytes{0x4F, 0x8B, 0x24, 0xCC},              // mov r12, [r12 + r9*8]
+             Bytes{0x4B, 0xF7, 0x24, 0xCC},              // mul qword [r12 + r9*8]
+             Bytes{0x4B, 0x89, 0x14, 0xCC},              // mov [r12 + r9*8], rdx
+             Bytes{0x4A, 0x8B, 0x14, 0x0B},              // mov rdx, [rbx + r9] (index only)
+             Bytes{0x4D, 0x8B, 0x13},                    // mov r10, [r11]: #GP
+             Bytes{0x4D, 0x01, 0x13},                    // add [r11], r10: #GP in place
+             Bytes{0x4D, 0x89, 0x03}})                   // mov [r11], r8: #GP
+        forms.push_back(f);
+    const unsigned n = std::size(VALUES);
+    for (const Bytes& insn : forms)
+        for (unsigned v = 0; v < n; ++v)
+            for (unsigned kind = 0; kind < 4; ++kind) {
+                const unsigned k = v * 4 + kind;
+                Bytes code = prelude(kind, FLAG_IMAGES[k % std::size(FLAG_IMAGES)], true);
+                code.insert(code.end(), insn.begin(), insn.end());
+                const Bytes tail = consumer(k % 16);
+                code.insert(code.end(), tail.begin(), tail.end());
+                std::array<uint64_t, 16> regs;
+                for (unsigned r = 0; r < 16; ++r)
+                    regs[r] = uint64_t(VALUES[(v + r) % n]) << (r & 1 ? 32 : 0) ^ VALUES[(v + 3 * r + kind) % n];
+                regs[EBX] = DATA - 8;  // rbx + r9 is DATA - 6 (a misaligned access)
+                regs[R9] = 2;
+                regs[R12] = regs[R13] = DATA - 16;
+                regs[ECX] = COUNTS[(v + kind) % std::size(COUNTS)];
+                p.run64(code, regs, VALUES[(v + 2) % n]);
+            }
+    CHECK(p.engine.blocks_translated > 0);
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
