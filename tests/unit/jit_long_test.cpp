@@ -177,6 +177,16 @@ TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand siz
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
+TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
+    Snippets s;
+    for (uint8_t op : {0x98, 0x99})
+        for (const Bytes& prefix : {Bytes{0x66}, Bytes{}, Bytes{0x48}}) {
+            Bytes code = prefix;
+            code.insert(code.end(), {op, 0x48, 0x89, 0xC5});  // then mov rbp, rax (SETcc writes AL)
+            s.sweep(code);
+        }
+}
+
 TEST_CASE("JIT 64-bit blocks: R8-R15, 64-bit immediates, RIP-relative operands, a loop, calls") {
     LongPair p;
     for (test::LongFixture* f : {&p.ref, &p.jit}) {
