@@ -27,7 +27,16 @@ bool addressable(const Translator& t) {
     return !(t.insn().flags & cpu::IF_MEM) || t.insn().asize == 4 || t.insn().asize == 8;
 }
 
+// Once per block: CR0.EM, CR0.TS and CR4.OSFXSR change only through instructions that end
+// their block (MOV to CR0/CR4, CLTS and LMSW end it: cpu/ops/system.cpp; task switches and
+// exceptions are control transfers) or between blocks (event delivery, the monitor, gdb), and a
+// block runs straight from its first instruction: the first check is on the path to every
+// later instruction. When it fails, its instruction's slow path (jit_exec) raises #UD or #NM
+// and the block is left (the emitters that call this take only XMM forms, which need all three
+// bits). jit_sse_emit_test checks that each writer of those bits ends its block.
 void check_enabled(Translator& t, const asmjit::Label& slow) {
+    if (t.sse_enabled_checked) return;
+    t.sse_enabled_checked = true;
     t.a.test(x::byte_ptr(CPU_REG, offsetof(CpuState, cr0)), cpu::cr0::EM | cpu::cr0::TS);
     t.a.jnz(slow);
     t.a.test(x::dword_ptr(CPU_REG, offsetof(CpuState, cr4)), cpu::cr4::OSFXSR);

@@ -28,7 +28,8 @@ bool xmm_form(const Translator& t);
 // Whether a memory operand, if any, has an address size generated code forms (32 or 64 bits).
 bool addressable(const Translator& t);
 
-// Jumps to `slow` unless SSE instructions execute: CR4.OSFXSR set, CR0.EM and CR0.TS clear.
+// Jumps to `slow` unless SSE instructions execute: CR4.OSFXSR set, CR0.EM and CR0.TS clear
+// (emitted at the block's first SSE instruction only: emit_sse.cpp).
 void check_enabled(Translator& t, const asmjit::Label& slow);
 // The memory operand as host memory of `bytes` bytes (effective_address and the TLB test), and,
 // `aligned`, a jump to `slow` off a 16-byte boundary (the host address has the linear

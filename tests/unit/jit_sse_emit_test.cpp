@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cpu/decode.h"
 #include "jit/engine.h"
 #include "tests/unit/cpu_fixture.h"
 
@@ -230,4 +231,39 @@ TEST_CASE("JIT SSE instructions take #UD with CR4.OSFXSR clear and #NM with CR0.
                 p.run(e, r, false, false);
                 p.run(e, r, true, true);
             }
+}
+
+// The emitters check CR0.EM, CR0.TS and CR4.OSFXSR at a block's first SSE instruction only
+// (jit/emit_sse.cpp, check_enabled): every instruction that writes them ends its block, so an
+// SSE instruction after one is checked again in the next block.
+TEST_CASE("JIT SSE: the bits that enable SSE change only at a block's end, where they are checked again") {
+    const Decoder dec(models::max);
+    const std::vector<std::pair<CpuMode, Bytes>> writers = {
+        {CpuMode::Prot32, {0x0F, 0x22, 0xC0}},                    // mov cr0, eax
+        {CpuMode::Prot32, {0x0F, 0x22, 0xE0}},                    // mov cr4, eax
+        {CpuMode::Prot32, {0x0F, 0x06}},                          // clts
+        {CpuMode::Prot32, {0x0F, 0x01, 0xF0}},                    // lmsw ax
+        {CpuMode::Prot32, {0x0F, 0x01, 0x35, 0x00, 0x50, 0, 0}},  // lmsw [DATA]
+        {CpuMode::Long64, {0x0F, 0x22, 0xC0}},                    // mov cr0, rax
+        {CpuMode::Long64, {0x0F, 0x22, 0xE0}},                    // mov cr4, rax
+        {CpuMode::Long64, {0x0F, 0x06}}};                         // clts
+    for (const auto& [mode, bytes] : writers) {
+        Insn i;
+        REQUIRE(dec.decode(bytes.data(), bytes.size(), mode, i) == Decoder::Status::Ok);
+        CHECK_MESSAGE((i.flags & IF_END_BLOCK), "writer " << std::hex << unsigned(bytes[1]) << ' ' << unsigned(bytes[2]));
+    }
+    Pair p;
+    Rng r;
+    const Bytes set_ts = {0x0F, 0x20, 0xC0, 0x83, 0xC8, 0x08, 0x0F, 0x22, 0xC0};    // CR0.TS := 1
+    const Bytes clear_osfxsr = {0x0F, 0x20, 0xE0, 0x25, 0xFF, 0xFD, 0xFF, 0xFF, 0x0F, 0x22, 0xE0};
+    const Bytes movaps = {0x0F, 0x28, 0xCA}, addps = {0x0F, 0x58, 0xD3};
+    for (const Bytes& writer : {set_ts, clear_osfxsr, Bytes{0x0F, 0x06}})
+        for (bool ts : {false, true}) {
+            // An SSE instruction before the writer and one after: the second is checked again.
+            Bytes code = movaps;
+            code.insert(code.end(), writer.begin(), writer.end());
+            code.insert(code.end(), addps.begin(), addps.end());
+            p.run(code, r, true, ts);
+        }
+    CHECK(p.engine.blocks_translated > 0);
 }
