@@ -69,30 +69,28 @@ void check_masked(Translator& t, const asmjit::Label& slow) {
     t.a.jne(slow);
 }
 
-void under_guest_mxcsr(Translator& t, const std::function<void()>& op, bool flags_out) {
+void under_guest_mxcsr(Translator& t, const std::function<void()>& op) {
     auto& a = t.a;
     const x::Mem host = x::dword_ptr(x::rsp, -4), after = x::dword_ptr(x::rsp, -8);
-    asmjit::Label swap = a.newLabel(), run = a.newLabel(), done = a.newLabel();
+    asmjit::Label differ = a.newLabel(), swap = a.newLabel(), run = a.newLabel(), done = a.newLabel();
     a.stmxcsr(host);
     a.mov(x::eax, host);
-    a.xor_(x::eax, mxcsr(t));
-    a.test(x::eax, ~cpu::mxcsr::FLAGS & 0xFFFF);
-    a.jnz(swap);
-    a.mov(x::eax, mxcsr(t));
-    a.not_(x::eax);
-    a.and_(x::eax, host);
-    a.test(x::al, cpu::mxcsr::FLAGS);
-    a.jz(run);
-    a.and_(host, ~cpu::mxcsr::FLAGS);
-    a.ldmxcsr(host);
+    a.cmp(x::eax, mxcsr(t));
+    a.jne(differ);
     a.bind(run);
+    // The host's MXCSR is the guest's: after `op` it is the guest's new one. Neither STMXCSR
+    // nor MOV writes EFLAGS, which stay `op`'s.
     op();
     a.stmxcsr(after);
     a.mov(x::eax, after);
-    a.and_(x::eax, cpu::mxcsr::FLAGS);
-    a.or_(mxcsr(t), x::eax);
-    if (flags_out) op();  // its EFLAGS again; the flags it raises are the guest's already
+    a.mov(mxcsr(t), x::eax);
     a.jmp(done);
+    a.bind(differ);
+    a.xor_(x::eax, mxcsr(t));
+    a.test(x::eax, ~cpu::mxcsr::FLAGS & 0xFFFF);
+    a.jnz(swap);
+    a.ldmxcsr(mxcsr(t));  // only sticky flags differ: the host takes the guest's, for good
+    a.jmp(run);
     a.bind(swap);
     a.ldmxcsr(mxcsr(t));
     op();

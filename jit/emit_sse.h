@@ -40,15 +40,15 @@ asmjit::Operand source(Translator& t, unsigned bytes, bool aligned, const asmjit
 
 // Jumps to `slow` unless the guest's MXCSR masks every exception. Clobbers eax.
 void check_masked(Translator& t, const asmjit::Label& slow);
-// `op` (emitted more than once) under the guest's MXCSR, whose sticky flags then include those
-// it raised. LDMXCSR stalls the host's pipeline, so while the guest's control bits (rounding,
-// DAZ, FTZ, masks) are the host's, `op` runs under the host's MXCSR, kept with no sticky flag
-// the guest's lacks (cleared when it has one, which is rare): the flags after `op` are then
-// what the guest's become. Otherwise the guest's MXCSR is loaded around `op` and the host's
-// reloaded after. The host's control bits are never changed outside that, and nothing in
+// `op` (emitted twice) under the guest's MXCSR, whose sticky flags then include those it
+// raised. LDMXCSR stalls the host's pipeline, so while the guest's control bits (rounding,
+// DAZ, FTZ, masks) are the host's, `op` runs under the host's MXCSR, kept equal to the guest's
+// (its sticky flags made the guest's when they differ, which is rare): the host's MXCSR after
+// `op` is then the guest's new one. Otherwise the guest's MXCSR is loaded around `op` and the
+// host's reloaded after. The host's control bits are never changed outside that, and nothing in
 // jitpc reads the host's sticky flags (the interpreter loads its own MXCSR around its host
-// operations). With `flags_out`, the host's EFLAGS after it are `op`'s. Clobbers eax.
-void under_guest_mxcsr(Translator& t, const std::function<void()>& op, bool flags_out = false);
+// operations). The host's EFLAGS after it are `op`'s. Clobbers eax.
+void under_guest_mxcsr(Translator& t, const std::function<void()>& op);
 
 // "xmm, xmm/mN [, imm8]": the guest's r0 = host instruction `id` on it and the source (`bytes`
 // of memory, `aligned` for m128 operands of legacy SSE), under the guest's MXCSR when `fp`.

@@ -18,7 +18,7 @@ template <x::Inst::Id Id, unsigned Bytes> bool compare(Translator& t) {
         sse::check_masked(t, slow);
         const asmjit::Operand src = sse::source(t, Bytes, false, slow);
         t.a.movdqu(x::xmm0, sse::xmm(t, t.insn().r0));
-        sse::under_guest_mxcsr(t, [&] { t.a.emit(Id, x::xmm0, src); }, true);
+        sse::under_guest_mxcsr(t, [&] { t.a.emit(Id, x::xmm0, src); });
         t.flags_produced(FlagKind::Exact);
     }, true);
     return true;
