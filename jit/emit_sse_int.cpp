@@ -1,6 +1,8 @@
 // Packed-integer and bitwise SSE instructions (cpu/ops/sse_int.cpp) that are one host
-// instruction of the same name (cpu/ops/sse_op_lists.h), PSLLDQ and PSRLDQ: their XMM forms,
-// with an XMM register, an aligned m128 or (the shifts) an imm8 source.
+// instruction of the same name (cpu/ops/sse_op_lists.h), PSLLDQ and PSRLDQ, and where the host
+// has SSE4.1 its lane-wise multiplies, minimums, maximums and PCMPEQQ (which the interpreter
+// writes out): their XMM forms, with an XMM register, an aligned m128 or (the shifts) an imm8
+// source.
 #include "cpu/ops/sse_op_lists.h"
 #include "jit/emit_sse.h"
 
@@ -13,6 +15,19 @@ void register_sse_int_emitters(GroupEmitters e) {
 #undef JITPC_EMIT_INT
     sse::host_op(e, ZYDIS_MNEMONIC_PSLLDQ, "pslldq", 16, false);
     sse::host_op(e, ZYDIS_MNEMONIC_PSRLDQ, "psrldq", 16, false);
+    if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSE4_1)) {
+        sse::host_op(e, ZYDIS_MNEMONIC_PMULLD, "pmulld", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMULDQ, "pmuldq", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMINSB, "pminsb", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMINSD, "pminsd", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMINUW, "pminuw", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMINUD, "pminud", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMAXSB, "pmaxsb", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMAXSD, "pmaxsd", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMAXUW, "pmaxuw", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMAXUD, "pmaxud", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PCMPEQQ, "pcmpeqq", 16, false);
+    }
 }
 
 }  // namespace jitpc::jit

@@ -1,7 +1,7 @@
 // SSE shuffles, unpacks and packs (cpu/ops/sse_shuffle.cpp) that are one host instruction of the
 // same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD, SSSE3's
-// PSHUFB and PALIGNR where the host has SSSE3; and the sign-mask moves PMOVMSKB/MOVMSKPS/
-// MOVMSKPD to a 32-bit general register.
+// PSHUFB and PALIGNR where the host has SSSE3, SSE4.1's PMOVSX/PMOVZX where it has SSE4.1;
+// and the sign-mask moves PMOVMSKB/MOVMSKPS/MOVMSKPD to a 32-bit general register.
 #include "cpu/ops/sse_op_lists.h"
 #include "jit/emit_sse.h"
 
@@ -35,6 +35,21 @@ void register_sse_shuffle_emitters(GroupEmitters e) {
     if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSSE3)) {
         sse::host_op(e, ZYDIS_MNEMONIC_PSHUFB, "pshufb", 16, false);
         sse::host_op(e, ZYDIS_MNEMONIC_PALIGNR, "palignr", 16, false);
+    }
+    if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSE4_1)) {
+        // The memory operand: the low half, quarter or eighth of the result's width in lanes.
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXBW, "pmovsxbw", 8, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXBD, "pmovsxbd", 4, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXBQ, "pmovsxbq", 2, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXWD, "pmovsxwd", 8, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXWQ, "pmovsxwq", 4, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXDQ, "pmovsxdq", 8, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXBW, "pmovzxbw", 8, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXBD, "pmovzxbd", 4, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXBQ, "pmovzxbq", 2, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXWD, "pmovzxwd", 8, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXWQ, "pmovzxwq", 4, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXDQ, "pmovzxdq", 8, false);
     }
     e[ZYDIS_MNEMONIC_PMOVMSKB] = mask_move<x::Inst::kIdPmovmskb>;
     e[ZYDIS_MNEMONIC_MOVMSKPS] = mask_move<x::Inst::kIdMovmskps>;
