@@ -187,6 +187,29 @@ TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
         }
 }
 
+TEST_CASE("JIT 64-bit LODS, STOS, MOVS, SCAS and CMPS match the interpreter, both directions, faults included") {
+    Snippets s;
+    const uint8_t D = Snippets::DATA;
+    const Bytes pointers = {0xBE, 0x04, 0, D, 0, 0xBF, 0x00, 0, D, 0};  // mov esi, DATA + 4; mov edi, DATA
+    const Bytes noncanonical = {0x48, 0xBE, 0, 0, 0, 0, 0, 0x80, 0, 0};  // mov rsi, 1 << 55
+    for (uint8_t op : {0xAC, 0xAD, 0xAA, 0xAB, 0xA4, 0xA5, 0xAE, 0xAF, 0xA6, 0xA7})
+        for (const Bytes& size : {Bytes{}, Bytes{0x66}, Bytes{0x48}})
+            for (uint8_t direction : {0xFC, 0xFD}) {  // CLD, STD
+                if ((op & 1) == 0 && !size.empty()) continue;  // the byte forms
+                Bytes code = pointers;
+                code.push_back(direction);
+                code.insert(code.end(), size.begin(), size.end());
+                code.push_back(op);
+                s.sweep(code);
+                code = pointers;
+                code.insert(code.end(), noncanonical.begin(), noncanonical.end());
+                code.insert(code.end(), size.begin(), size.end());
+                code.push_back(op);  // LODS, MOVS and CMPS: #GP(0); the others go on
+                s.sweep(code);
+            }
+    s.sweep({0xBF, 0x00, 0, D, 0, 0xB9, 3, 0, 0, 0, 0xF3, 0x48, 0xAB});  // mov edi, DATA; mov ecx, 3; rep stosq
+}
+
 TEST_CASE("JIT 64-bit blocks: R8-R15, 64-bit immediates, RIP-relative operands, a loop, calls") {
     LongPair p;
     for (test::LongFixture* f : {&p.ref, &p.jit}) {
