@@ -44,6 +44,11 @@ struct LongPair {
         CHECK(ref.flags() == jit.flags());
         CHECK(ref.cpu.icount == jit.cpu.icount);
         for (unsigned k = 0; k < bytes; k += 8) CHECK_MESSAGE(ref.rd64(data + k) == jit.rd64(data + k), "at " << data + k);
+        for (unsigned k = 0; k < 16; ++k) {
+            CHECK_MESSAGE(ref.cpu.sse.xmm[k].q[0] == jit.cpu.sse.xmm[k].q[0], "xmm" << k);
+            CHECK_MESSAGE(ref.cpu.sse.xmm[k].q[1] == jit.cpu.sse.xmm[k].q[1], "xmm" << k);
+        }
+        CHECK(ref.cpu.sse.mxcsr == jit.cpu.sse.mxcsr);
         CHECK(engine.blocks_translated > 0);
     }
 };
@@ -102,6 +107,11 @@ struct Snippets {
             f->cpu.icount = 0;
             f->cpu.halted = 0;
             f->wr64(DATA << 8, data);
+            // XMM registers from the same values (zeros, NaNs, infinities, denormals as floats
+            // and doubles), SSE on, every exception masked and no sticky flag set.
+            f->cpu.cr4 |= cr4::OSFXSR;
+            for (unsigned k = 0; k < 16; ++k) f->cpu.sse.xmm[k] = Xmm{{regs[k], regs[(k + 3) % 16]}};
+            f->cpu.sse.mxcsr = mxcsr::MASKS;
         }
         p.load(code, test::lm::CODE);
         std::ostringstream hex;
@@ -208,6 +218,31 @@ TEST_CASE("JIT 64-bit LODS, STOS, MOVS, SCAS and CMPS match the interpreter, bot
                 s.sweep(code);
             }
     s.sweep({0xBF, 0x00, 0, D, 0, 0xB9, 3, 0, 0, 0, 0xF3, 0x48, 0xAB});  // mov edi, DATA; mov ecx, 3; rep stosq
+}
+
+TEST_CASE("JIT 64-bit SSE conversions with general registers match the interpreter") {
+    Snippets s;
+    const uint8_t D = Snippets::DATA;
+    for (uint8_t lanes : {0xF3, 0xF2})  // SS, SD
+        for (const Bytes& rex : {Bytes{}, Bytes{0x48}, Bytes{0x4C}}) {
+            // CVTSI2Sx xmm1, rsi / r14 (REX.R names xmm9 instead) and from memory
+            for (const Bytes& tail : {Bytes{0x2A, 0xCE}, Bytes{0x2A, 0x0C, 0x25, 0, D, 0, 0}}) {
+                Bytes code = {lanes};
+                code.insert(code.end(), rex.begin(), rex.end());
+                code.push_back(0x0F);
+                code.insert(code.end(), tail.begin(), tail.end());
+                s.sweep(code);
+            }
+            // CVT(T)Sx2SI edx/rdx/r10, xmm2 and from memory
+            for (uint8_t op : {0x2C, 0x2D})
+                for (const Bytes& tail : {Bytes{0xD2}, Bytes{0x14, 0x25, 0, D, 0, 0}}) {
+                    Bytes code = {lanes};
+                    code.insert(code.end(), rex.begin(), rex.end());
+                    code.insert(code.end(), {0x0F, op});
+                    code.insert(code.end(), tail.begin(), tail.end());
+                    s.sweep(code);
+                }
+        }
 }
 
 TEST_CASE("JIT 64-bit blocks: R8-R15, 64-bit immediates, RIP-relative operands, a loop, calls") {
