@@ -99,7 +99,7 @@ void under_guest_mxcsr(Translator& t, const std::function<void()>& op) {
     a.bind(done);
 }
 
-bool binary(Translator& t, x::Inst::Id id, unsigned bytes, bool aligned, bool fp) {
+bool binary(Translator& t, x::Inst::Id id, unsigned bytes, bool aligned, bool fp, uint8_t imm_mask) {
     if (!addressable(t)) return false;
     const cpu::Insn& i = t.insn();
     const bool has_src = i.flags & (cpu::IF_MEM | cpu::IF_R1);  // else "xmm, imm8" (shifts)
@@ -110,7 +110,7 @@ bool binary(Translator& t, x::Inst::Id id, unsigned bytes, bool aligned, bool fp
         ops[0] = x::xmm0;
         unsigned n = 1;
         if (has_src) ops[n++] = source(t, bytes, aligned, slow);
-        if (i.flags & cpu::IF_IMM) ops[n++] = asmjit::imm(i.imm & 0xFF);
+        if (i.flags & cpu::IF_IMM) ops[n++] = asmjit::imm(i.imm & imm_mask);
         t.a.movdqu(x::xmm0, xmm(t, i.r0));
         const auto op = [&] { t.a.emitOpArray(id, ops, n); };
         if (fp)

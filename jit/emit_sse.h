@@ -51,14 +51,21 @@ void check_masked(Translator& t, const asmjit::Label& slow);
 void under_guest_mxcsr(Translator& t, const std::function<void()>& op);
 
 // "xmm, xmm/mN [, imm8]": the guest's r0 = host instruction `id` on it and the source (`bytes`
-// of memory, `aligned` for m128 operands of legacy SSE), under the guest's MXCSR when `fp`.
-// False (nothing emitted) for a form generated code cannot address.
-bool binary(Translator& t, asmjit::x86::Inst::Id id, unsigned bytes, bool aligned, bool fp);
+// of memory, `aligned` for m128 operands of legacy SSE), under the guest's MXCSR when `fp`; the
+// imm8 masked with `imm_mask`. False (nothing emitted) for a form generated code cannot address.
+bool binary(Translator& t, asmjit::x86::Inst::Id id, unsigned bytes, bool aligned, bool fp,
+            uint8_t imm_mask = 0xFF);
 
 // Registers `m` as host instruction `name` through binary() with `bytes` of memory (aligned
 // when 16), under the guest's MXCSR when `fp`; of a P... mnemonic only the XMM forms (which
 // may have MMX ones).
 void host_op(GroupEmitters& e, ZydisMnemonic m, const char* name, unsigned bytes, bool fp);
+// SSE2's MOVSD and CMPSD, whose mnemonics the string instructions' group owns: its emitters
+// (jit/emit_string.cpp) pass the forms with explicit operands on (emit_sse_move.cpp,
+// emit_sse_arith.cpp).
+bool movsd(Translator& t);
+bool cmpsd(Translator& t);
+
 // The memory operand's size for floating-point lanes PS, SS, PD or SD.
 constexpr unsigned lane_bytes(const char* lanes) { return lanes[0] == 'P' ? 16 : lanes[1] == 'S' ? 4 : 8; }
 

@@ -1,5 +1,6 @@
 // SSE shuffles, unpacks and packs (cpu/ops/sse_shuffle.cpp) that are one host instruction of the
-// same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD, SSSE3's
+// same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD/PSHUFLW/
+// PSHUFHW, SSSE3's
 // PSHUFB and PALIGNR where the host has SSSE3, SSE4.1's PMOVSX/PMOVZX where it has SSE4.1;
 // and the sign-mask moves PMOVMSKB/MOVMSKPS/MOVMSKPD to a 32-bit general register.
 #include "cpu/ops/sse_op_lists.h"
@@ -32,6 +33,8 @@ void register_sse_shuffle_emitters(GroupEmitters e) {
     sse::host_op(e, ZYDIS_MNEMONIC_SHUFPS, "shufps", 16, false);
     sse::host_op(e, ZYDIS_MNEMONIC_SHUFPD, "shufpd", 16, false);
     sse::host_op(e, ZYDIS_MNEMONIC_PSHUFD, "pshufd", 16, false);
+    sse::host_op(e, ZYDIS_MNEMONIC_PSHUFLW, "pshuflw", 16, false);
+    sse::host_op(e, ZYDIS_MNEMONIC_PSHUFHW, "pshufhw", 16, false);
     if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSSE3)) {
         sse::host_op(e, ZYDIS_MNEMONIC_PSHUFB, "pshufb", 16, false);
         sse::host_op(e, ZYDIS_MNEMONIC_PALIGNR, "palignr", 16, false);

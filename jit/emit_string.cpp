@@ -5,6 +5,7 @@
 // come first, so a fault leaves the pointers as they were.
 // REP forms run the interpreter's handler, which may leave the instruction unfinished to run
 // again (Translator::fallback).
+#include "jit/emit_sse.h"
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -35,7 +36,12 @@ void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {
 template <Str S> bool string_op(Translator& t) {
     const cpu::Insn& i = t.insn();
     // MOVSD and CMPSD are also SSE2's: those have explicit operands.
-    if ((i.flags & (cpu::IF_R0 | cpu::IF_MEM)) || i.asize != (t.long64() ? 8 : 4) ||
+    if (i.flags & (cpu::IF_R0 | cpu::IF_MEM)) {
+        if (S == Str::Movs && i.mnemonic == ZYDIS_MNEMONIC_MOVSD) return sse::movsd(t);
+        if (S == Str::Cmps && i.mnemonic == ZYDIS_MNEMONIC_CMPSD) return sse::cmpsd(t);
+        return false;
+    }
+    if (i.asize != (t.long64() ? 8 : 4) ||
         (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
         return false;
     const unsigned size = i.osize;
