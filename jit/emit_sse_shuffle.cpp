@@ -39,21 +39,20 @@ void register_sse_shuffle_emitters(GroupEmitters e) {
         sse::host_op(e, ZYDIS_MNEMONIC_PSHUFB, "pshufb", 16, false);
         sse::host_op(e, ZYDIS_MNEMONIC_PALIGNR, "palignr", 16, false);
     }
-    if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSE4_1)) {
-        // The memory operand: the low half, quarter or eighth of the result's width in lanes.
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXBW, "pmovsxbw", 8, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXBD, "pmovsxbd", 4, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXBQ, "pmovsxbq", 2, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXWD, "pmovsxwd", 8, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXWQ, "pmovsxwq", 4, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVSXDQ, "pmovsxdq", 8, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXBW, "pmovzxbw", 8, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXBD, "pmovzxbd", 4, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXBQ, "pmovzxbq", 2, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXWD, "pmovzxwd", 8, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXWQ, "pmovzxwq", 4, false);
-        sse::host_op(e, ZYDIS_MNEMONIC_PMOVZXDQ, "pmovzxdq", 8, false);
-    }
+    // PMOVSX/PMOVZX: the memory operand holds the low half, quarter or eighth of the lanes.
+    struct Extend {
+        ZydisMnemonic m;
+        const char* name;
+        unsigned bytes;
+    };
+    if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSE4_1))
+        for (const Extend& x : {Extend{ZYDIS_MNEMONIC_PMOVSXBW, "pmovsxbw", 8}, {ZYDIS_MNEMONIC_PMOVSXBD, "pmovsxbd", 4},
+                                {ZYDIS_MNEMONIC_PMOVSXBQ, "pmovsxbq", 2}, {ZYDIS_MNEMONIC_PMOVSXWD, "pmovsxwd", 8},
+                                {ZYDIS_MNEMONIC_PMOVSXWQ, "pmovsxwq", 4}, {ZYDIS_MNEMONIC_PMOVSXDQ, "pmovsxdq", 8},
+                                {ZYDIS_MNEMONIC_PMOVZXBW, "pmovzxbw", 8}, {ZYDIS_MNEMONIC_PMOVZXBD, "pmovzxbd", 4},
+                                {ZYDIS_MNEMONIC_PMOVZXBQ, "pmovzxbq", 2}, {ZYDIS_MNEMONIC_PMOVZXWD, "pmovzxwd", 8},
+                                {ZYDIS_MNEMONIC_PMOVZXWQ, "pmovzxwq", 4}, {ZYDIS_MNEMONIC_PMOVZXDQ, "pmovzxdq", 8}})
+            sse::host_op(e, x.m, x.name, x.bytes, false);
     e[ZYDIS_MNEMONIC_PMOVMSKB] = mask_move<x::Inst::kIdPmovmskb>;
     e[ZYDIS_MNEMONIC_MOVMSKPS] = mask_move<x::Inst::kIdMovmskps>;
     e[ZYDIS_MNEMONIC_MOVMSKPD] = mask_move<x::Inst::kIdMovmskpd>;
