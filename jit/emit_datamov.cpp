@@ -142,25 +142,23 @@ bool xchg(Translator& t) {
 
 const x::Gp EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
 
-// CBW/CWDE: AX or EAX = the sign extension of AL or AX.
+// CBW/CWDE/CDQE: AX, EAX or RAX = the sign extension of AL, AX or EAX.
 bool widen_accumulator(Translator& t) {
-    if (t.insn().osize == 2)
-        t.a.movsx(EAX.r16(), EAX.r8());
-    else
-        t.a.movsx(EAX, EAX.r16());
+    switch (t.insn().osize) {
+    case 2: t.a.movsx(EAX.r16(), EAX.r8()); break;
+    case 4: t.a.movsx(EAX, EAX.r16()); break;
+    default: t.a.movsxd(EAX.r64(), EAX); break;
+    }
     return true;
 }
 
-// CWD/CDQ: DX or EDX = copies of the accumulator's sign, through the host's own CWD/CDQ
-// (a shift would change the flags).
+// CWD/CDQ/CQO: DX, EDX or RDX = copies of the accumulator's sign, through the host's own
+// CWD/CDQ/CQO (a shift would change the flags).
 bool sign_to_edx(Translator& t) {
-    t.a.mov(x::eax, EAX);
-    if (t.insn().osize == 2) {
-        t.a.cwd();
-        t.a.mov(EDX.r16(), x::dx);
-    } else {
-        t.a.cdq();
-        t.a.mov(EDX, x::edx);
+    switch (t.insn().osize) {
+    case 2: t.a.mov(x::eax, EAX), t.a.cwd(), t.a.mov(EDX.r16(), x::dx); break;
+    case 4: t.a.mov(x::eax, EAX), t.a.cdq(), t.a.mov(EDX, x::edx); break;
+    default: t.a.mov(x::rax, EAX.r64()), t.a.cqo(), t.a.mov(EDX.r64(), x::rdx); break;
     }
     return true;
 }
@@ -214,8 +212,10 @@ void register_datamov_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_XCHG] = xchg;
     e[ZYDIS_MNEMONIC_CBW] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CWDE] = widen_accumulator;
+    e[ZYDIS_MNEMONIC_CDQE] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CWD] = sign_to_edx;
     e[ZYDIS_MNEMONIC_CDQ] = sign_to_edx;
+    e[ZYDIS_MNEMONIC_CQO] = sign_to_edx;
     for (ZydisMnemonic m : cpu::ops::SETCC) e[m] = setcc;
     for (ZydisMnemonic m : cpu::ops::CMOVCC) e[m] = cmovcc;
 }

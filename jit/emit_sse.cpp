@@ -27,7 +27,16 @@ bool addressable(const Translator& t) {
     return !(t.insn().flags & cpu::IF_MEM) || t.insn().asize == 4 || t.insn().asize == 8;
 }
 
+// Once per block: CR0.EM, CR0.TS and CR4.OSFXSR change only through instructions that end
+// their block (MOV to CR0/CR4, CLTS and LMSW end it: cpu/ops/system.cpp; task switches and
+// exceptions are control transfers) or between blocks (event delivery, the monitor, gdb), and a
+// block runs straight from its first instruction: the first check is on the path to every
+// later instruction. When it fails, its instruction's slow path (jit_exec) raises #UD or #NM
+// and the block is left (the emitters that call this take only XMM forms, which need all three
+// bits). jit_sse_emit_test checks that each writer of those bits ends its block.
 void check_enabled(Translator& t, const asmjit::Label& slow) {
+    if (t.sse_enabled_checked) return;
+    t.sse_enabled_checked = true;
     t.a.test(x::byte_ptr(CPU_REG, offsetof(CpuState, cr0)), cpu::cr0::EM | cpu::cr0::TS);
     t.a.jnz(slow);
     t.a.test(x::dword_ptr(CPU_REG, offsetof(CpuState, cr4)), cpu::cr4::OSFXSR);
@@ -60,30 +69,28 @@ void check_masked(Translator& t, const asmjit::Label& slow) {
     t.a.jne(slow);
 }
 
-void under_guest_mxcsr(Translator& t, const std::function<void()>& op, bool flags_out) {
+void under_guest_mxcsr(Translator& t, const std::function<void()>& op) {
     auto& a = t.a;
     const x::Mem host = x::dword_ptr(x::rsp, -4), after = x::dword_ptr(x::rsp, -8);
-    asmjit::Label swap = a.newLabel(), run = a.newLabel(), done = a.newLabel();
+    asmjit::Label differ = a.newLabel(), swap = a.newLabel(), run = a.newLabel(), done = a.newLabel();
     a.stmxcsr(host);
     a.mov(x::eax, host);
-    a.xor_(x::eax, mxcsr(t));
-    a.test(x::eax, ~cpu::mxcsr::FLAGS & 0xFFFF);
-    a.jnz(swap);
-    a.mov(x::eax, mxcsr(t));
-    a.not_(x::eax);
-    a.and_(x::eax, host);
-    a.test(x::al, cpu::mxcsr::FLAGS);
-    a.jz(run);
-    a.and_(host, ~cpu::mxcsr::FLAGS);
-    a.ldmxcsr(host);
+    a.cmp(x::eax, mxcsr(t));
+    a.jne(differ);
     a.bind(run);
+    // The host's MXCSR is the guest's: after `op` it is the guest's new one. Neither STMXCSR
+    // nor MOV writes EFLAGS, which stay `op`'s.
     op();
     a.stmxcsr(after);
     a.mov(x::eax, after);
-    a.and_(x::eax, cpu::mxcsr::FLAGS);
-    a.or_(mxcsr(t), x::eax);
-    if (flags_out) op();  // its EFLAGS again; the flags it raises are the guest's already
+    a.mov(mxcsr(t), x::eax);
     a.jmp(done);
+    a.bind(differ);
+    a.xor_(x::eax, mxcsr(t));
+    a.test(x::eax, ~cpu::mxcsr::FLAGS & 0xFFFF);
+    a.jnz(swap);
+    a.ldmxcsr(mxcsr(t));  // only sticky flags differ: the host takes the guest's, for good
+    a.jmp(run);
     a.bind(swap);
     a.ldmxcsr(mxcsr(t));
     op();
@@ -92,7 +99,7 @@ void under_guest_mxcsr(Translator& t, const std::function<void()>& op, bool flag
     a.bind(done);
 }
 
-bool binary(Translator& t, x::Inst::Id id, unsigned bytes, bool aligned, bool fp) {
+bool binary(Translator& t, x::Inst::Id id, unsigned bytes, bool aligned, bool fp, uint8_t imm_mask) {
     if (!addressable(t)) return false;
     const cpu::Insn& i = t.insn();
     const bool has_src = i.flags & (cpu::IF_MEM | cpu::IF_R1);  // else "xmm, imm8" (shifts)
@@ -103,7 +110,7 @@ bool binary(Translator& t, x::Inst::Id id, unsigned bytes, bool aligned, bool fp
         ops[0] = x::xmm0;
         unsigned n = 1;
         if (has_src) ops[n++] = source(t, bytes, aligned, slow);
-        if (i.flags & cpu::IF_IMM) ops[n++] = asmjit::imm(i.imm & 0xFF);
+        if (i.flags & cpu::IF_IMM) ops[n++] = asmjit::imm(i.imm & imm_mask);
         t.a.movdqu(x::xmm0, xmm(t, i.r0));
         const auto op = [&] { t.a.emitOpArray(id, ops, n); };
         if (fp)

@@ -28,7 +28,8 @@ bool xmm_form(const Translator& t);
 // Whether a memory operand, if any, has an address size generated code forms (32 or 64 bits).
 bool addressable(const Translator& t);
 
-// Jumps to `slow` unless SSE instructions execute: CR4.OSFXSR set, CR0.EM and CR0.TS clear.
+// Jumps to `slow` unless SSE instructions execute: CR4.OSFXSR set, CR0.EM and CR0.TS clear
+// (emitted at the block's first SSE instruction only: emit_sse.cpp).
 void check_enabled(Translator& t, const asmjit::Label& slow);
 // The memory operand as host memory of `bytes` bytes (effective_address and the TLB test), and,
 // `aligned`, a jump to `slow` off a 16-byte boundary (the host address has the linear
@@ -39,25 +40,32 @@ asmjit::Operand source(Translator& t, unsigned bytes, bool aligned, const asmjit
 
 // Jumps to `slow` unless the guest's MXCSR masks every exception. Clobbers eax.
 void check_masked(Translator& t, const asmjit::Label& slow);
-// `op` (emitted more than once) under the guest's MXCSR, whose sticky flags then include those
-// it raised. LDMXCSR stalls the host's pipeline, so while the guest's control bits (rounding,
-// DAZ, FTZ, masks) are the host's, `op` runs under the host's MXCSR, kept with no sticky flag
-// the guest's lacks (cleared when it has one, which is rare): the flags after `op` are then
-// what the guest's become. Otherwise the guest's MXCSR is loaded around `op` and the host's
-// reloaded after. The host's control bits are never changed outside that, and nothing in
+// `op` (emitted twice) under the guest's MXCSR, whose sticky flags then include those it
+// raised. LDMXCSR stalls the host's pipeline, so while the guest's control bits (rounding,
+// DAZ, FTZ, masks) are the host's, `op` runs under the host's MXCSR, kept equal to the guest's
+// (its sticky flags made the guest's when they differ, which is rare): the host's MXCSR after
+// `op` is then the guest's new one. Otherwise the guest's MXCSR is loaded around `op` and the
+// host's reloaded after. The host's control bits are never changed outside that, and nothing in
 // jitpc reads the host's sticky flags (the interpreter loads its own MXCSR around its host
-// operations). With `flags_out`, the host's EFLAGS after it are `op`'s. Clobbers eax.
-void under_guest_mxcsr(Translator& t, const std::function<void()>& op, bool flags_out = false);
+// operations). The host's EFLAGS after it are `op`'s. Clobbers eax.
+void under_guest_mxcsr(Translator& t, const std::function<void()>& op);
 
 // "xmm, xmm/mN [, imm8]": the guest's r0 = host instruction `id` on it and the source (`bytes`
-// of memory, `aligned` for m128 operands of legacy SSE), under the guest's MXCSR when `fp`.
-// False (nothing emitted) for a form generated code cannot address.
-bool binary(Translator& t, asmjit::x86::Inst::Id id, unsigned bytes, bool aligned, bool fp);
+// of memory, `aligned` for m128 operands of legacy SSE), under the guest's MXCSR when `fp`; the
+// imm8 masked with `imm_mask`. False (nothing emitted) for a form generated code cannot address.
+bool binary(Translator& t, asmjit::x86::Inst::Id id, unsigned bytes, bool aligned, bool fp,
+            uint8_t imm_mask = 0xFF);
 
 // Registers `m` as host instruction `name` through binary() with `bytes` of memory (aligned
 // when 16), under the guest's MXCSR when `fp`; of a P... mnemonic only the XMM forms (which
 // may have MMX ones).
 void host_op(GroupEmitters& e, ZydisMnemonic m, const char* name, unsigned bytes, bool fp);
+// SSE2's MOVSD and CMPSD, whose mnemonics the string instructions' group owns: its emitters
+// (jit/emit_string.cpp) pass the forms with explicit operands on (emit_sse_move.cpp,
+// emit_sse_arith.cpp).
+bool movsd(Translator& t);
+bool cmpsd(Translator& t);
+
 // The memory operand's size for floating-point lanes PS, SS, PD or SD.
 constexpr unsigned lane_bytes(const char* lanes) { return lanes[0] == 'P' ? 16 : lanes[1] == 'S' ? 4 : 8; }
 

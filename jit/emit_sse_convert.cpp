@@ -1,7 +1,6 @@
 // SSE conversions (cpu/ops/sse_convert.cpp) under the guest's MXCSR (jit/emit_sse.h): between
 // XMM lanes (cpu/ops/sse_op_lists.h, CVTPD2PS, CVTSD2SS), and CVTSI2SS/CVTSI2SD from and
-// CVT(T)SS2SI/CVT(T)SD2SI to a 32-bit general register or memory. In 64-bit code the general
-// register forms fall back: REX.W makes them 64-bit, which the Insn does not say.
+// CVT(T)SS2SI/CVT(T)SD2SI to a general register or memory of the operand size (REX.W: 64 bits).
 #include "cpu/ops/sse_op_lists.h"
 #include "jit/emit_sse.h"
 
@@ -11,18 +10,17 @@ namespace x = asmjit::x86;
 
 namespace {
 
-bool legacy(const Translator& t) { return t.variant().mode != CodeMode::Long64; }
-
-// CVTSI2SS/CVTSI2SD xmm, r/m32: the low lane from a signed integer, the rest kept.
+// CVTSI2SS/CVTSI2SD xmm, r/m32 or r/m64: the low lane from a signed integer, the rest kept.
 template <x::Inst::Id Id> bool from_int(Translator& t) {
     const cpu::Insn& i = t.insn();
     const bool mem = i.flags & cpu::IF_MEM;
-    const auto src = mem ? std::nullopt : RegAlloc::guest(i.r1, 4);
-    if (!legacy(t) || !sse::addressable(t) || (!mem && !src)) return false;
+    const auto src = mem ? std::nullopt : RegAlloc::guest(i.r1, i.osize);
+    if ((i.osize != 4 && i.osize != 8) || !sse::addressable(t) || (!mem && !src)) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         sse::check_masked(t, slow);
-        const asmjit::Operand s = mem ? asmjit::Operand(sse::memory(t, 4, false, false, slow)) : asmjit::Operand(*src);
+        const asmjit::Operand s =
+            mem ? asmjit::Operand(sse::memory(t, i.osize, false, false, slow)) : asmjit::Operand(*src);
         t.a.movdqu(x::xmm0, sse::xmm(t, i.r0));
         sse::under_guest_mxcsr(t, [&] { t.a.emit(Id, x::xmm0, s); });
         t.a.movdqu(sse::xmm(t, i.r0), x::xmm0);
@@ -30,11 +28,11 @@ template <x::Inst::Id Id> bool from_int(Translator& t) {
     return true;
 }
 
-// CVT(T)SS2SI/CVT(T)SD2SI r32, xmm/mN: the general register written whole.
+// CVT(T)SS2SI/CVT(T)SD2SI r32/r64, xmm/mN: the general register written whole.
 template <x::Inst::Id Id, unsigned Bytes> bool to_int(Translator& t) {
     const cpu::Insn& i = t.insn();
-    const auto dst = RegAlloc::guest(i.r0, 4);
-    if (!legacy(t) || !sse::addressable(t) || !dst) return false;
+    const auto dst = RegAlloc::guest(i.r0, i.osize);
+    if ((i.osize != 4 && i.osize != 8) || !sse::addressable(t) || !dst) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         sse::check_masked(t, slow);

@@ -1,6 +1,8 @@
 // SSE data movement (cpu/ops/sse_move.cpp): whole-register moves (MOVAPS/MOVAPD/MOVDQA aligned,
-// MOVUPS/MOVUPD/MOVDQU not), MOVSS, MOVD, MOVQ's XMM forms. A register destination is written
-// whole: loads of 4 or 8 bytes zero the rest, MOVSS between registers moves the low lane only.
+// MOVUPS/MOVUPD/MOVDQU not), MOVSS, MOVSD (SSE2's, through the string group's emitter), MOVD,
+// MOVQ's XMM forms, and the half moves MOVLPS/MOVLPD/MOVHPS/MOVHPD. A register destination of
+// MOVSS/MOVSD/MOVD/MOVQ is written whole: loads of 4 or 8 bytes zero the rest, MOVSS and MOVSD
+// between registers move the low lane only; a half move keeps the other half.
 #include "jit/emit_sse.h"
 
 namespace jitpc::jit {
@@ -64,12 +66,28 @@ template <unsigned Bytes> bool low_move(Translator& t, void (*reg_form)(Translat
     return true;
 }
 
-// MOVSS: between registers the low lane only.
-bool movss(Translator& t) {
-    return low_move<4>(t, [](Translator& t) {
-        t.a.mov(x::eax, xmm(t, t.insn().r1, 4));
-        t.a.mov(xmm(t, t.insn().r0, 4), x::eax);
+// The low lane of r1 to r0's, the rest of r0 kept.
+template <unsigned Bytes> void low_lane(Translator& t) {
+    const x::Gp v = Bytes == 8 ? x::Gp(x::rax) : x::Gp(x::eax);
+    t.a.mov(v, xmm(t, t.insn().r1, Bytes));
+    t.a.mov(xmm(t, t.insn().r0, Bytes), v);
+}
+
+bool movss(Translator& t) { return low_move<4>(t, low_lane<4>); }
+
+// MOVLPS/MOVLPD (Half 0) and MOVHPS/MOVHPD (Half 1): 8 bytes between memory and one half of an
+// XMM register.
+template <unsigned Half> bool half_move(Translator& t) {
+    if (!sse::addressable(t)) return false;
+    t.guarded([&](const asmjit::Label& slow) {
+        sse::check_enabled(t, slow);
+        const bool store = mem_first(t);
+        const x::Mem m = sse::memory(t, 8, store, false, slow);
+        const x::Mem half = xmm(t, t.insn().r0, 8, 8 * Half);
+        t.a.mov(x::rax, store ? half : m);
+        t.a.mov(store ? m : half, x::rax);
     });
+    return true;
 }
 
 // MOVD xmm, r/m32 (zero-extended) and MOVD r/m32, xmm (66 0F 6E/7E; cpu::AUX_FROM_XMM). A
@@ -106,10 +124,16 @@ bool movq(Translator& t) {
 
 }  // namespace
 
+bool sse::movsd(Translator& t) { return low_move<8>(t, low_lane<8>); }
+
 void register_sse_move_emitters(GroupEmitters e) {
     for (auto m : {ZYDIS_MNEMONIC_MOVAPS, ZYDIS_MNEMONIC_MOVAPD, ZYDIS_MNEMONIC_MOVDQA}) e[m] = move128<true>;
     for (auto m : {ZYDIS_MNEMONIC_MOVUPS, ZYDIS_MNEMONIC_MOVUPD, ZYDIS_MNEMONIC_MOVDQU}) e[m] = move128<false>;
     e[ZYDIS_MNEMONIC_MOVSS] = movss;
+    e[ZYDIS_MNEMONIC_MOVLPS] = half_move<0>;
+    e[ZYDIS_MNEMONIC_MOVLPD] = half_move<0>;
+    e[ZYDIS_MNEMONIC_MOVHPS] = half_move<1>;
+    e[ZYDIS_MNEMONIC_MOVHPD] = half_move<1>;
     e[ZYDIS_MNEMONIC_MOVD] = movd;
     e[ZYDIS_MNEMONIC_MOVQ] = movq;
 }

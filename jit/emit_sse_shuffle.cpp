@@ -1,7 +1,8 @@
 // SSE shuffles, unpacks and packs (cpu/ops/sse_shuffle.cpp) that are one host instruction of the
-// same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD, SSSE3's
-// PSHUFB and PALIGNR where the host has SSSE3; and the sign-mask moves PMOVMSKB/MOVMSKPS/
-// MOVMSKPD to a 32-bit general register.
+// same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD/PSHUFLW/
+// PSHUFHW, SSSE3's
+// PSHUFB and PALIGNR where the host has SSSE3, SSE4.1's PMOVSX/PMOVZX where it has SSE4.1;
+// and the sign-mask moves PMOVMSKB/MOVMSKPS/MOVMSKPD to a 32-bit general register.
 #include "cpu/ops/sse_op_lists.h"
 #include "jit/emit_sse.h"
 
@@ -32,10 +33,26 @@ void register_sse_shuffle_emitters(GroupEmitters e) {
     sse::host_op(e, ZYDIS_MNEMONIC_SHUFPS, "shufps", 16, false);
     sse::host_op(e, ZYDIS_MNEMONIC_SHUFPD, "shufpd", 16, false);
     sse::host_op(e, ZYDIS_MNEMONIC_PSHUFD, "pshufd", 16, false);
+    sse::host_op(e, ZYDIS_MNEMONIC_PSHUFLW, "pshuflw", 16, false);
+    sse::host_op(e, ZYDIS_MNEMONIC_PSHUFHW, "pshufhw", 16, false);
     if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSSE3)) {
         sse::host_op(e, ZYDIS_MNEMONIC_PSHUFB, "pshufb", 16, false);
         sse::host_op(e, ZYDIS_MNEMONIC_PALIGNR, "palignr", 16, false);
     }
+    // PMOVSX/PMOVZX: the memory operand holds the low half, quarter or eighth of the lanes.
+    struct Extend {
+        ZydisMnemonic m;
+        const char* name;
+        unsigned bytes;
+    };
+    if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSE4_1))
+        for (const Extend& x : {Extend{ZYDIS_MNEMONIC_PMOVSXBW, "pmovsxbw", 8}, {ZYDIS_MNEMONIC_PMOVSXBD, "pmovsxbd", 4},
+                                {ZYDIS_MNEMONIC_PMOVSXBQ, "pmovsxbq", 2}, {ZYDIS_MNEMONIC_PMOVSXWD, "pmovsxwd", 8},
+                                {ZYDIS_MNEMONIC_PMOVSXWQ, "pmovsxwq", 4}, {ZYDIS_MNEMONIC_PMOVSXDQ, "pmovsxdq", 8},
+                                {ZYDIS_MNEMONIC_PMOVZXBW, "pmovzxbw", 8}, {ZYDIS_MNEMONIC_PMOVZXBD, "pmovzxbd", 4},
+                                {ZYDIS_MNEMONIC_PMOVZXBQ, "pmovzxbq", 2}, {ZYDIS_MNEMONIC_PMOVZXWD, "pmovzxwd", 8},
+                                {ZYDIS_MNEMONIC_PMOVZXWQ, "pmovzxwq", 4}, {ZYDIS_MNEMONIC_PMOVZXDQ, "pmovzxdq", 8}})
+            sse::host_op(e, x.m, x.name, x.bytes, false);
     e[ZYDIS_MNEMONIC_PMOVMSKB] = mask_move<x::Inst::kIdPmovmskb>;
     e[ZYDIS_MNEMONIC_MOVMSKPS] = mask_move<x::Inst::kIdMovmskps>;
     e[ZYDIS_MNEMONIC_MOVMSKPD] = mask_move<x::Inst::kIdMovmskpd>;

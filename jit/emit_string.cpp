@@ -1,9 +1,11 @@
-// String instructions (cpu/ops/string.cpp): LODS, STOS, MOVS, SCAS and CMPS without a REP prefix, with 32-bit addresses: the accesses
+// String instructions (cpu/ops/string.cpp): LODS, STOS, MOVS, SCAS and CMPS without a REP
+// prefix, with 32-bit addresses in 32-bit code and 64-bit ones in 64-bit code: the accesses
 // inline, then the pointers moved by the operand size, downwards when DF is set (DF is never
 // lazy: it lives in CpuState::flags.bits), then SCAS and CMPS compare as CMP does. The accesses
 // come first, so a fault leaves the pointers as they were.
 // REP forms run the interpreter's handler, which may leave the instruction unfinished to run
 // again (Translator::fallback).
+#include "jit/emit_sse.h"
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -18,65 +20,72 @@ enum class Str { Lods, Stos, Movs, Scas, Cmps };
 const x::Gp CPU = CPU_REG, EAX = RegAlloc::fixed(cpu::EAX), ESI = RegAlloc::fixed(cpu::ESI),
             EDI = RegAlloc::fixed(cpu::EDI);
 
-// Adds the operand size to each pointer in `regs`, or subtracts it when DF is set.
+// Adds the operand size to each pointer in `regs` (of the address size), or subtracts it when
+// DF is set.
 void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {
     auto& a = t.a;
     a.mov(x::ecx, x::dword_ptr(CPU, FLAGS_BITS));
     a.shr(x::ecx, 10);
     a.and_(x::ecx, 1);
-    a.neg(x::ecx);
-    a.and_(x::ecx, -2 * int32_t(size));
-    a.add(x::ecx, size);  // DF ? -size : size
+    a.neg(x::rcx);
+    a.and_(x::rcx, -2 * int32_t(size));
+    a.add(x::rcx, size);  // DF ? -size : size
     for (const x::Gp& r : regs) a.lea(r, x::ptr(r.r64(), x::rcx));
 }
 
 template <Str S> bool string_op(Translator& t) {
     const cpu::Insn& i = t.insn();
     // MOVSD and CMPSD are also SSE2's: those have explicit operands.
-    if ((i.flags & (cpu::IF_R0 | cpu::IF_MEM)) || i.asize != 4 || t.long64() ||
+    if (i.flags & (cpu::IF_R0 | cpu::IF_MEM)) {
+        if (S == Str::Movs && i.mnemonic == ZYDIS_MNEMONIC_MOVSD) return sse::movsd(t);
+        if (S == Str::Cmps && i.mnemonic == ZYDIS_MNEMONIC_CMPSD) return sse::cmpsd(t);
+        return false;
+    }
+    if (i.asize != (t.long64() ? 8 : 4) ||
         (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
         return false;
     const unsigned size = i.osize;
-    const x::Gp value = size == 1 ? x::Gp(x::al) : size == 2 ? x::Gp(x::ax) : x::Gp(x::eax);
+    const x::Gp value = Translator::value_reg(size), addr = t.address_reg();
+    const x::Gp esi = ESI.cloneAs(addr), edi = EDI.cloneAs(addr);
     auto& a = t.a;
     t.clobber_flags();
     switch (S) {
     case Str::Lods:
-        a.mov(x::esi, ESI);
+        a.mov(addr, esi);
         t.load(size, i.seg);
         a.mov(EAX.cloneAs(value), value);
-        step(t, size, {ESI});
+        step(t, size, {esi});
         break;
     case Str::Stos:
-        a.mov(x::eax, EAX);
-        a.mov(x::esi, EDI);
+        a.mov(x::rax, EAX.r64());
+        a.mov(addr, edi);
         t.store(size, cpu::ES);
-        step(t, size, {EDI});
+        step(t, size, {edi});
         break;
     case Str::Movs:
-        a.mov(x::esi, ESI);
+        a.mov(addr, esi);
         t.load(size, i.seg);
-        a.mov(x::esi, EDI);
+        a.mov(addr, edi);
         t.store(size, cpu::ES);
-        step(t, size, {ESI, EDI});
+        step(t, size, {esi, edi});
         break;
-    case Str::Scas:  // AL/AX/EAX - ES:[EDI]
-        a.mov(x::esi, EDI);
+    case Str::Scas:  // AL/AX/EAX/RAX - ES:[EDI]
+        a.mov(addr, edi);
         t.load(size, cpu::ES);
-        step(t, size, {EDI});
+        step(t, size, {edi});
         a.cmp(EAX.cloneAs(value), value);
         t.flags_produced(FlagKind::Exact);
         break;
     case Str::Cmps: {  // [ESI] - ES:[EDI]
-        a.mov(x::esi, ESI);
+        a.mov(addr, esi);
         t.load(size, i.seg);
         t.park_eax();
-        a.mov(x::esi, EDI);
+        a.mov(addr, edi);
         t.load(size, cpu::ES);
-        step(t, size, {ESI, EDI});
-        a.mov(x::edx, x::eax);
+        step(t, size, {esi, edi});
+        a.mov(x::rdx, x::rax);
         t.unpark_eax();
-        a.cmp(value, x::edx.cloneAs(value));
+        a.cmp(value, x::rdx.cloneAs(value));
         t.flags_produced(FlagKind::Exact);
         break;
     }
@@ -87,15 +96,15 @@ template <Str S> bool string_op(Translator& t) {
 }  // namespace
 
 void register_string_emitters(GroupEmitters e) {
-    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_LODSB, ZYDIS_MNEMONIC_LODSW, ZYDIS_MNEMONIC_LODSD})
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_LODSB, ZYDIS_MNEMONIC_LODSW, ZYDIS_MNEMONIC_LODSD, ZYDIS_MNEMONIC_LODSQ})
         e[m] = string_op<Str::Lods>;
-    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSW, ZYDIS_MNEMONIC_STOSD})
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSW, ZYDIS_MNEMONIC_STOSD, ZYDIS_MNEMONIC_STOSQ})
         e[m] = string_op<Str::Stos>;
-    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD})
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD, ZYDIS_MNEMONIC_MOVSQ})
         e[m] = string_op<Str::Movs>;
-    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_SCASB, ZYDIS_MNEMONIC_SCASW, ZYDIS_MNEMONIC_SCASD})
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_SCASB, ZYDIS_MNEMONIC_SCASW, ZYDIS_MNEMONIC_SCASD, ZYDIS_MNEMONIC_SCASQ})
         e[m] = string_op<Str::Scas>;
-    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_CMPSB, ZYDIS_MNEMONIC_CMPSW, ZYDIS_MNEMONIC_CMPSD})
+    for (ZydisMnemonic m : {ZYDIS_MNEMONIC_CMPSB, ZYDIS_MNEMONIC_CMPSW, ZYDIS_MNEMONIC_CMPSD, ZYDIS_MNEMONIC_CMPSQ})
         e[m] = string_op<Str::Cmps>;
 }
 

@@ -194,6 +194,9 @@ public:
     }
     // Where cpu::Cpu::sse (XMM registers, MXCSR) is, relative to the CPU state register.
     int32_t sse_offset() const;
+    // Set by the SSE emitters once this block's code has checked that SSE instructions execute
+    // (jit/emit_sse.cpp, check_enabled: why once per block is enough).
+    bool sse_enabled_checked = false;
 
     // An out-of-line path from `slow` that runs the whole instruction through jit_exec (a fault
     // or a case the inline code leaves alone) and rejoins at `done`; the flags are in CpuState

@@ -44,6 +44,11 @@ struct LongPair {
         CHECK(ref.flags() == jit.flags());
         CHECK(ref.cpu.icount == jit.cpu.icount);
         for (unsigned k = 0; k < bytes; k += 8) CHECK_MESSAGE(ref.rd64(data + k) == jit.rd64(data + k), "at " << data + k);
+        for (unsigned k = 0; k < 16; ++k) {
+            CHECK_MESSAGE(ref.cpu.sse.xmm[k].q[0] == jit.cpu.sse.xmm[k].q[0], "xmm" << k);
+            CHECK_MESSAGE(ref.cpu.sse.xmm[k].q[1] == jit.cpu.sse.xmm[k].q[1], "xmm" << k);
+        }
+        CHECK(ref.cpu.sse.mxcsr == jit.cpu.sse.mxcsr);
         CHECK(engine.blocks_translated > 0);
     }
 };
@@ -102,6 +107,11 @@ struct Snippets {
             f->cpu.icount = 0;
             f->cpu.halted = 0;
             f->wr64(DATA << 8, data);
+            // XMM registers from the same values (zeros, NaNs, infinities, denormals as floats
+            // and doubles), SSE on, every exception masked and no sticky flag set.
+            f->cpu.cr4 |= cr4::OSFXSR;
+            for (unsigned k = 0; k < 16; ++k) f->cpu.sse.xmm[k] = Xmm{{regs[k], regs[(k + 3) % 16]}};
+            f->cpu.sse.mxcsr = mxcsr::MASKS;
         }
         p.load(code, test::lm::CODE);
         std::ostringstream hex;
@@ -175,6 +185,64 @@ TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand siz
         }
     }
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
+}
+
+TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
+    Snippets s;
+    for (uint8_t op : {0x98, 0x99})
+        for (const Bytes& prefix : {Bytes{0x66}, Bytes{}, Bytes{0x48}}) {
+            Bytes code = prefix;
+            code.insert(code.end(), {op, 0x48, 0x89, 0xC5});  // then mov rbp, rax (SETcc writes AL)
+            s.sweep(code);
+        }
+}
+
+TEST_CASE("JIT 64-bit LODS, STOS, MOVS, SCAS and CMPS match the interpreter, both directions, faults included") {
+    Snippets s;
+    const uint8_t D = Snippets::DATA;
+    const Bytes pointers = {0xBE, 0x04, 0, D, 0, 0xBF, 0x00, 0, D, 0};  // mov esi, DATA + 4; mov edi, DATA
+    const Bytes noncanonical = {0x48, 0xBE, 0, 0, 0, 0, 0, 0x80, 0, 0};  // mov rsi, 1 << 55
+    for (uint8_t op : {0xAC, 0xAD, 0xAA, 0xAB, 0xA4, 0xA5, 0xAE, 0xAF, 0xA6, 0xA7})
+        for (const Bytes& size : {Bytes{}, Bytes{0x66}, Bytes{0x48}})
+            for (uint8_t direction : {0xFC, 0xFD}) {  // CLD, STD
+                if ((op & 1) == 0 && !size.empty()) continue;  // the byte forms
+                Bytes code = pointers;
+                code.push_back(direction);
+                code.insert(code.end(), size.begin(), size.end());
+                code.push_back(op);
+                s.sweep(code);
+                code = pointers;
+                code.insert(code.end(), noncanonical.begin(), noncanonical.end());
+                code.insert(code.end(), size.begin(), size.end());
+                code.push_back(op);  // LODS, MOVS and CMPS: #GP(0); the others go on
+                s.sweep(code);
+            }
+    s.sweep({0xBF, 0x00, 0, D, 0, 0xB9, 3, 0, 0, 0, 0xF3, 0x48, 0xAB});  // mov edi, DATA; mov ecx, 3; rep stosq
+}
+
+TEST_CASE("JIT 64-bit SSE conversions with general registers match the interpreter") {
+    Snippets s;
+    const uint8_t D = Snippets::DATA;
+    for (uint8_t lanes : {0xF3, 0xF2})  // SS, SD
+        for (const Bytes& rex : {Bytes{}, Bytes{0x48}, Bytes{0x4C}}) {
+            // CVTSI2Sx xmm1, rsi / r14 (REX.R names xmm9 instead) and from memory
+            for (const Bytes& tail : {Bytes{0x2A, 0xCE}, Bytes{0x2A, 0x0C, 0x25, 0, D, 0, 0}}) {
+                Bytes code = {lanes};
+                code.insert(code.end(), rex.begin(), rex.end());
+                code.push_back(0x0F);
+                code.insert(code.end(), tail.begin(), tail.end());
+                s.sweep(code);
+            }
+            // CVT(T)Sx2SI edx/rdx/r10, xmm2 and from memory
+            for (uint8_t op : {0x2C, 0x2D})
+                for (const Bytes& tail : {Bytes{0xD2}, Bytes{0x14, 0x25, 0, D, 0, 0}}) {
+                    Bytes code = {lanes};
+                    code.insert(code.end(), rex.begin(), rex.end());
+                    code.insert(code.end(), {0x0F, op});
+                    code.insert(code.end(), tail.begin(), tail.end());
+                    s.sweep(code);
+                }
+        }
 }
 
 TEST_CASE("JIT 64-bit blocks: R8-R15, 64-bit immediates, RIP-relative operands, a loop, calls") {
