@@ -2,10 +2,10 @@
 
 namespace jitpc::frontend {
 
-machine::SerialInput::Result KeyboardInput::next(bool idle) {
+machine::SerialInput::Result KeyboardInput::next(uint64_t wait_ns) {
     while (keys_.out.empty() && !ended_) {
         // Waiting on the host while an ESC is unanswered would hold the Escape key back.
-        const Result r = stdin_.next(idle && !keys_.in_sequence());
+        const Result r = stdin_.next(keys_.in_sequence() ? 0 : wait_ns);
         switch (r.kind) {
         case Kind::Byte: keys_.feed(r.byte); break;
         case Kind::Quit:

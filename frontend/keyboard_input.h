@@ -12,7 +12,7 @@ class KeyboardInput : public machine::SerialInput {
 public:
     // `bounded`: as StdinInput's (stdin may be a pipe while stdout is the display's terminal).
     explicit KeyboardInput(bool bounded) : stdin_(bounded) {}
-    Result next(bool idle) override;
+    Result next(uint64_t wait_ns) override;
     Result command() override { return stdin_.command(); }
 
 private:

@@ -60,15 +60,16 @@ StdinInput::StdinInput(bool bounded) : terminal_(isatty(STDIN_FILENO)), bounded_
 
 StdinInput::~StdinInput() { restore_terminal(); }
 
-bool StdinInput::fill(bool wait) {
+bool StdinInput::fill(uint64_t wait_ns) {
     for (;;) {
         if (terminal_ || bounded_) {
             // An idle guest waits on the host for a key; a busy one only takes what is there.
             // A pipe is waited for, but not past PIPE_STALL_MS in a bounded run.
             struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-            if (wait) std::fflush(stdout);  // the prompt the user is answering
-            const int timeout = terminal_ ? (wait ? -1 : 0) : stalled_ ? 0 : PIPE_STALL_MS;
-            const int n = poll(&p, 1, timeout);
+            if (wait_ns) std::fflush(stdout);  // the prompt the user is answering
+            const uint64_t ns = terminal_ ? wait_ns : stalled_ ? 0 : uint64_t(PIPE_STALL_MS) * 1'000'000;
+            const struct timespec timeout = {time_t(ns / 1'000'000'000), long(ns % 1'000'000'000)};
+            const int n = ppoll(&p, 1, ns == WAIT_FOREVER ? nullptr : &timeout, nullptr);
             if (n < 0 && errno == EINTR) continue;
             if (n == 0 && !terminal_ && !stalled_) {
                 stalled_ = true;
@@ -113,7 +114,7 @@ machine::SerialInput::Result StdinInput::command() {
     for (;;) {
         if (const Result r = scan(); r.kind != Kind::Nothing) return r;
         if (ended_ || typed_.size() >= TYPED_LIMIT) return {Kind::Nothing};
-        if (!fill(false)) ended_ = true;
+        if (!fill(0)) ended_ = true;
         else if (pos_ == len_) return {Kind::Nothing};
     }
 }
@@ -128,7 +129,7 @@ bool StdinInput::monitor_input(std::string& into, bool wait, bool& switched, boo
         }
         if (r.kind == Kind::Dump) continue;  // the hang dump is COM1's side's
         if (!monitor_bytes_.empty() || switched_ || ended_) break;
-        if (!fill(wait)) ended_ = true;
+        if (!fill(wait ? WAIT_FOREVER : 0)) ended_ = true;
         else if (pos_ == len_) break;  // nothing there, and not waiting
     }
     into += monitor_bytes_;
@@ -138,11 +139,11 @@ bool StdinInput::monitor_input(std::string& into, bool wait, bool& switched, boo
     return !ended_;
 }
 
-machine::SerialInput::Result StdinInput::next(bool idle) {
+machine::SerialInput::Result StdinInput::next(uint64_t wait_ns) {
     if (!terminal_) {
         // A pipe is always read to its next byte or its end (blocking), so what arrives
         // does not depend on when the writer wrote it. Its bytes are passed on verbatim.
-        if (pos_ == len_ && (ended_ || !fill(true))) {
+        if (pos_ == len_ && (ended_ || !fill(WAIT_FOREVER))) {
             ended_ = true;
             return {Kind::End};
         }
@@ -157,8 +158,9 @@ machine::SerialInput::Result StdinInput::next(bool idle) {
         }
         if (const Result r = scan(); r.kind != Kind::Nothing) return r;
         if (ended_) return {Kind::End};
-        if (!fill(idle)) ended_ = true;
+        if (!fill(wait_ns)) ended_ = true;
         else if (pos_ == len_) return {Kind::Nothing};
+        wait_ns = 0;  // what came (bytes for the monitor, say) ends the wait
     }
 }
 

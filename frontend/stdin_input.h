@@ -27,7 +27,7 @@ public:
     StdinInput(const StdinInput&) = delete;
     StdinInput& operator=(const StdinInput&) = delete;
 
-    Result next(bool idle) override;
+    Result next(uint64_t wait_ns) override;
     Result command() override;
 
     // -serial mon:stdio: on a terminal, Ctrl-A c moves the typed bytes between COM1 and the
@@ -40,8 +40,10 @@ public:
     bool monitor_input(std::string& into, bool wait, bool& switched, bool& quit);
 
 private:
-    // Fills buf_ from stdin; false at end of input. `wait`: block until input arrives.
-    bool fill(bool wait);
+    // Fills buf_ from stdin; false at end of input. A terminal is waited for up to `wait_ns`
+    // of host time (WAIT_FOREVER: until input arrives).
+    static constexpr uint64_t WAIT_FOREVER = UINT64_MAX;
+    bool fill(uint64_t wait_ns);
     // Moves the terminal bytes of buf_ to typed_, stopping after a command (returned).
     Result scan();
 

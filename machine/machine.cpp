@@ -23,6 +23,9 @@ namespace {
 // Host input to COM1 is looked at every INPUT_POLL_TICKS of guest time (100 us, a bit more than
 // one character time at 115200 baud), one byte per look: see docs/ARCHITECTURE.md.
 constexpr uint64_t INPUT_POLL_TICKS = 100'000;
+// A guest halted for input lets a poll wait for it this long at most (50 ms) before its
+// virtual time moves on: the bound on how late the monitor and gdb are served meanwhile.
+constexpr uint64_t INPUT_WAIT_TICKS = 50'000'000;
 
 // `digest`, when given, folds in every byte the guest sends (record/replay compares it).
 devices::Uart16550::Sink serial_sink(std::FILE* out, uint64_t* digest = nullptr) {
@@ -343,21 +346,31 @@ void Machine::fill_cmos() {
 // The deterministic input rule: at every INPUT_POLL_TICKS of guest time, each host input that
 // has not ended gives at most one byte, and only when its device can take it: COM1 once the
 // guest has raised DTR and RTS (it opened the port) and the receiver has room, the keyboard when the
-// i8042's output buffer and keyboard queue are empty. Nothing here depends on host time; the
-// display's refresh and the user's commands (which a terminal input answers at every poll)
-// are host-side only.
+// i8042's output buffer and keyboard queue are empty. A poll that finds the CPU halted with
+// nothing due for a while lets the input wait that long (INPUT_WAIT_TICKS at most) and, when
+// nothing came, skips the polls the wait covered: a terminal waits for a key meanwhile, so an
+// idle guest's time passes at host speed instead of spinning a host core through polls. Which
+// polls run follows from guest state and what the inputs gave, which a record logs. The
+// display's refresh and the user's commands (which a terminal input answers at every poll) are
+// host-side only.
 void Machine::poll_input(uint64_t now) {
     for (std::FILE* out : cfg_.serial)
         if (out) std::fflush(out);
-    // Only input can wake the CPU: it is halted, no timer is armed, and no interrupt is already
+    // Only input or the next event can wake the CPU: it is halted and no interrupt is already
     // raised (a device whose timer fired at this same tick, before this poll, wakes it first).
-    const bool idle = cpu.halted && !cpu.intr_line() && clock.next_due() == devices::Clock::NEVER;
-    if (cfg_.display) cfg_.display->refresh(vga, idle);
+    const uint64_t wake = clock.next_due();
+    const uint64_t wait =
+        !cpu.halted || cpu.intr_line() || wake <= now ? 0 : std::min(wake - now, INPUT_WAIT_TICKS);
+    if (cfg_.display) cfg_.display->refresh(vga, wait != 0);
     using Deliver = std::function<void(uint8_t)>;
+    bool waited_in_vain = false;
     // A user command, else (when `deliver` is given) one byte; an ended input drops out.
     auto serve = [&](SerialInput*& input, const Deliver& deliver) {
         SerialInput::Result r = input->command();
-        if (r.kind == SerialInput::Kind::Nothing && deliver) r = input->next(idle);
+        if (r.kind == SerialInput::Kind::Nothing && deliver) {
+            r = input->next(wait);
+            waited_in_vain = wait && r.kind == SerialInput::Kind::Nothing;
+        }
         switch (r.kind) {
         case SerialInput::Kind::Byte: deliver(r.byte); break;
         case SerialInput::Kind::Nothing: break;
@@ -374,8 +387,11 @@ void Machine::poll_input(uint64_t now) {
     if (keyboard_input_ && !run_control.exit_requested)
         serve(keyboard_input_, kbc.ready_for_key() ? Deliver([this](uint8_t b) { kbc.key_scancode(b); })
                                                    : Deliver());
-    if (!run_control.exit_requested && (com1_input_ || keyboard_input_ || cfg_.display))
-        clock.arm(input_timer_, now + INPUT_POLL_TICKS);
+    if (run_control.exit_requested || !(com1_input_ || keyboard_input_ || cfg_.display)) return;
+    // The polls the wait covered would have found the CPU as halted: the first after it comes
+    // next.
+    const uint64_t polls = waited_in_vain ? std::max<uint64_t>(1, (wait + INPUT_POLL_TICKS - 1) / INPUT_POLL_TICKS) : 1;
+    clock.arm(input_timer_, now + polls * INPUT_POLL_TICKS);
 }
 
 void Machine::resume_input_poll() {
@@ -442,6 +458,12 @@ int Machine::observe() {
     return RunObserver::GO_ON;
 }
 
+// The guest (power-off, isa-debug-exit) or the user (Ctrl-A x) ended the run.
+int Machine::requested_exit() {
+    if (cfg_.dump_at_exit) dump_hang("the guest ended the run", cfg_.hang_dump);
+    return run_control.exit_status;
+}
+
 int Machine::run_loop() {
     const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : devices::Clock::NEVER;
     for (;;) {
@@ -456,8 +478,10 @@ int Machine::run_loop() {
             }
             sample_at = next_sample_ + idle_ticks;
         }
-        // Events due now are delivered before the next instruction.
+        // Events due now are delivered before the next instruction; one of them (Ctrl-A x at
+        // the input poll) may end the run there, before an observer stops at this count.
         clock.fire_due(cpu.icount);
+        if (run_control.exit_requested) return requested_exit();
         if (cpu.icount >= budget) {
             end_display();
             std::fprintf(stderr, "jitpc: instruction limit reached at %s\n", cpu::ip_text(cpu).c_str());
@@ -470,10 +494,7 @@ int Machine::run_loop() {
             return status;
         }
         const cpu::StopReason r = interp.run(std::min({clock.next_due(), budget, sample_at, next_observer_stop()}));
-        if (run_control.exit_requested) {
-            if (cfg_.dump_at_exit) dump_hang("the guest ended the run", cfg_.hang_dump);
-            return run_control.exit_status;
-        }
+        if (run_control.exit_requested) return requested_exit();
         if (run_control.reset_requested || r == cpu::StopReason::Shutdown) {
             if (cfg_.no_reboot) {
                 if (cpu.shutdown) dump_hang("triple fault (shutdown) with -no-reboot", cfg_.hang_dump);

@@ -172,6 +172,7 @@ private:
     void hpet_gsi(unsigned gsi, bool level);
     void drive_legacy_irqs();
     int run_loop();
+    int requested_exit();
     uint64_t next_observer_stop() const;
     int observe();
     void poll_input(uint64_t now);

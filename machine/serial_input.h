@@ -16,9 +16,10 @@ public:
         uint8_t byte = 0;
     };
     virtual ~SerialInput() = default;
-    // `idle`: the CPU is halted and no other event is pending, so only input can wake it; a
-    // source without input ready may then wait for some instead of returning Nothing.
-    virtual Result next(bool idle) = 0;
+    // `wait_ns`: the CPU is halted and nothing else wakes it for that many ticks of guest time,
+    // so a source without input ready may wait up to as many nanoseconds of host time for some
+    // instead of returning Nothing at once (the guest's idle time then passes at host speed).
+    virtual Result next(uint64_t wait_ns) = 0;
     // Called at every input poll, whether or not the guest can take a byte: a command the user
     // typed (Quit, Dump), else Nothing. Bytes read meanwhile wait for next().
     virtual Result command() { return {Kind::Nothing}; }

@@ -8,7 +8,7 @@ namespace jitpc::replay {
 class Recorder::LoggedInput : public machine::SerialInput {
 public:
     LoggedInput(Recorder& rec, SerialInput& inner, InputSource source) : rec_(rec), inner_(inner), source_(source) {}
-    Result next(bool idle) override { return logged(inner_.next(idle)); }
+    Result next(uint64_t wait_ns) override { return logged(inner_.next(wait_ns)); }
     Result command() override { return logged(inner_.command()); }
 
 private:

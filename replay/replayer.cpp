@@ -29,7 +29,7 @@ public:
         pending.pop_front();
         return {Kind::Quit};
     }
-    Result next(bool) override {
+    Result next(uint64_t) override {
         if (pending.empty() || owner_.failed_ || pending.front().count != *owner_.icount_) return {Kind::Nothing};
         const InputRecord r = pending.front();
         pending.pop_front();

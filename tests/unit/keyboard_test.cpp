@@ -29,7 +29,7 @@ using Codes = std::vector<uint8_t>;
 struct CountingInput : machine::SerialInput {
     std::vector<uint8_t> bytes;
     size_t calls = 0;
-    Result next(bool) override {
+    Result next(uint64_t) override {
         if (calls >= bytes.size()) return {Kind::End};
         return {Kind::Byte, bytes[calls++]};
     }
