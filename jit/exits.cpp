@@ -262,7 +262,7 @@ void Translator::stop_point() {
     a.bind(sp.nop);
     a.db(0x0F), a.db(0x1F), a.db(0x44), a.db(0x00), a.db(0x00);  // nop dword [rax+rax*1+0]
     cold_.push_back([this, stub = sp.stub, nop = sp.nop, flags = fl_, off = synced_off_, count = synced_count_,
-                     next_off = off_ + insn_->len, next = k_ + 1] {
+                     next_off = off_ + insn_->len, next = k_ + 1, regs = ra_.binding()] {
         a.bind(stub);
         // The NOP back (the host's flags, which may hold the guest's, untouched), for the next run.
         a.lea(x::rcx, x::ptr(nop));
@@ -273,6 +273,7 @@ void Translator::stop_point() {
         materialize_flags();
         synced_off_ = off, synced_count_ = count, off_ = next_off, k_ = next;
         sync_position();
+        RegAlloc::leave(a, regs);
         exit_plain();
     });
 }

@@ -208,7 +208,8 @@ void Translator::flags_produced(FlagKind kind) {
 }
 
 void Translator::flags_recomputable(const Recompute& r) {
-    if (ra_.binding().count) return;  // its registers go back to CpuState after it
+    // Not while a binding holds: guest_of() knows only the pinned assignment.
+    if (ra_.binding().count) return;
     // The guest registers it reads, by index (an immediate source: none).
     const std::optional<unsigned> dst = RegAlloc::guest_of(r.dst);
     const bool src_reg = r.src.isReg();

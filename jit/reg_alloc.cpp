@@ -36,11 +36,14 @@ std::optional<x::Gp> RegAlloc::guest(unsigned r, unsigned size) {
 }
 
 std::optional<x::Gp> RegAlloc::host(unsigned r, unsigned size) const {
-    for (unsigned n = 0; n < binding_.count; ++n)
+    const unsigned gpr = r >= cpu::AH ? r - cpu::AH : r;  // a cpu::Reg8
+    for (unsigned n = 0; n < binding_.count; ++n) {
+        if (binding_.victim[n] == gpr) return std::nullopt;
         if (binding_.bound[n] == r) {
             const x::Gp g = sized(host_of(binding_.victim[n]), size, r);
             return g.isValid() ? std::optional(g) : std::nullopt;
         }
+    }
     return guest(r, size);
 }
 
@@ -70,34 +73,50 @@ void RegAlloc::restore_caller_saved(x::Assembler& a) {
     for (unsigned r = CALLER_SAVED; r-- > 0;) a.pop(host_of(r));
 }
 
-bool RegAlloc::bind(x::Assembler& a, uint16_t named, uint16_t touched) {
-    Binding b;
-    const uint16_t high = named & ~((1u << HOSTED) - 1);
+bool RegAlloc::prepare(x::Assembler& a, uint16_t named, uint16_t touched) {
+    uint16_t victims = 0, bound = 0;
+    for (unsigned n = 0; n < binding_.count; ++n) {
+        victims |= uint16_t(1u << binding_.victim[n]);
+        bound |= uint16_t(1u << binding_.bound[n]);
+    }
+    if (touched & victims) {
+        close(a);
+        victims = bound = 0;
+    }
+    const uint16_t missing = named & ~bound & ~((1u << HOSTED) - 1);
     unsigned v = 0;
     for (unsigned r = HOSTED; r < 16; ++r) {
-        if (!(high & 1u << r)) continue;
-        while (v < std::size(VICTIMS) && (touched & 1u << VICTIMS[v])) ++v;
-        if (v == std::size(VICTIMS) || b.count == Binding::MAX) return false;
-        b.bound[b.count] = uint8_t(r);
-        b.victim[b.count++] = VICTIMS[v++];
+        if (!(missing & 1u << r)) continue;
+        while (v < std::size(VICTIMS) && ((touched | victims) & 1u << VICTIMS[v])) ++v;
+        if (v == std::size(VICTIMS)) {
+            // Out of victims: begin again with none bound, unless that was the case already.
+            const bool retry = binding_.count > 0;
+            close(a);
+            return retry && prepare(a, named, touched);
+        }
+        const unsigned victim = VICTIMS[v++];
+        a.mov(home(victim), host_of(victim));
+        a.mov(host_of(victim), home(r));
+        binding_.bound[binding_.count] = uint8_t(r);
+        binding_.victim[binding_.count++] = uint8_t(victim);
     }
-    for (unsigned n = 0; n < b.count; ++n) {
-        a.mov(home(b.victim[n]), host_of(b.victim[n]));
-        a.mov(host_of(b.victim[n]), home(b.bound[n]));
-    }
-    binding_ = b;
     return true;
 }
 
-void RegAlloc::unbind(x::Assembler& a, uint16_t written) {
-    for (unsigned n = 0; n < binding_.count; ++n)
-        if (written & 1u << binding_.bound[n]) a.mov(home(binding_.bound[n]), host_of(binding_.victim[n]));
+void RegAlloc::wrote(uint16_t written) {
+    for (unsigned n = 0; n < binding_.count; ++n) binding_.dirty |= uint16_t(written & 1u << binding_.bound[n]);
+}
+
+void RegAlloc::close(x::Assembler& a) {
     leave(a, binding_);
     binding_ = {};
 }
 
 void RegAlloc::leave(x::Assembler& a, const Binding& b) {
-    for (unsigned n = 0; n < b.count; ++n) a.mov(host_of(b.victim[n]), home(b.victim[n]));
+    for (unsigned n = 0; n < b.count; ++n) {
+        if (b.dirty & 1u << b.bound[n]) a.mov(home(b.bound[n]), host_of(b.victim[n]));
+        a.mov(host_of(b.victim[n]), home(b.victim[n]));
+    }
 }
 
 void RegAlloc::enter(x::Assembler& a, const Binding& b) {

@@ -8,23 +8,26 @@
 // edi are the translator's scratch registers (a memory access takes its offset in esi and its
 // value in eax); r8-r15 hold guest registers.
 //
-// The pinned assignment: guest 0-7 (RAX..RDI) live in r8-r15 at every instruction boundary, so
+// The pinned assignment: guest 0-7 (RAX..RDI) live in r8-r15 at every block boundary, so
 // blocks agree on it without a load or store at their links, and 32-bit code loads or stores
-// none of them at block boundaries. 64-bit code's R8-R15 live in CpuState (`home`) at every
-// boundary. An instruction naming some of them gets them bound for its duration (`bind`): each
-// into the host register of a pinned guest register the instruction does not touch, its
-// victim, spilled to its home first; after the instruction, the bound registers it may have
-// written go home and the victims come back (`unbind`). While an instruction is bound:
-// - the homes of its bound registers hold their values until the instruction commits
-//   (emitters change no guest register before their last fault point, as the exit stub's
-//   write-back already needs), so a path that leaves before that (a fault) or runs the
-//   instruction through jit_exec needs only the victims back (`leave`), and after jit_exec
-//   the bound registers loaded again (`enter`);
+// none of them. 64-bit code's R8-R15 live in CpuState (`home`) there. Instructions naming some
+// of them get them bound (`prepare`): each into the host register of a pinned guest register
+// they do not touch, its victim, spilled to its home first. A binding spans consecutive
+// instructions while each touches no victim and finds the registers it names bound or victims
+// for them; it ends (`close`: the bound registers written since it began go home, the victims
+// come back) before an instruction that cannot join it, a fallback, an instruction that ends
+// the block, and the block's last exit. While a binding holds:
+// - the homes of its bound registers hold their values but for those the instructions before
+//   the current one wrote (`dirty`): the current one changes no guest register before its
+//   last fault point (as the exit stub's write-back already needs), so a path that leaves
+//   before that (a fault, the stop after an access) needs the dirty registers home and the
+//   victims back (`leave`), as does a jit_exec call, after which the binding is loaded again
+//   (`enter`);
 // - a victim is neither a register the instruction names nor one it uses implicitly (the
 //   instruction table's implicit_gprs and implicit_reads) nor RSP, so `fixed` and `guest`
-//   stay true for every register the emitter asks for;
+//   stay true for every register an emitter asks for (`host` refuses a victim);
 // - only the memory helpers' and the flags' thunks run (they keep r8-r15); exits, links and
-//   jit_exec see the pinned assignment, so an instruction that ends its block is never bound.
+//   jit_exec see the pinned assignment.
 #pragma once
 
 #include <asmjit/x86.h>
@@ -59,26 +62,31 @@ public:
     static void save_caller_saved(asmjit::x86::Assembler& a);
     static void restore_caller_saved(asmjit::x86::Assembler& a);
 
-    // R8-R15 bound for the current instruction, each in the host register of its victim.
+    // R8-R15 bound, each in the host register of its victim, and those written since.
     struct Binding {
-        static constexpr unsigned MAX = 4;  // registers, index and base: at most four named
+        static constexpr unsigned MAX = 7;  // the pinned registers but RSP
         uint8_t count = 0;
         uint8_t bound[MAX] = {}, victim[MAX] = {};
+        uint16_t dirty = 0;  // by guest register
     };
     // The current instruction's host register for guest register `r`: guest() with the bound
-    // registers in their victims' host registers.
+    // registers in their victims' host registers, and nothing for a victim.
     std::optional<asmjit::x86::Gp> host(unsigned r, unsigned size) const;
-    // Binds the R8-R15 in `named` (a mask of guest registers) for the current instruction, with
-    // victims outside `touched`, and emits the spills and loads (plain moves: the host's flags
-    // stay). False, with nothing emitted, when too few victims are left.
-    bool bind(asmjit::x86::Assembler& a, uint16_t named, uint16_t touched);
-    // After the instruction: the bound registers in `written` home, the victims back.
-    void unbind(asmjit::x86::Assembler& a, uint16_t written);
-    // Drops the binding, its code taken back by the caller (an emitter that declined).
-    void forget() { binding_ = {}; }
+    // Before an instruction naming the guest registers in `named` and touching (naming or
+    // using implicitly) those in `touched`: the binding kept, extended or closed and begun
+    // again so that every R8-R15 in `named` is bound, emitting the moves (plain moves: the
+    // host's flags stay). False, with the binding closed, when too few victims are left.
+    bool prepare(asmjit::x86::Assembler& a, uint16_t named, uint16_t touched);
+    // After an instruction that may have written the guest registers in `written`.
+    void wrote(uint16_t written);
+    // Ends the binding: dirty bound registers home, the victims back.
+    void close(asmjit::x86::Assembler& a);
     const Binding& binding() const { return binding_; }
-    // On a path out of a bound instruction that has committed nothing, for `b`: the pinned
-    // assignment again (the victims back); after jit_exec ran the instruction, the binding again.
+    // The binding as it was, its moves since taken back by the caller (an emitter declined).
+    void restore(const Binding& b) { binding_ = b; }
+    // On a path out of an instruction under `b` that has committed nothing (a fault, a stop
+    // after it, a jit_exec call): the pinned assignment (dirty registers home, the victims
+    // back); after jit_exec, the binding again.
     static void leave(asmjit::x86::Assembler& a, const Binding& b);
     static void enter(asmjit::x86::Assembler& a, const Binding& b);
 

@@ -132,18 +132,17 @@ uint16_t Translator::written_gprs() const {
 }
 
 // Why instruction k_ falls back (the fallback profile's reasons), its emitter `em` having
-// declined it or being none; `bound_regs`: it declined with its R8-R15 bound.
+// declined it or being none; `bound_regs`: any R8-R15 it names were bound.
 Fallback Translator::why_fallback(cpu::Emitter em, bool bound_regs) const {
     if (!bound(*insn_)) return Fallback::Unbound;
     if (!em) return Fallback::NoEmitter;
-    if (bound_regs) return Fallback::Declined;
     const bool gprs = insn_->flags & cpu::IF_GPR_ONLY;
-    bool high_reg = long64() && (insn_->flags & cpu::IF_MEM) &&
+    bool high_reg = long64() && !bound_regs && (insn_->flags & cpu::IF_MEM) &&
                     ((insn_->base >= 8 && insn_->base < cpu::NO_REG) || (insn_->index >= 8 && insn_->index < cpu::NO_REG));
     for (unsigned n = 0; n < nops_; ++n) {
         if (ops_[n].kind != Kind::Reg || !gprs) continue;
         if (ops_[n].reg >= cpu::AH) return Fallback::HighByte;  // a cpu::Reg8 above every GPR
-        high_reg |= long64() && ops_[n].reg >= 8;
+        high_reg |= long64() && !bound_regs && ops_[n].reg >= 8;
     }
     return high_reg ? Fallback::HighReg : Fallback::Declined;
 }
@@ -176,10 +175,15 @@ void Translator::fallback(Fallback why) {
 
 // ---- the block -------------------------------------------------------------------------------
 
-// 64-bit code: binds the R8-R15 instruction k_ names into host registers (RegAlloc::bind), with
-// victims outside every register it may touch. False when it names none or cannot.
-bool Translator::bind_registers() {
-    if (!long64() || (insn_->flags & cpu::IF_END_BLOCK)) return false;
+// 64-bit code: the R8-R15 instruction k_ names bound into host registers (RegAlloc::prepare),
+// the binding kept from the instructions before when it can be. False when it names some the
+// allocator could not bind (the emitter then finds them nowhere and declines).
+bool Translator::prepare_registers() {
+    if (!long64()) return true;
+    if (insn_->flags & cpu::IF_END_BLOCK) {
+        ra_.close(a);  // its exits see the pinned assignment
+        return false;
+    }
     const cpu::InsnInfo& info = table_[insn_->mnemonic];
     const bool gprs = insn_->flags & cpu::IF_GPR_ONLY;
     uint16_t named = 0, touched = uint16_t(info.implicit_gprs | info.implicit_reads | 1u << cpu::ESP);
@@ -193,9 +197,10 @@ bool Translator::bind_registers() {
     if (insn_->flags & cpu::IF_MEM)
         for (uint8_t r : {insn_->base, insn_->index})
             if (r != cpu::NO_REG) named |= uint16_t(1u << r);
-    if (!(named & 0xFF00)) return false;
-    recompute_ = {};  // the registers it reads may become victims
-    return ra_.bind(a, named, touched | named);
+    const size_t before = a.offset();
+    const bool ok = ra_.prepare(a, named, touched | named);
+    if (a.offset() != before) recompute_ = {};  // its registers may be victims now
+    return ok;
 }
 
 void Translator::emit_instruction(unsigned k) {
@@ -207,25 +212,22 @@ void Translator::emit_instruction(unsigned k) {
     const bool ok = bound(*insn_);
     const uint16_t written = ok ? written_gprs() : 0xFFFF;
     const cpu::Emitter em = ok ? table_[insn_->mnemonic].emit : nullptr;
+    const RegAlloc::Binding binding_before = ra_.binding();
     const size_t before_binding = a.offset();
-    const bool bound_regs = em && bind_registers();
+    const bool regs_bound = em && prepare_registers();
     const size_t after_binding = a.offset();
     if (!em || !em(*this)) {
-        if (bound_regs) {
-            // The emitter emitted nothing: the binding's moves (no labels, nothing to relocate)
-            // are taken back.
-            if (a.offset() == after_binding) {
-                ra_.forget();
-                a.setOffset(before_binding);
-            } else {
-                ra_.unbind(a, 0);
-            }
+        if (a.offset() == after_binding) {
+            // The emitter emitted nothing: the binding's moves (no labels, nothing to
+            // relocate) are taken back.
+            a.setOffset(before_binding);
+            ra_.restore(binding_before);
         }
-        fallback(why_fallback(em, bound_regs));
-    } else if (bound_regs) {
-        if (ended_) throw std::logic_error("JIT: an instruction with bound registers ended its block");
-        ra_.unbind(a, written);
-        recompute_ = {};  // its registers were in the victims' host registers
+        ra_.close(a);
+        fallback(why_fallback(em, regs_bound));
+    } else {
+        ra_.wrote(written);
+        if (ended_ && ra_.binding().count) throw std::logic_error("JIT: a block ended with registers bound");
     }
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();
@@ -261,7 +263,10 @@ uint8_t* Translator::translate() {
     a.bind(body_);
     live_ = find_dead_flags(b_, table_);
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
-    if (!ended_) exit_to(off_);  // page end or size cap: fall through to the next block
+    if (!ended_) {  // page end or size cap: fall through to the next block
+        ra_.close(a);
+        exit_to(off_);
+    }
     while (!cold_.empty()) {
         const std::function<void()> emit = std::move(cold_.front());
         cold_.pop_front();

@@ -239,7 +239,7 @@ private:
     void read_operands();
     void stop_point();
     bool loop_back(int64_t target);
-    bool bind_registers();
+    bool prepare_registers();
     Fallback why_fallback(cpu::Emitter em, bool bound_regs) const;
     void fallback(Fallback why);
     void sync_position();

@@ -419,3 +419,20 @@ TEST_CASE("JIT fallback profile: each fallback counted once per execution, by mn
         CHECK(*prof.counter(ZYDIS_MNEMONIC_DEC, jit::Fallback(why)) == 0);
     }
 }
+
+TEST_CASE("JIT 64-bit blocks: a store into the running block stops it with bound registers written back") {
+    LongPair p;
+    // R8 and R10 are bound and written when the store changes the next instruction: the block
+    // leaves right after the store, and the registers it wrote must reach CpuState.
+    p.load({0x49, 0x89, 0xc0,                          // mov r8, rax
+            0x49, 0x83, 0xc0, 0x05,                    // add r8, 5
+            0x4c, 0x8d, 0x15, 0x05, 0x00, 0x00, 0x00,  // lea r10, [rip + 1f]
+            0x41, 0xc6, 0x42, 0x02, 0x42,              // mov byte [r10 + 2], 0x42
+            0x41, 0xb9, 0x11, 0x11, 0x11, 0x11,        // 1: mov r9d, 0x11111111 (becomes 0x11111142)
+            0x4d, 0x01, 0xc1,                          // add r9, r8
+            0xf4},                                     // hlt
+           test::lm::CODE);
+    p.run_and_compare(test::lm::CODE, 32);
+    CHECK(p.jit.reg(R10) == test::lm::CODE + 19);
+    CHECK(p.jit.reg(R9) == 0x11111142 + p.jit.reg(EAX) + 5);
+}
