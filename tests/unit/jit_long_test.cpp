@@ -220,9 +220,16 @@ TEST_CASE("JIT 64-bit LODS, STOS, MOVS, SCAS and CMPS match the interpreter, bot
     s.sweep({0xBF, 0x00, 0, D, 0, 0xB9, 3, 0, 0, 0, 0xF3, 0x48, 0xAB});  // mov edi, DATA; mov ecx, 3; rep stosq
 }
 
-TEST_CASE("JIT 64-bit SSE conversions with general registers match the interpreter") {
+TEST_CASE("JIT 64-bit SSE conversions and lane moves with general registers match the interpreter") {
     Snippets s;
     const uint8_t D = Snippets::DATA;
+    // PEXTRQ/PEXTRB (REX.W: a 64-bit destination) to RDX and memory, PINSRQ from RSI and memory
+    for (uint8_t imm : {0, 1, 2, 3, 9})
+        for (uint8_t op : {0x16, 0x14, 0x22}) {
+            const uint8_t reg = op == 0x22 ? 0xCE : 0xCA;
+            s.sweep({0x66, 0x48, 0x0F, 0x3A, op, reg, imm});
+            s.sweep({0x66, 0x48, 0x0F, 0x3A, op, 0x0C, 0x25, 0, D, 0, 0, imm});
+        }
     for (uint8_t lanes : {0xF3, 0xF2})  // SS, SD
         for (const Bytes& rex : {Bytes{}, Bytes{0x48}, Bytes{0x4C}}) {
             // CVTSI2Sx xmm1, rsi / r14 (REX.R names xmm9 instead) and from memory
