@@ -187,6 +187,22 @@ TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand siz
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
+TEST_CASE("JIT 64-bit BT* and BSF/BSR match the interpreter") {
+    Snippets s;
+    for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {
+        s.sweep({0x48, 0x0F, op, 0xCA});  // rdx, rcx
+        s.sweep({0x0F, op, 0xCA});        // edx, ecx (BTS/BTR/BTC clear the upper half)
+        s.sweep({0x49, 0x0F, op, 0xC9});  // r9, rcx
+    }
+    for (uint8_t ext : {4, 5, 6, 7})
+        for (uint8_t bit : {3, 40, 63, 0xFF}) s.sweep({0x48, 0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
+    for (uint8_t op : {0xBC, 0xBD}) {
+        s.sweep({0x48, 0x0F, op, 0xD3});                    // rdx, rbx
+        s.sweep({0x0F, op, 0xD3});                          // edx, ebx (a zero source keeps all of rdx)
+        s.sweep({0x48, 0x0F, op, 0x14, 0x25, 0, Snippets::DATA, 0, 0});  // rdx, [DATA]
+    }
+}
+
 TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
     Snippets s;
     for (uint8_t op : {0x98, 0x99})
