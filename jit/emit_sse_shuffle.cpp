@@ -2,7 +2,8 @@
 // same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD/PSHUFLW/
 // PSHUFHW, SSSE3's
 // PSHUFB and PALIGNR where the host has SSSE3, SSE4.1's PMOVSX/PMOVZX where it has SSE4.1;
-// and the sign-mask moves PMOVMSKB/MOVMSKPS/MOVMSKPD to a 32-bit general register.
+// the sign-mask moves PMOVMSKB/MOVMSKPS/MOVMSKPD to a 32-bit general register; and the lane
+// extractions and insertions PEXTRB/W/D/Q, EXTRACTPS and PINSRB/W/D/Q (their XMM forms).
 #include "cpu/ops/sse_op_lists.h"
 #include "jit/emit_sse.h"
 
@@ -20,6 +21,37 @@ template <x::Inst::Id Id> bool mask_move(Translator& t) {
         sse::check_enabled(t, slow);
         t.a.movdqu(x::xmm1, sse::xmm(t, t.insn().r1));
         t.a.emit(Id, *dst, x::xmm1);
+    });
+    return true;
+}
+
+// PEXTRB/PEXTRW/PEXTRD/PEXTRQ/EXTRACTPS r/m, xmm, imm8 and PINSRB/PINSRW/PINSRD/PINSRQ xmm,
+// r/m, imm8: lane imm8 (modulo the lane count) of `Bytes` straight between the guest's XMM
+// register in CpuState and a general register (written whole, zero-extended; an insertion
+// takes its low bits) or memory; no host SSE.
+template <unsigned Bytes, bool Insert> bool lane_move(Translator& t) {
+    const cpu::Insn& i = t.insn();
+    const bool mem = i.flags & cpu::IF_MEM;
+    const unsigned vec = Insert || mem ? i.r0 : i.r1;
+    const auto gpr = mem ? std::nullopt : RegAlloc::guest(Insert ? i.r1 : i.r0, Bytes == 8 ? 8 : 4);
+    // Of these only PEXTRW and PINSRW have MMX forms too.
+    if ((Bytes == 2 && !sse::xmm_form(t)) || !sse::addressable(t) || (!mem && !gpr)) return false;
+    t.guarded([&](const asmjit::Label& slow) {
+        sse::check_enabled(t, slow);
+        const x::Mem lane = sse::xmm(t, vec, Bytes, Bytes * (i.imm % (16 / Bytes)));
+        auto& a = t.a;
+        if (mem) {
+            const x::Mem m = sse::memory(t, Bytes, !Insert, false, slow);
+            const x::Gp v = Translator::value_reg(Bytes);
+            a.mov(v, Insert ? m : lane);
+            a.mov(Insert ? lane : m, v);
+        } else if (Insert) {
+            a.mov(lane, Bytes == 1 ? gpr->r8() : Bytes == 2 ? gpr->r16() : *gpr);
+        } else if (Bytes < 4) {
+            a.movzx(*gpr, lane);
+        } else {
+            a.mov(*gpr, lane);
+        }
     });
     return true;
 }
@@ -53,6 +85,15 @@ void register_sse_shuffle_emitters(GroupEmitters e) {
                                 {ZYDIS_MNEMONIC_PMOVZXBQ, "pmovzxbq", 2}, {ZYDIS_MNEMONIC_PMOVZXWD, "pmovzxwd", 8},
                                 {ZYDIS_MNEMONIC_PMOVZXWQ, "pmovzxwq", 4}, {ZYDIS_MNEMONIC_PMOVZXDQ, "pmovzxdq", 8}})
             sse::host_op(e, x.m, x.name, x.bytes, false);
+    e[ZYDIS_MNEMONIC_PEXTRB] = lane_move<1, false>;
+    e[ZYDIS_MNEMONIC_PEXTRW] = lane_move<2, false>;
+    e[ZYDIS_MNEMONIC_PEXTRD] = lane_move<4, false>;
+    e[ZYDIS_MNEMONIC_EXTRACTPS] = lane_move<4, false>;
+    e[ZYDIS_MNEMONIC_PEXTRQ] = lane_move<8, false>;
+    e[ZYDIS_MNEMONIC_PINSRB] = lane_move<1, true>;
+    e[ZYDIS_MNEMONIC_PINSRW] = lane_move<2, true>;
+    e[ZYDIS_MNEMONIC_PINSRD] = lane_move<4, true>;
+    e[ZYDIS_MNEMONIC_PINSRQ] = lane_move<8, true>;
     e[ZYDIS_MNEMONIC_PMOVMSKB] = mask_move<x::Inst::kIdPmovmskb>;
     e[ZYDIS_MNEMONIC_MOVMSKPS] = mask_move<x::Inst::kIdMovmskps>;
     e[ZYDIS_MNEMONIC_MOVMSKPD] = mask_move<x::Inst::kIdMovmskpd>;

@@ -11,6 +11,7 @@ namespace jitpc::jit {
     X(arith)                 \
     X(shift)                 \
     X(muldiv)                \
+    X(bits)                  \
     X(datamov)               \
     X(stack)                 \
     X(control)               \

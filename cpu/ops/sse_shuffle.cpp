@@ -126,8 +126,9 @@ Handler bind_pmovmskb(const DecodeCtx& ctx, Insn& i) {
 // PEXTRW r32, xmm/mm, imm8 (0F C5) and SSE4.1's PEXTRW r32/m16, xmm, imm8 (66 0F 3A 15),
 // which differ only in taking memory.
 Handler bind_pextrw(const DecodeCtx& ctx, Insn& i);
-Handler bind_pinsrw(const DecodeCtx& ctx, Insn&) {
+Handler bind_pinsrw(const DecodeCtx& ctx, Insn& i) {
     if (!(is_gpr32(ctx, 1) || ctx.is_mem(1)) || !ctx.is_imm(2)) return nullptr;
+    if (is_xmm(ctx, 0)) i.aux = AUX_XMM;
     return is_xmm(ctx, 0) ? pinsrw : is_mm(ctx, 0) ? pinsrw_mm : nullptr;
 }
 
@@ -216,7 +217,8 @@ Handler bind_insertps(const DecodeCtx& ctx, Insn&) {
     return is_xmm(ctx, 1) ? vec_op<Insertps<false>> : ctx.is_mem(1) ? vec_op<Insertps<true>, 4, true> : nullptr;
 }
 
-Handler bind_pextrw(const DecodeCtx& ctx, Insn&) {
+Handler bind_pextrw(const DecodeCtx& ctx, Insn& i) {
+    if (is_xmm(ctx, 1)) i.aux = AUX_XMM;
     if (ctx.is_mem(0)) return is_xmm(ctx, 1) ? extract<uint16_t> : nullptr;
     if (!is_gpr32(ctx, 0)) return nullptr;
     return is_xmm(ctx, 1) ? pextrw : is_mm(ctx, 1) ? pextrw_mm : nullptr;

@@ -154,6 +154,28 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
+TEST_CASE("JIT BT/BTS/BTR/BTC and BSF/BSR keep the flags they do not write, like the interpreter") {
+    Pair<> p;
+    for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {  // BT, BTS, BTR, BTC r/m, r
+        sweep(p, {0x0F, op, 0xDA});                // edx, ebx
+        sweep(p, {0x0F, op, 0xCA});                // edx, ecx (a count: small)
+        sweep(p, {0x66, 0x0F, op, 0xCA});          // dx, cx
+        sweep(p, {0x0F, op, 0xCA, 0x0F, op, 0xDA});  // two in a row: the first CF never seen
+    }
+    for (uint8_t ext : {4, 5, 6, 7})  // BT, BTS, BTR, BTC r/m, imm8
+        for (uint8_t bit : {0, 5, 31, 33, 0xFF}) {
+            sweep(p, {0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
+            sweep(p, {0x66, 0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
+        }
+    for (uint8_t op : {0xBC, 0xBD}) {  // BSF, BSR
+        sweep(p, {0x0F, op, 0xD3});                          // edx, ebx (zero now and then)
+        sweep(p, {0x66, 0x0F, op, 0xD3});                    // dx, bx
+        sweep(p, {0x0F, op, 0x15, 0x00, 0x50, 0x00, 0x00});  // edx, [DATA]
+        sweep(p, {0x0F, op, 0xD3, 0x0F, op, 0xD1});          // two in a row
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
 TEST_CASE("JIT SETcc and CMOVcc read every condition like the interpreter") {
     Pair<> p;
     sweep(p, {0x39, 0xFB});  // cmp ebx, edi (then all 16 conditions via the sweep)

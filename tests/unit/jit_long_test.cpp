@@ -187,6 +187,22 @@ TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand siz
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
+TEST_CASE("JIT 64-bit BT* and BSF/BSR match the interpreter") {
+    Snippets s;
+    for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {
+        s.sweep({0x48, 0x0F, op, 0xCA});  // rdx, rcx
+        s.sweep({0x0F, op, 0xCA});        // edx, ecx (BTS/BTR/BTC clear the upper half)
+        s.sweep({0x49, 0x0F, op, 0xC9});  // r9, rcx
+    }
+    for (uint8_t ext : {4, 5, 6, 7})
+        for (uint8_t bit : {3, 40, 63, 0xFF}) s.sweep({0x48, 0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
+    for (uint8_t op : {0xBC, 0xBD}) {
+        s.sweep({0x48, 0x0F, op, 0xD3});                    // rdx, rbx
+        s.sweep({0x0F, op, 0xD3});                          // edx, ebx (a zero source keeps all of rdx)
+        s.sweep({0x48, 0x0F, op, 0x14, 0x25, 0, Snippets::DATA, 0, 0});  // rdx, [DATA]
+    }
+}
+
 TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
     Snippets s;
     for (uint8_t op : {0x98, 0x99})
@@ -220,9 +236,16 @@ TEST_CASE("JIT 64-bit LODS, STOS, MOVS, SCAS and CMPS match the interpreter, bot
     s.sweep({0xBF, 0x00, 0, D, 0, 0xB9, 3, 0, 0, 0, 0xF3, 0x48, 0xAB});  // mov edi, DATA; mov ecx, 3; rep stosq
 }
 
-TEST_CASE("JIT 64-bit SSE conversions with general registers match the interpreter") {
+TEST_CASE("JIT 64-bit SSE conversions and lane moves with general registers match the interpreter") {
     Snippets s;
     const uint8_t D = Snippets::DATA;
+    // PEXTRQ/PEXTRB (REX.W: a 64-bit destination) to RDX and memory, PINSRQ from RSI and memory
+    for (uint8_t imm : {0, 1, 2, 3, 9})
+        for (uint8_t op : {0x16, 0x14, 0x22}) {
+            const uint8_t reg = op == 0x22 ? 0xCE : 0xCA;
+            s.sweep({0x66, 0x48, 0x0F, 0x3A, op, reg, imm});
+            s.sweep({0x66, 0x48, 0x0F, 0x3A, op, 0x0C, 0x25, 0, D, 0, 0, imm});
+        }
     for (uint8_t lanes : {0xF3, 0xF2})  // SS, SD
         for (const Bytes& rex : {Bytes{}, Bytes{0x48}, Bytes{0x4C}}) {
             // CVTSI2Sx xmm1, rsi / r14 (REX.R names xmm9 instead) and from memory
