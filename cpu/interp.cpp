@@ -187,6 +187,11 @@ StopReason Interpreter::run(uint64_t until) {
             if (history) history->record(c.seg[CS].sel, c.rip, c.mode());
             c.code.running = b;
             c.exit_request = 0;
+            // RF (set by every fault's delivery, so the IRET back resumes with it) only
+            // suppresses instruction breakpoints, and the careful path clears it as the next
+            // instruction starts: without breakpoints, clearing it here is the same, and the
+            // block a fault handler returns to needs no care.
+            if (!c.insn_bp_armed) c.flags.bits &= ~EFLAGS_RF;
             const bool careful = shadow || trace ||
                                  c.beyond_cs(c.rip + b->bytes - 1) ||
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
