@@ -97,50 +97,58 @@ public:
         return cpl == 3 && (cr0 & cr0::AM) && (flags.bits & EFLAGS_AC);
     }
 
-    template <typename T> T read(unsigned sr, uint64_t off) {
-        const uint64_t lin = linear(sr, off, sizeof(T), false);
-        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), false);
-        return mmu.read<T>(lin, user());
-    }
-    template <typename T> void write(unsigned sr, uint64_t off, T v) {
-        const uint64_t lin = linear(sr, off, sizeof(T), true);
-        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
-        mmu.write<T>(lin, v, user());
-    }
-    // read() and write() reporting a fault by value (raise_pending): false when they faulted.
-    template <typename T> bool try_read(unsigned sr, uint64_t off, T& v) {
+    // Memory accesses through a segment. The try_ forms report a fault by value
+    // (raise_pending) and return false having committed nothing: instruction semantics use them
+    // (see "Faults are precise" in docs/ARCHITECTURE.md). The plain forms throw it, for paths
+    // where a fault is rare (event delivery, descriptor tables, system instructions).
+    template <typename T> [[nodiscard]] bool try_read(unsigned sr, uint64_t off, T& v) {
         uint64_t lin;
-        if (const GuestFault f = check_linear(sr, off, sizeof(T), false, lin); f.vector != NO_FAULT) {
-            raise_pending(f);
-            return false;
-        }
-        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), false);
-        if (mmu.try_read<T>(lin, user(), v)) return true;
+        if (!try_linear(sr, off, sizeof(T), false, lin)) [[unlikely]] return false;
+        if (mmu.try_read<T>(lin, user(), v)) [[likely]] return true;
         raise_pending(mmu.fault);
         return false;
     }
     template <typename T> bool try_write(unsigned sr, uint64_t off, T v) {
         uint64_t lin;
-        if (const GuestFault f = check_linear(sr, off, sizeof(T), true, lin); f.vector != NO_FAULT) {
-            raise_pending(f);
-            return false;
-        }
-        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
-        if (mmu.try_write<T>(lin, v, user())) return true;
+        if (!try_linear(sr, off, sizeof(T), true, lin)) [[unlikely]] return false;
+        if (mmu.try_write<T>(lin, v, user())) [[likely]] return true;
         raise_pending(mmu.fault);
         return false;
     }
     // Read-modify-write operands: check writability before reading so the instruction either
-    // completes or faults with nothing changed.
+    // completes or faults with nothing changed; the store then goes to `lin` (write_linear).
+    template <typename T> [[nodiscard]] bool try_read_for_write(unsigned sr, uint64_t off, uint64_t& lin, T& v) {
+        if (!try_linear(sr, off, sizeof(T), true, lin)) [[unlikely]] return false;
+        if (mmu.try_probe_write(lin, sizeof(T), user()) && mmu.try_read<T>(lin, user(), v)) [[likely]]
+            return true;
+        raise_pending(mmu.fault);
+        return false;
+    }
+    template <typename T> T read(unsigned sr, uint64_t off) {
+        T v;
+        if (!try_read<T>(sr, off, v)) [[unlikely]] throw_pending();
+        return v;
+    }
+    template <typename T> void write(unsigned sr, uint64_t off, T v) {
+        if (!try_write<T>(sr, off, v)) [[unlikely]] throw_pending();
+    }
     template <typename T> T read_for_write(unsigned sr, uint64_t off, uint64_t& lin) {
-        lin = linear(sr, off, sizeof(T), true);
-        if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
-        mmu.probe_write(lin, sizeof(T), user());
-        return mmu.read<T>(lin, user());
+        T v;
+        if (!try_read_for_write<T>(sr, off, lin, v)) [[unlikely]] throw_pending();
+        return v;
     }
     template <typename T> void write_linear(uint64_t lin, T v) {
         if (watch_armed) [[unlikely]] watch_data(lin, sizeof(T), true);
         mmu.write<T>(lin, v, user());
+    }
+    // check_linear() reporting its fault by value, and the data breakpoints' look at the access.
+    [[nodiscard]] bool try_linear(unsigned sr, uint64_t off, unsigned size, bool write, uint64_t& lin) {
+        if (const GuestFault f = check_linear(sr, off, size, write, lin); f.vector != NO_FAULT) [[unlikely]] {
+            raise_pending(f);
+            return false;
+        }
+        if (watch_armed) [[unlikely]] watch_data(lin, size, write);
+        return true;
     }
 
     // Implicit supervisor accesses (descriptor tables, TSS, IDT) at any CPL.
@@ -157,22 +165,32 @@ public:
     // RSP after a push or pop: the bits of `m` from `sp`; a 16-bit stack keeps SP's neighbours
     // in bits 31:16 (and, as every narrower-than-64 update, clears 63:32).
     void set_sp(uint64_t sp, uint64_t m) { gpr[ESP] = (gpr[ESP] & uint32_t(~m)) | (sp & m); }
-    // Pushes without committing ESP until the store succeeded.
-    template <typename T> void push(T v) {
+    // Pushes without committing ESP until the store succeeded; pops commit it after the load.
+    // By value as try_read/try_write; the plain forms throw.
+    template <typename T> bool try_push(T v) {
         const uint64_t m = sp_mask();
         const uint64_t nsp = (gpr[ESP] - sizeof(T)) & m;
-        write<T>(SS, nsp, v);
+        if (!try_write<T>(SS, nsp, v)) [[unlikely]] return false;
         set_sp(nsp, m);
+        return true;
     }
-    template <typename T> T pop() {
+    template <typename T> [[nodiscard]] bool try_pop(T& v) {
         const uint64_t m = sp_mask();
-        const T v = read<T>(SS, gpr[ESP] & m);
+        if (!try_read<T>(SS, gpr[ESP] & m, v)) [[unlikely]] return false;
         set_sp(gpr[ESP] + sizeof(T), m);
-        return v;
+        return true;
     }
     // Reads the stack at ESP + `offset` without popping.
+    template <typename T> [[nodiscard]] bool try_peek_stack(uint64_t offset, T& v) {
+        return try_read<T>(SS, (gpr[ESP] + offset) & sp_mask(), v);
+    }
+    template <typename T> void push(T v) {
+        if (!try_push<T>(v)) [[unlikely]] throw_pending();
+    }
     template <typename T> T peek_stack(uint64_t offset) {
-        return read<T>(SS, (gpr[ESP] + offset) & sp_mask());
+        T v;
+        if (!try_peek_stack<T>(offset, v)) [[unlikely]] throw_pending();
+        return v;
     }
 
     // ---- control transfer -----------------------------------------------------------------
@@ -233,8 +251,21 @@ public:
         fault_pending = 1;
         request_exit();
     }
+    // raise_pending() for semantics that report a fault as false: `return c.fail(VEC_NM);`.
+    bool fail(unsigned vector, uint32_t error_code = 0) {
+        raise_pending(GuestFault{uint8_t(vector), error_code});
+        return false;
+    }
     GuestFault pending_fault{};
     uint8_t fault_pending = 0;
+    // Faults that still reached an engine as a C++ throw (the cold paths): tests hold the hot
+    // ones to none.
+    uint64_t faults_unwound = 0;
+    // The plain accessors' way back to a throw: takes the pending fault and throws it.
+    [[noreturn]] void throw_pending() {
+        fault_pending = 0;
+        throw pending_fault;
+    }
     void deliver_real(uint8_t vector, uint32_t return_eip);
     // Protected and virtual-8086 mode: IDT gates, privilege and stack switches, task gates.
     void deliver_protected(uint8_t vector, EventKind kind, uint32_t return_eip, bool has_error,

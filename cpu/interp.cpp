@@ -30,13 +30,14 @@ Block* Interpreter::decode_block(uint64_t lin, memory::PhysAddr phys) {
         if (dec_.decode(buf, avail, mode, insn) == Decoder::Status::NeedMoreBytes) {
             // The instruction continues on the next linear page: fetch it only now that the
             // bytes are needed, so a fault there names the second page in CR2.
-            const uint64_t next_lin = cpu_.mmu.next_page(lin);
-            try {
-                page2 = cpu_.mmu.translate(next_lin, ACC_EXEC, cpu_.user()) & memory::PHYS_PAGE_MASK;
-            } catch (const GuestFault&) {
-                if (b->insns.empty()) throw;
+            if (!cpu_.mmu.try_translate(cpu_.mmu.next_page(lin), ACC_EXEC, cpu_.user(), page2)) {
+                if (b->insns.empty()) {
+                    cpu_.raise_pending(cpu_.mmu.fault);
+                    return nullptr;
+                }
                 break;  // the fault belongs to that instruction, raised when it starts a block
             }
+            page2 &= memory::PHYS_PAGE_MASK;
             cpu_.mem.read_bytes(page2, buf + in_page, 15 - in_page);
             avail = 15;
             dec_.decode(buf, avail, mode, insn);
@@ -55,7 +56,11 @@ Block* Interpreter::decode_block(uint64_t lin, memory::PhysAddr phys) {
 
 Block* Interpreter::block_at_eip() {
     const uint64_t lin = cpu_.code_linear();
-    const memory::PhysAddr phys = cpu_.mmu.translate(lin, ACC_EXEC, cpu_.user());
+    memory::PhysAddr phys;
+    if (!cpu_.mmu.try_translate(lin, ACC_EXEC, cpu_.user(), phys)) [[unlikely]] {
+        cpu_.raise_pending(cpu_.mmu.fault);
+        return nullptr;
+    }
     Block* b = cpu_.code.find(BlockCache::key(phys, cpu_.mode()));
     // A block whose last instruction straddles into a second page was decoded with that page
     // mapped where it was then: decoded again (and so fetched with its faults) unless the TLB
@@ -67,6 +72,11 @@ Block* Interpreter::block_at_eip() {
 
 // The one place both engines deliver a fault, thrown or reported by value, at the boundary of
 // the instruction that raised it.
+void Interpreter::deliver_pending() {
+    cpu_.fault_pending = 0;
+    deliver_fault(cpu_.pending_fault);
+}
+
 void Interpreter::deliver_fault(const GuestFault& f) {
     // A fault replaces the traps the instruction would have raised on completion, and the
     // host debugger's watch hits: the access did not happen.
@@ -167,11 +177,21 @@ StopReason Interpreter::run(uint64_t until) {
             Block* b = prev ? prev->follow(lin, context, c.code_epoch) : nullptr;
             if (!b) {
                 b = block_at_eip();
+                if (!b) [[unlikely]] {  // its fetch faulted
+                    prev = nullptr;
+                    deliver_pending();
+                    continue;
+                }
                 if (prev) prev->link(b, lin, context, c.code_epoch);
             }
             if (history) history->record(c.seg[CS].sel, c.rip, c.mode());
             c.code.running = b;
             c.exit_request = 0;
+            // RF (set by every fault's delivery, so the IRET back resumes with it) only
+            // suppresses instruction breakpoints, and the careful path clears it as the next
+            // instruction starts: without breakpoints, clearing it here is the same, and the
+            // block a fault handler returns to needs no care.
+            if (!c.insn_bp_armed) c.flags.bits &= ~EFLAGS_RF;
             const bool careful = shadow || trace ||
                                  c.beyond_cs(c.rip + b->bytes - 1) ||
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
@@ -188,11 +208,11 @@ StopReason Interpreter::run(uint64_t until) {
             // (A host breakpoint's stop before the shadowed instruction keeps the shadow.)
             if (shadow && c.host_debug.hit != HostDebug::Hit::Break) c.irq_shadow = 0;
             if (c.fault_pending) [[unlikely]] {
-                c.fault_pending = 0;
                 prev = nullptr;
-                deliver_fault(c.pending_fault);
+                deliver_pending();
             }
         } catch (const GuestFault& f) {
+            ++c.faults_unwound;
             prev = nullptr;
             deliver_fault(f);
         }

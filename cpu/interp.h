@@ -51,13 +51,15 @@ public:
     volatile bool stop_request = false;
 
     const Decoder& decoder() const { return dec_; }
-    // The block starting at CS:EIP, decoded now if needed (raises fetch faults).
+    // The block starting at CS:EIP, decoded now if needed; null with its fetch fault pending
+    // (Cpu::raise_pending).
     Block* block_at_eip();
 
 private:
     template <bool Careful> void run_block(Block* b);
     bool take_interrupt();
     void deliver_fault(const GuestFault& f);
+    void deliver_pending();  // the fault Cpu::raise_pending left
     bool hot(Block& b) const {
         if (b.runs >= hot_runs) return true;
         ++b.runs;

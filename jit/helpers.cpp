@@ -21,6 +21,7 @@ void pass_on_exit_request(cpu::Cpu& c) {
 // The fault, if any, is left in the CPU (Cpu::raise_pending) for the dispatcher: most of these
 // report it by value (Cpu::try_read/try_write); what still throws is caught here.
 uint32_t take_fault(cpu::Cpu& c, const cpu::GuestFault& f) {
+    ++c.faults_unwound;
     c.raise_pending(f);
     return 1;
 }

@@ -118,20 +118,23 @@ inline uint16_t live_tags(const FpuState& f, uint16_t ftw) {
 // FLDENV, FRSTOR): waits, leaves the pointers. NoWait: the FN* forms. Wait: FWAIT itself.
 enum class Kind : uint8_t { Compute, Control, NoWait, Wait };
 
-inline void pending_check(Cpu& c) {
-    if (!(c.fpu.fsw & sw::ES)) return;
-    if (c.cr0 & cr0::NE) raise_fault(VEC_MF);
+// False for #MF, reported by value (Cpu::raise_pending).
+[[nodiscard]] inline bool pending_check(Cpu& c) {
+    if (!(c.fpu.fsw & sw::ES)) [[likely]] return true;
+    if (c.cr0 & cr0::NE) return c.fail(VEC_MF);
     c.bus.ferr(true);
+    return true;
 }
 
 template <void (*F)(Cpu&, const Insn&), Kind K> void guarded(Cpu& c, const Insn& i) {
     if constexpr (K == Kind::Wait) {
-        if ((c.cr0 & (cr0::TS | cr0::MP)) == (cr0::TS | cr0::MP)) raise_fault(VEC_NM);
-        pending_check(c);
+        if ((c.cr0 & (cr0::TS | cr0::MP)) == (cr0::TS | cr0::MP)) return void(c.fail(VEC_NM));
+        (void)pending_check(c);  // FWAIT does nothing else
         return;
     } else {
-        if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
-        if constexpr (K != Kind::NoWait) pending_check(c);
+        if (c.cr0 & (cr0::EM | cr0::TS)) return void(c.fail(VEC_NM));
+        if constexpr (K != Kind::NoWait)
+            if (!pending_check(c)) return;
         F(c, i);
         if constexpr (K == Kind::Compute) {
             FpuState& f = c.fpu;

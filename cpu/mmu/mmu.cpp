@@ -64,9 +64,9 @@ bool Mmu::peek(uint64_t lin, PhysAddr& phys) const {
     return walker_.peek(regs(), lin, phys);
 }
 
-void Mmu::probe_write_slow(uint64_t lin, unsigned size, bool user) {
-    lookup(lin, ACC_WRITE, user);
-    if ((lin & 0xFFF) + size > PAGE_SIZE) lookup(next_page(lin), ACC_WRITE, user);
+bool Mmu::try_probe_write_slow(uint64_t lin, unsigned size, bool user) {
+    if (!try_lookup(lin, ACC_WRITE, user)) return false;
+    return (lin & 0xFFF) + size <= PAGE_SIZE || try_lookup(next_page(lin), ACC_WRITE, user);
 }
 
 uint64_t Mmu::read_slow(uint64_t lin, unsigned size, bool user, Access acc) {

@@ -82,16 +82,26 @@ public:
 
     // Translates or faults (#PF with CR2 set); returns the physical address.
     PhysAddr translate(uint64_t lin, Access acc, bool user);
+    // translate() reporting the #PF by value: false, with it in `fault`.
+    bool try_translate(uint64_t lin, Access acc, bool user, PhysAddr& phys) {
+        const TlbEntry* e = try_lookup(lin, acc, user);
+        if (e) phys = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
+        return e;
+    }
     // Like translate() but never faults and never changes A/D bits: for debuggers and traces.
     bool peek(uint64_t lin, PhysAddr& phys) const;
     // Checks that [lin, lin+size) is writable before a multi-part store commits anything. A
-    // write-tag hit already proves it (fills set every tag of an entry together).
-    void probe_write(uint64_t lin, unsigned size, bool user) {
+    // write-tag hit already proves it (fills set every tag of an entry together). False, with
+    // the #PF in `fault`, when it is not.
+    bool try_probe_write(uint64_t lin, unsigned size, bool user) {
         const TlbEntry& e = tlb[user][tlb_index(lin)];
-        if (tlb_hit(e, ACC_WRITE, lin, size)) return;
-        probe_write_slow(lin, size, user);
+        if (tlb_hit(e, ACC_WRITE, lin, size)) return true;
+        return try_probe_write_slow(lin, size, user);
     }
-    void probe_write_slow(uint64_t lin, unsigned size, bool user);
+    bool try_probe_write_slow(uint64_t lin, unsigned size, bool user);
+    void probe_write(uint64_t lin, unsigned size, bool user) {
+        if (!try_probe_write(lin, size, user)) throw fault;
+    }
 
     uint64_t read_slow(uint64_t lin, unsigned size, bool user, Access acc);
     void write_slow(uint64_t lin, unsigned size, uint64_t v, bool user);
@@ -160,11 +170,6 @@ private:
     TlbEntry& lookup(uint64_t lin, Access acc, bool user) {
         if (TlbEntry* e = try_lookup(lin, acc, user)) return *e;
         throw fault;
-    }
-    bool try_translate(uint64_t lin, Access acc, bool user, PhysAddr& phys) {
-        const TlbEntry* e = try_lookup(lin, acc, user);
-        if (e) phys = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
-        return e;
     }
     PhysAddr a20(PhysAddr paddr) const { return st_.a20 ? paddr : paddr & ~PhysAddr(1u << 20); }
 

@@ -62,14 +62,14 @@ template <typename Op> struct Binary {
         static void run(Cpu& c, const Insn& i) {
             if constexpr (Op::writes) {
                 Rmw<T, D> dst;
-                const T a = dst.load(c, i);
-                const T b = get<T, S>(c, i);
+                T a, b;
+                if (!dst.load(c, i, a) || !fetch<T, S>(c, i, b)) return;
                 // load() already proved the destination writable, so the store cannot fault
                 // and the flags may be recorded first.
                 dst.store(c, i, Op::template exec<T>(c.flags, a, b));
             } else {
-                const T a = get<T, D>(c, i);
-                const T b = get<T, S>(c, i);
+                T a, b;
+                if (!fetch<T, D>(c, i, a) || !fetch<T, S>(c, i, b)) return;
                 Op::template exec<T>(c.flags, a, b);
             }
         }
@@ -80,7 +80,8 @@ template <typename Op> struct Binary {
 template <typename T, Loc L> struct IncH {
     static void run(Cpu& c, const Insn& i) {
         Rmw<T, L> d;
-        const T a = d.load(c, i);
+        T a;
+        if (!d.load(c, i, a)) return;
         d.store(c, i, T(a + 1));
         c.flags.set_incdec(FlagOp::Inc, sizeof(T), T(a + 1), a);
     }
@@ -88,7 +89,8 @@ template <typename T, Loc L> struct IncH {
 template <typename T, Loc L> struct DecH {
     static void run(Cpu& c, const Insn& i) {
         Rmw<T, L> d;
-        const T a = d.load(c, i);
+        T a;
+        if (!d.load(c, i, a)) return;
         d.store(c, i, T(a - 1));
         c.flags.set_incdec(FlagOp::Dec, sizeof(T), T(a - 1), a);
     }
@@ -96,7 +98,8 @@ template <typename T, Loc L> struct DecH {
 template <typename T, Loc L> struct NegH {
     static void run(Cpu& c, const Insn& i) {
         Rmw<T, L> d;
-        const T b = d.load(c, i);
+        T b;
+        if (!d.load(c, i, b)) return;
         d.store(c, i, T(0 - b));
         c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(0 - b), 0, b);
     }
@@ -104,7 +107,8 @@ template <typename T, Loc L> struct NegH {
 template <typename T, Loc L> struct NotH {
     static void run(Cpu& c, const Insn& i) {
         Rmw<T, L> d;
-        d.store(c, i, T(~d.load(c, i)));
+        T a;
+        if (d.load(c, i, a)) d.store(c, i, T(~a));
     }
 };
 

@@ -33,7 +33,8 @@ struct Btc {
 template <typename Op> struct BitTest {
     template <typename T, Loc D, Loc S> struct H {
         static void run(Cpu& c, const Insn& i) {
-            const T offset = get<T, S>(c, i);
+            T offset;
+            if (!fetch<T, S>(c, i, offset)) return;
             const T m = T(T(1) << (offset & (width<T> - 1)));
             T v;
             if constexpr (D == M) {
@@ -46,10 +47,10 @@ template <typename Op> struct BitTest {
                 off &= size_mask(i.asize);
                 if constexpr (Op::writes) {
                     uint64_t lin;
-                    v = c.read_for_write<T>(i.seg, off, lin);
+                    if (!c.try_read_for_write<T>(i.seg, off, lin, v)) return;
                     c.write_linear<T>(lin, Op::exec(v, m));
                 } else {
-                    v = c.read<T>(i.seg, off);
+                    if (!c.try_read<T>(i.seg, off, v)) return;
                 }
             } else {
                 v = get<T, D>(c, i);
@@ -71,7 +72,8 @@ struct Bsr {
 template <typename Op> struct BitScan {
     template <typename T, Loc D, Loc S> struct H {
         static void run(Cpu& c, const Insn& i) {
-            const T v = get<T, S>(c, i);
+            T v;
+            if (!fetch<T, S>(c, i, v)) return;
             if (v) c.set_reg<T>(i.r0, T(Op::exec(v)));
             c.flags.set_arith(EFLAGS_ZF, v ? 0 : EFLAGS_ZF);
         }
@@ -82,7 +84,8 @@ template <typename Op> struct BitScan {
 // POPCNT: the count of set bits; ZF = the source is zero, OF, SF, AF, CF and PF cleared.
 template <typename T, Loc D, Loc S> struct Popcnt {
     static void run(Cpu& c, const Insn& i) {
-        const T v = get<T, S>(c, i);
+        T v;
+        if (!fetch<T, S>(c, i, v)) return;
         c.set_reg<T>(i.r0, T(std::popcount(v)));
         c.flags.set_arith(EFLAGS_ARITH, v ? 0 : EFLAGS_ZF);
     }
@@ -101,7 +104,8 @@ uint32_t crc32c(uint32_t crc, uint64_t data, unsigned bytes) {
 }
 template <typename T, Loc S> struct Crc32 {
     static void run(Cpu& c, const Insn& i) {
-        c.set_reg<uint32_t>(i.r0, crc32c(c.reg<uint32_t>(i.r0), get<T, S>(c, i), sizeof(T)));
+        T v;
+        if (fetch<T, S>(c, i, v)) c.set_reg<uint32_t>(i.r0, crc32c(c.reg<uint32_t>(i.r0), v, sizeof(T)));
     }
 };
 Handler bind_crc32(const DecodeCtx& ctx, Insn&) {

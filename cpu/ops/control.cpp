@@ -9,29 +9,38 @@ namespace {
 
 void jmp_rel(Cpu& c, const Insn& i) { c.jump_near(rel_target(c, i), i.osize); }
 template <typename T, Loc L> struct JmpIndirect {
-    static void run(Cpu& c, const Insn& i) { c.jump_near(get<T, L>(c, i), sizeof(T)); }
+    static void run(Cpu& c, const Insn& i) {
+        T target;
+        if (fetch<T, L>(c, i, target)) c.jump_near(target, sizeof(T));
+    }
 };
 void jcc(Cpu& c, const Insn& i) {
     if (c.flags.cond(i.aux)) c.jump_near(rel_target(c, i), i.osize);
 }
 
-// The return address is taken before jump_near replaces next_rip; push() commits ESP last.
+// The return address is taken before jump_near replaces next_rip; try_push() commits ESP last
+// (a fault leaves next_rip, which only a retired instruction commits).
 template <typename T> void call_to(Cpu& c, uint64_t target) {
     const T ret = T(c.next_rip);
     c.jump_near(target, sizeof(T));
-    c.push<T>(ret);
+    c.try_push<T>(ret);
 }
 template <typename T> struct CallRel {
     static void run(Cpu& c, const Insn& i) { call_to<T>(c, rel_target(c, i)); }
 };
 template <typename T, Loc L> struct CallIndirect {
-    static void run(Cpu& c, const Insn& i) { call_to<T>(c, get<T, L>(c, i)); }
+    static void run(Cpu& c, const Insn& i) {
+        T target;
+        if (fetch<T, L>(c, i, target)) call_to<T>(c, target);
+    }
 };
 
 // RET and RET imm16 (imm is 0 for the plain form).
 template <typename T> struct Ret {
     static void run(Cpu& c, const Insn& i) {
-        c.jump_near(c.peek_stack<T>(0), sizeof(T));
+        T target;
+        if (!c.try_peek_stack<T>(0, target)) return;
+        c.jump_near(target, sizeof(T));
         c.set_sp(c.gpr[ESP] + sizeof(T) + (i.imm & 0xFFFF), c.sp_mask());
     }
 };

@@ -14,18 +14,10 @@
 namespace jitpc::cpu::ops {
 namespace {
 
-// The memory forms report faults by value (Cpu::try_read/try_write): a guest looping on a
-// faulting load or store costs no C++ throw per fault.
 template <typename T, Loc D, Loc S> struct MovH {
     static void run(Cpu& c, const Insn& i) {
-        if constexpr (S == M) {
-            T v;
-            if (c.try_read<T>(i.seg, c.ea(i), v)) put<T, D>(c, i, v);
-        } else if constexpr (D == M) {
-            c.try_write<T>(i.seg, c.ea(i), get<T, S>(c, i));
-        } else {
-            put<T, D>(c, i, get<T, S>(c, i));
-        }
+        T v;
+        if (fetch<T, S>(c, i, v)) store<T, D>(c, i, v);
     }
 };
 
@@ -77,7 +69,8 @@ template <typename T> T sign_extend_half(uint64_t v) {
 // MOVZX/MOVSX: destination register of size D, source of size S in a register or memory.
 template <bool Signed> struct Extend {
     template <typename D, typename S, Loc L> static void run(Cpu& c, const Insn& i) {
-        const S v = get<S, L>(c, i);
+        S v;
+        if (!fetch<S, L>(c, i, v)) return;
         c.set_reg<D>(i.r0, Signed ? D(sint_t<S>(v)) : D(v));
     }
     template <typename D, typename S> static Handler from(const DecodeCtx& ctx) {
@@ -106,10 +99,11 @@ template <bool Signed> struct Extend {
 template <typename T, Loc A, Loc B> struct XchgH {
     static void run(Cpu& c, const Insn& i) {
         Rmw<T, A> a;
-        const T x = a.load(c, i);
+        T x;
+        if (!a.load(c, i, x)) return;
         const T y = get<T, B>(c, i);
         a.store(c, i, y);
-        put<T, B>(c, i, x);
+        store<T, B>(c, i, x);
     }
 };
 template <typename T> Handler xchg_form(const DecodeCtx& ctx) {
@@ -149,13 +143,15 @@ Handler bind_by_osize(const DecodeCtx&, Insn& i) {
 
 void xlat(Cpu& c, const Insn& i) {
     const uint64_t off = c.gpr[EBX] + c.reg8(EAX);
-    c.reg8(EAX) = c.read<uint8_t>(i.seg, off & size_mask(i.asize));
+    uint8_t v;
+    if (c.try_read<uint8_t>(i.seg, off & size_mask(i.asize), v)) c.reg8(EAX) = v;
 }
 
 // A 32-bit CMOVcc writes its destination (so zero-extends it) whatever the condition.
 template <typename T, Loc L> struct CmovH {
     static void run(Cpu& c, const Insn& i) {
-        const T v = get<T, L>(c, i);
+        T v;
+        if (!fetch<T, L>(c, i, v)) return;
         c.set_reg<T>(i.r0, c.flags.cond(i.aux) ? v : c.reg<T>(i.r0));
     }
 };
@@ -171,7 +167,7 @@ Handler bind_cmov(const DecodeCtx& ctx, Insn& i) {
 }
 
 template <typename T, Loc L> struct SetH {
-    static void run(Cpu& c, const Insn& i) { put<T, L>(c, i, T(c.flags.cond(i.aux))); }
+    static void run(Cpu& c, const Insn& i) { store<T, L>(c, i, T(c.flags.cond(i.aux))); }
 };
 Handler bind_setcc(const DecodeCtx& ctx, Insn& i) {
     i.aux = cond_of(SETCC, ctx.zi.mnemonic);
@@ -182,7 +178,8 @@ Handler bind_setcc(const DecodeCtx& ctx, Insn& i) {
 template <typename T, Loc L> struct CmpxchgH {
     static void run(Cpu& c, const Insn& i) {
         Rmw<T, L> d;
-        const T old = d.load(c, i);
+        T old;
+        if (!d.load(c, i, old)) return;
         const T src = get<T, reg_src<L>>(c, i);
         const T acc = c.reg<T>(EAX);
         if (L == M || acc == old) d.store(c, i, acc == old ? src : old);
@@ -195,9 +192,10 @@ template <typename T, Loc L> struct CmpxchgH {
 template <typename T, Loc L> struct XaddH {
     static void run(Cpu& c, const Insn& i) {
         Rmw<T, L> d;
-        const T a = d.load(c, i);
+        T a;
+        if (!d.load(c, i, a)) return;
         const T b = get<T, reg_src<L>>(c, i);
-        put<T, reg_src<L>>(c, i, a);
+        store<T, reg_src<L>>(c, i, a);
         d.store(c, i, T(a + b));
         c.flags.set_lazy(FlagOp::Add, sizeof(T), T(a + b), a, b);
     }

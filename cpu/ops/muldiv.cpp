@@ -3,7 +3,7 @@
 // The one-operand forms work on the accumulator pair: AX / DX:AX / EDX:EAX holds the double
 // width product or dividend, and the low/high halves (AL:AH, AX:DX, EAX:EDX) receive product
 // low/high or quotient/remainder. Division checks divide-by-zero and quotient overflow and
-// raises #DE before writing anything. Undefined flags (docs/undefined.md):
+// raises #DE (by value) before writing anything. Undefined flags (docs/undefined.md):
 //   MUL/IMUL: SF, ZF, PF from the low half of the product (the destination for 2/3-operand IMUL),
 //             AF = 0.
 //   DIV/IDIV: all arithmetic flags unchanged.
@@ -37,32 +37,34 @@ struct Imul {
         return {T(p), T(wide_t<T>(p) >> width<T>), p != sint_t<T>(T(p))};
     }
 };
+// The divisions: false for #DE (a zero divisor, a quotient out of range), `h` unset.
 struct Div {
-    template <typename T> static Halves exec(wide_t<T> dividend, T d) {
-        if (d == 0) raise_fault(VEC_DE);
+    template <typename T> static bool exec(wide_t<T> dividend, T d, Halves& h) {
+        if (d == 0) return false;
         const wide_t<T> q = dividend / d;
-        if (q > T(~T(0))) raise_fault(VEC_DE);
-        return {T(q), T(dividend % d), false};
+        if (q > T(~T(0))) return false;
+        h = {T(q), T(dividend % d), false};
+        return true;
     }
 };
 struct Idiv {
-    template <typename T> static Halves exec(wide_t<T> dividend, T d) {
+    template <typename T> static bool exec(wide_t<T> dividend, T d, Halves& h) {
         using S = sint_t<T>;
-        if (d == 0) raise_fault(VEC_DE);
+        if (d == 0) return false;
         // Sign-extend the 2w-bit dividend; 128-bit math keeps INT64_MIN / -1 defined. A 64-bit
         // operand's 128-bit dividend has no wider type: its only overflow of the division
         // itself, INT128_MIN / -1, is a quotient out of range anyway.
         __int128 n;
         if constexpr (sizeof(T) == 8) {
             n = __int128(dividend);
-            if (S(d) == -1 && n == __int128(wide_t<T>(1) << 127)) raise_fault(VEC_DE);
+            if (S(d) == -1 && n == __int128(wide_t<T>(1) << 127)) return false;
         } else {
             n = int64_t(dividend << (64 - 2 * width<T>)) >> (64 - 2 * width<T>);
         }
         const __int128 q = n / S(d);
-        if (q < std::numeric_limits<S>::min() || q > std::numeric_limits<S>::max())
-            raise_fault(VEC_DE);
-        return {T(q), T(n % S(d)), false};
+        if (q < std::numeric_limits<S>::min() || q > std::numeric_limits<S>::max()) return false;
+        h = {T(q), T(n % S(d)), false};
+        return true;
     }
 };
 
@@ -83,7 +85,9 @@ template <typename T> void mul_flags(Flags& f, T lo, bool overflow) {
 template <typename Op> struct MulAcc {
     template <typename T, Loc L> struct H {
         static void run(Cpu& c, const Insn& i) {
-            const Halves h = Op::template exec<T>(c.reg<T>(EAX), get<T, L>(c, i));
+            T b;
+            if (!fetch<T, L>(c, i, b)) return;
+            const Halves h = Op::template exec<T>(c.reg<T>(EAX), b);
             acc_put<T>(c, h);
             mul_flags<T>(c.flags, T(h.lo), h.overflow);
         }
@@ -92,7 +96,11 @@ template <typename Op> struct MulAcc {
 template <typename Op> struct DivAcc {
     template <typename T, Loc L> struct H {
         static void run(Cpu& c, const Insn& i) {
-            acc_put<T>(c, Op::template exec<T>(acc_wide<T>(c), get<T, L>(c, i)));
+            T d;
+            Halves h;
+            if (!fetch<T, L>(c, i, d)) return;
+            if (!Op::template exec<T>(acc_wide<T>(c), d, h)) return c.raise_pending({VEC_DE, 0});
+            acc_put<T>(c, h);
         }
     };
     static Handler bind(const DecodeCtx& ctx, Insn&) { return pick_rm<H>(ctx); }
@@ -102,7 +110,9 @@ template <typename Op> struct DivAcc {
 template <typename T, Loc S, bool Imm> struct ImulRegH {
     static void run(Cpu& c, const Insn& i) {
         const T a = Imm ? T(int64_t(int32_t(i.imm))) : c.reg<T>(i.r0);
-        const Halves h = Imul::exec<T>(a, get<T, S>(c, i));
+        T b;
+        if (!fetch<T, S>(c, i, b)) return;
+        const Halves h = Imul::exec<T>(a, b);
         c.set_reg<T>(i.r0, T(h.lo));
         mul_flags<T>(c.flags, T(h.lo), h.overflow);
     }

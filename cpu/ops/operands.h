@@ -22,29 +22,47 @@ template <typename T> constexpr T sign_bit = T(T(1) << (sizeof(T) * 8 - 1));
 // Always inlined: they are the handlers' whole operand path, and GCC's unit-growth limits
 // otherwise leave some instantiations out of line in the larger op files (a call per memory
 // operand, about 12 % of the interpreter's time on a load-heavy loop).
+//
+// A memory operand reports its fault by value (Cpu::raise_pending): fetch() and store() return
+// false having committed nothing, and the handler returns at once, so a guest looping on a
+// fault costs no C++ throw. For register and immediate operands they are constant true.
+template <typename T, Loc L> [[nodiscard, gnu::always_inline]] inline bool fetch(Cpu& c, const Insn& i, T& v) {
+    if constexpr (L == M) return c.try_read<T>(i.seg, c.ea(i), v);
+    else if constexpr (L == R0) v = c.reg<T>(i.r0);
+    else if constexpr (L == R1) v = c.reg<T>(i.r1);
+    else v = static_cast<T>(int64_t(int32_t(i.imm)));  // 64-bit forms sign-extend imm32
+    return true;
+}
+template <typename T, Loc L> [[gnu::always_inline]] inline bool store(Cpu& c, const Insn& i, T v) {
+    if constexpr (L == M) return c.try_write<T>(i.seg, c.ea(i), v);
+    else if constexpr (L == R0) c.set_reg<T>(i.r0, v);
+    else c.set_reg<T>(i.r1, v);
+    return true;
+}
+// The throwing forms, for semantics whose faults are rare (system instructions), and for
+// operands known to be registers or immediates.
 template <typename T, Loc L> [[gnu::always_inline]] inline T get(Cpu& c, const Insn& i) {
-    if constexpr (L == R0) return c.reg<T>(i.r0);
-    else if constexpr (L == R1) return c.reg<T>(i.r1);
-    else if constexpr (L == M) return c.read<T>(i.seg, c.ea(i));
-    else return static_cast<T>(int64_t(int32_t(i.imm)));  // 64-bit forms sign-extend imm32
+    if constexpr (L == M) return c.read<T>(i.seg, c.ea(i));
+    T v;
+    (void)fetch<T, L>(c, i, v);  // a register or an immediate
+    return v;
 }
 template <typename T, Loc L> [[gnu::always_inline]] inline void put(Cpu& c, const Insn& i, T v) {
-    if constexpr (L == R0) c.set_reg<T>(i.r0, v);
-    else if constexpr (L == R1) c.set_reg<T>(i.r1, v);
-    else c.write<T>(i.seg, c.ea(i), v);
+    if constexpr (L == M) c.write<T>(i.seg, c.ea(i), v);
+    else store<T, L>(c, i, v);
 }
 
 // A read-modify-write destination: faults (including the write check) happen in load(), so
 // nothing is committed unless store() can succeed.
 template <typename T, Loc L> struct Rmw {
     uint64_t lin = 0;
-    T load(Cpu& c, const Insn& i) {
-        if constexpr (L == M) return c.read_for_write<T>(i.seg, c.ea(i), lin);
-        else return get<T, L>(c, i);
+    [[nodiscard]] bool load(Cpu& c, const Insn& i, T& v) {
+        if constexpr (L == M) return c.try_read_for_write<T>(i.seg, c.ea(i), lin, v);
+        else return fetch<T, L>(c, i, v);
     }
     void store(Cpu& c, const Insn& i, T v) {
         if constexpr (L == M) c.write_linear<T>(lin, v);
-        else put<T, L>(c, i, v);
+        else ops::store<T, L>(c, i, v);
     }
 };
 

@@ -136,7 +136,8 @@ template <typename Op> struct Shift {
     template <typename T, Loc L, Count K> struct H {
         static void run(Cpu& c, const Insn& i) {
             Rmw<T, L> d;
-            const T v = d.load(c, i);
+            T v;
+            if (!d.load(c, i, v)) return;
             const unsigned n = effective<Op, T>(count<T, K>(c, i));
             if (n == 0) return unchanged(c, i, d, v);
             const Out o = Op::template exec<T>(v, n, c.flags.cf());
@@ -197,7 +198,8 @@ template <typename Op> struct DoubleShift {
     template <typename T, Loc L, Count K> struct H {
         static void run(Cpu& c, const Insn& i) {
             Rmw<T, L> d;
-            const T v = d.load(c, i);
+            T v;
+            if (!d.load(c, i, v)) return;
             const unsigned n = count<T, K>(c, i);
             if (n == 0) return unchanged(c, i, d, v);
             const Out o = Op::template exec<T>(v, c.reg<T>(i.r1), n);

@@ -74,8 +74,8 @@ JITPC_COMI_FN(host_ucomisd, "ucomisd")
 
 using ComiFn = uint32_t (*)(const Xmm&, const Xmm&, uint32_t, uint32_t&);
 template <ComiFn F, unsigned N> void comi(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<N, false>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<N, false>(c, i, s)) return;
     uint32_t eflags;
     sse_exceptions(c, F(xreg(c, i.r0), s, host_csr(c.sse.mxcsr), eflags));
     c.flags.set_arith(EFLAGS_ARITH, eflags);
@@ -86,8 +86,9 @@ template <ComiFn F, unsigned N> void comi(Cpu& c, const Insn& i) {
 // rearranged until result lane k is lane k of one packed operation, whose flags are then the
 // instruction's. HADDPS/HSUBPS: (d0 op d1, d2 op d3, s0 op s1, s2 op s3); HADDPD/HSUBPD likewise.
 template <FpFn F, const Rounding& R, bool Double> void horizontal(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<16, true>(c, i), d = xreg(c, i.r0);
+    Xmm s;
+    if (!guard(c) || !src<16, true>(c, i, s)) return;
+    const Xmm d = xreg(c, i.r0);
     constexpr unsigned n = Double ? 2 : 4, half = n / 2;
     Xmm x, y;
     for (unsigned k = 0; k < n; ++k) {
@@ -102,8 +103,9 @@ template <FpFn F, const Rounding& R, bool Double> void horizontal(Cpu& c, const 
 // register, which adds no flags) run as one SUB, the odd ones as one ADD.
 template <FpFn Sub, const Rounding& RS, FpFn Add, const Rounding& RA, bool Double>
 void addsub(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<16, true>(c, i), d = xreg(c, i.r0);
+    Xmm s;
+    if (!guard(c) || !src<16, true>(c, i, s)) return;
+    const Xmm d = xreg(c, i.r0);
     constexpr unsigned n = Double ? 2 : 4;
     Xmm xs, ys, xa, ya;
     for (unsigned k = 0; k < n; ++k) {
@@ -146,8 +148,9 @@ template <bool Double> struct DotProduct {
     }
 };
 template <bool Double> void dot_product(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<16, true>(c, i), d = xreg(c, i.r0);
+    Xmm s;
+    if (!guard(c) || !src<16, true>(c, i, s)) return;
+    const Xmm d = xreg(c, i.r0);
     const unsigned imm = i.imm & 0xFF;
     DotProduct<Double> dp{c.sse.mxcsr, ~(c.sse.mxcsr >> mxcsr::MASK_SHIFT) & mxcsr::FLAGS};
     constexpr auto mul = Double ? host_mulsd : host_mulss;
@@ -208,9 +211,9 @@ template <bool Double> uint64_t round_integral(uint64_t v, unsigned mode, bool d
     return sign | (up ? base + unit : base);
 }
 template <bool Double, unsigned NL> void round_op(Cpu& c, const Insn& i) {
-    guard(c);
     constexpr unsigned bytes = NL > 1 ? 16 : Double ? 8 : 4;
-    const Xmm s = src<bytes, true>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<bytes, true>(c, i, s)) return;
     const unsigned imm = i.imm & 0xFF;
     const unsigned mode = (imm & 4) ? (c.sse.mxcsr >> mxcsr::RC_SHIFT) & 3 : imm & 3;
     uint32_t flags = 0;
@@ -227,8 +230,8 @@ template <Handler H> Handler bind_xxi(const DecodeCtx& ctx, Insn&) { return xmm_
 // Each source lane through F; the scalar forms keep the destination's upper lanes. No MXCSR
 // flag, no exception.
 template <uint32_t (*F)(uint32_t), unsigned NL> void approx(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<NL == 4 ? 16 : 4, true>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<NL == 4 ? 16 : 4, true>(c, i, s)) return;
     Xmm r = NL == 4 ? s : xreg(c, i.r0);
     for (unsigned k = 0; k < NL; ++k) set_lane<false>(r, k, F(uint32_t(lane<false>(s, k))));
     xreg(c, i.r0) = r;

@@ -21,10 +21,12 @@ namespace jitpc::cpu::ops::sse {
 
 // An SSE instruction is #UD with CR4.OSFXSR clear or with CR0.EM set, and #NM with CR0.TS set
 // (SDM Vol. 3, table 13-1 / 2-2). The decoder leaves it unbound on a model without its CPUID
-// feature (cpu/isa_features.cpp), so that needs no check here.
-inline void guard(const Cpu& c) {
-    if (!(c.cr4 & cr4::OSFXSR) || (c.cr0 & cr0::EM)) raise_ud();
-    if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
+// feature (cpu/isa_features.cpp), so that needs no check here. Like every check and access
+// here, false reports the fault by value (Cpu::raise_pending) and the handler returns at once.
+[[nodiscard]] inline bool guard(Cpu& c) {
+    if (!(c.cr4 & cr4::OSFXSR) || (c.cr0 & cr0::EM)) [[unlikely]] return c.fail(VEC_UD);
+    if (c.cr0 & cr0::TS) [[unlikely]] return c.fail(VEC_NM);
+    return true;
 }
 
 inline Xmm& xreg(Cpu& c, unsigned r) { return c.sse.xmm[r]; }
@@ -32,24 +34,39 @@ inline Xmm& xreg(Cpu& c, unsigned r) { return c.sse.xmm[r]; }
 // Memory operand: 16-byte accesses of aligned forms raise #GP(0) off a 16-byte boundary
 // (before the segment checks, as the SDM orders them); the whole range is checked (its last
 // byte canonical in 64-bit mode) before any part is read or written.
-inline uint64_t mem_linear(Cpu& c, const Insn& i, uint64_t off, unsigned n, bool write, bool aligned) {
-    if (aligned && (c.linear_unchecked(i.seg, off) & 15)) raise_gp(0);
-    if (c.long64()) c.linear(i.seg, off + n - 1, 1, write);
-    else if (!c.in_segment(i.seg, off, n, write)) c.seg_fault(i.seg);
-    return c.linear(i.seg, off, n > 8 ? 1 : n, write);
+[[nodiscard]] inline bool mem_linear(Cpu& c, const Insn& i, uint64_t off, unsigned n, bool write, bool aligned,
+                       uint64_t& lin) {
+    if (aligned && (c.linear_unchecked(i.seg, off) & 15)) [[unlikely]] return c.fail(VEC_GP);
+    GuestFault f{NO_FAULT, 0};
+    if (c.long64()) f = c.check_linear(i.seg, off + n - 1, 1, write, lin);
+    else if (!c.in_segment(i.seg, off, n, write)) f = {uint8_t(i.seg == SS ? VEC_SS : VEC_GP), 0};
+    if (f.vector == NO_FAULT) f = c.check_linear(i.seg, off, n > 8 ? 1 : n, write, lin);
+    if (f.vector == NO_FAULT) [[likely]] return true;
+    c.raise_pending(f);
+    return false;
 }
-inline void read_mem(Cpu& c, const Insn& i, uint64_t off, void* out, unsigned n, bool aligned) {
-    const uint64_t lin = mem_linear(c, i, off, n, false, aligned);
+[[nodiscard]] inline bool read_mem(Cpu& c, const Insn& i, uint64_t off, void* out, unsigned n, bool aligned) {
+    uint64_t lin;
+    if (!mem_linear(c, i, off, n, false, aligned, lin)) [[unlikely]] return false;
     if (c.watch_armed) [[unlikely]] c.watch_data(lin, n, false);
     auto* b = static_cast<uint8_t*>(out);
     for (unsigned k = 0; k < n; k += 4) {
-        const uint32_t w = c.mmu.read<uint32_t>(lin + k, c.user());
+        uint32_t w;
+        if (!c.mmu.try_read<uint32_t>(lin + k, c.user(), w)) [[unlikely]] {
+            c.raise_pending(c.mmu.fault);
+            return false;
+        }
         std::memcpy(b + k, &w, 4);
     }
+    return true;
 }
-inline void write_mem(Cpu& c, const Insn& i, uint64_t off, const void* in, unsigned n, bool aligned) {
-    const uint64_t lin = mem_linear(c, i, off, n, true, aligned);
-    c.mmu.probe_write(lin, n, c.user());
+inline bool write_mem(Cpu& c, const Insn& i, uint64_t off, const void* in, unsigned n, bool aligned) {
+    uint64_t lin;
+    if (!mem_linear(c, i, off, n, true, aligned, lin)) [[unlikely]] return false;
+    if (!c.mmu.try_probe_write(lin, n, c.user())) [[unlikely]] {
+        c.raise_pending(c.mmu.fault);
+        return false;
+    }
     if (c.watch_armed) [[unlikely]] c.watch_data(lin, n, true);
     const auto* b = static_cast<const uint8_t*>(in);
     for (unsigned k = 0; k < n; k += 4) {
@@ -57,15 +74,18 @@ inline void write_mem(Cpu& c, const Insn& i, uint64_t off, const void* in, unsig
         std::memcpy(&w, b + k, 4);
         c.mmu.write<uint32_t>(lin + k, w, c.user());
     }
+    return true;
 }
 
 // The source operand of an "xmm, xmm/mN" form: the register r1, or N bytes of memory
 // zero-extended (N = 4, 8 or 16).
-template <unsigned N, bool Aligned> Xmm src(Cpu& c, const Insn& i) {
-    if (!(i.flags & IF_MEM)) return c.sse.xmm[i.r1];
-    Xmm v;
-    read_mem(c, i, c.ea(i), &v, N, Aligned && N == 16);
-    return v;
+template <unsigned N, bool Aligned> [[nodiscard]] bool src(Cpu& c, const Insn& i, Xmm& v) {
+    if (!(i.flags & IF_MEM)) {
+        v = c.sse.xmm[i.r1];
+        return true;
+    }
+    v = Xmm{};
+    return read_mem(c, i, c.ea(i), &v, N, Aligned && N == 16);
 }
 
 inline __m128i vec(const Xmm& x) { return _mm_load_si128(reinterpret_cast<const __m128i*>(x.q)); }
@@ -190,8 +210,8 @@ template <FpFn F, unsigned NL, const Rounding* R> uint32_t fp_run(Xmm& d, const 
     return raised;
 }
 template <FpFn F, unsigned N, unsigned NL, const Rounding* R> void fp_op(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<N, true>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<N, true>(c, i, s)) return;
     Xmm d = xreg(c, i.r0);
     sse_exceptions(c, fp_run<F, NL, R>(d, s, c.sse.mxcsr));
     xreg(c, i.r0) = d;
@@ -218,8 +238,8 @@ using IntFn = Xmm (*)(const Xmm& a, const Xmm& b);
     }
 // "xmm, xmm/m128" (aligned).
 template <IntFn F> void int_op(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<16, true>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<16, true>(c, i, s)) return;
     xreg(c, i.r0) = F(xreg(c, i.r0), s);
 }
 
@@ -236,29 +256,27 @@ inline void mmx_transition(Cpu& c) {
 // An instruction on MMX registers: #UD with CR0.EM, #NM with CR0.TS, then a pending unmasked
 // x87 exception is taken (#MF, or FERR# with CR0.NE clear) as by FWAIT. CR4.OSFXSR does not
 // matter.
-inline void mmx_guard(Cpu& c) {
-    if (c.cr0 & cr0::EM) raise_ud();
-    if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
-    fpu::pending_check(c);
+[[nodiscard]] inline bool mmx_guard(Cpu& c) {
+    if (c.cr0 & cr0::EM) [[unlikely]] return c.fail(VEC_UD);
+    if (c.cr0 & cr0::TS) [[unlikely]] return c.fail(VEC_NM);
+    return fpu::pending_check(c);
 }
 // An SSE/SSE2 instruction with an MMX register operand (CVTPI2PS, MOVQ2DQ...): SSE's checks,
 // then a pending x87 exception.
-inline void guard_with_mm(Cpu& c) {
-    guard(c);
-    fpu::pending_check(c);
-}
+[[nodiscard]] inline bool guard_with_mm(Cpu& c) { return guard(c) && fpu::pending_check(c); }
 // The source of an "mm, mm/m64" form.
-inline uint64_t mm_src(Cpu& c, const Insn& i) {
-    if (!(i.flags & IF_MEM)) return mm(c, i.r1);
-    uint64_t v;
-    read_mem(c, i, c.ea(i), &v, 8, false);
-    return v;
+[[nodiscard]] inline bool mm_src(Cpu& c, const Insn& i, uint64_t& v) {
+    if (!(i.flags & IF_MEM)) {
+        v = mm(c, i.r1);
+        return true;
+    }
+    return read_mem(c, i, c.ea(i), &v, 8, false);
 }
 // An MMX integer operation: dst = G(dst, src).
 using MmFn = uint64_t (*)(uint64_t a, uint64_t b);
 template <MmFn G> void mmx_op(Cpu& c, const Insn& i) {
-    mmx_guard(c);
-    const uint64_t s = mm_src(c, i);
+    uint64_t s;
+    if (!mmx_guard(c) || !mm_src(c, i, s)) return;
     set_mm(c, i.r0, G(mm(c, i.r0), s));
     mmx_transition(c);
 }
@@ -334,13 +352,13 @@ inline uint64_t from_vec(const Vec<8>& v) {
 // unsigned imm8)` gives the destination's new value. The XMM form reads Bytes of memory
 // (zero-extended; 16-byte operands aligned unless Unaligned), the MMX form 8.
 template <class Op, unsigned Bytes = 16, bool Unaligned = false> void vec_op(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<Bytes, !Unaligned>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<Bytes, !Unaligned>(c, i, s)) return;
     xreg(c, i.r0) = from_vec(Op::template run<16>(to_vec(xreg(c, i.r0)), to_vec(s), i.imm & 0xFF));
 }
 template <class Op> void mmx_vec_op(Cpu& c, const Insn& i) {
-    mmx_guard(c);
-    const uint64_t s = mm_src(c, i);
+    uint64_t s;
+    if (!mmx_guard(c) || !mm_src(c, i, s)) return;
     set_mm(c, i.r0, from_vec(Op::template run<8>(to_vec(mm(c, i.r0)), to_vec(s), i.imm & 0xFF)));
     mmx_transition(c);
 }

@@ -34,8 +34,8 @@ JITPC_FROM_INT_FN(host_cvtsi2ss, "cvtsi2ss")
 JITPC_FROM_INT_FN(host_cvtsi2sd, "cvtsi2sd")
 
 template <typename T, uint32_t (*F)(Xmm&, T, uint32_t)> void from_int(Cpu& c, const Insn& i) {
-    guard(c);
-    const T v = (i.flags & IF_MEM) ? c.read<T>(i.seg, c.ea(i)) : T(c.gpr[i.r1]);
+    T v = T(c.gpr[i.r1]);
+    if (!guard(c) || ((i.flags & IF_MEM) && !c.try_read<T>(i.seg, c.ea(i), v))) return;
     Xmm d = xreg(c, i.r0);
     sse_exceptions(c, F(d, v, host_csr(c.sse.mxcsr)));
     xreg(c, i.r0) = d;
@@ -53,8 +53,8 @@ JITPC_TO_INT_FN(host_cvtsd2si, "cvtsd2si")
 JITPC_TO_INT_FN(host_cvttsd2si, "cvttsd2si")
 
 template <typename T, uint32_t (*F)(const Xmm&, T&, uint32_t), unsigned N> void to_int(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<N, false>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<N, false>(c, i, s)) return;
     T v;
     sse_exceptions(c, F(s, v, host_csr(c.sse.mxcsr)));
     c.gpr[i.r0] = v;
@@ -67,17 +67,17 @@ template <typename T, uint32_t (*F)(const Xmm&, T&, uint32_t), unsigned N> void 
 // SDM does not order the two).
 template <FpFn F, bool KeepHigh> void cvt_from_mm(Cpu& c, const Insn& i) {
     const bool mm_source = !(i.flags & IF_MEM);
-    if (mm_source) guard_with_mm(c);
-    else guard(c);
-    Xmm d{{mm_src(c, i), 0}};
+    uint64_t s;
+    if (!(mm_source ? guard_with_mm(c) : guard(c)) || !mm_src(c, i, s)) return;
+    Xmm d{{s, 0}};
     if (mm_source) mmx_transition(c);
     sse_exceptions(c, F(d, d, host_csr(c.sse.mxcsr)));
     if (KeepHigh) d.q[1] = xreg(c, i.r0).q[1];
     xreg(c, i.r0) = d;
 }
 template <FpFn F, unsigned N> void cvt_to_mm(Cpu& c, const Insn& i) {
-    guard_with_mm(c);
-    const Xmm s = src<N, true>(c, i);
+    Xmm s;
+    if (!guard_with_mm(c) || !src<N, true>(c, i, s)) return;
     Xmm d{{s.q[0], N == 16 ? s.q[1] : 0}};
     mmx_transition(c);
     sse_exceptions(c, F(d, d, host_csr(c.sse.mxcsr)));

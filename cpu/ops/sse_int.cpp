@@ -19,11 +19,11 @@ JITPC_SSE_SHIFT_OPS(JITPC_DEFINE_INT)
 #undef JITPC_DEFINE_INT
 
 template <IntFn F> void shift_imm(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     xreg(c, i.r0) = F(xreg(c, i.r0), Xmm{{i.imm & 0xFF, 0}});
 }
 template <IntFn F> void mm_shift_imm(Cpu& c, const Insn& i) {
-    mmx_guard(c);
+    if (!mmx_guard(c)) return;
     set_mm(c, i.r0, on_low<F>(mm(c, i.r0), i.imm & 0xFF));
     mmx_transition(c);
 }
@@ -38,7 +38,7 @@ template <IntFn F> Handler bind_shift(const DecodeCtx& ctx, Insn& i) {
 
 // PSLLDQ/PSRLDQ xmm, imm8: whole-register byte shifts (a count above 15 clears it).
 template <bool Left> void byte_shift(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     const unsigned n = i.imm & 0xFF;
     uint8_t in[16], out[16] = {};
     std::memcpy(in, xreg(c, i.r0).q, 16);
@@ -123,8 +123,9 @@ JITPC_VEC_OP(Mpsadbw,
 
 // PTEST: ZF = (a AND b) is zero, CF = (NOT a AND b) is zero; OF, SF, AF, PF cleared.
 void ptest(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<16, true>(c, i), d = xreg(c, i.r0);
+    Xmm s;
+    if (!guard(c) || !src<16, true>(c, i, s)) return;
+    const Xmm d = xreg(c, i.r0);
     const bool z = !((d.q[0] & s.q[0]) | (d.q[1] & s.q[1]));
     const bool cf = !((~d.q[0] & s.q[0]) | (~d.q[1] & s.q[1]));
     c.flags.set_arith(EFLAGS_ARITH, (z ? EFLAGS_ZF : 0) | (cf ? EFLAGS_CF : 0));

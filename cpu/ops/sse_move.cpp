@@ -12,76 +12,76 @@ using namespace ops::sse;
 
 // Stores the low N bytes of `v` (the high quadword with High) at the memory operand.
 template <unsigned N, bool Aligned, bool High = false> void store(Cpu& c, const Insn& i, const Xmm& v) {
-    write_mem(c, i, c.ea(i), High ? &v.q[1] : v.q, N, Aligned);
+    write_mem(c, i, c.ea(i), High ? &v.q[1] : v.q, N, Aligned);  // a fault is pending when false
 }
 
 // MOVAPS/MOVUPS/MOVAPD/MOVUPD/MOVDQA/MOVDQU/MOVNT*: the whole register.
 template <bool Aligned> void mov_load(Cpu& c, const Insn& i) {
-    guard(c);
-    xreg(c, i.r0) = src<16, Aligned>(c, i);
+    Xmm s;
+    if (guard(c) && src<16, Aligned>(c, i, s)) xreg(c, i.r0) = s;
 }
 template <bool Aligned> void mov_store(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     store<16, Aligned>(c, i, xreg(c, i.r0));
 }
 
 // MOVSS/MOVSD: register to register moves the low lane only; a load zeroes the rest.
 template <unsigned N> void movs_load(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     if (i.flags & IF_MEM) {
-        xreg(c, i.r0) = src<N, false>(c, i);
+        Xmm s;
+        if (src<N, false>(c, i, s)) xreg(c, i.r0) = s;
     } else {
         uint8_t* d = reinterpret_cast<uint8_t*>(xreg(c, i.r0).q);
         std::memcpy(d, xreg(c, i.r1).q, N);
     }
 }
 template <unsigned N> void movs_store(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     store<N, false>(c, i, xreg(c, i.r0));
 }
 
 // MOVQ xmm, xmm/m64 and MOVQ xmm/m64, xmm: the low quadword, the high one zeroed in a register.
 void movq_load(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<8, false>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<8, false>(c, i, s)) return;
     xreg(c, i.r0) = Xmm{{s.q[0], 0}};
 }
 void movq_store(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     store<8, false>(c, i, xreg(c, i.r0));
 }
 
 // MOVLPS/MOVLPD/MOVHPS/MOVHPD xmm, m64: one quadword, the other kept; MOVHLPS and MOVLHPS
 // take it from a register's other half.
 template <unsigned Dst> void movhl_load(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     uint64_t v;
-    read_mem(c, i, c.ea(i), &v, 8, false);
-    xreg(c, i.r0).q[Dst] = v;
+    if (read_mem(c, i, c.ea(i), &v, 8, false)) xreg(c, i.r0).q[Dst] = v;
 }
 template <unsigned Dst> void movhl_store(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     store<8, false, Dst == 1>(c, i, xreg(c, i.r0));
 }
 void movhlps(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     xreg(c, i.r0).q[0] = xreg(c, i.r1).q[1];
 }
 void movlhps(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     xreg(c, i.r0).q[1] = xreg(c, i.r1).q[0];
 }
 
 // MOVD xmm, r/m32 (zero-extended) and MOVD r/m32, xmm; T = uint64_t: their REX.W forms, MOVQ
 // xmm, r64 and MOVQ r64, xmm (the m64 forms are MOVQ's own).
 template <typename T> void movd_load(Cpu& c, const Insn& i) {
-    guard(c);
-    const T v = (i.flags & IF_MEM) ? c.read<T>(i.seg, c.ea(i)) : T(c.gpr[i.r1]);
+    T v = T(c.gpr[i.r1]);
+    if (!guard(c) || ((i.flags & IF_MEM) && !c.try_read<T>(i.seg, c.ea(i), v))) return;
     xreg(c, i.r0) = Xmm{{v, 0}};
 }
 template <typename T> void movd_store(Cpu& c, const Insn& i) {
-    guard(c);
-    if (i.flags & IF_MEM) c.write<T>(i.seg, c.ea(i), T(xreg(c, i.r0).q[0]));
+    if (!guard(c)) return;
+    if (i.flags & IF_MEM) c.try_write<T>(i.seg, c.ea(i), T(xreg(c, i.r0).q[0]));
     else c.gpr[i.r0] = T(xreg(c, i.r1).q[0]);
 }
 
@@ -106,12 +106,12 @@ void mask_store(Cpu& c, const Insn& i, const uint8_t* v, const uint8_t* m, int n
         if (m[k] & 0x80) c.write_linear<uint8_t>(lin + unsigned(k - first), v[k]);
 }
 void maskmovdqu(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     mask_store(c, i, reinterpret_cast<const uint8_t*>(xreg(c, i.r0).q),
                reinterpret_cast<const uint8_t*>(xreg(c, i.r1).q), 16);
 }
 void maskmovq(Cpu& c, const Insn& i) {
-    mmx_guard(c);
+    if (!mmx_guard(c)) return;
     const uint64_t v = mm(c, i.r0), m = mm(c, i.r1);
     mask_store(c, i, reinterpret_cast<const uint8_t*>(&v), reinterpret_cast<const uint8_t*>(&m), 8);
     mmx_transition(c);
@@ -121,40 +121,45 @@ void maskmovq(Cpu& c, const Insn& i) {
 // between the two files (both an SSE2 and an MMX instruction: SSE's checks, then a pending
 // x87 exception).
 template <typename T> void movd_mm_load(Cpu& c, const Insn& i) {
-    mmx_guard(c);
-    set_mm(c, i.r0, (i.flags & IF_MEM) ? c.read<T>(i.seg, c.ea(i)) : c.reg<T>(i.r1));
+    T v = c.reg<T>(i.r1);
+    if (!mmx_guard(c) || ((i.flags & IF_MEM) && !c.try_read<T>(i.seg, c.ea(i), v))) return;
+    set_mm(c, i.r0, v);
     mmx_transition(c);
 }
 template <typename T> void movd_mm_store(Cpu& c, const Insn& i) {
-    mmx_guard(c);
-    if (i.flags & IF_MEM) c.write<T>(i.seg, c.ea(i), T(mm(c, i.r0)));
-    else c.gpr[i.r0] = T(mm(c, i.r1));
+    if (!mmx_guard(c)) return;
+    if (i.flags & IF_MEM) {
+        if (!c.try_write<T>(i.seg, c.ea(i), T(mm(c, i.r0)))) return;
+    } else {
+        c.gpr[i.r0] = T(mm(c, i.r1));
+    }
     mmx_transition(c);
 }
 void movq_mm_load(Cpu& c, const Insn& i) {
-    mmx_guard(c);
-    set_mm(c, i.r0, mm_src(c, i));
+    uint64_t v;
+    if (!mmx_guard(c) || !mm_src(c, i, v)) return;
+    set_mm(c, i.r0, v);
     mmx_transition(c);
 }
 void movq_mm_store(Cpu& c, const Insn& i) {
-    mmx_guard(c);
+    if (!mmx_guard(c)) return;
     const uint64_t v = mm(c, i.r0);
-    write_mem(c, i, c.ea(i), &v, 8, false);
+    if (!write_mem(c, i, c.ea(i), &v, 8, false)) return;
     mmx_transition(c);
 }
 void movq2dq(Cpu& c, const Insn& i) {
-    guard_with_mm(c);
+    if (!guard_with_mm(c)) return;
     xreg(c, i.r0) = Xmm{{mm(c, i.r1), 0}};
     mmx_transition(c);
 }
 void movdq2q(Cpu& c, const Insn& i) {
-    guard_with_mm(c);
+    if (!guard_with_mm(c)) return;
     set_mm(c, i.r0, xreg(c, i.r1).q[0]);
     mmx_transition(c);
 }
 // EMMS: TOP = 0 as for any MMX instruction, but every tag empty (SDM Vol. 1, table 9-2).
 void emms(Cpu& c, const Insn&) {
-    mmx_guard(c);
+    if (!mmx_guard(c)) return;
     mmx_transition(c);
     c.fpu.ftw = 0xFFFF;
 }
@@ -169,8 +174,8 @@ template <unsigned Odd> struct Movsdup {
     }
 };
 void movddup(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<8, false>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<8, false>(c, i, s)) return;
     xreg(c, i.r0) = Xmm{{s.q[0], s.q[0]}};
 }
 template <Handler H> Handler bind_load_only(const DecodeCtx& ctx, Insn&) {

@@ -54,14 +54,14 @@ template <unsigned Half> Xmm pshufw(const Xmm&, const Xmm& s, unsigned imm) {
 }
 
 template <Xmm (*F)(const Xmm&, const Xmm&, unsigned)> void shuffle(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<16, true>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<16, true>(c, i, s)) return;
     xreg(c, i.r0) = F(xreg(c, i.r0), s, i.imm & 0xFF);
 }
 
 // MOVMSKPS/MOVMSKPD/PMOVMSKB r32/r64, xmm: the sign bit of each lane, zero-extended.
 template <typename T> void movmsk(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     const Lanes16<T> s(xreg(c, i.r1));
     uint32_t m = 0;
     for (unsigned k = 0; k < 16 / sizeof(T); ++k) m |= uint32_t(s.v[k] >> (8 * sizeof(T) - 1)) << k;
@@ -69,12 +69,12 @@ template <typename T> void movmsk(Cpu& c, const Insn& i) {
 }
 
 void pextrw(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     c.gpr[i.r0] = Lanes16<uint16_t>(xreg(c, i.r1)).v[i.imm & 7];
 }
 void pinsrw(Cpu& c, const Insn& i) {
-    guard(c);
-    const uint16_t v = (i.flags & IF_MEM) ? c.read<uint16_t>(i.seg, c.ea(i)) : uint16_t(c.gpr[i.r1]);
+    uint16_t v = uint16_t(c.gpr[i.r1]);
+    if (!guard(c) || ((i.flags & IF_MEM) && !c.try_read<uint16_t>(i.seg, c.ea(i), v))) return;
     Lanes16<uint16_t> d(xreg(c, i.r0));
     d.v[i.imm & 7] = v;
     xreg(c, i.r0) = d.get();
@@ -82,15 +82,15 @@ void pinsrw(Cpu& c, const Insn& i) {
 
 // The MMX-register forms: PSHUFW, PMOVMSKB, PEXTRW and PINSRW on the four words of an MM register.
 void pshufw_mm(Cpu& c, const Insn& i) {
-    mmx_guard(c);
-    const uint64_t s = mm_src(c, i);
+    uint64_t s;
+    if (!mmx_guard(c) || !mm_src(c, i, s)) return;
     uint64_t r = 0;
     for (unsigned k = 0; k < 4; ++k) r |= ((s >> (16 * ((i.imm >> (2 * k)) & 3))) & 0xFFFF) << (16 * k);
     set_mm(c, i.r0, r);
     mmx_transition(c);
 }
 void pmovmskb_mm(Cpu& c, const Insn& i) {
-    mmx_guard(c);
+    if (!mmx_guard(c)) return;
     const uint64_t s = mm(c, i.r1);
     uint32_t m = 0;
     for (unsigned k = 0; k < 8; ++k) m |= uint32_t((s >> (8 * k + 7)) & 1) << k;
@@ -98,13 +98,14 @@ void pmovmskb_mm(Cpu& c, const Insn& i) {
     mmx_transition(c);
 }
 void pextrw_mm(Cpu& c, const Insn& i) {
-    mmx_guard(c);
+    if (!mmx_guard(c)) return;
     c.gpr[i.r0] = uint32_t(mm(c, i.r1) >> (16 * (i.imm & 3))) & 0xFFFF;
     mmx_transition(c);
 }
 void pinsrw_mm(Cpu& c, const Insn& i) {
-    mmx_guard(c);
-    const uint64_t v = (i.flags & IF_MEM) ? c.read<uint16_t>(i.seg, c.ea(i)) : c.gpr[i.r1] & 0xFFFF;
+    uint16_t w = uint16_t(c.gpr[i.r1]);
+    if (!mmx_guard(c) || ((i.flags & IF_MEM) && !c.try_read<uint16_t>(i.seg, c.ea(i), w))) return;
+    const uint64_t v = w;
     const unsigned at = 16 * (i.imm & 3);
     set_mm(c, i.r0, (mm(c, i.r0) & ~(uint64_t(0xFFFF) << at)) | v << at);
     mmx_transition(c);
@@ -179,8 +180,9 @@ template <bool Mem> struct Insertps {
 
 // BLENDVPS/BLENDVPD/PBLENDVB: lane k from the source where XMM0's lane k has its top bit set.
 template <typename T> void blendv(Cpu& c, const Insn& i) {
-    guard(c);
-    const Vec<16> b = to_vec(src<16, true>(c, i)), mask = to_vec(xreg(c, 0));
+    Xmm s;
+    if (!guard(c) || !src<16, true>(c, i, s)) return;
+    const Vec<16> b = to_vec(s), mask = to_vec(xreg(c, 0));
     Vec<16> r = to_vec(xreg(c, i.r0));
     for (unsigned k = 0; k < Vec<16>::lanes<T>; ++k)
         if (mask.get<T>(k) >> (8 * sizeof(T) - 1)) r.set<T>(k, b.get<T>(k));
@@ -190,18 +192,18 @@ template <typename T> void blendv(Cpu& c, const Insn& i) {
 // PEXTRB/PEXTRW/PEXTRD/PEXTRQ/EXTRACTPS r/m, xmm, imm8: lane imm8 (modulo the lane count) of
 // T, zero-extended in a register.
 template <typename T> void extract(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     const bool mem = i.flags & IF_MEM;
     const Vec<16> v = to_vec(xreg(c, mem ? i.r0 : i.r1));
     const T x = v.get<T>(i.imm % Vec<16>::lanes<T>);
-    if (mem) c.write<T>(i.seg, c.ea(i), x);
+    if (mem) c.try_write<T>(i.seg, c.ea(i), x);
     else c.gpr[i.r0] = x;
 }
 // PINSRB/PINSRD/PINSRQ xmm, r/m, imm8: lane imm8 (modulo the lane count) of T from the low bits of
 // a register or from memory.
 template <typename T> void insert(Cpu& c, const Insn& i) {
-    guard(c);
-    const T x = (i.flags & IF_MEM) ? c.read<T>(i.seg, c.ea(i)) : T(c.gpr[i.r1]);
+    T x = T(c.gpr[i.r1]);
+    if (!guard(c) || ((i.flags & IF_MEM) && !c.try_read<T>(i.seg, c.ea(i), x))) return;
     Vec<16> v = to_vec(xreg(c, i.r0));
     v.set<T>(i.imm % Vec<16>::lanes<T>, x);
     xreg(c, i.r0) = from_vec(v);

@@ -93,13 +93,11 @@ uint32_t image_mxcsr(const uint8_t* b) {
     return csr;
 }
 
-// CR0.EM or CR0.TS make FXSAVE and FXRSTOR #NM (not #UD as for SSE).
-void fx_guard(const Cpu& c) {
-    if (c.cr0 & (cr0::EM | cr0::TS)) raise_fault(VEC_NM);
-}
-
-uint64_t fx_area(Cpu& c, const Insn& i, bool write) {
-    return mem_linear(c, i, c.ea(i), FX_SIZE, write, true);
+// CR0.EM or CR0.TS make FXSAVE and FXRSTOR #NM (not #UD as for SSE); then the whole area is
+// checked. False: the fault is pending.
+[[nodiscard]] bool fx_area(Cpu& c, const Insn& i, bool write, uint64_t& lin) {
+    if (c.cr0 & (cr0::EM | cr0::TS)) return c.fail(VEC_NM);
+    return mem_linear(c, i, c.ea(i), FX_SIZE, write, true, lin);
 }
 
 // FXSAVE's and FXSAVE64's image: bytes 0-287 (0-415 with XMM8-15), zeros in the reserved
@@ -111,19 +109,18 @@ void fx_image(const Cpu& c, const FxLayout& l, uint8_t* b) {
 }
 
 template <FxLayout L> void fxsave(Cpu& c, const Insn& i) {
-    fx_guard(c);
-    const uint64_t lin = fx_area(c, i, true);
+    uint64_t lin;
+    if (!fx_area(c, i, true, lin)) return;
     c.mmu.probe_write(lin, FX_SIZE, c.user());
     uint8_t b[FX_SIZE] = {};
     fx_image(c, L, b);
-    write_mem(c, i, c.ea(i), b, L.used(), true);
+    (void)write_mem(c, i, c.ea(i), b, L.used(), true);  // probed: cannot fault
 }
 
 template <FxLayout L> void fxrstor(Cpu& c, const Insn& i) {
-    fx_guard(c);
-    fx_area(c, i, false);
+    uint64_t lin;
     uint8_t b[FX_SIZE];
-    read_mem(c, i, c.ea(i), b, L.used(), true);
+    if (!fx_area(c, i, false, lin) || !read_mem(c, i, c.ea(i), b, L.used(), true)) return;
     const uint32_t csr = image_mxcsr(b);
     load_x87(c, L, b);
     c.sse.mxcsr = csr;
@@ -145,7 +142,9 @@ uint64_t xsave_area(Cpu& c, const Insn& i, bool write) {
     xsave_enabled(c);
     if (c.cr0 & cr0::TS) raise_fault(VEC_NM);
     if (c.linear_unchecked(i.seg, c.ea(i)) & 63) raise_gp(0);
-    return mem_linear(c, i, c.ea(i), XSAVE_SIZE, write, false);
+    uint64_t lin;
+    if (!mem_linear(c, i, c.ea(i), XSAVE_SIZE, write, false, lin)) c.throw_pending();
+    return lin;
 }
 // The requested-feature bitmap: EDX:EAX and XCR0.
 uint64_t rfbm(const Cpu& c) { return (uint64_t(uint32_t(c.gpr[EDX])) << 32 | uint32_t(c.gpr[EAX])) & c.sse.xcr0; }
@@ -168,7 +167,7 @@ template <FxLayout L> void xsave(Cpu& c, const Insn& i) {
     const uint64_t lin = xsave_area(c, i, true);
     c.mmu.probe_write(lin, XSAVE_SIZE, c.user());
     uint8_t b[XSAVE_SIZE];
-    read_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);
+    (void)read_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);  // probed writable: cannot fault
     const uint64_t rb = rfbm(c);
     const FxLayout l = L;
     if (rb & xcr0::X87) {
@@ -184,7 +183,7 @@ template <FxLayout L> void xsave(Cpu& c, const Insn& i) {
     std::memcpy(&bv, b + XSTATE_BV, 8);
     bv = (bv & ~rb) | (in_use(c) & rb);
     std::memcpy(b + XSTATE_BV, &bv, 8);
-    write_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);
+    (void)write_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);
 }
 
 // XRSTOR (standard form): #GP(0) when XSTATE_BV has a bit XCR0 lacks, when XCOMP_BV or the
@@ -194,7 +193,7 @@ template <FxLayout L> void xsave(Cpu& c, const Insn& i) {
 template <FxLayout L> void xrstor(Cpu& c, const Insn& i) {
     xsave_area(c, i, false);
     uint8_t b[XSAVE_SIZE];
-    read_mem(c, i, c.ea(i), b, XSAVE_SIZE, false);
+    if (!read_mem(c, i, c.ea(i), b, XSAVE_SIZE, false)) return;
     uint64_t bv, comp, reserved;
     std::memcpy(&bv, b + XSTATE_BV, 8);
     std::memcpy(&comp, b + XCOMP_BV, 8);
@@ -235,15 +234,14 @@ void xsetbv(Cpu& c, const Insn&) {
 }
 
 void ldmxcsr(Cpu& c, const Insn& i) {
-    guard(c);
     uint32_t v;
-    read_mem(c, i, c.ea(i), &v, 4, false);
+    if (!guard(c) || !read_mem(c, i, c.ea(i), &v, 4, false)) return;
     if (v & ~mxcsr::WRITABLE) raise_gp(0);
     c.sse.mxcsr = v;
 }
 
 void stmxcsr(Cpu& c, const Insn& i) {
-    guard(c);
+    if (!guard(c)) return;
     write_mem(c, i, c.ea(i), &c.sse.mxcsr, 4, false);
 }
 

@@ -87,8 +87,8 @@ void set_flags(Cpu& c, const Operands& o, unsigned res) {
 }
 
 template <bool Explicit, bool Mask> void pcmpstr(Cpu& c, const Insn& i) {
-    guard(c);
-    const Xmm s = src<16, false>(c, i);
+    Xmm s;
+    if (!guard(c) || !src<16, false>(c, i, s)) return;
     const unsigned imm = i.imm & 0xFF;
     const Operands o = load<Explicit>(c, xreg(c, i.r0), s, imm);
     const unsigned res = compare(o, imm);

@@ -17,7 +17,10 @@ void move_sp(Cpu& c, uint64_t delta) { move_sp(c, delta, c.sp_mask()); }
 
 // PUSH ESP stores the value ESP had before the instruction: get() reads it before push().
 template <typename T, Loc L> struct PushH {
-    static void run(Cpu& c, const Insn& i) { c.push<T>(get<T, L>(c, i)); }
+    static void run(Cpu& c, const Insn& i) {
+        T v;
+        if (fetch<T, L>(c, i, v)) c.try_push<T>(v);
+    }
 };
 
 template <typename T, Loc L> struct PopH {
@@ -26,29 +29,26 @@ template <typename T, Loc L> struct PopH {
             // The destination address is computed with the already incremented ESP; a faulting
             // store puts ESP back.
             const uint64_t old_esp = c.gpr[ESP];
-            const T v = c.pop<T>();
-            try {
-                c.write<T>(i.seg, c.ea(i), v);
-            } catch (const GuestFault&) {
-                c.gpr[ESP] = old_esp;
-                throw;
-            }
+            T v;
+            if (!c.try_pop<T>(v)) return;
+            if (!c.try_write<T>(i.seg, c.ea(i), v)) c.gpr[ESP] = old_esp;
         } else {
             // POP ESP: the popped value wins over the increment.
-            const T v = c.pop<T>();
-            c.set_reg<T>(i.r0, v);
+            T v;
+            if (c.try_pop<T>(v)) c.set_reg<T>(i.r0, v);
         }
     }
 };
 
 template <typename T> struct PushSeg {
-    static void run(Cpu& c, const Insn& i) { c.push<T>(c.seg[i.r0].sel); }
+    static void run(Cpu& c, const Insn& i) { c.try_push<T>(c.seg[i.r0].sel); }
 };
 template <typename T> struct PopSeg {
     static void run(Cpu& c, const Insn& i) {
         // The stack size in effect before POP SS reloads SS decides how ESP moves.
         const uint64_t m = c.sp_mask();
-        const T v = c.peek_stack<T>(0);
+        T v;
+        if (!c.try_peek_stack<T>(0, v)) return;
         c.load_seg(i.r0, uint16_t(v));
         move_sp(c, sizeof(T), m);
         if (i.r0 == SS) {
@@ -91,14 +91,15 @@ template <typename T> struct Pusha {
     static void run(Cpu& c, const Insn&) {
         const uint64_t m = c.sp_mask();
         for (unsigned r = EAX; r <= EDI; ++r)
-            c.write<T>(SS, (c.gpr[ESP] - (r + 1) * sizeof(T)) & m, c.reg<T>(r));
+            if (!c.try_write<T>(SS, (c.gpr[ESP] - (r + 1) * sizeof(T)) & m, c.reg<T>(r))) return;
         move_sp(c, uint64_t(-8 * int64_t(sizeof(T))));
     }
 };
 template <typename T> struct Popa {
     static void run(Cpu& c, const Insn&) {
         T v[8];
-        for (unsigned r = EAX; r <= EDI; ++r) v[r] = c.peek_stack<T>((EDI - r) * sizeof(T));
+        for (unsigned r = EAX; r <= EDI; ++r)
+            if (!c.try_peek_stack<T>((EDI - r) * sizeof(T), v[r])) return;
         move_sp(c, 8 * sizeof(T));
         for (unsigned r = EAX; r <= EDI; ++r)
             if (r != ESP) c.set_reg<T>(r, v[r]);
@@ -112,7 +113,7 @@ bool v86_needs_iopl3(Cpu& c) {
 template <typename T> struct Pushf {
     static void run(Cpu& c, const Insn&) {
         if (v86_needs_iopl3(c)) raise_gp(0);
-        c.push<T>(T(c.flags.get() & ~(EFLAGS_VM | EFLAGS_RF)));
+        c.try_push<T>(T(c.flags.get() & ~(EFLAGS_VM | EFLAGS_RF)));
     }
 };
 
@@ -129,7 +130,9 @@ uint32_t popf_mask(const Cpu& c) {
 template <typename T> struct Popf {
     static void run(Cpu& c, const Insn&) {
         if (v86_needs_iopl3(c)) raise_gp(0);
-        const uint32_t v = c.peek_stack<T>(0) & ~EFLAGS_RF;
+        T popped;
+        if (!c.try_peek_stack<T>(0, popped)) return;
+        const uint32_t v = popped & ~EFLAGS_RF;
         uint32_t m = popf_mask(c);
         if (sizeof(T) == 2) m &= 0xFFFF;
         move_sp(c, sizeof(T));
@@ -151,20 +154,22 @@ template <typename T> struct Enter {
         uint64_t bp = c.gpr[EBP];
         auto push = [&](T v) {
             sp = (sp - sizeof(T)) & m;
-            c.write<T>(SS, sp, v);
+            return c.try_write<T>(SS, sp, v);
         };
-        push(c.reg<T>(EBP));
+        if (!push(c.reg<T>(EBP))) return;
         const uint64_t frame = (c.gpr[ESP] & uint32_t(~m)) | sp;
         if (level > 0) {
             for (unsigned n = 1; n < level; ++n) {
                 bp = (bp - sizeof(T)) & m;
-                push(c.read<T>(SS, bp));
+                T v;
+                if (!c.try_read<T>(SS, bp, v) || !push(v)) return;
             }
-            push(T(frame));
+            if (!push(T(frame))) return;
         }
         const uint64_t final_sp = (sp - (i.imm & 0xFFFF)) & m;
         uint64_t lin;
-        c.read_for_write<T>(SS, final_sp, lin);
+        T unused;
+        if (!c.try_read_for_write<T>(SS, final_sp, lin, unused)) return;
         c.set_sp(final_sp, m);
         c.set_reg<T>(EBP, T(frame));
     }
@@ -175,7 +180,8 @@ template <typename T> struct Leave {
     static void run(Cpu& c, const Insn&) {
         const uint64_t m = c.sp_mask();
         const uint64_t sp = c.gpr[EBP] & m;
-        const T v = c.read<T>(SS, sp);
+        T v;
+        if (!c.try_read<T>(SS, sp, v)) return;
         c.set_sp(sp + sizeof(T), m);
         c.set_reg<T>(EBP, v);
     }

@@ -26,72 +26,89 @@ constexpr unsigned REP_CHUNK = 1024;
 
 enum Rep : uint8_t { NOREP, REPE, REPNE };
 
-// exec<T>(c, i, si, di) performs one iteration: it raises any fault before committing anything.
+// exec<T>(c, i, si, di) performs one iteration: false for a fault (Cpu::raise_pending), raised
+// before committing anything.
 // `si`/`di` say which pointers the operation advances; `compares` enables REPE/REPNE ending.
 struct Movs {
     static constexpr bool si = true, di = true, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t d) {
-        c.write<T>(ES, d, c.read<T>(i.seg, s));
+    template <typename T> static bool exec(Cpu& c, const Insn& i, uint64_t s, uint64_t d) {
+        T v;
+        return c.try_read<T>(i.seg, s, v) && c.try_write<T>(ES, d, v);
     }
 };
 struct Cmps {
     static constexpr bool si = true, di = true, compares = true;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t d) {
-        const T a = c.read<T>(i.seg, s);
-        const T b = c.read<T>(ES, d);
+    template <typename T> static bool exec(Cpu& c, const Insn& i, uint64_t s, uint64_t d) {
+        T a, b;
+        if (!c.try_read<T>(i.seg, s, a) || !c.try_read<T>(ES, d, b)) return false;
         c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(a - b), a, b);
+        return true;
     }
 };
 struct Scas {
     static constexpr bool si = false, di = true, compares = true;
-    template <typename T> static void exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
+    template <typename T> static bool exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
         const T a = c.reg<T>(EAX);
-        const T b = c.read<T>(ES, d);
+        T b;
+        if (!c.try_read<T>(ES, d, b)) return false;
         c.flags.set_lazy(FlagOp::Sub, sizeof(T), T(a - b), a, b);
+        return true;
     }
 };
 struct Lods {
     static constexpr bool si = true, di = false, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t) {
-        c.set_reg<T>(EAX, c.read<T>(i.seg, s));
+    template <typename T> static bool exec(Cpu& c, const Insn& i, uint64_t s, uint64_t) {
+        T v;
+        if (!c.try_read<T>(i.seg, s, v)) return false;
+        c.set_reg<T>(EAX, v);
+        return true;
     }
 };
 struct Stos {
     static constexpr bool si = false, di = true, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
-        c.write<T>(ES, d, c.reg<T>(EAX));
+    template <typename T> static bool exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
+        return c.try_write<T>(ES, d, c.reg<T>(EAX));
     }
 };
 struct Ins {
     static constexpr bool si = false, di = true, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
+    template <typename T> static bool exec(Cpu& c, const Insn&, uint64_t, uint64_t d) {
         const uint16_t port = c.reg16(EDX);
         c.check_io(port, sizeof(T));
         // Check the destination before the port read: a read can have side effects, so a
         // faulting store must not have consumed the device's data.
-        const uint64_t lin = c.linear(ES, d, sizeof(T), true);
-        c.mmu.probe_write(lin, sizeof(T), c.user());
+        uint64_t lin;
+        if (!c.try_linear(ES, d, sizeof(T), true, lin)) return false;
+        if (!c.mmu.try_probe_write(lin, sizeof(T), c.user())) {
+            c.raise_pending(c.mmu.fault);
+            return false;
+        }
         c.write_linear<T>(lin, static_cast<T>(c.bus.io_read(port, sizeof(T))));
+        return true;
     }
 };
 struct Outs {
     static constexpr bool si = true, di = false, compares = false;
-    template <typename T> static void exec(Cpu& c, const Insn& i, uint64_t s, uint64_t) {
+    template <typename T> static bool exec(Cpu& c, const Insn& i, uint64_t s, uint64_t) {
         const uint16_t port = c.reg16(EDX);
         c.check_io(port, sizeof(T));
-        c.bus.io_write(port, sizeof(T), c.read<T>(i.seg, s));
+        T v;
+        if (!c.try_read<T>(i.seg, s, v)) return false;
+        c.bus.io_write(port, sizeof(T), v);
         // A port write can raise an interrupt line or stop the machine: look before going on.
         c.request_exit();
+        return true;
     }
 };
 
 // A = uint16_t, uint32_t or uint64_t: the address size, selecting SI/DI/CX, ESI/EDI/ECX or
 // RSI/RDI/RCX.
-template <typename Op, typename T, typename A> void iterate(Cpu& c, const Insn& i) {
-    Op::template exec<T>(c, i, c.reg<A>(ESI), c.reg<A>(EDI));
+template <typename Op, typename T, typename A> bool iterate(Cpu& c, const Insn& i) {
+    if (!Op::template exec<T>(c, i, c.reg<A>(ESI), c.reg<A>(EDI))) return false;
     const A step = (c.flags.bits & EFLAGS_DF) ? A(0 - sizeof(T)) : A(sizeof(T));
     if constexpr (Op::si) c.set_reg<A>(ESI, A(c.reg<A>(ESI) + step));
     if constexpr (Op::di) c.set_reg<A>(EDI, A(c.reg<A>(EDI) + step));
+    return true;
 }
 
 // The linear address of the lowest byte of [off, off + bytes) in `sr` when linear() would let
@@ -182,7 +199,7 @@ template <typename Op, typename T, typename A, Rep R> struct StringH {
                 // handler returns, and a fault in this iteration leaves exactly the completed
                 // ones counted.
                 if (n) ++c.icount;
-                iterate<Op, T, A>(c, i);
+                if (!iterate<Op, T, A>(c, i)) return;
                 c.set_reg<A>(ECX, A(c.reg<A>(ECX) - 1));
                 if constexpr (Op::compares)
                     if (c.flags.zf() != (R == REPE)) return;
