@@ -56,6 +56,10 @@ const std::vector<uint8_t>* FwCfg::item() const {
     return it == items_.end() ? nullptr : &it->second;
 }
 
+bool FwCfg::position_fits() const {
+    return key_ == (key_ & (KEY_MASK | ARCH_KEYS)) && offset_ <= (item() ? item()->size() : 0);
+}
+
 void FwCfg::select(uint16_t key) {
     key_ = key & (KEY_MASK | ARCH_KEYS);
     offset_ = 0;

@@ -37,6 +37,7 @@ public:
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
         a(key_, offset_, dma_addr_);
+        a.check(position_fits(), "fw_cfg's selected item or offset");
     }
 
 private:
@@ -45,6 +46,7 @@ private:
     void select(uint16_t key);
     void run_dma(uint64_t addr);
     const std::vector<uint8_t>* item() const;
+    bool position_fits() const;
 
     memory::PhysMemory& mem_;
     std::map<uint16_t, std::vector<uint8_t>> items_;

@@ -68,13 +68,19 @@ public:
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
         a(config_, status_, base_count_, base_tick_, timers_);
+        a.check(!(config_ & ~(CONF_ENABLE | CONF_LEGACY)) && status_ < 1u << TIMERS, "the HPET's configuration");
+        for (const Timer& t : timers_)
+            a.check(!(t.config & ~TN_WRITABLE) && (wide(t) || (t.cmp | t.period) <= 0xFFFFFFFFu) &&
+                        t.driven_gsi >= -1 && t.driven_gsi <= int(TN_ROUTE >> TN_ROUTE_SHIFT),
+                    "an HPET timer's configuration");
     }
 
 private:
     struct Timer {
         uint64_t config = 0, cmp = 0, period = 0;
-        int clock_timer = -1;
-        int driven_gsi = -1;  // the GSI this timer's level interrupt holds high, or -1
+        int clock_timer = -1;  // the machine's wiring, not state: never saved
+        int driven_gsi = -1;   // the GSI this timer's level interrupt holds high, or -1
+        template <class A> void snapshot(A& a) { a(config, cmp, period, driven_gsi); }
     };
     bool enabled() const { return config_ & CONF_ENABLE; }
     bool wide(const Timer& t) const { return !(t.config & TN_32BIT); }

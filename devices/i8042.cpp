@@ -207,7 +207,7 @@ void I8042::keyboard_defaults() {
 
 void I8042::keyboard_reply(uint8_t value) {
     last_sent_ = value;
-    keyboard_q_.push_back(Byte{ccb() & CCB_XLATE ? translate(value) : value, false, false});
+    queue(keyboard_q_, Byte{ccb() & CCB_XLATE ? translate(value) : value, false, false});
 }
 
 void I8042::key_scancode(uint8_t byte) {
@@ -218,8 +218,17 @@ void I8042::key_scancode(uint8_t byte) {
 }
 
 void I8042::reply(uint8_t value, bool aux, bool timeout) {
-    controller_q_.push_back(Byte{value, aux, timeout});
+    queue(controller_q_, Byte{value, aux, timeout});
     refill();
+}
+
+void I8042::queue(std::deque<Byte>& q, Byte b) {
+    if (q.size() < QUEUE_LIMIT) {
+        q.push_back(b);
+        return;
+    }
+    static logging::Site site{logging::GUEST_ERRORS, "i8042 queue full"};
+    site.print("i8042: %zu replies unread; reply %02Xh dropped", q.size(), b.value);
 }
 
 // Loads the next byte into an empty output buffer: controller replies first, then keyboard

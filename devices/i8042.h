@@ -72,6 +72,7 @@ public:
     template <class A> void snapshot(A& a) {
         a(ram_, controller_q_, keyboard_q_, out_, obf_, last_was_command_, pending_, output_port_high_, scanning_,
           kbd_pending_, scancode_set_, leds_, last_sent_, irq1_, irq12_);
+        a.check(controller_q_.size() <= QUEUE_LIMIT && keyboard_q_.size() <= QUEUE_LIMIT, "an i8042 queue");
     }
 
 private:
@@ -79,7 +80,11 @@ private:
         uint8_t value;
         bool aux;      // shows in the status register as AUX data (bit 5), raises IRQ 12
         bool timeout;  // status bit 6 while this byte is in the output buffer
+        template <class A> void snapshot(A& a) { a(value, aux, timeout); }
     };
+    // Bytes waiting behind the output buffer, per queue: a guest that sends command after
+    // command without reading a reply loses the replies past it (a real 8042 holds one byte).
+    static constexpr size_t QUEUE_LIMIT = 32;
 
     void command(uint8_t cmd);
     void controller_data(uint8_t cmd, uint8_t value);
@@ -88,6 +93,7 @@ private:
     void keyboard_defaults();
     void keyboard_reply(uint8_t value);
     void reply(uint8_t value, bool aux = false, bool timeout = false);
+    void queue(std::deque<Byte>& q, Byte b);
     void write_output_port(uint8_t value);
 
     uint8_t& ccb() { return ram_[0]; }

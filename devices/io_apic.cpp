@@ -9,7 +9,6 @@ namespace {
 // Low dword: vector, delivery mode, destination mode, polarity, trigger mode, mask (delivery
 // status and remote IRR are read-only). High dword: the destination, bits 56-63.
 constexpr uint64_t WRITABLE_LOW = 0x1AFFF, WRITABLE_HIGH = 0xFF000000;
-constexpr uint32_t ID_BITS = 0x0F000000;
 
 unsigned mode_of(uint64_t e) { return e >> 8 & 7; }
 bool remote_irr_kind(uint64_t e) { return (e & IoApic::LEVEL) && mode_of(e) <= LOWEST; }

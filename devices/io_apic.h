@@ -32,6 +32,7 @@ public:
     // Indirect registers; redirection entry n is REDTBL + 2n (low dword) and + 2n + 1 (high).
     enum Reg : uint8_t { ID = 0x00, VER = 0x01, ARB = 0x02, REDTBL = 0x10 };
     // Redirection entry bits.
+    static constexpr uint32_t ID_BITS = 0x0F000000;  // the writable part of the ID register
     static constexpr uint64_t LOGICAL = 1u << 11, DELIVERY_STATUS = 1u << 12, POLARITY_LOW = 1u << 13,
                               REMOTE_IRR = 1u << 14, LEVEL = 1u << 15, MASKED = 1u << 16;
 
@@ -53,6 +54,7 @@ public:
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
         a(select_, id_, redir_, line_);
+        a.check(!(id_ & ~ID_BITS), "the I/O APIC's ID");
     }
 
 private:

@@ -361,7 +361,7 @@ void LocalApic::write_reg(uint32_t reg, uint32_t value) {
         schedule_timer();
         return;
     case TIMER_DIVIDE:
-        divide_ = value & 0xB;
+        divide_ = value & DIVIDE_BITS;
         schedule_timer();
         return;
     case VER: case APR: case PPR: case RRD: case TIMER_CURRENT: return;  // read-only

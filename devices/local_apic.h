@@ -84,6 +84,7 @@ public:
     static constexpr uint32_t LVT_TIMER_MODE = 3u << 17, LVT_TSC_DEADLINE = 2u << 17;
     static constexpr uint32_t LVT_MASKED = 1u << 16, LVT_PERIODIC = 1u << 17, LVT_LEVEL = 1u << 15,
                               LVT_REMOTE_IRR = 1u << 14, SVR_ENABLE = 1u << 8;
+    static constexpr uint32_t DIVIDE_BITS = 0xB;  // the divide configuration register's bits 0, 1 and 3
     // ESR bits.
     static constexpr uint32_t ESR_SEND_ILLEGAL = 1u << 5, ESR_RECEIVE_ILLEGAL = 1u << 6,
                               ESR_ILLEGAL_REGISTER = 1u << 7;
@@ -92,6 +93,7 @@ public:
     template <class A> void snapshot(A& a) {
         a(base_, id_, tpr_, ldr_, dfr_, svr_, esr_, esr_pending_, icr_lo_, icr_hi_, lvt_, isr_, tmr_, irr_, initial_,
           divide_, timer_start_, deadline_, deadline_tsc_offset_, lint_, ext_int_, intr_);
+        a.check(!(divide_ & ~DIVIDE_BITS) && timer_start_ <= clock_.now(), "the local APIC's timer");
     }
 
 private:

@@ -279,7 +279,8 @@ std::optional<std::string> GdbStub::handle(machine::Machine& m, const std::strin
     }
     case 'P': return write_register(m, args);
     case 'm': return read_memory(m, args);
-    case 'M': return write_memory(m, args);
+    case 'M':
+    case 'X': return write_memory(m, args, p[0] == 'X');
     case 'Z':
     case 'z': return point(m, args, p[0] == 'Z');
     case 'c':
@@ -375,11 +376,15 @@ std::string GdbStub::read_memory(machine::Machine& m, const std::string& args) {
 }
 
 // Bytes written at linear addresses as a DMA write would reach them: through the physical map,
-// which drops decoded code they change; RAM only.
-std::string GdbStub::write_memory(machine::Machine& m, const std::string& args) {
+// which drops decoded code they change; RAM only. `binary`: X's data, the bytes themselves
+// (their escapes already undone by the packet reader), else M's hex.
+std::string GdbStub::write_memory(machine::Machine& m, const std::string& args, bool binary) {
     uint64_t addr, len;
-    std::string hex, bytes;
-    if (!two_numbers(args, addr, len, &hex) || !from_hex(hex, bytes) || bytes.size() != len) return "E01";
+    std::string data, bytes;
+    if (!two_numbers(args, addr, len, &data)) return "E01";
+    if (binary) bytes = std::move(data);
+    else if (!from_hex(data, bytes)) return "E01";
+    if (bytes.size() != len) return "E01";
     std::vector<memory::PhysAddr> phys(len);
     for (uint64_t i = 0; i < len; ++i) {
         if (!m.cpu.mmu.peek(addr + i, phys[i]) || phys[i] >= memory::PHYS_LIMIT || !m.mem.is_ram(phys[i])) return "E14";

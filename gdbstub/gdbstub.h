@@ -50,7 +50,7 @@ private:
     std::optional<std::string> query(machine::Machine& m, const std::string& p);
     std::optional<std::string> v_packet(machine::Machine& m, const std::string& p);
     std::string read_memory(machine::Machine& m, const std::string& args);
-    std::string write_memory(machine::Machine& m, const std::string& args);
+    std::string write_memory(machine::Machine& m, const std::string& args, bool binary);
     std::string point(machine::Machine& m, const std::string& args, bool insert);
     std::string write_registers(machine::Machine& m, const std::string& hex);
     std::string write_register(machine::Machine& m, const std::string& args);

@@ -273,11 +273,12 @@ bios::AcpiPlatform Machine::acpi_platform() const {
 }
 
 // The HPET's interrupts as GSIs: 2 is ISA IRQ 0 (the MADT's override) and 8 is IRQ 8, the
-// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins.
+// legacy replacement routes; its other routes (GSIs 20-23) are I/O APIC pins. The route field
+// reaches 31: as on QEMU, a route past the I/O APIC's pins is wired to nothing.
 void Machine::hpet_gsi(unsigned gsi, bool level) {
     if (gsi == 2) irq0_.hpet = level;
     else if (gsi == 8) irq8_.hpet = level;
-    else ioapic.set_irq(gsi, level);  // GSIs 20-23, the HPET's non-legacy routes
+    else if (gsi < devices::IoApic::PINS) ioapic.set_irq(gsi, level);
     drive_legacy_irqs();
 }
 

@@ -2,8 +2,10 @@
 //     template <class A> void snapshot(A& a) { a(field, other_field, table_); }
 // Saver appends the fields' bytes, Loader reads them back in the same order. Trivially
 // copyable fields go as their bytes (a snapshot is read only by the jitpc version that wrote
-// it, snapshot.h), containers as a count and their elements. After loading, a component checks
-// with a.check() every field it will use to index, size or select something.
+// it, snapshot.h), containers as a count and their elements, arrays element by element and a
+// struct with its own snapshot() as what that lists (so a flag inside either is loaded as a
+// flag, never as a byte that may be 2). After loading, a component checks with a.check() every
+// field it will use to index, size or select something.
 #pragma once
 
 #include <algorithm>
@@ -31,8 +33,18 @@ public:
 
 private:
     template <class T> void put(T& v) {
-        static_assert(std::is_trivially_copyable_v<T>, "list the fields of this type");
-        out.append(reinterpret_cast<const char*>(&v), sizeof v);
+        if constexpr (requires { v.snapshot(*this); }) {
+            v.snapshot(*this);
+        } else {
+            static_assert(std::is_trivially_copyable_v<T>, "list the fields of this type");
+            out.append(reinterpret_cast<const char*>(&v), sizeof v);
+        }
+    }
+    template <class T, size_t N> void put(std::array<T, N>& v) {
+        for (T& e : v) put(e);
+    }
+    template <class T, size_t N> void put(T (&v)[N]) {
+        for (T& e : v) put(e);
     }
     void count(uint64_t n) { put(n); }
     template <class T> void put(std::vector<T>& v) { put_all(v); }
@@ -78,10 +90,20 @@ public:
 
 private:
     template <class T> void get(T& v) {
-        static_assert(std::is_trivially_copyable_v<T>, "list the fields of this type");
-        if (sizeof v > in_.size() - pos_) throw Short();
-        std::memcpy(&v, in_.data() + pos_, sizeof v);
-        pos_ += sizeof v;
+        if constexpr (requires { v.snapshot(*this); }) {
+            v.snapshot(*this);
+        } else {
+            static_assert(std::is_trivially_copyable_v<T>, "list the fields of this type");
+            if (sizeof v > in_.size() - pos_) throw Short();
+            std::memcpy(&v, in_.data() + pos_, sizeof v);
+            pos_ += sizeof v;
+        }
+    }
+    template <class T, size_t N> void get(std::array<T, N>& v) {
+        for (T& e : v) get(e);
+    }
+    template <class T, size_t N> void get(T (&v)[N]) {
+        for (T& e : v) get(e);
     }
     uint64_t count(size_t element) {
         uint64_t n;

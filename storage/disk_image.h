@@ -37,6 +37,7 @@ public:
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
         a(overlay_);
+        for (const auto& [lba, sector] : overlay_) a.check(lba < sectors_, "a disk overlay's sector number");
     }
 
 private:

@@ -1,6 +1,8 @@
 ; The guest the gdbstub tests drive (tests/gdb/gdb_test.py): a paged protected-mode program
 ; with a function that changes a variable, a software interrupt, a page fault and FS on a
-; segment whose hidden base is not 0. Its labels reach the test through nasm's symbol map.
+; segment whose hidden base is not 0; at its end, the accesses a watchpoint sees beyond plain
+; operands (a REP string instruction's destination, a push) and one it does not (the IDT read
+; of an INT). Its labels reach the test through nasm's symbol map.
 ; It passes (status 33) only if everything happened as written and gdb stored 0x1234 in `poked`.
 %ifdef MAPFILE
 [map symbols MAPFILE]
@@ -42,6 +44,7 @@ after_pf:
     cmp dword [poked], 0x1234
     CHECK e, 4
 done:
+    call implicit
     PASS
 
 ; Adds 3 to counter, one at a time: the write a watchpoint catches is the second.
@@ -65,6 +68,20 @@ pf_handler_next:
 counter: dd 0
 soft_count: dd 0
 poked: dd 0
+
+implicit:
+    mov edi, strdst
+    mov eax, 0x5A5A5A5A
+    mov ecx, 4
+implicit_stos:
+    rep stosd
+    push dword 0x77
+implicit_after_push:
+    add esp, 4
+    int 0x40
+    ret
+
+strdst: times 4 dd 0
 
     PM_CODE
     PM_DATA

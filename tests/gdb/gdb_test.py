@@ -6,7 +6,9 @@ Under the interpreter, the tiered JIT and the eager JIT (-jit-threshold 0), with
 waits at its entry; gdb reads EIP, CR0, CR3 and GDTR there and again at a breakpoint on a
 function (CR3 and GDTR then the page directory and GDT the guest loaded, FS's hidden base the
 one its descriptor holds, CS's hidden limit 4 GiB); a write watchpoint stops right after each
-of the two instructions that change the variable, with gdb's old and new values; stepi over
+of the two instructions that change the variable, with gdb's old and new values, and after a
+REP STOSD iteration and a PUSH that write the watched word, but never for the IDT read of an
+INT (an access watchpoint on its gate, as DR0-DR3 ignore it); stepi over
 INT 0x40 lands on the handler's first instruction and over a faulting load on the #PF handler's
 second (its first retired with the fault's delivery), CR2 the faulting address; gdb's memory
 write reaches the guest (which checks it), `monitor xp` reads it at its physical address, and
@@ -98,6 +100,19 @@ set {{int}}{s['poked']:#x} = 0x1234
 printf "POKED=%x\\n", *(int*){s['poked']:#x}
 monitor xp /1xw {s['poked']:#x}
 delete
+break *{s['implicit']:#x}
+continue
+delete
+set $slot = $esp - 4
+watch *(int*){s['strdst'] + 8:#x}
+continue
+printf "S=%x SECX=%x\\n", $eip, $ecx
+delete
+watch *(int*)$slot
+continue
+printf "P=%x\\n", $eip
+delete
+awatch *(int*){s['idt'] + 0x40 * 8:#x}
 continue
 """
     out = gdb(script, sock, workdir)
@@ -127,6 +142,9 @@ continue
     want("PF", s["pf_handler_next"])
     want("CR2", 0x401010)
     want("POKED", 0x1234)
+    want("S", s["implicit_stos"])  # the third iteration of REP STOSD wrote it: one left
+    want("SECX", 1)
+    want("P", s["implicit_after_push"])
     check("Old value = 1" in out and "New value = 3" in out, f"{name}: gdb's watchpoint report\n{out}")
     check(re.search(r"%016x: 0x00001234" % s["poked"], out) is not None, f"{name}: monitor xp\n{out}")
     check("exited with code 041" in out, f"{name}: gdb did not see the guest exit with 33\n{out}")

@@ -91,7 +91,8 @@ TEST_CASE("gdbstub: random and mutated commands get a bounded answer and leave t
     machine::Machine m(cfg);
     gdbstub::GdbStub stub(std::make_unique<NullPort>(), *cfg.cpu_model, true, {}, {});
     const std::vector<std::string> seeds = {"g", "G" + std::string(400, '0'), "p0", "P8=00100000", "P30=01",
-                                            "m0,100", "mfffff000,2000", "M400,4:01020304", "Mffffffff,2:0000",
+                                            "m0,100", "mfffff000,2000", "M400,4:01020304", "Mffffffff,2:0000", "X400,0:",
+                                            std::string("X400,3:\x7d$\0", 10),
                                             "Z0,f000,1", "z0,f000,1", "Z2,500,4", "Z4,fffffffffffffff0,20", "z3,500,4",
                                             "qXfer:features:read:target.xml:0,ffb", "qRcmd,696e666f207265676973746572",
                                             "qRcmd,7870202f347862203078666666663030", "vCont;s:1", "vCont;c", "s", "c",
@@ -112,4 +113,20 @@ TEST_CASE("gdbstub: random and mutated commands get a bounded answer and leave t
     m.cpu.host_debug = {};
     m.cpu.debug_regs_changed();
     CHECK(stub.handle(m, "p8").has_value());
+}
+
+TEST_CASE("gdbstub: X writes its bytes as they come, the ones the framing escapes included") {
+    machine::Config cfg;
+    cfg.debugcon = nullptr;
+    machine::Machine m(cfg);
+    gdbstub::GdbStub stub(std::make_unique<NullPort>(), *cfg.cpu_model, true, {}, {});
+    CHECK(stub.handle(m, "X500,0:") == "OK");  // gdb's probe for the packet
+    // What gdb sends for 7D 23 24 2A 00 FF, escaped: the reader gives the payload back unescaped.
+    PacketReader r;
+    const std::vector<std::string> packets = feed_all(r, gdbstub::frame(std::string("X500,6:}#$*\0\xff", 13)));
+    REQUIRE(packets.size() == 1);
+    CHECK(stub.handle(m, packets[0]) == "OK");
+    CHECK(stub.handle(m, "m500,6") == "7d23242a00ff");
+    CHECK(stub.handle(m, "X500,2:a") == "E01");           // fewer bytes than the length says
+    CHECK(stub.handle(m, "Xffffffff,2:ab") == "E14");     // not RAM
 }
