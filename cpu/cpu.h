@@ -101,14 +101,16 @@ public:
     // (raise_pending) and return false having committed nothing: instruction semantics use them
     // (see "Faults are precise" in docs/ARCHITECTURE.md). The plain forms throw it, for paths
     // where a fault is rare (event delivery, descriptor tables, system instructions).
-    template <typename T> [[nodiscard]] bool try_read(unsigned sr, uint64_t off, T& v) {
+    // try_read and try_write are always inlined, as operands.h's accessors are: they are the
+    // handlers' whole memory path.
+    template <typename T> [[nodiscard, gnu::always_inline]] bool try_read(unsigned sr, uint64_t off, T& v) {
         uint64_t lin;
         if (!try_linear(sr, off, sizeof(T), false, lin)) [[unlikely]] return false;
         if (mmu.try_read<T>(lin, user(), v)) [[likely]] return true;
         raise_pending(mmu.fault);
         return false;
     }
-    template <typename T> bool try_write(unsigned sr, uint64_t off, T v) {
+    template <typename T> [[gnu::always_inline]] bool try_write(unsigned sr, uint64_t off, T v) {
         uint64_t lin;
         if (!try_linear(sr, off, sizeof(T), true, lin)) [[unlikely]] return false;
         if (mmu.try_write<T>(lin, v, user())) [[likely]] return true;

@@ -164,13 +164,25 @@ struct Flags {
             op = FlagOp::None;
             return;
         }
+        // cf() .. of() at once, with one dispatch on the op (the JIT's jit_flags is this).
+        const uint64_t m = mask(), sgn = sign();
         uint32_t f = 0;
-        if (cf()) f |= EFLAGS_CF;
-        if (pf()) f |= EFLAGS_PF;
-        if (af()) f |= EFLAGS_AF;
-        if (zf()) f |= EFLAGS_ZF;
-        if (sf()) f |= EFLAGS_SF;
-        if (of()) f |= EFLAGS_OF;
+        bool carry = false, overflow = false;
+        switch (op) {
+        case FlagOp::Add: carry = (res & m) < (a & m); overflow = ((a ^ res) & (b ^ res)) & sgn; break;
+        case FlagOp::Adc1: carry = (res & m) <= (a & m); overflow = ((a ^ res) & (b ^ res)) & sgn; break;
+        case FlagOp::Sub: carry = (a & m) < (b & m); overflow = ((a ^ b) & (a ^ res)) & sgn; break;
+        case FlagOp::Sbb1: carry = (a & m) <= (b & m); overflow = ((a ^ b) & (a ^ res)) & sgn; break;
+        case FlagOp::Inc: carry = bits & EFLAGS_CF; overflow = ((a ^ res) & (b ^ res)) & sgn; break;
+        case FlagOp::Dec: carry = bits & EFLAGS_CF; overflow = ((a ^ b) & (a ^ res)) & sgn; break;
+        default: break;  // Logic: CF, OF and AF clear
+        }
+        if (carry) f |= EFLAGS_CF;
+        if (overflow) f |= EFLAGS_OF;
+        if (op != FlagOp::Logic && ((a ^ b ^ res) & 0x10)) f |= EFLAGS_AF;
+        if (parity_even(res)) f |= EFLAGS_PF;
+        if ((res & m) == 0) f |= EFLAGS_ZF;
+        if (res & sgn) f |= EFLAGS_SF;
         bits = (bits & ~EFLAGS_ARITH) | f;
         op = FlagOp::None;
     }
