@@ -18,6 +18,10 @@ public:
     // returns false for reserved bits (#GP).
     virtual uint64_t apic_base() { return 0; }
     virtual bool set_apic_base(uint64_t) { return false; }
+    // RDMSR and WRMSR of the local APIC's x2APIC registers (0x800-0x8FF, on models with x2APIC):
+    // false raises #GP.
+    virtual bool read_x2apic(uint32_t, uint64_t&) { return false; }
+    virtual bool write_x2apic(uint32_t, uint64_t) { return false; }
     // IA32_TSC_DEADLINE, kept by the local APIC's timer (models with TSC-deadline list the MSR).
     // The TSC is icount + tsc_offset: a write, or a new offset (WRMSR to the TSC), passes it.
     virtual uint64_t tsc_deadline() { return 0; }

@@ -20,6 +20,11 @@ constexpr uint32_t LVT_WRITABLE[] = {
 };
 // ICR low: vector, delivery mode, destination mode, level, trigger mode, shorthand.
 constexpr uint32_t ICR_WRITABLE = 0xCCFFF;
+// x2APIC mode's 64-bit ICR: bits 13, 17:16 and 31:20 are reserved (the delivery status, bit
+// 12, is ignored); 63:32 are the destination.
+constexpr uint64_t X2APIC_ICR_RESERVED = 0xFFF32000;
+// Bits of an LVT entry that read back but are not written: delivery status and LINT's remote IRR.
+constexpr uint32_t LVT_READ_ONLY = 0x5000;
 constexpr uint32_t LVT_POLARITY_LOW = 1u << 13;
 
 unsigned mode_of(uint32_t lvt) { return lvt >> 8 & 7; }
@@ -37,13 +42,18 @@ int LocalApic::Bits256::highest() const {
     return -1;
 }
 
-LocalApic::LocalApic(Clock& clock, bool present, Wiring wiring, bool tsc_deadline)
-    : clock_(clock), present_(present), has_tsc_deadline_(tsc_deadline), wiring_(std::move(wiring)) {
+LocalApic::LocalApic(Clock& clock, bool present, Wiring wiring, bool tsc_deadline, bool x2apic)
+    : clock_(clock), present_(present), has_tsc_deadline_(tsc_deadline), has_x2apic_(x2apic), wiring_(std::move(wiring)) {
     timer_ = clock_.add_timer([this](uint64_t now) { timer_fired(now); });
     reset();
 }
 
 void LocalApic::reset() {
+    power_up();
+    route_window();
+}
+
+void LocalApic::power_up() {
     base_ = DEFAULT_BASE | BASE_BSP | BASE_ENABLE;
     id_ = tpr_ = ldr_ = 0;
     dfr_ = 0xFFFFFFFF;
@@ -64,10 +74,18 @@ void LocalApic::reset() {
 void LocalApic::init() {
     const uint64_t base = base_;
     const uint32_t id = id_;
-    reset();
+    power_up();
     base_ = base;
     id_ = id;
     update();
+    route_window();
+}
+
+void LocalApic::route_window() {
+    const uint64_t to = window();
+    if (to == window_) return;
+    if (wiring_.move_window) wiring_.move_window(window_, to);
+    window_ = to;
 }
 
 // ---- interrupt acceptance ----------------------------------------------------------------------
@@ -115,8 +133,15 @@ uint8_t LocalApic::ack() {
 }
 
 // Physical: the APIC ID; logical: flat (DFR model 0xF, a bit of LDR's ID) or cluster (the
-// high nibbles equal and a common bit in the low ones). 0xFF is a broadcast in both.
-bool LocalApic::addressed(uint8_t dest, bool logical) const {
+// high nibbles equal and a common bit in the low ones). 0xFF is a broadcast in both. In x2APIC
+// mode destinations are 32 bits, 0xFFFFFFFF the broadcast, and logical ones always clusters
+// (the high 16 bits equal, a common bit in the low 16).
+bool LocalApic::addressed(uint32_t dest, bool logical) const {
+    if (x2apic_mode()) {
+        if (dest == 0xFFFFFFFF) return true;
+        if (!logical) return dest == X2APIC_ID;
+        return (dest >> 16) == (X2APIC_LDR >> 16) && (dest & X2APIC_LDR & 0xFFFF) != 0;
+    }
     const uint32_t logical_id = ldr_ >> 24;
     if (dest == 0xFF) return true;
     if (!logical) return dest == id_ >> 24;
@@ -124,8 +149,10 @@ bool LocalApic::addressed(uint8_t dest, bool logical) const {
     return (dest >> 4) == (logical_id >> 4) && (dest & logical_id & 0xF) != 0;
 }
 
+// The I/O APIC's 8-bit destination: its broadcast is x2APIC mode's too.
 void LocalApic::receive(const ApicMessage& m) {
-    if (addressed(m.dest, m.logical)) deliver(m.mode, m.vector, m.level);
+    const uint32_t dest = x2apic_mode() && m.dest == 0xFF ? 0xFFFFFFFF : m.dest;
+    if (addressed(dest, m.logical)) deliver(m.mode, m.vector, m.level);
     else log_unimp("interrupt messages to other CPUs (there is one)");
 }
 
@@ -162,6 +189,8 @@ bool LocalApic::can_interrupt() const {
 void LocalApic::set_lint(unsigned pin, bool level) {
     const bool was = lint_[pin];
     lint_[pin] = level;
+    // Hardware-disabled, LINT1 is the CPU's NMI pin (LINT0 its INTR: update()).
+    if (!enabled() && pin == 1 && level && !was && wiring_.nmi) wiring_.nmi();
     const Lvt n = pin ? L_LINT1 : L_LINT0;
     const uint32_t lvt = lvt_[n];
     if (!enabled() || (lvt & LVT_MASKED) || mode_of(lvt) == EXTINT) {
@@ -214,8 +243,8 @@ void LocalApic::eoi() {
 void LocalApic::write_icr(uint32_t value) {
     icr_lo_ = value & ICR_WRITABLE;
     const unsigned shorthand = value >> 18 & 3, mode = mode_of(value);
-    const bool to_self = shorthand == 0 ? addressed(uint8_t(icr_hi_ >> 24), value & (1u << 11))
-                                        : shorthand != 3;
+    const uint32_t dest = x2apic_mode() ? icr_hi_ : icr_hi_ >> 24;
+    const bool to_self = shorthand == 0 ? addressed(dest, value & (1u << 11)) : shorthand != 3;
     if (!to_self) {
         log_unimp("IPIs to other CPUs (there is one)");
         return;
@@ -374,7 +403,7 @@ void LocalApic::write_reg(uint32_t reg, uint32_t value) {
 // Registers are dwords at 16-byte boundaries; narrower reads see their bytes, the rest of each
 // 16-byte slot reads 0. With the APIC hardware-disabled nothing answers the range.
 uint32_t LocalApic::mmio_read(memory::PhysAddr offset, unsigned size) {
-    if (!enabled()) return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
+    if (window() == NO_WINDOW) return size == 4 ? 0xFFFFFFFFu : (1u << (size * 8)) - 1;
     const unsigned sub = offset & 0xF;
     if (sub >= 4) return 0;
     const uint64_t v = read_reg(offset & 0xFF0) >> (sub * 8);
@@ -382,8 +411,8 @@ uint32_t LocalApic::mmio_read(memory::PhysAddr offset, unsigned size) {
 }
 
 void LocalApic::mmio_write(memory::PhysAddr offset, unsigned size, uint32_t value) {
-    if (!enabled() || (offset & 0xF) != 0 || size != 4) {
-        if (enabled()) {
+    if (window() == NO_WINDOW || (offset & 0xF) != 0 || size != 4) {
+        if (window() != NO_WINDOW) {
             static logging::Site site{logging::GUEST_ERRORS, "local APIC narrow write"};
             site.print("local APIC: %u-byte write at offset 0x%03x ignored", size, unsigned(offset));
         }
@@ -394,21 +423,72 @@ void LocalApic::mmio_write(memory::PhysAddr offset, unsigned size, uint32_t valu
 
 // ---- IA32_APIC_BASE ----------------------------------------------------------------------------
 
+// The base moves the MMIO window; BSP is read-only (the one CPU is the bootstrap processor).
 bool LocalApic::write_base_msr(uint64_t value) {
-    // Bits 0-7, 9 and 10 (x2APIC, not advertised) and those above the 40 physical address bits
-    // of the max model are reserved.
-    constexpr uint64_t RESERVED = 0x6FF | ~((uint64_t(1) << 40) - 1);
-    if (value & RESERVED) return false;
-    if ((value & ~uint64_t(0xFFF)) != DEFAULT_BASE) log_unimp("relocating the APIC page");
+    // Bits 0-7, 9, 10 without x2APIC and those above the 40 physical address bits of the max
+    // model are reserved.
+    const uint64_t reserved = 0x2FF | (has_x2apic_ ? 0 : BASE_EXTD) | ~((uint64_t(1) << 40) - 1);
+    if (value & reserved) return false;
+    // The x2APIC state transitions (SDM Vol. 3 10.12.5): EXTD without EN is invalid, x2APIC
+    // mode is left only for the disabled state, which cannot go straight to x2APIC mode.
+    const bool en = value & BASE_ENABLE, extd = value & BASE_EXTD;
+    if ((extd && !en) || (x2apic_mode() && en && !extd) || (!enabled() && extd)) return false;
     const bool was = enabled();
     base_ = (value & ~BASE_BSP) | BASE_BSP;
     // Disabling through the MSR returns the APIC to its power-up state (SDM Vol. 3 10.4.3).
     if (was && !enabled()) {
         const uint64_t keep = base_;
-        reset();
+        power_up();
         base_ = keep;
     }
     update();
+    route_window();
+    return true;
+}
+
+// ---- x2APIC mode's MSRs (SDM Vol. 3 10.12.1.2) -------------------------------------------------
+
+bool LocalApic::read_x2apic_msr(uint32_t index, uint64_t& value) {
+    if (!x2apic_mode()) return false;
+    const uint32_t reg = (index & 0xFF) << 4;
+    switch (reg) {
+    case ID: value = X2APIC_ID; return true;
+    case LDR: value = X2APIC_LDR; return true;
+    case ICR_LO: value = uint64_t(icr_hi_) << 32 | icr_lo_; return true;
+    case VER: case TPR: case PPR: case SVR: case ESR: case TIMER_INIT: case TIMER_CURRENT: case TIMER_DIVIDE: break;
+    default:
+        if ((reg >= LVT_TIMER && reg <= LVT_ERROR) || (reg >= ISR && reg < IRR + 0x80)) break;
+        return false;  // write-only (EOI, SELF IPI) or not a register in x2APIC mode
+    }
+    value = read_reg(reg);
+    return true;
+}
+
+bool LocalApic::write_x2apic_msr(uint32_t index, uint64_t value) {
+    if (!x2apic_mode()) return false;
+    const uint32_t reg = (index & 0xFF) << 4;
+    if (reg == ICR_LO) {
+        if (value & X2APIC_ICR_RESERVED) return false;
+        icr_hi_ = uint32_t(value >> 32);
+        write_icr(uint32_t(value));
+        return true;
+    }
+    uint32_t writable;  // any other bit set is a reserved one: #GP
+    switch (reg) {
+    case TPR: case SELF_IPI: writable = 0xFF; break;
+    case EOI: case ESR: writable = 0; break;  // only 0 is written
+    case SVR: writable = 0x3FF; break;         // no EOI-broadcast suppression (bit 12)
+    case TIMER_INIT: writable = 0xFFFFFFFF; break;
+    case TIMER_DIVIDE: writable = 0xB; break;
+    default:
+        if (reg < LVT_TIMER || reg > LVT_ERROR) return false;  // read-only or no such register
+        writable = LVT_WRITABLE[(reg - LVT_TIMER) >> 4] | LVT_READ_ONLY |
+                   (reg == LVT_TIMER && has_tsc_deadline_ ? LVT_TIMER_MODE : 0);
+    }
+    if (value & ~uint64_t(writable)) return false;
+    if (reg != SELF_IPI) write_reg(reg, uint32_t(value));
+    else if (value < 16) signal_error(ESR_SEND_ILLEGAL);
+    else accept(uint8_t(value), false);  // a fixed, edge-triggered IPI to itself
     return true;
 }
 

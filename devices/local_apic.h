@@ -1,9 +1,13 @@
 // The local APIC of the one CPU (xAPIC, SDM Vol. 3 chapter 10; version 0x14, six LVT entries),
-// memory-mapped at IA32_APIC_BASE. Its timer counts the virtual clock: the bus clock is the 1 GHz
-// tick, divided by the divide configuration register, so a count of N at divide 1 lasts N ns.
+// memory-mapped at IA32_APIC_BASE: its 4 KiB window moves with the base and lies over whatever
+// is there (Wiring::move_window), and is gone while the APIC is hardware-disabled or in x2APIC
+// mode (where the model has it: the registers as MSRs 0x800-0x8FF, SDM Vol. 3 10.12). Its
+// timer counts the virtual clock: the bus clock is the 1 GHz tick, divided by the divide
+// configuration register, so a count of N at divide 1 lasts N ns.
 //
 // It sits between the 8259 and the CPU's INTR pin. Hardware-disabled (IA32_APIC_BASE.EN clear,
-// or a model without an APIC) the 8259's INTR passes straight through; enabled, the 8259 reaches
+// or a model without an APIC) the CPU is one without an APIC: LINT0 is its INTR pin (the 8259's
+// INTR passes straight through), LINT1 its NMI pin, CPUID.1:EDX.APIC reads 0; enabled, the 8259 reaches
 // the CPU through LINT0 in virtual-wire mode (ExtINT), which is how LINT0 comes out of reset, as
 // on QEMU. INTA takes the APIC's highest deliverable vector first, then the 8259's.
 //
@@ -29,7 +33,8 @@ public:
     static constexpr uint32_t MMIO_SIZE = 0x1000;
     static constexpr uint32_t VERSION = 0x00050014;  // max LVT entry 5, version 0x14
     // IA32_APIC_BASE bits.
-    static constexpr uint64_t BASE_BSP = 1u << 8, BASE_ENABLE = 1u << 11;
+    static constexpr uint64_t BASE_BSP = 1u << 8, BASE_EXTD = 1u << 10, BASE_ENABLE = 1u << 11;
+    static constexpr uint64_t NO_WINDOW = UINT64_MAX;
 
     struct Wiring {
         IrqLine intr;                       // to the CPU's INTR pin
@@ -37,10 +42,13 @@ public:
         // An EOI for a level-triggered vector (TMR set), broadcast to the I/O APIC.
         std::function<void(uint8_t vector)> eoi_broadcast;
         std::function<void()> nmi, init;  // the CPU's NMI and INIT signals
+        // The MMIO window left page `from` for page `to` (either NO_WINDOW: none).
+        std::function<void(uint64_t from, uint64_t to)> move_window;
     };
     // `present`: the CPU model has an APIC; without one this is only the INTR wire.
-    // `tsc_deadline`: its timer has TSC-deadline mode (CPUID.1:ECX[24]).
-    LocalApic(Clock& clock, bool present, Wiring wiring, bool tsc_deadline = false);
+    // `tsc_deadline`: its timer has TSC-deadline mode (CPUID.1:ECX[24]); `x2apic`: it has
+    // x2APIC mode (CPUID.1:ECX[21]).
+    LocalApic(Clock& clock, bool present, Wiring wiring, bool tsc_deadline = false, bool x2apic = false);
 
     // RESET/INIT: the power-up state (ID 0, SVR 0xFF, every LVT masked but LINT0 in ExtINT).
     void reset();
@@ -58,8 +66,13 @@ public:
     bool can_interrupt() const;
 
     uint64_t base_msr() const { return base_; }
-    // WRMSR IA32_APIC_BASE: false for reserved bits (#GP).
+    // WRMSR IA32_APIC_BASE: false for reserved bits and for the transitions x2APIC mode forbids
+    // (#GP).
     bool write_base_msr(uint64_t value);
+    // RDMSR and WRMSR of 0x800-0x8FF: false where the SDM raises #GP (not in x2APIC mode, no
+    // such register, a write-only register read or a read-only one written, reserved bits set).
+    bool read_x2apic_msr(uint32_t index, uint64_t& value);
+    bool write_x2apic_msr(uint32_t index, uint64_t value);
     // IA32_TSC_DEADLINE: the armed deadline, 0 once it fired, was disarmed or outside
     // TSC-deadline mode. A write outside that mode is ignored; 0 disarms; a deadline already
     // passed fires at once. The TSC is the clock plus `tsc_offset`.
@@ -78,8 +91,11 @@ public:
         LDR = 0xD0, DFR = 0xE0, SVR = 0xF0, ISR = 0x100, TMR = 0x180, IRR = 0x200, ESR = 0x280,
         ICR_LO = 0x300, ICR_HI = 0x310, LVT_TIMER = 0x320, LVT_THERMAL = 0x330, LVT_PERF = 0x340,
         LVT_LINT0 = 0x350, LVT_LINT1 = 0x360, LVT_ERROR = 0x370, TIMER_INIT = 0x380,
-        TIMER_CURRENT = 0x390, TIMER_DIVIDE = 0x3E0,
+        TIMER_CURRENT = 0x390, TIMER_DIVIDE = 0x3E0, SELF_IPI = 0x3F0,  // SELF IPI: x2APIC mode only
     };
+    // x2APIC mode's fixed ID (the initial APIC ID of the one CPU) and the logical ID derived
+    // from it: cluster ID << 16 | 1 << (ID & 15) (SDM Vol. 3 10.12.10.2).
+    static constexpr uint32_t X2APIC_ID = 0, X2APIC_LDR = (X2APIC_ID >> 4) << 16 | 1u << (X2APIC_ID & 15);
     // LVT timer mode (bits 18:17): one-shot 00, periodic 01, TSC-deadline 10.
     static constexpr uint32_t LVT_TIMER_MODE = 3u << 17, LVT_TSC_DEADLINE = 2u << 17;
     static constexpr uint32_t LVT_MASKED = 1u << 16, LVT_PERIODIC = 1u << 17, LVT_LEVEL = 1u << 15,
@@ -94,6 +110,8 @@ public:
         a(base_, id_, tpr_, ldr_, dfr_, svr_, esr_, esr_pending_, icr_lo_, icr_hi_, lvt_, isr_, tmr_, irr_, initial_,
           divide_, timer_start_, deadline_, deadline_tsc_offset_, lint_, ext_int_, intr_);
         a.check(!(divide_ & ~DIVIDE_BITS) && timer_start_ <= clock_.now(), "the local APIC's timer");
+        a.check(base_ >> 40 == 0, "IA32_APIC_BASE");  // its window must be a physical page
+        if constexpr (A::loading) route_window();
     }
 
 private:
@@ -108,8 +126,15 @@ private:
         int highest() const;  // -1 when empty
     };
 
+    void power_up();  // reset() but for the window, which follows base_ later
     bool enabled() const { return present_ && (base_ & BASE_ENABLE); }
-    bool addressed(uint8_t dest, bool logical) const;
+    bool x2apic_mode() const { return enabled() && (base_ & BASE_EXTD); }
+    // The page the MMIO window answers at, or NO_WINDOW; route_window moves it there.
+    uint64_t window() const { return enabled() && !x2apic_mode() ? base_ & ~uint64_t(0xFFF) : NO_WINDOW; }
+    void route_window();
+    // A destination (8 bits in xAPIC mode, 32 in x2APIC mode) naming this APIC.
+    bool addressed(uint32_t dest, bool logical) const;
+    uint32_t logical_id() const;
     // A message of `mode` for this APIC: fixed (and lowest priority) set IRR, `level` its TMR bit.
     void deliver(unsigned mode, uint8_t vector, bool level);
     void accept(uint8_t vector, bool level);
@@ -123,6 +148,7 @@ private:
     void signal_error(uint32_t bits);
     void eoi();
     void write_icr(uint32_t value);
+
     // Timer.
     bool deadline_mode() const { return (lvt_[L_TIMER] & LVT_TIMER_MODE) == LVT_TSC_DEADLINE; }
     unsigned divide_shift() const;
@@ -135,7 +161,7 @@ private:
 
     Clock& clock_;
     const bool present_;
-    const bool has_tsc_deadline_;
+    const bool has_tsc_deadline_, has_x2apic_;
     Wiring wiring_;
     int timer_;
     uint64_t base_ = DEFAULT_BASE | BASE_BSP | BASE_ENABLE;
@@ -149,6 +175,7 @@ private:
     bool lint_[2] = {};
     bool ext_int_ = false;  // an ExtINT message waits for its INTA
     bool intr_ = false;
+    uint64_t window_ = NO_WINDOW;  // where the window is mapped now (follows base_)
 };
 
 }  // namespace jitpc::devices

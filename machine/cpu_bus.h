@@ -19,6 +19,8 @@ public:
     uint8_t intr_ack() override { return apic_.ack(); }
     uint64_t apic_base() override { return apic_.base_msr(); }
     bool set_apic_base(uint64_t value) override { return apic_.write_base_msr(value); }
+    bool read_x2apic(uint32_t index, uint64_t& value) override { return apic_.read_x2apic_msr(index, value); }
+    bool write_x2apic(uint32_t index, uint64_t value) override { return apic_.write_x2apic_msr(index, value); }
     uint64_t tsc_deadline() override { return apic_.tsc_deadline(); }
     void set_tsc_deadline(uint64_t deadline, uint64_t tsc_offset) override {
         apic_.write_tsc_deadline(deadline, tsc_offset);

@@ -69,8 +69,12 @@ Machine::Machine(const Config& cfg)
                                            init_pending_ = true;
                                            run_control.request_stop();
                                            cpu.request_exit();
+                                       },
+                                       [this](uint64_t from, uint64_t to) {
+                                           if (from != devices::LocalApic::NO_WINDOW) mem.remove_overlay(from);
+                                           if (to != devices::LocalApic::NO_WINDOW) mem.overlay_mmio(to, &lapic);
                                        }},
-            cfg.cpu_model->has(cpu::Feature::TSC_DEADLINE)),
+            cfg.cpu_model->has(cpu::Feature::TSC_DEADLINE), cfg.cpu_model->has(cpu::Feature::X2APIC)),
       ioapic([this](const devices::ApicMessage& m) { lapic.receive(m); }),
       kbc(devices::I8042::Wiring{isa_irq(1), isa_irq(12),
                                  [this](bool on) { cpu.set_a20(on); }, [this] { return cpu.a20 != 0; },
@@ -109,10 +113,7 @@ Machine::Machine(const Config& cfg)
         profile_ = std::make_unique<profile::Writer>(cfg.profile, cfg.profile_interval);
         next_sample_ = cfg.profile_interval;
     }
-    if (lapic.present()) {
-        mem.map_mmio(devices::LocalApic::DEFAULT_BASE, devices::LocalApic::MMIO_SIZE, &lapic);
-        mem.map_mmio(devices::IoApic::BASE, devices::IoApic::MMIO_SIZE, &ioapic);
-    }
+    if (lapic.present()) mem.map_mmio(devices::IoApic::BASE, devices::IoApic::MMIO_SIZE, &ioapic);
     if (acpi_platform().hpet) mem.map_mmio(devices::Hpet::BASE, devices::Hpet::MMIO_SIZE, &hpet);
     pic.claim(bus);
     pit.claim(bus);

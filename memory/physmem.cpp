@@ -88,6 +88,33 @@ void PhysMemory::set_bus_page(PhysAddr paddr, const Page& pg) {
     }
 }
 
+PhysMemory::Page PhysMemory::bus_page(PhysAddr paddr) const {
+    if (paddr >= SHADOW_BASE && paddr < SHADOW_END) return shadow_[(paddr - SHADOW_BASE) / PAGE_SIZE].bus;
+    return page(paddr);
+}
+
+void PhysMemory::replace_bus_page(PhysAddr paddr, const Page& pg) {
+    if (holds_code(paddr) && on_code_write) on_code_write(paddr, PAGE_SIZE);
+    set_bus_page(paddr, pg);
+    if (on_remap) on_remap();
+}
+
+void PhysMemory::overlay_mmio(PhysAddr base, MmioDevice* dev) {
+    if (base % PAGE_SIZE || base >= PHYS_LIMIT)
+        throw std::invalid_argument("an MMIO overlay must be a page inside the physical address space");
+    overlays_.push_back({base, bus_page(base)});
+    replace_bus_page(base, Page{nullptr, dev, base, Kind::Mmio});
+}
+
+void PhysMemory::remove_overlay(PhysAddr base) {
+    for (auto o = overlays_.rbegin(); o != overlays_.rend(); ++o)
+        if (o->base == base) {
+            replace_bus_page(base, o->beneath);
+            overlays_.erase(std::next(o).base());
+            return;
+        }
+}
+
 void PhysMemory::set_shadow(uint32_t base, uint32_t size, bool read_ram, bool write_ram) {
     if (base % PAGE_SIZE || size % PAGE_SIZE || base < SHADOW_BASE || uint64_t(base) + size > SHADOW_END)
         throw std::invalid_argument("shadow range must be page-aligned inside 0xC0000-0xFFFFF");

@@ -63,6 +63,12 @@ public:
     void map_rom(PhysAddr base, std::span<const uint8_t> data);
     // Maps an MMIO region (page-aligned); the device outlives this object's use of it.
     void map_mmio(PhysAddr base, uint64_t size, MmioDevice* dev);
+    // An MMIO page laid over whatever the bus answers at `base` (RAM, a device or nothing), as
+    // the local APIC's window sits in front of everything for its CPU wherever IA32_APIC_BASE
+    // puts it; remove_overlay puts back what was beneath. Both drop the page's decoded code
+    // and every TLB entry (on_remap).
+    void overlay_mmio(PhysAddr base, MmioDevice* dev);
+    void remove_overlay(PhysAddr base);
 
     // Routes reads and writes of [base, base + size) (page-aligned, inside the shadowable range)
     // to the RAM beneath or to the bus. Pages whose reads change source lose their decoded code
@@ -126,7 +132,8 @@ public:
     std::function<void()> on_clean;
     // Called before bytes of a code page change: (paddr, length), never crossing a page.
     std::function<void(PhysAddr, uint32_t)> on_code_write;
-    // Called when set_shadow changed what an address reaches, so cached translations go.
+    // Called when set_shadow or an overlay changed what an address reaches, so cached
+    // translations go.
     std::function<void()> on_remap;
 
 private:
@@ -173,6 +180,14 @@ private:
     void log_unmapped(PhysAddr paddr, bool write);
     // Where a page goes: the bus for shadowable pages that do not route there to RAM.
     void set_bus_page(PhysAddr paddr, const Page& pg);
+    Page bus_page(PhysAddr paddr) const;
+    // set_bus_page for a page the run may have reached already: its code and translations go.
+    void replace_bus_page(PhysAddr paddr, const Page& pg);
+    struct Overlay {
+        PhysAddr base;
+        Page beneath;
+    };
+    std::vector<Overlay> overlays_;
     Page routed(uint32_t page) const;
     static constexpr uint32_t SHADOW_PAGES = (SHADOW_END - SHADOW_BASE) / PAGE_SIZE;
     struct Shadow {

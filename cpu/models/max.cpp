@@ -1,7 +1,7 @@
 // max: jitpc's x86-64 model, an Intel family 6 model 15 (Core 2 class) with one core, one thread
 // and no AVX. It advertises only what is implemented exactly (docs/cpu-models.md keeps the list):
 // long mode with SYSCALL, RDTSCP, CX16, LAHF_LM and 1 GiB pages, SSE through SSE4.2, XSAVE, and APIC with
-// the local APIC and its TSC-deadline timer.
+// the local APIC, its TSC-deadline timer and x2APIC mode.
 #include "cpu/model.h"
 #include "cpu/sse_state.h"
 
@@ -67,7 +67,7 @@ const CpuModel max = {
     .description = "jitpc's x86-64 model, Intel family 6 model 15 (Core 2 class): every feature jitpc implements",
     .features = {F::FPU, F::DE, F::PSE, F::TSC, F::MSR, F::PAE, F::CX8, F::APIC, F::SEP, F::MTRR,
                  F::PGE, F::CMOV, F::PAT, F::CLFSH, F::MMX, F::FXSR, F::SSE, F::SSE2, F::SSE3, F::SSSE3,
-                 F::SSE4_1, F::SSE4_2, F::POPCNT, F::TSC_DEADLINE, F::XSAVE, F::NX, F::SYSCALL,
+                 F::SSE4_1, F::SSE4_2, F::X2APIC, F::POPCNT, F::TSC_DEADLINE, F::XSAVE, F::NX, F::SYSCALL,
                  F::PDPE1GB, F::RDTSCP, F::LM, F::CX16, F::LAHF_LM},
     .leaves = LEAVES,
     .brand = "jitpc x86-64 CPU (max)",

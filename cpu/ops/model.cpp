@@ -20,11 +20,14 @@ namespace jitpc::cpu::ops {
 namespace {
 
 // Leaf 1 ECX bit 27 (OSXSAVE) mirrors CR4.OSXSAVE.
-constexpr uint32_t CPUID1_ECX_OSXSAVE = 1u << 27;
+constexpr uint32_t CPUID1_ECX_OSXSAVE = 1u << 27, CPUID1_EDX_APIC = 1u << 9;
+constexpr uint64_t APIC_BASE_ENABLE = 1u << 11;
 
 void cpuid_op(Cpu& c, const Insn&) {
     CpuidResult r = c.model.cpuid(c.gpr[EAX], c.gpr[ECX]);
     if (uint32_t(c.gpr[EAX]) == 1 && (c.cr4 & cr4::OSXSAVE)) r.ecx |= CPUID1_ECX_OSXSAVE;
+    // A hardware-disabled APIC (IA32_APIC_BASE.EN clear) is no APIC (SDM Vol. 3 10.4.3).
+    if (uint32_t(c.gpr[EAX]) == 1 && !(c.bus.apic_base() & APIC_BASE_ENABLE)) r.edx &= ~CPUID1_EDX_APIC;
     c.gpr[EAX] = r.eax;
     c.gpr[EBX] = r.ebx;
     c.gpr[ECX] = r.ecx;
@@ -65,10 +68,16 @@ void rdpmc(Cpu& c, const Insn&) {
     set_edx_eax(c, c.perfctr[n]);
 }
 
+// The x2APIC registers' MSRs, which the local APIC answers (or not: #GP) by its mode.
+bool x2apic_msr(const Cpu& c, uint32_t index) {
+    return c.model.has(Feature::X2APIC) && (index & ~0xFFu) == 0x800;
+}
+
 // The MSR ECX names, once CPL 0 and the model's MSR list allow the access.
 uint32_t msr_index(const Cpu& c) {
-    if ((c.pe() && c.cpl != 0) || !c.model.has_msr(c.gpr[ECX])) raise_gp(0);
-    return c.gpr[ECX];
+    const uint32_t index = uint32_t(c.gpr[ECX]);
+    if ((c.pe() && c.cpl != 0) || !(c.model.has_msr(index) || x2apic_msr(c, index))) raise_gp(0);
+    return index;
 }
 
 // EFER: reserved bits and the bits the model lacks #GP; LMA keeps its value; LME cannot change
@@ -109,6 +118,10 @@ void rdmsr(Cpu& c, const Insn&) {
     case MSR_KERNEL_GS_BASE: v = c.kernel_gs_base; break;
     case MSR_TSC_AUX: v = c.tsc_aux; break;
     default:
+        if (x2apic_msr(c, index)) {
+            if (!c.bus.read_x2apic(index, v)) raise_gp(0);
+            break;
+        }
         if (!is_memory_type_msr(index)) raise_gp(0);
         v = read_memory_type_msr(c, index);
     }
@@ -158,6 +171,10 @@ void wrmsr(Cpu& c, const Insn&) {
     case MSR_KERNEL_GS_BASE: c.kernel_gs_base = canonical_msr(c, v); break;
     case MSR_TSC_AUX: c.tsc_aux = msr32(v); break;
     default:
+        if (x2apic_msr(c, index)) {
+            if (!c.bus.write_x2apic(index, v)) raise_gp(0);
+            break;
+        }
         if (!is_memory_type_msr(index)) raise_gp(0);
         write_memory_type_msr(c, index, v);
     }

@@ -20,6 +20,8 @@ public:
     }
     void cpu_reset_request(const char*) override { reset_requested = true; }
     uint8_t intr_ack() override { return ack_vector; }
+    // A local APIC enabled at its default base, as out of reset (CPUID's APIC flag follows it).
+    uint64_t apic_base() override { return 0xFEE00900; }
     uint8_t apic_tpr() override { return tpr; }
     void set_apic_tpr(uint8_t v) override { tpr = v; }
     uint8_t tpr = 0;

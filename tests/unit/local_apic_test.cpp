@@ -182,7 +182,7 @@ TEST_CASE_FIXTURE(ApicFixture, "LINT1 fixed level-triggered: remote IRR until EO
 TEST_CASE_FIXTURE(ApicFixture, "hardware-disabled through IA32_APIC_BASE: the 8259 passes through, state resets") {
     enable();
     CHECK_FALSE(apic.write_base_msr(0xFEE00900 | 1));  // reserved bit
-    CHECK_FALSE(apic.write_base_msr(0xFEE00900 | 0x400));  // x2APIC is not advertised
+    CHECK_FALSE(apic.write_base_msr(0xFEE00900 | 0x400));  // no x2APIC on this APIC
     CHECK(apic.write_base_msr(0xFEE00100));
     CHECK(apic.base_msr() == 0xFEE00100);
     CHECK(rd(LocalApic::SVR) == 0xFFFFFFFF);  // nothing answers
@@ -192,6 +192,92 @@ TEST_CASE_FIXTURE(ApicFixture, "hardware-disabled through IA32_APIC_BASE: the 82
     CHECK(apic.ack() == 0x20);
     CHECK(apic.write_base_msr(0xFEE00900));
     CHECK(rd(LocalApic::SVR) == 0xFF);
+}
+
+TEST_CASE_FIXTURE(ApicFixture, "hardware-disabled, LINT1 is the NMI pin") {
+    apic.set_lint(1, true);  // enabled: LVT LINT1 is masked out of reset
+    CHECK(nmis == 0);
+    apic.set_lint(1, false);
+    CHECK(apic.write_base_msr(0xFEE00100));
+    apic.set_lint(1, true);
+    apic.set_lint(1, true);
+    CHECK(nmis == 1);  // one rising edge
+}
+
+namespace {
+// An APIC with x2APIC mode that records where its MMIO window goes.
+struct X2apicFixture : ApicFixture {
+    std::vector<std::pair<uint64_t, uint64_t>> moves;
+    LocalApic x2{clock, true,
+                 LocalApic::Wiring{[this](bool level) { intr = level; }, [] { return uint8_t(0x20); }, {}, {}, {},
+                                   [this](uint64_t from, uint64_t to) { moves.push_back({from, to}); }},
+                 true, true};
+    uint64_t msr(uint32_t index) {
+        uint64_t v = 0;
+        REQUIRE(x2.read_x2apic_msr(index, v));
+        return v;
+    }
+};
+constexpr uint64_t NONE = LocalApic::NO_WINDOW;
+}  // namespace
+
+TEST_CASE_FIXTURE(X2apicFixture, "IA32_APIC_BASE moves the window; disabled or in x2APIC mode there is none") {
+    CHECK(moves == std::vector<std::pair<uint64_t, uint64_t>>{{NONE, 0xFEE00000}});
+    CHECK(x2.write_base_msr(0xF00800));  // BSP written 0: read-only
+    CHECK(x2.base_msr() == 0xF00900);
+    CHECK(x2.write_base_msr(0xF00100));
+    CHECK(x2.write_base_msr(0xFEE00900));
+    CHECK(x2.write_base_msr(0xFEE00D00));
+    CHECK(x2.mmio_read(LocalApic::VER, 4) == 0xFFFFFFFF);
+    CHECK(moves == std::vector<std::pair<uint64_t, uint64_t>>{
+                       {NONE, 0xFEE00000}, {0xFEE00000, 0xF00000}, {0xF00000, NONE}, {NONE, 0xFEE00000},
+                       {0xFEE00000, NONE}});
+}
+
+TEST_CASE_FIXTURE(X2apicFixture, "x2APIC transitions: only xAPIC to x2APIC and out through disabled") {
+    uint64_t v;
+    CHECK_FALSE(x2.read_x2apic_msr(0x803, v));  // xAPIC mode
+    CHECK_FALSE(x2.write_base_msr(0xFEE00500));  // EXTD without EN
+    CHECK(x2.write_base_msr(0xFEE00D00));
+    CHECK_FALSE(x2.write_base_msr(0xFEE00900));  // x2APIC to xAPIC
+    CHECK(x2.base_msr() == 0xFEE00D00);
+    CHECK(x2.write_base_msr(0xFEE00100));
+    CHECK_FALSE(x2.write_base_msr(0xFEE00D00));  // disabled to x2APIC
+    CHECK(x2.write_base_msr(0xFEE00900));
+}
+
+TEST_CASE_FIXTURE(X2apicFixture, "x2APIC registers: access rules, reserved bits, ICR and SELF IPI") {
+    REQUIRE(x2.write_base_msr(0xFEE00D00));
+    uint64_t v;
+    CHECK(msr(0x803) == LocalApic::VERSION);
+    CHECK(msr(0x802) == 0);
+    CHECK(msr(0x80D) == 1);
+    for (uint32_t index : {0x800u, 0x809u, 0x80Bu, 0x80Cu, 0x80Eu, 0x82Fu, 0x831u, 0x83Fu, 0x8FFu})
+        CHECK_FALSE(x2.read_x2apic_msr(index, v));
+    CHECK_FALSE(x2.write_x2apic_msr(0x802, 0));        // read-only
+    CHECK_FALSE(x2.write_x2apic_msr(0x839, 0));
+    CHECK_FALSE(x2.write_x2apic_msr(0x80B, 1));        // EOI: only 0
+    CHECK_FALSE(x2.write_x2apic_msr(0x828, 1));        // ESR: only 0
+    CHECK_FALSE(x2.write_x2apic_msr(0x808, 0x100));    // TPR 31:8
+    CHECK_FALSE(x2.write_x2apic_msr(0x808, 1ull << 32));
+    CHECK_FALSE(x2.write_x2apic_msr(0x80F, 0x11FF));   // no EOI-broadcast suppression
+    CHECK_FALSE(x2.write_x2apic_msr(0x835, 0x800));    // LVT LINT0 bit 11
+    CHECK_FALSE(x2.write_x2apic_msr(0x830, 0x2050));   // ICR bit 13
+    CHECK(x2.write_x2apic_msr(0x80F, 0x1FF));
+    CHECK(x2.write_x2apic_msr(0x83F, 0x50));
+    CHECK(msr(0x822) == 1u << 16);
+    CHECK(x2.ack() == 0x50);
+    CHECK(x2.write_x2apic_msr(0x80B, 0));
+    CHECK(x2.write_x2apic_msr(0x830, 0x1ull << 32 | 0x51));  // x2APIC ID 1: nobody
+    CHECK(msr(0x820 + 2) == 0);
+    CHECK(msr(0x830) == (0x1ull << 32 | 0x51));
+    CHECK(x2.write_x2apic_msr(0x830, 0x10001ull << 32 | 0x852));  // logical, cluster 1: nobody
+    CHECK(msr(0x822) == 0);
+    CHECK(x2.write_x2apic_msr(0x830, 0xFFFFFFFFull << 32 | 0x53));  // broadcast
+    CHECK(msr(0x822) == 1u << 19);
+    CHECK(x2.write_x2apic_msr(0x83F, 5));  // an illegal vector: an error, no interrupt
+    CHECK(x2.write_x2apic_msr(0x828, 0));
+    CHECK(msr(0x828) == LocalApic::ESR_SEND_ILLEGAL);
 }
 
 TEST_CASE_FIXTURE(ApicFixture, "timer one-shot: counts down at the divided clock, fires once") {

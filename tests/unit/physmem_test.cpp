@@ -56,3 +56,28 @@ TEST_CASE("MMIO above 4 GiB and at the top of the physical address space") {
     CHECK(mem.read(memory::PHYS_LIMIT, 4) == 0xFFFFFFFFu);  // past MAXPHYADDR: nothing
     CHECK_THROWS(mem.map_mmio(memory::PHYS_LIMIT, 0x1000, &dev));
 }
+
+TEST_CASE("an MMIO overlay hides RAM or a device and gives it back, dropping code and translations") {
+    memory::PhysMemory mem(1 << 20);
+    Recorder apic, other;
+    unsigned remaps = 0;
+    std::vector<PhysAddr> code_writes;
+    mem.on_remap = [&] { ++remaps; };
+    mem.on_code_write = [&](PhysAddr p, uint32_t n) { code_writes.push_back(p + n); };
+    mem.write(0x8000, 4, 0xCAFE);
+    mem.set_code_mask(0x8000, 1);
+    mem.overlay_mmio(0x8000, &apic);
+    CHECK(mem.read(0x8010, 4) == 0x11223344u);
+    CHECK(remaps == 1);
+    CHECK(code_writes == std::vector<PhysAddr>{0x9000});  // the page's decoded code went
+    mem.remove_overlay(0x8000);
+    CHECK(mem.read(0x8000, 4) == 0xCAFE);  // the RAM beneath, unchanged
+    CHECK(remaps == 2);
+    mem.map_mmio(0x100000000ull, 0x1000, &other);
+    mem.overlay_mmio(0x100000000ull, &apic);
+    mem.write(0x100000008ull, 4, 1);
+    mem.remove_overlay(0x100000000ull);
+    mem.write(0x10000000Cull, 4, 1);
+    CHECK(apic.offsets.back() == 0x8);
+    CHECK(other.offsets == std::vector<PhysAddr>{0xC});  // the device beneath answers again
+}
