@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """bench/replay.py [JITPC] [RUNS]: what -record and -replay cost on the Debian guest's test-mode
 run (-kernel, -m 128M; scripts/debian-guest), beside a plain run of the same build and beside
-QEMU's TCG plain and in icount mode (-icount shift=auto, the mode QEMU's record/replay needs; its
-record itself also needs blkreplay drives and is not run here).
+QEMU's TCG plain, in icount mode (-icount shift=auto) and recording (-icount
+shift=auto,rr=record, its disk and CD behind blkreplay drives, as QEMU's record/replay needs).
 
 Prints, per kind of run, the median over RUNS (default 3, interleaved) of the host CPU seconds
 (user + system) and wall-clock seconds, the overhead of each against the plain run, the log's
@@ -20,9 +20,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GUEST = ROOT / "build" / "guests" / "debian"
 INPUT = b"\n" * 64 + b"echo JITPC-INPUT-$((6*7))\n"
-MACHINE = ["-nographic", "-no-reboot", "-snapshot", "-m", "128M", "-kernel", GUEST / "vmlinuz", "-initrd",
-           GUEST / "initrd.img", "-append", "console=ttyS0 jitpc.test=1 panic=-1", "-hda", GUEST / "disk.img",
-           "-cdrom", GUEST / "cd.iso"]
+BOOT = ["-nographic", "-no-reboot", "-m", "128M", "-kernel", GUEST / "vmlinuz", "-initrd", GUEST / "initrd.img",
+        "-append", "console=ttyS0 jitpc.test=1 panic=-1"]
+MACHINE = [*BOOT, "-snapshot", "-hda", GUEST / "disk.img", "-cdrom", GUEST / "cd.iso"]
+
+
+def qemu_record(log):
+    """QEMU's recording run: every block device behind a blkreplay driver."""
+    drives = []
+    for name, image, media in (("hd", GUEST / "disk.img", "disk"), ("cd", GUEST / "cd.iso", "cdrom")):
+        drives += ["-drive", f"file={image},if=none,id={name}-direct,format=raw,snapshot=on,media={media}",
+                   "-drive", f"driver=blkreplay,if=none,image={name}-direct,id={name}",
+                   "-device", f"ide-{name},drive={name}"]
+    return [*BOOT, "-icount", f"shift=auto,rr=record,rrfile={log}", *drives]
 
 
 def timed(cmd, qemu=False):
@@ -71,8 +81,10 @@ def main():
                     insns = int(line.split()[-1])
     qemu = {}
     if any((Path(d) / "qemu-system-i386").exists() for d in os.environ["PATH"].split(":")):
-        for kind, extra in (("qemu-system-i386 TCG", []), ("qemu-system-i386 -icount shift=auto", ["-icount", "shift=auto"])):
-            cpu, wall, err, ok = timed(["qemu-system-i386", *MACHINE, *extra], qemu=True)
+        for kind, args in (("qemu-system-i386 TCG", MACHINE),
+                           ("qemu-system-i386 -icount shift=auto", [*MACHINE, "-icount", "shift=auto"]),
+                           ("qemu-system-i386 -icount rr=record", qemu_record(work / "qemu.rr"))):
+            cpu, wall, err, ok = timed(["qemu-system-i386", *args], qemu=True)
             qemu[kind] = (cpu, wall, ok)
     size = log.stat().st_size
     base = statistics.median(c for c, _ in results["jitpc plain"])
@@ -86,6 +98,8 @@ def main():
     for kind, (cpu, wall, ok) in qemu.items():
         print(f"{kind:40} {cpu:8.2f} {'':9} {wall:8.2f} {'':9} {'' if ok else '(checks failed)'}")
     print(f"log: {size} bytes, {size / (insns / 1e6):.1f} bytes per 10^6 instructions")
+    if (work / "qemu.rr").exists():
+        print(f"QEMU's log: {(work / 'qemu.rr').stat().st_size} bytes")
     for f in work.iterdir():
         f.unlink()
     work.rmdir()

@@ -481,19 +481,21 @@ int Machine::run_loop() {
             sample_at = next_sample_ + idle_ticks;
         }
         // Events due now are delivered before the next instruction; one of them (Ctrl-A x at
-        // the input poll) may end the run there, before an observer stops at this count.
+        // the input poll) may end the run there, before an observer stops at this count. The
+        // observers see the limit's count too: gdb stops at the end of a replay that ended
+        // there, and goes back.
         clock.fire_due(cpu.icount);
         if (run_control.exit_requested) return requested_exit();
+        if (const int status = observe(); status != RunObserver::GO_ON) {
+            ended_by_host = true;
+            end_display();
+            return status;
+        }
         if (cpu.icount >= budget) {
             end_display();
             std::fprintf(stderr, "jitpc: instruction limit reached at %s\n", cpu::ip_text(cpu).c_str());
             dump_hang("instruction limit reached", cfg_.hang_dump);
             return EXIT_INSN_LIMIT;
-        }
-        if (const int status = observe(); status != RunObserver::GO_ON) {
-            ended_by_host = true;
-            end_display();
-            return status;
         }
         const cpu::StopReason r = interp.run(std::min({clock.next_due(), budget, sample_at, next_observer_stop()}));
         if (run_control.exit_requested) return requested_exit();

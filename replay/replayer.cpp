@@ -104,7 +104,9 @@ int Replayer::at_stop(machine::Machine& m) {
     }
     // The user ended the recorded run here (the monitor's quit): so does the replay.
     if (!failed_ && now == log_.end.count && log_.end.by_host) return log_.end.status;
-    if (!failed_ && now >= log_.end.count) {
+    // A recording cut by -max-insns ends at its count after the observers: so does the replay.
+    const bool limit_next = now == log_.end.count && log_.end.status == machine::EXIT_INSN_LIMIT;
+    if (!failed_ && now >= log_.end.count && !limit_next) {
         char why[128];
         std::snprintf(why, sizeof why, "the recording ended here with status %d; the replay is still running",
                       int(log_.end.status));

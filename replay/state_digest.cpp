@@ -12,7 +12,9 @@ namespace jitpc::replay {
 
 namespace {
 
-constexpr uint64_t SAMPLE_WORDS = 8192;
+// Whole cache lines: a line costs one cache miss however many of its bytes are hashed (8192
+// scattered words took 4 % of a recording's host time under perf).
+constexpr uint64_t SAMPLE_LINES = 1024, LINE = 64;
 constexpr uint64_t WINDOW_BYTES = 64 << 10;
 
 uint64_t ram_digest(machine::Machine& m, uint64_t sequence) {
@@ -20,12 +22,10 @@ uint64_t ram_digest(machine::Machine& m, uint64_t sequence) {
     const uint8_t* ram = m.mem.ram();
     const uint64_t size = m.mem.layout().total();
     Hash64 h;
-    const uint64_t stride = size / SAMPLE_WORDS;  // at least 256 bytes (RAM is at least 2 MiB)
-    for (uint64_t i = 0; i < SAMPLE_WORDS; ++i) {
-        const uint64_t offset = ((i * 0x9E3779B97F4A7C15ull) >> 40) % (stride - 7) & ~uint64_t(7);
-        uint64_t w;
-        std::memcpy(&w, ram + i * stride + offset, 8);
-        h.add_u64(w);
+    const uint64_t stride = size / SAMPLE_LINES;  // at least 2 KiB (RAM is at least 2 MiB)
+    for (uint64_t i = 0; i < SAMPLE_LINES; ++i) {
+        const uint64_t offset = ((i * 0x9E3779B97F4A7C15ull) >> 40) % (stride - LINE + 1) & ~(LINE - 1);
+        h.add(ram + i * stride + offset, LINE);
     }
     const uint64_t windows = size / WINDOW_BYTES;
     h.add(ram + (sequence % windows) * WINDOW_BYTES, WINDOW_BYTES);

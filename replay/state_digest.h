@@ -2,9 +2,9 @@
 // the general registers, RIP, RFLAGS, the segment selectors and FS/GS bases, CR0-CR4, EFER, the
 // XMM registers and MXCSR folded into one word, the halted ticks so far, a hash of everything the
 // guest sent out of its serial ports, and a digest of RAM. The
-// RAM digest is cheap by design (about 70 KiB read per state at any RAM size): 8192 8-byte words
-// spread over all of RAM, one per 1/8192 of it at an offset that differs from word to word, plus a
-// 64 KiB window that walks through RAM, the next one at each state, so every byte is covered
+// RAM digest is cheap by design (128 KiB read per state at any RAM size): 1024 64-byte cache
+// lines spread over all of RAM, one per 1/1024 of it at an offset that differs from line to line
+// (a line costs one cache miss, a scattered word as much), plus a 64 KiB window that walks through RAM, the next one at each state, so every byte is covered
 // once per (RAM size / 64 KiB) states. A divergence in registers shows at once; one confined to
 // memory shows once it reaches a register, a sampled word or the window.
 #pragma once

@@ -14,7 +14,7 @@
 // bounded: checkpoints fall every interval() ticks, and whenever there are more than
 // MAX_CHECKPOINTS or they hold more than BYTE_BUDGET bytes, every other one (but the first and
 // the newest) is merged into the one after it and the interval doubles. A seek so re-runs at
-// most one interval, which grows with the run: about run length / 16.
+// most one interval, which grows with the run: about run length / 32.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,7 @@ namespace jitpc::replay {
 class Timeline : public machine::RunObserver {
 public:
     static constexpr uint64_t FIRST_INTERVAL = uint64_t(1) << 20;  // ticks: about 1 ms of guest time
-    static constexpr size_t MAX_CHECKPOINTS = 32;
+    static constexpr size_t MAX_CHECKPOINTS = 64;  // bc re-runs an interval: bench/reverse.py
     static constexpr uint64_t BYTE_BUDGET = uint64_t(512) << 20;
 
     struct Checkpoint {

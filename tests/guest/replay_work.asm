@@ -1,8 +1,8 @@
 ; A long, input-driven workload for record/replay and replay_seek (tests/replay/seek_test.py):
-; 5,000 rounds, each writing 64 dwords into 16 pages of an 8 MiB region picked by a generator
+; 8,000 rounds, each writing 64 dwords into 16 pages of an 8 MiB region picked by a generator
 ; that mixes in the PIT ticks (1 kHz, IRQ 0) and the bytes received on COM1 (IRQ 4, also echoed
 ; uppercased). Every 250 rounds it prints a '.' and halts until the next tick, so the run also
-; has idle time. At the end it prints the region's checksum in hex and passes. About 60 million
+; has idle time. At the end it prints the region's checksum in hex and passes. About 62 million
 ; instructions: seeks cross many checkpoints, and the state at any count depends on when the
 ; input and the timer came.
 %include "lib/multiboot.inc"
@@ -12,7 +12,7 @@
 %define COM1 0x3F8
 %define REGION 0x400000
 %define REGION_PAGES 2048
-%define ROUNDS 5000
+%define ROUNDS 8000
 
 start:
     PM_INIT

@@ -63,8 +63,8 @@ def main():
     rec = subprocess.run(guest + ["-serial", "stdio", "-record", str(log)], input=b"seek\n", capture_output=True,
                          timeout=300)
     check(rec.returncode == 33 and b"SEEK" in rec.stdout, f"recording: {rec.returncode} {rec.stderr!r}")
-    targets = [0, 1000, 3000001, 10000000, 30000000, 45000000]
-    order = [30000000, 10000000, 45000000, 10000000, 3000001, 0, 45000000, 1000]
+    targets = [0, 1000, 3000001, 10000000, 30000000, 45000000, 70000000]
+    order = [30000000, 10000000, 70000000, 45000000, 10000000, 3000001, 0, 70000000, 1000]
     for engine in ("jit", "interp"):
         replay = guest + ["-serial", "none", "-engine", engine, "-replay", str(log)]
         straight = Session(replay)
