@@ -4,7 +4,7 @@
 # run once: what translating code that never runs again costs), fault_loop (1,000,000 passes of
 # #UD, #GP and #PF with their handlers: what delivering a guest exception costs) and fault_mix
 # (100,000 passes of ten faults from as many kinds of instruction: #DE, #PF on RMW, ALU, PUSH,
-# POP, MOVZX and REP STOS operands, #GP on an ALU operand and a segment load, #NM). Best of 3
+# POP and MOVZX operands, #GP on REP STOS, an ALU operand and a segment load, #NM). Best of 3
 # wall-clock runs, the boot_only image's seconds taken off (under 0.01 s left is noise: "-");
 # jitpc's -stats count of retired instructions gives the rates, and the JIT's figures (blocks
 # translated, host bytes emitted per guest instruction translated) are printed from its -stats.
