@@ -24,7 +24,7 @@ struct ApicFixture {
                                          return uint8_t(0x20);
                                      },
                                      [this](uint8_t v) { eois.push_back(v); }, [this] { ++nmis; },
-                                     [this] { ++inits; }}};
+                                     [this] { ++inits; }, {}}};
     uint32_t rd(uint32_t reg) { return apic.mmio_read(reg, 4); }
     void wr(uint32_t reg, uint32_t v) { apic.mmio_write(reg, 4, v); }
     void enable() { wr(LocalApic::SVR, 0x1FF); }
@@ -390,7 +390,7 @@ TEST_CASE_FIXTURE(ApicFixture, "INIT keeps the APIC ID and base, resets the rest
 namespace {
 // A local APIC whose timer has TSC-deadline mode (the max model's).
 struct DeadlineFixture : ApicFixture {
-    LocalApic dl{clock, true, LocalApic::Wiring{[this](bool level) { intr = level; }, {}, {}, {}, {}}, true};
+    LocalApic dl{clock, true, LocalApic::Wiring{[this](bool level) { intr = level; }, {}, {}, {}, {}, {}}, true};
     void wr_dl(uint32_t reg, uint32_t v) { dl.mmio_write(reg, 4, v); }
     uint32_t rd_dl(uint32_t reg) { return dl.mmio_read(reg, 4); }
 };
