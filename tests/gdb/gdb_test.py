@@ -64,6 +64,15 @@ def gdb(script, sock, workdir):
     return p.stdout.decode("latin-1") + p.stderr.decode("latin-1")
 
 
+def gdb_then_wait(p, script, sock, workdir):
+    """gdb's output for `script`, and the exit status of the jitpc `p` it drove (None: it did not end)."""
+    out = gdb(script, sock, workdir)
+    try:
+        return out, p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return out, None
+
 def values(out):
     """The KEY=hex pairs the script printed, in order (a key printed twice keeps a list)."""
     got = {}
@@ -115,12 +124,7 @@ delete
 awatch *(int*){s['idt'] + 0x40 * 8:#x}
 continue
 """
-    out = gdb(script, sock, workdir)
-    try:
-        status = p.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        status = None
+    out, status = gdb_then_wait(p, script, sock, workdir)
     v = values(out)
     name = " ".join(engine) or "default engine"
 
@@ -250,12 +254,7 @@ continue
         end = time.monotonic() + 20
         while not os.path.exists(sock) and time.monotonic() < end:
             time.sleep(0.02)
-        out = gdb(script, sock, workdir)
-        try:
-            status = p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            status = None
+        out, status = gdb_then_wait(p, script, sock, workdir)
         v = values(out)
         when = [int(n) for n in re.findall(r"instruction count (\d+)", out)]
         name = f"replay -engine {engine}"

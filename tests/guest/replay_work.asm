@@ -129,12 +129,8 @@ irq0:
 irq4:
     pushad
 .more:
-    mov dx, COM1 + 5
-    in al, dx
-    test al, 0x01                   ; data ready
+    call getc
     jz .eoi
-    mov dx, COM1
-    in al, dx
     movzx ebx, al
     add [input_sum], ebx
     call putc_upper

@@ -70,12 +70,8 @@ irq4:
     cmp al, 0x04
     CHECK e, 2
 .more:
-    mov dx, COM1 + 5
-    in al, dx
-    test al, 0x01                   ; LSR.DR
+    call getc
     jz .eoi
-    mov dx, COM1
-    in al, dx
     cmp al, 0x0A
     jne .upper
     mov byte [done], 1
