@@ -233,7 +233,7 @@ void LocalApic::eoi() {
     if (tmr_.get(v)) {
         for (const Lvt n : {L_LINT0, L_LINT1})
             if ((lvt_[n] & 0xFF) == uint32_t(v)) lvt_[n] &= ~LVT_REMOTE_IRR;
-        if (wiring_.eoi_broadcast) wiring_.eoi_broadcast(uint8_t(v));
+        if (wiring_.eoi_broadcast && !(svr_ & SVR_EOI_SUPPRESSION)) wiring_.eoi_broadcast(uint8_t(v));
     }
     update();
 }
@@ -336,7 +336,7 @@ void LocalApic::timer_fired(uint64_t now) {
 uint32_t LocalApic::read_reg(uint32_t reg) {
     switch (reg) {
     case ID: return id_;
-    case VER: return VERSION;
+    case VER: return version();
     case TPR: return tpr_;
     case APR: case RRD: case EOI: return 0;
     case PPR: return ppr();
@@ -372,7 +372,7 @@ void LocalApic::write_reg(uint32_t reg, uint32_t value) {
     case LDR: ldr_ = value & 0xFF000000; return;
     case DFR: dfr_ = value | 0x0FFFFFFF; return;
     case SVR:
-        svr_ = value & 0x1FF;
+        svr_ = value & svr_writable();
         if (!software_enabled())
             for (uint32_t& l : lvt_) l |= LVT_MASKED;
         update();
@@ -477,7 +477,7 @@ bool LocalApic::write_x2apic_msr(uint32_t index, uint64_t value) {
     switch (reg) {
     case TPR: case SELF_IPI: writable = 0xFF; break;
     case EOI: case ESR: writable = 0; break;  // only 0 is written
-    case SVR: writable = 0x3FF; break;         // no EOI-broadcast suppression (bit 12)
+    case SVR: writable = svr_writable() | 0x200; break;  // bit 9 (focus checking) ignored
     case TIMER_INIT: writable = 0xFFFFFFFF; break;
     case TIMER_DIVIDE: writable = 0xB; break;
     default:

@@ -32,6 +32,10 @@ public:
     static constexpr uint32_t DEFAULT_BASE = 0xFEE00000;
     static constexpr uint32_t MMIO_SIZE = 0x1000;
     static constexpr uint32_t VERSION = 0x00050014;  // max LVT entry 5, version 0x14
+    // EOI-broadcast suppression: advertised in the version register by APICs with x2APIC mode (as
+    // Intel's since Nehalem); SVR bit 12 then keeps level-triggered EOIs from the I/O APIC, whose
+    // own EOI register the guest writes instead.
+    static constexpr uint32_t VERSION_EOI_SUPPRESSION = 1u << 24, SVR_EOI_SUPPRESSION = 1u << 12;
     // IA32_APIC_BASE bits.
     static constexpr uint64_t BASE_BSP = 1u << 8, BASE_EXTD = 1u << 10, BASE_ENABLE = 1u << 11;
     static constexpr uint64_t NO_WINDOW = UINT64_MAX;
@@ -139,6 +143,8 @@ private:
     void deliver(unsigned mode, uint8_t vector, bool level);
     void accept(uint8_t vector, bool level);
     bool software_enabled() const { return svr_ & SVR_ENABLE; }
+    uint32_t version() const { return VERSION | (has_x2apic_ ? VERSION_EOI_SUPPRESSION : 0); }
+    uint32_t svr_writable() const { return 0x1FF | (has_x2apic_ ? SVR_EOI_SUPPRESSION : 0); }
     bool lint0_ext_int() const;
     uint32_t ppr() const;
     int deliverable() const;  // the vector INTA would take, or -1

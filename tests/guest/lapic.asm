@@ -17,7 +17,7 @@ start:
     SETGATE 0x41, periodic, 0x8E00
     SETGATE 0x50, ipi, 0x8E00
     SETGATE 0xFF, unexpected, 0x8E00
-    cmp dword [APIC + 0x30], 0x00050014         ; version
+    cmp dword [APIC + 0x30], 0x01050014         ; version
     CHECK e, 1
     mov dword [APIC + 0xF0], 0x1FF              ; SVR: enabled, spurious vector 0xFF
 

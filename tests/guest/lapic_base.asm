@@ -50,7 +50,7 @@ start:
     mov dword [MOVED + 0x30], PATTERN
     WRMSR_ 0x1B, 0, EN | MOVED                ; BSP written 0: it stays
     BASE_IS BSP | EN | MOVED, 2
-    cmp dword [MOVED + 0x30], 0x00050014      ; the version register over the RAM
+    cmp dword [MOVED + 0x30], 0x01050014      ; the version register over the RAM
     CHECK e, 3
     cmp dword [APIC + 0x30], 0xFFFFFFFF       ; nothing left at the old base
     CHECK e, 3
@@ -121,7 +121,7 @@ start:
     mov byte [x2mode], 1
     cmp dword [APIC + 0x30], 0xFFFFFFFF       ; no MMIO in x2APIC mode
     CHECK e, 13
-    RDMSR_IS 0x803, 0, 0x00050014, 14         ; version
+    RDMSR_IS 0x803, 0, 0x01050014, 14         ; version
     RDMSR_IS 0x802, 0, 0, 14                  ; x2APIC ID
     RDMSR_IS 0x80D, 0, 1, 14                  ; LDR: cluster 0, bit 0
     X2_GP wrmsr, 0x802, 0, 0, 15              ; ID: read-only
@@ -180,7 +180,7 @@ start:
     X2_GP rdmsr, 0x803, 0, 0, 22
     BASE_GP EN | EXTD | APIC, 23              ; disabled to x2APIC
     WRMSR_ 0x1B, 0, EN | APIC                 ; disabled to xAPIC
-    cmp dword [APIC + 0x30], 0x00050014
+    cmp dword [APIC + 0x30], 0x01050014
     CHECK e, 24
     PUTS `transitions: x2APIC to xAPIC #GP, x2APIC to disabled, disabled to x2APIC #GP, disabled to xAPIC ok\n`
     PASS

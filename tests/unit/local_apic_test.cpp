@@ -209,7 +209,8 @@ namespace {
 struct X2apicFixture : ApicFixture {
     std::vector<std::pair<uint64_t, uint64_t>> moves;
     LocalApic x2{clock, true,
-                 LocalApic::Wiring{[this](bool level) { intr = level; }, [] { return uint8_t(0x20); }, {}, {}, {},
+                 LocalApic::Wiring{[this](bool level) { intr = level; }, [] { return uint8_t(0x20); },
+                                   [this](uint8_t v) { eois.push_back(v); }, {}, {},
                                    [this](uint64_t from, uint64_t to) { moves.push_back({from, to}); }},
                  true, true};
     uint64_t msr(uint32_t index) {
@@ -246,10 +247,31 @@ TEST_CASE_FIXTURE(X2apicFixture, "x2APIC transitions: only xAPIC to x2APIC and o
     CHECK(x2.write_base_msr(0xFEE00900));
 }
 
+TEST_CASE_FIXTURE(X2apicFixture, "EOI-broadcast suppression: advertised with x2APIC, SVR bit 12 keeps EOIs local") {
+    CHECK(x2.mmio_read(LocalApic::VER, 4) == (LocalApic::VERSION | LocalApic::VERSION_EOI_SUPPRESSION));
+    CHECK(rd(LocalApic::VER) == LocalApic::VERSION);  // without x2APIC neither the bit nor the SVR bit
+    wr(LocalApic::SVR, 0x11FF);
+    CHECK(rd(LocalApic::SVR) == 0x1FF);
+    x2.mmio_write(LocalApic::SVR, 4, 0x11FF);
+    CHECK(x2.mmio_read(LocalApic::SVR, 4) == 0x11FF);
+    x2.mmio_write(LocalApic::LVT_LINT1, 4, LocalApic::LVT_LEVEL | 0x90);
+    x2.set_lint(1, true);
+    CHECK(x2.ack() == 0x90);
+    x2.mmio_write(LocalApic::EOI, 4, 0);
+    CHECK((x2.mmio_read(LocalApic::LVT_LINT1, 4) & LocalApic::LVT_REMOTE_IRR) == 0);  // local state clears
+    CHECK(eois.empty());
+    x2.mmio_write(LocalApic::SVR, 4, 0x1FF);  // broadcasting again
+    x2.set_lint(1, false);
+    x2.set_lint(1, true);
+    CHECK(x2.ack() == 0x90);
+    x2.mmio_write(LocalApic::EOI, 4, 0);
+    CHECK(eois == std::vector<uint8_t>{0x90});
+}
+
 TEST_CASE_FIXTURE(X2apicFixture, "x2APIC registers: access rules, reserved bits, ICR and SELF IPI") {
     REQUIRE(x2.write_base_msr(0xFEE00D00));
     uint64_t v;
-    CHECK(msr(0x803) == LocalApic::VERSION);
+    CHECK(msr(0x803) == (LocalApic::VERSION | LocalApic::VERSION_EOI_SUPPRESSION));
     CHECK(msr(0x802) == 0);
     CHECK(msr(0x80D) == 1);
     for (uint32_t index : {0x800u, 0x809u, 0x80Bu, 0x80Cu, 0x80Eu, 0x82Fu, 0x831u, 0x83Fu, 0x8FFu})
@@ -260,7 +282,7 @@ TEST_CASE_FIXTURE(X2apicFixture, "x2APIC registers: access rules, reserved bits,
     CHECK_FALSE(x2.write_x2apic_msr(0x828, 1));        // ESR: only 0
     CHECK_FALSE(x2.write_x2apic_msr(0x808, 0x100));    // TPR 31:8
     CHECK_FALSE(x2.write_x2apic_msr(0x808, 1ull << 32));
-    CHECK_FALSE(x2.write_x2apic_msr(0x80F, 0x11FF));   // no EOI-broadcast suppression
+    CHECK_FALSE(x2.write_x2apic_msr(0x80F, 0x21FF));   // SVR bit 13
     CHECK_FALSE(x2.write_x2apic_msr(0x835, 0x800));    // LVT LINT0 bit 11
     CHECK_FALSE(x2.write_x2apic_msr(0x830, 0x2050));   // ICR bit 13
     CHECK(x2.write_x2apic_msr(0x80F, 0x1FF));
