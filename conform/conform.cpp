@@ -28,7 +28,7 @@ constexpr const char* kUsage =
     "      compared with the host CPU or, with --reference interp, with the interpreter.\n"
     "      --ops: comma-separated groups or mnemonics, each an instruction class of the report\n"
     "      (default all: every group the model runs). Defaults: modes 16 and 32, 10000 cases,\n"
-    "      seed 1. --repro DIR (not with --mode 64): each failing case minimised\n"
+    "      seed 1. --repro DIR: each failing case minimised\n"
     "      and written as DIR/caseK.flat (jitpc -kernel runs it: PASS:/FAIL: lines, exit code\n"
     "      0 or 1) and DIR/caseK.txt (the case, the expected and the actual end)\n"
     "  jitpc conform export --mode 16|32|64 --cases N --seed S [--ops GROUPS] [--cpu MODEL] OUT_DIR\n"

@@ -36,8 +36,6 @@ int diff_main(Args& args) {
     const auto corrupt = args.take_number("--test-corrupt-case");
     const std::string repro = args.take("--repro", "");
     args.check();
-    if (!repro.empty() && c.parameters.find("mode")->text == "64")
-        throw std::runtime_error("--repro: reproducers of 64-bit cases are not written yet (the kernel enters 32-bit code)");
     if (!args.positional.empty()) throw std::runtime_error("diff: unexpected argument '" + args.positional[0] + "'");
 
     c.parameters.set("cases", json::Value::of(c.cases))

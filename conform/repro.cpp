@@ -14,30 +14,48 @@ extern const std::span<const uint8_t> repro_stub;  // conform/repro/stub.asm, as
 namespace {
 
 // The payload's layout (conform/repro/stub.asm, P_*).
-constexpr size_t P_MODE = 4, P_SSE = 8, P_CODE_LEN = 12, P_GPR_IN = 16, P_EFL_IN = 48, P_MXCSR_IN = 52,
-                 P_OUTCOME = 56, P_FLAG_MASK = 60, P_GPR_EXP = 64, P_EFL_EXP = 96, P_MXCSR_EXP = 100,
-                 P_XMM_IN = 128, P_XMM_EXP = 256, P_CODE = 384, P_DATA_IN = 2048;
+constexpr size_t P_MODE = 4, P_SSE = 8, P_CODE_LEN = 12, P_EFL_IN = 16, P_MXCSR_IN = 20, P_OUTCOME = 24,
+                 P_FLAG_MASK = 28, P_EFL_EXP = 32, P_MXCSR_EXP = 36, P_GPR_IN = 64, P_GPR_EXP = 192, P_XMM_IN = 320,
+                 P_XMM_EXP = 576, P_CODE = 832, P_DATA_IN = 2048;
 constexpr size_t PAYLOAD_SIZE = P_DATA_IN + 4 * difftest::PAGE;
 
 void put(std::vector<uint8_t>& b, size_t at, const void* v, size_t n) { std::memcpy(b.data() + at, v, n); }
 void put32(std::vector<uint8_t>& b, size_t at, uint32_t v) { put(b, at, &v, 4); }
-void put_gprs(std::vector<uint8_t>& b, size_t at, const difftest::State& s) {
-    for (unsigned k = 0; k < 8; ++k) put32(b, at + 4 * k, uint32_t(s.gpr[k]));
+
+// The general and XMM registers a mode has: 8 (general ones of 32 bits) or 16 (of 64).
+unsigned register_count(difftest::Mode mode) { return mode == difftest::Mode::Long64 ? 16 : 8; }
+
+// A quadword per register; 32-bit code's upper halves stay 0 (the stub compares the low dwords).
+void put_gprs(std::vector<uint8_t>& b, size_t at, const difftest::State& s, difftest::Mode mode) {
+    for (unsigned k = 0; k < register_count(mode); ++k) {
+        const uint64_t v = mode == difftest::Mode::Long64 ? s.gpr[k] : uint32_t(s.gpr[k]);
+        put(b, at + 8 * k, &v, 8);
+    }
 }
 
-std::string state_text(const difftest::Result& r, bool sse) {
+std::string gprs_text(const difftest::State& st, difftest::Mode mode) {
+    std::string s;
+    char buf[96];
+    for (unsigned k = 0; k < register_count(mode); ++k) {
+        if (mode == difftest::Mode::Long64)
+            std::snprintf(buf, sizeof buf, "  %s=%016llx\n", difftest::reg_name(k, mode), (unsigned long long)st.gpr[k]);
+        else
+            std::snprintf(buf, sizeof buf, "  %s=%08x\n", difftest::reg_name(k, mode), unsigned(st.gpr[k]));
+        s += buf;
+    }
+    return s;
+}
+
+std::string state_text(const difftest::Result& r, bool sse, difftest::Mode mode) {
     std::string s = std::string("  outcome ") + difftest::outcome_name(r.outcome) + "\n";
     char buf[96];
     if (r.outcome == difftest::Outcome::Completed) {
-        for (unsigned k = 0; k < 8; ++k) {
-            std::snprintf(buf, sizeof buf, "  %s=%08x\n", difftest::kRegs[k], unsigned(r.out.gpr[k]));
-            s += buf;
-        }
+        s += gprs_text(r.out, mode);
         std::snprintf(buf, sizeof buf, "  eflags=%08x\n", r.out.eflags);
         s += buf;
     }
     if (sse) {
-        for (unsigned k = 0; k < 8; ++k) {
+        for (unsigned k = 0; k < register_count(mode); ++k) {
             std::snprintf(buf, sizeof buf, "  xmm%u=%016llx%016llx\n", k, (unsigned long long)r.out.xmm[2 * k + 1],
                           (unsigned long long)r.out.xmm[2 * k]);
             s += buf;
@@ -61,16 +79,16 @@ std::string write_repro(const std::string& dir, uint64_t index, const difftest::
     put32(p, P_MODE, uint32_t(mode));
     put32(p, P_SSE, sse);
     put32(p, P_CODE_LEN, uint32_t(code.size()));
-    put_gprs(p, P_GPR_IN, m.in);
+    put_gprs(p, P_GPR_IN, m.in, mode);
     put32(p, P_EFL_IN, m.in.eflags);
     put32(p, P_MXCSR_IN, m.in.mxcsr);
     put32(p, P_OUTCOME, uint32_t(expected.outcome));
     put32(p, P_FLAG_MASK, flag_mask);
-    put_gprs(p, P_GPR_EXP, expected.out);
+    put_gprs(p, P_GPR_EXP, expected.out, mode);
     put32(p, P_EFL_EXP, expected.out.eflags);
     put32(p, P_MXCSR_EXP, expected.out.mxcsr);
-    put(p, P_XMM_IN, m.in.xmm.data(), 128);
-    put(p, P_XMM_EXP, expected.out.xmm.data(), 128);
+    put(p, P_XMM_IN, m.in.xmm.data(), 16 * register_count(mode));
+    put(p, P_XMM_EXP, expected.out.xmm.data(), 16 * register_count(mode));
     put(p, P_CODE, code.data(), code.size());
     put(p, P_DATA_IN, m.in.data.data(), difftest::PAGE);
     put(p, P_DATA_IN + difftest::PAGE, m.in.stack.data(), difftest::PAGE);
@@ -93,12 +111,13 @@ std::string write_repro(const std::string& dir, uint64_t index, const difftest::
     char buf[96];
     for (uint8_t b : code) std::snprintf(buf, sizeof buf, " %02x", b), text += buf;
     static const char* const modes[] = {"32-bit code, flat segments", "32-bit code, DS/ES/SS an LDT 32-bit data segment based at 0x800000",
-                                        "16-bit LDT code and data segments based at 0x800000"};
+                                        "16-bit LDT code and data segments based at 0x800000",
+                                        "64-bit code (CS 0x33, SS 0x2B), IA-32e paging identity-mapping the low 16 MiB"};
     text += std::string("\nmode: ") + modes[unsigned(mode)] + "; CPL 3; code at linear 0x800100, data page 0x804000, stack page 0x805000\ninput:\n";
-    for (unsigned k = 0; k < 8; ++k) std::snprintf(buf, sizeof buf, "  %s=%08x\n", difftest::kRegs[k], unsigned(m.in.gpr[k])), text += buf;
+    text += gprs_text(m.in, mode);
     std::snprintf(buf, sizeof buf, "  eflags=%08x (compared: %04x)\n", m.in.eflags, flag_mask);
     text += buf;
-    text += "expected (the reference):\n" + state_text(expected, sse) + "actual (jitpc):\n" + state_text(actual, sse);
+    text += "expected (the reference):\n" + state_text(expected, sse, mode) + "actual (jitpc):\n" + state_text(actual, sse, mode);
     text += "differences:\n" + m.diff;
     std::ofstream txt(base + ".txt");
     if (!(txt << text) || !txt.flush()) throw std::runtime_error("cannot write '" + base + ".txt'");

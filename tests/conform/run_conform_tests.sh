@@ -64,8 +64,8 @@ done
 
 # Reproducers: the corrupted case written with --repro runs on jitpc as a test kernel whose one
 # FAIL: line is the corrupted byte (every other register, flag and byte ends as the reference's,
-# so the stub recreates the oracle's environment), in 32-bit and 16-bit code and with SSE.
-for spec in "arith 4 32" "stack 5 16" "sse 6 32"; do
+# so the stub recreates the oracle's environment), in 16-, 32- and 64-bit code and with SSE.
+for spec in "arith 4 32" "stack 5 16" "sse 6 32" "arith 4 64" "stack 5 64" "sse 6 64"; do
     set -- $spec
     rm -rf "$dir/repro"
     expect 4 "--repro ($1)" "$jitpc" conform diff --cases 40 --seed 3 --ops "$1" --mode "$3" --cpu max \
@@ -146,7 +146,6 @@ grep -q 'jitpc conform singlestep: 200 cases, 200 passed, 0 failed' "$dir/out" &
 expect 4 "singlestep of the 64-bit corpus on pentium2" "$jitpc" conform singlestep "$dir/corpus64" --json "$dir/ss64.json"
 grep -q 'needs a CPU model with long mode' "$dir/ss64.json" && ok || bad "64-bit cases on pentium2 not refused"
 expect_error "64-bit cases on a model without long mode" "$jitpc" conform diff --mode 64 --cpu pentium2
-expect_error "reproducers of 64-bit cases" "$jitpc" conform diff --mode 64 --cases 1 --repro "$dir/x"
 expect_error "export without --mode" "$jitpc" conform export --cases 1 --seed 1 "$dir/x"
 expect_error "singlestep of nothing" "$jitpc" conform singlestep "$dir/none"
 mkdir "$dir/empty"
