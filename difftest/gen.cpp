@@ -758,16 +758,27 @@ void Encoder::system() {
             form_ = std::to_string(v);
         }
     } else if (op_ == "IRET" && l64_) {
-        // IRETQ through a frame of the case's own selectors (Linux's on both sides): mov eax, ss;
-        // push rax; lea rax, [rsp+8]; push rax; pushfq; mov eax, cs; push rax; call X; jmp over
-        // X; X: iretq
         writes_ = 0;
         reads_ = ALL_ARITH;  // the pushed image stays in the stack page
         mem_ = false;
         size_ = dsz();
-        b_ = {0x8C, 0xD0, 0x50, 0x48, 0x8D, 0x44, 0x24, 0x08, 0x50, 0x9C, 0x8C, 0xC8, 0x50,
-              0xE8, 2, 0, 0, 0, 0xEB, 0x02, 0x48, 0xCF};
-        form_ = "iretq";
+        if (below(2)) {
+            // IRETQ through a frame of the case's own selectors (Linux's on both sides): mov eax,
+            // ss; push rax; lea rax, [rsp+8]; push rax; pushfq; mov eax, cs; push rax; call X;
+            // jmp over X; X: iretq
+            b_ = {0x8C, 0xD0, 0x50, 0x48, 0x8D, 0x44, 0x24, 0x08, 0x50, 0x9C, 0x8C, 0xC8, 0x50,
+                  0xE8, 2, 0, 0, 0, 0xEB, 0x02, 0x48, 0xCF};
+            form_ = "iretq";
+        } else {
+            // IRETD: the same frame in dword slots, stored by halves (a push is a quadword):
+            // mov rdx, rsp; sub rsp, 20; mov [rsp+12], edx; mov edx, ss; mov [rsp+16], edx;
+            // pushfq; pop rdx; mov [rsp+8], edx; mov edx, cs; mov [rsp+4], edx;
+            // lea rdx, [rip+4]; mov [rsp], edx; iretd (to the instruction after it)
+            b_ = {0x48, 0x89, 0xE2, 0x48, 0x83, 0xEC, 0x14, 0x89, 0x54, 0x24, 0x0C, 0x8C, 0xD2,
+                  0x89, 0x54, 0x24, 0x10, 0x9C, 0x5A, 0x89, 0x54, 0x24, 0x08, 0x8C, 0xCA, 0x89,
+                  0x54, 0x24, 0x04, 0x48, 0x8D, 0x15, 4, 0, 0, 0, 0x89, 0x14, 0x24, 0xCF};
+            form_ = "iretd";
+        }
     } else if (op_ == "IRET") {  // pushf; push LDT_CODE16; call X; jmp over X; X: iret
         writes_ = 0;
         reads_ = ALL_ARITH;  // the pushed image stays in the stack page

@@ -99,9 +99,8 @@ const std::map<std::string, NotComparable> kNotComparable = {
     {"rdtscp", {ANY_CODE, "time stamps differ"}},
     {"syscall", {ANY_CODE, "the host kernel's system call; #UD outside 64-bit mode on the emulated Intel CPU"}},
     {"sysret", {jitpc::cpu::CODE_LEGACY, "ring 0 only; the AMD host has a legacy form"}},
-    {"iret", {jitpc::cpu::CODE_64, "64-bit cases build IRETQ's frame only (16- and 32-bit slots would need "
-                                   "the selectors stored by halves)"}},
-    {"iretd", {jitpc::cpu::CODE_64, "as IRET"}},
+    {"iret", {jitpc::cpu::CODE_64, "o16 IRET in 64-bit code returns to a 16-bit IP, below the case's code "
+                                   "(unmapped on the host, RAM on jitpc)"}},
     {"sgdt", {ANY_CODE, "UMIP on the host: the kernel emulates or faults (table addresses differ anyway)"}},
     {"sidt", {ANY_CODE, "as SGDT"}}, {"sldt", {ANY_CODE, "as SGDT"}}, {"smsw", {ANY_CODE, "as SGDT"}},
     {"str", {ANY_CODE, "as SGDT"}},
