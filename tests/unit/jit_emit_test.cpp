@@ -488,6 +488,8 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
         }
     forms.push_back({0x49, 0xBB, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11});  // mov r11, imm64
     forms.push_back({0x41, 0x53, 0x41, 0x5A});                                      // push r11; pop r10
+    forms.push_back({0x0F, 0x01, 0xF9, 0x49, 0x89, 0xC3});  // rdtscp; mov r11, rax
+    for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
     // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
     // always non-canonical: #GP).
     for (const Bytes& f : {
