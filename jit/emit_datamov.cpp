@@ -1,7 +1,7 @@
-// Data movement (cpu/ops/datamov.cpp): MOV, MOVZX/MOVSX, LEA, XCHG of registers, BSWAP, the
-// sign extensions of the accumulator, on the host registers holding the guest's; SETcc and
-// CMOVcc, the same host instruction on the guest's flags (Translator::flags_to_host guarantees
-// every bit a condition reads is defined).
+// Data movement (cpu/ops/datamov.cpp): MOV, MOVZX/MOVSX, LEA, XCHG, CMPXCHG, XADD, BSWAP, the
+// sign extensions of the accumulator, on the host registers holding the guest's (memory
+// destinations in place); SETcc and CMOVcc, the same host instruction on the guest's flags
+// (Translator::flags_to_host guarantees every bit a condition reads is defined).
 #include "cpu/ops/cond_family.h"
 #include "cpu/state.h"
 #include "jit/translator.h"
@@ -130,10 +130,21 @@ bool bswap(Translator& t) {
 // NOP, PAUSE and the hint NOPs: nothing to emit.
 bool nop(Translator&) { return true; }
 
-// Register with register only: XCHG with memory is a locked read-modify-write.
+// XCHG with memory is done in place, as two moves: the guest's LOCK is implied and has nothing
+// to order against on one processor, so the host's locked XCHG would only cost.
 bool xchg(Translator& t) {
     const auto& d = t.op(0);
     const auto& s = t.op(1);
+    using K = Translator::Kind;
+    if (d.kind == K::Mem || s.kind == K::Mem) {
+        auto r = t.reg(d.kind == K::Mem ? s : d);
+        if (!r) return false;
+        return t.read_modify_write(r->size(), false, false, [&](const x::Mem& m) {
+            t.a.mov(x::eax.cloneAs(*r), m);
+            t.a.mov(m, *r);
+            t.a.mov(*r, x::eax.cloneAs(*r));
+        });
+    }
     auto r1 = t.reg(d), r2 = t.reg(s);
     if (!r1 || !r2) return false;
     t.a.xchg(*r1, *r2);
@@ -141,6 +152,44 @@ bool xchg(Translator& t) {
 }
 
 const x::Gp EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
+
+// CMPXCHG r/m, r: the host's, with the accumulator copied into rax and back only when the
+// compare failed (when it succeeded the destination, which may be the accumulator itself, has
+// the source). Flags as CMP acc, dest; a memory destination is written either way, as the
+// guest's is, and in place.
+bool cmpxchg(Translator& t) {
+    const auto src = t.reg(t.op(1));
+    if (!src) return false;
+    auto exchange = [&](const asmjit::Operand& dst) {
+        t.a.mov(x::rax, EAX.r64());
+        t.a.emit(x::Inst::kIdCmpxchg, dst, *src, x::rax.cloneAs(*src));
+        t.a.cmovnz(EAX.r64(), x::rax);
+    };
+    if (t.op(0).kind == Translator::Kind::Mem) {
+        if (!t.read_modify_write(src->size(), false, true, exchange)) return false;
+    } else {
+        const auto dst = t.reg(t.op(0));
+        if (!dst) return false;
+        exchange(*dst);
+    }
+    t.flags_produced(FlagKind::Exact);
+    return true;
+}
+
+// XADD r/m, r: the host's (flags as ADD), in place for memory.
+bool xadd(Translator& t) {
+    const auto src = t.reg(t.op(1));
+    if (!src) return false;
+    if (t.op(0).kind == Translator::Kind::Mem) {
+        if (!t.read_modify_write(src->size(), false, true, [&](const x::Mem& m) { t.a.xadd(m, *src); })) return false;
+    } else {
+        const auto dst = t.reg(t.op(0));
+        if (!dst) return false;
+        t.a.xadd(*dst, *src);
+    }
+    t.flags_produced(FlagKind::Exact);
+    return true;
+}
 
 // CBW/CWDE/CDQE: AX, EAX or RAX = the sign extension of AL, AX or EAX.
 bool widen_accumulator(Translator& t) {
@@ -163,12 +212,21 @@ bool sign_to_edx(Translator& t) {
     return true;
 }
 
-// Register destinations only (AL..BL: AH..BH cannot be named next to the REX registers).
+// To a register or to memory (a byte store from al; the address waits in rsi, which reading
+// the flags keeps).
 bool setcc(Translator& t) {
+    const x::CondCode cc = x::CondCode(cpu::ops::cond_of(cpu::ops::SETCC, ZydisMnemonic(t.insn().mnemonic)));
+    if (t.op(0).kind == Translator::Kind::Mem) {
+        if (!t.effective_address()) return false;
+        t.flags_to_host();
+        t.a.set(cc, x::al);
+        t.store(1, t.insn().seg);
+        return true;
+    }
     auto dst = t.reg(t.op(0), 1);
     if (!dst) return false;
     t.flags_to_host();
-    t.a.set(x::CondCode(cpu::ops::cond_of(cpu::ops::SETCC, ZydisMnemonic(t.insn().mnemonic))), *dst);
+    t.a.set(cc, *dst);
     return true;
 }
 
@@ -210,6 +268,8 @@ void register_datamov_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_LEA] = lea;
     e[ZYDIS_MNEMONIC_BSWAP] = bswap;
     e[ZYDIS_MNEMONIC_XCHG] = xchg;
+    e[ZYDIS_MNEMONIC_CMPXCHG] = cmpxchg;
+    e[ZYDIS_MNEMONIC_XADD] = xadd;
     e[ZYDIS_MNEMONIC_CBW] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CWDE] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CDQE] = widen_accumulator;

@@ -8,7 +8,8 @@ using namespace state;
 
 namespace {
 
-const x::Gp CPU = CPU_REG, EAX = RegAlloc::fixed(cpu::EAX), EDX = RegAlloc::fixed(cpu::EDX);
+const x::Gp CPU = CPU_REG, EAX = RegAlloc::fixed(cpu::EAX), ECX = RegAlloc::fixed(cpu::ECX),
+            EDX = RegAlloc::fixed(cpu::EDX);
 
 // RDTSC reads the virtual clock at its own instruction: the count in rbp plus the instructions
 // of this block not counted there yet, plus the TSC offset. Ring 0 only: elsewhere CR4.TSD may
@@ -25,10 +26,18 @@ bool rdtsc(Translator& t) {
     return true;
 }
 
+// RDTSCP: RDTSC's value, and TSC_AUX in ECX (RCX's upper half cleared).
+bool rdtscp(Translator& t) {
+    if (!rdtsc(t)) return false;
+    t.a.mov(ECX, x::dword_ptr(CPU, int32_t(offsetof(cpu::CpuState, tsc_aux))));
+    return true;
+}
+
 }  // namespace
 
 void register_system_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_RDTSC] = rdtsc;
+    e[ZYDIS_MNEMONIC_RDTSCP] = rdtscp;
 }
 
 }  // namespace jitpc::jit

@@ -306,6 +306,41 @@ TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpr
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
+// CMPXCHG and XADD on registers and in memory (LOCK or not), XCHG and SETcc with memory. The
+// accumulator is loaded from the operand first in some snippets, so the compare succeeds.
+TEST_CASE("JIT CMPXCHG, XADD, XCHG and SETcc with memory match the interpreter") {
+    Pair<> p;
+    p.cold_tlb = true;
+    const Bytes to_ebp = {0x89, 0xC5};           // mov ebp, eax
+    const Bytes acc_from_data = {0xA1, 0x00, 0x50, 0x00, 0x00};  // mov eax, [DATA]
+    const Bytes mem = {0x15, 0x00, 0x50, 0x00, 0x00};            // [DATA], edx
+    std::vector<Bytes> forms;
+    for (const Bytes& op : {Bytes{0x0F, 0xB1}, Bytes{0x66, 0x0F, 0xB1}, Bytes{0x0F, 0xB0}, Bytes{0xF0, 0x0F, 0xB1},
+                            Bytes{0x0F, 0xC1}, Bytes{0x66, 0x0F, 0xC1}, Bytes{0x0F, 0xC0}, Bytes{0xF0, 0x0F, 0xC1},
+                            Bytes{0x87}, Bytes{0x66, 0x87}, Bytes{0x86}}) {
+        Bytes m = op;
+        m.insert(m.end(), mem.begin(), mem.end());
+        forms.push_back(m);
+        Bytes equal = acc_from_data;
+        equal.insert(equal.end(), m.begin(), m.end());
+        forms.push_back(equal);
+        if (op[0] == 0xF0) continue;  // LOCK with a register destination is #UD
+        for (uint8_t modrm : {0xD3, 0xD8, 0xC3, 0xD2}) {  // ebx, edx; eax, ebx; ebx, eax; edx, edx
+            Bytes r = op;
+            r.push_back(modrm);
+            forms.push_back(r);
+        }
+    }
+    forms.push_back({0x89, 0xD8, 0x0F, 0xB1, 0xD8});  // mov eax, ebx; cmpxchg eax, ebx (equal)
+    for (unsigned cc = 0; cc < 16; ++cc) forms.push_back({0x0F, uint8_t(0x90 + cc), 0x05, 0x00, 0x50, 0x00, 0x00});
+    for (const Bytes& f : forms) {
+        Bytes code = f;
+        code.insert(code.end(), to_ebp.begin(), to_ebp.end());
+        sweep(p, code);
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
 // The last instruction of a block may straddle into the next page: the translator reads its
 // bytes from both physical pages (a wrong second page gives a wrong immediate here).
 TEST_CASE("JIT an instruction straddling two pages") {
@@ -429,7 +464,8 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
     for (const Bytes& op : {Bytes{0x01}, Bytes{0x29}, Bytes{0x31}, Bytes{0x21}, Bytes{0x09}, Bytes{0x39}, Bytes{0x85},
                             Bytes{0x11}, Bytes{0x19}, Bytes{0x89}, Bytes{0x8B}, Bytes{0x87}, Bytes{0x0F, 0xAF},
                             Bytes{0x0F, 0x44}, Bytes{0x0F, 0x4C}, Bytes{0x0F, 0xB6}, Bytes{0x0F, 0xBE}, Bytes{0x63},
-                            Bytes{0x00}, Bytes{0x28}, Bytes{0x30}, Bytes{0x88}, Bytes{0x38}, Bytes{0x84}, Bytes{0x86}})
+                            Bytes{0x00}, Bytes{0x28}, Bytes{0x30}, Bytes{0x88}, Bytes{0x38}, Bytes{0x84}, Bytes{0x86},
+                            Bytes{0x0F, 0xB1}, Bytes{0x0F, 0xB0}, Bytes{0x0F, 0xC1}, Bytes{0x0F, 0xC0}})
         for (uint8_t rex : {0x44, 0x41, 0x45})
             for (uint8_t w : {0x08, 0x00}) {
                 Bytes f = {uint8_t(rex | w)};
@@ -452,6 +488,8 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
         }
     forms.push_back({0x49, 0xBB, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11});  // mov r11, imm64
     forms.push_back({0x41, 0x53, 0x41, 0x5A});                                      // push r11; pop r10
+    forms.push_back({0x0F, 0x01, 0xF9, 0x49, 0x89, 0xC3});  // rdtscp; mov r11, rax
+    for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
     // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
     // always non-canonical: #GP).
     for (const Bytes& f : {
@@ -466,6 +504,12 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
              Bytes{0x4F, 0x0F, 0x44, 0x3C, 0xCC},        // cmovz r15, [r12 + r9*8]
              Bytes{0x4A, 0x8B, 0x04, 0xCD, 0xF0, 0x4F, 0x00, 0x00},  // mov rax, [r9*8 + DATA - 16]
              Bytes{0x4F, 0x87, 0x04, 0xCC},              // xchg r8, [r12 + r9*8]
+             Bytes{0x4F, 0x0F, 0xB1, 0x14, 0xCC},        // cmpxchg [r12 + r9*8], r10
+             Bytes{0x47, 0x0F, 0xB1, 0x04, 0xCC},        // cmpxchg [r12 + r9*8], r8d
+             Bytes{0xF0, 0x4F, 0x0F, 0xC1, 0x14, 0xCC},  // lock xadd [r12 + r9*8], r10
+             Bytes{0x43, 0x0F, 0xC0, 0x1C, 0xCC},        // xadd [r12 + r9*8], bl
+             Bytes{0x43, 0x0F, 0x94, 0x04, 0xCC},        // setz [r12 + r9*8]
+             Bytes{0x4D, 0x0F, 0xB1, 0x13},              // cmpxchg [r11], r10: #GP
              Bytes{0x4F, 0x8B, 0x24, 0xCC},              // mov r12, [r12 + r9*8]
              Bytes{0x4B, 0xF7, 0x24, 0xCC},              // mul qword [r12 + r9*8]
              Bytes{0x4B, 0x89, 0x14, 0xCC},              // mov [r12 + r9*8], rdx
