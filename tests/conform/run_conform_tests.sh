@@ -146,6 +146,23 @@ grep -q 'jitpc conform singlestep: 200 cases, 200 passed, 0 failed' "$dir/out" &
 expect 4 "singlestep of the 64-bit corpus on pentium2" "$jitpc" conform singlestep "$dir/corpus64" --json "$dir/ss64.json"
 grep -q 'needs a CPU model with long mode' "$dir/ss64.json" && ok || bad "64-bit cases on pentium2 not refused"
 expect_error "64-bit cases on a model without long mode" "$jitpc" conform diff --mode 64 --cpu pentium2
+# Real-mode corpora in SingleStepTests' 8088 and 80286 layout (tests/conform/realmode: cases
+# written for these tests, the CPU from metadata.json or --corpus-cpu): the cases jitpc's models
+# run alike pass (undefined flags masked, the 80286's HALT after each instruction, an exception's
+# frame), a wrong final value fails, and each difference of the generation by design (POP CS,
+# PUSH SP, shift counts, the 8086's divide error, the 80286's SMSW) is skipped with its reason.
+expect 4 "8088 corpus" "$jitpc" conform singlestep "$here/realmode/8088" --json "$dir/r8088.json"
+grep -q 'jitpc conform singlestep: 7 cases, 2 passed, 1 failed, 4 skipped' "$dir/out" && ok || bad "8088 corpus: $(tail -1 "$dir/out")"
+grep -q '"detail": "ram 010110: expected 47, jitpc 46' "$dir/r8088.json" && ok || bad "8088 corpus: the wrong value not reported"
+[ "$(grep -c '"by design: ' "$dir/r8088.json")" -eq 4 ] && ok || bad "8088 corpus: not four reasons by design"
+expect 0 "80286 corpus" "$jitpc" conform singlestep "$here/realmode/80286" --corpus-cpu 80286 --json "$dir/r286.json"
+grep -q 'jitpc conform singlestep: 4 cases, 3 passed, 0 failed, 1 skipped' "$dir/out" && ok || bad "80286 corpus: $(tail -1 "$dir/out")"
+grep -q '"by design: SMSW' "$dir/r286.json" && ok || bad "80286 corpus: SMSW's reason missing"
+expect 4 "a real-mode corpus without its CPU" "$jitpc" conform singlestep "$here/realmode/80286" --json "$dir/r286.json"
+grep -q 'name its CPU with --corpus-cpu' "$dir/r286.json" && ok || bad "a real-mode corpus without its CPU: not said"
+expect_error "an unknown corpus CPU" "$jitpc" conform singlestep "$here/realmode/80286" --corpus-cpu z80
+mkdir -p "$dir/badmeta" && cp "$here/realmode/80286/00.json" "$dir/badmeta/" && echo '{"cpu": 8088}' > "$dir/badmeta/metadata.json"
+expect_error "a malformed metadata.json" "$jitpc" conform singlestep "$dir/badmeta"
 expect_error "export without --mode" "$jitpc" conform export --cases 1 --seed 1 "$dir/x"
 expect_error "singlestep of nothing" "$jitpc" conform singlestep "$dir/none"
 mkdir "$dir/empty"
