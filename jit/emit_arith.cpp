@@ -1,5 +1,6 @@
 // Integer ALU instructions (cpu/ops/arith.cpp) emitted as the same host instruction on the host registers that
 // hold the guest's: the host's EFLAGS then are the guest's (translator.h, FlagKind).
+#include "jit/high_byte.h"
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -74,8 +75,22 @@ constexpr Recompute::Form recompute_form(x::Inst::Id op) {
     }
 }
 
+// A byte op naming AH..BH (jit/high_byte.h), on registers and immediates. The guest's carry
+// goes to the host first: the flags' thunk may clobber rcx.
+template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
+bool binary_high_bytes(Translator& t) {
+    if (t.op(0).kind != Translator::Kind::Reg) return false;
+    if (ReadsCarry) t.flags_to_host();
+    const HighBytes r(t);
+    t.a.emit(Op, r[0], t.op(1).kind == Translator::Kind::Imm ? asmjit::Operand(asmjit::imm(t.imm())) : r[1]);
+    if (Op != x::Inst::kIdCmp && Op != x::Inst::kIdTest) r.write_back(1);
+    t.flags_produced(Kind);
+    return true;
+}
+
 template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
 bool binary(Translator& t) {
+    if (HighBytes::named(t)) return binary_high_bytes<Op, Kind, ReadsCarry>(t);
     const auto& d = t.op(0);
     if (d.kind == Translator::Kind::Mem) return binary_to_memory<Op, Kind, ReadsCarry>(t);
     auto dst = t.reg(d);
@@ -106,6 +121,14 @@ bool binary(Translator& t) {
 // no such input (NOT writes no flags at all).
 template <x::Inst::Id Op, bool KeepsCarry, bool WritesFlags> bool unary(Translator& t) {
     const auto& d = t.op(0);
+    if (HighBytes::named(t)) {  // AH..BH: jit/high_byte.h
+        if (KeepsCarry) t.keep_carry();  // before the copies: it may call the flags' thunk
+        const HighBytes r(t);
+        t.a.emit(Op, r[0]);
+        r.write_back(1);
+        if (WritesFlags && !KeepsCarry) t.flags_produced(FlagKind::Exact);
+        return true;
+    }
     if (d.kind == Translator::Kind::Mem) {
         if (!t.read_modify_write(t.insn().osize, KeepsCarry, WritesFlags, [&](const x::Mem& m) { t.a.emit(Op, m); }))
             return false;

@@ -4,6 +4,7 @@
 // (Translator::flags_to_host guarantees every bit a condition reads is defined).
 #include "cpu/ops/cond_family.h"
 #include "cpu/state.h"
+#include "jit/high_byte.h"
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -16,6 +17,12 @@ bool mov(Translator& t) {
     const auto& d = t.op(0);
     const auto& s = t.op(1);
     using K = Translator::Kind;
+    if (HighBytes::named(t)) {  // AH..BH: jit/high_byte.h
+        const HighBytes r(t);
+        t.a.emit(x::Inst::kIdMov, r[0], s.kind == K::Imm ? asmjit::Operand(asmjit::imm(t.imm())) : asmjit::Operand(r[1]));
+        r.write_back(1);
+        return true;
+    }
     if (d.kind == K::Reg) {
         auto dst = t.reg(d);
         if (!dst) return false;
@@ -136,6 +143,12 @@ bool xchg(Translator& t) {
     const auto& d = t.op(0);
     const auto& s = t.op(1);
     using K = Translator::Kind;
+    if (HighBytes::named(t)) {
+        const HighBytes r(t);
+        t.a.xchg(r[0], r[1]);
+        r.write_back(3);
+        return true;
+    }
     if (d.kind == K::Mem || s.kind == K::Mem) {
         auto r = t.reg(d.kind == K::Mem ? s : d);
         if (!r) return false;
@@ -221,6 +234,13 @@ bool setcc(Translator& t) {
         t.flags_to_host();
         t.a.set(cc, x::al);
         t.store(1, t.insn().seg);
+        return true;
+    }
+    if (HighBytes::named(t)) {
+        t.flags_to_host();  // before the copies: it may clobber rcx
+        const HighBytes r(t);
+        t.a.set(cc, r[0]);
+        r.write_back(1);
         return true;
     }
     auto dst = t.reg(t.op(0), 1);

@@ -3,8 +3,15 @@
 // inline, then the pointers moved by the operand size, downwards when DF is set (DF is never
 // lazy: it lives in CpuState::flags.bits), then SCAS and CMPS compare as CMP does. The accesses
 // come first, so a fault leaves the pointers as they were.
-// REP forms run the interpreter's handler, which may leave the instruction unfinished to run
-// again (Translator::fallback).
+// REP MOVS and STOS with DF clear move the whole count at once with the host's REP MOVS/STOS
+// when each pointer's stretch stays in one page of RAM (a TLB hit for the page; the host's
+// string instructions keep the one-by-one order where source and destination overlap) and all
+// the iterations fit before the count limit, so the interpreter, whose REP loop stops only at
+// that limit or on an exit request (none can arise in generated code), would run them all in
+// one go too. The instruction counts one tick per iteration (cpu/ops/string.cpp) and ends
+// its block. Everything else (DF set, a count of zero, a page crossing, a miss, MMIO, a page
+// holding code, segments that need checks, the other REP forms) runs the interpreter's
+// handler, which may leave the instruction unfinished to run again.
 #include "jit/emit_sse.h"
 #include "jit/translator.h"
 
@@ -33,6 +40,57 @@ void step(Translator& t, unsigned size, std::initializer_list<x::Gp> regs) {
     for (const x::Gp& r : regs) a.lea(r, x::ptr(r.r64(), x::rcx));
 }
 
+// REP MOVS (S = Movs) or REP STOS (S = Stos) of 32-bit addresses in 32-bit code, 64-bit ones
+// in 64-bit code: see the file's comment.
+template <Str S> bool rep_string(Translator& t) {
+    const cpu::Insn& i = t.insn();
+    const unsigned size = i.osize;
+    if (!t.flat_access(size, cpu::ES) || !t.flat_access(size, i.seg)) return false;
+    auto& a = t.a;
+    const x::Gp addr = t.address_reg(), count = RegAlloc::fixed(cpu::ECX).cloneAs(addr);
+    const x::Gp esi = ESI.cloneAs(addr), edi = EDI.cloneAs(addr);
+    const unsigned scale = size == 8 ? 3 : size / 2;
+    asmjit::Label slow = a.newLabel();
+    t.clobber_flags();
+    a.mov(x::ecx.cloneAs(addr), count);  // rcx: the count, zero-extended
+    a.test(x::byte_ptr(CPU_REG, FLAGS_BITS + 1), cpu::EFLAGS_DF >> 8);
+    a.jnz(slow);
+    a.lea(x::rdx, x::ptr(x::rcx, -1));
+    a.cmp(x::rdx, int32_t(memory::PAGE_SIZE / size - 1));
+    a.ja(slow);  // none, or more than a page
+    // The iterations after the first fit before the limit: icount + count <= icount_limit.
+    a.lea(x::rdx, x::ptr(COUNT_REG, x::rcx, 0, t.count_lag()));
+    a.test(x::rdx, x::rdx);
+    a.jg(slow);
+    // Each pointer's stretch in one page, then its host address.
+    auto host = [&](const x::Gp& ptr, bool write, const x::Gp& out) {
+        a.mov(addr, ptr);
+        a.mov(x::edx, x::esi);
+        a.and_(x::edx, int32_t(memory::PAGE_SIZE - 1));
+        a.lea(x::edx, x::ptr(x::rdx, x::rcx, scale));
+        a.cmp(x::edx, int32_t(memory::PAGE_SIZE));
+        a.ja(slow);
+        a.lea(out, t.host_memory(1, write, slow));
+    };
+    host(edi, true, x::rax);
+    if (S == Str::Movs) host(esi, false, x::rsi);
+    a.mov(x::rdi, x::rax);
+    count_by(a, -1);
+    a.add(COUNT_REG, x::rcx);  // one tick per iteration
+    if (S == Str::Stos) a.mov(x::rax, EAX.r64());
+    const x::Mem dst = x::ptr(x::rdi, 0, size), src = x::ptr(x::rsi, 0, size);
+    if (S == Str::Movs)
+        a.rep().movs(dst, src);
+    else
+        a.rep().stos(dst, Translator::value_reg(size));
+    a.lea(edi, x::ptr(edi.r64(), count.r64(), scale));
+    if (S == Str::Movs) a.lea(esi, x::ptr(esi.r64(), count.r64(), scale));
+    a.mov(count, 0);
+    t.exec_and_leave(slow);
+    t.exit_to(t.next_offset());
+    return true;
+}
+
 template <Str S> bool string_op(Translator& t) {
     const cpu::Insn& i = t.insn();
     // MOVSD and CMPSD are also SSE2's: those have explicit operands.
@@ -41,9 +99,11 @@ template <Str S> bool string_op(Translator& t) {
         if (S == Str::Cmps && i.mnemonic == ZYDIS_MNEMONIC_CMPSD) return sse::cmpsd(t);
         return false;
     }
-    if (i.asize != (t.long64() ? 8 : 4) ||
-        (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)))
+    if (i.asize != (t.long64() ? 8 : 4)) return false;
+    if (i.prefix & (cpu::PFX_REP | cpu::PFX_REPNE)) {
+        if constexpr (S == Str::Movs || S == Str::Stos) return rep_string<S>(t);
         return false;
+    }
     const unsigned size = i.osize;
     const x::Gp value = Translator::value_reg(size), addr = t.address_reg();
     const x::Gp esi = ESI.cloneAs(addr), edi = EDI.cloneAs(addr);

@@ -175,15 +175,23 @@ void Translator::fault_unless_canonical(const x::Gp& ip) {
     a.sar(x::rcx, 16);
     a.cmp(x::rcx, ip);
     a.jne(slow);
-    cold_.push_back([this, slow, eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_),
+    exec_and_leave(slow, Fallback::Canonical);
+}
+
+void Translator::exec_and_leave(const asmjit::Label& slow, Fallback why) {
+    cold_.push_back([this, slow, why, eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_),
                      insn = insn_, flags = fl_, regs = ra_.binding()] {
         a.bind(slow);
         fl_ = flags;  // in CpuState
         if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
         RegAlloc::leave(a, regs);
-        call_exec(insn, Fallback::Canonical);
-        a.jmp(bail_);  // the fault, or wherever the handler went
+        call_exec(insn, why);
+        a.test(x::eax, x::eax);
+        a.jnz(bail_);  // a fault
+        // Wherever the handler went, in the same mode (a branch, a REP instruction's next run).
+        a.mov(ip_reg(), rip_mem());
+        lookup_and_jump();
     });
 }
 

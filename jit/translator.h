@@ -192,6 +192,9 @@ public:
     asmjit::x86::Mem host_memory(unsigned size, bool write, const asmjit::Label& slow) {
         return fast_path(size, insn_->seg, write, slow);
     }
+    // Whether an access of `size` bytes through `seg` needs no segment checks (flat DS/ES/SS,
+    // or in 64-bit code any segment but FS and GS) nor an alignment check.
+    bool flat_access(unsigned size, unsigned seg) const;
     // Where cpu::Cpu::sse (XMM registers, MXCSR) is, relative to the CPU state register.
     int32_t sse_offset() const;
     // Set by the SSE emitters once this block's code has checked that SSE instructions execute
@@ -204,6 +207,10 @@ public:
     void exec_out_of_line(const asmjit::Label& slow, const asmjit::Label& done) {
         exec_out_of_line(slow, done, FlagState{}, nullptr, false);
     }
+    // For an instruction that ends its block: an out-of-line path from `slow` (the flags in
+    // CpuState there) that runs it through jit_exec and leaves the block at the RIP it left
+    // (a REP string instruction may leave itself unfinished, to run again).
+    void exec_and_leave(const asmjit::Label& slow, Fallback why = Fallback::SlowPath);
     // The instruction count at the start of this instruction, relative to CpuState::icount.
     int32_t count_lag() const { return int32_t(k_ - synced_count_); }
     // Offsets from the block's first byte: of the instruction after this one.
@@ -266,7 +273,6 @@ private:
     asmjit::x86::Mem tlb_lookup(unsigned size, bool write, const asmjit::Label& slow,
                                 const asmjit::x86::Gp& lin);
     asmjit::x86::Mem tlb_lookup_keeping_flags(unsigned size, bool write, const asmjit::Label& slow);
-    bool flat_access(unsigned size, unsigned seg) const;
     struct FlagState;
     void exec_out_of_line(const asmjit::Label& slow, const asmjit::Label& done, const FlagState& entry,
                           const Recompute* rc, bool host_after);

@@ -341,6 +341,94 @@ TEST_CASE("JIT CMPXCHG, XADD, XCHG and SETcc with memory match the interpreter")
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
+// Byte ops naming AH..BH, with each other and the low byte registers: the host names them in
+// rdx and rcx (jit/high_byte.h).
+const std::vector<Bytes> HIGH_BYTE_FORMS = {
+    {0xF6, 0xC4, 0x40}, {0x84, 0xDC}, {0x80, 0xE4, 0xFE}, {0x80, 0xCF, 0x80}, {0x00, 0xD5}, {0x38, 0xE6},
+    {0x28, 0xE0},       {0x30, 0xC4}, {0x10, 0xDC},       {0x80, 0xDF, 0x03}, {0xB4, 0x12}, {0x88, 0xE0},
+    {0x88, 0xEF},       {0x88, 0xE4}, {0xFE, 0xC4},       {0xFE, 0xCF},       {0xF6, 0xDD}, {0xF6, 0xD6},
+    {0x0F, 0x94, 0xC4}, {0x0F, 0x92, 0xC7}, {0x86, 0xC4}, {0x86, 0xFB},       {0x20, 0xE4}, {0x02, 0xE7}};
+
+TEST_CASE("JIT byte ops on AH..BH match the interpreter") {
+    Pair<> p;
+    for (const Bytes& f : HIGH_BYTE_FORMS) {
+        Bytes code = f;
+        code.insert(code.end(), {0x89, 0xC5});  // mov ebp, eax (the consumer writes AL)
+        sweep(p, code);
+        code.insert(code.begin(), {0x01, 0xD3});  // after add ebx, edx: flags in the host
+        sweep(p, code);
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+// REP MOVS and STOS of each size over a pattern: apart, overlapping either way, crossing a
+// page with either pointer, a count of 0 and 1, DF set (the interpreter's).
+template <typename Fixture> void rep_strings(const std::vector<Bytes>& ops) {
+    Pair<Fixture> p;
+    for (auto* f : {&p.ref, &p.jit})
+        for (uint32_t at = 0x4000; at < 0x8000; at += 4) f->wr32(at, at * 2654435761u);
+    struct Case {
+        uint32_t src, dst, count;
+        bool down;
+    };
+    const Case cases[] = {{0x5000, 0x6000, 37, false}, {0x5000, 0x5001, 40, false}, {0x5003, 0x5000, 40, false},
+                          {0x5FF0, 0x6800, 40, false}, {0x5000, 0x6FF8, 40, false}, {0x5000, 0x6000, 0, false},
+                          {0x5000, 0x6000, 1, false},  {0x6000, 0x4000, 150, false}, {0x5100, 0x5180, 60, true},
+                          {0x6FFC, 0x5000, 2, false}};
+    unsigned k = 0;
+    for (const Bytes& op : ops)
+        for (const Case& c : cases) {
+            Bytes code = {0xBE, uint8_t(c.src), uint8_t(c.src >> 8), 0, 0, 0xBF, uint8_t(c.dst), uint8_t(c.dst >> 8), 0, 0};
+            if (c.down) code.push_back(0xFD);  // std
+            code.insert(code.end(), op.begin(), op.end());
+            code.push_back(0xFC);  // cld
+            const Bytes tail = consumer(k % 16);
+            code.insert(code.end(), tail.begin(), tail.end());
+            std::array<uint64_t, 16> regs = {};
+            regs[EAX] = 0x1111111111111111ull * k;
+            regs[ECX] = c.count | (Pair<Fixture>::LONG64 ? 0 : 0xABCD00000000ull);  // the upper half: not the count's
+            p.run64(code, regs, VALUES[k % std::size(VALUES)]);
+            for (uint32_t at = 0x4000; at < 0x8000; at += 4)
+                if (p.ref.rd32(at) != p.jit.rd32(at)) FAIL_CHECK("memory at " << at << " differs, case " << k);
+            ++k;
+        }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT REP MOVS and REP STOS match the interpreter") {
+    rep_strings<test::CpuFixture>({{0xF3, 0xA4}, {0x66, 0xF3, 0xA5}, {0xF3, 0xA5}, {0xF3, 0xAA}, {0x66, 0xF3, 0xAB}, {0xF3, 0xAB}});
+    // 64-bit code: every size, and 32-bit addresses (the interpreter's)
+    rep_strings<test::LongFixture>({{0xF3, 0xA4}, {0xF3, 0x48, 0xA5}, {0xF3, 0xA5}, {0xF3, 0x48, 0xAB}, {0xF3, 0xAA},
+                                    {0x66, 0xF3, 0xAB}, {0x67, 0xF3, 0x48, 0xA5}});
+}
+
+// A REP instruction whose iterations do not all fit before the count limit stops where the
+// interpreter's does (one tick per iteration), and the rest runs after.
+TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") {
+    Pair<> p;
+    for (const Bytes& op : {Bytes{0xF3, 0xA4}, Bytes{0xF3, 0xAB}})
+        for (uint64_t budget : {3u, 4u, 5u, 6u, 50u, 102u, 103u, 104u, 105u, 300u}) {
+            // mov esi, 0x5000; mov edi, 0x6000; mov ecx, 100; rep op; mov ebx, ecx; hlt
+            Bytes code = {0xBE, 0x00, 0x50, 0, 0, 0xBF, 0x00, 0x60, 0, 0, 0xB9, 100, 0, 0, 0};
+            code.insert(code.end(), op.begin(), op.end());
+            code.insert(code.end(), {0x89, 0xCB, 0xF4});
+            for (auto* f : {&p.ref, &p.jit}) {
+                f->cpu.code.flush();
+                f->test::CpuFixture::load(code);
+                f->cpu.icount = 0;
+                f->reg(EBX) = 0;
+                f->run(budget);
+            }
+            INFO("budget " << budget);
+            for (unsigned r = 0; r < 8; ++r) CHECK_MESSAGE(p.ref.reg(r) == p.jit.reg(r), "register " << r);
+            CHECK(p.ref.cpu.icount == p.jit.cpu.icount);
+            CHECK(p.ref.cpu.rip == p.jit.cpu.rip);
+            for (auto* f : {&p.ref, &p.jit}) REQUIRE(f->run(300) == StopReason::Halted);
+            CHECK(p.ref.cpu.icount == p.jit.cpu.icount);
+            CHECK(p.ref.reg(EBX) == p.jit.reg(EBX));
+        }
+}
+
 // The last instruction of a block may straddle into the next page: the translator reads its
 // bytes from both physical pages (a wrong second page gives a wrong immediate here).
 TEST_CASE("JIT an instruction straddling two pages") {
@@ -488,6 +576,7 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
         }
     forms.push_back({0x49, 0xBB, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11});  // mov r11, imm64
     forms.push_back({0x41, 0x53, 0x41, 0x5A});                                      // push r11; pop r10
+    for (const Bytes& f : HIGH_BYTE_FORMS) forms.push_back(f);  // in 64-bit code (no REX)
     forms.push_back({0x0F, 0x01, 0xF9, 0x49, 0x89, 0xC3});  // rdtscp; mov r11, rax
     for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
     // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
