@@ -425,7 +425,7 @@ void Machine::dump_hang(const char* why, std::FILE* out) {
 void Machine::attach_trace(std::FILE* out) {
     interp.trace = [this, out](cpu::Cpu& c, const cpu::Insn&) {
         uint8_t bytes[16] = {};
-        const uint32_t lin = c.seg[cpu::CS].base + c.rip;
+        const uint64_t lin = c.code_linear();  // 64 bits: kernel code lies in the upper half
         memory::PhysAddr phys;
         char text[96] = "??";
         if (cpu.mmu.peek(lin, phys)) {

@@ -1,11 +1,15 @@
 #include "monitor/monitor.h"
 
+#include <Zydis/Zydis.h>
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <vector>
 
+#include "cpu/decode.h"
 #include "machine/hang_dump.h"
 #include "machine/machine.h"
 #include "replay/state_digest.h"
@@ -29,9 +33,11 @@ constexpr const char* HELP =
     "replay_seek COUNT      go to instruction count COUNT of the replay, back or ahead, and stop\n"
     "savevm FILE            save a snapshot of the machine to FILE\n"
     "stop                   pause the guest\n"
-    "x /FMT ADDR            guest memory at a linear address: FMT is [count][x|d|u|o|c][b|h|w|g]\n"
+    "x /FMT ADDR            guest memory at a linear address: FMT is [count][x|d|u|o|c|i][b|h|w|g]\n"
+    "                       (i: instructions, disassembled in the CPU's mode); ADDR is numbers and\n"
+    "                       registers ($eax, $rsp, $r8..., $eip/$rip, $pc: CS base + RIP) joined by + and -\n"
     "xp /FMT ADDR           the same at a physical address\n";
-constexpr uint64_t MAX_EXAMINE_BYTES = 4096;
+constexpr uint64_t MAX_EXAMINE_BYTES = 4096, MAX_INSTRUCTIONS = 256;
 
 // Words of the line; control characters in a word shown back become '?' so that an answer
 // never carries escape sequences to a terminal.
@@ -61,6 +67,49 @@ bool parse_number(const std::string& s, uint64_t& v) {
         v = v * (hex ? 16 : 10) + uint64_t(d);
     }
     return true;
+}
+
+// A register for an address expression: the general registers by their 64-, 32- and 16-bit
+// names, the instruction pointer, EFLAGS, and $pc, the linear address of the next instruction
+// (CS base + RIP), as QEMU's monitor has them.
+std::optional<uint64_t> register_value(cpu::Cpu& c, const std::string& name) {
+    static const char* const r64[] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                      "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+    static const char* const r32[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+    static const char* const r16[] = {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"};
+    for (unsigned r = 0; r < 16; ++r) {
+        if (name == r64[r]) return c.gpr[r];
+        if (r < 8 && name == r32[r]) return uint32_t(c.gpr[r]);
+        if (r < 8 && name == r16[r]) return uint16_t(c.gpr[r]);
+    }
+    if (name == "rip") return c.rip;
+    if (name == "eip") return uint32_t(c.rip);
+    if (name == "pc") return c.code_linear();
+    if (name == "eflags") return c.flags.get();
+    return std::nullopt;
+}
+
+// An address for x/xp: numbers (decimal or 0x hex) and $registers joined by + and -, modulo 2^64.
+bool parse_address(cpu::Cpu& c, const std::string& s, uint64_t& v) {
+    v = 0;
+    size_t pos = 0;
+    bool minus = false;
+    for (;;) {
+        const size_t end = std::min(s.find_first_of("+-", pos), s.size());
+        const std::string term = s.substr(pos, end - pos);
+        uint64_t t;
+        if (!term.empty() && term[0] == '$') {
+            const auto r = register_value(c, term.substr(1));
+            if (!r) return false;
+            t = *r;
+        } else if (!parse_number(term, t)) {
+            return false;
+        }
+        v = minus ? v - t : v + t;
+        if (end == s.size()) return true;
+        minus = s[end] == '-';
+        pos = end + 1;
+    }
 }
 
 // What `info replay` shows to compare runs at a count (replay::full_digest).
@@ -156,13 +205,18 @@ std::string Monitor::execute(machine::Machine& m, const std::string& line) {
     const std::vector<std::string> w = words(line);
     if (w.empty()) return "";
     std::string cmd = w[0], fmt, arg = w.size() > 1 ? w[1] : "";
-    // x/10xw ADDR and x /10xw ADDR alike
+    // x/10xw ADDR and x /10xw ADDR alike; an address may have spaces around its + and -
+    size_t rest = 1;  // the words after the command and its format
     if (const size_t slash = cmd.find('/'); slash != std::string::npos) {
         fmt = cmd.substr(slash + 1);
         cmd = cmd.substr(0, slash);
     } else if ((cmd == "x" || cmd == "xp") && arg.size() > 0 && arg[0] == '/') {
         fmt = arg.substr(1);
-        arg = w.size() > 2 ? w[2] : "";
+        rest = 2;
+    }
+    if (cmd == "x" || cmd == "xp") {
+        arg.clear();
+        for (size_t k = rest; k < w.size(); ++k) arg += w[k];
     }
     if (cmd == "help" || cmd == "?") return HELP;
     if (cmd == "info") return info(m, arg);
@@ -253,6 +307,34 @@ std::string Monitor::info(machine::Machine& m, const std::string& what) {
     return "info: 'registers', 'status' or 'replay'\n";
 }
 
+// x/Ni: N instructions from `start`, decoded in the CPU's current mode, one to a line.
+std::string Monitor::disassemble(machine::Machine& m, uint64_t count, uint64_t start, bool physical) {
+    const std::string name = physical ? "xp" : "x";
+    if (count == 0 || count > MAX_INSTRUCTIONS) return name + ": at most " + std::to_string(MAX_INSTRUCTIONS) + " instructions at once\n";
+    std::string out;
+    uint64_t at = start;
+    for (uint64_t i = 0; i < count; ++i) {
+        uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+        size_t n = 0;
+        while (n < sizeof bytes && peek_byte(m, at + n, physical, bytes[n])) ++n;
+        char line[160];
+        if (n == 0) {
+            std::snprintf(line, sizeof line, "%016" PRIx64 ":  (not RAM or ROM, or not mapped)\n", at);
+            return out + line;
+        }
+        ZydisDisassembledInstruction d;
+        if (ZYAN_SUCCESS(ZydisDisassembleIntel(cpu::zydis_mode(m.cpu.mode()), at, bytes, n, &d))) {
+            std::snprintf(line, sizeof line, "%016" PRIx64 ":  %s\n", at, d.text);
+            at += d.info.length;
+        } else {
+            std::snprintf(line, sizeof line, "%016" PRIx64 ":  (bad) 0x%02x\n", at, bytes[0]);
+            at += 1;
+        }
+        out += line;
+    }
+    return out;
+}
+
 // QEMU's x/xp: [count][format][size], each part optional (1, x, w), 16 bytes to a line.
 std::string Monitor::examine(machine::Machine& m, const std::string& fmt, const std::string& addr, bool physical) {
     const std::string name = physical ? "xp" : "x";
@@ -264,13 +346,15 @@ std::string Monitor::examine(machine::Machine& m, const std::string& fmt, const 
     unsigned size = 4;
     for (; pos < fmt.size(); ++pos) {
         const char c = fmt[pos];
-        if (c == 'x' || c == 'd' || c == 'u' || c == 'o' || c == 'c') format = c;
+        if (c == 'x' || c == 'd' || c == 'u' || c == 'o' || c == 'c' || c == 'i') format = c;
         else if (c == 'b' || c == 'h' || c == 'w' || c == 'g') size = c == 'b' ? 1 : c == 'h' ? 2 : c == 'w' ? 4 : 8;
-        else return name + ": unknown format letter '" + printable(std::string(1, c)) + "' (x d u o c, b h w g)\n";
+        else return name + ": unknown format letter '" + printable(std::string(1, c)) + "' (x d u o c i, b h w g)\n";
     }
     if (format == 'c') size = 1;
     uint64_t start;
-    if (!parse_number(addr, start)) return name + ": needs an address (decimal or 0x hex)\n";
+    if (!parse_address(m.cpu, addr, start))
+        return name + ": needs an address (numbers, 0x hex, $registers, joined by + and -)\n";
+    if (format == 'i') return disassemble(m, count, start, physical);
     if (count == 0 || count > MAX_EXAMINE_BYTES / size)
         return name + ": at most " + std::to_string(MAX_EXAMINE_BYTES) + " bytes at once\n";
     std::string out;

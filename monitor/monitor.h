@@ -49,6 +49,7 @@ private:
     // Reads what the port has (waiting for it when asked) and runs the complete lines.
     bool serve(machine::Machine& m, bool wait);
     std::string examine(machine::Machine& m, const std::string& fmt, const std::string& addr, bool physical);
+    std::string disassemble(machine::Machine& m, uint64_t count, uint64_t start, bool physical);
     std::string info(machine::Machine& m, const std::string& what);
     std::string seek(machine::Machine& m, const std::string& arg);
 

@@ -3,7 +3,7 @@
 and a Unix socket.
 
 stdio with -S: the guest waits at count 0 for the commands (info status, info registers, x and
-xp of the Multiboot header, bad input: an unknown command with an escape sequence, an over-long
+xp of the Multiboot header, x/i at $pc and an address with a register, bad input: an unknown command with an escape sequence, an over-long
 line, bad x formats) and then runs as a plain run does (same output, status and -stats counts).
 A Unix socket: one client at a time, stop and cont, random bytes and a dropped client survived, quit
 ends the run with status 0. A TCP socket (tcp:127.0.0.1:PORT,server): greeting, info status,
@@ -66,6 +66,7 @@ def main():
     # ---- stdio, started stopped ----
     long_line = "x" * 5000
     script = ("info status\ninfo registers\nx /4xw 0x100000\nxp/8xb 0x100000\nx/2dh 0x100000\n"
+              "x/2i $pc\nxp /2xw $eip - 0x20\nx/1i $nosuch\n"
               f"foo\x1b[31m\n{long_line}\nx /5000xb 0\nx /4q 0\nx\ninfo bogus\nhelp\ninfo replay\ncont\ninfo status\n")
     p = subprocess.run([jitpc, "-kernel", timer, "-serial", "none", "-stats", "-monitor", "stdio", "-S"],
                        input=script, capture_output=True, text=True, timeout=60)
@@ -75,6 +76,8 @@ def main():
     check("EIP=00100020" in out and "icount=0" in out, "stdio: info registers at count 0")
     check("0000000000100000: 0x1badb002 0x00010000" in out, "stdio: x /4xw of the Multiboot header")
     check("0x02 0xb0 0xad 0x1b" in out and "-20478" in out, "stdio: xp/8xb and x/2dh")
+    check("0000000000100020:  mov esp, 0x" in out and "lgdt [" in out, "stdio: x/2i $pc disassembles the entry")
+    check(out.count("0000000000100000: 0x1badb002 0x00010000") == 2, "stdio: xp with $eip - 0x20")
     check("unknown command: 'foo?[31m'" in out and "\x1b" not in out, "stdio: unknown command, escapes not echoed")
     check("longer than 1024 bytes" in out, "stdio: over-long line")
     check("at most 4096 bytes" in out and "unknown format letter 'q'" in out and "needs an address" in out,
