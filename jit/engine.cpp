@@ -156,9 +156,9 @@ bool Engine::run_block(cpu::Block& b) {
         code = translate(b, v);
         if (!code) return false;
     }
-    if (b.page2 == 1)  // the lookup checks one page's mapping
-        indirect[indirect_slot(c.rip)] = {IndirectEntry::key_of(c.rip, v), removals_, code,
-                                          uint32_t(b.phys >> 12), 0};
+    // The entry checks the first page's mapping; a block whose last instruction straddles into
+    // a second page checks that page's in its prologue (Translator::translate).
+    indirect[indirect_slot(c.rip)] = {IndirectEntry::key_of(c.rip, v), removals_, code, uint32_t(b.phys >> 12), 0};
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
     ++entries;
