@@ -125,6 +125,8 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
             asmjit::Label miss = a.newLabel();
             Translator::emit_lookup(a, *this, Variant::from_index(v), miss);
             a.bind(miss);
+            a.mov(x::rcx, reinterpret_cast<uint64_t>(&lookup_misses));
+            a.inc(x::qword_ptr(x::rcx));
             a.xor_(x::eax, x::eax);
             a.jmp(asmjit::imm(exit_stub_));
         });
@@ -154,11 +156,12 @@ bool Engine::run_block(cpu::Block& b) {
         code = translate(b, v);
         if (!code) return false;
     }
-    if (b.page2 == 1)  // the lookup checks one page's mapping
-        indirect[indirect_slot(c.rip)] = {IndirectEntry::key_of(c.rip, v), removals_, code,
-                                          uint32_t(b.phys >> 12), 0};
+    // The entry checks the first page's mapping; a block whose last instruction straddles into
+    // a second page checks that page's in its prologue (Translator::translate).
+    indirect[indirect_slot(c.rip)] = {IndirectEntry::key_of(c.rip, v), removals_, code, uint32_t(b.phys >> 12), 0};
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
+    ++entries;
     ChainSite* site = enter_(&c, code);
     if (site && !c.exit_request) {
         // Link the jump that just left to its successor if that is translated for this variant.

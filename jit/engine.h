@@ -92,6 +92,9 @@ public:
     uint64_t blocks_translated = 0, cache_flushes = 0, links_made = 0;
     // Host code bytes emitted and guest instructions translated: the code size per instruction.
     uint64_t bytes_emitted = 0, insns_translated = 0;
+    // Blocks the dispatcher ran in generated code (each such entry ends with a return to the
+    // dispatcher), and the indirect-branch lookups that missed and returned there.
+    uint64_t entries = 0, lookup_misses = 0;
 
 private:
     // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
