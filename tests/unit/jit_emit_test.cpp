@@ -154,6 +154,22 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
+TEST_CASE("JIT SHLD and SHRD match the interpreter") {
+    Pair<> p;
+    for (uint8_t op : {0xA4, 0xAC})  // SHLD, SHRD r/m, r, imm8
+        for (uint8_t count : {0, 1, 2, 5, 16, 31, 32, 33}) {
+            sweep(p, {0x0F, op, 0xDA, count});        // edx, ebx
+            sweep(p, {0x0F, op, 0xD2, count});        // edx, edx
+            sweep(p, {0x66, 0x0F, op, 0xDA, count});  // dx, bx (the interpreter's)
+        }
+    for (uint8_t op : {0xA5, 0xAD}) {  // SHLD, SHRD r/m, r, CL
+        sweep(p, {0x0F, op, 0xDA});
+        sweep(p, {0x0F, op, 0xD9});                  // ecx, ebx
+        sweep(p, {0x0F, op, 0xDA, 0x0F, op, 0xD3});  // two in a row: the first one's flags never seen
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
 TEST_CASE("JIT BT/BTS/BTR/BTC and BSF/BSR keep the flags they do not write, like the interpreter") {
     Pair<> p;
     for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {  // BT, BTS, BTR, BTC r/m, r
@@ -578,6 +594,13 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
     forms.push_back({0x41, 0x53, 0x41, 0x5A});                                      // push r11; pop r10
     for (const Bytes& f : HIGH_BYTE_FORMS) forms.push_back(f);  // in 64-bit code (no REX)
     forms.push_back({0x0F, 0x01, 0xF9, 0x49, 0x89, 0xC3});  // rdtscp; mov r11, rax
+    for (uint8_t n : {1, 5, 33, 63})
+        for (uint8_t op : {0xA4, 0xAC}) {
+            forms.push_back({0x4D, 0x0F, op, 0xD3, n});  // shld/shrd r11, r10, n
+            forms.push_back({0x45, 0x0F, op, 0xD3, n});  // r11d, r10d
+        }
+    forms.push_back({0x4D, 0x0F, 0xA5, 0xD3});  // shld r11, r10, cl
+    forms.push_back({0x41, 0x0F, 0xAD, 0xD3});  // shrd r11d, edx, cl
     for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
     // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
     // always non-canonical: #GP).
