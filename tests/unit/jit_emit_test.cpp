@@ -183,6 +183,17 @@ TEST_CASE("JIT BT/BTS/BTR/BTC and BSF/BSR keep the flags they do not write, like
             sweep(p, {0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
             sweep(p, {0x66, 0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
         }
+    for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {  // with memory: [DATA], ecx (a count) / edx
+        sweep(p, {0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00});
+        sweep(p, {0x66, 0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00});
+        sweep(p, {0x0F, op, 0x15, 0x00, 0x50, 0x00, 0x00});  // anywhere, or outside RAM
+        sweep(p, {0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00, 0x0F, op, 0x15, 0x08, 0x50, 0x00, 0x00});
+    }
+    for (uint8_t ext : {4, 5, 6, 7})  // [DATA], imm8
+        for (uint8_t bit : {0, 5, 31, 33, 0xFF}) {
+            sweep(p, {0x0F, 0xBA, uint8_t(0x05 | ext << 3), 0x00, 0x50, 0x00, 0x00, bit});
+            sweep(p, {0x66, 0x0F, 0xBA, uint8_t(0x05 | ext << 3), 0x00, 0x50, 0x00, 0x00, bit});
+        }
     for (uint8_t op : {0xBC, 0xBD}) {  // BSF, BSR
         sweep(p, {0x0F, op, 0xD3});                          // edx, ebx (zero now and then)
         sweep(p, {0x66, 0x0F, op, 0xD3});                    // dx, bx
@@ -599,6 +610,15 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
             forms.push_back({0x4D, 0x0F, op, 0xD3, n});  // shld/shrd r11, r10, n
             forms.push_back({0x45, 0x0F, op, 0xD3, n});  // r11d, r10d
         }
+    for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {
+        forms.push_back({0x4B, 0x0F, op, 0x0C, 0xCC});  // bt* [r12 + r9*8], rcx (a count)
+        forms.push_back({0x43, 0x0F, op, 0x0C, 0xCC});  // ... ecx
+        forms.push_back({0x4F, 0x0F, op, 0x14, 0xCC});  // ... r10: far away, non-canonical
+    }
+    for (uint8_t ext : {4, 5, 6, 7}) forms.push_back({0x4B, 0x0F, 0xBA, uint8_t(0x04 | ext << 3), 0xCC, 45});
+    // mov rcx, -37; bts/btr [r12 + r9*8 + 16], rcx / ecx: a negative offset, the unit below
+    for (uint8_t op : {0xAB, 0xB3})
+        for (uint8_t rex : {0x4B, 0x43}) forms.push_back({0x48, 0xC7, 0xC1, 0xDB, 0xFF, 0xFF, 0xFF, rex, 0x0F, op, 0x4C, 0xCC, 0x10});
     forms.push_back({0x4D, 0x0F, 0xA5, 0xD3});  // shld r11, r10, cl
     forms.push_back({0x41, 0x0F, 0xAD, 0xD3});  // shrd r11d, edx, cl
     for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
