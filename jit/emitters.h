@@ -20,6 +20,7 @@ namespace jitpc::jit {
     X(system)                \
     X(sse_move)              \
     X(sse_cache)             \
+    X(sse_string)            \
     X(sse_int)               \
     X(sse_shuffle)           \
     X(sse_arith)             \
