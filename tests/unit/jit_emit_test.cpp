@@ -456,6 +456,16 @@ TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") 
         }
 }
 
+// PUSHFD after each way the flags can be held (the prelude), after a logic op (AF undefined
+// on the host), an INC (CF kept aside) and with DF set; the image on the stack must agree.
+TEST_CASE("JIT PUSHFD and PUSHFQ store the interpreter's image, CLI clears IF") {
+    Pair<> p;
+    for (const Bytes& f : {Bytes{0x9C}, Bytes{0x21, 0xD3, 0x9C}, Bytes{0x42, 0x9C}, Bytes{0xFD, 0x9C, 0xFC},
+                           Bytes{0x01, 0xD3, 0x9C, 0x11, 0xD3}, Bytes{0xFB, 0x90, 0x9C, 0xFA, 0x9C}})  // sti; cli
+        sweep(p, f);
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
 // The last instruction of a block may straddle into the next page: the translator reads its
 // bytes from both physical pages (a wrong second page gives a wrong immediate here).
 TEST_CASE("JIT an instruction straddling two pages") {
@@ -620,6 +630,9 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
     for (uint8_t op : {0xAB, 0xB3})
         for (uint8_t rex : {0x4B, 0x43}) forms.push_back({0x48, 0xC7, 0xC1, 0xDB, 0xFF, 0xFF, 0xFF, rex, 0x0F, op, 0x4C, 0xCC, 0x10});
     forms.push_back({0x4D, 0x0F, 0xA5, 0xD3});  // shld r11, r10, cl
+    forms.push_back({0x9C});              // pushfq
+    forms.push_back({0xFB, 0x90, 0x9C, 0xFA, 0x9C});  // sti; nop; pushfq; cli; pushfq
+    forms.push_back({0x4D, 0x21, 0xD3, 0x9C});  // and r11, r10; pushfq
     forms.push_back({0x41, 0x0F, 0xAD, 0xD3});  // shrd r11d, edx, cl
     for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
     // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
