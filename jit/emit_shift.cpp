@@ -215,8 +215,8 @@ template <bool Left> bool double_shift(Translator& t) {
     const auto& c = t.op(2);
     const auto dst = t.op(0).kind == K::Reg ? t.reg(t.op(0)) : std::nullopt;
     const auto src = t.reg(t.op(1));
-    const bool by_cl = c.kind == K::Reg && c.reg == cpu::ECX;
-    if (!dst || !src || dst->size() < 4 || (!by_cl && c.kind != K::Imm)) return false;
+    const bool by_cl = c.kind != K::Imm;  // CL is no operand of the Insn (no r2)
+    if (!dst || !src || dst->size() < 4) return false;
     clear_upper_half(t, *dst);
     const unsigned n = by_cl ? 0 : t.insn().imm & count_mask(dst->size());
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
