@@ -1,9 +1,10 @@
-// Bit tests and scans (cpu/ops/bits.cpp) of a register operand: BT/BTS/BTR/BTC r, r/imm8 and
-// BSF/BSR r, r/m. They write one flag and keep the others (docs/undefined.md: BT* write CF,
+// Bit tests and scans (cpu/ops/bits.cpp): BT/BTS/BTR/BTC r/m, r/imm8 and BSF/BSR r, r/m. They write one flag and keep the others (docs/undefined.md: BT* write CF,
 // BSF/BSR ZF), where the host leaves those others undefined: the guest's flags go to the host
 // first, are captured after the op, and the written flag is merged in (as rotates do,
 // emit_shift.cpp). A zero BSF/BSR source leaves the destination as it was (the host's is
 // undefined then): the host instruction is skipped.
+#include <bit>
+
 #include "cpu/flags.h"
 #include "jit/translator.h"
 
@@ -48,10 +49,60 @@ void keeping_other_flags(Translator& t, uint32_t flag, bool loaded, const std::f
     t.flags_captured(keep, x::ecx);
 }
 
+// BT/BTS/BTR/BTC m, r/imm8: the host's on the operand-sized unit the offset selects (an
+// immediate: the operand itself; a register: floor(offset / width) units away, the offset
+// signed, the address wrapped to the address size) with the offset masked to the width, so
+// the host's own bit-string addressing never reaches past it. The flags are in CpuState
+// (guarded); CF goes in there after the op.
+template <x::Inst::Id Id> bool bit_test_memory(Translator& t) {
+    using K = Translator::Kind;
+    const cpu::Insn& i = t.insn();
+    const unsigned size = i.osize, width = size * 8;
+    std::optional<x::Gp> offset;
+    if (t.op(1).kind == K::Reg) {
+        offset = t.reg(t.op(1));
+        if (!offset) return false;
+    } else if (t.op(1).kind != K::Imm) {
+        return false;
+    }
+    if (!t.effective_address()) return false;
+    auto& a = t.a;
+    t.guarded([&](const asmjit::Label& slow) {
+        if (offset) {
+            if (size == 8)
+                a.mov(x::rdx, *offset);
+            else if (size == 4)
+                a.movsxd(x::rdx, *offset);
+            else
+                a.movsx(x::rdx, *offset);
+            a.sar(x::rdx, std::countr_zero(width));
+            a.lea(t.address_reg(), x::ptr(x::rsi, x::rdx, std::countr_zero(size)));
+        }
+        const x::Mem m = t.host_memory(size, Id != x::Inst::kIdBt, slow);
+        if (offset) {
+            a.mov(x::ecx, offset->r32());
+            a.and_(x::ecx, width - 1);
+            a.emit(Id, m, x::ecx.cloneAs(*offset));
+        } else {
+            a.emit(Id, m, asmjit::imm(i.imm & (width - 1)));
+        }
+        if (t.flags_dead()) return;  // the others stay in CpuState
+        a.setc(x::dl);
+        a.movzx(x::edx, x::dl);
+        t.flags_to_host();
+        uint32_t keep = cpu::EFLAGS_ARITH & ~cpu::EFLAGS_CF;
+        if (t.flags_kind() != FlagKind::Exact) keep &= ~cpu::EFLAGS_AF;
+        t.capture_flags(true);
+        t.flags_captured(keep, x::edx);
+    });
+    return true;
+}
+
 // BT/BTS/BTR/BTC r, r or r, imm8: the host's instruction, which masks the offset to the operand
 // width as the guest's does for a register operand.
 template <x::Inst::Id Id> bool bit_test(Translator& t) {
     using K = Translator::Kind;
+    if (t.op(0).kind == K::Mem) return bit_test_memory<Id>(t);
     const auto dst = t.reg(t.op(0));
     if (!dst || t.op(0).kind != K::Reg) return false;
     asmjit::Operand offset;

@@ -10,7 +10,7 @@
 //   bits) work on a 32-bit copy (64-bit for a 64-bit operand) instead (shift_copy).
 // The count is masked to 5 bits, 6 for a 64-bit operand, as the host masks its own; a masked
 // count of 0 changes nothing. Memory destinations are done in place for a count of 1
-// and left to the interpreter otherwise.
+// and left to the interpreter otherwise. SHLD/SHRD: see double_shift().
 #include "cpu/flags.h"
 #include "cpu/state.h"
 #include "jit/translator.h"
@@ -205,9 +205,57 @@ template <bool Left> bool rotate(Translator& t) {
     return true;
 }
 
+// SHLD/SHRD r32/r64, r, imm8/CL: the host's, which gives the table's result, CF, SF, ZF and PF
+// for every masked count below the width (all of them, for 32 and 64 bits); OF, undefined on
+// the host but for a count of 1, is MSB(result) XOR MSB(original) for every count, and AF is 0
+// (SHIFT_KEEP). 16-bit forms, whose counts reach past the width, and memory destinations are
+// the interpreter's.
+template <bool Left> bool double_shift(Translator& t) {
+    using K = Translator::Kind;
+    const auto& c = t.op(2);
+    const auto dst = t.op(0).kind == K::Reg ? t.reg(t.op(0)) : std::nullopt;
+    const auto src = t.reg(t.op(1));
+    const bool by_cl = c.kind != K::Imm;  // CL is no operand of the Insn (no r2)
+    if (!dst || !src || dst->size() < 4) return false;
+    clear_upper_half(t, *dst);
+    const unsigned n = by_cl ? 0 : t.insn().imm & count_mask(dst->size());
+    if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
+    const x::Inst::Id op = Left ? x::Inst::kIdShld : x::Inst::kIdShrd;
+    auto& a = t.a;
+    if (n == 1) {
+        a.emit(op, *dst, *src, 1);
+        t.flags_produced(FlagKind::Logic);  // AF aside, the host's are the table's
+        return true;
+    }
+    asmjit::Label done = a.newLabel();
+    if (by_cl) {
+        t.clobber_flags();  // a masked count of 0 leaves them in CpuState
+        a.mov(x::ecx, ECX);
+        a.and_(x::ecx, count_mask(dst->size()));
+        a.jz(done);
+    }
+    const x::Gp original = x::rdx.cloneAs(*dst);
+    a.mov(original, *dst);
+    a.emit(op, *dst, *src, by_cl ? asmjit::Operand(x::cl) : asmjit::Operand(asmjit::imm(n)));
+    if (t.flags_dead()) {
+        t.drop_flags();
+    } else {
+        t.capture_flags(false);
+        a.xor_(original, *dst);
+        a.shr(original, dst->size() * 8 - 1);
+        a.shl(x::edx, 11);
+        t.flags_captured(SHIFT_KEEP, x::edx);
+    }
+    a.bind(done);
+    t.flags_paths_joined();
+    return true;
+}
+
 }  // namespace
 
 void register_shift_emitters(GroupEmitters e) {
+    e[ZYDIS_MNEMONIC_SHLD] = double_shift<true>;
+    e[ZYDIS_MNEMONIC_SHRD] = double_shift<false>;
     e[ZYDIS_MNEMONIC_SHL] = shift<Shift::Shl>;
     e[ZYDIS_MNEMONIC_SHR] = shift<Shift::Shr>;
     e[ZYDIS_MNEMONIC_SAR] = shift<Shift::Sar>;

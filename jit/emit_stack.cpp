@@ -1,5 +1,6 @@
-// Stack instructions (cpu/ops/stack.cpp): PUSH, POP and LEAVE of the stack's own width (a 32-bit
-// stack and operand, or 64-bit code's).
+// Stack instructions (cpu/ops/stack.cpp): PUSH, POP, LEAVE and PUSHF of the stack's own width
+// (a 32-bit stack and operand, or 64-bit code's).
+#include "cpu/flags.h"
 #include "cpu/state.h"
 #include "jit/translator.h"
 
@@ -60,9 +61,33 @@ bool leave(Translator& t) {
     return true;
 }
 
+// PUSHFD on a 32-bit stack, PUSHFQ in 64-bit code: the image PUSHF stores (VM and RF clear),
+// its arithmetic flags read from the host once the guest's are there (AF is 0 where the host
+// leaves it undefined: FlagKind::Logic), the others from CpuState, where they always are.
+bool pushf(Translator& t) {
+    const unsigned w = t.stack_word();
+    if (t.insn().osize != w) return false;
+    auto& a = t.a;
+    t.flags_to_host();
+    uint32_t arith = cpu::EFLAGS_ARITH;
+    if (t.flags_kind() != FlagKind::Exact) arith &= ~cpu::EFLAGS_AF;
+    t.capture_flags(true);
+    t.clobber_flags();  // stored if they were only in the host; the host's are used up here
+    a.and_(x::edi, arith);
+    a.mov(x::eax, x::dword_ptr(CPU_REG, state::FLAGS_BITS));
+    a.and_(x::eax, ~(cpu::EFLAGS_ARITH | cpu::EFLAGS_VM | cpu::EFLAGS_RF));
+    a.or_(x::eax, x::edi);
+    a.lea(t.address_reg(), x::ptr(t.stack_pointer().r64(), -int32_t(w)));
+    t.store(w, cpu::SS);
+    a.lea(t.stack_pointer(), x::ptr(t.stack_pointer().r64(), -int32_t(w)));
+    return true;
+}
+
 }  // namespace
 
 void register_stack_emitters(GroupEmitters e) {
+    e[ZYDIS_MNEMONIC_PUSHFD] = pushf;
+    e[ZYDIS_MNEMONIC_PUSHFQ] = pushf;
     e[ZYDIS_MNEMONIC_PUSH] = push;
     e[ZYDIS_MNEMONIC_POP] = pop;
     e[ZYDIS_MNEMONIC_LEAVE] = leave;

@@ -1,4 +1,4 @@
-// System instructions (cpu/ops/system.cpp and its parts): the time stamp counter.
+// System instructions (cpu/ops/system.cpp and its parts): the time stamp counter, CLI.
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -33,9 +33,23 @@ bool rdtscp(Translator& t) {
     return true;
 }
 
+// CLI at CPL 0 (real mode's too), which CPL <= IOPL always allows: IF cleared. Elsewhere the
+// interpreter's handler applies the IOPL rule. It ends its block, which goes on linked.
+bool cli(Translator& t) {
+    if (t.user()) return false;
+    t.guarded([&](const asmjit::Label& slow) {
+        t.a.cmp(x::byte_ptr(CPU, int32_t(offsetof(cpu::CpuState, cpl))), 0);
+        t.a.jne(slow);
+        t.a.and_(x::dword_ptr(CPU, FLAGS_BITS), ~cpu::EFLAGS_IF);
+    });
+    t.exit_to(t.next_offset());
+    return true;
+}
+
 }  // namespace
 
 void register_system_emitters(GroupEmitters e) {
+    e[ZYDIS_MNEMONIC_CLI] = cli;
     e[ZYDIS_MNEMONIC_RDTSC] = rdtsc;
     e[ZYDIS_MNEMONIC_RDTSCP] = rdtscp;
 }

@@ -19,6 +19,8 @@ namespace jitpc::jit {
     X(flagops)               \
     X(system)                \
     X(sse_move)              \
+    X(sse_cache)             \
+    X(sse_string)            \
     X(sse_int)               \
     X(sse_shuffle)           \
     X(sse_arith)             \

@@ -154,6 +154,22 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
+TEST_CASE("JIT SHLD and SHRD match the interpreter") {
+    Pair<> p;
+    for (uint8_t op : {0xA4, 0xAC})  // SHLD, SHRD r/m, r, imm8
+        for (uint8_t count : {0, 1, 2, 5, 16, 31, 32, 33}) {
+            sweep(p, {0x0F, op, 0xDA, count});        // edx, ebx
+            sweep(p, {0x0F, op, 0xD2, count});        // edx, edx
+            sweep(p, {0x66, 0x0F, op, 0xDA, count});  // dx, bx (the interpreter's)
+        }
+    for (uint8_t op : {0xA5, 0xAD}) {  // SHLD, SHRD r/m, r, CL
+        sweep(p, {0x0F, op, 0xDA});
+        sweep(p, {0x0F, op, 0xD9});                  // ecx, ebx
+        sweep(p, {0x0F, op, 0xDA, 0x0F, op, 0xD3});  // two in a row: the first one's flags never seen
+    }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
 TEST_CASE("JIT BT/BTS/BTR/BTC and BSF/BSR keep the flags they do not write, like the interpreter") {
     Pair<> p;
     for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {  // BT, BTS, BTR, BTC r/m, r
@@ -166,6 +182,17 @@ TEST_CASE("JIT BT/BTS/BTR/BTC and BSF/BSR keep the flags they do not write, like
         for (uint8_t bit : {0, 5, 31, 33, 0xFF}) {
             sweep(p, {0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
             sweep(p, {0x66, 0x0F, 0xBA, uint8_t(0xC2 | ext << 3), bit});
+        }
+    for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {  // with memory: [DATA], ecx (a count) / edx
+        sweep(p, {0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00});
+        sweep(p, {0x66, 0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00});
+        sweep(p, {0x0F, op, 0x15, 0x00, 0x50, 0x00, 0x00});  // anywhere, or outside RAM
+        sweep(p, {0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00, 0x0F, op, 0x15, 0x08, 0x50, 0x00, 0x00});
+    }
+    for (uint8_t ext : {4, 5, 6, 7})  // [DATA], imm8
+        for (uint8_t bit : {0, 5, 31, 33, 0xFF}) {
+            sweep(p, {0x0F, 0xBA, uint8_t(0x05 | ext << 3), 0x00, 0x50, 0x00, 0x00, bit});
+            sweep(p, {0x66, 0x0F, 0xBA, uint8_t(0x05 | ext << 3), 0x00, 0x50, 0x00, 0x00, bit});
         }
     for (uint8_t op : {0xBC, 0xBD}) {  // BSF, BSR
         sweep(p, {0x0F, op, 0xD3});                          // edx, ebx (zero now and then)
@@ -429,6 +456,16 @@ TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") 
         }
 }
 
+// PUSHFD after each way the flags can be held (the prelude), after a logic op (AF undefined
+// on the host), an INC (CF kept aside) and with DF set; the image on the stack must agree.
+TEST_CASE("JIT PUSHFD and PUSHFQ store the interpreter's image, CLI clears IF") {
+    Pair<> p;
+    for (const Bytes& f : {Bytes{0x9C}, Bytes{0x21, 0xD3, 0x9C}, Bytes{0x42, 0x9C}, Bytes{0xFD, 0x9C, 0xFC},
+                           Bytes{0x01, 0xD3, 0x9C, 0x11, 0xD3}, Bytes{0xFB, 0x90, 0x9C, 0xFA, 0x9C}})  // sti; cli
+        sweep(p, f);
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
 // The last instruction of a block may straddle into the next page: the translator reads its
 // bytes from both physical pages (a wrong second page gives a wrong immediate here).
 TEST_CASE("JIT an instruction straddling two pages") {
@@ -578,6 +615,25 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
     forms.push_back({0x41, 0x53, 0x41, 0x5A});                                      // push r11; pop r10
     for (const Bytes& f : HIGH_BYTE_FORMS) forms.push_back(f);  // in 64-bit code (no REX)
     forms.push_back({0x0F, 0x01, 0xF9, 0x49, 0x89, 0xC3});  // rdtscp; mov r11, rax
+    for (uint8_t n : {1, 5, 33, 63})
+        for (uint8_t op : {0xA4, 0xAC}) {
+            forms.push_back({0x4D, 0x0F, op, 0xD3, n});  // shld/shrd r11, r10, n
+            forms.push_back({0x45, 0x0F, op, 0xD3, n});  // r11d, r10d
+        }
+    for (uint8_t op : {0xA3, 0xAB, 0xB3, 0xBB}) {
+        forms.push_back({0x4B, 0x0F, op, 0x0C, 0xCC});  // bt* [r12 + r9*8], rcx (a count)
+        forms.push_back({0x43, 0x0F, op, 0x0C, 0xCC});  // ... ecx
+        forms.push_back({0x4F, 0x0F, op, 0x14, 0xCC});  // ... r10: far away, non-canonical
+    }
+    for (uint8_t ext : {4, 5, 6, 7}) forms.push_back({0x4B, 0x0F, 0xBA, uint8_t(0x04 | ext << 3), 0xCC, 45});
+    // mov rcx, -37; bts/btr [r12 + r9*8 + 16], rcx / ecx: a negative offset, the unit below
+    for (uint8_t op : {0xAB, 0xB3})
+        for (uint8_t rex : {0x4B, 0x43}) forms.push_back({0x48, 0xC7, 0xC1, 0xDB, 0xFF, 0xFF, 0xFF, rex, 0x0F, op, 0x4C, 0xCC, 0x10});
+    forms.push_back({0x4D, 0x0F, 0xA5, 0xD3});  // shld r11, r10, cl
+    forms.push_back({0x9C});              // pushfq
+    forms.push_back({0xFB, 0x90, 0x9C, 0xFA, 0x9C});  // sti; nop; pushfq; cli; pushfq
+    forms.push_back({0x4D, 0x21, 0xD3, 0x9C});  // and r11, r10; pushfq
+    forms.push_back({0x41, 0x0F, 0xAD, 0xD3});  // shrd r11d, edx, cl
     for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
     // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
     // always non-canonical: #GP).
@@ -599,6 +655,8 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
              Bytes{0x43, 0x0F, 0xC0, 0x1C, 0xCC},        // xadd [r12 + r9*8], bl
              Bytes{0x43, 0x0F, 0x94, 0x04, 0xCC},        // setz [r12 + r9*8]
              Bytes{0x4D, 0x0F, 0xB1, 0x13},              // cmpxchg [r11], r10: #GP
+             Bytes{0x41, 0x0F, 0x18, 0x0B, 0x0F, 0xAE, 0xE8},  // prefetcht0 [r11] (never faults); lfence
+             Bytes{0x43, 0x0F, 0x18, 0x04, 0xCC, 0x0F, 0xAE, 0xF0, 0x0F, 0xAE, 0xF8},  // prefetchnta; mfence; sfence
              Bytes{0x4F, 0x8B, 0x24, 0xCC},              // mov r12, [r12 + r9*8]
              Bytes{0x4B, 0xF7, 0x24, 0xCC},              // mul qword [r12 + r9*8]
              Bytes{0x4B, 0x89, 0x14, 0xCC},              // mov [r12 + r9*8], rdx

@@ -83,7 +83,7 @@ struct Pair {
     }
 
     // Runs `insn` after `add esi, edi` and before `setb cl; sete dl; hlt`.
-    void run(const Bytes& insn, Rng& r, bool sse_on = true, bool ts = false) {
+    void run(const Bytes& insn, Rng& r, bool sse_on = true, bool ts = false, uint32_t eax = 0x11111111, uint32_t edx = 0) {
         Bytes code = {0x01, 0xFE};
         code.insert(code.end(), insn.begin(), insn.end());
         code.insert(code.end(), {0x0F, 0x92, 0xC1, 0x0F, 0x94, 0xC2, 0xF4});
@@ -100,7 +100,7 @@ struct Pair {
             for (unsigned k = 0; k < 8; ++k) f->cpu.sse.xmm[k] = regs[k];
             f->cpu.sse.mxcsr = csr;
             f->mem.write_bytes(DATA, data, sizeof data);
-            f->reg(EAX) = 0x11111111, f->reg(ECX) = 0, f->reg(EDX) = 0, f->reg(EBX) = 0xFFFF;
+            f->reg(EAX) = eax, f->reg(ECX) = 0, f->reg(EDX) = edx, f->reg(EBX) = 0xFFFF;
             f->reg(ESI) = esi, f->reg(EDI) = edi, f->reg(ESP) = 0x80000;
             f->cpu.flags = Flags{};
             f->cpu.icount = 0;
@@ -238,6 +238,21 @@ TEST_CASE("JIT SSE integer operations match the interpreter") {
     Pair p;
     sweep(p, INTEGER, 16);
     sweep(p, SHUFFLES, 16);
+}
+
+// SSE4.2's PCMPISTRI, PCMPISTRM, PCMPESTRI and PCMPESTRM: every imm8, over random registers
+// (EAX and EDX the explicit lengths; the lanes of random_xmm's floating-point values hold zero
+// bytes and words, which end implicit strings).
+TEST_CASE("JIT SSE4.2 string compares match the interpreter") {
+    Pair p;
+    Rng r;
+    for (uint8_t op : {0x63, 0x62, 0x61, 0x60})
+        for (unsigned imm = 0; imm < 128; ++imm)
+            for (const Bytes& e : encodings({{0x66, 0x0F, 0x3A, op}, true}, imm)) {
+                const int32_t lengths[] = {0, 3, -5, 8, 17, int32_t(r.next())};
+                p.run(e, r, true, false, lengths[r.next() % 6], lengths[r.next() % 6]);
+            }
+    MESSAGE(p.runs << " snippets");
 }
 
 TEST_CASE("JIT SSE floating point and conversions match the interpreter under random MXCSR values") {
