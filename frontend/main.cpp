@@ -229,6 +229,13 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(m->cpu.icount - m->idle_ticks),
                          static_cast<unsigned long long>(m->cpu.icount),
                          static_cast<unsigned long long>(m->idle_ticks));
+        if (o.stats) {
+            const cpu::Mmu::Stats& t = m->cpu.mmu.stats;
+            std::fprintf(stderr, "jitpc: TLB: %llu CR3 loads, %llu flushes, %llu INVLPG, %llu page walks (%llu #PF)\n",
+                         static_cast<unsigned long long>(t.cr3_loads), static_cast<unsigned long long>(t.flushes),
+                         static_cast<unsigned long long>(t.invlpgs), static_cast<unsigned long long>(t.walks),
+                         static_cast<unsigned long long>(t.walk_faults));
+        }
         if (o.stats && m->jit)
             std::fprintf(stderr, "jitpc: JIT: %llu translations, %llu cache flushes, %llu links\n"
                                  "jitpc: JIT: %llu guest instructions translated, %llu host bytes emitted (%.1f per instruction)\n"

@@ -165,6 +165,16 @@ void PhysMemory::log_unmapped(PhysAddr paddr, bool write) {
                static_cast<unsigned long long>(paddr));
 }
 
+uint64_t PhysMemory::read64(PhysAddr paddr) {
+    const Page& pg = page(paddr);
+    if (pg.host) {  // RAM or ROM: what read() would read
+        uint64_t v;
+        std::memcpy(&v, pg.host + (paddr & 0xFFF), 8);
+        return v;
+    }
+    return read(paddr, 4) | uint64_t(read(paddr + 4, 4)) << 32;
+}
+
 uint32_t PhysMemory::read(PhysAddr paddr, unsigned size) {
     const Page& pg = page(paddr);
     switch (pg.kind) {
@@ -172,9 +182,7 @@ uint32_t PhysMemory::read(PhysAddr paddr, unsigned size) {
     case Kind::Rom:
     case Kind::ShadowWrite: {
         if (!pg.host) break;  // write-only shadow RAM over an empty bus
-        uint32_t v = 0;
-        std::memcpy(&v, pg.host + (paddr & 0xFFF), size);
-        return v;
+        return uint32_t(host_load(pg.host + (paddr & 0xFFF), size));
     }
     case Kind::Mmio: return pg.mmio->mmio_read(paddr - pg.mmio_base, size);
     case Kind::Unmapped: break;
@@ -189,13 +197,13 @@ void PhysMemory::write(PhysAddr paddr, unsigned size, uint32_t value) {
     case Kind::Ram:
         touch_code(paddr, size);
         mark_host(pg.host);
-        std::memcpy(pg.host + (paddr & 0xFFF), &value, size);
+        host_store(pg.host + (paddr & 0xFFF), size, value);
         return;
     case Kind::Rom: return;  // writes to ROM are ignored, as on a real board without shadowing
     // Code decoded here came from the bus, not from this RAM: nothing to invalidate.
     case Kind::ShadowWrite:
         mark_host(ram_ + (paddr & PHYS_PAGE_MASK));
-        std::memcpy(ram_ + paddr, &value, size);
+        host_store(ram_ + paddr, size, value);
         return;
     case Kind::Mmio: pg.mmio->mmio_write(paddr - pg.mmio_base, size, value); return;
     case Kind::Unmapped: log_unmapped(paddr, true); return;

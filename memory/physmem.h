@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <span>
@@ -34,6 +35,24 @@ using PhysAddr = uint64_t;
 constexpr unsigned PHYS_ADDR_BITS = 40;
 constexpr PhysAddr PHYS_LIMIT = PhysAddr(1) << PHYS_ADDR_BITS;
 constexpr PhysAddr PHYS_PAGE_MASK = ~PhysAddr(PAGE_SIZE - 1);
+
+// Host loads and stores of 1, 2, 4 (or 8, loads) bytes: a memcpy of a size known only at run
+// time is a call into libc, and the slow paths and the page walk make these by the million.
+inline uint64_t host_load(const uint8_t* p, unsigned size) {
+    switch (size) {
+    case 1: return *p;
+    case 2: { uint16_t v; std::memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; std::memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; std::memcpy(&v, p, 8); return v; }
+    }
+}
+inline void host_store(uint8_t* p, unsigned size, uint32_t v) {
+    switch (size) {
+    case 1: *p = uint8_t(v); return;
+    case 2: { const uint16_t h = uint16_t(v); std::memcpy(p, &h, 2); return; }
+    default: std::memcpy(p, &v, 4); return;
+    }
+}
 
 class MmioDevice {
 public:
@@ -85,6 +104,9 @@ public:
 
     // Slow-path accesses: any kind of page, size 1/2/4, must not cross a page.
     uint32_t read(PhysAddr paddr, unsigned size);
+    // read() of 8 bytes, as two 4-byte reads of MMIO (a page-table entry, the slow path's
+    // 8-byte loads): one page lookup where the page is memory. Must not cross a page.
+    uint64_t read64(PhysAddr paddr);
     void write(PhysAddr paddr, unsigned size, uint32_t value);
     // Bulk copies for loaders and DMA; may cross pages, never wrap (past PHYS_LIMIT is
     // unmapped). Writes to ROM are dropped, reads of unmapped space give 0xFF bytes.

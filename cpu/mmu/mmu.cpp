@@ -4,7 +4,14 @@ namespace jitpc::cpu {
 
 Mmu::Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model)
     : st_(st), pm_(pm), model_(model), walker_(pm) {
-    flush_all();
+    for (auto& t : tlb)
+        for (auto& e : t) e = TlbEntry{{TLB_INVALID, TLB_INVALID, TLB_INVALID}, 0, LARGE_NONE, 0, 0, 0, {}};
+}
+
+void Mmu::list(bool user, TlbEntry& e) {
+    if (e.listed) return;
+    e.listed = 1;
+    listed_[user][listed_n_[user]++] = uint16_t(&e - tlb[user]);
 }
 
 bool Mmu::walk(uint64_t lin, Access acc, bool user, Walk& w) {
@@ -24,8 +31,10 @@ TlbEntry* Mmu::try_lookup(uint64_t lin, Access acc, bool user) {
     const uint64_t page = lin & LIN_PAGE_MASK;
     if (tlb_holds(e, acc, page)) return &e;
 
+    ++stats.walks;
     Walk w;
     if (!walk(lin, acc, user, w)) {
+        ++stats.walk_faults;
         // A fault drops whatever the TLB held for this page (Linux relies on it after making
         // a PTE writable without INVLPG).
         if ((e.tag[ACC_READ] & LIN_PAGE_MASK) == page || (e.tag[ACC_WRITE] & LIN_PAGE_MASK) == page)
@@ -33,10 +42,11 @@ TlbEntry* Mmu::try_lookup(uint64_t lin, Access acc, bool user) {
         return nullptr;
     }
     uint8_t* host = pm_.host_page(w.phys);
+    list(user, e);
     e.frame = w.phys >> 12;
     e.large_base = w.large;
     e.global = w.global;
-    if (w.large != LARGE_NONE) have_large_ = true;
+    if (w.large != LARGE_NONE) note_large(w.large);
     e.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
     const uint64_t rd = page | (host ? 0 : TLB_SLOW);
     e.tag[ACC_READ] = rd;
@@ -97,12 +107,11 @@ bool Mmu::try_read_slow(uint64_t lin, unsigned size, bool user, Access acc, uint
     const TlbEntry* e = try_lookup(lin, acc, user);
     if (!e) return false;
     if (!(e->tag[acc] & TLB_SLOW)) {
-        v = 0;
-        std::memcpy(&v, reinterpret_cast<const uint8_t*>(e->addend + lin), size);
+        v = memory::host_load(reinterpret_cast<const uint8_t*>(e->addend + lin), size);
         return true;
     }
     const PhysAddr pa = (PhysAddr(e->frame) << 12) | (lin & 0xFFF);
-    v = size == 8 ? pm_.read(pa, 4) | uint64_t(pm_.read(pa + 4, 4)) << 32 : pm_.read(pa, size);
+    v = size == 8 ? pm_.read64(pa) : pm_.read(pa, size);
     return true;
 }
 
@@ -135,30 +144,47 @@ bool Mmu::try_write_slow(uint64_t lin, unsigned size, uint64_t v, bool user) {
 }
 
 void Mmu::flush_all() {
+    ++stats.flushes;
     ++st_.code_epoch;
-    for (auto& t : tlb)
-        for (auto& e : t) {
-            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
-            e.global = 0;
-            e.large_base = LARGE_NONE;
-        }
-    have_large_ = false;
+    for_listed([](TlbEntry& e) {
+        e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+        e.global = 0;
+        e.large_base = LARGE_NONE;
+        e.listed = 0;
+    });
+    listed_n_[0] = listed_n_[1] = 0;
+    std::memset(large_filter_, 0, sizeof large_filter_);
+    large_sizes_ = 0;
 }
 
 void Mmu::slow_writes() {
-    for (auto& t : tlb)
-        for (auto& e : t)
-            if (!(e.tag[ACC_WRITE] & TLB_INVALID)) e.tag[ACC_WRITE] |= TLB_SLOW;
+    for_listed([](TlbEntry& e) {
+        if (!(e.tag[ACC_WRITE] & TLB_INVALID)) e.tag[ACC_WRITE] |= TLB_SLOW;
+    });
 }
 
 void Mmu::flush_nonglobal() {
     ++st_.code_epoch;
-    for (auto& t : tlb)
-        for (auto& e : t)
-            if (!e.global) e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+    std::memset(large_filter_, 0, sizeof large_filter_);
+    large_sizes_ = 0;
+    for (unsigned u = 0; u < 2; ++u) {
+        unsigned kept = 0;
+        for (unsigned k = 0; k < listed_n_[u]; ++k) {
+            TlbEntry& e = tlb[u][listed_[u][k]];
+            if (e.global && !((e.tag[0] & e.tag[1] & e.tag[2]) & TLB_INVALID)) {
+                listed_[u][kept++] = listed_[u][k];
+                if (e.large_base != LARGE_NONE) note_large(e.large_base);
+            } else {
+                e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+                e.listed = 0;
+            }
+        }
+        listed_n_[u] = kept;
+    }
 }
 
 void Mmu::invlpg(uint64_t lin) {
+    ++stats.invlpgs;
     ++st_.code_epoch;
     const uint64_t page = lin & LIN_PAGE_MASK;
     for (auto& t : tlb) {
@@ -167,19 +193,20 @@ void Mmu::invlpg(uint64_t lin) {
             (e.tag[ACC_EXEC] & LIN_PAGE_MASK) == page)
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
     }
-    if (!have_large_) return;
-    for (auto& t : tlb)
-        for (auto& e : t)
-            if (e.large_base != LARGE_NONE &&
-                (lin & ~(large_size(e.large_base) - 1)) == (e.large_base & LIN_PAGE_MASK))
-                e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+    bool maybe = false;
+    for (const uint64_t size : {LARGE_2M, LARGE_4M, LARGE_1G})
+        if (large_sizes_ & size) maybe |= maybe_large((lin & ~(large_size(size) - 1)) | size);
+    if (!maybe) return;
+    for_listed([lin](TlbEntry& e) {
+        if (e.large_base != LARGE_NONE && (lin & ~(large_size(e.large_base) - 1)) == (e.large_base & LIN_PAGE_MASK))
+            e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
+    });
 }
 
 void Mmu::page_became_code(PhysAddr phys) {
-    for (auto& t : tlb)
-        for (auto& e : t)
-            if (e.frame == phys >> 12 && !(e.tag[ACC_WRITE] & TLB_INVALID))
-                e.tag[ACC_WRITE] |= TLB_CODE;
+    for_listed([phys](TlbEntry& e) {
+        if (e.frame == phys >> 12 && !(e.tag[ACC_WRITE] & TLB_INVALID)) e.tag[ACC_WRITE] |= TLB_CODE;
+    });
 }
 
 }  // namespace jitpc::cpu

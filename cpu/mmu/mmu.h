@@ -130,6 +130,7 @@ public:
             if (pae_paging(st_.cr0, st_.cr4) && !load_pdptes(uint32_t(v))) return false;
             st_.cr3 = uint32_t(v) & (model_.has(Feature::PAE) ? 0xFFFFFFF8u : 0xFFFFF018u);
         }
+        ++stats.cr3_loads;
         flush_nonglobal();
         return true;
     }
@@ -152,6 +153,15 @@ public:
     void page_became_code(PhysAddr phys);
 
     TlbEntry tlb[2][TLB_SIZE];
+
+    // What the TLB cost the run, for -stats: cheap counts, never read by the guest's paths.
+    struct Stats {
+        uint64_t cr3_loads = 0;      // MOV CR3 and task switches
+        uint64_t flushes = 0;        // of everything (CR0/CR4/EFER/A20 changes, remaps)
+        uint64_t invlpgs = 0;
+        uint64_t walks = 0;          // TLB misses that walked the page tables (or had paging off)
+        uint64_t walk_faults = 0;    // walks ending in #PF
+    } stats;
 
     // Its state for snapshots (snapshot/archive.h).
     template <class A> void snapshot(A& a) {
@@ -178,7 +188,31 @@ private:
     const CpuModel& model_;
     PageWalker walker_;
     uint64_t pdpte_[4] = {};
-    bool have_large_ = false;
+
+    // Flushes, INVLPG of large pages and the sweeps for dirty marks and code visit only the
+    // entries filled since the last flush: every entry with a tag that is not TLB_INVALID is
+    // listed here (TlbEntry::listed says whether it is), so a flush costs what the guest used
+    // of the TLB, not its size.
+    void list(bool user, TlbEntry& e);
+    template <class F> void for_listed(F f) {
+        for (unsigned u = 0; u < 2; ++u)
+            for (unsigned k = 0; k < listed_n_[u]; ++k) f(tlb[u][listed_[u][k]]);
+    }
+    uint16_t listed_[2][TLB_SIZE];
+    unsigned listed_n_[2] = {};
+    // The large pages listed entries came from, hashed into a bit set (a bit may be shared):
+    // INVLPG of an address in none of them, the common case, looks no further than its index.
+    static constexpr unsigned LARGE_FILTER_BITS = 4096;
+    static unsigned large_bit(uint64_t large) { return unsigned((large * 0x9E3779B97F4A7C15ull) >> 52); }
+    void note_large(uint64_t large) {
+        large_sizes_ |= large & (LARGE_2M | LARGE_4M | LARGE_1G);
+        large_filter_[large_bit(large) / 64] |= uint64_t(1) << (large_bit(large) % 64);
+    }
+    bool maybe_large(uint64_t large) const {
+        return large_filter_[large_bit(large) / 64] >> (large_bit(large) % 64) & 1;
+    }
+    uint64_t large_filter_[LARGE_FILTER_BITS / 64] = {};
+    uint64_t large_sizes_ = 0;  // LARGE_* bits of the sizes noted
 };
 
 }  // namespace jitpc::cpu

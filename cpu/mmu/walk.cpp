@@ -26,8 +26,7 @@ constexpr uint64_t RSVD_PDPTE = 0x1E6;
 
 uint64_t PageWalker::read_entry(const PagingRegs& r, PhysAddr a, bool wide) const {
     a = a20(r, a);
-    const uint64_t lo = pm_.read(a, 4);
-    return wide ? lo | uint64_t(pm_.read(a + 4, 4)) << 32 : lo;
+    return wide ? pm_.read64(a) : pm_.read(a, 4);
 }
 
 bool PageWalker::walk(const PagingRegs& r, uint64_t lin, Access acc, bool user, Walk& w, uint32_t& error) const {
