@@ -50,7 +50,9 @@ public:
         const uint16_t cw = 0x037F;
         asm volatile("fnstcw %0\n\tfldcw %1" : "=m"(saved_) : "m"(cw));
     }
-    ~HostMode() { asm volatile("fldcw %0" : : "m"(saved_)); }
+    // The exception flags its arithmetic raised are cleared: generated x87 code reads the
+    // host's flags as those of its own operation (jit/emit_fpu.cpp).
+    ~HostMode() { asm volatile("fnclex\n\tfldcw %0" : : "m"(saved_)); }
     HostMode(const HostMode&) = delete;
     HostMode& operator=(const HostMode&) = delete;
 
