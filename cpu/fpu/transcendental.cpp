@@ -99,6 +99,14 @@ DD operator/(DD a, DD b) {
     const DD r2 = r1 - b * DD{q2, 0};
     return fast_two_sum(q1, q2) + DD{r2.hi / b.hi, 0};
 }
+// By a long double (the series' integer divisors): one quotient correction instead of the
+// general division's two, as accurate (the product q1 * b is exact).
+DD operator/(DD a, long double b) {
+    const long double q1 = a.hi / b;
+    const DD p = two_prod(q1, b);
+    const long double q2 = (((a.hi - p.hi) - p.lo) + a.lo) / b;
+    return fast_two_sum(q1, q2);
+}
 DD dd(long double v) { return {v, 0}; }
 
 constexpr DD PI{0xC90FDAA22168C235p-62L, -0xECE675D1FC8F8CBBp-128L};
@@ -203,7 +211,7 @@ DD sin_series(DD r) {
     const DD r2 = r * r;
     DD term = r, s = r;
     for (int n = 1; n <= 13; ++n) {
-        term = term * r2 / dd(-(long double)(2 * n * (2 * n + 1)));
+        term = term * r2 / -(long double)(2 * n * (2 * n + 1));
         s = s + term;
     }
     return s;
@@ -212,7 +220,7 @@ DD cos_series(DD r) {
     const DD r2 = r * r;
     DD term = dd(1), s = dd(1);
     for (int n = 1; n <= 14; ++n) {
-        term = term * r2 / dd(-(long double)((2 * n - 1) * 2 * n));
+        term = term * r2 / -(long double)((2 * n - 1) * 2 * n);
         s = s + term;
     }
     return s;
@@ -253,7 +261,7 @@ DD atan_series(DD t) {
     DD p = t, s = t;
     for (int k = 1; k <= 52; ++k) {
         p = p * t2;
-        s = s + p / dd((k & 1 ? -1.0L : 1.0L) * (2 * k + 1));
+        s = s + p / ((k & 1 ? -1.0L : 1.0L) * (2 * k + 1));
     }
     return s;
 }
@@ -269,7 +277,7 @@ DD log2_atanh(DD s) {
     DD p = s, sum = s;
     for (int k = 1; k <= 28; ++k) {
         p = p * s2;
-        sum = sum + p / dd(2 * k + 1);
+        sum = sum + p / (long double)(2 * k + 1);
     }
     return sum * LOG2E * dd(2);
 }
@@ -336,7 +344,7 @@ Result exp2m1(const Float80& x, uint16_t cw) {
     const DD y = LN2 * dd(to_ld(x));
     DD term = y, s = y;
     for (int n = 2; n <= 34; ++n) {
-        term = term * y / dd(n);
+        term = term * y / (long double)n;
         s = s + term;
     }
     return finish(s, 0, sw, cw);
