@@ -108,6 +108,9 @@ DD operator/(DD a, long double b) {
     return fast_two_sum(q1, q2);
 }
 DD dd(long double v) { return {v, 0}; }
+// Whether a series' term no longer moves its sum: 2^-140 of it is below the sum's last bit,
+// so the terms after it (smaller still) leave the rounded result as it is.
+bool negligible(DD term, DD sum) { return std::fabs(term.hi) <= std::fabs(sum.hi) * 0x1p-140L; }
 
 constexpr DD PI{0xC90FDAA22168C235p-62L, -0xECE675D1FC8F8CBBp-128L};
 constexpr DD PI_2{0xC90FDAA22168C235p-63L, -0xECE675D1FC8F8CBBp-129L};
@@ -261,7 +264,9 @@ DD atan_series(DD t) {
     DD p = t, s = t;
     for (int k = 1; k <= 52; ++k) {
         p = p * t2;
-        s = s + p / ((k & 1 ? -1.0L : 1.0L) * (2 * k + 1));
+        const DD term = p / ((k & 1 ? -1.0L : 1.0L) * (2 * k + 1));
+        s = s + term;
+        if (negligible(term, s)) break;
     }
     return s;
 }
@@ -277,7 +282,9 @@ DD log2_atanh(DD s) {
     DD p = s, sum = s;
     for (int k = 1; k <= 28; ++k) {
         p = p * s2;
-        sum = sum + p / (long double)(2 * k + 1);
+        const DD term = p / (long double)(2 * k + 1);
+        sum = sum + term;
+        if (negligible(term, sum)) break;
     }
     return sum * LOG2E * dd(2);
 }
@@ -346,6 +353,7 @@ Result exp2m1(const Float80& x, uint16_t cw) {
     for (int n = 2; n <= 34; ++n) {
         term = term * y / (long double)n;
         s = s + term;
+        if (negligible(term, s)) break;
     }
     return finish(s, 0, sw, cw);
 }
