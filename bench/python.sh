@@ -4,7 +4,8 @@
 # the Debian guest (scripts/debian-guest --python: the test guest's kernel and initrd plus an
 # archive with the interpreter), booted with -kernel at -m 256M on jitpc and, when installed,
 # on qemu-system-i386 (TCG) with the same options, RUNS times each (default 1), alternating.
-# It prints host wall-clock times taken when the guest's lines reach the host:
+# It prints, per run of each emulator, a row of host wall-clock seconds and a row of the
+# emulator's CPU seconds, read when the guest's lines reach the host:
 #   boot     start of the emulator -> JITPC-PYTHON-START (/init runs)
 #   python   "JITPC-PY begin" -> "JITPC-PY end" (the interpreter started and imported its modules)
 #   strings, dicts, hashing, zlib, floats: each section of the program, from the line before it
@@ -24,43 +25,68 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sections=(strings dicts hashing zlib floats)
 
-# measure CMD...: one row's figures, then "ok" or "WRONG-OUTPUT".
+# measure CMD...: two rows of figures, host wall-clock seconds then the emulator's CPU seconds
+# (user and system, all its threads: /proc/PID/stat, in clock ticks), each ending with "ok" or
+# "WRONG-OUTPUT". On a busy host the CPU seconds say more than the wall clock.
 measure() {
+    rm -f "$tmp/pipe"
+    mkfifo "$tmp/pipe"
     local t0=$EPOCHREALTIME
-    timeout 1800 "$@" </dev/null 2>"$tmp/err" | {
-        declare -A at=()
-        tb='' pb='' pe='' last=''
-        : >"$tmp/out"
-        while IFS= read -r line; do
-            now=$EPOCHREALTIME
-            line=${line%$'\r'}
-            case $line in
-                JITPC-PYTHON-START*) tb=$now ;;
-                "JITPC-PY begin") pb=$now last=$now ;;
-                "JITPC-PY end") pe=$now ;;
-                "JITPC-PY "*) set -- $line; at[$2]=$last; at[$2.end]=$now; last=$now ;;
-            esac
-            [[ $line == JITPC-PY\ * ]] && echo "$line" >>"$tmp/out"
-        done
-        te=$EPOCHREALTIME
-        verdict=WRONG-OUTPUT
-        cmp -s "$tmp/out" "$guest/python-expected" && verdict=ok
-        args=("${t0/,/.}" "${tb/,/.}" "${pb/,/.}" "${pe/,/.}")
-        for s in "${sections[@]}"; do args+=("${at[$s]:-}" "${at[$s.end]:-}"); done
-        args+=("${t0/,/.}" "${te/,/.}")
+    "$@" </dev/null >"$tmp/pipe" 2>"$tmp/err" &
+    local pid=$!
+    # A guest that never powers off is stopped after 30 minutes; the watchdog holds no output.
+    (trap 'kill $s' TERM; sleep 1800 & s=$!; wait $s && kill $pid) >/dev/null 2>&1 &
+    local watchdog=$!
+    local tick
+    tick=$(getconf CLK_TCK)
+    cpu() { local f; { read -ra f </proc/$pid/stat; } 2>/dev/null && echo "${f[13]} ${f[14]}" | awk -v t="$tick" '{ printf "%.2f", ($1 + $2) / t }'; }
+    declare -A wall=() used=()
+    local prev='' prevc='' last='' line now c name
+    : >"$tmp/out"
+    while IFS= read -r line; do
+        now=${EPOCHREALTIME/,/.} c=$(cpu)
+        [ -n "$c" ] && last=$c
+        line=${line%$'\r'}
+        name=''
+        case $line in
+            JITPC-PYTHON-START*) name=boot ;;
+            "JITPC-PY begin") wall[begin]=$now used[begin]=$c ;;
+            "JITPC-PY end") name=end ;;
+            "JITPC-PY "*) set -- $line; name=$2 ;;
+        esac
+        [[ $line == JITPC-PY\ * ]] && echo "$line" >>"$tmp/out"
+        if [ -n "$name" ]; then
+            wall[$name]=$now used[$name]=$c
+            [ "$name" = end ] || [ "$name" = boot ] || { wall[$name.from]=$prev used[$name.from]=$prevc; }
+        fi
+        prev=$now prevc=$c
+    done <"$tmp/pipe"
+    wait $pid 2>/dev/null
+    kill $watchdog 2>/dev/null
+    local te=${EPOCHREALTIME/,/.} verdict=WRONG-OUTPUT
+    cmp -s "$tmp/out" "$guest/python-expected" && verdict=ok
+    row() {
+        local -n at=$1
+        local args=("$2" "${at[boot]:-}" "${at[begin]:-}" "${at[end]:-}")
+        for s in "${sections[@]}"; do args+=("${at[$s.from]:-}" "${at[$s]:-}"); done
+        args+=("$2" "$3")
         LC_ALL=C awk -v v="$verdict" 'function d(a, b) { return a == "" || b == "" ? "-" : sprintf("%.2f", b - a) }
             BEGIN { for (i = 1; i < ARGC; i += 2) printf "%-8s ", d(ARGV[i], ARGV[i + 1]); print v; exit }' \
             "${args[@]}"
     }
+    echo "wall $(row wall "${t0/,/.}" "$te")"
+    # The boot column of the CPU row counts from the emulator's start (0 s); the total is the
+    # last reading before it exited.
+    echo "cpu  $(row used 0 "$last")"
 }
 
 opts=(-nographic -no-reboot -m 256M -kernel "$guest/vmlinuz" -initrd "$guest/python-initrd.img"
       -append "console=ttyS0 panic=-1")
-printf "%-18s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %s\n" "emulator (s)" boot python \
+printf "%-17s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %s\n" "emulator (s)" boot python \
     "${sections[@]}" total output
 for ((r = 0; r < runs; r++)); do
-    printf "%-18s %s\n" "jitpc" "$(measure "$jitpc" "${opts[@]}")"
+    measure "$jitpc" "${opts[@]}" | sed 's/^/jitpc        /'
     if command -v qemu-system-i386 >/dev/null; then
-        printf "%-18s %s\n" "qemu-system-i386" "$(measure qemu-system-i386 -accel tcg "${opts[@]}")"
+        measure qemu-system-i386 -accel tcg "${opts[@]}" | sed 's/^/qemu-i386    /'
     fi
 done

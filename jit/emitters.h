@@ -18,6 +18,7 @@ namespace jitpc::jit {
     X(string)                \
     X(flagops)               \
     X(system)                \
+    X(fpu)                   \
     X(sse_move)              \
     X(sse_cache)             \
     X(sse_string)            \

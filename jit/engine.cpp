@@ -119,6 +119,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     for (int u = 0; u < 2; ++u)
         tlb_offset[u] = int32_t(reinterpret_cast<const uint8_t*>(&cpu.mmu.tlb[u][0]) - state);
     sse_offset = int32_t(reinterpret_cast<const uint8_t*>(&cpu.sse) - state);
+    fpu_offset = int32_t(reinterpret_cast<const uint8_t*>(&cpu.fpu) - state);
     // The indirect-branch lookup, a miss leaving for the dispatcher.
     for (unsigned v = 0; v < std::size(lookup_thunks_); ++v)
         lookup_thunks_[v] = assemble(buf_, [&](x::Assembler& a) {

@@ -99,8 +99,8 @@ public:
 private:
     // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
     int32_t tlb_offset[2] = {};
-    // Where the SSE state (cpu::Cpu::sse) is, likewise.
-    int32_t sse_offset = 0;
+    // Where the SSE state (cpu::Cpu::sse) and the x87 state (cpu::Cpu::fpu) are, likewise.
+    int32_t sse_offset = 0, fpu_offset = 0;
     static constexpr unsigned INDIRECT_BITS = 12;
     static unsigned indirect_slot(uint64_t rip) {
         const uint32_t low = uint32_t(rip);  // what generated code hashes (emit_lookup)

@@ -227,6 +227,7 @@ void Translator::guarded(const std::function<void(const asmjit::Label& slow)>& b
 }
 
 int32_t Translator::sse_offset() const { return e_.sse_offset; }
+int32_t Translator::fpu_offset() const { return e_.fpu_offset; }
 
 // The current instruction through jit_exec on an out-of-line path from `slow` (a fault, or a
 // case the inline code does not take), rejoining the main path at `done` in its state: CpuState

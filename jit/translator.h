@@ -197,6 +197,8 @@ public:
     bool flat_access(unsigned size, unsigned seg) const;
     // Where cpu::Cpu::sse (XMM registers, MXCSR) is, relative to the CPU state register.
     int32_t sse_offset() const;
+    // Where cpu::Cpu::fpu (the x87 registers and environment) is, likewise.
+    int32_t fpu_offset() const;
     // Set by the SSE emitters once this block's code has checked that SSE instructions execute
     // (jit/emit_sse.cpp, check_enabled: why once per block is enough).
     bool sse_enabled_checked = false;

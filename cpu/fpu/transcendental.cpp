@@ -50,7 +50,9 @@ public:
         const uint16_t cw = 0x037F;
         asm volatile("fnstcw %0\n\tfldcw %1" : "=m"(saved_) : "m"(cw));
     }
-    ~HostMode() { asm volatile("fldcw %0" : : "m"(saved_)); }
+    // The exception flags its arithmetic raised are cleared: generated x87 code reads the
+    // host's flags as those of its own operation (jit/emit_fpu.cpp).
+    ~HostMode() { asm volatile("fnclex\n\tfldcw %0" : : "m"(saved_)); }
     HostMode(const HostMode&) = delete;
     HostMode& operator=(const HostMode&) = delete;
 
@@ -97,7 +99,18 @@ DD operator/(DD a, DD b) {
     const DD r2 = r1 - b * DD{q2, 0};
     return fast_two_sum(q1, q2) + DD{r2.hi / b.hi, 0};
 }
+// By a long double (the series' integer divisors): one quotient correction instead of the
+// general division's two, as accurate (the product q1 * b is exact).
+DD operator/(DD a, long double b) {
+    const long double q1 = a.hi / b;
+    const DD p = two_prod(q1, b);
+    const long double q2 = (((a.hi - p.hi) - p.lo) + a.lo) / b;
+    return fast_two_sum(q1, q2);
+}
 DD dd(long double v) { return {v, 0}; }
+// Whether a series' term no longer moves its sum: 2^-140 of it is below the sum's last bit,
+// so the terms after it (smaller still) leave the rounded result as it is.
+bool negligible(DD term, DD sum) { return std::fabs(term.hi) <= std::fabs(sum.hi) * 0x1p-140L; }
 
 constexpr DD PI{0xC90FDAA22168C235p-62L, -0xECE675D1FC8F8CBBp-128L};
 constexpr DD PI_2{0xC90FDAA22168C235p-63L, -0xECE675D1FC8F8CBBp-129L};
@@ -201,7 +214,7 @@ DD sin_series(DD r) {
     const DD r2 = r * r;
     DD term = r, s = r;
     for (int n = 1; n <= 13; ++n) {
-        term = term * r2 / dd(-(long double)(2 * n * (2 * n + 1)));
+        term = term * r2 / -(long double)(2 * n * (2 * n + 1));
         s = s + term;
     }
     return s;
@@ -210,7 +223,7 @@ DD cos_series(DD r) {
     const DD r2 = r * r;
     DD term = dd(1), s = dd(1);
     for (int n = 1; n <= 14; ++n) {
-        term = term * r2 / dd(-(long double)((2 * n - 1) * 2 * n));
+        term = term * r2 / -(long double)((2 * n - 1) * 2 * n);
         s = s + term;
     }
     return s;
@@ -251,7 +264,9 @@ DD atan_series(DD t) {
     DD p = t, s = t;
     for (int k = 1; k <= 52; ++k) {
         p = p * t2;
-        s = s + p / dd((k & 1 ? -1.0L : 1.0L) * (2 * k + 1));
+        const DD term = p / ((k & 1 ? -1.0L : 1.0L) * (2 * k + 1));
+        s = s + term;
+        if (negligible(term, s)) break;
     }
     return s;
 }
@@ -267,7 +282,9 @@ DD log2_atanh(DD s) {
     DD p = s, sum = s;
     for (int k = 1; k <= 28; ++k) {
         p = p * s2;
-        sum = sum + p / dd(2 * k + 1);
+        const DD term = p / (long double)(2 * k + 1);
+        sum = sum + term;
+        if (negligible(term, sum)) break;
     }
     return sum * LOG2E * dd(2);
 }
@@ -334,8 +351,9 @@ Result exp2m1(const Float80& x, uint16_t cw) {
     const DD y = LN2 * dd(to_ld(x));
     DD term = y, s = y;
     for (int n = 2; n <= 34; ++n) {
-        term = term * y / dd(n);
+        term = term * y / (long double)n;
         s = s + term;
+        if (negligible(term, s)) break;
     }
     return finish(s, 0, sw, cw);
 }
