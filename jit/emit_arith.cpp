@@ -75,15 +75,41 @@ constexpr Recompute::Form recompute_form(x::Inst::Id op) {
     }
 }
 
-// A byte op naming AH..BH (jit/high_byte.h), on registers and immediates. The guest's carry
-// goes to the host first: the flags' thunk may clobber rcx.
+// A byte op naming AH..BH (jit/high_byte.h). The guest's carry goes to the host first: the
+// flags' thunk may clobber rcx (ADC/SBB to memory, whose carry path holds the host address in
+// rdx, are the interpreter's).
 template <x::Inst::Id Op, FlagKind Kind, bool ReadsCarry>
 bool binary_high_bytes(Translator& t) {
-    if (t.op(0).kind != Translator::Kind::Reg) return false;
+    using K = Translator::Kind;
+    constexpr bool reads_only = Op == x::Inst::kIdCmp || Op == x::Inst::kIdTest;
+    const cpu::Insn& i = t.insn();
+    if (t.op(0).kind == K::Mem) {
+        if (ReadsCarry) return false;
+        if (reads_only) {
+            if (!t.effective_address()) return false;
+            t.load(1, i.seg);
+            t.a.emit(Op, x::al, HighBytes(t)[1]);
+        } else if (!t.read_modify_write(1, false, true, [&](const x::Mem& m) { t.a.emit(Op, m, HighBytes(t)[1]); })) {
+            return false;
+        }
+        t.flags_produced(Kind);
+        return true;
+    }
+    asmjit::Operand src;
+    if (t.op(1).kind == K::Mem) {
+        if (!t.effective_address()) return false;
+        t.load(1, i.seg);
+        src = x::al;
+        if (ReadsCarry) t.a.push(x::rax), t.a.push(x::rax);  // the flags' thunk clobbers eax
+    } else if (t.op(1).kind == K::Imm) {
+        src = asmjit::imm(t.imm());
+    }
     if (ReadsCarry) t.flags_to_host();
+    if (ReadsCarry && src.isReg()) t.a.pop(x::rax), t.a.pop(x::rax);
     const HighBytes r(t);
-    t.a.emit(Op, r[0], t.op(1).kind == Translator::Kind::Imm ? asmjit::Operand(asmjit::imm(t.imm())) : r[1]);
-    if (Op != x::Inst::kIdCmp && Op != x::Inst::kIdTest) r.write_back(1);
+    if (t.op(1).kind == K::Reg) src = r[1];
+    t.a.emit(Op, r[0], src);
+    if (!reads_only) r.write_back(1);
     t.flags_produced(Kind);
     return true;
 }

@@ -2,6 +2,7 @@
 // sign extensions of the accumulator, on the host registers holding the guest's (memory
 // destinations in place); SETcc and CMOVcc, the same host instruction on the guest's flags
 // (Translator::flags_to_host guarantees every bit a condition reads is defined).
+#include "cpu/insn_aux.h"
 #include "cpu/ops/cond_family.h"
 #include "cpu/state.h"
 #include "jit/high_byte.h"
@@ -13,13 +14,42 @@ namespace x = asmjit::x86;
 
 namespace {
 
+// MOV r16/r32, Sreg: the selector, zero-extended into a 32-bit register (cpu/ops/segments.cpp).
+// Its other widths are the interpreter's.
+bool from_segment_register(Translator& t) {
+    const unsigned size = t.insn().osize;
+    const auto dst = RegAlloc::guest(t.insn().r0, size);
+    if ((size != 2 && size != 4) || !dst || t.insn().r1 > cpu::GS) return false;
+    const x::Mem sel = x::word_ptr(CPU_REG, int32_t(offsetof(cpu::CpuState, seg) + t.insn().r1 * sizeof(cpu::SegCache) +
+                                                    offsetof(cpu::SegCache, sel)));
+    if (size == 4)
+        t.a.movzx(*dst, sel);
+    else
+        t.a.mov(*dst, sel);
+    return true;
+}
+
 bool mov(Translator& t) {
     const auto& d = t.op(0);
     const auto& s = t.op(1);
     using K = Translator::Kind;
+    if (t.insn().aux == cpu::AUX_FROM_SREG) return from_segment_register(t);
     if (HighBytes::named(t)) {  // AH..BH: jit/high_byte.h
+        if (d.kind == K::Mem) {
+            if (!t.effective_address()) return false;
+            t.a.movzx(x::eax, HighBytes(t)[1]);
+            t.store(1, t.insn().seg);
+            return true;
+        }
+        if (s.kind == K::Mem) {
+            if (!t.effective_address()) return false;
+            t.load(1, t.insn().seg);
+        }
         const HighBytes r(t);
-        t.a.emit(x::Inst::kIdMov, r[0], s.kind == K::Imm ? asmjit::Operand(asmjit::imm(t.imm())) : asmjit::Operand(r[1]));
+        asmjit::Operand src = x::al;
+        if (s.kind == K::Imm) src = asmjit::imm(t.imm());
+        if (s.kind == K::Reg) src = r[1];
+        t.a.emit(x::Inst::kIdMov, r[0], src);
         r.write_back(1);
         return true;
     }
@@ -144,6 +174,16 @@ bool xchg(Translator& t) {
     const auto& s = t.op(1);
     using K = Translator::Kind;
     if (HighBytes::named(t)) {
+        if (d.kind == K::Mem || s.kind == K::Mem) {
+            const unsigned n = d.kind == K::Mem ? 1 : 0;
+            return t.read_modify_write(1, false, false, [&](const x::Mem& m) {
+                const HighBytes r(t);
+                t.a.mov(x::al, m);
+                t.a.mov(m, r[n]);
+                t.a.mov(r[n], x::al);
+                r.write_back(1u << n);
+            });
+        }
         const HighBytes r(t);
         t.a.xchg(r[0], r[1]);
         r.write_back(3);

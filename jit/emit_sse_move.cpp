@@ -3,6 +3,7 @@
 // MOVQ's XMM forms, and the half moves MOVLPS/MOVLPD/MOVHPS/MOVHPD. A register destination of
 // MOVSS/MOVSD/MOVD/MOVQ is written whole: loads of 4 or 8 bytes zero the rest, MOVSS and MOVSD
 // between registers move the low lane only; a half move keeps the other half.
+#include "cpu/insn_aux.h"
 #include "jit/emit_sse.h"
 
 namespace jitpc::jit {
@@ -113,9 +114,29 @@ bool movd(Translator& t) {
     return true;
 }
 
+// MOVQ xmm, r64 and MOVQ r64, xmm (66 REX.W 0F 6E/7E; cpu::AUX_GPR, the direction in
+// cpu::AUX_FROM_XMM): MOVD's REX.W forms, the XMM register's high quadword zeroed.
+bool movq_gpr(Translator& t) {
+    const cpu::Insn& i = t.insn();
+    const bool store = i.aux & cpu::AUX_FROM_XMM;
+    const auto gpr = RegAlloc::guest(store ? i.r0 : i.r1, 8);
+    if (!gpr) return false;
+    t.guarded([&](const asmjit::Label& slow) {
+        sse::check_enabled(t, slow);
+        if (store) {
+            t.a.mov(*gpr, xmm(t, i.r1, 8));
+        } else {
+            t.a.movq(x::xmm0, *gpr);
+            t.a.movdqu(xmm(t, i.r0), x::xmm0);
+        }
+    });
+    return true;
+}
+
 // MOVQ xmm, xmm/m64 (F3 0F 7E) and MOVQ xmm/m64, xmm (66 0F D6): the low quadword, a register
-// destination's high one zeroed (cpu::AUX_XMM; not the MMX forms nor REX.W's general registers).
+// destination's high one zeroed (cpu::AUX_XMM; not the MMX forms), and movq_gpr.
 bool movq(Translator& t) {
+    if (t.insn().aux & cpu::AUX_GPR) return movq_gpr(t);
     return sse::xmm_form(t) && low_move<8>(t, [](Translator& t) {
         t.a.movq(x::xmm0, xmm(t, t.insn().r1, 8));
         t.a.movdqu(xmm(t, t.insn().r0), x::xmm0);

@@ -19,11 +19,15 @@ x::Gp guest(const Translator& t, unsigned gpr) {
 }  // namespace
 
 bool HighBytes::named(const Translator& t) {
-    if (t.insn().osize != 1 || !(t.insn().flags & cpu::IF_GPR_ONLY) || (t.insn().flags & cpu::IF_MEM)) return false;
+    if (t.insn().osize != 1 || !(t.insn().flags & cpu::IF_GPR_ONLY)) return false;
     bool high = false;
-    for (unsigned n = 0; n < t.operand_count(); ++n)
-        high |= t.op(n).kind == Translator::Kind::Reg && t.op(n).reg >= cpu::AH;
-    return high;
+    unsigned regs = 0;
+    for (unsigned n = 0; n < t.operand_count(); ++n) {
+        if (t.op(n).kind != Translator::Kind::Reg) continue;
+        high |= t.op(n).reg >= cpu::AH;
+        ++regs;
+    }
+    return high && (regs == 1 || !(t.insn().flags & cpu::IF_MEM));
 }
 
 HighBytes::HighBytes(Translator& t) : t_(t) {

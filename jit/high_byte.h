@@ -4,7 +4,9 @@
 // copied whole into rdx, then rcx (plain moves: the host's flags stay), the op names them
 // there (dl/dh, cl/ch: no REX needed), and the ones it wrote are copied back whole. The
 // emitters using it call nothing in between that clobbers those registers (the flags' thunk
-// keeps rdx and clobbers rcx: read the flags before staging).
+// keeps rdx and clobbers rcx: read the flags before staging; a memory access clobbers both:
+// a form with memory has one register operand, in rdx, copied after a load or inside a
+// read-modify-write's host instruction, whose host address is not in rdx).
 #pragma once
 
 #include <asmjit/x86.h>
@@ -17,8 +19,8 @@ namespace jitpc::jit {
 
 class HighBytes {
 public:
-    // Whether the instruction is a byte op naming AH..BH among register operands only (no
-    // memory operand: the memory access would clobber rcx and rdx).
+    // Whether the instruction is a byte op naming AH..BH: among register operands only, or as
+    // its one register operand beside memory.
     static bool named(const Translator& t);
     // Emits the copies.
     explicit HighBytes(Translator& t);

@@ -4,6 +4,7 @@
 // Implementation choices (docs/undefined.md, "System instructions"):
 //   MOV r32, Sreg zero-extends (the P6 behaviour the SDM names).
 #include "cpu/descriptor.h"
+#include "cpu/insn_aux.h"
 #include "cpu/ops/operands.h"
 #include "cpu/ops/system_parts.h"
 
@@ -35,6 +36,7 @@ Handler bind_mov_sreg(const DecodeCtx& ctx, Insn& i) {
     }
     if (is_sreg(ctx, 1)) {
         if (ctx.is_mem(0)) return mov_sreg_to_mem;
+        i.aux = AUX_FROM_SREG;
         return ctx.size(0) == 4 ? mov_sreg_to_reg<uint32_t> : mov_sreg_to_reg<uint16_t>;
     }
     return nullptr;

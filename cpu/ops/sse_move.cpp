@@ -2,6 +2,7 @@
 // scalar and half-register moves, MOVD/MOVQ between XMM or MM registers and general registers or
 // memory, MOVQ2DQ/MOVDQ2Q, MASKMOVDQU/MASKMOVQ, EMMS; SSE3's MOVSLDUP/MOVSHDUP/MOVDDUP and
 // LDDQU, SSE4.1's MOVNTDQA.
+#include "cpu/insn_aux.h"
 #include "cpu/ops/sse_common.h"
 #include "cpu/ops/system_parts.h"
 
@@ -203,8 +204,14 @@ Handler bind_movd(const DecodeCtx& ctx, Insn& i) {
     return nullptr;
 }
 Handler bind_movq(const DecodeCtx& ctx, Insn& i) {
-    if (is_xmm(ctx, 0) && is_gpr64(ctx, 1)) return movd_load<uint64_t>;
-    if (is_gpr64(ctx, 0) && is_xmm(ctx, 1)) return movd_store<uint64_t>;
+    if (is_xmm(ctx, 0) && is_gpr64(ctx, 1)) {
+        i.aux = AUX_XMM | AUX_GPR;
+        return movd_load<uint64_t>;
+    }
+    if (is_gpr64(ctx, 0) && is_xmm(ctx, 1)) {
+        i.aux = AUX_XMM | AUX_GPR | AUX_FROM_XMM;
+        return movd_store<uint64_t>;
+    }
     if (is_mm(ctx, 0) && is_gpr64(ctx, 1)) return movd_mm_load<uint64_t>;
     if (is_gpr64(ctx, 0) && is_mm(ctx, 1)) return movd_mm_store<uint64_t>;
     if (is_mm(ctx, 0) && (is_mm(ctx, 1) || ctx.is_mem(1))) return movq_mm_load;

@@ -378,7 +378,18 @@ const std::vector<Bytes> HIGH_BYTE_FORMS = {
 
 TEST_CASE("JIT byte ops on AH..BH match the interpreter") {
     Pair<> p;
-    for (const Bytes& f : HIGH_BYTE_FORMS) {
+    p.cold_tlb = true;
+    std::vector<Bytes> forms = HIGH_BYTE_FORMS;
+    // With [DATA]: mov ah, m; mov m, bh; cmp ah, m; cmp m, ch; test m, dh; add m, ah; and ah, m;
+    // adc ah, m; sbb m, ah (the interpreter's); xchg m, ah
+    for (const Bytes& op : {Bytes{0x8A, 0x25}, Bytes{0x88, 0x3D}, Bytes{0x3A, 0x25}, Bytes{0x38, 0x2D},
+                            Bytes{0x84, 0x35}, Bytes{0x00, 0x25}, Bytes{0x22, 0x25}, Bytes{0x12, 0x25},
+                            Bytes{0x18, 0x25}, Bytes{0x86, 0x25}}) {
+        Bytes f = op;
+        f.insert(f.end(), {0x00, 0x50, 0x00, 0x00});
+        forms.push_back(f);
+    }
+    for (const Bytes& f : forms) {
         Bytes code = f;
         code.insert(code.end(), {0x89, 0xC5});  // mov ebp, eax (the consumer writes AL)
         sweep(p, code);
@@ -464,6 +475,17 @@ TEST_CASE("JIT PUSHFD and PUSHFQ store the interpreter's image, CLI clears IF") 
                            Bytes{0x01, 0xD3, 0x9C, 0x11, 0xD3}, Bytes{0xFB, 0x90, 0x9C, 0xFA, 0x9C}})  // sti; cli
         sweep(p, f);
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT MOV from segment registers matches the interpreter") {
+    Pair<> p;
+    // mov eax, ds; mov dx, ds; mov edx, ss; mov ebx, fs; mov bp, cs (each then into EBP: the
+    // consumer writes AL)
+    for (const Bytes& f : {Bytes{0x8C, 0xD8, 0x89, 0xC5}, Bytes{0x66, 0x8C, 0xDA}, Bytes{0x8C, 0xD2},
+                           Bytes{0x8C, 0xE3}, Bytes{0x66, 0x8C, 0xCD}})
+        sweep(p, f);
+    for (auto* f : {&p.ref, &p.jit}) f->cpu.seg[FS].sel = 0xABCD;
+    sweep(p, {0x8C, 0xE3});
 }
 
 // The last instruction of a block may straddle into the next page: the translator reads its
@@ -631,10 +653,14 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
         for (uint8_t rex : {0x4B, 0x43}) forms.push_back({0x48, 0xC7, 0xC1, 0xDB, 0xFF, 0xFF, 0xFF, rex, 0x0F, op, 0x4C, 0xCC, 0x10});
     forms.push_back({0x4D, 0x0F, 0xA5, 0xD3});  // shld r11, r10, cl
     forms.push_back({0x9C});              // pushfq
+    forms.push_back({0x8C, 0xDB, 0x66, 0x8C, 0xD2, 0x48, 0x8C, 0xD9, 0x41, 0x8C, 0xDB});  // mov ebx/dx/rcx/r11d, ds
     forms.push_back({0xFB, 0x90, 0x9C, 0xFA, 0x9C});  // sti; nop; pushfq; cli; pushfq
     forms.push_back({0x4D, 0x21, 0xD3, 0x9C});  // and r11, r10; pushfq
     forms.push_back({0x41, 0x0F, 0xAD, 0xD3});  // shrd r11d, edx, cl
-    for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1;
+    for (auto* f : {&p.ref, &p.jit}) f->cpu.tsc_aux = 0x9ABCDEF1, f->cpu.cr4 |= cr4::OSFXSR;
+    forms.push_back({0x66, 0x48, 0x0F, 0x6E, 0xC3, 0x66, 0x48, 0x0F, 0x7E, 0xC2});  // movq xmm0, rbx; movq rdx, xmm0
+    forms.push_back({0x66, 0x48, 0x0F, 0x6E, 0xCB, 0x66, 0x0F, 0xD4, 0xC1, 0x66, 0x48, 0x0F, 0x7E, 0xC7});  // ... paddq: rdi
+    forms.push_back({0x66, 0x49, 0x0F, 0x6E, 0xC3});  // movq xmm0, r11 (the interpreter's)
     // Memory: r12 and r13 hold DATA - 16, r9 holds 2 (r12 + r9*8 is DATA); r11 random (almost
     // always non-canonical: #GP).
     for (const Bytes& f : {
