@@ -116,6 +116,17 @@ struct SystemFixture : CpuFixture {
         mem.write_bytes(at, code, sizeof code);
         gate(vec, at, 0);
     }
+    // The JIT emitter tests' snippet (`add esi, edi`, the instruction, `setb cl; sete dl; hlt`)
+    // loaded and run from known registers, ESI and EDI given; false unless it halted.
+    bool run_snippet(const std::vector<uint8_t>& code, uint32_t esi, uint32_t edi) {
+        cpu.code.flush();
+        load(code);
+        reg(cpu::EAX) = 0x11111111, reg(cpu::ECX) = 0, reg(cpu::EDX) = 0, reg(cpu::EBX) = 0xFFFF;
+        reg(cpu::ESI) = esi, reg(cpu::EDI) = edi, reg(cpu::ESP) = 0x80000;
+        cpu.flags = cpu::Flags{};
+        cpu.icount = 0;
+        return run(200) == cpu::StopReason::Halted;
+    }
     void record_faults() {
         for (unsigned v : {6u, 11u, 12u, 13u}) recording_handler(v);
         reg(cpu::EBX) = 0xFFFF;
