@@ -1,5 +1,6 @@
 // x87 instructions inline (cpu/fpu/): loads and stores of every format, the arithmetic of
-// FADD/FSUB(R)/FMUL/FDIV(R) in all forms, FSQRT, FCHS, FABS, FXCH, FLDZ, FLD1, the compares
+// FADD/FSUB(R)/FMUL/FDIV(R) in all forms, FSQRT, FRNDINT, FCHS, FABS, FXCH, the constants
+// (FLDZ, FLD1, FLDPI, FLDL2E, FLDL2T, FLDLG2, FLDLN2), the compares
 // FCOM/FUCOM(P)(P), FCOMI/FUCOMI(P), FNSTSW, FNSTCW, FLDCW and FWAIT. The registers stay in
 // cpu::Cpu::fpu; an instruction loads its operands onto the host's x87 stack, runs the host's
 // own instruction and stores the result, as the interpreter's host-x87 wrapper does
@@ -280,16 +281,18 @@ template <bool Integer> bool fld(Translator& t) {
     });
 }
 
-template <bool One> bool fldconst(Translator& t) {
+// FLDZ, FLD1, FLDPI and the other constants: the host's own, rounded by the guest's rounding
+// control as the interpreter's x87::constant() has it (raising nothing).
+template <x::Inst::Id Id> bool fldconst(Translator& t) {
     return emit(t, [&](X87& f) {
         auto& a = f.a;
         f.prologue(Wait::Compute, 0, false, 0, true);
-        const x::Mem mant = f.st(7, x::esi, 8);
-        a.mov(x::rax, One ? 0x8000000000000000ull : 0);
-        a.mov(mant, x::rax);
-        a.mov(f.slot(x::esi, 2, offsetof(cpu::Float80, sexp)), One ? 0x3FFF : 0);
+        f.under_guest_cw([&] {
+            a.emit(Id);
+            a.fstp(f.st(7, x::esi));
+        });
         f.status(-1, nullptr, 0, sw::C1);
-        f.set_tag(7, One ? cpu::ops::fpu::TAG_VALID : cpu::ops::fpu::TAG_ZERO);
+        f.retag(7);
         f.store_tags();
     });
 }
@@ -369,13 +372,14 @@ template <Arith Op, bool Pop, bool Integer> bool farith(Translator& t) {
     });
 }
 
-bool fsqrt(Translator& t) {
+// FSQRT and FRNDINT: ST(0) through the host's instruction.
+template <x::Inst::Id Id> bool funary(Translator& t) {
     return emit(t, [&](X87& f) {
         auto& a = f.a;
         f.prologue(Wait::Compute, 0, false, 1, false);
         f.under_guest_cw([&] {
             a.fld(f.st(0, x::esi));
-            a.fsqrt();
+            a.emit(Id);
             a.fnstsw(x::ax);
             a.fstp(f.st(0, x::esi));
         });
@@ -524,8 +528,13 @@ bool fwait(Translator& t) {
 void register_fpu_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_FLD] = fld<false>;
     e[ZYDIS_MNEMONIC_FILD] = fld<true>;
-    e[ZYDIS_MNEMONIC_FLDZ] = fldconst<false>;
-    e[ZYDIS_MNEMONIC_FLD1] = fldconst<true>;
+    e[ZYDIS_MNEMONIC_FLDZ] = fldconst<x::Inst::kIdFldz>;
+    e[ZYDIS_MNEMONIC_FLD1] = fldconst<x::Inst::kIdFld1>;
+    e[ZYDIS_MNEMONIC_FLDPI] = fldconst<x::Inst::kIdFldpi>;
+    e[ZYDIS_MNEMONIC_FLDL2E] = fldconst<x::Inst::kIdFldl2e>;
+    e[ZYDIS_MNEMONIC_FLDL2T] = fldconst<x::Inst::kIdFldl2t>;
+    e[ZYDIS_MNEMONIC_FLDLG2] = fldconst<x::Inst::kIdFldlg2>;
+    e[ZYDIS_MNEMONIC_FLDLN2] = fldconst<x::Inst::kIdFldln2>;
     e[ZYDIS_MNEMONIC_FST] = fst<false, false>;
     e[ZYDIS_MNEMONIC_FSTP] = fst<false, true>;
     e[ZYDIS_MNEMONIC_FIST] = fst<true, false>;
@@ -548,7 +557,8 @@ void register_fpu_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_FDIVR] = farith<Arith::Divr, false, false>;
     e[ZYDIS_MNEMONIC_FDIVRP] = farith<Arith::Divr, true, false>;
     e[ZYDIS_MNEMONIC_FIDIVR] = farith<Arith::Divr, false, true>;
-    e[ZYDIS_MNEMONIC_FSQRT] = fsqrt;
+    e[ZYDIS_MNEMONIC_FSQRT] = funary<x::Inst::kIdFsqrt>;
+    e[ZYDIS_MNEMONIC_FRNDINT] = funary<x::Inst::kIdFrndint>;
     e[ZYDIS_MNEMONIC_FCHS] = fsign<false>;
     e[ZYDIS_MNEMONIC_FABS] = fsign<true>;
     e[ZYDIS_MNEMONIC_FXCH] = fxch;

@@ -116,6 +116,19 @@ struct SystemFixture : CpuFixture {
         mem.write_bytes(at, code, sizeof code);
         gate(vec, at, 0);
     }
+    // The JIT emitter tests' snippet (`add esi, edi`, the instruction, `setb cl; sete dl; hlt`)
+    // loaded and run from known registers, ESI and EDI given (EAX and EDX too: PCMPESTRx's
+    // lengths); false unless it halted.
+    bool run_snippet(const std::vector<uint8_t>& code, uint32_t esi, uint32_t edi, uint32_t eax = 0x11111111,
+                     uint32_t edx = 0) {
+        cpu.code.flush();
+        load(code);
+        reg(cpu::EAX) = eax, reg(cpu::ECX) = 0, reg(cpu::EDX) = edx, reg(cpu::EBX) = 0xFFFF;
+        reg(cpu::ESI) = esi, reg(cpu::EDI) = edi, reg(cpu::ESP) = 0x80000;
+        cpu.flags = cpu::Flags{};
+        cpu.icount = 0;
+        return run(200) == cpu::StopReason::Halted;
+    }
     void record_faults() {
         for (unsigned v : {6u, 11u, 12u, 13u}) recording_handler(v);
         reg(cpu::EBX) = 0xFFFF;

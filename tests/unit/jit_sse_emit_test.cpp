@@ -93,18 +93,12 @@ struct Pair {
         const uint32_t csr = random_mxcsr(r);
         const uint32_t esi = uint32_t(r.next()), edi = uint32_t(r.next());
         for (test::SystemFixture* f : {&ref, &jit}) {
-            f->cpu.code.flush();
-            f->load(code);
             f->cpu.cr4 = sse_on ? cr4::OSFXSR | cr4::OSXMMEXCPT : 0;
             f->cpu.cr0 = (f->cpu.cr0 & ~uint64_t(cr0::EM | cr0::TS)) | (ts ? cr0::TS : 0);
             for (unsigned k = 0; k < 8; ++k) f->cpu.sse.xmm[k] = regs[k];
             f->cpu.sse.mxcsr = csr;
             f->mem.write_bytes(DATA, data, sizeof data);
-            f->reg(EAX) = eax, f->reg(ECX) = 0, f->reg(EDX) = edx, f->reg(EBX) = 0xFFFF;
-            f->reg(ESI) = esi, f->reg(EDI) = edi, f->reg(ESP) = 0x80000;
-            f->cpu.flags = Flags{};
-            f->cpu.icount = 0;
-            REQUIRE(f->run(200) == StopReason::Halted);
+            REQUIRE(f->run_snippet(code, esi, edi, eax, edx));
         }
         std::ostringstream hex;
         for (uint8_t b : insn) hex << std::hex << unsigned(b) << ' ';

@@ -136,16 +136,10 @@ struct Pair {
         const uint64_t cr0_bits = cr0_case == 0 ? cr0::TS : cr0_case == 1 ? cr0::EM : cr0_case == 2 ? cr0::TS | cr0::MP
                                   : cr0_case < 8 ? cr0::NE : 0;
         for (test::SystemFixture* f : {&ref, &jit}) {
-            f->cpu.code.flush();
-            f->load(code);
             f->cpu.cr0 = (f->cpu.cr0 & ~uint64_t(cr0::EM | cr0::TS | cr0::MP | cr0::NE)) | cr0_bits;
             f->cpu.fpu = fpu;
             f->mem.write_bytes(DATA, data.data(), data.size());
-            f->reg(EAX) = 0x11111111, f->reg(ECX) = 0, f->reg(EDX) = 0, f->reg(EBX) = 0xFFFF;
-            f->reg(ESI) = esi, f->reg(EDI) = edi, f->reg(ESP) = 0x80000;
-            f->cpu.flags = Flags{};
-            f->cpu.icount = 0;
-            REQUIRE(f->run(200) == StopReason::Halted);
+            REQUIRE(f->run_snippet(code, esi, edi));
         }
         std::ostringstream hex;
         for (uint8_t b : insn) hex << std::hex << unsigned(b) << ' ';
@@ -206,9 +200,11 @@ std::vector<Bytes> all_forms() {
             }
         }
     }
-    // FLD1, FLDZ, FCHS, FABS, FSQRT, FCOMPP, FUCOMPP, FNSTSW AX, FWAIT.
-    for (const Bytes& b : std::vector<Bytes>{{0xD9, 0xE8}, {0xD9, 0xEE}, {0xD9, 0xE0}, {0xD9, 0xE1}, {0xD9, 0xFA},
-                                             {0xDE, 0xD9}, {0xDA, 0xE9}, {0xDF, 0xE0}, {0x9B}})
+    // FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ, FCHS, FABS, FSQRT, FRNDINT, FCOMPP,
+    // FUCOMPP, FNSTSW AX, FWAIT.
+    for (const Bytes& b : std::vector<Bytes>{{0xD9, 0xE8}, {0xD9, 0xE9}, {0xD9, 0xEA}, {0xD9, 0xEB}, {0xD9, 0xEC},
+                                             {0xD9, 0xED}, {0xD9, 0xEE}, {0xD9, 0xE0}, {0xD9, 0xE1}, {0xD9, 0xFA},
+                                             {0xD9, 0xFC}, {0xDE, 0xD9}, {0xDA, 0xE9}, {0xDF, 0xE0}, {0x9B}})
         out.push_back(b);
     return out;
 }
