@@ -5,6 +5,8 @@
 #include <cinttypes>
 #include <cstddef>
 #include <cstring>
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "jit/helpers.h"
@@ -159,7 +161,13 @@ bool Engine::run_block(cpu::Block& b) {
     }
     // The entry checks the first page's mapping; a block whose last instruction straddles into
     // a second page checks that page's in its prologue (Translator::translate).
-    indirect[indirect_slot(c.rip)] = {IndirectEntry::key_of(c.rip, v), removals_, code, uint32_t(b.phys >> 12), 0};
+    const unsigned slot = indirect_slot(c.rip);
+    const IndirectEntry entry{IndirectEntry::key_of(c.rip, v), uint32_t(code - buf_.start()), uint32_t(b.phys >> 12)};
+    if (indirect[slot].key != entry.key || indirect[slot].code != entry.code) {
+        indirect[slot] = entry;
+        auto& slots = static_cast<Translation*>(b.native)->slots;
+        if (std::find(slots.begin(), slots.end(), slot) == slots.end()) slots.push_back(slot);
+    }
     // A fault inside generated code leaves through the exit stub with EIP and the count at the
     // faulting instruction and the fault in Cpu::pending_fault, for the dispatcher to deliver.
     ++entries;
@@ -226,7 +234,11 @@ void Engine::link(ChainSite* site, cpu::Block& to, uint8_t* target) {
 void Engine::forget(cpu::Block* b) {
     auto* t = static_cast<Translation*>(b->native);
     if (!t) return;
-    ++removals_;
+    // Its entries in the indirect-branch table (those still holding one of its translations),
+    // so lookups need no check that a translation still exists.
+    for (uint32_t slot : t->slots)
+        for (const uint8_t* code : t->code)
+            if (code && indirect[slot].code == uint32_t(code - buf_.start())) indirect[slot] = {};
     for (ChainSite* s : t->incoming) {
         const int32_t rel32 = int32_t(s->unlinked - (s->jump + 5));
         std::memcpy(buf_.writable(s->jump) + 1, &rel32, 4);
@@ -245,7 +257,7 @@ void Engine::flush() {
         b->native = nullptr;
     }
     translated_.clear();
-    ++removals_;
+    std::fill(std::begin(indirect), std::end(indirect), IndirectEntry{});
     buf_.reset();
     ++cache_flushes;
 }

@@ -40,14 +40,15 @@ struct Translation {
     uint8_t* code[Variant::PER_BLOCK] = {};
     std::vector<std::unique_ptr<ChainSite>> sites;  // the jumps out of this block's translations
     std::vector<ChainSite*> incoming;               // linked jumps into them
+    std::vector<uint32_t> slots;  // the indirect-branch table entries made for them (Engine::forget)
 };
 
 // Indirect branches (returns, jumps and calls through registers or memory) look their target
 // up here from generated code and jump straight into its translation on a hit. An entry holds
-// for one RIP (the linear address, CS being flat) and variant while no block was removed since
-// (Engine::removals_) and the TLB still maps EIP's page, executable, to the physical page the
-// translation was made from: a flush or INVLPG needs no sweep of the table, and the entry is
-// good again once the dispatcher has refilled the TLB.
+// for one RIP (the linear address, CS being flat) and variant while the TLB maps EIP's page,
+// executable, to the physical page the translation was made from: a TLB flush or INVLPG needs
+// no sweep of the table, and the entry is good again once the dispatcher has refilled the TLB.
+// Removing a block clears the entries made for its translations (Engine::forget).
 struct IndirectEntry {
     // RIP with the variant's index in bits 48-53 (xor: generated code's RIP is canonical, so
     // bits 54-63 stay the sign and no two pairs share a key; EMPTY is no pair's).
@@ -56,12 +57,10 @@ struct IndirectEntry {
     static uint64_t key_of(uint64_t rip, Variant v) { return rip ^ uint64_t(v.index()) << VARIANT_SHIFT; }
     static constexpr uint64_t EMPTY = uint64_t(1) << 63;
     uint64_t key = EMPTY;
-    uint64_t removals = 0;
-    uint8_t* code = nullptr;
+    uint32_t code = 0;   // the translation's offset in the code buffer (at most 1 GiB: -jit-cache)
     uint32_t frame = 0;  // physical page number
-    uint32_t pad = 0;
 };
-static_assert(sizeof(IndirectEntry) == 32);
+static_assert(sizeof(IndirectEntry) == 16);
 
 class Engine : public cpu::NativeRunner {
 public:
@@ -101,13 +100,12 @@ private:
     int32_t tlb_offset[2] = {};
     // Where the SSE state (cpu::Cpu::sse) and the x87 state (cpu::Cpu::fpu) are, likewise.
     int32_t sse_offset = 0, fpu_offset = 0;
-    static constexpr unsigned INDIRECT_BITS = 12;
+    static constexpr unsigned INDIRECT_BITS = 13;
     static unsigned indirect_slot(uint64_t rip) {
         const uint32_t low = uint32_t(rip);  // what generated code hashes (emit_lookup)
         return (low ^ (low >> INDIRECT_BITS)) & ((1u << INDIRECT_BITS) - 1);
     }
     IndirectEntry indirect[1u << INDIRECT_BITS];
-    uint64_t removals_ = 0;  // blocks removed (or flushed) so far: IndirectEntry
     uint8_t* translate(cpu::Block& b, Variant v);
     void flush();
     void forget(cpu::Block* b);

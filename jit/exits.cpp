@@ -221,14 +221,11 @@ void Translator::emit_lookup(x::Assembler& a, const Engine& e, Variant variant, 
     a.shr(x::ecx, Engine::INDIRECT_BITS);
     a.xor_(x::ecx, x::eax);
     a.and_(x::ecx, (1u << Engine::INDIRECT_BITS) - 1);
-    a.shl(x::ecx, 5);
+    static_assert(sizeof(IndirectEntry) == 16);
+    a.shl(x::ecx, 4);
     a.mov(x::rdx, uint64_t(variant.index()) << IndirectEntry::VARIANT_SHIFT);  // IndirectEntry::key_of
     a.xor_(x::rdx, x::rax);
     a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, key))));
-    a.jne(miss);
-    a.mov(x::rdx, reinterpret_cast<uint64_t>(&e.removals_));
-    a.mov(x::rdx, x::qword_ptr(x::rdx));
-    a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, removals))));
     a.jne(miss);
     // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
     const bool wide = variant.mode != CodeMode::Legacy32;
@@ -237,7 +234,10 @@ void Translator::emit_lookup(x::Assembler& a, const Engine& e, Variant variant, 
     a.mov(x::eax, probe.frame());
     a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, frame))));
     a.jne(miss);
-    a.jmp(x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, code))));
+    a.mov(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, code))));
+    a.mov(x::rdx, reinterpret_cast<uint64_t>(e.buf_.start()));
+    a.add(x::rax, x::rdx);
+    a.jmp(x::rax);
 }
 
 // On a slow path of instruction k, after its helper returned: when that asked for an exit, the
