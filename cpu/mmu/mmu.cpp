@@ -26,11 +26,8 @@ bool Mmu::walk(uint64_t lin, Access acc, bool user, Walk& w) {
     return false;
 }
 
-TlbEntry* Mmu::try_lookup(uint64_t lin, Access acc, bool user) {
-    TlbEntry& e = tlb[user][tlb_index(lin)];
+bool Mmu::refill(TlbEntry& e, uint64_t lin, Access acc, bool user) {
     const uint64_t page = lin & LIN_PAGE_MASK;
-    if (tlb_holds(e, acc, page)) return &e;
-
     ++stats.walks;
     Walk w;
     if (!walk(lin, acc, user, w)) {
@@ -39,7 +36,7 @@ TlbEntry* Mmu::try_lookup(uint64_t lin, Access acc, bool user) {
         // a PTE writable without INVLPG).
         if ((e.tag[ACC_READ] & LIN_PAGE_MASK) == page || (e.tag[ACC_WRITE] & LIN_PAGE_MASK) == page)
             e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
-        return nullptr;
+        return false;
     }
     uint8_t* host = pm_.host_page(w.phys);
     list(user, e);
@@ -59,7 +56,7 @@ TlbEntry* Mmu::try_lookup(uint64_t lin, Access acc, bool user) {
                            (pm_.holds_code(w.phys) ? TLB_CODE : 0);
     else
         e.tag[ACC_WRITE] = TLB_INVALID;
-    return &e;
+    return true;
 }
 
 PhysAddr Mmu::translate(uint64_t lin, Access acc, bool user) {

@@ -175,8 +175,15 @@ private:
     }
     // Fills `fault` and returns false on a #PF.
     bool walk(uint64_t lin, Access acc, bool user, Walk& w);
-    // The entry for `lin`, filled if needed; null on a #PF (in `fault`).
-    TlbEntry* try_lookup(uint64_t lin, Access acc, bool user);
+    // The entry for `lin`, filled if needed; null on a #PF (in `fault`). The hit is inline: the
+    // dispatcher's fetch translation and every slow-path access start here.
+    TlbEntry* try_lookup(uint64_t lin, Access acc, bool user) {
+        TlbEntry& e = tlb[user][tlb_index(lin)];
+        if (tlb_holds(e, acc, lin & LIN_PAGE_MASK)) [[likely]] return &e;
+        return refill(e, lin, acc, user) ? &e : nullptr;
+    }
+    // try_lookup's miss: walks and fills `e`, or drops it and returns false on a #PF.
+    bool refill(TlbEntry& e, uint64_t lin, Access acc, bool user);
     TlbEntry& lookup(uint64_t lin, Access acc, bool user) {
         if (TlbEntry* e = try_lookup(lin, acc, user)) return *e;
         throw fault;
