@@ -4,6 +4,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "jit/engine.h"
 #include "machine/machine.h"
 
 namespace jitpc::gdbstub {
@@ -38,6 +39,13 @@ bool count_of(const std::string& s, uint64_t& v) {
     const char* last = s.data() + s.size();
     const auto [end, ec] = std::from_chars(first, last, v, hex ? 16 : 10);
     return first != last && ec == std::errc() && end == last;
+}
+
+// The points changed: CpuState's armed bits follow, and the JIT forgets the indirect-branch
+// targets it knows, which may be in a page that holds a breakpoint now (cpu/host_debug.h).
+void arm(machine::Machine& m) {
+    m.cpu.debug_regs_changed();
+    if (m.jit) m.jit->forget_indirect();
 }
 
 }  // namespace
@@ -96,7 +104,7 @@ void GdbStub::resume(machine::Machine& m, bool step) {
     HostDebug& d = m.cpu.host_debug;
     d.hit = HostDebug::Hit::None;
     d.resume_at = m.cpu.code_linear();
-    m.cpu.debug_regs_changed();
+    arm(m);
     step_to_ = step ? m.cpu.icount + 1 : UINT64_MAX;
     poll_at_ = m.cpu.icount + SLICE;
     stopped_ = false;
@@ -118,7 +126,7 @@ void GdbStub::travel(machine::Machine& m, uint64_t count, std::string reply) {
     saved_breaks_ = std::move(d.breaks);
     saved_watches_ = std::move(d.watches);
     d = HostDebug();
-    m.cpu.debug_regs_changed();
+    arm(m);
     arrive_reply_ = std::move(reply);
     travel_ = Travel::Seek;
     travel_to_ = count;
@@ -133,7 +141,7 @@ void GdbStub::arrive(machine::Machine& m) {
     d.watches = std::move(saved_watches_);
     saved_breaks_.clear();
     saved_watches_.clear();
-    m.cpu.debug_regs_changed();
+    arm(m);
     if (found_) {  // for the stop reply
         d.hit = found_->hit;
         d.watched = found_->watched;
@@ -170,7 +178,7 @@ void GdbStub::scan_before(machine::Machine& m, uint64_t count) {
     HostDebug& d = m.cpu.host_debug;
     d.hit = HostDebug::Hit::None;
     d.resume_at = UINT64_MAX;
-    m.cpu.debug_regs_changed();
+    arm(m);
 }
 
 void GdbStub::scan_stop(machine::Machine& m) {
