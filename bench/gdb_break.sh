@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # What a gdb breakpoint costs a running guest (issue 14): bench/jit_mips.sh's mixed workload
 # (sort, CRC32, a bytecode interpreter, function pointers) run to its end without gdb, and under
-# Debian's gdb with one breakpoint set where the guest never goes (the page at 3 MiB), on jitpc's
-# JIT, its interpreter and QEMU's TCG. jitpc's JIT runs the pages that hold no breakpoint
-# translated; before, any breakpoint sent every instruction through the interpreter's careful
-# path. Best of 3 wall-clock seconds of each whole run (gdb's start included in both columns
-# of a row that uses it).
+# Debian's gdb with one breakpoint, then with one write watchpoint, set where the guest never goes
+# (the page at 3 MiB), on jitpc's JIT, its interpreter and QEMU's TCG. jitpc's JIT runs the pages
+# that hold no breakpoint translated; a watchpoint still sends every instruction through the
+# interpreter's careful path, as any breakpoint did before. Best of 3 wall-clock seconds of each
+# whole run (gdb's start included in the columns that use it).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -18,9 +18,10 @@ exec 3>&2
 . bench/floppy_runs.sh
 BREAK=0x300000
 
-# under_gdb ENGINE: the run with gdb attached through a Unix socket and the breakpoint set.
+# under_gdb ENGINE POINT: the run with gdb attached through a Unix socket and POINT (a gdb
+# command) set.
 under_gdb() {
-    local engine=$1 sock=$tmp/gdb.sock status=0
+    local engine=$1 point=$2 sock=$tmp/gdb.sock status=0
     rm -f "$sock"
     case $engine in
         qemu) "$qemu" -accel tcg -nographic -fda "$image" -boot a -no-reboot \
@@ -32,9 +33,9 @@ under_gdb() {
     esac
     local pid=$!
     while [ ! -S "$sock" ]; do sleep 0.01; done
-    gdb -batch -nx -ex "target remote $sock" -ex "break *$BREAK" -ex continue >"$tmp/gdb" 2>&1 || true
+    gdb -batch -nx -ex "target remote $sock" -ex "$point" -ex continue >"$tmp/gdb" 2>&1 || true
     wait "$pid" || status=$?
-    if [ "$status" -ne 33 ] || grep -q '^Breakpoint 1,' "$tmp/gdb"; then
+    if [ "$status" -ne 33 ] || grep -q -e '^Breakpoint 1,' -e '^Old value' "$tmp/gdb"; then
         echo "gdb_break: $engine under gdb ended with status $status, not 33 without a stop:" >&3
         cat "$tmp/gdb" "$tmp/err" >&3
         exit 1
@@ -42,11 +43,13 @@ under_gdb() {
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %14s %16s %8s\n' engine "no gdb s" "breakpoint s" ratio
+printf '%-8s %10s %14s %8s %14s %8s\n' engine "no gdb s" "breakpoint s" ratio "watchpoint s" ratio
 for e in jit interp qemu; do
     [ "$e" = qemu ] && [ -z "$qemu" ] && continue
     plain=$(best_of_3 run "$e" "$image")
-    broken=$(best_of_3 under_gdb "$e")
-    awk -v e="$e" -v p="$plain" -v b="$broken" 'BEGIN{printf "%-8s %14.3f %16.3f %8.2f\n", e, p, b, b / p}'
+    broken=$(best_of_3 under_gdb "$e" "break *$BREAK")
+    watched=$(best_of_3 under_gdb "$e" "watch *(int *)$BREAK")
+    awk -v e="$e" -v p="$plain" -v b="$broken" -v w="$watched" \
+        'BEGIN{printf "%-8s %10.3f %14.3f %8.2f %14.3f %8.2f\n", e, p, b, b / p, w, w / p}'
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
