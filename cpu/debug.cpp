@@ -43,6 +43,11 @@ uint32_t matches(const Cpu& c, uint64_t addr, unsigned size, Match kind_ok) {
 }  // namespace
 
 void Cpu::debug_regs_changed() {
+    std::vector<uint64_t>& pages = host_debug.break_pages;
+    pages.clear();
+    for (const uint64_t lin : host_debug.breaks) pages.push_back(lin >> 12);
+    std::sort(pages.begin(), pages.end());
+    pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
     insn_bp_armed = host_debug.breaks.empty() ? 0 : ARMED_HOST;
     watch_armed = host_debug.watches.empty() ? 0 : ARMED_HOST;
     for (unsigned n = 0; n < 4; ++n) {

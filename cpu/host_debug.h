@@ -1,11 +1,15 @@
 // Breakpoints and watchpoints of a host debugger (the gdbstub). They are the host's, not the
 // guest's: they never write guest memory or touch DR0-DR7, and a hit stops the run for the
 // debugger instead of raising #DB. They ride on the debug architecture's careful path
-// (cpu/debug.cpp, docs/ARCHITECTURE.md "Debug architecture"): while any is set, every block runs
-// instruction by instruction in the interpreter, so neither linked blocks nor the JIT's
-// indirect-branch table can pass one by.
+// (cpu/debug.cpp, docs/ARCHITECTURE.md "Debug architecture"). A block in a linear page holding a
+// breakpoint runs instruction by instruction in the interpreter, every other block as usual,
+// translated: the JIT's links never leave the linear page they were entered in (they join
+// blocks of one physical page), so code entered in a page without a breakpoint cannot reach
+// one through them, and the indirect-branch table forgets its entries whenever the points
+// change. A watchpoint still sends every block through the interpreter.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +28,8 @@ struct HostDebug {
     };
     std::vector<uint64_t> breaks;  // linear addresses of instructions
     std::vector<Watch> watches;    // linear ranges of data accesses
+    // The linear pages of `breaks`, sorted (Cpu::debug_regs_changed).
+    std::vector<uint64_t> break_pages;
 
     // Why the run stopped for the debugger: a breakpoint before the instruction at CS:EIP, or a
     // watched access by the instruction that just retired (`watched` names the watchpoint).
@@ -34,6 +40,11 @@ struct HostDebug {
     uint64_t resume_at = UINT64_MAX;
 
     bool armed() const { return !breaks.empty() || !watches.empty(); }
+    // Whether a breakpoint is in a linear page of [lin, lin + bytes).
+    bool breaks_near(uint64_t lin, uint64_t bytes) const {
+        const auto in = [this](uint64_t lin) { return std::binary_search(break_pages.begin(), break_pages.end(), lin >> 12); };
+        return in(lin) || in(lin + bytes - 1);
+    }
 };
 
 }  // namespace jitpc::cpu

@@ -188,14 +188,15 @@ StopReason Interpreter::run(uint64_t until) {
             c.code.running = b;
             c.exit_request = 0;
             // RF (set by every fault's delivery, so the IRET back resumes with it) only
-            // suppresses instruction breakpoints, and the careful path clears it as the next
-            // instruction starts: without breakpoints, clearing it here is the same, and the
+            // suppresses the guest's instruction breakpoints, and the careful path clears it as
+            // the next instruction starts: without them, clearing it here is the same, and the
             // block a fault handler returns to needs no care.
-            if (!c.insn_bp_armed) c.flags.bits &= ~EFLAGS_RF;
+            if (!(c.insn_bp_armed & ARMED_GUEST)) c.flags.bits &= ~EFLAGS_RF;
             const bool careful = shadow || trace ||
                                  c.beyond_cs(c.rip + b->bytes - 1) ||
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
-                                 c.insn_bp_armed || c.watch_armed;
+                                 (c.insn_bp_armed & ARMED_GUEST) || c.watch_armed ||
+                                 (c.insn_bp_armed && c.host_debug.breaks_near(lin, b->bytes));
             if (careful) {
                 run_block<true>(b);
                 prev = b;

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <sstream>
 
+#include "jit/engine.h"
 #include "machine/machine.h"
 
 namespace jitpc::gdbstub {
@@ -40,6 +41,13 @@ bool count_of(const std::string& s, uint64_t& v) {
     return first != last && ec == std::errc() && end == last;
 }
 
+// The points changed: CpuState's armed bits follow, and the JIT forgets the indirect-branch
+// targets it knows, which may be in a page that holds a breakpoint now (cpu/host_debug.h).
+void arm(machine::Machine& m) {
+    m.cpu.debug_regs_changed();
+    if (m.jit) m.jit->forget_indirect();
+}
+
 }  // namespace
 
 GdbStub::GdbStub(std::unique_ptr<monitor::Port> port, const cpu::CpuModel& model, bool stopped,
@@ -55,6 +63,10 @@ uint64_t GdbStub::next_stop() const {
 
 int GdbStub::at_stop(machine::Machine& m) {
     debug_ = &m.cpu.host_debug;
+    if (!stopped_ && debug_->hit == HostDebug::Hit::Break && !condition_holds(m)) {  // on, past it
+        m.cpu.host_debug.hit = HostDebug::Hit::None;
+        m.cpu.host_debug.resume_at = m.cpu.code_linear();
+    }
     poll_at_ = m.cpu.icount + SLICE;
     if (travel_ == Travel::Scan) {
         scan_stop(m);
@@ -96,7 +108,7 @@ void GdbStub::resume(machine::Machine& m, bool step) {
     HostDebug& d = m.cpu.host_debug;
     d.hit = HostDebug::Hit::None;
     d.resume_at = m.cpu.code_linear();
-    m.cpu.debug_regs_changed();
+    arm(m);
     step_to_ = step ? m.cpu.icount + 1 : UINT64_MAX;
     poll_at_ = m.cpu.icount + SLICE;
     stopped_ = false;
@@ -118,7 +130,7 @@ void GdbStub::travel(machine::Machine& m, uint64_t count, std::string reply) {
     saved_breaks_ = std::move(d.breaks);
     saved_watches_ = std::move(d.watches);
     d = HostDebug();
-    m.cpu.debug_regs_changed();
+    arm(m);
     arrive_reply_ = std::move(reply);
     travel_ = Travel::Seek;
     travel_to_ = count;
@@ -133,7 +145,7 @@ void GdbStub::arrive(machine::Machine& m) {
     d.watches = std::move(saved_watches_);
     saved_breaks_.clear();
     saved_watches_.clear();
-    m.cpu.debug_regs_changed();
+    arm(m);
     if (found_) {  // for the stop reply
         d.hit = found_->hit;
         d.watched = found_->watched;
@@ -170,7 +182,7 @@ void GdbStub::scan_before(machine::Machine& m, uint64_t count) {
     HostDebug& d = m.cpu.host_debug;
     d.hit = HostDebug::Hit::None;
     d.resume_at = UINT64_MAX;
-    m.cpu.debug_regs_changed();
+    arm(m);
 }
 
 void GdbStub::scan_stop(machine::Machine& m) {
@@ -189,6 +201,7 @@ void GdbStub::scan_stop(machine::Machine& m) {
 
 void GdbStub::forget_client(machine::Machine& m) {
     m.cpu.host_debug.breaks.clear();
+    conditions_.clear();
     m.cpu.host_debug.watches.clear();
     resume(m, false);
     reader_ = PacketReader();
@@ -302,7 +315,7 @@ std::optional<std::string> GdbStub::handle(machine::Machine& m, const std::strin
 
 std::optional<std::string> GdbStub::query(machine::Machine& m, const std::string& p) {
     if (p.rfind("qSupported", 0) == 0)
-        return std::string("PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+")  // 4096 bytes
+        return std::string("PacketSize=1000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;ConditionalBreakpoints+")  // 4096 bytes
             .append(timeline_ ? ";ReverseStep+;ReverseContinue+" : "");
     if (p == "QStartNoAckMode") {
         ack_ = false;  // after this answer, which gdb still acknowledges
@@ -393,18 +406,38 @@ std::string GdbStub::write_memory(machine::Machine& m, const std::string& args, 
     return "OK";
 }
 
+// Z/z: `type,addr,kind`, and for a breakpoint its conditions (`;Xlen,bytecode` each). A
+// breakpoint set again at its address takes the new conditions, as gdb expects of the target
+// that evaluates them; one without any stops every time.
 std::string GdbStub::point(machine::Machine& m, const std::string& args, bool insert) {
     uint64_t type, addr, kind;
     if (args.size() < 2 || args[1] != ',' || !parse_hex(args.substr(0, 1), type) || type > 4) return "";
     const std::string rest = args.substr(2);
-    const size_t semi = rest.find(';');  // conditions and commands (Z0 extensions) are not taken
-    if (!two_numbers(rest.substr(0, semi), addr, kind) || semi != std::string::npos) return "E01";
+    const size_t semi = rest.find(';');
+    if (!two_numbers(rest.substr(0, semi), addr, kind)) return "E01";
+    std::vector<AgentExpr> conditions;
+    for (size_t at = semi; at != std::string::npos;) {
+        const size_t next = rest.find(';', at + 1);
+        const std::string cond = rest.substr(at + 1, next == std::string::npos ? next : next - at - 1);
+        uint64_t len;
+        std::string code;
+        const size_t comma = cond.find(',');
+        if (type > 1 || !insert || cond.size() < 2 || cond[0] != 'X' || comma == std::string::npos ||
+            !parse_hex(cond.substr(1, comma - 1), len) || !from_hex(cond.substr(comma + 1), code) || code.size() != len)
+            return "E01";
+        std::optional<AgentExpr> e = AgentExpr::parse(std::move(code));
+        if (!e) return "E01";
+        conditions.push_back(std::move(*e));
+        at = next;
+    }
     HostDebug& d = m.cpu.host_debug;
     if (type <= 1) {
         auto it = std::find(d.breaks.begin(), d.breaks.end(), addr);
-        if (insert && d.breaks.size() >= MAX_POINTS) return "E02";
-        if (insert) d.breaks.push_back(addr);
-        else if (it != d.breaks.end()) d.breaks.erase(it);
+        if (insert && it == d.breaks.end() && d.breaks.size() >= MAX_POINTS) return "E02";
+        if (insert && it == d.breaks.end()) d.breaks.push_back(addr);
+        else if (!insert && it != d.breaks.end()) d.breaks.erase(it);
+        conditions_.erase(addr);
+        if (!conditions.empty()) conditions_.emplace(addr, std::move(conditions));
     } else {
         if (kind == 0 || addr + kind < addr) return "E01";
         const HostDebug::Watch w{addr, kind, HostDebug::Kind(type - 2)};
@@ -413,8 +446,37 @@ std::string GdbStub::point(machine::Machine& m, const std::string& args, bool in
         if (insert) d.watches.push_back(w);
         else if (it != d.watches.end()) d.watches.erase(it);
     }
-    m.cpu.debug_regs_changed();
+    arm(m);
     return "OK";
+}
+
+// Whether the breakpoint just reached stops the guest: it has no condition, or one of them
+// holds or cannot be evaluated (as gdbserver does: the user then sees where and why).
+bool GdbStub::condition_holds(machine::Machine& m) const {
+    const auto it = conditions_.find(m.cpu.code_linear());
+    if (it == conditions_.end()) return true;
+    const AgentExpr::Target target{
+        [&](unsigned n, uint64_t& v) {
+            if (n >= regs_.list().size()) return false;
+            const std::string bytes = regs_.read(m.cpu, regs_.list()[n]);
+            v = 0;
+            for (size_t i = std::min<size_t>(bytes.size(), 8); i-- > 0;) v = v << 8 | uint8_t(bytes[i]);
+            return true;
+        },
+        [&](uint64_t addr, unsigned size, uint64_t& v) {
+            v = 0;
+            for (unsigned i = size; i-- > 0;) {
+                uint8_t b;
+                if (!monitor::peek_byte(m, addr + i, false, b)) return false;
+                v = v << 8 | b;
+            }
+            return true;
+        }};
+    for (const AgentExpr& e : it->second) {
+        const std::optional<uint64_t> v = e.eval(target);
+        if (!v || *v) return true;
+    }
+    return false;
 }
 
 std::string GdbStub::write_registers(machine::Machine& m, const std::string& hex) {

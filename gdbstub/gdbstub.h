@@ -7,11 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "gdbstub/agent_expr.h"
 #include "gdbstub/registers.h"
 #include "gdbstub/rsp.h"
 #include "machine/run_observer.h"
@@ -52,6 +54,7 @@ private:
     std::string read_memory(machine::Machine& m, const std::string& args);
     std::string write_memory(machine::Machine& m, const std::string& args, bool binary);
     std::string point(machine::Machine& m, const std::string& args, bool insert);
+    bool condition_holds(machine::Machine& m) const;
     std::string write_registers(machine::Machine& m, const std::string& hex);
     std::string write_register(machine::Machine& m, const std::string& args);
     // Reverse execution: `reply` (a stop reply when empty) once the machine is at `count`.
@@ -75,6 +78,7 @@ private:
     uint64_t poll_at_ = 0;
     uint64_t step_to_ = UINT64_MAX;
     const cpu::HostDebug* debug_ = nullptr;  // the CPU's, once the run has started
+    std::map<uint64_t, std::vector<AgentExpr>> conditions_;  // of breakpoints, by address
 
     replay::Timeline* timeline_;  // a replay's checkpoints, or none
     std::string replaylog_;  // "begin" or "end" in the stop reply, at the log's ends

@@ -68,6 +68,9 @@ public:
     ~Engine() override;
 
     bool run_block(cpu::Block& b) override;
+    // The host debugger's breakpoints changed: the indirect-branch table may lead into a page
+    // that holds one now (cpu/host_debug.h), so its entries go stale.
+    void forget_indirect() { ++removals_; }
 
     cpu::Cpu& cpu;
 

@@ -155,6 +155,28 @@ continue
     check(status == 33, f"{name}: jitpc ended with {status}, want 33 (the guest checks gdb's write)")
 
 
+def conditions(jitpc, img, s, engine, workdir):
+    """A breakpoint whose condition gdb hands to the stub (ConditionalBreakpoints+) stops only
+    where it holds: in the 4th of the 5 rounds, with 3 rounds' worth in `counter`."""
+    sock = str(Path(workdir) / "cond.sock")
+    p = start(jitpc, ["-kernel", img, *engine], sock)
+    out, _ = gdb_then_wait(p, f"""
+set breakpoint condition-evaluation target
+set debug remote 1
+break *{s['victim']:#x} if $esi == 2
+continue
+printf "CESI=%x CCOUNT=%x\\n", $esi, *(int*){s['counter']:#x}
+kill
+""", sock, workdir)
+    v = values(out)
+    name = "conditions " + " ".join(engine)
+    check(v.get("CESI") == [2] and v.get("CCOUNT") == [9], f"{name}: stopped at {v}\n{out[-3000:]}")
+    check(re.search(r"Z0,%x,1;X[0-9a-f]+," % s["victim"], out) is not None,
+          f"{name}: gdb did not hand the condition to the stub\n{out[-3000:]}")
+    check(len(re.findall(r"Packet received: T05", out)) == 1,
+          f"{name}: the stub stopped where the condition did not hold\n{out[-3000:]}")
+
+
 def amd64(jitpc, img, s, workdir):
     sock = str(Path(workdir) / "gdb64.sock")
     p = start(jitpc, ["-kernel", img, "-cpu", "max"], sock)
@@ -193,7 +215,10 @@ def hostile(jitpc, img, workdir):
     check(ask(b"$g#00" + frame(b"?")).startswith(b"-+$T05"), "a bad checksum is not answered with '-'")
     check(ask(frame(b"A" * 5000) + frame(b"?")).startswith(b"-+$T05"), "an over-long packet is not refused")
     for bad in [b"m0,ffffffff", b"Mzz", b"Z9,0,0", b"P9999=00", b"p", b"qXfer:features:read:target.xml:zz",
-                b"qRcmd,zz", b"G1", b"vCont;x", b"Z2,ffffffffffffffff,10"]:
+                b"qRcmd,zz", b"G1", b"vCont;x", b"Z2,ffffffffffffffff,10",
+                # Z0 conditions: a float, printf, a cut const32, a jump into an operand, a cut list
+                b"Z0,100000,1;X2,0127", b"Z0,100000,1;X2,3427", b"Z0,100000,1;X2,2401", b"Z0,100000,1;X4,21000127",
+                b"Z0,100000,1;X5,22"]:
         r = ask(frame(bad))
         check(re.match(rb"\+\$(E[0-9a-f]{2})?#", r) is not None, f"{bad!r}: answered {r[:60]!r}")
     for _ in range(200):
@@ -291,6 +316,7 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         for engine in (["-engine", "interp"], ["-engine", "jit"], ["-engine", "jit", "-jit-threshold", "0"]):
             session(jitpc, img, s, engine, d)
+            conditions(jitpc, img, s, engine, d)
         amd64(jitpc, img, s, d)
         reverse(jitpc, img, s, d)
         hostile(jitpc, img, d)
