@@ -257,7 +257,7 @@ void Engine::flush() {
         b->native = nullptr;
     }
     translated_.clear();
-    std::fill(std::begin(indirect), std::end(indirect), IndirectEntry{});
+    forget_indirect();
     buf_.reset();
     ++cache_flushes;
 }

@@ -9,8 +9,10 @@
 // how the instruction count stays exact.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -70,7 +72,7 @@ public:
     bool run_block(cpu::Block& b) override;
     // The host debugger's breakpoints changed: the indirect-branch table may lead into a page
     // that holds one now (cpu/host_debug.h), so its entries go stale.
-    void forget_indirect() { ++removals_; }
+    void forget_indirect() { std::fill(std::begin(indirect), std::end(indirect), IndirectEntry{}); }
 
     cpu::Cpu& cpu;
 
