@@ -9,6 +9,8 @@
 // how the instruction count stays exact.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -69,8 +71,9 @@ public:
 
     bool run_block(cpu::Block& b) override;
     // The host debugger's breakpoints changed: the indirect-branch table may lead into a page
-    // that holds one now (cpu/host_debug.h), so its entries go stale.
-    void forget_indirect() { ++removals_; }
+    // that holds one now (cpu/host_debug.h), so its entries are emptied (Engine::forget checks
+    // an entry is still its translation's before clearing it).
+    void forget_indirect() { std::fill(std::begin(indirect), std::end(indirect), IndirectEntry{}); }
 
     cpu::Cpu& cpu;
 
