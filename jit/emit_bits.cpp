@@ -79,10 +79,10 @@ template <x::Inst::Id Id> bool bit_test_memory(Translator& t) {
             a.lea(t.address_reg(), x::ptr(x::rsi, x::rdx, std::countr_zero(size)));
         }
         const x::Mem m = t.host_memory(size, Id != x::Inst::kIdBt, slow);
-        if (offset) {
-            a.mov(x::ecx, offset->r32());
-            a.and_(x::ecx, width - 1);
-            a.emit(Id, m, x::ecx.cloneAs(*offset));
+        if (offset) {  // in edx: `m` may be based on rcx (a segment's linear address)
+            a.mov(x::edx, offset->r32());
+            a.and_(x::edx, width - 1);
+            a.emit(Id, m, x::edx.cloneAs(*offset));
         } else {
             a.emit(Id, m, asmjit::imm(i.imm & (width - 1)));
         }

@@ -3,15 +3,16 @@
 // inline, then the pointers moved by the operand size, downwards when DF is set (DF is never
 // lazy: it lives in CpuState::flags.bits), then SCAS and CMPS compare as CMP does. The accesses
 // come first, so a fault leaves the pointers as they were.
-// REP MOVS and STOS with DF clear move the whole count at once with the host's REP MOVS/STOS
-// when each pointer's stretch stays in one page of RAM (a TLB hit for the page; the host's
-// string instructions keep the one-by-one order where source and destination overlap) and all
-// the iterations fit before the count limit, so the interpreter, whose REP loop stops only at
-// that limit or on an exit request (none can arise in generated code), would run them all in
-// one go too. The instruction counts one tick per iteration (cpu/ops/string.cpp) and ends
-// its block. Everything else (DF set, a count of zero, a page crossing, a miss, MMIO, a page
-// holding code, segments that need checks, the other REP forms) runs the interpreter's
-// handler, which may leave the instruction unfinished to run again.
+// REP MOVS and STOS with DF clear move the iterations whose elements lie in the pages of the
+// first ones at once with the host's REP MOVS/STOS (a TLB hit for each page: RAM, no code;
+// the host's string instructions keep the one-by-one order where source and destination
+// overlap) when they fit before the count limit, as the interpreter's REP loop, which stops
+// only at that limit or on an exit request (none can arise in generated code), would run them
+// too. The instruction counts one tick per iteration (cpu/ops/string.cpp) and ends its block.
+// The iterations past those pages, and everything else (DF set, a count of zero, an element
+// straddling two pages, a miss, MMIO, a page holding code, segments that need checks, the
+// other REP forms) run the interpreter's handler, which may leave the instruction unfinished
+// to run again.
 #include "jit/emit_sse.h"
 #include "jit/translator.h"
 
@@ -55,37 +56,53 @@ template <Str S> bool rep_string(Translator& t) {
     a.mov(x::ecx.cloneAs(addr), count);  // rcx: the count, zero-extended
     a.test(x::byte_ptr(CPU_REG, FLAGS_BITS + 1), cpu::EFLAGS_DF >> 8);
     a.jnz(slow);
-    a.lea(x::rdx, x::ptr(x::rcx, -1));
-    a.cmp(x::rdx, int32_t(memory::PAGE_SIZE / size - 1));
-    a.ja(slow);  // none, or more than a page
-    // The iterations after the first fit before the limit: icount + count <= icount_limit.
+    // rcx = k, the iterations whose elements lie in the pages of the first ones (none when an
+    // element straddles two pages, or for a count of 0: the interpreter's).
+    auto clamp = [&](const x::Gp& ptr) {
+        a.mov(x::edx, ptr.r32());
+        a.and_(x::edx, int32_t(memory::PAGE_SIZE - 1));
+        a.sub(x::edx, int32_t(memory::PAGE_SIZE));
+        a.neg(x::edx);  // bytes to the page's end
+        a.shr(x::edx, scale);
+        a.cmp(x::rcx, x::rdx);
+        a.cmova(x::rcx, x::rdx);
+    };
+    clamp(edi);
+    if (S == Str::Movs) clamp(esi);
+    a.test(x::rcx, x::rcx);
+    a.jz(slow);
+    // They fit before the count limit, icount + k <= icount_limit, and when iterations remain
+    // the next would run too (< then): the interpreter, which runs the rest, checks the limit
+    // before each iteration but its first.
+    a.cmp(x::ecx.cloneAs(addr), count);  // CF: iterations remain
     a.lea(x::rdx, x::ptr(COUNT_REG, x::rcx, 0, t.count_lag()));
+    a.adc(x::rdx, 0);
     a.test(x::rdx, x::rdx);
     a.jg(slow);
-    // Each pointer's stretch in one page, then its host address.
     auto host = [&](const x::Gp& ptr, bool write, const x::Gp& out) {
         a.mov(addr, ptr);
-        a.mov(x::edx, x::esi);
-        a.and_(x::edx, int32_t(memory::PAGE_SIZE - 1));
-        a.lea(x::edx, x::ptr(x::rdx, x::rcx, scale));
-        a.cmp(x::edx, int32_t(memory::PAGE_SIZE));
-        a.ja(slow);
         a.lea(out, t.host_memory(1, write, slow));
     };
     host(edi, true, x::rax);
     if (S == Str::Movs) host(esi, false, x::rsi);
     a.mov(x::rdi, x::rax);
-    count_by(a, -1);
-    a.add(COUNT_REG, x::rcx);  // one tick per iteration
+    a.lea(edi, x::ptr(edi.r64(), x::rcx, scale));
+    if (S == Str::Movs) a.lea(esi, x::ptr(esi.r64(), x::rcx, scale));
+    a.sub(count, x::rcx.cloneAs(count));
+    a.lea(COUNT_REG, x::ptr(COUNT_REG, x::rcx, 0, -1));  // one tick per iteration
     if (S == Str::Stos) a.mov(x::rax, EAX.r64());
     const x::Mem dst = x::ptr(x::rdi, 0, size), src = x::ptr(x::rsi, 0, size);
     if (S == Str::Movs)
         a.rep().movs(dst, src);
     else
         a.rep().stos(dst, Translator::value_reg(size));
-    a.lea(edi, x::ptr(edi.r64(), count.r64(), scale));
-    if (S == Str::Movs) a.lea(esi, x::ptr(esi.r64(), count.r64(), scale));
-    a.mov(count, 0);
+    // The rest (past a page) through the interpreter's handler, the iterations done counted.
+    asmjit::Label done = a.newLabel();
+    a.test(count, count);
+    a.jz(done);
+    count_by(a, 1);
+    a.jmp(slow);
+    a.bind(done);
     t.exec_and_leave(slow);
     t.exit_to(t.next_offset());
     return true;

@@ -71,7 +71,8 @@ public:
 
     bool run_block(cpu::Block& b) override;
     // The host debugger's breakpoints changed: the indirect-branch table may lead into a page
-    // that holds one now (cpu/host_debug.h), so its entries go stale.
+    // that holds one now (cpu/host_debug.h), so its entries are emptied (Engine::forget checks
+    // an entry is still its translation's before clearing it).
     void forget_indirect() { std::fill(std::begin(indirect), std::end(indirect), IndirectEntry{}); }
 
     cpu::Cpu& cpu;

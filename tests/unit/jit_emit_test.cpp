@@ -187,6 +187,7 @@ TEST_CASE("JIT BT/BTS/BTR/BTC and BSF/BSR keep the flags they do not write, like
         sweep(p, {0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00});
         sweep(p, {0x66, 0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00});
         sweep(p, {0x0F, op, 0x15, 0x00, 0x50, 0x00, 0x00});  // anywhere, or outside RAM
+        sweep(p, {0x64, 0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00});  // fs: (checked, the address in rcx)
         sweep(p, {0x0F, op, 0x0D, 0x00, 0x50, 0x00, 0x00, 0x0F, op, 0x15, 0x08, 0x50, 0x00, 0x00});
     }
     for (uint8_t ext : {4, 5, 6, 7})  // [DATA], imm8
@@ -444,10 +445,11 @@ TEST_CASE("JIT REP MOVS and REP STOS match the interpreter") {
 // interpreter's does (one tick per iteration), and the rest runs after.
 TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") {
     Pair<> p;
-    for (const Bytes& op : {Bytes{0xF3, 0xA4}, Bytes{0xF3, 0xAB}})
-        for (uint64_t budget : {3u, 4u, 5u, 6u, 50u, 102u, 103u, 104u, 105u, 300u}) {
-            // mov esi, 0x5000; mov edi, 0x6000; mov ecx, 100; rep op; mov ebx, ecx; hlt
-            Bytes code = {0xBE, 0x00, 0x50, 0, 0, 0xBF, 0x00, 0x60, 0, 0, 0xB9, 100, 0, 0, 0};
+    for (const Bytes& op : {Bytes{0xF3, 0xA4}, Bytes{0xF3, 0xAB}, Bytes{0xF3, 0xA5}})
+        for (uint64_t budget : {3u, 4u, 5u, 6u, 50u, 67u, 68u, 69u, 70u, 102u, 103u, 104u, 105u, 300u}) {
+            // mov esi, 0x5FC0 (64 bytes before a page's end); mov edi, 0x6000; mov ecx, 100;
+            // rep op; mov ebx, ecx; hlt
+            Bytes code = {0xBE, 0xC0, 0x5F, 0, 0, 0xBF, 0x00, 0x60, 0, 0, 0xB9, 100, 0, 0, 0};
             code.insert(code.end(), op.begin(), op.end());
             code.insert(code.end(), {0x89, 0xCB, 0xF4});
             for (auto* f : {&p.ref, &p.jit}) {
