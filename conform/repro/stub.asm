@@ -42,6 +42,37 @@ org 0x100000
 %define P_DATA_EXP  (P_DATA_IN + 2 * PAGE)
 %define P_STACK_EXP (P_DATA_IN + 3 * PAGE)
 
+; GATES table, stride, first stub, second stub, selector: 32 interrupt gates to the stubs (the
+; 64-bit ones' upper offset stays 0: the stubs are below 4 GiB), DPL 0 but vector 3's (the
+; case's end, INT3).
+%macro GATES 5
+    xor ecx, ecx
+%%gate:
+    mov eax, ecx
+    imul eax, eax, %4 - %3
+    add eax, %3
+    mov edx, ecx
+    imul edx, edx, %2
+    mov [%1 + edx], ax
+    mov word [%1 + edx + 2], %5
+    mov word [%1 + edx + 4], 0x8E00
+    shr eax, 16
+    mov [%1 + edx + 6], ax
+    inc ecx
+    cmp ecx, 32
+    jb %%gate
+    mov byte [%1 + %2 * 3 + 5], 0xEE
+%endmacro
+
+; DESC_BASE descriptor, base: a system descriptor's base (bits 15:0, 23:16 and 31:24).
+%macro DESC_BASE 2
+    mov eax, %2
+    mov [%1 + 2], ax
+    shr eax, 16
+    mov [%1 + 4], al
+    mov [%1 + 7], ah
+%endmacro
+
 mb_header:
     dd 0x1BADB002
     dd 0x00010000
@@ -62,32 +93,9 @@ start:
     out 0xF4, al
     hlt
 .payload_ok:
-    ; The IDT: 32 interrupt gates to their stubs, DPL 0 but vector 3's (the case's end, INT3).
-    xor ecx, ecx
-.gate:
-    mov eax, ecx
-    imul eax, eax, handler_1 - handler_0
-    add eax, handler_0
-    mov [idt + 8 * ecx], ax
-    mov word [idt + 8 * ecx + 2], 0x08
-    mov word [idt + 8 * ecx + 4], 0x8E00
-    shr eax, 16
-    mov [idt + 8 * ecx + 6], ax
-    inc ecx
-    cmp ecx, 32
-    jb .gate
-    mov byte [idt + 8 * 3 + 5], 0xEE
-    ; The TSS descriptor's base, the LDT descriptor's base.
-    mov eax, tss
-    mov [gdt + 0x28 + 2], ax
-    shr eax, 16
-    mov [gdt + 0x28 + 4], al
-    mov [gdt + 0x28 + 7], ah
-    mov eax, ldt
-    mov [gdt + 0x30 + 2], ax
-    shr eax, 16
-    mov [gdt + 0x30 + 4], al
-    mov [gdt + 0x30 + 7], ah
+    GATES idt, 8, handler_0, handler_1, 0x08
+    DESC_BASE gdt + 0x28, tss
+    DESC_BASE gdt + 0x30, ldt
     lgdt [gdt_ptr]
     lidt [idt_ptr]
     mov ax, 0x10
@@ -170,32 +178,9 @@ start:
 ; 16 MiB mapped by 2 MiB user pages, EFER as Linux sets it, then IRETQ to the case at CPL 3.
 enter_long_mode:
     mov dword [tss + 8], 0      ; RSP0's upper half, where the 32-bit TSS keeps SS0
-    mov eax, tss
-    mov [gdt64 + 0x40 + 2], ax
-    shr eax, 16
-    mov [gdt64 + 0x40 + 4], al
-    mov [gdt64 + 0x40 + 7], ah
-    mov eax, ldt
-    mov [gdt64 + 0x50 + 2], ax
-    shr eax, 16
-    mov [gdt64 + 0x50 + 4], al
-    mov [gdt64 + 0x50 + 7], ah
-    xor ecx, ecx
-.gate:
-    mov eax, ecx
-    imul eax, eax, handler64_1 - handler64_0
-    add eax, handler64_0
-    mov edx, ecx
-    shl edx, 4
-    mov [idt64 + edx], ax
-    mov word [idt64 + edx + 2], 0x38
-    mov word [idt64 + edx + 4], 0x8E00
-    shr eax, 16
-    mov [idt64 + edx + 6], ax
-    inc ecx
-    cmp ecx, 32
-    jb .gate
-    mov byte [idt64 + 16 * 3 + 5], 0xEE
+    DESC_BASE gdt64 + 0x40, tss
+    DESC_BASE gdt64 + 0x50, ldt
+    GATES idt64, 16, handler64_0, handler64_1, 0x38
     mov dword [pml4], pdpt + 7
     mov dword [pdpt], pd + 7
     xor ecx, ecx

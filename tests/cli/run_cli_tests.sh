@@ -6,10 +6,7 @@
 jitpc=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/../lib/tally.sh"
 
 # Writes `file` made of the hex bytes that follow.
 bytes() {

@@ -8,9 +8,7 @@
 jitpc=$1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/../lib/tally.sh"
 
 if ! command -v chromium > /dev/null; then
     bad "chromium is not installed (scripts/install-deps chromium)"

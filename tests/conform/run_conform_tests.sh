@@ -10,10 +10,7 @@ kernels=$2
 here=$(dirname "$0")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/../lib/tally.sh"
 
 # expect STATUS DESCRIPTION COMMAND...: the exit status of COMMAND (stdout and stderr kept in
 # $dir/out and $dir/err).

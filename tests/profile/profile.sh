@@ -11,9 +11,7 @@ jitpc=$1 elf=$2
 here=$(dirname "$0")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/../lib/tally.sh"
 
 # --- determinism and transparency -----------------------------------------------------------
 # The TLB's counts are the engine's own (the JIT's probe refills differently): compared without.
