@@ -89,4 +89,10 @@ void report_suppressed() {
     suppressing = nullptr;
 }
 
+std::string printable(std::string s) {
+    for (char& c : s)
+        if (uint8_t(c) < 0x20 || uint8_t(c) >= 0x7F) c = '?';
+    return s;
+}
+
 }  // namespace jitpc::logging

@@ -26,6 +26,10 @@ unsigned parse_items(const std::string& list);
 // What "-d help" prints.
 const char* items_help();
 
+// Text from a file or a client shown back to the user: control and non-ASCII bytes become '?',
+// so damaged or crafted input cannot send escape sequences to a terminal.
+std::string printable(std::string s);
+
 // The items on and where their lines go (stderr when null).
 void configure(unsigned items, std::FILE* out);
 bool enabled(Item item);

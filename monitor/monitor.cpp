@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cpu/decode.h"
+#include "logging/log.h"
 #include "machine/hang_dump.h"
 #include "machine/machine.h"
 #include "replay/state_digest.h"
@@ -48,11 +49,7 @@ std::vector<std::string> words(const std::string& line) {
     return out;
 }
 
-std::string printable(std::string s) {
-    for (char& c : s)
-        if (uint8_t(c) < 0x20 || uint8_t(c) >= 0x7F) c = '?';
-    return s;
-}
+using logging::printable;
 
 bool parse_number(const std::string& s, uint64_t& v) {
     if (s.empty()) return false;

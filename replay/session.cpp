@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "logging/log.h"
 #include "replay/recorder.h"
 #include "replay/replayer.h"
 #include "replay/version.h"
@@ -46,18 +47,12 @@ std::vector<ImageRecord> images(const machine::Config& cfg) {
     return out;
 }
 
-// Text from a file shown back: control and non-ASCII bytes become '?', so a damaged or crafted
-// log cannot send escape sequences to the user's terminal.
-std::string shown(std::string s) {
-    for (char& c : s)
-        if (uint8_t(c) < 0x20 || uint8_t(c) >= 0x7F) c = '?';
-    return s;
-}
+using logging::printable;
 
 std::string joined(const std::vector<std::string>& args) {
     std::string s;
     for (const std::string& a : args) s += (s.empty() ? "" : " ") + a;
-    return shown(s);
+    return printable(s);
 }
 
 }  // namespace
@@ -90,13 +85,13 @@ Header identity(std::vector<std::string> args, const machine::Config& cfg) {
 void check_identity(const std::string& where, const Header& h, const std::vector<std::string>& args,
                     const machine::Config& cfg) {
     if (h.version != version())
-        throw std::runtime_error(where + "made by jitpc " + shown(h.version) + "; this is jitpc " + version());
+        throw std::runtime_error(where + "made by jitpc " + printable(h.version) + "; this is jitpc " + version());
     const std::vector<ImageRecord> now = images(cfg);
     for (size_t i = 0; i < std::max(now.size(), h.images.size()); ++i) {
         if (i < now.size() && i < h.images.size() && now[i].role == h.images[i].role && now[i].id == h.images[i].id)
             continue;
         const ImageRecord& r = i < h.images.size() ? h.images[i] : now[i];
-        throw std::runtime_error(where + "the " + shown(r.role) + " image '" + shown(r.path) +
+        throw std::runtime_error(where + "the " + printable(r.role) + " image '" + printable(r.path) +
                                  "' is not the one recorded (size or content differs)");
     }
     if (h.args != args)

@@ -10,6 +10,7 @@
 
 #include <zlib.h>
 
+#include "logging/log.h"
 #include "replay/checksum.h"
 #include "replay/log_file.h"
 #include "replay/session.h"
@@ -192,7 +193,7 @@ std::pair<std::string, std::string> get_frame(const std::string& data, size_t& p
     const std::string payload = data.substr(pos, len);
     pos += len;
     if (replay::crc32(data.data() + start, pos - start) != get_u32(data, pos))
-        throw std::runtime_error("the section '" + name + "' is corrupted (checksum mismatch)");
+        throw std::runtime_error("the section '" + logging::printable(name) + "' is corrupted (checksum mismatch)");
     pos += 4;
     return {name, payload};
 }
@@ -220,14 +221,14 @@ void put_sections(machine::Machine& m, bool with_ram, std::string& out) {
 void get_sections(machine::Machine& m, bool with_ram, const std::string& data, size_t& pos) {
     sections<Loader>(m, with_ram, [&](const char* want, const std::function<void(Loader&)>& f) {
         const auto [got, payload] = get_frame(data, pos);
-        if (got != want) throw std::runtime_error("section '" + got + "' where '" + want + "' belongs");
+        if (got != want) throw std::runtime_error("section '" + logging::printable(got) + "' where '" + want + "' belongs");
         Loader l(payload);
         try {
             f(l);
         } catch (const std::runtime_error& e) {
-            throw std::runtime_error("section '" + got + "': " + e.what());
+            throw std::runtime_error("section '" + logging::printable(got) + "': " + e.what());
         }
-        if (!l.done()) throw std::runtime_error("section '" + got + "' is longer than its fields");
+        if (!l.done()) throw std::runtime_error("section '" + logging::printable(got) + "' is longer than its fields");
     });
     if (pos != data.size()) throw std::runtime_error("data after the last section");
 }

@@ -126,3 +126,31 @@ TEST_CASE("every byte of the timer, APIC, i8042, fw_cfg and overlay sections mut
     CHECK(cases > 1000);
     CHECK(refused > 0);
 }
+
+// A section name that holds an escape byte: the loader's message shows it as '?', whether the
+// frame's checksum then fails or, resealed, the name is not the one expected there.
+TEST_CASE("a section name with control bytes is shown printable in the loader's message") {
+    test::BootSectorMachine source(test::mid_transfer(true));
+    source.m.reset();
+    machine::Config cfg = test::snapshot_config(source.path);
+    cfg.jit = false;
+    machine::Machine m(cfg);
+    const std::vector<std::string> args = {"-hda", source.path};
+    const std::string good = snapshot::encode(m, args);
+    const test::SnapshotFrame f = test::snapshot_frames(good).at(1);
+    for (const bool resealed : {false, true}) {
+        std::string bad = good;
+        bad[f.start + 5] = '\x1b';
+        if (resealed) test::reseal(bad, f);
+        machine::Machine target(cfg);
+        std::string message;
+        try {
+            snapshot::decode(target, bad, args, "");
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        INFO(message);
+        CHECK(!message.empty());
+        CHECK(std::none_of(message.begin(), message.end(), [](char c) { return uint8_t(c) < 0x20 || uint8_t(c) >= 0x7F; }));
+    }
+}
