@@ -108,7 +108,8 @@ struct Flags {
         bits = (bits & ~mask) | (values & mask);
     }
 
-    uint64_t mask() const { return ~uint64_t(0) >> (64 - 8 * size); }
+    // (size 0, no lazy operation: all ones, never used; the shift stays below 64)
+    uint64_t mask() const { return ~uint64_t(0) >> ((64 - 8 * size) & 63); }
     uint64_t sign() const { return uint64_t(1) << (size * 8 - 1); }
 
     uint32_t host_bits() const { return guest_flags_from_host(uint32_t(res), HostFlags(size), bits); }

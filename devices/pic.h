@@ -53,6 +53,11 @@ private:
         uint8_t init_step = 0;    // 0: operational; 2/3/4: next ICW expected
         bool icw4_needed = false, single = false, auto_eoi = false;
         bool read_isr = false, special_mask = false;
+        // Field by field, so that a loaded flag is checked to be 0 or 1 (the same bytes as the
+        // struct's layout).
+        template <class A> void snapshot(A& a) {
+            a(irr, isr, imr, elcr, lines, vector_base, init_step, icw4_needed, single, auto_eoi, read_isr, special_mask);
+        }
 
         // The IRQ this chip would signal now (priority against in-service levels), or -1.
         int output() const;

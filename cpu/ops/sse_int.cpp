@@ -4,6 +4,7 @@
 // (PSIGN, PABS, PMULHRSW, PMADDUBSW, PHADD/PHSUB, PMAX/PMIN, PMULLD/PMULDQ, PCMPEQQ/PCMPGTQ,
 // PHMINPOSUW, MPSADBW, PTEST).
 #include <cstdlib>
+#include <type_traits>
 
 #include "cpu/ops/sse_common.h"
 #include "cpu/ops/sse_op_lists.h"
@@ -62,10 +63,12 @@ template <typename T, auto F> struct Lanewise {
         return r;
     }
 };
+// Two's-complement negation, in unsigned arithmetic: the most negative value stays itself.
+template <typename T> T negated(T a) { return T(std::make_unsigned_t<T>(0) - std::make_unsigned_t<T>(a)); }
 // PSIGNB/W/D: a negated, zeroed or kept as b is negative, zero or positive.
-template <typename T> T sign_of(T a, T b) { return b < 0 ? T(0 - a) : b == 0 ? T(0) : a; }
+template <typename T> T sign_of(T a, T b) { return b < 0 ? negated(a) : b == 0 ? T(0) : a; }
 // PABSB/W/D: |b| (the most negative value stays as it is, read unsigned).
-template <typename T> T abs_of(T, T b) { return b < 0 ? T(0 - b) : b; }
+template <typename T> T abs_of(T, T b) { return b < 0 ? negated(b) : b; }
 int16_t mulhrs(int16_t a, int16_t b) { return int16_t(((int32_t(a) * b >> 14) + 1) >> 1); }
 template <typename T> T max_of(T a, T b) { return std::max(a, b); }
 template <typename T> T min_of(T a, T b) { return std::min(a, b); }
