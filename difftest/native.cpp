@@ -349,7 +349,7 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     // Layout: [entry64][prologue][NOPs][code at CODE_START][trailer] ... [return64][farptr];
     // the emulator runs the same code at the same address and starts at CODE_START.
     uint8_t* const start = region_ + (CODE_START - CODE);
-    std::memcpy(region_ + (PROLOGUE - CODE), pro.data(), pro.size());
+    if (!pro.empty()) std::memcpy(region_ + (PROLOGUE - CODE), pro.data(), pro.size());  // (none in 64-bit code)
     std::memset(region_ + (PROLOGUE - CODE) + pro.size(), 0x90, CODE_START - PROLOGUE - pro.size());
     std::memcpy(start, code.data(), code.size());
     std::memcpy(start + code.size(), tr.data(), tr.size());
