@@ -96,8 +96,8 @@ struct CpuModel {
 };
 
 namespace models {
-extern const CpuModel pentium2;  // the default
-extern const CpuModel max;
+extern const CpuModel pentium2;
+extern const CpuModel max;  // the default
 }  // namespace models
 
 // Every model, by name (the order -cpu help lists them in).

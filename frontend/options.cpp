@@ -350,7 +350,7 @@ std::string cpu_models_help() {
 const char* usage() {
     return "usage: jitpc [options]\n"
            "       jitpc conform CAMPAIGN [OPTIONS]   conformance campaigns (jitpc conform --help)\n"
-           "  -cpu MODEL            CPU model: pentium2 (default) or max; -cpu help lists them\n"
+           "  -cpu MODEL            CPU model: max (default) or pentium2; -cpu help lists them\n"
            "  -m SIZE               guest RAM (default 128M; suffix K, M or G; 2M to 3584M, or\n"
            "                        to 64G with -cpu max: from 3.5G up, 3G below 4 GiB, the rest above)\n"
            "  -bios FILE            raw 64, 128 or 256 KiB firmware image (SeaBIOS, Bochs BIOS)\n"

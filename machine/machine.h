@@ -58,7 +58,7 @@ struct DriveConfig {
 };
 
 struct Config {
-    const cpu::CpuModel* cpu_model = &cpu::models::pentium2;  // -cpu; the default model
+    const cpu::CpuModel* cpu_model = &cpu::models::max;  // -cpu; the default model
     uint64_t ram_bytes = 128ull << 20;
     std::string bios_path;
     std::string kernel_path, append, initrd_path;

@@ -274,11 +274,11 @@ expect_status "triple fault with -no-reboot and -dump-on-hang" 0 -bios "$dir/tri
 if grep -q 'hang dump: triple fault' "$dir/dump"; then ok; else bad "no dump at a triple fault"; cat "$dir/dump"; fi
 
 # -m: 3G is accepted (the most a non-PAE PC can hold below the PCI hole is 3.5G); above
-# 3.5G the pentium2's refusal says why, while max (PAE) takes it, up to 64G.
-expect_status "-m 3G" 33 -m 3G -bios "$dir/exit10.rom"
-expect_error "-m 4G" -m 4G -bios "$dir/exit10.rom"
+# 3.5G the pentium2's refusal says why, while max (PAE; the default model) takes it, up to 64G.
+expect_status "-m 3G" 33 -m 3G -cpu pentium2 -bios "$dir/exit10.rom"
+expect_error "-m 4G -cpu pentium2" -m 4G -cpu pentium2 -bios "$dir/exit10.rom"
 if grep -q 'PAE' "$dir/err"; then ok; else bad "-m 4G message does not say why"; cat "$dir/err"; fi
-expect_status "-m 4G -cpu max" 33 -m 4G -cpu max -bios "$dir/exit10.rom"
+expect_status "-m 4G" 33 -m 4G -bios "$dir/exit10.rom"
 expect_status "-cpu max -m 64G" 33 -cpu max -m 64G -bios "$dir/exit10.rom"
 expect_error "-m 65G -cpu max" -m 65G -cpu max -bios "$dir/exit10.rom"
 expect_error "-dump-mem without a length" -dump-mem 0x1000 -bios "$dir/exit10.rom"
@@ -320,7 +320,7 @@ if "$jitpc" -cpu help > "$dir/out" && [ "$(head -n 1 "$dir/out")" = "Available C
 else bad "-cpu help does not list pentium2 and max"; cat "$dir/out"; fi
 rom "$dir/cpuid0.rom" 66 31 c0 0f a2 e6 f4 f4        # xor eax, eax; cpuid; out 0xF4, al
 expect_status "-cpu pentium2: highest basic leaf 2" 5 -cpu pentium2 -bios "$dir/cpuid0.rom"
-expect_status "default model: pentium2" 5 -bios "$dir/cpuid0.rom"
+expect_status "default model: max" 45 -bios "$dir/cpuid0.rom"
 expect_status "-cpu max: highest basic leaf 0x16" 45 -cpu max -bios "$dir/cpuid0.rom"
 expect_status "-cpu max under the interpreter" 45 -cpu max -engine interp -bios "$dir/cpuid0.rom"
 expect_error "-cpu with an unknown model" -cpu pentium9 -bios "$dir/cpuid0.rom"

@@ -46,6 +46,11 @@ def symbols(map_path):
     return syms
 
 
+# The guest is 32-bit and the scripts read the i386 description's registers ($eip, $eflags...),
+# which gdb is given on the pentium2 model; the max model's amd64 description has its own test.
+P6 = ["-cpu", "pentium2"]
+
+
 def start(jitpc, args, sock):
     if os.path.exists(sock):
         os.unlink(sock)
@@ -83,7 +88,7 @@ def values(out):
 
 def session(jitpc, img, s, engine, workdir):
     sock = str(Path(workdir) / "gdb.sock")
-    p = start(jitpc, ["-kernel", img, *engine], sock)
+    p = start(jitpc, ["-kernel", img, *P6, *engine], sock)
     script = f"""
 printf "ENTRY=%x CR0A=%x\\n", $eip, $cr0
 break *{s['victim']:#x}
@@ -159,7 +164,7 @@ def conditions(jitpc, img, s, engine, workdir):
     """A breakpoint whose condition gdb hands to the stub (ConditionalBreakpoints+) stops only
     where it holds: in the 4th of the 5 rounds, with 3 rounds' worth in `counter`."""
     sock = str(Path(workdir) / "cond.sock")
-    p = start(jitpc, ["-kernel", img, *engine], sock)
+    p = start(jitpc, ["-kernel", img, *P6, *engine], sock)
     out, _ = gdb_then_wait(p, f"""
 set breakpoint condition-evaluation target
 set debug remote 1
@@ -233,7 +238,7 @@ def hostile(jitpc, img, workdir):
 
 def reverse(jitpc, img, s, workdir):
     log = str(Path(workdir) / "run.log")
-    r = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-record", log], capture_output=True, timeout=60)
+    r = subprocess.run([jitpc, "-kernel", img, *P6, "-debugcon", "none", "-record", log], capture_output=True, timeout=60)
     check(r.returncode == 9, f"recording: status {r.returncode}, want 9")
     c = f"*(int*){s['counter']:#x}"
     script = f"""
@@ -274,7 +279,7 @@ continue
         sock = str(Path(workdir) / "replay.sock")
         if os.path.exists(sock):
             os.unlink(sock)
-        p = subprocess.Popen([jitpc, "-kernel", img, "-debugcon", "none", "-replay", log, "-engine", engine,
+        p = subprocess.Popen([jitpc, "-kernel", img, *P6, "-debugcon", "none", "-replay", log, "-engine", engine,
                               "-gdb", f"unix:{sock}", "-S"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         end = time.monotonic() + 20
         while not os.path.exists(sock) and time.monotonic() < end:

@@ -46,7 +46,7 @@ def main():
             script = Path(work) / "script.gdb"
             script.write_text(f"set pagination off\nset confirm off\ntarget remote {sock}\n"
                               f"break *{addr:#x}\ncontinue\n"
-                              'printf "EIP=%x CS=%x CR0=%x\\n", $eip, $cs, $cr0\nkill\n')
+                              'printf "EIP=%x CS=%x CR0=%x\\n", $pc, $cs, $cr0\nkill\n')
             g = subprocess.run(["gdb", "-batch", "-nx", "-x", str(script)], capture_output=True, timeout=900)
             out = g.stdout.decode("latin-1") + g.stderr.decode("latin-1")
             try:

@@ -16,8 +16,9 @@ between that input and the recorded end), snapshot
 loaded with -loadvm, given the input the recording shows was still to come, under the JIT and the
 first and last also under the interpreter: the same status and -stats counts, the output the tail
 of the uninterrupted run's).
-A `-interp` suffix runs jitpc's reference interpreter instead of the JIT; a `-max` suffix runs it
-on the x86-64 CPU model (`-cpu max`) instead of the default pentium2. A `pae-` prefix boots
+A `-interp` suffix runs jitpc's reference interpreter instead of the JIT. The i386 variants run
+jitpc on `-cpu pentium2` (the P6 these checks were written for; the default model is max); a
+`-max` suffix runs them on the x86-64 model (`-cpu max`) instead. A `pae-` prefix boots
 Debian's 686-pae kernel instead (scripts/debian-guest --flavour 686-pae; it needs `-max`). An
 `amd64-` prefix boots Debian's amd64 kernel and busybox (scripts/debian-guest --arch amd64) on
 `-cpu max`; its determinism and replay variants run kernel-512m.
@@ -280,7 +281,8 @@ def main():
     if len(sys.argv) != 4:
         raise SystemExit(__doc__.split("\n\n")[1])
     emu, guest, variant = Emulator(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
-    engine = cpu = None
+    engine = None
+    cpu = None if emu.qemu else "pentium2"
     if variant.endswith("-max"):
         variant, cpu = variant.removesuffix("-max"), "max"
     if variant.endswith("-interp"):
