@@ -542,17 +542,30 @@ TEST_CASE("An instruction straddling into a remapped page is decoded again") {
     }
 }
 
-// DIV r/m32 inline when the quotient fits, #DE through the interpreter otherwise (a zero
-// divisor, EDX at or above it); the flags stay as they were either way.
-TEST_CASE("JIT DIV matches the interpreter, #DE included") {
+// DIV and IDIV inline when the quotient fits, #DE through the interpreter otherwise (a zero
+// divisor, a quotient out of range); the flags stay as they were either way.
+TEST_CASE("JIT DIV and IDIV match the interpreter, every operand size, #DE included") {
     Pair<test::SystemFixture> p;
     for (auto* f : {&p.ref, &p.jit}) f->recording_handler(0);
-    sweep(p, {0xF7, 0xF3});                          // div ebx
-    sweep(p, {0xF7, 0xF1});                          // div ecx (a count: small)
-    sweep(p, {0xF7, 0xF2});                          // div edx: always #DE
-    sweep(p, {0xF7, 0xF0});                          // div eax
-    sweep(p, {0xF7, 0x35, 0x00, 0x50, 0x00, 0x00});  // div dword [DATA]
-    sweep(p, {0x31, 0xD2, 0xF7, 0xF1});              // xor edx, edx; div ecx (0 = #DE)
+    for (uint8_t ext : {6, 7}) {  // F6/F7 /6 DIV, /7 IDIV
+        const uint8_t ebx = uint8_t(0xC3 | ext << 3), ecx = uint8_t(0xC1 | ext << 3), mem = uint8_t(0x05 | ext << 3);
+        sweep(p, {0xF7, ebx});                                   // ebx
+        sweep(p, {0xF7, ecx});                                   // ecx (a count: small)
+        sweep(p, {0xF7, uint8_t(0xC2 | ext << 3)});              // edx: DIV always #DE
+        sweep(p, {0xF7, uint8_t(0xC0 | ext << 3)});              // eax
+        sweep(p, {0xF7, mem, 0x00, 0x50, 0x00, 0x00});           // dword [DATA]
+        sweep(p, {0x31, 0xD2, 0xF7, ecx});                       // xor edx, edx; ecx (0 = #DE)
+        sweep(p, {0x99, 0xF7, ebx});                             // cdq; ebx
+        sweep(p, {0x99, 0xF7, ecx});                             // cdq; ecx
+        sweep(p, {0x66, 0xF7, ebx});                             // bx
+        sweep(p, {0x66, 0x99, 0x66, 0xF7, ecx});                 // cwd; cx
+        sweep(p, {0x66, 0xF7, mem, 0x00, 0x50, 0x00, 0x00});     // word [DATA]
+        sweep(p, {0xF6, ebx});                                   // bl
+        sweep(p, {0x66, 0x98, 0xF6, ecx});                       // cbw; cl
+        sweep(p, {0x0F, 0xB6, 0xC0, 0xF6, ecx});                 // movzx eax, al; cl
+        sweep(p, {0xF6, mem, 0x00, 0x50, 0x00, 0x00});           // byte [DATA]
+        sweep(p, {0xF6, uint8_t(0xC7 | ext << 3)});              // bh (the interpreter's)
+    }
 }
 
 TEST_CASE("JIT CMOVcc reads its memory source even when the condition is false") {

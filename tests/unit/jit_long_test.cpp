@@ -169,16 +169,21 @@ TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand siz
         s.sweep({0x48, 0x69, 0x14, 0x25, 0, D, 0, 0, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16),
                  uint8_t(imm >> 24)});  // imul rdx, [DATA], imm32
     }
-    // One operand (/4 MUL, /5 IMUL, /6 DIV) of each size, from RBX, RDX, RAX, R9 and memory. The
-    // consumer's SETcc overwrites AL: RAX is copied to RBP first.
-    for (uint8_t ext : {4, 5, 6}) {
+    // One operand (/4 MUL, /5 IMUL, /6 DIV, /7 IDIV) of each size, from RBX, RDX, RAX, R9 and
+    // memory. The consumer's SETcc overwrites AL: RAX is copied to RBP first.
+    for (uint8_t ext : {4, 5, 6, 7}) {
         const uint8_t rbx = uint8_t(0xC3 | ext << 3), rdx = uint8_t(0xC2 | ext << 3), rax = uint8_t(0xC0 | ext << 3),
                       rcx = uint8_t(0xC1 | ext << 3), mem = uint8_t(0x04 | ext << 3);
         std::vector<Bytes> forms = {{0x48, 0xF7, rbx}, {0x48, 0xF7, rdx}, {0x48, 0xF7, rax}, {0x49, 0xF7, rcx},
                                     {0x48, 0xF7, rcx}, {0x48, 0xF7, mem, 0x25, 0, D, 0, 0}, {0xF7, rbx},
                                     {0xF7, mem, 0x25, 0, D, 0, 0}};
-        if (ext != 6) forms.insert(forms.end(), {{0x66, 0xF7, rbx}, {0x40, 0xF6, rbx}, {0xF6, mem, 0x25, 0, D, 0, 0}});
-        else forms.insert(forms.end(), {{0x31, 0xD2, 0x48, 0xF7, rcx}, {0x31, 0xD2, 0x48, 0xF7, rbx}});  // xor edx, edx first
+        forms.insert(forms.end(), {{0x66, 0xF7, rbx}, {0x40, 0xF6, rbx}, {0xF6, mem, 0x25, 0, D, 0, 0}, {0x41, 0xF6, rcx}});
+        if (ext >= 6)  // dividends whose quotients fit more often: xor edx, edx / CQO, CDQ, CWD, CBW first
+            forms.insert(forms.end(), {{0x31, 0xD2, 0x48, 0xF7, rcx}, {0x31, 0xD2, 0x48, 0xF7, rbx},
+                                       {0x48, 0x99, 0x48, 0xF7, rbx}, {0x48, 0x99, 0x49, 0xF7, rcx},
+                                       {0x48, 0x99, 0x48, 0xF7, mem, 0x25, 0, D, 0, 0}, {0x99, 0xF7, rbx},
+                                       {0x99, 0x41, 0xF7, rcx}, {0x66, 0x99, 0x66, 0xF7, rbx},
+                                       {0x66, 0x98, 0x40, 0xF6, rbx}, {0x0F, 0xB6, 0xC0, 0x41, 0xF6, rcx}});
         for (Bytes code : forms) {
             code.insert(code.end(), {0x48, 0x89, 0xC5});  // mov rbp, rax
             s.sweep(code);
