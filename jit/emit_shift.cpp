@@ -4,8 +4,8 @@
 // - AF (shifts) is 0 for the guest: a FlagKind normalises it.
 // - OF for a count of 1 is defined on the host and equals the table's value for every op.
 // - OF for other counts: SHL's (SF XOR CF) and SAR's (0) follow from the host's flags, so they
-//   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) is computed here and
-//   the flags stored at once (capture_flags). Rotates: see rotate().
+//   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) is put into the host's
+//   EFLAGS here (shr_keeping_msb). Rotates: see rotate().
 // - Shifts by CL and by constants >= the width (where the host's CF is undefined for 8/16
 //   bits) work on a 32-bit copy (64-bit for a 64-bit operand) instead (shift_copy).
 // The count is masked to 5 bits, 6 for a 64-bit operand, as the host masks its own; a masked
@@ -96,6 +96,22 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
     t.flags_captured(keep, x::ecx);
 }
 
+// SHR by 2..width-1 with its flags seen: the host's, with OF set to the original's MSB in the
+// host's EFLAGS: SAHF puts back the shift's SF, ZF, PF and CF over an ADD that left OF = MSB.
+void shr_keeping_msb(Translator& t, const x::Gp& dst, unsigned n) {
+    auto& a = t.a;
+    if (dst.size() >= 4)
+        a.mov(x::rdx.cloneAs(dst), dst);
+    else
+        a.movzx(x::edx, dst);
+    a.shr(dst, n);
+    a.lahf();
+    a.shr(x::rdx.cloneAs(dst.size() == 8 ? dst : x::edx), dst.size() * 8 - 1);
+    a.add(x::dl, 0x7F);  // OF = (dl == 1)
+    a.sahf();
+    t.flags_produced(FlagKind::Logic);
+}
+
 // In 64-bit code a 32-bit register is written even by a masked count of 0, its upper half
 // cleared (cpu/ops/shift.cpp): done first, whatever the count (MOV keeps the flags).
 void clear_upper_half(Translator& t, const x::Gp& dst) {
@@ -122,8 +138,12 @@ template <Shift S> bool shift(Translator& t) {
     if (c.kind == K::Imm) {
         const unsigned n = t.insn().imm & count_mask(dst->size());
         if (n == 0) return true;  // no effect on the value or on any flag
-        if (n >= width || (S == Shift::Shr && n > 1)) {
+        if (n >= width) {
             shift_copy<S>(t, *dst, asmjit::imm(n));  // replaces every arithmetic flag
+            return true;
+        }
+        if (S == Shift::Shr && n > 1 && !t.flags_dead()) {
+            shr_keeping_msb(t, *dst, n);
             return true;
         }
         a.emit(shift_inst(S), *dst, n);
