@@ -1,11 +1,11 @@
-// MUL, IMUL and DIV (cpu/ops/muldiv.cpp).
+// MUL, IMUL, DIV and IDIV (cpu/ops/muldiv.cpp).
 // - MUL/IMUL: the host's CF and OF are the guest's; SF, ZF and PF are undefined on the host
 //   and, per docs/undefined.md, come from the low half of the product (the destination of the
 //   2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
 //   CF is saved in cl, TEST of the low half gives SF/ZF/PF, and the flags are stored.
-// - DIV r/m32 and r/m64: the host's DIV when the quotient fits (EDX/RDX below the divisor,
-//   which also rules out a zero divisor); otherwise the interpreter raises #DE. The guest's flags are unchanged
-//   (docs/undefined.md), the host's are not: they are stored first.
+// - DIV and IDIV: the host's when the quotient fits (unsigned_divide, signed_divide);
+//   otherwise the interpreter raises #DE. The guest's flags are unchanged (docs/undefined.md),
+//   the host's are not: they are stored first.
 #include "cpu/flags.h"
 #include "jit/translator.h"
 
