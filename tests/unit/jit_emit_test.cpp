@@ -479,6 +479,15 @@ TEST_CASE("JIT PUSHFD and PUSHFQ store the interpreter's image, CLI clears IF") 
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
+TEST_CASE("JIT SAHF loads the interpreter's flags from AH and keeps OF") {
+    Pair<> p;
+    for (const Bytes& f : {Bytes{0x9E}, Bytes{0x88, 0xD4, 0x9E}, Bytes{0xC1, 0xE2, 0x05, 0x9E},   // mov ah, dl; shl edx, 5
+                           Bytes{0x42, 0x9E, 0x11, 0xD3}, Bytes{0x9E, 0x8B, 0x15, 0x00, 0x50, 0x00, 0x00},  // inc edx; adc / a load
+                           Bytes{0x9E, 0x0F, 0xB6, 0xC4}, Bytes{0x21, 0xD3, 0x9E, 0x9C}})  // movzx eax, ah; and, pushfd
+        sweep(p, f);
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
 TEST_CASE("JIT MOV from segment registers matches the interpreter") {
     Pair<> p;
     // mov eax, ds; mov dx, ds; mov edx, ss; mov ebx, fs; mov bp, cs (each then into EBP: the
@@ -590,7 +599,7 @@ TEST_CASE("JIT random sequences of inline and fallback instructions match the in
         {0x01, 0xDA},          {0x11, 0xF7},          {0x19, 0xD3},       {0x21, 0xFE},       {0x85, 0xD3},
         {0x42},                {0x4B},                {0xF7, 0xDE},       {0x87, 0xD6},       {0x99},
         {0x98},                {0xF5},                {0xF9},             {0x0F, 0xA3, 0xDA}, {0x13, 0x2D, 0x00, 0x50, 0x00, 0x00},
-        {0x68, 0xD5, 0x08, 0, 0, 0x9D}, {0x0F, 0xBC, 0xD6}, {0x8D, 0x54, 0x1E, 0x07}};
+        {0x68, 0xD5, 0x08, 0, 0, 0x9D}, {0x0F, 0xBC, 0xD6}, {0x8D, 0x54, 0x1E, 0x07}, {0x9E}};
     Pair<> p;
     uint32_t seed = 12345;
     auto next = [&] {
