@@ -336,7 +336,7 @@ TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpr
 
 // CMPXCHG and XADD on registers and in memory (LOCK or not), XCHG and SETcc with memory. The
 // accumulator is loaded from the operand first in some snippets, so the compare succeeds.
-TEST_CASE("JIT CMPXCHG, XADD, XCHG and SETcc with memory match the interpreter") {
+TEST_CASE("JIT CMPXCHG, CMPXCHG8B, XADD, XCHG and SETcc with memory match the interpreter") {
     Pair<> p;
     p.cold_tlb = true;
     const Bytes to_ebp = {0x89, 0xC5};           // mov ebp, eax
@@ -360,6 +360,12 @@ TEST_CASE("JIT CMPXCHG, XADD, XCHG and SETcc with memory match the interpreter")
         }
     }
     forms.push_back({0x89, 0xD8, 0x0F, 0xB1, 0xD8});  // mov eax, ebx; cmpxchg eax, ebx (equal)
+    // CMPXCHG8B [DATA] unequal and (EDX:EAX loaded from it) equal, locked, misaligned, across a page
+    forms.push_back({0x0F, 0xC7, 0x0D, 0x00, 0x50, 0x00, 0x00});
+    forms.push_back({0xA1, 0x00, 0x50, 0x00, 0x00, 0x8B, 0x15, 0x04, 0x50, 0x00, 0x00, 0x0F, 0xC7, 0x0D, 0x00, 0x50, 0x00, 0x00});
+    forms.push_back({0xA1, 0x00, 0x50, 0x00, 0x00, 0x8B, 0x15, 0x04, 0x50, 0x00, 0x00, 0xF0, 0x0F, 0xC7, 0x0D, 0x00, 0x50, 0x00, 0x00});
+    forms.push_back({0x0F, 0xC7, 0x0D, 0x03, 0x50, 0x00, 0x00});
+    forms.push_back({0x0F, 0xC7, 0x0D, 0xFC, 0x5F, 0x00, 0x00});
     for (unsigned cc = 0; cc < 16; ++cc) forms.push_back({0x0F, uint8_t(0x90 + cc), 0x05, 0x00, 0x50, 0x00, 0x00});
     for (const Bytes& f : forms) {
         Bytes code = f;

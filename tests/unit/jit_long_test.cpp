@@ -208,6 +208,25 @@ TEST_CASE("JIT 64-bit BT* and BSF/BSR match the interpreter") {
     }
 }
 
+TEST_CASE("JIT 64-bit CMPXCHG8B and CMPXCHG16B match the interpreter, #GP(0) of a misaligned operand included") {
+    Snippets s;
+    const uint8_t D = Snippets::DATA;
+    const Bytes load = {0x48, 0x8B, 0x04, 0x25, 0, D, 0, 0, 0x48, 0x8B, 0x14, 0x25, 8, D, 0, 0};  // rax, rdx from DATA
+    for (const Bytes& op : {Bytes{0x0F, 0xC7, 0x0C, 0x25, 0, D, 0, 0}, Bytes{0x48, 0x0F, 0xC7, 0x0C, 0x25, 0, D, 0, 0},
+                            Bytes{0xF0, 0x48, 0x0F, 0xC7, 0x0C, 0x25, 0, D, 0, 0},
+                            Bytes{0x48, 0x0F, 0xC7, 0x0C, 0x25, 8, D, 0, 0},         // misaligned: #GP(0)
+                            Bytes{0x43, 0x0F, 0xC7, 0x0C, 0x21}, Bytes{0x4B, 0x0F, 0xC7, 0x0C, 0x21}}) {  // [r9 + r12]
+        for (bool equal : {false, true}) {
+            Bytes code = {0x49, 0xC7, 0xC1, 0, D, 0, 0, 0x4D, 0x31, 0xE4};  // mov r9, DATA; xor r12, r12
+            if (equal) code.insert(code.end(), load.begin(), load.end());
+            code.insert(code.end(), op.begin(), op.end());
+            code.insert(code.end(), {0x48, 0x89, 0xC5});  // then mov rbp, rax (SETcc writes AL)
+            s.sweep(code);
+        }
+    }
+    MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
+}
+
 TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
     Snippets s;
     for (uint8_t op : {0x98, 0x99})
