@@ -225,20 +225,23 @@ template <bool Left> bool rotate(Translator& t) {
     return true;
 }
 
-// SHLD/SHRD r32/r64, r, imm8/CL: the host's, which gives the table's result, CF, SF, ZF and PF
-// for every masked count below the width (all of them, for 32 and 64 bits); OF, undefined on
-// the host but for a count of 1, is MSB(result) XOR MSB(original) for every count, and AF is 0
-// (SHIFT_KEEP). 16-bit forms, whose counts reach past the width, and memory destinations are
-// the interpreter's.
+// SHLD/SHRD r16/r32/r64, r, imm8/CL: the host's, which gives the table's result, CF, SF, ZF
+// and PF for every masked count below the width (all of them for 32 and 64 bits; 16-bit
+// counts of 16..31, whose results the table takes from a 32-bit pattern, are the
+// interpreter's); OF, undefined on the host but for a count of 1, is MSB(result) XOR
+// MSB(original) for every count, and AF is 0 (SHIFT_KEEP). Memory destinations are the
+// interpreter's.
 template <bool Left> bool double_shift(Translator& t) {
     using K = Translator::Kind;
     const auto& c = t.op(2);
     const auto dst = t.op(0).kind == K::Reg ? t.reg(t.op(0)) : std::nullopt;
     const auto src = t.reg(t.op(1));
     const bool by_cl = c.kind != K::Imm;  // CL is no operand of the Insn (no r2)
-    if (!dst || !src || dst->size() < 4) return false;
-    clear_upper_half(t, *dst);
+    if (!dst || !src) return false;
+    const unsigned width = dst->size() * 8;
     const unsigned n = by_cl ? 0 : t.insn().imm & count_mask(dst->size());
+    if (n >= width) return false;
+    clear_upper_half(t, *dst);
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
     const x::Inst::Id op = Left ? x::Inst::kIdShld : x::Inst::kIdShrd;
     auto& a = t.a;
@@ -247,12 +250,16 @@ template <bool Left> bool double_shift(Translator& t) {
         t.flags_produced(FlagKind::Logic);  // AF aside, the host's are the table's
         return true;
     }
-    asmjit::Label done = a.newLabel();
+    asmjit::Label done = a.newLabel(), slow = a.newLabel();
     if (by_cl) {
         t.clobber_flags();  // a masked count of 0 leaves them in CpuState
         a.mov(x::ecx, ECX);
         a.and_(x::ecx, count_mask(dst->size()));
         a.jz(done);
+        if (width == 16) {
+            a.cmp(x::ecx, 15);
+            a.ja(slow);
+        }
     }
     const x::Gp original = x::rdx.cloneAs(*dst);
     a.mov(original, *dst);
@@ -262,12 +269,13 @@ template <bool Left> bool double_shift(Translator& t) {
     } else {
         t.capture_flags(false);
         a.xor_(original, *dst);
-        a.shr(original, dst->size() * 8 - 1);
+        a.shr(original, width - 1);
         a.shl(x::edx, 11);
         t.flags_captured(SHIFT_KEEP, x::edx);
     }
     a.bind(done);
     t.flags_paths_joined();
+    if (by_cl && width == 16) t.exec_out_of_line(slow, done);
     return true;
 }
 

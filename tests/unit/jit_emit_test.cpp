@@ -157,15 +157,19 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
 TEST_CASE("JIT SHLD and SHRD match the interpreter") {
     Pair<> p;
     for (uint8_t op : {0xA4, 0xAC})  // SHLD, SHRD r/m, r, imm8
-        for (uint8_t count : {0, 1, 2, 5, 16, 31, 32, 33}) {
+        for (uint8_t count : {0, 1, 2, 5, 15, 16, 17, 31, 32, 33}) {
             sweep(p, {0x0F, op, 0xDA, count});        // edx, ebx
             sweep(p, {0x0F, op, 0xD2, count});        // edx, edx
-            sweep(p, {0x66, 0x0F, op, 0xDA, count});  // dx, bx (the interpreter's)
+            sweep(p, {0x66, 0x0F, op, 0xDA, count});  // dx, bx (counts of 16..31: the interpreter's)
+            sweep(p, {0x66, 0x0F, op, 0xD2, count});  // dx, dx
         }
     for (uint8_t op : {0xA5, 0xAD}) {  // SHLD, SHRD r/m, r, CL
         sweep(p, {0x0F, op, 0xDA});
         sweep(p, {0x0F, op, 0xD9});                  // ecx, ebx
         sweep(p, {0x0F, op, 0xDA, 0x0F, op, 0xD3});  // two in a row: the first one's flags never seen
+        sweep(p, {0x66, 0x0F, op, 0xDA});            // dx, bx, CL (16..31: the interpreter's)
+        sweep(p, {0x66, 0x0F, op, 0xD9});            // cx, bx
+        sweep(p, {0x66, 0x0F, op, 0xDA, 0x66, 0x0F, op, 0xD3});
     }
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }

@@ -151,6 +151,24 @@ TEST_CASE("JIT 64-bit shifts and rotates match the interpreter, every operand si
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
+TEST_CASE("JIT 64-bit SHLD and SHRD match the interpreter, every operand size") {
+    Snippets s;
+    for (uint8_t op : {0xA4, 0xAC}) {  // SHLD, SHRD r/m, r, imm8; then the CL forms (op + 1)
+        for (uint8_t count : {0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 0xFF}) {
+            s.sweep({0x48, 0x0F, op, 0xDA, count});  // rdx, rbx
+            s.sweep({0x0F, op, 0xDA, count});        // edx, ebx (upper half cleared)
+            s.sweep({0x66, 0x0F, op, 0xDA, count});  // dx, bx
+            s.sweep({0x4D, 0x0F, op, 0xC8, count});  // r8, r9
+        }
+        for (const Bytes& size : {Bytes{0x48}, Bytes{}, Bytes{0x66}, Bytes{0x66, 0x45}}) {
+            Bytes code = size;
+            code.insert(code.end(), {0x0F, uint8_t(op + 1), 0xDA});  // (r)dx/r10, (r)bx/r11, CL
+            s.sweep(code);
+        }
+    }
+    MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
+}
+
 TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand size, #DE included") {
     Snippets s;
     for (test::LongFixture* f : {&s.p.ref, &s.p.jit}) {
