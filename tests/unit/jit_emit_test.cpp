@@ -451,11 +451,85 @@ TEST_CASE("JIT REP MOVS and REP STOS match the interpreter") {
                                     {0x66, 0xF3, 0xAB}, {0x67, 0xF3, 0x48, 0xA5}});
 }
 
+// REPE/REPNE CMPS and SCAS of each size over runs of equal bytes that end (or not) at a given
+// element: within a page, reaching into the next one (the rest in the interpreter's handler),
+// a count of 0 and 1, DF set (the interpreter's); EAX equal to the run's bytes or not.
+template <typename Fixture> void rep_compares(const std::vector<Bytes>& ops) {
+    Pair<Fixture> p;
+    struct Case {
+        uint32_t src, dst, count, differ;  // differ: the byte offset that differs (or none)
+        bool down;
+    };
+    const Case cases[] = {{0x5000, 0x6000, 37, 9, false},    {0x5000, 0x6000, 37, 500, false},
+                          {0x5F00, 0x6800, 90, 300, false},  {0x5F00, 0x6800, 90, 12, false},
+                          {0x5000, 0x6FF0, 40, 30, false},   {0x5000, 0x6000, 0, 0, false},
+                          {0x5000, 0x6000, 1, 0, false},     {0x5000, 0x6000, 1, 500, false},
+                          {0x5100, 0x6180, 20, 8, true},     {0x5FFE, 0x6FFC, 4, 500, false},
+                          {0x5000, 0x6000, 150, 1000, false}};
+    unsigned k = 0;
+    for (const Bytes& op : ops)
+        for (const Case& c : cases)
+            for (uint32_t fill : {0x41414141u, 0u}) {
+                for (auto* f : {&p.ref, &p.jit}) {
+                    for (uint32_t at = 0x4000; at < 0x8000; at += 4) f->wr32(at, 0x41414141u);
+                    const uint32_t d = c.down ? c.dst - c.differ : c.dst + c.differ;
+                    if (d >= 0x4000 && d < 0x8000) f->mem.write_bytes(d, "\x00", 1);
+                }
+                Bytes code = {0xBE, uint8_t(c.src), uint8_t(c.src >> 8), 0, 0, 0xBF, uint8_t(c.dst), uint8_t(c.dst >> 8), 0, 0};
+                if (c.down) code.push_back(0xFD);  // std
+                code.insert(code.end(), op.begin(), op.end());
+                code.insert(code.end(), {0xFC, 0x89, 0xC5});  // cld; mov ebp, eax
+                const Bytes tail = consumer(k % 16);
+                code.insert(code.end(), tail.begin(), tail.end());
+                std::array<uint64_t, 16> regs = {};
+                regs[EAX] = fill;
+                regs[ECX] = c.count | (Pair<Fixture>::LONG64 ? 0 : 0xABCD00000000ull);  // the upper half: not the count's
+                p.run64(code, regs, fill);
+                ++k;
+            }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT REPE/REPNE CMPS and SCAS match the interpreter") {
+    rep_compares<test::CpuFixture>({{0xF3, 0xA6}, {0xF2, 0xA6}, {0x66, 0xF3, 0xA7}, {0xF3, 0xA7}, {0xF2, 0xA7},
+                                    {0xF3, 0xAE}, {0xF2, 0xAE}, {0x66, 0xF2, 0xAF}, {0xF3, 0xAF}, {0xF2, 0xAF}});
+    // 64-bit code: every size, and 32-bit addresses (the interpreter's)
+    rep_compares<test::LongFixture>({{0xF3, 0xA6}, {0xF2, 0xAE}, {0xF3, 0x48, 0xA7}, {0xF2, 0x48, 0xAF}, {0xF3, 0xA7},
+                                     {0x66, 0xF2, 0xAF}, {0x67, 0xF3, 0xA6}});
+}
+
+// The iterations of REPE/REPNE CMPS and SCAS past their first pages run in the interpreter's
+// handler: a #PF on its first one must see the flags of the last compare done inline.
+TEST_CASE("JIT REPNE SCAS and REPE CMPS faulting past their first page keep the last compare's flags") {
+    Pair<test::SystemFixture> p;
+    for (auto* f : {&p.ref, &p.jit}) {
+        f->recording_handler(14);
+        constexpr uint32_t PD = 0x20000, PT = 0x21000;
+        f->wr32(PD, PT | 3);
+        for (uint32_t page = 0; page < 1024; ++page) f->wr32(PT + 4 * page, page == 7 ? 0 : page << 12 | 3);
+        f->cpu.cr3 = PD;
+        f->cpu.cr0 |= cpu::cr0::PG;
+        f->cpu.mmu.flush_all();
+        for (uint32_t at = 0x5000; at < 0x7000; at += 4) f->wr32(at, 0x80808080u);
+    }
+    // mov esi, 0x6FF0; mov edi, 0x6FF0 (SCAS) or 0x5000 (CMPS); mov ecx, 40; mov al, 0x41; op
+    for (const Bytes& op : {Bytes{0xF2, 0xAE}, Bytes{0xF3, 0xA6}, Bytes{0xF2, 0xAF}}) {
+        Bytes code = {0xBE, 0xF0, 0x6F, 0, 0, 0xBF, 0xF0, uint8_t(op[1] == 0xA6 ? 0x50 : 0x6F), 0, 0,
+                      0xB9, 40, 0, 0, 0, 0xB0, 0x41};
+        code.insert(code.end(), op.begin(), op.end());
+        code.push_back(0xF4);
+        p.run64(code, {}, 0);
+        CHECK(p.ref.reg(EBX) == 14);
+    }
+}
+
 // A REP instruction whose iterations do not all fit before the count limit stops where the
 // interpreter's does (one tick per iteration), and the rest runs after.
-TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") {
+TEST_CASE("JIT REP MOVS, STOS, CMPS and SCAS stop at the count limit like the interpreter") {
     Pair<> p;
-    for (const Bytes& op : {Bytes{0xF3, 0xA4}, Bytes{0xF3, 0xAB}, Bytes{0xF3, 0xA5}})
+    for (auto* f : {&p.ref, &p.jit})
+        for (uint32_t at = 0x5F00; at < 0x6200; at += 4) f->wr32(at, 0);  // REPE CMPS runs on, REPNE SCAS too
+    for (const Bytes& op : {Bytes{0xF3, 0xA4}, Bytes{0xF3, 0xAB}, Bytes{0xF3, 0xA5}, Bytes{0xF3, 0xA6}, Bytes{0xF2, 0xAF}})
         for (uint64_t budget : {3u, 4u, 5u, 6u, 50u, 67u, 68u, 69u, 70u, 102u, 103u, 104u, 105u, 300u}) {
             // mov esi, 0x5FC0 (64 bytes before a page's end); mov edi, 0x6000; mov ecx, 100;
             // rep op; mov ebx, ecx; hlt
@@ -476,6 +550,7 @@ TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") 
             for (auto* f : {&p.ref, &p.jit}) REQUIRE(f->run(300) == StopReason::Halted);
             CHECK(p.ref.cpu.icount == p.jit.cpu.icount);
             CHECK(p.ref.reg(EBX) == p.jit.reg(EBX));
+            CHECK(p.ref.flags() == p.jit.flags());
         }
 }
 
