@@ -1,4 +1,4 @@
-// Data movement (cpu/ops/datamov.cpp): MOV, MOVZX/MOVSX, LEA, XCHG, CMPXCHG, XADD, BSWAP, the
+// Data movement (cpu/ops/datamov.cpp): MOV, MOVZX/MOVSX, LEA, XCHG, CMPXCHG(8B/16B), XADD, BSWAP, the
 // sign extensions of the accumulator, on the host registers holding the guest's (memory
 // destinations in place); SETcc and CMOVcc, the same host instruction on the guest's flags
 // (Translator::flags_to_host guarantees every bit a condition reads is defined).
@@ -229,6 +229,44 @@ bool cmpxchg(Translator& t) {
     return true;
 }
 
+// CMPXCHG8B/CMPXCHG16B m: the host's own on host memory (the operand written either way, as
+// the guest's is), with the guest's EDX:EAX and ECX:EBX (RDX:RAX, RCX:RBX) in the host's and
+// CpuState's pointer on the stack meanwhile, over the guest's flags (only ZF changes). A
+// misaligned CMPXCHG16B operand (#GP(0)), a memory slow path or fault: the interpreter's.
+bool cmpxchg_pair(Translator& t) {
+    const bool wide = t.insn().mnemonic == ZYDIS_MNEMONIC_CMPXCHG16B;
+    if (!(t.insn().flags & cpu::IF_MEM)) return false;
+    auto& a = t.a;
+    const x::Gp half = wide ? x::Gp(x::rax) : x::Gp(x::eax);
+    t.guarded([&](const asmjit::Label& slow) {
+        if (!t.effective_address()) return void(a.jmp(slow));
+        a.lea(x::rsi, t.host_memory(wide ? 16 : 8, true, slow));
+        if (wide) {
+            a.test(x::sil, 15);
+            a.jnz(slow);
+        }
+        t.flags_to_host();  // keeps rsi
+        const FlagKind kind = t.flags_kind();
+        a.mov(half, EAX.cloneAs(half));
+        a.mov(x::rdx.cloneAs(half), EDX.cloneAs(half));
+        a.mov(x::rcx.cloneAs(half), RegAlloc::fixed(cpu::ECX).cloneAs(half));
+        a.push(CPU_REG);
+        a.mov(x::rbx.cloneAs(half), RegAlloc::fixed(cpu::EBX).cloneAs(half));
+        if (wide)
+            a.cmpxchg16b(x::ptr(x::rsi));
+        else
+            a.cmpxchg8b(x::ptr(x::rsi));
+        a.pop(CPU_REG);
+        asmjit::Label equal = a.newLabel();
+        a.jz(equal);
+        a.mov(EAX.cloneAs(half), half);
+        a.mov(EDX.cloneAs(half), x::rdx.cloneAs(half));
+        a.bind(equal);
+        t.flags_produced(kind);
+    }, true);
+    return true;
+}
+
 // XADD r/m, r: the host's (flags as ADD), in place for memory.
 bool xadd(Translator& t) {
     const auto src = t.reg(t.op(1));
@@ -330,6 +368,8 @@ void register_datamov_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_XCHG] = xchg;
     e[ZYDIS_MNEMONIC_CMPXCHG] = cmpxchg;
     e[ZYDIS_MNEMONIC_XADD] = xadd;
+    e[ZYDIS_MNEMONIC_CMPXCHG8B] = cmpxchg_pair;
+    e[ZYDIS_MNEMONIC_CMPXCHG16B] = cmpxchg_pair;
     e[ZYDIS_MNEMONIC_CBW] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CWDE] = widen_accumulator;
     e[ZYDIS_MNEMONIC_CDQE] = widen_accumulator;

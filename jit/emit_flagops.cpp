@@ -1,4 +1,4 @@
-// Flag instructions (cpu/ops/flagops.cpp): CLC, STC, CMC, CLD, STD.
+// Flag instructions (cpu/ops/flagops.cpp): CLC, STC, CMC, CLD, STD, SAHF.
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -15,6 +15,16 @@ template <x::Inst::Id Op> bool carry_op(Translator& t) {
     t.flags_to_host();
     t.a.emit(Op);
     t.flags_produced(t.flags_kind());
+    return true;
+}
+
+// SAHF: the host's own, from the guest's AH, over the guest's flags in the host (for OF, which
+// it keeps); every flag is then exact.
+bool sahf(Translator& t) {
+    t.flags_to_host();
+    t.a.mov(x::eax, RegAlloc::fixed(cpu::EAX));
+    t.a.sahf();
+    t.flags_produced(FlagKind::Exact);
     return true;
 }
 
@@ -36,6 +46,7 @@ void register_flagops_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_CMC] = carry_op<x::Inst::kIdCmc>;
     e[ZYDIS_MNEMONIC_CLD] = direction<false>;
     e[ZYDIS_MNEMONIC_STD] = direction<true>;
+    e[ZYDIS_MNEMONIC_SAHF] = sahf;
 }
 
 }  // namespace jitpc::jit

@@ -1,11 +1,11 @@
-// MUL, IMUL and DIV (cpu/ops/muldiv.cpp).
+// MUL, IMUL, DIV and IDIV (cpu/ops/muldiv.cpp).
 // - MUL/IMUL: the host's CF and OF are the guest's; SF, ZF and PF are undefined on the host
 //   and, per docs/undefined.md, come from the low half of the product (the destination of the
 //   2/3-operand IMUL, AL/AX/EAX for the one-operand forms); AF = 0. They are computed at once:
 //   CF is saved in cl, TEST of the low half gives SF/ZF/PF, and the flags are stored.
-// - DIV r/m32 and r/m64: the host's DIV when the quotient fits (EDX/RDX below the divisor,
-//   which also rules out a zero divisor); otherwise the interpreter raises #DE. The guest's flags are unchanged
-//   (docs/undefined.md), the host's are not: they are stored first.
+// - DIV and IDIV: the host's when the quotient fits (unsigned_divide, signed_divide);
+//   otherwise the interpreter raises #DE. The guest's flags are unchanged (docs/undefined.md),
+//   the host's are not: they are stored first.
 #include "cpu/flags.h"
 #include "jit/translator.h"
 
@@ -84,17 +84,34 @@ bool imul(Translator& t) {
     return true;
 }
 
-bool divide(Translator& t) {
-    const unsigned size = t.insn().osize;
-    if (size != 4 && size != 8) return false;
-    x::Gp divisor;
-    if (!multiplier(t, t.op(0), size, divisor)) return false;
+// DIV r/m: the host's DIV when the quotient fits (the high half of the dividend below the
+// divisor, which also rules out a zero divisor); otherwise the interpreter raises #DE.
+void unsigned_divide(Translator& t, const x::Gp& divisor, const asmjit::Label& slow) {
     auto& a = t.a;
+    const unsigned size = divisor.size();
+    switch (size) {
+    case 1:
+        a.movzx(x::ecx, divisor);
+        a.movzx(x::eax, EAX.r16());
+        a.cmp(x::ah, x::cl);
+        a.jae(slow);
+        a.div(x::cl);
+        a.mov(EAX.r16(), x::ax);
+        return;
+    case 2:
+        a.movzx(x::ecx, divisor);
+        a.movzx(x::eax, EAX.r16());
+        a.movzx(x::edx, EDX.r16());
+        a.cmp(x::edx, x::ecx);
+        a.jae(slow);
+        a.div(x::cx);
+        a.mov(EAX.r16(), x::ax);
+        a.mov(EDX.r16(), x::dx);
+        return;
+    }
     const x::Gp c = wide_rcx(size), ax = x::rax.cloneAs(c), dx = x::rdx.cloneAs(c);
     const x::Gp eax = EAX.cloneAs(c), edx = EDX.cloneAs(c);
-    t.clobber_flags();
     a.mov(c, divisor);
-    asmjit::Label slow = a.newLabel(), done = a.newLabel();
     a.cmp(edx, c);
     a.jae(slow);
     a.mov(ax, eax);
@@ -102,7 +119,82 @@ bool divide(Translator& t) {
     a.div(c);
     a.mov(eax, ax);
     a.mov(edx, dx);
-    a.bind(done);
+}
+
+// IDIV r/m: 8, 16 and 32 bits on the host's 64-bit IDIV of the sign-extended dividend, which
+// cannot overflow (a 32-bit divisor of -1, which could meet INT64_MIN, is the interpreter's),
+// when the quotient fits the operand size; 64 bits when RDX is RAX's sign extension (CQO, as
+// compilers emit it) and the divisor is not -1. A zero divisor and everything else: the
+// interpreter, which raises #DE where it must.
+void signed_divide(Translator& t, const x::Gp& divisor, const asmjit::Label& slow) {
+    auto& a = t.a;
+    const unsigned size = divisor.size();
+    if (size == 8)
+        a.mov(x::rcx, divisor);
+    else if (size == 4)
+        a.movsxd(x::rcx, divisor);
+    else
+        a.movsx(x::rcx, divisor);
+    a.test(x::rcx, x::rcx);
+    a.jz(slow);
+    switch (size) {
+    case 1: a.movsx(x::rax, EAX.r16()); break;
+    case 2:
+        a.mov(x::eax, EDX.r32());
+        a.shl(x::eax, 16);
+        a.mov(x::ax, EAX.r16());
+        a.movsxd(x::rax, x::eax);
+        break;
+    case 4:
+        a.cmp(x::rcx, -1);
+        a.je(slow);
+        a.mov(x::rax, EDX.r64());
+        a.shl(x::rax, 32);
+        a.mov(x::edx, EAX.r32());
+        a.or_(x::rax, x::rdx);
+        break;
+    default:
+        a.cmp(x::rcx, -1);
+        a.je(slow);
+        a.mov(x::rax, EAX.r64());
+        a.mov(x::rsi, x::rax);
+        a.sar(x::rsi, 63);
+        a.cmp(x::rsi, EDX.r64());
+        a.jne(slow);
+        break;
+    }
+    a.cqo();
+    a.idiv(x::rcx);
+    if (size < 8) {  // the quotient must fit
+        if (size == 4)
+            a.movsxd(x::rsi, x::eax);
+        else
+            a.movsx(x::rsi, x::rax.cloneAs(divisor));
+        a.cmp(x::rsi, x::rax);
+        a.jne(slow);
+    }
+    switch (size) {
+    case 1:  // AL = quotient, AH = remainder
+        a.shl(x::edx, 8);
+        a.mov(x::dl, x::al);
+        a.mov(EAX.r16(), x::dx);
+        break;
+    case 2: a.mov(EAX.r16(), x::ax), a.mov(EDX.r16(), x::dx); break;
+    case 4: a.mov(EAX.r32(), x::eax), a.mov(EDX.r32(), x::edx); break;
+    default: a.mov(EAX.r64(), x::rax), a.mov(EDX.r64(), x::rdx); break;
+    }
+}
+
+template <bool Signed> bool divide(Translator& t) {
+    x::Gp divisor;
+    if (!multiplier(t, t.op(0), t.insn().osize, divisor)) return false;
+    t.clobber_flags();
+    asmjit::Label slow = t.a.newLabel(), done = t.a.newLabel();
+    if (Signed)
+        signed_divide(t, divisor, slow);
+    else
+        unsigned_divide(t, divisor, slow);
+    t.a.bind(done);
     t.exec_out_of_line(slow, done);
     return true;
 }
@@ -112,7 +204,8 @@ bool divide(Translator& t) {
 void register_muldiv_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_IMUL] = imul;
     e[ZYDIS_MNEMONIC_MUL] = accumulator<false>;
-    e[ZYDIS_MNEMONIC_DIV] = divide;
+    e[ZYDIS_MNEMONIC_DIV] = divide<false>;
+    e[ZYDIS_MNEMONIC_IDIV] = divide<true>;
 }
 
 }  // namespace jitpc::jit

@@ -4,8 +4,8 @@
 // - AF (shifts) is 0 for the guest: a FlagKind normalises it.
 // - OF for a count of 1 is defined on the host and equals the table's value for every op.
 // - OF for other counts: SHL's (SF XOR CF) and SAR's (0) follow from the host's flags, so they
-//   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) is computed here and
-//   the flags stored at once (capture_flags). Rotates: see rotate().
+//   are left to FlagKind::ShiftLeft / Sar; SHR's (MSB of the original) is put into the host's
+//   EFLAGS here (shr_keeping_msb). Rotates: see rotate().
 // - Shifts by CL and by constants >= the width (where the host's CF is undefined for 8/16
 //   bits) work on a 32-bit copy (64-bit for a 64-bit operand) instead (shift_copy).
 // The count is masked to 5 bits, 6 for a 64-bit operand, as the host masks its own; a masked
@@ -96,6 +96,22 @@ template <Shift S> void shift_copy(Translator& t, const x::Gp& dst, const asmjit
     t.flags_captured(keep, x::ecx);
 }
 
+// SHR by 2..width-1 with its flags seen: the host's, with OF set to the original's MSB in the
+// host's EFLAGS: SAHF puts back the shift's SF, ZF, PF and CF over an ADD that left OF = MSB.
+void shr_keeping_msb(Translator& t, const x::Gp& dst, unsigned n) {
+    auto& a = t.a;
+    if (dst.size() >= 4)
+        a.mov(x::rdx.cloneAs(dst), dst);
+    else
+        a.movzx(x::edx, dst);
+    a.shr(dst, n);
+    a.lahf();
+    a.shr(x::rdx.cloneAs(dst.size() == 8 ? dst : x::edx), dst.size() * 8 - 1);
+    a.add(x::dl, 0x7F);  // OF = (dl == 1)
+    a.sahf();
+    t.flags_produced(FlagKind::Logic);
+}
+
 // In 64-bit code a 32-bit register is written even by a masked count of 0, its upper half
 // cleared (cpu/ops/shift.cpp): done first, whatever the count (MOV keeps the flags).
 void clear_upper_half(Translator& t, const x::Gp& dst) {
@@ -122,8 +138,12 @@ template <Shift S> bool shift(Translator& t) {
     if (c.kind == K::Imm) {
         const unsigned n = t.insn().imm & count_mask(dst->size());
         if (n == 0) return true;  // no effect on the value or on any flag
-        if (n >= width || (S == Shift::Shr && n > 1)) {
+        if (n >= width) {
             shift_copy<S>(t, *dst, asmjit::imm(n));  // replaces every arithmetic flag
+            return true;
+        }
+        if (S == Shift::Shr && n > 1 && !t.flags_dead()) {
+            shr_keeping_msb(t, *dst, n);
             return true;
         }
         a.emit(shift_inst(S), *dst, n);
@@ -205,20 +225,23 @@ template <bool Left> bool rotate(Translator& t) {
     return true;
 }
 
-// SHLD/SHRD r32/r64, r, imm8/CL: the host's, which gives the table's result, CF, SF, ZF and PF
-// for every masked count below the width (all of them, for 32 and 64 bits); OF, undefined on
-// the host but for a count of 1, is MSB(result) XOR MSB(original) for every count, and AF is 0
-// (SHIFT_KEEP). 16-bit forms, whose counts reach past the width, and memory destinations are
-// the interpreter's.
+// SHLD/SHRD r16/r32/r64, r, imm8/CL: the host's, which gives the table's result, CF, SF, ZF
+// and PF for every masked count below the width (all of them for 32 and 64 bits; 16-bit
+// counts of 16..31, whose results the table takes from a 32-bit pattern, are the
+// interpreter's); OF, undefined on the host but for a count of 1, is MSB(result) XOR
+// MSB(original) for every count, and AF is 0 (SHIFT_KEEP). Memory destinations are the
+// interpreter's.
 template <bool Left> bool double_shift(Translator& t) {
     using K = Translator::Kind;
     const auto& c = t.op(2);
     const auto dst = t.op(0).kind == K::Reg ? t.reg(t.op(0)) : std::nullopt;
     const auto src = t.reg(t.op(1));
     const bool by_cl = c.kind != K::Imm;  // CL is no operand of the Insn (no r2)
-    if (!dst || !src || dst->size() < 4) return false;
-    clear_upper_half(t, *dst);
+    if (!dst || !src) return false;
+    const unsigned width = dst->size() * 8;
     const unsigned n = by_cl ? 0 : t.insn().imm & count_mask(dst->size());
+    if (n >= width) return false;
+    clear_upper_half(t, *dst);
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
     const x::Inst::Id op = Left ? x::Inst::kIdShld : x::Inst::kIdShrd;
     auto& a = t.a;
@@ -227,12 +250,16 @@ template <bool Left> bool double_shift(Translator& t) {
         t.flags_produced(FlagKind::Logic);  // AF aside, the host's are the table's
         return true;
     }
-    asmjit::Label done = a.newLabel();
+    asmjit::Label done = a.newLabel(), slow = a.newLabel();
     if (by_cl) {
         t.clobber_flags();  // a masked count of 0 leaves them in CpuState
         a.mov(x::ecx, ECX);
         a.and_(x::ecx, count_mask(dst->size()));
         a.jz(done);
+        if (width == 16) {
+            a.cmp(x::ecx, 15);
+            a.ja(slow);
+        }
     }
     const x::Gp original = x::rdx.cloneAs(*dst);
     a.mov(original, *dst);
@@ -242,12 +269,13 @@ template <bool Left> bool double_shift(Translator& t) {
     } else {
         t.capture_flags(false);
         a.xor_(original, *dst);
-        a.shr(original, dst->size() * 8 - 1);
+        a.shr(original, width - 1);
         a.shl(x::edx, 11);
         t.flags_captured(SHIFT_KEEP, x::edx);
     }
     a.bind(done);
     t.flags_paths_joined();
+    if (by_cl && width == 16) t.exec_out_of_line(slow, done);
     return true;
 }
 

@@ -157,15 +157,19 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
 TEST_CASE("JIT SHLD and SHRD match the interpreter") {
     Pair<> p;
     for (uint8_t op : {0xA4, 0xAC})  // SHLD, SHRD r/m, r, imm8
-        for (uint8_t count : {0, 1, 2, 5, 16, 31, 32, 33}) {
+        for (uint8_t count : {0, 1, 2, 5, 15, 16, 17, 31, 32, 33}) {
             sweep(p, {0x0F, op, 0xDA, count});        // edx, ebx
             sweep(p, {0x0F, op, 0xD2, count});        // edx, edx
-            sweep(p, {0x66, 0x0F, op, 0xDA, count});  // dx, bx (the interpreter's)
+            sweep(p, {0x66, 0x0F, op, 0xDA, count});  // dx, bx (counts of 16..31: the interpreter's)
+            sweep(p, {0x66, 0x0F, op, 0xD2, count});  // dx, dx
         }
     for (uint8_t op : {0xA5, 0xAD}) {  // SHLD, SHRD r/m, r, CL
         sweep(p, {0x0F, op, 0xDA});
         sweep(p, {0x0F, op, 0xD9});                  // ecx, ebx
         sweep(p, {0x0F, op, 0xDA, 0x0F, op, 0xD3});  // two in a row: the first one's flags never seen
+        sweep(p, {0x66, 0x0F, op, 0xDA});            // dx, bx, CL (16..31: the interpreter's)
+        sweep(p, {0x66, 0x0F, op, 0xD9});            // cx, bx
+        sweep(p, {0x66, 0x0F, op, 0xDA, 0x66, 0x0F, op, 0xD3});
     }
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
@@ -336,7 +340,7 @@ TEST_CASE("JIT XCHG, CBW..CDQ, MOVZX/MOVSX from AH..BH and LEA match the interpr
 
 // CMPXCHG and XADD on registers and in memory (LOCK or not), XCHG and SETcc with memory. The
 // accumulator is loaded from the operand first in some snippets, so the compare succeeds.
-TEST_CASE("JIT CMPXCHG, XADD, XCHG and SETcc with memory match the interpreter") {
+TEST_CASE("JIT CMPXCHG, CMPXCHG8B, XADD, XCHG and SETcc with memory match the interpreter") {
     Pair<> p;
     p.cold_tlb = true;
     const Bytes to_ebp = {0x89, 0xC5};           // mov ebp, eax
@@ -360,6 +364,12 @@ TEST_CASE("JIT CMPXCHG, XADD, XCHG and SETcc with memory match the interpreter")
         }
     }
     forms.push_back({0x89, 0xD8, 0x0F, 0xB1, 0xD8});  // mov eax, ebx; cmpxchg eax, ebx (equal)
+    // CMPXCHG8B [DATA] unequal and (EDX:EAX loaded from it) equal, locked, misaligned, across a page
+    forms.push_back({0x0F, 0xC7, 0x0D, 0x00, 0x50, 0x00, 0x00});
+    forms.push_back({0xA1, 0x00, 0x50, 0x00, 0x00, 0x8B, 0x15, 0x04, 0x50, 0x00, 0x00, 0x0F, 0xC7, 0x0D, 0x00, 0x50, 0x00, 0x00});
+    forms.push_back({0xA1, 0x00, 0x50, 0x00, 0x00, 0x8B, 0x15, 0x04, 0x50, 0x00, 0x00, 0xF0, 0x0F, 0xC7, 0x0D, 0x00, 0x50, 0x00, 0x00});
+    forms.push_back({0x0F, 0xC7, 0x0D, 0x03, 0x50, 0x00, 0x00});
+    forms.push_back({0x0F, 0xC7, 0x0D, 0xFC, 0x5F, 0x00, 0x00});
     for (unsigned cc = 0; cc < 16; ++cc) forms.push_back({0x0F, uint8_t(0x90 + cc), 0x05, 0x00, 0x50, 0x00, 0x00});
     for (const Bytes& f : forms) {
         Bytes code = f;
@@ -441,11 +451,85 @@ TEST_CASE("JIT REP MOVS and REP STOS match the interpreter") {
                                     {0x66, 0xF3, 0xAB}, {0x67, 0xF3, 0x48, 0xA5}});
 }
 
+// REPE/REPNE CMPS and SCAS of each size over runs of equal bytes that end (or not) at a given
+// element: within a page, reaching into the next one (the rest in the interpreter's handler),
+// a count of 0 and 1, DF set (the interpreter's); EAX equal to the run's bytes or not.
+template <typename Fixture> void rep_compares(const std::vector<Bytes>& ops) {
+    Pair<Fixture> p;
+    struct Case {
+        uint32_t src, dst, count, differ;  // differ: the byte offset that differs (or none)
+        bool down;
+    };
+    const Case cases[] = {{0x5000, 0x6000, 37, 9, false},    {0x5000, 0x6000, 37, 500, false},
+                          {0x5F00, 0x6800, 90, 300, false},  {0x5F00, 0x6800, 90, 12, false},
+                          {0x5000, 0x6FF0, 40, 30, false},   {0x5000, 0x6000, 0, 0, false},
+                          {0x5000, 0x6000, 1, 0, false},     {0x5000, 0x6000, 1, 500, false},
+                          {0x5100, 0x6180, 20, 8, true},     {0x5FFE, 0x6FFC, 4, 500, false},
+                          {0x5000, 0x6000, 150, 1000, false}};
+    unsigned k = 0;
+    for (const Bytes& op : ops)
+        for (const Case& c : cases)
+            for (uint32_t fill : {0x41414141u, 0u}) {
+                for (auto* f : {&p.ref, &p.jit}) {
+                    for (uint32_t at = 0x4000; at < 0x8000; at += 4) f->wr32(at, 0x41414141u);
+                    const uint32_t d = c.down ? c.dst - c.differ : c.dst + c.differ;
+                    if (d >= 0x4000 && d < 0x8000) f->mem.write_bytes(d, "\x00", 1);
+                }
+                Bytes code = {0xBE, uint8_t(c.src), uint8_t(c.src >> 8), 0, 0, 0xBF, uint8_t(c.dst), uint8_t(c.dst >> 8), 0, 0};
+                if (c.down) code.push_back(0xFD);  // std
+                code.insert(code.end(), op.begin(), op.end());
+                code.insert(code.end(), {0xFC, 0x89, 0xC5});  // cld; mov ebp, eax
+                const Bytes tail = consumer(k % 16);
+                code.insert(code.end(), tail.begin(), tail.end());
+                std::array<uint64_t, 16> regs = {};
+                regs[EAX] = fill;
+                regs[ECX] = c.count | (Pair<Fixture>::LONG64 ? 0 : 0xABCD00000000ull);  // the upper half: not the count's
+                p.run64(code, regs, fill);
+                ++k;
+            }
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT REPE/REPNE CMPS and SCAS match the interpreter") {
+    rep_compares<test::CpuFixture>({{0xF3, 0xA6}, {0xF2, 0xA6}, {0x66, 0xF3, 0xA7}, {0xF3, 0xA7}, {0xF2, 0xA7},
+                                    {0xF3, 0xAE}, {0xF2, 0xAE}, {0x66, 0xF2, 0xAF}, {0xF3, 0xAF}, {0xF2, 0xAF}});
+    // 64-bit code: every size, and 32-bit addresses (the interpreter's)
+    rep_compares<test::LongFixture>({{0xF3, 0xA6}, {0xF2, 0xAE}, {0xF3, 0x48, 0xA7}, {0xF2, 0x48, 0xAF}, {0xF3, 0xA7},
+                                     {0x66, 0xF2, 0xAF}, {0x67, 0xF3, 0xA6}});
+}
+
+// The iterations of REPE/REPNE CMPS and SCAS past their first pages run in the interpreter's
+// handler: a #PF on its first one must see the flags of the last compare done inline.
+TEST_CASE("JIT REPNE SCAS and REPE CMPS faulting past their first page keep the last compare's flags") {
+    Pair<test::SystemFixture> p;
+    for (auto* f : {&p.ref, &p.jit}) {
+        f->recording_handler(14);
+        constexpr uint32_t PD = 0x20000, PT = 0x21000;
+        f->wr32(PD, PT | 3);
+        for (uint32_t page = 0; page < 1024; ++page) f->wr32(PT + 4 * page, page == 7 ? 0 : page << 12 | 3);
+        f->cpu.cr3 = PD;
+        f->cpu.cr0 |= cpu::cr0::PG;
+        f->cpu.mmu.flush_all();
+        for (uint32_t at = 0x5000; at < 0x7000; at += 4) f->wr32(at, 0x80808080u);
+    }
+    // mov esi, 0x6FF0; mov edi, 0x6FF0 (SCAS) or 0x5000 (CMPS); mov ecx, 40; mov al, 0x41; op
+    for (const Bytes& op : {Bytes{0xF2, 0xAE}, Bytes{0xF3, 0xA6}, Bytes{0xF2, 0xAF}}) {
+        Bytes code = {0xBE, 0xF0, 0x6F, 0, 0, 0xBF, 0xF0, uint8_t(op[1] == 0xA6 ? 0x50 : 0x6F), 0, 0,
+                      0xB9, 40, 0, 0, 0, 0xB0, 0x41};
+        code.insert(code.end(), op.begin(), op.end());
+        code.push_back(0xF4);
+        p.run64(code, {}, 0);
+        CHECK(p.ref.reg(EBX) == 14);
+    }
+}
+
 // A REP instruction whose iterations do not all fit before the count limit stops where the
 // interpreter's does (one tick per iteration), and the rest runs after.
-TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") {
+TEST_CASE("JIT REP MOVS, STOS, CMPS and SCAS stop at the count limit like the interpreter") {
     Pair<> p;
-    for (const Bytes& op : {Bytes{0xF3, 0xA4}, Bytes{0xF3, 0xAB}, Bytes{0xF3, 0xA5}})
+    for (auto* f : {&p.ref, &p.jit})
+        for (uint32_t at = 0x5F00; at < 0x6200; at += 4) f->wr32(at, 0);  // REPE CMPS runs on, REPNE SCAS too
+    for (const Bytes& op : {Bytes{0xF3, 0xA4}, Bytes{0xF3, 0xAB}, Bytes{0xF3, 0xA5}, Bytes{0xF3, 0xA6}, Bytes{0xF2, 0xAF}})
         for (uint64_t budget : {3u, 4u, 5u, 6u, 50u, 67u, 68u, 69u, 70u, 102u, 103u, 104u, 105u, 300u}) {
             // mov esi, 0x5FC0 (64 bytes before a page's end); mov edi, 0x6000; mov ecx, 100;
             // rep op; mov ebx, ecx; hlt
@@ -466,6 +550,7 @@ TEST_CASE("JIT REP MOVS and STOS stop at the count limit like the interpreter") 
             for (auto* f : {&p.ref, &p.jit}) REQUIRE(f->run(300) == StopReason::Halted);
             CHECK(p.ref.cpu.icount == p.jit.cpu.icount);
             CHECK(p.ref.reg(EBX) == p.jit.reg(EBX));
+            CHECK(p.ref.flags() == p.jit.flags());
         }
 }
 
@@ -475,6 +560,15 @@ TEST_CASE("JIT PUSHFD and PUSHFQ store the interpreter's image, CLI clears IF") 
     Pair<> p;
     for (const Bytes& f : {Bytes{0x9C}, Bytes{0x21, 0xD3, 0x9C}, Bytes{0x42, 0x9C}, Bytes{0xFD, 0x9C, 0xFC},
                            Bytes{0x01, 0xD3, 0x9C, 0x11, 0xD3}, Bytes{0xFB, 0x90, 0x9C, 0xFA, 0x9C}})  // sti; cli
+        sweep(p, f);
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+TEST_CASE("JIT SAHF loads the interpreter's flags from AH and keeps OF") {
+    Pair<> p;
+    for (const Bytes& f : {Bytes{0x9E}, Bytes{0x88, 0xD4, 0x9E}, Bytes{0xC1, 0xE2, 0x05, 0x9E},   // mov ah, dl; shl edx, 5
+                           Bytes{0x42, 0x9E, 0x11, 0xD3}, Bytes{0x9E, 0x8B, 0x15, 0x00, 0x50, 0x00, 0x00},  // inc edx; adc / a load
+                           Bytes{0x9E, 0x0F, 0xB6, 0xC4}, Bytes{0x21, 0xD3, 0x9E, 0x9C}})  // movzx eax, ah; and, pushfd
         sweep(p, f);
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
@@ -542,17 +636,30 @@ TEST_CASE("An instruction straddling into a remapped page is decoded again") {
     }
 }
 
-// DIV r/m32 inline when the quotient fits, #DE through the interpreter otherwise (a zero
-// divisor, EDX at or above it); the flags stay as they were either way.
-TEST_CASE("JIT DIV matches the interpreter, #DE included") {
+// DIV and IDIV inline when the quotient fits, #DE through the interpreter otherwise (a zero
+// divisor, a quotient out of range); the flags stay as they were either way.
+TEST_CASE("JIT DIV and IDIV match the interpreter, every operand size, #DE included") {
     Pair<test::SystemFixture> p;
     for (auto* f : {&p.ref, &p.jit}) f->recording_handler(0);
-    sweep(p, {0xF7, 0xF3});                          // div ebx
-    sweep(p, {0xF7, 0xF1});                          // div ecx (a count: small)
-    sweep(p, {0xF7, 0xF2});                          // div edx: always #DE
-    sweep(p, {0xF7, 0xF0});                          // div eax
-    sweep(p, {0xF7, 0x35, 0x00, 0x50, 0x00, 0x00});  // div dword [DATA]
-    sweep(p, {0x31, 0xD2, 0xF7, 0xF1});              // xor edx, edx; div ecx (0 = #DE)
+    for (uint8_t ext : {6, 7}) {  // F6/F7 /6 DIV, /7 IDIV
+        const uint8_t ebx = uint8_t(0xC3 | ext << 3), ecx = uint8_t(0xC1 | ext << 3), mem = uint8_t(0x05 | ext << 3);
+        sweep(p, {0xF7, ebx});                                   // ebx
+        sweep(p, {0xF7, ecx});                                   // ecx (a count: small)
+        sweep(p, {0xF7, uint8_t(0xC2 | ext << 3)});              // edx: DIV always #DE
+        sweep(p, {0xF7, uint8_t(0xC0 | ext << 3)});              // eax
+        sweep(p, {0xF7, mem, 0x00, 0x50, 0x00, 0x00});           // dword [DATA]
+        sweep(p, {0x31, 0xD2, 0xF7, ecx});                       // xor edx, edx; ecx (0 = #DE)
+        sweep(p, {0x99, 0xF7, ebx});                             // cdq; ebx
+        sweep(p, {0x99, 0xF7, ecx});                             // cdq; ecx
+        sweep(p, {0x66, 0xF7, ebx});                             // bx
+        sweep(p, {0x66, 0x99, 0x66, 0xF7, ecx});                 // cwd; cx
+        sweep(p, {0x66, 0xF7, mem, 0x00, 0x50, 0x00, 0x00});     // word [DATA]
+        sweep(p, {0xF6, ebx});                                   // bl
+        sweep(p, {0x66, 0x98, 0xF6, ecx});                       // cbw; cl
+        sweep(p, {0x0F, 0xB6, 0xC0, 0xF6, ecx});                 // movzx eax, al; cl
+        sweep(p, {0xF6, mem, 0x00, 0x50, 0x00, 0x00});           // byte [DATA]
+        sweep(p, {0xF6, uint8_t(0xC7 | ext << 3)});              // bh (the interpreter's)
+    }
 }
 
 TEST_CASE("JIT CMOVcc reads its memory source even when the condition is false") {
@@ -577,7 +684,7 @@ TEST_CASE("JIT random sequences of inline and fallback instructions match the in
         {0x01, 0xDA},          {0x11, 0xF7},          {0x19, 0xD3},       {0x21, 0xFE},       {0x85, 0xD3},
         {0x42},                {0x4B},                {0xF7, 0xDE},       {0x87, 0xD6},       {0x99},
         {0x98},                {0xF5},                {0xF9},             {0x0F, 0xA3, 0xDA}, {0x13, 0x2D, 0x00, 0x50, 0x00, 0x00},
-        {0x68, 0xD5, 0x08, 0, 0, 0x9D}, {0x0F, 0xBC, 0xD6}, {0x8D, 0x54, 0x1E, 0x07}};
+        {0x68, 0xD5, 0x08, 0, 0, 0x9D}, {0x0F, 0xBC, 0xD6}, {0x8D, 0x54, 0x1E, 0x07}, {0x9E}};
     Pair<> p;
     uint32_t seed = 12345;
     auto next = [&] {

@@ -151,6 +151,24 @@ TEST_CASE("JIT 64-bit shifts and rotates match the interpreter, every operand si
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
+TEST_CASE("JIT 64-bit SHLD and SHRD match the interpreter, every operand size") {
+    Snippets s;
+    for (uint8_t op : {0xA4, 0xAC}) {  // SHLD, SHRD r/m, r, imm8; then the CL forms (op + 1)
+        for (uint8_t count : {0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 0xFF}) {
+            s.sweep({0x48, 0x0F, op, 0xDA, count});  // rdx, rbx
+            s.sweep({0x0F, op, 0xDA, count});        // edx, ebx (upper half cleared)
+            s.sweep({0x66, 0x0F, op, 0xDA, count});  // dx, bx
+            s.sweep({0x4D, 0x0F, op, 0xC8, count});  // r8, r9
+        }
+        for (const Bytes& size : {Bytes{0x48}, Bytes{}, Bytes{0x66}, Bytes{0x66, 0x45}}) {
+            Bytes code = size;
+            code.insert(code.end(), {0x0F, uint8_t(op + 1), 0xDA});  // (r)dx/r10, (r)bx/r11, CL
+            s.sweep(code);
+        }
+    }
+    MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
+}
+
 TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand size, #DE included") {
     Snippets s;
     for (test::LongFixture* f : {&s.p.ref, &s.p.jit}) {
@@ -169,16 +187,21 @@ TEST_CASE("JIT 64-bit MUL, IMUL and DIV match the interpreter, every operand siz
         s.sweep({0x48, 0x69, 0x14, 0x25, 0, D, 0, 0, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16),
                  uint8_t(imm >> 24)});  // imul rdx, [DATA], imm32
     }
-    // One operand (/4 MUL, /5 IMUL, /6 DIV) of each size, from RBX, RDX, RAX, R9 and memory. The
-    // consumer's SETcc overwrites AL: RAX is copied to RBP first.
-    for (uint8_t ext : {4, 5, 6}) {
+    // One operand (/4 MUL, /5 IMUL, /6 DIV, /7 IDIV) of each size, from RBX, RDX, RAX, R9 and
+    // memory. The consumer's SETcc overwrites AL: RAX is copied to RBP first.
+    for (uint8_t ext : {4, 5, 6, 7}) {
         const uint8_t rbx = uint8_t(0xC3 | ext << 3), rdx = uint8_t(0xC2 | ext << 3), rax = uint8_t(0xC0 | ext << 3),
                       rcx = uint8_t(0xC1 | ext << 3), mem = uint8_t(0x04 | ext << 3);
         std::vector<Bytes> forms = {{0x48, 0xF7, rbx}, {0x48, 0xF7, rdx}, {0x48, 0xF7, rax}, {0x49, 0xF7, rcx},
                                     {0x48, 0xF7, rcx}, {0x48, 0xF7, mem, 0x25, 0, D, 0, 0}, {0xF7, rbx},
                                     {0xF7, mem, 0x25, 0, D, 0, 0}};
-        if (ext != 6) forms.insert(forms.end(), {{0x66, 0xF7, rbx}, {0x40, 0xF6, rbx}, {0xF6, mem, 0x25, 0, D, 0, 0}});
-        else forms.insert(forms.end(), {{0x31, 0xD2, 0x48, 0xF7, rcx}, {0x31, 0xD2, 0x48, 0xF7, rbx}});  // xor edx, edx first
+        forms.insert(forms.end(), {{0x66, 0xF7, rbx}, {0x40, 0xF6, rbx}, {0xF6, mem, 0x25, 0, D, 0, 0}, {0x41, 0xF6, rcx}});
+        if (ext >= 6)  // dividends whose quotients fit more often: xor edx, edx / CQO, CDQ, CWD, CBW first
+            forms.insert(forms.end(), {{0x31, 0xD2, 0x48, 0xF7, rcx}, {0x31, 0xD2, 0x48, 0xF7, rbx},
+                                       {0x48, 0x99, 0x48, 0xF7, rbx}, {0x48, 0x99, 0x49, 0xF7, rcx},
+                                       {0x48, 0x99, 0x48, 0xF7, mem, 0x25, 0, D, 0, 0}, {0x99, 0xF7, rbx},
+                                       {0x99, 0x41, 0xF7, rcx}, {0x66, 0x99, 0x66, 0xF7, rbx},
+                                       {0x66, 0x98, 0x40, 0xF6, rbx}, {0x0F, 0xB6, 0xC0, 0x41, 0xF6, rcx}});
         for (Bytes code : forms) {
             code.insert(code.end(), {0x48, 0x89, 0xC5});  // mov rbp, rax
             s.sweep(code);
@@ -201,6 +224,25 @@ TEST_CASE("JIT 64-bit BT* and BSF/BSR match the interpreter") {
         s.sweep({0x0F, op, 0xD3});                          // edx, ebx (a zero source keeps all of rdx)
         s.sweep({0x48, 0x0F, op, 0x14, 0x25, 0, Snippets::DATA, 0, 0});  // rdx, [DATA]
     }
+}
+
+TEST_CASE("JIT 64-bit CMPXCHG8B and CMPXCHG16B match the interpreter, #GP(0) of a misaligned operand included") {
+    Snippets s;
+    const uint8_t D = Snippets::DATA;
+    const Bytes load = {0x48, 0x8B, 0x04, 0x25, 0, D, 0, 0, 0x48, 0x8B, 0x14, 0x25, 8, D, 0, 0};  // rax, rdx from DATA
+    for (const Bytes& op : {Bytes{0x0F, 0xC7, 0x0C, 0x25, 0, D, 0, 0}, Bytes{0x48, 0x0F, 0xC7, 0x0C, 0x25, 0, D, 0, 0},
+                            Bytes{0xF0, 0x48, 0x0F, 0xC7, 0x0C, 0x25, 0, D, 0, 0},
+                            Bytes{0x48, 0x0F, 0xC7, 0x0C, 0x25, 8, D, 0, 0},         // misaligned: #GP(0)
+                            Bytes{0x43, 0x0F, 0xC7, 0x0C, 0x21}, Bytes{0x4B, 0x0F, 0xC7, 0x0C, 0x21}}) {  // [r9 + r12]
+        for (bool equal : {false, true}) {
+            Bytes code = {0x49, 0xC7, 0xC1, 0, D, 0, 0, 0x4D, 0x31, 0xE4};  // mov r9, DATA; xor r12, r12
+            if (equal) code.insert(code.end(), load.begin(), load.end());
+            code.insert(code.end(), op.begin(), op.end());
+            code.insert(code.end(), {0x48, 0x89, 0xC5});  // then mov rbp, rax (SETcc writes AL)
+            s.sweep(code);
+        }
+    }
+    MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
 TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
