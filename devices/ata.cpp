@@ -423,8 +423,9 @@ bool AtaChannel::consistent() const {
     for (const Disk& d : disks_)
         if (d.multiple > MAX_MULTIPLE || (d.image && !d.cdrom && (!d.cur_spt || !d.cur_heads)))
             return false;
-    if (phase_ > Phase::PacketIn || mode_ > Addressing::Lba48 || !block_ || block_ > MAX_MULTIPLE ||
-        remaining_ > 65536)
+    // (Loaded as the enums' int bytes: compared unsigned, so that a negative one is out too.)
+    if (unsigned(phase_) > unsigned(Phase::PacketIn) || unsigned(mode_) > unsigned(Addressing::Lba48) || !block_ ||
+        block_ > MAX_MULTIPLE || remaining_ > 65536)
         return false;
     if (phase_ == Phase::Idle) return true;
     const bool packet = phase_ == Phase::PacketCdb || phase_ == Phase::PacketIn;

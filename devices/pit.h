@@ -58,6 +58,7 @@ private:
         uint32_t v = 0;      // value loaded into the counting element (1..65536 or 1..10000)
         uint64_t start = 0;  // PIT edge at which it was loaded
         uint32_t off = 0;    // mode 3: position in the period at `start` (starts in the low half)
+        template <class A> void snapshot(A& a) { a(v, start, off); }
     };
     struct Channel {
         uint8_t mode_bits = 0, rw = 3;
@@ -77,6 +78,11 @@ private:
         bool count_latched = false, status_latched = false;
         uint16_t latch = 0;
         uint8_t status = 0;
+        // Field by field, so that a loaded flag is 0 or 1 (snapshot/archive.h).
+        template <class A> void snapshot(A& a) {
+            a(mode_bits, rw, bcd, gate, reload, loaded, cur, next, has_next, paused, paused_value, paused_out, fired,
+              null_until, write_hi, read_hi, write_lo, count_latched, status_latched, latch, status);
+        }
 
         unsigned mode() const { return mode_bits > 5 ? mode_bits - 4u : mode_bits; }
         uint32_t modulus() const { return bcd ? 10000 : 65536; }

@@ -88,9 +88,18 @@ bool StdinInput::fill(uint64_t wait_ns) {
 }
 
 machine::SerialInput::Result StdinInput::scan() {
+    // A shared pipe is split at fixed points of its contents (the header says which).
+    const bool piped = !terminal_;
+    held_ = false;
     while (pos_ < len_) {
         const uint8_t b = buf_[pos_++];
         if (escape_) {
+            const bool command = b == 'x' || b == 'X' || b == 'd' || b == 'D';
+            if (command && piped && !monitor_bytes_.empty()) {  // it waits for the monitor's lines before it
+                --pos_;
+                held_ = true;
+                break;
+            }
             escape_ = false;
             if (b == 'x' || b == 'X') return {Kind::Quit};
             if (b == 'd' || b == 'D') return {Kind::Dump};
@@ -99,29 +108,39 @@ machine::SerialInput::Result StdinInput::scan() {
                 switched_ |= to_monitor_;
                 continue;
             }
-            if (b == CTRL_A) (to_monitor_ ? monitor_bytes_.push_back(char(b)) : typed_.push_back(b));
-            continue;  // other Ctrl-A commands do not exist here: dropped
+            if (b != CTRL_A) continue;  // other Ctrl-A commands do not exist here: dropped
+        } else if (b == CTRL_A) {
+            escape_ = true;
+            continue;
         }
-        if (b == CTRL_A) escape_ = true;
-        else if (to_monitor_) monitor_bytes_.push_back(char(b));
-        else typed_.push_back(b);
+        if (to_monitor_) {
+            monitor_bytes_.push_back(char(b));
+            if (piped && (b == '\n' || b == '\r')) break;
+        } else {
+            typed_.push_back(b);
+            if (piped) break;
+        }
     }
     return {Kind::Nothing};
 }
 
 machine::SerialInput::Result StdinInput::command() {
-    if (!terminal_) return {Kind::Nothing};
+    if (!terminal_ && !mux_) return {Kind::Nothing};
+    // A terminal is read for what is there; a shared pipe up to COM1's next byte.
+    const size_t enough = terminal_ ? TYPED_LIMIT : 1;
     for (;;) {
         if (const Result r = scan(); r.kind != Kind::Nothing) return r;
-        if (ended_ || typed_.size() >= TYPED_LIMIT) return {Kind::Nothing};
+        if (ended_ || typed_.size() >= enough || held_) return {Kind::Nothing};
+        if (pos_ < len_) continue;
         if (!fill(0)) ended_ = true;
         else if (pos_ == len_) return {Kind::Nothing};
     }
 }
 
 bool StdinInput::monitor_input(std::string& into, bool wait, bool& switched, bool& quit) {
-    if (!mux_) return false;  // piped bytes are all COM1's (as without the monitor)
-    for (;;) {
+    if (!mux_) return false;
+    // A shared pipe is read here only while the monitor waits (its other reads are COM1's).
+    while (terminal_ || wait) {
         const Result r = scan();
         if (r.kind == Kind::Quit) {
             quit = true;
@@ -129,6 +148,7 @@ bool StdinInput::monitor_input(std::string& into, bool wait, bool& switched, boo
         }
         if (r.kind == Kind::Dump) continue;  // the hang dump is COM1's side's
         if (!monitor_bytes_.empty() || switched_ || ended_) break;
+        if (pos_ < len_) continue;
         if (!fill(wait ? WAIT_FOREVER : 0)) ended_ = true;
         else if (pos_ == len_) break;  // nothing there, and not waiting
     }
@@ -140,7 +160,7 @@ bool StdinInput::monitor_input(std::string& into, bool wait, bool& switched, boo
 }
 
 machine::SerialInput::Result StdinInput::next(uint64_t wait_ns) {
-    if (!terminal_) {
+    if (!terminal_ && !mux_) {
         // A pipe is always read to its next byte or its end (blocking), so what arrives
         // does not depend on when the writer wrote it. Its bytes are passed on verbatim.
         if (pos_ == len_ && (ended_ || !fill(WAIT_FOREVER))) {
@@ -157,6 +177,8 @@ machine::SerialInput::Result StdinInput::next(uint64_t wait_ns) {
             return {Kind::Byte, b};
         }
         if (const Result r = scan(); r.kind != Kind::Nothing) return r;
+        if (held_) return {Kind::Nothing};
+        if (!typed_.empty() || pos_ < len_) continue;
         if (ended_) return {Kind::End};
         if (!fill(wait_ns)) ended_ = true;
         else if (pos_ == len_) return {Kind::Nothing};

@@ -8,6 +8,13 @@
 // -max-insns must end even when nobody writes to the pipe or closes it: there a pipe silent
 // for PIPE_STALL_MS of host time is from then on only polled, like a terminal, so the guest runs
 // on to the limit (the one case where host time decides what a piped run sees).
+//
+// -serial mon:stdio on a pipe: the Ctrl-A commands work as on a terminal (as QEMU's multiplexer
+// takes them from any stdin), and the pipe stays deterministic by being read only to fixed
+// points of its contents: every poll reads to COM1's next byte (blocking, as COM1's reads do),
+// taking the monitor's lines and the commands before it; a monitor that waits (-S, stop) reads
+// to the end of its next line. What each side has received at any tick then depends only on
+// the pipe's contents, never on how the writer's bytes were split into reads.
 #pragma once
 
 #include <cstddef>
@@ -30,13 +37,12 @@ public:
     Result next(uint64_t wait_ns) override;
     Result command() override;
 
-    // -serial mon:stdio: on a terminal, Ctrl-A c moves the typed bytes between COM1 and the
-    // monitor, which takes its own with monitor_input.
-    void multiplex() { mux_ = terminal_; }
-    // Reads the terminal (waiting for a byte when `wait`) and moves the bytes typed for the
-    // monitor into `into`; false once stdin has ended. `switched` is set when Ctrl-A c turned
-    // to the monitor since the last call, `quit` when Ctrl-A x was typed. Not a terminal: no
-    // input for the monitor, ever (false).
+    // -serial mon:stdio: Ctrl-A c moves the input between COM1 and the monitor, which takes
+    // its own with monitor_input.
+    void multiplex() { mux_ = true; }
+    // Reads stdin (waiting for a byte when `wait`; a pipe only then, see above) and moves the
+    // bytes for the monitor into `into`; false once stdin has ended. `switched` is set when
+    // Ctrl-A c turned to the monitor since the last call, `quit` when Ctrl-A x was typed.
     bool monitor_input(std::string& into, bool wait, bool& switched, bool& quit);
 
 private:
@@ -44,7 +50,8 @@ private:
     // of host time (WAIT_FOREVER: until input arrives).
     static constexpr uint64_t WAIT_FOREVER = UINT64_MAX;
     bool fill(uint64_t wait_ns);
-    // Moves the terminal bytes of buf_ to typed_, stopping after a command (returned).
+    // Moves the bytes of buf_ to typed_ (COM1's) and monitor_bytes_, stopping after a command
+    // (returned); a pipe's also after each byte for COM1 and each line for the monitor.
     Result scan();
 
     bool terminal_;
@@ -53,6 +60,7 @@ private:
     bool escape_ = false;  // the previous terminal byte was Ctrl-A
     bool ended_ = false;
     bool mux_ = false, to_monitor_ = false, switched_ = false;
+    bool held_ = false;  // a pipe's Ctrl-A command waits for the monitor to take the lines before it
     std::string monitor_bytes_;
     uint8_t buf_[4096];
     size_t pos_ = 0, len_ = 0;

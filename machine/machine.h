@@ -201,6 +201,7 @@ private:
     // legacy replacement mode the HPET's timers 0 and 1.
     struct LegacyIrq {
         bool device = false, hpet = false;
+        template <class A> void snapshot(A& a) { a(device, hpet); }
     };
     LegacyIrq irq0_, irq8_;
     bool hpet_legacy_ = false;

@@ -8,7 +8,8 @@ line, bad x formats) and then runs as a plain run does (same output, status and 
 A Unix socket: one client at a time, stop and cont, random bytes and a dropped client survived, quit
 ends the run with status 0. A TCP socket (tcp:127.0.0.1:PORT,server): greeting, info status,
 quit; a bad port is one error line. -serial mon:stdio on a pseudo-terminal: Ctrl-A c reaches the monitor
-(typed text echoed, DEL erasing), cont, and Ctrl-A x from the monitor's side quits. replay_break stops a replay at its count, and the replay still ends as
+(typed text echoed, DEL erasing), cont, and Ctrl-A x from the monitor's side quits; on a pipe too,
+with the same output and counts however the pipe's bytes are split into reads. replay_break stops a replay at its count, and the replay still ends as
 recorded; a recorded run the user quit from the monitor replays to the same end."""
 import os
 import pty
@@ -168,6 +169,36 @@ def main():
               "VM status: paused" in text, f"mon:stdio ({keys!r}): status {st}, {text!r}")
         if want_status == 33:
             check("info statuz\b \bs" in text, f"mon:stdio: the typed line is echoed with its erase: {text!r}")
+
+    # ---- -serial mon:stdio on a pipe: the same Ctrl-A commands, split deterministically ----
+    def piped(args, chunks):
+        proc = subprocess.Popen([jitpc, *args, "-serial", "mon:stdio", "-debugcon", "none", "-stats"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for chunk in chunks:
+                proc.stdin.write(chunk)
+                proc.stdin.flush()
+                time.sleep(0.2 if len(chunks) > 1 else 0)
+            proc.stdin.close()
+        except BrokenPipeError:  # it ended first
+            pass
+        out, err = proc.stdout.read().decode("latin-1"), proc.stderr.read().decode("latin-1")
+        return proc.wait(timeout=60), out, err
+
+    keys = b"\x01cinfo status\ninfo registers\n\x01c\x01x"
+    whole = piped(["-kernel", timer], [keys])
+    split = piped(["-kernel", timer], [keys[:1], keys[1:9], keys[9:22], keys[22:-1], keys[-1:]])
+    check(whole[0] == 0 and "jitpc monitor" in whole[1] and "VM status: running" in whole[1] and
+          "icount=" in whole[1], f"mon:stdio on a pipe: greeting, echo, answers, Ctrl-A x: {whole[:2]!r}")
+    check(split[:2] == whole[:2] and counts(split[2]) == counts(whole[2]),
+          f"mon:stdio on a pipe: the pipe's reads change what the run sees: {split[:2]!r}")
+    for chunks in ([b"\x01cinfo status\ncont\n\x01chello\n"], [b"\x01cinfo st", b"atus\ncont\n\x01", b"chel", b"lo\n"]):
+        st, out, err = piped(["-kernel", serial, "-S"], chunks)
+        plain_serial = subprocess.run([jitpc, "-kernel", serial, "-serial", "stdio", "-stats"], input=b"hello\n",
+                                      capture_output=True, timeout=60)
+        check(st == 33 and "VM status: paused" in out and "HELLO" in out and
+              counts(err) == counts(plain_serial.stderr.decode()),
+              f"mon:stdio on a pipe with -S ({chunks!r}): status {st}, {out!r}, {err!r}")
 
     # ---- replay_break, and a recording ended from the monitor ----
     log = work / "serial.log"
