@@ -172,6 +172,7 @@ int main(int argc, char** argv) {
         }
         std::FILE* log = o.log_file.empty() ? stderr : opened.open(o.log_file, "w", "-D");
         logging::configure(o.log_items, log);
+        if (!o.log_filter.empty()) logging::set_filter(o.log_filter);
         if (o.log_items & logging::TRACE) o.machine.trace = log;
         o.machine.jit_fallbacks = o.log_items & logging::JIT_FALLBACK;
         if (!o.profile_file.empty()) o.machine.profile = opened.open(o.profile_file, "wb", "-profile");

@@ -389,8 +389,10 @@ const char* usage() {
            "                        default, 2026-01-01T00:00:00); now (the host clock: runs\n"
            "                        then differ)\n"
            "  -no-reboot            exit with status 0 instead of resetting\n"
-           "  -d ITEM[,ITEM...]     log int, guest_errors, unimp, trace, jit_fallback (-d help says\n"
-           "                        what)\n"
+           "  -d ITEM[,ITEM...]     log int, guest_errors, unimp, trace, jit_fallback, in_asm,\n"
+           "                        out_asm (-d help says what)\n"
+           "  -dfilter RANGE[,...]  in_asm and out_asm only for blocks starting in a range:\n"
+           "                        START+SIZE, START-SIZE or START..END\n"
            "  -D FILE               write that log to FILE instead of stderr\n"
            "  -max-insns N          stop with status 3 after N instructions\n"           "  -dump-on-hang FILE    on a hang (status 2), -max-insns (3) or a triple fault with\n"
            "                        -no-reboot, write VGA text, registers, the last 64 blocks and\n"
@@ -501,6 +503,7 @@ Options parse_options(int argc, char** argv) {
             if (what == "help") o.show_log_items = true;
             else o.log_items |= logging::parse_items(what);
         } else if (a == "-D") o.log_file = need(i);
+        else if (a == "-dfilter") o.log_filter = need(i);
         else if (a == "-jit-inexact") o.machine.jit_inexact = true;
         else if (a == "-max-insns") {
             const std::string v = need(i);

@@ -19,6 +19,7 @@ struct Options {
     std::string hang_dump_file;  // -dump-on-hang; "-" is stderr
     unsigned log_items = 0;  // -d: logging::Item bits
     std::string log_file;    // -D; empty: stderr
+    std::string log_filter;  // -dfilter; empty: none
     std::string profile_file;  // -profile; empty: no profile
     bool perf_map = false;     // -perfmap: /tmp/perf-PID.map
     bool show_help = false;

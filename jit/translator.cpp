@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "cpu/decode.h"
+#include "jit/code_dump.h"
 #include "jit/engine.h"
 #include "jit/helpers.h"
 #include "jit/liveness.h"
@@ -29,9 +30,12 @@ void register_emitters() {
 Translator::Translator(Engine& e, cpu::Block& b, Variant variant)
     : e_(e), b_(b), variant_(variant), table_(cpu::InsnTable::get()) {
     register_emitters();
+    if (CodeDump::wanted(e.cpu.rip)) dump_ = std::make_unique<CodeDump>();
     code_.init(asmjit::Environment::host());
     code_.attach(&a);
 }
+
+Translator::~Translator() = default;
 
 std::optional<x::Gp> Translator::reg(const Operand& o, unsigned size) const {
     if (o.kind != Kind::Reg || !(insn_->flags & cpu::IF_GPR_ONLY)) return std::nullopt;
@@ -204,6 +208,8 @@ bool Translator::prepare_registers() {
 }
 
 void Translator::emit_instruction(unsigned k) {
+    if (dump_) dump_->mark(a.offset(), int(k), false);
+    const size_t cold_before = cold_.size();
     k_ = k;
     insn_ = &b_.insns[k];
     may_request_exit_ = false;
@@ -232,10 +238,17 @@ void Translator::emit_instruction(unsigned k) {
     if (recompute_k_ != k && (written & recompute_regs_)) recompute_ = {};
     if (may_request_exit_ && !ended_) stop_point();
     off_ += insn_->len;
+    if (dump_)  // its out-of-line code is marked as its own where it is emitted
+        for (size_t n = cold_before; n < cold_.size(); ++n)
+            cold_[n] = [this, k, emit = std::move(cold_[n])] {
+                dump_->mark(a.offset(), int(k), true);
+                emit();
+            };
 }
 
 uint8_t* Translator::translate() {
     bail_ = a.newLabel();
+    if (dump_) dump_->mark(a.offset(), CodeDump::PROLOGUE, false);
     // Entry: the block runs only when all of it fits before the count limit (a chained jump
     // lands here with CpuState at this block's start).
     const unsigned count = unsigned(b_.insns.size());
@@ -264,6 +277,7 @@ uint8_t* Translator::translate() {
     live_ = find_dead_flags(b_, table_);
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
     if (!ended_) {  // page end or size cap: fall through to the next block
+        if (dump_) dump_->mark(a.offset(), CodeDump::BLOCK_END, false);
         ra_.close(a);
         exit_to(off_);
     }
@@ -272,6 +286,7 @@ uint8_t* Translator::translate() {
         cold_.pop_front();
         emit();
     }
+    if (dump_) dump_->mark(a.offset(), CodeDump::BAIL, true);
     a.bind(bail_);
     exit_plain();
 
@@ -289,6 +304,7 @@ uint8_t* Translator::translate() {
         s.site->jump = rx + s.offset;
         s.site->unlinked = rx + s.offset + 5;
     }
+    if (dump_) dump_->print(e_.cpu, b_, e_.cpu.rip, variant_, rx, size);
     return rx;
 }
 

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "cpu/block_cache.h"
@@ -29,6 +30,7 @@
 
 namespace jitpc::jit {
 
+class CodeDump;
 class Engine;
 struct ChainSite;
 
@@ -95,6 +97,7 @@ struct Recompute {
 class Translator {
 public:
     Translator(Engine& e, cpu::Block& b, Variant variant);
+    ~Translator();
     // Host code for the block, or nullptr when the code buffer is full.
     uint8_t* translate();
     size_t code_size() const { return code_.codeSize(); }
@@ -336,6 +339,7 @@ private:
     std::vector<Site> sites_;
     // Out-of-line code (memory slow paths), emitted after the block's body.
     std::deque<std::function<void()>> cold_;
+    std::unique_ptr<CodeDump> dump_;  // -d in_asm/out_asm: where each instruction's code is
 };
 
 }  // namespace jitpc::jit

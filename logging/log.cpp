@@ -1,7 +1,10 @@
 #include "logging/log.h"
 
+#include <cerrno>
 #include <cstdarg>
+#include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace jitpc::logging {
 
@@ -13,9 +16,14 @@ struct ItemName {
 };
 
 constexpr ItemName ITEMS[] = {
-    {"int", INT}, {"guest_errors", GUEST_ERRORS}, {"unimp", UNIMP}, {"trace", TRACE}, {"jit_fallback", JIT_FALLBACK}};
+    {"int", INT}, {"guest_errors", GUEST_ERRORS}, {"unimp", UNIMP}, {"trace", TRACE}, {"jit_fallback", JIT_FALLBACK},
+    {"in_asm", IN_ASM}, {"out_asm", OUT_ASM}};
 
 unsigned enabled_items = 0;
+struct Range {
+    uint64_t first, last;
+};
+std::vector<Range> filter;  // empty: every address
 std::FILE* item_output = nullptr;
 Site* suppressing = nullptr;  // sites over their budget, most recent first
 
@@ -49,7 +57,50 @@ const char* items_help() {
            "              8259 modes, ACPI sleep states\n"
            "trace         every instruction: CS:EIP, disassembly, registers\n"
            "jit_fallback  at exit: how many times translated code ran each instruction through the\n"
-           "              interpreter's semantics, by mnemonic and reason, most first\n";
+           "              interpreter's semantics, by mnemonic and reason, most first\n"
+           "in_asm        the guest instructions of each block the JIT translates\n"
+           "out_asm       the host code of each translation, under the guest instruction it was\n"
+           "              emitted for, with its size (-dfilter RANGES limits both to some blocks)\n";
+}
+
+void set_filter(const std::string& list) {
+    filter.clear();
+    size_t start = 0;
+    for (;;) {
+        const size_t comma = list.find(',', start);
+        const std::string spec = list.substr(start, comma == std::string::npos ? comma : comma - start);
+        auto bad = [&] { return std::runtime_error("-dfilter: '" + spec + "' is not START+SIZE, START-SIZE or START..END"); };
+        auto number = [&](const std::string& t) {
+            char* end = nullptr;
+            errno = 0;
+            const unsigned long long v = std::strtoull(t.c_str(), &end, 0);
+            if (t.empty() || *end || errno || t[0] == '-' || t[0] == '+') throw bad();
+            return uint64_t(v);
+        };
+        const size_t dots = spec.find(".."), op = spec.find_first_of("+-", 1);
+        Range r;
+        if (dots != std::string::npos) {
+            r = {number(spec.substr(0, dots)), number(spec.substr(dots + 2))};
+        } else if (op != std::string::npos) {
+            const uint64_t at = number(spec.substr(0, op)), size = number(spec.substr(op + 1));
+            if (!size) throw bad();
+            r = spec[op] == '+' ? Range{at, at + (size - 1)} : Range{at - (size - 1), at};
+            if (spec[op] == '+' ? r.last < at : r.first > at) throw bad();  // wrapped
+        } else {
+            throw bad();
+        }
+        if (r.last < r.first) throw bad();
+        filter.push_back(r);
+        if (comma == std::string::npos) return;
+        start = comma + 1;
+    }
+}
+
+bool address_wanted(uint64_t addr) {
+    if (filter.empty()) return true;
+    for (const Range& r : filter)
+        if (addr >= r.first && addr <= r.last) return true;
+    return false;
 }
 
 void configure(unsigned items, std::FILE* out) {

@@ -19,12 +19,22 @@ enum Item : unsigned {
     UNIMP = 1u << 2,
     TRACE = 1u << 3,  // the instruction trace (machine's tracer writes it, not a Site)
     JIT_FALLBACK = 1u << 4,  // the JIT's fallback profile, printed at exit (jit/fallback_profile.h)
+    IN_ASM = 1u << 5,   // the guest instructions of each translation (jit/code_dump.h)
+    OUT_ASM = 1u << 6,  // the host code of each translation, by guest instruction
 };
 
 // "-d LIST": a comma list of item names; throws std::runtime_error naming a bad one.
 unsigned parse_items(const std::string& list);
 // What "-d help" prints.
 const char* items_help();
+
+// "-dfilter LIST" (QEMU's): guest address ranges, each START+SIZE, START-SIZE (the SIZE bytes
+// ending at START) or START..END (END included), numbers in C notation; the translation dumps
+// (in_asm, out_asm) then show only blocks starting in one. Throws std::runtime_error naming a
+// bad range.
+void set_filter(const std::string& list);
+// Whether output about guest address `addr` passes -dfilter (always, without one).
+bool address_wanted(uint64_t addr);
 
 // Text from a file or a client shown back to the user: control and non-ASCII bytes become '?',
 // so damaged or crafted input cannot send escape sequences to a terminal.
@@ -45,6 +55,8 @@ public:
 
     // Whether a line would be looked at: callers with costly arguments may test first.
     bool on() const { return enabled(item_); }
+    // Whether its budget is used up (what it prints from now on is only counted).
+    bool spent() const { return printed_ >= budget_; }
     // One line; "jitpc: " in front and the newline are added.
     void print(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
