@@ -21,9 +21,8 @@ public:
     // Keeps what is allocated so far (the engine's fixed stubs) across reset().
     void reserve_prefix() { reserved_ = used_; }
 
-    // The executable view's start and the prefix reserve_prefix() kept (the fixed stubs).
+    // The executable view's start.
     const uint8_t* start() const { return rx_; }
-    size_t prefix_bytes() const { return reserved_; }
 
     // The writable view of an executable address, and its distance from it (generated code
     // that patches itself adds it).

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <iterator>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "jit/helpers.h"
 #include "jit/translator.h"
@@ -18,8 +20,9 @@ namespace x = asmjit::x86;
 
 namespace {
 
-// Assembles `build`'s code into the buffer and returns where it starts.
-template <typename F> uint8_t* assemble(CodeBuffer& buf, F build) {
+// Assembles `build`'s code into the buffer and returns where it starts; `stubs` gets its name
+// and extent for -perfmap.
+template <typename F> uint8_t* assemble(CodeBuffer& buf, std::vector<Stub>& stubs, std::string name, F build) {
     asmjit::CodeHolder code;
     code.init(asmjit::Environment::host());
     x::Assembler a(&code);
@@ -30,7 +33,19 @@ template <typename F> uint8_t* assemble(CodeBuffer& buf, F build) {
     if (!rx || code.relocateToBase(reinterpret_cast<uint64_t>(rx)) != asmjit::kErrorOk)
         throw std::logic_error("JIT: cannot place the entry stubs");
     code.copyFlattenedData(buf.writable(rx), code.codeSize());
+    stubs.push_back({rx, code.codeSize(), std::move(name)});
     return rx;
+}
+
+// "legacy32-user-stack32-flat": what a lookup thunk's perf map name says of its variant.
+std::string variant_name(Variant v) {
+    static const char* const modes[] = {"legacy32", "compat32", "long64"};
+    std::string s = modes[unsigned(v.mode)];
+    if (v.user) s += "-user";
+    if (v.stack32) s += "-stack32";
+    if (v.align_check) s += "-ac";
+    if (v.flat_data) s += "-flat";
+    return s;
 }
 
 const x::Gp SAVED[] = {x::rbx, x::rbp, x::r12, x::r13, x::r14, x::r15};
@@ -44,7 +59,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         throw std::runtime_error("the JIT needs LAHF/SAHF in 64-bit mode on the host: use -engine interp");
     // exit: guest registers back to CpuState, host callee-saved registers restored; rax (the
     // ChainSite to link, or null) is the return value.
-    exit_stub_ = assemble(buf_, [](x::Assembler& a) {
+    exit_stub_ = assemble(buf_, stubs_, "jitpc-exit", [](x::Assembler& a) {
         RegAlloc::write_back(a);
         store_count(a, x::rcx);
         a.add(x::rsp, 8);
@@ -56,6 +71,8 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // (it runs guest semantics); the others keep the caller-saved ones on the stack. Both store
     // the count before and reload it with the limit after, which a helper may lower. Entered
     // with the stack 16-byte aligned before the call, so one more slot aligns it again.
+    static const char* const helper_names[] = {"jit_exec", "jit_load8", "jit_load16", "jit_load32", "jit_load64",
+                                               "jit_store8", "jit_store16", "jit_store32", "jit_store64"};
     const void* const helpers[] = {reinterpret_cast<const void*>(&jit_exec),
                                    reinterpret_cast<const void*>(&jit_load8),
                                    reinterpret_cast<const void*>(&jit_load16),
@@ -65,10 +82,10 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
                                    reinterpret_cast<const void*>(&jit_store16),
                                    reinterpret_cast<const void*>(&jit_store32),
                                    reinterpret_cast<const void*>(&jit_store64)};
-    static_assert(sizeof helpers / sizeof helpers[0] == sizeof thunks_ / sizeof thunks_[0]);
+    static_assert(std::size(helpers) == sizeof thunks_ / sizeof thunks_[0] && std::size(helper_names) == std::size(helpers));
     for (size_t n = 0; n < std::size(helpers); ++n) {
         const bool saves_guest_regs = n == 0;
-        thunks_[n] = {helpers[n], assemble(buf_, [&](x::Assembler& a) {
+        thunks_[n] = {helpers[n], assemble(buf_, stubs_, std::string("jitpc-thunk-") + helper_names[n], [&](x::Assembler& a) {
             if (saves_guest_regs)
                 RegAlloc::write_back(a);
             else
@@ -89,7 +106,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     }
     // edi = an EFLAGS image with the guest's arithmetic flags (Translator::guest_flags_thunk):
     // the stored forms decoded inline, the interpreter's lazy ones evaluated by jit_flags.
-    flags_thunk_ = assemble(buf_, [this](x::Assembler& a) {
+    flags_thunk_ = assemble(buf_, stubs_, "jitpc-flags", [this](x::Assembler& a) {
         asmjit::Label lazy = a.newLabel();
         guest_flags_to_edi(a, lazy);
         a.ret();
@@ -109,7 +126,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         a.ret();
     });
     // enter(cpu rdi, code rsi): the stack stays 16-byte aligned for helper calls.
-    enter_ = reinterpret_cast<EnterFn>(assemble(buf_, [](x::Assembler& a) {
+    enter_ = reinterpret_cast<EnterFn>(assemble(buf_, stubs_, "jitpc-enter", [](x::Assembler& a) {
         for (const x::Gp& r : SAVED) a.push(r);
         a.sub(x::rsp, 8);
         a.mov(CPU_REG, x::rdi);
@@ -124,7 +141,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     fpu_offset = int32_t(reinterpret_cast<const uint8_t*>(&cpu.fpu) - state);
     // The indirect-branch lookup, a miss leaving for the dispatcher.
     for (unsigned v = 0; v < std::size(lookup_thunks_); ++v)
-        lookup_thunks_[v] = assemble(buf_, [&](x::Assembler& a) {
+        lookup_thunks_[v] = assemble(buf_, stubs_, "jitpc-lookup-" + variant_name(Variant::from_index(v)), [&](x::Assembler& a) {
             asmjit::Label miss = a.newLabel();
             Translator::emit_lookup(a, *this, Variant::from_index(v), miss);
             a.bind(miss);
@@ -204,8 +221,8 @@ uint8_t* Engine::translate(cpu::Block& b, Variant v) {
 
 void Engine::write_perf_map(std::FILE* out) {
     perf_map_ = out;
-    std::fprintf(out, "%" PRIxPTR " %zx jitpc-jit-stubs\n", reinterpret_cast<uintptr_t>(buf_.start()),
-                 buf_.prefix_bytes());
+    for (const Stub& s : stubs_)
+        std::fprintf(out, "%" PRIxPTR " %zx %s\n", reinterpret_cast<uintptr_t>(s.code), s.size, s.name.c_str());
 }
 
 uint8_t* Engine::thunk(const void* helper) const {

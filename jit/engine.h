@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <iterator>
 #include <memory>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -64,6 +65,13 @@ struct IndirectEntry {
 };
 static_assert(sizeof(IndirectEntry) == 16);
 
+// One of the engine's fixed pieces of code (entry, exit, thunks), named in the perf map.
+struct Stub {
+    const uint8_t* code;
+    size_t size;
+    std::string name;
+};
+
 class Engine : public cpu::NativeRunner {
 public:
     Engine(cpu::Cpu& cpu, size_t cache_bytes = 64u << 20);
@@ -87,7 +95,8 @@ public:
 
     // -perfmap: from now on, every translation gets a line of the Linux perf map format
     // ("START SIZE NAME", hexadecimal) in `out`, named by the guest address it was made for, so
-    // that `perf report` names guest code; the fixed stubs get one line now.
+    // that `perf report` names guest code; the fixed stubs get one line each now (jitpc-exit,
+    // jitpc-enter, jitpc-flags, jitpc-thunk-HELPER, jitpc-lookup-VARIANT).
     void write_perf_map(std::FILE* out);
 
     // -d jit_fallback: on when set, for the translations made from then on.
@@ -132,6 +141,7 @@ private:
     uint8_t* flags_thunk_ = nullptr;
     uint8_t* lookup_thunks_[Variant::COUNT] = {};  // by Variant::index: Translator::lookup_and_jump
     uint8_t* thunk(const void* helper) const;
+    std::vector<Stub> stubs_;  // for -perfmap
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.
     std::unordered_set<cpu::Block*> translated_;
 

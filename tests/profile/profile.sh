@@ -4,7 +4,7 @@
 #   JIT, and sampling changes nothing the guest does (-stats counts and output as without it).
 # - `jitpc prof` names the guest's functions from its ELF .symtab and from a System.map (`nm -n`
 #   of it), with the shares the guest's loops have (prof_guest.expect).
-# - -perfmap writes /tmp/perf-PID.map: one "START SIZE NAME" line per translation.
+# - -perfmap writes /tmp/perf-PID.map: one "START SIZE NAME" line per translation and per stub.
 # - Bad profile, ELF and System.map files, and bad options, end in one "jitpc: " line and status 1.
 # Ends with "N passed, M failed".
 jitpc=$1 elf=$2
@@ -57,8 +57,11 @@ if [ -f "$map" ]; then
     ok
     translations=$(sed -n 's/^jitpc: JIT: \([0-9]*\) translations.*/\1/p' "$dir/perf.err")
     [ "$(grep -c ' guest-0x' "$map")" = "$translations" ] && ok || bad "$map: not one line per translation ($translations)"
-    grep -Evq '^[0-9a-f]+ [0-9a-f]+ (guest-0x[0-9a-f]{8}|jitpc-jit-stubs)$' "$map" && bad "$map: a line not 'START SIZE NAME'" || ok
+    grep -Evq '^[0-9a-f]+ [0-9a-f]+ (guest-0x[0-9a-f]{8}|jitpc-(exit|enter|flags|thunk-jit_[a-z0-9]+|lookup-[a-z0-9-]+))$' "$map" && bad "$map: a line not 'START SIZE NAME'" || ok
     grep -q ' guest-0x0020002d$' "$map" && ok || bad "$map: no translation of hot_loop (0x20002d)"
+    for stub in jitpc-exit jitpc-enter jitpc-thunk-jit_exec jitpc-lookup-legacy32-flat; do
+        grep -q " $stub\$" "$map" && ok || bad "$map: no line for the stub $stub"
+    done
     rm -f "$map"
 else
     bad "-perfmap wrote no $map"
