@@ -261,8 +261,12 @@ template <bool Left> bool double_shift(Translator& t) {
             a.ja(slow);
         }
     }
+    // A 16-bit original is zero-extended: the OF computation below shifts all of EDX into place.
     const x::Gp original = x::rdx.cloneAs(*dst);
-    a.mov(original, *dst);
+    if (width == 16)
+        a.movzx(x::edx, *dst);
+    else
+        a.mov(original, *dst);
     a.emit(op, *dst, *src, by_cl ? asmjit::Operand(x::cl) : asmjit::Operand(asmjit::imm(n)));
     if (t.flags_dead()) {
         t.drop_flags();
