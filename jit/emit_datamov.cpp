@@ -127,6 +127,10 @@ template <bool Signed> bool extend(Translator& t) {
     }
     if (Signed)
         t.a.movsx(*dst, src);
+    else if (s.kind == Translator::Kind::Mem && dst->size() == 2)
+        t.a.mov(*dst, x::ax);  // load() zero-extended it
+    else if (s.kind == Translator::Kind::Mem)
+        t.a.mov(dst->r32(), x::eax);  // likewise; a 32-bit move clears bits 63:32
     else
         t.a.movzx(*dst, src);
     return true;

@@ -113,9 +113,10 @@ void shr_keeping_msb(Translator& t, const x::Gp& dst, unsigned n) {
 }
 
 // In 64-bit code a 32-bit register is written even by a masked count of 0, its upper half
-// cleared (cpu/ops/shift.cpp): done first, whatever the count (MOV keeps the flags).
-void clear_upper_half(Translator& t, const x::Gp& dst) {
-    if (t.long64() && dst.size() == 4) t.a.mov(dst, dst);
+// cleared (cpu/ops/shift.cpp): done first when the count is CL or a constant that masks to 0
+// (MOV keeps the flags); the host's own 32-bit ops clear it for any other count.
+void clear_upper_half(Translator& t, const x::Gp& dst, bool by_cl, unsigned n) {
+    if (t.long64() && dst.size() == 4 && (by_cl || n == 0)) t.a.mov(dst, dst);
 }
 
 template <Shift S> bool shift(Translator& t) {
@@ -132,11 +133,11 @@ template <Shift S> bool shift(Translator& t) {
     }
     auto dst = t.reg(d);
     if (!dst || (c.kind != K::Imm && (c.kind != K::Reg || c.reg != cpu::ECX))) return false;
-    clear_upper_half(t, *dst);
     const unsigned width = dst->size() * 8;
     auto& a = t.a;
     if (c.kind == K::Imm) {
         const unsigned n = t.insn().imm & count_mask(dst->size());
+        clear_upper_half(t, *dst, false, n);
         if (n == 0) return true;  // no effect on the value or on any flag
         if (n >= width) {
             shift_copy<S>(t, *dst, asmjit::imm(n));  // replaces every arithmetic flag
@@ -152,6 +153,7 @@ template <Shift S> bool shift(Translator& t) {
     }
     // By CL: the count is known only at run time: the flags go to CpuState first, where a masked count
     // of 0 leaves them, and a nonzero count replaces them all.
+    clear_upper_half(t, *dst, true, 0);
     t.clobber_flags();
     asmjit::Label done = a.newLabel();
     a.mov(x::ecx, ECX);
@@ -176,8 +178,8 @@ template <bool Left> bool rotate(Translator& t) {
     if (!dst) return false;
     const bool by_cl = c.kind == Translator::Kind::Reg && c.reg == cpu::ECX;
     if (!by_cl && c.kind != Translator::Kind::Imm) return false;
-    clear_upper_half(t, *dst);
     const unsigned n = by_cl ? 0 : t.insn().imm & count_mask(dst->size());
+    clear_upper_half(t, *dst, by_cl, n);
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
     const x::Inst::Id op = Left ? x::Inst::kIdRol : x::Inst::kIdRor;
     const unsigned width = dst->size() * 8;
@@ -241,7 +243,7 @@ template <bool Left> bool double_shift(Translator& t) {
     const unsigned width = dst->size() * 8;
     const unsigned n = by_cl ? 0 : t.insn().imm & count_mask(dst->size());
     if (n >= width) return false;
-    clear_upper_half(t, *dst);
+    clear_upper_half(t, *dst, by_cl, n);
     if (!by_cl && n == 0) return true;  // no effect on the value or on any flag
     const x::Inst::Id op = Left ? x::Inst::kIdShld : x::Inst::kIdShrd;
     auto& a = t.a;

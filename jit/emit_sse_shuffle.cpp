@@ -1,7 +1,8 @@
 // SSE shuffles, unpacks and packs (cpu/ops/sse_shuffle.cpp) that are one host instruction of the
 // same name: UNPCK*, PUNPCK*, PACK* (cpu/ops/sse_op_lists.h), SHUFPS/SHUFPD/PSHUFD/PSHUFLW/
 // PSHUFHW, SSSE3's
-// PSHUFB and PALIGNR where the host has SSSE3, SSE4.1's PMOVSX/PMOVZX where it has SSE4.1;
+// PSHUFB and PALIGNR where the host has SSSE3, SSE4.1's PMOVSX/PMOVZX and the immediate blends
+// BLENDPS/BLENDPD/PBLENDW where it has SSE4.1;
 // the sign-mask moves PMOVMSKB/MOVMSKPS/MOVMSKPD to a 32-bit general register; and the lane
 // extractions and insertions PEXTRB/W/D/Q, EXTRACTPS and PINSRB/W/D/Q (their XMM forms).
 #include "cpu/ops/sse_op_lists.h"
@@ -77,6 +78,11 @@ void register_sse_shuffle_emitters(GroupEmitters e) {
         const char* name;
         unsigned bytes;
     };
+    if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSE4_1)) {
+        sse::host_op(e, ZYDIS_MNEMONIC_BLENDPS, "blendps", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_BLENDPD, "blendpd", 16, false);
+        sse::host_op(e, ZYDIS_MNEMONIC_PBLENDW, "pblendw", 16, false);
+    }
     if (asmjit::CpuInfo::host().hasFeature(asmjit::CpuFeatures::X86::kSSE4_1))
         for (const Extend& x : {Extend{ZYDIS_MNEMONIC_PMOVSXBW, "pmovsxbw", 8}, {ZYDIS_MNEMONIC_PMOVSXBD, "pmovsxbd", 4},
                                 {ZYDIS_MNEMONIC_PMOVSXBQ, "pmovsxbq", 2}, {ZYDIS_MNEMONIC_PMOVSXWD, "pmovsxwd", 8},

@@ -61,9 +61,10 @@ struct RepRun {
     static bool takes(const Translator& t) {
         return t.flat_access(t.insn().osize, cpu::ES) && t.flat_access(t.insn().osize, t.insn().seg);
     }
-    // Sets up rcx, rdi and, with `source`, rsi (`write`: ES:EDI is written); everything else jumps
-    // to `slow`, the flags in CpuState.
-    void enter(bool source, bool write) {
+    // Sets up rcx, rdi and, with `source`, rsi (`write`: ES:EDI is written), and with
+    // `accumulator` the guest's RAX in rax; everything else jumps to `slow`, the flags in
+    // CpuState.
+    void enter(bool source, bool write, bool accumulator) {
         auto& a = t.a;
         t.clobber_flags();
         t.exec_and_leave(slow);
@@ -105,7 +106,12 @@ struct RepRun {
         if (source) a.lea(esi, x::ptr(esi.r64(), x::rcx, scale));
         a.sub(count, x::rcx.cloneAs(count));
         a.lea(COUNT_REG, x::ptr(COUNT_REG, x::rcx, 0, -1));
+        if (accumulator) a.mov(x::rax, EAX.r64());
     }
+    // The host's string operands.
+    x::Mem dst() const { return x::ptr(x::rdi, 0, t.insn().osize); }
+    x::Mem src() const { return x::ptr(x::rsi, 0, t.insn().osize); }
+    x::Gp value() const { return Translator::value_reg(t.insn().osize); }
     // When iterations remain (the count is not zero): `before` (the flags' store), then the
     // rest through the interpreter's handler, the iterations done counted. Clobbers rcx, not the
     // host's flags until `before`; binds `done` where the instruction is over.
@@ -125,15 +131,12 @@ struct RepRun {
 template <Str S> bool rep_string(Translator& t) {
     if (!RepRun::takes(t)) return false;
     RepRun r(t);
-    r.enter(S == Str::Movs, true);
+    r.enter(S == Str::Movs, true, S == Str::Stos);
     auto& a = t.a;
-    const unsigned size = t.insn().osize;
-    if (S == Str::Stos) a.mov(x::rax, EAX.r64());
-    const x::Mem dst = x::ptr(x::rdi, 0, size), src = x::ptr(x::rsi, 0, size);
     if (S == Str::Movs)
-        a.rep().movs(dst, src);
+        a.rep().movs(r.dst(), r.src());
     else
-        a.rep().stos(dst, Translator::value_reg(size));
+        a.rep().stos(r.dst(), r.value());
     r.leave_rest(a.newLabel());
     t.exit_to(t.next_offset());
     return true;
@@ -148,25 +151,23 @@ template <Str S> bool rep_compare(Translator& t) {
     if (!RepRun::takes(t)) return false;
     const bool while_equal = t.insn().prefix & cpu::PFX_REP;
     RepRun r(t);
-    r.enter(S == Str::Cmps, false);
+    r.enter(S == Str::Cmps, false, S == Str::Scas);
     auto& a = t.a;
-    const unsigned size = t.insn().osize;
-    if (S == Str::Scas) a.mov(x::rax, EAX.r64());
-    const x::Mem dst = x::ptr(x::rdi, 0, size), src = x::ptr(x::rsi, 0, size);
+    const int32_t size = int32_t(t.insn().osize);
     if (while_equal)
         a.repe();
     else
         a.repne();
     if (S == Str::Cmps)
-        a.cmps(src, dst);
+        a.cmps(r.src(), r.dst());
     else
-        a.scas(Translator::value_reg(size), dst);
+        a.scas(r.value(), r.dst());
     // rcx iterations were not done.
     a.lea(r.count, x::ptr(r.count.r64(), x::rcx));
     a.not_(x::rcx);  // -rcx - 1
     a.lea(COUNT_REG, x::ptr(COUNT_REG, x::rcx, 0, 1));
-    a.lea(r.edi, x::ptr(r.edi.r64(), x::rcx, r.scale, int32_t(size)));
-    if (S == Str::Cmps) a.lea(r.esi, x::ptr(r.esi.r64(), x::rcx, r.scale, int32_t(size)));
+    a.lea(r.edi, x::ptr(r.edi.r64(), x::rcx, r.scale, size));
+    if (S == Str::Cmps) a.lea(r.esi, x::ptr(r.esi.r64(), x::rcx, r.scale, size));
     asmjit::Label over = a.newLabel();
     a.j(while_equal ? x::CondCode::kNZ : x::CondCode::kZ, over);
     r.leave_rest(over, [&] {

@@ -268,7 +268,9 @@ TEST_CASE("JIT memory accesses between a flag producer and its reader, with and 
         sweep(p, {0xF7, 0x15, 0x00, 0x50, 0x00, 0x00});        // not dword [DATA]
         sweep(p, {0x11, 0x15, 0x00, 0x50, 0x00, 0x00});        // adc [DATA], edx
         sweep(p, {0x19, 0x15, 0x00, 0x50, 0x00, 0x00});        // sbb [DATA], edx
-        CHECK(p.runs == 7 * std::size(VALUES) * 4);
+        sweep(p, {0x66, 0x0F, 0xB6, 0x15, 0x00, 0x50, 0x00, 0x00});  // movzx dx, byte [DATA]
+        sweep(p, {0x0F, 0xB7, 0x15, 0x00, 0x50, 0x00, 0x00});        // movzx edx, word [DATA]
+        CHECK(p.runs == 9 * std::size(VALUES) * 4);
     }
 }
 

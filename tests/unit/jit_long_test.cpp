@@ -245,6 +245,18 @@ TEST_CASE("JIT 64-bit CMPXCHG8B and CMPXCHG16B match the interpreter, #GP(0) of 
     MESSAGE(s.runs << " snippets, " << s.p.engine.insns_translated << " guest instructions translated");
 }
 
+TEST_CASE("JIT 64-bit MOVZX and MOVSX from memory match the interpreter, every size") {
+    Snippets s;
+    const uint8_t D = Snippets::DATA;
+    for (uint8_t op : {0xB6, 0xB7, 0xBE, 0xBF})  // MOVZX, MOVSX r, m8 / m16
+        for (const Bytes& prefix : {Bytes{}, Bytes{0x48}, Bytes{0x66}, Bytes{0x4C}})  // edx, rdx, dx, r10
+            if (prefix.empty() || prefix[0] != 0x66 || (op & 1) == 0) {
+                Bytes code = prefix;
+                code.insert(code.end(), {0x0F, op, 0x14, 0x25, 0, D, 0, 0});
+                s.sweep(code);
+            }
+}
+
 TEST_CASE("JIT 64-bit CBW..CDQE and CWD..CQO match the interpreter") {
     Snippets s;
     for (uint8_t op : {0x98, 0x99})
