@@ -120,7 +120,10 @@ void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* re
     // that can test its TLB entry without touching them. Only the out-of-line path stores them.
     const bool recompute = fl_.in_host && fl_.dirty && recompute_.form != Recompute::None;
     const bool keep = !recompute && keeps_flags(size, seg);
-    if (!keep && !recompute) clobber_flags();
+    if (!keep && !recompute) {
+        materialize_flags(store);  // a load's eax is about to be filled
+        clobber_flags();
+    }
     const FlagState flags = fl_;
     const Recompute rc = recompute_;
     // Either may reach a device that asks for the dispatcher (an APIC register raising an
@@ -199,6 +202,9 @@ void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* re
         if (guest && !store) a.mov(*guest, value.cloneAs(*guest));  // a byte or word keeps the rest
         a.jmp(done);
     });
+    // The out-of-line path stored the flags it found in the host: CpuState's form is its or
+    // the one before, depending on the run.
+    if (flags.in_host && flags.dirty) flags_paths_joined();
 }
 
 // A read-modify-write of guest memory done in place on host memory: `op` gets the operand and

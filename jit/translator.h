@@ -264,7 +264,7 @@ private:
     Fallback why_fallback(cpu::Emitter em, bool bound_regs) const;
     void fallback(Fallback why);
     void sync_position();
-    void materialize_flags();
+    void materialize_flags(bool keep_eax = true);
     void guest_flags_thunk();
     std::optional<FlagKind> load_saved_flags(bool needs_carry);
     void host_flags_from_image();
