@@ -119,9 +119,14 @@ void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* re
     // their op can be redone from registers; otherwise they stay in the host through an access
     // that can test its TLB entry without touching them. Only the out-of-line path stores them.
     const bool recompute = fl_.in_host && fl_.dirty && recompute_.form != Recompute::None;
-    const bool keep = !recompute && keeps_flags(size, seg);
+    // Flags that only a fault could see from here on are stored rather than kept: LAHF/SETO
+    // and a store cost less than the probe that keeps them (and its taken JECXZ), and the
+    // accesses after this one then need neither. A store from eax needs eax kept meanwhile.
+    const bool eax_free = !store || reg;
+    const bool needed = table_[insn_->mnemonic].flags_read || (live_.read_after[k_] & ~live_.kills[k_] & cpu::EFLAGS_ARITH);
+    const bool keep = !recompute && keeps_flags(size, seg) && (needed || !eax_free);
     if (!keep && !recompute) {
-        materialize_flags(store);  // a load's eax is about to be filled
+        materialize_flags(!eax_free);
         clobber_flags();
     }
     const FlagState flags = fl_;

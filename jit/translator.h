@@ -184,7 +184,7 @@ public:
     // The same for a guest register operand `o` (a general register generated code names) of
     // the operand size: the load lands in it, the store takes it, with no copy through eax.
     // False, with nothing emitted, when the register cannot take part (a load into one the
-    // flags are produced again from after the access).
+    // flags are produced again from after the access). Both clobber eax.
     bool load_into(const Operand& o);
     bool store_from(const Operand& o);
     // An instruction whose destination is the memory operand (`size` bytes), done in place: see
