@@ -64,8 +64,10 @@ bool mov(Translator& t) {
             t.a.mov(*dst, asmjit::imm(t.imm()));
         } else if (s.kind == K::Mem) {
             if (!t.effective_address()) return false;
-            t.load(dst->size(), t.insn().seg);
-            t.a.mov(*dst, x::eax.cloneAs(*dst));
+            if (!t.load_into(d)) {
+                t.load(dst->size(), t.insn().seg);
+                t.a.mov(*dst, x::eax.cloneAs(*dst));
+            }
         } else {
             return false;
         }
@@ -74,12 +76,8 @@ bool mov(Translator& t) {
     if (d.kind != K::Mem) return false;
     const unsigned size = t.insn().osize;
     if (s.kind == K::Reg) {
-        auto src = t.reg(s);
-        if (!src || !t.effective_address()) return false;
-        if (src->size() >= 4)
-            t.a.mov(Translator::value_reg(src->size()), *src);
-        else
-            t.a.movzx(x::eax, *src);
+        if (!t.reg(s) || !t.effective_address()) return false;
+        return t.store_from(s);
     } else if (s.kind == K::Imm) {
         if (!t.effective_address()) return false;
         if (size == 8)
@@ -136,11 +134,14 @@ template <bool Signed> bool extend(Translator& t) {
     return true;
 }
 
-// A 64-bit LEA of a 32-bit address zero-extends it, as effective_address() leaves it in rsi.
+// Computed in the destination; a 64-bit LEA of a 32-bit address zero-extends it, as
+// effective_address() leaves it in rsi.
 bool lea(Translator& t) {
     auto dst = t.reg(t.op(0));
-    if (!dst || dst->size() < 4 || !t.effective_address()) return false;
-    t.a.mov(*dst, x::rsi.cloneAs(*dst));
+    if (!dst || dst->size() < 4) return false;
+    if (dst->size() == 4 || t.insn().asize == 8) return t.effective_address(*dst);
+    if (!t.effective_address()) return false;
+    t.a.mov(*dst, x::rsi);
     return true;
 }
 

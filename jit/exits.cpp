@@ -89,7 +89,7 @@ bool Translator::loop_back(int64_t target) {
             a.mov(x::eax, x::edx);
             host_flags_from_lahf();
         }
-        materialize_flags();
+        materialize_flags(false);
         exit_plain();
     });
     ended_ = true;
@@ -103,7 +103,7 @@ bool Translator::in_first_page(int64_t target) const {
 
 void Translator::exit_to(int64_t target) {
     if (loop_back(target)) return;
-    materialize_flags();
+    materialize_flags(false);
     const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
     const uint32_t delta = uint32_t(target - int64_t(synced_off_));
     if (delta) a.add(rip_mem(), int32_t(delta));
@@ -278,7 +278,7 @@ void Translator::stop_point() {
         a.mov(x::dword_ptr(x::rcx, x::rdx), 0x00441F0F);
         a.mov(x::byte_ptr(x::rcx, x::rdx, 0, 4), 0x00);
         fl_ = flags;
-        materialize_flags();
+        materialize_flags(false);
         synced_off_ = off, synced_count_ = count, off_ = next_off, k_ = next;
         sync_position();
         RegAlloc::leave(a, regs);

@@ -11,16 +11,19 @@ namespace x = asmjit::x86;
 using namespace state;
 
 // Stores the host's flags in LAHF/SETO form (cpu::flags_from_lahf). Uses ecx only, so values
-// emitters hold in eax/edx/esi/edi survive it (all of rax in 64-bit code).
-void Translator::materialize_flags() {
+// emitters hold in eax/edx/esi/edi survive it (all of rax in 64-bit code); without `keep_eax`
+// (eax is dead: a block exit, a load about to fill it) it uses eax alone. The form is written
+// only when CpuState does not already say it.
+void Translator::materialize_flags(bool keep_eax) {
     if (!fl_.in_host || !fl_.dirty) return;
     const x::Gp keep = long64() ? x::Gp(x::rcx) : x::Gp(x::ecx);
-    a.mov(keep, x::rax.cloneAs(keep));
+    if (keep_eax) a.mov(keep, x::rax.cloneAs(keep));
     a.lahf();
     a.seto(x::al);
     a.mov(x::word_ptr(CPU_REG, FLAGS_RES), x::ax);
-    a.mov(x::rax.cloneAs(keep), keep);
-    a.mov(x::word_ptr(CPU_REG, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(fl_.kind) << 8);
+    if (keep_eax) a.mov(x::rax.cloneAs(keep), keep);
+    if (fl_.saved != FlagState::Saved::Host || fl_.saved_kind != fl_.kind)
+        a.mov(x::word_ptr(CPU_REG, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(fl_.kind) << 8);
     fl_.dirty = false;
     fl_.saved = FlagState::Saved::Host;
     fl_.saved_kind = fl_.kind;

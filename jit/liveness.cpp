@@ -9,6 +9,7 @@ struct FlagUse {
     uint32_t kills = 0;                      // surely written
     uint32_t may_write = cpu::EFLAGS_ARITH;  // possibly written
     bool observes = true;  // may fault or leave: every flag is live before it
+    bool by_fault = false;  // ... but only a fault of its memory operand would see them
 };
 
 // What the instruction table says of the instruction's flags, and whether its operands make it
@@ -27,7 +28,10 @@ FlagUse flag_use(const cpu::InsnInfo& info, const cpu::Insn& i) {
     default: break;
     }
     // A memory operand may fault, so it observes; what it surely writes is still known.
-    if ((i.flags & cpu::IF_MEM) && !info.agen) return u;
+    if ((i.flags & cpu::IF_MEM) && !info.agen) {
+        u.by_fault = true;
+        return u;
+    }
     u.observes = false;
     u.may_write = info.flags_written;
     return u;
@@ -41,14 +45,17 @@ FlagLiveness find_dead_flags(const cpu::Block& b, const cpu::InsnTable& table) {
     f.live_after.assign(count, 0);
     f.written.assign(count, 0);
     f.kills.assign(count, 0);
-    uint32_t live = cpu::EFLAGS_ARITH;  // the block's exit
+    f.read_after.assign(count, 0);
+    uint32_t live = cpu::EFLAGS_ARITH, read = cpu::EFLAGS_ARITH;  // the block's exit
     for (size_t k = count; k-- > 0;) {
         const cpu::Insn& i = b.insns[k];
         const FlagUse use = flag_use(table[i.mnemonic], i);
         f.live_after[k] = live;
+        f.read_after[k] = read;
         f.written[k] = use.may_write;
         f.kills[k] = use.kills;
         live = use.observes ? cpu::EFLAGS_ARITH : (live & ~use.kills) | use.reads;
+        read = use.observes && !use.by_fault ? cpu::EFLAGS_ARITH : (read & ~use.kills) | use.reads;
     }
     f.live_in = live;
     return f;

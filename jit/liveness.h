@@ -21,6 +21,9 @@ struct FlagLiveness {
     // exception frame or to the next block) before they are written again; those it may write;
     // those it surely writes.
     std::vector<uint32_t> live_after, written, kills;
+    // Per instruction: the flags something after it may read or show to the next block, its
+    // faults aside (live_after less what only an exception frame could see).
+    std::vector<uint32_t> read_after;
     uint32_t live_in = cpu::EFLAGS_ARITH;  // flags the block may observe before writing them
 };
 

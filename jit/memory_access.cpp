@@ -96,15 +96,39 @@ x::Gp Translator::value_reg(unsigned size) {
 
 x::Gp Translator::address_reg() const { return long64() ? x::Gp(x::rsi) : x::Gp(x::esi); }
 
+bool Translator::load_into(const Operand& o) {
+    const std::optional<x::Gp> r = reg(o);
+    // The flags produced again after the access read the registers as the op left them.
+    if (!r || (o.reg < 16 && (recompute_regs_ >> o.reg & 1) && recompute_.form != Recompute::None)) return false;
+    memory(r->size(), insn_->seg, false, &*r);
+    return true;
+}
+
+bool Translator::store_from(const Operand& o) {
+    const std::optional<x::Gp> r = reg(o);
+    if (!r) return false;
+    memory(r->size(), insn_->seg, true, &*r);
+    return true;
+}
+
 // A load into eax (rax) or a store from eax (rax) of guest memory at offset esi (rsi) of
-// `seg`: the hit inline (fast_path), the rest through a helper on an out-of-line path.
-void Translator::memory(unsigned size, unsigned seg, bool store) {
+// `seg`, or into or from the guest register `reg`: the hit inline (fast_path), the rest
+// through a helper on an out-of-line path.
+void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* reg) {
     // Flags the host holds and CpuState does not are produced again after the access when
     // their op can be redone from registers; otherwise they stay in the host through an access
     // that can test its TLB entry without touching them. Only the out-of-line path stores them.
     const bool recompute = fl_.in_host && fl_.dirty && recompute_.form != Recompute::None;
-    const bool keep = !recompute && keeps_flags(size, seg);
-    if (!keep && !recompute) clobber_flags();
+    // Flags that only a fault could see from here on are stored rather than kept: LAHF/SETO
+    // and a store cost less than the probe that keeps them (and its taken JECXZ), and the
+    // accesses after this one then need neither. A store from eax needs eax kept meanwhile.
+    const bool eax_free = !store || reg;
+    const bool needed = table_[insn_->mnemonic].flags_read || (live_.read_after[k_] & ~live_.kills[k_] & cpu::EFLAGS_ARITH);
+    const bool keep = !recompute && keeps_flags(size, seg) && (needed || !eax_free);
+    if (!keep && !recompute) {
+        materialize_flags(!eax_free);
+        clobber_flags();
+    }
     const FlagState flags = fl_;
     const Recompute rc = recompute_;
     // Either may reach a device that asks for the dispatcher (an APIC register raising an
@@ -113,7 +137,9 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     const x::Mem host = keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow);
     if (store)
-        a.mov(host, value_reg(size));
+        a.mov(host, reg ? *reg : value_reg(size));
+    else if (reg)
+        a.mov(*reg, host);
     else if (size < 4)
         a.movzx(x::eax, host);
     else
@@ -135,7 +161,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
     // the host as they were.
     const int32_t eip_delta = int32_t(off_ - synced_off_), count_delta = int32_t(k_ - synced_count_);
     cold_.push_back([this, slow, done, size, seg, store, eip_delta, count_delta, flags, keep, recompute, rc, k = k_,
-                     regs = ra_.binding()] {
+                     regs = ra_.binding(), guest = reg ? std::optional<x::Gp>(*reg) : std::nullopt] {
         a.bind(slow);
         fl_ = flags;
         if (recompute) emit_recompute(rc);
@@ -143,7 +169,10 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
         if (eip_delta) a.add(rip_mem(), eip_delta);
         count_by(a, count_delta);
         const x::Gp value = size == 8 ? x::Gp(x::rax) : x::Gp(x::eax);
-        if (store) a.mov(x::rcx.cloneAs(value), value);
+        if (store && guest && size < 4)
+            a.movzx(x::ecx, *guest);
+        else if (store)
+            a.mov(x::rcx.cloneAs(value), guest ? *guest : value);
         a.mov(x::rdx.cloneAs(address_reg()), address_reg());
         a.mov(x::esi, seg);
         const unsigned log2 = size == 8 ? 3 : size / 2;
@@ -175,8 +204,12 @@ void Translator::memory(unsigned size, unsigned seg, bool store) {
             host_flags_from_lahf();
             a.mov(value, x::rdx.cloneAs(value));
         }
+        if (guest && !store) a.mov(*guest, value.cloneAs(*guest));  // a byte or word keeps the rest
         a.jmp(done);
     });
+    // The out-of-line path stored the flags it found in the host: CpuState's form is its or
+    // the one before, depending on the run.
+    if (flags.in_host && flags.dirty) flags_paths_joined();
 }
 
 // A read-modify-write of guest memory done in place on host memory: `op` gets the operand and

@@ -72,10 +72,13 @@ void Translator::read_operands() {
 }
 
 bool Translator::effective_address() {
+    // A 32-bit LEA wraps the sum to 32 bits, as the guest's address arithmetic does.
+    return effective_address(insn_->asize == 8 ? x::Gp(x::rsi) : x::Gp(x::esi));
+}
+
+bool Translator::effective_address(const x::Gp& out) {
     const cpu::Insn& i = *insn_;
     if (!(i.flags & cpu::IF_MEM) || (i.asize != 4 && i.asize != 8)) return false;
-    // A 32-bit LEA wraps the sum to 32 bits, as the guest's address arithmetic does.
-    const x::Gp out = i.asize == 8 ? x::Gp(x::rsi) : x::Gp(x::esi);
     if (i.prefix & cpu::PFX_RIP_REL) {
         // From the next instruction's RIP; CpuState::rip holds the synced position's.
         const int64_t disp = int64_t(int32_t(i.disp)) + int64_t(next_offset()) - int64_t(synced_off_);
@@ -89,8 +92,8 @@ bool Translator::effective_address() {
     if (!has_base && !has_index) {
         // A 64-bit moffs keeps its high half in `imm` (cpu/insn.h; MOV's binder marks it).
         const bool moffs64 = i.mnemonic == ZYDIS_MNEMONIC_MOV && i.aux == 8;
-        a.mov(out, asmjit::imm(moffs64 ? int64_t(uint64_t(i.imm) << 32 | i.disp)
-                               : i.asize == 8 ? int64_t(disp) : int64_t(uint32_t(disp))));
+        const int64_t v = moffs64 ? int64_t(uint64_t(i.imm) << 32 | i.disp) : i.asize == 8 ? int64_t(disp) : int64_t(uint32_t(disp));
+        a.mov(out, asmjit::imm(out.size() == 8 ? v : int64_t(uint32_t(v))));
         return true;
     }
     // Registers that stay in CpuState (R8-R15 in an instruction that could not bind them) come

@@ -126,6 +126,9 @@ public:
     // Host scratch registers emitters may use freely: eax/ecx/edx/esi/edi.
     // The effective address of the memory operand into esi (32-bit addressing only).
     bool effective_address();
+    // ... into `out` instead (LEA: its destination), the sum wrapped to out's width, which must
+    // be at least the address size's.
+    bool effective_address(const asmjit::x86::Gp& out);
 
     // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them), with
     // every bit a condition code can read defined (OF is normalised first when it is not).
@@ -178,6 +181,12 @@ public:
     // (translator.cpp, memory()), any other host flags are lost.
     void load(unsigned size, unsigned seg) { memory(size, seg, false); }
     void store(unsigned size, unsigned seg) { memory(size, seg, true); }
+    // The same for a guest register operand `o` (a general register generated code names) of
+    // the operand size: the load lands in it, the store takes it, with no copy through eax.
+    // False, with nothing emitted, when the register cannot take part (a load into one the
+    // flags are produced again from after the access). Both clobber eax.
+    bool load_into(const Operand& o);
+    bool store_from(const Operand& o);
     // An instruction whose destination is the memory operand (`size` bytes), done in place: see
     // translator.cpp.
     // Returns false (nothing emitted) when the operand is not one generated code addresses.
@@ -255,7 +264,7 @@ private:
     Fallback why_fallback(cpu::Emitter em, bool bound_regs) const;
     void fallback(Fallback why);
     void sync_position();
-    void materialize_flags();
+    void materialize_flags(bool keep_eax = true);
     void guest_flags_thunk();
     std::optional<FlagKind> load_saved_flags(bool needs_carry);
     void host_flags_from_image();
@@ -273,7 +282,8 @@ private:
     void call_exec(const cpu::Insn* insn, Fallback why);
     // A conditional jump to bail_ from a path of an instruction bound as `b` (RegAlloc::leave).
     void bail_if(asmjit::x86::CondCode cc, const RegAlloc::Binding& b);
-    void memory(unsigned size, unsigned seg, bool store);
+    // `reg`: the guest register the value goes to or comes from, else eax (rax).
+    void memory(unsigned size, unsigned seg, bool store, const asmjit::x86::Gp* reg = nullptr);
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
     asmjit::x86::Mem tlb_lookup(unsigned size, bool write, const asmjit::Label& slow,
                                 const asmjit::x86::Gp& lin);
