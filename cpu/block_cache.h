@@ -95,10 +95,13 @@ public:
     size_t size() const { return map_.size(); }
 
 private:
-    static constexpr size_t FAST_SIZE = 4096;
+    static constexpr unsigned FAST_BITS = 15;
+    static constexpr size_t FAST_SIZE = size_t(1) << FAST_BITS;
     // The one hash of the fast table: find() and remove() must agree, or a removed block stays
-    // reachable after collect() frees it.
-    static size_t fast_index(uint64_t k) { return (k ^ (k >> 56)) & (FAST_SIZE - 1); }
+    // reachable after collect() frees it. Multiplicative (Fibonacci), so the page number counts:
+    // the low bits alone (the offset in the page) sent every function entry at the same
+    // offset of its page to one slot, and a page's 16-byte-aligned entries to 256 of the 4096.
+    static size_t fast_index(uint64_t k) { return size_t((k * 0x9E3779B97F4A7C15ull) >> (64 - FAST_BITS)); }
     void remove(Block* b);
     static uint64_t chunks_on(const Block* b, uint32_t page);
     void unlink_page(uint32_t page, Block* b);

@@ -217,10 +217,8 @@ void Translator::lookup_and_jump() { a.jmp(asmjit::imm(e_.lookup_thunks_[variant
 
 void Translator::emit_lookup(x::Assembler& a, const Engine& e, Variant variant, const asmjit::Label& miss) {
     a.mov(x::rdi, reinterpret_cast<uint64_t>(&e.indirect[0]));
-    a.mov(x::ecx, x::eax);
-    a.shr(x::ecx, Engine::INDIRECT_BITS);
-    a.xor_(x::ecx, x::eax);
-    a.and_(x::ecx, (1u << Engine::INDIRECT_BITS) - 1);
+    a.imul(x::ecx, x::eax, int32_t(Engine::INDIRECT_HASH));  // Engine::indirect_slot
+    a.shr(x::ecx, 32 - Engine::INDIRECT_BITS);
     static_assert(sizeof(IndirectEntry) == 16);
     a.shl(x::ecx, 4);
     a.mov(x::rdx, uint64_t(variant.index()) << IndirectEntry::VARIANT_SHIFT);  // IndirectEntry::key_of

@@ -8,10 +8,10 @@ Mmu::Mmu(CpuState& st, PhysMemory& pm, const CpuModel& model)
         for (auto& e : t) e = TlbEntry{{TLB_INVALID, TLB_INVALID, TLB_INVALID}, 0, LARGE_NONE, 0, 0, 0, {}};
 }
 
-void Mmu::list(bool user, TlbEntry& e) {
-    if (e.listed) return;
-    e.listed = 1;
-    listed_[user][listed_n_[user]++] = uint16_t(&e - tlb[user]);
+void Mmu::list(bool user, TlbEntry& e, List l) {
+    if (e.listed & (1u << l)) return;
+    e.listed |= uint8_t(1u << l);
+    listed_[user][l][listed_n_[user][l]++] = uint16_t(&e - tlb[user]);
 }
 
 bool Mmu::walk(uint64_t lin, Access acc, bool user, Walk& w) {
@@ -39,11 +39,12 @@ bool Mmu::refill(TlbEntry& e, uint64_t lin, Access acc, bool user) {
         return false;
     }
     uint8_t* host = pm_.host_page(w.phys);
-    list(user, e);
+    // A global translation may stay in the list it is in; a non-global one must be in LOCAL.
+    if (!w.global || !e.listed) list(user, e, w.global ? GLOBAL : LOCAL);
     e.frame = w.phys >> 12;
     e.large_base = w.large;
     e.global = w.global;
-    if (w.large != LARGE_NONE) note_large(w.large);
+    if (w.large != LARGE_NONE) note_large(w.large, w.global ? GLOBAL : LOCAL);
     e.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
     const uint64_t rd = page | (host ? 0 : TLB_SLOW);
     e.tag[ACC_READ] = rd;
@@ -149,9 +150,9 @@ void Mmu::flush_all() {
         e.large_base = LARGE_NONE;
         e.listed = 0;
     });
-    listed_n_[0] = listed_n_[1] = 0;
-    std::memset(large_filter_, 0, sizeof large_filter_);
-    large_sizes_ = 0;
+    std::memset(listed_n_, 0, sizeof listed_n_);
+    clear_large(LOCAL);
+    clear_large(GLOBAL);
 }
 
 void Mmu::slow_writes() {
@@ -160,23 +161,23 @@ void Mmu::slow_writes() {
     });
 }
 
+// Visits LOCAL only: the global entries listed in GLOBAL alone stay as they are. Those of
+// LOCAL that hold a global translation move to GLOBAL.
 void Mmu::flush_nonglobal() {
     ++st_.code_epoch;
-    std::memset(large_filter_, 0, sizeof large_filter_);
-    large_sizes_ = 0;
+    clear_large(LOCAL);
     for (unsigned u = 0; u < 2; ++u) {
-        unsigned kept = 0;
-        for (unsigned k = 0; k < listed_n_[u]; ++k) {
-            TlbEntry& e = tlb[u][listed_[u][k]];
+        for (unsigned k = 0; k < listed_n_[u][LOCAL]; ++k) {
+            TlbEntry& e = tlb[u][listed_[u][LOCAL][k]];
+            e.listed &= uint8_t(~(1u << LOCAL));
             if (e.global && !((e.tag[0] & e.tag[1] & e.tag[2]) & TLB_INVALID)) {
-                listed_[u][kept++] = listed_[u][k];
-                if (e.large_base != LARGE_NONE) note_large(e.large_base);
+                list(u, e, GLOBAL);
+                if (e.large_base != LARGE_NONE) note_large(e.large_base, GLOBAL);
             } else {
                 e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
-                e.listed = 0;
             }
         }
-        listed_n_[u] = kept;
+        listed_n_[u][LOCAL] = 0;
     }
 }
 
@@ -192,7 +193,7 @@ void Mmu::invlpg(uint64_t lin) {
     }
     bool maybe = false;
     for (const uint64_t size : {LARGE_2M, LARGE_4M, LARGE_1G})
-        if (large_sizes_ & size) maybe |= maybe_large((lin & ~(large_size(size) - 1)) | size);
+        if ((large_sizes_[LOCAL] | large_sizes_[GLOBAL]) & size) maybe |= maybe_large((lin & ~(large_size(size) - 1)) | size);
     if (!maybe) return;
     for_listed([lin](TlbEntry& e) {
         if (e.large_base != LARGE_NONE && (lin & ~(large_size(e.large_base) - 1)) == (e.large_base & LIN_PAGE_MASK))

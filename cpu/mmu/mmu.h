@@ -198,28 +198,39 @@ private:
 
     // Flushes, INVLPG of large pages and the sweeps for dirty marks and code visit only the
     // entries filled since the last flush: every entry with a tag that is not TLB_INVALID is
-    // listed here (TlbEntry::listed says whether it is), so a flush costs what the guest used
-    // of the TLB, not its size.
-    void list(bool user, TlbEntry& e);
+    // listed (TlbEntry::listed says in which lists), so a flush costs what the guest used of
+    // the TLB, not its size. Two lists per table, so that MOV CR3 visits only what it drops:
+    // LOCAL holds every entry filled with a non-global translation since the last CR3 load
+    // (and maybe global ones), GLOBAL the global entries that survived one (and maybe entries
+    // refilled since, which LOCAL then lists too). An entry is in each list at most once.
+    enum List : uint8_t { LOCAL, GLOBAL };
+    void list(bool user, TlbEntry& e, List l);
     template <class F> void for_listed(F f) {
         for (unsigned u = 0; u < 2; ++u)
-            for (unsigned k = 0; k < listed_n_[u]; ++k) f(tlb[u][listed_[u][k]]);
+            for (unsigned l = 0; l < 2; ++l)
+                for (unsigned k = 0; k < listed_n_[u][l]; ++k) f(tlb[u][listed_[u][l][k]]);
     }
-    uint16_t listed_[2][TLB_SIZE];
-    unsigned listed_n_[2] = {};
+    uint16_t listed_[2][2][TLB_SIZE];  // [user][List]
+    unsigned listed_n_[2][2] = {};
     // The large pages listed entries came from, hashed into a bit set (a bit may be shared):
     // INVLPG of an address in none of them, the common case, looks no further than its index.
+    // One set per List, so that MOV CR3 empties LOCAL's.
     static constexpr unsigned LARGE_FILTER_BITS = 4096;
     static unsigned large_bit(uint64_t large) { return unsigned((large * 0x9E3779B97F4A7C15ull) >> 52); }
-    void note_large(uint64_t large) {
-        large_sizes_ |= large & (LARGE_2M | LARGE_4M | LARGE_1G);
-        large_filter_[large_bit(large) / 64] |= uint64_t(1) << (large_bit(large) % 64);
+    void note_large(uint64_t large, List l) {
+        large_sizes_[l] |= large & (LARGE_2M | LARGE_4M | LARGE_1G);
+        large_filter_[l][large_bit(large) / 64] |= uint64_t(1) << (large_bit(large) % 64);
     }
     bool maybe_large(uint64_t large) const {
-        return large_filter_[large_bit(large) / 64] >> (large_bit(large) % 64) & 1;
+        const uint64_t bit = uint64_t(1) << (large_bit(large) % 64);
+        return (large_filter_[LOCAL][large_bit(large) / 64] | large_filter_[GLOBAL][large_bit(large) / 64]) & bit;
     }
-    uint64_t large_filter_[LARGE_FILTER_BITS / 64] = {};
-    uint64_t large_sizes_ = 0;  // LARGE_* bits of the sizes noted
+    void clear_large(List l) {
+        std::memset(large_filter_[l], 0, sizeof large_filter_[l]);
+        large_sizes_[l] = 0;
+    }
+    uint64_t large_filter_[2][LARGE_FILTER_BITS / 64] = {};
+    uint64_t large_sizes_[2] = {};  // LARGE_* bits of the sizes noted
 };
 
 }  // namespace jitpc::cpu

@@ -39,7 +39,7 @@ struct TlbEntry {
     uint64_t large_base;  // linear base of the large page this entry came from | its size code
     uint32_t frame;       // physical page number (physical address >> 12)
     uint8_t global;
-    uint8_t listed;  // its index is in the MMU's list of entries that may hold a translation
+    uint8_t listed;  // bit n: its index is in the MMU's list n of entries that may hold a translation
     uint8_t pad[18];
 };
 static_assert(sizeof(TlbEntry) == 1u << TLB_ENTRY_SHIFT, "the JIT indexes the TLB by shifting");
