@@ -470,15 +470,17 @@ int Machine::run_loop() {
     const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : devices::Clock::NEVER;
     for (;;) {
         if (cfg_.realtime) pacer_.wait_for(cpu.icount);
-        // A profile sample falls at every interval of retired instructions (idle ticks are
-        // none): the engine stops exactly there, as for a timer, which no guest can tell.
+        // A profile sample falls at every interval of retired instructions (halted and PAUSE
+        // ticks are none): the engine stops where the clock reaches the sample's count if
+        // every tick until then retires one, as for a timer, which no guest can tell; a PAUSE
+        // on the way leaves the count short, and the loop runs on to it.
         uint64_t sample_at = devices::Clock::NEVER;
         if (profile_) {
-            if (cpu.icount - idle_ticks >= next_sample_) {
+            if (retired() >= next_sample_) {
                 profile_->add({cpu.code_linear(), cpu.cpl, uint8_t(cpu.mode())});
                 next_sample_ += cfg_.profile_interval;
             }
-            sample_at = next_sample_ + idle_ticks;
+            sample_at = cpu.icount + (next_sample_ - retired());
         }
         // Events due now are delivered before the next instruction; one of them (Ctrl-A x at
         // the input poll) may end the run there, before an observer stops at this count. The
