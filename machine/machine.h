@@ -164,6 +164,7 @@ public:
 private:
     // ISA IRQ `irq` as boards wire it: to the 8259 pair and to the I/O APIC (IRQ 0 on pin 2).
     devices::IrqLine isa_irq(unsigned irq);
+    devices::Uart16550::Sink serial_sink(std::FILE* out, int port);
     void cpu_init();
     void attach_trace(std::FILE* out);
     static Drives open_drives(const Config& cfg);

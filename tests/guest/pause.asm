@@ -1,6 +1,7 @@
 ; PAUSE in virtual time (cpu/state.h, PAUSE_TICKS): each PAUSE takes 140 ticks of the clock the
 ; TSC counts, where any other instruction takes one; a timer interrupt due during a PAUSE comes
-; at its tick, with EIP at the PAUSE, and the PAUSE runs whole again after the IRET.
+; at its tick, with EIP at the PAUSE, and the PAUSE runs whole again after the IRET. Then a line
+; out of COM1 (-d serial).
 %include "lib/multiboot.inc"
 %include "lib/pm.inc"
 %include "lib/pic.inc"
@@ -51,6 +52,19 @@ start:
     cmp eax, 10 + PAUSE_TICKS + 2
     CHECK e, 3
     PUTS `PAUSE takes 140 ticks\n`
+    ; A line out of COM1 (its reset state sends as it is), for -d serial's counts.
+    mov esi, com1_line
+.send:
+    mov dx, 0x3FD                   ; LSR: wait for THRE
+.thre:
+    in al, dx
+    test al, 0x20
+    jz .thre
+    lodsb
+    mov dx, 0x3F8
+    out dx, al
+    cmp al, 10
+    jne .send
     PASS
 
 irq0:
@@ -69,6 +83,8 @@ irq0:
 
 unexpected:
     FAIL 4
+
+com1_line: db `PAUSE\n`
 
     PM_CODE
     PM_DATA

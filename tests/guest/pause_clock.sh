@@ -2,7 +2,8 @@
 # pause_clock.sh JITPC PAUSE-IMAGE: the two counters with PAUSE in the run (tests/guest/pause.asm,
 # 140 virtual-clock ticks a PAUSE): -max-insns counts the clock and stops inside a PAUSE exactly
 # at its count; a snapshot taken there and a recording replayed under the other engine end as
-# the plain run; -profile samples retired instructions. Every engine gives the same counts.
+# the plain run; -profile samples retired instructions; -d serial shows both counters. Every
+# engine gives the same counts.
 jitpc=$1 img=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -70,6 +71,21 @@ stats rec -engine interp -record "$dir/interp.log"
 stats rep -engine jit -replay "$dir/interp.log"
 [ "$(cat "$dir/rep.status")" = 33 ] && cmp -s "$dir/full" "$dir/rep" && ok ||
     bad "the JIT's replay of an interpreter recording: status $(cat "$dir/rep.status"), $(cat "$dir/rep.err")"
+
+# -d serial: the line out of COM1 with the counts at its newline, after every PAUSE.
+for e in "${engines[@]}"; do
+    n=${e//[^a-z0-9]/}
+    "$jitpc" -kernel "$img" -debugcon none -d serial $e 2>&1 >/dev/null | grep ': PAUSE$' > "$dir/$n.serial"
+done
+line=$(cat "$dir/engineinterp.serial")
+case $line in
+    "jitpc: COM1 at "*" retired instructions, "*" ns: PAUSE")
+        r=${line#jitpc: COM1 at } v=${line#*instructions, }
+        [ $((${v%% ns*} - ${r%% *})) = "$spun" ] && ok || bad "-d serial: not $spun PAUSE ticks apart: $line" ;;
+    *) bad "-d serial: no line 'PAUSE' with its counts: '$line'" ;;
+esac
+cmp -s "$dir/engineinterp.serial" "$dir/enginejit.serial" && cmp -s "$dir/engineinterp.serial" "$dir/enginejitjitthreshold0.serial" &&
+    ok || bad "the engines' -d serial lines differ"
 
 # One sample every 1000 retired instructions (not virtual time: 151 samples), whatever the engine.
 for e in "${engines[@]}"; do
