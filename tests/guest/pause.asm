@@ -67,6 +67,9 @@ start:
     jne .send
     PASS
 
+unexpected:
+    FAIL 4
+
 irq0:
     push eax
     push edx
@@ -80,9 +83,6 @@ irq0:
     pop edx
     pop eax
     iret
-
-unexpected:
-    FAIL 4
 
 com1_line: db `PAUSE\n`
 
