@@ -28,13 +28,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 exec 3>&2   # run's complaints, past the command substitutions that catch the times
 
-if ! command -v gnuplot >/dev/null; then
-    echo "jit_mips: installing gnuplot-nox for the chart (a benchmark-only dependency)"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo=sudo
-    $sudo apt-get install -y -qq gnuplot-nox >/dev/null ||
-        { $sudo apt-get update -qq && $sudo apt-get install -y -qq gnuplot-nox >/dev/null; }
-fi
+. bench/need_package.sh
+need_package gnuplot gnuplot-nox "the chart"
 . bench/floppy_runs.sh
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

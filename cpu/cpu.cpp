@@ -16,13 +16,14 @@ Cpu::Cpu(memory::PhysMemory& pm, Bus& b, const CpuModel& m)
 }
 
 void Cpu::reset() {
-    // The retired-instruction count is the virtual clock and the -max-insns budget: a reset
-    // does not turn it back. The TSC restarts at zero, as RESET does on hardware.
+    // The virtual clock (and with it the -max-insns budget) and the ticks PAUSE took: a reset
+    // does not turn them back. The TSC restarts at zero, as RESET does on hardware.
     // INTR is the interrupt controller's output, which a CPU reset does not change.
-    const uint64_t clock = icount;
+    const uint64_t clock = icount, spun = spin_ticks;
     const uint8_t intr = events & EVENT_INTR;
     static_cast<CpuState&>(*this) = CpuState{};
     icount = clock;
+    spin_ticks = spun;
     events = intr;
     tsc_offset = 0 - clock;
     // Power-on state (SDM Vol. 3 9.1.1): EDX holds the processor signature.

@@ -36,6 +36,7 @@ void Cpu::deliver(uint8_t vector, EventKind kind, uint64_t return_eip, bool has_
                   uint32_t error_code) {
     if (on_deliver) on_deliver(*this, Event{vector, kind, has_error, error_code});
     halted = 0;
+    pause_left = 0;  // a PAUSE it interrupts runs whole again after the handler
     // Data breakpoints do not watch the frames event delivery pushes (docs/undefined.md); a
     // task gate's T bit still asks for its trap.
     const uint32_t watched = db_pending;

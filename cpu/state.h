@@ -108,6 +108,14 @@ namespace dr7 {
 constexpr uint32_t LOCAL_ENABLES = 0x55, GD = 1u << 13;
 }
 
+// Virtual-clock ticks a PAUSE takes (1 tick = 1 ns = one instruction of the 1 GHz virtual
+// CPU). Real cores take about 10 cycles (before Skylake) to 140 (Skylake and later, Intel's
+// optimization manual). PAUSE sits in spin-waits, where the long figure makes a loop that
+// polls the clock or a device retire the fewest instructions for the same guest time, and it
+// costs nothing else: an event due during a PAUSE still comes at its tick (the PAUSE stops
+// there, as REP does between iterations: cpu/ops/datamov.cpp).
+constexpr uint32_t PAUSE_TICKS = 140;
+
 struct CpuState {
     // gpr[NUM_GPRS] is a permanent zero so effective-address math can index it for absent
     // registers (NO_REG).
@@ -144,7 +152,14 @@ struct CpuState {
     uint8_t nmi_blocked = 0;
     uint8_t a20 = 1;
 
-    uint64_t icount = 0;  // retired instructions (the virtual clock's source)
+    // The virtual clock: 1 tick = 1 ns of guest time. Each retired instruction (each REP
+    // iteration) takes one tick, a PAUSE PAUSE_TICKS, and a halt skips to the next event
+    // (machine::Machine::idle_ticks); retired instructions are icount less those two.
+    uint64_t icount = 0;
+    // Ticks PAUSE took beyond its own one (never turned back, as icount), and how many of
+    // its ticks the PAUSE being executed still has to take (0: none under way).
+    uint64_t spin_ticks = 0;
+    uint32_t pause_left = 0;
     // The engine stops when icount reaches this (the next timer event or the caller's budget);
     // instructions that retire several ticks at once (REP iterations) stop there too.
     uint64_t icount_limit = UINT64_MAX;

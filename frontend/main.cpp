@@ -226,10 +226,11 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         logging::report_suppressed();
         if (o.stats)
-            std::fprintf(stderr, "jitpc: retired instructions: %llu\njitpc: virtual time: %llu ns (%llu ns halted)\n",
-                         static_cast<unsigned long long>(m->cpu.icount - m->idle_ticks),
-                         static_cast<unsigned long long>(m->cpu.icount),
-                         static_cast<unsigned long long>(m->idle_ticks));
+            std::fprintf(stderr,
+                         "jitpc: retired instructions: %llu\njitpc: virtual time: %llu ns (%llu ns halted, %llu ns in PAUSE)\n",
+                         static_cast<unsigned long long>(m->retired()), static_cast<unsigned long long>(m->cpu.icount),
+                         static_cast<unsigned long long>(m->idle_ticks),
+                         static_cast<unsigned long long>(m->cpu.spin_ticks));
         if (o.stats) {
             const cpu::Mmu::Stats& t = m->cpu.mmu.stats;
             std::fprintf(stderr, "jitpc: TLB: %llu CR3 loads, %llu flushes, %llu INVLPG, %llu page walks (%llu #PF)\n",

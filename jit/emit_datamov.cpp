@@ -169,7 +169,7 @@ bool bswap(Translator& t) {
     return true;
 }
 
-// NOP, PAUSE and the hint NOPs: nothing to emit.
+// NOP and the hint NOPs: nothing to emit (PAUSE, which takes ticks, runs its handler).
 bool nop(Translator&) { return true; }
 
 // XCHG with memory is done in place, as two moves: the guest's LOCK is implied and has nothing
@@ -363,7 +363,6 @@ bool cmovcc(Translator& t) {
 
 void register_datamov_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_NOP] = nop;
-    e[ZYDIS_MNEMONIC_PAUSE] = nop;
     e[ZYDIS_MNEMONIC_MOV] = mov;
     e[ZYDIS_MNEMONIC_MOVZX] = extend<false>;
     e[ZYDIS_MNEMONIC_MOVSX] = extend<true>;

@@ -162,10 +162,10 @@ void Translator::fallback(Fallback why) {
     synced_count_ = k_ + 1;
     if (insn_->flags & cpu::IF_END_BLOCK) {
         ended_ = true;
-        if (table_[insn_->mnemonic].of_group("string")) {
-            // A REP string instruction ends its block only because it may run again (the
-            // count of iterations is not known here): it changes no mode, so the block at the
-            // EIP it left is found like a return's.
+        if (table_[insn_->mnemonic].of_group("string") || insn_->mnemonic == ZYDIS_MNEMONIC_PAUSE) {
+            // A REP string instruction or PAUSE ends its block only because it may run again
+            // (the count of iterations or ticks left is not known here): it changes no mode,
+            // so the block at the EIP it left is found like a return's.
             a.test(x::eax, x::eax);
             a.jnz(bail_);
             a.mov(ip_reg(), rip_mem());

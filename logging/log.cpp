@@ -17,7 +17,7 @@ struct ItemName {
 
 constexpr ItemName ITEMS[] = {
     {"int", INT}, {"guest_errors", GUEST_ERRORS}, {"unimp", UNIMP}, {"trace", TRACE}, {"jit_fallback", JIT_FALLBACK},
-    {"in_asm", IN_ASM}, {"out_asm", OUT_ASM}};
+    {"in_asm", IN_ASM}, {"out_asm", OUT_ASM}, {"serial", SERIAL}};
 
 unsigned enabled_items = 0;
 struct Range {
@@ -60,7 +60,9 @@ const char* items_help() {
            "              interpreter's semantics, by mnemonic and reason, most first\n"
            "in_asm        the guest instructions of each block the JIT translates\n"
            "out_asm       the host code of each translation, under the guest instruction it was\n"
-           "              emitted for, with its size (-dfilter RANGES limits both to some blocks)\n";
+           "              emitted for, with its size (-dfilter RANGES limits both to some blocks)\n"
+           "serial        each line the guest sends out of COM1 or COM2, with the retired\n"
+           "              instructions and virtual time at its newline\n";
 }
 
 void set_filter(const std::string& list) {

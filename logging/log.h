@@ -21,6 +21,7 @@ enum Item : unsigned {
     JIT_FALLBACK = 1u << 4,  // the JIT's fallback profile, printed at exit (jit/fallback_profile.h)
     IN_ASM = 1u << 5,   // the guest instructions of each translation (jit/code_dump.h)
     OUT_ASM = 1u << 6,  // the host code of each translation, by guest instruction
+    SERIAL = 1u << 7,   // each line the guest sends out of a serial port, with its counts
 };
 
 // "-d LIST": a comma list of item names; throws std::runtime_error naming a bad one.

@@ -5,24 +5,24 @@
 
 namespace jitpc::machine {
 
-void IdleWatch::restart(uint64_t now, uint64_t retired) {
+void IdleWatch::restart(uint64_t now, uint64_t busy) {
     since_ = now;
-    retired_since_ = retired;
+    busy_since_ = busy;
     if (pacing_) pacer_ = RealtimePacer{};
     pacing_ = false;
 }
 
-void IdleWatch::halted(uint64_t now, uint64_t retired, uint64_t activity, bool awaits_input,
+void IdleWatch::halted(uint64_t now, uint64_t busy, uint64_t activity, bool awaits_input,
                        uint16_t cs, uint64_t rip, cpu::CpuMode mode) {
     if (activity != activity_ || awaits_input) {
         activity_ = activity;
-        restart(now, retired);
+        restart(now, busy);
         return;
     }
     const uint64_t span = now - since_;
     if (pacing_ || span < HINT_TICKS) return;
-    if ((retired - retired_since_) * 100 > span) {  // a busy guest that halts now and then
-        restart(now, retired);
+    if ((busy - busy_since_) * 100 > span) {  // a busy guest that halts now and then
+        restart(now, busy);
         return;
     }
     pacing_ = true;

@@ -17,10 +17,10 @@ namespace jitpc::machine {
 
 class IdleWatch {
 public:
-    // At every halt the CPU can wake from: the tick, retired instructions so far, the bus's
-    // activity count, whether a host input feeds a device the guest listens to (a guest
-    // waiting for its user is not stuck), and where the CPU halted.
-    void halted(uint64_t now, uint64_t retired, uint64_t activity, bool awaits_input, uint16_t cs,
+    // At every halt the CPU can wake from: the tick, the ticks it ran so far (not halted:
+    // PAUSE's are busy), the bus's activity count, whether a host input feeds a device the
+    // guest listens to (a guest waiting for its user is not stuck), and where the CPU halted.
+    void halted(uint64_t now, uint64_t busy, uint64_t activity, bool awaits_input, uint16_t cs,
                 uint64_t rip, cpu::CpuMode mode);
     // After the clock jumped over a halt to `tick`: waits for the host clock when pacing.
     void pace(uint64_t tick) {
@@ -30,10 +30,10 @@ public:
     static constexpr uint64_t HINT_TICKS = 10 * devices::TICKS_PER_SECOND;
 
 private:
-    void restart(uint64_t now, uint64_t retired);
+    void restart(uint64_t now, uint64_t busy);
 
     uint64_t activity_ = 0;
-    uint64_t since_ = 0, retired_since_ = 0;  // where the quiet stretch began
+    uint64_t since_ = 0, busy_since_ = 0;  // where the quiet stretch began
     bool pacing_ = false;
     RealtimePacer pacer_;
 };

@@ -27,10 +27,11 @@ constexpr uint64_t INPUT_POLL_TICKS = 100'000;
 // virtual time moves on: the bound on how late the monitor and gdb are served meanwhile.
 constexpr uint64_t INPUT_WAIT_TICKS = 50'000'000;
 
-// `digest`, when given, folds in every byte the guest sends (record/replay compares it).
-devices::Uart16550::Sink serial_sink(std::FILE* out, uint64_t* digest = nullptr) {
-    return [out, digest](uint8_t b) {
-        if (digest) *digest = (*digest ^ b) * 0x100000001B3ull;  // FNV-1a
+// Longest line -d serial shows; the rest of a longer one is left out.
+constexpr size_t SERIAL_LINE_MAX = 256;
+
+devices::Uart16550::Sink output_sink(std::FILE* out) {
+    return [out](uint8_t b) {
         if (!out) return;
         std::fputc(b, out);
         if (b == '\n') std::fflush(out);
@@ -38,6 +39,26 @@ devices::Uart16550::Sink serial_sink(std::FILE* out, uint64_t* digest = nullptr)
 }
 
 }  // namespace
+
+// What the guest sends out of COM`port`: to `out`, into the serial digest (record/replay
+// compares it) and, under -d serial, a line at each newline with the counts it was sent at.
+devices::Uart16550::Sink Machine::serial_sink(std::FILE* out, int port) {
+    return [this, write = output_sink(out), port, line = std::string()](uint8_t b) mutable {
+        serial_digest = (serial_digest ^ b) * 0x100000001B3ull;  // FNV-1a
+        static logging::Site lines{logging::SERIAL, "serial line"};
+        if (lines.on()) {
+            if (b == '\n') {
+                lines.print("COM%d at %llu retired instructions, %llu ns: %s", port,
+                            static_cast<unsigned long long>(retired()), static_cast<unsigned long long>(cpu.icount),
+                            logging::printable(line).c_str());
+                line.clear();
+            } else if (b != '\r' && line.size() < SERIAL_LINE_MAX) {
+                line += char(b);
+            }
+        }
+        write(b);
+    };
+}
 
 // Devices are members constructed in declaration order, which is also the order their timers
 // are created in and so the order that breaks ties between events: PIT, RTC, COM1, COM2, then
@@ -60,8 +81,8 @@ Machine::Machine(const Config& cfg)
               drive_legacy_irqs();
           },
           cfg.rtc_base),
-      com1(clock, isa_irq(4), serial_sink(cfg.serial[0], &serial_digest)),
-      com2(clock, isa_irq(3), serial_sink(cfg.serial[1], &serial_digest)),
+      com1(clock, isa_irq(4), serial_sink(cfg.serial[0], 1)),
+      com2(clock, isa_irq(3), serial_sink(cfg.serial[1], 2)),
       lapic(clock, cfg.cpu_model->has(cpu::Feature::APIC),
             devices::LocalApic::Wiring{[this](bool level) { cpu.set_intr(level); }, [this] { return pic.ack(); },
                                        [this](uint8_t vector) { ioapic.eoi(vector); }, [this] { cpu.raise_nmi(); },
@@ -244,7 +265,7 @@ void Machine::start_firmware() {
     bc.boot_order = cfg_.boot_order;
     bc.kernel = {cfg_.kernel_path, cfg_.initrd_path, cfg_.append, multiboot};
     // Without a screen (-nographic), teletype output also goes where COM1's output goes.
-    if (!cfg_.display) bc.text_mirror = serial_sink(cfg_.serial[0]);
+    if (!cfg_.display) bc.text_mirror = output_sink(cfg_.serial[0]);
     int hard = 0;
     for (int i = 0; i < 4; ++i) {
         if (!drives.ide[i]) continue;
@@ -470,15 +491,17 @@ int Machine::run_loop() {
     const uint64_t budget = cfg_.max_instructions ? cfg_.max_instructions : devices::Clock::NEVER;
     for (;;) {
         if (cfg_.realtime) pacer_.wait_for(cpu.icount);
-        // A profile sample falls at every interval of retired instructions (idle ticks are
-        // none): the engine stops exactly there, as for a timer, which no guest can tell.
+        // A profile sample falls at every interval of retired instructions (halted and PAUSE
+        // ticks are none): the engine stops where the clock reaches the sample's count if
+        // every tick until then retires one, as for a timer, which no guest can tell; a PAUSE
+        // on the way leaves the count short, and the loop runs on to it.
         uint64_t sample_at = devices::Clock::NEVER;
         if (profile_) {
-            if (cpu.icount - idle_ticks >= next_sample_) {
+            if (retired() >= next_sample_) {
                 profile_->add({cpu.code_linear(), cpu.cpl, uint8_t(cpu.mode())});
                 next_sample_ += cfg_.profile_interval;
             }
-            sample_at = next_sample_ + idle_ticks;
+            sample_at = cpu.icount + (next_sample_ - retired());
         }
         // Events due now are delivered before the next instruction; one of them (Ctrl-A x at
         // the input poll) may end the run there, before an observer stops at this count. The

@@ -153,6 +153,9 @@ public:
     std::unique_ptr<bios::Bios> bios;  // built-in firmware, unless -bios
     // Ticks the clock skipped while the CPU was halted (part of icount, not instructions).
     uint64_t idle_ticks = 0;
+    // Retired instructions: the virtual clock less the ticks in which none retired (halted,
+    // and PAUSE's beyond its own: CpuState::spin_ticks).
+    uint64_t retired() const { return cpu.icount - idle_ticks - cpu.spin_ticks; }
     // The run was ended by an observer (the monitor's quit), not by the guest or a limit.
     bool ended_by_host = false;
     // A running hash of the bytes the guest sent out of COM1 and COM2.
@@ -161,6 +164,7 @@ public:
 private:
     // ISA IRQ `irq` as boards wire it: to the 8259 pair and to the I/O APIC (IRQ 0 on pin 2).
     devices::IrqLine isa_irq(unsigned irq);
+    devices::Uart16550::Sink serial_sink(std::FILE* out, int port);
     void cpu_init();
     void attach_trace(std::FILE* out);
     static Drives open_drives(const Config& cfg);

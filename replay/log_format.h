@@ -1,5 +1,5 @@
 // The record/replay log (-record, -replay): what enters the deterministic machine from outside,
-// each item stamped with the retired-instruction count (icount) at which it entered, and a
+// each item stamped with the virtual clock's count (icount) at which it entered, and a
 // digest of the guest's state at fixed counts so a replay can tell where it parted from the
 // recording. docs/ARCHITECTURE.md, "Record and replay", describes it.
 //
@@ -19,7 +19,7 @@ namespace jitpc::replay {
 
 inline constexpr char MAGIC[8] = {'J', 'I', 'T', 'P', 'C', 'R', 'R', '\n'};
 // Bumped whenever a frame's layout or meaning changes.
-inline constexpr uint32_t FORMAT_VERSION = 1;
+inline constexpr uint32_t FORMAT_VERSION = 2;  // 2: State frames carry PAUSE's ticks
 
 enum class FrameKind : uint8_t { Header = 1, Input = 2, State = 3, End = 4 };
 

@@ -38,7 +38,7 @@ const std::vector<std::string>& state_names() {
     static const std::vector<std::string> names = {
         "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8", "R9", "R10", "R11", "R12", "R13",
         "R14", "R15", "RIP", "RFLAGS", "ES", "CS", "SS", "DS", "FS", "GS", "FS.base", "GS.base", "CR0",
-        "CR2", "CR3", "CR4", "EFER", "SSE digest", "halted ticks", "serial output digest", "RAM digest"};
+        "CR2", "CR3", "CR4", "EFER", "SSE digest", "halted ticks", "PAUSE ticks", "serial output digest", "RAM digest"};
     return names;
 }
 
@@ -61,6 +61,7 @@ StateRecord take_state(machine::Machine& m, uint64_t sequence) {
     sse.add_u64(c.sse.mxcsr);
     r.values.push_back(sse.value());
     r.values.push_back(m.idle_ticks);
+    r.values.push_back(c.spin_ticks);
     r.values.push_back(m.serial_digest);
     r.values.push_back(ram_digest(m, sequence));
     return r;

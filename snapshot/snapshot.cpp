@@ -105,11 +105,13 @@ template <class A> void ram(A& a, machine::Machine& m) {
 }
 
 // What the engines take as given of a loaded CPU: a lazy-flags record they can evaluate, the
-// permanent zero register, a privilege level and 0/1 flags.
+// permanent zero register, a privilege level and 0/1 flags. FlagOp::None reads no size (the
+// JIT stores plain flags over a Host record and leaves its kind there).
 bool cpu_fits(const cpu::CpuState& c) {
     const cpu::Flags& f = c.flags;
-    const bool lazy_ok = f.op == cpu::FlagOp::Host ? f.size <= uint8_t(cpu::HostFlags::IncDec)
-                                                  : f.op < cpu::FlagOp::Host && (f.size == 1 || f.size == 2 || f.size == 4 || f.size == 8);
+    const bool lazy_ok = f.op == cpu::FlagOp::None ||
+                         (f.op == cpu::FlagOp::Host ? f.size <= uint8_t(cpu::HostFlags::IncDec)
+                                                    : f.op < cpu::FlagOp::Host && (f.size == 1 || f.size == 2 || f.size == 4 || f.size == 8));
     return lazy_ok && c.gpr[cpu::NUM_GPRS] == 0 && c.cpl <= 3 && c.halted <= 1 && c.a20 <= 1 && c.nmi_blocked <= 1;
 }
 

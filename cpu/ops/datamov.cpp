@@ -243,9 +243,32 @@ void bswap32(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap32(uint32_t(c
 void bswap64(Cpu& c, const Insn& i) { c.gpr[i.r0] = __builtin_bswap64(c.gpr[i.r0]); }
 void bswap16(Cpu& c, const Insn& i) { c.reg16(i.r0) = 0; }
 
-// NOP, including the 0F 1F /0 and 0F 18-1F hint forms a P6 executes as no-ops, and PAUSE
-// (F3 90, which every IA-32 processor runs as REP NOP; Linux spins on it).
+// NOP, including the 0F 1F /0 and 0F 18-1F hint forms a P6 executes as no-ops.
 void nop(Cpu&, const Insn&) {}
+
+// PAUSE (F3 90, which every IA-32 processor runs as REP NOP; Linux spins on it) does nothing
+// for PAUSE_TICKS ticks (cpu/state.h says why that many). Like a REP instruction it stops
+// between ticks at the engine's limit and runs again for the ticks left, so events come at
+// their tick and a stop that delivers none changes nothing; an event delivered there starts
+// the PAUSE it returns to afresh (Cpu::deliver). Under single-step it takes all of them at
+// once: one trap after the whole PAUSE, as on hardware. Ticks but the one of its retirement
+// count in spin_ticks.
+void pause(Cpu& c, const Insn&) {
+    if (!c.pause_left) c.pause_left = PAUSE_TICKS;
+    uint64_t take = c.pause_left;  // this execution's ticks; the run loop adds the last one
+    if (!(c.flags.bits & EFLAGS_TF))
+        take = std::min(take, c.exit_request || c.icount + 1 >= c.icount_limit ? 1 : c.icount_limit - c.icount);
+    c.pause_left -= uint32_t(take);
+    c.icount += take - 1;
+    c.spin_ticks += c.pause_left ? take : take - 1;
+    if (c.pause_left) c.next_rip = c.rip;
+}
+
+// PAUSE may run again, so it ends its block.
+Handler bind_pause(const DecodeCtx&, Insn& i) {
+    i.flags |= IF_END_BLOCK;
+    return pause;
+}
 
 }  // namespace
 }  // namespace jitpc::cpu::ops
@@ -256,7 +279,7 @@ void register_datamov(Binder* t) {
     using namespace ops;
     t[ZYDIS_MNEMONIC_MOV] = bind_mov;
     t[ZYDIS_MNEMONIC_NOP] = bind_fixed<nop>;
-    t[ZYDIS_MNEMONIC_PAUSE] = bind_fixed<nop>;
+    t[ZYDIS_MNEMONIC_PAUSE] = bind_pause;
     t[ZYDIS_MNEMONIC_MOVZX] = Extend<false>::bind;
     t[ZYDIS_MNEMONIC_MOVSX] = Extend<true>::bind;
     t[ZYDIS_MNEMONIC_MOVSXD] = Extend<true>::bind;

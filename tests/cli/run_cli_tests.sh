@@ -150,7 +150,7 @@ if grep -q 'every IRQ masked' "$dir/err"; then ok; else bad "HLT message names n
 # which wakes nothing, and then nothing is left to wait for.
 rom "$dir/oneshot.rom" b0 30 e6 43 e6 40 e6 40 b0 fd e6 21 fb f4  # PIT mode 0; IMR=0xFD; sti; hlt
 expect_status "HLT skips to the PIT event" 2 -bios "$dir/oneshot.rom" -stats
-if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "HLT did not skip to the PIT edge"; cat "$dir/err"; fi
+if grep -q 'virtual time: 10339583 ns (10339575 ns halted, 0 ns in PAUSE)' "$dir/err"; then ok; else bad "HLT did not skip to the PIT edge"; cat "$dir/err"; fi
 # -d: a guest's bad port access is logged only when asked, to the -D file.
 # -device isa-debug-exit as in QEMU: the exit device on more ports (default iobase 0x501, iosize 2).
 rom "$dir/exit501.rom" b0 2a ba 01 05 ee fa f4          # mov al, 0x2A; mov dx, 0x501; out dx, al; cli; hlt
@@ -295,7 +295,7 @@ expect_status "hang dump at -max-insns" 3 -bios "$dir/spin.rom" -max-insns 1000 
 if grep -q 'hang dump: instruction limit reached' "$dir/dump"; then ok; else bad "no dump at -max-insns"; fi
 # Recording the block tail changes no tick: the PIT run above gives the same virtual time.
 expect_status "HLT skips to the PIT event with -dump-on-hang" 2 -bios "$dir/oneshot.rom" -stats -dump-on-hang "$dir/dump"
-if grep -q 'virtual time: 10339583 ns (10339575 ns halted)' "$dir/err"; then ok; else bad "-dump-on-hang changed the tick count"; cat "$dir/err"; fi
+if grep -q 'virtual time: 10339583 ns (10339575 ns halted, 0 ns in PAUSE)' "$dir/err"; then ok; else bad "-dump-on-hang changed the tick count"; cat "$dir/err"; fi
 expect_status "no dump at a normal end" 33 -bios "$dir/exit10.rom" -dump-on-hang "$dir/dump2"
 if [ ! -s "$dir/dump2" ]; then ok; else bad "dump written at a normal end"; fi
 expect_status "-dump-on-exit at a normal end" 33 -bios "$dir/exit10.rom" -dump-on-exit "$dir/dump2"
