@@ -103,6 +103,9 @@ void guest_flags_to_edi(x::Assembler& a, const asmjit::Label& lazy) {
 void Translator::guest_flags_thunk() {
     clobber_flags();
     a.call(asmjit::imm(e_.flags_thunk_));
+    // An interpreter's lazy form, or a stored one it does not decode inline, is plain bits
+    // now (Flags::get): what materialize_flags must not take as still there.
+    fl_.saved = FlagState::Saved::Unknown;
 }
 
 void Translator::clobber_flags() {

@@ -244,8 +244,6 @@ bool Translator::read_modify_write(unsigned size, bool carry_in, bool writes_fla
         op(host);
     }
     a.bind(done);
-    fl_.saved = FlagState::Saved::Unknown;  // the slow path ran the instruction's semantics
-
     exec_out_of_line(slow, done, flags, recompute ? &rc : nullptr, writes_flags || flags.in_host);
     return true;
 }
@@ -255,7 +253,6 @@ void Translator::guarded(const std::function<void(const asmjit::Label& slow)>& b
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
     body(slow);
     a.bind(done);
-    if (flags_out) fl_.saved = FlagState::Saved::Unknown;  // the slow path ran the semantics
     exec_out_of_line(slow, done, FlagState{}, nullptr, flags_out);
 }
 
@@ -272,6 +269,9 @@ void Translator::exec_out_of_line(const asmjit::Label& slow, const asmjit::Label
     const uint8_t len = insn_->len;
     const cpu::Insn* insn = insn_;
     const std::optional<Recompute> redo = rc ? std::optional<Recompute>(*rc) : std::nullopt;
+    // The slow path ran the interpreter's semantics, which may have written the flags or left
+    // them in another form (Flags::get): at `done` CpuState's form is not known.
+    flags_paths_joined();
     cold_.push_back([this, slow, done, eip_delta, count_delta, len, insn, entry, redo, host_after,
                      regs = ra_.binding()] {
         a.bind(slow);
