@@ -79,7 +79,10 @@ row() {
     [ "$kind" = jitpc ] && extra=(-stats -d serial -D "$tmp/$name.lines")
     measure "$kind" "$name" "$@" "${extra[@]}"
     read -r boot work total verdict < "$tmp/$name.times"
-    printf "%-28s %-10s %-10s %-10s %s\n" "$label" "$boot s" "$work s" "$total s" "$verdict"
+    local secs=()
+    for t in "$boot" "$work" "$total"; do [ "$t" = - ] && secs+=(-) || secs+=("$t s"); done
+    printf "%-28s %-10s %-10s %-10s %s\n" "$label" "${secs[@]}" "$verdict"
+    [ "$verdict" = ok ] || sed -n '1s/^/    its stderr: /p' "$tmp/$name.err"
 }
 # counts NAME LABEL: jitpc's retired instructions and MIPS by phase, from the counts at the
 # marker lines and the whole run's -stats.

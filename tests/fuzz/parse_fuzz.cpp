@@ -26,6 +26,7 @@
 #include "gdbstub/gdbstub.h"
 #include "monitor/monitor.h"
 #include "replay/log_file.h"
+#include "replay/state_digest.h"
 #include "snapshot/snapshot.h"
 #include "tests/unit/snapshot_frames.h"
 
@@ -182,7 +183,7 @@ public:
             for (uint64_t c = 1; c < 50; ++c) w.input({c * 1000, replay::InputSource::Com1, replay::InputKind::Byte, uint8_t(c)});
             replay::StateRecord s;
             s.count = 4 << 20;
-            s.values.assign(35, 7);
+            s.values.assign(replay::state_names().size(), 7);
             w.state(s);
             replay::EndRecord e;
             e.count = 5 << 20;
