@@ -3,9 +3,9 @@
 # (sort, CRC32, a bytecode interpreter, function pointers) run to its end without gdb, and under
 # Debian's gdb with one breakpoint, then with one write watchpoint, set where the guest never goes
 # (the page at 3 MiB), on jitpc's JIT, its interpreter and QEMU's TCG. jitpc's JIT runs the pages
-# that hold no breakpoint translated; a watchpoint still sends every instruction through the
-# interpreter's careful path, as any breakpoint did before. Best of 3 wall-clock seconds of each
-# whole run (gdb's start included in the columns that use it).
+# that hold no breakpoint translated, and with a watchpoint runs all of it translated (only the
+# accesses to the watched page take the slow path). Best of 3 wall-clock seconds of each whole
+# run (gdb's start included in the columns that use it).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."

@@ -121,6 +121,9 @@ public:
     // completes or faults with nothing changed; the store then goes to `lin` (write_linear).
     template <typename T> [[nodiscard]] bool try_read_for_write(unsigned sr, uint64_t off, uint64_t& lin, T& v) {
         if (!try_linear(sr, off, sizeof(T), true, lin)) [[unlikely]] return false;
+        // The read half, which a host read watchpoint sees (DR0-DR3 have no read-only kind).
+        if ((watch_armed & ARMED_HOST) && host_debug.hit != HostDebug::Hit::Watch) [[unlikely]]
+            watch_host(lin, sizeof(T), false);
         if (mmu.try_probe_write(lin, sizeof(T), user()) && mmu.try_read<T>(lin, user(), v)) [[likely]]
             return true;
         raise_pending(mmu.fault);

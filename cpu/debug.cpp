@@ -50,6 +50,9 @@ void Cpu::debug_regs_changed() {
     pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
     insn_bp_armed = host_debug.breaks.empty() ? 0 : ARMED_HOST;
     watch_armed = host_debug.watches.empty() ? 0 : ARMED_HOST;
+    std::vector<std::pair<uint64_t, uint64_t>> watched;
+    for (const HostDebug::Watch& w : host_debug.watches) watched.emplace_back(w.addr >> 12, (w.addr + w.len - 1) >> 12);
+    mmu.watch_pages(std::move(watched));
     for (unsigned n = 0; n < 4; ++n) {
         if (!enabled(dr[7], n)) continue;
         const unsigned rw = rw_of(dr[7], n);

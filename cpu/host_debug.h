@@ -6,7 +6,9 @@
 // translated: the JIT's links never leave the linear page they were entered in (they join
 // blocks of one physical page), so code entered in a page without a breakpoint cannot reach
 // one through them, and the indirect-branch table forgets its entries whenever the points
-// change. A watchpoint still sends every block through the interpreter.
+// change. Watchpoints leave every block on its usual path: the TLB entries of the linear pages
+// they cover send every data access there to the slow path (TLB_WATCH, Mmu::watch_pages), the
+// JIT's inline ones included, and the slow path's Cpu::try_linear checks them.
 #pragma once
 
 #include <algorithm>

@@ -195,7 +195,7 @@ StopReason Interpreter::run(uint64_t until) {
             const bool careful = shadow || trace ||
                                  c.beyond_cs(c.rip + b->bytes - 1) ||
                                  (c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) ||
-                                 (c.insn_bp_armed & ARMED_GUEST) || c.watch_armed ||
+                                 (c.insn_bp_armed & ARMED_GUEST) || (c.watch_armed & ARMED_GUEST) ||
                                  (c.insn_bp_armed && c.host_debug.breaks_near(lin, b->bytes));
             if (careful) {
                 run_block<true>(b);

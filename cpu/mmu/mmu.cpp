@@ -46,15 +46,15 @@ bool Mmu::refill(TlbEntry& e, uint64_t lin, Access acc, bool user) {
     e.global = w.global;
     if (w.large != LARGE_NONE) note_large(w.large, w.global ? GLOBAL : LOCAL);
     e.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
-    const uint64_t rd = page | (host ? 0 : TLB_SLOW);
-    e.tag[ACC_READ] = rd;
+    const uint64_t rd = page | (host ? 0 : TLB_SLOW), watch = watch_flag(page);
+    e.tag[ACC_READ] = rd | watch;
     e.tag[ACC_EXEC] = w.executable ? rd : TLB_INVALID;
     // A write straight to host memory bypasses the physical map's dirty marks: it is allowed
     // once the page is marked (physmem.h, "Dirty-page tracking"); until then, writes take the
     // slow path, whose first write marks the page and makes the entry fast.
     if (w.writable && w.dirty)
         e.tag[ACC_WRITE] = page | (pm_.is_ram(w.phys) && pm_.dirty(pm_.ram_page(w.phys)) ? 0 : TLB_SLOW) |
-                           (pm_.holds_code(w.phys) ? TLB_CODE : 0);
+                           (pm_.holds_code(w.phys) ? TLB_CODE : 0) | watch;
     else
         e.tag[ACC_WRITE] = TLB_INVALID;
     return true;

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "cpu/fault.h"
 #include "cpu/mmu/tlb.h"
@@ -151,6 +153,15 @@ public:
     // The code cache started holding decoded code from this physical page: send writes through
     // the slow path so they can invalidate it.
     void page_became_code(PhysAddr phys);
+    // The linear pages a host debugger's watchpoints cover, as [first, last] page numbers: their
+    // entries' read and write tags carry TLB_WATCH, so every data access to them, the JIT's
+    // inline ones included, takes the slow path, where Cpu::try_linear checks the watchpoints.
+    // A change flushes the TLB.
+    void watch_pages(std::vector<std::pair<uint64_t, uint64_t>> pages) {
+        if (pages == watched_) return;
+        watched_ = std::move(pages);
+        flush_all();
+    }
 
     TlbEntry tlb[2][TLB_SIZE];
 
@@ -195,6 +206,12 @@ private:
     const CpuModel& model_;
     PageWalker walker_;
     uint64_t pdpte_[4] = {};
+    std::vector<std::pair<uint64_t, uint64_t>> watched_;  // watch_pages()
+    uint64_t watch_flag(uint64_t page) const {
+        for (const auto& [first, last] : watched_)
+            if (page >> 12 >= first && page >> 12 <= last) return TLB_WATCH;
+        return 0;
+    }
 
     // Flushes, INVLPG of large pages and the sweeps for dirty marks and code visit only the
     // entries filled since the last flush: every entry with a tag that is not TLB_INVALID is

@@ -5,7 +5,8 @@
 // The TLB is direct-mapped, one table per privilege class (supervisor, user), each entry carrying
 // one tag per access kind (read, write, fetch). A tag is the page-aligned linear address when the
 // access may go straight to host memory at `addend + linear`; any flag in the low bits sends the
-// access to the slow path (MMIO/ROM writes, writes to pages holding decoded code, invalid).
+// access to the slow path (MMIO/ROM writes, writes to pages holding decoded code, data accesses to
+// pages a host watchpoint covers, invalid).
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,7 @@ enum Access : uint8_t { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 constexpr uint64_t TLB_INVALID = 1;  // no translation cached for this access kind
 constexpr uint64_t TLB_SLOW = 2;     // MMIO, a write to ROM or to a RAM page not marked dirty yet
 constexpr uint64_t TLB_CODE = 4;     // write tag of a page holding decoded code
+constexpr uint64_t TLB_WATCH = 8;    // read and write tags of a linear page a host watchpoint covers
 // Linear addresses are 64 bits (4-level paging); memory::PAGE_MASK is the 32-bit one.
 constexpr uint64_t LIN_PAGE_MASK = ~uint64_t(memory::PAGE_SIZE - 1);
 

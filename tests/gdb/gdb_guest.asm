@@ -36,6 +36,7 @@ pf_insn:
     mov eax, [L_NP + 0x10]
 after_pf:
     cmp dword [counter], ROUNDS * 3
+after_cmp:
     CHECK e, 1
     cmp dword [soft_count], 1
     CHECK e, 2

@@ -6,7 +6,9 @@ Under the interpreter, the tiered JIT and the eager JIT (-jit-threshold 0), with
 waits at its entry; gdb reads EIP, CR0, CR3 and GDTR there and again at a breakpoint on a
 function (CR3 and GDTR then the page directory and GDT the guest loaded, FS's hidden base the
 one its descriptor holds, CS's hidden limit 4 GiB); a write watchpoint stops right after each
-of the two instructions that change the variable, with gdb's old and new values, and after a
+of the two instructions that change the variable, with gdb's old and new values (a read watchpoint after
+each instruction that reads it, read-modify-writes included, and an access watchpoint after the
+CMP that reads it last, at the same counts under each engine), and after a
 REP STOSD iteration and a PUSH that write the watched word, but never for the IDT read of an
 INT (an access watchpoint on its gate, as DR0-DR3 ignore it); stepi over
 INT 0x40 lands on the handler's first instruction and over a faulting load on the #PF handler's
@@ -182,6 +184,37 @@ kill
           f"{name}: the stub stopped where the condition did not hold\n{out[-3000:]}")
 
 
+def read_watches(jitpc, img, s, engine, workdir):
+    """A read watchpoint stops after each instruction that reads the variable (INC's and ADD's
+    read-modify-writes), an access watchpoint after the CMP that reads it at the end, each at
+    the same instruction count under every engine: [(stop EIP, count)]."""
+    sock = str(Path(workdir) / "rwatch.sock")
+    p = start(jitpc, ["-kernel", img, *engine], sock)
+    out, _ = gdb_then_wait(p, f"""
+rwatch *(int*){s['counter']:#x}
+continue
+printf "R=%x\\n", $pc
+monitor info registers
+continue
+printf "R=%x\\n", $pc
+monitor info registers
+delete
+awatch *(int*){s['counter']:#x}
+ignore 2 8
+continue
+printf "R=%x\\n", $pc
+monitor info registers
+kill
+""", sock, workdir)
+    stops = list(zip(values(out).get("R", []), map(int, re.findall(r"icount=(\d+)", out))))
+    name = "read watchpoints " + " ".join(engine)
+    check([e for e, _ in stops] == [s["victim_write"], s["victim_ret"], s["after_cmp"]],
+          f"{name}: stopped at {[(hex(e), c) for e, c in stops]}\n{out}")
+    check("Hardware read watchpoint 1" in out and "Value = 1" in out and "Hardware access (read/write) watchpoint 2" in out
+          and "Value = 15" in out, f"{name}: gdb's reports\n{out}")
+    return stops
+
+
 def amd64(jitpc, img, s, workdir):
     sock = str(Path(workdir) / "gdb64.sock")
     p = start(jitpc, ["-kernel", img, "-cpu", "max"], sock)
@@ -319,9 +352,12 @@ def main():
     jitpc, img, map_path = sys.argv[1:4]
     s = symbols(map_path)
     with tempfile.TemporaryDirectory() as d:
+        read_stops = []
         for engine in (["-engine", "interp"], ["-engine", "jit"], ["-engine", "jit", "-jit-threshold", "0"]):
             session(jitpc, img, s, engine, d)
             conditions(jitpc, img, s, engine, d)
+            read_stops.append(read_watches(jitpc, img, s, engine, d))
+        check(read_stops[1:] == read_stops[:1] * 2, f"read watchpoints: the engines' stops differ: {read_stops}")
         amd64(jitpc, img, s, d)
         reverse(jitpc, img, s, d)
         hostile(jitpc, img, d)
