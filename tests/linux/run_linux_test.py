@@ -368,7 +368,7 @@ def run_snapshot(emu, guest, how, name, work):
         rest = bytes(data[f[2] + 15] for f in logtool.input_frames(data) if f[1] >= c)
         engines = ["jit", "interp"] if i in (0, len(SNAPSHOT_COUNTS) - 1) else ["jit"]
         for engine in engines:
-            status, out, err = boot_with(emu, emu.args(stats=True, engine=engine) + ["-loadvm", work / f"{c}.snap"] + machine,
+            status, out, err = boot_with(emu, emu.args(stats=True, engine=engine, cpu=how["cpu"]) + ["-loadvm", work / f"{c}.snap"] + machine,
                                          rest)
             if status != rec[0] or stats_of(err) != stats_of(rec[2]) or not full.endswith(out.rstrip("\r\n").replace("\r", "")):
                 found.append(f"snapshot at {c} under {engine}: status {status}, {stats_of(err)} vs {stats_of(rec[2])}, "
