@@ -240,11 +240,10 @@ bool cmpxchg(Translator& t) {
 // misaligned CMPXCHG16B operand (#GP(0)), a memory slow path or fault: the interpreter's.
 bool cmpxchg_pair(Translator& t) {
     const bool wide = t.insn().mnemonic == ZYDIS_MNEMONIC_CMPXCHG16B;
-    if (!(t.insn().flags & cpu::IF_MEM)) return false;
+    if (!(t.insn().flags & cpu::IF_MEM) || !t.effective_address()) return false;
     auto& a = t.a;
     const x::Gp half = wide ? x::Gp(x::rax) : x::Gp(x::eax);
     t.guarded([&](const asmjit::Label& slow) {
-        if (!t.effective_address()) return void(a.jmp(slow));
         a.lea(x::rsi, t.host_memory(wide ? 16 : 8, true, slow));
         if (wide) {
             a.test(x::sil, 15);
