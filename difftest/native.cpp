@@ -1,10 +1,11 @@
 #include "difftest/native.h"
 
-#include <asm/hwcap2.h>
 #include <asm/ldt.h>
+#include <asm/prctl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -75,17 +77,14 @@ struct Emitter {
     }
 };
 
-// 64-bit entry, called as a function: save the callee-saved registers, RSP and FS/GS (LFS and
-// LGS in a case replace the thread pointer the C code uses), serialize (the parent rewrote the
-// code), then jmp far [FARPTR] to USER32_CS:prologue.
+// 64-bit entry, called as a function: save the callee-saved registers, RSP and the FS/GS
+// selectors (LFS and LGS in a case replace the thread pointer the C code uses; the child stored
+// the bases), serialize (the parent rewrote the code), then jmp far [FARPTR] to
+// USER32_CS:prologue.
 std::vector<uint8_t> entry64() {
     Emitter e;
     e.u8({0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57});  // push rbx rbp r12-r15
     e.u8({0x48, 0x89, 0x24, 0x25}).u32(RES_RSP);                          // mov [RES_RSP], rsp
-    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xC0});                                 // rdfsbase rax
-    e.u8({0x48, 0x89, 0x04, 0x25}).u32(RES_FS_BASE);                      // mov [abs], rax
-    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xC8});                                 // rdgsbase rax
-    e.u8({0x48, 0x89, 0x04, 0x25}).u32(RES_GS_BASE);
     e.u8({0x8C, 0x24, 0x25}).u32(RES_FS_SEL);                             // mov [abs], fs
     e.u8({0x8C, 0x2C, 0x25}).u32(RES_GS_SEL);                             // mov [abs], gs
     e.u8({0x31, 0xC0, 0x0F, 0xA2});                                       // xor eax,eax; cpuid
@@ -95,16 +94,20 @@ std::vector<uint8_t> entry64() {
 
 // 64-bit exit, reached by the trailer's far jump or by the signal handler: back to the caller
 // with the flat data selectors, FS and GS the C code expects (a case may leave LDT ones loaded).
+// The bases go back through arch_prctl, which every x86-64 Linux has (WRFSBASE needs the CPU's
+// FSGSBASE and a kernel that enables it for user mode).
 std::vector<uint8_t> return64() {
     Emitter e;
     e.u8({0xB8}).u32(USER_DS);
     e.u8({0x8E, 0xD8, 0x8E, 0xC0, 0x8E, 0xD0});  // mov ds/es/ss, eax
     e.u8({0x8E, 0x24, 0x25}).u32(RES_FS_SEL);    // mov fs, [abs]
     e.u8({0x8E, 0x2C, 0x25}).u32(RES_GS_SEL);    // mov gs, [abs]
-    e.u8({0x48, 0x8B, 0x04, 0x25}).u32(RES_FS_BASE);  // mov rax, [abs]
-    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xD0});             // wrfsbase rax
-    e.u8({0x48, 0x8B, 0x04, 0x25}).u32(RES_GS_BASE);
-    e.u8({0xF3, 0x48, 0x0F, 0xAE, 0xD8});             // wrgsbase rax
+    for (auto [code, base] : {std::pair{ARCH_SET_FS, RES_FS_BASE}, std::pair{ARCH_SET_GS, RES_GS_BASE}}) {
+        e.u8({0xBF}).u32(uint32_t(code));                    // mov edi, code
+        e.abs64(true, {0x8B}, 6, base);                      // mov rsi, [abs]
+        e.u8({0xB8}).u32(uint32_t(SYS_arch_prctl));          // mov eax, SYS_arch_prctl
+        e.u8({0x0F, 0x05});                                  // syscall
+    }
     e.u8({0x48, 0x8B, 0x24, 0x25}).u32(RES_RSP);                          // mov rsp, [RES_RSP]
     e.u8({0x41, 0x5F, 0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5D, 0x5B});  // pop r15-r12 rbp rbx
     e.u8({0xC3});
@@ -251,6 +254,32 @@ void on_fault(int sig, siginfo_t*, void* ucv) {
     g[REG_EFL] = 0x202;
 }
 
+// The child may only read its command, write its reply, restore FS/GS bases and leave: the
+// cases run random code in it.
+void confine() {
+    std::vector<sock_filter> f = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
+    for (uint32_t nr : {SYS_read, SYS_write, SYS_exit, SYS_rt_sigreturn}) {
+        f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
+        f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    }
+    // arch_prctl only to set FS or GS: not ARCH_SET_CPUID, which would change later cases.
+    const sock_filter set_base[] = {
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_arch_prctl, 0, 4),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_SET_FS, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_SET_GS, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+    f.insert(f.end(), std::begin(set_base), std::end(set_base));
+    f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+    const sock_fprog prog{uint16_t(f.size()), f.data()};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+        syscall(SYS_exit, 3);
+}
+
 [[noreturn]] void child_loop(int cmd, int reply) {
     static uint8_t altstack[64 * 1024];
     stack_t ss{};
@@ -261,11 +290,17 @@ void on_fault(int sig, siginfo_t*, void* ucv) {
     sa.sa_sigaction = on_fault;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     for (int sig : {SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP}) sigaction(sig, &sa, nullptr);
-    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT);
+    uint64_t fs_base = 0, gs_base = 0;
+    syscall(SYS_arch_prctl, ARCH_GET_FS, &fs_base);
+    syscall(SYS_arch_prctl, ARCH_GET_GS, &gs_base);
+    confine();
     const auto entry = reinterpret_cast<void (*)()>(uintptr_t(CODE));
     for (;;) {
         char b;
         if (read(cmd, &b, 1) != 1) syscall(SYS_exit, 0);
+        // After the parent cleared the result area: return64 puts these back.
+        *reinterpret_cast<volatile uint64_t*>(uintptr_t(RES_FS_BASE)) = fs_base;
+        *reinterpret_cast<volatile uint64_t*>(uintptr_t(RES_GS_BASE)) = gs_base;
         entry();
         if (write(reply, &b, 1) != 1) syscall(SYS_exit, 0);
     }
@@ -274,10 +309,6 @@ void on_fault(int sig, siginfo_t*, void* ucv) {
 }  // namespace
 
 NativeRunner::NativeRunner() {
-    if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
-        throw std::runtime_error("the host has no user-mode FSGSBASE (Linux 5.9 or later on a CPU "
-                                 "with it): FS and GS could not be restored after LFS/LGS");
-    }
     void* p = mmap(reinterpret_cast<void*>(uintptr_t(CODE)), REGION_SIZE,
                    PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
                    -1, 0);
@@ -289,6 +320,20 @@ NativeRunner::NativeRunner() {
     std::signal(SIGPIPE, SIG_IGN);  // a child that died is seen as EOF, not as a signal
     const rlimit no_core{0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
+    // Some sandboxed kernels accept modify_ldt yet never load the descriptors, or refuse the
+    // 32-bit user code segment: every case would then "differ".
+    State probe;
+    probe.gpr[4] = STACK_TOP;
+    for (Mode m : {Mode::Flat32, Mode::Code16}) {
+        const Outcome o = run({}, probe, m).outcome;
+        if (o != Outcome::Completed) {
+            reap();
+            throw HostUnsupported(std::string("this host cannot run the reference: an empty ") +
+                                  (m == Mode::Flat32 ? "32-bit case in the user code segment"
+                                                     : "16-bit case in an LDT code segment") +
+                                  " ended " + outcome_name(o));
+        }
+    }
 }
 
 NativeRunner::~NativeRunner() { reap(); }

@@ -6,14 +6,24 @@
 
 #include <sys/types.h>
 
+#include <stdexcept>
+
 #include "difftest/case.h"
 
 namespace jitpc::difftest {
 
+// The host runs Linux but cannot execute the cases natively (a sandbox kernel without 32-bit
+// code segments or a live LDT): there is no reference to compare with. Callers report it as a
+// skip, not as a failure.
+struct HostUnsupported : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 class NativeRunner {
 public:
     // Maps the shared region at its fixed address and installs the LDT descriptors (throws
-    // std::runtime_error on failure); the child inherits the LDT.
+    // std::runtime_error on failure; HostUnsupported when the host cannot run an empty 32-bit
+    // case in the flat and in the LDT segments); the child inherits the LDT.
     NativeRunner();
     ~NativeRunner();
     Result run(const std::vector<uint8_t>& code, const State& in, Mode mode);

@@ -289,6 +289,9 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
     try {
         return run(argc, argv);
+    } catch (const jitpc::difftest::HostUnsupported& e) {
+        std::printf("skipped: %s\n", e.what());
+        return 77;  // meson's "skipped"
     } catch (const std::exception& e) {
         std::fprintf(stderr, "difftest: %s\n", e.what());
         return 2;
