@@ -237,7 +237,7 @@ Outcome from_signal(int sig) {
 }
 
 // In the child: a fault in the test code records its signal and resumes at the 64-bit exit stub
-// (rt_sigreturn is one of the four syscalls strict mode allows), so the child survives it.
+// (rt_sigreturn is one of the syscalls confine() allows), so the child survives it.
 // XMM0-15 and MXCSR are those of the faulting instruction; MXCSR is reset for the C code.
 void on_fault(int sig, siginfo_t*, void* ucv) {
     auto* uc = static_cast<ucontext_t*>(ucv);

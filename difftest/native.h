@@ -1,4 +1,4 @@
-// Runs a case as real IA-32 code on the host CPU: a persistent child under seccomp strict mode
+// Runs a case as real IA-32 code on the host CPU: a persistent child under a seccomp filter
 // switches to the 32-bit user code segment (and for 16-bit cases on to an LDT 16-bit code
 // segment; 64-bit cases stay in the host's own 64-bit code segment) and executes the bytes at
 // the fixed addresses.
