@@ -241,7 +241,8 @@ int main(int argc, char** argv) {
         if (o.stats && m->jit)
             std::fprintf(stderr, "jitpc: JIT: %llu translations, %llu cache flushes, %llu links\n"
                                  "jitpc: JIT: %llu guest instructions translated, %llu host bytes emitted (%.1f per instruction)\n"
-                                 "jitpc: JIT: %llu entries from the dispatcher, %llu indirect-branch lookups missed\n",
+                                 "jitpc: JIT: %llu entries from the dispatcher, %llu indirect-branch lookups missed, "
+                                 "%llu returns not predicted by the return-address stack\n",
                          static_cast<unsigned long long>(m->jit->blocks_translated),
                          static_cast<unsigned long long>(m->jit->cache_flushes),
                          static_cast<unsigned long long>(m->jit->links_made),
@@ -249,7 +250,8 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(m->jit->bytes_emitted),
                          m->jit->insns_translated ? double(m->jit->bytes_emitted) / double(m->jit->insns_translated) : 0.0,
                          static_cast<unsigned long long>(m->jit->entries),
-                         static_cast<unsigned long long>(m->jit->lookup_misses));
+                         static_cast<unsigned long long>(m->jit->lookup_misses),
+                         static_cast<unsigned long long>(m->jit->return_mispredictions));
         if (m->jit && m->jit->fallbacks) m->jit->fallbacks->print(logging::output(logging::JIT_FALLBACK));
         return status;
     } catch (const std::exception& e) {

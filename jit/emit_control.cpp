@@ -1,5 +1,6 @@
 // Control transfers (cpu/ops/control.cpp) that end a block: direct jumps and calls (linked block to block when the
-// target is in the same physical page) and returns (back to the dispatcher).
+// target is in the same physical page), indirect ones and returns (through jit/indirect.cpp's lookup; a call
+// predicts its return there).
 #include "cpu/ops/cond_family.h"
 #include "cpu/state.h"
 #include "jit/translator.h"
@@ -76,6 +77,7 @@ bool call(Translator& t) {
     if (relative_target(t, target)) {
         t.check_branch_target(target);
         push_return_address(t);
+        t.predict_return();
         t.exit_to(target);
         return true;
     }
@@ -84,6 +86,7 @@ bool call(Translator& t) {
     if (!indirect_target(t)) return false;
     t.park_eax();
     push_return_address(t);
+    t.predict_return();
     t.unpark_eax();
     t.exit_indirect();
     return true;
@@ -100,7 +103,7 @@ bool ret(Translator& t) {
     t.load(w, cpu::SS);
     t.fault_unless_canonical(t.ip_reg());
     t.a.lea(sp, x::ptr(sp.r64(), int32_t(w + release)));
-    t.exit_indirect();
+    t.exit_indirect(true);
     return true;
 }
 

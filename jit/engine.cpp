@@ -150,6 +150,18 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
             a.xor_(x::eax, x::eax);
             a.jmp(asmjit::imm(exit_stub_));
         });
+    // A return that the return-address stack did not predict: the check of its entry may have
+    // clobbered the RIP in eax (rax), which CpuState holds too.
+    for (unsigned v = 0; v < std::size(return_miss_thunks_); ++v)
+        return_miss_thunks_[v] = assemble(buf_, stubs_, "jitpc-return-miss-" + variant_name(Variant::from_index(v)), [&](x::Assembler& a) {
+            if (Variant::from_index(v).mode == CodeMode::Long64)
+                a.mov(x::rax, x::qword_ptr(CPU_REG, state::RIP));
+            else
+                a.mov(x::eax, x::dword_ptr(CPU_REG, state::RIP));
+            a.mov(x::rcx, reinterpret_cast<uint64_t>(&return_mispredictions));
+            a.inc(x::qword_ptr(x::rcx));
+            a.jmp(asmjit::imm(lookup_thunks_[v]));
+        });
     buf_.reserve_prefix();
     cpu.code.on_remove = [](void* ctx, cpu::Block* b) { static_cast<Engine*>(ctx)->forget(b); };
     cpu.code.remove_ctx = this;
@@ -251,11 +263,16 @@ void Engine::link(ChainSite* site, cpu::Block& to, uint8_t* target) {
 void Engine::forget(cpu::Block* b) {
     auto* t = static_cast<Translation*>(b->native);
     if (!t) return;
-    // Its entries in the indirect-branch table (those still holding one of its translations),
-    // so lookups need no check that a translation still exists.
-    for (uint32_t slot : t->slots)
-        for (const uint8_t* code : t->code)
-            if (code && indirect[slot].code == uint32_t(code - buf_.start())) indirect[slot] = {};
+    // Its entries in the indirect-branch table (those still holding one of its translations)
+    // and in the return-address stack, so lookups need no check that a translation still exists.
+    for (const uint8_t* code : t->code) {
+        if (!code) continue;
+        const uint32_t offset = uint32_t(code - buf_.start());
+        for (uint32_t slot : t->slots)
+            if (indirect[slot].code == offset) indirect[slot] = {};
+        for (IndirectEntry& r : returns.entries)
+            if (r.code == offset) r = {};
+    }
     for (ChainSite* s : t->incoming) {
         const int32_t rel32 = int32_t(s->unlinked - (s->jump + 5));
         std::memcpy(buf_.writable(s->jump) + 1, &rel32, 4);

@@ -65,6 +65,20 @@ struct IndirectEntry {
 };
 static_assert(sizeof(IndirectEntry) == 16);
 
+// The return-address stack (dynarmic's RSB is the model): a CALL pushes the indirect-branch
+// table's entry for its return address as the table holds it then, and a RET pops one and, when
+// its key is the popped RIP's, checks it and jumps through it as a table lookup does, without the
+// hash or the table's cache line; otherwise it takes the table's lookup (Translator::
+// predict_return, Translator::exit_indirect). A wrong prediction (a return address overwritten,
+// a longjmp, a stack switch, a ring that wrapped, an entry copied from a slot holding another
+// RIP) costs that lookup, never a wrong jump: an entry is trusted only through the checks a
+// table entry gets, and removing a block clears its entries here too (Engine::forget).
+struct ReturnStack {
+    static constexpr unsigned DEPTH = 32;  // a power of two: the ring wraps
+    IndirectEntry entries[DEPTH];
+    uint32_t top = 0;  // the newest entry's offset in bytes
+};
+
 // One of the engine's fixed pieces of code (entry, exit, thunks), named in the perf map.
 struct Stub {
     const uint8_t* code;
@@ -80,8 +94,11 @@ public:
     bool run_block(cpu::Block& b) override;
     // The host debugger's breakpoints changed: the indirect-branch table may lead into a page
     // that holds one now (cpu/host_debug.h), so its entries are emptied (Engine::forget checks
-    // an entry is still its translation's before clearing it).
-    void forget_indirect() { std::fill(std::begin(indirect), std::end(indirect), IndirectEntry{}); }
+    // an entry is still its translation's before clearing it), and the return-address stack's.
+    void forget_indirect() {
+        std::fill(std::begin(indirect), std::end(indirect), IndirectEntry{});
+        returns = {};
+    }
 
     cpu::Cpu& cpu;
 
@@ -109,6 +126,8 @@ public:
     // Blocks the dispatcher ran in generated code (each such entry ends with a return to the
     // dispatcher), and the indirect-branch lookups that missed and returned there.
     uint64_t entries = 0, lookup_misses = 0;
+    // Returns whose return-address stack entry did not hold their target (they took the lookup).
+    uint64_t return_mispredictions = 0;
 
 private:
     // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
@@ -125,6 +144,7 @@ private:
         return (uint32_t(rip) * INDIRECT_HASH) >> (32 - INDIRECT_BITS);  // as generated code does (emit_lookup)
     }
     IndirectEntry indirect[1u << INDIRECT_BITS];
+    ReturnStack returns;
     uint8_t* translate(cpu::Block& b, Variant v);
     void flush();
     void forget(cpu::Block* b);
@@ -144,6 +164,8 @@ private:
     Thunk thunks_[9];
     uint8_t* flags_thunk_ = nullptr;
     uint8_t* lookup_thunks_[Variant::COUNT] = {};  // by Variant::index: Translator::lookup_and_jump
+    // A return's way to the lookup when the return-address stack did not hold its target.
+    uint8_t* return_miss_thunks_[Variant::COUNT] = {};
     uint8_t* thunk(const void* helper) const;
     std::vector<Stub> stubs_;  // for -perfmap
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.

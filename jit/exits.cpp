@@ -1,11 +1,10 @@
 // How generated code leaves an instruction or a block: helper calls, bringing EIP and the count
 // up to date, direct exits (linked block to block), loops, conditional branches, indirect exits
-// through the lookup table, and the stop points after accesses that may request an exit.
+// (through jit/indirect.cpp), and the stop points after accesses that may request an exit.
 #include "jit/translator.h"
 
 #include "jit/engine.h"
 #include "jit/helpers.h"
-#include "jit/tlb_probe.h"
 
 namespace jitpc::jit {
 
@@ -198,7 +197,7 @@ void Translator::exec_and_leave(const asmjit::Label& slow, Fallback why) {
 void Translator::park_eax() { a.mov(x::qword_ptr(CPU_REG, NEXT_RIP), x::rax); }
 void Translator::unpark_eax() { a.mov(x::rax, x::qword_ptr(CPU_REG, NEXT_RIP)); }
 
-void Translator::exit_indirect() {
+void Translator::exit_indirect(bool returning) {
     clobber_flags();
     a.mov(rip_mem(), ip_reg());
     count_by(a, int32_t(k_ + 1 - synced_count_));
@@ -206,36 +205,11 @@ void Translator::exit_indirect() {
         a.cmp(x::byte_ptr(CPU_REG, IRQ_SHADOW), 0);
         a.jne(bail_);
     }
-    lookup_and_jump();
+    if (returning)
+        return_and_jump();
+    else
+        lookup_and_jump();
     ended_ = true;
-}
-
-// Jumps to the translation of the EIP in eax (RIP in rax) for this variant through the lookup table
-// (jit/engine.h, IndirectEntry), CpuState being up to date; a miss goes to the dispatcher.
-// The lookup is one shared thunk per variant (Engine::Engine, emit_lookup).
-void Translator::lookup_and_jump() { a.jmp(asmjit::imm(e_.lookup_thunks_[variant_.index()])); }
-
-void Translator::emit_lookup(x::Assembler& a, const Engine& e, Variant variant, const asmjit::Label& miss) {
-    a.mov(x::rdi, reinterpret_cast<uint64_t>(&e.indirect[0]));
-    a.imul(x::ecx, x::eax, int32_t(Engine::INDIRECT_HASH));  // Engine::indirect_slot
-    a.shr(x::ecx, 32 - Engine::INDIRECT_BITS);
-    static_assert(sizeof(IndirectEntry) == 16);
-    a.shl(x::ecx, 4);
-    a.mov(x::rdx, uint64_t(variant.index()) << IndirectEntry::VARIANT_SHIFT);  // IndirectEntry::key_of
-    a.xor_(x::rdx, x::rax);
-    a.cmp(x::rdx, x::qword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, key))));
-    a.jne(miss);
-    // The code TLB entry of EIP's page: valid for it, and mapping it where it did.
-    const bool wide = variant.mode != CodeMode::Legacy32;
-    TlbProbe probe(a, e.tlb_offset[variant.user], x::edx, x::eax, wide);
-    probe.hit(wide ? x::Gp(x::rax) : x::Gp(x::eax), 1, cpu::ACC_EXEC, miss);
-    a.mov(x::eax, probe.frame());
-    a.cmp(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, frame))));
-    a.jne(miss);
-    a.mov(x::eax, x::dword_ptr(x::rdi, x::rcx, 0, int32_t(offsetof(IndirectEntry, code))));
-    a.mov(x::rdx, reinterpret_cast<uint64_t>(e.buf_.start()));
-    a.add(x::rax, x::rdx);
-    a.jmp(x::rax);
 }
 
 // On a slow path of instruction k, after its helper returned: when that asked for an exit, the

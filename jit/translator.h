@@ -247,8 +247,12 @@ public:
     asmjit::x86::Mem rip_mem() const;
     asmjit::x86::Gp ip_reg() const;
     bool long64() const { return variant_.mode == CodeMode::Long64; }
-    // Ends the block at the EIP in eax (returns, indirect jumps): back to the dispatcher.
-    void exit_indirect();
+    // Ends the block at the EIP in eax (returns, indirect jumps) through the lookup table;
+    // `returning`: a RET, which tries the return-address stack first (jit/indirect.cpp).
+    void exit_indirect(bool returning = false);
+    // CALL, once the return address is on the guest's stack: the return-address stack gets the
+    // lookup table's entry for it. Clobbers eax, ecx, edx, esi, edi and the host's flags.
+    void predict_return();
     // eax = the guest EIP of the instruction after this one (clobbers host flags).
     void next_eip_to_eax();
     // Keeps eax in CpuState::next_rip (unused by generated code) across code that needs eax.
@@ -272,6 +276,7 @@ private:
     void store_flags_from_edi();
     void exit_plain();
     void lookup_and_jump();
+    void return_and_jump();
 public:
     // The code of lookup_and_jump() for `variant`, jumping to `miss` when the table has no
     // entry (Engine::Engine makes it once per variant).
