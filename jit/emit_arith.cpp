@@ -100,12 +100,11 @@ bool binary_high_bytes(Translator& t) {
         if (!t.effective_address()) return false;
         t.load(1, i.seg);
         src = x::al;
-        if (ReadsCarry) t.a.push(x::rax), t.a.push(x::rax);  // the flags' thunk clobbers eax
-    } else if (t.op(1).kind == K::Imm) {
-        src = asmjit::imm(t.imm());
+        if (ReadsCarry) t.flags_to_host_keeping_rax();
+    } else {
+        if (t.op(1).kind == K::Imm) src = asmjit::imm(t.imm());
+        if (ReadsCarry) t.flags_to_host();
     }
-    if (ReadsCarry) t.flags_to_host();
-    if (ReadsCarry && src.isReg()) t.a.pop(x::rax), t.a.pop(x::rax);
     const HighBytes r(t);
     if (t.op(1).kind == K::Reg) src = r[1];
     t.a.emit(Op, r[0], src);
@@ -124,14 +123,10 @@ bool binary(Translator& t) {
     asmjit::Operand src;
     const bool from_memory = t.op(1).kind == Translator::Kind::Mem;
     if (ReadsCarry && from_memory) {
-        // ADC/SBB from memory: the load loses the host's flags, so the guest's are loaded after
-        // it; the value waits on the stack (twice: the stack stays aligned for a helper call).
+        // ADC/SBB from memory: a load that does not keep the host's flags loses them, so the
+        // guest's are loaded after it.
         if (!source(t, t.op(1), *dst, src)) return false;
-        t.a.push(x::rax);
-        t.a.push(x::rax);
-        t.flags_to_host();
-        t.a.pop(x::rax);
-        t.a.pop(x::rax);
+        t.flags_to_host_keeping_rax();
     } else {
         if (ReadsCarry) t.flags_to_host();
         if (!source(t, t.op(1), *dst, src)) return false;

@@ -333,8 +333,7 @@ bool setcc(Translator& t) {
 }
 
 // A memory source is read whether or not the condition holds (docs/undefined.md), so it is
-// loaded first; reading the flags may call a helper, so the value waits on the stack (two
-// pushes keep the stack aligned for that call).
+// loaded first.
 bool cmovcc(Translator& t) {
     auto dst = t.reg(t.op(0));
     if (!dst) return false;
@@ -349,12 +348,8 @@ bool cmovcc(Translator& t) {
     }
     if (s.kind != Translator::Kind::Mem || !t.effective_address()) return false;
     t.load(dst->size(), t.insn().seg);
-    t.a.push(x::rax);
-    t.a.push(x::rax);
-    t.flags_to_host();
-    t.a.pop(x::rdx);
-    t.a.pop(x::rdx);
-    t.a.cmov(cc, *dst, x::edx.cloneAs(*dst));
+    t.flags_to_host_keeping_rax();
+    t.a.cmov(cc, *dst, x::eax.cloneAs(*dst));
     return true;
 }
 

@@ -165,11 +165,37 @@ template <Shift S> bool shift(Translator& t) {
     return true;
 }
 
+// ROL/ROR by a constant of 2 or more that is no multiple of an 8/16-bit width: the host's CF
+// is the table's and only its OF is undefined. OF (ROL: MSB XOR LSB of the result; ROR: the
+// XOR of its top two bits) is put into the host's EFLAGS as shr_keeping_msb does, so the flags
+// stay in the host, unstored (SHA-256's rotates, whose flags only a later access's fault sees).
+void rotate_setting_of(Translator& t, bool left, const x::Gp& dst, unsigned n) {
+    auto& a = t.a;
+    const unsigned width = dst.size() * 8;
+    a.emit(left ? x::Inst::kIdRol : x::Inst::kIdRor, dst, n);
+    a.lahf();
+    const x::Gp d = dst.size() == 8 ? x::Gp(x::rdx) : x::Gp(x::edx);
+    if (dst.size() >= 4)
+        a.mov(d, dst);
+    else
+        a.movzx(x::edx, dst);
+    if (left) {
+        a.shr(d, width - 1);
+        a.xor_(x::dl, dst.r8());
+        a.and_(x::dl, 1);
+    } else {
+        a.shr(d, width - 2);  // the top two bits, in bits 1-0
+        a.test(x::dl, x::dl);
+        a.setnp(x::dl);  // odd parity: they differ
+    }
+    a.add(x::dl, 0x7F);  // OF = (dl == 1)
+    a.sahf();
+}
+
 // ROL and ROR change only CF and OF: unless nothing sees those, the other flags must be the
 // guest's in the host first. A count of 1 leaves the host's CF and OF defined as the table's;
-// for any other count both are computed from the result (the host's OF is undefined, and for
-// 8/16 bits its CF is too when the count is a multiple of the width) and the flags stored at
-// once.
+// other constants: rotate_setting_of; by CL, or a multiple of an 8/16-bit width (where the
+// host's CF is undefined too), both are computed from the result and the flags stored at once.
 template <bool Left> bool rotate(Translator& t) {
     const auto& d = t.op(0);
     const auto& c = t.op(1);
@@ -193,8 +219,11 @@ template <bool Left> bool rotate(Translator& t) {
     }
     t.flags_to_host();
     const FlagKind before = t.flags_kind();  // what AF, which the rotate keeps, needs
-    if (n == 1) {
-        a.emit(op, *dst, 1);
+    if (n == 1 || (n && (width >= 32 || n % width))) {
+        if (n == 1)
+            a.emit(op, *dst, 1);
+        else
+            rotate_setting_of(t, Left, *dst, n);
         t.flags_produced(before);
         return true;
     }

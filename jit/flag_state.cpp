@@ -108,6 +108,27 @@ void Translator::guest_flags_thunk() {
     fl_.saved = FlagState::Saved::Unknown;
 }
 
+// For flags in CpuState in a form not known at translation time (block entry, after a path
+// that ran the interpreter): `exact` reads them inline when the form is the one generated code
+// stores when a block leaves with an exact op's flags (FlagOp::Host, FlagKind::Exact);
+// otherwise an out-of-line path calls the flags' thunk and `thunked` reads its edi. Both end
+// at the same point with the same registers clobbered (eax, ecx, edi at most).
+void Translator::unknown_flags(const std::function<void()>& exact, const std::function<void()>& thunked) {
+    clobber_flags();
+    asmjit::Label other = a.newLabel(), done = a.newLabel();
+    a.cmp(x::word_ptr(CPU_REG, FLAGS_OP), uint32_t(cpu::FlagOp::Host) | uint32_t(FlagKind::Exact) << 8);
+    a.jne(other);
+    exact();
+    a.bind(done);
+    cold_.push_back([this, other, done, thunked] {
+        a.bind(other);
+        a.call(asmjit::imm(e_.flags_thunk_));
+        thunked();
+        a.jmp(done);
+    });
+    fl_.saved = FlagState::Saved::Unknown;  // the thunk may have left plain bits
+}
+
 void Translator::clobber_flags() {
     materialize_flags();
     fl_.in_host = false;
@@ -135,12 +156,11 @@ void Translator::keep_carry() {
     const bool in_bits = fl_.saved == Saved::Plain ||
                          (fl_.saved == Saved::Host && fl_.saved_kind == FlagKind::IncDec);
     if (!in_bits) {
-        if (fl_.saved == Saved::Host) {
+        if (fl_.saved == Saved::Host)
             stored_host_flags_to_edi(a, cpu::EFLAGS_CF);
-        } else {
-            guest_flags_thunk();
-            a.and_(x::edi, cpu::EFLAGS_CF);
-        }
+        else
+            unknown_flags([&] { stored_host_flags_to_edi(a, cpu::EFLAGS_CF); },
+                          [this] { a.and_(x::edi, cpu::EFLAGS_CF); });
         a.and_(x::dword_ptr(CPU_REG, FLAGS_BITS), ~cpu::EFLAGS_CF);
         a.or_(x::dword_ptr(CPU_REG, FLAGS_BITS), x::edi);
     }
@@ -183,22 +203,46 @@ std::optional<FlagKind> Translator::load_saved_flags(bool needs_carry) {
     return FlagKind::Exact;
 }
 
-void Translator::flags_to_host(bool needs_carry) {
+bool Translator::flags_in_host(bool needs_carry) const {
     const bool condition_exact = fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic ||
                                  (fl_.kind == FlagKind::IncDec && !needs_carry);
-    if (fl_.in_host && condition_exact) return;
+    return fl_.in_host && condition_exact;
+}
+
+void Translator::flags_to_host_keeping_rax(bool needs_carry) {
+    if (flags_in_host(needs_carry)) return;
+    a.push(x::rax);
+    a.push(x::rax);
+    flags_to_host(needs_carry);
+    a.pop(x::rax);
+    a.pop(x::rax);
+}
+
+void Translator::flags_to_host(bool needs_carry) {
+    if (flags_in_host(needs_carry)) return;
     // Otherwise through CpuState: normalised there, or evaluated by the interpreter.
     clobber_flags();
-    fl_.kind = FlagKind::Exact;
-    if (auto kind = load_saved_flags(needs_carry)) {
-        fl_.kind = *kind;
-    } else {
-        guest_flags_thunk();
-        a.mov(x::eax, x::edi);
-        host_flags_from_image();  // only its arithmetic bits load
-    }
+    fl_.kind = stored_flags_to_host(needs_carry);
     fl_.in_host = true;
     fl_.dirty = false;
+}
+
+FlagKind Translator::stored_flags_to_host(bool needs_carry) {
+    if (auto kind = load_saved_flags(needs_carry)) return *kind;
+    const auto from_image = [this] {
+        a.mov(x::eax, x::edi);
+        host_flags_from_image();  // only its arithmetic bits load
+    };
+    if (fl_.saved == FlagState::Saved::Unknown) {
+        unknown_flags([&] {
+            a.mov(x::eax, x::dword_ptr(CPU_REG, FLAGS_RES));
+            host_flags_from_lahf();
+        }, from_image);
+    } else {
+        guest_flags_thunk();
+        from_image();
+    }
+    return FlagKind::Exact;
 }
 
 void Translator::flags_produced(FlagKind kind) {

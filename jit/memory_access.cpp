@@ -234,11 +234,7 @@ bool Translator::read_modify_write(unsigned size, bool carry_in, bool writes_fla
     if (carry_in && !keep) {
         // edi is needed for the flags: keep the host address in rdx.
         a.lea(x::rdx, host);
-        if (!load_saved_flags(true)) {
-            guest_flags_thunk();
-            a.mov(x::eax, x::edi);
-            host_flags_from_image();
-        }
+        stored_flags_to_host(true);
         op(x::ptr(x::rdx, 0, size));
     } else {
         op(host);

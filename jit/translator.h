@@ -133,6 +133,9 @@ public:
     // Flags: the host's EFLAGS must hold the guest's arithmetic flags (an op reads them), with
     // every bit a condition code can read defined (OF is normalised first when it is not).
     void flags_to_host(bool needs_carry = true);
+    // The same after a load, whose value in rax it keeps: the reload from CpuState clobbers
+    // eax, so the value waits on the stack then (twice: it stays aligned for the flags' thunk).
+    void flags_to_host_keeping_rax(bool needs_carry = true);
     // Before an inline INC/DEC: see translator.cpp. The op that follows produces FlagKind::IncDec
     // flags (or Exact ones), which this records.
     void keep_carry();
@@ -269,8 +272,12 @@ private:
     void fallback(Fallback why);
     void sync_position();
     void materialize_flags(bool keep_eax = true);
+    // Whether the host's EFLAGS hold the guest's flags as flags_to_host() would leave them.
+    bool flags_in_host(bool needs_carry) const;
     void guest_flags_thunk();
     std::optional<FlagKind> load_saved_flags(bool needs_carry);
+    FlagKind stored_flags_to_host(bool needs_carry);
+    void unknown_flags(const std::function<void()>& exact, const std::function<void()>& thunked);
     void host_flags_from_image();
     void host_flags_from_lahf();
     void store_flags_from_edi();

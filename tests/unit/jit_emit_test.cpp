@@ -102,13 +102,23 @@ Bytes consumer(unsigned cc) {
     return {0x0F, uint8_t(0x90 + cc), 0xC0, 0x0F, uint8_t(0x40 + cc), 0xFE, uint8_t(0x70 + cc), 0x01, 0x90, 0xF4};
 }
 
+// The same preludes, each ending its block with JMP +0, so the instruction under test starts
+// the next block and finds the flags in the form the JIT stored them in at the exit (0: plain
+// bits after POPFD's fallback, 1: an exact op's, 2: a lazy one, 3: a logic op's).
+Bytes prelude_then_jump(unsigned kind, uint32_t image) {
+    Bytes code = prelude(kind, image);
+    code.insert(code.end(), {0xEB, 0x00});
+    return code;
+}
+
 // Runs `insn` with every prelude over the value table, cycling through the 16 conditions.
-template <typename Fixture> void sweep(Pair<Fixture>& p, const Bytes& insn) {
+template <typename Fixture> void sweep(Pair<Fixture>& p, const Bytes& insn, Bytes (*before)(unsigned, uint32_t) = nullptr) {
     const unsigned n = std::size(VALUES);
     for (unsigned v = 0; v < n; ++v)
         for (unsigned kind = 0; kind < 4; ++kind) {
             const unsigned k = v * 4 + kind;
-            Bytes code = prelude(kind, FLAG_IMAGES[k % std::size(FLAG_IMAGES)]);
+            const uint32_t image = FLAG_IMAGES[k % std::size(FLAG_IMAGES)];
+            Bytes code = before ? before(kind, image) : prelude(kind, image);
             code.insert(code.end(), insn.begin(), insn.end());
             const Bytes tail = consumer(k % 16);
             code.insert(code.end(), tail.begin(), tail.end());
@@ -151,6 +161,40 @@ TEST_CASE("JIT shifts and rotates match the interpreter") {
         sweep(p, {0xC1, mem, 0x00, 0x50, 0x00, 0x00, 3});     // m32, imm8 3 (the interpreter)
     }
     CHECK(p.engine.blocks_translated > 0);
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+// A block that starts with a flag reader does not know in which form the previous one left
+// the flags: the form an exact op's exit stores is read inline, any other through the thunk.
+TEST_CASE("JIT flag readers at a block's start read the form the previous block stored") {
+    Pair<> p;
+    for (const Bytes& insn : {Bytes{0x90},                                    // the conditions alone
+                              Bytes{0x4A}, Bytes{0x42},                       // dec edx, inc edx (keep CF)
+                              Bytes{0xFF, 0x0D, 0x00, 0x50, 0x00, 0x00},      // dec [DATA]
+                              Bytes{0xFE, 0x05, 0x00, 0x50, 0x00, 0x00},      // inc byte [DATA]
+                              Bytes{0x11, 0xDA}, Bytes{0x19, 0xDA},           // adc edx, ebx; sbb edx, ebx
+                              Bytes{0x13, 0x15, 0x00, 0x50, 0x00, 0x00},      // adc edx, [DATA]
+                              Bytes{0x66, 0x1B, 0x15, 0x00, 0x50, 0x00, 0x00},  // sbb dx, [DATA]
+                              Bytes{0x12, 0x3D, 0x00, 0x50, 0x00, 0x00},      // adc bh, [DATA]
+                              Bytes{0x11, 0x15, 0x00, 0x50, 0x00, 0x00},      // adc [DATA], edx
+                              Bytes{0x0F, 0x42, 0x15, 0x00, 0x50, 0x00, 0x00},  // cmovb edx, [DATA]
+                              Bytes{0xC1, 0xC2, 5}, Bytes{0xC1, 0xCA, 30}})   // rol edx, 5; ror edx, 30
+        sweep(p, insn, prelude_then_jump);
+    MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
+}
+
+// ROL/ROR by a constant whose flags only a fault of a later access could see, and with the
+// flags the next instruction reads after an access.
+TEST_CASE("JIT rotates by a constant before memory accesses match the interpreter") {
+    Pair<> p;
+    for (uint8_t ext : {0, 1})
+        for (uint8_t count : {2, 7, 8, 9, 16, 17, 31}) {
+            const uint8_t edx = uint8_t(0xC2 | ext << 3), ebx = uint8_t(0xC3 | ext << 3);
+            sweep(p, {0xC1, edx, count, 0x8B, 0x1D, 0x00, 0x50, 0x00, 0x00});  // then mov ebx, [DATA]
+            sweep(p, {0x66, 0xC1, ebx, count, 0x8B, 0x15, 0x00, 0x50, 0x00, 0x00});
+            sweep(p, {0xC0, ebx, count, 0x03, 0x15, 0x00, 0x50, 0x00, 0x00});  // then add edx, [DATA]
+            sweep(p, {0xC1, edx, count, 0x8B, 0x1D, 0x00, 0x50, 0x00, 0x00, 0x11, 0xDE});  // ... adc esi, ebx
+        }
     MESSAGE(p.runs << " snippets, " << p.engine.blocks_translated << " blocks translated");
 }
 
@@ -733,7 +777,7 @@ TEST_CASE("JIT 64-bit forms with R8-R15 in every operand position match the inte
             }
     // One register operand, in ModRM r/m (REX.B): r11, and r11d.
     for (const Bytes& op : {Bytes{0x81, 0xC3, 0x78, 0x56, 0x34, 0x92}, Bytes{0x83, 0xEB, 0x05}, Bytes{0x83, 0xFB, 0x80},
-                            Bytes{0xC1, 0xE3, 0x05}, Bytes{0xC1, 0xEB, 0x21}, Bytes{0xC1, 0xFB, 0x3F}, Bytes{0xC1, 0xC3, 0x07},
+                            Bytes{0xC1, 0xE3, 0x05}, Bytes{0xC1, 0xEB, 0x21}, Bytes{0xC1, 0xFB, 0x3F}, Bytes{0xC1, 0xC3, 0x07}, Bytes{0xC1, 0xCB, 0x2E},
                             Bytes{0xD1, 0xE3}, Bytes{0xD3, 0xE3}, Bytes{0xD3, 0xEB}, Bytes{0xF7, 0xDB}, Bytes{0xF7, 0xD3},
                             Bytes{0xFF, 0xC3}, Bytes{0xFF, 0xCB}, Bytes{0xF7, 0xE3}, Bytes{0xF7, 0xEB},
                             Bytes{0xC7, 0xC3, 0xFE, 0xFF, 0xFF, 0xFF}, Bytes{0x0F, 0x95, 0xC3}, Bytes{0x0F, 0xCB},
