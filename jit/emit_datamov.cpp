@@ -18,8 +18,9 @@ namespace {
 // Its other widths are the interpreter's.
 bool from_segment_register(Translator& t) {
     const unsigned size = t.insn().osize;
-    const auto dst = RegAlloc::guest(t.insn().r0, size);
-    if ((size != 2 && size != 4) || !dst || t.insn().r1 > cpu::GS) return false;
+    if ((size != 2 && size != 4) || t.insn().r1 > cpu::GS) return false;
+    const auto dst = t.general_reg(t.insn().r0, size);
+    if (!dst) return false;
     const x::Mem sel = x::word_ptr(CPU_REG, int32_t(offsetof(cpu::CpuState, seg) + t.insn().r1 * sizeof(cpu::SegCache) +
                                                     offsetof(cpu::SegCache, sel)));
     if (size == 4)

@@ -14,8 +14,9 @@ namespace {
 template <x::Inst::Id Id> bool from_int(Translator& t) {
     const cpu::Insn& i = t.insn();
     const bool mem = i.flags & cpu::IF_MEM;
-    const auto src = mem ? std::nullopt : RegAlloc::guest(i.r1, i.osize);
-    if ((i.osize != 4 && i.osize != 8) || !sse::addressable(t) || (!mem && !src)) return false;
+    if ((i.osize != 4 && i.osize != 8) || !sse::addressable(t)) return false;
+    const auto src = mem ? std::nullopt : t.general_reg(i.r1, i.osize);
+    if (!mem && !src) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         sse::check_masked(t, slow);
@@ -31,8 +32,9 @@ template <x::Inst::Id Id> bool from_int(Translator& t) {
 // CVT(T)SS2SI/CVT(T)SD2SI r32/r64, xmm/mN: the general register written whole.
 template <x::Inst::Id Id, unsigned Bytes> bool to_int(Translator& t) {
     const cpu::Insn& i = t.insn();
-    const auto dst = RegAlloc::guest(i.r0, i.osize);
-    if ((i.osize != 4 && i.osize != 8) || !sse::addressable(t) || !dst) return false;
+    if ((i.osize != 4 && i.osize != 8) || !sse::addressable(t)) return false;
+    const auto dst = t.general_reg(i.r0, i.osize);
+    if (!dst) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         sse::check_masked(t, slow);

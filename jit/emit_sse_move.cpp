@@ -96,8 +96,9 @@ template <unsigned Half> bool half_move(Translator& t) {
 bool movd(Translator& t) {
     const cpu::Insn& i = t.insn();
     const bool mem = i.flags & cpu::IF_MEM, store = i.aux & cpu::AUX_FROM_XMM;
-    const auto gpr = mem ? std::nullopt : RegAlloc::guest(store ? i.r0 : i.r1, 4);
-    if (!sse::xmm_form(t) || !sse::addressable(t) || (!mem && !gpr)) return false;
+    if (!sse::xmm_form(t) || !sse::addressable(t)) return false;
+    const auto gpr = mem ? std::nullopt : t.general_reg(store ? i.r0 : i.r1, 4);
+    if (!mem && !gpr) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         if (mem && store) {
@@ -119,7 +120,7 @@ bool movd(Translator& t) {
 bool movq_gpr(Translator& t) {
     const cpu::Insn& i = t.insn();
     const bool store = i.aux & cpu::AUX_FROM_XMM;
-    const auto gpr = RegAlloc::guest(store ? i.r0 : i.r1, 8);
+    const auto gpr = t.general_reg(store ? i.r0 : i.r1, 8);
     if (!gpr) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);

@@ -16,8 +16,9 @@ namespace {
 
 // PMOVMSKB/MOVMSKPS/MOVMSKPD r32, xmm: the general register is written whole.
 template <x::Inst::Id Id> bool mask_move(Translator& t) {
-    const auto dst = RegAlloc::guest(t.insn().r0, 4);
-    if (!dst || (Id == x::Inst::kIdPmovmskb && !sse::xmm_form(t))) return false;
+    if (Id == x::Inst::kIdPmovmskb && !sse::xmm_form(t)) return false;
+    const auto dst = t.general_reg(t.insn().r0, 4);
+    if (!dst) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         t.a.movdqu(x::xmm1, sse::xmm(t, t.insn().r1));
@@ -34,9 +35,10 @@ template <unsigned Bytes, bool Insert> bool lane_move(Translator& t) {
     const cpu::Insn& i = t.insn();
     const bool mem = i.flags & cpu::IF_MEM;
     const unsigned vec = Insert || mem ? i.r0 : i.r1;
-    const auto gpr = mem ? std::nullopt : RegAlloc::guest(Insert ? i.r1 : i.r0, Bytes == 8 ? 8 : 4);
     // Of these only PEXTRW and PINSRW have MMX forms too.
-    if ((Bytes == 2 && !sse::xmm_form(t)) || !sse::addressable(t) || (!mem && !gpr)) return false;
+    if ((Bytes == 2 && !sse::xmm_form(t)) || !sse::addressable(t)) return false;
+    const auto gpr = mem ? std::nullopt : t.general_reg(Insert ? i.r1 : i.r0, Bytes == 8 ? 8 : 4);
+    if (!mem && !gpr) return false;
     t.guarded([&](const asmjit::Label& slow) {
         sse::check_enabled(t, slow);
         const x::Mem lane = sse::xmm(t, vec, Bytes, Bytes * (i.imm % (16 / Bytes)));

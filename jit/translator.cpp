@@ -37,11 +37,6 @@ Translator::Translator(Engine& e, cpu::Block& b, Variant variant)
 
 Translator::~Translator() = default;
 
-std::optional<x::Gp> Translator::reg(const Operand& o, unsigned size) const {
-    if (o.kind != Kind::Reg || !(insn_->flags & cpu::IF_GPR_ONLY)) return std::nullopt;
-    return ra_.host(o.reg, size ? size : insn_->osize);
-}
-
 x::Mem Translator::rip_mem() const {
     return long64() ? x::qword_ptr(CPU_REG, RIP) : x::dword_ptr(CPU_REG, RIP);
 }
@@ -181,34 +176,6 @@ void Translator::fallback(Fallback why) {
 }
 
 // ---- the block -------------------------------------------------------------------------------
-
-// 64-bit code: the R8-R15 instruction k_ names bound into host registers (RegAlloc::prepare),
-// the binding kept from the instructions before when it can be. False when it names some the
-// allocator could not bind (the emitter then finds them nowhere and declines).
-bool Translator::prepare_registers() {
-    if (!long64()) return true;
-    if (insn_->flags & cpu::IF_END_BLOCK) {
-        ra_.close(a);  // its exits see the pinned assignment
-        return false;
-    }
-    const cpu::InsnInfo& info = table_[insn_->mnemonic];
-    const bool gprs = insn_->flags & cpu::IF_GPR_ONLY;
-    uint16_t named = 0, touched = uint16_t(info.implicit_gprs | info.implicit_reads | 1u << cpu::ESP);
-    for (unsigned n = 0; n < nops_; ++n) {
-        if (ops_[n].kind != Kind::Reg) continue;
-        const unsigned r = ops_[n].reg >= cpu::AH ? ops_[n].reg - cpu::AH : ops_[n].reg;  // a cpu::Reg8
-        // Other register operands (XMM) may share a number with a general register that an
-        // SSE emitter names for a conversion: kept off the victims, never bound.
-        (gprs ? named : touched) |= uint16_t(1u << r);
-    }
-    if (insn_->flags & cpu::IF_MEM)
-        for (uint8_t r : {insn_->base, insn_->index})
-            if (r != cpu::NO_REG) named |= uint16_t(1u << r);
-    const size_t before = a.offset();
-    const bool ok = ra_.prepare(a, named, touched | named);
-    if (a.offset() != before) recompute_ = {};  // its registers may be victims now
-    return ok;
-}
 
 void Translator::emit_instruction(unsigned k) {
     if (dump_) dump_->mark(a.offset(), int(k), false);

@@ -121,6 +121,11 @@ public:
     // A register operand's host register, of `size` bytes (the operand size by default), or
     // nothing when it is not a general register generated code can name.
     std::optional<asmjit::x86::Gp> reg(const Operand& o, unsigned size = 0) const;
+    // Guest general register `r` of `size` bytes (2, 4 or 8) named by an instruction whose other
+    // register operands are not general ones (an SSE move or conversion, MOV from a segment
+    // register: prepare_registers binds nothing for them): an R8-R15 is bound first, its moves
+    // emitted here (call it before any other code of the instruction). Nothing when it cannot be.
+    std::optional<asmjit::x86::Gp> general_reg(unsigned r, unsigned size);
     // The immediate sign-extended from the operand size (a branch's: its displacement).
     int64_t imm() const;
     // Host scratch registers emitters may use freely: eax/ecx/edx/esi/edi.
@@ -268,6 +273,7 @@ private:
     void stop_point();
     bool loop_back(int64_t target);
     bool prepare_registers();
+    bool bind(uint16_t named, uint16_t touched);
     Fallback why_fallback(cpu::Emitter em, bool bound_regs) const;
     void fallback(Fallback why);
     void sync_position();
@@ -337,6 +343,7 @@ private:
     uint16_t written_gprs() const;
     unsigned memory_operands() const;
     unsigned accesses_ = 0;  // memory() calls so far for this instruction
+    uint16_t touched_ = 0;   // the guest registers it touches (prepare_registers)
     bool ended_ = false;
     // The current instruction accesses memory through a helper, which may request an exit:
     // the block then stops after it (stop_point).

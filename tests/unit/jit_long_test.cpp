@@ -513,3 +513,48 @@ TEST_CASE("JIT 64-bit blocks: a store into the running block stops it with bound
     CHECK(p.jit.reg(R10) == test::lm::CODE + 19);
     CHECK(p.jit.reg(R9) == 0x11111142 + p.jit.reg(EAX) + 5);
 }
+
+TEST_CASE("JIT 64-bit SSE moves and conversions naming R8-R15 as a general register run inline") {
+    LongPair p;
+    p.engine.fallbacks = std::make_unique<jit::FallbackProfile>();
+    for (test::LongFixture* f : {&p.ref, &p.jit}) {
+        f->cpu.cr4 |= cr4::OSFXSR;
+        f->cpu.sse.mxcsr = mxcsr::MASKS;
+        f->reg(R14) = 0xFFFFFFFFFFFF8123ull;  // converts exactly
+    }
+    const Bytes code = {0x66, 0x49, 0x0f, 0x6e, 0xd9,        // movq xmm3, r9
+                        0x66, 0x49, 0x0f, 0x7e, 0xda,        // movq r10, xmm3
+                        0x66, 0x41, 0x0f, 0x6e, 0xe3,        // movd xmm4, r11d
+                        0x66, 0x41, 0x0f, 0x7e, 0xe4,        // movd r12d, xmm4
+                        0x66, 0x44, 0x0f, 0xd7, 0xeb,        // pmovmskb r13d, xmm3
+                        0xf2, 0x49, 0x0f, 0x2a, 0xee,        // cvtsi2sd xmm5, r14
+                        0xf2, 0x4c, 0x0f, 0x2c, 0xfd,        // cvttsd2si r15, xmm5
+                        0x66, 0x49, 0x0f, 0x3a, 0x16, 0xd8, 0x01,  // pextrq r8, xmm3, 1
+                        0x66, 0x41, 0x0f, 0x3a, 0x22, 0xf1, 0x02,  // pinsrd xmm6, r9d, 2
+                        0xf3, 0x45, 0x0f, 0x2a, 0xe3,        // cvtsi2ss xmm12, r11d
+                        0x66, 0x44, 0x0f, 0xc5, 0xf6, 0x05,  // pextrw r14d, xmm6, 5
+                        0x4d, 0x01, 0xd1,                    // add r9, r10
+                        0x41, 0x8c, 0xe3,                    // mov r11d, fs
+                        0xf4};                               // hlt
+    p.load(code, test::lm::CODE);
+    p.run_and_compare(test::lm::CODE, 8);
+    CHECK(p.jit.reg(R15) == 0xFFFFFFFFFFFF8123ull);
+    // Each alone over the snippets' values, after each flag prelude (R9, R10, R14).
+    Snippets s;
+    for (const Bytes& insn : {Bytes{0x66, 0x41, 0x0f, 0x6e, 0xc9},              // movd xmm1, r9d
+                              Bytes{0x66, 0x49, 0x0f, 0x7e, 0xca},              // movq r10, xmm1
+                              Bytes{0x66, 0x44, 0x0f, 0xd7, 0xd2},              // pmovmskb r10d, xmm2
+                              Bytes{0xf2, 0x49, 0x0f, 0x2a, 0xce},              // cvtsi2sd xmm1, r14
+                              Bytes{0xf3, 0x41, 0x0f, 0x2a, 0xce},              // cvtsi2ss xmm1, r14d
+                              Bytes{0xf2, 0x4c, 0x0f, 0x2c, 0xd2},              // cvttsd2si r10, xmm2
+                              Bytes{0xf3, 0x44, 0x0f, 0x2d, 0xd2},              // cvtss2si r10d, xmm2
+                              Bytes{0x66, 0x49, 0x0f, 0x3a, 0x16, 0xd2, 0x01},  // pextrq r10, xmm2, 1
+                              Bytes{0x66, 0x49, 0x0f, 0x3a, 0x22, 0xce, 0x01},  // pinsrq xmm1, r14, 1
+                              Bytes{0x66, 0x41, 0x0f, 0x3a, 0x14, 0xd2, 0x09}}) // pextrb r10d, xmm2, 9
+        s.sweep(insn);
+    for (auto m : {ZYDIS_MNEMONIC_MOVQ, ZYDIS_MNEMONIC_MOVD, ZYDIS_MNEMONIC_PMOVMSKB, ZYDIS_MNEMONIC_CVTSI2SD,
+                   ZYDIS_MNEMONIC_CVTTSD2SI, ZYDIS_MNEMONIC_PEXTRQ, ZYDIS_MNEMONIC_PINSRD, ZYDIS_MNEMONIC_CVTSI2SS,
+                   ZYDIS_MNEMONIC_PEXTRW, ZYDIS_MNEMONIC_MOV})
+        for (unsigned why = 0; why < unsigned(jit::Fallback::COUNT); ++why)
+            CHECK_MESSAGE(*p.engine.fallbacks->counter(m, jit::Fallback(why)) == 0, "mnemonic " << m << " reason " << why);
+}
