@@ -42,17 +42,23 @@ class NotMeasurable(Exception):
     pass
 
 
+def connect(path):
+    """A Unix socket connected to `path`, once the emulator listens there (10 s at most)."""
+    s = socket.socket(socket.AF_UNIX)
+    for _ in range(500):
+        try:
+            s.connect(str(path))
+            return s
+        except OSError:
+            time.sleep(0.02)
+    raise NotMeasurable(f"nothing listens on {path}")
+
+
 class Rsp:
     """A minimal RSP client: one packet out, its answer back (acknowledged mode)."""
 
     def __init__(self, path, pid):
-        self.s = socket.socket(socket.AF_UNIX)
-        for _ in range(500):
-            try:
-                self.s.connect(str(path))
-                break
-            except OSError:
-                time.sleep(0.02)
+        self.s = connect(path)
         self.buf = b""
         self.pid = pid  # the emulator's, whose CPU time timed() measures
         self.progress = None  # a callable giving the target's instruction count, while waiting
@@ -118,13 +124,7 @@ class Hmp:
     """QEMU's human monitor on a Unix socket: a command, its output up to the next prompt."""
 
     def __init__(self, path):
-        self.s = socket.socket(socket.AF_UNIX)
-        for _ in range(500):
-            try:
-                self.s.connect(str(path))
-                break
-            except OSError:
-                time.sleep(0.02)
+        self.s = connect(path)
         self.s.settimeout(30)
         self.buf = b""
         self("")

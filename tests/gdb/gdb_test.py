@@ -322,13 +322,7 @@ def replay_protocol(jitpc, img, workdir):
                        capture_output=True, timeout=60)
     check(r.returncode == 3, f"cut recording: status {r.returncode}, want 3")
     sock = str(Path(workdir) / "cut.sock")
-    if os.path.exists(sock):
-        os.unlink(sock)
-    p = subprocess.Popen([jitpc, "-kernel", img, "-debugcon", "none", "-replay", log, "-gdb", f"unix:{sock}", "-S"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    end = time.monotonic() + 20
-    while not os.path.exists(sock) and time.monotonic() < end:
-        time.sleep(0.02)
+    p = start(jitpc, ["-kernel", img, "-replay", log], sock)
     raw = Raw(sock)
     supported = raw.ask(frame(b"qSupported"))
     check(b"ReverseStep+" in supported and b"ReverseContinue+" in supported, f"qSupported in a replay: {supported!r}")
