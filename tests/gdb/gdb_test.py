@@ -18,6 +18,7 @@ the guest then ends with its own status, which gdb reports. On the 64-bit model 
 amd64 description (RIP, EFER, CR0), whose fs_base gdb writes and the guest's next FS read uses. A client sending garbage, bad checksums, over-long packets
 and nonsense commands gets '-' or error replies and the stub still answers '?'. -gdb is a host
 option: a recording made without it replays with it (nobody connecting: the run goes on).
+-gdb tcp::PORT takes gdb's `target remote :PORT`.
 
 In a replay of the guest's recording (-record, its own status 9 without gdb's write), under both
 engines: reverse-stepi 3 and stepi 3 come back to the same count, EIP and EAX; reverse-continue
@@ -409,6 +410,22 @@ continue
         check("exited with code 011" in out and status == 9, f"{name}: the replay's end: status {status}\n{out}")
 
 
+def tcp(jitpc, img, s, workdir):
+    """-gdb tcp::PORT: gdb's `target remote :PORT` reaches the stub, stopped at the entry (-S)."""
+    with socket.socket() as probe:  # a port nobody holds now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    p = subprocess.Popen([jitpc, "-kernel", img, *P6, "-debugcon", "none", "-gdb", f"tcp::{port}", "-S"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Waits for the listening socket without connecting (a client that leaves lets the guest run).
+    end = time.monotonic() + 20
+    while time.monotonic() < end and not any(
+            f[1].endswith(f":{port:04X}") and f[3] == "0A" for f in map(str.split, open("/proc/net/tcp").readlines()[1:])):
+        time.sleep(0.02)
+    out, status = gdb_then_wait(p, 'printf "TCPEIP=%x\\n", $eip\nkill\n', f":{port}", workdir)
+    check(values(out).get("TCPEIP") == [s["start"]] and status == 0, f"-gdb tcp::{port}: status {status}\n{out}")
+
+
 def host_option(jitpc, img, workdir):
     log = str(Path(workdir) / "plain.log")
     r = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-record", log], capture_output=True, timeout=60)
@@ -434,6 +451,7 @@ def main():
         hostile(jitpc, img, d)
         replay_protocol(jitpc, img, d)
         host_option(jitpc, img, d)
+        tcp(jitpc, img, s, d)
     return verdict("gdb")
 
 
