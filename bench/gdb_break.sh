@@ -9,7 +9,7 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
-scripts/build >/dev/null
+scripts/build jitpc bench/mixed.floppy.img >/dev/null
 command -v gdb >/dev/null || { echo "gdb_break: gdb is not installed (apt-get install gdb)"; exit 1; }
 image=build/bench/mixed.floppy.img
 tmp=$(mktemp -d)

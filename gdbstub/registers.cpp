@@ -48,8 +48,10 @@ RegisterFile::RegisterFile(const cpu::CpuModel& model) {
         add("mxcsr", 32, "int", SSE, W::Mxcsr, 0);
     }
     if (amd64) {
-        add("fs_base", 64, "int64", SEGMENTS, W::SegBase, cpu::FS);
-        add("gs_base", 64, "int64", SEGMENTS, W::SegBase, cpu::GS);
+        // No org.gnu.gdb.i386.linux feature (orig_rax), as in QEMU's system emulation: a whole
+        // machine has no process's saved system-call number (docs/ARCHITECTURE.md, "The gdbstub").
+        add("fs_base", 64, "int64", SEGMENTS, W::FsGsBase, cpu::FS);
+        add("gs_base", 64, "int64", SEGMENTS, W::FsGsBase, cpu::GS);
     }
     for (const unsigned n : {0u, 2u, 3u, 4u}) add("cr" + std::to_string(n), word, "int", SYSTEM, W::Cr, n);
     add("cr8", word, "int", SYSTEM, W::Cr8, 0);
@@ -106,7 +108,8 @@ std::string RegisterFile::read(cpu::Cpu& c, const Register& r) const {
     }
     case W::Xmm: return std::string(reinterpret_cast<const char*>(&c.sse.xmm[r.index]), 16);
     case W::Mxcsr: v = c.sse.mxcsr; break;
-    case W::SegBase: v = seg_of(c, r.index).base; break;
+    case W::SegBase:
+    case W::FsGsBase: v = seg_of(c, r.index).base; break;
     case W::SegLimit: v = seg_of(c, r.index).limit; break;
     case W::SegAttr: v = seg_of(c, r.index).attrs; break;
     case W::Cr: v = r.index == 0 ? c.cr0 : r.index == 2 ? c.cr2 : r.index == 3 ? c.cr3 : c.cr4; break;
@@ -162,6 +165,10 @@ bool RegisterFile::write(cpu::Cpu& c, const Register& r, const std::string& byte
     case W::Mxcsr:  // LDMXCSR's rule: reserved bits refused
         if (v & ~uint64_t(cpu::mxcsr::WRITABLE)) return false;
         c.sse.mxcsr = uint32_t(v);
+        return true;
+    case W::FsGsBase:  // WRMSR's rule; both engines read the base at each access through FS/GS
+        if (!c.model.canonical(v)) return false;
+        c.seg[r.index].base = v;
         return true;
     default: return false;
     }

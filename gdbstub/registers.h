@@ -15,6 +15,7 @@ namespace jitpc::gdbstub {
 struct Register {
     enum class Where : uint8_t {
         Gpr, Rip, Eflags, Sel, St, FpuCtl, Xmm, Mxcsr,  // the guest may be given new values
+        FsGsBase,  // amd64's fs_base/gs_base: the IA32_FS_BASE/IA32_GS_BASE MSRs, writable as by WRMSR
         SegBase, SegLimit, SegAttr, Cr, Cr8, Efer, TableBase, TableLimit, Dr,  // read-only
     };
     std::string name;
@@ -34,8 +35,9 @@ public:
 
     // The register's bytes, little-endian, bits / 8 of them.
     std::string read(cpu::Cpu& c, const Register& r) const;
-    // False when the register cannot take that value (a system register or selector changed:
-    // those follow the guest's own loads only); an unchanged value is always accepted.
+    // False when the register cannot take that value (a system register, selector or hidden
+    // cache changed: those follow the guest's own loads only; a non-canonical fs_base/gs_base,
+    // which WRMSR refuses too); an unchanged value is always accepted.
     bool write(cpu::Cpu& c, const Register& r, const std::string& bytes) const;
 
 private:

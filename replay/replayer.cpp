@@ -118,6 +118,9 @@ int Replayer::at_stop(machine::Machine& m) {
 int Replayer::ended(machine::Machine& m, int status) {
     if (failed_) return machine::EXIT_HOST_ERROR;
     if (status == machine::EXIT_INSN_LIMIT && m.cpu.icount == early_stop_) return status;
+    // The user ended the replay (the monitor's quit, gdb's kill) short of where the recorded run
+    // ended by the user's hand: not a divergence.
+    if (m.ended_by_host && !(log_.end.by_host && m.cpu.icount == log_.end.count)) return status;
     if (m.cpu.icount != log_.end.count || status != log_.end.status || m.idle_ticks != log_.end.idle_ticks) {
         char why[160];
         std::snprintf(why, sizeof why,

@@ -2,7 +2,7 @@
 ; with a function that changes a variable, a software interrupt, a page fault and FS on a
 ; segment whose hidden base is not 0; at its end, the accesses a watchpoint sees beyond plain
 ; operands (a REP string instruction's destination, a push) and one it does not (the IDT read
-; of an INT). Its labels reach the test through nasm's symbol map.
+; of an INT), and a read through FS. Its labels reach the test through nasm's symbol map.
 ; It passes (status 33) only if everything happened as written and gdb stored 0x1234 in `poked`.
 %ifdef MAPFILE
 [map symbols MAPFILE]
@@ -80,9 +80,14 @@ implicit_stos:
 implicit_after_push:
     add esp, 4
     int 0x40
+; gdb's amd64 test gives FS another base here: the value read through it must come from there.
+fs_probe:
+    mov ebx, [fs:0]
+    mov [fs_seen], ebx
     ret
 
 strdst: times 4 dd 0
+fs_seen: dd 0
 
     PM_CODE
     PM_DATA

@@ -15,16 +15,20 @@ INT 0x40 lands on the handler's first instruction and over a faulting load on th
 second (its first retired with the fault's delivery), CR2 the faulting address; gdb's memory
 write reaches the guest (which checks it), `monitor xp` reads it at its physical address, and
 the guest then ends with its own status, which gdb reports. On the 64-bit model gdb takes the
-amd64 description (RIP, EFER, CR0). A client sending garbage, bad checksums, over-long packets
+amd64 description (RIP, EFER, CR0), whose fs_base gdb writes and the guest's next FS read uses. A client sending garbage, bad checksums, over-long packets
 and nonsense commands gets '-' or error replies and the stub still answers '?'. -gdb is a host
 option: a recording made without it replays with it (nobody connecting: the run goes on).
+-gdb tcp::PORT takes gdb's `target remote :PORT`.
 
 In a replay of the guest's recording (-record, its own status 9 without gdb's write), under both
 engines: reverse-stepi 3 and stepi 3 come back to the same count, EIP and EAX; reverse-continue
 with a write watchpoint lands on the instruction that wrote (the count before it, the old value
 in memory, and one stepi makes the write), and again on the write before; `monitor seek` and
 `monitor when`; reverse-continue with nothing set stops at the log's beginning ("No more
-reverse-execution history"); continuing forward ends the replay as recorded."""
+reverse-execution history"); continuing forward ends the replay as recorded. Over the bare
+protocol: qSupported offers ReverseStep+/ReverseContinue+ in a replay only, qAttached is 1, and
+a replay of a recording cut by -max-insns stops at its end with replaylog:end and back at its
+beginning with replaylog:begin."""
 import os
 import random
 import re
@@ -215,41 +219,82 @@ kill
     return stops
 
 
-def amd64(jitpc, img, s, workdir):
+def amd64(jitpc, img, s, engine, workdir):
+    """The max model's amd64 description: RIP, EFER, CR0 at the entry; a hardware breakpoint
+    (Z1) where the guest reads through FS; fs_base written through gdb reads back and is the
+    base the guest's next FS read uses (a watchpoint on where it stores what it read: the code
+    runs translated under the JIT); orig_rax is not there (as in QEMU's system emulation); a
+    non-canonical gs_base is refused, as WRMSR refuses it."""
     sock = str(Path(workdir) / "gdb64.sock")
-    p = start(jitpc, ["-kernel", img, "-cpu", "max"], sock)
-    out = gdb('printf "RIP=%x EFER=%x CR0=%x\\n", $rip, $efer, $cr0\nshow architecture\nkill\n', sock, workdir)
+    p = start(jitpc, ["-kernel", img, "-cpu", "max", *engine], sock)
+    out = gdb(f"""
+printf "RIP=%x EFER=%x CR0=%x\\n", $rip, $efer, $cr0
+show architecture
+set {{int}}{s['poked']:#x} = 0x1234
+hbreak *{s['fs_probe']:#x}
+continue
+printf "AT64=%x OLDFS=%lx\\n", $rip, $fs_base
+set $fs_base = {s['victim']:#x}
+printf "NEWFS=%lx\\n", $fs_base
+delete
+watch *(int*){s['fs_seen']:#x}
+continue
+printf "SEEN=%x WANT=%x AFTER=%lx\\n", *(int*){s['fs_seen']:#x}, *(int*){s['victim']:#x}, $fs_base
+p $orig_rax
+set $gs_base = 0x8000000000000000
+""", sock, workdir)
     v = values(out)
+    name = "-cpu max " + " ".join(engine)
     check(v.get("RIP") == [s["start"]] and v.get("EFER") == [0] and v.get("CR0", [0])[0] & 1,
-          f"-cpu max: RIP/EFER/CR0 {v}\n{out}")
-    check("i386:x86-64" in out, f"-cpu max: gdb did not take the amd64 description\n{out}")
-    check(p.wait(timeout=30) == 0, "-cpu max: gdb's kill did not end the run with status 0")
+          f"{name}: RIP/EFER/CR0 {v}\n{out}")
+    check("i386:x86-64" in out, f"{name}: gdb did not take the amd64 description\n{out}")
+    check("Hardware assisted breakpoint 1" in out and v.get("AT64") == [s["fs_probe"]],
+          f"{name}: hbreak (Z1) at fs_probe: {v}\n{out}")
+    check(v.get("OLDFS") == [0x123000] and v.get("NEWFS") == [s["victim"]] and v.get("AFTER") == [s["victim"]],
+          f"{name}: fs_base {v}\n{out}")
+    check(v.get("SEEN") == v.get("WANT") and v.get("SEEN") not in (None, [0]),
+          f"{name}: the guest's FS read did not use gdb's fs_base: {v}\n{out}")
+    check("Could not write register \"gs_base\"; remote failure reply 'E01'" in out,
+          f"{name}: a non-canonical gs_base was not refused\n{out}")
+    check("$1 = void" in out, f"{name}: orig_rax is a register (not gdb's empty convenience variable)\n{out}")
+    # gdb's error ends the script: gdb leaves, and the guest (poked written) passes.
+    check(p.wait(timeout=30) == 33, f"{name}: the guest did not end with status 33 after gdb left")
 
 
 def frame(payload):
     return b"$" + payload + b"#%02x" % (sum(payload) & 0xFF)
 
 
-def hostile(jitpc, img, workdir):
-    sock = str(Path(workdir) / "hostile.sock")
-    p = start(jitpc, ["-kernel", img], sock)
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.connect(sock)
-    c.settimeout(20)
-    rng = random.Random(14)
+class Raw:
+    """A bare RSP client on the stub's socket: bytes out, the reply's bytes back."""
+
+    def __init__(self, sock):
+        self.c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.c.connect(sock)
+        self.c.settimeout(20)
 
     # Sends `raw` and reads until the reply ends with a whole packet (or, with `until`, holds a
-    # packet matching it: the junk below draws replies of its own that may arrive first).
-    def ask(raw, until=rb"\$[^#]*#[0-9a-f]{2}$"):
-        c.sendall(raw)
+    # packet matching it: junk draws replies of its own that may arrive first).
+    def ask(self, raw, until=rb"\$[^#]*#[0-9a-f]{2}$"):
+        self.c.sendall(raw)
         data = b""
         while not re.search(until, data):
-            chunk = c.recv(65536)
+            chunk = self.c.recv(65536)
             if not chunk:
                 break
             data += chunk
         return data
 
+
+def hostile(jitpc, img, workdir):
+    sock = str(Path(workdir) / "hostile.sock")
+    p = start(jitpc, ["-kernel", img], sock)
+    raw = Raw(sock)
+    ask = raw.ask
+    rng = random.Random(14)
+
+    check(ask(frame(b"qSupported")).find(b"ReverseStep+") < 0, "reverse execution offered outside a replay")
+    check(ask(frame(b"qAttached")) == b"+" + frame(b"1"), "qAttached is not answered 1 (attached to a running machine)")
     check(ask(b"$g#00" + frame(b"?")).startswith(b"-+$T05"), "a bad checksum is not answered with '-'")
     check(ask(frame(b"A" * 5000) + frame(b"?")).startswith(b"-+$T05"), "an over-long packet is not refused")
     for bad in [b"m0,ffffffff", b"Mzz", b"Z9,0,0", b"P9999=00", b"p", b"qXfer:features:read:target.xml:zz",
@@ -261,12 +306,39 @@ def hostile(jitpc, img, workdir):
         check(re.match(rb"\+\$(E[0-9a-f]{2})?#", r) is not None, f"{bad!r}: answered {r[:60]!r}")
     for _ in range(200):
         junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300))).replace(b"\x03", b"")
-        c.sendall(junk + b"#00")
+        raw.c.sendall(junk + b"#00")
     r = ask(frame(b"?"), until=rb"\$T05[^#]*#[0-9a-f]{2}")
     check(b"$T05" in r, f"after random bytes '?' is answered {r[-60:]!r}")
-    c.sendall(frame(b"k"))
-    c.close()
+    raw.c.sendall(frame(b"k"))
+    raw.c.close()
     check(p.wait(timeout=30) == 0, "k did not end the run with status 0")
+
+
+def replay_protocol(jitpc, img, workdir):
+    """The stub's replies in a replay of a recording cut at 5000 instructions: qSupported offers
+    reverse execution, a forward continue stops at the log's end with replaylog:end, a
+    reverse-continue with nothing set at its beginning with replaylog:begin, at count 0."""
+    log = str(Path(workdir) / "cut.log")
+    r = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-max-insns", "5000", "-record", log],
+                       capture_output=True, timeout=60)
+    check(r.returncode == 3, f"cut recording: status {r.returncode}, want 3")
+    sock = str(Path(workdir) / "cut.sock")
+    p = start(jitpc, ["-kernel", img, "-replay", log], sock)
+    raw = Raw(sock)
+    supported = raw.ask(frame(b"qSupported"))
+    check(b"ReverseStep+" in supported and b"ReverseContinue+" in supported, f"qSupported in a replay: {supported!r}")
+    stop = raw.ask(frame(b"vCont;c"))
+    when = raw.ask(frame(b"qRcmd," + b"when".hex().encode()))
+    check(b"replaylog:end;" in stop and b"instruction count 5000\n".hex().encode() in when,
+          f"forward to the end: {stop!r}, {when!r}")
+    stop = raw.ask(frame(b"bc"))
+    when = raw.ask(frame(b"qRcmd," + b"when".hex().encode()))
+    check(b"replaylog:begin;" in stop and b"instruction count 0\n".hex().encode() in when,
+          f"back to the beginning: {stop!r}, {when!r}")
+    raw.c.sendall(frame(b"k"))
+    raw.c.close()
+    status = p.wait(timeout=30)
+    check(status == 0, f"k did not end the replay with status 0 but {status}: {p.stderr.read()!r}")
 
 
 def reverse(jitpc, img, s, workdir):
@@ -338,6 +410,22 @@ continue
         check("exited with code 011" in out and status == 9, f"{name}: the replay's end: status {status}\n{out}")
 
 
+def tcp(jitpc, img, s, workdir):
+    """-gdb tcp::PORT: gdb's `target remote :PORT` reaches the stub, stopped at the entry (-S)."""
+    with socket.socket() as probe:  # a port nobody holds now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    p = subprocess.Popen([jitpc, "-kernel", img, *P6, "-debugcon", "none", "-gdb", f"tcp::{port}", "-S"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Waits for the listening socket without connecting (a client that leaves lets the guest run).
+    end = time.monotonic() + 20
+    while time.monotonic() < end and not any(
+            f[1].endswith(f":{port:04X}") and f[3] == "0A" for f in map(str.split, open("/proc/net/tcp").readlines()[1:])):
+        time.sleep(0.02)
+    out, status = gdb_then_wait(p, 'printf "TCPEIP=%x\\n", $eip\nkill\n', f":{port}", workdir)
+    check(values(out).get("TCPEIP") == [s["start"]] and status == 0, f"-gdb tcp::{port}: status {status}\n{out}")
+
+
 def host_option(jitpc, img, workdir):
     log = str(Path(workdir) / "plain.log")
     r = subprocess.run([jitpc, "-kernel", img, "-debugcon", "none", "-record", log], capture_output=True, timeout=60)
@@ -357,11 +445,13 @@ def main():
             session(jitpc, img, s, engine, d)
             conditions(jitpc, img, s, engine, d)
             read_stops.append(read_watches(jitpc, img, s, engine, d))
+            amd64(jitpc, img, s, engine, d)
         check(read_stops[1:] == read_stops[:1] * 2, f"read watchpoints: the engines' stops differ: {read_stops}")
-        amd64(jitpc, img, s, d)
         reverse(jitpc, img, s, d)
         hostile(jitpc, img, d)
+        replay_protocol(jitpc, img, d)
         host_option(jitpc, img, d)
+        tcp(jitpc, img, s, d)
     return verdict("gdb")
 
 
