@@ -72,9 +72,9 @@ Block* Interpreter::block_at_eip() {
 
 // What a link to `b` at `lin` stands for, block_at_eip's answer, holds while the TLB maps `lin`
 // (and the second page of a block that straddles one) where `b` was decoded from: the same
-// TLB hits block_at_eip would find, so following the link fetches exactly what looking the
-// block up would, walking no page table that that would not walk. CR3 loads keep the global
-// pages (the kernel's) and INVLPG keeps every page but its own, so their links stay good.
+// TLB hits block_at_eip would find, so following the link fetches what looking the block up
+// would (a code page whose entry another page took over is walked again, as there). CR3 loads
+// keep the global pages (the kernel's) and INVLPG every page but its own: links into them stay.
 bool Interpreter::fetch_maps(const Block& b, uint64_t lin) const {
     const bool user = cpu_.user();
     return cpu_.mmu.exec_maps(lin, user, b.phys & memory::PHYS_PAGE_MASK) &&
