@@ -20,6 +20,9 @@ namespace {
 constexpr uint32_t DATA = 0x5000;
 constexpr uint8_t IRQ = 0x20;
 
+// push dword [DATA]; popfd; inc ecx; inc ecx; hlt
+const std::vector<uint8_t> POPFD_CODE = {0xFF, 0x35, 0x00, 0x50, 0x00, 0x00, 0x9D, 0x41, 0x41, 0xF4};
+
 struct Rig : test::SystemFixture {
     std::unique_ptr<jit::Engine> engine;
     explicit Rig(bool jit) {
@@ -47,7 +50,19 @@ struct Rig : test::SystemFixture {
         REQUIRE(run(budget) == StopReason::Halted);
         cpu.set_intr(false);
     }
+    // POPFD_CODE with `image` for POPFD.
+    void popfd(uint32_t image, bool intr) {
+        wr32(DATA, image);
+        go(POPFD_CODE, intr);
+    }
+    // The handler of `vector` ran, entered from `eip` (its EAX), with ECX at `ecx`.
+    void handled(uint8_t vector, uint32_t eip, uint64_t ecx) {
+        CHECK(reg(EBX) == vector);
+        CHECK_MESSAGE(reg(EAX) == eip, (engine ? "jit" : "interp"));
+        CHECK(reg(ECX) == ecx);
+    }
 };
+
 
 }  // namespace
 
@@ -58,9 +73,7 @@ TEST_CASE("STI's shadow holds an interrupt pending at it for one instruction, un
         r.go(code, false);  // warm: STI with nothing pending
         CHECK(r.reg(ECX) == 2);
         r.go(code, true);
-        CHECK(r.reg(EBX) == IRQ);
-        CHECK_MESSAGE(r.reg(EAX) == test::CpuFixture::CODE + 2, (jit ? "jit" : "interp"));  // after the first INC
-        CHECK(r.reg(ECX) == 1);
+        r.handled(IRQ, test::CpuFixture::CODE + 2, 1);  // after the first INC
     }
 }
 
@@ -79,44 +92,30 @@ TEST_CASE("STI's shadow holds an interrupt raised at the count limit right after
         CHECK((r.cpu.flags.bits & EFLAGS_IF) != 0);
         r.cpu.set_intr(true);
         REQUIRE(r.run(100) == StopReason::Halted);
-        CHECK(r.reg(EBX) == IRQ);
-        CHECK_MESSAGE(r.reg(EAX) == test::CpuFixture::CODE + 4, (jit ? "jit" : "interp"));
-        CHECK(r.reg(ECX) == 1);
+        r.handled(IRQ, test::CpuFixture::CODE + 4, 1);
     }
 }
 
 TEST_CASE("POPFD that sets IF with an interrupt pending takes it right after POPFD") {
-    // push dword [DATA]; popfd; inc ecx; inc ecx; hlt
-    const std::vector<uint8_t> code = {0xFF, 0x35, 0x00, 0x50, 0x00, 0x00, 0x9D, 0x41, 0x41, 0xF4};
     for (bool jit : {false, true}) {
         Rig r(jit);
-        r.wr32(DATA, 0x202);
-        r.go(code, false);  // warm: nothing pending, the code runs to HLT
+        r.popfd(0x202, false);  // warm: nothing pending, the code runs to HLT
         CHECK(r.reg(ECX) == 2);
-        r.wr32(DATA, 0x002);
-        r.go(code, true);  // pending but IF stays clear: no interrupt
+        r.popfd(0x002, true);  // pending but IF stays clear: no interrupt
         CHECK(r.reg(ECX) == 2);
         CHECK(r.reg(EBX) == 0xFFFF);
-        r.wr32(DATA, 0x202);
-        r.go(code, true);
-        CHECK(r.reg(EBX) == IRQ);
-        CHECK_MESSAGE(r.reg(EAX) == test::CpuFixture::CODE + 7, (jit ? "jit" : "interp"));
-        CHECK(r.reg(ECX) == 0);
+        r.popfd(0x202, true);
+        r.handled(IRQ, test::CpuFixture::CODE + 7, 0);
     }
 }
 
 TEST_CASE("POPFD that sets TF traps after the next instruction") {
-    const std::vector<uint8_t> code = {0xFF, 0x35, 0x00, 0x50, 0x00, 0x00, 0x9D, 0x41, 0x41, 0xF4};
     for (bool jit : {false, true}) {
         Rig r(jit);
-        r.wr32(DATA, 0x002);
-        r.go(code, false);
+        r.popfd(0x002, false);
         CHECK(r.reg(ECX) == 2);
-        r.wr32(DATA, 0x102);
-        r.go(code, false);
-        CHECK(r.reg(EBX) == 1);
-        CHECK_MESSAGE(r.reg(EAX) == test::CpuFixture::CODE + 8, (jit ? "jit" : "interp"));
-        CHECK(r.reg(ECX) == 1);
+        r.popfd(0x102, false);
+        r.handled(1, test::CpuFixture::CODE + 8, 1);
     }
 }
 
