@@ -28,8 +28,9 @@ struct Block {
     std::vector<Insn> insns;
 
     // Successors seen from this block, so the dispatcher can skip the fetch translation and
-    // the cache lookup. A link holds while the code epoch is unchanged (no TLB flush, no block
-    // removed) and the fetch context (linear address, CpuMode, privilege class) matches.
+    // the cache lookup. A link holds while the code epoch is unchanged (no block removed) and
+    // the fetch context (linear address, CpuMode, privilege class) matches; the dispatcher
+    // follows it only while the TLB maps it where it did (Interpreter::fetch_maps).
     struct Link {
         Block* to = nullptr;
         uint64_t lin = 0;

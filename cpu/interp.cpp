@@ -1,6 +1,7 @@
 #include "cpu/interp.h"
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 
 namespace jitpc::cpu {
@@ -65,9 +66,19 @@ Block* Interpreter::block_at_eip() {
     // A block whose last instruction straddles into a second page was decoded with that page
     // mapped where it was then: decoded again (and so fetched with its faults) unless the TLB
     // still maps it there.
-    const uint64_t next = cpu_.mmu.next_page(lin);
-    if (b && (b->page2 == 1 || cpu_.mmu.exec_maps(next, cpu_.user(), b->page2))) return b;
+    if (b && (b->page2 == 1 || cpu_.mmu.exec_maps(cpu_.mmu.next_page(lin), cpu_.user(), b->page2))) return b;
     return decode_block(lin, phys);
+}
+
+// What a link to `b` at `lin` stands for, block_at_eip's answer, holds while the TLB maps `lin`
+// (and the second page of a block that straddles one) where `b` was decoded from: the same
+// TLB hits block_at_eip would find, so following the link fetches what looking the block up
+// would (a code page whose entry another page took over is walked again, as there). CR3 loads
+// keep the global pages (the kernel's) and INVLPG every page but its own: links into them stay.
+bool Interpreter::fetch_maps(const Block& b, uint64_t lin) const {
+    const bool user = cpu_.user();
+    return cpu_.mmu.exec_maps(lin, user, b.phys & memory::PHYS_PAGE_MASK) &&
+           (b.page2 == 1 || cpu_.mmu.exec_maps(cpu_.mmu.next_page(lin), user, b.page2));
 }
 
 // The one place both engines deliver a fault, thrown or reported by value, at the boundary of
@@ -88,17 +99,39 @@ void Interpreter::deliver_fault(const GuestFault& f) {
 
 bool Interpreter::take_interrupt() {
     if (!cpu_.events) return false;  // the common case, one test
-    if ((cpu_.events & EVENT_NMI) && !cpu_.nmi_blocked && !cpu_.irq_shadow) {
+    if (cpu_.irq_shadow || !event_due()) return false;
+    if ((cpu_.events & EVENT_NMI) && !cpu_.nmi_blocked) {
         cpu_.events &= ~EVENT_NMI;
         cpu_.nmi_blocked = 1;
         cpu_.halted = 0;
         cpu_.deliver(VEC_NMI, EventKind::Hardware, cpu_.rip, false, 0);
         return true;
     }
-    if (cpu_.irq_shadow || !(cpu_.flags.bits & EFLAGS_IF) || !cpu_.intr_line()) return false;
     cpu_.halted = 0;
     const uint8_t vec = cpu_.bus.intr_ack();
     cpu_.deliver(vec, EventKind::Hardware, cpu_.rip, false, 0);
+    return true;
+}
+
+// What the run loop below does at a boundary besides running the next block, checked in its
+// order; the careful conditions that depend on no block (the others hold for every block a
+// native runner reaches by itself: its entries are only those the dispatcher ran natively).
+bool Interpreter::quiet_boundary() {
+    Cpu& c = cpu_;
+    if (c.icount >= c.icount_limit || stop_request || c.shutdown || c.halted || c.fault_pending || c.db_pending)
+        return false;
+    // A shadow holds off only what is due at the next boundary. With nothing pending now and
+    // the count limit (where the platform raises events) not reached, nothing can become due
+    // before the next instruction retires, and that ends the shadow (as does a fault in it): the
+    // next boundary is the first one events are looked at either way. Single steps and data
+    // breakpoints, which MOV SS's shadow also holds, would make the dispatcher careful (below,
+    // and the guest's breakpoints armed).
+    if (c.irq_shadow && c.events) return false;
+    if (event_due()) return false;
+    if ((c.flags.bits & (EFLAGS_TF | EFLAGS_RF)) || (c.insn_bp_armed & ARMED_GUEST) || (c.watch_armed & ARMED_GUEST))
+        return false;
+    c.irq_shadow = 0;
+    c.exit_request = 0;
     return true;
 }
 
@@ -175,6 +208,14 @@ StopReason Interpreter::run(uint64_t until) {
             const uint64_t lin = c.code_linear();
             const uint8_t context = uint8_t(uint8_t(c.mode()) | (c.user() << 3));
             Block* b = prev ? prev->follow(lin, context, c.code_epoch) : nullptr;
+            if (b && !fetch_maps(*b, lin)) b = nullptr;
+            if (prev) {
+                ++(b ? stats.link_hits : stats.link_misses);
+                if (!b && std::any_of(std::begin(prev->links), std::end(prev->links), [&](const Block::Link& l) {
+                        return l.to && l.lin == lin && l.context == context;
+                    }))
+                    ++stats.stale_links;
+            }
             if (!b) {
                 b = block_at_eip();
                 if (!b) [[unlikely]] {  // its fetch faulted
@@ -200,7 +241,7 @@ StopReason Interpreter::run(uint64_t until) {
             if (careful) {
                 run_block<true>(b);
                 prev = b;
-            } else if (native && hot(*b) && native->run_block(*b)) {
+            } else if (native && hot(*b) && native->run_block(*b, *this)) {
                 prev = nullptr;  // it may have run further blocks
             } else {
                 run_block<false>(b);

@@ -163,8 +163,9 @@ struct CpuState {
     // The engine stops when icount reaches this (the next timer event or the caller's budget);
     // instructions that retire several ticks at once (REP iterations) stop there too.
     uint64_t icount_limit = UINT64_MAX;
-    // Bumped whenever a linear→physical translation may change (TLB flushes, INVLPG) or a code
-    // block is removed: block-to-block links learned under an older epoch are not followed.
+    // Bumped whenever a code block is removed (and by a snapshot's load): block-to-block links
+    // learned under an older epoch are not followed. TLB flushes leave it: a link is followed
+    // only while the TLB maps its target where it did (Interpreter::fetch_maps).
     uint64_t code_epoch = 0;
     uint64_t tsc_offset = 0;
     uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;

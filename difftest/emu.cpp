@@ -169,10 +169,10 @@ public:
     explicit RecordingJit(cpu::Cpu& c) : jit_(c, CACHE_BYTES) {
         c.on_deliver = [this](const cpu::Cpu& cpu, const cpu::Cpu::Event&) { settle(cpu.icount + 1); };
     }
-    bool run_block(cpu::Block& b) override {
+    bool run_block(cpu::Block& b, cpu::Interpreter& dispatcher) override {
         settle(jit_.cpu.icount);
         const uint64_t start = jit_.cpu.icount;
-        const bool ran = jit_.run_block(b);
+        const bool ran = jit_.run_block(b, dispatcher);
         if (ran) note(b, jit_.cpu.icount - start + jit_.cpu.fault_pending);
         else declined_ = &b, declined_at_ = start;
         return ran;

@@ -252,6 +252,13 @@ int main(int argc, char** argv) {
                          static_cast<unsigned long long>(m->jit->entries),
                          static_cast<unsigned long long>(m->jit->lookup_misses),
                          static_cast<unsigned long long>(m->jit->return_mispredictions));
+        if (o.stats) {
+            const cpu::Interpreter::Stats& d = m->interp.stats;
+            std::fprintf(stderr, "jitpc: dispatcher: %llu next blocks found through links, %llu not (%llu of those by a link that no longer held)\n",
+                         static_cast<unsigned long long>(d.link_hits), static_cast<unsigned long long>(d.link_misses),
+                         static_cast<unsigned long long>(d.stale_links));
+        }
+        if (o.stats && m->jit) m->jit->print_block_ends(stderr);
         if (m->jit && m->jit->fallbacks) m->jit->fallbacks->print(logging::output(logging::JIT_FALLBACK));
         return status;
     } catch (const std::exception& e) {

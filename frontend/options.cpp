@@ -367,6 +367,9 @@ const char* usage() {
            "  -jit-inexact          (measurement only) linked JIT blocks do not stop at the next\n"
            "                        event: event timing becomes inexact and runs stop being\n"
            "                        reproducible; shows what exact delivery costs\n"
+           "  -jit-no-resume        (measurement only) generated code returns to the dispatcher\n"
+           "                        after every instruction run through the interpreter's\n"
+           "                        semantics that asks for it; shows what going on saves\n"
            "  -hda FILE, -hdb FILE  raw disk images on the primary IDE channel (written to!)\n"
            "  -cdrom FILE           ISO 9660 image as the secondary master ATAPI CD-ROM (read-only)\n"
            "  -fda FILE, -fdb FILE  raw diskette images (360K, 720K, 1.2M, 1.44M, 2.88M)\n"
@@ -505,6 +508,7 @@ Options parse_options(int argc, char** argv) {
         } else if (a == "-D") o.log_file = need(i);
         else if (a == "-dfilter") o.log_filter = need(i);
         else if (a == "-jit-inexact") o.machine.jit_inexact = true;
+        else if (a == "-jit-no-resume") o.machine.jit_no_resume = true;
         else if (a == "-max-insns") {
             const std::string v = need(i);
             const std::optional<uint64_t> n = parse_uint(v);

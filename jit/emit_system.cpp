@@ -1,4 +1,4 @@
-// System instructions (cpu/ops/system.cpp and its parts): the time stamp counter, CLI.
+// System instructions (cpu/ops/system.cpp and its parts): the time stamp counter, CLI, STI.
 #include "jit/translator.h"
 
 namespace jitpc::jit {
@@ -46,10 +46,35 @@ bool cli(Translator& t) {
     return true;
 }
 
+// STI at CPL 0, likewise: IF set, and when it was clear, the one-instruction interrupt shadow
+// that comes with it. Nothing can observe that shadow when no event is pending now and the next
+// boundary is before the count limit, where the platform raises events
+// (cpu::Interpreter::quiet_boundary): the block goes on linked without it. Otherwise the
+// interpreter's handler sets IF and the shadow, and the dispatcher takes over.
+bool sti(Translator& t) {
+    if (t.user()) return false;
+    t.guarded([&](const asmjit::Label& slow) {
+        asmjit::Label done = t.a.newLabel();
+        t.a.cmp(x::byte_ptr(CPU, int32_t(offsetof(cpu::CpuState, cpl))), 0);
+        t.a.jne(slow);
+        t.a.test(x::dword_ptr(CPU, FLAGS_BITS), cpu::EFLAGS_IF);
+        t.a.jnz(done);
+        t.a.cmp(x::byte_ptr(CPU, int32_t(offsetof(cpu::CpuState, events))), 0);
+        t.a.jne(slow);
+        t.a.cmp(COUNT_REG, -(t.count_lag() + 1));  // the count after STI, minus the limit, is < 0
+        t.a.jge(slow);
+        t.a.or_(x::dword_ptr(CPU, FLAGS_BITS), cpu::EFLAGS_IF);
+        t.a.bind(done);
+    });
+    t.exit_to(t.next_offset());
+    return true;
+}
+
 }  // namespace
 
 void register_system_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_CLI] = cli;
+    e[ZYDIS_MNEMONIC_STI] = sti;
     e[ZYDIS_MNEMONIC_RDTSC] = rdtsc;
     e[ZYDIS_MNEMONIC_RDTSCP] = rdtscp;
 }

@@ -71,9 +71,10 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // (it runs guest semantics); the others keep the caller-saved ones on the stack. Both store
     // the count before and reload it with the limit after, which a helper may lower. Entered
     // with the stack 16-byte aligned before the call, so one more slot aligns it again.
-    static const char* const helper_names[] = {"jit_exec", "jit_load8", "jit_load16", "jit_load32", "jit_load64",
-                                               "jit_store8", "jit_store16", "jit_store32", "jit_store64"};
+    static const char* const helper_names[] = {"jit_exec", "jit_exec_last", "jit_load8", "jit_load16", "jit_load32",
+                                               "jit_load64", "jit_store8", "jit_store16", "jit_store32", "jit_store64"};
     const void* const helpers[] = {reinterpret_cast<const void*>(&jit_exec),
+                                   reinterpret_cast<const void*>(&jit_exec_last),
                                    reinterpret_cast<const void*>(&jit_load8),
                                    reinterpret_cast<const void*>(&jit_load16),
                                    reinterpret_cast<const void*>(&jit_load32),
@@ -84,7 +85,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
                                    reinterpret_cast<const void*>(&jit_store64)};
     static_assert(std::size(helpers) == sizeof thunks_ / sizeof thunks_[0] && std::size(helper_names) == std::size(helpers));
     for (size_t n = 0; n < std::size(helpers); ++n) {
-        const bool saves_guest_regs = n == 0;
+        const bool saves_guest_regs = n <= 1;
         thunks_[n] = {helpers[n], assemble(buf_, stubs_, std::string("jitpc-thunk-") + helper_names[n], [&](x::Assembler& a) {
             if (saves_guest_regs)
                 RegAlloc::write_back(a);
@@ -175,8 +176,9 @@ Engine::~Engine() {
     }
 }
 
-bool Engine::run_block(cpu::Block& b) {
+bool Engine::run_block(cpu::Block& b, cpu::Interpreter& dispatcher) {
     cpu::Cpu& c = cpu;
+    dispatcher_ = &dispatcher;
     // Generated code runs the code of jit/variant.h's code_mode, a block that fits before the
     // count limit.
     const std::optional<CodeMode> mode = code_mode(c);
@@ -211,6 +213,16 @@ bool Engine::run_block(cpu::Block& b) {
     return true;
 }
 
+const uint8_t* Engine::resume_point() {
+    cpu::Cpu& c = cpu;
+    const std::optional<CodeMode> mode = code_mode(c);
+    if (!resume || !mode || !dispatcher_->quiet_boundary()) return nullptr;
+    // The lookup finds only translations the dispatcher ran natively for this RIP and variant
+    // (their blocks were hot, their pages free of host breakpoints), whose entry checks the
+    // count limit.
+    return lookup_thunks_[Variant::of(c, *mode).index()];
+}
+
 uint8_t* Engine::translate(cpu::Block& b, Variant v) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!b.native) {
@@ -229,6 +241,21 @@ uint8_t* Engine::translate(cpu::Block& b, Variant v) {
         flush();  // full: start over with an empty cache
     }
     return nullptr;
+}
+
+void Engine::print_block_ends(std::FILE* out) const {
+    std::vector<unsigned> seen;
+    uint64_t total_left = 0, total_resumed = 0;
+    for (unsigned m = 0; m <= ZYDIS_MNEMONIC_MAX_VALUE; ++m) {
+        if (left[m] + resumed[m]) seen.push_back(m);
+        total_left += left[m], total_resumed += resumed[m];
+    }
+    std::sort(seen.begin(), seen.end(), [&](unsigned x, unsigned y) { return left[x] + resumed[x] > left[y] + resumed[y]; });
+    std::fprintf(out, "jitpc: JIT: %" PRIu64 " requests for the dispatcher (or block ends) from the interpreter's semantics: went on in generated code, %" PRIu64
+                      " left for it\n", total_resumed, total_left);
+    for (unsigned m : seen)
+        std::fprintf(out, "jitpc: JIT:   %-10s %10" PRIu64 " went on %10" PRIu64 " left\n",
+                     ZydisMnemonicGetString(ZydisMnemonic(m)), resumed[m], left[m]);
 }
 
 void Engine::write_perf_map(std::FILE* out) {

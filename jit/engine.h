@@ -91,7 +91,12 @@ public:
     Engine(cpu::Cpu& cpu, size_t cache_bytes = 64u << 20);
     ~Engine() override;
 
-    bool run_block(cpu::Block& b) override;
+    bool run_block(cpu::Block& b, cpu::Interpreter& dispatcher) override;
+    // After an instruction that ends its block ran through jit_exec_last: the lookup thunk of
+    // the variant the CPU is in now, through which generated code goes on at RIP, when the
+    // dispatcher has nothing to do at this boundary (cpu::Interpreter::quiet_boundary) and
+    // generated code can run the code there; else null.
+    const uint8_t* resume_point();
     // The host debugger's breakpoints changed: the indirect-branch table may lead into a page
     // that holds one now (cpu/host_debug.h), so its entries are emptied (Engine::forget checks
     // an entry is still its translation's before clearing it), and the return-address stack's.
@@ -128,6 +133,15 @@ public:
     uint64_t entries = 0, lookup_misses = 0;
     // Returns whose return-address stack entry did not hold their target (they took the lookup).
     uint64_t return_mispredictions = 0;
+    // By mnemonic, the instructions run through jit_exec or jit_exec_last that asked for the
+    // dispatcher (or ended their block): how often generated code left for it after one, and
+    // how often it went on.
+    uint64_t left[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {}, resumed[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {};
+    // -stats: the instructions of `left` and `resumed`, most frequent first.
+    void print_block_ends(std::FILE* out) const;
+    // Off only to measure what resuming saves (-jit-no-resume): generated code leaves for the
+    // dispatcher after every instruction that asks for it.
+    bool resume = true;
 
 private:
     // Where each privilege class's TLB is, relative to the CPU state generated code addresses.
@@ -161,11 +175,12 @@ private:
         const void* helper = nullptr;
         uint8_t* code = nullptr;
     };
-    Thunk thunks_[9];
+    Thunk thunks_[10];
     uint8_t* flags_thunk_ = nullptr;
     uint8_t* lookup_thunks_[Variant::COUNT] = {};  // by Variant::index: Translator::lookup_and_jump
     // A return's way to the lookup when the return-address stack did not hold its target.
     uint8_t* return_miss_thunks_[Variant::COUNT] = {};
+    cpu::Interpreter* dispatcher_ = nullptr;  // the one whose run_block call is running
     uint8_t* thunk(const void* helper) const;
     std::vector<Stub> stubs_;  // for -perfmap
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.

@@ -21,15 +21,27 @@ void Translator::call_helper(const void* fn, bool saves_guest_regs) {
     if (saves_guest_regs) fl_.saved = FlagState::Saved::Unknown;  // the instruction may have written them
 }
 
-// `insn` through jit_exec, counted for the fallback profile when it is on.
-void Translator::call_exec(const cpu::Insn* insn, Fallback why) {
+// Counted for the fallback profile when it is on.
+void Translator::call_exec(const cpu::Insn* insn, Fallback why, bool last) {
     a.mov(x::rsi, reinterpret_cast<uint64_t>(insn));
     if (e_.fallbacks) {
         clobber_flags();
         a.mov(x::rax, reinterpret_cast<uint64_t>(e_.fallbacks->counter(insn->mnemonic, why)));
         a.inc(x::qword_ptr(x::rax));
     }
-    call_helper(reinterpret_cast<const void*>(&jit_exec), true);
+    if (!last) a.mov(x::rdx, reinterpret_cast<uint64_t>(e_.lookup_thunks_[variant_.index()]));
+    call_helper(last ? reinterpret_cast<const void*>(&jit_exec_last) : reinterpret_cast<const void*>(&jit_exec), true);
+}
+
+void Translator::resume_or_exit() {
+    asmjit::Label leave = a.newLabel();
+    a.test(x::rax, x::rax);
+    a.jz(leave);
+    a.mov(x::rcx, x::rax);
+    a.mov(x::rax, x::qword_ptr(CPU_REG, RIP));  // 32-bit code's: bits 63:32 are zero
+    a.jmp(x::rcx);
+    a.bind(leave);
+    exit_plain();
 }
 
 // Brings CpuState::rip and icount to the start of the current instruction (before anything

@@ -6,11 +6,6 @@ namespace jitpc::jit {
 
 namespace {
 
-uint32_t stop_after(cpu::Cpu& c, uint64_t epoch_before) {
-    if (c.code_epoch != epoch_before) c.request_exit();
-    return c.exit_request || c.icount >= c.icount_limit;
-}
-
 // An access that made a device ask for the dispatcher (an MMIO register raising an interrupt)
 // lowers the count limit: the translator's stop point after the instruction sees the request,
 // and when the instruction ends its block, the next block's prologue sees the limit.
@@ -58,11 +53,8 @@ template <typename T> uint32_t store(Engine* e, uint32_t seg, uint64_t off, T v)
     return 2;
 }
 
-}  // namespace
-
-extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i) {
-    cpu::Cpu& c = e->cpu;
-    const uint64_t epoch = c.code_epoch;
+// The instruction retired as the dispatcher would retire it; 1 on a fault (left pending).
+uint32_t retire(cpu::Cpu& c, const cpu::Insn* i) {
     try {
         // Generated code runs 32-bit code, where RIP wraps at 4 GiB, or 64-bit code.
         c.next_rip = c.long64() ? c.rip + i->len : uint32_t(c.rip + i->len);
@@ -73,7 +65,30 @@ extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i) {
     if (c.fault_pending) return 1;
     c.rip = c.next_rip;
     ++c.icount;
-    return stop_after(c, epoch);
+    return 0;
+}
+
+}  // namespace
+
+extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i, const uint8_t* own) {
+    cpu::Cpu& c = e->cpu;
+    const uint64_t epoch = c.code_epoch;
+    if (retire(c, i)) return 1;
+    if (c.code_epoch != epoch) {  // the block's own code may be gone
+        c.request_exit();
+        return 1;
+    }
+    if (!c.exit_request) return c.icount >= c.icount_limit;
+    const bool go_on = e->resume_point() == own;
+    ++(go_on ? e->resumed : e->left)[i->mnemonic];
+    return !go_on;
+}
+
+extern "C" const uint8_t* jit_exec_last(Engine* e, const cpu::Insn* i) {
+    if (retire(e->cpu, i)) return nullptr;
+    const uint8_t* go_on = e->resume_point();
+    ++(go_on ? e->resumed : e->left)[i->mnemonic];
+    return go_on;
 }
 
 extern "C" uint64_t jit_load8(Engine* e, uint32_t seg, uint64_t off) { return load<uint8_t>(e, seg, off); }

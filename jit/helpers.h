@@ -13,9 +13,15 @@ class Engine;
 
 // Runs one instruction with the interpreter's semantics, as the interpreter's dispatcher would:
 // next_rip, the handler, rip, the instruction count. Returns nonzero when the block must stop
-// after it: a fault (left in Cpu::pending_fault), an exit request, the count limit, or a change to
-// translations or code (the code epoch moved).
-extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i);
+// after it: a fault (left in Cpu::pending_fault), the count limit, a change to translations or
+// code (the code epoch moved), or an exit request unless the dispatcher has nothing to do at
+// this boundary and the CPU is still in the variant of the calling translation, whose lookup
+// thunk is `own` (Engine::resume_point).
+extern "C" uint32_t jit_exec(Engine* e, const cpu::Insn* i, const uint8_t* own);
+// jit_exec for an instruction that ends its block: returns where generated code goes on at the
+// RIP it left (Engine::resume_point: a lookup thunk, which takes that RIP in rax), or null when
+// the dispatcher must see the boundary.
+extern "C" const uint8_t* jit_exec_last(Engine* e, const cpu::Insn* i);
 
 // Guest memory accesses through the segment and the softMMU, for operands the generated code
 // does not access inline. `seg` is the SegReg, `off` the offset in it. Loads return the value

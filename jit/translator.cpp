@@ -152,27 +152,27 @@ Fallback Translator::why_fallback(cpu::Emitter em, bool bound_regs) const {
 void Translator::fallback(Fallback why) {
     materialize_flags();
     sync_position();
-    call_exec(insn_, why);
+    const bool ends = insn_->flags & cpu::IF_END_BLOCK;
+    // A REP string instruction or PAUSE ends its block only because it may run again (the
+    // count of iterations or ticks left is not known here): it changes no mode, so the block
+    // at the EIP it left is found like a return's.
+    const bool runs_again = ends && (table_[insn_->mnemonic].of_group("string") || insn_->mnemonic == ZYDIS_MNEMONIC_PAUSE);
+    call_exec(insn_, why, ends && !runs_again);
     synced_off_ = off_ + insn_->len;
     synced_count_ = k_ + 1;
-    if (insn_->flags & cpu::IF_END_BLOCK) {
-        ended_ = true;
-        if (table_[insn_->mnemonic].of_group("string") || insn_->mnemonic == ZYDIS_MNEMONIC_PAUSE) {
-            // A REP string instruction or PAUSE ends its block only because it may run again
-            // (the count of iterations or ticks left is not known here): it changes no mode,
-            // so the block at the EIP it left is found like a return's.
-            a.test(x::eax, x::eax);
-            a.jnz(bail_);
-            a.mov(ip_reg(), rip_mem());
-            lookup_and_jump();
-            return;
-        }
-        // The handler set EIP (a control transfer, or a state change the dispatcher must see).
-        exit_plain();
+    ended_ = ends;
+    if (ends && !runs_again) {
+        // The handler set EIP (a control transfer, or a state change the dispatcher may have
+        // to see: jit_exec_last decides).
+        resume_or_exit();
         return;
     }
     a.test(x::eax, x::eax);
     a.jnz(bail_);
+    if (runs_again) {
+        a.mov(ip_reg(), rip_mem());
+        lookup_and_jump();
+    }
 }
 
 // ---- the block -------------------------------------------------------------------------------

@@ -297,7 +297,10 @@ public:
                             const asmjit::Label& miss);
 private:
     void call_helper(const void* fn, bool saves_guest_regs);
-    void call_exec(const cpu::Insn* insn, Fallback why);
+    // `insn` through jit_exec, or jit_exec_last (`last`) for one that ends its block.
+    void call_exec(const cpu::Insn* insn, Fallback why, bool last = false);
+    // After jit_exec_last: on where it says, else to the dispatcher.
+    void resume_or_exit();
     // A conditional jump to bail_ from a path of an instruction bound as `b` (RegAlloc::leave).
     void bail_if(asmjit::x86::CondCode cc, const RegAlloc::Binding& b);
     // `reg`: the guest register the value goes to or comes from, else eax (rax).

@@ -125,6 +125,7 @@ Machine::Machine(const Config& cfg)
         jit = cfg.jit_cache_bytes ? std::make_unique<jit::Engine>(cpu, cfg.jit_cache_bytes)
                                   : std::make_unique<jit::Engine>(cpu);
         jit->exact = !cfg.jit_inexact;
+        jit->resume = !cfg.jit_no_resume;
         interp.native = jit.get();
         interp.hot_runs = cfg.jit_threshold;
         if (cfg.perf_map) jit->write_perf_map(cfg.perf_map);

@@ -71,6 +71,7 @@ struct Config {
     bool no_reboot = false;
     uint64_t max_instructions = 0;  // 0: unlimited
     bool jit_inexact = false;       // -jit-inexact: no event deadline check in linked blocks
+    bool jit_no_resume = false;     // -jit-no-resume: jit::Engine::resume off
     bool jit = true;                // -engine jit (default): translated blocks where the JIT can run them
     size_t jit_cache_bytes = 0;     // -jit-cache: translation cache size (0: the engine's default)
     // -jit-threshold: a block is translated once it ran this many times in the interpreter.

@@ -24,7 +24,7 @@ constexpr const char* HOST_OPTIONS_WITH_ARG[] = {"-record", "-replay", "-icount"
                                                  "-jit-threshold", "-jit-cache", "-dump-on-hang", "-dump-on-exit",
                                                  "-dump-mem", "-monitor", "-max-insns", "-serial", "-debugcon", "-profile",
                                                  "-profile-interval", "-loadvm", "-gdb"};
-constexpr const char* HOST_OPTIONS[] = {"-stats", "-jit-inexact", "-nographic", "-realtime", "-S", "-s", "-perfmap"};
+constexpr const char* HOST_OPTIONS[] = {"-stats", "-jit-inexact", "-jit-no-resume", "-nographic", "-realtime", "-S", "-s", "-perfmap"};
 
 template <size_t N> bool listed(const char* const (&list)[N], const std::string& a) {
     return std::find(std::begin(list), std::end(list), a) != std::end(list);

@@ -143,7 +143,6 @@ bool Mmu::try_write_slow(uint64_t lin, unsigned size, uint64_t v, bool user) {
 
 void Mmu::flush_all() {
     ++stats.flushes;
-    ++st_.code_epoch;
     for_listed([](TlbEntry& e) {
         e.tag[0] = e.tag[1] = e.tag[2] = TLB_INVALID;
         e.global = 0;
@@ -164,7 +163,6 @@ void Mmu::slow_writes() {
 // Visits LOCAL only: the global entries listed in GLOBAL alone stay as they are. Those of
 // LOCAL that hold a global translation move to GLOBAL.
 void Mmu::flush_nonglobal() {
-    ++st_.code_epoch;
     clear_large(LOCAL);
     for (unsigned u = 0; u < 2; ++u) {
         for (unsigned k = 0; k < listed_n_[u][LOCAL]; ++k) {
@@ -183,7 +181,6 @@ void Mmu::flush_nonglobal() {
 
 void Mmu::invlpg(uint64_t lin) {
     ++stats.invlpgs;
-    ++st_.code_epoch;
     const uint64_t page = lin & LIN_PAGE_MASK;
     for (auto& t : tlb) {
         TlbEntry& e = t[tlb_index(lin)];
