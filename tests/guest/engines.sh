@@ -47,7 +47,7 @@ for engine in interp tiered eager; do
                 cat "$dir/$engine.screen"; exit 1; }
         done < "$SCREEN"
     fi
-    grep -Ev '^jitpc: (JIT|TLB):' "$dir/$engine.err" > "$dir/$engine.msgs"
+    grep -Ev '^jitpc: (JIT|TLB|dispatcher):' "$dir/$engine.err" > "$dir/$engine.msgs"
     sed '/^last [0-9]* blocks entered/,/^memory around/{/^memory around/!d;}' "$dir/$engine.dump" > "$dir/$engine.state"
 done
 for jit in tiered eager; do

@@ -17,7 +17,7 @@ for engine in interp jit; do
         "$jitpc" "$load" "$img" -engine "$engine" -debugcon "file:$dir/$run.out" -max-insns 200000000 \
             -stats -dump-on-exit "$dir/$run.dump" $profile "$@" 2> "$dir/$run.err"
         echo "exit status $?" >> "$dir/$run.err"
-        grep -Ev '^jitpc: (JIT|TLB):' "$dir/$run.err" > "$dir/$run.msgs"
+        grep -Ev '^jitpc: (JIT|TLB|dispatcher):' "$dir/$run.err" > "$dir/$run.msgs"
         sed '/^last [0-9]* blocks entered/,/^memory around/{/^memory around/!d;}' "$dir/$run.dump" > "$dir/$run.state"
         grep -q '^EIP=' "$dir/$run.state" || { echo "FAIL: $img: no state dump from the $run run"; cat "$dir/$run.err"; exit 1; }
         for what in out msgs state; do
