@@ -59,7 +59,7 @@ if [ -f "$map" ]; then
     ok
     translations=$(sed -n 's/^jitpc: JIT: \([0-9]*\) translations.*/\1/p' "$dir/perf.err")
     [ "$(grep -c ' guest-0x' "$map")" = "$translations" ] && ok || bad "$map: not one line per translation ($translations)"
-    grep -Evq '^[0-9a-f]+ [0-9a-f]+ (guest-0x[0-9a-f]{8}|jitpc-(exit|enter|flags|thunk-jit_[a-z0-9]+|lookup-[a-z0-9-]+|return-miss-[a-z0-9-]+))$' "$map" && bad "$map: a line not 'START SIZE NAME'" || ok
+    grep -Evq '^[0-9a-f]+ [0-9a-f]+ (guest-0x[0-9a-f]{8}|jitpc-(exit|enter|flags|thunk-jit_[a-z0-9_]+|lookup-[a-z0-9-]+|return-miss-[a-z0-9-]+))$' "$map" && bad "$map: a line not 'START SIZE NAME'" || ok
     grep -q ' guest-0x0020002d$' "$map" && ok || bad "$map: no translation of hot_loop (0x20002d)"
     for stub in jitpc-exit jitpc-enter jitpc-thunk-jit_exec jitpc-lookup-legacy32-flat; do
         grep -q " $stub\$" "$map" && ok || bad "$map: no line for the stub $stub"
