@@ -40,7 +40,7 @@ struct Header {
     std::string version;                // jitpc's version (git describe of the build)
     std::vector<std::string> args;      // the options that define the machine (recorder.cpp)
     int64_t rtc_base = 0;               // -rtc's value as resolved (base=now read once)
-    uint64_t state_interval = 0;        // a State frame every this many ticks
+    uint64_t state_interval = 0;        // a State frame after this many ticks not halted
     uint8_t inputs = 0;                 // bit 0: COM1 had host input; bit 1: the keyboard had
     std::vector<ImageRecord> images;
 };

@@ -44,10 +44,17 @@ void Recorder::log_input(InputSource source, const machine::SerialInput::Result&
     log_.input({*icount_, source, kind, r.byte});
 }
 
+// Halted ticks do not count towards the interval: an idle guest changes nothing to check, and
+// digesting it at the pace of its virtual time cost half a host core on a host where touching the
+// sampled RAM pages is slow (the replay stops where the log says, whatever the spacing).
 int Recorder::at_stop(machine::Machine& m) {
     icount_ = &m.cpu.icount;
-    log_.state(take_state(m, states_++));
-    next_state_ = m.cpu.icount + interval_;
+    const uint64_t active = m.cpu.icount - m.idle_ticks;
+    if (states_ == 0 || active - digested_at_ >= interval_) {
+        log_.state(take_state(m, states_++));
+        digested_at_ = active;
+    }
+    next_state_ = m.cpu.icount + (interval_ - (active - digested_at_));
     return GO_ON;
 }
 
