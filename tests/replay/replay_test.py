@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""replay_test.py JITPC SERIAL_IMAGE HD_IMAGE: -record and -replay on small guests.
+"""replay_test.py JITPC SERIAL_IMAGE HD_IMAGE TIMER_IMAGE: -record and -replay on small guests.
 
 The serial guest (tests/guest/serial.asm) echoes piped COM1 input; it is recorded under each
 engine and replayed under both, which must give its output, exit status and -stats counts
@@ -9,7 +9,10 @@ runs differently: a divergence), one of another version, for another image or ot
 options: status 1 and one line naming what is wrong, with the count where it applies. The disk
 guest (hd_boot, which writes its disk) leaves its image unchanged under -record and -replay. Fuzzed
 logs (random bytes of a good log changed, frames resealed so that the decoders see them): each
-replay ends with a status (status 1 with one printable line), never a crash or a hang."""
+replay ends with a status (status 1 with one printable line), never a crash or a hang. The timer
+guest (tests/guest/timer.asm), halted for all but 11,000 of its 10^8 ticks, records one State
+frame, at power-on: halted ticks do not count towards the interval (an idle guest digested 240
+times a second of its time), and the log replays under both engines."""
 import filecmp
 import random
 import shutil
@@ -23,12 +26,6 @@ import logtool  # noqa: E402
 from harness import check, counts, expect_error, run, verdict  # noqa: E402
 
 
-
-
-
-
-
-
 def struct_length(data, offset):
     """The payload length a (possibly fuzzed) frame header states, if the file holds it."""
     import struct
@@ -38,10 +35,8 @@ def struct_length(data, offset):
     return length
 
 
-
-
 def main():
-    jitpc, serial, hd = sys.argv[1:4]
+    jitpc, serial, hd, timer = sys.argv[1:5]
     work = Path(tempfile.mkdtemp(prefix="jitpc-replay-"))
     try:
         guest = ["-kernel", serial, "-serial", "stdio"]
@@ -124,6 +119,18 @@ def main():
             # A changed End frame may name another status, which the replay then ends with.
             check(status >= 0 and one_line and printable,
                   f"fuzz case {case} ({fuzzed_frames_ok}): status {status}, {err!r}")
+
+        # An idle guest: State frames only for the ticks it was not halted.
+        for rec_engine in ("jit", "interp"):
+            log = work / f"timer-{rec_engine}.log"
+            rec = run(jitpc, ["-kernel", timer, "-engine", rec_engine, "-record", str(log)])
+            states = [f for f in logtool.frames(log.read_bytes()) if f[0] == logtool.STATE]
+            check(rec[0] == 33 and len(states) == 1,
+                  f"timer record ({rec_engine}): status {rec[0]}, {len(states)} State frames, want 1")
+            for engine in ("jit", "interp"):
+                rep = run(jitpc, ["-kernel", timer, "-engine", engine, "-replay", str(log)])
+                check(rep[:2] == rec[:2] and counts(rep[2]) == counts(rec[2]),
+                      f"timer replay ({rec_engine} -> {engine}): status {rep[0]}, {rep[2]!r}")
 
         # Disk writes during record and replay stay in memory: the image is unchanged.
         disk = work / "hd.img"
