@@ -46,6 +46,9 @@ Header decode_header(Decoder& d) {
     for (uint32_t n = d.u32(); n--;) h.args.push_back(d.str());
     h.rtc_base = int64_t(d.u64());
     h.state_interval = d.u64();
+    if (h.state_interval != STATE_INTERVAL)
+        throw std::runtime_error("the log states a State interval of " + std::to_string(h.state_interval) +
+                                 " ticks; this jitpc uses " + std::to_string(STATE_INTERVAL));
     h.inputs = d.u8();
     for (uint32_t n = d.u32(); n--;) {
         ImageRecord i;

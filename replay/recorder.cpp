@@ -44,9 +44,9 @@ void Recorder::log_input(InputSource source, const machine::SerialInput::Result&
     log_.input({*icount_, source, kind, r.byte});
 }
 
-// Halted ticks do not count towards the interval: an idle guest changes nothing to check, and
+// Halted ticks do not count towards a State frame: an idle guest changes nothing to check, and
 // digesting it at the pace of its virtual time cost half a host core on a host where touching the
-// sampled RAM pages is slow (the replay stops where the log says, whatever the spacing).
+// sampled RAM pages is slow. The stops stay at every multiple of the interval (log_format.h).
 int Recorder::at_stop(machine::Machine& m) {
     icount_ = &m.cpu.icount;
     const uint64_t active = m.cpu.icount - m.idle_ticks;
@@ -54,7 +54,7 @@ int Recorder::at_stop(machine::Machine& m) {
         log_.state(take_state(m, states_++));
         digested_at_ = active;
     }
-    next_state_ = m.cpu.icount + (interval_ - (active - digested_at_));
+    next_state_ = (m.cpu.icount / interval_ + 1) * interval_;
     return GO_ON;
 }
 

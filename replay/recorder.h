@@ -1,6 +1,6 @@
 // -record FILE: logs what enters the machine from outside (the host inputs' bytes, each at the
-// count its poll took it) and the guest's state after every Header::state_interval ticks in which
-// the CPU was not halted, then the run's end (log_format.h).
+// count its poll took it) and the guest's state as log_format.h's STATE_INTERVAL says, then the
+// run's end.
 #pragma once
 
 #include <memory>
@@ -30,7 +30,7 @@ private:
 
     LogWriter log_;
     uint64_t interval_;
-    uint64_t next_state_ = 0;  // the first state is the one at power-on
+    uint64_t next_state_ = 0;  // the next stop; the first state is the one at power-on
     uint64_t states_ = 0;
     uint64_t digested_at_ = 0;  // the ticks not halted (icount less idle_ticks) at the last state
     const uint64_t* icount_ = nullptr;  // the machine's clock, from the first stop on

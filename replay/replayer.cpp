@@ -1,5 +1,6 @@
 #include "replay/replayer.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -72,9 +73,13 @@ void Replayer::rewind(const Position& p) {
         else inputs_[unsigned(r.source)]->pending.push_back(r);
 }
 
+// The recorder's stops too, State frame or not: the replay slices the run as the recording did.
 uint64_t Replayer::next_stop() const {
     if (failed_ || !icount_) return 0;  // the first pass attaches the machine's clock
-    return next_state_ < log_.states.size() ? std::min(log_.states[next_state_].count, log_.end.count) : log_.end.count;
+    const uint64_t interval = log_.header.state_interval;
+    const uint64_t tick = (*icount_ / interval + 1) * interval;
+    const uint64_t state = next_state_ < log_.states.size() ? log_.states[next_state_].count : log_.end.count;
+    return std::min({tick, state, log_.end.count});
 }
 
 void Replayer::diverged(uint64_t count, const std::string& why) {

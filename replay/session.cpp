@@ -14,10 +14,6 @@ namespace jitpc::replay {
 
 namespace {
 
-// A State frame every 2^22 ticks (4 ms of guest time): ~2,700 frames for the Linux test run,
-// each a few microseconds to take (state_digest.h) and 290 bytes.
-constexpr uint64_t STATE_INTERVAL = uint64_t(1) << 22;
-
 // Options that do not change what the guest sees (README's table): with their argument, then
 // alone.
 constexpr const char* HOST_OPTIONS_WITH_ARG[] = {"-record", "-replay", "-icount", "-d", "-D", "-engine",
