@@ -16,9 +16,13 @@
 // bookkeeping: TOP, the tags (recomputed from the value written, as Stack::write does), C1 and
 // the sticky flags in the status word, and FIP/FCS/FOP/FDP/FDS for the computing instructions.
 //
-// The host's x87 when generated code runs: its stack empty (the C++ ABI), its control word
-// HOST_CW, its exception flags clear (jitpc's own x87 code clears them: cpu/fpu/host_x87.cpp,
-// transcendental.cpp); inline code leaves it so.
+// The host's x87 when generated code runs: its stack empty (the C++ ABI), its exception flags
+// clear (jitpc's own x87 code clears them: cpu/fpu/host_x87.cpp, transcendental.cpp), every
+// exception masked in its control word, whose precision and rounding control are the ABI's
+// (HOST_CW) or those the last inline instruction ran under: an instruction loads the guest's
+// only when the host's differ, and the stubs that leave generated code for C++ put the ABI's
+// back (abi_x87_control). A guest that runs at 53-bit precision (Python on i386 sets 0x027F)
+// then pays one FLDCW where it changes its control word, not two per instruction.
 #include <cstddef>
 
 #include "cpu/fpu/fpu_common.h"
@@ -128,24 +132,20 @@ public:
     }
 
     // `op` on the host's x87 under the guest's precision and rounding control (its masks are
-    // all set: prologue). Clobbers eax before `op`, not after.
+    // all set: prologue), which stays loaded after it. Clobbers eax before `op`, not after.
     template <class Op> void under_guest_cw(Op op) {
-        asmjit::Label run = a.newLabel(), done = a.newLabel();
+        asmjit::Label run = a.newLabel();
         const x::Mem slot = x::word_ptr(x::rsp, -2);
-        a.cmp(fcw(), HOST_CW);
-        a.je(run);
         a.movzx(x::eax, fcw());
         a.and_(x::eax, 0x0F00);
         a.or_(x::eax, 0x7F);
+        a.fnstcw(slot);
+        a.cmp(slot, x::ax);
+        a.je(run);
         a.mov(slot, x::ax);
         a.fldcw(slot);
         a.bind(run);
         op();
-        a.cmp(fcw(), HOST_CW);
-        a.je(done);
-        a.mov(slot, HOST_CW);
-        a.fldcw(slot);
-        a.bind(done);
     }
 
     // The status word after the instruction: TOP moved by `pops` (-1 for a push); the host's
@@ -524,6 +524,17 @@ bool fwait(Translator& t) {
 }
 
 }  // namespace
+
+void abi_x87_control(x::Assembler& a) {
+    asmjit::Label done = a.newLabel();
+    const x::Mem slot = x::word_ptr(x::rsp);
+    a.fnstcw(slot);
+    a.cmp(slot, HOST_CW);
+    a.je(done);
+    a.mov(slot, HOST_CW);
+    a.fldcw(slot);
+    a.bind(done);
+}
 
 void register_fpu_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_FLD] = fld<false>;
