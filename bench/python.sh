@@ -42,12 +42,17 @@ measure() {
     local watchdog=$!
     local tick
     tick=$(getconf CLK_TCK)
-    cpu() { local f; { read -ra f </proc/$pid/stat; } 2>/dev/null && echo "${f[13]} ${f[14]}" | awk -v t="$tick" '{ printf "%.2f", ($1 + $2) / t }'; }
+    # The emulator's CPU ticks into c ('' once it has exited). No fork per line: on a loaded host
+    # a reader that forks for each of the boot's lines falls seconds behind the guest, and the
+    # sections' figures then measure the reader.
+    local f
+    cpu() { c=''; { read -ra f </proc/$pid/stat; } 2>/dev/null && c=$((f[13] + f[14])); }
     declare -A wall=() used=()
     local prev='' prevc='' last='' line now c name
     : >"$tmp/out"
     while IFS= read -r line; do
-        now=${EPOCHREALTIME/,/.} c=$(cpu)
+        now=${EPOCHREALTIME/,/.}
+        cpu
         [ -n "$c" ] && last=$c
         line=${line%$'\r'}
         name=''
@@ -76,19 +81,20 @@ measure() {
         verdict=DIFFERS-FROM-JITPC
         cmp -s "$tmp/out" "$tmp/out.jitpc" && verdict=same-as-jitpc
     fi
+    # row NAME START END UNITS: the gaps of NAME's readings, in seconds (UNITS readings a second).
     row() {
         local -n at=$1
         local args=("$2" "${at[boot]:-}" "${at[begin]:-}" "${at[end]:-}")
         for s in "${sections[@]}"; do args+=("${at[$s.from]:-}" "${at[$s]:-}"); done
         args+=("$2" "$3")
-        LC_ALL=C awk -v v="$verdict" 'function d(a, b) { return a == "" || b == "" ? "-" : sprintf("%.2f", b - a) }
+        LC_ALL=C awk -v v="$verdict" -v u="$4" 'function d(a, b) { return a == "" || b == "" ? "-" : sprintf("%.2f", (b - a) / u) }
             BEGIN { for (i = 1; i < ARGC; i += 2) printf "%-8s ", d(ARGV[i], ARGV[i + 1]); print v; exit }' \
             "${args[@]}"
     }
-    echo "wall $(row wall "${t0/,/.}" "$te")"
+    echo "wall $(row wall "${t0/,/.}" "$te" 1)"
     # The boot column of the CPU row counts from the emulator's start (0 s); the total is the
     # last reading before it exited.
-    echo "cpu  $(row used 0 "$last")"
+    echo "cpu  $(row used 0 "$last" "$tick")"
 }
 
 opts=(-nographic -no-reboot -m 256M -kernel "$guest/vmlinuz" -initrd "$guest/python-initrd.img"

@@ -16,9 +16,17 @@
 // bookkeeping: TOP, the tags (recomputed from the value written, as Stack::write does), C1 and
 // the sticky flags in the status word, and FIP/FCS/FOP/FDP/FDS for the computing instructions.
 //
-// The host's x87 when generated code runs: its stack empty (the C++ ABI), its control word
-// HOST_CW, its exception flags clear (jitpc's own x87 code clears them: cpu/fpu/host_x87.cpp,
-// transcendental.cpp); inline code leaves it so.
+// The host's x87 when generated code runs: its stack empty (the C++ ABI); every exception
+// masked in its control word, whose precision and rounding control are the ABI's (HOST_CW) or
+// those the last inline instruction ran under (an instruction loads the guest's only when the
+// host's differ: a guest at 53-bit precision, as Python on i386 runs, pays one FLDCW where it
+// changes its control word, not two per instruction); its exception flags only ones inline
+// instructions raised since generated code was entered, which the guest's status word holds
+// already (they are sticky there, and only the interpreter clears them, behind a stub), so
+// OR-ing all of them into it after an operation adds that operation's own (no FNCLEX per
+// instruction, which cost as much as the arithmetic). C++ gets the ABI's control word and
+// clear flags back from the stubs that leave generated code for it (x87_for_cpp); jitpc's own
+// x87 code sets and clears what it uses (cpu/fpu/host_x87.cpp, transcendental.cpp).
 #include <cstddef>
 
 #include "cpu/fpu/fpu_common.h"
@@ -128,40 +136,29 @@ public:
     }
 
     // `op` on the host's x87 under the guest's precision and rounding control (its masks are
-    // all set: prologue). Clobbers eax before `op`, not after.
+    // all set: prologue), which stays loaded after it. Clobbers eax before `op`, not after.
     template <class Op> void under_guest_cw(Op op) {
-        asmjit::Label run = a.newLabel(), done = a.newLabel();
+        asmjit::Label run = a.newLabel();
         const x::Mem slot = x::word_ptr(x::rsp, -2);
-        a.cmp(fcw(), HOST_CW);
-        a.je(run);
         a.movzx(x::eax, fcw());
         a.and_(x::eax, 0x0F00);
         a.or_(x::eax, 0x7F);
+        a.fnstcw(slot);
+        a.cmp(slot, x::ax);
+        a.je(run);
         a.mov(slot, x::ax);
         a.fldcw(slot);
         a.bind(run);
         op();
-        a.cmp(fcw(), HOST_CW);
-        a.je(done);
-        a.mov(slot, HOST_CW);
-        a.fldcw(slot);
-        a.bind(done);
     }
 
     // The status word after the instruction: TOP moved by `pops` (-1 for a push); the host's
     // status in `hsw` (none: no host operation) gives the exception flags, which become sticky,
-    // and the condition codes of `cc`; the other condition codes in `clear` become 0. The host's
-    // flags are cleared again. Clobbers esi (and `hsw`).
+    // and the condition codes of `cc`; the other condition codes in `clear` become 0. Clobbers
+    // esi (and `hsw`).
     void status(int pops, const x::Gp* hsw, uint16_t cc, uint16_t clear) {
         const x::Gp bits = hsw ? hsw->r32() : x::esi;
-        if (hsw) {
-            asmjit::Label clean = a.newLabel();
-            a.test(hsw->r8(), sw::EXC);
-            a.jz(clean);
-            a.fnclex();
-            a.bind(clean);
-            a.and_(bits, sw::EXC | cc);
-        }
+        if (hsw) a.and_(bits, sw::EXC | cc);
         if (pops) {
             a.lea(x::esi, x::ptr(x::rcx, 2 * pops));
             a.and_(x::esi, 14);
@@ -524,6 +521,22 @@ bool fwait(Translator& t) {
 }
 
 }  // namespace
+
+void x87_for_cpp(x::Assembler& a) {
+    asmjit::Label clean = a.newLabel(), done = a.newLabel();
+    const x::Mem slot = x::word_ptr(x::rsp);
+    a.fnstsw(slot);
+    a.test(x::byte_ptr(x::rsp), sw::EXC);
+    a.jz(clean);
+    a.fnclex();
+    a.bind(clean);
+    a.fnstcw(slot);
+    a.cmp(slot, HOST_CW);
+    a.je(done);
+    a.mov(slot, HOST_CW);
+    a.fldcw(slot);
+    a.bind(done);
+}
 
 void register_fpu_emitters(GroupEmitters e) {
     e[ZYDIS_MNEMONIC_FLD] = fld<false>;

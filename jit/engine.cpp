@@ -62,6 +62,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     exit_stub_ = assemble(buf_, stubs_, "jitpc-exit", [](x::Assembler& a) {
         RegAlloc::write_back(a);
         store_count(a, x::rcx);
+        x87_for_cpp(a);
         a.add(x::rsp, 8);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
         a.ret();
@@ -93,6 +94,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
                 RegAlloc::save_caller_saved(a);
             a.sub(x::rsp, 8);
             store_count(a, x::rax);
+            x87_for_cpp(a);
             a.mov(x::rdi, reinterpret_cast<uint64_t>(this));
             a.mov(x::rax, reinterpret_cast<uint64_t>(helpers[n]));
             a.call(x::rax);
@@ -116,6 +118,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         a.push(x::rsi);
         RegAlloc::save_caller_saved(a);
         a.sub(x::rsp, 8);
+        x87_for_cpp(a);
         a.mov(x::rdi, reinterpret_cast<uint64_t>(this));
         a.mov(x::rax, reinterpret_cast<uint64_t>(&jit_flags));
         a.call(x::rax);
