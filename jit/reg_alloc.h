@@ -69,6 +69,8 @@ public:
         uint8_t bound[MAX] = {}, victim[MAX] = {};
         uint16_t dirty = 0;  // by guest register
     };
+    // The guest register a host register holds in the current binding, if any.
+    std::optional<unsigned> guest_in(const asmjit::x86::Gp& host) const;
     // The current instruction's host register for guest register `r`: guest() with the bound
     // registers in their victims' host registers, and nothing for a victim.
     std::optional<asmjit::x86::Gp> host(unsigned r, unsigned size) const;
