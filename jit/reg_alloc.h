@@ -16,7 +16,8 @@
 // instructions while each touches no victim and finds the registers it names bound or victims
 // for them; it ends (`close`: the bound registers written since it began go home, the victims
 // come back) before an instruction that cannot join it, a fallback, an instruction that ends
-// the block, and the block's last exit. While a binding holds:
+// the block (but a loop's jump back to the block's start: jit/loop.cpp), and the block's last
+// exit. While a binding holds:
 // - the homes of its bound registers hold their values but for those the instructions before
 //   the current one wrote (`dirty`): the current one changes no guest register before its
 //   last fault point (as the exit stub's write-back already needs), so a path that leaves
