@@ -120,14 +120,17 @@ void Translator::branch(unsigned cc, int64_t taken, int64_t not_taken) {
     const unsigned count = synced_count_;
     const FlagState flags = fl_;
     const RegAlloc::Binding regs = ra_.binding();
+    // A jump back to the block's start falls through to it (jit/loop.cpp): each iteration
+    // takes one host jump rather than two. That target needs no canonical check.
+    const bool back = taken == 0;
     asmjit::Label l = a.newLabel();
-    a.j(x::CondCode(cc), l);
-    exit_to(not_taken);
+    a.j(back ? x::negateCond(x::CondCode(cc)) : x::CondCode(cc), l);
+    exit_to(back ? taken : not_taken);
     synced_off_ = off, synced_count_ = count, fl_ = flags;
     ra_.restore(regs);
     a.bind(l);
-    check_branch_target(taken);
-    exit_to(taken);
+    if (!back) check_branch_target(taken);
+    exit_to(back ? not_taken : taken);
 }
 
 void Translator::check_branch_target(int64_t target) {
