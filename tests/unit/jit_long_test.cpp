@@ -558,3 +558,42 @@ TEST_CASE("JIT 64-bit SSE moves and conversions naming R8-R15 as a general regis
         for (unsigned why = 0; why < unsigned(jit::Fallback::COUNT); ++why)
             CHECK_MESSAGE(*p.engine.fallbacks->counter(m, jit::Fallback(why)) == 0, "mnemonic " << m << " reason " << why);
 }
+
+TEST_CASE("JIT 64-bit loops: flags live on entry, R8-R15 bound across the back edge, a fault in a later iteration") {
+    // The loop's first instruction is a load that may fault before DEC writes the flags, so
+    // its flags are live on entry: its jump back stays in the block all the same (no link of
+    // the block to itself, and no exit to the dispatcher but at its end).
+    const Bytes loop = {0xb9, 0x64, 0x00, 0x00, 0x00,  // mov ecx, 100
+                        0x4d, 0x8b, 0x02,              // 1: mov r8, [r10]
+                        0x4d, 0x01, 0xc1,              // add r9, r8
+                        0x4d, 0x01, 0xe2,              // add r10, r12
+                        0x49, 0xff, 0xcb,              // dec r11
+                        0xff, 0xc9,                    // dec ecx
+                        0x75, 0xf0,                    // jnz 1b
+                        0xf4};                         // hlt
+    {
+        LongPair p;
+        for (test::LongFixture* f : {&p.ref, &p.jit}) {
+            f->reg(R10) = 0x7000;
+            f->reg(R12) = 8;
+            for (unsigned k = 0; k < 100; ++k) f->wr64(0x7000 + 8 * k, 0x9E3779B97F4A7C15ull * (k + 1));
+        }
+        p.load(loop, test::lm::CODE);
+        p.run_and_compare(0x7000, 800);
+        CHECK(p.jit.cpu.icount == 1 + 100 * 6 + 1);
+        CHECK(p.engine.links_made == 0);
+        CHECK(p.engine.entries == 3);  // the block into the loop, the loop, HLT
+    }
+    // The fourth load's address is not canonical: the #GP leaves the block with the registers
+    // the earlier iterations wrote (R9-R11, bound since the block's entry) in CpuState.
+    LongPair p;
+    for (test::LongFixture* f : {&p.ref, &p.jit}) {
+        f->reg(R10) = 0x7000;
+        f->reg(R12) = 0x0000200000000000ull;
+    }
+    p.load(loop, test::lm::CODE);
+    p.run_and_compare(0x80000 - 48, 48);
+    CHECK(p.jit.cpu.rip == test::LongFixture::HANDLER + 13 + 1);
+    CHECK(p.jit.reg(R10) == 0x7000 + 4 * 0x0000200000000000ull);
+    CHECK(p.jit.cpu.icount == 1 + 4 * 6 + 1);  // MOV, four iterations, the handler's HLT
+}
