@@ -394,9 +394,11 @@ Result NativeRunner::run(const std::vector<uint8_t>& code, const State& in, Mode
     // Layout: [entry64][prologue][NOPs][code at CODE_START][trailer] ... [return64][farptr];
     // the emulator runs the same code at the same address and starts at CODE_START.
     uint8_t* const start = region_ + (CODE_START - CODE);
-    if (!pro.empty()) std::memcpy(region_ + (PROLOGUE - CODE), pro.data(), pro.size());  // (none in 64-bit code)
+    // std::copy, not memcpy: the prologue (64-bit code) and the host probe's code are empty, and
+    // memcpy from an empty vector's null data() is undefined.
+    std::copy(pro.begin(), pro.end(), region_ + (PROLOGUE - CODE));
     std::memset(region_ + (PROLOGUE - CODE) + pro.size(), 0x90, CODE_START - PROLOGUE - pro.size());
-    std::memcpy(start, code.data(), code.size());
+    std::copy(code.begin(), code.end(), start);
     std::memcpy(start + code.size(), tr.data(), tr.size());
     std::memcpy(region_ + (DATA - CODE), in.data.data(), PAGE);
     std::memcpy(region_ + (STACK - CODE), in.stack.data(), PAGE);
