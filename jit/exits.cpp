@@ -1,5 +1,5 @@
 // How generated code leaves an instruction or a block: helper calls, bringing EIP and the count
-// up to date, direct exits (linked block to block; loops: jit/loop.cpp), conditional branches, indirect exits
+// up to date, direct exits (linked block to block), loops, conditional branches, indirect exits
 // (through jit/indirect.cpp), and the stop points after accesses that may request an exit.
 #include "jit/translator.h"
 
@@ -70,6 +70,43 @@ void Translator::exit_plain() {
     a.jmp(asmjit::imm(e_.exit_stub_));
 }
 
+// A jump back to this block's own start whose body needs no flags on entry (live_in empty):
+// the loop stays in generated code with the flags left in the host. Only the count limit is
+// checked; when it is reached, the flags are stored and the dispatcher takes over at the
+// block's start.
+bool Translator::loop_back(int64_t target) {
+    if (target != 0 || live_.live_in || semantics_called_ || !e_.exact || b_.page2 != 1) return false;
+    const FlagState flags = fl_;
+    // Flags live at the exit wait in edx through the count check (LAHF/SETO: cheaper than
+    // PUSHF), for the way out.
+    const bool save = fl_.in_host && fl_.dirty;
+    if (save) {
+        a.lahf();
+        a.seto(x::al);
+        a.mov(x::edx, x::eax);
+    }
+    const uint32_t delta = uint32_t(-int64_t(synced_off_));
+    if (delta) a.add(rip_mem(), int32_t(delta));
+    const unsigned count = k_ + 1;
+    count_by(a, int32_t(count - synced_count_));
+    a.cmp(COUNT_REG, -int32_t(count));
+    asmjit::Label leave = a.newLabel();
+    a.jg(leave);
+    a.jmp(body_);
+    cold_.push_back([this, leave, flags, save] {
+        a.bind(leave);
+        fl_ = flags;
+        if (save) {
+            a.mov(x::eax, x::edx);
+            host_flags_from_lahf();
+        }
+        materialize_flags(false);
+        exit_plain();
+    });
+    ended_ = true;
+    return true;
+}
+
 bool Translator::in_first_page(int64_t target) const {
     const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
     return phys_off >= 0 && phys_off < 4096;
@@ -77,7 +114,6 @@ bool Translator::in_first_page(int64_t target) const {
 
 void Translator::exit_to(int64_t target) {
     if (loop_back(target)) return;
-    ra_.close(a);  // a loop's binding, kept to its jump back (jit/loop.cpp)
     materialize_flags(false);
     const int64_t phys_off = int64_t(b_.phys & 0xFFF) + target;
     const uint32_t delta = uint32_t(target - int64_t(synced_off_));
@@ -119,18 +155,13 @@ void Translator::branch(unsigned cc, int64_t taken, int64_t not_taken) {
     const uint32_t off = synced_off_;
     const unsigned count = synced_count_;
     const FlagState flags = fl_;
-    const RegAlloc::Binding regs = ra_.binding();
-    // A jump back to the block's start falls through to it (jit/loop.cpp): each iteration
-    // takes one host jump rather than two. That target needs no canonical check.
-    const bool back = taken == 0;
     asmjit::Label l = a.newLabel();
-    a.j(back ? x::negateCond(x::CondCode(cc)) : x::CondCode(cc), l);
-    exit_to(back ? taken : not_taken);
+    a.j(x::CondCode(cc), l);
+    exit_to(not_taken);
     synced_off_ = off, synced_count_ = count, fl_ = flags;
-    ra_.restore(regs);
     a.bind(l);
-    if (!back) check_branch_target(taken);
-    exit_to(back ? not_taken : taken);
+    check_branch_target(taken);
+    exit_to(taken);
 }
 
 void Translator::check_branch_target(int64_t target) {

@@ -258,11 +258,12 @@ void Translator::flags_produced(FlagKind kind) {
 }
 
 void Translator::flags_recomputable(const Recompute& r) {
-    // The guest registers it reads, by index (an immediate source: none); a change of the
-    // binding forgets it (Translator::bind).
-    const std::optional<unsigned> dst = ra_.guest_in(r.dst);
+    // Not while a binding holds: guest_of() knows only the pinned assignment.
+    if (ra_.binding().count) return;
+    // The guest registers it reads, by index (an immediate source: none).
+    const std::optional<unsigned> dst = RegAlloc::guest_of(r.dst);
     const bool src_reg = r.src.isReg();
-    const unsigned src = src_reg ? ra_.guest_in(r.src.as<x::Gp>()).value_or(~0u) : ~0u;
+    const unsigned src = src_reg ? RegAlloc::guest_of(r.src.as<x::Gp>()).value_or(~0u) : ~0u;
     if (!dst || (src_reg && src == ~0u)) return;
     // An ADD or SUB of a register to itself leaves neither operand to recompute from; INC and
     // DEC keep a CF that must not be in the host (keep_carry), or nothing may read it.

@@ -24,22 +24,12 @@ bool Translator::prepare_registers() {
     touched_ = 0;
     if (!long64()) return true;
     if (insn_->flags & cpu::IF_END_BLOCK) {
-        // Its exits see the pinned assignment; a loop's jump back keeps the binding for the
-        // next iteration (exit_to closes it on the other paths).
-        if (!(loop_ && k_ + 1 == b_.insns.size())) ra_.close(a);
+        ra_.close(a);  // its exits see the pinned assignment
         return false;
     }
-    uint16_t named;
-    gprs_touched(named, touched_);
-    return bind(named, touched_);
-}
-
-// The general registers instruction insn_ names (as operands or in its address) and those it
-// touches (names, or uses implicitly: RSP always).
-void Translator::gprs_touched(uint16_t& named, uint16_t& touched) const {
     const cpu::InsnInfo& info = table_[insn_->mnemonic];
     const bool gprs = insn_->flags & cpu::IF_GPR_ONLY;
-    named = 0, touched = uint16_t(info.implicit_gprs | info.implicit_reads | 1u << cpu::ESP);
+    uint16_t named = 0, touched = uint16_t(info.implicit_gprs | info.implicit_reads | 1u << cpu::ESP);
     for (unsigned n = 0; n < nops_; ++n) {
         if (ops_[n].kind != Kind::Reg) continue;
         const unsigned r = ops_[n].reg >= cpu::AH ? ops_[n].reg - cpu::AH : ops_[n].reg;  // a cpu::Reg8
@@ -50,7 +40,8 @@ void Translator::gprs_touched(uint16_t& named, uint16_t& touched) const {
     if (insn_->flags & cpu::IF_MEM)
         for (uint8_t r : {insn_->base, insn_->index})
             if (r != cpu::NO_REG) named |= uint16_t(1u << r);
-    touched |= named;
+    touched_ = touched | named;
+    return bind(named, touched_);
 }
 
 bool Translator::bind(uint16_t named, uint16_t touched) {

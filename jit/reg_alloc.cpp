@@ -47,12 +47,6 @@ std::optional<x::Gp> RegAlloc::host(unsigned r, unsigned size) const {
     return guest(r, size);
 }
 
-std::optional<unsigned> RegAlloc::guest_in(const x::Gp& host) const {
-    for (unsigned n = 0; n < binding_.count; ++n)
-        if (host.id() == 8u + binding_.victim[n]) return binding_.bound[n];
-    return guest_of(host);
-}
-
 x::Gp RegAlloc::fixed(unsigned r) { return host_of(r).r32(); }
 
 std::optional<unsigned> RegAlloc::guest_of(const x::Gp& host) {

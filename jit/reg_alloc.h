@@ -16,8 +16,7 @@
 // instructions while each touches no victim and finds the registers it names bound or victims
 // for them; it ends (`close`: the bound registers written since it began go home, the victims
 // come back) before an instruction that cannot join it, a fallback, an instruction that ends
-// the block (but a loop's jump back to the block's start: jit/loop.cpp), and the block's last
-// exit. While a binding holds:
+// the block, and the block's last exit. While a binding holds:
 // - the homes of its bound registers hold their values but for those the instructions before
 //   the current one wrote (`dirty`): the current one changes no guest register before its
 //   last fault point (as the exit stub's write-back already needs), so a path that leaves
@@ -70,8 +69,6 @@ public:
         uint8_t bound[MAX] = {}, victim[MAX] = {};
         uint16_t dirty = 0;  // by guest register
     };
-    // The guest register a host register holds in the current binding, if any.
-    std::optional<unsigned> guest_in(const asmjit::x86::Gp& host) const;
     // The current instruction's host register for guest register `r`: guest() with the bound
     // registers in their victims' host registers, and nothing for a victim.
     std::optional<asmjit::x86::Gp> host(unsigned r, unsigned size) const;

@@ -242,8 +242,9 @@ uint8_t* Translator::translate() {
     // block or lowers icount_limit (helpers.cpp), which the check above sees.
     stops_.resize(count);
     for (StopPoint& sp : stops_) sp = {a.newLabel(), a.newLabel(), false};
+    body_ = a.newLabel();
+    a.bind(body_);
     live_ = find_dead_flags(b_, table_);
-    enter_loop();
     for (unsigned k = 0; k < count && !ended_; ++k) emit_instruction(k);
     if (!ended_) {  // page end or size cap: fall through to the next block
         if (dump_) dump_->mark(a.offset(), CodeDump::BLOCK_END, false);

@@ -277,10 +277,8 @@ private:
     void emit_instruction(unsigned k);
     void read_operands();
     void stop_point();
-    void enter_loop();
     bool loop_back(int64_t target);
     bool prepare_registers();
-    void gprs_touched(uint16_t& named, uint16_t& touched) const;
     bool bind(uint16_t named, uint16_t touched);
     Fallback why_fallback(cpu::Emitter em, bool bound_regs) const;
     void fallback(Fallback why);
@@ -370,11 +368,6 @@ private:
     void arm_stop_point(unsigned k);
     FlagLiveness live_;
     asmjit::Label body_;                    // the first instruction, after the entry check
-    // The block jumps back to its start (enter_loop): `head_` is before the binding made for
-    // the body, `head_regs_` (at body_).
-    bool loop_ = false;
-    asmjit::Label head_;
-    RegAlloc::Binding head_regs_;
     bool semantics_called_ = false;  // jit_exec ran an instruction (it may leave an IRQ shadow)
     asmjit::Label bail_;        // leave to the dispatcher with everything already in CpuState
     struct Site {
