@@ -22,10 +22,10 @@
 // host's differ: a guest at 53-bit precision, as Python on i386 runs, pays one FLDCW where it
 // changes its control word, not two per instruction); its exception flags only ones inline
 // instructions raised since generated code was entered, which the guest's status word holds
-// already (they are sticky there, and only the interpreter clears them, behind a stub), so
+// already (they are sticky there, and only the interpreter clears them, from C++), so
 // OR-ing all of them into it after an operation adds that operation's own (no FNCLEX per
 // instruction, which cost as much as the arithmetic). C++ gets the ABI's control word and
-// clear flags back from the stubs that leave generated code for it (x87_for_cpp); jitpc's own
+// clear flags back where generated code calls or returns to it (x87_for_cpp); jitpc's own
 // x87 code sets and clears what it uses (cpu/fpu/host_x87.cpp, transcendental.cpp).
 #include <cstddef>
 

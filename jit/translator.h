@@ -78,8 +78,8 @@ inline void store_count(asmjit::x86::Assembler& a, const asmjit::x86::Gp& scratc
 
 // C++ runs under the x86-64 ABI's x87 control word with no exception flag set; inline x87 code
 // leaves the guest's precision and rounding control and its flags in the host's x87
-// (jit/emit_fpu.cpp). The stubs that leave generated code for C++ put the ABI's state back
-// through the word at [rsp]; clobbers the host's flags.
+// (jit/emit_fpu.cpp). The exit to the dispatcher and the helper and flag thunks put the ABI's
+// state back before C++ runs, through the word at [rsp]; clobbers the host's flags.
 void x87_for_cpp(asmjit::x86::Assembler& a);
 
 // edi = the flags of `mask` from CpuState's host flags (LAHF/SETO form); uses ecx.

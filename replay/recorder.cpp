@@ -21,7 +21,7 @@ private:
     InputSource source_;
 };
 
-Recorder::Recorder(const std::string& path, const Header& header) : log_(path), interval_(header.state_interval) {
+Recorder::Recorder(const std::string& path, const Header& header) : log_(path) {
     log_.header(header);
 }
 
@@ -50,11 +50,11 @@ void Recorder::log_input(InputSource source, const machine::SerialInput::Result&
 int Recorder::at_stop(machine::Machine& m) {
     icount_ = &m.cpu.icount;
     const uint64_t active = m.cpu.icount - m.idle_ticks;
-    if (states_ == 0 || active - digested_at_ >= interval_) {
+    if (states_ == 0 || active - digested_at_ >= STATE_INTERVAL) {
         log_.state(take_state(m, states_++));
         digested_at_ = active;
     }
-    next_state_ = (m.cpu.icount / interval_ + 1) * interval_;
+    next_state_ = (m.cpu.icount / STATE_INTERVAL + 1) * STATE_INTERVAL;
     return GO_ON;
 }
 

@@ -29,7 +29,6 @@ private:
     void log_input(InputSource source, const machine::SerialInput::Result& r);
 
     LogWriter log_;
-    uint64_t interval_;
     uint64_t next_state_ = 0;  // the next stop; the first state is the one at power-on
     uint64_t states_ = 0;
     uint64_t digested_at_ = 0;  // the ticks not halted (icount less idle_ticks) at the last state

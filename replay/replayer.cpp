@@ -76,8 +76,7 @@ void Replayer::rewind(const Position& p) {
 // The recorder's stops too, State frame or not: the replay slices the run as the recording did.
 uint64_t Replayer::next_stop() const {
     if (failed_ || !icount_) return 0;  // the first pass attaches the machine's clock
-    const uint64_t interval = log_.header.state_interval;
-    const uint64_t tick = (*icount_ / interval + 1) * interval;
+    const uint64_t tick = (*icount_ / STATE_INTERVAL + 1) * STATE_INTERVAL;
     const uint64_t state = next_state_ < log_.states.size() ? log_.states[next_state_].count : log_.end.count;
     return std::min({tick, state, log_.end.count});
 }
