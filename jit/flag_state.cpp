@@ -184,6 +184,15 @@ void Translator::host_flags_from_lahf() {
     a.sahf();
 }
 
+// The same from the LAHF/SETO form materialize_flags() stored in CpuState. The load is as wide
+// as that store: a wider one cannot take its value from the store buffer, and waits for the
+// store to complete (a dozen cycles or more on the hosts measured) every time a block needs the
+// flags its predecessor stored.
+void Translator::host_flags_from_stored_lahf() {
+    a.movzx(x::eax, x::word_ptr(CPU_REG, FLAGS_RES));
+    host_flags_from_lahf();
+}
+
 // The guest's flags from CpuState into the host's EFLAGS, when generated code stored them
 // there in a form whose host bits every condition can read as they are (or as plain bits):
 // the kind the host then holds, or nothing (and nothing emitted) when the form is not known
@@ -193,8 +202,7 @@ std::optional<FlagKind> Translator::load_saved_flags(bool needs_carry) {
     const FlagKind k = fl_.saved_kind;
     if (fl_.saved == Saved::Host &&
         (k == FlagKind::Exact || k == FlagKind::Logic || (k == FlagKind::IncDec && !needs_carry))) {
-        a.mov(x::eax, x::dword_ptr(CPU_REG, FLAGS_RES));
-        host_flags_from_lahf();
+        host_flags_from_stored_lahf();
         return k;
     }
     if (fl_.saved != Saved::Plain) return std::nullopt;
@@ -234,10 +242,7 @@ FlagKind Translator::stored_flags_to_host(bool needs_carry) {
         host_flags_from_image();  // only its arithmetic bits load
     };
     if (fl_.saved == FlagState::Saved::Unknown) {
-        unknown_flags([&] {
-            a.mov(x::eax, x::dword_ptr(CPU_REG, FLAGS_RES));
-            host_flags_from_lahf();
-        }, from_image);
+        unknown_flags([&] { host_flags_from_stored_lahf(); }, from_image);
     } else {
         guest_flags_thunk();
         from_image();
@@ -260,9 +265,12 @@ void Translator::flags_produced(FlagKind kind) {
 void Translator::flags_recomputable(const Recompute& r) {
     // Not while a binding holds: guest_of() knows only the pinned assignment.
     if (ra_.binding().count) return;
-    // The guest registers it reads, by index (an immediate source: none).
+    // The guest registers it reads, by index: a Logic, INC, DEC or NEG result is tested on its
+    // own, so only CMP, TEST, ADD and SUB read their source (an immediate one: none).
     const std::optional<unsigned> dst = RegAlloc::guest_of(r.dst);
-    const bool src_reg = r.src.isReg();
+    const bool reads_src = r.form == Recompute::Cmp || r.form == Recompute::Test ||
+                           r.form == Recompute::Add || r.form == Recompute::Sub;
+    const bool src_reg = reads_src && r.src.isReg();
     const unsigned src = src_reg ? RegAlloc::guest_of(r.src.as<x::Gp>()).value_or(~0u) : ~0u;
     if (!dst || (src_reg && src == ~0u)) return;
     // An ADD or SUB of a register to itself leaves neither operand to recompute from; INC and

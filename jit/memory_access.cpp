@@ -200,8 +200,7 @@ void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* re
         count_by(a, -count_delta);
         if (keep) {
             a.mov(x::rdx.cloneAs(value), value);
-            a.mov(x::eax, x::dword_ptr(CPU_REG, FLAGS_RES));  // the host's flags, as they were
-            host_flags_from_lahf();
+            host_flags_from_stored_lahf();  // the host's flags, as they were
             a.mov(value, x::rdx.cloneAs(value));
         }
         if (guest && !store) a.mov(*guest, value.cloneAs(*guest));  // a byte or word keeps the rest

@@ -292,6 +292,7 @@ private:
     void unknown_flags(const std::function<void()>& exact, const std::function<void()>& thunked);
     void host_flags_from_image();
     void host_flags_from_lahf();
+    void host_flags_from_stored_lahf();
     void store_flags_from_edi();
     void exit_plain();
     void lookup_and_jump();
