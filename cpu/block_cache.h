@@ -44,6 +44,9 @@ struct Block {
     // Times the dispatcher ran it in the interpreter while it was not hot yet (tiering:
     // Interpreter::hot_runs), saturating there.
     uint32_t runs = 0;
+    // Times in a row the JIT declined to run it because its stack frame's TLB probe failed
+    // (the JIT's: jit/frame.cpp), up to the count after which it translates it without.
+    uint8_t frame_declines = 0;
 
     Block* follow(uint64_t lin, uint8_t context, uint64_t epoch) const {
         for (const Link& l : links)

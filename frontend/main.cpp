@@ -242,7 +242,8 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "jitpc: JIT: %llu translations, %llu cache flushes, %llu links\n"
                                  "jitpc: JIT: %llu guest instructions translated, %llu host bytes emitted (%.1f per instruction)\n"
                                  "jitpc: JIT: %llu entries from the dispatcher, %llu indirect-branch lookups missed, "
-                                 "%llu returns not predicted by the return-address stack\n",
+                                 "%llu returns not predicted by the return-address stack\n"
+                                 "jitpc: JIT: %llu runs declined for a stack frame's TLB probe, %llu blocks translated again without one\n",
                          static_cast<unsigned long long>(m->jit->blocks_translated),
                          static_cast<unsigned long long>(m->jit->cache_flushes),
                          static_cast<unsigned long long>(m->jit->links_made),
@@ -251,7 +252,9 @@ int main(int argc, char** argv) {
                          m->jit->insns_translated ? double(m->jit->bytes_emitted) / double(m->jit->insns_translated) : 0.0,
                          static_cast<unsigned long long>(m->jit->entries),
                          static_cast<unsigned long long>(m->jit->lookup_misses),
-                         static_cast<unsigned long long>(m->jit->return_mispredictions));
+                         static_cast<unsigned long long>(m->jit->return_mispredictions),
+                         static_cast<unsigned long long>(m->jit->frame_declines),
+                         static_cast<unsigned long long>(m->jit->frames_dropped));
         if (o.stats) {
             const cpu::Interpreter::Stats& d = m->interp.stats;
             std::fprintf(stderr, "jitpc: dispatcher: %llu next blocks found through links, %llu not (%llu of those by a link that no longer held)\n",

@@ -63,7 +63,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
         RegAlloc::write_back(a);
         store_count(a, x::rcx);
         x87_for_cpp(a);
-        a.add(x::rsp, 8);
+        a.add(x::rsp, HOST_FRAME_BYTES);
         for (int i = 5; i >= 0; --i) a.pop(SAVED[i]);
         a.ret();
     });
@@ -132,7 +132,7 @@ Engine::Engine(cpu::Cpu& c, size_t cache_bytes)
     // enter(cpu rdi, code rsi): the stack stays 16-byte aligned for helper calls.
     enter_ = reinterpret_cast<EnterFn>(assemble(buf_, stubs_, "jitpc-enter", [](x::Assembler& a) {
         for (const x::Gp& r : SAVED) a.push(r);
-        a.sub(x::rsp, 8);
+        a.sub(x::rsp, HOST_FRAME_BYTES);
         a.mov(CPU_REG, x::rdi);
         load_count(a);
         RegAlloc::reload(a);
@@ -186,6 +186,17 @@ bool Engine::run_block(cpu::Block& b, cpu::Interpreter& dispatcher) {
     // count limit.
     const std::optional<CodeMode> mode = code_mode(c);
     if (!mode || c.icount + b.insns.size() > c.icount_limit) return false;
+    if (frame_declined_ == &b) {
+        // Its stack frame's probe failed (jit/frame.cpp): the interpreter runs it this time,
+        // filling the TLB; after too many, it is translated again without frames.
+        frame_declined_ = nullptr;
+        ++frame_declines;
+        if (++b.frame_declines == FRAME_DECLINES) {
+            forget(&b);
+            ++frames_dropped;
+        }
+        return false;
+    }
     const Variant v = Variant::of(c, *mode);
     auto* t = static_cast<Translation*>(b.native);
     uint8_t* code = t ? t->code[v.per_block()] : nullptr;

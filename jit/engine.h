@@ -133,6 +133,9 @@ public:
     uint64_t entries = 0, lookup_misses = 0;
     // Returns whose return-address stack entry did not hold their target (they took the lookup).
     uint64_t return_mispredictions = 0;
+    // Runs of blocks declined because their stack frame's probe failed (jit/frame.cpp), and
+    // blocks translated again without frames for it.
+    uint64_t frame_declines = 0, frames_dropped = 0;
     // By mnemonic, the instructions run through jit_exec or jit_exec_last that asked for the
     // dispatcher (or ended their block): how often generated code left for it after one, and
     // how often it went on.
@@ -181,6 +184,12 @@ private:
     // A return's way to the lookup when the return-address stack did not hold its target.
     uint8_t* return_miss_thunks_[Variant::COUNT] = {};
     cpu::Interpreter* dispatcher_ = nullptr;  // the one whose run_block call is running
+    // The block whose stack-frame probe just failed (jit/frame.cpp), which run_block declines
+    // once; a block declined this many times in a row is translated again without frames.
+    cpu::Block* frame_declined_ = nullptr;
+public:
+    static constexpr uint8_t FRAME_DECLINES = 8;
+private:
     uint8_t* thunk(const void* helper) const;
     std::vector<Stub> stubs_;  // for -perfmap
     // Blocks holding a Translation, for flush(); a set, as forget() removes them one by one.

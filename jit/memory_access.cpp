@@ -115,6 +115,10 @@ bool Translator::store_from(const Operand& o) {
 // `seg`, or into or from the guest register `reg`: the hit inline (fast_path), the rest
 // through a helper on an out-of-line path.
 void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* reg) {
+    if (const int frame = frame_of(size, seg, store); frame >= 0) {
+        move(frame_memory(frame, size), size, store, reg);
+        return;
+    }
     // Flags the host holds and CpuState does not are produced again after the access when
     // their op can be redone from registers; otherwise they stay in the host through an access
     // that can test its TLB entry without touching them. Only the out-of-line path stores them.
@@ -135,17 +139,9 @@ void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* re
     // interrupt): the block stops right after this instruction then, as the interpreter's does.
     may_request_exit_ = true;
     asmjit::Label slow = a.newLabel(), done = a.newLabel();
-    const x::Mem host = keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow);
-    if (store)
-        a.mov(host, reg ? *reg : value_reg(size));
-    else if (reg)
-        a.mov(*reg, host);
-    else if (size < 4)
-        a.movzx(x::eax, host);
-    else
-        a.mov(value_reg(size), host);
+    move(keep ? tlb_lookup_keeping_flags(size, store, slow) : fast_path(size, seg, store, slow), size, store, reg);
     a.bind(done);
-    const bool last_access = ++accesses_ >= memory_operands();
+    const bool last_access = ++accesses_ >= memory_operands(*insn_);
     if (recompute) {
         // Not when nothing needs them any more: this instruction does not read them or access
         // memory again, and none after it sees them before they are written.
@@ -211,6 +207,18 @@ void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* re
     if (flags.in_host && flags.dirty) flags_paths_joined();
 }
 
+// The access itself, at `host`: a load into eax (rax) or `reg`, or a store from either.
+void Translator::move(const x::Mem& host, unsigned size, bool store, const x::Gp* reg) {
+    if (store)
+        a.mov(host, reg ? *reg : value_reg(size));
+    else if (reg)
+        a.mov(*reg, host);
+    else if (size < 4)
+        a.movzx(x::eax, host);
+    else
+        a.mov(value_reg(size), host);
+}
+
 // A read-modify-write of guest memory done in place on host memory: `op` gets the operand and
 // emits one host instruction. With `carry_in` the guest's CF must be in the host first: it is
 // loaded from CpuState when that holds plain bits, otherwise the slow path runs. The slow path
@@ -219,6 +227,11 @@ void Translator::memory(unsigned size, unsigned seg, bool store, const x::Gp* re
 bool Translator::read_modify_write(unsigned size, bool carry_in, bool writes_flags,
                                    const std::function<void(const x::Mem&)>& op) {
     if (!effective_address()) return false;
+    if (const int frame = frame_of(size, insn_->seg, true); frame >= 0) {
+        if (carry_in) flags_to_host(true);  // before the addend is loaded: this may use edi
+        op(frame_memory(frame, size));
+        return true;
+    }
     // Flags the host keeps through the access are there for a carry in, if they hold it.
     const bool carry_in_host = fl_.kind == FlagKind::Exact || fl_.kind == FlagKind::Logic;
     // Flags the op replaces are needed only if the access faults: produced again for it then.

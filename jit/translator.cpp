@@ -115,21 +115,21 @@ bool Translator::effective_address(const x::Gp& out) {
 }
 
 // How many memory operands instruction k_ accesses, hidden ones (the stack) included.
-unsigned Translator::memory_operands() const {
-    const cpu::InsnInfo& info = table_[insn_->mnemonic];
-    return unsigned((insn_->flags & cpu::IF_MEM) && !info.agen) + info.implicit_memory;
+unsigned Translator::memory_operands(const cpu::Insn& i) const {
+    const cpu::InsnInfo& info = table_[i.mnemonic];
+    return unsigned((i.flags & cpu::IF_MEM) && !info.agen) + info.implicit_memory;
 }
 
-// The guest registers instruction k_ writes (the instruction table's facts), by index.
-uint16_t Translator::written_gprs() const {
-    const cpu::InsnInfo& info = table_[insn_->mnemonic];
-    if (!(insn_->flags & cpu::IF_GPR_ONLY)) return 0xFFFF;
+// The guest registers an instruction writes (the instruction table's facts), by index.
+uint16_t Translator::written_gprs(const cpu::Insn& i) const {
+    const cpu::InsnInfo& info = table_[i.mnemonic];
+    if (!(i.flags & cpu::IF_GPR_ONLY)) return 0xFFFF;
     uint16_t m = info.implicit_gprs;
-    const unsigned explicit_writes = info.writes_regs >> (insn_->flags & cpu::IF_MEM_FIRST ? 2 : 0);
+    const unsigned explicit_writes = info.writes_regs >> (i.flags & cpu::IF_MEM_FIRST ? 2 : 0);
     // A byte register is a cpu::Reg8: AH..BH are parts of registers 0-3.
-    auto gpr_of = [&](uint8_t r) { return insn_->osize == 1 && r >= cpu::AH ? r - cpu::AH : r; };
-    if ((explicit_writes & 1) && (insn_->flags & cpu::IF_R0)) m |= uint16_t(1u << gpr_of(insn_->r0));
-    if ((explicit_writes & 2) && (insn_->flags & cpu::IF_R1)) m |= uint16_t(1u << gpr_of(insn_->r1));
+    auto gpr_of = [&](uint8_t r) { return i.osize == 1 && r >= cpu::AH ? r - cpu::AH : r; };
+    if ((explicit_writes & 1) && (i.flags & cpu::IF_R0)) m |= uint16_t(1u << gpr_of(i.r0));
+    if ((explicit_writes & 2) && (i.flags & cpu::IF_R1)) m |= uint16_t(1u << gpr_of(i.r1));
     return m;
 }
 
@@ -186,7 +186,7 @@ void Translator::emit_instruction(unsigned k) {
     accesses_ = 0;
     read_operands();
     const bool ok = bound(*insn_);
-    const uint16_t written = ok ? written_gprs() : 0xFFFF;
+    const uint16_t written = ok ? written_gprs(*insn_) : 0xFFFF;
     const cpu::Emitter em = ok ? table_[insn_->mnemonic].emit : nullptr;
     const RegAlloc::Binding binding_before = ra_.binding();
     const size_t before_binding = a.offset();
@@ -240,6 +240,8 @@ uint8_t* Translator::translate() {
     }
     // A requested exit is not checked here: every helper that can raise one either stops the
     // block or lowers icount_limit (helpers.cpp), which the check above sees.
+    plan_frames();
+    probe_frames();
     stops_.resize(count);
     for (StopPoint& sp : stops_) sp = {a.newLabel(), a.newLabel(), false};
     body_ = a.newLabel();

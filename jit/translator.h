@@ -58,6 +58,12 @@ constexpr int32_t FLAGS_OP = offsetof(CpuState, flags) + offsetof(cpu::Flags, op
 // "n more instructions fit" is `rbp <= -n`. The guest's registers: jit/reg_alloc.h.
 inline const asmjit::x86::Gp CPU_REG = asmjit::x86::rbx, COUNT_REG = asmjit::x86::rbp;
 
+// The host stack while generated code runs (Engine's enter stub makes it, the exit stub drops
+// it): [rsp] is a scratch word of the x87 code, [rsp + 8] and [rsp + 16] the host addends of the
+// block's stack frames (jit/frame.cpp). Keeps rsp 16-byte aligned for helper calls.
+constexpr int32_t HOST_FRAME_BYTES = 24;
+constexpr int32_t FRAME_ADDENDS = 8;
+
 // rbp from CpuState, and CpuState's count from rbp (into `scratch`; clobbers the host's flags).
 inline void load_count(asmjit::x86::Assembler& a) {
     a.mov(COUNT_REG, asmjit::x86::qword_ptr(CPU_REG, state::ICOUNT));
@@ -312,6 +318,7 @@ private:
     void bail_if(asmjit::x86::CondCode cc, const RegAlloc::Binding& b);
     // `reg`: the guest register the value goes to or comes from, else eax (rax).
     void memory(unsigned size, unsigned seg, bool store, const asmjit::x86::Gp* reg = nullptr);
+    void move(const asmjit::x86::Mem& host, unsigned size, bool store, const asmjit::x86::Gp* reg);
     asmjit::x86::Mem fast_path(unsigned size, unsigned seg, bool write, const asmjit::Label& slow);
     asmjit::x86::Mem tlb_lookup(unsigned size, bool write, const asmjit::Label& slow,
                                 const asmjit::x86::Gp& lin);
@@ -350,8 +357,20 @@ private:
     uint16_t recompute_regs_ = 0;   // the guest registers it reads, by index
     unsigned recompute_k_ = 0;      // the instruction that produced them
     void emit_recompute(const Recompute& r);
-    uint16_t written_gprs() const;
-    unsigned memory_operands() const;
+    uint16_t written_gprs(const cpu::Insn& i) const;
+    unsigned memory_operands(const cpu::Insn& i) const;
+    // Stack frames (jit/frame.cpp): the accesses of a block at fixed displacements from ESP or
+    // EBP, when the block never writes that register, share one TLB probe at the block's start
+    // and go straight to host memory. [lo, hi): the displacements it covers.
+    struct Frame {
+        bool active = false, write = false;
+        int32_t lo = 0, hi = 0;
+    };
+    Frame frames_[2];  // ESP's, EBP's
+    void plan_frames();
+    void probe_frames();
+    int frame_of(unsigned size, unsigned seg, bool write) const;
+    asmjit::x86::Mem frame_memory(int b, unsigned size);
     unsigned accesses_ = 0;  // memory() calls so far for this instruction
     uint16_t touched_ = 0;   // the guest registers it touches (prepare_registers)
     bool ended_ = false;
