@@ -12,6 +12,9 @@
 // row is translated again without frames.
 #include "jit/translator.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "jit/engine.h"
 #include "jit/tlb_probe.h"
 
@@ -28,7 +31,7 @@ bool writes_memory_first(ZydisMnemonic m) {
 }
 
 // A frame whose accesses span more than this is not worth the probe: it would cross pages often.
-constexpr int32_t MAX_SPAN = 1024;
+constexpr int64_t MAX_SPAN = 1024;
 
 }  // namespace
 
@@ -59,15 +62,16 @@ void Translator::plan_frames() {
         Frame& f = frames_[i.base == cpu::EBP];
         // The operand size bounds the access (MOVZX's source is smaller; an access beyond the
         // range is made as any other: frame_memory checks).
-        const int32_t lo = int32_t(i.disp), hi = lo + std::max<int32_t>(i.osize, 1);
+        const int64_t lo = int32_t(i.disp), hi = lo + std::max<int64_t>(i.osize, 1);
         f.lo = accesses[i.base == cpu::EBP] ? std::min(f.lo, lo) : lo;
         f.hi = accesses[i.base == cpu::EBP] ? std::max(f.hi, hi) : hi;
         f.write |= (i.flags & cpu::IF_MEM_FIRST) && writes_memory_first(ZydisMnemonic(i.mnemonic));
         ++accesses[i.base == cpu::EBP];
     }
-    // One probe for two accesses or more.
+    // One probe for two accesses or more, whose last byte's displacement is a disp32 too.
     for (unsigned b = 0; b < 2; ++b)
-        frames_[b].active = !base_written[b] && accesses[b] >= 2 && frames_[b].hi - frames_[b].lo <= MAX_SPAN;
+        frames_[b].active = !base_written[b] && accesses[b] >= 2 && frames_[b].hi - frames_[b].lo <= MAX_SPAN &&
+                            frames_[b].hi - 1 <= INT32_MAX;
 }
 
 // At the block's start, before any instruction (the flags are in CpuState, the host's free):
@@ -83,8 +87,8 @@ void Translator::probe_frames() {
         // The first and last byte as the guest's address arithmetic makes them (32-bit code's
         // wraps around 4 GiB: such a range has its ends in different pages).
         const x::Gp first = address_reg(), last = long64() ? x::Gp(x::rcx) : x::Gp(x::ecx);
-        a.lea(first, x::ptr(base, f.lo));
-        a.lea(last, x::ptr(base, f.hi - 1));
+        a.lea(first, x::ptr(base, int32_t(f.lo)));
+        a.lea(last, x::ptr(base, int32_t(f.hi - 1)));
         a.xor_(last, first);
         a.cmp(last, int32_t(memory::PAGE_SIZE - 1));
         a.ja(decline);

@@ -364,7 +364,7 @@ private:
     // and go straight to host memory. [lo, hi): the displacements it covers.
     struct Frame {
         bool active = false, write = false;
-        int32_t lo = 0, hi = 0;
+        int64_t lo = 0, hi = 0;
     };
     Frame frames_[2];  // ESP's, EBP's
     void plan_frames();
